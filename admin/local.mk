@@ -1,0 +1,1 @@
+# admin: build rules (paths from the top).

@@ -1,0 +1,1 @@
+# agent: build rules (paths from the top).

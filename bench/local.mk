@@ -1,0 +1,1 @@
+# bench: build rules (paths from the top).

@@ -1,0 +1,1 @@
+# lib/dirstore: build rules (paths from the top).

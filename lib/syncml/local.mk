@@ -1,0 +1,1 @@
+# lib/syncml: build rules (paths from the top).

@@ -1,0 +1,105 @@
+/* File helpers. ob_file_write_atomic follows the classic recipe: temp file
+ * in the same directory, fsync, rename, fsync the directory. */
+#include "config.h"
+#include "util/file.h"
+#include "util/str.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int ob_file_read(const char *path, struct ob_buf *buf, struct ob_err *err)
+{
+	char chunk[65536];
+	int fd, ret = 0;
+
+	if (strcmp(path, "-") == 0) {
+		fd = STDIN_FILENO;
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			return ob_err_set(err,
+					  errno == ENOENT ? OB_E_NOTFOUND
+							  : OB_E_IO,
+					  "%s: %s", path, strerror(errno));
+		}
+	}
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = ob_err_set(err, OB_E_IO, "%s: %s", path,
+					 strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		ret = ob_buf_add(buf, chunk, (size_t)n);
+		if (ret < 0) {
+			ob_err_set(err, ret, "%s: larger than %zu bytes", path,
+				   buf->cap);
+			goto out;
+		}
+	}
+out:
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return ret;
+}
+
+int ob_file_write_atomic(const char *path, const void *data, size_t len,
+			 mode_t mode, struct ob_err *err)
+{
+	char tmp[4096], dir[4096];
+	const char *p = data;
+	int fd, dfd, ret = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >=
+	    (int)sizeof(tmp))
+		return ob_err_set(err, OB_E_LIMIT, "path too long: %s", path);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return ob_err_set(err, OB_E_IO, "%s: %s", tmp, strerror(errno));
+	if (fchmod(fd, mode) < 0)
+		goto io_fail;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto io_fail;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0)
+		goto io_fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto io_fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto io_fail;
+	ob_strlcpy(dir, path, sizeof(dir));
+	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+io_fail:
+	ret = ob_err_set(err, OB_E_IO, "%s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return ret;
+}

@@ -1,0 +1,131 @@
+/* Unit tests for lib/util: numbers, UTF-8, capped buffers, errors, files. */
+#include "config.h"
+#include "tests/lib/test.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/file.h"
+#include "util/str.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void test_parse_numbers(void)
+{
+	uint64_t u = 0;
+	int64_t i = 0;
+
+	test_begin("ob_parse_u64 and ob_parse_i64 accept and refuse");
+	test_assert_int(ob_parse_u64("12345", 5, 99999, &u), 0);
+	test_assert_int(u, 12345);
+	test_assert_int(ob_parse_u64("123456", 5, 99999, &u), 0);
+	test_assert_int(u, 12345); /* reads only len bytes */
+	test_assert_int(ob_parse_u64("", 0, 10, &u), OB_E_PARSE);
+	test_assert_int(ob_parse_u64("1x", 2, 10, &u), OB_E_PARSE);
+	test_assert_int(ob_parse_u64(" 1", 2, 10, &u), OB_E_PARSE);
+	test_assert_int(ob_parse_u64("11", 2, 10, &u), OB_E_LIMIT);
+	test_assert_int(ob_parse_u64("99999999999999999999", 20, UINT64_MAX,
+				     &u),
+			OB_E_LIMIT);
+	test_assert_int(ob_parse_i64("-42", 3, -100, 100, &i), 0);
+	test_assert_int(i, -42);
+	test_assert_int(ob_parse_i64("-101", 4, -100, 100, &i), OB_E_LIMIT);
+	test_assert_int(ob_parse_i64("-", 1, -100, 100, &i), OB_E_PARSE);
+	test_end();
+}
+
+static void test_utf8(void)
+{
+	test_begin("UTF-8 validation: Chinese ok, overlong/surrogate/NUL refused");
+	test_assert(ob_utf8_valid("张三 Zhang", strlen("张三 Zhang"), false));
+	test_assert(!ob_utf8_valid("\xc0\xae", 2, false));     /* overlong */
+	test_assert(!ob_utf8_valid("\xed\xa0\x80", 3, false)); /* surrogate */
+	test_assert(!ob_utf8_valid("\xe5\xbc", 2, false));     /* truncated */
+	test_assert(!ob_utf8_valid("a\0b", 3, false));
+	test_assert(ob_utf8_valid("a\0b", 3, true));
+	test_assert_int(ob_utf8_invalid_at("ab\xff", 3, false), 2);
+	test_end();
+}
+
+static void test_buf(void)
+{
+	struct ob_buf b;
+
+	test_begin("capped buffer refuses to grow past its cap");
+	ob_buf_init(&b, 8);
+	test_assert_int(ob_buf_add_str(&b, "abcd"), 0);
+	test_assert_int(ob_buf_addf(&b, "%d", 1234), 0);
+	test_assert_str(ob_buf_str(&b), "abcd1234");
+	test_assert_int(ob_buf_add_char(&b, 'x'), OB_E_LIMIT);
+	test_assert_str(ob_buf_str(&b), "abcd1234"); /* unchanged */
+	test_assert_int(ob_buf_addf(&b, "%s", "y"), OB_E_LIMIT);
+	ob_buf_reset(&b);
+	test_assert_int(b.len, 0);
+	ob_buf_deinit(&b);
+	test_end();
+}
+
+static void test_err(void)
+{
+	struct ob_err err;
+	char buf[256];
+
+	test_begin("errors name line, column and field");
+	test_assert_int(ob_err_set_at(&err, OB_E_PARSE, 12, 3, "email",
+				      "not an address: %s", "x@"),
+			OB_E_PARSE);
+	ob_err_describe(&err, buf, sizeof(buf));
+	test_assert_str(buf, "line 12, column 3, field email: not an address: x@");
+	ob_err_prefix(&err, "while importing %s: ", "people.csv");
+	test_assert_str(err.msg, "while importing people.csv: not an address: x@");
+	test_assert_int(err.line, 12);
+	test_end();
+}
+
+static void test_file(void)
+{
+	char path[4200];
+	struct ob_buf b;
+	struct ob_err err;
+	struct stat st;
+
+	test_begin("atomic write then capped read");
+	snprintf(path, sizeof(path), "%s/f.txt", test_tmpdir());
+	test_assert_int(ob_file_write_atomic(path, "hello", 5, 0600, &err), 0);
+	test_assert_int(stat(path, &st), 0);
+	test_assert_int(st.st_mode & 0777, 0600);
+	ob_buf_init(&b, 100);
+	test_assert_int(ob_file_read(path, &b, &err), 0);
+	test_assert_str(ob_buf_str(&b), "hello");
+	ob_buf_deinit(&b);
+	ob_buf_init(&b, 3);
+	test_assert_int(ob_file_read(path, &b, &err), OB_E_LIMIT);
+	ob_buf_deinit(&b);
+	test_assert_int(ob_file_read("/nonexistent/x", &b, &err),
+			OB_E_NOTFOUND);
+	test_end();
+}
+
+static void test_random(void)
+{
+	char a[33], b[33];
+
+	test_begin("random tokens are hex and differ");
+	test_assert_int(ob_random_hex(a, 16), 0);
+	test_assert_int(ob_random_hex(b, 16), 0);
+	test_assert_int(strlen(a), 32);
+	test_assert(strcmp(a, b) != 0);
+	test_assert(strspn(a, "0123456789abcdef") == 32);
+	test_end();
+}
+
+int main(void)
+{
+	test_parse_numbers();
+	test_utf8();
+	test_buf();
+	test_err();
+	test_file();
+	test_random();
+	return test_done();
+}

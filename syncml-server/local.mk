@@ -1,0 +1,1 @@
+# syncml-server: build rules (paths from the top).

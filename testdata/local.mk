@@ -1,0 +1,1 @@
+# testdata: build rules (paths from the top).

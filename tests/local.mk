@@ -1,0 +1,27 @@
+# tests: the TAP harness library, fuzz targets and integration suites.
+check_LIBRARIES += tests/lib/libobtest.a
+tests_lib_libobtest_a_SOURCES = tests/lib/test.c tests/lib/test.h
+
+# Fuzz targets (tests/fuzz/fuzz-<input>.c) add themselves to OB_FUZZERS.
+# With --enable-fuzzing they are libFuzzer binaries (make fuzz-build);
+# otherwise make check replays their seeds and reproducers through
+# tests/fuzz/replay.c.
+# Pattern for a target (see vcard/local.mk for a real one):
+#   OB_FUZZERS += tests/fuzz/fuzz-x
+#   check_PROGRAMS += tests/fuzz/fuzz-x
+#   TESTS += tests/fuzz/fuzz-x
+#   tests_fuzz_fuzz_x_SOURCES = tests/fuzz/fuzz-x.c
+#   tests_fuzz_fuzz_x_LDADD = $(FUZZ_MAIN) lib/x/libx.a
+#   tests_fuzz_fuzz_x_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+OB_FUZZERS =
+if ENABLE_FUZZING
+FUZZ_MAIN =
+else
+FUZZ_MAIN = tests/fuzz/libreplay.a
+check_LIBRARIES += tests/fuzz/libreplay.a
+tests_fuzz_libreplay_a_SOURCES = tests/fuzz/replay.c
+endif
+fuzz-build: $(OB_FUZZERS)
+print-fuzzers:
+	@for f in $(OB_FUZZERS); do echo $$f; done
+.PHONY: fuzz-build print-fuzzers

@@ -1,0 +1,1 @@
+# vcard: build rules (paths from the top).

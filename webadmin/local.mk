@@ -1,0 +1,1 @@
+# webadmin: build rules (paths from the top).
