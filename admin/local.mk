@@ -1,1 +1,0 @@
-# admin: build rules (paths from the top).
