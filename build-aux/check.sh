@@ -1,0 +1,84 @@
+#!/bin/sh
+# The whole Orgbook test suite, as CI runs it (.ci/run calls this).
+#   1. install dependencies (apt-get), generate the build system
+#   2. development build with ASan+UBSan and -Werror: make check
+#   3. plain -O0 build: make check with every test program under valgrind
+#   4. make lint (cppcheck + clang-format)
+#   5. libFuzzer build (clang): each fuzz target for a short run
+# Ends with one line "N passed, N failed".
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=$(nproc 2>/dev/null || echo 2)
+fuzz_secs=${OB_FUZZ_SECONDS:-20}
+
+sh build-aux/install-deps.sh
+autoreconf -fi >/dev/null
+
+passed=0
+failed=0
+count() { # build-dir: add the automake test-suite counts
+	log="$1/test-suite.log"
+	[ -f "$log" ] || return 0
+	p=$(sed -n 's/^# PASS: *//p' "$log" | head -1)
+	f=$(sed -n 's/^# FAIL: *//p' "$log" | head -1)
+	e=$(sed -n 's/^# ERROR: *//p' "$log" | head -1)
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0} + ${e:-0}))
+}
+run_check() { # build-dir, configure args...
+	dir=$1
+	shift
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	(cd "$dir" && "$top/configure" -q "$@" && make -s -j"$jobs") || {
+		echo "check: build failed in $dir" >&2
+		failed=$((failed + 1))
+		return 0
+	}
+	if ! (cd "$dir" && make -s -j"$jobs" check); then
+		cat "$dir/test-suite.log" >&2 || true
+	fi
+	count "$dir"
+}
+
+echo "== ASan+UBSan build, make check"
+run_check build-asan --enable-werror --enable-sanitizers CFLAGS="-O1 -g"
+echo "== valgrind build, make check"
+run_check build-valgrind --enable-werror --enable-valgrind-tests CFLAGS="-O0 -g"
+
+echo "== lint"
+if (cd build-valgrind && make -s lint); then
+	passed=$((passed + 1))
+else
+	echo "check: lint failed" >&2
+	failed=$((failed + 1))
+fi
+
+echo "== fuzz (${fuzz_secs}s per target)"
+rm -rf build-fuzz
+mkdir -p build-fuzz
+if (cd build-fuzz && "$top/configure" -q CC=clang --enable-fuzzing CFLAGS="-O1 -g" &&
+	make -s -j"$jobs" fuzz-build); then
+	for f in $(cd build-fuzz && make -s print-fuzzers); do
+		name=$(basename "$f")
+		corpus="build-fuzz/corpus-$name"
+		mkdir -p "$corpus"
+		if build-fuzz/"$f" -max_total_time="$fuzz_secs" -timeout=5 \
+			-rss_limit_mb=2048 -max_len=65536 -print_final_stats=0 \
+			"$corpus" "tests/fuzz/$name.in" >"build-fuzz/$name.log" 2>&1; then
+			echo "fuzz $name: ok"
+			passed=$((passed + 1))
+		else
+			echo "fuzz $name: FAILED" >&2
+			tail -40 "build-fuzz/$name.log" >&2
+			failed=$((failed + 1))
+		fi
+	done
+else
+	echo "check: fuzz build failed" >&2
+	failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
