@@ -1,5 +1,6 @@
 # tests: the TAP harness library, fuzz targets and integration suites.
 check_LIBRARIES += tests/lib/libobtest.a
+LINT_FILES += tests/lib/test.c tests/fuzz/replay.c
 tests_lib_libobtest_a_SOURCES = tests/lib/test.c tests/lib/test.h
 
 # Fuzz targets (tests/fuzz/fuzz-<input>.c) add themselves to OB_FUZZERS.

@@ -13,15 +13,15 @@
 
 enum ob_errcode {
 	OB_OK = 0,
-	OB_E_FAIL = -1,	    /* anything callers do not branch on */
+	OB_E_FAIL = -1,     /* anything callers do not branch on */
 	OB_E_NOTFOUND = -2, /* no such row, tenant, unit, file */
 	OB_E_EXISTS = -3,   /* unique key already taken */
 	OB_E_PARSE = -4,    /* malformed input; err names line/field */
 	OB_E_LIMIT = -5,    /* a configured limit was exceeded */
-	OB_E_AUTH = -6,	    /* bad credentials or not allowed */
-	OB_E_BUSY = -7,	    /* retryable: database busy / serialization */
+	OB_E_AUTH = -6,     /* bad credentials or not allowed */
+	OB_E_BUSY = -7,     /* retryable: database busy / serialization */
 	OB_E_NOMEM = -8,    /* allocation failed */
-	OB_E_IO = -9,	    /* I/O failure (disk full, EIO) */
+	OB_E_IO = -9,       /* I/O failure (disk full, EIO) */
 	OB_E_VERSION = -10, /* unknown schema or protocol version */
 	OB_E_GONE = -11,    /* history no longer available (resync needed) */
 	OB_E_INVAL = -12,   /* invalid argument or value */
@@ -31,11 +31,11 @@ enum ob_errcode {
 #define OB_ERR_FIELD_MAX 64
 
 struct ob_err {
-	int code;		       /* one of enum ob_errcode */
-	long line;		       /* 1-based input line, 0 when none */
-	long column;		       /* 1-based column, 0 when none */
+	int code;                     /* one of enum ob_errcode */
+	long line;                    /* 1-based input line, 0 when none */
+	long column;                  /* 1-based column, 0 when none */
 	char field[OB_ERR_FIELD_MAX]; /* field or property name, "" when none */
-	char msg[OB_ERR_MSG_MAX];      /* human-readable, "" when none */
+	char msg[OB_ERR_MSG_MAX];     /* human-readable, "" when none */
 };
 
 /* Reset err to "no error". err may be NULL. */

@@ -23,10 +23,9 @@ int ob_file_read(const char *path, struct ob_buf *buf, struct ob_err *err)
 	} else {
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			return ob_err_set(err,
-					  errno == ENOENT ? OB_E_NOTFOUND
-							  : OB_E_IO,
-					  "%s: %s", path, strerror(errno));
+			return ob_err_set(
+				err, errno == ENOENT ? OB_E_NOTFOUND : OB_E_IO,
+				"%s: %s", path, strerror(errno));
 		}
 	}
 	for (;;) {

@@ -28,8 +28,7 @@ enum ob_log_level ob_log_get_level(void);
 int ob_log_level_parse(const char *name, enum ob_log_level *level_r);
 
 /* Append key=value to a context; values with spaces are quoted. */
-void ob_log_ctx_add(struct ob_log_ctx *ctx, const char *key,
-		    const char *value);
+void ob_log_ctx_add(struct ob_log_ctx *ctx, const char *key, const char *value);
 
 /* Log one line: "<level> [ctx] message". ctx may be NULL. Thread-safe (one
  * write(2) per line). */

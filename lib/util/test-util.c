@@ -24,9 +24,9 @@ static void test_parse_numbers(void)
 	test_assert_int(ob_parse_u64("1x", 2, 10, &u), OB_E_PARSE);
 	test_assert_int(ob_parse_u64(" 1", 2, 10, &u), OB_E_PARSE);
 	test_assert_int(ob_parse_u64("11", 2, 10, &u), OB_E_LIMIT);
-	test_assert_int(ob_parse_u64("99999999999999999999", 20, UINT64_MAX,
-				     &u),
-			OB_E_LIMIT);
+	test_assert_int(
+		ob_parse_u64("99999999999999999999", 20, UINT64_MAX, &u),
+		OB_E_LIMIT);
 	test_assert_int(ob_parse_i64("-42", 3, -100, 100, &i), 0);
 	test_assert_int(i, -42);
 	test_assert_int(ob_parse_i64("-101", 4, -100, 100, &i), OB_E_LIMIT);
@@ -36,7 +36,8 @@ static void test_parse_numbers(void)
 
 static void test_utf8(void)
 {
-	test_begin("UTF-8 validation: Chinese ok, overlong/surrogate/NUL refused");
+	test_begin(
+		"UTF-8 validation: Chinese ok, overlong/surrogate/NUL refused");
 	test_assert(ob_utf8_valid("张三 Zhang", strlen("张三 Zhang"), false));
 	test_assert(!ob_utf8_valid("\xc0\xae", 2, false));     /* overlong */
 	test_assert(!ob_utf8_valid("\xed\xa0\x80", 3, false)); /* surrogate */
@@ -75,9 +76,11 @@ static void test_err(void)
 				      "not an address: %s", "x@"),
 			OB_E_PARSE);
 	ob_err_describe(&err, buf, sizeof(buf));
-	test_assert_str(buf, "line 12, column 3, field email: not an address: x@");
+	test_assert_str(buf,
+			"line 12, column 3, field email: not an address: x@");
 	ob_err_prefix(&err, "while importing %s: ", "people.csv");
-	test_assert_str(err.msg, "while importing people.csv: not an address: x@");
+	test_assert_str(err.msg,
+			"while importing people.csv: not an address: x@");
 	test_assert_int(err.line, 12);
 	test_end();
 }

@@ -26,8 +26,7 @@ void test_assert_int_(long long got, long long want, const char *gexpr,
 		      const char *file, int line);
 void test_assert_str_(const char *got, const char *want, const char *gexpr,
 		      const char *file, int line);
-void test_assert_true_(bool cond, const char *expr, const char *file,
-		       int line);
+void test_assert_true_(bool cond, const char *expr, const char *file, int line);
 void test_assert_mem_(const void *got, size_t glen, const void *want,
 		      size_t wlen, const char *gexpr, const char *file,
 		      int line);
