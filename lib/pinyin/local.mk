@@ -1,0 +1,1 @@
+# lib/pinyin: build rules (paths from the top).
