@@ -1,0 +1,43 @@
+#!/bin/sh
+# The README's first command: install what is needed, build Orgbook, load
+# the demo directory into an embedded SQLite database and start the server
+# on 127.0.0.1. Run as root on Debian 12, from the source folder.
+#   OB_DEMO_DIR   where the database and key live (default ./run)
+#   OB_PORT       SyncML port (default 8080); OB_ADMIN_PORT (default 8081)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+run=${OB_DEMO_DIR:-$top/run}
+port=${OB_PORT:-8080}
+admin_port=${OB_ADMIN_PORT:-8081}
+
+sh build-aux/install-deps.sh
+[ -x configure ] || autoreconf -fi >/dev/null
+mkdir -p build
+if [ ! -f build/Makefile ]; then
+	(cd build && ../configure -q CFLAGS="-O2 -g")
+fi
+make -s -C build -j"$(nproc 2>/dev/null || echo 2)"
+
+mkdir -p "$run"
+chmod 700 "$run"
+db="$run/orgbook.db"
+if [ ! -f "$db" ]; then
+	echo "demo: loading the demo directory into $db"
+	ORGBOOK_ADMIN="$top/build/webadmin/orgbook-admin" \
+		sh testdata/load-demo.sh "$db"
+fi
+
+cat <<MSG
+
+Orgbook demo
+  SyncML URL:   http://127.0.0.1:$port/sync
+  Web admin:    http://127.0.0.1:$admin_port/
+  Demo account: $(sed -n 's/^user=//p' testdata/demo/accounts.txt 2>/dev/null || echo see testdata/demo)
+  Password:     $(sed -n 's/^user_password=//p' testdata/demo/accounts.txt 2>/dev/null)
+  Admin:        $(sed -n 's/^admin=//p' testdata/demo/accounts.txt 2>/dev/null) / $(sed -n 's/^admin_password=//p' testdata/demo/accounts.txt 2>/dev/null)
+  Database:     $db
+Stop with Ctrl-C.
+MSG
+exec "$top/build/syncml-server/orgbook-server" --db "$db" \
+	--listen 127.0.0.1 --port "$port" --admin-port "$admin_port"
