@@ -3,7 +3,7 @@
 #   1. install dependencies (apt-get), generate the build system
 #   2. development build with ASan+UBSan and -Werror: make check
 #   3. plain -O0 build: make check with every test program under valgrind
-#   4. make lint (cppcheck + clang-format)
+#   4. make lint (cppcheck + clang-format), make distcheck
 #   5. libFuzzer build (clang): each fuzz target for a short run
 # Ends with one line "N passed, N failed".
 set -eu
@@ -52,6 +52,15 @@ if (cd build-valgrind && make -s lint); then
 	passed=$((passed + 1))
 else
 	echo "check: lint failed" >&2
+	failed=$((failed + 1))
+fi
+
+echo "== distcheck (release tarball builds and passes its tests)"
+if (cd build-valgrind && make -s distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror >distcheck.log 2>&1); then
+	passed=$((passed + 1))
+else
+	echo "check: distcheck failed" >&2
+	tail -40 build-valgrind/distcheck.log >&2
 	failed=$((failed + 1))
 fi
 
