@@ -1,1 +1,18 @@
-# lib/dirstore: build rules (paths from the top).
+# lib/dirstore: libdirstore.a, the directory store (SQLite backend).
+noinst_LIBRARIES += lib/dirstore/libdirstore.a
+lib_dirstore_libdirstore_a_SOURCES = \
+	lib/dirstore/dirstore.h lib/dirstore/internal.h \
+	lib/dirstore/schema.c lib/dirstore/store.c lib/dirstore/account.c \
+	lib/dirstore/unit.c lib/dirstore/person.c lib/dirstore/changes.c \
+	lib/dirstore/syncstate.c
+lib_dirstore_libdirstore_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS) \
+	$(GNUTLS_CFLAGS) $(CRYPT_CFLAGS)
+DSTORE_LIBS = lib/dirstore/libdirstore.a lib/util/libobutil.a \
+	$(SQLITE_LIBS) $(GNUTLS_LIBS) $(CRYPT_LIBS)
+LINT_FILES += $(filter %.c,$(lib_dirstore_libdirstore_a_SOURCES))
+
+check_PROGRAMS += lib/dirstore/test-dirstore
+TESTS += lib/dirstore/test-dirstore
+lib_dirstore_test_dirstore_SOURCES = lib/dirstore/test-dirstore.c
+lib_dirstore_test_dirstore_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
+lib_dirstore_test_dirstore_LDADD = tests/lib/libobtest.a $(DSTORE_LIBS)

@@ -1,0 +1,464 @@
+/* Accounts: deployment-wide unique logins mapped to one enterprise,
+ * yescrypt password hashes (libxcrypt), and the optional MD5 password
+ * equivalent for syncml:auth-md5, sealed with AES-256-GCM under the store
+ * key (a 0600 file beside the database), so a copied database alone does
+ * not reveal it. */
+#include "config.h"
+#include "dirstore/internal.h"
+#include "util/str.h"
+
+#include <crypt.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GCM_NONCE 12
+#define GCM_TAG 16
+#define MD5_SECRET_LEN 24 /* base64 of 16 bytes */
+
+static int check_login(const char *login, struct ob_err *err)
+{
+	size_t n = strlen(login);
+	int ret;
+
+	if (n == 0 || n >= DSTORE_LOGIN_MAX)
+		return ob_err_set_at(err, OB_E_INVAL, 0, 0, "login",
+				     "must be 1 to %d bytes",
+				     DSTORE_LOGIN_MAX - 1);
+	ret = ds_check_text(login, DSTORE_LOGIN_MAX, false, "login", err);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		if (login[i] == ' ' || login[i] == ':')
+			return ob_err_set_at(err, OB_E_INVAL, 0, 0, "login",
+					     "spaces and ':' are not allowed");
+	}
+	return 0;
+}
+
+static int check_password(const char *pw, struct ob_err *err)
+{
+	size_t n = strlen(pw);
+
+	if (n < 8)
+		return ob_err_set_at(err, OB_E_INVAL, 0, 0, "password",
+				     "must be at least 8 characters");
+	if (n > DSTORE_PASSWORD_MAX)
+		return ob_err_set_at(err, OB_E_INVAL, 0, 0, "password",
+				     "longer than %d bytes",
+				     DSTORE_PASSWORD_MAX);
+	return 0;
+}
+
+/* yescrypt hash of pw into a malloc'd string. */
+static int hash_password(const char *pw, char **hash_r, struct ob_err *err)
+{
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	char *salt = NULL, *h;
+	int ret = 0;
+
+	*hash_r = NULL;
+	if (cd == NULL)
+		return ob_err_set(err, OB_E_NOMEM, "out of memory");
+	salt = crypt_gensalt_ra("$y$", 0, NULL, 0);
+	if (salt == NULL) {
+		ret = ob_err_set(err, OB_E_FAIL, "cannot make a password salt");
+		goto out;
+	}
+	h = crypt_r(pw, salt, cd);
+	if (h == NULL || h[0] == '*') {
+		ret = ob_err_set(err, OB_E_FAIL, "cannot hash the password");
+		goto out;
+	}
+	*hash_r = ob_strndup(h, strlen(h));
+	if (*hash_r == NULL)
+		ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
+out:
+	free(salt);
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+	return ret;
+}
+
+/* Constant-time check of pw against a stored yescrypt hash. */
+static bool password_matches(const char *pw, const char *stored)
+{
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	const char *h;
+	size_t n;
+	unsigned char diff = 0;
+
+	if (cd == NULL)
+		return false;
+	h = crypt_r(pw, stored, cd);
+	n = strlen(stored);
+	if (h == NULL || strlen(h) != n) {
+		free(cd);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)(h[i] ^ stored[i]);
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+	return diff == 0;
+}
+
+static void b64_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)in[i] << 16;
+
+		if (i + 1 < len)
+			v |= (unsigned)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= in[i + 2];
+		out[o++] = tbl[(v >> 18) & 63];
+		out[o++] = tbl[(v >> 12) & 63];
+		out[o++] = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < len ? tbl[v & 63] : '=';
+	}
+	out[o] = '\0';
+}
+
+/* Sealed B64(MD5(login:password)): nonce || ciphertext || tag. */
+static int seal_md5_secret(struct dstore *s, const char *login, const char *pw,
+			   unsigned char *out, size_t *out_len,
+			   struct ob_err *err)
+{
+	gnutls_aead_cipher_hd_t h;
+	gnutls_datum_t key;
+	const unsigned char *k;
+	unsigned char md5[16];
+	char secret[MD5_SECRET_LEN + 1];
+	char *up;
+	size_t n = strlen(login) + strlen(pw) + 2, clen;
+	int ret;
+
+	ret = ds_key(s, &k, err);
+	if (ret < 0)
+		return ret;
+	up = malloc(n);
+	if (up == NULL)
+		return ob_err_set(err, OB_E_NOMEM, "out of memory");
+	snprintf(up, n, "%s:%s", login, pw);
+	ret = gnutls_hash_fast(GNUTLS_DIG_MD5, up, n - 1, md5);
+	explicit_bzero(up, n);
+	free(up);
+	if (ret < 0)
+		return ob_err_set(err, OB_E_FAIL, "md5: %s",
+				  gnutls_strerror(ret));
+	b64_encode(md5, sizeof(md5), secret);
+	if (ob_random_bytes(out, GCM_NONCE) < 0)
+		return ob_err_set(err, OB_E_IO, "no randomness");
+	key.data = (unsigned char *)k;
+	key.size = 32;
+	ret = gnutls_aead_cipher_init(&h, GNUTLS_CIPHER_AES_256_GCM, &key);
+	if (ret < 0)
+		return ob_err_set(err, OB_E_FAIL, "cipher: %s",
+				  gnutls_strerror(ret));
+	clen = MD5_SECRET_LEN + GCM_TAG;
+	ret = gnutls_aead_cipher_encrypt(h, out, GCM_NONCE, NULL, 0, GCM_TAG,
+					 secret, MD5_SECRET_LEN,
+					 out + GCM_NONCE, &clen);
+	gnutls_aead_cipher_deinit(h);
+	explicit_bzero(secret, sizeof(secret));
+	if (ret < 0)
+		return ob_err_set(err, OB_E_FAIL, "encrypt: %s",
+				  gnutls_strerror(ret));
+	*out_len = GCM_NONCE + clen;
+	return 0;
+}
+
+int dstore_account_create(struct dstore *s, int64_t tenant_id,
+			  const char *login, const char *password,
+			  enum dstore_role role, int64_t *id_r,
+			  struct ob_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO account (tenant_id, login, pwhash, md5_secret, "
+		"role, created) VALUES (?, ?, ?, ?, ?, ?)";
+	unsigned char sealed[GCM_NONCE + MD5_SECRET_LEN + GCM_TAG];
+	size_t sealed_len = 0;
+	struct dstore_tenant t;
+	sqlite3_stmt *st;
+	char *hash = NULL;
+	int ret;
+
+	ret = check_login(login, err);
+	if (ret == 0)
+		ret = check_password(password, err);
+	if (ret == 0)
+		ret = dstore_tenant_get(s, tenant_id, &t, err);
+	if (ret == 0 && t.md5_auth)
+		ret = seal_md5_secret(s, login, password, sealed, &sealed_len,
+				      err);
+	if (ret == 0)
+		ret = hash_password(password, &hash, err);
+	if (ret < 0)
+		return ret;
+	st = ds_stmt(s, sql, err);
+	if (st == NULL) {
+		ret = err ? err->code : OB_E_FAIL;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, login, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
+	if (sealed_len > 0)
+		sqlite3_bind_blob(st, 4, sealed, (int)sealed_len,
+				  SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, role);
+	sqlite3_bind_int64(st, 6, ob_wall_s());
+	ret = ds_exec_stmt(s, st, "create account", err);
+	if (ret == OB_E_EXISTS)
+		ret = ob_err_set_at(err, OB_E_EXISTS, 0, 0, "login",
+				    "the login %s is taken", login);
+	if (ret == 0 && id_r != NULL)
+		*id_r = sqlite3_last_insert_rowid(s->db);
+out:
+	free(hash);
+	return ret;
+}
+
+int dstore_account_set_password(struct dstore *s, int64_t tenant_id,
+				int64_t account_id, const char *password,
+				struct ob_err *err)
+{
+	static const char sql[] = "UPDATE account SET pwhash = ?, "
+				  "md5_secret = ? WHERE id = ? AND "
+				  "tenant_id = ?";
+	static const char sql_login[] =
+		"SELECT login FROM account WHERE id = ? AND tenant_id = ?";
+	unsigned char sealed[GCM_NONCE + MD5_SECRET_LEN + GCM_TAG];
+	size_t sealed_len = 0;
+	struct dstore_tenant t;
+	char login[DSTORE_LOGIN_MAX] = "";
+	sqlite3_stmt *st;
+	char *hash = NULL;
+	int ret;
+
+	ret = check_password(password, err);
+	if (ret == 0)
+		ret = dstore_tenant_get(s, tenant_id, &t, err);
+	if (ret < 0)
+		return ret;
+	st = ds_stmt(s, sql_login, err);
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int64(st, 2, tenant_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ob_strlcpy(login, (const char *)sqlite3_column_text(st, 0),
+			   sizeof(login));
+	sqlite3_reset(st);
+	if (login[0] == '\0')
+		return ob_err_set(err, OB_E_NOTFOUND, "no such account");
+	if (t.md5_auth)
+		ret = seal_md5_secret(s, login, password, sealed, &sealed_len,
+				      err);
+	if (ret == 0)
+		ret = hash_password(password, &hash, err);
+	if (ret < 0)
+		return ret;
+	st = ds_stmt(s, sql, err);
+	if (st == NULL) {
+		ret = err ? err->code : OB_E_FAIL;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	if (sealed_len > 0)
+		sqlite3_bind_blob(st, 2, sealed, (int)sealed_len,
+				  SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, account_id);
+	sqlite3_bind_int64(st, 4, tenant_id);
+	ret = ds_exec_stmt(s, st, "set password", err);
+out:
+	free(hash);
+	return ret;
+}
+
+int dstore_account_set_disabled(struct dstore *s, int64_t tenant_id,
+				int64_t account_id, bool disabled,
+				struct ob_err *err)
+{
+	static const char sql[] = "UPDATE account SET disabled = ? "
+				  "WHERE id = ? AND tenant_id = ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int ret;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int(st, 1, disabled);
+	sqlite3_bind_int64(st, 2, account_id);
+	sqlite3_bind_int64(st, 3, tenant_id);
+	ret = ds_exec_stmt(s, st, "disable account", err);
+	if (ret == 0 && sqlite3_changes(s->db) == 0)
+		ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
+	return ret;
+}
+
+#define ACCOUNT_COLS "id, tenant_id, login, role, disabled, created, pwhash"
+
+static void account_from_row(sqlite3_stmt *st, struct dstore_account *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(st, 0);
+	a->tenant_id = sqlite3_column_int64(st, 1);
+	ob_strlcpy(a->login, (const char *)sqlite3_column_text(st, 2),
+		   sizeof(a->login));
+	a->role = sqlite3_column_int(st, 3) == DSTORE_ROLE_ADMIN
+			  ? DSTORE_ROLE_ADMIN
+			  : DSTORE_ROLE_USER;
+	a->disabled = sqlite3_column_int(st, 4) != 0;
+	a->created = sqlite3_column_int64(st, 5);
+}
+
+int dstore_account_find(struct dstore *s, const char *login,
+			struct dstore_account *a_r, struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT " ACCOUNT_COLS " FROM account WHERE login = ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		account_from_row(st, a_r);
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return ob_err_set(err, OB_E_NOTFOUND, "no account %.128s",
+				  login);
+	return ds_sql_err(s, rc, "find account", err);
+}
+
+int dstore_account_verify(struct dstore *s, const char *login,
+			  const char *password, struct dstore_account *a_r,
+			  struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT " ACCOUNT_COLS " FROM account WHERE login = ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct dstore_account a;
+	char hash[256] = "";
+	bool found = false, ok;
+	int rc;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	if (strlen(password) > DSTORE_PASSWORD_MAX)
+		return ob_err_set(err, OB_E_AUTH, "invalid login or password");
+	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		account_from_row(st, &a);
+		ob_strlcpy(hash, (const char *)sqlite3_column_text(st, 6),
+			   sizeof(hash));
+		found = true;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return ds_sql_err(s, rc, "verify account", err);
+	if (found) {
+		ok = password_matches(password, hash);
+	} else {
+		/* hash anyway, so timing does not tell unknown logins apart */
+		char *h = NULL;
+
+		hash_password(password, &h, NULL);
+		free(h);
+		ok = false;
+	}
+	if (!found || !ok || a.disabled)
+		return ob_err_set(err, OB_E_AUTH, "invalid login or password");
+	if (a_r != NULL)
+		*a_r = a;
+	return 0;
+}
+
+int dstore_account_md5_secret(struct dstore *s, int64_t tenant_id,
+			      int64_t account_id, char secret_r[25],
+			      struct ob_err *err)
+{
+	static const char sql[] = "SELECT md5_secret FROM account "
+				  "WHERE id = ? AND tenant_id = ?";
+	unsigned char sealed[GCM_NONCE + MD5_SECRET_LEN + GCM_TAG];
+	gnutls_aead_cipher_hd_t h;
+	gnutls_datum_t key;
+	const unsigned char *k;
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	size_t n = 0, plen;
+	int ret;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int64(st, 2, tenant_id);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 0) == (int)sizeof(sealed)) {
+		n = sizeof(sealed);
+		memcpy(sealed, sqlite3_column_blob(st, 0), n);
+	}
+	sqlite3_reset(st);
+	if (n == 0)
+		return ob_err_set(err, OB_E_NOTFOUND,
+				  "the account has no MD5 secret (MD5 auth off "
+				  "or password set before it was enabled)");
+	ret = ds_key(s, &k, err);
+	if (ret < 0)
+		return ret;
+	key.data = (unsigned char *)k;
+	key.size = 32;
+	ret = gnutls_aead_cipher_init(&h, GNUTLS_CIPHER_AES_256_GCM, &key);
+	if (ret < 0)
+		return ob_err_set(err, OB_E_FAIL, "cipher: %s",
+				  gnutls_strerror(ret));
+	plen = MD5_SECRET_LEN;
+	ret = gnutls_aead_cipher_decrypt(h, sealed, GCM_NONCE, NULL, 0, GCM_TAG,
+					 sealed + GCM_NONCE, n - GCM_NONCE,
+					 secret_r, &plen);
+	gnutls_aead_cipher_deinit(h);
+	if (ret < 0 || plen != MD5_SECRET_LEN)
+		return ob_err_set(err, OB_E_AUTH,
+				  "MD5 secret does not decrypt (wrong key "
+				  "file?)");
+	secret_r[MD5_SECRET_LEN] = '\0';
+	return 0;
+}
+
+int dstore_account_list(struct dstore *s, int64_t tenant_id,
+			int (*fn)(const struct dstore_account *a, void *ctx),
+			void *ctx, struct ob_err *err)
+{
+	static const char sql[] = "SELECT " ACCOUNT_COLS " FROM account "
+				  "WHERE tenant_id = ? ORDER BY login";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc, ret = 0;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dstore_account a;
+
+		account_from_row(st, &a);
+		ret = fn(&a, ctx);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = ds_sql_err(s, rc, "list accounts", err);
+	sqlite3_reset(st);
+	return ret;
+}

@@ -1,0 +1,222 @@
+/* The change log: net change per person for a view, the audit trail and
+ * tombstone pruning.
+ *
+ * Each person row records the state before and after (id path of the unit,
+ * visible = exists and not hidden). For a view (a unit subtree), a person
+ * was in the view at since_rev when the first row after since_rev says its
+ * old state was in it, and is in it now when the last row's new state is.
+ * That gives ADD / MODIFY / REMOVE from the rows after since_rev alone, so
+ * the cost follows the number of changes (index change_log_rev). */
+#include "config.h"
+#include "dirstore/internal.h"
+#include "util/str.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool in_view(const char *view, const unsigned char *idpath, bool visible)
+{
+	if (!visible || idpath == NULL)
+		return false;
+	return view == NULL ||
+	       strncmp((const char *)idpath, view, strlen(view)) == 0;
+}
+
+int dstore_changes_since(struct dstore *s, int64_t tenant_id, int64_t since_rev,
+			 int64_t unit_id,
+			 int (*fn)(const struct dstore_change *c, void *ctx),
+			 void *ctx, int64_t *upto_rev_r, struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT person_id, uid, rev, old_idpath, new_idpath, "
+		"old_visible, new_visible FROM change_log "
+		"WHERE tenant_id = ? AND rev > ? AND rev <= ? AND "
+		"what = 'person' ORDER BY person_id, id";
+	struct dstore_tenant t;
+	char *view = NULL;
+	sqlite3_stmt *st;
+	int64_t cur = -1, last_rev = 0;
+	char *cur_uid = NULL;
+	bool was = false, now = false;
+	int rc, ret;
+
+	ret = dstore_tenant_get(s, tenant_id, &t, err);
+	if (ret < 0)
+		return ret;
+	if (since_rev < t.pruned_rev)
+		return ob_err_set(err, OB_E_GONE,
+				  "changes before revision %lld were pruned; "
+				  "a full sync is needed",
+				  (long long)t.pruned_rev);
+	if (since_rev > t.revision)
+		return ob_err_set(err, OB_E_GONE,
+				  "revision %lld is in the future (now %lld); "
+				  "a full sync is needed",
+				  (long long)since_rev, (long long)t.revision);
+	if (unit_id != 0) {
+		ret = ds_unit_idpath(s, tenant_id, unit_id, &view, err);
+		if (ret < 0)
+			return ret;
+	}
+	st = ds_stmt(s, sql, err);
+	if (st == NULL) {
+		free(view);
+		return err ? err->code : OB_E_FAIL;
+	}
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, since_rev);
+	sqlite3_bind_int64(st, 3, t.revision);
+	for (;;) {
+		int64_t pid = -2;
+
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			pid = sqlite3_column_int64(st, 0);
+		else if (rc != SQLITE_DONE)
+			break;
+		if (pid != cur && cur != -1) {
+			struct dstore_change c = {0};
+
+			c.person_id = cur;
+			c.uid = cur_uid;
+			c.rev = last_rev;
+			c.kind = was && now ? DSTORE_CHANGE_MODIFY
+				 : now      ? DSTORE_CHANGE_ADD
+				 : was      ? DSTORE_CHANGE_REMOVE
+					    : 0;
+			if (c.kind != 0) {
+				ret = fn(&c, ctx);
+				if (ret != 0)
+					break;
+			}
+		}
+		if (rc == SQLITE_DONE)
+			break;
+		if (pid != cur) {
+			bool oom = false;
+
+			free(cur_uid);
+			cur_uid = ds_col_dup(st, 1, &oom);
+			if (oom) {
+				ret = ob_err_set(err, OB_E_NOMEM, "oom");
+				break;
+			}
+			cur = pid;
+			was = in_view(view, sqlite3_column_text(st, 3),
+				      sqlite3_column_int(st, 5) != 0);
+		}
+		now = in_view(view, sqlite3_column_text(st, 4),
+			      sqlite3_column_int(st, 6) != 0);
+		last_rev = sqlite3_column_int64(st, 2);
+	}
+	if (ret == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = ds_sql_err(s, rc, "changes", err);
+	sqlite3_reset(st);
+	free(cur_uid);
+	free(view);
+	if (ret == 0 && upto_rev_r != NULL)
+		*upto_rev_r = t.revision;
+	return ret;
+}
+
+int dstore_log_since(struct dstore *s, int64_t tenant_id, int64_t since_rev,
+		     int (*fn)(const struct dstore_log_entry *e, void *ctx),
+		     void *ctx, struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT rev, time, actor, what, op, coalesce(uid, ''), "
+		"coalesce(detail, '') FROM change_log WHERE tenant_id = ? AND "
+		"rev > ? ORDER BY id";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc, ret = 0;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, since_rev);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dstore_log_entry e;
+
+		e.rev = sqlite3_column_int64(st, 0);
+		e.time = sqlite3_column_int64(st, 1);
+		e.actor = (const char *)sqlite3_column_text(st, 2);
+		e.what = (const char *)sqlite3_column_text(st, 3);
+		e.op = (const char *)sqlite3_column_text(st, 4);
+		e.uid = (const char *)sqlite3_column_text(st, 5);
+		e.detail = (const char *)sqlite3_column_text(st, 6);
+		ret = fn(&e, ctx);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = ds_sql_err(s, rc, "change log", err);
+	sqlite3_reset(st);
+	return ret;
+}
+
+int dstore_prune(struct dstore *s, int64_t tenant_id, int64_t now,
+		 int64_t *pruned_rev_r, struct ob_err *err)
+{
+	static const char old_sql[] =
+		"SELECT coalesce(max(rev), 0) FROM change_log "
+		"WHERE tenant_id = ? AND time < ?";
+	static const char dev_sql[] =
+		"SELECT min(rev) FROM sync_state WHERE tenant_id = ? AND "
+		"last_sync >= ?";
+	static const char del_sql[] =
+		"DELETE FROM change_log WHERE tenant_id = ? AND rev <= ?";
+	static const char set_sql[] =
+		"UPDATE tenant SET pruned_rev = max(pruned_rev, ?) "
+		"WHERE id = ?";
+	struct dstore_tenant t;
+	sqlite3_stmt *st;
+	int64_t horizon_time, h = 0;
+	int ret;
+
+	ret = ds_need_txn(s, tenant_id, err);
+	if (ret == 0)
+		ret = dstore_tenant_get(s, tenant_id, &t, err);
+	if (ret < 0)
+		return ret;
+	horizon_time = now - (int64_t)t.retention_days * 86400;
+	st = ds_stmt(s, old_sql, err);
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, horizon_time);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		h = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	/* never past what a device seen inside the window still needs */
+	st = ds_stmt(s, dev_sql, err);
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, horizon_time);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL &&
+	    sqlite3_column_int64(st, 0) < h)
+		h = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (h > t.pruned_rev) {
+		st = ds_stmt(s, del_sql, err);
+		if (st == NULL)
+			return err ? err->code : OB_E_FAIL;
+		sqlite3_bind_int64(st, 1, tenant_id);
+		sqlite3_bind_int64(st, 2, h);
+		ret = ds_exec_stmt(s, st, "prune", err);
+		if (ret < 0)
+			return ret;
+		st = ds_stmt(s, set_sql, err);
+		if (st == NULL)
+			return err ? err->code : OB_E_FAIL;
+		sqlite3_bind_int64(st, 1, h);
+		sqlite3_bind_int64(st, 2, tenant_id);
+		ret = ds_exec_stmt(s, st, "prune", err);
+		if (ret < 0)
+			return ret;
+	}
+	if (pruned_rev_r != NULL)
+		*pruned_rev_r = h > t.pruned_rev ? h : t.pruned_rev;
+	return 0;
+}

@@ -1,0 +1,382 @@
+/* The directory store: enterprises (tenants), accounts, org units, people,
+ * the per-tenant revision and change log, and devices' sync state.
+ *
+ * Promises:
+ * - Every call that reads or writes directory data takes the tenant id right
+ *   after the store handle; no statement of one tenant can see another's
+ *   rows. (Account lookup by login is deployment-wide by design: the login
+ *   decides the tenant.)
+ * - Writes happen inside dstore_begin()/dstore_commit() (BEGIN IMMEDIATE).
+ *   A transaction that changed anything bumps the tenant's revision exactly
+ *   once at commit; every change-log row of it carries that revision. On any
+ *   error the caller rolls back and nothing is written.
+ * - dstore_changes_since() costs time proportional to the number of changes
+ *   since the given revision, not to the size of the directory, and reports
+ *   people who entered or left the viewed subtree (moves, hiding, deletes).
+ *   A revision older than the pruned horizon gives OB_E_GONE, never a
+ *   partial delta.
+ * - Sync state (anchors, id maps) lives in the database, so any server
+ *   process can continue any session.
+ * What it does not do: it knows nothing of SyncML, vCards or HTTP, and it
+ * does not log. SQLite is the backend (WAL, foreign keys, busy timeout);
+ * OB_E_BUSY means "retry the whole transaction" (see dstore_retry). */
+#ifndef DSTORE_DIRSTORE_H
+#define DSTORE_DIRSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+#define DSTORE_SCHEMA_VERSION 1
+#define DSTORE_NAME_MAX 256             /* bytes of a name, title, unit name */
+#define DSTORE_NOTE_MAX 4096            /* bytes of a note */
+#define DSTORE_PHOTO_MAX_DEFAULT 262144 /* photo bytes unless configured */
+#define DSTORE_MULTI_MAX 16             /* phones or emails per person */
+#define DSTORE_UNIT_DEPTH_MAX 32
+#define DSTORE_RETENTION_DAYS_DEFAULT 30
+
+struct dstore;
+
+struct dstore_options {
+	const char *path;     /* SQLite file; created when missing */
+	const char *key_path; /* secret key file (MD5 secrets); created 0600
+				 when missing; NULL = path + ".key" */
+	bool sync_normal;     /* synchronous=NORMAL instead of FULL */
+	int busy_timeout_ms;  /* 0 = 5000 */
+	size_t photo_max;     /* 0 = DSTORE_PHOTO_MAX_DEFAULT */
+};
+
+/* Open (creating or upgrading in place) the store. A database written by a
+ * newer, unknown schema version is refused with OB_E_VERSION and left
+ * untouched. *store_r is the caller's (dstore_close). */
+int dstore_open(const struct dstore_options *opt, struct dstore **store_r,
+		struct ob_err *err);
+void dstore_close(struct dstore **store);
+
+/* Schema version of the open database (after migration). */
+int dstore_schema_version(struct dstore *store);
+
+/* ---- transactions ---------------------------------------------------- */
+
+/* Start a write transaction for one tenant (BEGIN IMMEDIATE). actor names
+ * who changes things ("cli", an account login) for the audit trail. Returns
+ * 0, OB_E_BUSY, OB_E_NOTFOUND (tenant) or OB_E_FAIL. */
+int dstore_begin(struct dstore *store, int64_t tenant_id, const char *actor,
+		 struct ob_err *err);
+/* Commit; *rev_r (may be NULL) gets the tenant's revision after commit
+ * (unchanged when nothing changed). On failure the transaction is rolled
+ * back. */
+int dstore_commit(struct dstore *store, int64_t *rev_r, struct ob_err *err);
+/* Roll back the open transaction, if any. */
+void dstore_rollback(struct dstore *store);
+
+/* Run fn inside dstore_begin/commit, retrying the whole transaction up to
+ * `tries` times while it fails with OB_E_BUSY. fn returns 0 or an OB_E_*;
+ * on error the transaction is rolled back and the code returned. */
+int dstore_retry(struct dstore *store, int64_t tenant_id, const char *actor,
+		 int tries,
+		 int (*fn)(struct dstore *store, void *ctx, struct ob_err *err),
+		 void *ctx, int64_t *rev_r, struct ob_err *err);
+
+/* ---- enterprises ------------------------------------------------------ */
+
+struct dstore_tenant {
+	int64_t id;
+	char name[64]; /* short unique name: [a-z0-9-], e.g. "acme" */
+	char display[DSTORE_NAME_MAX];
+	bool md5_auth;      /* accounts may use syncml:auth-md5 */
+	int retention_days; /* tombstone retention window */
+	int64_t revision;   /* last committed revision */
+	int64_t pruned_rev; /* changes at or below this are gone */
+};
+
+/* Create an enterprise (own transaction). OB_E_EXISTS, OB_E_INVAL. */
+int dstore_tenant_create(struct dstore *store, const char *name,
+			 const char *display, int64_t *id_r,
+			 struct ob_err *err);
+int dstore_tenant_get(struct dstore *store, int64_t tenant_id,
+		      struct dstore_tenant *t_r, struct ob_err *err);
+int dstore_tenant_find(struct dstore *store, const char *name,
+		       struct dstore_tenant *t_r, struct ob_err *err);
+/* Set md5_auth and retention_days (own transaction). */
+int dstore_tenant_configure(struct dstore *store, int64_t tenant_id,
+			    bool md5_auth, int retention_days,
+			    struct ob_err *err);
+/* Call fn for every enterprise ordered by name; a non-zero return of fn
+ * stops and is returned. */
+int dstore_tenant_list(struct dstore *store,
+		       int (*fn)(const struct dstore_tenant *t, void *ctx),
+		       void *ctx, struct ob_err *err);
+
+/* ---- accounts --------------------------------------------------------- */
+
+enum dstore_role {
+	DSTORE_ROLE_USER = 0,
+	DSTORE_ROLE_ADMIN = 1,
+};
+
+#define DSTORE_LOGIN_MAX 128
+#define DSTORE_PASSWORD_MAX 1024
+
+struct dstore_account {
+	int64_t id;
+	int64_t tenant_id;
+	char login[DSTORE_LOGIN_MAX];
+	enum dstore_role role;
+	bool disabled;
+	int64_t created; /* unix time */
+};
+
+/* Create an account (own transaction). The login is unique in the whole
+ * deployment (case-insensitive ASCII; UTF-8 allowed; no spaces or control
+ * characters). The password is kept as a yescrypt hash; when the tenant
+ * allows MD5 auth, its password equivalent B64(MD5(login:password)) is kept
+ * encrypted with the store key. OB_E_EXISTS, OB_E_INVAL. */
+int dstore_account_create(struct dstore *store, int64_t tenant_id,
+			  const char *login, const char *password,
+			  enum dstore_role role, int64_t *id_r,
+			  struct ob_err *err);
+/* Replace the password (own transaction). */
+int dstore_account_set_password(struct dstore *store, int64_t tenant_id,
+				int64_t account_id, const char *password,
+				struct ob_err *err);
+int dstore_account_set_disabled(struct dstore *store, int64_t tenant_id,
+				int64_t account_id, bool disabled,
+				struct ob_err *err);
+/* Deployment-wide lookup by login: this is how a login finds its tenant. */
+int dstore_account_find(struct dstore *store, const char *login,
+			struct dstore_account *a_r, struct ob_err *err);
+/* Check a password. OB_E_AUTH (same message) for an unknown login, a wrong
+ * password or a disabled account; the hash is computed in every case so
+ * timing does not tell which. */
+int dstore_account_verify(struct dstore *store, const char *login,
+			  const char *password, struct dstore_account *a_r,
+			  struct ob_err *err);
+/* The decrypted B64(MD5(login:password)) (24 chars + NUL) for MD5 auth.
+ * OB_E_NOTFOUND when the account has none (tenant without MD5 auth or a
+ * password set before it was enabled). */
+int dstore_account_md5_secret(struct dstore *store, int64_t tenant_id,
+			      int64_t account_id, char secret_r[25],
+			      struct ob_err *err);
+int dstore_account_list(struct dstore *store, int64_t tenant_id,
+			int (*fn)(const struct dstore_account *a, void *ctx),
+			void *ctx, struct ob_err *err);
+
+/* ---- org units -------------------------------------------------------- */
+
+struct dstore_unit {
+	int64_t id;
+	int64_t parent_id; /* 0 for a top-level unit */
+	char *name;
+	char *path; /* names from the top joined by '/', e.g. "Sales/East" */
+	int sort;
+	int64_t people; /* people directly in it (hidden included) */
+};
+
+/* Unit names: 1..DSTORE_NAME_MAX bytes of UTF-8, no '/', no control
+ * characters, not "." or "..". All unit writes need an open transaction. */
+int dstore_unit_add(struct dstore *store, int64_t tenant_id, int64_t parent_id,
+		    const char *name, int sort, int64_t *id_r,
+		    struct ob_err *err);
+/* Resolve "A/B/C", creating missing units (transaction needed when any is
+ * missing; OB_E_NOTFOUND when create is false and one is missing). */
+int dstore_unit_ensure_path(struct dstore *store, int64_t tenant_id,
+			    const char *path, bool create, int64_t *id_r,
+			    struct ob_err *err);
+int dstore_unit_get(struct dstore *store, int64_t tenant_id, int64_t unit_id,
+		    struct dstore_unit *u_r, struct ob_err *err);
+void dstore_unit_deinit(struct dstore_unit *u);
+/* Rename; everyone below changes (their ORG path) and is logged. */
+int dstore_unit_rename(struct dstore *store, int64_t tenant_id, int64_t unit_id,
+		       const char *name, struct ob_err *err);
+/* Move a unit with its whole subtree under new_parent (0 = top level).
+ * OB_E_INVAL for a move into its own subtree. */
+int dstore_unit_move(struct dstore *store, int64_t tenant_id, int64_t unit_id,
+		     int64_t new_parent_id, struct ob_err *err);
+/* Delete an empty unit (no people, no sub-units): OB_E_EXISTS otherwise. */
+int dstore_unit_delete(struct dstore *store, int64_t tenant_id, int64_t unit_id,
+		       struct ob_err *err);
+/* Every unit in path order (a depth-first walk of the tree, siblings by
+ * sort then name). The struct passed to fn is borrowed for the call. */
+int dstore_unit_list(struct dstore *store, int64_t tenant_id,
+		     int (*fn)(const struct dstore_unit *u, void *ctx),
+		     void *ctx, struct ob_err *err);
+
+/* ---- people ----------------------------------------------------------- */
+
+struct dstore_phone {
+	char *type; /* "work", "cell", "home", "fax" */
+	char *number;
+};
+
+struct dstore_person {
+	int64_t id;
+	char *uid; /* stable; generated when NULL on put */
+	int64_t unit_id;
+	char *family, *given, *display;
+	char *phonetic_family, *phonetic_given; /* pinyin for Chinese names */
+	char *title;
+	struct dstore_phone *phones;
+	size_t n_phones;
+	char **emails;
+	size_t n_emails;
+	char *street, *locality, *region, *postcode, *country;
+	char *note;
+	unsigned char *photo; /* JPEG or PNG bytes, NULL when none */
+	size_t photo_len;
+	bool hidden;
+	int64_t mtime;   /* unix time of the last change (set by the store) */
+	int64_t rev;     /* revision of the last change (set by the store) */
+	char *unit_path; /* filled by get/iterate: "Sales/East" */
+};
+
+/* Insert or update by uid (transaction needed). Validation names the field
+ * in err->field (OB_E_INVAL): invalid UTF-8 or control characters, empty
+ * display name (when family, given and display are all empty), too long,
+ * unknown unit, bad phone type, more than DSTORE_MULTI_MAX values, photo
+ * neither JPEG nor PNG or over the configured cap. A put that changes
+ * nothing logs nothing. p->uid is filled in when generated (owned by p).
+ * *created_r (may be NULL) tells insert from update. */
+int dstore_person_put(struct dstore *store, int64_t tenant_id,
+		      struct dstore_person *p, bool *created_r,
+		      struct ob_err *err);
+/* Fetch by uid into *p_r (free with dstore_person_deinit). */
+int dstore_person_get(struct dstore *store, int64_t tenant_id, const char *uid,
+		      bool with_photo, struct dstore_person *p_r,
+		      struct ob_err *err);
+/* Delete by uid, leaving a tombstone (transaction needed). */
+int dstore_person_delete(struct dstore *store, int64_t tenant_id,
+			 const char *uid, struct ob_err *err);
+/* Move to another unit (transaction needed). */
+int dstore_person_move(struct dstore *store, int64_t tenant_id, const char *uid,
+		       int64_t unit_id, struct ob_err *err);
+void dstore_person_deinit(struct dstore_person *p);
+
+struct dstore_iter_opts {
+	int64_t unit_id;     /* 0 = the whole tenant, else this subtree */
+	int64_t after_id;    /* keyset pagination: ids greater than this */
+	size_t limit;        /* 0 = no limit */
+	bool include_hidden; /* hidden people are never synced */
+	bool with_photo;
+};
+
+/* Visit people ordered by id, one page at a time; memory does not grow with
+ * the directory. The person passed to fn is borrowed for the call. fn's
+ * non-zero return stops the walk and is returned. */
+int dstore_person_iter(struct dstore *store, int64_t tenant_id,
+		       const struct dstore_iter_opts *opts,
+		       int (*fn)(const struct dstore_person *p, void *ctx),
+		       void *ctx, struct ob_err *err);
+/* Count people in a view (same filters as iter, no pagination). */
+int dstore_person_count(struct dstore *store, int64_t tenant_id,
+			int64_t unit_id, bool include_hidden, int64_t *count_r,
+			struct ob_err *err);
+
+/* ---- change log ------------------------------------------------------- */
+
+enum dstore_change_kind {
+	DSTORE_CHANGE_ADD = 1,    /* entered the view since the revision */
+	DSTORE_CHANGE_MODIFY = 2, /* in the view before and now, changed */
+	DSTORE_CHANGE_REMOVE =
+		3, /* left the view: deleted, hidden, moved out */
+};
+
+struct dstore_change {
+	enum dstore_change_kind kind;
+	int64_t person_id;
+	const char *uid;
+	int64_t rev; /* the last revision that touched this person */
+};
+
+/* The net change of every person in a view (unit subtree, 0 = whole tenant,
+ * hidden people excluded) between since_rev and now, ordered by person id;
+ * *upto_rev_r gets the revision the answer is complete up to. OB_E_GONE
+ * when since_rev is below the pruned horizon (the caller must resync
+ * fully). The change passed to fn is borrowed for the call. */
+int dstore_changes_since(struct dstore *store, int64_t tenant_id,
+			 int64_t since_rev, int64_t unit_id,
+			 int (*fn)(const struct dstore_change *c, void *ctx),
+			 void *ctx, int64_t *upto_rev_r, struct ob_err *err);
+
+/* One row of the audit trail. */
+struct dstore_log_entry {
+	int64_t rev;
+	int64_t time;
+	const char *actor;
+	const char *what;   /* "person", "unit" */
+	const char *op;     /* "add", "modify", "delete", "move" */
+	const char *uid;    /* person uid or unit path */
+	const char *detail; /* e.g. "Sales/East -> Sales/West" */
+};
+
+/* The audit log since a revision, oldest first. Borrowed strings. */
+int dstore_log_since(struct dstore *store, int64_t tenant_id, int64_t since_rev,
+		     int (*fn)(const struct dstore_log_entry *e, void *ctx),
+		     void *ctx, struct ob_err *err);
+
+/* Drop change-log rows older than the tenant's retention window, never
+ * past the oldest revision a device seen within the window still needs;
+ * raises pruned_rev. now = unix time (tests pass their own). */
+int dstore_prune(struct dstore *store, int64_t tenant_id, int64_t now,
+		 int64_t *pruned_rev_r, struct ob_err *err);
+
+/* ---- devices and sync state ------------------------------------------ */
+
+#define DSTORE_DEVICE_MAX 256
+#define DSTORE_ANCHOR_MAX 64
+
+struct dstore_sync_state {
+	int64_t id; /* 0 until stored */
+	int64_t account_id;
+	char device[DSTORE_DEVICE_MAX];    /* SyncML Source LocURI */
+	char datastore[DSTORE_DEVICE_MAX]; /* server datastore URI */
+	char client_last[DSTORE_ANCHOR_MAX];
+	char server_last[DSTORE_ANCHOR_MAX];
+	int64_t rev;       /* directory revision the device has */
+	bool force_slow;   /* next sync must be slow (admin request) */
+	int64_t last_sync; /* unix time of the last completed session */
+	char client_info[DSTORE_NAME_MAX]; /* "Man Mod SwV" from DevInf */
+};
+
+/* Load the state of (account, device, datastore). OB_E_NOTFOUND when the
+ * device never completed a sync of that datastore. */
+int dstore_sync_get(struct dstore *store, int64_t tenant_id, int64_t account_id,
+		    const char *device, const char *datastore,
+		    struct dstore_sync_state *st_r, struct ob_err *err);
+/* Store the state (insert or update; st->id is set). Transaction needed:
+ * commit it together with the session's map changes. */
+int dstore_sync_put(struct dstore *store, int64_t tenant_id,
+		    struct dstore_sync_state *st, struct ob_err *err);
+/* Ask every datastore of a device (or of all devices when device is NULL)
+ * of the account to slow-sync next time (transaction needed). */
+int dstore_sync_force_slow(struct dstore *store, int64_t tenant_id,
+			   int64_t account_id, const char *device,
+			   struct ob_err *err);
+int dstore_sync_list(struct dstore *store, int64_t tenant_id,
+		     int (*fn)(const struct dstore_sync_state *st, void *ctx),
+		     void *ctx, struct ob_err *err);
+
+/* The id map of one sync state: server id (person uid) <-> client LUID,
+ * with the revision of the version the client confirmed. Writes need a
+ * transaction. */
+int dstore_map_put(struct dstore *store, int64_t tenant_id, int64_t state_id,
+		   const char *guid, const char *luid, int64_t rev,
+		   struct ob_err *err);
+int dstore_map_delete(struct dstore *store, int64_t tenant_id, int64_t state_id,
+		      const char *guid, struct ob_err *err);
+int dstore_map_clear(struct dstore *store, int64_t tenant_id, int64_t state_id,
+		     struct ob_err *err);
+/* Look up by guid or by luid (exactly one of them non-NULL); the found
+ * values are copied into the caller's buffers. */
+int dstore_map_find(struct dstore *store, int64_t tenant_id, int64_t state_id,
+		    const char *guid, const char *luid, char *guid_r,
+		    size_t guid_size, char *luid_r, size_t luid_size,
+		    int64_t *rev_r, struct ob_err *err);
+int dstore_map_iter(struct dstore *store, int64_t tenant_id, int64_t state_id,
+		    int (*fn)(const char *guid, const char *luid, int64_t rev,
+			      void *ctx),
+		    void *ctx, struct ob_err *err);
+
+#endif

@@ -1,0 +1,84 @@
+/* Private to lib/dirstore: the store handle, the open transaction and the
+ * prepared-statement cache shared by the module's files. */
+#ifndef DSTORE_INTERNAL_H
+#define DSTORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "dirstore/dirstore.h"
+
+#define STMT_CACHE_SIZE 64
+
+struct stmt_slot {
+	const char *sql; /* the literal's address is the key */
+	sqlite3_stmt *stmt;
+};
+
+struct dstore {
+	sqlite3 *db;
+	char *key_path;
+	unsigned char key[32];
+	bool key_loaded;
+	size_t photo_max;
+	struct stmt_slot stmts[STMT_CACHE_SIZE];
+	/* the open write transaction, if any */
+	bool in_txn;
+	int64_t txn_tenant;
+	int64_t txn_rev; /* revision this transaction commits as */
+	bool txn_changed;
+	int64_t txn_time;
+	char txn_actor[DSTORE_LOGIN_MAX];
+};
+
+/* A cached prepared statement for a string literal, reset and with its
+ * bindings cleared. NULL on failure (err filled). */
+sqlite3_stmt *ds_stmt(struct dstore *s, const char *sql, struct ob_err *err);
+
+/* Map an SQLite result code to OB_E_* and fill err. */
+int ds_sql_err(struct dstore *s, int rc, const char *what, struct ob_err *err);
+
+/* Step a statement expected to finish (DONE). */
+int ds_exec_stmt(struct dstore *s, sqlite3_stmt *st, const char *what,
+		 struct ob_err *err);
+
+/* Run SQL text without results (schema, pragmas, BEGIN/COMMIT). */
+int ds_exec(struct dstore *s, const char *sql, struct ob_err *err);
+
+/* Check that a write transaction for tenant_id is open. */
+int ds_need_txn(struct dstore *s, int64_t tenant_id, struct ob_err *err);
+
+/* Bind a C string or NULL (empty string binds as NULL when null_empty). */
+void ds_bind_text(sqlite3_stmt *st, int idx, const char *v);
+
+/* strdup of a column (NULL stays NULL); *oom set on allocation failure. */
+char *ds_col_dup(sqlite3_stmt *st, int col, bool *oom);
+
+/* Record one change-log row in the open transaction and mark it changed. */
+struct ds_change_row {
+	const char *what; /* "person" or "unit" */
+	const char *op;   /* "add", "modify", "delete", "move" */
+	int64_t person_id;
+	const char *uid;
+	const char *old_idpath, *new_idpath; /* NULL when absent */
+	bool old_visible, new_visible;
+	const char *detail;
+};
+int ds_log_change(struct dstore *s, const struct ds_change_row *row,
+		  struct ob_err *err);
+
+/* idpath of a unit ("/" for none), malloc'd. */
+int ds_unit_idpath(struct dstore *s, int64_t tenant_id, int64_t unit_id,
+		   char **idpath_r, struct ob_err *err);
+
+/* Validation helpers shared by accounts, units and people. */
+int ds_check_text(const char *v, size_t max, bool multiline, const char *field,
+		  struct ob_err *err);
+
+/* The store key (loading or creating the key file on first use). */
+int ds_key(struct dstore *s, const unsigned char **key_r, struct ob_err *err);
+
+/* Migration steps, oldest first; defined in schema.c. */
+extern const char *const ds_migrations[];
+extern const int ds_migration_count;
+
+#endif

@@ -1,0 +1,739 @@
+/* People: validation, storage and iteration. Multi-valued fields are kept
+ * as lines ("type\tnumber\n" for phones, "addr\n" for emails), which is
+ * safe because control characters are refused in those fields. Each row
+ * carries an etag (SHA-256 of its content) so a put that changes nothing
+ * writes and logs nothing. Photos live in their own table so scans of the
+ * people table stay small. */
+#include "config.h"
+#include "dirstore/internal.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const phone_types[] = {"work", "cell", "home", "fax"};
+
+static int check_phone(const struct dstore_phone *ph, size_t i,
+		       struct ob_err *err)
+{
+	char field[32];
+	size_t digits = 0;
+	bool type_ok = false;
+
+	snprintf(field, sizeof(field), "phone[%zu]", i + 1);
+	for (size_t t = 0; t < 4; t++)
+		type_ok |= ph->type != NULL &&
+			   strcmp(ph->type, phone_types[t]) == 0;
+	if (!type_ok)
+		return ob_err_set_at(err, OB_E_INVAL, 0, 0, field,
+				     "type must be work, cell, home or fax");
+	if (ph->number == NULL || strlen(ph->number) > 64)
+		return ob_err_set_at(err, OB_E_INVAL, 0, 0, field,
+				     "number missing or longer than 64");
+	for (const char *p = ph->number; *p; p++) {
+		if (*p >= '0' && *p <= '9') {
+			digits++;
+		} else if (!strchr("+-() ./#*,;xXeEtT", *p)) {
+			return ob_err_set_at(err, OB_E_INVAL, 0, 0, field,
+					     "'%c' is not allowed in a phone "
+					     "number",
+					     (unsigned char)*p >= 0x20 &&
+							     (unsigned char)*p <
+								     0x7f
+						     ? *p
+						     : '?');
+		}
+	}
+	if (digits < 3)
+		return ob_err_set_at(err, OB_E_INVAL, 0, 0, field,
+				     "a phone number needs at least 3 digits");
+	return 0;
+}
+
+static int check_email(const char *e, size_t i, struct ob_err *err)
+{
+	char field[32];
+	const char *at;
+	int ret;
+
+	snprintf(field, sizeof(field), "email[%zu]", i + 1);
+	ret = ds_check_text(e, 254, false, field, err);
+	if (ret < 0)
+		return ret;
+	at = e ? strchr(e, '@') : NULL;
+	if (at == NULL || at == e || at[1] == '\0' || strchr(at + 1, '@') ||
+	    strchr(e, ' ') || !strchr(at + 1, '.'))
+		return ob_err_set_at(err, OB_E_INVAL, 0, 0, field,
+				     "\"%.64s\" is not an email address",
+				     e ? e : "");
+	return 0;
+}
+
+static bool is_image(const unsigned char *p, size_t n)
+{
+	static const unsigned char png[8] = {0x89, 'P',  'N',  'G',
+					     0x0d, 0x0a, 0x1a, 0x0a};
+
+	return (n >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff) ||
+	       (n >= 8 && memcmp(p, png, 8) == 0);
+}
+
+static int validate(struct dstore *s, const struct dstore_person *p,
+		    struct ob_err *err)
+{
+	static const struct {
+		size_t off;
+		const char *name;
+		size_t max;
+	} fields[] = {
+		{offsetof(struct dstore_person, uid), "uid", 200},
+		{offsetof(struct dstore_person, family), "family_name",
+		 DSTORE_NAME_MAX},
+		{offsetof(struct dstore_person, given), "given_name",
+		 DSTORE_NAME_MAX},
+		{offsetof(struct dstore_person, display), "display_name",
+		 DSTORE_NAME_MAX},
+		{offsetof(struct dstore_person, phonetic_family),
+		 "phonetic_family", DSTORE_NAME_MAX},
+		{offsetof(struct dstore_person, phonetic_given),
+		 "phonetic_given", DSTORE_NAME_MAX},
+		{offsetof(struct dstore_person, title), "title",
+		 DSTORE_NAME_MAX},
+		{offsetof(struct dstore_person, street), "street",
+		 DSTORE_NAME_MAX},
+		{offsetof(struct dstore_person, locality), "city",
+		 DSTORE_NAME_MAX},
+		{offsetof(struct dstore_person, region), "region",
+		 DSTORE_NAME_MAX},
+		{offsetof(struct dstore_person, postcode), "postcode", 32},
+		{offsetof(struct dstore_person, country), "country",
+		 DSTORE_NAME_MAX},
+	};
+	int ret;
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const char *v =
+			*(char *const *)((const char *)p + fields[i].off);
+
+		ret = ds_check_text(v, fields[i].max, false, fields[i].name,
+				    err);
+		if (ret < 0)
+			return ret;
+	}
+	ret = ds_check_text(p->note, DSTORE_NOTE_MAX, true, "note", err);
+	if (ret < 0)
+		return ret;
+	if ((p->display == NULL || p->display[0] == '\0') &&
+	    (p->family == NULL || p->family[0] == '\0') &&
+	    (p->given == NULL || p->given[0] == '\0'))
+		return ob_err_set_at(err, OB_E_INVAL, 0, 0, "display_name",
+				     "a person needs a name");
+	if (p->n_phones > DSTORE_MULTI_MAX || p->n_emails > DSTORE_MULTI_MAX)
+		return ob_err_set_at(err, OB_E_LIMIT, 0, 0,
+				     p->n_phones > DSTORE_MULTI_MAX ? "phone"
+								    : "email",
+				     "more than %d values", DSTORE_MULTI_MAX);
+	for (size_t i = 0; i < p->n_phones; i++) {
+		ret = check_phone(&p->phones[i], i, err);
+		if (ret < 0)
+			return ret;
+	}
+	for (size_t i = 0; i < p->n_emails; i++) {
+		ret = check_email(p->emails[i], i, err);
+		if (ret < 0)
+			return ret;
+	}
+	if (p->photo != NULL && p->photo_len > 0) {
+		if (p->photo_len > s->photo_max)
+			return ob_err_set_at(err, OB_E_LIMIT, 0, 0, "photo",
+					     "photo of %zu bytes is over the "
+					     "cap of %zu bytes",
+					     p->photo_len, s->photo_max);
+		if (!is_image(p->photo, p->photo_len))
+			return ob_err_set_at(err, OB_E_INVAL, 0, 0, "photo",
+					     "photo is neither JPEG nor PNG");
+	}
+	return 0;
+}
+
+static int encode_lists(const struct dstore_person *p, struct ob_buf *phones,
+			struct ob_buf *emails)
+{
+	for (size_t i = 0; i < p->n_phones; i++) {
+		if (ob_buf_addf(phones, "%s\t%s\n", p->phones[i].type,
+				p->phones[i].number) < 0)
+			return OB_E_NOMEM;
+	}
+	for (size_t i = 0; i < p->n_emails; i++) {
+		if (ob_buf_addf(emails, "%s\n", p->emails[i]) < 0)
+			return OB_E_NOMEM;
+	}
+	return 0;
+}
+
+/* SHA-256 over every stored field, with separators that cannot occur. */
+static int compute_etag(const struct dstore_person *p, int64_t unit_id,
+			const char *phones, const char *emails, char out[65])
+{
+	const char *vals[] = {
+		p->family,         p->given,    p->display, p->phonetic_family,
+		p->phonetic_given, p->title,    phones,     emails,
+		p->street,         p->locality, p->region,  p->postcode,
+		p->country,        p->note};
+	gnutls_hash_hd_t h;
+	unsigned char d[32];
+	char num[48];
+
+	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
+		return OB_E_FAIL;
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		if (vals[i] != NULL)
+			gnutls_hash(h, vals[i], strlen(vals[i]));
+		gnutls_hash(h, "\x1f", 1);
+	}
+	snprintf(num, sizeof(num), "%lld/%d/", (long long)unit_id, p->hidden);
+	gnutls_hash(h, num, strlen(num));
+	if (p->photo != NULL && p->photo_len > 0)
+		gnutls_hash(h, p->photo, p->photo_len);
+	gnutls_hash_deinit(h, d);
+	ob_hex_encode(d, sizeof(d), out);
+	return 0;
+}
+
+struct existing {
+	int64_t id, unit_id;
+	bool hidden;
+	char etag[65];
+	char *idpath;
+};
+
+static int find_existing(struct dstore *s, int64_t tenant_id, const char *uid,
+			 struct existing *ex, struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT p.id, coalesce(p.unit_id, 0), p.hidden, p.etag, "
+		"coalesce(u.idpath, '/') FROM person p LEFT JOIN unit u ON "
+		"u.id = p.unit_id WHERE p.tenant_id = ? AND p.uid = ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	bool oom = false;
+	int rc;
+
+	memset(ex, 0, sizeof(*ex));
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		ex->id = sqlite3_column_int64(st, 0);
+		ex->unit_id = sqlite3_column_int64(st, 1);
+		ex->hidden = sqlite3_column_int(st, 2) != 0;
+		ob_strlcpy(ex->etag, (const char *)sqlite3_column_text(st, 3),
+			   sizeof(ex->etag));
+		ex->idpath = ds_col_dup(st, 4, &oom);
+	}
+	sqlite3_reset(st);
+	if (oom)
+		return ob_err_set(err, OB_E_NOMEM, "out of memory");
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return ds_sql_err(s, rc, "find person", err);
+	return rc == SQLITE_ROW ? 1 : 0;
+}
+
+static int write_photo(struct dstore *s, int64_t person_id,
+		       const struct dstore_person *p, struct ob_err *err)
+{
+	static const char del[] = "DELETE FROM photo WHERE person_id = ?";
+	static const char ins[] = "INSERT INTO photo (person_id, data) "
+				  "VALUES (?, ?)";
+	sqlite3_stmt *st = ds_stmt(s, del, err);
+	int ret;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, person_id);
+	ret = ds_exec_stmt(s, st, "photo", err);
+	if (ret < 0 || p->photo == NULL || p->photo_len == 0)
+		return ret;
+	st = ds_stmt(s, ins, err);
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, person_id);
+	sqlite3_bind_blob(st, 2, p->photo, (int)p->photo_len, SQLITE_STATIC);
+	return ds_exec_stmt(s, st, "photo", err);
+}
+
+static const char *display_of(const struct dstore_person *p, char *buf,
+			      size_t size)
+{
+	const char *fam = p->family ? p->family : "";
+	const char *giv = p->given ? p->given : "";
+	bool ascii = true;
+
+	if (p->display != NULL && p->display[0] != '\0')
+		return p->display;
+	for (const char *q = fam; *q; q++)
+		ascii &= (unsigned char)*q < 0x80;
+	if (!ascii) /* Chinese, Japanese, Korean: family name first */
+		snprintf(buf, size, "%s%s", fam, giv);
+	else
+		snprintf(buf, size, "%s%s%s", giv, giv[0] && fam[0] ? " " : "",
+			 fam);
+	return buf;
+}
+
+int dstore_person_put(struct dstore *s, int64_t tenant_id,
+		      struct dstore_person *p, bool *created_r,
+		      struct ob_err *err)
+{
+	static const char ins[] =
+		"INSERT INTO person (tenant_id, uid, unit_id, family, given, "
+		"display, phonetic_family, phonetic_given, title, phones, "
+		"emails, street, locality, region, postcode, country, note, "
+		"has_photo, hidden, etag, mtime, rev) VALUES "
+		"(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
+		"?18,?19,?20,?21,?22)";
+	static const char upd[] =
+		"UPDATE person SET unit_id=?3, family=?4, given=?5, "
+		"display=?6, phonetic_family=?7, phonetic_given=?8, title=?9, "
+		"phones=?10, emails=?11, street=?12, locality=?13, region=?14, "
+		"postcode=?15, country=?16, note=?17, has_photo=?18, "
+		"hidden=?19, etag=?20, mtime=?21, rev=?22 "
+		"WHERE tenant_id=?1 AND uid=?2";
+	struct ob_buf phones, emails;
+	struct existing ex = {0};
+	struct ds_change_row row = {0};
+	char etag[65], uidbuf[32], dispbuf[2 * DSTORE_NAME_MAX + 2];
+	char *new_idpath = NULL;
+	sqlite3_stmt *st;
+	int found, ret;
+
+	ob_buf_init(&phones, 1 << 16);
+	ob_buf_init(&emails, 1 << 16);
+	ret = ds_need_txn(s, tenant_id, err);
+	if (ret == 0)
+		ret = validate(s, p, err);
+	if (ret < 0)
+		goto out;
+	if (p->unit_id != 0) {
+		ret = ds_unit_idpath(s, tenant_id, p->unit_id, &new_idpath,
+				     err);
+	} else {
+		new_idpath = ob_strndup("/", 1);
+		ret = new_idpath ? 0 : ob_err_set(err, OB_E_NOMEM, "oom");
+	}
+	if (ret < 0)
+		goto out;
+	if (p->uid == NULL || p->uid[0] == '\0') {
+		char hex[25];
+
+		if (ob_random_hex(hex, 12) < 0) {
+			ret = ob_err_set(err, OB_E_IO, "no randomness");
+			goto out;
+		}
+		snprintf(uidbuf, sizeof(uidbuf), "ob-%s", hex);
+		free(p->uid);
+		p->uid = ob_strndup(uidbuf, strlen(uidbuf));
+		if (p->uid == NULL) {
+			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (encode_lists(p, &phones, &emails) < 0 ||
+	    compute_etag(p, p->unit_id, ob_buf_str(&phones),
+			 ob_buf_str(&emails), etag) < 0) {
+		ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
+		goto out;
+	}
+	found = find_existing(s, tenant_id, p->uid, &ex, err);
+	if (found < 0) {
+		ret = found;
+		goto out;
+	}
+	if (found && strcmp(ex.etag, etag) == 0) {
+		if (created_r != NULL)
+			*created_r = false;
+		goto out; /* nothing changed */
+	}
+	st = ds_stmt(s, found ? upd : ins, err);
+	if (st == NULL) {
+		ret = err ? err->code : OB_E_FAIL;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, p->uid, -1, SQLITE_STATIC);
+	if (p->unit_id != 0)
+		sqlite3_bind_int64(st, 3, p->unit_id);
+	ds_bind_text(st, 4, p->family);
+	ds_bind_text(st, 5, p->given);
+	sqlite3_bind_text(st, 6, display_of(p, dispbuf, sizeof(dispbuf)), -1,
+			  SQLITE_STATIC);
+	ds_bind_text(st, 7, p->phonetic_family);
+	ds_bind_text(st, 8, p->phonetic_given);
+	ds_bind_text(st, 9, p->title);
+	ds_bind_text(st, 10, ob_buf_str(&phones));
+	ds_bind_text(st, 11, ob_buf_str(&emails));
+	ds_bind_text(st, 12, p->street);
+	ds_bind_text(st, 13, p->locality);
+	ds_bind_text(st, 14, p->region);
+	ds_bind_text(st, 15, p->postcode);
+	ds_bind_text(st, 16, p->country);
+	ds_bind_text(st, 17, p->note);
+	sqlite3_bind_int(st, 18, p->photo != NULL && p->photo_len > 0);
+	sqlite3_bind_int(st, 19, p->hidden);
+	sqlite3_bind_text(st, 20, etag, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 21, s->txn_time);
+	sqlite3_bind_int64(st, 22, s->txn_rev);
+	ret = ds_exec_stmt(s, st, found ? "update person" : "add person", err);
+	if (ret < 0)
+		goto out;
+	p->id = found ? ex.id : sqlite3_last_insert_rowid(s->db);
+	p->rev = s->txn_rev;
+	p->mtime = s->txn_time;
+	ret = write_photo(s, p->id, p, err);
+	if (ret < 0)
+		goto out;
+	row.what = "person";
+	row.op = !found ? "add" : ex.unit_id != p->unit_id ? "move" : "modify";
+	row.person_id = p->id;
+	row.uid = p->uid;
+	row.old_idpath = found ? ex.idpath : NULL;
+	row.new_idpath = new_idpath;
+	row.old_visible = found && !ex.hidden;
+	row.new_visible = !p->hidden;
+	ret = ds_log_change(s, &row, err);
+	if (ret == 0 && created_r != NULL)
+		*created_r = !found;
+out:
+	free(ex.idpath);
+	free(new_idpath);
+	ob_buf_deinit(&phones);
+	ob_buf_deinit(&emails);
+	return ret;
+}
+
+static int decode_phones(const char *t, struct dstore_person *p)
+{
+	size_t n = 0;
+
+	for (const char *q = t; q && *q; q++)
+		n += *q == '\n';
+	if (n == 0)
+		return 0;
+	p->phones = calloc(n, sizeof(*p->phones));
+	if (p->phones == NULL)
+		return OB_E_NOMEM;
+	while (*t != '\0' && p->n_phones < n) {
+		const char *tab = strchr(t, '\t'), *nl = strchr(t, '\n');
+		struct dstore_phone *ph = &p->phones[p->n_phones];
+
+		if (tab == NULL || nl == NULL || tab > nl)
+			break;
+		ph->type = ob_strndup(t, (size_t)(tab - t));
+		ph->number = ob_strndup(tab + 1, (size_t)(nl - tab - 1));
+		p->n_phones++;
+		if (ph->type == NULL || ph->number == NULL)
+			return OB_E_NOMEM;
+		t = nl + 1;
+	}
+	return 0;
+}
+
+static int decode_emails(const char *t, struct dstore_person *p)
+{
+	size_t n = 0;
+
+	for (const char *q = t; q && *q; q++)
+		n += *q == '\n';
+	if (n == 0)
+		return 0;
+	p->emails = calloc(n, sizeof(*p->emails));
+	if (p->emails == NULL)
+		return OB_E_NOMEM;
+	while (*t != '\0' && p->n_emails < n) {
+		const char *nl = strchr(t, '\n');
+
+		if (nl == NULL)
+			break;
+		p->emails[p->n_emails] = ob_strndup(t, (size_t)(nl - t));
+		if (p->emails[p->n_emails++] == NULL)
+			return OB_E_NOMEM;
+		t = nl + 1;
+	}
+	return 0;
+}
+
+#define PERSON_COLS                                                            \
+	"p.id, p.uid, coalesce(p.unit_id, 0), p.family, p.given, p.display, "  \
+	"p.phonetic_family, p.phonetic_given, p.title, p.phones, p.emails, "   \
+	"p.street, p.locality, p.region, p.postcode, p.country, p.note, "      \
+	"p.hidden, p.mtime, p.rev, coalesce(u.path, ''), p.has_photo"
+
+static int person_from_row(struct dstore *s, sqlite3_stmt *st, bool with_photo,
+			   struct dstore_person *p, struct ob_err *err)
+{
+	static const char photo_sql[] =
+		"SELECT data FROM photo WHERE person_id = ?";
+	char **strs[] = {&p->uid,
+			 NULL,
+			 &p->family,
+			 &p->given,
+			 &p->display,
+			 &p->phonetic_family,
+			 &p->phonetic_given,
+			 &p->title,
+			 NULL,
+			 NULL,
+			 &p->street,
+			 &p->locality,
+			 &p->region,
+			 &p->postcode,
+			 &p->country,
+			 &p->note};
+	bool oom = false;
+
+	memset(p, 0, sizeof(*p));
+	p->id = sqlite3_column_int64(st, 0);
+	p->unit_id = sqlite3_column_int64(st, 2);
+	for (int i = 0; i < 16; i++) {
+		if (strs[i] != NULL)
+			*strs[i] = ds_col_dup(st, i + 1, &oom);
+	}
+	if (!oom &&
+	    (decode_phones((const char *)sqlite3_column_text(st, 9), p) < 0 ||
+	     decode_emails((const char *)sqlite3_column_text(st, 10), p) < 0))
+		oom = true;
+	p->hidden = sqlite3_column_int(st, 17) != 0;
+	p->mtime = sqlite3_column_int64(st, 18);
+	p->rev = sqlite3_column_int64(st, 19);
+	p->unit_path = ds_col_dup(st, 20, &oom);
+	if (!oom && with_photo && sqlite3_column_int(st, 21)) {
+		sqlite3_stmt *ph = ds_stmt(s, photo_sql, err);
+
+		if (ph == NULL) {
+			dstore_person_deinit(p);
+			return err ? err->code : OB_E_FAIL;
+		}
+		sqlite3_bind_int64(ph, 1, p->id);
+		if (sqlite3_step(ph) == SQLITE_ROW) {
+			size_t n = (size_t)sqlite3_column_bytes(ph, 0);
+
+			p->photo = malloc(n ? n : 1);
+			if (p->photo == NULL)
+				oom = true;
+			else if (n > 0)
+				memcpy(p->photo, sqlite3_column_blob(ph, 0), n);
+			p->photo_len = p->photo ? n : 0;
+		}
+		sqlite3_reset(ph);
+	}
+	if (oom) {
+		dstore_person_deinit(p);
+		return ob_err_set(err, OB_E_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+void dstore_person_deinit(struct dstore_person *p)
+{
+	char *strs[] = {p->uid,     p->family,          p->given,
+			p->display, p->phonetic_family, p->phonetic_given,
+			p->title,   p->street,          p->locality,
+			p->region,  p->postcode,        p->country,
+			p->note,    p->unit_path};
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		free(strs[i]);
+	for (size_t i = 0; i < p->n_phones; i++) {
+		free(p->phones[i].type);
+		free(p->phones[i].number);
+	}
+	free(p->phones);
+	for (size_t i = 0; i < p->n_emails; i++)
+		free(p->emails[i]);
+	free(p->emails);
+	free(p->photo);
+	memset(p, 0, sizeof(*p));
+}
+
+int dstore_person_get(struct dstore *s, int64_t tenant_id, const char *uid,
+		      bool with_photo, struct dstore_person *p_r,
+		      struct ob_err *err)
+{
+	static const char sql[] = "SELECT " PERSON_COLS " FROM person p "
+				  "LEFT JOIN unit u ON u.id = p.unit_id "
+				  "WHERE p.tenant_id = ? AND p.uid = ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc, ret;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "uid",
+					     "no person with uid %.200s", uid);
+		return ds_sql_err(s, rc, "get person", err);
+	}
+	ret = person_from_row(s, st, with_photo, p_r, err);
+	sqlite3_reset(st);
+	return ret;
+}
+
+int dstore_person_delete(struct dstore *s, int64_t tenant_id, const char *uid,
+			 struct ob_err *err)
+{
+	static const char del[] = "DELETE FROM person WHERE tenant_id = ? "
+				  "AND id = ?";
+	struct ds_change_row row = {0};
+	struct existing ex;
+	sqlite3_stmt *st;
+	int found, ret;
+
+	ret = ds_need_txn(s, tenant_id, err);
+	if (ret < 0)
+		return ret;
+	found = find_existing(s, tenant_id, uid, &ex, err);
+	if (found <= 0) {
+		free(ex.idpath);
+		return found < 0
+			       ? found
+			       : ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "uid",
+					       "no person with uid %.200s",
+					       uid);
+	}
+	st = ds_stmt(s, del, err);
+	if (st == NULL) {
+		ret = err ? err->code : OB_E_FAIL;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, ex.id);
+	ret = ds_exec_stmt(s, st, "delete person", err);
+	if (ret < 0)
+		goto out;
+	row.what = "person";
+	row.op = "delete";
+	row.person_id = ex.id;
+	row.uid = uid;
+	row.old_idpath = ex.idpath;
+	row.old_visible = !ex.hidden;
+	row.new_visible = false;
+	ret = ds_log_change(s, &row, err);
+out:
+	free(ex.idpath);
+	return ret;
+}
+
+int dstore_person_move(struct dstore *s, int64_t tenant_id, const char *uid,
+		       int64_t unit_id, struct ob_err *err)
+{
+	struct dstore_person p;
+	int ret = ds_need_txn(s, tenant_id, err);
+
+	if (ret == 0)
+		ret = dstore_person_get(s, tenant_id, uid, true, &p, err);
+	if (ret < 0)
+		return ret;
+	p.unit_id = unit_id;
+	ret = dstore_person_put(s, tenant_id, &p, NULL, err);
+	dstore_person_deinit(&p);
+	return ret;
+}
+
+int dstore_person_iter(struct dstore *s, int64_t tenant_id,
+		       const struct dstore_iter_opts *o,
+		       int (*fn)(const struct dstore_person *p, void *ctx),
+		       void *ctx, struct ob_err *err)
+{
+	static const char all[] =
+		"SELECT " PERSON_COLS " FROM person p LEFT JOIN unit u ON "
+		"u.id = p.unit_id WHERE p.tenant_id = ?1 AND p.id > ?2 AND "
+		"(?3 OR p.hidden = 0) ORDER BY p.id LIMIT ?4";
+	static const char sub[] =
+		"SELECT " PERSON_COLS " FROM person p JOIN unit u ON "
+		"u.id = p.unit_id WHERE p.tenant_id = ?1 AND p.id > ?2 AND "
+		"(?3 OR p.hidden = 0) AND u.tenant_id = ?1 AND u.idpath >= ?5 "
+		"AND u.idpath < ?5 || x'7f' ORDER BY p.id LIMIT ?4";
+	char *idpath = NULL;
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (o->unit_id != 0) {
+		ret = ds_unit_idpath(s, tenant_id, o->unit_id, &idpath, err);
+		if (ret < 0)
+			return ret;
+	}
+	st = ds_stmt(s, idpath ? sub : all, err);
+	if (st == NULL) {
+		free(idpath);
+		return err ? err->code : OB_E_FAIL;
+	}
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, o->after_id);
+	sqlite3_bind_int(st, 3, o->include_hidden);
+	sqlite3_bind_int64(st, 4, o->limit ? (int64_t)o->limit : -1);
+	if (idpath != NULL)
+		sqlite3_bind_text(st, 5, idpath, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dstore_person p;
+
+		ret = person_from_row(s, st, o->with_photo, &p, err);
+		if (ret < 0)
+			break;
+		ret = fn(&p, ctx);
+		dstore_person_deinit(&p);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = ds_sql_err(s, rc, "iterate people", err);
+	sqlite3_reset(st);
+	free(idpath);
+	return ret;
+}
+
+int dstore_person_count(struct dstore *s, int64_t tenant_id, int64_t unit_id,
+			bool include_hidden, int64_t *count_r,
+			struct ob_err *err)
+{
+	static const char all[] = "SELECT count(*) FROM person WHERE "
+				  "tenant_id = ?1 AND (?2 OR hidden = 0)";
+	static const char sub[] =
+		"SELECT count(*) FROM person p JOIN unit u ON u.id = p.unit_id "
+		"WHERE p.tenant_id = ?1 AND (?2 OR p.hidden = 0) AND "
+		"u.tenant_id = ?1 AND u.idpath >= ?3 AND u.idpath < ?3 || "
+		"x'7f'";
+	char *idpath = NULL;
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if (unit_id != 0) {
+		ret = ds_unit_idpath(s, tenant_id, unit_id, &idpath, err);
+		if (ret < 0)
+			return ret;
+	}
+	st = ds_stmt(s, idpath ? sub : all, err);
+	if (st == NULL) {
+		free(idpath);
+		return err ? err->code : OB_E_FAIL;
+	}
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int(st, 2, include_hidden);
+	if (idpath != NULL)
+		sqlite3_bind_text(st, 3, idpath, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	ret = rc == SQLITE_ROW ? 0 : ds_sql_err(s, rc, "count people", err);
+	if (rc == SQLITE_ROW)
+		*count_r = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	free(idpath);
+	return ret;
+}

@@ -1,0 +1,292 @@
+/* Devices' sync state: anchors and the revision each (account, device,
+ * datastore) has, and its server-id <-> client-id map. Everything is in the
+ * database so any server process can continue a device's session; the
+ * caller commits anchors and map changes in one transaction at the end of
+ * a completed session (an interrupted session leaves the old state). */
+#include "config.h"
+#include "dirstore/internal.h"
+#include "util/str.h"
+
+#include <string.h>
+
+#define STATE_COLS                                                             \
+	"id, account_id, device, datastore, client_last, server_last, rev, "   \
+	"force_slow, last_sync, client_info"
+
+static void state_from_row(sqlite3_stmt *st, struct dstore_sync_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->id = sqlite3_column_int64(st, 0);
+	s->account_id = sqlite3_column_int64(st, 1);
+	ob_strlcpy(s->device, (const char *)sqlite3_column_text(st, 2),
+		   sizeof(s->device));
+	ob_strlcpy(s->datastore, (const char *)sqlite3_column_text(st, 3),
+		   sizeof(s->datastore));
+	ob_strlcpy(s->client_last, (const char *)sqlite3_column_text(st, 4),
+		   sizeof(s->client_last));
+	ob_strlcpy(s->server_last, (const char *)sqlite3_column_text(st, 5),
+		   sizeof(s->server_last));
+	s->rev = sqlite3_column_int64(st, 6);
+	s->force_slow = sqlite3_column_int(st, 7) != 0;
+	s->last_sync = sqlite3_column_int64(st, 8);
+	ob_strlcpy(s->client_info, (const char *)sqlite3_column_text(st, 9),
+		   sizeof(s->client_info));
+}
+
+int dstore_sync_get(struct dstore *s, int64_t tenant_id, int64_t account_id,
+		    const char *device, const char *datastore,
+		    struct dstore_sync_state *st_r, struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT " STATE_COLS " FROM sync_state WHERE tenant_id = ? AND "
+		"account_id = ? AND device = ? AND datastore = ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, account_id);
+	sqlite3_bind_text(st, 3, device, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, datastore, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		state_from_row(st, st_r);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return ob_err_set(err, OB_E_NOTFOUND,
+				  "no sync state for that device");
+	return rc == SQLITE_ROW ? 0 : ds_sql_err(s, rc, "sync state", err);
+}
+
+int dstore_sync_put(struct dstore *s, int64_t tenant_id,
+		    struct dstore_sync_state *state, struct ob_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO sync_state (tenant_id, account_id, device, "
+		"datastore, client_last, server_last, rev, force_slow, "
+		"last_sync, client_info) VALUES (?,?,?,?,?,?,?,?,?,?) "
+		"ON CONFLICT (tenant_id, account_id, device, datastore) DO "
+		"UPDATE SET client_last = excluded.client_last, "
+		"server_last = excluded.server_last, rev = excluded.rev, "
+		"force_slow = excluded.force_slow, "
+		"last_sync = excluded.last_sync, "
+		"client_info = excluded.client_info RETURNING id";
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	ret = ds_need_txn(s, tenant_id, err);
+	if (ret < 0)
+		return ret;
+	st = ds_stmt(s, sql, err);
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, state->account_id);
+	sqlite3_bind_text(st, 3, state->device, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, state->datastore, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, state->client_last, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, state->server_last, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, state->rev);
+	sqlite3_bind_int(st, 8, state->force_slow);
+	sqlite3_bind_int64(st, 9, state->last_sync);
+	sqlite3_bind_text(st, 10, state->client_info, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		state->id = sqlite3_column_int64(st, 0);
+	else
+		ret = ds_sql_err(s, sqlite3_extended_errcode(s->db),
+				 "store sync state", err);
+	sqlite3_reset(st);
+	return ret;
+}
+
+int dstore_sync_force_slow(struct dstore *s, int64_t tenant_id,
+			   int64_t account_id, const char *device,
+			   struct ob_err *err)
+{
+	static const char sql[] =
+		"UPDATE sync_state SET force_slow = 1 WHERE tenant_id = ? AND "
+		"account_id = ? AND (? IS NULL OR device = ?)";
+	sqlite3_stmt *st;
+	int ret = ds_need_txn(s, tenant_id, err);
+
+	if (ret < 0)
+		return ret;
+	st = ds_stmt(s, sql, err);
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, account_id);
+	if (device != NULL) {
+		sqlite3_bind_text(st, 3, device, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, device, -1, SQLITE_STATIC);
+	}
+	ret = ds_exec_stmt(s, st, "force slow sync", err);
+	if (ret == 0 && sqlite3_changes(s->db) == 0)
+		ret = ob_err_set(err, OB_E_NOTFOUND,
+				 "no synced device matches");
+	return ret;
+}
+
+int dstore_sync_list(struct dstore *s, int64_t tenant_id,
+		     int (*fn)(const struct dstore_sync_state *st, void *ctx),
+		     void *ctx, struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT " STATE_COLS " FROM sync_state WHERE tenant_id = ? "
+		"ORDER BY last_sync DESC, id";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc, ret = 0;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dstore_sync_state state;
+
+		state_from_row(st, &state);
+		ret = fn(&state, ctx);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = ds_sql_err(s, rc, "list devices", err);
+	sqlite3_reset(st);
+	return ret;
+}
+
+int dstore_map_put(struct dstore *s, int64_t tenant_id, int64_t state_id,
+		   const char *guid, const char *luid, int64_t rev,
+		   struct ob_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO id_map (state_id, tenant_id, guid, luid, rev) "
+		"SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM "
+		"sync_state WHERE id = ?1 AND tenant_id = ?2) "
+		"ON CONFLICT (state_id, guid) DO UPDATE SET "
+		"luid = excluded.luid, rev = excluded.rev";
+	sqlite3_stmt *st;
+	int ret = ds_need_txn(s, tenant_id, err);
+
+	if (ret < 0)
+		return ret;
+	st = ds_stmt(s, sql, err);
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, state_id);
+	sqlite3_bind_int64(st, 2, tenant_id);
+	sqlite3_bind_text(st, 3, guid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, luid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, rev);
+	ret = ds_exec_stmt(s, st, "map", err);
+	if (ret == 0 && sqlite3_changes(s->db) == 0)
+		ret = ob_err_set(err, OB_E_NOTFOUND, "no such sync state");
+	return ret;
+}
+
+int dstore_map_delete(struct dstore *s, int64_t tenant_id, int64_t state_id,
+		      const char *guid, struct ob_err *err)
+{
+	static const char sql[] = "DELETE FROM id_map WHERE state_id = ? AND "
+				  "tenant_id = ? AND guid = ?";
+	sqlite3_stmt *st;
+	int ret = ds_need_txn(s, tenant_id, err);
+
+	if (ret < 0)
+		return ret;
+	st = ds_stmt(s, sql, err);
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, state_id);
+	sqlite3_bind_int64(st, 2, tenant_id);
+	sqlite3_bind_text(st, 3, guid, -1, SQLITE_STATIC);
+	return ds_exec_stmt(s, st, "map delete", err);
+}
+
+int dstore_map_clear(struct dstore *s, int64_t tenant_id, int64_t state_id,
+		     struct ob_err *err)
+{
+	static const char sql[] = "DELETE FROM id_map WHERE state_id = ? AND "
+				  "tenant_id = ?";
+	sqlite3_stmt *st;
+	int ret = ds_need_txn(s, tenant_id, err);
+
+	if (ret < 0)
+		return ret;
+	st = ds_stmt(s, sql, err);
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, state_id);
+	sqlite3_bind_int64(st, 2, tenant_id);
+	return ds_exec_stmt(s, st, "map clear", err);
+}
+
+int dstore_map_find(struct dstore *s, int64_t tenant_id, int64_t state_id,
+		    const char *guid, const char *luid, char *guid_r,
+		    size_t guid_size, char *luid_r, size_t luid_size,
+		    int64_t *rev_r, struct ob_err *err)
+{
+	static const char by_guid[] =
+		"SELECT guid, luid, rev FROM id_map WHERE state_id = ? AND "
+		"tenant_id = ? AND guid = ?";
+	static const char by_luid[] =
+		"SELECT guid, luid, rev FROM id_map WHERE state_id = ? AND "
+		"tenant_id = ? AND luid = ?";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((guid == NULL) == (luid == NULL))
+		return ob_err_set(err, OB_E_INVAL, "give guid or luid");
+	st = ds_stmt(s, guid ? by_guid : by_luid, err);
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, state_id);
+	sqlite3_bind_int64(st, 2, tenant_id);
+	sqlite3_bind_text(st, 3, guid ? guid : luid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (guid_r != NULL)
+			ob_strlcpy(guid_r,
+				   (const char *)sqlite3_column_text(st, 0),
+				   guid_size);
+		if (luid_r != NULL)
+			ob_strlcpy(luid_r,
+				   (const char *)sqlite3_column_text(st, 1),
+				   luid_size);
+		if (rev_r != NULL)
+			*rev_r = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return ob_err_set(err, OB_E_NOTFOUND, "not mapped");
+	return rc == SQLITE_ROW ? 0 : ds_sql_err(s, rc, "map find", err);
+}
+
+int dstore_map_iter(struct dstore *s, int64_t tenant_id, int64_t state_id,
+		    int (*fn)(const char *guid, const char *luid, int64_t rev,
+			      void *ctx),
+		    void *ctx, struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT guid, luid, rev FROM id_map WHERE state_id = ? AND "
+		"tenant_id = ? ORDER BY guid";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc, ret = 0;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, state_id);
+	sqlite3_bind_int64(st, 2, tenant_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = fn((const char *)sqlite3_column_text(st, 0),
+			 (const char *)sqlite3_column_text(st, 1),
+			 sqlite3_column_int64(st, 2), ctx);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = ds_sql_err(s, rc, "map", err);
+	sqlite3_reset(st);
+	return ret;
+}

@@ -1,0 +1,781 @@
+/* Tests for lib/dirstore: revisions and the change log (views, moves,
+ * hiding, tombstones, pruning), tenant isolation, accounts, units, people
+ * validation, sync state, migrations and concurrent writers. */
+#include "config.h"
+#include "dirstore/dirstore.h"
+#include "tests/lib/test.h"
+#include "util/buf.h"
+#include "util/file.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static char dbpath[4200];
+static int db_counter;
+
+static struct dstore *open_new(void)
+{
+	struct dstore_options o = {0};
+	struct dstore *s = NULL;
+	struct ob_err err;
+
+	snprintf(dbpath, sizeof(dbpath), "%s/d%d.db", test_tmpdir(),
+		 ++db_counter);
+	o.path = dbpath;
+	o.sync_normal = true;
+	if (dstore_open(&o, &s, &err) < 0) {
+		printf("# open: %s\n", err.msg);
+		exit(99);
+	}
+	return s;
+}
+
+static int64_t tenant(struct dstore *s, const char *name)
+{
+	struct ob_err err;
+	int64_t id = 0;
+
+	if (dstore_tenant_create(s, name, name, &id, &err) < 0)
+		printf("# tenant: %s\n", err.msg);
+	return id;
+}
+
+/* Put a simple person; returns the store code. */
+static int put(struct dstore *s, int64_t t, const char *uid, const char *name,
+	       int64_t unit, bool hidden)
+{
+	struct dstore_person p = {0};
+	struct ob_err err;
+	int ret;
+
+	p.uid = strdup(uid);
+	p.display = (char *)name;
+	p.unit_id = unit;
+	p.hidden = hidden;
+	ret = dstore_person_put(s, t, &p, NULL, &err);
+	if (ret < 0)
+		printf("# put %s: %s\n", uid, err.msg);
+	free(p.uid);
+	return ret;
+}
+
+struct collect {
+	char text[4096];
+};
+
+static int collect_change(const struct dstore_change *c, void *ctx)
+{
+	struct collect *col = ctx;
+	static const char *k[] = {"?", "add", "modify", "remove"};
+	size_t n = strlen(col->text);
+
+	snprintf(col->text + n, sizeof(col->text) - n, "%s%s:%s", n ? " " : "",
+		 k[c->kind], c->uid);
+	return 0;
+}
+
+/* Changes since rev for a view, as "add:u1 remove:u2" in person-id order. */
+static const char *changes(struct dstore *s, int64_t t, int64_t since,
+			   int64_t unit, int *ret_r)
+{
+	static struct collect col;
+	struct ob_err err;
+
+	col.text[0] = '\0';
+	*ret_r = dstore_changes_since(s, t, since, unit, collect_change, &col,
+				      NULL, &err);
+	return col.text;
+}
+
+static int64_t revision(struct dstore *s, int64_t t)
+{
+	struct dstore_tenant tt;
+	struct ob_err err;
+
+	if (dstore_tenant_get(s, t, &tt, &err) < 0)
+		return -1;
+	return tt.revision;
+}
+
+static void test_revisions(void)
+{
+	struct dstore *s = open_new();
+	struct ob_err err;
+	int64_t t = tenant(s, "acme"), rev = 0, r0;
+	int ret;
+
+	test_begin("one revision per committed transaction; rollback writes "
+		   "nothing");
+	test_assert_int(dstore_schema_version(s), DSTORE_SCHEMA_VERSION);
+	test_assert_int(revision(s, t), 0);
+	test_assert_int(dstore_begin(s, t, "test", &err), 0);
+	test_assert_int(put(s, t, "u1", "Alice", 0, false), 0);
+	test_assert_int(put(s, t, "u2", "Bob", 0, false), 0);
+	test_assert_int(dstore_commit(s, &rev, &err), 0);
+	test_assert_int(rev, 1);
+	/* a put that changes nothing does not bump the revision */
+	test_assert_int(dstore_begin(s, t, "test", &err), 0);
+	test_assert_int(put(s, t, "u1", "Alice", 0, false), 0);
+	test_assert_int(dstore_commit(s, &rev, &err), 0);
+	test_assert_int(rev, 1);
+	/* rolled back: neither the person nor the revision */
+	test_assert_int(dstore_begin(s, t, "test", &err), 0);
+	test_assert_int(put(s, t, "u3", "Carol", 0, false), 0);
+	dstore_rollback(s);
+	test_assert_int(revision(s, t), 1);
+	{
+		struct dstore_person p;
+
+		test_assert_int(dstore_person_get(s, t, "u3", false, &p, &err),
+				OB_E_NOTFOUND);
+	}
+	r0 = revision(s, t);
+	test_assert_str(changes(s, t, 0, 0, &ret), "add:u1 add:u2");
+	test_assert_int(ret, 0);
+	test_assert_str(changes(s, t, r0, 0, &ret), "");
+	/* writes outside a transaction are refused */
+	test_assert_int(put(s, t, "u4", "Dan", 0, false), OB_E_INVAL);
+	dstore_close(&s);
+	test_assert(s == NULL);
+	test_end();
+}
+
+static void test_views(void)
+{
+	struct dstore *s = open_new();
+	struct ob_err err;
+	int64_t t = tenant(s, "acme"), sales, east, west, eng, r1, r2;
+	int ret;
+
+	test_begin("changes since R per view: moves in and out, hide, delete");
+	dstore_begin(s, t, "test", &err);
+	test_assert_int(
+		dstore_unit_ensure_path(s, t, "Sales/East", true, &east, &err),
+		0);
+	test_assert_int(
+		dstore_unit_ensure_path(s, t, "Sales/West", true, &west, &err),
+		0);
+	test_assert_int(
+		dstore_unit_ensure_path(s, t, "Sales", false, &sales, &err), 0);
+	test_assert_int(
+		dstore_unit_ensure_path(s, t, "Engineering", true, &eng, &err),
+		0);
+	put(s, t, "a", "Ann", east, false);
+	put(s, t, "b", "Ben", east, false);
+	put(s, t, "c", "Cai", west, false);
+	put(s, t, "d", "Dai", eng, false);
+	put(s, t, "e", "Eve", eng, false);
+	test_assert_int(dstore_commit(s, &r1, &err), 0);
+	test_assert_str(changes(s, t, 0, sales, &ret), "add:a add:b add:c");
+
+	dstore_begin(s, t, "test", &err);
+	test_assert_int(dstore_person_move(s, t, "a", eng, &err), 0);  /* out */
+	test_assert_int(dstore_person_move(s, t, "d", west, &err), 0); /* in */
+	test_assert_int(put(s, t, "b", "Ben", east, true), 0); /* hidden */
+	test_assert_int(dstore_person_delete(s, t, "c", &err), 0);
+	test_assert_int(put(s, t, "e", "Eve Li", eng, false), 0);
+	test_assert_int(put(s, t, "f", "Fan", east, false), 0);
+	test_assert_int(dstore_person_delete(s, t, "f", &err), 0); /* net 0 */
+	test_assert_int(dstore_commit(s, &r2, &err), 0);
+	test_assert_int(r2, r1 + 1);
+	test_assert_str(changes(s, t, r1, sales, &ret),
+			"remove:a remove:b remove:c add:d");
+	test_assert_str(changes(s, t, r1, eng, &ret),
+			"add:a remove:d modify:e");
+	test_assert_str(changes(s, t, r1, 0, &ret),
+			"modify:a remove:b remove:c modify:d modify:e");
+	test_assert_str(changes(s, t, r1, east, &ret), "remove:a remove:b");
+	/* iterating the view excludes the hidden person */
+	{
+		int64_t n = 0;
+
+		dstore_person_count(s, t, sales, false, &n, &err);
+		test_assert_int(n, 1);
+		dstore_person_count(s, t, sales, true, &n, &err);
+		test_assert_int(n, 2);
+	}
+	dstore_close(&s);
+	test_end();
+}
+
+static void test_unit_moves(void)
+{
+	struct dstore *s = open_new();
+	struct ob_err err;
+	struct dstore_person p;
+	int64_t t = tenant(s, "acme"), east, west, hq, r1, sh;
+	int ret;
+
+	test_begin(
+		"moving or renaming a unit carries its people and logs them");
+	dstore_begin(s, t, "test", &err);
+	dstore_unit_ensure_path(s, t, "Sales/East/Shanghai", true, &sh, &err);
+	dstore_unit_ensure_path(s, t, "Sales/East", false, &east, &err);
+	dstore_unit_ensure_path(s, t, "Sales/West", true, &west, &err);
+	dstore_unit_ensure_path(s, t, "HQ", true, &hq, &err);
+	put(s, t, "a", "Ann", east, false);
+	put(s, t, "s", "Shen", sh, false);
+	put(s, t, "w", "Wu", west, false);
+	dstore_commit(s, &r1, &err);
+
+	dstore_begin(s, t, "test", &err);
+	{
+		int64_t sales;
+
+		dstore_unit_ensure_path(s, t, "Sales", false, &sales, &err);
+		test_assert_int(dstore_unit_move(s, t, sales, east, &err),
+				OB_E_INVAL); /* into its own subtree */
+		test_assert(strstr(err.msg, "own subtree") != NULL);
+		test_assert_int(dstore_unit_move(s, t, east, hq, &err), 0);
+	}
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	test_assert_int(dstore_person_get(s, t, "a", false, &p, &err), 0);
+	test_assert_str(p.unit_path, "HQ/East");
+	dstore_person_deinit(&p);
+	{
+		int64_t sales, shanghai;
+
+		dstore_unit_ensure_path(s, t, "Sales", false, &sales, &err);
+		test_assert_str(changes(s, t, r1, sales, &ret),
+				"remove:a remove:s");
+		test_assert_str(changes(s, t, r1, hq, &ret), "add:a add:s");
+		test_assert_str(changes(s, t, r1, 0, &ret),
+				"modify:a modify:s");
+		test_assert_int(dstore_unit_ensure_path(s, t,
+							"HQ/East/Shanghai",
+							false, &shanghai, &err),
+				0);
+		test_assert_int(shanghai, sh);
+	}
+	/* rename: people below are modified, paths follow */
+	dstore_begin(s, t, "test", &err);
+	test_assert_int(dstore_unit_rename(s, t, hq, "Head Office", &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	test_assert_int(dstore_person_get(s, t, "a", false, &p, &err), 0);
+	test_assert_str(p.unit_path, "Head Office/East");
+	dstore_person_deinit(&p);
+	/* a non-empty unit cannot be deleted; an empty one can */
+	dstore_begin(s, t, "test", &err);
+	test_assert_int(dstore_unit_delete(s, t, west, &err), OB_E_EXISTS);
+	test_assert_int(dstore_person_delete(s, t, "w", &err), 0);
+	test_assert_int(dstore_unit_delete(s, t, west, &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	dstore_close(&s);
+	test_end();
+}
+
+static int count_unit(const struct dstore_unit *u, void *ctx)
+{
+	struct collect *c = ctx;
+	size_t n = strlen(c->text);
+
+	snprintf(c->text + n, sizeof(c->text) - n, "%s%s(%lld)", n ? " " : "",
+		 u->path, (long long)u->people);
+	return 0;
+}
+
+static void test_unit_list(void)
+{
+	struct dstore *s = open_new();
+	struct ob_err err;
+	struct collect c = {""};
+	int64_t t = tenant(s, "acme"), id;
+
+	test_begin("unit list is depth-first, siblings by sort then name");
+	dstore_begin(s, t, "test", &err);
+	dstore_unit_ensure_path(s, t, "B/Y", true, &id, &err);
+	dstore_unit_ensure_path(s, t, "B/X", true, &id, &err);
+	put(s, t, "p", "P", id, false);
+	dstore_unit_add(s, t, 0, "A", 5, &id, &err);
+	test_assert_int(dstore_unit_add(s, t, 0, "A", 0, &id, &err),
+			OB_E_EXISTS);
+	test_assert_int(dstore_unit_add(s, t, 0, "a/b", 0, &id, &err),
+			OB_E_INVAL);
+	test_assert_str(err.field, "unit");
+	test_assert_int(dstore_unit_ensure_path(s, t, "B//C", true, &id, &err),
+			OB_E_INVAL);
+	test_assert_int(
+		dstore_unit_ensure_path(s, t, "B/../C", true, &id, &err),
+		OB_E_INVAL);
+	dstore_commit(s, NULL, &err);
+	dstore_unit_list(s, t, count_unit, &c, &err);
+	test_assert_str(c.text, "B(0) B/X(1) B/Y(0) A(0)");
+	dstore_close(&s);
+	test_end();
+}
+
+static void test_validation(void)
+{
+	static const unsigned char png[] = {0x89, 'P',  'N',  'G', 0x0d,
+					    0x0a, 0x1a, 0x0a, 0,   0};
+	struct dstore *s = open_new();
+	struct ob_err err;
+	struct dstore_person p = {0}, got;
+	struct dstore_phone phones[2] = {{"cell", "+86 138 0013 8000"},
+					 {"work", "010-6552 1234 ext 88"}};
+	char *emails[1] = {"zhang.san@example.cn"};
+	int64_t t = tenant(s, "acme");
+	unsigned char *big;
+
+	test_begin("people: round trip, and every bad field is named");
+	dstore_begin(s, t, "test", &err);
+	p.family = "张";
+	p.given = "三";
+	p.phonetic_family = "zhang";
+	p.phonetic_given = "san";
+	p.title = "工程师";
+	p.phones = phones;
+	p.n_phones = 2;
+	p.emails = emails;
+	p.n_emails = 1;
+	p.note = "line1\nline2";
+	p.photo = (unsigned char *)png;
+	p.photo_len = sizeof(png);
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), 0);
+	test_assert(p.uid != NULL && strncmp(p.uid, "ob-", 3) == 0);
+	test_assert_int(dstore_person_get(s, t, p.uid, true, &got, &err), 0);
+	test_assert_str(got.display, "张三");
+	test_assert_str(got.family, "张");
+	test_assert_int(got.n_phones, 2);
+	test_assert_str(got.phones[1].number, "010-6552 1234 ext 88");
+	test_assert_str(got.phones[0].type, "cell");
+	test_assert_str(got.emails[0], "zhang.san@example.cn");
+	test_assert_str(got.note, "line1\nline2");
+	test_assert_mem(got.photo, got.photo_len, png, sizeof(png));
+	dstore_person_deinit(&got);
+	free(p.uid);
+	p.uid = NULL;
+
+	p.given = "\xff\xfe";
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), OB_E_INVAL);
+	test_assert_str(err.field, "given_name");
+	p.given = "a\001b";
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), OB_E_INVAL);
+	test_assert_str(err.field, "given_name");
+	p.given = "三";
+	emails[0] = "not-an-address";
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), OB_E_INVAL);
+	test_assert_str(err.field, "email[1]");
+	emails[0] = "zhang.san@example.cn";
+	phones[1].type = "pager";
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), OB_E_INVAL);
+	test_assert_str(err.field, "phone[2]");
+	phones[1].type = "work";
+	phones[0].number = "call me";
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), OB_E_INVAL);
+	test_assert_str(err.field, "phone[1]");
+	phones[0].number = "13800138000";
+	p.photo = (unsigned char *)"GIF89a....";
+	p.photo_len = 10;
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), OB_E_INVAL);
+	test_assert_str(err.field, "photo");
+	big = calloc(1, DSTORE_PHOTO_MAX_DEFAULT + 1);
+	memcpy(big, png, sizeof(png));
+	p.photo = big;
+	p.photo_len = DSTORE_PHOTO_MAX_DEFAULT + 1;
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), OB_E_LIMIT);
+	test_assert_str(err.field, "photo");
+	free(big);
+	p.photo = NULL;
+	p.photo_len = 0;
+	p.unit_id = 999;
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), OB_E_NOTFOUND);
+	test_assert_str(err.field, "unit");
+	p.unit_id = 0;
+	p.family = p.given = p.display = NULL;
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), OB_E_INVAL);
+	test_assert_str(err.field, "display_name");
+	dstore_commit(s, NULL, &err);
+	dstore_close(&s);
+	test_end();
+}
+
+static void test_tenant_isolation(void)
+{
+	struct dstore *s = open_new();
+	struct ob_err err;
+	struct dstore_person p;
+	struct dstore_sync_state st = {0};
+	int64_t a = tenant(s, "alpha"), b = tenant(s, "beta"), ua, ub, ra;
+	int ret;
+
+	test_begin("tenants never see each other's rows");
+	test_assert_int(dstore_tenant_create(s, "alpha", "dup", NULL, &err),
+			OB_E_EXISTS);
+	test_assert_int(dstore_tenant_create(s, "Bad Name", "x", NULL, &err),
+			OB_E_INVAL);
+	dstore_begin(s, a, "test", &err);
+	dstore_unit_ensure_path(s, a, "Sales", true, &ua, &err);
+	put(s, a, "same-uid", "Alpha Person", ua, false);
+	dstore_commit(s, &ra, &err);
+	dstore_begin(s, b, "test", &err);
+	dstore_unit_ensure_path(s, b, "Sales", true, &ub, &err);
+	test_assert(ua != ub);
+	put(s, b, "same-uid", "Beta Person", ub, false);
+	/* a unit of tenant A cannot be used by tenant B */
+	test_assert_int(put(s, b, "x", "X", ua, false), OB_E_NOTFOUND);
+	/* writing A's data inside B's transaction is refused */
+	test_assert_int(put(s, a, "y", "Y", ua, false), OB_E_INVAL);
+	dstore_commit(s, NULL, &err);
+	test_assert_int(dstore_person_get(s, a, "same-uid", false, &p, &err),
+			0);
+	test_assert_str(p.display, "Alpha Person");
+	dstore_person_deinit(&p);
+	test_assert_int(dstore_person_get(s, b, "same-uid", false, &p, &err),
+			0);
+	test_assert_str(p.display, "Beta Person");
+	dstore_person_deinit(&p);
+	/* B's change is not in A's delta; A's unit id is unknown to B */
+	test_assert_str(changes(s, a, ra, 0, &ret), "");
+	test_assert_str(changes(s, b, 0, ua, &ret), "");
+	test_assert_int(ret, OB_E_NOTFOUND);
+	/* sync state and map of A are invisible to B */
+	{
+		int64_t acc;
+
+		test_assert_int(
+			dstore_account_create(s, a, "alice", "password-1",
+					      DSTORE_ROLE_USER, &acc, &err),
+			0);
+		dstore_begin(s, a, "test", &err);
+		st.account_id = acc;
+		snprintf(st.device, sizeof(st.device), "IMEI:1");
+		snprintf(st.datastore, sizeof(st.datastore), "contacts");
+		test_assert_int(dstore_sync_put(s, a, &st, &err), 0);
+		test_assert_int(
+			dstore_map_put(s, a, st.id, "same-uid", "11", 1, &err),
+			0);
+		dstore_commit(s, NULL, &err);
+		dstore_begin(s, b, "test", &err);
+		test_assert_int(dstore_map_put(s, b, st.id, "g", "12", 1, &err),
+				OB_E_NOTFOUND);
+		dstore_rollback(s);
+		test_assert_int(dstore_map_find(s, b, st.id, "same-uid", NULL,
+						NULL, 0, NULL, 0, NULL, &err),
+				OB_E_NOTFOUND);
+		test_assert_int(dstore_sync_get(s, b, acc, "IMEI:1", "contacts",
+						&st, &err),
+				OB_E_NOTFOUND);
+	}
+	dstore_close(&s);
+	test_end();
+}
+
+static void test_accounts(void)
+{
+	struct dstore *s = open_new();
+	struct ob_err err;
+	struct dstore_account acc;
+	char secret[25];
+	int64_t t = tenant(s, "acme"), t2 = tenant(s, "other"), id, id2;
+	struct ob_buf raw;
+
+	test_begin("accounts: yescrypt, unique logins, disabled, MD5 sealed");
+	test_assert_int(dstore_tenant_configure(s, t, true, 30, &err), 0);
+	test_assert_int(dstore_account_create(s, t, "alice", "secret-pw",
+					      DSTORE_ROLE_ADMIN, &id, &err),
+			0);
+	test_assert_int(dstore_account_create(s, t2, "ALICE", "secret-pw",
+					      DSTORE_ROLE_USER, &id2, &err),
+			OB_E_EXISTS);
+	test_assert_int(dstore_account_create(s, t2, "bob", "short",
+					      DSTORE_ROLE_USER, &id2, &err),
+			OB_E_INVAL);
+	test_assert_str(err.field, "password");
+	test_assert_int(dstore_account_create(s, t2, "bob", "bob-password",
+					      DSTORE_ROLE_USER, &id2, &err),
+			0);
+	test_assert_int(
+		dstore_account_verify(s, "alice", "secret-pw", &acc, &err), 0);
+	test_assert_int(acc.tenant_id, t);
+	test_assert_int(acc.role, DSTORE_ROLE_ADMIN);
+	test_assert_int(
+		dstore_account_verify(s, "alice", "wrong-pw", &acc, &err),
+		OB_E_AUTH);
+	test_assert_str(err.msg, "invalid login or password");
+	test_assert_int(
+		dstore_account_verify(s, "nobody", "secret-pw", &acc, &err),
+		OB_E_AUTH);
+	test_assert_str(err.msg, "invalid login or password");
+	/* MD5 equivalent of alice:secret-pw, decrypted with the key file */
+	test_assert_int(dstore_account_md5_secret(s, t, id, secret, &err), 0);
+	/* base64(md5("alice:secret-pw")), computed independently */
+	test_assert_str(secret, "2v2YBxjHG1FXQVKS4HB6VA==");
+	test_assert_int(dstore_account_md5_secret(s, t2, id2, secret, &err),
+			OB_E_NOTFOUND); /* tenant without MD5 auth */
+	test_assert_int(dstore_account_set_disabled(s, t, id, true, &err), 0);
+	test_assert_int(
+		dstore_account_verify(s, "alice", "secret-pw", &acc, &err),
+		OB_E_AUTH);
+	test_assert_int(dstore_account_set_disabled(s, t2, id, false, &err),
+			OB_E_NOTFOUND); /* not B's account */
+	test_assert_int(dstore_account_set_disabled(s, t, id, false, &err), 0);
+	test_assert_int(
+		dstore_account_set_password(s, t, id, "new-secret", &err), 0);
+	test_assert_int(
+		dstore_account_verify(s, "alice", "new-secret", &acc, &err), 0);
+	dstore_close(&s);
+	/* neither the password nor its MD5 equivalent is in the file */
+	ob_buf_init(&raw, 64 << 20);
+	test_assert_int(ob_file_read(dbpath, &raw, &err), 0);
+	test_assert(memmem(raw.data, raw.len, "new-secret", 10) == NULL);
+	test_assert(memmem(raw.data, raw.len, "$y$", 3) != NULL);
+	ob_buf_deinit(&raw);
+	test_end();
+}
+
+static void test_prune(void)
+{
+	struct dstore *s = open_new();
+	struct ob_err err;
+	int64_t t = tenant(s, "acme"), r1, pruned, now;
+	int ret;
+
+	test_begin("pruned history gives OB_E_GONE, never a partial delta");
+	dstore_begin(s, t, "test", &err);
+	put(s, t, "a", "A", 0, false);
+	dstore_commit(s, &r1, &err);
+	dstore_begin(s, t, "test", &err);
+	put(s, t, "b", "B", 0, false);
+	dstore_commit(s, NULL, &err);
+	now = (int64_t)time(NULL);
+	/* inside the window: nothing is pruned */
+	dstore_begin(s, t, "test", &err);
+	test_assert_int(dstore_prune(s, t, now, &pruned, &err), 0);
+	dstore_commit(s, NULL, &err);
+	test_assert_int(pruned, 0);
+	/* 31 days later everything is old */
+	dstore_begin(s, t, "test", &err);
+	test_assert_int(dstore_prune(s, t, now + 31 * 86400, &pruned, &err), 0);
+	dstore_commit(s, NULL, &err);
+	test_assert_int(pruned, 2);
+	changes(s, t, r1, 0, &ret);
+	test_assert_int(ret, OB_E_GONE);
+	test_assert_str(changes(s, t, 2, 0, &ret), "");
+	test_assert_int(ret, 0);
+	changes(s, t, 99, 0, &ret);
+	test_assert_int(ret, OB_E_GONE); /* from the future */
+	dstore_close(&s);
+	test_end();
+}
+
+static void test_prune_keeps_live_devices(void)
+{
+	struct dstore *s = open_new();
+	struct ob_err err;
+	struct dstore_sync_state st = {0};
+	int64_t t = tenant(s, "acme"), r1, pruned, acc, now;
+	int ret;
+
+	test_begin("pruning stops behind a device seen inside the window");
+	dstore_account_create(s, t, "dev", "device-pw", DSTORE_ROLE_USER, &acc,
+			      &err);
+	dstore_begin(s, t, "test", &err);
+	put(s, t, "a", "A", 0, false);
+	dstore_commit(s, &r1, &err);
+	dstore_begin(s, t, "test", &err);
+	put(s, t, "b", "B", 0, false);
+	dstore_commit(s, NULL, &err);
+	now = (int64_t)time(NULL);
+	dstore_begin(s, t, "test", &err);
+	st.account_id = acc;
+	snprintf(st.device, sizeof(st.device), "dev-1");
+	snprintf(st.datastore, sizeof(st.datastore), "contacts");
+	st.rev = r1;
+	st.last_sync = now + 30 * 86400; /* seen recently, at revision 1 */
+	dstore_sync_put(s, t, &st, &err);
+	test_assert_int(dstore_prune(s, t, now + 31 * 86400, &pruned, &err), 0);
+	dstore_commit(s, NULL, &err);
+	test_assert_int(pruned, r1);
+	test_assert_str(changes(s, t, r1, 0, &ret), "add:b");
+	test_assert_int(ret, 0);
+	dstore_close(&s);
+	test_end();
+}
+
+static int collect_map(const char *guid, const char *luid, int64_t rev,
+		       void *ctx)
+{
+	struct collect *c = ctx;
+	size_t n = strlen(c->text);
+
+	snprintf(c->text + n, sizeof(c->text) - n, "%s%s=%s@%lld", n ? " " : "",
+		 guid, luid, (long long)rev);
+	return 0;
+}
+
+static void test_sync_state(void)
+{
+	struct dstore *s = open_new();
+	struct ob_err err;
+	struct dstore_sync_state st = {0}, got;
+	struct collect c = {""};
+	char luid[16];
+	int64_t t = tenant(s, "acme"), acc, rev;
+
+	test_begin(
+		"sync state and id map: stored, found both ways, forced slow");
+	dstore_account_create(s, t, "u", "user-pw-1", DSTORE_ROLE_USER, &acc,
+			      &err);
+	test_assert_int(
+		dstore_sync_get(s, t, acc, "IMEI:1", "contacts", &got, &err),
+		OB_E_NOTFOUND);
+	dstore_begin(s, t, "sync", &err);
+	st.account_id = acc;
+	snprintf(st.device, sizeof(st.device), "IMEI:1");
+	snprintf(st.datastore, sizeof(st.datastore), "contacts");
+	snprintf(st.client_last, sizeof(st.client_last), "1001");
+	snprintf(st.server_last, sizeof(st.server_last), "7");
+	st.rev = 7;
+	test_assert_int(dstore_sync_put(s, t, &st, &err), 0);
+	test_assert(st.id > 0);
+	dstore_map_put(s, t, st.id, "g1", "11", 3, &err);
+	dstore_map_put(s, t, st.id, "g2", "12", 4, &err);
+	dstore_map_put(s, t, st.id, "g1", "13", 5, &err); /* update */
+	test_assert_int(dstore_commit(s, &rev, &err), 0);
+	test_assert_int(rev, 0); /* sync state is not a directory change */
+	test_assert_int(
+		dstore_sync_get(s, t, acc, "IMEI:1", "contacts", &got, &err),
+		0);
+	test_assert_str(got.client_last, "1001");
+	test_assert_int(got.rev, 7);
+	test_assert_int(got.force_slow, 0);
+	test_assert_int(dstore_map_find(s, t, st.id, NULL, "12", luid,
+					sizeof(luid), NULL, 0, &rev, &err),
+			0);
+	test_assert_str(luid, "g2");
+	test_assert_int(rev, 4);
+	dstore_map_iter(s, t, st.id, collect_map, &c, &err);
+	test_assert_str(c.text, "g1=13@5 g2=12@4");
+	dstore_begin(s, t, "admin", &err);
+	test_assert_int(dstore_sync_force_slow(s, t, acc, "IMEI:1", &err), 0);
+	test_assert_int(dstore_map_delete(s, t, st.id, "g1", &err), 0);
+	dstore_commit(s, NULL, &err);
+	dstore_sync_get(s, t, acc, "IMEI:1", "contacts", &got, &err);
+	test_assert_int(got.force_slow, 1);
+	c.text[0] = '\0';
+	dstore_map_iter(s, t, st.id, collect_map, &c, &err);
+	test_assert_str(c.text, "g2=12@4");
+	dstore_close(&s);
+	test_end();
+}
+
+static void test_migrations(void)
+{
+	struct dstore_options o = {0};
+	struct dstore *s = NULL;
+	struct ob_err err;
+	sqlite3 *db;
+	char path[4300];
+
+	test_begin(
+		"schema: old database upgraded, newer one refused untouched");
+	snprintf(path, sizeof(path), "%s/old.db", test_tmpdir());
+	sqlite3_open(path, &db);
+	sqlite3_exec(
+		db,
+		"CREATE TABLE schema_version (version INTEGER NOT NULL);"
+		"CREATE TABLE keep_me (x); INSERT INTO keep_me VALUES (42);",
+		NULL, NULL, NULL);
+	sqlite3_close(db);
+	o.path = path;
+	test_assert_int(dstore_open(&o, &s, &err), 0);
+	test_assert_int(dstore_schema_version(s), DSTORE_SCHEMA_VERSION);
+	dstore_close(&s);
+	/* reopening is idempotent */
+	test_assert_int(dstore_open(&o, &s, &err), 0);
+	dstore_close(&s);
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "INSERT INTO schema_version VALUES (99)", NULL, NULL,
+		     NULL);
+	sqlite3_close(db);
+	test_assert_int(dstore_open(&o, &s, &err), OB_E_VERSION);
+	test_assert(strstr(err.msg, "schema version 99 is newer") != NULL);
+	test_assert(s == NULL);
+	sqlite3_open(path, &db);
+	{
+		sqlite3_stmt *st;
+
+		sqlite3_prepare_v2(db, "SELECT x FROM keep_me", -1, &st, NULL);
+		test_assert_int(sqlite3_step(st), SQLITE_ROW);
+		test_assert_int(sqlite3_column_int(st, 0), 42);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	test_end();
+}
+
+struct add_ctx {
+	const char *uid;
+};
+
+static int add_one(struct dstore *s, void *ctx, struct ob_err *err)
+{
+	struct add_ctx *a = ctx;
+	struct dstore_person p = {0};
+	struct dstore_tenant t;
+	int ret;
+
+	(void)err;
+	dstore_tenant_find(s, "acme", &t, NULL);
+	p.uid = strdup(a->uid);
+	p.display = "Concurrent";
+	ret = dstore_person_put(s, t.id, &p, NULL, err);
+	free(p.uid);
+	return ret;
+}
+
+static void test_concurrent_writers(void)
+{
+	struct dstore_options o = {0};
+	struct dstore *a = open_new(), *b = NULL;
+	struct ob_err err;
+	struct add_ctx ctx = {"from-b"};
+	int64_t t = tenant(a, "acme"), rev;
+
+	test_begin("two writers: the second waits or gets OB_E_BUSY, then "
+		   "retries");
+	o.path = dbpath;
+	o.busy_timeout_ms = 50;
+	test_assert_int(dstore_open(&o, &b, &err), 0);
+	test_assert_int(dstore_begin(a, t, "a", &err), 0);
+	put(a, t, "from-a", "A", 0, false);
+	/* b cannot start a write transaction while a holds one */
+	test_assert_int(dstore_begin(b, t, "b", &err), OB_E_BUSY);
+	test_assert_int(dstore_retry(b, t, "b", 2, add_one, &ctx, &rev, &err),
+			OB_E_BUSY);
+	test_assert_int(dstore_commit(a, &rev, &err), 0);
+	test_assert_int(rev, 1);
+	test_assert_int(dstore_retry(b, t, "b", 3, add_one, &ctx, &rev, &err),
+			0);
+	test_assert_int(rev, 2);
+	{
+		int ret;
+
+		test_assert_str(changes(a, t, 0, 0, &ret),
+				"add:from-a add:from-b");
+	}
+	dstore_close(&a);
+	dstore_close(&b);
+	test_end();
+}
+
+int main(void)
+{
+	test_revisions();
+	test_views();
+	test_unit_moves();
+	test_unit_list();
+	test_validation();
+	test_tenant_isolation();
+	test_accounts();
+	test_prune();
+	test_prune_keeps_live_devices();
+	test_sync_state();
+	test_migrations();
+	test_concurrent_writers();
+	return test_done();
+}
