@@ -232,16 +232,26 @@ struct dstore_person {
 	char *unit_path; /* filled by get/iterate: "Sales/East" */
 };
 
+enum dstore_put_result {
+	DSTORE_PUT_UNCHANGED = 0,
+	DSTORE_PUT_ADDED = 1,
+	DSTORE_PUT_MODIFIED = 2,
+};
+
 /* Insert or update by uid (transaction needed). Validation names the field
  * in err->field (OB_E_INVAL): invalid UTF-8 or control characters, empty
  * display name (when family, given and display are all empty), too long,
  * unknown unit, bad phone type, more than DSTORE_MULTI_MAX values, photo
  * neither JPEG nor PNG or over the configured cap. A put that changes
  * nothing logs nothing. p->uid is filled in when generated (owned by p).
- * *created_r (may be NULL) tells insert from update. */
+ * *result_r (may be NULL) says what happened. */
 int dstore_person_put(struct dstore *store, int64_t tenant_id,
-		      struct dstore_person *p, bool *created_r,
+		      struct dstore_person *p, enum dstore_put_result *result_r,
 		      struct ob_err *err);
+/* The same field checks as put, without the store (no unit lookup): lets
+ * an importer list every bad row before writing anything. */
+int dstore_person_check(struct dstore *store, const struct dstore_person *p,
+			struct ob_err *err);
 /* Fetch by uid into *p_r (free with dstore_person_deinit). */
 int dstore_person_get(struct dstore *store, int64_t tenant_id, const char *uid,
 		      bool with_photo, struct dstore_person *p_r,

@@ -160,6 +160,12 @@ static int validate(struct dstore *s, const struct dstore_person *p,
 	return 0;
 }
 
+int dstore_person_check(struct dstore *s, const struct dstore_person *p,
+			struct ob_err *err)
+{
+	return validate(s, p, err);
+}
+
 static int encode_lists(const struct dstore_person *p, struct ob_buf *phones,
 			struct ob_buf *emails)
 {
@@ -287,7 +293,7 @@ static const char *display_of(const struct dstore_person *p, char *buf,
 }
 
 int dstore_person_put(struct dstore *s, int64_t tenant_id,
-		      struct dstore_person *p, bool *created_r,
+		      struct dstore_person *p, enum dstore_put_result *result_r,
 		      struct ob_err *err)
 {
 	static const char ins[] =
@@ -355,8 +361,9 @@ int dstore_person_put(struct dstore *s, int64_t tenant_id,
 		goto out;
 	}
 	if (found && strcmp(ex.etag, etag) == 0) {
-		if (created_r != NULL)
-			*created_r = false;
+		if (result_r != NULL)
+			*result_r = DSTORE_PUT_UNCHANGED;
+		p->id = ex.id;
 		goto out; /* nothing changed */
 	}
 	st = ds_stmt(s, found ? upd : ins, err);
@@ -406,8 +413,8 @@ int dstore_person_put(struct dstore *s, int64_t tenant_id,
 	row.old_visible = found && !ex.hidden;
 	row.new_visible = !p->hidden;
 	ret = ds_log_change(s, &row, err);
-	if (ret == 0 && created_r != NULL)
-		*created_r = !found;
+	if (ret == 0 && result_r != NULL)
+		*result_r = found ? DSTORE_PUT_MODIFIED : DSTORE_PUT_ADDED;
 out:
 	free(ex.idpath);
 	free(new_idpath);

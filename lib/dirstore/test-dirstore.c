@@ -118,6 +118,24 @@ static void test_revisions(void)
 	test_assert_int(rev, 1);
 	/* a put that changes nothing does not bump the revision */
 	test_assert_int(dstore_begin(s, t, "test", &err), 0);
+	{
+		struct dstore_person p = {0};
+		enum dstore_put_result res = DSTORE_PUT_ADDED;
+
+		p.uid = strdup("u1");
+		p.display = "Alice";
+		test_assert_int(dstore_person_put(s, t, &p, &res, &err), 0);
+		test_assert_int(res, DSTORE_PUT_UNCHANGED);
+		p.title = "CEO";
+		test_assert_int(dstore_person_check(s, &p, &err), 0);
+		dstore_rollback(s);
+		test_assert_int(dstore_begin(s, t, "test", &err), 0);
+		test_assert_int(dstore_person_put(s, t, &p, &res, &err), 0);
+		test_assert_int(res, DSTORE_PUT_MODIFIED);
+		dstore_rollback(s);
+		free(p.uid);
+	}
+	test_assert_int(dstore_begin(s, t, "test", &err), 0);
 	test_assert_int(put(s, t, "u1", "Alice", 0, false), 0);
 	test_assert_int(dstore_commit(s, &rev, &err), 0);
 	test_assert_int(rev, 1);
