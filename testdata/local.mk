@@ -1,1 +1,1 @@
-# testdata: build rules (paths from the top).
+EXTRA_DIST += testdata/gen-directory.py testdata/load-demo.sh testdata/demo

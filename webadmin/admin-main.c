@@ -1,0 +1,1040 @@
+/* orgbook-admin: the operator's command line for the directory store.
+ *
+ * Enterprises, accounts, org units, people, imports and the change log.
+ * Passwords come from a terminal prompt (no echo) or --password-stdin,
+ * never from argv. Exit codes: 0 ok, 1 usage, 2 bad input, 3 not found,
+ * 4 refused (exists, guard, auth), 5 store or I/O failure. */
+#include "config.h"
+#include "dirstore/dirstore.h"
+#include "util/buf.h"
+#include "util/file.h"
+#include "util/str.h"
+#include "webadmin/import.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+	EXIT_USAGE = 1,
+	EXIT_INPUT = 2,
+	EXIT_NOTFOUND = 3,
+	EXIT_REFUSED = 4,
+	EXIT_STORE = 5,
+};
+
+#define MAX_MULTI 16
+
+/* Parsed command line: positional words and --options. */
+struct args {
+	const char *pos[16];
+	int npos;
+	struct {
+		const char *name;
+		const char *value; /* NULL for a flag */
+	} opt[48];
+	int nopt;
+	char names[48][64]; /* option names given as --name=value */
+};
+
+static const char *prog = "orgbook-admin";
+
+static int exit_for(int code)
+{
+	switch (code) {
+	case OB_OK:
+		return 0;
+	case OB_E_PARSE:
+	case OB_E_INVAL:
+	case OB_E_LIMIT:
+		return code == OB_E_LIMIT ? EXIT_REFUSED : EXIT_INPUT;
+	case OB_E_NOTFOUND:
+		return EXIT_NOTFOUND;
+	case OB_E_EXISTS:
+	case OB_E_AUTH:
+	case OB_E_VERSION:
+		return EXIT_REFUSED;
+	default:
+		return EXIT_STORE;
+	}
+}
+
+static int fail(const struct ob_err *err)
+{
+	char buf[1024];
+
+	fprintf(stderr, "%s: %s\n", prog,
+		ob_err_describe(err, buf, sizeof(buf)));
+	return exit_for(err->code);
+}
+
+/* fmt is always one of this file's literals with at most one %s. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", prog);
+	fprintf(stderr, fmt, arg ? arg : "");
+	fprintf(stderr, "\nTry '%s --help'.\n", prog);
+	return EXIT_USAGE;
+}
+#pragma GCC diagnostic pop
+
+/* Options that take a value; everything else starting with -- is a flag. */
+static bool takes_value(const char *name)
+{
+	static const char *const v[] = {"db",
+					"tenant",
+					"display",
+					"format",
+					"mode",
+					"encoding",
+					"since",
+					"unit",
+					"name",
+					"family",
+					"given",
+					"phonetic-family",
+					"phonetic-given",
+					"title",
+					"work",
+					"cell",
+					"home",
+					"fax",
+					"email",
+					"uid",
+					"note",
+					"street",
+					"city",
+					"region",
+					"postcode",
+					"country",
+					"photo",
+					"retention-days",
+					"md5-auth",
+					"sort",
+					"max-delete",
+					"hidden"};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (strcmp(name, v[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	memset(a, 0, sizeof(*a));
+	for (int i = 0; i < argc; i++) {
+		const char *w = argv[i];
+
+		if (strncmp(w, "--", 2) == 0 && w[2] != '\0') {
+			const char *eq = strchr(w, '=');
+			char *name;
+
+			if (a->nopt >= 48)
+				return usage_error("too many options", NULL);
+			if (eq != NULL) {
+				size_t n = (size_t)(eq - w - 2);
+
+				if (n >= sizeof(a->names[0]))
+					return usage_error("option too long",
+							   NULL);
+				memcpy(a->names[a->nopt], w + 2, n);
+				a->names[a->nopt][n] = '\0';
+				name = a->names[a->nopt];
+			} else {
+				name = (char *)w + 2;
+			}
+			a->opt[a->nopt].name = name;
+			if (eq != NULL) {
+				a->opt[a->nopt].value = eq + 1;
+			} else if (takes_value(name)) {
+				if (i + 1 >= argc)
+					return usage_error("option --%s needs "
+							   "a value",
+							   name);
+				a->opt[a->nopt].value = argv[++i];
+			}
+			a->nopt++;
+		} else {
+			if (a->npos >= 16)
+				return usage_error("too many arguments", NULL);
+			a->pos[a->npos++] = w;
+		}
+	}
+	return 0;
+}
+
+static const char *opt(const struct args *a, const char *name)
+{
+	for (int i = a->nopt - 1; i >= 0; i--) {
+		if (strcmp(a->opt[i].name, name) == 0)
+			return a->opt[i].value ? a->opt[i].value : "";
+	}
+	return NULL;
+}
+
+static bool flag(const struct args *a, const char *name)
+{
+	return opt(a, name) != NULL;
+}
+
+/* All values of a repeatable option, in order. */
+static size_t opt_all(const struct args *a, const char *name, const char **out,
+		      size_t max)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < a->nopt && n < max; i++) {
+		if (strcmp(a->opt[i].name, name) == 0 && a->opt[i].value)
+			out[n++] = a->opt[i].value;
+	}
+	return n;
+}
+
+static int check_opts(const struct args *a, const char *const *allowed)
+{
+	for (int i = 0; i < a->nopt; i++) {
+		bool ok = strcmp(a->opt[i].name, "db") == 0 ||
+			  strcmp(a->opt[i].name, "help") == 0;
+
+		for (size_t k = 0; allowed[k] != NULL && !ok; k++)
+			ok = strcmp(a->opt[i].name, allowed[k]) == 0;
+		if (!ok)
+			return usage_error("unknown option --%s",
+					   a->opt[i].name);
+	}
+	return 0;
+}
+
+static int open_store(const struct args *a, struct dstore **s_r)
+{
+	struct dstore_options o = {0};
+	struct ob_err err;
+
+	o.path = opt(a, "db");
+	if (o.path == NULL)
+		o.path = getenv("ORGBOOK_DB");
+	if (o.path == NULL || o.path[0] == '\0')
+		return usage_error("no database: give --db PATH or set "
+				   "ORGBOOK_DB",
+				   NULL);
+	if (dstore_open(&o, s_r, &err) < 0)
+		return fail(&err);
+	return 0;
+}
+
+static int need_tenant(struct dstore *s, const struct args *a, int64_t *id_r)
+{
+	const char *name = opt(a, "tenant");
+	struct dstore_tenant t;
+	struct ob_err err;
+
+	if (name == NULL || name[0] == '\0')
+		return usage_error("--tenant NAME is required", NULL);
+	if (dstore_tenant_find(s, name, &t, &err) < 0)
+		return fail(&err);
+	*id_r = t.id;
+	return 0;
+}
+
+/* ---- passwords -------------------------------------------------------- */
+
+static int read_password(const struct args *a, char *buf, size_t size)
+{
+	size_t n;
+
+	if (flag(a, "password-stdin")) {
+		if (fgets(buf, (int)size, stdin) == NULL) {
+			fprintf(stderr, "%s: no password on standard input\n",
+				prog);
+			return EXIT_INPUT;
+		}
+	} else {
+		struct termios old, quiet;
+		char again[DSTORE_PASSWORD_MAX + 2];
+		FILE *tty = fopen("/dev/tty", "r+");
+
+		if (tty == NULL) {
+			fprintf(stderr,
+				"%s: no terminal for a password prompt; use "
+				"--password-stdin\n",
+				prog);
+			return EXIT_USAGE;
+		}
+		tcgetattr(fileno(tty), &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+		fputs("Password: ", tty);
+		fflush(tty);
+		if (fgets(buf, (int)size, tty) == NULL)
+			buf[0] = '\0';
+		fputs("\nAgain: ", tty);
+		fflush(tty);
+		if (fgets(again, sizeof(again), tty) == NULL)
+			again[0] = '\0';
+		fputs("\n", tty);
+		tcsetattr(fileno(tty), TCSAFLUSH, &old);
+		fclose(tty);
+		if (strcmp(buf, again) != 0) {
+			explicit_bzero(again, sizeof(again));
+			fprintf(stderr, "%s: the passwords differ\n", prog);
+			return EXIT_INPUT;
+		}
+		explicit_bzero(again, sizeof(again));
+	}
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	return 0;
+}
+
+/* ---- commands --------------------------------------------------------- */
+
+static int cmd_init(struct dstore *s, const struct args *a)
+{
+	printf("database ready (schema version %d)\n",
+	       dstore_schema_version(s));
+	(void)a;
+	return 0;
+}
+
+static int print_tenant(const struct dstore_tenant *t, void *ctx)
+{
+	(void)ctx;
+	printf("%-20s revision %-8lld md5-auth %-3s retention %dd  %s\n",
+	       t->name, (long long)t->revision, t->md5_auth ? "yes" : "no",
+	       t->retention_days, t->display);
+	return 0;
+}
+
+static int cmd_enterprise(struct dstore *s, const struct args *a)
+{
+	static const char *const allowed[] = {"display", "md5-auth",
+					      "retention-days", NULL};
+	const char *sub = a->npos > 1 ? a->pos[1] : "";
+	struct ob_err err;
+	int ret = check_opts(a, allowed);
+
+	if (ret != 0)
+		return ret;
+	if (strcmp(sub, "list") == 0) {
+		if (dstore_tenant_list(s, print_tenant, NULL, &err) < 0)
+			return fail(&err);
+		return 0;
+	}
+	if (strcmp(sub, "create") == 0 || strcmp(sub, "set") == 0) {
+		struct dstore_tenant t;
+		const char *md5 = opt(a, "md5-auth");
+		const char *days = opt(a, "retention-days");
+		uint64_t d = 0;
+		int64_t id;
+
+		if (a->npos != 3)
+			return usage_error("usage: enterprise %s NAME", sub);
+		if (strcmp(sub, "create") == 0) {
+			if (dstore_tenant_create(s, a->pos[2],
+						 opt(a, "display"), &id,
+						 &err) < 0)
+				return fail(&err);
+		}
+		if (dstore_tenant_find(s, a->pos[2], &t, &err) < 0)
+			return fail(&err);
+		if (md5 != NULL && strcmp(md5, "yes") != 0 &&
+		    strcmp(md5, "no") != 0)
+			return usage_error("--md5-auth takes yes or no", NULL);
+		if (days != NULL &&
+		    ob_parse_u64(days, strlen(days), 3650, &d) < 0)
+			return usage_error("--retention-days takes 1 to 3650",
+					   NULL);
+		if (md5 != NULL || days != NULL) {
+			if (dstore_tenant_configure(
+				    s, t.id,
+				    md5 ? strcmp(md5, "yes") == 0 : t.md5_auth,
+				    days ? (int)d : t.retention_days, &err) < 0)
+				return fail(&err);
+		}
+		printf("enterprise %s %s\n", a->pos[2],
+		       strcmp(sub, "create") == 0 ? "created" : "updated");
+		return 0;
+	}
+	return usage_error("usage: enterprise create|list|set ...", NULL);
+}
+
+static int print_account(const struct dstore_account *acc, void *ctx)
+{
+	(void)ctx;
+	printf("%-24s %-5s %s\n", acc->login,
+	       acc->role == DSTORE_ROLE_ADMIN ? "admin" : "user",
+	       acc->disabled ? "disabled" : "active");
+	return 0;
+}
+
+static int cmd_account(struct dstore *s, const struct args *a)
+{
+	static const char *const allowed[] = {"tenant", "admin",
+					      "password-stdin", NULL};
+	const char *sub = a->npos > 1 ? a->pos[1] : "";
+	char pw[DSTORE_PASSWORD_MAX + 2];
+	struct dstore_account acc;
+	struct ob_err err;
+	int64_t t, id;
+	int ret = check_opts(a, allowed);
+
+	if (ret != 0)
+		return ret;
+	if (strcmp(sub, "list") == 0) {
+		ret = need_tenant(s, a, &t);
+		if (ret != 0)
+			return ret;
+		if (dstore_account_list(s, t, print_account, NULL, &err) < 0)
+			return fail(&err);
+		return 0;
+	}
+	if (strcmp(sub, "create") == 0) {
+		if (a->npos != 3)
+			return usage_error("usage: account create --tenant T "
+					   "LOGIN [--admin] [--password-stdin]",
+					   NULL);
+		ret = need_tenant(s, a, &t);
+		if (ret == 0)
+			ret = read_password(a, pw, sizeof(pw));
+		if (ret != 0)
+			return ret;
+		ret = dstore_account_create(s, t, a->pos[2], pw,
+					    flag(a, "admin") ? DSTORE_ROLE_ADMIN
+							     : DSTORE_ROLE_USER,
+					    &id, &err);
+		explicit_bzero(pw, sizeof(pw));
+		if (ret < 0)
+			return fail(&err);
+		printf("account %s created\n", a->pos[2]);
+		return 0;
+	}
+	if (strcmp(sub, "passwd") == 0 || strcmp(sub, "disable") == 0 ||
+	    strcmp(sub, "enable") == 0) {
+		if (a->npos != 3)
+			return usage_error("usage: account %s LOGIN", sub);
+		if (dstore_account_find(s, a->pos[2], &acc, &err) < 0)
+			return fail(&err);
+		if (strcmp(sub, "passwd") == 0) {
+			ret = read_password(a, pw, sizeof(pw));
+			if (ret != 0)
+				return ret;
+			ret = dstore_account_set_password(s, acc.tenant_id,
+							  acc.id, pw, &err);
+			explicit_bzero(pw, sizeof(pw));
+		} else {
+			ret = dstore_account_set_disabled(
+				s, acc.tenant_id, acc.id,
+				strcmp(sub, "disable") == 0, &err);
+		}
+		if (ret < 0)
+			return fail(&err);
+		printf("account %s: %s done\n", a->pos[2], sub);
+		return 0;
+	}
+	return usage_error("usage: account create|list|passwd|disable|enable",
+			   NULL);
+}
+
+static int cmd_import(struct dstore *s, const struct args *a)
+{
+	static const char *const allowed[] = {
+		"tenant", "format",   "mode",       "dry-run",
+		"force",  "encoding", "max-delete", NULL};
+	struct wa_import_opts o = {0};
+	struct wa_import_report rep;
+	const char *fmt = opt(a, "format"), *mode = opt(a, "mode");
+	const char *enc = opt(a, "encoding"), *maxdel = opt(a, "max-delete");
+	struct ob_buf data;
+	struct ob_err err;
+	char dir[4096];
+	int64_t t;
+	int ret = check_opts(a, allowed);
+
+	if (ret != 0)
+		return ret;
+	if (a->npos != 2)
+		return usage_error("usage: import --tenant T FILE", NULL);
+	if (fmt != NULL && strcmp(fmt, "csv") != 0)
+		return usage_error("unsupported --format %s (csv)", fmt);
+	if (mode != NULL && strcmp(mode, "merge") != 0 &&
+	    strcmp(mode, "replace") != 0)
+		return usage_error("--mode takes merge or replace", NULL);
+	if (enc != NULL && wa_encoding_parse(enc, &o.encoding) < 0)
+		return usage_error("--encoding takes auto, utf-8 or gb18030",
+				   NULL);
+	if (maxdel != NULL) {
+		uint64_t pct;
+
+		if (ob_parse_u64(maxdel, strlen(maxdel), 100, &pct) < 0)
+			return usage_error("--max-delete takes a percentage "
+					   "0-100",
+					   NULL);
+		o.max_delete = (double)pct / 100.0;
+		if (pct == 0)
+			o.max_delete = 1e-9;
+	}
+	ret = need_tenant(s, a, &t);
+	if (ret != 0)
+		return ret;
+	o.replace = mode != NULL && strcmp(mode, "replace") == 0;
+	o.dry_run = flag(a, "dry-run");
+	o.force = flag(a, "force");
+	o.actor = "cli";
+	ob_strlcpy(dir, a->pos[1], sizeof(dir));
+	o.base_dir = strcmp(a->pos[1], "-") == 0 ? "." : dirname(dir);
+	ob_buf_init(&data, 256u << 20);
+	if (ob_file_read(a->pos[1], &data, &err) < 0) {
+		ob_buf_deinit(&data);
+		return fail(&err);
+	}
+	wa_import_report_init(&rep);
+	ret = wa_import_csv(s, t, data.data ? data.data : "", data.len, &o,
+			    &rep, &err);
+	ob_buf_deinit(&data);
+	if (ret == OB_E_PARSE && rep.bad_rows > 0) {
+		fputs(ob_buf_str(&rep.errors), stderr);
+		fprintf(stderr, "%s: %s: %s\n", prog, a->pos[1], err.msg);
+		wa_import_report_deinit(&rep);
+		return EXIT_INPUT;
+	}
+	if (ret < 0) {
+		wa_import_report_deinit(&rep);
+		ob_err_prefix(&err, "%s: ", a->pos[1]);
+		return fail(&err);
+	}
+	if (o.dry_run)
+		fputs(ob_buf_str(&rep.plan), stdout);
+	printf("%s%zu rows: %zu added, %zu changed, %zu unchanged, %zu "
+	       "deleted, %zu units created; revision %lld\n",
+	       o.dry_run ? "dry run, nothing written: " : "", rep.rows,
+	       rep.adds, rep.changes, rep.unchanged, rep.deletes,
+	       rep.units_created, (long long)rep.revision);
+	wa_import_report_deinit(&rep);
+	return 0;
+}
+
+/* Fill a person from options (for add and update). */
+static int person_from_opts(struct dstore *s, int64_t t, const struct args *a,
+			    struct dstore_person *p, struct dstore_phone *ph,
+			    const char **emails)
+{
+	static const char *const types[] = {"work", "cell", "home", "fax"};
+	struct {
+		const char *opt;
+		char **field;
+	} strs[] = {
+		{"name", &p->display},
+		{"family", &p->family},
+		{"given", &p->given},
+		{"phonetic-family", &p->phonetic_family},
+		{"phonetic-given", &p->phonetic_given},
+		{"title", &p->title},
+		{"note", &p->note},
+		{"street", &p->street},
+		{"city", &p->locality},
+		{"region", &p->region},
+		{"postcode", &p->postcode},
+		{"country", &p->country},
+	};
+	const char *v;
+	size_t n = 0;
+	struct ob_err err;
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		v = opt(a, strs[i].opt);
+		if (v != NULL) {
+			free(*strs[i].field);
+			*strs[i].field = ob_strndup(v, strlen(v));
+		}
+	}
+	v = opt(a, "hidden");
+	if (v != NULL) {
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+			return usage_error("--hidden takes yes or no", NULL);
+		p->hidden = strcmp(v, "yes") == 0;
+	}
+	v = opt(a, "unit");
+	if (v != NULL) {
+		if (v[0] == '\0' || strcmp(v, "/") == 0) {
+			p->unit_id = 0;
+		} else if (dstore_unit_ensure_path(s, t, v, false, &p->unit_id,
+						   &err) < 0) {
+			return fail(&err);
+		}
+	}
+	/* phones and emails given on the command line replace the old ones */
+	for (int k = 0; k < 4; k++) {
+		const char *vals[MAX_MULTI];
+		size_t m = opt_all(a, types[k], vals, MAX_MULTI);
+
+		for (size_t i = 0; i < m && n < MAX_MULTI; i++) {
+			ph[n].type = (char *)types[k];
+			ph[n++].number = (char *)vals[i];
+		}
+	}
+	if (n > 0) {
+		for (size_t i = 0; i < p->n_phones; i++) {
+			free(p->phones[i].type);
+			free(p->phones[i].number);
+		}
+		free(p->phones);
+		p->phones = calloc(n, sizeof(*p->phones));
+		for (size_t i = 0; p->phones && i < n; i++) {
+			p->phones[i].type =
+				ob_strndup(ph[i].type, strlen(ph[i].type));
+			p->phones[i].number =
+				ob_strndup(ph[i].number, strlen(ph[i].number));
+		}
+		p->n_phones = p->phones ? n : 0;
+	}
+	n = opt_all(a, "email", emails, MAX_MULTI);
+	if (n > 0) {
+		for (size_t i = 0; i < p->n_emails; i++)
+			free(p->emails[i]);
+		free(p->emails);
+		p->emails = calloc(n, sizeof(*p->emails));
+		for (size_t i = 0; p->emails && i < n; i++)
+			p->emails[i] = ob_strndup(emails[i], strlen(emails[i]));
+		p->n_emails = p->emails ? n : 0;
+	}
+	v = opt(a, "photo");
+	if (v != NULL) {
+		struct ob_buf b;
+
+		free(p->photo);
+		p->photo = NULL;
+		p->photo_len = 0;
+		if (v[0] != '\0') {
+			ob_buf_init(&b, 16u << 20);
+			if (ob_file_read(v, &b, &err) < 0) {
+				ob_buf_deinit(&b);
+				return fail(&err);
+			}
+			p->photo = (unsigned char *)ob_buf_steal(&b,
+								 &p->photo_len);
+		}
+	}
+	return 0;
+}
+
+static void print_person(const struct dstore_person *p)
+{
+	printf("uid:          %s\n", p->uid);
+	printf("name:         %s\n", p->display);
+	if (p->family || p->given)
+		printf("family/given: %s / %s\n", p->family ? p->family : "",
+		       p->given ? p->given : "");
+	if (p->phonetic_family || p->phonetic_given)
+		printf("phonetic:     %s %s\n",
+		       p->phonetic_family ? p->phonetic_family : "",
+		       p->phonetic_given ? p->phonetic_given : "");
+	printf("unit:         %s\n",
+	       p->unit_path && p->unit_path[0] ? p->unit_path : "(top level)");
+	if (p->title)
+		printf("title:        %s\n", p->title);
+	for (size_t i = 0; i < p->n_phones; i++)
+		printf("phone:        %s %s\n", p->phones[i].type,
+		       p->phones[i].number);
+	for (size_t i = 0; i < p->n_emails; i++)
+		printf("email:        %s\n", p->emails[i]);
+	if (p->street || p->locality || p->country)
+		printf("address:      %s, %s %s %s, %s\n",
+		       p->street ? p->street : "",
+		       p->postcode ? p->postcode : "",
+		       p->locality ? p->locality : "",
+		       p->region ? p->region : "",
+		       p->country ? p->country : "");
+	if (p->note)
+		printf("note:         %s\n", p->note);
+	if (p->photo_len)
+		printf("photo:        %zu bytes\n", p->photo_len);
+	printf("hidden:       %s\n", p->hidden ? "yes" : "no");
+	printf("revision:     %lld\n", (long long)p->rev);
+}
+
+static int print_person_line(const struct dstore_person *p, void *ctx)
+{
+	(void)ctx;
+	printf("%-28s %-24s %s%s\n", p->uid, p->display,
+	       p->unit_path && p->unit_path[0] ? p->unit_path : "-",
+	       p->hidden ? "  (hidden)" : "");
+	return 0;
+}
+
+static int cmd_person(struct dstore *s, const struct args *a)
+{
+	static const char *const allowed[] = {"tenant",
+					      "name",
+					      "family",
+					      "given",
+					      "phonetic-family",
+					      "phonetic-given",
+					      "title",
+					      "work",
+					      "cell",
+					      "home",
+					      "fax",
+					      "email",
+					      "uid",
+					      "note",
+					      "street",
+					      "city",
+					      "region",
+					      "postcode",
+					      "country",
+					      "photo",
+					      "unit",
+					      "hidden",
+					      "all",
+					      NULL};
+	const char *sub = a->npos > 1 ? a->pos[1] : "";
+	struct dstore_phone ph[MAX_MULTI * 4];
+	const char *emails[MAX_MULTI];
+	struct dstore_person p = {0};
+	enum dstore_put_result res;
+	struct ob_err err;
+	int64_t t, rev, unit = 0;
+	int ret = check_opts(a, allowed);
+
+	if (ret == 0)
+		ret = need_tenant(s, a, &t);
+	if (ret != 0)
+		return ret;
+	if (strcmp(sub, "list") == 0) {
+		struct dstore_iter_opts it = {0};
+		const char *u = opt(a, "unit");
+
+		if (u != NULL &&
+		    dstore_unit_ensure_path(s, t, u, false, &unit, &err) < 0)
+			return fail(&err);
+		it.unit_id = unit;
+		it.include_hidden = flag(a, "all");
+		if (dstore_person_iter(s, t, &it, print_person_line, NULL,
+				       &err) < 0)
+			return fail(&err);
+		return 0;
+	}
+	if (strcmp(sub, "show") == 0) {
+		if (a->npos != 3)
+			return usage_error("usage: person show --tenant T UID",
+					   NULL);
+		if (dstore_person_get(s, t, a->pos[2], true, &p, &err) < 0)
+			return fail(&err);
+		print_person(&p);
+		dstore_person_deinit(&p);
+		return 0;
+	}
+	if (strcmp(sub, "add") == 0 || strcmp(sub, "update") == 0) {
+		bool add = strcmp(sub, "add") == 0;
+
+		if (add ? a->npos != 2 : a->npos != 3)
+			return usage_error(
+				add ? "usage: person add --tenant T "
+				      "--name NAME [fields]"
+				    : "usage: person update --tenant "
+				      "T UID [fields]",
+				NULL);
+		if (!add &&
+		    dstore_person_get(s, t, a->pos[2], true, &p, &err) < 0)
+			return fail(&err);
+		if (add && opt(a, "uid") != NULL)
+			p.uid = ob_strndup(opt(a, "uid"),
+					   strlen(opt(a, "uid")));
+		if (add) {
+			struct dstore_person old;
+
+			if (p.uid != NULL &&
+			    dstore_person_get(s, t, p.uid, false, &old, &err) ==
+				    0) {
+				dstore_person_deinit(&old);
+				dstore_person_deinit(&p);
+				ob_err_set_at(&err, OB_E_EXISTS, 0, 0, "uid",
+					      "a person with uid %s exists",
+					      opt(a, "uid"));
+				return fail(&err);
+			}
+		}
+		ret = dstore_begin(s, t, "cli", &err);
+		if (ret == 0)
+			ret = person_from_opts(s, t, a, &p, ph, emails) != 0
+				      ? OB_E_INVAL
+				      : 0;
+		if (ret == OB_E_INVAL) {
+			dstore_rollback(s);
+			dstore_person_deinit(&p);
+			return EXIT_USAGE;
+		}
+		if (ret == 0)
+			ret = dstore_person_put(s, t, &p, &res, &err);
+		if (ret == 0)
+			ret = dstore_commit(s, &rev, &err);
+		else
+			dstore_rollback(s);
+		if (ret < 0) {
+			dstore_person_deinit(&p);
+			return fail(&err);
+		}
+		printf("%s %s (revision %lld)\n",
+		       res == DSTORE_PUT_ADDED      ? "added"
+		       : res == DSTORE_PUT_MODIFIED ? "updated"
+						    : "unchanged",
+		       p.uid, (long long)rev);
+		dstore_person_deinit(&p);
+		return 0;
+	}
+	if (strcmp(sub, "delete") == 0 || strcmp(sub, "move") == 0) {
+		bool del = strcmp(sub, "delete") == 0;
+
+		if (del ? a->npos != 3 : a->npos != 4)
+			return usage_error(
+				del ? "usage: person delete --tenant "
+				      "T UID"
+				    : "usage: person move --tenant T "
+				      "UID UNIT-PATH",
+				NULL);
+		if (!del && strcmp(a->pos[3], "/") != 0 &&
+		    dstore_unit_ensure_path(s, t, a->pos[3], false, &unit,
+					    &err) < 0)
+			return fail(&err);
+		ret = dstore_begin(s, t, "cli", &err);
+		if (ret == 0)
+			ret = del ? dstore_person_delete(s, t, a->pos[2], &err)
+				  : dstore_person_move(s, t, a->pos[2], unit,
+						       &err);
+		if (ret == 0)
+			ret = dstore_commit(s, &rev, &err);
+		else
+			dstore_rollback(s);
+		if (ret < 0)
+			return fail(&err);
+		printf("%s %s (revision %lld)\n", del ? "deleted" : "moved",
+		       a->pos[2], (long long)rev);
+		return 0;
+	}
+	return usage_error("usage: person add|update|delete|move|show|list",
+			   NULL);
+}
+
+static int print_unit(const struct dstore_unit *u, void *ctx)
+{
+	int depth = 0;
+
+	(void)ctx;
+	for (const char *p = u->path; *p; p++)
+		depth += *p == '/';
+	printf("%*s%s (%lld)\n", depth * 2, "", u->name, (long long)u->people);
+	return 0;
+}
+
+static int cmd_unit(struct dstore *s, const struct args *a)
+{
+	static const char *const allowed[] = {"tenant", "sort", NULL};
+	const char *sub = a->npos > 1 ? a->pos[1] : "";
+	struct ob_err err;
+	int64_t t, id = 0, parent = 0, rev;
+	int ret = check_opts(a, allowed);
+
+	if (ret == 0)
+		ret = need_tenant(s, a, &t);
+	if (ret != 0)
+		return ret;
+	if (strcmp(sub, "list") == 0) {
+		if (dstore_unit_list(s, t, print_unit, NULL, &err) < 0)
+			return fail(&err);
+		return 0;
+	}
+	if (strcmp(sub, "add") != 0 && strcmp(sub, "rename") != 0 &&
+	    strcmp(sub, "move") != 0 && strcmp(sub, "delete") != 0)
+		return usage_error("usage: unit add|rename|move|delete|list",
+				   NULL);
+	if (a->npos !=
+	    (strcmp(sub, "add") == 0 || strcmp(sub, "delete") == 0 ? 3 : 4))
+		return usage_error("usage: unit add PATH | rename PATH NAME | "
+				   "move PATH NEW-PARENT|/ | delete PATH",
+				   NULL);
+	ret = dstore_begin(s, t, "cli", &err);
+	if (ret == 0 && strcmp(sub, "add") == 0) {
+		ret = dstore_unit_ensure_path(s, t, a->pos[2], false, &id,
+					      &err);
+		if (ret == 0)
+			ret = ob_err_set_at(&err, OB_E_EXISTS, 0, 0, "unit",
+					    "unit %s already exists",
+					    a->pos[2]);
+		else if (ret == OB_E_NOTFOUND)
+			ret = dstore_unit_ensure_path(s, t, a->pos[2], true,
+						      &id, &err);
+	} else if (ret == 0) {
+		ret = dstore_unit_ensure_path(s, t, a->pos[2], false, &id,
+					      &err);
+		if (ret == 0 && strcmp(sub, "rename") == 0)
+			ret = dstore_unit_rename(s, t, id, a->pos[3], &err);
+		else if (ret == 0 && strcmp(sub, "move") == 0) {
+			if (strcmp(a->pos[3], "/") != 0)
+				ret = dstore_unit_ensure_path(
+					s, t, a->pos[3], false, &parent, &err);
+			if (ret == 0)
+				ret = dstore_unit_move(s, t, id, parent, &err);
+		} else if (ret == 0)
+			ret = dstore_unit_delete(s, t, id, &err);
+	}
+	if (ret == 0)
+		ret = dstore_commit(s, &rev, &err);
+	else
+		dstore_rollback(s);
+	if (ret < 0)
+		return fail(&err);
+	printf("unit %s: %s done (revision %lld)\n", a->pos[2], sub,
+	       (long long)rev);
+	return 0;
+}
+
+static int print_change(const struct dstore_change *c, void *ctx)
+{
+	static const char *const k[] = {"?", "add", "modify", "remove"};
+
+	(void)ctx;
+	printf("%-7s %s (revision %lld)\n", k[c->kind], c->uid,
+	       (long long)c->rev);
+	return 0;
+}
+
+static int print_log(const struct dstore_log_entry *e, void *ctx)
+{
+	char when[32];
+	time_t tt = (time_t)e->time;
+	struct tm tm;
+
+	(void)ctx;
+	gmtime_r(&tt, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("%lld %s %-8s %-6s %-7s %s%s%s\n", (long long)e->rev, when,
+	       e->actor, e->what, e->op, e->uid, e->detail[0] ? "  " : "",
+	       e->detail);
+	return 0;
+}
+
+static int cmd_changes(struct dstore *s, const struct args *a)
+{
+	static const char *const allowed[] = {"tenant", "since", "unit", "log",
+					      NULL};
+	const char *since = opt(a, "since"), *u = opt(a, "unit");
+	struct ob_err err;
+	uint64_t rev = 0;
+	int64_t t, unit = 0, upto;
+	int ret = check_opts(a, allowed);
+
+	if (ret == 0)
+		ret = need_tenant(s, a, &t);
+	if (ret != 0)
+		return ret;
+	if (since != NULL &&
+	    ob_parse_u64(since, strlen(since), INT64_MAX, &rev) < 0)
+		return usage_error("--since takes a revision number", NULL);
+	if (u != NULL &&
+	    dstore_unit_ensure_path(s, t, u, false, &unit, &err) < 0)
+		return fail(&err);
+	if (flag(a, "log")) {
+		if (dstore_log_since(s, t, (int64_t)rev, print_log, NULL,
+				     &err) < 0)
+			return fail(&err);
+		return 0;
+	}
+	if (dstore_changes_since(s, t, (int64_t)rev, unit, print_change, NULL,
+				 &upto, &err) < 0)
+		return fail(&err);
+	printf("up to revision %lld\n", (long long)upto);
+	return 0;
+}
+
+static void help(void)
+{
+	printf("Usage: %s [--db PATH] COMMAND ...\n"
+	       "The database is --db PATH or $ORGBOOK_DB.\n\n"
+	       "  init                               create or upgrade the "
+	       "database\n"
+	       "  enterprise create NAME [--display TEXT] [--md5-auth yes|no]\n"
+	       "             [--retention-days N]\n"
+	       "  enterprise set NAME [--md5-auth yes|no] [--retention-days "
+	       "N]\n"
+	       "  enterprise list\n"
+	       "  account create --tenant T LOGIN [--admin] "
+	       "[--password-stdin]\n"
+	       "  account list --tenant T\n"
+	       "  account passwd|disable|enable LOGIN [--password-stdin]\n"
+	       "  import --tenant T [--format csv] [--mode merge|replace]\n"
+	       "         [--dry-run] [--force] [--max-delete PCT]\n"
+	       "         [--encoding auto|utf-8|gb18030] FILE\n"
+	       "  person add --tenant T --name NAME [--family F] [--given G]\n"
+	       "         [--phonetic-family P] [--phonetic-given P] [--unit "
+	       "PATH]\n"
+	       "         [--title T] [--work N]... [--cell N]... [--home "
+	       "N]...\n"
+	       "         [--fax N]... [--email E]... [--street S] [--city C]\n"
+	       "         [--region R] [--postcode P] [--country C] [--note "
+	       "N]\n"
+	       "         [--photo FILE] [--hidden yes|no] [--uid UID]\n"
+	       "  person update --tenant T UID [same fields]\n"
+	       "  person delete --tenant T UID\n"
+	       "  person move --tenant T UID UNIT-PATH|/\n"
+	       "  person show --tenant T UID\n"
+	       "  person list --tenant T [--unit PATH] [--all]\n"
+	       "  unit add|delete --tenant T PATH\n"
+	       "  unit rename --tenant T PATH NEW-NAME\n"
+	       "  unit move --tenant T PATH NEW-PARENT|/\n"
+	       "  unit list --tenant T\n"
+	       "  changes --tenant T [--since REV] [--unit PATH] [--log]\n\n"
+	       "Exit status: 0 ok, 1 usage, 2 bad input, 3 not found, 4 "
+	       "refused,\n5 store or I/O error. CSV columns: see IMPORT.md.\n",
+	       prog);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(struct dstore *s, const struct args *a);
+	} cmds[] = {
+		{"init", cmd_init},       {"enterprise", cmd_enterprise},
+		{"account", cmd_account}, {"import", cmd_import},
+		{"person", cmd_person},   {"unit", cmd_unit},
+		{"changes", cmd_changes},
+	};
+	struct args a;
+	struct dstore *s = NULL;
+	int ret;
+
+	ret = parse_args(argc - 1, argv + 1, &a);
+	if (ret != 0)
+		return ret;
+	if (flag(&a, "help") || a.npos == 0 || strcmp(a.pos[0], "help") == 0) {
+		help();
+		return a.npos == 0 && !flag(&a, "help") ? EXIT_USAGE : 0;
+	}
+	if (flag(&a, "version")) {
+		printf("%s %s\n", prog, PACKAGE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(a.pos[0], cmds[i].name) != 0)
+			continue;
+		ret = open_store(&a, &s);
+		if (ret != 0)
+			return ret;
+		ret = cmds[i].fn(s, &a);
+		dstore_close(&s);
+		return ret;
+	}
+	return usage_error("unknown command '%s'", a.pos[0]);
+}

@@ -1,0 +1,297 @@
+/* CSV reader: convert once, then a single pass over UTF-8 text with a
+ * small state machine per record. Fields are NUL-terminated copies in one
+ * growing buffer, so a record costs no per-field allocation. */
+#include "config.h"
+#include "webadmin/csv.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct wa_csv {
+	char *text; /* UTF-8 input */
+	size_t len, pos;
+	long line;
+	char delim;
+	struct wa_csv_limits lim;
+	size_t rows;
+	struct ob_buf fieldbuf;
+	size_t *offsets;
+	char **fields;
+	size_t fields_alloc;
+};
+
+int wa_encoding_parse(const char *name, enum wa_encoding *enc_r)
+{
+	if (ob_str_ieq(name, "auto"))
+		*enc_r = WA_ENC_AUTO;
+	else if (ob_str_ieq(name, "utf-8") || ob_str_ieq(name, "utf8"))
+		*enc_r = WA_ENC_UTF8;
+	else if (ob_str_ieq(name, "gb18030") || ob_str_ieq(name, "gbk") ||
+		 ob_str_ieq(name, "gb2312"))
+		*enc_r = WA_ENC_GB18030;
+	else
+		return OB_E_INVAL;
+	return 0;
+}
+
+static long line_of(const char *data, size_t off)
+{
+	long line = 1;
+
+	for (size_t i = 0; i < off; i++)
+		line += data[i] == '\n';
+	return line;
+}
+
+static int from_gb18030(const char *data, size_t len, char **out_r,
+			size_t *out_len_r, struct ob_err *err)
+{
+	iconv_t cd = iconv_open("UTF-8", "GB18030");
+	size_t cap = len * 2 + 16, left_in = len, left_out = cap;
+	char *out, *in = (char *)data, *o;
+
+	if (cd == (iconv_t)-1)
+		return ob_err_set(err, OB_E_FAIL, "no GB18030 converter");
+	out = malloc(cap + 1);
+	if (out == NULL) {
+		iconv_close(cd);
+		return ob_err_set(err, OB_E_NOMEM, "out of memory");
+	}
+	o = out;
+	if (iconv(cd, &in, &left_in, &o, &left_out) == (size_t)-1) {
+		size_t off = (size_t)(in - data);
+
+		iconv_close(cd);
+		free(out);
+		return ob_err_set_at(
+			err, OB_E_PARSE, line_of(data, off), 0, NULL,
+			"byte %zu is neither UTF-8 nor GB18030", off + 1);
+	}
+	iconv_close(cd);
+	*o = '\0';
+	*out_r = out;
+	*out_len_r = (size_t)(o - out);
+	return 0;
+}
+
+static char detect_delim(const char *t, size_t len)
+{
+	size_t commas = 0, semis = 0;
+	bool q = false;
+
+	for (size_t i = 0; i < len && t[i] != '\n'; i++) {
+		if (t[i] == '"')
+			q = !q;
+		else if (!q && t[i] == ',')
+			commas++;
+		else if (!q && t[i] == ';')
+			semis++;
+	}
+	return semis > commas ? ';' : ',';
+}
+
+int wa_csv_open(const char *data, size_t len, enum wa_encoding enc,
+		const struct wa_csv_limits *lim, struct wa_csv **csv_r,
+		struct ob_err *err)
+{
+	struct wa_csv *c;
+	size_t bad;
+	int ret;
+
+	*csv_r = NULL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return ob_err_set(err, OB_E_NOMEM, "out of memory");
+	c->lim.max_field = lim && lim->max_field ? lim->max_field : 65536;
+	c->lim.max_fields = lim && lim->max_fields ? lim->max_fields : 64;
+	c->lim.max_rows = lim && lim->max_rows ? lim->max_rows : 1000000;
+	bad = ob_utf8_invalid_at(data, len, true);
+	if (enc == WA_ENC_GB18030 || (enc == WA_ENC_AUTO && bad != len)) {
+		ret = from_gb18030(data, len, &c->text, &c->len, err);
+		if (ret < 0)
+			goto fail;
+	} else if (bad != len) {
+		ret = ob_err_set_at(err, OB_E_PARSE, line_of(data, bad), 0,
+				    NULL,
+				    "invalid UTF-8 at byte %zu (use "
+				    "--encoding gb18030 for GB18030/GBK files)",
+				    bad + 1);
+		goto fail;
+	} else {
+		c->text = ob_strndup(data, len);
+		c->len = len;
+		if (c->text == NULL) {
+			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	if (memchr(c->text, '\0', c->len) != NULL) {
+		size_t off = (size_t)((char *)memchr(c->text, '\0', c->len) -
+				      c->text);
+
+		ret = ob_err_set_at(err, OB_E_PARSE, line_of(c->text, off), 0,
+				    NULL, "NUL byte in the input");
+		goto fail;
+	}
+	if (c->len >= 3 && memcmp(c->text, "\xEF\xBB\xBF", 3) == 0)
+		c->pos = 3;
+	c->line = 1;
+	c->delim = detect_delim(c->text + c->pos, c->len - c->pos);
+	ob_buf_init(&c->fieldbuf, c->lim.max_field * c->lim.max_fields + 1);
+	*csv_r = c;
+	return 0;
+fail:
+	wa_csv_free(&c);
+	return ret;
+}
+
+char wa_csv_delimiter(const struct wa_csv *c)
+{
+	return c->delim;
+}
+
+static int end_field(struct wa_csv *c, size_t *n, size_t start, long line,
+		     long col, struct ob_err *err)
+{
+	if (*n >= c->lim.max_fields)
+		return ob_err_set_at(err, OB_E_LIMIT, line, col, NULL,
+				     "more than %zu fields", c->lim.max_fields);
+	if (c->fieldbuf.len - start > c->lim.max_field)
+		return ob_err_set_at(err, OB_E_LIMIT, line, col, NULL,
+				     "field longer than %zu bytes",
+				     c->lim.max_field);
+	if (*n >= c->fields_alloc) {
+		size_t na = c->fields_alloc ? c->fields_alloc * 2 : 16;
+		size_t *o = realloc(c->offsets, na * sizeof(*o));
+
+		if (o == NULL)
+			return ob_err_set(err, OB_E_NOMEM, "out of memory");
+		c->offsets = o;
+		char **f = realloc(c->fields, na * sizeof(*f));
+		if (f == NULL)
+			return ob_err_set(err, OB_E_NOMEM, "out of memory");
+		c->fields = f;
+		c->fields_alloc = na;
+	}
+	c->offsets[(*n)++] = start;
+	if (ob_buf_add_char(&c->fieldbuf, '\0') < 0)
+		return ob_err_set_at(err, OB_E_LIMIT, line, col, NULL,
+				     "record too long");
+	return 0;
+}
+
+int wa_csv_next(struct wa_csv *c, char ***fields_r, size_t *n_r, long *line_r,
+		struct ob_err *err)
+{
+	size_t n = 0, start;
+	long line, col = 1;
+	bool quoted = false, after_quote = false, any = false;
+	int ret;
+
+	/* skip blank lines between records */
+	while (c->pos < c->len &&
+	       (c->text[c->pos] == '\n' || c->text[c->pos] == '\r')) {
+		if (c->text[c->pos] == '\n')
+			c->line++;
+		c->pos++;
+	}
+	if (c->pos >= c->len)
+		return 0;
+	if (++c->rows > c->lim.max_rows)
+		return ob_err_set_at(err, OB_E_LIMIT, c->line, 0, NULL,
+				     "more than %zu records", c->lim.max_rows);
+	line = c->line;
+	ob_buf_reset(&c->fieldbuf);
+	start = 0;
+	while (c->pos < c->len) {
+		char ch = c->text[c->pos];
+
+		if (quoted) {
+			c->pos++;
+			if (ch == '"') {
+				if (c->pos < c->len && c->text[c->pos] == '"') {
+					c->pos++;
+					ret = ob_buf_add_char(&c->fieldbuf,
+							      '"');
+				} else {
+					quoted = false;
+					after_quote = true;
+					ret = 0;
+				}
+			} else {
+				if (ch == '\n')
+					c->line++;
+				ret = ob_buf_add_char(&c->fieldbuf, ch);
+			}
+			if (ret < 0)
+				return ob_err_set_at(err, OB_E_LIMIT, line, col,
+						     NULL, "record too long");
+			continue;
+		}
+		if (ch == c->delim) {
+			c->pos++;
+			ret = end_field(c, &n, start, line, col, err);
+			if (ret < 0)
+				return ret;
+			start = c->fieldbuf.len;
+			after_quote = false;
+			col++;
+			any = true;
+			continue;
+		}
+		if (ch == '\r' || ch == '\n')
+			break;
+		if (after_quote)
+			return ob_err_set_at(err, OB_E_PARSE, c->line, col,
+					     NULL,
+					     "text after a closing quote");
+		c->pos++;
+		if (ch == '"' && c->fieldbuf.len == start) {
+			quoted = true;
+			continue;
+		}
+		if (ob_buf_add_char(&c->fieldbuf, ch) < 0)
+			return ob_err_set_at(err, OB_E_LIMIT, line, col, NULL,
+					     "record too long");
+		any = true;
+	}
+	if (quoted)
+		return ob_err_set_at(err, OB_E_PARSE, line, col, NULL,
+				     "unbalanced quote (the field starting "
+				     "here never closes)");
+	(void)any;
+	ret = end_field(c, &n, start, line, col, err);
+	if (ret < 0)
+		return ret;
+	/* consume the line end */
+	if (c->pos < c->len && c->text[c->pos] == '\r')
+		c->pos++;
+	if (c->pos < c->len && c->text[c->pos] == '\n') {
+		c->pos++;
+		c->line++;
+	}
+	for (size_t i = 0; i < n; i++)
+		c->fields[i] = c->fieldbuf.data + c->offsets[i];
+	*fields_r = c->fields;
+	*n_r = n;
+	*line_r = line;
+	return 1;
+}
+
+void wa_csv_free(struct wa_csv **csvp)
+{
+	struct wa_csv *c = *csvp;
+
+	if (c == NULL)
+		return;
+	free(c->text);
+	ob_buf_deinit(&c->fieldbuf);
+	free(c->offsets);
+	free(c->fields);
+	free(c);
+	*csvp = NULL;
+}

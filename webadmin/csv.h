@@ -1,0 +1,54 @@
+/* CSV reader for directory imports (RFC 4180 plus what spreadsheets write).
+ *
+ * The whole input is converted to UTF-8 first (UTF-8 as is; GB18030, a
+ * superset of GBK and GB2312, through iconv; "auto" picks UTF-8 when the
+ * bytes are valid UTF-8, else GB18030), a UTF-8 BOM is skipped, and the
+ * delimiter is ',' or ';' (whichever the header line has more of, outside
+ * quotes: Excel in some locales writes ';'). Quoted fields may hold the
+ * delimiter, "" and line breaks. Records are returned one at a time with
+ * the line they start on. Limits bound field size, fields per record and
+ * records. No I/O: the caller passes bytes. */
+#ifndef WA_CSV_H
+#define WA_CSV_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+
+enum wa_encoding {
+	WA_ENC_AUTO = 0,
+	WA_ENC_UTF8 = 1,
+	WA_ENC_GB18030 = 2,
+};
+
+struct wa_csv_limits {
+	size_t max_field;  /* bytes per field (default 64 KiB) */
+	size_t max_fields; /* fields per record (default 64) */
+	size_t max_rows;   /* records including the header (default 1M) */
+};
+
+struct wa_csv;
+
+/* Parse "auto", "utf-8"/"utf8", "gb18030"/"gbk"/"gb2312". */
+int wa_encoding_parse(const char *name, enum wa_encoding *enc_r);
+
+/* Prepare to read data[0..len). lim may be NULL for the defaults. Errors:
+ * OB_E_PARSE when the bytes are not valid in the encoding (err names the
+ * line). *csv_r is the caller's (wa_csv_free). */
+int wa_csv_open(const char *data, size_t len, enum wa_encoding enc,
+		const struct wa_csv_limits *lim, struct wa_csv **csv_r,
+		struct ob_err *err);
+
+/* The next record: returns 1 and sets *fields_r and *n_r (borrowed until the
+ * next call) and *line_r, 0 at the end, or OB_E_PARSE or OB_E_LIMIT with err
+ * naming line and column (unbalanced quote, text after a closing quote,
+ * too many fields, field too long). */
+int wa_csv_next(struct wa_csv *csv, char ***fields_r, size_t *n_r, long *line_r,
+		struct ob_err *err);
+
+/* The delimiter in use (',' or ';'). */
+char wa_csv_delimiter(const struct wa_csv *csv);
+
+void wa_csv_free(struct wa_csv **csv);
+
+#endif

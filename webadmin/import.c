@@ -1,0 +1,689 @@
+/* Import: rows -> validated people -> one transaction.
+ *
+ * Rows without a uid are matched to existing people by display name plus
+ * first email (or, without email, first phone digits), case-insensitively;
+ * unmatched ones get a new uid. All checks run before the transaction, so
+ * the report can name every bad row; unit paths are created as needed
+ * inside the transaction. */
+#include "config.h"
+#include "webadmin/import.h"
+#include "util/file.h"
+#include "util/str.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum col {
+	C_UID,
+	C_FAMILY,
+	C_GIVEN,
+	C_DISPLAY,
+	C_PFAMILY,
+	C_PGIVEN,
+	C_UNIT,
+	C_TITLE,
+	C_PWORK,
+	C_PCELL,
+	C_PHOME,
+	C_PFAX,
+	C_EMAIL,
+	C_STREET,
+	C_CITY,
+	C_REGION,
+	C_POSTCODE,
+	C_COUNTRY,
+	C_NOTE,
+	C_HIDDEN,
+	C_PHOTO,
+	C_COUNT
+};
+
+/* column name, and the dirstore field name its errors carry */
+static const char *const col_names[C_COUNT][2] = {
+	{"uid", "uid"},
+	{"family_name", "family_name"},
+	{"given_name", "given_name"},
+	{"display_name", "display_name"},
+	{"phonetic_family", "phonetic_family"},
+	{"phonetic_given", "phonetic_given"},
+	{"unit", "unit"},
+	{"title", "title"},
+	{"phone_work", "phone"},
+	{"phone_cell", "phone"},
+	{"phone_home", "phone"},
+	{"phone_fax", "phone"},
+	{"email", "email"},
+	{"street", "street"},
+	{"city", "city"},
+	{"region", "region"},
+	{"postcode", "postcode"},
+	{"country", "country"},
+	{"note", "note"},
+	{"hidden", "hidden"},
+	{"photo", "photo"},
+};
+
+struct rec {
+	long line;
+	struct dstore_person p;
+	char *unit_path;
+	char key[512]; /* match key when no uid */
+};
+
+struct import {
+	struct dstore *s;
+	int64_t tenant;
+	const struct wa_import_opts *o;
+	struct wa_import_report *rep;
+	int colmap[C_COUNT]; /* csv column index per field, -1 absent */
+	size_t ncols;
+	struct rec *recs;
+	size_t n, alloc;
+};
+
+void wa_import_report_init(struct wa_import_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	ob_buf_init(&r->errors, 1 << 20);
+	ob_buf_init(&r->plan, 256u << 20);
+}
+
+void wa_import_report_deinit(struct wa_import_report *r)
+{
+	ob_buf_deinit(&r->errors);
+	ob_buf_deinit(&r->plan);
+}
+
+static void bad_row(struct import *im, long line, int col, const char *field,
+		    const char *msg)
+{
+	size_t max = im->o->max_errors ? im->o->max_errors : 100;
+
+	im->rep->bad_rows++;
+	if (im->rep->bad_rows > max)
+		return;
+	if (col >= 0)
+		ob_buf_addf(&im->rep->errors, "line %ld, column %d (%s): %s\n",
+			    line, col + 1, field, msg);
+	else
+		ob_buf_addf(&im->rep->errors, "line %ld: %s\n", line, msg);
+}
+
+static void rec_free(struct rec *r)
+{
+	free(r->unit_path);
+	dstore_person_deinit(&r->p);
+}
+
+static char *dup_trim(const char *v)
+{
+	size_t n = strlen(v);
+	const char *t = ob_str_trim(v, &n);
+
+	return n ? ob_strndup(t, n) : NULL;
+}
+
+static int read_header(struct import *im, char **f, size_t n, long line)
+{
+	bool named = false;
+
+	for (int c = 0; c < C_COUNT; c++)
+		im->colmap[c] = -1;
+	for (size_t i = 0; i < n; i++) {
+		char *name = dup_trim(f[i]);
+		int found = -1;
+
+		for (int c = 0; name && c < C_COUNT; c++) {
+			if (ob_str_ieq(name, col_names[c][0]))
+				found = c;
+		}
+		if (found < 0) {
+			char msg[300];
+
+			snprintf(msg, sizeof(msg),
+				 "unknown column \"%.64s\" (see IMPORT.md)",
+				 name ? name : "");
+			bad_row(im, line, (int)i, "header", msg);
+		} else if (im->colmap[found] >= 0) {
+			bad_row(im, line, (int)i, "header", "duplicate column");
+		} else {
+			im->colmap[found] = (int)i;
+		}
+		free(name);
+	}
+	named = im->colmap[C_DISPLAY] >= 0 || im->colmap[C_FAMILY] >= 0 ||
+		im->colmap[C_GIVEN] >= 0;
+	if (!named)
+		bad_row(im, line, -1, "header",
+			"no name column (display_name, family_name or "
+			"given_name)");
+	im->ncols = n;
+	return im->rep->bad_rows ? OB_E_PARSE : 0;
+}
+
+static const char *cell(struct import *im, char **f, size_t n, enum col c)
+{
+	int i = im->colmap[c];
+
+	return i >= 0 && (size_t)i < n ? f[i] : "";
+}
+
+static int add_phones(struct rec *r, const char *type, const char *v)
+{
+	const char *p = v;
+
+	while (*p) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+		const char *t = ob_str_trim(p, &len);
+		struct dstore_phone *np;
+
+		if (len > 0) {
+			np = realloc(r->p.phones,
+				     (r->p.n_phones + 1) * sizeof(*np));
+			if (np == NULL)
+				return OB_E_NOMEM;
+			r->p.phones = np;
+			np[r->p.n_phones].type = ob_strndup(type, strlen(type));
+			np[r->p.n_phones].number = ob_strndup(t, len);
+			r->p.n_phones++;
+		}
+		p = bar ? bar + 1 : p + strlen(p);
+	}
+	return 0;
+}
+
+static int add_emails(struct rec *r, const char *v)
+{
+	const char *p = v;
+
+	while (*p) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+		const char *t = ob_str_trim(p, &len);
+		char **ne;
+
+		if (len > 0) {
+			ne = realloc(r->p.emails,
+				     (r->p.n_emails + 1) * sizeof(*ne));
+			if (ne == NULL)
+				return OB_E_NOMEM;
+			r->p.emails = ne;
+			ne[r->p.n_emails++] = ob_strndup(t, len);
+		}
+		p = bar ? bar + 1 : p + strlen(p);
+	}
+	return 0;
+}
+
+static void lower_into(char *dst, size_t size, const char *src)
+{
+	size_t i = 0;
+
+	for (; src && src[i] && i + 1 < size; i++)
+		dst[i] = (char)tolower((unsigned char)src[i]);
+	dst[i] = '\0';
+}
+
+static void make_key(const struct dstore_person *p, char *key, size_t size)
+{
+	char name[256], second[256] = "";
+	char disp[600];
+
+	if (p->display && p->display[0])
+		snprintf(disp, sizeof(disp), "%s", p->display);
+	else
+		snprintf(disp, sizeof(disp), "%s|%s",
+			 p->family ? p->family : "", p->given ? p->given : "");
+	lower_into(name, sizeof(name), disp);
+	if (p->n_emails > 0) {
+		lower_into(second, sizeof(second), p->emails[0]);
+	} else if (p->n_phones > 0) {
+		size_t j = 0;
+
+		for (const char *q = p->phones[0].number; *q && j + 1 < 64; q++)
+			if (isdigit((unsigned char)*q))
+				second[j++] = *q;
+		second[j] = '\0';
+	}
+	snprintf(key, size, "%s\x1f%s", name, second);
+}
+
+/* Map a dirstore field name back to our column for error reports. */
+static int column_of(struct import *im, const char *field)
+{
+	for (int c = 0; c < C_COUNT; c++) {
+		if (strncmp(field, col_names[c][1], strlen(col_names[c][1])) ==
+			    0 &&
+		    im->colmap[c] >= 0)
+			return im->colmap[c];
+	}
+	return -1;
+}
+
+static int load_photo(struct import *im, struct rec *r, const char *rel,
+		      int col)
+{
+	char path[4096], msg[300];
+	struct ob_buf b;
+	struct ob_err err;
+
+	if (strstr(rel, "..") != NULL || rel[0] == '/') {
+		bad_row(im, r->line, col, "photo",
+			"photo path must be relative, without \"..\"");
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s",
+		 im->o->base_dir ? im->o->base_dir : ".", rel);
+	ob_buf_init(&b, DSTORE_PHOTO_MAX_DEFAULT * 4);
+	if (ob_file_read(path, &b, &err) < 0) {
+		snprintf(msg, sizeof(msg), "%s", err.msg);
+		bad_row(im, r->line, col, "photo", msg);
+		ob_buf_deinit(&b);
+		return 0;
+	}
+	r->p.photo = (unsigned char *)ob_buf_steal(&b, &r->p.photo_len);
+	return r->p.photo ? 0 : OB_E_NOMEM;
+}
+
+static bool unit_path_ok(const char *path)
+{
+	const char *p = path;
+
+	if (*p == '\0' || *p == '/')
+		return false;
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p += n;
+		if (*p == '/' && *++p == '\0')
+			return false;
+	}
+	return true;
+}
+
+static int read_row(struct import *im, char **f, size_t n, long line)
+{
+	static const enum col phone_cols[] = {C_PWORK, C_PCELL, C_PHOME,
+					      C_PFAX};
+	static const char *const phone_types[] = {"work", "cell", "home",
+						  "fax"};
+	struct rec *r;
+	struct ob_err err;
+	const char *h;
+	int ret;
+
+	if (n != im->ncols) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "%zu fields, the header has %zu", n,
+			 im->ncols);
+		bad_row(im, line, -1, "", msg);
+		return 0;
+	}
+	if (im->n == im->alloc) {
+		size_t na = im->alloc ? im->alloc * 2 : 256;
+		struct rec *nr = realloc(im->recs, na * sizeof(*nr));
+
+		if (nr == NULL)
+			return OB_E_NOMEM;
+		im->recs = nr;
+		im->alloc = na;
+	}
+	r = &im->recs[im->n++];
+	memset(r, 0, sizeof(*r));
+	r->line = line;
+	r->p.uid = dup_trim(cell(im, f, n, C_UID));
+	r->p.family = dup_trim(cell(im, f, n, C_FAMILY));
+	r->p.given = dup_trim(cell(im, f, n, C_GIVEN));
+	r->p.display = dup_trim(cell(im, f, n, C_DISPLAY));
+	r->p.phonetic_family = dup_trim(cell(im, f, n, C_PFAMILY));
+	r->p.phonetic_given = dup_trim(cell(im, f, n, C_PGIVEN));
+	r->p.title = dup_trim(cell(im, f, n, C_TITLE));
+	r->p.street = dup_trim(cell(im, f, n, C_STREET));
+	r->p.locality = dup_trim(cell(im, f, n, C_CITY));
+	r->p.region = dup_trim(cell(im, f, n, C_REGION));
+	r->p.postcode = dup_trim(cell(im, f, n, C_POSTCODE));
+	r->p.country = dup_trim(cell(im, f, n, C_COUNTRY));
+	r->p.note = dup_trim(cell(im, f, n, C_NOTE));
+	r->unit_path = dup_trim(cell(im, f, n, C_UNIT));
+	for (int i = 0; i < 4; i++) {
+		if (add_phones(r, phone_types[i],
+			       cell(im, f, n, phone_cols[i])) < 0)
+			return OB_E_NOMEM;
+	}
+	if (add_emails(r, cell(im, f, n, C_EMAIL)) < 0)
+		return OB_E_NOMEM;
+	h = cell(im, f, n, C_HIDDEN);
+	if (h[0] == '\0' || strcmp(h, "0") == 0 || ob_str_ieq(h, "no") ||
+	    ob_str_ieq(h, "false")) {
+		r->p.hidden = false;
+	} else if (strcmp(h, "1") == 0 || ob_str_ieq(h, "yes") ||
+		   ob_str_ieq(h, "true")) {
+		r->p.hidden = true;
+	} else {
+		bad_row(im, line, im->colmap[C_HIDDEN], "hidden",
+			"must be yes/no, true/false or 1/0");
+	}
+	if (r->unit_path != NULL && !unit_path_ok(r->unit_path))
+		bad_row(im, line, im->colmap[C_UNIT], "unit",
+			"bad unit path (empty segment, '.', '..' or a '/' at "
+			"either end)");
+	if (cell(im, f, n, C_PHOTO)[0] != '\0') {
+		ret = load_photo(im, r, cell(im, f, n, C_PHOTO),
+				 im->colmap[C_PHOTO]);
+		if (ret < 0)
+			return ret;
+	}
+	ret = dstore_person_check(im->s, &r->p, &err);
+	if (ret == OB_E_NOMEM)
+		return ret;
+	if (ret < 0)
+		bad_row(im, line, column_of(im, err.field), err.field, err.msg);
+	make_key(&r->p, r->key, sizeof(r->key));
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Duplicate uids inside the file are an error on the second row. */
+static void check_duplicates(struct import *im)
+{
+	struct idx {
+		const char *uid;
+		long line;
+	} *v = calloc(im->n ? im->n : 1, sizeof(*v));
+	size_t k = 0;
+
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < im->n; i++) {
+		if (im->recs[i].p.uid != NULL) {
+			v[k].uid = im->recs[i].p.uid;
+			v[k++].line = im->recs[i].line;
+		}
+	}
+	if (k > 1)
+		qsort(v, k, sizeof(*v), cmp_str);
+	for (size_t i = 1; i < k; i++) {
+		if (strcmp(v[i].uid, v[i - 1].uid) == 0) {
+			char msg[300];
+			long first = v[i].line < v[i - 1].line ? v[i].line
+							       : v[i - 1].line;
+			long second = v[i].line < v[i - 1].line ? v[i - 1].line
+								: v[i].line;
+
+			snprintf(msg, sizeof(msg),
+				 "uid %.200s is also on line %ld", v[i].uid,
+				 first);
+			bad_row(im, second, im->colmap[C_UID], "uid", msg);
+		}
+	}
+	free(v);
+}
+
+/* Existing people, for matching rows without uid and for replace. */
+struct existing {
+	char *uid;
+	char *display;
+	char key[512];
+	bool seen;
+};
+
+struct ex_list {
+	struct existing *v;
+	size_t n, alloc;
+	struct existing **by_key; /* sorted by key, built on demand */
+};
+
+static int collect_existing(const struct dstore_person *p, void *ctx)
+{
+	struct ex_list *l = ctx;
+
+	if (l->n == l->alloc) {
+		size_t na = l->alloc ? l->alloc * 2 : 1024;
+		struct existing *nv = realloc(l->v, na * sizeof(*nv));
+
+		if (nv == NULL)
+			return OB_E_NOMEM;
+		l->v = nv;
+		l->alloc = na;
+	}
+	l->v[l->n].uid = ob_strndup(p->uid, strlen(p->uid));
+	l->v[l->n].display = ob_strndup(p->display, strlen(p->display));
+	make_key(p, l->v[l->n].key, sizeof(l->v[l->n].key));
+	l->v[l->n].seen = false;
+	l->n++;
+	return 0;
+}
+
+static int cmp_ex_uid(const void *a, const void *b)
+{
+	return strcmp(((const struct existing *)a)->uid,
+		      ((const struct existing *)b)->uid);
+}
+
+static struct existing *find_uid(struct ex_list *l, const char *uid)
+{
+	struct existing k = {.uid = (char *)uid};
+
+	return l->n ? bsearch(&k, l->v, l->n, sizeof(k), cmp_ex_uid) : NULL;
+}
+
+static int cmp_ex_key(const void *a, const void *b)
+{
+	return strcmp((*(struct existing *const *)a)->key,
+		      (*(struct existing *const *)b)->key);
+}
+
+static struct existing *find_key(struct ex_list *l, const char *key)
+{
+	struct existing k, *kp = &k, **hit;
+
+	if (l->by_key == NULL) {
+		l->by_key = malloc((l->n ? l->n : 1) * sizeof(*l->by_key));
+		if (l->by_key == NULL)
+			return NULL;
+		for (size_t i = 0; i < l->n; i++)
+			l->by_key[i] = &l->v[i];
+		if (l->n > 1)
+			qsort(l->by_key, l->n, sizeof(*l->by_key), cmp_ex_key);
+	}
+	snprintf(k.key, sizeof(k.key), "%s", key);
+	hit = l->n ? bsearch(&kp, l->by_key, l->n, sizeof(kp), cmp_ex_key)
+		   : NULL;
+	return hit ? *hit : NULL;
+}
+
+static int apply(struct import *im, struct ex_list *ex, struct ob_err *err)
+{
+	struct wa_import_report *rep = im->rep;
+	bool need_keys = false;
+	int ret;
+
+	for (size_t i = 0; i < im->n; i++)
+		need_keys |= im->recs[i].p.uid == NULL;
+	for (size_t i = 0; i < im->n; i++) {
+		struct rec *r = &im->recs[i];
+		enum dstore_put_result res;
+		struct existing *e = NULL;
+
+		if (r->unit_path != NULL) {
+			int64_t id;
+
+			ret = dstore_unit_ensure_path(im->s, im->tenant,
+						      r->unit_path, false, &id,
+						      err);
+			if (ret == OB_E_NOTFOUND) {
+				ret = dstore_unit_ensure_path(im->s, im->tenant,
+							      r->unit_path,
+							      true, &id, err);
+				if (ret == 0)
+					rep->units_created++;
+			}
+			if (ret < 0) {
+				ob_err_prefix(err, "line %ld: ", r->line);
+				return ret;
+			}
+			r->p.unit_id = id;
+		}
+		if (r->p.uid == NULL && need_keys) {
+			e = find_key(ex, r->key);
+			if (e != NULL)
+				r->p.uid = ob_strndup(e->uid, strlen(e->uid));
+		}
+		ret = dstore_person_put(im->s, im->tenant, &r->p, &res, err);
+		if (ret < 0) {
+			ob_err_prefix(err, "line %ld: ", r->line);
+			return ret;
+		}
+		if (e == NULL)
+			e = find_uid(ex, r->p.uid);
+		if (e != NULL)
+			e->seen = true;
+		if (res == DSTORE_PUT_ADDED) {
+			rep->adds++;
+			ob_buf_addf(&rep->plan, "add %s %s%s%s\n", r->p.uid,
+				    r->p.display ? r->p.display : "",
+				    r->unit_path ? " in " : "",
+				    r->unit_path ? r->unit_path : "");
+		} else if (res == DSTORE_PUT_MODIFIED) {
+			rep->changes++;
+			ob_buf_addf(&rep->plan, "change %s %s\n", r->p.uid,
+				    e && e->display ? e->display : "");
+		} else {
+			rep->unchanged++;
+		}
+	}
+	if (!im->o->replace)
+		return 0;
+	for (size_t i = 0; i < ex->n; i++) {
+		if (ex->v[i].seen)
+			continue;
+		ret = dstore_person_delete(im->s, im->tenant, ex->v[i].uid,
+					   err);
+		if (ret < 0)
+			return ret;
+		rep->deletes++;
+		ob_buf_addf(&rep->plan, "delete %s %s\n", ex->v[i].uid,
+			    ex->v[i].display);
+	}
+	return 0;
+}
+
+static int guard(struct import *im, size_t existing, struct ob_err *err)
+{
+	double share = im->o->max_delete;
+	size_t d = im->rep->deletes;
+
+	if (!im->o->replace || im->o->force || d == 0)
+		return 0;
+	if (share <= 0)
+		share = existing > 50 ? 0.2 : 0.8;
+	if ((double)d > share * (double)existing)
+		return ob_err_set(err, OB_E_LIMIT,
+				  "refused: this replace would delete %zu of "
+				  "%zu people (more than %.0f%%); check the "
+				  "file, or pass --force",
+				  d, existing, share * 100);
+	return 0;
+}
+
+int wa_import_csv(struct dstore *s, int64_t tenant_id, const char *data,
+		  size_t len, const struct wa_import_opts *o,
+		  struct wa_import_report *rep, struct ob_err *err)
+{
+	struct import im = {.s = s, .tenant = tenant_id, .o = o, .rep = rep};
+	struct ex_list ex = {0};
+	struct dstore_iter_opts it = {.include_hidden = true};
+	struct wa_csv *csv = NULL;
+	char **f;
+	size_t n;
+	long line;
+	int ret, r;
+
+	ret = wa_csv_open(data, len, o->encoding, NULL, &csv, err);
+	if (ret < 0)
+		return ret;
+	r = wa_csv_next(csv, &f, &n, &line, err);
+	if (r <= 0) {
+		ret = r < 0 ? r
+			    : ob_err_set(err, OB_E_PARSE,
+					 "the file is empty (no header line)");
+		goto out;
+	}
+	ret = read_header(&im, f, n, line);
+	if (ret < 0)
+		goto bad;
+	while ((r = wa_csv_next(csv, &f, &n, &line, err)) > 0) {
+		ret = read_row(&im, f, n, line);
+		if (ret < 0) {
+			ret = ob_err_set(err, ret, "out of memory");
+			goto out;
+		}
+		rep->rows++;
+	}
+	if (r < 0) {
+		/* the rest of the file cannot be read reliably */
+		char msg[OB_ERR_MSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		bad_row(&im, err->line, (int)err->column - 1, "csv", msg);
+	}
+	check_duplicates(&im);
+bad:
+	if (rep->bad_rows > 0) {
+		size_t max = o->max_errors ? o->max_errors : 100;
+
+		if (rep->bad_rows > max)
+			ob_buf_addf(&rep->errors, "... and %zu more bad rows\n",
+				    rep->bad_rows - max);
+		ret = ob_err_set(err, OB_E_PARSE,
+				 "%zu bad row%s; nothing was imported",
+				 rep->bad_rows, rep->bad_rows == 1 ? "" : "s");
+		goto out;
+	}
+	ret = dstore_begin(s, tenant_id, o->actor ? o->actor : "import", err);
+	if (ret < 0)
+		goto out;
+	ret = dstore_person_iter(s, tenant_id, &it, collect_existing, &ex, err);
+	if (ret == 0) {
+		if (ex.n > 0)
+			qsort(ex.v, ex.n, sizeof(*ex.v), cmp_ex_uid);
+		ret = apply(&im, &ex, err);
+	}
+	if (ret == 0)
+		ret = guard(&im, ex.n, err);
+	if (ret < 0 || o->dry_run) {
+		dstore_rollback(s);
+		if (ret == 0) {
+			struct dstore_tenant t;
+
+			if (dstore_tenant_get(s, tenant_id, &t, err) == 0)
+				rep->revision = t.revision;
+		}
+		goto out;
+	}
+	ret = dstore_commit(s, &rep->revision, err);
+out:
+	for (size_t i = 0; i < ex.n; i++) {
+		free(ex.v[i].uid);
+		free(ex.v[i].display);
+	}
+	free(ex.v);
+	free(ex.by_key);
+	for (size_t i = 0; i < im.n; i++)
+		rec_free(&im.recs[i]);
+	free(im.recs);
+	wa_csv_free(&csv);
+	return ret;
+}

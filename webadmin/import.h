@@ -1,0 +1,53 @@
+/* Directory import: read a whole file of people (CSV now), validate every
+ * row, then apply it to one enterprise in a single store transaction.
+ *
+ * Promises: a file with any bad row writes nothing, and the report lists
+ * every bad row by line, column and field; a dry run computes the exact
+ * plan (adds, changes, deletes, units created) inside the transaction and
+ * rolls it back; a replace that would delete more than the allowed share
+ * of the people is refused unless forced. The CSV columns are documented in
+ * webadmin/IMPORT.md. */
+#ifndef WA_IMPORT_H
+#define WA_IMPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dirstore/dirstore.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "webadmin/csv.h"
+
+struct wa_import_opts {
+	enum wa_encoding encoding;
+	bool replace;         /* delete people who are not in the file */
+	bool dry_run;         /* compute the plan, write nothing */
+	bool force;           /* pass the mass-delete guard */
+	double max_delete;    /* share of people a replace may delete; 0 =
+				0.2 above 50 people, 0.8 up to 50 */
+	const char *base_dir; /* photo paths are relative to it; NULL = "." */
+	const char *actor;    /* audit name, e.g. "cli" */
+	size_t max_errors;    /* bad rows listed at most (0 = 100) */
+};
+
+struct wa_import_report {
+	size_t rows; /* data rows read */
+	size_t adds, changes, unchanged, deletes, units_created;
+	size_t bad_rows;
+	struct ob_buf errors; /* one line per bad row */
+	struct ob_buf plan;   /* "add|change|delete <uid> <name>" lines */
+	int64_t revision;     /* after commit (unchanged on dry run) */
+};
+
+void wa_import_report_init(struct wa_import_report *r);
+void wa_import_report_deinit(struct wa_import_report *r);
+
+/* Import CSV bytes into tenant_id. Returns 0; OB_E_PARSE when rows are bad
+ * (report->errors lists them, nothing written); OB_E_LIMIT when the guard
+ * refuses a replace; store errors as they come. */
+int wa_import_csv(struct dstore *store, int64_t tenant_id, const char *data,
+		  size_t len, const struct wa_import_opts *opts,
+		  struct wa_import_report *report, struct ob_err *err);
+
+#endif
