@@ -261,30 +261,35 @@ static int read_password(const struct args *a, char *buf, size_t size)
 	} else {
 		struct termios old, quiet;
 		char again[DSTORE_PASSWORD_MAX + 2];
-		FILE *tty = fopen("/dev/tty", "r+");
+		FILE *in = fopen("/dev/tty", "r"), *out = fopen("/dev/tty", "w");
 
-		if (tty == NULL) {
+		if (in == NULL || out == NULL) {
+			if (in != NULL)
+				fclose(in);
+			if (out != NULL)
+				fclose(out);
 			fprintf(stderr,
 				"%s: no terminal for a password prompt; use "
 				"--password-stdin\n",
 				prog);
 			return EXIT_USAGE;
 		}
-		tcgetattr(fileno(tty), &old);
+		tcgetattr(fileno(in), &old);
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
-		fputs("Password: ", tty);
-		fflush(tty);
-		if (fgets(buf, (int)size, tty) == NULL)
+		tcsetattr(fileno(in), TCSAFLUSH, &quiet);
+		fputs("Password: ", out);
+		fflush(out);
+		if (fgets(buf, (int)size, in) == NULL)
 			buf[0] = '\0';
-		fputs("\nAgain: ", tty);
-		fflush(tty);
-		if (fgets(again, sizeof(again), tty) == NULL)
+		fputs("\nAgain: ", out);
+		fflush(out);
+		if (fgets(again, sizeof(again), in) == NULL)
 			again[0] = '\0';
-		fputs("\n", tty);
-		tcsetattr(fileno(tty), TCSAFLUSH, &old);
-		fclose(tty);
+		fputs("\n", out);
+		tcsetattr(fileno(in), TCSAFLUSH, &old);
+		fclose(in);
+		fclose(out);
 		if (strcmp(buf, again) != 0) {
 			explicit_bzero(again, sizeof(again));
 			fprintf(stderr, "%s: the passwords differ\n", prog);
