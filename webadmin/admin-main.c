@@ -261,7 +261,8 @@ static int read_password(const struct args *a, char *buf, size_t size)
 	} else {
 		struct termios old, quiet;
 		char again[DSTORE_PASSWORD_MAX + 2];
-		FILE *in = fopen("/dev/tty", "r"), *out = fopen("/dev/tty", "w");
+		FILE *in = fopen("/dev/tty", "r"),
+		     *out = fopen("/dev/tty", "w");
 
 		if (in == NULL || out == NULL) {
 			if (in != NULL)
