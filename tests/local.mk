@@ -26,3 +26,12 @@ fuzz-build: $(OB_FUZZERS)
 print-fuzzers:
 	@for f in $(OB_FUZZERS); do echo $$f; done
 .PHONY: fuzz-build print-fuzzers
+
+OB_FUZZERS += tests/fuzz/fuzz-csv
+check_PROGRAMS += tests/fuzz/fuzz-csv
+TESTS += tests/fuzz/fuzz-csv
+tests_fuzz_fuzz_csv_SOURCES = tests/fuzz/fuzz-csv.c
+tests_fuzz_fuzz_csv_LDADD = $(FUZZ_MAIN) webadmin/libwebadmin.a $(DSTORE_LIBS)
+tests_fuzz_fuzz_csv_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+EXTRA_DIST += tests/fuzz/fuzz-csv.in
+LINT_FILES += tests/fuzz/fuzz-csv.c

@@ -12,3 +12,6 @@ webadmin_orgbook_admin_SOURCES = webadmin/admin-main.c
 webadmin_orgbook_admin_LDADD = webadmin/libwebadmin.a $(DSTORE_LIBS)
 LINT_FILES += webadmin/admin-main.c
 EXTRA_DIST += webadmin/IMPORT.md
+
+TESTS += webadmin/test-admin-cli.sh
+EXTRA_DIST += webadmin/test-admin-cli.sh

@@ -1,0 +1,164 @@
+#!/bin/sh
+# orgbook-admin end to end: every command against a temporary database,
+# exact exit codes and messages for bad input, and nothing written when an
+# import is refused. Prints TAP.
+set -u
+top_srcdir=${top_srcdir:-.}
+top_builddir=${top_builddir:-.}
+ADMIN="$top_builddir/webadmin/orgbook-admin"
+DEMO="$top_srcdir/testdata/demo"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+db="$tmp/t.db"
+n=0
+failed=0
+
+ob() { "$ADMIN" --db "$db" "$@"; }
+# check NAME EXPECTED-EXIT COMMAND...: runs, keeps stdout+stderr in $out
+check() {
+	name=$1 want=$2
+	shift 2
+	out=$("$@" 2>&1)
+	got=$?
+	n=$((n + 1))
+	if [ "$got" -eq "$want" ]; then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name (exit $got, want $want)"
+		echo "$out" | sed 's/^/# /' | head -20
+		failed=1
+	fi
+}
+# has NAME TEXT: the last output contains TEXT
+has() {
+	n=$((n + 1))
+	case "$out" in
+	*"$2"*) echo "ok $n - $1" ;;
+	*)
+		echo "not ok $n - $1 (missing: $2)"
+		echo "$out" | sed 's/^/# /' | head -20
+		failed=1
+		;;
+	esac
+}
+rev() { ob enterprise list | awk -v t="$1" '$1 == t { print $3 }'; }
+
+check "init creates the database" 0 ob init
+has "init reports the schema" "schema version 1"
+check "enterprise create" 0 ob enterprise create acme --display "Acme 集团"
+check "duplicate enterprise refused" 4 ob enterprise create acme
+has "duplicate enterprise named" "an enterprise named acme already exists"
+check "bad enterprise name" 2 ob enterprise create "Bad Name"
+check "second enterprise" 0 ob enterprise create beta --md5-auth yes
+check "enterprise list" 0 ob enterprise list
+has "list shows md5 setting" "md5-auth yes"
+
+check "account from stdin" 0 sh -c "echo 'long-password-1' | '$ADMIN' --db '$db' account create --tenant acme alice --admin --password-stdin"
+check "short password refused" 2 sh -c "echo 'short' | '$ADMIN' --db '$db' account create --tenant acme bob --password-stdin"
+has "short password named" "field password"
+check "login unique across enterprises" 4 sh -c "echo 'long-password-2' | '$ADMIN' --db '$db' account create --tenant beta ALICE --password-stdin"
+check "no password prompt without a terminal" 1 sh -c "'$ADMIN' --db '$db' account create --tenant acme carol </dev/null >/dev/null 2>&1 & wait \$!; exit \$?" 
+check "account list" 0 ob account list --tenant acme
+has "account list shows role" "alice"
+check "unknown tenant" 3 ob account list --tenant nosuch
+has "unknown tenant named" "no enterprise named nosuch"
+
+check "import the demo directory" 0 ob import --tenant acme "$DEMO/acme/people.csv"
+has "import counts" "320 rows: 320 added, 0 changed, 0 unchanged, 0 deleted"
+check "same import again changes nothing" 0 ob import --tenant acme "$DEMO/acme/people.csv"
+has "idempotent import" "0 added, 0 changed, 320 unchanged, 0 deleted"
+r1=$(rev acme)
+
+# a replace dry run: one changed title, one person missing
+awk -F, 'NR == 6 { sub(/,工程师,|,高级工程师,|,资深工程师,|,技术专家,|,产品经理,|,项目经理,|,部门经理,|,总监,|,销售代表,|,客户经理,|,人事专员,|,会计,|,行政助理,|,架构师,|,测试工程师,/, ",首席顾问,") } NR != 8 { print }' "$DEMO/acme/people.csv" >"$tmp/edit.csv"
+cp -r "$DEMO/acme/photos" "$tmp/photos"
+check "dry run of a replace" 0 ob import --tenant acme --mode replace --dry-run "$tmp/edit.csv"
+has "dry run lists the change" "change demo-000005"
+has "dry run lists the delete" "delete demo-000007"
+has "dry run counts" "dry run, nothing written: 319 rows: 0 added, 1 changed, 318 unchanged, 1 deleted"
+n=$((n + 1)); [ "$(rev acme)" = "$r1" ] && echo "ok $n - dry run wrote nothing" || { echo "not ok $n - dry run wrote nothing"; failed=1; }
+
+head -11 "$DEMO/acme/people.csv" >"$tmp/small.csv"
+check "mass delete refused" 4 ob import --tenant acme --mode replace "$tmp/small.csv"
+has "guard message" "would delete 310 of 320 people"
+check "mass delete with --force" 0 ob import --tenant acme --mode replace --force "$tmp/small.csv"
+has "forced replace counts" "10 unchanged, 310 deleted"
+check "re-import restores" 0 ob import --tenant acme "$DEMO/acme/people.csv"
+has "re-import adds back" "310 added"
+
+# every bad row is listed, and nothing is written
+printf '%s\n' \
+	'uid,display_name,email,unit,phone_cell,hidden' \
+	'x1,Good Person,good@example.com,Sales/East,+86 138 0000 0001,' \
+	'x2,Bad Mail,not-an-email,Sales/East,,' \
+	'x3,Bad Unit,c@example.com,Sales//East,,' \
+	'x1,Duplicate,d@example.com,Sales,,' \
+	'x5,Bad Hidden,e@example.com,Sales,,maybe' \
+	'x6,Bad Phone,f@example.com,Sales,call me,' >"$tmp/bad.csv"
+r2=$(rev acme)
+check "bad rows refused" 2 ob import --tenant acme "$tmp/bad.csv"
+has "bad email named" "line 3, column 3 (email[1]): \"not-an-email\" is not an email address"
+has "bad unit named" "line 4, column 4 (unit): bad unit path"
+has "duplicate uid named" "line 5, column 1 (uid): uid x1 is also on line 2"
+has "bad hidden named" "line 6, column 6 (hidden): must be yes/no"
+has "bad phone named" "line 7, column 5 (phone[1])"
+has "summary" "5 bad rows; nothing was imported"
+n=$((n + 1)); [ "$(rev acme)" = "$r2" ] && echo "ok $n - nothing written on bad rows" || { echo "not ok $n - nothing written on bad rows"; failed=1; }
+
+printf 'display_name,nickname\nA,B\n' >"$tmp/col.csv"
+check "unknown column" 2 ob import --tenant acme "$tmp/col.csv"
+has "unknown column named" "line 1, column 2 (header): unknown column \"nickname\""
+printf 'uid,display_name\nq1,"unterminated\nq2,B\n' >"$tmp/quote.csv"
+check "unbalanced quote" 2 ob import --tenant acme "$tmp/quote.csv"
+has "unbalanced quote line" "line 2"
+
+# GB18030 input, auto-detected; forcing UTF-8 names the byte
+printf 'uid,family_name,given_name,unit\ngb1,欧阳,晓东,华东区/上海\n' | iconv -f UTF-8 -t GB18030 >"$tmp/gb.csv"
+check "GB18030 auto-detected" 0 ob import --tenant beta "$tmp/gb.csv"
+check "GB18030 name stored as UTF-8" 0 ob person show --tenant beta gb1
+has "GB18030 name" "name:         欧阳晓东"
+check "GB18030 as UTF-8 refused" 2 ob import --tenant beta --encoding utf-8 "$tmp/gb.csv"
+has "invalid UTF-8 named" "invalid UTF-8 at byte"
+printf 'uid;display_name;email\ns1;Semi Colon;s@example.com\n' >"$tmp/semi.csv"
+check "semicolon CSV" 0 ob import --tenant beta "$tmp/semi.csv"
+
+# oversized photo
+printf '\211PNG\r\n\032\n' >"$tmp/big.png"; head -c 300000 /dev/zero >>"$tmp/big.png"
+printf 'uid,display_name,photo\np1,Big Photo,big.png\n' >"$tmp/photo.csv"
+check "oversized photo refused" 2 ob import --tenant beta "$tmp/photo.csv"
+has "photo named" "(photo): photo of 300008 bytes is over the cap of 262144 bytes"
+
+# people and units by hand, then the change log
+r3=$(rev acme)
+check "person add" 0 ob person add --tenant acme --uid p-new --family 李 --given 雷 --phonetic-family li --phonetic-given lei --unit 销售部/华东区/上海 --title 经理 --cell "+86 139 1234 5678" --email li.lei@demo.orgbook.cn
+check "person add duplicate uid" 4 ob person add --tenant acme --uid p-new --name X
+r4=$(rev acme)
+check "person update" 0 ob person update --tenant acme p-new --title 总监
+has "update reported" "updated p-new"
+check "person move" 0 ob person move --tenant acme p-new 研发中心/平台部/存储组
+check "person move to unknown unit" 3 ob person move --tenant acme p-new Nowhere
+check "person show" 0 ob person show --tenant acme p-new
+has "show unit" "unit:         研发中心/平台部/存储组"
+has "show title" "title:        总监"
+check "unit rename" 0 ob unit rename --tenant acme 研发中心/平台部/存储组 存储与数据组
+check "unit move" 0 ob unit move --tenant acme 研发中心/平台部 /
+check "unit delete non-empty refused" 4 ob unit delete --tenant acme 平台部
+check "changes since" 0 ob changes --tenant acme --since "$r3"
+has "changes show the new person" "add     p-new"
+check "changes for a unit" 0 ob changes --tenant acme --since "$r4" --unit 销售部
+has "moved-out person is a remove for its old unit" "remove  p-new"
+check "changes for the new unit" 0 ob changes --tenant acme --since "$r4" --unit 平台部
+has "moved-in person is an add for its new unit" "add     p-new"
+check "audit log" 0 ob changes --tenant acme --since "$r3" --log
+has "audit names the actor" "cli"
+has "audit shows the move" "研发中心/平台部 -> 平台部"
+check "person delete" 0 ob person delete --tenant acme p-new
+check "person delete again" 3 ob person delete --tenant acme p-new
+
+check "unknown command" 1 ob frobnicate
+check "unknown option" 1 ob person list --tenant acme --colour
+check "help" 0 "$ADMIN" --help
+has "help lists import" "import --tenant T"
+
+echo "1..$n"
+exit $failed
