@@ -12,7 +12,8 @@
 #include <string.h>
 
 struct wa_csv {
-	char *text; /* UTF-8 input */
+	const char *text; /* UTF-8 input: the caller's bytes or owned */
+	char *owned;      /* converted text, when conversion was needed */
 	size_t len, pos;
 	long line;
 	char delim;
@@ -111,9 +112,10 @@ int wa_csv_open(const char *data, size_t len, enum wa_encoding enc,
 	c->lim.max_rows = lim && lim->max_rows ? lim->max_rows : 1000000;
 	bad = ob_utf8_invalid_at(data, len, true);
 	if (enc == WA_ENC_GB18030 || (enc == WA_ENC_AUTO && bad != len)) {
-		ret = from_gb18030(data, len, &c->text, &c->len, err);
+		ret = from_gb18030(data, len, &c->owned, &c->len, err);
 		if (ret < 0)
 			goto fail;
+		c->text = c->owned;
 	} else if (bad != len) {
 		ret = ob_err_set_at(err, OB_E_PARSE, line_of(data, bad), 0,
 				    NULL,
@@ -122,16 +124,13 @@ int wa_csv_open(const char *data, size_t len, enum wa_encoding enc,
 				    bad + 1);
 		goto fail;
 	} else {
-		c->text = ob_strndup(data, len);
+		c->text = data; /* valid UTF-8 already: no copy */
 		c->len = len;
-		if (c->text == NULL) {
-			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
-			goto fail;
-		}
 	}
 	if (memchr(c->text, '\0', c->len) != NULL) {
-		size_t off = (size_t)((char *)memchr(c->text, '\0', c->len) -
-				      c->text);
+		size_t off =
+			(size_t)((const char *)memchr(c->text, '\0', c->len) -
+				 c->text);
 
 		ret = ob_err_set_at(err, OB_E_PARSE, line_of(c->text, off), 0,
 				    NULL, "NUL byte in the input");
@@ -288,7 +287,7 @@ void wa_csv_free(struct wa_csv **csvp)
 
 	if (c == NULL)
 		return;
-	free(c->text);
+	free(c->owned);
 	ob_buf_deinit(&c->fieldbuf);
 	free(c->offsets);
 	free(c->fields);

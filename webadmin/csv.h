@@ -7,7 +7,8 @@
  * quotes: Excel in some locales writes ';'). Quoted fields may hold the
  * delimiter, "" and line breaks. Records are returned one at a time with
  * the line they start on. Limits bound field size, fields per record and
- * records. No I/O: the caller passes bytes. */
+ * records. No I/O: the caller passes bytes, which must outlive the reader
+ * (valid UTF-8 input is read in place). */
 #ifndef WA_CSV_H
 #define WA_CSV_H
 

@@ -69,7 +69,7 @@ struct rec {
 	long line;
 	struct dstore_person p;
 	char *unit_path;
-	char key[512]; /* match key when no uid */
+	char *key; /* match key when no uid */
 };
 
 struct import {
@@ -114,6 +114,7 @@ static void bad_row(struct import *im, long line, int col, const char *field,
 static void rec_free(struct rec *r)
 {
 	free(r->unit_path);
+	free(r->key);
 	dstore_person_deinit(&r->p);
 }
 
@@ -227,8 +228,9 @@ static void lower_into(char *dst, size_t size, const char *src)
 	dst[i] = '\0';
 }
 
-static void make_key(const struct dstore_person *p, char *key, size_t size)
+static char *make_key(const struct dstore_person *p)
 {
+	char key[600];
 	char name[256], second[256] = "";
 	char disp[600];
 
@@ -248,7 +250,8 @@ static void make_key(const struct dstore_person *p, char *key, size_t size)
 				second[j++] = *q;
 		second[j] = '\0';
 	}
-	snprintf(key, size, "%s\x1f%s", name, second);
+	snprintf(key, sizeof(key), "%s\x1f%s", name, second);
+	return ob_strndup(key, strlen(key));
 }
 
 /* Map a dirstore field name back to our column for error reports. */
@@ -386,7 +389,11 @@ static int read_row(struct import *im, char **f, size_t n, long line)
 		return ret;
 	if (ret < 0)
 		bad_row(im, line, column_of(im, err.field), err.field, err.msg);
-	make_key(&r->p, r->key, sizeof(r->key));
+	if (r->p.uid == NULL) {
+		r->key = make_key(&r->p);
+		if (r->key == NULL)
+			return OB_E_NOMEM;
+	}
 	return 0;
 }
 
@@ -435,7 +442,7 @@ static void check_duplicates(struct import *im)
 struct existing {
 	char *uid;
 	char *display;
-	char key[512];
+	char *key;
 	bool seen;
 };
 
@@ -460,7 +467,7 @@ static int collect_existing(const struct dstore_person *p, void *ctx)
 	}
 	l->v[l->n].uid = ob_strndup(p->uid, strlen(p->uid));
 	l->v[l->n].display = ob_strndup(p->display, strlen(p->display));
-	make_key(p, l->v[l->n].key, sizeof(l->v[l->n].key));
+	l->v[l->n].key = make_key(p);
 	l->v[l->n].seen = false;
 	l->n++;
 	return 0;
@@ -489,6 +496,8 @@ static struct existing *find_key(struct ex_list *l, const char *key)
 {
 	struct existing k, *kp = &k, **hit;
 
+	k.key = (char *)key;
+
 	if (l->by_key == NULL) {
 		l->by_key = malloc((l->n ? l->n : 1) * sizeof(*l->by_key));
 		if (l->by_key == NULL)
@@ -498,7 +507,6 @@ static struct existing *find_key(struct ex_list *l, const char *key)
 		if (l->n > 1)
 			qsort(l->by_key, l->n, sizeof(*l->by_key), cmp_ex_key);
 	}
-	snprintf(k.key, sizeof(k.key), "%s", key);
 	hit = l->n ? bsearch(&kp, l->by_key, l->n, sizeof(kp), cmp_ex_key)
 		   : NULL;
 	return hit ? *hit : NULL;
@@ -678,6 +686,7 @@ out:
 	for (size_t i = 0; i < ex.n; i++) {
 		free(ex.v[i].uid);
 		free(ex.v[i].display);
+		free(ex.v[i].key);
 	}
 	free(ex.v);
 	free(ex.by_key);
