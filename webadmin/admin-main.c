@@ -472,8 +472,8 @@ static int cmd_import(struct dstore *s, const struct args *a)
 		return ret;
 	if (a->npos != 2)
 		return usage_error("usage: import --tenant T FILE", NULL);
-	if (fmt != NULL && strcmp(fmt, "csv") != 0)
-		return usage_error("unsupported --format %s (csv)", fmt);
+	if (fmt != NULL && strcmp(fmt, "csv") != 0 && strcmp(fmt, "json") != 0)
+		return usage_error("unsupported --format %s (csv, json)", fmt);
 	if (mode != NULL && strcmp(mode, "merge") != 0 &&
 	    strcmp(mode, "replace") != 0)
 		return usage_error("--mode takes merge or replace", NULL);
@@ -506,8 +506,14 @@ static int cmd_import(struct dstore *s, const struct args *a)
 		return fail(&err);
 	}
 	wa_import_report_init(&rep);
-	ret = wa_import_csv(s, t, data.data ? data.data : "", data.len, &o,
-			    &rep, &err);
+	if (fmt == NULL) /* by file name, CSV by default */
+		fmt = strlen(a->pos[1]) > 5 &&
+				      strcmp(a->pos[1] + strlen(a->pos[1]) - 5,
+					     ".json") == 0
+			      ? "json"
+			      : "csv";
+	ret = (strcmp(fmt, "json") == 0 ? wa_import_json : wa_import_csv)(
+		s, t, data.data ? data.data : "", data.len, &o, &rep, &err);
 	ob_buf_deinit(&data);
 	if (ret == OB_E_PARSE && rep.bad_rows > 0) {
 		fputs(ob_buf_str(&rep.errors), stderr);
@@ -979,7 +985,8 @@ static void help(void)
 	       "[--password-stdin]\n"
 	       "  account list --tenant T\n"
 	       "  account passwd|disable|enable LOGIN [--password-stdin]\n"
-	       "  import --tenant T [--format csv] [--mode merge|replace]\n"
+	       "  import --tenant T [--format csv|json] [--mode "
+	       "merge|replace]\n"
 	       "         [--dry-run] [--force] [--max-delete PCT]\n"
 	       "         [--encoding auto|utf-8|gb18030] FILE\n"
 	       "  person add --tenant T --name NAME [--family F] [--given G]\n"

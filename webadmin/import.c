@@ -7,6 +7,7 @@
  * inside the transaction. */
 #include "config.h"
 #include "webadmin/import.h"
+#include "webadmin/json.h"
 #include "util/file.h"
 #include "util/str.h"
 
@@ -81,6 +82,8 @@ struct import {
 	size_t ncols;
 	struct rec *recs;
 	size_t n, alloc;
+	char **units; /* unit paths to create even when empty (JSON) */
+	size_t n_units;
 };
 
 void wa_import_report_init(struct wa_import_report *r)
@@ -107,6 +110,9 @@ static void bad_row(struct import *im, long line, int col, const char *field,
 	if (col >= 0)
 		ob_buf_addf(&im->rep->errors, "line %ld, column %d (%s): %s\n",
 			    line, col + 1, field, msg);
+	else if (field != NULL && field[0] != '\0')
+		ob_buf_addf(&im->rep->errors, "line %ld (%s): %s\n", line,
+			    field, msg);
 	else
 		ob_buf_addf(&im->rep->errors, "line %ld: %s\n", line, msg);
 }
@@ -606,13 +612,90 @@ static int guard(struct import *im, size_t existing, struct ob_err *err)
 	return 0;
 }
 
+/* After reading: duplicate uids, the bad-row verdict, then one
+ * transaction (rolled back on error or dry run). */
+static int run(struct import *im, struct ob_err *err)
+{
+	const struct wa_import_opts *o = im->o;
+	struct wa_import_report *rep = im->rep;
+	struct ex_list ex = {0};
+	struct dstore_iter_opts it = {.include_hidden = true};
+	int ret;
+
+	check_duplicates(im);
+	if (rep->bad_rows > 0) {
+		size_t max = o->max_errors ? o->max_errors : 100;
+
+		if (rep->bad_rows > max)
+			ob_buf_addf(&rep->errors, "... and %zu more bad rows\n",
+				    rep->bad_rows - max);
+		return ob_err_set(err, OB_E_PARSE,
+				  "%zu bad row%s; nothing was imported",
+				  rep->bad_rows, rep->bad_rows == 1 ? "" : "s");
+	}
+	ret = dstore_begin(im->s, im->tenant, o->actor ? o->actor : "import",
+			   err);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < im->n_units && ret == 0; i++) {
+		int64_t id;
+
+		ret = dstore_unit_ensure_path(im->s, im->tenant, im->units[i],
+					      false, &id, err);
+		if (ret == OB_E_NOTFOUND) {
+			ret = dstore_unit_ensure_path(im->s, im->tenant,
+						      im->units[i], true, &id,
+						      err);
+			if (ret == 0)
+				rep->units_created++;
+		}
+	}
+	if (ret == 0)
+		ret = dstore_person_iter(im->s, im->tenant, &it,
+					 collect_existing, &ex, err);
+	if (ret == 0) {
+		if (ex.n > 0)
+			qsort(ex.v, ex.n, sizeof(*ex.v), cmp_ex_uid);
+		ret = apply(im, &ex, err);
+	}
+	if (ret == 0)
+		ret = guard(im, ex.n, err);
+	if (ret < 0 || o->dry_run) {
+		dstore_rollback(im->s);
+		if (ret == 0) {
+			struct dstore_tenant t;
+
+			if (dstore_tenant_get(im->s, im->tenant, &t, err) == 0)
+				rep->revision = t.revision;
+		}
+	} else {
+		ret = dstore_commit(im->s, &rep->revision, err);
+	}
+	for (size_t i = 0; i < ex.n; i++) {
+		free(ex.v[i].uid);
+		free(ex.v[i].display);
+		free(ex.v[i].key);
+	}
+	free(ex.v);
+	free(ex.by_key);
+	return ret;
+}
+
+static void import_free(struct import *im)
+{
+	for (size_t i = 0; i < im->n; i++)
+		rec_free(&im->recs[i]);
+	free(im->recs);
+	for (size_t i = 0; i < im->n_units; i++)
+		free(im->units[i]);
+	free(im->units);
+}
+
 int wa_import_csv(struct dstore *s, int64_t tenant_id, const char *data,
 		  size_t len, const struct wa_import_opts *o,
 		  struct wa_import_report *rep, struct ob_err *err)
 {
 	struct import im = {.s = s, .tenant = tenant_id, .o = o, .rep = rep};
-	struct ex_list ex = {0};
-	struct dstore_iter_opts it = {.include_hidden = true};
 	struct wa_csv *csv = NULL;
 	char **f;
 	size_t n;
@@ -630,69 +713,169 @@ int wa_import_csv(struct dstore *s, int64_t tenant_id, const char *data,
 		goto out;
 	}
 	ret = read_header(&im, f, n, line);
+	if (ret == 0) {
+		while ((r = wa_csv_next(csv, &f, &n, &line, err)) > 0) {
+			ret = read_row(&im, f, n, line);
+			if (ret < 0) {
+				ret = ob_err_set(err, ret, "out of memory");
+				goto out;
+			}
+			rep->rows++;
+		}
+		if (r < 0) {
+			/* the rest of the file cannot be read reliably */
+			char msg[OB_ERR_MSG_MAX];
+
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			bad_row(&im, err->line, (int)err->column - 1, "csv",
+				msg);
+		}
+	}
+	ret = run(&im, err);
+out:
+	import_free(&im);
+	wa_csv_free(&csv);
+	return ret;
+}
+
+/* A JSON member as a cell: strings as they are, arrays of strings joined
+ * with '|', booleans as yes/no. NULL (and a bad row) for anything else. */
+static char *json_cell(struct import *im, const struct wa_json_value *v,
+		       const char *name, int col)
+{
+	struct ob_buf b;
+
+	ob_buf_init(&b, 1 << 20);
+	if (v->type == WA_JSON_STRING) {
+		ob_buf_add_str(&b, v->str);
+	} else if (v->type == WA_JSON_BOOL) {
+		ob_buf_add_str(&b, v->b ? "yes" : "no");
+	} else if (v->type == WA_JSON_NULL) {
+		/* empty */
+	} else if (v->type == WA_JSON_ARRAY) {
+		for (size_t i = 0; i < v->n; i++) {
+			if (v->items[i]->type != WA_JSON_STRING ||
+			    strchr(v->items[i]->str, '|') != NULL) {
+				bad_row(im, v->line, col, name,
+					"must be a list of strings without "
+					"'|'");
+				ob_buf_deinit(&b);
+				return NULL;
+			}
+			ob_buf_addf(&b, "%s%s", i ? "|" : "", v->items[i]->str);
+		}
+	} else {
+		bad_row(im, v->line, col, name, "must be a string");
+		ob_buf_deinit(&b);
+		return NULL;
+	}
+	return ob_buf_steal(&b, NULL);
+}
+
+int wa_import_json(struct dstore *s, int64_t tenant_id, const char *data,
+		   size_t len, const struct wa_import_opts *o,
+		   struct wa_import_report *rep, struct ob_err *err)
+{
+	struct import im = {.s = s, .tenant = tenant_id, .o = o, .rep = rep};
+	const struct wa_json_value *root, *people, *units;
+	struct wa_json *json = NULL;
+	int ret;
+
+	ret = wa_json_parse(data, len, NULL, &json, err);
 	if (ret < 0)
-		goto bad;
-	while ((r = wa_csv_next(csv, &f, &n, &line, err)) > 0) {
-		ret = read_row(&im, f, n, line);
+		return ret;
+	root = wa_json_root(json);
+	people = wa_json_get(root, "people");
+	units = wa_json_get(root, "units");
+	if (root->type != WA_JSON_OBJECT || people == NULL ||
+	    people->type != WA_JSON_ARRAY) {
+		ret = ob_err_set_at(err, OB_E_PARSE, root->line, 0, NULL,
+				    "expected an object with a \"people\" "
+				    "array (see IMPORT.md)");
+		goto out;
+	}
+	for (size_t i = 0; i < root->n; i++) {
+		if (strcmp(root->keys[i], "people") != 0 &&
+		    strcmp(root->keys[i], "units") != 0)
+			bad_row(&im, root->items[i]->line, -1, root->keys[i],
+				"unknown member (people, units)");
+	}
+	if (units != NULL) {
+		if (units->type != WA_JSON_ARRAY) {
+			bad_row(&im, units->line, -1, "units",
+				"must be an array of unit paths");
+		} else {
+			im.units = calloc(units->n ? units->n : 1,
+					  sizeof(*im.units));
+			for (size_t i = 0; im.units && i < units->n; i++) {
+				const struct wa_json_value *u = units->items[i];
+
+				if (u->type != WA_JSON_STRING ||
+				    !unit_path_ok(u->str)) {
+					bad_row(&im, u->line, -1, "units",
+						"not a valid unit path");
+					continue;
+				}
+				im.units[im.n_units++] =
+					ob_strndup(u->str, strlen(u->str));
+			}
+		}
+	}
+	/* every person becomes a row with all columns, in column order */
+	for (int c = 0; c < C_COUNT; c++)
+		im.colmap[c] = c;
+	im.ncols = C_COUNT;
+	for (size_t i = 0; i < people->n; i++) {
+		const struct wa_json_value *pv = people->items[i];
+		char *cells[C_COUNT] = {0};
+		bool ok = true;
+
+		rep->rows++;
+		if (pv->type != WA_JSON_OBJECT) {
+			bad_row(&im, pv->line, -1, "people",
+				"each person must be an object");
+			continue;
+		}
+		for (size_t k = 0; k < pv->n; k++) {
+			int col = -1;
+
+			for (int c = 0; c < C_COUNT; c++) {
+				if (strcmp(pv->keys[k], col_names[c][0]) == 0)
+					col = c;
+			}
+			if (col < 0) {
+				char msg[200];
+
+				snprintf(msg, sizeof(msg),
+					 "unknown member \"%.64s\"",
+					 pv->keys[k]);
+				bad_row(&im, pv->items[k]->line, -1, "person",
+					msg);
+				ok = false;
+				continue;
+			}
+			free(cells[col]);
+			cells[col] =
+				json_cell(&im, pv->items[k], pv->keys[k], -1);
+			ok &= cells[col] != NULL;
+		}
+		if (ok) {
+			char *row[C_COUNT];
+
+			for (int c = 0; c < C_COUNT; c++)
+				row[c] = cells[c] ? cells[c] : "";
+			ret = read_row(&im, row, C_COUNT, pv->line);
+		}
+		for (int c = 0; c < C_COUNT; c++)
+			free(cells[c]);
 		if (ret < 0) {
 			ret = ob_err_set(err, ret, "out of memory");
 			goto out;
 		}
-		rep->rows++;
 	}
-	if (r < 0) {
-		/* the rest of the file cannot be read reliably */
-		char msg[OB_ERR_MSG_MAX];
-
-		snprintf(msg, sizeof(msg), "%s", err->msg);
-		bad_row(&im, err->line, (int)err->column - 1, "csv", msg);
-	}
-	check_duplicates(&im);
-bad:
-	if (rep->bad_rows > 0) {
-		size_t max = o->max_errors ? o->max_errors : 100;
-
-		if (rep->bad_rows > max)
-			ob_buf_addf(&rep->errors, "... and %zu more bad rows\n",
-				    rep->bad_rows - max);
-		ret = ob_err_set(err, OB_E_PARSE,
-				 "%zu bad row%s; nothing was imported",
-				 rep->bad_rows, rep->bad_rows == 1 ? "" : "s");
-		goto out;
-	}
-	ret = dstore_begin(s, tenant_id, o->actor ? o->actor : "import", err);
-	if (ret < 0)
-		goto out;
-	ret = dstore_person_iter(s, tenant_id, &it, collect_existing, &ex, err);
-	if (ret == 0) {
-		if (ex.n > 0)
-			qsort(ex.v, ex.n, sizeof(*ex.v), cmp_ex_uid);
-		ret = apply(&im, &ex, err);
-	}
-	if (ret == 0)
-		ret = guard(&im, ex.n, err);
-	if (ret < 0 || o->dry_run) {
-		dstore_rollback(s);
-		if (ret == 0) {
-			struct dstore_tenant t;
-
-			if (dstore_tenant_get(s, tenant_id, &t, err) == 0)
-				rep->revision = t.revision;
-		}
-		goto out;
-	}
-	ret = dstore_commit(s, &rep->revision, err);
+	ret = run(&im, err);
 out:
-	for (size_t i = 0; i < ex.n; i++) {
-		free(ex.v[i].uid);
-		free(ex.v[i].display);
-		free(ex.v[i].key);
-	}
-	free(ex.v);
-	free(ex.by_key);
-	for (size_t i = 0; i < im.n; i++)
-		rec_free(&im.recs[i]);
-	free(im.recs);
-	wa_csv_free(&csv);
+	import_free(&im);
+	wa_json_free(&json);
 	return ret;
 }

@@ -1,6 +1,7 @@
 /* Directory import: read a whole file of people (CSV now), validate every
  * row, then apply it to one enterprise in a single store transaction.
  *
+ * Formats: CSV (columns in webadmin/IMPORT.md) and JSON (the same names).
  * Promises: a file with any bad row writes nothing, and the report lists
  * every bad row by line, column and field; a dry run computes the exact
  * plan (adds, changes, deletes, units created) inside the transaction and
@@ -49,5 +50,13 @@ void wa_import_report_deinit(struct wa_import_report *r);
 int wa_import_csv(struct dstore *store, int64_t tenant_id, const char *data,
 		  size_t len, const struct wa_import_opts *opts,
 		  struct wa_import_report *report, struct ob_err *err);
+
+/* The same for a JSON document: {"units": ["A/B", ...], "people": [{...}]}
+ * where each person has the CSV column names as members (strings; phone
+ * and email members may be arrays of strings; hidden may be a boolean).
+ * Errors name the line of the offending value. */
+int wa_import_json(struct dstore *store, int64_t tenant_id, const char *data,
+		   size_t len, const struct wa_import_opts *opts,
+		   struct wa_import_report *report, struct ob_err *err);
 
 #endif

@@ -3,7 +3,8 @@
 noinst_LIBRARIES += webadmin/libwebadmin.a
 webadmin_libwebadmin_a_SOURCES = \
 	webadmin/csv.c webadmin/csv.h \
-	webadmin/import.c webadmin/import.h
+	webadmin/import.c webadmin/import.h \
+	webadmin/json.c webadmin/json.h
 webadmin_libwebadmin_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
 LINT_FILES += $(filter %.c,$(webadmin_libwebadmin_a_SOURCES))
 

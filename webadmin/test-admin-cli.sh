@@ -122,6 +122,39 @@ has "invalid UTF-8 named" "invalid UTF-8 at byte"
 printf 'uid;display_name;email\ns1;Semi Colon;s@example.com\n' >"$tmp/semi.csv"
 check "semicolon CSV" 0 ob import --tenant beta "$tmp/semi.csv"
 
+# JSON: the same columns as members; arrays for phones and emails
+cat >"$tmp/people.json" <<'JSON'
+{
+  "units": ["法务部/合规组"],
+  "people": [
+    {"uid": "j1", "family_name": "欧阳", "given_name": "娜娜",
+     "unit": "法务部", "phone_cell": ["+86 138 0000 1111", "+86 139 0000 2222"],
+     "email": "nana@example.cn", "hidden": false},
+    {"uid": "j2", "display_name": "Emoji \ud83d\ude00 Test",
+     "email": ["e@example.com"]}
+  ]
+}
+JSON
+check "JSON import" 0 ob import --tenant beta "$tmp/people.json"
+has "JSON counts" "2 rows: 2 added, 0 changed, 0 unchanged, 0 deleted, 1 units created"
+check "JSON person stored" 0 ob person show --tenant beta j1
+has "JSON two cell phones" "phone:        cell +86 139 0000 2222"
+check "JSON surrogate pair" 0 ob person show --tenant beta j2
+has "JSON emoji decoded" "name:         Emoji 😀 Test"
+cat >"$tmp/bad.json" <<'JSON'
+{"people": [
+  {"uid": "k1", "display_name": 5},
+  {"uid": "k2", "name": "x"}
+], "extra": 1}
+JSON
+check "bad JSON members refused" 2 ob import --tenant beta "$tmp/bad.json"
+has "JSON wrong type named" "line 2 (display_name): must be a string"
+has "JSON unknown member named" "line 3 (person): unknown member \"name\""
+has "JSON unknown top-level member" "line 4 (extra): unknown member"
+printf '{"people": [{"uid": "t"' >"$tmp/trunc.json"
+check "truncated JSON" 2 ob import --tenant beta "$tmp/trunc.json"
+has "truncated JSON position" "line 1, column 24"
+
 # oversized photo
 printf '\211PNG\r\n\032\n' >"$tmp/big.png"; head -c 300000 /dev/zero >>"$tmp/big.png"
 printf 'uid,display_name,photo\np1,Big Photo,big.png\n' >"$tmp/photo.csv"
