@@ -1,0 +1,101 @@
+/* F1: vcard_parser_next -> vcard_write -> vcard_parse round trip.
+ *
+ * Every card the parser accepts is written in its own version and in the
+ * two others. Oracles: writing never fails for a parsed card; the output
+ * is valid UTF-8 and has CRLF line ends only; in 3.0/4.0 no line is longer
+ * than 75 octets; and re-parsing the output of the card's own version gives
+ * a card equal to the first parse (vcard_equal). Any breach aborts. */
+#include "config.h"
+
+#include "vcard/vcard.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static bool utf8_ok(const char *s, size_t len)
+{
+	/* a tiny independent check: lead/continuation structure only */
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+
+		if (c >= 0x80 && c < 0xc2)
+			return false;
+		if (c > 0xf4 || i + n > len)
+			return false;
+		for (size_t k = 1; k < n; k++)
+			if (((unsigned char)s[i + k] & 0xc0) != 0x80)
+				return false;
+		i += n;
+	}
+	return true;
+}
+
+static void check_output(const char *out, size_t len, enum vcard_version v)
+{
+	size_t start = 0;
+
+	if (!utf8_ok(out, len))
+		abort();
+	for (size_t i = 0; i < len; i++) {
+		if (out[i] == '\r') {
+			if (i + 1 >= len || out[i + 1] != '\n')
+				abort();
+			if (v != VCARD_V21 && i - start > 75)
+				abort();
+			i++;
+			start = i + 1;
+		} else if (out[i] == '\n' || out[i] == '\0') {
+			abort();
+		}
+	}
+	if (start != len)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const enum vcard_version vers[] = {VCARD_V21, VCARD_V30,
+						  VCARD_V40};
+	struct vcard_limits lim = vcard_limits_default();
+	struct vcard_parser *p;
+	struct vcard *card;
+	struct vcard_error err;
+	int ret, n = 0;
+
+	lim.max_photo_bytes = 16 * 1024;
+	if (vcard_parser_new((const char *)data, size, &lim, &p) < 0)
+		return 0;
+	while ((ret = vcard_parser_next(p, &card, &err)) != 0 && n++ < 64) {
+		if (ret < 0) {
+			if (ret == VCARD_E_NOMEM)
+				break;
+			continue;
+		}
+		for (int k = 0; k < 3; k++) {
+			struct vcard *again = NULL;
+			char *out;
+			size_t len;
+
+			if (vcard_write(card, vers[k], &out, &len, &err) < 0)
+				abort();
+			check_output(out, len, vers[k]);
+			if (vers[k] == card->version) {
+				if (vcard_parse(out, len, &lim, &again, &err) <
+				    0)
+					abort();
+				if (!vcard_equal(card, again))
+					abort();
+				vcard_free(&again);
+			}
+			free(out);
+		}
+		vcard_free(&card);
+	}
+	vcard_parser_free(&p);
+	return 0;
+}
