@@ -25,7 +25,7 @@
 #include <strings.h>
 
 #define MAX_PARAMS_HARD 64
-#define NAME_MAX_LEN 64
+#define NAME_MAX_LEN VC_NAME_MAX
 #define N_ICONV 4
 
 struct rparam {
@@ -218,9 +218,9 @@ static int parse_header(struct vcard_parser *p, const char *s, size_t len,
 	if (h->nlen == 0 || (s[i] != ';' && s[i] != ':'))
 		return vc_error(err, VCARD_E_PARSE, line, h->uname,
 				"bad character in property name");
-	if (h->nlen > NAME_MAX_LEN)
+	if (h->nlen > NAME_MAX_LEN || h->glen > NAME_MAX_LEN)
 		return vc_error(err, VCARD_E_PARSE, line, "",
-				"property name too long");
+				"property or group name too long");
 	while (s[i] == ';') {
 		struct rparam *rp;
 		bool inq = false;

@@ -7,6 +7,9 @@
 
 #include <stdarg.h>
 
+/* Longest group, property or parameter name the parser accepts. */
+#define VC_NAME_MAX 64
+
 /* Bump allocator owning every string and array of one card. */
 struct vc_arena {
 	struct vc_block *head;

@@ -28,7 +28,7 @@ struct sink {
 
 static void sput(struct sink *s, const char *d, size_t n)
 {
-	if (s->nomem)
+	if (s->nomem || n == 0)
 		return;
 	if (s->fixed) {
 		if (s->len + n <= s->cap)
@@ -70,12 +70,14 @@ static void sputc(struct sink *s, char c)
 
 static bool valid_name(const char *s)
 {
+	size_t n = 0;
+
 	if (s == NULL || *s == '\0')
 		return false;
-	for (; *s; s++)
+	for (; *s; s++, n++)
 		if (!vc_name_char((unsigned char)*s))
 			return false;
-	return true;
+	return n <= VC_NAME_MAX;
 }
 
 static const char b64chars[] =
@@ -189,7 +191,10 @@ static int write_params(struct sink *l, const struct vcard_prop *p,
 				const char *v = pa->values[k];
 
 				sputc(l, ';');
-				if (valid_name(v) && !is_enc_keyword(v)) {
+				/* bare, as phones expect for TEL/EMAIL/ADR;
+				 * media types keep TYPE= (Nokia, SE) */
+				if (valid_name(v) && !is_enc_keyword(v) &&
+				    !vc_is_media_prop(p->name)) {
 					sputs(l, v);
 				} else {
 					sputs(l, "TYPE=");
@@ -423,6 +428,7 @@ int vcard_write(const struct vcard *card, enum vcard_version version,
 		free(out.p);
 		return ret;
 	}
+	out.p[out.len] = '\0'; /* sput always keeps room for it */
 	*out_r = out.p;
 	*len_r = out.len;
 	return 0;

@@ -16,6 +16,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+#define FAIL(what)                                                             \
+	do {                                                                   \
+		fprintf(stderr, "fuzz-vcard: %s\n", what);                     \
+		abort();                                                       \
+	} while (0)
+
 static bool utf8_ok(const char *s, size_t len)
 {
 	/* a tiny independent check: lead/continuation structure only */
@@ -40,21 +46,35 @@ static void check_output(const char *out, size_t len, enum vcard_version v)
 	size_t start = 0;
 
 	if (!utf8_ok(out, len))
-		abort();
+		FAIL("output is not UTF-8");
 	for (size_t i = 0; i < len; i++) {
 		if (out[i] == '\r') {
 			if (i + 1 >= len || out[i + 1] != '\n')
-				abort();
+				FAIL("CR without LF");
 			if (v != VCARD_V21 && i - start > 75)
-				abort();
+				FAIL("line longer than 75 octets");
 			i++;
 			start = i + 1;
 		} else if (out[i] == '\n' || out[i] == '\0') {
-			abort();
+			FAIL("bare LF or NUL in output");
 		}
 	}
 	if (start != len)
-		abort();
+		FAIL("output does not end with CRLF");
+}
+
+static void dump_both(const struct vcard *a, const struct vcard *b,
+		      const char *out, size_t len)
+{
+	char *da, *db;
+	size_t la, lb;
+
+	if (vcard_dump(a, &da, &la) == 0 && vcard_dump(b, &db, &lb) == 0) {
+		fprintf(stderr, "first:\n%s\nwritten:\n%.*s\nsecond:\n%s\n", da,
+			(int)len, out, db);
+		free(da);
+		free(db);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -70,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lim.max_photo_bytes = 16 * 1024;
 	if (vcard_parser_new((const char *)data, size, &lim, &p) < 0)
 		return 0;
-	while ((ret = vcard_parser_next(p, &card, &err)) != 0 && n++ < 64) {
+	while (n++ < 64 && (ret = vcard_parser_next(p, &card, &err)) != 0) {
 		if (ret < 0) {
 			if (ret == VCARD_E_NOMEM)
 				break;
@@ -81,15 +101,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			char *out;
 			size_t len;
 
-			if (vcard_write(card, vers[k], &out, &len, &err) < 0)
-				abort();
+			if (vcard_write(card, vers[k], &out, &len, &err) < 0) {
+				fprintf(stderr, "%s: %s\n", err.prop, err.msg);
+				FAIL("write failed");
+			}
 			check_output(out, len, vers[k]);
 			if (vers[k] == card->version) {
 				if (vcard_parse(out, len, &lim, &again, &err) <
-				    0)
-					abort();
-				if (!vcard_equal(card, again))
-					abort();
+				    0) {
+					fprintf(stderr, "%s\n%.*s\n", err.msg,
+						(int)len, out);
+					FAIL("re-parse failed");
+				}
+				if (!vcard_equal(card, again)) {
+					dump_both(card, again, out, len);
+					FAIL("re-parse differs");
+				}
 				vcard_free(&again);
 			}
 			free(out);
