@@ -841,7 +841,7 @@ static int decode_value(struct vcard_parser *p, struct vcard *card,
 	    strcasecmp(charset, "UTF8") != 0 &&
 	    strcasecmp(charset, "US-ASCII") != 0 &&
 	    strcasecmp(charset, "ASCII") != 0) {
-		size_t olen;
+		size_t olen = 0;
 		int ret = convert_charset(p, charset, t, tl, &olen, line,
 					  prop->name, err);
 

@@ -184,6 +184,7 @@ static int write_params(struct sink *l, const struct vcard_prop *p,
 		    strcasecmp(pa->name, "CHARSET") == 0 || pa->n_values == 0)
 			continue;
 		if (p->binary && ver == VCARD_V40 &&
+		    vc_is_media_prop(p->name) &&
 		    strcasecmp(pa->name, "MEDIATYPE") == 0)
 			continue;
 		if (ver == VCARD_V21 && strcasecmp(pa->name, "TYPE") == 0) {
@@ -348,7 +349,9 @@ static int write_prop(struct sink *out, struct sink *l, struct sink *v,
 			sput(out, "\r\n", 2);
 			return 0;
 		}
-		if (ver == VCARD_V30) {
+		if (ver == VCARD_V30 || !vc_is_media_prop(p->name)) {
+			/* 4.0 has data: URIs only for URI-valued media
+			 * properties; other binary values keep ENCODING=b */
 			sputs(l, ";ENCODING=b:");
 		} else {
 			const struct vcard_param *mt =
