@@ -1057,6 +1057,7 @@ int vcard_parser_next(struct vcard_parser *p, struct vcard **card_r,
 	char pre[17];
 	size_t plen, spos, sline, card_start, begin_line;
 	int ret, depth = 1;
+	bool version_seen = false;
 
 	*card_r = NULL;
 	if (p->dead)
@@ -1145,6 +1146,8 @@ int vcard_parser_next(struct vcard_parser *p, struct vcard **card_r,
 			goto out;
 		}
 		if (h.group == NULL && strcmp(h.uname, "VERSION") == 0) {
+			enum vcard_version before = card->version;
+
 			if (set_version(card, ll.s + h.value_off,
 					ll.len - h.value_off) < 0) {
 				ret = vc_error(err, VCARD_E_PARSE, ll.line,
@@ -1152,6 +1155,13 @@ int vcard_parser_next(struct vcard_parser *p, struct vcard **card_r,
 					       "unsupported version");
 				goto out;
 			}
+			if (version_seen && before != card->version) {
+				ret = vc_error(err, VCARD_E_PARSE, ll.line,
+					       "VERSION",
+					       "conflicting VERSION");
+				goto out;
+			}
+			version_seen = true;
 			continue;
 		}
 		ret = add_prop(p, card, &h, &ll, err);
