@@ -69,7 +69,7 @@ struct vcard_limits {
 	size_t max_card_bytes;  /* bytes from BEGIN to END (1 MiB) */
 	size_t max_line;        /* unfolded text line (64 KiB) */
 	size_t max_props;       /* properties per card (256) */
-	size_t max_params;      /* parameters per property (32) */
+	size_t max_params;      /* parameters per property (32, <= 64) */
 	size_t max_values;      /* values per property or parameter (64) */
 	size_t max_photo_bytes; /* decoded binary value (256 KiB) */
 	size_t max_cards;       /* cards per input, 0 = unlimited (0) */
