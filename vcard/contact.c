@@ -77,26 +77,35 @@ static bool is_cjk_lead(const char *s)
 	return s != NULL && (unsigned char)s[0] >= 0xe3;
 }
 
-static void compose_display(const struct vcard_contact *ct, char *buf,
-			    size_t size)
+/* The display name: display, else the names in the order their script
+ * wants, else the company. Heap string (caller frees); NULL when out of
+ * memory. */
+static char *compose_display(const struct vcard_contact *ct)
 {
-	buf[0] = '\0';
-	if (!empty(ct->display)) {
-		snprintf(buf, size, "%s", ct->display);
-	} else if (!empty(ct->family) || !empty(ct->given)) {
-		bool cjk = is_cjk_lead(ct->family) || is_cjk_lead(ct->given);
+	const char *a = "", *sep = "", *b = "";
+	size_t len;
+	char *s;
 
-		if (cjk)
-			snprintf(buf, size, "%s%s", nz(ct->family),
-				 nz(ct->given));
-		else
-			snprintf(buf, size, "%s%s%s", nz(ct->given),
-				 (!empty(ct->given) && !empty(ct->family)) ? " "
-									   : "",
-				 nz(ct->family));
+	if (!empty(ct->display)) {
+		a = ct->display;
+	} else if (!empty(ct->family) || !empty(ct->given)) {
+		if (is_cjk_lead(ct->family) || is_cjk_lead(ct->given)) {
+			a = nz(ct->family);
+			b = nz(ct->given);
+		} else {
+			a = nz(ct->given);
+			b = nz(ct->family);
+			if (*a != '\0' && *b != '\0')
+				sep = " ";
+		}
 	} else if (ct->n_org > 0 && !empty(ct->org[0])) {
-		snprintf(buf, size, "%s", ct->org[0]);
+		a = ct->org[0];
 	}
+	len = strlen(a) + strlen(sep) + strlen(b);
+	s = malloc(len + 1);
+	if (s != NULL)
+		snprintf(s, len + 1, "%s%s%s", a, sep, b);
+	return s;
 }
 
 static void rev_string(int64_t t, enum vcard_version ver, char *buf,
@@ -148,7 +157,7 @@ int vcard_contact_to_card(const struct vcard_contact *ct,
 	enum vcard_version ver = opt->version;
 	struct ctx c = {0};
 	struct vcard_prop *p;
-	char fn[512];
+	char *fn;
 
 	*card_r = NULL;
 	c.card = vcard_new(ver);
@@ -167,11 +176,14 @@ int vcard_contact_to_card(const struct vcard_contact *ct,
 			param(&c, p, "SORT-AS", nz(ct->phonetic_given));
 		}
 	}
-	compose_display(ct, fn, sizeof(fn));
-	if (!empty(fn) || ver != VCARD_V21) {
+	fn = compose_display(ct);
+	if (fn == NULL)
+		c.ret = VCARD_E_NOMEM;
+	else if (!empty(fn) || ver != VCARD_V21) {
 		p = add(&c, "FN");
 		val(&c, p, fn);
 	}
+	free(fn);
 	if (!empty(ct->phonetic_family)) {
 		p = add(&c, "X-PHONETIC-LAST-NAME");
 		val(&c, p, ct->phonetic_family);
@@ -447,11 +459,12 @@ int vcard_contact_from_card(struct vcard *card, struct vcard_contact *ct,
 			ct->display = NULL;
 	}
 	if (ct->display == NULL && (ct->family != NULL || ct->given != NULL)) {
-		char buf[512];
-		struct vcard_contact tmp = *ct;
+		char *s = compose_display(ct);
 
-		compose_display(&tmp, buf, sizeof(buf));
-		ct->display = vc_strndup(card, buf, strlen(buf));
+		if (s == NULL)
+			goto nomem;
+		ct->display = vc_strndup(card, s, strlen(s));
+		free(s);
 	}
 	if (ct->display == NULL && ct->n_org > 0)
 		ct->display = nonempty(ct->org[0]);
