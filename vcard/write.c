@@ -257,8 +257,9 @@ static void text_value(struct sink *l, const struct vcard_prop *p,
 				break;
 			case '\r':
 				if (v[1] == '\n')
-					v++;
-				/* fall through */
+					v++; /* CRLF is one line break */
+				sput(l, "\\n", 2);
+				break;
 			case '\n':
 				sput(l, "\\n", 2);
 				break;
