@@ -1,0 +1,214 @@
+/* Unit tests for vcard/contact.c: the directory person as a vCard in each
+ * version, read back field by field, photo options and the caller-buffer
+ * export helper. */
+#include "config.h"
+
+#include "tests/lib/test.h"
+#include "vcard/vcard.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *org[] = {"华东贸易有限公司", "销售部", "华南组"};
+static const char *emails[] = {"wang.fang@example.cn", "wf@example.com"};
+static const char *cats[] = {"销售部"};
+static const struct vcard_phone phones[] = {
+	{VCARD_PHONE_WORK, "+86 10 6234 5678"},
+	{VCARD_PHONE_CELL, "+86 138 0013 8000"},
+	{VCARD_PHONE_FAX, "+86 10 6234 5679"},
+	{VCARD_PHONE_HOME, "+86 10 8888 0000"},
+};
+static const unsigned char photo[] = {0xff, 0xd8, 0xff, 0xe0, 0x00,
+				      0x10, 'J',  'F',  'I',  'F'};
+
+static struct vcard_contact person(void)
+{
+	struct vcard_contact c = {
+		.uid = "p-000042",
+		.family = "王",
+		.given = "芳",
+		.phonetic_family = "Wang",
+		.phonetic_given = "Fang",
+		.org = org,
+		.n_org = 3,
+		.title = "经理",
+		.phones = phones,
+		.n_phones = 4,
+		.emails = emails,
+		.n_emails = 2,
+		.adr = {.street = "中山路 1 号",
+			.locality = "上海",
+			.postcode = "200000",
+			.country = "中国"},
+		.note = "第一行\n第二行; with, punctuation\\",
+		.photo = photo,
+		.photo_len = sizeof(photo),
+		.photo_type = "image/jpeg",
+		.rev = 1764012635, /* 2025-11-24T19:30:35Z */
+		.categories = cats,
+		.n_categories = 1,
+	};
+	return c;
+}
+
+static void check_back(const struct vcard_contact *in, const char *text,
+		       bool photo_expected)
+{
+	struct vcard *card = NULL;
+	struct vcard_contact out;
+	struct vcard_error err;
+
+	test_assert_int(vcard_parse(text, strlen(text), NULL, &card, &err), 0);
+	if (card == NULL)
+		return;
+	test_assert_int(vcard_contact_from_card(card, &out, &err), 0);
+	test_assert_str(out.uid, in->uid);
+	test_assert_str(out.family, in->family);
+	test_assert_str(out.given, in->given);
+	test_assert_str(out.display, "王芳");
+	test_assert_str(out.phonetic_family, "Wang");
+	test_assert_str(out.phonetic_given, "Fang");
+	test_assert_int(out.n_org, 3);
+	test_assert_str(out.org[2], "华南组");
+	test_assert_str(out.title, "经理");
+	test_assert_int(out.n_phones, 4);
+	for (size_t i = 0; i < 4 && i < out.n_phones; i++) {
+		test_assert_int(out.phones[i].type, phones[i].type);
+		test_assert_str(out.phones[i].number, phones[i].number);
+	}
+	test_assert_int(out.n_emails, 2);
+	test_assert_str(out.emails[1], "wf@example.com");
+	test_assert_str(out.adr.street, "中山路 1 号");
+	test_assert_str(out.adr.postcode, "200000");
+	test_assert(out.adr.region == NULL);
+	test_assert_str(out.note, in->note);
+	test_assert_int(out.rev, in->rev);
+	test_assert_int(out.n_categories, 1);
+	test_assert_str(out.categories[0], "销售部");
+	if (photo_expected) {
+		test_assert_mem(out.photo, out.photo_len, photo, sizeof(photo));
+		test_assert_str(out.photo_type, "image/jpeg");
+	} else {
+		test_assert(out.photo == NULL);
+	}
+	vcard_free(&card);
+}
+
+static void test_versions(void)
+{
+	struct vcard_contact c = person();
+	struct vcard_contact_options opt = {.include_photo = true};
+	static const enum vcard_version vs[] = {VCARD_V21, VCARD_V30,
+						VCARD_V40};
+
+	for (int i = 0; i < 3; i++) {
+		struct vcard *card = NULL;
+		struct vcard_error err;
+		char *text = NULL;
+		size_t len;
+
+		test_begin(i == 0   ? "person -> 2.1 -> person"
+			   : i == 1 ? "person -> 3.0 -> person"
+				    : "person -> 4.0 -> person");
+		opt.version = vs[i];
+		test_assert_int(vcard_contact_to_card(&c, &opt, &card, &err),
+				0);
+		test_assert_int(vcard_write(card, vs[i], &text, &len, &err), 0);
+		check_back(&c, text, true);
+		if (vs[i] == VCARD_V21) {
+			test_assert(
+				strstr(text, "TEL;CELL:+86 138 0013 8000\r\n"));
+			test_assert(strstr(text, "EMAIL;INTERNET:wang.fang@"));
+			test_assert(strstr(text, "REV:20251124T193035Z\r\n"));
+			test_assert(strstr(text, "PHOTO;TYPE=JPEG;ENCODING="
+						 "BASE64:\r\n"));
+		} else if (vs[i] == VCARD_V30) {
+			test_assert(strstr(text, "TEL;TYPE=WORK,FAX:"));
+			test_assert(
+				strstr(text, "REV:2025-11-24T19:30:35Z\r\n"));
+			test_assert(
+				strstr(text, "X-PHONETIC-FIRST-NAME:Fang\r\n"));
+		} else {
+			test_assert(strstr(text,
+					   "N;SORT-AS=Wang,Fang:王;芳;;;\r\n"));
+			test_assert(strstr(text, "TEL;TYPE=cell:"));
+			test_assert(
+				strstr(text, "PHOTO:data:image/jpeg;base64,"));
+		}
+		free(text);
+		vcard_free(&card);
+		test_end();
+	}
+}
+
+static void test_photo_options(void)
+{
+	struct vcard_contact c = person();
+	struct vcard_contact_options opt = {.version = VCARD_V30,
+					    .include_photo = true,
+					    .max_photo_bytes = 5};
+	char buf[4096];
+	size_t len = 0;
+	struct vcard_error err;
+
+	test_begin("photo over max_photo_bytes or excluded is dropped");
+	test_assert_int(
+		vcard_contact_write(&c, &opt, buf, sizeof(buf), &len, &err), 0);
+	buf[len] = '\0';
+	test_assert(strstr(buf, "PHOTO") == NULL);
+	check_back(&c, buf, false);
+	opt.max_photo_bytes = 0;
+	opt.include_photo = false;
+	test_assert_int(
+		vcard_contact_write(&c, &opt, buf, sizeof(buf), &len, &err), 0);
+	buf[len] = '\0';
+	test_assert(strstr(buf, "PHOTO") == NULL);
+	test_end();
+
+	test_begin("vcard_contact_write: VCARD_E_SPACE gives the size needed");
+	opt.include_photo = true;
+	test_assert_int(vcard_contact_write(&c, &opt, buf, 100, &len, &err),
+			VCARD_E_SPACE);
+	test_assert(len > 100 && len < sizeof(buf));
+	test_end();
+}
+
+static void test_fallbacks(void)
+{
+	const char *in = "BEGIN:VCARD\r\nVERSION:3.0\r\nN:;;;;\r\nFN: \r\n"
+			 "ORG:Only Company GmbH\r\nTEL;TYPE=iphone:tel:123\r\n"
+			 "PHOTO;VALUE=uri:http://example.com/a.jpg\r\n"
+			 "END:VCARD\r\n";
+	struct vcard *card = NULL;
+	struct vcard_contact out;
+	struct vcard_error err;
+	struct vcard_contact empty = {0};
+	struct vcard_contact_options opt = {.version = VCARD_V40};
+
+	test_begin("V13: empty names fall back to ORG; URI photo ignored");
+	test_assert_int(vcard_parse(in, strlen(in), NULL, &card, &err), 0);
+	test_assert_int(vcard_contact_from_card(card, &out, &err), 0);
+	test_assert_str(out.display, "Only Company GmbH");
+	test_assert(out.family == NULL && out.given == NULL);
+	test_assert_int(out.n_phones, 1);
+	test_assert_int(out.phones[0].type, VCARD_PHONE_CELL);
+	test_assert_str(out.phones[0].number, "123");
+	test_assert(out.photo == NULL);
+	vcard_free(&card);
+	test_end();
+
+	test_begin("an empty person still gives a valid 4.0 card with FN");
+	test_assert_int(vcard_contact_to_card(&empty, &opt, &card, &err), 0);
+	test_assert_int(card->n_props, 1);
+	test_assert_str(card->props[0].name, "FN");
+	vcard_free(&card);
+	test_end();
+}
+
+int main(void)
+{
+	test_versions();
+	test_photo_options();
+	test_fallbacks();
+	return test_done();
+}

@@ -1,0 +1,208 @@
+/* Unit tests for vcard/write.c: exact output per version, folding, QP,
+ * BASE64 blocks, escaping, injection safety and the caller-buffer API. */
+#include "config.h"
+
+#include "tests/lib/test.h"
+#include "vcard/vcard.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static char *write_str(const struct vcard *c, enum vcard_version v)
+{
+	char *out = NULL;
+	size_t len;
+	struct vcard_error err;
+
+	test_assert_int(vcard_write(c, v, &out, &len, &err), 0);
+	test_assert_int(strlen(out ? out : ""), len);
+	return out;
+}
+
+static struct vcard *sample(void)
+{
+	struct vcard *c = vcard_new(VCARD_V30);
+	struct vcard_prop *p;
+
+	vcard_add_prop(c, NULL, "n", &p);
+	vcard_prop_add_value(c, p, "王");
+	vcard_prop_add_value(c, p, "芳");
+	vcard_add_prop(c, "item1", "TEL", &p);
+	vcard_prop_add_param(c, p, "TYPE", "CELL");
+	vcard_prop_add_param(c, p, "type", "WORK");
+	vcard_prop_add_value(c, p, "+86 138");
+	vcard_add_prop(c, NULL, "NOTE", &p);
+	vcard_prop_add_value(c, p, "a;b,c\\d\ne");
+	return c;
+}
+
+static void test_exact(void)
+{
+	struct vcard *c = sample();
+	char *s;
+
+	test_begin("3.0 exact output: escapes, params, CRLF");
+	s = write_str(c, VCARD_V30);
+	test_assert_str(s, "BEGIN:VCARD\r\nVERSION:3.0\r\nN:王;芳\r\n"
+			   "item1.TEL;TYPE=CELL,WORK:+86 138\r\n"
+			   "NOTE:a\\;b\\,c\\\\d\\ne\r\nEND:VCARD\r\n");
+	free(s);
+	test_end();
+
+	test_begin("2.1 exact output: bare types, UTF-8 QP");
+	s = write_str(c, VCARD_V21);
+	test_assert_str(s,
+			"BEGIN:VCARD\r\nVERSION:2.1\r\n"
+			"N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=E7=8E=8B;"
+			"=E8=8A=B3\r\n"
+			"item1.TEL;CELL;WORK:+86 138\r\n"
+			"NOTE;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:a\\;b,c"
+			"\\d=0Ae\r\nEND:VCARD\r\n");
+	free(s);
+	test_end();
+	vcard_free(&c);
+}
+
+static void test_fold_and_binary(void)
+{
+	struct vcard *c = vcard_new(VCARD_V30), *back = NULL;
+	struct vcard_prop *p;
+	struct vcard_error err;
+	unsigned char photo[200];
+	char *s, *line;
+
+	for (size_t i = 0; i < sizeof(photo); i++)
+		photo[i] = (unsigned char)(i * 7);
+	vcard_add_prop(c, NULL, "FN", &p);
+	vcard_prop_add_value(c, p,
+			     "张三李四王五赵六钱七孙八周九吴十郑十一"
+			     "冯十二陈十三褚十四卫十五蒋十六沈十七");
+	vcard_add_prop(c, NULL, "PHOTO", &p);
+	vcard_prop_add_param(c, p, "MEDIATYPE", "image/jpeg");
+	vcard_prop_set_binary(c, p, photo, sizeof(photo));
+
+	test_begin("3.0/4.0 fold at 75 octets, never inside UTF-8");
+	for (int v = VCARD_V30; v <= VCARD_V40; v += 10) {
+		s = write_str(c, (enum vcard_version)v);
+		for (line = s; *line;) {
+			char *e = strstr(line, "\r\n");
+
+			test_assert(e != NULL && e - line <= 75);
+			if (e == NULL)
+				break;
+			/* a continuation never starts with a continuation
+			 * byte */
+			test_assert(((unsigned char)e[2] & 0xc0) != 0x80 ||
+				    e[2] == '\0');
+			if (e[2] == ' ')
+				test_assert(((unsigned char)e[3] & 0xc0) !=
+					    0x80);
+			line = e + 2;
+		}
+		test_assert_int(vcard_parse(s, strlen(s), NULL, &back, &err),
+				0);
+		back->version = c->version;
+		test_assert(vcard_equal(c, back));
+		vcard_free(&back);
+		if (v == VCARD_V40)
+			test_assert(strstr(s, "PHOTO:data:image/jpeg;base64,"
+					      "AAcOFRwj") != NULL);
+		else
+			test_assert(strstr(s, "PHOTO;MEDIATYPE=image/jpeg;"
+					      "ENCODING=b:AAcOFRwj") != NULL);
+		free(s);
+	}
+	test_end();
+
+	test_begin("2.1 BASE64 block ends with an empty line");
+	s = write_str(c, VCARD_V21);
+	test_assert(strstr(s, "PHOTO;MEDIATYPE=image/jpeg;ENCODING=BASE64:\r\n "
+			      "AAcOFRwj") != NULL);
+	test_assert(strstr(s, "\r\n\r\nEND:VCARD\r\n") != NULL);
+	test_assert_int(vcard_parse(s, strlen(s), NULL, &back, &err), 0);
+	back->version = c->version;
+	test_assert(vcard_equal(c, back));
+	vcard_free(&back);
+	free(s);
+	test_end();
+	vcard_free(&c);
+}
+
+static void test_injection(void)
+{
+	struct vcard *c = vcard_new(VCARD_V30), *back = NULL;
+	struct vcard_prop *p;
+	struct vcard_error err;
+	struct vcard_parser *ps;
+	int n = 0;
+
+	vcard_add_prop(c, NULL, "FN", &p);
+	vcard_prop_add_value(c, p,
+			     "Alice\r\nEND:VCARD\r\nBEGIN:VCARD\r\nFN:Evil");
+	vcard_add_prop(c, NULL, "NOTE", &p);
+	vcard_prop_add_param(c, p, "X-P", "a\r\nEND:VCARD");
+	vcard_prop_add_value(c, p, "x");
+
+	test_begin("CR/LF in values and params never start a line (C5)");
+	for (int v = VCARD_V21; v <= VCARD_V40; v += v == 21 ? 9 : 10) {
+		char *s = write_str(c, (enum vcard_version)v);
+
+		test_assert_int(vcard_parser_new(s, strlen(s), NULL, &ps), 0);
+		while (vcard_parser_next(ps, &back, &err) == 1) {
+			n++;
+			test_assert_str(
+				vcard_prop_value(
+					vcard_prop_get(back, "FN", NULL), 0),
+				"Alice\nEND:VCARD\nBEGIN:VCARD\nFN:Evil");
+			vcard_free(&back);
+		}
+		vcard_parser_free(&ps);
+		free(s);
+	}
+	test_assert_int(n, 3);
+	test_end();
+	vcard_free(&c);
+}
+
+static void test_buf(void)
+{
+	struct vcard *c = sample();
+	struct vcard_error err;
+	char small[10], big[512];
+	size_t len = 0;
+
+	test_begin("vcard_write_buf: VCARD_E_SPACE with the size needed");
+	test_assert_int(
+		vcard_write_buf(c, VCARD_V30, small, sizeof(small), &len, &err),
+		VCARD_E_SPACE);
+	test_assert_int(len, 102);
+	test_assert_int(
+		vcard_write_buf(c, VCARD_V30, big, sizeof(big), &len, &err), 0);
+	test_assert_int(len, 102);
+	test_assert_mem(big, 13, "BEGIN:VCARD\r\n", 13);
+	test_end();
+
+	test_begin("names a parser could not read back are refused");
+	{
+		struct vcard_prop *p;
+
+		test_assert_int(vcard_add_prop(c, NULL, "BAD NAME", &p),
+				VCARD_E_INVAL);
+		test_assert_int(vcard_add_prop(c, NULL, "VERSION", &p), 0);
+		test_assert_int(vcard_write_buf(c, VCARD_V30, big, sizeof(big),
+						&len, &err),
+				VCARD_E_INVAL);
+		test_assert_str(err.prop, "VERSION");
+	}
+	test_end();
+	vcard_free(&c);
+}
+
+int main(void)
+{
+	test_exact();
+	test_fold_and_binary();
+	test_injection();
+	test_buf();
+	return test_done();
+}

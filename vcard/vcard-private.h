@@ -1,0 +1,40 @@
+/* libvcard internals shared by card.c, parse.c, write.c and contact.c.
+ * Not installed, not for other components: vcard.h is the public header. */
+#ifndef VCARD_PRIVATE_H
+#define VCARD_PRIVATE_H
+
+#include "vcard/vcard.h"
+
+#include <stdarg.h>
+
+/* Longest group, property or parameter name the parser accepts. */
+#define VC_NAME_MAX 64
+
+/* Bump allocator owning every string and array of one card. */
+struct vc_arena {
+	struct vc_block *head;
+	char *cur;
+	size_t left;
+};
+
+void *vc_alloc(struct vcard *card, size_t size);
+char *vc_strndup(struct vcard *card, const char *s, size_t len);
+/* Capacity-tracked props array of a card (struct vc_priv). */
+int vc_props_reserve(struct vcard *card, size_t n);
+struct vcard_prop *vc_props_push(struct vcard *card);
+
+bool vc_utf8_valid(const char *s, size_t len);
+bool vc_name_char(unsigned char c);
+int vc_error(struct vcard_error *err, int code, size_t line, const char *prop,
+	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Values of these properties are split at ',' instead of ';'. */
+bool vc_is_list_prop(const char *name);
+/* Properties whose URI values are not text-escaped for ','. */
+bool vc_is_uri_prop(const char *name);
+/* Properties whose data: URI values are decoded to binary. */
+bool vc_is_media_prop(const char *name);
+
+size_t vc_base64_decode(const char *in, size_t len, unsigned char *out,
+			bool *ok);
+#endif

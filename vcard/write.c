@@ -1,0 +1,455 @@
+/* vCard writer: a card model to text for 2.1, 3.0 or 4.0.
+ *
+ * 2.1 (versit 2.1.3): values with non-ASCII or control bytes become
+ * CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE with soft line breaks at 75
+ * octets; binary values become an ENCODING=BASE64 block ended by an empty
+ * line; nothing else is folded (old phones mis-read folds). 3.0/4.0
+ * (RFC 2426 4, RFC 6350 3.2 and 3.4): text escaping of \ ; , and line
+ * breaks, lines folded at 75 octets and never inside a UTF-8 sequence,
+ * binary as ENCODING=b (3.0) or a data: URI (4.0), RFC 6868 parameter
+ * encoding in 4.0. CR and LF never reach the output raw, so a value cannot
+ * inject a property. Output is deterministic and is read back by parse.c
+ * into the same model. It does not reorder, add or drop properties. */
+#include "config.h"
+
+#include "vcard/vcard-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define FOLD_AT 75
+
+struct sink {
+	char *p;
+	size_t len, cap;
+	bool fixed, nomem;
+};
+
+static void sput(struct sink *s, const char *d, size_t n)
+{
+	if (s->nomem || n == 0)
+		return;
+	if (s->fixed) {
+		if (s->len + n <= s->cap)
+			memcpy(s->p + s->len, d, n);
+		s->len += n;
+		return;
+	}
+	if (s->len + n + 1 > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		char *np;
+
+		while (cap < s->len + n + 1)
+			cap *= 2;
+		np = realloc(s->p, cap);
+		if (np == NULL) {
+			s->nomem = true;
+			return;
+		}
+		s->p = np;
+		s->cap = cap;
+	}
+	memcpy(s->p + s->len, d, n);
+	s->len += n;
+}
+
+static void sputs(struct sink *s, const char *str)
+{
+	sput(s, str, strlen(str));
+}
+
+static void sputc(struct sink *s, char c)
+{
+	if (!s->fixed && !s->nomem && s->len + 2 <= s->cap) {
+		s->p[s->len++] = c;
+		return;
+	}
+	sput(s, &c, 1);
+}
+
+static bool valid_name(const char *s)
+{
+	size_t n = 0;
+
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s; s++, n++)
+		if (!vc_name_char((unsigned char)*s))
+			return false;
+	return n <= VC_NAME_MAX;
+}
+
+static const char b64chars[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void base64_encode(struct sink *s, const unsigned char *d, size_t n)
+{
+	char q[4];
+	size_t i = 0;
+
+	for (; i + 3 <= n; i += 3) {
+		uint32_t v = (uint32_t)d[i] << 16 | (uint32_t)d[i + 1] << 8 |
+			     d[i + 2];
+		q[0] = b64chars[v >> 18];
+		q[1] = b64chars[(v >> 12) & 63];
+		q[2] = b64chars[(v >> 6) & 63];
+		q[3] = b64chars[v & 63];
+		sput(s, q, 4);
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)d[i] << 16;
+
+		if (i + 1 < n)
+			v |= (uint32_t)d[i + 1] << 8;
+		q[0] = b64chars[v >> 18];
+		q[1] = b64chars[(v >> 12) & 63];
+		q[2] = i + 1 < n ? b64chars[(v >> 6) & 63] : '=';
+		q[3] = '=';
+		sput(s, q, 4);
+	}
+}
+
+/* Emit line (no CRLF inside) folded at 75 octets, plus CRLF. */
+static void emit_folded(struct sink *out, const char *l, size_t len)
+{
+	size_t pos = 0, width = FOLD_AT;
+
+	while (len - pos > width) {
+		size_t cut = pos + width;
+
+		/* never start a segment with a UTF-8 continuation byte */
+		while (cut > pos + 1 && ((unsigned char)l[cut] & 0xc0) == 0x80)
+			cut--;
+		sput(out, l + pos, cut - pos);
+		sput(out, "\r\n ", 3);
+		pos = cut;
+		width = FOLD_AT - 1;
+	}
+	sput(out, l + pos, len - pos);
+	sput(out, "\r\n", 2);
+}
+
+static bool is_enc_keyword(const char *v)
+{
+	static const char *const kw[] = {"QUOTED-PRINTABLE", "BASE64", "8BIT",
+					 "7BIT", NULL};
+	for (size_t i = 0; kw[i]; i++)
+		if (strcasecmp(v, kw[i]) == 0)
+			return true;
+	return false;
+}
+
+static void param_value(struct sink *l, const char *v, enum vcard_version ver)
+{
+	bool quote = strpbrk(v, ":;,") != NULL;
+
+	if (quote)
+		sputc(l, '"');
+	for (; *v; v++) {
+		char c = *v;
+
+		if (ver == VCARD_V40) {
+			if (c == '^')
+				sput(l, "^^", 2);
+			else if (c == '\n')
+				sput(l, "^n", 2);
+			else if (c == '"')
+				sput(l, "^'", 2);
+			else if (c == '\r')
+				continue;
+			else
+				sputc(l, c);
+		} else if (c == '"') {
+			sputc(l, '\'');
+		} else if (c == '\n' || c == '\r') {
+			sputc(l, ' ');
+		} else {
+			sputc(l, c);
+		}
+	}
+	if (quote)
+		sputc(l, '"');
+}
+
+static int write_params(struct sink *l, const struct vcard_prop *p,
+			enum vcard_version ver)
+{
+	for (size_t i = 0; i < p->n_params; i++) {
+		const struct vcard_param *pa = &p->params[i];
+
+		if (!valid_name(pa->name))
+			return VCARD_E_INVAL;
+		if (strcasecmp(pa->name, "ENCODING") == 0 ||
+		    strcasecmp(pa->name, "CHARSET") == 0 || pa->n_values == 0)
+			continue;
+		if (p->binary && ver == VCARD_V40 &&
+		    vc_is_media_prop(p->name) &&
+		    strcasecmp(pa->name, "MEDIATYPE") == 0)
+			continue;
+		if (ver == VCARD_V21 && strcasecmp(pa->name, "TYPE") == 0) {
+			for (size_t k = 0; k < pa->n_values; k++) {
+				const char *v = pa->values[k];
+
+				sputc(l, ';');
+				/* bare, as phones expect for TEL/EMAIL/ADR;
+				 * media types keep TYPE= (Nokia, SE) */
+				if (valid_name(v) && !is_enc_keyword(v) &&
+				    !vc_is_media_prop(p->name)) {
+					sputs(l, v);
+				} else {
+					sputs(l, "TYPE=");
+					param_value(l, v, ver);
+				}
+			}
+			continue;
+		}
+		sputc(l, ';');
+		sputs(l, pa->name);
+		sputc(l, '=');
+		for (size_t k = 0; k < pa->n_values; k++) {
+			if (k > 0)
+				sputc(l, ',');
+			param_value(l, pa->values[k], ver);
+		}
+	}
+	return 0;
+}
+
+/* Escaped, joined text value for 3.0/4.0. */
+static void text_value(struct sink *l, const struct vcard_prop *p,
+		       enum vcard_version ver)
+{
+	bool list = vc_is_list_prop(p->name);
+	bool esc_comma = list || !vc_is_uri_prop(p->name);
+	char sep = list ? ',' : ';';
+
+	for (size_t k = 0; k < p->n_values; k++) {
+		const char *v = p->values[k];
+
+		if (k > 0)
+			sputc(l, sep);
+		for (; *v; v++) {
+			char c = *v;
+
+			if (ver == VCARD_V21) {
+				if (c == '\\' && (v[1] == '\\' || v[1] == ';' ||
+						  v[1] == ',' || v[1] == '\0'))
+					sput(l, "\\\\", 2);
+				else if (c == ';' || (c == ',' && list)) {
+					sputc(l, '\\');
+					sputc(l, c);
+				} else
+					sputc(l, c);
+				continue;
+			}
+			switch (c) {
+			case '\\':
+				sput(l, "\\\\", 2);
+				break;
+			case ';':
+				sput(l, "\\;", 2);
+				break;
+			case ',':
+				if (esc_comma)
+					sputc(l, '\\');
+				sputc(l, ',');
+				break;
+			case '\r':
+				if (v[1] == '\n')
+					v++; /* CRLF is one line break */
+				sput(l, "\\n", 2);
+				break;
+			case '\n':
+				sput(l, "\\n", 2);
+				break;
+			default:
+				sputc(l, c);
+			}
+		}
+	}
+}
+
+static bool needs_qp(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x7f || c < 0x20)
+			return true;
+	}
+	return false;
+}
+
+/* Quoted-printable with soft breaks; col is the current line length.
+ * Spaces and ':' are always encoded so a continuation line can neither
+ * look folded nor look like END:VCARD. */
+static void qp_encode(struct sink *out, const char *s, size_t len, size_t col)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool raw = c > 0x20 && c < 0x7f && c != '=' && c != ':';
+		size_t w = raw ? 1 : 3;
+
+		if (col + w > FOLD_AT - 1) {
+			sput(out, "=\r\n", 3);
+			col = 0;
+		}
+		if (raw) {
+			sputc(out, (char)c);
+		} else {
+			char e[3] = {'=', hex[c >> 4], hex[c & 15]};
+			sput(out, e, 3);
+		}
+		col += w;
+	}
+	sput(out, "\r\n", 2);
+}
+
+static void put_upper(struct sink *l, const char *s)
+{
+	for (; *s; s++)
+		sputc(l, (*s >= 'a' && *s <= 'z') ? (char)(*s - 32) : *s);
+}
+
+static int write_prop(struct sink *out, struct sink *l, struct sink *v,
+		      const struct vcard_prop *p, enum vcard_version ver)
+{
+	int ret;
+
+	if (!valid_name(p->name) || (p->group && !valid_name(p->group)))
+		return VCARD_E_INVAL;
+	if (p->group == NULL && (strcasecmp(p->name, "BEGIN") == 0 ||
+				 strcasecmp(p->name, "END") == 0 ||
+				 strcasecmp(p->name, "VERSION") == 0))
+		return VCARD_E_INVAL;
+	l->len = 0;
+	if (p->group) {
+		sputs(l, p->group);
+		sputc(l, '.');
+	}
+	put_upper(l, p->name);
+	ret = write_params(l, p, ver);
+	if (ret < 0)
+		return ret;
+	if (p->binary) {
+		const unsigned char *d = (const unsigned char *)p->values[0];
+
+		if (ver == VCARD_V21) {
+			sputs(l, ";ENCODING=BASE64:\r\n");
+			sput(out, l->p, l->len);
+			v->len = 0;
+			base64_encode(v, d, p->bin_len);
+			for (size_t i = 0; i < v->len; i += 72) {
+				size_t n = v->len - i < 72 ? v->len - i : 72;
+				sputc(out, ' ');
+				sput(out, v->p + i, n);
+				sput(out, "\r\n", 2);
+			}
+			sput(out, "\r\n", 2);
+			return 0;
+		}
+		if (ver == VCARD_V30 || !vc_is_media_prop(p->name)) {
+			/* 4.0 has data: URIs only for URI-valued media
+			 * properties; other binary values keep ENCODING=b */
+			sputs(l, ";ENCODING=b:");
+		} else {
+			const struct vcard_param *mt =
+				vcard_param_get(p, "MEDIATYPE");
+
+			sputs(l, ":data:");
+			if (mt && mt->n_values > 0)
+				sputs(l, mt->values[0]);
+			sputs(l, ";base64,");
+		}
+		base64_encode(l, d, p->bin_len);
+		emit_folded(out, l->p, l->len);
+		return 0;
+	}
+	if (ver == VCARD_V21) {
+		v->len = 0;
+		text_value(v, p, ver);
+		if (needs_qp(v->p, v->len)) {
+			sputs(l, ";CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:");
+			sput(out, l->p, l->len);
+			qp_encode(out, v->p, v->len, l->len);
+		} else {
+			sputc(l, ':');
+			sput(out, l->p, l->len);
+			sput(out, v->p, v->len);
+			sput(out, "\r\n", 2);
+		}
+		return 0;
+	}
+	sputc(l, ':');
+	text_value(l, p, ver);
+	emit_folded(out, l->p, l->len);
+	return 0;
+}
+
+static int write_card(const struct vcard *card, enum vcard_version ver,
+		      struct sink *out, struct vcard_error *err)
+{
+	struct sink l = {0}, v = {0};
+	int ret = 0;
+
+	if (ver != VCARD_V21 && ver != VCARD_V30 && ver != VCARD_V40)
+		return vc_error(err, VCARD_E_INVAL, 0, "VERSION",
+				"unsupported version");
+	sputs(out, "BEGIN:VCARD\r\nVERSION:");
+	sputs(out, ver == VCARD_V21 ? "2.1" : ver == VCARD_V30 ? "3.0" : "4.0");
+	sputs(out, "\r\n");
+	for (size_t i = 0; i < card->n_props; i++) {
+		ret = write_prop(out, &l, &v, &card->props[i], ver);
+		if (ret < 0) {
+			vc_error(err, ret, 0, card->props[i].name,
+				 "name or parameter that cannot be written");
+			goto out;
+		}
+		if (l.nomem || v.nomem) {
+			ret = vc_error(err, VCARD_E_NOMEM, 0, "",
+				       "out of memory");
+			goto out;
+		}
+	}
+	sputs(out, "END:VCARD\r\n");
+	if (out->nomem)
+		ret = vc_error(err, VCARD_E_NOMEM, 0, "", "out of memory");
+out:
+	free(l.p);
+	free(v.p);
+	return ret;
+}
+
+int vcard_write(const struct vcard *card, enum vcard_version version,
+		char **out_r, size_t *len_r, struct vcard_error *err)
+{
+	struct sink out = {0};
+	int ret = write_card(card, version, &out, err);
+
+	if (ret < 0) {
+		free(out.p);
+		return ret;
+	}
+	out.p[out.len] = '\0'; /* sput always keeps room for it */
+	*out_r = out.p;
+	*len_r = out.len;
+	return 0;
+}
+
+int vcard_write_buf(const struct vcard *card, enum vcard_version version,
+		    char *buf, size_t size, size_t *len_r,
+		    struct vcard_error *err)
+{
+	struct sink out = {.p = buf, .cap = size, .fixed = true};
+	int ret = write_card(card, version, &out, err);
+
+	if (ret < 0)
+		return ret;
+	*len_r = out.len;
+	if (out.len > size)
+		return vc_error(err, VCARD_E_SPACE, 0, "",
+				"buffer too small (%zu bytes needed)", out.len);
+	return 0;
+}
