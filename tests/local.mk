@@ -14,7 +14,6 @@ tests_lib_libobtest_a_SOURCES = tests/lib/test.c tests/lib/test.h
 #   tests_fuzz_fuzz_x_SOURCES = tests/fuzz/fuzz-x.c
 #   tests_fuzz_fuzz_x_LDADD = $(FUZZ_MAIN) lib/x/libx.a
 #   tests_fuzz_fuzz_x_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
-OB_FUZZERS =
 if ENABLE_FUZZING
 FUZZ_MAIN =
 else

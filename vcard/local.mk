@@ -23,9 +23,8 @@ vcard_vcard_interop_gen_LDADD = vcard/libvcard.a
 LINT_FILES += $(addsuffix .c,$(VCARD_TESTS)) vcard/vcard-interop-gen.c
 EXTRA_DIST += tests/interop/vobject-check.py testdata/vcard
 
-# F1: parse -> write -> parse round trip. (OB_FUZZERS is first assigned in
-# tests/local.mk, included last, so it cannot be appended to from here;
-# build the libFuzzer binary with `make tests/fuzz/fuzz-vcard`.)
+# F1: parse -> write -> parse round trip.
+OB_FUZZERS += tests/fuzz/fuzz-vcard
 check_PROGRAMS += tests/fuzz/fuzz-vcard
 TESTS += tests/fuzz/fuzz-vcard
 tests_fuzz_fuzz_vcard_SOURCES = tests/fuzz/fuzz-vcard.c
