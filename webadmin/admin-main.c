@@ -9,6 +9,7 @@
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/str.h"
+#include "webadmin/export.h"
 #include "webadmin/import.h"
 
 #include <errno.h>
@@ -120,7 +121,8 @@ static bool takes_value(const char *name)
 					"md5-auth",
 					"sort",
 					"max-delete",
-					"hidden"};
+					"hidden",
+					"output"};
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		if (strcmp(name, v[i]) == 0)
@@ -472,8 +474,10 @@ static int cmd_import(struct dstore *s, const struct args *a)
 		return ret;
 	if (a->npos != 2)
 		return usage_error("usage: import --tenant T FILE", NULL);
-	if (fmt != NULL && strcmp(fmt, "csv") != 0 && strcmp(fmt, "json") != 0)
-		return usage_error("unsupported --format %s (csv, json)", fmt);
+	if (fmt != NULL && strcmp(fmt, "csv") != 0 &&
+	    strcmp(fmt, "json") != 0 && strcmp(fmt, "vcf") != 0)
+		return usage_error("unsupported --format %s (csv, json, vcf)",
+				   fmt);
 	if (mode != NULL && strcmp(mode, "merge") != 0 &&
 	    strcmp(mode, "replace") != 0)
 		return usage_error("--mode takes merge or replace", NULL);
@@ -506,13 +510,16 @@ static int cmd_import(struct dstore *s, const struct args *a)
 		return fail(&err);
 	}
 	wa_import_report_init(&rep);
-	if (fmt == NULL) /* by file name, CSV by default */
-		fmt = strlen(a->pos[1]) > 5 &&
-				      strcmp(a->pos[1] + strlen(a->pos[1]) - 5,
-					     ".json") == 0
-			      ? "json"
-			      : "csv";
-	ret = (strcmp(fmt, "json") == 0 ? wa_import_json : wa_import_csv)(
+	if (fmt == NULL) { /* by file name, CSV by default */
+		size_t n = strlen(a->pos[1]);
+
+		fmt = n > 5 && ob_str_ieq(a->pos[1] + n - 5, ".json")  ? "json"
+		      : n > 4 && ob_str_ieq(a->pos[1] + n - 4, ".vcf") ? "vcf"
+								       : "csv";
+	}
+	ret = (strcmp(fmt, "json") == 0  ? wa_import_json
+	       : strcmp(fmt, "vcf") == 0 ? wa_import_vcf
+					 : wa_import_csv)(
 		s, t, data.data ? data.data : "", data.len, &o, &rep, &err);
 	ob_buf_deinit(&data);
 	if (ret == OB_E_PARSE && rep.bad_rows > 0) {
@@ -912,6 +919,62 @@ static int cmd_unit(struct dstore *s, const struct args *a)
 	return 0;
 }
 
+static int write_out(const char *data, size_t len, void *ctx)
+{
+	return fwrite(data, 1, len, ctx) == len ? 0 : OB_E_IO;
+}
+
+static int cmd_export(struct dstore *s, const struct args *a)
+{
+	static const char *const allowed[] = {"tenant",    "format", "unit",
+					      "no-photos", "output", NULL};
+	struct wa_export_opts o = {0};
+	const char *fmt = opt(a, "format"), *u = opt(a, "unit");
+	const char *path = opt(a, "output");
+	struct ob_err err;
+	size_t count = 0;
+	FILE *f = stdout;
+	int64_t t;
+	int ret = check_opts(a, allowed);
+
+	if (ret == 0)
+		ret = need_tenant(s, a, &t);
+	if (ret != 0)
+		return ret;
+	if (fmt == NULL || strcmp(fmt, "vcf30") == 0)
+		o.version = VCARD_V30;
+	else if (strcmp(fmt, "vcf21") == 0)
+		o.version = VCARD_V21;
+	else if (strcmp(fmt, "vcf40") == 0)
+		o.version = VCARD_V40;
+	else
+		return usage_error("--format takes vcf21, vcf30 or vcf40",
+				   NULL);
+	if (u != NULL &&
+	    dstore_unit_ensure_path(s, t, u, false, &o.unit_id, &err) < 0)
+		return fail(&err);
+	o.photos = !flag(a, "no-photos");
+	if (path != NULL) {
+		f = fopen(path, "wb");
+		if (f == NULL) {
+			ob_err_set(&err, OB_E_IO, "%s: %s", path,
+				   strerror(errno));
+			return fail(&err);
+		}
+	}
+	ret = wa_export_vcf(s, t, &o, write_out, f, &count, &err);
+	if (ret == OB_E_IO)
+		ob_err_set(&err, OB_E_IO, "write failed: %s", strerror(errno));
+	if (path != NULL && fclose(f) != 0 && ret == 0)
+		ret = ob_err_set(&err, OB_E_IO, "%s: %s", path,
+				 strerror(errno));
+	if (ret < 0)
+		return fail(&err);
+	if (path != NULL)
+		printf("%zu people written to %s\n", count, path);
+	return 0;
+}
+
 static int print_change(const struct dstore_change *c, void *ctx)
 {
 	static const char *const k[] = {"?", "add", "modify", "remove"};
@@ -1007,7 +1070,10 @@ static void help(void)
 	       "  unit rename --tenant T PATH NEW-NAME\n"
 	       "  unit move --tenant T PATH NEW-PARENT|/\n"
 	       "  unit list --tenant T\n"
-	       "  changes --tenant T [--since REV] [--unit PATH] [--log]\n\n"
+	       "  changes --tenant T [--since REV] [--unit PATH] [--log]\n"
+	       "  export --tenant T [--format vcf21|vcf30|vcf40] [--unit "
+	       "PATH]\n"
+	       "         [--no-photos] [--output FILE]\n\n"
 	       "Exit status: 0 ok, 1 usage, 2 bad input, 3 not found, 4 "
 	       "refused,\n5 store or I/O error. CSV columns: see IMPORT.md.\n",
 	       prog);
@@ -1022,7 +1088,7 @@ int main(int argc, char **argv)
 		{"init", cmd_init},       {"enterprise", cmd_enterprise},
 		{"account", cmd_account}, {"import", cmd_import},
 		{"person", cmd_person},   {"unit", cmd_unit},
-		{"changes", cmd_changes},
+		{"changes", cmd_changes}, {"export", cmd_export},
 	};
 	struct args a;
 	struct dstore *s = NULL;

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "webadmin/import.h"
 #include "webadmin/json.h"
+#include "vcard/vcard.h"
 #include "util/file.h"
 #include "util/str.h"
 
@@ -82,7 +83,8 @@ struct import {
 	size_t ncols;
 	struct rec *recs;
 	size_t n, alloc;
-	char **units; /* unit paths to create even when empty (JSON) */
+	bool no_columns; /* JSON and vCard rows have no column numbers */
+	char **units;    /* unit paths to create even when empty (JSON) */
 	size_t n_units;
 };
 
@@ -107,6 +109,8 @@ static void bad_row(struct import *im, long line, int col, const char *field,
 	im->rep->bad_rows++;
 	if (im->rep->bad_rows > max)
 		return;
+	if (im->no_columns)
+		col = -1;
 	if (col >= 0)
 		ob_buf_addf(&im->rep->errors, "line %ld, column %d (%s): %s\n",
 			    line, col + 1, field, msg);
@@ -825,6 +829,7 @@ int wa_import_json(struct dstore *s, int64_t tenant_id, const char *data,
 	for (int c = 0; c < C_COUNT; c++)
 		im.colmap[c] = c;
 	im.ncols = C_COUNT;
+	im.no_columns = true;
 	for (size_t i = 0; i < people->n; i++) {
 		const struct wa_json_value *pv = people->items[i];
 		char *cells[C_COUNT] = {0};
@@ -877,5 +882,174 @@ int wa_import_json(struct dstore *s, int64_t tenant_id, const char *data,
 out:
 	import_free(&im);
 	wa_json_free(&json);
+	return ret;
+}
+
+/* Lines where cards start ("BEGIN:VCARD" at a line start), so errors about
+ * a card's fields can name a line; NULL when none were found. */
+static long *card_lines(const char *data, size_t len, size_t *n_r)
+{
+	long *v = NULL, line = 1;
+	size_t n = 0, alloc = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if ((i == 0 || data[i - 1] == '\n') && len - i >= 11 &&
+		    strncasecmp(data + i, "BEGIN:VCARD", 11) == 0) {
+			if (n == alloc) {
+				long *nv;
+
+				alloc = alloc ? alloc * 2 : 256;
+				nv = realloc(v, alloc * sizeof(*v));
+				if (nv == NULL)
+					break;
+				v = nv;
+			}
+			v[n++] = line;
+		}
+		if (data[i] == '\n')
+			line++;
+	}
+	*n_r = n;
+	return v;
+}
+
+static char *join_phones(const struct vcard_contact *c, enum vcard_phone_type t,
+			 bool other_too)
+{
+	struct ob_buf b;
+
+	ob_buf_init(&b, 1 << 16);
+	for (size_t i = 0; i < c->n_phones; i++) {
+		if (c->phones[i].type == t ||
+		    (other_too && c->phones[i].type == VCARD_PHONE_OTHER))
+			ob_buf_addf(&b, "%s%s", b.len ? "|" : "",
+				    c->phones[i].number);
+	}
+	return ob_buf_steal(&b, NULL);
+}
+
+/* One vCard as an import row: ORG's units after the company become the
+ * unit path ('/' inside a part becomes '-'); OTHER phones count as work. */
+static int read_contact(struct import *im, const struct vcard_contact *c,
+			long line)
+{
+	char *cells[C_COUNT] = {0};
+	char *row[C_COUNT];
+	struct ob_buf unit, emails;
+	struct rec *r;
+	struct ob_err err;
+	int ret;
+
+	ob_buf_init(&unit, 1 << 16);
+	ob_buf_init(&emails, 1 << 16);
+	for (size_t i = 1; i < c->n_org; i++) {
+		if (c->org[i] == NULL || c->org[i][0] == '\0')
+			continue;
+		if (unit.len)
+			ob_buf_add_char(&unit, '/');
+		for (const char *q = c->org[i]; *q; q++)
+			ob_buf_add_char(&unit, *q == '/' ? '-' : *q);
+	}
+	for (size_t i = 0; i < c->n_emails; i++)
+		ob_buf_addf(&emails, "%s%s", i ? "|" : "", c->emails[i]);
+	cells[C_UNIT] = ob_buf_steal(&unit, NULL);
+	cells[C_EMAIL] = ob_buf_steal(&emails, NULL);
+	cells[C_PWORK] = join_phones(c, VCARD_PHONE_WORK, true);
+	cells[C_PCELL] = join_phones(c, VCARD_PHONE_CELL, false);
+	cells[C_PHOME] = join_phones(c, VCARD_PHONE_HOME, false);
+	cells[C_PFAX] = join_phones(c, VCARD_PHONE_FAX, false);
+	for (int k = 0; k < C_COUNT; k++)
+		row[k] = cells[k] ? cells[k] : "";
+	row[C_UID] = (char *)(c->uid ? c->uid : "");
+	row[C_FAMILY] = (char *)(c->family ? c->family : "");
+	row[C_GIVEN] = (char *)(c->given ? c->given : "");
+	row[C_DISPLAY] = (char *)(c->display ? c->display : "");
+	row[C_PFAMILY] = (char *)(c->phonetic_family ? c->phonetic_family : "");
+	row[C_PGIVEN] = (char *)(c->phonetic_given ? c->phonetic_given : "");
+	row[C_TITLE] = (char *)(c->title ? c->title : "");
+	row[C_STREET] = (char *)(c->adr.street ? c->adr.street : "");
+	row[C_CITY] = (char *)(c->adr.locality ? c->adr.locality : "");
+	row[C_REGION] = (char *)(c->adr.region ? c->adr.region : "");
+	row[C_POSTCODE] = (char *)(c->adr.postcode ? c->adr.postcode : "");
+	row[C_COUNTRY] = (char *)(c->adr.country ? c->adr.country : "");
+	row[C_NOTE] = (char *)(c->note ? c->note : "");
+	ret = read_row(im, row, C_COUNT, line);
+	for (int k = 0; k < C_COUNT; k++)
+		free(cells[k]);
+	if (ret < 0 || c->photo == NULL || c->photo_len == 0)
+		return ret;
+	/* the photo comes as bytes, not as a file */
+	r = &im->recs[im->n - 1];
+	r->p.photo = malloc(c->photo_len);
+	if (r->p.photo == NULL)
+		return OB_E_NOMEM;
+	memcpy(r->p.photo, c->photo, c->photo_len);
+	r->p.photo_len = c->photo_len;
+	if (dstore_person_check(im->s, &r->p, &err) < 0 &&
+	    strcmp(err.field, "photo") == 0)
+		bad_row(im, line, -1, "PHOTO", err.msg);
+	return 0;
+}
+
+int wa_import_vcf(struct dstore *s, int64_t tenant_id, const char *data,
+		  size_t len, const struct wa_import_opts *o,
+		  struct wa_import_report *rep, struct ob_err *err)
+{
+	struct import im = {.s = s, .tenant = tenant_id, .o = o, .rep = rep};
+	struct vcard_parser *parser = NULL;
+	size_t nlines = 0, idx = 0;
+	long *lines = card_lines(data, len, &nlines);
+	int ret = 0, r;
+
+	for (int c = 0; c < C_COUNT; c++)
+		im.colmap[c] = c;
+	im.ncols = C_COUNT;
+	im.no_columns = true;
+	if (vcard_parser_new(data, len, NULL, &parser) != 0) {
+		free(lines);
+		return ob_err_set(err, OB_E_NOMEM, "out of memory");
+	}
+	for (;;) {
+		struct vcard *card = NULL;
+		struct vcard_contact c;
+		struct vcard_error verr;
+		long line;
+
+		r = vcard_parser_next(parser, &card, &verr);
+		if (r == 0)
+			break;
+		line = idx < nlines ? lines[idx] : (long)idx + 1;
+		idx++;
+		rep->rows++;
+		if (r == VCARD_E_NOMEM) {
+			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
+			goto out;
+		}
+		if (r < 0) {
+			bad_row(&im, verr.line ? (long)verr.line : line, -1,
+				verr.prop[0] ? verr.prop : "vcard", verr.msg);
+			continue;
+		}
+		if (vcard_contact_from_card(card, &c, &verr) != 0) {
+			vcard_free(&card);
+			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
+			goto out;
+		}
+		ret = read_contact(&im, &c, line);
+		vcard_free(&card);
+		if (ret < 0) {
+			ret = ob_err_set(err, ret, "out of memory");
+			goto out;
+		}
+	}
+	if (rep->rows == 0 && rep->bad_rows == 0) {
+		ret = ob_err_set(err, OB_E_PARSE, "no vCard in the file");
+		goto out;
+	}
+	ret = run(&im, err);
+out:
+	vcard_parser_free(&parser);
+	free(lines);
+	import_free(&im);
 	return ret;
 }

@@ -59,4 +59,11 @@ int wa_import_json(struct dstore *store, int64_t tenant_id, const char *data,
 		   size_t len, const struct wa_import_opts *opts,
 		   struct wa_import_report *report, struct ob_err *err);
 
+/* The same for a .vcf file (vCard 2.1, 3.0 or 4.0, any number of cards):
+ * ORG's units after the company name become the unit path; a card that
+ * cannot be parsed is a bad row named by its line and property. */
+int wa_import_vcf(struct dstore *store, int64_t tenant_id, const char *data,
+		  size_t len, const struct wa_import_opts *opts,
+		  struct wa_import_report *report, struct ob_err *err);
+
 #endif

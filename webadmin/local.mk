@@ -4,13 +4,16 @@ noinst_LIBRARIES += webadmin/libwebadmin.a
 webadmin_libwebadmin_a_SOURCES = \
 	webadmin/csv.c webadmin/csv.h \
 	webadmin/import.c webadmin/import.h \
-	webadmin/json.c webadmin/json.h
+	webadmin/json.c webadmin/json.h \
+	webadmin/person-card.c webadmin/person-card.h \
+	webadmin/export.c webadmin/export.h
 webadmin_libwebadmin_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
 LINT_FILES += $(filter %.c,$(webadmin_libwebadmin_a_SOURCES))
 
 bin_PROGRAMS += webadmin/orgbook-admin
 webadmin_orgbook_admin_SOURCES = webadmin/admin-main.c
-webadmin_orgbook_admin_LDADD = webadmin/libwebadmin.a $(DSTORE_LIBS)
+webadmin_orgbook_admin_LDADD = webadmin/libwebadmin.a vcard/libvcard.a \
+	$(DSTORE_LIBS)
 LINT_FILES += webadmin/admin-main.c
 EXTRA_DIST += webadmin/IMPORT.md
 

@@ -155,6 +155,36 @@ printf '{"people": [{"uid": "t"' >"$tmp/trunc.json"
 check "truncated JSON" 2 ob import --tenant beta "$tmp/trunc.json"
 has "truncated JSON position" "line 1, column 24"
 
+# .vcf export and import
+visible=$(ob person list --tenant acme | wc -l)
+for v in vcf21 vcf30 vcf40; do
+	check "export $v" 0 ob export --tenant acme --format $v --output "$tmp/all-$v.vcf"
+	has "export $v count" "$visible people written"
+	n=$((n + 1))
+	cards=$(grep -c '^BEGIN:VCARD' "$tmp/all-$v.vcf")
+	[ "$cards" -eq "$visible" ] && echo "ok $n - $v has one card per visible person" ||
+		{ echo "not ok $n - $v cards $cards, want $visible"; failed=1; }
+done
+check "export one unit to stdout" 0 ob export --tenant acme --unit 销售部/华东区 --no-photos
+has "unit export has the unit in ORG" "ORG:Acme 集团;销售部;华东区"
+case "$out" in *PHOTO*) n=$((n + 1)); echo "not ok $n - --no-photos"; failed=1 ;; *) n=$((n + 1)); echo "ok $n - --no-photos leaves photos out" ;; esac
+check "enterprise for the vcf round trip" 0 ob enterprise create vcfcopy
+for v in vcf21 vcf40; do
+	check "import $v into a fresh enterprise" 0 ob import --tenant vcfcopy "$tmp/all-$v.vcf"
+done
+has "second import of the same people changes nothing" "0 added, 0 changed, $visible unchanged"
+check "vcf copy person" 0 ob person show --tenant vcfcopy demo-000001
+copy=$out
+check "original person" 0 ob person show --tenant acme demo-000001
+n=$((n + 1))
+[ "$(echo "$copy" | grep -v '^revision')" = "$(echo "$out" | grep -v '^revision')" ] &&
+	echo "ok $n - person survives export and import unchanged" ||
+	{ echo "not ok $n - person differs after vcf round trip"; failed=1; }
+printf 'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Good One\r\nUID:g1\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bad Mail\r\nUID:g2\r\nEMAIL:nope\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN;CHARSET=FOO:x\r\nEND:VCARD\r\n' >"$tmp/bad.vcf"
+check "bad vcf refused" 2 ob import --tenant vcfcopy "$tmp/bad.vcf"
+has "bad vcf email named" "line 6 (email[1])"
+has "bad vcf charset named" "line 14 (FN): unknown charset FOO"
+
 # oversized photo
 printf '\211PNG\r\n\032\n' >"$tmp/big.png"; head -c 300000 /dev/zero >>"$tmp/big.png"
 printf 'uid,display_name,photo\np1,Big Photo,big.png\n' >"$tmp/photo.csv"

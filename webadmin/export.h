@@ -1,0 +1,28 @@
+/* .vcf export of an enterprise or one unit: streamed person by person
+ * through a caller callback, never the whole directory in memory. Hidden
+ * people are left out. */
+#ifndef WA_EXPORT_H
+#define WA_EXPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dirstore/dirstore.h"
+#include "vcard/vcard.h"
+
+struct wa_export_opts {
+	enum vcard_version version;
+	int64_t unit_id; /* 0 = the whole enterprise */
+	bool photos;
+	size_t max_photo_bytes; /* photos over it are dropped; 0 = no cap */
+};
+
+/* Write every visible person of the view as a vCard to out(data, len,
+ * ctx) (which returns 0, or non-zero to stop). *count_r gets the number of
+ * cards. Returns 0, the callback's code, or a store / vCard error. */
+int wa_export_vcf(struct dstore *store, int64_t tenant_id,
+		  const struct wa_export_opts *opts,
+		  int (*out)(const char *data, size_t len, void *ctx),
+		  void *ctx, size_t *count_r, struct ob_err *err);
+
+#endif
