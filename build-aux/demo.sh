@@ -28,16 +28,34 @@ if [ ! -f "$db" ]; then
 		sh testdata/load-demo.sh "$db"
 fi
 
+acct() { sed -n "s/^$1=//p" testdata/demo/accounts.txt; }
+server="$top/build/syncml-server/orgbook-server"
+admin="$top/build/webadmin/orgbook-admin --db $db"
+if [ ! -x "$server" ]; then
+	# The SyncML server is not part of this build yet: show the directory
+	# and how to work with it.
+	$admin unit list --tenant acme
+	cat <<MSG
+
+Orgbook demo directory loaded into $db
+  enterprises: acme ($(acct admin) / $(acct admin_password), user $(acct user) / $(acct user_password))
+               northwind (user $(acct user2) / $(acct user2_password))
+  try:   $admin person list --tenant acme --unit 销售部
+         $admin export --tenant acme --format vcf30 --output acme.vcf
+         $admin changes --tenant acme --since 0 --log
+MSG
+	exit 0
+fi
 cat <<MSG
 
 Orgbook demo
   SyncML URL:   http://127.0.0.1:$port/sync
   Web admin:    http://127.0.0.1:$admin_port/
-  Demo account: $(sed -n 's/^user=//p' testdata/demo/accounts.txt 2>/dev/null || echo see testdata/demo)
-  Password:     $(sed -n 's/^user_password=//p' testdata/demo/accounts.txt 2>/dev/null)
-  Admin:        $(sed -n 's/^admin=//p' testdata/demo/accounts.txt 2>/dev/null) / $(sed -n 's/^admin_password=//p' testdata/demo/accounts.txt 2>/dev/null)
+  Accounts:     $(acct user) / $(acct user_password) (acme user)
+                $(acct admin) / $(acct admin_password) (acme admin)
+                $(acct user2) / $(acct user2_password) (northwind user)
   Database:     $db
 Stop with Ctrl-C.
 MSG
-exec "$top/build/syncml-server/orgbook-server" --db "$db" \
-	--listen 127.0.0.1 --port "$port" --admin-port "$admin_port"
+exec "$server" --db "$db" --listen 127.0.0.1 --port "$port" \
+	--admin-port "$admin_port"
