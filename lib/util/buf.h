@@ -32,7 +32,8 @@ int ob_buf_add_str(struct ob_buf *b, const char *s);
 int ob_buf_add_char(struct ob_buf *b, char c);
 int ob_buf_addf(struct ob_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int ob_buf_vaddf(struct ob_buf *b, const char *fmt, va_list ap);
+int ob_buf_vaddf(struct ob_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /* Hand the content to the caller (free() it); the buffer becomes empty.
  * Returns "" allocated when empty, NULL on allocation failure. */

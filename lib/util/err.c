@@ -16,6 +16,9 @@ void ob_err_clear(struct ob_err *err)
 }
 
 static void set_msg(struct ob_err *err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void set_msg(struct ob_err *err, const char *fmt, va_list ap)
 {
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 }
