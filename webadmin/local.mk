@@ -19,3 +19,4 @@ EXTRA_DIST += webadmin/IMPORT.md
 
 TESTS += webadmin/test-admin-cli.sh
 EXTRA_DIST += webadmin/test-admin-cli.sh
+dist_man_MANS += webadmin/orgbook-admin.1
