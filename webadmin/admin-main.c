@@ -466,6 +466,9 @@ static int cmd_import(struct dstore *s, const struct args *a)
 	const char *enc = opt(a, "encoding"), *maxdel = opt(a, "max-delete");
 	struct ob_buf data;
 	struct ob_err err;
+	const char *text = "";
+	size_t text_len = 0;
+	bool mapped = false;
 	char dir[4096];
 	int64_t t;
 	int ret = check_opts(a, allowed);
@@ -505,7 +508,16 @@ static int cmd_import(struct dstore *s, const struct args *a)
 	ob_strlcpy(dir, a->pos[1], sizeof(dir));
 	o.base_dir = strcmp(a->pos[1], "-") == 0 ? "." : dirname(dir);
 	ob_buf_init(&data, 256u << 20);
-	if (ob_file_read(a->pos[1], &data, &err) < 0) {
+	if (strcmp(a->pos[1], "-") == 0) {
+		ret = ob_file_read("-", &data, &err);
+		text = ob_buf_str(&data);
+		text_len = data.len;
+	} else {
+		ret = ob_file_map(a->pos[1], 256u << 20, &text, &text_len,
+				  &err);
+		mapped = ret == 0;
+	}
+	if (ret < 0) {
 		ob_buf_deinit(&data);
 		return fail(&err);
 	}
@@ -517,10 +529,12 @@ static int cmd_import(struct dstore *s, const struct args *a)
 		      : n > 4 && ob_str_ieq(a->pos[1] + n - 4, ".vcf") ? "vcf"
 								       : "csv";
 	}
-	ret = (strcmp(fmt, "json") == 0  ? wa_import_json
-	       : strcmp(fmt, "vcf") == 0 ? wa_import_vcf
-					 : wa_import_csv)(
-		s, t, data.data ? data.data : "", data.len, &o, &rep, &err);
+	ret = (strcmp(fmt, "json") == 0 ? wa_import_json
+	       : strcmp(fmt, "vcf") == 0
+		       ? wa_import_vcf
+		       : wa_import_csv)(s, t, text, text_len, &o, &rep, &err);
+	if (mapped)
+		ob_file_unmap(text, text_len);
 	ob_buf_deinit(&data);
 	if (ret == OB_E_PARSE && rep.bad_rows > 0) {
 		fputs(ob_buf_str(&rep.errors), stderr);

@@ -460,11 +460,13 @@ struct ex_list {
 	struct existing *v;
 	size_t n, alloc;
 	struct existing **by_key; /* sorted by key, built on demand */
+	bool need_keys;           /* some rows have no uid */
 };
 
 static int collect_existing(const struct dstore_person *p, void *ctx)
 {
 	struct ex_list *l = ctx;
+	bool need_key = l->need_keys;
 
 	if (l->n == l->alloc) {
 		size_t na = l->alloc ? l->alloc * 2 : 1024;
@@ -477,8 +479,15 @@ static int collect_existing(const struct dstore_person *p, void *ctx)
 	}
 	l->v[l->n].uid = ob_strndup(p->uid, strlen(p->uid));
 	l->v[l->n].display = ob_strndup(p->display, strlen(p->display));
-	l->v[l->n].key = make_key(p);
+	l->v[l->n].key = need_key ? make_key(p) : NULL;
 	l->v[l->n].seen = false;
+	if (l->v[l->n].uid == NULL || l->v[l->n].display == NULL ||
+	    (need_key && l->v[l->n].key == NULL)) {
+		free(l->v[l->n].uid);
+		free(l->v[l->n].display);
+		free(l->v[l->n].key);
+		return OB_E_NOMEM;
+	}
 	l->n++;
 	return 0;
 }
@@ -577,7 +586,9 @@ static int apply(struct import *im, struct ex_list *ex, struct ob_err *err)
 		} else if (res == DSTORE_PUT_MODIFIED) {
 			rep->changes++;
 			ob_buf_addf(&rep->plan, "change %s %s\n", r->p.uid,
-				    e && e->display ? e->display : "");
+				    e && e->display ? e->display
+				    : r->p.display  ? r->p.display
+						    : "");
 		} else {
 			rep->unchanged++;
 		}
@@ -654,7 +665,11 @@ static int run(struct import *im, struct ob_err *err)
 				rep->units_created++;
 		}
 	}
-	if (ret == 0)
+	for (size_t i = 0; i < im->n; i++)
+		ex.need_keys |= im->recs[i].p.uid == NULL;
+	/* existing people are needed to match rows without uid and to find
+	 * the people a replace deletes; a merge by uid needs none of them */
+	if (ret == 0 && (o->replace || ex.need_keys))
 		ret = dstore_person_iter(im->s, im->tenant, &it,
 					 collect_existing, &ex, err);
 	if (ret == 0) {

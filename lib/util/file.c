@@ -7,9 +7,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,6 +53,48 @@ out:
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return ret;
+}
+
+int ob_file_map(const char *path, size_t max, const char **data_r,
+		size_t *len_r, struct ob_err *err)
+{
+	struct stat st;
+	void *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ob_err_set(err,
+				  errno == ENOENT ? OB_E_NOTFOUND : OB_E_IO,
+				  "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ob_err_set(err, OB_E_IO, "%s: not a regular file", path);
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return ob_err_set(err, OB_E_LIMIT, "%s: larger than %zu bytes",
+				  path, max);
+	}
+	if (st.st_size == 0) {
+		close(fd);
+		*data_r = "";
+		*len_r = 0;
+		return 0;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return ob_err_set(err, OB_E_IO, "%s: %s", path,
+				  strerror(errno));
+	*data_r = p;
+	*len_r = (size_t)st.st_size;
+	return 0;
+}
+
+void ob_file_unmap(const char *data, size_t len)
+{
+	if (len > 0)
+		munmap((void *)data, len);
 }
 
 int ob_file_write_atomic(const char *path, const void *data, size_t len,
