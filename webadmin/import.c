@@ -74,6 +74,13 @@ struct rec {
 	char *key; /* match key when no uid */
 };
 
+struct uid_line {
+	char *uid;
+	long line;
+};
+
+struct ex_list;
+
 struct import {
 	struct dstore *s;
 	int64_t tenant;
@@ -81,10 +88,14 @@ struct import {
 	struct wa_import_report *rep;
 	int colmap[C_COUNT]; /* csv column index per field, -1 absent */
 	size_t ncols;
-	struct rec *recs;
-	size_t n, alloc;
-	bool no_columns; /* JSON and vCard rows have no column numbers */
-	char **units;    /* unit paths to create even when empty (JSON) */
+	int pass;       /* 1: check every row, 2: apply (in the transaction) */
+	struct rec cur; /* the row being read */
+	struct uid_line *uids; /* pass 1: every uid with its line */
+	size_t n_uids, uids_alloc;
+	bool need_keys;     /* some rows have no uid */
+	struct ex_list *ex; /* pass 2: existing people (may be empty) */
+	bool no_columns;    /* JSON and vCard rows have no column numbers */
+	char **units;       /* unit paths to create even when empty (JSON) */
 	size_t n_units;
 };
 
@@ -106,6 +117,8 @@ static void bad_row(struct import *im, long line, int col, const char *field,
 {
 	size_t max = im->o->max_errors ? im->o->max_errors : 100;
 
+	if (im->pass == 2)
+		return; /* reported in pass 1 already */
 	im->rep->bad_rows++;
 	if (im->rep->bad_rows > max)
 		return;
@@ -126,6 +139,7 @@ static void rec_free(struct rec *r)
 	free(r->unit_path);
 	free(r->key);
 	dstore_person_deinit(&r->p);
+	memset(r, 0, sizeof(*r));
 }
 
 static char *dup_trim(const char *v)
@@ -340,16 +354,8 @@ static int read_row(struct import *im, char **f, size_t n, long line)
 		bad_row(im, line, -1, "", msg);
 		return 0;
 	}
-	if (im->n == im->alloc) {
-		size_t na = im->alloc ? im->alloc * 2 : 256;
-		struct rec *nr = realloc(im->recs, na * sizeof(*nr));
-
-		if (nr == NULL)
-			return OB_E_NOMEM;
-		im->recs = nr;
-		im->alloc = na;
-	}
-	r = &im->recs[im->n++];
+	r = &im->cur;
+	rec_free(r);
 	memset(r, 0, sizeof(*r));
 	r->line = line;
 	r->p.uid = dup_trim(cell(im, f, n, C_UID));
@@ -404,7 +410,7 @@ static int read_row(struct import *im, char **f, size_t n, long line)
 		if (r->key == NULL)
 			return OB_E_NOMEM;
 	}
-	return 0;
+	return 1;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -412,23 +418,38 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Duplicate uids inside the file are an error on the second row. */
+/* Pass 1 keeps only each row's uid and line. */
+static int note_row(struct import *im, struct rec *r)
+{
+	struct uid_line *u;
+
+	if (r->p.uid == NULL) {
+		im->need_keys = true;
+		return 0;
+	}
+	if (im->n_uids == im->uids_alloc) {
+		size_t na = im->uids_alloc ? im->uids_alloc * 2 : 1024;
+
+		u = realloc(im->uids, na * sizeof(*u));
+		if (u == NULL)
+			return OB_E_NOMEM;
+		im->uids = u;
+		im->uids_alloc = na;
+	}
+	u = &im->uids[im->n_uids];
+	u->uid = r->p.uid; /* taken over from the row */
+	u->line = r->line;
+	r->p.uid = NULL;
+	im->n_uids++;
+	return 0;
+}
+
+/* Duplicate uids inside the file are an error on the later row. */
 static void check_duplicates(struct import *im)
 {
-	struct idx {
-		const char *uid;
-		long line;
-	} *v = calloc(im->n ? im->n : 1, sizeof(*v));
-	size_t k = 0;
+	struct uid_line *v = im->uids;
+	size_t k = im->n_uids;
 
-	if (v == NULL)
-		return;
-	for (size_t i = 0; i < im->n; i++) {
-		if (im->recs[i].p.uid != NULL) {
-			v[k].uid = im->recs[i].p.uid;
-			v[k++].line = im->recs[i].line;
-		}
-	}
 	if (k > 1)
 		qsort(v, k, sizeof(*v), cmp_str);
 	for (size_t i = 1; i < k; i++) {
@@ -445,7 +466,6 @@ static void check_duplicates(struct import *im)
 			bad_row(im, second, im->colmap[C_UID], "uid", msg);
 		}
 	}
-	free(v);
 }
 
 /* Existing people, for matching rows without uid and for replace. */
@@ -531,70 +551,88 @@ static struct existing *find_key(struct ex_list *l, const char *key)
 	return hit ? *hit : NULL;
 }
 
-static int apply(struct import *im, struct ex_list *ex, struct ob_err *err)
+/* Pass 2: one row into the open transaction. */
+static int apply_row(struct import *im, struct rec *r, struct ob_err *err)
 {
 	struct wa_import_report *rep = im->rep;
-	bool need_keys = false;
+	struct ex_list *ex = im->ex;
+	enum dstore_put_result res;
+	struct existing *e = NULL;
 	int ret;
 
-	for (size_t i = 0; i < im->n; i++)
-		need_keys |= im->recs[i].p.uid == NULL;
-	for (size_t i = 0; i < im->n; i++) {
-		struct rec *r = &im->recs[i];
-		enum dstore_put_result res;
-		struct existing *e = NULL;
+	if (r->unit_path != NULL) {
+		int64_t id;
 
-		if (r->unit_path != NULL) {
-			int64_t id;
-
+		ret = dstore_unit_ensure_path(im->s, im->tenant, r->unit_path,
+					      false, &id, err);
+		if (ret == OB_E_NOTFOUND) {
 			ret = dstore_unit_ensure_path(im->s, im->tenant,
-						      r->unit_path, false, &id,
+						      r->unit_path, true, &id,
 						      err);
-			if (ret == OB_E_NOTFOUND) {
-				ret = dstore_unit_ensure_path(im->s, im->tenant,
-							      r->unit_path,
-							      true, &id, err);
-				if (ret == 0)
-					rep->units_created++;
-			}
-			if (ret < 0) {
-				ob_err_prefix(err, "line %ld: ", r->line);
-				return ret;
-			}
-			r->p.unit_id = id;
+			if (ret == 0)
+				rep->units_created++;
 		}
-		if (r->p.uid == NULL && need_keys) {
-			e = find_key(ex, r->key);
-			if (e != NULL)
-				r->p.uid = ob_strndup(e->uid, strlen(e->uid));
-		}
-		ret = dstore_person_put(im->s, im->tenant, &r->p, &res, err);
 		if (ret < 0) {
 			ob_err_prefix(err, "line %ld: ", r->line);
 			return ret;
 		}
-		if (e == NULL)
-			e = find_uid(ex, r->p.uid);
-		if (e != NULL)
-			e->seen = true;
-		if (res == DSTORE_PUT_ADDED) {
-			rep->adds++;
-			ob_buf_addf(&rep->plan, "add %s %s%s%s\n", r->p.uid,
-				    r->p.display ? r->p.display : "",
-				    r->unit_path ? " in " : "",
-				    r->unit_path ? r->unit_path : "");
-		} else if (res == DSTORE_PUT_MODIFIED) {
-			rep->changes++;
-			ob_buf_addf(&rep->plan, "change %s %s\n", r->p.uid,
-				    e && e->display ? e->display
-				    : r->p.display  ? r->p.display
-						    : "");
-		} else {
-			rep->unchanged++;
-		}
+		r->p.unit_id = id;
 	}
-	if (!im->o->replace)
-		return 0;
+	if (r->p.uid == NULL && im->need_keys) {
+		e = find_key(ex, r->key);
+		if (e != NULL)
+			r->p.uid = ob_strndup(e->uid, strlen(e->uid));
+	}
+	ret = dstore_person_put(im->s, im->tenant, &r->p, &res, err);
+	if (ret < 0) {
+		ob_err_prefix(err, "line %ld: ", r->line);
+		return ret;
+	}
+	if (e == NULL)
+		e = find_uid(ex, r->p.uid);
+	if (e != NULL)
+		e->seen = true;
+	if (res == DSTORE_PUT_ADDED) {
+		rep->adds++;
+		ob_buf_addf(&rep->plan, "add %s %s%s%s\n", r->p.uid,
+			    r->p.display ? r->p.display : "",
+			    r->unit_path ? " in " : "",
+			    r->unit_path ? r->unit_path : "");
+	} else if (res == DSTORE_PUT_MODIFIED) {
+		rep->changes++;
+		ob_buf_addf(&rep->plan, "change %s %s\n", r->p.uid,
+			    e && e->display ? e->display
+			    : r->p.display  ? r->p.display
+					    : "");
+	} else {
+		rep->unchanged++;
+	}
+	return 0;
+}
+
+/* The row just read goes to the pass's handler, then is freed. */
+static int emit(struct import *im, struct ob_err *err)
+{
+	int ret;
+
+	if (im->pass == 1) {
+		im->rep->rows++;
+		ret = note_row(im, &im->cur);
+		if (ret < 0)
+			ret = ob_err_set(err, ret, "out of memory");
+	} else {
+		ret = apply_row(im, &im->cur, err);
+	}
+	rec_free(&im->cur);
+	return ret;
+}
+
+/* Replace: delete the existing people no row named. */
+static int delete_unseen(struct import *im, struct ob_err *err)
+{
+	struct ex_list *ex = im->ex;
+	int ret;
+
 	for (size_t i = 0; i < ex->n; i++) {
 		if (ex->v[i].seen)
 			continue;
@@ -602,8 +640,8 @@ static int apply(struct import *im, struct ex_list *ex, struct ob_err *err)
 					   err);
 		if (ret < 0)
 			return ret;
-		rep->deletes++;
-		ob_buf_addf(&rep->plan, "delete %s %s\n", ex->v[i].uid,
+		im->rep->deletes++;
+		ob_buf_addf(&im->rep->plan, "delete %s %s\n", ex->v[i].uid,
 			    ex->v[i].display);
 	}
 	return 0;
@@ -627,9 +665,15 @@ static int guard(struct import *im, size_t existing, struct ob_err *err)
 	return 0;
 }
 
-/* After reading: duplicate uids, the bad-row verdict, then one
- * transaction (rolled back on error or dry run). */
-static int run(struct import *im, struct ob_err *err)
+/* Reads every row of the input, calling emit() for each; run() calls it
+ * twice (pass 1 checks, pass 2 applies), so rows are never all held in
+ * memory. Returns 0 or a fatal error (bad rows are recorded, not fatal). */
+typedef int row_source(struct import *im, void *ctx, struct ob_err *err);
+
+/* Pass 1 over the input, duplicate uids, the bad-row verdict, then pass 2
+ * inside one transaction (rolled back on error or dry run). */
+static int run(struct import *im, row_source *rows, void *ctx,
+	       struct ob_err *err)
 {
 	const struct wa_import_opts *o = im->o;
 	struct wa_import_report *rep = im->rep;
@@ -637,6 +681,10 @@ static int run(struct import *im, struct ob_err *err)
 	struct dstore_iter_opts it = {.include_hidden = true};
 	int ret;
 
+	im->pass = 1;
+	ret = rows(im, ctx, err);
+	if (ret < 0)
+		return ret;
 	check_duplicates(im);
 	if (rep->bad_rows > 0) {
 		size_t max = o->max_errors ? o->max_errors : 100;
@@ -665,8 +713,7 @@ static int run(struct import *im, struct ob_err *err)
 				rep->units_created++;
 		}
 	}
-	for (size_t i = 0; i < im->n; i++)
-		ex.need_keys |= im->recs[i].p.uid == NULL;
+	ex.need_keys = im->need_keys;
 	/* existing people are needed to match rows without uid and to find
 	 * the people a replace deletes; a merge by uid needs none of them */
 	if (ret == 0 && (o->replace || ex.need_keys))
@@ -675,8 +722,12 @@ static int run(struct import *im, struct ob_err *err)
 	if (ret == 0) {
 		if (ex.n > 0)
 			qsort(ex.v, ex.n, sizeof(*ex.v), cmp_ex_uid);
-		ret = apply(im, &ex, err);
+		im->ex = &ex;
+		im->pass = 2;
+		ret = rows(im, ctx, err);
 	}
+	if (ret == 0 && o->replace)
+		ret = delete_unseen(im, err);
 	if (ret == 0)
 		ret = guard(im, ex.n, err);
 	if (ret < 0 || o->dry_run) {
@@ -702,26 +753,31 @@ static int run(struct import *im, struct ob_err *err)
 
 static void import_free(struct import *im)
 {
-	for (size_t i = 0; i < im->n; i++)
-		rec_free(&im->recs[i]);
-	free(im->recs);
+	rec_free(&im->cur);
+	for (size_t i = 0; i < im->n_uids; i++)
+		free(im->uids[i].uid);
+	free(im->uids);
 	for (size_t i = 0; i < im->n_units; i++)
 		free(im->units[i]);
 	free(im->units);
 }
 
-int wa_import_csv(struct dstore *s, int64_t tenant_id, const char *data,
-		  size_t len, const struct wa_import_opts *o,
-		  struct wa_import_report *rep, struct ob_err *err)
+struct csv_src {
+	const char *data;
+	size_t len;
+};
+
+static int csv_rows(struct import *im, void *ctx, struct ob_err *err)
 {
-	struct import im = {.s = s, .tenant = tenant_id, .o = o, .rep = rep};
+	struct csv_src *src = ctx;
 	struct wa_csv *csv = NULL;
 	char **f;
 	size_t n;
 	long line;
 	int ret, r;
 
-	ret = wa_csv_open(data, len, o->encoding, NULL, &csv, err);
+	ret = wa_csv_open(src->data, src->len, im->o->encoding, NULL, &csv,
+			  err);
 	if (ret < 0)
 		return ret;
 	r = wa_csv_next(csv, &f, &n, &line, err);
@@ -731,29 +787,41 @@ int wa_import_csv(struct dstore *s, int64_t tenant_id, const char *data,
 					 "the file is empty (no header line)");
 		goto out;
 	}
-	ret = read_header(&im, f, n, line);
-	if (ret == 0) {
-		while ((r = wa_csv_next(csv, &f, &n, &line, err)) > 0) {
-			ret = read_row(&im, f, n, line);
-			if (ret < 0) {
-				ret = ob_err_set(err, ret, "out of memory");
-				goto out;
-			}
-			rep->rows++;
-		}
-		if (r < 0) {
-			/* the rest of the file cannot be read reliably */
-			char msg[OB_ERR_MSG_MAX];
-
-			snprintf(msg, sizeof(msg), "%s", err->msg);
-			bad_row(&im, err->line, (int)err->column - 1, "csv",
-				msg);
-		}
+	if (read_header(im, f, n, line) < 0)
+		goto out; /* bad header: recorded as bad rows */
+	while ((r = wa_csv_next(csv, &f, &n, &line, err)) > 0) {
+		ret = read_row(im, f, n, line);
+		if (ret == 1)
+			ret = emit(im, err);
+		else if (ret < 0)
+			ret = ob_err_set(err, ret, "out of memory");
+		if (ret < 0)
+			goto out;
 	}
-	ret = run(&im, err);
+	if (r < 0) {
+		/* the rest of the file cannot be read reliably */
+		char msg[OB_ERR_MSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		bad_row(im, err->line, (int)err->column - 1, "csv", msg);
+		if (im->pass == 2)
+			ret = ob_err_set(err, OB_E_PARSE, "%s", msg);
+	}
 out:
-	import_free(&im);
 	wa_csv_free(&csv);
+	return ret;
+}
+
+int wa_import_csv(struct dstore *s, int64_t tenant_id, const char *data,
+		  size_t len, const struct wa_import_opts *o,
+		  struct wa_import_report *rep, struct ob_err *err)
+{
+	struct import im = {.s = s, .tenant = tenant_id, .o = o, .rep = rep};
+	struct csv_src src = {data, len};
+	int ret;
+
+	ret = run(&im, csv_rows, &src, err);
+	import_free(&im);
 	return ret;
 }
 
@@ -789,6 +857,61 @@ static char *json_cell(struct import *im, const struct wa_json_value *v,
 		return NULL;
 	}
 	return ob_buf_steal(&b, NULL);
+}
+
+static int json_rows(struct import *im, void *ctx, struct ob_err *err)
+{
+	const struct wa_json_value *people = ctx;
+	int ret = 0;
+
+	for (size_t i = 0; i < people->n && ret >= 0; i++) {
+		const struct wa_json_value *pv = people->items[i];
+		char *cells[C_COUNT] = {0};
+		bool ok = true;
+
+		if (pv->type != WA_JSON_OBJECT) {
+			bad_row(im, pv->line, -1, "people",
+				"each person must be an object");
+			continue;
+		}
+		for (size_t k = 0; k < pv->n; k++) {
+			int col = -1;
+
+			for (int c = 0; c < C_COUNT; c++) {
+				if (strcmp(pv->keys[k], col_names[c][0]) == 0)
+					col = c;
+			}
+			if (col < 0) {
+				char msg[200];
+
+				snprintf(msg, sizeof(msg),
+					 "unknown member \"%.64s\"",
+					 pv->keys[k]);
+				bad_row(im, pv->items[k]->line, -1, "person",
+					msg);
+				ok = false;
+				continue;
+			}
+			free(cells[col]);
+			cells[col] =
+				json_cell(im, pv->items[k], pv->keys[k], -1);
+			ok &= cells[col] != NULL;
+		}
+		if (ok) {
+			char *row[C_COUNT];
+
+			for (int c = 0; c < C_COUNT; c++)
+				row[c] = cells[c] ? cells[c] : "";
+			ret = read_row(im, row, C_COUNT, pv->line);
+			if (ret == 1)
+				ret = emit(im, err);
+			else if (ret < 0)
+				ret = ob_err_set(err, ret, "out of memory");
+		}
+		for (int c = 0; c < C_COUNT; c++)
+			free(cells[c]);
+	}
+	return ret < 0 ? ret : 0;
 }
 
 int wa_import_json(struct dstore *s, int64_t tenant_id, const char *data,
@@ -845,55 +968,7 @@ int wa_import_json(struct dstore *s, int64_t tenant_id, const char *data,
 		im.colmap[c] = c;
 	im.ncols = C_COUNT;
 	im.no_columns = true;
-	for (size_t i = 0; i < people->n; i++) {
-		const struct wa_json_value *pv = people->items[i];
-		char *cells[C_COUNT] = {0};
-		bool ok = true;
-
-		rep->rows++;
-		if (pv->type != WA_JSON_OBJECT) {
-			bad_row(&im, pv->line, -1, "people",
-				"each person must be an object");
-			continue;
-		}
-		for (size_t k = 0; k < pv->n; k++) {
-			int col = -1;
-
-			for (int c = 0; c < C_COUNT; c++) {
-				if (strcmp(pv->keys[k], col_names[c][0]) == 0)
-					col = c;
-			}
-			if (col < 0) {
-				char msg[200];
-
-				snprintf(msg, sizeof(msg),
-					 "unknown member \"%.64s\"",
-					 pv->keys[k]);
-				bad_row(&im, pv->items[k]->line, -1, "person",
-					msg);
-				ok = false;
-				continue;
-			}
-			free(cells[col]);
-			cells[col] =
-				json_cell(&im, pv->items[k], pv->keys[k], -1);
-			ok &= cells[col] != NULL;
-		}
-		if (ok) {
-			char *row[C_COUNT];
-
-			for (int c = 0; c < C_COUNT; c++)
-				row[c] = cells[c] ? cells[c] : "";
-			ret = read_row(&im, row, C_COUNT, pv->line);
-		}
-		for (int c = 0; c < C_COUNT; c++)
-			free(cells[c]);
-		if (ret < 0) {
-			ret = ob_err_set(err, ret, "out of memory");
-			goto out;
-		}
-	}
-	ret = run(&im, err);
+	ret = run(&im, json_rows, (void *)people, err);
 out:
 	import_free(&im);
 	wa_json_free(&json);
@@ -991,39 +1066,39 @@ static int read_contact(struct import *im, const struct vcard_contact *c,
 	ret = read_row(im, row, C_COUNT, line);
 	for (int k = 0; k < C_COUNT; k++)
 		free(cells[k]);
-	if (ret < 0 || c->photo == NULL || c->photo_len == 0)
+	if (ret != 1 || c->photo == NULL || c->photo_len == 0)
 		return ret;
 	/* the photo comes as bytes, not as a file */
-	r = &im->recs[im->n - 1];
+	r = &im->cur;
 	r->p.photo = malloc(c->photo_len);
 	if (r->p.photo == NULL)
 		return OB_E_NOMEM;
 	memcpy(r->p.photo, c->photo, c->photo_len);
 	r->p.photo_len = c->photo_len;
 	if (dstore_person_check(im->s, &r->p, &err) < 0 &&
-	    strcmp(err.field, "photo") == 0)
+	    strcmp(err.field, "photo") == 0) {
 		bad_row(im, line, -1, "PHOTO", err.msg);
-	return 0;
+		return 0;
+	}
+	return 1;
 }
 
-int wa_import_vcf(struct dstore *s, int64_t tenant_id, const char *data,
-		  size_t len, const struct wa_import_opts *o,
-		  struct wa_import_report *rep, struct ob_err *err)
+struct vcf_src {
+	const char *data;
+	size_t len;
+	long *lines; /* line of each card's BEGIN */
+	size_t nlines;
+};
+
+static int vcf_rows(struct import *im, void *ctx, struct ob_err *err)
 {
-	struct import im = {.s = s, .tenant = tenant_id, .o = o, .rep = rep};
+	struct vcf_src *src = ctx;
 	struct vcard_parser *parser = NULL;
-	size_t nlines = 0, idx = 0;
-	long *lines = card_lines(data, len, &nlines);
+	size_t idx = 0;
 	int ret = 0, r;
 
-	for (int c = 0; c < C_COUNT; c++)
-		im.colmap[c] = c;
-	im.ncols = C_COUNT;
-	im.no_columns = true;
-	if (vcard_parser_new(data, len, NULL, &parser) != 0) {
-		free(lines);
+	if (vcard_parser_new(src->data, src->len, NULL, &parser) != 0)
 		return ob_err_set(err, OB_E_NOMEM, "out of memory");
-	}
 	for (;;) {
 		struct vcard *card = NULL;
 		struct vcard_contact c;
@@ -1033,38 +1108,52 @@ int wa_import_vcf(struct dstore *s, int64_t tenant_id, const char *data,
 		r = vcard_parser_next(parser, &card, &verr);
 		if (r == 0)
 			break;
-		line = idx < nlines ? lines[idx] : (long)idx + 1;
+		line = idx < src->nlines ? src->lines[idx] : (long)idx + 1;
 		idx++;
-		rep->rows++;
 		if (r == VCARD_E_NOMEM) {
 			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
-			goto out;
+			break;
 		}
 		if (r < 0) {
-			bad_row(&im, verr.line ? (long)verr.line : line, -1,
+			bad_row(im, verr.line ? (long)verr.line : line, -1,
 				verr.prop[0] ? verr.prop : "vcard", verr.msg);
 			continue;
 		}
 		if (vcard_contact_from_card(card, &c, &verr) != 0) {
 			vcard_free(&card);
 			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
-			goto out;
+			break;
 		}
-		ret = read_contact(&im, &c, line);
+		ret = read_contact(im, &c, line);
 		vcard_free(&card);
-		if (ret < 0) {
+		if (ret == 1)
+			ret = emit(im, err);
+		else if (ret < 0)
 			ret = ob_err_set(err, ret, "out of memory");
-			goto out;
-		}
+		if (ret < 0)
+			break;
 	}
-	if (rep->rows == 0 && rep->bad_rows == 0) {
-		ret = ob_err_set(err, OB_E_PARSE, "no vCard in the file");
-		goto out;
-	}
-	ret = run(&im, err);
-out:
 	vcard_parser_free(&parser);
-	free(lines);
+	if (ret == 0 && idx == 0)
+		ret = ob_err_set(err, OB_E_PARSE, "no vCard in the file");
+	return ret;
+}
+
+int wa_import_vcf(struct dstore *s, int64_t tenant_id, const char *data,
+		  size_t len, const struct wa_import_opts *o,
+		  struct wa_import_report *rep, struct ob_err *err)
+{
+	struct import im = {.s = s, .tenant = tenant_id, .o = o, .rep = rep};
+	struct vcf_src src = {data, len, NULL, 0};
+	int ret;
+
+	src.lines = card_lines(data, len, &src.nlines);
+	for (int c = 0; c < C_COUNT; c++)
+		im.colmap[c] = c;
+	im.ncols = C_COUNT;
+	im.no_columns = true;
+	ret = run(&im, vcf_rows, &src, err);
+	free(src.lines);
 	import_free(&im);
 	return ret;
 }

@@ -2,6 +2,8 @@
  * row, then apply it to one enterprise in a single store transaction.
  *
  * Formats: CSV (columns in webadmin/IMPORT.md) and JSON (the same names).
+ * The input is read twice (check every row, then apply), so memory does
+ * not grow with the number of rows.
  * Promises: a file with any bad row writes nothing, and the report lists
  * every bad row by line, column and field; a dry run computes the exact
  * plan (adds, changes, deletes, units created) inside the transaction and
