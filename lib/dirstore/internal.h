@@ -47,6 +47,11 @@ int ds_exec(struct dstore *s, const char *sql, struct ob_err *err);
 /* Check that a write transaction for tenant_id is open. */
 int ds_need_txn(struct dstore *s, int64_t tenant_id, struct ob_err *err);
 
+/* For a write statement: ds_need_txn, then the cached statement into
+ * *st_r. Returns 0 or the error code. */
+int ds_write_stmt(struct dstore *s, int64_t tenant_id, const char *sql,
+		  sqlite3_stmt **st_r, struct ob_err *err);
+
 /* Bind a C string or NULL (empty string binds as NULL when null_empty). */
 void ds_bind_text(sqlite3_stmt *st, int idx, const char *v);
 

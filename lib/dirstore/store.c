@@ -157,6 +157,17 @@ int ds_need_txn(struct dstore *s, int64_t tenant_id, struct ob_err *err)
 	return 0;
 }
 
+int ds_write_stmt(struct dstore *s, int64_t tenant_id, const char *sql,
+		  sqlite3_stmt **st_r, struct ob_err *err)
+{
+	int ret = ds_need_txn(s, tenant_id, err);
+
+	if (ret < 0)
+		return ret;
+	*st_r = ds_stmt(s, sql, err);
+	return *st_r != NULL ? 0 : err ? err->code : OB_E_FAIL;
+}
+
 int ds_log_change(struct dstore *s, const struct ds_change_row *row,
 		  struct ob_err *err)
 {

@@ -75,12 +75,9 @@ int dstore_sync_put(struct dstore *s, int64_t tenant_id,
 	sqlite3_stmt *st;
 	int rc, ret;
 
-	ret = ds_need_txn(s, tenant_id, err);
+	ret = ds_write_stmt(s, tenant_id, sql, &st, err);
 	if (ret < 0)
 		return ret;
-	st = ds_stmt(s, sql, err);
-	if (st == NULL)
-		return err ? err->code : OB_E_FAIL;
 	sqlite3_bind_int64(st, 1, tenant_id);
 	sqlite3_bind_int64(st, 2, state->account_id);
 	sqlite3_bind_text(st, 3, state->device, -1, SQLITE_STATIC);
@@ -109,13 +106,10 @@ int dstore_sync_force_slow(struct dstore *s, int64_t tenant_id,
 		"UPDATE sync_state SET force_slow = 1 WHERE tenant_id = ? AND "
 		"account_id = ? AND (? IS NULL OR device = ?)";
 	sqlite3_stmt *st;
-	int ret = ds_need_txn(s, tenant_id, err);
+	int ret = ds_write_stmt(s, tenant_id, sql, &st, err);
 
 	if (ret < 0)
 		return ret;
-	st = ds_stmt(s, sql, err);
-	if (st == NULL)
-		return err ? err->code : OB_E_FAIL;
 	sqlite3_bind_int64(st, 1, tenant_id);
 	sqlite3_bind_int64(st, 2, account_id);
 	if (device != NULL) {
@@ -167,13 +161,10 @@ int dstore_map_put(struct dstore *s, int64_t tenant_id, int64_t state_id,
 		"ON CONFLICT (state_id, guid) DO UPDATE SET "
 		"luid = excluded.luid, rev = excluded.rev";
 	sqlite3_stmt *st;
-	int ret = ds_need_txn(s, tenant_id, err);
+	int ret = ds_write_stmt(s, tenant_id, sql, &st, err);
 
 	if (ret < 0)
 		return ret;
-	st = ds_stmt(s, sql, err);
-	if (st == NULL)
-		return err ? err->code : OB_E_FAIL;
 	sqlite3_bind_int64(st, 1, state_id);
 	sqlite3_bind_int64(st, 2, tenant_id);
 	sqlite3_bind_text(st, 3, guid, -1, SQLITE_STATIC);
@@ -191,13 +182,10 @@ int dstore_map_delete(struct dstore *s, int64_t tenant_id, int64_t state_id,
 	static const char sql[] = "DELETE FROM id_map WHERE state_id = ? AND "
 				  "tenant_id = ? AND guid = ?";
 	sqlite3_stmt *st;
-	int ret = ds_need_txn(s, tenant_id, err);
+	int ret = ds_write_stmt(s, tenant_id, sql, &st, err);
 
 	if (ret < 0)
 		return ret;
-	st = ds_stmt(s, sql, err);
-	if (st == NULL)
-		return err ? err->code : OB_E_FAIL;
 	sqlite3_bind_int64(st, 1, state_id);
 	sqlite3_bind_int64(st, 2, tenant_id);
 	sqlite3_bind_text(st, 3, guid, -1, SQLITE_STATIC);
@@ -210,13 +198,10 @@ int dstore_map_clear(struct dstore *s, int64_t tenant_id, int64_t state_id,
 	static const char sql[] = "DELETE FROM id_map WHERE state_id = ? AND "
 				  "tenant_id = ?";
 	sqlite3_stmt *st;
-	int ret = ds_need_txn(s, tenant_id, err);
+	int ret = ds_write_stmt(s, tenant_id, sql, &st, err);
 
 	if (ret < 0)
 		return ret;
-	st = ds_stmt(s, sql, err);
-	if (st == NULL)
-		return err ? err->code : OB_E_FAIL;
 	sqlite3_bind_int64(st, 1, state_id);
 	sqlite3_bind_int64(st, 2, tenant_id);
 	return ds_exec_stmt(s, st, "map clear", err);
