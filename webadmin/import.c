@@ -569,8 +569,6 @@ static int apply_row(struct import *im, struct rec *r, struct ob_err *err)
 			ret = dstore_unit_ensure_path(im->s, im->tenant,
 						      r->unit_path, true, &id,
 						      err);
-			if (ret == 0)
-				rep->units_created++;
 		}
 		if (ret < 0) {
 			ob_err_prefix(err, "line %ld: ", r->line);
@@ -647,6 +645,13 @@ static int delete_unseen(struct import *im, struct ob_err *err)
 	return 0;
 }
 
+static int count_unit(const struct dstore_unit *u, void *ctx)
+{
+	(void)u;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
 static int guard(struct import *im, size_t existing, struct ob_err *err)
 {
 	double share = im->o->max_delete;
@@ -679,6 +684,7 @@ static int run(struct import *im, row_source *rows, void *ctx,
 	struct wa_import_report *rep = im->rep;
 	struct ex_list ex = {0};
 	struct dstore_iter_opts it = {.include_hidden = true};
+	size_t units_before = 0;
 	int ret;
 
 	im->pass = 1;
@@ -698,8 +704,13 @@ static int run(struct import *im, row_source *rows, void *ctx,
 	}
 	ret = dstore_begin(im->s, im->tenant, o->actor ? o->actor : "import",
 			   err);
-	if (ret < 0)
+	if (ret == 0)
+		ret = dstore_unit_list(im->s, im->tenant, count_unit,
+				       &units_before, err);
+	if (ret < 0) {
+		dstore_rollback(im->s);
 		return ret;
+	}
 	for (size_t i = 0; i < im->n_units && ret == 0; i++) {
 		int64_t id;
 
@@ -709,8 +720,6 @@ static int run(struct import *im, row_source *rows, void *ctx,
 			ret = dstore_unit_ensure_path(im->s, im->tenant,
 						      im->units[i], true, &id,
 						      err);
-			if (ret == 0)
-				rep->units_created++;
 		}
 	}
 	ex.need_keys = im->need_keys;
@@ -728,6 +737,11 @@ static int run(struct import *im, row_source *rows, void *ctx,
 	}
 	if (ret == 0 && o->replace)
 		ret = delete_unseen(im, err);
+	if (ret == 0)
+		ret = dstore_unit_list(im->s, im->tenant, count_unit,
+				       &rep->units_created, err);
+	rep->units_created -=
+		rep->units_created >= units_before ? units_before : 0;
 	if (ret == 0)
 		ret = guard(im, ex.n, err);
 	if (ret < 0 || o->dry_run) {
