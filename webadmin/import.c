@@ -682,15 +682,18 @@ static int run(struct import *im, row_source *rows, void *ctx,
 {
 	const struct wa_import_opts *o = im->o;
 	struct wa_import_report *rep = im->rep;
-	struct ex_list ex = {0};
+	struct ex_list *ex = calloc(1, sizeof(*ex));
 	struct dstore_iter_opts it = {.include_hidden = true};
 	size_t units_before = 0;
 	int ret;
 
+	if (ex == NULL)
+		return ob_err_set(err, OB_E_NOMEM, "out of memory");
+	im->ex = ex;
 	im->pass = 1;
 	ret = rows(im, ctx, err);
 	if (ret < 0)
-		return ret;
+		goto out;
 	check_duplicates(im);
 	if (rep->bad_rows > 0) {
 		size_t max = o->max_errors ? o->max_errors : 100;
@@ -698,9 +701,10 @@ static int run(struct import *im, row_source *rows, void *ctx,
 		if (rep->bad_rows > max)
 			ob_buf_addf(&rep->errors, "... and %zu more bad rows\n",
 				    rep->bad_rows - max);
-		return ob_err_set(err, OB_E_PARSE,
-				  "%zu bad row%s; nothing was imported",
-				  rep->bad_rows, rep->bad_rows == 1 ? "" : "s");
+		ret = ob_err_set(err, OB_E_PARSE,
+				 "%zu bad row%s; nothing was imported",
+				 rep->bad_rows, rep->bad_rows == 1 ? "" : "s");
+		goto out;
 	}
 	ret = dstore_begin(im->s, im->tenant, o->actor ? o->actor : "import",
 			   err);
@@ -709,7 +713,7 @@ static int run(struct import *im, row_source *rows, void *ctx,
 				       &units_before, err);
 	if (ret < 0) {
 		dstore_rollback(im->s);
-		return ret;
+		goto out;
 	}
 	for (size_t i = 0; i < im->n_units && ret == 0; i++) {
 		int64_t id;
@@ -722,16 +726,15 @@ static int run(struct import *im, row_source *rows, void *ctx,
 						      err);
 		}
 	}
-	ex.need_keys = im->need_keys;
+	ex->need_keys = im->need_keys;
 	/* existing people are needed to match rows without uid and to find
 	 * the people a replace deletes; a merge by uid needs none of them */
-	if (ret == 0 && (o->replace || ex.need_keys))
+	if (ret == 0 && (o->replace || ex->need_keys))
 		ret = dstore_person_iter(im->s, im->tenant, &it,
-					 collect_existing, &ex, err);
+					 collect_existing, ex, err);
 	if (ret == 0) {
-		if (ex.n > 0)
-			qsort(ex.v, ex.n, sizeof(*ex.v), cmp_ex_uid);
-		im->ex = &ex;
+		if (ex->n > 0)
+			qsort(ex->v, ex->n, sizeof(*ex->v), cmp_ex_uid);
 		im->pass = 2;
 		ret = rows(im, ctx, err);
 	}
@@ -743,7 +746,7 @@ static int run(struct import *im, row_source *rows, void *ctx,
 	rep->units_created -=
 		rep->units_created >= units_before ? units_before : 0;
 	if (ret == 0)
-		ret = guard(im, ex.n, err);
+		ret = guard(im, ex->n, err);
 	if (ret < 0 || o->dry_run) {
 		dstore_rollback(im->s);
 		if (ret == 0) {
@@ -755,13 +758,16 @@ static int run(struct import *im, row_source *rows, void *ctx,
 	} else {
 		ret = dstore_commit(im->s, &rep->revision, err);
 	}
-	for (size_t i = 0; i < ex.n; i++) {
-		free(ex.v[i].uid);
-		free(ex.v[i].display);
-		free(ex.v[i].key);
+out:
+	for (size_t i = 0; i < ex->n; i++) {
+		free(ex->v[i].uid);
+		free(ex->v[i].display);
+		free(ex->v[i].key);
 	}
-	free(ex.v);
-	free(ex.by_key);
+	free(ex->v);
+	free(ex->by_key);
+	free(ex);
+	im->ex = NULL;
 	return ret;
 }
 
