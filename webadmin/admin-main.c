@@ -87,48 +87,34 @@ static int usage_error(const char *fmt, const char *arg)
 }
 #pragma GCC diagnostic pop
 
-/* Options that take a value; everything else starting with -- is a flag. */
-static bool takes_value(const char *name)
-{
-	static const char *const v[] = {"db",
-					"tenant",
-					"display",
-					"format",
-					"mode",
-					"encoding",
-					"since",
-					"unit",
-					"name",
-					"family",
-					"given",
-					"phonetic-family",
-					"phonetic-given",
-					"title",
-					"work",
-					"cell",
-					"home",
-					"fax",
-					"email",
-					"uid",
-					"note",
-					"street",
-					"city",
-					"region",
-					"postcode",
-					"country",
-					"photo",
-					"retention-days",
-					"md5-auth",
-					"sort",
-					"max-delete",
-					"hidden",
-					"output"};
+/* The person field options of person add/update; each takes a value. */
+static const char *const person_fields[] = {
+	"name",           "family",  "given", "phonetic-family",
+	"phonetic-given", "title",   "work",  "cell",
+	"home",           "fax",     "email", "uid",
+	"note",           "street",  "city",  "region",
+	"postcode",       "country", "photo", "unit",
+	"hidden",         NULL};
 
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		if (strcmp(name, v[i]) == 0)
+static bool in_list(const char *const *list, const char *name)
+{
+	for (size_t i = 0; list[i] != NULL; i++) {
+		if (strcmp(name, list[i]) == 0)
 			return true;
 	}
 	return false;
+}
+
+/* Options that take a value; everything else starting with -- is a flag. */
+static bool takes_value(const char *name)
+{
+	static const char *const other[] = {
+		"db",       "tenant",   "display",    "format",
+		"mode",     "encoding", "since",      "retention-days",
+		"md5-auth", "sort",     "max-delete", "output",
+		NULL};
+
+	return in_list(person_fields, name) || in_list(other, name);
 }
 
 static int parse_args(int argc, char **argv, struct args *a)
@@ -202,19 +188,26 @@ static size_t opt_all(const struct args *a, const char *name, const char **out,
 	return n;
 }
 
-static int check_opts(const struct args *a, const char *const *allowed)
+/* Refuse options that are in neither list (--db and --help always pass). */
+static int check_opts2(const struct args *a, const char *const *own,
+		       const char *const *shared)
 {
 	for (int i = 0; i < a->nopt; i++) {
-		bool ok = strcmp(a->opt[i].name, "db") == 0 ||
-			  strcmp(a->opt[i].name, "help") == 0;
-
-		for (size_t k = 0; allowed[k] != NULL && !ok; k++)
-			ok = strcmp(a->opt[i].name, allowed[k]) == 0;
-		if (!ok)
+		if (!in_list(own, a->opt[i].name) &&
+		    !in_list(shared, a->opt[i].name) &&
+		    strcmp(a->opt[i].name, "db") != 0 &&
+		    strcmp(a->opt[i].name, "help") != 0)
 			return usage_error("unknown option --%s",
 					   a->opt[i].name);
 	}
 	return 0;
+}
+
+static int check_opts(const struct args *a, const char *const *allowed)
+{
+	static const char *const none[] = {NULL};
+
+	return check_opts2(a, allowed, none);
 }
 
 static int open_store(const struct args *a, struct dstore **s_r)
@@ -708,30 +701,7 @@ static int print_person_line(const struct dstore_person *p, void *ctx)
 
 static int cmd_person(struct dstore *s, const struct args *a)
 {
-	static const char *const allowed[] = {"tenant",
-					      "name",
-					      "family",
-					      "given",
-					      "phonetic-family",
-					      "phonetic-given",
-					      "title",
-					      "work",
-					      "cell",
-					      "home",
-					      "fax",
-					      "email",
-					      "uid",
-					      "note",
-					      "street",
-					      "city",
-					      "region",
-					      "postcode",
-					      "country",
-					      "photo",
-					      "unit",
-					      "hidden",
-					      "all",
-					      NULL};
+	static const char *const allowed[] = {"tenant", "all", NULL};
 	const char *sub = a->npos > 1 ? a->pos[1] : "";
 	struct dstore_phone ph[MAX_MULTI * 4];
 	const char *emails[MAX_MULTI];
@@ -739,7 +709,7 @@ static int cmd_person(struct dstore *s, const struct args *a)
 	enum dstore_put_result res;
 	struct ob_err err;
 	int64_t t, rev, unit = 0;
-	int ret = check_opts(a, allowed);
+	int ret = check_opts2(a, allowed, person_fields);
 
 	if (ret == 0)
 		ret = need_tenant(s, a, &t);
