@@ -2,5 +2,5 @@
 EXTRA_PROGRAMS += bench/bench-dirstore
 OB_BENCHES += bench/bench-dirstore
 bench_bench_dirstore_SOURCES = bench/bench-dirstore.c
-bench_bench_dirstore_LDADD = webadmin/libwebadmin.a vcard/libvcard.a $(DSTORE_LIBS)
+bench_bench_dirstore_LDADD = webadmin/libwebadmin.a vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 LINT_FILES += bench/bench-dirstore.c

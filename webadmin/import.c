@@ -8,6 +8,7 @@
 #include "config.h"
 #include "webadmin/import.h"
 #include "webadmin/json.h"
+#include "pinyin/pinyin.h"
 #include "vcard/vcard.h"
 #include "util/file.h"
 #include "util/str.h"
@@ -315,6 +316,25 @@ static int load_photo(struct import *im, struct rec *r, const char *rel,
 	return r->p.photo ? 0 : OB_E_NOMEM;
 }
 
+/* The reading of a Chinese name part when the row gives none; NULL for
+ * names without Chinese characters (or when nothing could be read). */
+static char *auto_phonetic(const char *part, bool family)
+{
+	char buf[512];
+	bool han = false;
+
+	if (part == NULL)
+		return NULL;
+	for (const unsigned char *q = (const unsigned char *)part; *q; q++)
+		han |= *q >= 0xE3 && *q <= 0xE9; /* U+3000..U+9FFF lead bytes */
+	if (!han ||
+	    pinyin_text(part, strlen(part), family, buf, sizeof(buf), NULL, 0) <
+		    0 ||
+	    buf[0] == '\0')
+		return NULL;
+	return ob_strndup(buf, strlen(buf));
+}
+
 static bool unit_path_ok(const char *path)
 {
 	const char *p = path;
@@ -372,6 +392,10 @@ static int read_row(struct import *im, char **f, size_t n, long line)
 	r->p.country = dup_trim(cell(im, f, n, C_COUNTRY));
 	r->p.note = dup_trim(cell(im, f, n, C_NOTE));
 	r->unit_path = dup_trim(cell(im, f, n, C_UNIT));
+	if (r->p.phonetic_family == NULL && r->p.phonetic_given == NULL) {
+		r->p.phonetic_family = auto_phonetic(r->p.family, true);
+		r->p.phonetic_given = auto_phonetic(r->p.given, false);
+	}
 	for (int i = 0; i < 4; i++) {
 		if (add_phones(r, phone_types[i],
 			       cell(im, f, n, phone_cols[i])) < 0)

@@ -13,7 +13,7 @@ LINT_FILES += $(filter %.c,$(webadmin_libwebadmin_a_SOURCES))
 bin_PROGRAMS += webadmin/orgbook-admin
 webadmin_orgbook_admin_SOURCES = webadmin/admin-main.c
 webadmin_orgbook_admin_LDADD = webadmin/libwebadmin.a vcard/libvcard.a \
-	$(DSTORE_LIBS)
+	lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 LINT_FILES += webadmin/admin-main.c
 EXTRA_DIST += webadmin/IMPORT.md
 

@@ -112,6 +112,16 @@ printf 'uid,display_name\nq1,"unterminated\nq2,B\n' >"$tmp/quote.csv"
 check "unbalanced quote" 2 ob import --tenant acme "$tmp/quote.csv"
 has "unbalanced quote line" "line 2"
 
+# phonetic names are filled in for Chinese names without them
+printf 'uid,family_name,given_name\npy1,单,田芳\npy2,欧阳,娜娜\npy3,Smith,Anna\n' >"$tmp/py.csv"
+check "import without phonetic columns" 0 ob import --tenant beta "$tmp/py.csv"
+check "surname reading filled in" 0 ob person show --tenant beta py1
+has "单 read as shan" "phonetic:     shan tianfang"
+check "two-character surname" 0 ob person show --tenant beta py2
+has "欧阳 read as ouyang" "phonetic:     ouyang nana"
+check "Latin name gets no phonetic" 0 ob person show --tenant beta py3
+n=$((n + 1)); case "$out" in *phonetic:*) echo "not ok $n - Latin name has no phonetic"; failed=1 ;; *) echo "ok $n - Latin name has no phonetic" ;; esac
+
 # GB18030 input, auto-detected; forcing UTF-8 names the byte
 printf 'uid,family_name,given_name,unit\ngb1,欧阳,晓东,华东区/上海\n' | iconv -f UTF-8 -t GB18030 >"$tmp/gb.csv"
 check "GB18030 auto-detected" 0 ob import --tenant beta "$tmp/gb.csv"
