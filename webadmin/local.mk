@@ -20,3 +20,5 @@ EXTRA_DIST += webadmin/IMPORT.md
 TESTS += webadmin/test-admin-cli.sh
 EXTRA_DIST += webadmin/test-admin-cli.sh
 dist_man_MANS += webadmin/orgbook-admin.1
+TESTS += webadmin/test-import-kill.sh
+EXTRA_DIST += webadmin/test-import-kill.sh
