@@ -56,6 +56,7 @@ static int exit_for(int code)
 	case OB_E_LIMIT:
 		return code == OB_E_LIMIT ? EXIT_REFUSED : EXIT_INPUT;
 	case OB_E_NOTFOUND:
+	case OB_E_GONE: /* history pruned: not there any more */
 		return EXIT_NOTFOUND;
 	case OB_E_EXISTS:
 	case OB_E_AUTH:
@@ -112,7 +113,7 @@ static bool takes_value(const char *name)
 		"db",       "tenant",   "display",    "format",
 		"mode",     "encoding", "since",      "retention-days",
 		"md5-auth", "sort",     "max-delete", "output",
-		NULL};
+		"now",      NULL};
 
 	return in_list(person_fields, name) || in_list(other, name);
 }
@@ -903,6 +904,40 @@ static int cmd_unit(struct dstore *s, const struct args *a)
 	return 0;
 }
 
+static int cmd_prune(struct dstore *s, const struct args *a)
+{
+	static const char *const allowed[] = {"tenant", "now", NULL};
+	const char *now_s = opt(a, "now");
+	struct dstore_tenant t;
+	struct ob_err err;
+	uint64_t now = (uint64_t)ob_wall_s();
+	int64_t id, pruned = 0;
+	int ret = check_opts(a, allowed);
+
+	if (ret == 0)
+		ret = need_tenant(s, a, &id);
+	if (ret != 0)
+		return ret;
+	if (now_s != NULL &&
+	    ob_parse_u64(now_s, strlen(now_s), INT64_MAX, &now) < 0)
+		return usage_error("--now takes a Unix time in seconds", NULL);
+	ret = dstore_begin(s, id, "cli", &err);
+	if (ret == 0)
+		ret = dstore_prune(s, id, (int64_t)now, &pruned, &err);
+	if (ret == 0)
+		ret = dstore_commit(s, NULL, &err);
+	else
+		dstore_rollback(s);
+	if (ret == 0)
+		ret = dstore_tenant_get(s, id, &t, &err);
+	if (ret < 0)
+		return fail(&err);
+	printf("history kept after revision %lld (retention %d days); devices "
+	       "older than that sync fully\n",
+	       (long long)pruned, t.retention_days);
+	return 0;
+}
+
 static int write_out(const char *data, size_t len, void *ctx)
 {
 	return fwrite(data, 1, len, ctx) == len ? 0 : OB_E_IO;
@@ -1055,6 +1090,9 @@ static void help(void)
 	       "  unit move --tenant T PATH NEW-PARENT|/\n"
 	       "  unit list --tenant T\n"
 	       "  changes --tenant T [--since REV] [--unit PATH] [--log]\n"
+	       "  prune --tenant T [--now UNIXTIME]   drop history older "
+	       "than the\n"
+	       "                                     retention (run daily)\n"
 	       "  export --tenant T [--format vcf21|vcf30|vcf40] [--unit "
 	       "PATH]\n"
 	       "         [--no-photos] [--output FILE]\n\n"
@@ -1073,6 +1111,7 @@ int main(int argc, char **argv)
 		{"account", cmd_account}, {"import", cmd_import},
 		{"person", cmd_person},   {"unit", cmd_unit},
 		{"changes", cmd_changes}, {"export", cmd_export},
+		{"prune", cmd_prune},
 	};
 	struct args a;
 	struct dstore *s = NULL;

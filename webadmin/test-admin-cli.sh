@@ -228,6 +228,18 @@ has "audit shows the move" "研发中心/平台部 -> 平台部"
 check "person delete" 0 ob person delete --tenant acme p-new
 check "person delete again" 3 ob person delete --tenant acme p-new
 
+# pruning history: inside the window nothing goes; 31 days later older
+# revisions need a full sync
+r5=$(rev acme)
+check "prune inside the window" 0 ob prune --tenant acme
+has "nothing pruned" "history kept after revision 0"
+check "changes since 0 still answer" 0 ob changes --tenant acme --since 0
+check "prune 31 days later" 0 ob prune --tenant acme --now $(( $(date +%s) + 31 * 86400 ))
+has "pruned up to the current revision" "history kept after revision $r5"
+check "changes from a pruned revision refused" 3 ob changes --tenant acme --since 1
+has "a full sync is named" "a full sync is needed"
+check "changes since the horizon answer" 0 ob changes --tenant acme --since "$r5"
+
 check "unknown command" 1 ob frobnicate
 check "unknown option" 1 ob person list --tenant acme --colour
 check "help" 0 "$ADMIN" --help
