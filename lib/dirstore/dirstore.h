@@ -29,7 +29,7 @@
 
 #include "util/err.h"
 
-#define DSTORE_SCHEMA_VERSION 1
+#define DSTORE_SCHEMA_VERSION 2
 #define DSTORE_NAME_MAX 256             /* bytes of a name, title, unit name */
 #define DSTORE_NOTE_MAX 4096            /* bytes of a note */
 #define DSTORE_PHOTO_MAX_DEFAULT 262144 /* photo bytes unless configured */
@@ -388,5 +388,115 @@ int dstore_map_iter(struct dstore *store, int64_t tenant_id, int64_t state_id,
 		    int (*fn)(const char *guid, const char *luid, int64_t rev,
 			      void *ctx),
 		    void *ctx, struct ob_err *err);
+
+/* ---- SyncML sessions ------------------------------------------------- */
+
+/* A SyncML session between messages: everything a server instance needs
+ * to continue it, so any instance can take the next message. Sessions are
+ * found by their token (from RespURI) or by (device, SessionID); they are
+ * not tenant data until authenticated (tenant_id 0). Writes run in the
+ * open transaction when there is one, else in their own. */
+#define DSTORE_TOKEN_MAX 65
+#define DSTORE_SESSION_ID_MAX 65
+
+struct dstore_session {
+	char token[DSTORE_TOKEN_MAX];
+	char device[DSTORE_DEVICE_MAX];
+	char session_id[DSTORE_SESSION_ID_MAX];
+	int64_t tenant_id, account_id; /* 0 until authenticated */
+	int64_t last_msg_id;           /* the client MsgID last answered */
+	unsigned char *reply;          /* that answer, byte for byte */
+	size_t reply_len;
+	char reply_type[64];
+	unsigned char *state; /* the server's opaque session state */
+	size_t state_len;
+	int64_t created, expires; /* unix time */
+};
+
+/* Load a live (unexpired at `now`) session by token (when token is not
+ * NULL) or else by (device, session_id), newest first. *s_r owns its
+ * buffers (dstore_session_deinit). OB_E_NOTFOUND when none. */
+int dstore_session_load(struct dstore *store, const char *token,
+			const char *device, const char *session_id, int64_t now,
+			struct dstore_session *s_r, struct ob_err *err);
+/* Insert or replace by token. */
+int dstore_session_save(struct dstore *store, const struct dstore_session *s,
+			struct ob_err *err);
+/* Delete a session and its pending map changes. */
+int dstore_session_delete(struct dstore *store, const char *token,
+			  struct ob_err *err);
+/* Delete every session that expired before now; *count_r (may be NULL)
+ * gets how many. */
+int dstore_session_expire(struct dstore *store, int64_t now, int *count_r,
+			  struct ob_err *err);
+void dstore_session_deinit(struct dstore_session *s);
+
+/* Map changes of a session not yet committed, per datastore index `ds`
+ * and server id (guid); the latest operation for a guid wins. */
+enum dstore_pending_op {
+	DSTORE_PENDING_MAP = 1,  /* client has guid as luid (rev) */
+	DSTORE_PENDING_SENT = 2, /* an Add was sent; luid not known yet */
+	DSTORE_PENDING_DEL = 3,  /* client no longer has guid */
+};
+
+struct dstore_pending {
+	char guid[DSTORE_DEVICE_MAX];
+	char luid[DSTORE_DEVICE_MAX]; /* "" when unknown */
+	int64_t rev;
+	enum dstore_pending_op op;
+	bool resend; /* send the server's version again this session */
+};
+
+/* Record an operation (transaction of the tenant needed). luid may be
+ * NULL. resend is kept when already set. */
+int dstore_pending_put(struct dstore *store, int64_t tenant_id,
+		       const char *token, int ds, const char *guid,
+		       const char *luid, int64_t rev, enum dstore_pending_op op,
+		       bool resend, struct ob_err *err);
+/* Look up by guid or by luid (exactly one non-NULL). OB_E_NOTFOUND. */
+int dstore_pending_find(struct dstore *store, int64_t tenant_id,
+			const char *token, int ds, const char *guid,
+			const char *luid, struct dstore_pending *p_r,
+			struct ob_err *err);
+/* Visit the guids marked for resending, ordered by guid, after `after`
+ * (keyset pagination; "" = from the start), at most `limit`. */
+int dstore_pending_resends(struct dstore *store, int64_t tenant_id,
+			   const char *token, int ds, const char *after,
+			   size_t limit,
+			   int (*fn)(const struct dstore_pending *p, void *ctx),
+			   void *ctx, struct ob_err *err);
+/* Apply a session's pending changes of datastore ds to the id map of
+ * state_id (clearing the map first when `replace`), then drop them
+ * (transaction of the tenant needed). */
+int dstore_pending_commit(struct dstore *store, int64_t tenant_id,
+			  const char *token, int ds, int64_t state_id,
+			  bool replace, struct ob_err *err);
+/* Drop a datastore's pending changes (e.g. a slow sync restarted). */
+int dstore_pending_drop(struct dstore *store, int64_t tenant_id,
+			const char *token, int ds, struct ob_err *err);
+
+/* ---- MD5 nonces and login throttling ---------------------------------- */
+
+#define DSTORE_NONCE_MAX 64
+
+/* The nonce a device must use next ("" when none was issued). */
+int dstore_nonce_get(struct dstore *store, const char *device,
+		     char nonce_r[DSTORE_NONCE_MAX], struct ob_err *err);
+int dstore_nonce_set(struct dstore *store, const char *device,
+		     const char *nonce, int64_t now, struct ob_err *err);
+
+/* Failed-login throttling per key ("login:alice", "addr:10.0.0.1").
+ * check: *until_r gets the unix time before which attempts are refused
+ * (0 when allowed). fail: count a failure at `now`; after `free_tries`
+ * failures inside `window` seconds the key is locked for a delay doubling
+ * with each further failure, at most `max_delay` seconds. clear: forget
+ * the key (after a success). */
+int dstore_throttle_check(struct dstore *store, const char *key, int64_t now,
+			  int64_t *until_r, struct ob_err *err);
+int dstore_throttle_fail(struct dstore *store, const char *key, int64_t now,
+			 int free_tries, int64_t window, int64_t max_delay,
+			 struct ob_err *err);
+int dstore_throttle_clear(struct dstore *store, const char *key,
+			  struct ob_err *err);
 
 #endif

@@ -96,6 +96,43 @@ const char *const ds_migrations[] = {
 	"  rev INTEGER NOT NULL,"
 	"  PRIMARY KEY (state_id, guid));"
 	"CREATE INDEX id_map_luid ON id_map(state_id, luid);",
+	/* 1 -> 2: SyncML sessions, their pending map changes, device nonces
+	 * and login throttling (server instances keep no state of their
+	 * own) */
+	"CREATE TABLE sml_session ("
+	"  token TEXT PRIMARY KEY,"
+	"  device TEXT NOT NULL,"
+	"  session_id TEXT NOT NULL,"
+	"  tenant_id INTEGER NOT NULL DEFAULT 0,"
+	"  account_id INTEGER NOT NULL DEFAULT 0,"
+	"  last_msg_id INTEGER NOT NULL DEFAULT 0,"
+	"  reply BLOB,"
+	"  reply_type TEXT NOT NULL DEFAULT '',"
+	"  state BLOB,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL);"
+	"CREATE INDEX sml_session_device ON sml_session(device, session_id);"
+	"CREATE INDEX sml_session_expires ON sml_session(expires);"
+	"CREATE TABLE sml_pending ("
+	"  token TEXT NOT NULL,"
+	"  ds INTEGER NOT NULL,"
+	"  tenant_id INTEGER NOT NULL,"
+	"  guid TEXT NOT NULL,"
+	"  luid TEXT,"
+	"  rev INTEGER NOT NULL DEFAULT 0,"
+	"  op INTEGER NOT NULL,"
+	"  resend INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (token, ds, guid));"
+	"CREATE INDEX sml_pending_luid ON sml_pending(token, ds, luid);"
+	"CREATE TABLE sml_nonce ("
+	"  device TEXT PRIMARY KEY,"
+	"  nonce TEXT NOT NULL,"
+	"  updated INTEGER NOT NULL);"
+	"CREATE TABLE auth_throttle ("
+	"  key TEXT PRIMARY KEY,"
+	"  failures INTEGER NOT NULL,"
+	"  first INTEGER NOT NULL,"
+	"  until INTEGER NOT NULL);",
 };
 
 const int ds_migration_count =

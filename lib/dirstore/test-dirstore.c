@@ -681,6 +681,132 @@ static void test_sync_state(void)
 	test_end();
 }
 
+static int collect_resend(const struct dstore_pending *p, void *ctx)
+{
+	struct collect *c = ctx;
+	size_t n = strlen(c->text);
+
+	snprintf(c->text + n, sizeof(c->text) - n, "%s%s", n ? " " : "",
+		 p->guid);
+	return 0;
+}
+
+static void test_sessions(void)
+{
+	struct dstore *s = open_new();
+	struct ob_err err;
+	struct dstore_session ss = {0}, got;
+	struct dstore_sync_state st = {0};
+	struct dstore_pending p;
+	struct collect c = {""};
+	char nonce[DSTORE_NONCE_MAX];
+	int64_t t = tenant(s, "acme"), acc, until;
+	int n;
+
+	test_begin("sessions: saved, found by token or device, expired");
+	snprintf(ss.token, sizeof(ss.token), "tok1");
+	snprintf(ss.device, sizeof(ss.device), "IMEI:1");
+	snprintf(ss.session_id, sizeof(ss.session_id), "5");
+	ss.last_msg_id = 2;
+	ss.reply = (unsigned char *)"<SyncML/>\0x";
+	ss.reply_len = 12;
+	ss.state = (unsigned char *)"v=1";
+	ss.state_len = 3;
+	ss.created = 100;
+	ss.expires = 200;
+	test_assert_int(dstore_session_save(s, &ss, &err), 0);
+	test_assert_int(
+		dstore_session_load(s, "tok1", NULL, NULL, 150, &got, &err), 0);
+	test_assert_int(got.last_msg_id, 2);
+	test_assert_int(got.reply_len, 12);
+	test_assert_mem(got.reply, got.reply_len, "<SyncML/>\0x", 12);
+	dstore_session_deinit(&got);
+	test_assert_int(
+		dstore_session_load(s, NULL, "IMEI:1", "5", 150, &got, &err),
+		0);
+	test_assert_str(got.token, "tok1");
+	dstore_session_deinit(&got);
+	test_assert_int(
+		dstore_session_load(s, NULL, "IMEI:1", "6", 150, &got, &err),
+		OB_E_NOTFOUND);
+	test_assert_int(
+		dstore_session_load(s, "tok1", NULL, NULL, 200, &got, &err),
+		OB_E_NOTFOUND);
+	test_assert_int(dstore_session_expire(s, 201, &n, &err), 0);
+	test_assert_int(n, 1);
+	test_end();
+
+	test_begin("pending maps: latest op wins, commit applies to id map");
+	dstore_account_create(s, t, "u", "user-pw-1", DSTORE_ROLE_USER, &acc,
+			      &err);
+	dstore_begin(s, t, "sync", &err);
+	st.account_id = acc;
+	snprintf(st.device, sizeof(st.device), "IMEI:1");
+	snprintf(st.datastore, sizeof(st.datastore), "contacts");
+	dstore_sync_put(s, t, &st, &err);
+	dstore_map_put(s, t, st.id, "g1", "11", 1, &err);
+	dstore_map_put(s, t, st.id, "g2", "12", 1, &err);
+	test_assert_int(dstore_pending_put(s, t, "tok2", 0, "g3", NULL, 5,
+					   DSTORE_PENDING_SENT, false, &err),
+			0);
+	dstore_pending_put(s, t, "tok2", 0, "g3", "13", 5, DSTORE_PENDING_MAP,
+			   false, &err);
+	dstore_pending_put(s, t, "tok2", 0, "g2", NULL, 5, DSTORE_PENDING_DEL,
+			   false, &err);
+	dstore_pending_put(s, t, "tok2", 0, "g1", "11", 5, DSTORE_PENDING_MAP,
+			   true, &err);
+	dstore_pending_put(s, t, "tok2", 1, "g9", "99", 5, DSTORE_PENDING_MAP,
+			   true, &err);
+	test_assert_int(
+		dstore_pending_find(s, t, "tok2", 0, NULL, "13", &p, &err), 0);
+	test_assert_str(p.guid, "g3");
+	test_assert_int(p.op, DSTORE_PENDING_MAP);
+	test_assert_int(
+		dstore_pending_find(s, t, "tok2", 0, "g2", NULL, &p, &err), 0);
+	test_assert_int(p.op, DSTORE_PENDING_DEL);
+	dstore_pending_resends(s, t, "tok2", 0, "", 0, collect_resend, &c,
+			       &err);
+	test_assert_str(c.text, "g1");
+	test_assert_int(
+		dstore_pending_find(s, t + 1, "tok2", 0, "g2", NULL, &p, &err),
+		OB_E_NOTFOUND);
+	test_assert_int(
+		dstore_pending_commit(s, t, "tok2", 0, st.id, false, &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	c.text[0] = '\0';
+	dstore_map_iter(s, t, st.id, collect_map, &c, &err);
+	test_assert_str(c.text, "g1=11@5 g3=13@5");
+	test_assert_int(
+		dstore_pending_find(s, t, "tok2", 0, "g3", NULL, &p, &err),
+		OB_E_NOTFOUND);
+	test_assert_int(
+		dstore_pending_find(s, t, "tok2", 1, "g9", NULL, &p, &err), 0);
+	test_end();
+
+	test_begin("nonces and login throttling");
+	dstore_nonce_get(s, "IMEI:1", nonce, &err);
+	test_assert_str(nonce, "");
+	dstore_nonce_set(s, "IMEI:1", "bm9uY2U=", 10, &err);
+	dstore_nonce_get(s, "IMEI:1", nonce, &err);
+	test_assert_str(nonce, "bm9uY2U=");
+	for (int i = 0; i < 3; i++)
+		dstore_throttle_fail(s, "login:u", 1000, 3, 900, 600, &err);
+	dstore_throttle_check(s, "login:u", 1000, &until, &err);
+	test_assert_int(until, 0);
+	dstore_throttle_fail(s, "login:u", 1000, 3, 900, 600, &err);
+	dstore_throttle_check(s, "login:u", 1000, &until, &err);
+	test_assert_int(until, 1002);
+	for (int i = 0; i < 20; i++)
+		dstore_throttle_fail(s, "login:u", 1000, 3, 900, 600, &err);
+	dstore_throttle_check(s, "login:u", 1000, &until, &err);
+	test_assert_int(until, 1600);
+	dstore_throttle_clear(s, "login:u", &err);
+	dstore_throttle_check(s, "login:u", 1000, &until, &err);
+	test_assert_int(until, 0);
+	dstore_close(&s);
+	test_end();
+}
+
 static void test_migrations(void)
 {
 	struct dstore_options o = {0};
@@ -793,6 +919,7 @@ int main(void)
 	test_prune();
 	test_prune_keeps_live_devices();
 	test_sync_state();
+	test_sessions();
 	test_migrations();
 	test_concurrent_writers();
 	return test_done();

@@ -1,0 +1,495 @@
+/* SyncML sessions, pending map changes, MD5 nonces and login throttling
+ * (see dirstore.h). These rows are what lets any server instance continue
+ * any session: nothing of a session stays in process memory. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dirstore/internal.h"
+#include "util/str.h"
+
+/* Run a write outside tenant data: inside the open transaction when there
+ * is one, else in its own BEGIN IMMEDIATE ... COMMIT. */
+static int own_begin(struct dstore *s, bool *own_r, struct ob_err *err)
+{
+	*own_r = !s->in_txn;
+	return *own_r ? ds_exec(s, "BEGIN IMMEDIATE", err) : 0;
+}
+
+static int own_end(struct dstore *s, bool own, int ret, struct ob_err *err)
+{
+	if (!own)
+		return ret;
+	if (ret == 0)
+		ret = ds_exec(s, "COMMIT", err);
+	if (ret != 0)
+		(void)ds_exec(s, "ROLLBACK", NULL);
+	return ret;
+}
+
+static int blob_dup(sqlite3_stmt *st, int col, unsigned char **p_r,
+		    size_t *len_r, struct ob_err *err)
+{
+	const void *b = sqlite3_column_blob(st, col);
+	size_t n = (size_t)sqlite3_column_bytes(st, col);
+
+	*p_r = NULL;
+	*len_r = 0;
+	if (b == NULL || n == 0)
+		return 0;
+	*p_r = malloc(n);
+	if (*p_r == NULL)
+		return ob_err_set(err, OB_E_NOMEM, "out of memory");
+	memcpy(*p_r, b, n);
+	*len_r = n;
+	return 0;
+}
+
+int dstore_session_load(struct dstore *s, const char *token, const char *device,
+			const char *session_id, int64_t now,
+			struct dstore_session *r, struct ob_err *err)
+{
+	static const char by_token[] =
+		"SELECT token, device, session_id, tenant_id, account_id, "
+		"last_msg_id, reply, reply_type, state, created, expires "
+		"FROM sml_session WHERE token = ?1 AND expires > ?3";
+	static const char by_device[] =
+		"SELECT token, device, session_id, tenant_id, account_id, "
+		"last_msg_id, reply, reply_type, state, created, expires "
+		"FROM sml_session WHERE device = ?1 AND session_id = ?2 "
+		"AND expires > ?3 ORDER BY created DESC, rowid DESC LIMIT 1";
+	sqlite3_stmt *st =
+		ds_stmt(s, token != NULL ? by_token : by_device, err);
+	int rc, ret = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	if (token != NULL) {
+		sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, session_id, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_int64(st, 3, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		ob_strlcpy(r->token, (const char *)sqlite3_column_text(st, 0),
+			   sizeof(r->token));
+		ob_strlcpy(r->device, (const char *)sqlite3_column_text(st, 1),
+			   sizeof(r->device));
+		ob_strlcpy(r->session_id,
+			   (const char *)sqlite3_column_text(st, 2),
+			   sizeof(r->session_id));
+		r->tenant_id = sqlite3_column_int64(st, 3);
+		r->account_id = sqlite3_column_int64(st, 4);
+		r->last_msg_id = sqlite3_column_int64(st, 5);
+		ret = blob_dup(st, 6, &r->reply, &r->reply_len, err);
+		ob_strlcpy(r->reply_type,
+			   (const char *)sqlite3_column_text(st, 7),
+			   sizeof(r->reply_type));
+		if (ret == 0)
+			ret = blob_dup(st, 8, &r->state, &r->state_len, err);
+		r->created = sqlite3_column_int64(st, 9);
+		r->expires = sqlite3_column_int64(st, 10);
+	} else if (rc == SQLITE_DONE) {
+		ret = ob_err_set(err, OB_E_NOTFOUND, "no such session");
+	} else {
+		ret = ds_sql_err(s, rc, "session load", err);
+	}
+	sqlite3_reset(st);
+	if (ret != 0)
+		dstore_session_deinit(r);
+	return ret;
+}
+
+int dstore_session_save(struct dstore *s, const struct dstore_session *r,
+			struct ob_err *err)
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO sml_session (token, device, "
+		"session_id, tenant_id, account_id, last_msg_id, reply, "
+		"reply_type, state, created, expires) "
+		"VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+	bool own;
+	int ret = own_begin(s, &own, err);
+	sqlite3_stmt *st;
+
+	if (ret != 0)
+		return ret;
+	st = ds_stmt(s, sql, err);
+	if (st == NULL)
+		return own_end(s, own, err ? err->code : OB_E_FAIL, err);
+	sqlite3_bind_text(st, 1, r->token, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->device, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->session_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, r->tenant_id);
+	sqlite3_bind_int64(st, 5, r->account_id);
+	sqlite3_bind_int64(st, 6, r->last_msg_id);
+	if (r->reply != NULL)
+		sqlite3_bind_blob64(st, 7, r->reply, r->reply_len,
+				    SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, r->reply_type, -1, SQLITE_STATIC);
+	if (r->state != NULL)
+		sqlite3_bind_blob64(st, 9, r->state, r->state_len,
+				    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, r->created);
+	sqlite3_bind_int64(st, 11, r->expires);
+	ret = ds_exec_stmt(s, st, "session save", err);
+	return own_end(s, own, ret, err);
+}
+
+int dstore_session_delete(struct dstore *s, const char *token,
+			  struct ob_err *err)
+{
+	static const char del_s[] = "DELETE FROM sml_session WHERE token = ?";
+	static const char del_p[] = "DELETE FROM sml_pending WHERE token = ?";
+	bool own;
+	int ret = own_begin(s, &own, err);
+
+	for (int i = 0; i < 2 && ret == 0; i++) {
+		sqlite3_stmt *st = ds_stmt(s, i == 0 ? del_s : del_p, err);
+		if (st == NULL) {
+			ret = err ? err->code : OB_E_FAIL;
+			break;
+		}
+		sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+		ret = ds_exec_stmt(s, st, "session delete", err);
+	}
+	return own_end(s, own, ret, err);
+}
+
+int dstore_session_expire(struct dstore *s, int64_t now, int *count_r,
+			  struct ob_err *err)
+{
+	static const char del_p[] =
+		"DELETE FROM sml_pending WHERE token IN (SELECT token FROM "
+		"sml_session WHERE expires <= ?)";
+	static const char del_s[] =
+		"DELETE FROM sml_session WHERE expires <= ?";
+	bool own;
+	int ret = own_begin(s, &own, err);
+	int count = 0;
+
+	for (int i = 0; i < 2 && ret == 0; i++) {
+		sqlite3_stmt *st = ds_stmt(s, i == 0 ? del_p : del_s, err);
+		if (st == NULL) {
+			ret = err ? err->code : OB_E_FAIL;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, now);
+		ret = ds_exec_stmt(s, st, "session expire", err);
+		if (i == 1)
+			count = sqlite3_changes(s->db);
+	}
+	ret = own_end(s, own, ret, err);
+	if (ret == 0 && count_r != NULL)
+		*count_r = count;
+	return ret;
+}
+
+void dstore_session_deinit(struct dstore_session *r)
+{
+	free(r->reply);
+	free(r->state);
+	r->reply = r->state = NULL;
+	r->reply_len = r->state_len = 0;
+}
+
+/* ---- pending map changes --------------------------------------------- */
+
+int dstore_pending_put(struct dstore *s, int64_t tenant_id, const char *token,
+		       int ds, const char *guid, const char *luid, int64_t rev,
+		       enum dstore_pending_op op, bool resend,
+		       struct ob_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO sml_pending (token, ds, tenant_id, guid, luid, "
+		"rev, op, resend) VALUES (?1,?2,?3,?4,?5,?6,?7,?8) "
+		"ON CONFLICT (token, ds, guid) DO UPDATE SET "
+		"luid = coalesce(excluded.luid, luid), rev = excluded.rev, "
+		"op = excluded.op, resend = excluded.resend OR resend";
+	sqlite3_stmt *st;
+	int ret = ds_write_stmt(s, tenant_id, sql, &st, err);
+
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, ds);
+	sqlite3_bind_int64(st, 3, tenant_id);
+	sqlite3_bind_text(st, 4, guid, -1, SQLITE_STATIC);
+	if (luid != NULL && *luid != '\0')
+		sqlite3_bind_text(st, 5, luid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, rev);
+	sqlite3_bind_int(st, 7, (int)op);
+	sqlite3_bind_int(st, 8, resend ? 1 : 0);
+	return ds_exec_stmt(s, st, "pending", err);
+}
+
+static void pending_from_row(sqlite3_stmt *st, struct dstore_pending *p)
+{
+	const unsigned char *luid = sqlite3_column_text(st, 1);
+
+	ob_strlcpy(p->guid, (const char *)sqlite3_column_text(st, 0),
+		   sizeof(p->guid));
+	ob_strlcpy(p->luid, luid != NULL ? (const char *)luid : "",
+		   sizeof(p->luid));
+	p->rev = sqlite3_column_int64(st, 2);
+	p->op = (enum dstore_pending_op)sqlite3_column_int(st, 3);
+	p->resend = sqlite3_column_int(st, 4) != 0;
+}
+
+int dstore_pending_find(struct dstore *s, int64_t tenant_id, const char *token,
+			int ds, const char *guid, const char *luid,
+			struct dstore_pending *p_r, struct ob_err *err)
+{
+	static const char by_guid[] =
+		"SELECT guid, luid, rev, op, resend FROM sml_pending WHERE "
+		"token = ? AND ds = ? AND tenant_id = ? AND guid = ?";
+	static const char by_luid[] =
+		"SELECT guid, luid, rev, op, resend FROM sml_pending WHERE "
+		"token = ? AND ds = ? AND tenant_id = ? AND luid = ? "
+		"AND op = 1";
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if ((guid == NULL) == (luid == NULL))
+		return ob_err_set(err, OB_E_INVAL, "give guid or luid");
+	st = ds_stmt(s, guid != NULL ? by_guid : by_luid, err);
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, ds);
+	sqlite3_bind_int64(st, 3, tenant_id);
+	sqlite3_bind_text(st, 4, guid != NULL ? guid : luid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		pending_from_row(st, p_r);
+		ret = 0;
+	} else if (rc == SQLITE_DONE) {
+		ret = ob_err_set(err, OB_E_NOTFOUND, "nothing pending");
+	} else {
+		ret = ds_sql_err(s, rc, "pending find", err);
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+int dstore_pending_resends(struct dstore *s, int64_t tenant_id,
+			   const char *token, int ds, const char *after,
+			   size_t limit,
+			   int (*fn)(const struct dstore_pending *p, void *ctx),
+			   void *ctx, struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT guid, luid, rev, op, resend FROM sml_pending WHERE "
+		"token = ? AND ds = ? AND tenant_id = ? AND resend = 1 AND "
+		"guid > ? ORDER BY guid LIMIT ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc, ret = 0;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, ds);
+	sqlite3_bind_int64(st, 3, tenant_id);
+	sqlite3_bind_text(st, 4, after, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, limit > 0 ? (int64_t)limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dstore_pending p;
+		pending_from_row(st, &p);
+		ret = fn(&p, ctx);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = ds_sql_err(s, rc, "pending resends", err);
+	sqlite3_reset(st);
+	return ret;
+}
+
+int dstore_pending_commit(struct dstore *s, int64_t tenant_id,
+			  const char *token, int ds, int64_t state_id,
+			  bool replace, struct ob_err *err)
+{
+	static const char clear[] =
+		"DELETE FROM id_map WHERE state_id = ?4 AND tenant_id = ?3";
+	static const char maps[] =
+		"INSERT INTO id_map (state_id, tenant_id, guid, luid, rev) "
+		"SELECT ?4, ?3, guid, luid, rev FROM sml_pending WHERE "
+		"token = ?1 AND ds = ?2 AND tenant_id = ?3 AND op = 1 "
+		"AND luid IS NOT NULL "
+		"ON CONFLICT (state_id, guid) DO UPDATE SET "
+		"luid = excluded.luid, rev = excluded.rev";
+	static const char dels[] =
+		"DELETE FROM id_map WHERE state_id = ?4 AND tenant_id = ?3 "
+		"AND guid IN (SELECT guid FROM sml_pending WHERE token = ?1 "
+		"AND ds = ?2 AND tenant_id = ?3 AND op = 3)";
+	static const char drop[] =
+		"DELETE FROM sml_pending WHERE token = ?1 AND ds = ?2 AND "
+		"tenant_id = ?3";
+	const char *steps[4] = {clear, maps, dels, drop};
+	int ret = 0;
+
+	for (int i = replace ? 0 : 1; i < 4 && ret == 0; i++) {
+		sqlite3_stmt *st;
+		ret = ds_write_stmt(s, tenant_id, steps[i], &st, err);
+		if (ret < 0)
+			break;
+		sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, ds);
+		sqlite3_bind_int64(st, 3, tenant_id);
+		sqlite3_bind_int64(st, 4, state_id);
+		ret = ds_exec_stmt(s, st, "pending commit", err);
+	}
+	return ret;
+}
+
+int dstore_pending_drop(struct dstore *s, int64_t tenant_id, const char *token,
+			int ds, struct ob_err *err)
+{
+	static const char sql[] = "DELETE FROM sml_pending WHERE token = ? "
+				  "AND ds = ? AND tenant_id = ?";
+	sqlite3_stmt *st;
+	int ret = ds_write_stmt(s, tenant_id, sql, &st, err);
+
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, ds);
+	sqlite3_bind_int64(st, 3, tenant_id);
+	return ds_exec_stmt(s, st, "pending drop", err);
+}
+
+/* ---- nonces ----------------------------------------------------------- */
+
+int dstore_nonce_get(struct dstore *s, const char *device,
+		     char nonce_r[DSTORE_NONCE_MAX], struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT nonce FROM sml_nonce WHERE device = ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc;
+
+	nonce_r[0] = '\0';
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ob_strlcpy(nonce_r, (const char *)sqlite3_column_text(st, 0),
+			   DSTORE_NONCE_MAX);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+		       ? 0
+		       : ds_sql_err(s, rc, "nonce", err);
+}
+
+int dstore_nonce_set(struct dstore *s, const char *device, const char *nonce,
+		     int64_t now, struct ob_err *err)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO sml_nonce (device, "
+				  "nonce, updated) VALUES (?, ?, ?)";
+	bool own;
+	int ret = own_begin(s, &own, err);
+	sqlite3_stmt *st;
+
+	if (ret != 0)
+		return ret;
+	st = ds_stmt(s, sql, err);
+	if (st == NULL)
+		return own_end(s, own, err ? err->code : OB_E_FAIL, err);
+	sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, nonce, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	ret = ds_exec_stmt(s, st, "nonce", err);
+	return own_end(s, own, ret, err);
+}
+
+/* ---- throttling ------------------------------------------------------- */
+
+int dstore_throttle_check(struct dstore *s, const char *key, int64_t now,
+			  int64_t *until_r, struct ob_err *err)
+{
+	static const char sql[] = "SELECT until FROM auth_throttle WHERE "
+				  "key = ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc;
+
+	*until_r = 0;
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > now)
+		*until_r = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+		       ? 0
+		       : ds_sql_err(s, rc, "throttle", err);
+}
+
+int dstore_throttle_fail(struct dstore *s, const char *key, int64_t now,
+			 int free_tries, int64_t window, int64_t max_delay,
+			 struct ob_err *err)
+{
+	static const char get[] = "SELECT failures, first FROM auth_throttle "
+				  "WHERE key = ?";
+	static const char put[] = "INSERT OR REPLACE INTO auth_throttle (key, "
+				  "failures, first, until) VALUES (?,?,?,?)";
+	bool own;
+	int ret = own_begin(s, &own, err);
+	int64_t failures = 0, first = now, until = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (ret != 0)
+		return ret;
+	st = ds_stmt(s, get, err);
+	if (st == NULL)
+		return own_end(s, own, err ? err->code : OB_E_FAIL, err);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && now - sqlite3_column_int64(st, 1) < window) {
+		failures = sqlite3_column_int64(st, 0);
+		first = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return own_end(s, own, ds_sql_err(s, rc, "throttle", err), err);
+	failures++;
+	if (failures > free_tries) {
+		int64_t delay = 1;
+		for (int64_t i = free_tries; i < failures && delay < max_delay;
+		     i++)
+			delay *= 2;
+		until = now + (delay < max_delay ? delay : max_delay);
+	}
+	st = ds_stmt(s, put, err);
+	if (st == NULL)
+		return own_end(s, own, err ? err->code : OB_E_FAIL, err);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, failures);
+	sqlite3_bind_int64(st, 3, first);
+	sqlite3_bind_int64(st, 4, until);
+	ret = ds_exec_stmt(s, st, "throttle", err);
+	return own_end(s, own, ret, err);
+}
+
+int dstore_throttle_clear(struct dstore *s, const char *key, struct ob_err *err)
+{
+	static const char sql[] = "DELETE FROM auth_throttle WHERE key = ?";
+	bool own;
+	int ret = own_begin(s, &own, err);
+	sqlite3_stmt *st;
+
+	if (ret != 0)
+		return ret;
+	st = ds_stmt(s, sql, err);
+	if (st == NULL)
+		return own_end(s, own, err ? err->code : OB_E_FAIL, err);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	ret = ds_exec_stmt(s, st, "throttle", err);
+	return own_end(s, own, ret, err);
+}
