@@ -5,7 +5,8 @@ lib_util_libobutil_a_SOURCES = \
 	lib/util/log.c lib/util/log.h \
 	lib/util/buf.c lib/util/buf.h \
 	lib/util/str.c lib/util/str.h \
-	lib/util/file.c lib/util/file.h
+	lib/util/file.c lib/util/file.h \
+	lib/util/b64.c lib/util/b64.h
 LINT_FILES += $(filter %.c,$(lib_util_libobutil_a_SOURCES))
 
 check_PROGRAMS += lib/util/test-util

@@ -1,6 +1,7 @@
 /* Unit tests for lib/util: numbers, UTF-8, capped buffers, errors, files. */
 #include "config.h"
 #include "tests/lib/test.h"
+#include "util/b64.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/file.h"
@@ -122,8 +123,41 @@ static void test_random(void)
 	test_end();
 }
 
+static void test_b64(void)
+{
+	unsigned char out[32];
+	char enc[32];
+	size_t n;
+
+	test_begin("base64: RFC 4648 vectors, white space, bad input");
+	test_assert_int(ob_b64_encode((const unsigned char *)"foob", 4, enc,
+				      sizeof(enc)),
+			8);
+	test_assert_str(enc, "Zm9vYg==");
+	test_assert_int(ob_b64_encode((const unsigned char *)"foobar", 6, enc,
+				      sizeof(enc)),
+			8);
+	test_assert_str(enc, "Zm9vYmFy");
+	test_assert_int(ob_b64_encode((const unsigned char *)"f", 1, enc, 4),
+			0);
+	test_assert_int(ob_b64_decode("Zm9v\r\nYg==", 10, out, sizeof(out), &n),
+			0);
+	test_assert_mem(out, n, "foob", 4);
+	test_assert_int(ob_b64_decode("Zm9vYg", 6, out, sizeof(out), &n), 0);
+	test_assert_int(n, 4);
+	test_assert_int(ob_b64_decode("Zm9v!g==", 8, out, sizeof(out), &n),
+			OB_E_PARSE);
+	test_assert_int(ob_b64_decode("Zm9vY", 5, out, sizeof(out), &n),
+			OB_E_PARSE);
+	test_assert_int(ob_b64_decode("Zm=9v", 5, out, sizeof(out), &n),
+			OB_E_PARSE);
+	test_assert_int(ob_b64_decode("Zm9vYmFy", 8, out, 5, &n), OB_E_LIMIT);
+	test_end();
+}
+
 int main(void)
 {
+	test_b64();
 	test_parse_numbers();
 	test_utf8();
 	test_buf();
