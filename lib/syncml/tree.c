@@ -127,9 +127,8 @@ int sml_tree_add(struct sml_tree *t, struct sml_node *parent, const char *name,
 	return 0;
 }
 
-int sml_tree_append(struct sml_tree *t, struct sml_node *node,
-		    const void *data, size_t len, bool opaque,
-		    struct ob_err *err)
+int sml_tree_append(struct sml_tree *t, struct sml_node *node, const void *data,
+		    size_t len, bool opaque, struct ob_err *err)
 {
 	if (len == 0)
 		return 0;
@@ -195,7 +194,8 @@ struct sml_node *sml_node_path(const struct sml_node *node, const char *path)
 	const struct sml_node *cur = node;
 	while (cur != NULL && *path != '\0') {
 		const char *slash = strchr(path, '/');
-		size_t n = slash != NULL ? (size_t)(slash - path) : strlen(path);
+		size_t n =
+			slash != NULL ? (size_t)(slash - path) : strlen(path);
 		if (n >= sizeof(part))
 			return NULL;
 		memcpy(part, path, n);

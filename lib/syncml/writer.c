@@ -1,0 +1,161 @@
+/* The XML element writer (see writer.h). */
+#include "syncml/writer.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "util/err.h"
+
+void sml_writer_init(struct sml_writer *w, size_t cap)
+{
+	memset(w, 0, sizeof(*w));
+	ob_buf_init(&w->buf, cap);
+}
+
+void sml_writer_deinit(struct sml_writer *w)
+{
+	ob_buf_deinit(&w->buf);
+	w->depth = 0;
+	w->error = 0;
+}
+
+static void check(struct sml_writer *w, int ret)
+{
+	if (ret != 0 && w->error == 0)
+		w->error = ret;
+}
+
+void sml_writer_open(struct sml_writer *w, const char *name, const char *ns)
+{
+	if (w->error != 0)
+		return;
+	if (w->depth >= SML_WRITER_DEPTH) {
+		w->error = OB_E_LIMIT;
+		return;
+	}
+	w->stack[w->depth++] = name;
+	if (ns != NULL)
+		check(w, ob_buf_addf(&w->buf, "<%s xmlns=\"%s\">", name, ns));
+	else
+		check(w, ob_buf_addf(&w->buf, "<%s>", name));
+}
+
+void sml_writer_close(struct sml_writer *w)
+{
+	if (w->error != 0)
+		return;
+	OB_ASSERT(w->depth > 0);
+	check(w, ob_buf_addf(&w->buf, "</%s>", w->stack[--w->depth]));
+}
+
+int sml_xml_escape(struct ob_buf *buf, const char *text, size_t len)
+{
+	size_t start = 0;
+	int ret = 0;
+	for (size_t i = 0; i < len && ret == 0; i++) {
+		const char *rep = NULL;
+		switch (text[i]) {
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		default:
+			continue;
+		}
+		ret = ob_buf_add(buf, text + start, i - start);
+		if (ret == 0)
+			ret = ob_buf_add_str(buf, rep);
+		start = i + 1;
+	}
+	if (ret == 0)
+		ret = ob_buf_add(buf, text + start, len - start);
+	return ret;
+}
+
+void sml_writer_textn(struct sml_writer *w, const char *name, const char *text,
+		      size_t len)
+{
+	if (w->error != 0 || text == NULL)
+		return;
+	check(w, ob_buf_addf(&w->buf, "<%s>", name));
+	if (w->error == 0)
+		check(w, sml_xml_escape(&w->buf, text, len));
+	if (w->error == 0)
+		check(w, ob_buf_addf(&w->buf, "</%s>", name));
+}
+
+void sml_writer_text(struct sml_writer *w, const char *name, const char *text)
+{
+	if (text != NULL)
+		sml_writer_textn(w, name, text, strlen(text));
+}
+
+void sml_writer_text_ns(struct sml_writer *w, const char *name, const char *ns,
+			const char *text)
+{
+	if (w->error != 0 || text == NULL)
+		return;
+	check(w, ob_buf_addf(&w->buf, "<%s xmlns=\"%s\">", name, ns));
+	if (w->error == 0)
+		check(w, sml_xml_escape(&w->buf, text, strlen(text)));
+	if (w->error == 0)
+		check(w, ob_buf_addf(&w->buf, "</%s>", name));
+}
+
+void sml_writer_uint(struct sml_writer *w, const char *name, uint64_t v)
+{
+	if (w->error != 0)
+		return;
+	check(w, ob_buf_addf(&w->buf, "<%s>%" PRIu64 "</%s>", name, v, name));
+}
+
+void sml_writer_empty(struct sml_writer *w, const char *name)
+{
+	if (w->error != 0)
+		return;
+	check(w, ob_buf_addf(&w->buf, "<%s/>", name));
+}
+
+void sml_writer_cdata(struct sml_writer *w, const char *name, const char *data,
+		      size_t len)
+{
+	if (w->error != 0)
+		return;
+	check(w, ob_buf_addf(&w->buf, "<%s><![CDATA[", name));
+	size_t start = 0;
+	for (size_t i = 0; w->error == 0 && i + 3 <= len; i++) {
+		if (memcmp(data + i, "]]>", 3) != 0)
+			continue;
+		/* End the section between "]]" and ">" and reopen it. */
+		check(w, ob_buf_add(&w->buf, data + start, i + 2 - start));
+		check(w, ob_buf_add_str(&w->buf, "]]><![CDATA["));
+		start = i + 2;
+	}
+	if (w->error == 0)
+		check(w, ob_buf_add(&w->buf, data + start, len - start));
+	if (w->error == 0)
+		check(w, ob_buf_addf(&w->buf, "]]></%s>", name));
+}
+
+void sml_writer_raw(struct sml_writer *w, const char *xml, size_t len)
+{
+	if (w->error != 0)
+		return;
+	check(w, ob_buf_add(&w->buf, xml, len));
+}
+
+int sml_writer_error(const struct sml_writer *w)
+{
+	return w->error;
+}
+
+const char *sml_writer_data(const struct sml_writer *w, size_t *len_r)
+{
+	*len_r = w->buf.len;
+	return ob_buf_str(&w->buf);
+}

@@ -1,0 +1,30 @@
+/* Reading a SyncML message (or a DevInf document) written in XML into the
+ * element tree of tree.h.
+ *
+ * libxml2's streaming reader parses the bytes with network access off, no
+ * DTD loading and no entity substitution; documents declaring entities
+ * (`<!ENTITY`, the billion-laughs and XXE shapes) are refused before
+ * libxml2 sees them. The whole input is bounded by the caller's cap before
+ * this is called; the tree by sml_limits. libxml2 prints nothing: its
+ * message goes into err.
+ *
+ * The version comes from the root namespace (SYNCML:SYNCML1.1, 1.2, 1.0);
+ * the message layer falls back on VerDTD. CR LF inside text is seen as LF
+ * (XML end-of-line rules). */
+#ifndef SML_XML_H
+#define SML_XML_H
+
+#include "syncml/tree.h"
+
+/* Parse buf[0..len). On success *tree_r is the caller's (sml_tree_free).
+ * OB_E_PARSE (err names line and column) for malformed XML, entity
+ * declarations or a document that is not one element; OB_E_LIMIT for
+ * depth, node or size caps; OB_E_NOMEM. */
+int sml_xml_parse(const char *buf, size_t len, const struct sml_limits *lim,
+		  struct sml_tree **tree_r, struct ob_err *err);
+
+/* Call once in the program's main thread before any parse (libxml2's global
+ * initialisation); safe to call more than once. */
+void sml_xml_init(void);
+
+#endif
