@@ -1,0 +1,282 @@
+/* SyncML authentication (see auth.h). */
+#include "config.h"
+#include "syncml-server/auth.h"
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "syncml/writer.h"
+#include "util/b64.h"
+#include "util/str.h"
+
+#define THROTTLE_FREE 5     /* failures before the lockout starts */
+#define THROTTLE_WINDOW 900 /* seconds failures are counted over */
+#define THROTTLE_MAX 900    /* longest lockout, seconds */
+#define CRED_MAX 1024
+
+static int new_nonce(struct dstore *store, const char *device,
+		     struct srv_auth *a)
+{
+	unsigned char raw[12];
+	struct ob_err err;
+
+	if (gnutls_rnd(GNUTLS_RND_NONCE, raw, sizeof(raw)) != 0)
+		return OB_E_FAIL;
+	ob_b64_encode(raw, sizeof(raw), a->next_nonce, sizeof(a->next_nonce));
+	return dstore_nonce_set(store, device, a->next_nonce, ob_wall_s(),
+				&err);
+}
+
+static bool throttled(struct dstore *store, const char *login, const char *addr)
+{
+	char key[DSTORE_LOGIN_MAX + 16];
+	int64_t until = 0;
+	struct ob_err err;
+
+	snprintf(key, sizeof(key), "login:%s", login);
+	if (*login != '\0' &&
+	    dstore_throttle_check(store, key, ob_wall_s(), &until, &err) == 0 &&
+	    until > 0)
+		return true;
+	snprintf(key, sizeof(key), "addr:%s", addr);
+	return dstore_throttle_check(store, key, ob_wall_s(), &until, &err) ==
+		       0 &&
+	       until > 0;
+}
+
+static void count_failure(struct dstore *store, const char *login,
+			  const char *addr)
+{
+	char key[DSTORE_LOGIN_MAX + 16];
+	struct ob_err err;
+
+	if (*login != '\0') {
+		snprintf(key, sizeof(key), "login:%s", login);
+		(void)dstore_throttle_fail(store, key, ob_wall_s(),
+					   THROTTLE_FREE, THROTTLE_WINDOW,
+					   THROTTLE_MAX, &err);
+	}
+	snprintf(key, sizeof(key), "addr:%s", addr);
+	(void)dstore_throttle_fail(store, key, ob_wall_s(), THROTTLE_FREE,
+				   THROTTLE_WINDOW, THROTTLE_MAX, &err);
+}
+
+static void clear_failures(struct dstore *store, const char *login)
+{
+	char key[DSTORE_LOGIN_MAX + 16];
+	struct ob_err err;
+
+	snprintf(key, sizeof(key), "login:%s", login);
+	(void)dstore_throttle_clear(store, key, &err);
+}
+
+/* user:password from base64 text into login/password buffers. */
+static bool split_basic(const char *b64, size_t len, char *login,
+			size_t login_size, char *pw, size_t pw_size)
+{
+	unsigned char raw[CRED_MAX];
+	size_t n;
+
+	if (ob_b64_decode(b64, len, raw, sizeof(raw) - 1, &n) != 0)
+		return false;
+	raw[n] = '\0';
+	const char *colon = memchr(raw, ':', n);
+	if (colon == NULL || memchr(raw, '\0', n) != NULL)
+		return false;
+	size_t ul = (size_t)(colon - (const char *)raw);
+	bool ok = ul > 0 && ul < login_size && n - ul - 1 < pw_size;
+	if (ok) {
+		memcpy(login, raw, ul);
+		login[ul] = '\0';
+		memcpy(pw, colon + 1, n - ul - 1);
+		pw[n - ul - 1] = '\0';
+	}
+	explicit_bzero(raw, sizeof(raw));
+	return ok;
+}
+
+static enum srv_auth_result check_password(struct dstore *store,
+					   const char *login, const char *pw,
+					   const char *addr, struct srv_auth *a)
+{
+	struct dstore_account acc;
+	struct ob_err err;
+
+	ob_strlcpy(a->login, login, sizeof(a->login));
+	if (throttled(store, login, addr)) {
+		ob_strlcpy(a->why, "throttled", sizeof(a->why));
+		return SRV_AUTH_BAD;
+	}
+	int ret = dstore_account_verify(store, login, pw, &acc, &err);
+	if (ret == OB_E_AUTH) {
+		count_failure(store, login, addr);
+		ob_strlcpy(a->why, "wrong login or password", sizeof(a->why));
+		return SRV_AUTH_BAD;
+	}
+	if (ret != 0) {
+		ob_strlcpy(a->why, err.msg, sizeof(a->why));
+		return SRV_AUTH_ERROR;
+	}
+	clear_failures(store, login);
+	a->tenant_id = acc.tenant_id;
+	a->account_id = acc.id;
+	return SRV_AUTH_OK;
+}
+
+/* Does the login's enterprise take MD5? */
+static bool md5_allowed(struct dstore *store, const char *login,
+			struct dstore_account *acc_r)
+{
+	struct dstore_tenant t;
+	struct ob_err err;
+
+	return *login != '\0' &&
+	       dstore_account_find(store, login, acc_r, &err) == 0 &&
+	       !acc_r->disabled &&
+	       dstore_tenant_get(store, acc_r->tenant_id, &t, &err) == 0 &&
+	       t.md5_auth;
+}
+
+static enum srv_auth_result check_md5(struct dstore *store,
+				      const struct sml_msg *m,
+				      const struct sml_node *data,
+				      const char *format, const char *addr,
+				      struct srv_auth *a)
+{
+	const char *login = m->hdr.source_name;
+	struct dstore_account acc;
+	char secret[25], nonce[DSTORE_NONCE_MAX], got[64], want[64];
+	unsigned char digest[16];
+	struct ob_err err;
+
+	ob_strlcpy(a->login, login, sizeof(a->login));
+	if (!md5_allowed(store, login, &acc)) {
+		/* Unknown login, disabled, or MD5 off for its enterprise. */
+		a->md5 = false;
+		count_failure(store, login, addr);
+		ob_strlcpy(a->why, "MD5 credentials not usable for this login",
+			   sizeof(a->why));
+		return SRV_AUTH_BAD;
+	}
+	if (throttled(store, login, addr)) {
+		ob_strlcpy(a->why, "throttled", sizeof(a->why));
+		return SRV_AUTH_BAD;
+	}
+	if (dstore_nonce_get(store, m->hdr.source_uri, nonce, &err) != 0)
+		return SRV_AUTH_ERROR;
+	if (*nonce == '\0') {
+		ob_strlcpy(a->why, "no nonce issued yet", sizeof(a->why));
+		return SRV_AUTH_BAD; /* not a failure: the client retries */
+	}
+	if (dstore_account_md5_secret(store, acc.tenant_id, acc.id, secret,
+				      &err) != 0) {
+		ob_strlcpy(a->why, "no MD5 secret for the account",
+			   sizeof(a->why));
+		return SRV_AUTH_BAD;
+	}
+	/* Data = b64(MD5(b64(MD5(user:pw)) ":" nonce)); the nonce as sent
+	 * (its base64 text decoded to bytes). */
+	unsigned char nraw[DSTORE_NONCE_MAX], buf[96];
+	size_t nlen, blen = 0;
+	if (ob_b64_decode(nonce, strlen(nonce), nraw, sizeof(nraw), &nlen) != 0)
+		return SRV_AUTH_ERROR;
+	memcpy(buf, secret, 24);
+	buf[24] = ':';
+	memcpy(buf + 25, nraw, nlen);
+	blen = 25 + nlen;
+	gnutls_hash_fast(GNUTLS_DIG_MD5, buf, blen, digest);
+	explicit_bzero(secret, sizeof(secret));
+	explicit_bzero(buf, sizeof(buf));
+	ob_b64_encode(digest, sizeof(digest), want, sizeof(want));
+	/* Binary digests arrive as 16 opaque bytes in WBXML. */
+	if (data->len == 16 && (data->opaque || ob_str_ieq(format, "bin")))
+		ob_b64_encode(data->data, 16, got, sizeof(got));
+	else
+		ob_strlcpy(got, (const char *)data->data, sizeof(got));
+	size_t glen = strlen(got);
+	const char *g = ob_str_trim(got, &glen);
+	if (glen != strlen(want) || memcmp(g, want, glen) != 0) {
+		count_failure(store, login, addr);
+		ob_strlcpy(a->why, "wrong MD5 digest", sizeof(a->why));
+		return SRV_AUTH_BAD;
+	}
+	clear_failures(store, login);
+	a->tenant_id = acc.tenant_id;
+	a->account_id = acc.id;
+	return SRV_AUTH_OK;
+}
+
+enum srv_auth_result srv_auth_check(struct srv *srv, struct dstore *store,
+				    const struct sml_msg *m,
+				    const char *http_auth, const char *addr,
+				    struct srv_auth *a)
+{
+	const struct sml_node *cred = m->hdr.cred;
+	char login[DSTORE_LOGIN_MAX], pw[DSTORE_PASSWORD_MAX];
+	struct dstore_account acc;
+	enum srv_auth_result r;
+
+	(void)srv;
+	memset(a, 0, sizeof(*a));
+	const char *type = cred != NULL ? sml_meta(cred, NULL, "Type") : "";
+	const char *format = cred != NULL ? sml_meta(cred, NULL, "Format") : "";
+	const struct sml_node *data = sml_node_child(cred, "Data");
+
+	a->md5 = ob_str_ieq(type, "syncml:auth-md5") ||
+		 (cred == NULL && md5_allowed(store, m->hdr.source_name, &acc));
+	if (cred != NULL &&
+	    (data == NULL || data->len == 0 || data->len >= CRED_MAX)) {
+		ob_strlcpy(a->why, "empty credentials", sizeof(a->why));
+		r = SRV_AUTH_BAD;
+	} else if (cred != NULL && a->md5) {
+		r = check_md5(store, m, data, format, addr, a);
+	} else if (cred != NULL) {
+		if (*type != '\0' && !ob_str_ieq(type, "syncml:auth-basic")) {
+			ob_strlcpy(a->why, "unknown credential type",
+				   sizeof(a->why));
+			r = SRV_AUTH_BAD;
+		} else if (!split_basic((const char *)data->data, data->len,
+					login, sizeof(login), pw, sizeof(pw))) {
+			ob_strlcpy(a->why, "malformed basic credentials",
+				   sizeof(a->why));
+			r = SRV_AUTH_BAD;
+		} else {
+			r = check_password(store, login, pw, addr, a);
+		}
+	} else if (http_auth != NULL &&
+		   strncasecmp(http_auth, "Basic ", 6) == 0) {
+		const char *b = http_auth + 6;
+		if (!split_basic(b, strlen(b), login, sizeof(login), pw,
+				 sizeof(pw))) {
+			ob_strlcpy(a->why, "malformed HTTP Basic credentials",
+				   sizeof(a->why));
+			r = SRV_AUTH_BAD;
+		} else {
+			r = check_password(store, login, pw, addr, a);
+		}
+	} else {
+		ob_strlcpy(a->why, "no credentials", sizeof(a->why));
+		r = SRV_AUTH_MISSING;
+	}
+	explicit_bzero(pw, sizeof(pw));
+	if (r != SRV_AUTH_ERROR && a->md5 &&
+	    new_nonce(store, m->hdr.source_uri, a) != 0)
+		r = SRV_AUTH_ERROR;
+	return r;
+}
+
+void srv_auth_write_chal(struct sml_writer *w, const struct srv_auth *a)
+{
+	sml_writer_open(w, "Chal", NULL);
+	sml_writer_open(w, "Meta", NULL);
+	sml_writer_text_ns(w, "Type", "syncml:metinf",
+			   a->md5 ? "syncml:auth-md5" : "syncml:auth-basic");
+	sml_writer_text_ns(w, "Format", "syncml:metinf", "b64");
+	if (a->md5)
+		sml_writer_text_ns(w, "NextNonce", "syncml:metinf",
+				   a->next_nonce);
+	sml_writer_close(w);
+	sml_writer_close(w);
+}

@@ -1,0 +1,47 @@
+/* Authentication of a SyncML message: syncml:auth-basic, syncml:auth-md5
+ * with a per-device nonce, and HTTP Basic as a fallback (OMA DS Protocol
+ * 1.2 §8, SyncML Representation 1.1 §5.1.3 Cred).
+ *
+ * The account decides the enterprise. Failures are throttled per login and
+ * per client address (dirstore throttle rows, shared by all instances);
+ * a throttled attempt is refused without checking the password. MD5 needs
+ * the enterprise to have MD5 enabled (its password equivalent is kept
+ * encrypted in the store). A never-issued (empty) nonce is not accepted:
+ * the client gets a challenge with a fresh nonce and retries. */
+#ifndef SRV_AUTH_H
+#define SRV_AUTH_H
+
+#include <stdbool.h>
+
+#include "dirstore/dirstore.h"
+#include "syncml/msg.h"
+#include "syncml/writer.h"
+#include "syncml-server/server.h"
+
+enum srv_auth_result {
+	SRV_AUTH_OK = 0,
+	SRV_AUTH_MISSING = 1, /* no credentials: 407 */
+	SRV_AUTH_BAD = 2,     /* wrong, unknown, disabled, throttled: 401 */
+	SRV_AUTH_ERROR = 3,   /* store failure: 500 */
+};
+
+struct srv_auth {
+	int64_t tenant_id, account_id;
+	char login[DSTORE_LOGIN_MAX];
+	bool md5;                          /* the challenge to send */
+	char next_nonce[DSTORE_NONCE_MAX]; /* b64, "" when none */
+	char why[128];                     /* for the log on failure */
+};
+
+/* Check the credentials of msg for its device. Fills a->md5/next_nonce
+ * with the challenge to send back in every case but SRV_AUTH_ERROR (a new
+ * nonce is stored for the device whenever MD5 is in play). */
+enum srv_auth_result srv_auth_check(struct srv *srv, struct dstore *store,
+				    const struct sml_msg *msg,
+				    const char *http_auth, const char *addr,
+				    struct srv_auth *a);
+
+/* The SyncHdr Status's Chal element for a->md5 / a->next_nonce. */
+void srv_auth_write_chal(struct sml_writer *w, const struct srv_auth *a);
+
+#endif

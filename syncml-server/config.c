@@ -1,0 +1,201 @@
+/* orgbook-server configuration: defaults, the config file, flags (see
+ * server.h and orgbook-server.conf.example). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "syncml-server/server.h"
+#include "util/buf.h"
+#include "util/file.h"
+#include "util/str.h"
+
+void srv_config_defaults(struct srv_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	ob_strlcpy(c->db, "/var/lib/orgbook/orgbook.db", sizeof(c->db));
+	ob_strlcpy(c->listen, "0.0.0.0", sizeof(c->listen));
+	c->port = 8080;
+	ob_strlcpy(c->admin_listen, "127.0.0.1", sizeof(c->admin_listen));
+	c->admin_port = 8081;
+	c->max_body = 4u << 20;
+	c->max_msg = 1u << 20;
+	c->conn_limit = 1000;
+	c->per_ip_limit = 64;
+	c->conn_timeout = 60;
+	c->threads = 4;
+	c->session_ttl = 900;
+	c->max_photo = 64 * 1024;
+}
+
+static int num(const char *key, const char *v, uint64_t min, uint64_t max,
+	       uint64_t *r, struct ob_err *err)
+{
+	if (ob_parse_u64(v, strlen(v), max, r) != 0 || *r < min)
+		return ob_err_set(err, OB_E_INVAL,
+				  "%s: expected a number from %llu to %llu",
+				  key, (unsigned long long)min,
+				  (unsigned long long)max);
+	return 0;
+}
+
+static int boolean(const char *key, const char *v, bool *r, struct ob_err *err)
+{
+	if (ob_str_ieq(v, "yes") || ob_str_ieq(v, "true") ||
+	    strcmp(v, "1") == 0)
+		*r = true;
+	else if (ob_str_ieq(v, "no") || ob_str_ieq(v, "false") ||
+		 strcmp(v, "0") == 0)
+		*r = false;
+	else
+		return ob_err_set(err, OB_E_INVAL, "%s: expected yes or no",
+				  key);
+	return 0;
+}
+
+static int text(const char *key, const char *v, char *dst, size_t size,
+		struct ob_err *err)
+{
+	if (ob_strlcpy(dst, v, size) >= size)
+		return ob_err_set(err, OB_E_INVAL, "%s: too long", key);
+	return 0;
+}
+
+int srv_config_set(struct srv_config *c, const char *key, const char *v,
+		   struct ob_err *err)
+{
+	uint64_t n;
+	int ret;
+
+	if (strcmp(key, "db") == 0)
+		return text(key, v, c->db, sizeof(c->db), err);
+	if (strcmp(key, "listen") == 0)
+		return text(key, v, c->listen, sizeof(c->listen), err);
+	if (strcmp(key, "admin-listen") == 0)
+		return text(key, v, c->admin_listen, sizeof(c->admin_listen),
+			    err);
+	if (strcmp(key, "cert") == 0)
+		return text(key, v, c->cert, sizeof(c->cert), err);
+	if (strcmp(key, "key") == 0)
+		return text(key, v, c->key, sizeof(c->key), err);
+	if (strcmp(key, "public-url") == 0)
+		return text(key, v, c->public_url, sizeof(c->public_url), err);
+	if (strcmp(key, "port-file") == 0)
+		return text(key, v, c->port_file, sizeof(c->port_file), err);
+	if (strcmp(key, "tls-legacy") == 0)
+		return boolean(key, v, &c->tls_legacy, err);
+	if (strcmp(key, "debug-sync") == 0)
+		return boolean(key, v, &c->debug_sync, err);
+	if (strcmp(key, "port") == 0) {
+		ret = num(key, v, 0, 65535, &n, err);
+		c->port = (int)n;
+		return ret;
+	}
+	if (strcmp(key, "admin-port") == 0) {
+		if (strcmp(v, "off") == 0) {
+			c->admin_port = -1;
+			return 0;
+		}
+		ret = num(key, v, 0, 65535, &n, err);
+		c->admin_port = (int)n;
+		return ret;
+	}
+	if (strcmp(key, "log-level") == 0) {
+		enum ob_log_level l;
+		if (ob_log_level_parse(v, &l) != 0)
+			return ob_err_set(err, OB_E_INVAL,
+					  "log-level: debug, info, warn or "
+					  "error");
+		ob_log_set_level(l);
+		return 0;
+	}
+	struct {
+		const char *name;
+		uint64_t min, max;
+		size_t *sz;
+		unsigned *u;
+	} nums[] = {
+		{"max-body", 4096, 1u << 30, &c->max_body, NULL},
+		{"max-message", 2048, 1u << 30, &c->max_msg, NULL},
+		{"max-photo", 0, 16u << 20, &c->max_photo, NULL},
+		{"max-connections", 1, 100000, NULL, &c->conn_limit},
+		{"max-connections-per-ip", 1, 100000, NULL, &c->per_ip_limit},
+		{"connection-timeout", 1, 3600, NULL, &c->conn_timeout},
+		{"threads", 1, 256, NULL, &c->threads},
+		{"session-ttl", 30, 86400, NULL, &c->session_ttl},
+	};
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		if (strcmp(key, nums[i].name) != 0)
+			continue;
+		ret = num(key, v, nums[i].min, nums[i].max, &n, err);
+		if (ret == 0 && nums[i].sz != NULL)
+			*nums[i].sz = (size_t)n;
+		else if (ret == 0)
+			*nums[i].u = (unsigned)n;
+		return ret;
+	}
+	return ob_err_set(err, OB_E_INVAL, "unknown setting '%s'", key);
+}
+
+int srv_config_load(struct srv_config *c, const char *path, struct ob_err *err)
+{
+	struct ob_buf b;
+	int ret;
+	long line = 0;
+
+	ob_buf_init(&b, 1u << 20);
+	ret = ob_file_read(path, &b, err);
+	if (ret != 0) {
+		ob_buf_deinit(&b);
+		return ret;
+	}
+	char *p = b.data != NULL ? b.data : (char *)"";
+	while (ret == 0 && *p != '\0') {
+		char *nl = strchr(p, '\n');
+		if (nl != NULL)
+			*nl = '\0';
+		line++;
+		size_t len = strlen(p);
+		char *hash = strchr(p, '#');
+		if (hash != NULL)
+			len = (size_t)(hash - p);
+		const char *t = ob_str_trim(p, &len);
+		if (len > 0) {
+			char buf[2048];
+			if (len >= sizeof(buf)) {
+				ret = ob_err_set_at(err, OB_E_INVAL, line, 0,
+						    "", "%s: line too long",
+						    path);
+				break;
+			}
+			memcpy(buf, t, len);
+			buf[len] = '\0';
+			char *eq = strchr(buf, '=');
+			if (eq == NULL) {
+				ret = ob_err_set_at(err, OB_E_INVAL, line, 0,
+						    "",
+						    "%s line %ld: expected "
+						    "key = value",
+						    path, line);
+				break;
+			}
+			*eq = '\0';
+			size_t kl = strlen(buf), vl = strlen(eq + 1);
+			const char *k = ob_str_trim(buf, &kl);
+			const char *v = ob_str_trim(eq + 1, &vl);
+			((char *)k)[kl] = '\0';
+			((char *)v)[vl] = '\0';
+			ret = srv_config_set(c, k, v, err);
+			if (ret != 0) {
+				err->line = line;
+				ob_err_prefix(err, "%s line %ld: ", path, line);
+			}
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	ob_buf_deinit(&b);
+	return ret;
+}

@@ -1,0 +1,656 @@
+/* libmicrohttpd listeners and routes (see httpd.h). */
+#include "config.h"
+#include "syncml-server/httpd.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "syncml-server/auth.h"
+#include "util/b64.h"
+#include "util/buf.h"
+#include "util/file.h"
+#include "util/str.h"
+#include "webadmin/export.h"
+
+#define TLS_STRICT                                                             \
+	"NONE:+VERS-TLS1.3:+VERS-TLS1.2:+AES-256-GCM:+AES-128-GCM:"            \
+	"+CHACHA20-POLY1305:+AEAD:+ECDHE-RSA:+ECDHE-ECDSA:+SIGN-ALL:"          \
+	"+GROUP-ALL:+COMP-NULL:+CTYPE-X509:%SAFE_RENEGOTIATION"
+#define TLS_LEGACY "NORMAL:-VERS-SSL3.0"
+
+struct srv_httpd {
+	struct srv *srv;
+	struct MHD_Daemon *sync, *admin;
+	char *cert, *key;
+	bool tls;
+};
+
+/* Per-request state, hung on libmicrohttpd's req_cls. */
+struct req {
+	struct ob_buf body;
+	bool too_big;
+	bool refused;
+};
+
+static struct MHD_Response *text(const char *t)
+{
+	return MHD_create_response_from_buffer(strlen(t), (void *)t,
+					       MHD_RESPMEM_MUST_COPY);
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *conn, int status,
+				 const char *t)
+{
+	struct MHD_Response *r = text(t);
+	MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void addr_of(struct MHD_Connection *conn, char *buf, size_t size)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	ob_strlcpy(buf, "?", size);
+	if (ci == NULL || ci->client_addr == NULL)
+		return;
+	if (ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET,
+			  &((const struct sockaddr_in *)ci->client_addr)
+				   ->sin_addr,
+			  buf, (socklen_t)size);
+	else if (ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)ci->client_addr)
+				   ->sin6_addr,
+			  buf, (socklen_t)size);
+}
+
+struct hdr_count {
+	int content_length;
+	bool chunked;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind,
+				    const char *key, const char *value)
+{
+	struct hdr_count *hc = cls;
+	(void)kind;
+	if (strcasecmp(key, "Content-Length") == 0)
+		hc->content_length++;
+	if (strcasecmp(key, "Transfer-Encoding") == 0 && value != NULL &&
+	    strcasestr(value, "chunked") != NULL)
+		hc->chunked = true;
+	return MHD_YES;
+}
+
+static void base_url(struct srv_httpd *h, struct MHD_Connection *conn,
+		     char *buf, size_t size)
+{
+	if (*h->srv->cfg.public_url != '\0') {
+		snprintf(buf, size, "%s/sync", h->srv->cfg.public_url);
+		return;
+	}
+	const char *host =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+	bool ok = host != NULL && *host != '\0' && strlen(host) < 200;
+	for (const char *p = host; ok && *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr(".-:[]", *p)))
+			ok = false;
+	snprintf(buf, size, "%s://%s/sync", h->tls ? "https" : "http",
+		 ok ? host : "localhost");
+}
+
+static enum MHD_Result handle_sync(struct srv_httpd *h,
+				   struct MHD_Connection *conn, struct req *rq)
+{
+	struct srv_request sr = {0};
+	struct srv_response rs;
+	char addr[64], url[300];
+
+	addr_of(conn, addr, sizeof(addr));
+	base_url(h, conn, url, sizeof(url));
+	sr.body = rq->body.data != NULL ? rq->body.data : "";
+	sr.len = rq->body.len;
+	sr.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						      "Content-Type");
+	sr.token =
+		MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "s");
+	sr.remote_addr = addr;
+	sr.http_auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						   "Authorization");
+	sr.base_url = url;
+	__atomic_add_fetch(&h->srv->metrics.bytes_in, sr.len, __ATOMIC_RELAXED);
+	srv_sync_handle(h->srv, &sr, &rs);
+	__atomic_add_fetch(&h->srv->metrics.bytes_out, rs.len,
+			   __ATOMIC_RELAXED);
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		rs.len, rs.body, MHD_RESPMEM_MUST_FREE);
+	rs.body = NULL;
+	MHD_add_response_header(r, "Content-Type", rs.content_type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	enum MHD_Result ret =
+		MHD_queue_response(conn, (unsigned)rs.http_status, r);
+	MHD_destroy_response(r);
+	srv_response_deinit(&rs);
+	return ret;
+}
+
+/* ---- export: a writer thread feeding a pipe ---------------------------- */
+
+struct export_job {
+	struct srv *srv;
+	int fd;
+	int64_t tenant_id, unit_id;
+	enum vcard_version version;
+	bool photos;
+};
+
+static int write_all(const char *data, size_t len, void *ctx)
+{
+	struct export_job *j = ctx;
+	while (len > 0) {
+		ssize_t n = write(j->fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return OB_E_IO; /* the client went away */
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void *export_thread(void *arg)
+{
+	struct export_job *j = arg;
+	struct dstore *store = srv_store(j->srv);
+	struct wa_export_opts o = {
+		.version = j->version,
+		.unit_id = j->unit_id,
+		.photos = j->photos,
+		.max_photo_bytes = j->srv->cfg.max_photo,
+	};
+	struct ob_err err;
+	size_t count = 0;
+
+	if (store != NULL && wa_export_vcf(store, j->tenant_id, &o, write_all,
+					   j, &count, &err) != 0)
+		ob_log(OB_LOG_WARN, NULL, "export stopped: %s", err.msg);
+	close(j->fd);
+	srv_store_release();
+	free(j);
+	return NULL;
+}
+
+static bool loopback(const char *addr)
+{
+	return strcmp(addr, "127.0.0.1") == 0 || strcmp(addr, "::1") == 0 ||
+	       strncmp(addr, "::ffff:127.", 11) == 0;
+}
+
+static enum MHD_Result handle_export(struct srv_httpd *h,
+				     struct MHD_Connection *conn)
+{
+	char addr[64], login[DSTORE_LOGIN_MAX], pw[DSTORE_PASSWORD_MAX];
+	struct dstore *store = srv_store(h->srv);
+	struct dstore_account acc;
+	struct ob_err err;
+	int64_t until = 0;
+
+	addr_of(conn, addr, sizeof(addr));
+	if (!h->tls && !loopback(addr))
+		return send_text(conn, 403, "the export needs HTTPS\n");
+	if (store == NULL)
+		return send_text(conn, 503, "database unavailable\n");
+	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						       "Authorization");
+	bool ok = false;
+	if (auth != NULL && strncasecmp(auth, "Basic ", 6) == 0) {
+		unsigned char raw[DSTORE_LOGIN_MAX + DSTORE_PASSWORD_MAX];
+		size_t n = 0;
+		const char *colon;
+		if (ob_b64_decode(auth + 6, strlen(auth + 6), raw,
+				  sizeof(raw) - 1, &n) == 0 &&
+		    (colon = memchr(raw, ':', n)) != NULL &&
+		    (size_t)(colon - (char *)raw) < sizeof(login) &&
+		    n - (size_t)(colon - (char *)raw) - 1 < sizeof(pw)) {
+			size_t ul = (size_t)(colon - (char *)raw);
+			memcpy(login, raw, ul);
+			login[ul] = '\0';
+			memcpy(pw, colon + 1, n - ul - 1);
+			pw[n - ul - 1] = '\0';
+			char key[DSTORE_LOGIN_MAX + 16];
+			snprintf(key, sizeof(key), "login:%s", login);
+			if (dstore_throttle_check(store, key, ob_wall_s(),
+						  &until, &err) == 0 &&
+			    until == 0 &&
+			    dstore_account_verify(store, login, pw, &acc,
+						  &err) == 0)
+				ok = true;
+			else if (until == 0)
+				(void)dstore_throttle_fail(store, key,
+							   ob_wall_s(), 5, 900,
+							   900, &err);
+			explicit_bzero(pw, sizeof(pw));
+		}
+		explicit_bzero(raw, sizeof(raw));
+	}
+	if (!ok) {
+		struct MHD_Response *r = text("login required\n");
+		MHD_add_response_header(
+			r, "WWW-Authenticate",
+			"Basic realm=\"Orgbook\", charset=\"UTF-8\"");
+		enum MHD_Result ret = MHD_queue_response(conn, 401, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	const char *unit = MHD_lookup_connection_value(
+		conn, MHD_GET_ARGUMENT_KIND, "unit");
+	const char *fmt = MHD_lookup_connection_value(
+		conn, MHD_GET_ARGUMENT_KIND, "format");
+	const char *photos = MHD_lookup_connection_value(
+		conn, MHD_GET_ARGUMENT_KIND, "photos");
+	int64_t unit_id = 0;
+	if (unit != NULL && *unit != '\0' &&
+	    dstore_unit_ensure_path(store, acc.tenant_id, unit, false, &unit_id,
+				    &err) != 0)
+		return send_text(conn, 404, "no such unit\n");
+	enum vcard_version v = VCARD_V30;
+	if (fmt != NULL && strcmp(fmt, "vcf21") == 0)
+		v = VCARD_V21;
+	else if (fmt != NULL && strcmp(fmt, "vcf40") == 0)
+		v = VCARD_V40;
+	else if (fmt != NULL && strcmp(fmt, "vcf30") != 0)
+		return send_text(conn, 400, "format: vcf21, vcf30 or vcf40\n");
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return send_text(conn, 503, "cannot start the export\n");
+	struct export_job *j = calloc(1, sizeof(*j));
+	pthread_t th;
+	if (j == NULL) {
+		close(fds[0]);
+		close(fds[1]);
+		return send_text(conn, 503, "out of memory\n");
+	}
+	j->srv = h->srv;
+	j->fd = fds[1];
+	j->tenant_id = acc.tenant_id;
+	j->unit_id = unit_id;
+	j->version = v;
+	j->photos = photos == NULL || strcmp(photos, "0") != 0;
+	if (pthread_create(&th, NULL, export_thread, j) != 0) {
+		close(fds[0]);
+		close(fds[1]);
+		free(j);
+		return send_text(conn, 503, "cannot start the export\n");
+	}
+	pthread_detach(th);
+	struct MHD_Response *r = MHD_create_response_from_pipe(fds[0]);
+	MHD_add_response_header(r, "Content-Type", "text/vcard; charset=utf-8");
+	MHD_add_response_header(r, "Content-Disposition",
+				"attachment; filename=\"directory.vcf\"");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	enum MHD_Result ret = MHD_queue_response(conn, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* ---- admin listener ----------------------------------------------------- */
+
+static enum MHD_Result handle_metrics(struct srv_httpd *h,
+				      struct MHD_Connection *conn)
+{
+	const struct srv_metrics *m = &h->srv->metrics;
+	char buf[2048];
+
+	snprintf(buf, sizeof(buf),
+		 "# TYPE orgbook_requests_total counter\n"
+		 "orgbook_requests_total %" PRIu64 "\n"
+		 "# TYPE orgbook_request_errors_total counter\n"
+		 "orgbook_request_errors_total %" PRIu64 "\n"
+		 "# TYPE orgbook_auth_failures_total counter\n"
+		 "orgbook_auth_failures_total %" PRIu64 "\n"
+		 "# TYPE orgbook_sessions_completed_total counter\n"
+		 "orgbook_sessions_completed_total %" PRIu64 "\n"
+		 "# TYPE orgbook_syncs_total counter\n"
+		 "orgbook_syncs_total{mode=\"slow\"} %" PRIu64 "\n"
+		 "orgbook_syncs_total{mode=\"fast\"} %" PRIu64 "\n"
+		 "# TYPE orgbook_items_sent_total counter\n"
+		 "orgbook_items_sent_total %" PRIu64 "\n"
+		 "# TYPE orgbook_bytes_total counter\n"
+		 "orgbook_bytes_total{direction=\"in\"} %" PRIu64 "\n"
+		 "orgbook_bytes_total{direction=\"out\"} %" PRIu64 "\n",
+		 __atomic_load_n(&m->requests, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->errors, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->auth_failures, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->sessions_done, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->slow_syncs, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->fast_syncs, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->items_sent, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->bytes_in, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->bytes_out, __ATOMIC_RELAXED));
+	struct MHD_Response *r = text(buf);
+	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
+	enum MHD_Result ret = MHD_queue_response(conn, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_admin(void *cls, struct MHD_Connection *conn,
+				const char *url, const char *method,
+				const char *version, const char *upload_data,
+				size_t *upload_data_size, void **req_cls)
+{
+	struct srv_httpd *h = cls;
+	(void)version;
+	(void)upload_data;
+	if (*req_cls == NULL) {
+		*req_cls = (void *)1;
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		*upload_data_size = 0; /* nothing here takes a body */
+		return MHD_YES;
+	}
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return send_text(conn, 405, "method not allowed\n");
+	if (strcmp(url, "/healthz") == 0) {
+		struct dstore *store = srv_store(h->srv);
+		struct dstore_tenant t;
+		struct ob_err err;
+		bool ok = store != NULL &&
+			  (dstore_tenant_get(store, 1, &t, &err) == 0 ||
+			   err.code == OB_E_NOTFOUND);
+		return send_text(conn, ok ? 200 : 503,
+				 ok ? "ok\n" : "database unavailable\n");
+	}
+	if (strcmp(url, "/metrics") == 0)
+		return handle_metrics(h, conn);
+	return send_text(conn, 404, "not found\n");
+}
+
+/* ---- sync listener ------------------------------------------------------ */
+
+static enum MHD_Result on_sync(void *cls, struct MHD_Connection *conn,
+			       const char *url, const char *method,
+			       const char *version, const char *upload_data,
+			       size_t *upload_data_size, void **req_cls)
+{
+	struct srv_httpd *h = cls;
+	struct req *rq = *req_cls;
+	(void)version;
+
+	if (rq == NULL) {
+		struct hdr_count hc = {0};
+		rq = calloc(1, sizeof(*rq));
+		if (rq == NULL)
+			return MHD_NO;
+		ob_buf_init(&rq->body, h->srv->cfg.max_body);
+		*req_cls = rq;
+		__atomic_add_fetch(&h->srv->metrics.requests, 1,
+				   __ATOMIC_RELAXED);
+		MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header,
+					  &hc);
+		if (hc.content_length > 1 ||
+		    (hc.content_length > 0 && hc.chunked))
+			rq->refused = true;
+		const char *cl = MHD_lookup_connection_value(
+			conn, MHD_HEADER_KIND, "Content-Length");
+		uint64_t n;
+		if (cl != NULL &&
+		    ob_parse_u64(cl, strlen(cl), UINT64_MAX, &n) == 0 &&
+		    n > h->srv->cfg.max_body)
+			rq->too_big = true;
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		if (!rq->too_big && !rq->refused &&
+		    ob_buf_add(&rq->body, upload_data, *upload_data_size) != 0)
+			rq->too_big = true;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (rq->refused)
+		return send_text(conn, 400,
+				 "conflicting Content-Length / "
+				 "Transfer-Encoding\n");
+	if (rq->too_big)
+		return send_text(conn, 413, "request body too large\n");
+	if (strcmp(url, "/sync") == 0) {
+		if (strcmp(method, "POST") != 0)
+			return send_text(conn, 405, "use POST\n");
+		return handle_sync(h, conn, rq);
+	}
+	if (strcmp(url, "/export.vcf") == 0) {
+		if (strcmp(method, "GET") != 0)
+			return send_text(conn, 405, "use GET\n");
+		return handle_export(h, conn);
+	}
+	return send_text(conn, 404, "not found\n");
+}
+
+static void on_done(void *cls, struct MHD_Connection *conn, void **req_cls,
+		    enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	struct req *rq = *req_cls;
+	if (rq != NULL && rq != (void *)1) {
+		ob_buf_deinit(&rq->body);
+		free(rq);
+	}
+	*req_cls = NULL;
+}
+
+static void on_thread_end(void *cls, struct MHD_Connection *conn,
+			  void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)socket_context;
+	(void)toe;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	size_t n = strlen(buf);
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	ob_log(OB_LOG_WARN, NULL, "http: %s", buf);
+}
+
+static int listen_on(const char *addr, int port, int *port_r,
+		     struct ob_err *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1;
+
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(addr, ':') != NULL) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, addr, &a->sin6_addr) != 1)
+			return ob_err_set(err, OB_E_INVAL, "bad address %s",
+					  addr);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, addr, &a->sin_addr) != 1)
+			return ob_err_set(err, OB_E_INVAL, "bad address %s",
+					  addr);
+		len = sizeof(*a);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ob_err_set(err, OB_E_IO, "socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0 ||
+	    listen(fd, 256) != 0) {
+		int e = errno;
+		close(fd);
+		return ob_err_set(err, OB_E_IO, "cannot listen on %s:%d: %s",
+				  addr, port, strerror(e));
+	}
+	len = sizeof(ss);
+	getsockname(fd, (struct sockaddr *)&ss, &len);
+	*port_r = ntohs(ss.ss_family == AF_INET6
+				? ((struct sockaddr_in6 *)&ss)->sin6_port
+				: ((struct sockaddr_in *)&ss)->sin_port);
+	return fd;
+}
+
+static struct MHD_Daemon *start(struct srv_httpd *h, int fd,
+				MHD_AccessHandlerCallback cb, unsigned threads)
+{
+	const struct srv_config *c = &h->srv->cfg;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	struct MHD_OptionItem opts[16];
+	int n = 0;
+
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER,
+					    (intptr_t)mhd_log, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
+					    (intptr_t)c->conn_timeout, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
+					    (intptr_t)c->conn_limit, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+					    (intptr_t)c->per_ip_limit, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+					    64 * 1024, NULL};
+	if (threads > 1)
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
+						    (intptr_t)threads, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
+					    (intptr_t)on_done, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
+					    (intptr_t)on_thread_end, NULL};
+	if (h->tls) {
+		flags |= MHD_USE_TLS;
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+						    h->key};
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT,
+						    0, h->cert};
+		opts[n++] = (struct MHD_OptionItem){
+			MHD_OPTION_HTTPS_PRIORITIES, 0,
+			(void *)(c->tls_legacy ? TLS_LEGACY : TLS_STRICT)};
+	}
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	return MHD_start_daemon(flags, 0, NULL, NULL, cb, h, MHD_OPTION_ARRAY,
+				opts, MHD_OPTION_END);
+}
+
+int srv_httpd_start(struct srv *srv, struct srv_httpd **h_r, int *port_r,
+		    int *admin_port_r, struct ob_err *err)
+{
+	struct srv_httpd *h = calloc(1, sizeof(*h));
+	int fd, afd = -1, ret;
+
+	if (h == NULL)
+		return ob_err_set(err, OB_E_NOMEM, "out of memory");
+	h->srv = srv;
+	*admin_port_r = -1;
+	if (*srv->cfg.cert != '\0' && *srv->cfg.key != '\0') {
+		struct ob_buf cb, kb;
+		ob_buf_init(&cb, 1u << 20);
+		ob_buf_init(&kb, 1u << 20);
+		if ((ret = ob_file_read(srv->cfg.cert, &cb, err)) != 0 ||
+		    (ret = ob_file_read(srv->cfg.key, &kb, err)) != 0) {
+			ob_buf_deinit(&cb);
+			explicit_bzero(kb.data, kb.len);
+			ob_buf_deinit(&kb);
+			srv_httpd_stop(&h, 0);
+			return ret;
+		}
+		h->cert = ob_buf_steal(&cb, NULL);
+		h->key = ob_buf_steal(&kb, NULL);
+		h->tls = true;
+	}
+	fd = listen_on(srv->cfg.listen, srv->cfg.port, port_r, err);
+	if (fd < 0) {
+		srv_httpd_stop(&h, 0);
+		return fd;
+	}
+	h->sync = start(h, fd, on_sync, srv->cfg.threads);
+	if (h->sync == NULL) {
+		close(fd);
+		srv_httpd_stop(&h, 0);
+		return ob_err_set(err, OB_E_FAIL,
+				  "cannot start the HTTP%s listener",
+				  h->tls ? "S" : "");
+	}
+	if (srv->cfg.admin_port >= 0) {
+		afd = listen_on(srv->cfg.admin_listen, srv->cfg.admin_port,
+				admin_port_r, err);
+		if (afd < 0) {
+			srv_httpd_stop(&h, 0);
+			return afd;
+		}
+		bool tls = h->tls;
+		h->tls = false; /* /healthz and /metrics stay plain HTTP */
+		h->admin = start(h, afd, on_admin, 1);
+		h->tls = tls;
+		if (h->admin == NULL) {
+			close(afd);
+			srv_httpd_stop(&h, 0);
+			return ob_err_set(err, OB_E_FAIL,
+					  "cannot start the admin listener");
+		}
+	}
+	*h_r = h;
+	return 0;
+}
+
+void srv_httpd_stop(struct srv_httpd **hp, int timeout_s)
+{
+	struct srv_httpd *h = *hp;
+
+	if (h == NULL)
+		return;
+	if (h->sync != NULL) {
+		MHD_socket fd = MHD_quiesce_daemon(h->sync);
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+		for (int i = 0; i < timeout_s * 10; i++) {
+			const union MHD_DaemonInfo *di = MHD_get_daemon_info(
+				h->sync, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+			if (di == NULL || di->num_connections == 0)
+				break;
+			usleep(100000);
+		}
+		MHD_stop_daemon(h->sync);
+	}
+	if (h->admin != NULL)
+		MHD_stop_daemon(h->admin);
+	if (h->key != NULL)
+		explicit_bzero(h->key, strlen(h->key));
+	free(h->cert);
+	free(h->key);
+	free(h);
+	*hp = NULL;
+}

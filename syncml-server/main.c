@@ -1,0 +1,191 @@
+/* orgbook-server: serves the enterprise directory over SyncML DS 1.1/1.2
+ * (HTTP or HTTPS), with /healthz and /metrics on the admin listener.
+ * Reads its config file, lets flags override it, opens the store, starts
+ * the listeners and, on SIGTERM or SIGINT, lets requests in flight finish
+ * before exiting. Nothing of a session is kept in this process. */
+#include "config.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "syncml-server/httpd.h"
+#include "syncml-server/server.h"
+#include "syncml/xml.h"
+#include "util/file.h"
+#include "util/str.h"
+
+static struct srv the_srv;
+static pthread_key_t store_key;
+static pthread_once_t store_once = PTHREAD_ONCE_INIT;
+
+static void close_store(void *p)
+{
+	struct dstore *s = p;
+	dstore_close(&s);
+}
+
+static void make_key(void)
+{
+	(void)pthread_key_create(&store_key, close_store);
+}
+
+struct dstore *srv_store(struct srv *srv)
+{
+	struct dstore *s;
+	struct dstore_options o = {0};
+	struct ob_err err;
+
+	(void)pthread_once(&store_once, make_key);
+	s = pthread_getspecific(store_key);
+	if (s != NULL)
+		return s;
+	o.path = srv->cfg.db;
+	if (dstore_open(&o, &s, &err) != 0) {
+		ob_log(OB_LOG_ERROR, NULL, "cannot open %s: %s", srv->cfg.db,
+		       err.msg);
+		return NULL;
+	}
+	(void)pthread_setspecific(store_key, s);
+	return s;
+}
+
+void srv_store_release(void)
+{
+	(void)pthread_once(&store_once, make_key);
+	struct dstore *s = pthread_getspecific(store_key);
+	if (s != NULL) {
+		(void)pthread_setspecific(store_key, NULL);
+		dstore_close(&s);
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: orgbook-server [--config FILE] [--KEY=VALUE | --KEY "
+		   "VALUE]...\n"
+		   "  --db PATH               SQLite database (created if "
+		   "missing)\n"
+		   "  --listen ADDR --port N  sync listener (POST /sync)\n"
+		   "  --admin-listen ADDR --admin-port N|off   /healthz, "
+		   "/metrics\n"
+		   "  --cert FILE --key FILE  serve HTTPS\n"
+		   "  --port-file FILE        write the bound ports there\n"
+		   "  every setting of the config file is also a flag; see "
+		   "orgbook-server(8)\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct srv *srv = &the_srv;
+	struct srv_httpd *h = NULL;
+	struct ob_err err;
+	sigset_t set;
+	int port = 0, admin_port = -1, sig = 0;
+
+	srv_config_defaults(&srv->cfg);
+	/* The config file first, then flags over it. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			if (srv_config_load(&srv->cfg, argv[i + 1], &err) !=
+			    0) {
+				fprintf(stderr, "orgbook-server: %s\n",
+					err.msg);
+				return 2;
+			}
+		}
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		char key[64];
+		const char *val;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(a, "--version") == 0) {
+			printf("orgbook-server %s\n", PACKAGE_VERSION);
+			return 0;
+		}
+		if (strncmp(a, "--", 2) != 0) {
+			usage(stderr);
+			return 1;
+		}
+		const char *eq = strchr(a, '=');
+		if (eq != NULL) {
+			size_t n = (size_t)(eq - a - 2);
+			if (n >= sizeof(key)) {
+				usage(stderr);
+				return 1;
+			}
+			memcpy(key, a + 2, n);
+			key[n] = '\0';
+			val = eq + 1;
+		} else {
+			ob_strlcpy(key, a + 2, sizeof(key));
+			if (strcmp(key, "debug-sync") == 0 ||
+			    strcmp(key, "tls-legacy") == 0) {
+				val = "yes";
+			} else if (i + 1 < argc) {
+				val = argv[++i];
+			} else {
+				usage(stderr);
+				return 1;
+			}
+		}
+		if (strcmp(key, "config") == 0)
+			continue;
+		if (srv_config_set(&srv->cfg, key, val, &err) != 0) {
+			fprintf(stderr, "orgbook-server: %s\n", err.msg);
+			return 1;
+		}
+	}
+	if ((*srv->cfg.cert != '\0') != (*srv->cfg.key != '\0')) {
+		fprintf(stderr, "orgbook-server: give both cert and key\n");
+		return 1;
+	}
+	sml_xml_init();
+	/* Signals are taken by sigwait in this thread only. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (srv_store(srv) == NULL)
+		return 5;
+	if (srv_httpd_start(srv, &h, &port, &admin_port, &err) != 0) {
+		fprintf(stderr, "orgbook-server: %s\n", err.msg);
+		srv_store_release();
+		return 5;
+	}
+	ob_log(OB_LOG_INFO, NULL,
+	       "orgbook-server %s listening on %s:%d (%s), admin %s:%d, "
+	       "database %s",
+	       PACKAGE_VERSION, srv->cfg.listen, port,
+	       *srv->cfg.cert ? "https" : "http", srv->cfg.admin_listen,
+	       admin_port, srv->cfg.db);
+	if (*srv->cfg.port_file != '\0') {
+		char buf[64];
+		snprintf(buf, sizeof(buf), "%d %d\n", port, admin_port);
+		if (ob_file_write_atomic(srv->cfg.port_file, buf, strlen(buf),
+					 0644, &err) != 0)
+			ob_log(OB_LOG_ERROR, NULL, "port file: %s", err.msg);
+	}
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP)
+			continue; /* logs go to stderr: nothing to reopen */
+		break;
+	}
+	ob_log(OB_LOG_INFO, NULL, "signal %d: finishing requests in flight",
+	       sig);
+	srv_httpd_stop(&h, 30);
+	srv_store_release();
+	ob_log(OB_LOG_INFO, NULL, "stopped");
+	return 0;
+}

@@ -1,0 +1,93 @@
+/* orgbook-server's shared definitions: the configuration, the server
+ * object the HTTP layer hands to the SyncML engine, and the request and
+ * response of one SyncML POST.
+ *
+ * The engine (session.c, sync.c, auth.c, devinf.c) never sees
+ * libmicrohttpd; the HTTP layer (httpd.c) never sees SyncML. Every piece of
+ * a session that must survive between messages is in the store, so any
+ * number of server processes can share one database. */
+#ifndef SRV_SERVER_H
+#define SRV_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dirstore/dirstore.h"
+#include "util/log.h"
+
+#define SRV_PATH_MAX 1024
+
+struct srv_config {
+	char db[SRV_PATH_MAX];
+	char listen[64];
+	int port; /* 0 = any free port (see port_file) */
+	char admin_listen[64];
+	int admin_port;                             /* -1 = no admin listener */
+	char cert[SRV_PATH_MAX], key[SRV_PATH_MAX]; /* HTTPS when both set */
+	bool tls_legacy;       /* allow TLS 1.0/1.1 and CBC ciphers */
+	char public_url[256];  /* base of RespURI; "" = from the Host header */
+	size_t max_body;       /* request body cap, bytes */
+	size_t max_msg;        /* our cap on a reply when the client has none */
+	unsigned conn_limit;   /* concurrent connections */
+	unsigned per_ip_limit; /* concurrent connections per address */
+	unsigned conn_timeout; /* seconds of idle connection */
+	unsigned threads;      /* worker threads */
+	unsigned session_ttl;  /* seconds a session lives without messages */
+	size_t max_photo;      /* photo bytes sent in a vCard; 0 = none */
+	char port_file[SRV_PATH_MAX]; /* write "port admin_port\n" here */
+	bool debug_sync;              /* log message bodies (redacted) */
+};
+
+/* Defaults for every field. */
+void srv_config_defaults(struct srv_config *c);
+/* Read `key = value` lines (# comments) from a file; unknown keys and bad
+ * values are errors naming the line. */
+int srv_config_load(struct srv_config *c, const char *path, struct ob_err *err);
+/* Set one key (from a file line or a --key=value flag). */
+int srv_config_set(struct srv_config *c, const char *key, const char *value,
+		   struct ob_err *err);
+
+/* Counters for /metrics (updated atomically from any thread). */
+struct srv_metrics {
+	uint64_t requests, errors, auth_failures, sessions_done;
+	uint64_t slow_syncs, fast_syncs, items_sent;
+	uint64_t bytes_in, bytes_out;
+};
+
+struct srv {
+	struct srv_config cfg;
+	struct srv_metrics metrics;
+	/* Each worker thread opens its own store connection (srv_store). */
+};
+
+/* The calling thread's store connection, opened on first use. NULL (and
+ * an error logged) when the database cannot be opened. */
+struct dstore *srv_store(struct srv *srv);
+/* Close the calling thread's connection (thread exit). */
+void srv_store_release(void);
+
+struct srv_request {
+	const char *body;
+	size_t len;
+	const char *content_type; /* may carry parameters */
+	const char *token;        /* ?s= of the URL, NULL when none */
+	const char *remote_addr;  /* for throttling and logs */
+	const char *http_auth;    /* Authorization header or NULL */
+	const char *base_url;     /* "http://host:port/sync" */
+};
+
+struct srv_response {
+	int http_status;     /* 200 with a SyncML body, else an HTTP error */
+	unsigned char *body; /* malloc'd */
+	size_t len;
+	char content_type[64];
+};
+
+/* Handle one SyncML POST. Always fills rs (an HTTP error with a short
+ * text body when no SyncML answer is possible). */
+void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
+		     struct srv_response *rs);
+void srv_response_deinit(struct srv_response *rs);
+
+#endif

@@ -1,0 +1,748 @@
+/* One SyncML message from bytes to reply: decode, find or start the
+ * session, replay a retried message, authenticate, run the commands, build
+ * the reply within MaxMsgSize, store the session (see session.h for the
+ * state machine and server.h for the contract with the HTTP layer).
+ *
+ * Sessions are found by the RespURI token, else by (device, SessionID)
+ * (brief §1.10). A message whose MsgID equals the last one answered gets
+ * the stored reply byte for byte; nothing is executed again. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "syncml-server/auth.h"
+#include "syncml-server/devinf.h"
+#include "syncml-server/session.h"
+#include "syncml-server/sync.h"
+#include "syncml/encode.h"
+#include "syncml/msg.h"
+#include "syncml/wbxml.h"
+#include "syncml/xml.h"
+#include "util/str.h"
+
+#define XML_TYPE "application/vnd.syncml+xml"
+#define WBXML_TYPE "application/vnd.syncml+wbxml"
+#define DEVINF_TYPE "application/vnd.syncml-devinf+xml"
+#define MSG_MIN 2048           /* smallest MaxMsgSize we try to honour */
+#define DEVINF_CTCAP_MIN 16384 /* MaxMsgSize that has room for CTCap */
+#define RETRY_KEEP 600         /* seconds a finished session answers retries */
+
+void srv_response_deinit(struct srv_response *rs)
+{
+	free(rs->body);
+	memset(rs, 0, sizeof(*rs));
+}
+
+static void http_error(struct srv_response *rs, int status, const char *text)
+{
+	size_t n = strlen(text);
+
+	rs->http_status = status;
+	rs->body = malloc(n + 1);
+	if (rs->body != NULL) {
+		memcpy(rs->body, text, n + 1);
+		rs->len = n;
+	}
+	ob_strlcpy(rs->content_type, "text/plain; charset=utf-8",
+		   sizeof(rs->content_type));
+}
+
+int srv_status_of(int ob_code)
+{
+	switch (ob_code) {
+	case 0:
+		return SML_OK;
+	case OB_E_NOTFOUND:
+		return SML_NOT_FOUND;
+	case OB_E_PARSE:
+	case OB_E_INVAL:
+		return SML_BAD_REQUEST;
+	case OB_E_LIMIT:
+		return SML_TOO_LARGE;
+	case OB_E_AUTH:
+		return SML_INVALID_CRED;
+	case OB_E_BUSY:
+		return SML_BUSY;
+	case OB_E_VERSION:
+		return SML_PROTOCOL_UNSUPPORTED;
+	case OB_E_GONE:
+		return SML_REFRESH_REQUIRED;
+	default:
+		return SML_COMMAND_FAILED;
+	}
+}
+
+void srv_status(struct srv_ctx *c, uint64_t cmd_ref, const char *cmd_name,
+		const char *target_ref, const char *source_ref, int code)
+{
+	struct sml_writer *w = &c->reply->statuses;
+
+	if (c->msg->hdr.no_resp)
+		return;
+	sml_writer_open(w, "Status", NULL);
+	sml_writer_uint(w, "CmdID", srv_reply_next_cmd(c->reply));
+	sml_writer_uint(w, "MsgRef", c->msg->hdr.msg_id);
+	sml_writer_uint(w, "CmdRef", cmd_ref);
+	sml_writer_text(w, "Cmd", cmd_name);
+	if (target_ref != NULL && *target_ref != '\0')
+		sml_writer_text(w, "TargetRef", target_ref);
+	if (source_ref != NULL && *source_ref != '\0')
+		sml_writer_text(w, "SourceRef", source_ref);
+	sml_writer_uint(w, "Data", (uint64_t)code);
+	sml_writer_close(w);
+}
+
+/* ---- reply header ------------------------------------------------------ */
+
+static void write_header(struct srv_ctx *c, const char *resp_uri)
+{
+	struct sml_writer *w = &c->reply->hdr;
+	bool v12 = c->st->version == 12;
+
+	sml_writer_open(w, "SyncML",
+			v12 ? "SYNCML:SYNCML1.2" : "SYNCML:SYNCML1.1");
+	sml_writer_open(w, "SyncHdr", NULL);
+	sml_writer_text(w, "VerDTD", v12 ? "1.2" : "1.1");
+	sml_writer_text(w, "VerProto", v12 ? "SyncML/1.2" : "SyncML/1.1");
+	sml_writer_text(w, "SessionID", c->msg->hdr.session_id);
+	sml_writer_uint(w, "MsgID", c->st->server_msg_id);
+	sml_writer_open(w, "Target", NULL);
+	sml_writer_text(w, "LocURI", c->msg->hdr.source_uri);
+	sml_writer_close(w);
+	sml_writer_open(w, "Source", NULL);
+	sml_writer_text(w, "LocURI", c->msg->hdr.target_uri);
+	sml_writer_close(w);
+	if (resp_uri != NULL)
+		sml_writer_text(w, "RespURI", resp_uri);
+	sml_writer_open(w, "Meta", NULL);
+	sml_writer_text_ns(w, "MaxMsgSize", "syncml:metinf", "1048576");
+	sml_writer_close(w);
+	sml_writer_close(w);
+	sml_writer_open(w, "SyncBody", NULL);
+	/* The open SyncML and SyncBody are closed by srv_reply_assemble. */
+	w->depth = 0;
+}
+
+static void header_status(struct srv_ctx *c, int code,
+			  const struct srv_auth *chal)
+{
+	struct sml_writer *w = &c->reply->statuses;
+
+	if (c->msg->hdr.no_resp && chal == NULL)
+		return;
+	sml_writer_open(w, "Status", NULL);
+	sml_writer_uint(w, "CmdID", srv_reply_next_cmd(c->reply));
+	sml_writer_uint(w, "MsgRef", c->msg->hdr.msg_id);
+	sml_writer_uint(w, "CmdRef", 0);
+	sml_writer_text(w, "Cmd", "SyncHdr");
+	sml_writer_text(w, "TargetRef", c->msg->hdr.target_uri);
+	sml_writer_text(w, "SourceRef", c->msg->hdr.source_uri);
+	if (chal != NULL)
+		srv_auth_write_chal(w, chal);
+	sml_writer_uint(w, "Data", (uint64_t)code);
+	sml_writer_close(w);
+}
+
+/* ---- commands ---------------------------------------------------------- */
+
+static const char *devinf_uri(const struct srv_ctx *c)
+{
+	return c->st->version == 12 ? "./devinf12" : "./devinf11";
+}
+
+static void cmd_put(struct srv_ctx *c, const struct sml_node *cmd)
+{
+	const struct sml_node *item = sml_node_child(cmd, "Item");
+	const char *src = sml_node_text(item, "Source/LocURI");
+	const char *store0 = c->st->n_ds > 0 ? c->st->ds[0].client_uri : NULL;
+
+	srv_devinf_read(sml_node_child(item, "Data"), store0, &c->st->client);
+	if (c->st->client.present)
+		ob_log(OB_LOG_DEBUG, &c->log, "client %s %s %s, vCard %d",
+		       c->st->client.man, c->st->client.mod, c->st->client.swv,
+		       c->st->client.vcard);
+	srv_status(c, sml_cmd_id(cmd), "Put", NULL, src, SML_OK);
+}
+
+static void cmd_get(struct srv_ctx *c, const struct sml_node *cmd)
+{
+	const struct sml_node *item = sml_node_child(cmd, "Item");
+	const char *target = sml_node_text(item, "Target/LocURI");
+	struct sml_writer *w = &c->reply->cmds;
+	const char *stores[SRV_DS_MAX + 1];
+	int n = 0;
+
+	if (strncmp(target, "./devinf1", 9) != 0 &&
+	    strncmp(target, "devinf1", 7) != 0) {
+		srv_status(c, sml_cmd_id(cmd), "Get", target, NULL,
+			   SML_NOT_FOUND);
+		return;
+	}
+	srv_status(c, sml_cmd_id(cmd), "Get", target, NULL, SML_OK);
+	/* DataStore SourceRef must be the path the client alerted. */
+	for (int i = 0; i < c->st->n_ds; i++)
+		stores[n++] = c->st->ds[i].uri;
+	if (n == 0)
+		stores[n++] = "contacts";
+	sml_writer_open(w, "Results", NULL);
+	sml_writer_uint(w, "CmdID", srv_reply_next_cmd(c->reply));
+	sml_writer_uint(w, "MsgRef", c->msg->hdr.msg_id);
+	sml_writer_uint(w, "CmdRef", sml_cmd_id(cmd));
+	sml_writer_open(w, "Meta", NULL);
+	sml_writer_text_ns(w, "Type", "syncml:metinf", DEVINF_TYPE);
+	sml_writer_close(w);
+	sml_writer_open(w, "Item", NULL);
+	sml_writer_open(w, "Source", NULL);
+	sml_writer_text(w, "LocURI", devinf_uri(c));
+	sml_writer_close(w);
+	sml_writer_open(w, "Data", NULL);
+	/* CTCap is optional; leave it out where it would not fit. */
+	srv_devinf_write(w, c->st->version == 12 ? SML_VER_12 : SML_VER_11,
+			 stores, n, c->st->max_msg >= DEVINF_CTCAP_MIN);
+	sml_writer_close(w);
+	sml_writer_close(w);
+	sml_writer_close(w);
+}
+
+static void ask_devinf(struct srv_ctx *c)
+{
+	struct sml_writer *w = &c->reply->cmds;
+
+	sml_writer_open(w, "Get", NULL);
+	sml_writer_uint(w, "CmdID", srv_reply_next_cmd(c->reply));
+	sml_writer_open(w, "Meta", NULL);
+	sml_writer_text_ns(w, "Type", "syncml:metinf", DEVINF_TYPE);
+	sml_writer_close(w);
+	sml_writer_open(w, "Item", NULL);
+	sml_writer_open(w, "Target", NULL);
+	sml_writer_text(w, "LocURI", devinf_uri(c));
+	sml_writer_close(w);
+	sml_writer_close(w);
+	sml_writer_close(w);
+	c->st->asked_devinf = true;
+}
+
+static void cmd_alert(struct srv_ctx *c, const struct sml_node *cmd)
+{
+	uint64_t code;
+
+	if (!sml_node_uint(cmd, "Data", 999, &code)) {
+		srv_status(c, sml_cmd_id(cmd), "Alert", NULL, NULL,
+			   SML_BAD_REQUEST);
+		return;
+	}
+	switch (code) {
+	case SML_ALERT_TWO_WAY:
+	case SML_ALERT_SLOW:
+	case SML_ALERT_ONE_WAY_CLIENT:
+	case SML_ALERT_REFRESH_CLIENT:
+	case SML_ALERT_ONE_WAY_SERVER:
+	case SML_ALERT_REFRESH_SERVER:
+	case SML_ALERT_RESUME:
+		if (c->st->phase != SRV_PHASE_INIT) {
+			srv_status(c, sml_cmd_id(cmd), "Alert", NULL, NULL,
+				   SML_FORBIDDEN);
+			return;
+		}
+		srv_sync_alert(c, cmd, (int)code);
+		return;
+	case SML_ALERT_NEXT_MESSAGE:
+	case SML_ALERT_NO_END_OF_DATA:
+	case SML_ALERT_RESULT:
+		srv_status(c, sml_cmd_id(cmd), "Alert", NULL, NULL, SML_OK);
+		return;
+	default:
+		srv_status(c, sml_cmd_id(cmd), "Alert", NULL, NULL,
+			   SML_NOT_SUPPORTED);
+		return;
+	}
+}
+
+static void run_commands(struct srv_ctx *c)
+{
+	for (const struct sml_node *cmd = c->msg->body->first; cmd != NULL;
+	     cmd = cmd->next) {
+		const char *n = cmd->name;
+		if (strcmp(n, "Final") == 0)
+			continue;
+		if (strcmp(n, "Status") == 0) {
+			srv_sync_status(c, cmd);
+			continue;
+		}
+		if (sml_cmd_id(cmd) == 0) {
+			srv_status(c, 0, n, NULL, NULL, SML_BAD_REQUEST);
+			continue;
+		}
+		if (strcmp(n, "Alert") == 0)
+			cmd_alert(c, cmd);
+		else if (strcmp(n, "Put") == 0)
+			cmd_put(c, cmd);
+		else if (strcmp(n, "Results") == 0)
+			cmd_put(c, cmd); /* the client's DevInf we asked for */
+		else if (strcmp(n, "Get") == 0)
+			cmd_get(c, cmd);
+		else if (strcmp(n, "Sync") == 0)
+			srv_sync_client(c, cmd);
+		else if (strcmp(n, "Map") == 0)
+			srv_sync_map(c, cmd);
+		else
+			srv_status(c, sml_cmd_id(cmd), n, NULL, NULL,
+				   SML_NOT_SUPPORTED);
+	}
+}
+
+/* ---- state blob ------------------------------------------------------- */
+
+static bool state_load(const struct dstore_session *s, struct srv_state *st)
+{
+	if (s->state == NULL || s->state_len != sizeof(*st))
+		return false;
+	memcpy(st, s->state, sizeof(*st));
+	return st->magic == SRV_STATE_MAGIC && st->size == sizeof(*st) &&
+	       st->n_ds >= 0 && st->n_ds <= SRV_DS_MAX;
+}
+
+/* ---- encoding ---------------------------------------------------------- */
+
+static bool media_is(const char *ct, const char *type)
+{
+	size_t n = strlen(type);
+	if (ct == NULL || strncasecmp(ct, type, n) != 0)
+		return false;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+/* Encode the reply and take items back until it fits max_msg. */
+static int encode_reply(struct srv_ctx *c, struct ob_buf *out,
+			struct ob_err *err)
+{
+	for (;;) {
+		struct ob_buf xml;
+		int ret;
+
+		ob_buf_init(&xml, 256u << 20);
+		ret = srv_reply_assemble(c->reply, &xml);
+		ob_buf_reset(out);
+		if (ret == 0 && c->st->wbxml)
+			ret = sml_wbxml_encode(xml.data, xml.len, out, err);
+		else if (ret == 0)
+			ret = ob_buf_add(out, xml.data, xml.len);
+		ob_buf_deinit(&xml);
+		if (ret != 0)
+			return ret;
+		if (out->len <= c->st->max_msg || c->reply->n_items == 0)
+			return 0;
+		/* Take back about a tenth of the items and try again. */
+		size_t drop = c->reply->n_items / 10 + 1;
+		while (drop-- > 0 && c->reply->n_items > 0) {
+			struct srv_item it;
+			srv_reply_pop_item(c->reply, &it);
+			srv_sync_unsend(c, &it);
+			c->reply->final = false;
+		}
+	}
+}
+
+/* ---- the handler ------------------------------------------------------- */
+
+struct handler {
+	struct srv *srv;
+	const struct srv_request *rq;
+	struct srv_response *rs;
+	struct dstore *store;
+	struct sml_msg msg;
+	struct dstore_session sess;
+	struct srv_state st;
+	struct srv_reply reply;
+	struct srv_ctx c;
+	bool txn;
+};
+
+static int decode(struct handler *h, bool wbxml, struct ob_err *err)
+{
+	/* WBXML is dense: a tree may take many times its bytes. */
+	size_t cap = h->rq->len * 16 + (1u << 20);
+	struct sml_limits lim = {.tree_bytes =
+					 cap < (64u << 20) ? cap : 64u << 20};
+	struct sml_tree *tree = NULL;
+	int ret;
+
+	if (wbxml)
+		ret = sml_wbxml_decode((const unsigned char *)h->rq->body,
+				       h->rq->len, &lim, &tree, err);
+	else
+		ret = sml_xml_parse(h->rq->body, h->rq->len, &lim, &tree, err);
+	if (ret != 0)
+		return ret;
+	return sml_msg_read(&tree, &h->msg, err);
+}
+
+static void new_session(struct handler *h)
+{
+	memset(&h->sess, 0, sizeof(h->sess));
+	(void)ob_random_hex(h->sess.token, 16);
+	ob_strlcpy(h->sess.device, h->msg.hdr.source_uri,
+		   sizeof(h->sess.device));
+	ob_strlcpy(h->sess.session_id, h->msg.hdr.session_id,
+		   sizeof(h->sess.session_id));
+	h->sess.created = ob_wall_s();
+	memset(&h->st, 0, sizeof(h->st));
+	h->st.magic = SRV_STATE_MAGIC;
+	h->st.size = sizeof(h->st);
+	h->st.started_ms = ob_now_ms();
+}
+
+static void log_done(struct handler *h)
+{
+	struct srv_ctx *c = &h->c;
+	for (int i = 0; i < h->st.n_ds; i++) {
+		const struct srv_ds *ds = &h->st.ds[i];
+		const char *mode = ds->mode == SML_ALERT_SLOW ? "slow"
+				   : ds->mode == SML_ALERT_REFRESH_SERVER
+					   ? "refresh-from-server"
+				   : ds->mode == SML_ALERT_ONE_WAY_SERVER
+					   ? "one-way-from-server"
+					   : "two-way";
+		if (ds->refused)
+			continue;
+		ob_log(OB_LOG_INFO, &c->log,
+		       "sync done datastore=%s mode=%s adds=%u replaces=%u "
+		       "deletes=%u client_items=%u%s ms=%" PRIu64,
+		       ds->key, mode, ds->adds, ds->replaces, ds->deletes,
+		       ds->client_items, ds->failed ? " failed=1" : "",
+		       ob_now_ms() - h->st.started_ms);
+		__atomic_add_fetch(
+			ds->mode == SML_ALERT_SLOW ||
+					ds->mode == SML_ALERT_REFRESH_SERVER
+				? &h->srv->metrics.slow_syncs
+				: &h->srv->metrics.fast_syncs,
+			1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&h->srv->metrics.items_sent,
+				   (uint64_t)ds->adds + ds->replaces +
+					   ds->deletes,
+				   __ATOMIC_RELAXED);
+	}
+	__atomic_add_fetch(&h->srv->metrics.sessions_done, 1, __ATOMIC_RELAXED);
+}
+
+/* Run the authenticated part of a message inside the tenant's
+ * transaction. Returns 0 or an OB_E_* for a store failure. */
+static int process(struct handler *h)
+{
+	struct srv_ctx *c = &h->c;
+	struct ob_err err;
+	int ret;
+
+	ret = dstore_tenant_get(h->store, h->st.tenant_id, &c->tenant, &err);
+	if (ret != 0)
+		return ret;
+	run_commands(c);
+	if (h->st.phase == SRV_PHASE_INIT && c->client_final) {
+		if (!h->st.client.present && !h->st.asked_devinf)
+			ask_devinf(c);
+		h->st.phase = SRV_PHASE_SYNC;
+		h->reply.final = true;
+		return 0;
+	}
+	if (h->st.phase == SRV_PHASE_SYNC && c->client_final)
+		h->st.phase = SRV_PHASE_SEND;
+	if (h->st.phase == SRV_PHASE_SEND) {
+		ret = srv_sync_fill(c);
+		if (ret != 0)
+			return ret;
+		bool done = true;
+		for (int i = 0; i < h->st.n_ds; i++)
+			if (!h->st.ds[i].refused && !h->st.ds[i].server_done)
+				done = false;
+		h->reply.final = done;
+		return 0;
+	}
+	if (h->st.phase == SRV_PHASE_MAP && c->client_final) {
+		h->reply.final = true;
+		return 0;
+	}
+	if (!c->client_final && h->st.phase != SRV_PHASE_SEND) {
+		/* Nothing to send until the client's package is complete. */
+		struct sml_writer *w = &h->reply.cmds;
+		sml_writer_open(w, "Alert", NULL);
+		sml_writer_uint(w, "CmdID", srv_reply_next_cmd(&h->reply));
+		sml_writer_uint(w, "Data", SML_ALERT_NEXT_MESSAGE);
+		sml_writer_open(w, "Item", NULL);
+		sml_writer_open(w, "Target", NULL);
+		sml_writer_text(w, "LocURI", h->msg.hdr.source_uri);
+		sml_writer_close(w);
+		sml_writer_open(w, "Source", NULL);
+		sml_writer_text(w, "LocURI", h->msg.hdr.target_uri);
+		sml_writer_close(w);
+		sml_writer_close(w);
+		sml_writer_close(w);
+	}
+	return 0;
+}
+
+static void finish_reply(struct handler *h, struct ob_err *err)
+{
+	struct srv_ctx *c = &h->c;
+	struct ob_buf out;
+	int ret;
+
+	ob_buf_init(&out, 256u << 20);
+	ret = encode_reply(c, &out, err);
+	if (ret == 0 && h->txn && h->reply.n_items > 0)
+		ret = srv_sync_record(c);
+	/* The session completes when the client's final message comes
+	 * after our final package 4. */
+	bool completing = ret == 0 && h->txn && h->st.phase == SRV_PHASE_MAP &&
+			  c->client_final;
+	if (completing)
+		ret = srv_sync_commit(c);
+	if (ret == 0 && h->st.phase == SRV_PHASE_SEND && h->reply.final)
+		h->st.phase = SRV_PHASE_MAP;
+	if (completing)
+		h->st.phase = SRV_PHASE_DONE;
+	if (ret == 0) {
+		h->sess.last_msg_id = (int64_t)h->msg.hdr.msg_id;
+		free(h->sess.reply);
+		h->sess.reply_len = out.len;
+		h->sess.reply = (unsigned char *)ob_buf_steal(&out, NULL);
+		ob_strlcpy(h->sess.reply_type,
+			   h->st.wbxml ? WBXML_TYPE : XML_TYPE,
+			   sizeof(h->sess.reply_type));
+		h->sess.tenant_id = h->st.tenant_id;
+		h->sess.account_id = h->st.account_id;
+		h->sess.expires = ob_wall_s() +
+				  (h->st.phase == SRV_PHASE_DONE
+					   ? RETRY_KEEP
+					   : (int64_t)h->srv->cfg.session_ttl);
+		free(h->sess.state);
+		h->sess.state = malloc(sizeof(h->st));
+		if (h->sess.state == NULL) {
+			ret = OB_E_NOMEM;
+		} else {
+			memcpy(h->sess.state, &h->st, sizeof(h->st));
+			h->sess.state_len = sizeof(h->st);
+			ret = dstore_session_save(h->store, &h->sess, err);
+		}
+	}
+	if (ret == 0 && h->txn) {
+		ret = dstore_commit(h->store, NULL, err);
+		h->txn = false;
+	}
+	if (h->txn) {
+		dstore_rollback(h->store);
+		h->txn = false;
+	}
+	ob_buf_deinit(&out);
+	if (ret != 0) {
+		ob_log(OB_LOG_ERROR, &c->log, "cannot finish the reply: %s",
+		       err->msg);
+		http_error(h->rs, ret == OB_E_BUSY ? 503 : 500,
+			   ret == OB_E_BUSY ? "server busy, retry\n"
+					    : "server error\n");
+		return;
+	}
+	if (completing)
+		log_done(h);
+	h->rs->http_status = 200;
+	h->rs->body = malloc(h->sess.reply_len > 0 ? h->sess.reply_len : 1);
+	if (h->rs->body == NULL) {
+		http_error(h->rs, 500, "out of memory\n");
+		return;
+	}
+	memcpy(h->rs->body, h->sess.reply, h->sess.reply_len);
+	h->rs->len = h->sess.reply_len;
+	ob_strlcpy(h->rs->content_type, h->sess.reply_type,
+		   sizeof(h->rs->content_type));
+}
+
+void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
+		     struct srv_response *rs)
+{
+	struct handler *h = calloc(1, sizeof(*h));
+	struct ob_err err;
+	bool wbxml;
+	int ret;
+
+	memset(rs, 0, sizeof(*rs));
+	if (h == NULL) {
+		http_error(rs, 503, "out of memory\n");
+		return;
+	}
+	h->srv = srv;
+	h->rq = rq;
+	h->rs = rs;
+	ob_err_clear(&err);
+	if (media_is(rq->content_type, XML_TYPE)) {
+		wbxml = false;
+	} else if (media_is(rq->content_type, WBXML_TYPE)) {
+		wbxml = true;
+	} else {
+		http_error(rs, 415,
+			   "expected application/vnd.syncml+xml or "
+			   "application/vnd.syncml+wbxml\n");
+		goto out;
+	}
+	ob_log_ctx_add(&h->c.log, "addr", rq->remote_addr);
+	ret = decode(h, wbxml, &err);
+	if (ret != 0 && ret != OB_E_VERSION) {
+		char msg[OB_ERR_MSG_MAX + 32];
+		ob_log(OB_LOG_WARN, &h->c.log, "bad SyncML message: %s",
+		       err.msg);
+		snprintf(msg, sizeof(msg), "malformed SyncML message: %s\n",
+			 err.msg);
+		http_error(rs, 400, msg);
+		goto out;
+	}
+	ob_log_ctx_add(&h->c.log, "device", h->msg.hdr.source_uri);
+	h->store = srv_store(srv);
+	if (h->store == NULL) {
+		http_error(rs, 503, "database unavailable\n");
+		goto out;
+	}
+	/* Find the session. */
+	int found = dstore_session_load(
+		h->store, rq->token, h->msg.hdr.source_uri,
+		h->msg.hdr.session_id, ob_wall_s(), &h->sess, &err);
+	if (found != 0 && rq->token != NULL)
+		found = dstore_session_load(
+			h->store, NULL, h->msg.hdr.source_uri,
+			h->msg.hdr.session_id, ob_wall_s(), &h->sess, &err);
+	if (found == 0 && (strcmp(h->sess.device, h->msg.hdr.source_uri) != 0 ||
+			   !state_load(&h->sess, &h->st))) {
+		dstore_session_deinit(&h->sess);
+		found = OB_E_NOTFOUND;
+	}
+	if (found == 0 && (uint64_t)h->sess.last_msg_id == h->msg.hdr.msg_id &&
+	    h->sess.reply != NULL) {
+		/* A retry: the same answer, byte for byte. */
+		ob_log(OB_LOG_INFO, &h->c.log,
+		       "MsgID %" PRIu64 " again: resending the reply",
+		       h->msg.hdr.msg_id);
+		rs->http_status = 200;
+		rs->body = h->sess.reply;
+		rs->len = h->sess.reply_len;
+		h->sess.reply = NULL;
+		ob_strlcpy(rs->content_type, h->sess.reply_type,
+			   sizeof(rs->content_type));
+		goto out;
+	}
+	if (found == 0 && ((uint64_t)h->sess.last_msg_id > h->msg.hdr.msg_id ||
+			   h->st.phase == SRV_PHASE_DONE)) {
+		dstore_session_deinit(&h->sess);
+		found = OB_E_NOTFOUND; /* a lower MsgID starts afresh */
+	}
+	if (found != 0) {
+		if (found != OB_E_NOTFOUND) {
+			http_error(rs, 503, "database unavailable\n");
+			goto out;
+		}
+		new_session(h);
+	}
+	ob_log_ctx_add(&h->c.log, "session", h->sess.token);
+	h->st.wbxml = wbxml;
+	h->st.version = h->msg.hdr.version == SML_VER_11 ? 11 : 12;
+	if (h->msg.hdr.max_msg_size > 0)
+		h->st.max_msg = h->msg.hdr.max_msg_size;
+	if (h->st.max_msg == 0 || h->st.max_msg > srv->cfg.max_msg)
+		h->st.max_msg = srv->cfg.max_msg;
+	if (h->st.max_msg < MSG_MIN)
+		h->st.max_msg = MSG_MIN;
+	if (h->msg.hdr.max_obj_size > 0)
+		h->st.max_obj = h->msg.hdr.max_obj_size;
+	h->st.server_msg_id++;
+
+	struct srv_ctx *c = &h->c;
+	c->srv = srv;
+	c->store = h->store;
+	c->st = &h->st;
+	c->token = h->sess.token;
+	c->reply = &h->reply;
+	c->msg = &h->msg;
+	c->client_final = h->msg.final;
+	/* Room for the reply: WBXML is smaller than our XML, so let the
+	 * XML run longer and take items back after encoding if needed. */
+	srv_reply_init(&h->reply,
+		       wbxml ? h->st.max_msg * 11 / 10 : h->st.max_msg);
+	char resp_uri[512];
+	snprintf(resp_uri, sizeof(resp_uri), "%s?s=%s", rq->base_url,
+		 h->sess.token);
+	write_header(c, resp_uri);
+
+	if (ret == OB_E_VERSION) {
+		header_status(c, SML_PROTOCOL_UNSUPPORTED, NULL);
+		h->reply.final = true;
+		finish_reply(h, &err);
+		goto out;
+	}
+	if (!h->st.authed) {
+		struct srv_auth a;
+		enum srv_auth_result ar =
+			srv_auth_check(srv, h->store, &h->msg, rq->http_auth,
+				       rq->remote_addr, &a);
+		if (ar == SRV_AUTH_ERROR) {
+			ob_log(OB_LOG_ERROR, &h->c.log, "authentication: %s",
+			       a.why);
+			http_error(rs, 503, "database unavailable\n");
+			goto out;
+		}
+		if (ar != SRV_AUTH_OK) {
+			__atomic_add_fetch(&srv->metrics.auth_failures, 1,
+					   __ATOMIC_RELAXED);
+			ob_log(OB_LOG_WARN, &h->c.log,
+			       "authentication failed for '%s': %s", a.login,
+			       a.why);
+			header_status(c,
+				      ar == SRV_AUTH_MISSING ? SML_MISSING_CRED
+							     : SML_INVALID_CRED,
+				      &a);
+			h->reply.final = true;
+			/* Nothing is executed; the client starts over. */
+			h->st.phase = SRV_PHASE_INIT;
+			finish_reply(h, &err);
+			goto out;
+		}
+		h->st.authed = true;
+		h->st.tenant_id = a.tenant_id;
+		h->st.account_id = a.account_id;
+		ob_strlcpy(h->st.login, a.login, sizeof(h->st.login));
+		header_status(c, SML_AUTH_ACCEPTED, a.md5 ? &a : NULL);
+	} else {
+		header_status(c, SML_OK, NULL);
+	}
+	ob_log_ctx_add(&h->c.log, "login", h->st.login);
+	for (int tries = 0;; tries++) {
+		ret = dstore_begin(h->store, h->st.tenant_id, h->st.login,
+				   &err);
+		if (ret != OB_E_BUSY || tries >= 3)
+			break;
+	}
+	if (ret != 0) {
+		http_error(rs, ret == OB_E_BUSY ? 503 : 500,
+			   "database unavailable\n");
+		goto out;
+	}
+	h->txn = true;
+	ret = process(h);
+	if (ret != 0) {
+		ob_log(OB_LOG_ERROR, &h->c.log, "processing failed: %s",
+		       err.msg);
+		dstore_rollback(h->store);
+		h->txn = false;
+		http_error(rs, ret == OB_E_BUSY ? 503 : 500, "server error\n");
+		goto out;
+	}
+	finish_reply(h, &err);
+out:
+	if (h->txn)
+		dstore_rollback(h->store);
+	srv_reply_deinit(&h->reply);
+	dstore_session_deinit(&h->sess);
+	sml_msg_deinit(&h->msg);
+	free(h);
+	if (rs->http_status != 200)
+		__atomic_add_fetch(&srv->metrics.errors, 1, __ATOMIC_RELAXED);
+}

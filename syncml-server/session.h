@@ -1,0 +1,78 @@
+/* The state of one SyncML session between messages, kept in the store
+ * (dstore_session.state) so that any server instance continues it.
+ *
+ *   pkg 1 (init)      pkg 3 (client Sync)     pkg 4 (server Sync)   pkg 5
+ *  ──────────────> INIT ───────────────> SYNC ─────────────> SEND ────> MAP ──> DONE
+ *   Alerts, DevInf    statuses [+222]        items, 222 loop    Map    commit
+ *
+ * | transition              | function                    |
+ * |-------------------------|-----------------------------|
+ * | Alert 200..205          | sync.c srv_sync_alert       |
+ * | client Sync items       | sync.c srv_sync_client_item |
+ * | server items per message| sync.c srv_sync_fill        |
+ * | Map                     | sync.c srv_sync_map         |
+ * | final message after SEND| sync.c srv_sync_commit      |
+ * Everything else (decode, lookup, auth, replay, reply assembly) is in
+ * session.c. The blob is this struct's bytes with a magic and size: all
+ * instances run the same build, and a mismatch simply starts over. */
+#ifndef SRV_SESSION_H
+#define SRV_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dirstore/dirstore.h"
+#include "syncml-server/devinf.h"
+
+#define SRV_DS_MAX 4
+#define SRV_URI_MAX 256
+#define SRV_STATE_MAGIC 0x4f425353u /* "OBSS" */
+
+enum srv_phase {
+	SRV_PHASE_INIT = 0, /* waiting for (the rest of) package 1 */
+	SRV_PHASE_SYNC = 1, /* client sending package 3 */
+	SRV_PHASE_SEND = 2, /* we are sending package 4 */
+	SRV_PHASE_MAP = 3,  /* waiting for package 5 */
+	SRV_PHASE_DONE = 4,
+};
+
+struct srv_ds {
+	char uri[SRV_URI_MAX]; /* server datastore as the client wrote it */
+	char client_uri[SRV_URI_MAX]; /* the client's datastore */
+	char key[SRV_URI_MAX];        /* normalised: "contacts[/unit/path]" */
+	int64_t unit_id;              /* 0 = whole directory */
+	int mode;                     /* 200, 201, 204, 205 in effect */
+	bool refused;                 /* alert refused: no sync follows */
+	char client_next[DSTORE_ANCHOR_MAX];
+	char server_last[DSTORE_ANCHOR_MAX];
+	char server_next[DSTORE_ANCHOR_MAX];
+	int64_t since_rev; /* fast sync: revision the device has */
+	int64_t snap_rev;  /* the tenant's revision at the alert */
+	bool failed;       /* an item failed: anchors not advanced */
+	bool server_done;
+	bool sent_sync; /* a Sync for it was sent in package 4 */
+	int64_t cursor; /* last person id handled */
+	char resend_after[DSTORE_DEVICE_MAX];
+	bool resends_done;
+	int vcard; /* 21 or 30 */
+	uint32_t adds, replaces, deletes, client_items;
+};
+
+struct srv_state {
+	uint32_t magic, size;
+	int version; /* 11 or 12 */
+	bool wbxml;
+	uint64_t max_msg, max_obj;
+	uint64_t server_msg_id;
+	bool authed;
+	int64_t tenant_id, account_id;
+	char login[DSTORE_LOGIN_MAX];
+	struct srv_client_info client;
+	int phase;
+	int n_ds;
+	struct srv_ds ds[SRV_DS_MAX];
+	uint64_t started_ms;
+	bool asked_devinf;
+};
+
+#endif

@@ -1,0 +1,947 @@
+/* The sync engine (see sync.h). */
+#include "config.h"
+#include "syncml-server/sync.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "syncml/writer.h"
+#include "util/str.h"
+#include "vcard/vcard.h"
+#include "webadmin/person-card.h"
+
+#define ITEM_RESERVE 64 /* bytes kept free for closing tags */
+#define PAGE 64         /* people read per store call */
+
+/* ---- datastores -------------------------------------------------------- */
+
+int srv_sync_resolve(struct srv_ctx *c, const char *uri, char *key,
+		     size_t key_size, int64_t *unit_r)
+{
+	char norm[SRV_URI_MAX];
+	struct ob_err err;
+
+	sml_uri_normalize(uri, norm, sizeof(norm));
+	*unit_r = 0;
+	if (strcasecmp(norm, "contacts") == 0) {
+		ob_strlcpy(key, "contacts", key_size);
+		return 0;
+	}
+	if (strncasecmp(norm, "contacts/", 9) != 0 || norm[9] == '\0')
+		return OB_E_NOTFOUND;
+	int ret = dstore_unit_ensure_path(c->store, c->st->tenant_id, norm + 9,
+					  false, unit_r, &err);
+	if (ret != 0)
+		return ret;
+	snprintf(key, key_size, "contacts/%s", norm + 9);
+	return 0;
+}
+
+static struct srv_ds *find_ds(struct srv_ctx *c, const char *uri, int *idx_r)
+{
+	char norm[SRV_URI_MAX], k[SRV_URI_MAX];
+
+	sml_uri_normalize(uri, norm, sizeof(norm));
+	for (int i = 0; i < c->st->n_ds; i++) {
+		sml_uri_normalize(c->st->ds[i].uri, k, sizeof(k));
+		if (strcasecmp(norm, k) == 0) {
+			if (idx_r != NULL)
+				*idx_r = i;
+			return &c->st->ds[i];
+		}
+	}
+	return NULL;
+}
+
+static void write_anchor_item(struct sml_writer *w, const char *next)
+{
+	sml_writer_open(w, "Item", NULL);
+	sml_writer_open(w, "Data", NULL);
+	sml_writer_open(w, "Anchor", "syncml:metinf");
+	sml_writer_text(w, "Next", next);
+	sml_writer_close(w);
+	sml_writer_close(w);
+	sml_writer_close(w);
+}
+
+/* Status for an Alert, echoing the client's Next anchor. */
+static void alert_status(struct srv_ctx *c, uint64_t cmd_ref,
+			 const char *target, const char *source, int code,
+			 const char *next)
+{
+	struct sml_writer *w = &c->reply->statuses;
+
+	if (c->msg->hdr.no_resp)
+		return;
+	sml_writer_open(w, "Status", NULL);
+	sml_writer_uint(w, "CmdID", srv_reply_next_cmd(c->reply));
+	sml_writer_uint(w, "MsgRef", c->msg->hdr.msg_id);
+	sml_writer_uint(w, "CmdRef", cmd_ref);
+	sml_writer_text(w, "Cmd", "Alert");
+	if (*target != '\0')
+		sml_writer_text(w, "TargetRef", target);
+	if (*source != '\0')
+		sml_writer_text(w, "SourceRef", source);
+	if (next != NULL && *next != '\0')
+		write_anchor_item(w, next);
+	sml_writer_uint(w, "Data", (uint64_t)code);
+	sml_writer_close(w);
+}
+
+static void server_alert(struct srv_ctx *c, const struct srv_ds *ds)
+{
+	struct sml_writer *w = &c->reply->cmds;
+
+	sml_writer_open(w, "Alert", NULL);
+	sml_writer_uint(w, "CmdID", srv_reply_next_cmd(c->reply));
+	sml_writer_uint(w, "Data", (uint64_t)ds->mode);
+	sml_writer_open(w, "Item", NULL);
+	sml_writer_open(w, "Target", NULL);
+	sml_writer_text(w, "LocURI", ds->client_uri);
+	sml_writer_close(w);
+	sml_writer_open(w, "Source", NULL);
+	sml_writer_text(w, "LocURI", ds->uri);
+	sml_writer_close(w);
+	sml_writer_open(w, "Meta", NULL);
+	sml_writer_open(w, "Anchor", "syncml:metinf");
+	if (*ds->server_last != '\0')
+		sml_writer_text(w, "Last", ds->server_last);
+	sml_writer_text(w, "Next", ds->server_next);
+	sml_writer_close(w);
+	sml_writer_close(w);
+	sml_writer_close(w);
+	sml_writer_close(w);
+}
+
+static int slow_variant(int code)
+{
+	switch (code) {
+	case SML_ALERT_TWO_WAY:
+		return SML_ALERT_SLOW;
+	case SML_ALERT_ONE_WAY_SERVER:
+		return SML_ALERT_REFRESH_SERVER;
+	default:
+		return code;
+	}
+}
+
+void srv_sync_alert(struct srv_ctx *c, const struct sml_node *alert, int code)
+{
+	const struct sml_node *item = sml_node_child(alert, "Item");
+	uint64_t cmd_id = sml_cmd_id(alert);
+	const char *target = sml_node_text(item, "Target/LocURI");
+	const char *source = sml_node_text(item, "Source/LocURI");
+	const char *last = sml_meta(item, alert, "Anchor/Last");
+	const char *next = sml_meta(item, alert, "Anchor/Next");
+	struct dstore_sync_state ss;
+	struct ob_err err;
+	struct srv_ds *ds;
+	int idx;
+
+	if (*target == '\0')
+		target = source; /* Sony Ericsson C510 leaves Target empty */
+	if (item == NULL || *source == '\0' || *next == '\0' ||
+	    strlen(source) >= SRV_URI_MAX ||
+	    strlen(next) >= DSTORE_ANCHOR_MAX ||
+	    strlen(last) >= DSTORE_ANCHOR_MAX) {
+		ob_log(OB_LOG_WARN, &c->log,
+		       "alert without datastore or Next anchor, or too long");
+		alert_status(c, cmd_id, target, source, SML_INCOMPLETE, NULL);
+		return;
+	}
+	char key[SRV_URI_MAX];
+	int64_t unit = 0;
+	int ret = srv_sync_resolve(c, target, key, sizeof(key), &unit);
+	if (ret != 0) {
+		ob_log(OB_LOG_WARN, &c->log, "unknown datastore '%s'", target);
+		alert_status(c, cmd_id, target, source,
+			     ret == OB_E_NOTFOUND ? SML_NOT_FOUND
+						  : srv_status_of(ret),
+			     NULL);
+		return;
+	}
+	if (code == SML_ALERT_ONE_WAY_CLIENT ||
+	    code == SML_ALERT_REFRESH_CLIENT) {
+		ob_log(OB_LOG_WARN, &c->log,
+		       "client asked to write to the read-only directory "
+		       "(alert %d)",
+		       code);
+		alert_status(c, cmd_id, target, source, SML_NOT_ALLOWED, NULL);
+		return;
+	}
+	ds = find_ds(c, target, &idx);
+	if (ds == NULL) {
+		if (c->st->n_ds >= SRV_DS_MAX) {
+			alert_status(c, cmd_id, target, source,
+				     SML_NOT_SUPPORTED, NULL);
+			return;
+		}
+		idx = c->st->n_ds++;
+		ds = &c->st->ds[idx];
+	} else {
+		/* Alerted again (a retried package 1 after a challenge):
+		 * start the datastore afresh. */
+		(void)dstore_pending_drop(c->store, c->st->tenant_id, c->token,
+					  idx, &err);
+	}
+	memset(ds, 0, sizeof(*ds));
+	ob_strlcpy(ds->uri, target, sizeof(ds->uri));
+	ob_strlcpy(ds->client_uri, source, sizeof(ds->client_uri));
+	ob_strlcpy(ds->key, key, sizeof(ds->key));
+	ob_strlcpy(ds->client_next, next, sizeof(ds->client_next));
+	ds->unit_id = unit;
+	ds->vcard = c->st->client.vcard != 0 ? c->st->client.vcard : 21;
+	ds->snap_rev = c->tenant.revision;
+	snprintf(ds->server_next, sizeof(ds->server_next),
+		 "%" PRId64 ".%" PRId64, ds->snap_rev, ob_wall_s());
+
+	bool have =
+		dstore_sync_get(c->store, c->st->tenant_id, c->st->account_id,
+				c->msg->hdr.source_uri, key, &ss, &err) == 0;
+	if (have)
+		ob_strlcpy(ds->server_last, ss.server_last,
+			   sizeof(ds->server_last));
+	int status = SML_OK;
+	int mode = code == SML_ALERT_RESUME ? SML_ALERT_SLOW : code;
+	if (code == SML_ALERT_RESUME)
+		status = SML_REFRESH_REQUIRED; /* no suspend/resume */
+	if (mode == SML_ALERT_TWO_WAY || mode == SML_ALERT_ONE_WAY_SERVER) {
+		const char *why = NULL;
+		if (!have || *ss.client_last == '\0')
+			why = "no completed sync";
+		else if (strcmp(ss.client_last, last) != 0)
+			why = "anchor mismatch";
+		else if (ss.force_slow)
+			why = "resync requested";
+		else if (ss.rev <= c->tenant.pruned_rev && ss.rev != 0 &&
+			 c->tenant.pruned_rev > 0)
+			why = "change history pruned";
+		if (why != NULL) {
+			ob_log(OB_LOG_INFO, &c->log,
+			       "datastore %s: %s, slow sync (508)", key, why);
+			status = SML_REFRESH_REQUIRED;
+			mode = slow_variant(mode);
+		} else {
+			ds->since_rev = ss.rev;
+		}
+	}
+	ds->mode = mode;
+	alert_status(c, cmd_id, target, source, status, next);
+	server_alert(c, ds);
+}
+
+/* ---- client items ------------------------------------------------------ */
+
+/* Which directory person (guid) a client LUID stands for: this session's
+ * matches first, then the committed map. */
+static bool guid_of_luid(struct srv_ctx *c, int idx, const char *luid,
+			 char *guid, size_t size)
+{
+	struct dstore_pending p;
+	struct dstore_sync_state ss;
+	struct ob_err err;
+	const struct srv_ds *ds = &c->st->ds[idx];
+
+	if (dstore_pending_find(c->store, c->st->tenant_id, c->token, idx, NULL,
+				luid, &p, &err) == 0) {
+		ob_strlcpy(guid, p.guid, size);
+		return true;
+	}
+	if (dstore_sync_get(c->store, c->st->tenant_id, c->st->account_id,
+			    c->msg->hdr.source_uri, ds->key, &ss, &err) != 0)
+		return false;
+	return dstore_map_find(c->store, c->st->tenant_id, ss.id, NULL, luid,
+			       guid, size, NULL, 0, NULL, &err) == 0;
+}
+
+/* Is guid a visible person of the datastore's view? */
+static bool in_view(struct srv_ctx *c, const struct srv_ds *ds,
+		    const char *guid)
+{
+	struct dstore_person p;
+	struct ob_err err;
+	bool ok = false;
+
+	if (dstore_person_get(c->store, c->st->tenant_id, guid, false, &p,
+			      &err) != 0)
+		return false;
+	if (!p.hidden) {
+		if (ds->unit_id == 0) {
+			ok = true;
+		} else {
+			/* the unit or one below it */
+			struct dstore_unit u;
+			int64_t id = p.unit_id;
+			for (int depth = 0;
+			     id != 0 && depth <= DSTORE_UNIT_DEPTH_MAX;
+			     depth++) {
+				if (id == ds->unit_id) {
+					ok = true;
+					break;
+				}
+				if (dstore_unit_get(c->store, c->st->tenant_id,
+						    id, &u, &err) != 0)
+					break;
+				id = u.parent_id;
+				dstore_unit_deinit(&u);
+			}
+		}
+	}
+	dstore_person_deinit(&p);
+	return ok;
+}
+
+/* The UID inside a client's vCard, when it carries one of ours. */
+static bool uid_of_card(const struct sml_node *data, char *uid, size_t size)
+{
+	struct vcard_limits lim = {0};
+	struct vcard *card = NULL;
+	struct vcard_contact ct;
+	struct vcard_error verr;
+	bool ok = false;
+
+	if (data == NULL || data->len == 0)
+		return false;
+	if (vcard_parse((const char *)data->data, data->len, &lim, &card,
+			&verr) != 0)
+		return false;
+	if (vcard_contact_from_card(card, &ct, &verr) == 0 && ct.uid != NULL &&
+	    *ct.uid != '\0' && strlen(ct.uid) < size) {
+		ob_strlcpy(uid, ct.uid, size);
+		ok = true;
+	}
+	vcard_free(&card);
+	return ok;
+}
+
+static void item_status(struct srv_ctx *c, const struct sml_node *cmd,
+			const char *luid, int code)
+{
+	srv_status(c, sml_cmd_id(cmd), cmd->name, NULL, luid, code);
+}
+
+static void client_item(struct srv_ctx *c, int idx, const struct sml_node *cmd,
+			const struct sml_node *item)
+{
+	struct srv_ds *ds = &c->st->ds[idx];
+	const char *luid = sml_node_text(item, "Source/LocURI");
+	bool is_add = strcmp(cmd->name, "Add") == 0;
+	bool is_del = strcmp(cmd->name, "Delete") == 0;
+	char guid[DSTORE_DEVICE_MAX];
+	struct ob_err err;
+
+	if (*luid == '\0')
+		luid = sml_node_text(item, "Target/LocURI");
+	if (*luid == '\0' || strlen(luid) >= DSTORE_DEVICE_MAX) {
+		item_status(c, cmd, luid, SML_INCOMPLETE);
+		return;
+	}
+	ds->client_items++;
+	if (ds->mode == SML_ALERT_REFRESH_SERVER ||
+	    ds->mode == SML_ALERT_ONE_WAY_SERVER) {
+		/* One-way from server: the client should send nothing. */
+		item_status(c, cmd, luid, is_add ? SML_ITEM_ADDED : SML_OK);
+		return;
+	}
+	if (ds->mode == SML_ALERT_SLOW) {
+		if (is_del) {
+			item_status(c, cmd, luid, SML_FORBIDDEN);
+			return;
+		}
+		/* Match: the map, then the UID we put in the card. */
+		bool matched = guid_of_luid(c, idx, luid, guid, sizeof(guid)) &&
+			       in_view(c, ds, guid);
+		if (!matched)
+			matched = uid_of_card(sml_node_child(item, "Data"),
+					      guid, sizeof(guid)) &&
+				  in_view(c, ds, guid);
+		if (matched &&
+		    dstore_pending_put(c->store, c->st->tenant_id, c->token,
+				       idx, guid, luid, 0, DSTORE_PENDING_MAP,
+				       false, &err) != 0) {
+			item_status(c, cmd, luid, SML_COMMAND_FAILED);
+			return;
+		}
+		/* Unmatched cards are the user's own contacts: left alone. */
+		item_status(c, cmd, luid, is_add ? SML_ITEM_ADDED : SML_OK);
+		return;
+	}
+	/* Two-way: directory items come back as the directory has them. */
+	if (!is_add && guid_of_luid(c, idx, luid, guid, sizeof(guid))) {
+		int ret = dstore_pending_put(
+			c->store, c->st->tenant_id, c->token, idx, guid,
+			is_del ? NULL : luid, 0,
+			is_del ? DSTORE_PENDING_DEL : DSTORE_PENDING_MAP, true,
+			&err);
+		if (ret != 0) {
+			item_status(c, cmd, luid, SML_COMMAND_FAILED);
+			return;
+		}
+		ob_log(OB_LOG_INFO, &c->log,
+		       "client %s of directory person %s: the directory's "
+		       "version is sent back",
+		       is_del ? "deleted" : "changed", guid);
+	}
+	item_status(c, cmd, luid, is_add ? SML_ITEM_ADDED : SML_OK);
+}
+
+void srv_sync_client(struct srv_ctx *c, const struct sml_node *sync)
+{
+	const char *target = sml_node_text(sync, "Target/LocURI");
+	const char *source = sml_node_text(sync, "Source/LocURI");
+	int idx;
+	struct srv_ds *ds = find_ds(c, target, &idx);
+	int code = SML_OK;
+
+	if (ds == NULL)
+		code = SML_NOT_FOUND;
+	else if (ds->refused)
+		code = SML_NOT_ALLOWED;
+	srv_status(c, sml_cmd_id(sync), "Sync", target, source, code);
+	for (const struct sml_node *cmd = sync->first; cmd != NULL;
+	     cmd = cmd->next) {
+		bool known = strcmp(cmd->name, "Add") == 0 ||
+			     strcmp(cmd->name, "Replace") == 0 ||
+			     strcmp(cmd->name, "Delete") == 0;
+		if (!known && (strcmp(cmd->name, "Copy") == 0 ||
+			       strcmp(cmd->name, "Move") == 0 ||
+			       strcmp(cmd->name, "Atomic") == 0 ||
+			       strcmp(cmd->name, "Sequence") == 0)) {
+			srv_status(c, sml_cmd_id(cmd), cmd->name, NULL, NULL,
+				   SML_NOT_SUPPORTED);
+			continue;
+		}
+		if (!known)
+			continue; /* CmdID, Target, Meta, NumberOfChanges */
+		if (sml_cmd_id(cmd) == 0) {
+			srv_status(c, 0, cmd->name, NULL, NULL,
+				   SML_BAD_REQUEST);
+			continue;
+		}
+		for (const struct sml_node *item = sml_node_child(cmd, "Item");
+		     item != NULL; item = sml_node_next_same(item)) {
+			if (code != SML_OK)
+				item_status(
+					c, cmd,
+					sml_node_text(item, "Source/LocURI"),
+					code);
+			else
+				client_item(c, idx, cmd, item);
+		}
+	}
+}
+
+void srv_sync_map(struct srv_ctx *c, const struct sml_node *map)
+{
+	const char *target = sml_node_text(map, "Target/LocURI");
+	const char *source = sml_node_text(map, "Source/LocURI");
+	int idx, code = SML_OK;
+	struct srv_ds *ds = find_ds(c, target, &idx);
+	struct ob_err err;
+
+	if (ds == NULL) {
+		srv_status(c, sml_cmd_id(map), "Map", target, source,
+			   SML_NOT_FOUND);
+		return;
+	}
+	for (const struct sml_node *mi = sml_node_child(map, "MapItem");
+	     mi != NULL; mi = sml_node_next_same(mi)) {
+		const char *guid = sml_node_text(mi, "Target/LocURI");
+		const char *luid = sml_node_text(mi, "Source/LocURI");
+		if (*guid == '\0' || *luid == '\0' ||
+		    strlen(guid) >= DSTORE_DEVICE_MAX ||
+		    strlen(luid) >= DSTORE_DEVICE_MAX) {
+			code = SML_INCOMPLETE;
+			continue;
+		}
+		if (dstore_pending_put(c->store, c->st->tenant_id, c->token,
+				       idx, guid, luid, ds->snap_rev,
+				       DSTORE_PENDING_MAP, false, &err) != 0)
+			code = SML_COMMAND_FAILED;
+	}
+	srv_status(c, sml_cmd_id(map), "Map", target, source, code);
+}
+
+void srv_sync_status(struct srv_ctx *c, const struct sml_node *status)
+{
+	const char *cmd = sml_node_text(status, "Cmd");
+	uint64_t code = 0;
+
+	if (!sml_node_uint(status, "Data", 999, &code))
+		return;
+	if (strcmp(cmd, "Alert") == 0 && code == SML_REFRESH_REQUIRED) {
+		/* The client's anchors disagree: slow sync that datastore. */
+		const char *target = sml_node_text(status, "SourceRef");
+		int idx;
+		struct srv_ds *ds = find_ds(c, target, &idx);
+		struct ob_err err;
+		if (ds != NULL && ds->mode != SML_ALERT_SLOW &&
+		    ds->mode != SML_ALERT_REFRESH_SERVER) {
+			ds->mode = slow_variant(ds->mode);
+			ds->since_rev = 0;
+			(void)dstore_pending_drop(c->store, c->st->tenant_id,
+						  c->token, idx, &err);
+		}
+		return;
+	}
+	if ((strcmp(cmd, "Add") == 0 || strcmp(cmd, "Replace") == 0 ||
+	     strcmp(cmd, "Delete") == 0) &&
+	    code >= 300 && code != 418) {
+		/* An item failed on the device: finish, but sync that
+		 * datastore slowly next time rather than lose it. */
+		for (int i = 0; i < c->st->n_ds; i++)
+			if (c->st->ds[i].sent_sync)
+				c->st->ds[i].failed = true;
+		ob_log(OB_LOG_WARN, &c->log, "client answered %s with %" PRIu64,
+		       cmd, code);
+	}
+}
+
+/* ---- server items ------------------------------------------------------ */
+
+struct fill {
+	struct srv_ctx *c;
+	int idx;
+	struct srv_ds *ds;
+	int64_t state_id; /* committed sync state, 0 when none */
+	bool full;        /* the message is full */
+	int error;
+	char *vbuf;
+	size_t vsize;
+};
+
+/* What the device holds for guid: its LUID ("" when it has none), and
+ * whether an Add of it went out earlier in this session. */
+static void device_has(struct fill *f, const char *guid, char *luid,
+		       size_t size, bool *sent_r)
+{
+	struct dstore_pending p;
+	struct ob_err err;
+
+	*luid = '\0';
+	*sent_r = false;
+	if (dstore_pending_find(f->c->store, f->c->st->tenant_id, f->c->token,
+				f->idx, guid, NULL, &p, &err) == 0) {
+		if (p.op == DSTORE_PENDING_MAP)
+			ob_strlcpy(luid, p.luid, size);
+		*sent_r = p.op == DSTORE_PENDING_SENT;
+		return;
+	}
+	if (f->ds->mode == SML_ALERT_SLOW ||
+	    f->ds->mode == SML_ALERT_REFRESH_SERVER || f->state_id == 0)
+		return;
+	(void)dstore_map_find(f->c->store, f->c->st->tenant_id, f->state_id,
+			      guid, NULL, NULL, 0, luid, size, NULL, &err);
+}
+
+static int render_card(struct fill *f, const struct dstore_person *p,
+		       bool photo, size_t *len_r)
+{
+	struct wa_card_scratch sc;
+	struct vcard_contact ct;
+	struct vcard_contact_options o = {0};
+	struct vcard_error verr;
+	int ret;
+
+	memset(&sc, 0, sizeof(sc));
+	ret = wa_person_to_contact(p, f->c->tenant.display, &sc, &ct);
+	if (ret != 0)
+		return ret;
+	o.version = f->ds->vcard == 30 ? VCARD_V30 : VCARD_V21;
+	o.include_photo = photo && f->c->srv->cfg.max_photo > 0 &&
+			  !f->c->st->client.no_photo;
+	o.max_photo_bytes = f->c->srv->cfg.max_photo;
+	for (;;) {
+		ret = vcard_contact_write(&ct, &o, f->vbuf, f->vsize, len_r,
+					  &verr);
+		if (ret != VCARD_E_SPACE)
+			break;
+		char *nb = realloc(f->vbuf, *len_r + 1);
+		if (nb == NULL) {
+			ret = OB_E_NOMEM;
+			break;
+		}
+		f->vbuf = nb;
+		f->vsize = *len_r + 1;
+	}
+	wa_card_scratch_deinit(&sc);
+	return ret == 0 ? 0 : ret == OB_E_NOMEM ? ret : OB_E_FAIL;
+}
+
+static char *item_xml(struct fill *f, enum srv_item_kind kind, const char *guid,
+		      const char *luid, const char *card, size_t card_len,
+		      size_t *len_r)
+{
+	struct sml_writer w;
+	const char *name = kind == SRV_ITEM_ADD       ? "Add"
+			   : kind == SRV_ITEM_REPLACE ? "Replace"
+						      : "Delete";
+
+	sml_writer_init(&w, 64u << 20);
+	sml_writer_open(&w, name, NULL);
+	sml_writer_uint(&w, "CmdID", srv_reply_next_cmd(f->c->reply));
+	if (kind != SRV_ITEM_DELETE) {
+		sml_writer_open(&w, "Meta", NULL);
+		sml_writer_text_ns(&w, "Type", "syncml:metinf",
+				   f->ds->vcard == 30 ? "text/vcard"
+						      : "text/x-vcard");
+		sml_writer_close(&w);
+	}
+	sml_writer_open(&w, "Item", NULL);
+	if (kind == SRV_ITEM_ADD) {
+		sml_writer_open(&w, "Source", NULL);
+		sml_writer_text(&w, "LocURI", guid);
+		sml_writer_close(&w);
+	} else {
+		sml_writer_open(&w, "Target", NULL);
+		sml_writer_text(&w, "LocURI", luid);
+		sml_writer_close(&w);
+	}
+	if (kind != SRV_ITEM_DELETE)
+		sml_writer_cdata(&w, "Data", card, card_len);
+	sml_writer_close(&w);
+	sml_writer_close(&w);
+	char *x = NULL;
+	if (sml_writer_error(&w) == 0)
+		x = ob_buf_steal(&w.buf, len_r);
+	sml_writer_deinit(&w);
+	return x;
+}
+
+/* Offer one item to the message. Returns 1 when the message is full (the
+ * item was not added), 0 when added or skipped, < 0 on error. */
+static int offer(struct fill *f, enum srv_item_kind kind, const char *guid,
+		 const char *luid, int64_t rev, int64_t cursor_before)
+{
+	struct srv_reply *r = f->c->reply;
+	struct srv_item it;
+	struct dstore_person p;
+	struct ob_err err;
+	size_t card_len = 0;
+	int ret;
+
+	memset(&it, 0, sizeof(it));
+	it.ds = f->idx;
+	it.kind = kind;
+	it.cursor_before = cursor_before;
+	ob_strlcpy(it.resend_before, f->ds->resend_after,
+		   sizeof(it.resend_before));
+	it.resends_done_before = f->ds->resends_done;
+	it.server_done_before = f->ds->server_done;
+	ob_strlcpy(it.guid, guid, sizeof(it.guid));
+	ob_strlcpy(it.luid, luid, sizeof(it.luid));
+	it.rev = rev;
+	it.op = kind == SRV_ITEM_ADD       ? DSTORE_PENDING_SENT
+		: kind == SRV_ITEM_REPLACE ? DSTORE_PENDING_MAP
+					   : DSTORE_PENDING_DEL;
+	size_t room = r->budget > srv_reply_size(r) + ITEM_RESERVE
+			      ? r->budget - srv_reply_size(r) - ITEM_RESERVE
+			      : 0;
+	bool first = r->n_items == 0;
+	if (kind != SRV_ITEM_DELETE) {
+		ret = dstore_person_get(f->c->store, f->c->st->tenant_id, guid,
+					true, &p, &err);
+		if (ret == OB_E_NOTFOUND)
+			return 0; /* deleted since: the next sync removes it */
+		if (ret != 0)
+			return ret;
+		/* Never larger than the client's MaxObjSize or an empty
+		 * message: drop the photo first. */
+		uint64_t max_obj = f->c->st->max_obj;
+		ret = render_card(f, &p, true, &card_len);
+		if (ret == 0 && p.photo != NULL &&
+		    ((max_obj > 0 && card_len > max_obj) ||
+		     card_len + 300 > room)) {
+			if (!(card_len + 300 > room && !first))
+				ret = render_card(f, &p, false, &card_len);
+		}
+		dstore_person_deinit(&p);
+		if (ret != 0)
+			return ret;
+	}
+	it.xml = item_xml(f, kind, guid, luid, f->vbuf, card_len, &it.len);
+	if (it.xml == NULL)
+		return OB_E_NOMEM;
+	if (it.len > room) {
+		free(it.xml);
+		if (!first)
+			return 1;
+		/* Too big even alone in a message: skip it, loudly. */
+		ob_log(OB_LOG_WARN, &f->c->log,
+		       "person %s does not fit the client's MaxMsgSize; "
+		       "not sent",
+		       guid);
+		f->ds->failed = true;
+		return 0;
+	}
+	return srv_reply_add_item(r, &it);
+}
+
+static int fill_change(const struct dstore_change *ch, void *ctx)
+{
+	struct fill *f = ctx;
+	char luid[DSTORE_DEVICE_MAX];
+	bool sent;
+	int ret = 0;
+
+	if (ch->person_id <= f->ds->cursor)
+		return 0;
+	int64_t before = f->ds->cursor;
+	device_has(f, ch->uid, luid, sizeof(luid), &sent);
+	if (ch->kind == DSTORE_CHANGE_REMOVE) {
+		if (*luid != '\0')
+			ret = offer(f, SRV_ITEM_DELETE, ch->uid, luid, ch->rev,
+				    before);
+	} else if (*luid != '\0') {
+		ret = offer(f, SRV_ITEM_REPLACE, ch->uid, luid, ch->rev,
+			    before);
+	} else if (!sent) {
+		ret = offer(f, SRV_ITEM_ADD, ch->uid, "", ch->rev, before);
+	}
+	if (ret == 1) {
+		f->full = true;
+		return 1;
+	}
+	if (ret < 0) {
+		f->error = ret;
+		return 1;
+	}
+	f->ds->cursor = ch->person_id;
+	return 0;
+}
+
+static int fill_person(const struct dstore_person *p, void *ctx)
+{
+	struct fill *f = ctx;
+	char luid[DSTORE_DEVICE_MAX];
+	bool sent;
+	int ret = 0;
+	int64_t before = f->ds->cursor;
+
+	device_has(f, p->uid, luid, sizeof(luid), &sent);
+	if (*luid != '\0')
+		ret = offer(f, SRV_ITEM_REPLACE, p->uid, luid, p->rev, before);
+	else if (!sent)
+		ret = offer(f, SRV_ITEM_ADD, p->uid, "", p->rev, before);
+	if (ret == 1) {
+		f->full = true;
+		return 1;
+	}
+	if (ret < 0) {
+		f->error = ret;
+		return 1;
+	}
+	f->ds->cursor = p->id;
+	return 0;
+}
+
+static int fill_resend(const struct dstore_pending *pd, void *ctx)
+{
+	struct fill *f = ctx;
+	int ret;
+	const char *before = f->ds->resend_after;
+	char saved[DSTORE_DEVICE_MAX];
+
+	ob_strlcpy(saved, before, sizeof(saved));
+	if (!in_view(f->c, f->ds, pd->guid))
+		ret = 0; /* gone from the view: the change log removes it */
+	else if (pd->op == DSTORE_PENDING_MAP && *pd->luid != '\0')
+		ret = offer(f, SRV_ITEM_REPLACE, pd->guid, pd->luid, pd->rev,
+			    f->ds->cursor);
+	else
+		ret = offer(f, SRV_ITEM_ADD, pd->guid, "", pd->rev,
+			    f->ds->cursor);
+	if (ret == 1) {
+		f->full = true;
+		return 1;
+	}
+	if (ret < 0) {
+		f->error = ret;
+		return 1;
+	}
+	ob_strlcpy(f->ds->resend_after, pd->guid, sizeof(f->ds->resend_after));
+	if (f->c->reply->n_items > 0)
+		ob_strlcpy(f->c->reply->items[f->c->reply->n_items - 1]
+				   .resend_before,
+			   saved, DSTORE_DEVICE_MAX);
+	return 0;
+}
+
+static int fill_ds(struct fill *f)
+{
+	struct srv_ctx *c = f->c;
+	struct srv_ds *ds = f->ds;
+	struct dstore_sync_state ss;
+	struct ob_err err;
+	int ret;
+
+	f->state_id = 0;
+	if (dstore_sync_get(c->store, c->st->tenant_id, c->st->account_id,
+			    c->msg->hdr.source_uri, ds->key, &ss, &err) == 0)
+		f->state_id = ss.id;
+	while (!ds->resends_done && !f->full) {
+		size_t before = c->reply->n_items;
+		char after[DSTORE_DEVICE_MAX];
+		ob_strlcpy(after, ds->resend_after, sizeof(after));
+		ret = dstore_pending_resends(c->store, c->st->tenant_id,
+					     c->token, f->idx, after, PAGE,
+					     fill_resend, f, &err);
+		if (ret < 0 && f->error == 0)
+			return ret;
+		if (f->error != 0)
+			return f->error;
+		if (!f->full && strcmp(after, ds->resend_after) == 0 &&
+		    c->reply->n_items == before)
+			ds->resends_done = true;
+	}
+	if (f->full)
+		return 0;
+	if (ds->mode == SML_ALERT_SLOW ||
+	    ds->mode == SML_ALERT_REFRESH_SERVER) {
+		while (!f->full) {
+			struct dstore_iter_opts o = {
+				.unit_id = ds->unit_id,
+				.after_id = ds->cursor,
+				.limit = PAGE,
+			};
+			int64_t start = ds->cursor;
+			ret = dstore_person_iter(c->store, c->st->tenant_id, &o,
+						 fill_person, f, &err);
+			if (ret < 0 && f->error == 0)
+				return ret;
+			if (f->error != 0)
+				return f->error;
+			if (!f->full && ds->cursor == start)
+				break; /* no one left */
+		}
+	} else {
+		int64_t upto;
+		ret = dstore_changes_since(c->store, c->st->tenant_id,
+					   ds->since_rev, ds->unit_id,
+					   fill_change, f, &upto, &err);
+		if (ret == OB_E_GONE) {
+			/* Pruned between the alert and now: too late for a
+			 * 508; finish and resync slowly next time. */
+			ds->failed = true;
+			ret = 0;
+		}
+		if (ret < 0 && f->error == 0)
+			return ret;
+		if (f->error != 0)
+			return f->error;
+	}
+	if (!f->full)
+		ds->server_done = true;
+	return 0;
+}
+
+int srv_sync_fill(struct srv_ctx *c)
+{
+	struct fill f = {.c = c};
+	int ret = 0;
+
+	f.vsize = 8192;
+	f.vbuf = malloc(f.vsize);
+	if (f.vbuf == NULL)
+		return OB_E_NOMEM;
+	for (int i = 0; i < c->st->n_ds && ret == 0 && !f.full; i++) {
+		struct srv_ds *ds = &c->st->ds[i];
+		if (ds->refused || ds->server_done)
+			continue;
+		f.idx = i;
+		f.ds = ds;
+		ret = srv_reply_open_sync(c->reply, i, ds->client_uri, ds->uri);
+		if (ret == 0) {
+			ds->sent_sync = true;
+			ret = fill_ds(&f);
+		}
+	}
+	free(f.vbuf);
+	return ret;
+}
+
+void srv_sync_unsend(struct srv_ctx *c, const struct srv_item *it)
+{
+	struct srv_ds *ds = &c->st->ds[it->ds];
+
+	ds->cursor = it->cursor_before;
+	ob_strlcpy(ds->resend_after, it->resend_before,
+		   sizeof(ds->resend_after));
+	ds->resends_done = it->resends_done_before;
+	ds->server_done = it->server_done_before;
+}
+
+int srv_sync_record(struct srv_ctx *c)
+{
+	struct ob_err err;
+
+	for (size_t i = 0; i < c->reply->n_items; i++) {
+		const struct srv_item *it = &c->reply->items[i];
+		struct srv_ds *ds = &c->st->ds[it->ds];
+		int ret = dstore_pending_put(
+			c->store, c->st->tenant_id, c->token, it->ds, it->guid,
+			it->kind == SRV_ITEM_ADD ? NULL : it->luid, it->rev,
+			it->op, false, &err);
+		if (ret != 0)
+			return ret;
+		/* A resend went out: clear its flag by rewriting the row. */
+		if (it->kind == SRV_ITEM_ADD)
+			ds->adds++;
+		else if (it->kind == SRV_ITEM_REPLACE)
+			ds->replaces++;
+		else
+			ds->deletes++;
+	}
+	return 0;
+}
+
+int srv_sync_commit(struct srv_ctx *c)
+{
+	struct ob_err err;
+
+	for (int i = 0; i < c->st->n_ds; i++) {
+		struct srv_ds *ds = &c->st->ds[i];
+		struct dstore_sync_state ss;
+		bool replace = ds->mode == SML_ALERT_SLOW ||
+			       ds->mode == SML_ALERT_REFRESH_SERVER;
+		if (ds->refused)
+			continue;
+		if (dstore_sync_get(c->store, c->st->tenant_id,
+				    c->st->account_id, c->msg->hdr.source_uri,
+				    ds->key, &ss, &err) != 0) {
+			memset(&ss, 0, sizeof(ss));
+			ss.account_id = c->st->account_id;
+			ob_strlcpy(ss.device, c->msg->hdr.source_uri,
+				   sizeof(ss.device));
+			ob_strlcpy(ss.datastore, ds->key, sizeof(ss.datastore));
+		}
+		if (!ds->failed) {
+			ob_strlcpy(ss.client_last, ds->client_next,
+				   sizeof(ss.client_last));
+			ob_strlcpy(ss.server_last, ds->server_next,
+				   sizeof(ss.server_last));
+			ss.rev = ds->snap_rev;
+			ss.force_slow = false;
+		} else {
+			ss.force_slow = true;
+		}
+		ss.last_sync = ob_wall_s();
+		snprintf(ss.client_info, sizeof(ss.client_info), "%s %s %s",
+			 c->st->client.man, c->st->client.mod,
+			 c->st->client.swv);
+		int ret =
+			dstore_sync_put(c->store, c->st->tenant_id, &ss, &err);
+		if (ret == 0)
+			ret = dstore_pending_commit(c->store, c->st->tenant_id,
+						    c->token, i, ss.id, replace,
+						    &err);
+		if (ret != 0) {
+			ob_log(OB_LOG_ERROR, &c->log,
+			       "cannot store sync state: %s", err.msg);
+			return ret;
+		}
+	}
+	return 0;
+}
