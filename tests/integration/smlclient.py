@@ -70,7 +70,7 @@ class Client:
         self.session = str(a.session or (os.getpid() % 1000 + 1))
         self.stats = {"adds": 0, "replaces": 0, "deletes": 0, "messages": 0,
                       "bytes_out": 0, "bytes_in": 0}
-        self.wire = []  # raw replies when --keep-wire
+        self.new_maps = []
         st = {}
         if os.path.exists(a.state):
             with open(a.state) as f:
@@ -82,13 +82,16 @@ class Client:
         self.nonce = st.get("nonce", "")
         self.server_last = st.get("server_last", "")
         self.anchor_n = st.get("anchor_n", 0) + 1
+        # Maps of Adds received in an interrupted session, sent early in
+        # the next one (as Synthesis-based clients do).
+        self.pending_maps = st.get("pending_maps", [])
         self.next = "c%d" % self.anchor_n
 
     def save(self):
         st = {"items": self.items, "guid_of": self.guid_of,
               "last": self.next, "next_luid": self.next_luid,
               "nonce": self.nonce, "server_last": self.server_last,
-              "anchor_n": self.anchor_n}
+              "anchor_n": self.anchor_n, "pending_maps": []}
         tmp = self.a.state + ".tmp"
         with open(tmp, "w") as f:
             json.dump(st, f)
@@ -145,6 +148,14 @@ class Client:
         req = urllib.request.Request(self.url, data=data,
                                      headers={"Content-Type": ctype})
         self.stats["bytes_out"] += len(data)
+        if self.a.pause_after_msg and self.msg_id == self.a.pause_after_msg + 1:
+            # The test restarts the server here, between two messages.
+            open(self.a.pause_file, "w").close()
+            import time
+            for _ in range(600):
+                if not os.path.exists(self.a.pause_file):
+                    break
+                time.sleep(0.05)
         with urllib.request.urlopen(req, timeout=60) as r:
             body = r.read()
             rtype = r.headers.get("Content-Type", "")
@@ -297,21 +308,29 @@ class Client:
             if card is not None:
                 body += "<Data><![CDATA[%s]]></Data>" % card
             body += "</Item></%s>" % cmd
-        body += "</Sync><Final/></SyncBody></SyncML>"
+        body += "</Sync>"
+        if self.pending_maps:
+            body += ('<Map><CmdID>%s</CmdID><Target><LocURI>%s</LocURI>'
+                     '</Target><Source><LocURI>./contacts</LocURI></Source>'
+                     % (self.cid(), esc(a.datastore)))
+            for g, l in self.pending_maps:
+                body += ('<MapItem><Target><LocURI>%s</LocURI></Target>'
+                         '<Source><LocURI>%s</LocURI></Source></MapItem>'
+                         % (esc(g), l))
+            body += "</Map>"
+            self.pending_maps = []
+        body += "<Final/></SyncBody></SyncML>"
         root = self.post(body)
         result["client_statuses"] = [
             int(text(s, "Data")) for s in children(child(root, "SyncBody"),
                                                   "Status")
             if text(s, "Cmd") in ("Add", "Replace", "Delete")]
         # package 4, possibly over several messages
-        maps = []
+        maps = self.new_maps
         while True:
             body_el = child(root, "SyncBody")
             srv_msg = text(root, "SyncHdr/MsgID")
             final = child(body_el, "Final") is not None
-            if a.stop_after_msg and self.msg_id >= a.stop_after_msg:
-                self.save_partial()
-                return result
             self.new_message()
             out = self.header(False)
             out += self.status(srv_msg, "0", "SyncHdr", 200)
@@ -348,6 +367,13 @@ class Client:
                             self.stats["deletes"] += 1
                             out += self.status(srv_msg, text(cmd, "CmdID"),
                                                name, code, tref=luid)
+            if a.stop_after_msg and self.msg_id > a.stop_after_msg:
+                # Killed after applying this message's items, before
+                # answering it.
+                self.save_partial()
+                result["status"] = "stopped"
+                result["count"] = len(self.items)
+                return result
             if final:
                 if maps:
                     out += ('<Map><CmdID>%s</CmdID><Target><LocURI>%s</LocURI>'
@@ -392,7 +418,8 @@ class Client:
         st = {"items": self.items, "guid_of": self.guid_of,
               "last": self.last, "next_luid": self.next_luid,
               "nonce": self.nonce, "server_last": self.server_last,
-              "anchor_n": self.anchor_n}
+              "anchor_n": self.anchor_n - 1,
+              "pending_maps": self.pending_maps + self.new_maps}
         with open(self.a.state, "w") as f:
             json.dump(st, f)
 
@@ -418,6 +445,8 @@ def main():
     p.add_argument("--stop-after-msg", type=int, default=0)
     p.add_argument("--skip-map", action="store_true")
     p.add_argument("--dump", action="store_true")
+    p.add_argument("--pause-after-msg", type=int, default=0)
+    p.add_argument("--pause-file", default="")
     a = p.parse_args()
     try:
         r = Client(a).run()

@@ -1,0 +1,276 @@
+#!/bin/sh
+# orgbook-server end to end with the scripted client (smlclient.py): every
+# sync mode, XML and WBXML, basic and MD5, small MaxMsgSize, an org-unit
+# datastore, the anchor rules, enforce-server, two enterprises, retried
+# messages, a server restart and a client killed mid-sync, and bad input.
+# After each sync the client's copy is compared with the directory's own
+# export (viewcheck.py). Prints TAP.
+set -u
+top_srcdir=${top_srcdir:-.}
+top_builddir=${top_builddir:-.}
+PY=/usr/bin/python3
+ADMIN="$top_builddir/webadmin/orgbook-admin"
+SERVER="$top_builddir/syncml-server/orgbook-server"
+CLIENT="$top_srcdir/tests/integration/smlclient.py"
+VIEW="$top_srcdir/tests/integration/viewcheck.py"
+tmp=$(mktemp -d)
+db="$tmp/orgbook.db"
+n=0
+failed=0
+spid=""
+cleanup() {
+	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+notok() {
+	n=$((n + 1))
+	echo "not ok $n - $1"
+	failed=1
+}
+# expect NAME JSON-KEY VALUE: the last client result has key == value
+expect() {
+	got=$(printf '%s' "$res" | $PY -c "import json,sys; print(json.load(sys.stdin).get('$2'))")
+	if [ "$got" = "$3" ]; then ok "$1"; else
+		notok "$1 ($2=$got, want $3)"
+		echo "# $res"
+	fi
+}
+ob() { "$ADMIN" --db "$db" "$@"; }
+# In the valgrind build the server runs under valgrind too.
+VG=""
+if [ -n "${OB_VALGRIND:-}" ]; then
+	VG="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --log-file=$tmp/vg.%p"
+fi
+start_server() {
+	rm -f "$tmp/ports"
+	$VG "$SERVER" --db "$db" --listen 127.0.0.1 --port "${1:-0}" --admin-port 0 \
+		--port-file "$tmp/ports" --max-photo 65536 2>>"$tmp/server.log" &
+	spid=$!
+	i=0
+	while [ ! -s "$tmp/ports" ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	port=$(cut -d' ' -f1 "$tmp/ports")
+	aport=$(cut -d' ' -f2 "$tmp/ports")
+	url="http://127.0.0.1:$port/sync"
+}
+stop_server() {
+	kill "$1" "$spid" 2>/dev/null
+	wait "$spid"
+	stop_status=$?
+	spid=""
+}
+# sync STATE [args]: run the client as zhang.wei@acme unless --user given
+sync() {
+	st=$1
+	shift
+	res=$($PY "$CLIENT" --url "$url" --user zhang.wei@acme \
+		--password orgbook-demo --state "$tmp/$st.json" --device "dev-$st" "$@")
+}
+sync_as() {
+	st=$1 user=$2 pw=$3
+	shift 3
+	res=$($PY "$CLIENT" --url "$url" --user "$user" --password "$pw" \
+		--state "$tmp/$st.json" --device "dev-$st" "$@")
+}
+# view NAME STATE TENANT [export args]: client copy == directory view
+view() {
+	name=$1 st=$2 t=$3
+	shift 3
+	ob export --tenant "$t" "$@" >"$tmp/export.vcf" 2>/dev/null
+	if out=$($PY "$VIEW" "$tmp/$st.json" "$tmp/export.vcf"); then
+		ok "$name"
+	else
+		notok "$name"
+		echo "$out" | head -10 | sed 's/^/# /'
+	fi
+}
+
+ORGBOOK_ADMIN="$ADMIN" sh "$top_srcdir/testdata/load-demo.sh" "$db" >/dev/null
+start_server
+
+# -- slow, then fast with every kind of change --------------------------------
+sync a --mode slow
+expect "first sync is slow" mode 201
+expect "slow sync sends every visible person" adds 311
+view "client equals the directory after a slow sync" a acme --format vcf30
+sync a
+expect "second sync is two-way" mode 200
+expect "nothing changed: nothing sent" adds 0
+expect "nothing changed: no replaces" replaces 0
+ob person add --tenant acme --uid new-1 --name "王新人" --family 王 --given 新人 \
+	--unit 总部/总裁办 --cell "+86 139 0000 0001" >/dev/null
+ob person update --tenant acme demo-000002 --title "副总裁" >/dev/null
+ob person delete --tenant acme demo-000003 >/dev/null
+ob person update --tenant acme demo-000004 --hidden yes >/dev/null
+ob person move --tenant acme demo-000005 研发中心/平台部 >/dev/null
+sync a
+expect "fast sync: one add" adds 1
+expect "fast sync: edit and move are replaces" replaces 2
+expect "fast sync: delete and hide are deletes" deletes 2
+view "client equals the directory after the fast sync" a acme --format vcf30
+
+# -- anchors ------------------------------------------------------------------
+$PY -c "import json,sys; p='$tmp/a.json'; s=json.load(open(p)); s['last']='restored-from-backup'; json.dump(s,open(p,'w'))"
+sync a
+expect "anchor mismatch answered 508" alert_status 508
+expect "anchor mismatch turns into a slow sync" mode 201
+view "508 slow sync creates no duplicates" a acme --format vcf30
+sync a --mode refresh
+expect "refresh from server" mode 205
+expect "refresh sends everyone" adds 310
+view "client equals the directory after a refresh" a acme --format vcf30
+
+# -- enforce server: the directory wins ----------------------------------------
+luid=$($PY -c "import json; s=json.load(open('$tmp/a.json')); print(sorted(s['items'])[0])")
+luid2=$($PY -c "import json; s=json.load(open('$tmp/a.json')); print(sorted(s['items'])[1])")
+sync a --edit "$luid" --delete "$luid2" --add-private
+expect "client changes acknowledged" client_statuses "[200, 200, 201]"
+view "client edit and delete undone by the next sync" a acme --format vcf30
+before=$(ob person list --tenant acme | wc -l)
+has_private=$($PY -c "import json; s=json.load(open('$tmp/a.json')); print(sum('My Dentist' in c for c in s['items'].values()))")
+[ "$has_private" = 1 ] && ok "private contact stays on the device" || notok "private contact stays on the device"
+sync a --mode slow
+view "slow sync keeps the private contact out of the directory" a acme --format vcf30
+after=$(ob person list --tenant acme | wc -l)
+[ "$before" = "$after" ] && ok "the directory is unchanged by clients" || notok "the directory is unchanged by clients"
+
+# -- formats and transports -----------------------------------------------------
+sync b --mode slow --vcard 21
+view "vCard 2.1 client gets 2.1 cards" b acme --format vcf21
+grep -q 'CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE' "$tmp/b.json" &&
+	ok "2.1 Chinese names are quoted-printable UTF-8" ||
+	notok "2.1 Chinese names are quoted-printable UTF-8"
+sync c --mode slow --wbxml --md5 --max-msg 4000
+expect "WBXML + MD5 + 4000-byte messages: slow sync" adds 310
+view "WBXML client equals the directory" c acme --format vcf30
+msgs=$(printf '%s' "$res" | $PY -c "import json,sys; print(json.load(sys.stdin)['messages'])")
+[ "$msgs" -gt 20 ] && ok "small MaxMsgSize splits the package ($msgs messages)" ||
+	notok "small MaxMsgSize splits the package ($msgs messages)"
+sync c --wbxml --md5 --max-msg 4000
+expect "WBXML + MD5 fast sync" mode 200
+sync d --mode slow --version 1.1
+expect "SyncML 1.1 slow sync" adds 310
+view "SyncML 1.1 client equals the directory" d acme --format vcf30
+
+# -- an org unit as a datastore -------------------------------------------------
+sync u --mode slow --datastore "contacts/研发中心"
+view "unit datastore holds exactly the unit's subtree" u acme --format vcf30 --unit 研发中心
+someone=$(ob person list --tenant acme --unit 研发中心 | awk 'NR==1{print $1}')
+ob person move --tenant acme "$someone" 总部 >/dev/null
+sync u --datastore "contacts/研发中心"
+expect "moving out of the unit deletes on the device" deletes 1
+view "unit datastore after the move" u acme --format vcf30 --unit 研发中心
+sync x --datastore "contacts/No Such Unit" --mode slow
+expect "unknown datastore answered 404" status alert-404
+
+# -- accounts and enterprises ---------------------------------------------------
+sync w --password wrong-password
+expect "wrong password refused" status auth-401
+[ ! -s "$tmp/w.json" ] || ! grep -q VCARD "$tmp/w.json" &&
+	ok "wrong password: nothing sent" || notok "wrong password: nothing sent"
+sync_as n anna@northwind northwind-demo --mode slow
+expect "second enterprise gets its own directory (23 visible)" adds 23
+view "northwind sees only northwind" n northwind --format vcf30
+grep -q "demo-0000" "$tmp/n.json" && grep -q "Acme" "$tmp/n.json" &&
+	notok "no acme data reaches northwind" || ok "no acme data reaches northwind"
+
+# -- interrupted sessions ---------------------------------------------------------
+ob person add --tenant acme --uid new-2 --name "Ada Example" --unit 总部 >/dev/null
+ob person add --tenant acme --uid new-3 --name "Bo Example" --unit 总部 >/dev/null
+sync a --stop-after-msg 2
+expect "client killed after applying the adds" status stopped
+sync a
+view "interrupted fast sync repeats without duplicates" a acme --format vcf30
+for i in 1 2 3 4 5 6; do
+	ob person update --tenant acme "demo-00001$i" --title "Restart $i" >/dev/null
+done
+sync r --mode slow --max-msg 10240 --pause-after-msg 3 --pause-file "$tmp/pause" >"$tmp/r.out" &
+cpid=$!
+i=0
+while [ ! -e "$tmp/pause" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+oldport=$port
+kill -9 "$spid"
+wait "$spid" 2>/dev/null
+start_server "$oldport"
+rm -f "$tmp/pause"
+wait $cpid
+res=$(tail -1 "$tmp/r.out" 2>/dev/null)
+sync r
+view "a restarted server continues the session (state in the store)" r acme --format vcf30
+
+# -- retries ---------------------------------------------------------------------
+cat >"$tmp/pkg1.xml" <<XML
+<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>SyncML/1.2</VerProto><SessionID>77</SessionID><MsgID>1</MsgID><Target><LocURI>$url</LocURI></Target><Source><LocURI>retry-dev</LocURI></Source><Cred><Meta><Type xmlns="syncml:metinf">syncml:auth-basic</Type></Meta><Data>emhhbmcud2VpQGFjbWU6b3JnYm9vay1kZW1v</Data></Cred></SyncHdr><SyncBody><Alert><CmdID>1</CmdID><Data>201</Data><Item><Target><LocURI>contacts</LocURI></Target><Source><LocURI>c</LocURI></Source><Meta><Anchor xmlns="syncml:metinf"><Next>1</Next></Anchor></Meta></Item></Alert><Final/></SyncBody></SyncML>
+XML
+post() { curl -s -o "$2" -w '%{http_code}' -H "Content-Type: ${3:-application/vnd.syncml+xml}" --data-binary "@$1" "$url"; }
+post "$tmp/pkg1.xml" "$tmp/r1" >/dev/null
+post "$tmp/pkg1.xml" "$tmp/r2" >/dev/null
+cmp -s "$tmp/r1" "$tmp/r2" && ok "a retried MsgID gets the same reply byte for byte" ||
+	notok "a retried MsgID gets the same reply byte for byte"
+
+# -- bad input ---------------------------------------------------------------------
+printf '<SyncML><SyncHdr><VerDTD>1.2' >"$tmp/bad.xml"
+[ "$(post "$tmp/bad.xml" "$tmp/o")" = 400 ] && ok "truncated XML: 400" || notok "truncated XML: 400"
+cat >"$tmp/lol.xml" <<'XML'
+<?xml version="1.0"?><!DOCTYPE SyncML [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><SyncML><SyncHdr>&c;</SyncHdr></SyncML>
+XML
+[ "$(post "$tmp/lol.xml" "$tmp/o")" = 400 ] && ok "billion laughs: 400" || notok "billion laughs: 400"
+grep -q "entity" "$tmp/o" && ok "entity refusal is named" || notok "entity refusal is named"
+cat >"$tmp/xxe.xml" <<'XML'
+<?xml version="1.0"?><!DOCTYPE SyncML [<!ENTITY x SYSTEM "file:///etc/passwd">]><SyncML><SyncHdr>&x;</SyncHdr></SyncML>
+XML
+[ "$(post "$tmp/xxe.xml" "$tmp/o")" = 400 ] && ! grep -q root: "$tmp/o" && ok "XXE: 400, nothing read" || notok "XXE: 400, nothing read"
+printf '\003\237\123\152\000\155\154' >"$tmp/bad.wbxml"
+[ "$(post "$tmp/bad.wbxml" "$tmp/o" application/vnd.syncml+wbxml)" = 400 ] && ok "truncated WBXML: 400" || notok "truncated WBXML: 400"
+[ "$(post "$tmp/pkg1.xml" "$tmp/o" text/plain)" = 415 ] && ok "unknown media type: 415" || notok "unknown media type: 415"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$url")
+[ "$code" = 405 ] && ok "GET /sync: 405" || notok "GET /sync: 405 ($code)"
+head -c 5000000 /dev/zero | tr '\0' 'a' >"$tmp/big"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Content-Type: application/vnd.syncml+xml" --data-binary "@$tmp/big" "$url")
+[ "$code" = 413 ] && ok "body over the cap: 413" || notok "body over the cap: 413 ($code)"
+sed 's/<MsgID>1</<MsgID>x</' "$tmp/pkg1.xml" >"$tmp/badid.xml"
+[ "$(post "$tmp/badid.xml" "$tmp/o")" = 400 ] && grep -q MsgID "$tmp/o" && ok "bad MsgID named" || notok "bad MsgID named"
+sed 's/<Data>201</<Data>999</' "$tmp/pkg1.xml" | sed 's/<SessionID>77/<SessionID>78/' >"$tmp/badalert.xml"
+post "$tmp/badalert.xml" "$tmp/o" >/dev/null
+grep -q "<Cmd>Alert</Cmd><Data>406</Data>" "$tmp/o" && ok "unknown alert code: 406" || notok "unknown alert code: 406"
+code=$(curl -s -o "$tmp/o" -w '%{http_code}' "http://127.0.0.1:$aport/healthz")
+[ "$code" = 200 ] && ok "server healthy after bad input" || notok "server healthy after bad input"
+curl -s "http://127.0.0.1:$aport/metrics" | grep -q '^orgbook_syncs_total{mode="slow"} [1-9]' &&
+	ok "/metrics counts syncs" || notok "/metrics counts syncs"
+
+# -- export download ------------------------------------------------------------------
+code=$(curl -s -o "$tmp/dl.vcf" -w '%{http_code}' -u "zhang.wei@acme:orgbook-demo" "http://127.0.0.1:$port/export.vcf?unit=%E7%A0%94%E5%8F%91%E4%B8%AD%E5%BF%83&format=vcf30")
+ob export --tenant acme --format vcf30 --unit 研发中心 >"$tmp/cli.vcf" 2>/dev/null
+[ "$code" = 200 ] && cmp -s "$tmp/dl.vcf" "$tmp/cli.vcf" && ok "logged-in .vcf download equals the CLI export" ||
+	notok "logged-in .vcf download equals the CLI export ($code)"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/export.vcf")
+[ "$code" = 401 ] && ok "download without login: 401" || notok "download without login: 401"
+
+stop_server -TERM
+grep -q "stopped" "$tmp/server.log" && [ "$stop_status" = 0 ] && ok "SIGTERM stops the server cleanly" ||
+	notok "SIGTERM stops the server cleanly (exit $stop_status)"
+if [ -n "$VG" ]; then
+	if cat "$tmp"/vg.* 2>/dev/null | grep -q .; then
+		notok "server valgrind-clean"
+		cat "$tmp"/vg.* | head -40 | sed 's/^/# /'
+	else
+		ok "server valgrind-clean"
+	fi
+fi
+if grep -qi "runtime error\|AddressSanitizer\|LeakSanitizer" "$tmp/server.log"; then
+	notok "server log free of sanitizer reports"
+	grep -i -A5 "runtime error\|Sanitizer" "$tmp/server.log" | head -30 | sed 's/^/# /'
+else
+	ok "server log free of sanitizer reports"
+fi
+echo "1..$n"
+[ $failed -eq 0 ] || { tail -20 "$tmp/server.log" | sed 's/^/# /'; }
+exit $failed
