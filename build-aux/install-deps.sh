@@ -12,7 +12,8 @@ libxml2-dev libwbxml2-dev libwbxml2-utils libcurl4-gnutls-dev
 libsqlite3-dev sqlite3 libgnutls28-dev gnutls-bin libmicrohttpd-dev
 libcrypt-dev
 clang libclang-rt-14-dev valgrind cppcheck clang-format
-python3 python3-vobject unicode-data curl"
+python3 python3-vobject unicode-data curl
+syncevolution"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed ||

@@ -1,0 +1,14 @@
+# tests/interop: third-party software against our code — SyncEvolution
+# against orgbook-server, python3-vobject reading our vCards (vcard/).
+# curl-shim.so is preloaded into SyncEvolution, which is not instrumented,
+# so it is built with the plain CFLAGS (no sanitizers).
+check_DATA = tests/interop/curl-shim.so
+tests/interop/curl-shim.so: $(top_srcdir)/tests/interop/curl-shim.c
+	@mkdir -p tests/interop
+	$(CC) $(CFLAGS) $(CURL_CFLAGS) -Wall -Wextra -fPIC -shared \
+		-o $@ $(top_srcdir)/tests/interop/curl-shim.c -ldl
+CLEANFILES += tests/interop/curl-shim.so
+TESTS += tests/interop/test-syncevolution.sh
+EXTRA_DIST += tests/interop/curl-shim.c tests/interop/test-syncevolution.sh \
+	tests/interop/cardcompare.py
+LINT_FILES += tests/interop/curl-shim.c
