@@ -34,6 +34,14 @@ static void on_error(void *arg, xmlErrorPtr e)
 		      "malformed XML: %s", msg);
 }
 
+/* libxml2 reports some errors (encoding ones) through the thread's
+ * generic handler instead of the reader's: keep them off stderr. */
+static void quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
 static enum sml_ns ns_of(const xmlChar *uri)
 {
 	if (uri == NULL)
@@ -92,6 +100,7 @@ int sml_xml_parse(const char *buf, size_t len, const struct sml_limits *lim,
 	ret = sml_tree_new(lim, &tree, err);
 	if (ret != 0)
 		return ret;
+	xmlSetGenericErrorFunc(NULL, quiet);
 	rd = xmlReaderForMemory(buf, (int)len, NULL, NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR |
 					XML_PARSE_NOWARNING |

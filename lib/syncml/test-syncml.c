@@ -1,0 +1,314 @@
+/* lib/syncml: XML and WBXML decoding of real client messages (SyncEvolution
+ * captures in testdata/syncml/), the header checks, every truncation and
+ * the caps, the writer's escaping, and our WBXML encoder read back by our
+ * decoder. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "syncml/encode.h"
+#include "syncml/msg.h"
+#include "syncml/wbxml.h"
+#include "syncml/writer.h"
+#include "syncml/xml.h"
+#include "tests/lib/test.h"
+#include "util/buf.h"
+#include "util/file.h"
+
+static struct ob_buf load(const char *rel)
+{
+	struct ob_buf b;
+	struct ob_err err;
+
+	ob_buf_init(&b, 1u << 20);
+	if (ob_file_read(test_srcpath(rel), &b, &err) != 0) {
+		printf("# %s: %s\n", rel, err.msg);
+		exit(99);
+	}
+	return b;
+}
+
+/* "name(ns)=data" for every node, depth-first, CRs dropped from data. */
+static void dump(const struct sml_node *n, struct ob_buf *out)
+{
+	for (; n != NULL; n = n->next) {
+		ob_buf_addf(out, "<%s:%d", n->name, (int)n->ns);
+		if (n->first == NULL) {
+			ob_buf_add_char(out, '=');
+			for (size_t i = 0; i < n->len; i++)
+				if (n->data[i] != '\r')
+					ob_buf_add_char(out, (char)n->data[i]);
+		}
+		dump(n->first, out);
+		ob_buf_add_char(out, '>');
+	}
+}
+
+static void test_syncevolution_captures(void)
+{
+	struct ob_buf x =
+		load("testdata/syncml/syncevolution/pkg1-xml-md5.xml");
+	struct ob_buf w =
+		load("testdata/syncml/syncevolution/pkg1-wbxml-md5.wbxml");
+	struct ob_buf wb =
+		load("testdata/syncml/syncevolution/pkg1-wbxml-basic.wbxml");
+	struct sml_tree *tx = NULL, *tw = NULL, *tb = NULL;
+	struct sml_msg mx, mw, mb;
+	struct ob_err err;
+
+	test_begin("SyncEvolution package 1: XML and WBXML decode alike");
+	test_assert_int(sml_xml_parse(x.data, x.len, NULL, &tx, &err), 0);
+	test_assert_int(sml_wbxml_decode((const unsigned char *)w.data, w.len,
+					 NULL, &tw, &err),
+			0);
+	test_assert_int(sml_wbxml_decode((const unsigned char *)wb.data, wb.len,
+					 NULL, &tb, &err),
+			0);
+	test_assert_int(sml_tree_version(tw), SML_VER_12);
+	test_assert_int(sml_msg_read(&tx, &mx, &err), 0);
+	test_assert_int(sml_msg_read(&tw, &mw, &err), 0);
+	test_assert_int(sml_msg_read(&tb, &mb, &err), 0);
+	test_assert_int(mw.hdr.version, SML_VER_12);
+	test_assert_str(mw.hdr.session_id, "5");
+	test_assert_int(mw.hdr.msg_id, 1);
+	test_assert_str(mw.hdr.source_uri, "syncevolution-capture");
+	test_assert_str(mw.hdr.source_name, "alice");
+	test_assert_int(mw.hdr.max_msg_size, 150000);
+	test_assert_int(mw.hdr.max_obj_size, 4000000);
+	test_assert_int(mw.final, 1);
+	/* MD5 with the empty nonce, as the brief verified. */
+	test_assert_str(sml_node_text(mx.hdr.cred, "Data"),
+			"lOnT4YjHnGPOubN9TXInoQ==");
+	test_assert_str(sml_meta(mw.hdr.cred, NULL, "Type"), "syncml:auth-md5");
+	test_assert_str(sml_node_text(mb.hdr.cred, "Data"), "YWxpY2U6c2VjcmV0");
+	/* The DevInf nested in OPAQUE reads like the inline XML one. */
+	const struct sml_node *put = sml_node_child(mw.body, "Put");
+	test_assert_str(sml_node_text(put, "Item/Data/DevInf/Mod"),
+			"SyncEvolution");
+	test_assert_int(sml_node_path(put, "Item/Data/DevInf")->ns,
+			SML_NS_DEVINF);
+	test_assert_str(sml_node_text(put, "Item/Data/DevInf/DataStore/"
+					   "Rx-Pref/CTType"),
+			"text/vcard");
+	const struct sml_node *alert = sml_node_child(mw.body, "Alert");
+	test_assert_str(sml_node_text(alert, "Data"), "201");
+	test_assert_str(sml_node_text(alert, "Item/Target/LocURI"), "contacts");
+	test_assert(*sml_meta(sml_node_child(alert, "Item"), alert,
+			      "Anchor/Next") != '\0');
+	/* Whole trees: equal but for the anchors (different runs). */
+	struct ob_buf dx, dw;
+	ob_buf_init(&dx, 1u << 20);
+	ob_buf_init(&dw, 1u << 20);
+	dump(sml_tree_root(mx.tree), &dx);
+	dump(sml_tree_root(mw.tree), &dw);
+	/* The WBXML one says its DevInf is WBXML: the only difference. */
+	int swaps = 0;
+	for (char *wt; (wt = strstr(dw.data, "devinf+wbxml")) != NULL; swaps++)
+		memmove(wt + 7, wt + 9, strlen(wt + 9) + 1);
+	test_assert_int(swaps, 2);
+	test_assert_str(dw.data, dx.data);
+	ob_buf_deinit(&dx);
+	ob_buf_deinit(&dw);
+	sml_msg_deinit(&mx);
+	sml_msg_deinit(&mw);
+	sml_msg_deinit(&mb);
+	test_end();
+
+	test_begin("every truncation of a real message fails cleanly");
+	int bad = 0;
+	for (size_t n = 0; n < w.len; n++) {
+		struct sml_tree *t = NULL;
+		if (sml_wbxml_decode((const unsigned char *)w.data, n, NULL, &t,
+				     &err) != OB_E_PARSE)
+			bad++;
+		sml_tree_free(&t);
+	}
+	test_assert_int(bad, 0);
+	for (size_t n = 0; n < x.len; n += 7) {
+		struct sml_tree *t = NULL;
+		int r = sml_xml_parse(x.data, n, NULL, &t, &err);
+		if (r != OB_E_PARSE)
+			bad++;
+		sml_tree_free(&t);
+	}
+	test_assert_int(bad, 0);
+	test_end();
+	ob_buf_deinit(&x);
+	ob_buf_deinit(&w);
+	ob_buf_deinit(&wb);
+}
+
+static void test_wbxml_tokens(void)
+{
+	struct sml_tree *t = NULL;
+	struct ob_err err;
+
+	test_begin("WBXML: opaque bytes kept, Latin-1, literal, entity, table");
+	/* 1.2, pubid 0x1201, charset ISO-8859-1 (4), string table "x\0Foo\0"
+	 * SyncML > Cred > Data OPAQUE 00 ff 8f; LocName STR_I "Jos\xe9";
+	 * LITERAL "Foo" with ENTITY U+4E2D and STR_T "x". */
+	static const unsigned char doc[] = {
+		0x02, 0xa4, 0x01, 0x04, 0x06, 'x',  0,    'F',  'o',  'o',
+		0,    0x6d, 0x4e, 0x4f, 0xc3, 0x03, 0x00, 0xff, 0x8f, 0x01,
+		0x01, 0x56, 0x03, 'J',  'o',  's',  0xe9, 0x00, 0x01, 0x44,
+		0x02, 0x02, 0x81, 0x9c, 0x2d, 0x83, 0x00, 0x01, 0x01};
+	test_assert_int(sml_wbxml_decode(doc, sizeof(doc), NULL, &t, &err), 0);
+	const struct sml_node *r = sml_tree_root(t);
+	test_assert_str(r->name, "SyncML");
+	const struct sml_node *d = sml_node_path(r, "Cred/Data");
+	test_assert_int(d->len, 3);
+	test_assert_mem(d->data, d->len, "\x00\xff\x8f", 3);
+	test_assert_int(d->opaque, 1);
+	test_assert_str(sml_node_text(r, "LocName"), "Jos\xc3\xa9");
+	test_assert_str(sml_node_text(r, "Foo"), "\xe4\xb8\xadx");
+	/* sml_node_text refuses data with a NUL */
+	test_assert_str(sml_node_text(r, "Cred/Data"), "");
+	sml_tree_free(&t);
+	static const unsigned char trailing[] = {0x02, 0xa4, 0x01, 0x6a,
+						 0x00, 0x2d, 0x2d};
+	test_assert_int(
+		sml_wbxml_decode(trailing, sizeof(trailing), NULL, &t, &err),
+		OB_E_PARSE);
+	static const unsigned char badint[] = {0x02, 0xff, 0xff, 0xff,
+					       0xff, 0xff, 0x01};
+	test_assert_int(
+		sml_wbxml_decode(badint, sizeof(badint), NULL, &t, &err),
+		OB_E_PARSE);
+	static const unsigned char unknown[] = {0x02, 0xa4, 0x01, 0x6a,
+						0x00, 0x7f, 0x01};
+	test_assert_int(
+		sml_wbxml_decode(unknown, sizeof(unknown), NULL, &t, &err),
+		OB_E_PARSE);
+	test_assert(strstr(err.msg, "unknown tag 0x3f") != NULL);
+	static const unsigned char huge[] = {0x02, 0xa4, 0x01, 0x6a,
+					     0x00, 0x6d, 0xc3, 0x8f,
+					     0xff, 0xff, 0x7f, 0x01};
+	test_assert_int(sml_wbxml_decode(huge, sizeof(huge), NULL, &t, &err),
+			OB_E_PARSE);
+	test_end();
+
+	test_begin("WBXML and XML: depth and size caps");
+	unsigned char bomb[4000];
+	size_t n = 0;
+	memcpy(bomb, "\x02\xa4\x01\x6a\x00", 5);
+	n = 5;
+	while (n < sizeof(bomb) - 1)
+		bomb[n++] = 0x6d; /* SyncML with content, nested */
+	test_assert_int(sml_wbxml_decode(bomb, n, NULL, &t, &err), OB_E_LIMIT);
+	struct ob_buf x;
+	ob_buf_init(&x, 1u << 20);
+	for (int i = 0; i < 100; i++)
+		ob_buf_add_str(&x, "<a>");
+	test_assert_int(sml_xml_parse(x.data, x.len, NULL, &t, &err),
+			OB_E_LIMIT);
+	ob_buf_reset(&x);
+	ob_buf_add_str(&x, "<SyncML><Data>");
+	for (int i = 0; i < 2000; i++)
+		ob_buf_add_str(&x, "0123456789");
+	ob_buf_add_str(&x, "</Data></SyncML>");
+	struct sml_limits small = {.tree_bytes = 8192};
+	test_assert_int(sml_xml_parse(x.data, x.len, &small, &t, &err),
+			OB_E_LIMIT);
+	ob_buf_deinit(&x);
+	test_end();
+
+	test_begin("XML: entities refused, namespaces give the version");
+	const char *lol = "<?xml version=\"1.0\"?><!DOCTYPE a [<!ENTITY x "
+			  "\"y\">]><a>&x;</a>";
+	test_assert_int(sml_xml_parse(lol, strlen(lol), NULL, &t, &err),
+			OB_E_PARSE);
+	test_assert(strstr(err.msg, "entity") != NULL);
+	const char *v11 = "<SyncML xmlns=\"SYNCML:SYNCML1.1\"><SyncHdr/>"
+			  "</SyncML>";
+	test_assert_int(sml_xml_parse(v11, strlen(v11), NULL, &t, &err), 0);
+	test_assert_int(sml_tree_version(t), SML_VER_11);
+	struct sml_msg m;
+	test_assert_int(sml_msg_read(&t, &m, &err), OB_E_PARSE);
+	test_assert(strstr(err.msg, "MsgID") != NULL);
+	sml_msg_deinit(&m);
+	test_end();
+}
+
+static void test_writer_and_encoder(void)
+{
+	struct sml_writer w;
+	struct sml_tree *tx = NULL, *tw = NULL;
+	struct ob_buf wb;
+	struct ob_err err;
+	size_t len;
+	static const char card[] = "BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET="
+				   "UTF-8:\xe5\xbc\xa0;\xe4\xb8\x89\r\nNOTE:"
+				   "a ]]> b & <c>\r\nEND:VCARD\r\n";
+
+	test_begin("writer escapes text, splits CDATA; WBXML round trip");
+	sml_writer_init(&w, 1u << 20);
+	sml_writer_open(&w, "SyncML", "SYNCML:SYNCML1.2");
+	sml_writer_open(&w, "SyncHdr", NULL);
+	sml_writer_text(&w, "VerDTD", "1.2");
+	sml_writer_text(&w, "SessionID", "a<b&c>");
+	sml_writer_uint(&w, "MsgID", 7);
+	sml_writer_close(&w);
+	sml_writer_open(&w, "SyncBody", NULL);
+	sml_writer_open(&w, "Add", NULL);
+	sml_writer_uint(&w, "CmdID", 1);
+	sml_writer_open(&w, "Meta", NULL);
+	sml_writer_text_ns(&w, "Type", "syncml:metinf", "text/x-vcard");
+	sml_writer_close(&w);
+	sml_writer_open(&w, "Item", NULL);
+	sml_writer_cdata(&w, "Data", card, strlen(card));
+	sml_writer_close(&w);
+	sml_writer_close(&w);
+	sml_writer_empty(&w, "Final");
+	sml_writer_close(&w);
+	sml_writer_close(&w);
+	test_assert_int(sml_writer_error(&w), 0);
+	const char *xml = sml_writer_data(&w, &len);
+	test_assert(strstr(xml, "a&lt;b&amp;c&gt;") != NULL);
+	test_assert_int(sml_xml_parse(xml, len, NULL, &tx, &err), 0);
+	test_assert_str(sml_node_text(sml_tree_root(tx), "SyncHdr/SessionID"),
+			"a<b&c>");
+	ob_buf_init(&wb, 1u << 20);
+	test_assert_int(sml_wbxml_encode(xml, len, &wb, &err), 0);
+	test_assert(wb.len > 0 && wb.len < len);
+	test_assert_int(sml_wbxml_decode((const unsigned char *)wb.data, wb.len,
+					 NULL, &tw, &err),
+			0);
+	struct ob_buf dx, dw;
+	ob_buf_init(&dx, 1u << 20);
+	ob_buf_init(&dw, 1u << 20);
+	dump(sml_tree_root(tx), &dx);
+	dump(sml_tree_root(tw), &dw);
+	test_assert_str(ob_buf_str(&dw), ob_buf_str(&dx));
+	/* The vCard survives both ways (CRs aside, which XML drops). */
+	test_assert(strstr(ob_buf_str(&dw), "NOTE:a ]]> b & <c>") != NULL);
+	const struct sml_node *d =
+		sml_node_path(sml_tree_root(tw), "SyncBody/Add/Item/Data");
+	test_assert(d->len >= strlen(card) - 6);
+	ob_buf_deinit(&dx);
+	ob_buf_deinit(&dw);
+	ob_buf_deinit(&wb);
+	sml_tree_free(&tx);
+	sml_tree_free(&tw);
+	sml_writer_deinit(&w);
+	test_end();
+
+	char buf[64];
+	test_begin("URIs are normalised for datastore lookup");
+	test_assert_str(sml_uri_normalize("./contacts/", buf, sizeof(buf)),
+			"contacts");
+	test_assert_str(
+		sml_uri_normalize("contacts/Sales?x=1", buf, sizeof(buf)),
+		"contacts/Sales");
+	test_end();
+}
+
+int main(void)
+{
+	sml_xml_init();
+	test_syncevolution_captures();
+	test_wbxml_tokens();
+	test_writer_and_encoder();
+	return test_done();
+}
