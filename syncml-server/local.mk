@@ -15,3 +15,8 @@ syncml_server_orgbook_server_LDADD = webadmin/libwebadmin.a \
 	$(DSTORE_LIBS) $(XML_LIBS) $(WBXML_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) \
 	-lpthread
 LINT_FILES += $(filter %.c,$(syncml_server_orgbook_server_SOURCES))
+dist_man_MANS += syncml-server/orgbook-server.8
+orgbookconfdir = $(sysconfdir)/orgbook
+dist_orgbookconf_DATA = syncml-server/orgbook-server.conf.example
+systemdunitdir = $(prefix)/lib/systemd/system
+dist_systemdunit_DATA = syncml-server/orgbook-server.service

@@ -118,8 +118,12 @@ static void write_header(struct srv_ctx *c, const char *resp_uri)
 	sml_writer_close(w);
 	if (resp_uri != NULL)
 		sml_writer_text(w, "RespURI", resp_uri);
+	/* What we accept; no more than the client accepts, so that our
+	 * statuses for a full message of its items fit its limit too. */
+	char max[24];
+	snprintf(max, sizeof(max), "%" PRIu64, c->st->max_msg);
 	sml_writer_open(w, "Meta", NULL);
-	sml_writer_text_ns(w, "MaxMsgSize", "syncml:metinf", "1048576");
+	sml_writer_text_ns(w, "MaxMsgSize", "syncml:metinf", max);
 	sml_writer_close(w);
 	sml_writer_close(w);
 	sml_writer_open(w, "SyncBody", NULL);

@@ -420,7 +420,7 @@ int dstore_session_load(struct dstore *store, const char *token,
 			const char *device, const char *session_id, int64_t now,
 			struct dstore_session *s_r, struct ob_err *err);
 /* Insert or replace by token. */
-int dstore_session_save(struct dstore *store, const struct dstore_session *s,
+int dstore_session_save(struct dstore *store, const struct dstore_session *r,
 			struct ob_err *err);
 /* Delete a session and its pending map changes. */
 int dstore_session_delete(struct dstore *store, const char *token,

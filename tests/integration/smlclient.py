@@ -145,6 +145,11 @@ class Client:
                 with open(dst, "rb") as f:
                     data = f.read()
             ctype = "application/vnd.syncml+wbxml"
+        if self.a.save_requests:
+            with open(os.path.join(self.a.save_requests, "req%02d.%s" % (
+                    self.msg_id, "wbxml" if self.a.wbxml else "xml")),
+                    "wb") as f:
+                f.write(data)
         req = urllib.request.Request(self.url, data=data,
                                      headers={"Content-Type": ctype})
         self.stats["bytes_out"] += len(data)
@@ -251,6 +256,7 @@ class Client:
                 return result
             break
         srv_msg = text(root, "SyncHdr/MsgID")
+        self.server_max = int(text(root, "SyncHdr/Meta/MaxMsgSize") or 1000000)
         body_el = child(root, "SyncBody")
         alert_status = [s for s in children(body_el, "Status")
                         if text(s, "Cmd") == "Alert"]
@@ -277,9 +283,6 @@ class Client:
         body += self.status(srv_msg, text(salerts[0], "CmdID"), "Alert", 200)
         for g in children(body_el, "Get"):
             body += self.status(srv_msg, text(g, "CmdID"), "Get", 200)
-        body += ('<Sync><CmdID>%s</CmdID><Target><LocURI>%s</LocURI></Target>'
-                 '<Source><LocURI>./contacts</LocURI></Source>'
-                 % (self.cid(), esc(a.datastore)))
         sent = []
         if mode == 201:
             for luid, card in sorted(self.items.items()):
@@ -300,31 +303,59 @@ class Client:
                         "N:Dentist;My;;;\r\nTEL:+1 555 0100\r\nEND:VCARD\r\n")
                 self.items[luid] = card
                 sent.append(("Add", luid, card))
+        cmds = []
         for cmd, luid, card in sent:
-            body += "<%s><CmdID>%s</CmdID>" % (cmd, self.cid())
+            c = "<%s><CmdID>%%s</CmdID>" % cmd
             if card is not None:
-                body += '<Meta><Type xmlns="syncml:metinf">text/vcard</Type></Meta>'
-            body += "<Item><Source><LocURI>%s</LocURI></Source>" % luid
+                c += '<Meta><Type xmlns="syncml:metinf">text/vcard</Type></Meta>'
+            c += "<Item><Source><LocURI>%s</LocURI></Source>" % luid
             if card is not None:
-                body += "<Data><![CDATA[%s]]></Data>" % card
-            body += "</Item></%s>" % cmd
-        body += "</Sync>"
-        if self.pending_maps:
-            body += ('<Map><CmdID>%s</CmdID><Target><LocURI>%s</LocURI>'
+                c += "<Data><![CDATA[%s]]></Data>" % card
+            c += "</Item></%s>" % cmd
+            cmds.append(c)
+        statuses = []
+        while True:
+            # Our package 3 in messages within the server's MaxMsgSize.
+            limit = self.server_max - 1024
+            chunk = []
+            size = len(body.encode())
+            while cmds and (not chunk or
+                            size + len(cmds[0].encode()) < limit):
+                size += len(cmds[0].encode())
+                chunk.append(cmds.pop(0))
+            body += ('<Sync><CmdID>%s</CmdID><Target><LocURI>%s</LocURI>'
                      '</Target><Source><LocURI>./contacts</LocURI></Source>'
                      % (self.cid(), esc(a.datastore)))
-            for g, l in self.pending_maps:
-                body += ('<MapItem><Target><LocURI>%s</LocURI></Target>'
-                         '<Source><LocURI>%s</LocURI></Source></MapItem>'
-                         % (esc(g), l))
-            body += "</Map>"
-            self.pending_maps = []
-        body += "<Final/></SyncBody></SyncML>"
-        root = self.post(body)
-        result["client_statuses"] = [
-            int(text(s, "Data")) for s in children(child(root, "SyncBody"),
-                                                  "Status")
-            if text(s, "Cmd") in ("Add", "Replace", "Delete")]
+            for c in chunk:
+                body += c % self.cid()
+            body += "</Sync>"
+            if self.pending_maps:
+                body += ('<Map><CmdID>%s</CmdID><Target><LocURI>%s</LocURI>'
+                         '</Target><Source><LocURI>./contacts</LocURI>'
+                         '</Source>' % (self.cid(), esc(a.datastore)))
+                for g, l in self.pending_maps:
+                    body += ('<MapItem><Target><LocURI>%s</LocURI></Target>'
+                             '<Source><LocURI>%s</LocURI></Source></MapItem>'
+                             % (esc(g), l))
+                body += "</Map>"
+                self.pending_maps = []
+            if cmds:
+                body += "</SyncBody></SyncML>"
+            else:
+                body += "<Final/></SyncBody></SyncML>"
+            root = self.post(body)
+            statuses += [int(text(s, "Data")) for s in
+                         children(child(root, "SyncBody"), "Status")
+                         if text(s, "Cmd") in ("Add", "Replace", "Delete")]
+            if not cmds:
+                break
+            srv_msg = text(root, "SyncHdr/MsgID")
+            self.new_message()
+            body = self.header(False)
+            body += self.status(srv_msg, "0", "SyncHdr", 200)
+            for al in children(child(root, "SyncBody"), "Alert"):
+                body += self.status(srv_msg, text(al, "CmdID"), "Alert", 200)
+        result["client_statuses"] = statuses
         # package 4, possibly over several messages
         maps = self.new_maps
         while True:
@@ -445,6 +476,7 @@ def main():
     p.add_argument("--stop-after-msg", type=int, default=0)
     p.add_argument("--skip-map", action="store_true")
     p.add_argument("--dump", action="store_true")
+    p.add_argument("--save-requests", default="")
     p.add_argument("--pause-after-msg", type=int, default=0)
     p.add_argument("--pause-file", default="")
     a = p.parse_args()

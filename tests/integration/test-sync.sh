@@ -254,6 +254,57 @@ ob export --tenant acme --format vcf30 --unit 研发中心 >"$tmp/cli.vcf" 2>/de
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/export.vcf")
 [ "$code" = 401 ] && ok "download without login: 401" || notok "download without login: 401"
 
+# -- HTTP hardening ----------------------------------------------------------------------
+dup=$($PY - "$port" <<'PYEOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /sync HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.syncml+xml\r\n"
+          b"Content-Length: 5\r\nContent-Length: 50\r\n\r\nhello")
+print(s.recv(100).split(b"\r\n")[0].decode())
+PYEOF
+)
+case "$dup" in *" 400 "*) ok "duplicate Content-Length refused ($dup)" ;;
+*) notok "duplicate Content-Length refused ($dup)" ;; esac
+cl_chunk=$($PY - "$port" <<'PYEOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /sync HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.syncml+xml\r\n"
+          b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+print(s.recv(100).split(b"\r\n")[0].decode())
+PYEOF
+)
+case "$cl_chunk" in *" 400 "*) ok "Content-Length with chunked refused ($cl_chunk)" ;;
+*) notok "Content-Length with chunked refused ($cl_chunk)" ;; esac
+
+# -- configuration file ------------------------------------------------------------------
+printf 'port = 0\nno-such-setting = 1\n' >"$tmp/bad.conf"
+"$SERVER" --config "$tmp/bad.conf" >"$tmp/conf.out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "line 2: unknown setting 'no-such-setting'" "$tmp/conf.out" &&
+	ok "bad config file: exit 2, line named" || notok "bad config file: exit 2, line named ($rc: $(cat "$tmp/conf.out"))"
+
+# -- HTTPS -------------------------------------------------------------------------------
+certtool --generate-privkey --key-type ecdsa --outfile "$tmp/key.pem" >/dev/null 2>&1
+printf 'cn = localhost\nexpiration_days = 2\ntls_www_server\nip_address = 127.0.0.1\n' >"$tmp/cert.tmpl"
+certtool --generate-self-signed --load-privkey "$tmp/key.pem" --template "$tmp/cert.tmpl" \
+	--outfile "$tmp/cert.pem" >/dev/null 2>&1
+$VG "$SERVER" --db "$db" --listen 127.0.0.1 --port 0 --admin-port off \
+	--cert "$tmp/cert.pem" --key "$tmp/key.pem" --port-file "$tmp/tports" 2>>"$tmp/server.log" &
+tpid=$!
+i=0
+while [ ! -s "$tmp/tports" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+turl="https://127.0.0.1:$(cut -d' ' -f1 "$tmp/tports")/sync"
+code=$(curl -s --cacert "$tmp/cert.pem" -o "$tmp/o" -w '%{http_code}' --tlsv1.2 \
+	-H "Content-Type: application/vnd.syncml+xml" --data-binary "@$tmp/pkg1.xml" "$turl")
+[ "$code" = 200 ] && grep -q "<Data>212</Data>" "$tmp/o" && ok "HTTPS sync with TLS 1.2+" ||
+	notok "HTTPS sync with TLS 1.2+ ($code)"
+curl -s --cacert "$tmp/cert.pem" -o /dev/null --tlsv1.0 --tls-max 1.1 "$turl" 2>/dev/null &&
+	notok "TLS 1.1 refused" || ok "TLS 1.1 refused"
+curl -s --cacert "$tmp/cert.pem" -o /dev/null --tls-max 1.2 --ciphers ECDHE-ECDSA-AES128-SHA \
+	"$turl" 2>/dev/null && notok "TLS 1.2 CBC cipher refused" || ok "TLS 1.2 CBC cipher refused"
+kill "$tpid"
+wait "$tpid"
+
 stop_server -TERM
 grep -q "stopped" "$tmp/server.log" && [ "$stop_status" = 0 ] && ok "SIGTERM stops the server cleanly" ||
 	notok "SIGTERM stops the server cleanly (exit $stop_status)"
