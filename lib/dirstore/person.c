@@ -660,13 +660,16 @@ int dstore_person_iter(struct dstore *s, int64_t tenant_id,
 		       int (*fn)(const struct dstore_person *p, void *ctx),
 		       void *ctx, struct ob_err *err)
 {
+	/* "+p.tenant_id" keeps the planner on the rowid range (id > ?2,
+	 * in id order): through the tenant index every page would scan and
+	 * sort the whole tenant. */
 	static const char all[] =
 		"SELECT " PERSON_COLS " FROM person p LEFT JOIN unit u ON "
-		"u.id = p.unit_id WHERE p.tenant_id = ?1 AND p.id > ?2 AND "
+		"u.id = p.unit_id WHERE +p.tenant_id = ?1 AND p.id > ?2 AND "
 		"(?3 OR p.hidden = 0) ORDER BY p.id LIMIT ?4";
 	static const char sub[] =
 		"SELECT " PERSON_COLS " FROM person p JOIN unit u ON "
-		"u.id = p.unit_id WHERE p.tenant_id = ?1 AND p.id > ?2 AND "
+		"u.id = p.unit_id WHERE +p.tenant_id = ?1 AND p.id > ?2 AND "
 		"(?3 OR p.hidden = 0) AND u.tenant_id = ?1 AND u.idpath >= ?5 "
 		"AND u.idpath < ?5 || x'7f' ORDER BY p.id LIMIT ?4";
 	char *idpath = NULL;
