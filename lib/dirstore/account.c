@@ -343,6 +343,48 @@ int dstore_account_find(struct dstore *s, const char *login,
 	return ds_sql_err(s, rc, "find account", err);
 }
 
+/* HMAC-SHA256 of "login\0password" under the handle's key; false when no
+ * key could be made (then nothing is cached). */
+static bool verify_mac(struct dstore *s, const char *login, const char *pw,
+		       unsigned char mac[32])
+{
+	size_t ll = strlen(login), pl = strlen(pw);
+	unsigned char *buf;
+	bool ok;
+
+	if (!s->verify_key_set) {
+		if (gnutls_rnd(GNUTLS_RND_KEY, s->verify_key,
+			       sizeof(s->verify_key)) != 0)
+			return false;
+		s->verify_key_set = true;
+	}
+	buf = malloc(ll + pl + 1);
+	if (buf == NULL)
+		return false;
+	memcpy(buf, login, ll);
+	buf[ll] = '\0';
+	memcpy(buf + ll + 1, pw, pl);
+	ok = gnutls_hmac_fast(GNUTLS_MAC_SHA256, s->verify_key,
+			      sizeof(s->verify_key), buf, ll + pl + 1,
+			      mac) == 0;
+	explicit_bzero(buf, ll + pl + 1);
+	free(buf);
+	return ok;
+}
+
+static struct verified *verified_find(struct dstore *s,
+				      const unsigned char mac[32],
+				      const char *hash, int64_t now)
+{
+	unsigned slot = ((unsigned)mac[0] << 8 | mac[1]) % VERIFIED_SLOTS;
+	struct verified *v = &s->verified[slot];
+
+	if (v->expires > now && memcmp(v->mac, mac, 32) == 0 &&
+	    strcmp(v->pwhash, hash) == 0)
+		return v;
+	return NULL;
+}
+
 int dstore_account_verify(struct dstore *s, const char *login,
 			  const char *password, struct dstore_account *a_r,
 			  struct ob_err *err)
@@ -370,8 +412,24 @@ int dstore_account_verify(struct dstore *s, const char *login,
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return ds_sql_err(s, rc, "verify account", err);
-	if (found) {
+	unsigned char mac[32];
+	bool have_mac = found && verify_mac(s, login, password, mac);
+	int64_t now = ob_wall_s();
+	if (have_mac && verified_find(s, mac, hash, now) != NULL) {
+		/* Verified on this handle within VERIFIED_TTL against the
+		 * same stored hash: skip the deliberately slow hash. */
+		ok = true;
+	} else if (found) {
 		ok = password_matches(password, hash);
+		if (ok && have_mac &&
+		    strlen(hash) < sizeof(s->verified[0].pwhash)) {
+			struct verified *v =
+				&s->verified[((unsigned)mac[0] << 8 | mac[1]) %
+					     VERIFIED_SLOTS];
+			memcpy(v->mac, mac, 32);
+			ob_strlcpy(v->pwhash, hash, sizeof(v->pwhash));
+			v->expires = now + VERIFIED_TTL;
+		}
 	} else {
 		/* hash anyway, so timing does not tell unknown logins apart */
 		char *h = NULL;

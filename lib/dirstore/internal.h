@@ -14,8 +14,23 @@ struct stmt_slot {
 	sqlite3_stmt *stmt;
 };
 
+/* A password this handle verified recently: HMAC of login:password under
+ * a per-handle random key, with the hash it matched. Reused only while the
+ * account's stored hash is unchanged, so a new password or a disabled
+ * account takes effect at once. */
+#define VERIFIED_SLOTS 128
+#define VERIFIED_TTL 600 /* seconds */
+struct verified {
+	unsigned char mac[32];
+	char pwhash[160];
+	int64_t expires;
+};
+
 struct dstore {
 	sqlite3 *db;
+	unsigned char verify_key[32];
+	bool verify_key_set;
+	struct verified verified[VERIFIED_SLOTS];
 	char *key_path;
 	unsigned char key[32];
 	bool key_loaded;

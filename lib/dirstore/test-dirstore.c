@@ -535,11 +535,28 @@ static void test_accounts(void)
 		dstore_account_set_password(s, t, id, "new-secret", &err), 0);
 	test_assert_int(
 		dstore_account_verify(s, "alice", "new-secret", &acc, &err), 0);
+	/* a second check is answered from the handle's verified cache... */
+	test_assert_int(
+		dstore_account_verify(s, "alice", "new-secret", &acc, &err), 0);
+	/* ...which never outlives the password it verified */
+	test_assert_int(
+		dstore_account_verify(s, "alice", "secret-pw", &acc, &err),
+		OB_E_AUTH);
+	test_assert_int(
+		dstore_account_set_password(s, t, id, "newer-secret", &err), 0);
+	test_assert_int(
+		dstore_account_verify(s, "alice", "new-secret", &acc, &err),
+		OB_E_AUTH);
+	test_assert_int(dstore_account_set_disabled(s, t, id, true, &err), 0);
+	test_assert_int(
+		dstore_account_verify(s, "alice", "newer-secret", &acc, &err),
+		OB_E_AUTH);
 	dstore_close(&s);
 	/* neither the password nor its MD5 equivalent is in the file */
 	ob_buf_init(&raw, 64 << 20);
 	test_assert_int(ob_file_read(dbpath, &raw, &err), 0);
 	test_assert(memmem(raw.data, raw.len, "new-secret", 10) == NULL);
+	test_assert(memmem(raw.data, raw.len, "newer-secret", 12) == NULL);
 	test_assert(memmem(raw.data, raw.len, "$y$", 3) != NULL);
 	ob_buf_deinit(&raw);
 	test_end();
