@@ -44,7 +44,7 @@ size_t srv_reply_size(const struct srv_reply *r)
 }
 
 int srv_reply_open_sync(struct srv_reply *r, int ds, const char *target,
-			const char *source)
+			const char *source, const char *type)
 {
 	struct sml_writer w;
 	struct srv_sync_section *s;
@@ -60,6 +60,9 @@ int srv_reply_open_sync(struct srv_reply *r, int ds, const char *target,
 	sml_writer_close(&w);
 	sml_writer_open(&w, "Source", NULL);
 	sml_writer_text(&w, "LocURI", source);
+	sml_writer_close(&w);
+	sml_writer_open(&w, "Meta", NULL);
+	sml_writer_text_ns(&w, "Type", "syncml:metinf", type);
 	sml_writer_close(&w);
 	if (sml_writer_error(&w) != 0) {
 		int e = sml_writer_error(&w);

@@ -66,9 +66,11 @@ void srv_reply_deinit(struct srv_reply *r);
 uint64_t srv_reply_next_cmd(struct srv_reply *r);
 /* Bytes of XML the message has so far (with closing tags). */
 size_t srv_reply_size(const struct srv_reply *r);
-/* Open a Sync section for datastore ds; returns 0 or OB_E_NOMEM. */
+/* Open a Sync section for datastore ds, with the content type of its
+ * items in the Sync's Meta (items then carry none); returns 0 or
+ * OB_E_NOMEM. */
 int srv_reply_open_sync(struct srv_reply *r, int ds, const char *target,
-			const char *source);
+			const char *source, const char *type);
 /* Add an item to the open section (takes ownership of it->xml). */
 int srv_reply_add_item(struct srv_reply *r, struct srv_item *it);
 /* Remove the last item; it is copied to *it_r (xml freed). */

@@ -56,6 +56,7 @@ struct srv_ds {
 	bool resends_done;
 	int vcard; /* 21 or 30 */
 	uint32_t adds, replaces, deletes, client_items;
+	uint32_t matched; /* slow sync: client cards matched to people */
 };
 
 struct srv_state {

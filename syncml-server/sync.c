@@ -364,6 +364,8 @@ static void client_item(struct srv_ctx *c, int idx, const struct sml_node *cmd,
 			item_status(c, cmd, luid, SML_COMMAND_FAILED);
 			return;
 		}
+		if (matched)
+			ds->matched++;
 		/* Unmatched cards are the user's own contacts: left alone. */
 		item_status(c, cmd, luid, is_add ? SML_ITEM_ADDED : SML_OK);
 		return;
@@ -460,6 +462,8 @@ void srv_sync_map(struct srv_ctx *c, const struct sml_node *map)
 				       idx, guid, luid, ds->snap_rev,
 				       DSTORE_PENDING_MAP, false, &err) != 0)
 			code = SML_COMMAND_FAILED;
+		else
+			ds->matched++;
 	}
 	srv_status(c, sml_cmd_id(map), "Map", target, source, code);
 }
@@ -582,13 +586,7 @@ static char *item_xml(struct fill *f, enum srv_item_kind kind, const char *guid,
 	sml_writer_init(&w, 64u << 20);
 	sml_writer_open(&w, name, NULL);
 	sml_writer_uint(&w, "CmdID", srv_reply_next_cmd(f->c->reply));
-	if (kind != SRV_ITEM_DELETE) {
-		sml_writer_open(&w, "Meta", NULL);
-		sml_writer_text_ns(&w, "Type", "syncml:metinf",
-				   f->ds->vcard == 30 ? "text/vcard"
-						      : "text/x-vcard");
-		sml_writer_close(&w);
-	}
+	/* The content type is in the enclosing Sync's Meta. */
 	sml_writer_open(&w, "Item", NULL);
 	if (kind == SRV_ITEM_ADD) {
 		sml_writer_open(&w, "Source", NULL);
@@ -613,7 +611,8 @@ static char *item_xml(struct fill *f, enum srv_item_kind kind, const char *guid,
 /* Offer one item to the message. Returns 1 when the message is full (the
  * item was not added), 0 when added or skipped, < 0 on error. */
 static int offer(struct fill *f, enum srv_item_kind kind, const char *guid,
-		 const char *luid, int64_t rev, int64_t cursor_before)
+		 const char *luid, int64_t rev, int64_t cursor_before,
+		 const struct dstore_person *have)
 {
 	struct srv_reply *r = f->c->reply;
 	struct srv_item it;
@@ -641,12 +640,18 @@ static int offer(struct fill *f, enum srv_item_kind kind, const char *guid,
 			      : 0;
 	bool first = r->n_items == 0;
 	if (kind != SRV_ITEM_DELETE) {
-		ret = dstore_person_get(f->c->store, f->c->st->tenant_id, guid,
-					true, &p, &err);
-		if (ret == OB_E_NOTFOUND)
-			return 0; /* deleted since: the next sync removes it */
-		if (ret != 0)
-			return ret;
+		if (have != NULL) {
+			p = *have; /* borrowed: not deinit'ed below */
+		} else {
+			ret = dstore_person_get(f->c->store,
+						f->c->st->tenant_id, guid, true,
+						&p, &err);
+			if (ret == OB_E_NOTFOUND)
+				return 0; /* deleted since: the next sync
+					     removes it */
+			if (ret != 0)
+				return ret;
+		}
 		/* Never larger than the client's MaxObjSize or an empty
 		 * message: drop the photo first. */
 		uint64_t max_obj = f->c->st->max_obj;
@@ -657,7 +662,8 @@ static int offer(struct fill *f, enum srv_item_kind kind, const char *guid,
 			if (!(card_len + 300 > room && !first))
 				ret = render_card(f, &p, false, &card_len);
 		}
-		dstore_person_deinit(&p);
+		if (have == NULL)
+			dstore_person_deinit(&p);
 		if (ret != 0)
 			return ret;
 	}
@@ -693,12 +699,13 @@ static int fill_change(const struct dstore_change *ch, void *ctx)
 	if (ch->kind == DSTORE_CHANGE_REMOVE) {
 		if (*luid != '\0')
 			ret = offer(f, SRV_ITEM_DELETE, ch->uid, luid, ch->rev,
-				    before);
+				    before, NULL);
 	} else if (*luid != '\0') {
-		ret = offer(f, SRV_ITEM_REPLACE, ch->uid, luid, ch->rev,
-			    before);
+		ret = offer(f, SRV_ITEM_REPLACE, ch->uid, luid, ch->rev, before,
+			    NULL);
 	} else if (!sent) {
-		ret = offer(f, SRV_ITEM_ADD, ch->uid, "", ch->rev, before);
+		ret = offer(f, SRV_ITEM_ADD, ch->uid, "", ch->rev, before,
+			    NULL);
 	}
 	if (ret == 1) {
 		f->full = true;
@@ -720,11 +727,17 @@ static int fill_person(const struct dstore_person *p, void *ctx)
 	int ret = 0;
 	int64_t before = f->ds->cursor;
 
-	device_has(f, p->uid, luid, sizeof(luid), &sent);
+	/* In a slow sync only cards the client sent can be mapped; a
+	 * refresh starts from nothing. */
+	if (f->ds->matched > 0)
+		device_has(f, p->uid, luid, sizeof(luid), &sent);
+	else
+		*luid = '\0', sent = false;
 	if (*luid != '\0')
-		ret = offer(f, SRV_ITEM_REPLACE, p->uid, luid, p->rev, before);
+		ret = offer(f, SRV_ITEM_REPLACE, p->uid, luid, p->rev, before,
+			    p);
 	else if (!sent)
-		ret = offer(f, SRV_ITEM_ADD, p->uid, "", p->rev, before);
+		ret = offer(f, SRV_ITEM_ADD, p->uid, "", p->rev, before, p);
 	if (ret == 1) {
 		f->full = true;
 		return 1;
@@ -749,10 +762,10 @@ static int fill_resend(const struct dstore_pending *pd, void *ctx)
 		ret = 0; /* gone from the view: the change log removes it */
 	else if (pd->op == DSTORE_PENDING_MAP && *pd->luid != '\0')
 		ret = offer(f, SRV_ITEM_REPLACE, pd->guid, pd->luid, pd->rev,
-			    f->ds->cursor);
+			    f->ds->cursor, NULL);
 	else
 		ret = offer(f, SRV_ITEM_ADD, pd->guid, "", pd->rev,
-			    f->ds->cursor);
+			    f->ds->cursor, NULL);
 	if (ret == 1) {
 		f->full = true;
 		return 1;
@@ -805,6 +818,8 @@ static int fill_ds(struct fill *f)
 				.unit_id = ds->unit_id,
 				.after_id = ds->cursor,
 				.limit = PAGE,
+				.with_photo = c->srv->cfg.max_photo > 0 &&
+					      !c->st->client.no_photo,
 			};
 			int64_t start = ds->cursor;
 			ret = dstore_person_iter(c->store, c->st->tenant_id, &o,
@@ -852,7 +867,9 @@ int srv_sync_fill(struct srv_ctx *c)
 			continue;
 		f.idx = i;
 		f.ds = ds;
-		ret = srv_reply_open_sync(c->reply, i, ds->client_uri, ds->uri);
+		ret = srv_reply_open_sync(c->reply, i, ds->client_uri, ds->uri,
+					  ds->vcard == 30 ? "text/vcard"
+							  : "text/x-vcard");
 		if (ret == 0) {
 			ds->sent_sync = true;
 			ret = fill_ds(&f);
@@ -880,10 +897,19 @@ int srv_sync_record(struct srv_ctx *c)
 	for (size_t i = 0; i < c->reply->n_items; i++) {
 		const struct srv_item *it = &c->reply->items[i];
 		struct srv_ds *ds = &c->st->ds[it->ds];
-		int ret = dstore_pending_put(
-			c->store, c->st->tenant_id, c->token, it->ds, it->guid,
-			it->kind == SRV_ITEM_ADD ? NULL : it->luid, it->rev,
-			it->op, false, &err);
+		bool full = ds->mode == SML_ALERT_SLOW ||
+			    ds->mode == SML_ALERT_REFRESH_SERVER;
+		/* A slow sync walks the directory once in id order: nothing
+		 * can be offered twice, so its Adds need no "sent" row (the
+		 * client's Map makes the row). */
+		int ret = full && it->kind == SRV_ITEM_ADD
+				  ? 0
+				  : dstore_pending_put(
+					    c->store, c->st->tenant_id,
+					    c->token, it->ds, it->guid,
+					    it->kind == SRV_ITEM_ADD ? NULL
+								     : it->luid,
+					    it->rev, it->op, false, &err);
 		if (ret != 0)
 			return ret;
 		/* A resend went out: clear its flag by rewriting the row. */

@@ -150,7 +150,7 @@ static int mb_u_int32(struct rd *r, uint32_t *v_r)
 {
 	uint32_t v = 0;
 	for (int i = 0; i < 5; i++) {
-		unsigned char b;
+		unsigned char b = 0;
 		if (byte(r, &b) != 0)
 			return OB_E_PARSE;
 		if (v > (UINT32_MAX >> 7))
@@ -257,7 +257,7 @@ static const char *tag_name(struct rd *r, unsigned tag, enum sml_ns *ns_r)
 static int skip_attrs(struct rd *r)
 {
 	for (;;) {
-		unsigned char b;
+		unsigned char b = 0;
 		uint32_t v;
 		if (byte(r, &b) != 0)
 			return OB_E_PARSE;
@@ -314,7 +314,7 @@ static int body(struct rd *r, struct sml_tree *t, struct sml_node *parent,
 	int ret;
 
 	for (;;) {
-		unsigned char b;
+		unsigned char b = 0;
 		uint32_t v;
 		const unsigned char *s;
 		size_t sl;
@@ -465,7 +465,7 @@ static int decode_doc(const unsigned char *buf, size_t len, size_t base,
 		      struct ob_err *err)
 {
 	struct rd r = {.p = buf, .len = len, .base = base, .err = err};
-	unsigned char version;
+	unsigned char version = 0;
 	uint32_t pubid, charset, tlen;
 
 	if (byte(&r, &version) != 0)
