@@ -4,3 +4,12 @@ OB_BENCHES += bench/bench-dirstore
 bench_bench_dirstore_SOURCES = bench/bench-dirstore.c
 bench_bench_dirstore_LDADD = webadmin/libwebadmin.a vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 LINT_FILES += bench/bench-dirstore.c
+
+EXTRA_PROGRAMS += bench/bench-sync
+OB_BENCHES += bench/bench-sync
+bench_bench_sync_SOURCES = bench/bench-sync.c
+bench_bench_sync_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS)
+bench_bench_sync_LDADD = webadmin/libwebadmin.a lib/syncml/libsml.a \
+	vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS) $(XML_LIBS) \
+	$(WBXML_LIBS) $(CURL_LIBS) -lpthread
+LINT_FILES += bench/bench-sync.c

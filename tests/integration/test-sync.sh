@@ -302,6 +302,13 @@ curl -s --cacert "$tmp/cert.pem" -o /dev/null --tlsv1.0 --tls-max 1.1 "$turl" 2>
 	notok "TLS 1.1 refused" || ok "TLS 1.1 refused"
 curl -s --cacert "$tmp/cert.pem" -o /dev/null --tls-max 1.2 --ciphers ECDHE-ECDSA-AES128-SHA \
 	"$turl" 2>/dev/null && notok "TLS 1.2 CBC cipher refused" || ok "TLS 1.2 CBC cipher refused"
+turlx="https://127.0.0.1:$(cut -d' ' -f1 "$tmp/tports")/export.vcf?format=vcf21"
+code=$(curl -s --cacert "$tmp/cert.pem" -o "$tmp/tdl.vcf" -w '%{http_code}' \
+	-u "anna@northwind:northwind-demo" "$turlx")
+ob export --tenant northwind --format vcf21 >"$tmp/nw.vcf" 2>/dev/null
+[ "$code" = 200 ] && cmp -s "$tmp/tdl.vcf" "$tmp/nw.vcf" &&
+	ok "HTTPS .vcf download of the login's own enterprise" ||
+	notok "HTTPS .vcf download of the login's own enterprise ($code)"
 kill "$tpid"
 wait "$tpid"
 
