@@ -296,7 +296,7 @@ static bool in_view(struct srv_ctx *c, const struct srv_ds *ds,
 /* The UID inside a client's vCard, when it carries one of ours. */
 static bool uid_of_card(const struct sml_node *data, char *uid, size_t size)
 {
-	struct vcard_limits lim = {0};
+	struct vcard_limits lim = vcard_limits_default();
 	struct vcard *card = NULL;
 	struct vcard_contact ct;
 	struct vcard_error verr;
