@@ -2,4 +2,4 @@
 # client (smlclient.py), its copy compared with the directory's export.
 TESTS += tests/integration/test-sync.sh
 EXTRA_DIST += tests/integration/test-sync.sh tests/integration/smlclient.py \
-	tests/integration/viewcheck.py
+	tests/integration/viewcheck.py tests/integration/replay.py

@@ -254,6 +254,19 @@ ob export --tenant acme --format vcf30 --unit 研发中心 >"$tmp/cli.vcf" 2>/de
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/export.vcf")
 [ "$code" = 401 ] && ok "download without login: 401" || notok "download without login: 401"
 
+# -- recorded phone sessions (testdata/syncml/*/) ---------------------------------------
+visible=$(ob person list --tenant acme | wc -l)
+for enc in --wbxml ""; do
+	res=$($PY "$top_srcdir/tests/integration/replay.py" \
+		"$top_srcdir/testdata/syncml/nokia-2.1-wbxml" "$url" zhang.wei@acme orgbook-demo $enc 2>&1)
+	name="Nokia-shaped session ${enc:-(XML)}"
+	expect "$name: every reply within 4000 bytes, checks pass" versions "['2.1']"
+	expect "$name: the phone's copy of a directory person is matched by UID" replaced "['7']"
+	expect "$name: everyone else is added once" adds $((visible - 1))
+	expect "$name: the private contact is left alone" deletes 0
+	expect "$name: Map acknowledged" map_status "['200']"
+done
+
 # -- HTTP hardening ----------------------------------------------------------------------
 dup=$($PY - "$port" <<'PYEOF'
 import socket, sys
