@@ -33,6 +33,9 @@ struct srv_item {
 	char resend_before[DSTORE_DEVICE_MAX];
 	bool resends_done_before;
 	bool server_done_before;
+	bool chunk_active_before;
+	uint32_t chunk_off_before;
+	bool partial; /* a chunk with MoreData: the item is not complete */
 	/* the pending map change it makes once sent */
 	char guid[DSTORE_DEVICE_MAX];
 	char luid[DSTORE_DEVICE_MAX];

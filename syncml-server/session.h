@@ -57,6 +57,14 @@ struct srv_ds {
 	int vcard; /* 21 or 30 */
 	uint32_t adds, replaces, deletes, client_items;
 	uint32_t matched; /* slow sync: client cards matched to people */
+	/* An item being sent in chunks (large object, MoreData). */
+	bool chunk_active;
+	bool chunk_photo; /* the card was rendered with its photo */
+	int chunk_kind;   /* enum srv_item_kind */
+	char chunk_guid[DSTORE_DEVICE_MAX];
+	char chunk_luid[DSTORE_DEVICE_MAX];
+	int64_t chunk_rev;
+	uint32_t chunk_off, chunk_total; /* bytes of the card sent, in all */
 };
 
 struct srv_state {

@@ -338,6 +338,14 @@ static void client_item(struct srv_ctx *c, int idx, const struct sml_node *cmd,
 		item_status(c, cmd, luid, SML_INCOMPLETE);
 		return;
 	}
+	if (sml_node_child(item, "MoreData") != NULL) {
+		/* A chunk of a large object from the client: accepted (213).
+		 * The directory keeps nothing of client cards, so chunks
+		 * are not reassembled; the last one is read as the item,
+		 * which can only fail to match (the card stays private). */
+		item_status(c, cmd, luid, SML_CHUNK_ACCEPTED);
+		return;
+	}
 	ds->client_items++;
 	if (ds->mode == SML_ALERT_REFRESH_SERVER ||
 	    ds->mode == SML_ALERT_ONE_WAY_SERVER) {
@@ -576,7 +584,7 @@ static int render_card(struct fill *f, const struct dstore_person *p,
 
 static char *item_xml(struct fill *f, enum srv_item_kind kind, const char *guid,
 		      const char *luid, const char *card, size_t card_len,
-		      size_t *len_r)
+		      size_t total, bool more, size_t *len_r)
 {
 	struct sml_writer w;
 	const char *name = kind == SRV_ITEM_ADD       ? "Add"
@@ -588,6 +596,14 @@ static char *item_xml(struct fill *f, enum srv_item_kind kind, const char *guid,
 	sml_writer_uint(&w, "CmdID", srv_reply_next_cmd(f->c->reply));
 	/* The content type is in the enclosing Sync's Meta. */
 	sml_writer_open(&w, "Item", NULL);
+	if (total > 0) {
+		/* First chunk of a large object: its whole size. */
+		char size[24];
+		snprintf(size, sizeof(size), "%zu", total);
+		sml_writer_open(&w, "Meta", NULL);
+		sml_writer_text_ns(&w, "Size", "syncml:metinf", size);
+		sml_writer_close(&w);
+	}
 	if (kind == SRV_ITEM_ADD) {
 		sml_writer_open(&w, "Source", NULL);
 		sml_writer_text(&w, "LocURI", guid);
@@ -599,6 +615,8 @@ static char *item_xml(struct fill *f, enum srv_item_kind kind, const char *guid,
 	}
 	if (kind != SRV_ITEM_DELETE)
 		sml_writer_cdata(&w, "Data", card, card_len);
+	if (more)
+		sml_writer_empty(&w, "MoreData");
 	sml_writer_close(&w);
 	sml_writer_close(&w);
 	char *x = NULL;
@@ -608,8 +626,37 @@ static char *item_xml(struct fill *f, enum srv_item_kind kind, const char *guid,
 	return x;
 }
 
+#define CHUNK_OVERHEAD 512 /* XML of a chunk's command around its data */
+
+/* Bytes of item XML the message can still take. The first item is sized
+ * against MaxMsgSize itself (the WBXML allowance is for many items). */
+static size_t reply_room(const struct fill *f, bool first)
+{
+	const struct srv_reply *r = f->c->reply;
+	size_t limit = first && f->c->st->max_msg < r->budget
+			       ? (size_t)f->c->st->max_msg
+			       : r->budget;
+	size_t used = srv_reply_size(r) + ITEM_RESERVE;
+
+	return limit > used ? limit - used : 0;
+}
+
+/* Where to cut card[0..len) at most max bytes in: never inside a UTF-8
+ * sequence (each chunk is XML text) nor between CR and LF. */
+static size_t safe_cut(const char *card, size_t len, size_t max)
+{
+	size_t n = max < len ? max : len;
+
+	while (n > 1 && n < len &&
+	       (((unsigned char)card[n] & 0xC0) == 0x80 ||
+		(card[n - 1] == '\r' && card[n] == '\n')))
+		n--;
+	return n;
+}
+
 /* Offer one item to the message. Returns 1 when the message is full (the
- * item was not added), 0 when added or skipped, < 0 on error. */
+ * item was not added), 2 when its first chunk was added and the message
+ * is full, 0 when added or skipped, < 0 on error. */
 static int offer(struct fill *f, enum srv_item_kind kind, const char *guid,
 		 const char *luid, int64_t rev, int64_t cursor_before,
 		 const struct dstore_person *have)
@@ -635,10 +682,12 @@ static int offer(struct fill *f, enum srv_item_kind kind, const char *guid,
 	it.op = kind == SRV_ITEM_ADD       ? DSTORE_PENDING_SENT
 		: kind == SRV_ITEM_REPLACE ? DSTORE_PENDING_MAP
 					   : DSTORE_PENDING_DEL;
-	size_t room = r->budget > srv_reply_size(r) + ITEM_RESERVE
-			      ? r->budget - srv_reply_size(r) - ITEM_RESERVE
-			      : 0;
 	bool first = r->n_items == 0;
+	size_t room = reply_room(f, first);
+	bool large = f->c->st->client.large_objs;
+	bool photo = false;
+	it.chunk_active_before = f->ds->chunk_active;
+	it.chunk_off_before = f->ds->chunk_off;
 	if (kind != SRV_ITEM_DELETE) {
 		if (have != NULL) {
 			p = *have; /* borrowed: not deinit'ed below */
@@ -652,28 +701,57 @@ static int offer(struct fill *f, enum srv_item_kind kind, const char *guid,
 			if (ret != 0)
 				return ret;
 		}
-		/* Never larger than the client's MaxObjSize or an empty
-		 * message: drop the photo first. */
+		/* Never larger than the client's MaxObjSize; without large
+		 * object support never larger than a message: drop the
+		 * photo first. */
 		uint64_t max_obj = f->c->st->max_obj;
 		ret = render_card(f, &p, true, &card_len);
+		photo = p.photo != NULL;
 		if (ret == 0 && p.photo != NULL &&
 		    ((max_obj > 0 && card_len > max_obj) ||
-		     card_len + 300 > room)) {
-			if (!(card_len + 300 > room && !first))
-				ret = render_card(f, &p, false, &card_len);
+		     (!large && first && card_len + 300 > room))) {
+			ret = render_card(f, &p, false, &card_len);
+			photo = false;
 		}
 		if (have == NULL)
 			dstore_person_deinit(&p);
 		if (ret != 0)
 			return ret;
 	}
-	it.xml = item_xml(f, kind, guid, luid, f->vbuf, card_len, &it.len);
+	it.xml = item_xml(f, kind, guid, luid, f->vbuf, card_len, 0, false,
+			  &it.len);
 	if (it.xml == NULL)
 		return OB_E_NOMEM;
+	if (it.len > room && !first) {
+		free(it.xml);
+		return 1;
+	}
+	if (it.len > room && large && kind != SRV_ITEM_DELETE) {
+		/* A large object: send it in chunks, this message the first
+		 * (OMA DS Protocol 1.2 §6.2, MoreData / 213). */
+		struct srv_ds *ds = f->ds;
+		free(it.xml);
+		ds->chunk_active = true;
+		ds->chunk_photo = photo;
+		ds->chunk_kind = kind;
+		ob_strlcpy(ds->chunk_guid, guid, sizeof(ds->chunk_guid));
+		ob_strlcpy(ds->chunk_luid, luid, sizeof(ds->chunk_luid));
+		ds->chunk_rev = rev;
+		ds->chunk_total = (uint32_t)card_len;
+		size_t piece = safe_cut(
+			f->vbuf, card_len,
+			room > CHUNK_OVERHEAD ? room - CHUNK_OVERHEAD : 256);
+		it.xml = item_xml(f, kind, guid, luid, f->vbuf, piece, card_len,
+				  true, &it.len);
+		if (it.xml == NULL)
+			return OB_E_NOMEM;
+		ds->chunk_off = (uint32_t)piece;
+		it.partial = true;
+		ret = srv_reply_add_item(r, &it);
+		return ret == 0 ? 2 : ret;
+	}
 	if (it.len > room) {
 		free(it.xml);
-		if (!first)
-			return 1;
 		/* Too big even alone in a message: skip it, loudly. */
 		ob_log(OB_LOG_WARN, &f->c->log,
 		       "person %s does not fit the client's MaxMsgSize; "
@@ -683,6 +761,73 @@ static int offer(struct fill *f, enum srv_item_kind kind, const char *guid,
 		return 0;
 	}
 	return srv_reply_add_item(r, &it);
+}
+
+/* Send the next chunk of the large object in progress. Returns 1 when
+ * the message is full after it, 0 when the object is complete. */
+static int continue_chunk(struct fill *f)
+{
+	struct srv_ds *ds = f->ds;
+	struct srv_reply *r = f->c->reply;
+	struct dstore_person p;
+	struct srv_item it;
+	struct ob_err err;
+	size_t card_len = 0;
+	int ret;
+
+	ret = dstore_person_get(f->c->store, f->c->st->tenant_id,
+				ds->chunk_guid, true, &p, &err);
+	if (ret == 0) {
+		ret = render_card(f, &p, ds->chunk_photo, &card_len);
+		dstore_person_deinit(&p);
+	}
+	if (ret == 0 && card_len != ds->chunk_total)
+		ret = OB_E_GONE;
+	if (ret != 0) {
+		/* Changed or gone in the middle: the client drops the
+		 * partial item; resync this datastore next time. */
+		ob_log(OB_LOG_WARN, &f->c->log,
+		       "large object %s changed while being sent",
+		       ds->chunk_guid);
+		ds->chunk_active = false;
+		ds->failed = true;
+		return ret == OB_E_NOMEM ? ret : 0;
+	}
+	memset(&it, 0, sizeof(it));
+	it.ds = f->idx;
+	it.kind = (enum srv_item_kind)ds->chunk_kind;
+	it.cursor_before = ds->cursor;
+	ob_strlcpy(it.resend_before, ds->resend_after,
+		   sizeof(it.resend_before));
+	it.resends_done_before = ds->resends_done;
+	it.server_done_before = ds->server_done;
+	it.chunk_active_before = true;
+	it.chunk_off_before = ds->chunk_off;
+	ob_strlcpy(it.guid, ds->chunk_guid, sizeof(it.guid));
+	ob_strlcpy(it.luid, ds->chunk_luid, sizeof(it.luid));
+	it.rev = ds->chunk_rev;
+	it.op = it.kind == SRV_ITEM_ADD ? DSTORE_PENDING_SENT
+					: DSTORE_PENDING_MAP;
+	size_t room = reply_room(f, r->n_items == 0);
+	size_t rest = card_len - ds->chunk_off;
+	bool last = rest + CHUNK_OVERHEAD <= room;
+	size_t piece =
+		last ? rest
+		     : safe_cut(f->vbuf + ds->chunk_off, rest,
+				room > CHUNK_OVERHEAD ? room - CHUNK_OVERHEAD
+						      : 256);
+	it.xml = item_xml(f, it.kind, it.guid, it.luid, f->vbuf + ds->chunk_off,
+			  piece, 0, !last, &it.len);
+	if (it.xml == NULL)
+		return OB_E_NOMEM;
+	it.partial = !last;
+	ret = srv_reply_add_item(r, &it);
+	if (ret != 0)
+		return ret;
+	ds->chunk_off += (uint32_t)piece;
+	if (last)
+		ds->chunk_active = false;
+	return last ? 0 : 1;
 }
 
 static int fill_change(const struct dstore_change *ch, void *ctx)
@@ -716,6 +861,10 @@ static int fill_change(const struct dstore_change *ch, void *ctx)
 		return 1;
 	}
 	f->ds->cursor = ch->person_id;
+	if (ret == 2) {
+		f->full = true;
+		return 1;
+	}
 	return 0;
 }
 
@@ -747,6 +896,10 @@ static int fill_person(const struct dstore_person *p, void *ctx)
 		return 1;
 	}
 	f->ds->cursor = p->id;
+	if (ret == 2) {
+		f->full = true;
+		return 1;
+	}
 	return 0;
 }
 
@@ -779,6 +932,10 @@ static int fill_resend(const struct dstore_pending *pd, void *ctx)
 		ob_strlcpy(f->c->reply->items[f->c->reply->n_items - 1]
 				   .resend_before,
 			   saved, DSTORE_DEVICE_MAX);
+	if (ret == 2) {
+		f->full = true;
+		return 1;
+	}
 	return 0;
 }
 
@@ -794,6 +951,15 @@ static int fill_ds(struct fill *f)
 	if (dstore_sync_get(c->store, c->st->tenant_id, c->st->account_id,
 			    c->msg->hdr.source_uri, ds->key, &ss, &err) == 0)
 		f->state_id = ss.id;
+	if (ds->chunk_active) {
+		ret = continue_chunk(f);
+		if (ret < 0)
+			return ret;
+		if (ret == 1) {
+			f->full = true;
+			return 0;
+		}
+	}
 	while (!ds->resends_done && !f->full) {
 		size_t before = c->reply->n_items;
 		char after[DSTORE_DEVICE_MAX];
@@ -888,6 +1054,8 @@ void srv_sync_unsend(struct srv_ctx *c, const struct srv_item *it)
 		   sizeof(ds->resend_after));
 	ds->resends_done = it->resends_done_before;
 	ds->server_done = it->server_done_before;
+	ds->chunk_active = it->chunk_active_before;
+	ds->chunk_off = it->chunk_off_before;
 }
 
 int srv_sync_record(struct srv_ctx *c)
@@ -899,6 +1067,8 @@ int srv_sync_record(struct srv_ctx *c)
 		struct srv_ds *ds = &c->st->ds[it->ds];
 		bool full = ds->mode == SML_ALERT_SLOW ||
 			    ds->mode == SML_ALERT_REFRESH_SERVER;
+		if (it->partial)
+			continue; /* recorded with its last chunk */
 		/* A slow sync walks the directory once in id order: nothing
 		 * can be offered twice, so its Adds need no "sent" row (the
 		 * client's Map makes the row). */

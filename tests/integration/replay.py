@@ -52,6 +52,8 @@ class Replay:
         self.adds = self.replaces = self.deletes = 0
         self.replaced = []
         self.versions = set()
+        self.chunk = ""
+        self.chunks = 0
 
     def post(self, xml):
         data = xml.encode()
@@ -113,6 +115,13 @@ class Replay:
                 if n not in ("Add", "Replace", "Delete"):
                     continue
                 data = text(i, "Item/Data")
+                if find(i, "Item/MoreData") is not None:
+                    # a chunk of a large object
+                    self.chunk += data
+                    self.chunks += 1
+                    st(text(i, "CmdID"), n, 213)
+                    continue
+                data, self.chunk = self.chunk + data, ""
                 m = re.search(r"VERSION:([0-9.]+)", data)
                 if m:
                     self.versions.add(m.group(1))
@@ -216,7 +225,7 @@ class Replay:
         last = find(self.root, "SyncBody")
         return {"adds": self.adds, "replaces": self.replaces,
                 "deletes": self.deletes, "replaced": self.replaced,
-                "versions": sorted(self.versions),
+                "versions": sorted(self.versions), "chunks": self.chunks,
                 "map_status": [text(s, "Data") for s in kids(last, "Status")
                                if text(s, "Cmd") == "Map"],
                 "messages": self.msg_id}

@@ -71,6 +71,8 @@ class Client:
         self.stats = {"adds": 0, "replaces": 0, "deletes": 0, "messages": 0,
                       "bytes_out": 0, "bytes_in": 0}
         self.new_maps = []
+        self.chunk = ""
+        self.chunk_size = 0
         st = {}
         if os.path.exists(a.state):
             with open(a.state) as f:
@@ -372,11 +374,36 @@ class Client:
                     if name not in ("Add", "Replace", "Delete"):
                         continue
                     for item in children(cmd, "Item"):
+                        data = text(item, "Data")
+                        size = text(item, "Meta/Size")
+                        if size:
+                            self.chunk_size = int(size)
+                        if child(item, "MoreData") is not None:
+                            # a chunk of a large object: 213, keep it
+                            self.chunk += data
+                            ref = text(item, "Source/LocURI") or \
+                                text(item, "Target/LocURI")
+                            out += self.status(srv_msg, text(cmd, "CmdID"),
+                                               name, 213, sref=ref)
+                            self.stats["chunks"] = \
+                                self.stats.get("chunks", 0) + 1
+                            continue
+                        if self.chunk:
+                            data = self.chunk + data
+                            self.chunk = ""
+                            # XML turned the card's CRLFs into LFs
+                            got = len(data.replace("\r\n", "\n")
+                                      .replace("\n", "\r\n").encode())
+                            if got != self.chunk_size:
+                                raise SystemExit(
+                                    "large object of %d bytes, Size said %d"
+                                    % (got, self.chunk_size))
+                        item_data = data
                         if name == "Add":
                             guid = text(item, "Source/LocURI")
                             luid = str(self.next_luid)
                             self.next_luid += 1
-                            self.items[luid] = text(item, "Data")
+                            self.items[luid] = item_data
                             self.guid_of[luid] = guid
                             maps.append((guid, luid))
                             self.stats["adds"] += 1
@@ -386,7 +413,7 @@ class Client:
                             luid = text(item, "Target/LocURI")
                             code = 200 if luid in self.items else 404
                             if code == 200:
-                                self.items[luid] = text(item, "Data")
+                                self.items[luid] = item_data
                             self.stats["replaces"] += 1
                             out += self.status(srv_msg, text(cmd, "CmdID"),
                                                name, code, tref=luid)

@@ -160,6 +160,54 @@ sync d --mode slow --version 1.1
 expect "SyncML 1.1 slow sync" adds 310
 view "SyncML 1.1 client equals the directory" d acme --format vcf30
 
+# -- large objects: a 97 KB photo in 4000-byte messages ---------------------------------
+$PY - "$tmp/big.png" <<'PYEOF'
+import random, struct, sys, zlib
+random.seed(7)
+w = h = 180
+raw = b"".join(b"\0" + bytes(random.getrandbits(8) for _ in range(w * 3))
+               for _ in range(h))
+def ck(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + ck(b"IHDR", struct.pack(
+    ">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + ck(b"IDAT", zlib.compress(raw, 9)) + ck(b"IEND", b""))
+PYEOF
+ob person update --tenant acme demo-000010 --photo "$tmp/big.png" >/dev/null
+stop_server -TERM
+start_server_photo() {
+	rm -f "$tmp/ports"
+	$VG "$SERVER" --db "$db" --listen 127.0.0.1 --port 0 --admin-port 0 \
+		--port-file "$tmp/ports" --max-photo 262144 2>>"$tmp/server.log" &
+	spid=$!
+	i=0
+	while [ ! -s "$tmp/ports" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	port=$(cut -d' ' -f1 "$tmp/ports")
+	aport=$(cut -d' ' -f2 "$tmp/ports")
+	url="http://127.0.0.1:$port/sync"
+}
+start_server_photo
+for enc in "" --wbxml; do
+	rm -f "$tmp/big.json"
+	sync big --mode slow --max-msg 4000 $enc
+	chunks=$(printf '%s' "$res" | $PY -c "import json,sys; print(json.load(sys.stdin).get('chunks', 0))")
+	[ "$chunks" -gt 20 ] && ok "large object sent in chunks ${enc:-(XML)}: $chunks" ||
+		notok "large object sent in chunks ${enc:-(XML)}: $chunks"
+	same=$($PY - "$tmp/big.json" "$tmp/big.png" <<'PYEOF'
+import base64, json, re, sys
+st = json.load(open(sys.argv[1]))
+for c in st["items"].values():
+    if "UID:demo-000010" in c:
+        t = re.sub(r"\r?\n[ \t]", "", c)
+        m = re.search(r"^PHOTO[^:]*:(.*)$", t, re.M)
+        print(base64.b64decode(m.group(1)) == open(sys.argv[2], "rb").read())
+PYEOF
+)
+	[ "$same" = True ] && ok "the 97 KB photo arrives byte for byte ${enc:-(XML)}" ||
+		notok "the 97 KB photo arrives byte for byte ${enc:-(XML)} ($same)"
+done
+stop_server -TERM
+start_server
+
 # -- an org unit as a datastore -------------------------------------------------
 sync u --mode slow --datastore "contacts/研发中心"
 view "unit datastore holds exactly the unit's subtree" u acme --format vcf30 --unit 研发中心

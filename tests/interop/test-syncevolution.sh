@@ -39,7 +39,7 @@ mkdir -p "$HOME"
 
 ORGBOOK_ADMIN="$ADMIN" sh "$top_srcdir/testdata/load-demo.sh" "$db" >/dev/null
 "$SERVER" --db "$db" --listen 127.0.0.1 --port 0 --admin-port off \
-	--port-file "$tmp/ports" --max-photo 65536 2>"$tmp/server.log" &
+	--port-file "$tmp/ports" --max-photo 262144 2>"$tmp/server.log" &
 spid=$!
 i=0
 while [ ! -s "$tmp/ports" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
@@ -152,6 +152,35 @@ got=$(changes u)
 [ "$got" = "1 0 1" ] && ok "move in added, move out deleted on the device" ||
 	notok "move in added, move out deleted on the device (got: $got)"
 compare u acme --unit 研发中心
+
+# -- a large object: a 97 KB photo over 10,240-byte messages -----------------------------
+$PY - "$tmp/big.png" <<'PYEOF'
+import random, struct, sys, zlib
+random.seed(7)
+w = h = 180
+raw = b"".join(b"\0" + bytes(random.getrandbits(8) for _ in range(w * 3))
+               for _ in range(h))
+def ck(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + ck(b"IHDR", struct.pack(
+    ">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + ck(b"IDAT", zlib.compress(raw, 9)) + ck(b"IEND", b""))
+PYEOF
+ob person update --tenant acme demo-000010 --photo "$tmp/big.png" >/dev/null
+for wb in 0 1; do
+	what="configure a peer with 10,240-byte messages (WBXML=$wb)" step se_config "l$wb" \
+		zhang.wei@acme orgbook-demo text/vcard contacts maxMsgSize=10240 enableWBXML=$wb
+	what="slow sync with a large object (WBXML=$wb)" name="l$wb" step se_sync "l$wb" slow
+	f=$(grep -l "UID:demo-000010\|FN:$(ob person show --tenant acme demo-000010 | sed -n 's/^name: *//p')" "$tmp/l$wb"/* | head -1)
+	same=$($PY - "$f" "$tmp/big.png" <<'PYEOF'
+import base64, re, sys
+t = re.sub(r"\r?\n[ \t]", "", open(sys.argv[1]).read())
+m = re.search(r"^PHOTO[^:]*:(.*)$", t, re.M)
+print(base64.b64decode(m.group(1)) == open(sys.argv[2], "rb").read())
+PYEOF
+)
+	[ "$same" = True ] && ok "the 97 KB photo arrives byte for byte in chunks (WBXML=$wb)" ||
+		notok "the 97 KB photo arrives byte for byte in chunks (WBXML=$wb): $same"
+done
 
 # -- wrong password, second enterprise ---------------------------------------------------------
 se_config w zhang.wei@acme wrong-password text/vcard contacts
