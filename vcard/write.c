@@ -61,7 +61,9 @@ static void sputs(struct sink *s, const char *str)
 
 static void sputc(struct sink *s, char c)
 {
-	if (!s->fixed && !s->nomem && s->len + 2 <= s->cap) {
+	/* The common case for both kinds of sink: room for one more byte
+	 * (a fixed sink only counts once it has overflowed). */
+	if (!s->nomem && s->len + 2 <= s->cap) {
 		s->p[s->len++] = c;
 		return;
 	}
