@@ -11,7 +11,10 @@
 #include "util/b64.h"
 #include "util/str.h"
 
-#define THROTTLE_FREE 5     /* failures before the lockout starts */
+#define THROTTLE_FREE 5 /* failures of one login before its lockout */
+/* Failures from one address before its lockout: higher, since many users
+ * may share an address (NAT, a company proxy). */
+#define THROTTLE_FREE_ADDR 30
 #define THROTTLE_WINDOW 900 /* seconds failures are counted over */
 #define THROTTLE_MAX 900    /* longest lockout, seconds */
 #define CRED_MAX 1024
@@ -59,7 +62,7 @@ static void count_failure(struct dstore *store, const char *login,
 					   THROTTLE_MAX, &err);
 	}
 	snprintf(key, sizeof(key), "addr:%s", addr);
-	(void)dstore_throttle_fail(store, key, ob_wall_s(), THROTTLE_FREE,
+	(void)dstore_throttle_fail(store, key, ob_wall_s(), THROTTLE_FREE_ADDR,
 				   THROTTLE_WINDOW, THROTTLE_MAX, &err);
 }
 

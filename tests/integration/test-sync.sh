@@ -264,6 +264,29 @@ post "$tmp/pkg1.xml" "$tmp/r2" >/dev/null
 cmp -s "$tmp/r1" "$tmp/r2" && ok "a retried MsgID gets the same reply byte for byte" ||
 	notok "a retried MsgID gets the same reply byte for byte"
 
+# -- authentication variants ---------------------------------------------------------------
+sed 's|<Cred>.*</Cred>||; s/<SessionID>77/<SessionID>90/; s/retry-dev/nocred-dev/' "$tmp/pkg1.xml" >"$tmp/nocred.xml"
+post "$tmp/nocred.xml" "$tmp/o" >/dev/null
+grep -q "<Cmd>SyncHdr</Cmd>.*<Chal>.*syncml:auth-basic.*<Data>407</Data>" "$tmp/o" &&
+	ok "no credentials: 407 with a challenge" || notok "no credentials: 407 with a challenge"
+grep -q "<Cmd>Alert</Cmd>" "$tmp/o" && notok "nothing executed without credentials" ||
+	ok "nothing executed without credentials"
+sed 's/<SessionID>90/<SessionID>91/; s/nocred-dev/httpbasic-dev/' "$tmp/nocred.xml" >"$tmp/httpb.xml"
+curl -s -o "$tmp/o" -u "zhang.wei@acme:orgbook-demo" -H "Content-Type: application/vnd.syncml+xml" \
+	--data-binary "@$tmp/httpb.xml" "$url"
+grep -q "<Data>212</Data>" "$tmp/o" && ok "HTTP Basic accepted when the SyncHdr has no Cred" ||
+	notok "HTTP Basic accepted when the SyncHdr has no Cred"
+for i in 1 2 3 4 5 6; do
+	res=$($PY "$CLIENT" --url "$url" --user anna@northwind --password "wrong-$i" \
+		--state "$tmp/thr.json" --device "thr-$i" --mode slow)
+done
+sync_as thr2 anna@northwind northwind-demo --mode slow
+expect "after repeated failures even the right password is refused (throttled)" status auth-401
+grep -q "authentication failed for 'anna@northwind': throttled" "$tmp/server.log" &&
+	ok "throttling is logged" || notok "throttling is logged"
+sync thr3 --mode slow
+expect "another login from the same address still syncs" status ok
+
 # -- bad input ---------------------------------------------------------------------
 printf '<SyncML><SyncHdr><VerDTD>1.2' >"$tmp/bad.xml"
 [ "$(post "$tmp/bad.xml" "$tmp/o")" = 400 ] && ok "truncated XML: 400" || notok "truncated XML: 400"
