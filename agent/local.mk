@@ -1,1 +1,15 @@
-# agent: build rules (paths from the top).
+# agent: orgbook-agent, the offline directory client (libcurl, SQLite FTS5).
+noinst_LIBRARIES += agent/libagent.a
+agent_libagent_a_SOURCES = agent/store.h agent/store.c agent/sync.h \
+	agent/sync.c
+agent_libagent_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS) $(CURL_CFLAGS) \
+	$(GNUTLS_CFLAGS)
+AGENT_LIBS = agent/libagent.a lib/syncml/libsml.a vcard/libvcard.a \
+	lib/pinyin/libpinyin.a lib/util/libobutil.a $(SQLITE_LIBS) \
+	$(CURL_LIBS) $(GNUTLS_LIBS) $(XML_LIBS) $(WBXML_LIBS)
+LINT_FILES += agent/store.c agent/sync.c agent/main.c
+
+bin_PROGRAMS += agent/orgbook-agent
+agent_orgbook_agent_SOURCES = agent/main.c
+agent_orgbook_agent_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS)
+agent_orgbook_agent_LDADD = $(AGENT_LIBS)

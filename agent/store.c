@@ -1,0 +1,663 @@
+/* The agent's local store (see store.h). */
+#include "config.h"
+#include "agent/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pinyin/pinyin.h"
+#include "util/buf.h"
+#include "util/str.h"
+#include "vcard/vcard.h"
+
+struct agent_store {
+	sqlite3 *db;
+	int64_t gen; /* written into every put (slow-sync sweep) */
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, "
+	"  value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS person ("
+	"  luid INTEGER PRIMARY KEY,"
+	"  guid TEXT NOT NULL UNIQUE,"
+	"  card TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  title TEXT NOT NULL DEFAULT '',"
+	"  unit TEXT NOT NULL DEFAULT '',"
+	"  phones TEXT NOT NULL DEFAULT '',"
+	"  emails TEXT NOT NULL DEFAULT '',"
+	"  gen INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX IF NOT EXISTS person_unit ON person(unit);"
+	"CREATE VIRTUAL TABLE IF NOT EXISTS person_fts USING fts5("
+	"  name, pinyin, title, unit, email,"
+	"  tokenize = 'unicode61 remove_diacritics 2');"
+	/* phone numbers' digits reversed: a suffix is a prefix here */
+	"CREATE TABLE IF NOT EXISTS phone (rdigits TEXT NOT NULL, "
+	"  luid INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS phone_rdigits ON phone(rdigits);"
+	"CREATE INDEX IF NOT EXISTS phone_luid ON phone(luid);";
+
+static int sql_err(struct agent_store *s, const char *what, struct ob_err *err)
+{
+	int rc = sqlite3_errcode(s->db);
+	return ob_err_set(err, rc == SQLITE_BUSY ? OB_E_BUSY : OB_E_FAIL,
+			  "local store: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static int exec(struct agent_store *s, const char *sql, struct ob_err *err)
+{
+	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK
+		       ? 0
+		       : sql_err(s, sql, err);
+}
+
+int agent_store_open(const char *path, struct agent_store **s_r,
+		     struct ob_err *err)
+{
+	struct agent_store *s = calloc(1, sizeof(*s));
+	int ret;
+
+	if (s == NULL)
+		return ob_err_set(err, OB_E_NOMEM, "out of memory");
+	if (sqlite3_open_v2(path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				    SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		ret = ob_err_set(err, OB_E_IO, "cannot open %s: %s", path,
+				 s->db ? sqlite3_errmsg(s->db) : "no memory");
+		sqlite3_close(s->db);
+		free(s);
+		return ret;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	ret = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+		   err);
+	if (ret == 0)
+		ret = exec(s, schema, err);
+	if (ret != 0) {
+		agent_store_close(&s);
+		return ret;
+	}
+	*s_r = s;
+	return 0;
+}
+
+void agent_store_close(struct agent_store **s)
+{
+	if (s == NULL || *s == NULL)
+		return;
+	sqlite3_close((*s)->db);
+	free(*s);
+	*s = NULL;
+}
+
+int agent_store_begin(struct agent_store *s, struct ob_err *err)
+{
+	return exec(s, "BEGIN IMMEDIATE", err);
+}
+
+int agent_store_commit(struct agent_store *s, struct ob_err *err)
+{
+	int ret = exec(s, "COMMIT", err);
+	if (ret != 0)
+		agent_store_rollback(s);
+	return ret;
+}
+
+void agent_store_rollback(struct agent_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static sqlite3_stmt *prep(struct agent_store *s, const char *sql,
+			  struct ob_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sql_err(s, "prepare", err);
+		return NULL;
+	}
+	return st;
+}
+
+int agent_store_get(struct agent_store *s, const char *key, char *val,
+		    size_t size, struct ob_err *err)
+{
+	sqlite3_stmt *st = prep(s, "SELECT value FROM meta WHERE key = ?", err);
+	if (st == NULL)
+		return err->code;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	val[0] = '\0';
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ob_strlcpy(val, (const char *)sqlite3_column_text(st, 0), size);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
+						     : sql_err(s, "get", err);
+}
+
+int agent_store_set(struct agent_store *s, const char *key, const char *val,
+		    struct ob_err *err)
+{
+	sqlite3_stmt *st = prep(
+		s, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+		err);
+	if (st == NULL)
+		return err->code;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, val, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sql_err(s, "set", err);
+}
+
+/* ---- indexing ---------------------------------------------------------- */
+
+/* The digits of a phone number up to any extension ("+86 21 6596 0950
+ * ext 619" -> "862165960950"): caller ID shows the number without it. */
+static void digits_of(const char *num, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (const char *p = num; *p && o + 1 < size; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    *p == ';' || *p == ',')
+			break;
+		if (*p >= '0' && *p <= '9')
+			out[o++] = *p;
+	}
+	out[o] = '\0';
+}
+
+static void reverse(char *s)
+{
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n / 2; i++) {
+		char t = s[i];
+		s[i] = s[n - 1 - i];
+		s[n - 1 - i] = t;
+	}
+}
+
+/* Characters of s separated by spaces (so "三" alone finds 张三). */
+static void spaced(struct ob_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t n = *p < 0x80 ? 1 : *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : 2;
+		if (*p >= 0x80) {
+			ob_buf_add_char(b, ' ');
+			ob_buf_add(b, p, n);
+		}
+		for (size_t i = 0; i < n && *p; i++)
+			p++;
+	}
+}
+
+int agent_store_put(struct agent_store *s, const char *guid, const char *card,
+		    size_t len, int64_t *luid_r, struct ob_err *err)
+{
+	struct vcard_limits lim = vcard_limits_default();
+	struct vcard *vc = NULL;
+	struct vcard_contact c;
+	struct vcard_error verr;
+	struct ob_buf name, py, unit, phones, emails;
+	sqlite3_stmt *st = NULL;
+	int64_t luid = 0;
+	int ret = 0;
+
+	if (vcard_parse(card, len, &lim, &vc, &verr) != 0 ||
+	    vcard_contact_from_card(vc, &c, &verr) != 0) {
+		char msg[200];
+		vcard_free(&vc);
+		return ob_err_set(err, OB_E_PARSE, "card %s: %s", guid,
+				  vcard_error_format(&verr, msg, sizeof(msg)));
+	}
+	ob_buf_init(&name, 1u << 16);
+	ob_buf_init(&py, 1u << 16);
+	ob_buf_init(&unit, 1u << 16);
+	ob_buf_init(&phones, 1u << 16);
+	ob_buf_init(&emails, 1u << 16);
+	const char *display = c.display ? c.display : "";
+	/* unit: CATEGORIES, else ORG after the company */
+	if (c.n_categories > 0) {
+		ob_buf_add_str(&unit, c.categories[0]);
+	} else {
+		for (size_t i = 1; i < c.n_org; i++) {
+			if (i > 1)
+				ob_buf_add_char(&unit, '/');
+			ob_buf_add_str(&unit, c.org[i]);
+		}
+	}
+	ob_buf_addf(&name, "%s %s %s", display, c.family ? c.family : "",
+		    c.given ? c.given : "");
+	spaced(&name, display);
+	/* pinyin: the card's phonetic name, else computed */
+	char full[512], ini[128], fam[256], giv[256];
+	full[0] = ini[0] = '\0';
+	if (c.phonetic_family || c.phonetic_given) {
+		snprintf(fam, sizeof(fam), "%s",
+			 c.phonetic_family ? c.phonetic_family : "");
+		snprintf(giv, sizeof(giv), "%s",
+			 c.phonetic_given ? c.phonetic_given : "");
+		ob_buf_addf(&py, "%s %s %s%s", fam, giv, fam, giv);
+	}
+	if (pinyin_text(display, strlen(display), true, full, sizeof(full), ini,
+			sizeof(ini)) >= -2 &&
+	    *full != '\0')
+		ob_buf_addf(&py, " %s %s", full, ini);
+	for (size_t i = 0; i < c.n_phones; i++)
+		ob_buf_addf(&phones, "%s%s", i ? ", " : "", c.phones[i].number);
+	for (size_t i = 0; i < c.n_emails; i++)
+		ob_buf_addf(&emails, "%s%s", i ? " " : "", c.emails[i]);
+
+	st = prep(s,
+		  "INSERT INTO person (guid, card, name, title, unit, phones, "
+		  "emails, gen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+		  "ON CONFLICT (guid) DO UPDATE SET card = excluded.card, "
+		  "name = excluded.name, title = excluded.title, "
+		  "unit = excluded.unit, phones = excluded.phones, "
+		  "emails = excluded.emails, gen = excluded.gen RETURNING luid",
+		  err);
+	if (st == NULL) {
+		ret = err->code;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, guid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, card, (int)len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, display, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c.title ? c.title : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, ob_buf_str(&unit), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, ob_buf_str(&phones), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, ob_buf_str(&emails), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, s->gen);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		ret = sql_err(s, "put", err);
+		goto out;
+	}
+	luid = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	/* the search rows: replace */
+	char sql[160];
+	snprintf(sql, sizeof(sql),
+		 "DELETE FROM person_fts WHERE rowid = %lld; DELETE FROM phone "
+		 "WHERE luid = %lld",
+		 (long long)luid, (long long)luid);
+	if ((ret = exec(s, sql, err)) != 0)
+		goto out;
+	st = prep(s,
+		  "INSERT INTO person_fts (rowid, name, pinyin, title, unit, "
+		  "email) VALUES (?, ?, ?, ?, ?, ?)",
+		  err);
+	if (st == NULL) {
+		ret = err->code;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, luid);
+	sqlite3_bind_text(st, 2, ob_buf_str(&name), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ob_buf_str(&py), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c.title ? c.title : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, ob_buf_str(&unit), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, ob_buf_str(&emails), -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		ret = sql_err(s, "index", err);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = prep(s, "INSERT INTO phone (rdigits, luid) VALUES (?, ?)", err);
+	if (st == NULL) {
+		ret = err->code;
+		goto out;
+	}
+	for (size_t i = 0; i < c.n_phones; i++) {
+		char d[64];
+		digits_of(c.phones[i].number, d, sizeof(d));
+		if (strlen(d) < 4)
+			continue;
+		reverse(d);
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, d, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, luid);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			ret = sql_err(s, "phone", err);
+			goto out;
+		}
+	}
+	if (luid_r != NULL)
+		*luid_r = luid;
+out:
+	sqlite3_finalize(st);
+	vcard_free(&vc);
+	ob_buf_deinit(&name);
+	ob_buf_deinit(&py);
+	ob_buf_deinit(&unit);
+	ob_buf_deinit(&phones);
+	ob_buf_deinit(&emails);
+	return ret;
+}
+
+int agent_store_delete(struct agent_store *s, int64_t luid, struct ob_err *err)
+{
+	char sql[200];
+	int ret;
+
+	snprintf(sql, sizeof(sql),
+		 "DELETE FROM person WHERE luid = %lld; DELETE FROM person_fts "
+		 "WHERE rowid = %lld; DELETE FROM phone WHERE luid = %lld",
+		 (long long)luid, (long long)luid, (long long)luid);
+	ret = exec(s, sql, err);
+	return ret;
+}
+
+void agent_store_mark(struct agent_store *s, int64_t gen)
+{
+	s->gen = gen;
+}
+
+int agent_store_sweep(struct agent_store *s, int64_t gen, int64_t *n_r,
+		      struct ob_err *err)
+{
+	char sql[300];
+	snprintf(sql, sizeof(sql),
+		 "DELETE FROM person_fts WHERE rowid IN (SELECT luid FROM "
+		 "person WHERE gen < %lld); DELETE FROM phone WHERE luid IN "
+		 "(SELECT luid FROM person WHERE gen < %lld); DELETE FROM "
+		 "person WHERE gen < %lld",
+		 (long long)gen, (long long)gen, (long long)gen);
+	int ret = exec(s, sql, err);
+	if (ret == 0 && n_r != NULL)
+		*n_r = sqlite3_changes(s->db);
+	return ret;
+}
+
+int agent_store_guid(struct agent_store *s, int64_t luid, char *guid,
+		     size_t size, struct ob_err *err)
+{
+	sqlite3_stmt *st =
+		prep(s, "SELECT guid FROM person WHERE luid = ?", err);
+	if (st == NULL)
+		return err->code;
+	sqlite3_bind_int64(st, 1, luid);
+	int rc = sqlite3_step(st), ret = 0;
+	if (rc == SQLITE_ROW)
+		ob_strlcpy(guid, (const char *)sqlite3_column_text(st, 0),
+			   size);
+	else
+		ret = rc == SQLITE_DONE
+			      ? ob_err_set(err, OB_E_NOTFOUND, "no luid %lld",
+					   (long long)luid)
+			      : sql_err(s, "guid", err);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int agent_store_clear(struct agent_store *s, struct ob_err *err)
+{
+	return exec(s,
+		    "DELETE FROM person; DELETE FROM person_fts; "
+		    "DELETE FROM phone",
+		    err);
+}
+
+int agent_store_count(struct agent_store *s, int64_t *n_r, struct ob_err *err)
+{
+	sqlite3_stmt *st = prep(s, "SELECT count(*) FROM person", err);
+	if (st == NULL)
+		return err->code;
+	int rc = sqlite3_step(st);
+	*n_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : sql_err(s, "count", err);
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+#define PERSON_COLS                                                            \
+	"p.luid, p.guid, p.name, p.title, p.unit, p.phones, p.emails"
+
+static int rows(struct agent_store *s, sqlite3_stmt *st, int rank_col,
+		int (*fn)(const struct agent_person *p, void *ctx), void *ctx,
+		struct ob_err *err)
+{
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct agent_person p = {
+			.luid = sqlite3_column_int64(st, 0),
+			.guid = (const char *)sqlite3_column_text(st, 1),
+			.name = (const char *)sqlite3_column_text(st, 2),
+			.title = (const char *)sqlite3_column_text(st, 3),
+			.unit = (const char *)sqlite3_column_text(st, 4),
+			.phones = (const char *)sqlite3_column_text(st, 5),
+			.emails = (const char *)sqlite3_column_text(st, 6),
+			.rank = rank_col > 0
+					? sqlite3_column_double(st, rank_col)
+					: 0,
+		};
+		ret = fn(&p, ctx);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = sql_err(s, "query", err);
+	return ret;
+}
+
+int agent_store_lookup_number(struct agent_store *s, const char *number,
+			      int (*fn)(const struct agent_person *p,
+					void *ctx),
+			      void *ctx, struct ob_err *err)
+{
+	char d[64], hi[66];
+	digits_of(number, d, sizeof(d));
+	if (strlen(d) < 4)
+		return ob_err_set(err, OB_E_INVAL,
+				  "give at least 4 digits of the number");
+	/* A number is found by a suffix; the last ten digits of a longer
+	 * query are one, whether or not either side has a country code. */
+	size_t dl = strlen(d);
+	if (dl > 10)
+		memmove(d, d + dl - 10, 11);
+	reverse(d);
+	snprintf(hi, sizeof(hi), "%s;", d); /* ';' follows '9' */
+	sqlite3_stmt *st = prep(s,
+				"SELECT DISTINCT " PERSON_COLS
+				" FROM phone f JOIN person p ON p.luid = "
+				"f.luid WHERE f.rdigits >= ?1 AND f.rdigits < "
+				"?2 ORDER BY p.name LIMIT 50",
+				err);
+	if (st == NULL)
+		return err->code;
+	sqlite3_bind_text(st, 1, d, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+	int ret = rows(s, st, 0, fn, ctx, err);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* An FTS5 query: every word of the input as a quoted prefix term. */
+static int fts_query(const char *q, struct ob_buf *out)
+{
+	const char *p = q;
+	int words = 0;
+	while (*p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		const char *w = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (words++)
+			ob_buf_add_char(out, ' ');
+		ob_buf_add_char(out, '"');
+		for (const char *c = w; c < p; c++) {
+			if (*c == '"')
+				ob_buf_add_char(out, '"');
+			ob_buf_add_char(out, *c);
+		}
+		ob_buf_add_str(out, "\"*");
+	}
+	return words;
+}
+
+int agent_store_search(struct agent_store *s, const char *query, int limit,
+		       int (*fn)(const struct agent_person *p, void *ctx),
+		       void *ctx, struct ob_err *err)
+{
+	struct ob_buf q;
+	int ret;
+	size_t digits = 0, others = 0;
+
+	for (const char *c = query; *c; c++) {
+		if (*c >= '0' && *c <= '9')
+			digits++;
+		else if (*c != ' ' && *c != '+' && *c != '-')
+			others++;
+	}
+	if (digits >= 4 && others == 0)
+		return agent_store_lookup_number(s, query, fn, ctx, err);
+	ob_buf_init(&q, 4096);
+	if (fts_query(query, &q) == 0) {
+		ob_buf_deinit(&q);
+		return ob_err_set(err, OB_E_INVAL, "empty search");
+	}
+	sqlite3_stmt *st =
+		prep(s,
+		     "SELECT " PERSON_COLS ", f.rank FROM person_fts "
+		     "f JOIN person p ON p.luid = f.rowid WHERE "
+		     "person_fts MATCH ?1 ORDER BY f.rank LIMIT ?2",
+		     err);
+	if (st == NULL) {
+		ob_buf_deinit(&q);
+		return err->code;
+	}
+	sqlite3_bind_text(st, 1, ob_buf_str(&q), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, limit > 0 ? limit : 20);
+	ret = rows(s, st, 7, fn, ctx, err);
+	sqlite3_finalize(st);
+	ob_buf_deinit(&q);
+	return ret;
+}
+
+int agent_store_units(struct agent_store *s, const char *path,
+		      int (*unit_fn)(const char *name, int64_t count,
+				     void *ctx),
+		      int (*person_fn)(const struct agent_person *p, void *ctx),
+		      void *ctx, struct ob_err *err)
+{
+	char lo[1024], hi[1024];
+	size_t pl = strlen(path);
+	int ret = 0, rc;
+
+	if (pl > 0)
+		snprintf(lo, sizeof(lo), "%s/", path);
+	else
+		lo[0] = '\0';
+	/* '/' + 1 is '0': [path/, path0) is the subtree below path */
+	snprintf(hi, sizeof(hi), "%s0", path);
+	/* sub-units: group the subtree's paths by their next part */
+	sqlite3_stmt *st = prep(s,
+				pl > 0 ? "SELECT unit, count(*) FROM person "
+					 "WHERE unit >= ?1 AND unit < ?2 "
+					 "GROUP BY unit ORDER BY unit"
+				       : "SELECT unit, count(*) FROM person "
+					 "WHERE unit != '' AND ?1 = ?1 AND ?2 "
+					 "= ?2 GROUP BY unit ORDER BY unit",
+				err);
+	if (st == NULL)
+		return err->code;
+	sqlite3_bind_text(st, 1, lo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+	char cur[512] = "";
+	int64_t count = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && ret == 0) {
+		const char *u =
+			(const char *)sqlite3_column_text(st, 0) + strlen(lo);
+		size_t n = strcspn(u, "/");
+		if (n >= sizeof(cur))
+			n = sizeof(cur) - 1;
+		if (strncmp(cur, u, n) != 0 || cur[n] != '\0') {
+			if (*cur && unit_fn != NULL)
+				ret = unit_fn(cur, count, ctx);
+			memcpy(cur, u, n);
+			cur[n] = '\0';
+			count = 0;
+		}
+		count += sqlite3_column_int64(st, 1);
+	}
+	if (ret == 0 && *cur && unit_fn != NULL)
+		ret = unit_fn(cur, count, ctx);
+	sqlite3_finalize(st);
+	if (ret != 0 || person_fn == NULL)
+		return ret;
+	st = prep(s,
+		  "SELECT " PERSON_COLS " FROM person p WHERE p.unit = ?1 "
+		  "ORDER BY p.name",
+		  err);
+	if (st == NULL)
+		return err->code;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	ret = rows(s, st, 0, person_fn, ctx, err);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int agent_store_card(struct agent_store *s, const char *id, char **card_r,
+		     struct ob_err *err)
+{
+	sqlite3_stmt *st = prep(s,
+				"SELECT card FROM person WHERE guid = ?1 OR "
+				"CAST(luid AS TEXT) = ?1 LIMIT 1",
+				err);
+	if (st == NULL)
+		return err->code;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st), ret = 0;
+	if (rc == SQLITE_ROW) {
+		*card_r = strdup((const char *)sqlite3_column_text(st, 0));
+		if (*card_r == NULL)
+			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
+	} else {
+		ret = rc == SQLITE_DONE ? ob_err_set(err, OB_E_NOTFOUND,
+						     "no person %s", id)
+					: sql_err(s, "card", err);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int agent_store_cards(struct agent_store *s, const char *unit,
+		      int (*fn)(const char *card, void *ctx), void *ctx,
+		      struct ob_err *err)
+{
+	char hi[1024];
+	snprintf(hi, sizeof(hi), "%s0", unit ? unit : "");
+	sqlite3_stmt *st =
+		prep(s,
+		     unit && *unit ? "SELECT card FROM person WHERE unit = "
+				     "?1 OR (unit >= ?1 || '/' AND unit < "
+				     "?2) ORDER BY luid"
+				   : "SELECT card FROM person ORDER BY luid",
+		     err);
+	if (st == NULL)
+		return err->code;
+	if (unit && *unit) {
+		sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+	}
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ret = fn((const char *)sqlite3_column_text(st, 0), ctx);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = sql_err(s, "cards", err);
+	sqlite3_finalize(st);
+	return ret;
+}

@@ -1,0 +1,67 @@
+/* The agent's SyncML client: one session against a SyncML DS 1.1/1.2
+ * server over HTTP(S) (libcurl), XML or WBXML, basic or MD5 auth, that
+ * brings the local store up to date.
+ *
+ *   pkg 1: Alert (200 with the stored Last anchor, 201 when there is none
+ *          or a slow sync is asked for, 205 for refresh), DevInf
+ *   pkg 2: 401/407 + challenge -> pkg 1 again once; server Alert (508 ->
+ *          the server's slow variant is followed)
+ *   pkg 3: an empty Sync (the local copy is read-only)
+ *   pkg 4: the server's items, message by message (222 for more), each
+ *          message's items applied in one local transaction; Adds get a
+ *          local id and go in a Map with the next message
+ *   pkg 5/6: statuses and Map, Final; then the anchors are stored.
+ *
+ * A slow sync or refresh marks every received person with a new
+ * generation and, only when the session completes, deletes those the
+ * server did not send. Killed at any point, the next run repeats the
+ * session: items are keyed by server id, so nothing is duplicated. Reply
+ * bodies are capped while they are read (chunked ones included). */
+#ifndef AGENT_SYNC_H
+#define AGENT_SYNC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "agent/store.h"
+#include "util/err.h"
+
+enum agent_mode {
+	AGENT_SYNC_AUTO = 0, /* two-way when possible, else slow */
+	AGENT_SYNC_SLOW = 1,
+	AGENT_SYNC_REFRESH = 2,
+};
+
+struct agent_sync_opts {
+	const char *url, *user, *password;
+	const char *datastore; /* "contacts" or "contacts/<unit path>" */
+	bool wbxml, md5;
+	int version;         /* 11 or 12 */
+	size_t max_msg;      /* our MaxMsgSize */
+	size_t max_reply;    /* cap on a reply body we accept */
+	const char *ca_file; /* NULL = the system's */
+	const char *pin;     /* "sha256//..." or NULL */
+	long timeout_s;      /* whole request */
+	enum agent_mode mode;
+	const char *device; /* our device id */
+	/* called after every message: items done so far, total if known */
+	void (*progress)(long done, long total, void *ctx);
+	void *progress_ctx;
+};
+
+struct agent_sync_result {
+	int alert; /* the sync type the server ran: 200, 201, 205 */
+	long adds, replaces, deletes, removed; /* removed: swept after slow */
+	long messages;
+	uint64_t bytes_in, bytes_out;
+};
+
+/* Run one session. Errors: OB_E_AUTH (credentials refused), OB_E_IO
+ * (network, TLS, HTTP status), OB_E_PARSE (malformed reply), OB_E_LIMIT
+ * (reply over max_reply), OB_E_FAIL (a SyncML error status from the
+ * server; err names it). The local copy keeps everything it had on any
+ * error except for items the server sent and we acknowledged. */
+int agent_sync(struct agent_store *store, const struct agent_sync_opts *o,
+	       struct agent_sync_result *r, struct ob_err *err);
+
+#endif

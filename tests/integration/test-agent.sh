@@ -1,0 +1,231 @@
+#!/bin/sh
+# orgbook-agent against the real orgbook-server on loopback: first and
+# later syncs, the admin's changes, search (characters, pinyin, initials,
+# email, phone suffix), caller ID, the unit tree, 508 recovery, refresh,
+# WBXML + MD5, a unit datastore, the agent killed mid-sync, a wrong
+# password, a server that is down, and a server sending garbage. After
+# each sync the agent's export is compared by content with the directory's
+# own (tests/interop/cardcompare.py). Prints TAP.
+set -u
+top_srcdir=${top_srcdir:-.}
+top_builddir=${top_builddir:-.}
+PY=/usr/bin/python3
+ADMIN="$top_builddir/webadmin/orgbook-admin"
+SERVER="$top_builddir/syncml-server/orgbook-server"
+AGENT="$top_builddir/agent/orgbook-agent"
+CMP="$top_srcdir/tests/interop/cardcompare.py"
+tmp=$(mktemp -d)
+db="$tmp/orgbook.db"
+n=0
+failed=0
+spid=""
+cleanup() {
+	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); echo "not ok $n - $1"; failed=1; }
+ob() { "$ADMIN" --db "$db" "$@"; }
+VG=""
+if [ -n "${OB_VALGRIND:-}" ]; then
+	VG="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --log-file=$tmp/vg.%p"
+fi
+agent() { d=$1; shift; $VG "$AGENT" --dir "$tmp/$d" "$@"; }
+# check NAME EXPECTED-EXIT COMMAND...: output in $out
+check() {
+	name=$1 want=$2
+	shift 2
+	out=$("$@" 2>&1)
+	got=$?
+	if [ "$got" = "$want" ]; then ok "$name"; else
+		notok "$name (exit $got, want $want)"
+		echo "$out" | head -10 | sed 's/^/# /'
+	fi
+}
+has() {
+	case "$out" in *"$2"*) ok "$1" ;; *)
+		notok "$1 (missing: $2)"
+		echo "$out" | head -10 | sed 's/^/# /'
+		;;
+	esac
+}
+# same NAME DIR TENANT [export args]: the agent's copy == the directory
+same() {
+	name=$1 d=$2 t=$3
+	shift 3
+	mkdir -p "$tmp/cmp"
+	rm -f "$tmp/cmp"/*
+	agent "$d" export --format vcf30 >"$tmp/cmp/agent.vcf"
+	ob export --tenant "$t" --format vcf30 "$@" >"$tmp/server.vcf" 2>/dev/null
+	if o=$($PY "$CMP" "$tmp/cmp" "$tmp/server.vcf"); then ok "$name"; else
+		notok "$name"
+		echo "$o" | tail -5 | sed 's/^/# /'
+	fi
+}
+
+ORGBOOK_ADMIN="$ADMIN" sh "$top_srcdir/testdata/load-demo.sh" "$db" >/dev/null
+start_server() {
+	rm -f "$tmp/ports"
+	"$SERVER" --db "$db" --listen 127.0.0.1 --port "${1:-0}" --admin-port off \
+		--port-file "$tmp/ports" 2>>"$tmp/server.log" &
+	spid=$!
+	i=0
+	while [ ! -s "$tmp/ports" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	port=$(cut -d' ' -f1 "$tmp/ports")
+	url="http://127.0.0.1:$port/sync"
+}
+start_server
+
+# -- set up, first sync, later syncs -------------------------------------------
+check "init reads the password from stdin" 0 sh -c "echo orgbook-demo | '$AGENT' --dir '$tmp/a' init --server '$url' --user zhang.wei@acme --password-stdin"
+mode=$(stat -c %a "$tmp/a/agent.conf")
+[ "$mode" = 600 ] && ok "the stored password file is mode 0600" || notok "the stored password file is mode 0600 ($mode)"
+check "first sync" 0 agent a sync
+has "first sync is slow and gets everyone" "slow sync: 311 added"
+same "agent equals the directory" a acme
+check "second sync" 0 agent a sync
+has "nothing changed: two-way, nothing received" "two-way sync: 0 added, 0 updated, 0 deleted"
+ob person add --tenant acme --uid ag-new --name "王新人" --family 王 --given 新人 \
+	--unit 总部/总裁办 --cell "+86 139 0000 0001" --email xinren.wang@demo.orgbook.cn >/dev/null
+ob person update --tenant acme demo-000002 --title "副总裁" >/dev/null
+ob person delete --tenant acme demo-000003 >/dev/null
+ob person update --tenant acme demo-000004 --hidden yes >/dev/null
+ob person move --tenant acme demo-000006 研发中心/平台部 >/dev/null
+check "sync after the admin's changes" 0 agent a sync
+has "exactly the changes arrive" "two-way sync: 1 added, 2 updated, 2 deleted"
+same "agent equals the directory after the changes" a acme
+
+# -- search --------------------------------------------------------------------
+check "search by Chinese name" 0 agent a search 王新人
+has "Chinese name found" "王新人"
+check "search by a given name alone" 0 agent a search 新人
+has "given name found" "王新人"
+check "search by full pinyin" 0 agent a search wangxinren
+has "full pinyin found" "王新人"
+check "search by pinyin initials" 0 agent a search wxr
+has "initials found" "王新人"
+check "search by email" 0 agent a search xinren.wang
+has "email found" "王新人"
+check "search by title" 0 agent a search 副总裁
+has "title found" "副总裁"
+check "search by phone suffix" 0 agent a search 00001
+has "phone suffix found" "王新人"
+check "caller ID with +86 and spaces" 0 agent a lookup-number "+86 139-0000-0001"
+has "caller ID found" "王新人"
+check "caller ID needs 4 digits" 2 agent a lookup-number 123
+check "no match: exit 3" 3 agent a search qqqqzzzz
+check "search --json" 0 agent a search 王新人 --json
+echo "$out" | $PY -c "import json,sys; d=json.load(sys.stdin); assert d[0]['uid']=='ag-new'" &&
+	ok "--json is JSON with the uid" || notok "--json is JSON with the uid"
+check "units at the top" 0 agent a units
+has "top units with counts" "研发中心/"
+check "a unit's people" 0 agent a units 总部/总裁办
+has "unit lists its people" "王新人"
+check "show by uid" 0 agent a show ag-new
+has "show prints the card" "FN:王新人"
+check "status" 0 agent a status
+has "status counts the people" "people:     310"
+
+# -- anchors, refresh ----------------------------------------------------------
+sqlite3 "$db" "UPDATE sync_state SET client_last = 'restored' WHERE device LIKE 'orgbook-agent-%'"
+check "sync after an anchor mismatch" 0 agent a sync
+has "508 turns into a slow sync" "slow sync"
+same "no duplicates after the slow sync" a acme
+check "status after" 0 agent a status
+has "still 310 people" "people:     310"
+check "refresh" 0 agent a sync --refresh
+has "refresh from server" "refresh sync"
+same "agent equals the directory after a refresh" a acme
+
+# -- WBXML + MD5, a unit ---------------------------------------------------------
+check "init a WBXML + MD5 agent" 0 sh -c "echo orgbook-demo | '$AGENT' --dir '$tmp/w' init --server '$url' --user zhang.wei@acme --password-stdin --wbxml --md5 --max-msg 10240"
+check "WBXML + MD5 sync in 10 KB messages" 0 agent w sync
+same "WBXML agent equals the directory" w acme
+check "init a unit agent" 0 sh -c "echo orgbook-demo | '$AGENT' --dir '$tmp/u' init --server '$url' --user zhang.wei@acme --password-stdin --unit 研发中心 --syncml 1.1"
+check "unit sync" 0 agent u sync
+same "unit agent holds exactly the unit" u acme --unit 研发中心
+
+# -- killed mid-sync ---------------------------------------------------------------
+check "init an agent with small messages" 0 sh -c "echo orgbook-demo | '$AGENT' --dir '$tmp/k' init --server '$url' --user zhang.wei@acme --password-stdin --max-msg 4096"
+"$AGENT" --dir "$tmp/k" sync >/dev/null 2>&1 &
+kpid=$!
+i=0
+while [ $i -lt 200 ]; do
+	c=$(sqlite3 "$tmp/k/directory.db" "SELECT count(*) FROM person" 2>/dev/null || echo 0)
+	[ "${c:-0}" -gt 20 ] && break
+	sleep 0.02
+	i=$((i + 1))
+done
+kill -9 $kpid 2>/dev/null
+wait $kpid 2>/dev/null
+c=$(sqlite3 "$tmp/k/directory.db" "SELECT count(*) FROM person")
+[ "$c" -gt 0 ] && [ "$c" -lt 310 ] && ok "killed mid-sync with part of the directory ($c)" ||
+	notok "killed mid-sync with part of the directory ($c)"
+check "the next sync converges" 0 agent k sync
+same "after a kill: nothing lost or duplicated" k acme
+
+# -- errors ---------------------------------------------------------------------------
+check "init with a wrong password" 0 sh -c "echo wrong-password | '$AGENT' --dir '$tmp/x' init --server '$url' --user zhang.wei@acme --password-stdin"
+check "wrong password: exit 4" 4 agent x sync
+has "says the login was refused" "refused the login"
+before=$(agent a status | grep people)
+kill "$spid"
+wait "$spid" 2>/dev/null
+spid=""
+check "server down: exit 5" 5 agent a sync
+has "names the network error" "sync failed"
+# a server that answers garbage, then one that never stops answering
+cat >"$tmp/bad.py" <<'PYEOF'
+import http.server, sys
+mode = sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/vnd.syncml+xml")
+        if mode == "garbage":
+            body = b"<SyncML><SyncHdr><VerDTD>1.2</Ver"
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        else:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            try:
+                while True:
+                    self.wfile.write(b"10000\r\n" + b"<a>" * 21845 + b"x\r\n")
+            except Exception:
+                pass
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PYEOF
+$PY "$tmp/bad.py" "$port" garbage &
+bpid=$!
+sleep 0.5
+check "malformed reply: exit 5" 5 agent a sync
+has "names the malformed reply" "reply"
+kill $bpid
+wait $bpid 2>/dev/null
+$PY "$tmp/bad.py" "$port" endless &
+bpid=$!
+sleep 0.5
+check "endless chunked reply: stopped at the cap, exit 5" 5 agent a sync
+has "names the cap" "larger than"
+kill $bpid
+wait $bpid 2>/dev/null
+after=$(agent a status | grep people)
+[ "$before" = "$after" ] && ok "bad servers leave the local copy unchanged" ||
+	notok "bad servers leave the local copy unchanged ($before / $after)"
+if [ -n "$VG" ]; then
+	if cat "$tmp"/vg.* 2>/dev/null | grep -q .; then
+		notok "agent valgrind-clean"
+		cat "$tmp"/vg.* | head -30 | sed 's/^/# /'
+	else
+		ok "agent valgrind-clean"
+	fi
+fi
+echo "1..$n"
+exit $failed
