@@ -12,9 +12,38 @@
 #include "util/str.h"
 #include "vcard/vcard.h"
 
+/* Statements of the write path, prepared once (a slow sync runs them
+ * for every person). */
+enum {
+	ST_PUT,
+	ST_FTS_DEL,
+	ST_FTS_INS,
+	ST_PHONE_DEL,
+	ST_PHONE_INS,
+	ST_PERSON_DEL,
+	ST_COUNT
+};
+
+static const char *const st_sql[ST_COUNT] = {
+	[ST_PUT] = "INSERT INTO person (guid, card, name, title, unit, "
+		   "phones, emails, gen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+		   "?8) ON CONFLICT (guid) DO UPDATE SET card = excluded.card, "
+		   "name = excluded.name, title = excluded.title, "
+		   "unit = excluded.unit, phones = excluded.phones, "
+		   "emails = excluded.emails, gen = excluded.gen RETURNING "
+		   "luid",
+	[ST_FTS_DEL] = "DELETE FROM person_fts WHERE rowid = ?",
+	[ST_FTS_INS] = "INSERT INTO person_fts (rowid, name, pinyin, title, "
+		       "unit, email) VALUES (?, ?, ?, ?, ?, ?)",
+	[ST_PHONE_DEL] = "DELETE FROM phone WHERE luid = ?",
+	[ST_PHONE_INS] = "INSERT INTO phone (rdigits, luid) VALUES (?, ?)",
+	[ST_PERSON_DEL] = "DELETE FROM person WHERE luid = ?",
+};
+
 struct agent_store {
 	sqlite3 *db;
 	int64_t gen; /* written into every put (slow-sync sweep) */
+	sqlite3_stmt *st[ST_COUNT];
 };
 
 static const char schema[] =
@@ -33,7 +62,7 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS person_unit ON person(unit);"
 	"CREATE VIRTUAL TABLE IF NOT EXISTS person_fts USING fts5("
 	"  name, pinyin, title, unit, email,"
-	"  tokenize = 'unicode61 remove_diacritics 2');"
+	"  tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3');"
 	/* phone numbers' digits reversed: a suffix is a prefix here */
 	"CREATE TABLE IF NOT EXISTS phone (rdigits TEXT NOT NULL, "
 	"  luid INTEGER NOT NULL);"
@@ -89,6 +118,8 @@ void agent_store_close(struct agent_store **s)
 {
 	if (s == NULL || *s == NULL)
 		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize((*s)->st[i]);
 	sqlite3_close((*s)->db);
 	free(*s);
 	*s = NULL;
@@ -122,6 +153,35 @@ static sqlite3_stmt *prep(struct agent_store *s, const char *sql,
 		return NULL;
 	}
 	return st;
+}
+
+/* A cached statement, reset and unbound; NULL on error (err set). */
+static sqlite3_stmt *cached(struct agent_store *s, int which,
+			    struct ob_err *err)
+{
+	if (s->st[which] == NULL &&
+	    sqlite3_prepare_v3(s->db, st_sql[which], -1,
+			       SQLITE_PREPARE_PERSISTENT, &s->st[which],
+			       NULL) != SQLITE_OK) {
+		sql_err(s, "prepare", err);
+		return NULL;
+	}
+	sqlite3_reset(s->st[which]);
+	sqlite3_clear_bindings(s->st[which]);
+	return s->st[which];
+}
+
+/* Run a cached statement with one integer parameter. */
+static int run_id(struct agent_store *s, int which, int64_t id,
+		  struct ob_err *err)
+{
+	sqlite3_stmt *st = cached(s, which, err);
+	if (st == NULL)
+		return err->code;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sql_err(s, st_sql[which], err);
 }
 
 int agent_store_get(struct agent_store *s, const char *key, char *val,
@@ -255,14 +315,7 @@ int agent_store_put(struct agent_store *s, const char *guid, const char *card,
 	for (size_t i = 0; i < c.n_emails; i++)
 		ob_buf_addf(&emails, "%s%s", i ? " " : "", c.emails[i]);
 
-	st = prep(s,
-		  "INSERT INTO person (guid, card, name, title, unit, phones, "
-		  "emails, gen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-		  "ON CONFLICT (guid) DO UPDATE SET card = excluded.card, "
-		  "name = excluded.name, title = excluded.title, "
-		  "unit = excluded.unit, phones = excluded.phones, "
-		  "emails = excluded.emails, gen = excluded.gen RETURNING luid",
-		  err);
+	st = cached(s, ST_PUT, err);
 	if (st == NULL) {
 		ret = err->code;
 		goto out;
@@ -280,20 +333,13 @@ int agent_store_put(struct agent_store *s, const char *guid, const char *card,
 		goto out;
 	}
 	luid = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	st = NULL;
 	/* the search rows: replace */
-	char sql[160];
-	snprintf(sql, sizeof(sql),
-		 "DELETE FROM person_fts WHERE rowid = %lld; DELETE FROM phone "
-		 "WHERE luid = %lld",
-		 (long long)luid, (long long)luid);
-	if ((ret = exec(s, sql, err)) != 0)
+	if ((ret = run_id(s, ST_FTS_DEL, luid, err)) != 0 ||
+	    (ret = run_id(s, ST_PHONE_DEL, luid, err)) != 0)
 		goto out;
-	st = prep(s,
-		  "INSERT INTO person_fts (rowid, name, pinyin, title, unit, "
-		  "email) VALUES (?, ?, ?, ?, ?, ?)",
-		  err);
+	st = cached(s, ST_FTS_INS, err);
 	if (st == NULL) {
 		ret = err->code;
 		goto out;
@@ -308,8 +354,8 @@ int agent_store_put(struct agent_store *s, const char *guid, const char *card,
 		ret = sql_err(s, "index", err);
 		goto out;
 	}
-	sqlite3_finalize(st);
-	st = prep(s, "INSERT INTO phone (rdigits, luid) VALUES (?, ?)", err);
+	sqlite3_reset(st);
+	st = cached(s, ST_PHONE_INS, err);
 	if (st == NULL) {
 		ret = err->code;
 		goto out;
@@ -328,10 +374,13 @@ int agent_store_put(struct agent_store *s, const char *guid, const char *card,
 			goto out;
 		}
 	}
+	sqlite3_reset(st);
+	st = NULL;
 	if (luid_r != NULL)
 		*luid_r = luid;
 out:
-	sqlite3_finalize(st);
+	if (st != NULL)
+		sqlite3_reset(st); /* cached: never finalized here */
 	vcard_free(&vc);
 	ob_buf_deinit(&name);
 	ob_buf_deinit(&py);
@@ -343,14 +392,11 @@ out:
 
 int agent_store_delete(struct agent_store *s, int64_t luid, struct ob_err *err)
 {
-	char sql[200];
-	int ret;
-
-	snprintf(sql, sizeof(sql),
-		 "DELETE FROM person WHERE luid = %lld; DELETE FROM person_fts "
-		 "WHERE rowid = %lld; DELETE FROM phone WHERE luid = %lld",
-		 (long long)luid, (long long)luid, (long long)luid);
-	ret = exec(s, sql, err);
+	int ret = run_id(s, ST_PERSON_DEL, luid, err);
+	if (ret == 0)
+		ret = run_id(s, ST_FTS_DEL, luid, err);
+	if (ret == 0)
+		ret = run_id(s, ST_PHONE_DEL, luid, err);
 	return ret;
 }
 
@@ -526,12 +572,17 @@ int agent_store_search(struct agent_store *s, const char *query, int limit,
 		ob_buf_deinit(&q);
 		return ob_err_set(err, OB_E_INVAL, "empty search");
 	}
-	sqlite3_stmt *st =
-		prep(s,
-		     "SELECT " PERSON_COLS ", f.rank FROM person_fts "
-		     "f JOIN person p ON p.luid = f.rowid WHERE "
-		     "person_fts MATCH ?1 ORDER BY f.rank LIMIT ?2",
-		     err);
+	/* bm25 is computed for the first 300 matches only: a query as
+	 * broad as one family name matches thousands, and ranking them all
+	 * costs milliseconds for a list nobody reads to the end. Names
+	 * weigh most, then pinyin, then title. */
+	sqlite3_stmt *st = prep(
+		s,
+		"SELECT " PERSON_COLS ", f.r FROM (SELECT rowid, "
+		"bm25(person_fts, 10.0, 5.0, 2.0, 1.0, 1.0) AS r FROM "
+		"person_fts WHERE person_fts MATCH ?1 LIMIT 300) f JOIN person "
+		"p ON p.luid = f.rowid ORDER BY f.r LIMIT ?2",
+		err);
 	if (st == NULL) {
 		ob_buf_deinit(&q);
 		return err->code;

@@ -34,183 +34,7 @@
 #include "util/b64.h"
 #include "util/buf.h"
 #include "util/str.h"
-#include "webadmin/import.h"
-
-#define USER "bench@bench"
-#define PASSWORD "bench-password-1"
-
-static char url[256];
-
-/* ---- directory -------------------------------------------------------- */
-
-static void make_csv(struct ob_buf *b, int n)
-{
-	static const char *const fam[] = {"王", "李", "张",     "刘",
-					  "陈", "杨", "Müller", "Smith"};
-	static const char *const giv[] = {"伟", "芳", "娜",   "敏",
-					  "静", "丽", "Anna", "Ben"};
-	ob_buf_add_str(b, "uid,family_name,given_name,unit,title,phone_work,"
-			  "phone_cell,email,city\r\n");
-	for (int i = 0; i < n; i++) {
-		unsigned r = (unsigned)i * 2654435761u;
-		ob_buf_addf(b,
-			    "p%07d,%s,%s,Division %u/Department %u/Team %u,"
-			    "Engineer,+86 21 6%03u %04u,+86 138 %04u %04u,"
-			    "user%d@bench.example.com,Shanghai\r\n",
-			    i, fam[r % 8], giv[(r >> 8) % 8], r % 8,
-			    (r >> 4) % 10, (r >> 12) % 12, (r >> 3) % 1000,
-			    (r >> 7) % 10000, (r >> 9) % 10000,
-			    (r >> 2) % 10000, i);
-	}
-}
-
-static struct dstore *make_store(const char *path, int people, int64_t *t_r)
-{
-	struct dstore_options o = {.path = path, .sync_normal = true};
-	struct dstore *s = NULL;
-	struct ob_err err;
-	struct ob_buf csv;
-	struct wa_import_opts io = {.actor = "bench"};
-	struct wa_import_report rep;
-	int64_t acc;
-
-	unlink(path);
-	if (dstore_open(&o, &s, &err) != 0) {
-		fprintf(stderr, "open: %s\n", err.msg);
-		exit(1);
-	}
-	dstore_tenant_create(s, "bench", "Bench Corp", t_r, &err);
-	dstore_account_create(s, *t_r, USER, PASSWORD, DSTORE_ROLE_USER, &acc,
-			      &err);
-	ob_buf_init(&csv, 1u << 30);
-	make_csv(&csv, people);
-	wa_import_report_init(&rep);
-	if (wa_import_csv(s, *t_r, csv.data, csv.len, &io, &rep, &err) != 0) {
-		fprintf(stderr, "import: %s\n", err.msg);
-		exit(1);
-	}
-	wa_import_report_deinit(&rep);
-	ob_buf_deinit(&csv);
-	return s;
-}
-
-static void change_ten(struct dstore *s, int64_t t, int people, int round)
-{
-	struct ob_err err;
-
-	dstore_begin(s, t, "bench", &err);
-	for (int i = 0; i < 10; i++) {
-		struct dstore_person p;
-		char uid[32];
-		snprintf(uid, sizeof(uid), "p%07d",
-			 (i * 7919 + round * 104729) % people);
-		if (dstore_person_get(s, t, uid, true, &p, &err) != 0)
-			continue;
-		free(p.title);
-		p.title = malloc(32);
-		snprintf(p.title, 32, "Title %d.%d", round, i);
-		dstore_person_put(s, t, &p, NULL, &err);
-		dstore_person_deinit(&p);
-	}
-	dstore_commit(s, NULL, &err);
-}
-
-/* ---- the server process ---------------------------------------------- */
-
-static pid_t server_pid;
-
-static void start_server(const char *db, const char *dir)
-{
-	char ports[512], line[64] = "";
-	const char *bin = getenv("ORGBOOK_SERVER");
-
-	snprintf(ports, sizeof(ports), "%s/ports", dir);
-	unlink(ports);
-	server_pid = fork();
-	if (server_pid == 0) {
-		if (freopen("/dev/null", "w", stderr) == NULL)
-			_exit(126);
-		execl(bin ? bin : "./syncml-server/orgbook-server",
-		      "orgbook-server", "--db", db, "--listen", "127.0.0.1",
-		      "--port", "0", "--admin-port", "off", "--port-file",
-		      ports, "--threads", "4", "--max-connections-per-ip",
-		      "1000", "--log-level", "warn", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 200; i++) {
-		FILE *f = fopen(ports, "r");
-		if (f != NULL) {
-			bool ok = fgets(line, sizeof(line), f) != NULL;
-			fclose(f);
-			if (ok)
-				break;
-		}
-		usleep(20000);
-	}
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/sync", atoi(line));
-}
-
-static void stop_server(void)
-{
-	kill(server_pid, SIGTERM);
-	waitpid(server_pid, NULL, 0);
-}
-
-/* The server's CPU time in seconds, summed over its threads from
- * /proc/PID/task/TID/schedstat (nanoseconds; /proc/PID/stat counts 10 ms
- * ticks, too coarse for a fast sync). The worker threads live as long as
- * the server, so no thread's time is lost between two readings. */
-static double server_cpu(void)
-{
-	char path[128], buf[128];
-	double total = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)server_pid);
-	DIR *d = opendir(path);
-	if (d == NULL)
-		return 0;
-	for (struct dirent *e; (e = readdir(d)) != NULL;) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat",
-			 (int)server_pid, e->d_name);
-		FILE *f = fopen(path, "r");
-		if (f == NULL)
-			continue;
-		if (fgets(buf, sizeof(buf), f) != NULL)
-			total += (double)strtoull(buf, NULL, 10) / 1e9;
-		fclose(f);
-	}
-	closedir(d);
-	return total;
-}
-
-static long server_rss_kb(const char *field)
-{
-	char path[64], line[256];
-	long v = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)server_pid);
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, field, strlen(field)) == 0)
-			v = atol(line + strlen(field) + 1);
-	fclose(f);
-	return v;
-}
-
-static void reset_peak(void)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/clear_refs", (int)server_pid);
-	FILE *f = fopen(path, "w");
-	if (f != NULL) {
-		fputs("5", f);
-		fclose(f);
-	}
-}
+#include "bench/benchlib.h"
 
 /* ---- the client -------------------------------------------------------- */
 
@@ -318,13 +142,13 @@ static void begin(struct client *c, struct sml_writer *w, bool cred)
 	sml_writer_text(w, "SessionID", "1");
 	sml_writer_uint(w, "MsgID", c->msg_id);
 	sml_writer_open(w, "Target", NULL);
-	sml_writer_text(w, "LocURI", url);
+	sml_writer_text(w, "LocURI", bench_url);
 	sml_writer_close(w);
 	sml_writer_open(w, "Source", NULL);
 	sml_writer_text(w, "LocURI", c->device);
 	sml_writer_close(w);
 	if (cred) {
-		snprintf(raw, sizeof(raw), "%s:%s", USER, PASSWORD);
+		snprintf(raw, sizeof(raw), "%s:%s", BENCH_USER, BENCH_PASSWORD);
 		ob_b64_encode((unsigned char *)raw, strlen(raw), b64,
 			      sizeof(b64));
 		sml_writer_open(w, "Cred", NULL);
@@ -439,7 +263,7 @@ static int session(struct client *c, int alert)
 	c->msg_id = 0;
 	c->adds = c->replaces = c->deletes = c->messages = 0;
 	c->bytes_in = c->bytes_out = c->card_bytes = 0;
-	ob_strlcpy(c->post_url, url, sizeof(c->post_url));
+	ob_strlcpy(c->post_url, bench_url, sizeof(c->post_url));
 	snprintf(c->next, sizeof(c->next), "%d", ++c->anchor);
 	begin(c, &w, true);
 	sml_writer_open(&w, "Alert", NULL);
@@ -534,20 +358,20 @@ static void slow_runs(const char *dir, int people)
 	struct dstore *s;
 
 	snprintf(db, sizeof(db), "%s/slow-%d.db", dir, people);
-	s = make_store(db, people, &t);
+	s = bench_make_store(db, people, &t);
 	dstore_close(&s);
-	start_server(db, dir);
+	bench_start_server(db, dir);
 	for (int wb = 0; wb < 2; wb++) {
 		struct client c;
 		char dev[32];
 		snprintf(dev, sizeof(dev), "slow-%d", wb);
 		client_init(&c, dev, wb);
-		reset_peak();
-		double cpu0 = server_cpu();
+		bench_reset_peak();
+		double cpu0 = bench_server_cpu();
 		uint64_t t0 = ob_now_ms();
 		int ret = session(&c, 201);
 		double wall = (double)(ob_now_ms() - t0) / 1000.0;
-		double cpu = server_cpu() - cpu0;
+		double cpu = bench_server_cpu() - cpu0;
 		snprintf(what, sizeof(what), "slow sync %d people, %s", people,
 			 wb ? "WBXML" : "XML");
 		snprintf(extra, sizeof(extra),
@@ -555,10 +379,10 @@ static void slow_runs(const char *dir, int people)
 			 ret ? "FAILED " : "", c.adds, c.bytes_in / 1e6,
 			 c.card_bytes ? (double)c.bytes_in / c.card_bytes : 0,
 			 c.messages);
-		row(what, wall, cpu, server_rss_kb("VmHWM:"), extra);
+		row(what, wall, cpu, bench_server_kb("VmHWM:"), extra);
 		client_deinit(&c);
 	}
-	stop_server();
+	bench_stop_server();
 }
 
 static void fast_runs(const char *dir, int people)
@@ -569,26 +393,27 @@ static void fast_runs(const char *dir, int people)
 	struct client c;
 
 	snprintf(db, sizeof(db), "%s/fast-%d.db", dir, people);
-	s = make_store(db, people, &t);
-	start_server(db, dir);
+	s = bench_make_store(db, people, &t);
+	bench_start_server(db, dir);
 	client_init(&c, "fast", false);
 	if (session(&c, 201) != 0)
 		printf("slow sync before the fast runs FAILED\n");
 	for (int round = 1; round <= 2; round++) {
 		bool changes = round == 1;
 		if (changes)
-			change_ten(s, t, people, round);
-		reset_peak();
+			bench_change_ten(s, t, people, round);
+		bench_reset_peak();
 		double best_cpu = 1e9, best_wall = 1e9;
 		int items = 0, ret = 0;
 		for (int rep = 0; rep < 5; rep++) {
 			if (changes && rep > 0)
-				change_ten(s, t, people, round * 10 + rep);
-			double cpu0 = server_cpu();
+				bench_change_ten(s, t, people,
+						 round * 10 + rep);
+			double cpu0 = bench_server_cpu();
 			uint64_t t0 = ob_now_us();
 			ret |= session(&c, 200);
 			double wall = (double)(ob_now_us() - t0) / 1e6;
-			double cpu = server_cpu() - cpu0;
+			double cpu = bench_server_cpu() - cpu0;
 			if (wall < best_wall)
 				best_wall = wall;
 			if (cpu < best_cpu)
@@ -599,10 +424,11 @@ static void fast_runs(const char *dir, int people)
 			 changes ? "10 changes" : "no change", people);
 		snprintf(extra, sizeof(extra), "%s%d items (best of 5)",
 			 ret ? "FAILED " : "", items);
-		row(what, best_wall, best_cpu, server_rss_kb("VmHWM:"), extra);
+		row(what, best_wall, best_cpu, bench_server_kb("VmHWM:"),
+		    extra);
 	}
 	client_deinit(&c);
-	stop_server();
+	bench_stop_server();
 	dstore_close(&s);
 }
 
@@ -627,17 +453,17 @@ static void concurrent_run(const char *dir, int people, int devices)
 	pthread_t *th = calloc((size_t)devices, sizeof(*th));
 
 	snprintf(db, sizeof(db), "%s/conc.db", dir);
-	s = make_store(db, people, &t);
-	start_server(db, dir);
+	s = bench_make_store(db, people, &t);
+	bench_start_server(db, dir);
 	for (int i = 0; i < devices; i++) {
 		snprintf(dev, sizeof(dev), "dev-%03d", i);
 		client_init(&x[i].c, dev, i % 2);
 		if (session(&x[i].c, 201) != 0)
 			printf("slow sync of %s FAILED\n", dev);
 	}
-	change_ten(s, t, people, 99);
-	reset_peak();
-	double cpu0 = server_cpu();
+	bench_change_ten(s, t, people, 99);
+	bench_reset_peak();
+	double cpu0 = bench_server_cpu();
 	uint64_t t0 = ob_now_ms();
 	for (int i = 0; i < devices; i++)
 		pthread_create(&th[i], NULL, conc_run, &x[i]);
@@ -653,12 +479,13 @@ static void concurrent_run(const char *dir, int people, int devices)
 	char what[128];
 	snprintf(what, sizeof(what), "%d devices fast-syncing at once",
 		 devices);
-	row(what, wall, server_cpu() - cpu0, server_rss_kb("VmHWM:"), extra);
+	row(what, wall, bench_server_cpu() - cpu0, bench_server_kb("VmHWM:"),
+	    extra);
 	for (int i = 0; i < devices; i++)
 		client_deinit(&x[i].c);
 	free(x);
 	free(th);
-	stop_server();
+	bench_stop_server();
 	dstore_close(&s);
 }
 

@@ -7,9 +7,19 @@ LINT_FILES += bench/bench-dirstore.c
 
 EXTRA_PROGRAMS += bench/bench-sync
 OB_BENCHES += bench/bench-sync
-bench_bench_sync_SOURCES = bench/bench-sync.c
+bench_bench_sync_SOURCES = bench/bench-sync.c bench/benchlib.c bench/benchlib.h
 bench_bench_sync_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS)
 bench_bench_sync_LDADD = webadmin/libwebadmin.a lib/syncml/libsml.a \
 	vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS) $(XML_LIBS) \
 	$(WBXML_LIBS) $(CURL_LIBS) -lpthread
-LINT_FILES += bench/bench-sync.c
+LINT_FILES += bench/bench-sync.c bench/benchlib.c
+
+EXTRA_PROGRAMS += bench/bench-agent
+OB_BENCHES += bench/bench-agent
+bench_bench_agent_SOURCES = bench/bench-agent.c bench/benchlib.c
+bench_bench_agent_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
+bench_bench_agent_LDADD = agent/libagent.a webadmin/libwebadmin.a \
+	lib/syncml/libsml.a vcard/libvcard.a lib/pinyin/libpinyin.a \
+	$(DSTORE_LIBS) $(SQLITE_LIBS) $(CURL_LIBS) $(GNUTLS_LIBS) \
+	$(XML_LIBS) $(WBXML_LIBS)
+LINT_FILES += bench/bench-agent.c
