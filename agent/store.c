@@ -102,7 +102,9 @@ int agent_store_open(const char *path, struct agent_store **s_r,
 		return ret;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
-	ret = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+	ret = exec(s,
+		   "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+		   "PRAGMA cache_size=-24000;",
 		   err);
 	if (ret == 0)
 		ret = exec(s, schema, err);
