@@ -4,7 +4,7 @@
  *   orgbook-agent [--dir DIR] init --server URL --user NAME
  *                 [--password-stdin] [--wbxml] [--md5] [--unit PATH]
  *                 [--ca-file FILE] [--pin sha256//...] [--syncml 1.1]
- *                 [--max-msg BYTES]
+ *                 [--max-msg BYTES] [--device ID]
  *   orgbook-agent sync [--slow | --refresh]
  *   orgbook-agent search QUERY [--limit N] [--json]
  *   orgbook-agent lookup-number NUMBER [--json]
@@ -63,7 +63,7 @@ static void die_usage(void)
 		" [--md5]\n"
 		"       [--unit PATH] [--ca-file FILE] [--pin sha256//...]"
 		" [--syncml 1.1]\n"
-		"       [--max-msg BYTES]\n"
+		"       [--max-msg BYTES] [--device ID]\n"
 		"  sync [--slow | --refresh]\n"
 		"  search QUERY [--limit N] [--json]\n"
 		"  lookup-number NUMBER [--json]\n"
@@ -259,6 +259,8 @@ static int cmd_init(int argc, char **argv)
 			conf_set(&c, "syncml", argv[++i]);
 		else if (strcmp(a, "--max-msg") == 0)
 			conf_set(&c, "max-msg", argv[++i]);
+		else if (strcmp(a, "--device") == 0)
+			conf_set(&c, "device", argv[++i]);
 		else
 			die_usage();
 	}
@@ -273,9 +275,11 @@ static int cmd_init(int argc, char **argv)
 	int ret = read_password(c.password, sizeof(c.password), pw_stdin);
 	if (ret != 0)
 		return ret;
-	char id[17];
-	ob_random_hex(id, 8);
-	snprintf(c.device, sizeof(c.device), "orgbook-agent-%s", id);
+	if (*c.device == '\0') {
+		char id[17];
+		ob_random_hex(id, 8);
+		snprintf(c.device, sizeof(c.device), "orgbook-agent-%s", id);
+	}
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		fprintf(stderr, "orgbook-agent: cannot create %s: %s\n", dir,
 			strerror(errno));
