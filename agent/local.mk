@@ -13,3 +13,9 @@ bin_PROGRAMS += agent/orgbook-agent
 agent_orgbook_agent_SOURCES = agent/main.c
 agent_orgbook_agent_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS)
 agent_orgbook_agent_LDADD = $(AGENT_LIBS)
+
+check_PROGRAMS += agent/test-agent-store
+TESTS += agent/test-agent-store
+agent_test_agent_store_SOURCES = agent/test-agent-store.c
+agent_test_agent_store_LDADD = tests/lib/libobtest.a $(AGENT_LIBS)
+LINT_FILES += agent/test-agent-store.c

@@ -146,6 +146,15 @@ check "init a unit agent" 0 sh -c "echo orgbook-demo | '$AGENT' --dir '$tmp/u' i
 check "unit sync" 0 agent u sync
 same "unit agent holds exactly the unit" u acme --unit 研发中心
 
+# -- moves in and out of a unit ------------------------------------------------------
+mover_in=$(ob person list --tenant acme --unit 总部 | awk 'NR==1{print $1}')
+mover_out=$(ob person list --tenant acme --unit 研发中心 | awk 'NR==1{print $1}')
+ob person move --tenant acme "$mover_in" 研发中心/平台部 >/dev/null
+ob person move --tenant acme "$mover_out" 行政部 >/dev/null
+check "unit sync after moves in and out" 0 agent u sync
+has "moved in: added; moved out: deleted" "two-way sync: 1 added, 0 updated, 1 deleted"
+same "unit agent after the moves" u acme --unit 研发中心
+
 # -- killed mid-sync ---------------------------------------------------------------
 check "init an agent with small messages" 0 sh -c "echo orgbook-demo | '$AGENT' --dir '$tmp/k' init --server '$url' --user zhang.wei@acme --password-stdin --max-msg 4096"
 "$AGENT" --dir "$tmp/k" sync >/dev/null 2>&1 &
@@ -164,6 +173,27 @@ c=$(sqlite3 "$tmp/k/directory.db" "SELECT count(*) FROM person")
 	notok "killed mid-sync with part of the directory ($c)"
 check "the next sync converges" 0 agent k sync
 same "after a kill: nothing lost or duplicated" k acme
+
+# -- the server restarted mid-sync ----------------------------------------------------
+check "init another agent with small messages" 0 sh -c "echo orgbook-demo | '$AGENT' --dir '$tmp/r' init --server '$url' --user zhang.wei@acme --password-stdin --max-msg 4096"
+"$AGENT" --dir "$tmp/r" sync >"$tmp/r.out" 2>&1 &
+rpid=$!
+i=0
+while [ $i -lt 200 ]; do
+	c=$(sqlite3 "$tmp/r/directory.db" "SELECT count(*) FROM person" 2>/dev/null || echo 0)
+	[ "${c:-0}" -gt 20 ] && break
+	sleep 0.02
+	i=$((i + 1))
+done
+kill -9 "$spid"
+wait "$spid" 2>/dev/null
+wait $rpid
+rc=$?
+[ $rc = 5 ] && ok "server killed mid-sync: the agent stops with exit 5" ||
+	notok "server killed mid-sync: the agent stops with exit 5 ($rc)"
+start_server "$port"
+check "after the restart the next sync converges" 0 agent r sync
+same "nothing lost or duplicated across the server restart" r acme
 
 # -- errors ---------------------------------------------------------------------------
 check "init with a wrong password" 0 sh -c "echo wrong-password | '$AGENT' --dir '$tmp/x' init --server '$url' --user zhang.wei@acme --password-stdin"

@@ -1,0 +1,169 @@
+/* agent/store.c: cards keyed by server id, search by every field,
+ * caller ID by suffix, the unit tree, the slow-sync sweep, bad cards. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/store.h"
+#include "tests/lib/test.h"
+
+struct collect {
+	char text[1024];
+	int n;
+};
+
+static int collect(const struct agent_person *p, void *ctx)
+{
+	struct collect *c = ctx;
+	size_t n = strlen(c->text);
+	snprintf(c->text + n, sizeof(c->text) - n, "%s%s", n ? "," : "",
+		 p->guid);
+	c->n++;
+	return 0;
+}
+
+static int collect_unit(const char *name, int64_t count, void *ctx)
+{
+	struct collect *c = ctx;
+	size_t n = strlen(c->text);
+	snprintf(c->text + n, sizeof(c->text) - n, "%s%s:%lld", n ? "," : "",
+		 name, (long long)count);
+	return 0;
+}
+
+static const char *search(struct agent_store *s, const char *q)
+{
+	static struct collect c;
+	struct ob_err err;
+	memset(&c, 0, sizeof(c));
+	if (agent_store_search(s, q, 20, collect, &c, &err) != 0)
+		snprintf(c.text, sizeof(c.text), "error: %s", err.msg);
+	return c.text;
+}
+
+static const char *number(struct agent_store *s, const char *q)
+{
+	static struct collect c;
+	struct ob_err err;
+	memset(&c, 0, sizeof(c));
+	if (agent_store_lookup_number(s, q, collect, &c, &err) != 0)
+		snprintf(c.text, sizeof(c.text), "error %d", err.code);
+	return c.text;
+}
+
+static void put(struct agent_store *s, const char *guid, const char *card,
+		int64_t *luid_r)
+{
+	struct ob_err err;
+	if (agent_store_put(s, guid, card, strlen(card), luid_r, &err) != 0)
+		printf("# put %s: %s\n", guid, err.msg);
+}
+
+int main(void)
+{
+	char path[4200];
+	struct agent_store *s = NULL;
+	struct ob_err err;
+	int64_t l1 = 0, l1b = 0, l2 = 0, l3 = 0, n = 0;
+	struct collect c;
+
+	snprintf(path, sizeof(path), "%s/agent.db", test_tmpdir());
+	test_begin("cards keyed by server id: a second put updates the row");
+	test_assert_int(agent_store_open(path, &s, &err), 0);
+	agent_store_begin(s, &err);
+	put(s, "g1",
+	    "BEGIN:VCARD\r\nVERSION:3.0\r\nN:张;三;;;\r\nFN:张三\r\n"
+	    "TITLE:销售经理\r\nTEL;TYPE=CELL:+86 139 1234 5678\r\n"
+	    "TEL;TYPE=WORK:+86 21 6596 0950 ext 619\r\n"
+	    "EMAIL:san.zhang@example.cn\r\nORG:Acme;销售部;华东区\r\n"
+	    "CATEGORIES:销售部/华东区\r\nUID:g1\r\nEND:VCARD\r\n",
+	    &l1);
+	put(s, "g2",
+	    "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Smith;Anna\r\nFN:Anna Smith\r\n"
+	    "TEL;CELL:+49 170 555 0100\r\nORG:Acme;销售部\r\nEND:VCARD\r\n",
+	    &l2);
+	put(s, "g3",
+	    "BEGIN:VCARD\r\nVERSION:3.0\r\nN:欧阳;娜;;;\r\nFN:欧阳娜\r\n"
+	    "X-PHONETIC-LAST-NAME:ouyang\r\nX-PHONETIC-FIRST-NAME:na\r\n"
+	    "CATEGORIES:研发中心\r\nEND:VCARD\r\n",
+	    &l3);
+	put(s, "g1",
+	    "BEGIN:VCARD\r\nVERSION:3.0\r\nN:张;三;;;\r\nFN:张三\r\n"
+	    "TITLE:销售总监\r\nTEL;TYPE=CELL:+86 139 1234 5678\r\n"
+	    "TEL;TYPE=WORK:+86 21 6596 0950 ext 619\r\n"
+	    "EMAIL:san.zhang@example.cn\r\nCATEGORIES:销售部/华东区\r\n"
+	    "END:VCARD\r\n",
+	    &l1b);
+	test_assert_int(agent_store_commit(s, &err), 0);
+	test_assert_int(l1b, l1);
+	agent_store_count(s, &n, &err);
+	test_assert_int(n, 3);
+	test_end();
+
+	test_begin("search: characters, given name, pinyin, initials, "
+		   "title, email, unit");
+	test_assert_str(search(s, "张三"), "g1");
+	test_assert_str(search(s, "三"), "g1");
+	test_assert_str(search(s, "zhangsan"), "g1");
+	test_assert_str(search(s, "zs"), "g1");
+	test_assert_str(search(s, "zhang"), "g1");
+	test_assert_str(search(s, "销售总监"), "g1");
+	test_assert_str(search(s, "销售经理"), ""); /* replaced */
+	test_assert_str(search(s, "san.zhang"), "g1");
+	test_assert_str(search(s, "anna"), "g2");
+	test_assert_str(search(s, "ouyang"), "g3");
+	test_assert_str(search(s, "oyn"), "g3");
+	test_assert_str(search(s, "研发中心"), "g3");
+	test_assert_str(search(s, "smith anna"), "g2");
+	test_assert_str(search(s, "\"quoted"), "");
+	test_end();
+
+	test_begin("caller ID: suffixes, country codes, extensions");
+	test_assert_str(number(s, "+86 139 1234 5678"), "g1");
+	test_assert_str(number(s, "13912345678"), "g1");
+	test_assert_str(number(s, "5678"), "g1");
+	test_assert_str(number(s, "021-6596-0950"), "g1");
+	test_assert_str(number(s, "0049 170 555 0100"), "g2");
+	test_assert_str(number(s, "9999"), "");
+	test_assert_str(number(s, "678"), "error -12");
+	test_assert_str(search(s, "0100"), "g2"); /* digits: a number */
+	test_end();
+
+	test_begin("the unit tree with head counts");
+	memset(&c, 0, sizeof(c));
+	agent_store_units(s, "", collect_unit, collect, &c, &err);
+	test_assert_str(c.text, "研发中心:1,销售部:2");
+	memset(&c, 0, sizeof(c));
+	agent_store_units(s, "销售部", collect_unit, collect, &c, &err);
+	test_assert_str(c.text, "华东区:1,g2");
+	test_end();
+
+	test_begin("delete, sweep after a slow sync, bad cards refused");
+	agent_store_begin(s, &err);
+	test_assert_int(agent_store_delete(s, l2, &err), 0);
+	agent_store_mark(s, 100);
+	put(s, "g3", "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:欧阳娜\r\nEND:VCARD\r\n",
+	    NULL);
+	int64_t removed = 0;
+	test_assert_int(agent_store_sweep(s, 100, &removed, &err), 0);
+	test_assert_int(removed, 1); /* g1 was not sent again */
+	test_assert_int(agent_store_put(s, "bad", "BEGIN:VCARD\r\nN:x\r\n", 18,
+					NULL, &err),
+			OB_E_PARSE);
+	test_assert_int(agent_store_commit(s, &err), 0);
+	agent_store_count(s, &n, &err);
+	test_assert_int(n, 1);
+	test_assert_str(number(s, "5678"), "");
+	test_assert_str(search(s, "anna"), "");
+	test_assert_str(search(s, "ouyang"), "g3");
+	char *card = NULL;
+	test_assert_int(agent_store_card(s, "g3", &card, &err), 0);
+	test_assert(card != NULL && strstr(card, "FN:欧阳娜") != NULL);
+	free(card);
+	test_assert_int(agent_store_card(s, "g1", &card, &err), OB_E_NOTFOUND);
+	agent_store_close(&s);
+	test_end();
+	return test_done();
+}
