@@ -528,7 +528,7 @@ int agent_store_lookup_number(struct agent_store *s, const char *number,
 }
 
 /* An FTS5 query: every word of the input as a quoted prefix term. */
-static int fts_query(const char *q, struct ob_buf *out)
+static int fts_query(const char *q, bool prefix, struct ob_buf *out)
 {
 	const char *p = q;
 	int words = 0;
@@ -548,7 +548,7 @@ static int fts_query(const char *q, struct ob_buf *out)
 				ob_buf_add_char(out, '"');
 			ob_buf_add_char(out, *c);
 		}
-		ob_buf_add_str(out, "\"*");
+		ob_buf_add_str(out, prefix ? "\"*" : "\"");
 	}
 	return words;
 }
@@ -570,9 +570,32 @@ int agent_store_search(struct agent_store *s, const char *query, int limit,
 	if (digits >= 4 && others == 0)
 		return agent_store_lookup_number(s, query, fn, ctx, err);
 	ob_buf_init(&q, 4096);
-	if (fts_query(query, &q) == 0) {
+	if (fts_query(query, false, &q) == 0) {
 		ob_buf_deinit(&q);
 		return ob_err_set(err, OB_E_INVAL, "empty search");
+	}
+	/* Whole words first: when they alone fill the list, the prefix
+	 * query (which for a word of four letters or more walks every
+	 * longer term: wang, wangwei, wangfang ...) is not needed. */
+	if (limit <= 0)
+		limit = 20;
+	sqlite3_stmt *cnt = prep(s,
+				 "SELECT count(*) FROM (SELECT 1 FROM "
+				 "person_fts WHERE person_fts MATCH ?1 LIMIT "
+				 "?2)",
+				 err);
+	if (cnt == NULL) {
+		ob_buf_deinit(&q);
+		return err->code;
+	}
+	sqlite3_bind_text(cnt, 1, ob_buf_str(&q), -1, SQLITE_STATIC);
+	sqlite3_bind_int(cnt, 2, limit);
+	int whole = sqlite3_step(cnt) == SQLITE_ROW ? sqlite3_column_int(cnt, 0)
+						    : 0;
+	sqlite3_finalize(cnt);
+	if (whole < limit) {
+		ob_buf_reset(&q);
+		fts_query(query, true, &q);
 	}
 	/* bm25 is computed for the first 300 matches only: a query as
 	 * broad as one family name matches thousands, and ranking them all
@@ -590,7 +613,7 @@ int agent_store_search(struct agent_store *s, const char *query, int limit,
 		return err->code;
 	}
 	sqlite3_bind_text(st, 1, ob_buf_str(&q), -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, limit > 0 ? limit : 20);
+	sqlite3_bind_int(st, 2, limit);
 	ret = rows(s, st, 7, fn, ctx, err);
 	sqlite3_finalize(st);
 	ob_buf_deinit(&q);
