@@ -254,8 +254,15 @@ static void cmd_alert(struct srv_ctx *c, const struct sml_node *cmd)
 		}
 		srv_sync_alert(c, cmd, (int)code);
 		return;
-	case SML_ALERT_NEXT_MESSAGE:
 	case SML_ALERT_NO_END_OF_DATA:
+		/* the client gave up a large object: forget its chunks */
+		for (int i = 0; i < c->st->n_ds; i++) {
+			struct ob_err err;
+			(void)dstore_chunk_drop(c->store, c->token, i, &err);
+		}
+		srv_status(c, sml_cmd_id(cmd), "Alert", NULL, NULL, SML_OK);
+		return;
+	case SML_ALERT_NEXT_MESSAGE:
 	case SML_ALERT_RESULT:
 		srv_status(c, sml_cmd_id(cmd), "Alert", NULL, NULL, SML_OK);
 		return;

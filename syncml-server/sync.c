@@ -294,7 +294,8 @@ static bool in_view(struct srv_ctx *c, const struct srv_ds *ds,
 }
 
 /* The UID inside a client's vCard, when it carries one of ours. */
-static bool uid_of_card(const struct sml_node *data, char *uid, size_t size)
+static bool uid_of_card(const unsigned char *data, size_t len, char *uid,
+			size_t size)
 {
 	struct vcard_limits lim = vcard_limits_default();
 	struct vcard *card = NULL;
@@ -302,10 +303,9 @@ static bool uid_of_card(const struct sml_node *data, char *uid, size_t size)
 	struct vcard_error verr;
 	bool ok = false;
 
-	if (data == NULL || data->len == 0)
+	if (data == NULL || len == 0)
 		return false;
-	if (vcard_parse((const char *)data->data, data->len, &lim, &card,
-			&verr) != 0)
+	if (vcard_parse((const char *)data, len, &lim, &card, &verr) != 0)
 		return false;
 	if (vcard_contact_from_card(card, &ct, &verr) == 0 && ct.uid != NULL &&
 	    *ct.uid != '\0' && strlen(ct.uid) < size) {
@@ -322,14 +322,16 @@ static void item_status(struct srv_ctx *c, const struct sml_node *cmd,
 	srv_status(c, sml_cmd_id(cmd), cmd->name, NULL, luid, code);
 }
 
+#define CHUNKED_MAX (8u << 20) /* a client's large object, at most */
+
+static void client_item_data(struct srv_ctx *c, int idx,
+			     const struct sml_node *cmd, const char *luid,
+			     const unsigned char *data, size_t dlen);
+
 static void client_item(struct srv_ctx *c, int idx, const struct sml_node *cmd,
 			const struct sml_node *item)
 {
-	struct srv_ds *ds = &c->st->ds[idx];
 	const char *luid = sml_node_text(item, "Source/LocURI");
-	bool is_add = strcmp(cmd->name, "Add") == 0;
-	bool is_del = strcmp(cmd->name, "Delete") == 0;
-	char guid[DSTORE_DEVICE_MAX];
 	struct ob_err err;
 
 	if (*luid == '\0')
@@ -338,14 +340,80 @@ static void client_item(struct srv_ctx *c, int idx, const struct sml_node *cmd,
 		item_status(c, cmd, luid, SML_INCOMPLETE);
 		return;
 	}
+	const struct sml_node *dn = sml_node_child(item, "Data");
+	const unsigned char *data = dn != NULL ? dn->data : NULL;
+	size_t dlen = dn != NULL ? dn->len : 0;
+	unsigned char *whole = NULL;
 	if (sml_node_child(item, "MoreData") != NULL) {
-		/* A chunk of a large object from the client: accepted (213).
-		 * The directory keeps nothing of client cards, so chunks
-		 * are not reassembled; the last one is read as the item,
-		 * which can only fail to match (the card stays private). */
-		item_status(c, cmd, luid, SML_CHUNK_ACCEPTED);
+		/* A chunk of a large object (OMA DS Protocol 1.2 §6.2): kept
+		 * in the store until the last one, answered 213. */
+		uint64_t size = 0;
+		(void)sml_node_uint(item, "Meta/Size", UINT32_MAX, &size);
+		if (size == 0)
+			(void)sml_node_uint(cmd, "Meta/Size", UINT32_MAX,
+					    &size);
+		int ret = dstore_chunk_append(c->store, c->token, idx, luid,
+					      (int64_t)size, data, dlen,
+					      CHUNKED_MAX, &err);
+		if (ret != 0)
+			(void)dstore_chunk_drop(c->store, c->token, idx, &err);
+		item_status(c, cmd, luid,
+			    ret == 0            ? SML_CHUNK_ACCEPTED
+			    : ret == OB_E_LIMIT ? SML_TOO_LARGE
+						: SML_COMMAND_FAILED);
 		return;
 	}
+	char cluid[DSTORE_DEVICE_MAX];
+	int64_t csize = 0;
+	size_t clen = 0;
+	if (dstore_chunk_take(c->store, c->token, idx, cluid, &csize, &whole,
+			      &clen, &err) == 0) {
+		/* The last chunk: the object is what came before and this. */
+		unsigned char *all = realloc(whole, clen + dlen + 1);
+		if (all == NULL) {
+			free(whole);
+			item_status(c, cmd, luid, SML_COMMAND_FAILED);
+			return;
+		}
+		if (dlen > 0)
+			memcpy(all + clen, data, dlen);
+		whole = all;
+		clen += dlen;
+		whole[clen] = '\0';
+		/* A Size one byte over is tolerated (SCTS 1301 sends it), and
+		 * so is one counting CR LF where XML delivered LF (XML's
+		 * end-of-line rule applies inside CDATA too). */
+		int64_t lfs = 0;
+		for (size_t i = 0; i < clen; i++)
+			lfs += whole[i] == '\n';
+		int64_t got = (int64_t)clen;
+		if (csize > 0 && got != csize && got + 1 != csize &&
+		    got + lfs != csize && got + lfs + 1 != csize) {
+			ob_log(OB_LOG_WARN, &c->log,
+			       "large object %s: %zu bytes, Size said %lld",
+			       luid, clen, (long long)csize);
+			free(whole);
+			item_status(c, cmd, luid, SML_SIZE_MISMATCH);
+			return;
+		}
+		data = whole;
+		dlen = clen;
+	}
+	client_item_data(c, idx, cmd, luid, data, dlen);
+	free(whole);
+}
+
+/* A client item whose data is complete. */
+static void client_item_data(struct srv_ctx *c, int idx,
+			     const struct sml_node *cmd, const char *luid,
+			     const unsigned char *data, size_t dlen)
+{
+	struct srv_ds *ds = &c->st->ds[idx];
+	bool is_add = strcmp(cmd->name, "Add") == 0;
+	bool is_del = strcmp(cmd->name, "Delete") == 0;
+	char guid[DSTORE_DEVICE_MAX];
+	struct ob_err err;
+
 	ds->client_items++;
 	if (ds->mode == SML_ALERT_REFRESH_SERVER ||
 	    ds->mode == SML_ALERT_ONE_WAY_SERVER) {
@@ -362,8 +430,7 @@ static void client_item(struct srv_ctx *c, int idx, const struct sml_node *cmd,
 		bool matched = guid_of_luid(c, idx, luid, guid, sizeof(guid)) &&
 			       in_view(c, ds, guid);
 		if (!matched)
-			matched = uid_of_card(sml_node_child(item, "Data"),
-					      guid, sizeof(guid)) &&
+			matched = uid_of_card(data, dlen, guid, sizeof(guid)) &&
 				  in_view(c, ds, guid);
 		if (matched &&
 		    dstore_pending_put(c->store, c->st->tenant_id, c->token,

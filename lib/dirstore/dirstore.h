@@ -29,7 +29,7 @@
 
 #include "util/err.h"
 
-#define DSTORE_SCHEMA_VERSION 2
+#define DSTORE_SCHEMA_VERSION 3
 #define DSTORE_NAME_MAX 256             /* bytes of a name, title, unit name */
 #define DSTORE_NOTE_MAX 4096            /* bytes of a note */
 #define DSTORE_PHOTO_MAX_DEFAULT 262144 /* photo bytes unless configured */
@@ -474,6 +474,21 @@ int dstore_pending_commit(struct dstore *store, int64_t tenant_id,
 /* Drop a datastore's pending changes (e.g. a slow sync restarted). */
 int dstore_pending_drop(struct dstore *store, int64_t tenant_id,
 			const char *token, int ds, struct ob_err *err);
+
+/* A large object a client sends in chunks (MoreData), per session and
+ * datastore: append a chunk (size is the whole object's declared size,
+ * taken from the first chunk), take the whole (the row is deleted; *data_r
+ * is malloc'd), or drop it. OB_E_NOTFOUND from take when none; OB_E_LIMIT
+ * from append past max bytes. */
+int dstore_chunk_append(struct dstore *store, const char *token, int ds,
+			const char *luid, int64_t size, const void *data,
+			size_t len, size_t max, struct ob_err *err);
+int dstore_chunk_take(struct dstore *store, const char *token, int ds,
+		      char luid_r[DSTORE_DEVICE_MAX], int64_t *size_r,
+		      unsigned char **data_r, size_t *len_r,
+		      struct ob_err *err);
+int dstore_chunk_drop(struct dstore *store, const char *token, int ds,
+		      struct ob_err *err);
 
 /* ---- MD5 nonces and login throttling ---------------------------------- */
 

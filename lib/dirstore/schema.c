@@ -133,6 +133,14 @@ const char *const ds_migrations[] = {
 	"  failures INTEGER NOT NULL,"
 	"  first INTEGER NOT NULL,"
 	"  until INTEGER NOT NULL);",
+	/* 2 -> 3: a large object a client is sending in chunks */
+	"CREATE TABLE sml_chunk ("
+	"  token TEXT NOT NULL,"
+	"  ds INTEGER NOT NULL,"
+	"  luid TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  data BLOB NOT NULL,"
+	"  PRIMARY KEY (token, ds));",
 };
 
 const int ds_migration_count =

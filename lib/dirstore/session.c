@@ -145,11 +145,13 @@ int dstore_session_delete(struct dstore *s, const char *token,
 {
 	static const char del_s[] = "DELETE FROM sml_session WHERE token = ?";
 	static const char del_p[] = "DELETE FROM sml_pending WHERE token = ?";
+	static const char del_c[] = "DELETE FROM sml_chunk WHERE token = ?";
+	const char *steps[3] = {del_s, del_p, del_c};
 	bool own;
 	int ret = own_begin(s, &own, err);
 
-	for (int i = 0; i < 2 && ret == 0; i++) {
-		sqlite3_stmt *st = ds_stmt(s, i == 0 ? del_s : del_p, err);
+	for (int i = 0; i < 3 && ret == 0; i++) {
+		sqlite3_stmt *st = ds_stmt(s, steps[i], err);
 		if (st == NULL) {
 			ret = err ? err->code : OB_E_FAIL;
 			break;
@@ -166,21 +168,25 @@ int dstore_session_expire(struct dstore *s, int64_t now, int *count_r,
 	static const char del_p[] =
 		"DELETE FROM sml_pending WHERE token IN (SELECT token FROM "
 		"sml_session WHERE expires <= ?)";
+	static const char del_c[] =
+		"DELETE FROM sml_chunk WHERE token IN (SELECT token FROM "
+		"sml_session WHERE expires <= ?)";
 	static const char del_s[] =
 		"DELETE FROM sml_session WHERE expires <= ?";
+	const char *steps[3] = {del_p, del_c, del_s};
 	bool own;
 	int ret = own_begin(s, &own, err);
 	int count = 0;
 
-	for (int i = 0; i < 2 && ret == 0; i++) {
-		sqlite3_stmt *st = ds_stmt(s, i == 0 ? del_p : del_s, err);
+	for (int i = 0; i < 3 && ret == 0; i++) {
+		sqlite3_stmt *st = ds_stmt(s, steps[i], err);
 		if (st == NULL) {
 			ret = err ? err->code : OB_E_FAIL;
 			break;
 		}
 		sqlite3_bind_int64(st, 1, now);
 		ret = ds_exec_stmt(s, st, "session expire", err);
-		if (i == 1)
+		if (i == 2)
 			count = sqlite3_changes(s->db);
 	}
 	ret = own_end(s, own, ret, err);
@@ -360,6 +366,102 @@ int dstore_pending_drop(struct dstore *s, int64_t tenant_id, const char *token,
 	sqlite3_bind_int(st, 2, ds);
 	sqlite3_bind_int64(st, 3, tenant_id);
 	return ds_exec_stmt(s, st, "pending drop", err);
+}
+
+/* ---- large objects from clients --------------------------------------- */
+
+int dstore_chunk_append(struct dstore *s, const char *token, int ds,
+			const char *luid, int64_t size, const void *data,
+			size_t len, size_t max, struct ob_err *err)
+{
+	static const char get[] = "SELECT length(data) FROM sml_chunk WHERE "
+				  "token = ? AND ds = ?";
+	static const char put[] =
+		"INSERT INTO sml_chunk (token, ds, luid, size, data) VALUES "
+		"(?1, ?2, ?3, ?4, ?5) ON CONFLICT (token, ds) DO UPDATE SET "
+		"data = data || excluded.data";
+	bool own;
+	int ret = own_begin(s, &own, err);
+	sqlite3_stmt *st;
+	int64_t have = 0;
+
+	if (ret != 0)
+		return ret;
+	st = ds_stmt(s, get, err);
+	if (st == NULL)
+		return own_end(s, own, err ? err->code : OB_E_FAIL, err);
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, ds);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		have = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if ((size_t)have + len > max)
+		return own_end(s, own,
+			       ob_err_set(err, OB_E_LIMIT,
+					  "large object over %zu bytes", max),
+			       err);
+	st = ds_stmt(s, put, err);
+	if (st == NULL)
+		return own_end(s, own, err ? err->code : OB_E_FAIL, err);
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, ds);
+	sqlite3_bind_text(st, 3, luid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, size);
+	sqlite3_bind_blob64(st, 5, len ? data : "", len, SQLITE_STATIC);
+	ret = ds_exec_stmt(s, st, "chunk", err);
+	return own_end(s, own, ret, err);
+}
+
+int dstore_chunk_take(struct dstore *s, const char *token, int ds,
+		      char luid_r[DSTORE_DEVICE_MAX], int64_t *size_r,
+		      unsigned char **data_r, size_t *len_r, struct ob_err *err)
+{
+	static const char get[] = "SELECT luid, size, data FROM sml_chunk "
+				  "WHERE token = ? AND ds = ?";
+	sqlite3_stmt *st = ds_stmt(s, get, err);
+	int rc, ret = 0;
+
+	*data_r = NULL;
+	*len_r = 0;
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, ds);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		ob_strlcpy(luid_r, (const char *)sqlite3_column_text(st, 0),
+			   DSTORE_DEVICE_MAX);
+		*size_r = sqlite3_column_int64(st, 1);
+		ret = blob_dup(st, 2, data_r, len_r, err);
+	} else {
+		ret = rc == SQLITE_DONE
+			      ? ob_err_set(err, OB_E_NOTFOUND, "no chunk")
+			      : ds_sql_err(s, rc, "chunk", err);
+	}
+	sqlite3_reset(st);
+	if (ret == 0)
+		ret = dstore_chunk_drop(s, token, ds, err);
+	return ret;
+}
+
+int dstore_chunk_drop(struct dstore *s, const char *token, int ds,
+		      struct ob_err *err)
+{
+	static const char del[] = "DELETE FROM sml_chunk WHERE token = ? AND "
+				  "ds = ?";
+	bool own;
+	int ret = own_begin(s, &own, err);
+	sqlite3_stmt *st;
+
+	if (ret != 0)
+		return ret;
+	st = ds_stmt(s, del, err);
+	if (st == NULL)
+		return own_end(s, own, err ? err->code : OB_E_FAIL, err);
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, ds);
+	ret = ds_exec_stmt(s, st, "chunk drop", err);
+	return own_end(s, own, ret, err);
 }
 
 /* ---- nonces ----------------------------------------------------------- */

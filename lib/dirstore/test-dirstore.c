@@ -800,6 +800,39 @@ static void test_sessions(void)
 		dstore_pending_find(s, t, "tok2", 1, "g9", NULL, &p, &err), 0);
 	test_end();
 
+	test_begin("large objects from clients: chunks appended, taken once");
+	{
+		char cl[DSTORE_DEVICE_MAX];
+		unsigned char *data = NULL;
+		size_t len = 0;
+		int64_t size = 0;
+		test_assert_int(dstore_chunk_append(s, "tok3", 0, "7", 10,
+						    "BEGIN", 5, 100, &err),
+				0);
+		test_assert_int(dstore_chunk_append(s, "tok3", 0, "7", 0,
+						    ":VCARD", 6, 100, &err),
+				0);
+		test_assert_int(dstore_chunk_append(s, "tok3", 0, "7", 0, "x",
+						    90, 100, &err),
+				OB_E_LIMIT);
+		test_assert_int(dstore_chunk_take(s, "tok3", 0, cl, &size,
+						  &data, &len, &err),
+				0);
+		test_assert_str(cl, "7");
+		test_assert_int(size, 10);
+		test_assert_mem(data, len, "BEGIN:VCARD", 11);
+		free(data);
+		test_assert_int(dstore_chunk_take(s, "tok3", 0, cl, &size,
+						  &data, &len, &err),
+				OB_E_NOTFOUND);
+		dstore_chunk_append(s, "tok3", 1, "8", 3, "abc", 3, 100, &err);
+		test_assert_int(dstore_chunk_drop(s, "tok3", 1, &err), 0);
+		test_assert_int(dstore_chunk_take(s, "tok3", 1, cl, &size,
+						  &data, &len, &err),
+				OB_E_NOTFOUND);
+	}
+	test_end();
+
 	test_begin("nonces and login throttling");
 	dstore_nonce_get(s, "IMEI:1", nonce, &err);
 	test_assert_str(nonce, "");

@@ -307,14 +307,35 @@ class Client:
                 sent.append(("Add", luid, card))
         cmds = []
         for cmd, luid, card in sent:
-            c = "<%s><CmdID>%%s</CmdID>" % cmd
-            if card is not None:
-                c += '<Meta><Type xmlns="syncml:metinf">text/vcard</Type></Meta>'
-            c += "<Item><Source><LocURI>%s</LocURI></Source>" % luid
-            if card is not None:
-                c += "<Data><![CDATA[%s]]></Data>" % card
-            c += "</Item></%s>" % cmd
-            cmds.append(c)
+            pieces = [card]
+            if card is not None and a.chunk_client and \
+                    len(card.encode()) > a.chunk_client:
+                # a large object of ours: pieces with MoreData, the first
+                # with the whole size (a wrong one with --bad-size)
+                pieces, cur = [], ""
+                for ch in card:  # whole characters: each piece is text
+                    if len((cur + ch).encode()) > a.chunk_client:
+                        pieces.append(cur)
+                        cur = ""
+                    cur += ch
+                pieces.append(cur)
+            for k, piece in enumerate(pieces):
+                c = "<%s><CmdID>%%s</CmdID>" % cmd
+                if card is not None:
+                    c += ('<Meta><Type xmlns="syncml:metinf">text/vcard'
+                          '</Type></Meta>')
+                c += "<Item>"
+                if len(pieces) > 1 and k == 0:
+                    size = len(card.encode()) + (7 if a.bad_size else 0)
+                    c += ('<Meta><Size xmlns="syncml:metinf">%d</Size></Meta>'
+                          % size)
+                c += "<Source><LocURI>%s</LocURI></Source>" % luid
+                if piece is not None:
+                    c += "<Data><![CDATA[%s]]></Data>" % piece
+                if len(pieces) > 1 and k < len(pieces) - 1:
+                    c += "<MoreData/>"
+                c += "</Item></%s>" % cmd
+                cmds.append(c)
         statuses = []
         while True:
             # Our package 3 in messages within the server's MaxMsgSize.
@@ -504,6 +525,8 @@ def main():
     p.add_argument("--skip-map", action="store_true")
     p.add_argument("--dump", action="store_true")
     p.add_argument("--save-requests", default="")
+    p.add_argument("--chunk-client", type=int, default=0)
+    p.add_argument("--bad-size", action="store_true")
     p.add_argument("--pause-after-msg", type=int, default=0)
     p.add_argument("--pause-file", default="")
     a = p.parse_args()

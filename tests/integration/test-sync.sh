@@ -205,6 +205,17 @@ PYEOF
 	[ "$same" = True ] && ok "the 97 KB photo arrives byte for byte ${enc:-(XML)}" ||
 		notok "the 97 KB photo arrives byte for byte ${enc:-(XML)} ($same)"
 done
+# a phone sends its cards in chunks: reassembled, matched by UID
+sync big --mode slow --chunk-client 200
+codes=$(printf '%s' "$res" | $PY -c "import json,sys; d=json.load(sys.stdin)['client_statuses']; print(len([c for c in d if c == 213]), len([c for c in d if c == 200]))")
+case "$codes" in
+"0 "*) notok "client chunks answered 213 ($codes)" ;;
+*) ok "client chunks answered 213 ($codes)" ;;
+esac
+expect "reassembled cards matched by UID: no adds" adds 0
+sync big --mode slow --chunk-client 200 --bad-size
+codes=$(printf '%s' "$res" | $PY -c "import json,sys; print(424 in json.load(sys.stdin)['client_statuses'])")
+[ "$codes" = True ] && ok "a wrong Size is answered 424" || notok "a wrong Size is answered 424 ($codes)"
 stop_server -TERM
 start_server
 
