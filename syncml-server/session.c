@@ -421,10 +421,11 @@ static void log_done(struct handler *h)
 		if (ds->refused)
 			continue;
 		ob_log(OB_LOG_INFO, &c->log,
-		       "sync done datastore=%s mode=%s adds=%u replaces=%u "
-		       "deletes=%u client_items=%u%s ms=%" PRIu64,
-		       ds->key, mode, ds->adds, ds->replaces, ds->deletes,
-		       ds->client_items, ds->failed ? " failed=1" : "",
+		       "sync done tenant=%s datastore=%s mode=%s adds=%u "
+		       "replaces=%u deletes=%u client_items=%u%s ms=%" PRIu64,
+		       c->tenant.name, ds->key, mode, ds->adds, ds->replaces,
+		       ds->deletes, ds->client_items,
+		       ds->failed ? " failed=1" : "",
 		       ob_now_ms() - h->st.started_ms);
 		__atomic_add_fetch(
 			ds->mode == SML_ALERT_SLOW ||
