@@ -357,11 +357,13 @@ static int apply_item(struct session *s, struct sml_writer *w,
 	if (add) {
 		s->r->adds++;
 		status(s, w, ref, "Add", 201, NULL, guid);
+		/* the server's id goes back escaped, whatever it holds */
+		ob_buf_add_str(&s->maps, "<MapItem><Target><LocURI>");
+		sml_xml_escape(&s->maps, guid, strlen(guid));
 		ob_buf_addf(&s->maps,
-			    "<MapItem><Target><LocURI>%s</LocURI></Target>"
-			    "<Source><LocURI>%" PRId64 "</LocURI></Source>"
-			    "</MapItem>",
-			    guid, luid);
+			    "</LocURI></Target><Source><LocURI>%" PRId64
+			    "</LocURI></Source></MapItem>",
+			    luid);
 	} else {
 		s->r->replaces++;
 		status(s, w, ref, cmd->name, 200, target, NULL);

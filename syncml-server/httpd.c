@@ -468,7 +468,8 @@ static void on_thread_end(void *cls, struct MHD_Connection *conn,
 	(void)toe;
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void
+mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char buf[512];
 	(void)cls;

@@ -1,20 +1,40 @@
 # syncml-server: orgbook-server, the SyncML DS server (libmicrohttpd).
-bin_PROGRAMS += syncml-server/orgbook-server
-syncml_server_orgbook_server_SOURCES = \
-	syncml-server/server.h syncml-server/main.c syncml-server/config.c \
+# Everything but main.c is in libsrv.a, so the session fuzz target can
+# drive the engine without the listeners.
+noinst_LIBRARIES += syncml-server/libsrv.a
+syncml_server_libsrv_a_SOURCES = \
+	syncml-server/server.h syncml-server/config.c \
 	syncml-server/httpd.h syncml-server/httpd.c \
 	syncml-server/auth.h syncml-server/auth.c \
 	syncml-server/devinf.h syncml-server/devinf.c \
 	syncml-server/session.h syncml-server/session.c \
 	syncml-server/sync.h syncml-server/sync.c \
 	syncml-server/reply.h syncml-server/reply.c
-syncml_server_orgbook_server_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) \
+syncml_server_libsrv_a_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(XML_CFLAGS) $(WBXML_CFLAGS) $(SQLITE_CFLAGS)
-syncml_server_orgbook_server_LDADD = webadmin/libwebadmin.a \
+SRV_LIBS = syncml-server/libsrv.a webadmin/libwebadmin.a \
 	lib/syncml/libsml.a vcard/libvcard.a lib/pinyin/libpinyin.a \
 	$(DSTORE_LIBS) $(XML_LIBS) $(WBXML_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) \
 	-lpthread
-LINT_FILES += $(filter %.c,$(syncml_server_orgbook_server_SOURCES))
+LINT_FILES += $(filter %.c,$(syncml_server_libsrv_a_SOURCES))
+
+bin_PROGRAMS += syncml-server/orgbook-server
+syncml_server_orgbook_server_SOURCES = syncml-server/main.c
+syncml_server_orgbook_server_CPPFLAGS = $(syncml_server_libsrv_a_CPPFLAGS)
+syncml_server_orgbook_server_LDADD = $(SRV_LIBS)
+LINT_FILES += syncml-server/main.c
+
+# The whole engine on outside input: session lookup, authentication,
+# every command, reply assembly (our reply must always decode again).
+OB_FUZZERS += tests/fuzz/fuzz-syncml-session
+check_PROGRAMS += tests/fuzz/fuzz-syncml-session
+TESTS += tests/fuzz/fuzz-syncml-session
+tests_fuzz_fuzz_syncml_session_SOURCES = tests/fuzz/fuzz-syncml-session.c
+tests_fuzz_fuzz_syncml_session_CPPFLAGS = $(AM_CPPFLAGS)
+tests_fuzz_fuzz_syncml_session_LDADD = $(FUZZ_MAIN) $(SRV_LIBS)
+tests_fuzz_fuzz_syncml_session_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+EXTRA_DIST += tests/fuzz/fuzz-syncml-session.in
+LINT_FILES += tests/fuzz/fuzz-syncml-session.c
 dist_man_MANS += syncml-server/orgbook-server.8
 orgbookconfdir = $(sysconfdir)/orgbook
 dist_orgbookconf_DATA = syncml-server/orgbook-server.conf.example

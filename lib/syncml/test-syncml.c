@@ -294,6 +294,25 @@ static void test_writer_and_encoder(void)
 	sml_writer_deinit(&w);
 	test_end();
 
+	test_begin("writer: echoed bytes that XML cannot carry become '?'");
+	sml_writer_init(&w, 4096);
+	sml_writer_open(&w, "SyncML", "SYNCML:SYNCML1.2");
+	sml_writer_text(&w, "LocURI",
+			"a\x01"
+			"b\xff\xc3(c\xe4\xb8\xad\td");
+	sml_writer_close(&w);
+	xml = sml_writer_data(&w, &len);
+	test_assert_int(sml_xml_parse(xml, len, NULL, &tx, &err), 0);
+	test_assert_str(sml_node_text(sml_tree_root(tx), "LocURI"),
+			"a?b?"
+			"?(c\xe4\xb8\xad\td");
+	ob_buf_init(&wb, 1u << 16);
+	test_assert_int(sml_wbxml_encode(xml, len, &wb, &err), 0);
+	ob_buf_deinit(&wb);
+	sml_tree_free(&tx);
+	sml_writer_deinit(&w);
+	test_end();
+
 	char buf[64];
 	test_begin("URIs are normalised for datastore lookup");
 	test_assert_str(sml_uri_normalize("./contacts/", buf, sizeof(buf)),

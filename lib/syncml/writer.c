@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/str.h"
 
 void sml_writer_init(struct sml_writer *w, size_t cap)
 {
@@ -52,25 +53,39 @@ int sml_xml_escape(struct ob_buf *buf, const char *text, size_t len)
 {
 	size_t start = 0;
 	int ret = 0;
-	for (size_t i = 0; i < len && ret == 0; i++) {
+	for (size_t i = 0; i < len && ret == 0;) {
 		const char *rep = NULL;
-		switch (text[i]) {
-		case '&':
+		unsigned char ch = (unsigned char)text[i];
+		size_t n = 1;
+		if (ch == '&') {
 			rep = "&amp;";
-			break;
-		case '<':
+		} else if (ch == '<') {
 			rep = "&lt;";
-			break;
-		case '>':
+		} else if (ch == '>') {
 			rep = "&gt;";
-			break;
-		default:
+		} else if (ch < 0x20 && ch != '\t' && ch != '\n' &&
+			   ch != '\r') {
+			rep = "?"; /* not allowed in XML 1.0 at all */
+		} else if (ch >= 0x80) {
+			/* Text echoed from a client may be any bytes: what is
+			 * not UTF-8 becomes '?', so our reply is always
+			 * well-formed. */
+			uint32_t cp;
+			n = ob_utf8_decode(text + i, len - i, &cp);
+			if (n == 0 || cp == 0xFFFE || cp == 0xFFFF) {
+				rep = "?";
+				n = 1;
+			}
+		}
+		if (rep == NULL) {
+			i += n;
 			continue;
 		}
 		ret = ob_buf_add(buf, text + start, i - start);
 		if (ret == 0)
 			ret = ob_buf_add_str(buf, rep);
-		start = i + 1;
+		i += n;
+		start = i;
 	}
 	if (ret == 0)
 		ret = ob_buf_add(buf, text + start, len - start);
