@@ -95,7 +95,7 @@ static void latency(struct agent_store *s, bool numbers, const char *what)
 {
 	static const char *const q[] = {"王伟",  "李", "张娜",   "wang",
 					"liwei", "zn", "Müller", "Anna",
-					"chen",  "yl", "138",    "Smith"};
+					"chen",  "yl", "zha",    "Smi"};
 	double t[1000];
 	int hits = 0;
 	struct ob_err err;
