@@ -211,6 +211,24 @@ static enum srv_auth_result check_md5(struct dstore *store,
 	return SRV_AUTH_OK;
 }
 
+enum srv_auth_result srv_auth_http_basic(struct dstore *store,
+					 const char *header, const char *addr,
+					 struct srv_auth *a)
+{
+	char login[DSTORE_LOGIN_MAX], pw[DSTORE_PASSWORD_MAX];
+	enum srv_auth_result r;
+
+	memset(a, 0, sizeof(*a));
+	if (header == NULL || strncasecmp(header, "Basic ", 6) != 0)
+		return SRV_AUTH_MISSING;
+	if (!split_basic(header + 6, strlen(header + 6), login, sizeof(login),
+			 pw, sizeof(pw)))
+		return SRV_AUTH_BAD;
+	r = check_password(store, login, pw, addr, a);
+	explicit_bzero(pw, sizeof(pw));
+	return r;
+}
+
 enum srv_auth_result srv_auth_check(struct srv *srv, struct dstore *store,
 				    const struct sml_msg *m,
 				    const char *http_auth, const char *addr,
@@ -250,15 +268,12 @@ enum srv_auth_result srv_auth_check(struct srv *srv, struct dstore *store,
 		}
 	} else if (http_auth != NULL &&
 		   strncasecmp(http_auth, "Basic ", 6) == 0) {
-		const char *b = http_auth + 6;
-		if (!split_basic(b, strlen(b), login, sizeof(login), pw,
-				 sizeof(pw))) {
+		bool md5 = a->md5;
+		r = srv_auth_http_basic(store, http_auth, addr, a);
+		a->md5 = md5;
+		if (r == SRV_AUTH_BAD && *a->why == '\0')
 			ob_strlcpy(a->why, "malformed HTTP Basic credentials",
 				   sizeof(a->why));
-			r = SRV_AUTH_BAD;
-		} else {
-			r = check_password(store, login, pw, addr, a);
-		}
 	} else {
 		ob_strlcpy(a->why, "no credentials", sizeof(a->why));
 		r = SRV_AUTH_MISSING;

@@ -41,6 +41,13 @@ enum srv_auth_result srv_auth_check(struct srv *srv, struct dstore *store,
 				    const char *http_auth, const char *addr,
 				    struct srv_auth *a);
 
+/* Check an HTTP "Authorization: Basic ..." header (the .vcf download):
+ * the same password check and throttling as syncml:auth-basic.
+ * SRV_AUTH_MISSING when there is no Basic header. */
+enum srv_auth_result srv_auth_http_basic(struct dstore *store,
+					 const char *header, const char *addr,
+					 struct srv_auth *a);
+
 /* The SyncHdr Status's Chal element for a->md5 / a->next_nonce. */
 void srv_auth_write_chal(struct sml_writer *w, const struct srv_auth *a);
 

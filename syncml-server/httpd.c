@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "syncml-server/auth.h"
-#include "util/b64.h"
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/str.h"
@@ -206,50 +205,24 @@ static bool loopback(const char *addr)
 static enum MHD_Result handle_export(struct srv_httpd *h,
 				     struct MHD_Connection *conn)
 {
-	char addr[64], login[DSTORE_LOGIN_MAX], pw[DSTORE_PASSWORD_MAX];
+	char addr[64];
 	struct dstore *store = srv_store(h->srv);
-	struct dstore_account acc;
+	struct srv_auth a;
 	struct ob_err err;
-	int64_t until = 0;
 
 	addr_of(conn, addr, sizeof(addr));
 	if (!h->tls && !loopback(addr))
 		return send_text(conn, 403, "the export needs HTTPS\n");
 	if (store == NULL)
 		return send_text(conn, 503, "database unavailable\n");
-	const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						       "Authorization");
-	bool ok = false;
-	if (auth != NULL && strncasecmp(auth, "Basic ", 6) == 0) {
-		unsigned char raw[DSTORE_LOGIN_MAX + DSTORE_PASSWORD_MAX];
-		size_t n = 0;
-		const char *colon;
-		if (ob_b64_decode(auth + 6, strlen(auth + 6), raw,
-				  sizeof(raw) - 1, &n) == 0 &&
-		    (colon = memchr(raw, ':', n)) != NULL &&
-		    (size_t)(colon - (char *)raw) < sizeof(login) &&
-		    n - (size_t)(colon - (char *)raw) - 1 < sizeof(pw)) {
-			size_t ul = (size_t)(colon - (char *)raw);
-			memcpy(login, raw, ul);
-			login[ul] = '\0';
-			memcpy(pw, colon + 1, n - ul - 1);
-			pw[n - ul - 1] = '\0';
-			char key[DSTORE_LOGIN_MAX + 16];
-			snprintf(key, sizeof(key), "login:%s", login);
-			if (dstore_throttle_check(store, key, ob_wall_s(),
-						  &until, &err) == 0 &&
-			    until == 0 &&
-			    dstore_account_verify(store, login, pw, &acc,
-						  &err) == 0)
-				ok = true;
-			else if (until == 0)
-				(void)dstore_throttle_fail(store, key,
-							   ob_wall_s(), 5, 900,
-							   900, &err);
-			explicit_bzero(pw, sizeof(pw));
-		}
-		explicit_bzero(raw, sizeof(raw));
-	}
+	enum srv_auth_result ar = srv_auth_http_basic(
+		store,
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					    "Authorization"),
+		addr, &a);
+	if (ar == SRV_AUTH_ERROR)
+		return send_text(conn, 503, "database unavailable\n");
+	bool ok = ar == SRV_AUTH_OK;
 	if (!ok) {
 		struct MHD_Response *r = text("login required\n");
 		MHD_add_response_header(
@@ -267,7 +240,7 @@ static enum MHD_Result handle_export(struct srv_httpd *h,
 		conn, MHD_GET_ARGUMENT_KIND, "photos");
 	int64_t unit_id = 0;
 	if (unit != NULL && *unit != '\0' &&
-	    dstore_unit_ensure_path(store, acc.tenant_id, unit, false, &unit_id,
+	    dstore_unit_ensure_path(store, a.tenant_id, unit, false, &unit_id,
 				    &err) != 0)
 		return send_text(conn, 404, "no such unit\n");
 	enum vcard_version v = VCARD_V30;
@@ -289,7 +262,7 @@ static enum MHD_Result handle_export(struct srv_httpd *h,
 	}
 	j->srv = h->srv;
 	j->fd = fds[1];
-	j->tenant_id = acc.tenant_id;
+	j->tenant_id = a.tenant_id;
 	j->unit_id = unit_id;
 	j->version = v;
 	j->photos = photos == NULL || strcmp(photos, "0") != 0;

@@ -335,14 +335,17 @@ static int encode_reply(struct srv_ctx *c, struct ob_buf *out,
 		struct ob_buf xml;
 		int ret;
 
-		ob_buf_init(&xml, 256u << 20);
-		ret = srv_reply_assemble(c->reply, &xml);
 		ob_buf_reset(out);
-		if (ret == 0 && c->st->wbxml)
-			ret = sml_wbxml_encode(xml.data, xml.len, out, err);
-		else if (ret == 0)
-			ret = ob_buf_add(out, xml.data, xml.len);
-		ob_buf_deinit(&xml);
+		if (c->st->wbxml) {
+			ob_buf_init(&xml, 256u << 20);
+			ret = srv_reply_assemble(c->reply, &xml);
+			if (ret == 0)
+				ret = sml_wbxml_encode(xml.data, xml.len, out,
+						       err);
+			ob_buf_deinit(&xml);
+		} else {
+			ret = srv_reply_assemble(c->reply, out);
+		}
 		if (ret != 0)
 			return ret;
 		if (out->len <= c->st->max_msg || c->reply->n_items == 0)
@@ -559,14 +562,11 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 	}
 	if (completing)
 		log_done(h);
+	/* The stored reply is the response: hand the buffer over. */
 	h->rs->http_status = 200;
-	h->rs->body = malloc(h->sess.reply_len > 0 ? h->sess.reply_len : 1);
-	if (h->rs->body == NULL) {
-		http_error(h->rs, 500, "out of memory\n");
-		return;
-	}
-	memcpy(h->rs->body, h->sess.reply, h->sess.reply_len);
+	h->rs->body = h->sess.reply;
 	h->rs->len = h->sess.reply_len;
+	h->sess.reply = NULL;
 	ob_strlcpy(h->rs->content_type, h->sess.reply_type,
 		   sizeof(h->rs->content_type));
 }

@@ -897,6 +897,20 @@ static int continue_chunk(struct fill *f)
 	return last ? 0 : 1;
 }
 
+/* What a walk callback returns after offer(): 1 stops the walk (message
+ * full, or an error kept in f->error); the cursor moves past the person
+ * once its item is in the message (or skipped). */
+static int after_offer(struct fill *f, int ret, int64_t person_id)
+{
+	if (ret < 0)
+		f->error = ret;
+	else if (ret > 0)
+		f->full = true;
+	if (ret == 0 || ret == 2)
+		f->ds->cursor = person_id;
+	return ret != 0;
+}
+
 static int fill_change(const struct dstore_change *ch, void *ctx)
 {
 	struct fill *f = ctx;
@@ -919,20 +933,7 @@ static int fill_change(const struct dstore_change *ch, void *ctx)
 		ret = offer(f, SRV_ITEM_ADD, ch->uid, "", ch->rev, before,
 			    NULL);
 	}
-	if (ret == 1) {
-		f->full = true;
-		return 1;
-	}
-	if (ret < 0) {
-		f->error = ret;
-		return 1;
-	}
-	f->ds->cursor = ch->person_id;
-	if (ret == 2) {
-		f->full = true;
-		return 1;
-	}
-	return 0;
+	return after_offer(f, ret, ch->person_id);
 }
 
 static int fill_person(const struct dstore_person *p, void *ctx)
@@ -954,20 +955,7 @@ static int fill_person(const struct dstore_person *p, void *ctx)
 			    p);
 	else if (!sent)
 		ret = offer(f, SRV_ITEM_ADD, p->uid, "", p->rev, before, p);
-	if (ret == 1) {
-		f->full = true;
-		return 1;
-	}
-	if (ret < 0) {
-		f->error = ret;
-		return 1;
-	}
-	f->ds->cursor = p->id;
-	if (ret == 2) {
-		f->full = true;
-		return 1;
-	}
-	return 0;
+	return after_offer(f, ret, p->id);
 }
 
 static int fill_resend(const struct dstore_pending *pd, void *ctx)
