@@ -13,7 +13,7 @@ libsqlite3-dev sqlite3 libgnutls28-dev gnutls-bin libmicrohttpd-dev
 libcrypt-dev
 clang libclang-rt-14-dev valgrind cppcheck clang-format
 python3 python3-vobject unicode-data curl
-syncevolution syncevolution-http python3-twisted dbus"
+syncevolution syncevolution-http python3-twisted dbus procps"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed ||
