@@ -278,6 +278,8 @@ int dstore_account_set_password(struct dstore *s, int64_t tenant_id,
 	sqlite3_bind_int64(st, 3, account_id);
 	sqlite3_bind_int64(st, 4, tenant_id);
 	ret = ds_exec_stmt(s, st, "set password", err);
+	if (ret == 0) /* a new password signs the account out everywhere */
+		ret = dstore_web_session_end_account(s, account_id, err);
 out:
 	free(hash);
 	return ret;

@@ -29,7 +29,7 @@
 
 #include "util/err.h"
 
-#define DSTORE_SCHEMA_VERSION 3
+#define DSTORE_SCHEMA_VERSION 4
 #define DSTORE_NAME_MAX 256             /* bytes of a name, title, unit name */
 #define DSTORE_NOTE_MAX 4096            /* bytes of a note */
 #define DSTORE_PHOTO_MAX_DEFAULT 262144 /* photo bytes unless configured */
@@ -284,6 +284,18 @@ int dstore_person_count(struct dstore *store, int64_t tenant_id,
 			int64_t unit_id, bool include_hidden, int64_t *count_r,
 			struct ob_err *err);
 
+/* People of the enterprise (hidden included) matching a search text, by
+ * display name, at most limit (0 = all): a substring of the display name,
+ * family+given, title or an email; a prefix of the full pinyin
+ * ("zhangs") or of the pinyin initials ("zs") when the text is letters
+ * only; a run of 3 or more digits inside a phone number ("1234",
+ * "+86 138") when the text looks like a number. OB_E_INVAL for an empty or
+ * over-long text. */
+int dstore_person_search(struct dstore *store, int64_t tenant_id,
+			 const char *query, size_t limit,
+			 int (*fn)(const struct dstore_person *p, void *ctx),
+			 void *ctx, struct ob_err *err);
+
 /* ---- change log ------------------------------------------------------- */
 
 enum dstore_change_kind {
@@ -513,5 +525,39 @@ int dstore_throttle_fail(struct dstore *store, const char *key, int64_t now,
 			 struct ob_err *err);
 int dstore_throttle_clear(struct dstore *store, const char *key,
 			  struct ob_err *err);
+
+/* ---- administrators' browser sessions --------------------------------- */
+
+#define DSTORE_WEB_TOKEN_MAX 65 /* 64 hex characters + NUL */
+
+struct dstore_web_session {
+	int64_t tenant_id, account_id;
+	char login[DSTORE_LOGIN_MAX];
+	char csrf[DSTORE_WEB_TOKEN_MAX]; /* the form token of this session */
+	int64_t created, last_seen;      /* unix time */
+};
+
+/* Open a session for an account (own transaction unless one is open):
+ * token_r gets the new random token for the cookie; only its SHA-256 is
+ * stored. Sessions idle or older than the limits given to load are
+ * deleted on the way. */
+int dstore_web_session_create(struct dstore *store, int64_t account_id,
+			      int64_t now, char token_r[DSTORE_WEB_TOKEN_MAX],
+			      struct dstore_web_session *s_r,
+			      struct ob_err *err);
+/* The live session of a token: OB_E_NOTFOUND when unknown, idle for more
+ * than idle_s, older than max_s, or when its account is disabled or no
+ * longer an administrator. last_seen is refreshed (written at most once a
+ * minute). */
+int dstore_web_session_load(struct dstore *store, const char *token,
+			    int64_t now, int64_t idle_s, int64_t max_s,
+			    struct dstore_web_session *s_r,
+			    struct ob_err *err);
+/* End a session (logout). Unknown tokens are not an error. */
+int dstore_web_session_delete(struct dstore *store, const char *token,
+			      struct ob_err *err);
+/* End every session of an account (password reset, disabling). */
+int dstore_web_session_end_account(struct dstore *store, int64_t account_id,
+				   struct ob_err *err);
 
 #endif

@@ -59,6 +59,13 @@ int ds_exec_stmt(struct dstore *s, sqlite3_stmt *st, const char *what,
 /* Run SQL text without results (schema, pragmas, BEGIN/COMMIT). */
 int ds_exec(struct dstore *s, const char *sql, struct ob_err *err);
 
+/* A write outside tenant data (sessions, nonces, throttling): inside the
+ * open transaction when there is one, else in its own BEGIN IMMEDIATE ...
+ * COMMIT. ds_own_end commits (or rolls back when ret != 0) only what
+ * ds_own_begin opened, and returns ret or the commit's error. */
+int ds_own_begin(struct dstore *s, bool *own_r, struct ob_err *err);
+int ds_own_end(struct dstore *s, bool own, int ret, struct ob_err *err);
+
 /* Check that a write transaction for tenant_id is open. */
 int ds_need_txn(struct dstore *s, int64_t tenant_id, struct ob_err *err);
 
@@ -96,6 +103,9 @@ int ds_check_text(const char *v, size_t max, bool multiline, const char *field,
 
 /* The store key (loading or creating the key file on first use). */
 int ds_key(struct dstore *s, const unsigned char **key_r, struct ob_err *err);
+
+/* The SQL functions the store's queries use (ds_initials, ds_digits). */
+int ds_register_functions(sqlite3 *db);
 
 /* Migration steps, oldest first; defined in schema.c. */
 extern const char *const ds_migrations[];

@@ -4,10 +4,12 @@ lib_dirstore_libdirstore_a_SOURCES = \
 	lib/dirstore/dirstore.h lib/dirstore/internal.h \
 	lib/dirstore/schema.c lib/dirstore/store.c lib/dirstore/account.c \
 	lib/dirstore/unit.c lib/dirstore/person.c lib/dirstore/changes.c \
-	lib/dirstore/syncstate.c lib/dirstore/session.c
+	lib/dirstore/syncstate.c lib/dirstore/session.c \
+	lib/dirstore/websession.c
 lib_dirstore_libdirstore_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(CRYPT_CFLAGS)
-DSTORE_LIBS = lib/dirstore/libdirstore.a lib/util/libobutil.a \
+DSTORE_LIBS = lib/dirstore/libdirstore.a lib/pinyin/libpinyin.a \
+	lib/util/libobutil.a \
 	$(SQLITE_LIBS) $(GNUTLS_LIBS) $(CRYPT_LIBS)
 LINT_FILES += $(filter %.c,$(lib_dirstore_libdirstore_a_SOURCES))
 

@@ -6,6 +6,7 @@
  * people table stay small. */
 #include "config.h"
 #include "dirstore/internal.h"
+#include "pinyin/pinyin.h"
 #include "util/buf.h"
 #include "util/str.h"
 
@@ -745,5 +746,158 @@ int dstore_person_count(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 		*count_r = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	free(idpath);
+	return ret;
+}
+
+/* ---- search (the admin pages' people search) --------------------------- */
+
+/* ds_initials(display): pinyin initials of a name ("zs" for 张三), lowercased
+ * letters for Latin names' words; NULL for NULL. */
+static void sql_initials(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *t = sqlite3_value_text(argv[0]);
+	char ini[128];
+	(void)argc;
+	if (t == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	if (pinyin_text((const char *)t, strlen((const char *)t), true, NULL, 0,
+			ini, sizeof(ini)) == -1)
+		ini[0] = '\0';
+	sqlite3_result_text(ctx, ini, -1, SQLITE_TRANSIENT);
+}
+
+/* ds_digits(text): the digits of a text, in order ("+86 10 1234" ->
+ * "86101234"); line breaks kept so numbers stay apart. */
+static void sql_digits(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *t = sqlite3_value_text(argv[0]);
+	int n = sqlite3_value_bytes(argv[0]), k = 0;
+	char *out;
+	(void)argc;
+	if (t == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	out = sqlite3_malloc(n + 1);
+	if (out == NULL) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		if ((t[i] >= '0' && t[i] <= '9') || t[i] == '\n')
+			out[k++] = (char)t[i];
+	sqlite3_result_text(ctx, out, k, sqlite3_free);
+}
+
+int ds_register_functions(sqlite3 *db)
+{
+	int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+	int rc = sqlite3_create_function(db, "ds_initials", 1, flags, NULL,
+					 sql_initials, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function(db, "ds_digits", 1, flags, NULL,
+					     sql_digits, NULL, NULL);
+	return rc;
+}
+
+/* LIKE pattern "%q%" (or "q%") with the wildcards of q escaped by '\'. */
+static char *like_pattern(const char *q, bool prefix_only)
+{
+	size_t n = strlen(q), k = 0;
+	char *p = malloc(2 * n + 3);
+
+	if (p == NULL)
+		return NULL;
+	if (!prefix_only)
+		p[k++] = '%';
+	for (size_t i = 0; i < n; i++) {
+		if (q[i] == '%' || q[i] == '_' || q[i] == '\\')
+			p[k++] = '\\';
+		p[k++] = q[i];
+	}
+	p[k++] = '%';
+	p[k] = '\0';
+	return p;
+}
+
+int dstore_person_search(struct dstore *s, int64_t tenant_id, const char *query,
+			 size_t limit,
+			 int (*fn)(const struct dstore_person *p, void *ctx),
+			 void *ctx, struct ob_err *err)
+{
+	/* Every match is a scan of the tenant's people: fine for the
+	 * administrators' pages (tens of ms at 100,000), and it needs no
+	 * index kept in step with every write. */
+	static const char sql[] =
+		"SELECT " PERSON_COLS " FROM person p LEFT JOIN unit u ON "
+		"u.id = p.unit_id WHERE p.tenant_id = ?1 AND ("
+		"p.display LIKE ?2 ESCAPE '\\' OR "
+		"coalesce(p.family, '') || coalesce(p.given, '') LIKE ?2 "
+		"ESCAPE '\\' OR coalesce(p.given, '') || ' ' || "
+		"coalesce(p.family, '') LIKE ?2 ESCAPE '\\' OR "
+		"p.title LIKE ?2 ESCAPE '\\' OR p.emails LIKE ?2 ESCAPE '\\' OR "
+		"(?3 != '' AND (replace(lower(coalesce(p.phonetic_family, '') "
+		"|| coalesce(p.phonetic_given, '')), ' ', '') LIKE ?3 OR "
+		"ds_initials(p.display) LIKE ?3)) OR "
+		"(?4 != '' AND ds_digits(p.phones) LIKE ?4)) "
+		"ORDER BY p.display COLLATE BINARY, p.id LIMIT ?5";
+	char letters[DSTORE_NAME_MAX] = "", digits[64] = "";
+	size_t nl = 0, nd = 0, qlen = strlen(query);
+	bool only_letters = qlen > 0, phone_like = qlen > 0;
+	char *any = NULL, *pfx = NULL, *dig = NULL;
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (qlen == 0 || qlen >= DSTORE_NAME_MAX)
+		return ob_err_set_at(err, OB_E_INVAL, 0, 0, "q",
+				     "search text: 1 to %d bytes",
+				     DSTORE_NAME_MAX - 1);
+	for (size_t i = 0; i < qlen; i++) {
+		char c = query[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+			letters[nl++] = (char)(c | 0x20);
+		else if (c != ' ')
+			only_letters = false;
+		if (c >= '0' && c <= '9' && nd + 1 < sizeof(digits))
+			digits[nd++] = c;
+		else if (!strchr(" +-()./", c))
+			phone_like = false;
+	}
+	letters[only_letters ? nl : 0] = '\0';
+	digits[phone_like && nd >= 3 ? nd : 0] = '\0';
+	any = like_pattern(query, false);
+	pfx = like_pattern(letters, true);
+	dig = like_pattern(digits, false);
+	st = ds_stmt(s, sql, err);
+	if (any == NULL || pfx == NULL || dig == NULL || st == NULL) {
+		ret = st == NULL ? (err ? err->code : OB_E_FAIL)
+				 : ob_err_set(err, OB_E_NOMEM, "out of memory");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, any, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, letters[0] ? pfx : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, digits[0] ? dig : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, limit ? (int64_t)limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dstore_person p;
+
+		ret = person_from_row(s, st, false, &p, err);
+		if (ret < 0)
+			break;
+		ret = fn(&p, ctx);
+		dstore_person_deinit(&p);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = ds_sql_err(s, rc, "search people", err);
+	sqlite3_reset(st);
+out:
+	free(any);
+	free(pfx);
+	free(dig);
 	return ret;
 }

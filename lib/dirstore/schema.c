@@ -141,6 +141,17 @@ const char *const ds_migrations[] = {
 	"  size INTEGER NOT NULL,"
 	"  data BLOB NOT NULL,"
 	"  PRIMARY KEY (token, ds));",
+	/* 3 -> 4: administrators' browser sessions (the token is kept only
+	 * as its SHA-256, so a copy of the database opens no session) */
+	"CREATE TABLE web_session ("
+	"  token_hash TEXT PRIMARY KEY,"
+	"  tenant_id INTEGER NOT NULL REFERENCES tenant(id),"
+	"  account_id INTEGER NOT NULL REFERENCES account(id) "
+	"    ON DELETE CASCADE,"
+	"  csrf TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL);"
+	"CREATE INDEX web_session_seen ON web_session(last_seen);",
 };
 
 const int ds_migration_count =

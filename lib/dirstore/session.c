@@ -9,25 +9,6 @@
 #include "dirstore/internal.h"
 #include "util/str.h"
 
-/* Run a write outside tenant data: inside the open transaction when there
- * is one, else in its own BEGIN IMMEDIATE ... COMMIT. */
-static int own_begin(struct dstore *s, bool *own_r, struct ob_err *err)
-{
-	*own_r = !s->in_txn;
-	return *own_r ? ds_exec(s, "BEGIN IMMEDIATE", err) : 0;
-}
-
-static int own_end(struct dstore *s, bool own, int ret, struct ob_err *err)
-{
-	if (!own)
-		return ret;
-	if (ret == 0)
-		ret = ds_exec(s, "COMMIT", err);
-	if (ret != 0)
-		(void)ds_exec(s, "ROLLBACK", NULL);
-	return ret;
-}
-
 static int blob_dup(sqlite3_stmt *st, int col, unsigned char **p_r,
 		    size_t *len_r, struct ob_err *err)
 {
@@ -113,14 +94,14 @@ int dstore_session_save(struct dstore *s, const struct dstore_session *r,
 		"reply_type, state, created, expires) "
 		"VALUES (?,?,?,?,?,?,?,?,?,?,?)";
 	bool own;
-	int ret = own_begin(s, &own, err);
+	int ret = ds_own_begin(s, &own, err);
 	sqlite3_stmt *st;
 
 	if (ret != 0)
 		return ret;
 	st = ds_stmt(s, sql, err);
 	if (st == NULL)
-		return own_end(s, own, err ? err->code : OB_E_FAIL, err);
+		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	sqlite3_bind_text(st, 1, r->token, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, r->device, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, r->session_id, -1, SQLITE_STATIC);
@@ -137,7 +118,7 @@ int dstore_session_save(struct dstore *s, const struct dstore_session *r,
 	sqlite3_bind_int64(st, 10, r->created);
 	sqlite3_bind_int64(st, 11, r->expires);
 	ret = ds_exec_stmt(s, st, "session save", err);
-	return own_end(s, own, ret, err);
+	return ds_own_end(s, own, ret, err);
 }
 
 int dstore_session_delete(struct dstore *s, const char *token,
@@ -148,7 +129,7 @@ int dstore_session_delete(struct dstore *s, const char *token,
 	static const char del_c[] = "DELETE FROM sml_chunk WHERE token = ?";
 	const char *steps[3] = {del_s, del_p, del_c};
 	bool own;
-	int ret = own_begin(s, &own, err);
+	int ret = ds_own_begin(s, &own, err);
 
 	for (int i = 0; i < 3 && ret == 0; i++) {
 		sqlite3_stmt *st = ds_stmt(s, steps[i], err);
@@ -159,7 +140,7 @@ int dstore_session_delete(struct dstore *s, const char *token,
 		sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
 		ret = ds_exec_stmt(s, st, "session delete", err);
 	}
-	return own_end(s, own, ret, err);
+	return ds_own_end(s, own, ret, err);
 }
 
 int dstore_session_expire(struct dstore *s, int64_t now, int *count_r,
@@ -175,7 +156,7 @@ int dstore_session_expire(struct dstore *s, int64_t now, int *count_r,
 		"DELETE FROM sml_session WHERE expires <= ?";
 	const char *steps[3] = {del_p, del_c, del_s};
 	bool own;
-	int ret = own_begin(s, &own, err);
+	int ret = ds_own_begin(s, &own, err);
 	int count = 0;
 
 	for (int i = 0; i < 3 && ret == 0; i++) {
@@ -189,7 +170,7 @@ int dstore_session_expire(struct dstore *s, int64_t now, int *count_r,
 		if (i == 2)
 			count = sqlite3_changes(s->db);
 	}
-	ret = own_end(s, own, ret, err);
+	ret = ds_own_end(s, own, ret, err);
 	if (ret == 0 && count_r != NULL)
 		*count_r = count;
 	return ret;
@@ -381,7 +362,7 @@ int dstore_chunk_append(struct dstore *s, const char *token, int ds,
 		"(?1, ?2, ?3, ?4, ?5) ON CONFLICT (token, ds) DO UPDATE SET "
 		"data = data || excluded.data";
 	bool own;
-	int ret = own_begin(s, &own, err);
+	int ret = ds_own_begin(s, &own, err);
 	sqlite3_stmt *st;
 	int64_t have = 0;
 
@@ -389,27 +370,27 @@ int dstore_chunk_append(struct dstore *s, const char *token, int ds,
 		return ret;
 	st = ds_stmt(s, get, err);
 	if (st == NULL)
-		return own_end(s, own, err ? err->code : OB_E_FAIL, err);
+		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, ds);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		have = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if ((size_t)have + len > max)
-		return own_end(s, own,
+		return ds_own_end(s, own,
 			       ob_err_set(err, OB_E_LIMIT,
 					  "large object over %zu bytes", max),
 			       err);
 	st = ds_stmt(s, put, err);
 	if (st == NULL)
-		return own_end(s, own, err ? err->code : OB_E_FAIL, err);
+		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, ds);
 	sqlite3_bind_text(st, 3, luid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, size);
 	sqlite3_bind_blob64(st, 5, len ? data : "", len, SQLITE_STATIC);
 	ret = ds_exec_stmt(s, st, "chunk", err);
-	return own_end(s, own, ret, err);
+	return ds_own_end(s, own, ret, err);
 }
 
 int dstore_chunk_take(struct dstore *s, const char *token, int ds,
@@ -450,18 +431,18 @@ int dstore_chunk_drop(struct dstore *s, const char *token, int ds,
 	static const char del[] = "DELETE FROM sml_chunk WHERE token = ? AND "
 				  "ds = ?";
 	bool own;
-	int ret = own_begin(s, &own, err);
+	int ret = ds_own_begin(s, &own, err);
 	sqlite3_stmt *st;
 
 	if (ret != 0)
 		return ret;
 	st = ds_stmt(s, del, err);
 	if (st == NULL)
-		return own_end(s, own, err ? err->code : OB_E_FAIL, err);
+		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, ds);
 	ret = ds_exec_stmt(s, st, "chunk drop", err);
-	return own_end(s, own, ret, err);
+	return ds_own_end(s, own, ret, err);
 }
 
 /* ---- nonces ----------------------------------------------------------- */
@@ -494,19 +475,19 @@ int dstore_nonce_set(struct dstore *s, const char *device, const char *nonce,
 	static const char sql[] = "INSERT OR REPLACE INTO sml_nonce (device, "
 				  "nonce, updated) VALUES (?, ?, ?)";
 	bool own;
-	int ret = own_begin(s, &own, err);
+	int ret = ds_own_begin(s, &own, err);
 	sqlite3_stmt *st;
 
 	if (ret != 0)
 		return ret;
 	st = ds_stmt(s, sql, err);
 	if (st == NULL)
-		return own_end(s, own, err ? err->code : OB_E_FAIL, err);
+		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, nonce, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
 	ret = ds_exec_stmt(s, st, "nonce", err);
-	return own_end(s, own, ret, err);
+	return ds_own_end(s, own, ret, err);
 }
 
 /* ---- throttling ------------------------------------------------------- */
@@ -541,7 +522,7 @@ int dstore_throttle_fail(struct dstore *s, const char *key, int64_t now,
 	static const char put[] = "INSERT OR REPLACE INTO auth_throttle (key, "
 				  "failures, first, until) VALUES (?,?,?,?)";
 	bool own;
-	int ret = own_begin(s, &own, err);
+	int ret = ds_own_begin(s, &own, err);
 	int64_t failures = 0, first = now, until = 0;
 	sqlite3_stmt *st;
 	int rc;
@@ -550,7 +531,7 @@ int dstore_throttle_fail(struct dstore *s, const char *key, int64_t now,
 		return ret;
 	st = ds_stmt(s, get, err);
 	if (st == NULL)
-		return own_end(s, own, err ? err->code : OB_E_FAIL, err);
+		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && now - sqlite3_column_int64(st, 1) < window) {
@@ -559,7 +540,7 @@ int dstore_throttle_fail(struct dstore *s, const char *key, int64_t now,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return own_end(s, own, ds_sql_err(s, rc, "throttle", err), err);
+		return ds_own_end(s, own, ds_sql_err(s, rc, "throttle", err), err);
 	failures++;
 	if (failures > free_tries) {
 		int64_t delay = 1;
@@ -570,28 +551,28 @@ int dstore_throttle_fail(struct dstore *s, const char *key, int64_t now,
 	}
 	st = ds_stmt(s, put, err);
 	if (st == NULL)
-		return own_end(s, own, err ? err->code : OB_E_FAIL, err);
+		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, failures);
 	sqlite3_bind_int64(st, 3, first);
 	sqlite3_bind_int64(st, 4, until);
 	ret = ds_exec_stmt(s, st, "throttle", err);
-	return own_end(s, own, ret, err);
+	return ds_own_end(s, own, ret, err);
 }
 
 int dstore_throttle_clear(struct dstore *s, const char *key, struct ob_err *err)
 {
 	static const char sql[] = "DELETE FROM auth_throttle WHERE key = ?";
 	bool own;
-	int ret = own_begin(s, &own, err);
+	int ret = ds_own_begin(s, &own, err);
 	sqlite3_stmt *st;
 
 	if (ret != 0)
 		return ret;
 	st = ds_stmt(s, sql, err);
 	if (st == NULL)
-		return own_end(s, own, err ? err->code : OB_E_FAIL, err);
+		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	ret = ds_exec_stmt(s, st, "throttle", err);
-	return own_end(s, own, ret, err);
+	return ds_own_end(s, own, ret, err);
 }

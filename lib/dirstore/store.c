@@ -80,6 +80,23 @@ int ds_exec_stmt(struct dstore *s, sqlite3_stmt *st, const char *what,
 	return 0;
 }
 
+int ds_own_begin(struct dstore *s, bool *own_r, struct ob_err *err)
+{
+	*own_r = !s->in_txn;
+	return *own_r ? ds_exec(s, "BEGIN IMMEDIATE", err) : 0;
+}
+
+int ds_own_end(struct dstore *s, bool own, int ret, struct ob_err *err)
+{
+	if (!own)
+		return ret;
+	if (ret == 0)
+		ret = ds_exec(s, "COMMIT", err);
+	if (ret != 0)
+		(void)ds_exec(s, "ROLLBACK", NULL);
+	return ret;
+}
+
 int ds_exec(struct dstore *s, const char *sql, struct ob_err *err)
 {
 	char *msg = NULL;
@@ -336,6 +353,12 @@ int dstore_open(const struct dstore_options *opt, struct dstore **store_r,
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
+	rc = ds_register_functions(s->db);
+	if (rc != SQLITE_OK) {
+		ret = ob_err_set(err, OB_E_FAIL, "%s: %s", opt->path,
+				 sqlite3_errstr(rc));
+		goto fail;
+	}
 	sqlite3_busy_timeout(
 		s->db, opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000);
 	snprintf(pragmas, sizeof(pragmas),

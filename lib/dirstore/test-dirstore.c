@@ -957,6 +957,173 @@ static void test_concurrent_writers(void)
 	test_end();
 }
 
+static int collect_name(const struct dstore_person *p, void *ctx)
+{
+	struct collect *col = ctx;
+	size_t n = strlen(col->text);
+
+	snprintf(col->text + n, sizeof(col->text) - n, "%s%s", n ? "," : "",
+		 p->uid);
+	return 0;
+}
+
+static const char *search(struct dstore *s, int64_t t, const char *q,
+			  int *ret_r)
+{
+	static struct collect col;
+	struct ob_err err;
+
+	col.text[0] = '\0';
+	*ret_r = dstore_person_search(s, t, q, 50, collect_name, &col, &err);
+	return col.text;
+}
+
+static void test_search(void)
+{
+	struct dstore *s = open_new();
+	struct ob_err err;
+	int64_t t = tenant(s, "acme"), t2 = tenant(s, "other");
+	struct dstore_phone ph = {"cell", "+86 138 0013 8000"};
+	char *mail = "zhang.san@acme.example";
+	struct dstore_person p = {0};
+	int ret;
+
+	test_begin("search: names, pinyin and initials, phone digits, email, "
+		   "title; one tenant only; LIKE wildcards are literal");
+	test_assert_int(dstore_begin(s, t, "test", &err), 0);
+	p.uid = strdup("zs");
+	p.family = "张";
+	p.given = "三丰";
+	p.display = "张三丰";
+	p.phonetic_family = "zhang";
+	p.phonetic_given = "sanfeng";
+	p.title = "Chief Engineer";
+	p.phones = &ph;
+	p.n_phones = 1;
+	p.emails = &mail;
+	p.n_emails = 1;
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), 0);
+	free(p.uid);
+	test_assert_int(put(s, t, "ann", "Ann 100%_Smith", 0, true), 0);
+	test_assert_int(put(s, t, "li", "李四", 0, false), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	test_assert_int(dstore_begin(s, t2, "test", &err), 0);
+	test_assert_int(put(s, t2, "other-zs", "张三", 0, false), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+
+	test_assert_str(search(s, t, "张三", &ret), "zs");
+	test_assert_str(search(s, t, "zsf", &ret), "zs");
+	test_assert_str(search(s, t, "ZhangSan", &ret), "zs");
+	test_assert_str(search(s, t, "zhang san", &ret), "zs");
+	test_assert_str(search(s, t, "ls", &ret), "li");
+	test_assert_str(search(s, t, "8000", &ret), "zs");
+	test_assert_str(search(s, t, "138 0013", &ret), "zs");
+	test_assert_str(search(s, t, "zhang.san@", &ret), "zs");
+	test_assert_str(search(s, t, "engineer", &ret), "zs");
+	test_assert_str(search(s, t, "100%_", &ret), "ann"); /* hidden too */
+	test_assert_str(search(s, t, "%", &ret), "ann");
+	test_assert_str(search(s, t, "_", &ret), "ann");
+	test_assert_str(search(s, t, "nobody", &ret), "");
+	test_assert_int(ret, 0);
+	test_assert_str(search(s, t2, "zs", &ret), "other-zs");
+	test_assert_str(search(s, t, "", &ret), "");
+	test_assert_int(ret, OB_E_INVAL);
+	dstore_close(&s);
+	test_end();
+}
+
+static void test_web_sessions(void)
+{
+	struct dstore *s = open_new();
+	struct dstore_web_session w, w2;
+	struct ob_err err;
+	char tok[DSTORE_WEB_TOKEN_MAX], tok2[DSTORE_WEB_TOKEN_MAX];
+	int64_t t = tenant(s, "acme"), admin, user;
+	struct ob_buf raw;
+
+	test_begin("web sessions: hashed tokens, idle and age limits, admins "
+		   "only, ended by logout, password reset and disabling");
+	test_assert_int(dstore_account_create(s, t, "boss", "boss-password",
+					      DSTORE_ROLE_ADMIN, &admin, &err),
+			0);
+	test_assert_int(dstore_account_create(s, t, "emp", "emp-password",
+					      DSTORE_ROLE_USER, &user, &err),
+			0);
+	test_assert_int(
+		dstore_web_session_create(s, admin, 1000, tok, &w, &err), 0);
+	test_assert_int((int)strlen(tok), 64);
+	test_assert_int((int)strlen(w.csrf), 64);
+	test_assert(strcmp(tok, w.csrf) != 0);
+	test_assert_int(w.tenant_id, t);
+	test_assert_str(w.login, "boss");
+	test_assert_int(dstore_web_session_load(s, tok, 1500, 1800, 43200, &w2,
+						&err),
+			0);
+	test_assert_str(w2.csrf, w.csrf);
+	test_assert_int(w2.account_id, admin);
+	test_assert_int(w2.last_seen, 1500); /* touched */
+	/* idle: 1,801 s after the last request */
+	test_assert_int(dstore_web_session_load(s, tok, 3301, 1800, 43200, &w2,
+						&err),
+			OB_E_NOTFOUND);
+	test_assert_int(dstore_web_session_load(s, tok, 3000, 1800, 43200, &w2,
+						&err),
+			0);
+	/* absolute age */
+	test_assert_int(dstore_web_session_load(s, tok, 44201, 1e9, 43200,
+						&w2, &err),
+			OB_E_NOTFOUND);
+	/* a wrong or malformed token */
+	tok2[0] = '\0';
+	test_assert_int(dstore_web_session_load(s, "abc", 3000, 1800, 43200,
+						&w2, &err),
+			OB_E_NOTFOUND);
+	memcpy(tok2, tok, sizeof(tok));
+	tok2[0] = tok2[0] == 'a' ? 'b' : 'a';
+	test_assert_int(dstore_web_session_load(s, tok2, 3000, 1800, 43200,
+						&w2, &err),
+			OB_E_NOTFOUND);
+	/* a user account's session is refused at load */
+	test_assert_int(
+		dstore_web_session_create(s, user, 3000, tok2, &w2, &err), 0);
+	test_assert_int(dstore_web_session_load(s, tok2, 3000, 1800, 43200,
+						&w2, &err),
+			OB_E_NOTFOUND);
+	/* disabling, then a new password, end the session */
+	test_assert_int(dstore_account_set_disabled(s, t, admin, true, &err),
+			0);
+	test_assert_int(dstore_web_session_load(s, tok, 3000, 1800, 43200,
+						&w2, &err),
+			OB_E_NOTFOUND);
+	test_assert_int(dstore_account_set_disabled(s, t, admin, false, &err),
+			0);
+	test_assert_int(dstore_web_session_load(s, tok, 3000, 1800, 43200,
+						&w2, &err),
+			0);
+	test_assert_int(dstore_account_set_password(s, t, admin,
+						    "another-password", &err),
+			0);
+	test_assert_int(dstore_web_session_load(s, tok, 3000, 1800, 43200,
+						&w2, &err),
+			OB_E_NOTFOUND);
+	/* logout */
+	test_assert_int(
+		dstore_web_session_create(s, admin, 3000, tok, &w, &err), 0);
+	test_assert_int(dstore_web_session_delete(s, tok, &err), 0);
+	test_assert_int(dstore_web_session_load(s, tok, 3000, 1800, 43200,
+						&w2, &err),
+			OB_E_NOTFOUND);
+	test_assert_int(
+		dstore_web_session_create(s, admin, 3000, tok, &w, &err), 0);
+	dstore_close(&s);
+	/* the cookie token is not in the file */
+	ob_buf_init(&raw, 64 << 20);
+	test_assert_int(ob_file_read(dbpath, &raw, &err), 0);
+	test_assert(memmem(raw.data, raw.len, tok, 64) == NULL);
+	ob_buf_deinit(&raw);
+	test_end();
+}
+
 int main(void)
 {
 	test_revisions();
@@ -966,6 +1133,8 @@ int main(void)
 	test_validation();
 	test_tenant_isolation();
 	test_accounts();
+	test_search();
+	test_web_sessions();
 	test_prune();
 	test_prune_keeps_live_devices();
 	test_sync_state();

@@ -1,0 +1,195 @@
+/* Administrators' browser sessions (see dirstore.h). The cookie token is
+ * random; the table keeps its SHA-256 only. Like the SyncML sessions these
+ * rows live in the database, so any server instance serves any session. */
+#include "config.h"
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <string.h>
+
+#include "dirstore/internal.h"
+#include "util/str.h"
+
+#define TOUCH_EVERY 60   /* seconds between last_seen writes */
+#define KEEP_AT_MOST 86400 /* sessions idle longer are swept at create */
+
+static int token_hash(const char *token, char out[65], struct ob_err *err)
+{
+	unsigned char d[32];
+
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, token, strlen(token), d) != 0)
+		return ob_err_set(err, OB_E_FAIL, "hash failed");
+	ob_hex_encode(d, sizeof(d), out);
+	return 0;
+}
+
+int dstore_web_session_create(struct dstore *s, int64_t account_id,
+			      int64_t now, char token_r[DSTORE_WEB_TOKEN_MAX],
+			      struct dstore_web_session *r, struct ob_err *err)
+{
+	static const char sweep[] =
+		"DELETE FROM web_session WHERE last_seen < ?";
+	static const char acct[] = "SELECT tenant_id, login FROM account "
+				   "WHERE id = ? AND disabled = 0";
+	static const char ins[] =
+		"INSERT INTO web_session (token_hash, tenant_id, account_id, "
+		"csrf, created, last_seen) VALUES (?,?,?,?,?,?)";
+	char hash[65];
+	sqlite3_stmt *st;
+	bool own;
+	int rc, ret;
+
+	memset(r, 0, sizeof(*r));
+	if (ob_random_hex(token_r, 32) != 0 || ob_random_hex(r->csrf, 32) != 0)
+		return ob_err_set(err, OB_E_IO, "no randomness");
+	ret = token_hash(token_r, hash, err);
+	if (ret == 0)
+		ret = ds_own_begin(s, &own, err);
+	if (ret != 0)
+		return ret;
+	st = ds_stmt(s, sweep, err);
+	if (st == NULL)
+		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
+	sqlite3_bind_int64(st, 1, now - KEEP_AT_MOST);
+	ret = ds_exec_stmt(s, st, "sweep web sessions", err);
+	if (ret == 0 && (st = ds_stmt(s, acct, err)) == NULL)
+		ret = err ? err->code : OB_E_FAIL;
+	if (ret == 0) {
+		sqlite3_bind_int64(st, 1, account_id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			r->tenant_id = sqlite3_column_int64(st, 0);
+			ob_strlcpy(r->login,
+				   (const char *)sqlite3_column_text(st, 1),
+				   sizeof(r->login));
+		} else {
+			ret = rc == SQLITE_DONE
+				      ? ob_err_set(err, OB_E_NOTFOUND,
+						   "no such account")
+				      : ds_sql_err(s, rc, "account", err);
+		}
+		sqlite3_reset(st);
+	}
+	if (ret == 0 && (st = ds_stmt(s, ins, err)) == NULL)
+		ret = err ? err->code : OB_E_FAIL;
+	if (ret == 0) {
+		sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, r->tenant_id);
+		sqlite3_bind_int64(st, 3, account_id);
+		sqlite3_bind_text(st, 4, r->csrf, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, now);
+		sqlite3_bind_int64(st, 6, now);
+		ret = ds_exec_stmt(s, st, "create web session", err);
+	}
+	r->account_id = account_id;
+	r->created = r->last_seen = now;
+	ret = ds_own_end(s, own, ret, err);
+	if (ret != 0) {
+		explicit_bzero(token_r, DSTORE_WEB_TOKEN_MAX);
+		memset(r, 0, sizeof(*r));
+	}
+	return ret;
+}
+
+int dstore_web_session_load(struct dstore *s, const char *token, int64_t now,
+			    int64_t idle_s, int64_t max_s,
+			    struct dstore_web_session *r, struct ob_err *err)
+{
+	static const char get[] =
+		"SELECT w.tenant_id, w.account_id, a.login, w.csrf, w.created, "
+		"w.last_seen FROM web_session w JOIN account a ON "
+		"a.id = w.account_id AND a.tenant_id = w.tenant_id "
+		"WHERE w.token_hash = ? AND a.disabled = 0 AND a.role = ?";
+	static const char touch[] =
+		"UPDATE web_session SET last_seen = ? WHERE token_hash = ?";
+	char hash[65];
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	memset(r, 0, sizeof(*r));
+	if (strlen(token) != DSTORE_WEB_TOKEN_MAX - 1)
+		return ob_err_set(err, OB_E_NOTFOUND, "no such session");
+	ret = token_hash(token, hash, err);
+	if (ret != 0)
+		return ret;
+	st = ds_stmt(s, get, err);
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, DSTORE_ROLE_ADMIN);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		r->tenant_id = sqlite3_column_int64(st, 0);
+		r->account_id = sqlite3_column_int64(st, 1);
+		ob_strlcpy(r->login, (const char *)sqlite3_column_text(st, 2),
+			   sizeof(r->login));
+		ob_strlcpy(r->csrf, (const char *)sqlite3_column_text(st, 3),
+			   sizeof(r->csrf));
+		r->created = sqlite3_column_int64(st, 4);
+		r->last_seen = sqlite3_column_int64(st, 5);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return ds_sql_err(s, rc, "web session", err);
+	if (rc == SQLITE_DONE || now - r->last_seen > idle_s ||
+	    now - r->created > max_s) {
+		memset(r, 0, sizeof(*r));
+		return ob_err_set(err, OB_E_NOTFOUND, "no such session");
+	}
+	if (now - r->last_seen >= TOUCH_EVERY) {
+		bool own;
+		ret = ds_own_begin(s, &own, err);
+		if (ret != 0)
+			return ret;
+		st = ds_stmt(s, touch, err);
+		if (st == NULL)
+			return ds_own_end(s, own, err ? err->code : OB_E_FAIL,
+					  err);
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+		ret = ds_own_end(s, own,
+				 ds_exec_stmt(s, st, "touch web session", err),
+				 err);
+		r->last_seen = now;
+	}
+	return ret;
+}
+
+static int delete_where(struct dstore *s, const char *sql, const char *text,
+			int64_t id, struct ob_err *err)
+{
+	sqlite3_stmt *st;
+	bool own;
+	int ret = ds_own_begin(s, &own, err);
+
+	if (ret != 0)
+		return ret;
+	st = ds_stmt(s, sql, err);
+	if (st == NULL)
+		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
+	if (text != NULL)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, id);
+	return ds_own_end(s, own, ds_exec_stmt(s, st, "end web session", err),
+			  err);
+}
+
+int dstore_web_session_delete(struct dstore *s, const char *token,
+			      struct ob_err *err)
+{
+	static const char sql[] = "DELETE FROM web_session WHERE "
+				  "token_hash = ?";
+	char hash[65];
+	int ret = token_hash(token, hash, err);
+
+	return ret != 0 ? ret : delete_where(s, sql, hash, 0, err);
+}
+
+int dstore_web_session_end_account(struct dstore *s, int64_t account_id,
+				   struct ob_err *err)
+{
+	static const char sql[] = "DELETE FROM web_session WHERE "
+				  "account_id = ?";
+	return delete_where(s, sql, NULL, account_id, err);
+}
