@@ -11,12 +11,6 @@
 #include "util/b64.h"
 #include "util/str.h"
 
-#define THROTTLE_FREE 5 /* failures of one login before its lockout */
-/* Failures from one address before its lockout: higher, since many users
- * may share an address (NAT, a company proxy). */
-#define THROTTLE_FREE_ADDR 30
-#define THROTTLE_WINDOW 900 /* seconds failures are counted over */
-#define THROTTLE_MAX 900    /* longest lockout, seconds */
 #define CRED_MAX 1024
 
 static int new_nonce(struct dstore *store, const char *device,
@@ -30,49 +24,6 @@ static int new_nonce(struct dstore *store, const char *device,
 	ob_b64_encode(raw, sizeof(raw), a->next_nonce, sizeof(a->next_nonce));
 	return dstore_nonce_set(store, device, a->next_nonce, ob_wall_s(),
 				&err);
-}
-
-static bool throttled(struct dstore *store, const char *login, const char *addr)
-{
-	char key[DSTORE_LOGIN_MAX + 16];
-	int64_t until = 0;
-	struct ob_err err;
-
-	snprintf(key, sizeof(key), "login:%s", login);
-	if (*login != '\0' &&
-	    dstore_throttle_check(store, key, ob_wall_s(), &until, &err) == 0 &&
-	    until > 0)
-		return true;
-	snprintf(key, sizeof(key), "addr:%s", addr);
-	return dstore_throttle_check(store, key, ob_wall_s(), &until, &err) ==
-		       0 &&
-	       until > 0;
-}
-
-static void count_failure(struct dstore *store, const char *login,
-			  const char *addr)
-{
-	char key[DSTORE_LOGIN_MAX + 16];
-	struct ob_err err;
-
-	if (*login != '\0') {
-		snprintf(key, sizeof(key), "login:%s", login);
-		(void)dstore_throttle_fail(store, key, ob_wall_s(),
-					   THROTTLE_FREE, THROTTLE_WINDOW,
-					   THROTTLE_MAX, &err);
-	}
-	snprintf(key, sizeof(key), "addr:%s", addr);
-	(void)dstore_throttle_fail(store, key, ob_wall_s(), THROTTLE_FREE_ADDR,
-				   THROTTLE_WINDOW, THROTTLE_MAX, &err);
-}
-
-static void clear_failures(struct dstore *store, const char *login)
-{
-	char key[DSTORE_LOGIN_MAX + 16];
-	struct ob_err err;
-
-	snprintf(key, sizeof(key), "login:%s", login);
-	(void)dstore_throttle_clear(store, key, &err);
 }
 
 /* user:password from base64 text into login/password buffers. */
@@ -106,23 +57,20 @@ static enum srv_auth_result check_password(struct dstore *store,
 {
 	struct dstore_account acc;
 	struct ob_err err;
+	int ret = dstore_login(store, login, pw, addr, ob_wall_s(), &acc, &err);
 
 	ob_strlcpy(a->login, login, sizeof(a->login));
-	if (throttled(store, login, addr)) {
-		ob_strlcpy(a->why, "throttled", sizeof(a->why));
-		return SRV_AUTH_BAD;
-	}
-	int ret = dstore_account_verify(store, login, pw, &acc, &err);
-	if (ret == OB_E_AUTH) {
-		count_failure(store, login, addr);
-		ob_strlcpy(a->why, "wrong login or password", sizeof(a->why));
+	if (ret == OB_E_LIMIT || ret == OB_E_AUTH) {
+		ob_strlcpy(a->why,
+			   ret == OB_E_LIMIT ? "throttled"
+					     : "wrong login or password",
+			   sizeof(a->why));
 		return SRV_AUTH_BAD;
 	}
 	if (ret != 0) {
 		ob_strlcpy(a->why, err.msg, sizeof(a->why));
 		return SRV_AUTH_ERROR;
 	}
-	clear_failures(store, login);
 	a->tenant_id = acc.tenant_id;
 	a->account_id = acc.id;
 	return SRV_AUTH_OK;
@@ -158,12 +106,12 @@ static enum srv_auth_result check_md5(struct dstore *store,
 	if (!md5_allowed(store, login, &acc)) {
 		/* Unknown login, disabled, or MD5 off for its enterprise. */
 		a->md5 = false;
-		count_failure(store, login, addr);
+		dstore_login_failed(store, login, addr, ob_wall_s());
 		ob_strlcpy(a->why, "MD5 credentials not usable for this login",
 			   sizeof(a->why));
 		return SRV_AUTH_BAD;
 	}
-	if (throttled(store, login, addr)) {
+	if (dstore_login_throttled(store, login, addr, ob_wall_s())) {
 		ob_strlcpy(a->why, "throttled", sizeof(a->why));
 		return SRV_AUTH_BAD;
 	}
@@ -201,11 +149,11 @@ static enum srv_auth_result check_md5(struct dstore *store,
 	size_t glen = strlen(got);
 	const char *g = ob_str_trim(got, &glen);
 	if (glen != strlen(want) || memcmp(g, want, glen) != 0) {
-		count_failure(store, login, addr);
+		dstore_login_failed(store, login, addr, ob_wall_s());
 		ob_strlcpy(a->why, "wrong MD5 digest", sizeof(a->why));
 		return SRV_AUTH_BAD;
 	}
-	clear_failures(store, login);
+	dstore_login_succeeded(store, login);
 	a->tenant_id = acc.tenant_id;
 	a->account_id = acc.id;
 	return SRV_AUTH_OK;

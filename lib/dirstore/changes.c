@@ -119,21 +119,52 @@ int dstore_changes_since(struct dstore *s, int64_t tenant_id, int64_t since_rev,
 	return ret;
 }
 
+static int log_rows(struct dstore *s, sqlite3_stmt *st,
+		    int (*fn)(const struct dstore_log_entry *e, void *ctx),
+		    void *ctx, struct ob_err *err);
+
 int dstore_log_since(struct dstore *s, int64_t tenant_id, int64_t since_rev,
 		     int (*fn)(const struct dstore_log_entry *e, void *ctx),
 		     void *ctx, struct ob_err *err)
 {
 	static const char sql[] =
 		"SELECT rev, time, actor, what, op, coalesce(uid, ''), "
-		"coalesce(detail, '') FROM change_log WHERE tenant_id = ? AND "
-		"rev > ? ORDER BY id";
+		"coalesce(detail, ''), id FROM change_log WHERE tenant_id = ? "
+		"AND rev > ? ORDER BY id";
 	sqlite3_stmt *st = ds_stmt(s, sql, err);
-	int rc, ret = 0;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
 	sqlite3_bind_int64(st, 1, tenant_id);
 	sqlite3_bind_int64(st, 2, since_rev);
+	return log_rows(s, st, fn, ctx, err);
+}
+
+int dstore_log_recent(struct dstore *s, int64_t tenant_id, int64_t before_id,
+		      size_t limit,
+		      int (*fn)(const struct dstore_log_entry *e, void *ctx),
+		      void *ctx, struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT rev, time, actor, what, op, coalesce(uid, ''), "
+		"coalesce(detail, ''), id FROM change_log WHERE tenant_id = ? "
+		"AND id < ? ORDER BY id DESC LIMIT ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, before_id > 0 ? before_id : INT64_MAX);
+	sqlite3_bind_int64(st, 3, limit ? (int64_t)limit : -1);
+	return log_rows(s, st, fn, ctx, err);
+}
+
+static int log_rows(struct dstore *s, sqlite3_stmt *st,
+		    int (*fn)(const struct dstore_log_entry *e, void *ctx),
+		    void *ctx, struct ob_err *err)
+{
+	int rc, ret = 0;
+
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dstore_log_entry e;
 
@@ -144,6 +175,7 @@ int dstore_log_since(struct dstore *s, int64_t tenant_id, int64_t since_rev,
 		e.op = (const char *)sqlite3_column_text(st, 4);
 		e.uid = (const char *)sqlite3_column_text(st, 5);
 		e.detail = (const char *)sqlite3_column_text(st, 6);
+		e.id = sqlite3_column_int64(st, 7);
 		ret = fn(&e, ctx);
 		if (ret != 0)
 			break;

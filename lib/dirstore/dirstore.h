@@ -268,6 +268,8 @@ struct dstore_iter_opts {
 	int64_t unit_id;     /* 0 = the whole tenant, else this subtree */
 	int64_t after_id;    /* keyset pagination: ids greater than this */
 	size_t limit;        /* 0 = no limit */
+	bool direct;         /* only people directly in unit_id (0 = those
+				in no unit), not its sub-units */
 	bool include_hidden; /* hidden people are never synced */
 	bool with_photo;
 };
@@ -324,6 +326,7 @@ int dstore_changes_since(struct dstore *store, int64_t tenant_id,
 
 /* One row of the audit trail. */
 struct dstore_log_entry {
+	int64_t id; /* increases with every row */
 	int64_t rev;
 	int64_t time;
 	const char *actor;
@@ -337,6 +340,14 @@ struct dstore_log_entry {
 int dstore_log_since(struct dstore *store, int64_t tenant_id, int64_t since_rev,
 		     int (*fn)(const struct dstore_log_entry *e, void *ctx),
 		     void *ctx, struct ob_err *err);
+
+/* The audit log newest first: rows with id below before_id (0 = from the
+ * newest), at most limit (0 = all). Rows older than the retention window
+ * are gone (dstore_prune). */
+int dstore_log_recent(struct dstore *store, int64_t tenant_id,
+		      int64_t before_id, size_t limit,
+		      int (*fn)(const struct dstore_log_entry *e, void *ctx),
+		      void *ctx, struct ob_err *err);
 
 /* Drop change-log rows older than the tenant's retention window, never
  * past the oldest revision a device seen within the window still needs;
@@ -526,6 +537,24 @@ int dstore_throttle_fail(struct dstore *store, const char *key, int64_t now,
 int dstore_throttle_clear(struct dstore *store, const char *key,
 			  struct ob_err *err);
 
+/* ---- password logins ----------------------------------------------- */
+
+/* A password login, throttled per login (5 failures) and per client
+ * address (30) within 15 minutes, then locked out for a delay doubling
+ * with each further failure up to 15 minutes; the rows are shared by all
+ * server instances. OB_E_AUTH for a wrong password, unknown login or
+ * disabled account (failure counted); OB_E_LIMIT while throttled (the
+ * password is not even checked). A success clears the login's count. */
+int dstore_login(struct dstore *store, const char *login, const char *password,
+		 const char *addr, int64_t now, struct dstore_account *a_r,
+		 struct ob_err *err);
+/* The pieces of dstore_login for other kinds of credentials (MD5). */
+bool dstore_login_throttled(struct dstore *store, const char *login,
+			    const char *addr, int64_t now);
+void dstore_login_failed(struct dstore *store, const char *login,
+			 const char *addr, int64_t now);
+void dstore_login_succeeded(struct dstore *store, const char *login);
+
 /* ---- administrators' browser sessions --------------------------------- */
 
 #define DSTORE_WEB_TOKEN_MAX 65 /* 64 hex characters + NUL */
@@ -556,6 +585,21 @@ int dstore_web_session_load(struct dstore *store, const char *token,
 /* End a session (logout). Unknown tokens are not an error. */
 int dstore_web_session_delete(struct dstore *store, const char *token,
 			      struct ob_err *err);
+/* An uploaded import file kept between its preview and its apply, for one
+ * account; `meta` is the caller's text (format, options), at most 255
+ * bytes. Uploads older than an hour are deleted on the way. */
+int dstore_web_upload_put(struct dstore *store, int64_t tenant_id,
+			  int64_t account_id, int64_t now, const void *data,
+			  size_t len, const char *meta, int64_t *id_r,
+			  struct ob_err *err);
+/* *data_r is malloc'd (NUL-terminated, not counted); meta_r gets meta.
+ * OB_E_NOTFOUND for another account's or an expired upload. */
+int dstore_web_upload_get(struct dstore *store, int64_t tenant_id,
+			  int64_t account_id, int64_t id, char **data_r,
+			  size_t *len_r, char meta_r[256], struct ob_err *err);
+int dstore_web_upload_delete(struct dstore *store, int64_t tenant_id,
+			     int64_t account_id, int64_t id,
+			     struct ob_err *err);
 /* End every session of an account (password reset, disabling). */
 int dstore_web_session_end_account(struct dstore *store, int64_t account_id,
 				   struct ob_err *err);

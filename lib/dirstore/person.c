@@ -673,16 +673,21 @@ int dstore_person_iter(struct dstore *s, int64_t tenant_id,
 		"u.id = p.unit_id WHERE +p.tenant_id = ?1 AND p.id > ?2 AND "
 		"(?3 OR p.hidden = 0) AND u.tenant_id = ?1 AND u.idpath >= ?5 "
 		"AND u.idpath < ?5 || x'7f' ORDER BY p.id LIMIT ?4";
+	static const char direct[] =
+		"SELECT " PERSON_COLS " FROM person p LEFT JOIN unit u ON "
+		"u.id = p.unit_id WHERE p.tenant_id = ?1 AND "
+		"p.unit_id IS nullif(?6, 0) AND p.id > ?2 AND "
+		"(?3 OR p.hidden = 0) ORDER BY p.id LIMIT ?4";
 	char *idpath = NULL;
 	sqlite3_stmt *st;
 	int rc, ret = 0;
 
-	if (o->unit_id != 0) {
+	if (o->unit_id != 0 && !o->direct) {
 		ret = ds_unit_idpath(s, tenant_id, o->unit_id, &idpath, err);
 		if (ret < 0)
 			return ret;
 	}
-	st = ds_stmt(s, idpath ? sub : all, err);
+	st = ds_stmt(s, o->direct ? direct : idpath ? sub : all, err);
 	if (st == NULL) {
 		free(idpath);
 		return err ? err->code : OB_E_FAIL;
@@ -693,6 +698,8 @@ int dstore_person_iter(struct dstore *s, int64_t tenant_id,
 	sqlite3_bind_int64(st, 4, o->limit ? (int64_t)o->limit : -1);
 	if (idpath != NULL)
 		sqlite3_bind_text(st, 5, idpath, -1, SQLITE_STATIC);
+	if (o->direct)
+		sqlite3_bind_int64(st, 6, o->unit_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dstore_person p;
 

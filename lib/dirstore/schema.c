@@ -151,7 +151,15 @@ const char *const ds_migrations[] = {
 	"  csrf TEXT NOT NULL,"
 	"  created INTEGER NOT NULL,"
 	"  last_seen INTEGER NOT NULL);"
-	"CREATE INDEX web_session_seen ON web_session(last_seen);",
+	"CREATE INDEX web_session_seen ON web_session(last_seen);"
+	"CREATE TABLE web_upload ("
+	"  id INTEGER PRIMARY KEY,"
+	"  tenant_id INTEGER NOT NULL REFERENCES tenant(id),"
+	"  account_id INTEGER NOT NULL REFERENCES account(id) "
+	"    ON DELETE CASCADE,"
+	"  created INTEGER NOT NULL,"
+	"  meta TEXT NOT NULL,"
+	"  data BLOB NOT NULL);",
 };
 
 const int ds_migration_count =

@@ -5,6 +5,7 @@
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dirstore/internal.h"
@@ -192,4 +193,107 @@ int dstore_web_session_end_account(struct dstore *s, int64_t account_id,
 	static const char sql[] = "DELETE FROM web_session WHERE "
 				  "account_id = ?";
 	return delete_where(s, sql, NULL, account_id, err);
+}
+
+/* ---- uploads between an import's preview and its apply ------------------ */
+
+#define UPLOAD_TTL 3600
+
+int dstore_web_upload_put(struct dstore *s, int64_t tenant_id,
+			  int64_t account_id, int64_t now, const void *data,
+			  size_t len, const char *meta, int64_t *id_r,
+			  struct ob_err *err)
+{
+	static const char sweep[] = "DELETE FROM web_upload WHERE created < ?";
+	static const char ins[] =
+		"INSERT INTO web_upload (tenant_id, account_id, created, meta, "
+		"data) VALUES (?,?,?,?,?)";
+	sqlite3_stmt *st;
+	bool own;
+	int ret;
+
+	if (strlen(meta) > 255)
+		return ob_err_set(err, OB_E_INVAL, "upload meta too long");
+	ret = ds_own_begin(s, &own, err);
+	if (ret != 0)
+		return ret;
+	st = ds_stmt(s, sweep, err);
+	if (st == NULL)
+		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
+	sqlite3_bind_int64(st, 1, now - UPLOAD_TTL);
+	ret = ds_exec_stmt(s, st, "sweep uploads", err);
+	if (ret == 0 && (st = ds_stmt(s, ins, err)) == NULL)
+		ret = err ? err->code : OB_E_FAIL;
+	if (ret == 0) {
+		sqlite3_bind_int64(st, 1, tenant_id);
+		sqlite3_bind_int64(st, 2, account_id);
+		sqlite3_bind_int64(st, 3, now);
+		sqlite3_bind_text(st, 4, meta, -1, SQLITE_STATIC);
+		sqlite3_bind_blob64(st, 5, len ? data : "", len, SQLITE_STATIC);
+		ret = ds_exec_stmt(s, st, "store upload", err);
+		*id_r = sqlite3_last_insert_rowid(s->db);
+	}
+	return ds_own_end(s, own, ret, err);
+}
+
+int dstore_web_upload_get(struct dstore *s, int64_t tenant_id,
+			  int64_t account_id, int64_t id, char **data_r,
+			  size_t *len_r, char meta_r[256], struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT meta, data FROM web_upload WHERE id = ? AND "
+		"tenant_id = ? AND account_id = ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc, ret = 0;
+
+	*data_r = NULL;
+	*len_r = 0;
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, tenant_id);
+	sqlite3_bind_int64(st, 3, account_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 1);
+		const void *b = sqlite3_column_blob(st, 1);
+		ob_strlcpy(meta_r, (const char *)sqlite3_column_text(st, 0),
+			   256);
+		*data_r = malloc(n + 1);
+		if (*data_r == NULL) {
+			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
+		} else {
+			if (n > 0)
+				memcpy(*data_r, b, n);
+			(*data_r)[n] = '\0';
+			*len_r = n;
+		}
+	} else {
+		ret = rc == SQLITE_DONE ? ob_err_set(err, OB_E_NOTFOUND,
+						     "the upload has expired")
+					: ds_sql_err(s, rc, "upload", err);
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+int dstore_web_upload_delete(struct dstore *s, int64_t tenant_id,
+			     int64_t account_id, int64_t id, struct ob_err *err)
+{
+	static const char sql[] = "DELETE FROM web_upload WHERE id = ? AND "
+				  "tenant_id = ? AND account_id = ?";
+	sqlite3_stmt *st;
+	bool own;
+	int ret = ds_own_begin(s, &own, err);
+
+	if (ret != 0)
+		return ret;
+	st = ds_stmt(s, sql, err);
+	if (st == NULL)
+		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, tenant_id);
+	sqlite3_bind_int64(st, 3, account_id);
+	return ds_own_end(s, own, ds_exec_stmt(s, st, "delete upload", err),
+			  err);
 }
