@@ -40,7 +40,8 @@ struct agent_sync_opts {
 	size_t max_msg;      /* our MaxMsgSize */
 	size_t max_reply;    /* cap on a reply body we accept */
 	const char *ca_file; /* NULL = the system's */
-	const char *pin;     /* "sha256//..." or NULL */
+	const char *pin;     /* "sha256//BASE64" of the server's public key,
+				or NULL; without ca_file it replaces CA trust */
 	long timeout_s;      /* whole request */
 	enum agent_mode mode;
 	const char *device; /* our device id */
