@@ -27,6 +27,9 @@ void srv_config_defaults(struct srv_config *c)
 	c->threads = 4;
 	c->session_ttl = 900;
 	c->max_photo = 64 * 1024;
+	c->admin_max_body = 32u << 20;
+	c->admin_idle = 1800;
+	c->admin_session_max = 12 * 3600;
 }
 
 static int num(const char *key, const char *v, uint64_t min, uint64_t max,
@@ -124,6 +127,10 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 		{"connection-timeout", 1, 3600, NULL, &c->conn_timeout},
 		{"threads", 1, 256, NULL, &c->threads},
 		{"session-ttl", 30, 86400, NULL, &c->session_ttl},
+		{"admin-max-body", 65536, 1u << 30, &c->admin_max_body, NULL},
+		{"admin-idle", 60, 86400, NULL, &c->admin_idle},
+		{"admin-session-max", 300, 30 * 86400, NULL,
+		 &c->admin_session_max},
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		if (strcmp(key, nums[i].name) != 0)

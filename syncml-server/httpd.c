@@ -21,6 +21,7 @@
 #include "util/file.h"
 #include "util/str.h"
 #include "webadmin/export.h"
+#include "webadmin/web.h"
 
 #define TLS_STRICT                                                             \
 	"NONE:+VERS-TLS1.3:+VERS-TLS1.2:+AES-256-GCM:+AES-128-GCM:"            \
@@ -32,7 +33,8 @@ struct srv_httpd {
 	struct srv *srv;
 	struct MHD_Daemon *sync, *admin;
 	char *cert, *key;
-	bool tls;
+	bool tls;       /* the sync listener's */
+	bool admin_tls; /* the admin listener's (same certificate) */
 };
 
 /* Per-request state, hung on libmicrohttpd's req_cls. */
@@ -157,6 +159,7 @@ struct export_job {
 	int64_t tenant_id, unit_id;
 	enum vcard_version version;
 	bool photos;
+	bool csv;
 };
 
 static int write_all(const char *data, size_t len, void *ctx)
@@ -187,8 +190,11 @@ static void *export_thread(void *arg)
 	struct ob_err err;
 	size_t count = 0;
 
-	if (store != NULL && wa_export_vcf(store, j->tenant_id, &o, write_all,
-					   j, &count, &err) != 0)
+	if (store != NULL &&
+	    (j->csv ? wa_export_csv(store, j->tenant_id, j->unit_id, write_all,
+				    j, &count, &err)
+		    : wa_export_vcf(store, j->tenant_id, &o, write_all, j,
+				    &count, &err)) != 0)
 		ob_log(OB_LOG_WARN, NULL, "export stopped: %s", err.msg);
 	close(j->fd);
 	srv_store_release();
@@ -201,6 +207,12 @@ static bool loopback(const char *addr)
 	return strcmp(addr, "127.0.0.1") == 0 || strcmp(addr, "::1") == 0 ||
 	       strncmp(addr, "::ffff:127.", 11) == 0;
 }
+
+static enum MHD_Result stream_export(struct srv_httpd *h,
+				     struct MHD_Connection *conn,
+				     const struct export_job *job,
+				     const char *type, const char *disposition,
+				     const char *const (*extra)[2]);
 
 static enum MHD_Result handle_export(struct srv_httpd *h,
 				     struct MHD_Connection *conn)
@@ -250,6 +262,24 @@ static enum MHD_Result handle_export(struct srv_httpd *h,
 		v = VCARD_V40;
 	else if (fmt != NULL && strcmp(fmt, "vcf30") != 0)
 		return send_text(conn, 400, "format: vcf21, vcf30 or vcf40\n");
+	struct export_job job = {
+		.tenant_id = a.tenant_id,
+		.unit_id = unit_id,
+		.version = v,
+		.photos = photos == NULL || strcmp(photos, "0") != 0,
+	};
+	return stream_export(h, conn, &job, "text/vcard; charset=utf-8",
+			     "attachment; filename=\"directory.vcf\"", NULL);
+}
+
+/* Start a writer thread for the export and answer with the read end of
+ * its pipe: the file is streamed, never built in memory. */
+static enum MHD_Result stream_export(struct srv_httpd *h,
+				     struct MHD_Connection *conn,
+				     const struct export_job *job,
+				     const char *type, const char *disposition,
+				     const char *const (*extra)[2])
+{
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		return send_text(conn, 503, "cannot start the export\n");
@@ -260,12 +290,9 @@ static enum MHD_Result handle_export(struct srv_httpd *h,
 		close(fds[1]);
 		return send_text(conn, 503, "out of memory\n");
 	}
+	*j = *job;
 	j->srv = h->srv;
 	j->fd = fds[1];
-	j->tenant_id = a.tenant_id;
-	j->unit_id = unit_id;
-	j->version = v;
-	j->photos = photos == NULL || strcmp(photos, "0") != 0;
 	if (pthread_create(&th, NULL, export_thread, j) != 0) {
 		close(fds[0]);
 		close(fds[1]);
@@ -274,13 +301,47 @@ static enum MHD_Result handle_export(struct srv_httpd *h,
 	}
 	pthread_detach(th);
 	struct MHD_Response *r = MHD_create_response_from_pipe(fds[0]);
-	MHD_add_response_header(r, "Content-Type", "text/vcard; charset=utf-8");
-	MHD_add_response_header(r, "Content-Disposition",
-				"attachment; filename=\"directory.vcf\"");
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Content-Disposition", disposition);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
+	for (size_t i = 0; extra != NULL && extra[i][0] != NULL; i++)
+		MHD_add_response_header(r, extra[i][0], extra[i][1]);
 	enum MHD_Result ret = MHD_queue_response(conn, 200, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* A new request: count it, refuse conflicting length headers, and cap
+ * the body at max (up front from Content-Length, then while reading). */
+static struct req *start_request(struct srv_httpd *h,
+				 struct MHD_Connection *conn, size_t max)
+{
+	struct hdr_count hc = {0};
+	struct req *rq = calloc(1, sizeof(*rq));
+	uint64_t n;
+
+	if (rq == NULL)
+		return NULL;
+	ob_buf_init(&rq->body, max);
+	__atomic_add_fetch(&h->srv->metrics.requests, 1, __ATOMIC_RELAXED);
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &hc);
+	if (hc.content_length > 1 || (hc.content_length > 0 && hc.chunked))
+		rq->refused = true;
+	const char *cl =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					    "Content-Length");
+	if (cl != NULL && ob_parse_u64(cl, strlen(cl), UINT64_MAX, &n) == 0 &&
+	    n > max)
+		rq->too_big = true;
+	return rq;
+}
+
+static void read_body(struct req *rq, const char *data, size_t *len)
+{
+	if (!rq->too_big && !rq->refused &&
+	    ob_buf_add(&rq->body, data, *len) != 0)
+		rq->too_big = true;
+	*len = 0;
 }
 
 /* ---- admin listener ----------------------------------------------------- */
@@ -324,25 +385,125 @@ static enum MHD_Result handle_metrics(struct srv_httpd *h,
 	return ret;
 }
 
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind,
+			       const char *key, const char *value)
+{
+	struct wa_form *f = cls;
+	struct ob_err err;
+	(void)kind;
+	if (key != NULL && strlen(key) <= WA_FORM_NAME_MAX)
+		(void)wa_form_add(f, key, value ? value : "",
+				  value ? strlen(value) : 0, &err);
+	return MHD_YES;
+}
+
+static enum MHD_Result handle_web(struct srv_httpd *h,
+				  struct MHD_Connection *conn, const char *url,
+				  const char *method, struct req *rq)
+{
+	struct wa_web_config cfg;
+	struct wa_web_request wr = {0};
+	struct wa_web_response rs;
+	struct wa_form query = {0};
+	struct dstore *store;
+	char addr[64];
+	enum MHD_Result ret;
+
+	addr_of(conn, addr, sizeof(addr));
+	if (!h->admin_tls && !loopback(addr))
+		return send_text(conn, 403,
+				 "the admin pages need HTTPS (set cert and "
+				 "key) or a client on loopback\n");
+	store = srv_store(h->srv);
+	if (store == NULL)
+		return send_text(conn, 503, "database unavailable\n");
+	wa_web_config_defaults(&cfg);
+	cfg.idle_s = h->srv->cfg.admin_idle;
+	cfg.max_s = h->srv->cfg.admin_session_max;
+	cfg.secure_cookie = h->admin_tls;
+	cfg.max_photo = DSTORE_PHOTO_MAX_DEFAULT;
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, &query);
+	wr.method = method;
+	wr.path = url;
+	wr.query = &query;
+	wr.cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");
+	wr.origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	wr.host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+	wr.remote_addr = addr;
+	wr.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						      "Content-Type");
+	wr.body = rq->body.data != NULL ? rq->body.data : "";
+	wr.body_len = rq->body.len;
+	wr.now = ob_wall_s();
+	wa_web_handle(store, &cfg, &wr, &rs);
+	wa_form_deinit(&query);
+	if (*rs.log != '\0')
+		ob_log(OB_LOG_INFO, NULL, "%s addr=%s", rs.log, addr);
+	if (rs.stream != WA_STREAM_NONE) {
+		struct export_job job = {
+			.tenant_id = rs.tenant_id,
+			.unit_id = rs.unit_id,
+			.version = rs.version,
+			.photos = rs.photos,
+			.csv = rs.stream == WA_STREAM_CSV,
+		};
+		ret = stream_export(h, conn, &job, rs.content_type,
+				    rs.disposition, wa_web_headers);
+		wa_web_response_deinit(&rs);
+		return ret;
+	}
+	size_t len = rs.body.len;
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		len, len ? ob_buf_steal(&rs.body, NULL) : (void *)"",
+		len ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	for (size_t i = 0; wa_web_headers[i][0] != NULL; i++)
+		MHD_add_response_header(r, wa_web_headers[i][0],
+					wa_web_headers[i][1]);
+	if (*rs.content_type != '\0')
+		MHD_add_response_header(r, "Content-Type", rs.content_type);
+	if (*rs.location != '\0')
+		MHD_add_response_header(r, "Location", rs.location);
+	if (*rs.set_cookie != '\0')
+		MHD_add_response_header(r, "Set-Cookie", rs.set_cookie);
+	if (*rs.disposition != '\0')
+		MHD_add_response_header(r, "Content-Disposition",
+					rs.disposition);
+	ret = MHD_queue_response(conn, (unsigned)rs.status, r);
+	MHD_destroy_response(r);
+	explicit_bzero(rs.set_cookie, sizeof(rs.set_cookie));
+	wa_web_response_deinit(&rs);
+	return ret;
+}
+
 static enum MHD_Result on_admin(void *cls, struct MHD_Connection *conn,
 				const char *url, const char *method,
 				const char *version, const char *upload_data,
 				size_t *upload_data_size, void **req_cls)
 {
 	struct srv_httpd *h = cls;
+	struct req *rq = *req_cls;
 	(void)version;
-	(void)upload_data;
-	if (*req_cls == NULL) {
-		*req_cls = (void *)1;
-		return MHD_YES;
+
+	if (rq == NULL) {
+		rq = start_request(h, conn, h->srv->cfg.admin_max_body);
+		*req_cls = rq;
+		return rq != NULL ? MHD_YES : MHD_NO;
 	}
 	if (*upload_data_size != 0) {
-		*upload_data_size = 0; /* nothing here takes a body */
+		read_body(rq, upload_data, upload_data_size);
 		return MHD_YES;
 	}
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return send_text(conn, 405, "method not allowed\n");
-	if (strcmp(url, "/healthz") == 0) {
+	if (rq->refused)
+		return send_text(conn, 400,
+				 "conflicting Content-Length / "
+				 "Transfer-Encoding\n");
+	if (rq->too_big)
+		return send_text(conn, 413, "request body too large\n");
+	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/metrics") == 0) {
+		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+			return send_text(conn, 405, "method not allowed\n");
+		if (strcmp(url, "/metrics") == 0)
+			return handle_metrics(h, conn);
 		struct dstore *store = srv_store(h->srv);
 		struct dstore_tenant t;
 		struct ob_err err;
@@ -352,9 +513,7 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *conn,
 		return send_text(conn, ok ? 200 : 503,
 				 ok ? "ok\n" : "database unavailable\n");
 	}
-	if (strcmp(url, "/metrics") == 0)
-		return handle_metrics(h, conn);
-	return send_text(conn, 404, "not found\n");
+	return handle_web(h, conn, url, method, rq);
 }
 
 /* ---- sync listener ------------------------------------------------------ */
@@ -369,33 +528,12 @@ static enum MHD_Result on_sync(void *cls, struct MHD_Connection *conn,
 	(void)version;
 
 	if (rq == NULL) {
-		struct hdr_count hc = {0};
-		rq = calloc(1, sizeof(*rq));
-		if (rq == NULL)
-			return MHD_NO;
-		ob_buf_init(&rq->body, h->srv->cfg.max_body);
+		rq = start_request(h, conn, h->srv->cfg.max_body);
 		*req_cls = rq;
-		__atomic_add_fetch(&h->srv->metrics.requests, 1,
-				   __ATOMIC_RELAXED);
-		MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header,
-					  &hc);
-		if (hc.content_length > 1 ||
-		    (hc.content_length > 0 && hc.chunked))
-			rq->refused = true;
-		const char *cl = MHD_lookup_connection_value(
-			conn, MHD_HEADER_KIND, "Content-Length");
-		uint64_t n;
-		if (cl != NULL &&
-		    ob_parse_u64(cl, strlen(cl), UINT64_MAX, &n) == 0 &&
-		    n > h->srv->cfg.max_body)
-			rq->too_big = true;
-		return MHD_YES;
+		return rq != NULL ? MHD_YES : MHD_NO;
 	}
 	if (*upload_data_size != 0) {
-		if (!rq->too_big && !rq->refused &&
-		    ob_buf_add(&rq->body, upload_data, *upload_data_size) != 0)
-			rq->too_big = true;
-		*upload_data_size = 0;
+		read_body(rq, upload_data, upload_data_size);
 		return MHD_YES;
 	}
 	if (rq->refused)
@@ -424,7 +562,7 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **req_cls,
 	(void)conn;
 	(void)toe;
 	struct req *rq = *req_cls;
-	if (rq != NULL && rq != (void *)1) {
+	if (rq != NULL) {
 		ob_buf_deinit(&rq->body);
 		free(rq);
 	}
@@ -585,10 +723,8 @@ int srv_httpd_start(struct srv *srv, struct srv_httpd **h_r, int *port_r,
 			srv_httpd_stop(&h, 0);
 			return afd;
 		}
-		bool tls = h->tls;
-		h->tls = false; /* /healthz and /metrics stay plain HTTP */
-		h->admin = start(h, afd, on_admin, 1);
-		h->tls = tls;
+		h->admin_tls = h->tls;
+		h->admin = start(h, afd, on_admin, 2);
 		if (h->admin == NULL) {
 			close(afd);
 			srv_httpd_stop(&h, 0);

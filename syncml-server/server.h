@@ -37,6 +37,9 @@ struct srv_config {
 	size_t max_photo;      /* photo bytes sent in a vCard; 0 = none */
 	char port_file[SRV_PATH_MAX]; /* write "port admin_port\n" here */
 	bool debug_sync;              /* log message bodies (redacted) */
+	size_t admin_max_body;        /* admin pages' upload cap, bytes */
+	unsigned admin_idle;          /* admin session idle expiry, s */
+	unsigned admin_session_max;   /* admin session lifetime, s */
 };
 
 /* Defaults for every field. */

@@ -84,3 +84,111 @@ int wa_export_vcf(struct dstore *s, int64_t tenant_id,
 		*count_r = x.count;
 	return ret;
 }
+
+/* ---- CSV ----------------------------------------------------------------- */
+
+static const char *const csv_header =
+	"uid,family_name,given_name,display_name,phonetic_family,"
+	"phonetic_given,unit,title,phone_work,phone_cell,phone_home,"
+	"phone_fax,email,street,city,region,postcode,country,note,hidden\r\n";
+
+/* One CSV field: quoted when it holds a delimiter, quote or line break. */
+static void csv_field(struct ob_buf *b, const char *v, bool last)
+{
+	if (v != NULL && strpbrk(v, ",;\"\r\n") != NULL) {
+		(void)ob_buf_add_char(b, '"');
+		for (const char *p = v; *p; p++) {
+			if (*p == '"')
+				(void)ob_buf_add_char(b, '"');
+			(void)ob_buf_add_char(b, *p);
+		}
+		(void)ob_buf_add_char(b, '"');
+	} else if (v != NULL) {
+		(void)ob_buf_add_str(b, v);
+	}
+	(void)ob_buf_add_str(b, last ? "\r\n" : ",");
+}
+
+static void csv_phones(struct ob_buf *b, const struct dstore_person *p,
+		       const char *type)
+{
+	struct ob_buf v;
+	bool any = false;
+
+	ob_buf_init(&v, 1 << 16);
+	for (size_t i = 0; i < p->n_phones; i++)
+		if (strcmp(p->phones[i].type, type) == 0) {
+			(void)ob_buf_addf(&v, "%s%s", any ? "|" : "",
+					  p->phones[i].number);
+			any = true;
+		}
+	csv_field(b, ob_buf_str(&v), false);
+	ob_buf_deinit(&v);
+}
+
+struct csv_ctx {
+	struct ob_buf line;
+	int (*out)(const char *data, size_t len, void *ctx);
+	void *out_ctx;
+	size_t count;
+};
+
+static int csv_one(const struct dstore_person *p, void *vctx)
+{
+	struct csv_ctx *x = vctx;
+	struct ob_buf *b = &x->line;
+	struct ob_buf mails;
+
+	ob_buf_reset(b);
+	csv_field(b, p->uid, false);
+	csv_field(b, p->family, false);
+	csv_field(b, p->given, false);
+	csv_field(b, p->display, false);
+	csv_field(b, p->phonetic_family, false);
+	csv_field(b, p->phonetic_given, false);
+	csv_field(b, p->unit_path, false);
+	csv_field(b, p->title, false);
+	csv_phones(b, p, "work");
+	csv_phones(b, p, "cell");
+	csv_phones(b, p, "home");
+	csv_phones(b, p, "fax");
+	ob_buf_init(&mails, 1 << 16);
+	for (size_t i = 0; i < p->n_emails; i++)
+		(void)ob_buf_addf(&mails, "%s%s", i ? "|" : "", p->emails[i]);
+	csv_field(b, ob_buf_str(&mails), false);
+	ob_buf_deinit(&mails);
+	csv_field(b, p->street, false);
+	csv_field(b, p->locality, false);
+	csv_field(b, p->region, false);
+	csv_field(b, p->postcode, false);
+	csv_field(b, p->country, false);
+	csv_field(b, p->note, false);
+	csv_field(b, p->hidden ? "yes" : "no", true);
+	if (b->data == NULL)
+		return OB_E_NOMEM;
+	x->count++;
+	return x->out(b->data, b->len, x->out_ctx);
+}
+
+int wa_export_csv(struct dstore *s, int64_t tenant_id, int64_t unit_id,
+		  int (*out)(const char *data, size_t len, void *ctx),
+		  void *ctx, size_t *count_r, struct ob_err *err)
+{
+	struct dstore_iter_opts it = {0};
+	struct csv_ctx x = {.out = out, .out_ctx = ctx};
+	int ret;
+
+	ob_buf_init(&x.line, 1u << 20);
+	/* a UTF-8 BOM so spreadsheet programs read Chinese names right */
+	ret = out("\xEF\xBB\xBF", 3, ctx);
+	if (ret == 0)
+		ret = out(csv_header, strlen(csv_header), ctx);
+	it.unit_id = unit_id;
+	it.include_hidden = true;
+	if (ret == 0)
+		ret = dstore_person_iter(s, tenant_id, &it, csv_one, &x, err);
+	ob_buf_deinit(&x.line);
+	if (count_r != NULL)
+		*count_r = x.count;
+	return ret;
+}

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "dirstore/dirstore.h"
+#include "util/buf.h"
 #include "vcard/vcard.h"
 
 struct wa_export_opts {
@@ -22,6 +23,15 @@ struct wa_export_opts {
  * cards. Returns 0, the callback's code, or a store / vCard error. */
 int wa_export_vcf(struct dstore *store, int64_t tenant_id,
 		  const struct wa_export_opts *opts,
+		  int (*out)(const char *data, size_t len, void *ctx),
+		  void *ctx, size_t *count_r, struct ob_err *err);
+
+/* The same view as CSV in the import's columns (webadmin/IMPORT.md), so
+ * the file imports back unchanged: a UTF-8 BOM, a header line, CRLF line
+ * ends, several phones or emails joined by '|'. Unlike the .vcf export it
+ * includes hidden people (hidden=yes): it is the administrators' copy of
+ * the directory. Photos are not included. */
+int wa_export_csv(struct dstore *store, int64_t tenant_id, int64_t unit_id,
 		  int (*out)(const char *data, size_t len, void *ctx),
 		  void *ctx, size_t *count_r, struct ob_err *err);
 

@@ -316,9 +316,7 @@ static int load_photo(struct import *im, struct rec *r, const char *rel,
 	return r->p.photo ? 0 : OB_E_NOMEM;
 }
 
-/* The reading of a Chinese name part when the row gives none; NULL for
- * names without Chinese characters (or when nothing could be read). */
-static char *auto_phonetic(const char *part, bool family)
+char *wa_phonetic_of(const char *part, bool family)
 {
 	char buf[512];
 	bool han = false;
@@ -393,8 +391,8 @@ static int read_row(struct import *im, char **f, size_t n, long line)
 	r->p.note = dup_trim(cell(im, f, n, C_NOTE));
 	r->unit_path = dup_trim(cell(im, f, n, C_UNIT));
 	if (r->p.phonetic_family == NULL && r->p.phonetic_given == NULL) {
-		r->p.phonetic_family = auto_phonetic(r->p.family, true);
-		r->p.phonetic_given = auto_phonetic(r->p.given, false);
+		r->p.phonetic_family = wa_phonetic_of(r->p.family, true);
+		r->p.phonetic_given = wa_phonetic_of(r->p.given, false);
 	}
 	for (int i = 0; i < 4; i++) {
 		if (add_phones(r, phone_types[i],

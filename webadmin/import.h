@@ -68,4 +68,10 @@ int wa_import_vcf(struct dstore *store, int64_t tenant_id, const char *data,
 		  size_t len, const struct wa_import_opts *opts,
 		  struct wa_import_report *report, struct ob_err *err);
 
+/* The pinyin reading of a Chinese name part ("ouyang" for 欧阳 as a family
+ * name), malloc'd; NULL for names without Chinese characters or when
+ * nothing could be read. Imports and the admin pages fill in phonetic
+ * names with it when none are given. */
+char *wa_phonetic_of(const char *part, bool family);
+
 #endif

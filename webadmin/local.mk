@@ -1,12 +1,27 @@
-# webadmin: directory administration — the import code (libwebadmin.a),
-# orgbook-admin (command line) and, later, the web pages.
+# webadmin: directory administration — import and export, the web pages
+# (libwebadmin.a; served by orgbook-server's admin listener) and
+# orgbook-admin (command line). webadmin/assets.c embeds webadmin/static/.
 noinst_LIBRARIES += webadmin/libwebadmin.a
 webadmin_libwebadmin_a_SOURCES = \
 	webadmin/csv.c webadmin/csv.h \
 	webadmin/import.c webadmin/import.h \
 	webadmin/json.c webadmin/json.h \
 	webadmin/person-card.c webadmin/person-card.h \
-	webadmin/export.c webadmin/export.h
+	webadmin/export.c webadmin/export.h \
+	webadmin/form.c webadmin/form.h \
+	webadmin/html.c webadmin/html.h \
+	webadmin/web.c webadmin/web.h webadmin/web-internal.h \
+	webadmin/pages-directory.c webadmin/pages-manage.c
+nodist_webadmin_libwebadmin_a_SOURCES = webadmin/assets.c
+BUILT_SOURCES += webadmin/assets.c
+CLEANFILES += webadmin/assets.c
+WA_ASSETS = $(srcdir)/webadmin/static/admin.css \
+	$(srcdir)/webadmin/static/admin.js
+EXTRA_DIST += webadmin/gen-assets.py $(WA_ASSETS)
+webadmin/assets.c: $(srcdir)/webadmin/gen-assets.py $(WA_ASSETS)
+	@$(MKDIR_P) webadmin
+	$(AM_V_GEN)$(PYTHON3) $(srcdir)/webadmin/gen-assets.py $(WA_ASSETS) \
+		> $@.tmp && mv $@.tmp $@
 webadmin_libwebadmin_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
 LINT_FILES += $(filter %.c,$(webadmin_libwebadmin_a_SOURCES))
 

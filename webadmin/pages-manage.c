@@ -1,0 +1,676 @@
+/* The management pages: import with preview, export, the audit log,
+ * devices and accounts. See web.h for the routes. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/str.h"
+#include "webadmin/export.h"
+#include "webadmin/import.h"
+#include "webadmin/web-internal.h"
+
+#define PLAN_LINES_MAX 500
+#define AUDIT_PAGE 200
+
+/* ---- import -------------------------------------------------------------- */
+
+void wa_import_page(struct wa_ctx *c)
+{
+	struct ob_buf *b = &c->rs->body;
+
+	wa_open(c, "Import", "import");
+	wa_raw(b, "<h1>Import people</h1><p>A CSV file (columns as in "
+		  "the import guide: uid, family_name, given_name, unit, "
+		  "title, phone_cell, email …) or a .vcf file. You see what "
+		  "would change before anything is applied; a file with a bad "
+		  "row changes nothing.</p>"
+		  "<form class=\"import\" method=\"post\" "
+		  "action=\"/import/preview\" enctype=\"multipart/form-data\">");
+	wa_csrf_input(b, c->ses.csrf);
+	wa_raw(b, "<label>File <input type=\"file\" name=\"file\" required "
+		  "accept=\".csv,.vcf,text/csv,text/vcard\"></label>"
+		  "<label>Format <select name=\"format\"><option "
+		  "value=\"auto\">from the file</option><option value=\"csv\">"
+		  "CSV</option><option value=\"vcf\">vCard (.vcf)</option>"
+		  "</select></label>"
+		  "<label>Encoding <select name=\"encoding\"><option "
+		  "value=\"auto\">detect (UTF-8 or GB18030)</option><option "
+		  "value=\"utf-8\">UTF-8</option><option value=\"gb18030\">"
+		  "GB18030 / GBK</option></select></label>"
+		  "<fieldset><legend>Mode</legend><label class=\"check\">"
+		  "<input type=\"radio\" name=\"mode\" value=\"merge\" checked>"
+		  " Merge: add and update the people in the file</label>"
+		  "<label class=\"check\"><input type=\"radio\" name=\"mode\" "
+		  "value=\"replace\"> Replace: also delete everyone not in the "
+		  "file</label></fieldset>"
+		  "<button type=\"submit\">Preview</button></form>");
+	wa_close(c);
+}
+
+struct import_meta {
+	char format[8];   /* "csv" or "vcf" */
+	char encoding[16];
+	bool replace;
+};
+
+static void meta_text(const struct import_meta *m, char out[256])
+{
+	snprintf(out, 256, "%s %s %s", m->format, m->encoding,
+		 m->replace ? "replace" : "merge");
+}
+
+static bool meta_parse(const char *t, struct import_meta *m)
+{
+	char mode[16];
+
+	memset(m, 0, sizeof(*m));
+	if (sscanf(t, "%7s %15s %15s", m->format, m->encoding, mode) != 3)
+		return false;
+	m->replace = strcmp(mode, "replace") == 0;
+	return true;
+}
+
+static int run_import(struct wa_ctx *c, const struct import_meta *m,
+		      const char *data, size_t len, bool dry, bool force,
+		      struct wa_import_report *rep, struct ob_err *err)
+{
+	char actor[DSTORE_LOGIN_MAX + 8];
+	struct wa_import_opts o = {0};
+
+	snprintf(actor, sizeof(actor), "web:%s", c->ses.login);
+	if (wa_encoding_parse(m->encoding, &o.encoding) != 0)
+		o.encoding = WA_ENC_AUTO;
+	o.replace = m->replace;
+	o.dry_run = dry;
+	o.force = force;
+	o.actor = actor;
+	o.base_dir = "/nonexistent"; /* photo paths in a web upload: none */
+	return (strcmp(m->format, "vcf") == 0 ? wa_import_vcf : wa_import_csv)(
+		c->store, c->ses.tenant_id, data, len, &o, rep, err);
+}
+
+static void report_counts(struct ob_buf *b, const struct wa_import_report *r,
+			  bool done)
+{
+	wa_rawf(b, "<ul class=\"plan-counts\"><li><b>%zu</b> rows read</li>"
+		   "<li><b>%zu</b> %s</li><li><b>%zu</b> %s</li>"
+		   "<li><b>%zu</b> %s</li><li><b>%zu</b> unchanged</li>"
+		   "<li><b>%zu</b> new units</li></ul>",
+		r->rows, r->adds, done ? "added" : "to add", r->changes,
+		done ? "changed" : "to change", r->deletes,
+		done ? "deleted" : "to delete", r->unchanged, r->units_created);
+}
+
+/* The plan's lines ("add <uid> <name> in <unit>"), at most a few
+ * hundred. */
+static void report_lines(struct ob_buf *b, const char *text, const char *cls)
+{
+	size_t n = 0;
+
+	wa_rawf(b, "<ul class=\"%s\">", cls);
+	while (text && *text && n < PLAN_LINES_MAX) {
+		size_t len = strcspn(text, "\n");
+		char *line = ob_strndup(text, len);
+		wa_raw(b, "<li>");
+		wa_h(b, line);
+		wa_raw(b, "</li>");
+		free(line);
+		n++;
+		text += len;
+		if (*text == '\n')
+			text++;
+	}
+	if (text && *text)
+		wa_raw(b, "<li>…</li>");
+	wa_raw(b, "</ul>");
+}
+
+void wa_import_preview(struct wa_ctx *c)
+{
+	const struct wa_form_field *f = wa_form_field(&c->form, "file");
+	const char *fmt = wa_field(c, "format"), *enc = wa_field(c, "encoding");
+	struct ob_buf *b = &c->rs->body;
+	struct wa_import_report rep;
+	struct import_meta m = {0};
+	char meta[256];
+	struct ob_err err = {0};
+	int64_t id = 0;
+	int ret;
+
+	if (f == NULL || f->len == 0) {
+		wa_fail(c, 400, "Choose a file to import.");
+		return;
+	}
+	if (fmt != NULL && (strcmp(fmt, "csv") == 0 || strcmp(fmt, "vcf") == 0))
+		ob_strlcpy(m.format, fmt, sizeof(m.format));
+	else if ((f->filename && strlen(f->filename) > 4 &&
+		  ob_str_ieq(f->filename + strlen(f->filename) - 4, ".vcf")) ||
+		 (f->len >= 11 && strncasecmp(f->value, "BEGIN:VCARD", 11) == 0))
+		ob_strlcpy(m.format, "vcf", sizeof(m.format));
+	else
+		ob_strlcpy(m.format, "csv", sizeof(m.format));
+	ob_strlcpy(m.encoding,
+		   enc && (strcmp(enc, "utf-8") == 0 ||
+			   strcmp(enc, "gb18030") == 0)
+			   ? enc
+			   : "auto",
+		   sizeof(m.encoding));
+	m.replace = ob_str_ieq(wa_field(c, "mode") ? wa_field(c, "mode") : "",
+			       "replace");
+	wa_import_report_init(&rep);
+	ret = run_import(c, &m, f->value, f->len, true, false, &rep, &err);
+	meta_text(&m, meta);
+	if ((ret == 0 || ret == OB_E_LIMIT) &&
+	    dstore_web_upload_put(c->store, c->ses.tenant_id,
+				  c->ses.account_id, c->rq->now, f->value,
+				  f->len, meta, &id, &err) != 0)
+		ret = OB_E_FAIL;
+	if (ret != 0 && ret != OB_E_PARSE && ret != OB_E_LIMIT) {
+		wa_import_report_deinit(&rep);
+		wa_fail(c, ret == OB_E_INVAL ? 422 : 503, err.msg);
+		return;
+	}
+	wa_open(c, "Import preview", "import");
+	wa_raw(b, "<h1>Import preview: ");
+	wa_h(b, f->filename ? f->filename : "upload");
+	wa_raw(b, "</h1>");
+	if (ret == OB_E_PARSE) {
+		c->rs->status = 422;
+		wa_rawf(b, "<p class=\"error\" role=\"alert\">%zu bad row%s: "
+			   "nothing was applied. Fix the file and import it "
+			   "again.</p>",
+			rep.bad_rows, rep.bad_rows == 1 ? "" : "s");
+		report_lines(b, ob_buf_str(&rep.errors), "import-errors");
+	} else {
+		report_counts(b, &rep, false);
+		if (ret == OB_E_LIMIT)
+			wa_raw(b, "<p class=\"error\" role=\"alert\">This "
+				  "replace would delete a large share of the "
+				  "directory. Check the plan; to go ahead, tick "
+				  "the confirmation below.</p>");
+		report_lines(b, ob_buf_str(&rep.plan), "plan");
+		wa_raw(b, "<form method=\"post\" action=\"/import/apply\">");
+		wa_csrf_input(b, c->ses.csrf);
+		wa_rawf(b, "<input type=\"hidden\" name=\"upload\" "
+			   "value=\"%lld\">",
+			(long long)id);
+		if (ret == OB_E_LIMIT)
+			wa_rawf(b, "<label class=\"check\"><input "
+				   "type=\"checkbox\" name=\"force\" value=\"1\" "
+				   "required> Yes, delete %zu people</label>",
+				rep.deletes);
+		wa_raw(b, "<button type=\"submit\">Apply</button> <a "
+			  "href=\"/import\">Cancel</a></form>");
+	}
+	wa_close(c);
+	wa_import_report_deinit(&rep);
+}
+
+void wa_import_apply(struct wa_ctx *c)
+{
+	int64_t id = wa_field_int(c, "upload", 0);
+	struct ob_buf *b = &c->rs->body;
+	struct wa_import_report rep;
+	struct import_meta m;
+	char meta[256], *data = NULL;
+	size_t len = 0;
+	struct ob_err err = {0};
+	int ret;
+
+	if (dstore_web_upload_get(c->store, c->ses.tenant_id,
+				  c->ses.account_id, id, &data, &len, meta,
+				  &err) != 0 ||
+	    !meta_parse(meta, &m)) {
+		free(data);
+		wa_fail(c, 410, "This preview has expired; import the file "
+				"again.");
+		return;
+	}
+	wa_import_report_init(&rep);
+	ret = run_import(c, &m, data, len, false, wa_field(c, "force") != NULL,
+			 &rep, &err);
+	free(data);
+	if (ret == 0)
+		(void)dstore_web_upload_delete(c->store, c->ses.tenant_id,
+					       c->ses.account_id, id, &err);
+	wa_open(c, "Import", "import");
+	if (ret == 0) {
+		wa_raw(b, "<h1>Import applied</h1>");
+		report_counts(b, &rep, true);
+		wa_rawf(b, "<p>Directory revision %lld. Devices get these "
+			   "changes at their next sync.</p>",
+			(long long)rep.revision);
+		snprintf(c->rs->log, sizeof(c->rs->log),
+			 "admin import tenant=%lld adds=%zu changes=%zu "
+			 "deletes=%zu",
+			 (long long)c->ses.tenant_id, rep.adds, rep.changes,
+			 rep.deletes);
+	} else {
+		c->rs->status = ret == OB_E_PARSE || ret == OB_E_LIMIT ? 422
+									 : 503;
+		wa_raw(b, "<h1>Import not applied</h1><p class=\"error\" "
+			  "role=\"alert\">Nothing was changed: ");
+		wa_h(b, err.msg);
+		wa_raw(b, "</p>");
+		report_lines(b, ob_buf_str(&rep.errors), "import-errors");
+	}
+	wa_raw(b, "<p><a href=\"/units\">Back to the directory</a></p>");
+	wa_close(c);
+	wa_import_report_deinit(&rep);
+}
+
+/* ---- export -------------------------------------------------------------- */
+
+static int add_unit_option(const struct dstore_unit *u, void *ctx)
+{
+	struct ob_buf *b = ctx;
+
+	wa_rawf(b, "<option value=\"%lld\">", (long long)u->id);
+	wa_h(b, u->path);
+	wa_raw(b, "</option>");
+	return 0;
+}
+
+void wa_export_page(struct wa_ctx *c)
+{
+	struct ob_buf *b = &c->rs->body;
+	struct ob_err err;
+
+	wa_open(c, "Export", "export");
+	wa_raw(b, "<h1>Export</h1><p>The whole directory or one unit with "
+		  "its sub-units. vCard files import into phones, Outlook, "
+		  "Gmail and iOS (hidden people are left out); CSV imports back "
+		  "here and includes hidden people.</p>"
+		  "<form method=\"get\" action=\"/export/file\">"
+		  "<label>Unit <select name=\"unit\"><option value=\"0\">"
+		  "(everyone)</option>");
+	(void)dstore_unit_list(c->store, c->ses.tenant_id, add_unit_option, b,
+			       &err);
+	wa_raw(b, "</select></label><label>Format <select name=\"format\">"
+		  "<option value=\"vcf30\">vCard 3.0 (most programs)</option>"
+		  "<option value=\"vcf21\">vCard 2.1 (older phones)</option>"
+		  "<option value=\"vcf40\">vCard 4.0</option>"
+		  "<option value=\"csv\">CSV</option></select></label>"
+		  "<label class=\"check\"><input type=\"checkbox\" "
+		  "name=\"photos\" value=\"1\" checked> With photos (vCard)"
+		  "</label><button type=\"submit\">Download</button></form>");
+	wa_close(c);
+}
+
+void wa_export_file(struct wa_ctx *c)
+{
+	const char *fmt = wa_arg(c, "format");
+	int64_t unit = wa_arg_int(c, "unit", 0);
+	struct wa_web_response *rs = c->rs;
+	struct dstore_unit u;
+	struct ob_err err;
+
+	if (fmt == NULL)
+		fmt = "vcf30";
+	if (unit != 0) {
+		if (dstore_unit_get(c->store, c->ses.tenant_id, unit, &u,
+				    &err) != 0) {
+			wa_fail(c, 404, "No such unit.");
+			return;
+		}
+		dstore_unit_deinit(&u);
+	}
+	rs->tenant_id = c->ses.tenant_id;
+	rs->unit_id = unit;
+	rs->photos = wa_arg(c, "photos") == NULL ||
+		     strcmp(wa_arg(c, "photos"), "0") != 0;
+	if (strcmp(fmt, "csv") == 0) {
+		rs->stream = WA_STREAM_CSV;
+		ob_strlcpy(rs->content_type, "text/csv; charset=utf-8",
+			   sizeof(rs->content_type));
+		snprintf(rs->disposition, sizeof(rs->disposition),
+			 "attachment; filename=\"%s.csv\"", c->tenant.name);
+		return;
+	}
+	if (strcmp(fmt, "vcf21") == 0)
+		rs->version = VCARD_V21;
+	else if (strcmp(fmt, "vcf40") == 0)
+		rs->version = VCARD_V40;
+	else if (strcmp(fmt, "vcf30") == 0)
+		rs->version = VCARD_V30;
+	else {
+		wa_fail(c, 400, "Format: vcf21, vcf30, vcf40 or csv.");
+		return;
+	}
+	rs->stream = WA_STREAM_VCF;
+	ob_strlcpy(rs->content_type, "text/vcard; charset=utf-8",
+		   sizeof(rs->content_type));
+	snprintf(rs->disposition, sizeof(rs->disposition),
+		 "attachment; filename=\"%s.vcf\"", c->tenant.name);
+}
+
+/* ---- audit log ----------------------------------------------------------- */
+
+struct audit_ctx {
+	struct ob_buf *b;
+	int64_t last_id;
+	size_t n;
+};
+
+static int audit_row(const struct dstore_log_entry *e, void *ctx)
+{
+	struct audit_ctx *a = ctx;
+	struct ob_buf *b = a->b;
+
+	wa_raw(b, "<tr><td>");
+	wa_time(b, e->time);
+	wa_raw(b, "</td><td>");
+	wa_h(b, e->actor);
+	wa_raw(b, "</td><td>");
+	wa_h(b, e->what);
+	wa_raw(b, " ");
+	wa_h(b, e->op);
+	wa_raw(b, "</td><td>");
+	if (strcmp(e->what, "person") == 0 && strcmp(e->op, "delete") != 0) {
+		wa_raw(b, "<a href=\"/person?uid=");
+		wa_u(b, e->uid);
+		wa_raw(b, "\">");
+		wa_h(b, e->uid);
+		wa_raw(b, "</a>");
+	} else {
+		wa_h(b, e->uid);
+	}
+	wa_raw(b, "</td><td>");
+	wa_h(b, e->detail);
+	wa_rawf(b, "</td><td>%lld</td></tr>", (long long)e->rev);
+	a->last_id = e->id;
+	a->n++;
+	return 0;
+}
+
+void wa_audit_page(struct wa_ctx *c)
+{
+	struct ob_buf *b = &c->rs->body;
+	struct audit_ctx a = {.b = b};
+	struct ob_err err;
+
+	wa_open(c, "Audit log", "audit");
+	wa_rawf(b, "<h1>Audit log</h1><p>Every change to the directory, "
+		   "newest first, kept for %d days.</p><table class=\"audit\">"
+		   "<thead><tr><th>When</th><th>Who</th><th>What</th>"
+		   "<th>Person / unit</th><th>Detail</th><th>Revision</th>"
+		   "</tr></thead><tbody>",
+		c->tenant.retention_days);
+	(void)dstore_log_recent(c->store, c->ses.tenant_id,
+				wa_arg_int(c, "before", 0), AUDIT_PAGE,
+				audit_row, &a, &err);
+	wa_raw(b, "</tbody></table>");
+	if (a.n == 0)
+		wa_raw(b, "<p class=\"empty\">No changes.</p>");
+	if (a.n == AUDIT_PAGE)
+		wa_rawf(b, "<p><a href=\"/audit?before=%lld\">Older</a></p>",
+			(long long)a.last_id);
+	wa_close(c);
+}
+
+/* ---- devices ------------------------------------------------------------- */
+
+struct acct_list {
+	struct dstore_account *a;
+	size_t n, cap;
+};
+
+static int acct_add(const struct dstore_account *a, void *ctx)
+{
+	struct acct_list *l = ctx;
+
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? 2 * l->cap : 32;
+		struct dstore_account *na = realloc(l->a, nc * sizeof(*na));
+		if (na == NULL)
+			return OB_E_NOMEM;
+		l->a = na;
+		l->cap = nc;
+	}
+	l->a[l->n++] = *a;
+	return 0;
+}
+
+static const char *acct_login(const struct acct_list *l, int64_t id)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->a[i].id == id)
+			return l->a[i].login;
+	return "?";
+}
+
+struct dev_ctx {
+	struct wa_ctx *c;
+	struct acct_list *accts;
+	size_t n;
+};
+
+static int device_row(const struct dstore_sync_state *st, void *ctx)
+{
+	struct dev_ctx *d = ctx;
+	struct ob_buf *b = &d->c->rs->body;
+
+	wa_raw(b, "<tr><td>");
+	wa_h(b, acct_login(d->accts, st->account_id));
+	wa_raw(b, "</td><td>");
+	wa_h(b, st->device);
+	wa_raw(b, "</td><td>");
+	wa_h(b, st->client_info);
+	wa_raw(b, "</td><td>");
+	wa_h(b, st->datastore);
+	wa_raw(b, "</td><td>");
+	wa_time(b, st->last_sync);
+	wa_rawf(b, "</td><td>%lld", (long long)st->rev);
+	if (st->rev < d->c->tenant.revision)
+		wa_rawf(b, " <small>(%lld behind)</small>",
+			(long long)(d->c->tenant.revision - st->rev));
+	wa_raw(b, "</td><td>");
+	wa_h(b, st->server_last);
+	wa_raw(b, "</td><td>");
+	if (st->force_slow) {
+		wa_raw(b, "slow sync requested");
+	} else {
+		wa_raw(b, "<form method=\"post\" action=\"/device/slow\">");
+		wa_csrf_input(b, d->c->ses.csrf);
+		wa_rawf(b, "<input type=\"hidden\" name=\"account\" "
+			   "value=\"%lld\"><input type=\"hidden\" "
+			   "name=\"device\" value=\"",
+			(long long)st->account_id);
+		wa_h(b, st->device);
+		wa_raw(b, "\"><button type=\"submit\">Force slow sync</button>"
+			  "</form>");
+	}
+	wa_raw(b, "</td></tr>");
+	d->n++;
+	return 0;
+}
+
+void wa_devices_page(struct wa_ctx *c)
+{
+	struct ob_buf *b = &c->rs->body;
+	struct acct_list l = {0};
+	struct dev_ctx d = {c, &l, 0};
+	struct ob_err err;
+
+	if (dstore_account_list(c->store, c->ses.tenant_id, acct_add, &l,
+				&err) != 0) {
+		free(l.a);
+		wa_fail(c, 503, "The directory is unavailable.");
+		return;
+	}
+	wa_open(c, "Devices", "devices");
+	wa_notice(c);
+	wa_rawf(b, "<h1>Devices</h1><p>Every device that completed a sync, "
+		   "per datastore. The directory is at revision %lld.</p>"
+		   "<table class=\"devices\"><thead><tr><th>Account</th>"
+		   "<th>Device</th><th>Client</th><th>Datastore</th>"
+		   "<th>Last sync</th><th>Revision</th><th>Anchor</th><th>"
+		   "</th></tr></thead><tbody>",
+		(long long)c->tenant.revision);
+	(void)dstore_sync_list(c->store, c->ses.tenant_id, device_row, &d,
+			       &err);
+	wa_raw(b, "</tbody></table>");
+	if (d.n == 0)
+		wa_raw(b, "<p class=\"empty\">No device has synced yet.</p>");
+	wa_close(c);
+	free(l.a);
+}
+
+struct slow_ctx {
+	int64_t tenant, account;
+	const char *device;
+};
+
+static int slow_txn(struct dstore *s, void *ctx, struct ob_err *err)
+{
+	struct slow_ctx *x = ctx;
+	return dstore_sync_force_slow(s, x->tenant, x->account, x->device,
+				      err);
+}
+
+void wa_device_slow(struct wa_ctx *c)
+{
+	struct slow_ctx x = {c->ses.tenant_id, wa_field_int(c, "account", 0),
+			     wa_field(c, "device")};
+	struct ob_err err;
+
+	if (x.account == 0 || x.device == NULL) {
+		wa_fail(c, 400, "No device given.");
+		return;
+	}
+	if (wa_txn(c, slow_txn, &x, &err) != 0) {
+		wa_fail(c, 503, err.msg);
+		return;
+	}
+	wa_redirect(c, "/devices?done=slow");
+}
+
+/* ---- accounts ------------------------------------------------------------ */
+
+void wa_accounts_page(struct wa_ctx *c)
+{
+	struct ob_buf *b = &c->rs->body;
+	struct acct_list l = {0};
+	struct ob_err err;
+
+	if (dstore_account_list(c->store, c->ses.tenant_id, acct_add, &l,
+				&err) != 0) {
+		free(l.a);
+		wa_fail(c, 503, "The directory is unavailable.");
+		return;
+	}
+	wa_open(c, "Accounts", "accounts");
+	wa_notice(c);
+	wa_raw(b, "<h1>Accounts</h1><table class=\"accounts\"><thead><tr>"
+		  "<th>Login</th><th>Role</th><th>Status</th><th>Created</th>"
+		  "<th></th><th></th></tr></thead><tbody>");
+	for (size_t i = 0; i < l.n; i++) {
+		const struct dstore_account *a = &l.a[i];
+		bool self = a->id == c->ses.account_id;
+		wa_raw(b, "<tr><td>");
+		wa_h(b, a->login);
+		wa_rawf(b, "</td><td>%s</td><td>%s</td><td>",
+			a->role == DSTORE_ROLE_ADMIN ? "administrator" : "user",
+			a->disabled ? "disabled" : "active");
+		wa_time(b, a->created);
+		wa_raw(b, "</td><td>");
+		if (!self) {
+			wa_raw(b, "<form method=\"post\" "
+				  "action=\"/account/disable\">");
+			wa_csrf_input(b, c->ses.csrf);
+			wa_rawf(b, "<input type=\"hidden\" name=\"id\" "
+				   "value=\"%lld\"><input type=\"hidden\" "
+				   "name=\"disabled\" value=\"%d\"><button "
+				   "type=\"submit\">%s</button></form>",
+				(long long)a->id, a->disabled ? 0 : 1,
+				a->disabled ? "Enable" : "Disable");
+		}
+		wa_raw(b, "</td><td><form class=\"inline\" method=\"post\" "
+			  "action=\"/account/password\">");
+		wa_csrf_input(b, c->ses.csrf);
+		wa_rawf(b, "<input type=\"hidden\" name=\"id\" value=\"%lld\">"
+			   "<input name=\"password\" type=\"password\" "
+			   "autocomplete=\"new-password\" minlength=\"8\" "
+			   "required aria-label=\"New password\" "
+			   "placeholder=\"new password\"><button "
+			   "type=\"submit\">Set password</button></form></td>"
+			   "</tr>",
+			(long long)a->id);
+	}
+	wa_raw(b, "</tbody></table><h2>New account</h2><form method=\"post\" "
+		  "action=\"/account/add\">");
+	wa_csrf_input(b, c->ses.csrf);
+	wa_raw(b, "<label>Login <input name=\"login\" required "
+		  "autocomplete=\"off\"></label><label>Password <input "
+		  "name=\"password\" type=\"password\" minlength=\"8\" required "
+		  "autocomplete=\"new-password\"></label><label>Role <select "
+		  "name=\"role\"><option value=\"user\">user (syncs the "
+		  "directory)</option><option value=\"admin\">administrator"
+		  "</option></select></label><button type=\"submit\">Create"
+		  "</button></form>");
+	wa_close(c);
+	free(l.a);
+}
+
+void wa_account_action(struct wa_ctx *c, const char *what)
+{
+	int64_t id = wa_field_int(c, "id", 0), new_id;
+	const char *pw = wa_field(c, "password");
+	struct ob_err err = {0};
+	int ret;
+
+	if (strcmp(what, "add") == 0) {
+		const char *login = wa_field(c, "login");
+		const char *role = wa_field(c, "role");
+		if (login == NULL || pw == NULL) {
+			wa_fail(c, 400, "A new account needs a login and a "
+					"password.");
+			return;
+		}
+		ret = dstore_account_create(
+			c->store, c->ses.tenant_id, login, pw,
+			role && strcmp(role, "admin") == 0 ? DSTORE_ROLE_ADMIN
+							   : DSTORE_ROLE_USER,
+			&new_id, &err);
+		if (ret == OB_E_EXISTS) {
+			wa_fail(c, 409, "That login is taken.");
+			return;
+		}
+	} else if (strcmp(what, "disable") == 0) {
+		if (id == c->ses.account_id) {
+			wa_fail(c, 409, "You cannot disable your own account.");
+			return;
+		}
+		ret = dstore_account_set_disabled(
+			c->store, c->ses.tenant_id, id,
+			wa_field_int(c, "disabled", 1) != 0, &err);
+		if (ret == 0)
+			ret = dstore_web_session_end_account(c->store, id,
+							     &err);
+	} else {
+		if (pw == NULL) {
+			wa_fail(c, 400, "Enter the new password.");
+			return;
+		}
+		ret = dstore_account_set_password(c->store, c->ses.tenant_id,
+						  id, pw, &err);
+	}
+	if (ret == OB_E_NOTFOUND) {
+		wa_fail(c, 404, "No such account.");
+		return;
+	}
+	if (ret != 0) {
+		wa_fail(c, ret == OB_E_INVAL ? 422 : 503, err.msg);
+		return;
+	}
+	snprintf(c->rs->log, sizeof(c->rs->log),
+		 "admin account %s tenant=%lld account=%lld", what,
+		 (long long)c->ses.tenant_id,
+		 (long long)(strcmp(what, "add") == 0 ? new_id : id));
+	wa_redirect(c, "/accounts?done=%s",
+		    strcmp(what, "add") == 0       ? "account-added"
+		    : strcmp(what, "password") == 0 ? "password"
+						    : "account-changed");
+}

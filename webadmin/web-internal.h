@@ -1,0 +1,67 @@
+/* Private to the admin pages (web.c, pages-directory.c, pages-manage.c):
+ * the request context and the helpers every page uses. */
+#ifndef WA_WEB_INTERNAL_H
+#define WA_WEB_INTERNAL_H
+
+#include "webadmin/html.h"
+#include "webadmin/web.h"
+
+#define WA_BODY_MAX (64u << 20)
+
+struct wa_ctx {
+	struct dstore *store;
+	const struct wa_web_config *cfg;
+	const struct wa_web_request *rq;
+	struct wa_web_response *rs;
+	struct dstore_web_session ses; /* the administrator's session */
+	struct dstore_tenant tenant;   /* and enterprise */
+	struct wa_form form;           /* a POST's fields */
+};
+
+/* A query argument / a POST field, NULL when absent. */
+const char *wa_arg(const struct wa_ctx *c, const char *name);
+const char *wa_field(const struct wa_ctx *c, const char *name);
+/* A non-negative integer argument or field; def when absent or bad. */
+int64_t wa_arg_int(const struct wa_ctx *c, const char *name, int64_t def);
+int64_t wa_field_int(const struct wa_ctx *c, const char *name, int64_t def);
+
+/* Start an HTML page of this session (status 200 unless set). */
+void wa_open(struct wa_ctx *c, const char *title, const char *section);
+void wa_close(struct wa_ctx *c);
+/* A whole page with one message: 4xx/5xx answers. */
+void wa_fail(struct wa_ctx *c, int status, const char *msg);
+/* 303 See Other to a path of this site (built from literals and
+ * percent-encoded values). */
+void wa_redirect(struct wa_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The notice for ?done=KEY after a redirect (fixed texts only). */
+void wa_notice(struct wa_ctx *c);
+/* Run fn as one store transaction of the session's enterprise with the
+ * administrator as actor (retried while the database is busy). */
+int wa_txn(struct wa_ctx *c,
+	   int (*fn)(struct dstore *store, void *ctx, struct ob_err *err),
+	   void *ctx, struct ob_err *err);
+
+/* Pages and actions. */
+void wa_units_page(struct wa_ctx *c);
+void wa_unit_action(struct wa_ctx *c, const char *what);
+void wa_person_page(struct wa_ctx *c, bool is_new);
+void wa_person_save(struct wa_ctx *c);
+void wa_person_delete(struct wa_ctx *c);
+void wa_photo(struct wa_ctx *c);
+void wa_search_page(struct wa_ctx *c);
+void wa_import_page(struct wa_ctx *c);
+void wa_import_preview(struct wa_ctx *c);
+void wa_import_apply(struct wa_ctx *c);
+void wa_export_page(struct wa_ctx *c);
+void wa_export_file(struct wa_ctx *c);
+void wa_audit_page(struct wa_ctx *c);
+void wa_devices_page(struct wa_ctx *c);
+void wa_device_slow(struct wa_ctx *c);
+void wa_accounts_page(struct wa_ctx *c);
+void wa_account_action(struct wa_ctx *c, const char *what);
+
+/* The static files (assets.c). */
+const char *wa_asset(const char *path, const char **type_r, size_t *len_r);
+
+#endif

@@ -1,0 +1,515 @@
+/* The admin pages' front door (see web.h): sessions, CSRF and origin
+ * checks, login and logout, routing, and the helpers of web-internal.h. */
+#include "config.h"
+#include "webadmin/web-internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/str.h"
+
+const char *const wa_web_headers[][2] = {
+	{"Content-Security-Policy",
+	 "default-src 'none'; script-src 'self'; style-src 'self'; "
+	 "img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; "
+	 "frame-ancestors 'none'; base-uri 'none'"},
+	{"X-Content-Type-Options", "nosniff"},
+	{"X-Frame-Options", "DENY"},
+	{"Referrer-Policy", "same-origin"},
+	{"Cache-Control", "no-store"},
+	{NULL, NULL},
+};
+
+void wa_web_config_defaults(struct wa_web_config *c)
+{
+	c->idle_s = 1800;
+	c->max_s = 12 * 3600;
+	c->secure_cookie = false;
+	c->max_photo = DSTORE_PHOTO_MAX_DEFAULT;
+}
+
+static const char *cookie_name(const struct wa_ctx *c)
+{
+	/* __Host- cookies must be Secure, host-only and Path=/ */
+	return c->cfg->secure_cookie ? "__Host-orgbook" : "orgbook";
+}
+
+/* The session token from the Cookie header into tok (64 hex chars). */
+static bool cookie_token(const struct wa_ctx *c, char tok[65])
+{
+	const char *h = c->rq->cookie, *name = cookie_name(c);
+	size_t nl = strlen(name);
+
+	while (h != NULL && *h) {
+		while (*h == ' ' || *h == ';')
+			h++;
+		size_t len = strcspn(h, ";");
+		if (len > nl && strncmp(h, name, nl) == 0 && h[nl] == '=') {
+			size_t vl = len - nl - 1;
+			if (vl != 64)
+				return false;
+			memcpy(tok, h + nl + 1, 64);
+			tok[64] = '\0';
+			return true;
+		}
+		h += len;
+	}
+	return false;
+}
+
+const char *wa_arg(const struct wa_ctx *c, const char *name)
+{
+	return wa_form_get(c->rq->query, name);
+}
+
+const char *wa_field(const struct wa_ctx *c, const char *name)
+{
+	return wa_form_get(&c->form, name);
+}
+
+static int64_t to_int(const char *v, int64_t def)
+{
+	uint64_t n;
+
+	if (v == NULL || ob_parse_u64(v, strlen(v), INT64_MAX, &n) != 0)
+		return def;
+	return (int64_t)n;
+}
+
+int64_t wa_arg_int(const struct wa_ctx *c, const char *name, int64_t def)
+{
+	return to_int(wa_arg(c, name), def);
+}
+
+int64_t wa_field_int(const struct wa_ctx *c, const char *name, int64_t def)
+{
+	return to_int(wa_field(c, name), def);
+}
+
+static void html(struct wa_ctx *c)
+{
+	ob_strlcpy(c->rs->content_type, "text/html; charset=utf-8",
+		   sizeof(c->rs->content_type));
+}
+
+void wa_open(struct wa_ctx *c, const char *title, const char *section)
+{
+	struct wa_page p = {
+		.title = title,
+		.tenant = c->tenant.display,
+		.login = c->ses.login,
+		.csrf = c->ses.csrf,
+		.section = section,
+	};
+	html(c);
+	ob_buf_reset(&c->rs->body);
+	wa_page_open(&c->rs->body, &p);
+}
+
+void wa_close(struct wa_ctx *c)
+{
+	wa_page_close(&c->rs->body);
+}
+
+void wa_fail(struct wa_ctx *c, int status, const char *msg)
+{
+	struct wa_page p = {.title = "Error"};
+
+	if (c->ses.account_id != 0) {
+		p.tenant = c->tenant.display;
+		p.login = c->ses.login;
+		p.csrf = c->ses.csrf;
+	}
+	html(c);
+	c->rs->status = status;
+	c->rs->stream = WA_STREAM_NONE;
+	ob_buf_reset(&c->rs->body);
+	wa_page_open(&c->rs->body, &p);
+	wa_raw(&c->rs->body, "<p class=\"error\" role=\"alert\">");
+	wa_h(&c->rs->body, msg);
+	wa_raw(&c->rs->body, "</p><p><a href=\"/units\">Back to the "
+			     "directory</a></p>");
+	wa_page_close(&c->rs->body);
+}
+
+void wa_redirect(struct wa_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->rs->location, sizeof(c->rs->location), fmt, ap);
+	va_end(ap);
+	c->rs->status = 303;
+	ob_buf_reset(&c->rs->body);
+}
+
+static const char *const notices[][2] = {
+	{"saved", "Saved."},
+	{"deleted", "Deleted."},
+	{"unit-added", "Unit added."},
+	{"unit-renamed", "Unit renamed."},
+	{"unit-moved", "Unit moved."},
+	{"unit-deleted", "Unit deleted."},
+	{"slow", "The device will slow-sync next time."},
+	{"account-added", "Account created."},
+	{"account-changed", "Account changed."},
+	{"password", "Password changed; the account's sessions ended."},
+};
+
+void wa_notice(struct wa_ctx *c)
+{
+	const char *k = wa_arg(c, "done");
+
+	for (size_t i = 0; k && i < sizeof(notices) / sizeof(notices[0]); i++)
+		if (strcmp(k, notices[i][0]) == 0) {
+			wa_raw(&c->rs->body,
+			       "<p class=\"notice\" role=\"status\">");
+			wa_raw(&c->rs->body, notices[i][1]);
+			wa_raw(&c->rs->body, "</p>");
+		}
+}
+
+int wa_txn(struct wa_ctx *c,
+	   int (*fn)(struct dstore *store, void *ctx, struct ob_err *err),
+	   void *ctx, struct ob_err *err)
+{
+	char actor[DSTORE_LOGIN_MAX + 8];
+
+	snprintf(actor, sizeof(actor), "web:%s", c->ses.login);
+	return dstore_retry(c->store, c->ses.tenant_id, actor, 5, fn, ctx,
+			    NULL, err);
+}
+
+/* ---- login and logout ---------------------------------------------------- */
+
+static void login_page(struct wa_ctx *c, int status, const char *msg,
+		       const char *login)
+{
+	struct ob_buf *b = &c->rs->body;
+	struct wa_page p = {.title = "Sign in"};
+
+	html(c);
+	c->rs->status = status;
+	ob_buf_reset(b);
+	wa_page_open(b, &p);
+	wa_raw(b, "<h1>Sign in</h1>");
+	if (msg != NULL) {
+		wa_raw(b, "<p class=\"error\" role=\"alert\">");
+		wa_h(b, msg);
+		wa_raw(b, "</p>");
+	}
+	wa_raw(b, "<form class=\"login\" method=\"post\" action=\"/login\">"
+		  "<label>Login <input name=\"login\" autocomplete=\"username\""
+		  " required autofocus value=\"");
+	wa_h(b, login);
+	wa_raw(b, "\"></label><label>Password <input name=\"password\" "
+		  "type=\"password\" autocomplete=\"current-password\" "
+		  "required></label><button type=\"submit\">Sign in</button>"
+		  "</form>");
+	wa_page_close(b);
+}
+
+static void do_login(struct wa_ctx *c)
+{
+	const char *login = wa_field(c, "login"), *pw = wa_field(c, "password");
+	struct dstore_account a;
+	char tok[DSTORE_WEB_TOKEN_MAX];
+	struct ob_err err;
+	int ret;
+
+	if (login == NULL || pw == NULL || *login == '\0' ||
+	    strlen(login) >= DSTORE_LOGIN_MAX ||
+	    strlen(pw) > DSTORE_PASSWORD_MAX) {
+		login_page(c, 400, "Enter a login and a password.", NULL);
+		return;
+	}
+	ret = dstore_login(c->store, login, pw, c->rq->remote_addr, c->rq->now,
+			   &a, &err);
+	if (ret == OB_E_LIMIT) {
+		snprintf(c->rs->log, sizeof(c->rs->log),
+			 "admin login throttled addr=%s", c->rq->remote_addr);
+		login_page(c, 429,
+			   "Too many failed sign-ins. Wait a few minutes and "
+			   "try again.",
+			   login);
+		return;
+	}
+	if (ret == OB_E_AUTH || (ret == 0 && a.role != DSTORE_ROLE_ADMIN)) {
+		snprintf(c->rs->log, sizeof(c->rs->log),
+			 "admin login failed addr=%s", c->rq->remote_addr);
+		login_page(c, 401,
+			   ret == 0 ? "This account is not an administrator."
+				    : "Wrong login or password.",
+			   login);
+		return;
+	}
+	if (ret == 0)
+		ret = dstore_web_session_create(c->store, a.id, c->rq->now, tok,
+						&c->ses, &err);
+	if (ret != 0) {
+		login_page(c, 503, "The directory is unavailable.", login);
+		return;
+	}
+	snprintf(c->rs->set_cookie, sizeof(c->rs->set_cookie),
+		 "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", cookie_name(c),
+		 tok, c->cfg->secure_cookie ? "; Secure" : "");
+	explicit_bzero(tok, sizeof(tok));
+	snprintf(c->rs->log, sizeof(c->rs->log), "admin login tenant=%lld",
+		 (long long)a.tenant_id);
+	wa_redirect(c, "/units");
+}
+
+static void do_logout(struct wa_ctx *c)
+{
+	char tok[65];
+	struct ob_err err;
+
+	if (cookie_token(c, tok))
+		(void)dstore_web_session_delete(c->store, tok, &err);
+	snprintf(c->rs->set_cookie, sizeof(c->rs->set_cookie),
+		 "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",
+		 cookie_name(c), c->cfg->secure_cookie ? "; Secure" : "");
+	wa_redirect(c, "/login");
+}
+
+/* ---- request checks ------------------------------------------------------ */
+
+/* An Origin header, when sent, must name this host. */
+static bool origin_ok(const struct wa_ctx *c)
+{
+	const char *o = c->rq->origin, *h = c->rq->host;
+
+	if (o == NULL)
+		return true; /* older browsers; the CSRF token still guards */
+	if (strncmp(o, "https://", 8) == 0)
+		o += 8;
+	else if (strncmp(o, "http://", 7) == 0)
+		o += 7;
+	else
+		return false; /* "null" and anything else */
+	return h != NULL && strcmp(o, h) == 0;
+}
+
+static bool csrf_ok(const struct wa_ctx *c)
+{
+	const char *t = wa_field(c, "csrf");
+	unsigned char diff = 0;
+
+	if (t == NULL || strlen(t) != strlen(c->ses.csrf))
+		return false;
+	for (size_t i = 0; t[i]; i++)
+		diff |= (unsigned char)(t[i] ^ c->ses.csrf[i]);
+	return diff == 0;
+}
+
+static bool load_session(struct wa_ctx *c)
+{
+	char tok[65];
+	struct ob_err err;
+
+	if (!cookie_token(c, tok) ||
+	    dstore_web_session_load(c->store, tok, c->rq->now, c->cfg->idle_s,
+				    c->cfg->max_s, &c->ses, &err) != 0 ||
+	    dstore_tenant_get(c->store, c->ses.tenant_id, &c->tenant, &err) !=
+		    0) {
+		memset(&c->ses, 0, sizeof(c->ses));
+		return false;
+	}
+	return true;
+}
+
+/* ---- routing ------------------------------------------------------------- */
+
+struct route {
+	const char *path;
+	bool post;
+	void (*fn)(struct wa_ctx *c);
+};
+
+static void units(struct wa_ctx *c)
+{
+	wa_units_page(c);
+}
+static void person(struct wa_ctx *c)
+{
+	wa_person_page(c, false);
+}
+static void person_new(struct wa_ctx *c)
+{
+	wa_person_page(c, true);
+}
+static void unit_add(struct wa_ctx *c)
+{
+	wa_unit_action(c, "add");
+}
+static void unit_rename(struct wa_ctx *c)
+{
+	wa_unit_action(c, "rename");
+}
+static void unit_move(struct wa_ctx *c)
+{
+	wa_unit_action(c, "move");
+}
+static void unit_delete(struct wa_ctx *c)
+{
+	wa_unit_action(c, "delete");
+}
+static void account_add(struct wa_ctx *c)
+{
+	wa_account_action(c, "add");
+}
+static void account_disable(struct wa_ctx *c)
+{
+	wa_account_action(c, "disable");
+}
+static void account_password(struct wa_ctx *c)
+{
+	wa_account_action(c, "password");
+}
+static void home(struct wa_ctx *c)
+{
+	wa_redirect(c, "/units");
+}
+
+static const struct route routes[] = {
+	{"/", false, home},
+	{"/units", false, units},
+	{"/unit/add", true, unit_add},
+	{"/unit/rename", true, unit_rename},
+	{"/unit/move", true, unit_move},
+	{"/unit/delete", true, unit_delete},
+	{"/person", false, person},
+	{"/person/new", false, person_new},
+	{"/person/save", true, wa_person_save},
+	{"/person/delete", true, wa_person_delete},
+	{"/photo", false, wa_photo},
+	{"/search", false, wa_search_page},
+	{"/import", false, wa_import_page},
+	{"/import/preview", true, wa_import_preview},
+	{"/import/apply", true, wa_import_apply},
+	{"/export", false, wa_export_page},
+	{"/export/file", false, wa_export_file},
+	{"/audit", false, wa_audit_page},
+	{"/devices", false, wa_devices_page},
+	{"/device/slow", true, wa_device_slow},
+	{"/accounts", false, wa_accounts_page},
+	{"/account/add", true, account_add},
+	{"/account/disable", true, account_disable},
+	{"/account/password", true, account_password},
+	{"/logout", true, do_logout},
+};
+
+static bool serve_asset(struct wa_ctx *c)
+{
+	const char *type;
+	size_t len;
+	const char *data = wa_asset(c->rq->path, &type, &len);
+
+	if (data == NULL)
+		return false;
+	ob_strlcpy(c->rs->content_type, type, sizeof(c->rs->content_type));
+	(void)ob_buf_add(&c->rs->body, data, len);
+	return true;
+}
+
+static void route(struct wa_ctx *c)
+{
+	const struct wa_web_request *rq = c->rq;
+	bool post = strcmp(rq->method, "POST") == 0;
+	bool get = strcmp(rq->method, "GET") == 0 ||
+		   strcmp(rq->method, "HEAD") == 0;
+	struct ob_err err;
+
+	if (!post && !get) {
+		wa_fail(c, 405, "Method not allowed.");
+		return;
+	}
+	if (get && strncmp(rq->path, "/static/", 8) == 0) {
+		if (!serve_asset(c))
+			wa_fail(c, 404, "No such page.");
+		return;
+	}
+	if (post) {
+		if (!origin_ok(c)) {
+			snprintf(c->rs->log, sizeof(c->rs->log),
+				 "admin POST %.80s refused: cross-origin",
+				 rq->path);
+			wa_fail(c, 403, "Refused: the form came from another "
+					"site.");
+			return;
+		}
+		if (wa_form_parse(&c->form, rq->content_type, rq->body,
+				  rq->body_len, &err) != 0) {
+			wa_fail(c, 400, err.msg);
+			return;
+		}
+	}
+	if (strcmp(rq->path, "/login") == 0) {
+		if (post)
+			do_login(c);
+		else if (load_session(c))
+			wa_redirect(c, "/units");
+		else
+			login_page(c, 200, NULL, NULL);
+		return;
+	}
+	if (!load_session(c)) {
+		if (post) {
+			wa_fail(c, 403, "Your session has ended; sign in "
+					"again.");
+			return;
+		}
+		wa_redirect(c, "/login");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (strcmp(rq->path, routes[i].path) != 0)
+			continue;
+		if (routes[i].post != post) {
+			wa_fail(c, 405, post ? "Use GET." : "Use POST.");
+			return;
+		}
+		if (post && !csrf_ok(c)) {
+			snprintf(c->rs->log, sizeof(c->rs->log),
+				 "admin POST %.80s refused: bad CSRF token "
+				 "tenant=%lld",
+				 rq->path, (long long)c->ses.tenant_id);
+			wa_fail(c, 403, "Refused: the form's security token "
+					"is missing or stale. Reload the page "
+					"and try again.");
+			return;
+		}
+		routes[i].fn(c);
+		return;
+	}
+	wa_fail(c, 404, "No such page.");
+}
+
+void wa_web_handle(struct dstore *store, const struct wa_web_config *cfg,
+		   const struct wa_web_request *rq, struct wa_web_response *rs)
+{
+	struct wa_ctx c = {.store = store, .cfg = cfg, .rq = rq, .rs = rs};
+
+	memset(rs, 0, sizeof(*rs));
+	ob_buf_init(&rs->body, WA_BODY_MAX);
+	rs->status = 200;
+	route(&c);
+	wa_form_deinit(&c.form);
+	explicit_bzero(&c.ses, sizeof(c.ses));
+	if (rs->status == 200 && rs->stream == WA_STREAM_NONE &&
+	    rs->body.len == 0 && rs->body.data == NULL &&
+	    strcmp(rq->method, "HEAD") != 0) {
+		/* an allocation failure left the page empty */
+		ob_strlcpy(rs->content_type, "text/plain; charset=utf-8",
+			   sizeof(rs->content_type));
+		rs->status = 500;
+		(void)ob_buf_add_str(&rs->body, "out of memory\n");
+	}
+}
+
+void wa_web_response_deinit(struct wa_web_response *rs)
+{
+	ob_buf_deinit(&rs->body);
+}

@@ -1,0 +1,90 @@
+/* The administrators' web pages: one request in, one response out.
+ *
+ * The HTTP layer (syncml-server/httpd.c, admin listener) turns a request
+ * into struct wa_web_request and sends back struct wa_web_response; this
+ * module never sees libmicrohttpd. Routes (GET pages, POST actions):
+ *   /login /logout            sign in and out (throttled; cookie session)
+ *   /units?id=N               the org tree, a unit, its people
+ *   /unit/add|rename|move|delete
+ *   /person?uid=U /person/new?unit=N, /person/save, /person/delete
+ *   /photo?uid=U              a person's photo
+ *   /search?q=                people by name, pinyin, initials, phone, email
+ *   /import, /import/preview, /import/apply   CSV or vCard, preview first
+ *   /export, /export/file?format=vcf21|vcf30|vcf40|csv&unit=N
+ *   /audit, /devices, /device/slow, /accounts, /account/add|disable|password
+ *   /static/admin.css /static/admin.js
+ * Promises: every page and action but /login and /static needs a live
+ * session of an administrator (a cookie naming a session row); every data
+ * call is scoped to that session's enterprise; every POST but /login
+ * carries the session's CSRF token and, when the browser sends an Origin,
+ * comes from this host; every outside text is escaped (html.h); each
+ * change is one store transaction with the administrator as actor, so it
+ * is in the audit log and the next fast sync. Passwords are never logged
+ * or echoed. */
+#ifndef WA_WEB_H
+#define WA_WEB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dirstore/dirstore.h"
+#include "util/buf.h"
+#include "vcard/vcard.h"
+#include "webadmin/form.h"
+
+struct wa_web_config {
+	int64_t idle_s;     /* session idle expiry, seconds */
+	int64_t max_s;      /* session lifetime, seconds */
+	bool secure_cookie; /* served over HTTPS: Secure, __Host- cookie */
+	size_t max_photo;   /* photo upload cap, bytes */
+};
+
+struct wa_web_request {
+	const char *method; /* "GET", "POST", "HEAD" */
+	const char *path;   /* without the query */
+	const struct wa_form *query;
+	const char *cookie; /* Cookie header or NULL */
+	const char *origin; /* Origin header or NULL */
+	const char *host;   /* Host header or NULL */
+	const char *remote_addr;
+	const char *content_type;
+	const char *body;
+	size_t body_len;
+	int64_t now; /* unix time */
+};
+
+enum wa_stream {
+	WA_STREAM_NONE = 0,
+	WA_STREAM_VCF = 1,
+	WA_STREAM_CSV = 2,
+};
+
+struct wa_web_response {
+	int status;
+	char content_type[64];
+	struct ob_buf body;
+	char location[512];    /* redirect target when set */
+	char set_cookie[256];  /* Set-Cookie value when set */
+	char disposition[160]; /* Content-Disposition when set */
+	/* An export for the HTTP layer to stream (body stays empty): */
+	enum wa_stream stream;
+	int64_t tenant_id, unit_id;
+	enum vcard_version version;
+	bool photos;
+	/* one line for the server log, "" when nothing worth logging */
+	char log[256];
+};
+
+/* Headers every admin response carries (CSP without inline script,
+ * nosniff, no framing, same-origin referrers), NULL-terminated pairs. */
+extern const char *const wa_web_headers[][2];
+
+void wa_web_config_defaults(struct wa_web_config *c);
+
+/* Answer one request; always fills rs (wa_web_response_deinit). */
+void wa_web_handle(struct dstore *store, const struct wa_web_config *cfg,
+		   const struct wa_web_request *rq, struct wa_web_response *rs);
+void wa_web_response_deinit(struct wa_web_response *rs);
+
+#endif
