@@ -13,7 +13,11 @@ libsqlite3-dev sqlite3 libgnutls28-dev gnutls-bin libmicrohttpd-dev
 libcrypt-dev
 clang libclang-rt-14-dev valgrind cppcheck clang-format
 python3 python3-vobject unicode-data curl
-syncevolution syncevolution-http python3-twisted dbus procps"
+syncevolution syncevolution-http python3-twisted dbus procps
+chromium fonts-wqy-microhei"
+# Node.js runs the browser tests (Playwright); Debian's when none is there.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
+	PKGS="$PKGS nodejs npm"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed ||

@@ -1,0 +1,6 @@
+# tests/browser: the admin pages in Debian's headless Chromium, driven by
+# Playwright (playwright-core from npm, pinned in package-lock.json).
+TESTS += tests/browser/test-webadmin.sh
+EXTRA_DIST += tests/browser/test-webadmin.sh tests/browser/webadmin.mjs \
+	tests/browser/package.json tests/browser/package-lock.json \
+	tests/browser/import-bad.csv tests/browser/import-good.csv

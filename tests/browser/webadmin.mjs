@@ -1,0 +1,338 @@
+// The admin pages in Debian's headless Chromium, driven by Playwright.
+//   node webadmin.mjs PHASE
+// PHASE "edit": sign in, create a unit, add a person with a Chinese name
+// and a photo (shrunk in the browser), move them to the new unit.
+// PHASE "finish": delete that person, import a CSV with one bad row
+// (nothing applied), import a good one, screenshots of the main pages.
+// PHASE "security": another enterprise sees nothing of this one, a forged
+// POST is refused, a stored <script> renders as text, wrong passwords are
+// throttled, cookie flags.
+// Settings come from the environment (see test-webadmin.sh). Prints one
+// line per check: "PASS name" or "FAIL name: detail"; the shell script
+// turns them into TAP. State between phases goes through $STATE (JSON).
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const env = (k) => {
+  const v = process.env[k];
+  if (v === undefined) throw new Error(`${k} not set`);
+  return v;
+};
+const BASE = env('ADMIN_URL');
+const SHOTS = env('SHOT_DIR');
+const STATE = env('STATE');
+const FIX = env('FIXTURES');
+const phase = process.argv[2];
+
+let failures = 0;
+function check(name, cond, detail = '') {
+  if (cond) {
+    console.log(`PASS ${name}`);
+  } else {
+    failures++;
+    console.log(`FAIL ${name}${detail ? ': ' + String(detail).slice(0, 300) : ''}`);
+  }
+}
+
+function loadState() {
+  try { return JSON.parse(fs.readFileSync(STATE, 'utf8')); } catch { return {}; }
+}
+function saveState(s) { fs.writeFileSync(STATE, JSON.stringify(s)); }
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function login(page, user, password) {
+  await page.goto(`${BASE}/login`);
+  await page.fill('input[name=login]', user);
+  await page.fill('input[name=password]', password);
+  const [resp] = await Promise.all([
+    page.waitForNavigation(),
+    page.click('form.login button[type=submit]'),
+  ]);
+  return resp;
+}
+
+// Submit a form by clicking its button and wait for the next page.
+async function submit(page, buttonSelector) {
+  const [resp] = await Promise.all([page.waitForNavigation(), page.click(buttonSelector)]);
+  return resp;
+}
+
+async function unitLink(page, name) {
+  return page.locator('.treebox a', { hasText: name }).first();
+}
+
+async function phaseEdit(browser) {
+  const st = {};
+  const ctx = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  // the one refused save below answers 422 on purpose
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 422/.test(m.text())) errors.push(m.text());
+  });
+
+  await page.goto(`${BASE}/units`);
+  check('without a session the pages redirect to the sign-in form',
+        page.url().endsWith('/login'), page.url());
+  await shot(page, '01-login');
+  const r = await login(page, env('ADMIN_USER'), env('ADMIN_PASSWORD'));
+  check('sign in lands on the directory', r.status() === 200 && page.url().endsWith('/units'),
+        `${r.status()} ${page.url()}`);
+  check('the enterprise is named in the header',
+        (await page.textContent('header .tenant')).includes('Acme'));
+  const cookies = await ctx.cookies();
+  const c = cookies.find((k) => k.name.includes('orgbook'));
+  check('session cookie is HttpOnly, Secure, SameSite=Strict, __Host-',
+        c && c.httpOnly && c.secure && c.sameSite === 'Strict' && c.name === '__Host-orgbook',
+        JSON.stringify(c));
+  await shot(page, '02-directory');
+
+  // a unit under the top level
+  await page.click('details.panel summary:has-text("Add a sub-unit")');
+  await page.fill('form[action="/unit/add"] input[name=name]', '浏览器测试部');
+  await submit(page, 'form[action="/unit/add"] button[type=submit]');
+  check('unit created and opened', (await page.textContent('main h1')) === '浏览器测试部',
+        await page.textContent('main h1'));
+  check('the notice says so', (await page.textContent('.notice')).includes('Unit added'));
+  st.unitUrl = page.url();
+
+  // a person with a Chinese name and a photo, first in 总部/总裁办
+  await page.goto(`${BASE}/units`);
+  await (await unitLink(page, '总裁办')).click();
+  await page.waitForLoadState();
+  await page.click('a.button:has-text("Add a person")');
+  await page.waitForLoadState();
+  await page.fill('input[name=family_name]', '欧阳');
+  await page.fill('input[name=given_name]', '娜娜');
+  await page.fill('input[name=title]', '测试工程师');
+  await page.locator('select[name=phone_type]').first().selectOption('cell');
+  await page.locator('input[name=phone]').first().fill('+86 139 0000 7777');
+  await page.locator('input[name=email]').first().fill('ouyang.nana@acme.example');
+  await page.setInputFiles('input[name=photo]', path.join(FIX, 'big-photo.png'));
+  // the page shrinks the picture before it can be submitted
+  await page.waitForFunction(() => document.querySelector('input[name=photo]').dataset.shrunk);
+  const shrunk = await page.$eval('input[name=photo]', (el) => Number(el.dataset.shrunk));
+  check('the browser shrank the photo under the cap', shrunk > 0 && shrunk <= 262144, shrunk);
+  await shot(page, '03-person-form');
+  await submit(page, 'form.person button[type=submit]');
+  check('person saved', (await page.textContent('.notice')).includes('Saved'),
+        await page.textContent('main'));
+  check('display name made from family + given', (await page.textContent('main h1')) === '欧阳娜娜');
+  check('phonetic name filled in from the Chinese name',
+        (await page.inputValue('input[name=phonetic_family]')) === 'ouyang' &&
+        (await page.inputValue('input[name=phonetic_given]')) === 'nana',
+        (await page.inputValue('input[name=phonetic_family]')) + ' ' +
+        (await page.inputValue('input[name=phonetic_given]')));
+  st.personUrl = page.url();
+  st.uid = new URL(page.url()).searchParams.get('uid');
+  const img = page.locator('figure.photo img');
+  check('the photo is shown', await img.count() === 1);
+  const dims = await img.evaluate((el) => el.complete ? [el.naturalWidth, el.naturalHeight] : [0, 0]);
+  check('the stored photo is at most 512 pixels wide', dims[0] > 0 && dims[0] <= 512 && dims[1] <= 512,
+        dims.join('x'));
+  const photo = await page.request.get(`${BASE}/photo?uid=${encodeURIComponent(st.uid)}`);
+  check('the stored photo is a JPEG', photo.headers()['content-type'] === 'image/jpeg',
+        photo.headers()['content-type']);
+  await shot(page, '04-person');
+
+  // a validation error shows next to the field, nothing saved
+  await page.locator('input[name=email]').first().fill('not-an-email');
+  await page.evaluate(() => { document.querySelector('form.person').noValidate = true; });
+  const bad = await submit(page, 'form.person button[type=submit]');
+  check('a bad email is refused with 422', bad.status() === 422, bad.status());
+  check('the error is shown next to the email field',
+        (await page.textContent('fieldset.multi .field-error')).includes('not an email'));
+  await shot(page, '05-validation');
+
+  // move: pick the new unit in the person's form
+  await page.goto(st.personUrl);
+  const opt = await page.locator('select[name=unit] option', { hasText: '浏览器测试部' }).getAttribute('value');
+  await page.selectOption('select[name=unit]', opt);
+  await submit(page, 'form.person button[type=submit]');
+  check('person moved: the crumbs name the new unit',
+        (await page.textContent('nav.crumbs')).includes('浏览器测试部'),
+        await page.textContent('nav.crumbs'));
+  await page.goto(st.unitUrl);
+  check('the new unit lists the person',
+        (await page.textContent('table.people')).includes('欧阳娜娜'));
+  check('no script errors on the pages', errors.length === 0, errors.join(' | '));
+  saveState(st);
+  await ctx.close();
+}
+
+async function importFile(page, file) {
+  await page.goto(`${BASE}/import`);
+  await page.setInputFiles('input[name=file]', path.join(FIX, file));
+  return submit(page, 'form.import button[type=submit]');
+}
+
+async function phaseFinish(browser) {
+  const st = loadState();
+  const ctx = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await ctx.newPage();
+  page.on('dialog', (d) => d.accept());
+  await login(page, env('ADMIN_USER'), env('ADMIN_PASSWORD'));
+
+  // delete the person (the page asks first)
+  await page.goto(st.personUrl);
+  await submit(page, 'form[action="/person/delete"] button');
+  check('person deleted', (await page.textContent('.notice')).includes('Deleted'));
+  const gone = await page.request.get(st.personUrl);
+  check('their page is gone', gone.status() === 404, gone.status());
+
+  // a CSV with one bad row: preview shows it, nothing can be applied
+  let r = await importFile(page, 'import-bad.csv');
+  check('a CSV with a bad row is refused at preview (422)', r.status() === 422, r.status());
+  const errs = await page.textContent('ul.import-errors');
+  check('the bad row is named by its line and field', /line 3/.test(errs) && /email/i.test(errs), errs);
+  check('no apply button for a bad file', await page.locator('form[action="/import/apply"]').count() === 0);
+  await shot(page, '06-import-bad');
+
+  // a good CSV: preview lists the plan, apply commits it
+  r = await importFile(page, 'import-good.csv');
+  check('good CSV previews', r.status() === 200, r.status());
+  const plan = await page.textContent('ul.plan');
+  check('the preview lists the adds', plan.includes('add web-imp-1') && plan.includes('add web-imp-2'), plan);
+  check('the preview counts two adds', (await page.textContent('ul.plan-counts')).includes('2 to add'));
+  await shot(page, '07-import-preview');
+  await submit(page, 'form[action="/import/apply"] button[type=submit]');
+  check('import applied', (await page.textContent('main h1')) === 'Import applied');
+  check('the result counts two added', (await page.textContent('ul.plan-counts')).includes('2 added'));
+
+  // search finds the imported people by pinyin initials and phone
+  await page.goto(`${BASE}/search?q=${encodeURIComponent('zsf')}`);
+  check('search by initials finds the imported 张三丰',
+        (await page.textContent('main')).includes('张三丰'));
+  await page.goto(`${BASE}/search?q=${encodeURIComponent('5550 0199')}`);
+  check('search by phone finds Grace Lee', (await page.textContent('main')).includes('Grace Lee'));
+  await shot(page, '08-search');
+
+  await page.goto(`${BASE}/audit`);
+  const audit = await page.textContent('table.audit');
+  check('the audit log names the web administrator and the delete',
+        audit.includes(`web:${env('ADMIN_USER')}`) && audit.includes('person delete'), audit.slice(0, 300));
+  await shot(page, '09-audit');
+  await page.goto(`${BASE}/devices`);
+  check('the devices page lists the agent', (await page.textContent('table.devices')).includes('zhang.wei@acme'));
+  await shot(page, '10-devices');
+  await page.goto(`${BASE}/accounts`);
+  await shot(page, '11-accounts');
+  await page.goto(`${BASE}/export`);
+  await shot(page, '12-export');
+  const dl = await page.request.get(`${BASE}/export/file?format=vcf30`);
+  const vcf = await dl.text();
+  check('the .vcf export has the imported people', dl.status() === 200 && vcf.includes('FN:张三丰'), dl.status());
+  // a phone-sized screen still shows the directory
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${BASE}/units`);
+  const treeBox = await page.locator('.treebox').boundingBox();
+  check('on a phone screen the tree fits the width', treeBox && treeBox.width <= 390, JSON.stringify(treeBox));
+  await shot(page, '13-phone');
+  await ctx.close();
+}
+
+async function phaseSecurity(browser) {
+  const st = loadState();
+  // enterprise B's administrator
+  const ctxB = await browser.newContext({ ignoreHTTPSErrors: true });
+  const b = await ctxB.newPage();
+  await login(b, env('B_USER'), env('B_PASSWORD'));
+  check('B signs in', b.url().endsWith('/units'), b.url());
+  const tree = await b.textContent('.treebox');
+  check("B's tree has none of A's units", !tree.includes('总部') && !tree.includes('浏览器测试部'), tree.slice(0, 200));
+  await b.goto(`${BASE}/search?q=${encodeURIComponent('张')}`);
+  check("B's search finds none of A's people", (await b.textContent('main')).includes('0 found'));
+  const aUnit = new URL(st.unitUrl).searchParams.get('id');
+  let r = await b.request.get(`${BASE}/units?id=${aUnit}`);
+  check("A's unit page is 404 for B", r.status() === 404, r.status());
+  r = await b.request.get(`${BASE}/person?uid=web-imp-1`);
+  check("A's person page is 404 for B", r.status() === 404, r.status());
+  r = await b.request.get(`${BASE}/photo?uid=demo-000001`);
+  check("A's photo is 404 for B", r.status() === 404, r.status());
+  const csrfB = await b.getAttribute('input[name=csrf]', 'value');
+  r = await b.request.post(`${BASE}/person/delete`, { form: { csrf: csrfB, uid: 'web-imp-1' } });
+  check("B cannot delete A's person", r.status() === 404, r.status());
+  await ctxB.close();
+
+  const ctx = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await ctx.newPage();
+  let dialogs = 0;
+  page.on('dialog', (d) => { dialogs++; d.dismiss(); });
+  await login(page, env('ADMIN_USER'), env('ADMIN_PASSWORD'));
+  // forged POSTs: no token, a wrong token, a foreign Origin
+  r = await page.request.post(`${BASE}/unit/add`, { form: { parent: '0', name: 'forged-unit' } });
+  check('a POST without the CSRF token is refused (403)', r.status() === 403, r.status());
+  r = await page.request.post(`${BASE}/unit/add`, { form: { csrf: 'x'.repeat(64), parent: '0', name: 'forged-unit' } });
+  check('a POST with a wrong CSRF token is refused (403)', r.status() === 403, r.status());
+  const csrf = await page.getAttribute('input[name=csrf]', 'value');
+  r = await page.request.post(`${BASE}/unit/add`, {
+    form: { csrf, parent: '0', name: 'forged-unit' },
+    headers: { Origin: 'https://evil.example' },
+  });
+  check('a POST from another origin is refused (403)', r.status() === 403, r.status());
+  await page.goto(`${BASE}/units`);
+  check('no forged unit exists', !(await page.textContent('.treebox')).includes('forged-unit'));
+
+  // a stored <script> is text
+  await page.goto(`${BASE}/person/new?unit=0`);
+  await page.fill('input[name=display_name]', '<script>window.__owned=1</script><img src=x onerror="window.__owned=2">');
+  await page.fill('input[name=title]', '"><b>bold</b>');
+  await submit(page, 'form.person button[type=submit]');
+  const h1 = await page.textContent('main h1');
+  check('the stored markup shows as text', h1.includes('<script>window.__owned=1</script>'), h1);
+  await page.goto(`${BASE}/search?q=${encodeURIComponent('__owned')}`);
+  check('it shows as text in the search results too',
+        (await page.textContent('table.people')).includes('<script>'));
+  check('no script ran, no dialog opened',
+        (await page.evaluate(() => window.__owned)) === undefined && dialogs === 0);
+  check('no <b> element was made from the title', await page.locator('table.people b').count() === 0);
+  const headers = (await page.request.get(`${BASE}/units`)).headers();
+  check('pages carry a Content-Security-Policy without inline script',
+        /script-src 'self'/.test(headers['content-security-policy'] || '') &&
+        !/unsafe-inline/.test(headers['content-security-policy'] || ''),
+        headers['content-security-policy']);
+  check('pages may not be framed', headers['x-frame-options'] === 'DENY');
+
+  // logout ends the session server-side: the old cookie is dead
+  const before = (await ctx.cookies()).find((k) => k.name === '__Host-orgbook');
+  await submit(page, 'form.logout button');
+  check('logout returns to the sign-in form', page.url().endsWith('/login'));
+  const ctx2 = await browser.newContext({ ignoreHTTPSErrors: true });
+  await ctx2.addCookies([before]);
+  const p2 = await ctx2.newPage();
+  await p2.goto(`${BASE}/units`);
+  check('the old session cookie no longer opens the pages', p2.url().endsWith('/login'), p2.url());
+  await ctx2.close();
+
+  // wrong passwords are throttled
+  let last;
+  for (let i = 0; i < 7; i++) last = await login(page, env('THROTTLE_USER'), 'wrong-password-' + i);
+  check('after repeated wrong passwords sign-in is throttled (429)', last.status() === 429, last.status());
+  check('the page says to wait', (await page.textContent('.error')).includes('Too many failed'));
+  last = await login(page, env('THROTTLE_USER'), env('THROTTLE_PASSWORD'));
+  check('even the right password is refused while throttled', last.status() === 429, last.status());
+  await shot(page, '14-throttled');
+  await ctx.close();
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+try {
+  if (phase === 'edit') await phaseEdit(browser);
+  else if (phase === 'finish') await phaseFinish(browser);
+  else if (phase === 'security') await phaseSecurity(browser);
+  else throw new Error(`unknown phase ${phase}`);
+} catch (e) {
+  failures++;
+  console.log(`FAIL ${phase} phase stopped: ${String(e.stack || e).split('\n').slice(0, 3).join(' / ')}`);
+} finally {
+  await browser.close();
+}
+process.exit(failures ? 1 : 0);
