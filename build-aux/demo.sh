@@ -50,6 +50,7 @@ cat <<MSG
 
 Orgbook demo
   SyncML URL:   http://127.0.0.1:$port/sync
+  Web admin:    http://127.0.0.1:$admin_port/  (sign in as $(acct admin))
   Health:       http://127.0.0.1:$admin_port/healthz  (and /metrics)
   .vcf export:  curl -u $(acct user):$(acct user_password) "http://127.0.0.1:$port/export.vcf?format=vcf30"
   Accounts:     $(acct user) / $(acct user_password) (acme user)

@@ -327,9 +327,8 @@ static struct req *start_request(struct srv_httpd *h,
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &hc);
 	if (hc.content_length > 1 || (hc.content_length > 0 && hc.chunked))
 		rq->refused = true;
-	const char *cl =
-		MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-					    "Content-Length");
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     "Content-Length");
 	if (cl != NULL && ob_parse_u64(cl, strlen(cl), UINT64_MAX, &n) == 0 &&
 	    n > max)
 		rq->too_big = true;
@@ -426,8 +425,10 @@ static enum MHD_Result handle_web(struct srv_httpd *h,
 	wr.method = method;
 	wr.path = url;
 	wr.query = &query;
-	wr.cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");
-	wr.origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	wr.cookie =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");
+	wr.origin =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
 	wr.host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
 	wr.remote_addr = addr;
 	wr.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,

@@ -199,6 +199,23 @@ static const char *find_mem(const char *hay, size_t n, const char *needle,
 	return nl > 0 ? memmem(hay, n, needle, nl) : NULL;
 }
 
+/* A delimiter (RFC 2046 §5.1.1) starts a line (or the value, for an empty
+ * one) and is followed by "--" or by optional blanks and a line end. */
+static bool is_delimiter(const char *body, size_t len, const char *at,
+			 size_t dl, size_t value_start)
+{
+	size_t i = (size_t)(at - body);
+
+	if (i > value_start && body[i - 1] != '\n')
+		return false;
+	i += dl;
+	if (len - i >= 2 && body[i] == '-' && body[i + 1] == '-')
+		return true;
+	while (i < len && (body[i] == ' ' || body[i] == '\t'))
+		i++;
+	return i < len && (body[i] == '\n' || body[i] == '\r');
+}
+
 static int parse_multipart(struct wa_form *f, const char *ctype,
 			   const char *body, size_t len, struct ob_err *err)
 {
@@ -230,7 +247,8 @@ static int parse_multipart(struct wa_form *f, const char *ctype,
 		/* the rest of the delimiter line */
 		while (pos < len && (body[pos] == ' ' || body[pos] == '\t'))
 			pos++;
-		if (len - pos >= 2 && body[pos] == '\r' && body[pos + 1] == '\n')
+		if (len - pos >= 2 && body[pos] == '\r' &&
+		    body[pos + 1] == '\n')
 			pos += 2;
 		else if (pos < len && body[pos] == '\n')
 			pos++;
@@ -242,8 +260,8 @@ static int parse_multipart(struct wa_form *f, const char *ctype,
 		for (;;) {
 			const char *nl = memchr(body + pos, '\n', len - pos);
 			size_t le, ll;
-			if (nl == NULL || (size_t)(nl - body) - pos >
-						  PART_HEADER_MAX) {
+			if (nl == NULL ||
+			    (size_t)(nl - body) - pos > PART_HEADER_MAX) {
 				free(name);
 				free(filename);
 				free(ptype);
@@ -259,17 +277,17 @@ static int parse_multipart(struct wa_form *f, const char *ctype,
 				pos = le + 1;
 				break;
 			}
-			if (ll > 20 && strncasecmp(body + pos,
-						   "Content-Disposition:",
-						   20) == 0) {
+			if (ll > 20 &&
+			    strncasecmp(body + pos,
+					"Content-Disposition:", 20) == 0) {
 				free(name);
 				free(filename);
 				name = header_param(body + pos, ll, "name");
-				filename =
-					header_param(body + pos, ll, "filename");
-			} else if (ll > 13 && strncasecmp(body + pos,
-							  "Content-Type:",
-							  13) == 0) {
+				filename = header_param(body + pos, ll,
+							"filename");
+			} else if (ll > 13 &&
+				   strncasecmp(body + pos,
+					       "Content-Type:", 13) == 0) {
 				size_t v = pos + 13;
 				while (v < pos + ll && body[v] == ' ')
 					v++;
@@ -288,7 +306,7 @@ static int parse_multipart(struct wa_form *f, const char *ctype,
 		/* the value runs to CRLF (or LF) + delimiter */
 		vs = pos;
 		next = find_mem(body + pos, len - pos, delim, dl);
-		while (next != NULL && next > body + pos && next[-1] != '\n')
+		while (next != NULL && !is_delimiter(body, len, next, dl, pos))
 			next = find_mem(next + 1,
 					len - (size_t)(next + 1 - body), delim,
 					dl);
@@ -321,8 +339,8 @@ static int parse_multipart(struct wa_form *f, const char *ctype,
 	}
 }
 
-int wa_form_parse(struct wa_form *f, const char *content_type,
-		  const char *body, size_t len, struct ob_err *err)
+int wa_form_parse(struct wa_form *f, const char *content_type, const char *body,
+		  size_t len, struct ob_err *err)
 {
 	const char *ct = content_type ? content_type : "";
 	size_t tl = strcspn(ct, "; \t");
@@ -349,8 +367,7 @@ const char *wa_form_get(const struct wa_form *f, const char *name)
 	return wa_form_get_nth(f, name, 0);
 }
 
-const char *wa_form_get_nth(const struct wa_form *f, const char *name,
-			    size_t k)
+const char *wa_form_get_nth(const struct wa_form *f, const char *name, size_t k)
 {
 	for (size_t i = 0; f != NULL && i < f->n; i++)
 		if (strcmp(f->fields[i].name, name) == 0 && k-- == 0)

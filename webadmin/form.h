@@ -34,8 +34,8 @@ struct wa_form {
 
 /* Parse a body by its Content-Type (parameters such as the boundary
  * included). An unknown type is OB_E_INVAL. */
-int wa_form_parse(struct wa_form *f, const char *content_type,
-		  const char *body, size_t len, struct ob_err *err);
+int wa_form_parse(struct wa_form *f, const char *content_type, const char *body,
+		  size_t len, struct ob_err *err);
 /* Parse "a=1&b=x+y%21" (a query string without the '?', or a body). */
 int wa_form_parse_urlencoded(struct wa_form *f, const char *data, size_t len,
 			     struct ob_err *err);

@@ -92,9 +92,9 @@ void wa_csrf_input(struct ob_buf *b, const char *csrf)
 }
 
 static const char *const nav[][2] = {
-	{"units", "Directory"}, {"search", "Search"},
-	{"import", "Import"},   {"export", "Export"},
-	{"audit", "Audit log"}, {"devices", "Devices"},
+	{"units", "Directory"},   {"search", "Search"},
+	{"import", "Import"},     {"export", "Export"},
+	{"audit", "Audit log"},   {"devices", "Devices"},
 	{"accounts", "Accounts"},
 };
 

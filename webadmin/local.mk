@@ -37,3 +37,21 @@ EXTRA_DIST += webadmin/test-admin-cli.sh
 dist_man_MANS += webadmin/orgbook-admin.1
 TESTS += webadmin/test-import-kill.sh
 EXTRA_DIST += webadmin/test-import-kill.sh
+
+check_PROGRAMS += webadmin/test-web
+TESTS += webadmin/test-web
+webadmin_test_web_SOURCES = webadmin/test-web.c
+webadmin_test_web_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a \
+	vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
+LINT_FILES += webadmin/test-web.c
+
+# The form parser on outside input (admin page bodies).
+OB_FUZZERS += tests/fuzz/fuzz-form
+check_PROGRAMS += tests/fuzz/fuzz-form
+TESTS += tests/fuzz/fuzz-form
+tests_fuzz_fuzz_form_SOURCES = tests/fuzz/fuzz-form.c
+tests_fuzz_fuzz_form_LDADD = $(FUZZ_MAIN) webadmin/libwebadmin.a \
+	lib/util/libobutil.a
+tests_fuzz_fuzz_form_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+EXTRA_DIST += tests/fuzz/fuzz-form.in
+LINT_FILES += tests/fuzz/fuzz-form.c

@@ -110,8 +110,7 @@ static bool contains(const struct tunit *a, const struct tunit *b)
 	       (b->path[n] == '\0' || b->path[n] == '/');
 }
 
-static void tree_html(struct ob_buf *b, struct tree *t,
-		      const struct tunit *sel)
+static void tree_html(struct ob_buf *b, struct tree *t, const struct tunit *sel)
 {
 	int open = 0;
 
@@ -157,8 +156,7 @@ static void unit_options(struct ob_buf *b, struct tree *t, int64_t selected,
 	for (size_t i = 0; i < t->n; i++) {
 		if (skip != NULL && contains(skip, &t->u[i]))
 			continue;
-		wa_rawf(b, "<option value=\"%lld\"%s>",
-			(long long)t->u[i].id,
+		wa_rawf(b, "<option value=\"%lld\"%s>", (long long)t->u[i].id,
 			t->u[i].id == selected ? " selected" : "");
 		wa_h(b, t->u[i].path);
 		wa_raw(b, "</option>");
@@ -259,7 +257,8 @@ static const char *sort_key(const struct dstore_person *p, char *buf,
 static int by_name(const void *a, const void *b)
 {
 	char ka[512], kb[512];
-	int r = strcmp(sort_key(a, ka, sizeof(ka)), sort_key(b, kb, sizeof(kb)));
+	int r = strcmp(sort_key(a, ka, sizeof(ka)),
+		       sort_key(b, kb, sizeof(kb)));
 	return r ? r
 		 : strcmp(((const struct dstore_person *)a)->uid,
 			  ((const struct dstore_person *)b)->uid);
@@ -302,8 +301,9 @@ static void people_table(struct ob_buf *b, struct plist *l, bool with_unit)
 	}
 	wa_raw(b, "</tbody></table>");
 	if (l->more)
-		wa_rawf(b, "<p class=\"more\">Showing the first %d; use the "
-			   "search to find others.</p>",
+		wa_rawf(b,
+			"<p class=\"more\">Showing the first %d; use the "
+			"search to find others.</p>",
 			PEOPLE_PAGE);
 }
 
@@ -317,8 +317,9 @@ static void export_links(struct ob_buf *b, int64_t unit)
 					   {"csv", "CSV"}};
 	wa_raw(b, "<p class=\"export\">Export: ");
 	for (size_t i = 0; i < 4; i++)
-		wa_rawf(b, "<a href=\"/export/file?format=%s&amp;unit=%lld\">"
-			   "%s</a> ",
+		wa_rawf(b,
+			"<a href=\"/export/file?format=%s&amp;unit=%lld\">"
+			"%s</a> ",
 			f[i][0], (long long)unit, f[i][1]);
 	wa_raw(b, "</p>");
 }
@@ -377,8 +378,9 @@ void wa_units_page(struct wa_ctx *c)
 			}
 		wa_raw(b, "</nav><h1>");
 		wa_h(b, sel->name);
-		wa_rawf(b, "</h1><p class=\"counts\">%lld in this unit and "
-			   "its sub-units, %zu%s directly in it.</p>",
+		wa_rawf(b,
+			"</h1><p class=\"counts\">%lld in this unit and "
+			"its sub-units, %zu%s directly in it.</p>",
 			(long long)sel->total, people.n,
 			people.more ? "+" : "");
 	} else {
@@ -387,29 +389,33 @@ void wa_units_page(struct wa_ctx *c)
 					  &all, &err);
 		wa_raw(b, "<h1>");
 		wa_h(b, c->tenant.display);
-		wa_rawf(b, "</h1><p class=\"counts\">%lld people in %zu "
-			   "units.</p>",
+		wa_rawf(b,
+			"</h1><p class=\"counts\">%lld people in %zu "
+			"units.</p>",
 			(long long)all, t.n);
 	}
 	/* actions */
-	wa_rawf(b, "<p class=\"actions\"><a class=\"button\" "
-		   "href=\"/person/new?unit=%lld\">Add a person</a></p>",
+	wa_rawf(b,
+		"<p class=\"actions\"><a class=\"button\" "
+		"href=\"/person/new?unit=%lld\">Add a person</a></p>",
 		(long long)id);
 	wa_raw(b, "<details class=\"panel\"><summary>Add a sub-unit</summary>"
 		  "<form method=\"post\" action=\"/unit/add\">");
 	wa_csrf_input(b, c->ses.csrf);
-	wa_rawf(b, "<input type=\"hidden\" name=\"parent\" value=\"%lld\">"
-		   "<label>Name <input name=\"name\" required "
-		   "maxlength=\"255\"></label><button type=\"submit\">Add "
-		   "unit</button></form></details>",
+	wa_rawf(b,
+		"<input type=\"hidden\" name=\"parent\" value=\"%lld\">"
+		"<label>Name <input name=\"name\" required "
+		"maxlength=\"255\"></label><button type=\"submit\">Add "
+		"unit</button></form></details>",
 		(long long)id);
 	if (sel) {
 		wa_raw(b, "<details class=\"panel\"><summary>Rename</summary>"
 			  "<form method=\"post\" action=\"/unit/rename\">");
 		wa_csrf_input(b, c->ses.csrf);
-		wa_rawf(b, "<input type=\"hidden\" name=\"id\" value=\"%lld\">"
-			   "<label>New name <input name=\"name\" required "
-			   "maxlength=\"255\" value=\"",
+		wa_rawf(b,
+			"<input type=\"hidden\" name=\"id\" value=\"%lld\">"
+			"<label>New name <input name=\"name\" required "
+			"maxlength=\"255\" value=\"",
 			(long long)id);
 		wa_h(b, sel->name);
 		wa_raw(b, "\"></label><button type=\"submit\">Rename"
@@ -417,8 +423,9 @@ void wa_units_page(struct wa_ctx *c)
 			  "<details class=\"panel\"><summary>Move</summary>"
 			  "<form method=\"post\" action=\"/unit/move\">");
 		wa_csrf_input(b, c->ses.csrf);
-		wa_rawf(b, "<input type=\"hidden\" name=\"id\" value=\"%lld\">"
-			   "<label>Under <select name=\"parent\">",
+		wa_rawf(b,
+			"<input type=\"hidden\" name=\"id\" value=\"%lld\">"
+			"<label>Under <select name=\"parent\">",
 			(long long)id);
 		unit_options(b, &t, sel->parent, sel, "(top level)");
 		wa_raw(b, "</select></label><button type=\"submit\">Move"
@@ -427,9 +434,10 @@ void wa_units_page(struct wa_ctx *c)
 			  "action=\"/unit/delete\" data-confirm=\"Delete this "
 			  "unit?\">");
 		wa_csrf_input(b, c->ses.csrf);
-		wa_rawf(b, "<input type=\"hidden\" name=\"id\" value=\"%lld\">"
-			   "<button type=\"submit\" class=\"danger\"%s>Delete "
-			   "unit</button>%s</form>",
+		wa_rawf(b,
+			"<input type=\"hidden\" name=\"id\" value=\"%lld\">"
+			"<button type=\"submit\" class=\"danger\"%s>Delete "
+			"unit</button>%s</form>",
 			(long long)id, sel->total > 0 ? " disabled" : "",
 			sel->total > 0 ? " <small>Only an empty unit can be "
 					 "deleted.</small>"
@@ -508,8 +516,9 @@ void wa_unit_action(struct wa_ctx *c, const char *what)
 		return;
 	}
 	if (ret == OB_E_EXISTS && strcmp(what, "delete") == 0) {
-		wa_fail(c, 409, "Only an empty unit can be deleted: move or "
-				"delete its people and sub-units first.");
+		wa_fail(c, 409,
+			"Only an empty unit can be deleted: move or "
+			"delete its people and sub-units first.");
 		return;
 	}
 	if (ret == OB_E_EXISTS) {
@@ -524,11 +533,10 @@ void wa_unit_action(struct wa_ctx *c, const char *what)
 	if (strcmp(what, "delete") == 0)
 		wa_redirect(c, "/units?done=unit-deleted");
 	else
-		wa_redirect(c, "/units?id=%lld&done=unit-%s",
-			    (long long)u.id,
-			    strcmp(what, "add") == 0      ? "added"
-			    : strcmp(what, "move") == 0   ? "moved"
-							  : "renamed");
+		wa_redirect(c, "/units?id=%lld&done=unit-%s", (long long)u.id,
+			    strcmp(what, "add") == 0    ? "added"
+			    : strcmp(what, "move") == 0 ? "moved"
+							: "renamed");
 }
 
 /* ---- a person ------------------------------------------------------------ */
@@ -671,9 +679,10 @@ static void person_form(struct wa_ctx *c, const struct dstore_person *p,
 		err_for(e, "note") ? " class=\"invalid\"" : "");
 	wa_h(b, p->note);
 	wa_raw(b, "</textarea></label>");
-	wa_rawf(b, "<label class=\"check\"><input type=\"checkbox\" "
-		   "name=\"hidden\" value=\"1\"%s> Hidden (kept in the "
-		   "directory, never sent to devices)</label>",
+	wa_rawf(b,
+		"<label class=\"check\"><input type=\"checkbox\" "
+		"name=\"hidden\" value=\"1\"%s> Hidden (kept in the "
+		"directory, never sent to devices)</label>",
 		p->hidden ? " checked" : "");
 	if (has_photo && !is_new) {
 		wa_raw(b, "<figure class=\"photo\"><img alt=\"Photo\" "
@@ -683,9 +692,10 @@ static void person_form(struct wa_ctx *c, const struct dstore_person *p,
 			  "name=\"photo_remove\" value=\"1\"> Remove the "
 			  "photo</label></figure>");
 	}
-	wa_rawf(b, "<label%s>Photo (JPEG or PNG; large pictures are "
-		   "shrunk before upload) <input type=\"file\" name=\"photo\" "
-		   "accept=\"image/jpeg,image/png\" data-max-bytes=\"%zu\">",
+	wa_rawf(b,
+		"<label%s>Photo (JPEG or PNG; large pictures are "
+		"shrunk before upload) <input type=\"file\" name=\"photo\" "
+		"accept=\"image/jpeg,image/png\" data-max-bytes=\"%zu\">",
 		err_for(e, "photo") ? " class=\"invalid\"" : "",
 		c->cfg->max_photo);
 	if (err_for(e, "photo")) {
@@ -843,8 +853,8 @@ void wa_person_save(struct wa_ctx *c)
 			memcpy(p.photo, photo->value, photo->len);
 			p.photo_len = photo->len;
 		}
-	} else if (ret == 0 && have_old && wa_field(c, "photo_remove") == NULL &&
-		   old.photo_len > 0) {
+	} else if (ret == 0 && have_old &&
+		   wa_field(c, "photo_remove") == NULL && old.photo_len > 0) {
 		p.photo = old.photo;
 		p.photo_len = old.photo_len;
 		old.photo = NULL;
@@ -856,7 +866,8 @@ void wa_person_save(struct wa_ctx *c)
 	}
 	if (ret == 0 && p.display == NULL && (p.family || p.given)) {
 		/* a display name from the parts: 张三 or Ann Smith */
-		const char *f = p.family ? p.family : "", *g = p.given ? p.given : "";
+		const char *f = p.family ? p.family : "",
+			   *g = p.given ? p.given : "";
 		bool han = (unsigned char)f[0] >= 0xE3 ||
 			   (unsigned char)g[0] >= 0xE3;
 		size_t n = strlen(f) + strlen(g) + 2;

@@ -21,13 +21,14 @@ void wa_import_page(struct wa_ctx *c)
 	struct ob_buf *b = &c->rs->body;
 
 	wa_open(c, "Import", "import");
-	wa_raw(b, "<h1>Import people</h1><p>A CSV file (columns as in "
-		  "the import guide: uid, family_name, given_name, unit, "
-		  "title, phone_cell, email …) or a .vcf file. You see what "
-		  "would change before anything is applied; a file with a bad "
-		  "row changes nothing.</p>"
-		  "<form class=\"import\" method=\"post\" "
-		  "action=\"/import/preview\" enctype=\"multipart/form-data\">");
+	wa_raw(b,
+	       "<h1>Import people</h1><p>A CSV file (columns as in "
+	       "the import guide: uid, family_name, given_name, unit, "
+	       "title, phone_cell, email …) or a .vcf file. You see what "
+	       "would change before anything is applied; a file with a bad "
+	       "row changes nothing.</p>"
+	       "<form class=\"import\" method=\"post\" "
+	       "action=\"/import/preview\" enctype=\"multipart/form-data\">");
 	wa_csrf_input(b, c->ses.csrf);
 	wa_raw(b, "<label>File <input type=\"file\" name=\"file\" required "
 		  "accept=\".csv,.vcf,text/csv,text/vcard\"></label>"
@@ -50,7 +51,7 @@ void wa_import_page(struct wa_ctx *c)
 }
 
 struct import_meta {
-	char format[8];   /* "csv" or "vcf" */
+	char format[8]; /* "csv" or "vcf" */
 	char encoding[16];
 	bool replace;
 };
@@ -94,10 +95,11 @@ static int run_import(struct wa_ctx *c, const struct import_meta *m,
 static void report_counts(struct ob_buf *b, const struct wa_import_report *r,
 			  bool done)
 {
-	wa_rawf(b, "<ul class=\"plan-counts\"><li><b>%zu</b> rows read</li>"
-		   "<li><b>%zu</b> %s</li><li><b>%zu</b> %s</li>"
-		   "<li><b>%zu</b> %s</li><li><b>%zu</b> unchanged</li>"
-		   "<li><b>%zu</b> new units</li></ul>",
+	wa_rawf(b,
+		"<ul class=\"plan-counts\"><li><b>%zu</b> rows read</li>"
+		"<li><b>%zu</b> %s</li><li><b>%zu</b> %s</li>"
+		"<li><b>%zu</b> %s</li><li><b>%zu</b> unchanged</li>"
+		"<li><b>%zu</b> new units</li></ul>",
 		r->rows, r->adds, done ? "added" : "to add", r->changes,
 		done ? "changed" : "to change", r->deletes,
 		done ? "deleted" : "to delete", r->unchanged, r->units_created);
@@ -147,7 +149,8 @@ void wa_import_preview(struct wa_ctx *c)
 		ob_strlcpy(m.format, fmt, sizeof(m.format));
 	else if ((f->filename && strlen(f->filename) > 4 &&
 		  ob_str_ieq(f->filename + strlen(f->filename) - 4, ".vcf")) ||
-		 (f->len >= 11 && strncasecmp(f->value, "BEGIN:VCARD", 11) == 0))
+		 (f->len >= 11 &&
+		  strncasecmp(f->value, "BEGIN:VCARD", 11) == 0))
 		ob_strlcpy(m.format, "vcf", sizeof(m.format));
 	else
 		ob_strlcpy(m.format, "csv", sizeof(m.format));
@@ -163,9 +166,9 @@ void wa_import_preview(struct wa_ctx *c)
 	ret = run_import(c, &m, f->value, f->len, true, false, &rep, &err);
 	meta_text(&m, meta);
 	if ((ret == 0 || ret == OB_E_LIMIT) &&
-	    dstore_web_upload_put(c->store, c->ses.tenant_id,
-				  c->ses.account_id, c->rq->now, f->value,
-				  f->len, meta, &id, &err) != 0)
+	    dstore_web_upload_put(c->store, c->ses.tenant_id, c->ses.account_id,
+				  c->rq->now, f->value, f->len, meta, &id,
+				  &err) != 0)
 		ret = OB_E_FAIL;
 	if (ret != 0 && ret != OB_E_PARSE && ret != OB_E_LIMIT) {
 		wa_import_report_deinit(&rep);
@@ -178,28 +181,32 @@ void wa_import_preview(struct wa_ctx *c)
 	wa_raw(b, "</h1>");
 	if (ret == OB_E_PARSE) {
 		c->rs->status = 422;
-		wa_rawf(b, "<p class=\"error\" role=\"alert\">%zu bad row%s: "
-			   "nothing was applied. Fix the file and import it "
-			   "again.</p>",
+		wa_rawf(b,
+			"<p class=\"error\" role=\"alert\">%zu bad row%s: "
+			"nothing was applied. Fix the file and import it "
+			"again.</p>",
 			rep.bad_rows, rep.bad_rows == 1 ? "" : "s");
 		report_lines(b, ob_buf_str(&rep.errors), "import-errors");
 	} else {
 		report_counts(b, &rep, false);
 		if (ret == OB_E_LIMIT)
-			wa_raw(b, "<p class=\"error\" role=\"alert\">This "
-				  "replace would delete a large share of the "
-				  "directory. Check the plan; to go ahead, tick "
-				  "the confirmation below.</p>");
+			wa_raw(b,
+			       "<p class=\"error\" role=\"alert\">This "
+			       "replace would delete a large share of the "
+			       "directory. Check the plan; to go ahead, tick "
+			       "the confirmation below.</p>");
 		report_lines(b, ob_buf_str(&rep.plan), "plan");
 		wa_raw(b, "<form method=\"post\" action=\"/import/apply\">");
 		wa_csrf_input(b, c->ses.csrf);
-		wa_rawf(b, "<input type=\"hidden\" name=\"upload\" "
-			   "value=\"%lld\">",
+		wa_rawf(b,
+			"<input type=\"hidden\" name=\"upload\" "
+			"value=\"%lld\">",
 			(long long)id);
 		if (ret == OB_E_LIMIT)
-			wa_rawf(b, "<label class=\"check\"><input "
-				   "type=\"checkbox\" name=\"force\" value=\"1\" "
-				   "required> Yes, delete %zu people</label>",
+			wa_rawf(b,
+				"<label class=\"check\"><input "
+				"type=\"checkbox\" name=\"force\" value=\"1\" "
+				"required> Yes, delete %zu people</label>",
 				rep.deletes);
 		wa_raw(b, "<button type=\"submit\">Apply</button> <a "
 			  "href=\"/import\">Cancel</a></form>");
@@ -219,13 +226,13 @@ void wa_import_apply(struct wa_ctx *c)
 	struct ob_err err = {0};
 	int ret;
 
-	if (dstore_web_upload_get(c->store, c->ses.tenant_id,
-				  c->ses.account_id, id, &data, &len, meta,
-				  &err) != 0 ||
+	if (dstore_web_upload_get(c->store, c->ses.tenant_id, c->ses.account_id,
+				  id, &data, &len, meta, &err) != 0 ||
 	    !meta_parse(meta, &m)) {
 		free(data);
-		wa_fail(c, 410, "This preview has expired; import the file "
-				"again.");
+		wa_fail(c, 410,
+			"This preview has expired; import the file "
+			"again.");
 		return;
 	}
 	wa_import_report_init(&rep);
@@ -239,8 +246,9 @@ void wa_import_apply(struct wa_ctx *c)
 	if (ret == 0) {
 		wa_raw(b, "<h1>Import applied</h1>");
 		report_counts(b, &rep, true);
-		wa_rawf(b, "<p>Directory revision %lld. Devices get these "
-			   "changes at their next sync.</p>",
+		wa_rawf(b,
+			"<p>Directory revision %lld. Devices get these "
+			"changes at their next sync.</p>",
 			(long long)rep.revision);
 		snprintf(c->rs->log, sizeof(c->rs->log),
 			 "admin import tenant=%lld adds=%zu changes=%zu "
@@ -248,8 +256,8 @@ void wa_import_apply(struct wa_ctx *c)
 			 (long long)c->ses.tenant_id, rep.adds, rep.changes,
 			 rep.deletes);
 	} else {
-		c->rs->status = ret == OB_E_PARSE || ret == OB_E_LIMIT ? 422
-									 : 503;
+		c->rs->status =
+			ret == OB_E_PARSE || ret == OB_E_LIMIT ? 422 : 503;
 		wa_raw(b, "<h1>Import not applied</h1><p class=\"error\" "
 			  "role=\"alert\">Nothing was changed: ");
 		wa_h(b, err.msg);
@@ -279,13 +287,14 @@ void wa_export_page(struct wa_ctx *c)
 	struct ob_err err;
 
 	wa_open(c, "Export", "export");
-	wa_raw(b, "<h1>Export</h1><p>The whole directory or one unit with "
-		  "its sub-units. vCard files import into phones, Outlook, "
-		  "Gmail and iOS (hidden people are left out); CSV imports back "
-		  "here and includes hidden people.</p>"
-		  "<form method=\"get\" action=\"/export/file\">"
-		  "<label>Unit <select name=\"unit\"><option value=\"0\">"
-		  "(everyone)</option>");
+	wa_raw(b,
+	       "<h1>Export</h1><p>The whole directory or one unit with "
+	       "its sub-units. vCard files import into phones, Outlook, "
+	       "Gmail and iOS (hidden people are left out); CSV imports back "
+	       "here and includes hidden people.</p>"
+	       "<form method=\"get\" action=\"/export/file\">"
+	       "<label>Unit <select name=\"unit\"><option value=\"0\">"
+	       "(everyone)</option>");
 	(void)dstore_unit_list(c->store, c->ses.tenant_id, add_unit_option, b,
 			       &err);
 	wa_raw(b, "</select></label><label>Format <select name=\"format\">"
@@ -392,11 +401,12 @@ void wa_audit_page(struct wa_ctx *c)
 	struct ob_err err;
 
 	wa_open(c, "Audit log", "audit");
-	wa_rawf(b, "<h1>Audit log</h1><p>Every change to the directory, "
-		   "newest first, kept for %d days.</p><table class=\"audit\">"
-		   "<thead><tr><th>When</th><th>Who</th><th>What</th>"
-		   "<th>Person / unit</th><th>Detail</th><th>Revision</th>"
-		   "</tr></thead><tbody>",
+	wa_rawf(b,
+		"<h1>Audit log</h1><p>Every change to the directory, "
+		"newest first, kept for %d days.</p><table class=\"audit\">"
+		"<thead><tr><th>When</th><th>Who</th><th>What</th>"
+		"<th>Person / unit</th><th>Detail</th><th>Revision</th>"
+		"</tr></thead><tbody>",
 		c->tenant.retention_days);
 	(void)dstore_log_recent(c->store, c->ses.tenant_id,
 				wa_arg_int(c, "before", 0), AUDIT_PAGE,
@@ -474,9 +484,10 @@ static int device_row(const struct dstore_sync_state *st, void *ctx)
 	} else {
 		wa_raw(b, "<form method=\"post\" action=\"/device/slow\">");
 		wa_csrf_input(b, d->c->ses.csrf);
-		wa_rawf(b, "<input type=\"hidden\" name=\"account\" "
-			   "value=\"%lld\"><input type=\"hidden\" "
-			   "name=\"device\" value=\"",
+		wa_rawf(b,
+			"<input type=\"hidden\" name=\"account\" "
+			"value=\"%lld\"><input type=\"hidden\" "
+			"name=\"device\" value=\"",
 			(long long)st->account_id);
 		wa_h(b, st->device);
 		wa_raw(b, "\"><button type=\"submit\">Force slow sync</button>"
@@ -502,12 +513,13 @@ void wa_devices_page(struct wa_ctx *c)
 	}
 	wa_open(c, "Devices", "devices");
 	wa_notice(c);
-	wa_rawf(b, "<h1>Devices</h1><p>Every device that completed a sync, "
-		   "per datastore. The directory is at revision %lld.</p>"
-		   "<table class=\"devices\"><thead><tr><th>Account</th>"
-		   "<th>Device</th><th>Client</th><th>Datastore</th>"
-		   "<th>Last sync</th><th>Revision</th><th>Anchor</th><th>"
-		   "</th></tr></thead><tbody>",
+	wa_rawf(b,
+		"<h1>Devices</h1><p>Every device that completed a sync, "
+		"per datastore. The directory is at revision %lld.</p>"
+		"<table class=\"devices\"><thead><tr><th>Account</th>"
+		"<th>Device</th><th>Client</th><th>Datastore</th>"
+		"<th>Last sync</th><th>Revision</th><th>Anchor</th><th>"
+		"</th></tr></thead><tbody>",
 		(long long)c->tenant.revision);
 	(void)dstore_sync_list(c->store, c->ses.tenant_id, device_row, &d,
 			       &err);
@@ -526,8 +538,7 @@ struct slow_ctx {
 static int slow_txn(struct dstore *s, void *ctx, struct ob_err *err)
 {
 	struct slow_ctx *x = ctx;
-	return dstore_sync_force_slow(s, x->tenant, x->account, x->device,
-				      err);
+	return dstore_sync_force_slow(s, x->tenant, x->account, x->device, err);
 }
 
 void wa_device_slow(struct wa_ctx *c)
@@ -580,36 +591,39 @@ void wa_accounts_page(struct wa_ctx *c)
 			wa_raw(b, "<form method=\"post\" "
 				  "action=\"/account/disable\">");
 			wa_csrf_input(b, c->ses.csrf);
-			wa_rawf(b, "<input type=\"hidden\" name=\"id\" "
-				   "value=\"%lld\"><input type=\"hidden\" "
-				   "name=\"disabled\" value=\"%d\"><button "
-				   "type=\"submit\">%s</button></form>",
+			wa_rawf(b,
+				"<input type=\"hidden\" name=\"id\" "
+				"value=\"%lld\"><input type=\"hidden\" "
+				"name=\"disabled\" value=\"%d\"><button "
+				"type=\"submit\">%s</button></form>",
 				(long long)a->id, a->disabled ? 0 : 1,
 				a->disabled ? "Enable" : "Disable");
 		}
 		wa_raw(b, "</td><td><form class=\"inline\" method=\"post\" "
 			  "action=\"/account/password\">");
 		wa_csrf_input(b, c->ses.csrf);
-		wa_rawf(b, "<input type=\"hidden\" name=\"id\" value=\"%lld\">"
-			   "<input name=\"password\" type=\"password\" "
-			   "autocomplete=\"new-password\" minlength=\"8\" "
-			   "required aria-label=\"New password\" "
-			   "placeholder=\"new password\"><button "
-			   "type=\"submit\">Set password</button></form></td>"
-			   "</tr>",
+		wa_rawf(b,
+			"<input type=\"hidden\" name=\"id\" value=\"%lld\">"
+			"<input name=\"password\" type=\"password\" "
+			"autocomplete=\"new-password\" minlength=\"8\" "
+			"required aria-label=\"New password\" "
+			"placeholder=\"new password\"><button "
+			"type=\"submit\">Set password</button></form></td>"
+			"</tr>",
 			(long long)a->id);
 	}
 	wa_raw(b, "</tbody></table><h2>New account</h2><form method=\"post\" "
 		  "action=\"/account/add\">");
 	wa_csrf_input(b, c->ses.csrf);
-	wa_raw(b, "<label>Login <input name=\"login\" required "
-		  "autocomplete=\"off\"></label><label>Password <input "
-		  "name=\"password\" type=\"password\" minlength=\"8\" required "
-		  "autocomplete=\"new-password\"></label><label>Role <select "
-		  "name=\"role\"><option value=\"user\">user (syncs the "
-		  "directory)</option><option value=\"admin\">administrator"
-		  "</option></select></label><button type=\"submit\">Create"
-		  "</button></form>");
+	wa_raw(b,
+	       "<label>Login <input name=\"login\" required "
+	       "autocomplete=\"off\"></label><label>Password <input "
+	       "name=\"password\" type=\"password\" minlength=\"8\" required "
+	       "autocomplete=\"new-password\"></label><label>Role <select "
+	       "name=\"role\"><option value=\"user\">user (syncs the "
+	       "directory)</option><option value=\"admin\">administrator"
+	       "</option></select></label><button type=\"submit\">Create"
+	       "</button></form>");
 	wa_close(c);
 	free(l.a);
 }
@@ -625,8 +639,9 @@ void wa_account_action(struct wa_ctx *c, const char *what)
 		const char *login = wa_field(c, "login");
 		const char *role = wa_field(c, "role");
 		if (login == NULL || pw == NULL) {
-			wa_fail(c, 400, "A new account needs a login and a "
-					"password.");
+			wa_fail(c, 400,
+				"A new account needs a login and a "
+				"password.");
 			return;
 		}
 		ret = dstore_account_create(
@@ -670,7 +685,7 @@ void wa_account_action(struct wa_ctx *c, const char *what)
 		 (long long)c->ses.tenant_id,
 		 (long long)(strcmp(what, "add") == 0 ? new_id : id));
 	wa_redirect(c, "/accounts?done=%s",
-		    strcmp(what, "add") == 0       ? "account-added"
+		    strcmp(what, "add") == 0        ? "account-added"
 		    : strcmp(what, "password") == 0 ? "password"
 						    : "account-changed");
 }

@@ -178,8 +178,8 @@ int wa_txn(struct wa_ctx *c,
 	char actor[DSTORE_LOGIN_MAX + 8];
 
 	snprintf(actor, sizeof(actor), "web:%s", c->ses.login);
-	return dstore_retry(c->store, c->ses.tenant_id, actor, 5, fn, ctx,
-			    NULL, err);
+	return dstore_retry(c->store, c->ses.tenant_id, actor, 5, fn, ctx, NULL,
+			    err);
 }
 
 /* ---- login and logout ---------------------------------------------------- */
@@ -436,8 +436,9 @@ static void route(struct wa_ctx *c)
 			snprintf(c->rs->log, sizeof(c->rs->log),
 				 "admin POST %.80s refused: cross-origin",
 				 rq->path);
-			wa_fail(c, 403, "Refused: the form came from another "
-					"site.");
+			wa_fail(c, 403,
+				"Refused: the form came from another "
+				"site.");
 			return;
 		}
 		if (wa_form_parse(&c->form, rq->content_type, rq->body,
@@ -457,8 +458,9 @@ static void route(struct wa_ctx *c)
 	}
 	if (!load_session(c)) {
 		if (post) {
-			wa_fail(c, 403, "Your session has ended; sign in "
-					"again.");
+			wa_fail(c, 403,
+				"Your session has ended; sign in "
+				"again.");
 			return;
 		}
 		wa_redirect(c, "/login");
@@ -476,9 +478,10 @@ static void route(struct wa_ctx *c)
 				 "admin POST %.80s refused: bad CSRF token "
 				 "tenant=%lld",
 				 rq->path, (long long)c->ses.tenant_id);
-			wa_fail(c, 403, "Refused: the form's security token "
-					"is missing or stale. Reload the page "
-					"and try again.");
+			wa_fail(c, 403,
+				"Refused: the form's security token "
+				"is missing or stale. Reload the page "
+				"and try again.");
 			return;
 		}
 		routes[i].fn(c);

@@ -580,8 +580,7 @@ int dstore_web_session_create(struct dstore *store, int64_t account_id,
  * minute). */
 int dstore_web_session_load(struct dstore *store, const char *token,
 			    int64_t now, int64_t idle_s, int64_t max_s,
-			    struct dstore_web_session *s_r,
-			    struct ob_err *err);
+			    struct dstore_web_session *s_r, struct ob_err *err);
 /* End a session (logout). Unknown tokens are not an error. */
 int dstore_web_session_delete(struct dstore *store, const char *token,
 			      struct ob_err *err);

@@ -378,9 +378,10 @@ int dstore_chunk_append(struct dstore *s, const char *token, int ds,
 	sqlite3_reset(st);
 	if ((size_t)have + len > max)
 		return ds_own_end(s, own,
-			       ob_err_set(err, OB_E_LIMIT,
-					  "large object over %zu bytes", max),
-			       err);
+				  ob_err_set(err, OB_E_LIMIT,
+					     "large object over %zu bytes",
+					     max),
+				  err);
 	st = ds_stmt(s, put, err);
 	if (st == NULL)
 		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
@@ -540,7 +541,8 @@ int dstore_throttle_fail(struct dstore *s, const char *key, int64_t now,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return ds_own_end(s, own, ds_sql_err(s, rc, "throttle", err), err);
+		return ds_own_end(s, own, ds_sql_err(s, rc, "throttle", err),
+				  err);
 	failures++;
 	if (failures > free_tries) {
 		int64_t delay = 1;

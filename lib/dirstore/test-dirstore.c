@@ -1056,63 +1056,63 @@ static void test_web_sessions(void)
 	test_assert(strcmp(tok, w.csrf) != 0);
 	test_assert_int(w.tenant_id, t);
 	test_assert_str(w.login, "boss");
-	test_assert_int(dstore_web_session_load(s, tok, 1500, 1800, 43200, &w2,
-						&err),
-			0);
+	test_assert_int(
+		dstore_web_session_load(s, tok, 1500, 1800, 43200, &w2, &err),
+		0);
 	test_assert_str(w2.csrf, w.csrf);
 	test_assert_int(w2.account_id, admin);
 	test_assert_int(w2.last_seen, 1500); /* touched */
 	/* idle: 1,801 s after the last request */
-	test_assert_int(dstore_web_session_load(s, tok, 3301, 1800, 43200, &w2,
-						&err),
-			OB_E_NOTFOUND);
-	test_assert_int(dstore_web_session_load(s, tok, 3000, 1800, 43200, &w2,
-						&err),
-			0);
+	test_assert_int(
+		dstore_web_session_load(s, tok, 3301, 1800, 43200, &w2, &err),
+		OB_E_NOTFOUND);
+	test_assert_int(
+		dstore_web_session_load(s, tok, 3000, 1800, 43200, &w2, &err),
+		0);
 	/* absolute age */
-	test_assert_int(dstore_web_session_load(s, tok, 44201, 1e9, 43200,
-						&w2, &err),
-			OB_E_NOTFOUND);
+	test_assert_int(
+		dstore_web_session_load(s, tok, 44201, 1e9, 43200, &w2, &err),
+		OB_E_NOTFOUND);
 	/* a wrong or malformed token */
 	tok2[0] = '\0';
-	test_assert_int(dstore_web_session_load(s, "abc", 3000, 1800, 43200,
-						&w2, &err),
-			OB_E_NOTFOUND);
+	test_assert_int(
+		dstore_web_session_load(s, "abc", 3000, 1800, 43200, &w2, &err),
+		OB_E_NOTFOUND);
 	memcpy(tok2, tok, sizeof(tok));
 	tok2[0] = tok2[0] == 'a' ? 'b' : 'a';
-	test_assert_int(dstore_web_session_load(s, tok2, 3000, 1800, 43200,
-						&w2, &err),
-			OB_E_NOTFOUND);
+	test_assert_int(
+		dstore_web_session_load(s, tok2, 3000, 1800, 43200, &w2, &err),
+		OB_E_NOTFOUND);
 	/* a user account's session is refused at load */
 	test_assert_int(
 		dstore_web_session_create(s, user, 3000, tok2, &w2, &err), 0);
-	test_assert_int(dstore_web_session_load(s, tok2, 3000, 1800, 43200,
-						&w2, &err),
-			OB_E_NOTFOUND);
+	test_assert_int(
+		dstore_web_session_load(s, tok2, 3000, 1800, 43200, &w2, &err),
+		OB_E_NOTFOUND);
 	/* disabling, then a new password, end the session */
 	test_assert_int(dstore_account_set_disabled(s, t, admin, true, &err),
 			0);
-	test_assert_int(dstore_web_session_load(s, tok, 3000, 1800, 43200,
-						&w2, &err),
-			OB_E_NOTFOUND);
+	test_assert_int(
+		dstore_web_session_load(s, tok, 3000, 1800, 43200, &w2, &err),
+		OB_E_NOTFOUND);
 	test_assert_int(dstore_account_set_disabled(s, t, admin, false, &err),
 			0);
-	test_assert_int(dstore_web_session_load(s, tok, 3000, 1800, 43200,
-						&w2, &err),
-			0);
+	test_assert_int(
+		dstore_web_session_load(s, tok, 3000, 1800, 43200, &w2, &err),
+		0);
 	test_assert_int(dstore_account_set_password(s, t, admin,
 						    "another-password", &err),
 			0);
-	test_assert_int(dstore_web_session_load(s, tok, 3000, 1800, 43200,
-						&w2, &err),
-			OB_E_NOTFOUND);
+	test_assert_int(
+		dstore_web_session_load(s, tok, 3000, 1800, 43200, &w2, &err),
+		OB_E_NOTFOUND);
 	/* logout */
 	test_assert_int(
 		dstore_web_session_create(s, admin, 3000, tok, &w, &err), 0);
 	test_assert_int(dstore_web_session_delete(s, tok, &err), 0);
-	test_assert_int(dstore_web_session_load(s, tok, 3000, 1800, 43200,
-						&w2, &err),
-			OB_E_NOTFOUND);
+	test_assert_int(
+		dstore_web_session_load(s, tok, 3000, 1800, 43200, &w2, &err),
+		OB_E_NOTFOUND);
 	test_assert_int(
 		dstore_web_session_create(s, admin, 3000, tok, &w, &err), 0);
 	dstore_close(&s);

@@ -11,7 +11,7 @@
 #include "dirstore/internal.h"
 #include "util/str.h"
 
-#define TOUCH_EVERY 60   /* seconds between last_seen writes */
+#define TOUCH_EVERY 60     /* seconds between last_seen writes */
 #define KEEP_AT_MOST 86400 /* sessions idle longer are swept at create */
 
 static int token_hash(const char *token, char out[65], struct ob_err *err)
@@ -24,8 +24,8 @@ static int token_hash(const char *token, char out[65], struct ob_err *err)
 	return 0;
 }
 
-int dstore_web_session_create(struct dstore *s, int64_t account_id,
-			      int64_t now, char token_r[DSTORE_WEB_TOKEN_MAX],
+int dstore_web_session_create(struct dstore *s, int64_t account_id, int64_t now,
+			      char token_r[DSTORE_WEB_TOKEN_MAX],
 			      struct dstore_web_session *r, struct ob_err *err)
 {
 	static const char sweep[] =
