@@ -521,6 +521,11 @@ static int run(struct session *s)
 	sml_writer_close(&w);
 	if ((ret = finish(s, &w, true)) != 0)
 		return ret;
+	int sst = status_of(s, "Sync");
+	if (sst != 0 && sst != 200)
+		return ob_err_set(s->err, OB_E_FAIL,
+				  "the server refused our Sync (status %d)",
+				  sst);
 	/* packages 4 to 6 */
 	for (;;) {
 		bool final = s->m.final;

@@ -136,6 +136,12 @@ int wa_form_parse_urlencoded(struct wa_form *f, const char *data, size_t len,
 				free(name);
 				return ret;
 			}
+			if (nlen == 0) { /* "=x": nothing a form would send */
+				free(name);
+				free(value);
+				i = end + 1;
+				continue;
+			}
 			if (nlen > WA_FORM_NAME_MAX ||
 			    memchr(name, '\0', nlen) != NULL) {
 				free(name);

@@ -53,5 +53,17 @@ tests_fuzz_fuzz_form_SOURCES = tests/fuzz/fuzz-form.c
 tests_fuzz_fuzz_form_LDADD = $(FUZZ_MAIN) webadmin/libwebadmin.a \
 	lib/util/libobutil.a
 tests_fuzz_fuzz_form_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
-EXTRA_DIST += tests/fuzz/fuzz-form.in
+EXTRA_DIST += tests/fuzz/fuzz-form.in tests/fuzz/fuzz-form.repro
 LINT_FILES += tests/fuzz/fuzz-form.c
+
+# The whole admin pages on outside requests, signed in to one enterprise:
+# nothing of another enterprise may ever come back.
+OB_FUZZERS += tests/fuzz/fuzz-web
+check_PROGRAMS += tests/fuzz/fuzz-web
+TESTS += tests/fuzz/fuzz-web
+tests_fuzz_fuzz_web_SOURCES = tests/fuzz/fuzz-web.c
+tests_fuzz_fuzz_web_LDADD = $(FUZZ_MAIN) webadmin/libwebadmin.a \
+	vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
+tests_fuzz_fuzz_web_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+EXTRA_DIST += tests/fuzz/fuzz-web.in
+LINT_FILES += tests/fuzz/fuzz-web.c

@@ -3,7 +3,8 @@
 # later syncs, the admin's changes, search (characters, pinyin, initials,
 # email, phone suffix), caller ID, the unit tree, 508 recovery, refresh,
 # WBXML + MD5, a unit datastore, the agent killed mid-sync, a wrong
-# password, a server that is down, and a server sending garbage. After
+# password, a server that is down, a server sending garbage, and a real
+# server behind a proxy that turns statuses into errors or breaks a card. After
 # each sync the agent's export is compared by content with the directory's
 # own (tests/interop/cardcompare.py). Prints TAP.
 set -u
@@ -19,8 +20,10 @@ db="$tmp/orgbook.db"
 n=0
 failed=0
 spid=""
+mpid=""
 cleanup() {
 	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
+	[ -n "$mpid" ] && kill "$mpid" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -249,6 +252,82 @@ wait $bpid 2>/dev/null
 after=$(agent a status | grep people)
 [ "$before" = "$after" ] && ok "bad servers leave the local copy unchanged" ||
 	notok "bad servers leave the local copy unchanged ($before / $after)"
+
+# -- wrong statuses and a bad card from an otherwise real server ----------------
+# A proxy in front of the real server rewrites its replies: RespURI back to
+# the proxy, then (by mode) one status or the first card of a sync.
+start_server "$port"
+cat >"$tmp/mangle.py" <<'PYEOF'
+import http.server, re, sys, urllib.request
+listen, real, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        rq = urllib.request.Request(real + self.path[len("/sync"):], data=body,
+            headers={"Content-Type": self.headers["Content-Type"]})
+        out = urllib.request.urlopen(rq).read().decode("utf-8")
+        out = out.replace(real, "http://127.0.0.1:%d/sync" % listen)
+        def status(cmd, code):
+            return re.sub(r"(<Status>(?:(?!</Status>).)*?<Cmd>%s</Cmd>(?:(?!</Status>).)*?<Data>)\d+(</Data>)" % cmd,
+                          r"\g<1>%d\2" % code, out, count=1, flags=re.S)
+        if mode == "hdr500":
+            out = status("SyncHdr", 500)
+        elif mode == "alert500":
+            out = status("Alert", 500)
+        elif mode == "sync500":
+            out = status("Sync", 500)
+        elif mode == "badcard":
+            out = re.sub(r"BEGIN:VCARD(?:(?!END:VCARD).)*END:VCARD",
+                         "BEGIN:VCARD\r\nVERSION:3.0\r\nN:;;\r\nX-BROKEN", out,
+                         count=1, flags=re.S)
+        data = out.encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/vnd.syncml+xml")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", listen), H).serve_forever()
+PYEOF
+pport=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mangle() {
+	[ -n "${mpid:-}" ] && kill "$mpid" 2>/dev/null && wait "$mpid" 2>/dev/null
+	$PY "$tmp/mangle.py" "$pport" "$url" "$1" &
+	mpid=$!
+	i=0
+	while ! curl -s -o /dev/null "http://127.0.0.1:$pport/" && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+mangle pass
+check "init an agent behind the proxy" 0 sh -c "echo orgbook-demo | '$AGENT' --dir '$tmp/m' init --server 'http://127.0.0.1:$pport/sync' --user zhang.wei@acme --password-stdin"
+check "a sync through the proxy works" 0 agent m sync
+before=$(agent m status | grep -v "last sync")
+ob person update --tenant acme demo-000002 --title "Status test" >/dev/null
+for m in hdr500:"answered status 500" alert500:"refused the sync (status 500)" sync500:"refused our Sync (status 500)"; do
+	mangle "${m%%:*}"
+	check "${m%%:*}: a clear error, exit 5" 5 agent m sync
+	has "${m%%:*}: the message names the status" "${m#*:}"
+done
+after=$(agent m status | grep -v "last sync")
+[ "$before" = "$after" ] && ok "wrong statuses leave the local copy unchanged" ||
+	notok "wrong statuses leave the local copy unchanged"
+mangle pass
+check "the next good sync converges" 0 agent m sync
+same "and equals the directory" m acme
+mangle badcard
+check "a bad card from the server: the slow sync goes on" 0 agent m sync --slow
+check "the rest of the directory arrived" 0 agent m search 张伟
+n_agent=$(agent m status | sed -n 's/^people: *//p')
+n_dir=$(ob person list --tenant acme | wc -l)
+[ "$n_agent" = "$((n_dir - 1))" ] && ok "all but the refused card are stored ($n_agent)" ||
+	notok "all but the refused card are stored ($n_agent of $n_dir)"
+kill "$mpid" 2>/dev/null
+wait "$mpid" 2>/dev/null
+mpid=""
 if [ -n "$VG" ]; then
 	if cat "$tmp"/vg.* 2>/dev/null | grep -q .; then
 		notok "agent valgrind-clean"

@@ -1,0 +1,174 @@
+/* Fuzz target: the admin pages (wa_web_handle) on a real store, signed in
+ * as enterprise A's administrator. The input is four lines — method, path,
+ * query string, Content-Type — then the body; the session's CSRF token is
+ * put in front of the body of every other input so actions get past the
+ * check and run. Oracles beyond "no crash": every answer has a status and
+ * a body or a redirect or an export to stream, and nothing of enterprise B
+ * (a marker in its names) ever appears in an answer. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dirstore/dirstore.h"
+#include "webadmin/form.h"
+#include "webadmin/web.h"
+
+#define MARKER "SECRET-OF-B"
+
+static struct dstore *store;
+static struct wa_web_config cfg;
+static char cookie[128], csrf[65];
+static char dir[] = "/tmp/fuzz-web.XXXXXX";
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void cleanup(void)
+{
+	static const char *const f[] = {"w.db", "w.db-wal", "w.db-shm",
+					"w.db.key"};
+	char path[64];
+
+	dstore_close(&store);
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, f[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static void call(const char *method, const char *path, const char *query,
+		 const char *ctype, const char *body, size_t len,
+		 struct wa_web_response *rs)
+{
+	struct wa_form q = {0};
+	struct wa_web_request rq = {0};
+	struct ob_err err;
+
+	if (query != NULL)
+		(void)wa_form_parse_urlencoded(&q, query, strlen(query), &err);
+	rq.method = method;
+	rq.path = path;
+	rq.query = &q;
+	rq.cookie = cookie;
+	rq.host = "h";
+	rq.remote_addr = "192.0.2.1";
+	rq.content_type = ctype;
+	rq.body = body;
+	rq.body_len = len;
+	rq.now = 1000000;
+	wa_web_handle(store, &cfg, &rq, rs);
+	wa_form_deinit(&q);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct dstore_options o = {0};
+	struct dstore_person p = {0};
+	struct wa_web_response rs;
+	struct ob_err err;
+	char path[64];
+	int64_t a, b, id, unit;
+
+	(void)argc;
+	(void)argv;
+	if (mkdtemp(dir) == NULL)
+		abort();
+	snprintf(path, sizeof(path), "%s/w.db", dir);
+	o.path = path;
+	o.sync_normal = true;
+	if (dstore_open(&o, &store, &err) != 0 ||
+	    dstore_tenant_create(store, "a", "A", &a, &err) != 0 ||
+	    dstore_tenant_create(store, "b", MARKER, &b, &err) != 0 ||
+	    dstore_account_create(store, a, "admin@a", "admin-password",
+				  DSTORE_ROLE_ADMIN, &id, &err) != 0 ||
+	    dstore_account_create(store, b, MARKER "@b", "b-password",
+				  DSTORE_ROLE_USER, &id, &err) != 0)
+		abort();
+	atexit(cleanup);
+	dstore_begin(store, b, "fuzz", &err);
+	dstore_unit_add(store, b, 0, MARKER "-unit", 0, &unit, &err);
+	p.uid = strdup("b-1");
+	p.display = MARKER " person";
+	p.unit_id = unit;
+	dstore_person_put(store, b, &p, NULL, &err);
+	free(p.uid);
+	if (dstore_commit(store, NULL, &err) != 0)
+		abort();
+	wa_web_config_defaults(&cfg);
+	/* sign in: the cookie and the CSRF token for every input */
+	call("POST", "/login", NULL, "application/x-www-form-urlencoded",
+	     "login=admin@a&password=admin-password", 37, &rs);
+	size_t n = strcspn(rs.set_cookie, ";");
+	if (rs.status != 303 || n >= sizeof(cookie))
+		abort();
+	memcpy(cookie, rs.set_cookie, n);
+	wa_web_response_deinit(&rs);
+	call("GET", "/units", NULL, NULL, "", 0, &rs);
+	const char *c = strstr(ob_buf_str(&rs.body), "name=\"csrf\" value=\"");
+	if (c == NULL)
+		abort();
+	memcpy(csrf, c + 19, 64);
+	wa_web_response_deinit(&rs);
+	return 0;
+}
+
+/* The next line of the input into buf (cut at size); advances *p. */
+static void line(const char **p, const char *end, char *buf, size_t size)
+{
+	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+	size_t n = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, *p, n);
+	buf[n] = '\0';
+	*p = nl ? nl + 1 : end;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *p = (const char *)data, *end = p + size;
+	char method[16], path[256], query[1024], ctype[256];
+	struct wa_web_response rs;
+	char *body;
+	size_t blen;
+
+	if (size > 65536)
+		return 0;
+	line(&p, end, method, sizeof(method));
+	line(&p, end, path, sizeof(path));
+	line(&p, end, query, sizeof(query));
+	line(&p, end, ctype, sizeof(ctype));
+	/* the session's token where the input says @CSRF@, and first in
+	 * half of the bodies */
+	size_t in = (size_t)(end - p);
+	body = malloc(in * 11 + 80);
+	if (body == NULL)
+		return 0;
+	blen = (size & 1) ? (size_t)snprintf(body, 80, "csrf=%s&", csrf) : 0;
+	for (size_t i = 0; i < in; i++) {
+		if (in - i >= 6 && memcmp(p + i, "@CSRF@", 6) == 0) {
+			memcpy(body + blen, csrf, 64);
+			blen += 64;
+			i += 5;
+		} else {
+			body[blen++] = p[i];
+		}
+	}
+	call(method, path, query, ctype, body, blen, &rs);
+	if (rs.status < 200 || rs.status > 599)
+		abort();
+	if (rs.body.len > 0 &&
+	    memmem(rs.body.data, rs.body.len, MARKER, strlen(MARKER)) != NULL)
+		abort(); /* another enterprise's data */
+	if (rs.stream != WA_STREAM_NONE && rs.tenant_id == 0)
+		abort();
+	wa_web_response_deinit(&rs);
+	free(body);
+	return 0;
+}
