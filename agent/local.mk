@@ -17,5 +17,6 @@ agent_orgbook_agent_LDADD = $(AGENT_LIBS)
 check_PROGRAMS += agent/test-agent-store
 TESTS += agent/test-agent-store
 agent_test_agent_store_SOURCES = agent/test-agent-store.c
+agent_test_agent_store_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
 agent_test_agent_store_LDADD = tests/lib/libobtest.a $(AGENT_LIBS)
 LINT_FILES += agent/test-agent-store.c

@@ -62,12 +62,50 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS person_unit ON person(unit);"
 	"CREATE VIRTUAL TABLE IF NOT EXISTS person_fts USING fts5("
 	"  name, pinyin, title, unit, email,"
-	"  tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3');"
+	"  tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');"
 	/* phone numbers' digits reversed: a suffix is a prefix here */
 	"CREATE TABLE IF NOT EXISTS phone (rdigits TEXT NOT NULL, "
 	"  luid INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS phone_rdigits ON phone(rdigits);"
-	"CREATE INDEX IF NOT EXISTS phone_luid ON phone(luid);";
+	"CREATE INDEX IF NOT EXISTS phone_luid ON phone(luid);"
+	"PRAGMA user_version = 2;";
+
+/* The layout this code writes. A store of an older one (version 1: a
+ * one-letter prefix index, which cost a third of a first sync's time for
+ * queries too broad to be useful) is emptied, anchors included, so the
+ * next sync is a slow one that rebuilds it. */
+#define STORE_VERSION 2
+static const char reset_old[] =
+	"BEGIN IMMEDIATE;"
+	"DROP TABLE IF EXISTS person_fts;"
+	"DELETE FROM person;"
+	"DELETE FROM phone;"
+	"DELETE FROM meta WHERE key IN ('last', 'server_last', 'last_sync');"
+	"COMMIT;";
+
+/* The store's layout version: 0 for a new file, 1 for stores written
+ * before versions were kept. */
+static int layout_version(struct agent_store *s)
+{
+	sqlite3_stmt *st;
+	int v = 0;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (v == 0 &&
+	    sqlite3_prepare_v2(s->db,
+			       "SELECT 1 FROM sqlite_master WHERE name = "
+			       "'person'",
+			       -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = 1;
+		sqlite3_finalize(st);
+	}
+	return v;
+}
 
 static int sql_err(struct agent_store *s, const char *what, struct ob_err *err)
 {
@@ -106,6 +144,16 @@ int agent_store_open(const char *path, struct agent_store **s_r,
 		   "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
 		   "PRAGMA cache_size=-24000;",
 		   err);
+	if (ret == 0) {
+		int v = layout_version(s);
+		if (v > STORE_VERSION)
+			ret = ob_err_set(err, OB_E_VERSION,
+					 "%s was written by a newer "
+					 "orgbook-agent (layout %d)",
+					 path, v);
+		else if (v > 0 && v < STORE_VERSION)
+			ret = exec(s, reset_old, err);
+	}
 	if (ret == 0)
 		ret = exec(s, schema, err);
 	if (ret != 0) {

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "agent/store.h"
 #include "tests/lib/test.h"
 
@@ -164,6 +166,33 @@ int main(void)
 	free(card);
 	test_assert_int(agent_store_card(s, "g1", &card, &err), OB_E_NOTFOUND);
 	agent_store_close(&s);
+	test_end();
+
+	test_begin("a store of an older layout is emptied (anchors too) so the "
+		   "next sync rebuilds it; a newer layout is refused");
+	char val[64];
+	sqlite3 *db;
+	test_assert_int(agent_store_open(path, &s, &err), 0);
+	test_assert_int(agent_store_set(s, "last", "12345", &err), 0);
+	agent_store_close(&s);
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "PRAGMA user_version = 0", NULL, NULL, NULL);
+	sqlite3_close(db);
+	test_assert_int(agent_store_open(path, &s, &err), 0);
+	agent_store_count(s, &n, &err);
+	test_assert_int(n, 0);
+	val[0] = 'x';
+	val[1] = '\0';
+	agent_store_get(s, "last", val, sizeof(val), &err);
+	test_assert_str(val, "");
+	put(s, "g4",
+	    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Lee\r\nEND:VCARD\r\n", NULL);
+	test_assert_str(search(s, "ann"), "g4");
+	agent_store_close(&s);
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+	sqlite3_close(db);
+	test_assert_int(agent_store_open(path, &s, &err), OB_E_VERSION);
 	test_end();
 	return test_done();
 }
