@@ -4,7 +4,9 @@
 #include "config.h"
 #include "syncml-server/devinf.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "syncml/msg.h"
 #include "syncml/xml.h"
@@ -145,6 +147,97 @@ static bool ctcap_has_photo(const struct sml_node *ctcap)
 	return false;
 }
 
+/* ---- quirks ------------------------------------------------------------ */
+
+/* Phone families that read less than the standard (brief: quirks, item 7),
+ * matched by a case-insensitive substring of DevInf's Man. */
+static const struct {
+	const char *man;
+	bool latin1, no_fold;
+} quirks[] = {
+	/* K750i, W810i, C510 ...: 8-bit text as ISO-8859-1 */
+	{"sony ericsson", true, false},
+	{"sonyericsson", true, false},
+	/* RAZR V3 and the V-series: no folded lines, no QP soft breaks */
+	{"motorola", false, true},
+};
+
+static bool icontains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return false;
+}
+
+/* Text properties whose CTCap size limit we honour (photo limits are
+ * handled as MaxObjSize; Nokia reports bogus ones). */
+static bool limited_prop(const char *name)
+{
+	static const char *const names[] = {
+		"N",   "FN",    "TITLE", "ORG",        "NOTE",
+		"TEL", "EMAIL", "ADR",   "CATEGORIES", "NICKNAME"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (ob_str_ieq(name, names[i]))
+			return true;
+	return false;
+}
+
+static void add_limit(struct vcard_dialect *d, const char *prop,
+		      const char *size)
+{
+	uint64_t n;
+
+	if (!limited_prop(prop) || d->n_limits >= VCARD_DIALECT_LIMITS ||
+	    ob_parse_u64(size, strlen(size), 65535, &n) != 0 || n == 0)
+		return;
+	for (size_t i = 0; i < d->n_limits; i++)
+		if (ob_str_ieq(d->limits[i].name, prop))
+			return;
+	ob_strlcpy(d->limits[d->n_limits].name, prop,
+		   sizeof(d->limits[0].name));
+	d->limits[d->n_limits++].max = (uint32_t)n;
+}
+
+/* Size limits of the client's CTCap for the vCard version we send: 1.2
+ * nests them (Property/PropName + MaxSize), 1.1 lists PropName then Size
+ * in one flat CTCap, CTType by CTType. */
+static void read_limits(const struct sml_node *ctcap, int vcard,
+			struct vcard_dialect *d)
+{
+	const char *prop = "";
+	bool mine = false;
+
+	for (; ctcap != NULL; ctcap = sml_node_next_same(ctcap)) {
+		const char *t = sml_node_text(ctcap, "CTType");
+		if (*t != '\0' && sml_node_child(ctcap, "Property") != NULL) {
+			if (vcard_of(ctcap) != vcard)
+				continue;
+			for (const struct sml_node *p =
+				     sml_node_child(ctcap, "Property");
+			     p != NULL; p = sml_node_next_same(p))
+				add_limit(d, sml_node_text(p, "PropName"),
+					  sml_node_text(p, "MaxSize"));
+			continue;
+		}
+		for (const struct sml_node *n = ctcap->first; n != NULL;
+		     n = n->next) {
+			const char *v = (const char *)n->data;
+			if (strcmp(n->name, "CTType") == 0)
+				mine = (ob_str_ieq(v, "text/x-vcard") &&
+					vcard == 21) ||
+				       (ob_str_ieq(v, "text/vcard") &&
+					vcard == 30);
+			else if (strcmp(n->name, "PropName") == 0)
+				prop = v;
+			else if (mine && strcmp(n->name, "Size") == 0)
+				add_limit(d, prop, v);
+		}
+	}
+}
+
 static void read_devinf(const struct sml_node *di, const char *client_store,
 			struct srv_client_info *ci)
 {
@@ -187,6 +280,18 @@ static void read_devinf(const struct sml_node *di, const char *client_store,
 		 * only a CTCap without PHOTO at all means "no photos". */
 		ci->no_photo = true;
 	}
+	for (size_t i = 0; i < sizeof(quirks) / sizeof(quirks[0]); i++)
+		if (icontains(ci->man, quirks[i].man)) {
+			ci->dialect.latin1 |= quirks[i].latin1;
+			ci->dialect.no_fold |= quirks[i].no_fold;
+		}
+	read_limits(ctcap, ci->vcard != 0 ? ci->vcard : 21, &ci->dialect);
+}
+
+void srv_client_quirks(const struct srv_client_info *ci, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%zu", ci->dialect.latin1 ? "latin1," : "",
+		 ci->dialect.no_fold ? "no-fold," : "", ci->dialect.n_limits);
 }
 
 void srv_devinf_read(const struct sml_node *node, const char *client_store,

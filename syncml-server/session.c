@@ -165,10 +165,14 @@ static void cmd_put(struct srv_ctx *c, const struct sml_node *cmd)
 	const char *store0 = c->st->n_ds > 0 ? c->st->ds[0].client_uri : NULL;
 
 	srv_devinf_read(sml_node_child(item, "Data"), store0, &c->st->client);
-	if (c->st->client.present)
-		ob_log(OB_LOG_DEBUG, &c->log, "client %s %s %s, vCard %d",
+	if (c->st->client.present) {
+		char q[64];
+		srv_client_quirks(&c->st->client, q, sizeof(q));
+		ob_log(OB_LOG_DEBUG, &c->log,
+		       "client %s %s %s, vCard %d, quirks %s",
 		       c->st->client.man, c->st->client.mod, c->st->client.swv,
-		       c->st->client.vcard);
+		       c->st->client.vcard, q);
+	}
 	srv_status(c, sml_cmd_id(cmd), "Put", NULL, src, SML_OK);
 }
 

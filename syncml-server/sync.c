@@ -632,6 +632,7 @@ static int render_card(struct fill *f, const struct dstore_person *p,
 	o.include_photo = photo && f->c->srv->cfg.max_photo > 0 &&
 			  !f->c->st->client.no_photo;
 	o.max_photo_bytes = f->c->srv->cfg.max_photo;
+	o.dialect = &f->c->st->client.dialect;
 	for (;;) {
 		ret = vcard_contact_write(&ct, &o, f->vbuf, f->vsize, len_r,
 					  &verr);

@@ -307,7 +307,8 @@ int vcard_contact_write(const struct vcard_contact *contact,
 
 	if (ret < 0)
 		return ret;
-	ret = vcard_write_buf(card, opt->version, buf, size, len_r, err);
+	ret = vcard_write_dialect(card, opt->version, opt->dialect, buf, size,
+				  len_r, err);
 	vcard_free(&card);
 	return ret;
 }

@@ -198,9 +198,93 @@ static void test_buf(void)
 	vcard_free(&c);
 }
 
+static void test_dialect(void)
+{
+	struct vcard *c = vcard_new(VCARD_V30), *back = NULL;
+	struct vcard_dialect d = {0};
+	struct vcard_prop *p;
+	struct vcard_error err;
+	char buf[4096], note[200];
+	size_t len;
+
+	memset(note, 'x', 120);
+	note[120] = '\0';
+	vcard_add_prop(c, NULL, "N", &p);
+	vcard_prop_add_value(c, p, "Müller-Lüdenscheidt");
+	vcard_prop_add_value(c, p, "Zoë");
+	vcard_add_prop(c, NULL, "FN", &p);
+	vcard_prop_add_value(c, p, "王芳");
+	vcard_add_prop(c, NULL, "NOTE", &p);
+	vcard_prop_add_value(c, p, note);
+
+	test_begin("dialects: Latin-1 for Sony Ericsson, no line breaks for "
+		   "Motorola, per-property limits cut at characters");
+	d.latin1 = true;
+	test_assert_int(vcard_write_dialect(c, VCARD_V21, &d, buf, sizeof(buf),
+					    &len, &err),
+			0);
+	buf[len] = '\0';
+	/* ü is one byte =FC; 王芳 cannot be Latin-1 and stays UTF-8 */
+	test_assert(strstr(buf, "N;CHARSET=ISO-8859-1;ENCODING=QUOTED-"
+				"PRINTABLE:M=FCller-L=FC") != NULL);
+	test_assert(strstr(buf, "=EB\r\n") != NULL); /* ë */
+	test_assert(strstr(buf, "FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:"
+				"=E7=8E=8B=E8=8A=B3\r\n") != NULL);
+	/* the parser reads Latin-1 back to the same text */
+	test_assert_int(vcard_parse(buf, len, NULL, &back, &err), 0);
+	if (back != NULL) {
+		p = (struct vcard_prop *)vcard_prop_get(back, "N", 0);
+		test_assert(p != NULL);
+		if (p != NULL)
+			test_assert_str(vcard_prop_value(p, 0),
+					"Müller-Lüdenscheidt");
+		vcard_free(&back);
+	}
+	/* no folding at all: the 3.0 NOTE stays on one line, the 2.1 QP
+	 * value has no soft break */
+	memset(&d, 0, sizeof(d));
+	d.no_fold = true;
+	test_assert_int(vcard_write_dialect(c, VCARD_V30, &d, buf, sizeof(buf),
+					    &len, &err),
+			0);
+	buf[len] = '\0';
+	test_assert(strstr(buf, "\r\n ") == NULL);
+	test_assert(strstr(buf, note) != NULL);
+	vcard_add_prop(c, NULL, "TITLE", &p);
+	vcard_prop_add_value(c, p,
+			     "高级软件工程师高级软件工程师高级软件工程师"
+			     "高级软件工程师");
+	test_assert_int(vcard_write_dialect(c, VCARD_V21, &d, buf, sizeof(buf),
+					    &len, &err),
+			0);
+	buf[len] = '\0';
+	test_assert(strstr(buf, "=\r\n") == NULL);
+	test_assert_int(
+		vcard_write_buf(c, VCARD_V21, buf, sizeof(buf), &len, &err), 0);
+	buf[len] = '\0';
+	test_assert(strstr(buf, "=\r\n") != NULL); /* the standard breaks */
+	/* limits: characters, not bytes; each component of N */
+	memset(&d, 0, sizeof(d));
+	strcpy(d.limits[0].name, "N");
+	d.limits[0].max = 3;
+	strcpy(d.limits[1].name, "title");
+	d.limits[1].max = 4;
+	d.n_limits = 2;
+	test_assert_int(vcard_write_dialect(c, VCARD_V30, &d, buf, sizeof(buf),
+					    &len, &err),
+			0);
+	buf[len] = '\0';
+	test_assert(strstr(buf, "\r\nN:Mül;Zoë\r\n") != NULL);
+	test_assert(strstr(buf, "\r\nTITLE:高级软件\r\n") != NULL);
+	test_assert(strstr(buf, "FN:王芳\r\n") != NULL); /* no limit */
+	vcard_free(&c);
+	test_end();
+}
+
 int main(void)
 {
 	test_exact();
+	test_dialect();
 	test_fold_and_binary();
 	test_injection();
 	test_buf();

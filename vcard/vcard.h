@@ -199,6 +199,31 @@ int vcard_write_buf(const struct vcard *card, enum vcard_version version,
 		    char *buf, size_t size, size_t *len_r,
 		    struct vcard_error *err);
 
+/* What an old phone can read, when it is less than the standard:
+ * - no_fold: no line is ever broken (no folding, no quoted-printable soft
+ *   line breaks) — Motorola's V-series;
+ * - latin1: 2.1 values whose characters all fit ISO-8859-1 are written in
+ *   it with CHARSET=ISO-8859-1 (others stay UTF-8) — Sony Ericsson;
+ * - limits: a property's values (each component of N, ADR ...) cut to at
+ *   most `max` characters, never inside a UTF-8 sequence — from a
+ *   client's CTCap MaxSize. */
+#define VCARD_DIALECT_LIMITS 16
+struct vcard_dialect {
+	bool no_fold;
+	bool latin1;
+	struct {
+		char name[16]; /* property, e.g. "N", "TITLE" */
+		uint32_t max;  /* characters */
+	} limits[VCARD_DIALECT_LIMITS];
+	size_t n_limits;
+};
+
+/* vcard_write_buf in a dialect (NULL = the standard). The output is still
+ * read back by parse.c (a cut value reads back cut). */
+int vcard_write_dialect(const struct vcard *card, enum vcard_version version,
+			const struct vcard_dialect *d, char *buf, size_t size,
+			size_t *len_r, struct vcard_error *err);
+
 /* ---- the directory person as a vCard (contact.c) ----------------------- */
 
 enum vcard_phone_type {
@@ -246,6 +271,7 @@ struct vcard_contact_options {
 	enum vcard_version version;
 	bool include_photo;
 	size_t max_photo_bytes; /* photo dropped when larger; 0 = no cap */
+	const struct vcard_dialect *dialect; /* NULL = the standard */
 };
 
 /* Build the card of a person: N (4.0: SORT-AS from the phonetic name), FN,

@@ -112,12 +112,14 @@ static void base64_encode(struct sink *s, const unsigned char *d, size_t n)
 	}
 }
 
-/* Emit line (no CRLF inside) folded at 75 octets, plus CRLF. */
-static void emit_folded(struct sink *out, const char *l, size_t len)
+/* Emit line (no CRLF inside) folded at 75 octets (unless the dialect
+ * forbids folding), plus CRLF. */
+static void emit_folded(struct sink *out, const char *l, size_t len,
+			const struct vcard_dialect *d)
 {
 	size_t pos = 0, width = FOLD_AT;
 
-	while (len - pos > width) {
+	while (!(d && d->no_fold) && len - pos > width) {
 		size_t cut = pos + width;
 
 		/* never start a segment with a UTF-8 continuation byte */
@@ -218,21 +220,38 @@ static int write_params(struct sink *l, const struct vcard_prop *p,
 	return 0;
 }
 
-/* Escaped, joined text value for 3.0/4.0. */
+/* The dialect's character limit for a property, 0 = none. */
+static size_t limit_of(const struct vcard_dialect *d, const char *name)
+{
+	for (size_t i = 0; d != NULL && i < d->n_limits; i++)
+		if (strcasecmp(d->limits[i].name, name) == 0)
+			return d->limits[i].max;
+	return 0;
+}
+
+/* Escaped, joined text value (2.1: only ; and list commas escaped). Each
+ * component is cut to the dialect's limit of characters, never inside a
+ * UTF-8 sequence. */
 static void text_value(struct sink *l, const struct vcard_prop *p,
-		       enum vcard_version ver)
+		       enum vcard_version ver, const struct vcard_dialect *d)
 {
 	bool list = vc_is_list_prop(p->name);
 	bool esc_comma = list || !vc_is_uri_prop(p->name);
 	char sep = list ? ',' : ';';
+	size_t max = limit_of(d, p->name);
 
 	for (size_t k = 0; k < p->n_values; k++) {
 		const char *v = p->values[k];
+		size_t chars = 0;
 
 		if (k > 0)
 			sputc(l, sep);
 		for (; *v; v++) {
 			char c = *v;
+
+			if (((unsigned char)c & 0xc0) != 0x80 && max > 0 &&
+			    chars++ == max)
+				break;
 
 			if (ver == VCARD_V21) {
 				if (c == '\\' && (v[1] == '\\' || v[1] == ';' ||
@@ -285,7 +304,8 @@ static bool needs_qp(const char *s, size_t len)
 /* Quoted-printable with soft breaks; col is the current line length.
  * Spaces and ':' are always encoded so a continuation line can neither
  * look folded nor look like END:VCARD. */
-static void qp_encode(struct sink *out, const char *s, size_t len, size_t col)
+static void qp_encode(struct sink *out, const char *s, size_t len, size_t col,
+		      bool no_fold)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
@@ -294,7 +314,7 @@ static void qp_encode(struct sink *out, const char *s, size_t len, size_t col)
 		bool raw = c > 0x20 && c < 0x7f && c != '=' && c != ':';
 		size_t w = raw ? 1 : 3;
 
-		if (col + w > FOLD_AT - 1) {
+		if (!no_fold && col + w > FOLD_AT - 1) {
 			sput(out, "=\r\n", 3);
 			col = 0;
 		}
@@ -315,8 +335,37 @@ static void put_upper(struct sink *l, const char *s)
 		sputc(l, (*s >= 'a' && *s <= 'z') ? (char)(*s - 32) : *s);
 }
 
+/* UTF-8 s[0..len) as ISO-8859-1 in place when every character is below
+ * U+0100; false (s untouched) otherwise or for invalid UTF-8. */
+static bool to_latin1(char *s, size_t *len)
+{
+	size_t n = *len, k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80 && (c < 0xc2 || c > 0xc3 || i + 1 >= n ||
+				  ((unsigned char)s[i + 1] & 0xc0) != 0x80))
+			return false;
+		if (c >= 0x80)
+			i++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80) {
+			s[k++] = (char)(((c & 0x03) << 6) |
+					((unsigned char)s[i + 1] & 0x3f));
+			i++;
+		} else {
+			s[k++] = (char)c;
+		}
+	}
+	*len = k;
+	return true;
+}
+
 static int write_prop(struct sink *out, struct sink *l, struct sink *v,
-		      const struct vcard_prop *p, enum vcard_version ver)
+		      const struct vcard_prop *p, enum vcard_version ver,
+		      const struct vcard_dialect *d)
 {
 	int ret;
 
@@ -336,13 +385,13 @@ static int write_prop(struct sink *out, struct sink *l, struct sink *v,
 	if (ret < 0)
 		return ret;
 	if (p->binary) {
-		const unsigned char *d = (const unsigned char *)p->values[0];
+		const unsigned char *bin = (const unsigned char *)p->values[0];
 
 		if (ver == VCARD_V21) {
 			sputs(l, ";ENCODING=BASE64:\r\n");
 			sput(out, l->p, l->len);
 			v->len = 0;
-			base64_encode(v, d, p->bin_len);
+			base64_encode(v, bin, p->bin_len);
 			for (size_t i = 0; i < v->len; i += 72) {
 				size_t n = v->len - i < 72 ? v->len - i : 72;
 				sputc(out, ' ');
@@ -365,17 +414,21 @@ static int write_prop(struct sink *out, struct sink *l, struct sink *v,
 				sputs(l, mt->values[0]);
 			sputs(l, ";base64,");
 		}
-		base64_encode(l, d, p->bin_len);
-		emit_folded(out, l->p, l->len);
+		base64_encode(l, bin, p->bin_len);
+		emit_folded(out, l->p, l->len, d);
 		return 0;
 	}
 	if (ver == VCARD_V21) {
 		v->len = 0;
-		text_value(v, p, ver);
+		text_value(v, p, ver, d);
 		if (needs_qp(v->p, v->len)) {
-			sputs(l, ";CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:");
+			bool l1 = d && d->latin1 && !v->nomem &&
+				  to_latin1(v->p, &v->len);
+			sputs(l, l1 ? ";CHARSET=ISO-8859-1" : ";CHARSET=UTF-8");
+			sputs(l, ";ENCODING=QUOTED-PRINTABLE:");
 			sput(out, l->p, l->len);
-			qp_encode(out, v->p, v->len, l->len);
+			qp_encode(out, v->p, v->len, l->len,
+				  d != NULL && d->no_fold);
 		} else {
 			sputc(l, ':');
 			sput(out, l->p, l->len);
@@ -385,13 +438,14 @@ static int write_prop(struct sink *out, struct sink *l, struct sink *v,
 		return 0;
 	}
 	sputc(l, ':');
-	text_value(l, p, ver);
-	emit_folded(out, l->p, l->len);
+	text_value(l, p, ver, d);
+	emit_folded(out, l->p, l->len, d);
 	return 0;
 }
 
 static int write_card(const struct vcard *card, enum vcard_version ver,
-		      struct sink *out, struct vcard_error *err)
+		      const struct vcard_dialect *d, struct sink *out,
+		      struct vcard_error *err)
 {
 	struct sink l = {0}, v = {0};
 	int ret = 0;
@@ -403,7 +457,7 @@ static int write_card(const struct vcard *card, enum vcard_version ver,
 	sputs(out, ver == VCARD_V21 ? "2.1" : ver == VCARD_V30 ? "3.0" : "4.0");
 	sputs(out, "\r\n");
 	for (size_t i = 0; i < card->n_props; i++) {
-		ret = write_prop(out, &l, &v, &card->props[i], ver);
+		ret = write_prop(out, &l, &v, &card->props[i], ver, d);
 		if (ret < 0) {
 			vc_error(err, ret, 0, card->props[i].name,
 				 "name or parameter that cannot be written");
@@ -428,7 +482,7 @@ int vcard_write(const struct vcard *card, enum vcard_version version,
 		char **out_r, size_t *len_r, struct vcard_error *err)
 {
 	struct sink out = {0};
-	int ret = write_card(card, version, &out, err);
+	int ret = write_card(card, version, NULL, &out, err);
 
 	if (ret < 0) {
 		free(out.p);
@@ -444,8 +498,15 @@ int vcard_write_buf(const struct vcard *card, enum vcard_version version,
 		    char *buf, size_t size, size_t *len_r,
 		    struct vcard_error *err)
 {
+	return vcard_write_dialect(card, version, NULL, buf, size, len_r, err);
+}
+
+int vcard_write_dialect(const struct vcard *card, enum vcard_version version,
+			const struct vcard_dialect *d, char *buf, size_t size,
+			size_t *len_r, struct vcard_error *err)
+{
 	struct sink out = {.p = buf, .cap = size, .fixed = true};
-	int ret = write_card(card, version, &out, err);
+	int ret = write_card(card, version, d, &out, err);
 
 	if (ret < 0)
 		return ret;

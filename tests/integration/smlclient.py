@@ -199,15 +199,34 @@ class Client:
                 'application/vnd.syncml-devinf+xml</Type></Meta><Item><Source>'
                 '<LocURI>./devinf%s</LocURI></Source><Data>'
                 '<DevInf xmlns="syncml:devinf"><VerDTD>%s</VerDTD>'
-                '<Man>Orgbook</Man><Mod>smlclient</Mod><SwV>1</SwV>'
+                '<Man>%s</Man><Mod>smlclient</Mod><SwV>1</SwV>'
                 '<DevID>%s</DevID><DevTyp>phone</DevTyp><SupportLargeObjs/>'
                 '<DataStore><SourceRef>./contacts</SourceRef>'
                 '<Rx-Pref><CTType>%s</CTType><VerCT>%s</VerCT></Rx-Pref>'
                 '<Tx-Pref><CTType>%s</CTType><VerCT>%s</VerCT></Tx-Pref>'
-                '<SyncCap><SyncType>1</SyncType><SyncType>2</SyncType>'
-                '</SyncCap></DataStore></DevInf></Data></Item></Put>'
-                % (self.cid(), v.replace(".", ""), v, esc(self.a.device),
-                   ct[0], ct[1], ct[0], ct[1]))
+                '%s<SyncCap><SyncType>1</SyncType><SyncType>2</SyncType>'
+                '</SyncCap></DataStore>%s</DevInf></Data></Item></Put>'
+                % (self.cid(), v.replace(".", ""), v, esc(self.a.man),
+                   esc(self.a.device), ct[0], ct[1], ct[0], ct[1],
+                   self.ctcap(ct) if v == "1.2" else "",
+                   self.ctcap(ct) if v != "1.2" else ""))
+
+    def ctcap(self, ct):
+        """A CTCap with a size per property (--ctcap-limit): DevInf 1.2
+        nests Property/PropName/MaxSize; 1.1 lists PropName then Size."""
+        if not self.a.ctcap_limit:
+            return ""
+        if self.a.version != "1.2":
+            return ("<CTCap><CTType>%s</CTType>%s<PropName>PHOTO</PropName>"
+                    "</CTCap>" % (ct[0], "".join(
+                        "<PropName>%s</PropName><Size>%s</Size>"
+                        % tuple(x.split(":", 1)) for x in self.a.ctcap_limit)))
+        props = "".join("<Property><PropName>%s</PropName><MaxSize>%s"
+                        "</MaxSize></Property>" % tuple(x.split(":", 1))
+                        for x in self.a.ctcap_limit)
+        return ("<CTCap><CTType>%s</CTType><VerCT>%s</VerCT>%s"
+                "<Property><PropName>PHOTO</PropName></Property></CTCap>"
+                % (ct[0], ct[1], props))
 
     def status(self, msgref, cmdref, cmd, code, tref="", sref=""):
         s = ('<Status><CmdID>%s</CmdID><MsgRef>%s</MsgRef><CmdRef>%s</CmdRef>'
@@ -518,6 +537,9 @@ def main():
     p.add_argument("--version", default="1.2")
     p.add_argument("--device", default="smlclient-1")
     p.add_argument("--session", default="")
+    p.add_argument("--man", default="Orgbook")
+    p.add_argument("--ctcap-limit", action="append",
+                   help="PROP:MAXSIZE in the DevInf CTCap (1.2)")
     p.add_argument("--edit", action="append")
     p.add_argument("--delete", action="append")
     p.add_argument("--add-private", action="store_true")

@@ -148,6 +148,35 @@ view "vCard 2.1 client gets 2.1 cards" b acme --format vcf21
 grep -q 'CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE' "$tmp/b.json" &&
 	ok "2.1 Chinese names are quoted-printable UTF-8" ||
 	notok "2.1 Chinese names are quoted-printable UTF-8"
+grep -q '=\\n[^ \\]' "$tmp/b.json" &&
+	ok "long 2.1 values get quoted-printable soft line breaks" ||
+	notok "long 2.1 values get quoted-printable soft line breaks"
+# the quirks of phone families, from DevInf's Man
+sync se --mode slow --vcard 21 --man "Sony Ericsson"
+expect "a Sony Ericsson phone gets every card" adds 310
+grep -q 'FN;CHARSET=ISO-8859-1;ENCODING=QUOTED-PRINTABLE:Samuel=20M=FCller' "$tmp/se.json" &&
+	ok "Sony Ericsson: Latin names in ISO-8859-1" ||
+	notok "Sony Ericsson: Latin names in ISO-8859-1"
+grep -q 'FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=E' "$tmp/se.json" &&
+	ok "Sony Ericsson: Chinese names stay UTF-8" ||
+	notok "Sony Ericsson: Chinese names stay UTF-8"
+sync moto --mode slow --vcard 21 --man "Motorola"
+expect "a Motorola phone gets every card" adds 310
+grep -q '=\\n[^ \\]' "$tmp/moto.json" &&
+	notok "Motorola: no quoted-printable soft line breaks" ||
+	ok "Motorola: no quoted-printable soft line breaks"
+sync lim --mode slow --vcard 30 --ctcap-limit N:4 --ctcap-limit TITLE:3
+expect "a client with CTCap size limits gets every card" adds 310
+grep -q 'TITLE:Dir\\n' "$tmp/lim.json" &&
+	ok "CTCap MaxSize cuts TITLE to 3 characters" ||
+	notok "CTCap MaxSize cuts TITLE to 3 characters"
+grep -q 'TITLE:Director' "$tmp/lim.json" &&
+	notok "no TITLE longer than its MaxSize" ||
+	ok "no TITLE longer than its MaxSize"
+sync lim11 --mode slow --version 1.1 --vcard 21 --ctcap-limit TITLE:3
+grep -q 'TITLE:Dir\\n' "$tmp/lim11.json" &&
+	ok "DevInf 1.1 CTCap Size cuts TITLE too" ||
+	notok "DevInf 1.1 CTCap Size cuts TITLE too"
 sync c --mode slow --wbxml --md5 --max-msg 4000
 expect "WBXML + MD5 + 4000-byte messages: slow sync" adds 310
 view "WBXML client equals the directory" c acme --format vcf30
