@@ -6,7 +6,9 @@
  * than 75 octets; and re-parsing the output of the card's own version gives
  * a card equal to the first parse (vcard_equal). Each card is also read
  * as a directory person, written back through vcard_contact_to_card and
- * read again: the person's fields must survive. Any breach aborts. */
+ * read again: the person's fields must survive. The card is also written
+ * in old phones' dialects (Latin-1, no line breaks, size limits) and must
+ * parse again. Any breach aborts. */
 #include "config.h"
 
 #include "vcard/vcard.h"
@@ -130,6 +132,51 @@ static void dump_both(const struct vcard *a, const struct vcard *b,
 	}
 }
 
+/* The phone dialects (Latin-1, no line breaks, size limits) chosen from
+ * the input: the output must still parse, cut values included. */
+static void check_dialect(const struct vcard *card, const uint8_t *data,
+			  size_t size, const struct vcard_limits *lim)
+{
+	struct vcard_dialect d = {0};
+	struct vcard_error err;
+	struct vcard *back = NULL;
+	size_t len = 0, cap = 4096;
+	char *buf = NULL;
+	int ret;
+
+	d.latin1 = size & 1;
+	d.no_fold = size & 2;
+	strcpy(d.limits[0].name, "N");
+	d.limits[0].max = size > 0 ? data[0] % 8 + 1 : 1;
+	strcpy(d.limits[1].name, "NOTE");
+	d.limits[1].max = size > 1 ? data[1] % 64 + 1 : 1;
+	d.n_limits = 2;
+	for (int v = 0; v < 2; v++) {
+		enum vcard_version ver = v ? VCARD_V30 : VCARD_V21;
+		for (;;) {
+			char *nb = realloc(buf, cap);
+			if (nb == NULL) {
+				free(buf);
+				return;
+			}
+			buf = nb;
+			ret = vcard_write_dialect(card, ver, &d, buf, cap, &len,
+						  &err);
+			if (ret != VCARD_E_SPACE)
+				break;
+			cap = len + 1;
+		}
+		if (ret < 0)
+			FAIL("dialect write failed");
+		if (vcard_parse(buf, len, lim, &back, &err) < 0) {
+			fprintf(stderr, "%s\n%.*s\n", err.msg, (int)len, buf);
+			FAIL("dialect output does not parse");
+		}
+		vcard_free(&back);
+	}
+	free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum vcard_version vers[] = {VCARD_V21, VCARD_V30,
@@ -175,6 +222,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			free(out);
 		}
 		check_contact(card, &lim);
+		check_dialect(card, data, size, &lim);
 		vcard_free(&card);
 	}
 	vcard_parser_free(&p);
