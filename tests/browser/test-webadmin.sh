@@ -6,7 +6,7 @@
 # the browser. Screenshots of the main pages are left in
 # $top_builddir/tests/browser/screenshots for review. Prints TAP.
 # Needs chromium, node and npm (build-aux/install-deps.sh); playwright-core
-# is installed from npm into $top_builddir/tests/browser/node_modules.
+# is installed from npm into $top_builddir/tests/browser/npm/node_modules.
 set -u
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
@@ -16,7 +16,9 @@ SERVER="$top_builddir/syncml-server/orgbook-server"
 AGENT="$top_builddir/agent/orgbook-agent"
 CMP="$top_srcdir/tests/interop/cardcompare.py"
 here="$top_srcdir/tests/browser"
-nodedir="$top_builddir/tests/browser"
+# npm works in a folder of its own: copies of the package files beside the
+# sources' names would shadow them for make (VPATH) in a separate build
+nodedir="$top_builddir/tests/browser/npm"
 tmp=$(mktemp -d)
 db="$tmp/orgbook.db"
 n=0
@@ -105,6 +107,7 @@ have=$(sed -n 's/^  "version": "\(.*\)",/\1/p' \
 if [ "$have" != "$want" ]; then
 	cp "$here/package.json" "$here/package-lock.json" "$nodedir/" 2>/dev/null
 	chmod u+w "$nodedir/package.json" "$nodedir/package-lock.json"
+	rm -rf "$nodedir/node_modules"
 	if ! (cd "$nodedir" && npm ci --no-audit --no-fund --loglevel=error) \
 		>"$tmp/npm.log" 2>&1; then
 		echo "1..1"
@@ -116,7 +119,7 @@ fi
 # Node resolves imports next to the script: run a copy beside node_modules
 cp "$here/webadmin.mjs" "$tmp/webadmin.mjs"
 ln -s "$(cd "$nodedir" && pwd)/node_modules" "$tmp/node_modules"
-shots="$nodedir/screenshots"
+shots="$top_builddir/tests/browser/screenshots"
 rm -rf "$shots"
 mkdir -p "$shots" "$tmp/fix"
 cp "$here/import-bad.csv" "$here/import-good.csv" "$tmp/fix/"
