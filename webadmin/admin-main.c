@@ -372,6 +372,19 @@ static int cmd_enterprise(struct dstore *s, const struct args *a)
 	return usage_error("usage: enterprise create|list|set ...", NULL);
 }
 
+static int print_account_event(const struct dstore_account_event *e, void *ctx)
+{
+	char when[32];
+	time_t t = (time_t)e->time;
+	struct tm tm;
+
+	(void)ctx;
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tm));
+	printf("%s  %-20s %-9s %-24s %s\n", when, e->actor, e->op, e->login,
+	       e->detail);
+	return 0;
+}
+
 static int print_account(const struct dstore_account *acc, void *ctx)
 {
 	(void)ctx;
@@ -402,6 +415,15 @@ static int cmd_account(struct dstore *s, const struct args *a)
 			return fail(&err);
 		return 0;
 	}
+	if (strcmp(sub, "log") == 0) {
+		ret = need_tenant(s, a, &t);
+		if (ret != 0)
+			return ret;
+		if (dstore_account_log_recent(s, t, 100, print_account_event,
+					      NULL, &err) < 0)
+			return fail(&err);
+		return 0;
+	}
 	if (strcmp(sub, "create") == 0) {
 		if (a->npos != 3)
 			return usage_error("usage: account create --tenant T "
@@ -419,6 +441,9 @@ static int cmd_account(struct dstore *s, const struct args *a)
 		explicit_bzero(pw, sizeof(pw));
 		if (ret < 0)
 			return fail(&err);
+		(void)dstore_account_log_add(
+			s, t, (int64_t)time(NULL), "cli", "create", a->pos[2],
+			flag(a, "admin") ? "administrator" : "user", &err);
 		printf("account %s created\n", a->pos[2]);
 		return 0;
 	}
@@ -442,11 +467,15 @@ static int cmd_account(struct dstore *s, const struct args *a)
 		}
 		if (ret < 0)
 			return fail(&err);
+		(void)dstore_account_log_add(
+			s, acc.tenant_id, (int64_t)time(NULL), "cli",
+			strcmp(sub, "passwd") == 0 ? "password" : sub,
+			acc.login, "", &err);
 		printf("account %s: %s done\n", a->pos[2], sub);
 		return 0;
 	}
-	return usage_error("usage: account create|list|passwd|disable|enable",
-			   NULL);
+	return usage_error(
+		"usage: account create|list|log|passwd|disable|enable", NULL);
 }
 
 static int cmd_import(struct dstore *s, const struct args *a)
@@ -1065,7 +1094,7 @@ static void help(void)
 	       "  enterprise list\n"
 	       "  account create --tenant T LOGIN [--admin] "
 	       "[--password-stdin]\n"
-	       "  account list --tenant T\n"
+	       "  account list|log --tenant T\n"
 	       "  account passwd|disable|enable LOGIN [--password-stdin]\n"
 	       "  import --tenant T [--format csv|json] [--mode "
 	       "merge|replace]\n"

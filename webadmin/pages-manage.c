@@ -13,6 +13,7 @@
 
 #define PLAN_LINES_MAX 500
 #define AUDIT_PAGE 200
+#define ACTIVITY_ROWS 50
 
 /* ---- import -------------------------------------------------------------- */
 
@@ -560,6 +561,24 @@ void wa_device_slow(struct wa_ctx *c)
 
 /* ---- accounts ------------------------------------------------------------ */
 
+static int activity_row(const struct dstore_account_event *e, void *ctx)
+{
+	struct ob_buf *b = ctx;
+
+	wa_raw(b, "<tr><td>");
+	wa_time(b, e->time);
+	wa_raw(b, "</td><td>");
+	wa_h(b, e->actor);
+	wa_raw(b, "</td><td>");
+	wa_h(b, e->op);
+	wa_raw(b, "</td><td>");
+	wa_h(b, e->login);
+	wa_raw(b, "</td><td>");
+	wa_h(b, e->detail);
+	wa_raw(b, "</td></tr>");
+	return 0;
+}
+
 void wa_accounts_page(struct wa_ctx *c)
 {
 	struct ob_buf *b = &c->rs->body;
@@ -624,7 +643,41 @@ void wa_accounts_page(struct wa_ctx *c)
 	       "directory)</option><option value=\"admin\">administrator"
 	       "</option></select></label><button type=\"submit\">Create"
 	       "</button></form>");
+	wa_raw(b, "<h2>Recent account activity</h2><table class=\"activity\">"
+		  "<thead><tr><th>When</th><th>Who</th><th>What</th>"
+		  "<th>Account</th><th>Detail</th></tr></thead><tbody>");
+	(void)dstore_account_log_recent(c->store, c->ses.tenant_id,
+					ACTIVITY_ROWS, activity_row, b, &err);
+	wa_raw(b, "</tbody></table>");
 	wa_close(c);
+	free(l.a);
+}
+
+/* The account activity row of an action (its login looked up by id). */
+static void log_account(struct wa_ctx *c, const char *what, int64_t id)
+{
+	struct acct_list l = {0};
+	const char *op = what, *detail = "";
+	char actor[DSTORE_LOGIN_MAX + 8];
+	const char *role = wa_field(c, "role");
+	struct ob_err err;
+
+	if (dstore_account_list(c->store, c->ses.tenant_id, acct_add, &l,
+				&err) != 0) {
+		free(l.a);
+		return;
+	}
+	if (strcmp(what, "add") == 0) {
+		op = "create";
+		detail = role && strcmp(role, "admin") == 0 ? "administrator"
+							    : "user";
+	} else if (strcmp(what, "disable") == 0) {
+		op = wa_field_int(c, "disabled", 1) != 0 ? "disable" : "enable";
+	}
+	snprintf(actor, sizeof(actor), "web:%s", c->ses.login);
+	(void)dstore_account_log_add(c->store, c->ses.tenant_id, c->rq->now,
+				     actor, op, acct_login(&l, id), detail,
+				     &err);
 	free(l.a);
 }
 
@@ -684,6 +737,7 @@ void wa_account_action(struct wa_ctx *c, const char *what)
 		 "admin account %s tenant=%lld account=%lld", what,
 		 (long long)c->ses.tenant_id,
 		 (long long)(strcmp(what, "add") == 0 ? new_id : id));
+	log_account(c, what, strcmp(what, "add") == 0 ? new_id : id);
 	wa_redirect(c, "/accounts?done=%s",
 		    strcmp(what, "add") == 0        ? "account-added"
 		    : strcmp(what, "password") == 0 ? "password"

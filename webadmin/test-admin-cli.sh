@@ -62,6 +62,11 @@ check "account list" 0 ob account list --tenant acme
 has "account list shows role" "alice"
 check "unknown tenant" 3 ob account list --tenant nosuch
 has "unknown tenant named" "no enterprise named nosuch"
+check "disable an account" 0 ob account disable alice
+check "account log" 0 ob account log --tenant acme
+has "account log lists the disabling by cli" "cli                  disable   alice"
+has "account log lists the creation" "create    alice                    administrator"
+check "enable it again" 0 ob account enable alice
 
 check "import the demo directory" 0 ob import --tenant acme "$DEMO/acme/people.csv"
 has "import counts every unit created" "320 rows: 320 added, 0 changed, 0 unchanged, 0 deleted, 34 units created"

@@ -502,6 +502,49 @@ static void test_actions(void)
 	test_end();
 }
 
+static int count_event(const struct dstore_account_event *e, void *ctx)
+{
+	char *text = ctx;
+	size_t n = strlen(text);
+
+	snprintf(text + n, 1024 - n, "%s%s:%s:%s", n ? " " : "", e->actor,
+		 e->op, e->login);
+	return 0;
+}
+
+static void test_account_activity(void)
+{
+	char cookie[128], csrf[65], body[512], events[1024] = "";
+	struct ob_err err;
+	struct resp r;
+
+	test_begin("account activity: creations, disabling, passwords and "
+		   "sign-ins are recorded and listed, newest first");
+	test_assert_int(sign_in("boss@acme", "boss-password", cookie, csrf),
+			303);
+	snprintf(body, sizeof(body),
+		 "csrf=%s&login=new%%40acme&password=new-password&role=user",
+		 csrf);
+	req(&r, "POST", "/account/add", NULL, cookie, body, NULL);
+	test_assert_int(r.r.status, 303);
+	done(&r);
+	test_assert_int(dstore_account_log_recent(store, acme, 3, count_event,
+						  events, &err),
+			0);
+	test_assert_str(events, "web:boss@acme:create:new@acme "
+				"web:sign-in:boss@acme "
+				"web:sign-in:boss@acme");
+	req(&r, "GET", "/accounts", NULL, cookie, NULL, NULL);
+	test_assert(strstr(r.body, "Recent account activity") != NULL);
+	test_assert(strstr(r.body, "<td>create</td><td>new@acme</td>") != NULL);
+	done(&r);
+	/* the other enterprise sees none of it */
+	events[0] = '\0';
+	dstore_account_log_recent(store, other, 0, count_event, events, &err);
+	test_assert(strstr(events, "acme") == NULL);
+	test_end();
+}
+
 static void test_throttle(void)
 {
 	char cookie[128], csrf[65];
@@ -528,6 +571,7 @@ int main(void)
 	test_sign_in();
 	test_csrf_and_isolation();
 	test_actions();
+	test_account_activity();
 	test_throttle();
 	dstore_close(&store);
 	return test_done();

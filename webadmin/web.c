@@ -237,8 +237,16 @@ static void do_login(struct wa_ctx *c)
 		return;
 	}
 	if (ret == OB_E_AUTH || (ret == 0 && a.role != DSTORE_ROLE_ADMIN)) {
+		struct dstore_account known;
+		char detail[96];
 		snprintf(c->rs->log, sizeof(c->rs->log),
 			 "admin login failed addr=%s", c->rq->remote_addr);
+		snprintf(detail, sizeof(detail), "refused, from %s",
+			 c->rq->remote_addr);
+		if (dstore_account_find(c->store, login, &known, &err) == 0)
+			(void)dstore_account_log_add(
+				c->store, known.tenant_id, c->rq->now, "web",
+				"sign-in", known.login, detail, &err);
 		login_page(c, 401,
 			   ret == 0 ? "This account is not an administrator."
 				    : "Wrong login or password.",
@@ -258,6 +266,13 @@ static void do_login(struct wa_ctx *c)
 	explicit_bzero(tok, sizeof(tok));
 	snprintf(c->rs->log, sizeof(c->rs->log), "admin login tenant=%lld",
 		 (long long)a.tenant_id);
+	{
+		char detail[96];
+		snprintf(detail, sizeof(detail), "from %s", c->rq->remote_addr);
+		(void)dstore_account_log_add(c->store, a.tenant_id, c->rq->now,
+					     "web", "sign-in", a.login, detail,
+					     &err);
+	}
 	wa_redirect(c, "/units");
 }
 

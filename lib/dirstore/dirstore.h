@@ -537,6 +537,26 @@ int dstore_throttle_fail(struct dstore *store, const char *key, int64_t now,
 int dstore_throttle_clear(struct dstore *store, const char *key,
 			  struct ob_err *err);
 
+/* ---- account activity ------------------------------------------------ */
+
+/* Who did what to accounts, apart from the directory's change log (which
+ * drives sync): "create", "disable", "enable", "password", "sign-in". Own
+ * transaction unless one is open; it never bumps the revision. */
+struct dstore_account_event {
+	int64_t id, time;
+	const char *actor, *op, *login, *detail; /* borrowed */
+};
+
+int dstore_account_log_add(struct dstore *store, int64_t tenant_id, int64_t now,
+			   const char *actor, const char *op, const char *login,
+			   const char *detail, struct ob_err *err);
+/* Newest first, at most limit (0 = all). */
+int dstore_account_log_recent(struct dstore *store, int64_t tenant_id,
+			      size_t limit,
+			      int (*fn)(const struct dstore_account_event *e,
+					void *ctx),
+			      void *ctx, struct ob_err *err);
+
 /* ---- password logins ----------------------------------------------- */
 
 /* A password login, throttled per login (5 failures) and per client

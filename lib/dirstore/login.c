@@ -1,5 +1,5 @@
-/* Password logins with throttling (see dirstore.h): the policy every
- * listener shares, SyncML and the admin pages alike. */
+/* Password logins with throttling, and the account activity log (see
+ * dirstore.h): what every listener and tool shares about accounts. */
 #include "config.h"
 
 #include <stdio.h>
@@ -68,5 +68,64 @@ int dstore_login(struct dstore *s, const char *login, const char *password,
 		dstore_login_failed(s, login, addr, now);
 	else if (ret == 0)
 		dstore_login_succeeded(s, login);
+	return ret;
+}
+
+int dstore_account_log_add(struct dstore *s, int64_t tenant_id, int64_t now,
+			   const char *actor, const char *op, const char *login,
+			   const char *detail, struct ob_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO account_log (tenant_id, time, actor, op, login, "
+		"detail) VALUES (?,?,?,?,?,?)";
+	sqlite3_stmt *st;
+	bool own;
+	int ret = ds_own_begin(s, &own, err);
+
+	if (ret != 0)
+		return ret;
+	st = ds_stmt(s, sql, err);
+	if (st == NULL)
+		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, op, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, login, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, detail ? detail : "", -1, SQLITE_STATIC);
+	return ds_own_end(s, own, ds_exec_stmt(s, st, "account log", err), err);
+}
+
+int dstore_account_log_recent(struct dstore *s, int64_t tenant_id, size_t limit,
+			      int (*fn)(const struct dstore_account_event *e,
+					void *ctx),
+			      void *ctx, struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT id, time, actor, op, login, detail FROM account_log "
+		"WHERE tenant_id = ? ORDER BY id DESC LIMIT ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc, ret = 0;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dstore_account_event e = {
+			.id = sqlite3_column_int64(st, 0),
+			.time = sqlite3_column_int64(st, 1),
+			.actor = (const char *)sqlite3_column_text(st, 2),
+			.op = (const char *)sqlite3_column_text(st, 3),
+			.login = (const char *)sqlite3_column_text(st, 4),
+			.detail = (const char *)sqlite3_column_text(st, 5),
+		};
+		ret = fn(&e, ctx);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = ds_sql_err(s, rc, "account log", err);
+	sqlite3_reset(st);
 	return ret;
 }

@@ -142,7 +142,8 @@ const char *const ds_migrations[] = {
 	"  data BLOB NOT NULL,"
 	"  PRIMARY KEY (token, ds));",
 	/* 3 -> 4: administrators' browser sessions (the token is kept only
-	 * as its SHA-256, so a copy of the database opens no session) */
+	 * as its SHA-256, so a copy of the database opens no session), the
+	 * account activity log, import uploads between preview and apply */
 	"CREATE TABLE web_session ("
 	"  token_hash TEXT PRIMARY KEY,"
 	"  tenant_id INTEGER NOT NULL REFERENCES tenant(id),"
@@ -152,6 +153,15 @@ const char *const ds_migrations[] = {
 	"  created INTEGER NOT NULL,"
 	"  last_seen INTEGER NOT NULL);"
 	"CREATE INDEX web_session_seen ON web_session(last_seen);"
+	"CREATE TABLE account_log ("
+	"  id INTEGER PRIMARY KEY,"
+	"  tenant_id INTEGER NOT NULL REFERENCES tenant(id),"
+	"  time INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  op TEXT NOT NULL,"
+	"  login TEXT NOT NULL,"
+	"  detail TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX account_log_tenant ON account_log(tenant_id, id);"
 	"CREATE TABLE web_upload ("
 	"  id INTEGER PRIMARY KEY,"
 	"  tenant_id INTEGER NOT NULL REFERENCES tenant(id),"

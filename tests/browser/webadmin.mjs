@@ -221,6 +221,9 @@ async function phaseFinish(browser) {
   check('the devices page lists the agent', (await page.textContent('table.devices')).includes('zhang.wei@acme'));
   await shot(page, '10-devices');
   await page.goto(`${BASE}/accounts`);
+  const activity = await page.textContent('table.activity');
+  check('the accounts page lists the administrator\'s sign-ins',
+        activity.includes('sign-in') && activity.includes(env('ADMIN_USER')), activity.slice(0, 200));
   await shot(page, '11-accounts');
   await page.goto(`${BASE}/export`);
   await shot(page, '12-export');
