@@ -197,7 +197,8 @@ async function phaseFinish(browser) {
   r = await importFile(page, 'import-good.csv');
   check('good CSV previews', r.status() === 200, r.status());
   const plan = await page.textContent('ul.plan');
-  check('the preview lists the adds', plan.includes('add web-imp-1') && plan.includes('add web-imp-2'), plan);
+  check('the preview lists the adds with their names',
+        plan.includes('add web-imp-1 张三丰') && plan.includes('add web-imp-2 Grace Lee'), plan);
   check('the preview counts two adds', (await page.textContent('ul.plan-counts')).includes('2 to add'));
   await shot(page, '07-import-preview');
   await submit(page, 'form[action="/import/apply"] button[type=submit]');
