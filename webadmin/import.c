@@ -314,6 +314,13 @@ static int load_photo(struct import *im, struct rec *r, const char *rel,
 	struct ob_buf b;
 	struct ob_err err;
 
+	if (im->o->no_photo_files) {
+		bad_row(im, r->line, col, "photo",
+			"photo files cannot be read from an upload: leave "
+			"the photo column empty and set photos on the "
+			"person's page");
+		return 0;
+	}
 	if (strstr(rel, "..") != NULL || rel[0] == '/') {
 		bad_row(im, r->line, col, "photo",
 			"photo path must be relative, without \"..\"");

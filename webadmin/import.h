@@ -30,6 +30,7 @@ struct wa_import_opts {
 	double max_delete;    /* share of people a replace may delete; 0 =
 				0.2 above 50 people, 0.8 up to 50 */
 	const char *base_dir; /* photo paths are relative to it; NULL = "." */
+	bool no_photo_files;  /* a photo path is a bad row (web uploads) */
 	const char *actor;    /* audit name, e.g. "cli" */
 	size_t max_errors;    /* bad rows listed at most (0 = 100) */
 };

@@ -88,7 +88,7 @@ static int run_import(struct wa_ctx *c, const struct import_meta *m,
 	o.dry_run = dry;
 	o.force = force;
 	o.actor = actor;
-	o.base_dir = "/nonexistent"; /* photo paths in a web upload: none */
+	o.no_photo_files = true; /* an upload has no files beside it */
 	return (strcmp(m->format, "vcf") == 0 ? wa_import_vcf : wa_import_csv)(
 		c->store, c->ses.tenant_id, data, len, &o, rep, err);
 }

@@ -429,13 +429,18 @@ static void test_actions(void)
 	rq.content_type = "multipart/form-data; boundary=B";
 	rq.now = now;
 	char upload[32] = "";
-	for (int pass = 0; pass < 2; pass++) {
+	static const char photo_csv[] = "uid,display_name,photo\r\n"
+					"i-9,Pho To,photos/a.png\r\n";
+	for (int pass = 0; pass < 3; pass++) {
 		snprintf(mp, sizeof(mp),
 			 "--B\r\nContent-Disposition: form-data; name=\"csrf\""
 			 "\r\n\r\n%s\r\n--B\r\nContent-Disposition: form-data;"
 			 " name=\"file\"; filename=\"p.csv\"\r\n\r\n%s\r\n"
 			 "--B--\r\n",
-			 csrf, pass ? good_csv : bad_csv);
+			 csrf,
+			 pass == 2   ? photo_csv
+			 : pass == 1 ? good_csv
+				     : bad_csv);
 		rq.body = mp;
 		rq.body_len = strlen(mp);
 		wa_web_handle(store, &cfg, &rq, &r.r);
@@ -443,6 +448,13 @@ static void test_actions(void)
 		if (pass == 0) {
 			test_assert_int(r.r.status, 422);
 			test_assert(strstr(r.body, "line 3") != NULL);
+			test_assert(strstr(r.body, "/import/apply") == NULL);
+		} else if (pass == 2) {
+			/* an upload has no photo files beside it */
+			test_assert_int(r.r.status, 422);
+			test_assert(strstr(r.body,
+					   "photo files cannot be "
+					   "read from an upload") != NULL);
 			test_assert(strstr(r.body, "/import/apply") == NULL);
 		} else {
 			test_assert_int(r.r.status, 200);
