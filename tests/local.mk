@@ -45,3 +45,4 @@ tests_fuzz_fuzz_json_LDADD = $(FUZZ_MAIN) webadmin/libwebadmin.a vcard/libvcard.
 tests_fuzz_fuzz_json_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 EXTRA_DIST += tests/fuzz/fuzz-json.in
 LINT_FILES += tests/fuzz/fuzz-json.c
+EXTRA_DIST += tests/lib/tap.sh

@@ -10,37 +10,9 @@ DEMO="$top_srcdir/testdata/demo"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 db="$tmp/t.db"
-n=0
-failed=0
+. "$top_srcdir/tests/lib/tap.sh"
 
 ob() { "$ADMIN" --db "$db" "$@"; }
-# check NAME EXPECTED-EXIT COMMAND...: runs, keeps stdout+stderr in $out
-check() {
-	name=$1 want=$2
-	shift 2
-	out=$("$@" 2>&1)
-	got=$?
-	n=$((n + 1))
-	if [ "$got" -eq "$want" ]; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name (exit $got, want $want)"
-		echo "$out" | sed 's/^/# /' | head -20
-		failed=1
-	fi
-}
-# has NAME TEXT: the last output contains TEXT
-has() {
-	n=$((n + 1))
-	case "$out" in
-	*"$2"*) echo "ok $n - $1" ;;
-	*)
-		echo "not ok $n - $1 (missing: $2)"
-		echo "$out" | sed 's/^/# /' | head -20
-		failed=1
-		;;
-	esac
-}
 rev() { ob enterprise list | awk -v t="$1" '$1 == t { print $3 }'; }
 
 check "init creates the database" 0 ob init

@@ -21,46 +21,19 @@ here="$top_srcdir/tests/browser"
 nodedir="$top_builddir/tests/browser/npm"
 tmp=$(mktemp -d)
 db="$tmp/orgbook.db"
-n=0
-failed=0
+. "$top_srcdir/tests/lib/tap.sh"
 spid=""
 cleanup() {
 	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; failed=1; }
 ob() { "$ADMIN" --db "$db" "$@"; }
 VG=""
 if [ -n "${OB_VALGRIND:-}" ]; then
 	VG="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --log-file=$tmp/vg.%p"
 fi
 agent() { "$AGENT" --dir "$tmp/agent" "$@"; }
-check() { # NAME EXPECTED-EXIT COMMAND...: output in $out
-	name=$1 want=$2
-	shift 2
-	out=$("$@" 2>&1)
-	got=$?
-	if [ "$got" = "$want" ]; then ok "$name"; else
-		notok "$name (exit $got, want $want)"
-		echo "$out" | head -10 | sed 's/^/# /'
-	fi
-}
-has() {
-	case "$out" in *"$2"*) ok "$1" ;; *)
-		notok "$1 (missing: $2)"
-		echo "$out" | head -10 | sed 's/^/# /'
-		;;
-	esac
-}
-lacks() {
-	case "$out" in *"$2"*)
-		notok "$1 (found: $2)"
-		echo "$out" | head -10 | sed 's/^/# /'
-		;;
-	*) ok "$1" ;; esac
-}
 same() { # NAME: the agent's copy == the directory's view, field by field
 	mkdir -p "$tmp/cmp"
 	rm -f "$tmp/cmp"/*

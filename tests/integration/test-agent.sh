@@ -17,8 +17,7 @@ AGENT="$top_builddir/agent/orgbook-agent"
 CMP="$top_srcdir/tests/interop/cardcompare.py"
 tmp=$(mktemp -d)
 db="$tmp/orgbook.db"
-n=0
-failed=0
+. "$top_srcdir/tests/lib/tap.sh"
 spid=""
 mpid=""
 cleanup() {
@@ -27,32 +26,12 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; failed=1; }
 ob() { "$ADMIN" --db "$db" "$@"; }
 VG=""
 if [ -n "${OB_VALGRIND:-}" ]; then
 	VG="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --log-file=$tmp/vg.%p"
 fi
 agent() { d=$1; shift; $VG "$AGENT" --dir "$tmp/$d" "$@"; }
-# check NAME EXPECTED-EXIT COMMAND...: output in $out
-check() {
-	name=$1 want=$2
-	shift 2
-	out=$("$@" 2>&1)
-	got=$?
-	if [ "$got" = "$want" ]; then ok "$name"; else
-		notok "$name (exit $got, want $want)"
-		echo "$out" | head -10 | sed 's/^/# /'
-	fi
-}
-has() {
-	case "$out" in *"$2"*) ok "$1" ;; *)
-		notok "$1 (missing: $2)"
-		echo "$out" | head -10 | sed 's/^/# /'
-		;;
-	esac
-}
 # same NAME DIR TENANT [export args]: the agent's copy == the directory
 same() {
 	name=$1 d=$2 t=$3

@@ -9,8 +9,6 @@ top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 AGENT="$top_builddir/agent/orgbook-agent"
 tmp=$(mktemp -d)
-n=0
-failed=0
 pgid=""
 cleanup() {
 	[ -n "$pgid" ] && kill -- "-$pgid" 2>/dev/null
@@ -24,25 +22,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; failed=1; }
-check() {
-	name=$1 want=$2
-	shift 2
-	out=$("$@" 2>&1)
-	got=$?
-	if [ "$got" = "$want" ]; then ok "$name"; else
-		notok "$name (exit $got, want $want)"
-		echo "$out" | head -10 | sed 's/^/# /'
-	fi
-}
-has() {
-	case "$out" in *"$2"*) ok "$1" ;; *)
-		notok "$1 (missing: $2)"
-		echo "$out" | head -10 | sed 's/^/# /'
-		;;
-	esac
-}
+. "$top_srcdir/tests/lib/tap.sh"
 for cmd in syncevolution dbus-daemon; do
 	command -v $cmd >/dev/null || { echo "1..1"; echo "not ok 1 - $cmd is not installed"; exit 1; }
 done

@@ -15,16 +15,13 @@ SHIM="$top_builddir/tests/interop/curl-shim.so"
 CMP="$top_srcdir/tests/interop/cardcompare.py"
 tmp=$(mktemp -d)
 db="$tmp/orgbook.db"
-n=0
-failed=0
 spid=""
 cleanup() {
 	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; failed=1; }
+. "$top_srcdir/tests/lib/tap.sh"
 ob() { "$ADMIN" --db "$db" "$@"; }
 
 if ! command -v syncevolution >/dev/null; then
