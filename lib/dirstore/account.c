@@ -9,6 +9,7 @@
 
 #include <crypt.h>
 #include <gnutls/crypto.h>
+#include <pthread.h>
 #include <gnutls/gnutls.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,20 +346,32 @@ int dstore_account_find(struct dstore *s, const char *login,
 	return ds_sql_err(s, rc, "find account", err);
 }
 
-/* HMAC-SHA256 of "login\0password" under the handle's key; false when no
- * key could be made (then nothing is cached). */
-static bool verify_mac(struct dstore *s, const char *login, const char *pw,
-		       unsigned char mac[32])
+/* Passwords verified recently, for the whole process: every store handle
+ * (a server has one per worker thread) shares them, so a client's next
+ * request on another thread skips the slow hash too. A slot holds the
+ * HMAC of login:password under a random process key and the stored hash
+ * it matched; it is used only while the account's hash is unchanged, so a
+ * new password or a disabled account takes effect at once. */
+static struct {
+	pthread_mutex_t mu;
+	unsigned char key[32];
+	bool key_set;
+	struct verified slot[VERIFIED_SLOTS];
+} cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+/* HMAC-SHA256 of "login\0password" under the process key; false when no
+ * key could be made (then nothing is cached). Call with cache.mu held. */
+static bool verify_mac(const char *login, const char *pw, unsigned char mac[32])
 {
 	size_t ll = strlen(login), pl = strlen(pw);
 	unsigned char *buf;
 	bool ok;
 
-	if (!s->verify_key_set) {
-		if (gnutls_rnd(GNUTLS_RND_KEY, s->verify_key,
-			       sizeof(s->verify_key)) != 0)
+	if (!cache.key_set) {
+		if (gnutls_rnd(GNUTLS_RND_KEY, cache.key, sizeof(cache.key)) !=
+		    0)
 			return false;
-		s->verify_key_set = true;
+		cache.key_set = true;
 	}
 	buf = malloc(ll + pl + 1);
 	if (buf == NULL)
@@ -366,25 +379,47 @@ static bool verify_mac(struct dstore *s, const char *login, const char *pw,
 	memcpy(buf, login, ll);
 	buf[ll] = '\0';
 	memcpy(buf + ll + 1, pw, pl);
-	ok = gnutls_hmac_fast(GNUTLS_MAC_SHA256, s->verify_key,
-			      sizeof(s->verify_key), buf, ll + pl + 1,
-			      mac) == 0;
+	ok = gnutls_hmac_fast(GNUTLS_MAC_SHA256, cache.key, sizeof(cache.key),
+			      buf, ll + pl + 1, mac) == 0;
 	explicit_bzero(buf, ll + pl + 1);
 	free(buf);
 	return ok;
 }
 
-static struct verified *verified_find(struct dstore *s,
-				      const unsigned char mac[32],
-				      const char *hash, int64_t now)
+static struct verified *cache_slot(const unsigned char mac[32])
 {
-	unsigned slot = ((unsigned)mac[0] << 8 | mac[1]) % VERIFIED_SLOTS;
-	struct verified *v = &s->verified[slot];
+	return &cache.slot[((unsigned)mac[0] << 8 | mac[1]) % VERIFIED_SLOTS];
+}
 
-	if (v->expires > now && memcmp(v->mac, mac, 32) == 0 &&
-	    strcmp(v->pwhash, hash) == 0)
-		return v;
-	return NULL;
+/* Was login:password verified against `hash` within VERIFIED_TTL? *mac_r
+ * and *have_mac_r are for cache_put after a slow check. */
+static bool cache_hit(const char *login, const char *pw, const char *hash,
+		      int64_t now, unsigned char mac[32], bool *have_mac_r)
+{
+	bool hit = false;
+
+	pthread_mutex_lock(&cache.mu);
+	*have_mac_r = verify_mac(login, pw, mac);
+	if (*have_mac_r) {
+		const struct verified *v = cache_slot(mac);
+		hit = v->expires > now && memcmp(v->mac, mac, 32) == 0 &&
+		      strcmp(v->pwhash, hash) == 0;
+	}
+	pthread_mutex_unlock(&cache.mu);
+	return hit;
+}
+
+static void cache_put(const unsigned char mac[32], const char *hash,
+		      int64_t now)
+{
+	if (strlen(hash) >= sizeof(cache.slot[0].pwhash))
+		return;
+	pthread_mutex_lock(&cache.mu);
+	struct verified *v = cache_slot(mac);
+	memcpy(v->mac, mac, 32);
+	ob_strlcpy(v->pwhash, hash, sizeof(v->pwhash));
+	v->expires = now + VERIFIED_TTL;
+	pthread_mutex_unlock(&cache.mu);
 }
 
 int dstore_account_verify(struct dstore *s, const char *login,
@@ -415,23 +450,16 @@ int dstore_account_verify(struct dstore *s, const char *login,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return ds_sql_err(s, rc, "verify account", err);
 	unsigned char mac[32];
-	bool have_mac = found && verify_mac(s, login, password, mac);
+	bool have_mac = false;
 	int64_t now = ob_wall_s();
-	if (have_mac && verified_find(s, mac, hash, now) != NULL) {
-		/* Verified on this handle within VERIFIED_TTL against the
-		 * same stored hash: skip the deliberately slow hash. */
+	if (found && cache_hit(login, password, hash, now, mac, &have_mac)) {
+		/* Verified within VERIFIED_TTL against the same stored hash:
+		 * skip the deliberately slow hash. */
 		ok = true;
 	} else if (found) {
 		ok = password_matches(password, hash);
-		if (ok && have_mac &&
-		    strlen(hash) < sizeof(s->verified[0].pwhash)) {
-			struct verified *v =
-				&s->verified[((unsigned)mac[0] << 8 | mac[1]) %
-					     VERIFIED_SLOTS];
-			memcpy(v->mac, mac, 32);
-			ob_strlcpy(v->pwhash, hash, sizeof(v->pwhash));
-			v->expires = now + VERIFIED_TTL;
-		}
+		if (ok && have_mac)
+			cache_put(mac, hash, now);
 	} else {
 		/* hash anyway, so timing does not tell unknown logins apart */
 		char *h = NULL;

@@ -14,10 +14,10 @@ struct stmt_slot {
 	sqlite3_stmt *stmt;
 };
 
-/* A password this handle verified recently: HMAC of login:password under
- * a per-handle random key, with the hash it matched. Reused only while the
- * account's stored hash is unchanged, so a new password or a disabled
- * account takes effect at once. */
+/* A password verified recently (account.c keeps them for the process):
+ * HMAC of login:password under a random process key, with the hash it
+ * matched. Reused only while the account's stored hash is unchanged, so a
+ * new password or a disabled account takes effect at once. */
 #define VERIFIED_SLOTS 128
 #define VERIFIED_TTL 600 /* seconds */
 struct verified {
@@ -28,9 +28,6 @@ struct verified {
 
 struct dstore {
 	sqlite3 *db;
-	unsigned char verify_key[32];
-	bool verify_key_set;
-	struct verified verified[VERIFIED_SLOTS];
 	char *key_path;
 	unsigned char key[32];
 	bool key_loaded;

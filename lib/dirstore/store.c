@@ -391,8 +391,6 @@ void dstore_close(struct dstore **store)
 		sqlite3_finalize(s->stmts[i].stmt);
 	sqlite3_close(s->db);
 	explicit_bzero(s->key, sizeof(s->key));
-	explicit_bzero(s->verify_key, sizeof(s->verify_key));
-	explicit_bzero(s->verified, sizeof(s->verified));
 	free(s->key_path);
 	free(s);
 	*store = NULL;

@@ -535,7 +535,7 @@ static void test_accounts(void)
 		dstore_account_set_password(s, t, id, "new-secret", &err), 0);
 	test_assert_int(
 		dstore_account_verify(s, "alice", "new-secret", &acc, &err), 0);
-	/* a second check is answered from the handle's verified cache... */
+	/* a second check is answered from the verified cache... */
 	test_assert_int(
 		dstore_account_verify(s, "alice", "new-secret", &acc, &err), 0);
 	/* ...which never outlives the password it verified */
