@@ -162,16 +162,6 @@ static const struct {
 	{"motorola", false, true},
 };
 
-static bool icontains(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (; *hay; hay++)
-		if (strncasecmp(hay, needle, n) == 0)
-			return true;
-	return false;
-}
-
 /* Text properties whose CTCap size limit we honour (photo limits are
  * handled as MaxObjSize; Nokia reports bogus ones). */
 static bool limited_prop(const char *name)
@@ -281,7 +271,7 @@ static void read_devinf(const struct sml_node *di, const char *client_store,
 		ci->no_photo = true;
 	}
 	for (size_t i = 0; i < sizeof(quirks) / sizeof(quirks[0]); i++)
-		if (icontains(ci->man, quirks[i].man)) {
+		if (strcasestr(ci->man, quirks[i].man) != NULL) {
 			ci->dialect.latin1 |= quirks[i].latin1;
 			ci->dialect.no_fold |= quirks[i].no_fold;
 		}

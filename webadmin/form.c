@@ -11,17 +11,6 @@
 
 #define PART_HEADER_MAX 1024
 
-static char *dup_n(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-	if (p != NULL) {
-		if (n > 0)
-			memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
 static int add_field(struct wa_form *f, char *name, char *value, size_t len,
 		     char *filename, char *ctype, struct ob_err *err)
 {
@@ -58,8 +47,8 @@ static int add_field(struct wa_form *f, char *name, char *value, size_t len,
 int wa_form_add(struct wa_form *f, const char *name, const char *value,
 		size_t len, struct ob_err *err)
 {
-	return add_field(f, dup_n(name, strlen(name)), dup_n(value, len), len,
-			 NULL, NULL, err);
+	return add_field(f, ob_strndup(name, strlen(name)),
+			 ob_strndup(value, len), len, NULL, NULL, err);
 }
 
 static int hexval(char c)
@@ -298,7 +287,7 @@ static int parse_multipart(struct wa_form *f, const char *ctype,
 				while (v < pos + ll && body[v] == ' ')
 					v++;
 				free(ptype);
-				ptype = dup_n(body + v, pos + ll - v);
+				ptype = ob_strndup(body + v, pos + ll - v);
 			}
 			pos = le + 1;
 			if (pos - hs > 4 * PART_HEADER_MAX) {
@@ -337,8 +326,8 @@ static int parse_multipart(struct wa_form *f, const char *ctype,
 					  "multipart part without a field "
 					  "name");
 		}
-		ret = add_field(f, name, dup_n(body + vs, ve - vs), ve - vs,
-				filename, ptype, err);
+		ret = add_field(f, name, ob_strndup(body + vs, ve - vs),
+				ve - vs, filename, ptype, err);
 		if (ret != 0)
 			return ret;
 		pos = (size_t)(next - body) + dl;

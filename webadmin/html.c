@@ -55,6 +55,20 @@ void wa_h(struct ob_buf *b, const char *t)
 	(void)ob_buf_add(b, run, (size_t)(t - run));
 }
 
+void wa_cell(struct ob_buf *b, const char *text)
+{
+	wa_raw(b, "<td>");
+	wa_h(b, text);
+	wa_raw(b, "</td>");
+}
+
+void wa_time_cell(struct ob_buf *b, int64_t t)
+{
+	wa_raw(b, "<td>");
+	wa_time(b, t);
+	wa_raw(b, "</td>");
+}
+
 void wa_u(struct ob_buf *b, const char *t)
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -21,6 +21,9 @@ void wa_rawf(struct ob_buf *b, const char *fmt, ...)
 /* Append text escaped for element content and quoted attribute values;
  * NULL appends nothing. */
 void wa_h(struct ob_buf *b, const char *text);
+/* A table cell of escaped text / of a time (wa_time). */
+void wa_cell(struct ob_buf *b, const char *text);
+void wa_time_cell(struct ob_buf *b, int64_t t);
 /* Escape for a URL query value (percent-encoding), then for HTML. */
 void wa_u(struct ob_buf *b, const char *text);
 /* A unix time as "2026-11-28 16:40" (UTC). */

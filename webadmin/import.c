@@ -253,22 +253,6 @@ static void lower_into(char *dst, size_t size, const char *src)
 	dst[i] = '\0';
 }
 
-/* The name a plan line shows: the display name, else the parts as the
- * store composes them (family first for Chinese names). */
-static const char *plan_name(const struct dstore_person *p, char *buf,
-			     size_t size)
-{
-	const char *f = p->family ? p->family : "",
-		   *g = p->given ? p->given : "";
-	bool han = (unsigned char)f[0] >= 0xE3 || (unsigned char)g[0] >= 0xE3;
-
-	if (p->display && p->display[0])
-		return p->display;
-	snprintf(buf, size, "%s%s%s", han ? f : g, !han && *f && *g ? " " : "",
-		 han ? g : f);
-	return buf;
-}
-
 static char *make_key(const struct dstore_person *p)
 {
 	char key[600];
@@ -639,7 +623,7 @@ static int apply_row(struct import *im, struct rec *r, struct ob_err *err)
 		rep->adds++;
 		char nm[600];
 		ob_buf_addf(&rep->plan, "add %s %s%s%s\n", r->p.uid,
-			    plan_name(&r->p, nm, sizeof(nm)),
+			    dstore_display_name(&r->p, nm, sizeof(nm)),
 			    r->unit_path ? " in " : "",
 			    r->unit_path ? r->unit_path : "");
 	} else if (res == DSTORE_PUT_MODIFIED) {

@@ -2,6 +2,7 @@
  * delete, photo), and search. See web.h for the routes. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ struct tunit {
 	char *name, *path;
 	int64_t people, total;
 	int depth;
+	size_t parent_idx; /* index of the parent unit, SIZE_MAX at the top */
 };
 
 struct tree {
@@ -48,6 +50,7 @@ static int tree_add(const struct dstore_unit *du, void *ctx)
 	u->name = ob_strndup(du->name, strlen(du->name));
 	u->path = ob_strndup(du->path, strlen(du->path));
 	u->people = u->total = du->people;
+	u->parent_idx = SIZE_MAX;
 	u->depth = 0;
 	for (const char *p = du->path; *p; p++)
 		u->depth += *p == '/';
@@ -89,16 +92,20 @@ static int tree_load(struct wa_ctx *c, struct tree *t)
 	ret = dstore_unit_list(c->store, c->ses.tenant_id, tree_add, t, &err);
 	if (ret != 0)
 		return ret;
-	/* children come after their parent: add totals upwards from the
-	 * end, finding each parent by walking back to the first unit one
-	 * level up */
-	for (size_t i = t->n; i-- > 0;) {
-		for (size_t j = i; j-- > 0;)
-			if (t->u[j].depth < t->u[i].depth) {
-				t->u[j].total += t->u[i].total;
-				break;
-			}
+	/* in path order a unit's parent is the last unit seen one level up:
+	 * add totals upwards from the end, keeping the open ancestors on a
+	 * stack by depth */
+	size_t open[DSTORE_UNIT_DEPTH_MAX + 1];
+	for (size_t i = 0; i < t->n; i++) {
+		int d = t->u[i].depth;
+		if (d > DSTORE_UNIT_DEPTH_MAX)
+			continue;
+		open[d] = i;
+		t->u[i].parent_idx = d > 0 ? open[d - 1] : SIZE_MAX;
 	}
+	for (size_t i = t->n; i-- > 0;)
+		if (t->u[i].parent_idx != SIZE_MAX)
+			t->u[t->u[i].parent_idx].total += t->u[i].total;
 	return 0;
 }
 
@@ -740,18 +747,13 @@ void wa_person_page(struct wa_ctx *c, bool is_new)
 	dstore_person_deinit(&p);
 }
 
+/* A trimmed copy of a field, NULL when absent or blank. */
 static char *field_dup(const struct wa_ctx *c, const char *name)
 {
 	const char *v = wa_field(c, name);
-	size_t n;
+	size_t n = v ? strlen(v) : 0;
 
-	if (v == NULL)
-		return NULL;
-	while (*v == ' ' || *v == '\t')
-		v++;
-	n = strlen(v);
-	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-		n--;
+	v = v ? ob_str_trim(v, &n) : NULL;
 	return n ? ob_strndup(v, n) : NULL;
 }
 
@@ -863,19 +865,6 @@ void wa_person_save(struct wa_ctx *c)
 	if (ret == 0 && p.phonetic_family == NULL && p.phonetic_given == NULL) {
 		p.phonetic_family = wa_phonetic_of(p.family, true);
 		p.phonetic_given = wa_phonetic_of(p.given, false);
-	}
-	if (ret == 0 && p.display == NULL && (p.family || p.given)) {
-		/* a display name from the parts: 张三 or Ann Smith */
-		const char *f = p.family ? p.family : "",
-			   *g = p.given ? p.given : "";
-		bool han = (unsigned char)f[0] >= 0xE3 ||
-			   (unsigned char)g[0] >= 0xE3;
-		size_t n = strlen(f) + strlen(g) + 2;
-		p.display = malloc(n);
-		if (p.display != NULL)
-			snprintf(p.display, n, han ? "%s%s" : "%s%s%s",
-				 han ? f : g, han ? g : (*f && *g ? " " : ""),
-				 han ? "" : f);
 	}
 	if (ret == 0)
 		ret = wa_txn(c, person_save_txn, &x, &err);

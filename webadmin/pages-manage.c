@@ -369,11 +369,10 @@ static int audit_row(const struct dstore_log_entry *e, void *ctx)
 	struct audit_ctx *a = ctx;
 	struct ob_buf *b = a->b;
 
-	wa_raw(b, "<tr><td>");
-	wa_time(b, e->time);
-	wa_raw(b, "</td><td>");
-	wa_h(b, e->actor);
-	wa_raw(b, "</td><td>");
+	wa_raw(b, "<tr>");
+	wa_time_cell(b, e->time);
+	wa_cell(b, e->actor);
+	wa_raw(b, "<td>");
 	wa_h(b, e->what);
 	wa_raw(b, " ");
 	wa_h(b, e->op);
@@ -387,9 +386,9 @@ static int audit_row(const struct dstore_log_entry *e, void *ctx)
 	} else {
 		wa_h(b, e->uid);
 	}
-	wa_raw(b, "</td><td>");
-	wa_h(b, e->detail);
-	wa_rawf(b, "</td><td>%lld</td></tr>", (long long)e->rev);
+	wa_raw(b, "</td>");
+	wa_cell(b, e->detail);
+	wa_rawf(b, "<td>%lld</td></tr>", (long long)e->rev);
 	a->last_id = e->id;
 	a->n++;
 	return 0;
@@ -444,6 +443,20 @@ static int acct_add(const struct dstore_account *a, void *ctx)
 	return 0;
 }
 
+/* The enterprise's accounts into *l (free l->a); false on a store
+ * error (nothing to free then). */
+static bool load_accounts(struct wa_ctx *c, struct acct_list *l)
+{
+	struct ob_err err;
+
+	if (dstore_account_list(c->store, c->ses.tenant_id, acct_add, l,
+				&err) == 0)
+		return true;
+	free(l->a);
+	l->a = NULL;
+	return false;
+}
+
 static const char *acct_login(const struct acct_list *l, int64_t id)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -463,23 +476,19 @@ static int device_row(const struct dstore_sync_state *st, void *ctx)
 	struct dev_ctx *d = ctx;
 	struct ob_buf *b = &d->c->rs->body;
 
-	wa_raw(b, "<tr><td>");
-	wa_h(b, acct_login(d->accts, st->account_id));
-	wa_raw(b, "</td><td>");
-	wa_h(b, st->device);
-	wa_raw(b, "</td><td>");
-	wa_h(b, st->client_info);
-	wa_raw(b, "</td><td>");
-	wa_h(b, st->datastore);
-	wa_raw(b, "</td><td>");
-	wa_time(b, st->last_sync);
-	wa_rawf(b, "</td><td>%lld", (long long)st->rev);
+	wa_raw(b, "<tr>");
+	wa_cell(b, acct_login(d->accts, st->account_id));
+	wa_cell(b, st->device);
+	wa_cell(b, st->client_info);
+	wa_cell(b, st->datastore);
+	wa_time_cell(b, st->last_sync);
+	wa_rawf(b, "<td>%lld", (long long)st->rev);
 	if (st->rev < d->c->tenant.revision)
 		wa_rawf(b, " <small>(%lld behind)</small>",
 			(long long)(d->c->tenant.revision - st->rev));
-	wa_raw(b, "</td><td>");
-	wa_h(b, st->server_last);
-	wa_raw(b, "</td><td>");
+	wa_raw(b, "</td>");
+	wa_cell(b, st->server_last);
+	wa_raw(b, "<td>");
 	if (st->force_slow) {
 		wa_raw(b, "slow sync requested");
 	} else {
@@ -506,9 +515,7 @@ void wa_devices_page(struct wa_ctx *c)
 	struct dev_ctx d = {c, &l, 0};
 	struct ob_err err;
 
-	if (dstore_account_list(c->store, c->ses.tenant_id, acct_add, &l,
-				&err) != 0) {
-		free(l.a);
+	if (!load_accounts(c, &l)) {
 		wa_fail(c, 503, "The directory is unavailable.");
 		return;
 	}
@@ -565,17 +572,13 @@ static int activity_row(const struct dstore_account_event *e, void *ctx)
 {
 	struct ob_buf *b = ctx;
 
-	wa_raw(b, "<tr><td>");
-	wa_time(b, e->time);
-	wa_raw(b, "</td><td>");
-	wa_h(b, e->actor);
-	wa_raw(b, "</td><td>");
-	wa_h(b, e->op);
-	wa_raw(b, "</td><td>");
-	wa_h(b, e->login);
-	wa_raw(b, "</td><td>");
-	wa_h(b, e->detail);
-	wa_raw(b, "</td></tr>");
+	wa_raw(b, "<tr>");
+	wa_time_cell(b, e->time);
+	wa_cell(b, e->actor);
+	wa_cell(b, e->op);
+	wa_cell(b, e->login);
+	wa_cell(b, e->detail);
+	wa_raw(b, "</tr>");
 	return 0;
 }
 
@@ -585,9 +588,7 @@ void wa_accounts_page(struct wa_ctx *c)
 	struct acct_list l = {0};
 	struct ob_err err;
 
-	if (dstore_account_list(c->store, c->ses.tenant_id, acct_add, &l,
-				&err) != 0) {
-		free(l.a);
+	if (!load_accounts(c, &l)) {
 		wa_fail(c, 503, "The directory is unavailable.");
 		return;
 	}
@@ -662,11 +663,8 @@ static void log_account(struct wa_ctx *c, const char *what, int64_t id)
 	const char *role = wa_field(c, "role");
 	struct ob_err err;
 
-	if (dstore_account_list(c->store, c->ses.tenant_id, acct_add, &l,
-				&err) != 0) {
-		free(l.a);
+	if (!load_accounts(c, &l))
 		return;
-	}
 	if (strcmp(what, "add") == 0) {
 		op = "create";
 		detail = role && strcmp(role, "admin") == 0 ? "administrator"

@@ -337,16 +337,16 @@ static bool load_session(struct wa_ctx *c)
 
 /* ---- routing ------------------------------------------------------------- */
 
+/* A page or action: fn(c), or act(c, arg) for the ones that share a
+ * handler. */
 struct route {
 	const char *path;
 	bool post;
 	void (*fn)(struct wa_ctx *c);
+	void (*act)(struct wa_ctx *c, const char *arg);
+	const char *arg;
 };
 
-static void units(struct wa_ctx *c)
-{
-	wa_units_page(c);
-}
 static void person(struct wa_ctx *c)
 {
 	wa_person_page(c, false);
@@ -355,65 +355,37 @@ static void person_new(struct wa_ctx *c)
 {
 	wa_person_page(c, true);
 }
-static void unit_add(struct wa_ctx *c)
-{
-	wa_unit_action(c, "add");
-}
-static void unit_rename(struct wa_ctx *c)
-{
-	wa_unit_action(c, "rename");
-}
-static void unit_move(struct wa_ctx *c)
-{
-	wa_unit_action(c, "move");
-}
-static void unit_delete(struct wa_ctx *c)
-{
-	wa_unit_action(c, "delete");
-}
-static void account_add(struct wa_ctx *c)
-{
-	wa_account_action(c, "add");
-}
-static void account_disable(struct wa_ctx *c)
-{
-	wa_account_action(c, "disable");
-}
-static void account_password(struct wa_ctx *c)
-{
-	wa_account_action(c, "password");
-}
 static void home(struct wa_ctx *c)
 {
 	wa_redirect(c, "/units");
 }
 
 static const struct route routes[] = {
-	{"/", false, home},
-	{"/units", false, units},
-	{"/unit/add", true, unit_add},
-	{"/unit/rename", true, unit_rename},
-	{"/unit/move", true, unit_move},
-	{"/unit/delete", true, unit_delete},
-	{"/person", false, person},
-	{"/person/new", false, person_new},
-	{"/person/save", true, wa_person_save},
-	{"/person/delete", true, wa_person_delete},
-	{"/photo", false, wa_photo},
-	{"/search", false, wa_search_page},
-	{"/import", false, wa_import_page},
-	{"/import/preview", true, wa_import_preview},
-	{"/import/apply", true, wa_import_apply},
-	{"/export", false, wa_export_page},
-	{"/export/file", false, wa_export_file},
-	{"/audit", false, wa_audit_page},
-	{"/devices", false, wa_devices_page},
-	{"/device/slow", true, wa_device_slow},
-	{"/accounts", false, wa_accounts_page},
-	{"/account/add", true, account_add},
-	{"/account/disable", true, account_disable},
-	{"/account/password", true, account_password},
-	{"/logout", true, do_logout},
+	{"/", false, home, NULL, NULL},
+	{"/units", false, wa_units_page, NULL, NULL},
+	{"/unit/add", true, NULL, wa_unit_action, "add"},
+	{"/unit/rename", true, NULL, wa_unit_action, "rename"},
+	{"/unit/move", true, NULL, wa_unit_action, "move"},
+	{"/unit/delete", true, NULL, wa_unit_action, "delete"},
+	{"/person", false, person, NULL, NULL},
+	{"/person/new", false, person_new, NULL, NULL},
+	{"/person/save", true, wa_person_save, NULL, NULL},
+	{"/person/delete", true, wa_person_delete, NULL, NULL},
+	{"/photo", false, wa_photo, NULL, NULL},
+	{"/search", false, wa_search_page, NULL, NULL},
+	{"/import", false, wa_import_page, NULL, NULL},
+	{"/import/preview", true, wa_import_preview, NULL, NULL},
+	{"/import/apply", true, wa_import_apply, NULL, NULL},
+	{"/export", false, wa_export_page, NULL, NULL},
+	{"/export/file", false, wa_export_file, NULL, NULL},
+	{"/audit", false, wa_audit_page, NULL, NULL},
+	{"/devices", false, wa_devices_page, NULL, NULL},
+	{"/device/slow", true, wa_device_slow, NULL, NULL},
+	{"/accounts", false, wa_accounts_page, NULL, NULL},
+	{"/account/add", true, NULL, wa_account_action, "add"},
+	{"/account/disable", true, NULL, wa_account_action, "disable"},
+	{"/account/password", true, NULL, wa_account_action, "password"},
+	{"/logout", true, do_logout, NULL, NULL},
 };
 
 static bool serve_asset(struct wa_ctx *c)
@@ -499,7 +471,10 @@ static void route(struct wa_ctx *c)
 				"and try again.");
 			return;
 		}
-		routes[i].fn(c);
+		if (routes[i].act != NULL)
+			routes[i].act(c, routes[i].arg);
+		else
+			routes[i].fn(c);
 		return;
 	}
 	wa_fail(c, 404, "No such page.");

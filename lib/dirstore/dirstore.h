@@ -248,6 +248,11 @@ enum dstore_put_result {
 int dstore_person_put(struct dstore *store, int64_t tenant_id,
 		      struct dstore_person *p, enum dstore_put_result *result_r,
 		      struct ob_err *err);
+/* The display name put stores: p->display, else the name parts (family
+ * first for Chinese, Japanese and Korean names, else "given family"),
+ * written into buf when composed. */
+const char *dstore_display_name(const struct dstore_person *p, char *buf,
+				size_t size);
 /* The same field checks as put, without the store (no unit lookup): lets
  * an importer list every bad row before writing anything. */
 int dstore_person_check(struct dstore *store, const struct dstore_person *p,

@@ -62,6 +62,10 @@ int ds_exec(struct dstore *s, const char *sql, struct ob_err *err);
  * ds_own_begin opened, and returns ret or the commit's error. */
 int ds_own_begin(struct dstore *s, bool *own_r, struct ob_err *err);
 int ds_own_end(struct dstore *s, bool own, int ret, struct ob_err *err);
+/* ds_own_begin, then the cached statement for sql into *st_r. Returns 0
+ * or the error code, with the own transaction already ended. */
+int ds_own_stmt(struct dstore *s, const char *sql, bool *own_r,
+		sqlite3_stmt **st_r, struct ob_err *err);
 
 /* Check that a write transaction for tenant_id is open. */
 int ds_need_txn(struct dstore *s, int64_t tenant_id, struct ob_err *err);

@@ -80,13 +80,11 @@ int dstore_account_log_add(struct dstore *s, int64_t tenant_id, int64_t now,
 		"detail) VALUES (?,?,?,?,?,?)";
 	sqlite3_stmt *st;
 	bool own;
-	int ret = ds_own_begin(s, &own, err);
+	int ret;
 
+	ret = ds_own_stmt(s, sql, &own, &st, err);
 	if (ret != 0)
 		return ret;
-	st = ds_stmt(s, sql, err);
-	if (st == NULL)
-		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	sqlite3_bind_int64(st, 1, tenant_id);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);

@@ -274,8 +274,8 @@ static int write_photo(struct dstore *s, int64_t person_id,
 	return ds_exec_stmt(s, st, "photo", err);
 }
 
-static const char *display_of(const struct dstore_person *p, char *buf,
-			      size_t size)
+const char *dstore_display_name(const struct dstore_person *p, char *buf,
+				size_t size)
 {
 	const char *fam = p->family ? p->family : "";
 	const char *giv = p->given ? p->given : "";
@@ -378,7 +378,8 @@ int dstore_person_put(struct dstore *s, int64_t tenant_id,
 		sqlite3_bind_int64(st, 3, p->unit_id);
 	ds_bind_text(st, 4, p->family);
 	ds_bind_text(st, 5, p->given);
-	sqlite3_bind_text(st, 6, display_of(p, dispbuf, sizeof(dispbuf)), -1,
+	sqlite3_bind_text(st, 6,
+			  dstore_display_name(p, dispbuf, sizeof(dispbuf)), -1,
 			  SQLITE_STATIC);
 	ds_bind_text(st, 7, p->phonetic_family);
 	ds_bind_text(st, 8, p->phonetic_given);
@@ -656,6 +657,31 @@ int dstore_person_move(struct dstore *s, int64_t tenant_id, const char *uid,
 	return ret;
 }
 
+/* Step a bound query of PERSON_COLS, handing each person to fn (borrowed
+ * for the call); fn's non-zero return stops and is returned. Resets st. */
+static int visit_rows(struct dstore *s, sqlite3_stmt *st, bool with_photo,
+		      int (*fn)(const struct dstore_person *p, void *ctx),
+		      void *ctx, const char *what, struct ob_err *err)
+{
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dstore_person p;
+
+		ret = person_from_row(s, st, with_photo, &p, err);
+		if (ret < 0)
+			break;
+		ret = fn(&p, ctx);
+		dstore_person_deinit(&p);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = ds_sql_err(s, rc, what, err);
+	sqlite3_reset(st);
+	return ret;
+}
+
 int dstore_person_iter(struct dstore *s, int64_t tenant_id,
 		       const struct dstore_iter_opts *o,
 		       int (*fn)(const struct dstore_person *p, void *ctx),
@@ -680,7 +706,7 @@ int dstore_person_iter(struct dstore *s, int64_t tenant_id,
 		"(?3 OR p.hidden = 0) ORDER BY p.id LIMIT ?4";
 	char *idpath = NULL;
 	sqlite3_stmt *st;
-	int rc, ret = 0;
+	int ret = 0;
 
 	if (o->unit_id != 0 && !o->direct) {
 		ret = ds_unit_idpath(s, tenant_id, o->unit_id, &idpath, err);
@@ -700,20 +726,7 @@ int dstore_person_iter(struct dstore *s, int64_t tenant_id,
 		sqlite3_bind_text(st, 5, idpath, -1, SQLITE_STATIC);
 	if (o->direct)
 		sqlite3_bind_int64(st, 6, o->unit_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct dstore_person p;
-
-		ret = person_from_row(s, st, o->with_photo, &p, err);
-		if (ret < 0)
-			break;
-		ret = fn(&p, ctx);
-		dstore_person_deinit(&p);
-		if (ret != 0)
-			break;
-	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = ds_sql_err(s, rc, "iterate people", err);
-	sqlite3_reset(st);
+	ret = visit_rows(s, st, o->with_photo, fn, ctx, "iterate people", err);
 	free(idpath);
 	return ret;
 }
@@ -856,7 +869,7 @@ int dstore_person_search(struct dstore *s, int64_t tenant_id, const char *query,
 	bool only_letters = qlen > 0, phone_like = qlen > 0;
 	char *any = NULL, *pfx = NULL, *dig = NULL;
 	sqlite3_stmt *st;
-	int rc, ret = 0;
+	int ret = 0;
 
 	if (qlen == 0 || qlen >= DSTORE_NAME_MAX)
 		return ob_err_set_at(err, OB_E_INVAL, 0, 0, "q",
@@ -889,20 +902,7 @@ int dstore_person_search(struct dstore *s, int64_t tenant_id, const char *query,
 	sqlite3_bind_text(st, 3, letters[0] ? pfx : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, digits[0] ? dig : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, limit ? (int64_t)limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct dstore_person p;
-
-		ret = person_from_row(s, st, false, &p, err);
-		if (ret < 0)
-			break;
-		ret = fn(&p, ctx);
-		dstore_person_deinit(&p);
-		if (ret != 0)
-			break;
-	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = ds_sql_err(s, rc, "search people", err);
-	sqlite3_reset(st);
+	ret = visit_rows(s, st, false, fn, ctx, "search people", err);
 out:
 	free(any);
 	free(pfx);

@@ -94,14 +94,12 @@ int dstore_session_save(struct dstore *s, const struct dstore_session *r,
 		"reply_type, state, created, expires) "
 		"VALUES (?,?,?,?,?,?,?,?,?,?,?)";
 	bool own;
-	int ret = ds_own_begin(s, &own, err);
+	int ret;
 	sqlite3_stmt *st;
 
+	ret = ds_own_stmt(s, sql, &own, &st, err);
 	if (ret != 0)
 		return ret;
-	st = ds_stmt(s, sql, err);
-	if (st == NULL)
-		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	sqlite3_bind_text(st, 1, r->token, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, r->device, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, r->session_id, -1, SQLITE_STATIC);
@@ -362,15 +360,13 @@ int dstore_chunk_append(struct dstore *s, const char *token, int ds,
 		"(?1, ?2, ?3, ?4, ?5) ON CONFLICT (token, ds) DO UPDATE SET "
 		"data = data || excluded.data";
 	bool own;
-	int ret = ds_own_begin(s, &own, err);
+	int ret;
 	sqlite3_stmt *st;
 	int64_t have = 0;
 
+	ret = ds_own_stmt(s, get, &own, &st, err);
 	if (ret != 0)
 		return ret;
-	st = ds_stmt(s, get, err);
-	if (st == NULL)
-		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, ds);
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -432,14 +428,12 @@ int dstore_chunk_drop(struct dstore *s, const char *token, int ds,
 	static const char del[] = "DELETE FROM sml_chunk WHERE token = ? AND "
 				  "ds = ?";
 	bool own;
-	int ret = ds_own_begin(s, &own, err);
+	int ret;
 	sqlite3_stmt *st;
 
+	ret = ds_own_stmt(s, del, &own, &st, err);
 	if (ret != 0)
 		return ret;
-	st = ds_stmt(s, del, err);
-	if (st == NULL)
-		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, ds);
 	ret = ds_exec_stmt(s, st, "chunk drop", err);
@@ -476,14 +470,12 @@ int dstore_nonce_set(struct dstore *s, const char *device, const char *nonce,
 	static const char sql[] = "INSERT OR REPLACE INTO sml_nonce (device, "
 				  "nonce, updated) VALUES (?, ?, ?)";
 	bool own;
-	int ret = ds_own_begin(s, &own, err);
+	int ret;
 	sqlite3_stmt *st;
 
+	ret = ds_own_stmt(s, sql, &own, &st, err);
 	if (ret != 0)
 		return ret;
-	st = ds_stmt(s, sql, err);
-	if (st == NULL)
-		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, nonce, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
@@ -523,16 +515,14 @@ int dstore_throttle_fail(struct dstore *s, const char *key, int64_t now,
 	static const char put[] = "INSERT OR REPLACE INTO auth_throttle (key, "
 				  "failures, first, until) VALUES (?,?,?,?)";
 	bool own;
-	int ret = ds_own_begin(s, &own, err);
+	int ret;
 	int64_t failures = 0, first = now, until = 0;
 	sqlite3_stmt *st;
 	int rc;
 
+	ret = ds_own_stmt(s, get, &own, &st, err);
 	if (ret != 0)
 		return ret;
-	st = ds_stmt(s, get, err);
-	if (st == NULL)
-		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && now - sqlite3_column_int64(st, 1) < window) {
@@ -566,14 +556,12 @@ int dstore_throttle_clear(struct dstore *s, const char *key, struct ob_err *err)
 {
 	static const char sql[] = "DELETE FROM auth_throttle WHERE key = ?";
 	bool own;
-	int ret = ds_own_begin(s, &own, err);
+	int ret;
 	sqlite3_stmt *st;
 
+	ret = ds_own_stmt(s, sql, &own, &st, err);
 	if (ret != 0)
 		return ret;
-	st = ds_stmt(s, sql, err);
-	if (st == NULL)
-		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	ret = ds_exec_stmt(s, st, "throttle", err);
 	return ds_own_end(s, own, ret, err);

@@ -97,6 +97,19 @@ int ds_own_end(struct dstore *s, bool own, int ret, struct ob_err *err)
 	return ret;
 }
 
+int ds_own_stmt(struct dstore *s, const char *sql, bool *own_r,
+		sqlite3_stmt **st_r, struct ob_err *err)
+{
+	int ret = ds_own_begin(s, own_r, err);
+
+	if (ret != 0)
+		return ret;
+	*st_r = ds_stmt(s, sql, err);
+	if (*st_r == NULL)
+		return ds_own_end(s, *own_r, err ? err->code : OB_E_FAIL, err);
+	return 0;
+}
+
 int ds_exec(struct dstore *s, const char *sql, struct ob_err *err)
 {
 	char *msg = NULL;

@@ -45,12 +45,9 @@ int dstore_web_session_create(struct dstore *s, int64_t account_id, int64_t now,
 		return ob_err_set(err, OB_E_IO, "no randomness");
 	ret = token_hash(token_r, hash, err);
 	if (ret == 0)
-		ret = ds_own_begin(s, &own, err);
+		ret = ds_own_stmt(s, sweep, &own, &st, err);
 	if (ret != 0)
 		return ret;
-	st = ds_stmt(s, sweep, err);
-	if (st == NULL)
-		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	sqlite3_bind_int64(st, 1, now - KEEP_AT_MOST);
 	ret = ds_exec_stmt(s, st, "sweep web sessions", err);
 	if (ret == 0 && (st = ds_stmt(s, acct, err)) == NULL)
@@ -139,13 +136,9 @@ int dstore_web_session_load(struct dstore *s, const char *token, int64_t now,
 	}
 	if (now - r->last_seen >= TOUCH_EVERY) {
 		bool own;
-		ret = ds_own_begin(s, &own, err);
+		ret = ds_own_stmt(s, touch, &own, &st, err);
 		if (ret != 0)
 			return ret;
-		st = ds_stmt(s, touch, err);
-		if (st == NULL)
-			return ds_own_end(s, own, err ? err->code : OB_E_FAIL,
-					  err);
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
 		ret = ds_own_end(s, own,
@@ -161,13 +154,11 @@ static int delete_where(struct dstore *s, const char *sql, const char *text,
 {
 	sqlite3_stmt *st;
 	bool own;
-	int ret = ds_own_begin(s, &own, err);
+	int ret;
 
+	ret = ds_own_stmt(s, sql, &own, &st, err);
 	if (ret != 0)
 		return ret;
-	st = ds_stmt(s, sql, err);
-	if (st == NULL)
-		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	if (text != NULL)
 		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
 	else
@@ -214,12 +205,9 @@ int dstore_web_upload_put(struct dstore *s, int64_t tenant_id,
 
 	if (strlen(meta) > 255)
 		return ob_err_set(err, OB_E_INVAL, "upload meta too long");
-	ret = ds_own_begin(s, &own, err);
+	ret = ds_own_stmt(s, sweep, &own, &st, err);
 	if (ret != 0)
 		return ret;
-	st = ds_stmt(s, sweep, err);
-	if (st == NULL)
-		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	sqlite3_bind_int64(st, 1, now - UPLOAD_TTL);
 	ret = ds_exec_stmt(s, st, "sweep uploads", err);
 	if (ret == 0 && (st = ds_stmt(s, ins, err)) == NULL)
@@ -284,13 +272,11 @@ int dstore_web_upload_delete(struct dstore *s, int64_t tenant_id,
 				  "tenant_id = ? AND account_id = ?";
 	sqlite3_stmt *st;
 	bool own;
-	int ret = ds_own_begin(s, &own, err);
+	int ret;
 
+	ret = ds_own_stmt(s, sql, &own, &st, err);
 	if (ret != 0)
 		return ret;
-	st = ds_stmt(s, sql, err);
-	if (st == NULL)
-		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, tenant_id);
 	sqlite3_bind_int64(st, 3, account_id);
