@@ -1,9 +1,10 @@
 /* Fuzz target: the admin pages (wa_web_handle) on a real store, signed in
- * as enterprise A's administrator. The input is four lines — method, path,
- * query string, Content-Type — then the body; the session's CSRF token is
- * put in front of the body of every other input so actions get past the
- * check and run. Oracles beyond "no crash": every answer has a status and
- * a body or a redirect or an export to stream, and nothing of enterprise B
+ * as enterprise A's administrator. The input is five lines — method, path,
+ * query string, Content-Type, and cookies sent before the session's — then
+ * the body. "@CSRF@" in the body becomes the session's CSRF token, which is
+ * also put in front of the body of every other input, so actions get past
+ * the check and run. Oracles beyond "no crash": every answer has a status,
+ * an export to stream names the enterprise, and nothing of enterprise B
  * (a marker in its names) ever appears in an answer. */
 #include "config.h"
 
@@ -44,9 +45,10 @@ static void cleanup(void)
 }
 
 static void call(const char *method, const char *path, const char *query,
-		 const char *ctype, const char *body, size_t len,
-		 struct wa_web_response *rs)
+		 const char *ctype, const char *cookies, const char *body,
+		 size_t len, struct wa_web_response *rs)
 {
+	char jar[512];
 	struct wa_form q = {0};
 	struct wa_web_request rq = {0};
 	struct ob_err err;
@@ -56,7 +58,9 @@ static void call(const char *method, const char *path, const char *query,
 	rq.method = method;
 	rq.path = path;
 	rq.query = &q;
-	rq.cookie = cookie;
+	snprintf(jar, sizeof(jar), "%s%s%s", cookies ? cookies : "",
+		 cookies && *cookies ? "; " : "", cookie);
+	rq.cookie = jar;
 	rq.host = "h";
 	rq.remote_addr = "192.0.2.1";
 	rq.content_type = ctype;
@@ -104,14 +108,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	wa_web_config_defaults(&cfg);
 	/* sign in: the cookie and the CSRF token for every input */
-	call("POST", "/login", NULL, "application/x-www-form-urlencoded",
+	call("POST", "/login", NULL, "application/x-www-form-urlencoded", NULL,
 	     "login=admin@a&password=admin-password", 37, &rs);
 	size_t n = strcspn(rs.set_cookie, ";");
 	if (rs.status != 303 || n >= sizeof(cookie))
 		abort();
 	memcpy(cookie, rs.set_cookie, n);
 	wa_web_response_deinit(&rs);
-	call("GET", "/units", NULL, NULL, "", 0, &rs);
+	call("GET", "/units", NULL, NULL, NULL, "", 0, &rs);
 	const char *c = strstr(ob_buf_str(&rs.body), "name=\"csrf\" value=\"");
 	if (c == NULL)
 		abort();
@@ -203,7 +207,7 @@ static void line(const char **p, const char *end, char *buf, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *p = (const char *)data, *end = p + size;
-	char method[16], path[256], query[1024], ctype[256];
+	char method[16], path[256], query[1024], ctype[256], cookies[256];
 	struct wa_web_response rs;
 	char *body;
 	size_t blen;
@@ -214,6 +218,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	line(&p, end, path, sizeof(path));
 	line(&p, end, query, sizeof(query));
 	line(&p, end, ctype, sizeof(ctype));
+	line(&p, end, cookies, sizeof(cookies));
 	/* the session's token where the input says @CSRF@, and first in
 	 * half of the bodies */
 	size_t in = (size_t)(end - p);
@@ -230,7 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			body[blen++] = p[i];
 		}
 	}
-	call(method, path, query, ctype, body, blen, &rs);
+	call(method, path, query, ctype, cookies, body, blen, &rs);
 	if (rs.status < 200 || rs.status > 599)
 		abort();
 	/* another enterprise's data: the marker in an answer, unless the
