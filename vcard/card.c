@@ -122,19 +122,21 @@ char *vc_strndup(struct vcard *card, const char *s, size_t len)
 	return p;
 }
 
+/* A card and its storage, allocated together. */
+struct vc_whole {
+	struct vcard card;
+	struct vc_priv priv;
+};
+
 struct vcard *vcard_new(enum vcard_version version)
 {
-	struct vcard *card = calloc(1, sizeof(*card));
+	struct vc_whole *w = calloc(1, sizeof(*w));
 
-	if (card == NULL)
+	if (w == NULL)
 		return NULL;
-	card->priv = calloc(1, sizeof(struct vc_priv));
-	if (card->priv == NULL) {
-		free(card);
-		return NULL;
-	}
-	card->version = version;
-	return card;
+	w->card.priv = &w->priv;
+	w->card.version = version;
+	return &w->card;
 }
 
 void vcard_free(struct vcard **cardp)
@@ -151,8 +153,7 @@ void vcard_free(struct vcard **cardp)
 		free(b);
 	}
 	free(card->props);
-	free(priv);
-	free(card);
+	free(card); /* and priv: see struct vc_whole */
 	*cardp = NULL;
 }
 
@@ -186,20 +187,36 @@ struct vcard_prop *vc_props_push(struct vcard *card)
 	return p;
 }
 
+/* Bytes allowed in names: letters, digits, '-' and '_'. */
+static const unsigned char name_chars[256] = {
+	['-'] = 1, ['_'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
+	['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+	['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
+	['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+	['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+	['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1,
+	['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
 bool vc_name_char(unsigned char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '-' || c == '_';
+	return name_chars[c] != 0;
 }
 
-static bool valid_name(const char *s)
+bool vc_valid_name(const char *s)
 {
+	size_t n = 0;
+
 	if (s == NULL || *s == '\0')
 		return false;
-	for (; *s != '\0'; s++)
-		if (!vc_name_char((unsigned char)*s))
+	for (; *s != '\0'; s++, n++)
+		if (name_chars[(unsigned char)*s] == 0)
 			return false;
-	return true;
+	return n <= VC_NAME_MAX;
 }
 
 static char *upper_dup(struct vcard *card, const char *s)
@@ -266,34 +283,58 @@ bool vc_utf8_valid(const char *str, size_t len)
 	return true;
 }
 
-static bool name_in(const char *name, const char *const *list)
+unsigned vc_prop_class(const char *name)
 {
-	for (; *list != NULL; list++)
-		if (strcmp(name, *list) == 0)
-			return true;
-	return false;
+	/* One switch on the first letter, then at most three compares:
+	 * this runs for every property written. */
+	switch (name[0]) {
+	case 'C':
+		if (strcmp(name, "CATEGORIES") == 0)
+			return VC_LIST;
+		if (strcmp(name, "CALURI") == 0 ||
+		    strcmp(name, "CALADRURI") == 0)
+			return VC_URI;
+		return 0;
+	case 'N':
+		return strcmp(name, "NICKNAME") == 0 ? VC_LIST : 0;
+	case 'U':
+		return strcmp(name, "URL") == 0 ? VC_URI : 0;
+	case 'S':
+		if (strcmp(name, "SOURCE") == 0)
+			return VC_URI;
+		return strcmp(name, "SOUND") == 0 ? VC_URI | VC_MEDIA : 0;
+	case 'I':
+		return strcmp(name, "IMPP") == 0 ? VC_URI : 0;
+	case 'M':
+		return strcmp(name, "MEMBER") == 0 ? VC_URI : 0;
+	case 'R':
+		return strcmp(name, "RELATED") == 0 ? VC_URI : 0;
+	case 'F':
+		return strcmp(name, "FBURL") == 0 ? VC_URI : 0;
+	case 'P':
+		return strcmp(name, "PHOTO") == 0 ? VC_URI | VC_MEDIA : 0;
+	case 'L':
+		return strcmp(name, "LOGO") == 0 ? VC_URI | VC_MEDIA : 0;
+	case 'K':
+		return strcmp(name, "KEY") == 0 ? VC_URI | VC_MEDIA : 0;
+	default:
+		return 0;
+	}
 }
 
 bool vc_is_list_prop(const char *name)
 {
-	static const char *const list[] = {"CATEGORIES", "NICKNAME", NULL};
-	return name_in(name, list);
+	return (vc_prop_class(name) & VC_LIST) != 0;
 }
 
 bool vc_is_uri_prop(const char *name)
 {
-	static const char *const list[] = {
-		"URL",   "SOURCE", "IMPP",      "MEMBER", "RELATED",
-		"FBURL", "CALURI", "CALADRURI", "PHOTO",  "LOGO",
-		"SOUND", "KEY",    NULL};
-	return name_in(name, list);
+	return (vc_prop_class(name) & VC_URI) != 0;
 }
 
 bool vc_is_media_prop(const char *name)
 {
-	static const char *const list[] = {"PHOTO", "LOGO", "SOUND", "KEY",
-					   NULL};
-	return name_in(name, list);
+	return (vc_prop_class(name) & VC_MEDIA) != 0;
 }
 
 const struct vcard_prop *vcard_prop_get(const struct vcard *card,
@@ -347,7 +388,7 @@ int vcard_add_prop(struct vcard *card, const char *group, const char *name,
 {
 	struct vcard_prop *p;
 
-	if (!valid_name(name) || (group != NULL && !valid_name(group)))
+	if (!vc_valid_name(name) || (group != NULL && !vc_valid_name(group)))
 		return VCARD_E_INVAL;
 	p = vc_props_push(card);
 	if (p == NULL)
@@ -420,7 +461,7 @@ int vcard_prop_add_param(struct vcard *card, struct vcard_prop *prop,
 	size_t len = strlen(value);
 	char *s;
 
-	if (!valid_name(name) || !vc_utf8_valid(value, len))
+	if (!vc_valid_name(name) || !vc_utf8_valid(value, len))
 		return VCARD_E_INVAL;
 	for (size_t i = 0; i < prop->n_params; i++)
 		if (strcasecmp(prop->params[i].name, name) == 0)

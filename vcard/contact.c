@@ -176,12 +176,16 @@ int vcard_contact_to_card(const struct vcard_contact *ct,
 			param(&c, p, "SORT-AS", nz(ct->phonetic_given));
 		}
 	}
-	fn = compose_display(ct);
-	if (fn == NULL)
+	/* the display name as given needs no composing (nor a copy) */
+	fn = !empty(ct->display) ? NULL : compose_display(ct);
+	if (empty(ct->display) && fn == NULL) {
 		c.ret = VCARD_E_NOMEM;
-	else if (!empty(fn) || ver != VCARD_V21) {
-		p = add(&c, "FN");
-		val(&c, p, fn);
+	} else {
+		const char *shown = fn != NULL ? fn : ct->display;
+		if (!empty(shown) || ver != VCARD_V21) {
+			p = add(&c, "FN");
+			val(&c, p, shown);
+		}
 	}
 	free(fn);
 	if (!empty(ct->phonetic_family)) {

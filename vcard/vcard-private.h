@@ -25,9 +25,16 @@ struct vcard_prop *vc_props_push(struct vcard *card);
 
 bool vc_utf8_valid(const char *s, size_t len);
 bool vc_name_char(unsigned char c);
+/* A non-empty name of name characters, at most VC_NAME_MAX long. */
+bool vc_valid_name(const char *s);
 int vc_error(struct vcard_error *err, int code, size_t line, const char *prop,
 	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* What a property's (upper-case) name says of its values, as bits:
+ * VC_LIST split at ',' instead of ';'; VC_URI not text-escaped for ',';
+ * VC_MEDIA data: URIs decoded to binary. */
+enum { VC_LIST = 1, VC_URI = 2, VC_MEDIA = 4 };
+unsigned vc_prop_class(const char *name);
 /* Values of these properties are split at ',' instead of ';'. */
 bool vc_is_list_prop(const char *name);
 /* Properties whose URI values are not text-escaped for ','. */

@@ -20,10 +20,13 @@
 
 #define FOLD_AT 75
 
+/* Where text goes: a caller's fixed buffer (counting on past its end),
+ * or a growing one that starts in caller storage (heap false) and moves
+ * to the heap when it outgrows it. */
 struct sink {
 	char *p;
 	size_t len, cap;
-	bool fixed, nomem;
+	bool fixed, nomem, heap;
 };
 
 static void sput(struct sink *s, const char *d, size_t n)
@@ -42,13 +45,16 @@ static void sput(struct sink *s, const char *d, size_t n)
 
 		while (cap < s->len + n + 1)
 			cap *= 2;
-		np = realloc(s->p, cap);
+		np = s->heap ? realloc(s->p, cap) : malloc(cap);
 		if (np == NULL) {
 			s->nomem = true;
 			return;
 		}
+		if (!s->heap && s->len > 0)
+			memcpy(np, s->p, s->len);
 		s->p = np;
 		s->cap = cap;
+		s->heap = true;
 	}
 	memcpy(s->p + s->len, d, n);
 	s->len += n;
@@ -68,18 +74,6 @@ static void sputc(struct sink *s, char c)
 		return;
 	}
 	sput(s, &c, 1);
-}
-
-static bool valid_name(const char *s)
-{
-	size_t n = 0;
-
-	if (s == NULL || *s == '\0')
-		return false;
-	for (; *s; s++, n++)
-		if (!vc_name_char((unsigned char)*s))
-			return false;
-	return n <= VC_NAME_MAX;
 }
 
 static const char b64chars[] =
@@ -138,6 +132,8 @@ static bool is_enc_keyword(const char *v)
 {
 	static const char *const kw[] = {"QUOTED-PRINTABLE", "BASE64", "8BIT",
 					 "7BIT", NULL};
+	if (strchr("QqBb87", v[0]) == NULL || v[0] == '\0')
+		return false; /* the common case: no keyword starts so */
 	for (size_t i = 0; kw[i]; i++)
 		if (strcasecmp(v, kw[i]) == 0)
 			return true;
@@ -182,7 +178,7 @@ static int write_params(struct sink *l, const struct vcard_prop *p,
 	for (size_t i = 0; i < p->n_params; i++) {
 		const struct vcard_param *pa = &p->params[i];
 
-		if (!valid_name(pa->name))
+		if (!vc_valid_name(pa->name))
 			return VCARD_E_INVAL;
 		if (strcasecmp(pa->name, "ENCODING") == 0 ||
 		    strcasecmp(pa->name, "CHARSET") == 0 || pa->n_values == 0)
@@ -198,7 +194,7 @@ static int write_params(struct sink *l, const struct vcard_prop *p,
 				sputc(l, ';');
 				/* bare, as phones expect for TEL/EMAIL/ADR;
 				 * media types keep TYPE= (Nokia, SE) */
-				if (valid_name(v) && !is_enc_keyword(v) &&
+				if (vc_valid_name(v) && !is_enc_keyword(v) &&
 				    !vc_is_media_prop(p->name)) {
 					sputs(l, v);
 				} else {
@@ -235,8 +231,9 @@ static size_t limit_of(const struct vcard_dialect *d, const char *name)
 static void text_value(struct sink *l, const struct vcard_prop *p,
 		       enum vcard_version ver, const struct vcard_dialect *d)
 {
-	bool list = vc_is_list_prop(p->name);
-	bool esc_comma = list || !vc_is_uri_prop(p->name);
+	unsigned cls = vc_prop_class(p->name);
+	bool list = (cls & VC_LIST) != 0;
+	bool esc_comma = list || (cls & VC_URI) == 0;
 	char sep = list ? ',' : ';';
 	size_t max = limit_of(d, p->name);
 
@@ -246,6 +243,13 @@ static void text_value(struct sink *l, const struct vcard_prop *p,
 
 		if (k > 0)
 			sputc(l, sep);
+		if (max == 0) {
+			/* No limit to count: copy the run of bytes that need
+			 * no escape in one go. */
+			size_t run = strcspn(v, "\\;,\r\n");
+			sput(l, v, run);
+			v += run;
+		}
 		for (; *v; v++) {
 			char c = *v;
 
@@ -369,11 +373,12 @@ static int write_prop(struct sink *out, struct sink *l, struct sink *v,
 {
 	int ret;
 
-	if (!valid_name(p->name) || (p->group && !valid_name(p->group)))
+	if (!vc_valid_name(p->name) || (p->group && !vc_valid_name(p->group)))
 		return VCARD_E_INVAL;
-	if (p->group == NULL && (strcasecmp(p->name, "BEGIN") == 0 ||
-				 strcasecmp(p->name, "END") == 0 ||
-				 strcasecmp(p->name, "VERSION") == 0))
+	if (p->group == NULL && strchr("BbEeVv", p->name[0]) != NULL &&
+	    (strcasecmp(p->name, "BEGIN") == 0 ||
+	     strcasecmp(p->name, "END") == 0 ||
+	     strcasecmp(p->name, "VERSION") == 0))
 		return VCARD_E_INVAL;
 	l->len = 0;
 	if (p->group) {
@@ -447,7 +452,9 @@ static int write_card(const struct vcard *card, enum vcard_version ver,
 		      const struct vcard_dialect *d, struct sink *out,
 		      struct vcard_error *err)
 {
-	struct sink l = {0}, v = {0};
+	char lbuf[1024], vbuf[1024];
+	struct sink l = {.p = lbuf, .cap = sizeof(lbuf)};
+	struct sink v = {.p = vbuf, .cap = sizeof(vbuf)};
 	int ret = 0;
 
 	if (ver != VCARD_V21 && ver != VCARD_V30 && ver != VCARD_V40)
@@ -473,8 +480,10 @@ static int write_card(const struct vcard *card, enum vcard_version ver,
 	if (out->nomem)
 		ret = vc_error(err, VCARD_E_NOMEM, 0, "", "out of memory");
 out:
-	free(l.p);
-	free(v.p);
+	if (l.heap)
+		free(l.p);
+	if (v.heap)
+		free(v.p);
 	return ret;
 }
 
