@@ -10,7 +10,9 @@
  *   2. fast sync with 10 changes at 1,000 and 100,000 people; a sync with
  *      no change;
  *   3. 200 devices fast-syncing at once (after their slow syncs).
- * Prints a table; asserts nothing about time (see README). Needs
+ * Prints a table; asserts nothing about time (see README). With a
+ * second argument "slow", runs only the slow syncs of N (for profiling).
+ * Needs
  * ORGBOOK_SERVER (default ./syncml-server/orgbook-server). */
 #include "config.h"
 
@@ -502,11 +504,15 @@ int main(int argc, char **argv)
 	printf("orgbook-server over loopback (client: bench/bench-sync.c)\n");
 	printf("%-44s %9s %9s %8s  %s\n", "run", "wall s", "srv CPU s",
 	       "RSS MB", "");
-	slow_runs(dir, 10000);
-	slow_runs(dir, big);
-	fast_runs(dir, 1000);
-	fast_runs(dir, big);
-	concurrent_run(dir, 1000, 200);
+	if (argc > 2 && strcmp(argv[2], "slow") == 0) {
+		slow_runs(dir, big); /* for profiling: only these */
+	} else {
+		slow_runs(dir, 10000);
+		slow_runs(dir, big);
+		fast_runs(dir, 1000);
+		fast_runs(dir, big);
+		concurrent_run(dir, 1000, 200);
+	}
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

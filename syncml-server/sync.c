@@ -537,8 +537,9 @@ void srv_sync_map(struct srv_ctx *c, const struct sml_node *map)
 				       idx, guid, luid, ds->snap_rev,
 				       DSTORE_PENDING_MAP, false, &err) != 0)
 			code = SML_COMMAND_FAILED;
-		else
-			ds->matched++;
+		/* Not counted in ds->matched: a Map answers an Add already
+		 * sent (behind the slow sync's cursor), so the walk ahead
+		 * need not look it up. */
 	}
 	srv_status(c, sml_cmd_id(map), "Map", target, source, code);
 }

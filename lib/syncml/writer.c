@@ -1,4 +1,5 @@
 /* The XML element writer (see writer.h). */
+#include "config.h"
 #include "syncml/writer.h"
 
 #include <inttypes.h>
@@ -26,6 +27,41 @@ static void check(struct sml_writer *w, int ret)
 		w->error = ret;
 }
 
+/* "<name>", "<name xmlns="ns">", "</name>" or "<name/>" without printf
+ * (it ran for every element of every message). */
+static void tag(struct sml_writer *w, bool end, const char *name,
+		const char *ns, bool empty)
+{
+	size_t n = strlen(name);
+	size_t m = ns != NULL ? strlen(ns) : 0;
+	char small[128];
+
+	if (n + m + 12 > sizeof(small)) {
+		check(w, ob_buf_addf(&w->buf, "<%s%s%s%s%s%s>", end ? "/" : "",
+				     name, ns != NULL ? " xmlns=\"" : "",
+				     ns != NULL ? ns : "",
+				     ns != NULL ? "\"" : "", empty ? "/" : ""));
+		return;
+	}
+	size_t k = 0;
+	small[k++] = '<';
+	if (end)
+		small[k++] = '/';
+	memcpy(small + k, name, n);
+	k += n;
+	if (ns != NULL) {
+		memcpy(small + k, " xmlns=\"", 8);
+		k += 8;
+		memcpy(small + k, ns, m);
+		k += m;
+		small[k++] = '"';
+	}
+	if (empty)
+		small[k++] = '/';
+	small[k++] = '>';
+	check(w, ob_buf_add(&w->buf, small, k));
+}
+
 void sml_writer_open(struct sml_writer *w, const char *name, const char *ns)
 {
 	if (w->error != 0)
@@ -35,10 +71,7 @@ void sml_writer_open(struct sml_writer *w, const char *name, const char *ns)
 		return;
 	}
 	w->stack[w->depth++] = name;
-	if (ns != NULL)
-		check(w, ob_buf_addf(&w->buf, "<%s xmlns=\"%s\">", name, ns));
-	else
-		check(w, ob_buf_addf(&w->buf, "<%s>", name));
+	tag(w, false, name, ns, false);
 }
 
 void sml_writer_close(struct sml_writer *w)
@@ -46,7 +79,7 @@ void sml_writer_close(struct sml_writer *w)
 	if (w->error != 0)
 		return;
 	OB_ASSERT(w->depth > 0);
-	check(w, ob_buf_addf(&w->buf, "</%s>", w->stack[--w->depth]));
+	tag(w, true, w->stack[--w->depth], NULL, false);
 }
 
 int sml_xml_escape(struct ob_buf *buf, const char *text, size_t len)
@@ -97,11 +130,11 @@ void sml_writer_textn(struct sml_writer *w, const char *name, const char *text,
 {
 	if (w->error != 0 || text == NULL)
 		return;
-	check(w, ob_buf_addf(&w->buf, "<%s>", name));
+	tag(w, false, name, NULL, false);
 	if (w->error == 0)
 		check(w, sml_xml_escape(&w->buf, text, len));
 	if (w->error == 0)
-		check(w, ob_buf_addf(&w->buf, "</%s>", name));
+		tag(w, true, name, NULL, false);
 }
 
 void sml_writer_text(struct sml_writer *w, const char *name, const char *text)
@@ -115,25 +148,35 @@ void sml_writer_text_ns(struct sml_writer *w, const char *name, const char *ns,
 {
 	if (w->error != 0 || text == NULL)
 		return;
-	check(w, ob_buf_addf(&w->buf, "<%s xmlns=\"%s\">", name, ns));
+	tag(w, false, name, ns, false);
 	if (w->error == 0)
 		check(w, sml_xml_escape(&w->buf, text, strlen(text)));
 	if (w->error == 0)
-		check(w, ob_buf_addf(&w->buf, "</%s>", name));
+		tag(w, true, name, NULL, false);
 }
 
 void sml_writer_uint(struct sml_writer *w, const char *name, uint64_t v)
 {
 	if (w->error != 0)
 		return;
-	check(w, ob_buf_addf(&w->buf, "<%s>%" PRIu64 "</%s>", name, v, name));
+	char num[24];
+	size_t k = sizeof(num);
+	do {
+		num[--k] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	tag(w, false, name, NULL, false);
+	if (w->error == 0)
+		check(w, ob_buf_add(&w->buf, num + k, sizeof(num) - k));
+	if (w->error == 0)
+		tag(w, true, name, NULL, false);
 }
 
 void sml_writer_empty(struct sml_writer *w, const char *name)
 {
 	if (w->error != 0)
 		return;
-	check(w, ob_buf_addf(&w->buf, "<%s/>", name));
+	tag(w, false, name, NULL, true);
 }
 
 void sml_writer_cdata(struct sml_writer *w, const char *name, const char *data,
@@ -141,12 +184,14 @@ void sml_writer_cdata(struct sml_writer *w, const char *name, const char *data,
 {
 	if (w->error != 0)
 		return;
-	check(w, ob_buf_addf(&w->buf, "<%s><![CDATA[", name));
+	tag(w, false, name, NULL, false);
+	check(w, ob_buf_add(&w->buf, "<![CDATA[", 9));
 	size_t start = 0;
-	for (size_t i = 0; w->error == 0 && i + 3 <= len; i++) {
-		if (memcmp(data + i, "]]>", 3) != 0)
-			continue;
+	const char *hit;
+	while (w->error == 0 &&
+	       (hit = memmem(data + start, len - start, "]]>", 3)) != NULL) {
 		/* End the section between "]]" and ">" and reopen it. */
+		size_t i = (size_t)(hit - data);
 		check(w, ob_buf_add(&w->buf, data + start, i + 2 - start));
 		check(w, ob_buf_add_str(&w->buf, "]]><![CDATA["));
 		start = i + 2;
@@ -154,7 +199,9 @@ void sml_writer_cdata(struct sml_writer *w, const char *name, const char *data,
 	if (w->error == 0)
 		check(w, ob_buf_add(&w->buf, data + start, len - start));
 	if (w->error == 0)
-		check(w, ob_buf_addf(&w->buf, "]]></%s>", name));
+		check(w, ob_buf_add(&w->buf, "]]>", 3));
+	if (w->error == 0)
+		tag(w, true, name, NULL, false);
 }
 
 void sml_writer_raw(struct sml_writer *w, const char *xml, size_t len)
