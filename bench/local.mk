@@ -11,7 +11,7 @@ bench_bench_sync_SOURCES = bench/bench-sync.c bench/benchlib.c bench/benchlib.h
 bench_bench_sync_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS)
 bench_bench_sync_LDADD = webadmin/libwebadmin.a lib/syncml/libsml.a \
 	vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS) $(XML_LIBS) \
-	$(WBXML_LIBS) $(CURL_LIBS) -lpthread
+	$(CURL_LIBS) -lpthread
 LINT_FILES += bench/bench-sync.c bench/benchlib.c
 
 EXTRA_PROGRAMS += bench/bench-agent
@@ -21,5 +21,5 @@ bench_bench_agent_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
 bench_bench_agent_LDADD = agent/libagent.a webadmin/libwebadmin.a \
 	lib/syncml/libsml.a vcard/libvcard.a lib/pinyin/libpinyin.a \
 	$(DSTORE_LIBS) $(SQLITE_LIBS) $(CURL_LIBS) $(GNUTLS_LIBS) \
-	$(XML_LIBS) $(WBXML_LIBS)
+	$(XML_LIBS)
 LINT_FILES += bench/bench-agent.c

@@ -11,10 +11,10 @@ syncml_server_libsrv_a_SOURCES = \
 	syncml-server/sync.h syncml-server/sync.c \
 	syncml-server/reply.h syncml-server/reply.c
 syncml_server_libsrv_a_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) \
-	$(GNUTLS_CFLAGS) $(XML_CFLAGS) $(WBXML_CFLAGS) $(SQLITE_CFLAGS)
+	$(GNUTLS_CFLAGS) $(XML_CFLAGS) $(SQLITE_CFLAGS)
 SRV_LIBS = syncml-server/libsrv.a webadmin/libwebadmin.a \
 	lib/syncml/libsml.a vcard/libvcard.a lib/pinyin/libpinyin.a \
-	$(DSTORE_LIBS) $(XML_LIBS) $(WBXML_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) \
+	$(DSTORE_LIBS) $(XML_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) \
 	-lpthread
 LINT_FILES += $(filter %.c,$(syncml_server_libsrv_a_SOURCES))
 

@@ -1,35 +1,468 @@
-/* XML → WBXML through libwbxml2's converter (see encode.h). */
+/* Our XML -> WBXML in one pass (see encode.h). */
+#include "config.h"
 #include "syncml/encode.h"
 
-#include <stdlib.h>
-#include <wbxml/wbxml.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include "syncml/wbxml-tags.h"
+
+#define DEPTH_MAX 64
+
+enum ns { NS_SYNCML, NS_METINF, NS_DEVINF };
+
+struct enc {
+	const char *x;
+	size_t len, pos;
+	struct ob_buf *out;
+	struct ob_err *err;
+	unsigned page;      /* code page the output is on */
+	bool nested;        /* inside a DevInf document */
+	unsigned pubid;     /* of the SyncML document */
+	struct ob_buf text; /* character data being gathered */
+};
+
+static int fail(struct enc *e, const char *what)
+{
+	return ob_err_set(e->err, OB_E_FAIL, "WBXML encoding: %s at offset %zu",
+			  what, e->pos);
+}
+
+static int put_byte(struct enc *e, unsigned char b)
+{
+	return ob_buf_add(e->out, &b, 1);
+}
+
+static int put_mb(struct ob_buf *out, uint32_t v)
+{
+	unsigned char b[5];
+	size_t n = 0;
+
+	do {
+		b[4 - n] = (unsigned char)((v & 0x7f) | (n > 0 ? 0x80 : 0));
+		v >>= 7;
+		n++;
+	} while (v != 0);
+	return ob_buf_add(out, b + 5 - n, n);
+}
+
+static int header(struct ob_buf *out, uint32_t pubid)
+{
+	int ret = ob_buf_add(out, "\x02", 1); /* WBXML 1.2 */
+	if (ret == 0)
+		ret = put_mb(out, pubid);
+	if (ret == 0)
+		ret = ob_buf_add(out, "\x6a\x00", 2); /* UTF-8, no table */
+	return ret;
+}
+
+static bool at(const struct enc *e, const char *s)
+{
+	size_t n = strlen(s);
+	return e->len - e->pos >= n && memcmp(e->x + e->pos, s, n) == 0;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int utf8_put(struct ob_buf *b, uint32_t cp)
+{
+	unsigned char u[4];
+	size_t n;
+
+	if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return OB_E_FAIL;
+	if (cp < 0x80) {
+		u[0] = (unsigned char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (unsigned char)(0xC0 | (cp >> 6));
+		u[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (unsigned char)(0xE0 | (cp >> 12));
+		u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (unsigned char)(0xF0 | (cp >> 18));
+		u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	return ob_buf_add(b, u, n);
+}
+
+/* One entity reference at e->pos ('&'), resolved into e->text. */
+static int entity(struct enc *e)
+{
+	static const struct {
+		const char *name;
+		char c;
+	} named[] = {{"amp;", '&'},
+		     {"lt;", '<'},
+		     {"gt;", '>'},
+		     {"quot;", '"'},
+		     {"apos;", '\''}};
+
+	e->pos++;
+	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+		if (at(e, named[i].name)) {
+			e->pos += strlen(named[i].name);
+			return ob_buf_add(&e->text, &named[i].c, 1);
+		}
+	if (!at(e, "#"))
+		return fail(e, "unknown entity");
+	e->pos++;
+	bool hex = at(e, "x");
+	uint32_t cp = 0;
+	size_t digits = 0;
+	if (hex)
+		e->pos++;
+	while (e->pos < e->len && e->x[e->pos] != ';' && digits < 8) {
+		char c = e->x[e->pos];
+		unsigned d;
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (hex && c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else if (hex && c >= 'A' && c <= 'F')
+			d = (unsigned)(c - 'A' + 10);
+		else
+			return fail(e, "bad character reference");
+		cp = cp * (hex ? 16 : 10) + d;
+		digits++;
+		e->pos++;
+	}
+	if (digits == 0 || !at(e, ";"))
+		return fail(e, "bad character reference");
+	e->pos++;
+	int ret = utf8_put(&e->text, cp);
+	return ret == OB_E_FAIL ? fail(e, "character not allowed") : ret;
+}
+
+/* Character data from e->pos up to the next tag, into e->text; *cdata_r
+ * tells whether a CDATA section was part of it. */
+static int gather(struct enc *e, bool *cdata_r)
+{
+	int ret = 0;
+
+	ob_buf_reset(&e->text);
+	*cdata_r = false;
+	while (ret == 0 && e->pos < e->len) {
+		if (at(e, "<![CDATA[")) {
+			e->pos += 9;
+			const char *end = memmem(e->x + e->pos, e->len - e->pos,
+						 "]]>", 3);
+			if (end == NULL)
+				return fail(e, "unterminated CDATA");
+			size_t n = (size_t)(end - (e->x + e->pos));
+			ret = ob_buf_add(&e->text, e->x + e->pos, n);
+			e->pos += n + 3;
+			*cdata_r = true;
+			continue;
+		}
+		char c = e->x[e->pos];
+		if (c == '<')
+			break;
+		if (c == '&') {
+			ret = entity(e);
+			continue;
+		}
+		/* a run of plain bytes */
+		size_t start = e->pos;
+		while (e->pos < e->len && e->x[e->pos] != '<' &&
+		       e->x[e->pos] != '&')
+			e->pos++;
+		ret = ob_buf_add(&e->text, e->x + start, e->pos - start);
+	}
+	return ret;
+}
+
+/* Emit the gathered text: OPAQUE when it came in CDATA, else an inline
+ * string. */
+static int put_text(struct enc *e, bool cdata)
+{
+	int ret;
+
+	if (e->text.len == 0)
+		return 0;
+	if (cdata) {
+		ret = put_byte(e, T_OPAQUE);
+		if (ret == 0)
+			ret = put_mb(e->out, (uint32_t)e->text.len);
+		if (ret == 0)
+			ret = ob_buf_add(e->out, e->text.data, e->text.len);
+		return ret;
+	}
+	if (memchr(e->text.data, 0, e->text.len) != NULL)
+		return fail(e, "NUL in text");
+	ret = put_byte(e, T_STR_I);
+	if (ret == 0)
+		ret = ob_buf_add(e->out, e->text.data, e->text.len);
+	if (ret == 0)
+		ret = put_byte(e, 0);
+	return ret;
+}
+
+/* DevInf travels as WBXML inside a WBXML message, so its media type
+ * says so (libwbxml2 does the same). */
+static int devinf_type(struct enc *e)
+{
+	static const char xml[] = "application/vnd.syncml-devinf+xml";
+	static const char wbxml[] = "application/vnd.syncml-devinf+wbxml";
+
+	if (e->text.len != sizeof(xml) - 1 ||
+	    memcmp(e->text.data, xml, e->text.len) != 0)
+		return 0;
+	ob_buf_reset(&e->text);
+	return ob_buf_add(&e->text, wbxml, sizeof(wbxml) - 1);
+}
+
+static bool name_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == ':' ||
+	       c == '.';
+}
+
+struct stag {
+	const char *name;
+	size_t name_len;
+	const char *ns; /* xmlns value, NULL when none */
+	size_t ns_len;
+	bool empty; /* <name/> or <name></name> */
+};
+
+/* A start tag at e->pos ('<' seen, not '</'). */
+static int start_tag(struct enc *e, struct stag *t)
+{
+	memset(t, 0, sizeof(*t));
+	e->pos++;
+	t->name = e->x + e->pos;
+	while (e->pos < e->len && name_char(e->x[e->pos]))
+		e->pos++;
+	t->name_len = (size_t)(e->x + e->pos - t->name);
+	if (t->name_len == 0)
+		return fail(e, "element without a name");
+	for (;;) {
+		while (e->pos < e->len && is_space(e->x[e->pos]))
+			e->pos++;
+		if (e->pos >= e->len)
+			return fail(e, "truncated tag");
+		if (at(e, "/>")) {
+			e->pos += 2;
+			t->empty = true;
+			return 0;
+		}
+		if (at(e, ">")) {
+			e->pos++;
+			break;
+		}
+		if (!at(e, "xmlns=\"") || t->ns != NULL)
+			return fail(e, "attribute other than xmlns");
+		e->pos += 7;
+		t->ns = e->x + e->pos;
+		const char *q = memchr(t->ns, '"', e->len - e->pos);
+		if (q == NULL)
+			return fail(e, "unterminated attribute");
+		t->ns_len = (size_t)(q - t->ns);
+		e->pos += t->ns_len + 1;
+	}
+	/* <name></name> has no content either */
+	if (at(e, "</") && e->len - e->pos >= t->name_len + 3 &&
+	    memcmp(e->x + e->pos + 2, t->name, t->name_len) == 0 &&
+	    e->x[e->pos + 2 + t->name_len] == '>') {
+		e->pos += t->name_len + 3;
+		t->empty = true;
+	}
+	return 0;
+}
+
+static bool ns_is(const struct stag *t, const char *s)
+{
+	size_t n = strlen(s);
+	return t->ns != NULL && t->ns_len == n && strncasecmp(t->ns, s, n) == 0;
+}
+
+/* An end tag at e->pos ("</"), which must close name. */
+static int end_tag(struct enc *e, const char *name, size_t name_len)
+{
+	e->pos += 2;
+	if (e->len - e->pos < name_len + 1 ||
+	    memcmp(e->x + e->pos, name, name_len) != 0)
+		return fail(e, "end tag does not match");
+	e->pos += name_len;
+	while (e->pos < e->len && is_space(e->x[e->pos]))
+		e->pos++;
+	if (!at(e, ">"))
+		return fail(e, "bad end tag");
+	e->pos++;
+	return 0;
+}
+
+static int element(struct enc *e, const struct stag *t, enum ns ns, int depth);
+
+/* The DevInf element t becomes a document of its own in OPAQUE. */
+static int devinf(struct enc *e, const struct stag *t, int depth)
+{
+	struct ob_buf doc;
+	struct ob_buf *outer = e->out;
+	unsigned page = e->page;
+	uint32_t pubid = e->pubid == SML_PUBID_SYNCML_12 ? SML_PUBID_DEVINF_12
+			 : e->pubid == SML_PUBID_SYNCML_10
+				 ? SML_PUBID_DEVINF_10
+				 : SML_PUBID_DEVINF_11;
+	int ret;
+
+	ob_buf_init(&doc, outer->cap);
+	e->out = &doc;
+	e->page = 0;
+	e->nested = true;
+	ret = header(&doc, pubid);
+	if (ret == 0)
+		ret = element(e, t, NS_DEVINF, depth);
+	e->out = outer;
+	e->page = page;
+	e->nested = false;
+	if (ret == 0)
+		ret = put_byte(e, T_OPAQUE);
+	if (ret == 0)
+		ret = put_mb(outer, (uint32_t)doc.len);
+	if (ret == 0)
+		ret = ob_buf_add(outer, doc.data, doc.len);
+	ob_buf_deinit(&doc);
+	return ret;
+}
+
+/* Element t (its start tag read) with everything inside it. */
+static int element(struct enc *e, const struct stag *t, enum ns ns, int depth)
+{
+	enum sml_wb_table tab;
+	unsigned page;
+	int ret;
+
+	if (depth >= DEPTH_MAX)
+		return fail(e, "elements nested too deep");
+	if (ns_is(t, "syncml:metinf"))
+		ns = NS_METINF;
+	else if (ns_is(t, "syncml:devinf"))
+		ns = NS_DEVINF;
+	else if (t->ns != NULL && t->ns_len >= 13 &&
+		 strncasecmp(t->ns, "SYNCML:SYNCML", 13) == 0)
+		ns = NS_SYNCML;
+	else if (t->ns != NULL)
+		return fail(e, "unknown namespace");
+	if (ns == NS_DEVINF && !e->nested)
+		return devinf(e, t, depth);
+	if (ns != NS_DEVINF && e->nested)
+		return fail(e, "SyncML element inside DevInf");
+	tab = ns == NS_METINF   ? SML_WB_METINF
+	      : ns == NS_DEVINF ? SML_WB_DEVINF
+				: SML_WB_SYNCML;
+	page = ns == NS_METINF ? 1 : 0;
+	int code = sml_wbxml_tag_code(tab, t->name, t->name_len);
+	if (code < 0)
+		return fail(e, "element without a WBXML token");
+	if (page != e->page) {
+		unsigned char sw[2] = {T_SWITCH_PAGE, (unsigned char)page};
+		ret = ob_buf_add(e->out, sw, 2);
+		if (ret != 0)
+			return ret;
+		e->page = page;
+	}
+	ret = put_byte(e, (unsigned char)(code | (t->empty ? 0 : HAS_CONTENT)));
+	if (ret != 0 || t->empty)
+		return ret;
+	bool is_type = ns == NS_METINF && t->name_len == 4 &&
+		       memcmp(t->name, "Type", 4) == 0;
+	for (;;) {
+		bool cdata;
+		ret = gather(e, &cdata);
+		if (ret == 0 && is_type)
+			ret = devinf_type(e);
+		if (ret == 0)
+			ret = put_text(e, cdata);
+		if (ret != 0)
+			return ret;
+		if (e->pos >= e->len)
+			return fail(e, "truncated document");
+		if (at(e, "</"))
+			break;
+		if (at(e, "<!--") || at(e, "<?") || at(e, "<!"))
+			return fail(e, "markup other than elements");
+		struct stag child;
+		ret = start_tag(e, &child);
+		if (ret == 0)
+			ret = element(e, &child, ns, depth + 1);
+		if (ret != 0)
+			return ret;
+	}
+	ret = end_tag(e, t->name, t->name_len);
+	if (ret == 0)
+		ret = put_byte(e, T_END);
+	return ret;
+}
+
+static uint32_t pubid_of(const struct stag *t)
+{
+	if (ns_is(t, "SYNCML:SYNCML1.0"))
+		return SML_PUBID_SYNCML_10;
+	if (ns_is(t, "SYNCML:SYNCML1.1"))
+		return SML_PUBID_SYNCML_11;
+	return SML_PUBID_SYNCML_12;
+}
 
 int sml_wbxml_encode(const char *xml, size_t len, struct ob_buf *out,
 		     struct ob_err *err)
 {
-	WBXMLConvXML2WBXML *conv = NULL;
-	WB_UTINY *wb = NULL;
-	WB_ULONG wlen = 0;
+	struct enc e = {.x = xml, .len = len, .out = out, .err = err};
+	struct stag root;
 	int ret;
 
-	if (wbxml_conv_xml2wbxml_create(&conv) != WBXML_OK)
-		return ob_err_set(err, OB_E_NOMEM, "cannot create encoder");
-	wbxml_conv_xml2wbxml_set_version(conv, WBXML_VERSION_12);
-	wbxml_conv_xml2wbxml_enable_preserve_whitespaces(conv);
-	/* Some phones mishandle string tables; the bytes saved are few. */
-	wbxml_conv_xml2wbxml_disable_string_table(conv);
-	WBXMLError e = wbxml_conv_xml2wbxml_run(conv, (WB_UTINY *)xml,
-						(WB_ULONG)len, &wb, &wlen);
-	if (e != WBXML_OK) {
-		ret = ob_err_set(err, OB_E_FAIL, "WBXML encoding failed: %s",
-				 (const char *)wbxml_errors_string(e));
+	ob_buf_init(&e.text, out->cap);
+	/* an XML declaration, then the root */
+	while (e.pos < e.len && is_space(e.x[e.pos]))
+		e.pos++;
+	if (at(&e, "<?xml")) {
+		const char *q = memmem(e.x + e.pos, e.len - e.pos, "?>", 2);
+		if (q == NULL) {
+			ret = fail(&e, "unterminated XML declaration");
+			goto out;
+		}
+		e.pos = (size_t)(q - e.x) + 2;
+		while (e.pos < e.len && is_space(e.x[e.pos]))
+			e.pos++;
+	}
+	if (!at(&e, "<") || at(&e, "</") || at(&e, "<!") || at(&e, "<?")) {
+		ret = fail(&e, "no root element");
 		goto out;
 	}
-	ret = ob_buf_add(out, wb, wlen);
+	ret = start_tag(&e, &root);
 	if (ret != 0)
-		ob_err_set(err, ret, "WBXML message over %zu bytes", out->cap);
+		goto out;
+	if (root.name_len != 6 || memcmp(root.name, "SyncML", 6) != 0) {
+		ret = fail(&e, "root element is not SyncML");
+		goto out;
+	}
+	e.pubid = pubid_of(&root);
+	ret = header(out, e.pubid);
+	if (ret == 0)
+		ret = element(&e, &root, NS_SYNCML, 0);
+	while (ret == 0 && e.pos < e.len && is_space(e.x[e.pos]))
+		e.pos++;
+	if (ret == 0 && e.pos < e.len)
+		ret = fail(&e, "data after the root element");
 out:
-	free(wb);
-	wbxml_conv_xml2wbxml_destroy(conv);
+	if (ret == OB_E_LIMIT)
+		ob_err_set(err, ret, "WBXML message over %zu bytes", out->cap);
+	else if (ret == OB_E_NOMEM)
+		ob_err_set(err, ret, "out of memory");
+	ob_buf_deinit(&e.text);
 	return ret;
 }

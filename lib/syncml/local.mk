@@ -3,21 +3,22 @@
 noinst_LIBRARIES += lib/syncml/libsml.a
 lib_syncml_libsml_a_SOURCES = \
 	lib/syncml/tree.h lib/syncml/tree.c
-lib_syncml_libsml_a_CPPFLAGS = $(AM_CPPFLAGS) $(XML_CFLAGS) $(WBXML_CFLAGS)
-SML_LIBS = lib/syncml/libsml.a lib/util/libobutil.a $(XML_LIBS) $(WBXML_LIBS)
+lib_syncml_libsml_a_CPPFLAGS = $(AM_CPPFLAGS) $(XML_CFLAGS)
+SML_LIBS = lib/syncml/libsml.a lib/util/libobutil.a $(XML_LIBS)
 LINT_FILES += $(filter %.c,$(lib_syncml_libsml_a_SOURCES))
 lib_syncml_libsml_a_SOURCES += \
 	lib/syncml/xml.h lib/syncml/xml.c \
 	lib/syncml/writer.h lib/syncml/writer.c \
 	lib/syncml/encode.h lib/syncml/encode.c \
 	lib/syncml/msg.h lib/syncml/msg.c
-lib_syncml_libsml_a_SOURCES += lib/syncml/wbxml.h lib/syncml/wbxml.c
+lib_syncml_libsml_a_SOURCES += lib/syncml/wbxml.h lib/syncml/wbxml.c \
+	lib/syncml/wbxml-tags.h lib/syncml/wbxml-tags.c
 
 check_PROGRAMS += lib/syncml/test-syncml
 TESTS += lib/syncml/test-syncml
 lib_syncml_test_syncml_SOURCES = lib/syncml/test-syncml.c
-lib_syncml_test_syncml_CPPFLAGS = $(AM_CPPFLAGS) $(XML_CFLAGS)
-lib_syncml_test_syncml_LDADD = tests/lib/libobtest.a $(SML_LIBS)
+lib_syncml_test_syncml_CPPFLAGS = $(AM_CPPFLAGS) $(XML_CFLAGS) $(WBXML_CFLAGS)
+lib_syncml_test_syncml_LDADD = tests/lib/libobtest.a $(SML_LIBS) $(WBXML_LIBS)
 LINT_FILES += lib/syncml/test-syncml.c
 EXTRA_DIST += testdata/syncml
 

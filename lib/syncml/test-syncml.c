@@ -1,7 +1,7 @@
 /* lib/syncml: XML and WBXML decoding of real client messages (SyncEvolution
  * captures in testdata/syncml/), the header checks, every truncation and
- * the caps, the writer's escaping, and our WBXML encoder read back by our
- * decoder. */
+ * the caps, the writer's escaping, and our WBXML encoder: read back by our
+ * decoder and compared byte for byte with libwbxml2's converter. */
 #include "config.h"
 
 #include <stdio.h>
@@ -16,6 +16,8 @@
 #include "tests/lib/test.h"
 #include "util/buf.h"
 #include "util/file.h"
+
+#include <wbxml/wbxml.h>
 
 static struct ob_buf load(const char *rel)
 {
@@ -323,11 +325,191 @@ static void test_writer_and_encoder(void)
 	test_end();
 }
 
+/* What libwbxml2 0.11's converter makes of xml, as the server once sent. */
+static int libwbxml_encode(const char *xml, size_t len, struct ob_buf *out)
+{
+	WBXMLConvXML2WBXML *conv = NULL;
+	WB_UTINY *wb = NULL;
+	WB_ULONG wlen = 0;
+
+	if (wbxml_conv_xml2wbxml_create(&conv) != WBXML_OK)
+		return -1;
+	wbxml_conv_xml2wbxml_set_version(conv, WBXML_VERSION_12);
+	wbxml_conv_xml2wbxml_enable_preserve_whitespaces(conv);
+	wbxml_conv_xml2wbxml_disable_string_table(conv);
+	WBXMLError e = wbxml_conv_xml2wbxml_run(conv, (WB_UTINY *)xml,
+						(WB_ULONG)len, &wb, &wlen);
+	wbxml_conv_xml2wbxml_destroy(conv);
+	if (e != WBXML_OK)
+		return -1;
+	int ret = ob_buf_add(out, wb, wlen);
+	free(wb);
+	return ret;
+}
+
+static void test_encoder_matches_libwbxml(void)
+{
+	static const char card[] =
+		"BEGIN:VCARD\r\nVERSION:2.1\r\n"
+		"N;CHARSET=UTF-8:\xe5\xbc\xa0;\xe4\xb8\x89\r\n"
+		"NOTE:a <b> & c\r\nEND:VCARD\r\n";
+	const char *vers[] = {"SYNCML:SYNCML1.2", "SYNCML:SYNCML1.1"};
+
+	/* (A card holding "]]>" is written as two CDATA sections, which
+	 * libwbxml2 turns into two OPAQUEs and we into one: test 6.) */
+	test_begin("our WBXML encoder writes what libwbxml2 writes");
+	for (size_t v = 0; v < 2; v++) {
+		struct sml_writer w;
+		struct ob_buf ours, theirs;
+		struct ob_err err;
+		size_t len;
+
+		sml_writer_init(&w, 1u << 20);
+		sml_writer_open(&w, "SyncML", vers[v]);
+		sml_writer_open(&w, "SyncHdr", NULL);
+		sml_writer_text(&w, "VerDTD", v == 0 ? "1.2" : "1.1");
+		sml_writer_text(&w, "SessionID", "a<b&c>\xc3\xa9\"'");
+		sml_writer_uint(&w, "MsgID", 12345678901ULL);
+		sml_writer_open(&w, "Meta", NULL);
+		sml_writer_text_ns(&w, "MaxMsgSize", "syncml:metinf", "4000");
+		sml_writer_close(&w);
+		sml_writer_close(&w);
+		sml_writer_open(&w, "SyncBody", NULL);
+		sml_writer_open(&w, "Status", NULL);
+		sml_writer_uint(&w, "CmdID", 1);
+		sml_writer_open(&w, "Chal", NULL);
+		sml_writer_open(&w, "Meta", NULL);
+		sml_writer_text_ns(&w, "Type", "syncml:metinf",
+				   "syncml:auth-md5");
+		sml_writer_text_ns(&w, "Format", "syncml:metinf", "b64");
+		sml_writer_text_ns(&w, "NextNonce", "syncml:metinf",
+				   "Zm9vYmFy");
+		sml_writer_close(&w);
+		sml_writer_close(&w);
+		sml_writer_uint(&w, "Data", 407);
+		sml_writer_close(&w);
+		sml_writer_open(&w, "Results", NULL);
+		sml_writer_open(&w, "Meta", NULL);
+		sml_writer_text_ns(&w, "Type", "syncml:metinf",
+				   "application/vnd.syncml-devinf+xml");
+		sml_writer_close(&w);
+		sml_writer_open(&w, "Item", NULL);
+		sml_writer_open(&w, "Data", NULL);
+		sml_writer_open(&w, "DevInf", "syncml:devinf");
+		sml_writer_text(&w, "VerDTD", "1.2");
+		sml_writer_text(&w, "Man", "Orgbook");
+		sml_writer_empty(&w, "SupportLargeObjs");
+		sml_writer_open(&w, "DataStore", NULL);
+		sml_writer_text(&w, "SourceRef", "contacts");
+		sml_writer_open(&w, "Rx-Pref", NULL);
+		sml_writer_text(&w, "CTType", "text/x-vcard");
+		sml_writer_close(&w);
+		sml_writer_close(&w);
+		sml_writer_close(&w);
+		sml_writer_close(&w);
+		sml_writer_close(&w);
+		sml_writer_close(&w);
+		sml_writer_open(&w, "Sync", NULL);
+		sml_writer_open(&w, "Meta", NULL);
+		sml_writer_text_ns(&w, "Type", "syncml:metinf", "text/x-vcard");
+		sml_writer_close(&w);
+		sml_writer_open(&w, "Add", NULL);
+		sml_writer_open(&w, "Item", NULL);
+		sml_writer_open(&w, "Meta", NULL);
+		sml_writer_text_ns(&w, "Size", "syncml:metinf", "120");
+		sml_writer_close(&w);
+		sml_writer_open(&w, "Source", NULL);
+		sml_writer_text(&w, "LocURI", "p0000001");
+		sml_writer_close(&w);
+		sml_writer_cdata(&w, "Data", card, strlen(card));
+		sml_writer_empty(&w, "MoreData");
+		sml_writer_close(&w);
+		sml_writer_close(&w);
+		sml_writer_close(&w);
+		sml_writer_text(&w, "Empty-is-not-written", NULL);
+		sml_writer_textn(&w, "LocName", "", 0);
+		sml_writer_empty(&w, "Final");
+		sml_writer_close(&w);
+		sml_writer_close(&w);
+		test_assert_int(sml_writer_error(&w), 0);
+		const char *xml = sml_writer_data(&w, &len);
+		ob_buf_init(&ours, 1u << 20);
+		ob_buf_init(&theirs, 1u << 20);
+		test_assert_int(sml_wbxml_encode(xml, len, &ours, &err), 0);
+		test_assert_int(libwbxml_encode(xml, len, &theirs), 0);
+		size_t at = 0;
+		while (at < ours.len && at < theirs.len &&
+		       ours.data[at] == theirs.data[at])
+			at++;
+		if (at < ours.len || at < theirs.len) {
+			printf("# first difference at byte %zu:\n# ours  ", at);
+			for (size_t i = at; i < ours.len && i < at + 24; i++)
+				printf(" %02x", (unsigned char)ours.data[i]);
+			printf("\n# theirs");
+			for (size_t i = at; i < theirs.len && i < at + 24; i++)
+				printf(" %02x", (unsigned char)theirs.data[i]);
+			printf("\n");
+		}
+		test_assert_int((long)ours.len, (long)theirs.len);
+		test_assert(ours.len == theirs.len &&
+			    memcmp(ours.data, theirs.data, ours.len) == 0);
+		ob_buf_deinit(&ours);
+		ob_buf_deinit(&theirs);
+		sml_writer_deinit(&w);
+	}
+	test_end();
+
+	test_begin("our WBXML encoder refuses XML it was not made for");
+	const char *bad[] = {
+		"",
+		"<Other/>",
+		"<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr a=\"1\"/>"
+		"</SyncML>",
+		"<SyncML xmlns=\"SYNCML:SYNCML1.2\"><Unknown/></SyncML>",
+		"<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr></SyncBody>"
+		"</SyncML>",
+		"<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr>",
+		"<SyncML xmlns=\"SYNCML:SYNCML1.2\"><Data>&bogus;</Data>"
+		"</SyncML>",
+		"<SyncML xmlns=\"SYNCML:SYNCML1.2\"><Data>&#0;</Data>"
+		"</SyncML>",
+		"<SyncML xmlns=\"SYNCML:SYNCML1.2\"><Data><![CDATA[x"
+		"</Data></SyncML>",
+		"<SyncML xmlns=\"SYNCML:SYNCML1.2\"><!-- c --></SyncML>",
+		"<SyncML xmlns=\"SYNCML:SYNCML1.2\"/><SyncML/>",
+		"<SyncML xmlns=\"x:y\"/>",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ob_buf out;
+		struct ob_err err;
+		ob_buf_init(&out, 1u << 16);
+		int ret = sml_wbxml_encode(bad[i], strlen(bad[i]), &out, &err);
+		if (ret != OB_E_FAIL)
+			printf("# case %zu: %d\n", i, ret);
+		test_assert_int(ret, OB_E_FAIL);
+		ob_buf_deinit(&out);
+	}
+	/* and honours the cap */
+	{
+		struct ob_buf out;
+		struct ob_err err;
+		const char *ok = "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr>"
+				 "<SessionID>123456789</SessionID></SyncHdr>"
+				 "</SyncML>";
+		ob_buf_init(&out, 8);
+		test_assert_int(sml_wbxml_encode(ok, strlen(ok), &out, &err),
+				OB_E_LIMIT);
+		ob_buf_deinit(&out);
+	}
+	test_end();
+}
+
 int main(void)
 {
 	sml_xml_init();
 	test_syncevolution_captures();
 	test_wbxml_tokens();
 	test_writer_and_encoder();
+	test_encoder_matches_libwbxml();
 	return test_done();
 }
