@@ -517,12 +517,21 @@ void srv_sync_map(struct srv_ctx *c, const struct sml_node *map)
 	int idx, code = SML_OK;
 	struct srv_ds *ds = find_ds(c, target, &idx);
 	struct ob_err err;
+	struct dstore_map_pair *pairs = NULL;
+	size_t n = 0, cap = 0;
 
 	if (ds == NULL) {
 		srv_status(c, sml_cmd_id(map), "Map", target, source,
 			   SML_NOT_FOUND);
 		return;
 	}
+	/* Once the server sends its items, a Map answers Adds of this session,
+	 * behind the cursor: all its items go into one row of the store,
+	 * applied when the session completes, never looked up before. A Map
+	 * that comes earlier (the Maps of an interrupted session, resent in
+	 * package 3) decides what is still to be sent: one pending row per
+	 * item, which the walk looks up. */
+	bool early = !ds->sent_sync;
 	for (const struct sml_node *mi = sml_node_child(map, "MapItem");
 	     mi != NULL; mi = sml_node_next_same(mi)) {
 		const char *guid = sml_node_text(mi, "Target/LocURI");
@@ -533,14 +542,36 @@ void srv_sync_map(struct srv_ctx *c, const struct sml_node *map)
 			code = SML_INCOMPLETE;
 			continue;
 		}
-		if (dstore_pending_put(c->store, c->st->tenant_id, c->token,
-				       idx, guid, luid, ds->snap_rev,
-				       DSTORE_PENDING_MAP, false, &err) != 0)
-			code = SML_COMMAND_FAILED;
-		/* Not counted in ds->matched: a Map answers an Add already
-		 * sent (behind the slow sync's cursor), so the walk ahead
-		 * need not look it up. */
+		if (early) {
+			if (dstore_pending_put(c->store, c->st->tenant_id,
+					       c->token, idx, guid, luid,
+					       ds->snap_rev, DSTORE_PENDING_MAP,
+					       false, &err) != 0)
+				code = SML_COMMAND_FAILED;
+			else
+				ds->matched++;
+			continue;
+		}
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			struct dstore_map_pair *np =
+				realloc(pairs, nc * sizeof(*np));
+			if (np == NULL) {
+				code = SML_COMMAND_FAILED;
+				break;
+			}
+			pairs = np;
+			cap = nc;
+		}
+		pairs[n].guid = guid;
+		pairs[n].luid = luid;
+		n++;
 	}
+	if (code != SML_COMMAND_FAILED &&
+	    dstore_pending_maps(c->store, c->st->tenant_id, c->token, idx,
+				ds->snap_rev, pairs, n, &err) != 0)
+		code = SML_COMMAND_FAILED;
+	free(pairs);
 	srv_status(c, sml_cmd_id(map), "Map", target, source, code);
 }
 

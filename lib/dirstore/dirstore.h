@@ -29,7 +29,7 @@
 
 #include "util/err.h"
 
-#define DSTORE_SCHEMA_VERSION 4
+#define DSTORE_SCHEMA_VERSION 5
 #define DSTORE_NAME_MAX 256             /* bytes of a name, title, unit name */
 #define DSTORE_NOTE_MAX 4096            /* bytes of a note */
 #define DSTORE_PHOTO_MAX_DEFAULT 262144 /* photo bytes unless configured */
@@ -493,13 +493,27 @@ int dstore_pending_resends(struct dstore *store, int64_t tenant_id,
 			   size_t limit,
 			   int (*fn)(const struct dstore_pending *p, void *ctx),
 			   void *ctx, struct ob_err *err);
-/* Apply a session's pending changes of datastore ds to the id map of
- * state_id (clearing the map first when `replace`), then drop them
- * (transaction of the tenant needed). */
+/* A client's Map items (guid, luid pairs of at most DSTORE_DEVICE_MAX - 1
+ * bytes) kept as one row, for dstore_pending_commit: they are applied
+ * after the pending rows, so a map wins over an earlier operation on its
+ * guid (transaction of the tenant needed). OB_E_INVAL for an empty or
+ * too long id. They are not seen by dstore_pending_find: a Map answers an
+ * Add already sent. */
+struct dstore_map_pair {
+	const char *guid, *luid;
+};
+int dstore_pending_maps(struct dstore *store, int64_t tenant_id,
+			const char *token, int ds, int64_t rev,
+			const struct dstore_map_pair *pairs, size_t n,
+			struct ob_err *err);
+/* Apply a session's pending changes and Map items of datastore ds to the
+ * id map of state_id (clearing the map first when `replace`), then drop
+ * them (transaction of the tenant needed). */
 int dstore_pending_commit(struct dstore *store, int64_t tenant_id,
 			  const char *token, int ds, int64_t state_id,
 			  bool replace, struct ob_err *err);
-/* Drop a datastore's pending changes (e.g. a slow sync restarted). */
+/* Drop a datastore's pending changes and Map items (e.g. a slow sync
+ * restarted). */
 int dstore_pending_drop(struct dstore *store, int64_t tenant_id,
 			const char *token, int ds, struct ob_err *err);
 

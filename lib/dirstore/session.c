@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dirstore/internal.h"
+#include "util/buf.h"
 #include "util/str.h"
 
 static int blob_dup(sqlite3_stmt *st, int col, unsigned char **p_r,
@@ -125,11 +126,12 @@ int dstore_session_delete(struct dstore *s, const char *token,
 	static const char del_s[] = "DELETE FROM sml_session WHERE token = ?";
 	static const char del_p[] = "DELETE FROM sml_pending WHERE token = ?";
 	static const char del_c[] = "DELETE FROM sml_chunk WHERE token = ?";
-	const char *steps[3] = {del_s, del_p, del_c};
+	static const char del_m[] = "DELETE FROM sml_mapbatch WHERE token = ?";
+	const char *steps[4] = {del_s, del_p, del_c, del_m};
 	bool own;
 	int ret = ds_own_begin(s, &own, err);
 
-	for (int i = 0; i < 3 && ret == 0; i++) {
+	for (int i = 0; i < 4 && ret == 0; i++) {
 		sqlite3_stmt *st = ds_stmt(s, steps[i], err);
 		if (st == NULL) {
 			ret = err ? err->code : OB_E_FAIL;
@@ -150,14 +152,17 @@ int dstore_session_expire(struct dstore *s, int64_t now, int *count_r,
 	static const char del_c[] =
 		"DELETE FROM sml_chunk WHERE token IN (SELECT token FROM "
 		"sml_session WHERE expires <= ?)";
+	static const char del_m[] =
+		"DELETE FROM sml_mapbatch WHERE token IN (SELECT token FROM "
+		"sml_session WHERE expires <= ?)";
 	static const char del_s[] =
 		"DELETE FROM sml_session WHERE expires <= ?";
-	const char *steps[3] = {del_p, del_c, del_s};
+	const char *steps[4] = {del_p, del_c, del_m, del_s};
 	bool own;
 	int ret = ds_own_begin(s, &own, err);
 	int count = 0;
 
-	for (int i = 0; i < 3 && ret == 0; i++) {
+	for (int i = 0; i < 4 && ret == 0; i++) {
 		sqlite3_stmt *st = ds_stmt(s, steps[i], err);
 		if (st == NULL) {
 			ret = err ? err->code : OB_E_FAIL;
@@ -165,7 +170,7 @@ int dstore_session_expire(struct dstore *s, int64_t now, int *count_r,
 		}
 		sqlite3_bind_int64(st, 1, now);
 		ret = ds_exec_stmt(s, st, "session expire", err);
-		if (i == 2)
+		if (i == 3)
 			count = sqlite3_changes(s->db);
 	}
 	ret = ds_own_end(s, own, ret, err);
@@ -294,6 +299,109 @@ int dstore_pending_resends(struct dstore *s, int64_t tenant_id,
 	return ret;
 }
 
+int dstore_pending_maps(struct dstore *s, int64_t tenant_id, const char *token,
+			int ds, int64_t rev,
+			const struct dstore_map_pair *pairs, size_t n,
+			struct ob_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO sml_mapbatch (token, ds, tenant_id, rev, data) "
+		"VALUES (?,?,?,?,?)";
+	struct ob_buf data;
+	sqlite3_stmt *st;
+	int ret = 0;
+
+	if (n == 0)
+		return 0;
+	/* guid NUL luid NUL, pair after pair */
+	ob_buf_init(&data, 64u << 20);
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		size_t g = strlen(pairs[i].guid), l = strlen(pairs[i].luid);
+		if (g == 0 || l == 0 || g >= DSTORE_DEVICE_MAX ||
+		    l >= DSTORE_DEVICE_MAX) {
+			ret = ob_err_set(err, OB_E_INVAL, "bad map item");
+			break;
+		}
+		ret = ob_buf_add(&data, pairs[i].guid, g + 1);
+		if (ret == 0)
+			ret = ob_buf_add(&data, pairs[i].luid, l + 1);
+	}
+	if (ret == 0)
+		ret = ds_write_stmt(s, tenant_id, sql, &st, err);
+	if (ret == 0) {
+		sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, ds);
+		sqlite3_bind_int64(st, 3, tenant_id);
+		sqlite3_bind_int64(st, 4, rev);
+		sqlite3_bind_blob64(st, 5, data.data, data.len, SQLITE_STATIC);
+		ret = ds_exec_stmt(s, st, "map items", err);
+	} else if (ret == OB_E_NOMEM) {
+		ob_err_set(err, ret, "out of memory");
+	}
+	ob_buf_deinit(&data);
+	return ret;
+}
+
+/* The Map items kept for (token, ds) into the id map of state_id. */
+static int apply_map_batches(struct dstore *s, int64_t tenant_id,
+			     const char *token, int ds, int64_t state_id,
+			     struct ob_err *err)
+{
+	static const char rows[] =
+		"SELECT rev, data FROM sml_mapbatch WHERE token = ? AND "
+		"ds = ? AND tenant_id = ? ORDER BY id";
+	static const char put[] =
+		"INSERT INTO id_map (state_id, tenant_id, guid, luid, rev) "
+		"VALUES (?,?,?,?,?) ON CONFLICT (state_id, guid) DO UPDATE "
+		"SET luid = excluded.luid, rev = excluded.rev";
+	sqlite3_stmt *st, *ins;
+	int ret = ds_write_stmt(s, tenant_id, rows, &st, err);
+	int rc;
+
+	if (ret < 0)
+		return ret;
+	ins = ds_stmt(s, put, err);
+	if (ins == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, ds);
+	sqlite3_bind_int64(st, 3, tenant_id);
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t rev = sqlite3_column_int64(st, 0);
+		const char *p = sqlite3_column_blob(st, 1);
+		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+		size_t off = 0;
+		while (ret == 0 && off < len) {
+			/* written by dstore_pending_maps: two NUL-ended ids */
+			const char *g = p + off;
+			const char *ge = memchr(g, 0, len - off);
+			const char *l = ge != NULL ? ge + 1 : NULL;
+			const char *le =
+				l != NULL && l < p + len
+					? memchr(l, 0, (size_t)(p + len - l))
+					: NULL;
+			if (le == NULL) {
+				ret = ob_err_set(err, OB_E_FAIL,
+						 "map items: damaged row");
+				break;
+			}
+			sqlite3_bind_int64(ins, 1, state_id);
+			sqlite3_bind_int64(ins, 2, tenant_id);
+			sqlite3_bind_text(ins, 3, g, (int)(ge - g),
+					  SQLITE_STATIC);
+			sqlite3_bind_text(ins, 4, l, (int)(le - l),
+					  SQLITE_STATIC);
+			sqlite3_bind_int64(ins, 5, rev);
+			ret = ds_exec_stmt(s, ins, "map items commit", err);
+			off = (size_t)(le + 1 - p);
+		}
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = ds_sql_err(s, rc, "map items", err);
+	sqlite3_reset(st);
+	return ret;
+}
+
 int dstore_pending_commit(struct dstore *s, int64_t tenant_id,
 			  const char *token, int ds, int64_t state_id,
 			  bool replace, struct ob_err *err)
@@ -314,11 +422,19 @@ int dstore_pending_commit(struct dstore *s, int64_t tenant_id,
 	static const char drop[] =
 		"DELETE FROM sml_pending WHERE token = ?1 AND ds = ?2 AND "
 		"tenant_id = ?3";
-	const char *steps[4] = {clear, maps, dels, drop};
+	static const char drop_maps[] =
+		"DELETE FROM sml_mapbatch WHERE token = ?1 AND ds = ?2 AND "
+		"tenant_id = ?3";
+	const char *steps[6] = {clear, maps, dels, NULL, drop, drop_maps};
 	int ret = 0;
 
-	for (int i = replace ? 0 : 1; i < 4 && ret == 0; i++) {
+	for (int i = replace ? 0 : 1; i < 6 && ret == 0; i++) {
 		sqlite3_stmt *st;
+		if (steps[i] == NULL) {
+			ret = apply_map_batches(s, tenant_id, token, ds,
+						state_id, err);
+			continue;
+		}
 		ret = ds_write_stmt(s, tenant_id, steps[i], &st, err);
 		if (ret < 0)
 			break;
@@ -334,17 +450,24 @@ int dstore_pending_commit(struct dstore *s, int64_t tenant_id,
 int dstore_pending_drop(struct dstore *s, int64_t tenant_id, const char *token,
 			int ds, struct ob_err *err)
 {
-	static const char sql[] = "DELETE FROM sml_pending WHERE token = ? "
-				  "AND ds = ? AND tenant_id = ?";
-	sqlite3_stmt *st;
-	int ret = ds_write_stmt(s, tenant_id, sql, &st, err);
+	static const char rows[] = "DELETE FROM sml_pending WHERE token = ? "
+				   "AND ds = ? AND tenant_id = ?";
+	static const char maps[] = "DELETE FROM sml_mapbatch WHERE token = ? "
+				   "AND ds = ? AND tenant_id = ?";
+	const char *steps[2] = {rows, maps};
+	int ret = 0;
 
-	if (ret < 0)
-		return ret;
-	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, ds);
-	sqlite3_bind_int64(st, 3, tenant_id);
-	return ds_exec_stmt(s, st, "pending drop", err);
+	for (int i = 0; i < 2 && ret == 0; i++) {
+		sqlite3_stmt *st;
+		ret = ds_write_stmt(s, tenant_id, steps[i], &st, err);
+		if (ret < 0)
+			break;
+		sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, ds);
+		sqlite3_bind_int64(st, 3, tenant_id);
+		ret = ds_exec_stmt(s, st, "pending drop", err);
+	}
+	return ret;
 }
 
 /* ---- large objects from clients --------------------------------------- */

@@ -800,6 +800,67 @@ static void test_sessions(void)
 		dstore_pending_find(s, t, "tok2", 1, "g9", NULL, &p, &err), 0);
 	test_end();
 
+	test_begin("Map items in one row: applied after the pending rows, "
+		   "dropped with them and with the session");
+	{
+		const struct dstore_map_pair first[] = {{"g4", "14"},
+							{"g3", "23"}};
+		const struct dstore_map_pair later[] = {{"g4", "24"},
+							{"g5", "15"}};
+		const struct dstore_map_pair bad[] = {{"g6", ""}};
+		dstore_begin(s, t, "sync", &err);
+		/* a pending row for g5 is overridden by the later Map */
+		dstore_pending_put(s, t, "tok3", 0, "g5", NULL, 6,
+				   DSTORE_PENDING_DEL, false, &err);
+		test_assert_int(
+			dstore_pending_maps(s, t, "tok3", 0, 6, first, 2, &err),
+			0);
+		test_assert_int(
+			dstore_pending_maps(s, t, "tok3", 0, 7, later, 2, &err),
+			0);
+		test_assert_int(
+			dstore_pending_maps(s, t, "tok3", 0, 7, bad, 1, &err),
+			OB_E_INVAL);
+		test_assert_int(
+			dstore_pending_maps(s, t, "tok3", 1, 7, later, 2, &err),
+			0);
+		/* not visible to lookups */
+		test_assert_int(dstore_pending_find(s, t, "tok3", 0, "g4", NULL,
+						    &p, &err),
+				OB_E_NOTFOUND);
+		test_assert_int(dstore_pending_commit(s, t, "tok3", 0, st.id,
+						      false, &err),
+				0);
+		test_assert_int(dstore_commit(s, NULL, &err), 0);
+		c.text[0] = '\0';
+		dstore_map_iter(s, t, st.id, collect_map, &c, &err);
+		test_assert_str(c.text, "g1=11@5 g3=23@6 g4=24@7 g5=15@7");
+		/* datastore 1's Map items: dropped, never applied */
+		dstore_begin(s, t, "sync", &err);
+		test_assert_int(dstore_pending_drop(s, t, "tok3", 1, &err), 0);
+		test_assert_int(dstore_pending_commit(s, t, "tok3", 1, st.id,
+						      true, &err),
+				0);
+		test_assert_int(dstore_commit(s, NULL, &err), 0);
+		c.text[0] = '\0';
+		dstore_map_iter(s, t, st.id, collect_map, &c, &err);
+		test_assert_str(c.text, "");
+		/* a commit after the session was deleted applies nothing */
+		dstore_begin(s, t, "sync", &err);
+		dstore_pending_maps(s, t, "tok4", 0, 8, first, 2, &err);
+		test_assert_int(dstore_commit(s, NULL, &err), 0);
+		test_assert_int(dstore_session_delete(s, "tok4", &err), 0);
+		dstore_begin(s, t, "sync", &err);
+		test_assert_int(dstore_pending_commit(s, t, "tok4", 0, st.id,
+						      false, &err),
+				0);
+		test_assert_int(dstore_commit(s, NULL, &err), 0);
+		c.text[0] = '\0';
+		dstore_map_iter(s, t, st.id, collect_map, &c, &err);
+		test_assert_str(c.text, "");
+	}
+	test_end();
+
 	test_begin("large objects from clients: chunks appended, taken once");
 	{
 		char cl[DSTORE_DEVICE_MAX];
