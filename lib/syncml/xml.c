@@ -1,11 +1,11 @@
-/* XML → element tree with libxml2's xmlTextReader (see xml.h). */
+/* XML → element tree with libxml2's SAX2 parser (see xml.h). */
 #include "syncml/xml.h"
 
 #include <libxml/parser.h>
-#include <libxml/xmlreader.h>
 #include <string.h>
 #include <strings.h>
 
+#include "util/buf.h"
 #include "util/str.h"
 
 void sml_xml_init(void)
@@ -82,13 +82,127 @@ static bool declares_entity(const char *buf, size_t len)
 	return false;
 }
 
+/* The SAX handlers' state: the node being filled and its text so far
+ * (gathered here, since libxml2 hands text over in pieces). */
+struct sax {
+	xmlParserCtxtPtr ctxt;
+	struct sml_tree *tree;
+	struct sml_node *cur;
+	struct ob_buf text;
+	bool text_blank; /* text holds only whitespace */
+	int ret;
+	struct ob_err *err;
+	struct reader_err re;
+};
+
+static void stop(struct sax *x, int ret)
+{
+	if (x->ret == 0)
+		x->ret = ret;
+	xmlStopParser(x->ctxt);
+}
+
+/* The gathered text into the current node. Whitespace between elements
+ * is not data (as libxml2's NOBLANKS): a blank run is dropped when the
+ * node has element children. */
+static void flush(struct sax *x, bool child_follows)
+{
+	if (x->text.len > 0 && x->cur != NULL &&
+	    !(x->text_blank && (child_follows || x->cur->first != NULL))) {
+		int ret = sml_tree_append(x->tree, x->cur, x->text.data,
+					  x->text.len, false, x->err);
+		if (ret != 0)
+			stop(x, ret);
+	}
+	ob_buf_reset(&x->text);
+	x->text_blank = true;
+}
+
+static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
+		     const xmlChar *uri, int n_ns, const xmlChar **nss,
+		     int n_attrs, int n_defaulted, const xmlChar **attrs)
+{
+	struct sax *x = ctx;
+	struct sml_node *n;
+
+	(void)prefix, (void)n_ns, (void)nss, (void)n_attrs, (void)n_defaulted;
+	(void)attrs;
+	if (x->ret != 0)
+		return;
+	flush(x, true);
+	if (x->cur == NULL && sml_tree_root(x->tree) == NULL)
+		sml_tree_set_version(x->tree, version_of(uri));
+	int ret = sml_tree_add(x->tree, x->cur, (const char *)name,
+			       strlen((const char *)name), ns_of(uri), &n,
+			       x->err);
+	if (ret != 0) {
+		stop(x, ret);
+		return;
+	}
+	x->cur = n;
+}
+
+static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix,
+		   const xmlChar *uri)
+{
+	struct sax *x = ctx;
+
+	(void)name, (void)prefix, (void)uri;
+	if (x->ret != 0)
+		return;
+	flush(x, false);
+	if (x->cur != NULL)
+		x->cur = x->cur->parent;
+}
+
+static void on_text(void *ctx, const xmlChar *ch, int len)
+{
+	struct sax *x = ctx;
+
+	if (x->ret != 0 || x->cur == NULL || len <= 0)
+		return;
+	for (int i = 0; i < len && x->text_blank; i++)
+		x->text_blank = ch[i] == ' ' || ch[i] == '\t' ||
+				ch[i] == '\n' || ch[i] == '\r';
+	int ret = ob_buf_add(&x->text, ch, (size_t)len);
+	if (ret != 0)
+		stop(x, ob_err_set(x->err,
+				   ret == OB_E_LIMIT ? OB_E_LIMIT : OB_E_NOMEM,
+				   "text larger than the message tree cap"));
+}
+
+static void on_cdata(void *ctx, const xmlChar *ch, int len)
+{
+	struct sax *x = ctx;
+
+	on_text(ctx, ch, len);
+	if (len > 0)
+		x->text_blank = false; /* CDATA is data, blank or not */
+}
+
+static void on_reference(void *ctx, const xmlChar *name)
+{
+	struct sax *x = ctx;
+
+	(void)name;
+	stop(x, ob_err_set(x->err, OB_E_PARSE,
+			   "entity references are not allowed"));
+}
+
+static void on_serror(void *ctx, xmlErrorPtr e)
+{
+	struct sax *x = ctx;
+
+	on_error(&x->re, e);
+	if (x->re.set)
+		stop(x, OB_E_PARSE);
+}
+
 int sml_xml_parse(const char *buf, size_t len, const struct sml_limits *lim,
 		  struct sml_tree **tree_r, struct ob_err *err)
 {
-	struct sml_tree *tree = NULL;
-	xmlTextReaderPtr rd = NULL;
-	struct reader_err re = {.err = err};
-	struct sml_node *cur = NULL;
+	struct sax x = {.err = err, .re = {.err = err}, .text_blank = true};
+	xmlSAXHandler sax;
 	int ret;
 
 	*tree_r = NULL;
@@ -97,87 +211,51 @@ int sml_xml_parse(const char *buf, size_t len, const struct sml_limits *lim,
 	if (declares_entity(buf, len))
 		return ob_err_set(err, OB_E_PARSE,
 				  "entity declarations are not allowed");
-	ret = sml_tree_new(lim, &tree, err);
+	ret = sml_tree_new(lim, &x.tree, err);
 	if (ret != 0)
 		return ret;
+	ob_buf_init(&x.text, lim != NULL && lim->tree_bytes > 0
+				     ? lim->tree_bytes
+				     : (size_t)8 << 20);
 	xmlSetGenericErrorFunc(NULL, quiet);
-	rd = xmlReaderForMemory(buf, (int)len, NULL, NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR |
-					XML_PARSE_NOWARNING |
-					XML_PARSE_NOBLANKS);
-	if (rd == NULL) {
-		ret = ob_err_set(err, OB_E_NOMEM, "cannot create XML reader");
+	/* SAX2 callbacks only: no document is built, nothing is loaded. */
+	memset(&sax, 0, sizeof(sax));
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = on_start;
+	sax.endElementNs = on_end;
+	sax.characters = on_text;
+	sax.ignorableWhitespace = on_text;
+	sax.cdataBlock = on_cdata;
+	sax.reference = on_reference;
+	sax.serror = on_serror;
+	x.ctxt = xmlCreatePushParserCtxt(&sax, &x, NULL, 0, NULL);
+	if (x.ctxt == NULL) {
+		ret = ob_err_set(err, OB_E_NOMEM, "cannot create XML parser");
 		goto out;
 	}
-	xmlTextReaderSetStructuredErrorHandler(rd, on_error, &re);
-	for (;;) {
-		int r = xmlTextReaderRead(rd);
-		if (r == 0)
-			break;
-		if (r < 0 || re.set) {
-			if (!re.set)
-				ob_err_set(err, OB_E_PARSE, "malformed XML");
-			ret = OB_E_PARSE;
-			goto out;
-		}
-		int type = xmlTextReaderNodeType(rd);
-		switch (type) {
-		case XML_READER_TYPE_ELEMENT: {
-			const xmlChar *name = xmlTextReaderConstLocalName(rd);
-			const xmlChar *uri = xmlTextReaderConstNamespaceUri(rd);
-			struct sml_node *n;
-			if (name == NULL) {
-				ret = ob_err_set(err, OB_E_NOMEM,
-						 "out of memory");
-				goto out;
-			}
-			if (cur == NULL && sml_tree_root(tree) == NULL)
-				sml_tree_set_version(tree, version_of(uri));
-			ret = sml_tree_add(tree, cur, (const char *)name,
-					   strlen((const char *)name),
-					   ns_of(uri), &n, err);
-			if (ret != 0)
-				goto out;
-			if (!xmlTextReaderIsEmptyElement(rd))
-				cur = n;
-			break;
-		}
-		case XML_READER_TYPE_END_ELEMENT:
-			if (cur != NULL)
-				cur = cur->parent;
-			break;
-		case XML_READER_TYPE_TEXT:
-		case XML_READER_TYPE_CDATA:
-		case XML_READER_TYPE_SIGNIFICANT_WHITESPACE: {
-			const xmlChar *v = xmlTextReaderConstValue(rd);
-			if (cur == NULL || v == NULL)
-				break;
-			ret = sml_tree_append(tree, cur, v,
-					      strlen((const char *)v), false,
-					      err);
-			if (ret != 0)
-				goto out;
-			break;
-		}
-		case XML_READER_TYPE_ENTITY_REFERENCE:
-		case XML_READER_TYPE_ENTITY:
-			ret = ob_err_set(err, OB_E_PARSE,
-					 "entity references are not allowed");
-			goto out;
-		default:
-			break;
-		}
-	}
-	if (sml_tree_root(tree) == NULL) {
+	xmlCtxtUseOptions(x.ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR |
+					  XML_PARSE_NOWARNING);
+	if (xmlParseChunk(x.ctxt, buf, (int)len, 1) != 0 && x.ret == 0 &&
+	    !x.re.set)
+		ob_err_set(err, OB_E_PARSE, "malformed XML");
+	if (x.ret == 0 && (!x.ctxt->wellFormed || x.re.set))
+		x.ret = OB_E_PARSE;
+	if (x.ret == 0 && x.ctxt->errNo != 0)
+		x.ret = ob_err_set(err, OB_E_PARSE, "malformed XML");
+	ret = x.ret;
+	if (ret == 0 && sml_tree_root(x.tree) == NULL)
 		ret = ob_err_set(err, OB_E_PARSE, "no root element");
-		goto out;
+	if (ret == 0) {
+		*tree_r = x.tree;
+		x.tree = NULL;
 	}
-	*tree_r = tree;
-	tree = NULL;
-	ret = 0;
 out:
-	if (rd != NULL)
-		xmlFreeTextReader(rd);
-	sml_tree_free(&tree);
+	if (x.ctxt != NULL) {
+		if (x.ctxt->myDoc != NULL)
+			xmlFreeDoc(x.ctxt->myDoc);
+		xmlFreeParserCtxt(x.ctxt);
+	}
+	ob_buf_deinit(&x.text);
+	sml_tree_free(&x.tree);
 	return ret;
 }

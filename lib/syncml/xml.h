@@ -1,10 +1,11 @@
 /* Reading a SyncML message (or a DevInf document) written in XML into the
  * element tree of tree.h.
  *
- * libxml2's streaming reader parses the bytes with network access off, no
- * DTD loading and no entity substitution; documents declaring entities
- * (`<!ENTITY`, the billion-laughs and XXE shapes) are refused before
- * libxml2 sees them. The whole input is bounded by the caller's cap before
+ * libxml2's SAX2 parser reads the bytes straight into the tree (no document
+ * is built) with network access off, no DTD loading and no entity
+ * substitution; whitespace between elements is not data. Documents
+ * declaring entities (`<!ENTITY`, the billion-laughs and XXE shapes) are
+ * refused before libxml2 sees them. The whole input is bounded by the caller's cap before
  * this is called; the tree by sml_limits. libxml2 prints nothing: its
  * message goes into err.
  *
