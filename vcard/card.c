@@ -438,6 +438,43 @@ int vcard_prop_add_value(struct vcard *card, struct vcard_prop *prop,
 	return push_str(card, &prop->values, &prop->n_values, s);
 }
 
+int vc_prop_add_value_ref(struct vcard *card, struct vcard_prop *prop,
+			  const char *value)
+{
+	if (!vc_utf8_valid(value, strlen(value)) || prop->binary)
+		return VCARD_E_INVAL;
+	/* the pointer is kept: the caller's string outlives the card */
+	return push_str(card, &prop->values, &prop->n_values, (char *)value);
+}
+
+int vc_prop_add_type_ref(struct vcard *card, struct vcard_prop *prop,
+			 const char *value)
+{
+	static const char type_name[] = "TYPE";
+	struct vcard_param *p = NULL;
+
+	for (size_t i = 0; i < prop->n_params; i++)
+		if (strcmp(prop->params[i].name, type_name) == 0)
+			p = &prop->params[i];
+	if (p == NULL) {
+		size_t n = prop->n_params;
+		if (n == 0 || (n & (n - 1)) == 0) {
+			size_t cap = n ? n * 2 : 2;
+			struct vcard_param *np =
+				vc_alloc(card, cap * sizeof(*np));
+			if (np == NULL)
+				return VCARD_E_NOMEM;
+			if (n > 0)
+				memcpy(np, prop->params, n * sizeof(*np));
+			prop->params = np;
+		}
+		p = &prop->params[prop->n_params++];
+		memset(p, 0, sizeof(*p));
+		p->name = (char *)type_name;
+	}
+	return push_str(card, &p->values, &p->n_values, (char *)value);
+}
+
 int vcard_prop_set_binary(struct vcard *card, struct vcard_prop *prop,
 			  const void *data, size_t len)
 {

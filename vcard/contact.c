@@ -30,6 +30,7 @@ static const char *nz(const char *s)
 struct ctx {
 	struct vcard *card;
 	int ret;
+	bool borrow; /* values point into the contact (see write) */
 };
 
 static struct vcard_prop *add(struct ctx *c, const char *name)
@@ -42,6 +43,14 @@ static struct vcard_prop *add(struct ctx *c, const char *name)
 }
 
 static void val(struct ctx *c, struct vcard_prop *p, const char *v)
+{
+	if (c->ret == 0 && p != NULL)
+		c->ret = c->borrow ? vc_prop_add_value_ref(c->card, p, nz(v))
+				   : vcard_prop_add_value(c->card, p, nz(v));
+}
+
+/* A value that lives only in this function (composed here): copied. */
+static void val_copy(struct ctx *c, struct vcard_prop *p, const char *v)
 {
 	if (c->ret == 0 && p != NULL)
 		c->ret = vcard_prop_add_value(c->card, p, nz(v));
@@ -61,7 +70,11 @@ static void type(struct ctx *c, struct vcard_prop *p, enum vcard_version ver,
 	size_t i = 0;
 
 	if (ver != VCARD_V40) {
-		param(c, p, "TYPE", upper);
+		/* a literal: the card may keep the pointer */
+		if (c->borrow && c->ret == 0 && p != NULL)
+			c->ret = vc_prop_add_type_ref(c->card, p, upper);
+		else
+			param(c, p, "TYPE", upper);
 		return;
 	}
 	for (; upper[i] && i + 1 < sizeof(low); i++)
@@ -129,14 +142,33 @@ static void rev_string(int64_t t, enum vcard_version ver, char *buf,
 	d = doy - (153 * mp + 2) / 5 + 1;
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y += m <= 2;
-	if (ver == VCARD_V30)
-		snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y,
-			 (int)m, (int)d, (int)(secs / 3600),
-			 (int)(secs / 60 % 60), (int)(secs % 60));
-	else
-		snprintf(buf, size, "%04d%02d%02dT%02d%02d%02dZ", (int)y,
-			 (int)m, (int)d, (int)(secs / 3600),
-			 (int)(secs / 60 % 60), (int)(secs % 60));
+	/* by hand: snprintf was a tenth of building a card */
+	int64_t f[6] = {y, m, d, secs / 3600, secs / 60 % 60, secs % 60};
+	int width[6] = {4, 2, 2, 2, 2, 2};
+	const char *sep30 = "--T::Z", *sep21 = "\0\0T\0\0Z";
+	const char *sep = ver == VCARD_V30 ? sep30 : sep21;
+	char out[32];
+	size_t k = 0;
+	if (y < 0 || y > 9999) { /* outside vCard's range: as it comes */
+		snprintf(buf, size,
+			 ver == VCARD_V30 ? "%04d-%02d-%02dT%02d:%02d:%02dZ"
+					  : "%04d%02d%02dT%02d%02d%02dZ",
+			 (int)y, (int)m, (int)d, (int)f[3], (int)f[4],
+			 (int)f[5]);
+		return;
+	}
+	for (int i = 0; i < 6; i++) {
+		for (int w = width[i] - 1, v = (int)f[i]; w >= 0; w--, v /= 10)
+			out[k + (size_t)w] = (char)('0' + v % 10);
+		k += (size_t)width[i];
+		if (sep[i] != '\0')
+			out[k++] = sep[i];
+	}
+	out[k] = '\0';
+	if (size > 0)
+		memcpy(buf, out, k + 1 <= size ? k + 1 : size);
+	if (size > 0 && k + 1 > size)
+		buf[size - 1] = '\0';
 }
 
 static const char *photo_type_word(const char *mt)
@@ -150,12 +182,12 @@ static const char *photo_type_word(const char *mt)
 	return NULL;
 }
 
-int vcard_contact_to_card(const struct vcard_contact *ct,
-			  const struct vcard_contact_options *opt,
-			  struct vcard **card_r, struct vcard_error *err)
+static int build_card(const struct vcard_contact *ct,
+		      const struct vcard_contact_options *opt, bool borrow,
+		      struct vcard **card_r, struct vcard_error *err)
 {
 	enum vcard_version ver = opt->version;
-	struct ctx c = {0};
+	struct ctx c = {.borrow = borrow};
 	struct vcard_prop *p;
 	char *fn;
 
@@ -184,7 +216,7 @@ int vcard_contact_to_card(const struct vcard_contact *ct,
 		const char *shown = fn != NULL ? fn : ct->display;
 		if (!empty(shown) || ver != VCARD_V21) {
 			p = add(&c, "FN");
-			val(&c, p, shown);
+			val_copy(&c, p, shown);
 		}
 	}
 	free(fn);
@@ -238,7 +270,7 @@ int vcard_contact_to_card(const struct vcard_contact *ct,
 			continue;
 		p = add(&c, "EMAIL");
 		if (ver != VCARD_V40)
-			param(&c, p, "TYPE", "INTERNET");
+			type(&c, p, ver, "INTERNET");
 		val(&c, p, ct->emails[i]);
 	}
 	{
@@ -285,7 +317,7 @@ int vcard_contact_to_card(const struct vcard_contact *ct,
 
 		rev_string(ct->rev, ver, rev, sizeof(rev));
 		p = add(&c, "REV");
-		val(&c, p, rev);
+		val_copy(&c, p, rev);
 	}
 	if (ct->n_categories > 0) {
 		p = add(&c, "CATEGORIES");
@@ -302,12 +334,21 @@ int vcard_contact_to_card(const struct vcard_contact *ct,
 	return 0;
 }
 
+int vcard_contact_to_card(const struct vcard_contact *ct,
+			  const struct vcard_contact_options *opt,
+			  struct vcard **card_r, struct vcard_error *err)
+{
+	return build_card(ct, opt, false, card_r, err);
+}
+
 int vcard_contact_write(const struct vcard_contact *contact,
 			const struct vcard_contact_options *opt, char *buf,
 			size_t size, size_t *len_r, struct vcard_error *err)
 {
 	struct vcard *card;
-	int ret = vcard_contact_to_card(contact, opt, &card, err);
+	/* the card lives only until written: its values stay the
+	 * contact's */
+	int ret = build_card(contact, opt, true, &card, err);
 
 	if (ret < 0)
 		return ret;

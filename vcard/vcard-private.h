@@ -23,6 +23,17 @@ char *vc_strndup(struct vcard *card, const char *s, size_t len);
 int vc_props_reserve(struct vcard *card, size_t n);
 struct vcard_prop *vc_props_push(struct vcard *card);
 
+/* vcard_prop_add_value without the copy: the card keeps the pointer, so
+ * value must outlive it (contact.c's write path, which frees the card
+ * before returning). */
+int vc_prop_add_value_ref(struct vcard *card, struct vcard_prop *prop,
+			  const char *value);
+
+/* A TYPE parameter value, kept by pointer likewise: value is a literal of
+ * contact.c (upper-case ASCII). */
+int vc_prop_add_type_ref(struct vcard *card, struct vcard_prop *prop,
+			 const char *value);
+
 bool vc_utf8_valid(const char *s, size_t len);
 bool vc_name_char(unsigned char c);
 /* A non-empty name of name characters, at most VC_NAME_MAX long. */

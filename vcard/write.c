@@ -172,6 +172,14 @@ static void param_value(struct sink *l, const char *v, enum vcard_version ver)
 		sputc(l, '"');
 }
 
+/* Is name (any case) word? Its first letter is compared first: this runs
+ * for every parameter of every card. */
+static bool name_is(const char *name, const char *word)
+{
+	return (name[0] | 0x20) == (word[0] | 0x20) &&
+	       strcasecmp(name, word) == 0;
+}
+
 static int write_params(struct sink *l, const struct vcard_prop *p,
 			enum vcard_version ver)
 {
@@ -180,14 +188,13 @@ static int write_params(struct sink *l, const struct vcard_prop *p,
 
 		if (!vc_valid_name(pa->name))
 			return VCARD_E_INVAL;
-		if (strcasecmp(pa->name, "ENCODING") == 0 ||
-		    strcasecmp(pa->name, "CHARSET") == 0 || pa->n_values == 0)
+		if (name_is(pa->name, "ENCODING") ||
+		    name_is(pa->name, "CHARSET") || pa->n_values == 0)
 			continue;
 		if (p->binary && ver == VCARD_V40 &&
-		    vc_is_media_prop(p->name) &&
-		    strcasecmp(pa->name, "MEDIATYPE") == 0)
+		    vc_is_media_prop(p->name) && name_is(pa->name, "MEDIATYPE"))
 			continue;
-		if (ver == VCARD_V21 && strcasecmp(pa->name, "TYPE") == 0) {
+		if (ver == VCARD_V21 && name_is(pa->name, "TYPE")) {
 			for (size_t k = 0; k < pa->n_values; k++) {
 				const char *v = pa->values[k];
 
@@ -375,10 +382,9 @@ static int write_prop(struct sink *out, struct sink *l, struct sink *v,
 
 	if (!vc_valid_name(p->name) || (p->group && !vc_valid_name(p->group)))
 		return VCARD_E_INVAL;
-	if (p->group == NULL && strchr("BbEeVv", p->name[0]) != NULL &&
-	    (strcasecmp(p->name, "BEGIN") == 0 ||
-	     strcasecmp(p->name, "END") == 0 ||
-	     strcasecmp(p->name, "VERSION") == 0))
+	if (p->group == NULL &&
+	    (name_is(p->name, "BEGIN") || name_is(p->name, "END") ||
+	     name_is(p->name, "VERSION")))
 		return VCARD_E_INVAL;
 	l->len = 0;
 	if (p->group) {
