@@ -319,25 +319,38 @@ static void qp_encode(struct sink *out, const char *s, size_t len, size_t col,
 		      bool no_fold)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	char tmp[512]; /* filled, then handed to the sink in one go */
+	size_t k = 0;
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		bool raw = c > 0x20 && c < 0x7f && c != '=' && c != ':';
 		size_t w = raw ? 1 : 3;
 
+		if (k + 6 > sizeof(tmp)) {
+			sput(out, tmp, k);
+			k = 0;
+		}
 		if (!no_fold && col + w > FOLD_AT - 1) {
-			sput(out, "=\r\n", 3);
+			memcpy(tmp + k, "=\r\n", 3);
+			k += 3;
 			col = 0;
 		}
 		if (raw) {
-			sputc(out, (char)c);
+			tmp[k++] = (char)c;
 		} else {
-			char e[3] = {'=', hex[c >> 4], hex[c & 15]};
-			sput(out, e, 3);
+			tmp[k++] = '=';
+			tmp[k++] = hex[c >> 4];
+			tmp[k++] = hex[c & 15];
 		}
 		col += w;
 	}
-	sput(out, "\r\n", 2);
+	if (k + 2 > sizeof(tmp)) {
+		sput(out, tmp, k);
+		k = 0;
+	}
+	memcpy(tmp + k, "\r\n", 2);
+	sput(out, tmp, k + 2);
 }
 
 static void put_upper(struct sink *l, const char *s)

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "syncml/wbxml-tags.h"
+#include "syncml/writer.h"
 
 #define DEPTH_MAX 64
 
@@ -157,8 +158,8 @@ static int gather(struct enc *e, bool *cdata_r)
 	while (ret == 0 && e->pos < e->len) {
 		if (at(e, "<![CDATA[")) {
 			e->pos += 9;
-			const char *end = memmem(e->x + e->pos, e->len - e->pos,
-						 "]]>", 3);
+			const char *end =
+				sml_cdata_end(e->x + e->pos, e->len - e->pos);
 			if (end == NULL)
 				return fail(e, "unterminated CDATA");
 			size_t n = (size_t)(end - (e->x + e->pos));

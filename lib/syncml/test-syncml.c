@@ -315,6 +315,25 @@ static void test_writer_and_encoder(void)
 	sml_writer_deinit(&w);
 	test_end();
 
+	test_begin("the end of a CDATA section is found wherever it is");
+	{
+		static const struct {
+			const char *s;
+			long at;
+		} cases[] = {{"", -1},        {"]]>", 0},      {"a]]>", 1},
+			     {"]]]>", 1},     {"]>]]>", 2},    {"]] >", -1},
+			     {"ab]]", -1},    {"x]]>y]]>", 1}, {"]]", -1},
+			     {"a]b]]c]]>", 6}};
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			const char *hit =
+				sml_cdata_end(cases[i].s, strlen(cases[i].s));
+			test_assert_int(hit == NULL ? -1
+						    : (long)(hit - cases[i].s),
+					cases[i].at);
+		}
+	}
+	test_end();
+
 	char buf[64];
 	test_begin("URIs are normalised for datastore lookup");
 	test_assert_str(sml_uri_normalize("./contacts/", buf, sizeof(buf)),

@@ -179,6 +179,22 @@ void sml_writer_empty(struct sml_writer *w, const char *name)
 	tag(w, false, name, NULL, true);
 }
 
+const char *sml_cdata_end(const char *p, size_t len)
+{
+	/* memchr for the rare ']' is many times faster than memmem here */
+	const char *end = p + len;
+	while (len >= 3) {
+		const char *b = memchr(p, ']', len - 2);
+		if (b == NULL)
+			return NULL;
+		if (b[1] == ']' && b[2] == '>')
+			return b;
+		p = b + 1;
+		len = (size_t)(end - p);
+	}
+	return NULL;
+}
+
 void sml_writer_cdata(struct sml_writer *w, const char *name, const char *data,
 		      size_t len)
 {
@@ -189,7 +205,7 @@ void sml_writer_cdata(struct sml_writer *w, const char *name, const char *data,
 	size_t start = 0;
 	const char *hit;
 	while (w->error == 0 &&
-	       (hit = memmem(data + start, len - start, "]]>", 3)) != NULL) {
+	       (hit = sml_cdata_end(data + start, len - start)) != NULL) {
 		/* End the section between "]]" and ">" and reopen it. */
 		size_t i = (size_t)(hit - data);
 		check(w, ob_buf_add(&w->buf, data + start, i + 2 - start));

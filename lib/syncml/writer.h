@@ -50,6 +50,9 @@ int sml_writer_error(const struct sml_writer *w);
 /* Borrowed view of the document so far. */
 const char *sml_writer_data(const struct sml_writer *w, size_t *len_r);
 
+/* The first "]]>" in p[0..len), NULL when none. */
+const char *sml_cdata_end(const char *p, size_t len);
+
 /* Escape text for XML character data into buf (&, <, >). */
 int sml_xml_escape(struct ob_buf *buf, const char *text, size_t len);
 
