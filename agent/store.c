@@ -40,10 +40,19 @@ static const char *const st_sql[ST_COUNT] = {
 	[ST_PERSON_DEL] = "DELETE FROM person WHERE luid = ?",
 };
 
+/* A search row waiting for the end of the batch (see flush_index). */
+struct fts_row {
+	int64_t luid;
+	bool replace;  /* the person had a row: delete it first */
+	char *text[5]; /* name, pinyin, title, unit, email */
+};
+
 struct agent_store {
 	sqlite3 *db;
 	int64_t gen; /* written into every put (slow-sync sweep) */
 	sqlite3_stmt *st[ST_COUNT];
+	struct fts_row *pend;
+	size_t n_pend, cap_pend;
 };
 
 static const char schema[] =
@@ -164,10 +173,22 @@ int agent_store_open(const char *path, struct agent_store **s_r,
 	return 0;
 }
 
+static void drop_pending(struct agent_store *s)
+{
+	for (size_t i = 0; i < s->n_pend; i++)
+		for (int k = 0; k < 5; k++)
+			free(s->pend[i].text[k]);
+	s->n_pend = 0;
+}
+
+static int flush_index(struct agent_store *s, struct ob_err *err);
+
 void agent_store_close(struct agent_store **s)
 {
 	if (s == NULL || *s == NULL)
 		return;
+	drop_pending(*s);
+	free((*s)->pend);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize((*s)->st[i]);
 	sqlite3_close((*s)->db);
@@ -182,7 +203,9 @@ int agent_store_begin(struct agent_store *s, struct ob_err *err)
 
 int agent_store_commit(struct agent_store *s, struct ob_err *err)
 {
-	int ret = exec(s, "COMMIT", err);
+	int ret = flush_index(s, err);
+	if (ret == 0)
+		ret = exec(s, "COMMIT", err);
 	if (ret != 0)
 		agent_store_rollback(s);
 	return ret;
@@ -190,6 +213,7 @@ int agent_store_commit(struct agent_store *s, struct ob_err *err)
 
 void agent_store_rollback(struct agent_store *s)
 {
+	drop_pending(s);
 	if (!sqlite3_get_autocommit(s->db))
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -232,6 +256,64 @@ static int run_id(struct agent_store *s, int which, int64_t id,
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : sql_err(s, st_sql[which], err);
+}
+
+/* The search rows of the batch, written after its person rows. FTS5
+ * writes its pending terms out at every statement savepoint (each person
+ * upsert opens one), so a search row written between two upserts became
+ * an index segment of its own, merged again and again: a first sync spent
+ * half its time there. */
+static int flush_index(struct agent_store *s, struct ob_err *err)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < s->n_pend && ret == 0; i++) {
+		const struct fts_row *r = &s->pend[i];
+		if (r->replace &&
+		    (ret = run_id(s, ST_FTS_DEL, r->luid, err)) != 0)
+			break;
+		sqlite3_stmt *st = cached(s, ST_FTS_INS, err);
+		if (st == NULL) {
+			ret = err->code;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, r->luid);
+		for (int k = 0; k < 5; k++)
+			sqlite3_bind_text(st, 2 + k, r->text[k], -1,
+					  SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			ret = sql_err(s, "index", err);
+		sqlite3_reset(st);
+	}
+	drop_pending(s);
+	return ret;
+}
+
+/* Queue a search row for flush_index. */
+static int queue_index(struct agent_store *s, int64_t luid, bool replace,
+		       const char *const text[5], struct ob_err *err)
+{
+	if (s->n_pend == s->cap_pend) {
+		size_t cap = s->cap_pend ? s->cap_pend * 2 : 256;
+		struct fts_row *np = realloc(s->pend, cap * sizeof(*np));
+		if (np == NULL)
+			return ob_err_set(err, OB_E_NOMEM, "out of memory");
+		s->pend = np;
+		s->cap_pend = cap;
+	}
+	struct fts_row *r = &s->pend[s->n_pend];
+	r->luid = luid;
+	r->replace = replace;
+	for (int k = 0; k < 5; k++) {
+		r->text[k] = strdup(text[k]);
+		if (r->text[k] == NULL) {
+			for (int j = 0; j < k; j++)
+				free(r->text[j]);
+			return ob_err_set(err, OB_E_NOMEM, "out of memory");
+		}
+	}
+	s->n_pend++;
+	return 0;
 }
 
 int agent_store_get(struct agent_store *s, const char *key, char *val,
@@ -378,6 +460,7 @@ int agent_store_put(struct agent_store *s, const char *guid, const char *card,
 	sqlite3_bind_text(st, 6, ob_buf_str(&phones), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, ob_buf_str(&emails), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, s->gen);
+	int64_t last = sqlite3_last_insert_rowid(s->db);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		ret = sql_err(s, "put", err);
 		goto out;
@@ -385,26 +468,19 @@ int agent_store_put(struct agent_store *s, const char *guid, const char *card,
 	luid = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	st = NULL;
-	/* the search rows: replace */
-	if ((ret = run_id(s, ST_FTS_DEL, luid, err)) != 0 ||
-	    (ret = run_id(s, ST_PHONE_DEL, luid, err)) != 0)
+	/* The search rows: replaced, the text one at the end of the batch.
+	 * A new row (the upsert inserted: only an insert moves the last
+	 * rowid) has none to remove. */
+	bool inserted = sqlite3_last_insert_rowid(s->db) != last;
+	if (!inserted && (ret = run_id(s, ST_PHONE_DEL, luid, err)) != 0)
 		goto out;
-	st = cached(s, ST_FTS_INS, err);
-	if (st == NULL) {
-		ret = err->code;
+	const char *text[5] = {ob_buf_str(&name), ob_buf_str(&py),
+			       c.title ? c.title : "", ob_buf_str(&unit),
+			       ob_buf_str(&emails)};
+	if ((ret = queue_index(s, luid, !inserted, text, err)) != 0)
 		goto out;
-	}
-	sqlite3_bind_int64(st, 1, luid);
-	sqlite3_bind_text(st, 2, ob_buf_str(&name), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, ob_buf_str(&py), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, c.title ? c.title : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, ob_buf_str(&unit), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, ob_buf_str(&emails), -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		ret = sql_err(s, "index", err);
-		goto out;
-	}
-	sqlite3_reset(st);
+	if (sqlite3_get_autocommit(s->db) && (ret = flush_index(s, err)) != 0)
+		goto out; /* no batch: written at once */
 	st = cached(s, ST_PHONE_INS, err);
 	if (st == NULL) {
 		ret = err->code;
@@ -442,7 +518,9 @@ out:
 
 int agent_store_delete(struct agent_store *s, int64_t luid, struct ob_err *err)
 {
-	int ret = run_id(s, ST_PERSON_DEL, luid, err);
+	int ret = flush_index(s, err); /* the index in order */
+	if (ret == 0)
+		ret = run_id(s, ST_PERSON_DEL, luid, err);
 	if (ret == 0)
 		ret = run_id(s, ST_FTS_DEL, luid, err);
 	if (ret == 0)
@@ -459,13 +537,16 @@ int agent_store_sweep(struct agent_store *s, int64_t gen, int64_t *n_r,
 		      struct ob_err *err)
 {
 	char sql[300];
+	int ret = flush_index(s, err);
+	if (ret != 0)
+		return ret;
 	snprintf(sql, sizeof(sql),
 		 "DELETE FROM person_fts WHERE rowid IN (SELECT luid FROM "
 		 "person WHERE gen < %lld); DELETE FROM phone WHERE luid IN "
 		 "(SELECT luid FROM person WHERE gen < %lld); DELETE FROM "
 		 "person WHERE gen < %lld",
 		 (long long)gen, (long long)gen, (long long)gen);
-	int ret = exec(s, sql, err);
+	ret = exec(s, sql, err);
 	if (ret == 0 && n_r != NULL)
 		*n_r = sqlite3_changes(s->db);
 	return ret;
@@ -494,6 +575,7 @@ int agent_store_guid(struct agent_store *s, int64_t luid, char *guid,
 
 int agent_store_clear(struct agent_store *s, struct ob_err *err)
 {
+	drop_pending(s);
 	return exec(s,
 		    "DELETE FROM person; DELETE FROM person_fts; "
 		    "DELETE FROM phone",
@@ -606,9 +688,11 @@ int agent_store_search(struct agent_store *s, const char *query, int limit,
 		       void *ctx, struct ob_err *err)
 {
 	struct ob_buf q;
-	int ret;
+	int ret = flush_index(s, err); /* a batch's own rows are found too */
 	size_t digits = 0, others = 0;
 
+	if (ret != 0)
+		return ret;
 	for (const char *c = query; *c; c++) {
 		if (*c >= '0' && *c <= '9')
 			digits++;

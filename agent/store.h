@@ -10,7 +10,10 @@
  * - Writes happen between agent_store_begin and agent_store_commit; a
  *   sync applies a whole message's items, and at its end the anchors, in
  *   transactions of their own, so a killed agent loses at most the message
- *   in flight (the server sends it again).
+ *   in flight (the server sends it again). The FTS5 rows of a
+ *   transaction's people are written at its commit (one index segment per
+ *   batch, not per person); a search inside the transaction writes them
+ *   first, so it finds them too.
  * - Search costs are those of indexed queries, not of the directory size.
  * Only agent/ knows this schema. */
 #ifndef AGENT_STORE_H

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -193,6 +194,41 @@ int main(void)
 	sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
 	sqlite3_close(db);
 	test_assert_int(agent_store_open(path, &s, &err), OB_E_VERSION);
+	test_end();
+
+	test_begin("a batch's search rows: found before and after the commit, "
+		   "gone with a rollback, replaced when a card changes");
+	unlink(path);
+	test_assert_int(agent_store_open(path, &s, &err), 0);
+	test_assert_int(agent_store_begin(s, &err), 0);
+	put(s, "b1",
+	    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bea Lind\r\nEND:VCARD\r\n", NULL);
+	put(s, "b2",
+	    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bo Lind\r\nEND:VCARD\r\n", NULL);
+	test_assert_str(search(s, "bea"), "b1");
+	/* changed within the same batch, then again after the commit */
+	put(s, "b1",
+	    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Cy Lind\r\nEND:VCARD\r\n", NULL);
+	test_assert_int(agent_store_commit(s, &err), 0);
+	test_assert_str(search(s, "bea"), "");
+	test_assert_str(search(s, "cy"), "b1");
+	test_assert_int(agent_store_begin(s, &err), 0);
+	put(s, "b1",
+	    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Di Lind\r\nEND:VCARD\r\n", NULL);
+	put(s, "b3",
+	    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ed Lind\r\nEND:VCARD\r\n", NULL);
+	test_assert_int(agent_store_commit(s, &err), 0);
+	test_assert_str(search(s, "cy"), "");
+	test_assert_str(search(s, "di"), "b1");
+	test_assert_str(search(s, "lind"), "b1,b2,b3");
+	test_assert_int(agent_store_begin(s, &err), 0);
+	put(s, "b4",
+	    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Flo Lind\r\nEND:VCARD\r\n", NULL);
+	agent_store_rollback(s);
+	test_assert_str(search(s, "flo"), "");
+	agent_store_count(s, &n, &err);
+	test_assert_int(n, 3);
+	agent_store_close(&s);
 	test_end();
 	return test_done();
 }
