@@ -37,8 +37,18 @@ static struct vcard_prop *add(struct ctx *c, const char *name)
 {
 	struct vcard_prop *p = NULL;
 
-	if (c->ret == 0)
-		c->ret = vcard_add_prop(c->card, NULL, name, &p);
+	if (c->ret != 0)
+		return NULL;
+	if (c->borrow) {
+		/* every name here is an upper-case literal */
+		p = vc_props_push(c->card);
+		if (p == NULL)
+			c->ret = VCARD_E_NOMEM;
+		else
+			p->name = (char *)name;
+		return p;
+	}
+	c->ret = vcard_add_prop(c->card, NULL, name, &p);
 	return c->ret == 0 ? p : NULL;
 }
 
