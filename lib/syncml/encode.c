@@ -9,6 +9,7 @@
 
 #include "syncml/wbxml-tags.h"
 #include "syncml/writer.h"
+#include "util/str.h"
 
 #define DEPTH_MAX 64
 
@@ -73,30 +74,9 @@ static bool is_space(char c)
 static int utf8_put(struct ob_buf *b, uint32_t cp)
 {
 	unsigned char u[4];
-	size_t n;
+	size_t n = cp == 0 ? 0 : ob_utf8_encode(cp, u);
 
-	if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return OB_E_FAIL;
-	if (cp < 0x80) {
-		u[0] = (unsigned char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (unsigned char)(0xC0 | (cp >> 6));
-		u[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (unsigned char)(0xE0 | (cp >> 12));
-		u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (unsigned char)(0xF0 | (cp >> 18));
-		u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	return ob_buf_add(b, u, n);
+	return n == 0 ? OB_E_FAIL : ob_buf_add(b, u, n);
 }
 
 /* One entity reference at e->pos ('&'), resolved into e->text. */

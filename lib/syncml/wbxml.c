@@ -4,6 +4,7 @@
  * minus the 1.2 additions. */
 #include "syncml/wbxml.h"
 #include "syncml/wbxml-tags.h"
+#include "util/str.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -96,34 +97,6 @@ static int add_text(struct rd *r, struct sml_tree *t, struct sml_node *n,
 		}
 	}
 	return sml_tree_append(t, n, buf, o, false, r->err);
-}
-
-static int utf8_of(uint32_t cp, unsigned char *b, size_t *n)
-{
-	if (cp < 0x80) {
-		b[0] = (unsigned char)cp;
-		*n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (unsigned char)(0xC0 | (cp >> 6));
-		b[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		*n = 2;
-	} else if (cp < 0x10000) {
-		if (cp >= 0xD800 && cp <= 0xDFFF)
-			return -1;
-		b[0] = (unsigned char)(0xE0 | (cp >> 12));
-		b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		*n = 3;
-	} else if (cp <= 0x10FFFF) {
-		b[0] = (unsigned char)(0xF0 | (cp >> 18));
-		b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (unsigned char)(0x80 | (cp & 0x3f));
-		*n = 4;
-	} else {
-		return -1;
-	}
-	return 0;
 }
 
 static const char *tag_name(struct rd *r, unsigned tag, enum sml_ns *ns_r)
@@ -234,7 +207,7 @@ static int body(struct rd *r, struct sml_tree *t, struct sml_node *parent,
 			size_t n;
 			if (mb_u_int32(r, &v) != 0)
 				return OB_E_PARSE;
-			if (utf8_of(v, u, &n) != 0)
+			if ((n = ob_utf8_encode(v, u)) == 0)
 				return fail(r, "bad character entity");
 			if (cur != top &&
 			    (ret = sml_tree_append(t, cur, u, n, false,

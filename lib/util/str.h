@@ -35,6 +35,10 @@ size_t ob_utf8_invalid_at(const char *s, size_t len, bool nul_ok);
  * stores it in *cp_r, or 0 when invalid. */
 size_t ob_utf8_decode(const char *s, size_t len, uint32_t *cp_r);
 
+/* Encode code point cp into out (up to 4 bytes); returns the byte length,
+ * or 0 for a surrogate or a value above U+10FFFF. */
+size_t ob_utf8_encode(uint32_t cp, unsigned char out[4]);
+
 /* Lowercase hex of data into out (2*len+1 bytes). */
 void ob_hex_encode(const void *data, size_t len, char *out);
 

@@ -47,6 +47,25 @@ static void test_utf8(void)
 	test_assert(ob_utf8_valid("a\0b", 3, true));
 	test_assert_int(ob_utf8_invalid_at("ab\xff", 3, false), 2);
 	test_end();
+
+	test_begin("UTF-8 encoding: every length decodes back; surrogates and "
+		   "values past U+10FFFF refused");
+	static const uint32_t cps[] = {0x0,    0x41,    0x7f,    0x80,
+				       0xe9,   0x7ff,   0x800,   0x5f20,
+				       0xfffd, 0x10000, 0x1f600, 0x10ffff};
+	for (size_t i = 0; i < sizeof(cps) / sizeof(cps[0]); i++) {
+		unsigned char u[4];
+		uint32_t back = 0xffffffff;
+		size_t n = ob_utf8_encode(cps[i], u);
+		test_assert(n >= 1 && n <= 4);
+		test_assert_int(ob_utf8_decode((const char *)u, n, &back), n);
+		test_assert_int(back, cps[i]);
+	}
+	unsigned char u[4];
+	test_assert_int(ob_utf8_encode(0xd800, u), 0);
+	test_assert_int(ob_utf8_encode(0xdfff, u), 0);
+	test_assert_int(ob_utf8_encode(0x110000, u), 0);
+	test_end();
 }
 
 static void test_buf(void)
