@@ -3,6 +3,7 @@
 #include "agent/store.h"
 
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,6 +391,17 @@ static void spaced(struct ob_buf *b, const char *s)
 	}
 }
 
+/* Append n strings to b (printf was a tenth of storing a person). */
+static void cat(struct ob_buf *b, int n, ...)
+{
+	va_list ap;
+
+	va_start(ap, n);
+	for (int i = 0; i < n; i++)
+		(void)ob_buf_add_str(b, va_arg(ap, const char *));
+	va_end(ap);
+}
+
 int agent_store_put(struct agent_store *s, const char *guid, const char *card,
 		    size_t len, int64_t *luid_r, struct ob_err *err)
 {
@@ -425,8 +437,8 @@ int agent_store_put(struct agent_store *s, const char *guid, const char *card,
 			ob_buf_add_str(&unit, c.org[i]);
 		}
 	}
-	ob_buf_addf(&name, "%s %s %s", display, c.family ? c.family : "",
-		    c.given ? c.given : "");
+	cat(&name, 5, display, " ", c.family ? c.family : "", " ",
+	    c.given ? c.given : "");
 	spaced(&name, display);
 	/* pinyin: the card's phonetic name, else computed */
 	char full[512], ini[128], fam[256], giv[256];
@@ -436,16 +448,16 @@ int agent_store_put(struct agent_store *s, const char *guid, const char *card,
 			 c.phonetic_family ? c.phonetic_family : "");
 		snprintf(giv, sizeof(giv), "%s",
 			 c.phonetic_given ? c.phonetic_given : "");
-		ob_buf_addf(&py, "%s %s %s%s", fam, giv, fam, giv);
+		cat(&py, 6, fam, " ", giv, " ", fam, giv);
 	}
 	if (pinyin_text(display, strlen(display), true, full, sizeof(full), ini,
 			sizeof(ini)) >= -2 &&
 	    *full != '\0')
-		ob_buf_addf(&py, " %s %s", full, ini);
+		cat(&py, 4, " ", full, " ", ini);
 	for (size_t i = 0; i < c.n_phones; i++)
-		ob_buf_addf(&phones, "%s%s", i ? ", " : "", c.phones[i].number);
+		cat(&phones, 2, i ? ", " : "", c.phones[i].number);
 	for (size_t i = 0; i < c.n_emails; i++)
-		ob_buf_addf(&emails, "%s%s", i ? " " : "", c.emails[i]);
+		cat(&emails, 2, i ? " " : "", c.emails[i]);
 
 	st = cached(s, ST_PUT, err);
 	if (st == NULL) {

@@ -6,6 +6,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -422,6 +423,55 @@ static int answer(struct session *s, struct sml_writer *w)
 	return ret;
 }
 
+static void progress(struct session *s)
+{
+	if (s->o->progress != NULL)
+		s->o->progress(s->r->adds + s->r->replaces + s->r->deletes,
+			       s->total, s->o->progress_ctx);
+}
+
+struct sender {
+	struct session *s;
+	struct sml_writer *w;
+	int ret;
+};
+
+static void *send_thread(void *arg)
+{
+	struct sender *x = arg;
+
+	x->ret = finish(x->s, x->w, false);
+	return NULL;
+}
+
+/* finish() of the next request on a thread of its own while the store's
+ * transaction commits here. The session (curl, reply, message, s->err)
+ * belongs to the thread until it is joined; the commit uses its own err. */
+static int commit_while_sending(struct session *s, struct sml_writer *w)
+{
+	struct sender x = {.s = s, .w = w};
+	struct ob_err cerr;
+	pthread_t th;
+	int ret;
+
+	if (pthread_create(&th, NULL, send_thread, &x) != 0) {
+		/* no thread: one after the other */
+		ret = agent_store_commit(s->store, s->err);
+		if (ret != 0) {
+			sml_writer_deinit(w);
+			return ret;
+		}
+		return finish(s, w, false);
+	}
+	ret = agent_store_commit(s->store, &cerr);
+	pthread_join(th, NULL);
+	if (ret != 0) {
+		*s->err = cerr;
+		return ret;
+	}
+	return x.ret;
+}
+
 static int run(struct session *s)
 {
 	struct sml_writer w;
@@ -545,21 +595,27 @@ static int run(struct session *s)
 			sml_writer_uint(&w, "Data", 222);
 			sml_writer_close(&w);
 		}
-		/* The items are ours before the server hears of them: a
-		 * retried message updates the same rows. */
-		ret = agent_store_commit(s->store, s->err);
-		if (ret != 0) {
-			sml_writer_deinit(&w);
-			return ret;
-		}
-		if (s->o->progress != NULL)
-			s->o->progress(s->r->adds + s->r->replaces +
-					       s->r->deletes,
-				       s->total, s->o->progress_ctx);
-		if ((ret = finish(s, &w, final)) != 0)
-			return ret;
-		if (final)
+		if (final) {
+			/* The last items are ours before the server hears of
+			 * them (it completes the session on this message). */
+			ret = agent_store_commit(s->store, s->err);
+			if (ret != 0) {
+				sml_writer_deinit(&w);
+				return ret;
+			}
+			progress(s);
+			if ((ret = finish(s, &w, final)) != 0)
+				return ret;
 			break;
+		}
+		/* Ask for the next message while this one's transaction
+		 * commits: the server works while we write. Safe, because
+		 * the server stores nothing of the session before its final
+		 * message, and a retried message updates the same rows. */
+		ret = commit_while_sending(s, &w);
+		if (ret != 0)
+			return ret;
+		progress(s);
 	}
 	int ms = status_of(s, "Map");
 	if (ms != 0 && ms != 200)
