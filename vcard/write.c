@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #define FOLD_AT 75
+#define TYPES_BARE_MAX 8 /* 2.1 TYPE values written one by one */
 
 /* Where text goes: a caller's fixed buffer (counting on past its end),
  * or a growing one that starts in caller storage (heap false) and moves
@@ -195,9 +196,29 @@ static int write_params(struct sink *l, const struct vcard_prop *p,
 		    vc_is_media_prop(p->name) && name_is(pa->name, "MEDIATYPE"))
 			continue;
 		if (ver == VCARD_V21 && name_is(pa->name, "TYPE")) {
+			/* Empty values say nothing. Past a few, one
+			 * TYPE=a,b,... list: a parameter per value would
+			 * exceed what readers take (ours: 32). */
+			size_t used = 0;
+			for (size_t k = 0; k < pa->n_values; k++)
+				used += *pa->values[k] != '\0';
+			if (used > TYPES_BARE_MAX) {
+				sputs(l, ";TYPE=");
+				for (size_t k = 0, n = 0; k < pa->n_values;
+				     k++) {
+					if (*pa->values[k] == '\0')
+						continue;
+					if (n++ > 0)
+						sputc(l, ',');
+					param_value(l, pa->values[k], ver);
+				}
+				continue;
+			}
 			for (size_t k = 0; k < pa->n_values; k++) {
 				const char *v = pa->values[k];
 
+				if (*v == '\0')
+					continue;
 				sputc(l, ';');
 				/* bare, as phones expect for TEL/EMAIL/ADR;
 				 * media types keep TYPE= (Nokia, SE) */
