@@ -196,19 +196,13 @@ static int write_params(struct sink *l, const struct vcard_prop *p,
 		    vc_is_media_prop(p->name) && name_is(pa->name, "MEDIATYPE"))
 			continue;
 		if (ver == VCARD_V21 && name_is(pa->name, "TYPE")) {
-			/* Empty values say nothing. Past a few, one
-			 * TYPE=a,b,... list: a parameter per value would
-			 * exceed what readers take (ours: 32). */
-			size_t used = 0;
-			for (size_t k = 0; k < pa->n_values; k++)
-				used += *pa->values[k] != '\0';
-			if (used > TYPES_BARE_MAX) {
+			/* Past a few values, one TYPE=a,b,... list: a
+			 * parameter per value would exceed what readers
+			 * take (ours: 32). */
+			if (pa->n_values > TYPES_BARE_MAX) {
 				sputs(l, ";TYPE=");
-				for (size_t k = 0, n = 0; k < pa->n_values;
-				     k++) {
-					if (*pa->values[k] == '\0')
-						continue;
-					if (n++ > 0)
+				for (size_t k = 0; k < pa->n_values; k++) {
+					if (k > 0)
 						sputc(l, ',');
 					param_value(l, pa->values[k], ver);
 				}
@@ -217,8 +211,6 @@ static int write_params(struct sink *l, const struct vcard_prop *p,
 			for (size_t k = 0; k < pa->n_values; k++) {
 				const char *v = pa->values[k];
 
-				if (*v == '\0')
-					continue;
 				sputc(l, ';');
 				/* bare, as phones expect for TEL/EMAIL/ADR;
 				 * media types keep TYPE= (Nokia, SE) */
