@@ -447,21 +447,25 @@ int vc_prop_add_value_ref(struct vcard *card, struct vcard_prop *prop,
 	return push_str(card, &prop->values, &prop->n_values, (char *)value);
 }
 
-int vc_prop_add_type_ref(struct vcard *card, struct vcard_prop *prop,
-			 const char *value)
+/* The parameter `name` of prop, appended when it has none. A new one is
+ * named name itself when keep_name (an upper-case literal), else an
+ * upper-case copy. */
+static int param_of(struct vcard *card, struct vcard_prop *prop,
+		    const char *name, bool keep_name, struct vcard_param **p_r)
 {
-	static const char type_name[] = "TYPE";
 	struct vcard_param *p = NULL;
 
 	for (size_t i = 0; i < prop->n_params; i++)
-		if (strcmp(prop->params[i].name, type_name) == 0)
+		if (strcasecmp(prop->params[i].name, name) == 0)
 			p = &prop->params[i];
 	if (p == NULL) {
 		size_t n = prop->n_params;
+
 		if (n == 0 || (n & (n - 1)) == 0) {
 			size_t cap = n ? n * 2 : 2;
 			struct vcard_param *np =
 				vc_alloc(card, cap * sizeof(*np));
+
 			if (np == NULL)
 				return VCARD_E_NOMEM;
 			if (n > 0)
@@ -470,9 +474,25 @@ int vc_prop_add_type_ref(struct vcard *card, struct vcard_prop *prop,
 		}
 		p = &prop->params[prop->n_params++];
 		memset(p, 0, sizeof(*p));
-		p->name = (char *)type_name;
+		p->name = keep_name ? (char *)name : upper_dup(card, name);
+		if (p->name == NULL) {
+			prop->n_params--;
+			return VCARD_E_NOMEM;
+		}
 	}
-	return push_str(card, &p->values, &p->n_values, (char *)value);
+	*p_r = p;
+	return 0;
+}
+
+int vc_prop_add_type_ref(struct vcard *card, struct vcard_prop *prop,
+			 const char *value)
+{
+	struct vcard_param *p;
+	int ret = param_of(card, prop, "TYPE", true, &p);
+
+	return ret < 0 ? ret
+		       : push_str(card, &p->values, &p->n_values,
+				  (char *)value);
 }
 
 int vcard_prop_set_binary(struct vcard *card, struct vcard_prop *prop,
@@ -494,37 +514,16 @@ int vcard_prop_set_binary(struct vcard *card, struct vcard_prop *prop,
 int vcard_prop_add_param(struct vcard *card, struct vcard_prop *prop,
 			 const char *name, const char *value)
 {
-	struct vcard_param *p = NULL;
+	struct vcard_param *p;
 	size_t len = strlen(value);
 	char *s;
+	int ret;
 
 	if (!vc_valid_name(name) || !vc_utf8_valid(value, len))
 		return VCARD_E_INVAL;
-	for (size_t i = 0; i < prop->n_params; i++)
-		if (strcasecmp(prop->params[i].name, name) == 0)
-			p = &prop->params[i];
-	if (p == NULL) {
-		size_t n = prop->n_params;
-
-		if (n == 0 || (n & (n - 1)) == 0) {
-			size_t cap = n ? n * 2 : 2;
-			struct vcard_param *np =
-				vc_alloc(card, cap * sizeof(*np));
-
-			if (np == NULL)
-				return VCARD_E_NOMEM;
-			if (n > 0)
-				memcpy(np, prop->params, n * sizeof(*np));
-			prop->params = np;
-		}
-		p = &prop->params[prop->n_params++];
-		memset(p, 0, sizeof(*p));
-		p->name = upper_dup(card, name);
-		if (p->name == NULL) {
-			prop->n_params--;
-			return VCARD_E_NOMEM;
-		}
-	}
+	ret = param_of(card, prop, name, false, &p);
+	if (ret < 0)
+		return ret;
 	s = vc_strndup(card, value, len);
 	if (s == NULL)
 		return VCARD_E_NOMEM;

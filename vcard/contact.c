@@ -174,11 +174,11 @@ static void rev_string(int64_t t, enum vcard_version ver, char *buf,
 		if (sep[i] != '\0')
 			out[k++] = sep[i];
 	}
-	out[k] = '\0';
-	if (size > 0)
-		memcpy(buf, out, k + 1 <= size ? k + 1 : size);
-	if (size > 0 && k + 1 > size)
-		buf[size - 1] = '\0';
+	if (size > 0) {
+		size_t n = k < size - 1 ? k : size - 1;
+		memcpy(buf, out, n);
+		buf[n] = '\0';
+	}
 }
 
 static const char *photo_type_word(const char *mt)

@@ -419,22 +419,11 @@ int dstore_pending_commit(struct dstore *s, int64_t tenant_id,
 		"DELETE FROM id_map WHERE state_id = ?4 AND tenant_id = ?3 "
 		"AND guid IN (SELECT guid FROM sml_pending WHERE token = ?1 "
 		"AND ds = ?2 AND tenant_id = ?3 AND op = 3)";
-	static const char drop[] =
-		"DELETE FROM sml_pending WHERE token = ?1 AND ds = ?2 AND "
-		"tenant_id = ?3";
-	static const char drop_maps[] =
-		"DELETE FROM sml_mapbatch WHERE token = ?1 AND ds = ?2 AND "
-		"tenant_id = ?3";
-	const char *steps[6] = {clear, maps, dels, NULL, drop, drop_maps};
+	const char *steps[3] = {clear, maps, dels};
 	int ret = 0;
 
-	for (int i = replace ? 0 : 1; i < 6 && ret == 0; i++) {
+	for (int i = replace ? 0 : 1; i < 3 && ret == 0; i++) {
 		sqlite3_stmt *st;
-		if (steps[i] == NULL) {
-			ret = apply_map_batches(s, tenant_id, token, ds,
-						state_id, err);
-			continue;
-		}
 		ret = ds_write_stmt(s, tenant_id, steps[i], &st, err);
 		if (ret < 0)
 			break;
@@ -444,6 +433,10 @@ int dstore_pending_commit(struct dstore *s, int64_t tenant_id,
 		sqlite3_bind_int64(st, 4, state_id);
 		ret = ds_exec_stmt(s, st, "pending commit", err);
 	}
+	if (ret == 0)
+		ret = apply_map_batches(s, tenant_id, token, ds, state_id, err);
+	if (ret == 0)
+		ret = dstore_pending_drop(s, tenant_id, token, ds, err);
 	return ret;
 }
 
