@@ -111,7 +111,7 @@ static enum srv_auth_result check_md5(struct dstore *store,
 			   sizeof(a->why));
 		return SRV_AUTH_BAD;
 	}
-	if (dstore_login_throttled(store, login, addr, ob_wall_s())) {
+	if (dstore_login_throttled(store, login, addr, ob_wall_s()) != 0) {
 		ob_strlcpy(a->why, "throttled", sizeof(a->why));
 		return SRV_AUTH_BAD;
 	}

@@ -469,6 +469,11 @@ static enum MHD_Result handle_web(struct srv_httpd *h,
 	if (*rs.disposition != '\0')
 		MHD_add_response_header(r, "Content-Disposition",
 					rs.disposition);
+	if (rs.retry_after > 0) {
+		char secs[24];
+		snprintf(secs, sizeof(secs), "%lld", (long long)rs.retry_after);
+		MHD_add_response_header(r, "Retry-After", secs);
+	}
 	ret = MHD_queue_response(conn, (unsigned)rs.status, r);
 	MHD_destroy_response(r);
 	explicit_bzero(rs.set_cookie, sizeof(rs.set_cookie));

@@ -569,6 +569,17 @@ static void test_throttle(void)
 	test_assert_int(status, 429);
 	test_assert_int(sign_in("boss@other", "other-password", cookie, csrf),
 			429);
+	/* the refusal says how long: six failures lock for 30 seconds */
+	struct resp r;
+	req(&r, "POST", "/login", NULL, NULL,
+	    "login=boss@other&password=other-password", NULL);
+	test_assert_int(r.r.status, 429);
+	test_assert_int(r.r.retry_after, 30);
+	test_assert(strstr(r.body, "Try again in 30 seconds") != NULL);
+	done(&r);
+	now += 29;
+	test_assert_int(sign_in("boss@other", "other-password", cookie, csrf),
+			429);
 	now += 3600;
 	test_assert_int(sign_in("boss@other", "other-password", cookie, csrf),
 			303);

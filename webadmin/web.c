@@ -228,12 +228,27 @@ static void do_login(struct wa_ctx *c)
 	ret = dstore_login(c->store, login, pw, c->rq->remote_addr, c->rq->now,
 			   &a, &err);
 	if (ret == OB_E_LIMIT) {
+		int64_t wait = dstore_login_throttled(c->store, login,
+						      c->rq->remote_addr,
+						      c->rq->now) -
+			       c->rq->now;
+		char msg[96];
+		if (wait < 1)
+			wait = 1;
 		snprintf(c->rs->log, sizeof(c->rs->log),
 			 "admin login throttled addr=%s", c->rq->remote_addr);
-		login_page(c, 429,
-			   "Too many failed sign-ins. Wait a few minutes and "
-			   "try again.",
-			   login);
+		if (wait < 90)
+			snprintf(msg, sizeof(msg),
+				 "Too many failed sign-ins. Try again in %lld "
+				 "seconds.",
+				 (long long)wait);
+		else
+			snprintf(msg, sizeof(msg),
+				 "Too many failed sign-ins. Try again in %lld "
+				 "minutes.",
+				 (long long)(wait + 59) / 60);
+		c->rs->retry_after = wait;
+		login_page(c, 429, msg, login);
 		return;
 	}
 	if (ret == OB_E_AUTH || (ret == 0 && a.role != DSTORE_ROLE_ADMIN)) {

@@ -67,6 +67,7 @@ struct wa_web_response {
 	char location[512];    /* redirect target when set */
 	char set_cookie[256];  /* Set-Cookie value when set */
 	char disposition[160]; /* Content-Disposition when set */
+	int64_t retry_after;   /* Retry-After seconds when > 0 (a 429) */
 	/* An export for the HTTP layer to stream (body stays empty): */
 	enum wa_stream stream;
 	int64_t tenant_id, unit_id;

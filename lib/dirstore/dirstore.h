@@ -545,14 +545,14 @@ int dstore_nonce_set(struct dstore *store, const char *device,
 /* Failed-login throttling per key ("login:alice", "addr:10.0.0.1").
  * check: *until_r gets the unix time before which attempts are refused
  * (0 when allowed). fail: count a failure at `now`; after `free_tries`
- * failures inside `window` seconds the key is locked for a delay doubling
- * with each further failure, at most `max_delay` seconds. clear: forget
- * the key (after a success). */
+ * failures inside `window` seconds the key is locked for `first_delay`
+ * seconds, doubling with each further failure, at most `max_delay`
+ * seconds. clear: forget the key (after a success). */
 int dstore_throttle_check(struct dstore *store, const char *key, int64_t now,
 			  int64_t *until_r, struct ob_err *err);
 int dstore_throttle_fail(struct dstore *store, const char *key, int64_t now,
-			 int free_tries, int64_t window, int64_t max_delay,
-			 struct ob_err *err);
+			 int free_tries, int64_t window, int64_t first_delay,
+			 int64_t max_delay, struct ob_err *err);
 int dstore_throttle_clear(struct dstore *store, const char *key,
 			  struct ob_err *err);
 
@@ -579,7 +579,7 @@ int dstore_account_log_recent(struct dstore *store, int64_t tenant_id,
 /* ---- password logins ----------------------------------------------- */
 
 /* A password login, throttled per login (5 failures) and per client
- * address (30) within 15 minutes, then locked out for a delay doubling
+ * address (30) within 15 minutes, then locked out for 30 seconds, doubling
  * with each further failure up to 15 minutes; the rows are shared by all
  * server instances. OB_E_AUTH for a wrong password, unknown login or
  * disabled account (failure counted); OB_E_LIMIT while throttled (the
@@ -587,9 +587,11 @@ int dstore_account_log_recent(struct dstore *store, int64_t tenant_id,
 int dstore_login(struct dstore *store, const char *login, const char *password,
 		 const char *addr, int64_t now, struct dstore_account *a_r,
 		 struct ob_err *err);
-/* The pieces of dstore_login for other kinds of credentials (MD5). */
-bool dstore_login_throttled(struct dstore *store, const char *login,
-			    const char *addr, int64_t now);
+/* The pieces of dstore_login for other kinds of credentials (MD5).
+ * throttled: the unix time before which the login or the address is
+ * locked out, 0 when neither is (what a 429's Retry-After is made of). */
+int64_t dstore_login_throttled(struct dstore *store, const char *login,
+			       const char *addr, int64_t now);
 void dstore_login_failed(struct dstore *store, const char *login,
 			 const char *addr, int64_t now);
 void dstore_login_succeeded(struct dstore *store, const char *login);

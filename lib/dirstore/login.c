@@ -11,22 +11,26 @@
  * may share an address (NAT, a company proxy). */
 #define THROTTLE_FREE_ADDR 30
 #define THROTTLE_WINDOW 900 /* seconds failures are counted over */
-#define THROTTLE_MAX 900    /* longest lockout, seconds */
+/* The first lockout, seconds: long enough to matter to a guesser and to
+ * be worth the "wait" the refusal tells a person; it doubles from there. */
+#define THROTTLE_FIRST 30
+#define THROTTLE_MAX 900 /* longest lockout, seconds */
 
-bool dstore_login_throttled(struct dstore *s, const char *login,
-			    const char *addr, int64_t now)
+int64_t dstore_login_throttled(struct dstore *s, const char *login,
+			       const char *addr, int64_t now)
 {
 	char key[DSTORE_LOGIN_MAX + 16];
-	int64_t until = 0;
+	int64_t until = 0, by_addr = 0;
 	struct ob_err err;
 
 	snprintf(key, sizeof(key), "login:%s", login);
-	if (*login != '\0' &&
-	    dstore_throttle_check(s, key, now, &until, &err) == 0 && until > 0)
-		return true;
+	if (*login == '\0' ||
+	    dstore_throttle_check(s, key, now, &until, &err) != 0)
+		until = 0;
 	snprintf(key, sizeof(key), "addr:%s", addr);
-	return dstore_throttle_check(s, key, now, &until, &err) == 0 &&
-	       until > 0;
+	if (dstore_throttle_check(s, key, now, &by_addr, &err) != 0)
+		by_addr = 0;
+	return by_addr > until ? by_addr : until;
 }
 
 void dstore_login_failed(struct dstore *s, const char *login, const char *addr,
@@ -38,11 +42,13 @@ void dstore_login_failed(struct dstore *s, const char *login, const char *addr,
 	if (*login != '\0') {
 		snprintf(key, sizeof(key), "login:%s", login);
 		(void)dstore_throttle_fail(s, key, now, THROTTLE_FREE,
-					   THROTTLE_WINDOW, THROTTLE_MAX, &err);
+					   THROTTLE_WINDOW, THROTTLE_FIRST,
+					   THROTTLE_MAX, &err);
 	}
 	snprintf(key, sizeof(key), "addr:%s", addr);
 	(void)dstore_throttle_fail(s, key, now, THROTTLE_FREE_ADDR,
-				   THROTTLE_WINDOW, THROTTLE_MAX, &err);
+				   THROTTLE_WINDOW, THROTTLE_FIRST, THROTTLE_MAX,
+				   &err);
 }
 
 void dstore_login_succeeded(struct dstore *s, const char *login)
@@ -60,7 +66,7 @@ int dstore_login(struct dstore *s, const char *login, const char *password,
 {
 	int ret;
 
-	if (dstore_login_throttled(s, login, addr, now))
+	if (dstore_login_throttled(s, login, addr, now) != 0)
 		return ob_err_set(err, OB_E_LIMIT,
 				  "too many failed logins; try again later");
 	ret = dstore_account_verify(s, login, password, a_r, err);

@@ -623,8 +623,8 @@ int dstore_throttle_check(struct dstore *s, const char *key, int64_t now,
 }
 
 int dstore_throttle_fail(struct dstore *s, const char *key, int64_t now,
-			 int free_tries, int64_t window, int64_t max_delay,
-			 struct ob_err *err)
+			 int free_tries, int64_t window, int64_t first_delay,
+			 int64_t max_delay, struct ob_err *err)
 {
 	static const char get[] = "SELECT failures, first FROM auth_throttle "
 				  "WHERE key = ?";
@@ -651,8 +651,8 @@ int dstore_throttle_fail(struct dstore *s, const char *key, int64_t now,
 				  err);
 	failures++;
 	if (failures > free_tries) {
-		int64_t delay = 1;
-		for (int64_t i = free_tries; i < failures && delay < max_delay;
+		int64_t delay = first_delay;
+		for (int64_t i = free_tries + 1; i < failures && delay < max_delay;
 		     i++)
 			delay *= 2;
 		until = now + (delay < max_delay ? delay : max_delay);

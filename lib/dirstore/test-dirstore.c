@@ -901,14 +901,17 @@ static void test_sessions(void)
 	dstore_nonce_get(s, "IMEI:1", nonce, &err);
 	test_assert_str(nonce, "bm9uY2U=");
 	for (int i = 0; i < 3; i++)
-		dstore_throttle_fail(s, "login:u", 1000, 3, 900, 600, &err);
+		dstore_throttle_fail(s, "login:u", 1000, 3, 900, 30, 600, &err);
 	dstore_throttle_check(s, "login:u", 1000, &until, &err);
 	test_assert_int(until, 0);
-	dstore_throttle_fail(s, "login:u", 1000, 3, 900, 600, &err);
+	dstore_throttle_fail(s, "login:u", 1000, 3, 900, 30, 600, &err);
 	dstore_throttle_check(s, "login:u", 1000, &until, &err);
-	test_assert_int(until, 1002);
+	test_assert_int(until, 1030);
+	dstore_throttle_fail(s, "login:u", 1000, 3, 900, 30, 600, &err);
+	dstore_throttle_check(s, "login:u", 1000, &until, &err);
+	test_assert_int(until, 1060);
 	for (int i = 0; i < 20; i++)
-		dstore_throttle_fail(s, "login:u", 1000, 3, 900, 600, &err);
+		dstore_throttle_fail(s, "login:u", 1000, 3, 900, 30, 600, &err);
 	dstore_throttle_check(s, "login:u", 1000, &until, &err);
 	test_assert_int(until, 1600);
 	dstore_throttle_clear(s, "login:u", &err);

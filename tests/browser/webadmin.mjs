@@ -317,7 +317,9 @@ async function phaseSecurity(browser) {
   let last;
   for (let i = 0; i < 7; i++) last = await login(page, env('THROTTLE_USER'), 'wrong-password-' + i);
   check('after repeated wrong passwords sign-in is throttled (429)', last.status() === 429, last.status());
-  check('the page says to wait', (await page.textContent('.error')).includes('Too many failed'));
+  check('the page says how long to wait', /Too many failed sign-ins\. Try again in \d+ seconds/.test(await page.textContent('.error')),
+        await page.textContent('.error'));
+  check('the 429 carries Retry-After', Number(last.headers()['retry-after']) > 0, last.headers()['retry-after']);
   last = await login(page, env('THROTTLE_USER'), env('THROTTLE_PASSWORD'));
   check('even the right password is refused while throttled', last.status() === 429, last.status());
   await shot(page, '14-throttled');
