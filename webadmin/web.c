@@ -228,10 +228,10 @@ static void do_login(struct wa_ctx *c)
 	ret = dstore_login(c->store, login, pw, c->rq->remote_addr, c->rq->now,
 			   &a, &err);
 	if (ret == OB_E_LIMIT) {
-		int64_t wait = dstore_login_throttled(c->store, login,
-						      c->rq->remote_addr,
-						      c->rq->now) -
-			       c->rq->now;
+		int64_t wait =
+			dstore_login_throttled(c->store, login,
+					       c->rq->remote_addr, c->rq->now) -
+			c->rq->now;
 		char msg[96];
 		if (wait < 1)
 			wait = 1;

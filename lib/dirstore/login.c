@@ -47,8 +47,8 @@ void dstore_login_failed(struct dstore *s, const char *login, const char *addr,
 	}
 	snprintf(key, sizeof(key), "addr:%s", addr);
 	(void)dstore_throttle_fail(s, key, now, THROTTLE_FREE_ADDR,
-				   THROTTLE_WINDOW, THROTTLE_FIRST, THROTTLE_MAX,
-				   &err);
+				   THROTTLE_WINDOW, THROTTLE_FIRST,
+				   THROTTLE_MAX, &err);
 }
 
 void dstore_login_succeeded(struct dstore *s, const char *login)

@@ -652,8 +652,8 @@ int dstore_throttle_fail(struct dstore *s, const char *key, int64_t now,
 	failures++;
 	if (failures > free_tries) {
 		int64_t delay = first_delay;
-		for (int64_t i = free_tries + 1; i < failures && delay < max_delay;
-		     i++)
+		for (int64_t i = free_tries + 1;
+		     i < failures && delay < max_delay; i++)
 			delay *= 2;
 		until = now + (delay < max_delay ? delay : max_delay);
 	}
