@@ -621,6 +621,7 @@ struct fill {
 	int error;
 	char *vbuf;
 	size_t vsize;
+	struct sml_writer item; /* item_xml's scratch, reused */
 };
 
 /* What the device holds for guid: its LUID ("" when it has none), and
@@ -686,43 +687,46 @@ static char *item_xml(struct fill *f, enum srv_item_kind kind, const char *guid,
 		      const char *luid, const char *card, size_t card_len,
 		      size_t total, bool more, size_t *len_r)
 {
-	struct sml_writer w;
+	struct sml_writer *w = &f->item;
 	const char *name = kind == SRV_ITEM_ADD       ? "Add"
 			   : kind == SRV_ITEM_REPLACE ? "Replace"
 						      : "Delete";
 
-	sml_writer_init(&w, 64u << 20);
-	sml_writer_open(&w, name, NULL);
-	sml_writer_uint(&w, "CmdID", srv_reply_next_cmd(f->c->reply));
+	sml_writer_reset(w);
+	sml_writer_open(w, name, NULL);
+	sml_writer_uint(w, "CmdID", srv_reply_next_cmd(f->c->reply));
 	/* The content type is in the enclosing Sync's Meta. */
-	sml_writer_open(&w, "Item", NULL);
+	sml_writer_open(w, "Item", NULL);
 	if (total > 0) {
 		/* First chunk of a large object: its whole size. */
 		char size[24];
 		snprintf(size, sizeof(size), "%zu", total);
-		sml_writer_open(&w, "Meta", NULL);
-		sml_writer_text_ns(&w, "Size", "syncml:metinf", size);
-		sml_writer_close(&w);
+		sml_writer_open(w, "Meta", NULL);
+		sml_writer_text_ns(w, "Size", "syncml:metinf", size);
+		sml_writer_close(w);
 	}
 	if (kind == SRV_ITEM_ADD) {
-		sml_writer_open(&w, "Source", NULL);
-		sml_writer_text(&w, "LocURI", guid);
-		sml_writer_close(&w);
+		sml_writer_open(w, "Source", NULL);
+		sml_writer_text(w, "LocURI", guid);
+		sml_writer_close(w);
 	} else {
-		sml_writer_open(&w, "Target", NULL);
-		sml_writer_text(&w, "LocURI", luid);
-		sml_writer_close(&w);
+		sml_writer_open(w, "Target", NULL);
+		sml_writer_text(w, "LocURI", luid);
+		sml_writer_close(w);
 	}
 	if (kind != SRV_ITEM_DELETE)
-		sml_writer_cdata(&w, "Data", card, card_len);
+		sml_writer_cdata(w, "Data", card, card_len);
 	if (more)
-		sml_writer_empty(&w, "MoreData");
-	sml_writer_close(&w);
-	sml_writer_close(&w);
+		sml_writer_empty(w, "MoreData");
+	sml_writer_close(w);
+	sml_writer_close(w);
+	size_t len;
+	const char *xml = sml_writer_data(w, &len);
 	char *x = NULL;
-	if (sml_writer_error(&w) == 0)
-		x = ob_buf_steal(&w.buf, len_r);
-	sml_writer_deinit(&w);
+	if (sml_writer_error(w) == 0 && (x = malloc(len + 1)) != NULL) {
+		memcpy(x, xml, len + 1);
+		*len_r = len;
+	}
 	return x;
 }
 
@@ -1115,6 +1119,7 @@ int srv_sync_fill(struct srv_ctx *c)
 	f.vbuf = malloc(f.vsize);
 	if (f.vbuf == NULL)
 		return OB_E_NOMEM;
+	sml_writer_init(&f.item, 64u << 20);
 	for (int i = 0; i < c->st->n_ds && ret == 0 && !f.full; i++) {
 		struct srv_ds *ds = &c->st->ds[i];
 		if (ds->refused || ds->server_done)
@@ -1130,6 +1135,7 @@ int srv_sync_fill(struct srv_ctx *c)
 		}
 	}
 	free(f.vbuf);
+	sml_writer_deinit(&f.item);
 	return ret;
 }
 

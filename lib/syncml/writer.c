@@ -21,6 +21,13 @@ void sml_writer_deinit(struct sml_writer *w)
 	w->error = 0;
 }
 
+void sml_writer_reset(struct sml_writer *w)
+{
+	ob_buf_reset(&w->buf);
+	w->depth = 0;
+	w->error = 0;
+}
+
 static void check(struct sml_writer *w, int ret)
 {
 	if (ret != 0 && w->error == 0)

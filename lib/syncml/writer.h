@@ -27,6 +27,9 @@ struct sml_writer {
 /* Start an empty document with a byte cap. */
 void sml_writer_init(struct sml_writer *w, size_t cap);
 void sml_writer_deinit(struct sml_writer *w);
+/* Start over with an empty document, keeping the buffer's memory (for a
+ * writer that makes many small fragments). */
+void sml_writer_reset(struct sml_writer *w);
 /* Open <name> (with xmlns="ns" when ns is not NULL). name must be a
  * string that outlives the element (a literal). */
 void sml_writer_open(struct sml_writer *w, const char *name, const char *ns);

@@ -89,7 +89,9 @@ struct sax {
 	struct sml_tree *tree;
 	struct sml_node *cur;
 	struct ob_buf text;
-	bool text_blank; /* text holds only whitespace */
+	bool text_blank;         /* text holds only whitespace */
+	const xmlChar *last_uri; /* the parser's dictionary string */
+	enum sml_ns last_ns;     /* what last_uri names */
 	int ret;
 	struct ob_err *err;
 	struct reader_err re;
@@ -132,8 +134,14 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
 	flush(x, true);
 	if (x->cur == NULL && sml_tree_root(x->tree) == NULL)
 		sml_tree_set_version(x->tree, version_of(uri));
+	/* libxml2 hands every element of one namespace the same interned
+	 * URI string: classify each string once. */
+	if (uri != x->last_uri || x->last_uri == NULL) {
+		x->last_uri = uri;
+		x->last_ns = ns_of(uri);
+	}
 	int ret = sml_tree_add(x->tree, x->cur, (const char *)name,
-			       strlen((const char *)name), ns_of(uri), &n,
+			       strlen((const char *)name), x->last_ns, &n,
 			       x->err);
 	if (ret != 0) {
 		stop(x, ret);
