@@ -212,18 +212,24 @@ class H(http.server.BaseHTTPRequestHandler):
                 pass
     def log_message(self, *a):
         pass
-http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+srv = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+open(sys.argv[3], "w").close()  # listening: the test may connect
+srv.serve_forever()
 PYEOF
-$PY "$tmp/bad.py" "$port" garbage &
-bpid=$!
-sleep 0.5
+# start the bad server in mode $1 and wait until it listens
+bad_server() {
+	rm -f "$tmp/bad.up"
+	$PY "$tmp/bad.py" "$port" "$1" "$tmp/bad.up" &
+	bpid=$!
+	i=0
+	while [ ! -e "$tmp/bad.up" ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+}
+bad_server garbage
 check "malformed reply: exit 5" 5 agent a sync
 has "names the malformed reply" "reply"
 kill $bpid
 wait $bpid 2>/dev/null
-$PY "$tmp/bad.py" "$port" endless &
-bpid=$!
-sleep 0.5
+bad_server endless
 check "endless chunked reply: stopped at the cap, exit 5" 5 agent a sync
 has "names the cap" "larger than"
 kill $bpid
