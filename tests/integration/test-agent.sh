@@ -142,7 +142,7 @@ check "init an agent with small messages" 0 sh -c "echo orgbook-demo | '$AGENT' 
 "$AGENT" --dir "$tmp/k" sync >/dev/null 2>&1 &
 kpid=$!
 i=0
-while [ $i -lt 200 ]; do
+while [ $i -lt 1500 ]; do
 	c=$(sqlite3 "$tmp/k/directory.db" "SELECT count(*) FROM person" 2>/dev/null || echo 0)
 	[ "${c:-0}" -gt 20 ] && break
 	sleep 0.02
@@ -161,7 +161,7 @@ check "init another agent with small messages" 0 sh -c "echo orgbook-demo | '$AG
 "$AGENT" --dir "$tmp/r" sync >"$tmp/r.out" 2>&1 &
 rpid=$!
 i=0
-while [ $i -lt 200 ]; do
+while [ $i -lt 1500 ]; do
 	c=$(sqlite3 "$tmp/r/directory.db" "SELECT count(*) FROM person" 2>/dev/null || echo 0)
 	[ "${c:-0}" -gt 20 ] && break
 	sleep 0.02
