@@ -659,26 +659,164 @@ int dstore_person_move(struct dstore *s, int64_t tenant_id, const char *uid,
 
 /* Step a bound query of PERSON_COLS, handing each person to fn (borrowed
  * for the call); fn's non-zero return stops and is returned. Resets st. */
+/* One block, reused from row to row, holding everything of the person an
+ * iterator lends its callback: strings, phone and email arrays, photo. A
+ * row costs no allocation once the block is large enough. */
+struct row_block {
+	char *mem;
+	size_t size;
+};
+
+static size_t count_lines(const char *t, size_t len)
+{
+	const char *q = t, *end = t + len;
+	size_t n = 0;
+
+	while ((q = memchr(q, '\n', (size_t)(end - q))) != NULL) {
+		n++;
+		q++;
+	}
+	return n;
+}
+
+/* person_from_row into b: p borrows b (and is not to be deinit'ed). The
+ * phone and email lists are read as decode_phones/decode_emails do. */
+static int person_from_row_lent(struct dstore *s, sqlite3_stmt *st,
+				bool with_photo, struct row_block *b,
+				struct dstore_person *p, struct ob_err *err)
+{
+	static const char photo_sql[] =
+		"SELECT data FROM photo WHERE person_id = ?";
+	static const int cols[] = {1,  3,  4,  5,  6,  7,  8,
+				   11, 12, 13, 14, 15, 16, 20};
+	enum { N_COLS = sizeof(cols) / sizeof(cols[0]) };
+	char **fields[N_COLS] = {
+		&p->uid,     &p->family,          &p->given,
+		&p->display, &p->phonetic_family, &p->phonetic_given,
+		&p->title,   &p->street,          &p->locality,
+		&p->region,  &p->postcode,        &p->country,
+		&p->note,    &p->unit_path};
+	const char *text[N_COLS];
+	size_t len[N_COLS];
+	const char *ph_text = (const char *)sqlite3_column_text(st, 9);
+	size_t ph_len = (size_t)sqlite3_column_bytes(st, 9);
+	const char *em_text = (const char *)sqlite3_column_text(st, 10);
+	size_t em_len = (size_t)sqlite3_column_bytes(st, 10);
+	size_t n_ph = ph_text ? count_lines(ph_text, ph_len) : 0;
+	size_t n_em = em_text ? count_lines(em_text, em_len) : 0;
+	sqlite3_stmt *ph = NULL;
+	const void *photo = NULL;
+	bool has_photo = false;
+	size_t photo_len = 0, need, off;
+
+	memset(p, 0, sizeof(*p));
+	p->id = sqlite3_column_int64(st, 0);
+	p->unit_id = sqlite3_column_int64(st, 2);
+	p->hidden = sqlite3_column_int(st, 17) != 0;
+	p->mtime = sqlite3_column_int64(st, 18);
+	p->rev = sqlite3_column_int64(st, 19);
+	need = n_ph * sizeof(*p->phones) + n_em * sizeof(*p->emails) + ph_len +
+	       1 + em_len + 1;
+	for (int i = 0; i < N_COLS; i++) {
+		text[i] = (const char *)sqlite3_column_text(st, cols[i]);
+		len[i] = (size_t)sqlite3_column_bytes(st, cols[i]);
+		need += text[i] != NULL ? len[i] + 1 : 0;
+	}
+	if (with_photo && sqlite3_column_int(st, 21)) {
+		ph = ds_stmt(s, photo_sql, err);
+		if (ph == NULL)
+			return err ? err->code : OB_E_FAIL;
+		sqlite3_bind_int64(ph, 1, p->id);
+		if (sqlite3_step(ph) == SQLITE_ROW) {
+			has_photo = true;
+			photo = sqlite3_column_blob(ph, 0);
+			photo_len = (size_t)sqlite3_column_bytes(ph, 0);
+			need += photo_len + 1;
+		}
+	}
+	if (need > b->size) {
+		size_t n = b->size * 2 > need ? b->size * 2 : need + 4096;
+		char *m = realloc(b->mem, n);
+		if (m == NULL) {
+			if (ph != NULL)
+				sqlite3_reset(ph);
+			return ob_err_set(err, OB_E_NOMEM, "out of memory");
+		}
+		b->mem = m;
+		b->size = n;
+	}
+	/* the arrays first: the block is malloc-aligned */
+	p->phones = n_ph ? (struct dstore_phone *)(void *)b->mem : NULL;
+	off = n_ph * sizeof(*p->phones);
+	p->emails = n_em ? (char **)(void *)(b->mem + off) : NULL;
+	off += n_em * sizeof(*p->emails);
+	if (has_photo) {
+		p->photo = (unsigned char *)b->mem + off;
+		if (photo_len > 0)
+			memcpy(p->photo, photo, photo_len);
+		p->photo_len = photo_len;
+		off += photo_len + 1;
+	}
+	if (ph != NULL)
+		sqlite3_reset(ph);
+	for (int i = 0; i < N_COLS; i++) {
+		if (text[i] == NULL)
+			continue;
+		*fields[i] = b->mem + off;
+		memcpy(b->mem + off, text[i], len[i]);
+		b->mem[off + len[i]] = '\0';
+		off += len[i] + 1;
+	}
+	if (n_ph > 0) {
+		char *t = b->mem + off;
+		memcpy(t, ph_text, ph_len + 1);
+		off += ph_len + 1;
+		while (*t != '\0' && p->n_phones < n_ph) {
+			char *tab = strchr(t, '\t'), *nl = strchr(t, '\n');
+			if (tab == NULL || nl == NULL || tab > nl)
+				break;
+			*tab = *nl = '\0';
+			p->phones[p->n_phones].type = t;
+			p->phones[p->n_phones++].number = tab + 1;
+			t = nl + 1;
+		}
+	}
+	if (n_em > 0) {
+		char *t = b->mem + off;
+		memcpy(t, em_text, em_len + 1);
+		while (*t != '\0' && p->n_emails < n_em) {
+			char *nl = strchr(t, '\n');
+			if (nl == NULL)
+				break;
+			*nl = '\0';
+			p->emails[p->n_emails++] = t;
+			t = nl + 1;
+		}
+	}
+	return 0;
+}
+
 static int visit_rows(struct dstore *s, sqlite3_stmt *st, bool with_photo,
 		      int (*fn)(const struct dstore_person *p, void *ctx),
 		      void *ctx, const char *what, struct ob_err *err)
 {
+	struct row_block b = {0};
 	int rc, ret = 0;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dstore_person p;
 
-		ret = person_from_row(s, st, with_photo, &p, err);
+		ret = person_from_row_lent(s, st, with_photo, &b, &p, err);
 		if (ret < 0)
 			break;
 		ret = fn(&p, ctx);
-		dstore_person_deinit(&p);
 		if (ret != 0)
 			break;
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
 		ret = ds_sql_err(s, rc, what, err);
 	sqlite3_reset(st);
+	free(b.mem);
 	return ret;
 }
 

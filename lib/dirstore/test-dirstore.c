@@ -1188,6 +1188,122 @@ static void test_web_sessions(void)
 	test_end();
 }
 
+/* Every field the iterator lends its callback, compared with what
+ * dstore_person_get returns for the same person. */
+struct iter_seen {
+	struct dstore *s;
+	int64_t t;
+	bool photo;
+	int n, same;
+};
+
+static bool same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	       (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static int iter_compare(const struct dstore_person *p, void *ctx)
+{
+	struct iter_seen *x = ctx;
+	struct dstore_person g;
+	struct ob_err err;
+	bool same;
+
+	x->n++;
+	if (dstore_person_get(x->s, x->t, p->uid, x->photo, &g, &err) != 0)
+		return 0;
+	same = g.id == p->id && g.unit_id == p->unit_id &&
+	       g.hidden == p->hidden && g.mtime == p->mtime &&
+	       g.rev == p->rev && same_str(g.family, p->family) &&
+	       same_str(g.given, p->given) && same_str(g.display, p->display) &&
+	       same_str(g.phonetic_family, p->phonetic_family) &&
+	       same_str(g.phonetic_given, p->phonetic_given) &&
+	       same_str(g.title, p->title) && same_str(g.street, p->street) &&
+	       same_str(g.locality, p->locality) &&
+	       same_str(g.region, p->region) &&
+	       same_str(g.postcode, p->postcode) &&
+	       same_str(g.country, p->country) && same_str(g.note, p->note) &&
+	       same_str(g.unit_path, p->unit_path) &&
+	       g.n_phones == p->n_phones && g.n_emails == p->n_emails &&
+	       g.photo_len == p->photo_len &&
+	       (g.photo == NULL) == (p->photo == NULL) &&
+	       (g.photo == NULL || memcmp(g.photo, p->photo, g.photo_len) == 0);
+	for (size_t i = 0; same && i < g.n_phones; i++)
+		same = same_str(g.phones[i].type, p->phones[i].type) &&
+		       same_str(g.phones[i].number, p->phones[i].number);
+	for (size_t i = 0; same && i < g.n_emails; i++)
+		same = same_str(g.emails[i], p->emails[i]);
+	x->same += same;
+	dstore_person_deinit(&g);
+	return 0;
+}
+
+static void test_iterate(void)
+{
+	struct dstore *s = open_new();
+	struct ob_err err;
+	int64_t t = tenant(s, "acme"), unit = 0;
+	struct dstore_phone ph[2] = {{"work", "+86 10 6552 9988"},
+				     {"cell", "138 0013 8000"}};
+	char *mails[2] = {"ouyang@acme.example", "nana@acme.example"};
+	/* a PNG signature, then padding: larger than any row before it */
+	static unsigned char png[20000] = {0x89, 'P',  'N',  'G',
+					   '\r', '\n', 0x1a, '\n'};
+	struct dstore_person p = {0};
+	char uid[16];
+
+	test_begin("iteration lends each person whole: every field, phones, "
+		   "emails and photo equal what get returns");
+	test_assert_int(dstore_begin(s, t, "test", &err), 0);
+	/* people with nothing but a name, of growing length */
+	for (int i = 0; i < 40; i++) {
+		char name[256];
+		snprintf(uid, sizeof(uid), "bare-%d", i);
+		memset(name, 'a' + i % 26, sizeof(name) - 1);
+		name[i * 6 + 1] = '\0';
+		test_assert_int(put(s, t, uid, name, 0, i % 7 == 0), 0);
+	}
+	test_assert_int(dstore_unit_ensure_path(s, t, "研发中心/平台部", true,
+						&unit, &err),
+			0);
+	p.uid = strdup("full");
+	p.family = "欧阳";
+	p.given = "娜娜";
+	p.phonetic_family = "ouyang";
+	p.phonetic_given = "nana";
+	p.title = "Architect";
+	p.phones = ph;
+	p.n_phones = 2;
+	p.emails = mails;
+	p.n_emails = 2;
+	p.street = "1 Example Road";
+	p.locality = "北京";
+	p.region = "BJ";
+	p.postcode = "100000";
+	p.country = "China";
+	p.note = "line one\nline two";
+	p.photo = png;
+	p.photo_len = sizeof(png);
+	p.unit_id = unit;
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), 0);
+	free(p.uid);
+	test_assert_int(put(s, t, "after", "After Full", unit, false), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	for (int photo = 0; photo < 2; photo++) {
+		struct dstore_iter_opts o = {.include_hidden = true};
+		struct iter_seen x = {.s = s, .t = t, .photo = photo != 0};
+		o.with_photo = photo != 0;
+		test_assert_int(
+			dstore_person_iter(s, t, &o, iter_compare, &x, &err),
+			0);
+		test_assert_int(x.n, 42);
+		test_assert_int(x.same, 42);
+	}
+	dstore_close(&s);
+	test_end();
+}
+
 int main(void)
 {
 	test_revisions();
@@ -1198,6 +1314,7 @@ int main(void)
 	test_tenant_isolation();
 	test_accounts();
 	test_search();
+	test_iterate();
 	test_web_sessions();
 	test_prune();
 	test_prune_keeps_live_devices();
