@@ -180,6 +180,21 @@ const char *const ds_migrations[] = {
 	"  rev INTEGER NOT NULL,"
 	"  data BLOB NOT NULL);"
 	"CREATE INDEX sml_mapbatch_token ON sml_mapbatch(token, ds);",
+	/* 5 -> 6: id_map keyed by its primary key alone (WITHOUT ROWID):
+	 * two b-trees per mapped person instead of three */
+	"CREATE TABLE id_map_new ("
+	"  state_id INTEGER NOT NULL REFERENCES sync_state(id) "
+	"    ON DELETE CASCADE,"
+	"  tenant_id INTEGER NOT NULL,"
+	"  guid TEXT NOT NULL,"
+	"  luid TEXT NOT NULL,"
+	"  rev INTEGER NOT NULL,"
+	"  PRIMARY KEY (state_id, guid)) WITHOUT ROWID;"
+	"INSERT INTO id_map_new (state_id, tenant_id, guid, luid, rev) "
+	"  SELECT state_id, tenant_id, guid, luid, rev FROM id_map;"
+	"DROP TABLE id_map;"
+	"ALTER TABLE id_map_new RENAME TO id_map;"
+	"CREATE INDEX id_map_luid ON id_map(state_id, luid);",
 };
 
 const int ds_migration_count =

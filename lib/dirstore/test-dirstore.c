@@ -696,6 +696,53 @@ static void test_sync_state(void)
 	test_assert_str(c.text, "g2=12@4");
 	dstore_close(&s);
 	test_end();
+
+	test_begin("schema 5 -> 6: the id map is rebuilt without rowids, "
+		   "every row kept");
+	{
+		struct dstore_options o = {.path = dbpath};
+		sqlite3 *db;
+		sqlite3_stmt *q;
+
+		/* put the map back in its version-5 form */
+		sqlite3_open(dbpath, &db);
+		test_assert_int(
+			sqlite3_exec(
+				db,
+				"DROP TABLE id_map;"
+				"CREATE TABLE id_map (state_id INTEGER NOT "
+				"NULL REFERENCES sync_state(id) ON DELETE "
+				"CASCADE, tenant_id INTEGER NOT NULL, guid "
+				"TEXT NOT NULL, luid TEXT NOT NULL, rev "
+				"INTEGER NOT NULL, PRIMARY KEY (state_id, "
+				"guid));"
+				"CREATE INDEX id_map_luid ON id_map(state_id, "
+				"luid);"
+				"INSERT INTO id_map SELECT id, tenant_id, "
+				"'g' || n, 'l' || n, n FROM sync_state, "
+				"(SELECT 1 AS n UNION SELECT 2 UNION SELECT 3);"
+				"DELETE FROM schema_version WHERE version > 5;",
+				NULL, NULL, NULL),
+			SQLITE_OK);
+		sqlite3_close(db);
+		test_assert_int(dstore_open(&o, &s, &err), 0);
+		test_assert_int(dstore_schema_version(s), 6);
+		c.text[0] = '\0';
+		dstore_map_iter(s, t, st.id, collect_map, &c, &err);
+		test_assert_str(c.text, "g1=l1@1 g2=l2@2 g3=l3@3");
+		test_assert_int(dstore_map_find(s, t, st.id, NULL, "l3", luid,
+						sizeof(luid), NULL, 0, &rev,
+						&err),
+				0);
+		test_assert_str(luid, "g3");
+		dstore_close(&s);
+		sqlite3_open(dbpath, &db);
+		test_assert(sqlite3_prepare_v2(db, "SELECT rowid FROM id_map",
+					       -1, &q, NULL) != SQLITE_OK);
+		sqlite3_finalize(q);
+		sqlite3_close(db);
+	}
+	test_end();
 }
 
 static int collect_resend(const struct dstore_pending *p, void *ctx)
