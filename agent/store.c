@@ -22,8 +22,14 @@ enum {
 	ST_PHONE_DEL,
 	ST_PHONE_INS,
 	ST_PERSON_DEL,
+	ST_SEARCH_COUNT,
+	ST_SEARCH,
+	ST_NUMBER,
 	ST_COUNT
 };
+
+#define PERSON_COLS                                                            \
+	"p.luid, p.guid, p.name, p.title, p.unit, p.phones, p.emails"
 
 static const char *const st_sql[ST_COUNT] = {
 	[ST_PUT] = "INSERT INTO person (guid, card, name, title, unit, "
@@ -39,6 +45,20 @@ static const char *const st_sql[ST_COUNT] = {
 	[ST_PHONE_DEL] = "DELETE FROM phone WHERE luid = ?",
 	[ST_PHONE_INS] = "INSERT INTO phone (rdigits, luid) VALUES (?, ?)",
 	[ST_PERSON_DEL] = "DELETE FROM person WHERE luid = ?",
+	/* whole-word matches, counted up to the list's length */
+	[ST_SEARCH_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM person_fts "
+			    "WHERE person_fts MATCH ?1 LIMIT ?2)",
+	/* bm25 is computed for the first 300 matches only: a query as broad
+	 * as one family name matches thousands, and ranking them all costs
+	 * milliseconds for a list nobody reads to the end. Names weigh
+	 * most, then pinyin, then title. */
+	[ST_SEARCH] = "SELECT " PERSON_COLS ", f.r FROM (SELECT rowid, "
+		      "bm25(person_fts, 10.0, 5.0, 2.0, 1.0, 1.0) AS r FROM "
+		      "person_fts WHERE person_fts MATCH ?1 LIMIT 300) f JOIN "
+		      "person p ON p.luid = f.rowid ORDER BY f.r LIMIT ?2",
+	[ST_NUMBER] = "SELECT DISTINCT " PERSON_COLS " FROM phone f JOIN "
+		      "person p ON p.luid = f.luid WHERE f.rdigits >= ?1 AND "
+		      "f.rdigits < ?2 ORDER BY p.name LIMIT 50",
 };
 
 /* A search row waiting for the end of the batch (see flush_index). */
@@ -607,9 +627,6 @@ int agent_store_count(struct agent_store *s, int64_t *n_r, struct ob_err *err)
 
 /* ---- queries ------------------------------------------------------------ */
 
-#define PERSON_COLS                                                            \
-	"p.luid, p.guid, p.name, p.title, p.unit, p.phones, p.emails"
-
 static int rows(struct agent_store *s, sqlite3_stmt *st, int rank_col,
 		int (*fn)(const struct agent_person *p, void *ctx), void *ctx,
 		struct ob_err *err)
@@ -654,18 +671,13 @@ int agent_store_lookup_number(struct agent_store *s, const char *number,
 		memmove(d, d + dl - 10, 11);
 	reverse(d);
 	snprintf(hi, sizeof(hi), "%s;", d); /* ';' follows '9' */
-	sqlite3_stmt *st = prep(s,
-				"SELECT DISTINCT " PERSON_COLS
-				" FROM phone f JOIN person p ON p.luid = "
-				"f.luid WHERE f.rdigits >= ?1 AND f.rdigits < "
-				"?2 ORDER BY p.name LIMIT 50",
-				err);
+	sqlite3_stmt *st = cached(s, ST_NUMBER, err);
 	if (st == NULL)
 		return err->code;
 	sqlite3_bind_text(st, 1, d, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
 	int ret = rows(s, st, 0, fn, ctx, err);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return ret;
 }
 
@@ -723,11 +735,7 @@ int agent_store_search(struct agent_store *s, const char *query, int limit,
 	 * longer term: wang, wangwei, wangfang ...) is not needed. */
 	if (limit <= 0)
 		limit = 20;
-	sqlite3_stmt *cnt = prep(s,
-				 "SELECT count(*) FROM (SELECT 1 FROM "
-				 "person_fts WHERE person_fts MATCH ?1 LIMIT "
-				 "?2)",
-				 err);
+	sqlite3_stmt *cnt = cached(s, ST_SEARCH_COUNT, err);
 	if (cnt == NULL) {
 		ob_buf_deinit(&q);
 		return err->code;
@@ -736,22 +744,12 @@ int agent_store_search(struct agent_store *s, const char *query, int limit,
 	sqlite3_bind_int(cnt, 2, limit);
 	int whole = sqlite3_step(cnt) == SQLITE_ROW ? sqlite3_column_int(cnt, 0)
 						    : 0;
-	sqlite3_finalize(cnt);
+	sqlite3_reset(cnt);
 	if (whole < limit) {
 		ob_buf_reset(&q);
 		fts_query(query, true, &q);
 	}
-	/* bm25 is computed for the first 300 matches only: a query as
-	 * broad as one family name matches thousands, and ranking them all
-	 * costs milliseconds for a list nobody reads to the end. Names
-	 * weigh most, then pinyin, then title. */
-	sqlite3_stmt *st = prep(
-		s,
-		"SELECT " PERSON_COLS ", f.r FROM (SELECT rowid, "
-		"bm25(person_fts, 10.0, 5.0, 2.0, 1.0, 1.0) AS r FROM "
-		"person_fts WHERE person_fts MATCH ?1 LIMIT 300) f JOIN person "
-		"p ON p.luid = f.rowid ORDER BY f.r LIMIT ?2",
-		err);
+	sqlite3_stmt *st = cached(s, ST_SEARCH, err);
 	if (st == NULL) {
 		ob_buf_deinit(&q);
 		return err->code;
@@ -759,7 +757,7 @@ int agent_store_search(struct agent_store *s, const char *query, int limit,
 	sqlite3_bind_text(st, 1, ob_buf_str(&q), -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, limit);
 	ret = rows(s, st, 7, fn, ctx, err);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	ob_buf_deinit(&q);
 	return ret;
 }
