@@ -5,6 +5,7 @@
  * before exiting. Nothing of a session is kept in this process. */
 #include "config.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,19 @@
 static struct srv the_srv;
 static pthread_key_t store_key;
 static pthread_once_t store_once = PTHREAD_ONCE_INIT;
+
+/* Every message allocates buffers of a few hundred kilobytes (the request,
+ * the reply, its WBXML form). Above glibc's default 128 KB each was a
+ * fresh mmap, and each free handed the pages back, so the next message
+ * faulted them in again: a quarter of a slow sync's system time. Such
+ * buffers now come from the heap, which keeps up to 16 MB free. */
+static void tune_malloc(void)
+{
+#if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
+	(void)mallopt(M_MMAP_THRESHOLD, 4 << 20);
+	(void)mallopt(M_TRIM_THRESHOLD, 16 << 20);
+#endif
+}
 
 static void close_store(void *p)
 {
@@ -86,6 +100,7 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int port = 0, admin_port = -1, sig = 0;
 
+	tune_malloc();
 	srv_config_defaults(&srv->cfg);
 	/* The config file first, then flags over it. */
 	for (int i = 1; i < argc; i++) {
