@@ -81,9 +81,15 @@ static void check_contact(struct vcard *card, const struct vcard_limits *lim)
 					    .include_photo = true};
 	struct vcard_error err;
 	struct vcard *built = NULL, *back = NULL;
+	/* A contact written from a card may carry a few properties more than
+	 * the card: the N and FN every card of its version must have, and
+	 * phonetic names a 4.0 card held as SORT-AS parameters. A card at the
+	 * property cap is read back with room for those. */
+	struct vcard_limits back_lim = *lim;
 	char *out;
 	size_t len;
 
+	back_lim.max_props += 8;
 	if (vcard_contact_from_card(card, &a, &err) < 0)
 		return;
 	if (vcard_contact_to_card(&a, &opt, &built, &err) < 0) {
@@ -92,7 +98,7 @@ static void check_contact(struct vcard *card, const struct vcard_limits *lim)
 	}
 	if (vcard_write(built, opt.version, &out, &len, &err) < 0)
 		FAIL("contact write failed");
-	if (vcard_parse(out, len, lim, &back, &err) < 0) {
+	if (vcard_parse(out, len, &back_lim, &back, &err) < 0) {
 		fprintf(stderr, "%s\n%.*s\n", err.msg, (int)len, out);
 		FAIL("contact re-parse failed");
 	}
