@@ -26,7 +26,7 @@ static pthread_once_t store_once = PTHREAD_ONCE_INIT;
 /* Every message allocates buffers of a few hundred kilobytes (the request,
  * the reply, its WBXML form). Above glibc's default 128 KB each was a
  * fresh mmap, and each free handed the pages back, so the next message
- * faulted them in again: a quarter of a slow sync's system time. Such
+ * faulted them in again: half of a slow sync's system time. Such
  * buffers now come from the heap, which keeps up to 16 MB free. */
 static void tune_malloc(void)
 {

@@ -237,16 +237,11 @@ static void do_login(struct wa_ctx *c)
 			wait = 1;
 		snprintf(c->rs->log, sizeof(c->rs->log),
 			 "admin login throttled addr=%s", c->rq->remote_addr);
-		if (wait < 90)
-			snprintf(msg, sizeof(msg),
-				 "Too many failed sign-ins. Try again in %lld "
-				 "seconds.",
-				 (long long)wait);
-		else
-			snprintf(msg, sizeof(msg),
-				 "Too many failed sign-ins. Try again in %lld "
-				 "minutes.",
-				 (long long)(wait + 59) / 60);
+		bool mins = wait >= 90;
+		snprintf(msg, sizeof(msg),
+			 "Too many failed sign-ins. Try again in %lld %s.",
+			 (long long)(mins ? (wait + 59) / 60 : wait),
+			 mins ? "minutes" : "seconds");
 		c->rs->retry_after = wait;
 		login_page(c, 429, msg, login);
 		return;

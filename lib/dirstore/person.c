@@ -425,240 +425,22 @@ out:
 	return ret;
 }
 
-static int decode_phones(const char *t, struct dstore_person *p)
-{
-	size_t n = 0;
-
-	for (const char *q = t; q && *q; q++)
-		n += *q == '\n';
-	if (n == 0)
-		return 0;
-	p->phones = calloc(n, sizeof(*p->phones));
-	if (p->phones == NULL)
-		return OB_E_NOMEM;
-	while (*t != '\0' && p->n_phones < n) {
-		const char *tab = strchr(t, '\t'), *nl = strchr(t, '\n');
-		struct dstore_phone *ph = &p->phones[p->n_phones];
-
-		if (tab == NULL || nl == NULL || tab > nl)
-			break;
-		ph->type = ob_strndup(t, (size_t)(tab - t));
-		ph->number = ob_strndup(tab + 1, (size_t)(nl - tab - 1));
-		p->n_phones++;
-		if (ph->type == NULL || ph->number == NULL)
-			return OB_E_NOMEM;
-		t = nl + 1;
-	}
-	return 0;
-}
-
-static int decode_emails(const char *t, struct dstore_person *p)
-{
-	size_t n = 0;
-
-	for (const char *q = t; q && *q; q++)
-		n += *q == '\n';
-	if (n == 0)
-		return 0;
-	p->emails = calloc(n, sizeof(*p->emails));
-	if (p->emails == NULL)
-		return OB_E_NOMEM;
-	while (*t != '\0' && p->n_emails < n) {
-		const char *nl = strchr(t, '\n');
-
-		if (nl == NULL)
-			break;
-		p->emails[p->n_emails] = ob_strndup(t, (size_t)(nl - t));
-		if (p->emails[p->n_emails++] == NULL)
-			return OB_E_NOMEM;
-		t = nl + 1;
-	}
-	return 0;
-}
-
 #define PERSON_COLS                                                            \
 	"p.id, p.uid, coalesce(p.unit_id, 0), p.family, p.given, p.display, "  \
 	"p.phonetic_family, p.phonetic_given, p.title, p.phones, p.emails, "   \
 	"p.street, p.locality, p.region, p.postcode, p.country, p.note, "      \
 	"p.hidden, p.mtime, p.rev, coalesce(u.path, ''), p.has_photo"
 
-static int person_from_row(struct dstore *s, sqlite3_stmt *st, bool with_photo,
-			   struct dstore_person *p, struct ob_err *err)
-{
-	static const char photo_sql[] =
-		"SELECT data FROM photo WHERE person_id = ?";
-	char **strs[] = {&p->uid,
-			 NULL,
-			 &p->family,
-			 &p->given,
-			 &p->display,
-			 &p->phonetic_family,
-			 &p->phonetic_given,
-			 &p->title,
-			 NULL,
-			 NULL,
-			 &p->street,
-			 &p->locality,
-			 &p->region,
-			 &p->postcode,
-			 &p->country,
-			 &p->note};
-	bool oom = false;
-
-	memset(p, 0, sizeof(*p));
-	p->id = sqlite3_column_int64(st, 0);
-	p->unit_id = sqlite3_column_int64(st, 2);
-	for (int i = 0; i < 16; i++) {
-		if (strs[i] != NULL)
-			*strs[i] = ds_col_dup(st, i + 1, &oom);
+/* A person's string members, in the order PERSON_COLS reads them. */
+#define PERSON_STRS(p)                                                         \
+	{                                                                      \
+		&(p)->uid, &(p)->family, &(p)->given, &(p)->display,           \
+			&(p)->phonetic_family, &(p)->phonetic_given,           \
+			&(p)->title, &(p)->street, &(p)->locality,             \
+			&(p)->region, &(p)->postcode, &(p)->country,           \
+			&(p)->note, &(p)->unit_path                            \
 	}
-	if (!oom &&
-	    (decode_phones((const char *)sqlite3_column_text(st, 9), p) < 0 ||
-	     decode_emails((const char *)sqlite3_column_text(st, 10), p) < 0))
-		oom = true;
-	p->hidden = sqlite3_column_int(st, 17) != 0;
-	p->mtime = sqlite3_column_int64(st, 18);
-	p->rev = sqlite3_column_int64(st, 19);
-	p->unit_path = ds_col_dup(st, 20, &oom);
-	if (!oom && with_photo && sqlite3_column_int(st, 21)) {
-		sqlite3_stmt *ph = ds_stmt(s, photo_sql, err);
 
-		if (ph == NULL) {
-			dstore_person_deinit(p);
-			return err ? err->code : OB_E_FAIL;
-		}
-		sqlite3_bind_int64(ph, 1, p->id);
-		if (sqlite3_step(ph) == SQLITE_ROW) {
-			size_t n = (size_t)sqlite3_column_bytes(ph, 0);
-
-			p->photo = malloc(n ? n : 1);
-			if (p->photo == NULL)
-				oom = true;
-			else if (n > 0)
-				memcpy(p->photo, sqlite3_column_blob(ph, 0), n);
-			p->photo_len = p->photo ? n : 0;
-		}
-		sqlite3_reset(ph);
-	}
-	if (oom) {
-		dstore_person_deinit(p);
-		return ob_err_set(err, OB_E_NOMEM, "out of memory");
-	}
-	return 0;
-}
-
-void dstore_person_deinit(struct dstore_person *p)
-{
-	char *strs[] = {p->uid,     p->family,          p->given,
-			p->display, p->phonetic_family, p->phonetic_given,
-			p->title,   p->street,          p->locality,
-			p->region,  p->postcode,        p->country,
-			p->note,    p->unit_path};
-
-	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-		free(strs[i]);
-	for (size_t i = 0; i < p->n_phones; i++) {
-		free(p->phones[i].type);
-		free(p->phones[i].number);
-	}
-	free(p->phones);
-	for (size_t i = 0; i < p->n_emails; i++)
-		free(p->emails[i]);
-	free(p->emails);
-	free(p->photo);
-	memset(p, 0, sizeof(*p));
-}
-
-int dstore_person_get(struct dstore *s, int64_t tenant_id, const char *uid,
-		      bool with_photo, struct dstore_person *p_r,
-		      struct ob_err *err)
-{
-	static const char sql[] = "SELECT " PERSON_COLS " FROM person p "
-				  "LEFT JOIN unit u ON u.id = p.unit_id "
-				  "WHERE p.tenant_id = ? AND p.uid = ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
-	int rc, ret;
-
-	if (st == NULL)
-		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
-			return ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "uid",
-					     "no person with uid %.200s", uid);
-		return ds_sql_err(s, rc, "get person", err);
-	}
-	ret = person_from_row(s, st, with_photo, p_r, err);
-	sqlite3_reset(st);
-	return ret;
-}
-
-int dstore_person_delete(struct dstore *s, int64_t tenant_id, const char *uid,
-			 struct ob_err *err)
-{
-	static const char del[] = "DELETE FROM person WHERE tenant_id = ? "
-				  "AND id = ?";
-	struct ds_change_row row = {0};
-	struct existing ex;
-	sqlite3_stmt *st;
-	int found, ret;
-
-	ret = ds_need_txn(s, tenant_id, err);
-	if (ret < 0)
-		return ret;
-	found = find_existing(s, tenant_id, uid, &ex, err);
-	if (found <= 0) {
-		free(ex.idpath);
-		return found < 0
-			       ? found
-			       : ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "uid",
-					       "no person with uid %.200s",
-					       uid);
-	}
-	st = ds_stmt(s, del, err);
-	if (st == NULL) {
-		ret = err ? err->code : OB_E_FAIL;
-		goto out;
-	}
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, ex.id);
-	ret = ds_exec_stmt(s, st, "delete person", err);
-	if (ret < 0)
-		goto out;
-	row.what = "person";
-	row.op = "delete";
-	row.person_id = ex.id;
-	row.uid = uid;
-	row.old_idpath = ex.idpath;
-	row.old_visible = !ex.hidden;
-	row.new_visible = false;
-	ret = ds_log_change(s, &row, err);
-out:
-	free(ex.idpath);
-	return ret;
-}
-
-int dstore_person_move(struct dstore *s, int64_t tenant_id, const char *uid,
-		       int64_t unit_id, struct ob_err *err)
-{
-	struct dstore_person p;
-	int ret = ds_need_txn(s, tenant_id, err);
-
-	if (ret == 0)
-		ret = dstore_person_get(s, tenant_id, uid, true, &p, err);
-	if (ret < 0)
-		return ret;
-	p.unit_id = unit_id;
-	ret = dstore_person_put(s, tenant_id, &p, NULL, err);
-	dstore_person_deinit(&p);
-	return ret;
-}
-
-/* Step a bound query of PERSON_COLS, handing each person to fn (borrowed
- * for the call); fn's non-zero return stops and is returned. Resets st. */
 /* One block, reused from row to row, holding everything of the person an
  * iterator lends its callback: strings, phone and email arrays, photo. A
  * row costs no allocation once the block is large enough. */
@@ -679,8 +461,9 @@ static size_t count_lines(const char *t, size_t len)
 	return n;
 }
 
-/* person_from_row into b: p borrows b (and is not to be deinit'ed). The
- * phone and email lists are read as decode_phones/decode_emails do. */
+/* A row of PERSON_COLS into b: p borrows b (and is not to be deinit'ed).
+ * phones and emails hold one "type<TAB>number" or address per line; a
+ * damaged line ends the list. */
 static int person_from_row_lent(struct dstore *s, sqlite3_stmt *st,
 				bool with_photo, struct row_block *b,
 				struct dstore_person *p, struct ob_err *err)
@@ -690,12 +473,7 @@ static int person_from_row_lent(struct dstore *s, sqlite3_stmt *st,
 	static const int cols[] = {1,  3,  4,  5,  6,  7,  8,
 				   11, 12, 13, 14, 15, 16, 20};
 	enum { N_COLS = sizeof(cols) / sizeof(cols[0]) };
-	char **fields[N_COLS] = {
-		&p->uid,     &p->family,          &p->given,
-		&p->display, &p->phonetic_family, &p->phonetic_given,
-		&p->title,   &p->street,          &p->locality,
-		&p->region,  &p->postcode,        &p->country,
-		&p->note,    &p->unit_path};
+	char **fields[N_COLS] = PERSON_STRS(p);
 	const char *text[N_COLS];
 	size_t len[N_COLS];
 	const char *ph_text = (const char *)sqlite3_column_text(st, 9);
@@ -796,6 +574,172 @@ static int person_from_row_lent(struct dstore *s, sqlite3_stmt *st,
 	return 0;
 }
 
+/* A lent person (person_from_row_lent) copied into p, which owns every
+ * part (dstore_person_deinit). */
+static int person_own(const struct dstore_person *l, struct dstore_person *p,
+		      struct ob_err *err)
+{
+	char *const *from[] = PERSON_STRS(l);
+	char **to[] = PERSON_STRS(p);
+	bool oom = false;
+
+	memset(p, 0, sizeof(*p));
+	p->id = l->id;
+	p->unit_id = l->unit_id;
+	p->hidden = l->hidden;
+	p->mtime = l->mtime;
+	p->rev = l->rev;
+	for (size_t i = 0; i < sizeof(to) / sizeof(to[0]); i++)
+		if (*from[i] != NULL &&
+		    (*to[i] = ob_strndup(*from[i], strlen(*from[i]))) == NULL)
+			oom = true;
+	if (l->n_phones > 0 &&
+	    (p->phones = calloc(l->n_phones, sizeof(*p->phones))) == NULL)
+		oom = true;
+	for (size_t i = 0; !oom && i < l->n_phones; i++) {
+		struct dstore_phone *ph = &p->phones[p->n_phones++];
+		ph->type = ob_strndup(l->phones[i].type,
+				      strlen(l->phones[i].type));
+		ph->number = ob_strndup(l->phones[i].number,
+					strlen(l->phones[i].number));
+		oom = ph->type == NULL || ph->number == NULL;
+	}
+	if (l->n_emails > 0 &&
+	    (p->emails = calloc(l->n_emails, sizeof(*p->emails))) == NULL)
+		oom = true;
+	for (size_t i = 0; !oom && i < l->n_emails; i++) {
+		p->emails[p->n_emails] =
+			ob_strndup(l->emails[i], strlen(l->emails[i]));
+		oom = p->emails[p->n_emails++] == NULL;
+	}
+	if (!oom && l->photo != NULL) {
+		p->photo = malloc(l->photo_len ? l->photo_len : 1);
+		if (p->photo == NULL)
+			oom = true;
+		else if (l->photo_len > 0)
+			memcpy(p->photo, l->photo, l->photo_len);
+		p->photo_len = p->photo ? l->photo_len : 0;
+	}
+	if (oom) {
+		dstore_person_deinit(p);
+		return ob_err_set(err, OB_E_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+void dstore_person_deinit(struct dstore_person *p)
+{
+	char **strs[] = PERSON_STRS(p);
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		free(*strs[i]);
+	for (size_t i = 0; i < p->n_phones; i++) {
+		free(p->phones[i].type);
+		free(p->phones[i].number);
+	}
+	free(p->phones);
+	for (size_t i = 0; i < p->n_emails; i++)
+		free(p->emails[i]);
+	free(p->emails);
+	free(p->photo);
+	memset(p, 0, sizeof(*p));
+}
+
+int dstore_person_get(struct dstore *s, int64_t tenant_id, const char *uid,
+		      bool with_photo, struct dstore_person *p_r,
+		      struct ob_err *err)
+{
+	static const char sql[] = "SELECT " PERSON_COLS " FROM person p "
+				  "LEFT JOIN unit u ON u.id = p.unit_id "
+				  "WHERE p.tenant_id = ? AND p.uid = ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct row_block b = {0};
+	struct dstore_person lent;
+	int rc, ret;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "uid",
+					     "no person with uid %.200s", uid);
+		return ds_sql_err(s, rc, "get person", err);
+	}
+	ret = person_from_row_lent(s, st, with_photo, &b, &lent, err);
+	if (ret == 0)
+		ret = person_own(&lent, p_r, err);
+	sqlite3_reset(st);
+	free(b.mem);
+	return ret;
+}
+
+int dstore_person_delete(struct dstore *s, int64_t tenant_id, const char *uid,
+			 struct ob_err *err)
+{
+	static const char del[] = "DELETE FROM person WHERE tenant_id = ? "
+				  "AND id = ?";
+	struct ds_change_row row = {0};
+	struct existing ex;
+	sqlite3_stmt *st;
+	int found, ret;
+
+	ret = ds_need_txn(s, tenant_id, err);
+	if (ret < 0)
+		return ret;
+	found = find_existing(s, tenant_id, uid, &ex, err);
+	if (found <= 0) {
+		free(ex.idpath);
+		return found < 0
+			       ? found
+			       : ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "uid",
+					       "no person with uid %.200s",
+					       uid);
+	}
+	st = ds_stmt(s, del, err);
+	if (st == NULL) {
+		ret = err ? err->code : OB_E_FAIL;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, ex.id);
+	ret = ds_exec_stmt(s, st, "delete person", err);
+	if (ret < 0)
+		goto out;
+	row.what = "person";
+	row.op = "delete";
+	row.person_id = ex.id;
+	row.uid = uid;
+	row.old_idpath = ex.idpath;
+	row.old_visible = !ex.hidden;
+	row.new_visible = false;
+	ret = ds_log_change(s, &row, err);
+out:
+	free(ex.idpath);
+	return ret;
+}
+
+int dstore_person_move(struct dstore *s, int64_t tenant_id, const char *uid,
+		       int64_t unit_id, struct ob_err *err)
+{
+	struct dstore_person p;
+	int ret = ds_need_txn(s, tenant_id, err);
+
+	if (ret == 0)
+		ret = dstore_person_get(s, tenant_id, uid, true, &p, err);
+	if (ret < 0)
+		return ret;
+	p.unit_id = unit_id;
+	ret = dstore_person_put(s, tenant_id, &p, NULL, err);
+	dstore_person_deinit(&p);
+	return ret;
+}
+
+/* Step a bound query of PERSON_COLS, handing each person to fn (borrowed
+ * for the call); fn's non-zero return stops and is returned. Resets st. */
 static int visit_rows(struct dstore *s, sqlite3_stmt *st, bool with_photo,
 		      int (*fn)(const struct dstore_person *p, void *ctx),
 		      void *ctx, const char *what, struct ob_err *err)
