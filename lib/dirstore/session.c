@@ -342,27 +342,43 @@ int dstore_pending_maps(struct dstore *s, int64_t tenant_id, const char *token,
 	return ret;
 }
 
-/* The Map items kept for (token, ds) into the id map of state_id. */
-static int apply_map_batches(struct dstore *s, int64_t tenant_id,
-			     const char *token, int ds, int64_t state_id,
-			     struct ob_err *err)
+/* One Map item of a batch: its two ids (first as offsets into the
+ * gathered blobs, which may move while they grow) and its batch's
+ * revision. seq keeps the client's order among equal guids (the later
+ * Map wins). */
+struct map_item {
+	size_t guid_off, luid_off, seq;
+	const char *guid, *luid;
+	int64_t rev;
+};
+
+static int map_cmp(const void *a, const void *b)
+{
+	const struct map_item *x = a, *y = b;
+	int c = strcmp(x->guid, y->guid);
+
+	if (c != 0)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The Map items kept for (token, ds), gathered into data and items. */
+static int gather_map_batches(struct dstore *s, int64_t tenant_id,
+			      const char *token, int ds, struct ob_buf *data,
+			      struct map_item **items_r, size_t *n_r,
+			      struct ob_err *err)
 {
 	static const char rows[] =
 		"SELECT rev, data FROM sml_mapbatch WHERE token = ? AND "
 		"ds = ? AND tenant_id = ? ORDER BY id";
-	static const char put[] =
-		"INSERT INTO id_map (state_id, tenant_id, guid, luid, rev) "
-		"VALUES (?,?,?,?,?) ON CONFLICT (state_id, guid) DO UPDATE "
-		"SET luid = excluded.luid, rev = excluded.rev";
-	sqlite3_stmt *st, *ins;
+	struct map_item *items = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
 	int ret = ds_write_stmt(s, tenant_id, rows, &st, err);
 	int rc;
 
 	if (ret < 0)
 		return ret;
-	ins = ds_stmt(s, put, err);
-	if (ins == NULL)
-		return err ? err->code : OB_E_FAIL;
 	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, ds);
 	sqlite3_bind_int64(st, 3, tenant_id);
@@ -370,35 +386,99 @@ static int apply_map_batches(struct dstore *s, int64_t tenant_id,
 		int64_t rev = sqlite3_column_int64(st, 0);
 		const char *p = sqlite3_column_blob(st, 1);
 		size_t len = (size_t)sqlite3_column_bytes(st, 1);
-		size_t off = 0;
-		while (ret == 0 && off < len) {
-			/* written by dstore_pending_maps: two NUL-ended ids */
-			const char *g = p + off;
-			const char *ge = memchr(g, 0, len - off);
-			const char *l = ge != NULL ? ge + 1 : NULL;
-			const char *le =
-				l != NULL && l < p + len
-					? memchr(l, 0, (size_t)(p + len - l))
-					: NULL;
-			if (le == NULL) {
+		size_t base = data->len, off = 0;
+
+		if (len == 0)
+			continue;
+		if (p[len - 1] != '\0' || ob_buf_add(data, p, len) != 0) {
+			ret = p[len - 1] != '\0'
+				      ? ob_err_set(err, OB_E_FAIL,
+						   "map items: damaged row")
+				      : ob_err_set(err, OB_E_NOMEM,
+						   "out of memory");
+			break;
+		}
+		/* written by dstore_pending_maps: two NUL-ended ids */
+		while (off < len) {
+			size_t g = off, l = g + strlen(p + g) + 1;
+			if (l >= len) {
 				ret = ob_err_set(err, OB_E_FAIL,
 						 "map items: damaged row");
 				break;
 			}
-			sqlite3_bind_int64(ins, 1, state_id);
-			sqlite3_bind_int64(ins, 2, tenant_id);
-			sqlite3_bind_text(ins, 3, g, (int)(ge - g),
-					  SQLITE_STATIC);
-			sqlite3_bind_text(ins, 4, l, (int)(le - l),
-					  SQLITE_STATIC);
-			sqlite3_bind_int64(ins, 5, rev);
-			ret = ds_exec_stmt(s, ins, "map items commit", err);
-			off = (size_t)(le + 1 - p);
+			off = l + strlen(p + l) + 1;
+			if (n == cap) {
+				size_t nc = cap ? cap * 2 : 1024;
+				struct map_item *ni =
+					realloc(items, nc * sizeof(*items));
+				if (ni == NULL) {
+					ret = ob_err_set(err, OB_E_NOMEM,
+							 "out of memory");
+					break;
+				}
+				items = ni;
+				cap = nc;
+			}
+			items[n] = (struct map_item){.guid_off = base + g,
+						     .luid_off = base + l,
+						     .seq = n,
+						     .rev = rev};
+			n++;
 		}
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
 		ret = ds_sql_err(s, rc, "map items", err);
 	sqlite3_reset(st);
+	if (ret != 0) {
+		free(items);
+		return ret;
+	}
+	for (size_t i = 0; i < n; i++) {
+		items[i].guid = data->data + items[i].guid_off;
+		items[i].luid = data->data + items[i].luid_off;
+	}
+	*items_r = items;
+	*n_r = n;
+	return 0;
+}
+
+/* The Map items kept for (token, ds) into the id map of state_id, in
+ * guid order: a slow sync's ten thousands of rows then go in at the end
+ * of the id map's b-tree instead of at random places in it. */
+static int apply_map_batches(struct dstore *s, int64_t tenant_id,
+			     const char *token, int ds, int64_t state_id,
+			     struct ob_err *err)
+{
+	static const char put[] =
+		"INSERT INTO id_map (state_id, tenant_id, guid, luid, rev) "
+		"VALUES (?,?,?,?,?) ON CONFLICT (state_id, guid) DO UPDATE "
+		"SET luid = excluded.luid, rev = excluded.rev";
+	struct ob_buf data;
+	struct map_item *items = NULL;
+	size_t n = 0;
+	sqlite3_stmt *ins = NULL;
+	int ret;
+
+	ob_buf_init(&data, 1u << 30);
+	ret = gather_map_batches(s, tenant_id, token, ds, &data, &items, &n,
+				 err);
+	if (ret == 0 && n > 0 && (ins = ds_stmt(s, put, err)) == NULL)
+		ret = err ? err->code : OB_E_FAIL;
+	if (ret == 0 && n > 0)
+		qsort(items, n, sizeof(*items), map_cmp);
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		/* of the same guid, only the client's last Map counts */
+		if (i + 1 < n && strcmp(items[i].guid, items[i + 1].guid) == 0)
+			continue;
+		sqlite3_bind_int64(ins, 1, state_id);
+		sqlite3_bind_int64(ins, 2, tenant_id);
+		sqlite3_bind_text(ins, 3, items[i].guid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 4, items[i].luid, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 5, items[i].rev);
+		ret = ds_exec_stmt(s, ins, "map items commit", err);
+	}
+	free(items);
+	ob_buf_deinit(&data);
 	return ret;
 }
 
