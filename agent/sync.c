@@ -60,7 +60,7 @@ static int post(struct session *s, const char *xml, size_t len)
 
 	ob_buf_init(&wb, 64u << 20);
 	if (s->o->wbxml) {
-		ret = sml_wbxml_encode(xml, len, &wb, s->err);
+		ret = sml_wbxml_encode(xml, len, 0, &wb, s->err);
 		if (ret != 0) {
 			ob_buf_deinit(&wb);
 			return ret;

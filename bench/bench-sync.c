@@ -43,6 +43,8 @@
 struct client {
 	char device[64];
 	bool wbxml;
+	const char *man; /* DevInf Man: Orgbook's own clients get WBXML
+			    string tables, a phone of another make none */
 	size_t max_msg;
 	char last[32], next[32];
 	int anchor;
@@ -74,7 +76,7 @@ static int post(struct client *c, const char *xml, size_t len)
 
 	ob_buf_init(&wb, 64u << 20);
 	if (c->wbxml) {
-		if (sml_wbxml_encode(xml, len, &wb, &err) != 0) {
+		if (sml_wbxml_encode(xml, len, 0, &wb, &err) != 0) {
 			fprintf(stderr, "encode: %s\n", err.msg);
 			return -1;
 		}
@@ -258,6 +260,48 @@ static void answer_items(struct client *c, struct sml_writer *w)
 }
 
 /* One session: slow (201) or two-way (200). Returns 0 on success. */
+/* Package 1's DevInf, as a phone sends it: who made the client and that
+ * it wants vCard 2.1. */
+static void put_devinf(struct client *c, struct sml_writer *w)
+{
+	sml_writer_open(w, "Put", NULL);
+	sml_writer_uint(w, "CmdID", ++c->cmd_id);
+	sml_writer_open(w, "Meta", NULL);
+	sml_writer_text_ns(w, "Type", "syncml:metinf",
+			   "application/vnd.syncml-devinf+xml");
+	sml_writer_close(w);
+	sml_writer_open(w, "Item", NULL);
+	sml_writer_open(w, "Source", NULL);
+	sml_writer_text(w, "LocURI", "./devinf12");
+	sml_writer_close(w);
+	sml_writer_open(w, "Data", NULL);
+	sml_writer_open(w, "DevInf", "syncml:devinf");
+	sml_writer_text(w, "VerDTD", "1.2");
+	sml_writer_text(w, "Man", c->man);
+	sml_writer_text(w, "Mod", "bench-sync");
+	sml_writer_text(w, "DevID", c->device);
+	sml_writer_text(w, "DevTyp", "phone");
+	sml_writer_open(w, "DataStore", NULL);
+	sml_writer_text(w, "SourceRef", "./contacts");
+	sml_writer_open(w, "Rx-Pref", NULL);
+	sml_writer_text(w, "CTType", "text/x-vcard");
+	sml_writer_text(w, "VerCT", "2.1");
+	sml_writer_close(w);
+	sml_writer_open(w, "Tx-Pref", NULL);
+	sml_writer_text(w, "CTType", "text/x-vcard");
+	sml_writer_text(w, "VerCT", "2.1");
+	sml_writer_close(w);
+	sml_writer_open(w, "SyncCap", NULL);
+	sml_writer_text(w, "SyncType", "1");
+	sml_writer_text(w, "SyncType", "2");
+	sml_writer_close(w);
+	sml_writer_close(w);
+	sml_writer_close(w);
+	sml_writer_close(w);
+	sml_writer_close(w);
+	sml_writer_close(w);
+}
+
 static int session(struct client *c, int alert)
 {
 	struct sml_writer w;
@@ -287,6 +331,7 @@ static int session(struct client *c, int alert)
 	sml_writer_close(&w);
 	sml_writer_close(&w);
 	sml_writer_close(&w);
+	put_devinf(c, &w);
 	if (finish(c, &w, true) != 0)
 		return -1;
 	/* package 3: an empty Sync */
@@ -328,6 +373,7 @@ static void client_init(struct client *c, const char *device, bool wbxml)
 	memset(c, 0, sizeof(*c));
 	ob_strlcpy(c->device, device, sizeof(c->device));
 	c->wbxml = wbxml;
+	c->man = "Orgbook";
 	c->max_msg = 150000; /* SyncEvolution's default */
 	c->curl = curl_easy_init();
 	ob_buf_init(&c->body, 64u << 20);
@@ -363,11 +409,16 @@ static void slow_runs(const char *dir, int people)
 	s = bench_make_store(db, people, &t);
 	dstore_close(&s);
 	bench_start_server(db, dir);
-	for (int wb = 0; wb < 2; wb++) {
+	/* XML; WBXML to an Orgbook client (string table); WBXML to a phone
+	 * of another make (none) */
+	for (int run = 0; run < 3; run++) {
 		struct client c;
 		char dev[32];
-		snprintf(dev, sizeof(dev), "slow-%d", wb);
+		bool wb = run > 0;
+		snprintf(dev, sizeof(dev), "slow-%d", run);
 		client_init(&c, dev, wb);
+		if (run == 2)
+			c.man = "Generic";
 		bench_reset_peak();
 		double cpu0 = bench_server_cpu();
 		uint64_t t0 = ob_now_ms();
@@ -375,7 +426,9 @@ static void slow_runs(const char *dir, int people)
 		double wall = (double)(ob_now_ms() - t0) / 1000.0;
 		double cpu = bench_server_cpu() - cpu0;
 		snprintf(what, sizeof(what), "slow sync %d people, %s", people,
-			 wb ? "WBXML" : "XML");
+			 run == 0   ? "XML"
+			 : run == 1 ? "WBXML"
+				    : "WBXML, no table");
 		snprintf(extra, sizeof(extra),
 			 "%s%d adds, %.1f MB in, %.2fx raw vCards, %d msgs",
 			 ret ? "FAILED " : "", c.adds, c.bytes_in / 1e6,

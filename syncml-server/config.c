@@ -69,6 +69,7 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 		   struct ob_err *err)
 {
 	uint64_t n;
+	bool b;
 	int ret;
 
 	if (strcmp(key, "db") == 0)
@@ -103,6 +104,16 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 		ret = num(key, v, 0, 65535, &n, err);
 		c->admin_port = (int)n;
 		return ret;
+	}
+	if (strcmp(key, "wbxml-string-table") == 0) {
+		if (ob_str_ieq(v, "auto"))
+			c->strtbl = SRV_STRTBL_AUTO;
+		else if (boolean(key, v, &b, NULL) == 0)
+			c->strtbl = b ? SRV_STRTBL_YES : SRV_STRTBL_NO;
+		else
+			return ob_err_set(err, OB_E_INVAL,
+					  "%s: expected auto, yes or no", key);
+		return 0;
 	}
 	if (strcmp(key, "log-level") == 0) {
 		enum ob_log_level l;

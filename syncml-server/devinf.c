@@ -162,6 +162,17 @@ static const struct {
 	{"motorola", false, true},
 };
 
+/* Clients whose WBXML reader is known to join an element's string tokens
+ * and to read a string table (the original SyncML reference toolkit,
+ * under many phones, crashed joining strings: a phone is given no table
+ * unless it is listed here), by a case-insensitive substring of DevInf's
+ * Man or Mod. */
+static const char *const strtbl_readers[] = {
+	"Orgbook",       /* orgbook-agent (lib/syncml/wbxml.c) */
+	"SyncEvolution", /* the Synthesis engine, its WBXML reader tested */
+	"Synthesis",     /* the Synthesis engine's other clients */
+};
+
 /* Text properties whose CTCap size limit we honour (photo limits are
  * handled as MaxObjSize; Nokia reports bogus ones). */
 static bool limited_prop(const char *name)
@@ -228,6 +239,15 @@ static void read_limits(const struct sml_node *ctcap, int vcard,
 	}
 }
 
+static void read_reader(struct srv_client_info *ci)
+{
+	for (size_t i = 0; i < sizeof(strtbl_readers) / sizeof(*strtbl_readers);
+	     i++)
+		if (strcasestr(ci->man, strtbl_readers[i]) != NULL ||
+		    strcasestr(ci->mod, strtbl_readers[i]) != NULL)
+			ci->strtbl = true;
+}
+
 static void read_devinf(const struct sml_node *di, const char *client_store,
 			struct srv_client_info *ci)
 {
@@ -239,6 +259,7 @@ static void read_devinf(const struct sml_node *di, const char *client_store,
 	ob_strlcpy(ci->mod, sml_node_text(di, "Mod"), sizeof(ci->mod));
 	ob_strlcpy(ci->swv, sml_node_text(di, "SwV"), sizeof(ci->swv));
 	ci->large_objs = sml_node_child(di, "SupportLargeObjs") != NULL;
+	read_reader(ci);
 	for (const struct sml_node *ds = sml_node_child(di, "DataStore");
 	     ds != NULL; ds = sml_node_next_same(ds)) {
 		char a[256], b[256];
@@ -280,8 +301,9 @@ static void read_devinf(const struct sml_node *di, const char *client_store,
 
 void srv_client_quirks(const struct srv_client_info *ci, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s%s%zu", ci->dialect.latin1 ? "latin1," : "",
-		 ci->dialect.no_fold ? "no-fold," : "", ci->dialect.n_limits);
+	snprintf(buf, size, "%s%s%s%zu", ci->dialect.latin1 ? "latin1," : "",
+		 ci->dialect.no_fold ? "no-fold," : "",
+		 ci->strtbl ? "strtbl," : "", ci->dialect.n_limits);
 }
 
 void srv_devinf_read(const struct sml_node *node, const char *client_store,

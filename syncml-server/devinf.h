@@ -21,6 +21,8 @@ struct srv_client_info {
 	bool large_objs;   /* SupportLargeObjs */
 	bool no_photo;     /* CTCap given and it lacks PHOTO */
 	uint64_t max_guid; /* MaxGUIDSize, 0 = unknown */
+	bool strtbl;       /* its WBXML reader is known to take a string
+			      table (syncml/strtbl.h) */
 	char man[64], mod[64], swv[64];
 	/* how its vCards are written: the phone family's quirks (Sony
 	 * Ericsson: Latin-1; Motorola: no line breaks) and the text size

@@ -40,6 +40,13 @@ struct srv_config {
 	size_t admin_max_body;        /* admin pages' upload cap, bytes */
 	unsigned admin_idle;          /* admin session idle expiry, s */
 	unsigned admin_session_max;   /* admin session lifetime, s */
+	/* WBXML string table: for the clients known to read it (auto), for
+	 * every WBXML client (yes) or for none (no) */
+	enum srv_strtbl {
+		SRV_STRTBL_AUTO,
+		SRV_STRTBL_YES,
+		SRV_STRTBL_NO
+	} strtbl;
 };
 
 /* Defaults for every field. */

@@ -331,6 +331,17 @@ static bool media_is(const char *ct, const char *type)
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
+/* Whether this client's WBXML gets a string table (server.h). */
+static unsigned strtbl_flag(const struct srv_ctx *c)
+{
+	enum srv_strtbl m = c->srv->cfg.strtbl;
+
+	return m == SRV_STRTBL_YES ||
+			       (m == SRV_STRTBL_AUTO && c->st->client.strtbl)
+		       ? SML_WBXML_STRTBL
+		       : 0;
+}
+
 /* Encode the reply and take items back until it fits max_msg. */
 static int encode_reply(struct srv_ctx *c, struct ob_buf *out,
 			struct ob_err *err)
@@ -344,7 +355,8 @@ static int encode_reply(struct srv_ctx *c, struct ob_buf *out,
 			ob_buf_init(&xml, 256u << 20);
 			ret = srv_reply_assemble(c->reply, &xml);
 			if (ret == 0)
-				ret = sml_wbxml_encode(xml.data, xml.len, out,
+				ret = sml_wbxml_encode(xml.data, xml.len,
+						       strtbl_flag(c), out,
 						       err);
 			ob_buf_deinit(&xml);
 		} else {
@@ -429,10 +441,14 @@ static void log_done(struct handler *h)
 			continue;
 		ob_log(OB_LOG_INFO, &c->log,
 		       "sync done tenant=%s datastore=%s mode=%s adds=%u "
-		       "replaces=%u deletes=%u client_items=%u%s ms=%" PRIu64,
+		       "replaces=%u deletes=%u client_items=%u%s encoding=%s "
+		       "ms=%" PRIu64,
 		       c->tenant.name, ds->key, mode, ds->adds, ds->replaces,
 		       ds->deletes, ds->client_items,
 		       ds->failed ? " failed=1" : "",
+		       !h->st.wbxml          ? "xml"
+		       : strtbl_flag(c) != 0 ? "wbxml+table"
+					     : "wbxml",
 		       ob_now_ms() - h->st.started_ms);
 		__atomic_add_fetch(
 			ds->mode == SML_ALERT_SLOW ||

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "syncml/strtbl.h"
 #include "syncml/wbxml-tags.h"
 #include "syncml/writer.h"
 #include "util/str.h"
@@ -20,10 +21,11 @@ struct enc {
 	size_t len, pos;
 	struct ob_buf *out;
 	struct ob_err *err;
-	unsigned page;      /* code page the output is on */
-	bool nested;        /* inside a DevInf document */
-	unsigned pubid;     /* of the SyncML document */
-	struct ob_buf text; /* character data being gathered */
+	unsigned page;          /* code page the output is on */
+	bool nested;            /* inside a DevInf document */
+	unsigned pubid;         /* of the SyncML document */
+	struct ob_buf text;     /* character data being gathered */
+	struct sml_strtbl *tbl; /* SML_WBXML_STRTBL: the message's table */
 };
 
 static int fail(struct enc *e, const char *what)
@@ -50,13 +52,18 @@ static int put_mb(struct ob_buf *out, uint32_t v)
 	return ob_buf_add(out, b + 5 - n, n);
 }
 
-static int header(struct ob_buf *out, uint32_t pubid)
+static int header(struct ob_buf *out, uint32_t pubid, const char *tbl,
+		  size_t tbl_len)
 {
 	int ret = ob_buf_add(out, "\x02", 1); /* WBXML 1.2 */
 	if (ret == 0)
 		ret = put_mb(out, pubid);
 	if (ret == 0)
-		ret = ob_buf_add(out, "\x6a\x00", 2); /* UTF-8, no table */
+		ret = ob_buf_add(out, "\x6a", 1); /* UTF-8 */
+	if (ret == 0)
+		ret = put_mb(out, (uint32_t)tbl_len);
+	if (ret == 0)
+		ret = ob_buf_add(out, tbl, tbl_len);
 	return ret;
 }
 
@@ -165,14 +172,20 @@ static int gather(struct enc *e, bool *cdata_r)
 	return ret;
 }
 
-/* Emit the gathered text: OPAQUE when it came in CDATA, else an inline
- * string. */
+/* Emit the gathered text: OPAQUE when it came in CDATA (strings through
+ * the string table when there is one and the text is UTF-8 without NUL),
+ * else an inline string. */
 static int put_text(struct enc *e, bool cdata)
 {
 	int ret;
 
 	if (e->text.len == 0)
 		return 0;
+	if (cdata && e->tbl != NULL && !e->nested &&
+	    memchr(e->text.data, 0, e->text.len) == NULL &&
+	    ob_utf8_valid(e->text.data, e->text.len, false))
+		return sml_strtbl_put(e->tbl, e->text.data, e->text.len,
+				      e->out);
 	if (cdata) {
 		ret = put_byte(e, T_OPAQUE);
 		if (ret == 0)
@@ -305,7 +318,7 @@ static int devinf(struct enc *e, const struct stag *t, int depth)
 	e->out = &doc;
 	e->page = 0;
 	e->nested = true;
-	ret = header(&doc, pubid);
+	ret = header(&doc, pubid, "", 0);
 	if (ret == 0)
 		ret = element(e, t, NS_DEVINF, depth);
 	e->out = outer;
@@ -399,14 +412,46 @@ static uint32_t pubid_of(const struct stag *t)
 	return SML_PUBID_SYNCML_12;
 }
 
-int sml_wbxml_encode(const char *xml, size_t len, struct ob_buf *out,
-		     struct ob_err *err)
+/* Pass 1 of the string table: the text of every CDATA section. */
+static int count_cdata(struct sml_strtbl *t, const char *x, size_t len)
+{
+	static const char open[] = "<![CDATA[";
+	const size_t n = sizeof(open) - 1;
+	size_t pos = 0;
+	int ret = 0;
+
+	while (ret == 0 && pos < len) {
+		const char *p = memmem(x + pos, len - pos, open, n);
+		if (p == NULL)
+			break;
+		pos = (size_t)(p - x) + n;
+		const char *end = sml_cdata_end(x + pos, len - pos);
+		if (end == NULL)
+			break; /* the encoder says so */
+		ret = sml_strtbl_count(t, x + pos, (size_t)(end - (x + pos)));
+		pos = (size_t)(end - x) + 3;
+	}
+	return ret;
+}
+
+int sml_wbxml_encode(const char *xml, size_t len, unsigned flags,
+		     struct ob_buf *out, struct ob_err *err)
 {
 	struct enc e = {.x = xml, .len = len, .out = out, .err = err};
+	struct ob_buf body;
 	struct stag root;
-	int ret;
+	int ret = 0;
 
 	ob_buf_init(&e.text, out->cap);
+	ob_buf_init(&body, out->cap);
+	if (flags & SML_WBXML_STRTBL) {
+		ret = sml_strtbl_new(&e.tbl);
+		if (ret == 0)
+			ret = count_cdata(e.tbl, xml, len);
+		if (ret != 0)
+			goto out;
+		e.out = &body; /* the table goes before it */
+	}
 	/* an XML declaration, then the root */
 	while (e.pos < e.len && is_space(e.x[e.pos]))
 		e.pos++;
@@ -432,18 +477,28 @@ int sml_wbxml_encode(const char *xml, size_t len, struct ob_buf *out,
 		goto out;
 	}
 	e.pubid = pubid_of(&root);
-	ret = header(out, e.pubid);
+	if (e.tbl == NULL)
+		ret = header(out, e.pubid, "", 0);
 	if (ret == 0)
 		ret = element(&e, &root, NS_SYNCML, 0);
 	while (ret == 0 && e.pos < e.len && is_space(e.x[e.pos]))
 		e.pos++;
 	if (ret == 0 && e.pos < e.len)
 		ret = fail(&e, "data after the root element");
+	if (ret == 0 && e.tbl != NULL) {
+		size_t tl;
+		const char *tbl = sml_strtbl_data(e.tbl, &tl);
+		ret = header(out, e.pubid, tbl, tl);
+		if (ret == 0)
+			ret = ob_buf_add(out, body.data, body.len);
+	}
 out:
 	if (ret == OB_E_LIMIT)
 		ob_err_set(err, ret, "WBXML message over %zu bytes", out->cap);
 	else if (ret == OB_E_NOMEM)
 		ob_err_set(err, ret, "out of memory");
+	sml_strtbl_free(&e.tbl);
+	ob_buf_deinit(&body);
 	ob_buf_deinit(&e.text);
 	return ret;
 }

@@ -10,6 +10,7 @@ lib_syncml_libsml_a_SOURCES += \
 	lib/syncml/xml.h lib/syncml/xml.c \
 	lib/syncml/writer.h lib/syncml/writer.c \
 	lib/syncml/encode.h lib/syncml/encode.c \
+	lib/syncml/strtbl.h lib/syncml/strtbl.c \
 	lib/syncml/msg.h lib/syncml/msg.c
 lib_syncml_libsml_a_SOURCES += lib/syncml/wbxml.h lib/syncml/wbxml.c \
 	lib/syncml/wbxml-tags.h lib/syncml/wbxml-tags.c

@@ -272,7 +272,7 @@ static void test_writer_and_encoder(void)
 	test_assert_str(sml_node_text(sml_tree_root(tx), "SyncHdr/SessionID"),
 			"a<b&c>");
 	ob_buf_init(&wb, 1u << 20);
-	test_assert_int(sml_wbxml_encode(xml, len, &wb, &err), 0);
+	test_assert_int(sml_wbxml_encode(xml, len, 0, &wb, &err), 0);
 	test_assert(wb.len > 0 && wb.len < len);
 	test_assert_int(sml_wbxml_decode((const unsigned char *)wb.data, wb.len,
 					 NULL, &tw, &err),
@@ -309,7 +309,7 @@ static void test_writer_and_encoder(void)
 			"a?b?"
 			"?(c\xe4\xb8\xad\td");
 	ob_buf_init(&wb, 1u << 16);
-	test_assert_int(sml_wbxml_encode(xml, len, &wb, &err), 0);
+	test_assert_int(sml_wbxml_encode(xml, len, 0, &wb, &err), 0);
 	ob_buf_deinit(&wb);
 	sml_tree_free(&tx);
 	sml_writer_deinit(&w);
@@ -454,7 +454,7 @@ static void test_encoder_matches_libwbxml(void)
 		const char *xml = sml_writer_data(&w, &len);
 		ob_buf_init(&ours, 1u << 20);
 		ob_buf_init(&theirs, 1u << 20);
-		test_assert_int(sml_wbxml_encode(xml, len, &ours, &err), 0);
+		test_assert_int(sml_wbxml_encode(xml, len, 0, &ours, &err), 0);
 		test_assert_int(libwbxml_encode(xml, len, &theirs), 0);
 		size_t at = 0;
 		while (at < ours.len && at < theirs.len &&
@@ -502,7 +502,8 @@ static void test_encoder_matches_libwbxml(void)
 		struct ob_buf out;
 		struct ob_err err;
 		ob_buf_init(&out, 1u << 16);
-		int ret = sml_wbxml_encode(bad[i], strlen(bad[i]), &out, &err);
+		int ret =
+			sml_wbxml_encode(bad[i], strlen(bad[i]), 0, &out, &err);
 		if (ret != OB_E_FAIL)
 			printf("# case %zu: %d\n", i, ret);
 		test_assert_int(ret, OB_E_FAIL);
@@ -516,9 +517,256 @@ static void test_encoder_matches_libwbxml(void)
 				 "<SessionID>123456789</SessionID></SyncHdr>"
 				 "</SyncML>";
 		ob_buf_init(&out, 8);
-		test_assert_int(sml_wbxml_encode(ok, strlen(ok), &out, &err),
+		test_assert_int(sml_wbxml_encode(ok, strlen(ok), 0, &out, &err),
 				OB_E_LIMIT);
 		ob_buf_deinit(&out);
+	}
+	test_end();
+}
+
+/* What libwbxml2's reader (wbxml2xml) makes of wb, as XML. */
+static int libwbxml_decode(const struct ob_buf *wb, struct ob_buf *xml)
+{
+	WBXMLConvWBXML2XML *conv = NULL;
+	WB_UTINY *x = NULL;
+	WB_ULONG xlen = 0;
+
+	if (wbxml_conv_wbxml2xml_create(&conv) != WBXML_OK)
+		return -1;
+	wbxml_conv_wbxml2xml_set_gen_type(conv, WBXML_GEN_XML_COMPACT);
+	wbxml_conv_wbxml2xml_enable_preserve_whitespaces(conv);
+	WBXMLError e = wbxml_conv_wbxml2xml_run(conv, (WB_UTINY *)wb->data,
+						(WB_ULONG)wb->len, &x, &xlen);
+	wbxml_conv_wbxml2xml_destroy(conv);
+	if (e != WBXML_OK)
+		return -1;
+	int ret = ob_buf_add(xml, x, xlen);
+	free(x);
+	return ret;
+}
+
+/* A Sync of n people of three units, vCard 2.1 as the server writes them;
+ * one NOTE carries "]]>", which splits its CDATA section. */
+static const char *units_message(struct sml_writer *w, int n, size_t *len_r)
+{
+	static const char *const orgs[] = {
+		"ORG:Acme Corp;Engineering;Platform\r\n"
+		"CATEGORIES:Engineering,Platform\r\n",
+		"ORG;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Acme "
+		"Corp;=E9=94=80=E5"
+		"=94=AE\r\nCATEGORIES:Sales\r\n",
+		"ORG:Acme Corp;Finance\r\nCATEGORIES:Finance\r\n"};
+	char card[1024];
+
+	sml_writer_init(w, 1u << 20);
+	sml_writer_open(w, "SyncML", "SYNCML:SYNCML1.2");
+	sml_writer_open(w, "SyncBody", NULL);
+	sml_writer_open(w, "Sync", NULL);
+	for (int i = 0; i < n; i++) {
+		char guid[16];
+		snprintf(card, sizeof(card),
+			 "BEGIN:VCARD\r\nVERSION:2.1\r\nN:Person%d;Given%d;;;"
+			 "\r\n"
+			 "FN:Given%d Person%d\r\n%s"
+			 "TEL;WORK;VOICE:+86 10 5555 %04d\r\n"
+			 "EMAIL;INTERNET:p%d@example.com\r\n"
+			 "TITLE:Engineer\r\n%s"
+			 "UID:p%07d\r\nEND:VCARD\r\n",
+			 i, i, i, i, orgs[i % 3], i, i,
+			 i == 7 ? "NOTE:a ]]> b\r\n" : "", i);
+		snprintf(guid, sizeof(guid), "p%07d", i);
+		sml_writer_open(w, "Add", NULL);
+		sml_writer_uint(w, "CmdID", (uint64_t)i + 1);
+		sml_writer_open(w, "Item", NULL);
+		sml_writer_open(w, "Source", NULL);
+		sml_writer_text(w, "LocURI", guid);
+		sml_writer_close(w);
+		sml_writer_cdata(w, "Data", card, strlen(card));
+		sml_writer_close(w);
+		sml_writer_close(w);
+	}
+	sml_writer_close(w);
+	sml_writer_close(w);
+	sml_writer_close(w);
+	return sml_writer_data(w, len_r);
+}
+
+static void test_string_table(void)
+{
+	struct sml_writer w;
+	struct ob_buf plain, tbl, again, x1;
+	struct sml_tree *tp = NULL, *tt = NULL, *t1 = NULL;
+	struct ob_err err;
+	size_t len;
+
+	test_begin("WBXML string table: repeated vCard lines sent once, the "
+		   "same cards read back");
+	const char *xml = units_message(&w, 60, &len);
+	ob_buf_init(&plain, 1u << 20);
+	ob_buf_init(&tbl, 1u << 20);
+	ob_buf_init(&again, 1u << 20);
+	test_assert_int(sml_wbxml_encode(xml, len, 0, &plain, &err), 0);
+	test_assert_int(
+		sml_wbxml_encode(xml, len, SML_WBXML_STRTBL, &tbl, &err), 0);
+	test_assert_int(
+		sml_wbxml_encode(xml, len, SML_WBXML_STRTBL, &again, &err), 0);
+	printf("# %zu bytes of XML: WBXML %zu, with a string table %zu\n", len,
+	       plain.len, tbl.len);
+	test_assert(tbl.len < plain.len * 7 / 10);
+	test_assert((unsigned char)tbl.data[4] != 0); /* a table */
+	test_assert(again.len == tbl.len &&
+		    memcmp(again.data, tbl.data, tbl.len) == 0);
+	/* our reader: every Data byte for byte, CRs and all */
+	test_assert_int(sml_wbxml_decode((const unsigned char *)plain.data,
+					 plain.len, NULL, &tp, &err),
+			0);
+	test_assert_int(sml_wbxml_decode((const unsigned char *)tbl.data,
+					 tbl.len, NULL, &tt, &err),
+			0);
+	const struct sml_node *a =
+		sml_node_path(sml_tree_root(tp), "SyncBody/Sync/Add");
+	const struct sml_node *b =
+		sml_node_path(sml_tree_root(tt), "SyncBody/Sync/Add");
+	int cards = 0;
+	for (; a != NULL && b != NULL;
+	     a = sml_node_next_same(a), b = sml_node_next_same(b)) {
+		const struct sml_node *da = sml_node_path(a, "Item/Data");
+		const struct sml_node *db = sml_node_path(b, "Item/Data");
+		test_assert(da != NULL && db != NULL && da->len == db->len &&
+			    memcmp(da->data, db->data, da->len) == 0);
+		cards++;
+	}
+	test_assert_int(cards, 60);
+	test_assert(a == NULL && b == NULL);
+	/* libwbxml2's reader does not take it: wbxml2xml opens a CDATA
+	 * section for each string of a vCard's Data and closes one, so its
+	 * XML is malformed (which is why only known readers get a table) */
+	ob_buf_init(&x1, 1u << 21);
+	test_assert(libwbxml_decode(&tbl, &x1) != 0 ||
+		    sml_xml_parse(x1.data, x1.len, NULL, &t1, &err) != 0);
+	sml_tree_free(&t1);
+	ob_buf_deinit(&x1);
+	sml_tree_free(&tp);
+	sml_tree_free(&tt);
+	ob_buf_deinit(&plain);
+	ob_buf_deinit(&tbl);
+	ob_buf_deinit(&again);
+	sml_writer_deinit(&w);
+	test_end();
+
+	test_begin("WBXML string table: a lone card, NUL-free text and "
+		   "non-UTF-8 data stay as they were");
+	xml = units_message(&w, 1, &len);
+	ob_buf_init(&plain, 1u << 20);
+	ob_buf_init(&tbl, 1u << 20);
+	test_assert_int(sml_wbxml_encode(xml, len, 0, &plain, &err), 0);
+	test_assert_int(
+		sml_wbxml_encode(xml, len, SML_WBXML_STRTBL, &tbl, &err), 0);
+	/* nothing recurs: no table; the card inline instead of opaque */
+	test_assert((unsigned char)tbl.data[4] == 0);
+	test_assert(tbl.len <= plain.len + 2);
+	test_assert_int(sml_wbxml_decode((const unsigned char *)tbl.data,
+					 tbl.len, NULL, &tt, &err),
+			0);
+	const struct sml_node *d =
+		sml_node_path(sml_tree_root(tt), "SyncBody/Sync/Add/Item/Data");
+	test_assert(d != NULL && d->len > 20 &&
+		    memcmp(d->data, "BEGIN:VCARD\r\n", 13) == 0);
+	sml_tree_free(&tt);
+	sml_writer_deinit(&w);
+	/* Latin-1 bytes (a Sony Ericsson card) stay opaque */
+	{
+		static const char latin[] =
+			"<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody><Add>"
+			"<Item><Data><![CDATA[N:M\xfcller\r\nN:M\xfcller\r\n"
+			"]]></Data></Item><Item><Data><![CDATA[N:M\xfcller\r\n"
+			"]]></Data></Item></Add></SyncBody></SyncML>";
+		ob_buf_reset(&tbl);
+		test_assert_int(sml_wbxml_encode(latin, sizeof(latin) - 1,
+						 SML_WBXML_STRTBL, &tbl, &err),
+				0);
+		test_assert(memmem(tbl.data, tbl.len, "\xc3\x14N:M\xfc", 6) !=
+			    NULL);
+	}
+	ob_buf_deinit(&plain);
+	ob_buf_deinit(&tbl);
+	test_end();
+
+	test_begin("WBXML string table: random texts read back byte for byte");
+	{
+		/* pieces that make lines recur, share name parts, fold and
+		 * end without a line break */
+		static const char *const bits[] = {"A:",
+						   "B;X=1:",
+						   "v",
+						   "w\r\n",
+						   "\n",
+						   " ",
+						   "::",
+						   "\r\n ",
+						   "\xe4\xb8\xad",
+						   "ORG:Acme;R&D\r\n",
+						   "]]>",
+						   "TITLE:x\r\n"};
+		unsigned seed = 12345;
+		for (int round = 0; round < 300; round++) {
+			char texts[6][200];
+			sml_writer_init(&w, 1u << 16);
+			sml_writer_open(&w, "SyncML", "SYNCML:SYNCML1.2");
+			sml_writer_open(&w, "SyncBody", NULL);
+			for (int k = 0; k < 6; k++) {
+				size_t n = 0;
+				seed = seed * 1103515245u + 12345u;
+				int pieces = (int)(seed >> 16) % 12;
+				texts[k][0] = '\0';
+				for (int j = 0; j < pieces; j++) {
+					seed = seed * 1103515245u + 12345u;
+					const char *bit = bits[(seed >> 16) %
+							       (sizeof(bits) /
+								sizeof(*bits))];
+					size_t bl = strlen(bit);
+					if (n >= sizeof(texts[k]) ||
+					    bl >= sizeof(texts[k]) - n)
+						break;
+					memcpy(texts[k] + n, bit, bl + 1);
+					n += bl;
+				}
+				sml_writer_open(&w, "Item", NULL);
+				sml_writer_cdata(&w, "Data", texts[k], n);
+				sml_writer_close(&w);
+			}
+			sml_writer_close(&w);
+			sml_writer_close(&w);
+			xml = sml_writer_data(&w, &len);
+			ob_buf_init(&tbl, 1u << 16);
+			int ret = sml_wbxml_encode(xml, len, SML_WBXML_STRTBL,
+						   &tbl, &err);
+			test_assert_int(ret, 0);
+			ret = sml_wbxml_decode((const unsigned char *)tbl.data,
+					       tbl.len, NULL, &tt, &err);
+			test_assert_int(ret, 0);
+			const struct sml_node *it = sml_node_child(
+				sml_node_child(sml_tree_root(tt), "SyncBody"),
+				"Item");
+			for (int k = 0; k < 6;
+			     k++, it = sml_node_next_same(it)) {
+				const struct sml_node *dn =
+					sml_node_child(it, "Data");
+				size_t n = strlen(texts[k]);
+				size_t got = dn != NULL ? dn->len : 0;
+				if (got != n ||
+				    (n > 0 &&
+				     memcmp(dn->data, texts[k], n) != 0)) {
+					printf("# round %d text %d differs\n",
+					       round, k);
+					test_assert(false);
+					break;
+				}
+			}
+			sml_tree_free(&tt);
+			ob_buf_deinit(&tbl);
+			sml_writer_deinit(&w);
+		}
 	}
 	test_end();
 }
@@ -530,5 +778,6 @@ int main(void)
 	test_wbxml_tokens();
 	test_writer_and_encoder();
 	test_encoder_matches_libwbxml();
+	test_string_table();
 	return test_done();
 }

@@ -189,6 +189,9 @@ msgs=$(printf '%s' "$res" | $PY -c "import json,sys; print(json.load(sys.stdin)[
 	notok "small MaxMsgSize splits the package ($msgs messages)"
 sync c --wbxml --md5 --max-msg 4000
 expect "WBXML + MD5 fast sync" mode 200
+grep -q "sync done.*mode=slow adds=310 .* encoding=wbxml ms=" "$tmp/server.log" &&
+	ok "a phone of another make gets WBXML without a string table" ||
+	notok "a phone of another make gets WBXML without a string table"
 sync d --mode slow --version 1.1
 expect "SyncML 1.1 slow sync" adds 310
 view "SyncML 1.1 client equals the directory" d acme --format vcf30
@@ -410,6 +413,12 @@ printf 'port = 0\nno-such-setting = 1\n' >"$tmp/bad.conf"
 rc=$?
 [ $rc = 2 ] && grep -q "line 2: unknown setting 'no-such-setting'" "$tmp/conf.out" &&
 	ok "bad config file: exit 2, line named" || notok "bad config file: exit 2, line named ($rc: $(cat "$tmp/conf.out"))"
+printf 'wbxml-string-table = sometimes\n' >"$tmp/bad.conf"
+"$SERVER" --config "$tmp/bad.conf" >"$tmp/conf.out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "line 1: wbxml-string-table: expected auto, yes or no" "$tmp/conf.out" &&
+	ok "wbxml-string-table takes auto, yes or no" ||
+	notok "wbxml-string-table takes auto, yes or no ($rc: $(cat "$tmp/conf.out"))"
 
 # -- HTTPS -------------------------------------------------------------------------------
 certtool --generate-privkey --key-type ecdsa --outfile "$tmp/key.pem" >/dev/null 2>&1

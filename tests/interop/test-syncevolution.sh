@@ -132,6 +132,9 @@ what="configure a vCard 2.1 WBXML basic-auth peer" step se_config b zhang.wei@ac
 what="slow sync in WBXML with 10,240-byte messages" name=b step se_sync b slow
 compare b acme
 grep -q "^VERSION:2.1" "$tmp/b"/* && ok "2.1 client stores 2.1 cards" || notok "2.1 client stores 2.1 cards"
+grep "se-b" "$tmp/server.log" | grep -q "sync done.*encoding=wbxml+table" &&
+	ok "its WBXML came with string tables (a reader known to take them)" ||
+	notok "its WBXML came with string tables (a reader known to take them)"
 msgs=$(grep -c "se-b.*" "$tmp/server.log")
 what="fast sync in WBXML" name=b step se_sync b two-way
 compare b acme
