@@ -103,7 +103,7 @@ static bool is_cjk_lead(const char *s)
 /* The display name: display, else the names in the order their script
  * wants, else the company. Heap string (caller frees); NULL when out of
  * memory. */
-static char *compose_display(const struct vcard_contact *ct)
+char *vc_contact_display(const struct vcard_contact *ct)
 {
 	const char *a = "", *sep = "", *b = "";
 	size_t len;
@@ -131,8 +131,7 @@ static char *compose_display(const struct vcard_contact *ct)
 	return s;
 }
 
-static void rev_string(int64_t t, enum vcard_version ver, char *buf,
-		       size_t size)
+void vc_rev_string(int64_t t, enum vcard_version ver, char *buf, size_t size)
 {
 	int64_t days = t / 86400, secs = t % 86400;
 	int64_t z, era, doe, yoe, y, doy, mp, d, m;
@@ -219,7 +218,7 @@ static int build_card(const struct vcard_contact *ct,
 		}
 	}
 	/* the display name as given needs no composing (nor a copy) */
-	fn = !empty(ct->display) ? NULL : compose_display(ct);
+	fn = !empty(ct->display) ? NULL : vc_contact_display(ct);
 	if (empty(ct->display) && fn == NULL) {
 		c.ret = VCARD_E_NOMEM;
 	} else {
@@ -325,7 +324,7 @@ static int build_card(const struct vcard_contact *ct,
 	if (ct->rev != 0) {
 		char rev[32];
 
-		rev_string(ct->rev, ver, rev, sizeof(rev));
+		vc_rev_string(ct->rev, ver, rev, sizeof(rev));
 		p = add(&c, "REV");
 		val_copy(&c, p, rev);
 	}
@@ -356,6 +355,10 @@ int vcard_contact_write(const struct vcard_contact *contact,
 			size_t size, size_t *len_r, struct vcard_error *err)
 {
 	struct vcard *card;
+
+	/* the common cards straight to text (contact-write.c) */
+	if (vc_contact_write_direct(contact, opt, buf, size, len_r) == 0)
+		return 0;
 	/* the card lives only until written: its values stay the
 	 * contact's */
 	int ret = build_card(contact, opt, true, &card, err);
@@ -515,7 +518,7 @@ int vcard_contact_from_card(struct vcard *card, struct vcard_contact *ct,
 			ct->display = NULL;
 	}
 	if (ct->display == NULL && (ct->family != NULL || ct->given != NULL)) {
-		char *s = compose_display(ct);
+		char *s = vc_contact_display(ct);
 
 		if (s == NULL)
 			goto nomem;

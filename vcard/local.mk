@@ -3,7 +3,8 @@
 noinst_LIBRARIES += vcard/libvcard.a
 vcard_libvcard_a_SOURCES = \
 	vcard/vcard.h vcard/vcard-private.h \
-	vcard/card.c vcard/parse.c vcard/write.c vcard/contact.c
+	vcard/card.c vcard/parse.c vcard/write.c vcard/contact.c \
+	vcard/contact-write.c
 LINT_FILES += $(filter %.c,$(vcard_libvcard_a_SOURCES))
 
 VCARD_TESTS = vcard/test-vcard-parse vcard/test-vcard-write \

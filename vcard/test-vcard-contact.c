@@ -1,11 +1,13 @@
 /* Unit tests for vcard/contact.c: the directory person as a vCard in each
  * version, read back field by field, photo options and the caller-buffer
- * export helper. */
+ * export helper; the direct writer against the general way. */
 #include "config.h"
 
 #include "tests/lib/test.h"
+#include "vcard/vcard-private.h"
 #include "vcard/vcard.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,10 +207,188 @@ static void test_fallbacks(void)
 	test_end();
 }
 
+/* The general way: a card model, then write.c. */
+static int general(const struct vcard_contact *c,
+		   const struct vcard_contact_options *o, char *buf,
+		   size_t size, size_t *len_r)
+{
+	struct vcard *card;
+	struct vcard_error err;
+	int ret = vcard_contact_to_card(c, o, &card, &err);
+
+	if (ret != 0)
+		return ret;
+	ret = vcard_write_dialect(card, o->version, o->dialect, buf, size,
+				  len_r, &err);
+	vcard_free(&card);
+	return ret;
+}
+
+static unsigned rnd_state = 2024;
+
+static unsigned rnd(unsigned n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 16) % n;
+}
+
+/* A text from pieces that exercise escaping, quoted-printable, folding
+ * and UTF-8 (or NULL, or empty). */
+static const char *rnd_text(char *buf, size_t size)
+{
+	static const char *const bits[] = {"a",
+					   "Zhang",
+					   " ",
+					   ";",
+					   ",",
+					   "\\",
+					   "\\;",
+					   "\\,",
+					   "\r\n",
+					   "\n",
+					   "\r",
+					   ":",
+					   "=",
+					   "\t",
+					   "王",
+					   "芳",
+					   "é",
+					   "研发中心",
+					   "\x7f",
+					   "x@example.com",
+					   "+86 10 6234 5678",
+					   "0123456789abcdefghij"};
+	size_t n = 0;
+	unsigned k = rnd(12);
+
+	if (k == 0)
+		return NULL;
+	if (k == 1)
+		return "";
+	int pieces = (int)rnd(k == 11 ? 60 : 8);
+	for (int i = 0; i < pieces; i++) {
+		const char *b = bits[rnd(sizeof(bits) / sizeof(bits[0]))];
+		size_t bl = strlen(b);
+		if (bl >= size - n)
+			break;
+		memcpy(buf + n, b, bl);
+		n += bl;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static void test_direct_writer(void)
+{
+	test_begin("direct writer: the general way's bytes for 4,000 "
+		   "generated people, 2.1 and 3.0");
+	int taken = 0, same = 0, runs = 0;
+	for (int round = 0; round < 2000; round++) {
+		char t[24][400];
+		int ti = 0;
+		const char *orgs[4], *ems[3], *cs[3];
+		struct vcard_phone ph[3];
+		struct vcard_contact c = {0};
+#define T() rnd_text(t[ti++], sizeof(t[0]))
+		c.uid = T();
+		c.family = T();
+		c.given = T();
+		c.display = rnd(3) == 0 ? T() : NULL;
+		c.phonetic_family = T();
+		c.phonetic_given = T();
+		c.n_org = rnd(4);
+		for (size_t i = 0; i < c.n_org; i++)
+			orgs[i] = T();
+		c.org = orgs;
+		c.title = T();
+		c.n_phones = rnd(4);
+		for (size_t i = 0; i < c.n_phones; i++) {
+			ph[i].type = (enum vcard_phone_type)rnd(5);
+			ph[i].number = T();
+		}
+		c.phones = ph;
+		c.n_emails = rnd(3);
+		for (size_t i = 0; i < c.n_emails; i++)
+			ems[i] = T();
+		c.emails = ems;
+		if (rnd(2)) {
+			c.adr.street = T();
+			c.adr.locality = T();
+			c.adr.country = T();
+		}
+		c.note = T();
+		c.rev = rnd(2) ? (int64_t)rnd(2000000000) : 0;
+		c.n_categories = rnd(3);
+		for (size_t i = 0; i < c.n_categories; i++)
+			cs[i] = T();
+		c.categories = cs;
+#undef T
+		for (int v = 0; v < 2; v++) {
+			struct vcard_contact_options o = {
+				.version = v ? VCARD_V30 : VCARD_V21};
+			char a[16384], b[16384];
+			size_t al = 0, bl = 0;
+			int ra = vc_contact_write_direct(&c, &o, a, sizeof(a),
+							 &al);
+			int rb = general(&c, &o, b, sizeof(b), &bl);
+			runs++;
+			if (ra == 0) {
+				taken++;
+				if (rb == 0 && al == bl &&
+				    memcmp(a, b, al) == 0)
+					same++;
+				else
+					printf("# round %d %s: %.*s\n# vs "
+					       "%.*s\n",
+					       round, v ? "3.0" : "2.1",
+					       (int)al, a, (int)bl, b);
+			} else {
+				/* not taken: only when the general way fails */
+				test_assert(rb != 0);
+			}
+		}
+	}
+	printf("# %d cards, %d written directly, %d the same\n", runs, taken,
+	       same);
+	test_assert_int(same, taken);
+	test_assert(taken > runs * 9 / 10);
+	test_end();
+
+	test_begin("direct writer: the common person taken, bad UTF-8 and "
+		   "photos left to the general way, no room reported");
+	struct vcard_contact c = person();
+	struct vcard_contact_options o = {.version = VCARD_V21};
+	char a[4096], b[4096];
+	size_t al, bl;
+	test_assert_int(vc_contact_write_direct(&c, &o, a, sizeof(a), &al), 0);
+	test_assert_int(general(&c, &o, b, sizeof(b), &bl), 0);
+	test_assert(al == bl && memcmp(a, b, al) == 0);
+	/* too small: not taken, and vcard_contact_write says how much */
+	struct vcard_error err;
+	size_t need = 0;
+	test_assert_int(vc_contact_write_direct(&c, &o, a, 100, &need), 1);
+	test_assert_int(vcard_contact_write(&c, &o, a, 100, &need, &err),
+			VCARD_E_SPACE);
+	test_assert_int((long)need, (long)bl);
+	o.include_photo = true;
+	test_assert_int(vc_contact_write_direct(&c, &o, a, sizeof(a), &al), 1);
+	o.include_photo = false;
+	struct vcard_dialect d = {.no_fold = true};
+	o.dialect = &d;
+	test_assert_int(vc_contact_write_direct(&c, &o, a, sizeof(a), &al), 1);
+	o.dialect = NULL;
+	c.title = "bad \xff byte";
+	test_assert_int(vc_contact_write_direct(&c, &o, a, sizeof(a), &al), 1);
+	test_assert_int(vcard_contact_write(&c, &o, a, sizeof(a), &al, &err),
+			VCARD_E_INVAL);
+	test_end();
+}
+
 int main(void)
 {
 	test_versions();
 	test_photo_options();
 	test_fallbacks();
+	test_direct_writer();
 	return test_done();
 }

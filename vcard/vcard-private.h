@@ -53,6 +53,21 @@ bool vc_is_uri_prop(const char *name);
 /* Properties whose data: URI values are decoded to binary. */
 bool vc_is_media_prop(const char *name);
 
+/* contact.c: a contact's FN when it has no display name (names in their
+ * script's order, else the company): a heap string, NULL when out of
+ * memory. REV's text in 2.1 or 3.0 form. */
+char *vc_contact_display(const struct vcard_contact *ct);
+void vc_rev_string(int64_t t, enum vcard_version ver, char *buf, size_t size);
+
+/* contact-write.c: vcard_contact_write for the common case (2.1 or 3.0,
+ * the standard dialect, no photo in the card) without building a card,
+ * the same bytes. 0 when written; 1 when not taken (another case, no
+ * room, invalid UTF-8): the caller goes the general way, which says
+ * why. */
+int vc_contact_write_direct(const struct vcard_contact *ct,
+			    const struct vcard_contact_options *opt, char *buf,
+			    size_t size, size_t *len_r);
+
 size_t vc_base64_decode(const char *in, size_t len, unsigned char *out,
 			bool *ok);
 #endif

@@ -8,7 +8,9 @@
  * as a directory person, written back through vcard_contact_to_card and
  * read again: the person's fields must survive. The card is also written
  * in old phones' dialects (Latin-1, no line breaks, size limits) and must
- * parse again. Any breach aborts. */
+ * parse again. The person is also written in 2.1 and 3.0 by
+ * vcard_contact_write (its direct writer) and through the card model:
+ * the bytes must be the same. Any breach aborts. */
 #include "config.h"
 
 #include "vcard/vcard.h"
@@ -122,6 +124,20 @@ static void check_contact(struct vcard *card, const struct vcard_limits *lim)
 	free(out);
 	vcard_free(&back);
 	vcard_free(&built);
+	for (int v = 0; v < 2; v++) {
+		static char x[1 << 20], y[1 << 20];
+		struct vcard_contact_options o = {.version = v ? VCARD_V30
+							       : VCARD_V21};
+		size_t xl = 0, yl = 0;
+		int rx = vcard_contact_write(&a, &o, x, sizeof(x), &xl, &err);
+		int ry = vcard_contact_to_card(&a, &o, &built, &err);
+		if (ry == 0)
+			ry = vcard_write_dialect(built, o.version, NULL, y,
+						 sizeof(y), &yl, &err);
+		vcard_free(&built);
+		if (rx != ry || (rx == 0 && (xl != yl || memcmp(x, y, xl))))
+			FAIL("the direct writer differs from the card model");
+	}
 }
 
 static void dump_both(const struct vcard *a, const struct vcard *b,
