@@ -21,10 +21,14 @@ struct enc {
 	size_t len, pos;
 	struct ob_buf *out;
 	struct ob_err *err;
-	unsigned page;          /* code page the output is on */
-	bool nested;            /* inside a DevInf document */
-	unsigned pubid;         /* of the SyncML document */
-	struct ob_buf text;     /* character data being gathered */
+	unsigned page;      /* code page the output is on */
+	bool nested;        /* inside a DevInf document */
+	unsigned pubid;     /* of the SyncML document */
+	struct ob_buf text; /* character data being gathered */
+	/* or, when it is one CDATA section so far, where it is in x (not
+	 * copied: a vCard goes straight from the XML to the output) */
+	const char *one;
+	size_t one_len;
 	struct sml_strtbl *tbl; /* SML_WBXML_STRTBL: the message's table */
 };
 
@@ -134,13 +138,25 @@ static int entity(struct enc *e)
 	return ret == OB_E_FAIL ? fail(e, "character not allowed") : ret;
 }
 
-/* Character data from e->pos up to the next tag, into e->text; *cdata_r
- * tells whether a CDATA section was part of it. */
+/* The gathered text into e->text when it is still one section in x. */
+static int flatten(struct enc *e)
+{
+	int ret = 0;
+
+	if (e->one != NULL)
+		ret = ob_buf_add(&e->text, e->one, e->one_len);
+	e->one = NULL;
+	return ret;
+}
+
+/* Character data from e->pos up to the next tag, into e->text (or e->one);
+ * *cdata_r tells whether a CDATA section was part of it. */
 static int gather(struct enc *e, bool *cdata_r)
 {
 	int ret = 0;
 
 	ob_buf_reset(&e->text);
+	e->one = NULL;
 	*cdata_r = false;
 	while (ret == 0 && e->pos < e->len) {
 		if (at(e, "<![CDATA[")) {
@@ -150,13 +166,24 @@ static int gather(struct enc *e, bool *cdata_r)
 			if (end == NULL)
 				return fail(e, "unterminated CDATA");
 			size_t n = (size_t)(end - (e->x + e->pos));
-			ret = ob_buf_add(&e->text, e->x + e->pos, n);
+			if (e->text.len == 0 && e->one == NULL && !*cdata_r) {
+				e->one = e->x + e->pos;
+				e->one_len = n;
+			} else {
+				ret = flatten(e);
+				if (ret == 0)
+					ret = ob_buf_add(&e->text,
+							 e->x + e->pos, n);
+			}
 			e->pos += n + 3;
 			*cdata_r = true;
 			continue;
 		}
 		char c = e->x[e->pos];
 		if (c == '<')
+			break;
+		ret = flatten(e);
+		if (ret != 0)
 			break;
 		if (c == '&') {
 			ret = entity(e);
@@ -177,21 +204,21 @@ static int gather(struct enc *e, bool *cdata_r)
  * else an inline string. */
 static int put_text(struct enc *e, bool cdata)
 {
+	const char *t = e->one != NULL ? e->one : e->text.data;
+	size_t len = e->one != NULL ? e->one_len : e->text.len;
 	int ret;
 
-	if (e->text.len == 0)
+	if (len == 0)
 		return 0;
 	if (cdata && e->tbl != NULL && !e->nested &&
-	    memchr(e->text.data, 0, e->text.len) == NULL &&
-	    ob_utf8_valid(e->text.data, e->text.len, false))
-		return sml_strtbl_put(e->tbl, e->text.data, e->text.len,
-				      e->out);
+	    memchr(t, 0, len) == NULL && ob_utf8_valid(t, len, false))
+		return sml_strtbl_put(e->tbl, t, len, e->out);
 	if (cdata) {
 		ret = put_byte(e, T_OPAQUE);
 		if (ret == 0)
-			ret = put_mb(e->out, (uint32_t)e->text.len);
+			ret = put_mb(e->out, (uint32_t)len);
 		if (ret == 0)
-			ret = ob_buf_add(e->out, e->text.data, e->text.len);
+			ret = ob_buf_add(e->out, t, len);
 		return ret;
 	}
 	if (memchr(e->text.data, 0, e->text.len) != NULL)
@@ -210,7 +237,10 @@ static int devinf_type(struct enc *e)
 {
 	static const char xml[] = "application/vnd.syncml-devinf+xml";
 	static const char wbxml[] = "application/vnd.syncml-devinf+wbxml";
+	int ret = flatten(e);
 
+	if (ret != 0)
+		return ret;
 	if (e->text.len != sizeof(xml) - 1 ||
 	    memcmp(e->text.data, xml, e->text.len) != 0)
 		return 0;

@@ -22,9 +22,21 @@ struct ent {
 
 #define NO_OFF UINT32_MAX
 
+/* A line seen by the first pass, in order: where it is and its entries
+ * (the name part's NO_ENT when it has none). The second pass, given the
+ * same memory, takes them instead of looking the line up again. */
+struct line {
+	const char *p;
+	uint32_t len, whole, name, name_len;
+};
+
+#define NO_ENT UINT32_MAX
+
 struct sml_strtbl {
 	struct ent *ents;
 	size_t n_ents, cap_ents;
+	struct line *lines;
+	size_t n_lines, cap_lines, next_line;
 	uint32_t *slots; /* entry index + 1; 0 = empty */
 	size_t n_slots;  /* a power of two */
 	struct ob_buf table;
@@ -47,28 +59,34 @@ void sml_strtbl_free(struct sml_strtbl **t)
 	if (*t == NULL)
 		return;
 	free((*t)->ents);
+	free((*t)->lines);
 	free((*t)->slots);
 	ob_buf_deinit(&(*t)->table);
 	free(*t);
 	*t = NULL;
 }
 
-/* A word at a time: this runs over every byte of every vCard sent. */
-static uint32_t hash(const char *s, size_t n)
+/* A word at a time: this runs over every byte of every vCard sent. A
+ * line's hash goes on from its name part's (seed), so the two cost one
+ * pass. */
+static uint64_t hash_more(uint64_t h, const char *s, size_t n)
 {
-	uint64_t h = 0x9e3779b97f4a7c15u ^ n, w;
+	uint64_t w;
 
+	h ^= n;
 	for (; n >= 8; s += 8, n -= 8) {
 		memcpy(&w, s, 8);
 		h = (h ^ w) * 0xff51afd7ed558ccdu;
 		h ^= h >> 32;
 	}
 	w = 0;
-	memcpy(&w, s, n);
+	for (size_t i = 0; i < n; i++)
+		w |= (uint64_t)(unsigned char)s[i] << (8 * i);
 	h = (h ^ w) * 0xc4ceb9fe1a85ec53u;
-	h ^= h >> 29;
-	return (uint32_t)h;
+	return h ^ (h >> 29);
 }
+
+#define HASH_SEED 0x9e3779b97f4a7c15u
 
 static int grow_slots(struct sml_strtbl *t)
 {
@@ -89,11 +107,11 @@ static int grow_slots(struct sml_strtbl *t)
 	return 0;
 }
 
-/* The entry for s[0..n), NULL when there is none (add false) or no
- * memory (add true). */
-static struct ent *find(struct sml_strtbl *t, const char *s, size_t n, bool add)
+/* The entry for s[0..n) of hash h, NULL when there is none (add false)
+ * or no memory (add true). */
+static struct ent *find(struct sml_strtbl *t, const char *s, size_t n,
+			uint32_t h, bool add)
 {
-	uint32_t h = hash(s, n);
 	size_t k;
 
 	if (t->n_slots == 0) {
@@ -146,20 +164,46 @@ static size_t name_len(const char *s, size_t n)
 	return c != NULL && (size_t)(c - s) + 1 < n ? (size_t)(c - s) + 1 : 0;
 }
 
+/* The hashes of a line of n bytes and of its name part of nl bytes. */
+static uint32_t line_hash(const char *s, size_t n, size_t nl, uint32_t *name_r)
+{
+	uint64_t h = hash_more(HASH_SEED, s, nl);
+
+	*name_r = (uint32_t)h;
+	return (uint32_t)hash_more(h, s + nl, n - nl);
+}
+
 int sml_strtbl_count(struct sml_strtbl *t, const char *text, size_t len)
 {
 	for (size_t pos = 0; pos < len;) {
 		size_t n = line_len(text + pos, len - pos);
 		size_t nl = name_len(text + pos, n);
-		struct ent *e = find(t, text + pos, n, true);
+		uint32_t hn, h = line_hash(text + pos, n, nl, &hn);
+		struct ent *e = find(t, text + pos, n, h, true);
+		struct line *l;
 
 		if (e == NULL)
 			return OB_E_NOMEM;
 		e->count++;
+		if (t->n_lines == t->cap_lines) {
+			size_t cap = t->cap_lines ? t->cap_lines * 2 : 4096;
+			l = realloc(t->lines, cap * sizeof(*l));
+			if (l == NULL)
+				return OB_E_NOMEM;
+			t->lines = l;
+			t->cap_lines = cap;
+		}
+		l = &t->lines[t->n_lines++];
+		*l = (struct line){.p = text + pos,
+				   .len = (uint32_t)n,
+				   .whole = (uint32_t)(e - t->ents),
+				   .name = NO_ENT};
 		if (nl > 0) {
-			if ((e = find(t, text + pos, nl, true)) == NULL)
+			if ((e = find(t, text + pos, nl, hn, true)) == NULL)
 				return OB_E_NOMEM;
 			e->count++;
+			l->name = (uint32_t)(e - t->ents);
+			l->name_len = (uint32_t)nl;
 		}
 		pos += n;
 	}
@@ -173,37 +217,41 @@ static bool worth(const struct ent *e)
 	       (uint64_t)e->count * (e->len - REF_COST) > (uint64_t)e->len + 1;
 }
 
-static int put_mb(struct ob_buf *out, uint32_t v)
+/* Token bytes on their way out: gathered, so that a STR_T or the ends of
+ * an inline string cost no call of their own. */
+struct toks {
+	unsigned char b[32];
+	size_t n;
+};
+
+static int flush(struct toks *k, struct ob_buf *out)
 {
-	unsigned char b[5];
-	size_t n = 0;
-
-	do {
-		b[4 - n] = (unsigned char)((v & 0x7f) | (n > 0 ? 0x80 : 0));
-		v >>= 7;
-		n++;
-	} while (v != 0);
-	return ob_buf_add(out, b + 5 - n, n);
-}
-
-static int put_inline(struct ob_buf *out, const char *s, size_t n)
-{
-	static const unsigned char str_i = T_STR_I;
-	int ret = 0;
-
-	if (n == 0)
-		return 0;
-	ret = ob_buf_add(out, &str_i, 1);
-	if (ret == 0)
-		ret = ob_buf_add(out, s, n);
-	if (ret == 0)
-		ret = ob_buf_add(out, "", 1);
+	int ret = ob_buf_add(out, k->b, k->n);
+	k->n = 0;
 	return ret;
 }
 
-static int put_ref(struct sml_strtbl *t, struct ent *e, struct ob_buf *out)
+static int put_inline(struct toks *k, struct ob_buf *out, const char *s,
+		      size_t n)
 {
-	static const unsigned char str_t = T_STR_T;
+	int ret;
+
+	if (n == 0)
+		return 0;
+	if (k->n + 1 > sizeof(k->b) && (ret = flush(k, out)) != 0)
+		return ret;
+	k->b[k->n++] = T_STR_I;
+	if ((ret = flush(k, out)) != 0 || (ret = ob_buf_add(out, s, n)) != 0)
+		return ret;
+	k->b[k->n++] = 0;
+	return 0;
+}
+
+static int put_ref(struct sml_strtbl *t, struct ent *e, struct toks *k,
+		   struct ob_buf *out)
+{
+	unsigned char mb[5];
+	size_t n = 0;
 	int ret;
 
 	if (e->off == NO_OFF) {
@@ -216,39 +264,71 @@ static int put_ref(struct sml_strtbl *t, struct ent *e, struct ob_buf *out)
 		if (ret != 0)
 			return ret;
 	}
-	ret = ob_buf_add(out, &str_t, 1);
-	return ret == 0 ? put_mb(out, e->off) : ret;
+	if (k->n + 6 > sizeof(k->b) && (ret = flush(k, out)) != 0)
+		return ret;
+	k->b[k->n++] = T_STR_T;
+	/* the offset as mb_u_int32: seven bits a byte, high bytes first */
+	uint32_t v = e->off;
+	do {
+		mb[n++] = (unsigned char)(v & 0x7f);
+		v >>= 7;
+	} while (v != 0);
+	while (n > 0) {
+		n--;
+		k->b[k->n++] = (unsigned char)(mb[n] | (n > 0 ? 0x80 : 0));
+	}
+	return 0;
 }
 
 int sml_strtbl_put(struct sml_strtbl *t, const char *text, size_t len,
 		   struct ob_buf *out)
 {
 	size_t run = 0, pos = 0; /* the inline run is text[run..pos) */
+	struct toks k = {.n = 0};
 	int ret = 0;
 
 	while (ret == 0 && pos < len) {
 		size_t n = line_len(text + pos, len - pos);
-		struct ent *e = find(t, text + pos, n, false);
+		const struct line *l = t->next_line < t->n_lines
+					       ? &t->lines[t->next_line]
+					       : NULL;
+		struct ent *e;
 		size_t part = n;
 
-		if (!worth(e)) {
+		if (l != NULL && l->p == text + pos && l->len == n) {
+			/* the very line the first pass saw */
+			t->next_line++;
+			e = &t->ents[l->whole];
+			if (!worth(e)) {
+				e = l->name != NO_ENT ? &t->ents[l->name]
+						      : NULL;
+				part = l->name_len;
+			}
+		} else {
 			size_t nl = name_len(text + pos, n);
-			e = nl > 0 ? find(t, text + pos, nl, false) : NULL;
-			part = nl;
+			uint32_t hn, h = line_hash(text + pos, n, nl, &hn);
+			e = find(t, text + pos, n, h, false);
+			if (!worth(e)) {
+				e = nl > 0 ? find(t, text + pos, nl, hn, false)
+					   : NULL;
+				part = nl;
+			}
 		}
 		if (!worth(e)) {
 			pos += n;
 			continue;
 		}
-		ret = put_inline(out, text + run, pos - run);
+		ret = put_inline(&k, out, text + run, pos - run);
 		if (ret == 0)
-			ret = put_ref(t, e, out);
+			ret = put_ref(t, e, &k, out);
 		pos += part;
 		run = pos;
 		pos += n - part;
 	}
 	if (ret == 0)
-		ret = put_inline(out, text + run, len - run);
+		ret = put_inline(&k, out, text + run, len - run);
+	if (ret == 0 && k.n > 0)
+		ret = flush(&k, out);
 	return ret;
 }
 

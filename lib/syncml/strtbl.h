@@ -11,7 +11,9 @@
  * Two passes over the same texts: sml_strtbl_count sees every text the
  * message will carry, then sml_strtbl_put writes each one. The texts
  * given to the first pass must stay in place until the second is done
- * (the table points into them). The same texts give the same bytes.
+ * (the table points into them); given the same memory in the same order,
+ * the second pass takes the first pass's lookups instead of repeating
+ * them. The same texts give the same bytes.
  * A reader that concatenates an element's string tokens (as WBXML 1.2
  * requires) reads back exactly the text given. */
 #ifndef SML_STRTBL_H

@@ -156,6 +156,20 @@ size_t ob_utf8_invalid_at(const char *s, size_t len, bool nul_ok)
 		size_t n;
 
 		if ((unsigned char)s[i] < 0x80) {
+			/* ASCII eight bytes at a time (and no NUL among them
+			 * unless allowed) */
+			uint64_t w;
+			while (len - i >= 8) {
+				memcpy(&w, s + i, 8);
+				if ((w & 0x8080808080808080u) != 0 ||
+				    (!nul_ok &&
+				     ((w - 0x0101010101010101u) & ~w &
+				      0x8080808080808080u) != 0))
+					break;
+				i += 8;
+			}
+			if (i >= len || (unsigned char)s[i] >= 0x80)
+				continue;
 			if (s[i] == '\0' && !nul_ok)
 				return i;
 			i++;

@@ -44,6 +44,16 @@ static void test_utf8(void)
 	test_assert(!ob_utf8_valid("\xed\xa0\x80", 3, false)); /* surrogate */
 	test_assert(!ob_utf8_valid("\xe5\xbc", 2, false));     /* truncated */
 	test_assert(!ob_utf8_valid("a\0b", 3, false));
+	/* the eight-byte ASCII runs: a NUL, a bad byte or a sequence past
+	 * them is still seen, at its offset */
+	test_assert_int(
+		(long)ob_utf8_invalid_at("abcdefghijklm\0op", 16, false), 13);
+	test_assert(ob_utf8_valid("abcdefghijklm\0op", 16, true));
+	test_assert_int(
+		(long)ob_utf8_invalid_at("abcdefghijklmnop\xffq", 18, false),
+		16);
+	test_assert(ob_utf8_valid("abcdefgh\xe4\xb8\xadijklmnopq", 20, false));
+	test_assert(!ob_utf8_valid("abcdefghijklmnop\xe4\xb8", 18, false));
 	test_assert(ob_utf8_valid("a\0b", 3, true));
 	test_assert_int(ob_utf8_invalid_at("ab\xff", 3, false), 2);
 	test_end();
