@@ -442,6 +442,38 @@ static int gather_map_batches(struct dstore *s, int64_t tenant_id,
 	return 0;
 }
 
+/* The id map rows of up to MAP_ROWS Map items in one statement: opening
+ * the table's and the index's cursors once for many rows instead of for
+ * each. ?1 is the state, ?2 the tenant, then guid, luid, rev per row. */
+#define MAP_ROWS 64
+#define MAP_ROW "(?1,?2,?,?,?)"
+#define MAP_ROW4 MAP_ROW "," MAP_ROW "," MAP_ROW "," MAP_ROW
+#define MAP_ROW16 MAP_ROW4 "," MAP_ROW4 "," MAP_ROW4 "," MAP_ROW4
+#define MAP_UPSERT                                                             \
+	" ON CONFLICT (state_id, guid) DO UPDATE SET luid = excluded.luid, "   \
+	"rev = excluded.rev"
+#define MAP_INSERT                                                             \
+	"INSERT INTO id_map (state_id, tenant_id, guid, luid, rev) VALUES "
+
+static int put_maps(struct dstore *s, const char *sql, int64_t state_id,
+		    int64_t tenant_id, const struct map_item *const *rows,
+		    size_t n, struct ob_err *err)
+{
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, state_id);
+	sqlite3_bind_int64(st, 2, tenant_id);
+	for (size_t i = 0; i < n; i++) {
+		int k = 3 + 3 * (int)i;
+		sqlite3_bind_text(st, k, rows[i]->guid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, k + 1, rows[i]->luid, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, k + 2, rows[i]->rev);
+	}
+	return ds_exec_stmt(s, st, "map items commit", err);
+}
+
 /* The Map items kept for (token, ds) into the id map of state_id, in
  * guid order: a slow sync's ten thousands of rows then go in at the end
  * of the id map's b-tree instead of at random places in it. */
@@ -449,34 +481,33 @@ static int apply_map_batches(struct dstore *s, int64_t tenant_id,
 			     const char *token, int ds, int64_t state_id,
 			     struct ob_err *err)
 {
-	static const char put[] =
-		"INSERT INTO id_map (state_id, tenant_id, guid, luid, rev) "
-		"VALUES (?,?,?,?,?) ON CONFLICT (state_id, guid) DO UPDATE "
-		"SET luid = excluded.luid, rev = excluded.rev";
+	static const char one[] = MAP_INSERT MAP_ROW MAP_UPSERT;
+	static const char many[] = MAP_INSERT MAP_ROW16
+		"," MAP_ROW16 "," MAP_ROW16 "," MAP_ROW16 MAP_UPSERT;
 	struct ob_buf data;
 	struct map_item *items = NULL;
-	size_t n = 0;
-	sqlite3_stmt *ins = NULL;
+	const struct map_item *batch[MAP_ROWS];
+	size_t n = 0, nb = 0;
 	int ret;
 
 	ob_buf_init(&data, 1u << 30);
 	ret = gather_map_batches(s, tenant_id, token, ds, &data, &items, &n,
 				 err);
-	if (ret == 0 && n > 0 && (ins = ds_stmt(s, put, err)) == NULL)
-		ret = err ? err->code : OB_E_FAIL;
 	if (ret == 0 && n > 0)
 		qsort(items, n, sizeof(*items), map_cmp);
 	for (size_t i = 0; ret == 0 && i < n; i++) {
 		/* of the same guid, only the client's last Map counts */
 		if (i + 1 < n && strcmp(items[i].guid, items[i + 1].guid) == 0)
 			continue;
-		sqlite3_bind_int64(ins, 1, state_id);
-		sqlite3_bind_int64(ins, 2, tenant_id);
-		sqlite3_bind_text(ins, 3, items[i].guid, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 4, items[i].luid, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ins, 5, items[i].rev);
-		ret = ds_exec_stmt(s, ins, "map items commit", err);
+		batch[nb++] = &items[i];
+		if (nb == MAP_ROWS) {
+			ret = put_maps(s, many, state_id, tenant_id, batch, nb,
+				       err);
+			nb = 0;
+		}
 	}
+	for (size_t i = 0; ret == 0 && i < nb; i++)
+		ret = put_maps(s, one, state_id, tenant_id, &batch[i], 1, err);
 	free(items);
 	ob_buf_deinit(&data);
 	return ret;

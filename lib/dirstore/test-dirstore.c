@@ -908,6 +908,57 @@ static void test_sessions(void)
 	}
 	test_end();
 
+	test_begin("a slow sync's thousand Map items: every one in the id map, "
+		   "the client's last Map of a guid kept");
+	{
+		static char g[1000][16], l[1000][16], l2[300][16];
+		struct dstore_map_pair pairs[1000], again[300];
+		/* guids in no order, in three Map commands; the last one maps
+		 * 300 of them again to other LUIDs */
+		for (int i = 0; i < 1000; i++) {
+			snprintf(g[i], sizeof(g[i]), "m%04d", (i * 617) % 1000);
+			snprintf(l[i], sizeof(l[i]), "%d", i + 1);
+			pairs[i] = (struct dstore_map_pair){g[i], l[i]};
+		}
+		for (int i = 0; i < 300; i++) {
+			snprintf(l2[i], sizeof(l2[i]), "x%d", i);
+			again[i] = (struct dstore_map_pair){g[i * 3], l2[i]};
+		}
+		dstore_begin(s, t, "sync", &err);
+		test_assert_int(dstore_pending_maps(s, t, "tok5", 0, 9, pairs,
+						    600, &err),
+				0);
+		test_assert_int(dstore_pending_maps(s, t, "tok5", 0, 9,
+						    pairs + 600, 400, &err),
+				0);
+		test_assert_int(dstore_pending_maps(s, t, "tok5", 0, 10, again,
+						    300, &err),
+				0);
+		test_assert_int(dstore_pending_commit(s, t, "tok5", 0, st.id,
+						      true, &err),
+				0);
+		test_assert_int(dstore_commit(s, NULL, &err), 0);
+		int right = 0;
+		for (int i = 0; i < 1000; i++) {
+			char luid[DSTORE_DEVICE_MAX], guid[DSTORE_DEVICE_MAX];
+			int64_t rev = 0;
+			const char *want =
+				i % 3 == 0 && i / 3 < 300 ? l2[i / 3] : l[i];
+			if (dstore_map_find(s, t, st.id, g[i], NULL, NULL, 0,
+					    luid, sizeof(luid), &rev,
+					    &err) == 0 &&
+			    strcmp(luid, want) == 0 &&
+			    rev == (want == l[i] ? 9 : 10) &&
+			    dstore_map_find(s, t, st.id, NULL, want, guid,
+					    sizeof(guid), NULL, 0, NULL,
+					    &err) == 0 &&
+			    strcmp(guid, g[i]) == 0)
+				right++;
+		}
+		test_assert_int(right, 1000);
+	}
+	test_end();
+
 	test_begin("large objects from clients: chunks appended, taken once");
 	{
 		char cl[DSTORE_DEVICE_MAX];
