@@ -96,6 +96,11 @@ static int post(struct session *s, const char *xml, size_t len)
 	if (code != 200)
 		return ob_err_set(s->err, OB_E_IO, "%s: HTTP status %ld",
 				  s->url, code);
+	if (s->reply.len > s->o->max_msg)
+		return ob_err_set(s->err, OB_E_FAIL,
+				  "the server's reply of %zu bytes is over the "
+				  "MaxMsgSize of %zu we sent",
+				  s->reply.len, s->o->max_msg);
 	struct sml_tree *t = NULL;
 	struct sml_limits lim = {.tree_bytes = s->reply.len * 16 + (1u << 20),
 				 .nodes = 2000000};

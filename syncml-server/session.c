@@ -358,6 +358,13 @@ static int encode_reply(struct srv_ctx *c, struct ob_buf *out,
 				ret = sml_wbxml_encode(xml.data, xml.len,
 						       strtbl_flag(c), out,
 						       err);
+			/* the ratio of a reply of items (a reply of
+			 * commands alone shrinks far more) */
+			if (ret == 0 && xml.len > 0 && c->reply->n_items > 0)
+				c->st->wbxml_permille =
+					(uint32_t)((uint64_t)out->len * 1000 /
+							   xml.len +
+						   1);
 			ob_buf_deinit(&xml);
 		} else {
 			ret = srv_reply_assemble(c->reply, out);
@@ -366,8 +373,11 @@ static int encode_reply(struct srv_ctx *c, struct ob_buf *out,
 			return ret;
 		if (out->len <= c->st->max_msg || c->reply->n_items == 0)
 			return 0;
-		/* Take back about a tenth of the items and try again. */
-		size_t drop = c->reply->n_items / 10 + 1;
+		/* Take back the share of items the reply is over by (and
+		 * one more), then try again. */
+		size_t drop = (size_t)((uint64_t)c->reply->n_items *
+				       (out->len - c->st->max_msg) / out->len) +
+			      1;
 		while (drop-- > 0 && c->reply->n_items > 0) {
 			struct srv_item it;
 			srv_reply_pop_item(c->reply, &it);
@@ -375,6 +385,23 @@ static int encode_reply(struct srv_ctx *c, struct ob_buf *out,
 			c->reply->final = false;
 		}
 	}
+}
+
+/* Bytes of XML a reply may gather: MaxMsgSize itself for XML; for WBXML,
+ * as much as the last reply's encoding shrank to 95 % of MaxMsgSize (a
+ * tenth more before the first, at most four times as much). */
+static uint64_t reply_budget(const struct srv_state *st)
+{
+	uint64_t b;
+
+	if (!st->wbxml)
+		return st->max_msg;
+	if (st->wbxml_permille == 0)
+		return st->max_msg * 11 / 10;
+	b = st->max_msg * 950 / st->wbxml_permille;
+	if (b < st->max_msg)
+		b = st->max_msg;
+	return b > st->max_msg * 4 ? st->max_msg * 4 : b;
 }
 
 /* ---- the handler ------------------------------------------------------- */
@@ -697,8 +724,7 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 	c->client_final = h->msg.final;
 	/* Room for the reply: WBXML is smaller than our XML, so let the
 	 * XML run longer and take items back after encoding if needed. */
-	srv_reply_init(&h->reply,
-		       wbxml ? h->st.max_msg * 11 / 10 : h->st.max_msg);
+	srv_reply_init(&h->reply, reply_budget(&h->st));
 	char resp_uri[512];
 	snprintf(resp_uri, sizeof(resp_uri), "%s?s=%s", rq->base_url,
 		 h->sess.token);

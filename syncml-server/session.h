@@ -82,6 +82,9 @@ struct srv_state {
 	struct srv_ds ds[SRV_DS_MAX];
 	uint64_t started_ms;
 	bool asked_devinf;
+	/* WBXML bytes per 1,000 bytes of XML in the last reply (0 = none
+	 * yet): how much XML the next reply may gather for MaxMsgSize */
+	uint32_t wbxml_permille;
 };
 
 #endif
