@@ -101,12 +101,11 @@ int sml_tree_add(struct sml_tree *t, struct sml_node *parent, const char *name,
 	if (t->nodes >= t->lim.nodes)
 		return ob_err_set(err, OB_E_LIMIT, "more than %zu elements",
 				  t->lim.nodes);
-	struct sml_node *n = arena_alloc(t, sizeof(*n), err);
+	/* the node and its name in one allocation */
+	struct sml_node *n = arena_alloc(t, sizeof(*n) + name_len + 1, err);
 	if (n == NULL)
 		return err != NULL ? err->code : OB_E_LIMIT;
-	char *nm = arena_alloc(t, name_len + 1, err);
-	if (nm == NULL)
-		return err != NULL ? err->code : OB_E_LIMIT;
+	char *nm = (char *)(n + 1);
 	memcpy(nm, name, name_len);
 	nm[name_len] = '\0';
 	memset(n, 0, sizeof(*n));
