@@ -29,7 +29,7 @@
 
 #include "util/err.h"
 
-#define DSTORE_SCHEMA_VERSION 6
+#define DSTORE_SCHEMA_VERSION 7
 #define DSTORE_NAME_MAX 256             /* bytes of a name, title, unit name */
 #define DSTORE_NOTE_MAX 4096            /* bytes of a note */
 #define DSTORE_PHOTO_MAX_DEFAULT 262144 /* photo bytes unless configured */
@@ -407,7 +407,10 @@ int dstore_map_delete(struct dstore *store, int64_t tenant_id, int64_t state_id,
 int dstore_map_clear(struct dstore *store, int64_t tenant_id, int64_t state_id,
 		     struct ob_err *err);
 /* Look up by guid or by luid (exactly one of them non-NULL); the found
- * values are copied into the caller's buffers. */
+ * values are copied into the caller's buffers. The first lookup by luid
+ * of a state inside a write transaction builds that state's LUID index
+ * (kept up to date from then on); outside one, it reads the state's map
+ * through. */
 int dstore_map_find(struct dstore *store, int64_t tenant_id, int64_t state_id,
 		    const char *guid, const char *luid, char *guid_r,
 		    size_t guid_size, char *luid_r, size_t luid_size,

@@ -69,6 +69,15 @@ int ds_own_stmt(struct dstore *s, const char *sql, bool *own_r,
 
 /* Check that a write transaction for tenant_id is open. */
 int ds_need_txn(struct dstore *s, int64_t tenant_id, struct ob_err *err);
+/* syncstate.c: the LUID index of a sync state's id map (id_map_rev, see
+ * schema.c 6 -> 7). A mapping written to id_map goes into it too when the
+ * state has one; clearing the map drops it. */
+int ds_map_rev_put(struct dstore *s, int64_t tenant_id, int64_t state_id,
+		   const char *guid, const char *luid, struct ob_err *err);
+int ds_map_rev_clear(struct dstore *s, int64_t tenant_id, int64_t state_id,
+		     struct ob_err *err);
+/* Does the state have its LUID index? */
+bool ds_map_rev_on(struct dstore *s, int64_t tenant_id, int64_t state_id);
 
 /* For a write statement: ds_need_txn, then the cached statement into
  * *st_r. Returns 0 or the error code. */

@@ -195,6 +195,20 @@ const char *const ds_migrations[] = {
 	"DROP TABLE id_map;"
 	"ALTER TABLE id_map_new RENAME TO id_map;"
 	"CREATE INDEX id_map_luid ON id_map(state_id, luid);",
+	/* 6 -> 7: no LUID index on the id map (it was half of what a slow
+	 * sync's map cost to write, for lookups most devices never need): a
+	 * device's LUID -> guid lookups go through id_map_rev, filled the
+	 * first time one is needed (sync_state.luid_lookup) and kept from
+	 * then on; a row there counts only while id_map agrees with it */
+	"DROP INDEX id_map_luid;"
+	"CREATE TABLE id_map_rev ("
+	"  state_id INTEGER NOT NULL REFERENCES sync_state(id) "
+	"    ON DELETE CASCADE,"
+	"  luid TEXT NOT NULL,"
+	"  guid TEXT NOT NULL,"
+	"  PRIMARY KEY (state_id, luid, guid)) WITHOUT ROWID;"
+	"ALTER TABLE sync_state ADD COLUMN luid_lookup INTEGER NOT NULL "
+	"  DEFAULT 0;",
 };
 
 const int ds_migration_count =

@@ -488,17 +488,23 @@ static int apply_map_batches(struct dstore *s, int64_t tenant_id,
 	struct map_item *items = NULL;
 	const struct map_item *batch[MAP_ROWS];
 	size_t n = 0, nb = 0;
+	bool rev = false;
 	int ret;
 
 	ob_buf_init(&data, 1u << 30);
 	ret = gather_map_batches(s, tenant_id, token, ds, &data, &items, &n,
 				 err);
-	if (ret == 0 && n > 0)
+	if (ret == 0 && n > 0) {
 		qsort(items, n, sizeof(*items), map_cmp);
+		rev = ds_map_rev_on(s, tenant_id, state_id);
+	}
 	for (size_t i = 0; ret == 0 && i < n; i++) {
 		/* of the same guid, only the client's last Map counts */
 		if (i + 1 < n && strcmp(items[i].guid, items[i + 1].guid) == 0)
 			continue;
+		if (rev)
+			ret = ds_map_rev_put(s, tenant_id, state_id,
+					     items[i].guid, items[i].luid, err);
 		batch[nb++] = &items[i];
 		if (nb == MAP_ROWS) {
 			ret = put_maps(s, many, state_id, tenant_id, batch, nb,
@@ -526,14 +532,21 @@ int dstore_pending_commit(struct dstore *s, int64_t tenant_id,
 		"AND luid IS NOT NULL "
 		"ON CONFLICT (state_id, guid) DO UPDATE SET "
 		"luid = excluded.luid, rev = excluded.rev";
+	/* the same into the state's LUID index, when it has one */
+	static const char maps_rev[] =
+		"INSERT OR IGNORE INTO id_map_rev (state_id, luid, guid) "
+		"SELECT ?4, luid, guid FROM sml_pending WHERE token = ?1 AND "
+		"ds = ?2 AND tenant_id = ?3 AND op = 1 AND luid IS NOT NULL "
+		"AND EXISTS (SELECT 1 FROM sync_state WHERE id = ?4 AND "
+		"tenant_id = ?3 AND luid_lookup = 1)";
 	static const char dels[] =
 		"DELETE FROM id_map WHERE state_id = ?4 AND tenant_id = ?3 "
 		"AND guid IN (SELECT guid FROM sml_pending WHERE token = ?1 "
 		"AND ds = ?2 AND tenant_id = ?3 AND op = 3)";
-	const char *steps[3] = {clear, maps, dels};
+	const char *steps[4] = {clear, maps, maps_rev, dels};
 	int ret = 0;
 
-	for (int i = replace ? 0 : 1; i < 3 && ret == 0; i++) {
+	for (int i = replace ? 0 : 1; i < 4 && ret == 0; i++) {
 		sqlite3_stmt *st;
 		ret = ds_write_stmt(s, tenant_id, steps[i], &st, err);
 		if (ret < 0)
@@ -543,6 +556,8 @@ int dstore_pending_commit(struct dstore *s, int64_t tenant_id,
 		sqlite3_bind_int64(st, 3, tenant_id);
 		sqlite3_bind_int64(st, 4, state_id);
 		ret = ds_exec_stmt(s, st, "pending commit", err);
+		if (ret == 0 && i == 0)
+			ret = ds_map_rev_clear(s, tenant_id, state_id, err);
 	}
 	if (ret == 0)
 		ret = apply_map_batches(s, tenant_id, token, ds, state_id, err);

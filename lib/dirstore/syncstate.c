@@ -173,7 +173,103 @@ int dstore_map_put(struct dstore *s, int64_t tenant_id, int64_t state_id,
 	ret = ds_exec_stmt(s, st, "map", err);
 	if (ret == 0 && sqlite3_changes(s->db) == 0)
 		ret = ob_err_set(err, OB_E_NOTFOUND, "no such sync state");
+	if (ret == 0)
+		ret = ds_map_rev_put(s, tenant_id, state_id, guid, luid, err);
 	return ret;
+}
+
+int ds_map_rev_put(struct dstore *s, int64_t tenant_id, int64_t state_id,
+		   const char *guid, const char *luid, struct ob_err *err)
+{
+	static const char sql[] =
+		"INSERT OR IGNORE INTO id_map_rev (state_id, luid, guid) "
+		"SELECT ?1, ?3, ?4 FROM sync_state WHERE id = ?1 AND "
+		"tenant_id = ?2 AND luid_lookup = 1";
+	sqlite3_stmt *st;
+	int ret = ds_write_stmt(s, tenant_id, sql, &st, err);
+
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, state_id);
+	sqlite3_bind_int64(st, 2, tenant_id);
+	sqlite3_bind_text(st, 3, luid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, guid, -1, SQLITE_STATIC);
+	return ds_exec_stmt(s, st, "map index", err);
+}
+
+int ds_map_rev_clear(struct dstore *s, int64_t tenant_id, int64_t state_id,
+		     struct ob_err *err)
+{
+	static const char rows[] =
+		"DELETE FROM id_map_rev WHERE state_id = ?1 AND EXISTS "
+		"(SELECT 1 FROM sync_state WHERE id = ?1 AND tenant_id = ?2)";
+	static const char flag[] = "UPDATE sync_state SET luid_lookup = 0 "
+				   "WHERE id = ?1 AND tenant_id = ?2 AND "
+				   "luid_lookup = 1";
+	const char *steps[2] = {rows, flag};
+	int ret = 0;
+
+	for (int i = 0; i < 2 && ret == 0; i++) {
+		sqlite3_stmt *st;
+		ret = ds_write_stmt(s, tenant_id, steps[i], &st, err);
+		if (ret < 0)
+			break;
+		sqlite3_bind_int64(st, 1, state_id);
+		sqlite3_bind_int64(st, 2, tenant_id);
+		ret = ds_exec_stmt(s, st, "map index clear", err);
+	}
+	return ret;
+}
+
+bool ds_map_rev_on(struct dstore *s, int64_t tenant_id, int64_t state_id)
+{
+	static const char get[] = "SELECT luid_lookup FROM sync_state WHERE "
+				  "id = ? AND tenant_id = ?";
+	sqlite3_stmt *st = ds_stmt(s, get, NULL);
+	bool on = false;
+
+	if (st == NULL)
+		return false;
+	sqlite3_bind_int64(st, 1, state_id);
+	sqlite3_bind_int64(st, 2, tenant_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		on = sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	return on;
+}
+
+/* Is state_id's LUID index there? Built now when a write transaction of
+ * the tenant is open and it is not. */
+static bool luid_index(struct dstore *s, int64_t tenant_id, int64_t state_id)
+{
+	static const char fill[] =
+		"INSERT OR IGNORE INTO id_map_rev (state_id, luid, guid) "
+		"SELECT state_id, luid, guid FROM id_map WHERE state_id = ?1 "
+		"AND tenant_id = ?2";
+	static const char set[] = "UPDATE sync_state SET luid_lookup = 1 "
+				  "WHERE id = ?1 AND tenant_id = ?2";
+	sqlite3_stmt *st;
+	bool built = ds_map_rev_on(s, tenant_id, state_id);
+
+	if (built || !s->in_txn || s->txn_tenant != tenant_id)
+		return built;
+	sqlite3_exec(s->db, "SAVEPOINT luid_index", NULL, NULL, NULL);
+	for (int i = 0; i < 2; i++) {
+		st = ds_stmt(s, i == 0 ? fill : set, NULL);
+		if (st == NULL)
+			break;
+		sqlite3_bind_int64(st, 1, state_id);
+		sqlite3_bind_int64(st, 2, tenant_id);
+		if (ds_exec_stmt(s, st, "map index", NULL) != 0)
+			break;
+		built = i == 1;
+	}
+	/* all or nothing: a failed build leaves the lookups reading through */
+	sqlite3_exec(s->db,
+		     built ? "RELEASE luid_index"
+			   : "ROLLBACK TO luid_index; RELEASE luid_index",
+		     NULL, NULL, NULL);
+	return built;
 }
 
 int dstore_map_delete(struct dstore *s, int64_t tenant_id, int64_t state_id,
@@ -204,7 +300,10 @@ int dstore_map_clear(struct dstore *s, int64_t tenant_id, int64_t state_id,
 		return ret;
 	sqlite3_bind_int64(st, 1, state_id);
 	sqlite3_bind_int64(st, 2, tenant_id);
-	return ds_exec_stmt(s, st, "map clear", err);
+	ret = ds_exec_stmt(s, st, "map clear", err);
+	if (ret == 0)
+		ret = ds_map_rev_clear(s, tenant_id, state_id, err);
+	return ret;
 }
 
 int dstore_map_find(struct dstore *s, int64_t tenant_id, int64_t state_id,
@@ -215,15 +314,26 @@ int dstore_map_find(struct dstore *s, int64_t tenant_id, int64_t state_id,
 	static const char by_guid[] =
 		"SELECT guid, luid, rev FROM id_map WHERE state_id = ? AND "
 		"tenant_id = ? AND guid = ?";
+	/* through the LUID index: its rows count where id_map agrees */
 	static const char by_luid[] =
+		"SELECT m.guid, m.luid, m.rev FROM id_map_rev r JOIN id_map m "
+		"ON m.state_id = r.state_id AND m.guid = r.guid AND m.luid = "
+		"r.luid WHERE r.state_id = ?1 AND m.tenant_id = ?2 AND "
+		"r.luid = ?3 ORDER BY r.guid LIMIT 1";
+	/* without it: the state's rows read through */
+	static const char by_luid_scan[] =
 		"SELECT guid, luid, rev FROM id_map WHERE state_id = ? AND "
-		"tenant_id = ? AND luid = ?";
+		"tenant_id = ? AND luid = ? ORDER BY guid LIMIT 1";
 	sqlite3_stmt *st;
 	int rc;
 
 	if ((guid == NULL) == (luid == NULL))
 		return ob_err_set(err, OB_E_INVAL, "give guid or luid");
-	st = ds_stmt(s, guid ? by_guid : by_luid, err);
+	st = ds_stmt(s,
+		     guid != NULL                         ? by_guid
+		     : luid_index(s, tenant_id, state_id) ? by_luid
+							  : by_luid_scan,
+		     err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
 	sqlite3_bind_int64(st, 1, state_id);

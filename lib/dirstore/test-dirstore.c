@@ -697,8 +697,9 @@ static void test_sync_state(void)
 	dstore_close(&s);
 	test_end();
 
-	test_begin("schema 5 -> 6: the id map is rebuilt without rowids, "
-		   "every row kept");
+	test_begin("schema 5 -> 6 -> 7: the id map is rebuilt without rowids "
+		   "and without its LUID index, every row kept and found "
+		   "both ways");
 	{
 		struct dstore_options o = {.path = dbpath};
 		sqlite3 *db;
@@ -710,6 +711,9 @@ static void test_sync_state(void)
 			sqlite3_exec(
 				db,
 				"DROP TABLE id_map;"
+				"DROP TABLE id_map_rev;"
+				"ALTER TABLE sync_state DROP COLUMN "
+				"luid_lookup;"
 				"CREATE TABLE id_map (state_id INTEGER NOT "
 				"NULL REFERENCES sync_state(id) ON DELETE "
 				"CASCADE, tenant_id INTEGER NOT NULL, guid "
@@ -726,7 +730,8 @@ static void test_sync_state(void)
 			SQLITE_OK);
 		sqlite3_close(db);
 		test_assert_int(dstore_open(&o, &s, &err), 0);
-		test_assert_int(dstore_schema_version(s), 6);
+		test_assert_int(dstore_schema_version(s),
+				DSTORE_SCHEMA_VERSION);
 		c.text[0] = '\0';
 		dstore_map_iter(s, t, st.id, collect_map, &c, &err);
 		test_assert_str(c.text, "g1=l1@1 g2=l2@2 g3=l3@3");
@@ -753,6 +758,25 @@ static int collect_resend(const struct dstore_pending *p, void *ctx)
 	snprintf(c->text + n, sizeof(c->text) - n, "%s%s", n ? " " : "",
 		 p->guid);
 	return 0;
+}
+
+/* What another connection reads of the database (committed rows). */
+static long peek(const char *sql, int64_t id)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	long v = -1;
+
+	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, id);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			v = (long)sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+	}
+	sqlite3_close(db);
+	return v;
 }
 
 static void test_sessions(void)
@@ -956,6 +980,70 @@ static void test_sessions(void)
 				right++;
 		}
 		test_assert_int(right, 1000);
+	}
+	test_end();
+
+	test_begin("the LUID index: read through until a transaction needs "
+		   "it, then built, kept up to date, dropped with the map");
+	{
+		const struct dstore_map_pair slow[] = {
+			{"r1", "l1"}, {"r2", "l2"}, {"r3", "l3"}};
+		const struct dstore_map_pair fast[] = {{"r1", "l1b"},
+						       {"r9", "l9"}};
+		char guid[DSTORE_DEVICE_MAX];
+		static const char flag[] =
+			"SELECT luid_lookup FROM sync_state WHERE id = ?";
+		static const char rows[] =
+			"SELECT count(*) FROM id_map_rev WHERE state_id = ?";
+#define BY_LUID(l)                                                             \
+	(guid[0] = '\0',                                                       \
+	 dstore_map_find(s, t, st.id, NULL, l, guid, sizeof(guid), NULL, 0,    \
+			 NULL, &err) == 0                                      \
+		 ? guid                                                        \
+		 : "-")
+		dstore_begin(s, t, "sync", &err);
+		dstore_pending_maps(s, t, "tok6", 0, 11, slow, 3, &err);
+		test_assert_int(dstore_pending_commit(s, t, "tok6", 0, st.id,
+						      true, &err),
+				0);
+		test_assert_int(dstore_commit(s, NULL, &err), 0);
+		/* outside a transaction: read through, nothing built */
+		test_assert_str(BY_LUID("l2"), "r2");
+		test_assert_str(BY_LUID("nope"), "-");
+		test_assert_int(peek(flag, st.id), 0);
+		test_assert_int(peek(rows, st.id), 0);
+		/* inside one: built, then every change of the map kept */
+		dstore_begin(s, t, "sync", &err);
+		test_assert_str(BY_LUID("l3"), "r3");
+		dstore_pending_maps(s, t, "tok7", 0, 12, fast, 2, &err);
+		test_assert_int(dstore_pending_commit(s, t, "tok7", 0, st.id,
+						      false, &err),
+				0);
+		test_assert_int(
+			dstore_map_put(s, t, st.id, "r4", "l4", 12, &err), 0);
+		test_assert_str(BY_LUID("l1b"), "r1");
+		test_assert_str(BY_LUID("l1"), "-"); /* r1's old LUID */
+		test_assert_str(BY_LUID("l9"), "r9");
+		test_assert_str(BY_LUID("l4"), "r4");
+		test_assert_int(dstore_map_delete(s, t, st.id, "r2", &err), 0);
+		test_assert_str(BY_LUID("l2"), "-");
+		test_assert_int(dstore_commit(s, NULL, &err), 0);
+		test_assert_int(peek(flag, st.id), 1);
+		/* l1, l2, l3 built; l1b, l9 from the Map; l4 put */
+		test_assert_int(peek(rows, st.id), 6);
+		test_assert_str(BY_LUID("l9"), "r9");
+		/* a slow sync's new map: the index goes with the old one */
+		dstore_begin(s, t, "sync", &err);
+		dstore_pending_maps(s, t, "tok8", 0, 13, fast, 1, &err);
+		test_assert_int(dstore_pending_commit(s, t, "tok8", 0, st.id,
+						      true, &err),
+				0);
+		test_assert_int(dstore_commit(s, NULL, &err), 0);
+		test_assert_int(peek(flag, st.id), 0);
+		test_assert_int(peek(rows, st.id), 0);
+		test_assert_str(BY_LUID("l9"), "-");
+		test_assert_str(BY_LUID("l1b"), "r1");
+#undef BY_LUID
 	}
 	test_end();
 
