@@ -5,13 +5,15 @@
  * benchmark (libcurl + lib/syncml; it keeps only counts, ids and anchors).
  * Measured from outside the server: its CPU time (/proc/PID/stat) and its
  * peak RSS (VmHWM, reset between runs through /proc/PID/clear_refs).
- *   1. slow sync of 10,000 and 100,000 people, XML and WBXML: wall, server
- *      CPU, peak RSS, bytes received against the raw vCard bytes;
+ *   1. slow sync of 10,000 and 100,000 people, XML, WBXML with and
+ *      without a string table, each the best of three devices: wall,
+ *      server CPU, peak RSS, bytes received against the raw vCard bytes;
  *   2. fast sync with 10 changes at 1,000 and 100,000 people; a sync with
  *      no change;
  *   3. 200 devices fast-syncing at once (after their slow syncs).
  * Prints a table; asserts nothing about time (see README). With a
- * second argument "slow", runs only the slow syncs of N (for profiling).
+ * second argument "slow", runs only the slow syncs of N, one device each
+ * (for profiling).
  * Needs
  * ORGBOOK_SERVER (default ./syncml-server/orgbook-server). */
 #include "config.h"
@@ -399,6 +401,9 @@ static void row(const char *what, double wall, double cpu, long rss,
 	       extra);
 }
 
+/* Devices per slow-sync row: three, one when profiling ("slow"). */
+static int slow_tries = 3;
+
 static void slow_runs(const char *dir, int people)
 {
 	char db[512], what[128], extra[160];
@@ -410,32 +415,56 @@ static void slow_runs(const char *dir, int people)
 	dstore_close(&s);
 	bench_start_server(db, dir);
 	/* XML; WBXML to an Orgbook client (string table); WBXML to a phone
-	 * of another make (none) */
-	for (int run = 0; run < 3; run++) {
-		struct client c;
-		char dev[32];
-		bool wb = run > 0;
-		snprintf(dev, sizeof(dev), "slow-%d", run);
-		client_init(&c, dev, wb);
-		if (run == 2)
-			c.man = "Generic";
-		bench_reset_peak();
-		double cpu0 = bench_server_cpu();
-		uint64_t t0 = ob_now_ms();
-		int ret = session(&c, 201);
-		double wall = (double)(ob_now_ms() - t0) / 1000.0;
-		double cpu = bench_server_cpu() - cpu0;
-		snprintf(what, sizeof(what), "slow sync %d people, %s", people,
-			 run == 0   ? "XML"
-			 : run == 1 ? "WBXML"
-				    : "WBXML, no table");
-		snprintf(extra, sizeof(extra),
-			 "%s%d adds, %.1f MB in, %.2fx raw vCards, %d msgs",
-			 ret ? "FAILED " : "", c.adds, c.bytes_in / 1e6,
-			 c.card_bytes ? (double)c.bytes_in / c.card_bytes : 0,
-			 c.messages);
-		row(what, wall, cpu, bench_server_kb("VmHWM:"), extra);
-		client_deinit(&c);
+	 * of another make (none). Each the best of slow_tries devices (the
+	 * least disturbed run of a shared machine; the three take turns so
+	 * that none has all the first, colder runs), the largest peak RSS. */
+	double best_cpu[3] = {0}, best_wall[3] = {0};
+	long rss[3] = {0};
+	bool failed[3] = {false};
+	for (int k = 0; k < slow_tries; k++) {
+		for (int run = 0; run < 3; run++) {
+			struct client c;
+			char dev[32];
+			snprintf(dev, sizeof(dev), "slow-%d-%d", run, k);
+			client_init(&c, dev, run > 0);
+			if (run == 2)
+				c.man = "Generic";
+			bench_reset_peak();
+			double cpu0 = bench_server_cpu();
+			uint64_t t0 = ob_now_ms();
+			int ret = session(&c, 201);
+			double wall = (double)(ob_now_ms() - t0) / 1000.0;
+			double cpu = bench_server_cpu() - cpu0;
+			long kb = bench_server_kb("VmHWM:");
+			failed[run] |= ret != 0 || c.adds != people;
+			if (k == 0 || cpu < best_cpu[run]) {
+				best_cpu[run] = cpu;
+				best_wall[run] = wall;
+			}
+			if (kb > rss[run])
+				rss[run] = kb;
+			if (k + 1 < slow_tries) {
+				client_deinit(&c);
+				continue;
+			}
+			snprintf(what, sizeof(what), "slow sync %d people, %s",
+				 people,
+				 run == 0   ? "XML"
+				 : run == 1 ? "WBXML"
+					    : "WBXML, no table");
+			snprintf(extra, sizeof(extra),
+				 "%s%d adds, %.1f MB in, %.2fx raw vCards, %d "
+				 "msgs (best of %d)",
+				 failed[run] ? "FAILED " : "", c.adds,
+				 c.bytes_in / 1e6,
+				 c.card_bytes
+					 ? (double)c.bytes_in / c.card_bytes
+					 : 0,
+				 c.messages, slow_tries);
+			row(what, best_wall[run], best_cpu[run], rss[run],
+			    extra);
+			client_deinit(&c);
+		}
 	}
 	bench_stop_server();
 }
@@ -558,7 +587,8 @@ int main(int argc, char **argv)
 	printf("%-44s %9s %9s %8s  %s\n", "run", "wall s", "srv CPU s",
 	       "RSS MB", "");
 	if (argc > 2 && strcmp(argv[2], "slow") == 0) {
-		slow_runs(dir, big); /* for profiling: only these */
+		slow_tries = 1;
+		slow_runs(dir, big); /* for profiling: only these, once */
 	} else {
 		slow_runs(dir, 10000);
 		slow_runs(dir, big);
