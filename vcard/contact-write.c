@@ -4,7 +4,8 @@
  * writes it (write.c). For the cards a sync sends by the hundred thousand
  * (2.1 or 3.0, the standard dialect, no photo) this file writes the same
  * bytes directly: the properties and their order are contact.c's, the
- * escaping, quoted-printable and folding are write.c's rules. Anything
+ * escaping is write.c's rules, its quoted-printable and folding its own
+ * functions, into its fixed-buffer sink. Anything
  * else is left to the general way, and the tests compare the two on
  * generated and fuzzed contacts. */
 #include "config.h"
@@ -17,23 +18,16 @@
 #define FOLD_AT 75
 #define QP_PREFIX ";CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:"
 
-struct out {
-	char *p;
-	size_t len, cap;
-	bool full; /* something did not fit: the result is not used */
-};
-
-static void put(struct out *o, const char *s, size_t n)
+/* vc_sput for this file's fixed sink, inlined: it runs for every run of
+ * plain bytes and every escape of every card. */
+static inline void put(struct vc_sink *o, const char *s, size_t n)
 {
-	if (n > o->cap - o->len) {
-		o->full = true;
-		return;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
+	if (o->len <= o->cap && n <= o->cap - o->len)
+		memcpy(o->p + o->len, s, n);
+	o->len += n; /* past cap: counting, as vc_sput does */
 }
 
-static void puts_(struct out *o, const char *s)
+static void puts_(struct vc_sink *o, const char *s)
 {
 	put(o, s, strlen(s));
 }
@@ -61,7 +55,7 @@ static const unsigned char byte_class[256] = {
 /* v escaped as write.c's text_value does (2.1: \ before ; and list
  * commas, a backslash doubled before \ ; , or the end; 3.0: \\ \; \, and
  * line breaks as \n). Returns the QP and HIGH bits of what it wrote. */
-static unsigned escape(struct out *o, const char *v, bool v21, bool list)
+static unsigned escape(struct vc_sink *o, const char *v, bool v21, bool list)
 {
 	const unsigned char *s = (const unsigned char *)v;
 	unsigned f = 0;
@@ -118,44 +112,9 @@ static unsigned escape(struct out *o, const char *v, bool v21, bool list)
 	}
 }
 
-/* write.c's qp_encode: soft breaks keep lines at 75 octets; spaces and
- * ':' always encoded. col: the line's length so far. */
-static void qp(struct out *o, const unsigned char *s, size_t len, size_t col)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char tmp[256];
-	size_t k = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = s[i];
-		bool raw = c > 0x20 && c < 0x7f && c != '=' && c != ':';
-		size_t w = raw ? 1 : 3;
-
-		if (k + 6 > sizeof(tmp)) {
-			put(o, tmp, k);
-			k = 0;
-		}
-		if (col + w > FOLD_AT - 1) {
-			memcpy(tmp + k, "=\r\n", 3);
-			k += 3;
-			col = 0;
-		}
-		if (raw) {
-			tmp[k++] = (char)c;
-		} else {
-			tmp[k++] = '=';
-			tmp[k++] = hex[c >> 4];
-			tmp[k++] = hex[c & 15];
-		}
-		col += w;
-	}
-	put(o, tmp, k);
-	put(o, "\r\n", 2);
-}
-
 /* A copy of o->p[from..o->len) that survives rewriting that range:
  * in buf when it fits, else on the heap (*heap to free). */
-static const unsigned char *copy_tail(const struct out *o, size_t from,
+static const unsigned char *copy_tail(const struct vc_sink *o, size_t from,
 				      unsigned char *buf, size_t size,
 				      unsigned char **heap)
 {
@@ -171,7 +130,7 @@ static const unsigned char *copy_tail(const struct out *o, size_t from,
 /* One property: head is the name with its parameters as written ("TEL;
  * WORK;VOICE"), then the n values joined with sep. Returns -1 when a
  * value is not UTF-8 or memory runs out (the general way says so). */
-static int prop(struct out *o, bool v21, const char *head,
+static int prop(struct vc_sink *o, bool v21, const char *head,
 		const char *const *vals, size_t n, bool list)
 {
 	size_t start = o->len, mark;
@@ -187,8 +146,8 @@ static int prop(struct out *o, bool v21, const char *head,
 			put(o, list ? "," : ";", 1);
 		f |= escape(o, vals[k] != NULL ? vals[k] : "", v21, list);
 	}
-	if (o->full)
-		return 0;
+	if (o->len > o->cap)
+		return 0; /* no room: nothing more to look at */
 	if ((f & HIGH) && !vc_utf8_valid(o->p + mark + 1, o->len - mark - 1))
 		return -1;
 	if (v21) {
@@ -202,7 +161,7 @@ static int prop(struct out *o, bool v21, const char *head,
 		size_t vlen = o->len - mark - 1;
 		o->len = mark;
 		puts_(o, QP_PREFIX);
-		qp(o, v, vlen, o->len - start);
+		vc_qp_encode(o, (const char *)v, vlen, o->len - start, false);
 		free(heap);
 		return 0;
 	}
@@ -211,24 +170,11 @@ static int prop(struct out *o, bool v21, const char *head,
 		put(o, "\r\n", 2);
 		return 0;
 	}
-	/* write.c's emit_folded: 75 octets, then 74 after the space, never
-	 * splitting a UTF-8 sequence */
 	v = copy_tail(o, start, stack, sizeof(stack), &heap);
 	if (v == NULL)
 		return -1;
 	o->len = start;
-	size_t pos = 0, width = FOLD_AT;
-	while (len - pos > width) {
-		size_t cut = pos + width;
-		while (cut > pos + 1 && (v[cut] & 0xc0) == 0x80)
-			cut--;
-		put(o, (const char *)v + pos, cut - pos);
-		put(o, "\r\n ", 3);
-		pos = cut;
-		width = FOLD_AT - 1;
-	}
-	put(o, (const char *)v + pos, len - pos);
-	put(o, "\r\n", 2);
+	vc_emit_folded(o, (const char *)v, len, NULL);
 	free(heap);
 	return 0;
 }
@@ -238,7 +184,7 @@ static bool empty(const char *s)
 	return s == NULL || *s == '\0';
 }
 
-static int one(struct out *o, bool v21, const char *head, const char *v)
+static int one(struct vc_sink *o, bool v21, const char *head, const char *v)
 {
 	return prop(o, v21, head, &v, 1, false);
 }
@@ -266,7 +212,7 @@ static const char *tel_head(enum vcard_phone_type t, bool v21)
 	return "TEL";
 }
 
-static int body(struct out *o, const struct vcard_contact *ct, bool v21)
+static int body(struct vc_sink *o, const struct vcard_contact *ct, bool v21)
 {
 	const char *n[5] = {ct->family, ct->given, "", "", ""};
 	int ret = prop(o, v21, "N", n, 5, false);
@@ -329,7 +275,7 @@ int vc_contact_write_direct(const struct vcard_contact *ct,
 			    const struct vcard_contact_options *opt, char *buf,
 			    size_t size, size_t *len_r)
 {
-	struct out o = {.p = buf, .cap = size};
+	struct vc_sink o = {.p = buf, .cap = size, .fixed = true};
 	bool v21 = opt->version == VCARD_V21;
 
 	if ((!v21 && opt->version != VCARD_V30) || !standard(opt->dialect))
@@ -340,10 +286,10 @@ int vc_contact_write_direct(const struct vcard_contact *ct,
 		return 1;
 	puts_(&o, v21 ? "BEGIN:VCARD\r\nVERSION:2.1\r\n"
 		      : "BEGIN:VCARD\r\nVERSION:3.0\r\n");
-	if (body(&o, ct, v21) != 0 || o.full)
+	if (body(&o, ct, v21) != 0 || o.len > o.cap)
 		return 1;
 	puts_(&o, "END:VCARD\r\n");
-	if (o.full)
+	if (o.len > o.cap)
 		return 1;
 	*len_r = o.len;
 	return 0;

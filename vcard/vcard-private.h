@@ -53,6 +53,26 @@ bool vc_is_uri_prop(const char *name);
 /* Properties whose data: URI values are decoded to binary. */
 bool vc_is_media_prop(const char *name);
 
+/* write.c's output: a caller's fixed buffer (fixed: counting on past its
+ * end, so len > cap says how much was needed), or a growing one that
+ * starts in caller storage (heap false) and moves to the heap when it
+ * outgrows it. */
+struct vc_sink {
+	char *p;
+	size_t len, cap;
+	bool fixed, nomem, heap;
+};
+
+void vc_sput(struct vc_sink *s, const char *d, size_t n);
+/* s[0..len) as quoted-printable with soft breaks at 75 octets (none when
+ * no_fold), col the line's length so far, then CRLF. */
+void vc_qp_encode(struct vc_sink *out, const char *s, size_t len, size_t col,
+		  bool no_fold);
+/* The line l[0..len) folded at 75 octets (never in a UTF-8 sequence;
+ * not at all when the dialect says no_fold), then CRLF. */
+void vc_emit_folded(struct vc_sink *out, const char *l, size_t len,
+		    const struct vcard_dialect *d);
+
 /* contact.c: a contact's FN when it has no display name (names in their
  * script's order, else the company): a heap string, NULL when out of
  * memory. REV's text in 2.1 or 3.0 form. */

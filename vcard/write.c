@@ -21,16 +21,7 @@
 #define FOLD_AT 75
 #define TYPES_BARE_MAX 8 /* 2.1 TYPE values written one by one */
 
-/* Where text goes: a caller's fixed buffer (counting on past its end),
- * or a growing one that starts in caller storage (heap false) and moves
- * to the heap when it outgrows it. */
-struct sink {
-	char *p;
-	size_t len, cap;
-	bool fixed, nomem, heap;
-};
-
-static void sput(struct sink *s, const char *d, size_t n)
+void vc_sput(struct vc_sink *s, const char *d, size_t n)
 {
 	if (s->nomem || n == 0)
 		return;
@@ -61,12 +52,12 @@ static void sput(struct sink *s, const char *d, size_t n)
 	s->len += n;
 }
 
-static void sputs(struct sink *s, const char *str)
+static void sputs(struct vc_sink *s, const char *str)
 {
-	sput(s, str, strlen(str));
+	vc_sput(s, str, strlen(str));
 }
 
-static void sputc(struct sink *s, char c)
+static void sputc(struct vc_sink *s, char c)
 {
 	/* The common case for both kinds of sink: room for one more byte
 	 * (a fixed sink only counts once it has overflowed). */
@@ -74,13 +65,13 @@ static void sputc(struct sink *s, char c)
 		s->p[s->len++] = c;
 		return;
 	}
-	sput(s, &c, 1);
+	vc_sput(s, &c, 1);
 }
 
 static const char b64chars[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static void base64_encode(struct sink *s, const unsigned char *d, size_t n)
+static void base64_encode(struct vc_sink *s, const unsigned char *d, size_t n)
 {
 	char q[4];
 	size_t i = 0;
@@ -92,7 +83,7 @@ static void base64_encode(struct sink *s, const unsigned char *d, size_t n)
 		q[1] = b64chars[(v >> 12) & 63];
 		q[2] = b64chars[(v >> 6) & 63];
 		q[3] = b64chars[v & 63];
-		sput(s, q, 4);
+		vc_sput(s, q, 4);
 	}
 	if (i < n) {
 		uint32_t v = (uint32_t)d[i] << 16;
@@ -103,14 +94,14 @@ static void base64_encode(struct sink *s, const unsigned char *d, size_t n)
 		q[1] = b64chars[(v >> 12) & 63];
 		q[2] = i + 1 < n ? b64chars[(v >> 6) & 63] : '=';
 		q[3] = '=';
-		sput(s, q, 4);
+		vc_sput(s, q, 4);
 	}
 }
 
 /* Emit line (no CRLF inside) folded at 75 octets (unless the dialect
  * forbids folding), plus CRLF. */
-static void emit_folded(struct sink *out, const char *l, size_t len,
-			const struct vcard_dialect *d)
+void vc_emit_folded(struct vc_sink *out, const char *l, size_t len,
+		    const struct vcard_dialect *d)
 {
 	size_t pos = 0, width = FOLD_AT;
 
@@ -120,13 +111,13 @@ static void emit_folded(struct sink *out, const char *l, size_t len,
 		/* never start a segment with a UTF-8 continuation byte */
 		while (cut > pos + 1 && ((unsigned char)l[cut] & 0xc0) == 0x80)
 			cut--;
-		sput(out, l + pos, cut - pos);
-		sput(out, "\r\n ", 3);
+		vc_sput(out, l + pos, cut - pos);
+		vc_sput(out, "\r\n ", 3);
 		pos = cut;
 		width = FOLD_AT - 1;
 	}
-	sput(out, l + pos, len - pos);
-	sput(out, "\r\n", 2);
+	vc_sput(out, l + pos, len - pos);
+	vc_sput(out, "\r\n", 2);
 }
 
 static bool is_enc_keyword(const char *v)
@@ -141,7 +132,8 @@ static bool is_enc_keyword(const char *v)
 	return false;
 }
 
-static void param_value(struct sink *l, const char *v, enum vcard_version ver)
+static void param_value(struct vc_sink *l, const char *v,
+			enum vcard_version ver)
 {
 	bool quote = strpbrk(v, ":;,") != NULL;
 
@@ -152,11 +144,11 @@ static void param_value(struct sink *l, const char *v, enum vcard_version ver)
 
 		if (ver == VCARD_V40) {
 			if (c == '^')
-				sput(l, "^^", 2);
+				vc_sput(l, "^^", 2);
 			else if (c == '\n')
-				sput(l, "^n", 2);
+				vc_sput(l, "^n", 2);
 			else if (c == '"')
-				sput(l, "^'", 2);
+				vc_sput(l, "^'", 2);
 			else if (c == '\r')
 				continue;
 			else
@@ -181,7 +173,7 @@ static bool name_is(const char *name, const char *word)
 	       strcasecmp(name, word) == 0;
 }
 
-static int write_params(struct sink *l, const struct vcard_prop *p,
+static int write_params(struct vc_sink *l, const struct vcard_prop *p,
 			enum vcard_version ver)
 {
 	for (size_t i = 0; i < p->n_params; i++) {
@@ -248,7 +240,7 @@ static size_t limit_of(const struct vcard_dialect *d, const char *name)
 /* Escaped, joined text value (2.1: only ; and list commas escaped). Each
  * component is cut to the dialect's limit of characters, never inside a
  * UTF-8 sequence. */
-static void text_value(struct sink *l, const struct vcard_prop *p,
+static void text_value(struct vc_sink *l, const struct vcard_prop *p,
 		       enum vcard_version ver, const struct vcard_dialect *d)
 {
 	unsigned cls = vc_prop_class(p->name);
@@ -267,7 +259,7 @@ static void text_value(struct sink *l, const struct vcard_prop *p,
 			/* No limit to count: copy the run of bytes that need
 			 * no escape in one go. */
 			size_t run = strcspn(v, "\\;,\r\n");
-			sput(l, v, run);
+			vc_sput(l, v, run);
 			v += run;
 		}
 		for (; *v; v++) {
@@ -280,7 +272,7 @@ static void text_value(struct sink *l, const struct vcard_prop *p,
 			if (ver == VCARD_V21) {
 				if (c == '\\' && (v[1] == '\\' || v[1] == ';' ||
 						  v[1] == ',' || v[1] == '\0'))
-					sput(l, "\\\\", 2);
+					vc_sput(l, "\\\\", 2);
 				else if (c == ';' || (c == ',' && list)) {
 					sputc(l, '\\');
 					sputc(l, c);
@@ -290,10 +282,10 @@ static void text_value(struct sink *l, const struct vcard_prop *p,
 			}
 			switch (c) {
 			case '\\':
-				sput(l, "\\\\", 2);
+				vc_sput(l, "\\\\", 2);
 				break;
 			case ';':
-				sput(l, "\\;", 2);
+				vc_sput(l, "\\;", 2);
 				break;
 			case ',':
 				if (esc_comma)
@@ -303,10 +295,10 @@ static void text_value(struct sink *l, const struct vcard_prop *p,
 			case '\r':
 				if (v[1] == '\n')
 					v++; /* CRLF is one line break */
-				sput(l, "\\n", 2);
+				vc_sput(l, "\\n", 2);
 				break;
 			case '\n':
-				sput(l, "\\n", 2);
+				vc_sput(l, "\\n", 2);
 				break;
 			default:
 				sputc(l, c);
@@ -328,8 +320,8 @@ static bool needs_qp(const char *s, size_t len)
 /* Quoted-printable with soft breaks; col is the current line length.
  * Spaces and ':' are always encoded so a continuation line can neither
  * look folded nor look like END:VCARD. */
-static void qp_encode(struct sink *out, const char *s, size_t len, size_t col,
-		      bool no_fold)
+void vc_qp_encode(struct vc_sink *out, const char *s, size_t len, size_t col,
+		  bool no_fold)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	char tmp[512]; /* filled, then handed to the sink in one go */
@@ -341,7 +333,7 @@ static void qp_encode(struct sink *out, const char *s, size_t len, size_t col,
 		size_t w = raw ? 1 : 3;
 
 		if (k + 6 > sizeof(tmp)) {
-			sput(out, tmp, k);
+			vc_sput(out, tmp, k);
 			k = 0;
 		}
 		if (!no_fold && col + w > FOLD_AT - 1) {
@@ -359,14 +351,14 @@ static void qp_encode(struct sink *out, const char *s, size_t len, size_t col,
 		col += w;
 	}
 	if (k + 2 > sizeof(tmp)) {
-		sput(out, tmp, k);
+		vc_sput(out, tmp, k);
 		k = 0;
 	}
 	memcpy(tmp + k, "\r\n", 2);
-	sput(out, tmp, k + 2);
+	vc_sput(out, tmp, k + 2);
 }
 
-static void put_upper(struct sink *l, const char *s)
+static void put_upper(struct vc_sink *l, const char *s)
 {
 	for (; *s; s++)
 		sputc(l, (*s >= 'a' && *s <= 'z') ? (char)(*s - 32) : *s);
@@ -400,7 +392,7 @@ static bool to_latin1(char *s, size_t *len)
 	return true;
 }
 
-static int write_prop(struct sink *out, struct sink *l, struct sink *v,
+static int write_prop(struct vc_sink *out, struct vc_sink *l, struct vc_sink *v,
 		      const struct vcard_prop *p, enum vcard_version ver,
 		      const struct vcard_dialect *d)
 {
@@ -426,16 +418,16 @@ static int write_prop(struct sink *out, struct sink *l, struct sink *v,
 
 		if (ver == VCARD_V21) {
 			sputs(l, ";ENCODING=BASE64:\r\n");
-			sput(out, l->p, l->len);
+			vc_sput(out, l->p, l->len);
 			v->len = 0;
 			base64_encode(v, bin, p->bin_len);
 			for (size_t i = 0; i < v->len; i += 72) {
 				size_t n = v->len - i < 72 ? v->len - i : 72;
 				sputc(out, ' ');
-				sput(out, v->p + i, n);
-				sput(out, "\r\n", 2);
+				vc_sput(out, v->p + i, n);
+				vc_sput(out, "\r\n", 2);
 			}
-			sput(out, "\r\n", 2);
+			vc_sput(out, "\r\n", 2);
 			return 0;
 		}
 		if (ver == VCARD_V30 || !vc_is_media_prop(p->name)) {
@@ -452,7 +444,7 @@ static int write_prop(struct sink *out, struct sink *l, struct sink *v,
 			sputs(l, ";base64,");
 		}
 		base64_encode(l, bin, p->bin_len);
-		emit_folded(out, l->p, l->len, d);
+		vc_emit_folded(out, l->p, l->len, d);
 		return 0;
 	}
 	if (ver == VCARD_V21) {
@@ -463,30 +455,30 @@ static int write_prop(struct sink *out, struct sink *l, struct sink *v,
 				  to_latin1(v->p, &v->len);
 			sputs(l, l1 ? ";CHARSET=ISO-8859-1" : ";CHARSET=UTF-8");
 			sputs(l, ";ENCODING=QUOTED-PRINTABLE:");
-			sput(out, l->p, l->len);
-			qp_encode(out, v->p, v->len, l->len,
-				  d != NULL && d->no_fold);
+			vc_sput(out, l->p, l->len);
+			vc_qp_encode(out, v->p, v->len, l->len,
+				     d != NULL && d->no_fold);
 		} else {
 			sputc(l, ':');
-			sput(out, l->p, l->len);
-			sput(out, v->p, v->len);
-			sput(out, "\r\n", 2);
+			vc_sput(out, l->p, l->len);
+			vc_sput(out, v->p, v->len);
+			vc_sput(out, "\r\n", 2);
 		}
 		return 0;
 	}
 	sputc(l, ':');
 	text_value(l, p, ver, d);
-	emit_folded(out, l->p, l->len, d);
+	vc_emit_folded(out, l->p, l->len, d);
 	return 0;
 }
 
 static int write_card(const struct vcard *card, enum vcard_version ver,
-		      const struct vcard_dialect *d, struct sink *out,
+		      const struct vcard_dialect *d, struct vc_sink *out,
 		      struct vcard_error *err)
 {
 	char lbuf[1024], vbuf[1024];
-	struct sink l = {.p = lbuf, .cap = sizeof(lbuf)};
-	struct sink v = {.p = vbuf, .cap = sizeof(vbuf)};
+	struct vc_sink l = {.p = lbuf, .cap = sizeof(lbuf)};
+	struct vc_sink v = {.p = vbuf, .cap = sizeof(vbuf)};
 	int ret = 0;
 
 	if (ver != VCARD_V21 && ver != VCARD_V30 && ver != VCARD_V40)
@@ -522,7 +514,7 @@ out:
 int vcard_write(const struct vcard *card, enum vcard_version version,
 		char **out_r, size_t *len_r, struct vcard_error *err)
 {
-	struct sink out = {0};
+	struct vc_sink out = {0};
 	int ret = write_card(card, version, NULL, &out, err);
 
 	if (ret < 0) {
@@ -546,7 +538,7 @@ int vcard_write_dialect(const struct vcard *card, enum vcard_version version,
 			const struct vcard_dialect *d, char *buf, size_t size,
 			size_t *len_r, struct vcard_error *err)
 {
-	struct sink out = {.p = buf, .cap = size, .fixed = true};
+	struct vc_sink out = {.p = buf, .cap = size, .fixed = true};
 	int ret = write_card(card, version, d, &out, err);
 
 	if (ret < 0)

@@ -46,13 +46,8 @@ static int put_byte(struct enc *e, unsigned char b)
 static int put_mb(struct ob_buf *out, uint32_t v)
 {
 	unsigned char b[5];
-	size_t n = 0;
+	size_t n = sml_wbxml_mb(v, b);
 
-	do {
-		b[4 - n] = (unsigned char)((v & 0x7f) | (n > 0 ? 0x80 : 0));
-		v >>= 7;
-		n++;
-	} while (v != 0);
 	return ob_buf_add(out, b + 5 - n, n);
 }
 

@@ -251,7 +251,7 @@ static int put_ref(struct sml_strtbl *t, struct ent *e, struct toks *k,
 		   struct ob_buf *out)
 {
 	unsigned char mb[5];
-	size_t n = 0;
+	size_t n;
 	int ret;
 
 	if (e->off == NO_OFF) {
@@ -267,16 +267,9 @@ static int put_ref(struct sml_strtbl *t, struct ent *e, struct toks *k,
 	if (k->n + 6 > sizeof(k->b) && (ret = flush(k, out)) != 0)
 		return ret;
 	k->b[k->n++] = T_STR_T;
-	/* the offset as mb_u_int32: seven bits a byte, high bytes first */
-	uint32_t v = e->off;
-	do {
-		mb[n++] = (unsigned char)(v & 0x7f);
-		v >>= 7;
-	} while (v != 0);
-	while (n > 0) {
-		n--;
-		k->b[k->n++] = (unsigned char)(mb[n] | (n > 0 ? 0x80 : 0));
-	}
+	n = sml_wbxml_mb(e->off, mb);
+	memcpy(k->b + k->n, mb + 5 - n, n);
+	k->n += n;
 	return 0;
 }
 

@@ -132,3 +132,15 @@ int sml_wbxml_tag_code(enum sml_wb_table t, const char *name, size_t len)
 			return (int)i;
 	return -1;
 }
+
+size_t sml_wbxml_mb(uint32_t v, unsigned char out[5])
+{
+	size_t n = 0;
+
+	do {
+		out[4 - n] = (unsigned char)((v & 0x7f) | (n > 0 ? 0x80 : 0));
+		v >>= 7;
+		n++;
+	} while (v != 0);
+	return n;
+}

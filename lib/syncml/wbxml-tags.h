@@ -6,6 +6,7 @@
 #define SML_WBXML_TAGS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define T_SWITCH_PAGE 0x00
 #define T_END 0x01
@@ -33,6 +34,10 @@
 #define SML_PUBID_DEVINF_12 0x1203
 
 enum sml_wb_table { SML_WB_SYNCML, SML_WB_METINF, SML_WB_DEVINF };
+
+/* v as a WBXML mb_u_int32 (seven bits a byte, high bytes first) at the
+ * end of out[5]; returns how many bytes, which start at out + 5 - n. */
+size_t sml_wbxml_mb(uint32_t v, unsigned char out[5]);
 
 /* The name of tag code (0x05..0x3F) in a table; NULL when unknown. */
 const char *sml_wbxml_tag_name(enum sml_wb_table t, unsigned code);
