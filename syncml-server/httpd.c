@@ -358,6 +358,8 @@ static enum MHD_Result handle_metrics(struct srv_httpd *h,
 		 "orgbook_request_errors_total %" PRIu64 "\n"
 		 "# TYPE orgbook_auth_failures_total counter\n"
 		 "orgbook_auth_failures_total %" PRIu64 "\n"
+		 "# TYPE orgbook_sessions_refused_total counter\n"
+		 "orgbook_sessions_refused_total %" PRIu64 "\n"
 		 "# TYPE orgbook_sessions_completed_total counter\n"
 		 "orgbook_sessions_completed_total %" PRIu64 "\n"
 		 "# TYPE orgbook_syncs_total counter\n"
@@ -371,6 +373,7 @@ static enum MHD_Result handle_metrics(struct srv_httpd *h,
 		 __atomic_load_n(&m->requests, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->errors, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->auth_failures, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->sessions_refused, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->sessions_done, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->slow_syncs, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->fast_syncs, __ATOMIC_RELAXED),

@@ -417,6 +417,7 @@ struct handler {
 	struct srv_reply reply;
 	struct srv_ctx c;
 	bool txn;
+	bool unstored; /* not authenticated: the reply is not kept */
 };
 
 static int decode(struct handler *h, bool wbxml, struct ob_err *err)
@@ -566,7 +567,14 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 		h->st.phase = SRV_PHASE_MAP;
 	if (completing)
 		h->st.phase = SRV_PHASE_DONE;
-	if (ret == 0) {
+	if (ret == 0 && h->unstored) {
+		/* The reply is the response; no session row is written. */
+		h->sess.reply_len = out.len;
+		h->sess.reply = (unsigned char *)ob_buf_steal(&out, NULL);
+		ob_strlcpy(h->sess.reply_type,
+			   h->st.wbxml ? WBXML_TYPE : XML_TYPE,
+			   sizeof(h->sess.reply_type));
+	} else if (ret == 0) {
 		h->sess.last_msg_id = (int64_t)h->msg.hdr.msg_id;
 		free(h->sess.reply);
 		h->sess.reply_len = out.len;
@@ -618,6 +626,48 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 		   sizeof(h->rs->content_type));
 }
 
+/* The session loaded belongs to this message's device and SessionID. */
+static bool session_matches(struct handler *h)
+{
+	return strcmp(h->sess.device, h->msg.hdr.source_uri) == 0 &&
+	       strcmp(h->sess.session_id, h->msg.hdr.session_id) == 0 &&
+	       state_load(&h->sess, &h->st) && h->st.authed;
+}
+
+/* The message repeats the last one answered: it gets the stored reply. */
+static bool is_retry(const struct handler *h)
+{
+	return (uint64_t)h->sess.last_msg_id == h->msg.hdr.msg_id &&
+	       h->sess.reply != NULL;
+}
+
+/* The message goes on with the session loaded (a retry, or a later MsgID
+ * of a session not yet done); otherwise it starts a new one. */
+static bool continues(const struct handler *h)
+{
+	return is_retry(h) ||
+	       ((uint64_t)h->sess.last_msg_id < h->msg.hdr.msg_id &&
+		h->st.phase != SRV_PHASE_DONE);
+}
+
+/* A message named a live session (device and SessionID) without its token
+ * and without valid credentials of its account: it starts a session of its
+ * own instead, and the attempt is logged and counted. */
+static void refuse_continuation(struct handler *h, const struct srv_request *rq,
+				enum srv_auth_result ar)
+{
+	__atomic_add_fetch(&h->srv->metrics.sessions_refused, 1,
+			   __ATOMIC_RELAXED);
+	ob_log(OB_LOG_WARN, &h->c.log,
+	       "refused to continue the session of device '%s' SessionID "
+	       "'%s': %s",
+	       h->msg.hdr.source_uri, h->msg.hdr.session_id,
+	       rq->token != NULL        ? "wrong session token"
+	       : ar == SRV_AUTH_MISSING ? "no session token, no credentials"
+	       : ar == SRV_AUTH_OK      ? "credentials of another account"
+					: "no session token, bad credentials");
+}
+
 void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 		     struct srv_response *rs)
 {
@@ -662,21 +712,57 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 		http_error(rs, 503, "database unavailable\n");
 		goto out;
 	}
-	/* Find the session. */
-	int found = dstore_session_load(
-		h->store, rq->token, h->msg.hdr.source_uri,
-		h->msg.hdr.session_id, ob_wall_s(), &h->sess, &err);
-	if (found != 0 && rq->token != NULL)
+	/* Find the session. It continues only for a message that proves it
+	 * belongs there: the session's RespURI token (with its device and
+	 * SessionID), or else valid credentials of the session's own account.
+	 * Knowing a device id and a SessionID proves nothing: both are
+	 * guessable, and device ids are shown to administrators. */
+	struct srv_auth a;
+	enum srv_auth_result ar = SRV_AUTH_MISSING;
+	bool auth_done = false;
+	int found = OB_E_NOTFOUND;
+	if (rq->token != NULL) {
+		found = dstore_session_load(h->store, rq->token, NULL, NULL,
+					    ob_wall_s(), &h->sess, &err);
+		if (found == 0 && !session_matches(h)) {
+			dstore_session_deinit(&h->sess);
+			found = OB_E_NOTFOUND;
+		}
+	}
+	if (found == OB_E_NOTFOUND) {
 		found = dstore_session_load(
 			h->store, NULL, h->msg.hdr.source_uri,
 			h->msg.hdr.session_id, ob_wall_s(), &h->sess, &err);
-	if (found == 0 && (strcmp(h->sess.device, h->msg.hdr.source_uri) != 0 ||
-			   !state_load(&h->sess, &h->st))) {
-		dstore_session_deinit(&h->sess);
-		found = OB_E_NOTFOUND;
+		if (found == 0 && !session_matches(h)) {
+			dstore_session_deinit(&h->sess);
+			found = OB_E_NOTFOUND;
+		}
+		if (found == 0 && !continues(h)) {
+			/* a fresh start of the same device and SessionID */
+			dstore_session_deinit(&h->sess);
+			found = OB_E_NOTFOUND;
+		}
+		if (found == 0) {
+			/* Not proven by a token: the credentials decide. */
+			ar = srv_auth_check(srv, h->store, &h->msg,
+					    rq->http_auth, rq->remote_addr, &a);
+			auth_done = true;
+			if (ar == SRV_AUTH_ERROR) {
+				ob_log(OB_LOG_ERROR, &h->c.log,
+				       "authentication: %s", a.why);
+				http_error(rs, 503, "database unavailable\n");
+				goto out;
+			}
+			if (ar != SRV_AUTH_OK ||
+			    a.account_id != h->st.account_id ||
+			    a.tenant_id != h->st.tenant_id) {
+				refuse_continuation(h, rq, ar);
+				dstore_session_deinit(&h->sess);
+				found = OB_E_NOTFOUND;
+			}
+		}
 	}
-	if (found == 0 && (uint64_t)h->sess.last_msg_id == h->msg.hdr.msg_id &&
-	    h->sess.reply != NULL) {
+	if (found == 0 && is_retry(h)) {
 		/* A retry: the same answer, byte for byte. */
 		ob_log(OB_LOG_INFO, &h->c.log,
 		       "MsgID %" PRIu64 " again: resending the reply",
@@ -689,8 +775,7 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 			   sizeof(rs->content_type));
 		goto out;
 	}
-	if (found == 0 && ((uint64_t)h->sess.last_msg_id > h->msg.hdr.msg_id ||
-			   h->st.phase == SRV_PHASE_DONE)) {
+	if (found == 0 && !continues(h)) {
 		dstore_session_deinit(&h->sess);
 		found = OB_E_NOTFOUND; /* a lower MsgID starts afresh */
 	}
@@ -725,10 +810,24 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 	/* Room for the reply: WBXML is smaller than our XML, so let the
 	 * XML run longer and take items back after encoding if needed. */
 	srv_reply_init(&h->reply, reply_budget(&h->st));
+	/* Authenticate before anything is written: a message that is not
+	 * authenticated gets no session token and leaves no stored session. */
+	if (ret != OB_E_VERSION && !h->st.authed && !auth_done) {
+		ar = srv_auth_check(srv, h->store, &h->msg, rq->http_auth,
+				    rq->remote_addr, &a);
+		auth_done = true;
+	}
+	if (ar == SRV_AUTH_ERROR) {
+		ob_log(OB_LOG_ERROR, &h->c.log, "authentication: %s", a.why);
+		http_error(rs, 503, "database unavailable\n");
+		goto out;
+	}
+	h->unstored =
+		ret == OB_E_VERSION || (!h->st.authed && ar != SRV_AUTH_OK);
 	char resp_uri[512];
 	snprintf(resp_uri, sizeof(resp_uri), "%s?s=%s", rq->base_url,
 		 h->sess.token);
-	write_header(c, resp_uri);
+	write_header(c, h->unstored ? NULL : resp_uri);
 
 	if (ret == OB_E_VERSION) {
 		header_status(c, SML_PROTOCOL_UNSUPPORTED, NULL);
@@ -737,16 +836,6 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 		goto out;
 	}
 	if (!h->st.authed) {
-		struct srv_auth a;
-		enum srv_auth_result ar =
-			srv_auth_check(srv, h->store, &h->msg, rq->http_auth,
-				       rq->remote_addr, &a);
-		if (ar == SRV_AUTH_ERROR) {
-			ob_log(OB_LOG_ERROR, &h->c.log, "authentication: %s",
-			       a.why);
-			http_error(rs, 503, "database unavailable\n");
-			goto out;
-		}
 		if (ar != SRV_AUTH_OK) {
 			__atomic_add_fetch(&srv->metrics.auth_failures, 1,
 					   __ATOMIC_RELAXED);
@@ -757,9 +846,9 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 				      ar == SRV_AUTH_MISSING ? SML_MISSING_CRED
 							     : SML_INVALID_CRED,
 				      &a);
+			/* Nothing is executed and nothing stored: the
+			 * client starts over. */
 			h->reply.final = true;
-			/* Nothing is executed; the client starts over. */
-			h->st.phase = SRV_PHASE_INIT;
 			finish_reply(h, &err);
 			goto out;
 		}
@@ -767,6 +856,9 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 		h->st.tenant_id = a.tenant_id;
 		h->st.account_id = a.account_id;
 		ob_strlcpy(h->st.login, a.login, sizeof(h->st.login));
+		header_status(c, SML_AUTH_ACCEPTED, a.md5 ? &a : NULL);
+	} else if (auth_done) {
+		/* continued by its credentials: a new MD5 nonce was issued */
 		header_status(c, SML_AUTH_ACCEPTED, a.md5 ? &a : NULL);
 	} else {
 		header_status(c, SML_OK, NULL);

@@ -1,0 +1,205 @@
+#!/usr/bin/python3
+"""Session takeover probes against a running orgbook-server (TAP on stdout).
+
+  takeover.py URL METRICS-URL SERVER-LOG PEOPLE DB
+
+A victim phone (zhang.wei@acme) starts a slow sync and receives its first
+message of cards. An attacker who knows only the victim's device id and
+SessionID (both are guessable: orgbook-agent always uses SessionID 1, and
+device ids are shown on the admin pages) then sends messages of that session
+without its RespURI token: with no credentials, with a wrong token, with a
+wrong password, with another enterprise's valid account, and as a replay of
+the victim's last MsgID. None of them may get a card, the victim's stored
+reply, or disturb the victim, whose sync must still complete with all PEOPLE
+cards. A client that ignores RespURI but sends valid credentials in every
+message still syncs. Unauthenticated messages leave no session row in DB.
+"""
+import base64
+import re
+import sqlite3
+import sys
+import urllib.error
+import urllib.request
+
+URL, METRICS, LOG, PEOPLE, DB = sys.argv[1], sys.argv[2], sys.argv[3], \
+    int(sys.argv[4]), sys.argv[5]
+n = 0
+failed = 0
+
+
+def ok(cond, name, detail=""):
+    global n, failed
+    n += 1
+    if cond:
+        print("ok %d - %s" % (n, name))
+    else:
+        failed = 1
+        print("not ok %d - %s" % (n, name))
+        if detail:
+            for line in str(detail).splitlines()[:12]:
+                print("# " + line)
+
+
+def cred(login, pw):
+    d = base64.b64encode(("%s:%s" % (login, pw)).encode()).decode()
+    return ('<Cred><Meta><Type xmlns="syncml:metinf">syncml:auth-basic</Type>'
+            '<Format xmlns="syncml:metinf">b64</Format></Meta>'
+            '<Data>%s</Data></Cred>' % d)
+
+
+def msg(device, sid, msg_id, body, creds="", max_msg=20000):
+    return ('<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD>'
+            '<VerProto>SyncML/1.2</VerProto><SessionID>%s</SessionID>'
+            '<MsgID>%d</MsgID><Target><LocURI>%s</LocURI></Target>'
+            '<Source><LocURI>%s</LocURI></Source>%s'
+            '<Meta><MaxMsgSize xmlns="syncml:metinf">%d</MaxMsgSize></Meta>'
+            '</SyncHdr><SyncBody>%s</SyncBody></SyncML>'
+            % (sid, msg_id, URL, device, creds, max_msg, body))
+
+
+def post(url, xml):
+    req = urllib.request.Request(url, data=xml.encode(), headers={
+        "Content-Type": "application/vnd.syncml+xml"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+ALERT = ('<Alert><CmdID>1</CmdID><Data>201</Data><Item><Target><LocURI>'
+         'contacts</LocURI></Target><Source><LocURI>./contacts</LocURI>'
+         '</Source><Meta><Anchor xmlns="syncml:metinf"><Next>1</Next>'
+         '</Anchor></Meta></Item></Alert><Final/>')
+SYNC = ('<Status><CmdID>1</CmdID><MsgRef>1</MsgRef><CmdRef>0</CmdRef>'
+        '<Cmd>SyncHdr</Cmd><Data>200</Data></Status>'
+        '<Sync><CmdID>2</CmdID><Target><LocURI>contacts</LocURI></Target>'
+        '<Source><LocURI>./contacts</LocURI></Source></Sync><Final/>')
+
+
+def more(msg_ref):
+    return ('<Status><CmdID>1</CmdID><MsgRef>%d</MsgRef><CmdRef>0</CmdRef>'
+            '<Cmd>SyncHdr</Cmd><Data>200</Data></Status>'
+            '<Alert><CmdID>2</CmdID><Data>222</Data><Item><Target><LocURI>'
+            'contacts</LocURI></Target><Source><LocURI>./contacts</LocURI>'
+            '</Source></Item></Alert>' % msg_ref)
+
+
+def resp_uri(body):
+    m = re.search(rb"<RespURI>([^<]*)</RespURI>", body)
+    return m.group(1).decode().replace("&amp;", "&") if m else None
+
+
+def cards(body):
+    return re.findall(rb"<Add>.*?<Source><LocURI>([^<]*)</LocURI>", body,
+                      re.S)
+
+
+def hdr_status(body):
+    m = re.search(rb"<Cmd>SyncHdr</Cmd>.*?<Data>(\d+)</Data>", body, re.S)
+    return int(m.group(1)) if m else None
+
+
+def final(body):
+    return b"<Final" in body
+
+
+def metric(name):
+    with urllib.request.urlopen(METRICS, timeout=10) as r:
+        m = re.search(r"^%s (\d+)$" % name, r.read().decode(), re.M)
+    return int(m.group(1)) if m else None
+
+
+def sessions():
+    con = sqlite3.connect(DB, timeout=10)
+    try:
+        return con.execute("SELECT count(*) FROM sml_session").fetchone()[0]
+    finally:
+        con.close()
+
+
+ZW = cred("zhang.wei@acme", "orgbook-demo")
+DEV, SID = "victim-phone", "1"
+
+# -- the victim starts a slow sync and gets its first message of cards ------
+st, r1 = post(URL, msg(DEV, SID, 1, ALERT, ZW))
+victim = resp_uri(r1)
+ok(st == 200 and hdr_status(r1) == 212 and victim and "?s=" in victim,
+   "the victim signs in and gets a RespURI with a session token", r1[:600])
+st, r2 = post(victim, msg(DEV, SID, 2, SYNC))
+got = set(cards(r2))
+ok(st == 200 and len(got) > 0 and not final(r2),
+   "the victim's first message of cards (%d) is not the last" % len(got))
+refused0 = metric("orgbook_sessions_refused_total") or 0
+
+# -- the attacker knows the device id and the SessionID -------------------
+def attack(name, url, msg_id, body, creds, want_status):
+    st, r = post(url, msg(DEV, SID, msg_id, body, creds))
+    ok(st == 200 and not cards(r) and b"BEGIN:VCARD" not in r,
+       "%s: no card" % name, r[:400])
+    ok(hdr_status(r) == want_status,
+       "%s: SyncHdr status %s" % (name, want_status), r[:400])
+    ok(r != r2, "%s: not the victim's stored reply" % name)
+    ok(resp_uri(r) is None or resp_uri(r) != victim,
+       "%s: not the victim's token" % name)
+    return r
+
+
+attack("a replay of the victim's last MsgID without token or credentials",
+       URL, 2, SYNC, "", 407)
+attack("the victim's next message without token or credentials",
+       URL, 3, more(2), "", 407)
+wrong = re.sub(r"s=[0-9a-f]+", "s=" + "0" * 32, victim)
+attack("a wrong session token", wrong, 3, more(2), "", 407)
+attack("the victim's login with a wrong password", URL, 3, more(2),
+       cred("zhang.wei@acme", "guess"), 401)
+r = attack("valid credentials of another enterprise's account", URL, 3,
+           more(2), cred("anna@northwind", "northwind-demo"), 212)
+refused = (metric("orgbook_sessions_refused_total") or 0) - refused0
+ok(refused == 5, "every refused attempt is counted (%d of 5)" % refused)
+with open(LOG, errors="replace") as f:
+    logged = f.read().count(
+        "refused to continue the session of device '%s'" % DEV)
+ok(logged >= 5, "every refused attempt is logged (%d of 5)" % logged)
+
+# -- the victim goes on undisturbed and gets the whole directory -----------
+url, msg_id, last, body = victim, 3, r2, r2
+for _ in range(400):
+    if final(body):
+        break
+    url = resp_uri(body) or url
+    st, body = post(url, msg(DEV, SID, msg_id, more(msg_id - 1)))
+    if st != 200:
+        break
+    got.update(cards(body))
+    msg_id += 1
+ok(final(body) and len(got) == PEOPLE,
+   "the victim's sync goes on and brings all %d people (%d)" % (PEOPLE,
+                                                               len(got)))
+
+# -- a client that ignores RespURI but sends its credentials every time ----
+nd, have = "nofollow-phone", set()
+st, body = post(URL, msg(nd, "5", 1, ALERT, ZW))
+st, body = post(URL, msg(nd, "5", 2, SYNC, ZW))
+have.update(cards(body))
+for i in range(3, 400):
+    if final(body) or st != 200:
+        break
+    st, body = post(URL, msg(nd, "5", i, more(i - 1), ZW))
+    have.update(cards(body))
+ok(final(body) and len(have) == PEOPLE,
+   "a client without RespURI but with credentials in every message syncs "
+   "(%d of %d)" % (len(have), PEOPLE))
+
+# -- unauthenticated messages store nothing --------------------------------
+before = sessions()
+for i in range(200):
+    st, r = post(URL, msg("anon-%d" % i, "1", 1, ALERT, ""))
+ok(st == 200 and hdr_status(r) == 407 and resp_uri(r) is None,
+   "an unauthenticated message gets 407 and no session token", r[:400])
+after = sessions()
+ok(after == before, "200 unauthenticated messages leave no session row "
+   "(%d -> %d)" % (before, after))
+
+print("1..%d" % n)
+sys.exit(failed)
