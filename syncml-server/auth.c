@@ -13,16 +13,20 @@
 
 #define CRED_MAX 1024
 
-static int new_nonce(struct dstore *store, const char *device,
-		     struct srv_auth *a)
+/* A fresh nonce for the message's device, kept under the login it names
+ * (the Cred's, else the Source LocName of a message without one). */
+static int new_nonce(struct srv *srv, struct dstore *store,
+		     const struct sml_msg *m, struct srv_auth *a)
 {
+	const char *login = *a->login != '\0' ? a->login : m->hdr.source_name;
 	unsigned char raw[12];
 	struct ob_err err;
 
 	if (gnutls_rnd(GNUTLS_RND_NONCE, raw, sizeof(raw)) != 0)
 		return OB_E_FAIL;
 	ob_b64_encode(raw, sizeof(raw), a->next_nonce, sizeof(a->next_nonce));
-	return dstore_nonce_set(store, device, a->next_nonce, ob_wall_s(),
+	return dstore_nonce_set(store, m->hdr.source_uri, login, a->next_nonce,
+				ob_wall_s(), (int)srv->cfg.nonces_per_login,
 				&err);
 }
 
@@ -113,6 +117,7 @@ static enum srv_auth_result check_md5(struct dstore *store,
 	}
 	if (dstore_login_throttled(store, login, addr, ob_wall_s()) != 0) {
 		ob_strlcpy(a->why, "throttled", sizeof(a->why));
+		a->throttled = true;
 		return SRV_AUTH_BAD;
 	}
 	if (dstore_nonce_get(store, m->hdr.source_uri, nonce, &err) != 0)
@@ -187,7 +192,6 @@ enum srv_auth_result srv_auth_check(struct srv *srv, struct dstore *store,
 	struct dstore_account acc;
 	enum srv_auth_result r;
 
-	(void)srv;
 	memset(a, 0, sizeof(*a));
 	const char *type = cred != NULL ? sml_meta(cred, NULL, "Type") : "";
 	const char *format = cred != NULL ? sml_meta(cred, NULL, "Format") : "";
@@ -227,8 +231,9 @@ enum srv_auth_result srv_auth_check(struct srv *srv, struct dstore *store,
 		r = SRV_AUTH_MISSING;
 	}
 	explicit_bzero(pw, sizeof(pw));
-	if (r != SRV_AUTH_ERROR && a->md5 &&
-	    new_nonce(store, m->hdr.source_uri, a) != 0)
+	/* A throttled login gets no new nonce: its rows do not grow. */
+	if (r != SRV_AUTH_ERROR && a->md5 && !a->throttled &&
+	    new_nonce(srv, store, m, a) != 0)
 		r = SRV_AUTH_ERROR;
 	return r;
 }

@@ -29,6 +29,7 @@ struct srv_auth {
 	int64_t tenant_id, account_id;
 	char login[DSTORE_LOGIN_MAX];
 	bool md5;                          /* the challenge to send */
+	bool throttled;                    /* refused unchecked: no nonce */
 	char next_nonce[DSTORE_NONCE_MAX]; /* b64, "" when none */
 	char why[128];                     /* for the log on failure */
 };

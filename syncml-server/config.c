@@ -26,6 +26,11 @@ void srv_config_defaults(struct srv_config *c)
 	c->conn_timeout = 60;
 	c->threads = 4;
 	c->session_ttl = 900;
+	c->session_max_age = 6 * 3600;
+	c->sessions_per_account = 64;
+	c->nonce_ttl = 7 * 86400;
+	c->nonces_per_login = 64;
+	c->housekeeping = 60;
 	c->max_photo = 64 * 1024;
 	c->admin_max_body = 32u << 20;
 	c->admin_idle = 1800;
@@ -137,7 +142,13 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 		{"max-connections-per-ip", 1, 100000, NULL, &c->per_ip_limit},
 		{"connection-timeout", 1, 3600, NULL, &c->conn_timeout},
 		{"threads", 1, 256, NULL, &c->threads},
-		{"session-ttl", 30, 86400, NULL, &c->session_ttl},
+		{"session-ttl", 5, 86400, NULL, &c->session_ttl},
+		{"session-max-age", 5, 7 * 86400, NULL, &c->session_max_age},
+		{"sessions-per-account", 1, 100000, NULL,
+		 &c->sessions_per_account},
+		{"nonce-ttl", 60, 365 * 86400, NULL, &c->nonce_ttl},
+		{"nonces-per-login", 1, 100000, NULL, &c->nonces_per_login},
+		{"housekeeping-interval", 1, 3600, NULL, &c->housekeeping},
 		{"admin-max-body", 65536, 1u << 30, &c->admin_max_body, NULL},
 		{"admin-idle", 60, 86400, NULL, &c->admin_idle},
 		{"admin-session-max", 300, 30 * 86400, NULL,

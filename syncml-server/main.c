@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "syncml-server/housekeep.h"
 #include "syncml-server/httpd.h"
 #include "syncml-server/server.h"
 #include "syncml/xml.h"
@@ -177,6 +178,7 @@ int main(int argc, char **argv)
 		srv_store_release();
 		return 5;
 	}
+	struct srv_housekeep *hk = srv_housekeep_start(srv);
 	ob_log(OB_LOG_INFO, NULL,
 	       "orgbook-server %s listening on %s:%d (%s), admin %s:%d, "
 	       "database %s",
@@ -199,6 +201,7 @@ int main(int argc, char **argv)
 	}
 	ob_log(OB_LOG_INFO, NULL, "signal %d: finishing requests in flight",
 	       sig);
+	srv_housekeep_stop(&hk);
 	srv_httpd_stop(&h, 30);
 	srv_store_release();
 	ob_log(OB_LOG_INFO, NULL, "stopped");

@@ -34,7 +34,12 @@ struct srv_config {
 	unsigned conn_timeout; /* seconds of idle connection */
 	unsigned threads;      /* worker threads */
 	unsigned session_ttl;  /* seconds a session lives without messages */
-	size_t max_photo;      /* photo bytes sent in a vCard; 0 = none */
+	unsigned session_max_age;      /* seconds a session lives in all */
+	unsigned sessions_per_account; /* live sessions of one account */
+	unsigned nonce_ttl;            /* seconds an unused MD5 nonce is kept */
+	unsigned nonces_per_login;     /* devices' nonces kept per login */
+	unsigned housekeeping;         /* seconds between expiry sweeps */
+	size_t max_photo; /* photo bytes sent in a vCard; 0 = none */
 	char port_file[SRV_PATH_MAX]; /* write "port admin_port\n" here */
 	bool debug_sync;              /* log message bodies (redacted) */
 	size_t admin_max_body;        /* admin pages' upload cap, bytes */

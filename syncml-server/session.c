@@ -418,6 +418,7 @@ struct handler {
 	struct srv_ctx c;
 	bool txn;
 	bool unstored; /* not authenticated: the reply is not kept */
+	bool fresh;    /* a new session, stored for the first time */
 };
 
 static int decode(struct handler *h, bool wbxml, struct ob_err *err)
@@ -584,10 +585,16 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 			   sizeof(h->sess.reply_type));
 		h->sess.tenant_id = h->st.tenant_id;
 		h->sess.account_id = h->st.account_id;
-		h->sess.expires = ob_wall_s() +
-				  (h->st.phase == SRV_PHASE_DONE
-					   ? RETRY_KEEP
-					   : (int64_t)h->srv->cfg.session_ttl);
+		/* idle expiry, never past the session's whole lifetime */
+		int64_t now = ob_wall_s();
+		int64_t end =
+			h->sess.created + (int64_t)h->srv->cfg.session_max_age;
+		h->sess.expires =
+			now + (h->st.phase == SRV_PHASE_DONE
+				       ? RETRY_KEEP
+				       : (int64_t)h->srv->cfg.session_ttl);
+		if (h->sess.expires > end)
+			h->sess.expires = end;
 		free(h->sess.state);
 		h->sess.state = malloc(sizeof(h->st));
 		if (h->sess.state == NULL) {
@@ -597,6 +604,20 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 			h->sess.state_len = sizeof(h->st);
 			ret = dstore_session_save(h->store, &h->sess, err);
 		}
+		/* An account's live sessions are bounded: a new one ends
+		 * its oldest beyond the limit. */
+		int gone = 0;
+		if (ret == 0 && h->fresh)
+			ret = dstore_session_limit(
+				h->store, h->sess.account_id, h->sess.token,
+				(int)h->srv->cfg.sessions_per_account, &gone,
+				err);
+		if (gone > 0)
+			ob_log(OB_LOG_WARN, &c->log,
+			       "account '%s' has over %u sessions: ended the "
+			       "%d oldest",
+			       h->st.login, h->srv->cfg.sessions_per_account,
+			       gone);
 	}
 	if (ret == 0 && h->txn) {
 		ret = dstore_commit(h->store, NULL, err);
@@ -785,6 +806,7 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 			goto out;
 		}
 		new_session(h);
+		h->fresh = true;
 	}
 	ob_log_ctx_add(&h->c.log, "session", h->sess.token);
 	h->st.wbxml = wbxml;

@@ -29,7 +29,7 @@
 
 #include "util/err.h"
 
-#define DSTORE_SCHEMA_VERSION 7
+#define DSTORE_SCHEMA_VERSION 8
 #define DSTORE_NAME_MAX 256             /* bytes of a name, title, unit name */
 #define DSTORE_NOTE_MAX 4096            /* bytes of a note */
 #define DSTORE_PHOTO_MAX_DEFAULT 262144 /* photo bytes unless configured */
@@ -460,6 +460,12 @@ int dstore_session_delete(struct dstore *store, const char *token,
  * gets how many. */
 int dstore_session_expire(struct dstore *store, int64_t now, int *count_r,
 			  struct ob_err *err);
+/* Keep at most `max` (>= 1) sessions of an account: the oldest others are
+ * deleted with their pending changes; keep_token is never deleted. *count_r
+ * (may be NULL) gets how many went. */
+int dstore_session_limit(struct dstore *store, int64_t account_id,
+			 const char *keep_token, int max, int *count_r,
+			 struct ob_err *err);
 void dstore_session_deinit(struct dstore_session *s);
 
 /* Map changes of a session not yet committed, per datastore index `ds`
@@ -542,8 +548,15 @@ int dstore_chunk_drop(struct dstore *store, const char *token, int ds,
 /* The nonce a device must use next ("" when none was issued). */
 int dstore_nonce_get(struct dstore *store, const char *device,
 		     char nonce_r[DSTORE_NONCE_MAX], struct ob_err *err);
+/* Issue a device's next nonce for a login; a login keeps the nonces of
+ * at most `per_login` devices (the least recently issued go). */
 int dstore_nonce_set(struct dstore *store, const char *device,
-		     const char *nonce, int64_t now, struct ob_err *err);
+		     const char *login, const char *nonce, int64_t now,
+		     int per_login, struct ob_err *err);
+/* Forget nonces issued before `before`; *count_r (may be NULL) gets how
+ * many. A device whose nonce went is challenged afresh. */
+int dstore_nonce_expire(struct dstore *store, int64_t before, int *count_r,
+			struct ob_err *err);
 
 /* Failed-login throttling per key ("login:alice", "addr:10.0.0.1").
  * check: *until_r gets the unix time before which attempts are refused

@@ -209,6 +209,14 @@ const char *const ds_migrations[] = {
 	"  PRIMARY KEY (state_id, luid, guid)) WITHOUT ROWID;"
 	"ALTER TABLE sync_state ADD COLUMN luid_lookup INTEGER NOT NULL "
 	"  DEFAULT 0;",
+	/* 7 -> 8: bounded session and nonce rows: an account's sessions
+	 * found by account (at most so many live at once), a nonce kept with
+	 * the login it was issued to (at most so many devices per login) */
+	"CREATE INDEX sml_session_account ON sml_session(account_id, "
+	"  created);"
+	"ALTER TABLE sml_nonce ADD COLUMN login TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX sml_nonce_login ON sml_nonce(login, updated);"
+	"CREATE INDEX sml_nonce_updated ON sml_nonce(updated);",
 };
 
 const int ds_migration_count =

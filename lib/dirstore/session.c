@@ -120,26 +120,34 @@ int dstore_session_save(struct dstore *s, const struct dstore_session *r,
 	return ds_own_end(s, own, ret, err);
 }
 
-int dstore_session_delete(struct dstore *s, const char *token,
-			  struct ob_err *err)
+/* A session's rows, inside the caller's transaction. */
+static int delete_rows(struct dstore *s, const char *token, struct ob_err *err)
 {
 	static const char del_s[] = "DELETE FROM sml_session WHERE token = ?";
 	static const char del_p[] = "DELETE FROM sml_pending WHERE token = ?";
 	static const char del_c[] = "DELETE FROM sml_chunk WHERE token = ?";
 	static const char del_m[] = "DELETE FROM sml_mapbatch WHERE token = ?";
 	const char *steps[4] = {del_s, del_p, del_c, del_m};
-	bool own;
-	int ret = ds_own_begin(s, &own, err);
+	int ret = 0;
 
 	for (int i = 0; i < 4 && ret == 0; i++) {
 		sqlite3_stmt *st = ds_stmt(s, steps[i], err);
-		if (st == NULL) {
-			ret = err ? err->code : OB_E_FAIL;
-			break;
-		}
+		if (st == NULL)
+			return err ? err->code : OB_E_FAIL;
 		sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
 		ret = ds_exec_stmt(s, st, "session delete", err);
 	}
+	return ret;
+}
+
+int dstore_session_delete(struct dstore *s, const char *token,
+			  struct ob_err *err)
+{
+	bool own;
+	int ret = ds_own_begin(s, &own, err);
+
+	if (ret == 0)
+		ret = delete_rows(s, token, err);
 	return ds_own_end(s, own, ret, err);
 }
 
@@ -176,6 +184,63 @@ int dstore_session_expire(struct dstore *s, int64_t now, int *count_r,
 	ret = ds_own_end(s, own, ret, err);
 	if (ret == 0 && count_r != NULL)
 		*count_r = count;
+	return ret;
+}
+
+int dstore_session_limit(struct dstore *s, int64_t account_id,
+			 const char *keep_token, int max, int *count_r,
+			 struct ob_err *err)
+{
+	/* the account's sessions past the newest max - 1 besides keep */
+	static const char sql[] =
+		"SELECT token FROM sml_session WHERE account_id = ?1 AND "
+		"token <> ?2 ORDER BY created DESC, rowid DESC LIMIT -1 "
+		"OFFSET ?3";
+	char(*tokens)[DSTORE_TOKEN_MAX] = NULL;
+	size_t n = 0, cap = 0;
+	bool own;
+	int ret = ds_own_begin(s, &own, err);
+	int rc = SQLITE_DONE;
+
+	if (ret == 0) {
+		sqlite3_stmt *st = ds_stmt(s, sql, err);
+		if (st == NULL) {
+			ret = err ? err->code : OB_E_FAIL;
+		} else {
+			sqlite3_bind_int64(st, 1, account_id);
+			sqlite3_bind_text(st, 2, keep_token, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 3, max > 1 ? max - 1 : 0);
+			while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+				if (n == cap) {
+					size_t nc = cap ? cap * 2 : 16;
+					void *p = realloc(tokens,
+							  nc * sizeof(*tokens));
+					if (p == NULL) {
+						ret = ob_err_set(err,
+								 OB_E_NOMEM,
+								 "out of "
+								 "memory");
+						break;
+					}
+					tokens = p;
+					cap = nc;
+				}
+				ob_strlcpy(tokens[n++],
+					   (const char *)sqlite3_column_text(st,
+									     0),
+					   DSTORE_TOKEN_MAX);
+			}
+			if (ret == 0 && rc != SQLITE_DONE)
+				ret = ds_sql_err(s, rc, "session limit", err);
+			sqlite3_reset(st);
+		}
+	}
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = delete_rows(s, tokens[i], err);
+	free(tokens);
+	ret = ds_own_end(s, own, ret, err);
+	if (ret == 0 && count_r != NULL)
+		*count_r = (int)n;
 	return ret;
 }
 
@@ -706,11 +771,18 @@ int dstore_nonce_get(struct dstore *s, const char *device,
 		       : ds_sql_err(s, rc, "nonce", err);
 }
 
-int dstore_nonce_set(struct dstore *s, const char *device, const char *nonce,
-		     int64_t now, struct ob_err *err)
+int dstore_nonce_set(struct dstore *s, const char *device, const char *login,
+		     const char *nonce, int64_t now, int per_login,
+		     struct ob_err *err)
 {
-	static const char sql[] = "INSERT OR REPLACE INTO sml_nonce (device, "
-				  "nonce, updated) VALUES (?, ?, ?)";
+	static const char sql[] =
+		"INSERT OR REPLACE INTO sml_nonce (device, nonce, updated, "
+		"login) VALUES (?, ?, ?, ?)";
+	/* the login's devices beyond the newest per_login */
+	static const char trim[] =
+		"DELETE FROM sml_nonce WHERE login = ?1 AND device NOT IN "
+		"(SELECT device FROM sml_nonce WHERE login = ?1 "
+		"ORDER BY updated DESC, rowid DESC LIMIT ?2)";
 	bool own;
 	int ret;
 	sqlite3_stmt *st;
@@ -721,7 +793,36 @@ int dstore_nonce_set(struct dstore *s, const char *device, const char *nonce,
 	sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, nonce, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_text(st, 4, login, -1, SQLITE_STATIC);
 	ret = ds_exec_stmt(s, st, "nonce", err);
+	if (ret == 0) {
+		st = ds_stmt(s, trim, err);
+		if (st == NULL) {
+			ret = err ? err->code : OB_E_FAIL;
+		} else {
+			sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 2, per_login < 1 ? 1 : per_login);
+			ret = ds_exec_stmt(s, st, "nonce trim", err);
+		}
+	}
+	return ds_own_end(s, own, ret, err);
+}
+
+int dstore_nonce_expire(struct dstore *s, int64_t before, int *count_r,
+			struct ob_err *err)
+{
+	static const char sql[] = "DELETE FROM sml_nonce WHERE updated < ?";
+	bool own;
+	int ret;
+	sqlite3_stmt *st;
+
+	ret = ds_own_stmt(s, sql, &own, &st, err);
+	if (ret != 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, before);
+	ret = ds_exec_stmt(s, st, "nonce expire", err);
+	if (ret == 0 && count_r != NULL)
+		*count_r = sqlite3_changes(s->db);
 	return ds_own_end(s, own, ret, err);
 }
 

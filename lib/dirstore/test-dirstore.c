@@ -697,9 +697,9 @@ static void test_sync_state(void)
 	dstore_close(&s);
 	test_end();
 
-	test_begin("schema 5 -> 6 -> 7: the id map is rebuilt without rowids "
-		   "and without its LUID index, every row kept and found "
-		   "both ways");
+	test_begin("schema 5 -> 6 -> 7 -> 8: the id map is rebuilt without "
+		   "rowids and without its LUID index, every row kept and "
+		   "found both ways");
 	{
 		struct dstore_options o = {.path = dbpath};
 		sqlite3 *db;
@@ -725,6 +725,10 @@ static void test_sync_state(void)
 				"INSERT INTO id_map SELECT id, tenant_id, "
 				"'g' || n, 'l' || n, n FROM sync_state, "
 				"(SELECT 1 AS n UNION SELECT 2 UNION SELECT 3);"
+				"DROP INDEX sml_session_account;"
+				"DROP INDEX sml_nonce_login;"
+				"DROP INDEX sml_nonce_updated;"
+				"ALTER TABLE sml_nonce DROP COLUMN login;"
 				"DELETE FROM schema_version WHERE version > 5;",
 				NULL, NULL, NULL),
 			SQLITE_OK);
@@ -822,6 +826,52 @@ static void test_sessions(void)
 		OB_E_NOTFOUND);
 	test_assert_int(dstore_session_expire(s, 201, &n, &err), 0);
 	test_assert_int(n, 1);
+	test_end();
+
+	test_begin("an account keeps at most so many sessions, newest first");
+	for (int i = 0; i < 6; i++) {
+		struct dstore_session x = {0};
+		snprintf(x.token, sizeof(x.token), "acct-%d", i);
+		snprintf(x.device, sizeof(x.device), "dev-%d", i);
+		snprintf(x.session_id, sizeof(x.session_id), "1");
+		x.tenant_id = t;
+		x.account_id = 42;
+		x.created = 1000 + i;
+		x.expires = 5000;
+		test_assert_int(dstore_session_save(s, &x, &err), 0);
+		/* pending rows go with their session */
+		dstore_chunk_append(s, x.token, 0, "1", 3, "abc", 3, 100, &err);
+	}
+	snprintf(ss.token, sizeof(ss.token), "other-account");
+	ss.account_id = 43;
+	ss.created = 900;
+	ss.expires = 5000;
+	test_assert_int(dstore_session_save(s, &ss, &err), 0);
+	/* keep acct-0 (the one being saved) and the two newest others */
+	test_assert_int(dstore_session_limit(s, 42, "acct-0", 3, &n, &err), 0);
+	test_assert_int(n, 3);
+	for (int i = 0; i < 6; i++) {
+		char tok[16], cl[DSTORE_DEVICE_MAX];
+		unsigned char *data = NULL;
+		size_t len;
+		int64_t size;
+		bool kept = i == 0 || i >= 4;
+		snprintf(tok, sizeof(tok), "acct-%d", i);
+		test_assert_int(dstore_session_load(s, tok, NULL, NULL, 2000,
+						    &got, &err),
+				kept ? 0 : OB_E_NOTFOUND);
+		dstore_session_deinit(&got);
+		test_assert_int(dstore_chunk_take(s, tok, 0, cl, &size, &data,
+						  &len, &err),
+				kept ? 0 : OB_E_NOTFOUND);
+		free(data);
+	}
+	test_assert_int(dstore_session_load(s, "other-account", NULL, NULL,
+					    2000, &got, &err),
+			0);
+	dstore_session_deinit(&got);
+	test_assert_int(dstore_session_limit(s, 42, "acct-0", 3, &n, &err), 0);
+	test_assert_int(n, 0);
 	test_end();
 
 	test_begin("pending maps: latest op wins, commit applies to id map");
@@ -1083,8 +1133,31 @@ static void test_sessions(void)
 	test_begin("nonces and login throttling");
 	dstore_nonce_get(s, "IMEI:1", nonce, &err);
 	test_assert_str(nonce, "");
-	dstore_nonce_set(s, "IMEI:1", "bm9uY2U=", 10, &err);
+	dstore_nonce_set(s, "IMEI:1", "u", "bm9uY2U=", 10, 64, &err);
 	dstore_nonce_get(s, "IMEI:1", nonce, &err);
+	test_assert_str(nonce, "bm9uY2U=");
+	/* a login keeps the nonces of its newest 3 devices */
+	for (int i = 0; i < 10; i++) {
+		char dev[16];
+		snprintf(dev, sizeof(dev), "spray-%d", i);
+		test_assert_int(dstore_nonce_set(s, dev, "victim",
+						 "bm9uY2U=", 20 + i, 3, &err),
+				0);
+	}
+	for (int i = 0; i < 10; i++) {
+		char dev[16];
+		snprintf(dev, sizeof(dev), "spray-%d", i);
+		dstore_nonce_get(s, dev, nonce, &err);
+		test_assert_str(nonce, i >= 7 ? "bm9uY2U=" : "");
+	}
+	dstore_nonce_get(s, "IMEI:1", nonce, &err);
+	test_assert_str(nonce, "bm9uY2U="); /* another login's: kept */
+	/* unused nonces expire */
+	test_assert_int(dstore_nonce_expire(s, 28, &n, &err), 0);
+	test_assert_int(n, 2); /* IMEI:1 (10) and spray-7 (27) */
+	dstore_nonce_get(s, "IMEI:1", nonce, &err);
+	test_assert_str(nonce, "");
+	dstore_nonce_get(s, "spray-8", nonce, &err);
 	test_assert_str(nonce, "bm9uY2U=");
 	for (int i = 0; i < 3; i++)
 		dstore_throttle_fail(s, "login:u", 1000, 3, 900, 30, 600, &err);

@@ -1,4 +1,7 @@
 # tests/hostile: the server and the agent probed as a hostile client or
-# server would (session takeover, slow senders, oversized bodies, ...).
-TESTS += tests/hostile/test-session-takeover.sh
-EXTRA_DIST += tests/hostile/test-session-takeover.sh tests/hostile/takeover.py
+# server would (session takeover, expiry, slow senders, oversized bodies).
+TESTS += tests/hostile/test-session-takeover.sh \
+	tests/hostile/test-session-expiry.sh
+EXTRA_DIST += tests/hostile/lib.sh \
+	tests/hostile/test-session-takeover.sh tests/hostile/takeover.py \
+	tests/hostile/test-session-expiry.sh tests/hostile/expiry.py

@@ -1,0 +1,105 @@
+/* Expiry of sessions and nonces (see housekeep.h). */
+#include "config.h"
+#include "syncml-server/housekeep.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "util/log.h"
+#include "util/str.h"
+
+struct srv_housekeep {
+	struct srv *srv;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+};
+
+int srv_housekeep_sweep(struct srv *srv, struct dstore *store, int64_t now)
+{
+	struct ob_err err;
+	int sessions = 0, nonces = 0;
+	int ret;
+
+	ret = dstore_session_expire(store, now, &sessions, &err);
+	if (ret == 0)
+		ret = dstore_nonce_expire(store,
+					  now - (int64_t)srv->cfg.nonce_ttl,
+					  &nonces, &err);
+	if (ret != 0) {
+		/* BUSY is another instance sweeping: the next round tries */
+		ob_log(ret == OB_E_BUSY ? OB_LOG_DEBUG : OB_LOG_ERROR, NULL,
+		       "housekeeping: %s", err.msg);
+		return ret;
+	}
+	if (sessions > 0 || nonces > 0)
+		ob_log(OB_LOG_INFO, NULL,
+		       "housekeeping: %d expired sessions, %d unused nonces "
+		       "deleted",
+		       sessions, nonces);
+	return 0;
+}
+
+static void *run(void *p)
+{
+	struct srv_housekeep *hk = p;
+	struct timespec until;
+
+	pthread_mutex_lock(&hk->lock);
+	while (!hk->stop) {
+		pthread_mutex_unlock(&hk->lock);
+		struct dstore *store = srv_store(hk->srv);
+		if (store != NULL)
+			(void)srv_housekeep_sweep(hk->srv, store, ob_wall_s());
+		pthread_mutex_lock(&hk->lock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += (time_t)hk->srv->cfg.housekeeping;
+		while (!hk->stop && pthread_cond_timedwait(&hk->wake, &hk->lock,
+							   &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&hk->lock);
+	srv_store_release();
+	return NULL;
+}
+
+struct srv_housekeep *srv_housekeep_start(struct srv *srv)
+{
+	struct srv_housekeep *hk = calloc(1, sizeof(*hk));
+
+	if (hk == NULL) {
+		ob_log(OB_LOG_ERROR, NULL, "housekeeping: out of memory");
+		return NULL;
+	}
+	hk->srv = srv;
+	pthread_mutex_init(&hk->lock, NULL);
+	pthread_cond_init(&hk->wake, NULL);
+	if (pthread_create(&hk->thread, NULL, run, hk) != 0) {
+		ob_log(OB_LOG_ERROR, NULL, "housekeeping: no thread");
+		pthread_cond_destroy(&hk->wake);
+		pthread_mutex_destroy(&hk->lock);
+		free(hk);
+		return NULL;
+	}
+	return hk;
+}
+
+void srv_housekeep_stop(struct srv_housekeep **p)
+{
+	struct srv_housekeep *hk = *p;
+
+	if (hk == NULL)
+		return;
+	pthread_mutex_lock(&hk->lock);
+	hk->stop = true;
+	pthread_cond_signal(&hk->wake);
+	pthread_mutex_unlock(&hk->lock);
+	pthread_join(hk->thread, NULL);
+	pthread_cond_destroy(&hk->wake);
+	pthread_mutex_destroy(&hk->lock);
+	free(hk);
+	*p = NULL;
+}
