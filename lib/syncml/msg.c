@@ -121,8 +121,11 @@ int sml_msg_read(struct sml_tree **tree, struct sml_msg *m, struct ob_err *err)
 			    &h->max_msg_size);
 	(void)sml_node_uint(hdr, "Meta/MaxObjSize", UINT32_MAX,
 			    &h->max_obj_size);
-	h->version = verdtd(sml_node_text(hdr, "VerDTD"));
-	if (h->version == SML_VER_UNKNOWN)
+	/* A VerDTD we do not know is refused (513), whatever the namespace
+	 * or WBXML public id say; only a missing one is taken from those. */
+	const char *dtd = sml_node_text(hdr, "VerDTD");
+	h->version = verdtd(dtd);
+	if (h->version == SML_VER_UNKNOWN && *dtd == '\0')
 		h->version = sml_tree_version(m->tree);
 	if (!sml_node_uint(hdr, "MsgID", SML_MSGID_MAX, &h->msg_id) ||
 	    h->msg_id == 0)

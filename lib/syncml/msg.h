@@ -85,7 +85,8 @@ struct sml_msg {
 /* Read and check the header of a decoded tree. On success the message
  * takes ownership of *tree (set to NULL); release with sml_msg_deinit.
  * OB_E_PARSE naming the element for a missing or malformed header part;
- * OB_E_VERSION for a SyncML version other than 1.0, 1.1 or 1.2 (the
+ * OB_E_VERSION for a SyncML version other than 1.1 or 1.2, or a VerDTD
+ * that names none we know even if the namespace does (the
  * header fields are still filled so a 505/513 can be answered). */
 int sml_msg_read(struct sml_tree **tree, struct sml_msg *msg_r,
 		 struct ob_err *err);

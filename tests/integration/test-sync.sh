@@ -335,6 +335,11 @@ sync thr3 --mode slow
 expect "another login from the same address still syncs" status ok
 
 # -- bad input ---------------------------------------------------------------------
+sed 's|<VerDTD>1.2</VerDTD>|<VerDTD>9.9</VerDTD>|; s/<SessionID>77/<SessionID>92/' "$tmp/pkg1.xml" >"$tmp/v99.xml"
+post "$tmp/v99.xml" "$tmp/o" >/dev/null
+grep -q "<Cmd>SyncHdr</Cmd>.*<Data>513</Data>" "$tmp/o" && ! grep -q "<Cmd>Alert</Cmd>" "$tmp/o" &&
+	ok "VerDTD 9.9 in a 1.2 message: 513, nothing executed" ||
+	notok "VerDTD 9.9 in a 1.2 message: 513, nothing executed ($(head -c 300 "$tmp/o"))"
 printf '<SyncML><SyncHdr><VerDTD>1.2' >"$tmp/bad.xml"
 [ "$(post "$tmp/bad.xml" "$tmp/o")" = 400 ] && ok "truncated XML: 400" || notok "truncated XML: 400"
 cat >"$tmp/lol.xml" <<'XML'
