@@ -510,6 +510,9 @@ void srv_sync_client(struct srv_ctx *c, const struct sml_node *sync)
 	}
 }
 
+/* Unknown ids of a Map named in its 404 Status, at most. */
+#define MAP_UNKNOWN_LISTED 32
+
 void srv_sync_map(struct srv_ctx *c, const struct sml_node *map)
 {
 	const char *target = sml_node_text(map, "Target/LocURI");
@@ -532,6 +535,8 @@ void srv_sync_map(struct srv_ctx *c, const struct sml_node *map)
 	 * package 3) decides what is still to be sent: one pending row per
 	 * item, which the walk looks up. */
 	bool early = !ds->sent_sync;
+	struct sml_writer *w = &c->reply->statuses;
+	size_t unknown = 0;
 	for (const struct sml_node *mi = sml_node_child(map, "MapItem");
 	     mi != NULL; mi = sml_node_next_same(mi)) {
 		const char *guid = sml_node_text(mi, "Target/LocURI");
@@ -540,6 +545,29 @@ void srv_sync_map(struct srv_ctx *c, const struct sml_node *map)
 		    strlen(guid) >= DSTORE_DEVICE_MAX ||
 		    strlen(luid) >= DSTORE_DEVICE_MAX) {
 			code = SML_INCOMPLETE;
+			continue;
+		}
+		/* Only ids we can have sent are mapped: a Map of made-up
+		 * ids, or another enterprise's, writes nothing. */
+		int known = dstore_person_known(c->store, c->st->tenant_id,
+						guid, ds->snap_rev, &err);
+		if (known < 0) {
+			code = SML_COMMAND_FAILED;
+			break;
+		}
+		if (known == 0) {
+			if (unknown++ == 0 && !c->msg->hdr.no_resp) {
+				sml_writer_open(w, "Status", NULL);
+				sml_writer_uint(w, "CmdID",
+						srv_reply_next_cmd(c->reply));
+				sml_writer_uint(w, "MsgRef",
+						c->msg->hdr.msg_id);
+				sml_writer_uint(w, "CmdRef", sml_cmd_id(map));
+				sml_writer_text(w, "Cmd", "Map");
+			}
+			if (unknown <= MAP_UNKNOWN_LISTED &&
+			    !c->msg->hdr.no_resp)
+				sml_writer_text(w, "SourceRef", luid);
 			continue;
 		}
 		if (early) {
@@ -567,12 +595,23 @@ void srv_sync_map(struct srv_ctx *c, const struct sml_node *map)
 		pairs[n].luid = luid;
 		n++;
 	}
-	if (code != SML_COMMAND_FAILED &&
+	if (unknown > 0 && !c->msg->hdr.no_resp) {
+		sml_writer_uint(w, "Data", SML_NOT_FOUND);
+		sml_writer_close(w);
+	}
+	if (unknown > 0)
+		ob_log(OB_LOG_WARN, &c->log,
+		       "Map of %zu ids that are no person of the enterprise: "
+		       "ignored (404)",
+		       unknown);
+	if (code != SML_COMMAND_FAILED && n > 0 &&
 	    dstore_pending_maps(c->store, c->st->tenant_id, c->token, idx,
 				ds->snap_rev, pairs, n, &err) != 0)
 		code = SML_COMMAND_FAILED;
 	free(pairs);
-	srv_status(c, sml_cmd_id(map), "Map", target, source, code);
+	/* the status of the rest (404 went for the unknown ones) */
+	if (unknown == 0 || n > 0 || code != SML_OK)
+		srv_status(c, sml_cmd_id(map), "Map", target, source, code);
 }
 
 void srv_sync_status(struct srv_ctx *c, const struct sml_node *status)

@@ -257,6 +257,12 @@ const char *dstore_display_name(const struct dstore_person *p, char *buf,
  * an importer list every bad row before writing anything. */
 int dstore_person_check(struct dstore *store, const struct dstore_person *p,
 			struct ob_err *err);
+/* Could a client have been sent uid by a sync that started at revision
+ * `since` (a Map's check)? 1 when uid is a person of the tenant or was
+ * changed or deleted in it after `since`, 0 when not, or an OB_E_*. Other
+ * enterprises' people are never seen. */
+int dstore_person_known(struct dstore *store, int64_t tenant_id,
+			const char *uid, int64_t since, struct ob_err *err);
 /* Fetch by uid into *p_r (free with dstore_person_deinit). */
 int dstore_person_get(struct dstore *store, int64_t tenant_id, const char *uid,
 		      bool with_photo, struct dstore_person *p_r,

@@ -645,6 +645,30 @@ void dstore_person_deinit(struct dstore_person *p)
 	memset(p, 0, sizeof(*p));
 }
 
+int dstore_person_known(struct dstore *s, int64_t tenant_id, const char *uid,
+			int64_t since, struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT EXISTS (SELECT 1 FROM person WHERE tenant_id = ?1 AND "
+		"uid = ?2) OR EXISTS (SELECT 1 FROM change_log WHERE "
+		"tenant_id = ?1 AND rev > ?3 AND uid = ?2)";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc, ret;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, since);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ret = sqlite3_column_int(st, 0) != 0;
+	else
+		ret = ds_sql_err(s, rc, "person lookup", err);
+	sqlite3_reset(st);
+	return ret;
+}
+
 int dstore_person_get(struct dstore *s, int64_t tenant_id, const char *uid,
 		      bool with_photo, struct dstore_person *p_r,
 		      struct ob_err *err)

@@ -478,6 +478,38 @@ static void test_tenant_isolation(void)
 						&st, &err),
 				OB_E_NOTFOUND);
 	}
+	test_end();
+
+	test_begin("a Map's check: a person of the enterprise, or changed "
+		   "since the snapshot, never another enterprise's");
+	{
+		int64_t rb2;
+		dstore_begin(s, b, "test", &err);
+		put(s, b, "beta-only", "Beta Only", ub, false);
+		put(s, b, "beta-gone", "Beta Gone", ub, false);
+		dstore_commit(s, &rb2, &err);
+		test_assert_int(dstore_person_known(s, a, "same-uid", 0, &err),
+				1);
+		test_assert_int(dstore_person_known(s, b, "beta-only", 0, &err),
+				1);
+		test_assert_int(dstore_person_known(s, a, "beta-only", 0, &err),
+				0);
+		test_assert_int(dstore_person_known(s, a, "no-such", 0, &err),
+				0);
+		dstore_begin(s, b, "test", &err);
+		test_assert_int(dstore_person_delete(s, b, "beta-gone", &err),
+				0);
+		dstore_commit(s, NULL, &err);
+		/* deleted after a sync's snapshot: the client may have it */
+		test_assert_int(
+			dstore_person_known(s, b, "beta-gone", rb2, &err), 1);
+		/* deleted before it: no client of that sync was sent it */
+		test_assert_int(
+			dstore_person_known(s, b, "beta-gone", rb2 + 1, &err),
+			0);
+		test_assert_int(dstore_person_known(s, a, "beta-gone", 0, &err),
+				0);
+	}
 	dstore_close(&s);
 	test_end();
 }
