@@ -645,13 +645,10 @@ void dstore_person_deinit(struct dstore_person *p)
 	memset(p, 0, sizeof(*p));
 }
 
-int dstore_person_known(struct dstore *s, int64_t tenant_id, const char *uid,
-			int64_t since, struct ob_err *err)
+/* 1 when the statement (tenant, uid[, since]) has a row, 0 when not. */
+static int exists(struct dstore *s, const char *sql, int64_t tenant_id,
+		  const char *uid, int64_t since, struct ob_err *err)
 {
-	static const char sql[] =
-		"SELECT EXISTS (SELECT 1 FROM person WHERE tenant_id = ?1 AND "
-		"uid = ?2) OR EXISTS (SELECT 1 FROM change_log WHERE "
-		"tenant_id = ?1 AND rev > ?3 AND uid = ?2)";
 	sqlite3_stmt *st = ds_stmt(s, sql, err);
 	int rc, ret;
 
@@ -659,13 +656,30 @@ int dstore_person_known(struct dstore *s, int64_t tenant_id, const char *uid,
 		return err ? err->code : OB_E_FAIL;
 	sqlite3_bind_int64(st, 1, tenant_id);
 	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, since);
+	if (since >= 0)
+		sqlite3_bind_int64(st, 3, since);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		ret = sqlite3_column_int(st, 0) != 0;
-	else
-		ret = ds_sql_err(s, rc, "person lookup", err);
+	ret = rc == SQLITE_ROW    ? 1
+	      : rc == SQLITE_DONE ? 0
+				  : ds_sql_err(s, rc, "person lookup", err);
 	sqlite3_reset(st);
+	return ret;
+}
+
+int dstore_person_known(struct dstore *s, int64_t tenant_id, const char *uid,
+			int64_t since, struct ob_err *err)
+{
+	/* the uid index alone answers the first (the common case) */
+	static const char person[] =
+		"SELECT 1 FROM person WHERE tenant_id = ?1 AND uid = ?2";
+	static const char logged[] =
+		"SELECT 1 FROM change_log WHERE tenant_id = ?1 AND rev > ?3 "
+		"AND uid = ?2 LIMIT 1";
+	int ret = exists(s, person, tenant_id, uid, -1, err);
+
+	if (ret == 0)
+		ret = exists(s, logged, tenant_id, uid, since < 0 ? 0 : since,
+			     err);
 	return ret;
 }
 
