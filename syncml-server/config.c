@@ -31,6 +31,7 @@ void srv_config_defaults(struct srv_config *c)
 	c->nonce_ttl = 7 * 86400;
 	c->nonces_per_login = 64;
 	c->housekeeping = 60;
+	c->min_free = 16u << 20;
 	c->max_photo = 64 * 1024;
 	c->admin_max_body = 32u << 20;
 	c->admin_idle = 1800;
@@ -149,6 +150,7 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 		{"nonce-ttl", 60, 365 * 86400, NULL, &c->nonce_ttl},
 		{"nonces-per-login", 1, 100000, NULL, &c->nonces_per_login},
 		{"housekeeping-interval", 1, 3600, NULL, &c->housekeeping},
+		{"min-free-space", 0, (uint64_t)1 << 40, &c->min_free, NULL},
 		{"admin-max-body", 65536, 1u << 30, &c->admin_max_body, NULL},
 		{"admin-idle", 60, 86400, NULL, &c->admin_idle},
 		{"admin-session-max", 300, 30 * 86400, NULL,

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "syncml-server/auth.h"
+#include "syncml-server/health.h"
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/str.h"
@@ -360,6 +361,8 @@ static enum MHD_Result handle_metrics(struct srv_httpd *h,
 		 "orgbook_auth_failures_total %" PRIu64 "\n"
 		 "# TYPE orgbook_sessions_refused_total counter\n"
 		 "orgbook_sessions_refused_total %" PRIu64 "\n"
+		 "# TYPE orgbook_store_unavailable_total counter\n"
+		 "orgbook_store_unavailable_total %" PRIu64 "\n"
 		 "# TYPE orgbook_sessions_completed_total counter\n"
 		 "orgbook_sessions_completed_total %" PRIu64 "\n"
 		 "# TYPE orgbook_syncs_total counter\n"
@@ -374,6 +377,7 @@ static enum MHD_Result handle_metrics(struct srv_httpd *h,
 		 __atomic_load_n(&m->errors, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->auth_failures, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->sessions_refused, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->store_unavailable, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->sessions_done, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->slow_syncs, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->fast_syncs, __ATOMIC_RELAXED),
@@ -513,14 +517,15 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *conn,
 			return send_text(conn, 405, "method not allowed\n");
 		if (strcmp(url, "/metrics") == 0)
 			return handle_metrics(h, conn);
-		struct dstore *store = srv_store(h->srv);
-		struct dstore_tenant t;
-		struct ob_err err;
-		bool ok = store != NULL &&
-			  (dstore_tenant_get(store, 1, &t, &err) == 0 ||
-			   err.code == OB_E_NOTFOUND);
-		return send_text(conn, ok ? 200 : 503,
-				 ok ? "ok\n" : "database unavailable\n");
+		char why[OB_ERR_MSG_MAX + 64];
+		bool ok = srv_health_check(h->srv, srv_store(h->srv), why,
+					   sizeof(why) - 1);
+		if (!ok) {
+			size_t l = strlen(why);
+			why[l] = '\n';
+			why[l + 1] = '\0';
+		}
+		return send_text(conn, ok ? 200 : 503, ok ? "ok\n" : why);
 	}
 	return handle_web(h, conn, url, method, rq);
 }

@@ -6,6 +6,7 @@ syncml_server_libsrv_a_SOURCES = \
 	syncml-server/server.h syncml-server/config.c \
 	syncml-server/httpd.h syncml-server/httpd.c \
 	syncml-server/housekeep.h syncml-server/housekeep.c \
+	syncml-server/health.h syncml-server/health.c \
 	syncml-server/auth.h syncml-server/auth.c \
 	syncml-server/devinf.h syncml-server/devinf.c \
 	syncml-server/session.h syncml-server/session.c \

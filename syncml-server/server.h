@@ -39,6 +39,7 @@ struct srv_config {
 	unsigned nonce_ttl;            /* seconds an unused MD5 nonce is kept */
 	unsigned nonces_per_login;     /* devices' nonces kept per login */
 	unsigned housekeeping;         /* seconds between expiry sweeps */
+	size_t min_free;  /* bytes free for the database, else unhealthy */
 	size_t max_photo; /* photo bytes sent in a vCard; 0 = none */
 	char port_file[SRV_PATH_MAX]; /* write "port admin_port\n" here */
 	bool debug_sync;              /* log message bodies (redacted) */
@@ -66,7 +67,8 @@ int srv_config_set(struct srv_config *c, const char *key, const char *value,
 /* Counters for /metrics (updated atomically from any thread). */
 struct srv_metrics {
 	uint64_t requests, errors, auth_failures, sessions_done;
-	uint64_t sessions_refused; /* continuations without token or creds */
+	uint64_t sessions_refused;  /* continuations without token or creds */
+	uint64_t store_unavailable; /* messages answered 503: store failed */
 	uint64_t slow_syncs, fast_syncs, items_sent;
 	uint64_t bytes_in, bytes_out;
 };
@@ -74,6 +76,9 @@ struct srv_metrics {
 struct srv {
 	struct srv_config cfg;
 	struct srv_metrics metrics;
+	/* unix time of the last store write that failed with an I/O error,
+	 * and of the last that worked (health.h) */
+	int64_t io_error_at, io_ok_at;
 	/* Each worker thread opens its own store connection (srv_store). */
 };
 

@@ -16,6 +16,7 @@
 
 #include "syncml-server/auth.h"
 #include "syncml-server/devinf.h"
+#include "syncml-server/health.h"
 #include "syncml-server/session.h"
 #include "syncml-server/sync.h"
 #include "syncml/encode.h"
@@ -548,6 +549,8 @@ static int process(struct handler *h)
 	return 0;
 }
 
+static void unavailable(struct handler *h);
+
 static void finish_reply(struct handler *h, struct ob_err *err)
 {
 	struct srv_ctx *c = &h->c;
@@ -570,6 +573,7 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 		h->st.phase = SRV_PHASE_DONE;
 	if (ret == 0 && h->unstored) {
 		/* The reply is the response; no session row is written. */
+		free(h->sess.reply);
 		h->sess.reply_len = out.len;
 		h->sess.reply = (unsigned char *)ob_buf_steal(&out, NULL);
 		ob_strlcpy(h->sess.reply_type,
@@ -628,6 +632,14 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 		h->txn = false;
 	}
 	ob_buf_deinit(&out);
+	if (!h->unstored)
+		srv_health_note(h->srv, ret);
+	if (ret == OB_E_IO && !h->unstored) {
+		ob_log(OB_LOG_ERROR, &c->log,
+		       "cannot store the session (answered 503): %s", err->msg);
+		unavailable(h);
+		return;
+	}
 	if (ret != 0) {
 		ob_log(OB_LOG_ERROR, &c->log, "cannot finish the reply: %s",
 		       err->msg);
@@ -645,6 +657,30 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 	h->sess.reply = NULL;
 	ob_strlcpy(h->rs->content_type, h->sess.reply_type,
 		   sizeof(h->rs->content_type));
+}
+
+/* The store cannot take this message (disk full, an I/O error): the
+ * client gets a SyncML 503 it understands instead of an HTTP error, no
+ * session is stored, and it syncs again later from where its last
+ * completed sync left it. */
+static void unavailable(struct handler *h)
+{
+	struct ob_err err;
+
+	__atomic_add_fetch(&h->srv->metrics.store_unavailable, 1,
+			   __ATOMIC_RELAXED);
+	if (h->txn) {
+		dstore_rollback(h->store);
+		h->txn = false;
+	}
+	srv_reply_deinit(&h->reply);
+	srv_reply_init(&h->reply, reply_budget(&h->st));
+	h->unstored = true;
+	write_header(&h->c, NULL);
+	header_status(&h->c, SML_SERVICE_UNAVAILABLE, NULL);
+	h->reply.final = true;
+	ob_err_clear(&err);
+	finish_reply(h, &err);
 }
 
 /* The session loaded belongs to this message's device and SessionID. */
@@ -840,8 +876,9 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 		auth_done = true;
 	}
 	if (ar == SRV_AUTH_ERROR) {
-		ob_log(OB_LOG_ERROR, &h->c.log, "authentication: %s", a.why);
-		http_error(rs, 503, "database unavailable\n");
+		ob_log(OB_LOG_ERROR, &h->c.log,
+		       "authentication (answered 503): %s", a.why);
+		unavailable(h);
 		goto out;
 	}
 	h->unstored =
@@ -892,6 +929,13 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 		if (ret != OB_E_BUSY || tries >= 3)
 			break;
 	}
+	if (ret == OB_E_IO) {
+		srv_health_note(srv, ret);
+		ob_log(OB_LOG_ERROR, &h->c.log, "store: %s (answered 503)",
+		       err.msg);
+		unavailable(h);
+		goto out;
+	}
 	if (ret != 0) {
 		http_error(rs, ret == OB_E_BUSY ? 503 : 500,
 			   "database unavailable\n");
@@ -899,6 +943,13 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 	}
 	h->txn = true;
 	ret = process(h);
+	if (ret == OB_E_IO) {
+		srv_health_note(srv, ret);
+		ob_log(OB_LOG_ERROR, &h->c.log,
+		       "processing failed (answered 503): %s", err.msg);
+		unavailable(h);
+		goto out;
+	}
 	if (ret != 0) {
 		ob_log(OB_LOG_ERROR, &h->c.log, "processing failed: %s",
 		       err.msg);

@@ -57,6 +57,9 @@ void dstore_close(struct dstore **store);
 
 /* Schema version of the open database (after migration). */
 int dstore_schema_version(struct dstore *store);
+/* Write one small row in a transaction of its own: 0 when the store takes
+ * writes, OB_E_IO (disk full, I/O error), OB_E_BUSY or OB_E_FAIL. */
+int dstore_write_probe(struct dstore *store, int64_t now, struct ob_err *err);
 
 /* ---- transactions ---------------------------------------------------- */
 

@@ -216,7 +216,9 @@ const char *const ds_migrations[] = {
 	"  created);"
 	"ALTER TABLE sml_nonce ADD COLUMN login TEXT NOT NULL DEFAULT '';"
 	"CREATE INDEX sml_nonce_login ON sml_nonce(login, updated);"
-	"CREATE INDEX sml_nonce_updated ON sml_nonce(updated);",
+	"CREATE INDEX sml_nonce_updated ON sml_nonce(updated);"
+	/* one row a health check writes: can the store take writes? */
+	"CREATE TABLE health (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);",
 };
 
 const int ds_migration_count =

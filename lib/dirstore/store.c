@@ -705,3 +705,18 @@ int dstore_tenant_list(struct dstore *s,
 	sqlite3_reset(st);
 	return ret;
 }
+
+int dstore_write_probe(struct dstore *s, int64_t now, struct ob_err *err)
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO health (id, at) VALUES (1, ?)";
+	bool own;
+	sqlite3_stmt *st;
+	int ret = ds_own_stmt(s, sql, &own, &st, err);
+
+	if (ret != 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, now);
+	ret = ds_exec_stmt(s, st, "write probe", err);
+	return ds_own_end(s, own, ret, err);
+}

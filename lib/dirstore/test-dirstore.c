@@ -758,6 +758,7 @@ static void test_sync_state(void)
 				"'g' || n, 'l' || n, n FROM sync_state, "
 				"(SELECT 1 AS n UNION SELECT 2 UNION SELECT 3);"
 				"DROP INDEX sml_session_account;"
+				"DROP TABLE health;"
 				"DROP INDEX sml_nonce_login;"
 				"DROP INDEX sml_nonce_updated;"
 				"ALTER TABLE sml_nonce DROP COLUMN login;"

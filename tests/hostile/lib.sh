@@ -54,5 +54,11 @@ stop_server() {
 		sed 's/^/# /' "$tmp"/vg.*
 		return 1
 	fi
+	if grep -q "ERROR: [A-Za-z]*Sanitizer\|runtime error:" "$tmp/server.log"; then
+		echo "# sanitizer report in the server log:"
+		grep -A20 "ERROR: [A-Za-z]*Sanitizer\|runtime error:" "$tmp/server.log" |
+			head -40 | sed 's/^/# /'
+		return 1
+	fi
 	return 0
 }

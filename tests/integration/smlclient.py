@@ -275,6 +275,9 @@ class Client:
                 result["status"] = "auth-%d" % code
                 self.save_nonce_only()
                 return result
+            if code not in (200, 212):
+                result["status"] = "hdr-%d" % code
+                return result
             break
         srv_msg = text(root, "SyncHdr/MsgID")
         self.server_max = int(text(root, "SyncHdr/Meta/MaxMsgSize") or 1000000)
