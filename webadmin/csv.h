@@ -33,9 +33,12 @@ struct wa_csv;
 /* Parse "auto", "utf-8"/"utf8", "gb18030"/"gbk"/"gb2312". */
 int wa_encoding_parse(const char *name, enum wa_encoding *enc_r);
 
-/* Prepare to read data[0..len). lim may be NULL for the defaults. Errors:
- * OB_E_PARSE when the bytes are not valid in the encoding (err names the
- * line). *csv_r is the caller's (wa_csv_free). */
+/* Prepare to read data[0..len). lim may be NULL for the defaults. Returns
+ * 0, OB_E_NOMEM or OB_E_FAIL (no GB18030 converter). *csv_r is the
+ * caller's (wa_csv_free). Bytes not valid in the encoding, and NUL bytes,
+ * are not an error here: the records before them read as usual, and the
+ * wa_csv_next that reaches the first of them fails naming its line and
+ * column (the field it is in) and its byte offset. */
 int wa_csv_open(const char *data, size_t len, enum wa_encoding enc,
 		const struct wa_csv_limits *lim, struct wa_csv **csv_r,
 		struct ob_err *err);
@@ -43,7 +46,9 @@ int wa_csv_open(const char *data, size_t len, enum wa_encoding enc,
 /* The next record: returns 1 and sets *fields_r and *n_r (borrowed until the
  * next call) and *line_r, 0 at the end, or OB_E_PARSE or OB_E_LIMIT with err
  * naming line and column (unbalanced quote, text after a closing quote,
- * too many fields, field too long). */
+ * too many fields, field too long, a NUL byte, a byte not valid in the
+ * encoding: "invalid UTF-8 at byte N ...", "byte N is neither UTF-8 nor
+ * GB18030"). After an error the rest of the input cannot be read. */
 int wa_csv_next(struct wa_csv *csv, char ***fields_r, size_t *n_r, long *line_r,
 		struct ob_err *err);
 

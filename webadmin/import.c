@@ -812,6 +812,17 @@ static void import_free(struct import *im)
 	free(im->units);
 }
 
+/* The header's name of CSV column col (0-based), "csv" past the named
+ * ones. */
+static const char *column_name(struct import *im, int col)
+{
+	for (int c = 0; col >= 0 && c < C_COUNT; c++) {
+		if (im->colmap[c] == col)
+			return col_names[c][0];
+	}
+	return "csv";
+}
+
 struct csv_src {
 	const char *data;
 	size_t len;
@@ -822,6 +833,7 @@ static int csv_rows(struct import *im, void *ctx, struct ob_err *err)
 	struct csv_src *src = ctx;
 	struct wa_csv *csv = NULL;
 	char **f;
+	bool header = false;
 	size_t n;
 	long line;
 	int ret, r;
@@ -831,15 +843,17 @@ static int csv_rows(struct import *im, void *ctx, struct ob_err *err)
 	if (ret < 0)
 		return ret;
 	r = wa_csv_next(csv, &f, &n, &line, err);
-	if (r <= 0) {
-		ret = r < 0 ? r
-			    : ob_err_set(err, OB_E_PARSE,
-					 "the file is empty (no header line)");
+	if (r == 0) {
+		ret = ob_err_set(err, OB_E_PARSE,
+				 "the file is empty (no header line)");
 		goto out;
 	}
-	if (read_header(im, f, n, line) < 0)
-		goto out; /* bad header: recorded as bad rows */
-	while ((r = wa_csv_next(csv, &f, &n, &line, err)) > 0) {
+	if (r > 0) {
+		if (read_header(im, f, n, line) < 0)
+			goto out; /* bad header: recorded as bad rows */
+		header = true;
+	}
+	while (r > 0 && (r = wa_csv_next(csv, &f, &n, &line, err)) > 0) {
 		ret = read_row(im, f, n, line);
 		if (ret == 1)
 			ret = emit(im, err);
@@ -848,12 +862,17 @@ static int csv_rows(struct import *im, void *ctx, struct ob_err *err)
 		if (ret < 0)
 			goto out;
 	}
-	if (r < 0) {
-		/* the rest of the file cannot be read reliably */
+	if (r == OB_E_NOMEM) {
+		ret = r;
+	} else if (r < 0) {
+		/* a bad row naming line, column and the column's name; the
+		 * rest of the file cannot be read reliably */
 		char msg[OB_ERR_MSG_MAX];
+		int col = (int)err->column - 1;
 
 		snprintf(msg, sizeof(msg), "%s", err->msg);
-		bad_row(im, err->line, (int)err->column - 1, "csv", msg);
+		bad_row(im, err->line, col,
+			header ? column_name(im, col) : "header", msg);
 		if (im->pass == 2)
 			ret = ob_err_set(err, OB_E_PARSE, "%s", msg);
 	}

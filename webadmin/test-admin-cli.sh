@@ -105,6 +105,23 @@ printf 'uid,display_name\nq1,"unterminated\nq2,B\n' >"$tmp/quote.csv"
 check "unbalanced quote" 2 ob import --tenant acme "$tmp/quote.csv"
 has "unbalanced quote line" "line 2"
 
+# bytes the reader cannot take: the row, its column and the byte
+printf 'uid,display_name,title\nr1,Ann,Boss\nr2,B\000b,X\n' >"$tmp/nul.csv"
+check "NUL byte refused" 2 ob import --tenant acme "$tmp/nul.csv"
+has "NUL byte named by line and column" "line 3, column 2 (display_name): NUL byte in the input
+orgbook-admin: $tmp/nul.csv: 1 bad row; nothing was imported"
+printf 'uid,display_name,note\nr1,Ann,"two\nlines, \000"\n' >"$tmp/nul-note.csv"
+check "NUL byte in a quoted note refused" 2 ob import --tenant acme "$tmp/nul-note.csv"
+has "NUL byte named by its line in the note" "line 3, column 3 (note): NUL byte in the input"
+printf 'uid,display_name,title\nr1,Ann,Boss\nr2,B\377b,X\n' >"$tmp/ff.csv"
+check "byte neither UTF-8 nor GB18030 refused" 2 ob import --tenant acme "$tmp/ff.csv"
+has "the byte named" "line 3, column 2 (display_name): byte 40 is neither UTF-8 nor GB18030"
+check "invalid UTF-8 refused" 2 ob import --tenant acme --encoding utf-8 "$tmp/ff.csv"
+has "invalid UTF-8 named by line and column" "line 3, column 2 (display_name): invalid UTF-8 at byte 40 (use --encoding gb18030 for GB18030/GBK files)"
+printf 'uid,disp\000lay_name\n' >"$tmp/nul-head.csv"
+check "NUL byte in the header refused" 2 ob import --tenant acme "$tmp/nul-head.csv"
+has "NUL byte in the header named" "line 1, column 2 (header): NUL byte in the input"
+
 # phonetic names are filled in for Chinese names without them
 printf 'uid,family_name,given_name\npy1,单,田芳\npy2,欧阳,娜娜\npy3,Smith,Anna\n' >"$tmp/py.csv"
 check "import without phonetic columns" 0 ob import --tenant beta "$tmp/py.csv"

@@ -514,6 +514,98 @@ static void test_actions(void)
 	test_end();
 }
 
+/* POST /import/preview with one file of len bytes (NULs and all) read in
+ * the given encoding. */
+static void upload(struct resp *r, const char *cookie, const char *csrf,
+		   const char *filename, const char *data, size_t len,
+		   const char *encoding)
+{
+	struct wa_web_request rq = {0};
+	struct wa_form q = {0};
+	static char mp[8192];
+	size_t k;
+
+	k = (size_t)snprintf(mp, sizeof(mp),
+			     "--B\r\nContent-Disposition: form-data; "
+			     "name=\"csrf\"\r\n\r\n%s\r\n--B\r\n"
+			     "Content-Disposition: form-data; "
+			     "name=\"encoding\"\r\n\r\n%s\r\n--B\r\n"
+			     "Content-Disposition: form-data; name=\"file\"; "
+			     "filename=\"%s\"\r\n\r\n",
+			     csrf, encoding, filename);
+	if (k + len + 16 > sizeof(mp))
+		abort();
+	memcpy(mp + k, data, len);
+	k += len;
+	k += (size_t)snprintf(mp + k, sizeof(mp) - k, "\r\n--B--\r\n");
+	rq.method = "POST";
+	rq.path = "/import/preview";
+	rq.query = &q;
+	rq.cookie = cookie;
+	rq.remote_addr = "192.0.2.7";
+	rq.content_type = "multipart/form-data; boundary=B";
+	rq.body = mp;
+	rq.body_len = k;
+	rq.now = now;
+	wa_web_handle(store, &cfg, &rq, &r->r);
+	r->body = ob_buf_str(&r->r.body);
+}
+
+static void test_import_reasons(void)
+{
+	/* a NUL or a byte that is not UTF-8 in line 3's display_name */
+	static const char nul_csv[] = "uid,display_name,title\n"
+				      "r-1,Ann,Boss\n"
+				      "r-2,B\0b,X\n";
+	static const char ff_csv[] = "uid,display_name,title\n"
+				     "r-1,Ann,Boss\n"
+				     "r-2,B\xff"
+				     "b,X\n";
+	static const char *const li[] = {
+		"<li>line 3, column 2 (display_name): NUL byte in the "
+		"input</li>",
+		"<li>line 3, column 2 (display_name): invalid UTF-8 at byte 42 "
+		"(use --encoding gb18030 for GB18030/GBK files)</li>",
+		"<li>line 3, column 2 (display_name): byte 42 is neither UTF-8 "
+		"nor GB18030</li>",
+	};
+	char cookie[128], csrf[65];
+	struct dstore_person p;
+	struct ob_err err;
+	struct resp r;
+
+	test_begin("import preview of a file with a NUL or a byte that is not "
+		   "UTF-8 gives the reason with line and column, as "
+		   "orgbook-admin does; an empty file says it is empty");
+	test_assert_int(sign_in("boss@acme", "boss-password", cookie, csrf),
+			303);
+	for (int i = 0; i < 3; i++) {
+		upload(&r, cookie, csrf, "p.csv", i == 0 ? nul_csv : ff_csv,
+		       (i == 0 ? sizeof(nul_csv) : sizeof(ff_csv)) - 1,
+		       i == 1 ? "utf-8" : "auto");
+		test_assert_int(r.r.status, 422);
+		test_assert(strstr(r.body,
+				   "<p class=\"error\" role=\"alert\">"
+				   "1 bad row: nothing was applied.") != NULL);
+		test_assert(strstr(r.body, li[i]) != NULL);
+		test_assert(strstr(r.body, "/import/apply") == NULL);
+		if (strstr(r.body, li[i]) == NULL)
+			printf("# %s\n", strstr(r.body, "<h1>"));
+		done(&r);
+	}
+	upload(&r, cookie, csrf, "empty.csv", "\r\n\r\n", 4, "auto");
+	test_assert_int(r.r.status, 422);
+	test_assert(strstr(r.body, "<p class=\"error\" role=\"alert\">Nothing "
+				   "was applied: the file is empty (no header "
+				   "line). Fix the file and import it "
+				   "again.</p>") != NULL);
+	test_assert(strstr(r.body, "0 bad rows") == NULL);
+	done(&r);
+	test_assert_int(dstore_person_get(store, acme, "r-1", false, &p, &err),
+			OB_E_NOTFOUND);
+	test_end();
+}
+
 static int count_event(const struct dstore_account_event *e, void *ctx)
 {
 	char *text = ctx;
@@ -594,6 +686,7 @@ int main(void)
 	test_sign_in();
 	test_csrf_and_isolation();
 	test_actions();
+	test_import_reasons();
 	test_account_activity();
 	test_throttle();
 	dstore_close(&store);
