@@ -134,6 +134,27 @@ fail:
 	return ret;
 }
 
+static bool formula_char(char ch)
+{
+	return ch == '=' || ch == '+' || ch == '-' || ch == '@' || ch == '\t' ||
+	       ch == '\r';
+}
+
+bool wa_csv_formula_guarded(const char *v)
+{
+	while (*v == '\'')
+		v++;
+	return formula_char(*v);
+}
+
+bool wa_csv_formula_unguard(char *cell)
+{
+	if (cell[0] != '\'' || !wa_csv_formula_guarded(cell))
+		return false;
+	memmove(cell, cell + 1, strlen(cell)); /* with the NUL */
+	return true;
+}
+
 char wa_csv_delimiter(const struct wa_csv *c)
 {
 	return c->delim;

@@ -8,10 +8,12 @@
  * delimiter, "" and line breaks. Records are returned one at a time with
  * the line they start on. Limits bound field size, fields per record and
  * records. No I/O: the caller passes bytes, which must outlive the reader
- * (valid UTF-8 input is read in place). */
+ * (valid UTF-8 input is read in place). Also here: the formula guard the
+ * CSV export writes and the import removes. */
 #ifndef WA_CSV_H
 #define WA_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/err.h"
@@ -51,6 +53,23 @@ int wa_csv_open(const char *data, size_t len, enum wa_encoding enc,
  * GB18030"). After an error the rest of the input cannot be read. */
 int wa_csv_next(struct wa_csv *csv, char ***fields_r, size_t *n_r, long *line_r,
 		struct ob_err *err);
+
+/* The spreadsheet formula guard of Orgbook's CSV (OWASP "CSV injection";
+ * webadmin/IMPORT.md). Spreadsheets run a cell that starts with '=', '+',
+ * '-' or '@' (TAB and CR too) as a formula, so the CSV export writes a
+ * value that starts with one of them, after any run of apostrophes, with
+ * one more apostrophe in front: "=HYPERLINK(..)" as "'=HYPERLINK(..)",
+ * "+86 139 1234 5678" as "'+86 139 1234 5678", and a value that really
+ * starts "'=" as "''=". The import removes exactly that apostrophe, so
+ * every value reads back as it was and no cell starts with a formula
+ * character.
+ *
+ * wa_csv_formula_guarded: does v need the apostrophe? */
+bool wa_csv_formula_guarded(const char *v);
+/* The reading side: when cell starts with one or more apostrophes and
+ * then a formula character, remove the first apostrophe (in place) and
+ * return true; else leave cell as it is and return false. */
+bool wa_csv_formula_unguard(char *cell);
 
 /* The delimiter in use (',' or ';'). */
 char wa_csv_delimiter(const struct wa_csv *csv);

@@ -96,6 +96,7 @@ struct import {
 	bool need_keys;     /* some rows have no uid */
 	struct ex_list *ex; /* pass 2: existing people (may be empty) */
 	bool no_columns;    /* JSON and vCard rows have no column numbers */
+	bool guarded;       /* CSV: cells may carry the formula guard */
 	char **units;       /* unit paths to create even when empty (JSON) */
 	size_t n_units;
 };
@@ -196,6 +197,24 @@ static const char *cell(struct import *im, char **f, size_t n, enum col c)
 	return i >= 0 && (size_t)i < n ? f[i] : "";
 }
 
+/* A CSV cell's value: trimmed, then without the formula guard's
+ * apostrophe (csv.h; after the trim, so "'\tx" reads back as "\tx").
+ * malloc'd, NULL when empty. */
+static char *cell_value(const char *v, bool guarded)
+{
+	char *t = dup_trim(v);
+
+	if (t != NULL && guarded)
+		(void)wa_csv_formula_unguard(t);
+	return t;
+}
+
+/* The value of column c: trimmed, without the formula guard in CSV. */
+static char *text(struct import *im, char **f, size_t n, enum col c)
+{
+	return cell_value(cell(im, f, n, c), im->guarded);
+}
+
 static int add_phones(struct rec *r, const char *type, const char *v)
 {
 	const char *p = v;
@@ -242,6 +261,22 @@ static int add_emails(struct rec *r, const char *v)
 		p = bar ? bar + 1 : p + strlen(p);
 	}
 	return 0;
+}
+
+/* Phones of one type (type != NULL) or emails from a cell of values
+ * separated by '|'; a CSV cell's formula guard comes off the whole cell,
+ * where the export put it. */
+static int add_cell(struct import *im, struct rec *r, const char *type,
+		    const char *v)
+{
+	char *u = im->guarded ? cell_value(v, true) : NULL;
+	int ret;
+
+	if (u != NULL)
+		v = u;
+	ret = type != NULL ? add_phones(r, type, v) : add_emails(r, v);
+	free(u);
+	return ret;
 }
 
 static void lower_into(char *dst, size_t size, const char *src)
@@ -383,30 +418,30 @@ static int read_row(struct import *im, char **f, size_t n, long line)
 	rec_free(r);
 	memset(r, 0, sizeof(*r));
 	r->line = line;
-	r->p.uid = dup_trim(cell(im, f, n, C_UID));
-	r->p.family = dup_trim(cell(im, f, n, C_FAMILY));
-	r->p.given = dup_trim(cell(im, f, n, C_GIVEN));
-	r->p.display = dup_trim(cell(im, f, n, C_DISPLAY));
-	r->p.phonetic_family = dup_trim(cell(im, f, n, C_PFAMILY));
-	r->p.phonetic_given = dup_trim(cell(im, f, n, C_PGIVEN));
-	r->p.title = dup_trim(cell(im, f, n, C_TITLE));
-	r->p.street = dup_trim(cell(im, f, n, C_STREET));
-	r->p.locality = dup_trim(cell(im, f, n, C_CITY));
-	r->p.region = dup_trim(cell(im, f, n, C_REGION));
-	r->p.postcode = dup_trim(cell(im, f, n, C_POSTCODE));
-	r->p.country = dup_trim(cell(im, f, n, C_COUNTRY));
-	r->p.note = dup_trim(cell(im, f, n, C_NOTE));
-	r->unit_path = dup_trim(cell(im, f, n, C_UNIT));
+	r->p.uid = text(im, f, n, C_UID);
+	r->p.family = text(im, f, n, C_FAMILY);
+	r->p.given = text(im, f, n, C_GIVEN);
+	r->p.display = text(im, f, n, C_DISPLAY);
+	r->p.phonetic_family = text(im, f, n, C_PFAMILY);
+	r->p.phonetic_given = text(im, f, n, C_PGIVEN);
+	r->p.title = text(im, f, n, C_TITLE);
+	r->p.street = text(im, f, n, C_STREET);
+	r->p.locality = text(im, f, n, C_CITY);
+	r->p.region = text(im, f, n, C_REGION);
+	r->p.postcode = text(im, f, n, C_POSTCODE);
+	r->p.country = text(im, f, n, C_COUNTRY);
+	r->p.note = text(im, f, n, C_NOTE);
+	r->unit_path = text(im, f, n, C_UNIT);
 	if (r->p.phonetic_family == NULL && r->p.phonetic_given == NULL) {
 		r->p.phonetic_family = wa_phonetic_of(r->p.family, true);
 		r->p.phonetic_given = wa_phonetic_of(r->p.given, false);
 	}
 	for (int i = 0; i < 4; i++) {
-		if (add_phones(r, phone_types[i],
-			       cell(im, f, n, phone_cols[i])) < 0)
+		if (add_cell(im, r, phone_types[i],
+			     cell(im, f, n, phone_cols[i])) < 0)
 			return OB_E_NOMEM;
 	}
-	if (add_emails(r, cell(im, f, n, C_EMAIL)) < 0)
+	if (add_cell(im, r, NULL, cell(im, f, n, C_EMAIL)) < 0)
 		return OB_E_NOMEM;
 	h = cell(im, f, n, C_HIDDEN);
 	if (h[0] == '\0' || strcmp(h, "0") == 0 || ob_str_ieq(h, "no") ||
@@ -885,7 +920,11 @@ int wa_import_csv(struct dstore *s, int64_t tenant_id, const char *data,
 		  size_t len, const struct wa_import_opts *o,
 		  struct wa_import_report *rep, struct ob_err *err)
 {
-	struct import im = {.s = s, .tenant = tenant_id, .o = o, .rep = rep};
+	struct import im = {.s = s,
+			    .tenant = tenant_id,
+			    .o = o,
+			    .rep = rep,
+			    .guarded = true};
 	struct csv_src src = {data, len};
 	int ret;
 
