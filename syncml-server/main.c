@@ -64,6 +64,8 @@ struct dstore *srv_store(struct srv *srv)
 		       err.msg);
 		return NULL;
 	}
+	if (dstore_open_notice(s)[0] != '\0')
+		ob_log(OB_LOG_WARN, NULL, "%s", dstore_open_notice(s));
 	(void)pthread_setspecific(store_key, s);
 	return s;
 }
@@ -189,7 +191,7 @@ int main(int argc, char **argv)
 		char buf[64];
 		snprintf(buf, sizeof(buf), "%d %d\n", port, admin_port);
 		if (ob_file_write_atomic(srv->cfg.port_file, buf, strlen(buf),
-					 0644, &err) != 0)
+					 0600, &err) != 0)
 			ob_log(OB_LOG_ERROR, NULL, "port file: %s", err.msg);
 	}
 	for (;;) {

@@ -225,6 +225,9 @@ static int open_store(const struct args *a, struct dstore **s_r)
 				   NULL);
 	if (dstore_open(&o, s_r, &err) < 0)
 		return fail(&err);
+	if (dstore_open_notice(*s_r)[0] != '\0')
+		fprintf(stderr, "%s: warning: %s\n", prog,
+			dstore_open_notice(*s_r));
 	return 0;
 }
 
@@ -1003,8 +1006,14 @@ static int cmd_export(struct dstore *s, const struct args *a)
 		return fail(&err);
 	o.photos = !flag(a, "no-photos");
 	if (path != NULL) {
-		f = fopen(path, "wb");
+		/* the directory is for signed-in people only: 0600 */
+		int fd = ob_file_open_private(path, &err);
+
+		if (fd < 0)
+			return fail(&err);
+		f = fdopen(fd, "wb");
 		if (f == NULL) {
+			close(fd);
 			ob_err_set(&err, OB_E_IO, "%s: %s", path,
 				   strerror(errno));
 			return fail(&err);

@@ -8,13 +8,15 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct wa_csv {
 	const char *text; /* UTF-8 input: the caller's bytes or owned */
 	char *owned;      /* converted text, when conversion was needed */
-	size_t len, pos;
+	size_t len, pos;  /* len: up to the first unreadable byte, if any */
+	char bad[160];    /* why the text ends at len before the input does */
 	long line;
 	char delim;
 	struct wa_csv_limits lim;
@@ -39,17 +41,11 @@ int wa_encoding_parse(const char *name, enum wa_encoding *enc_r)
 	return 0;
 }
 
-static long line_of(const char *data, size_t off)
-{
-	long line = 1;
-
-	for (size_t i = 0; i < off; i++)
-		line += data[i] == '\n';
-	return line;
-}
-
+/* The converted prefix when a byte cannot be converted: the reader stops
+ * there, so the error names the line and column it is in. */
 static int from_gb18030(const char *data, size_t len, char **out_r,
-			size_t *out_len_r, struct ob_err *err)
+			size_t *out_len_r, char *bad, size_t bad_size,
+			struct ob_err *err)
 {
 	iconv_t cd = iconv_open("UTF-8", "GB18030");
 	size_t cap = len * 2 + 16, left_in = len, left_out = cap;
@@ -63,15 +59,9 @@ static int from_gb18030(const char *data, size_t len, char **out_r,
 		return ob_err_set(err, OB_E_NOMEM, "out of memory");
 	}
 	o = out;
-	if (iconv(cd, &in, &left_in, &o, &left_out) == (size_t)-1) {
-		size_t off = (size_t)(in - data);
-
-		iconv_close(cd);
-		free(out);
-		return ob_err_set_at(
-			err, OB_E_PARSE, line_of(data, off), 0, NULL,
-			"byte %zu is neither UTF-8 nor GB18030", off + 1);
-	}
+	if (iconv(cd, &in, &left_in, &o, &left_out) == (size_t)-1)
+		snprintf(bad, bad_size, "byte %zu is neither UTF-8 nor GB18030",
+			 (size_t)(in - data) + 1);
 	iconv_close(cd);
 	*o = '\0';
 	*out_r = out;
@@ -100,6 +90,7 @@ int wa_csv_open(const char *data, size_t len, enum wa_encoding enc,
 		struct ob_err *err)
 {
 	struct wa_csv *c;
+	const char *nul;
 	size_t bad;
 	int ret;
 
@@ -112,29 +103,24 @@ int wa_csv_open(const char *data, size_t len, enum wa_encoding enc,
 	c->lim.max_rows = lim && lim->max_rows ? lim->max_rows : 1000000;
 	bad = ob_utf8_invalid_at(data, len, true);
 	if (enc == WA_ENC_GB18030 || (enc == WA_ENC_AUTO && bad != len)) {
-		ret = from_gb18030(data, len, &c->owned, &c->len, err);
+		ret = from_gb18030(data, len, &c->owned, &c->len, c->bad,
+				   sizeof(c->bad), err);
 		if (ret < 0)
 			goto fail;
 		c->text = c->owned;
-	} else if (bad != len) {
-		ret = ob_err_set_at(err, OB_E_PARSE, line_of(data, bad), 0,
-				    NULL,
-				    "invalid UTF-8 at byte %zu (use "
-				    "--encoding gb18030 for GB18030/GBK files)",
-				    bad + 1);
-		goto fail;
 	} else {
-		c->text = data; /* valid UTF-8 already: no copy */
-		c->len = len;
+		c->text = data; /* valid UTF-8 (up to bad): no copy */
+		c->len = bad;
+		if (bad != len)
+			snprintf(c->bad, sizeof(c->bad),
+				 "invalid UTF-8 at byte %zu (use --encoding "
+				 "gb18030 for GB18030/GBK files)",
+				 bad + 1);
 	}
-	if (memchr(c->text, '\0', c->len) != NULL) {
-		size_t off =
-			(size_t)((const char *)memchr(c->text, '\0', c->len) -
-				 c->text);
-
-		ret = ob_err_set_at(err, OB_E_PARSE, line_of(c->text, off), 0,
-				    NULL, "NUL byte in the input");
-		goto fail;
+	nul = memchr(c->text, '\0', c->len);
+	if (nul != NULL) {
+		c->len = (size_t)(nul - c->text);
+		snprintf(c->bad, sizeof(c->bad), "NUL byte in the input");
 	}
 	if (c->len >= 3 && memcmp(c->text, "\xEF\xBB\xBF", 3) == 0)
 		c->pos = 3;
@@ -146,6 +132,27 @@ int wa_csv_open(const char *data, size_t len, enum wa_encoding enc,
 fail:
 	wa_csv_free(&c);
 	return ret;
+}
+
+static bool formula_char(char ch)
+{
+	return ch == '=' || ch == '+' || ch == '-' || ch == '@' || ch == '\t' ||
+	       ch == '\r';
+}
+
+bool wa_csv_formula_guarded(const char *v)
+{
+	while (*v == '\'')
+		v++;
+	return formula_char(*v);
+}
+
+bool wa_csv_formula_unguard(char *cell)
+{
+	if (cell[0] != '\'' || !wa_csv_formula_guarded(cell))
+		return false;
+	memmove(cell, cell + 1, strlen(cell)); /* with the NUL */
+	return true;
 }
 
 char wa_csv_delimiter(const struct wa_csv *c)
@@ -183,6 +190,12 @@ static int end_field(struct wa_csv *c, size_t *n, size_t start, long line,
 	return 0;
 }
 
+/* The reader reached the byte it cannot read, in column col. */
+static int bad_byte(const struct wa_csv *c, long col, struct ob_err *err)
+{
+	return ob_err_set_at(err, OB_E_PARSE, c->line, col, NULL, "%s", c->bad);
+}
+
 int wa_csv_next(struct wa_csv *c, char ***fields_r, size_t *n_r, long *line_r,
 		struct ob_err *err)
 {
@@ -199,7 +212,7 @@ int wa_csv_next(struct wa_csv *c, char ***fields_r, size_t *n_r, long *line_r,
 		c->pos++;
 	}
 	if (c->pos >= c->len)
-		return 0;
+		return c->bad[0] != '\0' ? bad_byte(c, 1, err) : 0;
 	if (++c->rows > c->lim.max_rows)
 		return ob_err_set_at(err, OB_E_LIMIT, c->line, 0, NULL,
 				     "more than %zu records", c->lim.max_rows);
@@ -258,6 +271,8 @@ int wa_csv_next(struct wa_csv *c, char ***fields_r, size_t *n_r, long *line_r,
 					     "record too long");
 		any = true;
 	}
+	if (c->pos >= c->len && c->bad[0] != '\0')
+		return bad_byte(c, col, err);
 	if (quoted)
 		return ob_err_set_at(err, OB_E_PARSE, line, col, NULL,
 				     "unbalanced quote (the field starting "

@@ -8,10 +8,12 @@
  * delimiter, "" and line breaks. Records are returned one at a time with
  * the line they start on. Limits bound field size, fields per record and
  * records. No I/O: the caller passes bytes, which must outlive the reader
- * (valid UTF-8 input is read in place). */
+ * (valid UTF-8 input is read in place). Also here: the formula guard the
+ * CSV export writes and the import removes. */
 #ifndef WA_CSV_H
 #define WA_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/err.h"
@@ -33,9 +35,12 @@ struct wa_csv;
 /* Parse "auto", "utf-8"/"utf8", "gb18030"/"gbk"/"gb2312". */
 int wa_encoding_parse(const char *name, enum wa_encoding *enc_r);
 
-/* Prepare to read data[0..len). lim may be NULL for the defaults. Errors:
- * OB_E_PARSE when the bytes are not valid in the encoding (err names the
- * line). *csv_r is the caller's (wa_csv_free). */
+/* Prepare to read data[0..len). lim may be NULL for the defaults. Returns
+ * 0, OB_E_NOMEM or OB_E_FAIL (no GB18030 converter). *csv_r is the
+ * caller's (wa_csv_free). Bytes not valid in the encoding, and NUL bytes,
+ * are not an error here: the records before them read as usual, and the
+ * wa_csv_next that reaches the first of them fails naming its line and
+ * column (the field it is in) and its byte offset. */
 int wa_csv_open(const char *data, size_t len, enum wa_encoding enc,
 		const struct wa_csv_limits *lim, struct wa_csv **csv_r,
 		struct ob_err *err);
@@ -43,9 +48,28 @@ int wa_csv_open(const char *data, size_t len, enum wa_encoding enc,
 /* The next record: returns 1 and sets *fields_r and *n_r (borrowed until the
  * next call) and *line_r, 0 at the end, or OB_E_PARSE or OB_E_LIMIT with err
  * naming line and column (unbalanced quote, text after a closing quote,
- * too many fields, field too long). */
+ * too many fields, field too long, a NUL byte, a byte not valid in the
+ * encoding: "invalid UTF-8 at byte N ...", "byte N is neither UTF-8 nor
+ * GB18030"). After an error the rest of the input cannot be read. */
 int wa_csv_next(struct wa_csv *csv, char ***fields_r, size_t *n_r, long *line_r,
 		struct ob_err *err);
+
+/* The spreadsheet formula guard of Orgbook's CSV (OWASP "CSV injection";
+ * webadmin/IMPORT.md). Spreadsheets run a cell that starts with '=', '+',
+ * '-' or '@' (TAB and CR too) as a formula, so the CSV export writes a
+ * value that starts with one of them, after any run of apostrophes, with
+ * one more apostrophe in front: "=HYPERLINK(..)" as "'=HYPERLINK(..)",
+ * "+86 139 1234 5678" as "'+86 139 1234 5678", and a value that really
+ * starts "'=" as "''=". The import removes exactly that apostrophe, so
+ * every value reads back as it was and no cell starts with a formula
+ * character.
+ *
+ * wa_csv_formula_guarded: does v need the apostrophe? */
+bool wa_csv_formula_guarded(const char *v);
+/* The reading side: when cell starts with one or more apostrophes and
+ * then a formula character, remove the first apostrophe (in place) and
+ * return true; else leave cell as it is and return false. */
+bool wa_csv_formula_unguard(char *cell);
 
 /* The delimiter in use (',' or ';'). */
 char wa_csv_delimiter(const struct wa_csv *csv);

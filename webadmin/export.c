@@ -1,6 +1,7 @@
 /* .vcf export: iterate the view, map each person with person-card.c and
  * write it with vcard_contact_write into one reusable buffer. */
 #include "config.h"
+#include "webadmin/csv.h"
 #include "webadmin/export.h"
 #include "webadmin/person-card.h"
 
@@ -92,11 +93,19 @@ static const char *const csv_header =
 	"phonetic_given,unit,title,phone_work,phone_cell,phone_home,"
 	"phone_fax,email,street,city,region,postcode,country,note,hidden\r\n";
 
-/* One CSV field: quoted when it holds a delimiter, quote or line break. */
+/* One CSV field: quoted when it holds a delimiter, quote or line break;
+ * a value a spreadsheet would take for a formula gets the guard's
+ * apostrophe (csv.h), whatever the column: phones too, which keeps
+ * "+8613912345678" and "+1-202-555-0100" text instead of a number or a
+ * sum. */
 static void csv_field(struct ob_buf *b, const char *v, bool last)
 {
+	bool guard = v != NULL && wa_csv_formula_guarded(v);
+
 	if (v != NULL && strpbrk(v, ",;\"\r\n") != NULL) {
 		(void)ob_buf_add_char(b, '"');
+		if (guard)
+			(void)ob_buf_add_char(b, '\'');
 		for (const char *p = v; *p; p++) {
 			if (*p == '"')
 				(void)ob_buf_add_char(b, '"');
@@ -104,6 +113,8 @@ static void csv_field(struct ob_buf *b, const char *v, bool last)
 		}
 		(void)ob_buf_add_char(b, '"');
 	} else if (v != NULL) {
+		if (guard)
+			(void)ob_buf_add_char(b, '\'');
 		(void)ob_buf_add_str(b, v);
 	}
 	(void)ob_buf_add_str(b, last ? "\r\n" : ",");

@@ -96,6 +96,7 @@ struct import {
 	bool need_keys;     /* some rows have no uid */
 	struct ex_list *ex; /* pass 2: existing people (may be empty) */
 	bool no_columns;    /* JSON and vCard rows have no column numbers */
+	bool guarded;       /* CSV: cells may carry the formula guard */
 	char **units;       /* unit paths to create even when empty (JSON) */
 	size_t n_units;
 };
@@ -196,6 +197,24 @@ static const char *cell(struct import *im, char **f, size_t n, enum col c)
 	return i >= 0 && (size_t)i < n ? f[i] : "";
 }
 
+/* A CSV cell's value: trimmed, then without the formula guard's
+ * apostrophe (csv.h; after the trim, so "'\tx" reads back as "\tx").
+ * malloc'd, NULL when empty. */
+static char *cell_value(const char *v, bool guarded)
+{
+	char *t = dup_trim(v);
+
+	if (t != NULL && guarded)
+		(void)wa_csv_formula_unguard(t);
+	return t;
+}
+
+/* The value of column c: trimmed, without the formula guard in CSV. */
+static char *text(struct import *im, char **f, size_t n, enum col c)
+{
+	return cell_value(cell(im, f, n, c), im->guarded);
+}
+
 static int add_phones(struct rec *r, const char *type, const char *v)
 {
 	const char *p = v;
@@ -242,6 +261,22 @@ static int add_emails(struct rec *r, const char *v)
 		p = bar ? bar + 1 : p + strlen(p);
 	}
 	return 0;
+}
+
+/* Phones of one type (type != NULL) or emails from a cell of values
+ * separated by '|'; a CSV cell's formula guard comes off the whole cell,
+ * where the export put it. */
+static int add_cell(struct import *im, struct rec *r, const char *type,
+		    const char *v)
+{
+	char *u = im->guarded ? cell_value(v, true) : NULL;
+	int ret;
+
+	if (u != NULL)
+		v = u;
+	ret = type != NULL ? add_phones(r, type, v) : add_emails(r, v);
+	free(u);
+	return ret;
 }
 
 static void lower_into(char *dst, size_t size, const char *src)
@@ -383,30 +418,30 @@ static int read_row(struct import *im, char **f, size_t n, long line)
 	rec_free(r);
 	memset(r, 0, sizeof(*r));
 	r->line = line;
-	r->p.uid = dup_trim(cell(im, f, n, C_UID));
-	r->p.family = dup_trim(cell(im, f, n, C_FAMILY));
-	r->p.given = dup_trim(cell(im, f, n, C_GIVEN));
-	r->p.display = dup_trim(cell(im, f, n, C_DISPLAY));
-	r->p.phonetic_family = dup_trim(cell(im, f, n, C_PFAMILY));
-	r->p.phonetic_given = dup_trim(cell(im, f, n, C_PGIVEN));
-	r->p.title = dup_trim(cell(im, f, n, C_TITLE));
-	r->p.street = dup_trim(cell(im, f, n, C_STREET));
-	r->p.locality = dup_trim(cell(im, f, n, C_CITY));
-	r->p.region = dup_trim(cell(im, f, n, C_REGION));
-	r->p.postcode = dup_trim(cell(im, f, n, C_POSTCODE));
-	r->p.country = dup_trim(cell(im, f, n, C_COUNTRY));
-	r->p.note = dup_trim(cell(im, f, n, C_NOTE));
-	r->unit_path = dup_trim(cell(im, f, n, C_UNIT));
+	r->p.uid = text(im, f, n, C_UID);
+	r->p.family = text(im, f, n, C_FAMILY);
+	r->p.given = text(im, f, n, C_GIVEN);
+	r->p.display = text(im, f, n, C_DISPLAY);
+	r->p.phonetic_family = text(im, f, n, C_PFAMILY);
+	r->p.phonetic_given = text(im, f, n, C_PGIVEN);
+	r->p.title = text(im, f, n, C_TITLE);
+	r->p.street = text(im, f, n, C_STREET);
+	r->p.locality = text(im, f, n, C_CITY);
+	r->p.region = text(im, f, n, C_REGION);
+	r->p.postcode = text(im, f, n, C_POSTCODE);
+	r->p.country = text(im, f, n, C_COUNTRY);
+	r->p.note = text(im, f, n, C_NOTE);
+	r->unit_path = text(im, f, n, C_UNIT);
 	if (r->p.phonetic_family == NULL && r->p.phonetic_given == NULL) {
 		r->p.phonetic_family = wa_phonetic_of(r->p.family, true);
 		r->p.phonetic_given = wa_phonetic_of(r->p.given, false);
 	}
 	for (int i = 0; i < 4; i++) {
-		if (add_phones(r, phone_types[i],
-			       cell(im, f, n, phone_cols[i])) < 0)
+		if (add_cell(im, r, phone_types[i],
+			     cell(im, f, n, phone_cols[i])) < 0)
 			return OB_E_NOMEM;
 	}
-	if (add_emails(r, cell(im, f, n, C_EMAIL)) < 0)
+	if (add_cell(im, r, NULL, cell(im, f, n, C_EMAIL)) < 0)
 		return OB_E_NOMEM;
 	h = cell(im, f, n, C_HIDDEN);
 	if (h[0] == '\0' || strcmp(h, "0") == 0 || ob_str_ieq(h, "no") ||
@@ -812,6 +847,17 @@ static void import_free(struct import *im)
 	free(im->units);
 }
 
+/* The header's name of CSV column col (0-based), "csv" past the named
+ * ones. */
+static const char *column_name(struct import *im, int col)
+{
+	for (int c = 0; col >= 0 && c < C_COUNT; c++) {
+		if (im->colmap[c] == col)
+			return col_names[c][0];
+	}
+	return "csv";
+}
+
 struct csv_src {
 	const char *data;
 	size_t len;
@@ -822,6 +868,7 @@ static int csv_rows(struct import *im, void *ctx, struct ob_err *err)
 	struct csv_src *src = ctx;
 	struct wa_csv *csv = NULL;
 	char **f;
+	bool header = false;
 	size_t n;
 	long line;
 	int ret, r;
@@ -831,15 +878,17 @@ static int csv_rows(struct import *im, void *ctx, struct ob_err *err)
 	if (ret < 0)
 		return ret;
 	r = wa_csv_next(csv, &f, &n, &line, err);
-	if (r <= 0) {
-		ret = r < 0 ? r
-			    : ob_err_set(err, OB_E_PARSE,
-					 "the file is empty (no header line)");
+	if (r == 0) {
+		ret = ob_err_set(err, OB_E_PARSE,
+				 "the file is empty (no header line)");
 		goto out;
 	}
-	if (read_header(im, f, n, line) < 0)
-		goto out; /* bad header: recorded as bad rows */
-	while ((r = wa_csv_next(csv, &f, &n, &line, err)) > 0) {
+	if (r > 0) {
+		if (read_header(im, f, n, line) < 0)
+			goto out; /* bad header: recorded as bad rows */
+		header = true;
+	}
+	while (r > 0 && (r = wa_csv_next(csv, &f, &n, &line, err)) > 0) {
 		ret = read_row(im, f, n, line);
 		if (ret == 1)
 			ret = emit(im, err);
@@ -848,12 +897,17 @@ static int csv_rows(struct import *im, void *ctx, struct ob_err *err)
 		if (ret < 0)
 			goto out;
 	}
-	if (r < 0) {
-		/* the rest of the file cannot be read reliably */
+	if (r == OB_E_NOMEM) {
+		ret = r;
+	} else if (r < 0) {
+		/* a bad row naming line, column and the column's name; the
+		 * rest of the file cannot be read reliably */
 		char msg[OB_ERR_MSG_MAX];
+		int col = (int)err->column - 1;
 
 		snprintf(msg, sizeof(msg), "%s", err->msg);
-		bad_row(im, err->line, (int)err->column - 1, "csv", msg);
+		bad_row(im, err->line, col,
+			header ? column_name(im, col) : "header", msg);
 		if (im->pass == 2)
 			ret = ob_err_set(err, OB_E_PARSE, "%s", msg);
 	}
@@ -866,7 +920,11 @@ int wa_import_csv(struct dstore *s, int64_t tenant_id, const char *data,
 		  size_t len, const struct wa_import_opts *o,
 		  struct wa_import_report *rep, struct ob_err *err)
 {
-	struct import im = {.s = s, .tenant = tenant_id, .o = o, .rep = rep};
+	struct import im = {.s = s,
+			    .tenant = tenant_id,
+			    .o = o,
+			    .rep = rep,
+			    .guarded = true};
 	struct csv_src src = {data, len};
 	int ret;
 

@@ -180,7 +180,17 @@ void wa_import_preview(struct wa_ctx *c)
 	wa_raw(b, "<h1>Import preview: ");
 	wa_h(b, f->filename ? f->filename : "upload");
 	wa_raw(b, "</h1>");
-	if (ret == OB_E_PARSE) {
+	if (ret == OB_E_PARSE && rep.bad_rows == 0) {
+		/* the file as a whole (empty, no vCard in it): the reason as
+		 * orgbook-admin prints it */
+		char why[OB_ERR_MSG_MAX + 96];
+
+		c->rs->status = 422;
+		wa_raw(b, "<p class=\"error\" role=\"alert\">Nothing was "
+			  "applied: ");
+		wa_h(b, ob_err_describe(&err, why, sizeof(why)));
+		wa_raw(b, ". Fix the file and import it again.</p>");
+	} else if (ret == OB_E_PARSE) {
 		c->rs->status = 422;
 		wa_rawf(b,
 			"<p class=\"error\" role=\"alert\">%zu bad row%s: "

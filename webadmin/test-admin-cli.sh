@@ -40,6 +40,22 @@ has "account log lists the disabling by cli" "cli                  disable   ali
 has "account log lists the creation" "create    alice                    administrator"
 check "enable it again" 0 ob account enable alice
 
+# files are the owner's alone whatever the umask: the database (SQLite
+# gives -wal and -shm its mode), the key file, exports
+mode() { stat -c %a "$1"; }
+umask 022
+echo 'long-password-9' | ob account create --tenant beta keyuser --password-stdin >/dev/null 2>&1
+n=$((n + 1)); m="$(mode "$db") $(mode "$db.key")"
+[ "$m" = "600 600" ] && echo "ok $n - database and key file are 0600 under umask 022" ||
+	{ echo "not ok $n - database and key file modes: $m, want 600 600"; failed=1; }
+chmod 644 "$db"
+check "a database group or others can read is tightened" 0 ob enterprise list
+has "the tightening is reported" "orgbook-admin: warning: $db was mode 0644 (group or others had access): now 0600"
+n=$((n + 1)); [ "$(mode "$db")" = 600 ] && echo "ok $n - database back to 0600" ||
+	{ echo "not ok $n - database mode $(mode "$db") after open, want 600"; failed=1; }
+check "no warning once private" 0 ob enterprise list
+lacks "nothing reported" "warning"
+
 check "import the demo directory" 0 ob import --tenant acme "$DEMO/acme/people.csv"
 has "import counts every unit created" "320 rows: 320 added, 0 changed, 0 unchanged, 0 deleted, 34 units created"
 check "same import again changes nothing" 0 ob import --tenant acme "$DEMO/acme/people.csv"
@@ -88,6 +104,36 @@ has "unknown column named" "line 1, column 2 (header): unknown column \"nickname
 printf 'uid,display_name\nq1,"unterminated\nq2,B\n' >"$tmp/quote.csv"
 check "unbalanced quote" 2 ob import --tenant acme "$tmp/quote.csv"
 has "unbalanced quote line" "line 2"
+
+# bytes the reader cannot take: the row, its column and the byte
+printf 'uid,display_name,title\nr1,Ann,Boss\nr2,B\000b,X\n' >"$tmp/nul.csv"
+check "NUL byte refused" 2 ob import --tenant acme "$tmp/nul.csv"
+has "NUL byte named by line and column" "line 3, column 2 (display_name): NUL byte in the input
+orgbook-admin: $tmp/nul.csv: 1 bad row; nothing was imported"
+printf 'uid,display_name,note\nr1,Ann,"two\nlines, \000"\n' >"$tmp/nul-note.csv"
+check "NUL byte in a quoted note refused" 2 ob import --tenant acme "$tmp/nul-note.csv"
+has "NUL byte named by its line in the note" "line 3, column 3 (note): NUL byte in the input"
+printf 'uid,display_name,title\nr1,Ann,Boss\nr2,B\377b,X\n' >"$tmp/ff.csv"
+check "byte neither UTF-8 nor GB18030 refused" 2 ob import --tenant acme "$tmp/ff.csv"
+has "the byte named" "line 3, column 2 (display_name): byte 40 is neither UTF-8 nor GB18030"
+check "invalid UTF-8 refused" 2 ob import --tenant acme --encoding utf-8 "$tmp/ff.csv"
+has "invalid UTF-8 named by line and column" "line 3, column 2 (display_name): invalid UTF-8 at byte 40 (use --encoding gb18030 for GB18030/GBK files)"
+printf 'uid,disp\000lay_name\n' >"$tmp/nul-head.csv"
+check "NUL byte in the header refused" 2 ob import --tenant acme "$tmp/nul-head.csv"
+has "NUL byte in the header named" "line 1, column 2 (header): NUL byte in the input"
+
+# the CSV export's formula guard comes off on import (IMPORT.md)
+printf '%s\r\n' 'uid,display_name,title,phone_cell,email,note' \
+	"fg1,'=Eq,''=SUM(A1),'+86 139 1234 5678|+1-202-555-0100,'-a@example.com,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"" >"$tmp/guard.csv"
+check "guarded CSV imports" 0 ob import --tenant beta "$tmp/guard.csv"
+check "guarded person show" 0 ob person show --tenant beta fg1
+has "one apostrophe off the name" "name:         =Eq
+unit:         (top level)
+title:        '=SUM(A1)
+phone:        cell +86 139 1234 5678
+phone:        cell +1-202-555-0100
+email:        -a@example.com
+note:         =HYPERLINK(\"http://x\",\"y\")"
 
 # phonetic names are filled in for Chinese names without them
 printf 'uid,family_name,given_name\npy1,单,田芳\npy2,欧阳,娜娜\npy3,Smith,Anna\n' >"$tmp/py.csv"
@@ -152,6 +198,14 @@ for v in vcf21 vcf30 vcf40; do
 	[ "$cards" -eq "$visible" ] && echo "ok $n - $v has one card per visible person" ||
 		{ echo "not ok $n - $v cards $cards, want $visible"; failed=1; }
 done
+n=$((n + 1)); [ "$(mode "$tmp/all-vcf30.vcf")" = 600 ] && echo "ok $n - export file is 0600 under umask 022" ||
+	{ echo "not ok $n - export file mode $(mode "$tmp/all-vcf30.vcf"), want 600"; failed=1; }
+echo "an older, longer file that anyone could read" >"$tmp/old.vcf"
+chmod 644 "$tmp/old.vcf"
+check "export over a file anyone can read" 0 ob export --tenant acme --unit 销售部/华东区 --no-photos --output "$tmp/old.vcf"
+n=$((n + 1)); [ "$(mode "$tmp/old.vcf")" = 600 ] && ! grep -q older "$tmp/old.vcf" && grep -q '^BEGIN:VCARD' "$tmp/old.vcf" &&
+	echo "ok $n - the overwritten export is 0600 and holds only the export" ||
+	{ echo "not ok $n - overwritten export: mode $(mode "$tmp/old.vcf")"; failed=1; }
 check "export one unit to stdout" 0 ob export --tenant acme --unit 销售部/华东区 --no-photos
 has "unit export has the unit in ORG" "ORG:Acme 集团;销售部;华东区"
 case "$out" in *PHOTO*) n=$((n + 1)); echo "not ok $n - --no-photos"; failed=1 ;; *) n=$((n + 1)); echo "ok $n - --no-photos leaves photos out" ;; esac

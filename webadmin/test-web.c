@@ -10,7 +10,10 @@
 
 #include "dirstore/dirstore.h"
 #include "tests/lib/test.h"
+#include "webadmin/csv.h"
+#include "webadmin/export.h"
 #include "webadmin/form.h"
+#include "webadmin/import.h"
 #include "webadmin/web.h"
 
 /* ---- the form parser ----------------------------------------------------- */
@@ -514,6 +517,372 @@ static void test_actions(void)
 	test_end();
 }
 
+/* POST /import/preview with one file of len bytes (NULs and all) read in
+ * the given encoding. */
+static void upload(struct resp *r, const char *cookie, const char *csrf,
+		   const char *filename, const char *data, size_t len,
+		   const char *encoding)
+{
+	struct wa_web_request rq = {0};
+	struct wa_form q = {0};
+	static char mp[8192];
+	size_t k;
+
+	k = (size_t)snprintf(mp, sizeof(mp),
+			     "--B\r\nContent-Disposition: form-data; "
+			     "name=\"csrf\"\r\n\r\n%s\r\n--B\r\n"
+			     "Content-Disposition: form-data; "
+			     "name=\"encoding\"\r\n\r\n%s\r\n--B\r\n"
+			     "Content-Disposition: form-data; name=\"file\"; "
+			     "filename=\"%s\"\r\n\r\n",
+			     csrf, encoding, filename);
+	if (k + len + 16 > sizeof(mp))
+		abort();
+	memcpy(mp + k, data, len);
+	k += len;
+	k += (size_t)snprintf(mp + k, sizeof(mp) - k, "\r\n--B--\r\n");
+	rq.method = "POST";
+	rq.path = "/import/preview";
+	rq.query = &q;
+	rq.cookie = cookie;
+	rq.remote_addr = "192.0.2.7";
+	rq.content_type = "multipart/form-data; boundary=B";
+	rq.body = mp;
+	rq.body_len = k;
+	rq.now = now;
+	wa_web_handle(store, &cfg, &rq, &r->r);
+	r->body = ob_buf_str(&r->r.body);
+}
+
+static void test_import_reasons(void)
+{
+	/* a NUL or a byte that is not UTF-8 in line 3's display_name */
+	static const char nul_csv[] = "uid,display_name,title\n"
+				      "r-1,Ann,Boss\n"
+				      "r-2,B\0b,X\n";
+	static const char ff_csv[] = "uid,display_name,title\n"
+				     "r-1,Ann,Boss\n"
+				     "r-2,B\xff"
+				     "b,X\n";
+	static const char *const li[] = {
+		"<li>line 3, column 2 (display_name): NUL byte in the "
+		"input</li>",
+		"<li>line 3, column 2 (display_name): invalid UTF-8 at byte 42 "
+		"(use --encoding gb18030 for GB18030/GBK files)</li>",
+		"<li>line 3, column 2 (display_name): byte 42 is neither UTF-8 "
+		"nor GB18030</li>",
+	};
+	char cookie[128], csrf[65];
+	struct dstore_person p;
+	struct ob_err err;
+	struct resp r;
+
+	test_begin("import preview of a file with a NUL or a byte that is not "
+		   "UTF-8 gives the reason with line and column, as "
+		   "orgbook-admin does; an empty file says it is empty");
+	test_assert_int(sign_in("boss@acme", "boss-password", cookie, csrf),
+			303);
+	for (int i = 0; i < 3; i++) {
+		upload(&r, cookie, csrf, "p.csv", i == 0 ? nul_csv : ff_csv,
+		       (i == 0 ? sizeof(nul_csv) : sizeof(ff_csv)) - 1,
+		       i == 1 ? "utf-8" : "auto");
+		test_assert_int(r.r.status, 422);
+		test_assert(strstr(r.body,
+				   "<p class=\"error\" role=\"alert\">"
+				   "1 bad row: nothing was applied.") != NULL);
+		test_assert(strstr(r.body, li[i]) != NULL);
+		test_assert(strstr(r.body, "/import/apply") == NULL);
+		if (strstr(r.body, li[i]) == NULL)
+			printf("# %s\n", strstr(r.body, "<h1>"));
+		done(&r);
+	}
+	upload(&r, cookie, csrf, "empty.csv", "\r\n\r\n", 4, "auto");
+	test_assert_int(r.r.status, 422);
+	test_assert(strstr(r.body, "<p class=\"error\" role=\"alert\">Nothing "
+				   "was applied: the file is empty (no header "
+				   "line). Fix the file and import it "
+				   "again.</p>") != NULL);
+	test_assert(strstr(r.body, "0 bad rows") == NULL);
+	done(&r);
+	test_assert_int(dstore_person_get(store, acme, "r-1", false, &p, &err),
+			OB_E_NOTFOUND);
+	test_end();
+}
+
+/* ---- the CSV export's formula guard --------------------------------------- */
+
+static int to_buf(const char *data, size_t len, void *ctx)
+{
+	return ob_buf_add(ctx, data, len) < 0 ? OB_E_NOMEM : 0;
+}
+
+static char *cat(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 1;
+	char *p = malloc(n);
+
+	if (p != NULL)
+		snprintf(p, n, "%s%s", a, b);
+	return p;
+}
+
+#define SAME(f) test_assert_str(b->f ? b->f : "", a->f ? a->f : "")
+
+static void same_person(const struct dstore_person *a,
+			const struct dstore_person *b)
+{
+	SAME(uid);
+	SAME(family);
+	SAME(given);
+	SAME(display);
+	SAME(phonetic_family);
+	SAME(phonetic_given);
+	SAME(title);
+	SAME(street);
+	SAME(locality);
+	SAME(region);
+	SAME(postcode);
+	SAME(country);
+	SAME(note);
+	SAME(unit_path);
+	test_assert_int(b->hidden, a->hidden);
+	test_assert_int(b->n_phones, a->n_phones);
+	for (size_t i = 0; i < a->n_phones && i < b->n_phones; i++) {
+		SAME(phones[i].type);
+		SAME(phones[i].number);
+	}
+	test_assert_int(b->n_emails, a->n_emails);
+	for (size_t i = 0; i < a->n_emails && i < b->n_emails; i++)
+		SAME(emails[i]);
+}
+
+#undef SAME
+
+static void test_formula_guard_pairs(void)
+{
+	static const char alphabet[] = "'=+-@\tx";
+	const size_t k = sizeof(alphabet) - 1;
+	char v[8], cell[16];
+	size_t tried = 0;
+
+	test_begin("formula guard: for every string of up to 5 characters "
+		   "from ' = + - @ TAB x, the written cell never starts with "
+		   "a formula character and reads back as the value");
+	for (size_t len = 0; len <= 5; len++) {
+		size_t total = 1;
+
+		for (size_t i = 0; i < len; i++)
+			total *= k;
+		for (size_t code = 0; code < total; code++) {
+			size_t c = code;
+
+			for (size_t i = 0; i < len; i++, c /= k)
+				v[i] = alphabet[c % k];
+			v[len] = '\0';
+			snprintf(cell, sizeof(cell), "%s%s",
+				 wa_csv_formula_guarded(v) ? "'" : "", v);
+			if (strchr("=+-@\t", cell[0]) != NULL &&
+			    cell[0] != '\0')
+				test_fail(__FILE__, __LINE__,
+					  "cell starts with a formula "
+					  "character: [%s]",
+					  cell);
+			(void)wa_csv_formula_unguard(cell);
+			if (strcmp(cell, v) != 0)
+				test_fail(__FILE__, __LINE__,
+					  "[%s] read back as [%s]", v, cell);
+			tried++;
+		}
+	}
+	test_assert_int(tried, 1 + 7 + 49 + 343 + 2401 + 16807);
+	/* exactly one apostrophe comes off, and only before a formula
+	 * character */
+	snprintf(cell, sizeof(cell), "''=x");
+	test_assert(wa_csv_formula_unguard(cell));
+	test_assert_str(cell, "'=x");
+	snprintf(cell, sizeof(cell), "'x");
+	test_assert(!wa_csv_formula_unguard(cell));
+	test_assert_str(cell, "'x");
+	snprintf(cell, sizeof(cell), "'");
+	test_assert(!wa_csv_formula_unguard(cell));
+	test_assert_str(cell, "'");
+	test_assert(!wa_csv_formula_guarded("x=1"));
+	test_assert(wa_csv_formula_guarded("\rx"));
+	test_end();
+}
+
+static void test_csv_formula_guard(void)
+{
+	static const char lead[] = "=+-@";
+	static const char *const uids[] = {"g-eq",  "g-plus", "g-minus",
+					   "g-at",  "g-tab",  "g-quote",
+					   "=g-uid"};
+	const size_t n_people = sizeof(uids) / sizeof(uids[0]);
+	struct dstore_person p;
+	struct wa_import_opts o = {0};
+	struct wa_import_report rep;
+	struct wa_csv *csv = NULL;
+	struct ob_buf out;
+	struct ob_err err;
+	int64_t g = 0, copy = 0, unit;
+	size_t count = 0, cells = 0, guarded = 0;
+	char **f, c[2] = "";
+	size_t nf;
+	long line;
+	int r;
+
+	test_begin("CSV export: no cell starts with =, +, -, @, TAB or CR "
+		   "(the guard's apostrophe instead), and the export imports "
+		   "into another enterprise field for field, a title that "
+		   "really begins with '= included");
+	test_assert_int(dstore_tenant_create(store, "guard", "Guard", &g, &err),
+			0);
+	test_assert_int(dstore_tenant_create(store, "guardcopy", "Guard copy",
+					     &copy, &err),
+			0);
+	test_assert_int(dstore_begin(store, g, "test", &err), 0);
+	for (size_t i = 0; i < n_people; i++) {
+		/* in the CSV's column order (work, cell, home, fax): the
+		 * columns keep the order within a type, not across types */
+		struct dstore_phone ph[3] = {
+			{"work", "+1-202-555-0100"},
+			{"cell", "+86 139 1234 5678"},
+			{"fax", "-123 456"},
+		};
+		char *mail = NULL;
+
+		memset(&p, 0, sizeof(p));
+		c[0] = lead[i % 4];
+		p.uid = strdup(uids[i]);
+		if (i < 4) {
+			/* every text field starts with the character */
+			p.display = cat(c, "cmd|' /C calc'!A0");
+			p.family = cat(c, "Family");
+			p.given = cat(c, "Given");
+			p.phonetic_family = cat(c, "family");
+			p.phonetic_given = cat(c, "given");
+			p.title = cat(c, "1+1");
+			p.note = cat(c, "HYPERLINK(\"http://evil.example/\","
+					"\"click\")\nsecond line");
+			p.street = cat(c, "Street 1");
+			p.locality = cat(c, "City");
+			p.region = cat(c, "Region");
+			p.postcode = cat(c, "12345");
+			p.country = cat(c, "Country");
+			/* an email cannot start with '@' */
+			mail = cat(i == 3 ? "at" : c, "mail@evil.example");
+			p.hidden = i == 1;
+			test_assert_int(dstore_unit_ensure_path(
+						store, g,
+						i == 0 ? "=Unit/-Sub" : "@Unit",
+						true, &unit, &err),
+					0);
+			p.unit_id = unit;
+		} else if (i == 4) {
+			p.display = strdup("Tab Note");
+			p.note = strdup("\t=1+1 after a TAB");
+			mail = strdup("tab@example.com");
+		} else if (i == 5) {
+			/* values that really begin with apostrophes */
+			p.display = strdup("'@home");
+			p.title = strdup("'=SUM(A1:A9)");
+			p.note = strdup("''+1 and 'quoted'");
+			p.given = strdup("'");
+			p.family = strdup("O'Brien");
+		} else {
+			p.display = strdup("Uid Starts With Equals");
+		}
+		p.phones = ph;
+		p.n_phones = i < 6 ? 3 : 0;
+		p.emails = &mail;
+		p.n_emails = mail != NULL;
+		test_assert_int(dstore_person_put(store, g, &p, NULL, &err), 0);
+		p.phones = NULL;
+		p.n_phones = 0;
+		p.emails = NULL;
+		p.n_emails = 0;
+		free(mail);
+		dstore_person_deinit(&p);
+	}
+	test_assert_int(dstore_commit(store, NULL, &err), 0);
+
+	ob_buf_init(&out, 1 << 20);
+	test_assert_int(wa_export_csv(store, g, 0, to_buf, &out, &count, &err),
+			0);
+	test_assert_int(count, n_people);
+	/* every cell as a spreadsheet reads it */
+	test_assert_int(
+		wa_csv_open(out.data, out.len, WA_ENC_UTF8, NULL, &csv, &err),
+		0);
+	test_assert_int(wa_csv_next(csv, &f, &nf, &line, &err), 1);
+	while ((r = wa_csv_next(csv, &f, &nf, &line, &err)) == 1) {
+		for (size_t i = 0; i < nf; i++) {
+			cells++;
+			guarded += f[i][0] == '\'';
+			if (strchr("=+-@\t\r", f[i][0]) != NULL &&
+			    f[i][0] != '\0')
+				test_fail(__FILE__, __LINE__,
+					  "line %ld, column %zu starts with a "
+					  "formula character: %s",
+					  line, i + 1, f[i]);
+		}
+	}
+	test_assert_int(r, 0);
+	test_assert_int(cells, n_people * 20);
+	test_assert(guarded > 50);
+	wa_csv_free(&csv);
+	/* the guard as written: quoted fields keep it inside the quotes */
+	test_assert(strstr(ob_buf_str(&out),
+			   ",\"'=HYPERLINK(\"\"http://evil.example/\"\","
+			   "\"\"click\"\")\nsecond line\",") != NULL);
+	test_assert(strstr(ob_buf_str(&out), ",'+86 139 1234 5678,") != NULL);
+	test_assert(strstr(ob_buf_str(&out), ",''=SUM(A1:A9),") != NULL);
+	test_assert(strstr(ob_buf_str(&out), "\r\n'=g-uid,") != NULL);
+	test_assert(strstr(ob_buf_str(&out), ",'=Unit/-Sub,") != NULL);
+	test_assert(strstr(ob_buf_str(&out), ",\"'\t=1+1 after a TAB\"") ==
+		    NULL); /* no quotes needed */
+	test_assert(strstr(ob_buf_str(&out), ",'\t=1+1 after a TAB,") != NULL);
+
+	/* imported elsewhere: the same people, field for field */
+	o.actor = "test";
+	wa_import_report_init(&rep);
+	test_assert_int(
+		wa_import_csv(store, copy, out.data, out.len, &o, &rep, &err),
+		0);
+	test_assert_int(rep.adds, n_people);
+	test_assert_int(rep.bad_rows, 0);
+	if (rep.bad_rows)
+		printf("# %s", ob_buf_str(&rep.errors));
+	wa_import_report_deinit(&rep);
+	for (size_t i = 0; i < n_people; i++) {
+		struct dstore_person q;
+
+		test_assert_int(
+			dstore_person_get(store, g, uids[i], false, &p, &err),
+			0);
+		test_assert_int(dstore_person_get(store, copy, uids[i], false,
+						  &q, &err),
+				0);
+		same_person(&p, &q);
+		dstore_person_deinit(&p);
+		dstore_person_deinit(&q);
+	}
+	test_assert_int(
+		dstore_person_get(store, copy, "g-quote", false, &p, &err), 0);
+	test_assert_str(p.title, "'=SUM(A1:A9)");
+	test_assert_str(p.note, "''+1 and 'quoted'");
+	dstore_person_deinit(&p);
+	/* and once more changes nothing */
+	wa_import_report_init(&rep);
+	test_assert_int(
+		wa_import_csv(store, copy, out.data, out.len, &o, &rep, &err),
+		0);
+	test_assert_int(rep.unchanged, n_people);
+	wa_import_report_deinit(&rep);
+	ob_buf_deinit(&out);
+	test_end();
+}
+
 static int count_event(const struct dstore_account_event *e, void *ctx)
 {
 	char *text = ctx;
@@ -594,6 +963,9 @@ int main(void)
 	test_sign_in();
 	test_csrf_and_isolation();
 	test_actions();
+	test_import_reasons();
+	test_formula_guard_pairs();
+	test_csv_formula_guard();
 	test_account_activity();
 	test_throttle();
 	dstore_close(&store);

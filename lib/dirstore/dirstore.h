@@ -50,9 +50,20 @@ struct dstore_options {
 
 /* Open (creating or upgrading in place) the store. A database written by a
  * newer, unknown schema version is refused with OB_E_VERSION and left
- * untouched. *store_r is the caller's (dstore_close). */
+ * untouched. *store_r is the caller's (dstore_close).
+ * The database, the -wal and -shm files SQLite keeps beside it and the key
+ * file are private to their owner whatever the umask: a new database is
+ * created 0600 (SQLite gives -wal and -shm the database's mode); an
+ * existing one, or a -wal, -shm or -journal left beside it, that group or
+ * others can access is chmod'ed to its owner's bits (0644 -> 0600) and
+ * dstore_open_notice says so. path is a file name, not a URI. */
 int dstore_open(const struct dstore_options *opt, struct dstore **store_r,
 		struct ob_err *err);
+/* What opening had to tell the operator: which files group or others
+ * could access and were tightened (or could not be, not being ours); ""
+ * when nothing. Borrowed, lives as long as the store. Programs log it as
+ * a warning. */
+const char *dstore_open_notice(const struct dstore *store);
 void dstore_close(struct dstore **store);
 
 /* Schema version of the open database (after migration). */

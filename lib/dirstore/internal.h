@@ -29,6 +29,7 @@ struct verified {
 struct dstore {
 	sqlite3 *db;
 	char *key_path;
+	char notice[1024]; /* files tightened at open (dstore_open_notice) */
 	unsigned char key[32];
 	bool key_loaded;
 	size_t photo_max;

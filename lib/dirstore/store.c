@@ -7,6 +7,7 @@
  * transaction that later writes gets SQLITE_BUSY_SNAPSHOT at once. */
 #include "config.h"
 #include "dirstore/internal.h"
+#include "util/file.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -245,7 +246,9 @@ int ds_key(struct dstore *s, const unsigned char **key_r, struct ob_err *err)
 		if (fd < 0)
 			return ob_err_set(err, OB_E_IO, "%s: %s", s->key_path,
 					  strerror(errno));
-		if (write(fd, s->key, sizeof(s->key)) != sizeof(s->key) ||
+		/* 0600 whatever the umask (it can only take bits away) */
+		if (fchmod(fd, 0600) < 0 ||
+		    write(fd, s->key, sizeof(s->key)) != sizeof(s->key) ||
 		    fsync(fd) < 0) {
 			close(fd);
 			unlink(s->key_path);
@@ -329,6 +332,38 @@ fail:
 	return ret;
 }
 
+/* The database and the files SQLite keeps beside it are the owner's alone.
+ * SQLite's unix VFS creates -wal, -shm and -journal with the database
+ * file's permission bits (fchmod'ed past the umask), so a 0600 database
+ * gives 0600 companions; companions left by a crash keep the mode they
+ * had, so they are tightened too. */
+static int private_files(struct dstore *s, const char *path, struct ob_err *err)
+{
+	static const char *const beside[] = {"", "-wal", "-shm", "-journal"};
+	char name[4200], one[sizeof(s->notice)];
+	size_t n = 0;
+	int ret;
+
+	for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
+		if (snprintf(name, sizeof(name), "%s%s", path, beside[i]) >=
+		    (int)sizeof(name))
+			return ob_err_set(err, OB_E_LIMIT, "path too long");
+		ret = ob_file_private(name, i == 0, one, sizeof(one), err);
+		if (ret < 0)
+			return ret;
+		if (one[0] != '\0' && n < sizeof(s->notice) - 1)
+			n += (size_t)snprintf(s->notice + n,
+					      sizeof(s->notice) - n, "%s%s",
+					      n ? "; " : "", one);
+	}
+	return 0;
+}
+
+const char *dstore_open_notice(const struct dstore *s)
+{
+	return s->notice;
+}
+
 int dstore_open(const struct dstore_options *opt, struct dstore **store_r,
 		struct ob_err *err)
 {
@@ -355,6 +390,9 @@ int dstore_open(const struct dstore_options *opt, struct dstore **store_r,
 		ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
 		goto fail;
 	}
+	ret = private_files(s, opt->path, err);
+	if (ret < 0)
+		goto fail;
 	rc = sqlite3_open_v2(opt->path, &s->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				     SQLITE_OPEN_NOMUTEX,

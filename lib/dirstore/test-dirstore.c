@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static char dbpath[4200];
@@ -1213,6 +1214,71 @@ static void test_sessions(void)
 	test_end();
 }
 
+static int mode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}
+
+static void test_file_modes(void)
+{
+	struct dstore_options o = {0};
+	struct dstore *s = NULL, *s2 = NULL;
+	struct ob_err err;
+	char path[4300], wal[4400], shm[4400], key[4400], want[9000];
+	mode_t old = umask(022);
+	int64_t t = 0, acc;
+
+	test_begin("file modes: the database, its -wal and -shm (as SQLite "
+		   "creates them) and the key file are 0600 under umask 022; "
+		   "looser ones tightened at open and reported");
+	snprintf(path, sizeof(path), "%s/modes.db", test_tmpdir());
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	snprintf(shm, sizeof(shm), "%s-shm", path);
+	snprintf(key, sizeof(key), "%s.key", path);
+	o.path = path;
+	test_assert_int(dstore_open(&o, &s, &err), 0);
+	test_assert_str(dstore_open_notice(s), "");
+	/* a write makes SQLite create -wal and -shm; an MD5 enterprise's
+	 * account makes the key file */
+	test_assert_int(dstore_tenant_create(s, "modes", "Modes", &t, &err), 0);
+	test_assert_int(dstore_tenant_configure(s, t, true, 30, &err), 0);
+	test_assert_int(dstore_account_create(s, t, "m@modes", "modes-password",
+					      DSTORE_ROLE_USER, &acc, &err),
+			0);
+	test_assert_int(mode_of(path), 0600);
+	test_assert_int(mode_of(wal), 0600);
+	test_assert_int(mode_of(shm), 0600);
+	test_assert_int(mode_of(key), 0600);
+	/* -wal and -shm that group or others can read (an older Orgbook, a
+	 * crash) are tightened by the next open, which says so */
+	test_assert_int(chmod(wal, 0644), 0);
+	test_assert_int(chmod(shm, 0664), 0);
+	test_assert_int(dstore_open(&o, &s2, &err), 0);
+	snprintf(want, sizeof(want),
+		 "%s was mode 0644 (group or others had access): now 0600; "
+		 "%s was mode 0664 (group or others had access): now 0600",
+		 wal, shm);
+	test_assert_str(s2 ? dstore_open_notice(s2) : "", want);
+	test_assert_int(mode_of(wal), 0600);
+	test_assert_int(mode_of(shm), 0600);
+	dstore_close(&s2);
+	dstore_close(&s);
+	test_assert_int(mode_of(wal), -1); /* the last close removes them */
+	/* a database an older Orgbook made 0644 */
+	test_assert_int(chmod(path, 0644), 0);
+	test_assert_int(dstore_open(&o, &s, &err), 0);
+	snprintf(want, sizeof(want),
+		 "%s was mode 0644 (group or others had access): now 0600",
+		 path);
+	test_assert_str(s ? dstore_open_notice(s) : "", want);
+	test_assert_int(mode_of(path), 0600);
+	dstore_close(&s);
+	umask(old);
+	test_end();
+}
+
 static void test_migrations(void)
 {
 	struct dstore_options o = {0};
@@ -1613,6 +1679,7 @@ int main(void)
 	test_sync_state();
 	test_sessions();
 	test_migrations();
+	test_file_modes();
 	test_concurrent_writers();
 	return test_done();
 }

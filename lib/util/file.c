@@ -1,5 +1,7 @@
 /* File helpers. ob_file_write_atomic follows the classic recipe: temp file
- * in the same directory, fsync, rename, fsync the directory. */
+ * in the same directory, fsync, rename, fsync the directory. The private
+ * helpers chmod after creating because a umask can only take bits away:
+ * 0600 must not depend on it (a umask of 0277 would leave 0400). */
 #include "config.h"
 #include "util/file.h"
 #include "util/str.h"
@@ -95,6 +97,82 @@ void ob_file_unmap(const char *data, size_t len)
 {
 	if (len > 0)
 		munmap((void *)data, len);
+}
+
+int ob_file_private(const char *path, bool create, char *notice,
+		    size_t notice_size, struct ob_err *err)
+{
+	struct stat st;
+	mode_t want;
+	int fd;
+
+	if (notice != NULL && notice_size > 0)
+		notice[0] = '\0';
+	if (create) {
+		fd = open(path,
+			  O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
+			  0600);
+		if (fd >= 0) {
+			int ret = 0;
+
+			if (fchmod(fd, 0600) < 0)
+				ret = ob_err_set(err, OB_E_IO, "%s: %s", path,
+						 strerror(errno));
+			close(fd);
+			return ret;
+		}
+		if (errno != EEXIST)
+			return ob_err_set(err, OB_E_IO, "%s: %s", path,
+					  strerror(errno));
+	}
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT && !create)
+			return 0;
+		return ob_err_set(err, OB_E_IO, "%s: %s", path,
+				  strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) == 0)
+		return 0;
+	want = st.st_mode & 0700;
+	if (chmod(path, want) < 0) {
+		if (notice != NULL)
+			snprintf(notice, notice_size,
+				 "%s is mode %04o (group or others have "
+				 "access) and could not be made %04o: %s",
+				 path, (unsigned)(st.st_mode & 07777),
+				 (unsigned)want, strerror(errno));
+		return 0;
+	}
+	if (notice != NULL)
+		snprintf(notice, notice_size,
+			 "%s was mode %04o (group or others had access): now "
+			 "%04o",
+			 path, (unsigned)(st.st_mode & 07777), (unsigned)want);
+	return 0;
+}
+
+int ob_file_open_private(const char *path, struct ob_err *err)
+{
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY,
+		      0600);
+
+	if (fd < 0) {
+		ob_err_set(err, OB_E_IO, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* truncated before the chmod: nothing is written while group or
+	 * others still have access */
+	if (fstat(fd, &st) < 0 ||
+	    (S_ISREG(st.st_mode) && (st.st_mode & 0777) != 0600 &&
+	     fchmod(fd, 0600) < 0)) {
+		ob_err_set(err, OB_E_IO,
+			   "%s: cannot make it private (mode 0600): %s", path,
+			   strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int ob_file_write_atomic(const char *path, const void *data, size_t len,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void test_parse_numbers(void)
 {
@@ -184,6 +185,78 @@ static void test_b64(void)
 	test_end();
 }
 
+static int mode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}
+
+static void test_file_private(void)
+{
+	char path[4200], want[4400], notice[4400];
+	struct ob_err err;
+	mode_t old = umask(0277);
+	int fd;
+
+	test_begin("private files: created 0600 whatever the umask, looser "
+		   "ones tightened and reported, missing ones left missing");
+	snprintf(path, sizeof(path), "%s/private", test_tmpdir());
+	test_assert_int(
+		ob_file_private(path, true, notice, sizeof(notice), &err), 0);
+	test_assert_int(mode_of(path), 0600); /* not 0400 */
+	test_assert_str(notice, "");
+	umask(022);
+	test_assert_int(chmod(path, 0664), 0);
+	test_assert_int(
+		ob_file_private(path, true, notice, sizeof(notice), &err), 0);
+	test_assert_int(mode_of(path), 0600);
+	snprintf(want, sizeof(want),
+		 "%s was mode 0664 (group or others had access): now 0600",
+		 path);
+	test_assert_str(notice, want);
+	test_assert_int(
+		ob_file_private(path, true, notice, sizeof(notice), &err), 0);
+	test_assert_str(notice, "");
+	snprintf(path, sizeof(path), "%s/private-missing", test_tmpdir());
+	test_assert_int(
+		ob_file_private(path, false, notice, sizeof(notice), &err), 0);
+	test_assert_int(mode_of(path), -1);
+	snprintf(path, sizeof(path), "%s/no-such-dir/x", test_tmpdir());
+	test_assert_int(ob_file_private(path, true, NULL, 0, &err), OB_E_IO);
+	/* an output file: created 0600, an existing one truncated and
+	 * tightened */
+	snprintf(path, sizeof(path), "%s/out", test_tmpdir());
+	fd = ob_file_open_private(path, &err);
+	test_assert(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	test_assert_int(mode_of(path), 0600);
+	test_assert_int(ob_file_write_atomic(path, "old data", 8, 0644, &err),
+			0);
+	test_assert_int(mode_of(path), 0644);
+	fd = ob_file_open_private(path, &err);
+	test_assert(fd >= 0);
+	if (fd >= 0) {
+		test_assert_int(write(fd, "new", 3), 3);
+		close(fd);
+	}
+	test_assert_int(mode_of(path), 0600);
+	{
+		struct ob_buf b;
+
+		ob_buf_init(&b, 100);
+		test_assert_int(ob_file_read(path, &b, &err), 0);
+		test_assert_str(ob_buf_str(&b), "new");
+		ob_buf_deinit(&b);
+	}
+	snprintf(path, sizeof(path), "%s/no-such-dir/x", test_tmpdir());
+	test_assert_int(ob_file_open_private(path, &err), -1);
+	test_assert_int(err.code, OB_E_IO);
+	umask(old);
+	test_end();
+}
+
 int main(void)
 {
 	test_b64();
@@ -192,6 +265,7 @@ int main(void)
 	test_buf();
 	test_err();
 	test_file();
+	test_file_private();
 	test_random();
 	return test_done();
 }
