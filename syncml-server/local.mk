@@ -31,12 +31,26 @@ LINT_FILES += syncml-server/main.c
 OB_FUZZERS += tests/fuzz/fuzz-syncml-session
 check_PROGRAMS += tests/fuzz/fuzz-syncml-session
 TESTS += tests/fuzz/fuzz-syncml-session
-tests_fuzz_fuzz_syncml_session_SOURCES = tests/fuzz/fuzz-syncml-session.c
+tests_fuzz_fuzz_syncml_session_SOURCES = tests/fuzz/fuzz-syncml-session.c \
+	tests/fuzz/syncml-fixture.c tests/fuzz/syncml-fixture.h
 tests_fuzz_fuzz_syncml_session_CPPFLAGS = $(AM_CPPFLAGS)
 tests_fuzz_fuzz_syncml_session_LDADD = $(FUZZ_MAIN) $(SRV_LIBS)
 tests_fuzz_fuzz_syncml_session_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 EXTRA_DIST += tests/fuzz/fuzz-syncml-session.in
-LINT_FILES += tests/fuzz/fuzz-syncml-session.c
+LINT_FILES += tests/fuzz/fuzz-syncml-session.c tests/fuzz/syncml-fixture.c
+
+# Message sequences of an owner and an intruder: who may continue a
+# session, be resent its replies, get its token.
+OB_FUZZERS += tests/fuzz/fuzz-syncml-sequence
+check_PROGRAMS += tests/fuzz/fuzz-syncml-sequence
+TESTS += tests/fuzz/fuzz-syncml-sequence
+tests_fuzz_fuzz_syncml_sequence_SOURCES = tests/fuzz/fuzz-syncml-sequence.c \
+	tests/fuzz/syncml-fixture.c tests/fuzz/syncml-fixture.h
+tests_fuzz_fuzz_syncml_sequence_CPPFLAGS = $(AM_CPPFLAGS)
+tests_fuzz_fuzz_syncml_sequence_LDADD = $(FUZZ_MAIN) $(SRV_LIBS)
+tests_fuzz_fuzz_syncml_sequence_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+EXTRA_DIST += tests/fuzz/fuzz-syncml-sequence.in
+LINT_FILES += tests/fuzz/fuzz-syncml-sequence.c
 dist_man_MANS += syncml-server/orgbook-server.8
 orgbookconfdir = $(sysconfdir)/orgbook
 dist_orgbookconf_DATA = syncml-server/orgbook-server.conf.example
