@@ -27,6 +27,8 @@ struct session {
 	struct ob_err *err;
 	CURL *curl;
 	char url[1024]; /* RespURI once given */
+	char session_id[8];
+
 	uint64_t msg_id, cmd_id;
 	struct ob_buf reply;
 	bool too_big;
@@ -142,7 +144,7 @@ static void begin(struct session *s, struct sml_writer *w, bool cred)
 	sml_writer_text(w, "VerDTD", ver(s));
 	sml_writer_text(w, "VerProto",
 			s->o->version == 11 ? "SyncML/1.1" : "SyncML/1.2");
-	sml_writer_text(w, "SessionID", "1");
+	sml_writer_text(w, "SessionID", s->session_id);
 	sml_writer_uint(w, "MsgID", s->msg_id);
 	sml_writer_open(w, "Target", NULL);
 	sml_writer_text(w, "LocURI", s->o->url);
@@ -486,6 +488,19 @@ static int run(struct session *s)
 
 	agent_store_get(s->store, "last", last, sizeof(last), &e2);
 	agent_store_get(s->store, "nonce", s->nonce, sizeof(s->nonce), &e2);
+	/* A new SessionID for every session (RepPro 1.2 §5.1.1): with the
+	 * same one, a server takes our first message for a retry of the last
+	 * session's and answers from that one (its RespURI, its anchors). */
+	char sid[16];
+	uint64_t prev = 0;
+	agent_store_get(s->store, "session", sid, sizeof(sid), &e2);
+	if (ob_parse_u64(sid, strlen(sid), 9999, &prev) != 0)
+		prev = 0;
+	snprintf(s->session_id, sizeof(s->session_id), "%" PRIu64,
+		 prev % 9999 + 1);
+	ret = agent_store_set(s->store, "session", s->session_id, s->err);
+	if (ret != 0)
+		return ret;
 	snprintf(next, sizeof(next), "%" PRId64, ob_wall_s());
 	if (strcmp(next, last) == 0)
 		snprintf(next, sizeof(next), "%" PRId64 "a", ob_wall_s());
