@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "agent/respuri.h"
 #include "syncml/encode.h"
 #include "syncml/msg.h"
 #include "syncml/wbxml.h"
@@ -26,7 +28,7 @@ struct session {
 	struct agent_sync_result *r;
 	struct ob_err *err;
 	CURL *curl;
-	char url[1024]; /* RespURI once given */
+	char url[AGENT_URL_MAX + 1]; /* RespURI once given (respuri.h) */
 	char session_id[8];
 
 	uint64_t msg_id, cmd_id;
@@ -118,10 +120,19 @@ static int post(struct session *s, const char *xml, size_t len)
 		ob_err_prefix(s->err, "the server's reply: ");
 		return OB_E_PARSE;
 	}
+	/* Checked before anything of this reply is applied: a refused
+	 * RespURI ends the session with the store as the last message left
+	 * it, and no byte goes to the other address. */
 	const char *resp = sml_node_text(
 		sml_node_child(sml_tree_root(s->m.tree), "SyncHdr"), "RespURI");
-	if (*resp != '\0' && strlen(resp) < sizeof(s->url))
-		ob_strlcpy(s->url, resp, sizeof(s->url));
+	if (*resp != '\0') {
+		char next[sizeof(s->url)];
+		ret = agent_respuri_resolve(s->o->url, s->url, resp, next,
+					    sizeof(next), s->err);
+		if (ret != 0)
+			return ret;
+		ob_strlcpy(s->url, next, sizeof(s->url));
+	}
 	return 0;
 }
 
@@ -669,6 +680,8 @@ int agent_sync(struct agent_store *store, const struct agent_sync_opts *o,
 
 	memset(&s, 0, sizeof(s));
 	memset(r, 0, sizeof(*r));
+	if ((ret = agent_respuri_check_server(o->url, err)) != 0)
+		return ret;
 	s.store = store;
 	s.o = o;
 	s.r = r;
@@ -687,6 +700,20 @@ int agent_sync(struct agent_store *store, const struct agent_sync_opts *o,
 	curl_easy_setopt(s.curl, CURLOPT_TIMEOUT,
 			 o->timeout_s > 0 ? o->timeout_s : 300L);
 	curl_easy_setopt(s.curl, CURLOPT_NOSIGNAL, 1L);
+	/* Only the configured server's scheme, whatever a URL says, and no
+	 * redirects: a 3xx is an error like any other status but 200. */
+	bool tls = strncasecmp(o->url, "https:", 6) == 0;
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(s.curl, CURLOPT_PROTOCOLS_STR, tls ? "https" : "http");
+	curl_easy_setopt(s.curl, CURLOPT_REDIR_PROTOCOLS_STR,
+			 tls ? "https" : "http");
+#else
+	curl_easy_setopt(s.curl, CURLOPT_PROTOCOLS,
+			 tls ? (long)CURLPROTO_HTTPS : (long)CURLPROTO_HTTP);
+	curl_easy_setopt(s.curl, CURLOPT_REDIR_PROTOCOLS,
+			 tls ? (long)CURLPROTO_HTTPS : (long)CURLPROTO_HTTP);
+#endif
+	curl_easy_setopt(s.curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(s.curl, CURLOPT_USERAGENT,
 			 "orgbook-agent/" PACKAGE_VERSION);
 	if (o->ca_file != NULL)

@@ -57,10 +57,13 @@ struct agent_sync_result {
 	uint64_t bytes_in, bytes_out;
 };
 
-/* Run one session. Errors: OB_E_AUTH (credentials refused), OB_E_IO
- * (network, TLS, HTTP status), OB_E_PARSE (malformed reply), OB_E_LIMIT
- * (reply over max_reply), OB_E_FAIL (a SyncML error status from the
- * server; err names it). The local copy keeps everything it had on any
+/* Run one session. Errors: OB_E_INVAL (url is not http:// or https://),
+ * OB_E_AUTH (credentials refused), OB_E_IO (network, TLS, HTTP status,
+ * redirects included: none is followed), OB_E_PARSE (malformed reply),
+ * OB_E_LIMIT (reply over max_reply), OB_E_FAIL (a SyncML error status
+ * from the server, or a RespURI that leaves url's origin (respuri.h),
+ * refused before anything of its reply is applied; err names it). libcurl
+ * speaks only url's scheme. The local copy keeps everything it had on any
  * error except for items the server sent and we acknowledged. */
 int agent_sync(struct agent_store *store, const struct agent_sync_opts *o,
 	       struct agent_sync_result *r, struct ob_err *err);

@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+"""A misbehaving SyncML server for tests/hostile/test-agent-hostile.sh.
+
+  hostile-proxy.py proxy PORTFILE REAL_URL MODE [CERT KEY]
+      Listens on 127.0.0.1 (a port the kernel picks, written to PORTFILE
+      once it listens), forwards every POST to the real orgbook-server at
+      REAL_URL and rewrites its XML reply by MODE:
+        pass              the RespURI points back at this proxy
+        respuri=TEMPLATE  the RespURI becomes TEMPLATE, where {self} is this
+                          proxy's port and {q} the real RespURI's query
+        badcards          the first reply with cards gets one malformed
+                          card (second card) and one over the agent's size
+                          cap (fourth card); their server ids go to
+                          PORTFILE.refused, one "reason id" a line
+      With CERT and KEY it speaks TLS; a connection whose first byte is not
+      a TLS handshake is logged to PORTFILE.plain and closed unanswered.
+  hostile-proxy.py sink PORTFILE LOG
+      Accepts connections on a kernel-chosen port and appends a line per
+      connection (and the first bytes received) to LOG: the test asserts
+      nothing arrives.
+Loopback only; every socket read has a timeout."""
+import http.server
+import re
+import socket
+import ssl
+import sys
+import urllib.request
+
+
+def sink(portfile, log):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(16)
+    with open(portfile + ".tmp", "w") as f:
+        f.write(str(s.getsockname()[1]))
+    import os
+    os.rename(portfile + ".tmp", portfile)
+    while True:
+        c, addr = s.accept()
+        c.settimeout(2)
+        try:
+            data = c.recv(200)
+        except OSError:
+            data = b""
+        with open(log, "a") as f:
+            f.write("connection from %s: %r\n" % (addr, data))
+        c.close()
+
+
+def proxy(portfile, real, mode, cert=None, key=None):
+    import os
+    state = {"cards_done": False}
+    scheme = "https" if cert else "http"
+
+    class H(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        timeout = 30
+
+        def do_GET(self):
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            query = self.path[len("/sync"):] if self.path.startswith("/sync") else ""
+            rq = urllib.request.Request(real + query, data=body, headers={
+                "Content-Type": self.headers["Content-Type"]})
+            out = urllib.request.urlopen(rq, timeout=30).read().decode("utf-8")
+            me = "%s://127.0.0.1:%d/sync" % (scheme, port)
+            out = out.replace(real, me)
+            if mode.startswith("respuri="):
+                tmpl = mode[len("respuri="):]
+
+                def repl(m):
+                    q = m.group(1)
+                    q = q[q.index("?"):] if "?" in q else ""
+                    return "<RespURI>%s</RespURI>" % tmpl.replace(
+                        "{self}", str(port)).replace("{q}", q)
+                out = re.sub(r"<RespURI>(.*?)</RespURI>", repl, out)
+            elif mode == "badcards" and not state["cards_done"]:
+                out = bad_cards(out)
+            data = out.encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.syncml+xml")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *a):
+            pass
+
+    def bad_cards(out):
+        items = list(re.finditer(
+            r"<Item>(?:(?!</Item>).)*?BEGIN:VCARD(?:(?!</Item>).)*</Item>",
+            out, flags=re.S))
+        if len(items) < 4:
+            return out
+        state["cards_done"] = True
+        refused = []
+        for idx, reason in ((3, "size"), (1, "malformed")):
+            item = items[idx].group(0)
+            sid = re.search(r"<Source><LocURI>(.*?)</LocURI>", item).group(1)
+            if reason == "malformed":
+                # line 4 has no colon: the parser names it
+                card = ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Broken\r\n"
+                        "THIS LINE HAS NO COLON\r\nN:Broken;;;;\r\n"
+                        "END:VCARD\r\n")
+            else:
+                # well-formed, but 1.2 MB: over the agent's 1 MiB cap
+                card = ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Huge\r\n"
+                        "N:Huge;;;;\r\n" + ("NOTE:" + "x" * 60000 + "\r\n") * 20
+                        + "END:VCARD\r\n")
+            new = re.sub(r"BEGIN:VCARD.*END:VCARD\s*", lambda m: card, item,
+                         count=1, flags=re.S)
+            out = out[:items[idx].start()] + new + out[items[idx].end():]
+            refused.append("%s %s" % (reason, sid))
+        with open(portfile + ".refused", "w") as f:
+            f.write("\n".join(reversed(refused)) + "\n")
+        return out
+
+    class S(http.server.HTTPServer):
+        def get_request(self):
+            c, addr = self.socket.accept()
+            if not cert:
+                return c, addr
+            c.settimeout(10)
+            first = c.recv(1, socket.MSG_PEEK)
+            if first != b"\x16":
+                with open(portfile + ".plain", "a") as f:
+                    f.write("plain text from %s: %r\n" % (addr, c.recv(200)))
+                c.close()
+                raise OSError("not TLS")
+            return ctx.wrap_socket(c, server_side=True), addr
+
+    if cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+    srv = S(("127.0.0.1", 0), H)
+    port = srv.server_address[1]
+    with open(portfile + ".tmp", "w") as f:
+        f.write(str(port))
+    os.rename(portfile + ".tmp", portfile)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "sink":
+        sink(sys.argv[2], sys.argv[3])
+    else:
+        proxy(*sys.argv[2:])

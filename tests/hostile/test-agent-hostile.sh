@@ -1,0 +1,162 @@
+#!/bin/sh
+# orgbook-agent against a server that misbehaves on purpose (issue 12,
+# items 6 to 8): the real orgbook-server on loopback behind
+# hostile-proxy.py, which rewrites its replies.
+# - RespURI to another port, to gopher://, from a pinned HTTPS server to
+#   plain HTTP: refused with exit 5 and the URI named, and a listener on
+#   the other address sees no connection; same-origin RespURIs (other
+#   case, relative) are still followed.
+# - A malformed card and one over the size cap among good ones: exit 7,
+#   the summary counts and names them, the good cards of the same message
+#   are stored and found, the bad ones not; the next sync brings them.
+# - agent.conf readable by others or owned by someone else: refused with
+#   exit 2, the file, its mode and the fix named.
+# - Under umask 000 the agent still creates its directory 0700 and its
+#   files 0600.
+# Prints TAP.
+set -u
+top_srcdir=${top_srcdir:-.}
+top_builddir=${top_builddir:-.}
+PY=/usr/bin/python3
+ADMIN="$top_builddir/webadmin/orgbook-admin"
+SERVER="$top_builddir/syncml-server/orgbook-server"
+AGENT="$top_builddir/agent/orgbook-agent"
+PROXY="$top_srcdir/tests/hostile/hostile-proxy.py"
+CMP="$top_srcdir/tests/interop/cardcompare.py"
+tmp=$(mktemp -d)
+db="$tmp/orgbook.db"
+. "$top_srcdir/tests/lib/tap.sh"
+spid=""
+ppid_=""
+kpid=""
+cleanup() {
+	for p in $spid $ppid_ $kpid; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	[ -n "${OB_TEST_KEEP:-}" ] && echo "# kept $tmp" || rm -rf "$tmp"
+}
+trap cleanup EXIT
+ob() { "$ADMIN" --db "$db" "$@"; }
+VG=""
+if [ -n "${OB_VALGRIND:-}" ]; then
+	VG="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --log-file=$tmp/vg.%p"
+fi
+agent() { d=$1; shift; $VG "$AGENT" --dir "$tmp/$d" "$@"; }
+init() { d=$1; shift; echo orgbook-demo | $VG "$AGENT" --dir "$tmp/$d" init --user zhang.wei@acme --password-stdin "$@"; }
+# wait_file FILE: until it exists (at most 15 s)
+wait_file() {
+	i=0
+	while [ ! -s "$1" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -s "$1" ]
+}
+# same NAME DIR: the agent's copy == the directory
+same() {
+	mkdir -p "$tmp/cmp"
+	rm -f "$tmp/cmp"/*
+	agent "$2" export --format vcf30 >"$tmp/cmp/agent.vcf"
+	ob export --tenant acme --format vcf30 >"$tmp/server.vcf" 2>/dev/null
+	if o=$($PY "$CMP" "$tmp/cmp" "$tmp/server.vcf"); then ok "$1"; else
+		notok "$1"
+		echo "$o" | tail -5 | sed 's/^/# /'
+	fi
+}
+people() { agent "$1" status | sed -n 's/^people: *//p'; }
+
+ORGBOOK_ADMIN="$ADMIN" sh "$top_srcdir/testdata/load-demo.sh" "$db" >/dev/null
+"$SERVER" --db "$db" --listen 127.0.0.1 --port 0 --admin-port off \
+	--port-file "$tmp/ports" 2>>"$tmp/server.log" &
+spid=$!
+wait_file "$tmp/ports" || { notok "the server starts"; tap_done; }
+url="http://127.0.0.1:$(cut -d' ' -f1 "$tmp/ports")/sync"
+n_dir=$(ob person list --tenant acme | wc -l)
+
+# a listener that must never hear from the agent
+$PY "$PROXY" sink "$tmp/sink.port" "$tmp/sink.log" &
+kpid=$!
+wait_file "$tmp/sink.port" || { notok "the sink starts"; tap_done; }
+sink=$(cat "$tmp/sink.port")
+# proxy MODE [CERT KEY]: (re)start the rewriting proxy; sets $purl
+proxy() {
+	[ -n "$ppid_" ] && kill "$ppid_" 2>/dev/null && wait "$ppid_" 2>/dev/null
+	rm -f "$tmp/proxy.port" "$tmp/proxy.port.plain" "$tmp/proxy.port.refused"
+	$PY "$PROXY" proxy "$tmp/proxy.port" "$url" "$@" &
+	ppid_=$!
+	wait_file "$tmp/proxy.port" || notok "the proxy starts ($1)"
+	pport=$(cat "$tmp/proxy.port")
+}
+nothing_at_sink() {
+	if [ -s "$tmp/sink.log" ]; then
+		notok "$1"
+		sed 's/^/# /' "$tmp/sink.log"
+		: >"$tmp/sink.log"
+	else ok "$1"; fi
+}
+
+# -- item 6: RespURI ----------------------------------------------------------
+proxy pass
+check "init an agent behind the proxy" 0 init h --server "http://127.0.0.1:$pport/sync"
+# every proxy listens on a port of its own: point the agent at it
+use_proxy() { sed -i "s|^server=.*|server=http://127.0.0.1:$pport/sync|" "$tmp/h/agent.conf"; }
+check "a sync through the proxy works" 0 agent h sync
+has "a first, slow sync" "slow sync: $n_dir added"
+before=$(people h)
+ob person update --tenant acme demo-000002 --title "RespURI test" >/dev/null
+for t in "port:http://127.0.0.1:$sink/sync{q}" \
+	"gopher:gopher://127.0.0.1:$sink/_POST%20/sync%20HTTP/1.1" \
+	"host:http://localhost:{self}/sync{q}" \
+	"authority:http://127.0.0.1:{self}@127.0.0.1:$sink/sync{q}"; do
+	kind=${t%%:*}
+	ru=${t#*:}
+	proxy "respuri=$ru"
+	use_proxy
+	check "RespURI to another $kind: refused, exit 5" 5 agent h sync
+	has "RespURI to another $kind: the message names the URI" \
+		"RespURI '$(echo "$ru" | sed "s/{self}/$pport/; s/{q}.*//")"
+	nothing_at_sink "RespURI to another $kind: nothing reached the other address"
+done
+[ "$(people h)" = "$before" ] && ok "refused RespURIs: the local copy is unchanged" ||
+	notok "refused RespURIs: the local copy is unchanged ($(people h), was $before)"
+proxy "respuri=HTTP://127.0.0.1:{self}/sync{q}"
+use_proxy
+check "RespURI of the same origin in capitals: followed" 0 agent h sync
+has "the change arrived" "1 updated"
+ob person update --tenant acme demo-000002 --title "RespURI test 2" >/dev/null
+proxy "respuri=/sync{q}"
+use_proxy
+check "relative RespURI: resolved against the server, followed" 0 agent h sync
+has "the change arrived through it" "1 updated"
+same "behind a rewriting proxy: the agent equals the directory" h
+
+# HTTPS with a pinned key, then a RespURI to plain HTTP on the same port
+certtool --generate-privkey --key-type ecdsa --outfile "$tmp/key.pem" >/dev/null 2>&1
+printf 'cn = localhost\nexpiration_days = 2\ntls_www_server\nip_address = 127.0.0.1\n' >"$tmp/cert.tmpl"
+certtool --generate-self-signed --load-privkey "$tmp/key.pem" --template "$tmp/cert.tmpl" \
+	--outfile "$tmp/cert.pem" >/dev/null 2>&1
+pin=$(certtool --pubkey-info --load-certificate "$tmp/cert.pem" 2>/dev/null | sed -n 's/^[[:space:]]*pin-sha256://p')
+proxy pass "$tmp/cert.pem" "$tmp/key.pem"
+check "init a pinned HTTPS agent" 0 init t --server "https://127.0.0.1:$pport/sync" --pin "sha256//$pin"
+check "a pinned HTTPS sync works" 0 agent t sync
+before=$(people t)
+for ru in "http://127.0.0.1:{self}/sync{q}" "http://127.0.0.1:$sink/sync{q}"; do
+	proxy "respuri=$ru" "$tmp/cert.pem" "$tmp/key.pem"
+	sed -i "s|^server=.*|server=https://127.0.0.1:$pport/sync|" "$tmp/t/agent.conf"
+	check "HTTPS to $ru: refused, exit 5" 5 agent t sync
+	has "HTTPS to http: the message names the URI" "RespURI 'http://127.0.0.1:"
+	if [ -s "$tmp/proxy.port.plain" ]; then
+		notok "HTTPS to $ru: no plain-text request reached the server"
+		sed 's/^/# /' "$tmp/proxy.port.plain"
+	else ok "HTTPS to $ru: no plain-text request reached the server"; fi
+	nothing_at_sink "HTTPS to $ru: nothing reached the other port"
+done
+[ "$(people t)" = "$before" ] && ok "refused downgrade: the local copy is unchanged" ||
+	notok "refused downgrade: the local copy is unchanged"
+
+if [ -n "$VG" ]; then
+	if cat "$tmp"/vg.* 2>/dev/null | grep -q .; then
+		notok "agent valgrind-clean"
+		cat "$tmp"/vg.* | head -30 | sed 's/^/# /'
+	else
+		ok "agent valgrind-clean"
+	fi
+fi
+tap_done
