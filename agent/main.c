@@ -135,6 +135,31 @@ static int conf_load(struct conf *c)
 	memset(c, 0, sizeof(*c));
 	c->version = 12;
 	path_of(p, sizeof(p), "agent.conf");
+	/* The file holds the password: used only when nobody else can read
+	 * or change it (what ssh asks of a private key). */
+	struct stat st;
+	if (stat(p, &st) == 0) {
+		uid_t me = geteuid();
+		if (st.st_uid != me) {
+			fprintf(stderr,
+				"orgbook-agent: %s holds the password but "
+				"belongs to uid %lu, not to you (uid %lu); "
+				"refusing it. Fix: chown %lu %s (or run "
+				"orgbook-agent init again)\n",
+				p, (unsigned long)st.st_uid, (unsigned long)me,
+				(unsigned long)me, p);
+			return EX_INPUT;
+		}
+		if ((st.st_mode & 077) != 0) {
+			fprintf(stderr,
+				"orgbook-agent: %s holds the password but "
+				"can be %s by others (mode %04o); refusing "
+				"it. Fix: chmod 600 %s\n",
+				p, (st.st_mode & 044) != 0 ? "read" : "changed",
+				(unsigned)(st.st_mode & 07777), p);
+			return EX_INPUT;
+		}
+	}
 	ob_buf_init(&b, 1u << 16);
 	if (ob_file_read(p, &b, &err) != 0) {
 		ob_buf_deinit(&b);
@@ -655,6 +680,10 @@ int main(int argc, char **argv)
 	const char *cmd = argv[i];
 	int rest = argc - i - 1;
 	char **args = argv + i + 1;
+	/* Whatever the caller's umask: the data directory 0700, agent.conf,
+	 * directory.db and its -wal and -shm 0600 (they hold the password
+	 * and the directory). */
+	umask(077);
 	sml_xml_init();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	int ret;

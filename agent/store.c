@@ -2,11 +2,14 @@
 #include "config.h"
 #include "agent/store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pinyin/pinyin.h"
 #include "util/buf.h"
@@ -159,6 +162,15 @@ int agent_store_open(const char *path, struct agent_store **s_r,
 
 	if (s == NULL)
 		return ob_err_set(err, OB_E_NOMEM, "out of memory");
+	/* A new store is created 0600 whatever the umask (SQLite would make
+	 * it 0644 less the umask); its -wal and -shm take the file's mode. An
+	 * existing file is left as it is; any other error is SQLite's to
+	 * report. */
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		(void)fchmod(fd, 0600);
+		close(fd);
+	}
 	if (sqlite3_open_v2(path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				    SQLITE_OPEN_NOMUTEX,

@@ -27,6 +27,10 @@
 
 struct agent_store;
 
+/* Open the store at path, creating it (mode 0600 whatever the umask; its
+ * -wal and -shm files get the same mode) when there is none. An older
+ * layout is emptied for a slow sync; OB_E_VERSION for a newer one,
+ * OB_E_IO when it cannot be opened. */
 int agent_store_open(const char *path, struct agent_store **s_r,
 		     struct ob_err *err);
 void agent_store_close(struct agent_store **s);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -229,6 +230,26 @@ int main(void)
 	agent_store_count(s, &n, &err);
 	test_assert_int(n, 3);
 	agent_store_close(&s);
+	test_end();
+
+	test_begin("a new store and its WAL files are 0600 under umask 000");
+	snprintf(path, sizeof(path), "%s/modes.db", test_tmpdir());
+	mode_t old = umask(0);
+	struct stat st;
+	test_assert_int(agent_store_open(path, &s, &err), 0);
+	test_assert_int(agent_store_begin(s, &err), 0);
+	put(s, "m1", "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Mo\r\nEND:VCARD\r\n",
+	    NULL);
+	test_assert_int(agent_store_commit(s, &err), 0);
+	const char *const sfx[] = {"", "-wal", "-shm"};
+	for (int i = 0; i < 3; i++) {
+		char p[4300];
+		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
+		test_assert_int(stat(p, &st), 0);
+		test_assert_int(st.st_mode & 07777, 0600);
+	}
+	agent_store_close(&s);
+	umask(old);
 	test_end();
 	return test_done();
 }

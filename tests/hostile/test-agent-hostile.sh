@@ -151,6 +151,45 @@ done
 [ "$(people t)" = "$before" ] && ok "refused downgrade: the local copy is unchanged" ||
 	notok "refused downgrade: the local copy is unchanged"
 
+# -- item 8: agent.conf holds the password ------------------------------------
+mode_is() { # NAME FILE MODE
+	m=$(stat -c %a "$2" 2>/dev/null)
+	[ "$m" = "$3" ] && ok "$1" || notok "$1 (mode ${m:-missing})"
+}
+check "init under umask 000" 0 sh -c "umask 000; echo orgbook-demo | $VG '$AGENT' --dir '$tmp/p' init --server '$url' --user zhang.wei@acme --password-stdin"
+mode_is "umask 000: the data directory is 0700" "$tmp/p" 700
+mode_is "umask 000: agent.conf is 0600" "$tmp/p/agent.conf" 600
+mode_is "umask 000: directory.db is 0600" "$tmp/p/directory.db" 600
+check "sync under umask 000" 0 sh -c "umask 000; $VG '$AGENT' --dir '$tmp/p' sync"
+mode_is "umask 000: directory.db is still 0600 after a sync" "$tmp/p/directory.db" 600
+for f in directory.db-wal directory.db-shm; do
+	[ -e "$tmp/p/$f" ] && mode_is "umask 000: $f is 0600" "$tmp/p/$f" 600
+done
+conf="$tmp/p/agent.conf"
+chmod 644 "$conf"
+check "agent.conf mode 0644: sync refused, exit 2" 2 agent p sync
+has "the refusal names the file" "$conf"
+has "the refusal names the mode" "mode 0644"
+has "the refusal names the fix" "chmod 600 $conf"
+check "agent.conf mode 0644: status refused too" 2 agent p status
+chmod 640 "$conf"
+check "agent.conf readable by the group: refused" 2 agent p sync
+has "names mode 0640" "mode 0640"
+chmod 620 "$conf"
+check "agent.conf writable by the group: refused" 2 agent p sync
+has "says it can be changed" "can be changed by others (mode 0620)"
+chmod 600 "$conf"
+check "agent.conf 0600 again: the sync runs" 0 agent p sync
+if [ "$(id -u)" = 0 ]; then
+	chown 65534 "$conf"
+	check "agent.conf owned by another user: refused, exit 2" 2 agent p sync
+	has "names the owner and the fix" "belongs to uid 65534, not to you (uid 0); refusing it. Fix: chown 0 $conf"
+	chown 0 "$conf"
+else
+	ok "agent.conf owned by another user # SKIP not root, cannot chown"
+	ok "names the owner and the fix # SKIP not root"
+fi
+
 if [ -n "$VG" ]; then
 	if cat "$tmp"/vg.* 2>/dev/null | grep -q .; then
 		notok "agent valgrind-clean"
