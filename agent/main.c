@@ -12,8 +12,10 @@
  *   orgbook-agent show ID
  *   orgbook-agent export [--format vcf21|vcf30] [--unit PATH]
  *   orgbook-agent status
- * Exit status: 0 ok, 1 usage, 2 bad input, 3 not found, 4 login refused,
- * 5 network or server error, 6 local store error. */
+ * Exit status: 0 ok, 1 usage, 2 bad input (agent.conf others can read
+ * included), 3 not found, 4 login refused, 5 network or server error (a
+ * RespURI off the server's origin included), 6 local store error, 7 sync
+ * finished with refused items (counted by reason on stdout). */
 #include "config.h"
 
 #include <curl/curl.h>
@@ -42,7 +44,8 @@ enum {
 	EX_NOTFOUND = 3,
 	EX_AUTH = 4,
 	EX_NET = 5,
-	EX_STORE = 6
+	EX_STORE = 6,
+	EX_REFUSED = 7
 };
 
 struct conf {
@@ -55,9 +58,9 @@ struct conf {
 
 static char dir[2048];
 
-static void die_usage(void)
+static void usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 		"usage: orgbook-agent [--dir DIR] COMMAND\n"
 		"  init --server URL --user NAME [--password-stdin] [--wbxml]"
 		" [--md5]\n"
@@ -70,7 +73,18 @@ static void die_usage(void)
 		"  units [PATH] [--json]\n"
 		"  show ID\n"
 		"  export [--format vcf21|vcf30] [--unit PATH]\n"
-		"  status\n");
+		"  status\n"
+		"exit status: 0 ok, 1 usage, 2 bad input (also an\n"
+		"  agent.conf others can read), 3 not found, 4 login\n"
+		"  refused, 5 network or server error (also a RespURI to\n"
+		"  another scheme, host or port), 6 local store error,\n"
+		"  7 sync finished with refused items (the summary counts\n"
+		"  them by reason)\n");
+}
+
+static void die_usage(void)
+{
+	usage(stderr);
 	exit(EX_USAGE);
 }
 
@@ -401,7 +415,30 @@ static int cmd_sync(int argc, char **argv)
 	       r.adds, r.replaces, r.deletes + r.removed,
 	       r.removed ? " (after a full sync)" : "", (long long)n,
 	       (unsigned long)r.bytes_in, r.messages);
-	return 0;
+	if (r.refused_total == 0)
+		return 0;
+	static const char *const reason[AGENT_REFUSED_N] = {
+		[AGENT_REFUSED_MALFORMED] = "malformed vCard",
+		[AGENT_REFUSED_TOO_LARGE] = "over the size cap",
+		[AGENT_REFUSED_LIMIT] = "over a vCard limit",
+		[AGENT_REFUSED_NO_ID] = "without a usable id",
+	};
+	printf("%ld item%s refused:", r.refused_total,
+	       r.refused_total == 1 ? "" : "s");
+	const char *sep = " ";
+	for (int i = 0; i < AGENT_REFUSED_N; i++) {
+		if (r.refused[i].count == 0)
+			continue;
+		printf("%s%ld %s", sep, r.refused[i].count, reason[i]);
+		if (i == AGENT_REFUSED_TOO_LARGE)
+			printf(" of %u bytes", AGENT_MAX_ITEM);
+		printf(" (%s%s)", r.refused[i].count > 1 ? "first: " : "",
+		       r.refused[i].first);
+		sep = ", ";
+	}
+	printf("; the server was told, and the next sync asks for them "
+	       "again\n");
+	return EX_REFUSED;
 }
 
 static void json_str(const char *s)
@@ -660,6 +697,11 @@ int main(int argc, char **argv)
 	int i = 1;
 	const char *d = getenv("ORGBOOK_AGENT_DIR");
 
+	if (argc == 2 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
+	}
 	if (argc > 2 && strcmp(argv[1], "--dir") == 0) {
 		d = argv[2];
 		i = 3;

@@ -39,8 +39,9 @@ struct session {
 	struct ob_buf maps;  /* MapItems for the next message */
 	struct ob_buf chunk; /* a large object being received */
 	char chunk_guid[256];
-	int64_t chunk_luid;
-	bool chunk_add;
+	/* a large object refused for its size: its later chunks are answered
+	 * 413 and counted once */
+	char skip_guid[256];
 	long total; /* NumberOfChanges when the server gave it */
 };
 
@@ -203,7 +204,8 @@ static void begin(struct session *s, struct sml_writer *w, bool cred)
 	snprintf(max, sizeof(max), "%zu", s->o->max_msg);
 	sml_writer_open(w, "Meta", NULL);
 	sml_writer_text_ns(w, "MaxMsgSize", "syncml:metinf", max);
-	sml_writer_text_ns(w, "MaxObjSize", "syncml:metinf", "4000000");
+	snprintf(max, sizeof(max), "%u", AGENT_MAX_ITEM);
+	sml_writer_text_ns(w, "MaxObjSize", "syncml:metinf", max);
 	sml_writer_close(w);
 	sml_writer_close(w);
 	sml_writer_open(w, "SyncBody", NULL);
@@ -314,7 +316,37 @@ static int status_of(struct session *s, const char *cmd)
 	return 0;
 }
 
-/* Apply one server item; writes its status (and a map entry). */
+/* Count a refused item; the first of each reason keeps its detail. */
+static void refuse(struct session *s, enum agent_refusal why, const char *guid,
+		   const char *detail)
+{
+	struct agent_refused *r = &s->r->refused[why];
+
+	s->r->refused_total++;
+	if (r->count++ > 0)
+		return;
+	snprintf(r->first, sizeof(r->first), "server id %.200s%s%.180s",
+		 *guid ? guid : "(none)", *detail ? ", " : "", detail);
+	/* server-chosen bytes go to a terminal */
+	for (char *p = r->first; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
+/* An unfinished large object is given up (another item came, or the
+ * session ended): it was answered 213 chunk by chunk, never stored. */
+static void drop_chunks(struct session *s)
+{
+	if (s->chunk_guid[0] != '\0')
+		refuse(s, AGENT_REFUSED_MALFORMED, s->chunk_guid,
+		       "a large object whose last chunk never came");
+	ob_buf_reset(&s->chunk);
+	s->chunk_guid[0] = '\0';
+}
+
+/* Apply one server item; writes its status (and a map entry). An item
+ * that cannot be stored is refused with an error status and counted
+ * (agent_refusal); a store error ends the session. */
 static int apply_item(struct session *s, struct sml_writer *w,
 		      const struct sml_node *cmd, const struct sml_node *item)
 {
@@ -324,7 +356,9 @@ static int apply_item(struct session *s, struct sml_writer *w,
 	const struct sml_node *data = sml_node_child(item, "Data");
 	bool add = strcmp(cmd->name, "Add") == 0;
 	bool del = strcmp(cmd->name, "Delete") == 0;
-	char g[256];
+	bool more = sml_node_child(item, "MoreData") != NULL;
+	size_t dlen = data != NULL ? data->len : 0;
+	char g[256], why[200];
 	int64_t luid = 0;
 	uint64_t v;
 	int ret;
@@ -348,18 +382,50 @@ static int apply_item(struct session *s, struct sml_writer *w,
 		if (!sml_node_uint(item, "Target/LocURI", INT64_MAX, &v) ||
 		    agent_store_guid(s->store, (int64_t)v, g, sizeof(g),
 				     s->err) != 0) {
+			snprintf(why, sizeof(why),
+				 "a Replace of local id '%.100s', which we do "
+				 "not have",
+				 target);
+			refuse(s, AGENT_REFUSED_NO_ID, guid, why);
 			status(s, w, ref, cmd->name, 404, target, NULL);
 			return 0;
 		}
 		guid = g;
 	}
 	if (*guid == '\0' || strlen(guid) >= sizeof(s->chunk_guid)) {
-		status(s, w, ref, cmd->name, 412, target, guid);
+		refuse(s, AGENT_REFUSED_NO_ID, "",
+		       *guid ? "a server id longer than 255 bytes"
+			     : "an Add without a server id");
+		status(s, w, ref, cmd->name, 412, target, NULL);
 		return 0;
 	}
-	if (data != NULL)
-		ob_buf_add(&s->chunk, data->data, data->len);
-	if (sml_node_child(item, "MoreData") != NULL) {
+	/* the rest of a large object already refused for its size */
+	if (s->skip_guid[0] != '\0' && strcmp(guid, s->skip_guid) == 0) {
+		if (!more)
+			s->skip_guid[0] = '\0';
+		status(s, w, ref, cmd->name, 413, target, guid);
+		return 0;
+	}
+	s->skip_guid[0] = '\0';
+	if (s->chunk_guid[0] != '\0' && strcmp(guid, s->chunk_guid) != 0)
+		drop_chunks(s);
+	if (s->chunk.len + dlen > AGENT_MAX_ITEM ||
+	    (dlen > 0 && ob_buf_add(&s->chunk, data->data, dlen) != 0)) {
+		snprintf(why, sizeof(why), "%s%zu bytes",
+			 more ? "at least " : "", s->chunk.len + dlen);
+		refuse(s, AGENT_REFUSED_TOO_LARGE, guid, why);
+		ob_buf_reset(&s->chunk);
+		s->chunk_guid[0] = '\0';
+		if (more)
+			ob_strlcpy(s->skip_guid, guid, sizeof(s->skip_guid));
+		ret = agent_store_keep(s->store, guid, s->err);
+		if (ret != 0)
+			return ret;
+		status(s, w, ref, cmd->name, 413, target, guid);
+		return 0;
+	}
+	if (more) {
+		ob_strlcpy(s->chunk_guid, guid, sizeof(s->chunk_guid));
 		status(s, w, ref, cmd->name, 213, target, guid);
 		return 0;
 	}
@@ -367,9 +433,19 @@ static int apply_item(struct session *s, struct sml_writer *w,
 			      s->chunk.data ? s->chunk.data : "", s->chunk.len,
 			      &luid, s->err);
 	ob_buf_reset(&s->chunk);
-	if (ret == OB_E_PARSE) {
-		status(s, w, ref, cmd->name, 415, target, guid);
-		return 0; /* a bad card is refused, the session goes on */
+	s->chunk_guid[0] = '\0';
+	if (ret == OB_E_PARSE || ret == OB_E_LIMIT) {
+		/* refused, the session goes on; a copy we had stays */
+		int code = ret == OB_E_PARSE ? 415 : 413;
+		refuse(s,
+		       ret == OB_E_PARSE ? AGENT_REFUSED_MALFORMED
+					 : AGENT_REFUSED_LIMIT,
+		       guid, s->err->msg);
+		ret = agent_store_keep(s->store, guid, s->err);
+		if (ret != 0)
+			return ret;
+		status(s, w, ref, cmd->name, code, target, guid);
+		return 0;
 	}
 	if (ret != 0)
 		return ret;
@@ -652,14 +728,20 @@ static int run(struct session *s)
 	if (ms != 0 && ms != 200)
 		return ob_err_set(s->err, OB_E_FAIL,
 				  "the server refused our Map (status %d)", ms);
-	/* complete: sweep and anchors in one transaction */
+	drop_chunks(s);
+	/* complete: sweep and anchors in one transaction. With refused items
+	 * the session is not taken as delivered: no Last anchor, so the
+	 * next session is slow and brings them again (the server was told
+	 * by their statuses, and orgbook-server syncs slowly anyway). */
 	ret = agent_store_begin(s->store, s->err);
 	if (ret == 0 && full)
 		ret = agent_store_sweep(s->store, gen, &s->r->removed, s->err);
 	char when[32];
 	snprintf(when, sizeof(when), "%" PRId64, ob_wall_s());
 	if (ret == 0)
-		ret = agent_store_set(s->store, "last", next, s->err);
+		ret = agent_store_set(s->store, "last",
+				      s->r->refused_total > 0 ? "" : next,
+				      s->err);
 	if (ret == 0)
 		ret = agent_store_set(s->store, "server_last", server_last,
 				      s->err);
@@ -690,7 +772,7 @@ int agent_sync(struct agent_store *store, const struct agent_sync_opts *o,
 	s.total = -1;
 	ob_buf_init(&s.reply, o->max_reply);
 	ob_buf_init(&s.maps, 64u << 20);
-	ob_buf_init(&s.chunk, 16u << 20);
+	ob_buf_init(&s.chunk, AGENT_MAX_ITEM);
 	s.curl = curl_easy_init();
 	if (s.curl == NULL)
 		return ob_err_set(err, OB_E_NOMEM, "cannot start libcurl");

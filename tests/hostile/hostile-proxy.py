@@ -11,7 +11,11 @@
         badcards          the first reply with cards gets one malformed
                           card (second card) and one over the agent's size
                           cap (fourth card); their server ids go to
-                          PORTFILE.refused, one "reason id" a line
+                          PORTFILE.refused, one "reason id" a line, and
+                          "good id FN" for the third card, left alone
+        badchunks         the same, as large objects: the second card in
+                          five chunks (over the cap from the fourth), the
+                          fourth card one chunk whose rest never comes
       With CERT and KEY it speaks TLS; a connection whose first byte is not
       a TLS handshake is logged to PORTFILE.plain and closed unanswered.
   hostile-proxy.py sink PORTFILE LOG
@@ -80,6 +84,8 @@ def proxy(portfile, real, mode, cert=None, key=None):
                 out = re.sub(r"<RespURI>(.*?)</RespURI>", repl, out)
             elif mode == "badcards" and not state["cards_done"]:
                 out = bad_cards(out)
+            elif mode == "badchunks" and not state["cards_done"]:
+                out = bad_chunks(out)
             data = out.encode("utf-8")
             self.send_response(200)
             self.send_header("Content-Type", "application/vnd.syncml+xml")
@@ -115,8 +121,45 @@ def proxy(portfile, real, mode, cert=None, key=None):
                          count=1, flags=re.S)
             out = out[:items[idx].start()] + new + out[items[idx].end():]
             refused.append("%s %s" % (reason, sid))
+        good = items[2].group(0)
+        fn = re.search(r"\nFN:([^\r\n&]*)", good)
+        refused.append("good %s %s" % (
+            re.search(r"<Source><LocURI>(.*?)</LocURI>", good).group(1),
+            fn.group(1) if fn else ""))
         with open(portfile + ".refused", "w") as f:
-            f.write("\n".join(reversed(refused)) + "\n")
+            f.write("\n".join(refused) + "\n")
+        return out
+
+    def bad_chunks(out):
+        # The second card as a large object of five 300 kB chunks (over
+        # the cap from the fourth on), the fourth card as one chunk with
+        # MoreData followed by the next card (its last chunk never comes).
+        items = list(re.finditer(
+            r"<Item>(?:(?!</Item>).)*?BEGIN:VCARD(?:(?!</Item>).)*</Item>",
+            out, flags=re.S))
+        if len(items) < 5:
+            return out
+        state["cards_done"] = True
+
+        def sid_of(m):
+            return re.search(r"<Source><LocURI>(.*?)</LocURI>",
+                             m.group(0)).group(1)
+
+        def item(sid, data, more):
+            return ("<Item><Source><LocURI>%s</LocURI></Source><Data>%s"
+                    "</Data>%s</Item>" % (sid, data,
+                                          "<MoreData/>" if more else ""))
+        big, half = sid_of(items[1]), sid_of(items[3])
+        note = ("NOTE:" + "x" * 59994 + "\r\n") * 5  # 300 kB a chunk
+        chunks = ["BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Huge\r\n" + note,
+                  note, note, note, note + "END:VCARD\r\n"]
+        new_big = "".join(item(big, c, i < 4) for i, c in enumerate(chunks))
+        new_half = item(half, "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ha", True)
+        out = (out[:items[1].start()] + new_big +
+               out[items[1].end():items[3].start()] + new_half +
+               out[items[3].end():])
+        with open(portfile + ".refused", "w") as f:
+            f.write("size %s\nmalformed %s\n" % (big, half))
         return out
 
     class S(http.server.HTTPServer):

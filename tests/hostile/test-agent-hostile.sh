@@ -6,9 +6,11 @@
 #   plain HTTP: refused with exit 5 and the URI named, and a listener on
 #   the other address sees no connection; same-origin RespURIs (other
 #   case, relative) are still followed.
-# - A malformed card and one over the size cap among good ones: exit 7,
-#   the summary counts and names them, the good cards of the same message
-#   are stored and found, the bad ones not; the next sync brings them.
+# - A malformed card and one over the size cap among good ones, whole or
+#   as large objects (chunks): exit 7, the summary counts and names them,
+#   the server hears an error status for each, the good cards of the same
+#   message are stored and found, the bad ones not; the next sync brings
+#   them.
 # - agent.conf readable by others or owned by someone else: refused with
 #   exit 2, the file, its mode and the fix named.
 # - Under umask 000 the agent still creates its directory 0700 and its
@@ -96,7 +98,7 @@ nothing_at_sink() {
 proxy pass
 check "init an agent behind the proxy" 0 init h --server "http://127.0.0.1:$pport/sync"
 # every proxy listens on a port of its own: point the agent at it
-use_proxy() { sed -i "s|^server=.*|server=http://127.0.0.1:$pport/sync|" "$tmp/h/agent.conf"; }
+use_proxy() { sed -i "s|^server=.*|server=http://127.0.0.1:$pport/sync|" "$tmp/${1:-h}/agent.conf"; }
 check "a sync through the proxy works" 0 agent h sync
 has "a first, slow sync" "slow sync: $n_dir added"
 before=$(people h)
@@ -150,6 +152,63 @@ for ru in "http://127.0.0.1:{self}/sync{q}" "http://127.0.0.1:$sink/sync{q}"; do
 done
 [ "$(people t)" = "$before" ] && ok "refused downgrade: the local copy is unchanged" ||
 	notok "refused downgrade: the local copy is unchanged"
+
+# -- item 7: a malformed card and one over the size cap among good ones --------
+proxy badcards
+check "init an agent taking 4 MiB messages" 0 init b --server "http://127.0.0.1:$pport/sync" --max-msg 4194304
+check "bad cards among good ones: the sync ends with exit 7" 7 agent b sync
+echo "$out" | sed 's/^/# /'
+mal=$(sed -n 's/^malformed //p' "$tmp/proxy.port.refused")
+big=$(sed -n 's/^size //p' "$tmp/proxy.port.refused")
+good=$(sed -n 's/^good \([^ ]*\) .*/\1/p' "$tmp/proxy.port.refused")
+good_fn=$(sed -n 's/^good [^ ]* //p' "$tmp/proxy.port.refused")
+[ -n "$mal" ] && [ -n "$big" ] && [ -n "$good" ] && ok "the proxy broke two cards of one message" ||
+	notok "the proxy broke two cards of one message"
+has "the good ones are stored and counted" "slow sync: $((n_dir - 2)) added"
+has "the summary counts the refused by reason" "2 items refused: 1 malformed vCard (server id $mal, line 4"
+has "and the oversized one" "1 over the size cap of 1048576 bytes (server id $big, 12"
+check "the malformed card is not stored" 3 agent b show "$mal"
+check "the oversized card is not stored" 3 agent b show "$big"
+check "a good card of the same message is stored" 0 agent b show "$good"
+check "and found by its name" 0 agent b search "$good_fn"
+has "the search lists it" "$good_fn"
+[ "$(people b)" = "$((n_dir - 2))" ] && ok "all but the two refused cards are stored" ||
+	notok "all but the two refused cards are stored ($(people b) of $n_dir)"
+grep -q "client answered Add with 415" "$tmp/server.log" && ok "the server heard 415 for the malformed card" ||
+	notok "the server heard 415 for the malformed card"
+grep -q "client answered Add with 413" "$tmp/server.log" && ok "the server heard 413 for the oversized card" ||
+	notok "the server heard 413 for the oversized card"
+check "--help documents exit status 7" 0 "$AGENT" --help
+has "--help: 7" "7 sync finished with refused items"
+proxy pass
+use_proxy b
+check "the next sync: exit 0" 0 agent b sync
+has "it is a slow sync" "slow sync: "
+check "the malformed card came back" 0 agent b show "$mal"
+check "the oversized card came back" 0 agent b show "$big"
+same "then the agent equals the directory" b
+check "and the sync after is two-way again" 0 agent b sync
+has "nothing left to bring" "two-way sync: 0 added, 0 updated, 0 deleted"
+
+# the same as large objects (MoreData): an object that grows over the cap
+# is refused once, whatever chunks follow; one whose rest never comes is
+# refused when the next item starts
+proxy badchunks
+check "init another agent taking 4 MiB messages" 0 init c --server "http://127.0.0.1:$pport/sync" --max-msg 4194304
+check "bad large objects: exit 7" 7 agent c sync
+echo "$out" | sed 's/^/# /'
+mal=$(sed -n 's/^malformed //p' "$tmp/proxy.port.refused")
+big=$(sed -n 's/^size //p' "$tmp/proxy.port.refused")
+has "the good ones are stored" "slow sync: $((n_dir - 2)) added"
+has "the oversized object counted once" "1 over the size cap of 1048576 bytes (server id $big, at least 1200"
+has "the unfinished object counted" "1 malformed vCard (server id $mal, a large object whose last chunk never came)"
+has "two in all" "2 items refused:"
+check "the oversized object is not stored" 3 agent c show "$big"
+check "the unfinished object is not stored" 3 agent c show "$mal"
+proxy pass
+use_proxy c
+check "the next sync brings both" 0 agent c sync
+same "and the agent equals the directory" c
 
 # -- item 8: agent.conf holds the password ------------------------------------
 mode_is() { # NAME FILE MODE
