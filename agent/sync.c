@@ -30,7 +30,6 @@ struct session {
 	CURL *curl;
 	char url[AGENT_URL_MAX + 1]; /* RespURI once given (respuri.h) */
 	char session_id[8];
-
 	uint64_t msg_id, cmd_id;
 	struct ob_buf reply;
 	bool too_big;
@@ -393,10 +392,10 @@ static int apply_item(struct session *s, struct sml_writer *w,
 		guid = g;
 	}
 	if (*guid == '\0' || strlen(guid) >= sizeof(s->chunk_guid)) {
-		refuse(s, AGENT_REFUSED_NO_ID, "",
-		       *guid ? "a server id longer than 255 bytes"
+		refuse(s, AGENT_REFUSED_NO_ID, guid,
+		       *guid ? "longer than 255 bytes"
 			     : "an Add without a server id");
-		status(s, w, ref, cmd->name, 412, target, NULL);
+		status(s, w, ref, cmd->name, 412, target, guid);
 		return 0;
 	}
 	/* the rest of a large object already refused for its size */

@@ -9,8 +9,9 @@
         respuri=TEMPLATE  the RespURI becomes TEMPLATE, where {self} is this
                           proxy's port and {q} the real RespURI's query
         badcards          the first reply with cards gets one malformed
-                          card (second card) and one over the agent's size
-                          cap (fourth card); their server ids go to
+                          card (second card), one over the agent's size
+                          cap (fourth card) and one without a server id
+                          (sixth card); their server ids go to
                           PORTFILE.refused, one "reason id" a line, and
                           "good id FN" for the third card, left alone
         badchunks         the same, as large objects: the second card in
@@ -100,13 +101,19 @@ def proxy(portfile, real, mode, cert=None, key=None):
         items = list(re.finditer(
             r"<Item>(?:(?!</Item>).)*?BEGIN:VCARD(?:(?!</Item>).)*</Item>",
             out, flags=re.S))
-        if len(items) < 4:
+        if len(items) < 6:
             return out
         state["cards_done"] = True
         refused = []
-        for idx, reason in ((3, "size"), (1, "malformed")):
+        for idx, reason in ((5, "noid"), (3, "size"), (1, "malformed")):
             item = items[idx].group(0)
             sid = re.search(r"<Source><LocURI>(.*?)</LocURI>", item).group(1)
+            if reason == "noid":
+                new = item.replace("<Source><LocURI>%s</LocURI>" % sid,
+                                   "<Source><LocURI></LocURI>", 1)
+                out = out[:items[idx].start()] + new + out[items[idx].end():]
+                refused.append("%s %s" % (reason, sid))
+                continue
             if reason == "malformed":
                 # line 4 has no colon: the parser names it
                 card = ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Broken\r\n"

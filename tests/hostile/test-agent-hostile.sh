@@ -6,11 +6,11 @@
 #   plain HTTP: refused with exit 5 and the URI named, and a listener on
 #   the other address sees no connection; same-origin RespURIs (other
 #   case, relative) are still followed.
-# - A malformed card and one over the size cap among good ones, whole or
-#   as large objects (chunks): exit 7, the summary counts and names them,
-#   the server hears an error status for each, the good cards of the same
-#   message are stored and found, the bad ones not; the next sync brings
-#   them.
+# - A malformed card, one over the size cap and one without a server id
+#   among good ones, also as large objects (chunks): exit 7, the summary
+#   counts and names them, the server hears an error status for each, the
+#   good cards of the same message are stored and found, the bad ones not;
+#   the next sync brings them.
 # - agent.conf readable by others or owned by someone else: refused with
 #   exit 2, the file, its mode and the fix named.
 # - Under umask 000 the agent still creates its directory 0700 and its
@@ -162,22 +162,28 @@ mal=$(sed -n 's/^malformed //p' "$tmp/proxy.port.refused")
 big=$(sed -n 's/^size //p' "$tmp/proxy.port.refused")
 good=$(sed -n 's/^good \([^ ]*\) .*/\1/p' "$tmp/proxy.port.refused")
 good_fn=$(sed -n 's/^good [^ ]* //p' "$tmp/proxy.port.refused")
-[ -n "$mal" ] && [ -n "$big" ] && [ -n "$good" ] && ok "the proxy broke two cards of one message" ||
-	notok "the proxy broke two cards of one message"
-has "the good ones are stored and counted" "slow sync: $((n_dir - 2)) added"
-has "the summary counts the refused by reason" "2 items refused: 1 malformed vCard (server id $mal, line 4"
+noid=$(sed -n 's/^noid //p' "$tmp/proxy.port.refused")
+[ -n "$mal" ] && [ -n "$big" ] && [ -n "$noid" ] && [ -n "$good" ] &&
+	ok "the proxy broke three cards of one message" ||
+	notok "the proxy broke three cards of one message"
+has "the good ones are stored and counted" "slow sync: $((n_dir - 3)) added"
+has "the summary counts the refused by reason" "3 items refused: 1 malformed vCard (server id $mal, line 4"
 has "and the oversized one" "1 over the size cap of 1048576 bytes (server id $big, 12"
+has "and the one without an id" "1 without a usable id (server id (none), an Add without a server id)"
 check "the malformed card is not stored" 3 agent b show "$mal"
 check "the oversized card is not stored" 3 agent b show "$big"
+check "the card without an id is not stored" 3 agent b show "$noid"
 check "a good card of the same message is stored" 0 agent b show "$good"
 check "and found by its name" 0 agent b search "$good_fn"
 has "the search lists it" "$good_fn"
-[ "$(people b)" = "$((n_dir - 2))" ] && ok "all but the two refused cards are stored" ||
-	notok "all but the two refused cards are stored ($(people b) of $n_dir)"
+[ "$(people b)" = "$((n_dir - 3))" ] && ok "all but the three refused cards are stored" ||
+	notok "all but the three refused cards are stored ($(people b) of $n_dir)"
 grep -q "client answered Add with 415" "$tmp/server.log" && ok "the server heard 415 for the malformed card" ||
 	notok "the server heard 415 for the malformed card"
 grep -q "client answered Add with 413" "$tmp/server.log" && ok "the server heard 413 for the oversized card" ||
 	notok "the server heard 413 for the oversized card"
+grep -q "client answered Add with 412" "$tmp/server.log" && ok "the server heard 412 for the card without an id" ||
+	notok "the server heard 412 for the card without an id"
 check "--help documents exit status 7" 0 "$AGENT" --help
 has "--help: 7" "7 sync finished with refused items"
 proxy pass
@@ -186,6 +192,7 @@ check "the next sync: exit 0" 0 agent b sync
 has "it is a slow sync" "slow sync: "
 check "the malformed card came back" 0 agent b show "$mal"
 check "the oversized card came back" 0 agent b show "$big"
+check "the card without an id came back" 0 agent b show "$noid"
 same "then the agent equals the directory" b
 check "and the sync after is two-way again" 0 agent b sync
 has "nothing left to bring" "two-way sync: 0 added, 0 updated, 0 deleted"
