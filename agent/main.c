@@ -164,7 +164,7 @@ static int conf_load(struct conf *c)
 				(unsigned long)me, p);
 			return EX_INPUT;
 		}
-		if ((st.st_mode & 077) != 0) {
+		if ((st.st_mode & 066) != 0) {
 			fprintf(stderr,
 				"orgbook-agent: %s holds the password but "
 				"can be %s by others (mode %04o); refusing "
