@@ -1,13 +1,13 @@
 # agent: orgbook-agent, the offline directory client (libcurl, SQLite FTS5).
 noinst_LIBRARIES += agent/libagent.a
 agent_libagent_a_SOURCES = agent/store.h agent/store.c agent/sync.h \
-	agent/sync.c
+	agent/sync.c agent/respuri.h agent/respuri.c
 agent_libagent_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS) $(CURL_CFLAGS) \
 	$(GNUTLS_CFLAGS)
 AGENT_LIBS = agent/libagent.a lib/syncml/libsml.a vcard/libvcard.a \
 	lib/pinyin/libpinyin.a lib/util/libobutil.a $(SQLITE_LIBS) \
 	$(CURL_LIBS) $(GNUTLS_LIBS) $(XML_LIBS) -lpthread
-LINT_FILES += agent/store.c agent/sync.c agent/main.c
+LINT_FILES += agent/store.c agent/sync.c agent/main.c agent/respuri.c
 
 bin_PROGRAMS += agent/orgbook-agent
 agent_orgbook_agent_SOURCES = agent/main.c
@@ -20,3 +20,10 @@ agent_test_agent_store_SOURCES = agent/test-agent-store.c
 agent_test_agent_store_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
 agent_test_agent_store_LDADD = tests/lib/libobtest.a $(AGENT_LIBS)
 LINT_FILES += agent/test-agent-store.c
+
+check_PROGRAMS += agent/test-agent-respuri
+TESTS += agent/test-agent-respuri
+agent_test_agent_respuri_SOURCES = agent/test-agent-respuri.c
+agent_test_agent_respuri_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS)
+agent_test_agent_respuri_LDADD = tests/lib/libobtest.a $(AGENT_LIBS)
+LINT_FILES += agent/test-agent-respuri.c

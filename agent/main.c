@@ -12,8 +12,10 @@
  *   orgbook-agent show ID
  *   orgbook-agent export [--format vcf21|vcf30] [--unit PATH]
  *   orgbook-agent status
- * Exit status: 0 ok, 1 usage, 2 bad input, 3 not found, 4 login refused,
- * 5 network or server error, 6 local store error. */
+ * Exit status: 0 ok, 1 usage, 2 bad input (agent.conf others can read
+ * included), 3 not found, 4 login refused, 5 network or server error (a
+ * RespURI off the server's origin included), 6 local store error, 7 sync
+ * finished with refused items (counted by reason on stdout). */
 #include "config.h"
 
 #include <curl/curl.h>
@@ -42,7 +44,8 @@ enum {
 	EX_NOTFOUND = 3,
 	EX_AUTH = 4,
 	EX_NET = 5,
-	EX_STORE = 6
+	EX_STORE = 6,
+	EX_REFUSED = 7
 };
 
 struct conf {
@@ -55,9 +58,9 @@ struct conf {
 
 static char dir[2048];
 
-static void die_usage(void)
+static void usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 		"usage: orgbook-agent [--dir DIR] COMMAND\n"
 		"  init --server URL --user NAME [--password-stdin] [--wbxml]"
 		" [--md5]\n"
@@ -70,7 +73,18 @@ static void die_usage(void)
 		"  units [PATH] [--json]\n"
 		"  show ID\n"
 		"  export [--format vcf21|vcf30] [--unit PATH]\n"
-		"  status\n");
+		"  status\n"
+		"exit status: 0 ok, 1 usage, 2 bad input (also an\n"
+		"  agent.conf others can read), 3 not found, 4 login\n"
+		"  refused, 5 network or server error (also a RespURI to\n"
+		"  another scheme, host or port), 6 local store error,\n"
+		"  7 sync finished with refused items (the summary counts\n"
+		"  them by reason)\n");
+}
+
+static void die_usage(void)
+{
+	usage(stderr);
 	exit(EX_USAGE);
 }
 
@@ -135,6 +149,31 @@ static int conf_load(struct conf *c)
 	memset(c, 0, sizeof(*c));
 	c->version = 12;
 	path_of(p, sizeof(p), "agent.conf");
+	/* The file holds the password: used only when nobody else can read
+	 * or change it (what ssh asks of a private key). */
+	struct stat st;
+	if (stat(p, &st) == 0) {
+		uid_t me = geteuid();
+		if (st.st_uid != me) {
+			fprintf(stderr,
+				"orgbook-agent: %s holds the password but "
+				"belongs to uid %lu, not to you (uid %lu); "
+				"refusing it. Fix: chown %lu %s (or run "
+				"orgbook-agent init again)\n",
+				p, (unsigned long)st.st_uid, (unsigned long)me,
+				(unsigned long)me, p);
+			return EX_INPUT;
+		}
+		if ((st.st_mode & 066) != 0) {
+			fprintf(stderr,
+				"orgbook-agent: %s holds the password but "
+				"can be %s by others (mode %04o); refusing "
+				"it. Fix: chmod 600 %s\n",
+				p, (st.st_mode & 044) != 0 ? "read" : "changed",
+				(unsigned)(st.st_mode & 07777), p);
+			return EX_INPUT;
+		}
+	}
 	ob_buf_init(&b, 1u << 16);
 	if (ob_file_read(p, &b, &err) != 0) {
 		ob_buf_deinit(&b);
@@ -376,7 +415,30 @@ static int cmd_sync(int argc, char **argv)
 	       r.adds, r.replaces, r.deletes + r.removed,
 	       r.removed ? " (after a full sync)" : "", (long long)n,
 	       (unsigned long)r.bytes_in, r.messages);
-	return 0;
+	if (r.refused_total == 0)
+		return 0;
+	static const char *const reason[AGENT_REFUSED_N] = {
+		[AGENT_REFUSED_MALFORMED] = "malformed vCard",
+		[AGENT_REFUSED_TOO_LARGE] = "over the size cap",
+		[AGENT_REFUSED_LIMIT] = "over a vCard limit",
+		[AGENT_REFUSED_NO_ID] = "without a usable id",
+	};
+	printf("%ld item%s refused:", r.refused_total,
+	       r.refused_total == 1 ? "" : "s");
+	const char *sep = " ";
+	for (int i = 0; i < AGENT_REFUSED_N; i++) {
+		if (r.refused[i].count == 0)
+			continue;
+		printf("%s%ld %s", sep, r.refused[i].count, reason[i]);
+		if (i == AGENT_REFUSED_TOO_LARGE)
+			printf(" of %u bytes", AGENT_MAX_ITEM);
+		printf(" (%s%s)", r.refused[i].count > 1 ? "first: " : "",
+		       r.refused[i].first);
+		sep = ", ";
+	}
+	printf("; the server was told, and the next sync asks for them "
+	       "again\n");
+	return EX_REFUSED;
 }
 
 static void json_str(const char *s)
@@ -635,6 +697,11 @@ int main(int argc, char **argv)
 	int i = 1;
 	const char *d = getenv("ORGBOOK_AGENT_DIR");
 
+	if (argc == 2 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
+	}
 	if (argc > 2 && strcmp(argv[1], "--dir") == 0) {
 		d = argv[2];
 		i = 3;
@@ -655,6 +722,10 @@ int main(int argc, char **argv)
 	const char *cmd = argv[i];
 	int rest = argc - i - 1;
 	char **args = argv + i + 1;
+	/* Whatever the caller's umask: the data directory 0700, agent.conf,
+	 * directory.db and its -wal and -shm 0600 (they hold the password
+	 * and the directory). */
+	umask(077);
 	sml_xml_init();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	int ret;

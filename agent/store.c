@@ -2,11 +2,14 @@
 #include "config.h"
 #include "agent/store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pinyin/pinyin.h"
 #include "util/buf.h"
@@ -159,6 +162,15 @@ int agent_store_open(const char *path, struct agent_store **s_r,
 
 	if (s == NULL)
 		return ob_err_set(err, OB_E_NOMEM, "out of memory");
+	/* A new store is created 0600 whatever the umask (SQLite would make
+	 * it 0644 less the umask); its -wal and -shm take the file's mode. An
+	 * existing file is left as it is; any other error is SQLite's to
+	 * report. */
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		(void)fchmod(fd, 0600);
+		close(fd);
+	}
 	if (sqlite3_open_v2(path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				    SQLITE_OPEN_NOMUTEX,
@@ -438,8 +450,11 @@ int agent_store_put(struct agent_store *s, const char *guid, const char *card,
 	    vcard_contact_from_card(vc, &c, &verr) != 0) {
 		char msg[200];
 		vcard_free(&vc);
-		return ob_err_set(err, OB_E_PARSE, "card %s: %s", guid,
-				  vcard_error_format(&verr, msg, sizeof(msg)));
+		return ob_err_set_at(
+			err,
+			verr.code == VCARD_E_LIMIT ? OB_E_LIMIT : OB_E_PARSE,
+			(long)verr.line, 0, verr.prop, "%s",
+			vcard_error_format(&verr, msg, sizeof(msg)));
 	}
 	ob_buf_init(&name, 1u << 16);
 	ob_buf_init(&py, 1u << 16);
@@ -582,6 +597,20 @@ int agent_store_sweep(struct agent_store *s, int64_t gen, int64_t *n_r,
 	if (ret == 0 && n_r != NULL)
 		*n_r = sqlite3_changes(s->db);
 	return ret;
+}
+
+int agent_store_keep(struct agent_store *s, const char *guid,
+		     struct ob_err *err)
+{
+	sqlite3_stmt *st =
+		prep(s, "UPDATE person SET gen = ? WHERE guid = ?", err);
+	if (st == NULL)
+		return err->code;
+	sqlite3_bind_int64(st, 1, s->gen);
+	sqlite3_bind_text(st, 2, guid, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sql_err(s, "keep", err);
 }
 
 int agent_store_guid(struct agent_store *s, int64_t luid, char *guid,

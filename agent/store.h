@@ -27,6 +27,10 @@
 
 struct agent_store;
 
+/* Open the store at path, creating it (mode 0600 whatever the umask; its
+ * -wal and -shm files get the same mode) when there is none. An older
+ * layout is emptied for a slow sync; OB_E_VERSION for a newer one,
+ * OB_E_IO when it cannot be opened. */
 int agent_store_open(const char *path, struct agent_store **s_r,
 		     struct ob_err *err);
 void agent_store_close(struct agent_store **s);
@@ -44,7 +48,9 @@ int agent_store_set(struct agent_store *s, const char *key, const char *val,
 
 /* Insert or replace the person with server id guid from its vCard text
  * (any version). *luid_r gets its local id. OB_E_PARSE for a card that
- * does not parse (nothing written). */
+ * does not parse, OB_E_LIMIT for one over a vCard limit (bytes, line,
+ * properties, photo): nothing written, err->line and err->field name the
+ * card's line and property, err->msg says "line N, PROP: why". */
 int agent_store_put(struct agent_store *s, const char *guid, const char *card,
 		    size_t len, int64_t *luid_r, struct ob_err *err);
 /* Delete by local id; OB_E_NOTFOUND when none. */
@@ -55,6 +61,11 @@ int agent_store_delete(struct agent_store *s, int64_t luid, struct ob_err *err);
 void agent_store_mark(struct agent_store *s, int64_t gen);
 int agent_store_sweep(struct agent_store *s, int64_t gen, int64_t *n_r,
 		      struct ob_err *err);
+/* Give the person with server id guid (if any) the current generation
+ * without changing it: a card the server sent but we refused keeps the
+ * copy we had through the sweep. */
+int agent_store_keep(struct agent_store *s, const char *guid,
+		     struct ob_err *err);
 /* The server id of a local id. OB_E_NOTFOUND. */
 int agent_store_guid(struct agent_store *s, int64_t luid, char *guid,
 		     size_t size, struct ob_err *err);

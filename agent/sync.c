@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "agent/respuri.h"
 #include "syncml/encode.h"
 #include "syncml/msg.h"
 #include "syncml/wbxml.h"
@@ -26,7 +28,8 @@ struct session {
 	struct agent_sync_result *r;
 	struct ob_err *err;
 	CURL *curl;
-	char url[1024]; /* RespURI once given */
+	char url[AGENT_URL_MAX + 1]; /* RespURI once given (respuri.h) */
+	char session_id[8];
 	uint64_t msg_id, cmd_id;
 	struct ob_buf reply;
 	bool too_big;
@@ -35,8 +38,9 @@ struct session {
 	struct ob_buf maps;  /* MapItems for the next message */
 	struct ob_buf chunk; /* a large object being received */
 	char chunk_guid[256];
-	int64_t chunk_luid;
-	bool chunk_add;
+	/* a large object refused for its size: its later chunks are answered
+	 * 413 and counted once */
+	char skip_guid[256];
 	long total; /* NumberOfChanges when the server gave it */
 };
 
@@ -116,10 +120,19 @@ static int post(struct session *s, const char *xml, size_t len)
 		ob_err_prefix(s->err, "the server's reply: ");
 		return OB_E_PARSE;
 	}
+	/* Checked before anything of this reply is applied: a refused
+	 * RespURI ends the session with the store as the last message left
+	 * it, and no byte goes to the other address. */
 	const char *resp = sml_node_text(
 		sml_node_child(sml_tree_root(s->m.tree), "SyncHdr"), "RespURI");
-	if (*resp != '\0' && strlen(resp) < sizeof(s->url))
-		ob_strlcpy(s->url, resp, sizeof(s->url));
+	if (*resp != '\0') {
+		char next[sizeof(s->url)];
+		ret = agent_respuri_resolve(s->o->url, s->url, resp, next,
+					    sizeof(next), s->err);
+		if (ret != 0)
+			return ret;
+		ob_strlcpy(s->url, next, sizeof(s->url));
+	}
 	return 0;
 }
 
@@ -142,7 +155,7 @@ static void begin(struct session *s, struct sml_writer *w, bool cred)
 	sml_writer_text(w, "VerDTD", ver(s));
 	sml_writer_text(w, "VerProto",
 			s->o->version == 11 ? "SyncML/1.1" : "SyncML/1.2");
-	sml_writer_text(w, "SessionID", "1");
+	sml_writer_text(w, "SessionID", s->session_id);
 	sml_writer_uint(w, "MsgID", s->msg_id);
 	sml_writer_open(w, "Target", NULL);
 	sml_writer_text(w, "LocURI", s->o->url);
@@ -190,7 +203,8 @@ static void begin(struct session *s, struct sml_writer *w, bool cred)
 	snprintf(max, sizeof(max), "%zu", s->o->max_msg);
 	sml_writer_open(w, "Meta", NULL);
 	sml_writer_text_ns(w, "MaxMsgSize", "syncml:metinf", max);
-	sml_writer_text_ns(w, "MaxObjSize", "syncml:metinf", "4000000");
+	snprintf(max, sizeof(max), "%u", AGENT_MAX_ITEM);
+	sml_writer_text_ns(w, "MaxObjSize", "syncml:metinf", max);
 	sml_writer_close(w);
 	sml_writer_close(w);
 	sml_writer_open(w, "SyncBody", NULL);
@@ -301,7 +315,37 @@ static int status_of(struct session *s, const char *cmd)
 	return 0;
 }
 
-/* Apply one server item; writes its status (and a map entry). */
+/* Count a refused item; the first of each reason keeps its detail. */
+static void refuse(struct session *s, enum agent_refusal why, const char *guid,
+		   const char *detail)
+{
+	struct agent_refused *r = &s->r->refused[why];
+
+	s->r->refused_total++;
+	if (r->count++ > 0)
+		return;
+	snprintf(r->first, sizeof(r->first), "server id %.200s%s%.180s",
+		 *guid ? guid : "(none)", *detail ? ", " : "", detail);
+	/* server-chosen bytes go to a terminal */
+	for (char *p = r->first; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
+/* An unfinished large object is given up (another item came, or the
+ * session ended): it was answered 213 chunk by chunk, never stored. */
+static void drop_chunks(struct session *s)
+{
+	if (s->chunk_guid[0] != '\0')
+		refuse(s, AGENT_REFUSED_MALFORMED, s->chunk_guid,
+		       "a large object whose last chunk never came");
+	ob_buf_reset(&s->chunk);
+	s->chunk_guid[0] = '\0';
+}
+
+/* Apply one server item; writes its status (and a map entry). An item
+ * that cannot be stored is refused with an error status and counted
+ * (agent_refusal); a store error ends the session. */
 static int apply_item(struct session *s, struct sml_writer *w,
 		      const struct sml_node *cmd, const struct sml_node *item)
 {
@@ -311,7 +355,9 @@ static int apply_item(struct session *s, struct sml_writer *w,
 	const struct sml_node *data = sml_node_child(item, "Data");
 	bool add = strcmp(cmd->name, "Add") == 0;
 	bool del = strcmp(cmd->name, "Delete") == 0;
-	char g[256];
+	bool more = sml_node_child(item, "MoreData") != NULL;
+	size_t dlen = data != NULL ? data->len : 0;
+	char g[256], why[200];
 	int64_t luid = 0;
 	uint64_t v;
 	int ret;
@@ -335,18 +381,50 @@ static int apply_item(struct session *s, struct sml_writer *w,
 		if (!sml_node_uint(item, "Target/LocURI", INT64_MAX, &v) ||
 		    agent_store_guid(s->store, (int64_t)v, g, sizeof(g),
 				     s->err) != 0) {
+			snprintf(why, sizeof(why),
+				 "a Replace of local id '%.100s', which we do "
+				 "not have",
+				 target);
+			refuse(s, AGENT_REFUSED_NO_ID, guid, why);
 			status(s, w, ref, cmd->name, 404, target, NULL);
 			return 0;
 		}
 		guid = g;
 	}
 	if (*guid == '\0' || strlen(guid) >= sizeof(s->chunk_guid)) {
+		refuse(s, AGENT_REFUSED_NO_ID, guid,
+		       *guid ? "longer than 255 bytes"
+			     : "an Add without a server id");
 		status(s, w, ref, cmd->name, 412, target, guid);
 		return 0;
 	}
-	if (data != NULL)
-		ob_buf_add(&s->chunk, data->data, data->len);
-	if (sml_node_child(item, "MoreData") != NULL) {
+	/* the rest of a large object already refused for its size */
+	if (s->skip_guid[0] != '\0' && strcmp(guid, s->skip_guid) == 0) {
+		if (!more)
+			s->skip_guid[0] = '\0';
+		status(s, w, ref, cmd->name, 413, target, guid);
+		return 0;
+	}
+	s->skip_guid[0] = '\0';
+	if (s->chunk_guid[0] != '\0' && strcmp(guid, s->chunk_guid) != 0)
+		drop_chunks(s);
+	if (s->chunk.len + dlen > AGENT_MAX_ITEM ||
+	    (dlen > 0 && ob_buf_add(&s->chunk, data->data, dlen) != 0)) {
+		snprintf(why, sizeof(why), "%s%zu bytes",
+			 more ? "at least " : "", s->chunk.len + dlen);
+		refuse(s, AGENT_REFUSED_TOO_LARGE, guid, why);
+		ob_buf_reset(&s->chunk);
+		s->chunk_guid[0] = '\0';
+		if (more)
+			ob_strlcpy(s->skip_guid, guid, sizeof(s->skip_guid));
+		ret = agent_store_keep(s->store, guid, s->err);
+		if (ret != 0)
+			return ret;
+		status(s, w, ref, cmd->name, 413, target, guid);
+		return 0;
+	}
+	if (more) {
+		ob_strlcpy(s->chunk_guid, guid, sizeof(s->chunk_guid));
 		status(s, w, ref, cmd->name, 213, target, guid);
 		return 0;
 	}
@@ -354,9 +432,19 @@ static int apply_item(struct session *s, struct sml_writer *w,
 			      s->chunk.data ? s->chunk.data : "", s->chunk.len,
 			      &luid, s->err);
 	ob_buf_reset(&s->chunk);
-	if (ret == OB_E_PARSE) {
-		status(s, w, ref, cmd->name, 415, target, guid);
-		return 0; /* a bad card is refused, the session goes on */
+	s->chunk_guid[0] = '\0';
+	if (ret == OB_E_PARSE || ret == OB_E_LIMIT) {
+		/* refused, the session goes on; a copy we had stays */
+		int code = ret == OB_E_PARSE ? 415 : 413;
+		refuse(s,
+		       ret == OB_E_PARSE ? AGENT_REFUSED_MALFORMED
+					 : AGENT_REFUSED_LIMIT,
+		       guid, s->err->msg);
+		ret = agent_store_keep(s->store, guid, s->err);
+		if (ret != 0)
+			return ret;
+		status(s, w, ref, cmd->name, code, target, guid);
+		return 0;
 	}
 	if (ret != 0)
 		return ret;
@@ -486,6 +574,19 @@ static int run(struct session *s)
 
 	agent_store_get(s->store, "last", last, sizeof(last), &e2);
 	agent_store_get(s->store, "nonce", s->nonce, sizeof(s->nonce), &e2);
+	/* A new SessionID for every session (RepPro 1.2 §5.1.1): with the
+	 * same one, a server takes our first message for a retry of the last
+	 * session's and answers from that one (its RespURI, its anchors). */
+	char sid[16];
+	uint64_t prev = 0;
+	agent_store_get(s->store, "session", sid, sizeof(sid), &e2);
+	if (ob_parse_u64(sid, strlen(sid), 9999, &prev) != 0)
+		prev = 0;
+	snprintf(s->session_id, sizeof(s->session_id), "%" PRIu64,
+		 prev % 9999 + 1);
+	ret = agent_store_set(s->store, "session", s->session_id, s->err);
+	if (ret != 0)
+		return ret;
 	snprintf(next, sizeof(next), "%" PRId64, ob_wall_s());
 	if (strcmp(next, last) == 0)
 		snprintf(next, sizeof(next), "%" PRId64 "a", ob_wall_s());
@@ -626,14 +727,20 @@ static int run(struct session *s)
 	if (ms != 0 && ms != 200)
 		return ob_err_set(s->err, OB_E_FAIL,
 				  "the server refused our Map (status %d)", ms);
-	/* complete: sweep and anchors in one transaction */
+	drop_chunks(s);
+	/* complete: sweep and anchors in one transaction. With refused items
+	 * the session is not taken as delivered: no Last anchor, so the
+	 * next session is slow and brings them again (the server was told
+	 * by their statuses, and orgbook-server syncs slowly anyway). */
 	ret = agent_store_begin(s->store, s->err);
 	if (ret == 0 && full)
 		ret = agent_store_sweep(s->store, gen, &s->r->removed, s->err);
 	char when[32];
 	snprintf(when, sizeof(when), "%" PRId64, ob_wall_s());
 	if (ret == 0)
-		ret = agent_store_set(s->store, "last", next, s->err);
+		ret = agent_store_set(s->store, "last",
+				      s->r->refused_total > 0 ? "" : next,
+				      s->err);
 	if (ret == 0)
 		ret = agent_store_set(s->store, "server_last", server_last,
 				      s->err);
@@ -654,6 +761,8 @@ int agent_sync(struct agent_store *store, const struct agent_sync_opts *o,
 
 	memset(&s, 0, sizeof(s));
 	memset(r, 0, sizeof(*r));
+	if ((ret = agent_respuri_check_server(o->url, err)) != 0)
+		return ret;
 	s.store = store;
 	s.o = o;
 	s.r = r;
@@ -662,7 +771,7 @@ int agent_sync(struct agent_store *store, const struct agent_sync_opts *o,
 	s.total = -1;
 	ob_buf_init(&s.reply, o->max_reply);
 	ob_buf_init(&s.maps, 64u << 20);
-	ob_buf_init(&s.chunk, 16u << 20);
+	ob_buf_init(&s.chunk, AGENT_MAX_ITEM);
 	s.curl = curl_easy_init();
 	if (s.curl == NULL)
 		return ob_err_set(err, OB_E_NOMEM, "cannot start libcurl");
@@ -672,6 +781,20 @@ int agent_sync(struct agent_store *store, const struct agent_sync_opts *o,
 	curl_easy_setopt(s.curl, CURLOPT_TIMEOUT,
 			 o->timeout_s > 0 ? o->timeout_s : 300L);
 	curl_easy_setopt(s.curl, CURLOPT_NOSIGNAL, 1L);
+	/* Only the configured server's scheme, whatever a URL says, and no
+	 * redirects: a 3xx is an error like any other status but 200. */
+	bool tls = strncasecmp(o->url, "https:", 6) == 0;
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(s.curl, CURLOPT_PROTOCOLS_STR, tls ? "https" : "http");
+	curl_easy_setopt(s.curl, CURLOPT_REDIR_PROTOCOLS_STR,
+			 tls ? "https" : "http");
+#else
+	curl_easy_setopt(s.curl, CURLOPT_PROTOCOLS,
+			 tls ? (long)CURLPROTO_HTTPS : (long)CURLPROTO_HTTP);
+	curl_easy_setopt(s.curl, CURLOPT_REDIR_PROTOCOLS,
+			 tls ? (long)CURLPROTO_HTTPS : (long)CURLPROTO_HTTP);
+#endif
+	curl_easy_setopt(s.curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(s.curl, CURLOPT_USERAGENT,
 			 "orgbook-agent/" PACKAGE_VERSION);
 	if (o->ca_file != NULL)

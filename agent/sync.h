@@ -50,18 +50,51 @@ struct agent_sync_opts {
 	void *progress_ctx;
 };
 
+/* The largest item the agent stores, in bytes (all chunks of a large
+ * object together); also the MaxObjSize it announces. The vCard parser's
+ * own limits (vcard_limits_default: 1 MiB a card, 256 KiB a photo, 256
+ * properties) still apply below it. */
+#define AGENT_MAX_ITEM (1u << 20)
+
+/* Why an item the server sent was not stored. Each one is answered with
+ * an error status for its command, so the server knows it was not
+ * delivered (orgbook-server then keeps its anchors and syncs slowly next
+ * time), and the agent's own Last anchor is cleared: the next session is
+ * a slow sync that asks for the item again. The other items of the same
+ * message are stored. */
+enum agent_refusal {
+	AGENT_REFUSED_MALFORMED = 0, /* not a vCard we read: 415 */
+	AGENT_REFUSED_TOO_LARGE,     /* over AGENT_MAX_ITEM bytes: 413 */
+	AGENT_REFUSED_LIMIT,         /* over a vCard parser limit: 413 */
+	AGENT_REFUSED_NO_ID,         /* no usable server or local id: 412/404 */
+	AGENT_REFUSED_N
+};
+
+struct agent_refused {
+	long count;
+	/* the first one: "server id ID, line N, PROP: why" (control
+	 * characters shown as '?') */
+	char first[400];
+};
+
 struct agent_sync_result {
 	int alert; /* the sync type the server ran: 200, 201, 205 */
 	long adds, replaces, deletes, removed; /* removed: swept after slow */
 	long messages;
 	uint64_t bytes_in, bytes_out;
+	long refused_total; /* sum of refused[].count */
+	struct agent_refused refused[AGENT_REFUSED_N];
 };
 
-/* Run one session. Errors: OB_E_AUTH (credentials refused), OB_E_IO
- * (network, TLS, HTTP status), OB_E_PARSE (malformed reply), OB_E_LIMIT
- * (reply over max_reply), OB_E_FAIL (a SyncML error status from the
- * server; err names it). The local copy keeps everything it had on any
- * error except for items the server sent and we acknowledged. */
+/* Run one session. Errors: OB_E_INVAL (url is not http:// or https://),
+ * OB_E_AUTH (credentials refused), OB_E_IO (network, TLS, HTTP status,
+ * redirects included: none is followed), OB_E_PARSE (malformed reply),
+ * OB_E_LIMIT (reply over max_reply), OB_E_FAIL (a SyncML error status
+ * from the server, or a RespURI that leaves url's origin (respuri.h),
+ * refused before anything of its reply is applied; err names it). libcurl
+ * speaks only url's scheme. The local copy keeps everything it had on any
+ * error except for items the server sent and we acknowledged. A session
+ * that completes with refused items returns 0 with r->refused_total > 0. */
 int agent_sync(struct agent_store *store, const struct agent_sync_opts *o,
 	       struct agent_sync_result *r, struct ob_err *err);
 

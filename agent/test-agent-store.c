@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -155,6 +156,13 @@ int main(void)
 	test_assert_int(agent_store_put(s, "bad", "BEGIN:VCARD\r\nN:x\r\n", 18,
 					NULL, &err),
 			OB_E_PARSE);
+	const char *nocolon = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:x\r\n"
+			      "NO COLON\r\nEND:VCARD\r\n";
+	test_assert_int(
+		agent_store_put(s, "bad", nocolon, strlen(nocolon), NULL, &err),
+		OB_E_PARSE);
+	test_assert_int(err.line, 4);
+	test_assert(strncmp(err.msg, "line 4", 6) == 0);
 	test_assert_int(agent_store_commit(s, &err), 0);
 	agent_store_count(s, &n, &err);
 	test_assert_int(n, 1);
@@ -228,6 +236,63 @@ int main(void)
 	test_assert_str(search(s, "flo"), "");
 	agent_store_count(s, &n, &err);
 	test_assert_int(n, 3);
+	agent_store_close(&s);
+	test_end();
+
+	test_begin("a new store and its WAL files are 0600 under umask 000");
+	snprintf(path, sizeof(path), "%s/modes.db", test_tmpdir());
+	mode_t old = umask(0);
+	struct stat st;
+	test_assert_int(agent_store_open(path, &s, &err), 0);
+	test_assert_int(agent_store_begin(s, &err), 0);
+	put(s, "m1", "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Mo\r\nEND:VCARD\r\n",
+	    NULL);
+	test_assert_int(agent_store_commit(s, &err), 0);
+	const char *const sfx[] = {"", "-wal", "-shm"};
+	for (int i = 0; i < 3; i++) {
+		char p[4300];
+		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
+		test_assert_int(stat(p, &st), 0);
+		test_assert_int(st.st_mode & 07777, 0600);
+	}
+	agent_store_close(&s);
+	umask(old);
+	test_end();
+
+	test_begin("a card over a vCard limit: OB_E_LIMIT; keep saves a row "
+		   "from the sweep");
+	snprintf(path, sizeof(path), "%s/keep.db", test_tmpdir());
+	test_assert_int(agent_store_open(path, &s, &err), 0);
+	test_assert_int(agent_store_begin(s, &err), 0);
+	agent_store_mark(s, 200);
+	put(s, "k1", "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kai\r\nEND:VCARD\r\n",
+	    NULL);
+	put(s, "k2", "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kim\r\nEND:VCARD\r\n",
+	    NULL);
+	put(s, "k3", "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kit\r\nEND:VCARD\r\n",
+	    NULL);
+	agent_store_mark(s, 300);
+	put(s, "k1", "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kai\r\nEND:VCARD\r\n",
+	    NULL);
+	static char big[2u << 20];
+	size_t bl = (size_t)snprintf(
+		big, sizeof(big), "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kim\r\n");
+	while (bl + 100 < sizeof(big) - 64) {
+		memcpy(big + bl, "NOTE:", 5);
+		memset(big + bl + 5, 'x', 60);
+		memcpy(big + bl + 65, "\r\n", 2);
+		bl += 67;
+	}
+	bl += (size_t)snprintf(big + bl, sizeof(big) - bl, "END:VCARD\r\n");
+	test_assert_int(agent_store_put(s, "k2", big, bl, NULL, &err),
+			OB_E_LIMIT);
+	test_assert_int(agent_store_keep(s, "k2", &err), 0);
+	test_assert_int(agent_store_keep(s, "nobody", &err), 0);
+	test_assert_int(agent_store_sweep(s, 300, &removed, &err), 0);
+	test_assert_int(removed, 1); /* k3; k2 kept as it was */
+	test_assert_int(agent_store_commit(s, &err), 0);
+	test_assert_str(search(s, "kim"), "k2");
+	test_assert_str(search(s, "kit"), "");
 	agent_store_close(&s);
 	test_end();
 	return test_done();
