@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "syncml-server/auth.h"
+#include "syncml-server/connguard.h"
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/str.h"
@@ -32,6 +33,7 @@
 struct srv_httpd {
 	struct srv *srv;
 	struct MHD_Daemon *sync, *admin;
+	struct srv_guard *sync_guard, *admin_guard;
 	char *cert, *key;
 	bool tls;       /* the sync listener's */
 	bool admin_tls; /* the admin listener's (same certificate) */
@@ -332,14 +334,17 @@ static struct req *start_request(struct srv_httpd *h,
 	if (cl != NULL && ob_parse_u64(cl, strlen(cl), UINT64_MAX, &n) == 0 &&
 	    n > max)
 		rq->too_big = true;
+	srv_guard_headers(conn, hc.chunked || (cl != NULL && strcmp(cl, "0")));
 	return rq;
 }
 
-static void read_body(struct req *rq, const char *data, size_t *len)
+static void read_body(struct MHD_Connection *conn, struct req *rq,
+		      const char *data, size_t *len)
 {
 	if (!rq->too_big && !rq->refused &&
 	    ob_buf_add(&rq->body, data, *len) != 0)
 		rq->too_big = true;
+	srv_guard_body(conn, *len);
 	*len = 0;
 }
 
@@ -349,7 +354,7 @@ static enum MHD_Result handle_metrics(struct srv_httpd *h,
 				      struct MHD_Connection *conn)
 {
 	const struct srv_metrics *m = &h->srv->metrics;
-	char buf[2048];
+	char buf[4096];
 
 	snprintf(buf, sizeof(buf),
 		 "# TYPE orgbook_requests_total counter\n"
@@ -367,7 +372,14 @@ static enum MHD_Result handle_metrics(struct srv_httpd *h,
 		 "orgbook_items_sent_total %" PRIu64 "\n"
 		 "# TYPE orgbook_bytes_total counter\n"
 		 "orgbook_bytes_total{direction=\"in\"} %" PRIu64 "\n"
-		 "orgbook_bytes_total{direction=\"out\"} %" PRIu64 "\n",
+		 "orgbook_bytes_total{direction=\"out\"} %" PRIu64 "\n"
+		 "# TYPE orgbook_connections_cut_total counter\n"
+		 "orgbook_connections_cut_total{reason=\"headers\"} %" PRIu64
+		 "\n"
+		 "orgbook_connections_cut_total{reason=\"slow_body\"} %" PRIu64
+		 "\n"
+		 "orgbook_connections_cut_total{reason=\"evicted\"} %" PRIu64
+		 "\n",
 		 __atomic_load_n(&m->requests, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->errors, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->auth_failures, __ATOMIC_RELAXED),
@@ -376,7 +388,10 @@ static enum MHD_Result handle_metrics(struct srv_httpd *h,
 		 __atomic_load_n(&m->fast_syncs, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->items_sent, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->bytes_in, __ATOMIC_RELAXED),
-		 __atomic_load_n(&m->bytes_out, __ATOMIC_RELAXED));
+		 __atomic_load_n(&m->bytes_out, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->conns_cut_headers, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->conns_cut_body, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->conns_evicted, __ATOMIC_RELAXED));
 	struct MHD_Response *r = text(buf);
 	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
 	enum MHD_Result ret = MHD_queue_response(conn, 200, r);
@@ -496,9 +511,10 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *conn,
 		return rq != NULL ? MHD_YES : MHD_NO;
 	}
 	if (*upload_data_size != 0) {
-		read_body(rq, upload_data, upload_data_size);
+		read_body(conn, rq, upload_data, upload_data_size);
 		return MHD_YES;
 	}
+	srv_guard_busy(conn);
 	if (rq->refused)
 		return send_text(conn, 400,
 				 "conflicting Content-Length / "
@@ -539,9 +555,10 @@ static enum MHD_Result on_sync(void *cls, struct MHD_Connection *conn,
 		return rq != NULL ? MHD_YES : MHD_NO;
 	}
 	if (*upload_data_size != 0) {
-		read_body(rq, upload_data, upload_data_size);
+		read_body(conn, rq, upload_data, upload_data_size);
 		return MHD_YES;
 	}
+	srv_guard_busy(conn);
 	if (rq->refused)
 		return send_text(conn, 400,
 				 "conflicting Content-Length / "
@@ -565,7 +582,6 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **req_cls,
 		    enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
-	(void)conn;
 	(void)toe;
 	struct req *rq = *req_cls;
 	if (rq != NULL) {
@@ -573,16 +589,7 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **req_cls,
 		free(rq);
 	}
 	*req_cls = NULL;
-}
-
-static void on_thread_end(void *cls, struct MHD_Connection *conn,
-			  void **socket_context,
-			  enum MHD_ConnectionNotificationCode toe)
-{
-	(void)cls;
-	(void)conn;
-	(void)socket_context;
-	(void)toe;
+	srv_guard_done(conn);
 }
 
 __attribute__((format(printf, 2, 0))) static void
@@ -627,7 +634,7 @@ static int listen_on(const char *addr, int port, int *port_r,
 		return ob_err_set(err, OB_E_IO, "socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, len) != 0 ||
-	    listen(fd, 256) != 0) {
+	    listen(fd, 1024) != 0) {
 		int e = errno;
 		close(fd);
 		return ob_err_set(err, OB_E_IO, "cannot listen on %s:%d: %s",
@@ -642,7 +649,8 @@ static int listen_on(const char *addr, int port, int *port_r,
 }
 
 static struct MHD_Daemon *start(struct srv_httpd *h, int fd,
-				MHD_AccessHandlerCallback cb, unsigned threads)
+				MHD_AccessHandlerCallback cb, unsigned threads,
+				struct srv_guard *guard)
 {
 	const struct srv_config *c = &h->srv->cfg;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
@@ -667,7 +675,7 @@ static struct MHD_Daemon *start(struct srv_httpd *h, int fd,
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
 					    (intptr_t)on_done, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
-					    (intptr_t)on_thread_end, NULL};
+					    (intptr_t)srv_guard_notify, guard};
 	if (h->tls) {
 		flags |= MHD_USE_TLS;
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
@@ -681,6 +689,20 @@ static struct MHD_Daemon *start(struct srv_httpd *h, int fd,
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	return MHD_start_daemon(flags, 0, NULL, NULL, cb, h, MHD_OPTION_ARRAY,
 				opts, MHD_OPTION_END);
+}
+
+/* A quarter of the connection slots stay for requests that arrive whole
+ * (connguard.h). */
+static int start_guard(struct srv_httpd *h, struct srv_guard **g_r,
+		       struct ob_err *err)
+{
+	const struct srv_config *c = &h->srv->cfg;
+	struct srv_guard_limits lim = {
+		.header_ms = c->header_timeout * 1000,
+		.min_rate = c->min_body_rate,
+		.waiting_max = c->conn_limit - c->conn_limit / 4,
+	};
+	return srv_guard_new(&lim, &h->srv->metrics, g_r, err);
 }
 
 int srv_httpd_start(struct srv *srv, struct srv_httpd **h_r, int *port_r,
@@ -714,7 +736,12 @@ int srv_httpd_start(struct srv *srv, struct srv_httpd **h_r, int *port_r,
 		srv_httpd_stop(&h, 0);
 		return fd;
 	}
-	h->sync = start(h, fd, on_sync, srv->cfg.threads);
+	if ((ret = start_guard(h, &h->sync_guard, err)) != 0) {
+		close(fd);
+		srv_httpd_stop(&h, 0);
+		return ret;
+	}
+	h->sync = start(h, fd, on_sync, srv->cfg.threads, h->sync_guard);
 	if (h->sync == NULL) {
 		close(fd);
 		srv_httpd_stop(&h, 0);
@@ -730,7 +757,12 @@ int srv_httpd_start(struct srv *srv, struct srv_httpd **h_r, int *port_r,
 			return afd;
 		}
 		h->admin_tls = h->tls;
-		h->admin = start(h, afd, on_admin, 2);
+		if ((ret = start_guard(h, &h->admin_guard, err)) != 0) {
+			close(afd);
+			srv_httpd_stop(&h, 0);
+			return ret;
+		}
+		h->admin = start(h, afd, on_admin, 2, h->admin_guard);
 		if (h->admin == NULL) {
 			close(afd);
 			srv_httpd_stop(&h, 0);
@@ -763,6 +795,8 @@ void srv_httpd_stop(struct srv_httpd **hp, int timeout_s)
 	}
 	if (h->admin != NULL)
 		MHD_stop_daemon(h->admin);
+	srv_guard_free(&h->sync_guard);
+	srv_guard_free(&h->admin_guard);
 	if (h->key != NULL)
 		explicit_bzero(h->key, strlen(h->key));
 	free(h->cert);

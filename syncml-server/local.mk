@@ -5,6 +5,7 @@ noinst_LIBRARIES += syncml-server/libsrv.a
 syncml_server_libsrv_a_SOURCES = \
 	syncml-server/server.h syncml-server/config.c \
 	syncml-server/httpd.h syncml-server/httpd.c \
+	syncml-server/connguard.h syncml-server/connguard.c \
 	syncml-server/auth.h syncml-server/auth.c \
 	syncml-server/devinf.h syncml-server/devinf.c \
 	syncml-server/session.h syncml-server/session.c \

@@ -47,6 +47,9 @@ struct srv_config {
 		SRV_STRTBL_YES,
 		SRV_STRTBL_NO
 	} strtbl;
+	/* slow senders (connguard.h) */
+	unsigned header_timeout; /* seconds for a request's whole headers */
+	size_t min_body_rate;    /* body bytes/s at least; 0 = no rule */
 };
 
 /* Defaults for every field. */
@@ -63,6 +66,9 @@ struct srv_metrics {
 	uint64_t requests, errors, auth_failures, sessions_done;
 	uint64_t slow_syncs, fast_syncs, items_sent;
 	uint64_t bytes_in, bytes_out;
+	/* connections cut: headers late, body too slow, evicted for a
+	 * newcomer (connguard.h) */
+	uint64_t conns_cut_headers, conns_cut_body, conns_evicted;
 };
 
 struct srv {
