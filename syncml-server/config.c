@@ -26,6 +26,7 @@ void srv_config_defaults(struct srv_config *c)
 	c->conn_timeout = 60;
 	c->header_timeout = 10;
 	c->min_body_rate = 1024;
+	c->unauth_body_total = 32u << 20;
 	c->threads = 4;
 	c->session_ttl = 900;
 	c->max_photo = 64 * 1024;
@@ -140,6 +141,8 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 		{"connection-timeout", 1, 3600, NULL, &c->conn_timeout},
 		{"header-timeout", 1, 3600, NULL, &c->header_timeout},
 		{"min-body-rate", 0, 1u << 30, &c->min_body_rate, NULL},
+		{"max-unauth-body-total", 65536, (uint64_t)1 << 40,
+		 &c->unauth_body_total, NULL},
 		{"threads", 1, 256, NULL, &c->threads},
 		{"session-ttl", 30, 86400, NULL, &c->session_ttl},
 		{"admin-max-body", 65536, 1u << 30, &c->admin_max_body, NULL},

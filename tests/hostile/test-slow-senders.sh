@@ -2,7 +2,11 @@
 # orgbook-server against hostile clients (probe.py): 1,000 idle and 1,000
 # slowloris connections from several loopback addresses must not keep a
 # normal sync from finishing within 2 s; a connection trickling its
-# headers or its body is cut at the deadline. All traffic stays
+# headers or its body is cut at the deadline; a Content-Length over the
+# cap gets 413 before any of the body is sent; a chunked body is cut at
+# the cap; many concurrent unauthenticated big bodies do not grow the
+# server's memory beyond the unauthenticated-body budget; a large admin
+# upload without a session is refused before its body. All traffic stays
 # on 127.0.0.0/8; every probe ends by itself within its --seconds.
 #
 # Under valgrind (OB_VALGRIND=1) the server runs about 30 times slower:
@@ -144,6 +148,84 @@ $PY "$PROBE" deadline --port "$port" --seconds 40 >"$tmp/deadline" 2>&1 &
 dpid=$!
 pids="$pids $dpid"
 
+# -- body caps, before the body is read --------------------------------------
+out=$($PY "$PROBE" too-big --port "$port" --path /sync --length 104857600)
+[ "$(field "$out" status)" = 413 ] &&
+	ok "Content-Length 100 MiB on /sync: 413 before any body is sent" ||
+	notok "Content-Length 100 MiB on /sync: 413 before any body is sent ($out)"
+out=$($PY "$PROBE" too-big --port "$port" --path /sync --length 4194305)
+[ "$(field "$out" status)" = 413 ] &&
+	ok "Content-Length one byte over max-body: 413 before the body" ||
+	notok "Content-Length one byte over max-body: 413 before the body ($out)"
+out=$($PY "$PROBE" too-big --port "$aport" --path /import \
+	--type "multipart/form-data; boundary=x" --length 10485760)
+[ "$(field "$out" status)" = 413 ] &&
+	ok "a 10 MiB admin upload without a session: 413 before the body" ||
+	notok "a 10 MiB admin upload without a session: 413 before the body ($out)"
+out=$($PY "$PROBE" too-big --port "$aport" --path /login \
+	--type application/x-www-form-urlencoded --length 1048576)
+[ "$(field "$out" status)" = 413 ] &&
+	ok "a 1 MiB sign-in form: 413 before the body" ||
+	notok "a 1 MiB sign-in form: 413 before the body ($out)"
+cookie=$(curl -s -m 20 -o /dev/null -D - --data-urlencode login=admin@acme \
+	--data-urlencode password=orgbook-admin-demo "http://127.0.0.1:$aport/login" |
+	sed -n 's/^Set-Cookie: \([^;]*\).*/\1/ip' | tr -d '\r')
+case "$cookie" in orgbook=*) ok "the administrator signs in" ;;
+*) notok "the administrator signs in ($cookie)" ;; esac
+out=$($PY "$PROBE" too-big --port "$aport" --path /import --cookie "$cookie" \
+	--type "multipart/form-data; boundary=x" --length 10485760 --wait 2)
+[ "$(field "$out" status)" = none ] &&
+	ok "a signed-in session may upload 10 MiB (the server waits for the body)" ||
+	notok "a signed-in session may upload 10 MiB ($out)"
+out=$($PY "$PROBE" too-big --port "$aport" --path /import --cookie "orgbook=$(printf '%064d' 7)" \
+	--type "multipart/form-data; boundary=x" --length 10485760)
+[ "$(field "$out" status)" = 413 ] &&
+	ok "a made-up session cookie does not open the upload cap" ||
+	notok "a made-up session cookie does not open the upload cap ($out)"
+
+out=$($PY "$PROBE" chunked --port "$port" --path /sync --max-bytes 67108864 --seconds 30)
+sent=$(field "$out" sent)
+if [ "$(field "$out" closed)" = True ] && [ "$sent" -lt $((24 << 20)) ]; then
+	ok "a chunked body is cut at the cap ($((sent >> 10)) KiB sent, cap 4096 KiB)"
+else
+	notok "a chunked body is cut at the cap ($out)"
+fi
+
+# -- memory: many concurrent unauthenticated big bodies ------------------------
+hwm0=$(mem VmHWM)
+rss0=$(mem VmRSS)
+rm -f "$tmp/ready.b1" "$tmp/ready.b2"
+$PY "$PROBE" bodies --port "$port" --path /sync --count 48 --length 4194304 \
+	--ready "$tmp/ready.b1" --seconds 60 >"$tmp/bodies1" 2>&1 &
+b1=$!
+$PY "$PROBE" bodies --port "$aport" --path /import --count 8 --length 31457280 \
+	--type "multipart/form-data; boundary=x" --ready "$tmp/ready.b2" --seconds 60 \
+	>"$tmp/bodies2" 2>&1 &
+b2=$!
+pids="$pids $b1 $b2"
+wait_file "$tmp/ready.b1" 60 && wait_file "$tmp/ready.b2" 60 ||
+	notok "the body probes never finished sending"
+rss1=$(mem VmRSS)
+out=$($PY "$PROBE" too-big --port "$port" --path /sync --length 4194304)
+if [ "$(field "$out" status)" = 503 ] && [ "$(field "$out" retry_after)" = 5 ]; then
+	ok "while the budget is spent: 503 with Retry-After before the body"
+else
+	notok "while the budget is spent: 503 with Retry-After before the body ($out)"
+fi
+release $b1 $b2
+hwm1=$(mem VmHWM)
+echo "# sync bodies: $(cat "$tmp/ready.b1" 2>/dev/null); admin bodies: $(cat "$tmp/ready.b2" 2>/dev/null)"
+echo "# VmRSS ${rss0} -> ${rss1} kB while held, VmHWM ${hwm0} -> ${hwm1} kB"
+# 48 x 4 MiB + 8 x 30 MiB = 432 MiB offered; the budget is 32 MiB of
+# unauthenticated bodies, allow as much again for allocator slack
+grow=$((hwm1 - hwm0))
+[ "$grow" -le $((64 << 10)) ] &&
+	ok "432 MiB of unauthenticated bodies grow the peak RSS by $((grow >> 10)) MiB (at most 64)" ||
+	notok "432 MiB of unauthenticated bodies grow the peak RSS by $((grow >> 10)) MiB (at most 64)"
+case "$(cat "$tmp/ready.b1" 2>/dev/null)" in *'"503"'*)
+	ok "bodies over the budget are answered 503" ;;
+*) notok "bodies over the budget are answered 503 ($(cat "$tmp/ready.b1" 2>/dev/null))" ;; esac
+
 # -- deadlines (the probe started above) ---------------------------------------
 i=0
 while kill -0 $dpid 2>/dev/null && [ $i -lt 500 ]; do
@@ -191,7 +273,7 @@ else
 	ok "server log free of sanitizer reports"
 fi
 # the new settings refuse bad values, naming the line
-for bad in "header-timeout = 0" "min-body-rate = fast"; do
+for bad in "header-timeout = 0" "min-body-rate = fast" "max-unauth-body-total = 1024"; do
 	printf 'port = 0\n%s\n' "$bad" >"$tmp/bad.conf"
 	"$SERVER" --config "$tmp/bad.conf" >"$tmp/conf.out" 2>&1
 	rc=$?
