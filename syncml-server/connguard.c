@@ -123,6 +123,17 @@ static void evict(struct srv_guard *g, uint64_t now)
 	}
 }
 
+/* Under g->mu: one line for what was cut since the last one. */
+static void report(struct srv_guard *g)
+{
+	if (g->cut_headers + g->cut_body + g->evicted > 0)
+		ob_log(OB_LOG_WARN, NULL,
+		       "http: cut %u connections without headers in time, %u "
+		       "too slow bodies, %u waiting ones for newcomers",
+		       g->cut_headers, g->cut_body, g->evicted);
+	g->cut_headers = g->cut_body = g->evicted = 0;
+}
+
 static void *reaper(void *arg)
 {
 	struct srv_guard *g = arg;
@@ -143,18 +154,11 @@ static void *reaper(void *arg)
 		uint64_t now = ob_now_ms();
 		reap(g, now);
 		if (now - last_report >= REPORT_EVERY_MS) {
-			if (g->cut_headers + g->cut_body + g->evicted > 0)
-				ob_log(OB_LOG_WARN, NULL,
-				       "http: cut %u connections without "
-				       "headers in time, %u too slow bodies, "
-				       "%u waiting ones for newcomers "
-				       "(last %d s)",
-				       g->cut_headers, g->cut_body, g->evicted,
-				       REPORT_EVERY_MS / 1000);
-			g->cut_headers = g->cut_body = g->evicted = 0;
+			report(g);
 			last_report = now;
 		}
 	}
+	report(g);
 	pthread_mutex_unlock(&g->mu);
 	return NULL;
 }
