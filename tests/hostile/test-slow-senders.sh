@@ -85,6 +85,20 @@ wait_file() {
 	done
 	[ -s "$1" ]
 }
+# settle: the probes' connects can complete on the client side before
+# the server has them (a full accept queue drops the final ACK and the
+# handshake is retried); wait until the server's descriptor count has
+# not changed for 1 s, at most 15 s; sets fds
+settle() {
+	last=-1 same=0 i=0
+	while [ $same -lt 5 ] && [ $i -lt 75 ]; do
+		fds=$(ls "/proc/$spid/fd" 2>/dev/null | wc -l)
+		if [ "$fds" = "$last" ]; then same=$((same + 1)); else same=0; fi
+		last=$fds
+		sleep 0.2
+		i=$((i + 1))
+	done
+}
 # field JSON KEY
 field() { printf '%s' "$1" | $PY -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1]).get('$2'))"; }
 mem() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$spid/status"; }
@@ -129,7 +143,8 @@ release() {
 for mode in idle slowloris; do
 	hold $mode $COUNT
 	wait_file "$tmp/ready.$mode" 60 || notok "$mode probe never got its connections open"
-	echo "# $mode probe opened $(cat "$tmp/ready.$mode" 2>/dev/null) connections"
+	settle
+	echo "# $mode probe opened $(cat "$tmp/ready.$mode" 2>/dev/null) connections; the server holds $fds descriptors"
 	attacked "$COUNT $mode connections"
 	release $hpid
 	echo "# $mode probe: $(cat "$tmp/hold.$mode")"
@@ -140,6 +155,8 @@ hold slowloris $COUNT
 p2=$hpid
 wait_file "$tmp/ready.idle" 60 && wait_file "$tmp/ready.slowloris" 60 ||
 	notok "the probes never got their connections open"
+settle
+echo "# the server holds $fds descriptors"
 attacked "$COUNT idle and $COUNT slowloris connections together"
 release $p1 $p2
 echo "# idle: $(cat "$tmp/hold.idle")"
