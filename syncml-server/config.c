@@ -24,6 +24,9 @@ void srv_config_defaults(struct srv_config *c)
 	c->conn_limit = 1000;
 	c->per_ip_limit = 64;
 	c->conn_timeout = 60;
+	c->header_timeout = 10;
+	c->min_body_rate = 1024;
+	c->unauth_body_total = 32u << 20;
 	c->threads = 4;
 	c->session_ttl = 900;
 	c->session_max_age = 6 * 3600;
@@ -142,6 +145,10 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 		{"max-connections", 1, 100000, NULL, &c->conn_limit},
 		{"max-connections-per-ip", 1, 100000, NULL, &c->per_ip_limit},
 		{"connection-timeout", 1, 3600, NULL, &c->conn_timeout},
+		{"header-timeout", 1, 3600, NULL, &c->header_timeout},
+		{"min-body-rate", 0, 1u << 30, &c->min_body_rate, NULL},
+		{"max-unauth-body-total", 65536, (uint64_t)1 << 40,
+		 &c->unauth_body_total, NULL},
 		{"threads", 1, 256, NULL, &c->threads},
 		{"session-ttl", 5, 86400, NULL, &c->session_ttl},
 		{"session-max-age", 5, 7 * 86400, NULL, &c->session_max_age},

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "syncml-server/auth.h"
+#include "syncml-server/connguard.h"
 #include "syncml-server/health.h"
 #include "util/buf.h"
 #include "util/file.h"
@@ -33,6 +34,10 @@
 struct srv_httpd {
 	struct srv *srv;
 	struct MHD_Daemon *sync, *admin;
+	struct srv_guard *sync_guard, *admin_guard;
+	/* body bytes held by requests not (yet) authenticated: every sync
+	 * request, admin requests without a session */
+	size_t unauth_bytes;
 	char *cert, *key;
 	bool tls;       /* the sync listener's */
 	bool admin_tls; /* the admin listener's (same certificate) */
@@ -41,8 +46,9 @@ struct srv_httpd {
 /* Per-request state, hung on libmicrohttpd's req_cls. */
 struct req {
 	struct ob_buf body;
-	bool too_big;
-	bool refused;
+	size_t reserved; /* of h->unauth_bytes, given back when done */
+	bool unauth;     /* counts against unauth_body_total */
+	bool cut;        /* over a cap or the budget: connection closed */
 };
 
 static struct MHD_Response *text(const char *t)
@@ -51,15 +57,23 @@ static struct MHD_Response *text(const char *t)
 					       MHD_RESPMEM_MUST_COPY);
 }
 
-static enum MHD_Result send_text(struct MHD_Connection *conn, int status,
-				 const char *t)
+static enum MHD_Result send_text_retry(struct MHD_Connection *conn, int status,
+				       const char *t, const char *retry_after)
 {
 	struct MHD_Response *r = text(t);
 	MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (retry_after != NULL)
+		MHD_add_response_header(r, "Retry-After", retry_after);
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *conn, int status,
+				 const char *t)
+{
+	return send_text_retry(conn, status, t, NULL);
 }
 
 static void addr_of(struct MHD_Connection *conn, char *buf, size_t size)
@@ -312,36 +326,135 @@ static enum MHD_Result stream_export(struct srv_httpd *h,
 	return ret;
 }
 
-/* A new request: count it, refuse conflicting length headers, and cap
- * the body at max (up front from Content-Length, then while reading). */
-static struct req *start_request(struct srv_httpd *h,
-				 struct MHD_Connection *conn, size_t max)
+static void web_config(struct srv_httpd *h, struct wa_web_config *cfg)
+{
+	wa_web_config_defaults(cfg);
+	cfg->idle_s = h->srv->cfg.admin_idle;
+	cfg->max_s = h->srv->cfg.admin_session_max;
+	cfg->secure_cookie = h->admin_tls;
+	cfg->max_photo = DSTORE_PHOTO_MAX_DEFAULT;
+}
+
+/* Count n more body bytes of an unauthenticated request against the
+ * budget; false (nothing counted) when it is spent. */
+static bool reserve(struct srv_httpd *h, struct req *rq, size_t n)
+{
+	size_t max = h->srv->cfg.unauth_body_total;
+	size_t now = __atomic_add_fetch(&h->unauth_bytes, n, __ATOMIC_RELAXED);
+	if (now > max || now < n) {
+		__atomic_sub_fetch(&h->unauth_bytes, n, __ATOMIC_RELAXED);
+		return false;
+	}
+	rq->reserved += n;
+	return true;
+}
+
+/* The first call of a request, with its headers: count it and decide
+ * about its body before a byte of it is read. Refusals are answered now
+ * (libmicrohttpd then closes the connection without reading the body):
+ * conflicting length headers (400), a Content-Length over the cap (413;
+ * on the admin listener the cap without a signed-in session is
+ * WA_WEB_ANON_BODY_MAX), a body the unauthenticated budget cannot take
+ * (503, Retry-After). A chunked body is counted while it is read. */
+static enum MHD_Result begin(struct srv_httpd *h, struct MHD_Connection *conn,
+			     bool admin, void **req_cls)
 {
 	struct hdr_count hc = {0};
 	struct req *rq = calloc(1, sizeof(*rq));
-	uint64_t n;
+	size_t cap = admin ? h->srv->cfg.admin_max_body : h->srv->cfg.max_body;
+	uint64_t cl = 0;
+	bool signed_in = false;
 
 	if (rq == NULL)
-		return NULL;
-	ob_buf_init(&rq->body, max);
+		return MHD_NO;
+	*req_cls = rq;
 	__atomic_add_fetch(&h->srv->metrics.requests, 1, __ATOMIC_RELAXED);
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &hc);
+	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						    "Content-Length");
+	if (v != NULL && ob_parse_u64(v, strlen(v), UINT64_MAX, &cl) != 0)
+		cl = UINT64_MAX; /* libmicrohttpd refuses those itself */
+	bool has_body = cl > 0 || hc.chunked;
+	srv_guard_headers(conn, false);
 	if (hc.content_length > 1 || (hc.content_length > 0 && hc.chunked))
-		rq->refused = true;
-	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						     "Content-Length");
-	if (cl != NULL && ob_parse_u64(cl, strlen(cl), UINT64_MAX, &n) == 0 &&
-	    n > max)
-		rq->too_big = true;
-	return rq;
+		return send_text(conn, 400,
+				 "conflicting Content-Length / "
+				 "Transfer-Encoding\n");
+	if (admin && has_body && (hc.chunked || cl > WA_WEB_ANON_BODY_MAX)) {
+		struct dstore *store = srv_store(h->srv);
+		struct wa_web_config wc;
+		web_config(h, &wc);
+		signed_in = store != NULL &&
+			    wa_web_signed_in(
+				    store, &wc,
+				    MHD_lookup_connection_value(
+					    conn, MHD_HEADER_KIND, "Cookie"),
+				    ob_wall_s());
+	}
+	if (admin && !signed_in && cap > WA_WEB_ANON_BODY_MAX)
+		cap = WA_WEB_ANON_BODY_MAX;
+	if (cl > cap) {
+		__atomic_add_fetch(&h->srv->metrics.bodies_too_large, 1,
+				   __ATOMIC_RELAXED);
+		return send_text(conn, 413,
+				 admin && !signed_in
+					 ? "request body too large (sign in "
+					   "before uploading)\n"
+					 : "request body too large\n");
+	}
+	rq->unauth = !admin || !signed_in;
+	if (rq->unauth && cl > 0 && !reserve(h, rq, (size_t)cl)) {
+		__atomic_add_fetch(&h->srv->metrics.bodies_busy, 1,
+				   __ATOMIC_RELAXED);
+		return send_text_retry(conn, 503,
+				       "too many requests in flight, retry "
+				       "later\n",
+				       "5");
+	}
+	/* A known length is the cap and one allocation: no copies while
+	 * the buffer doubles. Its pages count only once they are written. */
+	ob_buf_init(&rq->body, hc.chunked ? cap : (size_t)cl);
+	if (!hc.chunked && cl > 0 && ob_buf_reserve(&rq->body, cl) != 0)
+		return send_text_retry(conn, 503, "out of memory\n", "5");
+	srv_guard_headers(conn, has_body);
+	return MHD_YES;
 }
 
-static void read_body(struct req *rq, const char *data, size_t *len)
+/* Take a piece of the body. Past the cap (a chunked body) or the budget
+ * the request is cut: libmicrohttpd cannot answer in the middle of a
+ * body, so the connection is closed (MHD_NO) and nothing more is read. */
+static enum MHD_Result read_body(struct srv_httpd *h,
+				 struct MHD_Connection *conn, struct req *rq,
+				 const char *data, size_t *len)
 {
-	if (!rq->too_big && !rq->refused &&
-	    ob_buf_add(&rq->body, data, *len) != 0)
-		rq->too_big = true;
+	const char *why = NULL;
+	size_t n = *len;
+	bool busy = false;
+
 	*len = 0;
+	if (rq->body.len + n > rq->body.cap) {
+		why = "over the body cap";
+	} else if (rq->unauth && rq->body.len + n > rq->reserved &&
+		   !reserve(h, rq, rq->body.len + n - rq->reserved)) {
+		why = "over the budget of unauthenticated bodies";
+		busy = true;
+	} else if (ob_buf_add(&rq->body, data, n) != 0) {
+		why = "out of memory";
+		busy = true;
+	}
+	if (why == NULL) {
+		srv_guard_body(conn, n);
+		return MHD_YES;
+	}
+	char addr[64];
+	addr_of(conn, addr, sizeof(addr));
+	ob_log(OB_LOG_WARN, NULL, "http: body from %s cut %s", addr, why);
+	__atomic_add_fetch(busy ? &h->srv->metrics.bodies_busy
+				: &h->srv->metrics.bodies_too_large,
+			   1, __ATOMIC_RELAXED);
+	rq->cut = true;
+	ob_buf_deinit(&rq->body);
+	return MHD_NO;
 }
 
 /* ---- admin listener ----------------------------------------------------- */
@@ -350,7 +463,7 @@ static enum MHD_Result handle_metrics(struct srv_httpd *h,
 				      struct MHD_Connection *conn)
 {
 	const struct srv_metrics *m = &h->srv->metrics;
-	char buf[2048];
+	char buf[4096];
 
 	snprintf(buf, sizeof(buf),
 		 "# TYPE orgbook_requests_total counter\n"
@@ -372,7 +485,18 @@ static enum MHD_Result handle_metrics(struct srv_httpd *h,
 		 "orgbook_items_sent_total %" PRIu64 "\n"
 		 "# TYPE orgbook_bytes_total counter\n"
 		 "orgbook_bytes_total{direction=\"in\"} %" PRIu64 "\n"
-		 "orgbook_bytes_total{direction=\"out\"} %" PRIu64 "\n",
+		 "orgbook_bytes_total{direction=\"out\"} %" PRIu64 "\n"
+		 "# TYPE orgbook_connections_cut_total counter\n"
+		 "orgbook_connections_cut_total{reason=\"headers\"} %" PRIu64
+		 "\n"
+		 "orgbook_connections_cut_total{reason=\"slow_body\"} %" PRIu64
+		 "\n"
+		 "orgbook_connections_cut_total{reason=\"evicted\"} %" PRIu64
+		 "\n"
+		 "# TYPE orgbook_bodies_refused_total counter\n"
+		 "orgbook_bodies_refused_total{reason=\"too_large\"} %" PRIu64
+		 "\n"
+		 "orgbook_bodies_refused_total{reason=\"busy\"} %" PRIu64 "\n",
 		 __atomic_load_n(&m->requests, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->errors, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->auth_failures, __ATOMIC_RELAXED),
@@ -383,7 +507,12 @@ static enum MHD_Result handle_metrics(struct srv_httpd *h,
 		 __atomic_load_n(&m->fast_syncs, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->items_sent, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->bytes_in, __ATOMIC_RELAXED),
-		 __atomic_load_n(&m->bytes_out, __ATOMIC_RELAXED));
+		 __atomic_load_n(&m->bytes_out, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->conns_cut_headers, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->conns_cut_body, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->conns_evicted, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->bodies_too_large, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->bodies_busy, __ATOMIC_RELAXED));
 	struct MHD_Response *r = text(buf);
 	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
 	enum MHD_Result ret = MHD_queue_response(conn, 200, r);
@@ -423,11 +552,7 @@ static enum MHD_Result handle_web(struct srv_httpd *h,
 	store = srv_store(h->srv);
 	if (store == NULL)
 		return send_text(conn, 503, "database unavailable\n");
-	wa_web_config_defaults(&cfg);
-	cfg.idle_s = h->srv->cfg.admin_idle;
-	cfg.max_s = h->srv->cfg.admin_session_max;
-	cfg.secure_cookie = h->admin_tls;
-	cfg.max_photo = DSTORE_PHOTO_MAX_DEFAULT;
+	web_config(h, &cfg);
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, &query);
 	wr.method = method;
 	wr.path = url;
@@ -497,21 +622,13 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *conn,
 	struct req *rq = *req_cls;
 	(void)version;
 
-	if (rq == NULL) {
-		rq = start_request(h, conn, h->srv->cfg.admin_max_body);
-		*req_cls = rq;
-		return rq != NULL ? MHD_YES : MHD_NO;
-	}
-	if (*upload_data_size != 0) {
-		read_body(rq, upload_data, upload_data_size);
-		return MHD_YES;
-	}
-	if (rq->refused)
-		return send_text(conn, 400,
-				 "conflicting Content-Length / "
-				 "Transfer-Encoding\n");
-	if (rq->too_big)
-		return send_text(conn, 413, "request body too large\n");
+	if (rq == NULL)
+		return begin(h, conn, true, req_cls);
+	if (*upload_data_size != 0)
+		return read_body(h, conn, rq, upload_data, upload_data_size);
+	if (rq->cut)
+		return MHD_NO;
+	srv_guard_busy(conn);
 	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/metrics") == 0) {
 		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 			return send_text(conn, 405, "method not allowed\n");
@@ -541,21 +658,13 @@ static enum MHD_Result on_sync(void *cls, struct MHD_Connection *conn,
 	struct req *rq = *req_cls;
 	(void)version;
 
-	if (rq == NULL) {
-		rq = start_request(h, conn, h->srv->cfg.max_body);
-		*req_cls = rq;
-		return rq != NULL ? MHD_YES : MHD_NO;
-	}
-	if (*upload_data_size != 0) {
-		read_body(rq, upload_data, upload_data_size);
-		return MHD_YES;
-	}
-	if (rq->refused)
-		return send_text(conn, 400,
-				 "conflicting Content-Length / "
-				 "Transfer-Encoding\n");
-	if (rq->too_big)
-		return send_text(conn, 413, "request body too large\n");
+	if (rq == NULL)
+		return begin(h, conn, false, req_cls);
+	if (*upload_data_size != 0)
+		return read_body(h, conn, rq, upload_data, upload_data_size);
+	if (rq->cut)
+		return MHD_NO;
+	srv_guard_busy(conn);
 	if (strcmp(url, "/sync") == 0) {
 		if (strcmp(method, "POST") != 0)
 			return send_text(conn, 405, "use POST\n");
@@ -572,25 +681,18 @@ static enum MHD_Result on_sync(void *cls, struct MHD_Connection *conn,
 static void on_done(void *cls, struct MHD_Connection *conn, void **req_cls,
 		    enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
-	(void)conn;
-	(void)toe;
+	struct srv_httpd *h = cls;
 	struct req *rq = *req_cls;
+	(void)toe;
 	if (rq != NULL) {
+		if (rq->reserved > 0)
+			__atomic_sub_fetch(&h->unauth_bytes, rq->reserved,
+					   __ATOMIC_RELAXED);
 		ob_buf_deinit(&rq->body);
 		free(rq);
 	}
 	*req_cls = NULL;
-}
-
-static void on_thread_end(void *cls, struct MHD_Connection *conn,
-			  void **socket_context,
-			  enum MHD_ConnectionNotificationCode toe)
-{
-	(void)cls;
-	(void)conn;
-	(void)socket_context;
-	(void)toe;
+	srv_guard_done(conn);
 }
 
 __attribute__((format(printf, 2, 0))) static void
@@ -602,7 +704,14 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	size_t n = strlen(buf);
 	while (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
-	ob_log(OB_LOG_WARN, NULL, "http: %s", buf);
+	/* One line per connection a client dropped or the guard cut ("Connection
+	 * was closed by remote side...", "Connection socket is closed when
+	 * reading request...", "Socket has been disconnected..."): under
+	 * attack thousands a second. The guard logs one summary line of what
+	 * it cut instead. */
+	bool per_conn = strncmp(buf, "Connection ", 11) == 0 ||
+			strncmp(buf, "Socket has been disconnected", 28) == 0;
+	ob_log(per_conn ? OB_LOG_DEBUG : OB_LOG_WARN, NULL, "http: %s", buf);
 }
 
 static int listen_on(const char *addr, int port, int *port_r,
@@ -635,7 +744,7 @@ static int listen_on(const char *addr, int port, int *port_r,
 		return ob_err_set(err, OB_E_IO, "socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, len) != 0 ||
-	    listen(fd, 256) != 0) {
+	    listen(fd, 1024) != 0) {
 		int e = errno;
 		close(fd);
 		return ob_err_set(err, OB_E_IO, "cannot listen on %s:%d: %s",
@@ -650,7 +759,8 @@ static int listen_on(const char *addr, int port, int *port_r,
 }
 
 static struct MHD_Daemon *start(struct srv_httpd *h, int fd,
-				MHD_AccessHandlerCallback cb, unsigned threads)
+				MHD_AccessHandlerCallback cb, unsigned threads,
+				struct srv_guard *guard)
 {
 	const struct srv_config *c = &h->srv->cfg;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
@@ -673,9 +783,9 @@ static struct MHD_Daemon *start(struct srv_httpd *h, int fd,
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
 						    (intptr_t)threads, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
-					    (intptr_t)on_done, NULL};
+					    (intptr_t)on_done, h};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
-					    (intptr_t)on_thread_end, NULL};
+					    (intptr_t)srv_guard_notify, guard};
 	if (h->tls) {
 		flags |= MHD_USE_TLS;
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
@@ -689,6 +799,20 @@ static struct MHD_Daemon *start(struct srv_httpd *h, int fd,
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	return MHD_start_daemon(flags, 0, NULL, NULL, cb, h, MHD_OPTION_ARRAY,
 				opts, MHD_OPTION_END);
+}
+
+/* A quarter of the connection slots stay for requests that arrive whole
+ * (connguard.h). */
+static int start_guard(struct srv_httpd *h, struct srv_guard **g_r,
+		       struct ob_err *err)
+{
+	const struct srv_config *c = &h->srv->cfg;
+	struct srv_guard_limits lim = {
+		.header_ms = c->header_timeout * 1000,
+		.min_rate = c->min_body_rate,
+		.waiting_max = c->conn_limit - c->conn_limit / 4,
+	};
+	return srv_guard_new(&lim, &h->srv->metrics, g_r, err);
 }
 
 int srv_httpd_start(struct srv *srv, struct srv_httpd **h_r, int *port_r,
@@ -722,7 +846,12 @@ int srv_httpd_start(struct srv *srv, struct srv_httpd **h_r, int *port_r,
 		srv_httpd_stop(&h, 0);
 		return fd;
 	}
-	h->sync = start(h, fd, on_sync, srv->cfg.threads);
+	if ((ret = start_guard(h, &h->sync_guard, err)) != 0) {
+		close(fd);
+		srv_httpd_stop(&h, 0);
+		return ret;
+	}
+	h->sync = start(h, fd, on_sync, srv->cfg.threads, h->sync_guard);
 	if (h->sync == NULL) {
 		close(fd);
 		srv_httpd_stop(&h, 0);
@@ -738,7 +867,12 @@ int srv_httpd_start(struct srv *srv, struct srv_httpd **h_r, int *port_r,
 			return afd;
 		}
 		h->admin_tls = h->tls;
-		h->admin = start(h, afd, on_admin, 2);
+		if ((ret = start_guard(h, &h->admin_guard, err)) != 0) {
+			close(afd);
+			srv_httpd_stop(&h, 0);
+			return ret;
+		}
+		h->admin = start(h, afd, on_admin, 2, h->admin_guard);
 		if (h->admin == NULL) {
 			close(afd);
 			srv_httpd_stop(&h, 0);
@@ -771,6 +905,8 @@ void srv_httpd_stop(struct srv_httpd **hp, int timeout_s)
 	}
 	if (h->admin != NULL)
 		MHD_stop_daemon(h->admin);
+	srv_guard_free(&h->sync_guard);
+	srv_guard_free(&h->admin_guard);
 	if (h->key != NULL)
 		explicit_bzero(h->key, strlen(h->key));
 	free(h->cert);

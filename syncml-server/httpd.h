@@ -6,11 +6,15 @@
  * listener: GET /healthz and GET /metrics (Prometheus text).
  *
  * Hardening (brief: reliability): connection timeout, total and per-IP
- * connection limits, a per-connection memory limit, a body cap enforced
- * while reading (and up front from Content-Length), duplicate
- * Content-Length or Content-Length with chunked refused, and a GnuTLS
- * priority string of TLS 1.3 and TLS 1.2 AEAD ciphers only (tls_legacy
- * widens it for old phones). */
+ * connection limits, a per-connection memory limit, deadlines for headers
+ * and bodies and a reserve of connection slots for whole requests
+ * (connguard.h), a body cap (a Content-Length over it answered 413 before
+ * the body is read, a chunked body cut when it reaches it; on the admin
+ * listener WA_WEB_ANON_BODY_MAX without a signed-in session), a budget of
+ * body bytes shared by all requests not yet authenticated (503 with
+ * Retry-After when spent), duplicate Content-Length or Content-Length
+ * with chunked refused, and a GnuTLS priority string of TLS 1.3 and
+ * TLS 1.2 AEAD ciphers only (tls_legacy widens it for old phones). */
 #ifndef SRV_HTTPD_H
 #define SRV_HTTPD_H
 

@@ -7,6 +7,7 @@ syncml_server_libsrv_a_SOURCES = \
 	syncml-server/httpd.h syncml-server/httpd.c \
 	syncml-server/housekeep.h syncml-server/housekeep.c \
 	syncml-server/health.h syncml-server/health.c \
+	syncml-server/connguard.h syncml-server/connguard.c \
 	syncml-server/auth.h syncml-server/auth.c \
 	syncml-server/devinf.h syncml-server/devinf.c \
 	syncml-server/session.h syncml-server/session.c \

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "syncml-server/housekeep.h"
@@ -35,6 +36,30 @@ static void tune_malloc(void)
 	(void)mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	(void)mallopt(M_TRIM_THRESHOLD, 16 << 20);
 #endif
+}
+
+/* Each connection is a descriptor, and a listener holds up to
+ * max-connections of them (plus the database, the logs, the export
+ * pipes): the usual soft limit of 1,024 is reached before the connection
+ * limit, and libmicrohttpd then stops accepting. Raise the soft limit to
+ * the hard one and say so when even that is too small. */
+static void raise_fd_limit(const struct srv_config *c)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)c->conn_limit * (c->admin_port >= 0 ? 2 : 1) + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < need)
+		ob_log(OB_LOG_WARN, NULL,
+		       "open files limited to %llu, fewer than "
+		       "max-connections needs (%llu): raise LimitNOFILE",
+		       (unsigned long long)rl.rlim_cur,
+		       (unsigned long long)need);
 }
 
 static void close_store(void *p)
@@ -165,6 +190,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "orgbook-server: give both cert and key\n");
 		return 1;
 	}
+	raise_fd_limit(&srv->cfg);
 	sml_xml_init();
 	/* Signals are taken by sigwait in this thread only. */
 	sigemptyset(&set);

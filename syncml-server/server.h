@@ -53,6 +53,11 @@ struct srv_config {
 		SRV_STRTBL_YES,
 		SRV_STRTBL_NO
 	} strtbl;
+	/* slow senders (connguard.h) */
+	unsigned header_timeout; /* seconds for a request's whole headers */
+	size_t min_body_rate;    /* body bytes/s at least; 0 = no rule */
+	/* body bytes held by all requests not (yet) authenticated */
+	size_t unauth_body_total;
 };
 
 /* Defaults for every field. */
@@ -71,6 +76,10 @@ struct srv_metrics {
 	uint64_t store_unavailable; /* messages answered 503: store failed */
 	uint64_t slow_syncs, fast_syncs, items_sent;
 	uint64_t bytes_in, bytes_out;
+	/* connections cut: headers late, body too slow, evicted for a
+	 * newcomer (connguard.h); bodies refused before being read */
+	uint64_t conns_cut_headers, conns_cut_body, conns_evicted;
+	uint64_t bodies_too_large, bodies_busy;
 };
 
 struct srv {

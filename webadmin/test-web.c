@@ -295,6 +295,34 @@ static void test_sign_in(void)
 	test_end();
 }
 
+/* What the HTTP layer asks before it reads a large body. */
+static void test_signed_in(void)
+{
+	char cookie[128], csrf[65], fake[80];
+
+	test_begin("signed in: a live administrator session, nothing else");
+	test_assert_int(sign_in("boss@acme", "boss-password", cookie, csrf),
+			303);
+	test_assert(wa_web_signed_in(store, &cfg, cookie, now));
+	/* among other cookies, as browsers send it */
+	char many[256];
+	snprintf(many, sizeof(many), "theme=dark; %s; lang=zh", cookie);
+	test_assert(wa_web_signed_in(store, &cfg, many, now));
+	test_assert(!wa_web_signed_in(store, &cfg, NULL, now));
+	test_assert(!wa_web_signed_in(store, &cfg, "", now));
+	snprintf(fake, sizeof(fake), "orgbook=%064d", 7);
+	test_assert(!wa_web_signed_in(store, &cfg, fake, now));
+	test_assert(!wa_web_signed_in(store, &cfg, "orgbook=short", now));
+	/* the cookie name of HTTPS does not take the plain one */
+	cfg.secure_cookie = true;
+	test_assert(!wa_web_signed_in(store, &cfg, cookie, now));
+	cfg.secure_cookie = false;
+	/* idle expiry, as for pages */
+	test_assert(
+		!wa_web_signed_in(store, &cfg, cookie, now + cfg.idle_s + 61));
+	test_end();
+}
+
 static void test_csrf_and_isolation(void)
 {
 	char cookie[128], csrf[65], ocookie[128], ocsrf[65], body[512];
@@ -961,6 +989,7 @@ int main(void)
 	test_multipart();
 	setup();
 	test_sign_in();
+	test_signed_in();
 	test_csrf_and_isolation();
 	test_actions();
 	test_import_reasons();

@@ -345,6 +345,17 @@ static bool load_session(struct wa_ctx *c)
 	return true;
 }
 
+bool wa_web_signed_in(struct dstore *store, const struct wa_web_config *cfg,
+		      const char *cookie, int64_t now)
+{
+	struct wa_web_request rq = {.cookie = cookie, .now = now};
+	struct wa_ctx c = {.store = store, .cfg = cfg, .rq = &rq};
+	bool ok = load_session(&c);
+
+	explicit_bzero(&c.ses, sizeof(c.ses));
+	return ok;
+}
+
 /* ---- routing ------------------------------------------------------------- */
 
 /* A page or action: fn(c), or act(c, arg) for the ones that share a

@@ -88,4 +88,16 @@ void wa_web_handle(struct dstore *store, const struct wa_web_config *cfg,
 		   const struct wa_web_request *rq, struct wa_web_response *rs);
 void wa_web_response_deinit(struct wa_web_response *rs);
 
+/* Whether cookie (a Cookie header, may be NULL) names a live session of
+ * an administrator, as wa_web_handle would find it: for the HTTP layer,
+ * to decide from the headers alone whether a request may bring a body
+ * larger than WA_WEB_ANON_BODY_MAX. Refreshes the session's last use
+ * like any request of it; false too when the store fails. */
+bool wa_web_signed_in(struct dstore *store, const struct wa_web_config *cfg,
+		      const char *cookie, int64_t now);
+
+/* The largest body a request without a session needs (the sign-in form
+ * is a few hundred bytes); the HTTP layer refuses larger ones unread. */
+#define WA_WEB_ANON_BODY_MAX (64u * 1024)
+
 #endif

@@ -53,6 +53,11 @@ static int ensure(struct ob_buf *b, size_t extra)
 	return 0;
 }
 
+int ob_buf_reserve(struct ob_buf *b, size_t extra)
+{
+	return ensure(b, extra);
+}
+
 int ob_buf_add(struct ob_buf *b, const void *data, size_t len)
 {
 	int ret = ensure(b, len);

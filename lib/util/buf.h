@@ -26,6 +26,11 @@ void ob_buf_deinit(struct ob_buf *b);
 /* Drop the content, keep the allocation. */
 void ob_buf_reset(struct ob_buf *b);
 
+/* Make room for extra more bytes in one allocation (instead of doubling
+ * while appending): with len + extra == cap the buffer gets exactly that.
+ * Returns 0, OB_E_LIMIT (past the cap) or OB_E_NOMEM. */
+int ob_buf_reserve(struct ob_buf *b, size_t extra);
+
 /* Append bytes. Returns 0, OB_E_LIMIT (cap) or OB_E_NOMEM. */
 int ob_buf_add(struct ob_buf *b, const void *data, size_t len);
 int ob_buf_add_str(struct ob_buf *b, const char *s);

@@ -97,6 +97,26 @@ static void test_buf(void)
 	test_end();
 }
 
+static void test_buf_reserve(void)
+{
+	struct ob_buf b;
+
+	test_begin("reserving up to the cap allocates it once");
+	ob_buf_init(&b, 100000);
+	test_assert_int(ob_buf_reserve(&b, 100001), OB_E_LIMIT);
+	test_assert_int(b.alloc, 0);
+	test_assert_int(ob_buf_reserve(&b, 100000), 0);
+	test_assert_int(b.alloc, 100001);
+	char *p = b.data;
+	for (int i = 0; i < 1000; i++)
+		test_assert_int(ob_buf_add(&b, "0123456789", 10), 0);
+	test_assert_int(b.data == p, 1); /* never moved */
+	test_assert_int(b.len, 10000);
+	test_assert_int(ob_buf_add_char(&b, 'x'), 0);
+	ob_buf_deinit(&b);
+	test_end();
+}
+
 static void test_err(void)
 {
 	struct ob_err err;
@@ -263,6 +283,7 @@ int main(void)
 	test_parse_numbers();
 	test_utf8();
 	test_buf();
+	test_buf_reserve();
 	test_err();
 	test_file();
 	test_file_private();

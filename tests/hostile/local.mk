@@ -1,10 +1,14 @@
 # tests/hostile: the server and the agent probed as a hostile client or
-# server would (session takeover, expiry, slow senders, oversized bodies).
+# server would: session takeover, expiry, a Map of made-up ids, a full
+# disk (lib.sh starts the server), and idle and slowloris connections,
+# header and body deadlines, body caps before the body is read, the
+# unauthenticated-body budget (probe.py).
 TESTS += tests/hostile/test-session-takeover.sh \
 	tests/hostile/test-session-expiry.sh tests/hostile/test-map-flood.sh \
-	tests/hostile/test-disk-full.sh
+	tests/hostile/test-disk-full.sh tests/hostile/test-slow-senders.sh
 EXTRA_DIST += tests/hostile/lib.sh \
 	tests/hostile/test-session-takeover.sh tests/hostile/takeover.py \
 	tests/hostile/test-session-expiry.sh tests/hostile/expiry.py \
 	tests/hostile/test-map-flood.sh tests/hostile/mapflood.py \
-	tests/hostile/test-disk-full.sh
+	tests/hostile/test-disk-full.sh \
+	tests/hostile/test-slow-senders.sh tests/hostile/probe.py
