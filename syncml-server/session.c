@@ -764,6 +764,10 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 		goto out;
 	}
 	ob_log_ctx_add(&h->c.log, "device", h->msg.hdr.source_uri);
+	/* A message without a Target is taken as sent to where it was
+	 * posted: our reply's Source says so. */
+	if (*h->msg.hdr.target_uri == '\0')
+		h->msg.hdr.target_uri = rq->base_url;
 	h->store = srv_store(srv);
 	if (h->store == NULL) {
 		http_error(rs, 503, "database unavailable\n");

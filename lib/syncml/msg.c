@@ -135,6 +135,10 @@ int sml_msg_read(struct sml_tree **tree, struct sml_msg *m, struct ob_err *err)
 	if (!printable(h->source_uri, SML_URI_LEN))
 		return ob_err_set(err, OB_E_PARSE,
 				  "missing or bad Source/LocURI");
+	/* Our reply's Source is the client's Target: never one we could
+	 * not write back readably (an empty one is the caller's to fill) */
+	if (*h->target_uri != '\0' && !printable(h->target_uri, SML_URI_LEN))
+		return ob_err_set(err, OB_E_PARSE, "bad Target/LocURI");
 	if (*h->source_name != '\0' && !printable(h->source_name, SML_URI_LEN))
 		return ob_err_set(err, OB_E_PARSE, "bad Source/LocName");
 	if (m->body == NULL)
