@@ -571,22 +571,17 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 		h->st.phase = SRV_PHASE_MAP;
 	if (completing)
 		h->st.phase = SRV_PHASE_DONE;
-	if (ret == 0 && h->unstored) {
-		/* The reply is the response; no session row is written. */
+	if (ret == 0) {
 		free(h->sess.reply);
 		h->sess.reply_len = out.len;
 		h->sess.reply = (unsigned char *)ob_buf_steal(&out, NULL);
 		ob_strlcpy(h->sess.reply_type,
 			   h->st.wbxml ? WBXML_TYPE : XML_TYPE,
 			   sizeof(h->sess.reply_type));
-	} else if (ret == 0) {
+	}
+	/* Unauthenticated: the reply is the response, no row is written. */
+	if (ret == 0 && !h->unstored) {
 		h->sess.last_msg_id = (int64_t)h->msg.hdr.msg_id;
-		free(h->sess.reply);
-		h->sess.reply_len = out.len;
-		h->sess.reply = (unsigned char *)ob_buf_steal(&out, NULL);
-		ob_strlcpy(h->sess.reply_type,
-			   h->st.wbxml ? WBXML_TYPE : XML_TYPE,
-			   sizeof(h->sess.reply_type));
 		h->sess.tenant_id = h->st.tenant_id;
 		h->sess.account_id = h->st.account_id;
 		/* idle expiry, never past the session's whole lifetime */

@@ -14,94 +14,24 @@ reply, or disturb the victim, whose sync must still complete with all PEOPLE
 cards. A client that ignores RespURI but sends valid credentials in every
 message still syncs. Unauthenticated messages leave no session row in DB.
 """
-import base64
+import os
 import re
-import sqlite3
 import sys
-import urllib.error
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sml import (ALERT, SYNC, Tap, cards, cred, final, hdr_status, more,
+                 post, q, resp_uri)
+from sml import msg as sml_msg
 
 URL, METRICS, LOG, PEOPLE, DB = sys.argv[1], sys.argv[2], sys.argv[3], \
     int(sys.argv[4]), sys.argv[5]
-n = 0
-failed = 0
+tap = Tap()
+ok = tap.ok
 
 
-def ok(cond, name, detail=""):
-    global n, failed
-    n += 1
-    if cond:
-        print("ok %d - %s" % (n, name))
-    else:
-        failed = 1
-        print("not ok %d - %s" % (n, name))
-        if detail:
-            for line in str(detail).splitlines()[:12]:
-                print("# " + line)
-
-
-def cred(login, pw):
-    d = base64.b64encode(("%s:%s" % (login, pw)).encode()).decode()
-    return ('<Cred><Meta><Type xmlns="syncml:metinf">syncml:auth-basic</Type>'
-            '<Format xmlns="syncml:metinf">b64</Format></Meta>'
-            '<Data>%s</Data></Cred>' % d)
-
-
-def msg(device, sid, msg_id, body, creds="", max_msg=20000):
-    return ('<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD>'
-            '<VerProto>SyncML/1.2</VerProto><SessionID>%s</SessionID>'
-            '<MsgID>%d</MsgID><Target><LocURI>%s</LocURI></Target>'
-            '<Source><LocURI>%s</LocURI></Source>%s'
-            '<Meta><MaxMsgSize xmlns="syncml:metinf">%d</MaxMsgSize></Meta>'
-            '</SyncHdr><SyncBody>%s</SyncBody></SyncML>'
-            % (sid, msg_id, URL, device, creds, max_msg, body))
-
-
-def post(url, xml):
-    req = urllib.request.Request(url, data=xml.encode(), headers={
-        "Content-Type": "application/vnd.syncml+xml"})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-
-
-ALERT = ('<Alert><CmdID>1</CmdID><Data>201</Data><Item><Target><LocURI>'
-         'contacts</LocURI></Target><Source><LocURI>./contacts</LocURI>'
-         '</Source><Meta><Anchor xmlns="syncml:metinf"><Next>1</Next>'
-         '</Anchor></Meta></Item></Alert><Final/>')
-SYNC = ('<Status><CmdID>1</CmdID><MsgRef>1</MsgRef><CmdRef>0</CmdRef>'
-        '<Cmd>SyncHdr</Cmd><Data>200</Data></Status>'
-        '<Sync><CmdID>2</CmdID><Target><LocURI>contacts</LocURI></Target>'
-        '<Source><LocURI>./contacts</LocURI></Source></Sync><Final/>')
-
-
-def more(msg_ref):
-    return ('<Status><CmdID>1</CmdID><MsgRef>%d</MsgRef><CmdRef>0</CmdRef>'
-            '<Cmd>SyncHdr</Cmd><Data>200</Data></Status>'
-            '<Alert><CmdID>2</CmdID><Data>222</Data><Item><Target><LocURI>'
-            'contacts</LocURI></Target><Source><LocURI>./contacts</LocURI>'
-            '</Source></Item></Alert>' % msg_ref)
-
-
-def resp_uri(body):
-    m = re.search(rb"<RespURI>([^<]*)</RespURI>", body)
-    return m.group(1).decode().replace("&amp;", "&") if m else None
-
-
-def cards(body):
-    return re.findall(rb"<Add>.*?<Source><LocURI>([^<]*)</LocURI>", body,
-                      re.S)
-
-
-def hdr_status(body):
-    m = re.search(rb"<Cmd>SyncHdr</Cmd>.*?<Data>(\d+)</Data>", body, re.S)
-    return int(m.group(1)) if m else None
-
-
-def final(body):
-    return b"<Final" in body
+def msg(device, sid, msg_id, body, creds=""):
+    return sml_msg(URL, device, msg_id, body, creds, sid=sid)
 
 
 def metric(name):
@@ -111,11 +41,7 @@ def metric(name):
 
 
 def sessions():
-    con = sqlite3.connect(DB, timeout=10)
-    try:
-        return con.execute("SELECT count(*) FROM sml_session").fetchone()[0]
-    finally:
-        con.close()
+    return q(DB, "SELECT count(*) FROM sml_session")[0][0]
 
 
 ZW = cred("zhang.wei@acme", "orgbook-demo")
@@ -201,5 +127,4 @@ after = sessions()
 ok(after == before, "200 unauthenticated messages leave no session row "
    "(%d -> %d)" % (before, after))
 
-print("1..%d" % n)
-sys.exit(failed)
+tap.done()
