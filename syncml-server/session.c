@@ -159,13 +159,24 @@ static const char *devinf_uri(const struct srv_ctx *c)
 	return c->st->version == 12 ? "./devinf12" : "./devinf11";
 }
 
-static void cmd_put(struct srv_ctx *c, const struct sml_node *cmd)
+/* The client's DevInf, in a Put or in the Results of our Get (name is
+ * the command's, for its Status). It decides the vCard version of every
+ * datastore that has not sent an item yet: a DevInf that comes after the
+ * Alert (SyncEvolution sends it in Results with its Sync once a challenge
+ * made it resend package 1 without the Put) still counts. */
+static void cmd_devinf(struct srv_ctx *c, const struct sml_node *cmd,
+		       const char *name)
 {
 	const struct sml_node *item = sml_node_child(cmd, "Item");
 	const char *src = sml_node_text(item, "Source/LocURI");
 	const char *store0 = c->st->n_ds > 0 ? c->st->ds[0].client_uri : NULL;
 
 	srv_devinf_read(sml_node_child(item, "Data"), store0, &c->st->client);
+	for (int i = 0; i < c->st->n_ds && c->st->client.vcard != 0; i++) {
+		struct srv_ds *ds = &c->st->ds[i];
+		if (!ds->sent_sync && !ds->chunk_active)
+			ds->vcard = c->st->client.vcard;
+	}
 	if (c->st->client.present) {
 		char q[64];
 		srv_client_quirks(&c->st->client, q, sizeof(q));
@@ -174,7 +185,7 @@ static void cmd_put(struct srv_ctx *c, const struct sml_node *cmd)
 		       c->st->client.man, c->st->client.mod, c->st->client.swv,
 		       c->st->client.vcard, q);
 	}
-	srv_status(c, sml_cmd_id(cmd), "Put", NULL, src, SML_OK);
+	srv_status(c, sml_cmd_id(cmd), name, NULL, src, SML_OK);
 }
 
 static void cmd_get(struct srv_ctx *c, const struct sml_node *cmd)
@@ -295,10 +306,8 @@ static void run_commands(struct srv_ctx *c)
 		}
 		if (strcmp(n, "Alert") == 0)
 			cmd_alert(c, cmd);
-		else if (strcmp(n, "Put") == 0)
-			cmd_put(c, cmd);
-		else if (strcmp(n, "Results") == 0)
-			cmd_put(c, cmd); /* the client's DevInf we asked for */
+		else if (strcmp(n, "Put") == 0 || strcmp(n, "Results") == 0)
+			cmd_devinf(c, cmd, n);
 		else if (strcmp(n, "Get") == 0)
 			cmd_get(c, cmd);
 		else if (strcmp(n, "Sync") == 0)
@@ -472,13 +481,14 @@ static void log_done(struct handler *h)
 		ob_log(OB_LOG_INFO, &c->log,
 		       "sync done tenant=%s datastore=%s mode=%s adds=%u "
 		       "replaces=%u deletes=%u client_items=%u%s encoding=%s "
-		       "ms=%" PRIu64,
+		       "vcard=%s ms=%" PRIu64,
 		       c->tenant.name, ds->key, mode, ds->adds, ds->replaces,
 		       ds->deletes, ds->client_items,
 		       ds->failed ? " failed=1" : "",
 		       !h->st.wbxml          ? "xml"
 		       : strtbl_flag(c) != 0 ? "wbxml+table"
 					     : "wbxml",
+		       ds->vcard == 30 ? "3.0" : "2.1",
 		       ob_now_ms() - h->st.started_ms);
 		__atomic_add_fetch(
 			ds->mode == SML_ALERT_SLOW ||

@@ -20,6 +20,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -71,6 +72,7 @@ class Client:
         self.stats = {"adds": 0, "replaces": 0, "deletes": 0, "messages": 0,
                       "bytes_out": 0, "bytes_in": 0}
         self.new_maps = []
+        self.versions = set()  # VERSION of the cards received
         self.chunk = ""
         self.chunk_size = 0
         st = {}
@@ -191,11 +193,16 @@ class Client:
             self.url = resp
         return root
 
-    def devinf(self):
+    def devinf(self, results_for=None):
+        """Our DevInf as a Put, or as the Results answering the server's
+        Get (results_for = (MsgRef, CmdRef))."""
         ct = ("text/vcard", "3.0") if self.a.vcard == "30" else \
              ("text/x-vcard", "2.1")
         v = self.a.version
-        return ('<Put><CmdID>%s</CmdID><Meta><Type xmlns="syncml:metinf">'
+        cmd = "Results" if results_for else "Put"
+        refs = ("<MsgRef>%s</MsgRef><CmdRef>%s</CmdRef>" % results_for
+                if results_for else "")
+        return ('<%s><CmdID>%s</CmdID>%s<Meta><Type xmlns="syncml:metinf">'
                 'application/vnd.syncml-devinf+xml</Type></Meta><Item><Source>'
                 '<LocURI>./devinf%s</LocURI></Source><Data>'
                 '<DevInf xmlns="syncml:devinf"><VerDTD>%s</VerDTD>'
@@ -205,11 +212,12 @@ class Client:
                 '<Rx-Pref><CTType>%s</CTType><VerCT>%s</VerCT></Rx-Pref>'
                 '<Tx-Pref><CTType>%s</CTType><VerCT>%s</VerCT></Tx-Pref>'
                 '%s<SyncCap><SyncType>1</SyncType><SyncType>2</SyncType>'
-                '</SyncCap></DataStore>%s</DevInf></Data></Item></Put>'
-                % (self.cid(), v.replace(".", ""), v, esc(self.a.man),
+                '</SyncCap></DataStore>%s</DevInf></Data></Item></%s>'
+                % (cmd, self.cid(), refs, v.replace(".", ""), v,
+                   esc(self.a.man),
                    esc(self.a.device), ct[0], ct[1], ct[0], ct[1],
                    self.ctcap(ct) if v == "1.2" else "",
-                   self.ctcap(ct) if v != "1.2" else ""))
+                   self.ctcap(ct) if v != "1.2" else "", cmd))
 
     def ctcap(self, ct):
         """A CTCap with a size per property (--ctcap-limit): DevInf 1.2
@@ -249,7 +257,8 @@ class Client:
         # package 1, repeated after a challenge
         for attempt in range(3):
             self.new_message()
-            body = self.header(True) + self.devinf()
+            body = self.header(True) + ("" if a.devinf_late
+                                        else self.devinf())
             body += ('<Get><CmdID>%s</CmdID><Meta><Type xmlns="syncml:metinf">'
                      'application/vnd.syncml-devinf+xml</Type></Meta><Item>'
                      '<Target><LocURI>./devinf12</LocURI></Target></Item></Get>'
@@ -307,6 +316,8 @@ class Client:
         body += self.status(srv_msg, text(salerts[0], "CmdID"), "Alert", 200)
         for g in children(body_el, "Get"):
             body += self.status(srv_msg, text(g, "CmdID"), "Get", 200)
+            if a.devinf_late:
+                body += self.devinf((srv_msg, text(g, "CmdID")))
         sent = []
         if mode == 201:
             for luid, card in sorted(self.items.items()):
@@ -392,6 +403,11 @@ class Client:
             statuses += [int(text(s, "Data")) for s in
                          children(child(root, "SyncBody"), "Status")
                          if text(s, "Cmd") in ("Add", "Replace", "Delete")]
+            # what the server's statuses for our DevInf call it
+            result["devinf_status"] = ",".join(
+                "%s:%s" % (text(s, "Cmd"), text(s, "Data"))
+                for s in children(child(root, "SyncBody"), "Status")
+                if text(s, "SourceRef").startswith("./devinf"))
             if not cmds:
                 break
             srv_msg = text(root, "SyncHdr/MsgID")
@@ -442,6 +458,8 @@ class Client:
                                     "large object of %d bytes, Size said %d"
                                     % (got, self.chunk_size))
                         item_data = data
+                        m = re.search(r"^VERSION:(\S+)", data, re.M)
+                        self.versions.add(m.group(1) if m else "?")
                         if name == "Add":
                             guid = text(item, "Source/LocURI")
                             luid = str(self.next_luid)
@@ -503,6 +521,7 @@ class Client:
         self.save()
         result.update(self.stats)
         result["count"] = len(self.items)
+        result["versions"] = ",".join(sorted(self.versions))
         return result
 
     def save_nonce_only(self):
@@ -548,6 +567,8 @@ def main():
     p.add_argument("--delete", action="append")
     p.add_argument("--add-private", action="store_true")
     p.add_argument("--stop-after-msg", type=int, default=0)
+    # no DevInf Put in package 1: it goes as Results to the server's Get
+    p.add_argument("--devinf-late", action="store_true")
     p.add_argument("--skip-map", action="store_true")
     p.add_argument("--dump", action="store_true")
     p.add_argument("--save-requests", default="")

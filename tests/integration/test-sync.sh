@@ -155,6 +155,17 @@ grep -q 'CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE' "$tmp/b.json" &&
 grep -q '=\\n[^ \\]' "$tmp/b.json" &&
 	ok "long 2.1 values get quoted-printable soft line breaks" ||
 	notok "long 2.1 values get quoted-printable soft line breaks"
+# a DevInf that comes late (as Results of our Get, after an MD5 challenge
+# made the client resend package 1 without its Put) still decides
+sync late --mode slow --vcard 30 --devinf-late
+expect "a DevInf in Results with the Sync: 3.0 cards" versions 3.0
+expect "its status names Results" devinf_status Results:200
+view "a DevInf in Results with the Sync: the client equals the directory" late acme --format vcf30
+sync late21 --mode slow --vcard 21 --devinf-late
+expect "a late DevInf preferring 2.1: 2.1 cards" versions 2.1
+sync latemd5 --mode slow --vcard 30 --devinf-late --md5
+expect "MD5 with an empty nonce, challenged, DevInf late: syncs" status ok
+expect "MD5 with an empty nonce, challenged, DevInf late: 3.0 cards" versions 3.0
 # the quirks of phone families, from DevInf's Man
 sync se --mode slow --vcard 21 --man "Sony Ericsson"
 expect "a Sony Ericsson phone gets every card" adds 310

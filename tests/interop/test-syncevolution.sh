@@ -89,6 +89,11 @@ step() {
 what="configure a SyncEvolution peer" step se_config a zhang.wei@acme orgbook-demo text/vcard contacts
 what="slow sync of the demo enterprise (MD5, XML, vCard 3.0)" name=a step se_sync a slow
 compare a acme
+# fresh with MD5: challenged, it resends package 1 without its DevInf and
+# gives it later as Results; its preference for 3.0 must still decide
+grep -q "device=se-a .*mode=slow .*vcard=3.0" "$tmp/server.log" &&
+	ok "a fresh MD5 client preferring vCard 3.0 is sent 3.0" ||
+	notok "a fresh MD5 client preferring vCard 3.0 is sent 3.0 ($(grep 'device=se-a .*sync done' "$tmp/server.log" | head -1))"
 ob person add --tenant acme --uid se-new-1 --name "王新人" --family 王 --given 新人 \
 	--unit 总部/总裁办 --cell "+86 139 0000 0001" >/dev/null
 ob person update --tenant acme demo-000002 --title "副总裁" >/dev/null
