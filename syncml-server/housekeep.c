@@ -3,6 +3,7 @@
 #include "syncml-server/housekeep.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -18,13 +19,30 @@ struct srv_housekeep {
 	bool stop;
 };
 
+/* A session that expired before its sync completed: the device gave up,
+ * was killed or lost its network mid-sync (it repeats the sync later). */
+static void incomplete(const struct dstore_session *s, void *ctx)
+{
+	struct srv *srv = ctx;
+
+	__atomic_add_fetch(&srv->metrics.sessions_incomplete, 1,
+			   __ATOMIC_RELAXED);
+	ob_log(OB_LOG_WARN, NULL,
+	       "session of device '%s' (enterprise %" PRId64
+	       ", account %" PRId64 ") ended without completing: %" PRId64
+	       " messages in %" PRId64 " s, then nothing",
+	       s->device, s->tenant_id, s->account_id, s->last_msg_id,
+	       s->expires - s->created);
+}
+
 int srv_housekeep_sweep(struct srv *srv, struct dstore *store, int64_t now)
 {
 	struct ob_err err;
 	int sessions = 0, nonces = 0;
 	int ret;
 
-	ret = dstore_session_expire(store, now, &sessions, &err);
+	ret = dstore_session_expire(store, now, incomplete, srv, &sessions,
+				    &err);
 	if (ret == 0)
 		ret = dstore_nonce_expire(store,
 					  now - (int64_t)srv->cfg.nonce_ttl,

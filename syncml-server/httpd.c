@@ -478,6 +478,8 @@ static enum MHD_Result handle_metrics(struct srv_httpd *h,
 		 "orgbook_store_unavailable_total %" PRIu64 "\n"
 		 "# TYPE orgbook_sessions_completed_total counter\n"
 		 "orgbook_sessions_completed_total %" PRIu64 "\n"
+		 "# TYPE orgbook_sessions_incomplete_total counter\n"
+		 "orgbook_sessions_incomplete_total %" PRIu64 "\n"
 		 "# TYPE orgbook_syncs_total counter\n"
 		 "orgbook_syncs_total{mode=\"slow\"} %" PRIu64 "\n"
 		 "orgbook_syncs_total{mode=\"fast\"} %" PRIu64 "\n"
@@ -503,6 +505,7 @@ static enum MHD_Result handle_metrics(struct srv_httpd *h,
 		 __atomic_load_n(&m->sessions_refused, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->store_unavailable, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->sessions_done, __ATOMIC_RELAXED),
+		 __atomic_load_n(&m->sessions_incomplete, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->slow_syncs, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->fast_syncs, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->items_sent, __ATOMIC_RELAXED),

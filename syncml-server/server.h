@@ -72,8 +72,9 @@ int srv_config_set(struct srv_config *c, const char *key, const char *value,
 /* Counters for /metrics (updated atomically from any thread). */
 struct srv_metrics {
 	uint64_t requests, errors, auth_failures, sessions_done;
-	uint64_t sessions_refused;  /* continuations without token or creds */
-	uint64_t store_unavailable; /* messages answered 503: store failed */
+	uint64_t sessions_refused;    /* continuations without token or creds */
+	uint64_t store_unavailable;   /* messages answered 503: store failed */
+	uint64_t sessions_incomplete; /* expired before their sync ended */
 	uint64_t slow_syncs, fast_syncs, items_sent;
 	uint64_t bytes_in, bytes_out;
 	/* connections cut: headers late, body too slow, evicted for a

@@ -594,6 +594,7 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 		h->sess.last_msg_id = (int64_t)h->msg.hdr.msg_id;
 		h->sess.tenant_id = h->st.tenant_id;
 		h->sess.account_id = h->st.account_id;
+		h->sess.completed = h->st.phase == SRV_PHASE_DONE;
 		/* idle expiry, never past the session's whole lifetime */
 		int64_t now = ob_wall_s();
 		int64_t end =

@@ -462,6 +462,7 @@ struct dstore_session {
 	unsigned char *state; /* the server's opaque session state */
 	size_t state_len;
 	int64_t created, expires; /* unix time */
+	bool completed;           /* the sync ran to its end */
 };
 
 /* Load a live (unexpired at `now`) session by token (when token is not
@@ -477,9 +478,13 @@ int dstore_session_save(struct dstore *store, const struct dstore_session *r,
 int dstore_session_delete(struct dstore *store, const char *token,
 			  struct ob_err *err);
 /* Delete every session that expired before now; *count_r (may be NULL)
- * gets how many. */
-int dstore_session_expire(struct dstore *store, int64_t now, int *count_r,
-			  struct ob_err *err);
+ * gets how many. Before, incomplete (may be NULL) is called for each of
+ * them that never completed, with its ids, times and last_msg_id (no
+ * reply or state). */
+int dstore_session_expire(struct dstore *store, int64_t now,
+			  void (*incomplete)(const struct dstore_session *s,
+					     void *ctx),
+			  void *ctx, int *count_r, struct ob_err *err);
 /* Keep at most `max` (>= 1) sessions of an account: the oldest others are
  * deleted with their pending changes; keep_token is never deleted. *count_r
  * (may be NULL) gets how many went. */

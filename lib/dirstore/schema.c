@@ -214,6 +214,8 @@ const char *const ds_migrations[] = {
 	 * the login it was issued to (at most so many devices per login) */
 	"CREATE INDEX sml_session_account ON sml_session(account_id, "
 	"  created);"
+	"ALTER TABLE sml_session ADD COLUMN completed INTEGER NOT NULL "
+	"  DEFAULT 0;"
 	"ALTER TABLE sml_nonce ADD COLUMN login TEXT NOT NULL DEFAULT '';"
 	"CREATE INDEX sml_nonce_login ON sml_nonce(login, updated);"
 	"CREATE INDEX sml_nonce_updated ON sml_nonce(updated);"

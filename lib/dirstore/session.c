@@ -34,12 +34,13 @@ int dstore_session_load(struct dstore *s, const char *token, const char *device,
 {
 	static const char by_token[] =
 		"SELECT token, device, session_id, tenant_id, account_id, "
-		"last_msg_id, reply, reply_type, state, created, expires "
-		"FROM sml_session WHERE token = ?1 AND expires > ?3";
+		"last_msg_id, reply, reply_type, state, created, expires, "
+		"completed FROM sml_session WHERE token = ?1 AND expires > ?3";
 	static const char by_device[] =
 		"SELECT token, device, session_id, tenant_id, account_id, "
-		"last_msg_id, reply, reply_type, state, created, expires "
-		"FROM sml_session WHERE device = ?1 AND session_id = ?2 "
+		"last_msg_id, reply, reply_type, state, created, expires, "
+		"completed FROM sml_session WHERE device = ?1 AND session_id = "
+		"?2 "
 		"AND expires > ?3 ORDER BY created DESC, rowid DESC LIMIT 1";
 	sqlite3_stmt *st =
 		ds_stmt(s, token != NULL ? by_token : by_device, err);
@@ -75,6 +76,7 @@ int dstore_session_load(struct dstore *s, const char *token, const char *device,
 			ret = blob_dup(st, 8, &r->state, &r->state_len, err);
 		r->created = sqlite3_column_int64(st, 9);
 		r->expires = sqlite3_column_int64(st, 10);
+		r->completed = sqlite3_column_int(st, 11) != 0;
 	} else if (rc == SQLITE_DONE) {
 		ret = ob_err_set(err, OB_E_NOTFOUND, "no such session");
 	} else {
@@ -92,8 +94,8 @@ int dstore_session_save(struct dstore *s, const struct dstore_session *r,
 	static const char sql[] =
 		"INSERT OR REPLACE INTO sml_session (token, device, "
 		"session_id, tenant_id, account_id, last_msg_id, reply, "
-		"reply_type, state, created, expires) "
-		"VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+		"reply_type, state, created, expires, completed) "
+		"VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
 	bool own;
 	int ret;
 	sqlite3_stmt *st;
@@ -116,6 +118,7 @@ int dstore_session_save(struct dstore *s, const struct dstore_session *r,
 				    SQLITE_STATIC);
 	sqlite3_bind_int64(st, 10, r->created);
 	sqlite3_bind_int64(st, 11, r->expires);
+	sqlite3_bind_int(st, 12, r->completed);
 	ret = ds_exec_stmt(s, st, "session save", err);
 	return ds_own_end(s, own, ret, err);
 }
@@ -151,8 +154,46 @@ int dstore_session_delete(struct dstore *s, const char *token,
 	return ds_own_end(s, own, ret, err);
 }
 
-int dstore_session_expire(struct dstore *s, int64_t now, int *count_r,
-			  struct ob_err *err)
+/* The expiring sessions that never completed, to the caller's function. */
+static int list_incomplete(struct dstore *s, int64_t now,
+			   void (*fn)(const struct dstore_session *r,
+				      void *ctx),
+			   void *ctx, struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT token, device, session_id, tenant_id, account_id, "
+		"last_msg_id, created, expires FROM sml_session "
+		"WHERE expires <= ? AND completed = 0";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dstore_session r = {0};
+		ob_strlcpy(r.token, (const char *)sqlite3_column_text(st, 0),
+			   sizeof(r.token));
+		ob_strlcpy(r.device, (const char *)sqlite3_column_text(st, 1),
+			   sizeof(r.device));
+		ob_strlcpy(r.session_id,
+			   (const char *)sqlite3_column_text(st, 2),
+			   sizeof(r.session_id));
+		r.tenant_id = sqlite3_column_int64(st, 3);
+		r.account_id = sqlite3_column_int64(st, 4);
+		r.last_msg_id = sqlite3_column_int64(st, 5);
+		r.created = sqlite3_column_int64(st, 6);
+		r.expires = sqlite3_column_int64(st, 7);
+		fn(&r, ctx);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : ds_sql_err(s, rc, "session expire", err);
+}
+
+int dstore_session_expire(struct dstore *s, int64_t now,
+			  void (*incomplete)(const struct dstore_session *r,
+					     void *ctx),
+			  void *ctx, int *count_r, struct ob_err *err)
 {
 	static const char del_p[] =
 		"DELETE FROM sml_pending WHERE token IN (SELECT token FROM "
@@ -170,6 +211,8 @@ int dstore_session_expire(struct dstore *s, int64_t now, int *count_r,
 	int ret = ds_own_begin(s, &own, err);
 	int count = 0;
 
+	if (ret == 0 && incomplete != NULL)
+		ret = list_incomplete(s, now, incomplete, ctx, err);
 	for (int i = 0; i < 4 && ret == 0; i++) {
 		sqlite3_stmt *st = ds_stmt(s, steps[i], err);
 		if (st == NULL) {

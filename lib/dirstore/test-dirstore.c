@@ -759,6 +759,8 @@ static void test_sync_state(void)
 				"'g' || n, 'l' || n, n FROM sync_state, "
 				"(SELECT 1 AS n UNION SELECT 2 UNION SELECT 3);"
 				"DROP INDEX sml_session_account;"
+				"ALTER TABLE sml_session DROP COLUMN "
+				"completed;"
 				"DROP TABLE health;"
 				"DROP INDEX sml_nonce_login;"
 				"DROP INDEX sml_nonce_updated;"
@@ -817,6 +819,15 @@ static long peek(const char *sql, int64_t id)
 	return v;
 }
 
+static void count_incomplete(const struct dstore_session *r, void *ctx)
+{
+	struct collect *c = ctx;
+	size_t n = strlen(c->text);
+
+	snprintf(c->text + n, sizeof(c->text) - n, "%s:%s:%lld ", r->token,
+		 r->device, (long long)r->last_msg_id);
+}
+
 static void test_sessions(void)
 {
 	struct dstore *s = open_new();
@@ -858,8 +869,23 @@ static void test_sessions(void)
 	test_assert_int(
 		dstore_session_load(s, "tok1", NULL, NULL, 200, &got, &err),
 		OB_E_NOTFOUND);
-	test_assert_int(dstore_session_expire(s, 201, &n, &err), 0);
-	test_assert_int(n, 1);
+	{
+		/* a completed one that expires is not reported */
+		struct dstore_session done = {0};
+		snprintf(done.token, sizeof(done.token), "tok-done");
+		snprintf(done.device, sizeof(done.device), "IMEI:2");
+		snprintf(done.session_id, sizeof(done.session_id), "1");
+		done.created = 100;
+		done.expires = 150;
+		done.completed = true;
+		test_assert_int(dstore_session_save(s, &done, &err), 0);
+	}
+	test_assert_int(
+		dstore_session_expire(s, 201, count_incomplete, &c, &n, &err),
+		0);
+	test_assert_str(c.text, "tok1:IMEI:1:2 ");
+	test_assert_int(n, 2);
+	c.text[0] = '\0';
 	test_end();
 
 	test_begin("an account keeps at most so many sessions, newest first");

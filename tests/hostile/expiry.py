@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Session and nonce rows are bounded and expire (TAP on stdout).
 
-  expiry.py URL DB TTL MAX_AGE PER_ACCOUNT NONCES_PER_LOGIN
+  expiry.py URL DB TTL MAX_AGE PER_ACCOUNT NONCES_PER_LOGIN METRICS LOG
 
 The server runs with session-ttl TTL, session-max-age MAX_AGE,
 sessions-per-account PER_ACCOUNT, nonces-per-login NONCES_PER_LOGIN and a
@@ -10,8 +10,10 @@ idle sessions, a session kept busy past its whole lifetime, MD5 challenges
 sprayed over device ids.
 """
 import os
+import re
 import sys
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sml import ALERT, Tap, cred, hdr_status, post, q, resp_uri
@@ -19,6 +21,7 @@ from sml import msg as sml_msg
 
 URL, DB = sys.argv[1], sys.argv[2]
 TTL, MAX_AGE, PER_ACCOUNT, PER_LOGIN = (int(x) for x in sys.argv[3:7])
+METRICS, LOG = sys.argv[7], sys.argv[8]
 tap = Tap()
 ok = tap.ok
 SYNC = ('<Sync><CmdID>2</CmdID><Target><LocURI>contacts</LocURI></Target>'
@@ -87,6 +90,18 @@ while time.time() < deadline and count("SELECT count(*) FROM sml_session"):
     time.sleep(0.5)
 ok(count("SELECT count(*) FROM sml_session") == 0,
    "idle sessions are deleted by housekeeping within %d s" % (TTL + 10))
+# the ones left to expire (the limit had ended the other sprayed ones):
+# each logged and counted as ended without completing
+with open(LOG, errors="replace") as f:
+    log = f.read()
+logged = log.count("ended without completing")
+with urllib.request.urlopen(METRICS, timeout=10) as r:
+    m = re.search(r"^orgbook_sessions_incomplete_total (\d+)$",
+                  r.read().decode(), re.M)
+ok(logged == PER_ACCOUNT and m and int(m.group(1)) == logged and
+   "session of device 'busy' " in log,
+   "every abandoned session is logged and counted (%d logged, %s counted, "
+   "%d expected)" % (logged, m.group(1) if m else None, PER_ACCOUNT))
 r = send(newest, msg("spray-%d" % (4 * PER_ACCOUNT - 1), 2, SYNC))
 ok(b"BEGIN:VCARD" not in r and hdr_status(r) == 407,
    "an expired session's token opens nothing", r[:300])

@@ -7,7 +7,7 @@ start_server --session-ttl $ttl --session-max-age $age \
 	--sessions-per-account $per_account --nonces-per-login $per_login \
 	--housekeeping-interval 1
 $PY "$top_srcdir/tests/hostile/expiry.py" "$url" "$db" $ttl $age \
-	$per_account $per_login
+	$per_account $per_login "http://127.0.0.1:$aport/metrics" "$tmp/server.log"
 rc=$?
 grep -q "housekeeping: [0-9]* expired sessions" "$tmp/server.log" ||
 	{ echo "# no housekeeping line in the server log"; rc=1; }
