@@ -6,7 +6,7 @@
 TESTS += tests/hostile/test-session-takeover.sh \
 	tests/hostile/test-session-expiry.sh tests/hostile/test-map-flood.sh \
 	tests/hostile/test-disk-full.sh tests/hostile/test-slow-senders.sh
-EXTRA_DIST += tests/hostile/lib.sh \
+EXTRA_DIST += tests/hostile/lib.sh tests/hostile/sml.py \
 	tests/hostile/test-session-takeover.sh tests/hostile/takeover.py \
 	tests/hostile/test-session-expiry.sh tests/hostile/expiry.py \
 	tests/hostile/test-map-flood.sh tests/hostile/mapflood.py \
