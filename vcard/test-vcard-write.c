@@ -264,6 +264,22 @@ static void test_dialect(void)
 		vcard_write_buf(c, VCARD_V21, buf, sizeof(buf), &len, &err), 0);
 	buf[len] = '\0';
 	test_assert(strstr(buf, "=\r\n") != NULL); /* the standard breaks */
+	/* qp_unfolded (Synthesis engine): 2.1 QP in one line, 3.0 still
+	 * folded */
+	memset(&d, 0, sizeof(d));
+	d.qp_unfolded = true;
+	test_assert_int(vcard_write_dialect(c, VCARD_V21, &d, buf, sizeof(buf),
+					    &len, &err),
+			0);
+	buf[len] = '\0';
+	test_assert(strstr(buf, "=\r\n") == NULL);
+	test_assert(strstr(buf, "TITLE;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:"
+				"=E9=AB=98") != NULL);
+	test_assert_int(vcard_write_dialect(c, VCARD_V30, &d, buf, sizeof(buf),
+					    &len, &err),
+			0);
+	buf[len] = '\0';
+	test_assert(strstr(buf, "\r\n ") != NULL);
 	/* limits: characters, not bytes; each component of N */
 	memset(&d, 0, sizeof(d));
 	strcpy(d.limits[0].name, "N");

@@ -481,7 +481,8 @@ static int write_prop(struct vc_sink *out, struct vc_sink *l, struct vc_sink *v,
 			sputs(l, ";ENCODING=QUOTED-PRINTABLE:");
 			vc_sput(out, l->p, l->len);
 			vc_qp_encode(out, v->p, v->len, l->len,
-				     d != NULL && d->no_fold);
+				     d != NULL &&
+					     (d->no_fold || d->qp_unfolded));
 		} else {
 			sputc(l, ':');
 			vc_sput(out, l->p, l->len);
