@@ -443,7 +443,7 @@ static void test_qp_utf8_property(void)
 		for (const char *l = s; *l != '\0';) {
 			const char *e = strstr(l, "\r\n");
 			size_t len = (size_t)(e - l);
-			unsigned char dec[128];
+			unsigned char dec[128] = {0};
 
 			if (len > 76)
 				ok = false;
@@ -451,7 +451,8 @@ static void test_qp_utf8_property(void)
 				l = strchr(l, ':') + 1, len = (size_t)(e - l);
 			if (len > 0 && l[len - 1] == '=')
 				len--;
-			if (!whole_utf8(dec, qp_decode(l, len, dec)))
+			if (len > 76 ||
+			    !whole_utf8(dec, qp_decode(l, len, dec)))
 				ok = false;
 			l = e + 2;
 		}
