@@ -173,6 +173,15 @@ static const char *const strtbl_readers[] = {
 	"Synthesis",     /* the Synthesis engine's other clients */
 };
 
+/* Clients whose vCard 2.1 reader loses the line after a quoted-printable
+ * soft break (seen: TITLE empty after a folded ORG, SyncEvolution 2.0 on
+ * the Synthesis engine): they get QP values in one line. By a
+ * case-insensitive substring of DevInf's Man or Mod. */
+static const char *const qp_unfolded_readers[] = {
+	"SyncEvolution", /* Man "Patrick Ohly", Mod "SyncEvolution" */
+	"Synthesis",     /* the Synthesis engine's other clients */
+};
+
 /* Text properties whose CTCap size limit we honour (photo limits are
  * handled as MaxObjSize; Nokia reports bogus ones). */
 static bool limited_prop(const char *name)
@@ -246,6 +255,12 @@ static void read_reader(struct srv_client_info *ci)
 		if (strcasestr(ci->man, strtbl_readers[i]) != NULL ||
 		    strcasestr(ci->mod, strtbl_readers[i]) != NULL)
 			ci->strtbl = true;
+	for (size_t i = 0;
+	     i < sizeof(qp_unfolded_readers) / sizeof(*qp_unfolded_readers);
+	     i++)
+		if (strcasestr(ci->man, qp_unfolded_readers[i]) != NULL ||
+		    strcasestr(ci->mod, qp_unfolded_readers[i]) != NULL)
+			ci->dialect.qp_unfolded = true;
 }
 
 static void read_devinf(const struct sml_node *di, const char *client_store,
@@ -301,8 +316,9 @@ static void read_devinf(const struct sml_node *di, const char *client_store,
 
 void srv_client_quirks(const struct srv_client_info *ci, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s%s%s%zu", ci->dialect.latin1 ? "latin1," : "",
+	snprintf(buf, size, "%s%s%s%s%zu", ci->dialect.latin1 ? "latin1," : "",
 		 ci->dialect.no_fold ? "no-fold," : "",
+		 ci->dialect.qp_unfolded ? "qp-unfolded," : "",
 		 ci->strtbl ? "strtbl," : "", ci->dialect.n_limits);
 }
 

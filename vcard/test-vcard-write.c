@@ -5,6 +5,7 @@
 #include "tests/lib/test.h"
 #include "vcard/vcard.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -263,6 +264,22 @@ static void test_dialect(void)
 		vcard_write_buf(c, VCARD_V21, buf, sizeof(buf), &len, &err), 0);
 	buf[len] = '\0';
 	test_assert(strstr(buf, "=\r\n") != NULL); /* the standard breaks */
+	/* qp_unfolded (Synthesis engine): 2.1 QP in one line, 3.0 still
+	 * folded */
+	memset(&d, 0, sizeof(d));
+	d.qp_unfolded = true;
+	test_assert_int(vcard_write_dialect(c, VCARD_V21, &d, buf, sizeof(buf),
+					    &len, &err),
+			0);
+	buf[len] = '\0';
+	test_assert(strstr(buf, "=\r\n") == NULL);
+	test_assert(strstr(buf, "TITLE;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:"
+				"=E9=AB=98") != NULL);
+	test_assert_int(vcard_write_dialect(c, VCARD_V30, &d, buf, sizeof(buf),
+					    &len, &err),
+			0);
+	buf[len] = '\0';
+	test_assert(strstr(buf, "\r\n ") != NULL);
 	/* limits: characters, not bytes; each component of N */
 	memset(&d, 0, sizeof(d));
 	strcpy(d.limits[0].name, "N");
@@ -322,8 +339,134 @@ static void test_many_types(void)
 	test_end();
 }
 
+/* A deep 2.1 ORG of Chinese names: with n ASCII bytes before the first
+ * character the old writer broke before its third (n 22), second (25)
+ * or first (28) byte; now the break always falls before the character. */
+static void test_qp_utf8_boundary(void)
+{
+	static const size_t pad[] = {22, 23, 24, 25, 26, 27, 28};
+
+	test_begin("2.1 QP: soft breaks never inside a UTF-8 sequence");
+	for (size_t t = 0; t < sizeof(pad) / sizeof(pad[0]); t++) {
+		struct vcard *c = vcard_new(VCARD_V21);
+		struct vcard_prop *p;
+		char first[64], want[512];
+		char *s;
+
+		memset(first, 'x', pad[t]);
+		strcpy(first + pad[t], "小组");
+		vcard_add_prop(c, NULL, "ORG", &p);
+		vcard_prop_add_value(c, p, first);
+		vcard_prop_add_value(c, p, "二部");
+		vcard_prop_add_value(c, p, "三科");
+		vcard_prop_add_value(c, p, "四组");
+		vcard_prop_add_value(c, p, "五队");
+		memset(want, 0, sizeof(want));
+		strcpy(want, "BEGIN:VCARD\r\nVERSION:2.1\r\n"
+			     "ORG;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:");
+		memset(want + strlen(want), 'x', pad[t]);
+		strcat(want, "=\r\n=E5=B0=8F=E7=BB=84;=E4=BA=8C=E9=83=A8;"
+			     "=E4=B8=89=E7=A7=91;=E5=9B=9B=\r\n"
+			     "=E7=BB=84;=E4=BA=94=E9=98=9F\r\nEND:VCARD\r\n");
+		s = write_str(c, VCARD_V21);
+		test_assert_str(s, want);
+		free(s);
+		vcard_free(&c);
+	}
+	test_end();
+}
+
+/* Decode one QP physical line (without its soft-break '=') to bytes. */
+static size_t qp_decode(const char *l, size_t len, unsigned char *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (l[i] == '=' && i + 2 < len) {
+			char h[3] = {l[i + 1], l[i + 2], 0};
+			out[n++] = (unsigned char)strtoul(h, NULL, 16);
+			i += 2;
+		} else {
+			out[n++] = (unsigned char)l[i];
+		}
+	}
+	return n;
+}
+
+/* Whole UTF-8 sequences only (lead byte then its continuation bytes). */
+static bool whole_utf8(const unsigned char *b, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t k = b[i] < 0x80    ? 1
+			   : b[i] >= 0xf0 ? 4
+			   : b[i] >= 0xe0 ? 3
+			   : b[i] >= 0xc0 ? 2
+					  : 0;
+		if (k == 0 || i + k > n)
+			return false;
+		for (size_t j = 1; j < k; j++)
+			if ((b[i + j] & 0xc0) != 0x80)
+				return false;
+		i += k;
+	}
+	return true;
+}
+
+static void test_qp_utf8_property(void)
+{
+	static const char *const pieces[] = {"a", "=",  " ",  ":", ";",
+					     "é", "小", "𠀀", "ß", "\n"};
+	unsigned seed = 13;
+	bool ok = true;
+
+	test_begin("2.1 QP property: every line decodes to whole UTF-8, <= 76");
+	for (int round = 0; round < 2000 && ok; round++) {
+		struct vcard *c = vcard_new(VCARD_V21);
+		struct vcard_prop *p;
+		char v[400] = "";
+		size_t vl = 0;
+		int n;
+		char *s;
+
+		seed = seed * 1103515245u + 12345u;
+		n = 1 + (int)((seed >> 16) % 90);
+		for (int i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			const char *pc = pieces[(seed >> 16) % 10];
+			memcpy(v + vl, pc, strlen(pc));
+			vl += strlen(pc);
+		}
+		v[vl] = '\0';
+		vcard_add_prop(c, NULL, "NOTE", &p);
+		vcard_prop_add_value(c, p, v);
+		s = write_str(c, VCARD_V21);
+		for (const char *l = s; *l != '\0';) {
+			const char *e = strstr(l, "\r\n");
+			size_t len = (size_t)(e - l);
+			unsigned char dec[128] = {0};
+
+			if (len > 76)
+				ok = false;
+			if (strncmp(l, "NOTE;", 5) == 0)
+				l = strchr(l, ':') + 1, len = (size_t)(e - l);
+			if (len > 0 && l[len - 1] == '=')
+				len--;
+			if (len > 76 ||
+			    !whole_utf8(dec, qp_decode(l, len, dec)))
+				ok = false;
+			l = e + 2;
+		}
+		free(s);
+		vcard_free(&c);
+	}
+	test_assert_int(ok, true);
+	test_end();
+}
+
 int main(void)
 {
+	test_qp_utf8_boundary();
+	test_qp_utf8_property();
 	test_exact();
 	test_many_types();
 	test_dialect();

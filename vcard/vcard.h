@@ -202,6 +202,8 @@ int vcard_write_buf(const struct vcard *card, enum vcard_version version,
 /* What an old phone can read, when it is less than the standard:
  * - no_fold: no line is ever broken (no folding, no quoted-printable soft
  *   line breaks) — Motorola's V-series;
+ * - qp_unfolded: 2.1 quoted-printable values in one line, no soft line
+ *   breaks (other lines as usual) — the Synthesis engine (SyncEvolution);
  * - latin1: 2.1 values whose characters all fit ISO-8859-1 are written in
  *   it with CHARSET=ISO-8859-1 (others stay UTF-8) — Sony Ericsson;
  * - limits: a property's values (each component of N, ADR ...) cut to at
@@ -210,6 +212,7 @@ int vcard_write_buf(const struct vcard *card, enum vcard_version version,
 #define VCARD_DIALECT_LIMITS 16
 struct vcard_dialect {
 	bool no_fold;
+	bool qp_unfolded;
 	bool latin1;
 	struct {
 		char name[16]; /* property, e.g. "N", "TITLE" */

@@ -2,8 +2,9 @@
  *
  * 2.1 (versit 2.1.3): values with non-ASCII or control bytes become
  * CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE with soft line breaks at 75
- * octets; binary values become an ENCODING=BASE64 block ended by an empty
- * line; nothing else is folded (old phones mis-read folds). 3.0/4.0
+ * octets, never inside an =XX escape or a UTF-8 sequence; binary values
+ * become an ENCODING=BASE64 block ended by an empty line; nothing else is
+ * folded (old phones mis-read folds). 3.0/4.0
  * (RFC 2426 4, RFC 6350 3.2 and 3.4): text escaping of \ ; , and line
  * breaks, lines folded at 75 octets and never inside a UTF-8 sequence,
  * binary as ENCODING=b (3.0) or a data: URI (4.0), RFC 6868 parameter
@@ -317,6 +318,19 @@ static bool needs_qp(const char *s, size_t len)
 	return false;
 }
 
+/* How many bytes from s[i] belong to one UTF-8 sequence: a lead byte and
+ * the continuation bytes that follow it, as many as it announces. Any
+ * other byte (ASCII, a stray continuation byte, Latin-1) stands alone. */
+static size_t seq_len(const char *s, size_t i, size_t len)
+{
+	unsigned char c = (unsigned char)s[i];
+	size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1, j = 1;
+
+	while (j < n && i + j < len && ((unsigned char)s[i + j] & 0xc0) == 0x80)
+		j++;
+	return j;
+}
+
 /* Quoted-printable with soft breaks; col is the current line length.
  * Spaces and ':' are always encoded so a continuation line can neither
  * look folded nor look like END:VCARD. */
@@ -324,8 +338,8 @@ void vc_qp_encode(struct vc_sink *out, const char *s, size_t len, size_t col,
 		  bool no_fold)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	char tmp[512]; /* filled, then handed to the sink in one go */
-	size_t k = 0;
+	char tmp[512];          /* filled, then handed to the sink in one go */
+	size_t k = 0, rest = 0; /* rest: bytes left of this UTF-8 sequence */
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -336,10 +350,20 @@ void vc_qp_encode(struct vc_sink *out, const char *s, size_t len, size_t col,
 			vc_sput(out, tmp, k);
 			k = 0;
 		}
-		if (!no_fold && col + w > FOLD_AT - 1) {
-			memcpy(tmp + k, "=\r\n", 3);
-			k += 3;
-			col = 0;
+		/* A soft break between the bytes of one UTF-8 sequence makes
+		 * some parsers (the Synthesis engine) swallow the next line:
+		 * a break goes before a whole sequence, all of it escaped. */
+		if (rest > 0) {
+			rest--;
+		} else if (!no_fold) {
+			size_t n = seq_len(s, i, len);
+
+			rest = n - 1;
+			if (col + (n > 1 ? 3 * n : w) > FOLD_AT - 1) {
+				memcpy(tmp + k, "=\r\n", 3);
+				k += 3;
+				col = 0;
+			}
 		}
 		if (raw) {
 			tmp[k++] = (char)c;
@@ -457,7 +481,8 @@ static int write_prop(struct vc_sink *out, struct vc_sink *l, struct vc_sink *v,
 			sputs(l, ";ENCODING=QUOTED-PRINTABLE:");
 			vc_sput(out, l->p, l->len);
 			vc_qp_encode(out, v->p, v->len, l->len,
-				     d != NULL && d->no_fold);
+				     d != NULL &&
+					     (d->no_fold || d->qp_unfolded));
 		} else {
 			sputc(l, ':');
 			vc_sput(out, l->p, l->len);

@@ -180,6 +180,14 @@ expect "a Motorola phone gets every card" adds 310
 grep -q '=\\n[^ \\]' "$tmp/moto.json" &&
 	notok "Motorola: no quoted-printable soft line breaks" ||
 	ok "Motorola: no quoted-printable soft line breaks"
+sync syn --mode slow --vcard 21 --man "Synthesis AG"
+expect "a Synthesis-engine client gets every card" adds 310
+grep -q '=\\n[^ \\]' "$tmp/syn.json" &&
+	notok "Synthesis engine: no quoted-printable soft line breaks" ||
+	ok "Synthesis engine: no quoted-printable soft line breaks"
+grep -q 'CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE' "$tmp/syn.json" &&
+	ok "Synthesis engine: still quoted-printable UTF-8" ||
+	notok "Synthesis engine: still quoted-printable UTF-8"
 sync lim --mode slow --vcard 30 --ctcap-limit N:4 --ctcap-limit TITLE:3
 expect "a client with CTCap size limits gets every card" adds 310
 grep -q 'TITLE:Dir\\n' "$tmp/lim.json" &&

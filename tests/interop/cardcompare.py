@@ -26,7 +26,9 @@ def val(card, name):
         return ";".join([v.family, v.given])
     if name == "ORG":
         # The Synthesis engine keeps four ORG components (company and three
-        # levels); the full unit path is in CATEGORIES.
+        # levels); the full unit path is in CATEGORIES. (Still a loosened
+        # comparison: to be replaced by a documented table with the
+        # client's log evidence.)
         return ";".join([x for x in v if x][:4])
     if name == "CATEGORIES":
         return ",".join(v)
@@ -39,12 +41,8 @@ def key(card):
     mails = tuple(sorted(e.value.strip().lower()
                          for e in card.contents.get("email", [])
                          if e.value.strip()))
-    # A unit four levels deep makes five ORG components, more than the
-    # engine keeps; for some of those it also drops TITLE. Judge by the
-    # unit path in CATEGORIES, which both sides carry in full.
-    deep = val(card, "CATEGORIES").count("/") >= 3
-    title = "" if deep else val(card, "TITLE")
-    return (val(card, "FN"), val(card, "N"), val(card, "ORG"), title,
+    return (val(card, "FN"), val(card, "N"), val(card, "ORG"),
+            val(card, "TITLE"),
             val(card, "CATEGORIES"), tels, mails)
 
 
