@@ -54,6 +54,29 @@ static size_t on_data(char *p, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
+/* The arena cap for one decoded reply. The server must keep a reply
+ * within the MaxMsgSize we announced (post() refuses one over it), so the
+ * cap follows from that size times the worst expansion a legitimate
+ * message has in our tree (lib/syncml/tree.c), per input byte:
+ *  - an empty element is a 1-byte WBXML token that becomes a node of
+ *    sizeof(struct sml_node) + its name, 96 arena bytes on LP64;
+ *  - a string-table reference (STR_T + a 1-2 byte index) becomes a whole
+ *    vCard line, ~200 bytes for 2-3 input bytes.
+ * Both are about 100x; text grows in place, so many pieces in one Data
+ * cost no more than their sum. A hostile reply can do worse (a 2-byte
+ * reference to a string as long as the table), so the cap also has a
+ * fixed ceiling: AGENT_TREE_CEILING, 256 MiB, which no sane MaxMsgSize
+ * needs (the default 1 MiB gives 101 MiB). */
+#define AGENT_TREE_PER_BYTE 100
+#define AGENT_TREE_CEILING ((size_t)256 << 20)
+
+static size_t reply_tree_cap(size_t max_msg)
+{
+	if (max_msg > (AGENT_TREE_CEILING - (1u << 20)) / AGENT_TREE_PER_BYTE)
+		return AGENT_TREE_CEILING;
+	return max_msg * AGENT_TREE_PER_BYTE + (1u << 20);
+}
+
 static int post(struct session *s, const char *xml, size_t len)
 {
 	struct ob_buf wb;
@@ -106,7 +129,7 @@ static int post(struct session *s, const char *xml, size_t len)
 				  "MaxMsgSize of %zu we sent",
 				  s->reply.len, s->o->max_msg);
 	struct sml_tree *t = NULL;
-	struct sml_limits lim = {.tree_bytes = s->reply.len * 16 + (1u << 20),
+	struct sml_limits lim = {.tree_bytes = reply_tree_cap(s->o->max_msg),
 				 .nodes = 2000000};
 	sml_msg_deinit(&s->m);
 	ret = s->o->wbxml ? sml_wbxml_decode((unsigned char *)s->reply.data,

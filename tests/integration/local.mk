@@ -1,5 +1,13 @@
 # tests/integration: the real orgbook-server driven by a scripted SyncML
 # client (smlclient.py), its copy compared with the directory's export.
-TESTS += tests/integration/test-sync.sh tests/integration/test-agent.sh
-EXTRA_DIST += tests/integration/test-sync.sh tests/integration/test-agent.sh tests/integration/smlclient.py \
+TESTS += tests/integration/test-sync.sh tests/integration/test-agent.sh \
+	tests/integration/test-agent-scale.sh
+EXTRA_DIST += tests/integration/test-sync.sh tests/integration/test-agent.sh \
+	tests/integration/test-agent-scale.sh tests/integration/smlclient.py \
 	tests/integration/viewcheck.py tests/integration/replay.py
+
+# 100,000 people over WBXML and XML: too slow for make check.
+soak: all
+	OB_PEOPLE=100000 top_srcdir=$(top_srcdir) top_builddir=$(top_builddir) \
+		$(SHELL) $(top_srcdir)/tests/integration/test-agent-scale.sh
+.PHONY: soak
