@@ -689,6 +689,13 @@ static void unavailable(struct handler *h)
 	finish_reply(h, &err);
 }
 
+/* Let go of the session loaded: the message starts one of its own. */
+static int forget(struct handler *h)
+{
+	dstore_session_deinit(&h->sess);
+	return OB_E_NOTFOUND;
+}
+
 /* The session loaded belongs to this message's device and SessionID. */
 static bool session_matches(struct handler *h)
 {
@@ -791,24 +798,17 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 	if (rq->token != NULL) {
 		found = dstore_session_load(h->store, rq->token, NULL, NULL,
 					    ob_wall_s(), &h->sess, &err);
-		if (found == 0 && !session_matches(h)) {
-			dstore_session_deinit(&h->sess);
-			found = OB_E_NOTFOUND;
-		}
+		if (found == 0 && !session_matches(h))
+			found = forget(h);
 	}
 	if (found == OB_E_NOTFOUND) {
 		found = dstore_session_load(
 			h->store, NULL, h->msg.hdr.source_uri,
 			h->msg.hdr.session_id, ob_wall_s(), &h->sess, &err);
-		if (found == 0 && !session_matches(h)) {
-			dstore_session_deinit(&h->sess);
-			found = OB_E_NOTFOUND;
-		}
-		if (found == 0 && !continues(h)) {
-			/* a fresh start of the same device and SessionID */
-			dstore_session_deinit(&h->sess);
-			found = OB_E_NOTFOUND;
-		}
+		/* not its session, or a fresh start of the same device and
+		 * SessionID */
+		if (found == 0 && (!session_matches(h) || !continues(h)))
+			found = forget(h);
 		if (found == 0) {
 			/* Not proven by a token: the credentials decide. */
 			ar = srv_auth_check(srv, h->store, &h->msg,
@@ -824,8 +824,7 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 			    a.account_id != h->st.account_id ||
 			    a.tenant_id != h->st.tenant_id) {
 				refuse_continuation(h, rq, ar);
-				dstore_session_deinit(&h->sess);
-				found = OB_E_NOTFOUND;
+				found = forget(h);
 			}
 		}
 	}
@@ -842,10 +841,8 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 			   sizeof(rs->content_type));
 		goto out;
 	}
-	if (found == 0 && !continues(h)) {
-		dstore_session_deinit(&h->sess);
-		found = OB_E_NOTFOUND; /* a lower MsgID starts afresh */
-	}
+	if (found == 0 && !continues(h))
+		found = forget(h); /* a lower MsgID starts afresh */
 	if (found != 0) {
 		if (found != OB_E_NOTFOUND) {
 			http_error(rs, 503, "database unavailable\n");
