@@ -4,4 +4,5 @@
 # compared with the directory's view after every sync (phones.py).
 TESTS += tests/convergence/test-phone-families.sh
 EXTRA_DIST += tests/convergence/test-phone-families.sh \
-	tests/convergence/phones.py testdata/syncml/phone-nokia-6630
+	tests/convergence/phones.py testdata/syncml/phone-nokia-6630 \
+	testdata/syncml/phone-se-c510
