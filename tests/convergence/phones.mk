@@ -5,4 +5,4 @@
 TESTS += tests/convergence/test-phone-families.sh
 EXTRA_DIST += tests/convergence/test-phone-families.sh \
 	tests/convergence/phones.py testdata/syncml/phone-nokia-6630 \
-	testdata/syncml/phone-se-c510
+	testdata/syncml/phone-se-c510 testdata/syncml/phone-moto-v3

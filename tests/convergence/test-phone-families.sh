@@ -39,7 +39,7 @@ done
 url="http://127.0.0.1:$(cut -d' ' -f1 "$tmp/ports")/sync"
 
 fams=""
-for f in ${OB_PHONES:-phone-nokia-6630 phone-se-c510}; do
+for f in ${OB_PHONES:-phone-nokia-6630 phone-se-c510 phone-moto-v3}; do
 	fams="$fams --family $top_srcdir/testdata/syncml/$f"
 done
 # shellcheck disable=SC2086
