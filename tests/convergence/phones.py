@@ -31,6 +31,19 @@ the properties the phone stores, are equal as multisets of
 tests/interop/cardcompare.py read_all() keys (each directory person
 exactly once, nobody else), and the private contact is there exactly once.
 Prints TAP; on a difference the missing and extra cards are named.
+
+Template placeholders: %URL% %RESPURI% %USER% %SESSION% %MSGID% %CMDID%
+(the next command id, in document order) %CRED% (the Cred element, empty
+in a first try of a phone with cred = after-challenge) %ALERT% (200 or
+201) %LAST% (the <Last> element, empty before the first completed sync)
+%NEXT% %STATUSES% (statuses for the server's last message: 201 and a new
+LUID for each Add) %RESULTS% (results.xml, when the server sent a Get,
+with %GET_MSGREF% %GET_CMDREF%) %NOC% %CHANGES% (the phone's commands,
+each written from change.xml with %OP% %LUID% %VCARD%, or delete.xml)
+%MAP% %FINAL_OR_222% (Alert 222 while the server's package goes on).
+phone.conf: encoding xml|wbxml, server-store, phone-store (the Map's
+LocURIs), luid counter N|hex N|slot N, anchor counter N|time DATE|unix N,
+session counter N, cred always|after-challenge, slow-op Replace|Add.
 """
 import argparse
 import ast
