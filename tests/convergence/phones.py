@@ -6,12 +6,12 @@ checked after every sync.
             [--tenant acme] [--family DIR]... [--log FILE]
 Each --family is a recorded phone-shaped sequence in testdata/syncml/
 (phone.conf, 01-client.xml ... 03-client.xml, change.xml, delete.xml,
-private.vcf (the user's own contact), results.xml when the phone answers
-the server's Get; see the README there). The phone is simulated: a store
-LUID -> card that keeps only the properties its DevInf CTCap lists,
-applies the server's Add/Replace/Delete, answers with Status and Map in
-the family's LUID style (counter, hex record handles, lowest free
-phonebook location) and sends its own changes (a card deleted by the
+private.vcf and private2.vcf (the user's own contacts), results.xml when
+the phone answers the server's Get; see the README there). The phone is
+simulated: a store LUID -> card that keeps only the properties its DevInf
+CTCap lists, applies the server's Add/Replace/Delete, answers with Status
+and Map in the family's LUID style (counter, hex record handles, lowest
+free phonebook location) and sends its own changes (a card deleted by the
 user) in the next sync.
 
 The cycle, per family:
@@ -24,15 +24,18 @@ The cycle, per family:
   3 stale  the phone is restored from the backup: its Last anchor is old,
            the server must answer 508 and slow-sync
            directory: another add and delete
+           phone: the user adds a second contact of their own (where
+           LUIDs are reused, into a location the server once mapped)
   4 slow   the phone asks for a slow sync itself
   5 fast   nothing changed: nothing may be sent
-Invariant after every sync: the phone's cards (less the private one) and
+Invariant after every sync: the phone's cards (less the user's own) and
 the directory's export (orgbook-admin export --format vcf21), both cut to
 the properties the phone stores, are equal: cardcompare.py's
 compare(want, have, "raw") finds no difference (every property exactly,
 each person once) and, as multisets of its read_all() cards, nobody is
-missing or extra; the private contact is there exactly once. (With the
-older cardcompare.py, which has no compare(), the read_all() keys alone.)
+missing or extra; each of the user's own contacts is there exactly once.
+(With the older cardcompare.py, which has no compare(), the read_all()
+keys alone.)
 Prints TAP; on a difference the missing and extra cards are named.
 
 Template placeholders: %URL% %RESPURI% %USER% %SESSION% %MSGID% %CMDID%
@@ -172,6 +175,11 @@ def label(k):
                                              ",".join(k[6]) or "-")
 
 
+def fn(t):
+    k = keys(t)[0]
+    return CC["fn_of"](k) if "fn_of" in CC else k[0]
+
+
 # -- a family: its recording and its simulated phone --------------------------
 
 class Family:
@@ -187,7 +195,8 @@ class Family:
                     self.conf[k.strip()] = v.strip()
         self.tpl = {}
         for n in ("01-client.xml", "02-client.xml", "03-client.xml",
-                  "change.xml", "delete.xml", "results.xml", "private.vcf"):
+                  "change.xml", "delete.xml", "results.xml", "private.vcf",
+                  "private2.vcf"):
             p = os.path.join(d, n)
             if os.path.exists(p):
                 with open(p, encoding="utf-8") as f:
@@ -216,6 +225,7 @@ class Phone:
         self.items = {}      # LUID -> card text as stored
         self.changes = {}    # LUID -> "add" | "replace" | "delete"
         self.last = ""       # Next anchor of the last completed session
+        self.history = {}    # LUID -> FN of the last card it held (log)
         kind, start = fam.conf["luid"].split()
         self.luid_kind = kind
         self.luid_next = int(start, 16 if kind == "hex" else 10)
@@ -262,9 +272,11 @@ class Phone:
     def restore(self, snap):
         keep_anchor_n = self.anchor_n  # the clock goes on
         keep_session = self.session
+        keep_history = self.history
         self.__dict__.update(copy.deepcopy(snap))
         self.anchor_n = keep_anchor_n
         self.session = keep_session
+        self.history = keep_history
 
 
 # -- one SyncML session -------------------------------------------------------
@@ -381,6 +393,7 @@ class Session:
             luid = self.p.new_luid()
             self.p.items[luid] = keep_props(split_cards(data)[0],
                                             self.f.stored)
+            self.p.history[luid] = fn(self.p.items[luid])
             self.maps.append((guid, luid))
             self.status(out, ref, text(c, "CmdID"), n, 201,
                         "<SourceRef>%s</SourceRef>" % guid)
@@ -392,6 +405,7 @@ class Session:
             if luid in self.p.items:
                 self.p.items[luid] = keep_props(split_cards(data)[0],
                                                 self.f.stored)
+                self.p.history[luid] = fn(self.p.items[luid])
             else:
                 code = 404
         elif luid in self.p.items:
@@ -611,17 +625,17 @@ def phone_cards_of(phone, card):
     return [l for l, t in phone.items.items() if keys(t) == [k]]
 
 
-def invariant(tap, fam, phone, directory, private, what):
+def invariant(tap, fam, phone, directory, privates, what):
     want_text = "".join(keep_props(c, fam.stored)
                         for c in split_cards(directory.export()))
     want = collections.Counter(keys(want_text))
-    pk = keys(private)[0]
+    pks = [keys(p)[0] for p in privates]
     have = collections.Counter()
-    n_private = 0
+    n_private = collections.Counter()
     for luid, t in phone.items.items():
         for k in keys(t):
-            if k == pk:
-                n_private += 1
+            if k in pks:
+                n_private[k] += 1
             else:
                 have[k] += 1
     missing = sorted((want - have).elements())
@@ -630,7 +644,8 @@ def invariant(tap, fam, phone, directory, private, what):
         # the strict comparator: every property, exactly, no table
         # (client "raw"); both sides are already cut to the CTCap
         diffs = CC["compare"](want_text, [
-            t for t in phone.items.values() if keys(t)[0] != pk], "raw")
+            t for t in phone.items.values() if keys(t)[0] not in pks],
+            "raw")
     else:
         diffs = ["missing on the phone: " + label(k) for k in missing] + \
             ["extra on the phone (deleted, hidden or a duplicate): " +
@@ -643,8 +658,10 @@ def invariant(tap, fam, phone, directory, private, what):
     tap.ok(not missing and not extra and not diffs,
            "%s: %s: the phone holds the directory's view, each person "
            "once" % (fam.id, what), detail)
-    tap.ok(n_private == 1, "%s: %s: the private contact is kept once "
-           "(%d)" % (fam.id, what, n_private))
+    counts = [n_private[k] for k in pks]
+    tap.ok(counts == [1] * len(pks), "%s: %s: the user's own contacts are "
+           "kept, each once (%s)" % (fam.id, what,
+                                     ",".join(str(n) for n in counts)))
 
 
 def cycle(tap, fam, a, directory, logf):
@@ -676,7 +693,7 @@ def cycle(tap, fam, a, directory, logf):
     tap.ok(r["mode"] == "201" and r["alert_status"] == "200",
            "%s: 1 slow: Alert 201 answered 200/201 (%s/%s)"
            % (fam.id, r["alert_status"], r["mode"]))
-    invariant(tap, fam, phone, directory, private, "1 slow")
+    invariant(tap, fam, phone, directory, [private], "1 slow")
     backup = phone.snapshot()
 
     # directory changes; the user deletes a directory card on the phone
@@ -708,7 +725,7 @@ def cycle(tap, fam, a, directory, logf):
     tap.ok(r["mode"] == "200" and r["alert_status"] == "200",
            "%s: 2 fast: two-way sync (%s/%s)" % (fam.id, r["alert_status"],
                                                 r["mode"]))
-    invariant(tap, fam, phone, directory, private, "2 fast")
+    invariant(tap, fam, phone, directory, [private], "2 fast")
     back = phone_cards_of(phone, ucard)
     if phone.luid_kind == "slot":
         # a phonebook gives the card the lowest free location: the one
@@ -738,7 +755,7 @@ def cycle(tap, fam, a, directory, logf):
     tap.ok(r["alert_status"] == "508" and r["mode"] == "201",
            "%s: 3 stale: old anchor answered 508 and a slow sync (%s/%s)"
            % (fam.id, r["alert_status"], r["mode"]))
-    invariant(tap, fam, phone, directory, private, "3 stale")
+    invariant(tap, fam, phone, directory, [private], "3 stale")
     tap.ok(not phone_cards_of(phone, gone1)
            and not phone_cards_of(phone, gone2),
            "%s: 3 stale: people deleted from the directory are gone from "
@@ -754,14 +771,20 @@ def cycle(tap, fam, a, directory, logf):
                  "%s.2@example.com" % fam.id)
     dele3, = directory.pick(1)
     directory.ob("person", "delete", "--tenant", a.tenant, dele3)
-    log("changes C: add %s delete %s" % (add3, dele3))
+    # the user adds a contact of their own; where LUIDs are reused it may
+    # take one the server once mapped to a directory person
+    private2 = fam.tpl["private2.vcf"]
+    l2 = phone.add_own(private2)
+    log("changes C: add %s delete %s; the user added a contact at LUID %s "
+        "(held before: %s)" % (add3, dele3, l2,
+                               phone.history.get(l2, "nothing")))
 
     # 4 slow, asked by the phone
     r = sync(201, "4 slow")
     tap.ok(r["mode"] == "201" and r["alert_status"] == "200",
            "%s: 4 slow: Alert 201 (%s/%s)" % (fam.id, r["alert_status"],
                                              r["mode"]))
-    invariant(tap, fam, phone, directory, private, "4 slow")
+    invariant(tap, fam, phone, directory, [private, private2], "4 slow")
 
     # 5 fast, nothing changed
     r = sync(200, "5 fast")
@@ -770,7 +793,7 @@ def cycle(tap, fam, a, directory, logf):
            "%d adds, %d replaces, %d deletes)"
            % (fam.id, r["alert_status"], r["mode"], r["adds"],
               r["replaces"], r["deletes"]))
-    invariant(tap, fam, phone, directory, private, "5 fast")
+    invariant(tap, fam, phone, directory, [private, private2], "5 fast")
 
 
 def main():
