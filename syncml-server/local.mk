@@ -12,6 +12,7 @@ syncml_server_libsrv_a_SOURCES = \
 	syncml-server/devinf.h syncml-server/devinf.c \
 	syncml-server/session.h syncml-server/session.c \
 	syncml-server/sync.h syncml-server/sync.c \
+	syncml-server/match.h syncml-server/match.c \
 	syncml-server/reply.h syncml-server/reply.c
 syncml_server_libsrv_a_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(XML_CFLAGS) $(SQLITE_CFLAGS)
