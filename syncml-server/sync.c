@@ -397,13 +397,18 @@ static void client_item(struct srv_ctx *c, int idx, const struct sml_node *cmd,
  * person is in the view and not matched to another card yet; deleted (the
  * server sends a Delete) when its person left the view (deleted, hidden,
  * moved out) or is on the device twice. A content match takes only a
- * person no other card matched and deletes nothing but a departed person
- * this device was sent. Anything else is the user's own card: left alone.
- * The first card the client sends wins a person: deterministic for a given
- * client order. */
+ * person no other card matched, gives it up to a later card that is ours
+ * by id (the user's own copy of a colleague is then kept as it is), and
+ * deletes nothing but a departed person this device was sent. Anything
+ * else is the user's own card: left alone. Otherwise the first card the
+ * client sends wins a person: deterministic for a given client order. */
 
 #define DELETE_KEY '\001' /* pending rows of the Deletes a slow sync sends */
 #define NAME_HITS 8       /* people of one name looked at, at most */
+/* The rev of a content match's pending row (a card matched by id takes
+ * its person over; the Replace sent rewrites the row with the person's
+ * own rev) */
+#define BY_CONTENT (-1)
 
 enum slow_verdict { SLOW_OWN, SLOW_MATCH, SLOW_DELETE };
 
@@ -425,16 +430,18 @@ static bool person_key(struct srv_ctx *c, const char *guid,
 	return true;
 }
 
-/* Is guid matched to a card other than luid in this session? */
+/* Is guid matched to a card other than luid in this session (by id only
+ * when firm: a content match gives way to a card that is ours by id)? */
 static bool matched_elsewhere(struct srv_ctx *c, int idx, const char *guid,
-			      const char *luid)
+			      const char *luid, bool firm)
 {
 	struct dstore_pending p;
 	struct ob_err err;
 
 	return dstore_pending_find(c->store, c->st->tenant_id, c->token, idx,
 				   guid, NULL, &p, &err) == 0 &&
-	       p.op == DSTORE_PENDING_MAP && strcmp(p.luid, luid) != 0;
+	       p.op == DSTORE_PENDING_MAP && strcmp(p.luid, luid) != 0 &&
+	       (!firm || p.rev != BY_CONTENT);
 }
 
 /* What to do with a card that is ours (guid by LUID or UID). */
@@ -447,7 +454,7 @@ static enum slow_verdict ours(struct srv_ctx *c, int idx, const char *guid,
 	if (!person_key(c, guid, &k) || !srv_match_still(card, &k))
 		return SLOW_OWN;
 	if (!in_view(c, &c->st->ds[idx], guid) ||
-	    matched_elsewhere(c, idx, guid, luid))
+	    matched_elsewhere(c, idx, guid, luid, true))
 		return SLOW_DELETE;
 	return SLOW_MATCH;
 }
@@ -474,8 +481,8 @@ static enum slow_verdict by_content(struct srv_ctx *c, int idx,
 				bool view =
 					!departed &&
 					in_view(c, &c->st->ds[idx], uids[j]);
-				if (view &&
-				    matched_elsewhere(c, idx, uids[j], luid))
+				if (view && matched_elsewhere(c, idx, uids[j],
+							      luid, false))
 					continue;
 				if (!view &&
 				    (state_id == 0 ||
@@ -549,15 +556,23 @@ static int slow_item(struct srv_ctx *c, int idx, const char *luid,
 	}
 	vcard_free(&card);
 	if (v == SLOW_MATCH) {
-		int ret = dstore_pending_put(c->store, c->st->tenant_id,
-					     c->token, idx, guid, luid, 0,
-					     DSTORE_PENDING_MAP, false, &err);
+		int ret = dstore_pending_put(
+			c->store, c->st->tenant_id, c->token, idx, guid, luid,
+			strcmp(how, "content") == 0 ? BY_CONTENT : 0,
+			DSTORE_PENDING_MAP, false, &err);
 		if (ret == 0)
 			ds->matched++;
 		return ret;
 	}
+	if (v == SLOW_DELETE && strlen(luid) + 1 >= DSTORE_DEVICE_MAX) {
+		ob_log(OB_LOG_WARN, &c->log,
+		       "slow sync: card %.64s... is person %s, but its LUID is "
+		       "too long to delete: left alone",
+		       luid, guid);
+		v = SLOW_OWN;
+	}
 	if (v == SLOW_DELETE) {
-		char del[DSTORE_DEVICE_MAX + 1];
+		char del[DSTORE_DEVICE_MAX];
 		del[0] = DELETE_KEY;
 		ob_strlcpy(del + 1, luid, sizeof(del) - 1);
 		ob_log(OB_LOG_INFO, &c->log,

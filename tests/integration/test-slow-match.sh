@@ -75,9 +75,13 @@ ob person delete --tenant acme "$gone" >/dev/null
 sync a
 expect "fast sync deletes the person on the device" deletes 1
 # the user's own cards: one under the freed LUID, one named like a
-# directory person (with phones and e-mails of its own)
+# directory person (with phones and e-mails of its own), and the user's
+# own copy of a colleague (same name and phone, no UID), sent before the
+# colleague's own card: the copy gives way and stays as the user made it
 twin=$(ob person show --tenant acme demo-000050 | sed -n 's/^name: *//p')
-state a "s['items']['$luid'] = 'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zhou Private\r\nN:Private;Zhou;;;\r\nTEL:+1 555 0199\r\nEND:VCARD\r\n'; s['items']['u-twin'] = 'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:$twin\r\nTEL:+1 555 0142\r\nEMAIL:twin@example.net\r\nEND:VCARD\r\n'; s['last'] = 'restored-from-backup'"
+copy=$(ob person show --tenant acme demo-000060 | sed -n 's/^name: *//p')
+copytel=$(ob person show --tenant acme demo-000060 | sed -n 's/^phone: *[a-z]* *//p' | head -1)
+state a "s['items']['$luid'] = 'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zhou Private\r\nN:Private;Zhou;;;\r\nTEL:+1 555 0199\r\nEND:VCARD\r\n'; s['items']['u-twin'] = 'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:$twin\r\nTEL:+1 555 0142\r\nEMAIL:twin@example.net\r\nEND:VCARD\r\n'; s['items']['0-copy'] = 'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:$copy\r\nTEL:$copytel\r\nNOTE:my own notes\r\nEND:VCARD\r\n'; s['last'] = 'restored-from-backup'"
 sync a
 expect "stale anchors: 508" alert_status 508
 expect "stale anchors: a slow sync" mode 201
@@ -88,6 +92,9 @@ view "after the slow sync the device holds the directory's view once" a
 [ "$(count a "twin@example.net")" = 1 ] &&
 	ok "the user's card named like a directory person is kept" ||
 	notok "the user's card named like a directory person is kept"
+[ -n "$copytel" ] && [ "$(count a "my own notes")" = 1 ] &&
+	ok "the user's own copy of a colleague gives way to the colleague's card, unchanged" ||
+	notok "the user's own copy of a colleague gives way to the colleague's card, unchanged ($copytel)"
 grep -q "slow sync: card .* deleted on the device" "$tmp/server.log" &&
 	notok "no card was deleted on the device" || ok "no card was deleted on the device"
 
@@ -105,6 +112,7 @@ expect "restored backup: a slow sync" mode 201
 view "restored backup: the departed people are gone from the device" a
 expect "restored backup: two Deletes" deletes 2
 [ "$(count a "Zhou Private")" = 1 ] && [ "$(count a "twin@example.net")" = 1 ] &&
+	[ "$(count a "my own notes")" = 1 ] &&
 	ok "restored backup: the user's own cards are kept" ||
 	notok "restored backup: the user's own cards are kept"
 
