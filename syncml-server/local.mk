@@ -58,3 +58,10 @@ orgbookconfdir = $(sysconfdir)/orgbook
 dist_orgbookconf_DATA = syncml-server/orgbook-server.conf.example
 systemdunitdir = $(prefix)/lib/systemd/system
 dist_systemdunit_DATA = syncml-server/orgbook-server.service
+
+# The slow sync's matching keys, alone.
+check_PROGRAMS += syncml-server/test-match
+TESTS += syncml-server/test-match
+syncml_server_test_match_SOURCES = syncml-server/test-match.c
+syncml_server_test_match_LDADD = tests/lib/libobtest.a $(SRV_LIBS)
+LINT_FILES += syncml-server/test-match.c

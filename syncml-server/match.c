@@ -104,17 +104,24 @@ static bool same_name(const struct srv_match_key *a,
 
 static bool same_contact_value(const char *x, const char *y)
 {
-	size_t lx = strlen(x), ly = strlen(y);
-
 	if (x[0] != y[0])
 		return false;
+	if (x[0] != 't')
+		return strcmp(x, y) == 0;
+	/* digits without a trunk 0; then one number ends with the other */
+	x += 2;
+	y += 2;
+	while (*x == '0')
+		x++;
+	while (*y == '0')
+		y++;
+	size_t lx = strlen(x), ly = strlen(y);
 	if (lx == ly)
 		return strcmp(x, y) == 0;
-	if (x[0] != 't' || lx < 2 + 7 || ly < 2 + 7)
+	if (lx < 7 || ly < 7)
 		return false;
-	/* one number ends with the other */
-	return lx > ly ? strcmp(x + lx - (ly - 2), y + 2) == 0
-		       : strcmp(y + ly - (lx - 2), x + 2) == 0;
+	return lx > ly ? strcmp(x + lx - ly, y) == 0
+		       : strcmp(y + ly - lx, x) == 0;
 }
 
 static bool same_contact(const struct srv_match_key *a,

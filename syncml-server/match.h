@@ -6,9 +6,10 @@
  * family+given and given+family, each without spaces, tabs or ideographic
  * spaces and with ASCII letters lowercased — the store's name key
  * (DS_NAME_KEY), so that dstore_person_by_name finds the same people.
- * Contacts: e-mail addresses lowercased, phone numbers as their digits;
- * two numbers are one when equal, or when both have 7 digits or more and
- * one ends with the other (a client that drops "+86" or a trunk 0).
+ * Contacts: e-mail addresses lowercased, phone numbers as their digits
+ * without leading zeros; two numbers are one when equal, or when both have
+ * 7 digits or more and one ends with the other (a client that drops "+86"
+ * or writes a trunk 0).
  *
  * Pure functions of the two sides: no store, no allocation, no I/O.
  * Names and values beyond the key's room are left out, never cut. */
