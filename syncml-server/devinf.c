@@ -30,6 +30,12 @@ static const char *const props[] = {
 	"CATEGORIES",
 	"X-PHONETIC-FIRST-NAME",
 	"X-PHONETIC-LAST-NAME",
+	/* The Synthesis engine (SyncEvolution) keeps a peer's X- properties
+	 * only when the peer's CTCap lists this wildcard: without it the
+	 * pinyin above was dropped ("No value stored for field index 84
+	 * because remote indicates not supported in devInf", its XPROPS
+	 * field). We send no other X- property. */
+	"X-*",
 };
 
 static void ctcap12(struct sml_writer *w, const char *type, const char *ver)
