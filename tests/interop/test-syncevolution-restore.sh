@@ -60,7 +60,7 @@ se_sync() {
 }
 compare() {
 	ob export --tenant acme --format vcf30 >"$tmp/export.vcf" 2>/dev/null
-	if out=$($PY "$CMP" "$tmp/$1" "$tmp/export.vcf" --ignore-fn "My Dentist"); then
+	if out=$($PY "$CMP" "$tmp/$1" "$tmp/export.vcf" --client syncevolution --ignore-fn "My Dentist"); then
 		ok "$2 ($(echo "$out" | tail -1))"
 	else
 		notok "$2"
