@@ -404,7 +404,6 @@ static void client_item(struct srv_ctx *c, int idx, const struct sml_node *cmd,
  * client sends wins a person: deterministic for a given client order. */
 
 #define DELETE_KEY '\001' /* pending rows of the Deletes a slow sync sends */
-#define NAME_HITS 8       /* people of one name looked at, at most */
 /* The rev of a content match's pending row (a card matched by id takes
  * its person over; the Replace sent rewrites the row with the person's
  * own rev) */
@@ -459,44 +458,62 @@ static enum slow_verdict ours(struct srv_ctx *c, int idx, const char *guid,
 	return SLOW_MATCH;
 }
 
-/* A card that is not ours by any id: a directory person by content? */
+/* The search of a card that is not ours by any id among the people of
+ * its name (see by_content). */
+struct content_search {
+	struct srv_ctx *c;
+	int idx;
+	int64_t state_id;
+	const char *luid;
+	const struct srv_match_key *card;
+	bool departed;
+	enum slow_verdict verdict;
+	char *guid;
+	size_t size;
+};
+
+static int content_candidate(const struct dstore_person *p, void *ctx)
+{
+	struct content_search *cs = ctx;
+	struct srv_match_key k;
+	struct ob_err err;
+
+	srv_match_key_person(p, &k);
+	if (!srv_match_content(cs->card, &k))
+		return 0;
+	bool view = !cs->departed &&
+		    in_view(cs->c, &cs->c->st->ds[cs->idx], p->uid);
+	if (view && matched_elsewhere(cs->c, cs->idx, p->uid, cs->luid, false))
+		return 0; /* the next one of that name, if any */
+	/* a departed person only when this device was sent it */
+	if (!view && (cs->state_id == 0 ||
+		      dstore_map_ever(cs->c->store, cs->c->st->tenant_id,
+				      cs->state_id, p->uid, &err) != 1))
+		return 0;
+	ob_strlcpy(cs->guid, p->uid, cs->size);
+	cs->verdict = view ? SLOW_MATCH : SLOW_DELETE;
+	return 1;
+}
+
+/* A card that is not ours by any id: a directory person by content?
+ * Live people of its names first (in id order), then departed ones. */
 static enum slow_verdict by_content(struct srv_ctx *c, int idx,
 				    int64_t state_id, const char *luid,
 				    const struct srv_match_key *card,
 				    char *guid, size_t size)
 {
-	char uids[NAME_HITS][DSTORE_DEVICE_MAX];
-	struct srv_match_key k;
+	struct content_search cs = {c,     idx,      state_id, luid, card,
+				    false, SLOW_OWN, guid,     size};
 	struct ob_err err;
-	size_t n;
 
-	/* live people in the view, then departed ones the device had */
 	for (int departed = 0; departed < 2; departed++) {
-		for (size_t i = 0; i < card->n_names; i++) {
-			if (dstore_person_by_name(
-				    c->store, c->st->tenant_id, card->names[i],
-				    departed, uids, NAME_HITS, &n, &err) != 0)
-				continue;
-			for (size_t j = 0; j < n; j++) {
-				bool view =
-					!departed &&
-					in_view(c, &c->st->ds[idx], uids[j]);
-				if (view && matched_elsewhere(c, idx, uids[j],
-							      luid, false))
-					continue;
-				if (!view &&
-				    (state_id == 0 ||
-				     dstore_map_ever(c->store, c->st->tenant_id,
-						     state_id, uids[j],
-						     &err) != 1))
-					continue;
-				if (!person_key(c, uids[j], &k) ||
-				    !srv_match_content(card, &k))
-					continue;
-				ob_strlcpy(guid, uids[j], size);
-				return view ? SLOW_MATCH : SLOW_DELETE;
-			}
-		}
+		cs.departed = departed;
+		for (size_t i = 0; i < card->n_names; i++)
+			if (dstore_person_by_name(c->store, c->st->tenant_id,
+						  card->names[i], departed,
+						  content_candidate, &cs,
+						  &err) == 1)
+				return cs.verdict;
 	}
 	return SLOW_OWN;
 }

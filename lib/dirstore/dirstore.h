@@ -282,14 +282,17 @@ int dstore_person_check(struct dstore *store, const struct dstore_person *p,
 int dstore_person_departed(struct dstore *store, int64_t tenant_id,
 			   const char *uid, struct dstore_person *p_r,
 			   struct ob_err *err);
-/* The uids of people whose display name is name, ignoring spaces and
- * ASCII case: live people (departed false, in id order) or people deleted
- * within the retention window (departed true, latest first); at most max
- * into uids, their number in *n_r. */
+/* People whose display name is name, ignoring spaces, tabs, ideographic
+ * spaces and ASCII case, lent to fn one by one without photo: live people
+ * (departed false; in id order) or people deleted within the retention
+ * window as dstore_person_departed gives them (departed true; latest
+ * first); at most DSTORE_BY_NAME_MAX. fn returns non-zero to stop (that
+ * value is returned). */
+#define DSTORE_BY_NAME_MAX 10000
 int dstore_person_by_name(struct dstore *store, int64_t tenant_id,
 			  const char *name, bool departed,
-			  char (*uids)[DSTORE_DEVICE_MAX], size_t max,
-			  size_t *n_r, struct ob_err *err);
+			  int (*fn)(const struct dstore_person *p, void *ctx),
+			  void *ctx, struct ob_err *err);
 int dstore_person_known(struct dstore *store, int64_t tenant_id,
 			const char *uid, int64_t since, struct ob_err *err);
 /* Fetch by uid into *p_r (free with dstore_person_deinit). */

@@ -734,16 +734,19 @@ static int keep_departed(struct dstore *s, int64_t person_id, int64_t log_id,
 	return ds_exec_stmt(s, st, "keep departed", err);
 }
 
+/* A deleted person's change log row shaped as PERSON_COLS, so that the
+ * person decoder reads it (hidden, no unit); a WHERE clause follows. */
+#define DEPARTED_COLS                                                          \
+	"SELECT 0, uid, 0, gone_family, gone_given, gone_display, NULL, "      \
+	"NULL, NULL, gone_phones, gone_emails, NULL, NULL, NULL, NULL, NULL, " \
+	"NULL, 1, time, rev, '', 0 FROM change_log WHERE gone_display IS NOT " \
+	"NULL AND "
+
 int dstore_person_departed(struct dstore *s, int64_t tenant_id, const char *uid,
 			   struct dstore_person *p_r, struct ob_err *err)
 {
-	/* shaped as PERSON_COLS, so that the person decoder reads it */
-	static const char sql[] =
-		"SELECT 0, uid, 0, gone_family, gone_given, gone_display, "
-		"NULL, NULL, NULL, gone_phones, gone_emails, NULL, NULL, NULL, "
-		"NULL, NULL, NULL, 1, time, rev, '', 0 FROM change_log WHERE "
-		"tenant_id = ? AND uid = ? AND gone_display IS NOT NULL ORDER "
-		"BY id DESC LIMIT 1";
+	static const char sql[] = DEPARTED_COLS "tenant_id = ? AND uid = ? "
+						"ORDER BY id DESC LIMIT 1";
 	sqlite3_stmt *st = ds_stmt(s, sql, err);
 	struct row_block b = {0};
 	struct dstore_person lent;
@@ -767,39 +770,6 @@ int dstore_person_departed(struct dstore *s, int64_t tenant_id, const char *uid,
 	sqlite3_reset(st);
 	free(b.mem);
 	return ret;
-}
-
-int dstore_person_by_name(struct dstore *s, int64_t tenant_id, const char *name,
-			  bool departed, char (*uids)[DSTORE_DEVICE_MAX],
-			  size_t max, size_t *n_r, struct ob_err *err)
-{
-	static const char live[] =
-		"SELECT uid FROM person WHERE tenant_id = ?1 AND " DS_NAME_KEY(
-			"display") " = " DS_NAME_KEY("?2") " ORDER BY id "
-							   "LIMIT ?3";
-	static const char gone[] =
-		"SELECT uid FROM change_log WHERE tenant_id = ?1 "
-		"AND " DS_NAME_KEY("gone_display") " = " DS_NAME_KEY(
-			"?2") " AND "
-			      "gone_display IS NOT NULL ORDER BY id DESC LIMIT "
-			      "?3";
-	sqlite3_stmt *st = ds_stmt(s, departed ? gone : live, err);
-	int rc;
-
-	*n_r = 0;
-	if (st == NULL)
-		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n_r < max)
-		ob_strlcpy(uids[(*n_r)++],
-			   (const char *)sqlite3_column_text(st, 0),
-			   DSTORE_DEVICE_MAX);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE
-		       ? 0
-		       : ds_sql_err(s, rc, "person by name", err);
 }
 
 int dstore_person_delete(struct dstore *s, int64_t tenant_id, const char *uid,
@@ -1118,4 +1088,29 @@ out:
 	free(pfx);
 	free(dig);
 	return ret;
+}
+
+int dstore_person_by_name(struct dstore *s, int64_t tenant_id, const char *name,
+			  bool departed,
+			  int (*fn)(const struct dstore_person *p, void *ctx),
+			  void *ctx, struct ob_err *err)
+{
+	static const char live[] =
+		"SELECT " PERSON_COLS
+		" FROM person p LEFT JOIN unit u ON u.id = "
+		"p.unit_id WHERE p.tenant_id = ?1 AND " DS_NAME_KEY(
+			"p.display") " = " DS_NAME_KEY("?2") " ORDER BY p.id "
+							     "LIMIT ?3";
+	static const char gone[] =
+		DEPARTED_COLS "tenant_id = ?1 AND " DS_NAME_KEY(
+			"gone_display") " = " DS_NAME_KEY("?2") " ORDER BY id "
+								"DESC LIMIT ?3";
+	sqlite3_stmt *st = ds_stmt(s, departed ? gone : live, err);
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, DSTORE_BY_NAME_MAX);
+	return visit_rows(s, st, false, fn, ctx, "people by name", err);
 }

@@ -4,7 +4,10 @@
 # device had deleted, and one with the same name as a directory person
 # but none of the same phones or e-mails, both survive a slow sync after
 # stale anchors, and the device still holds the directory's view once.
-# The scripted client (smlclient.py) gives LUIDs as the test wants them.
+# At 10,000 people (many sharing a name): a reinstalled client's cards
+# without UIDs are matched by content, each person once; a restored backup
+# gets every departed person deleted. The scripted client (smlclient.py)
+# gives LUIDs as the test wants them.
 # Prints TAP.
 set -u
 top_srcdir=${top_srcdir:-.}
@@ -115,6 +118,59 @@ expect "restored backup: two Deletes" deletes 2
 	[ "$(count a "my own notes")" = 1 ] &&
 	ok "restored backup: the user's own cards are kept" ||
 	notok "restored backup: the user's own cards are kept"
+
+# -- at scale: a generated directory (10,000 people, 2,000 under valgrind)
+# with its many people of one name ------------------------------------------
+people=${OB_PEOPLE:-10000}
+[ -n "$VG" ] && people=${OB_PEOPLE:-2000}
+$PY "$top_srcdir/testdata/gen-directory.py" --people "$people" --out "$tmp/gen" >/dev/null
+ob enterprise create big --display "Big 集团" >/dev/null
+echo big-secret | ob account create --tenant big reader@big --password-stdin >/dev/null
+ob import --tenant big "$tmp/gen/people.csv" >/dev/null
+visible=$(ob export --tenant big --format vcf30 2>/dev/null | grep -c "^BEGIN:VCARD")
+homonyms=$(sqlite3 "$db" "SELECT count(*) FROM (SELECT display FROM person WHERE tenant_id = (SELECT id FROM tenant WHERE name = 'big') GROUP BY display HAVING count(*) > 8)")
+echo "# $visible visible people; $homonyms names shared by more than 8 people"
+bsync() {
+	st=$1
+	shift
+	res=$($PY "$CLIENT" --url "$url" --user reader@big --password big-secret \
+		--state "$tmp/$st.json" --device "dev-$st" "$@")
+}
+bview() {
+	ob export --tenant big --format vcf30 >"$tmp/export.vcf" 2>/dev/null
+	if out=$($PY "$VIEW" "$tmp/$2.json" "$tmp/export.vcf"); then ok "$1"; else
+		notok "$1"
+		echo "$out" | head -10 | sed 's/^/# /'
+	fi
+}
+items() { $PY -c "import json; print(len(json.load(open('$tmp/$1.json'))['items']))"; }
+bsync big --mode slow
+expect "$people people: slow sync" adds "$visible"
+cp "$tmp/big.json" "$tmp/big.backup.json"
+# a reinstalled client: the same cards, no UIDs (as SyncEvolution keeps
+# them), a new device id
+state big "import re; s['items'] = {l: re.sub(r'UID:[^\r\n]*\r?\n', '', c) for l, c in s['items'].items()}; s['guid_of'] = {}; s['last'] = ''"
+mv "$tmp/big.json" "$tmp/re.json"
+bsync re --mode slow
+expect "$people people, a reinstalled client: every card matched by content" replaces "$visible"
+expect "$people people, a reinstalled client: nothing sent twice" adds 0
+[ "$(items re)" = "$visible" ] && ok "$people people, a reinstalled client: each person once" ||
+	notok "$people people, a reinstalled client: each person once ($(items re) cards, $visible people)"
+# a restored backup after 100 deletes and 50 hides
+for u in $(sed -n '2,101s/,.*//p' "$tmp/gen/people.csv"); do ob person delete --tenant big "$u"; done >/dev/null
+for u in $(sed -n '102,151s/,.*//p' "$tmp/gen/people.csv"); do ob person update --tenant big "$u" --hidden yes; done >/dev/null
+cp "$tmp/big.backup.json" "$tmp/big.json"
+bsync big
+gone=$(printf '%s' "$res" | $PY -c "import json,sys; print(json.load(sys.stdin)['deletes'])")
+visible2=$(ob export --tenant big --format vcf30 2>/dev/null | grep -c "^BEGIN:VCARD")
+cp "$tmp/big.backup.json" "$tmp/big.json"
+state big "s['last'] = 'restored'"
+bsync big
+expect "$people people, restored backup: a slow sync" mode 201
+expect "$people people, restored backup: every departed person deleted" deletes "$gone"
+bview "$people people, restored backup: the device holds the view once" big
+[ "$(items big)" = "$visible2" ] && ok "$people people, restored backup: $visible2 cards" ||
+	notok "$people people, restored backup: $visible2 cards (got $(items big))"
 
 kill "$spid"
 wait "$spid"
