@@ -153,6 +153,42 @@ static bool ctcap_has_photo(const struct sml_node *ctcap)
 	return false;
 }
 
+/* The optional properties a CTCap lists (1.1 flat PropName, 1.2 inside
+ * Property). */
+static uint32_t ctcap_props(const struct sml_node *ctcap)
+{
+	static const struct {
+		const char *name;
+		uint32_t bit;
+	} known[] = {
+		{"TITLE", SRV_PROP_TITLE},
+		{"ORG", SRV_PROP_ORG},
+		{"ADR", SRV_PROP_ADR},
+		{"NOTE", SRV_PROP_NOTE},
+		{"CATEGORIES", SRV_PROP_CATEGORIES},
+		{"X-PHONETIC-FIRST-NAME", SRV_PROP_PHONETIC},
+		{"X-PHONETIC-LAST-NAME", SRV_PROP_PHONETIC},
+		{"X-*", SRV_PROP_PHONETIC},
+		{"TEL", SRV_PROP_TEL},
+		{"EMAIL", SRV_PROP_EMAIL},
+	};
+	uint32_t listed = 0;
+
+	for (const struct sml_node *n = ctcap->first; n != NULL; n = n->next) {
+		const char *name = NULL;
+		if (strcmp(n->name, "PropName") == 0)
+			name = (const char *)n->data;
+		else if (strcmp(n->name, "Property") == 0)
+			name = sml_node_text(n, "PropName");
+		if (name == NULL)
+			continue;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (ob_str_ieq(name, known[i].name))
+				listed |= known[i].bit;
+	}
+	return listed;
+}
+
 /* ---- quirks ------------------------------------------------------------ */
 
 /* Phone families that read less than the standard (brief: quirks, item 7),
@@ -323,6 +359,10 @@ static void read_devinf(const struct sml_node *di, const char *client_store,
 	const struct sml_node *ctcap = sml_node_child(chosen, "CTCap");
 	if (ctcap == NULL)
 		ctcap = sml_node_child(di, "CTCap");
+	if (ctcap != NULL) {
+		ci->ctcap = true;
+		ci->props = ctcap_props(ctcap);
+	}
 	if (ctcap != NULL && !ctcap_has_photo(ctcap)) {
 		/* Nokia reports bogus PHOTO limits but lists the property;
 		 * only a CTCap without PHOTO at all means "no photos". */

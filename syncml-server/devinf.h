@@ -17,9 +17,14 @@
 
 struct srv_client_info {
 	bool present;
-	int vcard;         /* 21 or 30; 0 = no preference found */
-	bool large_objs;   /* SupportLargeObjs */
-	bool no_photo;     /* CTCap given and it lacks PHOTO */
+	int vcard;       /* 21 or 30; 0 = no preference found */
+	bool large_objs; /* SupportLargeObjs */
+	bool no_photo;   /* CTCap given and it lacks PHOTO */
+	/* the optional properties its CTCap lists (SRV_PROP_*), when it
+	 * gave a CTCap (ctcap); a card too big for its MaxMsgSize is sent
+	 * with only these rather than not at all */
+	bool ctcap;
+	uint32_t props;
 	uint64_t max_guid; /* MaxGUIDSize, 0 = unknown */
 	bool strtbl;       /* its WBXML reader is known to take a string
 			      table (syncml/strtbl.h) */
@@ -28,6 +33,17 @@ struct srv_client_info {
 	 * Ericsson: Latin-1; Motorola: no line breaks) and the text size
 	 * limits of its CTCap */
 	struct vcard_dialect dialect;
+};
+
+enum {
+	SRV_PROP_TITLE = 1u << 0,
+	SRV_PROP_ORG = 1u << 1,
+	SRV_PROP_ADR = 1u << 2,
+	SRV_PROP_NOTE = 1u << 3,
+	SRV_PROP_CATEGORIES = 1u << 4,
+	SRV_PROP_PHONETIC = 1u << 5, /* X-PHONETIC-*, or X-* */
+	SRV_PROP_TEL = 1u << 6,
+	SRV_PROP_EMAIL = 1u << 7,
 };
 
 /* Write the server DevInf element (1.1 or 1.2 layout) listing the given

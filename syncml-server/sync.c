@@ -847,6 +847,7 @@ struct fill {
 	struct srv_ds *ds;
 	int64_t state_id; /* committed sync state, 0 when none */
 	bool full;        /* the message is full */
+	bool trim;        /* render only what the client's CTCap lists */
 	int error;
 	char *vbuf;
 	size_t vsize;
@@ -890,6 +891,25 @@ static int render_card(struct fill *f, const struct dstore_person *p,
 	ret = wa_person_to_contact(p, f->c->tenant.display, &sc, &ct);
 	if (ret != 0)
 		return ret;
+	if (f->trim) {
+		uint32_t has = f->c->st->client.props;
+		if (!(has & SRV_PROP_TITLE))
+			ct.title = NULL;
+		if (!(has & SRV_PROP_ORG))
+			ct.n_org = 0;
+		if (!(has & SRV_PROP_ADR))
+			memset(&ct.adr, 0, sizeof(ct.adr));
+		if (!(has & SRV_PROP_NOTE))
+			ct.note = NULL;
+		if (!(has & SRV_PROP_CATEGORIES))
+			ct.n_categories = 0;
+		if (!(has & SRV_PROP_PHONETIC))
+			ct.phonetic_family = ct.phonetic_given = NULL;
+		if (!(has & SRV_PROP_TEL))
+			ct.n_phones = 0;
+		if (!(has & SRV_PROP_EMAIL))
+			ct.n_emails = 0;
+	}
 	o.version = f->ds->vcard == 30 ? VCARD_V30 : VCARD_V21;
 	o.include_photo = photo && f->c->srv->cfg.max_photo > 0 &&
 			  !f->c->st->client.no_photo;
@@ -1082,6 +1102,37 @@ static int offer(struct fill *f, enum srv_item_kind kind, const char *guid,
 		it.partial = true;
 		ret = srv_reply_add_item(r, &it);
 		return ret == 0 ? 2 : ret;
+	}
+	if (it.len > room && f->c->st->client.ctcap && !f->trim &&
+	    kind != SRV_ITEM_DELETE) {
+		/* Too big for the client: without what its CTCap does not
+		 * list (it would drop those anyway), it may fit. */
+		size_t was = it.len;
+		free(it.xml);
+		f->trim = true;
+		ret = have != NULL ? 0
+				   : dstore_person_get(f->c->store,
+						       f->c->st->tenant_id,
+						       guid, false, &p, &err);
+		if (ret == 0) {
+			ret = render_card(f, have != NULL ? have : &p, false,
+					  &card_len);
+			if (have == NULL)
+				dstore_person_deinit(&p);
+		}
+		f->trim = false;
+		if (ret != 0)
+			return ret == OB_E_NOTFOUND ? 0 : ret;
+		it.xml = item_xml(f, kind, guid, luid, f->vbuf, card_len, 0,
+				  false, &it.len);
+		if (it.xml == NULL)
+			return OB_E_NOMEM;
+		if (it.len <= room)
+			ob_log(OB_LOG_DEBUG, &f->c->log,
+			       "person %s sent with its CTCap's properties "
+			       "only "
+			       "(%zu bytes instead of %zu)",
+			       guid, it.len, was);
 	}
 	if (it.len > room) {
 		free(it.xml);

@@ -184,8 +184,12 @@ def fn(t):
 
 class Family:
     def __init__(self, d):
+        # DIR@N: the family with MaxMsgSize N instead of its own
+        d, _, max_msg = d.partition("@")
         self.dir = d
         self.id = os.path.basename(d.rstrip("/"))
+        if max_msg:
+            self.id += "-msg" + max_msg
         self.conf = {}
         with open(os.path.join(d, "phone.conf")) as f:
             for line in f:
@@ -201,6 +205,10 @@ class Family:
             if os.path.exists(p):
                 with open(p, encoding="utf-8") as f:
                     self.tpl[n] = f.read()
+        if max_msg:
+            for n in self.tpl:
+                self.tpl[n] = re.sub(r"(<MaxMsgSize[^>]*>)\d+<",
+                                     r"\g<1>%s<" % max_msg, self.tpl[n])
         devinf = self.tpl.get("results.xml", "") + self.tpl["01-client.xml"]
         m = re.search(r"<CTCap>.*?</CTCap>", devinf, re.S)
         self.stored = set(x.upper() for x in
