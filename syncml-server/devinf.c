@@ -30,6 +30,12 @@ static const char *const props[] = {
 	"CATEGORIES",
 	"X-PHONETIC-FIRST-NAME",
 	"X-PHONETIC-LAST-NAME",
+	/* The Synthesis engine (SyncEvolution) keeps a peer's X- properties
+	 * only when the peer's CTCap lists this wildcard: without it the
+	 * pinyin above was dropped ("No value stored for field index 84
+	 * because remote indicates not supported in devInf", its XPROPS
+	 * field). We send no other X- property. */
+	"X-*",
 };
 
 static void ctcap12(struct sml_writer *w, const char *type, const char *ver)
@@ -182,6 +188,17 @@ static const char *const qp_unfolded_readers[] = {
 	"Synthesis",     /* the Synthesis engine's other clients */
 };
 
+/* Clients that keep only four ORG components: the Synthesis engine's
+ * vCard profile (SyncEvolution's 01vcard-profile.xml: <property
+ * name="ORG" values="4">, ORG_NAME ORG_DIVISION ORG_OFFICE ORG_TEAM)
+ * dropped the fourth unit level and below. Its CTCap says only "ORG
+ * MaxOccur 1", so they are known by DevInf's Man or Mod; deeper units are
+ * joined into the fourth component (vcard_dialect.org_max). */
+static const char *const org4_readers[] = {
+	"SyncEvolution",
+	"Synthesis",
+};
+
 /* Text properties whose CTCap size limit we honour (photo limits are
  * handled as MaxObjSize; Nokia reports bogus ones). */
 static bool limited_prop(const char *name)
@@ -261,6 +278,11 @@ static void read_reader(struct srv_client_info *ci)
 		if (strcasestr(ci->man, qp_unfolded_readers[i]) != NULL ||
 		    strcasestr(ci->mod, qp_unfolded_readers[i]) != NULL)
 			ci->dialect.qp_unfolded = true;
+	for (size_t i = 0; i < sizeof(org4_readers) / sizeof(*org4_readers);
+	     i++)
+		if (strcasestr(ci->man, org4_readers[i]) != NULL ||
+		    strcasestr(ci->mod, org4_readers[i]) != NULL)
+			ci->dialect.org_max = 4;
 }
 
 static void read_devinf(const struct sml_node *di, const char *client_store,
@@ -316,9 +338,11 @@ static void read_devinf(const struct sml_node *di, const char *client_store,
 
 void srv_client_quirks(const struct srv_client_info *ci, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s%s%s%s%zu", ci->dialect.latin1 ? "latin1," : "",
+	snprintf(buf, size, "%s%s%s%s%s%zu",
+		 ci->dialect.latin1 ? "latin1," : "",
 		 ci->dialect.no_fold ? "no-fold," : "",
 		 ci->dialect.qp_unfolded ? "qp-unfolded," : "",
+		 ci->dialect.org_max != 0 ? "org4," : "",
 		 ci->strtbl ? "strtbl," : "", ci->dialect.n_limits);
 }
 

@@ -34,7 +34,8 @@ struct srv_client_info {
  * datastore URIs (at least "contacts"), with CTCap when ctcap is true. */
 void srv_devinf_write(struct sml_writer *w, enum sml_version v,
 		      const char *const *stores, int n_stores, bool ctcap);
-/* "latin1,no-fold,N" (N = size limits) for the session log. */
+/* "latin1,no-fold,qp-unfolded,org4,strtbl,N" (N = size limits) for the
+ * session log. */
 void srv_client_quirks(const struct srv_client_info *ci, char *buf,
 		       size_t size);
 /* Read a client DevInf element (the DevInf node, or a Data node holding

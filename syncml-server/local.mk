@@ -12,6 +12,7 @@ syncml_server_libsrv_a_SOURCES = \
 	syncml-server/devinf.h syncml-server/devinf.c \
 	syncml-server/session.h syncml-server/session.c \
 	syncml-server/sync.h syncml-server/sync.c \
+	syncml-server/match.h syncml-server/match.c \
 	syncml-server/reply.h syncml-server/reply.c
 syncml_server_libsrv_a_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(XML_CFLAGS) $(SQLITE_CFLAGS)
@@ -57,3 +58,10 @@ orgbookconfdir = $(sysconfdir)/orgbook
 dist_orgbookconf_DATA = syncml-server/orgbook-server.conf.example
 systemdunitdir = $(prefix)/lib/systemd/system
 dist_systemdunit_DATA = syncml-server/orgbook-server.service
+
+# The slow sync's matching keys, alone.
+check_PROGRAMS += syncml-server/test-match
+TESTS += syncml-server/test-match
+syncml_server_test_match_SOURCES = syncml-server/test-match.c
+syncml_server_test_match_LDADD = tests/lib/libobtest.a $(SRV_LIBS)
+LINT_FILES += syncml-server/test-match.c

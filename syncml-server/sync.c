@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "syncml-server/match.h"
 #include "syncml/writer.h"
 #include "util/str.h"
 #include "vcard/vcard.h"
@@ -293,29 +294,6 @@ static bool in_view(struct srv_ctx *c, const struct srv_ds *ds,
 	return ok;
 }
 
-/* The UID inside a client's vCard, when it carries one of ours. */
-static bool uid_of_card(const unsigned char *data, size_t len, char *uid,
-			size_t size)
-{
-	struct vcard_limits lim = vcard_limits_default();
-	struct vcard *card = NULL;
-	struct vcard_contact ct;
-	struct vcard_error verr;
-	bool ok = false;
-
-	if (data == NULL || len == 0)
-		return false;
-	if (vcard_parse((const char *)data, len, &lim, &card, &verr) != 0)
-		return false;
-	if (vcard_contact_from_card(card, &ct, &verr) == 0 && ct.uid != NULL &&
-	    *ct.uid != '\0' && strlen(ct.uid) < size) {
-		ob_strlcpy(uid, ct.uid, size);
-		ok = true;
-	}
-	vcard_free(&card);
-	return ok;
-}
-
 static void item_status(struct srv_ctx *c, const struct sml_node *cmd,
 			const char *luid, int code)
 {
@@ -403,6 +381,230 @@ static void client_item(struct srv_ctx *c, int idx, const struct sml_node *cmd,
 	free(whole);
 }
 
+/* ---- the slow sync's matching -------------------------------------------
+ *
+ * In a slow sync the client sends every card it holds, and the device must
+ * end with the datastore's view exactly once. Each card is, in this order:
+ *  1. ours by its LUID: mapped now (this session or the id map), or held
+ *     under that LUID earlier and gone since (the map history, kept for
+ *     the retention window: a device restored from an old backup);
+ *  2. ours by the UID we put in it;
+ *  3. a directory person by content (match.h: a name and a phone or
+ *     e-mail in common), for a device whose LUIDs we never saw.
+ * A card ours by LUID or UID is checked to still look like its person
+ * (srv_match_still), so that a user's card that took over a LUID is never
+ * taken. The card is then matched (the server sends a Replace) when its
+ * person is in the view and not matched to another card yet; deleted (the
+ * server sends a Delete) when its person left the view (deleted, hidden,
+ * moved out) or is on the device twice. A content match takes only a
+ * person no other card matched, gives it up to a later card that is ours
+ * by id (the user's own copy of a colleague is then kept as it is), and
+ * deletes nothing but a departed person this device was sent. Anything
+ * else is the user's own card: left alone. Otherwise the first card the
+ * client sends wins a person: deterministic for a given client order. */
+
+#define DELETE_KEY '\001' /* pending rows of the Deletes a slow sync sends */
+/* The rev of a content match's pending row (a card matched by id takes
+ * its person over; the Replace sent rewrites the row with the person's
+ * own rev) */
+#define BY_CONTENT (-1)
+
+enum slow_verdict { SLOW_OWN, SLOW_MATCH, SLOW_DELETE };
+
+/* The person guid as a matching key, live or departed; false when the
+ * store has no trace of it. */
+static bool person_key(struct srv_ctx *c, const char *guid,
+		       struct srv_match_key *k)
+{
+	struct dstore_person p;
+	struct ob_err err;
+
+	if (dstore_person_get(c->store, c->st->tenant_id, guid, false, &p,
+			      &err) != 0 &&
+	    dstore_person_departed(c->store, c->st->tenant_id, guid, &p,
+				   &err) != 0)
+		return false;
+	srv_match_key_person(&p, k);
+	dstore_person_deinit(&p);
+	return true;
+}
+
+/* Is guid matched to a card other than luid in this session (by id only
+ * when firm: a content match gives way to a card that is ours by id)? */
+static bool matched_elsewhere(struct srv_ctx *c, int idx, const char *guid,
+			      const char *luid, bool firm)
+{
+	struct dstore_pending p;
+	struct ob_err err;
+
+	return dstore_pending_find(c->store, c->st->tenant_id, c->token, idx,
+				   guid, NULL, &p, &err) == 0 &&
+	       p.op == DSTORE_PENDING_MAP && strcmp(p.luid, luid) != 0 &&
+	       (!firm || p.rev != BY_CONTENT);
+}
+
+/* What to do with a card that is ours (guid by LUID or UID). */
+static enum slow_verdict ours(struct srv_ctx *c, int idx, const char *guid,
+			      const char *luid,
+			      const struct srv_match_key *card)
+{
+	struct srv_match_key k;
+
+	if (!person_key(c, guid, &k) || !srv_match_still(card, &k))
+		return SLOW_OWN;
+	if (!in_view(c, &c->st->ds[idx], guid) ||
+	    matched_elsewhere(c, idx, guid, luid, true))
+		return SLOW_DELETE;
+	return SLOW_MATCH;
+}
+
+/* The search of a card that is not ours by any id among the people of
+ * its name (see by_content). */
+struct content_search {
+	struct srv_ctx *c;
+	int idx;
+	int64_t state_id;
+	const char *luid;
+	const struct srv_match_key *card;
+	bool departed;
+	enum slow_verdict verdict;
+	char *guid;
+	size_t size;
+};
+
+static int content_candidate(const struct dstore_person *p, void *ctx)
+{
+	struct content_search *cs = ctx;
+	struct srv_match_key k;
+	struct ob_err err;
+
+	srv_match_key_person(p, &k);
+	if (!srv_match_content(cs->card, &k))
+		return 0;
+	bool view = !cs->departed &&
+		    in_view(cs->c, &cs->c->st->ds[cs->idx], p->uid);
+	if (view && matched_elsewhere(cs->c, cs->idx, p->uid, cs->luid, false))
+		return 0; /* the next one of that name, if any */
+	/* a departed person only when this device was sent it */
+	if (!view && (cs->state_id == 0 ||
+		      dstore_map_ever(cs->c->store, cs->c->st->tenant_id,
+				      cs->state_id, p->uid, &err) != 1))
+		return 0;
+	ob_strlcpy(cs->guid, p->uid, cs->size);
+	cs->verdict = view ? SLOW_MATCH : SLOW_DELETE;
+	return 1;
+}
+
+/* A card that is not ours by any id: a directory person by content?
+ * Live people of its names first (in id order), then departed ones. */
+static enum slow_verdict by_content(struct srv_ctx *c, int idx,
+				    int64_t state_id, const char *luid,
+				    const struct srv_match_key *card,
+				    char *guid, size_t size)
+{
+	struct content_search cs = {c,     idx,      state_id, luid, card,
+				    false, SLOW_OWN, guid,     size};
+	struct ob_err err;
+
+	for (int departed = 0; departed < 2; departed++) {
+		cs.departed = departed;
+		for (size_t i = 0; i < card->n_names; i++)
+			if (dstore_person_by_name(c->store, c->st->tenant_id,
+						  card->names[i], departed,
+						  content_candidate, &cs,
+						  &err) == 1)
+				return cs.verdict;
+	}
+	return SLOW_OWN;
+}
+
+/* A client card in a slow sync: matched, deleted or left alone (see
+ * above). Returns 0 or an OB_E_* of the store. */
+static int slow_item(struct srv_ctx *c, int idx, const char *luid,
+		     const unsigned char *data, size_t dlen)
+{
+	struct srv_ds *ds = &c->st->ds[idx];
+	struct vcard_limits lim = vcard_limits_default();
+	struct vcard *card = NULL;
+	struct vcard_contact ct;
+	struct vcard_error verr;
+	struct dstore_sync_state ss;
+	struct srv_match_key key;
+	struct ob_err err;
+	char guid[DSTORE_DEVICE_MAX];
+	enum slow_verdict v = SLOW_OWN;
+	int64_t state_id = 0;
+	const char *how = "";
+
+	if (data == NULL || dlen == 0 ||
+	    vcard_parse((const char *)data, dlen, &lim, &card, &verr) != 0 ||
+	    vcard_contact_from_card(card, &ct, &verr) != 0) {
+		vcard_free(&card);
+		return 0; /* not a card we can read: the user's own */
+	}
+	srv_match_key_card(&ct, &key);
+	if (dstore_sync_get(c->store, c->st->tenant_id, c->st->account_id,
+			    c->msg->hdr.source_uri, ds->key, &ss, &err) == 0)
+		state_id = ss.id;
+	if (guid_of_luid(c, idx, luid, guid, sizeof(guid))) {
+		if (guid[0] == DELETE_KEY) {
+			vcard_free(&card);
+			return 0; /* sent again: its Delete is decided */
+		}
+		how = "id map";
+		v = ours(c, idx, guid, luid, &key);
+	}
+	if (v == SLOW_OWN && ct.uid != NULL && *ct.uid != '\0' &&
+	    strlen(ct.uid) < sizeof(guid)) {
+		ob_strlcpy(guid, ct.uid, sizeof(guid));
+		how = "UID";
+		v = ours(c, idx, guid, luid, &key);
+	}
+	if (v == SLOW_OWN && state_id != 0 &&
+	    dstore_map_history(c->store, c->st->tenant_id, state_id, luid, guid,
+			       sizeof(guid), &err) == 0) {
+		how = "map history";
+		v = ours(c, idx, guid, luid, &key);
+	}
+	if (v == SLOW_OWN) {
+		how = "content";
+		v = by_content(c, idx, state_id, luid, &key, guid,
+			       sizeof(guid));
+	}
+	vcard_free(&card);
+	if (v == SLOW_MATCH) {
+		int ret = dstore_pending_put(
+			c->store, c->st->tenant_id, c->token, idx, guid, luid,
+			strcmp(how, "content") == 0 ? BY_CONTENT : 0,
+			DSTORE_PENDING_MAP, false, &err);
+		if (ret == 0)
+			ds->matched++;
+		return ret;
+	}
+	if (v == SLOW_DELETE && strlen(luid) + 1 >= DSTORE_DEVICE_MAX) {
+		ob_log(OB_LOG_WARN, &c->log,
+		       "slow sync: card %.64s... is person %s, but its LUID is "
+		       "too long to delete: left alone",
+		       luid, guid);
+		v = SLOW_OWN;
+	}
+	if (v == SLOW_DELETE) {
+		char del[DSTORE_DEVICE_MAX];
+		del[0] = DELETE_KEY;
+		ob_strlcpy(del + 1, luid, sizeof(del) - 1);
+		ob_log(OB_LOG_INFO, &c->log,
+		       "slow sync: card %s is person %s (by %s), %s: deleted "
+		       "on the device",
+		       luid, guid, how,
+		       in_view(c, ds, guid) ? "on the device twice"
+					    : "no longer in the view");
+		return dstore_pending_put(c->store, c->st->tenant_id, c->token,
+					  idx, del, luid, 0, DSTORE_PENDING_DEL,
+					  true, &err);
+	}
+	return 0;
+}
+
 /* A client item whose data is complete. */
 static void client_item_data(struct srv_ctx *c, int idx,
 			     const struct sml_node *cmd, const char *luid,
@@ -426,23 +628,11 @@ static void client_item_data(struct srv_ctx *c, int idx,
 			item_status(c, cmd, luid, SML_FORBIDDEN);
 			return;
 		}
-		/* Match: the map, then the UID we put in the card. */
-		bool matched = guid_of_luid(c, idx, luid, guid, sizeof(guid)) &&
-			       in_view(c, ds, guid);
-		if (!matched)
-			matched = uid_of_card(data, dlen, guid, sizeof(guid)) &&
-				  in_view(c, ds, guid);
-		if (matched &&
-		    dstore_pending_put(c->store, c->st->tenant_id, c->token,
-				       idx, guid, luid, 0, DSTORE_PENDING_MAP,
-				       false, &err) != 0) {
-			item_status(c, cmd, luid, SML_COMMAND_FAILED);
-			return;
-		}
-		if (matched)
-			ds->matched++;
-		/* Unmatched cards are the user's own contacts: left alone. */
-		item_status(c, cmd, luid, is_add ? SML_ITEM_ADDED : SML_OK);
+		int ret = slow_item(c, idx, luid, data, dlen);
+		item_status(c, cmd, luid,
+			    ret != 0 ? SML_COMMAND_FAILED
+			    : is_add ? SML_ITEM_ADDED
+				     : SML_OK);
 		return;
 	}
 	/* Two-way: directory items come back as the directory has them. */
@@ -1042,7 +1232,10 @@ static int fill_resend(const struct dstore_pending *pd, void *ctx)
 	char saved[DSTORE_DEVICE_MAX];
 
 	ob_strlcpy(saved, before, sizeof(saved));
-	if (!in_view(f->c, f->ds, pd->guid))
+	if (pd->guid[0] == DELETE_KEY && pd->op == DSTORE_PENDING_DEL)
+		ret = offer(f, SRV_ITEM_DELETE, pd->guid, pd->luid, 0,
+			    f->ds->cursor, NULL);
+	else if (!in_view(f->c, f->ds, pd->guid))
 		ret = 0; /* gone from the view: the change log removes it */
 	else if (pd->op == DSTORE_PENDING_MAP && *pd->luid != '\0')
 		ret = offer(f, SRV_ITEM_REPLACE, pd->guid, pd->luid, pd->rev,

@@ -192,7 +192,7 @@ static int one(struct vc_sink *o, bool v21, const char *head, const char *v)
 static bool standard(const struct vcard_dialect *d)
 {
 	return d == NULL || (!d->no_fold && !d->qp_unfolded && !d->latin1 &&
-			     d->n_limits == 0);
+			     d->org_max == 0 && d->n_limits == 0);
 }
 
 /* The TEL head for a phone type, as contact.c types it. */

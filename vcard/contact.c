@@ -191,6 +191,35 @@ static const char *photo_type_word(const char *mt)
 	return NULL;
 }
 
+/* The components a reader cannot keep apart, joined with '/' as one (a
+ * unit path reads the same way in CATEGORIES). */
+static void org_tail(struct ctx *c, struct vcard_prop *p,
+		     const char *const *org, size_t n)
+{
+	size_t len = 0;
+	char *s, *w;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(nz(org[i])) + 1;
+	s = malloc(len);
+	if (s == NULL) {
+		if (c->ret == 0)
+			c->ret = VCARD_E_NOMEM;
+		return;
+	}
+	w = s;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(nz(org[i]));
+		if (i > 0)
+			*w++ = '/';
+		memcpy(w, nz(org[i]), l);
+		w += l;
+	}
+	*w = '\0';
+	val_copy(c, p, s);
+	free(s);
+}
+
 static int build_card(const struct vcard_contact *ct,
 		      const struct vcard_contact_options *opt, bool borrow,
 		      struct vcard **card_r, struct vcard_error *err)
@@ -238,9 +267,13 @@ static int build_card(const struct vcard_contact *ct,
 		val(&c, p, ct->phonetic_given);
 	}
 	if (ct->n_org > 0) {
+		unsigned max = opt->dialect != NULL ? opt->dialect->org_max : 0;
+		size_t keep = max > 0 && ct->n_org > max ? max - 1 : ct->n_org;
 		p = add(&c, "ORG");
-		for (size_t i = 0; i < ct->n_org; i++)
+		for (size_t i = 0; i < keep; i++)
 			val(&c, p, ct->org[i]);
+		if (keep < ct->n_org)
+			org_tail(&c, p, ct->org + keep, ct->n_org - keep);
 	}
 	if (!empty(ct->title)) {
 		p = add(&c, "TITLE");

@@ -384,11 +384,65 @@ static void test_direct_writer(void)
 	test_end();
 }
 
+/* The ORG components of c written with dialect d in version v, read
+ * back and joined with '|' into out. */
+static void org_back(const struct vcard_contact *c, enum vcard_version v,
+		     const struct vcard_dialect *d, char *out, size_t size)
+{
+	struct vcard_contact_options o = {.version = v, .dialect = d};
+	struct vcard *card = NULL;
+	struct vcard_contact back;
+	struct vcard_error err;
+	char buf[4096];
+	size_t len, w = 0;
+
+	out[0] = '\0';
+	test_assert_int(
+		vcard_contact_write(c, &o, buf, sizeof(buf), &len, &err), 0);
+	test_assert_int(vcard_parse(buf, len, NULL, &card, &err), 0);
+	if (card == NULL)
+		return;
+	test_assert_int(vcard_contact_from_card(card, &back, &err), 0);
+	for (size_t i = 0; i < back.n_org; i++)
+		w += (size_t)snprintf(out + w, size - w, "%s%s", i ? "|" : "",
+				      back.org[i]);
+	vcard_free(&card);
+}
+
+static void test_org_max(void)
+{
+	static const char *deep[] = {"Acme 集团",  "研发中心",   "平台部",
+				     "基础架构组", "数据库小组", "存储引擎组"};
+	struct vcard_contact c = person();
+	struct vcard_dialect d = {.org_max = 4, .qp_unfolded = true};
+	char got[512];
+
+	test_begin("org_max: deeper units joined with / into the last kept "
+		   "ORG component (Synthesis engine: 4)");
+	c.org = deep;
+	c.n_org = 6;
+	for (int v = 0; v < 2; v++) {
+		org_back(&c, v ? VCARD_V30 : VCARD_V21, &d, got, sizeof(got));
+		test_assert_str(got, "Acme 集团|研发中心|平台部|基础架构组/"
+				     "数据库小组/存储引擎组");
+	}
+	/* at the limit, and without the quirk: untouched */
+	c.n_org = 4;
+	org_back(&c, VCARD_V30, &d, got, sizeof(got));
+	test_assert_str(got, "Acme 集团|研发中心|平台部|基础架构组");
+	c.n_org = 6;
+	org_back(&c, VCARD_V30, NULL, got, sizeof(got));
+	test_assert_str(got, "Acme 集团|研发中心|平台部|基础架构组|数据库小组|"
+			     "存储引擎组");
+	test_end();
+}
+
 int main(void)
 {
 	test_versions();
 	test_photo_options();
 	test_fallbacks();
 	test_direct_writer();
+	test_org_max();
 	return test_done();
 }

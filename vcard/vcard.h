@@ -208,12 +208,17 @@ int vcard_write_buf(const struct vcard *card, enum vcard_version version,
  *   it with CHARSET=ISO-8859-1 (others stay UTF-8) — Sony Ericsson;
  * - limits: a property's values (each component of N, ADR ...) cut to at
  *   most `max` characters, never inside a UTF-8 sequence — from a
- *   client's CTCap MaxSize. */
+ *   client's CTCap MaxSize;
+ * - org_max: the reader keeps at most this many ORG components (0 = no
+ *   limit): a person's deeper units are joined with '/' into the last
+ *   one it keeps, so the whole unit path stays in ORG — the Synthesis
+ *   engine keeps four (vcard_contact_write only). */
 #define VCARD_DIALECT_LIMITS 16
 struct vcard_dialect {
 	bool no_fold;
 	bool qp_unfolded;
 	bool latin1;
+	unsigned org_max;
 	struct {
 		char name[16]; /* property, e.g. "N", "TITLE" */
 		uint32_t max;  /* characters */

@@ -197,6 +197,8 @@ int dstore_prune(struct dstore *s, int64_t tenant_id, int64_t now,
 		"last_sync >= ?";
 	static const char del_sql[] =
 		"DELETE FROM change_log WHERE tenant_id = ? AND rev <= ?";
+	static const char gone_sql[] =
+		"DELETE FROM id_map_gone WHERE tenant_id = ? AND at < ?";
 	static const char set_sql[] =
 		"UPDATE tenant SET pruned_rev = max(pruned_rev, ?) "
 		"WHERE id = ?";
@@ -230,6 +232,14 @@ int dstore_prune(struct dstore *s, int64_t tenant_id, int64_t now,
 	    sqlite3_column_int64(st, 0) < h)
 		h = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
+	st = ds_stmt(s, gone_sql, err);
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, horizon_time);
+	ret = ds_exec_stmt(s, st, "prune map history", err);
+	if (ret < 0)
+		return ret;
 	if (h > t.pruned_rev) {
 		st = ds_stmt(s, del_sql, err);
 		if (st == NULL)

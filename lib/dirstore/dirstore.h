@@ -29,11 +29,12 @@
 
 #include "util/err.h"
 
-#define DSTORE_SCHEMA_VERSION 8
+#define DSTORE_SCHEMA_VERSION 9
 #define DSTORE_NAME_MAX 256             /* bytes of a name, title, unit name */
 #define DSTORE_NOTE_MAX 4096            /* bytes of a note */
 #define DSTORE_PHOTO_MAX_DEFAULT 262144 /* photo bytes unless configured */
 #define DSTORE_MULTI_MAX 16             /* phones or emails per person */
+#define DSTORE_DEVICE_MAX 256           /* bytes of a device id, LUID or guid */
 #define DSTORE_UNIT_DEPTH_MAX 32
 #define DSTORE_RETENTION_DAYS_DEFAULT 30
 
@@ -275,6 +276,23 @@ int dstore_person_check(struct dstore *store, const struct dstore_person *p,
  * `since` (a Map's check)? 1 when uid is a person of the tenant or was
  * changed or deleted in it after `since`, 0 when not, or an OB_E_*. Other
  * enterprises' people are never seen. */
+/* A person deleted within the retention window as its change log keeps
+ * it (uid, family, given, display, phones, e-mails; the rest empty, hidden
+ * set), the latest deletion; OB_E_NOTFOUND when none. Deinit *p_r. */
+int dstore_person_departed(struct dstore *store, int64_t tenant_id,
+			   const char *uid, struct dstore_person *p_r,
+			   struct ob_err *err);
+/* People whose display name is name, ignoring spaces, tabs, ideographic
+ * spaces and ASCII case, lent to fn one by one without photo: live people
+ * (departed false; in id order) or people deleted within the retention
+ * window as dstore_person_departed gives them (departed true; latest
+ * first); at most DSTORE_BY_NAME_MAX. fn returns non-zero to stop (that
+ * value is returned). */
+#define DSTORE_BY_NAME_MAX 10000
+int dstore_person_by_name(struct dstore *store, int64_t tenant_id,
+			  const char *name, bool departed,
+			  int (*fn)(const struct dstore_person *p, void *ctx),
+			  void *ctx, struct ob_err *err);
 int dstore_person_known(struct dstore *store, int64_t tenant_id,
 			const char *uid, int64_t since, struct ob_err *err);
 /* Fetch by uid into *p_r (free with dstore_person_deinit). */
@@ -376,13 +394,13 @@ int dstore_log_recent(struct dstore *store, int64_t tenant_id,
 
 /* Drop change-log rows older than the tenant's retention window, never
  * past the oldest revision a device seen within the window still needs;
- * raises pruned_rev. now = unix time (tests pass their own). */
+ * raises pruned_rev; drops the map history (dstore_map_history) older
+ * than the window. now = unix time (tests pass their own). */
 int dstore_prune(struct dstore *store, int64_t tenant_id, int64_t now,
 		 int64_t *pruned_rev_r, struct ob_err *err);
 
 /* ---- devices and sync state ------------------------------------------ */
 
-#define DSTORE_DEVICE_MAX 256
 #define DSTORE_ANCHOR_MAX 64
 
 struct dstore_sync_state {
@@ -435,6 +453,18 @@ int dstore_map_find(struct dstore *store, int64_t tenant_id, int64_t state_id,
 		    const char *guid, const char *luid, char *guid_r,
 		    size_t guid_size, char *luid_r, size_t luid_size,
 		    int64_t *rev_r, struct ob_err *err);
+/* What the device of state_id held under luid and holds no more (the
+ * person was deleted from it, got another LUID, or a slow sync dropped
+ * it), within the retention window: the latest such guid, or
+ * OB_E_NOTFOUND. Kept by the store itself whenever a map row goes or
+ * changes its LUID. */
+int dstore_map_history(struct dstore *store, int64_t tenant_id,
+		       int64_t state_id, const char *luid, char *guid_r,
+		       size_t guid_size, struct ob_err *err);
+/* Was guid ever sent to the device of state_id (mapped now, or within the
+ * retention window)? 1, 0 or an OB_E_*. */
+int dstore_map_ever(struct dstore *store, int64_t tenant_id, int64_t state_id,
+		    const char *guid, struct ob_err *err);
 int dstore_map_iter(struct dstore *store, int64_t tenant_id, int64_t state_id,
 		    int (*fn)(const char *guid, const char *luid, int64_t rev,
 			      void *ctx),

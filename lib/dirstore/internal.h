@@ -118,6 +118,14 @@ int ds_key(struct dstore *s, const unsigned char **key_r, struct ob_err *err);
 /* The SQL functions the store's queries use (ds_initials, ds_digits). */
 int ds_register_functions(sqlite3 *db);
 
+/* SQL of a name's match key: without spaces, tabs and ideographic
+ * spaces, ASCII letters lowercased ("Anna  Li" and "annali", "张 伟" and
+ * "张伟" are one key). Indexes are built on it (schema step 8 -> 9): a
+ * change here needs a new migration step rebuilding them. */
+#define DS_NAME_KEY(col)                                                       \
+	"lower(replace(replace(replace(" col ", ' ', ''), char(9), ''), "      \
+	"char(12288), ''))"
+
 /* Migration steps, oldest first; defined in schema.c. */
 extern const char *const ds_migrations[];
 extern const int ds_migration_count;

@@ -715,6 +715,63 @@ int dstore_person_get(struct dstore *s, int64_t tenant_id, const char *uid,
 	return ret;
 }
 
+/* The names, phones and e-mails of a person about to be deleted, copied
+ * into its change log row (log_id): what a device restored from an old
+ * backup still holds is recognised by them for the retention window. */
+static int keep_departed(struct dstore *s, int64_t person_id, int64_t log_id,
+			 struct ob_err *err)
+{
+	static const char sql[] =
+		"UPDATE change_log SET (gone_family, gone_given, gone_display, "
+		"gone_phones, gone_emails) = (SELECT family, given, display, "
+		"phones, emails FROM person WHERE id = ?1) WHERE id = ?2";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, person_id);
+	sqlite3_bind_int64(st, 2, log_id);
+	return ds_exec_stmt(s, st, "keep departed", err);
+}
+
+/* A deleted person's change log row shaped as PERSON_COLS, so that the
+ * person decoder reads it (hidden, no unit); a WHERE clause follows. */
+#define DEPARTED_COLS                                                          \
+	"SELECT 0, uid, 0, gone_family, gone_given, gone_display, NULL, "      \
+	"NULL, NULL, gone_phones, gone_emails, NULL, NULL, NULL, NULL, NULL, " \
+	"NULL, 1, time, rev, '', 0 FROM change_log WHERE gone_display IS NOT " \
+	"NULL AND "
+
+int dstore_person_departed(struct dstore *s, int64_t tenant_id, const char *uid,
+			   struct dstore_person *p_r, struct ob_err *err)
+{
+	static const char sql[] = DEPARTED_COLS "tenant_id = ? AND uid = ? "
+						"ORDER BY id DESC LIMIT 1";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct row_block b = {0};
+	struct dstore_person lent;
+	int rc, ret;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return ob_err_set(err, OB_E_NOTFOUND,
+					  "no deleted person %.200s", uid);
+		return ds_sql_err(s, rc, "departed person", err);
+	}
+	ret = person_from_row_lent(s, st, false, &b, &lent, err);
+	if (ret == 0)
+		ret = person_own(&lent, p_r, err);
+	sqlite3_reset(st);
+	free(b.mem);
+	return ret;
+}
+
 int dstore_person_delete(struct dstore *s, int64_t tenant_id, const char *uid,
 			 struct ob_err *err)
 {
@@ -737,16 +794,6 @@ int dstore_person_delete(struct dstore *s, int64_t tenant_id, const char *uid,
 					       "no person with uid %.200s",
 					       uid);
 	}
-	st = ds_stmt(s, del, err);
-	if (st == NULL) {
-		ret = err ? err->code : OB_E_FAIL;
-		goto out;
-	}
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, ex.id);
-	ret = ds_exec_stmt(s, st, "delete person", err);
-	if (ret < 0)
-		goto out;
 	row.what = "person";
 	row.op = "delete";
 	row.person_id = ex.id;
@@ -755,6 +802,19 @@ int dstore_person_delete(struct dstore *s, int64_t tenant_id, const char *uid,
 	row.old_visible = !ex.hidden;
 	row.new_visible = false;
 	ret = ds_log_change(s, &row, err);
+	if (ret == 0)
+		ret = keep_departed(s, ex.id, sqlite3_last_insert_rowid(s->db),
+				    err);
+	if (ret < 0)
+		goto out;
+	st = ds_stmt(s, del, err);
+	if (st == NULL) {
+		ret = err ? err->code : OB_E_FAIL;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, ex.id);
+	ret = ds_exec_stmt(s, st, "delete person", err);
 out:
 	free(ex.idpath);
 	return ret;
@@ -1028,4 +1088,29 @@ out:
 	free(pfx);
 	free(dig);
 	return ret;
+}
+
+int dstore_person_by_name(struct dstore *s, int64_t tenant_id, const char *name,
+			  bool departed,
+			  int (*fn)(const struct dstore_person *p, void *ctx),
+			  void *ctx, struct ob_err *err)
+{
+	static const char live[] =
+		"SELECT " PERSON_COLS
+		" FROM person p LEFT JOIN unit u ON u.id = "
+		"p.unit_id WHERE p.tenant_id = ?1 AND " DS_NAME_KEY(
+			"p.display") " = " DS_NAME_KEY("?2") " ORDER BY p.id "
+							     "LIMIT ?3";
+	static const char gone[] =
+		DEPARTED_COLS "tenant_id = ?1 AND " DS_NAME_KEY(
+			"gone_display") " = " DS_NAME_KEY("?2") " ORDER BY id "
+								"DESC LIMIT ?3";
+	sqlite3_stmt *st = ds_stmt(s, departed ? gone : live, err);
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, DSTORE_BY_NAME_MAX);
+	return visit_rows(s, st, false, fn, ctx, "people by name", err);
 }

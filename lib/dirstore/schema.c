@@ -221,6 +221,49 @@ const char *const ds_migrations[] = {
 	"CREATE INDEX sml_nonce_updated ON sml_nonce(updated);"
 	/* one row a health check writes: can the store take writes? */
 	"CREATE TABLE health (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);",
+	/* 8 -> 9: what a device was sent and holds no more under that LUID
+	 * (deleted, replaced by another LUID, or dropped by a slow sync),
+	 * kept for the retention window so that a slow sync of a device
+	 * restored from an old backup recognises the cards we sent it; a
+	 * deleted person's name, phones and e-mails kept in its change log
+	 * row for as long, to tell such a card from a user's own that took
+	 * its LUID; people found by name (the slow sync's content match) */
+	"CREATE TABLE id_map_gone ("
+	"  state_id INTEGER NOT NULL,"
+	"  tenant_id INTEGER NOT NULL,"
+	"  guid TEXT NOT NULL,"
+	"  luid TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  PRIMARY KEY (state_id, guid, luid)) WITHOUT ROWID;"
+	"CREATE INDEX id_map_gone_luid ON id_map_gone(state_id, luid);"
+	"CREATE INDEX id_map_gone_at ON id_map_gone(at);"
+	"CREATE TRIGGER id_map_left AFTER DELETE ON id_map "
+	"  WHEN EXISTS (SELECT 1 FROM sync_state WHERE id = old.state_id) "
+	"BEGIN INSERT OR REPLACE INTO id_map_gone "
+	"  (state_id, tenant_id, guid, luid, at) VALUES (old.state_id, "
+	"  old.tenant_id, old.guid, old.luid, "
+	"  CAST(strftime('%s', 'now') AS INTEGER)); END;"
+	"CREATE TRIGGER id_map_moved AFTER UPDATE OF luid ON id_map "
+	"  WHEN old.luid <> new.luid "
+	"BEGIN INSERT OR REPLACE INTO id_map_gone "
+	"  (state_id, tenant_id, guid, luid, at) VALUES (old.state_id, "
+	"  old.tenant_id, old.guid, old.luid, "
+	"  CAST(strftime('%s', 'now') AS INTEGER)); END;"
+	"CREATE TRIGGER sync_state_gone AFTER DELETE ON sync_state "
+	"BEGIN DELETE FROM id_map_gone WHERE state_id = old.id; END;"
+	"ALTER TABLE change_log ADD COLUMN gone_family TEXT;"
+	"ALTER TABLE change_log ADD COLUMN gone_given TEXT;"
+	"ALTER TABLE change_log ADD COLUMN gone_display TEXT;"
+	"ALTER TABLE change_log ADD COLUMN gone_phones TEXT;"
+	"ALTER TABLE change_log ADD COLUMN gone_emails TEXT;"
+	"CREATE INDEX change_log_gone ON change_log(tenant_id, uid) "
+	"  WHERE gone_display IS NOT NULL;"
+	"CREATE INDEX change_log_gone_name ON "
+	"change_log(tenant_id, " DS_NAME_KEY(
+		"gone_display") ") WHERE gone_display IS NOT NULL;"
+				"CREATE INDEX person_name ON "
+				"person(tenant_id, " DS_NAME_KEY(
+					"display") ");",
 };
 
 const int ds_migration_count =

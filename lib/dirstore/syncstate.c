@@ -385,3 +385,53 @@ int dstore_map_iter(struct dstore *s, int64_t tenant_id, int64_t state_id,
 	sqlite3_reset(st);
 	return ret;
 }
+
+int dstore_map_history(struct dstore *s, int64_t tenant_id, int64_t state_id,
+		       const char *luid, char *guid_r, size_t guid_size,
+		       struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT guid FROM id_map_gone WHERE state_id = ? AND "
+		"tenant_id = ? AND luid = ? ORDER BY at DESC, guid LIMIT 1";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, state_id);
+	sqlite3_bind_int64(st, 2, tenant_id);
+	sqlite3_bind_text(st, 3, luid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ob_strlcpy(guid_r, (const char *)sqlite3_column_text(st, 0),
+			   guid_size);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return ob_err_set(err, OB_E_NOTFOUND, "no such LUID sent");
+	return rc == SQLITE_ROW ? 0 : ds_sql_err(s, rc, "map history", err);
+}
+
+int dstore_map_ever(struct dstore *s, int64_t tenant_id, int64_t state_id,
+		    const char *guid, struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT 1 WHERE EXISTS (SELECT 1 FROM id_map WHERE state_id = "
+		"?1 "
+		"AND tenant_id = ?2 AND guid = ?3) OR EXISTS (SELECT 1 FROM "
+		"id_map_gone WHERE state_id = ?1 AND tenant_id = ?2 AND "
+		"guid = ?3)";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc, ret;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, state_id);
+	sqlite3_bind_int64(st, 2, tenant_id);
+	sqlite3_bind_text(st, 3, guid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	ret = rc == SQLITE_ROW    ? 1
+	      : rc == SQLITE_DONE ? 0
+				  : ds_sql_err(s, rc, "map history", err);
+	sqlite3_reset(st);
+	return ret;
+}

@@ -6,6 +6,7 @@
 #include "tests/lib/test.h"
 #include "util/buf.h"
 #include "util/file.h"
+#include "util/str.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -730,9 +731,10 @@ static void test_sync_state(void)
 	dstore_close(&s);
 	test_end();
 
-	test_begin("schema 5 -> 6 -> 7 -> 8: the id map is rebuilt without "
-		   "rowids and without its LUID index, every row kept and "
-		   "found both ways");
+	test_begin(
+		"schema 5 -> 6 -> 7 -> 8 -> 9: the id map is rebuilt without "
+		"rowids and without its LUID index, every row kept and "
+		"found both ways");
 	{
 		struct dstore_options o = {.path = dbpath};
 		sqlite3 *db;
@@ -765,6 +767,20 @@ static void test_sync_state(void)
 				"DROP INDEX sml_nonce_login;"
 				"DROP INDEX sml_nonce_updated;"
 				"ALTER TABLE sml_nonce DROP COLUMN login;"
+				"DROP TABLE id_map_gone;"
+				"DROP TRIGGER sync_state_gone;"
+				"DROP INDEX change_log_gone;"
+				"DROP INDEX change_log_gone_name;"
+				"DROP INDEX person_name;"
+				"ALTER TABLE change_log DROP COLUMN "
+				"gone_family;"
+				"ALTER TABLE change_log DROP COLUMN gone_given;"
+				"ALTER TABLE change_log DROP COLUMN "
+				"gone_display;"
+				"ALTER TABLE change_log DROP COLUMN "
+				"gone_phones;"
+				"ALTER TABLE change_log DROP COLUMN "
+				"gone_emails;"
 				"DELETE FROM schema_version WHERE version > 5;",
 				NULL, NULL, NULL),
 			SQLITE_OK);
@@ -1688,6 +1704,151 @@ static void test_iterate(void)
 	test_end();
 }
 
+/* "uid" per person, "+n+m" after a departed one's phones and e-mails */
+static int collect_person(const struct dstore_person *p, void *ctx)
+{
+	struct collect *col = ctx;
+	size_t n = strlen(col->text);
+
+	if (p->hidden && p->unit_id == 0 && p->n_phones + p->n_emails > 0)
+		snprintf(col->text + n, sizeof(col->text) - n, "%s%s+%zu+%zu",
+			 n ? " " : "", p->uid, p->n_phones, p->n_emails);
+	else
+		snprintf(col->text + n, sizeof(col->text) - n, "%s%s",
+			 n ? " " : "", p->uid);
+	return 0;
+}
+
+/* What a device held and holds no more: kept by the store on every way a
+ * map row goes, found by LUID, pruned by the retention window; a deleted
+ * person's names and contacts kept with its deletion; people by name. */
+static void test_map_history(void)
+{
+	struct dstore *s = open_new();
+	struct ob_err err;
+	struct dstore_sync_state st = {0};
+	struct dstore_person p = {0}, got;
+	struct dstore_phone ph = {"cell", "+86 139 0000 0001"};
+	char *mail = "li.ming@example.com";
+	char guid[64];
+	struct collect names = {""};
+	int64_t t = tenant(s, "acme"), t2 = tenant(s, "other"), acc;
+
+	test_begin("map history: a LUID deleted, moved or cleared stays "
+		   "known for the retention window; a deleted person's names "
+		   "and contacts too; people found by name");
+	dstore_account_create(s, t, "u", "user-pw-1", DSTORE_ROLE_USER, &acc,
+			      &err);
+	dstore_begin(s, t, "sync", &err);
+	st.account_id = acc;
+	snprintf(st.device, sizeof(st.device), "IMEI:9");
+	snprintf(st.datastore, sizeof(st.datastore), "contacts");
+	test_assert_int(dstore_sync_put(s, t, &st, &err), 0);
+	dstore_map_put(s, t, st.id, "g1", "11", 1, &err);
+	dstore_map_put(s, t, st.id, "g2", "12", 1, &err);
+	dstore_map_put(s, t, st.id, "g3", "13", 1, &err);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	/* nothing gone yet */
+	test_assert_int(
+		dstore_map_history(s, t, st.id, "11", guid, sizeof(guid), &err),
+		OB_E_NOTFOUND);
+	dstore_begin(s, t, "sync", &err);
+	dstore_map_put(s, t, st.id, "g1", "21", 2, &err); /* a new LUID */
+	dstore_map_delete(s, t, st.id, "g2", &err);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	test_assert_int(
+		dstore_map_history(s, t, st.id, "11", guid, sizeof(guid), &err),
+		0);
+	test_assert_str(guid, "g1");
+	test_assert_int(
+		dstore_map_history(s, t, st.id, "12", guid, sizeof(guid), &err),
+		0);
+	test_assert_str(guid, "g2");
+	test_assert_int(
+		dstore_map_history(s, t, st.id, "21", guid, sizeof(guid), &err),
+		OB_E_NOTFOUND); /* mapped now, not gone */
+	/* another enterprise sees none of it */
+	test_assert_int(dstore_map_history(s, t2, st.id, "11", guid,
+					   sizeof(guid), &err),
+			OB_E_NOTFOUND);
+	dstore_begin(s, t, "sync", &err);
+	dstore_map_clear(s, t, st.id, &err); /* a slow sync's replace */
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	test_assert_int(
+		dstore_map_history(s, t, st.id, "13", guid, sizeof(guid), &err),
+		0);
+	test_assert_str(guid, "g3");
+	test_assert_int(dstore_map_ever(s, t, st.id, "g3", &err), 1);
+	test_assert_int(dstore_map_ever(s, t, st.id, "g9", &err), 0);
+	/* the retention window (30 days by default) */
+	dstore_begin(s, t, "prune", &err);
+	test_assert_int(dstore_prune(s, t, ob_wall_s() + 86400, NULL, &err), 0);
+	dstore_commit(s, NULL, &err);
+	test_assert_int(
+		dstore_map_history(s, t, st.id, "13", guid, sizeof(guid), &err),
+		0);
+	dstore_begin(s, t, "prune", &err);
+	test_assert_int(
+		dstore_prune(s, t, ob_wall_s() + 31 * 86400, NULL, &err), 0);
+	dstore_commit(s, NULL, &err);
+	test_assert_int(
+		dstore_map_history(s, t, st.id, "13", guid, sizeof(guid), &err),
+		OB_E_NOTFOUND);
+	test_assert_int(dstore_map_ever(s, t, st.id, "g3", &err), 0);
+
+	/* a deleted person as the change log keeps it */
+	dstore_begin(s, t, "admin", &err);
+	p.uid = "gone-1";
+	p.family = "李";
+	p.given = "明";
+	p.display = "李明";
+	p.phones = &ph;
+	p.n_phones = 1;
+	p.emails = &mail;
+	p.n_emails = 1;
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), 0);
+	put(s, t, "live-1", "Anna  Li", 0, false);
+	put(s, t, "live-2", "anna li", 0, true);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	test_assert_int(dstore_person_departed(s, t, "gone-1", &got, &err),
+			OB_E_NOTFOUND);
+	dstore_begin(s, t, "admin", &err);
+	test_assert_int(dstore_person_delete(s, t, "gone-1", &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	test_assert_int(dstore_person_departed(s, t, "gone-1", &got, &err), 0);
+	test_assert_str(got.display, "李明");
+	test_assert_str(got.family, "李");
+	test_assert_str(got.given, "明");
+	test_assert_int((int)got.n_phones, 1);
+	test_assert_str(got.phones[0].number, "+86 139 0000 0001");
+	test_assert_int((int)got.n_emails, 1);
+	test_assert_str(got.emails[0], "li.ming@example.com");
+	dstore_person_deinit(&got);
+	test_assert_int(dstore_person_departed(s, t2, "gone-1", &got, &err),
+			OB_E_NOTFOUND);
+	/* by name: spaces and ASCII case ignored; live or departed */
+	test_assert_int(dstore_person_by_name(s, t, "ANNALI", false,
+					      collect_person, &names, &err),
+			0);
+	test_assert_str(names.text, "live-1 live-2");
+	names.text[0] = '\0';
+	test_assert_int(dstore_person_by_name(s, t, "李 明", false,
+					      collect_person, &names, &err),
+			0);
+	test_assert_str(names.text, "");
+	test_assert_int(dstore_person_by_name(s, t, "李\xe3\x80\x80明", true,
+					      collect_person, &names, &err),
+			0);
+	test_assert_str(names.text, "gone-1+1+1");
+	names.text[0] = '\0';
+	test_assert_int(dstore_person_by_name(s, t2, "annali", false,
+					      collect_person, &names, &err),
+			0);
+	test_assert_str(names.text, "");
+	dstore_close(&s);
+	test_end();
+}
+
 int main(void)
 {
 	test_revisions();
@@ -1703,6 +1864,7 @@ int main(void)
 	test_prune();
 	test_prune_keeps_live_devices();
 	test_sync_state();
+	test_map_history();
 	test_sessions();
 	test_migrations();
 	test_file_modes();

@@ -8,9 +8,13 @@ tests/interop/curl-shim.so: $(top_srcdir)/tests/interop/curl-shim.c
 	$(CC) $(CFLAGS) $(CURL_CFLAGS) -Wall -Wextra -fPIC -shared \
 		-o $@ $(top_srcdir)/tests/interop/curl-shim.c -ldl
 CLEANFILES += tests/interop/curl-shim.so
-TESTS += tests/interop/test-syncevolution.sh \
+TESTS += tests/interop/test-cardcompare.py \
+	tests/interop/test-syncevolution.sh \
+	tests/interop/test-syncevolution-restore.sh \
 	tests/interop/test-agent-syncevolution.sh
 EXTRA_DIST += tests/interop/curl-shim.c tests/interop/test-syncevolution.sh \
-	tests/interop/cardcompare.py tests/interop/test-agent-syncevolution.sh \
+	tests/interop/test-syncevolution-restore.sh \
+	tests/interop/cardcompare.py tests/interop/test-cardcompare.py \
+	tests/interop/test-agent-syncevolution.sh \
 	tests/interop/syncevo-server.py
 LINT_FILES += tests/interop/curl-shim.c
