@@ -11,7 +11,7 @@ soak: soak-convergence
 soak-convergence: all tests/interop/curl-shim.so
 	$(PYTHON3_SOAK) $(top_srcdir)/tests/convergence/converge.py \
 		--seed $${OB_SOAK_SEED:-$$(date +%s)} \
-		--rounds $${OB_SOAK_ROUNDS:-2000} --progress 100 \
+		--rounds $${OB_SOAK_ROUNDS:-2000} --progress 100 --keep-going \
 		--build $(top_builddir) --srcdir $(top_srcdir)
 PYTHON3_SOAK = /usr/bin/python3
 .PHONY: soak-convergence
