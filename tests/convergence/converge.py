@@ -905,11 +905,15 @@ class Run:
             first = str(e).splitlines()[0]
             self.failures.append((rnd, c, first))
             self.log("FAILED (keep going): %s" % e)
+            # a client that failed before was refreshed: its replay needs
+            # --keep-going to take the same path
+            again = any(f[1] == c for f in self.failures[:-1])
             print("# FAILED round %d: %s\n#   replay: %s --seed %d "
-                  "--clients %s --rounds %d --people %d --build %s" % (
+                  "--clients %s --rounds %d --people %d --build %s%s" % (
                       rnd, first, os.path.relpath(os.path.abspath(__file__)),
                       self.a.seed, c, rnd, self.a.people,
-                      os.path.relpath(self.b)), flush=True)
+                      os.path.relpath(self.b),
+                      " --keep-going" if again else ""), flush=True)
         self.own[c] = {}
         self.sync(c, "refresh")
         self.check(c, "recovery refresh")
