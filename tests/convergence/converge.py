@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Model-based convergence test: real clients against the real server.
 
-  converge.py [--seed S] [--rounds R] [--clients a,b,...] [--build DIR]
-              [--srcdir DIR] [--people N] [--log FILE] [--keep] [--tap]
+  converge.py [--seed S] [--rounds R] [--clients a,b,...|all] [--build DIR]
+              [--srcdir DIR] [--people N] [--log FILE] [--keep]
+              [--progress N] [--keep-going]
+  diagnosis:  [--dump] [--server-arg ARG]... [--skip-events e,...]
 
 Starts orgbook-server on a loopback port (kernel-chosen) with its own
 SQLite database and a generated directory: a unit tree seven levels deep
@@ -18,9 +20,13 @@ account per client. Every round:
      number alone, so --clients only filters; see below) gets one random
      event: a two-way sync; an edit, delete or add of the user's own card
      followed by a sync; a restore of an earlier snapshot of the client
-     (stale anchors: the server must answer 508 and slow-sync) and a sync;
-     a sync killed with SIGKILL after a random delay and then a normal
-     sync; a refresh-from-server;
+     (its data and, for SyncEvolution, its config and anchors: the server
+     must answer 508 and slow-sync) and a sync; a session broken after k
+     messages by the relay every client talks through (the request
+     dropped, the reply dropped after the server acted on it, or the
+     client SIGKILLed while its request is in flight) and then a normal
+     sync; a refresh-from-server (which drops the user's own cards: the
+     user asked for the server's data);
   3. after every completed sync the invariant: the client's cards equal
      the directory's export for the tenant (tests/interop/cardcompare.py,
      every property the client stores), each person exactly once, and the
@@ -35,7 +41,9 @@ a client's event in round r only on (seed, r, client). --clients X replays
 exactly the directory history and X's events of a full run, so a failure
 prints a one-client replay command. Every operation is logged (--log, and
 the last ones are printed on failure). Exit 0 when every check held.
-Loopback only; every client run has a timeout.
+--keep-going (make soak) counts a failure, refreshes that client and goes
+on. --dump keeps every SyncML message in TMP/wire/. Loopback only; every
+client run has a timeout.
 """
 import argparse
 import hashlib
