@@ -431,12 +431,17 @@ struct handler {
 	bool fresh;    /* a new session, stored for the first time */
 };
 
+#define TREE_PER_BYTE 100 /* decoded tree bytes per message byte, at most */
+#define TREE_MAX (64u << 20)
+
 static int decode(struct handler *h, bool wbxml, struct ob_err *err)
 {
-	/* WBXML is dense: a tree may take many times its bytes. */
-	size_t cap = h->rq->len * 16 + (1u << 20);
-	struct sml_limits lim = {.tree_bytes =
-					 cap < (64u << 20) ? cap : 64u << 20};
+	/* WBXML is dense: through its string table a message may take many
+	 * times its bytes as a tree (real ones ~25x, one string referenced
+	 * by every item ~80x). The ratio stops only bombs; the ceiling
+	 * bounds one request's memory whatever its size. */
+	size_t cap = h->rq->len * TREE_PER_BYTE + (1u << 20);
+	struct sml_limits lim = {.tree_bytes = cap < TREE_MAX ? cap : TREE_MAX};
 	struct sml_tree *tree = NULL;
 	int ret;
 
@@ -767,6 +772,15 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 	}
 	ob_log_ctx_add(&h->c.log, "addr", rq->remote_addr);
 	ret = decode(h, wbxml, &err);
+	if (ret == OB_E_LIMIT) {
+		char msg[OB_ERR_MSG_MAX + 32];
+		ob_log(OB_LOG_WARN, &h->c.log, "SyncML message too large: %s",
+		       err.msg);
+		snprintf(msg, sizeof(msg), "SyncML message too large: %s\n",
+			 err.msg);
+		http_error(rs, 413, msg);
+		goto out;
+	}
 	if (ret != 0 && ret != OB_E_VERSION) {
 		char msg[OB_ERR_MSG_MAX + 32];
 		ob_log(OB_LOG_WARN, &h->c.log, "bad SyncML message: %s",

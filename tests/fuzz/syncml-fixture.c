@@ -96,7 +96,8 @@ void fz_check_reply(const struct srv_response *rs, struct sml_msg *m_r)
 	struct ob_err err;
 
 	if (rs->http_status != 200 && rs->http_status != 400 &&
-	    rs->http_status != 503 && rs->http_status != 500)
+	    rs->http_status != 413 && rs->http_status != 503 &&
+	    rs->http_status != 500)
 		abort();
 	if (rs->http_status != 200)
 		return;

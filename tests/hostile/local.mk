@@ -5,10 +5,12 @@
 # unauthenticated-body budget (probe.py).
 TESTS += tests/hostile/test-session-takeover.sh \
 	tests/hostile/test-session-expiry.sh tests/hostile/test-map-flood.sh \
-	tests/hostile/test-disk-full.sh tests/hostile/test-slow-senders.sh
+	tests/hostile/test-disk-full.sh tests/hostile/test-slow-senders.sh \
+	tests/hostile/test-dense-wbxml.sh
 EXTRA_DIST += tests/hostile/lib.sh tests/hostile/sml.py \
 	tests/hostile/test-session-takeover.sh tests/hostile/takeover.py \
 	tests/hostile/test-session-expiry.sh tests/hostile/expiry.py \
 	tests/hostile/test-map-flood.sh tests/hostile/mapflood.py \
 	tests/hostile/test-disk-full.sh \
-	tests/hostile/test-slow-senders.sh tests/hostile/probe.py
+	tests/hostile/test-slow-senders.sh tests/hostile/probe.py \
+	tests/hostile/test-dense-wbxml.sh tests/hostile/dense.py
