@@ -314,6 +314,7 @@ class Run:
         self.own = {c: {} for c in ALL}      # client -> FN -> card text
         self.snaps = {c: [] for c in ALL}
         self.failures = []     # --keep-going: (round, client, message)
+        self.dead = set()      # --keep-going: clients that could not recover
         self.msgs = {}
         self.nsync = {}        # client -> completed syncs
         self.stats = dict(rounds=0, syncs=0, checks=0, events={})
@@ -860,7 +861,7 @@ class Run:
             for rnd in range(1, a.rounds + 1):
                 self.dir_ops(rnd)
                 c = ALL[rng(a.seed, "who", rnd).randrange(len(ALL))]
-                if c in clients:
+                if c in clients and c not in self.dead:
                     if not a.keep_going:
                         self.event(c, rnd)
                     else:
@@ -873,6 +874,8 @@ class Run:
                                       len(self.failures),
                                       time.time() - self.t0), flush=True)
             for c in clients:
+                if c in self.dead:
+                    continue
                 self.sync(c, "sync")
                 self.check(c, "final sync")
             rc = self.stop_server()
@@ -923,17 +926,30 @@ class Run:
                       os.path.relpath(self.b),
                       " --keep-going" if again else ""), flush=True)
         self.own[c] = {}
-        self.sync(c, "refresh")
-        self.check(c, "recovery refresh")
+        try:
+            self.sync(c, "refresh")
+            self.check(c, "recovery refresh")
+        except Failure as e:
+            # e.g. a login the server throttled: the client is out of the
+            # run, the others go on
+            self.failures.append((rnd, c, "recovery: " +
+                                  str(e).splitlines()[0]))
+            self.dead.add(c)
+            print("# client %s is out of the run: %s" % (
+                c, str(e).splitlines()[0]), flush=True)
 
     def report(self, clients, res):
         s = self.stats
-        print("%s: %d rounds, %d syncs, %d checks (%d failed), %d clients "
-              "(%s), %.0f s; events %s" % (
+        bad = {f[1] for f in self.failures}
+        passed = [c for c in clients if c not in bad]
+        print("%s: %d rounds, %d syncs, %d checks (%d failed), %d of %d "
+              "clients passed (%s), %.0f s; events %s" % (
                   res, s["rounds"], s["syncs"], s["checks"],
-                  len(self.failures), len(clients), ",".join(clients),
-                  time.time() - self.t0,
+                  len(self.failures), len(passed), len(clients),
+                  ",".join(passed) or "none", time.time() - self.t0,
                   " ".join("%s=%d" % kv for kv in sorted(s["events"].items()))))
+        if bad:
+            print("failed clients: %s" % ", ".join(sorted(bad)))
 
     def fail(self, e, rnd, clients):
         self.log("FAILED: %s" % e)
@@ -951,6 +967,8 @@ class Run:
         who = re.match(r"([a-z0-9-]+):", str(e))
         one = who.group(1) if who and who.group(1) in CLIENTS else \
             ",".join(clients)
+        if who and who.group(1) in CLIENTS:
+            self.failures.append((rnd, one, str(e).splitlines()[0]))
         print("-- files kept in %s (ops log %s)" % (self.tmp,
                                                   self.logf.name))
         print("-- replay (from %s): %s --seed %d --clients %s --rounds %d "
