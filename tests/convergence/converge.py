@@ -5,6 +5,7 @@
               [--srcdir DIR] [--people N] [--log FILE] [--keep]
               [--progress N] [--keep-going]
   diagnosis:  [--dump] [--server-arg ARG]... [--skip-events e,...]
+              [--spread-addrs]
 
 Starts orgbook-server on a loopback port (kernel-chosen) with its own
 SQLite database and a generated directory: a unit tree seven levels deep
@@ -203,6 +204,7 @@ class Proxy:
         import threading
         self.up = upstream_port
         self.dump = dump
+        self.src = None      # source address towards the server
         self.seq = 0
         self.arm = None
         self.count = 0
@@ -238,8 +240,9 @@ class Proxy:
                         if k.lower() not in ("connection", "keep-alive",
                                              "transfer-encoding",
                                              "content-length")}
-                c = http.client.HTTPConnection("127.0.0.1", px.up,
-                                               timeout=300)
+                c = http.client.HTTPConnection(
+                    "127.0.0.1", px.up, timeout=300,
+                    source_address=(px.src, 0) if px.src else None)
                 try:
                     c.request("POST", self.path, body, hdrs)
                     r = c.getresponse()
@@ -626,6 +629,8 @@ class Run:
         out = os.path.join(self.tmp, "%s.out" % c)
         mark = os.path.getsize(os.path.join(self.tmp, "server.log"))
         self.proxy.reset(cut)
+        if self.a.spread_addrs:
+            self.proxy.src = "127.0.0.%d" % (10 + ALL.index(c))
         with open(out, "wb") as fh:
             pr = subprocess.Popen(cmd, env=env or self.env, stdout=fh,
                                   stderr=subprocess.STDOUT)
@@ -867,6 +872,10 @@ class Run:
                     else:
                         self.event_or_recover(c, rnd, clients)
                 self.stats["rounds"] = rnd
+                if self.dead and self.dead >= set(clients):
+                    self.log("no client left in the run")
+                    print("# round %d: no client left in the run" % rnd)
+                    break
                 if a.progress and rnd % a.progress == 0:
                     print("# round %d: %d syncs, %d checks, %d failed, "
                           "%.0f s" % (rnd, self.stats["syncs"],
@@ -924,7 +933,9 @@ class Run:
                       rnd, first, os.path.relpath(os.path.abspath(__file__)),
                       self.a.seed, c, rnd, self.a.people,
                       os.path.relpath(self.b),
-                      " --keep-going" if again else ""), flush=True)
+                      (" --keep-going" if again else "") +
+                      (" --spread-addrs" if self.a.spread_addrs else "")),
+                  flush=True)
         self.own[c] = {}
         try:
             self.sync(c, "refresh")
@@ -975,8 +986,9 @@ class Run:
               "--people %d --build %s%s" % (
                   os.getcwd(), os.path.relpath(os.path.abspath(__file__)),
                   self.a.seed, one, max(rnd, 0), self.a.people,
-                  os.path.relpath(self.b), " --skip-events " +
-                  self.a.skip_events if self.a.skip_events else ""))
+                  os.path.relpath(self.b), (" --skip-events " +
+                  self.a.skip_events if self.a.skip_events else "") +
+                  (" --spread-addrs" if self.a.spread_addrs else "")))
         self.report(clients, "FAILED")
 
 
@@ -997,6 +1009,10 @@ def main():
                     help="keep every SyncML message in TMP/wire/")
     ap.add_argument("--server-arg", action="append", default=[],
                     help="one more orgbook-server argument (--debug-sync)")
+    ap.add_argument("--spread-addrs", action="store_true",
+                    help="diagnosis: each client reaches the server from "
+                    "its own loopback address (127.0.0.10 + n), as separate "
+                    "devices would, instead of all from 127.0.0.1")
     ap.add_argument("--skip-events", default="",
                     help="diagnosis only: leave these events out (changes "
                     "the random stream; never in CI or soak)")
