@@ -1087,9 +1087,9 @@ static int offer(struct fill *f, enum srv_item_kind kind, const char *guid,
 		free(it.xml);
 		/* Too big even alone in a message: skip it, loudly. */
 		ob_log(OB_LOG_WARN, &f->c->log,
-		       "person %s does not fit the client's MaxMsgSize; "
-		       "not sent",
-		       guid);
+		       "person %s does not fit the client's MaxMsgSize "
+		       "(%zu bytes, %zu free): not sent",
+		       guid, it.len, room);
 		f->ds->failed = true;
 		return 0;
 	}
