@@ -1,0 +1,33 @@
+#!/bin/sh
+# The model-based convergence test (converge.py) in CI size: SyncEvolution
+# (XML and WBXML, vCard 2.1 and 3.0, basic and MD5, 10,240-byte and large
+# messages) and orgbook-agent (XML, WBXML) against the real orgbook-server,
+# 96 rounds (about 16 per client, ~3 minutes in the ASan build) with a
+# fixed seed; under valgrind (OB_VALGRIND=1: the server and the agent run
+# under it) 18 rounds.
+# OB_CONVERGE_SEED / OB_CONVERGE_ROUNDS override. Prints TAP; a failure
+# prints the operations that led to it and the command that replays it.
+set -u
+top_srcdir=${top_srcdir:-.}
+top_builddir=${top_builddir:-.}
+PY=/usr/bin/python3
+rounds=96
+[ -n "${OB_VALGRIND:-}" ] && rounds=18
+rounds=${OB_CONVERGE_ROUNDS:-$rounds}
+seed=${OB_CONVERGE_SEED:-2026}
+echo "1..1"
+if ! command -v syncevolution >/dev/null; then
+	echo "not ok 1 - syncevolution is not installed (apt-get install syncevolution)"
+	exit 1
+fi
+out=$($PY "$top_srcdir/tests/convergence/converge.py" --seed "$seed" \
+	--rounds "$rounds" --build "$top_builddir" --srcdir "$top_srcdir" 2>&1)
+rc=$?
+last=$(echo "$out" | tail -1)
+if [ $rc -eq 0 ]; then
+	echo "ok 1 - every client equals the directory after every sync ($last)"
+else
+	echo "not ok 1 - every client equals the directory after every sync"
+	echo "$out" | sed 's/^/# /'
+fi
+exit $rc
