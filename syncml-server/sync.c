@@ -467,6 +467,7 @@ struct content_search {
 	const char *luid;
 	const struct srv_match_key *card;
 	bool departed;
+	bool unmapped; /* only people the device holds no card of */
 	enum slow_verdict verdict;
 	char *guid;
 	size_t size;
@@ -485,6 +486,11 @@ static int content_candidate(const struct dstore_person *p, void *ctx)
 		    in_view(cs->c, &cs->c->st->ds[cs->idx], p->uid);
 	if (view && matched_elsewhere(cs->c, cs->idx, p->uid, cs->luid, false))
 		return 0; /* the next one of that name, if any */
+	if (cs->unmapped &&
+	    (!view || cs->state_id == 0 ||
+	     dstore_map_find(cs->c->store, cs->c->st->tenant_id, cs->state_id,
+			     p->uid, NULL, NULL, 0, NULL, 0, NULL, &err) == 0))
+		return 0;
 	/* a departed person only when this device was sent it */
 	if (!view && (cs->state_id == 0 ||
 		      dstore_map_ever(cs->c->store, cs->c->st->tenant_id,
@@ -502,8 +508,8 @@ static enum slow_verdict by_content(struct srv_ctx *c, int idx,
 				    const struct srv_match_key *card,
 				    char *guid, size_t size)
 {
-	struct content_search cs = {c,     idx,      state_id, luid, card,
-				    false, SLOW_OWN, guid,     size};
+	struct content_search cs = {c,     idx,   state_id, luid, card,
+				    false, false, SLOW_OWN, guid, size};
 	struct ob_err err;
 
 	for (int departed = 0; departed < 2; departed++) {
@@ -516,6 +522,56 @@ static enum slow_verdict by_content(struct srv_ctx *c, int idx,
 				return cs.verdict;
 	}
 	return SLOW_OWN;
+}
+
+/* A card a client adds in a two-way sync that is a directory person the
+ * device holds no card of, by content: the server's own Add of an
+ * interrupted session, whose Map never arrived (the client counts the
+ * card as new since its last completed sync). It is mapped, and the
+ * server sends the directory's version as a Replace instead of a second
+ * Add. Returns 0 or an OB_E_* of the store. */
+static int two_way_add(struct srv_ctx *c, int idx, const char *luid,
+		       const unsigned char *data, size_t dlen)
+{
+	struct vcard_limits lim = vcard_limits_default();
+	struct vcard *card = NULL;
+	struct vcard_contact ct;
+	struct vcard_error verr;
+	struct dstore_sync_state ss;
+	struct srv_match_key key;
+	struct ob_err err;
+	char guid[DSTORE_DEVICE_MAX];
+	struct content_search cs = {c,     idx,  0,        luid, &key,
+				    false, true, SLOW_OWN, guid, sizeof(guid)};
+
+	if (dstore_sync_get(c->store, c->st->tenant_id, c->st->account_id,
+			    c->msg->hdr.source_uri, c->st->ds[idx].key, &ss,
+			    &err) != 0)
+		return 0;
+	cs.state_id = ss.id;
+	if (data == NULL || dlen == 0 ||
+	    vcard_parse((const char *)data, dlen, &lim, &card, &verr) != 0 ||
+	    vcard_contact_from_card(card, &ct, &verr) != 0) {
+		vcard_free(&card);
+		return 0;
+	}
+	srv_match_key_card(&ct, &key);
+	vcard_free(&card);
+	for (size_t i = 0; i < key.n_names; i++)
+		if (dstore_person_by_name(c->store, c->st->tenant_id,
+					  key.names[i], false,
+					  content_candidate, &cs, &err) == 1)
+			break;
+	if (cs.verdict != SLOW_MATCH)
+		return 0;
+	ob_log(OB_LOG_INFO, &c->log,
+	       "client added card %s, directory person %s the device holds no "
+	       "card of (by content): mapped, the directory's version is "
+	       "sent back",
+	       luid, guid);
+	return dstore_pending_put(c->store, c->st->tenant_id, c->token, idx,
+				  guid, luid, BY_CONTENT, DSTORE_PENDING_MAP,
+				  true, &err);
 }
 
 /* A client card in a slow sync: matched, deleted or left alone (see
@@ -650,6 +706,9 @@ static void client_item_data(struct srv_ctx *c, int idx,
 		       "client %s of directory person %s: the directory's "
 		       "version is sent back",
 		       is_del ? "deleted" : "changed", guid);
+	} else if (is_add && two_way_add(c, idx, luid, data, dlen) != 0) {
+		item_status(c, cmd, luid, SML_COMMAND_FAILED);
+		return;
 	}
 	item_status(c, cmd, luid, is_add ? SML_ITEM_ADDED : SML_OK);
 }
