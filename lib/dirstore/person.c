@@ -298,11 +298,14 @@ int dstore_person_put(struct dstore *s, int64_t tenant_id,
 		      struct ob_err *err)
 {
 	static const char ins[] =
-		"INSERT INTO person (tenant_id, uid, unit_id, family, given, "
-		"display, phonetic_family, phonetic_given, title, phones, "
-		"emails, street, locality, region, postcode, country, note, "
-		"has_photo, hidden, etag, mtime, rev) VALUES "
-		"(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
+		"INSERT INTO person (id, tenant_id, uid, unit_id, family, "
+		"given, display, phonetic_family, phonetic_given, title, "
+		"phones, emails, street, locality, region, postcode, country, "
+		"note, has_photo, hidden, etag, mtime, rev) VALUES "
+		/* never an id given before (schema step 9 -> 10) */
+		"(max(coalesce((SELECT max(id) FROM person), 0), (SELECT last "
+		"FROM person_seq)) + 1,"
+		"?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
 		"?18,?19,?20,?21,?22)";
 	static const char upd[] =
 		"UPDATE person SET unit_id=?3, family=?4, given=?5, "

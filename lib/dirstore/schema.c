@@ -264,6 +264,18 @@ const char *const ds_migrations[] = {
 				"CREATE INDEX person_name ON "
 				"person(tenant_id, " DS_NAME_KEY(
 					"display") ");",
+	/* 9 -> 10: a person id is never given twice (SQLite reuses the
+	 * largest rowid once deleted, and the change feed then folded a
+	 * deleted person and a new one into one person: the new one never
+	 * reached devices); the largest id ever deleted is kept */
+	"CREATE TABLE person_seq (id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  last INTEGER NOT NULL);"
+	"INSERT INTO person_seq VALUES (1, max(coalesce((SELECT max(id) "
+	"  FROM person), 0), coalesce((SELECT max(person_id) FROM "
+	"  change_log), 0)));"
+	"CREATE TRIGGER person_seq_keep AFTER DELETE ON person "
+	"  WHEN old.id > (SELECT last FROM person_seq) "
+	"BEGIN UPDATE person_seq SET last = old.id; END;",
 };
 
 const int ds_migration_count =

@@ -731,10 +731,9 @@ static void test_sync_state(void)
 	dstore_close(&s);
 	test_end();
 
-	test_begin(
-		"schema 5 -> 6 -> 7 -> 8 -> 9: the id map is rebuilt without "
-		"rowids and without its LUID index, every row kept and "
-		"found both ways");
+	test_begin("schema 5 -> ... -> 10: the id map is rebuilt without "
+		   "rowids and without its LUID index, every row kept and "
+		   "found both ways");
 	{
 		struct dstore_options o = {.path = dbpath};
 		sqlite3 *db;
@@ -767,6 +766,8 @@ static void test_sync_state(void)
 				"DROP INDEX sml_nonce_login;"
 				"DROP INDEX sml_nonce_updated;"
 				"ALTER TABLE sml_nonce DROP COLUMN login;"
+				"DROP TRIGGER person_seq_keep;"
+				"DROP TABLE person_seq;"
 				"DROP TABLE id_map_gone;"
 				"DROP TRIGGER sync_state_gone;"
 				"DROP INDEX change_log_gone;"
@@ -1845,6 +1846,25 @@ static void test_map_history(void)
 					      collect_person, &names, &err),
 			0);
 	test_assert_str(names.text, "");
+	/* the newest person deleted, another added: a new id, so the
+	 * change feed tells the two apart */
+	{
+		struct dstore_person q;
+		int64_t gone_id;
+		dstore_begin(s, t, "admin", &err);
+		put(s, t, "last-1", "Last One", 0, false);
+		test_assert_int(dstore_commit(s, NULL, &err), 0);
+		dstore_person_get(s, t, "last-1", false, &q, &err);
+		gone_id = q.id;
+		dstore_person_deinit(&q);
+		dstore_begin(s, t, "admin", &err);
+		dstore_person_delete(s, t, "last-1", &err);
+		put(s, t, "last-2", "Last Two", 0, false);
+		test_assert_int(dstore_commit(s, NULL, &err), 0);
+		dstore_person_get(s, t, "last-2", false, &q, &err);
+		test_assert(q.id > gone_id);
+		dstore_person_deinit(&q);
+	}
 	dstore_close(&s);
 	test_end();
 }
