@@ -431,6 +431,18 @@ struct handler {
 	bool fresh;    /* a new session, stored for the first time */
 };
 
+/* FNV-1a of a request's body */
+static uint64_t body_hash(const struct srv_request *rq)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (size_t i = 0; i < rq->len; i++) {
+		h ^= (unsigned char)rq->body[i];
+		h *= 1099511628211u;
+	}
+	return h;
+}
+
 #define TREE_PER_BYTE 100 /* decoded tree bytes per message byte, at most */
 #define TREE_MAX (64u << 20)
 
@@ -597,6 +609,7 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 	/* Unauthenticated: the reply is the response, no row is written. */
 	if (ret == 0 && !h->unstored) {
 		h->sess.last_msg_id = (int64_t)h->msg.hdr.msg_id;
+		h->st.last_req_hash = body_hash(h->rq);
 		h->sess.tenant_id = h->st.tenant_id;
 		h->sess.account_id = h->st.account_id;
 		h->sess.completed = h->st.phase == SRV_PHASE_DONE;
@@ -709,11 +722,12 @@ static bool session_matches(struct handler *h)
 	       state_load(&h->sess, &h->st) && h->st.authed;
 }
 
-/* The message repeats the last one answered: it gets the stored reply. */
+/* The message repeats the last one answered, byte for byte: it gets the
+ * stored reply. */
 static bool is_retry(const struct handler *h)
 {
 	return (uint64_t)h->sess.last_msg_id == h->msg.hdr.msg_id &&
-	       h->sess.reply != NULL;
+	       h->sess.reply != NULL && h->st.last_req_hash == body_hash(h->rq);
 }
 
 /* The message goes on with the session loaded (a retry, or a later MsgID

@@ -85,6 +85,10 @@ struct srv_state {
 	/* WBXML bytes per 1,000 bytes of XML in the last reply (0 = none
 	 * yet): how much XML the next reply may gather for MaxMsgSize */
 	uint32_t wbxml_permille;
+	/* FNV-1a of the message the stored reply answers: a retry is that
+	 * message again byte for byte (a client restored from a backup may
+	 * start anew with an old SessionID and MsgID 1) */
+	uint64_t last_req_hash;
 };
 
 #endif
