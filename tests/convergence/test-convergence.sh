@@ -30,4 +30,6 @@ else
 	echo "not ok 1 - every client equals the directory after every sync"
 	echo "$out" | sed 's/^/# /'
 fi
-exit $rc
+# the result is the TAP line above (an XFAIL_TESTS entry needs exit 0: a
+# non-zero exit would be an ERROR besides the failed line)
+exit 0
