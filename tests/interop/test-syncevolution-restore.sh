@@ -108,9 +108,14 @@ rm -rf "$tmp/a" "$HOME/.config"
 cp -a "$tmp/snap-cards" "$tmp/a"
 cp -a "$tmp/snap-config" "$HOME/.config"
 what="two-way sync after restoring the old backup" name=a step se_sync a two-way
-grep -q "datastore contacts: anchor mismatch, slow sync (508)" "$tmp/server.log" &&
-	ok "the server answered the stale anchors with 508" ||
-	notok "the server answered the stale anchors with 508"
+# stale anchors make it slow: the server's 508 to the client's two-way
+# alert, or (seen in the valgrind build, after the restored client's
+# stale MD5 nonce was refused) the client's own slow alert
+last=$(grep "device=se-restore .*sync done" "$tmp/server.log" | tail -1)
+case $last in
+*mode=slow*) ok "the sync after the restore was a slow sync ($(grep -c "anchor mismatch, slow sync (508)" "$tmp/server.log") x 508)" ;;
+*) notok "the sync after the restore was a slow sync ($last)" ;;
+esac
 compare a "after the restore the client equals the directory: no departed people, no duplicate"
 own_kept a "after the restore"
 got=$(grep -c "slow sync: card .* no longer in the view: deleted on the device" "$tmp/server.log")
