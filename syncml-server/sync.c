@@ -524,6 +524,34 @@ static enum slow_verdict by_content(struct srv_ctx *c, int idx,
 	return SLOW_OWN;
 }
 
+/* The matching key of a client's card, and its UID (at most usize - 1
+ * bytes, else "") when uid is not NULL; false when it is no card we can
+ * read. */
+static bool card_key(const unsigned char *data, size_t dlen,
+		     struct srv_match_key *key, char *uid, size_t usize)
+{
+	struct vcard_limits lim = vcard_limits_default();
+	struct vcard *card = NULL;
+	struct vcard_contact ct;
+	struct vcard_error verr;
+	bool ok = data != NULL && dlen > 0 &&
+		  vcard_parse((const char *)data, dlen, &lim, &card, &verr) ==
+			  0 &&
+		  vcard_contact_from_card(card, &ct, &verr) == 0;
+
+	if (ok) {
+		srv_match_key_card(&ct, key);
+		if (uid != NULL)
+			ob_strlcpy(uid,
+				   ct.uid != NULL && strlen(ct.uid) < usize
+					   ? ct.uid
+					   : "",
+				   usize);
+	}
+	vcard_free(&card);
+	return ok;
+}
+
 /* A card a client adds in a two-way sync that is a directory person the
  * device holds no card of, by content: the server's own Add of an
  * interrupted session, whose Map never arrived (the client counts the
@@ -533,10 +561,6 @@ static enum slow_verdict by_content(struct srv_ctx *c, int idx,
 static int two_way_add(struct srv_ctx *c, int idx, const char *luid,
 		       const unsigned char *data, size_t dlen)
 {
-	struct vcard_limits lim = vcard_limits_default();
-	struct vcard *card = NULL;
-	struct vcard_contact ct;
-	struct vcard_error verr;
 	struct dstore_sync_state ss;
 	struct srv_match_key key;
 	struct ob_err err;
@@ -549,14 +573,8 @@ static int two_way_add(struct srv_ctx *c, int idx, const char *luid,
 			    &err) != 0)
 		return 0;
 	cs.state_id = ss.id;
-	if (data == NULL || dlen == 0 ||
-	    vcard_parse((const char *)data, dlen, &lim, &card, &verr) != 0 ||
-	    vcard_contact_from_card(card, &ct, &verr) != 0) {
-		vcard_free(&card);
+	if (!card_key(data, dlen, &key, NULL, 0))
 		return 0;
-	}
-	srv_match_key_card(&ct, &key);
-	vcard_free(&card);
 	for (size_t i = 0; i < key.n_names; i++)
 		if (dstore_person_by_name(c->store, c->st->tenant_id,
 					  key.names[i], false,
@@ -580,10 +598,6 @@ static int slow_item(struct srv_ctx *c, int idx, const char *luid,
 		     const unsigned char *data, size_t dlen)
 {
 	struct srv_ds *ds = &c->st->ds[idx];
-	struct vcard_limits lim = vcard_limits_default();
-	struct vcard *card = NULL;
-	struct vcard_contact ct;
-	struct vcard_error verr;
 	struct dstore_sync_state ss;
 	struct srv_match_key key;
 	struct ob_err err;
@@ -592,27 +606,20 @@ static int slow_item(struct srv_ctx *c, int idx, const char *luid,
 	int64_t state_id = 0;
 	const char *how = "";
 
-	if (data == NULL || dlen == 0 ||
-	    vcard_parse((const char *)data, dlen, &lim, &card, &verr) != 0 ||
-	    vcard_contact_from_card(card, &ct, &verr) != 0) {
-		vcard_free(&card);
+	char uid[DSTORE_DEVICE_MAX];
+	if (!card_key(data, dlen, &key, uid, sizeof(uid)))
 		return 0; /* not a card we can read: the user's own */
-	}
-	srv_match_key_card(&ct, &key);
 	if (dstore_sync_get(c->store, c->st->tenant_id, c->st->account_id,
 			    c->msg->hdr.source_uri, ds->key, &ss, &err) == 0)
 		state_id = ss.id;
 	if (guid_of_luid(c, idx, luid, guid, sizeof(guid))) {
-		if (guid[0] == DELETE_KEY) {
-			vcard_free(&card);
+		if (guid[0] == DELETE_KEY)
 			return 0; /* sent again: its Delete is decided */
-		}
 		how = "id map";
 		v = ours(c, idx, guid, luid, &key);
 	}
-	if (v == SLOW_OWN && ct.uid != NULL && *ct.uid != '\0' &&
-	    strlen(ct.uid) < sizeof(guid)) {
-		ob_strlcpy(guid, ct.uid, sizeof(guid));
+	if (v == SLOW_OWN && *uid != '\0') {
+		ob_strlcpy(guid, uid, sizeof(guid));
 		how = "UID";
 		v = ours(c, idx, guid, luid, &key);
 	}
@@ -627,7 +634,6 @@ static int slow_item(struct srv_ctx *c, int idx, const char *luid,
 		v = by_content(c, idx, state_id, luid, &key, guid,
 			       sizeof(guid));
 	}
-	vcard_free(&card);
 	if (v == SLOW_MATCH) {
 		int ret = dstore_pending_put(
 			c->store, c->st->tenant_id, c->token, idx, guid, luid,

@@ -686,13 +686,12 @@ int dstore_person_known(struct dstore *s, int64_t tenant_id, const char *uid,
 	return ret;
 }
 
-int dstore_person_get(struct dstore *s, int64_t tenant_id, const char *uid,
-		      bool with_photo, struct dstore_person *p_r,
-		      struct ob_err *err)
+/* The one row of sql (PERSON_COLS, bound to tenant_id and uid) as a
+ * person of the caller's; OB_E_NOTFOUND (err not set) when none. */
+static int one_person(struct dstore *s, const char *sql, int64_t tenant_id,
+		      const char *uid, bool with_photo,
+		      struct dstore_person *p_r, struct ob_err *err)
 {
-	static const char sql[] = "SELECT " PERSON_COLS " FROM person p "
-				  "LEFT JOIN unit u ON u.id = p.unit_id "
-				  "WHERE p.tenant_id = ? AND p.uid = ?";
 	sqlite3_stmt *st = ds_stmt(s, sql, err);
 	struct row_block b = {0};
 	struct dstore_person lent;
@@ -705,16 +704,29 @@ int dstore_person_get(struct dstore *s, int64_t tenant_id, const char *uid,
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
-			return ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "uid",
-					     "no person with uid %.200s", uid);
-		return ds_sql_err(s, rc, "get person", err);
+		return rc == SQLITE_DONE ? OB_E_NOTFOUND
+					 : ds_sql_err(s, rc, "get person", err);
 	}
 	ret = person_from_row_lent(s, st, with_photo, &b, &lent, err);
 	if (ret == 0)
 		ret = person_own(&lent, p_r, err);
 	sqlite3_reset(st);
 	free(b.mem);
+	return ret;
+}
+
+int dstore_person_get(struct dstore *s, int64_t tenant_id, const char *uid,
+		      bool with_photo, struct dstore_person *p_r,
+		      struct ob_err *err)
+{
+	static const char sql[] = "SELECT " PERSON_COLS " FROM person p "
+				  "LEFT JOIN unit u ON u.id = p.unit_id "
+				  "WHERE p.tenant_id = ? AND p.uid = ?";
+	int ret = one_person(s, sql, tenant_id, uid, with_photo, p_r, err);
+
+	if (ret == OB_E_NOTFOUND)
+		return ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "uid",
+				     "no person with uid %.200s", uid);
 	return ret;
 }
 
@@ -750,28 +762,11 @@ int dstore_person_departed(struct dstore *s, int64_t tenant_id, const char *uid,
 {
 	static const char sql[] = DEPARTED_COLS "tenant_id = ? AND uid = ? "
 						"ORDER BY id DESC LIMIT 1";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
-	struct row_block b = {0};
-	struct dstore_person lent;
-	int rc, ret;
+	int ret = one_person(s, sql, tenant_id, uid, false, p_r, err);
 
-	if (st == NULL)
-		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
-			return ob_err_set(err, OB_E_NOTFOUND,
-					  "no deleted person %.200s", uid);
-		return ds_sql_err(s, rc, "departed person", err);
-	}
-	ret = person_from_row_lent(s, st, false, &b, &lent, err);
-	if (ret == 0)
-		ret = person_own(&lent, p_r, err);
-	sqlite3_reset(st);
-	free(b.mem);
+	if (ret == OB_E_NOTFOUND)
+		return ob_err_set(err, OB_E_NOTFOUND,
+				  "no deleted person %.200s", uid);
 	return ret;
 }
 
