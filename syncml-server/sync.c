@@ -391,9 +391,10 @@ static void client_item(struct srv_ctx *c, int idx, const struct sml_node *cmd,
  *  2. ours by the UID we put in it;
  *  3. a directory person by content (match.h: a name and a phone or
  *     e-mail in common), for a device whose LUIDs we never saw.
- * A card ours by LUID or UID is checked to still look like its person
- * (srv_match_still), so that a user's card that took over a LUID is never
- * taken. The card is then matched (the server sends a Replace) when its
+ * A card ours by LUID or UID is checked to still look like its person,
+ * now or as it was before a change within the retention window
+ * (srv_match_still, dstore_person_past), so that a user's card that took
+ * over a LUID is never taken. The card is then matched (the server sends a Replace) when its
  * person is in the view and not matched to another card yet; deleted (the
  * server sends a Delete) when its person left the view (deleted, hidden,
  * moved out) or is on the device twice. A content match takes only a
@@ -443,14 +444,36 @@ static bool matched_elsewhere(struct srv_ctx *c, int idx, const char *guid,
 	       (!firm || p.rev != BY_CONTENT);
 }
 
+static int past_still(const struct dstore_person *p, void *ctx)
+{
+	struct srv_match_key k;
+
+	srv_match_key_person(p, &k);
+	return srv_match_still(ctx, &k) ? 1 : 0;
+}
+
+/* Does the card still look like person guid, as it is or as it was
+ * before a change within the retention window (a card restored from an
+ * old backup holds the person as it was sent then)? */
+static bool still_person(struct srv_ctx *c, const char *guid,
+			 const struct srv_match_key *card)
+{
+	struct srv_match_key k;
+	struct ob_err err;
+
+	if (!person_key(c, guid, &k))
+		return false;
+	return srv_match_still(card, &k) ||
+	       dstore_person_past(c->store, c->st->tenant_id, guid, past_still,
+				  (void *)card, &err) == 1;
+}
+
 /* What to do with a card that is ours (guid by LUID or UID). */
 static enum slow_verdict ours(struct srv_ctx *c, int idx, const char *guid,
 			      const char *luid,
 			      const struct srv_match_key *card)
 {
-	struct srv_match_key k;
-
-	if (!person_key(c, guid, &k) || !srv_match_still(card, &k))
+	if (!still_person(c, guid, card))
 		return SLOW_OWN;
 	if (!in_view(c, &c->st->ds[idx], guid) ||
 	    matched_elsewhere(c, idx, guid, luid, true))

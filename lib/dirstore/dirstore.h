@@ -282,6 +282,15 @@ int dstore_person_check(struct dstore *store, const struct dstore_person *p,
 int dstore_person_departed(struct dstore *store, int64_t tenant_id,
 			   const char *uid, struct dstore_person *p_r,
 			   struct ob_err *err);
+/* What a person was called and could be reached at before each change of
+ * its names, phones or e-mails within the retention window, and at its
+ * deletion, latest first, at most DSTORE_PAST_MAX (shaped as
+ * dstore_person_departed gives them, lent to fn; fn returns non-zero to
+ * stop, that value is returned). Every person write keeps them. */
+#define DSTORE_PAST_MAX 64
+int dstore_person_past(struct dstore *store, int64_t tenant_id, const char *uid,
+		       int (*fn)(const struct dstore_person *p, void *ctx),
+		       void *ctx, struct ob_err *err);
 /* People whose display name is name, ignoring spaces, tabs, ideographic
  * spaces and ASCII case, lent to fn one by one without photo: live people
  * (departed false; in id order) or people deleted within the retention

@@ -293,6 +293,57 @@ const char *dstore_display_name(const struct dstore_person *p, char *buf,
 	return buf;
 }
 
+/* The change log row of a person put (ex: what it replaces, NULL for an
+ * add; p->id set). */
+static int log_put(struct dstore *s, const struct dstore_person *p,
+		   const struct existing *ex, const char *new_idpath,
+		   struct ob_err *err)
+{
+	struct ds_change_row row = {0};
+
+	row.what = "person";
+	row.op = ex == NULL                  ? "add"
+		 : ex->unit_id != p->unit_id ? "move"
+					     : "modify";
+	row.person_id = ex != NULL ? ex->id : p->id;
+	row.uid = p->uid;
+	row.old_idpath = ex != NULL ? ex->idpath : NULL;
+	row.new_idpath = new_idpath;
+	row.old_visible = ex != NULL && !ex->hidden;
+	row.new_visible = !p->hidden;
+	return ds_log_change(s, &row, err);
+}
+
+/* The names, phones and e-mails a person put replaces, copied into its
+ * change log row (log_id) when any of them changes: a card a device
+ * restored from an old backup holds is still recognised as that person's
+ * for the retention window (dstore_person_past). Runs before the update. */
+static int keep_past(struct dstore *s, int64_t person_id, int64_t log_id,
+		     const struct dstore_person *p, const char *display,
+		     const char *phones, const char *emails, struct ob_err *err)
+{
+	static const char sql[] =
+		"UPDATE change_log SET (gone_family, gone_given, gone_display, "
+		"gone_phones, gone_emails) = (SELECT family, given, display, "
+		"phones, emails FROM person WHERE id = ?1) WHERE id = ?2 AND "
+		"EXISTS (SELECT 1 FROM person WHERE id = ?1 AND (family IS NOT "
+		"?3 OR given IS NOT ?4 OR display IS NOT ?5 OR phones IS NOT "
+		"?6 "
+		"OR emails IS NOT ?7))";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, person_id);
+	sqlite3_bind_int64(st, 2, log_id);
+	ds_bind_text(st, 3, p->family);
+	ds_bind_text(st, 4, p->given);
+	ds_bind_text(st, 5, display);
+	ds_bind_text(st, 6, phones);
+	ds_bind_text(st, 7, emails);
+	return ds_exec_stmt(s, st, "keep past", err);
+}
+
 int dstore_person_put(struct dstore *s, int64_t tenant_id,
 		      struct dstore_person *p, enum dstore_put_result *result_r,
 		      struct ob_err *err)
@@ -316,7 +367,6 @@ int dstore_person_put(struct dstore *s, int64_t tenant_id,
 		"WHERE tenant_id=?1 AND uid=?2";
 	struct ob_buf phones, emails;
 	struct existing ex = {0};
-	struct ds_change_row row = {0};
 	char etag[65], uidbuf[32], dispbuf[2 * DSTORE_NAME_MAX + 2];
 	char *new_idpath = NULL;
 	sqlite3_stmt *st;
@@ -370,6 +420,18 @@ int dstore_person_put(struct dstore *s, int64_t tenant_id,
 		p->id = ex.id;
 		goto out; /* nothing changed */
 	}
+	const char *display = dstore_display_name(p, dispbuf, sizeof(dispbuf));
+	if (found) {
+		/* logged before the update, which keeps what it replaces */
+		ret = log_put(s, p, &ex, new_idpath, err);
+		if (ret == 0)
+			ret = keep_past(s, ex.id,
+					sqlite3_last_insert_rowid(s->db), p,
+					display, ob_buf_str(&phones),
+					ob_buf_str(&emails), err);
+		if (ret < 0)
+			goto out;
+	}
 	st = ds_stmt(s, found ? upd : ins, err);
 	if (st == NULL) {
 		ret = err ? err->code : OB_E_FAIL;
@@ -381,9 +443,7 @@ int dstore_person_put(struct dstore *s, int64_t tenant_id,
 		sqlite3_bind_int64(st, 3, p->unit_id);
 	ds_bind_text(st, 4, p->family);
 	ds_bind_text(st, 5, p->given);
-	sqlite3_bind_text(st, 6,
-			  dstore_display_name(p, dispbuf, sizeof(dispbuf)), -1,
-			  SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, display, -1, SQLITE_STATIC);
 	ds_bind_text(st, 7, p->phonetic_family);
 	ds_bind_text(st, 8, p->phonetic_given);
 	ds_bind_text(st, 9, p->title);
@@ -409,15 +469,8 @@ int dstore_person_put(struct dstore *s, int64_t tenant_id,
 	ret = write_photo(s, p->id, p, err);
 	if (ret < 0)
 		goto out;
-	row.what = "person";
-	row.op = !found ? "add" : ex.unit_id != p->unit_id ? "move" : "modify";
-	row.person_id = p->id;
-	row.uid = p->uid;
-	row.old_idpath = found ? ex.idpath : NULL;
-	row.new_idpath = new_idpath;
-	row.old_visible = found && !ex.hidden;
-	row.new_visible = !p->hidden;
-	ret = ds_log_change(s, &row, err);
+	if (!found)
+		ret = log_put(s, p, NULL, new_idpath, err);
 	if (ret == 0 && result_r != NULL)
 		*result_r = found ? DSTORE_PUT_MODIFIED : DSTORE_PUT_ADDED;
 out:
@@ -756,12 +809,14 @@ static int keep_departed(struct dstore *s, int64_t person_id, int64_t log_id,
 	"NULL, NULL, gone_phones, gone_emails, NULL, NULL, NULL, NULL, NULL, " \
 	"NULL, 1, time, rev, '', 0 FROM change_log WHERE gone_display IS NOT " \
 	"NULL AND "
+/* ... of a deletion only (a modify's row keeps the person's past too) */
+#define DEPARTED_DELETE "op = 'delete' AND "
 
 int dstore_person_departed(struct dstore *s, int64_t tenant_id, const char *uid,
 			   struct dstore_person *p_r, struct ob_err *err)
 {
-	static const char sql[] = DEPARTED_COLS "tenant_id = ? AND uid = ? "
-						"ORDER BY id DESC LIMIT 1";
+	static const char sql[] = DEPARTED_COLS DEPARTED_DELETE
+		"tenant_id = ? AND uid = ? ORDER BY id DESC LIMIT 1";
 	int ret = one_person(s, sql, tenant_id, uid, false, p_r, err);
 
 	if (ret == OB_E_NOTFOUND)
@@ -1100,7 +1155,7 @@ int dstore_person_by_name(struct dstore *s, int64_t tenant_id, const char *name,
 			"p.display") " = " DS_NAME_KEY("?2") " ORDER BY p.id "
 							     "LIMIT ?3";
 	static const char gone[] =
-		DEPARTED_COLS "tenant_id = ?1 AND " DS_NAME_KEY(
+		DEPARTED_COLS DEPARTED_DELETE "tenant_id = ?1 AND " DS_NAME_KEY(
 			"gone_display") " = " DS_NAME_KEY("?2") " ORDER BY id "
 								"DESC LIMIT ?3";
 	sqlite3_stmt *st = ds_stmt(s, departed ? gone : live, err);
@@ -1111,4 +1166,20 @@ int dstore_person_by_name(struct dstore *s, int64_t tenant_id, const char *name,
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, DSTORE_BY_NAME_MAX);
 	return visit_rows(s, st, false, fn, ctx, "people by name", err);
+}
+
+int dstore_person_past(struct dstore *s, int64_t tenant_id, const char *uid,
+		       int (*fn)(const struct dstore_person *p, void *ctx),
+		       void *ctx, struct ob_err *err)
+{
+	static const char sql[] = DEPARTED_COLS
+		"tenant_id = ?1 AND uid = ?2 ORDER BY id DESC LIMIT ?3";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, DSTORE_PAST_MAX);
+	return visit_rows(s, st, false, fn, ctx, "past of a person", err);
 }

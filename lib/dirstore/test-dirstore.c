@@ -1869,6 +1869,99 @@ static void test_map_history(void)
 	test_end();
 }
 
+static int collect_display(const struct dstore_person *p, void *ctx)
+{
+	struct collect *col = ctx;
+	size_t n = strlen(col->text);
+
+	snprintf(col->text + n, sizeof(col->text) - n, "%s%s/%zu", n ? "|" : "",
+		 p->display, p->n_phones);
+	return 0;
+}
+
+/* A person's past names and contacts: kept by every write that changes
+ * them (not by one that changes only the title), latest first, for its
+ * enterprise only; departed still means deleted. */
+static void test_person_past(void)
+{
+	struct dstore *s = open_new();
+	struct ob_err err;
+	struct dstore_person p = {0};
+	struct dstore_phone ph = {"cell", "+86 139 0000 0002"};
+	struct collect got = {""};
+	int64_t t = tenant(s, "acme"), t2 = tenant(s, "other");
+
+	test_begin("person past: renames and new numbers keep what they "
+		   "replace; a title change does not; departed is deletion");
+	p.uid = "p-1";
+	p.display = "王小明";
+	dstore_begin(s, t, "admin", &err);
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	test_assert_int(
+		dstore_person_past(s, t, "p-1", collect_display, &got, &err),
+		0);
+	test_assert_str(got.text, "");
+	p.title = "经理"; /* no name or contact changed: nothing kept */
+	dstore_begin(s, t, "admin", &err);
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	test_assert_int(
+		dstore_person_past(s, t, "p-1", collect_display, &got, &err),
+		0);
+	test_assert_str(got.text, "");
+	p.phones = &ph; /* a number added */
+	p.n_phones = 1;
+	dstore_begin(s, t, "admin", &err);
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	p.display = "王思远"; /* renamed, and the number gone */
+	p.phones = NULL;
+	p.n_phones = 0;
+	dstore_begin(s, t, "admin", &err);
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	test_assert_int(
+		dstore_person_past(s, t, "p-1", collect_display, &got, &err),
+		0);
+	test_assert_str(got.text, "王小明/1|王小明/0");
+	got.text[0] = '\0';
+	test_assert_int(
+		dstore_person_past(s, t2, "p-1", collect_display, &got, &err),
+		0);
+	test_assert_str(got.text, "");
+	/* a live person's old name is no departed person */
+	test_assert_int(dstore_person_by_name(s, t, "王小明", true,
+					      collect_person, &got, &err),
+			0);
+	test_assert_str(got.text, "");
+	struct dstore_person dep;
+	test_assert_int(dstore_person_departed(s, t, "p-1", &dep, &err),
+			OB_E_NOTFOUND);
+	dstore_begin(s, t, "admin", &err);
+	test_assert_int(dstore_person_delete(s, t, "p-1", &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	test_assert_int(
+		dstore_person_past(s, t, "p-1", collect_display, &got, &err),
+		0);
+	test_assert_str(got.text, "王思远/0|王小明/1|王小明/0");
+	test_assert_int(dstore_person_departed(s, t, "p-1", &dep, &err), 0);
+	test_assert_str(dep.display, "王思远");
+	dstore_person_deinit(&dep);
+	/* gone with the retention window */
+	dstore_begin(s, t, "prune", &err);
+	test_assert_int(
+		dstore_prune(s, t, ob_wall_s() + 31 * 86400, NULL, &err), 0);
+	dstore_commit(s, NULL, &err);
+	got.text[0] = '\0';
+	test_assert_int(
+		dstore_person_past(s, t, "p-1", collect_display, &got, &err),
+		0);
+	test_assert_str(got.text, "");
+	dstore_close(&s);
+	test_end();
+}
+
 int main(void)
 {
 	test_revisions();
@@ -1885,6 +1978,7 @@ int main(void)
 	test_prune_keeps_live_devices();
 	test_sync_state();
 	test_map_history();
+	test_person_past();
 	test_sessions();
 	test_migrations();
 	test_file_modes();

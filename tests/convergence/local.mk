@@ -4,17 +4,6 @@
 # after every sync. make check runs the CI size; make soak adds 2,000
 # rounds (OB_SOAK_ROUNDS, OB_SOAK_SEED override).
 TESTS += tests/convergence/test-convergence.sh
-# A known defect (issue 13, open): a client restored from a snapshot
-# holding an old card of a person whose name, phones and e-mails all
-# changed since keeps it as the user's own, and the person is added
-# again (seed 2026, se-xml-30-md5, round 49: the map history knows the
-# LUID, but the card no longer shares a name or contact with its person,
-# the guard against a LUID taken over by a user's card). The CI size
-# reaches it in the ASan build; the valgrind build's 18 rounds do not.
-# Remove this when the defect is fixed (an XPASS counts as a failure).
-if !ENABLE_VALGRIND_TESTS
-XFAIL_TESTS = tests/convergence/test-convergence.sh
-endif
 EXTRA_DIST += tests/convergence/converge.py \
 	tests/convergence/test-convergence.sh
 

@@ -119,6 +119,25 @@ expect "restored backup: two Deletes" deletes 2
 	ok "restored backup: the user's own cards are kept" ||
 	notok "restored backup: the user's own cards are kept"
 
+# a card restored from a backup of a person renamed since, with every
+# phone and e-mail changed: still the person's card (the store keeps what
+# the person was), replaced, never kept beside a second copy
+cp "$tmp/a.json" "$tmp/a.backup.json"
+old=$(ob person show --tenant acme demo-000045 | sed -n 's/^name: *//p')
+ob person update --tenant acme demo-000045 --name "欧阳新名" --family 欧阳 \
+	--given 新名 --cell "+86 139 5555 0145" --email new.name@example.cn >/dev/null
+sync a
+expect "fast sync: the renamed person is replaced" replaces 1
+cp "$tmp/a.backup.json" "$tmp/a.json"
+state a "s['last'] = 'restored-once-more'"
+sync a
+expect "restored backup of a renamed person: a slow sync" mode 201
+view "restored backup of a renamed person: the device holds the view once" a
+[ -n "$old" ] && [ "$(count a "FN:$old")" = 0 ] && [ "$(count a "FN:欧阳新名")" = 1 ] &&
+	ok "restored backup: the renamed person's old card is replaced, not kept" ||
+	notok "restored backup: the renamed person's old card is replaced, not kept ($old)"
+expect "restored backup of a renamed person: no Add" adds 0
+
 # -- at scale: a generated directory (10,000 people, 2,000 under valgrind)
 # with its many people of one name ------------------------------------------
 people=${OB_PEOPLE:-10000}
