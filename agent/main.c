@@ -673,10 +673,15 @@ static int cmd_status(void)
 	explicit_bzero(c.password, sizeof(c.password));
 	if ((ret = open_store(&s)) != 0)
 		return ret;
-	agent_store_get(s, "last_sync", last_sync, sizeof(last_sync), &err);
-	agent_store_get(s, "server_last", server_last, sizeof(server_last),
-			&err);
-	agent_store_count(s, &n, &err);
+	if ((ret = agent_store_get(s, "last_sync", last_sync, sizeof(last_sync),
+				   &err)) != 0 ||
+	    (ret = agent_store_get(s, "server_last", server_last,
+				   sizeof(server_last), &err)) != 0 ||
+	    (ret = agent_store_count(s, &n, &err)) != 0) {
+		agent_store_close(&s);
+		fprintf(stderr, "orgbook-agent: status: %s\n", err.msg);
+		return exit_of(ret);
+	}
 	agent_store_close(&s);
 	if (*last_sync) {
 		time_t t = (time_t)strtoll(last_sync, NULL, 10);

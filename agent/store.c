@@ -352,11 +352,14 @@ static int queue_index(struct agent_store *s, int64_t luid, bool replace,
 int agent_store_get(struct agent_store *s, const char *key, char *val,
 		    size_t size, struct ob_err *err)
 {
-	sqlite3_stmt *st = prep(s, "SELECT value FROM meta WHERE key = ?", err);
+	sqlite3_stmt *st;
+
+	if (size > 0)
+		val[0] = '\0'; /* "" on every failure too */
+	st = prep(s, "SELECT value FROM meta WHERE key = ?", err);
 	if (st == NULL)
 		return err->code;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	val[0] = '\0';
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		ob_strlcpy(val, (const char *)sqlite3_column_text(st, 0), size);

@@ -40,7 +40,8 @@ int agent_store_commit(struct agent_store *s, struct ob_err *err);
 void agent_store_rollback(struct agent_store *s);
 
 /* Settings and sync state: "url", "user", "last", "server_last",
- * "last_sync", "vcard", ... (strings). get gives "" when unset. */
+ * "last_sync", "vcard", ... (strings). get gives "" when unset, and ""
+ * with an OB_E_* when the store cannot be read. */
 int agent_store_get(struct agent_store *s, const char *key, char *val,
 		    size_t size, struct ob_err *err);
 int agent_store_set(struct agent_store *s, const char *key, const char *val,

@@ -592,17 +592,23 @@ static int run(struct session *s)
 {
 	struct sml_writer w;
 	char last[64], next[64], server_last[64];
-	struct ob_err e2;
 	int ret, alert;
 
-	agent_store_get(s->store, "last", last, sizeof(last), &e2);
-	agent_store_get(s->store, "nonce", s->nonce, sizeof(s->nonce), &e2);
+	/* a store that cannot be read fails the sync: read as "" its anchor
+	 * would turn a fast sync into a slow one */
+	if ((ret = agent_store_get(s->store, "last", last, sizeof(last),
+				   s->err)) != 0 ||
+	    (ret = agent_store_get(s->store, "nonce", s->nonce,
+				   sizeof(s->nonce), s->err)) != 0)
+		return ret;
 	/* A new SessionID for every session (RepPro 1.2 §5.1.1): with the
 	 * same one, a server takes our first message for a retry of the last
 	 * session's and answers from that one (its RespURI, its anchors). */
 	char sid[16];
 	uint64_t prev = 0;
-	agent_store_get(s->store, "session", sid, sizeof(sid), &e2);
+	if ((ret = agent_store_get(s->store, "session", sid, sizeof(sid),
+				   s->err)) != 0)
+		return ret;
 	if (ob_parse_u64(sid, strlen(sid), 9999, &prev) != 0)
 		prev = 0;
 	snprintf(s->session_id, sizeof(s->session_id), "%" PRIu64,
@@ -648,8 +654,11 @@ static int run(struct session *s)
 				       "Chal"),
 			NULL, "NextNonce");
 		if (*nn != '\0' && strlen(nn) < sizeof(s->nonce)) {
+			struct ob_err e2;
+
 			ob_strlcpy(s->nonce, nn, sizeof(s->nonce));
-			agent_store_set(s->store, "nonce", s->nonce, &e2);
+			/* not kept: the next session is challenged afresh */
+			(void)agent_store_set(s->store, "nonce", s->nonce, &e2);
 		}
 		if ((hdr == 401 || hdr == 407) && attempt == 0 && s->o->md5 &&
 		    *nn != '\0')

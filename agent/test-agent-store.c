@@ -204,6 +204,20 @@ int main(void)
 	test_assert_int(agent_store_open(path, &s, &err), OB_E_VERSION);
 	test_end();
 
+	test_begin("a setting that cannot be read is an error and \"\", "
+		   "never what the buffer held");
+	unlink(path);
+	test_assert_int(agent_store_open(path, &s, &err), 0);
+	sqlite3_open(path, &db);
+	test_assert_int(sqlite3_exec(db, "DROP TABLE meta", NULL, NULL, NULL),
+			SQLITE_OK);
+	sqlite3_close(db);
+	memcpy(val, "stale", 6);
+	test_assert(agent_store_get(s, "last", val, sizeof(val), &err) != 0);
+	test_assert_str(val, "");
+	agent_store_close(&s);
+	test_end();
+
 	test_begin("a batch's search rows: found before and after the commit, "
 		   "gone with a rollback, replaced when a card changes");
 	unlink(path);
