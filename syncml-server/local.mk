@@ -11,6 +11,7 @@ syncml_server_libsrv_a_SOURCES = \
 	syncml-server/auth.h syncml-server/auth.c \
 	syncml-server/devinf.h syncml-server/devinf.c \
 	syncml-server/session.h syncml-server/session.c \
+	syncml-server/state.h syncml-server/state.c \
 	syncml-server/sync.h syncml-server/sync.c \
 	syncml-server/match.h syncml-server/match.c \
 	syncml-server/reply.h syncml-server/reply.c
@@ -65,3 +66,10 @@ TESTS += syncml-server/test-match
 syncml_server_test_match_SOURCES = syncml-server/test-match.c
 syncml_server_test_match_LDADD = tests/lib/libobtest.a $(SRV_LIBS)
 LINT_FILES += syncml-server/test-match.c
+
+# The session state's stored bytes: round trip, truncation, versions.
+check_PROGRAMS += syncml-server/test-state
+TESTS += syncml-server/test-state
+syncml_server_test_state_SOURCES = syncml-server/test-state.c
+syncml_server_test_state_LDADD = tests/lib/libobtest.a $(SRV_LIBS)
+LINT_FILES += syncml-server/test-state.c

@@ -18,6 +18,7 @@
 #include "syncml-server/devinf.h"
 #include "syncml-server/health.h"
 #include "syncml-server/session.h"
+#include "syncml-server/state.h"
 #include "syncml-server/sync.h"
 #include "syncml/encode.h"
 #include "syncml/msg.h"
@@ -320,17 +321,6 @@ static void run_commands(struct srv_ctx *c)
 	}
 }
 
-/* ---- state blob ------------------------------------------------------- */
-
-static bool state_load(const struct dstore_session *s, struct srv_state *st)
-{
-	if (s->state == NULL || s->state_len != sizeof(*st))
-		return false;
-	memcpy(st, s->state, sizeof(*st));
-	return st->magic == SRV_STATE_MAGIC && st->size == sizeof(*st) &&
-	       st->n_ds >= 0 && st->n_ds <= SRV_DS_MAX;
-}
-
 /* ---- encoding ---------------------------------------------------------- */
 
 static bool media_is(const char *ct, const char *type)
@@ -477,8 +467,6 @@ static void new_session(struct handler *h)
 		   sizeof(h->sess.session_id));
 	h->sess.created = ob_wall_s();
 	memset(&h->st, 0, sizeof(h->st));
-	h->st.magic = SRV_STATE_MAGIC;
-	h->st.size = sizeof(h->st);
 	h->st.started_ms = ob_now_ms();
 }
 
@@ -624,14 +612,12 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 		if (h->sess.expires > end)
 			h->sess.expires = end;
 		free(h->sess.state);
-		h->sess.state = malloc(sizeof(h->st));
-		if (h->sess.state == NULL) {
-			ret = OB_E_NOMEM;
-		} else {
-			memcpy(h->sess.state, &h->st, sizeof(h->st));
-			h->sess.state_len = sizeof(h->st);
+		h->sess.state = NULL;
+		h->sess.state_len = 0;
+		ret = srv_state_encode(&h->st, &h->sess.state,
+				       &h->sess.state_len, err);
+		if (ret == 0)
 			ret = dstore_session_save(h->store, &h->sess, err);
-		}
 		/* An account's live sessions are bounded: a new one ends
 		 * its oldest beyond the limit. */
 		int gone = 0;
@@ -714,12 +700,34 @@ static int forget(struct handler *h)
 	return OB_E_NOTFOUND;
 }
 
+/* The loaded session's state (state.h). One this build cannot read (of
+ * an unknown version, an older build's layout, or damaged) is refused:
+ * the message then starts a session of its own, as for no session. */
+static bool state_load(struct handler *h)
+{
+	struct ob_err err;
+	int ret;
+
+	ob_err_clear(&err);
+	if (h->sess.state == NULL)
+		ret = ob_err_set(&err, OB_E_PARSE, "no session state stored");
+	else
+		ret = srv_state_decode(h->sess.state, h->sess.state_len, &h->st,
+				       &err);
+	if (ret != 0)
+		ob_log(OB_LOG_WARN, &h->c.log,
+		       "session of device '%s' SessionID '%s' not continued, "
+		       "its stored state refused: %s",
+		       h->sess.device, h->sess.session_id, err.msg);
+	return ret == 0;
+}
+
 /* The session loaded belongs to this message's device and SessionID. */
 static bool session_matches(struct handler *h)
 {
 	return strcmp(h->sess.device, h->msg.hdr.source_uri) == 0 &&
 	       strcmp(h->sess.session_id, h->msg.hdr.session_id) == 0 &&
-	       state_load(&h->sess, &h->st) && h->st.authed;
+	       state_load(h) && h->st.authed;
 }
 
 /* The message repeats the last one answered, byte for byte: it gets the
