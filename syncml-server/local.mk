@@ -12,7 +12,9 @@ syncml_server_libsrv_a_SOURCES = \
 	syncml-server/devinf.h syncml-server/devinf.c \
 	syncml-server/session.h syncml-server/session.c \
 	syncml-server/state.h syncml-server/state.c \
-	syncml-server/sync.h syncml-server/sync.c \
+	syncml-server/sync.h syncml-server/sync-shared.h \
+	syncml-server/sync-alert.c syncml-server/sync-client.c \
+	syncml-server/sync-outbox.c syncml-server/sync-commit.c \
 	syncml-server/match.h syncml-server/match.c \
 	syncml-server/reply.h syncml-server/reply.c
 syncml_server_libsrv_a_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) \

@@ -5,13 +5,13 @@
  *  ──────────────> INIT ───────────────> SYNC ─────────────> SEND ────> MAP ──> DONE
  *   Alerts, DevInf    statuses [+222]        items, 222 loop    Map    commit
  *
- * | transition              | function                    |
- * |-------------------------|-----------------------------|
- * | Alert 200..205          | sync.c srv_sync_alert       |
- * | client Sync items       | sync.c srv_sync_client_item |
- * | server items per message| sync.c srv_sync_fill        |
- * | Map                     | sync.c srv_sync_map         |
- * | final message after SEND| sync.c srv_sync_commit      |
+ * | transition              | function                      |
+ * |-------------------------|-------------------------------|
+ * | Alert 200..205          | sync-alert.c srv_sync_alert   |
+ * | client Sync items       | sync-client.c srv_sync_client |
+ * | server items per message| sync-outbox.c srv_sync_fill   |
+ * | Map                     | sync-commit.c srv_sync_map    |
+ * | final message after SEND| sync-commit.c srv_sync_commit |
  * Everything else (decode, lookup, auth, replay, reply assembly) is in
  * session.c. The struct is stored between messages in state.h's explicit,
  * versioned layout (never as its bytes); a state that layout refuses

@@ -11,7 +11,10 @@
  * acknowledged (201) and kept private on the device; a client Replace or
  * Delete of a directory person is acknowledged (200) and answered with the
  * directory's version of that person in the same session; nothing a
- * client sends changes the directory. */
+ * client sends changes the directory.
+ *
+ * The engine is four files, one per job (sync-shared.h): sync-alert.c,
+ * sync-client.c, sync-outbox.c, sync-commit.c. */
 #ifndef SRV_SYNC_H
 #define SRV_SYNC_H
 
