@@ -19,6 +19,7 @@
 #include "syncml-server/health.h"
 #include "syncml-server/session.h"
 #include "syncml-server/state.h"
+#include "syncml-server/status.h"
 #include "syncml-server/sync.h"
 #include "syncml/encode.h"
 #include "syncml/msg.h"
@@ -51,31 +52,6 @@ static void http_error(struct srv_response *rs, int status, const char *text)
 	}
 	ob_strlcpy(rs->content_type, "text/plain; charset=utf-8",
 		   sizeof(rs->content_type));
-}
-
-int srv_status_of(int ob_code)
-{
-	switch (ob_code) {
-	case 0:
-		return SML_OK;
-	case OB_E_NOTFOUND:
-		return SML_NOT_FOUND;
-	case OB_E_PARSE:
-	case OB_E_INVAL:
-		return SML_BAD_REQUEST;
-	case OB_E_LIMIT:
-		return SML_TOO_LARGE;
-	case OB_E_AUTH:
-		return SML_INVALID_CRED;
-	case OB_E_BUSY:
-		return SML_BUSY;
-	case OB_E_VERSION:
-		return SML_PROTOCOL_UNSUPPORTED;
-	case OB_E_GONE:
-		return SML_REFRESH_REQUIRED;
-	default:
-		return SML_COMMAND_FAILED;
-	}
 }
 
 void srv_status(struct srv_ctx *c, uint64_t cmd_ref, const char *cmd_name,
@@ -653,7 +629,7 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 	if (ret != 0) {
 		ob_log(OB_LOG_ERROR, &c->log, "cannot finish the reply: %s",
 		       err->msg);
-		http_error(h->rs, ret == OB_E_BUSY ? 503 : 500,
+		http_error(h->rs, srv_http_status_of(ret),
 			   ret == OB_E_BUSY ? "server busy, retry\n"
 					    : "server error\n");
 		return;
@@ -980,7 +956,7 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 		goto out;
 	}
 	if (ret != 0) {
-		http_error(rs, ret == OB_E_BUSY ? 503 : 500,
+		http_error(rs, srv_http_status_of(ret),
 			   "database unavailable\n");
 		goto out;
 	}
@@ -998,7 +974,7 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 		       err.msg);
 		dstore_rollback(h->store);
 		h->txn = false;
-		http_error(rs, ret == OB_E_BUSY ? 503 : 500, "server error\n");
+		http_error(rs, srv_http_status_of(ret), "server error\n");
 		goto out;
 	}
 	finish_reply(h, &err);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "syncml-server/status.h"
 #include "syncml/writer.h"
 #include "util/str.h"
 

@@ -40,8 +40,6 @@ struct srv_ctx {
 /* Status for a command (or the header when cmd_name is "SyncHdr"). */
 void srv_status(struct srv_ctx *c, uint64_t cmd_ref, const char *cmd_name,
 		const char *target_ref, const char *source_ref, int code);
-/* The SyncML status for an internal error code. */
-int srv_status_of(int ob_code);
 
 /* Alert 200..205 (and 225 resume, answered as a slow sync). */
 void srv_sync_alert(struct srv_ctx *c, const struct sml_node *alert, int code);
