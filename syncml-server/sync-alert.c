@@ -132,6 +132,24 @@ static int slow_variant(int code)
 	}
 }
 
+/* The anchor rule (sync.h): why a two-way or one-way sync must be slow,
+ * NULL when it may be fast. ss is the device's state, NULL when none. */
+static const char *slow_reason(const struct srv_ctx *c,
+			       const struct dstore_sync_state *ss,
+			       const char *last)
+{
+	if (ss == NULL || *ss->client_last == '\0')
+		return "no completed sync";
+	if (strcmp(ss->client_last, last) != 0)
+		return "anchor mismatch";
+	if (ss->force_slow)
+		return "resync requested";
+	if (ss->rev <= c->tenant.pruned_rev && ss->rev != 0 &&
+	    c->tenant.pruned_rev > 0)
+		return "change history pruned";
+	return NULL;
+}
+
 void srv_sync_alert(struct srv_ctx *c, const struct sml_node *alert, int code)
 {
 	const struct sml_node *item = sml_node_child(alert, "Item");
@@ -213,16 +231,7 @@ void srv_sync_alert(struct srv_ctx *c, const struct sml_node *alert, int code)
 	if (code == SML_ALERT_RESUME)
 		status = SML_REFRESH_REQUIRED; /* no suspend/resume */
 	if (mode == SML_ALERT_TWO_WAY || mode == SML_ALERT_ONE_WAY_SERVER) {
-		const char *why = NULL;
-		if (!have || *ss.client_last == '\0')
-			why = "no completed sync";
-		else if (strcmp(ss.client_last, last) != 0)
-			why = "anchor mismatch";
-		else if (ss.force_slow)
-			why = "resync requested";
-		else if (ss.rev <= c->tenant.pruned_rev && ss.rev != 0 &&
-			 c->tenant.pruned_rev > 0)
-			why = "change history pruned";
+		const char *why = slow_reason(c, have ? &ss : NULL, last);
 		if (why != NULL) {
 			ob_log(OB_LOG_INFO, &c->log,
 			       "datastore %s: %s, slow sync (508)", key, why);

@@ -193,67 +193,173 @@ static size_t safe_cut(const char *card, size_t len, size_t max)
 	return n;
 }
 
-/* Offer one item to the message. Returns 1 when the message is full (the
- * item was not added), 2 when its first chunk was added and the message
- * is full, 0 when added or skipped, < 0 on error. */
+/* What offer() and continue_chunk() did with an item; they return one of
+ * these, or a negative OB_E_* on error. */
+enum offer_result {
+	OFFER_TAKEN = 0,     /* in the message, or skipped for good */
+	OFFER_FULL = 1,      /* not added: the message is full */
+	OFFER_CHUNK_SENT = 2 /* a chunk of it added, the rest follows in the
+				next message: this one is full */
+};
+
+/* The item's fields, with the datastore's position before it (what
+ * srv_sync_unsend restores). */
+static void item_init(struct fill *f, struct srv_item *it,
+		      enum srv_item_kind kind, const char *guid,
+		      const char *luid, int64_t rev, int64_t cursor_before)
+{
+	memset(it, 0, sizeof(*it));
+	it->ds = f->idx;
+	it->kind = kind;
+	it->cursor_before = cursor_before;
+	ob_strlcpy(it->resend_before, f->ds->resend_after,
+		   sizeof(it->resend_before));
+	it->resends_done_before = f->ds->resends_done;
+	it->server_done_before = f->ds->server_done;
+	ob_strlcpy(it->guid, guid, sizeof(it->guid));
+	ob_strlcpy(it->luid, luid, sizeof(it->luid));
+	it->rev = rev;
+	it->op = kind == SRV_ITEM_ADD       ? DSTORE_PENDING_SENT
+		 : kind == SRV_ITEM_REPLACE ? DSTORE_PENDING_MAP
+					    : DSTORE_PENDING_DEL;
+	it->chunk_active_before = f->ds->chunk_active;
+	it->chunk_off_before = f->ds->chunk_off;
+}
+
+/* The card of guid (have, else read from the store) into f->vbuf. Never
+ * larger than the client's MaxObjSize; without large object support never
+ * larger than a message: the photo is dropped first. *gone_r when the
+ * person was deleted since (the next sync removes it). */
+static int render_offered(struct fill *f, const char *guid,
+			  const struct dstore_person *have, bool first,
+			  size_t room, size_t *card_len_r, bool *photo_r,
+			  bool *gone_r)
+{
+	struct dstore_person p;
+	struct ob_err err;
+	bool large = f->c->st->client.large_objs;
+	uint64_t max_obj = f->c->st->max_obj;
+	int ret;
+
+	*gone_r = false;
+	if (have != NULL) {
+		p = *have; /* borrowed: not deinit'ed below */
+	} else {
+		ret = dstore_person_get(f->c->store, f->c->st->tenant_id, guid,
+					true, &p, &err);
+		if (ret == OB_E_NOTFOUND) {
+			*gone_r = true;
+			return 0;
+		}
+		if (ret != 0)
+			return ret;
+	}
+	ret = render_card(f, &p, true, card_len_r);
+	*photo_r = p.photo != NULL;
+	if (ret == 0 && p.photo != NULL &&
+	    ((max_obj > 0 && *card_len_r > max_obj) ||
+	     (!large && first && *card_len_r + 300 > room))) {
+		ret = render_card(f, &p, false, card_len_r);
+		*photo_r = false;
+	}
+	if (have == NULL)
+		dstore_person_deinit(&p);
+	return ret;
+}
+
+/* A large object: its first chunk goes in this message (OMA DS Protocol
+ * 1.2 §6.2, MoreData / 213), the rest is the datastore's chunk_*. */
+static int offer_first_chunk(struct fill *f, struct srv_item *it,
+			     enum srv_item_kind kind, const char *guid,
+			     const char *luid, int64_t rev, size_t card_len,
+			     bool photo, size_t room)
+{
+	struct srv_ds *ds = f->ds;
+	int ret;
+
+	free(it->xml);
+	ds->chunk_active = true;
+	ds->chunk_photo = photo;
+	ds->chunk_kind = kind;
+	ob_strlcpy(ds->chunk_guid, guid, sizeof(ds->chunk_guid));
+	ob_strlcpy(ds->chunk_luid, luid, sizeof(ds->chunk_luid));
+	ds->chunk_rev = rev;
+	ds->chunk_total = (uint32_t)card_len;
+	size_t piece =
+		safe_cut(f->vbuf, card_len,
+			 room > CHUNK_OVERHEAD ? room - CHUNK_OVERHEAD : 256);
+	it->xml = item_xml(f, kind, guid, luid, f->vbuf, piece, card_len, true,
+			   &it->len);
+	if (it->xml == NULL)
+		return OB_E_NOMEM;
+	ds->chunk_off = (uint32_t)piece;
+	it->partial = true;
+	ret = srv_reply_add_item(f->c->reply, it);
+	return ret == 0 ? OFFER_CHUNK_SENT : ret;
+}
+
+/* Too big for the client: rendered again without what its CTCap does not
+ * list (it would drop those anyway), it may fit. 0 with it->xml the new
+ * item; OB_E_NOTFOUND when the person is gone; another OB_E_* on error. */
+static int rerender_trimmed(struct fill *f, struct srv_item *it,
+			    enum srv_item_kind kind, const char *guid,
+			    const char *luid, const struct dstore_person *have,
+			    size_t room)
+{
+	struct dstore_person p;
+	struct ob_err err;
+	size_t card_len = 0;
+	size_t was = it->len;
+	int ret;
+
+	free(it->xml);
+	it->xml = NULL;
+	f->trim = true;
+	ret = have != NULL ? 0
+			   : dstore_person_get(f->c->store, f->c->st->tenant_id,
+					       guid, false, &p, &err);
+	if (ret == 0) {
+		ret = render_card(f, have != NULL ? have : &p, false,
+				  &card_len);
+		if (have == NULL)
+			dstore_person_deinit(&p);
+	}
+	f->trim = false;
+	if (ret != 0)
+		return ret;
+	it->xml = item_xml(f, kind, guid, luid, f->vbuf, card_len, 0, false,
+			   &it->len);
+	if (it->xml == NULL)
+		return OB_E_NOMEM;
+	if (it->len <= room)
+		ob_log(OB_LOG_DEBUG, &f->c->log,
+		       "person %s sent with its CTCap's properties "
+		       "only "
+		       "(%zu bytes instead of %zu)",
+		       guid, it->len, was);
+	return 0;
+}
+
+/* Offer one item to the message: an enum offer_result, or < 0 on error. */
 static int offer(struct fill *f, enum srv_item_kind kind, const char *guid,
 		 const char *luid, int64_t rev, int64_t cursor_before,
 		 const struct dstore_person *have)
 {
 	struct srv_reply *r = f->c->reply;
 	struct srv_item it;
-	struct dstore_person p;
-	struct ob_err err;
 	size_t card_len = 0;
+	bool photo = false, gone = false;
 	int ret;
 
-	memset(&it, 0, sizeof(it));
-	it.ds = f->idx;
-	it.kind = kind;
-	it.cursor_before = cursor_before;
-	ob_strlcpy(it.resend_before, f->ds->resend_after,
-		   sizeof(it.resend_before));
-	it.resends_done_before = f->ds->resends_done;
-	it.server_done_before = f->ds->server_done;
-	ob_strlcpy(it.guid, guid, sizeof(it.guid));
-	ob_strlcpy(it.luid, luid, sizeof(it.luid));
-	it.rev = rev;
-	it.op = kind == SRV_ITEM_ADD       ? DSTORE_PENDING_SENT
-		: kind == SRV_ITEM_REPLACE ? DSTORE_PENDING_MAP
-					   : DSTORE_PENDING_DEL;
+	item_init(f, &it, kind, guid, luid, rev, cursor_before);
 	bool first = r->n_items == 0;
 	size_t room = reply_room(f, first);
 	bool large = f->c->st->client.large_objs;
-	bool photo = false;
-	it.chunk_active_before = f->ds->chunk_active;
-	it.chunk_off_before = f->ds->chunk_off;
 	if (kind != SRV_ITEM_DELETE) {
-		if (have != NULL) {
-			p = *have; /* borrowed: not deinit'ed below */
-		} else {
-			ret = dstore_person_get(f->c->store,
-						f->c->st->tenant_id, guid, true,
-						&p, &err);
-			if (ret == OB_E_NOTFOUND)
-				return 0; /* deleted since: the next sync
-					     removes it */
-			if (ret != 0)
-				return ret;
-		}
-		/* Never larger than the client's MaxObjSize; without large
-		 * object support never larger than a message: drop the
-		 * photo first. */
-		uint64_t max_obj = f->c->st->max_obj;
-		ret = render_card(f, &p, true, &card_len);
-		photo = p.photo != NULL;
-		if (ret == 0 && p.photo != NULL &&
-		    ((max_obj > 0 && card_len > max_obj) ||
-		     (!large && first && card_len + 300 > room))) {
-			ret = render_card(f, &p, false, &card_len);
-			photo = false;
-		}
-		if (have == NULL)
-			dstore_person_deinit(&p);
+		ret = render_offered(f, guid, have, first, room, &card_len,
+				     &photo, &gone);
+		if (gone)
+			return OFFER_TAKEN;
 		if (ret != 0)
 			return ret;
 	}
@@ -263,62 +369,18 @@ static int offer(struct fill *f, enum srv_item_kind kind, const char *guid,
 		return OB_E_NOMEM;
 	if (it.len > room && !first) {
 		free(it.xml);
-		return 1;
+		return OFFER_FULL;
 	}
-	if (it.len > room && large && kind != SRV_ITEM_DELETE) {
-		/* A large object: send it in chunks, this message the first
-		 * (OMA DS Protocol 1.2 §6.2, MoreData / 213). */
-		struct srv_ds *ds = f->ds;
-		free(it.xml);
-		ds->chunk_active = true;
-		ds->chunk_photo = photo;
-		ds->chunk_kind = kind;
-		ob_strlcpy(ds->chunk_guid, guid, sizeof(ds->chunk_guid));
-		ob_strlcpy(ds->chunk_luid, luid, sizeof(ds->chunk_luid));
-		ds->chunk_rev = rev;
-		ds->chunk_total = (uint32_t)card_len;
-		size_t piece = safe_cut(
-			f->vbuf, card_len,
-			room > CHUNK_OVERHEAD ? room - CHUNK_OVERHEAD : 256);
-		it.xml = item_xml(f, kind, guid, luid, f->vbuf, piece, card_len,
-				  true, &it.len);
-		if (it.xml == NULL)
-			return OB_E_NOMEM;
-		ds->chunk_off = (uint32_t)piece;
-		it.partial = true;
-		ret = srv_reply_add_item(r, &it);
-		return ret == 0 ? 2 : ret;
-	}
+	if (it.len > room && large && kind != SRV_ITEM_DELETE)
+		return offer_first_chunk(f, &it, kind, guid, luid, rev,
+					 card_len, photo, room);
 	if (it.len > room && f->c->st->client.ctcap && !f->trim &&
 	    kind != SRV_ITEM_DELETE) {
-		/* Too big for the client: without what its CTCap does not
-		 * list (it would drop those anyway), it may fit. */
-		size_t was = it.len;
-		free(it.xml);
-		f->trim = true;
-		ret = have != NULL ? 0
-				   : dstore_person_get(f->c->store,
-						       f->c->st->tenant_id,
-						       guid, false, &p, &err);
-		if (ret == 0) {
-			ret = render_card(f, have != NULL ? have : &p, false,
-					  &card_len);
-			if (have == NULL)
-				dstore_person_deinit(&p);
-		}
-		f->trim = false;
+		ret = rerender_trimmed(f, &it, kind, guid, luid, have, room);
+		if (ret == OB_E_NOTFOUND)
+			return OFFER_TAKEN;
 		if (ret != 0)
-			return ret == OB_E_NOTFOUND ? 0 : ret;
-		it.xml = item_xml(f, kind, guid, luid, f->vbuf, card_len, 0,
-				  false, &it.len);
-		if (it.xml == NULL)
-			return OB_E_NOMEM;
-		if (it.len <= room)
-			ob_log(OB_LOG_DEBUG, &f->c->log,
-			       "person %s sent with its CTCap's properties "
-			       "only "
-			       "(%zu bytes instead of %zu)",
-			       guid, it.len, was);
+			return ret;
 	}
 	if (it.len > room) {
 		free(it.xml);
@@ -328,13 +390,15 @@ static int offer(struct fill *f, enum srv_item_kind kind, const char *guid,
 		       "(%zu bytes, %zu free): not sent",
 		       guid, it.len, room);
 		f->ds->failed = true;
-		return 0;
+		return OFFER_TAKEN;
 	}
-	return srv_reply_add_item(r, &it);
+	ret = srv_reply_add_item(r, &it);
+	return ret == 0 ? OFFER_TAKEN : ret;
 }
 
-/* Send the next chunk of the large object in progress. Returns 1 when
- * the message is full after it, 0 when the object is complete. */
+/* Send the next chunk of the large object in progress: OFFER_CHUNK_SENT
+ * when more follows (the message is full), OFFER_TAKEN when the object is
+ * complete (or given up, changed meanwhile), < 0 on error. */
 static int continue_chunk(struct fill *f)
 {
 	struct srv_ds *ds = f->ds;
@@ -361,7 +425,7 @@ static int continue_chunk(struct fill *f)
 		       ds->chunk_guid);
 		ds->chunk_active = false;
 		ds->failed = true;
-		return ret == OB_E_NOMEM ? ret : 0;
+		return ret == OB_E_NOMEM ? ret : OFFER_TAKEN;
 	}
 	memset(&it, 0, sizeof(it));
 	it.ds = f->idx;
@@ -397,7 +461,7 @@ static int continue_chunk(struct fill *f)
 	ds->chunk_off += (uint32_t)piece;
 	if (last)
 		ds->chunk_active = false;
-	return last ? 0 : 1;
+	return last ? OFFER_TAKEN : OFFER_CHUNK_SENT;
 }
 
 /* What a walk callback returns after offer(): 1 stops the walk (message
@@ -407,11 +471,11 @@ static int after_offer(struct fill *f, int ret, int64_t person_id)
 {
 	if (ret < 0)
 		f->error = ret;
-	else if (ret > 0)
+	else if (ret == OFFER_FULL || ret == OFFER_CHUNK_SENT)
 		f->full = true;
-	if (ret == 0 || ret == 2)
+	if (ret == OFFER_TAKEN || ret == OFFER_CHUNK_SENT)
 		f->ds->cursor = person_id;
-	return ret != 0;
+	return ret != OFFER_TAKEN;
 }
 
 static int fill_change(const struct dstore_change *ch, void *ctx)
@@ -419,7 +483,7 @@ static int fill_change(const struct dstore_change *ch, void *ctx)
 	struct fill *f = ctx;
 	char luid[DSTORE_DEVICE_MAX];
 	bool sent;
-	int ret = 0;
+	int ret = OFFER_TAKEN;
 
 	if (ch->person_id <= f->ds->cursor)
 		return 0;
@@ -444,7 +508,7 @@ static int fill_person(const struct dstore_person *p, void *ctx)
 	struct fill *f = ctx;
 	char luid[DSTORE_DEVICE_MAX];
 	bool sent;
-	int ret = 0;
+	int ret = OFFER_TAKEN;
 	int64_t before = f->ds->cursor;
 
 	/* In a slow sync only cards the client sent can be mapped; a
@@ -473,14 +537,15 @@ static int fill_resend(const struct dstore_pending *pd, void *ctx)
 		ret = offer(f, SRV_ITEM_DELETE, pd->guid, pd->luid, 0,
 			    f->ds->cursor, NULL);
 	else if (!srv_sync_in_view(f->c, f->ds, pd->guid))
-		ret = 0; /* gone from the view: the change log removes it */
+		ret = OFFER_TAKEN; /* gone from the view: the change log
+				      removes it */
 	else if (pd->op == DSTORE_PENDING_MAP && *pd->luid != '\0')
 		ret = offer(f, SRV_ITEM_REPLACE, pd->guid, pd->luid, pd->rev,
 			    f->ds->cursor, NULL);
 	else
 		ret = offer(f, SRV_ITEM_ADD, pd->guid, "", pd->rev,
 			    f->ds->cursor, NULL);
-	if (ret == 1) {
+	if (ret == OFFER_FULL) {
 		f->full = true;
 		return 1;
 	}
@@ -493,7 +558,7 @@ static int fill_resend(const struct dstore_pending *pd, void *ctx)
 		ob_strlcpy(f->c->reply->items[f->c->reply->n_items - 1]
 				   .resend_before,
 			   saved, DSTORE_DEVICE_MAX);
-	if (ret == 2) {
+	if (ret == OFFER_CHUNK_SENT) {
 		f->full = true;
 		return 1;
 	}
@@ -516,7 +581,7 @@ static int fill_ds(struct fill *f)
 		ret = continue_chunk(f);
 		if (ret < 0)
 			return ret;
-		if (ret == 1) {
+		if (ret == OFFER_CHUNK_SENT) {
 			f->full = true;
 			return 0;
 		}
