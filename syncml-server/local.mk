@@ -11,9 +11,13 @@ syncml_server_libsrv_a_SOURCES = \
 	syncml-server/auth.h syncml-server/auth.c \
 	syncml-server/devinf.h syncml-server/devinf.c \
 	syncml-server/session.h syncml-server/session.c \
-	syncml-server/sync.h syncml-server/sync.c \
+	syncml-server/state.h syncml-server/state.c \
+	syncml-server/sync.h syncml-server/sync-shared.h \
+	syncml-server/sync-alert.c syncml-server/sync-client.c \
+	syncml-server/sync-outbox.c syncml-server/sync-commit.c \
 	syncml-server/match.h syncml-server/match.c \
-	syncml-server/reply.h syncml-server/reply.c
+	syncml-server/reply.h syncml-server/reply.c \
+	syncml-server/status.h syncml-server/status.c
 syncml_server_libsrv_a_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(XML_CFLAGS) $(SQLITE_CFLAGS)
 SRV_LIBS = syncml-server/libsrv.a webadmin/libwebadmin.a \
@@ -65,3 +69,10 @@ TESTS += syncml-server/test-match
 syncml_server_test_match_SOURCES = syncml-server/test-match.c
 syncml_server_test_match_LDADD = tests/lib/libobtest.a $(SRV_LIBS)
 LINT_FILES += syncml-server/test-match.c
+
+# The session state's stored bytes: round trip, truncation, versions.
+check_PROGRAMS += syncml-server/test-state
+TESTS += syncml-server/test-state
+syncml_server_test_state_SOURCES = syncml-server/test-state.c
+syncml_server_test_state_LDADD = tests/lib/libobtest.a $(SRV_LIBS)
+LINT_FILES += syncml-server/test-state.c

@@ -18,6 +18,8 @@
 #include "syncml-server/devinf.h"
 #include "syncml-server/health.h"
 #include "syncml-server/session.h"
+#include "syncml-server/state.h"
+#include "syncml-server/status.h"
 #include "syncml-server/sync.h"
 #include "syncml/encode.h"
 #include "syncml/msg.h"
@@ -50,31 +52,6 @@ static void http_error(struct srv_response *rs, int status, const char *text)
 	}
 	ob_strlcpy(rs->content_type, "text/plain; charset=utf-8",
 		   sizeof(rs->content_type));
-}
-
-int srv_status_of(int ob_code)
-{
-	switch (ob_code) {
-	case 0:
-		return SML_OK;
-	case OB_E_NOTFOUND:
-		return SML_NOT_FOUND;
-	case OB_E_PARSE:
-	case OB_E_INVAL:
-		return SML_BAD_REQUEST;
-	case OB_E_LIMIT:
-		return SML_TOO_LARGE;
-	case OB_E_AUTH:
-		return SML_INVALID_CRED;
-	case OB_E_BUSY:
-		return SML_BUSY;
-	case OB_E_VERSION:
-		return SML_PROTOCOL_UNSUPPORTED;
-	case OB_E_GONE:
-		return SML_REFRESH_REQUIRED;
-	default:
-		return SML_COMMAND_FAILED;
-	}
 }
 
 void srv_status(struct srv_ctx *c, uint64_t cmd_ref, const char *cmd_name,
@@ -320,17 +297,6 @@ static void run_commands(struct srv_ctx *c)
 	}
 }
 
-/* ---- state blob ------------------------------------------------------- */
-
-static bool state_load(const struct dstore_session *s, struct srv_state *st)
-{
-	if (s->state == NULL || s->state_len != sizeof(*st))
-		return false;
-	memcpy(st, s->state, sizeof(*st));
-	return st->magic == SRV_STATE_MAGIC && st->size == sizeof(*st) &&
-	       st->n_ds >= 0 && st->n_ds <= SRV_DS_MAX;
-}
-
 /* ---- encoding ---------------------------------------------------------- */
 
 static bool media_is(const char *ct, const char *type)
@@ -477,8 +443,6 @@ static void new_session(struct handler *h)
 		   sizeof(h->sess.session_id));
 	h->sess.created = ob_wall_s();
 	memset(&h->st, 0, sizeof(h->st));
-	h->st.magic = SRV_STATE_MAGIC;
-	h->st.size = sizeof(h->st);
 	h->st.started_ms = ob_now_ms();
 }
 
@@ -624,14 +588,12 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 		if (h->sess.expires > end)
 			h->sess.expires = end;
 		free(h->sess.state);
-		h->sess.state = malloc(sizeof(h->st));
-		if (h->sess.state == NULL) {
-			ret = OB_E_NOMEM;
-		} else {
-			memcpy(h->sess.state, &h->st, sizeof(h->st));
-			h->sess.state_len = sizeof(h->st);
+		h->sess.state = NULL;
+		h->sess.state_len = 0;
+		ret = srv_state_encode(&h->st, &h->sess.state,
+				       &h->sess.state_len, err);
+		if (ret == 0)
 			ret = dstore_session_save(h->store, &h->sess, err);
-		}
 		/* An account's live sessions are bounded: a new one ends
 		 * its oldest beyond the limit. */
 		int gone = 0;
@@ -667,7 +629,7 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 	if (ret != 0) {
 		ob_log(OB_LOG_ERROR, &c->log, "cannot finish the reply: %s",
 		       err->msg);
-		http_error(h->rs, ret == OB_E_BUSY ? 503 : 500,
+		http_error(h->rs, srv_http_status_of(ret),
 			   ret == OB_E_BUSY ? "server busy, retry\n"
 					    : "server error\n");
 		return;
@@ -714,12 +676,34 @@ static int forget(struct handler *h)
 	return OB_E_NOTFOUND;
 }
 
+/* The loaded session's state (state.h). One this build cannot read (of
+ * an unknown version, an older build's layout, or damaged) is refused:
+ * the message then starts a session of its own, as for no session. */
+static bool state_load(struct handler *h)
+{
+	struct ob_err err;
+	int ret;
+
+	ob_err_clear(&err);
+	if (h->sess.state == NULL)
+		ret = ob_err_set(&err, OB_E_PARSE, "no session state stored");
+	else
+		ret = srv_state_decode(h->sess.state, h->sess.state_len, &h->st,
+				       &err);
+	if (ret != 0)
+		ob_log(OB_LOG_WARN, &h->c.log,
+		       "session of device '%s' SessionID '%s' not continued, "
+		       "its stored state refused: %s",
+		       h->sess.device, h->sess.session_id, err.msg);
+	return ret == 0;
+}
+
 /* The session loaded belongs to this message's device and SessionID. */
 static bool session_matches(struct handler *h)
 {
 	return strcmp(h->sess.device, h->msg.hdr.source_uri) == 0 &&
 	       strcmp(h->sess.session_id, h->msg.hdr.session_id) == 0 &&
-	       state_load(&h->sess, &h->st) && h->st.authed;
+	       state_load(h) && h->st.authed;
 }
 
 /* The message repeats the last one answered, byte for byte: it gets the
@@ -972,7 +956,7 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 		goto out;
 	}
 	if (ret != 0) {
-		http_error(rs, ret == OB_E_BUSY ? 503 : 500,
+		http_error(rs, srv_http_status_of(ret),
 			   "database unavailable\n");
 		goto out;
 	}
@@ -990,7 +974,7 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 		       err.msg);
 		dstore_rollback(h->store);
 		h->txn = false;
-		http_error(rs, ret == OB_E_BUSY ? 503 : 500, "server error\n");
+		http_error(rs, srv_http_status_of(ret), "server error\n");
 		goto out;
 	}
 	finish_reply(h, &err);

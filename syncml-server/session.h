@@ -5,16 +5,17 @@
  *  ──────────────> INIT ───────────────> SYNC ─────────────> SEND ────> MAP ──> DONE
  *   Alerts, DevInf    statuses [+222]        items, 222 loop    Map    commit
  *
- * | transition              | function                    |
- * |-------------------------|-----------------------------|
- * | Alert 200..205          | sync.c srv_sync_alert       |
- * | client Sync items       | sync.c srv_sync_client_item |
- * | server items per message| sync.c srv_sync_fill        |
- * | Map                     | sync.c srv_sync_map         |
- * | final message after SEND| sync.c srv_sync_commit      |
+ * | transition              | function                      |
+ * |-------------------------|-------------------------------|
+ * | Alert 200..205          | sync-alert.c srv_sync_alert   |
+ * | client Sync items       | sync-client.c srv_sync_client |
+ * | server items per message| sync-outbox.c srv_sync_fill   |
+ * | Map                     | sync-commit.c srv_sync_map    |
+ * | final message after SEND| sync-commit.c srv_sync_commit |
  * Everything else (decode, lookup, auth, replay, reply assembly) is in
- * session.c. The blob is this struct's bytes with a magic and size: all
- * instances run the same build, and a mismatch simply starts over. */
+ * session.c. The struct is stored between messages in state.h's explicit,
+ * versioned layout (never as its bytes); a state that layout refuses
+ * starts the session over. */
 #ifndef SRV_SESSION_H
 #define SRV_SESSION_H
 
@@ -26,7 +27,6 @@
 
 #define SRV_DS_MAX 4
 #define SRV_URI_MAX 256
-#define SRV_STATE_MAGIC 0x4f425353u /* "OBSS" */
 
 enum srv_phase {
 	SRV_PHASE_INIT = 0, /* waiting for (the rest of) package 1 */
@@ -68,7 +68,6 @@ struct srv_ds {
 };
 
 struct srv_state {
-	uint32_t magic, size;
 	int version; /* 11 or 12 */
 	bool wbxml;
 	uint64_t max_msg, max_obj;

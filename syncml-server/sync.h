@@ -11,7 +11,10 @@
  * acknowledged (201) and kept private on the device; a client Replace or
  * Delete of a directory person is acknowledged (200) and answered with the
  * directory's version of that person in the same session; nothing a
- * client sends changes the directory. */
+ * client sends changes the directory.
+ *
+ * The engine is four files, one per job (sync-shared.h): sync-alert.c,
+ * sync-client.c, sync-outbox.c, sync-commit.c. */
 #ifndef SRV_SYNC_H
 #define SRV_SYNC_H
 
@@ -37,8 +40,6 @@ struct srv_ctx {
 /* Status for a command (or the header when cmd_name is "SyncHdr"). */
 void srv_status(struct srv_ctx *c, uint64_t cmd_ref, const char *cmd_name,
 		const char *target_ref, const char *source_ref, int code);
-/* The SyncML status for an internal error code. */
-int srv_status_of(int ob_code);
 
 /* Alert 200..205 (and 225 resume, answered as a slow sync). */
 void srv_sync_alert(struct srv_ctx *c, const struct sml_node *alert, int code);

@@ -1,0 +1,282 @@
+/* The engine's alerts (sync-shared.h): the client's Alert for a datastore
+ * answered with its Status and the server's own Alert, the mode decided by
+ * the anchor rule (sync.h), and the client's Status for our commands (508
+ * on an Alert turns the datastore to its slow variant; a failed item marks
+ * it failed). OMA DS Protocol 1.2 §5.2, §6.1, §7.
+ *
+ * Promises: one srv_ds per datastore the client alerted, at most
+ * SRV_DS_MAX; a refused alert (unknown datastore, no anchor, not allowed)
+ * gets its status and no sync. Never: sends items, changes the directory,
+ * stores anchors (sync-commit.c does, at the end). */
+#include "config.h"
+#include "syncml-server/sync-shared.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "syncml-server/status.h"
+#include "syncml/writer.h"
+#include "util/str.h"
+
+/* ---- datastores -------------------------------------------------------- */
+
+int srv_sync_resolve(struct srv_ctx *c, const char *uri, char *key,
+		     size_t key_size, int64_t *unit_r)
+{
+	char norm[SRV_URI_MAX];
+	struct ob_err err;
+
+	sml_uri_normalize(uri, norm, sizeof(norm));
+	*unit_r = 0;
+	if (strcasecmp(norm, "contacts") == 0) {
+		ob_strlcpy(key, "contacts", key_size);
+		return 0;
+	}
+	if (strncasecmp(norm, "contacts/", 9) != 0 || norm[9] == '\0')
+		return OB_E_NOTFOUND;
+	int ret = dstore_unit_ensure_path(c->store, c->st->tenant_id, norm + 9,
+					  false, unit_r, &err);
+	if (ret != 0)
+		return ret;
+	snprintf(key, key_size, "contacts/%s", norm + 9);
+	return 0;
+}
+
+struct srv_ds *srv_sync_find_ds(struct srv_ctx *c, const char *uri, int *idx_r)
+{
+	char norm[SRV_URI_MAX], k[SRV_URI_MAX];
+
+	sml_uri_normalize(uri, norm, sizeof(norm));
+	for (int i = 0; i < c->st->n_ds; i++) {
+		sml_uri_normalize(c->st->ds[i].uri, k, sizeof(k));
+		if (strcasecmp(norm, k) == 0) {
+			if (idx_r != NULL)
+				*idx_r = i;
+			return &c->st->ds[i];
+		}
+	}
+	return NULL;
+}
+
+static void write_anchor_item(struct sml_writer *w, const char *next)
+{
+	sml_writer_open(w, "Item", NULL);
+	sml_writer_open(w, "Data", NULL);
+	sml_writer_open(w, "Anchor", "syncml:metinf");
+	sml_writer_text(w, "Next", next);
+	sml_writer_close(w);
+	sml_writer_close(w);
+	sml_writer_close(w);
+}
+
+/* Status for an Alert, echoing the client's Next anchor. */
+static void alert_status(struct srv_ctx *c, uint64_t cmd_ref,
+			 const char *target, const char *source, int code,
+			 const char *next)
+{
+	struct sml_writer *w = &c->reply->statuses;
+
+	if (c->msg->hdr.no_resp)
+		return;
+	sml_writer_open(w, "Status", NULL);
+	sml_writer_uint(w, "CmdID", srv_reply_next_cmd(c->reply));
+	sml_writer_uint(w, "MsgRef", c->msg->hdr.msg_id);
+	sml_writer_uint(w, "CmdRef", cmd_ref);
+	sml_writer_text(w, "Cmd", "Alert");
+	if (*target != '\0')
+		sml_writer_text(w, "TargetRef", target);
+	if (*source != '\0')
+		sml_writer_text(w, "SourceRef", source);
+	if (next != NULL && *next != '\0')
+		write_anchor_item(w, next);
+	sml_writer_uint(w, "Data", (uint64_t)code);
+	sml_writer_close(w);
+}
+
+static void server_alert(struct srv_ctx *c, const struct srv_ds *ds)
+{
+	struct sml_writer *w = &c->reply->cmds;
+
+	sml_writer_open(w, "Alert", NULL);
+	sml_writer_uint(w, "CmdID", srv_reply_next_cmd(c->reply));
+	sml_writer_uint(w, "Data", (uint64_t)ds->mode);
+	sml_writer_open(w, "Item", NULL);
+	sml_writer_open(w, "Target", NULL);
+	sml_writer_text(w, "LocURI", ds->client_uri);
+	sml_writer_close(w);
+	sml_writer_open(w, "Source", NULL);
+	sml_writer_text(w, "LocURI", ds->uri);
+	sml_writer_close(w);
+	sml_writer_open(w, "Meta", NULL);
+	sml_writer_open(w, "Anchor", "syncml:metinf");
+	if (*ds->server_last != '\0')
+		sml_writer_text(w, "Last", ds->server_last);
+	sml_writer_text(w, "Next", ds->server_next);
+	sml_writer_close(w);
+	sml_writer_close(w);
+	sml_writer_close(w);
+	sml_writer_close(w);
+}
+
+static int slow_variant(int code)
+{
+	switch (code) {
+	case SML_ALERT_TWO_WAY:
+		return SML_ALERT_SLOW;
+	case SML_ALERT_ONE_WAY_SERVER:
+		return SML_ALERT_REFRESH_SERVER;
+	default:
+		return code;
+	}
+}
+
+/* The anchor rule (sync.h): why a two-way or one-way sync must be slow,
+ * NULL when it may be fast. ss is the device's state, NULL when none. */
+static const char *slow_reason(const struct srv_ctx *c,
+			       const struct dstore_sync_state *ss,
+			       const char *last)
+{
+	if (ss == NULL || *ss->client_last == '\0')
+		return "no completed sync";
+	if (strcmp(ss->client_last, last) != 0)
+		return "anchor mismatch";
+	if (ss->force_slow)
+		return "resync requested";
+	if (ss->rev <= c->tenant.pruned_rev && ss->rev != 0 &&
+	    c->tenant.pruned_rev > 0)
+		return "change history pruned";
+	return NULL;
+}
+
+void srv_sync_alert(struct srv_ctx *c, const struct sml_node *alert, int code)
+{
+	const struct sml_node *item = sml_node_child(alert, "Item");
+	uint64_t cmd_id = sml_cmd_id(alert);
+	const char *target = sml_node_text(item, "Target/LocURI");
+	const char *source = sml_node_text(item, "Source/LocURI");
+	const char *last = sml_meta(item, alert, "Anchor/Last");
+	const char *next = sml_meta(item, alert, "Anchor/Next");
+	struct dstore_sync_state ss;
+	struct ob_err err;
+	struct srv_ds *ds;
+	int idx;
+
+	if (*target == '\0')
+		target = source; /* Sony Ericsson C510 leaves Target empty */
+	if (item == NULL || *source == '\0' || *next == '\0' ||
+	    strlen(source) >= SRV_URI_MAX ||
+	    strlen(next) >= DSTORE_ANCHOR_MAX ||
+	    strlen(last) >= DSTORE_ANCHOR_MAX) {
+		ob_log(OB_LOG_WARN, &c->log,
+		       "alert without datastore or Next anchor, or too long");
+		alert_status(c, cmd_id, target, source, SML_INCOMPLETE, NULL);
+		return;
+	}
+	char key[SRV_URI_MAX];
+	int64_t unit = 0;
+	int ret = srv_sync_resolve(c, target, key, sizeof(key), &unit);
+	if (ret != 0) {
+		ob_log(OB_LOG_WARN, &c->log, "unknown datastore '%s'", target);
+		alert_status(c, cmd_id, target, source,
+			     ret == OB_E_NOTFOUND ? SML_NOT_FOUND
+						  : srv_status_of(ret),
+			     NULL);
+		return;
+	}
+	if (code == SML_ALERT_ONE_WAY_CLIENT ||
+	    code == SML_ALERT_REFRESH_CLIENT) {
+		ob_log(OB_LOG_WARN, &c->log,
+		       "client asked to write to the read-only directory "
+		       "(alert %d)",
+		       code);
+		alert_status(c, cmd_id, target, source, SML_NOT_ALLOWED, NULL);
+		return;
+	}
+	ds = srv_sync_find_ds(c, target, &idx);
+	if (ds == NULL) {
+		if (c->st->n_ds >= SRV_DS_MAX) {
+			alert_status(c, cmd_id, target, source,
+				     SML_NOT_SUPPORTED, NULL);
+			return;
+		}
+		idx = c->st->n_ds++;
+		ds = &c->st->ds[idx];
+	} else {
+		/* Alerted again (a retried package 1 after a challenge):
+		 * start the datastore afresh. */
+		(void)dstore_pending_drop(c->store, c->st->tenant_id, c->token,
+					  idx, &err);
+	}
+	memset(ds, 0, sizeof(*ds));
+	ob_strlcpy(ds->uri, target, sizeof(ds->uri));
+	ob_strlcpy(ds->client_uri, source, sizeof(ds->client_uri));
+	ob_strlcpy(ds->key, key, sizeof(ds->key));
+	ob_strlcpy(ds->client_next, next, sizeof(ds->client_next));
+	ds->unit_id = unit;
+	ds->vcard = c->st->client.vcard != 0 ? c->st->client.vcard : 21;
+	ds->snap_rev = c->tenant.revision;
+	snprintf(ds->server_next, sizeof(ds->server_next),
+		 "%" PRId64 ".%" PRId64, ds->snap_rev, ob_wall_s());
+
+	bool have =
+		dstore_sync_get(c->store, c->st->tenant_id, c->st->account_id,
+				c->msg->hdr.source_uri, key, &ss, &err) == 0;
+	if (have)
+		ob_strlcpy(ds->server_last, ss.server_last,
+			   sizeof(ds->server_last));
+	int status = SML_OK;
+	int mode = code == SML_ALERT_RESUME ? SML_ALERT_SLOW : code;
+	if (code == SML_ALERT_RESUME)
+		status = SML_REFRESH_REQUIRED; /* no suspend/resume */
+	if (mode == SML_ALERT_TWO_WAY || mode == SML_ALERT_ONE_WAY_SERVER) {
+		const char *why = slow_reason(c, have ? &ss : NULL, last);
+		if (why != NULL) {
+			ob_log(OB_LOG_INFO, &c->log,
+			       "datastore %s: %s, slow sync (508)", key, why);
+			status = SML_REFRESH_REQUIRED;
+			mode = slow_variant(mode);
+		} else {
+			ds->since_rev = ss.rev;
+		}
+	}
+	ds->mode = mode;
+	alert_status(c, cmd_id, target, source, status, next);
+	server_alert(c, ds);
+}
+
+void srv_sync_status(struct srv_ctx *c, const struct sml_node *status)
+{
+	const char *cmd = sml_node_text(status, "Cmd");
+	uint64_t code = 0;
+
+	if (!sml_node_uint(status, "Data", 999, &code))
+		return;
+	if (strcmp(cmd, "Alert") == 0 && code == SML_REFRESH_REQUIRED) {
+		/* The client's anchors disagree: slow sync that datastore. */
+		const char *target = sml_node_text(status, "SourceRef");
+		int idx;
+		struct srv_ds *ds = srv_sync_find_ds(c, target, &idx);
+		struct ob_err err;
+		if (ds != NULL && ds->mode != SML_ALERT_SLOW &&
+		    ds->mode != SML_ALERT_REFRESH_SERVER) {
+			ds->mode = slow_variant(ds->mode);
+			ds->since_rev = 0;
+			(void)dstore_pending_drop(c->store, c->st->tenant_id,
+						  c->token, idx, &err);
+		}
+		return;
+	}
+	if ((strcmp(cmd, "Add") == 0 || strcmp(cmd, "Replace") == 0 ||
+	     strcmp(cmd, "Delete") == 0) &&
+	    code >= 300 && code != 418) {
+		/* An item failed on the device: finish, but sync that
+		 * datastore slowly next time rather than lose it. */
+		for (int i = 0; i < c->st->n_ds; i++)
+			if (c->st->ds[i].sent_sync)
+				c->st->ds[i].failed = true;
+		ob_log(OB_LOG_WARN, &c->log, "client answered %s with %" PRIu64,
+		       cmd, code);
+	}
+}

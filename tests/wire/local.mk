@@ -1,0 +1,6 @@
+# tests/wire: the wire-bytes safety net. The real server through fixed
+# sequences (recorded phones, the scripted client, the phone families),
+# every reply compared byte for byte with tests/wire/golden/*.gz after the
+# normalisation documented in test-wire.sh. OB_WIRE_UPDATE=1 rewrites them.
+TESTS += tests/wire/test-wire.sh
+EXTRA_DIST += tests/wire/test-wire.sh tests/wire/record.py tests/wire/golden
