@@ -94,6 +94,44 @@ static bool md5_allowed(struct dstore *store, const char *login,
 	       t.md5_auth;
 }
 
+/* want = b64(MD5(secret ":" nonce)), the nonce as sent (its base64 text
+ * decoded to bytes). False when the stored nonce is not base64. */
+static bool md5_digest(const char secret[25], const char *nonce, char want[64])
+{
+	unsigned char nraw[DSTORE_NONCE_MAX], buf[96], digest[16];
+	size_t nlen;
+
+	if (ob_b64_decode(nonce, strlen(nonce), nraw, sizeof(nraw), &nlen) != 0)
+		return false;
+	memcpy(buf, secret, 24);
+	buf[24] = ':';
+	memcpy(buf + 25, nraw, nlen);
+	gnutls_hash_fast(GNUTLS_DIG_MD5, buf, 25 + nlen, digest);
+	explicit_bzero(buf, sizeof(buf));
+	ob_b64_encode(digest, sizeof(digest), want, 64);
+	return true;
+}
+
+/* Was the digest g[0..glen) made with one of the device's superseded
+ * nonces? */
+static int digest_stale(struct dstore *store, const char *device,
+			const char secret[25], const char *g, size_t glen,
+			bool *stale_r)
+{
+	char old[DSTORE_NONCE_KEEP - 1][DSTORE_NONCE_MAX], want[64];
+	struct ob_err err;
+	int n;
+
+	*stale_r = false;
+	int ret = dstore_nonce_old(store, device, old, &n, &err);
+	if (ret != 0)
+		return ret;
+	for (int i = 0; i < n && !*stale_r; i++)
+		*stale_r = md5_digest(secret, old[i], want) &&
+			   glen == strlen(want) && memcmp(g, want, glen) == 0;
+	return 0;
+}
+
 static enum srv_auth_result check_md5(struct dstore *store,
 				      const struct sml_msg *m,
 				      const struct sml_node *data,
@@ -103,7 +141,8 @@ static enum srv_auth_result check_md5(struct dstore *store,
 	const char *login = m->hdr.source_name;
 	struct dstore_account acc;
 	char secret[25], nonce[DSTORE_NONCE_MAX], got[64], want[64];
-	unsigned char digest[16];
+	enum srv_auth_result r = SRV_AUTH_BAD;
+	bool stale = false;
 	struct ob_err err;
 
 	ob_strlcpy(a->login, login, sizeof(a->login));
@@ -132,20 +171,11 @@ static enum srv_auth_result check_md5(struct dstore *store,
 			   sizeof(a->why));
 		return SRV_AUTH_BAD;
 	}
-	/* Data = b64(MD5(b64(MD5(user:pw)) ":" nonce)); the nonce as sent
-	 * (its base64 text decoded to bytes). */
-	unsigned char nraw[DSTORE_NONCE_MAX], buf[96];
-	size_t nlen, blen = 0;
-	if (ob_b64_decode(nonce, strlen(nonce), nraw, sizeof(nraw), &nlen) != 0)
-		return SRV_AUTH_ERROR;
-	memcpy(buf, secret, 24);
-	buf[24] = ':';
-	memcpy(buf + 25, nraw, nlen);
-	blen = 25 + nlen;
-	gnutls_hash_fast(GNUTLS_DIG_MD5, buf, blen, digest);
-	explicit_bzero(secret, sizeof(secret));
-	explicit_bzero(buf, sizeof(buf));
-	ob_b64_encode(digest, sizeof(digest), want, sizeof(want));
+	/* Data = b64(MD5(b64(MD5(user:pw)) ":" nonce)) */
+	if (!md5_digest(secret, nonce, want)) {
+		r = SRV_AUTH_ERROR;
+		goto out;
+	}
 	/* Binary digests arrive as 16 opaque bytes in WBXML. */
 	if (data->len == 16 && (data->opaque || ob_str_ieq(format, "bin")))
 		ob_b64_encode(data->data, 16, got, sizeof(got));
@@ -153,15 +183,31 @@ static enum srv_auth_result check_md5(struct dstore *store,
 		ob_strlcpy(got, (const char *)data->data, sizeof(got));
 	size_t glen = strlen(got);
 	const char *g = ob_str_trim(got, &glen);
-	if (glen != strlen(want) || memcmp(g, want, glen) != 0) {
-		dstore_login_failed(store, login, addr, ob_wall_s());
-		ob_strlcpy(a->why, "wrong MD5 digest", sizeof(a->why));
-		return SRV_AUTH_BAD;
+	if (glen == strlen(want) && memcmp(g, want, glen) == 0) {
+		dstore_login_succeeded(store, login);
+		a->tenant_id = acc.tenant_id;
+		a->account_id = acc.id;
+		r = SRV_AUTH_OK;
+		goto out;
 	}
-	dstore_login_succeeded(store, login);
-	a->tenant_id = acc.tenant_id;
-	a->account_id = acc.id;
-	return SRV_AUTH_OK;
+	if (digest_stale(store, m->hdr.source_uri, secret, g, glen, &stale) !=
+	    0) {
+		r = SRV_AUTH_ERROR;
+		goto out;
+	}
+	if (stale) {
+		/* The right password with a nonce we superseded: a retry or
+		 * a lost challenge, not a guess. Re-challenged, not counted;
+		 * never accepted, so a captured message cannot be replayed. */
+		ob_strlcpy(a->why, "MD5 digest for a superseded nonce",
+			   sizeof(a->why));
+		goto out;
+	}
+	dstore_login_failed(store, login, addr, ob_wall_s());
+	ob_strlcpy(a->why, "wrong MD5 digest", sizeof(a->why));
+out:
+	explicit_bzero(secret, sizeof(secret));
+	return r;
 }
 
 enum srv_auth_result srv_auth_http_basic(struct dstore *store,

@@ -7,7 +7,17 @@
  * a throttled attempt is refused without checking the password. MD5 needs
  * the enterprise to have MD5 enabled (its password equivalent is kept
  * encrypted in the store). A never-issued (empty) nonce is not accepted:
- * the client gets a challenge with a fresh nonce and retries. */
+ * the client gets a challenge with a fresh nonce and retries.
+ *
+ * Only the device's current nonce is ever accepted, and each check issues
+ * a new one, so a nonce works once. A digest made with the right password
+ * and one of the device's superseded nonces still kept (DSTORE_NONCE_KEEP
+ * in all; a retried message, a lost challenge, a client killed mid-sync)
+ * is refused like a wrong one (401, a Chal with the fresh nonce) but is
+ * not counted as a failed login, against the login or the address: it
+ * proves the password, and counting it locked out every user behind a
+ * shared address. It is never accepted, so a captured message cannot be
+ * replayed into a session. A digest valid for no kept nonce counts. */
 #ifndef SRV_AUTH_H
 #define SRV_AUTH_H
 

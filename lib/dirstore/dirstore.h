@@ -29,7 +29,7 @@
 
 #include "util/err.h"
 
-#define DSTORE_SCHEMA_VERSION 10
+#define DSTORE_SCHEMA_VERSION 11
 #define DSTORE_NAME_MAX 256             /* bytes of a name, title, unit name */
 #define DSTORE_NOTE_MAX 4096            /* bytes of a note */
 #define DSTORE_PHOTO_MAX_DEFAULT 262144 /* photo bytes unless configured */
@@ -608,17 +608,30 @@ int dstore_chunk_drop(struct dstore *store, const char *token, int ds,
 /* ---- MD5 nonces and login throttling ---------------------------------- */
 
 #define DSTORE_NONCE_MAX 64
+/* Nonces kept per device: the current one and the newest superseded. */
+#define DSTORE_NONCE_KEEP 4
 
 /* The nonce a device must use next ("" when none was issued). */
 int dstore_nonce_get(struct dstore *store, const char *device,
 		     char nonce_r[DSTORE_NONCE_MAX], struct ob_err *err);
-/* Issue a device's next nonce for a login; a login keeps the nonces of
- * at most `per_login` devices (the least recently issued go). */
+/* The device's superseded nonces still kept, newest first, into
+ * old_r[0..*count_r) (at most DSTORE_NONCE_KEEP - 1; *count_r = 0 when
+ * none). They are never valid for a login: they only tell a stale digest
+ * from a wrong one. */
+int dstore_nonce_old(struct dstore *store, const char *device,
+		     char old_r[DSTORE_NONCE_KEEP - 1][DSTORE_NONCE_MAX],
+		     int *count_r, struct ob_err *err);
+/* Issue a device's next nonce for a login. The one it replaces is kept
+ * as superseded, with its issue time, and the device keeps at most
+ * DSTORE_NONCE_KEEP nonces in all (the oldest go). A login keeps the
+ * nonces of at most `per_login` devices (the least recently issued go,
+ * with their superseded ones). */
 int dstore_nonce_set(struct dstore *store, const char *device,
 		     const char *login, const char *nonce, int64_t now,
 		     int per_login, struct ob_err *err);
-/* Forget nonces issued before `before`; *count_r (may be NULL) gets how
- * many. A device whose nonce went is challenged afresh. */
+/* Forget nonces, current or superseded, issued before `before`;
+ * *count_r (may be NULL) gets how many current ones went. A device whose
+ * current nonce went is challenged afresh. */
 int dstore_nonce_expire(struct dstore *store, int64_t before, int *count_r,
 			struct ob_err *err);
 

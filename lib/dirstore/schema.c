@@ -276,6 +276,16 @@ const char *const ds_migrations[] = {
 	"CREATE TRIGGER person_seq_keep AFTER DELETE ON person "
 	"  WHEN old.id > (SELECT last FROM person_seq) "
 	"BEGIN UPDATE person_seq SET last = old.id; END;",
+	/* 10 -> 11: a device's superseded nonces, the newest few kept with
+	 * their issue time, so that a digest made with one of them (a
+	 * client's retry, a lost challenge) is told from a wrong password;
+	 * sml_nonce keeps the current one, so existing stores keep theirs */
+	"CREATE TABLE sml_nonce_old ("
+	"  device TEXT NOT NULL,"
+	"  nonce TEXT NOT NULL,"
+	"  issued INTEGER NOT NULL,"
+	"  PRIMARY KEY (device, nonce));"
+	"CREATE INDEX sml_nonce_old_issued ON sml_nonce_old(issued);",
 };
 
 const int ds_migration_count =

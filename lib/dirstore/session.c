@@ -814,40 +814,101 @@ int dstore_nonce_get(struct dstore *s, const char *device,
 		       : ds_sql_err(s, rc, "nonce", err);
 }
 
+int dstore_nonce_old(struct dstore *s, const char *device,
+		     char old_r[DSTORE_NONCE_KEEP - 1][DSTORE_NONCE_MAX],
+		     int *count_r, struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT nonce FROM sml_nonce_old WHERE device = ? "
+		"ORDER BY issued DESC, rowid DESC LIMIT ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc, n = 0;
+
+	*count_r = 0;
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, DSTORE_NONCE_KEEP - 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	       n < DSTORE_NONCE_KEEP - 1)
+		ob_strlcpy(old_r[n++], (const char *)sqlite3_column_text(st, 0),
+			   DSTORE_NONCE_MAX);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return ds_sql_err(s, rc, "old nonces", err);
+	*count_r = n;
+	return 0;
+}
+
+/* One statement of dstore_nonce_set, with text ?1 and int ?2 (when the
+ * statement has one). */
+static int nonce_step(struct dstore *s, const char *sql, const char *text,
+		      int num, const char *what, struct ob_err *err)
+{
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, num);
+	return ds_exec_stmt(s, st, what, err);
+}
+
 int dstore_nonce_set(struct dstore *s, const char *device, const char *login,
 		     const char *nonce, int64_t now, int per_login,
 		     struct ob_err *err)
 {
+	/* the nonce being replaced joins the superseded ones, of which the
+	 * device keeps the newest DSTORE_NONCE_KEEP - 1 */
+	static const char keep[] =
+		"INSERT OR REPLACE INTO sml_nonce_old (device, nonce, issued) "
+		"SELECT device, nonce, updated FROM sml_nonce "
+		"WHERE device = ?1";
+	static const char keep_trim[] =
+		"DELETE FROM sml_nonce_old WHERE device = ?1 AND rowid NOT IN "
+		"(SELECT rowid FROM sml_nonce_old WHERE device = ?1 "
+		"ORDER BY issued DESC, rowid DESC LIMIT ?2)";
 	static const char sql[] =
 		"INSERT OR REPLACE INTO sml_nonce (device, nonce, updated, "
 		"login) VALUES (?, ?, ?, ?)";
-	/* the login's devices beyond the newest per_login */
+	/* the login's devices beyond the newest per_login, current and
+	 * superseded nonces */
+	static const char trim_old[] =
+		"DELETE FROM sml_nonce_old WHERE device IN "
+		"(SELECT device FROM sml_nonce WHERE login = ?1 "
+		"ORDER BY updated DESC, rowid DESC LIMIT -1 OFFSET ?2)";
 	static const char trim[] =
 		"DELETE FROM sml_nonce WHERE login = ?1 AND device NOT IN "
 		"(SELECT device FROM sml_nonce WHERE login = ?1 "
 		"ORDER BY updated DESC, rowid DESC LIMIT ?2)";
+	int cap = per_login < 1 ? 1 : per_login;
 	bool own;
 	int ret;
 	sqlite3_stmt *st;
 
-	ret = ds_own_stmt(s, sql, &own, &st, err);
+	ret = ds_own_begin(s, &own, err);
 	if (ret != 0)
 		return ret;
-	sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, nonce, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_text(st, 4, login, -1, SQLITE_STATIC);
-	ret = ds_exec_stmt(s, st, "nonce", err);
+	ret = nonce_step(s, keep, device, 0, "nonce keep", err);
+	if (ret == 0)
+		ret = nonce_step(s, keep_trim, device, DSTORE_NONCE_KEEP - 1,
+				 "nonce keep", err);
 	if (ret == 0) {
-		st = ds_stmt(s, trim, err);
+		st = ds_stmt(s, sql, err);
 		if (st == NULL) {
 			ret = err ? err->code : OB_E_FAIL;
 		} else {
-			sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
-			sqlite3_bind_int(st, 2, per_login < 1 ? 1 : per_login);
-			ret = ds_exec_stmt(s, st, "nonce trim", err);
+			sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, nonce, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 3, now);
+			sqlite3_bind_text(st, 4, login, -1, SQLITE_STATIC);
+			ret = ds_exec_stmt(s, st, "nonce", err);
 		}
 	}
+	if (ret == 0)
+		ret = nonce_step(s, trim_old, login, cap, "nonce trim", err);
+	if (ret == 0)
+		ret = nonce_step(s, trim, login, cap, "nonce trim", err);
 	return ds_own_end(s, own, ret, err);
 }
 
@@ -855,8 +916,9 @@ int dstore_nonce_expire(struct dstore *s, int64_t before, int *count_r,
 			struct ob_err *err)
 {
 	static const char sql[] = "DELETE FROM sml_nonce WHERE updated < ?";
+	static const char old[] = "DELETE FROM sml_nonce_old WHERE issued < ?";
 	bool own;
-	int ret;
+	int ret, n = 0;
 	sqlite3_stmt *st;
 
 	ret = ds_own_stmt(s, sql, &own, &st, err);
@@ -864,8 +926,18 @@ int dstore_nonce_expire(struct dstore *s, int64_t before, int *count_r,
 		return ret;
 	sqlite3_bind_int64(st, 1, before);
 	ret = ds_exec_stmt(s, st, "nonce expire", err);
+	if (ret == 0) {
+		n = sqlite3_changes(s->db);
+		st = ds_stmt(s, old, err);
+		if (st == NULL) {
+			ret = err ? err->code : OB_E_FAIL;
+		} else {
+			sqlite3_bind_int64(st, 1, before);
+			ret = ds_exec_stmt(s, st, "nonce expire", err);
+		}
+	}
 	if (ret == 0 && count_r != NULL)
-		*count_r = sqlite3_changes(s->db);
+		*count_r = n;
 	return ds_own_end(s, own, ret, err);
 }
 

@@ -763,6 +763,7 @@ static void test_sync_state(void)
 				"ALTER TABLE sml_session DROP COLUMN "
 				"completed;"
 				"DROP TABLE health;"
+				"DROP TABLE sml_nonce_old;"
 				"DROP INDEX sml_nonce_login;"
 				"DROP INDEX sml_nonce_updated;"
 				"ALTER TABLE sml_nonce DROP COLUMN login;"
@@ -782,6 +783,8 @@ static void test_sync_state(void)
 				"gone_phones;"
 				"ALTER TABLE change_log DROP COLUMN "
 				"gone_emails;"
+				"INSERT INTO sml_nonce VALUES ('IMEI:m', "
+				"'bWlncg==', 5);"
 				"DELETE FROM schema_version WHERE version > 5;",
 				NULL, NULL, NULL),
 			SQLITE_OK);
@@ -797,6 +800,10 @@ static void test_sync_state(void)
 						&err),
 				0);
 		test_assert_str(luid, "g3");
+		/* a device's nonce survives the migrations */
+		char mnonce[DSTORE_NONCE_MAX];
+		dstore_nonce_get(s, "IMEI:m", mnonce, &err);
+		test_assert_str(mnonce, "bWlncg==");
 		dstore_close(&s);
 		sqlite3_open(dbpath, &db);
 		test_assert(sqlite3_prepare_v2(db, "SELECT rowid FROM id_map",
@@ -1253,6 +1260,65 @@ static void test_sessions(void)
 	dstore_throttle_clear(s, "login:u", &err);
 	dstore_throttle_check(s, "login:u", 1000, &until, &err);
 	test_assert_int(until, 0);
+	test_end();
+
+	test_begin("a device's superseded nonces");
+	{
+		char old[DSTORE_NONCE_KEEP - 1][DSTORE_NONCE_MAX];
+		static const char *const issued[] = {
+			"MQ==", "Mg==", "Mw==", "NA==", "NQ=="};
+
+		test_assert_int(dstore_nonce_old(s, "hist", old, &n, &err), 0);
+		test_assert_int(n, 0);
+		/* a first nonce supersedes none */
+		test_assert_int(dstore_nonce_set(s, "hist", "h", issued[0],
+						 2000, 64, &err),
+				0);
+		test_assert_int(dstore_nonce_old(s, "hist", old, &n, &err), 0);
+		test_assert_int(n, 0);
+		/* five issued at 2000..2004: the current and the newest 3 */
+		for (int i = 1; i < 5; i++)
+			test_assert_int(dstore_nonce_set(s, "hist", "h",
+							 issued[i], 2000 + i,
+							 64, &err),
+					0);
+		dstore_nonce_get(s, "hist", nonce, &err);
+		test_assert_str(nonce, "NQ==");
+		test_assert_int(dstore_nonce_old(s, "hist", old, &n, &err), 0);
+		test_assert_int(n, DSTORE_NONCE_KEEP - 1);
+		test_assert_str(old[0], "NA==");
+		test_assert_str(old[1], "Mw==");
+		test_assert_str(old[2], "Mg==");
+		/* issued in the same second: still the newest kept */
+		dstore_nonce_set(s, "hist", "h", "Ng==", 2004, 64, &err);
+		dstore_nonce_old(s, "hist", old, &n, &err);
+		test_assert_int(n, 3);
+		test_assert_str(old[0], "NQ==");
+		test_assert_str(old[2], "Mw==");
+		/* expiry by issue time, superseded ones too */
+		test_assert_int(dstore_nonce_expire(s, 2003, &n, &err), 0);
+		/* spray-8 and spray-9 above; hist's current (2004) stays */
+		test_assert_int(n, 2);
+		dstore_nonce_old(s, "hist", old, &n, &err);
+		test_assert_int(n, 2);
+		test_assert_str(old[0], "NQ==");
+		test_assert_str(old[1], "NA==");
+		/* the per-login cap drops a device's superseded ones too */
+		dstore_nonce_set(s, "hist2", "h", "Nw==", 2010, 1, &err);
+		dstore_nonce_get(s, "hist", nonce, &err);
+		test_assert_str(nonce, "");
+		dstore_nonce_old(s, "hist", old, &n, &err);
+		test_assert_int(n, 0);
+		/* a device's history is its own */
+		dstore_nonce_set(s, "hist2", "h", "OA==", 2011, 1, &err);
+		dstore_nonce_old(s, "hist2", old, &n, &err);
+		test_assert_int(n, 1);
+		test_assert_str(old[0], "Nw==");
+		test_assert_int(dstore_nonce_expire(s, 3000, &n, &err), 0);
+		test_assert_int(n, 1);
+		dstore_nonce_old(s, "hist2", old, &n, &err);
+		test_assert_int(n, 0);
+	}
 	dstore_close(&s);
 	test_end();
 }
