@@ -172,7 +172,8 @@ static void client_item(struct srv_ctx *c, int idx, const struct sml_node *cmd,
  * end with the datastore's view exactly once. Each card is, in this order:
  *  1. ours by its LUID: mapped now (this session or the id map), or held
  *     under that LUID earlier and gone since (the map history, kept for
- *     the retention window: a device restored from an old backup);
+ *     the retention window: a device restored from an old backup; every
+ *     person it held, latest first, as a restored client reuses LUIDs);
  *  2. ours by the UID we put in it;
  *  3. a directory person by content (match.h: a name and a phone or
  *     e-mail in common), for a device whose LUIDs we never saw.
@@ -430,11 +431,17 @@ static int slow_item(struct srv_ctx *c, int idx, const char *luid,
 		how = "UID";
 		v = ours(c, idx, guid, luid, &key);
 	}
+	char held[DSTORE_HISTORY_MAX][DSTORE_DEVICE_MAX];
+	size_t n_held = 0;
 	if (v == SLOW_OWN && state_id != 0 &&
-	    dstore_map_history(c->store, c->st->tenant_id, state_id, luid, guid,
-			       sizeof(guid), &err) == 0) {
+	    dstore_map_history(c->store, c->st->tenant_id, state_id, luid, held,
+			       DSTORE_HISTORY_MAX, &n_held, &err) == 0) {
 		how = "map history";
-		v = ours(c, idx, guid, luid, &key);
+		/* latest first: the person the card still looks like */
+		for (size_t i = 0; i < n_held && v == SLOW_OWN; i++) {
+			ob_strlcpy(guid, held[i], sizeof(guid));
+			v = ours(c, idx, guid, luid, &key);
+		}
 	}
 	if (v == SLOW_OWN) {
 		how = "content";

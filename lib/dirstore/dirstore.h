@@ -29,7 +29,7 @@
 
 #include "util/err.h"
 
-#define DSTORE_SCHEMA_VERSION 11
+#define DSTORE_SCHEMA_VERSION 12
 #define DSTORE_NAME_MAX 256             /* bytes of a name, title, unit name */
 #define DSTORE_NOTE_MAX 4096            /* bytes of a note */
 #define DSTORE_PHOTO_MAX_DEFAULT 262144 /* photo bytes unless configured */
@@ -464,12 +464,16 @@ int dstore_map_find(struct dstore *store, int64_t tenant_id, int64_t state_id,
 		    int64_t *rev_r, struct ob_err *err);
 /* What the device of state_id held under luid and holds no more (the
  * person was deleted from it, got another LUID, or a slow sync dropped
- * it), within the retention window: the latest such guid, or
- * OB_E_NOTFOUND. Kept by the store itself whenever a map row goes or
- * changes its LUID. */
+ * it), within the retention window: the guids, latest first, at most
+ * max into guids_r (*n_r gets how many; a client that reuses LUIDs after
+ * a restore held several people under one LUID), or OB_E_NOTFOUND when
+ * none. Kept by the store itself whenever a map row goes or changes its
+ * LUID. */
+#define DSTORE_HISTORY_MAX 16
 int dstore_map_history(struct dstore *store, int64_t tenant_id,
-		       int64_t state_id, const char *luid, char *guid_r,
-		       size_t guid_size, struct ob_err *err);
+		       int64_t state_id, const char *luid,
+		       char (*guids_r)[DSTORE_DEVICE_MAX], size_t max,
+		       size_t *n_r, struct ob_err *err);
 /* Was guid ever sent to the device of state_id (mapped now, or within the
  * retention window)? 1, 0 or an OB_E_*. */
 int dstore_map_ever(struct dstore *store, int64_t tenant_id, int64_t state_id,

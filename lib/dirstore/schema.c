@@ -286,6 +286,28 @@ const char *const ds_migrations[] = {
 	"  issued INTEGER NOT NULL,"
 	"  PRIMARY KEY (device, nonce));"
 	"CREATE INDEX sml_nonce_old_issued ON sml_nonce_old(issued);",
+	/* 11 -> 12: the map history triggers replace a known (guid, LUID)
+	 * row by delete and insert: an INSERT OR REPLACE in a trigger takes
+	 * the conflict policy of the statement that fired it, and the Map
+	 * commit's upsert (ON CONFLICT DO UPDATE) made it fail with a
+	 * UNIQUE error when a person came back to a LUID it held before (a
+	 * card deleted on the device and sent again, LUIDs reused) */
+	"DROP TRIGGER id_map_left;"
+	"DROP TRIGGER id_map_moved;"
+	"CREATE TRIGGER id_map_left AFTER DELETE ON id_map "
+	"  WHEN EXISTS (SELECT 1 FROM sync_state WHERE id = old.state_id) "
+	"BEGIN DELETE FROM id_map_gone WHERE state_id = old.state_id AND "
+	"  guid = old.guid AND luid = old.luid;"
+	"INSERT INTO id_map_gone (state_id, tenant_id, guid, luid, at) "
+	"  VALUES (old.state_id, old.tenant_id, old.guid, old.luid, "
+	"  CAST(strftime('%s', 'now') AS INTEGER)); END;"
+	"CREATE TRIGGER id_map_moved AFTER UPDATE OF luid ON id_map "
+	"  WHEN old.luid <> new.luid "
+	"BEGIN DELETE FROM id_map_gone WHERE state_id = old.state_id AND "
+	"  guid = old.guid AND luid = old.luid;"
+	"INSERT INTO id_map_gone (state_id, tenant_id, guid, luid, at) "
+	"  VALUES (old.state_id, old.tenant_id, old.guid, old.luid, "
+	"  CAST(strftime('%s', 'now') AS INTEGER)); END;",
 };
 
 const int ds_migration_count =

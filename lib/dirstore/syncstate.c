@@ -387,28 +387,32 @@ int dstore_map_iter(struct dstore *s, int64_t tenant_id, int64_t state_id,
 }
 
 int dstore_map_history(struct dstore *s, int64_t tenant_id, int64_t state_id,
-		       const char *luid, char *guid_r, size_t guid_size,
-		       struct ob_err *err)
+		       const char *luid, char (*guids_r)[DSTORE_DEVICE_MAX],
+		       size_t max, size_t *n_r, struct ob_err *err)
 {
 	static const char sql[] =
 		"SELECT guid FROM id_map_gone WHERE state_id = ? AND "
-		"tenant_id = ? AND luid = ? ORDER BY at DESC, guid LIMIT 1";
+		"tenant_id = ? AND luid = ? ORDER BY at DESC, guid LIMIT ?";
 	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	size_t n = 0;
 	int rc;
 
+	*n_r = 0;
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
 	sqlite3_bind_int64(st, 1, state_id);
 	sqlite3_bind_int64(st, 2, tenant_id);
 	sqlite3_bind_text(st, 3, luid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		ob_strlcpy(guid_r, (const char *)sqlite3_column_text(st, 0),
-			   guid_size);
+	sqlite3_bind_int64(st, 4, (int64_t)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max)
+		ob_strlcpy(guids_r[n++],
+			   (const char *)sqlite3_column_text(st, 0),
+			   DSTORE_DEVICE_MAX);
 	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return ob_err_set(err, OB_E_NOTFOUND, "no such LUID sent");
-	return rc == SQLITE_ROW ? 0 : ds_sql_err(s, rc, "map history", err);
+	*n_r = n;
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return ds_sql_err(s, rc, "map history", err);
+	return n > 0 ? 0 : ob_err_set(err, OB_E_NOTFOUND, "no such LUID sent");
 }
 
 int dstore_map_ever(struct dstore *s, int64_t tenant_id, int64_t state_id,

@@ -1786,6 +1786,24 @@ static int collect_person(const struct dstore_person *p, void *ctx)
 	return 0;
 }
 
+/* The guids of a LUID's map history, latest first, joined by spaces. */
+static int history(struct dstore *s, int64_t t, int64_t state_id,
+		   const char *luid, char *out, struct ob_err *err)
+{
+	char guids[DSTORE_HISTORY_MAX][DSTORE_DEVICE_MAX];
+	size_t n = 0;
+	int ret = dstore_map_history(s, t, state_id, luid, guids,
+				     DSTORE_HISTORY_MAX, &n, err);
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(out, " ");
+		strcat(out, guids[i]);
+	}
+	return ret;
+}
+
 /* What a device held and holds no more: kept by the store on every way a
  * map row goes, found by LUID, pruned by the retention window; a deleted
  * person's names and contacts kept with its deletion; people by name. */
@@ -1797,7 +1815,7 @@ static void test_map_history(void)
 	struct dstore_person p = {0}, got;
 	struct dstore_phone ph = {"cell", "+86 139 0000 0001"};
 	char *mail = "li.ming@example.com";
-	char guid[64];
+	char guid[1024];
 	struct collect names = {""};
 	int64_t t = tenant(s, "acme"), t2 = tenant(s, "other"), acc;
 
@@ -1816,51 +1834,59 @@ static void test_map_history(void)
 	dstore_map_put(s, t, st.id, "g3", "13", 1, &err);
 	test_assert_int(dstore_commit(s, NULL, &err), 0);
 	/* nothing gone yet */
-	test_assert_int(
-		dstore_map_history(s, t, st.id, "11", guid, sizeof(guid), &err),
-		OB_E_NOTFOUND);
+	test_assert_int(history(s, t, st.id, "11", guid, &err), OB_E_NOTFOUND);
 	dstore_begin(s, t, "sync", &err);
 	dstore_map_put(s, t, st.id, "g1", "21", 2, &err); /* a new LUID */
 	dstore_map_delete(s, t, st.id, "g2", &err);
 	test_assert_int(dstore_commit(s, NULL, &err), 0);
-	test_assert_int(
-		dstore_map_history(s, t, st.id, "11", guid, sizeof(guid), &err),
-		0);
+	test_assert_int(history(s, t, st.id, "11", guid, &err), 0);
 	test_assert_str(guid, "g1");
-	test_assert_int(
-		dstore_map_history(s, t, st.id, "12", guid, sizeof(guid), &err),
-		0);
+	test_assert_int(history(s, t, st.id, "12", guid, &err), 0);
 	test_assert_str(guid, "g2");
-	test_assert_int(
-		dstore_map_history(s, t, st.id, "21", guid, sizeof(guid), &err),
-		OB_E_NOTFOUND); /* mapped now, not gone */
+	test_assert_int(history(s, t, st.id, "21", guid, &err),
+			OB_E_NOTFOUND); /* mapped now, not gone */
 	/* another enterprise sees none of it */
-	test_assert_int(dstore_map_history(s, t2, st.id, "11", guid,
-					   sizeof(guid), &err),
-			OB_E_NOTFOUND);
+	test_assert_int(history(s, t2, st.id, "11", guid, &err), OB_E_NOTFOUND);
 	dstore_begin(s, t, "sync", &err);
 	dstore_map_clear(s, t, st.id, &err); /* a slow sync's replace */
 	test_assert_int(dstore_commit(s, NULL, &err), 0);
-	test_assert_int(
-		dstore_map_history(s, t, st.id, "13", guid, sizeof(guid), &err),
-		0);
+	test_assert_int(history(s, t, st.id, "13", guid, &err), 0);
 	test_assert_str(guid, "g3");
+	/* a client that reuses LUIDs (restored, its counter back): one LUID,
+	 * several people, each found */
+	dstore_begin(s, t, "sync", &err);
+	dstore_map_put(s, t, st.id, "g4", "14", 3, &err);
+	dstore_map_put(s, t, st.id, "g4", "24", 4, &err);
+	dstore_map_put(s, t, st.id, "g5", "14", 4, &err);
+	dstore_map_delete(s, t, st.id, "g5", &err);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	test_assert_int(history(s, t, st.id, "14", guid, &err), 0);
+	test_assert(strcmp(guid, "g4 g5") == 0 || strcmp(guid, "g5 g4") == 0);
+	/* a person back on a LUID it held before, and again: the history
+	 * row is renewed, never a UNIQUE error (schema 12) */
+	dstore_begin(s, t, "sync", &err);
+	test_assert_int(dstore_map_put(s, t, st.id, "g6", "16", 5, &err), 0);
+	test_assert_int(dstore_map_put(s, t, st.id, "g6", "26", 5, &err), 0);
+	test_assert_int(dstore_map_put(s, t, st.id, "g6", "16", 5, &err), 0);
+	test_assert_int(dstore_map_put(s, t, st.id, "g6", "26", 6, &err), 0);
+	test_assert_int(dstore_map_delete(s, t, st.id, "g6", &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	test_assert_int(history(s, t, st.id, "16", guid, &err), 0);
+	test_assert_str(guid, "g6");
+	test_assert_int(history(s, t, st.id, "26", guid, &err), 0);
+	test_assert_str(guid, "g6");
 	test_assert_int(dstore_map_ever(s, t, st.id, "g3", &err), 1);
 	test_assert_int(dstore_map_ever(s, t, st.id, "g9", &err), 0);
 	/* the retention window (30 days by default) */
 	dstore_begin(s, t, "prune", &err);
 	test_assert_int(dstore_prune(s, t, ob_wall_s() + 86400, NULL, &err), 0);
 	dstore_commit(s, NULL, &err);
-	test_assert_int(
-		dstore_map_history(s, t, st.id, "13", guid, sizeof(guid), &err),
-		0);
+	test_assert_int(history(s, t, st.id, "13", guid, &err), 0);
 	dstore_begin(s, t, "prune", &err);
 	test_assert_int(
 		dstore_prune(s, t, ob_wall_s() + 31 * 86400, NULL, &err), 0);
 	dstore_commit(s, NULL, &err);
-	test_assert_int(
-		dstore_map_history(s, t, st.id, "13", guid, sizeof(guid), &err),
-		OB_E_NOTFOUND);
+	test_assert_int(history(s, t, st.id, "13", guid, &err), OB_E_NOTFOUND);
 	test_assert_int(dstore_map_ever(s, t, st.id, "g3", &err), 0);
 
 	/* a deleted person as the change log keeps it */

@@ -138,6 +138,39 @@ view "restored backup of a renamed person: the device holds the view once" a
 	notok "restored backup: the renamed person's old card is replaced, not kept ($old)"
 expect "restored backup of a renamed person: no Add" adds 0
 
+# LUIDs reused: a client restored from a backup hands out LUIDs again
+# that it gave before, so one LUID held several people over time; the
+# card a second restore brings back (renamed since, no UID, as
+# SyncEvolution keeps it) is found among all of them, not only the last
+p46=demo-000046
+old46=$(ob person show --tenant acme $p46 | sed -n 's/^name: *//p')
+x=$($PY -c "import json; s=json.load(open('$tmp/a.json')); print([l for l, g in s['guid_of'].items() if g == '$p46'][0])")
+cp "$tmp/a.json" "$tmp/a.b0.json"
+sync a --delete "$x"
+expect "reused LUIDs: a card the user deleted comes back" adds 1
+cp "$tmp/a.json" "$tmp/a.b1.json"
+ob person update --tenant acme $p46 --name "司马新名" --family 司马 --given 新名 \
+	--work "+86 21 5555 0146" --email sima.new@example.cn >/dev/null
+ob person add --tenant acme --uid q-reuse --name "Quinn Reuse" >/dev/null
+sync a
+cp "$tmp/a.b0.json" "$tmp/a.json"
+state a "s['last'] = 'restored-b0'"
+sync a
+expect "reused LUIDs: restored, a slow sync" mode 201
+ob person delete --tenant acme q-reuse >/dev/null
+sync a
+expect "reused LUIDs: the new person deleted again" deletes 1
+cp "$tmp/a.b1.json" "$tmp/a.json"
+state a "import re; s['last'] = 'restored-b1'; s['items'] = {k: re.sub('(?m)^UID:.*\\n', '', v) for k, v in s['items'].items()}"
+[ "$(count a "UID:")" = 0 ] && ok "reused LUIDs: the restored cards carry no UID" ||
+	notok "reused LUIDs: the restored cards carry no UID"
+sync a
+expect "reused LUIDs: restored again, a slow sync" mode 201
+[ -n "$old46" ] && [ "$(count a "FN:$old46")" = 0 ] && [ "$(count a "FN:司马新名")" = 1 ] &&
+	ok "reused LUIDs: the renamed person's old card is replaced, not kept" ||
+	notok "reused LUIDs: the renamed person's old card is replaced, not kept ($old46: $(count a "FN:$old46"), new: $(count a "FN:司马新名"))"
+expect "reused LUIDs: no Add" adds 0
+
 # -- at scale: a generated directory (10,000 people, 2,000 under valgrind)
 # with its many people of one name ------------------------------------------
 people=${OB_PEOPLE:-10000}
