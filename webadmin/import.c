@@ -4,7 +4,10 @@
  * first email (or, without email, first phone digits), case-insensitively;
  * unmatched ones get a new uid. All checks run before the transaction, so
  * the report can name every bad row; unit paths are created as needed
- * inside the transaction. */
+ * inside the transaction. Each row is merged over the stored person it
+ * names (merge_row: the fields the file has, the rest as stored) and
+ * compared field by field (diff_person), so a file that changes nothing
+ * writes nothing whatever the order of its columns or phone types. */
 #include "config.h"
 #include "webadmin/import.h"
 #include "webadmin/json.h"
@@ -70,10 +73,15 @@ static const char *const col_names[C_COUNT][2] = {
 
 struct rec {
 	long line;
-	struct dstore_person p;
+	struct dstore_person p; /* the row's fields; absent ones empty */
+	uint32_t present;       /* (1u << col) for each field the row has */
 	char *unit_path;
 	char *key; /* match key when no uid */
 };
+
+#define HAS(r, c) (((r)->present & (1u << (c))) != 0)
+/* every field: JSON members and vCard properties set their own */
+#define ALL_COLS ((1u << C_COUNT) - 1)
 
 struct uid_line {
 	char *uid;
@@ -395,14 +403,14 @@ static bool unit_path_ok(const char *path)
 	return true;
 }
 
-static int read_row(struct import *im, char **f, size_t n, long line)
+static int read_row(struct import *im, char **f, size_t n, long line,
+		    uint32_t present)
 {
 	static const enum col phone_cols[] = {C_PWORK, C_PCELL, C_PHOME,
 					      C_PFAX};
 	static const char *const phone_types[] = {"work", "cell", "home",
 						  "fax"};
 	struct rec *r;
-	struct ob_err err;
 	const char *h;
 	int ret;
 
@@ -418,6 +426,7 @@ static int read_row(struct import *im, char **f, size_t n, long line)
 	rec_free(r);
 	memset(r, 0, sizeof(*r));
 	r->line = line;
+	r->present = present;
 	r->p.uid = text(im, f, n, C_UID);
 	r->p.family = text(im, f, n, C_FAMILY);
 	r->p.given = text(im, f, n, C_GIVEN);
@@ -432,10 +441,6 @@ static int read_row(struct import *im, char **f, size_t n, long line)
 	r->p.country = text(im, f, n, C_COUNTRY);
 	r->p.note = text(im, f, n, C_NOTE);
 	r->unit_path = text(im, f, n, C_UNIT);
-	if (r->p.phonetic_family == NULL && r->p.phonetic_given == NULL) {
-		r->p.phonetic_family = wa_phonetic_of(r->p.family, true);
-		r->p.phonetic_given = wa_phonetic_of(r->p.given, false);
-	}
 	for (int i = 0; i < 4; i++) {
 		if (add_cell(im, r, phone_types[i],
 			     cell(im, f, n, phone_cols[i])) < 0)
@@ -464,11 +469,6 @@ static int read_row(struct import *im, char **f, size_t n, long line)
 		if (ret < 0)
 			return ret;
 	}
-	ret = dstore_person_check(im->s, &r->p, &err);
-	if (ret == OB_E_NOMEM)
-		return ret;
-	if (ret < 0)
-		bad_row(im, line, column_of(im, err.field), err.field, err.msg);
 	if (r->p.uid == NULL) {
 		r->key = make_key(&r->p);
 		if (r->key == NULL)
@@ -615,15 +615,428 @@ static struct existing *find_key(struct ex_list *l, const char *key)
 	return hit ? *hit : NULL;
 }
 
-/* Pass 2: one row into the open transaction. */
+/* ---- merge: the fields a file has over the person it names ------------- */
+
+static const enum col type_cols[] = {C_PWORK, C_PCELL, C_PHOME, C_PFAX};
+static const char *const type_names[] = {"work", "cell", "home", "fax"};
+
+static int type_index(const char *type)
+{
+	for (int t = 0; t < 4; t++) {
+		if (strcmp(type, type_names[t]) == 0)
+			return t;
+	}
+	return 0; /* the store takes no other type */
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static int dup_into(char **dst, const char *src)
+{
+	*dst = NULL;
+	if (src == NULL || src[0] == '\0')
+		return 0;
+	*dst = ob_strndup(src, strlen(src));
+	return *dst ? 0 : OB_E_NOMEM;
+}
+
+static int push_phone(struct dstore_person *m, const struct dstore_phone *ph)
+{
+	struct dstore_phone *np =
+		realloc(m->phones, (m->n_phones + 1) * sizeof(*np));
+
+	if (np == NULL)
+		return OB_E_NOMEM;
+	m->phones = np;
+	np = &m->phones[m->n_phones];
+	np->type = ob_strndup(ph->type, strlen(ph->type));
+	np->number = ob_strndup(ph->number, strlen(ph->number));
+	m->n_phones++;
+	return np->type && np->number ? 0 : OB_E_NOMEM;
+}
+
+/* The row's phones of type t, in the row's order. */
+static int push_row_phones(struct dstore_person *m, const struct rec *r, int t)
+{
+	for (size_t i = 0; i < r->p.n_phones; i++) {
+		if (type_index(r->p.phones[i].type) == t &&
+		    push_phone(m, &r->p.phones[i]) < 0)
+			return OB_E_NOMEM;
+	}
+	return 0;
+}
+
+/* Phones: the types the row has (a CSV phone column, a JSON member; a
+ * vCard's TEL has all four) come from the row, the others from old. The
+ * row's phones of a type take the place of old's first phone of that type,
+ * so a file that changes nothing keeps the order across types that the
+ * CSV columns cannot show. */
+static int merge_phones(struct dstore_person *m, const struct rec *r,
+			const struct dstore_person *old)
+{
+	bool done[4] = {false, false, false, false};
+
+	for (size_t i = 0; old != NULL && i < old->n_phones; i++) {
+		int t = type_index(old->phones[i].type);
+
+		if (!HAS(r, type_cols[t])) {
+			if (push_phone(m, &old->phones[i]) < 0)
+				return OB_E_NOMEM;
+		} else if (!done[t]) {
+			if (push_row_phones(m, r, t) < 0)
+				return OB_E_NOMEM;
+			done[t] = true;
+		}
+	}
+	for (int t = 0; t < 4; t++) {
+		if (HAS(r, type_cols[t]) && !done[t] &&
+		    push_row_phones(m, r, t) < 0)
+			return OB_E_NOMEM;
+	}
+	return 0;
+}
+
+/* Was old's display name composed from its name parts (so it follows a
+ * change of them) rather than set? */
+static bool display_composed(const struct dstore_person *old)
+{
+	struct dstore_person t = *old;
+	char buf[2 * DSTORE_NAME_MAX + 2];
+
+	t.display = NULL;
+	return old->display == NULL ||
+	       strcmp(dstore_display_name(&t, buf, sizeof(buf)),
+		      old->display) == 0;
+}
+
+/* The person a row makes (*m, the caller's: dstore_person_deinit): each
+ * field the row has from the row (an empty value clears it), every other
+ * field from old, the stored person (NULL for a new one). Phonetic names
+ * the row lacks are kept while the name stays as it was, else read from
+ * the name (as when the row's phonetic fields are both empty). */
+static int merge_row(const struct rec *r, const struct dstore_person *old,
+		     struct dstore_person *m)
+{
+	static const struct {
+		enum col c;
+		size_t off;
+	} strs[] = {
+		{C_FAMILY, offsetof(struct dstore_person, family)},
+		{C_GIVEN, offsetof(struct dstore_person, given)},
+		{C_TITLE, offsetof(struct dstore_person, title)},
+		{C_STREET, offsetof(struct dstore_person, street)},
+		{C_CITY, offsetof(struct dstore_person, locality)},
+		{C_REGION, offsetof(struct dstore_person, region)},
+		{C_POSTCODE, offsetof(struct dstore_person, postcode)},
+		{C_COUNTRY, offsetof(struct dstore_person, country)},
+		{C_NOTE, offsetof(struct dstore_person, note)},
+	};
+	const struct dstore_person *emails;
+	bool keep;
+	int ret = 0;
+
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]) && ret == 0;
+	     i++) {
+		const struct dstore_person *from =
+			HAS(r, strs[i].c) ? &r->p : old;
+		char **dst = (char **)((char *)m + strs[i].off);
+
+		if (from != NULL)
+			ret = dup_into(dst,
+				       *(char *const *)((const char *)from +
+							strs[i].off));
+	}
+	if (ret == 0)
+		ret = dup_into(&m->uid, r->p.uid);
+	if (ret == 0 && HAS(r, C_DISPLAY))
+		ret = dup_into(&m->display, r->p.display);
+	else if (ret == 0 && old != NULL && !display_composed(old))
+		ret = dup_into(&m->display, old->display);
+	keep = old != NULL && !HAS(r, C_PFAMILY) && !HAS(r, C_PGIVEN) &&
+	       same_str(m->family, old->family) &&
+	       same_str(m->given, old->given);
+	if (ret == 0 && (keep || HAS(r, C_PFAMILY) || HAS(r, C_PGIVEN))) {
+		const struct dstore_person *pf =
+			HAS(r, C_PFAMILY) ? &r->p : old;
+		const struct dstore_person *pg = HAS(r, C_PGIVEN) ? &r->p : old;
+
+		ret = dup_into(&m->phonetic_family,
+			       pf ? pf->phonetic_family : NULL);
+		if (ret == 0)
+			ret = dup_into(&m->phonetic_given,
+				       pg ? pg->phonetic_given : NULL);
+	}
+	if (ret == 0 && !keep && m->phonetic_family == NULL &&
+	    m->phonetic_given == NULL) {
+		m->phonetic_family = wa_phonetic_of(m->family, true);
+		m->phonetic_given = wa_phonetic_of(m->given, false);
+	}
+	if (ret == 0)
+		ret = merge_phones(m, r, old);
+	emails = HAS(r, C_EMAIL) ? &r->p : old;
+	for (size_t i = 0; ret == 0 && emails != NULL && i < emails->n_emails;
+	     i++) {
+		char **ne = realloc(m->emails, (m->n_emails + 1) * sizeof(*ne));
+
+		if (ne == NULL) {
+			ret = OB_E_NOMEM;
+			break;
+		}
+		m->emails = ne;
+		ret = dup_into(&ne[m->n_emails], emails->emails[i]);
+		m->n_emails += ret == 0;
+	}
+	m->unit_id = HAS(r, C_UNIT) ? r->p.unit_id : old ? old->unit_id : 0;
+	m->hidden = HAS(r, C_HIDDEN) ? r->p.hidden : old ? old->hidden : false;
+	{
+		const struct dstore_person *ph = HAS(r, C_PHOTO) ? &r->p : old;
+
+		if (ret == 0 && ph != NULL && ph->photo != NULL &&
+		    ph->photo_len > 0) {
+			m->photo = malloc(ph->photo_len);
+			if (m->photo == NULL)
+				ret = OB_E_NOMEM;
+			else
+				memcpy(m->photo, ph->photo, ph->photo_len);
+			m->photo_len = m->photo ? ph->photo_len : 0;
+		}
+	}
+	return ret;
+}
+
+/* A field's value as the plan shows it: quoted, at most 60 bytes of it. */
+static void show_value(struct ob_buf *b, const char *v)
+{
+	size_t n = v ? strlen(v) : 0, start = b->len;
+
+	if (n == 0) {
+		ob_buf_add_str(b, "(empty)");
+		return;
+	}
+	if (n > 60) {
+		n = 60;
+		while (n > 0 && ((unsigned char)v[n] & 0xC0) == 0x80)
+			n--; /* not inside a UTF-8 sequence */
+	}
+	ob_buf_addf(b, "\"%.*s%s\"", (int)n, v, n < strlen(v) ? "…" : "");
+	for (size_t i = start; b->data != NULL && i < b->len; i++) {
+		if (b->data[i] == '\n' || b->data[i] == '\r')
+			b->data[i] = ' ';
+	}
+}
+
+static void diff_line(struct ob_buf *b, const char *field, const char *was,
+		      const char *now)
+{
+	ob_buf_addf(b, "    %s: ", field);
+	show_value(b, was);
+	ob_buf_add_str(b, " -> ");
+	show_value(b, now);
+	ob_buf_add_char(b, '\n');
+}
+
+/* phone numbers of type t joined by '|' (or all emails when t < 0) */
+static char *joined_values(const struct dstore_person *p, int t)
+{
+	struct ob_buf b;
+
+	ob_buf_init(&b, 1 << 16);
+	for (size_t i = 0; t >= 0 && i < p->n_phones; i++) {
+		if (type_index(p->phones[i].type) == t)
+			ob_buf_addf(&b, "%s%s", b.len ? "|" : "",
+				    p->phones[i].number);
+	}
+	for (size_t i = 0; t < 0 && i < p->n_emails; i++)
+		ob_buf_addf(&b, "%s%s", i ? "|" : "", p->emails[i]);
+	return ob_buf_steal(&b, NULL);
+}
+
+static bool same_emails(const struct dstore_person *a,
+			const struct dstore_person *z)
+{
+	for (size_t i = 0; i < a->n_emails && i < z->n_emails; i++) {
+		if (strcmp(a->emails[i], z->emails[i]) != 0)
+			return false;
+	}
+	return a->n_emails == z->n_emails;
+}
+
+/* The fields that differ between old (stored) and m (to be stored), one
+ * "    field: old -> new" line each into b (NULL: count only). Returns the
+ * number of differing fields. unit_path is m's unit as the file names it. */
+static size_t diff_person(const struct dstore_person *old,
+			  const struct dstore_person *m, const char *unit_path,
+			  struct ob_buf *b)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} strs[] = {
+		{"family_name", offsetof(struct dstore_person, family)},
+		{"given_name", offsetof(struct dstore_person, given)},
+		{"phonetic_family",
+		 offsetof(struct dstore_person, phonetic_family)},
+		{"phonetic_given",
+		 offsetof(struct dstore_person, phonetic_given)},
+		{"title", offsetof(struct dstore_person, title)},
+		{"street", offsetof(struct dstore_person, street)},
+		{"city", offsetof(struct dstore_person, locality)},
+		{"region", offsetof(struct dstore_person, region)},
+		{"postcode", offsetof(struct dstore_person, postcode)},
+		{"country", offsetof(struct dstore_person, country)},
+		{"note", offsetof(struct dstore_person, note)},
+	};
+	char buf[2 * DSTORE_NAME_MAX + 2];
+	const char *disp = dstore_display_name(m, buf, sizeof(buf));
+	size_t n = 0;
+	bool phones_same = old->n_phones == m->n_phones;
+
+	if (!same_str(old->display, disp)) {
+		n++;
+		if (b)
+			diff_line(b, "display_name", old->display, disp);
+	}
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		const char *a =
+			*(char *const *)((const char *)old + strs[i].off);
+		const char *z = *(char *const *)((const char *)m + strs[i].off);
+
+		if (!same_str(a, z)) {
+			n++;
+			if (b)
+				diff_line(b, strs[i].name, a, z);
+		}
+	}
+	if (old->unit_id != m->unit_id) {
+		n++;
+		if (b)
+			diff_line(b, "unit", old->unit_path,
+				  m->unit_id ? unit_path : NULL);
+	}
+	for (size_t i = 0; phones_same && i < m->n_phones; i++)
+		phones_same =
+			strcmp(old->phones[i].type, m->phones[i].type) == 0 &&
+			strcmp(old->phones[i].number, m->phones[i].number) == 0;
+	if (!phones_same) {
+		size_t before = n;
+
+		for (int t = 0; t < 4; t++) {
+			char *was = joined_values(old, t);
+			char *now = joined_values(m, t);
+
+			if (!same_str(was, now)) {
+				n++;
+				if (b)
+					diff_line(b, col_names[type_cols[t]][0],
+						  was, now);
+			}
+			free(was);
+			free(now);
+		}
+		if (n == before) {
+			n++;
+			if (b)
+				ob_buf_add_str(b, "    phones: the same "
+						  "numbers in another order\n");
+		}
+	}
+	if (old->n_emails != m->n_emails ||
+	    (m->n_emails > 0 && !same_emails(old, m))) {
+		char *was = joined_values(old, -1), *now = joined_values(m, -1);
+
+		n++;
+		if (b)
+			diff_line(b, "email", was, now);
+		free(was);
+		free(now);
+	}
+	if (old->hidden != m->hidden) {
+		n++;
+		if (b)
+			diff_line(b, "hidden", old->hidden ? "yes" : "no",
+				  m->hidden ? "yes" : "no");
+	}
+	if (old->photo_len != m->photo_len ||
+	    (m->photo_len > 0 &&
+	     memcmp(old->photo, m->photo, m->photo_len) != 0)) {
+		char was[32] = "", now[32] = "";
+
+		if (old->photo_len)
+			snprintf(was, sizeof(was), "%zu bytes", old->photo_len);
+		if (m->photo_len)
+			snprintf(now, sizeof(now), "%zu bytes", m->photo_len);
+		n++;
+		if (b) {
+			ob_buf_addf(b, "    photo: %s -> %s\n",
+				    was[0] ? was : "(none)",
+				    now[0] ? now : "(none)");
+		}
+	}
+	return n;
+}
+
+/* The stored person of uid into *old (with its photo when with_photo):
+ * 1 found, 0 not, or a store error. */
+static int stored(struct import *im, const char *uid, bool with_photo,
+		  struct dstore_person *old, struct ob_err *err)
+{
+	int ret;
+
+	memset(old, 0, sizeof(*old));
+	if (uid == NULL)
+		return 0;
+	ret = dstore_person_get(im->s, im->tenant, uid, with_photo, old, err);
+	if (ret == OB_E_NOTFOUND)
+		return 0;
+	return ret < 0 ? ret : 1;
+}
+
+/* Pass 1: the person the row would make, checked as the store will. */
+static int check_row(struct import *im, struct rec *r, struct ob_err *err)
+{
+	struct dstore_person old, m;
+	struct ob_err e;
+	int found, ret;
+
+	found = stored(im, r->p.uid, false, &old, err);
+	if (found < 0)
+		return found;
+	ret = merge_row(r, found ? &old : NULL, &m);
+	if (ret < 0) {
+		ret = ob_err_set(err, ret, "out of memory");
+		goto out;
+	}
+	ret = dstore_person_check(im->s, &m, &e);
+	if (ret == OB_E_NOMEM) {
+		ret = ob_err_set(err, ret, "out of memory");
+	} else if (ret < 0) {
+		bad_row(im, r->line, column_of(im, e.field), e.field, e.msg);
+		ret = 0;
+	}
+out:
+	dstore_person_deinit(&old);
+	dstore_person_deinit(&m);
+	return ret;
+}
+
+/* Pass 2: one row into the open transaction, merged over the person it
+ * names; a row that changes no field is not written at all. */
 static int apply_row(struct import *im, struct rec *r, struct ob_err *err)
 {
 	struct wa_import_report *rep = im->rep;
 	struct ex_list *ex = im->ex;
-	enum dstore_put_result res;
+	enum dstore_put_result res = DSTORE_PUT_UNCHANGED;
+	struct dstore_person old, m;
 	struct existing *e = NULL;
-	int ret;
+	char nm[600];
+	int found, ret;
 
+	memset(&m, 0, sizeof(m));
+	memset(&old, 0, sizeof(old));
 	if (r->unit_path != NULL) {
 		int64_t id;
 
@@ -634,10 +1047,8 @@ static int apply_row(struct import *im, struct rec *r, struct ob_err *err)
 						      r->unit_path, true, &id,
 						      err);
 		}
-		if (ret < 0) {
-			ob_err_prefix(err, "line %ld: ", r->line);
-			return ret;
-		}
+		if (ret < 0)
+			goto out;
 		r->p.unit_id = id;
 	}
 	if (r->p.uid == NULL && im->need_keys) {
@@ -645,32 +1056,41 @@ static int apply_row(struct import *im, struct rec *r, struct ob_err *err)
 		if (e != NULL)
 			r->p.uid = ob_strndup(e->uid, strlen(e->uid));
 	}
-	ret = dstore_person_put(im->s, im->tenant, &r->p, &res, err);
-	if (ret < 0) {
-		ob_err_prefix(err, "line %ld: ", r->line);
-		return ret;
+	found = stored(im, r->p.uid, true, &old, err);
+	ret = found < 0 ? found : merge_row(r, found ? &old : NULL, &m);
+	if (ret == OB_E_NOMEM)
+		ret = ob_err_set(err, ret, "out of memory");
+	if (ret < 0)
+		goto out;
+	if (!found || diff_person(&old, &m, r->unit_path, NULL) > 0) {
+		ret = dstore_person_put(im->s, im->tenant, &m, &res, err);
+		if (ret < 0)
+			goto out;
 	}
 	if (e == NULL)
-		e = find_uid(ex, r->p.uid);
+		e = find_uid(ex, m.uid);
 	if (e != NULL)
 		e->seen = true;
 	if (res == DSTORE_PUT_ADDED) {
 		rep->adds++;
-		char nm[600];
-		ob_buf_addf(&rep->plan, "add %s %s%s%s\n", r->p.uid,
-			    dstore_display_name(&r->p, nm, sizeof(nm)),
+		ob_buf_addf(&rep->plan, "add %s %s%s%s\n", m.uid,
+			    dstore_display_name(&m, nm, sizeof(nm)),
 			    r->unit_path ? " in " : "",
 			    r->unit_path ? r->unit_path : "");
 	} else if (res == DSTORE_PUT_MODIFIED) {
 		rep->changes++;
-		ob_buf_addf(&rep->plan, "change %s %s\n", r->p.uid,
-			    e && e->display ? e->display
-			    : r->p.display  ? r->p.display
-					    : "");
+		ob_buf_addf(&rep->plan, "change %s %s\n", m.uid,
+			    old.display ? old.display : "");
+		(void)diff_person(&old, &m, r->unit_path, &rep->plan);
 	} else {
 		rep->unchanged++;
 	}
-	return 0;
+out:
+	if (ret < 0)
+		ob_err_prefix(err, "line %ld: ", r->line);
+	dstore_person_deinit(&old);
+	dstore_person_deinit(&m);
+	return ret;
 }
 
 /* The row just read goes to the pass's handler, then is freed. */
@@ -680,9 +1100,9 @@ static int emit(struct import *im, struct ob_err *err)
 
 	if (im->pass == 1) {
 		im->rep->rows++;
-		ret = note_row(im, &im->cur);
-		if (ret < 0)
-			ret = ob_err_set(err, ret, "out of memory");
+		ret = check_row(im, &im->cur, err);
+		if (ret == 0 && note_row(im, &im->cur) < 0)
+			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
 	} else {
 		ret = apply_row(im, &im->cur, err);
 	}
@@ -847,6 +1267,16 @@ static void import_free(struct import *im)
 	free(im->units);
 }
 
+/* A CSV file has the fields its header names. */
+static uint32_t columns_present(const struct import *im)
+{
+	uint32_t m = 0;
+
+	for (int c = 0; c < C_COUNT; c++)
+		m |= im->colmap[c] >= 0 ? 1u << c : 0;
+	return m;
+}
+
 /* The header's name of CSV column col (0-based), "csv" past the named
  * ones. */
 static const char *column_name(struct import *im, int col)
@@ -889,7 +1319,7 @@ static int csv_rows(struct import *im, void *ctx, struct ob_err *err)
 		header = true;
 	}
 	while (r > 0 && (r = wa_csv_next(csv, &f, &n, &line, err)) > 0) {
-		ret = read_row(im, f, n, line);
+		ret = read_row(im, f, n, line, columns_present(im));
 		if (ret == 1)
 			ret = emit(im, err);
 		else if (ret < 0)
@@ -975,6 +1405,7 @@ static int json_rows(struct import *im, void *ctx, struct ob_err *err)
 	for (size_t i = 0; i < people->n && ret >= 0; i++) {
 		const struct wa_json_value *pv = people->items[i];
 		char *cells[C_COUNT] = {0};
+		uint32_t present = 0;
 		bool ok = true;
 
 		if (pv->type != WA_JSON_OBJECT) {
@@ -1001,6 +1432,7 @@ static int json_rows(struct import *im, void *ctx, struct ob_err *err)
 				continue;
 			}
 			free(cells[col]);
+			present |= 1u << col;
 			cells[col] =
 				json_cell(im, pv->items[k], pv->keys[k], -1);
 			ok &= cells[col] != NULL;
@@ -1010,7 +1442,7 @@ static int json_rows(struct import *im, void *ctx, struct ob_err *err)
 
 			for (int c = 0; c < C_COUNT; c++)
 				row[c] = cells[c] ? cells[c] : "";
-			ret = read_row(im, row, C_COUNT, pv->line);
+			ret = read_row(im, row, C_COUNT, pv->line, present);
 			if (ret == 1)
 				ret = emit(im, err);
 			else if (ret < 0)
@@ -1126,10 +1558,49 @@ static char *join_phones(const struct vcard_contact *c, enum vcard_phone_type t,
 	return ob_buf_steal(&b, NULL);
 }
 
+/* The fields a card has, by property (IMPORT.md: in a merge, a property
+ * the card lacks leaves its fields as they are): N the name parts, FN the
+ * display name, TEL every phone, ADR the whole address, ORG the unit when
+ * it names one after the company. */
+static uint32_t card_fields(const struct vcard *card,
+			    const struct vcard_contact *c, bool has_unit)
+{
+	static const struct {
+		const char *prop;
+		uint32_t cols;
+	} map[] = {
+		{"N", 1u << C_FAMILY | 1u << C_GIVEN},
+		{"X-PHONETIC-LAST-NAME", 1u << C_PFAMILY | 1u << C_PGIVEN},
+		{"X-PHONETIC-FIRST-NAME", 1u << C_PFAMILY | 1u << C_PGIVEN},
+		{"TITLE", 1u << C_TITLE},
+		{"TEL",
+		 1u << C_PWORK | 1u << C_PCELL | 1u << C_PHOME | 1u << C_PFAX},
+		{"EMAIL", 1u << C_EMAIL},
+		{"ADR", 1u << C_STREET | 1u << C_CITY | 1u << C_REGION |
+				1u << C_POSTCODE | 1u << C_COUNTRY},
+		{"NOTE", 1u << C_NOTE},
+	};
+	uint32_t m = 1u << C_UID;
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (vcard_prop_get(card, map[i].prop, NULL) != NULL)
+			m |= map[i].cols;
+	}
+	if (c->phonetic_family != NULL || c->phonetic_given != NULL)
+		m |= 1u << C_PFAMILY | 1u << C_PGIVEN; /* 4.0 N;SORT-AS */
+	if (vcard_prop_get(card, "FN", NULL) != NULL)
+		m |= 1u << C_DISPLAY;
+	if (has_unit)
+		m |= 1u << C_UNIT;
+	if (c->photo != NULL && c->photo_len > 0)
+		m |= 1u << C_PHOTO;
+	return m;
+}
+
 /* One vCard as an import row: ORG's units after the company become the
  * unit path ('/' inside a part becomes '-'); OTHER phones count as work. */
-static int read_contact(struct import *im, const struct vcard_contact *c,
-			long line)
+static int read_contact(struct import *im, const struct vcard *card,
+			const struct vcard_contact *c, long line)
 {
 	char *cells[C_COUNT] = {0};
 	char *row[C_COUNT];
@@ -1171,7 +1642,8 @@ static int read_contact(struct import *im, const struct vcard_contact *c,
 	row[C_POSTCODE] = (char *)(c->adr.postcode ? c->adr.postcode : "");
 	row[C_COUNTRY] = (char *)(c->adr.country ? c->adr.country : "");
 	row[C_NOTE] = (char *)(c->note ? c->note : "");
-	ret = read_row(im, row, C_COUNT, line);
+	ret = read_row(im, row, C_COUNT, line,
+		       card_fields(card, c, row[C_UNIT][0] != '\0'));
 	for (int k = 0; k < C_COUNT; k++)
 		free(cells[k]);
 	if (ret != 1 || c->photo == NULL || c->photo_len == 0)
@@ -1232,7 +1704,7 @@ static int vcf_rows(struct import *im, void *ctx, struct ob_err *err)
 			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
 			break;
 		}
-		ret = read_contact(im, &c, line);
+		ret = read_contact(im, card, &c, line);
 		vcard_free(&card);
 		if (ret == 1)
 			ret = emit(im, err);
