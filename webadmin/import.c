@@ -107,6 +107,11 @@ struct import {
 	bool guarded;       /* CSV: cells may carry the formula guard */
 	char **units;       /* unit paths to create even when empty (JSON) */
 	size_t n_units;
+	struct unkept {
+		char what[96];
+		size_t n;
+	} * unkept; /* vCard: what no field keeps, pass 1 */
+	size_t n_unkept;
 };
 
 void wa_import_report_init(struct wa_import_report *r)
@@ -114,12 +119,14 @@ void wa_import_report_init(struct wa_import_report *r)
 	memset(r, 0, sizeof(*r));
 	ob_buf_init(&r->errors, 1 << 20);
 	ob_buf_init(&r->plan, 256u << 20);
+	ob_buf_init(&r->unkept, 1 << 20);
 }
 
 void wa_import_report_deinit(struct wa_import_report *r)
 {
 	ob_buf_deinit(&r->errors);
 	ob_buf_deinit(&r->plan);
+	ob_buf_deinit(&r->unkept);
 }
 
 static void bad_row(struct import *im, long line, int col, const char *field,
@@ -1180,6 +1187,10 @@ static int run(struct import *im, row_source *rows, void *ctx,
 	if (ret < 0)
 		goto out;
 	check_duplicates(im);
+	for (size_t i = 0; i < im->n_unkept; i++)
+		ob_buf_addf(&rep->unkept, "%s: %zu card%s\n",
+			    im->unkept[i].what, im->unkept[i].n,
+			    im->unkept[i].n == 1 ? "" : "s");
 	if (rep->bad_rows > 0) {
 		size_t max = o->max_errors ? o->max_errors : 100;
 
@@ -1265,6 +1276,7 @@ static void import_free(struct import *im)
 	for (size_t i = 0; i < im->n_units; i++)
 		free(im->units[i]);
 	free(im->units);
+	free(im->unkept);
 }
 
 /* A CSV file has the fields its header names. */
@@ -1597,6 +1609,23 @@ static uint32_t card_fields(const struct vcard *card,
 	return m;
 }
 
+/* ADR's post office box and extended address (apartment, suite) have no
+ * field of their own: they are kept in the street, before it, joined by
+ * ", " (RFC 6350 6.3.1 recommends leaving both empty, so a 4.0 writer puts
+ * them in the street too). malloc'd. */
+static char *street_of(const struct vcard_address *a)
+{
+	const char *parts[] = {a->pobox, a->extended, a->street};
+	struct ob_buf b;
+
+	ob_buf_init(&b, 1 << 16);
+	for (size_t i = 0; i < 3; i++) {
+		if (parts[i] != NULL && parts[i][0] != '\0')
+			ob_buf_addf(&b, "%s%s", b.len ? ", " : "", parts[i]);
+	}
+	return ob_buf_steal(&b, NULL);
+}
+
 /* One vCard as an import row: ORG's units after the company become the
  * unit path ('/' inside a part becomes '-'); OTHER phones count as work. */
 static int read_contact(struct import *im, const struct vcard *card,
@@ -1627,6 +1656,7 @@ static int read_contact(struct import *im, const struct vcard *card,
 	cells[C_PCELL] = join_phones(c, VCARD_PHONE_CELL, false);
 	cells[C_PHOME] = join_phones(c, VCARD_PHONE_HOME, false);
 	cells[C_PFAX] = join_phones(c, VCARD_PHONE_FAX, false);
+	cells[C_STREET] = street_of(&c->adr);
 	for (int k = 0; k < C_COUNT; k++)
 		row[k] = cells[k] ? cells[k] : "";
 	row[C_UID] = (char *)(c->uid ? c->uid : "");
@@ -1636,7 +1666,6 @@ static int read_contact(struct import *im, const struct vcard *card,
 	row[C_PFAMILY] = (char *)(c->phonetic_family ? c->phonetic_family : "");
 	row[C_PGIVEN] = (char *)(c->phonetic_given ? c->phonetic_given : "");
 	row[C_TITLE] = (char *)(c->title ? c->title : "");
-	row[C_STREET] = (char *)(c->adr.street ? c->adr.street : "");
 	row[C_CITY] = (char *)(c->adr.locality ? c->adr.locality : "");
 	row[C_REGION] = (char *)(c->adr.region ? c->adr.region : "");
 	row[C_POSTCODE] = (char *)(c->adr.postcode ? c->adr.postcode : "");
@@ -1661,6 +1690,113 @@ static int read_contact(struct import *im, const struct vcard *card,
 		return 0;
 	}
 	return 1;
+}
+
+/* What the import will not keep, counted by property name for the
+ * preview. */
+static int count_unkept(struct import *im, const char *what)
+{
+	struct unkept *u;
+
+	for (size_t i = 0; i < im->n_unkept; i++) {
+		if (strcmp(im->unkept[i].what, what) == 0) {
+			im->unkept[i].n++;
+			return 0;
+		}
+	}
+	if (im->n_unkept >= 200)
+		what = "(other properties)"; /* bounded: a hostile file */
+	for (size_t i = 0; i < im->n_unkept; i++) {
+		if (strcmp(im->unkept[i].what, what) == 0) {
+			im->unkept[i].n++;
+			return 0;
+		}
+	}
+	u = realloc(im->unkept, (im->n_unkept + 1) * sizeof(*u));
+	if (u == NULL)
+		return OB_E_NOMEM;
+	im->unkept = u;
+	u = &u[im->n_unkept++];
+	snprintf(u->what, sizeof(u->what), "%s", what);
+	u->n = 1;
+	return 0;
+}
+
+/* Pass 1: each property of card (or part of one) that no field keeps. Not
+ * counted: VERSION, PRODID (the writing program) and REV (the store sets
+ * the time of the last change), and CATEGORIES when it only repeats the
+ * unit (the export writes it so). */
+static int note_unkept(struct import *im, const struct vcard *card,
+		       const struct vcard_contact *c)
+{
+	static const char *const one[] = {"UID",
+					  "N",
+					  "FN",
+					  "TITLE",
+					  "NOTE",
+					  "ADR",
+					  "ORG",
+					  "PHOTO",
+					  "X-PHONETIC-LAST-NAME",
+					  "X-PHONETIC-FIRST-NAME"};
+	static const char *const quiet[] = {"VERSION", "PRODID", "REV"};
+	bool seen[sizeof(one) / sizeof(one[0])] = {false};
+	char what[96];
+	int ret = 0;
+
+	for (size_t i = 0; i < card->n_props && ret == 0; i++) {
+		const struct vcard_prop *p = &card->props[i];
+		bool known = false;
+
+		for (size_t k = 0; k < sizeof(quiet) / sizeof(quiet[0]); k++)
+			known |= strcmp(p->name, quiet[k]) == 0;
+		if (known)
+			continue;
+		for (size_t k = 0; k < sizeof(one) / sizeof(one[0]); k++) {
+			if (strcmp(p->name, one[k]) != 0)
+				continue;
+			known = true;
+			if (seen[k]) {
+				snprintf(what, sizeof(what),
+					 "%.64s (second and later)", p->name);
+				ret = count_unkept(im, what);
+			}
+			seen[k] = true;
+		}
+		if (strcmp(p->name, "N") == 0 && !p->binary &&
+		    (vcard_prop_value(p, 2)[0] || vcard_prop_value(p, 3)[0] ||
+		     vcard_prop_value(p, 4)[0]) &&
+		    ret == 0)
+			ret = count_unkept(im, "N (middle names, prefix, "
+					       "suffix)");
+		if (strcmp(p->name, "PHOTO") == 0 && !p->binary && ret == 0)
+			ret = count_unkept(im, "PHOTO (a link, not an image)");
+		if (strcmp(p->name, "TEL") == 0 ||
+		    strcmp(p->name, "EMAIL") == 0)
+			known = true;
+		if (strcmp(p->name, "CATEGORIES") == 0 && !p->binary &&
+		    p->n_values == 1 && c->n_org > 1) {
+			/* the unit path as the export writes it */
+			struct ob_buf u;
+
+			ob_buf_init(&u, 1 << 16);
+			for (size_t k = 1; k < c->n_org; k++)
+				ob_buf_addf(&u, "%s%s", k > 1 ? "/" : "",
+					    c->org[k]);
+			known = strcmp(ob_buf_str(&u), p->values[0]) == 0;
+			ob_buf_deinit(&u);
+		}
+		if (!known && ret == 0) {
+			snprintf(what, sizeof(what), "%.64s", p->name);
+			ret = count_unkept(im, what);
+		}
+	}
+	for (size_t i = 0; i < c->n_phones && ret == 0; i++) {
+		if (c->phones[i].type == VCARD_PHONE_OTHER)
+			ret = count_unkept(im, "TEL type (not work, cell, "
+					       "home or fax: kept as work)");
+	}
+	return ret;
 }
 
 struct vcf_src {
@@ -1704,7 +1840,10 @@ static int vcf_rows(struct import *im, void *ctx, struct ob_err *err)
 			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
 			break;
 		}
-		ret = read_contact(im, card, &c, line);
+		if (im->pass == 1)
+			ret = note_unkept(im, card, &c);
+		if (ret == 0)
+			ret = read_contact(im, card, &c, line);
 		vcard_free(&card);
 		if (ret == 1)
 			ret = emit(im, err);

@@ -47,6 +47,8 @@ struct wa_import_report {
 	struct ob_buf plan;   /* "add|change|delete <uid> <name>" lines; under
 				 a change, "    field: \"old\" -> \"new\"" per
 				 changed field */
+	struct ob_buf unkept; /* vCard: "<PROPERTY>: <n> cards" per property
+				 (or part) no field keeps */
 	int64_t revision;     /* after commit (unchanged on dry run) */
 };
 

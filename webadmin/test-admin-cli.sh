@@ -280,6 +280,24 @@ check "bad vcf refused" 2 ob import --tenant vcfcopy "$tmp/bad.vcf"
 has "bad vcf email named" "line 6 (email[1])"
 has "bad vcf charset named" "line 14 (FN): unknown charset FOO"
 
+# a re-import of the .vcf exports into the same enterprise changes nothing
+for v in vcf21 vcf30 vcf40; do
+	check "re-import $v export" 0 ob import --tenant acme --dry-run "$tmp/all-$v.vcf"
+	has "$v round trip: nothing to do" "0 added, 0 changed, $visible unchanged"
+	lacks "$v round trip: nothing unkept" "not kept"
+done
+# what a card holds that no field keeps is listed by property
+printf 'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u1\r\nFN:Ann Lee\r\nNICKNAME:Annie\r\nURL:http://x.example\r\nBDAY:1990-01-01\r\nX-FOO:1\r\nADR;TYPE=WORK:PO 7;Suite 5;Main St 1;Town;;12345;DE\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nUID:u2\r\nFN:Bo\r\nNICKNAME:B\r\nEND:VCARD\r\n' >"$tmp/extra.vcf"
+check "vcf with properties Orgbook has no field for" 0 ob import --tenant vcfcopy --dry-run "$tmp/extra.vcf"
+has "unkept properties counted" "not kept (no field for it):
+NICKNAME: 2 cards
+URL: 1 card
+BDAY: 1 card
+X-FOO: 1 card"
+check "vcf with an extended address" 0 ob import --tenant vcfcopy "$tmp/extra.vcf"
+check "extended address person" 0 ob person show --tenant vcfcopy u1
+has "PO box and extended address kept in the street" "PO 7, Suite 5, Main St 1"
+
 # oversized photo
 printf '\211PNG\r\n\032\n' >"$tmp/big.png"; head -c 300000 /dev/zero >>"$tmp/big.png"
 printf 'uid,display_name,photo\np1,Big Photo,big.png\n' >"$tmp/photo.csv"
