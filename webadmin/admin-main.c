@@ -575,6 +575,9 @@ static int cmd_import(struct dstore *s, const struct args *a)
 	}
 	if (o.dry_run)
 		fputs(ob_buf_str(&rep.plan), stdout);
+	if (rep.unkept.len > 0)
+		printf("not kept (no field for it):\n%s",
+		       ob_buf_str(&rep.unkept));
 	printf("%s%zu rows: %zu added, %zu changed, %zu unchanged, %zu "
 	       "deleted, %zu units created; revision %lld\n",
 	       o.dry_run ? "dry run, nothing written: " : "", rep.rows,

@@ -4,7 +4,10 @@
  * first email (or, without email, first phone digits), case-insensitively;
  * unmatched ones get a new uid. All checks run before the transaction, so
  * the report can name every bad row; unit paths are created as needed
- * inside the transaction. */
+ * inside the transaction. Each row is merged over the stored person it
+ * names (merge_row: the fields the file has, the rest as stored) and
+ * compared field by field (diff_person), so a file that changes nothing
+ * writes nothing whatever the order of its columns or phone types. */
 #include "config.h"
 #include "webadmin/import.h"
 #include "webadmin/json.h"
@@ -70,10 +73,15 @@ static const char *const col_names[C_COUNT][2] = {
 
 struct rec {
 	long line;
-	struct dstore_person p;
+	struct dstore_person p; /* the row's fields; absent ones empty */
+	uint32_t present;       /* (1u << col) for each field the row has */
 	char *unit_path;
 	char *key; /* match key when no uid */
 };
+
+#define HAS(r, c) (((r)->present & (1u << (c))) != 0)
+/* every field: JSON members and vCard properties set their own */
+#define ALL_COLS ((1u << C_COUNT) - 1)
 
 struct uid_line {
 	char *uid;
@@ -99,6 +107,11 @@ struct import {
 	bool guarded;       /* CSV: cells may carry the formula guard */
 	char **units;       /* unit paths to create even when empty (JSON) */
 	size_t n_units;
+	struct unkept {
+		char what[96];
+		size_t n;
+	} * unkept; /* vCard: what no field keeps, pass 1 */
+	size_t n_unkept;
 };
 
 void wa_import_report_init(struct wa_import_report *r)
@@ -106,12 +119,14 @@ void wa_import_report_init(struct wa_import_report *r)
 	memset(r, 0, sizeof(*r));
 	ob_buf_init(&r->errors, 1 << 20);
 	ob_buf_init(&r->plan, 256u << 20);
+	ob_buf_init(&r->unkept, 1 << 20);
 }
 
 void wa_import_report_deinit(struct wa_import_report *r)
 {
 	ob_buf_deinit(&r->errors);
 	ob_buf_deinit(&r->plan);
+	ob_buf_deinit(&r->unkept);
 }
 
 static void bad_row(struct import *im, long line, int col, const char *field,
@@ -395,14 +410,14 @@ static bool unit_path_ok(const char *path)
 	return true;
 }
 
-static int read_row(struct import *im, char **f, size_t n, long line)
+static int read_row(struct import *im, char **f, size_t n, long line,
+		    uint32_t present)
 {
 	static const enum col phone_cols[] = {C_PWORK, C_PCELL, C_PHOME,
 					      C_PFAX};
 	static const char *const phone_types[] = {"work", "cell", "home",
 						  "fax"};
 	struct rec *r;
-	struct ob_err err;
 	const char *h;
 	int ret;
 
@@ -418,6 +433,7 @@ static int read_row(struct import *im, char **f, size_t n, long line)
 	rec_free(r);
 	memset(r, 0, sizeof(*r));
 	r->line = line;
+	r->present = present;
 	r->p.uid = text(im, f, n, C_UID);
 	r->p.family = text(im, f, n, C_FAMILY);
 	r->p.given = text(im, f, n, C_GIVEN);
@@ -432,10 +448,6 @@ static int read_row(struct import *im, char **f, size_t n, long line)
 	r->p.country = text(im, f, n, C_COUNTRY);
 	r->p.note = text(im, f, n, C_NOTE);
 	r->unit_path = text(im, f, n, C_UNIT);
-	if (r->p.phonetic_family == NULL && r->p.phonetic_given == NULL) {
-		r->p.phonetic_family = wa_phonetic_of(r->p.family, true);
-		r->p.phonetic_given = wa_phonetic_of(r->p.given, false);
-	}
 	for (int i = 0; i < 4; i++) {
 		if (add_cell(im, r, phone_types[i],
 			     cell(im, f, n, phone_cols[i])) < 0)
@@ -464,11 +476,6 @@ static int read_row(struct import *im, char **f, size_t n, long line)
 		if (ret < 0)
 			return ret;
 	}
-	ret = dstore_person_check(im->s, &r->p, &err);
-	if (ret == OB_E_NOMEM)
-		return ret;
-	if (ret < 0)
-		bad_row(im, line, column_of(im, err.field), err.field, err.msg);
 	if (r->p.uid == NULL) {
 		r->key = make_key(&r->p);
 		if (r->key == NULL)
@@ -615,15 +622,428 @@ static struct existing *find_key(struct ex_list *l, const char *key)
 	return hit ? *hit : NULL;
 }
 
-/* Pass 2: one row into the open transaction. */
+/* ---- merge: the fields a file has over the person it names ------------- */
+
+static const enum col type_cols[] = {C_PWORK, C_PCELL, C_PHOME, C_PFAX};
+static const char *const type_names[] = {"work", "cell", "home", "fax"};
+
+static int type_index(const char *type)
+{
+	for (int t = 0; t < 4; t++) {
+		if (strcmp(type, type_names[t]) == 0)
+			return t;
+	}
+	return 0; /* the store takes no other type */
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static int dup_into(char **dst, const char *src)
+{
+	*dst = NULL;
+	if (src == NULL || src[0] == '\0')
+		return 0;
+	*dst = ob_strndup(src, strlen(src));
+	return *dst ? 0 : OB_E_NOMEM;
+}
+
+static int push_phone(struct dstore_person *m, const struct dstore_phone *ph)
+{
+	struct dstore_phone *np =
+		realloc(m->phones, (m->n_phones + 1) * sizeof(*np));
+
+	if (np == NULL)
+		return OB_E_NOMEM;
+	m->phones = np;
+	np = &m->phones[m->n_phones];
+	np->type = ob_strndup(ph->type, strlen(ph->type));
+	np->number = ob_strndup(ph->number, strlen(ph->number));
+	m->n_phones++;
+	return np->type && np->number ? 0 : OB_E_NOMEM;
+}
+
+/* The row's phones of type t, in the row's order. */
+static int push_row_phones(struct dstore_person *m, const struct rec *r, int t)
+{
+	for (size_t i = 0; i < r->p.n_phones; i++) {
+		if (type_index(r->p.phones[i].type) == t &&
+		    push_phone(m, &r->p.phones[i]) < 0)
+			return OB_E_NOMEM;
+	}
+	return 0;
+}
+
+/* Phones: the types the row has (a CSV phone column, a JSON member; a
+ * vCard's TEL has all four) come from the row, the others from old. The
+ * row's phones of a type take the place of old's first phone of that type,
+ * so a file that changes nothing keeps the order across types that the
+ * CSV columns cannot show. */
+static int merge_phones(struct dstore_person *m, const struct rec *r,
+			const struct dstore_person *old)
+{
+	bool done[4] = {false, false, false, false};
+
+	for (size_t i = 0; old != NULL && i < old->n_phones; i++) {
+		int t = type_index(old->phones[i].type);
+
+		if (!HAS(r, type_cols[t])) {
+			if (push_phone(m, &old->phones[i]) < 0)
+				return OB_E_NOMEM;
+		} else if (!done[t]) {
+			if (push_row_phones(m, r, t) < 0)
+				return OB_E_NOMEM;
+			done[t] = true;
+		}
+	}
+	for (int t = 0; t < 4; t++) {
+		if (HAS(r, type_cols[t]) && !done[t] &&
+		    push_row_phones(m, r, t) < 0)
+			return OB_E_NOMEM;
+	}
+	return 0;
+}
+
+/* Was old's display name composed from its name parts (so it follows a
+ * change of them) rather than set? */
+static bool display_composed(const struct dstore_person *old)
+{
+	struct dstore_person t = *old;
+	char buf[2 * DSTORE_NAME_MAX + 2];
+
+	t.display = NULL;
+	return old->display == NULL ||
+	       strcmp(dstore_display_name(&t, buf, sizeof(buf)),
+		      old->display) == 0;
+}
+
+/* The person a row makes (*m, the caller's: dstore_person_deinit): each
+ * field the row has from the row (an empty value clears it), every other
+ * field from old, the stored person (NULL for a new one). Phonetic names
+ * the row lacks are kept while the name stays as it was, else read from
+ * the name (as when the row's phonetic fields are both empty). */
+static int merge_row(const struct rec *r, const struct dstore_person *old,
+		     struct dstore_person *m)
+{
+	static const struct {
+		enum col c;
+		size_t off;
+	} strs[] = {
+		{C_FAMILY, offsetof(struct dstore_person, family)},
+		{C_GIVEN, offsetof(struct dstore_person, given)},
+		{C_TITLE, offsetof(struct dstore_person, title)},
+		{C_STREET, offsetof(struct dstore_person, street)},
+		{C_CITY, offsetof(struct dstore_person, locality)},
+		{C_REGION, offsetof(struct dstore_person, region)},
+		{C_POSTCODE, offsetof(struct dstore_person, postcode)},
+		{C_COUNTRY, offsetof(struct dstore_person, country)},
+		{C_NOTE, offsetof(struct dstore_person, note)},
+	};
+	const struct dstore_person *emails;
+	bool keep;
+	int ret = 0;
+
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]) && ret == 0;
+	     i++) {
+		const struct dstore_person *from =
+			HAS(r, strs[i].c) ? &r->p : old;
+		char **dst = (char **)((char *)m + strs[i].off);
+
+		if (from != NULL)
+			ret = dup_into(dst,
+				       *(char *const *)((const char *)from +
+							strs[i].off));
+	}
+	if (ret == 0)
+		ret = dup_into(&m->uid, r->p.uid);
+	if (ret == 0 && HAS(r, C_DISPLAY))
+		ret = dup_into(&m->display, r->p.display);
+	else if (ret == 0 && old != NULL && !display_composed(old))
+		ret = dup_into(&m->display, old->display);
+	keep = old != NULL && !HAS(r, C_PFAMILY) && !HAS(r, C_PGIVEN) &&
+	       same_str(m->family, old->family) &&
+	       same_str(m->given, old->given);
+	if (ret == 0 && (keep || HAS(r, C_PFAMILY) || HAS(r, C_PGIVEN))) {
+		const struct dstore_person *pf =
+			HAS(r, C_PFAMILY) ? &r->p : old;
+		const struct dstore_person *pg = HAS(r, C_PGIVEN) ? &r->p : old;
+
+		ret = dup_into(&m->phonetic_family,
+			       pf ? pf->phonetic_family : NULL);
+		if (ret == 0)
+			ret = dup_into(&m->phonetic_given,
+				       pg ? pg->phonetic_given : NULL);
+	}
+	if (ret == 0 && !keep && m->phonetic_family == NULL &&
+	    m->phonetic_given == NULL) {
+		m->phonetic_family = wa_phonetic_of(m->family, true);
+		m->phonetic_given = wa_phonetic_of(m->given, false);
+	}
+	if (ret == 0)
+		ret = merge_phones(m, r, old);
+	emails = HAS(r, C_EMAIL) ? &r->p : old;
+	for (size_t i = 0; ret == 0 && emails != NULL && i < emails->n_emails;
+	     i++) {
+		char **ne = realloc(m->emails, (m->n_emails + 1) * sizeof(*ne));
+
+		if (ne == NULL) {
+			ret = OB_E_NOMEM;
+			break;
+		}
+		m->emails = ne;
+		ret = dup_into(&ne[m->n_emails], emails->emails[i]);
+		m->n_emails += ret == 0;
+	}
+	m->unit_id = HAS(r, C_UNIT) ? r->p.unit_id : old ? old->unit_id : 0;
+	m->hidden = HAS(r, C_HIDDEN) ? r->p.hidden : old ? old->hidden : false;
+	{
+		const struct dstore_person *ph = HAS(r, C_PHOTO) ? &r->p : old;
+
+		if (ret == 0 && ph != NULL && ph->photo != NULL &&
+		    ph->photo_len > 0) {
+			m->photo = malloc(ph->photo_len);
+			if (m->photo == NULL)
+				ret = OB_E_NOMEM;
+			else
+				memcpy(m->photo, ph->photo, ph->photo_len);
+			m->photo_len = m->photo ? ph->photo_len : 0;
+		}
+	}
+	return ret;
+}
+
+/* A field's value as the plan shows it: quoted, at most 60 bytes of it. */
+static void show_value(struct ob_buf *b, const char *v)
+{
+	size_t n = v ? strlen(v) : 0, start = b->len;
+
+	if (n == 0) {
+		ob_buf_add_str(b, "(empty)");
+		return;
+	}
+	if (n > 60) {
+		n = 60;
+		while (n > 0 && ((unsigned char)v[n] & 0xC0) == 0x80)
+			n--; /* not inside a UTF-8 sequence */
+	}
+	ob_buf_addf(b, "\"%.*s%s\"", (int)n, v, n < strlen(v) ? "…" : "");
+	for (size_t i = start; b->data != NULL && i < b->len; i++) {
+		if (b->data[i] == '\n' || b->data[i] == '\r')
+			b->data[i] = ' ';
+	}
+}
+
+static void diff_line(struct ob_buf *b, const char *field, const char *was,
+		      const char *now)
+{
+	ob_buf_addf(b, "    %s: ", field);
+	show_value(b, was);
+	ob_buf_add_str(b, " -> ");
+	show_value(b, now);
+	ob_buf_add_char(b, '\n');
+}
+
+/* phone numbers of type t joined by '|' (or all emails when t < 0) */
+static char *joined_values(const struct dstore_person *p, int t)
+{
+	struct ob_buf b;
+
+	ob_buf_init(&b, 1 << 16);
+	for (size_t i = 0; t >= 0 && i < p->n_phones; i++) {
+		if (type_index(p->phones[i].type) == t)
+			ob_buf_addf(&b, "%s%s", b.len ? "|" : "",
+				    p->phones[i].number);
+	}
+	for (size_t i = 0; t < 0 && i < p->n_emails; i++)
+		ob_buf_addf(&b, "%s%s", i ? "|" : "", p->emails[i]);
+	return ob_buf_steal(&b, NULL);
+}
+
+static bool same_emails(const struct dstore_person *a,
+			const struct dstore_person *z)
+{
+	for (size_t i = 0; i < a->n_emails && i < z->n_emails; i++) {
+		if (strcmp(a->emails[i], z->emails[i]) != 0)
+			return false;
+	}
+	return a->n_emails == z->n_emails;
+}
+
+/* The fields that differ between old (stored) and m (to be stored), one
+ * "    field: old -> new" line each into b (NULL: count only). Returns the
+ * number of differing fields. unit_path is m's unit as the file names it. */
+static size_t diff_person(const struct dstore_person *old,
+			  const struct dstore_person *m, const char *unit_path,
+			  struct ob_buf *b)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} strs[] = {
+		{"family_name", offsetof(struct dstore_person, family)},
+		{"given_name", offsetof(struct dstore_person, given)},
+		{"phonetic_family",
+		 offsetof(struct dstore_person, phonetic_family)},
+		{"phonetic_given",
+		 offsetof(struct dstore_person, phonetic_given)},
+		{"title", offsetof(struct dstore_person, title)},
+		{"street", offsetof(struct dstore_person, street)},
+		{"city", offsetof(struct dstore_person, locality)},
+		{"region", offsetof(struct dstore_person, region)},
+		{"postcode", offsetof(struct dstore_person, postcode)},
+		{"country", offsetof(struct dstore_person, country)},
+		{"note", offsetof(struct dstore_person, note)},
+	};
+	char buf[2 * DSTORE_NAME_MAX + 2];
+	const char *disp = dstore_display_name(m, buf, sizeof(buf));
+	size_t n = 0;
+	bool phones_same = old->n_phones == m->n_phones;
+
+	if (!same_str(old->display, disp)) {
+		n++;
+		if (b)
+			diff_line(b, "display_name", old->display, disp);
+	}
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		const char *a =
+			*(char *const *)((const char *)old + strs[i].off);
+		const char *z = *(char *const *)((const char *)m + strs[i].off);
+
+		if (!same_str(a, z)) {
+			n++;
+			if (b)
+				diff_line(b, strs[i].name, a, z);
+		}
+	}
+	if (old->unit_id != m->unit_id) {
+		n++;
+		if (b)
+			diff_line(b, "unit", old->unit_path,
+				  m->unit_id ? unit_path : NULL);
+	}
+	for (size_t i = 0; phones_same && i < m->n_phones; i++)
+		phones_same =
+			strcmp(old->phones[i].type, m->phones[i].type) == 0 &&
+			strcmp(old->phones[i].number, m->phones[i].number) == 0;
+	if (!phones_same) {
+		size_t before = n;
+
+		for (int t = 0; t < 4; t++) {
+			char *was = joined_values(old, t);
+			char *now = joined_values(m, t);
+
+			if (!same_str(was, now)) {
+				n++;
+				if (b)
+					diff_line(b, col_names[type_cols[t]][0],
+						  was, now);
+			}
+			free(was);
+			free(now);
+		}
+		if (n == before) {
+			n++;
+			if (b)
+				ob_buf_add_str(b, "    phones: the same "
+						  "numbers in another order\n");
+		}
+	}
+	if (old->n_emails != m->n_emails ||
+	    (m->n_emails > 0 && !same_emails(old, m))) {
+		char *was = joined_values(old, -1), *now = joined_values(m, -1);
+
+		n++;
+		if (b)
+			diff_line(b, "email", was, now);
+		free(was);
+		free(now);
+	}
+	if (old->hidden != m->hidden) {
+		n++;
+		if (b)
+			diff_line(b, "hidden", old->hidden ? "yes" : "no",
+				  m->hidden ? "yes" : "no");
+	}
+	if (old->photo_len != m->photo_len ||
+	    (m->photo_len > 0 &&
+	     memcmp(old->photo, m->photo, m->photo_len) != 0)) {
+		char was[32] = "", now[32] = "";
+
+		if (old->photo_len)
+			snprintf(was, sizeof(was), "%zu bytes", old->photo_len);
+		if (m->photo_len)
+			snprintf(now, sizeof(now), "%zu bytes", m->photo_len);
+		n++;
+		if (b) {
+			ob_buf_addf(b, "    photo: %s -> %s\n",
+				    was[0] ? was : "(none)",
+				    now[0] ? now : "(none)");
+		}
+	}
+	return n;
+}
+
+/* The stored person of uid into *old (with its photo when with_photo):
+ * 1 found, 0 not, or a store error. */
+static int stored(struct import *im, const char *uid, bool with_photo,
+		  struct dstore_person *old, struct ob_err *err)
+{
+	int ret;
+
+	memset(old, 0, sizeof(*old));
+	if (uid == NULL)
+		return 0;
+	ret = dstore_person_get(im->s, im->tenant, uid, with_photo, old, err);
+	if (ret == OB_E_NOTFOUND)
+		return 0;
+	return ret < 0 ? ret : 1;
+}
+
+/* Pass 1: the person the row would make, checked as the store will. */
+static int check_row(struct import *im, struct rec *r, struct ob_err *err)
+{
+	struct dstore_person old, m;
+	struct ob_err e;
+	int found, ret;
+
+	found = stored(im, r->p.uid, false, &old, err);
+	if (found < 0)
+		return found;
+	ret = merge_row(r, found ? &old : NULL, &m);
+	if (ret < 0) {
+		ret = ob_err_set(err, ret, "out of memory");
+		goto out;
+	}
+	ret = dstore_person_check(im->s, &m, &e);
+	if (ret == OB_E_NOMEM) {
+		ret = ob_err_set(err, ret, "out of memory");
+	} else if (ret < 0) {
+		bad_row(im, r->line, column_of(im, e.field), e.field, e.msg);
+		ret = 0;
+	}
+out:
+	dstore_person_deinit(&old);
+	dstore_person_deinit(&m);
+	return ret;
+}
+
+/* Pass 2: one row into the open transaction, merged over the person it
+ * names; a row that changes no field is not written at all. */
 static int apply_row(struct import *im, struct rec *r, struct ob_err *err)
 {
 	struct wa_import_report *rep = im->rep;
 	struct ex_list *ex = im->ex;
-	enum dstore_put_result res;
+	enum dstore_put_result res = DSTORE_PUT_UNCHANGED;
+	struct dstore_person old, m;
 	struct existing *e = NULL;
-	int ret;
+	char nm[600];
+	int found, ret;
 
+	memset(&m, 0, sizeof(m));
+	memset(&old, 0, sizeof(old));
 	if (r->unit_path != NULL) {
 		int64_t id;
 
@@ -634,10 +1054,8 @@ static int apply_row(struct import *im, struct rec *r, struct ob_err *err)
 						      r->unit_path, true, &id,
 						      err);
 		}
-		if (ret < 0) {
-			ob_err_prefix(err, "line %ld: ", r->line);
-			return ret;
-		}
+		if (ret < 0)
+			goto out;
 		r->p.unit_id = id;
 	}
 	if (r->p.uid == NULL && im->need_keys) {
@@ -645,32 +1063,41 @@ static int apply_row(struct import *im, struct rec *r, struct ob_err *err)
 		if (e != NULL)
 			r->p.uid = ob_strndup(e->uid, strlen(e->uid));
 	}
-	ret = dstore_person_put(im->s, im->tenant, &r->p, &res, err);
-	if (ret < 0) {
-		ob_err_prefix(err, "line %ld: ", r->line);
-		return ret;
+	found = stored(im, r->p.uid, true, &old, err);
+	ret = found < 0 ? found : merge_row(r, found ? &old : NULL, &m);
+	if (ret == OB_E_NOMEM)
+		ret = ob_err_set(err, ret, "out of memory");
+	if (ret < 0)
+		goto out;
+	if (!found || diff_person(&old, &m, r->unit_path, NULL) > 0) {
+		ret = dstore_person_put(im->s, im->tenant, &m, &res, err);
+		if (ret < 0)
+			goto out;
 	}
 	if (e == NULL)
-		e = find_uid(ex, r->p.uid);
+		e = find_uid(ex, m.uid);
 	if (e != NULL)
 		e->seen = true;
 	if (res == DSTORE_PUT_ADDED) {
 		rep->adds++;
-		char nm[600];
-		ob_buf_addf(&rep->plan, "add %s %s%s%s\n", r->p.uid,
-			    dstore_display_name(&r->p, nm, sizeof(nm)),
+		ob_buf_addf(&rep->plan, "add %s %s%s%s\n", m.uid,
+			    dstore_display_name(&m, nm, sizeof(nm)),
 			    r->unit_path ? " in " : "",
 			    r->unit_path ? r->unit_path : "");
 	} else if (res == DSTORE_PUT_MODIFIED) {
 		rep->changes++;
-		ob_buf_addf(&rep->plan, "change %s %s\n", r->p.uid,
-			    e && e->display ? e->display
-			    : r->p.display  ? r->p.display
-					    : "");
+		ob_buf_addf(&rep->plan, "change %s %s\n", m.uid,
+			    old.display ? old.display : "");
+		(void)diff_person(&old, &m, r->unit_path, &rep->plan);
 	} else {
 		rep->unchanged++;
 	}
-	return 0;
+out:
+	if (ret < 0)
+		ob_err_prefix(err, "line %ld: ", r->line);
+	dstore_person_deinit(&old);
+	dstore_person_deinit(&m);
+	return ret;
 }
 
 /* The row just read goes to the pass's handler, then is freed. */
@@ -680,9 +1107,9 @@ static int emit(struct import *im, struct ob_err *err)
 
 	if (im->pass == 1) {
 		im->rep->rows++;
-		ret = note_row(im, &im->cur);
-		if (ret < 0)
-			ret = ob_err_set(err, ret, "out of memory");
+		ret = check_row(im, &im->cur, err);
+		if (ret == 0 && note_row(im, &im->cur) < 0)
+			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
 	} else {
 		ret = apply_row(im, &im->cur, err);
 	}
@@ -760,6 +1187,10 @@ static int run(struct import *im, row_source *rows, void *ctx,
 	if (ret < 0)
 		goto out;
 	check_duplicates(im);
+	for (size_t i = 0; i < im->n_unkept; i++)
+		ob_buf_addf(&rep->unkept, "%s: %zu card%s\n",
+			    im->unkept[i].what, im->unkept[i].n,
+			    im->unkept[i].n == 1 ? "" : "s");
 	if (rep->bad_rows > 0) {
 		size_t max = o->max_errors ? o->max_errors : 100;
 
@@ -845,6 +1276,17 @@ static void import_free(struct import *im)
 	for (size_t i = 0; i < im->n_units; i++)
 		free(im->units[i]);
 	free(im->units);
+	free(im->unkept);
+}
+
+/* A CSV file has the fields its header names. */
+static uint32_t columns_present(const struct import *im)
+{
+	uint32_t m = 0;
+
+	for (int c = 0; c < C_COUNT; c++)
+		m |= im->colmap[c] >= 0 ? 1u << c : 0;
+	return m;
 }
 
 /* The header's name of CSV column col (0-based), "csv" past the named
@@ -889,7 +1331,7 @@ static int csv_rows(struct import *im, void *ctx, struct ob_err *err)
 		header = true;
 	}
 	while (r > 0 && (r = wa_csv_next(csv, &f, &n, &line, err)) > 0) {
-		ret = read_row(im, f, n, line);
+		ret = read_row(im, f, n, line, columns_present(im));
 		if (ret == 1)
 			ret = emit(im, err);
 		else if (ret < 0)
@@ -975,6 +1417,7 @@ static int json_rows(struct import *im, void *ctx, struct ob_err *err)
 	for (size_t i = 0; i < people->n && ret >= 0; i++) {
 		const struct wa_json_value *pv = people->items[i];
 		char *cells[C_COUNT] = {0};
+		uint32_t present = 0;
 		bool ok = true;
 
 		if (pv->type != WA_JSON_OBJECT) {
@@ -1001,6 +1444,7 @@ static int json_rows(struct import *im, void *ctx, struct ob_err *err)
 				continue;
 			}
 			free(cells[col]);
+			present |= 1u << col;
 			cells[col] =
 				json_cell(im, pv->items[k], pv->keys[k], -1);
 			ok &= cells[col] != NULL;
@@ -1010,7 +1454,7 @@ static int json_rows(struct import *im, void *ctx, struct ob_err *err)
 
 			for (int c = 0; c < C_COUNT; c++)
 				row[c] = cells[c] ? cells[c] : "";
-			ret = read_row(im, row, C_COUNT, pv->line);
+			ret = read_row(im, row, C_COUNT, pv->line, present);
 			if (ret == 1)
 				ret = emit(im, err);
 			else if (ret < 0)
@@ -1126,10 +1570,66 @@ static char *join_phones(const struct vcard_contact *c, enum vcard_phone_type t,
 	return ob_buf_steal(&b, NULL);
 }
 
+/* The fields a card has, by property (IMPORT.md: in a merge, a property
+ * the card lacks leaves its fields as they are): N the name parts, FN the
+ * display name, TEL every phone, ADR the whole address, ORG the unit when
+ * it names one after the company. */
+static uint32_t card_fields(const struct vcard *card,
+			    const struct vcard_contact *c, bool has_unit)
+{
+	static const struct {
+		const char *prop;
+		uint32_t cols;
+	} map[] = {
+		{"N", 1u << C_FAMILY | 1u << C_GIVEN},
+		{"X-PHONETIC-LAST-NAME", 1u << C_PFAMILY | 1u << C_PGIVEN},
+		{"X-PHONETIC-FIRST-NAME", 1u << C_PFAMILY | 1u << C_PGIVEN},
+		{"TITLE", 1u << C_TITLE},
+		{"TEL",
+		 1u << C_PWORK | 1u << C_PCELL | 1u << C_PHOME | 1u << C_PFAX},
+		{"EMAIL", 1u << C_EMAIL},
+		{"ADR", 1u << C_STREET | 1u << C_CITY | 1u << C_REGION |
+				1u << C_POSTCODE | 1u << C_COUNTRY},
+		{"NOTE", 1u << C_NOTE},
+	};
+	uint32_t m = 1u << C_UID;
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (vcard_prop_get(card, map[i].prop, NULL) != NULL)
+			m |= map[i].cols;
+	}
+	if (c->phonetic_family != NULL || c->phonetic_given != NULL)
+		m |= 1u << C_PFAMILY | 1u << C_PGIVEN; /* 4.0 N;SORT-AS */
+	if (vcard_prop_get(card, "FN", NULL) != NULL)
+		m |= 1u << C_DISPLAY;
+	if (has_unit)
+		m |= 1u << C_UNIT;
+	if (c->photo != NULL && c->photo_len > 0)
+		m |= 1u << C_PHOTO;
+	return m;
+}
+
+/* ADR's post office box and extended address (apartment, suite) have no
+ * field of their own: they are kept in the street, before it, joined by
+ * ", " (RFC 6350 6.3.1 recommends leaving both empty, so a 4.0 writer puts
+ * them in the street too). malloc'd. */
+static char *street_of(const struct vcard_address *a)
+{
+	const char *parts[] = {a->pobox, a->extended, a->street};
+	struct ob_buf b;
+
+	ob_buf_init(&b, 1 << 16);
+	for (size_t i = 0; i < 3; i++) {
+		if (parts[i] != NULL && parts[i][0] != '\0')
+			ob_buf_addf(&b, "%s%s", b.len ? ", " : "", parts[i]);
+	}
+	return ob_buf_steal(&b, NULL);
+}
+
 /* One vCard as an import row: ORG's units after the company become the
  * unit path ('/' inside a part becomes '-'); OTHER phones count as work. */
-static int read_contact(struct import *im, const struct vcard_contact *c,
-			long line)
+static int read_contact(struct import *im, const struct vcard *card,
+			const struct vcard_contact *c, long line)
 {
 	char *cells[C_COUNT] = {0};
 	char *row[C_COUNT];
@@ -1156,6 +1656,7 @@ static int read_contact(struct import *im, const struct vcard_contact *c,
 	cells[C_PCELL] = join_phones(c, VCARD_PHONE_CELL, false);
 	cells[C_PHOME] = join_phones(c, VCARD_PHONE_HOME, false);
 	cells[C_PFAX] = join_phones(c, VCARD_PHONE_FAX, false);
+	cells[C_STREET] = street_of(&c->adr);
 	for (int k = 0; k < C_COUNT; k++)
 		row[k] = cells[k] ? cells[k] : "";
 	row[C_UID] = (char *)(c->uid ? c->uid : "");
@@ -1165,13 +1666,13 @@ static int read_contact(struct import *im, const struct vcard_contact *c,
 	row[C_PFAMILY] = (char *)(c->phonetic_family ? c->phonetic_family : "");
 	row[C_PGIVEN] = (char *)(c->phonetic_given ? c->phonetic_given : "");
 	row[C_TITLE] = (char *)(c->title ? c->title : "");
-	row[C_STREET] = (char *)(c->adr.street ? c->adr.street : "");
 	row[C_CITY] = (char *)(c->adr.locality ? c->adr.locality : "");
 	row[C_REGION] = (char *)(c->adr.region ? c->adr.region : "");
 	row[C_POSTCODE] = (char *)(c->adr.postcode ? c->adr.postcode : "");
 	row[C_COUNTRY] = (char *)(c->adr.country ? c->adr.country : "");
 	row[C_NOTE] = (char *)(c->note ? c->note : "");
-	ret = read_row(im, row, C_COUNT, line);
+	ret = read_row(im, row, C_COUNT, line,
+		       card_fields(card, c, row[C_UNIT][0] != '\0'));
 	for (int k = 0; k < C_COUNT; k++)
 		free(cells[k]);
 	if (ret != 1 || c->photo == NULL || c->photo_len == 0)
@@ -1189,6 +1690,113 @@ static int read_contact(struct import *im, const struct vcard_contact *c,
 		return 0;
 	}
 	return 1;
+}
+
+/* What the import will not keep, counted by property name for the
+ * preview. */
+static int count_unkept(struct import *im, const char *what)
+{
+	struct unkept *u;
+
+	for (size_t i = 0; i < im->n_unkept; i++) {
+		if (strcmp(im->unkept[i].what, what) == 0) {
+			im->unkept[i].n++;
+			return 0;
+		}
+	}
+	if (im->n_unkept >= 200)
+		what = "(other properties)"; /* bounded: a hostile file */
+	for (size_t i = 0; i < im->n_unkept; i++) {
+		if (strcmp(im->unkept[i].what, what) == 0) {
+			im->unkept[i].n++;
+			return 0;
+		}
+	}
+	u = realloc(im->unkept, (im->n_unkept + 1) * sizeof(*u));
+	if (u == NULL)
+		return OB_E_NOMEM;
+	im->unkept = u;
+	u = &u[im->n_unkept++];
+	snprintf(u->what, sizeof(u->what), "%s", what);
+	u->n = 1;
+	return 0;
+}
+
+/* Pass 1: each property of card (or part of one) that no field keeps. Not
+ * counted: VERSION, PRODID (the writing program) and REV (the store sets
+ * the time of the last change), and CATEGORIES when it only repeats the
+ * unit (the export writes it so). */
+static int note_unkept(struct import *im, const struct vcard *card,
+		       const struct vcard_contact *c)
+{
+	static const char *const one[] = {"UID",
+					  "N",
+					  "FN",
+					  "TITLE",
+					  "NOTE",
+					  "ADR",
+					  "ORG",
+					  "PHOTO",
+					  "X-PHONETIC-LAST-NAME",
+					  "X-PHONETIC-FIRST-NAME"};
+	static const char *const quiet[] = {"VERSION", "PRODID", "REV"};
+	bool seen[sizeof(one) / sizeof(one[0])] = {false};
+	char what[96];
+	int ret = 0;
+
+	for (size_t i = 0; i < card->n_props && ret == 0; i++) {
+		const struct vcard_prop *p = &card->props[i];
+		bool known = false;
+
+		for (size_t k = 0; k < sizeof(quiet) / sizeof(quiet[0]); k++)
+			known |= strcmp(p->name, quiet[k]) == 0;
+		if (known)
+			continue;
+		for (size_t k = 0; k < sizeof(one) / sizeof(one[0]); k++) {
+			if (strcmp(p->name, one[k]) != 0)
+				continue;
+			known = true;
+			if (seen[k]) {
+				snprintf(what, sizeof(what),
+					 "%.64s (second and later)", p->name);
+				ret = count_unkept(im, what);
+			}
+			seen[k] = true;
+		}
+		if (strcmp(p->name, "N") == 0 && !p->binary &&
+		    (vcard_prop_value(p, 2)[0] || vcard_prop_value(p, 3)[0] ||
+		     vcard_prop_value(p, 4)[0]) &&
+		    ret == 0)
+			ret = count_unkept(im, "N (middle names, prefix, "
+					       "suffix)");
+		if (strcmp(p->name, "PHOTO") == 0 && !p->binary && ret == 0)
+			ret = count_unkept(im, "PHOTO (a link, not an image)");
+		if (strcmp(p->name, "TEL") == 0 ||
+		    strcmp(p->name, "EMAIL") == 0)
+			known = true;
+		if (strcmp(p->name, "CATEGORIES") == 0 && !p->binary &&
+		    p->n_values == 1 && c->n_org > 1) {
+			/* the unit path as the export writes it */
+			struct ob_buf u;
+
+			ob_buf_init(&u, 1 << 16);
+			for (size_t k = 1; k < c->n_org; k++)
+				ob_buf_addf(&u, "%s%s", k > 1 ? "/" : "",
+					    c->org[k]);
+			known = strcmp(ob_buf_str(&u), p->values[0]) == 0;
+			ob_buf_deinit(&u);
+		}
+		if (!known && ret == 0) {
+			snprintf(what, sizeof(what), "%.64s", p->name);
+			ret = count_unkept(im, what);
+		}
+	}
+	for (size_t i = 0; i < c->n_phones && ret == 0; i++) {
+		if (c->phones[i].type == VCARD_PHONE_OTHER)
+			ret = count_unkept(im, "TEL type (not work, cell, "
+					       "home or fax: kept as work)");
+	}
+	return ret;
 }
 
 struct vcf_src {
@@ -1232,7 +1840,10 @@ static int vcf_rows(struct import *im, void *ctx, struct ob_err *err)
 			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
 			break;
 		}
-		ret = read_contact(im, &c, line);
+		if (im->pass == 1)
+			ret = note_unkept(im, card, &c);
+		if (ret == 0)
+			ret = read_contact(im, card, &c, line);
 		vcard_free(&card);
 		if (ret == 1)
 			ret = emit(im, err);

@@ -8,7 +8,11 @@
  * every bad row by line, column and field; a dry run computes the exact
  * plan (adds, changes, deletes, units created) inside the transaction and
  * rolls it back; a replace that would delete more than the allowed share
- * of the people is refused unless forced. The CSV columns are documented in
+ * of the people is refused unless forced. A row changes only the fields
+ * the file has (a CSV column, a JSON member, a vCard property; absent ones
+ * keep the stored value, empty ones clear it) and a row that changes no
+ * field is not written. Never: a partial write, a field the file does not
+ * name changed. The CSV columns and the merge rules are documented in
  * webadmin/IMPORT.md. */
 #ifndef WA_IMPORT_H
 #define WA_IMPORT_H
@@ -40,7 +44,11 @@ struct wa_import_report {
 	size_t adds, changes, unchanged, deletes, units_created;
 	size_t bad_rows;
 	struct ob_buf errors; /* one line per bad row */
-	struct ob_buf plan;   /* "add|change|delete <uid> <name>" lines */
+	struct ob_buf plan;   /* "add|change|delete <uid> <name>" lines; under
+				 a change, "    field: \"old\" -> \"new\"" per
+				 changed field */
+	struct ob_buf unkept; /* vCard: "<PROPERTY>: <n> cards" per property
+				 (or part) no field keeps */
 	int64_t revision;     /* after commit (unchanged on dry run) */
 };
 

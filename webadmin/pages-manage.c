@@ -207,6 +207,11 @@ void wa_import_preview(struct wa_ctx *c)
 			       "directory. Check the plan; to go ahead, tick "
 			       "the confirmation below.</p>");
 		report_lines(b, ob_buf_str(&rep.plan), "plan");
+		if (rep.unkept.len > 0) {
+			wa_raw(b, "<p>Not kept (Orgbook has no field for "
+				  "it):</p>");
+			report_lines(b, ob_buf_str(&rep.unkept), "unkept");
+		}
 		wa_raw(b, "<form method=\"post\" action=\"/import/apply\">");
 		wa_csrf_input(b, c->ses.csrf);
 		wa_rawf(b,
