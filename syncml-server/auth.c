@@ -14,9 +14,16 @@
 #define CRED_MAX 1024
 
 /* A fresh nonce for the message's device, kept under the login it names
- * (the Cred's, else the Source LocName of a message without one). */
+ * (the Cred's, else the Source LocName of a message without one). The low
+ * bit of its first byte says why it was issued: 1 for a challenge (the
+ * client was just told it), 0 after a login that succeeded (the nonce of
+ * the device's next session, which a client restored from a backup or
+ * killed before it stored it may never have had). */
+#define NONCE_CHALLENGE 0x01
+
 static int new_nonce(struct srv *srv, struct dstore *store,
-		     const struct sml_msg *m, struct srv_auth *a)
+		     const struct sml_msg *m, struct srv_auth *a,
+		     bool challenge)
 {
 	const char *login = *a->login != '\0' ? a->login : m->hdr.source_name;
 	unsigned char raw[12];
@@ -24,6 +31,8 @@ static int new_nonce(struct srv *srv, struct dstore *store,
 
 	if (gnutls_rnd(GNUTLS_RND_NONCE, raw, sizeof(raw)) != 0)
 		return OB_E_FAIL;
+	raw[0] = (unsigned char)((raw[0] & ~NONCE_CHALLENGE) |
+				 (challenge ? NONCE_CHALLENGE : 0));
 	ob_b64_encode(raw, sizeof(raw), a->next_nonce, sizeof(a->next_nonce));
 	return dstore_nonce_set(store, m->hdr.source_uri, login, a->next_nonce,
 				ob_wall_s(), (int)srv->cfg.nonces_per_login,
@@ -132,6 +141,16 @@ static int digest_stale(struct dstore *store, const char *device,
 	return 0;
 }
 
+/* Was the nonce (base64 text) issued by a challenge? */
+static bool challenged(const char *nonce)
+{
+	unsigned char raw[DSTORE_NONCE_MAX];
+	size_t n;
+
+	return ob_b64_decode(nonce, strlen(nonce), raw, sizeof(raw), &n) != 0 ||
+	       n == 0 || (raw[0] & NONCE_CHALLENGE) != 0;
+}
+
 static enum srv_auth_result check_md5(struct dstore *store,
 				      const struct sml_msg *m,
 				      const struct sml_node *data,
@@ -200,6 +219,19 @@ static enum srv_auth_result check_md5(struct dstore *store,
 		 * a lost challenge, not a guess. Re-challenged, not counted;
 		 * never accepted, so a captured message cannot be replayed. */
 		ob_strlcpy(a->why, "MD5 digest for a superseded nonce",
+			   sizeof(a->why));
+		goto out;
+	}
+	if (!challenged(nonce)) {
+		/* The device's nonce was issued by its last good login, for
+		 * its next session: a client restored from a backup, or
+		 * killed before it kept that nonce, signs with one we no
+		 * longer know. Re-challenged, not counted: the next digest
+		 * must use the challenge's nonce, and a wrong one counts
+		 * (one free try per good login of the device's owner). */
+		ob_strlcpy(a->why,
+			   "MD5 digest for a nonce the device may not "
+			   "have had: re-challenged",
 			   sizeof(a->why));
 		goto out;
 	}
@@ -279,7 +311,7 @@ enum srv_auth_result srv_auth_check(struct srv *srv, struct dstore *store,
 	explicit_bzero(pw, sizeof(pw));
 	/* A throttled login gets no new nonce: its rows do not grow. */
 	if (r != SRV_AUTH_ERROR && a->md5 && !a->throttled &&
-	    new_nonce(srv, store, m, a) != 0)
+	    new_nonce(srv, store, m, a, r != SRV_AUTH_OK) != 0)
 		r = SRV_AUTH_ERROR;
 	return r;
 }

@@ -17,7 +17,13 @@
  * not counted as a failed login, against the login or the address: it
  * proves the password, and counting it locked out every user behind a
  * shared address. It is never accepted, so a captured message cannot be
- * replayed into a session. A digest valid for no kept nonce counts. */
+ * replayed into a session. A digest valid for no kept nonce counts when
+ * the device's nonce came from a challenge (the client was just told it);
+ * when it came from the device's last good login (the nonce of its next
+ * session, which a client restored from a backup, or killed before it
+ * kept it, never had) the client is re-challenged and nothing is counted:
+ * one free try per good login of the device's owner. Why a nonce was
+ * issued is the low bit of its first byte. */
 #ifndef SRV_AUTH_H
 #define SRV_AUTH_H
 

@@ -112,6 +112,43 @@ st, r = login_ok("IMEI:other", "zhang.wei@acme", "orgbook-demo", "30")
 ok(st == 212, "another account from the address signs in (not throttled)",
    r[:600])
 
+# -- clients restored from a backup: a nonce we never kept ----------------
+# each account signs in (its next session's nonce is issued), then its
+# device, restored from a backup, signs with a nonce from long ago: more
+# than the address's free failures in all, none counted, each re-challenged
+# and the retry signs in
+restored, rechallenged, signed = 0, 0, 0
+for k in range(ACCOUNTS):
+    login, device = "stale-%d@acme" % k, "IMEI:restored-%d" % k
+    for i in range(ROUNDS):
+        st, r = login_ok(device, login, PASSWORD, "6%d" % i)
+        if st != 212:
+            continue
+        ancient = base64.b64encode(os.urandom(12)).decode()
+        r = send(device, login, md5cred(login, PASSWORD, ancient),
+                 sid="7%d" % i)
+        restored += 1
+        rechallenged += hdr_status(r) == 401
+        r = send(device, login, md5cred(login, PASSWORD, next_nonce(r)),
+                 sid="7%d" % i)
+        signed += hdr_status(r) == 212
+ok(restored > ADDR_FREE and rechallenged == restored,
+   "%d restored clients' digests of a nonce long gone: each re-challenged"
+   % restored, "%d of %d" % (rechallenged, restored))
+ok(signed == restored, "each retry signs in: %d of %d" % (signed, restored))
+failures, until = addr_failures()
+ok(failures == 0 and until == 0, "none counts against the address",
+   "failures %d, locked until %d" % (failures, until))
+# after a good login, a wrong password: one free try, then counted
+login, device = "stale-1@acme", "IMEI:guess"
+st, r = login_ok(device, login, PASSWORD, "80")
+r = send(device, login, md5cred(login, "guess-a", next_nonce(r)), sid="81")
+free = hdr_status(r) == 401 and addr_failures()[0] == 0
+r = send(device, login, md5cred(login, "guess-b", next_nonce(r)), sid="81")
+ok(free and hdr_status(r) == 401 and addr_failures()[0] == 1,
+   "a wrong password after a good login: the second try is counted",
+   "address failures %d" % addr_failures()[0])
+
 # -- digests with a wrong password still lock the address out -------------
 wrong = 0
 for k in range(ACCOUNTS):
