@@ -523,6 +523,8 @@ class Run:
                 parent = r.choice([u for u in self.units
                                    if u.count("/") < 7])
                 u = parent + "/" + r.choice(UNIT_WORDS) + str(rnd)
+                if u in self.units:
+                    continue  # drawn twice in one round: it exists
                 self.ob("unit", "add", "--tenant", TENANT, u)
                 self.units.append(u)
                 self.units.sort()
@@ -530,6 +532,8 @@ class Run:
             elif op == "unit-rename":
                 u = r.choice(self.units)
                 new = r.choice(UNIT_RENAMES) + str(rnd)
+                if "/".join(u.split("/")[:-1] + [new]) in self.units:
+                    continue  # a sibling of that name exists
                 self.ob("unit", "rename", "--tenant", TENANT, u, new)
                 self.reparent(u, "/".join(u.split("/")[:-1] + [new]))
                 self.log("dir: unit rename %s to %s" % (u, new))
