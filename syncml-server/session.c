@@ -723,6 +723,28 @@ static bool continues(const struct handler *h)
 		h->st.phase != SRV_PHASE_DONE);
 }
 
+/* The message opens a sync (an Alert 200-205 or a resume) while the
+ * session is past package 1: the client started over under a SessionID it
+ * used before (restored from a backup, its counter wrapped, killed and
+ * begun again). Joined to the old session, its Alert would be refused. */
+static bool starts_over(const struct handler *h)
+{
+	if (h->st.phase == SRV_PHASE_INIT)
+		return false;
+	for (const struct sml_node *cmd = h->msg.body->first; cmd != NULL;
+	     cmd = cmd->next) {
+		uint64_t code;
+
+		if (strcmp(cmd->name, "Alert") == 0 &&
+		    sml_node_uint(cmd, "Data", 999, &code) &&
+		    ((code >= SML_ALERT_TWO_WAY &&
+		      code <= SML_ALERT_REFRESH_SERVER) ||
+		     code == SML_ALERT_RESUME))
+			return true;
+	}
+	return false;
+}
+
 /* A message named a live session (device and SessionID) without its token
  * and without valid credentials of its account: it starts a session of its
  * own instead, and the attempt is logged and counted. */
@@ -818,8 +840,9 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 			h->store, NULL, h->msg.hdr.source_uri,
 			h->msg.hdr.session_id, ob_wall_s(), &h->sess, &err);
 		/* not its session, or a fresh start of the same device and
-		 * SessionID */
-		if (found == 0 && (!session_matches(h) || !continues(h)))
+		 * SessionID (a lower MsgID, or a sync opened anew) */
+		if (found == 0 &&
+		    (!session_matches(h) || !continues(h) || starts_over(h)))
 			found = forget(h);
 		if (found == 0) {
 			/* Not proven by a token: the credentials decide. */

@@ -12,7 +12,9 @@ wrong password, with another enterprise's valid account, and as a replay of
 the victim's last MsgID. None of them may get a card, the victim's stored
 reply, or disturb the victim, whose sync must still complete with all PEOPLE
 cards. A client that ignores RespURI but sends valid credentials in every
-message still syncs. Unauthenticated messages leave no session row in DB.
+message still syncs. A client that opens a sync again under the SessionID
+of a session it abandoned (restored from a backup) gets a new session.
+Unauthenticated messages leave no session row in DB.
 """
 import os
 import re
@@ -116,6 +118,43 @@ for i in range(3, 400):
 ok(final(body) and len(have) == PEOPLE,
    "a client without RespURI but with credentials in every message syncs "
    "(%d of %d)" % (len(have), PEOPLE))
+
+# -- a client that starts over under a SessionID it used before -----------
+# A phone restored from a backup counts its SessionIDs from where the backup
+# left them: it opens a sync under the SessionID of a session it had begun
+# and abandoned (killed once its Alert was answered). Its first message is challenged; the
+# answer (MsgID 2, the right credentials) opens a new session, not the old
+# one, whose Alert is long done.
+def alert_status(body):
+    m = re.search(rb"<Status>(?:(?!</Status>).)*<Cmd>Alert</Cmd>"
+                  rb"(?:(?!</Status>).)*<Data>(\d+)</Data>", body, re.S)
+    return int(m.group(1)) if m else None
+
+
+rd, rsid = "restored-phone", "9"
+st, body = post(URL, msg(rd, rsid, 1, ALERT, ZW))
+ok(st == 200 and alert_status(body) == 200,
+   "the phone's first session is cut once its Alert is answered", body[:400])
+st, body = post(URL, msg(rd, rsid, 1, ALERT, ""))
+ok(st == 200 and hdr_status(body) == 407,
+   "restored, it opens the same SessionID again and is challenged",
+   body[:400])
+st, body = post(URL, msg(rd, rsid, 2, ALERT, ZW))
+ok(st == 200 and hdr_status(body) == 212 and alert_status(body) == 200,
+   "its answer to the challenge opens a new session: Alert 200, not "
+   "403 (SyncHdr %s, Alert %s)" % (hdr_status(body), alert_status(body)),
+   body[:600])
+token = resp_uri(body)
+have = set()
+st, body = post(token or URL, msg(rd, rsid, 3, SYNC, ZW))
+have.update(cards(body))
+for i in range(4, 400):
+    if final(body) or st != 200:
+        break
+    st, body = post(token or URL, msg(rd, rsid, i, more(i - 1), ZW))
+    have.update(cards(body))
+ok(final(body) and len(have) == PEOPLE,
+   "the new session brings all %d people (%d)" % (PEOPLE, len(have)))
 
 # -- unauthenticated messages store nothing --------------------------------
 before = sessions()
