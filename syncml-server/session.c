@@ -726,10 +726,12 @@ static bool continues(const struct handler *h)
 /* The message opens a sync (an Alert 200-205 or a resume) while the
  * session is past package 1: the client started over under a SessionID it
  * used before (restored from a backup, its counter wrapped, killed and
- * begun again). Joined to the old session, its Alert would be refused. */
+ * begun again). Joined to the old session, its Alert would be refused.
+ * A retry of the session's package 1 (the same MsgID, byte for byte) is
+ * not a new start: it gets the stored reply. */
 static bool starts_over(const struct handler *h)
 {
-	if (h->st.phase == SRV_PHASE_INIT)
+	if (h->st.phase == SRV_PHASE_INIT || is_retry(h))
 		return false;
 	for (const struct sml_node *cmd = h->msg.body->first; cmd != NULL;
 	     cmd = cmd->next) {
