@@ -486,14 +486,13 @@ static void log_done(struct handler *h)
 }
 
 /* Run the authenticated part of a message inside the tenant's
- * transaction. Returns 0 or an OB_E_* for a store failure. */
-static int process(struct handler *h)
+ * transaction. Returns 0 or an OB_E_* for a store failure, said in *err. */
+static int process(struct handler *h, struct ob_err *err)
 {
 	struct srv_ctx *c = &h->c;
-	struct ob_err err;
 	int ret;
 
-	ret = dstore_tenant_get(h->store, h->st.tenant_id, &c->tenant, &err);
+	ret = dstore_tenant_get(h->store, h->st.tenant_id, &c->tenant, err);
 	if (ret != 0)
 		return ret;
 	run_commands(c);
@@ -509,7 +508,9 @@ static int process(struct handler *h)
 	if (h->st.phase == SRV_PHASE_SEND) {
 		ret = srv_sync_fill(c);
 		if (ret != 0)
-			return ret;
+			return ob_err_set(err, ret,
+					  "filling the reply's Sync: %s",
+					  ob_err_code_str(ret));
 		bool done = true;
 		for (int i = 0; i < h->st.n_ds; i++)
 			if (!h->st.ds[i].refused && !h->st.ds[i].server_done)
@@ -765,13 +766,240 @@ static void refuse_continuation(struct handler *h, const struct srv_request *rq,
 					: "no session token, bad credentials");
 }
 
+/* The request's media type and its decoded message. false when an HTTP
+ * error was answered; *ret_r is OB_E_VERSION for a SyncML version we do
+ * not speak (answered in SyncML, with 513). */
+static bool read_message(struct handler *h, bool *wbxml_r, int *ret_r)
+{
+	const struct srv_request *rq = h->rq;
+	char msg[OB_ERR_MSG_MAX + 32];
+	struct ob_err err;
+	int ret;
+
+	ob_err_clear(&err);
+	if (media_is(rq->content_type, XML_TYPE)) {
+		*wbxml_r = false;
+	} else if (media_is(rq->content_type, WBXML_TYPE)) {
+		*wbxml_r = true;
+	} else {
+		http_error(h->rs, 415,
+			   "expected application/vnd.syncml+xml or "
+			   "application/vnd.syncml+wbxml\n");
+		return false;
+	}
+	ob_log_ctx_add(&h->c.log, "addr", rq->remote_addr);
+	ret = decode(h, *wbxml_r, &err);
+	if (ret == OB_E_LIMIT) {
+		ob_log(OB_LOG_WARN, &h->c.log, "SyncML message too large: %s",
+		       err.msg);
+		snprintf(msg, sizeof(msg), "SyncML message too large: %s\n",
+			 err.msg);
+		http_error(h->rs, 413, msg);
+		return false;
+	}
+	if (ret != 0 && ret != OB_E_VERSION) {
+		ob_log(OB_LOG_WARN, &h->c.log, "bad SyncML message: %s",
+		       err.msg);
+		snprintf(msg, sizeof(msg), "malformed SyncML message: %s\n",
+			 err.msg);
+		http_error(h->rs, 400, msg);
+		return false;
+	}
+	*ret_r = ret;
+	return true;
+}
+
+/* The stored session this message continues, loaded into h->sess and
+ * h->st: 0, OB_E_NOTFOUND when it continues none, another code when the
+ * store failed. It continues only for a message that proves it belongs
+ * there: the session's RespURI token (with its device and SessionID), or
+ * else valid credentials of the session's own account. Knowing a device
+ * id and a SessionID proves nothing: both are guessable, and device ids
+ * are shown to administrators. Credentials checked here are left in *a,
+ * *ar_r and *auth_done_r. */
+static int find_session(struct handler *h, struct srv_auth *a,
+			enum srv_auth_result *ar_r, bool *auth_done_r)
+{
+	const struct srv_request *rq = h->rq;
+	struct ob_err err;
+	int found = OB_E_NOTFOUND;
+
+	ob_err_clear(&err);
+	if (rq->token != NULL) {
+		found = dstore_session_load(h->store, rq->token, NULL, NULL,
+					    ob_wall_s(), &h->sess, &err);
+		if (found == 0 && !session_matches(h))
+			found = forget(h);
+	}
+	if (found != OB_E_NOTFOUND)
+		return found;
+	found = dstore_session_load(h->store, NULL, h->msg.hdr.source_uri,
+				    h->msg.hdr.session_id, ob_wall_s(),
+				    &h->sess, &err);
+	/* not its session, or a fresh start of the same device and SessionID
+	 * (a lower MsgID, or a sync opened anew) */
+	if (found == 0 &&
+	    (!session_matches(h) || !continues(h) || starts_over(h)))
+		found = forget(h);
+	if (found != 0)
+		return found;
+	/* Not proven by a token: the credentials decide. */
+	*ar_r = srv_auth_check(h->srv, h->store, &h->msg, rq->http_auth,
+			       rq->remote_addr, a);
+	*auth_done_r = true;
+	if (*ar_r == SRV_AUTH_ERROR)
+		return found; /* answered 503 by the caller */
+	if (*ar_r != SRV_AUTH_OK || a->account_id != h->st.account_id ||
+	    a->tenant_id != h->st.tenant_id) {
+		refuse_continuation(h, rq, *ar_r);
+		found = forget(h);
+	}
+	return found;
+}
+
+/* A retry of the last message answered: the stored reply, byte for
+ * byte; nothing is executed again. */
+static void resend_reply(struct handler *h)
+{
+	struct srv_response *rs = h->rs;
+
+	ob_log(OB_LOG_INFO, &h->c.log,
+	       "MsgID %" PRIu64 " again: resending the reply",
+	       h->msg.hdr.msg_id);
+	rs->http_status = 200;
+	rs->body = h->sess.reply;
+	rs->len = h->sess.reply_len;
+	h->sess.reply = NULL;
+	ob_strlcpy(rs->content_type, h->sess.reply_type,
+		   sizeof(rs->content_type));
+}
+
+/* What this message says of the session's limits and encoding, and the
+ * context the commands run in. */
+static void start_message(struct handler *h, bool wbxml)
+{
+	struct srv_ctx *c = &h->c;
+
+	ob_log_ctx_add(&h->c.log, "session", h->sess.token);
+	h->st.wbxml = wbxml;
+	h->st.version = h->msg.hdr.version == SML_VER_11 ? 11 : 12;
+	if (h->msg.hdr.max_msg_size > 0)
+		h->st.max_msg = h->msg.hdr.max_msg_size;
+	if (h->st.max_msg == 0 || h->st.max_msg > h->srv->cfg.max_msg)
+		h->st.max_msg = h->srv->cfg.max_msg;
+	if (h->st.max_msg < MSG_MIN)
+		h->st.max_msg = MSG_MIN;
+	if (h->msg.hdr.max_obj_size > 0)
+		h->st.max_obj = h->msg.hdr.max_obj_size;
+	h->st.server_msg_id++;
+
+	c->srv = h->srv;
+	c->store = h->store;
+	c->st = &h->st;
+	c->token = h->sess.token;
+	c->reply = &h->reply;
+	c->msg = &h->msg;
+	c->client_final = h->msg.final;
+	/* Room for the reply: WBXML is smaller than our XML, so let the
+	 * XML run longer and take items back after encoding if needed. */
+	srv_reply_init(&h->reply, reply_budget(&h->st));
+}
+
+/* The SyncHdr's Status: 212 for a login, 200 for a session going on, or
+ * 401/407 for a login refused (then the reply is finished: nothing is
+ * executed and nothing stored, the client starts over). true when the
+ * commands are to run. */
+static bool sign_in(struct handler *h, const struct srv_auth *a,
+		    enum srv_auth_result ar, bool auth_done)
+{
+	struct srv_ctx *c = &h->c;
+	struct ob_err err;
+
+	ob_err_clear(&err);
+	if (!h->st.authed) {
+		if (ar != SRV_AUTH_OK) {
+			__atomic_add_fetch(&h->srv->metrics.auth_failures, 1,
+					   __ATOMIC_RELAXED);
+			ob_log(OB_LOG_WARN, &h->c.log,
+			       "authentication failed for '%s': %s", a->login,
+			       a->why);
+			header_status(c,
+				      ar == SRV_AUTH_MISSING ? SML_MISSING_CRED
+							     : SML_INVALID_CRED,
+				      a);
+			h->reply.final = true;
+			finish_reply(h, &err);
+			return false;
+		}
+		h->st.authed = true;
+		h->st.tenant_id = a->tenant_id;
+		h->st.account_id = a->account_id;
+		ob_strlcpy(h->st.login, a->login, sizeof(h->st.login));
+		header_status(c, SML_AUTH_ACCEPTED, a->md5 ? a : NULL);
+	} else if (auth_done) {
+		/* continued by its credentials: a new MD5 nonce was issued */
+		header_status(c, SML_AUTH_ACCEPTED, a->md5 ? a : NULL);
+	} else {
+		header_status(c, SML_OK, NULL);
+	}
+	ob_log_ctx_add(&h->c.log, "login", h->st.login);
+	return true;
+}
+
+/* The commands, in one store transaction, and the reply. */
+static void run_message(struct handler *h)
+{
+	struct ob_err err;
+	int ret;
+
+	ob_err_clear(&err);
+	for (int tries = 0;; tries++) {
+		ret = dstore_begin(h->store, h->st.tenant_id, h->st.login,
+				   &err);
+		if (ret != OB_E_BUSY || tries >= 3)
+			break;
+	}
+	if (ret == OB_E_IO) {
+		srv_health_note(h->srv, ret);
+		ob_log(OB_LOG_ERROR, &h->c.log, "store: %s (answered 503)",
+		       err.msg);
+		unavailable(h);
+		return;
+	}
+	if (ret != 0) {
+		http_error(h->rs, srv_http_status_of(ret),
+			   "database unavailable\n");
+		return;
+	}
+	h->txn = true;
+	ret = process(h, &err);
+	if (ret == OB_E_IO) {
+		srv_health_note(h->srv, ret);
+		ob_log(OB_LOG_ERROR, &h->c.log,
+		       "processing failed (answered 503): %s", err.msg);
+		unavailable(h);
+		return;
+	}
+	if (ret != 0) {
+		ob_log(OB_LOG_ERROR, &h->c.log, "processing failed: %s",
+		       err.msg);
+		dstore_rollback(h->store);
+		h->txn = false;
+		http_error(h->rs, srv_http_status_of(ret), "server error\n");
+		return;
+	}
+	finish_reply(h, &err);
+}
+
 void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 		     struct srv_response *rs)
 {
 	struct handler *h = calloc(1, sizeof(*h));
+	struct srv_auth a;
+	enum srv_auth_result ar = SRV_AUTH_MISSING;
 	struct ob_err err;
-	bool wbxml;
-	int ret;
+	bool wbxml, auth_done = false;
+	int ret = 0, found;
 
 	memset(rs, 0, sizeof(*rs));
 	if (h == NULL) {
@@ -782,36 +1010,9 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 	h->rq = rq;
 	h->rs = rs;
 	ob_err_clear(&err);
-	if (media_is(rq->content_type, XML_TYPE)) {
-		wbxml = false;
-	} else if (media_is(rq->content_type, WBXML_TYPE)) {
-		wbxml = true;
-	} else {
-		http_error(rs, 415,
-			   "expected application/vnd.syncml+xml or "
-			   "application/vnd.syncml+wbxml\n");
+	memset(&a, 0, sizeof(a));
+	if (!read_message(h, &wbxml, &ret))
 		goto out;
-	}
-	ob_log_ctx_add(&h->c.log, "addr", rq->remote_addr);
-	ret = decode(h, wbxml, &err);
-	if (ret == OB_E_LIMIT) {
-		char msg[OB_ERR_MSG_MAX + 32];
-		ob_log(OB_LOG_WARN, &h->c.log, "SyncML message too large: %s",
-		       err.msg);
-		snprintf(msg, sizeof(msg), "SyncML message too large: %s\n",
-			 err.msg);
-		http_error(rs, 413, msg);
-		goto out;
-	}
-	if (ret != 0 && ret != OB_E_VERSION) {
-		char msg[OB_ERR_MSG_MAX + 32];
-		ob_log(OB_LOG_WARN, &h->c.log, "bad SyncML message: %s",
-		       err.msg);
-		snprintf(msg, sizeof(msg), "malformed SyncML message: %s\n",
-			 err.msg);
-		http_error(rs, 400, msg);
-		goto out;
-	}
 	ob_log_ctx_add(&h->c.log, "device", h->msg.hdr.source_uri);
 	/* A message without a Target is taken as sent to where it was
 	 * posted: our reply's Source says so. */
@@ -822,60 +1023,14 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 		http_error(rs, 503, "database unavailable\n");
 		goto out;
 	}
-	/* Find the session. It continues only for a message that proves it
-	 * belongs there: the session's RespURI token (with its device and
-	 * SessionID), or else valid credentials of the session's own account.
-	 * Knowing a device id and a SessionID proves nothing: both are
-	 * guessable, and device ids are shown to administrators. */
-	struct srv_auth a;
-	enum srv_auth_result ar = SRV_AUTH_MISSING;
-	bool auth_done = false;
-	int found = OB_E_NOTFOUND;
-	if (rq->token != NULL) {
-		found = dstore_session_load(h->store, rq->token, NULL, NULL,
-					    ob_wall_s(), &h->sess, &err);
-		if (found == 0 && !session_matches(h))
-			found = forget(h);
-	}
-	if (found == OB_E_NOTFOUND) {
-		found = dstore_session_load(
-			h->store, NULL, h->msg.hdr.source_uri,
-			h->msg.hdr.session_id, ob_wall_s(), &h->sess, &err);
-		/* not its session, or a fresh start of the same device and
-		 * SessionID (a lower MsgID, or a sync opened anew) */
-		if (found == 0 &&
-		    (!session_matches(h) || !continues(h) || starts_over(h)))
-			found = forget(h);
-		if (found == 0) {
-			/* Not proven by a token: the credentials decide. */
-			ar = srv_auth_check(srv, h->store, &h->msg,
-					    rq->http_auth, rq->remote_addr, &a);
-			auth_done = true;
-			if (ar == SRV_AUTH_ERROR) {
-				ob_log(OB_LOG_ERROR, &h->c.log,
-				       "authentication: %s", a.why);
-				http_error(rs, 503, "database unavailable\n");
-				goto out;
-			}
-			if (ar != SRV_AUTH_OK ||
-			    a.account_id != h->st.account_id ||
-			    a.tenant_id != h->st.tenant_id) {
-				refuse_continuation(h, rq, ar);
-				found = forget(h);
-			}
-		}
+	found = find_session(h, &a, &ar, &auth_done);
+	if (ar == SRV_AUTH_ERROR) {
+		ob_log(OB_LOG_ERROR, &h->c.log, "authentication: %s", a.why);
+		http_error(rs, 503, "database unavailable\n");
+		goto out;
 	}
 	if (found == 0 && is_retry(h)) {
-		/* A retry: the same answer, byte for byte. */
-		ob_log(OB_LOG_INFO, &h->c.log,
-		       "MsgID %" PRIu64 " again: resending the reply",
-		       h->msg.hdr.msg_id);
-		rs->http_status = 200;
-		rs->body = h->sess.reply;
-		rs->len = h->sess.reply_len;
-		h->sess.reply = NULL;
-		ob_strlcpy(rs->content_type, h->sess.reply_type,
-			   sizeof(rs->content_type));
+		resend_reply(h);
 		goto out;
 	}
 	if (found == 0 && !continues(h))
@@ -888,30 +1043,7 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 		new_session(h);
 		h->fresh = true;
 	}
-	ob_log_ctx_add(&h->c.log, "session", h->sess.token);
-	h->st.wbxml = wbxml;
-	h->st.version = h->msg.hdr.version == SML_VER_11 ? 11 : 12;
-	if (h->msg.hdr.max_msg_size > 0)
-		h->st.max_msg = h->msg.hdr.max_msg_size;
-	if (h->st.max_msg == 0 || h->st.max_msg > srv->cfg.max_msg)
-		h->st.max_msg = srv->cfg.max_msg;
-	if (h->st.max_msg < MSG_MIN)
-		h->st.max_msg = MSG_MIN;
-	if (h->msg.hdr.max_obj_size > 0)
-		h->st.max_obj = h->msg.hdr.max_obj_size;
-	h->st.server_msg_id++;
-
-	struct srv_ctx *c = &h->c;
-	c->srv = srv;
-	c->store = h->store;
-	c->st = &h->st;
-	c->token = h->sess.token;
-	c->reply = &h->reply;
-	c->msg = &h->msg;
-	c->client_final = h->msg.final;
-	/* Room for the reply: WBXML is smaller than our XML, so let the
-	 * XML run longer and take items back after encoding if needed. */
-	srv_reply_init(&h->reply, reply_budget(&h->st));
+	start_message(h, wbxml);
 	/* Authenticate before anything is written: a message that is not
 	 * authenticated gets no session token and leaves no stored session. */
 	if (ret != OB_E_VERSION && !h->st.authed && !auth_done) {
@@ -930,79 +1062,15 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 	char resp_uri[512];
 	snprintf(resp_uri, sizeof(resp_uri), "%s?s=%s", rq->base_url,
 		 h->sess.token);
-	write_header(c, h->unstored ? NULL : resp_uri);
-
+	write_header(&h->c, h->unstored ? NULL : resp_uri);
 	if (ret == OB_E_VERSION) {
-		header_status(c, SML_PROTOCOL_UNSUPPORTED, NULL);
+		header_status(&h->c, SML_PROTOCOL_UNSUPPORTED, NULL);
 		h->reply.final = true;
 		finish_reply(h, &err);
 		goto out;
 	}
-	if (!h->st.authed) {
-		if (ar != SRV_AUTH_OK) {
-			__atomic_add_fetch(&srv->metrics.auth_failures, 1,
-					   __ATOMIC_RELAXED);
-			ob_log(OB_LOG_WARN, &h->c.log,
-			       "authentication failed for '%s': %s", a.login,
-			       a.why);
-			header_status(c,
-				      ar == SRV_AUTH_MISSING ? SML_MISSING_CRED
-							     : SML_INVALID_CRED,
-				      &a);
-			/* Nothing is executed and nothing stored: the
-			 * client starts over. */
-			h->reply.final = true;
-			finish_reply(h, &err);
-			goto out;
-		}
-		h->st.authed = true;
-		h->st.tenant_id = a.tenant_id;
-		h->st.account_id = a.account_id;
-		ob_strlcpy(h->st.login, a.login, sizeof(h->st.login));
-		header_status(c, SML_AUTH_ACCEPTED, a.md5 ? &a : NULL);
-	} else if (auth_done) {
-		/* continued by its credentials: a new MD5 nonce was issued */
-		header_status(c, SML_AUTH_ACCEPTED, a.md5 ? &a : NULL);
-	} else {
-		header_status(c, SML_OK, NULL);
-	}
-	ob_log_ctx_add(&h->c.log, "login", h->st.login);
-	for (int tries = 0;; tries++) {
-		ret = dstore_begin(h->store, h->st.tenant_id, h->st.login,
-				   &err);
-		if (ret != OB_E_BUSY || tries >= 3)
-			break;
-	}
-	if (ret == OB_E_IO) {
-		srv_health_note(srv, ret);
-		ob_log(OB_LOG_ERROR, &h->c.log, "store: %s (answered 503)",
-		       err.msg);
-		unavailable(h);
-		goto out;
-	}
-	if (ret != 0) {
-		http_error(rs, srv_http_status_of(ret),
-			   "database unavailable\n");
-		goto out;
-	}
-	h->txn = true;
-	ret = process(h);
-	if (ret == OB_E_IO) {
-		srv_health_note(srv, ret);
-		ob_log(OB_LOG_ERROR, &h->c.log,
-		       "processing failed (answered 503): %s", err.msg);
-		unavailable(h);
-		goto out;
-	}
-	if (ret != 0) {
-		ob_log(OB_LOG_ERROR, &h->c.log, "processing failed: %s",
-		       err.msg);
-		dstore_rollback(h->store);
-		h->txn = false;
-		http_error(rs, srv_http_status_of(ret), "server error\n");
-		goto out;
-	}
-	finish_reply(h, &err);
+	if (sign_in(h, &a, ar, auth_done))
+		run_message(h);
 out:
 	if (h->txn)
 		dstore_rollback(h->store);
