@@ -54,13 +54,12 @@ static void http_error(struct srv_response *rs, int status, const char *text)
 		   sizeof(rs->content_type));
 }
 
-void srv_status(struct srv_ctx *c, uint64_t cmd_ref, const char *cmd_name,
-		const char *target_ref, const char *source_ref, int code)
+struct sml_writer *srv_status_open(struct srv_ctx *c, uint64_t cmd_ref,
+				   const char *cmd_name, const char *target_ref,
+				   const char *source_ref)
 {
 	struct sml_writer *w = &c->reply->statuses;
 
-	if (c->msg->hdr.no_resp)
-		return;
 	sml_writer_open(w, "Status", NULL);
 	sml_writer_uint(w, "CmdID", srv_reply_next_cmd(c->reply));
 	sml_writer_uint(w, "MsgRef", c->msg->hdr.msg_id);
@@ -70,6 +69,16 @@ void srv_status(struct srv_ctx *c, uint64_t cmd_ref, const char *cmd_name,
 		sml_writer_text(w, "TargetRef", target_ref);
 	if (source_ref != NULL && *source_ref != '\0')
 		sml_writer_text(w, "SourceRef", source_ref);
+	return w;
+}
+
+void srv_status(struct srv_ctx *c, uint64_t cmd_ref, const char *cmd_name,
+		const char *target_ref, const char *source_ref, int code)
+{
+	if (c->msg->hdr.no_resp)
+		return;
+	struct sml_writer *w =
+		srv_status_open(c, cmd_ref, cmd_name, target_ref, source_ref);
 	sml_writer_uint(w, "Data", (uint64_t)code);
 	sml_writer_close(w);
 }
@@ -112,17 +121,12 @@ static void write_header(struct srv_ctx *c, const char *resp_uri)
 static void header_status(struct srv_ctx *c, int code,
 			  const struct srv_auth *chal)
 {
-	struct sml_writer *w = &c->reply->statuses;
+	struct sml_writer *w;
 
 	if (c->msg->hdr.no_resp && chal == NULL)
 		return;
-	sml_writer_open(w, "Status", NULL);
-	sml_writer_uint(w, "CmdID", srv_reply_next_cmd(c->reply));
-	sml_writer_uint(w, "MsgRef", c->msg->hdr.msg_id);
-	sml_writer_uint(w, "CmdRef", 0);
-	sml_writer_text(w, "Cmd", "SyncHdr");
-	sml_writer_text(w, "TargetRef", c->msg->hdr.target_uri);
-	sml_writer_text(w, "SourceRef", c->msg->hdr.source_uri);
+	w = srv_status_open(c, 0, "SyncHdr", c->msg->hdr.target_uri,
+			    c->msg->hdr.source_uri);
 	if (chal != NULL)
 		srv_auth_write_chal(w, chal);
 	sml_writer_uint(w, "Data", (uint64_t)code);

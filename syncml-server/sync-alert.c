@@ -71,27 +71,19 @@ static void write_anchor_item(struct sml_writer *w, const char *next)
 	sml_writer_close(w);
 }
 
-/* Status for an Alert, echoing the client's Next anchor. */
+/* Status for an Alert, echoing the client's Next anchor in an Item after
+ * the code (the DTD's order: Data, then Item*). */
 static void alert_status(struct srv_ctx *c, uint64_t cmd_ref,
 			 const char *target, const char *source, int code,
 			 const char *next)
 {
-	struct sml_writer *w = &c->reply->statuses;
-
 	if (c->msg->hdr.no_resp)
 		return;
-	sml_writer_open(w, "Status", NULL);
-	sml_writer_uint(w, "CmdID", srv_reply_next_cmd(c->reply));
-	sml_writer_uint(w, "MsgRef", c->msg->hdr.msg_id);
-	sml_writer_uint(w, "CmdRef", cmd_ref);
-	sml_writer_text(w, "Cmd", "Alert");
-	if (*target != '\0')
-		sml_writer_text(w, "TargetRef", target);
-	if (*source != '\0')
-		sml_writer_text(w, "SourceRef", source);
+	struct sml_writer *w =
+		srv_status_open(c, cmd_ref, "Alert", target, source);
+	sml_writer_uint(w, "Data", (uint64_t)code);
 	if (next != NULL && *next != '\0')
 		write_anchor_item(w, next);
-	sml_writer_uint(w, "Data", (uint64_t)code);
 	sml_writer_close(w);
 }
 

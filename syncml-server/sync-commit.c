@@ -64,13 +64,8 @@ void srv_sync_map(struct srv_ctx *c, const struct sml_node *map)
 		}
 		if (known == 0) {
 			if (unknown++ == 0 && !c->msg->hdr.no_resp) {
-				sml_writer_open(w, "Status", NULL);
-				sml_writer_uint(w, "CmdID",
-						srv_reply_next_cmd(c->reply));
-				sml_writer_uint(w, "MsgRef",
-						c->msg->hdr.msg_id);
-				sml_writer_uint(w, "CmdRef", sml_cmd_id(map));
-				sml_writer_text(w, "Cmd", "Map");
+				w = srv_status_open(c, sml_cmd_id(map), "Map",
+						    NULL, NULL);
 			}
 			if (unknown <= MAP_UNKNOWN_LISTED &&
 			    !c->msg->hdr.no_resp)

@@ -37,6 +37,13 @@ struct srv_ctx {
 	bool client_final; /* the message carries Final */
 };
 
+/* Open a Status in the reply: CmdID, MsgRef, CmdRef, Cmd and the refs
+ * given (NULL or "" for none). The caller writes the rest in the order of
+ * the DTD (Cred?, Chal?, Data, Item*: the code before any Item) and closes
+ * it; the caller also honours the message's NoResp. */
+struct sml_writer *srv_status_open(struct srv_ctx *c, uint64_t cmd_ref,
+				   const char *cmd_name, const char *target_ref,
+				   const char *source_ref);
 /* Status for a command (or the header when cmd_name is "SyncHdr"). */
 void srv_status(struct srv_ctx *c, uint64_t cmd_ref, const char *cmd_name,
 		const char *target_ref, const char *source_ref, int code);

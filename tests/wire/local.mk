@@ -3,4 +3,5 @@
 # every reply compared byte for byte with tests/wire/golden/*.gz after the
 # normalisation documented in test-wire.sh. OB_WIRE_UPDATE=1 rewrites them.
 TESTS += tests/wire/test-wire.sh
-EXTRA_DIST += tests/wire/test-wire.sh tests/wire/record.py tests/wire/golden
+EXTRA_DIST += tests/wire/test-wire.sh tests/wire/record.py \
+	tests/wire/dtdorder.py tests/wire/golden

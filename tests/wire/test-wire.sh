@@ -14,7 +14,9 @@
 #                           C510, Motorola V3 at MaxMsgSize 2048) through
 #                           slow -> fast -> stale -> slow -> fast
 # The clients are not changed: record.py wraps their urlopen and keeps each
-# reply body as received (WBXML as bytes, never decoded).
+# reply body as received (WBXML as bytes, never decoded). Every reply is
+# also checked against the SyncML DTD's element order (dtdorder.py, WBXML
+# decoded by libwbxml2's wbxml2xml).
 #
 # Normalisation, the only difference allowed between runs (normalise()
 # below, applied to the received bytes and to nothing else; WBXML too,
@@ -215,6 +217,19 @@ while IFS= read -r line; do
 	esac
 done <"$tmp/compare.tap"
 [ $rc -gt 1 ] && notok "comparison ran (exit $rc)"
+
+# -- the DTD's element order, on the bytes as received (dtdorder.py) ----------
+$PY "$top_srcdir/tests/wire/dtdorder.py" "$tmp/got"/* >"$tmp/dtd.tap"
+rc=$?
+while IFS= read -r line; do
+	case $line in
+	"ok "*) ok "${line#ok [0-9]* - }" ;;
+	"not ok "*) notok "${line#not ok [0-9]* - }" ;;
+	1..*) ;;
+	*) echo "$line" ;;
+	esac
+done <"$tmp/dtd.tap"
+[ $rc -gt 1 ] && notok "DTD order check ran (exit $rc)"
 
 san="runtime error\|AddressSanitizer\|LeakSanitizer"
 if grep -qi "$san" "$tmp/server.log"; then
