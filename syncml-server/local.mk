@@ -11,6 +11,7 @@ syncml_server_libsrv_a_SOURCES = \
 	syncml-server/auth.h syncml-server/auth.c \
 	syncml-server/devinf.h syncml-server/devinf.c \
 	syncml-server/session.h syncml-server/session.c \
+	syncml-server/phase.h syncml-server/phase.c \
 	syncml-server/state.h syncml-server/state.c \
 	syncml-server/sync.h syncml-server/sync-shared.h \
 	syncml-server/sync-alert.c syncml-server/sync-client.c \
@@ -71,6 +72,12 @@ syncml_server_test_match_LDADD = tests/lib/libobtest.a $(SRV_LIBS)
 LINT_FILES += syncml-server/test-match.c
 
 # The session state's stored bytes: round trip, truncation, versions.
+check_PROGRAMS += syncml-server/test-phase
+TESTS += syncml-server/test-phase
+syncml_server_test_phase_SOURCES = syncml-server/test-phase.c
+syncml_server_test_phase_LDADD = tests/lib/libobtest.a $(SRV_LIBS)
+LINT_FILES += syncml-server/test-phase.c
+
 check_PROGRAMS += syncml-server/test-state
 TESTS += syncml-server/test-state
 syncml_server_test_state_SOURCES = syncml-server/test-state.c

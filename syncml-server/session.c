@@ -500,15 +500,15 @@ static int process(struct handler *h, struct ob_err *err)
 	if (ret != 0)
 		return ret;
 	run_commands(c);
-	if (h->st.phase == SRV_PHASE_INIT && c->client_final) {
+	int was = h->st.phase;
+	h->st.phase = srv_phase_after_commands(was, c->client_final);
+	if (was == SRV_PHASE_INIT && h->st.phase == SRV_PHASE_SYNC) {
+		/* package 2 is complete */
 		if (!h->st.client.present && !h->st.asked_devinf)
 			ask_devinf(c);
-		h->st.phase = SRV_PHASE_SYNC;
 		h->reply.final = true;
 		return 0;
 	}
-	if (h->st.phase == SRV_PHASE_SYNC && c->client_final)
-		h->st.phase = SRV_PHASE_SEND;
 	if (h->st.phase == SRV_PHASE_SEND) {
 		ret = srv_sync_fill(c);
 		if (ret != 0)
@@ -563,10 +563,10 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 			  c->client_final;
 	if (completing)
 		ret = srv_sync_commit(c);
-	if (ret == 0 && h->st.phase == SRV_PHASE_SEND && h->reply.final)
-		h->st.phase = SRV_PHASE_MAP;
-	if (completing)
-		h->st.phase = SRV_PHASE_DONE;
+	if (ret == 0)
+		h->st.phase =
+			srv_phase_after_reply(h->st.phase, c->client_final,
+					      h->reply.final, completing);
 	if (ret == 0) {
 		free(h->sess.reply);
 		h->sess.reply_len = out.len;

@@ -1,11 +1,8 @@
 /* The state of one SyncML session between messages, kept in the store
- * (dstore_session.state) so that any server instance continues it.
+ * (dstore_session.state) so that any server instance continues it. Its
+ * phase moves only through phase.h (the diagram is there).
  *
- *   pkg 1 (init)      pkg 3 (client Sync)     pkg 4 (server Sync)   pkg 5
- *  ──────────────> INIT ───────────────> SYNC ─────────────> SEND ────> MAP ──> DONE
- *   Alerts, DevInf    statuses [+222]        items, 222 loop    Map    commit
- *
- * | transition              | function                      |
+ * | package                 | function                      |
  * |-------------------------|-------------------------------|
  * | Alert 200..205          | sync-alert.c srv_sync_alert   |
  * | client Sync items       | sync-client.c srv_sync_client |
@@ -24,17 +21,10 @@
 
 #include "dirstore/dirstore.h"
 #include "syncml-server/devinf.h"
+#include "syncml-server/phase.h"
 
 #define SRV_DS_MAX 4
 #define SRV_URI_MAX 256
-
-enum srv_phase {
-	SRV_PHASE_INIT = 0, /* waiting for (the rest of) package 1 */
-	SRV_PHASE_SYNC = 1, /* client sending package 3 */
-	SRV_PHASE_SEND = 2, /* we are sending package 4 */
-	SRV_PHASE_MAP = 3,  /* waiting for package 5 */
-	SRV_PHASE_DONE = 4,
-};
 
 struct srv_ds {
 	char uri[SRV_URI_MAX]; /* server datastore as the client wrote it */
