@@ -72,6 +72,15 @@ struct sml_writer *srv_status_open(struct srv_ctx *c, uint64_t cmd_ref,
 	return w;
 }
 
+int srv_store_check(struct srv_ctx *c, int ret, const struct ob_err *err)
+{
+	if (ret < 0 && ret != OB_E_NOTFOUND && c->store_failed == 0) {
+		c->store_failed = ret;
+		c->store_err = *err;
+	}
+	return ret;
+}
+
 void srv_status(struct srv_ctx *c, uint64_t cmd_ref, const char *cmd_name,
 		const char *target_ref, const char *source_ref, int code)
 {
@@ -500,6 +509,10 @@ static int process(struct handler *h, struct ob_err *err)
 	if (ret != 0)
 		return ret;
 	run_commands(c);
+	if (c->store_failed != 0) {
+		*err = c->store_err;
+		return c->store_failed;
+	}
 	int was = h->st.phase;
 	h->st.phase = srv_phase_after_commands(was, c->client_final);
 	if (was == SRV_PHASE_INIT && h->st.phase == SRV_PHASE_SYNC) {
@@ -511,6 +524,10 @@ static int process(struct handler *h, struct ob_err *err)
 	}
 	if (h->st.phase == SRV_PHASE_SEND) {
 		ret = srv_sync_fill(c);
+		if (c->store_failed != 0) {
+			*err = c->store_err;
+			return c->store_failed;
+		}
 		if (ret != 0)
 			return ob_err_set(err, ret,
 					  "filling the reply's Sync: %s",
@@ -563,6 +580,10 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 			  c->client_final;
 	if (completing)
 		ret = srv_sync_commit(c);
+	if (ret == 0 && c->store_failed != 0) {
+		*err = c->store_err;
+		ret = c->store_failed;
+	}
 	if (ret == 0)
 		h->st.phase =
 			srv_phase_after_reply(h->st.phase, c->client_final,

@@ -198,8 +198,11 @@ void srv_sync_alert(struct srv_ctx *c, const struct sml_node *alert, int code)
 	} else {
 		/* Alerted again (a retried package 1 after a challenge):
 		 * start the datastore afresh. */
-		(void)dstore_pending_drop(c->store, c->st->tenant_id, c->token,
-					  idx, &err);
+		(void)srv_store_check(c,
+				      dstore_pending_drop(c->store,
+							  c->st->tenant_id,
+							  c->token, idx, &err),
+				      &err);
 	}
 	memset(ds, 0, sizeof(*ds));
 	ob_strlcpy(ds->uri, target, sizeof(ds->uri));
@@ -212,9 +215,12 @@ void srv_sync_alert(struct srv_ctx *c, const struct sml_node *alert, int code)
 	snprintf(ds->server_next, sizeof(ds->server_next),
 		 "%" PRId64 ".%" PRId64, ds->snap_rev, ob_wall_s());
 
-	bool have =
-		dstore_sync_get(c->store, c->st->tenant_id, c->st->account_id,
-				c->msg->hdr.source_uri, key, &ss, &err) == 0;
+	bool have = srv_store_check(c,
+				    dstore_sync_get(c->store, c->st->tenant_id,
+						    c->st->account_id,
+						    c->msg->hdr.source_uri, key,
+						    &ss, &err),
+				    &err) == 0;
 	if (have)
 		ob_strlcpy(ds->server_last, ss.server_last,
 			   sizeof(ds->server_last));
@@ -255,8 +261,11 @@ void srv_sync_status(struct srv_ctx *c, const struct sml_node *status)
 		    ds->mode != SML_ALERT_REFRESH_SERVER) {
 			ds->mode = slow_variant(ds->mode);
 			ds->since_rev = 0;
-			(void)dstore_pending_drop(c->store, c->st->tenant_id,
-						  c->token, idx, &err);
+			(void)srv_store_check(
+				c,
+				dstore_pending_drop(c->store, c->st->tenant_id,
+						    c->token, idx, &err),
+				&err);
 		}
 		return;
 	}

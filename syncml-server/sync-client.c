@@ -30,16 +30,26 @@ static bool guid_of_luid(struct srv_ctx *c, int idx, const char *luid,
 	struct ob_err err;
 	const struct srv_ds *ds = &c->st->ds[idx];
 
-	if (dstore_pending_find(c->store, c->st->tenant_id, c->token, idx, NULL,
-				luid, &p, &err) == 0) {
+	if (srv_store_check(c,
+			    dstore_pending_find(c->store, c->st->tenant_id,
+						c->token, idx, NULL, luid, &p,
+						&err),
+			    &err) == 0) {
 		ob_strlcpy(guid, p.guid, size);
 		return true;
 	}
-	if (dstore_sync_get(c->store, c->st->tenant_id, c->st->account_id,
-			    c->msg->hdr.source_uri, ds->key, &ss, &err) != 0)
+	if (srv_store_check(c,
+			    dstore_sync_get(c->store, c->st->tenant_id,
+					    c->st->account_id,
+					    c->msg->hdr.source_uri, ds->key,
+					    &ss, &err),
+			    &err) != 0)
 		return false;
-	return dstore_map_find(c->store, c->st->tenant_id, ss.id, NULL, luid,
-			       guid, size, NULL, 0, NULL, &err) == 0;
+	return srv_store_check(c,
+			       dstore_map_find(c->store, c->st->tenant_id,
+					       ss.id, NULL, luid, guid, size,
+					       NULL, 0, NULL, &err),
+			       &err) == 0;
 }
 
 /* Is guid a visible person of the datastore's view? */
@@ -50,8 +60,10 @@ bool srv_sync_in_view(struct srv_ctx *c, const struct srv_ds *ds,
 	struct ob_err err;
 	bool ok = false;
 
-	if (dstore_person_get(c->store, c->st->tenant_id, guid, false, &p,
-			      &err) != 0)
+	if (srv_store_check(c,
+			    dstore_person_get(c->store, c->st->tenant_id, guid,
+					      false, &p, &err),
+			    &err) != 0)
 		return false;
 	if (!p.hidden) {
 		if (ds->unit_id == 0) {
@@ -67,8 +79,12 @@ bool srv_sync_in_view(struct srv_ctx *c, const struct srv_ds *ds,
 					ok = true;
 					break;
 				}
-				if (dstore_unit_get(c->store, c->st->tenant_id,
-						    id, &u, &err) != 0)
+				if (srv_store_check(
+					    c,
+					    dstore_unit_get(c->store,
+							    c->st->tenant_id,
+							    id, &u, &err),
+					    &err) != 0)
 					break;
 				id = u.parent_id;
 				dstore_unit_deinit(&u);
@@ -205,10 +221,14 @@ static bool person_key(struct srv_ctx *c, const char *guid,
 	struct dstore_person p;
 	struct ob_err err;
 
-	if (dstore_person_get(c->store, c->st->tenant_id, guid, false, &p,
-			      &err) != 0 &&
-	    dstore_person_departed(c->store, c->st->tenant_id, guid, &p,
-				   &err) != 0)
+	if (srv_store_check(c,
+			    dstore_person_get(c->store, c->st->tenant_id, guid,
+					      false, &p, &err),
+			    &err) != 0 &&
+	    srv_store_check(c,
+			    dstore_person_departed(c->store, c->st->tenant_id,
+						   guid, &p, &err),
+			    &err) != 0)
 		return false;
 	srv_match_key_person(&p, k);
 	dstore_person_deinit(&p);
@@ -223,8 +243,11 @@ static bool matched_elsewhere(struct srv_ctx *c, int idx, const char *guid,
 	struct dstore_pending p;
 	struct ob_err err;
 
-	return dstore_pending_find(c->store, c->st->tenant_id, c->token, idx,
-				   guid, NULL, &p, &err) == 0 &&
+	return srv_store_check(c,
+			       dstore_pending_find(c->store, c->st->tenant_id,
+						   c->token, idx, guid, NULL,
+						   &p, &err),
+			       &err) == 0 &&
 	       p.op == DSTORE_PENDING_MAP && strcmp(p.luid, luid) != 0 &&
 	       (!firm || p.rev != BY_CONTENT);
 }
@@ -249,8 +272,11 @@ static bool still_person(struct srv_ctx *c, const char *guid,
 	if (!person_key(c, guid, &k))
 		return false;
 	return srv_match_still(card, &k) ||
-	       dstore_person_past(c->store, c->st->tenant_id, guid, past_still,
-				  (void *)card, &err) == 1;
+	       srv_store_check(c,
+			       dstore_person_past(c->store, c->st->tenant_id,
+						  guid, past_still,
+						  (void *)card, &err),
+			       &err) == 1;
 }
 
 /* What to do with a card that is ours (guid by LUID or UID). */
@@ -296,13 +322,19 @@ static int content_candidate(const struct dstore_person *p, void *ctx)
 		return 0; /* the next one of that name, if any */
 	if (cs->unmapped &&
 	    (!view || cs->state_id == 0 ||
-	     dstore_map_find(cs->c->store, cs->c->st->tenant_id, cs->state_id,
-			     p->uid, NULL, NULL, 0, NULL, 0, NULL, &err) == 0))
+	     srv_store_check(cs->c,
+			     dstore_map_find(cs->c->store, cs->c->st->tenant_id,
+					     cs->state_id, p->uid, NULL, NULL,
+					     0, NULL, 0, NULL, &err),
+			     &err) == 0))
 		return 0;
 	/* a departed person only when this device was sent it */
-	if (!view && (cs->state_id == 0 ||
-		      dstore_map_ever(cs->c->store, cs->c->st->tenant_id,
-				      cs->state_id, p->uid, &err) != 1))
+	if (!view &&
+	    (cs->state_id == 0 ||
+	     srv_store_check(cs->c,
+			     dstore_map_ever(cs->c->store, cs->c->st->tenant_id,
+					     cs->state_id, p->uid, &err),
+			     &err) != 1))
 		return 0;
 	ob_strlcpy(cs->guid, p->uid, cs->size);
 	cs->verdict = view ? SLOW_MATCH : SLOW_DELETE;
@@ -323,10 +355,13 @@ static enum slow_verdict by_content(struct srv_ctx *c, int idx,
 	for (int departed = 0; departed < 2; departed++) {
 		cs.departed = departed;
 		for (size_t i = 0; i < card->n_names; i++)
-			if (dstore_person_by_name(c->store, c->st->tenant_id,
-						  card->names[i], departed,
-						  content_candidate, &cs,
-						  &err) == 1)
+			if (srv_store_check(c,
+					    dstore_person_by_name(
+						    c->store, c->st->tenant_id,
+						    card->names[i], departed,
+						    content_candidate, &cs,
+						    &err),
+					    &err) == 1)
 				return cs.verdict;
 	}
 	return SLOW_OWN;
@@ -376,17 +411,23 @@ static int two_way_add(struct srv_ctx *c, int idx, const char *luid,
 	struct content_search cs = {c,     idx,  0,        luid, &key,
 				    false, true, SLOW_OWN, guid, sizeof(guid)};
 
-	if (dstore_sync_get(c->store, c->st->tenant_id, c->st->account_id,
-			    c->msg->hdr.source_uri, c->st->ds[idx].key, &ss,
+	if (srv_store_check(c,
+			    dstore_sync_get(c->store, c->st->tenant_id,
+					    c->st->account_id,
+					    c->msg->hdr.source_uri,
+					    c->st->ds[idx].key, &ss, &err),
 			    &err) != 0)
 		return 0;
 	cs.state_id = ss.id;
 	if (!card_key(data, dlen, &key, NULL, 0))
 		return 0;
 	for (size_t i = 0; i < key.n_names; i++)
-		if (dstore_person_by_name(c->store, c->st->tenant_id,
-					  key.names[i], false,
-					  content_candidate, &cs, &err) == 1)
+		if (srv_store_check(
+			    c,
+			    dstore_person_by_name(c->store, c->st->tenant_id,
+						  key.names[i], false,
+						  content_candidate, &cs, &err),
+			    &err) == 1)
 			break;
 	if (cs.verdict != SLOW_MATCH)
 		return 0;
@@ -417,8 +458,12 @@ static int slow_item(struct srv_ctx *c, int idx, const char *luid,
 	char uid[DSTORE_DEVICE_MAX];
 	if (!card_key(data, dlen, &key, uid, sizeof(uid)))
 		return 0; /* not a card we can read: the user's own */
-	if (dstore_sync_get(c->store, c->st->tenant_id, c->st->account_id,
-			    c->msg->hdr.source_uri, ds->key, &ss, &err) == 0)
+	if (srv_store_check(c,
+			    dstore_sync_get(c->store, c->st->tenant_id,
+					    c->st->account_id,
+					    c->msg->hdr.source_uri, ds->key,
+					    &ss, &err),
+			    &err) == 0)
 		state_id = ss.id;
 	if (guid_of_luid(c, idx, luid, guid, sizeof(guid))) {
 		if (guid[0] == SRV_SYNC_DELETE_KEY)
@@ -434,8 +479,11 @@ static int slow_item(struct srv_ctx *c, int idx, const char *luid,
 	char held[DSTORE_HISTORY_MAX][DSTORE_DEVICE_MAX];
 	size_t n_held = 0;
 	if (v == SLOW_OWN && state_id != 0 &&
-	    dstore_map_history(c->store, c->st->tenant_id, state_id, luid, held,
-			       DSTORE_HISTORY_MAX, &n_held, &err) == 0) {
+	    srv_store_check(c,
+			    dstore_map_history(
+				    c->store, c->st->tenant_id, state_id, luid,
+				    held, DSTORE_HISTORY_MAX, &n_held, &err),
+			    &err) == 0) {
 		how = "map history";
 		/* latest first: the person the card still looks like */
 		for (size_t i = 0; i < n_held && v == SLOW_OWN; i++) {

@@ -127,9 +127,15 @@ int srv_sync_commit(struct srv_ctx *c)
 			       ds->mode == SML_ALERT_REFRESH_SERVER;
 		if (ds->refused)
 			continue;
-		if (dstore_sync_get(c->store, c->st->tenant_id,
-				    c->st->account_id, c->msg->hdr.source_uri,
-				    ds->key, &ss, &err) != 0) {
+		int got = dstore_sync_get(
+			c->store, c->st->tenant_id, c->st->account_id,
+			c->msg->hdr.source_uri, ds->key, &ss, &err);
+		if (got != 0 && got != OB_E_NOTFOUND) {
+			/* never a second state for the device: its map
+			 * would be lost */
+			return srv_store_check(c, got, &err);
+		}
+		if (got != 0) {
 			memset(&ss, 0, sizeof(ss));
 			ss.account_id = c->st->account_id;
 			ob_strlcpy(ss.device, c->msg->hdr.source_uri,

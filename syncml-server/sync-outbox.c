@@ -50,8 +50,11 @@ static void device_has(struct fill *f, const char *guid, char *luid,
 
 	*luid = '\0';
 	*sent_r = false;
-	if (dstore_pending_find(f->c->store, f->c->st->tenant_id, f->c->token,
-				f->idx, guid, NULL, &p, &err) == 0) {
+	if (srv_store_check(f->c,
+			    dstore_pending_find(
+				    f->c->store, f->c->st->tenant_id,
+				    f->c->token, f->idx, guid, NULL, &p, &err),
+			    &err) == 0) {
 		if (p.op == DSTORE_PENDING_MAP)
 			ob_strlcpy(luid, p.luid, size);
 		*sent_r = p.op == DSTORE_PENDING_SENT;
@@ -60,8 +63,11 @@ static void device_has(struct fill *f, const char *guid, char *luid,
 	if (f->ds->mode == SML_ALERT_SLOW ||
 	    f->ds->mode == SML_ALERT_REFRESH_SERVER || f->state_id == 0)
 		return;
-	(void)dstore_map_find(f->c->store, f->c->st->tenant_id, f->state_id,
-			      guid, NULL, NULL, 0, luid, size, NULL, &err);
+	(void)srv_store_check(f->c,
+			      dstore_map_find(f->c->store, f->c->st->tenant_id,
+					      f->state_id, guid, NULL, NULL, 0,
+					      luid, size, NULL, &err),
+			      &err);
 }
 
 static int render_card(struct fill *f, const struct dstore_person *p,
@@ -574,9 +580,13 @@ static int fill_ds(struct fill *f)
 	int ret;
 
 	f->state_id = 0;
-	if (dstore_sync_get(c->store, c->st->tenant_id, c->st->account_id,
-			    c->msg->hdr.source_uri, ds->key, &ss, &err) == 0)
+	ret = dstore_sync_get(c->store, c->st->tenant_id, c->st->account_id,
+			      c->msg->hdr.source_uri, ds->key, &ss, &err);
+	if (ret == 0)
 		f->state_id = ss.id;
+	else if (ret != OB_E_NOTFOUND)
+		/* without it, every card would go as an Add */
+		return srv_store_check(c, ret, &err);
 	if (ds->chunk_active) {
 		ret = continue_chunk(f);
 		if (ret < 0)

@@ -34,7 +34,9 @@ struct srv_ctx {
 	const struct sml_msg *msg;
 	struct ob_log_ctx log;
 	struct dstore_tenant tenant;
-	bool client_final; /* the message carries Final */
+	bool client_final;       /* the message carries Final */
+	int store_failed;        /* the message's first store failure, or 0 */
+	struct ob_err store_err; /* what it said */
 };
 
 /* Open a Status in the reply: CmdID, MsgRef, CmdRef, Cmd and the refs
@@ -44,6 +46,13 @@ struct srv_ctx {
 struct sml_writer *srv_status_open(struct srv_ctx *c, uint64_t cmd_ref,
 				   const char *cmd_name, const char *target_ref,
 				   const char *source_ref);
+/* ret, as a store call returned it. A failure other than OB_E_NOTFOUND
+ * is kept in c (the message's first) and the message is then rolled back
+ * and answered as the store's failure (process(), finish_reply()): a
+ * lookup that failed is never taken for a row that does not exist, which
+ * would slow-sync a device, add a card twice or take a directory card
+ * for the user's own. */
+int srv_store_check(struct srv_ctx *c, int ret, const struct ob_err *err);
 /* Status for a command (or the header when cmd_name is "SyncHdr"). */
 void srv_status(struct srv_ctx *c, uint64_t cmd_ref, const char *cmd_name,
 		const char *target_ref, const char *source_ref, int code);
