@@ -191,8 +191,10 @@ static uint32_t ctcap_props(const struct sml_node *ctcap)
 
 /* ---- quirks ------------------------------------------------------------ */
 
-/* Phone families that read less than the standard (brief: quirks, item 7),
- * matched by a case-insensitive substring of DevInf's Man. */
+/* Phone families that read less than the standard (the evidence of each is
+ * in the README of its recording under testdata/syncml/ and in the
+ * README's interop table), matched by a case-insensitive substring of
+ * DevInf's Man. */
 static const struct {
 	const char *man;
 	bool latin1, no_fold;

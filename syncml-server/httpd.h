@@ -5,7 +5,7 @@
  * login, HTTPS required unless the client is on loopback). On the admin
  * listener: GET /healthz and GET /metrics (Prometheus text).
  *
- * Hardening (brief: reliability): connection timeout, total and per-IP
+ * Hardening (test-slow-senders.sh probes each): connection timeout, total and per-IP
  * connection limits, a per-connection memory limit, deadlines for headers
  * and bodies and a reserve of connection slots for whole requests
  * (connguard.h), a body cap (a Content-Length over it answered 413 before

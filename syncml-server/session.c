@@ -4,7 +4,7 @@
  * state machine and server.h for the contract with the HTTP layer).
  *
  * Sessions are found by the RespURI token, else by (device, SessionID)
- * (brief §1.10). A message whose MsgID equals the last one answered gets
+ * (SyncML RepPro 1.2 §5.1.1). A message whose MsgID equals the last one answered gets
  * the stored reply byte for byte; nothing is executed again. */
 #include "config.h"
 

@@ -1,7 +1,7 @@
 /* The sync engine: what happens to a datastore from the client's Alert to
  * the commit of its anchors and id map (OMA DS Protocol 1.2 §6-§9).
  *
- * Anchors (brief §1.5): a two-way or one-way sync is fast only when the
+ * Anchors (OMA DS Protocol 1.2 §2.2): a two-way or one-way sync is fast only when the
  * client's Last equals the Next stored at the end of the last completed
  * session and the change log still reaches back to the device's revision;
  * otherwise Status 508 and the slow variant. Anchors and the map are

@@ -80,7 +80,8 @@ static void test_syncevolution_captures(void)
 	test_assert_int(mw.hdr.max_msg_size, 150000);
 	test_assert_int(mw.hdr.max_obj_size, 4000000);
 	test_assert_int(mw.final, 1);
-	/* MD5 with the empty nonce, as the brief verified. */
+	/* MD5 with the empty nonce, as SyncEvolution signs its first message
+	 * before any challenge (b64(md5(b64(md5(user:pw)) ":"))). */
 	test_assert_str(sml_node_text(mx.hdr.cred, "Data"),
 			"lOnT4YjHnGPOubN9TXInoQ==");
 	test_assert_str(sml_meta(mw.hdr.cred, NULL, "Type"), "syncml:auth-md5");

@@ -10,8 +10,8 @@ What vobject 0.9.6.1 (Debian 12) can read, and so what is checked:
   vobject applies 3.0 rules to ORG and splits a unit at a raw ','; 2.1 has
   no comma escape, so the units are joined back before comparing.
   vobject cannot read QP soft line breaks (a line ending in '=' continued
-  on a line without leading space; "Failed to parse line", reliability.md
-  1.3 V1), which old phones need and our writer emits for long non-ASCII
+  on a line without leading space: vobject says "Failed to parse line"),
+  which old phones need and our writer emits for long non-ASCII
   values. Test 'long-qp' asserts that this still fails in vobject, so the
   day vobject learns it this test says so; our own parser reads those
   cards (testdata/vcard, vcard/test-vcard-contact).
