@@ -134,22 +134,62 @@ fail:
 	return ret;
 }
 
+/* '=', '@', TAB and CR start a formula whatever follows them. */
 static bool formula_char(char ch)
 {
-	return ch == '=' || ch == '+' || ch == '-' || ch == '@' || ch == '\t' ||
-	       ch == '\r';
+	return ch == '=' || ch == '@' || ch == '\t' || ch == '\r';
+}
+
+/* What may follow the "+1" or "-5" of a value that stays as it is: the
+ * characters of a phone number (lib/dirstore/person.c) and the '|' between
+ * several of them, with no letter but 'x' and "ext". A spreadsheet may
+ * read such a value as a number or a sum, but it cannot call a function
+ * in it; "-1+HYPERLINK(...)" has letters and is guarded. */
+static bool number_like(const char *v)
+{
+	for (const char *p = v; *p; p++) {
+		if ((*p >= '0' && *p <= '9') || strchr("+-() ./#*,;|", *p))
+			continue;
+		if (*p == 'x' || *p == 'X')
+			continue;
+		if ((p[0] == 'e' || p[0] == 'E') &&
+		    (p[1] == 'x' || p[1] == 'X') &&
+		    (p[2] == 't' || p[2] == 'T')) {
+			p += 2;
+			continue;
+		}
+		return false;
+	}
+	return true;
 }
 
 bool wa_csv_formula_guarded(const char *v)
 {
-	while (*v == '\'')
-		v++;
-	return formula_char(*v);
+	const char *w = v;
+
+	while (*w == '\'')
+		w++;
+	if (formula_char(*w))
+		return true;
+	if (*w != '+' && *w != '-')
+		return false;
+	/* "'+86 ..." gets one more apostrophe: the import takes one off
+	 * every apostrophe-and-sign cell (exports before this rule wrote
+	 * "'+86 ..." for "+86 ...") */
+	if (w != v)
+		return true;
+	return !(w[1] >= '0' && w[1] <= '9') || !number_like(w + 1);
 }
 
 bool wa_csv_formula_unguard(char *cell)
 {
-	if (cell[0] != '\'' || !wa_csv_formula_guarded(cell))
+	const char *w = cell;
+
+	if (cell[0] != '\'')
+		return false;
+	while (*w == '\'')
+		w++;
+	if (!formula_char(*w) && *w != '+' && *w != '-')
 		return false;
 	memmove(cell, cell + 1, strlen(cell)); /* with the NUL */
 	return true;

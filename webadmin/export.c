@@ -95,9 +95,9 @@ static const char *const csv_header =
 
 /* One CSV field: quoted when it holds a delimiter, quote or line break;
  * a value a spreadsheet would take for a formula gets the guard's
- * apostrophe (csv.h), whatever the column: phones too, which keeps
- * "+8613912345678" and "+1-202-555-0100" text instead of a number or a
- * sum. */
+ * apostrophe (csv.h), whatever the column. Phone numbers such as
+ * "+86 139 1234 5678" stay as they are: a sign and a digit followed by
+ * nothing but phone characters cannot call a function. */
 static void csv_field(struct ob_buf *b, const char *v, bool last)
 {
 	bool guard = v != NULL && wa_csv_formula_guarded(v);

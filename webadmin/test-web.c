@@ -686,16 +686,30 @@ static void same_person(const struct dstore_person *a,
 
 #undef SAME
 
+/* May a cell start as it does? '+' or '-' only before a digit and with
+ * nothing but phone characters after it (the alphabets below use '1',
+ * 'x', '+' and '-' of them; csv.h). */
+static bool cell_start_ok(const char *cell)
+{
+	if (cell[0] == '\0' || strchr("=+-@\t\r", cell[0]) == NULL)
+		return true;
+	if ((cell[0] != '+' && cell[0] != '-') || cell[1] < '0' ||
+	    cell[1] > '9')
+		return false;
+	return strspn(cell, "0123456789+-() ./#*,;|xX") == strlen(cell);
+}
+
 static void test_formula_guard_pairs(void)
 {
-	static const char alphabet[] = "'=+-@\tx";
+	static const char alphabet[] = "'=+-@\t1x";
 	const size_t k = sizeof(alphabet) - 1;
 	char v[8], cell[16];
 	size_t tried = 0;
 
 	test_begin("formula guard: for every string of up to 5 characters "
-		   "from ' = + - @ TAB x, the written cell never starts with "
-		   "a formula character and reads back as the value");
+		   "from ' = + - @ TAB 1 x, the written cell never starts with "
+		   "a formula character (but for a sign before a digit in a "
+		   "number) and reads back as the value");
 	for (size_t len = 0; len <= 5; len++) {
 		size_t total = 1;
 
@@ -709,8 +723,7 @@ static void test_formula_guard_pairs(void)
 			v[len] = '\0';
 			snprintf(cell, sizeof(cell), "%s%s",
 				 wa_csv_formula_guarded(v) ? "'" : "", v);
-			if (strchr("=+-@\t", cell[0]) != NULL &&
-			    cell[0] != '\0')
+			if (!cell_start_ok(cell))
 				test_fail(__FILE__, __LINE__,
 					  "cell starts with a formula "
 					  "character: [%s]",
@@ -722,7 +735,27 @@ static void test_formula_guard_pairs(void)
 			tried++;
 		}
 	}
-	test_assert_int(tried, 1 + 7 + 49 + 343 + 2401 + 16807);
+	test_assert_int(tried, 1 + 8 + 64 + 512 + 4096 + 32768);
+	/* the issue's rule: '=' and '@' always, '+' and '-' before anything
+	 * but a digit; a sign and a digit stay only in a number or phone */
+	test_assert(wa_csv_formula_guarded("=HYPERLINK(\"http://x\",\"y\")"));
+	test_assert(wa_csv_formula_guarded("@SUM(1)"));
+	test_assert(wa_csv_formula_guarded("+x"));
+	test_assert(wa_csv_formula_guarded("-cmd"));
+	test_assert(wa_csv_formula_guarded("+"));
+	test_assert(wa_csv_formula_guarded("- 5"));
+	test_assert(!wa_csv_formula_guarded("+86 139 1234 5678"));
+	test_assert(!wa_csv_formula_guarded("+8613912345678"));
+	test_assert(!wa_csv_formula_guarded("+86 21 6879 2181 ext 396"));
+	test_assert(!wa_csv_formula_guarded("+1-202-555-0100|+1 (202) 555"));
+	test_assert(!wa_csv_formula_guarded("-5"));
+	test_assert(wa_csv_formula_guarded("-1+HYPERLINK(\"http://x\")"));
+	test_assert(wa_csv_formula_guarded("+1+T(1)"));
+	test_assert(wa_csv_formula_guarded("'+86 139"));
+	/* an export written before the rule ("'+86 ...") reads as before */
+	snprintf(cell, sizeof(cell), "'+86 139");
+	test_assert(wa_csv_formula_unguard(cell));
+	test_assert_str(cell, "+86 139");
 	/* exactly one apostrophe comes off, and only before a formula
 	 * character */
 	snprintf(cell, sizeof(cell), "''=x");
@@ -847,8 +880,7 @@ static void test_csv_formula_guard(void)
 		for (size_t i = 0; i < nf; i++) {
 			cells++;
 			guarded += f[i][0] == '\'';
-			if (strchr("=+-@\t\r", f[i][0]) != NULL &&
-			    f[i][0] != '\0')
+			if (!cell_start_ok(f[i]))
 				test_fail(__FILE__, __LINE__,
 					  "line %ld, column %zu starts with a "
 					  "formula character: %s",
@@ -863,7 +895,12 @@ static void test_csv_formula_guard(void)
 	test_assert(strstr(ob_buf_str(&out),
 			   ",\"'=HYPERLINK(\"\"http://evil.example/\"\","
 			   "\"\"click\"\")\nsecond line\",") != NULL);
-	test_assert(strstr(ob_buf_str(&out), ",'+86 139 1234 5678,") != NULL);
+	test_assert(strstr(ob_buf_str(&out), ",+86 139 1234 5678,") != NULL);
+	test_assert(strstr(ob_buf_str(&out), ",+1-202-555-0100,") != NULL);
+	test_assert(strstr(ob_buf_str(&out), ",-123 456,") != NULL);
+	test_assert(strstr(ob_buf_str(&out), ",+1+1,") != NULL);
+	test_assert(strstr(ob_buf_str(&out), ",'+Family,") != NULL);
+	test_assert(strstr(ob_buf_str(&out), ",'-Family,") != NULL);
 	test_assert(strstr(ob_buf_str(&out), ",''=SUM(A1:A9),") != NULL);
 	test_assert(strstr(ob_buf_str(&out), "\r\n'=g-uid,") != NULL);
 	test_assert(strstr(ob_buf_str(&out), ",'=Unit/-Sub,") != NULL);
