@@ -1,6 +1,8 @@
-/* .vcf export of an enterprise or one unit: streamed person by person
- * through a caller callback, never the whole directory in memory. Hidden
- * people are left out. */
+/* Exports of an enterprise or one unit as .vcf, CSV or JSON: streamed
+ * person by person through a caller callback, never the whole directory
+ * in memory. Each imports back unchanged (webadmin/IMPORT.md). The .vcf
+ * export leaves hidden people out; CSV and JSON, the administrators'
+ * copies, include them. */
 #ifndef WA_EXPORT_H
 #define WA_EXPORT_H
 
@@ -36,5 +38,15 @@ int wa_export_vcf(struct dstore *store, int64_t tenant_id,
 int wa_export_csv(struct dstore *store, int64_t tenant_id, int64_t unit_id,
 		  int (*out)(const char *data, size_t len, void *ctx),
 		  void *ctx, size_t *count_r, struct ob_err *err);
+
+/* The same view as JSON in the import's members (webadmin/IMPORT.md):
+ * {"units": [...], "people": [{...}, ...]}, one person per line, every
+ * member present (empty strings and lists for empty fields, hidden a
+ * boolean), so the file imports back, into this enterprise or another,
+ * unchanged. "units" lists the units of the view, empty ones too. Hidden
+ * people are included, photos are not (as in the CSV export). */
+int wa_export_json(struct dstore *store, int64_t tenant_id, int64_t unit_id,
+		   int (*out)(const char *data, size_t len, void *ctx),
+		   void *ctx, size_t *count_r, struct ob_err *err);
 
 #endif
