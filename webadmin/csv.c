@@ -23,6 +23,7 @@ struct wa_csv {
 	size_t rows;
 	struct ob_buf fieldbuf;
 	size_t *offsets;
+	bool *quoted; /* per field of the last record: it was quoted */
 	char **fields;
 	size_t fields_alloc;
 };
@@ -195,13 +196,18 @@ bool wa_csv_formula_unguard(char *cell)
 	return true;
 }
 
+bool wa_csv_quoted(const struct wa_csv *c, size_t i)
+{
+	return c->quoted != NULL && i < c->fields_alloc && c->quoted[i];
+}
+
 char wa_csv_delimiter(const struct wa_csv *c)
 {
 	return c->delim;
 }
 
-static int end_field(struct wa_csv *c, size_t *n, size_t start, long line,
-		     long col, struct ob_err *err)
+static int end_field(struct wa_csv *c, size_t *n, size_t start, bool was_quoted,
+		     long line, long col, struct ob_err *err)
 {
 	if (*n >= c->lim.max_fields)
 		return ob_err_set_at(err, OB_E_LIMIT, line, col, NULL,
@@ -221,8 +227,13 @@ static int end_field(struct wa_csv *c, size_t *n, size_t start, long line,
 		if (f == NULL)
 			return ob_err_set(err, OB_E_NOMEM, "out of memory");
 		c->fields = f;
+		bool *q = realloc(c->quoted, na * sizeof(*q));
+		if (q == NULL)
+			return ob_err_set(err, OB_E_NOMEM, "out of memory");
+		c->quoted = q;
 		c->fields_alloc = na;
 	}
+	c->quoted[*n] = was_quoted;
 	c->offsets[(*n)++] = start;
 	if (ob_buf_add_char(&c->fieldbuf, '\0') < 0)
 		return ob_err_set_at(err, OB_E_LIMIT, line, col, NULL,
@@ -286,7 +297,8 @@ int wa_csv_next(struct wa_csv *c, char ***fields_r, size_t *n_r, long *line_r,
 		}
 		if (ch == c->delim) {
 			c->pos++;
-			ret = end_field(c, &n, start, line, col, err);
+			ret = end_field(c, &n, start, after_quote, line, col,
+					err);
 			if (ret < 0)
 				return ret;
 			start = c->fieldbuf.len;
@@ -318,7 +330,7 @@ int wa_csv_next(struct wa_csv *c, char ***fields_r, size_t *n_r, long *line_r,
 				     "unbalanced quote (the field starting "
 				     "here never closes)");
 	(void)any;
-	ret = end_field(c, &n, start, line, col, err);
+	ret = end_field(c, &n, start, after_quote, line, col, err);
 	if (ret < 0)
 		return ret;
 	/* consume the line end */
@@ -345,6 +357,7 @@ void wa_csv_free(struct wa_csv **csvp)
 	free(c->owned);
 	ob_buf_deinit(&c->fieldbuf);
 	free(c->offsets);
+	free(c->quoted);
 	free(c->fields);
 	free(c);
 	*csvp = NULL;

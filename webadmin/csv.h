@@ -75,6 +75,10 @@ bool wa_csv_formula_guarded(const char *v);
  * place) and return true; else leave cell as it is and return false. */
 bool wa_csv_formula_unguard(char *cell);
 
+/* Was field i of the record wa_csv_next returned last quoted ("...")?
+ * The import keeps the spaces at either end of a quoted field. */
+bool wa_csv_quoted(const struct wa_csv *csv, size_t i);
+
 /* The delimiter in use (',' or ';'). */
 char wa_csv_delimiter(const struct wa_csv *csv);
 

@@ -101,8 +101,15 @@ static const char *const csv_header =
 static void csv_field(struct ob_buf *b, const char *v, bool last)
 {
 	bool guard = v != NULL && wa_csv_formula_guarded(v);
+	size_t n = v != NULL ? strlen(v) : 0;
 
-	if (v != NULL && strpbrk(v, ",;\"\r\n") != NULL) {
+	/* quoted too when the cell starts or ends with a space or TAB, which
+	 * the import keeps only inside quotes (a guarded cell starts with
+	 * the apostrophe) */
+	if (v != NULL &&
+	    (strpbrk(v, ",;\"\r\n") != NULL ||
+	     (n > 0 && ((!guard && (v[0] == ' ' || v[0] == '\t')) ||
+			v[n - 1] == ' ' || v[n - 1] == '\t')))) {
 		(void)ob_buf_add_char(b, '"');
 		if (guard)
 			(void)ob_buf_add_char(b, '\'');

@@ -30,9 +30,10 @@ int wa_export_vcf(struct dstore *store, int64_t tenant_id,
 
 /* The same view as CSV in the import's columns (webadmin/IMPORT.md), so
  * the file imports back unchanged: a UTF-8 BOM, a header line, CRLF line
- * ends, several phones or emails joined by '|', and the formula guard
- * (csv.h: a cell that would start with '=', '+', '-', '@', TAB or CR
- * starts with an apostrophe, which the import removes). Unlike the .vcf
+ * ends, several phones or emails joined by '|', the formula guard (csv.h:
+ * a cell that would run as a formula starts with an apostrophe, which the
+ * import removes; phone numbers stay as they are) and quotes around a
+ * value with a space or TAB at either end (kept inside quotes). Unlike the .vcf
  * export it includes hidden people (hidden=yes): it is the administrators' copy of
  * the directory. Photos are not included. */
 int wa_export_csv(struct dstore *store, int64_t tenant_id, int64_t unit_id,

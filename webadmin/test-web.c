@@ -948,6 +948,90 @@ static void test_csv_formula_guard(void)
 	test_end();
 }
 
+/* Export fmt ("csv", "json" or a vCard version) of tenant t and import
+ * it back; the report's counts. */
+static void export_import(int64_t t, const char *fmt,
+			  struct wa_import_report *rep)
+{
+	struct wa_export_opts eo = {.version = VCARD_V30, .photos = true};
+	struct wa_import_opts o = {.actor = "test"};
+	struct ob_buf out;
+	struct ob_err err;
+	size_t count = 0;
+	int ret;
+
+	ob_buf_init(&out, 1 << 20);
+	if (strcmp(fmt, "csv") == 0)
+		ret = wa_export_csv(store, t, 0, to_buf, &out, &count, &err);
+	else if (strcmp(fmt, "json") == 0)
+		ret = wa_export_json(store, t, 0, to_buf, &out, &count, &err);
+	else
+		ret = wa_export_vcf(store, t, &eo, to_buf, &out, &count, &err);
+	test_assert_int(ret, 0);
+	test_assert_int(count, 1);
+	wa_import_report_init(rep);
+	ret = strcmp(fmt, "csv") == 0 ? wa_import_csv(store, t, out.data,
+						      out.len, &o, rep, &err)
+	      : strcmp(fmt, "json") == 0
+		      ? wa_import_json(store, t, out.data, out.len, &o, rep,
+				       &err)
+		      : wa_import_vcf(store, t, out.data, out.len, &o, rep,
+				      &err);
+	test_assert_int(ret, 0);
+	if (rep->changes)
+		printf("# %s:\n%s", fmt, ob_buf_str(&rep->plan));
+	ob_buf_deinit(&out);
+}
+
+static void test_export_roundtrip_phones(void)
+{
+	static const char *const fmts[] = {"csv", "json", "vcf30"};
+	struct dstore_phone ph[5] = {
+		{"work", "+86 21 6879 2181 ext 396"},
+		{"cell", "+86 139 1234 5678 "}, /* as a form may store it */
+		{"work", "+86 21 6879 2182"},
+		{"home", "+86 28 1234 5678"},
+		{"cell", "+86 150 0000 0002"},
+	};
+	struct dstore_person p = {0}, q;
+	struct wa_import_report rep;
+	struct ob_err err;
+	int64_t t = 0, rev;
+
+	test_begin("export and re-import: phones of several types in any "
+		   "order (work, cell, work) and a number with a space at its "
+		   "end are kept as they are, in every format");
+	test_assert_int(
+		dstore_tenant_create(store, "phones", "Phones", &t, &err), 0);
+	p.uid = strdup("ph-1");
+	p.family = strdup("王");
+	p.given = strdup("芳");
+	p.phones = ph;
+	p.n_phones = 5;
+	test_assert_int(dstore_begin(store, t, "test", &err), 0);
+	test_assert_int(dstore_person_put(store, t, &p, NULL, &err), 0);
+	test_assert_int(dstore_commit(store, &rev, &err), 0);
+	p.phones = NULL;
+	p.n_phones = 0;
+	dstore_person_deinit(&p);
+	for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
+		export_import(t, fmts[f], &rep);
+		test_assert_int(rep.changes, 0);
+		test_assert_int(rep.unchanged, 1);
+		wa_import_report_deinit(&rep);
+	}
+	test_assert_int(dstore_person_get(store, t, "ph-1", false, &q, &err),
+			0);
+	test_assert_int(q.rev, rev);
+	test_assert_int(q.n_phones, 5);
+	for (size_t i = 0; i < 5 && i < q.n_phones; i++) {
+		test_assert_str(q.phones[i].type, ph[i].type);
+		test_assert_str(q.phones[i].number, ph[i].number);
+	}
+	dstore_person_deinit(&q);
+	test_end();
+}
+
 static int count_event(const struct dstore_account_event *e, void *ctx)
 {
 	char *text = ctx;
@@ -1032,6 +1116,7 @@ int main(void)
 	test_import_reasons();
 	test_formula_guard_pairs();
 	test_csv_formula_guard();
+	test_export_roundtrip_phones();
 	test_account_activity();
 	test_throttle();
 	dstore_close(&store);
