@@ -196,12 +196,15 @@ static int read_header(struct import *im, char **f, size_t n, long line)
 		}
 		free(name);
 	}
+	/* with a uid column a row may name a stored person and change only
+	 * some fields; a new person without a name is then a bad row of its
+	 * own ("a person needs a name") */
 	named = im->colmap[C_DISPLAY] >= 0 || im->colmap[C_FAMILY] >= 0 ||
-		im->colmap[C_GIVEN] >= 0;
+		im->colmap[C_GIVEN] >= 0 || im->colmap[C_UID] >= 0;
 	if (!named)
 		bad_row(im, line, -1, "header",
 			"no name column (display_name, family_name or "
-			"given_name)");
+			"given_name) and no uid column");
 	im->ncols = n;
 	return im->rep->bad_rows ? OB_E_PARSE : 0;
 }
