@@ -1796,6 +1796,53 @@ static int count_unkept(struct import *im, const char *what)
 	return 0;
 }
 
+/* An e-mail address has no type in the store: each TYPE of the card's
+ * EMAILs but INTERNET (which says only that it is an e-mail address) is
+ * listed, once per card ("EMAIL type WORK"), and so is a PREF parameter. */
+static int note_email_types(struct import *im, const struct vcard *card)
+{
+	char seen[8][48];
+	size_t n_seen = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < card->n_props && ret == 0; i++) {
+		const struct vcard_prop *p = &card->props[i];
+
+		if (strcmp(p->name, "EMAIL") != 0)
+			continue;
+		for (size_t k = 0; k < p->n_params && ret == 0; k++) {
+			const struct vcard_param *pa = &p->params[k];
+			bool type = strcmp(pa->name, "TYPE") == 0;
+
+			for (size_t v = 0; v < (type ? pa->n_values : 1); v++) {
+				char what[48];
+				bool dup = false;
+
+				if (type &&
+				    ob_str_ieq(pa->values[v], "INTERNET"))
+					continue;
+				if (!type && strcmp(pa->name, "PREF") != 0)
+					break;
+				snprintf(what, sizeof(what), "EMAIL type %.30s",
+					 type ? pa->values[v] : "PREF");
+				for (char *q = what + 11; *q; q++)
+					*q = (char)toupper((unsigned char)*q);
+				for (size_t j = 0; j < n_seen; j++)
+					dup |= strcmp(seen[j], what) == 0;
+				if (dup)
+					continue;
+				if (n_seen < 8)
+					memcpy(seen[n_seen++], what,
+					       sizeof(what));
+				ret = count_unkept(im, what);
+				if (ret < 0)
+					break;
+			}
+		}
+	}
+	return ret;
+}
+
 /* Pass 1: each property of card (or part of one) that no field keeps. Not
  * counted: VERSION, PRODID (the writing program) and REV (the store sets
  * the time of the last change), and CATEGORIES when it only repeats the
@@ -1870,6 +1917,8 @@ static int note_unkept(struct import *im, const struct vcard *card,
 			ret = count_unkept(im, "TEL type (not work, cell, "
 					       "home or fax: kept as work)");
 	}
+	if (ret == 0)
+		ret = note_email_types(im, card);
 	return ret;
 }
 

@@ -307,6 +307,16 @@ NICKNAME: 2 cards
 URL: 1 card
 BDAY: 1 card
 X-FOO: 1 card"
+# e-mail addresses have no type in the store: a type other than INTERNET
+# is listed, once per card, never dropped without a word
+printf 'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:m1\r\nFN:Mia\r\nEMAIL;TYPE=INTERNET,WORK:m@work.example\r\nEMAIL;TYPE=work;TYPE=PREF:m2@work.example\r\nEMAIL;TYPE=INTERNET:m@example.com\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:2.1\r\nUID:m2\r\nFN:Max\r\nEMAIL;INTERNET;HOME:x@home.example\r\nEND:VCARD\r\n' >"$tmp/mailtypes.vcf"
+check "vcf with typed e-mails" 0 ob import --tenant vcfcopy --dry-run "$tmp/mailtypes.vcf"
+has "e-mail types listed as not kept" "not kept (no field for it):
+EMAIL type WORK: 1 card
+EMAIL type PREF: 1 card
+EMAIL type HOME: 1 card
+dry run, nothing written: 2 rows: 2 added"
+lacks "INTERNET is not listed" "INTERNET"
 check "vcf with an extended address" 0 ob import --tenant vcfcopy "$tmp/extra.vcf"
 check "extended address person" 0 ob person show --tenant vcfcopy u1
 has "PO box and extended address kept in the street" "PO 7, Suite 5, Main St 1"
