@@ -1001,8 +1001,9 @@ static int cmd_export(struct dstore *s, const struct args *a)
 		o.version = VCARD_V21;
 	else if (strcmp(fmt, "vcf40") == 0)
 		o.version = VCARD_V40;
-	else
-		return usage_error("--format takes vcf21, vcf30 or vcf40",
+	else if (strcmp(fmt, "csv") != 0 && strcmp(fmt, "json") != 0)
+		return usage_error("--format takes vcf21, vcf30, vcf40, csv or "
+				   "json",
 				   NULL);
 	if (u != NULL &&
 	    dstore_unit_ensure_path(s, t, u, false, &o.unit_id, &err) < 0)
@@ -1022,7 +1023,14 @@ static int cmd_export(struct dstore *s, const struct args *a)
 			return fail(&err);
 		}
 	}
-	ret = wa_export_vcf(s, t, &o, write_out, f, &count, &err);
+	if (fmt != NULL && strcmp(fmt, "csv") == 0)
+		ret = wa_export_csv(s, t, o.unit_id, write_out, f, &count,
+				    &err);
+	else if (fmt != NULL && strcmp(fmt, "json") == 0)
+		ret = wa_export_json(s, t, o.unit_id, write_out, f, &count,
+				     &err);
+	else
+		ret = wa_export_vcf(s, t, &o, write_out, f, &count, &err);
 	if (ret == OB_E_IO)
 		ob_err_set(&err, OB_E_IO, "write failed: %s", strerror(errno));
 	if (path != NULL && fclose(f) != 0 && ret == 0)
@@ -1108,7 +1116,7 @@ static void help(void)
 	       "[--password-stdin]\n"
 	       "  account list|log --tenant T\n"
 	       "  account passwd|disable|enable LOGIN [--password-stdin]\n"
-	       "  import --tenant T [--format csv|json] [--mode "
+	       "  import --tenant T [--format csv|json|vcf] [--mode "
 	       "merge|replace]\n"
 	       "         [--dry-run] [--force] [--max-delete PCT]\n"
 	       "         [--encoding auto|utf-8|gb18030] FILE\n"
@@ -1134,9 +1142,8 @@ static void help(void)
 	       "  prune --tenant T [--now UNIXTIME]   drop history older "
 	       "than the\n"
 	       "                                     retention (run daily)\n"
-	       "  export --tenant T [--format vcf21|vcf30|vcf40] [--unit "
-	       "PATH]\n"
-	       "         [--no-photos] [--output FILE]\n\n"
+	       "  export --tenant T [--format vcf21|vcf30|vcf40|csv|json]\n"
+	       "         [--unit PATH] [--no-photos] [--output FILE]\n\n"
 	       "Exit status: 0 ok, 1 usage, 2 bad input, 3 not found, 4 "
 	       "refused,\n5 store or I/O error. CSV columns: see IMPORT.md.\n",
 	       prog);

@@ -23,6 +23,7 @@ struct wa_csv {
 	size_t rows;
 	struct ob_buf fieldbuf;
 	size_t *offsets;
+	bool *quoted; /* per field of the last record: it was quoted */
 	char **fields;
 	size_t fields_alloc;
 };
@@ -134,25 +135,70 @@ fail:
 	return ret;
 }
 
+/* '=', '@', TAB and CR start a formula whatever follows them. */
 static bool formula_char(char ch)
 {
-	return ch == '=' || ch == '+' || ch == '-' || ch == '@' || ch == '\t' ||
-	       ch == '\r';
+	return ch == '=' || ch == '@' || ch == '\t' || ch == '\r';
+}
+
+/* What may follow the "+1" or "-5" of a value that stays as it is: the
+ * characters of a phone number (lib/dirstore/person.c) and the '|' between
+ * several of them, with no letter but 'x' and "ext". A spreadsheet may
+ * read such a value as a number or a sum, but it cannot call a function
+ * in it; "-1+HYPERLINK(...)" has letters and is guarded. */
+static bool number_like(const char *v)
+{
+	for (const char *p = v; *p; p++) {
+		if ((*p >= '0' && *p <= '9') || strchr("+-() ./#*,;|", *p))
+			continue;
+		if (*p == 'x' || *p == 'X')
+			continue;
+		if ((p[0] == 'e' || p[0] == 'E') &&
+		    (p[1] == 'x' || p[1] == 'X') &&
+		    (p[2] == 't' || p[2] == 'T')) {
+			p += 2;
+			continue;
+		}
+		return false;
+	}
+	return true;
 }
 
 bool wa_csv_formula_guarded(const char *v)
 {
-	while (*v == '\'')
-		v++;
-	return formula_char(*v);
+	const char *w = v;
+
+	while (*w == '\'')
+		w++;
+	if (formula_char(*w))
+		return true;
+	if (*w != '+' && *w != '-')
+		return false;
+	/* "'+86 ..." gets one more apostrophe: the import takes one off
+	 * every apostrophe-and-sign cell (exports before this rule wrote
+	 * "'+86 ..." for "+86 ...") */
+	if (w != v)
+		return true;
+	return !(w[1] >= '0' && w[1] <= '9') || !number_like(w + 1);
 }
 
 bool wa_csv_formula_unguard(char *cell)
 {
-	if (cell[0] != '\'' || !wa_csv_formula_guarded(cell))
+	const char *w = cell;
+
+	if (cell[0] != '\'')
+		return false;
+	while (*w == '\'')
+		w++;
+	if (!formula_char(*w) && *w != '+' && *w != '-')
 		return false;
 	memmove(cell, cell + 1, strlen(cell)); /* with the NUL */
 	return true;
+}
+
+bool wa_csv_quoted(const struct wa_csv *c, size_t i)
+{
+	return c->quoted != NULL && i < c->fields_alloc && c->quoted[i];
 }
 
 char wa_csv_delimiter(const struct wa_csv *c)
@@ -160,8 +206,8 @@ char wa_csv_delimiter(const struct wa_csv *c)
 	return c->delim;
 }
 
-static int end_field(struct wa_csv *c, size_t *n, size_t start, long line,
-		     long col, struct ob_err *err)
+static int end_field(struct wa_csv *c, size_t *n, size_t start, bool was_quoted,
+		     long line, long col, struct ob_err *err)
 {
 	if (*n >= c->lim.max_fields)
 		return ob_err_set_at(err, OB_E_LIMIT, line, col, NULL,
@@ -181,8 +227,13 @@ static int end_field(struct wa_csv *c, size_t *n, size_t start, long line,
 		if (f == NULL)
 			return ob_err_set(err, OB_E_NOMEM, "out of memory");
 		c->fields = f;
+		bool *q = realloc(c->quoted, na * sizeof(*q));
+		if (q == NULL)
+			return ob_err_set(err, OB_E_NOMEM, "out of memory");
+		c->quoted = q;
 		c->fields_alloc = na;
 	}
+	c->quoted[*n] = was_quoted;
 	c->offsets[(*n)++] = start;
 	if (ob_buf_add_char(&c->fieldbuf, '\0') < 0)
 		return ob_err_set_at(err, OB_E_LIMIT, line, col, NULL,
@@ -246,7 +297,8 @@ int wa_csv_next(struct wa_csv *c, char ***fields_r, size_t *n_r, long *line_r,
 		}
 		if (ch == c->delim) {
 			c->pos++;
-			ret = end_field(c, &n, start, line, col, err);
+			ret = end_field(c, &n, start, after_quote, line, col,
+					err);
 			if (ret < 0)
 				return ret;
 			start = c->fieldbuf.len;
@@ -278,7 +330,7 @@ int wa_csv_next(struct wa_csv *c, char ***fields_r, size_t *n_r, long *line_r,
 				     "unbalanced quote (the field starting "
 				     "here never closes)");
 	(void)any;
-	ret = end_field(c, &n, start, line, col, err);
+	ret = end_field(c, &n, start, after_quote, line, col, err);
 	if (ret < 0)
 		return ret;
 	/* consume the line end */
@@ -305,6 +357,7 @@ void wa_csv_free(struct wa_csv **csvp)
 	free(c->owned);
 	ob_buf_deinit(&c->fieldbuf);
 	free(c->offsets);
+	free(c->quoted);
 	free(c->fields);
 	free(c);
 	*csvp = NULL;

@@ -56,20 +56,28 @@ int wa_csv_next(struct wa_csv *csv, char ***fields_r, size_t *n_r, long *line_r,
 
 /* The spreadsheet formula guard of Orgbook's CSV (OWASP "CSV injection";
  * webadmin/IMPORT.md). Spreadsheets run a cell that starts with '=', '+',
- * '-' or '@' (TAB and CR too) as a formula, so the CSV export writes a
- * value that starts with one of them, after any run of apostrophes, with
- * one more apostrophe in front: "=HYPERLINK(..)" as "'=HYPERLINK(..)",
- * "+86 139 1234 5678" as "'+86 139 1234 5678", and a value that really
- * starts "'=" as "''=". The import removes exactly that apostrophe, so
- * every value reads back as it was and no cell starts with a formula
- * character.
+ * '-' or '@' (TAB and CR too) as a formula, so the CSV export writes such
+ * a value with one more apostrophe in front: one that starts with '=',
+ * '@', TAB or CR (after any run of apostrophes), '+' or '-' before
+ * anything but a digit ("+x", "-cmd"), or '+' or '-' and a digit followed
+ * by anything a phone number cannot hold ("-1+HYPERLINK(..)"), and one
+ * that starts with apostrophes and then '+' or '-' ("'+86" as "''+86").
+ * "=HYPERLINK(..)" is written "'=HYPERLINK(..)", "+86 139 1234 5678" and
+ * "-5" as they are. The import removes the first apostrophe of a cell
+ * that starts with apostrophes and then '=', '+', '-', '@', TAB or CR, so
+ * every value reads back as it was (and an export from before the rule,
+ * "'+86 139 ...", as well).
  *
  * wa_csv_formula_guarded: does v need the apostrophe? */
 bool wa_csv_formula_guarded(const char *v);
 /* The reading side: when cell starts with one or more apostrophes and
- * then a formula character, remove the first apostrophe (in place) and
- * return true; else leave cell as it is and return false. */
+ * then '=', '+', '-', '@', TAB or CR, remove the first apostrophe (in
+ * place) and return true; else leave cell as it is and return false. */
 bool wa_csv_formula_unguard(char *cell);
+
+/* Was field i of the record wa_csv_next returned last quoted ("...")?
+ * The import keeps the spaces at either end of a quoted field. */
+bool wa_csv_quoted(const struct wa_csv *csv, size_t i);
 
 /* The delimiter in use (',' or ';'). */
 char wa_csv_delimiter(const struct wa_csv *csv);

@@ -105,6 +105,7 @@ struct import {
 	struct ex_list *ex; /* pass 2: existing people (may be empty) */
 	bool no_columns;    /* JSON and vCard rows have no column numbers */
 	bool guarded;       /* CSV: cells may carry the formula guard */
+	struct wa_csv *csv; /* CSV: the reader, for what was quoted */
 	char **units;       /* unit paths to create even when empty (JSON) */
 	size_t n_units;
 	struct unkept {
@@ -195,12 +196,15 @@ static int read_header(struct import *im, char **f, size_t n, long line)
 		}
 		free(name);
 	}
+	/* with a uid column a row may name a stored person and change only
+	 * some fields; a new person without a name is then a bad row of its
+	 * own ("a person needs a name") */
 	named = im->colmap[C_DISPLAY] >= 0 || im->colmap[C_FAMILY] >= 0 ||
-		im->colmap[C_GIVEN] >= 0;
+		im->colmap[C_GIVEN] >= 0 || im->colmap[C_UID] >= 0;
 	if (!named)
 		bad_row(im, line, -1, "header",
 			"no name column (display_name, family_name or "
-			"given_name)");
+			"given_name) and no uid column");
 	im->ncols = n;
 	return im->rep->bad_rows ? OB_E_PARSE : 0;
 }
@@ -224,10 +228,31 @@ static char *cell_value(const char *v, bool guarded)
 	return t;
 }
 
-/* The value of column c: trimmed, without the formula guard in CSV. */
+/* The value of column c. An unquoted CSV cell is trimmed of spaces and
+ * TABs at either end (spreadsheets and hand-written files pad cells); a
+ * quoted one, a JSON string and a vCard value keep them (the CSV export
+ * quotes a value that starts or ends with one), and only a value of
+ * nothing but them is empty. Then the formula guard comes off, in CSV. */
 static char *text(struct import *im, char **f, size_t n, enum col c)
 {
-	return cell_value(cell(im, f, n, c), im->guarded);
+	const char *v = cell(im, f, n, c);
+	bool keep =
+		im->csv != NULL
+			? im->colmap[c] >= 0 &&
+				  wa_csv_quoted(im->csv, (size_t)im->colmap[c])
+			: !im->guarded;
+	char *t;
+
+	if (!keep)
+		return cell_value(v, im->guarded);
+	t = dup_trim(v);
+	if (t == NULL)
+		return NULL;
+	free(t);
+	t = ob_strndup(v, strlen(v));
+	if (t != NULL && im->guarded)
+		(void)wa_csv_formula_unguard(t);
+	return t;
 }
 
 static int add_phones(struct rec *r, const char *type, const char *v)
@@ -681,15 +706,53 @@ static int push_row_phones(struct dstore_person *m, const struct rec *r, int t)
  * row's phones of a type take the place of old's first phone of that type,
  * so a file that changes nothing keeps the order across types that the
  * CSV columns cannot show. */
+/* The same number but for spaces at either end (which a file's cells
+ * lose: a number typed as "+86 139 1234 5678 " stays as it is stored)? */
+static bool same_number(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+
+	a = ob_str_trim(a, &na);
+	b = ob_str_trim(b, &nb);
+	return na == nb && memcmp(a, b, na) == 0;
+}
+
+/* Are the row's phones of type t old's phones of that type, in order? */
+static bool same_phones(const struct rec *r, const struct dstore_person *old,
+			int t)
+{
+	size_t i = 0, k = 0;
+
+	for (;;) {
+		while (i < r->p.n_phones &&
+		       type_index(r->p.phones[i].type) != t)
+			i++;
+		while (k < old->n_phones &&
+		       type_index(old->phones[k].type) != t)
+			k++;
+		if (i == r->p.n_phones || k == old->n_phones)
+			return i == r->p.n_phones && k == old->n_phones;
+		if (!same_number(r->p.phones[i].number, old->phones[k].number))
+			return false;
+		i++;
+		k++;
+	}
+}
+
 static int merge_phones(struct dstore_person *m, const struct rec *r,
 			const struct dstore_person *old)
 {
 	bool done[4] = {false, false, false, false};
+	bool same[4] = {false, false, false, false};
 
+	/* a type whose numbers the row repeats keeps old's places for them,
+	 * even between phones of other types ("work, cell, work") */
+	for (int t = 0; old != NULL && t < 4; t++)
+		same[t] = HAS(r, type_cols[t]) && same_phones(r, old, t);
 	for (size_t i = 0; old != NULL && i < old->n_phones; i++) {
 		int t = type_index(old->phones[i].type);
 
-		if (!HAS(r, type_cols[t])) {
+		if (!HAS(r, type_cols[t]) || same[t]) {
 			if (push_phone(m, &old->phones[i]) < 0)
 				return OB_E_NOMEM;
 		} else if (!done[t]) {
@@ -699,7 +762,7 @@ static int merge_phones(struct dstore_person *m, const struct rec *r,
 		}
 	}
 	for (int t = 0; t < 4; t++) {
-		if (HAS(r, type_cols[t]) && !done[t] &&
+		if (HAS(r, type_cols[t]) && !done[t] && !same[t] &&
 		    push_row_phones(m, r, t) < 0)
 			return OB_E_NOMEM;
 	}
@@ -777,6 +840,15 @@ static int merge_row(const struct rec *r, const struct dstore_person *old,
 			ret = dup_into(&m->phonetic_given,
 				       pg ? pg->phonetic_given : NULL);
 	}
+	/* both phonetic columns empty: the name's reading, but a stored
+	 * person without one whose name stays the same keeps none (so an
+	 * export of a Chinese name stored without pinyin reads back as it
+	 * is) */
+	if (old != NULL && !keep && same_str(m->family, old->family) &&
+	    same_str(m->given, old->given) &&
+	    same_str(old->phonetic_family, NULL) &&
+	    same_str(old->phonetic_given, NULL))
+		keep = true;
 	if (ret == 0 && !keep && m->phonetic_family == NULL &&
 	    m->phonetic_given == NULL) {
 		m->phonetic_family = wa_phonetic_of(m->family, true);
@@ -1330,6 +1402,7 @@ static int csv_rows(struct import *im, void *ctx, struct ob_err *err)
 			goto out; /* bad header: recorded as bad rows */
 		header = true;
 	}
+	im->csv = csv;
 	while (r > 0 && (r = wa_csv_next(csv, &f, &n, &line, err)) > 0) {
 		ret = read_row(im, f, n, line, columns_present(im));
 		if (ret == 1)
@@ -1354,6 +1427,7 @@ static int csv_rows(struct import *im, void *ctx, struct ob_err *err)
 			ret = ob_err_set(err, OB_E_PARSE, "%s", msg);
 	}
 out:
+	im->csv = NULL;
 	wa_csv_free(&csv);
 	return ret;
 }
@@ -1722,6 +1796,53 @@ static int count_unkept(struct import *im, const char *what)
 	return 0;
 }
 
+/* An e-mail address has no type in the store: each TYPE of the card's
+ * EMAILs but INTERNET (which says only that it is an e-mail address) is
+ * listed, once per card ("EMAIL type WORK"), and so is a PREF parameter. */
+static int note_email_types(struct import *im, const struct vcard *card)
+{
+	char seen[8][48];
+	size_t n_seen = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < card->n_props && ret == 0; i++) {
+		const struct vcard_prop *p = &card->props[i];
+
+		if (strcmp(p->name, "EMAIL") != 0)
+			continue;
+		for (size_t k = 0; k < p->n_params && ret == 0; k++) {
+			const struct vcard_param *pa = &p->params[k];
+			bool type = strcmp(pa->name, "TYPE") == 0;
+
+			for (size_t v = 0; v < (type ? pa->n_values : 1); v++) {
+				char what[48];
+				bool dup = false;
+
+				if (type &&
+				    ob_str_ieq(pa->values[v], "INTERNET"))
+					continue;
+				if (!type && strcmp(pa->name, "PREF") != 0)
+					break;
+				snprintf(what, sizeof(what), "EMAIL type %.30s",
+					 type ? pa->values[v] : "PREF");
+				for (char *q = what + 11; *q; q++)
+					*q = (char)toupper((unsigned char)*q);
+				for (size_t j = 0; j < n_seen; j++)
+					dup |= strcmp(seen[j], what) == 0;
+				if (dup)
+					continue;
+				if (n_seen < 8)
+					memcpy(seen[n_seen++], what,
+					       sizeof(what));
+				ret = count_unkept(im, what);
+				if (ret < 0)
+					break;
+			}
+		}
+	}
+	return ret;
+}
+
 /* Pass 1: each property of card (or part of one) that no field keeps. Not
  * counted: VERSION, PRODID (the writing program) and REV (the store sets
  * the time of the last change), and CATEGORIES when it only repeats the
@@ -1796,6 +1917,8 @@ static int note_unkept(struct import *im, const struct vcard *card,
 			ret = count_unkept(im, "TEL type (not work, cell, "
 					       "home or fax: kept as work)");
 	}
+	if (ret == 0)
+		ret = note_email_types(im, card);
 	return ret;
 }
 

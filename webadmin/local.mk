@@ -37,6 +37,10 @@ EXTRA_DIST += webadmin/test-admin-cli.sh
 dist_man_MANS += webadmin/orgbook-admin.1
 TESTS += webadmin/test-import-kill.sh
 EXTRA_DIST += webadmin/test-import-kill.sh
+# Every export imports back changing nothing (OB_ROUNDTRIP_PEOPLE sets
+# the size of the generated directory, 5,000 by default).
+TESTS += webadmin/test-export-roundtrip.sh
+EXTRA_DIST += webadmin/test-export-roundtrip.sh
 
 check_PROGRAMS += webadmin/test-web
 TESTS += webadmin/test-web

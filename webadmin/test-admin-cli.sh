@@ -83,8 +83,21 @@ has "the work phone is kept" "phone:        work +86 21 6879 2181 ext 396"
 has "the address is kept" "高新区天府大道1700号"
 has "the photo is kept" "photo:"
 # an empty cell in a present column clears that field, and only it
+# a merge by uid needs no name column; a new person in it still needs a
+# name, and a file with neither a uid nor a name column is refused
 printf '%s\n' 'uid,title,phone_cell' 'demo-000002,,' >"$tmp/clear.csv"
-check "import without a name column refused" 2 ob import --tenant acme "$tmp/clear.csv"
+check "a merge by uid without a name column" 0 ob import --tenant acme --dry-run "$tmp/clear.csv"
+has "uid,title,phone_cell: only the title and the cell phone change" 'change demo-000002 刘斌
+    title: "客户经理" -> (empty)
+    phone_cell: "+86 150 0000 0002" -> (empty)
+dry run, nothing written: 1 rows: 0 added, 1 changed, 0 unchanged'
+printf '%s\n' 'uid,title' 'demo-000002,客户经理' 'new-nameless,经理' >"$tmp/noname.csv"
+check "a new person without a name refused" 2 ob import --tenant acme "$tmp/noname.csv"
+has "the nameless row named by its line" 'line 3 (display_name): a person needs a name
+orgbook-admin: '"$tmp"'/noname.csv: 1 bad row; nothing was imported'
+printf '%s\n' 'title,phone_cell' 'x,' >"$tmp/nocol.csv"
+check "neither a uid nor a name column refused" 2 ob import --tenant acme "$tmp/nocol.csv"
+has "the header named" "line 1 (header): no name column (display_name, family_name or given_name) and no uid column"
 printf '%s\n' 'uid,display_name,title,phone_cell' 'demo-000002,刘斌,,' >"$tmp/clear.csv"
 check "empty cells clear" 0 ob import --tenant acme --dry-run "$tmp/clear.csv"
 has "cleared fields listed" 'change demo-000002 刘斌
@@ -294,6 +307,16 @@ NICKNAME: 2 cards
 URL: 1 card
 BDAY: 1 card
 X-FOO: 1 card"
+# e-mail addresses have no type in the store: a type other than INTERNET
+# is listed, once per card, never dropped without a word
+printf 'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:m1\r\nFN:Mia\r\nEMAIL;TYPE=INTERNET,WORK:m@work.example\r\nEMAIL;TYPE=work;TYPE=PREF:m2@work.example\r\nEMAIL;TYPE=INTERNET:m@example.com\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:2.1\r\nUID:m2\r\nFN:Max\r\nEMAIL;INTERNET;HOME:x@home.example\r\nEND:VCARD\r\n' >"$tmp/mailtypes.vcf"
+check "vcf with typed e-mails" 0 ob import --tenant vcfcopy --dry-run "$tmp/mailtypes.vcf"
+has "e-mail types listed as not kept" "not kept (no field for it):
+EMAIL type WORK: 1 card
+EMAIL type PREF: 1 card
+EMAIL type HOME: 1 card
+dry run, nothing written: 2 rows: 2 added"
+lacks "INTERNET is not listed" "INTERNET"
 check "vcf with an extended address" 0 ob import --tenant vcfcopy "$tmp/extra.vcf"
 check "extended address person" 0 ob person show --tenant vcfcopy u1
 has "PO box and extended address kept in the street" "PO 7, Suite 5, Main St 1"

@@ -686,16 +686,30 @@ static void same_person(const struct dstore_person *a,
 
 #undef SAME
 
+/* May a cell start as it does? '+' or '-' only before a digit and with
+ * nothing but phone characters after it (the alphabets below use '1',
+ * 'x', '+' and '-' of them; csv.h). */
+static bool cell_start_ok(const char *cell)
+{
+	if (cell[0] == '\0' || strchr("=+-@\t\r", cell[0]) == NULL)
+		return true;
+	if ((cell[0] != '+' && cell[0] != '-') || cell[1] < '0' ||
+	    cell[1] > '9')
+		return false;
+	return strspn(cell, "0123456789+-() ./#*,;|xX") == strlen(cell);
+}
+
 static void test_formula_guard_pairs(void)
 {
-	static const char alphabet[] = "'=+-@\tx";
+	static const char alphabet[] = "'=+-@\t1x";
 	const size_t k = sizeof(alphabet) - 1;
 	char v[8], cell[16];
 	size_t tried = 0;
 
 	test_begin("formula guard: for every string of up to 5 characters "
-		   "from ' = + - @ TAB x, the written cell never starts with "
-		   "a formula character and reads back as the value");
+		   "from ' = + - @ TAB 1 x, the written cell never starts with "
+		   "a formula character (but for a sign before a digit in a "
+		   "number) and reads back as the value");
 	for (size_t len = 0; len <= 5; len++) {
 		size_t total = 1;
 
@@ -709,8 +723,7 @@ static void test_formula_guard_pairs(void)
 			v[len] = '\0';
 			snprintf(cell, sizeof(cell), "%s%s",
 				 wa_csv_formula_guarded(v) ? "'" : "", v);
-			if (strchr("=+-@\t", cell[0]) != NULL &&
-			    cell[0] != '\0')
+			if (!cell_start_ok(cell))
 				test_fail(__FILE__, __LINE__,
 					  "cell starts with a formula "
 					  "character: [%s]",
@@ -722,7 +735,27 @@ static void test_formula_guard_pairs(void)
 			tried++;
 		}
 	}
-	test_assert_int(tried, 1 + 7 + 49 + 343 + 2401 + 16807);
+	test_assert_int(tried, 1 + 8 + 64 + 512 + 4096 + 32768);
+	/* the issue's rule: '=' and '@' always, '+' and '-' before anything
+	 * but a digit; a sign and a digit stay only in a number or phone */
+	test_assert(wa_csv_formula_guarded("=HYPERLINK(\"http://x\",\"y\")"));
+	test_assert(wa_csv_formula_guarded("@SUM(1)"));
+	test_assert(wa_csv_formula_guarded("+x"));
+	test_assert(wa_csv_formula_guarded("-cmd"));
+	test_assert(wa_csv_formula_guarded("+"));
+	test_assert(wa_csv_formula_guarded("- 5"));
+	test_assert(!wa_csv_formula_guarded("+86 139 1234 5678"));
+	test_assert(!wa_csv_formula_guarded("+8613912345678"));
+	test_assert(!wa_csv_formula_guarded("+86 21 6879 2181 ext 396"));
+	test_assert(!wa_csv_formula_guarded("+1-202-555-0100|+1 (202) 555"));
+	test_assert(!wa_csv_formula_guarded("-5"));
+	test_assert(wa_csv_formula_guarded("-1+HYPERLINK(\"http://x\")"));
+	test_assert(wa_csv_formula_guarded("+1+T(1)"));
+	test_assert(wa_csv_formula_guarded("'+86 139"));
+	/* an export written before the rule ("'+86 ...") reads as before */
+	snprintf(cell, sizeof(cell), "'+86 139");
+	test_assert(wa_csv_formula_unguard(cell));
+	test_assert_str(cell, "+86 139");
 	/* exactly one apostrophe comes off, and only before a formula
 	 * character */
 	snprintf(cell, sizeof(cell), "''=x");
@@ -847,8 +880,7 @@ static void test_csv_formula_guard(void)
 		for (size_t i = 0; i < nf; i++) {
 			cells++;
 			guarded += f[i][0] == '\'';
-			if (strchr("=+-@\t\r", f[i][0]) != NULL &&
-			    f[i][0] != '\0')
+			if (!cell_start_ok(f[i]))
 				test_fail(__FILE__, __LINE__,
 					  "line %ld, column %zu starts with a "
 					  "formula character: %s",
@@ -863,7 +895,12 @@ static void test_csv_formula_guard(void)
 	test_assert(strstr(ob_buf_str(&out),
 			   ",\"'=HYPERLINK(\"\"http://evil.example/\"\","
 			   "\"\"click\"\")\nsecond line\",") != NULL);
-	test_assert(strstr(ob_buf_str(&out), ",'+86 139 1234 5678,") != NULL);
+	test_assert(strstr(ob_buf_str(&out), ",+86 139 1234 5678,") != NULL);
+	test_assert(strstr(ob_buf_str(&out), ",+1-202-555-0100,") != NULL);
+	test_assert(strstr(ob_buf_str(&out), ",-123 456,") != NULL);
+	test_assert(strstr(ob_buf_str(&out), ",+1+1,") != NULL);
+	test_assert(strstr(ob_buf_str(&out), ",'+Family,") != NULL);
+	test_assert(strstr(ob_buf_str(&out), ",'-Family,") != NULL);
 	test_assert(strstr(ob_buf_str(&out), ",''=SUM(A1:A9),") != NULL);
 	test_assert(strstr(ob_buf_str(&out), "\r\n'=g-uid,") != NULL);
 	test_assert(strstr(ob_buf_str(&out), ",'=Unit/-Sub,") != NULL);
@@ -908,6 +945,90 @@ static void test_csv_formula_guard(void)
 	test_assert_int(rep.unchanged, n_people);
 	wa_import_report_deinit(&rep);
 	ob_buf_deinit(&out);
+	test_end();
+}
+
+/* Export fmt ("csv", "json" or a vCard version) of tenant t and import
+ * it back; the report's counts. */
+static void export_import(int64_t t, const char *fmt,
+			  struct wa_import_report *rep)
+{
+	struct wa_export_opts eo = {.version = VCARD_V30, .photos = true};
+	struct wa_import_opts o = {.actor = "test"};
+	struct ob_buf out;
+	struct ob_err err;
+	size_t count = 0;
+	int ret;
+
+	ob_buf_init(&out, 1 << 20);
+	if (strcmp(fmt, "csv") == 0)
+		ret = wa_export_csv(store, t, 0, to_buf, &out, &count, &err);
+	else if (strcmp(fmt, "json") == 0)
+		ret = wa_export_json(store, t, 0, to_buf, &out, &count, &err);
+	else
+		ret = wa_export_vcf(store, t, &eo, to_buf, &out, &count, &err);
+	test_assert_int(ret, 0);
+	test_assert_int(count, 1);
+	wa_import_report_init(rep);
+	ret = strcmp(fmt, "csv") == 0 ? wa_import_csv(store, t, out.data,
+						      out.len, &o, rep, &err)
+	      : strcmp(fmt, "json") == 0
+		      ? wa_import_json(store, t, out.data, out.len, &o, rep,
+				       &err)
+		      : wa_import_vcf(store, t, out.data, out.len, &o, rep,
+				      &err);
+	test_assert_int(ret, 0);
+	if (rep->changes)
+		printf("# %s:\n%s", fmt, ob_buf_str(&rep->plan));
+	ob_buf_deinit(&out);
+}
+
+static void test_export_roundtrip_phones(void)
+{
+	static const char *const fmts[] = {"csv", "json", "vcf30"};
+	struct dstore_phone ph[5] = {
+		{"work", "+86 21 6879 2181 ext 396"},
+		{"cell", "+86 139 1234 5678 "}, /* as a form may store it */
+		{"work", "+86 21 6879 2182"},
+		{"home", "+86 28 1234 5678"},
+		{"cell", "+86 150 0000 0002"},
+	};
+	struct dstore_person p = {0}, q;
+	struct wa_import_report rep;
+	struct ob_err err;
+	int64_t t = 0, rev;
+
+	test_begin("export and re-import: phones of several types in any "
+		   "order (work, cell, work) and a number with a space at its "
+		   "end are kept as they are, in every format");
+	test_assert_int(
+		dstore_tenant_create(store, "phones", "Phones", &t, &err), 0);
+	p.uid = strdup("ph-1");
+	p.family = strdup("王");
+	p.given = strdup("芳");
+	p.phones = ph;
+	p.n_phones = 5;
+	test_assert_int(dstore_begin(store, t, "test", &err), 0);
+	test_assert_int(dstore_person_put(store, t, &p, NULL, &err), 0);
+	test_assert_int(dstore_commit(store, &rev, &err), 0);
+	p.phones = NULL;
+	p.n_phones = 0;
+	dstore_person_deinit(&p);
+	for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
+		export_import(t, fmts[f], &rep);
+		test_assert_int(rep.changes, 0);
+		test_assert_int(rep.unchanged, 1);
+		wa_import_report_deinit(&rep);
+	}
+	test_assert_int(dstore_person_get(store, t, "ph-1", false, &q, &err),
+			0);
+	test_assert_int(q.rev, rev);
+	test_assert_int(q.n_phones, 5);
+	for (size_t i = 0; i < 5 && i < q.n_phones; i++) {
+		test_assert_str(q.phones[i].type, ph[i].type);
+		test_assert_str(q.phones[i].number, ph[i].number);
+	}
+	dstore_person_deinit(&q);
 	test_end();
 }
 
@@ -995,6 +1116,7 @@ int main(void)
 	test_import_reasons();
 	test_formula_guard_pairs();
 	test_csv_formula_guard();
+	test_export_roundtrip_phones();
 	test_account_activity();
 	test_throttle();
 	dstore_close(&store);

@@ -65,6 +65,13 @@ static int check_email(const char *e, size_t i, struct ob_err *err)
 	ret = ds_check_text(e, 254, false, field, err);
 	if (ret < 0)
 		return ret;
+	/* legal in RFC 5321's local part, but it separates addresses in the
+	 * import's and export's CSV cells: one stored could not come back */
+	if (e != NULL && strchr(e, '|') != NULL)
+		return ob_err_set_at(err, OB_E_INVAL, 0, 0, field,
+				     "\"%.64s\": '|' is not allowed in an "
+				     "email address",
+				     e);
 	at = e ? strchr(e, '@') : NULL;
 	if (at == NULL || at == e || at[1] == '\0' || strchr(at + 1, '@') ||
 	    strchr(e, ' ') || !strchr(at + 1, '.'))
