@@ -37,6 +37,8 @@ EXTRA_DIST += webadmin/test-admin-cli.sh
 dist_man_MANS += webadmin/orgbook-admin.1
 TESTS += webadmin/test-import-kill.sh
 EXTRA_DIST += webadmin/test-import-kill.sh
+TESTS += webadmin/test-import-undo.sh
+EXTRA_DIST += webadmin/test-import-undo.sh
 
 check_PROGRAMS += webadmin/test-web
 TESTS += webadmin/test-web
