@@ -321,7 +321,8 @@ const char *const ds_migrations[] = {
 	"ALTER TABLE change_log ADD COLUMN name TEXT;"
 	"ALTER TABLE change_log ADD COLUMN unit_id INTEGER;"
 	"CREATE TABLE import_undo ("
-	"  id INTEGER PRIMARY KEY,"
+	/* never an id given twice: the Undo button names the import */
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  tenant_id INTEGER NOT NULL REFERENCES tenant(id),"
 	"  rev INTEGER NOT NULL,"
 	"  time INTEGER NOT NULL,"
