@@ -47,6 +47,13 @@ webadmin_test_web_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a \
 	vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 LINT_FILES += webadmin/test-web.c
 
+check_PROGRAMS += webadmin/test-web-undo
+TESTS += webadmin/test-web-undo
+webadmin_test_web_undo_SOURCES = webadmin/test-web-undo.c
+webadmin_test_web_undo_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a \
+	vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
+LINT_FILES += webadmin/test-web-undo.c
+
 # The form parser on outside input (admin page bodies).
 OB_FUZZERS += tests/fuzz/fuzz-form
 check_PROGRAMS += tests/fuzz/fuzz-form
