@@ -480,7 +480,7 @@ static int check(struct dstore *s, int64_t tenant_id,
 			err, OB_E_EXISTS,
 			"undo refused: %zu later change%s touch%s the "
 			"people or units of the import of revision "
-			"%lld (%s by %s at %s); undo or redo those "
+			"%lld (%s by %s at %s); revert those changes "
 			"first, or change the directory by hand",
 			r->n_blockers, r->n_blockers == 1 ? "" : "s",
 			r->n_blockers == 1 ? "es" : "", (long long)im->rev,
