@@ -129,6 +129,9 @@ printf '%s\n' 'uid,family_name,given_name,title' \
 check "a small merge" 0 ob import --tenant acme "$tmp/two.csv"
 r3=$(rev acme)
 check "an administrator edits one imported person" 0 ob person update --tenant acme demo-000029 --note "edited after the import"
+check "audit of a person update" 0 ob changes --tenant acme --since "$r3" --log
+has "audit: person update names the person and the changed field" "cli      person modify  demo-000029 曾涛
+    note: (empty) -> \"edited after the import\""
 check "undo refused (exit 4)" 4 ob import --tenant acme --undo
 has "refusal names the person, the change, who and when" "person demo-000029 曾涛: changed since the import by cli at"
 has "refusal: which revision" "UTC (revision $((r3 + 1)))"

@@ -2380,13 +2380,14 @@ static void test_undo_refused(void)
 {
 	struct dstore *s = open_new();
 	struct dstore_undo_report r;
+	struct dstore_unit un;
 	struct ob_err err;
 	int64_t t = tenant(s, "acme"), sales, east, r1, now;
 	int ret;
 
 	test_begin("undo refused while a later change touches the import's "
-		   "people or their units, naming them; refused once the "
-		   "history is pruned");
+		   "people or their units, naming them; a unit it created and "
+		   "others use is kept; refused once the history is pruned");
 	dstore_undo_report_init(&r);
 	dstore_begin(s, t, "cli", &err);
 	dstore_unit_ensure_path(s, t, "Sales/East", true, &east, &err);
@@ -2435,6 +2436,31 @@ static void test_undo_refused(void)
 	dstore_rollback(s);
 	test_assert_int(r.n_blockers, 3);
 	test_assert_int(r.plan.len, 0);
+	/* a unit the import created that someone else uses since is kept;
+	 * the rest of the undo runs */
+	{
+		int64_t x, rk;
+
+		import_begin(s, t, "merge");
+		dstore_unit_ensure_path(s, t, "X/Y", true, &x, &err);
+		put(s, t, "k1", "Kay", x, false);
+		dstore_commit(s, &rk, &err);
+		dstore_begin(s, t, "web:bob", &err);
+		dstore_unit_ensure_path(s, t, "X", false, &x, &err);
+		put(s, t, "k2", "Later", x, false);
+		dstore_commit(s, NULL, &err);
+		dstore_begin(s, t, "cli", &err);
+		test_assert_int(dstore_import_undo(s, t, 0, true, &r, &err), 0);
+		test_assert_int(dstore_commit(s, NULL, &err), 0);
+		test_assert_str(ob_buf_str(&r.plan),
+				"delete k1 Kay\n"
+				"remove unit X/Y\n"
+				"keep unit X (not empty)\n");
+		test_assert_int(r.units_removed, 1);
+		test_assert_int(r.units_kept, 1);
+		test_assert_int(dstore_unit_get(s, t, x, &un, &err), 0);
+		dstore_unit_deinit(&un);
+	}
 	/* pruned past the import: cannot be checked, so not undone (and
 	 * what it kept goes) */
 	now = (int64_t)time(NULL);
@@ -2443,6 +2469,8 @@ static void test_undo_refused(void)
 	dstore_commit(s, NULL, &err);
 	ret = dstore_import_undo_check(s, t, &r, &err);
 	test_assert_int(ret, OB_E_NOTFOUND);
+	test_assert(strstr(err.msg, "nothing to undo: no import is kept") !=
+		    NULL);
 	dstore_undo_report_deinit(&r);
 	dstore_close(&s);
 	test_end();
