@@ -481,11 +481,63 @@ static int cmd_account(struct dstore *s, const struct args *a)
 		"usage: account create|list|log|passwd|disable|enable", NULL);
 }
 
+static void utc_time(int64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+/* import --undo: the last import of the tenant undone in one
+ * transaction (rolled back for --dry-run, which prints the plan). */
+static int import_undo(struct dstore *s, const struct args *a, int64_t t)
+{
+	struct dstore_undo_report r;
+	struct ob_err err;
+	bool dry = flag(a, "dry-run");
+	int64_t rev = 0;
+	char when[32];
+	int ret;
+
+	dstore_undo_report_init(&r);
+	ret = dstore_begin(s, t, "cli", &err);
+	if (ret == 0)
+		ret = dstore_import_undo(s, t, 0, dry, &r, &err);
+	if (ret == 0 && !dry) {
+		ret = dstore_commit(s, &rev, &err);
+	} else {
+		struct dstore_tenant tn;
+
+		dstore_rollback(s);
+		if (ret == 0 && dstore_tenant_get(s, t, &tn, &err) == 0)
+			rev = tn.revision;
+	}
+	if (ret < 0) {
+		fputs(ob_buf_str(&r.blockers), stderr);
+		dstore_undo_report_deinit(&r);
+		return fail(&err);
+	}
+	if (dry)
+		fputs(ob_buf_str(&r.plan), stdout);
+	utc_time(r.import.time, when);
+	printf("%sundo of the %s import of revision %lld (by %s at %s): %zu "
+	       "deleted, %zu restored, %zu brought back, %zu units removed, "
+	       "%zu kept, %zu put back; revision %lld\n",
+	       dry ? "dry run, nothing written: " : "", r.import.mode,
+	       (long long)r.import.rev, r.import.actor, when, r.deletes,
+	       r.restores, r.returns, r.units_removed, r.units_kept,
+	       r.units_restored, (long long)rev);
+	dstore_undo_report_deinit(&r);
+	return 0;
+}
+
 static int cmd_import(struct dstore *s, const struct args *a)
 {
-	static const char *const allowed[] = {
-		"tenant", "format",   "mode",       "dry-run",
-		"force",  "encoding", "max-delete", NULL};
+	static const char *const allowed[] = {"tenant",   "format",     "mode",
+					      "dry-run",  "force",      "undo",
+					      "encoding", "max-delete", NULL};
 	struct wa_import_opts o = {0};
 	struct wa_import_report rep;
 	const char *fmt = opt(a, "format"), *mode = opt(a, "mode");
@@ -501,6 +553,16 @@ static int cmd_import(struct dstore *s, const struct args *a)
 
 	if (ret != 0)
 		return ret;
+	if (flag(a, "undo")) {
+		if (a->npos != 1 || fmt || mode || enc || maxdel ||
+		    flag(a, "force"))
+			return usage_error("usage: import --tenant T --undo "
+					   "[--dry-run] (no file, no other "
+					   "options)",
+					   NULL);
+		ret = need_tenant(s, a, &t);
+		return ret != 0 ? ret : import_undo(s, a, t);
+	}
 	if (a->npos != 2)
 		return usage_error("usage: import --tenant T FILE", NULL);
 	if (fmt != NULL && strcmp(fmt, "csv") != 0 &&
@@ -583,6 +645,10 @@ static int cmd_import(struct dstore *s, const struct args *a)
 	       o.dry_run ? "dry run, nothing written: " : "", rep.rows,
 	       rep.adds, rep.changes, rep.unchanged, rep.deletes,
 	       rep.units_created, (long long)rep.revision);
+	if (!o.dry_run &&
+	    rep.adds + rep.changes + rep.deletes + rep.units_created > 0)
+		printf("undo it with: %s import --tenant %s --undo\n", prog,
+		       opt(a, "tenant"));
 	wa_import_report_deinit(&rep);
 	return 0;
 }
@@ -1062,9 +1128,26 @@ static int print_log(const struct dstore_log_entry *e, void *ctx)
 	(void)ctx;
 	gmtime_r(&tt, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("%lld %s %-8s %-6s %-7s %s%s%s\n", (long long)e->rev, when,
-	       e->actor, e->what, e->op, e->uid, e->detail[0] ? "  " : "",
-	       e->detail);
+	printf("%lld %s %-8s %-6s %-7s %s%s%s", (long long)e->rev, when,
+	       e->actor, e->what, e->op, e->uid,
+	       e->name[0] && e->uid[0] ? " " : "", e->name);
+	/* a person's changed fields one per line below it, other details
+	 * (a unit's old -> new path, an import's counts) on the line */
+	if (e->detail[0] != '\0' && strcmp(e->what, "person") != 0 &&
+	    strchr(e->detail, '\n') == NULL) {
+		printf("%s%s\n", e->uid[0] || e->name[0] ? "  " : "",
+		       e->detail);
+	} else {
+		const char *d = e->detail;
+
+		putchar('\n');
+		while (*d != '\0') {
+			size_t len = strcspn(d, "\n");
+
+			printf("    %.*s\n", (int)len, d);
+			d += len + (d[len] == '\n');
+		}
+	}
 	return 0;
 }
 
@@ -1120,6 +1203,8 @@ static void help(void)
 	       "merge|replace]\n"
 	       "         [--dry-run] [--force] [--max-delete PCT]\n"
 	       "         [--encoding auto|utf-8|gb18030] FILE\n"
+	       "  import --tenant T --undo [--dry-run]   undo the last "
+	       "import\n"
 	       "  person add --tenant T --name NAME [--family F] [--given G]\n"
 	       "         [--phonetic-family P] [--phonetic-given P] [--unit "
 	       "PATH]\n"

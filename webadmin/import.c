@@ -1276,6 +1276,11 @@ static int run(struct import *im, row_source *rows, void *ctx,
 	}
 	ret = dstore_begin(im->s, im->tenant, o->actor ? o->actor : "import",
 			   err);
+	/* what the import writes is kept for its undo, in its transaction */
+	if (ret == 0 && !o->dry_run)
+		ret = dstore_import_begin(im->s, im->tenant,
+					  o->replace ? "replace" : "merge",
+					  err);
 	if (ret == 0)
 		ret = dstore_unit_list(im->s, im->tenant, count_unit,
 				       &units_before, err);

@@ -41,6 +41,8 @@ EXTRA_DIST += webadmin/test-import-kill.sh
 # the size of the generated directory, 5,000 by default).
 TESTS += webadmin/test-export-roundtrip.sh
 EXTRA_DIST += webadmin/test-export-roundtrip.sh
+TESTS += webadmin/test-import-undo.sh
+EXTRA_DIST += webadmin/test-import-undo.sh
 
 check_PROGRAMS += webadmin/test-web
 TESTS += webadmin/test-web
@@ -48,6 +50,13 @@ webadmin_test_web_SOURCES = webadmin/test-web.c
 webadmin_test_web_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a \
 	vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 LINT_FILES += webadmin/test-web.c
+
+check_PROGRAMS += webadmin/test-web-undo
+TESTS += webadmin/test-web-undo
+webadmin_test_web_undo_SOURCES = webadmin/test-web-undo.c
+webadmin_test_web_undo_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a \
+	vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
+LINT_FILES += webadmin/test-web-undo.c
 
 # The form parser on outside input (admin page bodies).
 OB_FUZZERS += tests/fuzz/fuzz-form

@@ -17,6 +17,67 @@
 
 /* ---- import -------------------------------------------------------------- */
 
+static void report_lines(struct ob_buf *b, const char *text, const char *cls);
+
+/* The enterprise's last import: what it did, and the button that undoes
+ * it, or why it cannot be undone (only the check runs here: its cost
+ * follows the changes since the import, not the import's size). */
+static void last_import(struct wa_ctx *c)
+{
+	struct ob_buf *b = &c->rs->body;
+	struct dstore_undo_report r;
+	const struct dstore_import *im = &r.import;
+	struct ob_err err = {0};
+	int ret;
+
+	dstore_undo_report_init(&r);
+	ret = dstore_import_undo_check(c->store, c->ses.tenant_id, &r, &err);
+	if (im->id == 0) {
+		dstore_undo_report_deinit(&r);
+		return;
+	}
+	wa_raw(b, "<section class=\"last-import\"><h2>Last import</h2><p>");
+	wa_h(b, im->mode);
+	wa_rawf(b, " import of revision %lld by ", (long long)im->rev);
+	wa_h(b, im->actor);
+	wa_raw(b, ", ");
+	wa_time(b, im->time);
+	wa_rawf(b,
+		": %lld added, %lld changed, %lld deleted, %lld new units."
+		"</p>",
+		(long long)im->adds, (long long)im->changes,
+		(long long)im->deletes, (long long)im->units_created);
+	if (im->undone_rev != 0) {
+		wa_rawf(b, "<p class=\"undone\">Undone in revision %lld by ",
+			(long long)im->undone_rev);
+		wa_h(b, im->undone_by);
+		wa_raw(b, ", ");
+		wa_time(b, im->undone_time);
+		wa_raw(b, ". An undo is not undone: import the file again to "
+			  "redo it.</p>");
+	} else if (ret == 0) {
+		wa_raw(b, "<form method=\"post\" action=\"/import/apply\">");
+		wa_csrf_input(b, c->ses.csrf);
+		wa_rawf(b,
+			"<input type=\"hidden\" name=\"undo\" value=\"%lld\">"
+			"<button type=\"submit\">Undo this import</button> "
+			"Puts the directory back as it was before it (the "
+			"people it added are deleted, the ones it changed or "
+			"deleted come back as they were), as one new revision "
+			"that devices get at their next sync.</form>",
+			(long long)im->id);
+	} else {
+		wa_raw(b, "<p class=\"error\">It cannot be undone: ");
+		wa_h(b, err.msg);
+		wa_raw(b, "</p>");
+		if (r.blockers.len > 0)
+			report_lines(b, ob_buf_str(&r.blockers),
+				     "undo-blockers");
+	}
+	wa_raw(b, "</section>");
+	dstore_undo_report_deinit(&r);
+}
+
 void wa_import_page(struct wa_ctx *c)
 {
 	struct ob_buf *b = &c->rs->body;
@@ -48,6 +109,7 @@ void wa_import_page(struct wa_ctx *c)
 		  "value=\"replace\"> Replace: also delete everyone not in the "
 		  "file</label></fieldset>"
 		  "<button type=\"submit\">Preview</button></form>");
+	last_import(c);
 	wa_close(c);
 }
 
@@ -231,6 +293,70 @@ void wa_import_preview(struct wa_ctx *c)
 	wa_import_report_deinit(&rep);
 }
 
+struct undo_ctx {
+	int64_t tenant, import_id;
+	struct dstore_undo_report *r;
+};
+
+static int undo_txn(struct dstore *s, void *ctx, struct ob_err *err)
+{
+	struct undo_ctx *x = ctx;
+
+	return dstore_import_undo(s, x->tenant, x->import_id, false, x->r, err);
+}
+
+/* The Undo button of the import page: the import it showed, undone in
+ * one transaction, or the reason it was not. */
+static void import_undo(struct wa_ctx *c)
+{
+	struct ob_buf *b = &c->rs->body;
+	struct dstore_undo_report r;
+	struct undo_ctx x = {c->ses.tenant_id, wa_field_int(c, "undo", 0), &r};
+	struct ob_err err = {0};
+	int ret;
+
+	if (x.import_id <= 0) {
+		wa_fail(c, 400, "No import given.");
+		return;
+	}
+	dstore_undo_report_init(&r);
+	ret = wa_txn(c, undo_txn, &x, &err);
+	wa_open(c, "Import", "import");
+	if (ret == 0) {
+		wa_raw(b, "<h1>Import undone</h1>");
+		wa_rawf(b,
+			"<ul class=\"plan-counts\"><li><b>%zu</b> added by it, "
+			"deleted</li><li><b>%zu</b> changed by it, restored"
+			"</li><li><b>%zu</b> deleted by it, back</li>"
+			"<li><b>%zu</b> of its units removed</li>"
+			"<li><b>%zu</b> of its units kept (not empty)</li>"
+			"</ul><p>Directory revision %lld. Devices get these "
+			"changes at their next sync.</p>",
+			r.deletes, r.restores, r.returns, r.units_removed,
+			r.units_kept, (long long)r.import.undone_rev);
+		snprintf(c->rs->log, sizeof(c->rs->log),
+			 "admin import undo tenant=%lld import_rev=%lld "
+			 "rev=%lld",
+			 (long long)c->ses.tenant_id, (long long)r.import.rev,
+			 (long long)r.import.undone_rev);
+	} else {
+		c->rs->status = ret == OB_E_EXISTS || ret == OB_E_NOTFOUND ||
+						ret == OB_E_GONE
+					? 409
+					: 503;
+		wa_raw(b, "<h1>Import not undone</h1><p class=\"error\" "
+			  "role=\"alert\">Nothing was changed: ");
+		wa_h(b, err.msg);
+		wa_raw(b, "</p>");
+		if (r.blockers.len > 0)
+			report_lines(b, ob_buf_str(&r.blockers),
+				     "undo-blockers");
+	}
+	wa_raw(b, "<p><a href=\"/import\">Back to the import page</a></p>");
+	wa_close(c);
+	dstore_undo_report_deinit(&r);
+}
+
 void wa_import_apply(struct wa_ctx *c)
 {
 	int64_t id = wa_field_int(c, "upload", 0);
@@ -242,6 +368,10 @@ void wa_import_apply(struct wa_ctx *c)
 	struct ob_err err = {0};
 	int ret;
 
+	if (wa_field(c, "undo") != NULL) {
+		import_undo(c);
+		return;
+	}
 	if (dstore_web_upload_get(c->store, c->ses.tenant_id, c->ses.account_id,
 				  id, &data, &len, meta, &err) != 0 ||
 	    !meta_parse(meta, &m)) {
@@ -266,6 +396,11 @@ void wa_import_apply(struct wa_ctx *c)
 			"<p>Directory revision %lld. Devices get these "
 			"changes at their next sync.</p>",
 			(long long)rep.revision);
+		if (rep.adds + rep.changes + rep.deletes + rep.units_created >
+		    0)
+			wa_raw(b, "<p>Until someone changes the same people, "
+				  "it can be undone on the <a "
+				  "href=\"/import\">Import page</a>.</p>");
 		snprintf(c->rs->log, sizeof(c->rs->log),
 			 "admin import tenant=%lld adds=%zu changes=%zu "
 			 "deletes=%zu",
@@ -396,14 +531,32 @@ static int audit_row(const struct dstore_log_entry *e, void *ctx)
 		wa_raw(b, "<a href=\"/person?uid=");
 		wa_u(b, e->uid);
 		wa_raw(b, "\">");
-		wa_h(b, e->uid);
+		wa_h(b, e->name[0] ? e->name : e->uid);
 		wa_raw(b, "</a>");
 	} else {
-		wa_h(b, e->uid);
+		wa_h(b, e->name[0] ? e->name : e->uid);
 	}
-	wa_raw(b, "</td>");
-	wa_cell(b, e->detail);
-	wa_rawf(b, "<td>%lld</td></tr>", (long long)e->rev);
+	if (e->name[0] && e->uid[0]) {
+		wa_raw(b, " <small>");
+		wa_h(b, e->uid);
+		wa_raw(b, "</small>");
+	}
+	/* a person's changed fields one per line */
+	wa_raw(b, "</td><td>");
+	for (const char *d = e->detail; *d != '\0';) {
+		size_t len = strcspn(d, "\n");
+		char *one = ob_strndup(d, len);
+
+		wa_raw(b, "<div>");
+		wa_h(b, one ? one : "");
+		wa_raw(b, "</div>");
+		free(one);
+		d += len + (d[len] == '\n');
+	}
+	if (strcmp(e->what, "import") == 0 && strcmp(e->op, "import") == 0)
+		wa_raw(b, "<div><a href=\"/import\">Undo on the Import "
+			  "page</a></div>");
+	wa_rawf(b, "</td><td>%lld</td></tr>", (long long)e->rev);
 	a->last_id = e->id;
 	a->n++;
 	return 0;

@@ -123,14 +123,20 @@ static int log_rows(struct dstore *s, sqlite3_stmt *st,
 		    int (*fn)(const struct dstore_log_entry *e, void *ctx),
 		    void *ctx, struct ob_err *err);
 
+/* An audit row with the person's name: as logged (schema 13 on), else as
+ * the change kept the name it replaced, else the name now. */
+#define LOG_COLS                                                               \
+	"c.rev, c.time, c.actor, c.what, c.op, coalesce(c.uid, ''), "          \
+	"coalesce(c.detail, ''), c.id, coalesce(c.name, c.gone_display, "      \
+	"(SELECT p.display FROM person p WHERE c.what = 'person' AND "         \
+	"p.tenant_id = c.tenant_id AND p.uid = c.uid), '') FROM change_log c"
+
 int dstore_log_since(struct dstore *s, int64_t tenant_id, int64_t since_rev,
 		     int (*fn)(const struct dstore_log_entry *e, void *ctx),
 		     void *ctx, struct ob_err *err)
 {
-	static const char sql[] =
-		"SELECT rev, time, actor, what, op, coalesce(uid, ''), "
-		"coalesce(detail, ''), id FROM change_log WHERE tenant_id = ? "
-		"AND rev > ? ORDER BY id";
+	static const char sql[] = "SELECT " LOG_COLS " WHERE c.tenant_id = ? "
+				  "AND c.rev > ? ORDER BY c.id";
 	sqlite3_stmt *st = ds_stmt(s, sql, err);
 
 	if (st == NULL)
@@ -145,10 +151,8 @@ int dstore_log_recent(struct dstore *s, int64_t tenant_id, int64_t before_id,
 		      int (*fn)(const struct dstore_log_entry *e, void *ctx),
 		      void *ctx, struct ob_err *err)
 {
-	static const char sql[] =
-		"SELECT rev, time, actor, what, op, coalesce(uid, ''), "
-		"coalesce(detail, ''), id FROM change_log WHERE tenant_id = ? "
-		"AND id < ? ORDER BY id DESC LIMIT ?";
+	static const char sql[] = "SELECT " LOG_COLS " WHERE c.tenant_id = ? "
+				  "AND c.id < ? ORDER BY c.id DESC LIMIT ?";
 	sqlite3_stmt *st = ds_stmt(s, sql, err);
 
 	if (st == NULL)
@@ -176,6 +180,7 @@ static int log_rows(struct dstore *s, sqlite3_stmt *st,
 		e.uid = (const char *)sqlite3_column_text(st, 5);
 		e.detail = (const char *)sqlite3_column_text(st, 6);
 		e.id = sqlite3_column_int64(st, 7);
+		e.name = (const char *)sqlite3_column_text(st, 8);
 		ret = fn(&e, ctx);
 		if (ret != 0)
 			break;
@@ -202,6 +207,9 @@ int dstore_prune(struct dstore *s, int64_t tenant_id, int64_t now,
 	static const char set_sql[] =
 		"UPDATE tenant SET pruned_rev = max(pruned_rev, ?) "
 		"WHERE id = ?";
+	/* an undo checks the history after its import: gone, it cannot */
+	static const char undo_sql[] =
+		"DELETE FROM import_undo WHERE tenant_id = ? AND rev < ?";
 	struct dstore_tenant t;
 	sqlite3_stmt *st;
 	int64_t horizon_time, h = 0;
@@ -255,6 +263,14 @@ int dstore_prune(struct dstore *s, int64_t tenant_id, int64_t now,
 		sqlite3_bind_int64(st, 1, h);
 		sqlite3_bind_int64(st, 2, tenant_id);
 		ret = ds_exec_stmt(s, st, "prune", err);
+		if (ret < 0)
+			return ret;
+		st = ds_stmt(s, undo_sql, err);
+		if (st == NULL)
+			return err ? err->code : OB_E_FAIL;
+		sqlite3_bind_int64(st, 1, tenant_id);
+		sqlite3_bind_int64(st, 2, h);
+		ret = ds_exec_stmt(s, st, "prune undo", err);
 		if (ret < 0)
 			return ret;
 	}

@@ -27,9 +27,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/buf.h"
 #include "util/err.h"
 
-#define DSTORE_SCHEMA_VERSION 12
+#define DSTORE_SCHEMA_VERSION 13
 #define DSTORE_NAME_MAX 256             /* bytes of a name, title, unit name */
 #define DSTORE_NOTE_MAX 4096            /* bytes of a note */
 #define DSTORE_PHOTO_MAX_DEFAULT 262144 /* photo bytes unless configured */
@@ -268,6 +269,22 @@ int dstore_person_put(struct dstore *store, int64_t tenant_id,
  * written into buf when composed. */
 const char *dstore_display_name(const struct dstore_person *p, char *buf,
 				size_t size);
+/* The fields that differ between two versions of a person, one line
+ * each into b (NULL: count only): `indent` then `field: "old" -> "new"`
+ * and a line break. Field names are the import's columns (display_name,
+ * family_name, given_name, phonetic_family, phonetic_given, title,
+ * street, city, region, postcode, country, note, unit, phone_work,
+ * phone_cell, phone_home, phone_fax, email, hidden); values are quoted,
+ * cut at 60 bytes (never inside a UTF-8 sequence, "…" marks the cut),
+ * line breaks shown as spaces, "(empty)" for none. Units compare by id
+ * and show unit_path. A photo is never shown: "photo: added, N bytes",
+ * "photo: removed, N bytes" or "photo: changed, N -> M bytes". Display
+ * names compare as put stores them (dstore_display_name). Returns the
+ * number of lines. Every person write logs these lines as the detail of
+ * its audit row (dstore_log_entry). */
+size_t dstore_person_diff(const struct dstore_person *old,
+			  const struct dstore_person *now, const char *indent,
+			  struct ob_buf *b);
 /* The same field checks as put, without the store (no unit lookup): lets
  * an importer list every bad row before writing anything. */
 int dstore_person_check(struct dstore *store, const struct dstore_person *p,
@@ -382,10 +399,16 @@ struct dstore_log_entry {
 	int64_t rev;
 	int64_t time;
 	const char *actor;
-	const char *what;   /* "person", "unit" */
-	const char *op;     /* "add", "modify", "delete", "move" */
-	const char *uid;    /* person uid or unit path */
-	const char *detail; /* e.g. "Sales/East -> Sales/West" */
+	const char *what;   /* "person", "unit", "import" */
+	const char *op;     /* "add", "modify", "delete", "move"; for an
+			     import "import" or "undo" */
+	const char *uid;    /* person uid or unit path ("" for an import) */
+	const char *name;   /* a person's display name at that change (or, in
+			     rows older than schema 13, as known now); "" */
+	const char *detail; /* e.g. "Sales/East -> Sales/West"; for a change
+			       of a person the changed fields, one line each
+			       (dstore_person_diff, no indent); for an import
+			       its counts and how to undo it */
 };
 
 /* The audit log since a revision, oldest first. Borrowed strings. */
@@ -401,10 +424,102 @@ int dstore_log_recent(struct dstore *store, int64_t tenant_id,
 		      int (*fn)(const struct dstore_log_entry *e, void *ctx),
 		      void *ctx, struct ob_err *err);
 
+/* ---- undo of the last import ----------------------------------------- */
+
+/* The last import of an enterprise that changed something. */
+struct dstore_import {
+	int64_t id;
+	int64_t rev;  /* the revision it made */
+	int64_t time; /* unix time */
+	char actor[DSTORE_LOGIN_MAX];
+	char mode[16]; /* "merge" or "replace" (dstore_import_begin's) */
+	int64_t adds, changes, deletes, units_created;
+	int64_t undone_rev; /* the revision of its undo; 0 while not undone */
+	int64_t undone_time;
+	char undone_by[DSTORE_LOGIN_MAX];
+};
+
+/* Mark the open transaction as an import of the tenant (mode: a short
+ * label such as "merge"). From then on, until commit or rollback, every
+ * person it adds, changes or deletes and every unit it adds, renames or
+ * moves is kept as it was before, in the same transaction, photos
+ * included, so that dstore_import_undo can put it back: an import that
+ * is rolled back or killed leaves nothing to undo. Deleting a unit in
+ * it is refused (OB_E_INVAL). At commit, when it changed anything, it
+ * becomes the tenant's last import (what the previous one kept is
+ * dropped: only the last import can be undone) and writes one audit row
+ * (what "import", op "import") with its counts; when it changed nothing
+ * it leaves no trace. OB_E_INVAL without a transaction of the tenant. */
+int dstore_import_begin(struct dstore *store, int64_t tenant_id,
+			const char *mode, struct ob_err *err);
+/* The tenant's last import into *i_r, undone or not. OB_E_NOTFOUND when
+ * none is kept (none ever ran, or its history was pruned). */
+int dstore_import_last(struct dstore *store, int64_t tenant_id,
+		       struct dstore_import *i_r, struct ob_err *err);
+
+/* What an undo does or why it cannot. */
+struct dstore_undo_report {
+	struct dstore_import import; /* the import undone (or looked at) */
+	size_t deletes;         /* people the import added, deleted again */
+	size_t restores;        /* people it changed, given their old fields */
+	size_t returns;         /* people it deleted, back with their uid */
+	size_t units_removed;   /* units it created, now empty, removed */
+	size_t units_kept;      /* units it created that others now use */
+	size_t units_restored;  /* units it renamed or moved, put back */
+	struct ob_buf plan;     /* "delete <uid> <name>", "restore <uid>
+				  <name>" with a "    field: ..." line per
+				  field put back (current -> restored),
+				  "bring back <uid> <name> in <unit>",
+				  "remove unit <path>", "keep unit <path>
+				  (not empty)", "put back unit <path> as
+				  <path>"; one per line */
+	struct ob_buf blockers; /* one line per person or unit a later
+				   change touched: who, what, when
+				   (UTC), which revision */
+	size_t n_blockers;
+};
+
+void dstore_undo_report_init(struct dstore_undo_report *r);
+void dstore_undo_report_deinit(struct dstore_undo_report *r);
+
+/* Can the tenant's last import be undone? Reads only (no transaction
+ * needed); cost follows the number of changes since the import, not its
+ * size. Fills r->import and r->blockers. Returns 0 when it can;
+ * OB_E_NOTFOUND "nothing to undo" when no import is kept or the last one
+ * was undone already (an undo is not itself undone, and an import before
+ * the last one never is); OB_E_EXISTS when later changes touched the
+ * import's people or the units they need (r->blockers names each person
+ * or unit with the latest such change: op, who, when, revision);
+ * OB_E_GONE when the change log since the import was pruned. err says
+ * which, in a sentence an administrator can act on. */
+int dstore_import_undo_check(struct dstore *store, int64_t tenant_id,
+			     struct dstore_undo_report *r, struct ob_err *err);
+/* Undo the tenant's last import inside the open transaction of the
+ * tenant (the caller commits it: one revision that devices get as an
+ * ordinary delta; or rolls it back for a dry run): the same checks and
+ * errors as dstore_import_undo_check, and nothing written when one
+ * fails. Then people the import added are deleted (tombstones), people
+ * it changed get every field back as it was (photo, phones with their
+ * types, e-mails, address, note, phonetic names, unit, hidden), people
+ * it deleted come back with their uid and their old person id (so a
+ * device that never saw the deletion gets a change, one that did gets an
+ * add), units it renamed or moved are put back, and units it created
+ * that are empty then are removed (others are kept and counted). The
+ * import is marked undone and what it kept is dropped; an audit row
+ * (what "import", op "undo") says what was done. expect_id, when not 0,
+ * is the import the caller showed: OB_E_NOTFOUND when the last import is
+ * another one by now. plan: fill r->plan (costs a read of every person
+ * of the import); r is reset first, so a retried transaction reports
+ * once. */
+int dstore_import_undo(struct dstore *store, int64_t tenant_id,
+		       int64_t expect_id, bool plan,
+		       struct dstore_undo_report *r, struct ob_err *err);
+
 /* Drop change-log rows older than the tenant's retention window, never
  * past the oldest revision a device seen within the window still needs;
  * raises pruned_rev; drops the map history (dstore_map_history) older
- * than the window. now = unix time (tests pass their own). */
+ * than the window, and the undo record of an import whose later history
+ * is gone (it could not be checked any more). now = unix time (tests pass their own). */
 int dstore_prune(struct dstore *store, int64_t tenant_id, int64_t now,
 		 int64_t *pruned_rev_r, struct ob_err *err);
 

@@ -7,7 +7,9 @@
 
 #include "dirstore/dirstore.h"
 
-#define STMT_CACHE_SIZE 64
+/* distinct statements one store handle may prepare: a server process
+ * serving both SyncML and the admin pages uses most of the module's */
+#define STMT_CACHE_SIZE 160
 
 struct stmt_slot {
 	const char *sql; /* the literal's address is the key */
@@ -41,6 +43,12 @@ struct dstore {
 	bool txn_changed;
 	int64_t txn_time;
 	char txn_actor[DSTORE_LOGIN_MAX];
+	/* an import transaction (dstore_import_begin): what it writes is
+	 * kept for its undo in import_undo row txn_import_id (0 until the
+	 * first write) */
+	bool txn_import;
+	char txn_import_mode[16];
+	int64_t txn_import_id;
 };
 
 /* A cached prepared statement for a string literal, reset and with its
@@ -100,9 +108,43 @@ struct ds_change_row {
 	const char *old_idpath, *new_idpath; /* NULL when absent */
 	bool old_visible, new_visible;
 	const char *detail;
+	const char *name; /* a person's display name, NULL for units */
+	int64_t unit_id;  /* the unit of a unit row, 0 for people */
 };
 int ds_log_change(struct dstore *s, const struct ds_change_row *row,
 		  struct ob_err *err);
+
+/* undo.c: keep what an import transaction writes (no-ops outside one).
+ * ds_undo_person before a person is updated or deleted (existed: its
+ * row is copied, photo included) or after it was added (!existed); only
+ * the first write of a person in the import counts. ds_undo_unit after
+ * a unit was added (op "add") or before it is renamed or moved. Called
+ * by person.c and unit.c. */
+int ds_undo_person(struct dstore *s, int64_t tenant_id, const char *uid,
+		   int64_t person_id, bool existed, struct ob_err *err);
+int ds_undo_unit(struct dstore *s, int64_t tenant_id, int64_t unit_id,
+		 const char *op, const char *path, struct ob_err *err);
+/* At commit of an import that wrote something: its counts into its
+ * import_undo row and its audit row (store.c calls it). */
+int ds_undo_finish(struct dstore *s, struct ob_err *err);
+
+/* person.c for undo.c: a person put that, when it adds, takes the id
+ * want_id (> 0: the id a deleted person had; ids are never given twice,
+ * so it is free) instead of a new one; dstore_person_put is want_id 0. */
+int ds_person_put_at(struct dstore *s, int64_t tenant_id,
+		     struct dstore_person *p, int64_t want_id,
+		     enum dstore_put_result *result_r, struct ob_err *err);
+/* The current row of st, whose first 22 columns are shaped as person.c's
+ * PERSON_COLS (id, uid, unit_id, family, given, display,
+ * phonetic_family, phonetic_given, title, phones, emails, street,
+ * locality, region, postcode, country, note, hidden, mtime, rev,
+ * unit_path, has_photo), as a person of the caller's, without photo. */
+int ds_person_from_stmt(struct dstore *s, sqlite3_stmt *st,
+			struct dstore_person *p_r, struct ob_err *err);
+
+/* path of a unit ("" for none), malloc'd. */
+int ds_unit_path(struct dstore *s, int64_t tenant_id, int64_t unit_id,
+		 char **path_r, struct ob_err *err);
 
 /* idpath of a unit ("/" for none), malloc'd. */
 int ds_unit_idpath(struct dstore *s, int64_t tenant_id, int64_t unit_id,

@@ -223,6 +223,7 @@ struct existing {
 	bool hidden;
 	char etag[65];
 	char *idpath;
+	char *display;
 };
 
 static int find_existing(struct dstore *s, int64_t tenant_id, const char *uid,
@@ -230,7 +231,8 @@ static int find_existing(struct dstore *s, int64_t tenant_id, const char *uid,
 {
 	static const char sql[] =
 		"SELECT p.id, coalesce(p.unit_id, 0), p.hidden, p.etag, "
-		"coalesce(u.idpath, '/') FROM person p LEFT JOIN unit u ON "
+		"coalesce(u.idpath, '/'), p.display FROM person p LEFT JOIN "
+		"unit u ON "
 		"u.id = p.unit_id WHERE p.tenant_id = ? AND p.uid = ?";
 	sqlite3_stmt *st = ds_stmt(s, sql, err);
 	bool oom = false;
@@ -249,6 +251,7 @@ static int find_existing(struct dstore *s, int64_t tenant_id, const char *uid,
 		ob_strlcpy(ex->etag, (const char *)sqlite3_column_text(st, 3),
 			   sizeof(ex->etag));
 		ex->idpath = ds_col_dup(st, 4, &oom);
+		ex->display = ds_col_dup(st, 5, &oom);
 	}
 	sqlite3_reset(st);
 	if (oom)
@@ -301,10 +304,11 @@ const char *dstore_display_name(const struct dstore_person *p, char *buf,
 }
 
 /* The change log row of a person put (ex: what it replaces, NULL for an
- * add; p->id set). */
+ * add; p->id set): its display name and, for a change, the changed
+ * fields (detail). */
 static int log_put(struct dstore *s, const struct dstore_person *p,
 		   const struct existing *ex, const char *new_idpath,
-		   struct ob_err *err)
+		   const char *display, const char *detail, struct ob_err *err)
 {
 	struct ds_change_row row = {0};
 
@@ -318,7 +322,41 @@ static int log_put(struct dstore *s, const struct dstore_person *p,
 	row.new_idpath = new_idpath;
 	row.old_visible = ex != NULL && !ex->hidden;
 	row.new_visible = !p->hidden;
+	row.name = display;
+	row.detail = detail;
 	return ds_log_change(s, &row, err);
+}
+
+/* The fields a put of p changes in the stored person, for its change log
+ * row: dstore_person_diff's lines (without the last line break) into
+ * *detail_r, malloc'd. Runs before the update. */
+static int modify_detail(struct dstore *s, int64_t tenant_id,
+			 const struct dstore_person *p, char **detail_r,
+			 struct ob_err *err)
+{
+	struct dstore_person old, now = *p;
+	char *path = NULL;
+	struct ob_buf b;
+	int ret;
+
+	*detail_r = NULL;
+	ret = dstore_person_get(s, tenant_id, p->uid, true, &old, err);
+	if (ret < 0)
+		return ret;
+	ret = ds_unit_path(s, tenant_id, p->unit_id, &path, err);
+	if (ret == 0) {
+		now.unit_path = path;
+		ob_buf_init(&b, 1 << 16);
+		(void)dstore_person_diff(&old, &now, "", &b);
+		if (b.len > 0 && b.data[b.len - 1] == '\n')
+			b.data[--b.len] = '\0';
+		*detail_r = ob_buf_steal(&b, NULL);
+		if (*detail_r == NULL)
+			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
+	}
+	free(path);
+	dstore_person_deinit(&old);
+	return ret;
 }
 
 /* The names, phones and e-mails a person put replaces, copied into its
@@ -355,14 +393,22 @@ int dstore_person_put(struct dstore *s, int64_t tenant_id,
 		      struct dstore_person *p, enum dstore_put_result *result_r,
 		      struct ob_err *err)
 {
+	return ds_person_put_at(s, tenant_id, p, 0, result_r, err);
+}
+
+int ds_person_put_at(struct dstore *s, int64_t tenant_id,
+		     struct dstore_person *p, int64_t want_id,
+		     enum dstore_put_result *result_r, struct ob_err *err)
+{
 	static const char ins[] =
 		"INSERT INTO person (id, tenant_id, uid, unit_id, family, "
 		"given, display, phonetic_family, phonetic_given, title, "
 		"phones, emails, street, locality, region, postcode, country, "
 		"note, has_photo, hidden, etag, mtime, rev) VALUES "
-		/* never an id given before (schema step 9 -> 10) */
-		"(max(coalesce((SELECT max(id) FROM person), 0), (SELECT last "
-		"FROM person_seq)) + 1,"
+		/* never an id given before (schema step 9 -> 10), but for
+		 * the one a deleted person had when an undo brings it back */
+		"(coalesce(?23, max(coalesce((SELECT max(id) FROM person), 0), "
+		"(SELECT last FROM person_seq)) + 1),"
 		"?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
 		"?18,?19,?20,?21,?22)";
 	static const char upd[] =
@@ -375,7 +421,7 @@ int dstore_person_put(struct dstore *s, int64_t tenant_id,
 	struct ob_buf phones, emails;
 	struct existing ex = {0};
 	char etag[65], uidbuf[32], dispbuf[2 * DSTORE_NAME_MAX + 2];
-	char *new_idpath = NULL;
+	char *new_idpath = NULL, *detail = NULL;
 	sqlite3_stmt *st;
 	int found, ret;
 
@@ -430,7 +476,12 @@ int dstore_person_put(struct dstore *s, int64_t tenant_id,
 	const char *display = dstore_display_name(p, dispbuf, sizeof(dispbuf));
 	if (found) {
 		/* logged before the update, which keeps what it replaces */
-		ret = log_put(s, p, &ex, new_idpath, err);
+		ret = ds_undo_person(s, tenant_id, p->uid, ex.id, true, err);
+		if (ret == 0)
+			ret = modify_detail(s, tenant_id, p, &detail, err);
+		if (ret == 0)
+			ret = log_put(s, p, &ex, new_idpath, display, detail,
+				      err);
 		if (ret == 0)
 			ret = keep_past(s, ex.id,
 					sqlite3_last_insert_rowid(s->db), p,
@@ -467,6 +518,8 @@ int dstore_person_put(struct dstore *s, int64_t tenant_id,
 	sqlite3_bind_text(st, 20, etag, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 21, s->txn_time);
 	sqlite3_bind_int64(st, 22, s->txn_rev);
+	if (!found && want_id > 0)
+		sqlite3_bind_int64(st, 23, want_id);
 	ret = ds_exec_stmt(s, st, found ? "update person" : "add person", err);
 	if (ret < 0)
 		goto out;
@@ -477,11 +530,15 @@ int dstore_person_put(struct dstore *s, int64_t tenant_id,
 	if (ret < 0)
 		goto out;
 	if (!found)
-		ret = log_put(s, p, NULL, new_idpath, err);
+		ret = log_put(s, p, NULL, new_idpath, display, NULL, err);
+	if (ret == 0 && !found)
+		ret = ds_undo_person(s, tenant_id, p->uid, p->id, false, err);
 	if (ret == 0 && result_r != NULL)
 		*result_r = found ? DSTORE_PUT_MODIFIED : DSTORE_PUT_ADDED;
 out:
 	free(ex.idpath);
+	free(ex.display);
+	free(detail);
 	free(new_idpath);
 	ob_buf_deinit(&phones);
 	ob_buf_deinit(&emails);
@@ -690,6 +747,19 @@ static int person_own(const struct dstore_person *l, struct dstore_person *p,
 	return 0;
 }
 
+int ds_person_from_stmt(struct dstore *s, sqlite3_stmt *st,
+			struct dstore_person *p_r, struct ob_err *err)
+{
+	struct row_block b = {0};
+	struct dstore_person lent;
+	int ret = person_from_row_lent(s, st, false, &b, &lent, err);
+
+	if (ret == 0)
+		ret = person_own(&lent, p_r, err);
+	free(b.mem);
+	return ret;
+}
+
 void dstore_person_deinit(struct dstore_person *p)
 {
 	char **strs[] = PERSON_STRS(p);
@@ -848,6 +918,7 @@ int dstore_person_delete(struct dstore *s, int64_t tenant_id, const char *uid,
 	found = find_existing(s, tenant_id, uid, &ex, err);
 	if (found <= 0) {
 		free(ex.idpath);
+		free(ex.display);
 		return found < 0
 			       ? found
 			       : ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "uid",
@@ -861,7 +932,10 @@ int dstore_person_delete(struct dstore *s, int64_t tenant_id, const char *uid,
 	row.old_idpath = ex.idpath;
 	row.old_visible = !ex.hidden;
 	row.new_visible = false;
-	ret = ds_log_change(s, &row, err);
+	row.name = ex.display;
+	ret = ds_undo_person(s, tenant_id, uid, ex.id, true, err);
+	if (ret == 0)
+		ret = ds_log_change(s, &row, err);
 	if (ret == 0)
 		ret = keep_departed(s, ex.id, sqlite3_last_insert_rowid(s->db),
 				    err);
@@ -877,6 +951,7 @@ int dstore_person_delete(struct dstore *s, int64_t tenant_id, const char *uid,
 	ret = ds_exec_stmt(s, st, "delete person", err);
 out:
 	free(ex.idpath);
+	free(ex.display);
 	return ret;
 }
 

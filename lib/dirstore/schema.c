@@ -308,6 +308,59 @@ const char *const ds_migrations[] = {
 	"INSERT INTO id_map_gone (state_id, tenant_id, guid, luid, at) "
 	"  VALUES (old.state_id, old.tenant_id, old.guid, old.luid, "
 	"  CAST(strftime('%s', 'now') AS INTEGER)); END;",
+	/* 12 -> 13: the undo of an import and an audit log that names
+	 * people. import_undo is the last import of an enterprise (only
+	 * the last one can be undone, so an import drops its tenant's
+	 * older rows), written in the import's own transaction: a killed
+	 * import leaves none. import_undo_person keeps each person it wrote
+	 * as it was before (existed 0: the import added it), photo
+	 * included; import_undo_unit the units it created, renamed or
+	 * moved. change_log.name is the person's display name at the
+	 * change; change_log.unit_id the unit a unit row is about (a later
+	 * rename or move of a unit an undo needs is found by it). */
+	"ALTER TABLE change_log ADD COLUMN name TEXT;"
+	"ALTER TABLE change_log ADD COLUMN unit_id INTEGER;"
+	"CREATE TABLE import_undo ("
+	/* never an id given twice: the Undo button names the import */
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  tenant_id INTEGER NOT NULL REFERENCES tenant(id),"
+	"  rev INTEGER NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  mode TEXT NOT NULL,"
+	"  adds INTEGER NOT NULL DEFAULT 0,"
+	"  changes INTEGER NOT NULL DEFAULT 0,"
+	"  deletes INTEGER NOT NULL DEFAULT 0,"
+	"  units_created INTEGER NOT NULL DEFAULT 0,"
+	"  undone_rev INTEGER NOT NULL DEFAULT 0,"
+	"  undone_time INTEGER NOT NULL DEFAULT 0,"
+	"  undone_by TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX import_undo_tenant ON import_undo(tenant_id, id);"
+	"CREATE TABLE import_undo_person ("
+	"  undo_id INTEGER NOT NULL REFERENCES import_undo(id) "
+	"    ON DELETE CASCADE,"
+	"  uid TEXT NOT NULL,"
+	"  person_id INTEGER NOT NULL,"
+	"  existed INTEGER NOT NULL,"
+	"  unit_id INTEGER, unit_idpath TEXT, unit_path TEXT,"
+	"  family TEXT, given TEXT, display TEXT,"
+	"  phonetic_family TEXT, phonetic_given TEXT, title TEXT,"
+	"  phones TEXT, emails TEXT,"
+	"  street TEXT, locality TEXT, region TEXT, postcode TEXT,"
+	"  country TEXT, note TEXT,"
+	"  hidden INTEGER NOT NULL DEFAULT 0,"
+	"  mtime INTEGER, rev INTEGER,"
+	"  photo BLOB,"
+	"  UNIQUE (undo_id, uid));"
+	"CREATE TABLE import_undo_unit ("
+	"  undo_id INTEGER NOT NULL REFERENCES import_undo(id) "
+	"    ON DELETE CASCADE,"
+	"  unit_id INTEGER NOT NULL,"
+	"  op TEXT NOT NULL,"
+	"  old_parent INTEGER,"
+	"  old_name TEXT,"
+	"  path TEXT NOT NULL,"
+	"  UNIQUE (undo_id, unit_id));",
 };
 
 const int ds_migration_count =

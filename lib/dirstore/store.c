@@ -205,7 +205,8 @@ int ds_log_change(struct dstore *s, const struct ds_change_row *row,
 	static const char sql[] =
 		"INSERT INTO change_log (tenant_id, rev, time, actor, what, "
 		"op, person_id, uid, old_idpath, new_idpath, old_visible, "
-		"new_visible, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		"new_visible, detail, name, unit_id) VALUES "
+		"(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	sqlite3_stmt *st = ds_stmt(s, sql, err);
 
 	if (st == NULL)
@@ -224,6 +225,9 @@ int ds_log_change(struct dstore *s, const struct ds_change_row *row,
 	sqlite3_bind_int(st, 11, row->old_visible);
 	sqlite3_bind_int(st, 12, row->new_visible);
 	ds_bind_text(st, 13, row->detail);
+	ds_bind_text(st, 14, row->name);
+	if (row->unit_id > 0)
+		sqlite3_bind_int64(st, 15, row->unit_id);
 	s->txn_changed = true;
 	return ds_exec_stmt(s, st, "change log", err);
 }
@@ -498,6 +502,8 @@ int dstore_begin(struct dstore *s, int64_t tenant_id, const char *actor,
 	s->txn_changed = false;
 	s->txn_time = ob_wall_s();
 	ob_strlcpy(s->txn_actor, actor ? actor : "", sizeof(s->txn_actor));
+	s->txn_import = false;
+	s->txn_import_id = 0;
 	return 0;
 fail:
 	ds_exec(s, "ROLLBACK", NULL);
@@ -512,6 +518,11 @@ int dstore_commit(struct dstore *s, int64_t *rev_r, struct ob_err *err)
 
 	if (!s->in_txn)
 		return ob_err_set(err, OB_E_INVAL, "no transaction is open");
+	if (s->txn_import_id != 0) {
+		ret = ds_undo_finish(s, err);
+		if (ret < 0)
+			goto fail;
+	}
 	if (s->txn_changed) {
 		sqlite3_stmt *st = ds_stmt(s, sql, err);
 
@@ -530,6 +541,8 @@ int dstore_commit(struct dstore *s, int64_t *rev_r, struct ob_err *err)
 	if (ret < 0)
 		goto fail;
 	s->in_txn = false;
+	s->txn_import = false;
+	s->txn_import_id = 0;
 	if (rev_r != NULL)
 		*rev_r = rev;
 	return 0;
@@ -544,6 +557,8 @@ void dstore_rollback(struct dstore *s)
 		ds_exec(s, "ROLLBACK", NULL);
 	s->in_txn = false;
 	s->txn_changed = false;
+	s->txn_import = false;
+	s->txn_import_id = 0;
 }
 
 int dstore_retry(struct dstore *s, int64_t tenant_id, const char *actor,

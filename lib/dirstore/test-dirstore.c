@@ -785,6 +785,11 @@ static void test_sync_state(void)
 				"gone_emails;"
 				"INSERT INTO sml_nonce VALUES ('IMEI:m', "
 				"'bWlncg==', 5);"
+				"DROP TABLE import_undo_person;"
+				"DROP TABLE import_undo_unit;"
+				"DROP TABLE import_undo;"
+				"ALTER TABLE change_log DROP COLUMN name;"
+				"ALTER TABLE change_log DROP COLUMN unit_id;"
 				"DELETE FROM schema_version WHERE version > 5;",
 				NULL, NULL, NULL),
 			SQLITE_OK);
@@ -2054,6 +2059,423 @@ static void test_person_past(void)
 	test_end();
 }
 
+/* ---- undo of an import ------------------------------------------------ */
+
+static unsigned char jpeg_a[] = {0xff, 0xd8, 0xff, 0xe0, 'a', 'a', 'a'};
+static unsigned char jpeg_b[] = {0xff, 0xd8, 0xff, 0xe0, 'b', 'b', 'b', 'b'};
+
+/* A person with every field set (phones of several types, emails,
+ * address, note, phonetic names, photo); `hidden` as given. */
+static int put_full(struct dstore *s, int64_t t, const char *uid,
+		    const char *name, int64_t unit, bool hidden)
+{
+	struct dstore_phone ph[3] = {{"work", "+86 10 1234 5678"},
+				     {"cell", "+86 138 0000 0001"},
+				     {"fax", "+86 10 1234 5679"}};
+	char *em[2] = {"a@example.cn", "b@example.cn"};
+	struct dstore_person p = {0};
+	struct ob_err err;
+	int ret;
+
+	p.uid = strdup(uid);
+	p.family = "张";
+	p.given = "三";
+	p.display = (char *)name;
+	p.phonetic_family = "zhang";
+	p.phonetic_given = "san";
+	p.title = "工程师";
+	p.phones = ph;
+	p.n_phones = 3;
+	p.emails = em;
+	p.n_emails = 2;
+	p.street = "长安街 1 号";
+	p.locality = "北京";
+	p.region = "北京市";
+	p.postcode = "100000";
+	p.country = "中国";
+	p.note = "line one\nline two";
+	p.photo = jpeg_a;
+	p.photo_len = sizeof(jpeg_a);
+	p.unit_id = unit;
+	p.hidden = hidden;
+	ret = dstore_person_put(s, t, &p, NULL, &err);
+	if (ret < 0)
+		printf("# put_full %s: %s\n", uid, err.msg);
+	free(p.uid);
+	return ret;
+}
+
+/* Is the stored person uid exactly *want (every field, photo, unit,
+ * hidden, person id)? */
+static bool same_person(struct dstore *s, int64_t t,
+			const struct dstore_person *want)
+{
+	struct dstore_person got;
+	struct ob_buf b;
+	struct ob_err err;
+	bool same;
+
+	if (dstore_person_get(s, t, want->uid, true, &got, &err) < 0) {
+		printf("# %s: %s\n", want->uid, err.msg);
+		return false;
+	}
+	ob_buf_init(&b, 1 << 16);
+	same = dstore_person_diff(want, &got, "# ", &b) == 0 &&
+	       got.id == want->id && strcmp(got.uid, want->uid) == 0;
+	if (!same)
+		printf("# %s differs (id %lld vs %lld):\n%s", want->uid,
+		       (long long)got.id, (long long)want->id, ob_buf_str(&b));
+	ob_buf_deinit(&b);
+	dstore_person_deinit(&got);
+	return same;
+}
+
+struct log_text {
+	struct ob_buf b;
+};
+
+static int collect_log(const struct dstore_log_entry *e, void *ctx)
+{
+	struct log_text *l = ctx;
+
+	ob_buf_addf(&l->b, "%s %s %s [%s] %s\n", e->what, e->op, e->uid,
+		    e->name, e->detail);
+	return 0;
+}
+
+static const char *log_since(struct dstore *s, int64_t t, int64_t since,
+			     struct log_text *l)
+{
+	struct ob_err err;
+
+	ob_buf_reset(&l->b);
+	if (dstore_log_since(s, t, since, collect_log, l, &err) < 0)
+		printf("# log: %s\n", err.msg);
+	return ob_buf_str(&l->b);
+}
+
+static void test_audit_names_and_fields(void)
+{
+	struct dstore *s = open_new();
+	struct dstore_person p;
+	struct log_text l;
+	struct ob_err err;
+	int64_t t = tenant(s, "acme"), u, r1;
+
+	test_begin("audit log: names people, lists the changed fields old -> "
+		   "new, photos by size only");
+	ob_buf_init(&l.b, 1 << 20);
+	dstore_begin(s, t, "cli", &err);
+	dstore_unit_ensure_path(s, t, "研发/平台", true, &u, &err);
+	test_assert_int(put_full(s, t, "p1", "张三", u, false), 0);
+	dstore_commit(s, &r1, &err);
+	test_assert_int(dstore_person_get(s, t, "p1", true, &p, &err), 0);
+	dstore_begin(s, t, "web:alice", &err);
+	free(p.title);
+	p.title = strdup("架构师");
+	free(p.photo);
+	p.photo = malloc(sizeof(jpeg_b));
+	memcpy(p.photo, jpeg_b, sizeof(jpeg_b));
+	p.photo_len = sizeof(jpeg_b);
+	free(p.phones[1].number);
+	p.phones[1].number = strdup("+86 139 0000 0002");
+	p.hidden = true;
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	test_assert_str(log_since(s, t, r1, &l),
+			"person modify p1 [张三] title: \"工程师\" -> "
+			"\"架构师\"\n"
+			"phone_cell: \"+86 138 0000 0001\" -> \"+86 139 "
+			"0000 0002\"\n"
+			"hidden: \"no\" -> \"yes\"\n"
+			"photo: changed, 7 -> 8 bytes\n");
+	/* a move names the unit, a deletion the name the person had */
+	dstore_begin(s, t, "cli", &err);
+	test_assert_int(dstore_person_move(s, t, "p1", 0, &err), 0);
+	test_assert_int(dstore_person_delete(s, t, "p1", &err), 0);
+	dstore_commit(s, NULL, &err);
+	test_assert_str(log_since(s, t, r1 + 1, &l),
+			"person move p1 [张三] unit: \"研发/平台\" -> "
+			"(empty)\n"
+			"person delete p1 [张三] \n");
+	dstore_person_deinit(&p);
+	ob_buf_deinit(&l.b);
+	dstore_close(&s);
+	test_end();
+}
+
+/* An import's transaction as webadmin/import.c runs it. */
+static int import_begin(struct dstore *s, int64_t t, const char *mode)
+{
+	struct ob_err err;
+	int ret = dstore_begin(s, t, "cli", &err);
+
+	if (ret == 0)
+		ret = dstore_import_begin(s, t, mode, &err);
+	return ret;
+}
+
+static void test_undo_import(void)
+{
+	struct dstore *s = open_new();
+	struct dstore_person before[4], p;
+	struct dstore_undo_report r;
+	struct dstore_import im;
+	struct dstore_unit un;
+	struct log_text l;
+	struct ob_err err;
+	int64_t t = tenant(s, "acme"), t2 = tenant(s, "beta");
+	int64_t sales, east, newu, r0, r1, r2, rb;
+	int ret;
+
+	test_begin("undo of an import: one revision puts back every field, "
+		   "brings the deleted back with their uid and id, deletes the "
+		   "added, removes its empty units, puts back renamed units; "
+		   "another enterprise's import stays");
+	ob_buf_init(&l.b, 1 << 20);
+	dstore_undo_report_init(&r);
+	/* nothing imported yet */
+	test_assert_int(dstore_import_undo_check(s, t, &r, &err),
+			OB_E_NOTFOUND);
+	test_assert(strstr(err.msg, "nothing to undo: no import") != NULL);
+	dstore_begin(s, t, "cli", &err);
+	dstore_unit_ensure_path(s, t, "Sales", true, &sales, &err);
+	dstore_unit_ensure_path(s, t, "Sales/East", true, &east, &err);
+	put_full(s, t, "p1", "One", east, false);
+	put_full(s, t, "p2", "Two", east, false);
+	put_full(s, t, "p3", "Three", sales, false);
+	put_full(s, t, "p4", "Four", 0, true);
+	dstore_commit(s, &r0, &err);
+	for (int i = 0; i < 4; i++) {
+		char uid[4] = {'p', (char)('1' + i), 0};
+		dstore_person_get(s, t, uid, true, &before[i], &err);
+	}
+	/* the other enterprise imports too */
+	import_begin(s, t2, "merge");
+	put(s, t2, "p1", "Beta One", 0, false);
+	dstore_commit(s, &rb, &err);
+
+	/* an import rolled back (or killed) leaves nothing to undo */
+	test_assert_int(import_begin(s, t, "merge"), 0);
+	test_assert_int(put(s, t, "zz", "Rolled back", 0, false), 0);
+	dstore_rollback(s);
+	test_assert_int(dstore_import_last(s, t, &im, &err), OB_E_NOTFOUND);
+	/* an import that changes nothing leaves nothing either */
+	test_assert_int(import_begin(s, t, "merge"), 0);
+	test_assert_int(put_full(s, t, "p4", "Four", 0, true), 0);
+	test_assert_int(dstore_commit(s, &r1, &err), 0);
+	test_assert_int(r1, r0);
+	test_assert_int(dstore_import_last(s, t, &im, &err), OB_E_NOTFOUND);
+
+	/* the import: changes p1 (photo, emails, pinyin, unit into a new
+	 * unit), deletes p2 (replace), shows the hidden p4, adds p5 in new
+	 * units, renames Sales */
+	test_assert_int(import_begin(s, t, "replace"), 0);
+	dstore_person_get(s, t, "p1", true, &p, &err);
+	free(p.photo);
+	p.photo = malloc(sizeof(jpeg_b));
+	memcpy(p.photo, jpeg_b, sizeof(jpeg_b));
+	p.photo_len = sizeof(jpeg_b);
+	free(p.emails[1]);
+	p.n_emails = 1;
+	free(p.phonetic_given);
+	p.phonetic_given = NULL;
+	test_assert_int(
+		dstore_unit_ensure_path(s, t, "New/Sub", true, &newu, &err), 0);
+	p.unit_id = newu;
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), 0);
+	dstore_person_deinit(&p);
+	test_assert_int(dstore_person_delete(s, t, "p2", &err), 0);
+	test_assert_int(put(s, t, "p5", "Five", newu, false), 0);
+	test_assert_int(put_full(s, t, "p4", "Four", 0, false), 0);
+	test_assert_int(dstore_unit_rename(s, t, sales, "Vertrieb", &err), 0);
+	/* an import does not delete units */
+	test_assert_int(dstore_unit_delete(s, t, newu, &err), OB_E_INVAL);
+	test_assert_int(dstore_commit(s, &r1, &err), 0);
+	test_assert_int(r1, r0 + 1);
+	test_assert_int(dstore_import_last(s, t, &im, &err), 0);
+	test_assert_int(im.rev, r1);
+	test_assert_str(im.mode, "replace");
+	test_assert_int(im.adds, 1);
+	test_assert_int(im.changes, 2);
+	test_assert_int(im.deletes, 1);
+	test_assert_int(im.units_created, 2);
+	test_assert_int(im.undone_rev, 0);
+	test_assert(strstr(log_since(s, t, r1 - 1, &l),
+			   "import import  [] replace import: 1 added, 2 "
+			   "changed, 1 deleted, 2 units created; it can be "
+			   "undone") != NULL);
+
+	/* the dry run: the plan, nothing written */
+	test_assert_int(dstore_begin(s, t, "cli", &err), 0);
+	test_assert_int(dstore_import_undo(s, t, 0, true, &r, &err), 0);
+	dstore_rollback(s);
+	test_assert_str(ob_buf_str(&r.plan),
+			"put back unit Vertrieb as Sales\n"
+			"restore p1 One\n"
+			"    phonetic_given: (empty) -> \"san\"\n"
+			"    unit: \"New/Sub\" -> \"Sales/East\"\n"
+			"    email: \"a@example.cn\" -> "
+			"\"a@example.cn|b@example.cn\"\n"
+			"    photo: changed, 8 -> 7 bytes\n"
+			"bring back p2 Two in Sales/East\n"
+			"delete p5 Five\n"
+			"restore p4 Four\n"
+			"    hidden: \"no\" -> \"yes\"\n"
+			"remove unit New/Sub\n"
+			"remove unit New\n");
+	test_assert_int(revision(s, t), r1);
+	test_assert_int(dstore_import_last(s, t, &im, &err), 0);
+	test_assert_int(im.undone_rev, 0);
+
+	/* the undo */
+	test_assert_int(dstore_begin(s, t, "cli", &err), 0);
+	ret = dstore_import_undo(s, t, 0, false, &r, &err);
+	test_assert_int(ret, 0);
+	if (ret < 0)
+		printf("# undo: %s\n%s", err.msg, ob_buf_str(&r.blockers));
+	test_assert_int(dstore_commit(s, &r2, &err), 0);
+	test_assert_int(r2, r1 + 1);
+	test_assert_int(r.deletes, 1);
+	test_assert_int(r.restores, 2);
+	test_assert_int(r.returns, 1);
+	test_assert_int(r.units_removed, 2);
+	test_assert_int(r.units_restored, 1);
+	for (int i = 0; i < 4; i++)
+		test_assert(same_person(s, t, &before[i]));
+	test_assert_int(dstore_person_get(s, t, "p5", false, &p, &err),
+			OB_E_NOTFOUND);
+	test_assert_int(dstore_unit_get(s, t, newu, &un, &err), OB_E_NOTFOUND);
+	test_assert_int(dstore_unit_get(s, t, sales, &un, &err), 0);
+	test_assert_str(un.path, "Sales");
+	dstore_unit_deinit(&un);
+	/* what devices get: a device from before the import sees p1, p2
+	 * (same person id) and p3 (its unit renamed and back) changed and
+	 * nothing of p4 (hidden all along for it) or p5; one from after the
+	 * import gets p2 as an add, p4 (hidden again) and p5 as removals */
+	test_assert_str(changes(s, t, r0, 0, &ret),
+			"modify:p1 modify:p2 modify:p3");
+	test_assert_str(changes(s, t, r1, 0, &ret),
+			"modify:p1 add:p2 modify:p3 remove:p4 remove:p5");
+	test_assert_str(changes(s, t, r1, east, &ret), "add:p1 add:p2");
+	/* twice: nothing to undo */
+	test_assert_int(dstore_import_undo_check(s, t, &r, &err),
+			OB_E_NOTFOUND);
+	test_assert(strstr(err.msg, "was undone in revision") != NULL);
+	test_assert_int(dstore_import_last(s, t, &im, &err), 0);
+	test_assert_int(im.undone_rev, r2);
+	/* the other enterprise's import is still there, undoable */
+	test_assert_int(dstore_import_undo_check(s, t2, &r, &err), 0);
+	test_assert_int(r.import.rev, rb);
+	test_assert_int(revision(s, t2), rb);
+	for (int i = 0; i < 4; i++)
+		dstore_person_deinit(&before[i]);
+	dstore_undo_report_deinit(&r);
+	ob_buf_deinit(&l.b);
+	dstore_close(&s);
+	test_end();
+}
+
+static void test_undo_refused(void)
+{
+	struct dstore *s = open_new();
+	struct dstore_undo_report r;
+	struct dstore_unit un;
+	struct ob_err err;
+	int64_t t = tenant(s, "acme"), sales, east, r1, now;
+	int ret;
+
+	test_begin("undo refused while a later change touches the import's "
+		   "people or their units, naming them; a unit it created and "
+		   "others use is kept; refused once the history is pruned");
+	dstore_undo_report_init(&r);
+	dstore_begin(s, t, "cli", &err);
+	dstore_unit_ensure_path(s, t, "Sales/East", true, &east, &err);
+	dstore_unit_ensure_path(s, t, "Sales", false, &sales, &err);
+	put(s, t, "p1", "One", east, false);
+	put(s, t, "p2", "Two", east, false);
+	put(s, t, "p3", "Three", 0, false);
+	dstore_commit(s, NULL, &err);
+	import_begin(s, t, "replace");
+	put(s, t, "p1", "One Changed", east, false);
+	dstore_person_delete(s, t, "p2", &err);
+	put(s, t, "p4", "Four", 0, false);
+	dstore_commit(s, &r1, &err);
+	/* a change of someone else does not block */
+	dstore_begin(s, t, "web:bob", &err);
+	put(s, t, "p3", "Three Changed", 0, false);
+	dstore_commit(s, NULL, &err);
+	test_assert_int(dstore_import_undo_check(s, t, &r, &err), 0);
+	/* an administrator edits an imported person, renames the unit the
+	 * deleted one needs */
+	dstore_begin(s, t, "web:alice", &err);
+	put(s, t, "p4", "Four Edited", 0, false);
+	dstore_commit(s, NULL, &err);
+	dstore_begin(s, t, "cli", &err);
+	dstore_unit_rename(s, t, sales, "Vertrieb", &err);
+	dstore_commit(s, NULL, &err);
+	test_assert_int(dstore_import_undo_check(s, t, &r, &err), OB_E_EXISTS);
+	test_assert_int(r.n_blockers, 3);
+	test_assert(strstr(err.msg, "undo refused: 3 later changes") != NULL);
+	test_assert(strstr(ob_buf_str(&r.blockers),
+			   "person p4 Four Edited: changed since the import "
+			   "by web:alice at ") != NULL);
+	/* p1 is in the renamed subtree: its row changed too */
+	test_assert(strstr(ob_buf_str(&r.blockers),
+			   "person p1 One Changed: changed since the import "
+			   "by cli at ") != NULL);
+	test_assert(strstr(ob_buf_str(&r.blockers),
+			   "unit Sales/East (needed by p1 One and 1 other): "
+			   "renamed since the import by cli at ") != NULL);
+	test_assert(strstr(ob_buf_str(&r.blockers), ": Sales -> Vertrieb)") !=
+		    NULL);
+	/* the undo itself refuses and writes nothing */
+	dstore_begin(s, t, "cli", &err);
+	test_assert_int(dstore_import_undo(s, t, 0, true, &r, &err),
+			OB_E_EXISTS);
+	dstore_rollback(s);
+	test_assert_int(r.n_blockers, 3);
+	test_assert_int(r.plan.len, 0);
+	/* a unit the import created that someone else uses since is kept;
+	 * the rest of the undo runs */
+	{
+		int64_t x, rk;
+
+		import_begin(s, t, "merge");
+		dstore_unit_ensure_path(s, t, "X/Y", true, &x, &err);
+		put(s, t, "k1", "Kay", x, false);
+		dstore_commit(s, &rk, &err);
+		dstore_begin(s, t, "web:bob", &err);
+		dstore_unit_ensure_path(s, t, "X", false, &x, &err);
+		put(s, t, "k2", "Later", x, false);
+		dstore_commit(s, NULL, &err);
+		dstore_begin(s, t, "cli", &err);
+		test_assert_int(dstore_import_undo(s, t, 0, true, &r, &err), 0);
+		test_assert_int(dstore_commit(s, NULL, &err), 0);
+		test_assert_str(ob_buf_str(&r.plan),
+				"delete k1 Kay\n"
+				"remove unit X/Y\n"
+				"keep unit X (not empty)\n");
+		test_assert_int(r.units_removed, 1);
+		test_assert_int(r.units_kept, 1);
+		test_assert_int(dstore_unit_get(s, t, x, &un, &err), 0);
+		dstore_unit_deinit(&un);
+	}
+	/* pruned past the import: cannot be checked, so not undone (and
+	 * what it kept goes) */
+	now = (int64_t)time(NULL);
+	dstore_begin(s, t, "cli", &err);
+	test_assert_int(dstore_prune(s, t, now + 40 * 86400, NULL, &err), 0);
+	dstore_commit(s, NULL, &err);
+	ret = dstore_import_undo_check(s, t, &r, &err);
+	test_assert_int(ret, OB_E_NOTFOUND);
+	test_assert(strstr(err.msg, "nothing to undo: no import is kept") !=
+		    NULL);
+	dstore_undo_report_deinit(&r);
+	dstore_close(&s);
+	test_end();
+}
+
 int main(void)
 {
 	test_revisions();
@@ -2071,6 +2493,9 @@ int main(void)
 	test_sync_state();
 	test_map_history();
 	test_person_past();
+	test_audit_names_and_fields();
+	test_undo_import();
+	test_undo_refused();
 	test_sessions();
 	test_migrations();
 	test_file_modes();

@@ -79,6 +79,21 @@ int ds_unit_idpath(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 	return unit_paths(s, tenant_id, unit_id, idpath_r, NULL, err);
 }
 
+int ds_unit_path(struct dstore *s, int64_t tenant_id, int64_t unit_id,
+		 char **path_r, struct ob_err *err)
+{
+	char *idpath = NULL;
+	int ret;
+
+	if (unit_id == 0) {
+		*path_r = ob_strndup("", 0);
+		return *path_r ? 0 : ob_err_set(err, OB_E_NOMEM, "oom");
+	}
+	ret = unit_paths(s, tenant_id, unit_id, &idpath, path_r, err);
+	free(idpath);
+	return ret;
+}
+
 int dstore_unit_add(struct dstore *s, int64_t tenant_id, int64_t parent_id,
 		    const char *name, int sort, int64_t *id_r,
 		    struct ob_err *err)
@@ -150,7 +165,10 @@ int dstore_unit_add(struct dstore *s, int64_t tenant_id, int64_t parent_id,
 	row.what = "unit";
 	row.op = "add";
 	row.uid = path;
+	row.unit_id = id;
 	ret = ds_log_change(s, &row, err);
+	if (ret == 0)
+		ret = ds_undo_unit(s, tenant_id, id, "add", path, err);
 	if (ret == 0 && id_r != NULL)
 		*id_r = id;
 out:
@@ -290,14 +308,15 @@ static int log_subtree_people(struct dstore *s, int64_t tenant_id,
 			      const char *detail, struct ob_err *err)
 {
 	static const char sel[] =
-		"SELECT p.id, p.uid, u.idpath, p.hidden FROM person p "
+		"SELECT p.id, p.uid, u.idpath, p.hidden, p.display FROM person "
+		"p "
 		"JOIN unit u ON u.id = p.unit_id WHERE p.tenant_id = ? AND "
 		"u.tenant_id = ? AND u.idpath >= ? AND u.idpath < ? || x'7f'";
 	static const char bump[] = "UPDATE person SET rev = ?, mtime = ? "
 				   "WHERE tenant_id = ? AND id = ?";
 	struct people {
 		int64_t id;
-		char *uid, *idpath;
+		char *uid, *idpath, *name;
 		bool hidden;
 	} *list = NULL;
 	size_t n = 0, alloc = 0;
@@ -328,6 +347,7 @@ static int log_subtree_people(struct dstore *s, int64_t tenant_id,
 		list[n].uid = ds_col_dup(st, 1, &oom);
 		list[n].idpath = ds_col_dup(st, 2, &oom);
 		list[n].hidden = sqlite3_column_int(st, 3) != 0;
+		list[n].name = ds_col_dup(st, 4, &oom);
 		n++;
 		if (oom) {
 			ret = ob_err_set(err, OB_E_NOMEM, "oom");
@@ -357,6 +377,7 @@ static int log_subtree_people(struct dstore *s, int64_t tenant_id,
 		row.new_idpath = ob_buf_str(&np);
 		row.old_visible = row.new_visible = !list[i].hidden;
 		row.detail = detail;
+		row.name = list[i].name;
 		ret = ds_log_change(s, &row, err);
 		ob_buf_deinit(&np);
 		if (ret < 0)
@@ -375,6 +396,7 @@ static int log_subtree_people(struct dstore *s, int64_t tenant_id,
 	for (size_t i = 0; i < n; i++) {
 		free(list[i].uid);
 		free(list[i].idpath);
+		free(list[i].name);
 	}
 	free(list);
 	return ret;
@@ -427,6 +449,9 @@ int dstore_unit_rename(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 	slash = strrchr(path, '/');
 	snprintf(newpath, sizeof(newpath), "%.*s%s",
 		 slash ? (int)(slash - path + 1) : 0, path, name);
+	ret = ds_undo_unit(s, tenant_id, unit_id, "rename", path, err);
+	if (ret < 0)
+		goto out;
 	st = ds_stmt(s, sql, err);
 	if (st == NULL) {
 		ret = err ? err->code : OB_E_FAIL;
@@ -451,6 +476,7 @@ int dstore_unit_rename(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 		row.op = "modify";
 		row.uid = newpath;
 		row.detail = detail;
+		row.unit_id = unit_id;
 		ret = ds_log_change(s, &row, err);
 	}
 out:
@@ -491,6 +517,9 @@ int dstore_unit_move(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 		 pidpath ? pidpath : "/", (long long)unit_id);
 	snprintf(newpath, sizeof(newpath), "%s%s%s", ppath ? ppath : "",
 		 ppath ? "/" : "", name);
+	ret = ds_undo_unit(s, tenant_id, unit_id, "move", path, err);
+	if (ret < 0)
+		goto out;
 	st = ds_stmt(s, sql, err);
 	if (st == NULL) {
 		ret = err ? err->code : OB_E_FAIL;
@@ -516,6 +545,7 @@ int dstore_unit_move(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 		row.op = "move";
 		row.uid = newpath;
 		row.detail = detail;
+		row.unit_id = unit_id;
 		ret = ds_log_change(s, &row, err);
 	}
 out:
@@ -542,6 +572,11 @@ int dstore_unit_delete(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 	int ret;
 
 	ret = ds_need_txn(s, tenant_id, err);
+	if (ret == 0 && s->txn_import)
+		/* an import never deletes units, and its undo could not
+		 * bring one back */
+		ret = ob_err_set_at(err, OB_E_INVAL, 0, 0, "unit",
+				    "an import does not delete units");
 	if (ret == 0)
 		ret = unit_paths(s, tenant_id, unit_id, &idpath, &path, err);
 	if (ret < 0)
@@ -575,6 +610,7 @@ int dstore_unit_delete(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 		row.what = "unit";
 		row.op = "delete";
 		row.uid = path;
+		row.unit_id = unit_id;
 		ret = ds_log_change(s, &row, err);
 	}
 out:
