@@ -411,7 +411,33 @@ static void pager(struct ob_buf *b, const struct view *v, int64_t pages)
 		view_href(b, v, v->page + 1);
 		wa_raw(b, ">Next ›</a>");
 	}
-	wa_raw(b, "</nav>");
+	/* any page of a long view, without following links */
+	wa_rawf(b,
+		"<form class=\"goto\" method=\"get\" action=\"/units\">"
+		"<input type=\"hidden\" name=\"id\" value=\"%lld\">",
+		(long long)v->unit);
+	if (v->direct)
+		wa_raw(b,
+		       "<input type=\"hidden\" name=\"direct\" value=\"1\">");
+	if (v->q[0] != '\0') {
+		wa_raw(b, "<input type=\"hidden\" name=\"q\" value=\"");
+		wa_h(b, v->q);
+		wa_raw(b, "\">");
+	}
+	if (v->sort != DSTORE_SORT_NAME)
+		wa_rawf(b, "<input type=\"hidden\" name=\"sort\" value=\"%s\">",
+			sort_names[v->sort]);
+	if (v->desc)
+		wa_raw(b, "<input type=\"hidden\" name=\"desc\" value=\"1\">");
+	if (v->per != PER_PAGE_DEFAULT)
+		wa_rawf(b,
+			"<input type=\"hidden\" name=\"per\" value=\"%lld\">",
+			(long long)v->per);
+	wa_rawf(b,
+		"<label>Page <input name=\"page\" type=\"number\" min=\"1\" "
+		"max=\"%lld\" value=\"%lld\"></label> of %lld "
+		"<button type=\"submit\">Go</button></form></nav>",
+		(long long)pages, (long long)v->page, (long long)pages);
 }
 
 static void export_links(struct ob_buf *b, int64_t unit)

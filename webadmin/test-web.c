@@ -1417,6 +1417,12 @@ static void test_view_and_bulk(void)
 		 (long long)big_dept);
 	test_assert(strstr(r.body, want) != NULL);
 	test_assert(strstr(r.body, "aria-sort=\"ascending\"") != NULL);
+	/* and any page by its number */
+	snprintf(want, sizeof(want),
+		 "<input name=\"page\" type=\"number\" min=\"1\" "
+		 "max=\"%lld\" value=\"1\">",
+		 (long long)(sub + 49) / 50);
+	test_assert(strstr(r.body, want) != NULL);
 	done(&r);
 	/* the last page has the rest */
 	snprintf(q, sizeof(q), "id=%lld&page=%lld", (long long)big_dept,
