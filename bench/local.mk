@@ -23,3 +23,12 @@ bench_bench_agent_LDADD = agent/libagent.a webadmin/libwebadmin.a \
 	$(DSTORE_LIBS) $(SQLITE_LIBS) $(CURL_LIBS) $(GNUTLS_LIBS) \
 	$(XML_LIBS)
 LINT_FILES += bench/bench-agent.c
+
+EXTRA_PROGRAMS += bench/bench-directory
+OB_BENCHES += bench/bench-directory
+bench_bench_directory_SOURCES = bench/bench-directory.c
+bench_bench_directory_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DOB_TOP_SRCDIR='"$(abs_top_srcdir)"'
+bench_bench_directory_LDADD = webadmin/libwebadmin.a vcard/libvcard.a \
+	lib/pinyin/libpinyin.a $(DSTORE_LIBS)
+LINT_FILES += bench/bench-directory.c

@@ -8,11 +8,10 @@
 #include <string.h>
 
 #include "util/str.h"
+#include "vcard/vcard.h"
 #include "webadmin/import.h"
+#include "webadmin/person-card.h"
 #include "webadmin/web-internal.h"
-
-#define PEOPLE_PAGE 1000
-#define SEARCH_MAX 200
 
 /* ---- the unit tree ------------------------------------------------------- */
 
@@ -89,7 +88,7 @@ static int tree_load(struct wa_ctx *c, struct tree *t)
 	int ret;
 
 	memset(t, 0, sizeof(*t));
-	ret = dstore_unit_list(c->store, c->ses.tenant_id, tree_add, t, &err);
+	ret = dstore_unit_tree(c->store, c->ses.tenant_id, tree_add, t, &err);
 	if (ret != 0)
 		return ret;
 	/* in path order a unit's parent is the last unit seen one level up:
@@ -170,151 +169,276 @@ static void unit_options(struct ob_buf *b, struct tree *t, int64_t selected,
 	}
 }
 
-/* ---- people lists -------------------------------------------------------- */
-
-struct plist {
-	struct dstore_person *p;
-	size_t n, cap;
-	bool more, oom;
-};
-
 static char *dup0(const char *s)
 {
 	return s ? ob_strndup(s, strlen(s)) : NULL;
 }
 
-/* A shallow copy of what a list row shows (name, title, first phone and
- * email, unit path, hidden). */
-static int plist_add(const struct dstore_person *p, void *ctx)
-{
-	struct plist *l = ctx;
-	struct dstore_person *q;
+/* ---- the directory view: a page of people -------------------------------- */
 
-	if (l->n == PEOPLE_PAGE) {
-		l->more = true;
-		return 1;
+/* A view of the directory, from the query string: a unit's whole subtree
+ * (or only the people directly in it), maybe narrowed by a search, in one
+ * order, one page of it. Paging and counting happen in the store
+ * (dstore_person_page): nothing here grows with the directory but the
+ * unit tree. */
+#define PER_PAGE_DEFAULT 50
+#define BULK_MAX DSTORE_PAGE_MAX
+
+static const int per_choices[] = {50, 100, 200};
+static const char *const sort_names[] = {"name", "title", "unit"};
+
+struct view {
+	int64_t unit; /* 0 = the enterprise */
+	bool direct;
+	char q[1024]; /* trimmed search text, "" = none */
+	enum dstore_page_sort sort;
+	bool desc;
+	int64_t page; /* from 1 */
+	int64_t per;
+};
+
+static void view_from_args(const struct wa_ctx *c, struct view *v)
+{
+	const char *s = wa_arg(c, "sort"), *q = wa_arg(c, "q");
+	size_t n = q ? strlen(q) : 0;
+
+	memset(v, 0, sizeof(*v));
+	v->unit = wa_arg_int(c, "id", 0);
+	v->direct = wa_arg_int(c, "direct", 0) == 1;
+	q = q ? ob_str_trim(q, &n) : NULL;
+	if (q != NULL && n > 0)
+		ob_strlcpy(v->q, q,
+			   n + 1 < sizeof(v->q) ? n + 1 : sizeof(v->q));
+	for (size_t i = 0; s && i < sizeof(sort_names) / sizeof(*sort_names);
+	     i++)
+		if (strcmp(s, sort_names[i]) == 0)
+			v->sort = (enum dstore_page_sort)i;
+	v->desc = wa_arg_int(c, "desc", 0) == 1;
+	v->page = wa_arg_int(c, "page", 1);
+	if (v->page < 1)
+		v->page = 1;
+	v->per = PER_PAGE_DEFAULT;
+	for (size_t i = 0; i < sizeof(per_choices) / sizeof(*per_choices); i++)
+		if (wa_arg_int(c, "per", 0) == per_choices[i])
+			v->per = per_choices[i];
+}
+
+/* The view's query string but the page (amp: "&amp;" in markup, "&" in a
+ * Location); only percent-encoded values and literals. */
+static void view_query(struct ob_buf *b, const struct view *v, const char *amp)
+{
+	wa_rawf(b, "id=%lld", (long long)v->unit);
+	if (v->direct)
+		wa_rawf(b, "%sdirect=1", amp);
+	if (v->q[0] != '\0') {
+		wa_rawf(b, "%sq=", amp);
+		wa_u(b, v->q);
 	}
-	if (l->n == l->cap) {
-		size_t nc = l->cap ? 2 * l->cap : 64;
-		struct dstore_person *np = realloc(l->p, nc * sizeof(*np));
-		if (np == NULL) {
-			l->oom = true;
-			return OB_E_NOMEM;
+	if (v->sort != DSTORE_SORT_NAME)
+		wa_rawf(b, "%ssort=%s", amp, sort_names[v->sort]);
+	if (v->desc)
+		wa_rawf(b, "%sdesc=1", amp);
+	if (v->per != PER_PAGE_DEFAULT)
+		wa_rawf(b, "%sper=%lld", amp, (long long)v->per);
+}
+
+/* href="..." of the view at another page. */
+static void view_href(struct ob_buf *b, const struct view *v, int64_t page)
+{
+	wa_raw(b, " href=\"/units?");
+	view_query(b, v, "&amp;");
+	if (page > 1)
+		wa_rawf(b, "&amp;page=%lld", (long long)page);
+	wa_raw(b, "\"");
+}
+
+/* 1234567 as "1,234,567". */
+static void num(struct ob_buf *b, int64_t n)
+{
+	char d[32], out[48];
+	int len = snprintf(d, sizeof(d), "%lld", (long long)(n < 0 ? -n : n));
+	size_t k = 0;
+
+	if (n < 0)
+		out[k++] = '-';
+	for (int i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			out[k++] = ',';
+		out[k++] = d[i];
+	}
+	out[k] = '\0';
+	wa_raw(b, out);
+}
+
+static const char *match_label(const struct dstore_page_match *m)
+{
+	const char *t = m->phone_type ? m->phone_type : "";
+
+	switch (m->field) {
+	case DSTORE_MATCH_NAME:
+		return "name";
+	case DSTORE_MATCH_PINYIN:
+		return "pinyin";
+	case DSTORE_MATCH_INITIALS:
+		return "pinyin initials";
+	case DSTORE_MATCH_PHONE:
+		return strcmp(t, "cell") == 0   ? "mobile"
+		       : strcmp(t, "home") == 0 ? "home phone"
+		       : strcmp(t, "fax") == 0  ? "fax"
+						: "work phone";
+	case DSTORE_MATCH_EMAIL:
+		return "e-mail";
+	case DSTORE_MATCH_TITLE:
+		return "title";
+	case DSTORE_MATCH_NONE:
+		break;
+	}
+	return "";
+}
+
+struct rows_ctx {
+	struct ob_buf rows;
+	bool search;
+	size_t n;
+};
+
+/* One row of the people table (a card on a phone). */
+static int row_html(const struct dstore_person *p,
+		    const struct dstore_page_match *m, void *ctx)
+{
+	struct rows_ctx *x = ctx;
+	struct ob_buf *b = &x->rows;
+
+	x->n++;
+	wa_raw(b, "<tr><td class=\"pick\"><input type=\"checkbox\" "
+		  "name=\"uid\" value=\"");
+	wa_h(b, p->uid);
+	wa_raw(b, "\" aria-label=\"Select ");
+	wa_h(b, p->display);
+	wa_raw(b, "\"></td><td class=\"name\" data-label=\"Name\"><a "
+		  "href=\"/person?uid=");
+	wa_u(b, p->uid);
+	wa_raw(b, "\">");
+	wa_h(b, p->display);
+	wa_raw(b, "</a>");
+	if (p->hidden)
+		wa_raw(b, " <span class=\"tag\">hidden</span>");
+	wa_raw(b, "</td><td data-label=\"Title\">");
+	wa_h(b, p->title);
+	wa_raw(b, "</td><td data-label=\"Unit\">");
+	if (p->unit_id != 0) {
+		wa_rawf(b, "<a href=\"/units?id=%lld\">",
+			(long long)p->unit_id);
+		wa_h(b, p->unit_path);
+		wa_raw(b, "</a>");
+	}
+	wa_raw(b, "</td><td data-label=\"Phone\">");
+	if (p->n_phones > 0)
+		wa_h(b, p->phones[0].number);
+	wa_raw(b, "</td><td data-label=\"Email\">");
+	if (p->n_emails > 0)
+		wa_h(b, p->emails[0]);
+	wa_raw(b, "</td>");
+	if (x->search) {
+		wa_raw(b, "<td class=\"match\" data-label=\"Matched\">");
+		if (m->field != DSTORE_MATCH_NONE) {
+			wa_rawf(b, "<span class=\"field\">%s</span> ",
+				match_label(m));
+			if (m->field != DSTORE_MATCH_NAME) {
+				wa_raw(b, "<mark>");
+				wa_h(b, m->value);
+				wa_raw(b, "</mark>");
+			}
 		}
-		l->p = np;
-		l->cap = nc;
+		wa_raw(b, "</td>");
 	}
-	q = &l->p[l->n++];
-	memset(q, 0, sizeof(*q));
-	q->uid = dup0(p->uid);
-	q->display = dup0(p->display);
-	q->title = dup0(p->title);
-	q->unit_path = dup0(p->unit_path);
-	q->hidden = p->hidden;
-	q->unit_id = p->unit_id;
-	q->phonetic_family = dup0(p->phonetic_family);
-	q->phonetic_given = dup0(p->phonetic_given);
-	if (p->n_phones > 0) {
-		q->phones = calloc(1, sizeof(*q->phones));
-		if (q->phones != NULL) {
-			q->n_phones = 1;
-			q->phones[0].type = dup0(p->phones[0].type);
-			q->phones[0].number = dup0(p->phones[0].number);
-		}
-	}
-	if (p->n_emails > 0) {
-		q->emails = calloc(1, sizeof(*q->emails));
-		if (q->emails != NULL) {
-			q->n_emails = 1;
-			q->emails[0] = dup0(p->emails[0]);
-		}
-	}
+	wa_raw(b, "</tr>");
 	return 0;
 }
 
-static void plist_free(struct plist *l)
+/* A column head that sorts by it (again: the other way round). */
+static void sort_head(struct ob_buf *b, const struct view *v,
+		      enum dstore_page_sort s, const char *label)
 {
-	for (size_t i = 0; i < l->n; i++)
-		dstore_person_deinit(&l->p[i]);
-	free(l->p);
-	memset(l, 0, sizeof(*l));
+	struct view o = *v;
+
+	o.sort = s;
+	o.desc = v->sort == s && !v->desc;
+	wa_raw(b, "<th");
+	if (v->sort == s)
+		wa_raw(b, v->desc ? " aria-sort=\"descending\""
+				  : " aria-sort=\"ascending\"");
+	wa_raw(b, "><a class=\"sort\"");
+	view_href(b, &o, 1);
+	wa_raw(b, ">");
+	wa_raw(b, label);
+	if (v->sort == s)
+		wa_raw(b, v->desc ? " ▼" : " ▲");
+	wa_raw(b, "</a></th>");
 }
 
-/* Sort key: the reading when there is one (pinyin for Chinese names),
- * else the display name. */
-static const char *sort_key(const struct dstore_person *p, char *buf,
-			    size_t size)
+/* The page links: first, the two either side of this one, last. */
+static void pager(struct ob_buf *b, const struct view *v, int64_t pages)
 {
-	if (p->phonetic_family || p->phonetic_given) {
-		snprintf(buf, size, "%s%s",
-			 p->phonetic_family ? p->phonetic_family : "",
-			 p->phonetic_given ? p->phonetic_given : "");
-		for (char *q = buf; *q; q++)
-			if (*q >= 'A' && *q <= 'Z')
-				*q = (char)(*q | 0x20);
-		return buf;
-	}
-	snprintf(buf, size, "%s", p->display ? p->display : "");
-	for (char *q = buf; *q; q++)
-		if (*q >= 'A' && *q <= 'Z')
-			*q = (char)(*q | 0x20);
-	return buf;
-}
+	int64_t last = 0;
 
-static int by_name(const void *a, const void *b)
-{
-	char ka[512], kb[512];
-	int r = strcmp(sort_key(a, ka, sizeof(ka)),
-		       sort_key(b, kb, sizeof(kb)));
-	return r ? r
-		 : strcmp(((const struct dstore_person *)a)->uid,
-			  ((const struct dstore_person *)b)->uid);
-}
-
-static void people_table(struct ob_buf *b, struct plist *l, bool with_unit)
-{
-	if (l->n == 0) {
-		wa_raw(b, "<p class=\"empty\">No people here.</p>");
+	if (pages <= 1)
 		return;
+	wa_raw(b, "<nav class=\"pager\" aria-label=\"Pages\">");
+	if (v->page > 1) {
+		wa_raw(b, "<a rel=\"prev\"");
+		view_href(b, v, v->page - 1);
+		wa_raw(b, ">‹ Previous</a>");
 	}
-	qsort(l->p, l->n, sizeof(*l->p), by_name);
-	wa_raw(b, "<table class=\"people\"><thead><tr><th>Name</th>"
-		  "<th>Title</th>");
-	if (with_unit)
-		wa_raw(b, "<th>Unit</th>");
-	wa_raw(b, "<th>Phone</th><th>Email</th></tr></thead><tbody>");
-	for (size_t i = 0; i < l->n; i++) {
-		const struct dstore_person *p = &l->p[i];
-		wa_raw(b, "<tr><td><a href=\"/person?uid=");
-		wa_u(b, p->uid);
-		wa_raw(b, "\">");
-		wa_h(b, p->display);
-		wa_raw(b, "</a>");
-		if (p->hidden)
-			wa_raw(b, " <span class=\"tag\">hidden</span>");
-		wa_raw(b, "</td><td>");
-		wa_h(b, p->title);
-		if (with_unit) {
-			wa_raw(b, "</td><td>");
-			wa_h(b, p->unit_path);
+	for (int64_t i = 1; i <= pages; i++) {
+		if (i != 1 && i != pages &&
+		    (i < v->page - 2 || i > v->page + 2))
+			continue;
+		if (last != 0 && i > last + 1)
+			wa_raw(b, "<span class=\"gap\">…</span>");
+		last = i;
+		if (i == v->page) {
+			wa_rawf(b, "<span aria-current=\"page\">%lld</span>",
+				(long long)i);
+			continue;
 		}
-		wa_raw(b, "</td><td>");
-		if (p->n_phones > 0)
-			wa_h(b, p->phones[0].number);
-		wa_raw(b, "</td><td>");
-		if (p->n_emails > 0)
-			wa_h(b, p->emails[0]);
-		wa_raw(b, "</td></tr>");
+		wa_raw(b, "<a");
+		view_href(b, v, i);
+		wa_rawf(b, ">%lld</a>", (long long)i);
 	}
-	wa_raw(b, "</tbody></table>");
-	if (l->more)
+	if (v->page < pages) {
+		wa_raw(b, "<a rel=\"next\"");
+		view_href(b, v, v->page + 1);
+		wa_raw(b, ">Next ›</a>");
+	}
+	/* any page of a long view, without following links */
+	wa_rawf(b,
+		"<form class=\"goto\" method=\"get\" action=\"/units\">"
+		"<input type=\"hidden\" name=\"id\" value=\"%lld\">",
+		(long long)v->unit);
+	if (v->direct)
+		wa_raw(b,
+		       "<input type=\"hidden\" name=\"direct\" value=\"1\">");
+	if (v->q[0] != '\0') {
+		wa_raw(b, "<input type=\"hidden\" name=\"q\" value=\"");
+		wa_h(b, v->q);
+		wa_raw(b, "\">");
+	}
+	if (v->sort != DSTORE_SORT_NAME)
+		wa_rawf(b, "<input type=\"hidden\" name=\"sort\" value=\"%s\">",
+			sort_names[v->sort]);
+	if (v->desc)
+		wa_raw(b, "<input type=\"hidden\" name=\"desc\" value=\"1\">");
+	if (v->per != PER_PAGE_DEFAULT)
 		wa_rawf(b,
-			"<p class=\"more\">Showing the first %d; use the "
-			"search to find others.</p>",
-			PEOPLE_PAGE);
+			"<input type=\"hidden\" name=\"per\" value=\"%lld\">",
+			(long long)v->per);
+	wa_rawf(b,
+		"<label>Page <input name=\"page\" type=\"number\" min=\"1\" "
+		"max=\"%lld\" value=\"%lld\"></label> of %lld "
+		"<button type=\"submit\">Go</button></form></nav>",
+		(long long)pages, (long long)v->page, (long long)pages);
 }
-
-/* ---- /units -------------------------------------------------------------- */
 
 static void export_links(struct ob_buf *b, int64_t unit)
 {
@@ -331,16 +455,198 @@ static void export_links(struct ob_buf *b, int64_t unit)
 	wa_raw(b, "</p>");
 }
 
+/* The notice after a bulk action (?done=bulk-...&n=N). */
+static void bulk_notice(struct wa_ctx *c)
+{
+	static const char *const done[][2] = {
+		{"bulk-moved", "Moved"},
+		{"bulk-hidden", "Hid"},
+		{"bulk-unhidden", "Unhid"},
+		{"bulk-deleted", "Deleted"},
+	};
+	const char *k = wa_arg(c, "done");
+	int64_t n = wa_arg_int(c, "n", 0);
+
+	for (size_t i = 0; k && i < sizeof(done) / sizeof(done[0]); i++)
+		if (strcmp(k, done[i][0]) == 0) {
+			wa_rawf(&c->rs->body,
+				"<p class=\"notice\" role=\"status\">%s ",
+				done[i][1]);
+			num(&c->rs->body, n);
+			wa_raw(&c->rs->body,
+			       n == 1 ? " person.</p>" : " people.</p>");
+		}
+}
+
+/* The search box, the subtree / directly-here switch and the people:
+ * "Showing 1–50 of 1,234", the table inside the bulk form, the pages. */
+static void people_view(struct wa_ctx *c, struct tree *t,
+			const struct tunit *sel, const struct view *v,
+			int64_t all, struct rows_ctx *x, int64_t total, int ret,
+			const struct ob_err *err)
+{
+	struct ob_buf *b = &c->rs->body;
+	int64_t direct_n = sel ? sel->people : all;
+	int64_t sub_n = sel ? sel->total : all;
+	int64_t pages = (total + v->per - 1) / v->per;
+	struct view o = *v;
+
+	if (sel == NULL)
+		for (size_t i = 0; i < t->n; i++)
+			if (t->u[i].depth == 0)
+				direct_n -= t->u[i].total;
+	wa_raw(b, "<h2 id=\"people\">People</h2><form class=\"search\" "
+		  "method=\"get\" action=\"/units\" role=\"search\">");
+	wa_rawf(b, "<input type=\"hidden\" name=\"id\" value=\"%lld\">",
+		(long long)v->unit);
+	if (v->direct)
+		wa_raw(b,
+		       "<input type=\"hidden\" name=\"direct\" value=\"1\">");
+	wa_raw(b,
+	       "<input name=\"q\" type=\"search\" "
+	       "aria-label=\"Search by name, pinyin, phone, email or title\" "
+	       "placeholder=\"Name, pinyin (zs, zhangsan), phone, email, "
+	       "title\" value=\"");
+	wa_h(b, v->q);
+	wa_raw(b, "\"><button type=\"submit\">Search</button>");
+	if (v->q[0] != '\0') {
+		o = *v;
+		o.q[0] = '\0';
+		wa_raw(b, "<a class=\"clear\"");
+		view_href(b, &o, 1);
+		wa_raw(b, ">Clear</a>");
+	}
+	wa_raw(b, "</form><p class=\"filter\">Show: ");
+	o = *v;
+	o.direct = false;
+	wa_raw(b, "<a");
+	view_href(b, &o, 1);
+	wa_raw(b, v->direct ? ">" : " aria-current=\"true\">");
+	wa_raw(b, sel ? "Whole subtree" : "Everyone");
+	wa_raw(b, " <span class=\"count\">");
+	num(b, sub_n);
+	wa_raw(b, "</span></a> · <a");
+	o.direct = true;
+	view_href(b, &o, 1);
+	wa_raw(b, v->direct ? " aria-current=\"true\">" : ">");
+	wa_raw(b, sel ? "Directly here" : "In no unit");
+	wa_raw(b, " <span class=\"count\">");
+	num(b, direct_n);
+	wa_raw(b, "</span></a></p>");
+	if (ret == OB_E_INVAL) {
+		wa_raw(b, "<p class=\"error\" role=\"alert\">");
+		wa_h(b, err->msg);
+		wa_raw(b, "</p>");
+		return;
+	}
+	wa_raw(b, "<p class=\"counts showing\" role=\"status\">");
+	if (total == 0) {
+		wa_raw(b, v->q[0] ? "No one matches “" : "No people here.");
+		if (v->q[0]) {
+			wa_h(b, v->q);
+			wa_raw(b, "”.");
+		}
+		wa_raw(b, "</p>");
+		return;
+	}
+	if (x->n == 0) {
+		wa_rawf(b, "Page %lld is past the end: ", (long long)v->page);
+		num(b, total);
+		wa_raw(b, " people, <a");
+		view_href(b, v, pages);
+		wa_rawf(b, ">page %lld</a> is the last.</p>", (long long)pages);
+		return;
+	}
+	wa_raw(b, "Showing ");
+	num(b, (v->page - 1) * v->per + 1);
+	wa_raw(b, "–");
+	num(b, (v->page - 1) * v->per + (int64_t)x->n);
+	wa_raw(b, " of <span class=\"total\">");
+	num(b, total);
+	wa_raw(b, "</span>");
+	if (v->q[0]) {
+		wa_raw(b, total == 1 ? " match for “" : " matches for “");
+		wa_h(b, v->q);
+		wa_raw(b, "”");
+	}
+	wa_raw(b, "</p><p class=\"per\">Per page:");
+	for (size_t i = 0; i < sizeof(per_choices) / sizeof(*per_choices);
+	     i++) {
+		o = *v;
+		o.per = per_choices[i];
+		if (o.per == v->per) {
+			wa_rawf(b, " <span aria-current=\"true\">%d</span>",
+				per_choices[i]);
+			continue;
+		}
+		wa_raw(b, " <a");
+		view_href(b, &o, 1);
+		wa_rawf(b, ">%d</a>", per_choices[i]);
+	}
+	wa_raw(b, "</p>");
+	/* on a phone the table is cards without its head: sort links here */
+	wa_raw(b, "<p class=\"sortbar\">Sort:");
+	for (int s = 0; s < 3; s++) {
+		o = *v;
+		o.sort = (enum dstore_page_sort)s;
+		o.desc = v->sort == o.sort && !v->desc;
+		wa_raw(b, " <a");
+		view_href(b, &o, 1);
+		wa_rawf(b, ">%s%s</a>", sort_names[s],
+			v->sort == o.sort ? (v->desc ? " ▼" : " ▲") : "");
+	}
+	wa_raw(b, "</p>");
+	pager(b, v, pages);
+	/* the bulk form holds the table's checkboxes */
+	wa_raw(b, "<form id=\"bulk\" class=\"bulk\" method=\"post\" "
+		  "action=\"/people/bulk\">");
+	wa_csrf_input(b, c->ses.csrf);
+	wa_raw(b, "<input type=\"hidden\" name=\"back\" value=\"");
+	view_query(b, v, "&amp;");
+	wa_rawf(b, "&amp;page=%lld\">", (long long)v->page);
+	wa_raw(b, "<div class=\"bulkbar\"><label class=\"check\"><input "
+		  "type=\"checkbox\" class=\"pick-all\"> All on this page"
+		  "</label> <span class=\"picked\" aria-live=\"polite\">"
+		  "</span><span class=\"group\"><button type=\"submit\" "
+		  "name=\"action\" value=\"move\">Move to</button> <select "
+		  "name=\"unit\" aria-label=\"Move the checked people to\">");
+	unit_options(b, t, v->unit, NULL, "(no unit)");
+	wa_raw(b,
+	       "</select></span><span class=\"group\"><button "
+	       "type=\"submit\" name=\"action\" value=\"hide\">Hide</button> "
+	       "<button type=\"submit\" name=\"action\" value=\"unhide\">"
+	       "Unhide</button> <button type=\"submit\" name=\"action\" "
+	       "value=\"export\">Export .vcf</button> <button "
+	       "type=\"submit\" name=\"action\" value=\"delete\" "
+	       "class=\"danger\">Delete…</button></span></div>");
+	wa_raw(b, "<div class=\"tablebox\"><table class=\"people\"><thead><tr>"
+		  "<th class=\"pick\"><span class=\"sr\">Select</span></th>");
+	sort_head(b, v, DSTORE_SORT_NAME, "Name");
+	sort_head(b, v, DSTORE_SORT_TITLE, "Title");
+	sort_head(b, v, DSTORE_SORT_UNIT, "Unit");
+	wa_raw(b, "<th>Phone</th><th>Email</th>");
+	if (x->search)
+		wa_raw(b, "<th>Matched</th>");
+	wa_raw(b, "</tr></thead><tbody>");
+	(void)ob_buf_add(b, x->rows.data, x->rows.len);
+	wa_raw(b, "</tbody></table></div></form>");
+	pager(b, v, pages);
+}
+
 void wa_units_page(struct wa_ctx *c)
 {
-	int64_t id = wa_arg_int(c, "id", 0);
 	struct ob_buf *b = &c->rs->body;
-	struct dstore_iter_opts o = {0};
-	struct plist people = {0};
+	struct dstore_page_query pq = {0};
+	struct rows_ctx x = {0};
 	struct tunit *sel = NULL;
+	struct ob_err err = {0};
+	struct view v;
 	struct tree t;
-	struct ob_err err;
+	int64_t id, total = 0, all = 0;
+	int ret;
 
+	view_from_args(c, &v);
+	id = v.unit;
 	if (tree_load(c, &t) != 0) {
 		tree_free(&t);
 		wa_fail(c, 503, "The directory is unavailable.");
@@ -351,19 +657,33 @@ void wa_units_page(struct wa_ctx *c)
 		wa_fail(c, 404, "No such unit.");
 		return;
 	}
-	o.unit_id = id;
-	o.direct = true;
-	o.include_hidden = true;
-	if (dstore_person_iter(c->store, c->ses.tenant_id, &o, plist_add,
-			       &people, &err) < 0 ||
-	    people.oom) {
-		plist_free(&people);
+	pq.unit_id = id;
+	pq.direct = v.direct;
+	pq.search = v.q;
+	pq.sort = v.sort;
+	pq.desc = v.desc;
+	pq.limit = (size_t)v.per;
+	pq.offset = (v.page - 1) * v.per;
+	if (v.page > INT64_MAX / v.per)
+		pq.offset = INT64_MAX - v.per;
+	x.search = v.q[0] != '\0';
+	ob_buf_init(&x.rows, WA_BODY_MAX);
+	ret = dstore_person_page(c->store, c->ses.tenant_id, &pq, &total,
+				 row_html, &x, &err);
+	if (ret == 0 || ret == OB_E_INVAL)
+		ret = dstore_person_count(c->store, c->ses.tenant_id, 0, true,
+					  &all, &err) == 0
+			      ? ret
+			      : OB_E_FAIL;
+	if (ret != 0 && ret != OB_E_INVAL) {
+		ob_buf_deinit(&x.rows);
 		tree_free(&t);
 		wa_fail(c, 503, "The directory is unavailable.");
 		return;
 	}
 	wa_open(c, sel ? sel->name : "Directory", "units");
 	wa_notice(c);
+	bulk_notice(c);
 	wa_raw(b, "<div class=\"split\"><aside class=\"treebox\">"
 		  "<a href=\"/units\"");
 	wa_raw(b, sel ? ">" : " aria-current=\"true\">");
@@ -385,21 +705,17 @@ void wa_units_page(struct wa_ctx *c)
 			}
 		wa_raw(b, "</nav><h1>");
 		wa_h(b, sel->name);
-		wa_rawf(b,
-			"</h1><p class=\"counts\">%lld in this unit and "
-			"its sub-units, %zu%s directly in it.</p>",
-			(long long)sel->total, people.n,
-			people.more ? "+" : "");
+		wa_raw(b, "</h1><p class=\"counts\">");
+		num(b, sel->total);
+		wa_raw(b, " in this unit and its sub-units, ");
+		num(b, sel->people);
+		wa_raw(b, " directly in it.</p>");
 	} else {
-		int64_t all = 0;
-		(void)dstore_person_count(c->store, c->ses.tenant_id, 0, true,
-					  &all, &err);
 		wa_raw(b, "<h1>");
 		wa_h(b, c->tenant.display);
-		wa_rawf(b,
-			"</h1><p class=\"counts\">%lld people in %zu "
-			"units.</p>",
-			(long long)all, t.n);
+		wa_raw(b, "</h1><p class=\"counts\">");
+		num(b, all);
+		wa_rawf(b, " people in %zu units.</p>", t.n);
 	}
 	/* actions */
 	wa_rawf(b,
@@ -462,16 +778,16 @@ void wa_units_page(struct wa_ctx *c)
 		wa_rawf(b, "<li><a href=\"/units?id=%lld\">",
 			(long long)t.u[i].id);
 		wa_h(b, t.u[i].name);
-		wa_rawf(b, "</a> <span class=\"count\">%lld</span></li>",
-			(long long)t.u[i].total);
+		wa_raw(b, "</a> <span class=\"count\">");
+		num(b, t.u[i].total);
+		wa_raw(b, "</span></li>");
 	}
 	if (any)
 		wa_raw(b, "</ul>");
-	wa_raw(b, "<h2>People</h2>");
-	people_table(b, &people, false);
+	people_view(c, &t, sel, &v, all, &x, total, ret, &err);
 	wa_raw(b, "</section></div>");
 	wa_close(c);
-	plist_free(&people);
+	ob_buf_deinit(&x.rows);
 	tree_free(&t);
 }
 
@@ -949,36 +1265,302 @@ void wa_photo(struct wa_ctx *c)
 	dstore_person_deinit(&p);
 }
 
-/* ---- search -------------------------------------------------------------- */
+/* ---- search ------------------------------------------------------------ */
 
+/* The search lives in the directory view: /search?q= is the view of the
+ * whole enterprise with that search (old links and bookmarks). */
 void wa_search_page(struct wa_ctx *c)
 {
-	const char *q = wa_arg(c, "q");
-	struct ob_buf *b = &c->rs->body;
-	struct plist l = {0};
-	struct ob_err err;
+	wa_units_page(c);
+}
+
+/* ---- bulk actions on checked people --------------------------------------- */
+
+struct bulk_op {
+	int64_t tenant, unit;
+	const char *action;
+	const char **uids;
+	size_t n;
+};
+
+/* The whole selection as one transaction: one revision, all or nothing. */
+static int bulk_txn(struct dstore *s, void *ctx, struct ob_err *err)
+{
+	struct bulk_op *o = ctx;
 	int ret = 0;
 
-	if (q != NULL && *q != '\0')
-		ret = dstore_person_search(c->store, c->ses.tenant_id, q,
-					   SEARCH_MAX, plist_add, &l, &err);
-	wa_open(c, "Search", "search");
-	wa_raw(b, "<h1>Search people</h1><form class=\"search\" "
-		  "method=\"get\" action=\"/search\" role=\"search\">"
-		  "<input name=\"q\" type=\"search\" autofocus "
-		  "aria-label=\"Name, pinyin, phone, email or title\" "
-		  "placeholder=\"Name, pinyin (zs, zhangsan), phone, email, "
-		  "title\" value=\"");
-	wa_h(b, q);
-	wa_raw(b, "\"><button type=\"submit\">Search</button></form>");
-	if (ret < 0 && ret != OB_E_INVAL) {
-		wa_raw(b, "<p class=\"error\">");
-		wa_h(b, err.msg);
-		wa_raw(b, "</p>");
-	} else if (q != NULL && *q != '\0') {
-		wa_rawf(b, "<p class=\"counts\">%zu found.</p>", l.n);
-		people_table(b, &l, true);
+	for (size_t i = 0; i < o->n && ret == 0; i++) {
+		if (strcmp(o->action, "move") == 0)
+			ret = dstore_person_move(s, o->tenant, o->uids[i],
+						 o->unit, err);
+		else if (strcmp(o->action, "hide") == 0)
+			ret = dstore_person_set_hidden(s, o->tenant, o->uids[i],
+						       true, err);
+		else if (strcmp(o->action, "unhide") == 0)
+			ret = dstore_person_set_hidden(s, o->tenant, o->uids[i],
+						       false, err);
+		else
+			ret = dstore_person_delete(s, o->tenant, o->uids[i],
+						   err);
 	}
+	return ret;
+}
+
+/* The view to go back to: a query string this page made (view_query), so
+ * only the characters of percent-encoded values, '=' and '&'. */
+static const char *back_of(const struct wa_ctx *c)
+{
+	const char *b = wa_field(c, "back");
+
+	if (b == NULL || *b == '\0' || strlen(b) > 400 ||
+	    b[strspn(b, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"0123456789-_.~%&=")] != '\0')
+		return "id=0";
+	return b;
+}
+
+/* The share of the enterprise a bulk delete may take without a second
+ * confirmation: the import's mass-delete guard (webadmin/IMPORT.md). */
+static bool over_guard(size_t n, int64_t existing)
+{
+	double share = existing > 50 ? 0.2 : 0.8;
+
+	return (double)n > share * (double)existing;
+}
+
+/* "Delete these N people?" with their names; the form posts them again
+ * with confirm=1 (and force=1 past the mass-delete guard). */
+static void delete_confirm(struct wa_ctx *c, const char **uids, size_t n,
+			   int64_t existing, bool guard)
+{
+	struct ob_buf *b = &c->rs->body;
+	const char *back = back_of(c);
+	struct ob_err err;
+
+	wa_open(c, "Delete people", "units");
+	if (guard)
+		c->rs->status = 409;
+	wa_raw(b, "<h1>Delete ");
+	num(b, (int64_t)n);
+	wa_raw(b, n == 1 ? " person?</h1>" : " people?</h1>");
+	wa_raw(b, "<p>They leave the directory, and every device loses them "
+		  "at its next sync.</p>");
+	if (guard) {
+		wa_raw(b,
+		       "<p class=\"error\" role=\"alert\">This would delete ");
+		num(b, (int64_t)n);
+		wa_raw(b, " of ");
+		num(b, existing);
+		wa_rawf(b,
+			" people (more than %d%%): tick the confirmation to "
+			"go ahead.</p>",
+			existing > 50 ? 20 : 80);
+	}
+	wa_raw(b, "<ul class=\"confirm-list\">");
+	for (size_t i = 0; i < n; i++) {
+		struct dstore_person p;
+		wa_raw(b, "<li>");
+		if (dstore_person_get(c->store, c->ses.tenant_id, uids[i],
+				      false, &p, &err) == 0) {
+			wa_h(b, p.display);
+			if (p.unit_path && *p.unit_path) {
+				wa_raw(b, " <span class=\"count\">");
+				wa_h(b, p.unit_path);
+				wa_raw(b, "</span>");
+			}
+			dstore_person_deinit(&p);
+		} else {
+			wa_h(b, uids[i]);
+			wa_raw(b, " <span class=\"tag\">gone</span>");
+		}
+		wa_raw(b, "</li>");
+	}
+	wa_raw(b, "</ul><form method=\"post\" action=\"/people/bulk\">");
+	wa_csrf_input(b, c->ses.csrf);
+	wa_raw(b, "<input type=\"hidden\" name=\"confirm\" value=\"1\">"
+		  "<input type=\"hidden\" name=\"back\" value=\"");
+	wa_h(b, back);
+	wa_raw(b, "\">");
+	for (size_t i = 0; i < n; i++) {
+		wa_raw(b, "<input type=\"hidden\" name=\"uid\" value=\"");
+		wa_h(b, uids[i]);
+		wa_raw(b, "\">");
+	}
+	if (guard) {
+		wa_raw(b, "<label class=\"check\"><input type=\"checkbox\" "
+			  "name=\"force\" value=\"1\" required> Yes, delete ");
+		num(b, (int64_t)n);
+		wa_raw(b, " people</label>");
+	}
+	wa_raw(b, "<p class=\"actions\"><button type=\"submit\" "
+		  "name=\"action\" value=\"delete\" class=\"danger\">Delete ");
+	num(b, (int64_t)n);
+	wa_raw(b, n == 1 ? " person" : " people");
+	wa_raw(b, "</button> <a href=\"/units?");
+	wa_h(b, back);
+	wa_raw(b, "\">Cancel</a></p></form>");
 	wa_close(c);
-	plist_free(&l);
+}
+
+/* The checked people as one .vcf (vCard 3.0 with photos), hidden ones
+ * too: the administrator chose them. */
+static void export_selection(struct wa_ctx *c, const char **uids, size_t n)
+{
+	struct vcard_contact_options opt = {.version = VCARD_V30,
+					    .include_photo = true};
+	struct ob_buf *b = &c->rs->body;
+	size_t size = 8192, len = 0;
+	char *buf = malloc(size);
+	struct ob_err err;
+	int ret = buf ? 0 : OB_E_NOMEM;
+
+	ob_buf_reset(b);
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		struct dstore_person p;
+		struct wa_card_scratch sc;
+		struct vcard_contact vc;
+		struct vcard_error verr;
+
+		ret = dstore_person_get(c->store, c->ses.tenant_id, uids[i],
+					true, &p, &err);
+		if (ret != 0)
+			break;
+		memset(&sc, 0, sizeof(sc));
+		if (wa_person_to_contact(&p, c->tenant.display, &sc, &vc) < 0)
+			ret = OB_E_NOMEM;
+		while (ret == 0) {
+			int vr = vcard_contact_write(&vc, &opt, buf, size, &len,
+						     &verr);
+			if (vr == 0)
+				break;
+			char *nb = vr == VCARD_E_SPACE ? realloc(buf, len + 1)
+						       : NULL;
+			if (nb == NULL) {
+				ret = vr == VCARD_E_SPACE ? OB_E_NOMEM
+							  : OB_E_FAIL;
+				break;
+			}
+			buf = nb;
+			size = len + 1;
+		}
+		if (ret == 0 && ob_buf_add(b, buf, len) != 0)
+			ret = OB_E_LIMIT;
+		wa_card_scratch_deinit(&sc);
+		dstore_person_deinit(&p);
+	}
+	free(buf);
+	if (ret == OB_E_NOTFOUND) {
+		wa_fail(c, 404,
+			"One of the checked people is gone; reload the "
+			"page and check again.");
+		return;
+	}
+	if (ret == OB_E_LIMIT) {
+		wa_fail(c, 413,
+			"The selection is too large to export at "
+			"once; check fewer people.");
+		return;
+	}
+	if (ret != 0) {
+		wa_fail(c, 503, "The directory is unavailable.");
+		return;
+	}
+	ob_strlcpy(c->rs->content_type, "text/vcard; charset=utf-8",
+		   sizeof(c->rs->content_type));
+	ob_strlcpy(c->rs->disposition,
+		   "attachment; filename=\"orgbook-selection.vcf\"",
+		   sizeof(c->rs->disposition));
+	snprintf(c->rs->log, sizeof(c->rs->log),
+		 "admin exported %zu people tenant=%lld", n,
+		 (long long)c->ses.tenant_id);
+}
+
+void wa_people_bulk(struct wa_ctx *c)
+{
+	static const char *const done[][2] = {{"move", "bulk-moved"},
+					      {"hide", "bulk-hidden"},
+					      {"unhide", "bulk-unhidden"},
+					      {"delete", "bulk-deleted"},
+					      {"export", ""}};
+	const char *action = wa_field(c, "action"), *key = NULL;
+	struct bulk_op o = {.tenant = c->ses.tenant_id};
+	const char *uids[BULK_MAX];
+	struct ob_err err = {0};
+	size_t n = 0;
+	int ret;
+
+	for (size_t i = 0; action && i < sizeof(done) / sizeof(done[0]); i++)
+		if (strcmp(action, done[i][0]) == 0)
+			key = done[i][1];
+	if (key == NULL) {
+		wa_fail(c, 400, "Choose what to do with the checked people.");
+		return;
+	}
+	for (size_t i = 0;; i++) {
+		const char *u = wa_form_get_nth(&c->form, "uid", i);
+		bool dup = false;
+		if (u == NULL)
+			break;
+		for (size_t k = 0; k < n && !dup; k++)
+			dup = strcmp(uids[k], u) == 0;
+		if (dup || *u == '\0')
+			continue;
+		if (n == BULK_MAX) {
+			wa_fail(c, 413, "At most 500 people at once.");
+			return;
+		}
+		uids[n++] = u;
+	}
+	if (n == 0) {
+		wa_fail(c, 422, "Check at least one person first.");
+		return;
+	}
+	if (strcmp(action, "export") == 0) {
+		export_selection(c, uids, n);
+		return;
+	}
+	o.action = action;
+	o.uids = uids;
+	o.n = n;
+	o.unit = wa_field_int(c, "unit", 0);
+	if (strcmp(action, "move") == 0 && o.unit != 0) {
+		struct dstore_unit u;
+		if (dstore_unit_get(c->store, c->ses.tenant_id, o.unit, &u,
+				    &err) != 0) {
+			wa_fail(c, 404, "No such unit.");
+			return;
+		}
+		dstore_unit_deinit(&u);
+	}
+	if (strcmp(action, "delete") == 0) {
+		int64_t existing = 0;
+		bool guard;
+		if (dstore_person_count(c->store, c->ses.tenant_id, 0, true,
+					&existing, &err) != 0) {
+			wa_fail(c, 503, "The directory is unavailable.");
+			return;
+		}
+		guard = over_guard(n, existing);
+		if (wa_field(c, "confirm") == NULL ||
+		    (guard && wa_field(c, "force") == NULL)) {
+			delete_confirm(c, uids, n, existing, guard);
+			return;
+		}
+	}
+	ret = wa_txn(c, bulk_txn, &o, &err);
+	if (ret == OB_E_NOTFOUND) {
+		wa_fail(c, 404,
+			"One of the checked people is gone; nothing "
+			"was changed. Reload the page and check again.");
+		return;
+	}
+	if (ret != 0) {
+		wa_fail(c, ret == OB_E_INVAL || ret == OB_E_LIMIT ? 422 : 503,
+			err.msg);
+		return;
+	}
+	snprintf(c->rs->log, sizeof(c->rs->log),
+		 "admin bulk %s of %zu people tenant=%lld", action, n,
+		 (long long)c->ses.tenant_id);
+	wa_redirect(c, "/units?%s&done=%s&n=%zu#people", back_of(c), key, n);
 }

@@ -1,9 +1,13 @@
 /* Tests for the admin pages without a browser: the form parser, and
  * wa_web_handle on a real store (sign-in, sessions and their expiry, the
  * CSRF and Origin checks, enterprise isolation, escaping, throttling,
- * unit and person actions, import preview and apply, exports). */
+ * unit and person actions, import preview and apply, exports; the
+ * directory view at 2,400 people: pages, totals, sorts, search and its
+ * matched field, bulk actions). */
 #include "config.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,7 +370,8 @@ static void test_csrf_and_isolation(void)
 	test_assert_int(r.r.status, 404);
 	done(&r);
 	req(&r, "GET", "/search", "q=Ann", ocookie, NULL, NULL);
-	test_assert(strstr(r.body, "0 found") != NULL);
+	test_assert(strstr(r.body, "No one matches") != NULL);
+	test_assert(strstr(r.body, "Ann &lt;b&gt;") == NULL);
 	done(&r);
 	snprintf(body, sizeof(body), "csrf=%s&uid=a-1", ocsrf);
 	req(&r, "POST", "/person/delete", NULL, ocookie, body, NULL);
@@ -1075,6 +1080,674 @@ static void test_account_activity(void)
 	test_end();
 }
 
+/* ---- the directory view at a realistic size ------------------------------- */
+
+#define BIG_PEOPLE 2400
+
+static int64_t big, big_dept, big_team[3], big_deep;
+
+static const char *const big_fam[][2] = {
+	{"张", "zhang"},    {"王", "wang"}, {"李", "li"},   {"赵", "zhao"},
+	{"欧阳", "ouyang"}, {"陈", "chen"}, {"周", "zhou"},
+};
+static const char *const big_giv[][2] = {
+	{"伟", "wei"}, {"芳", "fang"},       {"娜", "na"},
+	{"文", "wen"}, {"晓东", "xiaodong"}, {"静", "jing"},
+};
+static const char *const big_titles[] = {"工程师", "Engineer", "经理", NULL,
+					 "Director"};
+
+/* A generated enterprise: Dept > Team 0..2 > Deep > Deeper, people
+ * spread over them (a sixth in Dept itself, some in no unit), Chinese
+ * names with pinyin and a few Latin ones, every person a cell and a work
+ * phone, one in fifty hidden. */
+static void big_setup(void)
+{
+	struct ob_err err;
+	int64_t acc, deeper, units[6];
+	char uid[32], mail[64], cell[32], work[32];
+
+	dstore_tenant_create(store, "big", "Big 集团", &big, &err);
+	dstore_account_create(store, big, "boss@big", "big-password",
+			      DSTORE_ROLE_ADMIN, &acc, &err);
+	dstore_begin(store, big, "test", &err);
+	dstore_unit_add(store, big, 0, "Dept", 0, &big_dept, &err);
+	for (int i = 0; i < 3; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "Team %d", i);
+		dstore_unit_add(store, big, big_dept, name, 0, &big_team[i],
+				&err);
+	}
+	dstore_unit_add(store, big, big_team[1], "Deep", 0, &big_deep, &err);
+	dstore_unit_add(store, big, big_deep, "Deeper", 0, &deeper, &err);
+	units[0] = big_dept;
+	units[1] = big_team[0];
+	units[2] = big_team[1];
+	units[3] = big_team[2];
+	units[4] = big_deep;
+	units[5] = deeper;
+	for (int i = 0; i < BIG_PEOPLE; i++) {
+		struct dstore_person p = {0};
+		struct dstore_phone ph[2];
+		char *em[1];
+		int f = i % 7, g = (i / 7) % 6;
+
+		snprintf(uid, sizeof(uid), "big-%05d", i);
+		p.uid = uid;
+		if (i % 10 == 9) {
+			p.family = "Smith";
+			p.given = i % 20 == 9 ? "Anna" : "Ben";
+		} else {
+			p.family = (char *)big_fam[f][0];
+			p.given = (char *)big_giv[g][0];
+			p.phonetic_family = (char *)big_fam[f][1];
+			p.phonetic_given = (char *)big_giv[g][1];
+		}
+		p.title = (char *)big_titles[i % 5];
+		p.unit_id = i % 97 == 0 ? 0 : units[i % 6];
+		p.hidden = i % 50 == 7;
+		snprintf(cell, sizeof(cell), "+86 139 %04d %04d", i % 10000,
+			 (i * 7) % 10000);
+		snprintf(work, sizeof(work), "+86 21 6%03d %04d", i % 1000, i);
+		ph[0].type = "cell";
+		ph[0].number = cell;
+		ph[1].type = "work";
+		ph[1].number = work;
+		p.phones = ph;
+		p.n_phones = 2;
+		snprintf(mail, sizeof(mail), "user%05d@big.example", i);
+		em[0] = mail;
+		p.emails = em;
+		p.n_emails = 1;
+		if (dstore_person_put(store, big, &p, NULL, &err) != 0)
+			printf("# put %s: %s\n", uid, err.msg);
+	}
+	dstore_commit(store, NULL, &err);
+}
+
+struct collect {
+	char (*uids)[16];
+	size_t n, cap;
+	int fields[8];
+	char last_value[128];
+};
+
+static int collect_row(const struct dstore_person *p,
+		       const struct dstore_page_match *m, void *ctx)
+{
+	struct collect *c = ctx;
+
+	if (c->n < c->cap)
+		snprintf(c->uids[c->n], sizeof(c->uids[0]), "%s", p->uid);
+	c->n++;
+	if ((int)m->field >= 0 && (int)m->field < 8)
+		c->fields[m->field]++;
+	snprintf(c->last_value, sizeof(c->last_value), "%s",
+		 m->value ? m->value : "");
+	return 0;
+}
+
+static int collect_person(const struct dstore_person *p, void *ctx)
+{
+	return collect_row(p, &(struct dstore_page_match){0}, ctx);
+}
+
+/* Every page of a view, one after the other, into c; returns the total
+ * dstore_person_page reported (the same on every page). */
+static int64_t all_pages(struct dstore_page_query q, struct collect *c)
+{
+	int64_t total = -1, t;
+	struct ob_err err;
+
+	for (q.offset = 0;; q.offset += (int64_t)q.limit) {
+		size_t before = c->n;
+		if (dstore_person_page(store, big, &q, &t, collect_row, c,
+				       &err) != 0) {
+			printf("# page: %s\n", err.msg);
+			return -1;
+		}
+		if (total != -1 && t != total)
+			return -2;
+		total = t;
+		if (c->n == before)
+			break;
+	}
+	return total;
+}
+
+static int cmp_uid(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* No uid twice. */
+static bool distinct(struct collect *c)
+{
+	char(*copy)[16] = malloc(c->n * sizeof(*copy));
+	bool ok = true;
+
+	memcpy(copy, c->uids, c->n * sizeof(*copy));
+	qsort(copy, c->n, sizeof(*copy), cmp_uid);
+	for (size_t i = 1; i < c->n && ok; i++)
+		ok = strcmp(copy[i - 1], copy[i]) != 0;
+	free(copy);
+	return ok;
+}
+
+static void test_pages(void)
+{
+	struct collect a = {0}, d = {0};
+	struct dstore_page_query q = {0};
+	struct ob_err err;
+	int64_t all = 0, sub = 0, total;
+
+	test_begin("directory pages: every person of a view exactly once "
+		   "in every order, the true total, descending is the exact "
+		   "reverse, a unit's whole subtree or only its own people");
+	a.cap = d.cap = BIG_PEOPLE;
+	a.uids = calloc(a.cap, sizeof(*a.uids));
+	d.uids = calloc(d.cap, sizeof(*d.uids));
+	dstore_person_count(store, big, 0, true, &all, &err);
+	test_assert_int(all, BIG_PEOPLE);
+	for (int s = 0; s < 3; s++) {
+		for (size_t lim = 50; lim <= 200; lim += 150) {
+			q.sort = (enum dstore_page_sort)s;
+			q.limit = lim;
+			a.n = d.n = 0;
+			q.desc = false;
+			test_assert_int(all_pages(q, &a), BIG_PEOPLE);
+			q.desc = true;
+			test_assert_int(all_pages(q, &d), BIG_PEOPLE);
+			test_assert_int(a.n, BIG_PEOPLE);
+			test_assert_int(d.n, BIG_PEOPLE);
+			test_assert(distinct(&a));
+			for (size_t i = 0; i < a.n; i++)
+				if (strcmp(a.uids[i], d.uids[a.n - 1 - i]) !=
+				    0) {
+					test_fail(__FILE__, __LINE__,
+						  "sort %d: %zu: %s vs %s", s,
+						  i, a.uids[i],
+						  d.uids[a.n - 1 - i]);
+					break;
+				}
+		}
+	}
+	/* by name: pinyin family first, so the ouyang block comes before
+	 * the Smiths and the wangs */
+	q.sort = DSTORE_SORT_NAME;
+	q.desc = false;
+	q.limit = 200;
+	a.n = 0;
+	all_pages(q, &a);
+	size_t first_ouyang = SIZE_MAX, first_smith = SIZE_MAX,
+	       first_wang = SIZE_MAX;
+	for (size_t i = 0; i < a.n; i++) {
+		int k = atoi(a.uids[i] + 4);
+		size_t *slot = k % 10 == 9  ? &first_smith
+			       : k % 7 == 4 ? &first_ouyang
+			       : k % 7 == 1 ? &first_wang
+					    : NULL;
+		if (slot != NULL && *slot == SIZE_MAX)
+			*slot = i;
+	}
+	test_assert(first_ouyang < first_smith);
+	test_assert(first_smith < first_wang);
+	/* a unit's subtree against the tree's own counts */
+	struct dstore_unit u;
+	dstore_unit_get(store, big, big_team[1], &u, &err);
+	dstore_unit_deinit(&u);
+	dstore_person_count(store, big, big_team[1], true, &sub, &err);
+	q.unit_id = big_team[1];
+	q.limit = 50;
+	for (int s = 0; s < 3; s++) {
+		q.sort = (enum dstore_page_sort)s;
+		a.n = 0;
+		test_assert_int(all_pages(q, &a), sub);
+		test_assert_int(a.n, sub);
+		test_assert(distinct(&a));
+	}
+	/* Team 1, Deep and Deeper hold three sixths of those in units */
+	test_assert(sub > BIG_PEOPLE / 3 && sub < BIG_PEOPLE / 2);
+	q.direct = true;
+	a.n = 0;
+	total = all_pages(q, &a);
+	test_assert(total > 0 && total < sub);
+	test_assert_int(a.n, total);
+	int64_t direct_ok = 0;
+	for (size_t i = 0; i < a.n; i++) {
+		struct dstore_person p;
+		if (dstore_person_get(store, big, a.uids[i], false, &p, &err) ==
+		    0) {
+			direct_ok += p.unit_id == big_team[1];
+			dstore_person_deinit(&p);
+		}
+	}
+	test_assert_int(direct_ok, total);
+	/* the people in no unit: the root's "directly" */
+	q.unit_id = 0;
+	a.n = 0;
+	test_assert_int(all_pages(q, &a), BIG_PEOPLE / 97 + 1);
+	/* past the end: no rows, the true total; bad pages refused */
+	q.direct = false;
+	q.offset = 1000000;
+	a.n = 0;
+	test_assert_int(dstore_person_page(store, big, &q, &total, collect_row,
+					   &a, &err),
+			0);
+	test_assert_int(total, BIG_PEOPLE);
+	test_assert_int(a.n, 0);
+	q.offset = 0;
+	q.limit = 0;
+	test_assert_int(dstore_person_page(store, big, &q, &total, collect_row,
+					   &a, &err),
+			OB_E_INVAL);
+	q.limit = DSTORE_PAGE_MAX + 1;
+	test_assert_int(dstore_person_page(store, big, &q, &total, collect_row,
+					   &a, &err),
+			OB_E_INVAL);
+	q.limit = 50;
+	q.unit_id = 999999;
+	test_assert_int(dstore_person_page(store, big, &q, &total, collect_row,
+					   &a, &err),
+			OB_E_NOTFOUND);
+	free(a.uids);
+	free(d.uids);
+	test_end();
+}
+
+static void test_page_search(void)
+{
+	static const char *const queries[] = {
+		"zw",     "zhangw", "ouyang x", "oyxd",   "1390", "139 0001",
+		"+86 21", "6012",   "user0012", "BIG.EX", "工程", "engineer",
+		"张伟",   "smith",  "anna s",   "wei",    "x",    "%",
+	};
+	struct collect a = {0}, b = {0};
+	struct dstore_page_query q = {0};
+	struct ob_err err;
+
+	test_begin("directory search: the same people as the store's search "
+		   "for names, pinyin, initials, phones, e-mail and titles, "
+		   "counted in full, paged, the matched field named");
+	a.cap = b.cap = BIG_PEOPLE;
+	a.uids = calloc(a.cap, sizeof(*a.uids));
+	b.uids = calloc(b.cap, sizeof(*b.uids));
+	q.limit = 50;
+	for (size_t i = 0; i < sizeof(queries) / sizeof(*queries); i++) {
+		a.n = b.n = 0;
+		q.search = queries[i];
+		int64_t total = all_pages(q, &a);
+		dstore_person_search(store, big, queries[i], 0, collect_person,
+				     &b, &err);
+		if (total != (int64_t)b.n || a.n != b.n)
+			test_fail(__FILE__, __LINE__,
+				  "\"%s\": page total %lld, rows %zu, search "
+				  "%zu",
+				  queries[i], (long long)total, a.n, b.n);
+		qsort(a.uids, a.n, sizeof(*a.uids), cmp_uid);
+		qsort(b.uids, b.n, sizeof(*b.uids), cmp_uid);
+		for (size_t k = 0; k < a.n && k < b.n; k++)
+			if (strcmp(a.uids[k], b.uids[k]) != 0) {
+				test_fail(__FILE__, __LINE__,
+					  "\"%s\": %s vs %s", queries[i],
+					  a.uids[k], b.uids[k]);
+				break;
+			}
+	}
+	/* which field: one person's cell, work phone, e-mail, title */
+	struct {
+		const char *q;
+		enum dstore_match field;
+		const char *value;
+	} one[] = {
+		{"139 1234 8638", DSTORE_MATCH_PHONE, "+86 139 1234 8638"},
+		{"user01234@", DSTORE_MATCH_EMAIL, "user01234@big.example"},
+		{"zhangw", DSTORE_MATCH_PINYIN, "zhang wei"},
+		{"oyxd", DSTORE_MATCH_INITIALS, "oyxd"},
+		{"Director", DSTORE_MATCH_TITLE, "Director"},
+		{"欧阳晓东", DSTORE_MATCH_NAME, "欧阳晓东"},
+	};
+	for (size_t i = 0; i < sizeof(one) / sizeof(*one); i++) {
+		int64_t total;
+		a.n = 0;
+		memset(a.fields, 0, sizeof(a.fields));
+		a.last_value[0] = '\0';
+		q.search = one[i].q;
+		dstore_person_page(store, big, &q, &total, collect_row, &a,
+				   &err);
+		test_assert(total > 0);
+		if (a.fields[one[i].field] != (int)a.n)
+			test_fail(__FILE__, __LINE__,
+				  "\"%s\": %d of %zu rows matched as %d",
+				  one[i].q, a.fields[one[i].field], a.n,
+				  (int)one[i].field);
+		test_assert_str(a.last_value, one[i].value);
+	}
+	/* the cell of person 1234 and only it */
+	q.search = "139 1234 8638";
+	int64_t total;
+	a.n = 0;
+	dstore_person_page(store, big, &q, &total, collect_row, &a, &err);
+	test_assert_int(total, 1);
+	test_assert_str(a.uids[0], "big-01234");
+	q.search = "";
+	dstore_person_page(store, big, &q, &total, collect_row, &a, &err);
+	test_assert_int(total, BIG_PEOPLE);
+	char longq[DSTORE_NAME_MAX + 1];
+	memset(longq, 'a', DSTORE_NAME_MAX);
+	longq[DSTORE_NAME_MAX] = '\0';
+	q.search = longq;
+	test_assert_int(dstore_person_page(store, big, &q, &total, collect_row,
+					   &a, &err),
+			OB_E_INVAL);
+	free(a.uids);
+	free(b.uids);
+	test_end();
+}
+
+struct tree_rows {
+	struct ob_buf b;
+};
+
+static int tree_row(const struct dstore_unit *u, void *ctx)
+{
+	struct tree_rows *t = ctx;
+	ob_buf_addf(&t->b, "%lld %lld %s %s %d %lld\n", (long long)u->id,
+		    (long long)u->parent_id, u->name, u->path, u->sort,
+		    (long long)u->people);
+	return 0;
+}
+
+static void test_unit_tree(void)
+{
+	struct tree_rows a, b;
+	struct ob_err err;
+	int64_t id;
+
+	test_begin("unit tree: the same units, counts and order as the unit "
+		   "list, siblings by sort then name");
+	/* siblings whose names sort differently with and without the tree
+	 * ("A B" < "A/..." but A's children come first) */
+	dstore_begin(store, big, "test", &err);
+	dstore_unit_add(store, big, 0, "A", 0, &id, &err);
+	dstore_unit_add(store, big, id, "z", 0, &id, &err);
+	dstore_unit_add(store, big, 0, "A B", 0, &id, &err);
+	dstore_unit_add(store, big, 0, "0 first", 5, &id, &err);
+	dstore_commit(store, NULL, &err);
+	ob_buf_init(&a.b, 1u << 20);
+	ob_buf_init(&b.b, 1u << 20);
+	test_assert_int(dstore_unit_list(store, big, tree_row, &a, &err), 0);
+	test_assert_int(dstore_unit_tree(store, big, tree_row, &b, &err), 0);
+	test_assert_str(ob_buf_str(&b.b), ob_buf_str(&a.b));
+	test_assert(strstr(ob_buf_str(&a.b),
+			   " Deeper Dept/Team 1/Deep/Deeper ") != NULL);
+	ob_buf_deinit(&a.b);
+	ob_buf_deinit(&b.b);
+	ob_buf_init(&b.b, 1024);
+	test_assert_int(dstore_unit_tree(store, other, tree_row, &b, &err), 0);
+	test_assert_str(ob_buf_str(&b.b), "");
+	ob_buf_deinit(&b.b);
+	test_end();
+}
+
+/* The uids of a page's checkboxes, as a form body "uid=..&uid=..". */
+static void page_uids(const char *html, struct ob_buf *form, size_t *n_r)
+{
+	const char *p = html;
+	*n_r = 0;
+	while ((p = strstr(p, "name=\"uid\" value=\"")) != NULL) {
+		p += 18;
+		size_t n = strcspn(p, "\"");
+		ob_buf_addf(form, "&uid=%.*s", (int)n, p);
+		++*n_r;
+	}
+}
+
+static void test_view_and_bulk(void)
+{
+	char cookie[128], csrf[65], q[256];
+	struct ob_buf body;
+	struct dstore_tenant t0, t1;
+	struct ob_err err;
+	struct resp r;
+	size_t n;
+	int64_t sub = 0;
+
+	test_begin("directory view: paged with the true total, sort links, "
+		   "directly-here filter, search with the matched field; bulk "
+		   "move, hide, delete (confirmed, guarded) and export in one "
+		   "revision each");
+	test_assert_int(sign_in("boss@big", "big-password", cookie, csrf), 303);
+	dstore_person_count(store, big, big_dept, true, &sub, &err);
+	snprintf(q, sizeof(q), "id=%lld", (long long)big_dept);
+	req(&r, "GET", "/units", q, cookie, NULL, NULL);
+	test_assert_int(r.r.status, 200);
+	char want[128];
+	snprintf(want, sizeof(want),
+		 "Showing 1–50 of <span class=\"total\">%lld,%03lld</span>",
+		 (long long)sub / 1000, (long long)sub % 1000);
+	test_assert(strstr(r.body, want) != NULL);
+	ob_buf_init(&body, 1u << 20);
+	page_uids(r.body, &body, &n);
+	test_assert_int(n, 50);
+	/* the last page links and the sort links keep the unit */
+	snprintf(want, sizeof(want), "href=\"/units?id=%lld&amp;page=%lld\"",
+		 (long long)big_dept, (long long)(sub + 49) / 50);
+	test_assert(strstr(r.body, want) != NULL);
+	snprintf(want, sizeof(want), "href=\"/units?id=%lld&amp;sort=title\"",
+		 (long long)big_dept);
+	test_assert(strstr(r.body, want) != NULL);
+	test_assert(strstr(r.body, "aria-sort=\"ascending\"") != NULL);
+	/* and any page by its number */
+	snprintf(want, sizeof(want),
+		 "<input name=\"page\" type=\"number\" min=\"1\" "
+		 "max=\"%lld\" value=\"1\">",
+		 (long long)(sub + 49) / 50);
+	test_assert(strstr(r.body, want) != NULL);
+	done(&r);
+	/* the last page has the rest */
+	snprintf(q, sizeof(q), "id=%lld&page=%lld", (long long)big_dept,
+		 (long long)(sub + 49) / 50);
+	req(&r, "GET", "/units", q, cookie, NULL, NULL);
+	ob_buf_reset(&body);
+	page_uids(r.body, &body, &n);
+	test_assert_int(n, (size_t)(sub - (sub + 49) / 50 * 50 + 50));
+	done(&r);
+	/* directly here: only Dept's own */
+	snprintf(q, sizeof(q), "id=%lld&direct=1&per=200", (long long)big_dept);
+	req(&r, "GET", "/units", q, cookie, NULL, NULL);
+	struct dstore_unit du;
+	dstore_unit_get(store, big, big_dept, &du, &err);
+	snprintf(want, sizeof(want), "of <span class=\"total\">%lld</span>",
+		 (long long)du.people);
+	dstore_unit_deinit(&du);
+	test_assert(strstr(r.body, want) != NULL);
+	test_assert(strstr(r.body, ">Team 1/") == NULL ||
+		    strstr(r.body,
+			   "<td data-label=\"Unit\"><a href=\"/units?id=") !=
+			    NULL);
+	test_assert(strstr(r.body, "Dept/Team") == NULL ||
+		    strstr(r.body, "<option") != NULL);
+	done(&r);
+	/* search: total and the field that matched */
+	req(&r, "GET", "/units", "id=0&q=139+1234+8638", cookie, NULL, NULL);
+	test_assert(strstr(r.body, "Showing 1–1 of <span class=\"total\">1"
+				   "</span> match for") != NULL);
+	test_assert(strstr(r.body, "<span class=\"field\">mobile</span> "
+				   "<mark>+86 139 1234 8638</mark>") != NULL);
+	done(&r);
+	req(&r, "GET", "/search", "q=user0123", cookie, NULL, NULL);
+	test_assert(strstr(r.body, "of <span class=\"total\">10</span> "
+				   "matches") != NULL);
+	test_assert(strstr(r.body,
+			   "<span class=\"field\">e-mail</span> "
+			   "<mark>user01230@big.example</mark>") != NULL);
+	done(&r);
+	req(&r, "GET", "/units", "q=nobody-has-this", cookie, NULL, NULL);
+	test_assert(strstr(r.body, "No one matches") != NULL);
+	done(&r);
+
+	/* bulk move of 200 people from the root's pages into Deep */
+	req(&r, "GET", "/units", "id=0&per=200&sort=title", cookie, NULL, NULL);
+	ob_buf_reset(&body);
+	ob_buf_addf(&body, "csrf=%s&action=move&unit=%lld&back=id%%3D0", csrf,
+		    (long long)big_deep);
+	page_uids(r.body, &body, &n);
+	done(&r);
+	test_assert_int(n, 200);
+	dstore_tenant_get(store, big, &t0, &err);
+	req(&r, "POST", "/people/bulk", NULL, cookie, ob_buf_str(&body), NULL);
+	test_assert_int(r.r.status, 303);
+	test_assert_str(r.r.location,
+			"/units?id=0&done=bulk-moved&n=200#people");
+	done(&r);
+	dstore_tenant_get(store, big, &t1, &err);
+	test_assert_int(t1.revision, t0.revision + 1);
+	{
+		struct dstore_page_query pq = {
+			.unit_id = big_deep, .direct = true, .limit = 500};
+		int64_t total;
+		struct collect c = {0};
+		dstore_person_page(store, big, &pq, &total, collect_row, &c,
+				   &err);
+		test_assert(total >= 200);
+	}
+	req(&r, "GET", "/units", "id=0&done=bulk-moved&n=200", cookie, NULL,
+	    NULL);
+	test_assert(strstr(r.body, "Moved 200 people.") != NULL);
+	done(&r);
+	/* the same again changes nothing: no new revision */
+	req(&r, "POST", "/people/bulk", NULL, cookie, ob_buf_str(&body), NULL);
+	test_assert_int(r.r.status, 303);
+	done(&r);
+	dstore_tenant_get(store, big, &t0, &err);
+	test_assert_int(t0.revision, t1.revision);
+	/* without the token: refused, nothing moved */
+	req(&r, "POST", "/people/bulk", NULL, cookie,
+	    "action=move&unit=0&uid=big-00001", NULL);
+	test_assert_int(r.r.status, 403);
+	done(&r);
+
+	/* hide two, then unhide them */
+	struct dstore_person p;
+	char small[512];
+	snprintf(
+		small, sizeof(small),
+		"csrf=%s&action=hide&uid=big-00001&uid=big-00002&uid=big-00001",
+		csrf);
+	req(&r, "POST", "/people/bulk", NULL, cookie, small, NULL);
+	test_assert_int(r.r.status, 303);
+	test_assert(strstr(r.r.location, "done=bulk-hidden&n=2") != NULL);
+	done(&r);
+	dstore_person_get(store, big, "big-00002", true, &p, &err);
+	test_assert(p.hidden);
+	test_assert_int(p.n_phones, 2);
+	dstore_person_deinit(&p);
+	dstore_tenant_get(store, big, &t1, &err);
+	test_assert_int(t1.revision, t0.revision + 1);
+	snprintf(small, sizeof(small),
+		 "csrf=%s&action=unhide&uid=big-00001&uid=big-00002", csrf);
+	req(&r, "POST", "/people/bulk", NULL, cookie, small, NULL);
+	test_assert_int(r.r.status, 303);
+	done(&r);
+	dstore_person_get(store, big, "big-00002", false, &p, &err);
+	test_assert(!p.hidden);
+	dstore_person_deinit(&p);
+
+	/* an unknown person among them: nothing changes */
+	dstore_tenant_get(store, big, &t0, &err);
+	snprintf(small, sizeof(small),
+		 "csrf=%s&action=hide&uid=big-00003&uid=nobody", csrf);
+	req(&r, "POST", "/people/bulk", NULL, cookie, small, NULL);
+	test_assert_int(r.r.status, 404);
+	done(&r);
+	dstore_person_get(store, big, "big-00003", false, &p, &err);
+	test_assert(!p.hidden);
+	dstore_person_deinit(&p);
+	dstore_tenant_get(store, big, &t1, &err);
+	test_assert_int(t1.revision, t0.revision);
+
+	/* export the selection */
+	snprintf(small, sizeof(small),
+		 "csrf=%s&action=export&uid=big-00004&uid=big-00005", csrf);
+	req(&r, "POST", "/people/bulk", NULL, cookie, small, NULL);
+	test_assert_int(r.r.status, 200);
+	test_assert_str(r.r.content_type, "text/vcard; charset=utf-8");
+	test_assert(strstr(r.r.disposition, "attachment") != NULL);
+	const char *v1 = strstr(r.body, "BEGIN:VCARD");
+	test_assert(v1 != NULL && strstr(v1 + 1, "BEGIN:VCARD") != NULL);
+	test_assert(strstr(r.body, "UID:big-00004") != NULL);
+	test_assert(strstr(r.body, "UID:big-00005") != NULL);
+	done(&r);
+
+	/* delete: first a confirmation naming them, nothing deleted */
+	snprintf(small, sizeof(small),
+		 "csrf=%s&action=delete&uid=big-00006&uid=big-00008&back=id%%"
+		 "3D0",
+		 csrf);
+	req(&r, "POST", "/people/bulk", NULL, cookie, small, NULL);
+	test_assert_int(r.r.status, 200);
+	test_assert(strstr(r.body, "Delete 2 people?") != NULL);
+	test_assert(strstr(r.body, "name=\"confirm\" value=\"1\"") != NULL);
+	done(&r);
+	test_assert_int(
+		dstore_person_get(store, big, "big-00006", false, &p, &err), 0);
+	dstore_person_deinit(&p);
+	dstore_tenant_get(store, big, &t0, &err);
+	snprintf(small, sizeof(small),
+		 "csrf=%s&action=delete&confirm=1&uid=big-00006&uid=big-00008"
+		 "&back=id%%3D0",
+		 csrf);
+	req(&r, "POST", "/people/bulk", NULL, cookie, small, NULL);
+	test_assert_int(r.r.status, 303);
+	test_assert_str(r.r.location,
+			"/units?id=0&done=bulk-deleted&n=2#people");
+	done(&r);
+	test_assert_int(
+		dstore_person_get(store, big, "big-00006", false, &p, &err),
+		OB_E_NOTFOUND);
+	dstore_tenant_get(store, big, &t1, &err);
+	test_assert_int(t1.revision, t0.revision + 1);
+	ob_buf_deinit(&body);
+	test_end();
+}
+
+/* The mass-delete guard on a small enterprise (80% at 50 people or
+ * fewer): acme has a handful. */
+static void test_bulk_delete_guard(void)
+{
+	char cookie[128], csrf[65], body[1024];
+	struct ob_err err;
+	int64_t before = 0, after = 0;
+	struct resp r;
+
+	test_begin("bulk delete: past the mass-delete guard it needs the "
+		   "second confirmation");
+	test_assert_int(sign_in("boss@acme", "boss-password", cookie, csrf),
+			303);
+	dstore_person_count(store, acme, 0, true, &before, &err);
+	struct collect c = {0};
+	c.cap = 64;
+	c.uids = calloc(c.cap, sizeof(*c.uids));
+	struct dstore_page_query pq = {.limit = 64};
+	int64_t total;
+	dstore_person_page(store, acme, &pq, &total, collect_row, &c, &err);
+	size_t k = (size_t)snprintf(body, sizeof(body),
+				    "csrf=%s&action=delete&confirm=1", csrf);
+	for (size_t i = 0; i < c.n && i < 64; i++)
+		k += (size_t)snprintf(body + k, sizeof(body) - k, "&uid=%s",
+				      c.uids[i]);
+	req(&r, "POST", "/people/bulk", NULL, cookie, body, NULL);
+	test_assert_int(r.r.status, 409);
+	test_assert(strstr(r.body, "name=\"force\"") != NULL);
+	done(&r);
+	dstore_person_count(store, acme, 0, true, &after, &err);
+	test_assert_int(after, before);
+	test_assert(before > 0);
+	free(c.uids);
+	test_end();
+}
+
 static void test_throttle(void)
 {
 	char cookie[128], csrf[65];
@@ -1118,6 +1791,12 @@ int main(void)
 	test_csv_formula_guard();
 	test_export_roundtrip_phones();
 	test_account_activity();
+	big_setup();
+	test_pages();
+	test_page_search();
+	test_unit_tree();
+	test_view_and_bulk();
+	test_bulk_delete_guard();
 	test_throttle();
 	dstore_close(&store);
 	return test_done();

@@ -50,6 +50,7 @@ void wa_person_save(struct wa_ctx *c);
 void wa_person_delete(struct wa_ctx *c);
 void wa_photo(struct wa_ctx *c);
 void wa_search_page(struct wa_ctx *c);
+void wa_people_bulk(struct wa_ctx *c);
 void wa_import_page(struct wa_ctx *c);
 void wa_import_preview(struct wa_ctx *c);
 void wa_import_apply(struct wa_ctx *c);

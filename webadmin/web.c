@@ -394,6 +394,7 @@ static const struct route routes[] = {
 	{"/person/delete", true, wa_person_delete, NULL, NULL},
 	{"/photo", false, wa_photo, NULL, NULL},
 	{"/search", false, wa_search_page, NULL, NULL},
+	{"/people/bulk", true, wa_people_bulk, NULL, NULL},
 	{"/import", false, wa_import_page, NULL, NULL},
 	{"/import/preview", true, wa_import_preview, NULL, NULL},
 	{"/import/apply", true, wa_import_apply, NULL, NULL},

@@ -4,11 +4,16 @@
  * into struct wa_web_request and sends back struct wa_web_response; this
  * module never sees libmicrohttpd. Routes (GET pages, POST actions):
  *   /login /logout            sign in and out (throttled; cookie session)
- *   /units?id=N               the org tree, a unit, its people
+ *   /units?id=N               the org tree, a unit and the people of its
+ *                             subtree (&direct=1: only those directly in
+ *                             it), &q= a search inside it, &sort=name|
+ *                             title|unit, &desc=1, &page=P, &per=50|100|200
  *   /unit/add|rename|move|delete
  *   /person?uid=U /person/new?unit=N, /person/save, /person/delete
  *   /photo?uid=U              a person's photo
- *   /search?q=                people by name, pinyin, initials, phone, email
+ *   /search?q=                the same view of the whole enterprise
+ *   /people/bulk              move, hide, unhide, delete (confirmed) or
+ *                             export (.vcf) the checked people (uid=...)
  *   /import, /import/preview, /import/apply   CSV or vCard, preview first
  *   /export, /export/file?format=vcf21|vcf30|vcf40|csv&unit=N
  *   /audit, /devices, /device/slow, /accounts, /account/add|disable|password

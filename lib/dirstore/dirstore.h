@@ -367,6 +367,87 @@ int dstore_person_search(struct dstore *store, int64_t tenant_id,
 			 int (*fn)(const struct dstore_person *p, void *ctx),
 			 void *ctx, struct ob_err *err);
 
+/* ---- the administrators' directory view: pages of people ------------- */
+
+/* A page of the people of a view, in a stable order, with the true number
+ * of people in the view: the web admin's directory. Paging, counting and
+ * sorting happen in SQL (LIMIT/OFFSET over an order that ends with the
+ * person id, so pages neither skip nor repeat anyone while the directory
+ * stands still); only the page's rows are read. Hidden people are
+ * included (the view is the administrators'). */
+#define DSTORE_PAGE_MAX 500 /* people per page at most */
+
+enum dstore_page_sort {
+	DSTORE_SORT_NAME = 0,  /* the reading: pinyin family then given name
+				  for Chinese names, family then given name
+				  for others, else the display name; ASCII
+				  case ignored */
+	DSTORE_SORT_TITLE = 1, /* title (people without one last), then name */
+	DSTORE_SORT_UNIT = 2,  /* unit path (people in no unit first), then
+				  name */
+};
+
+struct dstore_page_query {
+	int64_t unit_id;     /* 0 = the whole enterprise, else this unit and
+				everything below it */
+	bool direct;         /* only people directly in unit_id (with
+				unit_id 0: those in no unit) */
+	const char *search;  /* NULL or "" = everyone of the view; else the
+				matching rules of dstore_person_search */
+	enum dstore_page_sort sort;
+	bool desc;           /* reverse the whole order */
+	int64_t offset;      /* people skipped (page * limit) */
+	size_t limit;        /* 1..DSTORE_PAGE_MAX */
+};
+
+/* Which field of a person a search text matched, first match in this
+ * order. */
+enum dstore_match {
+	DSTORE_MATCH_NONE = 0, /* no search */
+	DSTORE_MATCH_NAME,     /* display name or family and given name */
+	DSTORE_MATCH_PINYIN,   /* a prefix of the full pinyin */
+	DSTORE_MATCH_INITIALS, /* a prefix of the pinyin initials */
+	DSTORE_MATCH_PHONE,    /* the digits of a phone number */
+	DSTORE_MATCH_EMAIL,
+	DSTORE_MATCH_TITLE,
+};
+
+struct dstore_page_match {
+	enum dstore_match field;
+	/* what matched, borrowed for the call: the phone number as stored,
+	 * the e-mail address, the title, the pinyin ("zhang wei"), the
+	 * initials ("zw") or the display name; NULL for DSTORE_MATCH_NONE */
+	const char *value;
+	const char *phone_type; /* "cell", "work"... for a phone match */
+};
+
+/* Count the people of the view into *total_r and lend the page's people
+ * to fn in order (without photo, note and address; borrowed for the call),
+ * each with what the search matched. fn's non-zero return stops and is
+ * returned. An offset past the end gives no rows and the true total.
+ * OB_E_INVAL for a limit of 0 or over DSTORE_PAGE_MAX, a negative offset,
+ * or a search text of DSTORE_NAME_MAX bytes or more; OB_E_NOTFOUND for a
+ * unit not of the tenant. */
+int dstore_person_page(struct dstore *store, int64_t tenant_id,
+		       const struct dstore_page_query *q, int64_t *total_r,
+		       int (*fn)(const struct dstore_person *p,
+				 const struct dstore_page_match *m, void *ctx),
+		       void *ctx, struct ob_err *err);
+
+/* The units and their direct people counts exactly as dstore_unit_list
+ * gives them (same order, same struct, borrowed for the call), from two
+ * flat reads ordered in memory: its cost follows the number of units and
+ * of people, for pages that draw the whole tree on every request. fn's
+ * non-zero return stops and is returned. */
+int dstore_unit_tree(struct dstore *store, int64_t tenant_id,
+		     int (*fn)(const struct dstore_unit *u, void *ctx),
+		     void *ctx, struct ob_err *err);
+
+/* Set or clear the hidden flag of a person, keeping every other field
+ * (transaction needed). 0 (also when it already was so), OB_E_NOTFOUND. */
+int dstore_person_set_hidden(struct dstore *store, int64_t tenant_id,
+			     const char *uid, bool hidden, struct ob_err *err);
+
 /* ---- change log ------------------------------------------------------- */
 
 enum dstore_change_kind {

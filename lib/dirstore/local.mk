@@ -6,7 +6,8 @@ lib_dirstore_libdirstore_a_SOURCES = \
 	lib/dirstore/unit.c lib/dirstore/person.c lib/dirstore/changes.c \
 	lib/dirstore/syncstate.c lib/dirstore/session.c \
 	lib/dirstore/websession.c lib/dirstore/login.c \
-	lib/dirstore/person-diff.c lib/dirstore/undo.c
+	lib/dirstore/person-diff.c lib/dirstore/undo.c \
+	lib/dirstore/page.c
 lib_dirstore_libdirstore_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(CRYPT_CFLAGS)
 DSTORE_LIBS = lib/dirstore/libdirstore.a lib/pinyin/libpinyin.a \

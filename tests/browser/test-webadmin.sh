@@ -1,6 +1,7 @@
 #!/bin/sh
 # The admin pages in Debian's headless Chromium (Playwright, webadmin.mjs)
-# against the real orgbook-server over HTTPS on loopback, with the agent
+# against the real orgbook-server over HTTPS on loopback, on the demo
+# directory and 2,000 generated people, with the agent
 # syncing over HTTPS (CA file, then a pinned key) before and after the
 # administrator's changes: the device must see exactly what was done in
 # the browser. Screenshots of the main pages are left in
@@ -49,7 +50,8 @@ browser() { # PHASE: run webadmin.mjs, one TAP line per check
 		FIXTURES="$tmp/fix" ADMIN_USER=admin@acme \
 		ADMIN_PASSWORD=orgbook-admin-demo B_USER=boss@northwind \
 		B_PASSWORD=northwind-boss-pw THROTTLE_USER=second@acme \
-		THROTTLE_PASSWORD=second-admin-pw \
+		THROTTLE_PASSWORD=second-admin-pw SEARCH_CELL="$search_cell" \
+		SEARCH_UID="$search_uid" \
 		NODE_PATH="$nodedir/node_modules" \
 		node "$tmp/webadmin.mjs" "$1" >"$tmp/browser.out" 2>&1
 	rc=$?
@@ -115,6 +117,15 @@ EOF
 
 # -- the server over HTTPS, accounts, the agent's first sync --------------------
 ORGBOOK_ADMIN="$ADMIN" sh "$top_srcdir/testdata/load-demo.sh" "$db" >/dev/null
+# a realistic size: 2,000 generated people more in acme's tree (the same
+# units); one of them is looked for by its mobile number
+$PY "$top_srcdir/testdata/gen-directory.py" --people 2000 --seed 14 \
+	--uid-prefix gen --domain gen.acme.example --out "$tmp/gen" >/dev/null
+ob import --tenant acme "$tmp/gen/people.csv" >/dev/null
+search_uid=gen-000777
+search_cell=$($PY -c 'import csv, sys
+for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
+    if r["uid"] == sys.argv[2]: print(r["phone_cell"])' "$tmp/gen/people.csv" "$search_uid")
 echo northwind-boss-pw | ob account create --tenant northwind boss@northwind \
 	--admin --password-stdin >/dev/null
 echo second-admin-pw | ob account create --tenant acme second@acme --admin \
@@ -166,6 +177,11 @@ has "in the unit they were moved to" "浏览器测试部"
 check "found by pinyin initials too" 0 agent search oynn
 has "the same person" "欧阳娜娜"
 
+# -- the directory view at 2,300 people: paging, search, bulk moves --------------
+browser directory
+check "sync after the bulk moves" 0 agent sync
+same "the agent's copy equals the directory after the bulk moves"
+
 # -- delete, imports ------------------------------------------------------------
 browser finish
 check "a pinned server key works instead of a CA" 0 sh -c \
@@ -193,8 +209,8 @@ lacks "nor the throttled attempts' passwords" "wrong-password-"
 has "refused forged POSTs are logged" "refused: bad CSRF token"
 has "throttled sign-ins are logged" "admin login throttled"
 count=$(ls "$shots" | grep -c '\.png$')
-if [ "$count" -ge 14 ]; then ok "$count screenshots saved in tests/browser/screenshots"; else
-	notok "screenshots: $count of 14"
+if [ "$count" -ge 40 ]; then ok "$count screenshots saved in tests/browser/screenshots"; else
+	notok "screenshots: $count of 40"
 fi
 
 kill "$spid"

@@ -67,3 +67,26 @@ document.addEventListener('change', (ev) => {
     shrink(el).finally(() => { if (button) button.disabled = false; });
   }
 });
+
+// The directory's bulk form: "All on this page" checks every person of the
+// page, and the bar says how many are checked.
+function countPicked(form) {
+  const boxes = form.querySelectorAll('input[name=uid]');
+  const n = [...boxes].filter((b) => b.checked).length;
+  const out = form.querySelector('.picked');
+  if (out) out.textContent = n ? `${n} checked` : '';
+  const all = form.querySelector('input.pick-all');
+  if (all) {
+    all.checked = n > 0 && n === boxes.length;
+    all.indeterminate = n > 0 && n < boxes.length;
+  }
+}
+
+document.addEventListener('change', (ev) => {
+  const el = ev.target;
+  if (!(el instanceof HTMLInputElement) || !el.form || el.form.id !== 'bulk') return;
+  if (el.classList.contains('pick-all')) {
+    for (const b of el.form.querySelectorAll('input[name=uid]')) b.checked = el.checked;
+  }
+  countPicked(el.form);
+});
