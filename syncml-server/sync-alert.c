@@ -224,10 +224,14 @@ void srv_sync_alert(struct srv_ctx *c, const struct sml_node *alert, int code)
 	if (have)
 		ob_strlcpy(ds->server_last, ss.server_last,
 			   sizeof(ds->server_last));
-	int status = SML_OK;
-	int mode = code == SML_ALERT_RESUME ? SML_ALERT_SLOW : code;
-	if (code == SML_ALERT_RESUME)
-		status = SML_REFRESH_REQUIRED; /* no suspend/resume */
+	/* No suspend/resume. A resume gets 509 and a normal two-way sync
+	 * when its anchors allow one (a slow sync with 508 when not), as the
+	 * Synthesis engine answers it: its clients then send every change
+	 * since their last completed sync. Answered 508 with a slow sync
+	 * instead, SyncEvolution kept "resuming" and sent none of its cards,
+	 * so the server's Adds doubled every card on the device. */
+	int status = code == SML_ALERT_RESUME ? SML_RESUME_REFUSED : SML_OK;
+	int mode = code == SML_ALERT_RESUME ? SML_ALERT_TWO_WAY : code;
 	if (mode == SML_ALERT_TWO_WAY || mode == SML_ALERT_ONE_WAY_SERVER) {
 		const char *why = slow_reason(c, have ? &ss : NULL, last);
 		if (why != NULL) {

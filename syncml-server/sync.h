@@ -57,7 +57,8 @@ int srv_store_check(struct srv_ctx *c, int ret, const struct ob_err *err);
 void srv_status(struct srv_ctx *c, uint64_t cmd_ref, const char *cmd_name,
 		const char *target_ref, const char *source_ref, int code);
 
-/* Alert 200..205 (and 225 resume, answered as a slow sync). */
+/* Alert 200..205, and 225 (resume, not served: 509 and a two-way sync,
+ * or 508 and a slow one when the anchors disagree). */
 void srv_sync_alert(struct srv_ctx *c, const struct sml_node *alert, int code);
 /* The client's Sync command and the items in it. */
 void srv_sync_client(struct srv_ctx *c, const struct sml_node *sync);

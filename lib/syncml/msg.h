@@ -35,6 +35,9 @@ enum sml_status {
 	SML_VERSION_UNSUPPORTED = 505,
 	SML_PROCESSING_ERROR = 506,
 	SML_REFRESH_REQUIRED = 508,
+	/* cannot resume, a normal sync instead (the Synthesis engine's
+	 * answer to a resume it cannot serve; its clients honour it) */
+	SML_RESUME_REFUSED = 509,
 	SML_DATASTORE_FAILURE = 510,
 	SML_SERVER_FAILURE = 511,
 	SML_SYNC_FAILED = 512,
