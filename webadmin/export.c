@@ -1,9 +1,9 @@
-/* .vcf export: iterate the view, map each person with person-card.c and
- * write it with vcard_contact_write into one reusable buffer. */
+/* .vcf export: iterate the view and render each person with lib/dircard
+ * into one reusable buffer. */
 #include "config.h"
+#include "dircard/dircard.h"
 #include "webadmin/csv.h"
 #include "webadmin/export.h"
-#include "webadmin/person-card.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +13,7 @@ struct export_ctx {
 	const char *company;
 	int (*out)(const char *data, size_t len, void *ctx);
 	void *out_ctx;
-	char *buf;
-	size_t size;
+	struct dcard_buf buf;
 	size_t count;
 	struct ob_err *err;
 };
@@ -22,37 +21,18 @@ struct export_ctx {
 static int export_one(const struct dstore_person *p, void *vctx)
 {
 	struct export_ctx *x = vctx;
-	struct vcard_contact_options opt = {0};
-	struct wa_card_scratch sc;
-	struct vcard_contact c;
-	struct vcard_error verr;
+	struct dcard_render_opts opt = {0};
 	size_t len = 0;
 	int ret;
 
-	if (wa_person_to_contact(p, x->company, &sc, &c) < 0)
-		return ob_err_set(x->err, OB_E_NOMEM, "out of memory");
 	opt.version = x->o->version;
-	opt.include_photo = x->o->photos;
+	opt.photo = x->o->photos;
 	opt.max_photo_bytes = x->o->max_photo_bytes;
-	for (;;) {
-		ret = vcard_contact_write(&c, &opt, x->buf, x->size, &len,
-					  &verr);
-		if (ret != VCARD_E_SPACE)
-			break;
-		char *nb = realloc(x->buf, len + 1);
-		if (nb == NULL) {
-			ret = VCARD_E_NOMEM;
-			break;
-		}
-		x->buf = nb;
-		x->size = len + 1;
-	}
-	wa_card_scratch_deinit(&sc);
+	ret = dcard_render_person(p, x->company, &opt, &x->buf, &len, x->err);
 	if (ret != 0)
-		return ob_err_set(x->err, OB_E_FAIL, "person %s: %s", p->uid,
-				  verr.msg);
+		return ret;
 	x->count++;
-	return x->out(x->buf, len, x->out_ctx);
+	return x->out(x->buf.data, len, x->out_ctx);
 }
 
 int wa_export_vcf(struct dstore *s, int64_t tenant_id,
@@ -73,14 +53,14 @@ int wa_export_vcf(struct dstore *s, int64_t tenant_id,
 	x.out = out;
 	x.out_ctx = ctx;
 	x.err = err;
-	x.size = 8192;
-	x.buf = malloc(x.size);
-	if (x.buf == NULL)
+	x.buf.size = 8192;
+	x.buf.data = malloc(x.buf.size);
+	if (x.buf.data == NULL)
 		return ob_err_set(err, OB_E_NOMEM, "out of memory");
 	it.unit_id = o->unit_id;
 	it.with_photo = o->photos;
 	ret = dstore_person_iter(s, tenant_id, &it, export_one, &x, err);
-	free(x.buf);
+	free(x.buf.data);
 	if (count_r != NULL)
 		*count_r = x.count;
 	return ret;

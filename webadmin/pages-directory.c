@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dircard/dircard.h"
 #include "util/str.h"
 #include "vcard/vcard.h"
 #include "webadmin/import.h"
-#include "webadmin/person-card.h"
 #include "webadmin/web-internal.h"
 
 /* ---- the unit tree ------------------------------------------------------- */
@@ -1417,7 +1417,7 @@ static void export_selection(struct wa_ctx *c, const char **uids, size_t n)
 	ob_buf_reset(b);
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		struct dstore_person p;
-		struct wa_card_scratch sc;
+		struct dcard_scratch sc;
 		struct vcard_contact vc;
 		struct vcard_error verr;
 
@@ -1426,7 +1426,8 @@ static void export_selection(struct wa_ctx *c, const char **uids, size_t n)
 		if (ret != 0)
 			break;
 		memset(&sc, 0, sizeof(sc));
-		if (wa_person_to_contact(&p, c->tenant.display, &sc, &vc) < 0)
+		if (dcard_person_to_contact(&p, c->tenant.display, &sc, &vc) <
+		    0)
 			ret = OB_E_NOMEM;
 		while (ret == 0) {
 			int vr = vcard_contact_write(&vc, &opt, buf, size, &len,
@@ -1445,7 +1446,7 @@ static void export_selection(struct wa_ctx *c, const char **uids, size_t n)
 		}
 		if (ret == 0 && ob_buf_add(b, buf, len) != 0)
 			ret = OB_E_LIMIT;
-		wa_card_scratch_deinit(&sc);
+		dcard_scratch_deinit(&sc);
 		dstore_person_deinit(&p);
 	}
 	free(buf);
