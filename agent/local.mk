@@ -4,7 +4,7 @@ agent_libagent_a_SOURCES = agent/store.h agent/store.c agent/sync.h \
 	agent/sync.c agent/respuri.h agent/respuri.c
 agent_libagent_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS) $(CURL_CFLAGS) \
 	$(GNUTLS_CFLAGS)
-AGENT_LIBS = agent/libagent.a lib/syncml/libsml.a vcard/libvcard.a \
+AGENT_LIBS = agent/libagent.a lib/syncml/libsml.a lib/dircard/libdircard.a vcard/libvcard.a \
 	lib/pinyin/libpinyin.a lib/util/libobutil.a $(SQLITE_LIBS) \
 	$(CURL_LIBS) $(GNUTLS_LIBS) $(XML_LIBS) -lpthread
 LINT_FILES += agent/store.c agent/sync.c agent/main.c agent/respuri.c

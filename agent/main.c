@@ -31,6 +31,7 @@
 
 #include "agent/store.h"
 #include "agent/sync.h"
+#include "dircard/dircard.h"
 #include "syncml/xml.h"
 #include "util/buf.h"
 #include "util/file.h"
@@ -587,8 +588,7 @@ static int cmd_show(int argc, char **argv)
 
 struct exp {
 	enum vcard_version v;
-	char *buf;
-	size_t size;
+	struct dcard_buf buf;
 	int bad;
 };
 
@@ -598,9 +598,9 @@ static int export_card(const char *card, void *ctx)
 	struct vcard_limits lim = vcard_limits_default();
 	struct vcard *vc = NULL;
 	struct vcard_contact c;
-	struct vcard_contact_options o = {.version = x->v,
-					  .include_photo = true};
+	struct dcard_render_opts o = {.version = x->v, .photo = true};
 	struct vcard_error verr;
+	struct ob_err err;
 	size_t len;
 
 	if (vcard_parse(card, strlen(card), &lim, &vc, &verr) != 0 ||
@@ -609,17 +609,8 @@ static int export_card(const char *card, void *ctx)
 		x->bad++;
 		return 0;
 	}
-	int ret;
-	while ((ret = vcard_contact_write(&c, &o, x->buf, x->size, &len,
-					  &verr)) == VCARD_E_SPACE) {
-		char *nb = realloc(x->buf, len + 1);
-		if (nb == NULL)
-			break;
-		x->buf = nb;
-		x->size = len + 1;
-	}
-	if (ret == 0)
-		fwrite(x->buf, 1, len, stdout);
+	if (dcard_render(&c, &o, &x->buf, &len, &err) == 0)
+		fwrite(x->buf.data, 1, len, stdout);
 	else
 		x->bad++;
 	vcard_free(&vc);
@@ -651,7 +642,7 @@ static int cmd_export(int argc, char **argv)
 		return ret;
 	ret = agent_store_cards(s, unit, export_card, &x, &err);
 	agent_store_close(&s);
-	free(x.buf);
+	free(x.buf.data);
 	if (ret != 0) {
 		fprintf(stderr, "orgbook-agent: %s\n", err.msg);
 		return exit_of(ret);

@@ -1,4 +1,9 @@
-/* libmicrohttpd listeners and routes (see httpd.h). */
+/* libmicrohttpd listeners and routes (see httpd.h).
+ *
+ * Includes webadmin/web.h for one reason: this listener mounts the web
+ * admin (wa_web_handle answers its requests, wa_web_stream_csv writes
+ * the CSV a page asks for). Cards and the .vcf export come from
+ * lib/dircard, never from webadmin/. */
 #include "config.h"
 #include "syncml-server/httpd.h"
 
@@ -16,13 +21,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dircard/export.h"
 #include "syncml-server/auth.h"
 #include "syncml-server/connguard.h"
 #include "syncml-server/health.h"
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/str.h"
-#include "webadmin/export.h"
 #include "webadmin/web.h"
 
 #define TLS_STRICT                                                             \
@@ -196,7 +201,7 @@ static void *export_thread(void *arg)
 {
 	struct export_job *j = arg;
 	struct dstore *store = srv_store(j->srv);
-	struct wa_export_opts o = {
+	struct dcard_export_opts o = {
 		.version = j->version,
 		.unit_id = j->unit_id,
 		.photos = j->photos,
@@ -206,10 +211,10 @@ static void *export_thread(void *arg)
 	size_t count = 0;
 
 	if (store != NULL &&
-	    (j->csv ? wa_export_csv(store, j->tenant_id, j->unit_id, write_all,
-				    j, &count, &err)
-		    : wa_export_vcf(store, j->tenant_id, &o, write_all, j,
-				    &count, &err)) != 0)
+	    (j->csv ? wa_web_stream_csv(store, j->tenant_id, j->unit_id,
+					write_all, j, &count, &err)
+		    : dcard_export_vcf(store, j->tenant_id, &o, write_all, j,
+				       &count, &err)) != 0)
 		ob_log(OB_LOG_WARN, NULL, "export stopped: %s", err.msg);
 	close(j->fd);
 	srv_store_release();

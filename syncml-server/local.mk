@@ -22,7 +22,7 @@ syncml_server_libsrv_a_SOURCES = \
 syncml_server_libsrv_a_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(XML_CFLAGS) $(SQLITE_CFLAGS)
 SRV_LIBS = syncml-server/libsrv.a webadmin/libwebadmin.a \
-	lib/syncml/libsml.a vcard/libvcard.a lib/pinyin/libpinyin.a \
+	lib/syncml/libsml.a lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a \
 	$(DSTORE_LIBS) $(XML_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) \
 	-lpthread
 LINT_FILES += $(filter %.c,$(syncml_server_libsrv_a_SOURCES))

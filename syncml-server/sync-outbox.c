@@ -17,13 +17,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dircard/dircard.h"
 #include "syncml/writer.h"
 #include "util/str.h"
 #include "vcard/vcard.h"
-#include "webadmin/person-card.h"
 
 #define ITEM_RESERVE 64 /* bytes kept free for closing tags */
 #define PAGE 64         /* people read per store call */
+
+/* The CTCap bits (devinf.h) are the renderer's trim bits. */
+_Static_assert((unsigned)SRV_PROP_TITLE == (unsigned)DCARD_PROP_TITLE,
+	       "SRV_PROP_TITLE");
+_Static_assert((unsigned)SRV_PROP_ORG == (unsigned)DCARD_PROP_ORG,
+	       "SRV_PROP_ORG");
+_Static_assert((unsigned)SRV_PROP_ADR == (unsigned)DCARD_PROP_ADR,
+	       "SRV_PROP_ADR");
+_Static_assert((unsigned)SRV_PROP_NOTE == (unsigned)DCARD_PROP_NOTE,
+	       "SRV_PROP_NOTE");
+_Static_assert((unsigned)SRV_PROP_CATEGORIES == (unsigned)DCARD_PROP_CATEGORIES,
+	       "SRV_PROP_CATEGORIES");
+_Static_assert((unsigned)SRV_PROP_PHONETIC == (unsigned)DCARD_PROP_PHONETIC,
+	       "SRV_PROP_PHONETIC");
+_Static_assert((unsigned)SRV_PROP_TEL == (unsigned)DCARD_PROP_TEL,
+	       "SRV_PROP_TEL");
+_Static_assert((unsigned)SRV_PROP_EMAIL == (unsigned)DCARD_PROP_EMAIL,
+	       "SRV_PROP_EMAIL");
 
 /* ---- server items ------------------------------------------------------ */
 
@@ -73,55 +91,22 @@ static void device_has(struct fill *f, const char *guid, char *luid,
 static int render_card(struct fill *f, const struct dstore_person *p,
 		       bool photo, size_t *len_r)
 {
-	struct wa_card_scratch sc;
-	struct vcard_contact ct;
-	struct vcard_contact_options o = {0};
-	struct vcard_error verr;
+	struct dcard_render_opts o = {0};
+	struct dcard_buf b = {f->vbuf, f->vsize};
+	struct ob_err err;
 	int ret;
 
-	memset(&sc, 0, sizeof(sc));
-	ret = wa_person_to_contact(p, f->c->tenant.display, &sc, &ct);
-	if (ret != 0)
-		return ret;
-	if (f->trim) {
-		uint32_t has = f->c->st->client.props;
-		if (!(has & SRV_PROP_TITLE))
-			ct.title = NULL;
-		if (!(has & SRV_PROP_ORG))
-			ct.n_org = 0;
-		if (!(has & SRV_PROP_ADR))
-			memset(&ct.adr, 0, sizeof(ct.adr));
-		if (!(has & SRV_PROP_NOTE))
-			ct.note = NULL;
-		if (!(has & SRV_PROP_CATEGORIES))
-			ct.n_categories = 0;
-		if (!(has & SRV_PROP_PHONETIC))
-			ct.phonetic_family = ct.phonetic_given = NULL;
-		if (!(has & SRV_PROP_TEL))
-			ct.n_phones = 0;
-		if (!(has & SRV_PROP_EMAIL))
-			ct.n_emails = 0;
-	}
+	o.trim = f->trim;
+	o.props = f->c->st->client.props;
 	o.version = f->ds->vcard == 30 ? VCARD_V30 : VCARD_V21;
-	o.include_photo = photo && f->c->srv->cfg.max_photo > 0 &&
-			  !f->c->st->client.no_photo;
+	o.photo = photo && f->c->srv->cfg.max_photo > 0 &&
+		  !f->c->st->client.no_photo;
 	o.max_photo_bytes = f->c->srv->cfg.max_photo;
 	o.dialect = &f->c->st->client.dialect;
-	for (;;) {
-		ret = vcard_contact_write(&ct, &o, f->vbuf, f->vsize, len_r,
-					  &verr);
-		if (ret != VCARD_E_SPACE)
-			break;
-		char *nb = realloc(f->vbuf, *len_r + 1);
-		if (nb == NULL) {
-			ret = OB_E_NOMEM;
-			break;
-		}
-		f->vbuf = nb;
-		f->vsize = *len_r + 1;
-	}
-	wa_card_scratch_deinit(&sc);
-	return ret == 0 ? 0 : ret == OB_E_NOMEM ? ret : OB_E_FAIL;
+	ret = dcard_render_person(p, f->c->tenant.display, &o, &b, len_r, &err);
+	f->vbuf = b.data;
+	f->vsize = b.size;
+	return ret;
 }
 
 static char *item_xml(struct fill *f, enum srv_item_kind kind, const char *guid,

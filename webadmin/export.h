@@ -1,8 +1,9 @@
 /* Exports of an enterprise or one unit as .vcf, CSV or JSON: streamed
  * person by person through a caller callback, never the whole directory
  * in memory. Each imports back unchanged (webadmin/IMPORT.md). The .vcf
- * export leaves hidden people out; CSV and JSON, the administrators'
- * copies, include them. */
+ * export is lib/dircard's (dircard/export.h; wa_export_vcf wraps it) and
+ * leaves hidden people out; CSV and JSON, the administrators' copies,
+ * include them. */
 #ifndef WA_EXPORT_H
 #define WA_EXPORT_H
 
@@ -20,9 +21,9 @@ struct wa_export_opts {
 	size_t max_photo_bytes; /* photos over it are dropped; 0 = no cap */
 };
 
-/* Write every visible person of the view as a vCard to out(data, len,
- * ctx) (which returns 0, or non-zero to stop). *count_r gets the number of
- * cards. Returns 0, the callback's code, or a store / vCard error. */
+/* lib/dircard's dcard_export_vcf (dircard/export.h) with these options,
+ * kept for the admin CLI and the web tests: every visible person of the
+ * view as a vCard to out(data, len, ctx). */
 int wa_export_vcf(struct dstore *store, int64_t tenant_id,
 		  const struct wa_export_opts *opts,
 		  int (*out)(const char *data, size_t len, void *ctx),

@@ -9,6 +9,7 @@
  * compared field by field (diff_person), so a file that changes nothing
  * writes nothing whatever the order of its columns or phone types. */
 #include "config.h"
+#include "dircard/dircard.h"
 #include "webadmin/import.h"
 #include "webadmin/json.h"
 #include "pinyin/pinyin.h"
@@ -1634,17 +1635,16 @@ static long *card_lines(const char *data, size_t len, size_t *n_r)
 	return v;
 }
 
-static char *join_phones(const struct vcard_contact *c, enum vcard_phone_type t,
-			 bool other_too)
+/* The numbers of one type joined by '|', as a CSV cell holds them. */
+static char *join_phones(const struct dstore_person *p, const char *type)
 {
 	struct ob_buf b;
 
 	ob_buf_init(&b, 1 << 16);
-	for (size_t i = 0; i < c->n_phones; i++) {
-		if (c->phones[i].type == t ||
-		    (other_too && c->phones[i].type == VCARD_PHONE_OTHER))
+	for (size_t i = 0; i < p->n_phones; i++) {
+		if (strcmp(p->phones[i].type, type) == 0)
 			ob_buf_addf(&b, "%s%s", b.len ? "|" : "",
-				    c->phones[i].number);
+				    p->phones[i].number);
 	}
 	return ob_buf_steal(&b, NULL);
 }
@@ -1688,87 +1688,74 @@ static uint32_t card_fields(const struct vcard *card,
 	return m;
 }
 
-/* ADR's post office box and extended address (apartment, suite) have no
- * field of their own: they are kept in the street, before it, joined by
- * ", " (RFC 6350 6.3.1 recommends leaving both empty, so a 4.0 writer puts
- * them in the street too). malloc'd. */
-static char *street_of(const struct vcard_address *a)
+static const char *or_empty(const char *s)
 {
-	const char *parts[] = {a->pobox, a->extended, a->street};
-	struct ob_buf b;
-
-	ob_buf_init(&b, 1 << 16);
-	for (size_t i = 0; i < 3; i++) {
-		if (parts[i] != NULL && parts[i][0] != '\0')
-			ob_buf_addf(&b, "%s%s", b.len ? ", " : "", parts[i]);
-	}
-	return ob_buf_steal(&b, NULL);
+	return s != NULL ? s : "";
 }
 
-/* One vCard as an import row: ORG's units after the company become the
- * unit path ('/' inside a part becomes '-'); OTHER phones count as work. */
+/* One vCard as an import row: the person dcard_contact_to_person reads
+ * from it (dircard.h: ORG's units after the company become the unit path,
+ * OTHER phones count as work, box and extended address join the street),
+ * its fields as the row's cells. */
 static int read_contact(struct import *im, const struct vcard *card,
 			const struct vcard_contact *c, long line)
 {
+	static const char *const phone_types[] = {"work", "cell", "home",
+						  "fax"};
+	static const enum col phone_cols[] = {C_PWORK, C_PCELL, C_PHOME,
+					      C_PFAX};
 	char *cells[C_COUNT] = {0};
 	char *row[C_COUNT];
-	struct ob_buf unit, emails;
+	struct dstore_person p;
+	struct ob_buf emails;
 	struct rec *r;
 	struct ob_err err;
 	int ret;
 
-	ob_buf_init(&unit, 1 << 16);
+	ret = dcard_contact_to_person(c, &p);
+	if (ret < 0)
+		return ret;
 	ob_buf_init(&emails, 1 << 16);
-	for (size_t i = 1; i < c->n_org; i++) {
-		if (c->org[i] == NULL || c->org[i][0] == '\0')
-			continue;
-		if (unit.len)
-			ob_buf_add_char(&unit, '/');
-		for (const char *q = c->org[i]; *q; q++)
-			ob_buf_add_char(&unit, *q == '/' ? '-' : *q);
-	}
-	for (size_t i = 0; i < c->n_emails; i++)
-		ob_buf_addf(&emails, "%s%s", i ? "|" : "", c->emails[i]);
-	cells[C_UNIT] = ob_buf_steal(&unit, NULL);
+	for (size_t i = 0; i < p.n_emails; i++)
+		ob_buf_addf(&emails, "%s%s", i ? "|" : "", p.emails[i]);
 	cells[C_EMAIL] = ob_buf_steal(&emails, NULL);
-	cells[C_PWORK] = join_phones(c, VCARD_PHONE_WORK, true);
-	cells[C_PCELL] = join_phones(c, VCARD_PHONE_CELL, false);
-	cells[C_PHOME] = join_phones(c, VCARD_PHONE_HOME, false);
-	cells[C_PFAX] = join_phones(c, VCARD_PHONE_FAX, false);
-	cells[C_STREET] = street_of(&c->adr);
+	for (size_t i = 0; i < 4; i++)
+		cells[phone_cols[i]] = join_phones(&p, phone_types[i]);
 	for (int k = 0; k < C_COUNT; k++)
 		row[k] = cells[k] ? cells[k] : "";
-	row[C_UID] = (char *)(c->uid ? c->uid : "");
-	row[C_FAMILY] = (char *)(c->family ? c->family : "");
-	row[C_GIVEN] = (char *)(c->given ? c->given : "");
-	row[C_DISPLAY] = (char *)(c->display ? c->display : "");
-	row[C_PFAMILY] = (char *)(c->phonetic_family ? c->phonetic_family : "");
-	row[C_PGIVEN] = (char *)(c->phonetic_given ? c->phonetic_given : "");
-	row[C_TITLE] = (char *)(c->title ? c->title : "");
-	row[C_CITY] = (char *)(c->adr.locality ? c->adr.locality : "");
-	row[C_REGION] = (char *)(c->adr.region ? c->adr.region : "");
-	row[C_POSTCODE] = (char *)(c->adr.postcode ? c->adr.postcode : "");
-	row[C_COUNTRY] = (char *)(c->adr.country ? c->adr.country : "");
-	row[C_NOTE] = (char *)(c->note ? c->note : "");
+	row[C_UNIT] = (char *)or_empty(p.unit_path);
+	row[C_STREET] = (char *)or_empty(p.street);
+	row[C_UID] = (char *)or_empty(p.uid);
+	row[C_FAMILY] = (char *)or_empty(p.family);
+	row[C_GIVEN] = (char *)or_empty(p.given);
+	row[C_DISPLAY] = (char *)or_empty(p.display);
+	row[C_PFAMILY] = (char *)or_empty(p.phonetic_family);
+	row[C_PGIVEN] = (char *)or_empty(p.phonetic_given);
+	row[C_TITLE] = (char *)or_empty(p.title);
+	row[C_CITY] = (char *)or_empty(p.locality);
+	row[C_REGION] = (char *)or_empty(p.region);
+	row[C_POSTCODE] = (char *)or_empty(p.postcode);
+	row[C_COUNTRY] = (char *)or_empty(p.country);
+	row[C_NOTE] = (char *)or_empty(p.note);
 	ret = read_row(im, row, C_COUNT, line,
 		       card_fields(card, c, row[C_UNIT][0] != '\0'));
 	for (int k = 0; k < C_COUNT; k++)
 		free(cells[k]);
-	if (ret != 1 || c->photo == NULL || c->photo_len == 0)
-		return ret;
-	/* the photo comes as bytes, not as a file */
-	r = &im->cur;
-	r->p.photo = malloc(c->photo_len);
-	if (r->p.photo == NULL)
-		return OB_E_NOMEM;
-	memcpy(r->p.photo, c->photo, c->photo_len);
-	r->p.photo_len = c->photo_len;
-	if (dstore_person_check(im->s, &r->p, &err) < 0 &&
-	    strcmp(err.field, "photo") == 0) {
-		bad_row(im, line, -1, "PHOTO", err.msg);
-		return 0;
+	if (ret == 1 && p.photo != NULL) {
+		/* the photo comes as bytes, not as a file */
+		r = &im->cur;
+		r->p.photo = p.photo;
+		r->p.photo_len = p.photo_len;
+		p.photo = NULL;
+		p.photo_len = 0;
+		if (dstore_person_check(im->s, &r->p, &err) < 0 &&
+		    strcmp(err.field, "photo") == 0) {
+			bad_row(im, line, -1, "PHOTO", err.msg);
+			ret = 0;
+		}
 	}
-	return 1;
+	dstore_person_deinit(&p);
+	return ret;
 }
 
 /* What the import will not keep, counted by property name for the

@@ -6,7 +6,6 @@ webadmin_libwebadmin_a_SOURCES = \
 	webadmin/csv.c webadmin/csv.h \
 	webadmin/import.c webadmin/import.h \
 	webadmin/json.c webadmin/json.h \
-	webadmin/person-card.c webadmin/person-card.h \
 	webadmin/export.c webadmin/export.h \
 	webadmin/form.c webadmin/form.h \
 	webadmin/html.c webadmin/html.h \
@@ -27,7 +26,7 @@ LINT_FILES += $(filter %.c,$(webadmin_libwebadmin_a_SOURCES))
 
 bin_PROGRAMS += webadmin/orgbook-admin
 webadmin_orgbook_admin_SOURCES = webadmin/admin-main.c
-webadmin_orgbook_admin_LDADD = webadmin/libwebadmin.a vcard/libvcard.a \
+webadmin_orgbook_admin_LDADD = webadmin/libwebadmin.a lib/dircard/libdircard.a vcard/libvcard.a \
 	lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 LINT_FILES += webadmin/admin-main.c
 EXTRA_DIST += webadmin/IMPORT.md
@@ -48,14 +47,14 @@ check_PROGRAMS += webadmin/test-web
 TESTS += webadmin/test-web
 webadmin_test_web_SOURCES = webadmin/test-web.c
 webadmin_test_web_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a \
-	vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
+	lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 LINT_FILES += webadmin/test-web.c
 
 check_PROGRAMS += webadmin/test-web-undo
 TESTS += webadmin/test-web-undo
 webadmin_test_web_undo_SOURCES = webadmin/test-web-undo.c
 webadmin_test_web_undo_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a \
-	vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
+	lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 LINT_FILES += webadmin/test-web-undo.c
 
 # The form parser on outside input (admin page bodies).
@@ -76,7 +75,7 @@ check_PROGRAMS += tests/fuzz/fuzz-web
 TESTS += tests/fuzz/fuzz-web
 tests_fuzz_fuzz_web_SOURCES = tests/fuzz/fuzz-web.c
 tests_fuzz_fuzz_web_LDADD = $(FUZZ_MAIN) webadmin/libwebadmin.a \
-	vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
+	lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 tests_fuzz_fuzz_web_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 EXTRA_DIST += tests/fuzz/fuzz-web.in
 LINT_FILES += tests/fuzz/fuzz-web.c

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dircard/dircard.h"
 #include "util/str.h"
 #include "vcard/vcard.h"
 #include "webadmin/import.h"
-#include "webadmin/person-card.h"
 #include "webadmin/web-internal.h"
 
 /* ---- the unit tree ------------------------------------------------------- */
@@ -1406,49 +1406,28 @@ static void delete_confirm(struct wa_ctx *c, const char **uids, size_t n,
  * too: the administrator chose them. */
 static void export_selection(struct wa_ctx *c, const char **uids, size_t n)
 {
-	struct vcard_contact_options opt = {.version = VCARD_V30,
-					    .include_photo = true};
+	struct dcard_render_opts opt = {.version = VCARD_V30, .photo = true};
 	struct ob_buf *b = &c->rs->body;
-	size_t size = 8192, len = 0;
-	char *buf = malloc(size);
+	struct dcard_buf buf = {NULL, 0};
 	struct ob_err err;
-	int ret = buf ? 0 : OB_E_NOMEM;
+	size_t len = 0;
+	int ret = 0;
 
 	ob_buf_reset(b);
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		struct dstore_person p;
-		struct wa_card_scratch sc;
-		struct vcard_contact vc;
-		struct vcard_error verr;
 
 		ret = dstore_person_get(c->store, c->ses.tenant_id, uids[i],
 					true, &p, &err);
 		if (ret != 0)
 			break;
-		memset(&sc, 0, sizeof(sc));
-		if (wa_person_to_contact(&p, c->tenant.display, &sc, &vc) < 0)
-			ret = OB_E_NOMEM;
-		while (ret == 0) {
-			int vr = vcard_contact_write(&vc, &opt, buf, size, &len,
-						     &verr);
-			if (vr == 0)
-				break;
-			char *nb = vr == VCARD_E_SPACE ? realloc(buf, len + 1)
-						       : NULL;
-			if (nb == NULL) {
-				ret = vr == VCARD_E_SPACE ? OB_E_NOMEM
-							  : OB_E_FAIL;
-				break;
-			}
-			buf = nb;
-			size = len + 1;
-		}
-		if (ret == 0 && ob_buf_add(b, buf, len) != 0)
+		ret = dcard_render_person(&p, c->tenant.display, &opt, &buf,
+					  &len, &err);
+		if (ret == 0 && ob_buf_add(b, buf.data, len) != 0)
 			ret = OB_E_LIMIT;
-		wa_card_scratch_deinit(&sc);
 		dstore_person_deinit(&p);
 	}
-	free(buf);
+	free(buf.data);
 	if (ret == OB_E_NOTFOUND) {
 		wa_fail(c, 404,
 			"One of the checked people is gone; reload the "
