@@ -750,57 +750,224 @@ static int activity_row(const struct dstore_account_event *e, void *ctx)
 	return 0;
 }
 
+#define ACCOUNTS_PER_PAGE 50
+
+/* The accounts page's view: search text, sort, direction, page. */
+struct acct_view {
+	const char *q;
+	enum dstore_account_sort sort;
+	bool desc;
+	int64_t page;
+};
+
+static void acct_num(struct ob_buf *b, int64_t n)
+{
+	char d[32], out[48];
+	int len = snprintf(d, sizeof(d), "%lld", (long long)(n < 0 ? 0 : n));
+	size_t k = 0;
+
+	for (int i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			out[k++] = ',';
+		out[k++] = d[i];
+	}
+	out[k] = '\0';
+	wa_raw(b, out);
+}
+
+static const char *const acct_sort_name[] = {"login", "role", "created"};
+
+static void acct_href(struct ob_buf *b, const struct acct_view *v,
+		      enum dstore_account_sort sort, bool desc, int64_t page)
+{
+	wa_rawf(b, " href=\"/accounts?sort=%s%s&amp;page=%lld",
+		acct_sort_name[sort], desc ? "&amp;desc=1" : "",
+		(long long)page);
+	if (v->q[0]) {
+		wa_raw(b, "&amp;q=");
+		wa_u(b, v->q);
+	}
+	wa_raw(b, "\"");
+}
+
+static void acct_th(struct ob_buf *b, const struct acct_view *v,
+		    enum dstore_account_sort s, const char *label)
+{
+	bool desc = v->sort == s ? !v->desc : false;
+
+	wa_raw(b, "<th");
+	if (v->sort == s)
+		wa_raw(b, v->desc ? " aria-sort=\"descending\""
+				  : " aria-sort=\"ascending\"");
+	wa_raw(b, "><a class=\"sort\"");
+	acct_href(b, v, s, desc, 1);
+	wa_raw(b, ">");
+	wa_raw(b, label);
+	if (v->sort == s)
+		wa_raw(b, v->desc ? " ▼" : " ▲");
+	wa_raw(b, "</a></th>");
+}
+
+static void acct_pager(struct ob_buf *b, const struct acct_view *v,
+		       int64_t pages)
+{
+	int64_t last = 0;
+
+	if (pages <= 1)
+		return;
+	wa_raw(b, "<nav class=\"pager\" aria-label=\"Pages\">");
+	if (v->page > 1) {
+		wa_raw(b, "<a rel=\"prev\"");
+		acct_href(b, v, v->sort, v->desc, v->page - 1);
+		wa_raw(b, ">‹ Previous</a>");
+	}
+	for (int64_t i = 1; i <= pages; i++) {
+		if (i != 1 && i != pages &&
+		    (i < v->page - 2 || i > v->page + 2))
+			continue;
+		if (last != 0 && i > last + 1)
+			wa_raw(b, "<span class=\"gap\">…</span>");
+		last = i;
+		if (i == v->page) {
+			wa_rawf(b, "<span aria-current=\"page\">%lld</span>",
+				(long long)i);
+			continue;
+		}
+		wa_raw(b, "<a");
+		acct_href(b, v, v->sort, v->desc, i);
+		wa_rawf(b, ">%lld</a>", (long long)i);
+	}
+	if (v->page < pages) {
+		wa_raw(b, "<a rel=\"next\"");
+		acct_href(b, v, v->sort, v->desc, v->page + 1);
+		wa_raw(b, ">Next ›</a>");
+	}
+	wa_raw(b, "</nav>");
+}
+
+struct acct_rows {
+	struct wa_ctx *c;
+	size_t n;
+};
+
+static int acct_row(const struct dstore_account *a, void *ctx)
+{
+	struct acct_rows *r = ctx;
+	struct wa_ctx *c = r->c;
+	struct ob_buf *b = &c->rs->body;
+	bool self = a->id == c->ses.account_id;
+
+	r->n++;
+	wa_raw(b, "<tr><td data-label=\"Login\">");
+	wa_h(b, a->login);
+	wa_rawf(b,
+		"</td><td data-label=\"Role\">%s</td><td "
+		"data-label=\"Status\">%s</td><td data-label=\"Created\">",
+		a->role == DSTORE_ROLE_ADMIN ? "administrator" : "user",
+		a->disabled ? "disabled" : "active");
+	wa_time(b, a->created);
+	wa_raw(b, "</td><td>");
+	if (!self) {
+		wa_raw(b, "<form method=\"post\" "
+			  "action=\"/account/disable\">");
+		wa_csrf_input(b, c->ses.csrf);
+		wa_rawf(b,
+			"<input type=\"hidden\" name=\"id\" "
+			"value=\"%lld\"><input type=\"hidden\" "
+			"name=\"disabled\" value=\"%d\"><button "
+			"type=\"submit\">%s</button></form>",
+			(long long)a->id, a->disabled ? 0 : 1,
+			a->disabled ? "Enable" : "Disable");
+	}
+	wa_raw(b, "</td><td><form class=\"inline\" method=\"post\" "
+		  "action=\"/account/password\">");
+	wa_csrf_input(b, c->ses.csrf);
+	wa_rawf(b,
+		"<input type=\"hidden\" name=\"id\" value=\"%lld\">"
+		"<input name=\"password\" type=\"password\" "
+		"autocomplete=\"new-password\" minlength=\"8\" "
+		"required aria-label=\"New password\" "
+		"placeholder=\"new password\"><button "
+		"type=\"submit\">Set password</button></form></td>"
+		"</tr>",
+		(long long)a->id);
+	return 0;
+}
+
 void wa_accounts_page(struct wa_ctx *c)
 {
 	struct ob_buf *b = &c->rs->body;
-	struct acct_list l = {0};
-	struct ob_err err;
+	struct acct_view v = {0};
+	struct dstore_account_query q = {0};
+	struct acct_rows rows = {c, 0};
+	const char *sort = wa_arg(c, "sort");
+	int64_t total = 0, pages;
+	struct ob_err err = {0};
+	int ret;
 
-	if (!load_accounts(c, &l)) {
-		wa_fail(c, 503, "The directory is unavailable.");
-		return;
-	}
+	v.q = wa_arg(c, "q") ? wa_arg(c, "q") : "";
+	if (strlen(v.q) >= DSTORE_LOGIN_MAX)
+		v.q = "";
+	v.sort = DSTORE_ACCOUNT_SORT_LOGIN;
+	for (int i = 0; sort && i < 3; i++)
+		if (strcmp(sort, acct_sort_name[i]) == 0)
+			v.sort = (enum dstore_account_sort)i;
+	v.desc = wa_arg_int(c, "desc", 0) != 0;
+	v.page = wa_arg_int(c, "page", 1);
+	if (v.page < 1 || v.page > INT64_MAX / ACCOUNTS_PER_PAGE)
+		v.page = 1;
+	q.search = v.q;
+	q.sort = v.sort;
+	q.descending = v.desc;
+	q.limit = ACCOUNTS_PER_PAGE;
+	q.offset = (v.page - 1) * ACCOUNTS_PER_PAGE;
+
 	wa_open(c, "Accounts", "accounts");
 	wa_notice(c);
-	wa_raw(b, "<h1>Accounts</h1><table class=\"accounts\"><thead><tr>"
-		  "<th>Login</th><th>Role</th><th>Status</th><th>Created</th>"
-		  "<th></th><th></th></tr></thead><tbody>");
-	for (size_t i = 0; i < l.n; i++) {
-		const struct dstore_account *a = &l.a[i];
-		bool self = a->id == c->ses.account_id;
-		wa_raw(b, "<tr><td>");
-		wa_h(b, a->login);
-		wa_rawf(b, "</td><td>%s</td><td>%s</td><td>",
-			a->role == DSTORE_ROLE_ADMIN ? "administrator" : "user",
-			a->disabled ? "disabled" : "active");
-		wa_time(b, a->created);
-		wa_raw(b, "</td><td>");
-		if (!self) {
-			wa_raw(b, "<form method=\"post\" "
-				  "action=\"/account/disable\">");
-			wa_csrf_input(b, c->ses.csrf);
-			wa_rawf(b,
-				"<input type=\"hidden\" name=\"id\" "
-				"value=\"%lld\"><input type=\"hidden\" "
-				"name=\"disabled\" value=\"%d\"><button "
-				"type=\"submit\">%s</button></form>",
-				(long long)a->id, a->disabled ? 0 : 1,
-				a->disabled ? "Enable" : "Disable");
+	wa_raw(b, "<h1>Accounts</h1><form class=\"search\" method=\"get\" "
+		  "action=\"/accounts\" role=\"search\"><label>Search "
+		  "<input type=\"search\" name=\"q\" value=\"");
+	wa_h(b, v.q);
+	wa_rawf(b,
+		"\" placeholder=\"login or role\"></label><input "
+		"type=\"hidden\" name=\"sort\" value=\"%s\"><button "
+		"type=\"submit\">Search</button></form>",
+		acct_sort_name[v.sort]);
+	wa_raw(b, "<div class=\"table-scroll\"><table class=\"accounts\">"
+		  "<thead><tr>");
+	acct_th(b, &v, DSTORE_ACCOUNT_SORT_LOGIN, "Login");
+	acct_th(b, &v, DSTORE_ACCOUNT_SORT_ROLE, "Role");
+	wa_raw(b, "<th>Status</th>");
+	acct_th(b, &v, DSTORE_ACCOUNT_SORT_CREATED, "Created");
+	wa_raw(b, "<th></th><th></th></tr></thead><tbody>");
+	ret = dstore_account_page(c->store, c->ses.tenant_id, &q, acct_row,
+				  &rows, &total, &err);
+	wa_raw(b, "</tbody></table></div>");
+	if (ret != 0) {
+		wa_raw(b, "<p class=\"error\" role=\"alert\">The accounts are "
+			  "unavailable.</p>");
+	} else {
+		pages = (total + ACCOUNTS_PER_PAGE - 1) / ACCOUNTS_PER_PAGE;
+		wa_raw(b, "<p class=\"counts showing\" role=\"status\">");
+		if (total == 0) {
+			wa_raw(b, "No accounts match.");
+		} else if (rows.n == 0) {
+			wa_rawf(b, "Page %lld is past the end: ",
+				(long long)v.page);
+			acct_num(b, total);
+			wa_raw(b, " accounts.");
+		} else {
+			wa_raw(b, "Showing ");
+			acct_num(b, q.offset + 1);
+			wa_raw(b, "–");
+			acct_num(b, q.offset + (int64_t)rows.n);
+			wa_raw(b, " of ");
+			acct_num(b, total);
 		}
-		wa_raw(b, "</td><td><form class=\"inline\" method=\"post\" "
-			  "action=\"/account/password\">");
-		wa_csrf_input(b, c->ses.csrf);
-		wa_rawf(b,
-			"<input type=\"hidden\" name=\"id\" value=\"%lld\">"
-			"<input name=\"password\" type=\"password\" "
-			"autocomplete=\"new-password\" minlength=\"8\" "
-			"required aria-label=\"New password\" "
-			"placeholder=\"new password\"><button "
-			"type=\"submit\">Set password</button></form></td>"
-			"</tr>",
-			(long long)a->id);
+		wa_raw(b, "</p>");
+		acct_pager(b, &v, pages);
 	}
-	wa_raw(b, "</tbody></table><h2>New account</h2><form method=\"post\" "
+	wa_raw(b, "<h2>New account</h2><form method=\"post\" "
 		  "action=\"/account/add\">");
 	wa_csrf_input(b, c->ses.csrf);
 	wa_raw(b,
@@ -819,7 +986,6 @@ void wa_accounts_page(struct wa_ctx *c)
 					ACTIVITY_ROWS, activity_row, b, &err);
 	wa_raw(b, "</tbody></table>");
 	wa_close(c);
-	free(l.a);
 }
 
 /* The account activity row of an action (its login looked up by id). */
