@@ -5,8 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/random.h>
 
 #include "util/str.h"
+#include "webadmin/csv.h"
 #include "webadmin/export.h"
 #include "webadmin/import.h"
 #include "webadmin/web-internal.h"
@@ -979,6 +982,18 @@ void wa_accounts_page(struct wa_ctx *c)
 	       "directory)</option><option value=\"admin\">administrator"
 	       "</option></select></label><button type=\"submit\">Create"
 	       "</button></form>");
+	wa_raw(b, "<h2>Create accounts from a CSV</h2><p>Columns "
+		  "<code>login,role,uid</code> (header required; role "
+		  "<code>user</code> or <code>admin</code>; uid of the "
+		  "person, may be empty). Every line is checked first; "
+		  "nothing is created unless all are good. Initial "
+		  "passwords are generated and shown once.</p><form "
+		  "method=\"post\" enctype=\"multipart/form-data\" "
+		  "action=\"/accounts/import\">");
+	wa_csrf_input(b, c->ses.csrf);
+	wa_raw(b, "<label>CSV file <input type=\"file\" name=\"file\" "
+		  "accept=\".csv,text/csv\" required></label><button "
+		  "type=\"submit\">Create accounts</button></form>");
 	wa_raw(b, "<h2>Recent account activity</h2><table class=\"activity\">"
 		  "<thead><tr><th>When</th><th>Who</th><th>What</th>"
 		  "<th>Account</th><th>Detail</th></tr></thead><tbody>");
@@ -1074,4 +1089,284 @@ void wa_account_action(struct wa_ctx *c, const char *what)
 		    strcmp(what, "add") == 0        ? "account-added"
 		    : strcmp(what, "password") == 0 ? "password"
 						    : "account-changed");
+}
+
+/* ---- accounts from a CSV ------------------------------------------------- */
+
+#define ACCT_IMPORT_MAX 5000 /* accounts per file */
+#define ACCT_PW_LEN 16
+
+struct acct_new {
+	char login[DSTORE_LOGIN_MAX];
+	enum dstore_role role;
+	char pw[ACCT_PW_LEN + 1];
+};
+
+struct acct_import {
+	int64_t tenant;
+	struct acct_new *a;
+	size_t n;
+};
+
+/* A strong initial password from the OS random source: 16 characters of
+ * an unambiguous 57-letter alphabet (about 93 bits), rejection sampled so
+ * that every letter is equally likely. */
+static int gen_password(char out[ACCT_PW_LEN + 1])
+{
+	static const char alpha[] = "abcdefghijkmnopqrstuvwxyz"
+				    "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+	const size_t na = sizeof(alpha) - 1;
+	size_t k = 0;
+
+	while (k < ACCT_PW_LEN) {
+		unsigned char r[32];
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			return OB_E_FAIL;
+		for (size_t i = 0; i < sizeof(r) && k < ACCT_PW_LEN; i++)
+			if (r[i] < 256 - 256 % na)
+				out[k++] = alpha[r[i] % na];
+		explicit_bzero(r, sizeof(r));
+	}
+	out[k] = '\0';
+	return 0;
+}
+
+static bool login_ok(const char *l)
+{
+	if (l[0] == '\0' || strlen(l) >= DSTORE_LOGIN_MAX)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)l; *p; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return false;
+	return true;
+}
+
+/* Read and check every line; nothing is created here. Returns 0, or an
+ * error with err naming the line and field. */
+static int acct_import_read(struct wa_ctx *c, const char *data, size_t len,
+			    struct acct_import *im, struct ob_err *err)
+{
+	struct wa_csv *csv = NULL;
+	char **f;
+	size_t n, col_login = SIZE_MAX, col_role = SIZE_MAX, col_uid = SIZE_MAX;
+	long line;
+	int ret, r;
+
+	ret = wa_csv_open(data, len, WA_ENC_UTF8, NULL, &csv, err);
+	if (ret != 0)
+		goto out;
+	r = wa_csv_next(csv, &f, &n, &line, err);
+	if (r <= 0) {
+		ret = r < 0 ? r
+			    : ob_err_set(err, OB_E_PARSE, "the file is empty");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(f[i], "login") == 0) {
+			col_login = i;
+		} else if (strcmp(f[i], "role") == 0) {
+			col_role = i;
+		} else if (strcmp(f[i], "uid") == 0 ||
+			   strcmp(f[i], "person uid") == 0) {
+			col_uid = i;
+		} else {
+			ret = ob_err_set(err, OB_E_PARSE,
+					 "line 1: unknown column \"%.64s\" "
+					 "(the header is login,role,uid)",
+					 f[i]);
+			goto out;
+		}
+	}
+	if (col_login == SIZE_MAX || col_role == SIZE_MAX) {
+		ret = ob_err_set(err, OB_E_PARSE,
+				 "line 1: the header needs the columns login "
+				 "and role (and optionally uid)");
+		goto out;
+	}
+	while ((r = wa_csv_next(csv, &f, &n, &line, err)) == 1) {
+		const char *login = col_login < n ? f[col_login] : "";
+		const char *role = col_role < n ? f[col_role] : "";
+		const char *uid = col_uid < n ? f[col_uid] : "";
+		struct dstore_account old;
+		struct acct_new *a;
+
+		if (n == 1 && f[0][0] == '\0')
+			continue; /* a blank line */
+		if (im->n == ACCT_IMPORT_MAX) {
+			ret = ob_err_set(err, OB_E_LIMIT,
+					 "line %ld: more than %d accounts in "
+					 "one file",
+					 line, ACCT_IMPORT_MAX);
+			goto out;
+		}
+		if (!login_ok(login)) {
+			ret = ob_err_set(err, OB_E_INVAL,
+					 "line %ld, field login: empty, too "
+					 "long, or with a space or control "
+					 "character",
+					 line);
+			goto out;
+		}
+		for (size_t i = 0; i < im->n; i++)
+			if (strcasecmp(im->a[i].login, login) == 0) {
+				ret = ob_err_set(err, OB_E_EXISTS,
+						 "line %ld, field login: "
+						 "\"%.128s\" is also on an "
+						 "earlier line",
+						 line, login);
+				goto out;
+			}
+		if (dstore_account_find(c->store, login, &old, NULL) == 0) {
+			ret = ob_err_set(err, OB_E_EXISTS,
+					 "line %ld, field login: \"%.128s\" is "
+					 "taken",
+					 line, login);
+			goto out;
+		}
+		if (strcmp(role, "user") != 0 && strcmp(role, "admin") != 0 &&
+		    strcmp(role, "administrator") != 0) {
+			ret = ob_err_set(err, OB_E_INVAL,
+					 "line %ld, field role: \"%.32s\" is "
+					 "not user or admin",
+					 line, role);
+			goto out;
+		}
+		if (uid[0] != '\0') {
+			struct dstore_person p = {0};
+			int g = dstore_person_get(c->store, c->ses.tenant_id,
+						  uid, false, &p, NULL);
+			dstore_person_deinit(&p);
+			if (g != 0) {
+				ret = ob_err_set(err, OB_E_NOTFOUND,
+						 "line %ld, field uid: no "
+						 "person \"%.64s\"",
+						 line, uid);
+				goto out;
+			}
+		}
+		a = realloc(im->a, (im->n + 1) * sizeof(*a));
+		if (a == NULL) {
+			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
+			goto out;
+		}
+		im->a = a;
+		a = &im->a[im->n++];
+		memset(a, 0, sizeof(*a));
+		ob_strlcpy(a->login, login, sizeof(a->login));
+		a->role = strcmp(role, "user") == 0 ? DSTORE_ROLE_USER
+						    : DSTORE_ROLE_ADMIN;
+		ret = gen_password(a->pw);
+		if (ret != 0) {
+			ret = ob_err_set(err, ret, "no random bytes");
+			goto out;
+		}
+	}
+	if (r < 0)
+		ret = r;
+	else if (im->n == 0)
+		ret = ob_err_set(err, OB_E_PARSE,
+				 "no accounts after the header");
+out:
+	wa_csv_free(&csv);
+	return ret;
+}
+
+static int acct_import_txn(struct dstore *s, void *ctx, struct ob_err *err)
+{
+	struct acct_import *im = ctx;
+	int64_t id;
+	int ret = 0;
+
+	for (size_t i = 0; i < im->n && ret == 0; i++)
+		ret = dstore_account_create(s, im->tenant, im->a[i].login,
+					    im->a[i].pw, im->a[i].role, &id,
+					    err);
+	return ret;
+}
+
+static void acct_import_free(struct acct_import *im)
+{
+	if (im->a != NULL)
+		explicit_bzero(im->a, im->n * sizeof(*im->a));
+	free(im->a);
+	im->a = NULL;
+	im->n = 0;
+}
+
+/* POST /accounts/import: every line checked first, then all accounts in
+ * one transaction; the generated passwords are shown on this page only
+ * (and as a CSV download built into it), never stored in clear. */
+void wa_accounts_import(struct wa_ctx *c)
+{
+	const struct wa_form_field *f = wa_form_field(&c->form, "file");
+	struct ob_buf *b = &c->rs->body, csvb;
+	struct acct_import im = {c->ses.tenant_id, NULL, 0};
+	struct ob_err err = {0};
+	char actor[DSTORE_LOGIN_MAX + 8];
+	int ret;
+
+	if (f == NULL || f->len == 0) {
+		wa_fail(c, 400, "Choose a CSV file of accounts.");
+		return;
+	}
+	ret = acct_import_read(c, f->value, f->len, &im, &err);
+	if (ret == 0)
+		ret = wa_txn(c, acct_import_txn, &im, &err);
+	if (ret != 0) {
+		acct_import_free(&im);
+		wa_fail(c, ret == OB_E_BUSY || ret == OB_E_FAIL ? 503 : 422,
+			err.msg[0] ? err.msg
+				   : "The accounts were not created.");
+		return;
+	}
+	snprintf(actor, sizeof(actor), "web:%s", c->ses.login);
+	for (size_t i = 0; i < im.n; i++)
+		(void)dstore_account_log_add(
+			c->store, c->ses.tenant_id, c->rq->now, actor, "create",
+			im.a[i].login,
+			im.a[i].role == DSTORE_ROLE_ADMIN ? "administrator"
+							  : "user",
+			&err);
+	snprintf(c->rs->log, sizeof(c->rs->log),
+		 "admin account import tenant=%lld accounts=%zu",
+		 (long long)c->ses.tenant_id, im.n);
+	wa_open(c, "Accounts created", "accounts");
+	wa_rawf(b,
+		"<h1>%zu accounts created</h1><p class=\"notice\" "
+		"role=\"status\">These initial passwords are shown once: "
+		"they are stored only as hashes and cannot be shown again. "
+		"Hand them over now, or download them.</p>",
+		im.n);
+	ob_buf_init(&csvb, 1u << 22);
+	(void)ob_buf_add_str(&csvb, "login,password\r\n");
+	for (size_t i = 0; i < im.n; i++) {
+		(void)ob_buf_add_str(&csvb, im.a[i].login);
+		(void)ob_buf_add_char(&csvb, ',');
+		(void)ob_buf_add_str(&csvb, im.a[i].pw);
+		(void)ob_buf_add_str(&csvb, "\r\n");
+	}
+	wa_raw(b, "<p><a class=\"button\" download=\"accounts-passwords.csv\" "
+		  "href=\"data:text/csv;charset=utf-8,");
+	wa_u(b, ob_buf_str(&csvb));
+	wa_raw(b, "\">Download login,password CSV</a></p>");
+	if (csvb.data != NULL)
+		explicit_bzero(csvb.data, csvb.len);
+	ob_buf_deinit(&csvb);
+	wa_raw(b, "<div class=\"table-scroll\"><table class=\"passwords\">"
+		  "<thead><tr><th>Login</th><th>Role</th><th>Initial "
+		  "password</th></tr></thead><tbody>");
+	for (size_t i = 0; i < im.n; i++) {
+		wa_raw(b, "<tr><td>");
+		wa_h(b, im.a[i].login);
+		wa_rawf(b,
+			"</td><td>%s</td><td><code class=\"pw\">%s</code>"
+			"</td></tr>",
+			im.a[i].role == DSTORE_ROLE_ADMIN ? "administrator"
+							  : "user",
+			im.a[i].pw);
+	}
+	wa_raw(b, "</tbody></table></div><p><a href=\"/accounts\">Back to "
+		  "the accounts</a></p>");
+	wa_close(c);
+	acct_import_free(&im);
 }

@@ -554,9 +554,9 @@ static void test_actions(void)
 
 /* POST /import/preview with one file of len bytes (NULs and all) read in
  * the given encoding. */
-static void upload(struct resp *r, const char *cookie, const char *csrf,
-		   const char *filename, const char *data, size_t len,
-		   const char *encoding)
+static void upload_at(struct resp *r, const char *path, const char *cookie,
+		      const char *csrf, const char *filename, const char *data,
+		      size_t len, const char *encoding)
 {
 	struct wa_web_request rq = {0};
 	struct wa_form q = {0};
@@ -577,7 +577,7 @@ static void upload(struct resp *r, const char *cookie, const char *csrf,
 	k += len;
 	k += (size_t)snprintf(mp + k, sizeof(mp) - k, "\r\n--B--\r\n");
 	rq.method = "POST";
-	rq.path = "/import/preview";
+	rq.path = path;
 	rq.query = &q;
 	rq.cookie = cookie;
 	rq.remote_addr = "192.0.2.7";
@@ -587,6 +587,14 @@ static void upload(struct resp *r, const char *cookie, const char *csrf,
 	rq.now = now;
 	wa_web_handle(store, &cfg, &rq, &r->r);
 	r->body = ob_buf_str(&r->r.body);
+}
+
+static void upload(struct resp *r, const char *cookie, const char *csrf,
+		   const char *filename, const char *data, size_t len,
+		   const char *encoding)
+{
+	upload_at(r, "/import/preview", cookie, csrf, filename, data, len,
+		  encoding);
 }
 
 static void test_import_reasons(void)
@@ -1079,6 +1087,127 @@ static void test_account_activity(void)
 	events[0] = '\0';
 	dstore_account_log_recent(store, other, 0, count_event, events, &err);
 	test_assert(strstr(events, "acme") == NULL);
+	test_end();
+}
+
+/* The file's bytes contain needle. */
+static bool file_has(const char *path, const char *needle)
+{
+	FILE *fp = fopen(path, "rb");
+	static char buf[1 << 22];
+	size_t n;
+	bool found = false;
+
+	if (fp == NULL)
+		return false;
+	n = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	for (size_t i = 0; i + strlen(needle) <= n && !found; i++)
+		found = memcmp(buf + i, needle, strlen(needle)) == 0;
+	return found;
+}
+
+static void test_account_import(void)
+{
+	static const char bad_role[] = "login,role,uid\r\ncsv1@acme,user,\r\n"
+				       "csv2@acme,boss,\r\n";
+	static const char dup[] = "login,role\ncsv1@acme,user\nCSV1@acme,"
+				  "admin\n";
+	static const char bad_uid[] = "login,role,uid\ncsv1@acme,user,"
+				      "no-such-person\n";
+	static const char taken[] = "login,role\ncsv1@acme,user\nuser@acme,"
+				    "user\n";
+	static const char no_header[] = "csv1@acme,user\n";
+	static const char good[] = "login,role,uid\r\ncsv1@acme,user,\r\n"
+				   "csv2@acme,admin,\r\ncsv3@acme,user,\r\n";
+	char cookie[128], csrf[65], pw[3][32], path[4200];
+	struct dstore_account a;
+	struct ob_err err;
+	struct resp r;
+
+	test_begin("account CSV import: every line checked first, errors "
+		   "name line and field, nothing created unless all are "
+		   "good; passwords generated, shown once, stored hashed");
+	test_assert_int(sign_in("boss@acme", "boss-password", cookie, csrf),
+			303);
+	upload_at(&r, "/accounts/import", cookie, csrf, "a.csv", bad_role,
+		  sizeof(bad_role) - 1, "utf-8");
+	test_assert_int(r.r.status, 422);
+	test_assert(strstr(r.body, "line 3, field role: &quot;boss&quot; is "
+				   "not user or admin") != NULL ||
+		    strstr(r.body, "line 3, field role: \"boss\" is not user "
+				   "or admin") != NULL);
+	done(&r);
+	test_assert_int(dstore_account_find(store, "csv1@acme", &a, &err),
+			OB_E_NOTFOUND);
+	upload_at(&r, "/accounts/import", cookie, csrf, "a.csv", dup,
+		  sizeof(dup) - 1, "utf-8");
+	test_assert_int(r.r.status, 422);
+	test_assert(strstr(r.body, "line 3, field login:") != NULL);
+	done(&r);
+	upload_at(&r, "/accounts/import", cookie, csrf, "a.csv", bad_uid,
+		  sizeof(bad_uid) - 1, "utf-8");
+	test_assert_int(r.r.status, 422);
+	test_assert(strstr(r.body, "line 2, field uid:") != NULL);
+	done(&r);
+	upload_at(&r, "/accounts/import", cookie, csrf, "a.csv", taken,
+		  sizeof(taken) - 1, "utf-8");
+	test_assert_int(r.r.status, 422);
+	test_assert(strstr(r.body, "line 3, field login:") != NULL);
+	test_assert(strstr(r.body, "is taken") != NULL);
+	done(&r);
+	upload_at(&r, "/accounts/import", cookie, csrf, "a.csv", no_header,
+		  sizeof(no_header) - 1, "utf-8");
+	test_assert_int(r.r.status, 422);
+	test_assert(strstr(r.body, "line 1") != NULL);
+	done(&r);
+	test_assert_int(dstore_account_find(store, "csv1@acme", &a, &err),
+			OB_E_NOTFOUND);
+	/* without the CSRF token nothing happens */
+	upload_at(&r, "/accounts/import", cookie, "wrong", "a.csv", good,
+		  sizeof(good) - 1, "utf-8");
+	test_assert_int(r.r.status, 403);
+	done(&r);
+	test_assert_int(dstore_account_find(store, "csv1@acme", &a, &err),
+			OB_E_NOTFOUND);
+
+	upload_at(&r, "/accounts/import", cookie, csrf, "a.csv", good,
+		  sizeof(good) - 1, "utf-8");
+	test_assert_int(r.r.status, 200);
+	test_assert(strstr(r.body, "3 accounts created") != NULL);
+	test_assert(strstr(r.body, "download=\"accounts-passwords.csv\"") !=
+		    NULL);
+	{
+		const char *p = r.body;
+		for (int i = 0; i < 3; i++) {
+			p = strstr(p, "<code class=\"pw\">");
+			test_assert(p != NULL);
+			if (p == NULL)
+				break;
+			p += strlen("<code class=\"pw\">");
+			size_t n = strcspn(p, "<");
+			test_assert_int(n, 16);
+			snprintf(pw[i], sizeof(pw[i]), "%.*s", (int)n, p);
+		}
+	}
+	done(&r);
+	test_assert(strcmp(pw[0], pw[1]) != 0 && strcmp(pw[1], pw[2]) != 0);
+	test_assert_int(
+		dstore_account_verify(store, "csv1@acme", pw[0], &a, &err), 0);
+	test_assert_int(a.role, DSTORE_ROLE_USER);
+	test_assert_int(
+		dstore_account_verify(store, "csv2@acme", pw[1], &a, &err), 0);
+	test_assert_int(a.role, DSTORE_ROLE_ADMIN);
+	test_assert_int(a.tenant_id, acme);
+	/* shown once: the store has only hashes, the list shows none */
+	snprintf(path, sizeof(path), "%s/web.db", test_tmpdir());
+	test_assert(!file_has(path, pw[0]));
+	snprintf(path, sizeof(path), "%s/web.db-wal", test_tmpdir());
+	test_assert(!file_has(path, pw[0]));
+	req(&r, "GET", "/accounts", "q=csv", cookie, NULL, NULL);
+	test_assert(strstr(r.body, "Showing 1–3 of 3") != NULL);
+	test_assert(strstr(r.body, pw[0]) == NULL);
+	done(&r);
 	test_end();
 }
 
@@ -1963,6 +2092,7 @@ int main(void)
 	test_export_roundtrip_phones();
 	test_account_activity();
 	test_account_pages();
+	test_account_import();
 	big_setup();
 	test_pages();
 	test_page_search();

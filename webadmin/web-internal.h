@@ -61,6 +61,7 @@ void wa_devices_page(struct wa_ctx *c);
 void wa_device_slow(struct wa_ctx *c);
 void wa_accounts_page(struct wa_ctx *c);
 void wa_account_action(struct wa_ctx *c, const char *what);
+void wa_accounts_import(struct wa_ctx *c);
 
 /* The static files (assets.c). */
 const char *wa_asset(const char *path, const char **type_r, size_t *len_r);
