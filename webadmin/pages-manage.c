@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "util/str.h"
 #include "webadmin/csv.h"
@@ -1096,11 +1097,7 @@ void wa_account_action(struct wa_ctx *c, const char *what)
 #define ACCT_IMPORT_MAX 5000 /* accounts per file */
 #define ACCT_PW_LEN 16
 
-struct acct_new {
-	char login[DSTORE_LOGIN_MAX];
-	enum dstore_role role;
-	char pw[ACCT_PW_LEN + 1];
-};
+#define acct_new wa_account_new
 
 struct acct_import {
 	int64_t tenant;
@@ -1143,7 +1140,7 @@ static bool login_ok(const char *l)
 
 /* Read and check every line; nothing is created here. Returns 0, or an
  * error with err naming the line and field. */
-static int acct_import_read(struct wa_ctx *c, const char *data, size_t len,
+static int acct_import_read(struct dstore *store, const char *data, size_t len,
 			    struct acct_import *im, struct ob_err *err)
 {
 	struct wa_csv *csv = NULL;
@@ -1216,7 +1213,7 @@ static int acct_import_read(struct wa_ctx *c, const char *data, size_t len,
 						 line, login);
 				goto out;
 			}
-		if (dstore_account_find(c->store, login, &old, NULL) == 0) {
+		if (dstore_account_find(store, login, &old, NULL) == 0) {
 			ret = ob_err_set(err, OB_E_EXISTS,
 					 "line %ld, field login: \"%.128s\" is "
 					 "taken",
@@ -1233,8 +1230,8 @@ static int acct_import_read(struct wa_ctx *c, const char *data, size_t len,
 		}
 		if (uid[0] != '\0') {
 			struct dstore_person p = {0};
-			int g = dstore_person_get(c->store, c->ses.tenant_id,
-						  uid, false, &p, NULL);
+			int g = dstore_person_get(store, im->tenant, uid, false,
+						  &p, NULL);
 			dstore_person_deinit(&p);
 			if (g != 0) {
 				ret = ob_err_set(err, OB_E_NOTFOUND,
@@ -1293,6 +1290,33 @@ static void acct_import_free(struct acct_import *im)
 	im->n = 0;
 }
 
+int wa_accounts_import_csv(struct dstore *s, int64_t tenant, const char *actor,
+			   const char *data, size_t len,
+			   struct wa_account_new **a_r, size_t *n_r,
+			   struct ob_err *err)
+{
+	struct acct_import im = {tenant, NULL, 0};
+	int ret = acct_import_read(s, data, len, &im, err);
+
+	if (ret == 0)
+		ret = dstore_retry(s, tenant, actor, 5, acct_import_txn, &im,
+				   NULL, err);
+	if (ret != 0) {
+		acct_import_free(&im);
+		return ret;
+	}
+	for (size_t i = 0; i < im.n; i++)
+		(void)dstore_account_log_add(s, tenant, (int64_t)time(NULL),
+					     actor, "create", im.a[i].login,
+					     im.a[i].role == DSTORE_ROLE_ADMIN
+						     ? "administrator"
+						     : "user",
+					     NULL);
+	*a_r = im.a;
+	*n_r = im.n;
+	return 0;
+}
+
 /* POST /accounts/import: every line checked first, then all accounts in
  * one transaction; the generated passwords are shown on this page only
  * (and as a CSV download built into it), never stored in clear. */
@@ -1309,7 +1333,7 @@ void wa_accounts_import(struct wa_ctx *c)
 		wa_fail(c, 400, "Choose a CSV file of accounts.");
 		return;
 	}
-	ret = acct_import_read(c, f->value, f->len, &im, &err);
+	ret = acct_import_read(c->store, f->value, f->len, &im, &err);
 	if (ret == 0)
 		ret = wa_txn(c, acct_import_txn, &im, &err);
 	if (ret != 0) {
