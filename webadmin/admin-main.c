@@ -11,6 +11,7 @@
 #include "util/str.h"
 #include "webadmin/export.h"
 #include "webadmin/import.h"
+#include "webadmin/web-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -450,6 +451,37 @@ static int cmd_account(struct dstore *s, const struct args *a)
 		printf("account %s created\n", a->pos[2]);
 		return 0;
 	}
+	if (strcmp(sub, "import") == 0) {
+		struct wa_account_new *na = NULL;
+		struct ob_buf data;
+		size_t n = 0;
+
+		if (a->npos != 3)
+			return usage_error("usage: account import --tenant T "
+					   "FILE.csv",
+					   NULL);
+		ret = need_tenant(s, a, &t);
+		if (ret != 0)
+			return ret;
+		ob_buf_init(&data, 64u << 20);
+		if (ob_file_read(a->pos[2], &data, &err) < 0) {
+			ob_buf_deinit(&data);
+			return fail(&err);
+		}
+		ret = wa_accounts_import_csv(s, t, "cli", ob_buf_str(&data),
+					     data.len, &na, &n, &err);
+		ob_buf_deinit(&data);
+		if (ret < 0)
+			return fail(&err);
+		/* shown this once: only the hashes are stored */
+		printf("login,password\n");
+		for (size_t i = 0; i < n; i++)
+			printf("%s,%s\n", na[i].login, na[i].pw);
+		explicit_bzero(na, n * sizeof(*na));
+		free(na);
+		fprintf(stderr, "%zu accounts created\n", n);
+		return 0;
+	}
 	if (strcmp(sub, "passwd") == 0 || strcmp(sub, "disable") == 0 ||
 	    strcmp(sub, "enable") == 0) {
 		if (a->npos != 3)
@@ -478,7 +510,8 @@ static int cmd_account(struct dstore *s, const struct args *a)
 		return 0;
 	}
 	return usage_error(
-		"usage: account create|list|log|passwd|disable|enable", NULL);
+		"usage: account create|import|list|log|passwd|disable|enable",
+		NULL);
 }
 
 static void utc_time(int64_t t, char out[32])
@@ -1197,6 +1230,8 @@ static void help(void)
 	       "  enterprise list\n"
 	       "  account create --tenant T LOGIN [--admin] "
 	       "[--password-stdin]\n"
+	       "  account import --tenant T FILE.csv   (login,role[,uid]; "
+	       "prints the generated passwords once)\n"
 	       "  account list|log --tenant T\n"
 	       "  account passwd|disable|enable LOGIN [--password-stdin]\n"
 	       "  import --tenant T [--format csv|json|vcf] [--mode "

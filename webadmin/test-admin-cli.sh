@@ -30,7 +30,25 @@ check "short password refused" 2 sh -c "echo 'short' | '$ADMIN' --db '$db' accou
 has "short password named" "field password"
 check "login unique across enterprises" 4 sh -c "echo 'long-password-2' | '$ADMIN' --db '$db' account create --tenant beta ALICE --password-stdin"
 check "no password prompt without a terminal" 1 sh -c "'$ADMIN' --db '$db' account create --tenant acme carol </dev/null >/dev/null 2>&1 & wait \$!; exit \$?" 
+printf 'login,role,uid\nimp1@acme,user,\nimp2@acme,boss,\n' > "$tmp/acc-bad.csv"
+check "account import: a bad role refused" 2 ob account import --tenant acme "$tmp/acc-bad.csv"
+has "account import: line and field named" "line 3, field role"
+printf 'login,role\nimp1@acme,user\nalice,user\n' > "$tmp/acc-taken.csv"
+check "account import: a taken login refused" 4 ob account import --tenant acme "$tmp/acc-taken.csv"
+has "account import: the taken login named" "line 3, field login: \"alice\" is taken"
+check "account import: nothing created" 0 ob account list --tenant acme
+lacks "account import: no imp1" "imp1@acme"
+printf 'login,role\nimp1@acme,user\nimp2@acme,admin\n' > "$tmp/acc.csv"
+check "account import" 0 ob account import --tenant acme "$tmp/acc.csv"
+has "account import prints the header" "login,password"
+pw1=$(printf '%s\n' "$out" | awk -F, '$1 == "imp1@acme" { print $2 }')
+pw2=$(printf '%s\n' "$out" | awk -F, '$1 == "imp2@acme" { print $2 }')
+check "account import: 16-character passwords, different" 0 test "${#pw1}" -eq 16 -a "${#pw2}" -eq 16 -a "$pw1" != "$pw2"
+check "account import: the password is not stored in clear" 1 grep -q -a -F "$pw1" "$db"
+check "account import again: taken" 4 ob account import --tenant acme "$tmp/acc.csv"
+has "account import again: named" "line 2, field login"
 check "account list" 0 ob account list --tenant acme
+has "account import: imp2 is an administrator" "imp2@acme"
 has "account list shows role" "alice"
 check "unknown tenant" 3 ob account list --tenant nosuch
 has "unknown tenant named" "no enterprise named nosuch"

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "dirstore/dirstore.h"
 #include "tests/lib/test.h"
 #include "webadmin/csv.h"
@@ -552,9 +554,9 @@ static void test_actions(void)
 
 /* POST /import/preview with one file of len bytes (NULs and all) read in
  * the given encoding. */
-static void upload(struct resp *r, const char *cookie, const char *csrf,
-		   const char *filename, const char *data, size_t len,
-		   const char *encoding)
+static void upload_at(struct resp *r, const char *path, const char *cookie,
+		      const char *csrf, const char *filename, const char *data,
+		      size_t len, const char *encoding)
 {
 	struct wa_web_request rq = {0};
 	struct wa_form q = {0};
@@ -575,7 +577,7 @@ static void upload(struct resp *r, const char *cookie, const char *csrf,
 	k += len;
 	k += (size_t)snprintf(mp + k, sizeof(mp) - k, "\r\n--B--\r\n");
 	rq.method = "POST";
-	rq.path = "/import/preview";
+	rq.path = path;
 	rq.query = &q;
 	rq.cookie = cookie;
 	rq.remote_addr = "192.0.2.7";
@@ -585,6 +587,14 @@ static void upload(struct resp *r, const char *cookie, const char *csrf,
 	rq.now = now;
 	wa_web_handle(store, &cfg, &rq, &r->r);
 	r->body = ob_buf_str(&r->r.body);
+}
+
+static void upload(struct resp *r, const char *cookie, const char *csrf,
+		   const char *filename, const char *data, size_t len,
+		   const char *encoding)
+{
+	upload_at(r, "/import/preview", cookie, csrf, filename, data, len,
+		  encoding);
 }
 
 static void test_import_reasons(void)
@@ -1077,6 +1087,296 @@ static void test_account_activity(void)
 	events[0] = '\0';
 	dstore_account_log_recent(store, other, 0, count_event, events, &err);
 	test_assert(strstr(events, "acme") == NULL);
+	test_end();
+}
+
+/* The file's bytes contain needle. */
+static bool file_has(const char *path, const char *needle)
+{
+	FILE *fp = fopen(path, "rb");
+	static char buf[1 << 22];
+	size_t n;
+	bool found = false;
+
+	if (fp == NULL)
+		return false;
+	n = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	for (size_t i = 0; i + strlen(needle) <= n && !found; i++)
+		found = memcmp(buf + i, needle, strlen(needle)) == 0;
+	return found;
+}
+
+static void test_account_import(void)
+{
+	static const char bad_role[] = "login,role,uid\r\ncsv1@acme,user,\r\n"
+				       "csv2@acme,boss,\r\n";
+	static const char dup[] = "login,role\ncsv1@acme,user\nCSV1@acme,"
+				  "admin\n";
+	static const char bad_uid[] = "login,role,uid\ncsv1@acme,user,"
+				      "no-such-person\n";
+	static const char taken[] = "login,role\ncsv1@acme,user\nuser@acme,"
+				    "user\n";
+	static const char no_header[] = "csv1@acme,user\n";
+	static const char good[] = "login,role,uid\r\ncsv1@acme,user,\r\n"
+				   "csv2@acme,admin,\r\ncsv3@acme,user,\r\n";
+	char cookie[128], csrf[65], pw[3][32], path[4200];
+	struct dstore_account a;
+	struct ob_err err;
+	struct resp r;
+
+	test_begin("account CSV import: every line checked first, errors "
+		   "name line and field, nothing created unless all are "
+		   "good; passwords generated, shown once, stored hashed");
+	test_assert_int(sign_in("boss@acme", "boss-password", cookie, csrf),
+			303);
+	upload_at(&r, "/accounts/import", cookie, csrf, "a.csv", bad_role,
+		  sizeof(bad_role) - 1, "utf-8");
+	test_assert_int(r.r.status, 422);
+	test_assert(strstr(r.body, "line 3, field role: &quot;boss&quot; is "
+				   "not user or admin") != NULL ||
+		    strstr(r.body, "line 3, field role: \"boss\" is not user "
+				   "or admin") != NULL);
+	done(&r);
+	test_assert_int(dstore_account_find(store, "csv1@acme", &a, &err),
+			OB_E_NOTFOUND);
+	upload_at(&r, "/accounts/import", cookie, csrf, "a.csv", dup,
+		  sizeof(dup) - 1, "utf-8");
+	test_assert_int(r.r.status, 422);
+	test_assert(strstr(r.body, "line 3, field login:") != NULL);
+	done(&r);
+	upload_at(&r, "/accounts/import", cookie, csrf, "a.csv", bad_uid,
+		  sizeof(bad_uid) - 1, "utf-8");
+	test_assert_int(r.r.status, 422);
+	test_assert(strstr(r.body, "line 2, field uid:") != NULL);
+	done(&r);
+	upload_at(&r, "/accounts/import", cookie, csrf, "a.csv", taken,
+		  sizeof(taken) - 1, "utf-8");
+	test_assert_int(r.r.status, 422);
+	test_assert(strstr(r.body, "line 3, field login:") != NULL);
+	test_assert(strstr(r.body, "is taken") != NULL);
+	done(&r);
+	upload_at(&r, "/accounts/import", cookie, csrf, "a.csv", no_header,
+		  sizeof(no_header) - 1, "utf-8");
+	test_assert_int(r.r.status, 422);
+	test_assert(strstr(r.body, "line 1") != NULL);
+	done(&r);
+	test_assert_int(dstore_account_find(store, "csv1@acme", &a, &err),
+			OB_E_NOTFOUND);
+	/* without the CSRF token nothing happens */
+	upload_at(&r, "/accounts/import", cookie, "wrong", "a.csv", good,
+		  sizeof(good) - 1, "utf-8");
+	test_assert_int(r.r.status, 403);
+	done(&r);
+	test_assert_int(dstore_account_find(store, "csv1@acme", &a, &err),
+			OB_E_NOTFOUND);
+
+	upload_at(&r, "/accounts/import", cookie, csrf, "a.csv", good,
+		  sizeof(good) - 1, "utf-8");
+	test_assert_int(r.r.status, 200);
+	test_assert(strstr(r.body, "3 accounts created") != NULL);
+	test_assert(strstr(r.body, "download=\"accounts-passwords.csv\"") !=
+		    NULL);
+	{
+		const char *p = r.body;
+		for (int i = 0; i < 3; i++) {
+			p = strstr(p, "<code class=\"pw\">");
+			test_assert(p != NULL);
+			if (p == NULL)
+				break;
+			p += strlen("<code class=\"pw\">");
+			size_t n = strcspn(p, "<");
+			test_assert_int(n, 16);
+			snprintf(pw[i], sizeof(pw[i]), "%.*s", (int)n, p);
+		}
+	}
+	done(&r);
+	test_assert(strcmp(pw[0], pw[1]) != 0 && strcmp(pw[1], pw[2]) != 0);
+	test_assert_int(
+		dstore_account_verify(store, "csv1@acme", pw[0], &a, &err), 0);
+	test_assert_int(a.role, DSTORE_ROLE_USER);
+	test_assert_int(
+		dstore_account_verify(store, "csv2@acme", pw[1], &a, &err), 0);
+	test_assert_int(a.role, DSTORE_ROLE_ADMIN);
+	test_assert_int(a.tenant_id, acme);
+	/* shown once: the store has only hashes, the list shows none */
+	snprintf(path, sizeof(path), "%s/web.db", test_tmpdir());
+	test_assert(!file_has(path, pw[0]));
+	snprintf(path, sizeof(path), "%s/web.db-wal", test_tmpdir());
+	test_assert(!file_has(path, pw[0]));
+	req(&r, "GET", "/accounts", "q=csv", cookie, NULL, NULL);
+	test_assert(strstr(r.body, "Showing 1–3 of 3") != NULL);
+	test_assert(strstr(r.body, pw[0]) == NULL);
+	done(&r);
+	test_end();
+}
+
+/* ---- the accounts page at a realistic size -------------------------------- */
+
+#define MANY_ACCOUNTS 3000
+
+static int count_cb(const struct dstore_account *a, void *ctx)
+{
+	(void)a;
+	(void)ctx;
+	return 0;
+}
+
+static int collect_id(const struct dstore_account *a, void *ctx)
+{
+	struct {
+		int64_t *ids;
+		size_t n;
+	} *l = ctx;
+
+	if (l->n < MANY_ACCOUNTS + 1)
+		l->ids[l->n++] = a->id;
+	return 0;
+}
+
+static void test_account_pages(void)
+{
+	char path[4200], cookie[128], csrf[65];
+	struct dstore_account_query q = {0};
+	struct {
+		int64_t *ids;
+		size_t n;
+	} asc = {0}, desc = {0};
+	sqlite3 *db = NULL;
+	int64_t many, id, total = 0;
+	struct ob_err err;
+	struct resp r;
+
+	test_begin("accounts pages: search, sort and paging in SQL, the true "
+		   "total, every account once, descending the exact reverse");
+	test_assert_int(
+		dstore_tenant_create(store, "many", "Many", &many, &err), 0);
+	test_assert_int(dstore_account_create(store, many, "admin@many",
+					      "admin-password",
+					      DSTORE_ROLE_ADMIN, &id, &err),
+			0);
+	/* thousands of yescrypt hashes would take minutes: rows straight in */
+	snprintf(path, sizeof(path), "%s/web.db", test_tmpdir());
+	test_assert_int(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	char sql[512];
+	snprintf(sql, sizeof(sql),
+		 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+		 "FROM n WHERE i < %d) INSERT INTO account (tenant_id, login, "
+		 "pwhash, role, created) SELECT %lld, printf('m%%05d@many', "
+		 "i), '*', i %% 7 = 0, 1700000000 + (i * 37) %% 3001 FROM n",
+		 MANY_ACCOUNTS, (long long)many);
+	test_assert_int(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	asc.ids = calloc(MANY_ACCOUNTS + 1, sizeof(int64_t));
+	desc.ids = calloc(MANY_ACCOUNTS + 1, sizeof(int64_t));
+	for (int s = 0; s < 3; s++) {
+		q.sort = (enum dstore_account_sort)s;
+		q.limit = 50;
+		asc.n = desc.n = 0;
+		for (q.offset = 0; q.offset < MANY_ACCOUNTS + 1;
+		     q.offset += 50) {
+			q.descending = false;
+			test_assert_int(dstore_account_page(store, many, &q,
+							    collect_id, &asc,
+							    &total, &err),
+					0);
+			test_assert_int(total, MANY_ACCOUNTS + 1);
+			q.descending = true;
+			test_assert_int(dstore_account_page(store, many, &q,
+							    collect_id, &desc,
+							    &total, &err),
+					0);
+		}
+		test_assert_int(asc.n, MANY_ACCOUNTS + 1);
+		test_assert_int(desc.n, MANY_ACCOUNTS + 1);
+		/* every account exactly once */
+		size_t seen = 0;
+		for (size_t i = 0; i < asc.n; i++)
+			for (size_t j = 0; j < desc.n; j++)
+				if (asc.ids[i] == desc.ids[j]) {
+					seen++;
+					break;
+				}
+		test_assert_int(seen, MANY_ACCOUNTS + 1);
+		if (s != DSTORE_ACCOUNT_SORT_ROLE)
+			for (size_t i = 0; i < asc.n; i++)
+				if (asc.ids[i] != desc.ids[asc.n - 1 - i]) {
+					test_fail(__FILE__, __LINE__,
+						  "sort %d: %zu not reversed",
+						  s, i);
+					break;
+				}
+	}
+	free(asc.ids);
+	free(desc.ids);
+	/* search by part of the login (any case) and by role */
+	q.sort = DSTORE_ACCOUNT_SORT_LOGIN;
+	q.descending = false;
+	q.offset = 0;
+	q.search = "M0001";
+	test_assert_int(dstore_account_page(store, many, &q, count_cb, NULL,
+					    &total, &err),
+			0);
+	test_assert_int(total, 10);
+	q.search = "admin";
+	test_assert_int(dstore_account_page(store, many, &q, count_cb, NULL,
+					    &total, &err),
+			0);
+	test_assert_int(total, MANY_ACCOUNTS / 7 + 1);
+	q.search = "user";
+	test_assert_int(dstore_account_page(store, many, &q, count_cb, NULL,
+					    &total, &err),
+			0);
+	test_assert_int(total, MANY_ACCOUNTS - MANY_ACCOUNTS / 7);
+	/* a page past the end still knows the total */
+	q.search = NULL;
+	q.offset = 100000;
+	test_assert_int(dstore_account_page(store, many, &q, count_cb, NULL,
+					    &total, &err),
+			0);
+	test_assert_int(total, MANY_ACCOUNTS + 1);
+	q.offset = 0;
+	q.limit = 0;
+	test_assert_int(dstore_account_page(store, many, &q, count_cb, NULL,
+					    &total, &err),
+			OB_E_INVAL);
+	/* another enterprise sees none of them */
+	q.limit = 50;
+	q.search = "many";
+	test_assert_int(dstore_account_page(store, acme, &q, count_cb, NULL,
+					    &total, &err),
+			0);
+	test_assert_int(total, 0);
+
+	/* the page */
+	test_assert_int(sign_in("admin@many", "admin-password", cookie, csrf),
+			303);
+	req(&r, "GET", "/accounts", NULL, cookie, NULL, NULL);
+	test_assert_int(r.r.status, 200);
+	test_assert(strstr(r.body, "Showing 1–50 of 3,001") != NULL);
+	test_assert(strstr(r.body, ">m00001@many<") != NULL);
+	test_assert(strstr(r.body, ">m00051@many<") == NULL);
+	test_assert(strstr(r.body, "page=61\">61</a>") != NULL);
+	done(&r);
+	req(&r, "GET", "/accounts", "sort=login&page=2", cookie, NULL, NULL);
+	test_assert(strstr(r.body, "Showing 51–100 of 3,001") != NULL);
+	test_assert(strstr(r.body, ">m00050@many<") != NULL);
+	test_assert(strstr(r.body, ">m00049@many<") == NULL);
+	done(&r);
+	req(&r, "GET", "/accounts", "sort=login&desc=1", cookie, NULL, NULL);
+	test_assert(strstr(r.body, ">m03000@many<") != NULL);
+	test_assert(strstr(r.body, "aria-sort=\"descending\"") != NULL);
+	done(&r);
+	req(&r, "GET", "/accounts", "q=m0001", cookie, NULL, NULL);
+	test_assert(strstr(r.body, "Showing 1–10 of 10") != NULL);
+	test_assert(strstr(r.body, ">m00010@many<") != NULL);
+	done(&r);
+	req(&r, "GET", "/accounts", "page=999", cookie, NULL, NULL);
+	test_assert(strstr(r.body, "Page 999 is past the end: 3,001 "
+				   "accounts.") != NULL);
+	done(&r);
 	test_end();
 }
 
@@ -1791,6 +2091,8 @@ int main(void)
 	test_csv_formula_guard();
 	test_export_roundtrip_phones();
 	test_account_activity();
+	test_account_pages();
+	test_account_import();
 	big_setup();
 	test_pages();
 	test_page_search();

@@ -61,6 +61,21 @@ void wa_devices_page(struct wa_ctx *c);
 void wa_device_slow(struct wa_ctx *c);
 void wa_accounts_page(struct wa_ctx *c);
 void wa_account_action(struct wa_ctx *c, const char *what);
+void wa_accounts_import(struct wa_ctx *c);
+
+/* Accounts from a CSV (header login,role[,uid]): every line checked, then
+ * all created in one transaction with generated passwords, or none. On
+ * success *a_r (n_r entries, free after explicit_bzero) holds each login,
+ * role and its once-shown password. err names the line and field. */
+struct wa_account_new {
+	char login[DSTORE_LOGIN_MAX];
+	enum dstore_role role;
+	char pw[17];
+};
+int wa_accounts_import_csv(struct dstore *s, int64_t tenant, const char *actor,
+			   const char *data, size_t len,
+			   struct wa_account_new **a_r, size_t *n_r,
+			   struct ob_err *err);
 
 /* The static files (assets.c). */
 const char *wa_asset(const char *path, const char **type_r, size_t *len_r);

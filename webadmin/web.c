@@ -404,6 +404,7 @@ static const struct route routes[] = {
 	{"/devices", false, wa_devices_page, NULL, NULL},
 	{"/device/slow", true, wa_device_slow, NULL, NULL},
 	{"/accounts", false, wa_accounts_page, NULL, NULL},
+	{"/accounts/import", true, wa_accounts_import, NULL, NULL},
 	{"/account/add", true, NULL, wa_account_action, "add"},
 	{"/account/disable", true, NULL, wa_account_action, "disable"},
 	{"/account/password", true, NULL, wa_account_action, "password"},

@@ -180,6 +180,31 @@ int dstore_account_list(struct dstore *store, int64_t tenant_id,
 			int (*fn)(const struct dstore_account *a, void *ctx),
 			void *ctx, struct ob_err *err);
 
+/* A page of accounts (account-page.c). */
+#define DSTORE_ACCOUNT_PAGE_MAX 500 /* accounts per page at most */
+enum dstore_account_sort {
+	DSTORE_ACCOUNT_SORT_LOGIN = 0,
+	DSTORE_ACCOUNT_SORT_ROLE = 1,
+	DSTORE_ACCOUNT_SORT_CREATED = 2,
+};
+struct dstore_account_query {
+	const char *search; /* NULL or "": all; else part of the login (no
+			     * ASCII case) or a role ("admin", "user") */
+	enum dstore_account_sort sort;
+	bool descending;
+	size_t limit;   /* 1..DSTORE_ACCOUNT_PAGE_MAX */
+	int64_t offset; /* >= 0 */
+};
+/* Call fn for each account of the page, in order, and set *total_r to the
+ * number of accounts matching the search (also for a page past the end).
+ * fn returns non-zero to stop (that value is returned). OB_E_INVAL for a
+ * limit of 0 or over the maximum, a negative offset, an unknown sort or a
+ * search of DSTORE_LOGIN_MAX bytes or more. Borrowed account rows. */
+int dstore_account_page(struct dstore *store, int64_t tenant_id,
+			const struct dstore_account_query *q,
+			int (*fn)(const struct dstore_account *a, void *ctx),
+			void *ctx, int64_t *total_r, struct ob_err *err);
+
 /* ---- org units -------------------------------------------------------- */
 
 struct dstore_unit {
@@ -388,16 +413,16 @@ enum dstore_page_sort {
 };
 
 struct dstore_page_query {
-	int64_t unit_id;     /* 0 = the whole enterprise, else this unit and
+	int64_t unit_id;    /* 0 = the whole enterprise, else this unit and
 				everything below it */
-	bool direct;         /* only people directly in unit_id (with
+	bool direct;        /* only people directly in unit_id (with
 				unit_id 0: those in no unit) */
-	const char *search;  /* NULL or "" = everyone of the view; else the
+	const char *search; /* NULL or "" = everyone of the view; else the
 				matching rules of dstore_person_search */
 	enum dstore_page_sort sort;
-	bool desc;           /* reverse the whole order */
-	int64_t offset;      /* people skipped (page * limit) */
-	size_t limit;        /* 1..DSTORE_PAGE_MAX */
+	bool desc;      /* reverse the whole order */
+	int64_t offset; /* people skipped (page * limit) */
+	size_t limit;   /* 1..DSTORE_PAGE_MAX */
 };
 
 /* Which field of a person a search text matched, first match in this

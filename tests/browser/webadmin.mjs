@@ -393,6 +393,28 @@ async function phaseFinish(browser) {
   check('the accounts page lists the administrator\'s sign-ins',
         activity.includes('sign-in') && activity.includes(env('ADMIN_USER')), activity.slice(0, 200));
   await shot(page, '11-accounts');
+  // accounts from a CSV: passwords shown once, the list finds them
+  const vp = page.viewportSize();
+  await page.setInputFiles('input[name=file][accept=".csv,text/csv"]', {
+    name: 'accounts.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('login,role,uid\nbrowser1@acme,user,\nbrowser2@acme,admin,\n'),
+  });
+  await Promise.all([page.waitForNavigation(), page.click('button:text("Create accounts")')]);
+  const created = await page.textContent('h1');
+  const pws = await page.$$eval('code.pw', (els) => els.map((e) => e.textContent));
+  check('the account CSV import creates both accounts', created.includes('2 accounts created'), created);
+  check('each new account shows a 16-character password, once',
+        pws.length === 2 && pws.every((p) => p.length === 16) && pws[0] !== pws[1], JSON.stringify(pws.length));
+  const href = await page.getAttribute('a[download]', 'href');
+  check('the passwords are offered as a login,password CSV',
+        href.startsWith('data:text/csv') && decodeURIComponent(href).includes(`browser1@acme,${pws[0]}`), href.slice(0, 60));
+  await bothWidths(page, null, '11-accounts-created');
+  await page.goto(`${BASE}/accounts?q=browser`);
+  const showing = await page.textContent('p.showing');
+  check('the accounts search finds the imported accounts', showing.includes('Showing 1–2 of 2'), showing);
+  check('the accounts list shows no password', !(await page.content()).includes(pws[0]));
+  await bothWidths(page, null, '11-accounts-search');
+  await page.setViewportSize(vp);
   await page.goto(`${BASE}/export`);
   await shot(page, '12-export');
   const dl = await page.request.get(`${BASE}/export/file?format=vcf30`);
