@@ -150,3 +150,38 @@ void wa_page_close(struct ob_buf *b)
 {
 	wa_raw(b, "</main></body></html>\n");
 }
+
+void wa_page_links(struct ob_buf *b, int64_t page, int64_t pages,
+		   void (*href)(struct ob_buf *b, const void *ctx, int64_t n),
+		   const void *ctx)
+{
+	int64_t last = 0;
+
+	if (pages <= 1)
+		return;
+	if (page > 1) {
+		wa_raw(b, "<a rel=\"prev\"");
+		href(b, ctx, page - 1);
+		wa_raw(b, ">‹ Previous</a>");
+	}
+	for (int64_t i = 1; i <= pages; i++) {
+		if (i != 1 && i != pages && (i < page - 2 || i > page + 2))
+			continue;
+		if (last != 0 && i > last + 1)
+			wa_raw(b, "<span class=\"gap\">…</span>");
+		last = i;
+		if (i == page) {
+			wa_rawf(b, "<span aria-current=\"page\">%lld</span>",
+				(long long)i);
+			continue;
+		}
+		wa_raw(b, "<a");
+		href(b, ctx, i);
+		wa_rawf(b, ">%lld</a>", (long long)i);
+	}
+	if (page < pages) {
+		wa_raw(b, "<a rel=\"next\"");
+		href(b, ctx, page + 1);
+		wa_raw(b, ">Next ›</a>");
+	}
+}

@@ -26,6 +26,13 @@ void wa_cell(struct ob_buf *b, const char *text);
 void wa_time_cell(struct ob_buf *b, int64_t t);
 /* Escape for a URL query value (percent-encoding), then for HTML. */
 void wa_u(struct ob_buf *b, const char *text);
+/* The page links of a paged list: Previous, the first and last page, the
+ * two either side of this one (gaps shown), Next. href(b, ctx, n) appends
+ * the ' href="..."' attribute of page n. Nothing when pages <= 1; the
+ * caller writes the enclosing <nav>. */
+void wa_page_links(struct ob_buf *b, int64_t page, int64_t pages,
+		   void (*href)(struct ob_buf *b, const void *ctx, int64_t n),
+		   const void *ctx);
 /* A unix time as "2026-11-28 16:40" (UTC). */
 void wa_time(struct ob_buf *b, int64_t t);
 

@@ -377,40 +377,18 @@ static void sort_head(struct ob_buf *b, const struct view *v,
 	wa_raw(b, "</a></th>");
 }
 
-/* The page links: first, the two either side of this one, last. */
+static void view_page_href(struct ob_buf *b, const void *v, int64_t n)
+{
+	view_href(b, v, n);
+}
+
+/* The page links (html.h) and a page number box. */
 static void pager(struct ob_buf *b, const struct view *v, int64_t pages)
 {
-	int64_t last = 0;
-
 	if (pages <= 1)
 		return;
 	wa_raw(b, "<nav class=\"pager\" aria-label=\"Pages\">");
-	if (v->page > 1) {
-		wa_raw(b, "<a rel=\"prev\"");
-		view_href(b, v, v->page - 1);
-		wa_raw(b, ">‹ Previous</a>");
-	}
-	for (int64_t i = 1; i <= pages; i++) {
-		if (i != 1 && i != pages &&
-		    (i < v->page - 2 || i > v->page + 2))
-			continue;
-		if (last != 0 && i > last + 1)
-			wa_raw(b, "<span class=\"gap\">…</span>");
-		last = i;
-		if (i == v->page) {
-			wa_rawf(b, "<span aria-current=\"page\">%lld</span>",
-				(long long)i);
-			continue;
-		}
-		wa_raw(b, "<a");
-		view_href(b, v, i);
-		wa_rawf(b, ">%lld</a>", (long long)i);
-	}
-	if (v->page < pages) {
-		wa_raw(b, "<a rel=\"next\"");
-		view_href(b, v, v->page + 1);
-		wa_raw(b, ">Next ›</a>");
-	}
+	wa_page_links(b, v->page, pages, view_page_href, v);
 	/* any page of a long view, without following links */
 	wa_rawf(b,
 		"<form class=\"goto\" method=\"get\" action=\"/units\">"

@@ -812,40 +812,20 @@ static void acct_th(struct ob_buf *b, const struct acct_view *v,
 	wa_raw(b, "</a></th>");
 }
 
+static void acct_page_href(struct ob_buf *b, const void *ctx, int64_t n)
+{
+	const struct acct_view *v = ctx;
+
+	acct_href(b, v, v->sort, v->desc, n);
+}
+
 static void acct_pager(struct ob_buf *b, const struct acct_view *v,
 		       int64_t pages)
 {
-	int64_t last = 0;
-
 	if (pages <= 1)
 		return;
 	wa_raw(b, "<nav class=\"pager\" aria-label=\"Pages\">");
-	if (v->page > 1) {
-		wa_raw(b, "<a rel=\"prev\"");
-		acct_href(b, v, v->sort, v->desc, v->page - 1);
-		wa_raw(b, ">‹ Previous</a>");
-	}
-	for (int64_t i = 1; i <= pages; i++) {
-		if (i != 1 && i != pages &&
-		    (i < v->page - 2 || i > v->page + 2))
-			continue;
-		if (last != 0 && i > last + 1)
-			wa_raw(b, "<span class=\"gap\">…</span>");
-		last = i;
-		if (i == v->page) {
-			wa_rawf(b, "<span aria-current=\"page\">%lld</span>",
-				(long long)i);
-			continue;
-		}
-		wa_raw(b, "<a");
-		acct_href(b, v, v->sort, v->desc, i);
-		wa_rawf(b, ">%lld</a>", (long long)i);
-	}
-	if (v->page < pages) {
-		wa_raw(b, "<a rel=\"next\"");
-		acct_href(b, v, v->sort, v->desc, v->page + 1);
-		wa_raw(b, ">Next ›</a>");
-	}
+	wa_page_links(b, v->page, pages, acct_page_href, v);
 	wa_raw(b, "</nav>");
 }
 
