@@ -476,13 +476,13 @@ static int slow_item(struct srv_ctx *c, int idx, const char *luid,
 		how = "UID";
 		v = ours(c, idx, guid, luid, &key);
 	}
-	char held[DSTORE_HISTORY_MAX][DSTORE_DEVICE_MAX];
+	char(*held)[DSTORE_DEVICE_MAX] = NULL;
 	size_t n_held = 0;
 	if (v == SLOW_OWN && state_id != 0 &&
 	    srv_store_check(c,
-			    dstore_map_history(
-				    c->store, c->st->tenant_id, state_id, luid,
-				    held, DSTORE_HISTORY_MAX, &n_held, &err),
+			    dstore_map_history(c->store, c->st->tenant_id,
+					       state_id, luid, &held, &n_held,
+					       &err),
 			    &err) == 0) {
 		how = "map history";
 		/* latest first: the person the card still looks like */
@@ -491,11 +491,18 @@ static int slow_item(struct srv_ctx *c, int idx, const char *luid,
 			v = ours(c, idx, guid, luid, &key);
 		}
 	}
+	free(held);
 	if (v == SLOW_OWN) {
 		how = "content";
 		v = by_content(c, idx, state_id, luid, &key, guid,
 			       sizeof(guid));
 	}
+	if (v == SLOW_OWN)
+		ob_log(OB_LOG_DEBUG, &c->log,
+		       "slow sync: card %s left as the user's own: no person "
+		       "it looks like by id map or UID, among the %zu earlier "
+		       "holders of its LUID, or by content",
+		       luid, n_held);
 	if (v == SLOW_MATCH) {
 		int ret = dstore_pending_put(
 			c->store, c->st->tenant_id, c->token, idx, guid, luid,

@@ -326,10 +326,9 @@ int dstore_person_departed(struct dstore *store, int64_t tenant_id,
 			   struct ob_err *err);
 /* What a person was called and could be reached at before each change of
  * its names, phones or e-mails within the retention window, and at its
- * deletion, latest first, at most DSTORE_PAST_MAX (shaped as
- * dstore_person_departed gives them, lent to fn; fn returns non-zero to
- * stop, that value is returned). Every person write keeps them. */
-#define DSTORE_PAST_MAX 64
+ * deletion, latest first, every one (shaped as dstore_person_departed
+ * gives them, lent to fn; fn returns non-zero to stop, that value is
+ * returned). Every person write keeps them. */
 int dstore_person_past(struct dstore *store, int64_t tenant_id, const char *uid,
 		       int (*fn)(const struct dstore_person *p, void *ctx),
 		       void *ctx, struct ob_err *err);
@@ -685,16 +684,15 @@ int dstore_map_find(struct dstore *store, int64_t tenant_id, int64_t state_id,
 		    int64_t *rev_r, struct ob_err *err);
 /* What the device of state_id held under luid and holds no more (the
  * person was deleted from it, got another LUID, or a slow sync dropped
- * it), within the retention window: the guids, latest first, at most
- * max into guids_r (*n_r gets how many; a client that reuses LUIDs after
- * a restore held several people under one LUID), or OB_E_NOTFOUND when
- * none. Kept by the store itself whenever a map row goes or changes its
- * LUID. */
-#define DSTORE_HISTORY_MAX 16
+ * it), within the retention window: every guid, latest first, into
+ * *guids_r (allocated, free() it; *n_r gets how many; a client that reuses
+ * LUIDs after restores held many people under one LUID, and any of them
+ * may be the card it sends back), or OB_E_NOTFOUND when none. Kept by the
+ * store itself whenever a map row goes or changes its LUID. */
 int dstore_map_history(struct dstore *store, int64_t tenant_id,
 		       int64_t state_id, const char *luid,
-		       char (*guids_r)[DSTORE_DEVICE_MAX], size_t max,
-		       size_t *n_r, struct ob_err *err);
+		       char (**guids_r)[DSTORE_DEVICE_MAX], size_t *n_r,
+		       struct ob_err *err);
 /* Was guid ever sent to the device of state_id (mapped now, or within the
  * retention window)? 1, 0 or an OB_E_*. */
 int dstore_map_ever(struct dstore *store, int64_t tenant_id, int64_t state_id,

@@ -1254,14 +1254,13 @@ int dstore_person_past(struct dstore *s, int64_t tenant_id, const char *uid,
 		       int (*fn)(const struct dstore_person *p, void *ctx),
 		       void *ctx, struct ob_err *err)
 {
-	static const char sql[] = DEPARTED_COLS
-		"tenant_id = ?1 AND uid = ?2 ORDER BY id DESC LIMIT ?3";
+	static const char sql[] =
+		DEPARTED_COLS "tenant_id = ?1 AND uid = ?2 ORDER BY id DESC";
 	sqlite3_stmt *st = ds_stmt(s, sql, err);
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
 	sqlite3_bind_int64(st, 1, tenant_id);
 	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, DSTORE_PAST_MAX);
 	return visit_rows(s, st, false, fn, ctx, "past of a person", err);
 }

@@ -7,6 +7,7 @@
 #include "dirstore/internal.h"
 #include "util/str.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define STATE_COLS                                                             \
@@ -387,32 +388,51 @@ int dstore_map_iter(struct dstore *s, int64_t tenant_id, int64_t state_id,
 }
 
 int dstore_map_history(struct dstore *s, int64_t tenant_id, int64_t state_id,
-		       const char *luid, char (*guids_r)[DSTORE_DEVICE_MAX],
-		       size_t max, size_t *n_r, struct ob_err *err)
+		       const char *luid, char (**guids_r)[DSTORE_DEVICE_MAX],
+		       size_t *n_r, struct ob_err *err)
 {
 	static const char sql[] =
 		"SELECT guid FROM id_map_gone WHERE state_id = ? AND "
-		"tenant_id = ? AND luid = ? ORDER BY at DESC, guid LIMIT ?";
+		"tenant_id = ? AND luid = ? ORDER BY at DESC, guid";
 	sqlite3_stmt *st = ds_stmt(s, sql, err);
-	size_t n = 0;
+	char(*guids)[DSTORE_DEVICE_MAX] = NULL;
+	size_t n = 0, cap = 0;
 	int rc;
 
+	*guids_r = NULL;
 	*n_r = 0;
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
 	sqlite3_bind_int64(st, 1, state_id);
 	sqlite3_bind_int64(st, 2, tenant_id);
 	sqlite3_bind_text(st, 3, luid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (int64_t)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max)
-		ob_strlcpy(guids_r[n++],
-			   (const char *)sqlite3_column_text(st, 0),
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			void *g = realloc(guids, ncap * sizeof(*guids));
+
+			if (g == NULL) {
+				sqlite3_reset(st);
+				free(guids);
+				return ob_err_set(err, OB_E_NOMEM,
+						  "map history: out of memory");
+			}
+			guids = g;
+			cap = ncap;
+		}
+		ob_strlcpy(guids[n++], (const char *)sqlite3_column_text(st, 0),
 			   DSTORE_DEVICE_MAX);
+	}
 	sqlite3_reset(st);
-	*n_r = n;
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (rc != SQLITE_DONE) {
+		free(guids);
 		return ds_sql_err(s, rc, "map history", err);
-	return n > 0 ? 0 : ob_err_set(err, OB_E_NOTFOUND, "no such LUID sent");
+	}
+	if (n == 0)
+		return ob_err_set(err, OB_E_NOTFOUND, "no such LUID sent");
+	*guids_r = guids;
+	*n_r = n;
+	return 0;
 }
 
 int dstore_map_ever(struct dstore *s, int64_t tenant_id, int64_t state_id,

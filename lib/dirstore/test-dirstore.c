@@ -1795,10 +1795,9 @@ static int collect_person(const struct dstore_person *p, void *ctx)
 static int history(struct dstore *s, int64_t t, int64_t state_id,
 		   const char *luid, char *out, struct ob_err *err)
 {
-	char guids[DSTORE_HISTORY_MAX][DSTORE_DEVICE_MAX];
+	char(*guids)[DSTORE_DEVICE_MAX] = NULL;
 	size_t n = 0;
-	int ret = dstore_map_history(s, t, state_id, luid, guids,
-				     DSTORE_HISTORY_MAX, &n, err);
+	int ret = dstore_map_history(s, t, state_id, luid, &guids, &n, err);
 
 	out[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
@@ -1806,6 +1805,7 @@ static int history(struct dstore *s, int64_t t, int64_t state_id,
 			strcat(out, " ");
 		strcat(out, guids[i]);
 	}
+	free(guids);
 	return ret;
 }
 
@@ -2045,6 +2045,29 @@ static void test_person_past(void)
 	test_assert_int(dstore_person_departed(s, t, "p-1", &dep, &err), 0);
 	test_assert_str(dep.display, "王思远");
 	dstore_person_deinit(&dep);
+	/* every past version, however many: a card restored from an old
+	 * backup may hold the very first */
+	struct dstore_person q = {0};
+	char name[32];
+	q.uid = "p-2";
+	for (int i = 0; i <= 80; i++) {
+		snprintf(name, sizeof(name), "李%d", i);
+		q.display = name;
+		dstore_begin(s, t, "admin", &err);
+		test_assert_int(dstore_person_put(s, t, &q, NULL, &err), 0);
+		test_assert_int(dstore_commit(s, NULL, &err), 0);
+	}
+	got.text[0] = '\0';
+	test_assert_int(
+		dstore_person_past(s, t, "p-2", collect_display, &got, &err),
+		0);
+	size_t bars = 0;
+	for (const char *x = got.text; *x != '\0'; x++)
+		bars += *x == '|';
+	test_assert_int((int)bars, 79);
+	test_assert(strncmp(got.text, "李79/0|", strlen("李79/0|")) == 0);
+	test_assert(strcmp(got.text + strlen(got.text) - strlen("|李0/0"),
+			   "|李0/0") == 0);
 	/* gone with the retention window */
 	dstore_begin(s, t, "prune", &err);
 	test_assert_int(

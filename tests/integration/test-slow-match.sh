@@ -171,6 +171,46 @@ expect "reused LUIDs: restored again, a slow sync" mode 201
 	notok "reused LUIDs: the renamed person's old card is replaced, not kept ($old46: $(count a "FN:$old46"), new: $(count a "FN:司马新名"))"
 expect "reused LUIDs: no Add" adds 0
 
+# a LUID that held many people: a client restored again and again hands
+# the same LUID to each new person; the card of the first of them that a
+# last restore brings back (renamed and renumbered since, so that only
+# the LUID's history knows it) is found among all of them, not only the
+# latest few
+cp "$tmp/a.json" "$tmp/a.m0.json"
+ob person add --tenant acme --uid m-first --name "Mara First" --family First \
+	--given Mara --cell "+1 555 0170" --email mara.first@example.net >/dev/null
+sync a
+luid_of() { $PY -c "import json; s=json.load(open('$tmp/a.json')); print(([l for l, g in s['guid_of'].items() if g == '$1'] + [''])[0])"; }
+ml=$(luid_of m-first)
+cp "$tmp/a.json" "$tmp/a.m1.json"
+ob person update --tenant acme m-first --name "Mara Renamed" --family Renamed \
+	--cell "+1 555 0171" --email mara.renamed@example.net >/dev/null
+ob person delete --tenant acme m-first >/dev/null
+sync a
+holders=1
+k=1
+while [ $k -le 20 ]; do
+	ob person add --tenant acme --uid "m-$k" --name "Quincy Many$k" >/dev/null
+	cp "$tmp/a.m0.json" "$tmp/a.json"
+	state a "s['last'] = 'restored-m$k'"
+	sync a
+	[ -n "$ml" ] && [ "$(luid_of "m-$k")" = "$ml" ] && holders=$((holders + 1))
+	ob person delete --tenant acme "m-$k" >/dev/null
+	sync a
+	k=$((k + 1))
+done
+[ "$holders" = 21 ] && ok "many holders: one LUID ($ml) held 21 people in turn" ||
+	notok "many holders: one LUID ($ml) held 21 people in turn (got $holders)"
+cp "$tmp/a.m1.json" "$tmp/a.json"
+state a "import re; s['last'] = 'restored-m1'; s['items'] = {k: re.sub('(?m)^UID:.*\\n', '', v) for k, v in s['items'].items()}"
+sync a
+expect "many holders: restored, a slow sync" mode 201
+[ "$(count a "Mara First")" = 0 ] &&
+	ok "many holders: the card of the LUID's first holder, departed, is deleted" ||
+	notok "many holders: the card of the LUID's first holder, departed, is deleted"
+expect "many holders: one Delete" deletes 1
+view "many holders: the device holds the view once" a
+
 # -- at scale: a generated directory (10,000 people, 2,000 under valgrind)
 # with its many people of one name ------------------------------------------
 people=${OB_PEOPLE:-10000}
