@@ -930,10 +930,38 @@ static void start_message(struct handler *h, bool wbxml)
 	srv_reply_init(&h->reply, reply_budget(&h->st));
 }
 
+/* A refused message's commands, each answered with the header's code
+ * (what the Synthesis engine's own server does): none is executed. A
+ * client that starts over keeps waiting for a Status of every command it
+ * sent; one left unanswered is matched by its MsgID and CmdID to a
+ * command of the next message (SyncEvolution resends package 1 as MsgID
+ * 1 with other CmdIDs once the Put is dropped), so that our 508 for its
+ * resumed Alert reached its Get, it never left the resume and sent none
+ * of its cards, and every card came back twice. Commands inside a Sync,
+ * Atomic or Sequence are answered too; a command with NoResp is not. */
+static void refuse_commands(struct srv_ctx *c, const struct sml_node *parent,
+			    int code)
+{
+	for (const struct sml_node *cmd = parent->first; cmd != NULL;
+	     cmd = cmd->next) {
+		const char *n = cmd->name;
+
+		/* elements without a CmdID (Final, Target, Meta...) are
+		 * no commands; a Status is never answered */
+		if (strcmp(n, "Status") == 0 || sml_cmd_id(cmd) == 0 ||
+		    sml_node_child(cmd, "NoResp") != NULL)
+			continue;
+		srv_status(c, sml_cmd_id(cmd), n, NULL, NULL, code);
+		if (strcmp(n, "Sync") == 0 || strcmp(n, "Atomic") == 0 ||
+		    strcmp(n, "Sequence") == 0)
+			refuse_commands(c, cmd, code);
+	}
+}
+
 /* The SyncHdr's Status: 212 for a login, 200 for a session going on, or
  * 401/407 for a login refused (then the reply is finished: nothing is
- * executed and nothing stored, the client starts over). true when the
- * commands are to run. */
+ * executed and nothing stored, every command gets the same code, the
+ * client starts over). true when the commands are to run. */
 static bool sign_in(struct handler *h, const struct srv_auth *a,
 		    enum srv_auth_result ar, bool auth_done)
 {
@@ -948,10 +976,10 @@ static bool sign_in(struct handler *h, const struct srv_auth *a,
 			ob_log(OB_LOG_WARN, &h->c.log,
 			       "authentication failed for '%s': %s", a->login,
 			       a->why);
-			header_status(c,
-				      ar == SRV_AUTH_MISSING ? SML_MISSING_CRED
-							     : SML_INVALID_CRED,
-				      a);
+			int code = ar == SRV_AUTH_MISSING ? SML_MISSING_CRED
+							  : SML_INVALID_CRED;
+			header_status(c, code, a);
+			refuse_commands(c, c->msg->body, code);
 			h->reply.final = true;
 			finish_reply(h, &err);
 			return false;

@@ -227,9 +227,9 @@ void srv_sync_alert(struct srv_ctx *c, const struct sml_node *alert, int code)
 	/* No suspend/resume. A resume gets 509 and a normal two-way sync
 	 * when its anchors allow one (a slow sync with 508 when not), as the
 	 * Synthesis engine answers it: its clients then send every change
-	 * since their last completed sync. Answered 508 with a slow sync
-	 * instead, SyncEvolution kept "resuming" and sent none of its cards,
-	 * so the server's Adds doubled every card on the device. */
+	 * since their last completed sync. (Its 508 once reached
+	 * SyncEvolution's Get instead, after a challenge: see
+	 * refuse_commands in session.c.) */
 	int status = code == SML_ALERT_RESUME ? SML_RESUME_REFUSED : SML_OK;
 	int mode = code == SML_ALERT_RESUME ? SML_ALERT_TWO_WAY : code;
 	if (mode == SML_ALERT_TWO_WAY || mode == SML_ALERT_ONE_WAY_SERVER) {
@@ -243,6 +243,12 @@ void srv_sync_alert(struct srv_ctx *c, const struct sml_node *alert, int code)
 			ds->since_rev = ss.rev;
 		}
 	}
+	if (code == SML_ALERT_RESUME)
+		ob_log(OB_LOG_INFO, &c->log,
+		       "datastore %s: resume (225) not served: %d and a %s "
+		       "sync",
+		       key, status,
+		       status == SML_REFRESH_REQUIRED ? "slow" : "two-way");
 	ds->mode = mode;
 	alert_status(c, cmd_id, target, source, status, next);
 	server_alert(c, ds);

@@ -107,6 +107,30 @@ r = send(device, login, captured, sid="21")
 ok(hdr_status(r) == 401, "a replay with the nonce just used is refused",
    r[:600])
 
+# a refused message: every command answered 401 (none executed), as a
+# client that starts over waits for a Status of each (refuse_commands)
+body = ('<Put><CmdID>1</CmdID><Item><Source><LocURI>./devinf12</LocURI>'
+        '</Source><Data>x</Data></Item></Put>'
+        '<Get><CmdID>2</CmdID><Item><Target><LocURI>./devinf12</LocURI>'
+        '</Target></Item></Get>' + ALERT.replace("<CmdID>1</CmdID>",
+                                                 "<CmdID>3</CmdID>")
+        .replace("<Final/>", "") +
+        '<Sync><CmdID>4</CmdID><Target><LocURI>contacts</LocURI></Target>'
+        '<Source><LocURI>./contacts</LocURI></Source><Add><CmdID>5</CmdID>'
+        '<Item><Source><LocURI>9</LocURI></Source><Data>BEGIN:VCARD</Data>'
+        '</Item></Add><Delete><CmdID>6</CmdID><NoResp/><Item><Source>'
+        '<LocURI>8</LocURI></Source></Item></Delete></Sync><Final/>')
+r = post(URL, sml_msg(URL, device, 1, body, captured, sid="22",
+                      name=login))[1]
+refs = [(int(a), c.decode(), int(d)) for a, c, d in re.findall(
+    rb"<Status><CmdID>\d+</CmdID><MsgRef>1</MsgRef><CmdRef>(\d+)</CmdRef>"
+    rb"<Cmd>(\w+)</Cmd>.*?<Data>(\d+)</Data>", r, re.S)]
+want = [(0, "SyncHdr", 401), (1, "Put", 401), (2, "Get", 401),
+        (3, "Alert", 401), (4, "Sync", 401), (5, "Add", 401)]
+ok(refs == want and b"<Results>" not in r and b"<Alert>" not in r,
+   "a refused message: each command answered 401 (none with NoResp), "
+   "none executed", "%r\n%s" % (refs, r[:900]))
+
 # another account behind the same address signs in
 st, r = login_ok("IMEI:other", "zhang.wei@acme", "orgbook-demo", "30")
 ok(st == 212, "another account from the address signs in (not throttled)",
