@@ -335,8 +335,13 @@ sed 's|<Cred>.*</Cred>||; s/<SessionID>77/<SessionID>90/; s/retry-dev/nocred-dev
 post "$tmp/nocred.xml" "$tmp/o" >/dev/null
 grep -q "<Cmd>SyncHdr</Cmd>.*<Chal>.*syncml:auth-basic.*<Data>407</Data>" "$tmp/o" &&
 	ok "no credentials: 407 with a challenge" || notok "no credentials: 407 with a challenge"
-grep -q "<Cmd>Alert</Cmd>" "$tmp/o" && notok "nothing executed without credentials" ||
-	ok "nothing executed without credentials"
+# nothing executed: the Alert answered 407 like the header, no Alert of
+# ours, no other Status for it
+alerts=$(grep -o "<Cmd>Alert</Cmd>" "$tmp/o" | wc -l)
+grep -q "<Cmd>Alert</Cmd><Data>407</Data>" "$tmp/o" && [ "$alerts" = 1 ] &&
+	! grep -q "<Alert>" "$tmp/o" &&
+	ok "nothing executed without credentials (the Alert answered 407)" ||
+	notok "nothing executed without credentials (the Alert answered 407; $alerts Statuses for it)"
 sed 's/<SessionID>90/<SessionID>91/; s/nocred-dev/httpbasic-dev/' "$tmp/nocred.xml" >"$tmp/httpb.xml"
 curl -s -o "$tmp/o" -u "zhang.wei@acme:orgbook-demo" -H "Content-Type: application/vnd.syncml+xml" \
 	--data-binary "@$tmp/httpb.xml" "$url"
