@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dirfeed/feed.h"
 #include "syncml-server/match.h"
 #include "util/str.h"
 #include "vcard/vcard.h"
@@ -56,43 +57,11 @@ static bool guid_of_luid(struct srv_ctx *c, int idx, const char *luid,
 bool srv_sync_in_view(struct srv_ctx *c, const struct srv_ds *ds,
 		      const char *guid)
 {
-	struct dstore_person p;
+	struct dfeed_view v = {c->st->tenant_id, ds->unit_id};
 	struct ob_err err;
-	bool ok = false;
 
-	if (srv_store_check(c,
-			    dstore_person_get(c->store, c->st->tenant_id, guid,
-					      false, &p, &err),
-			    &err) != 0)
-		return false;
-	if (!p.hidden) {
-		if (ds->unit_id == 0) {
-			ok = true;
-		} else {
-			/* the unit or one below it */
-			struct dstore_unit u;
-			int64_t id = p.unit_id;
-			for (int depth = 0;
-			     id != 0 && depth <= DSTORE_UNIT_DEPTH_MAX;
-			     depth++) {
-				if (id == ds->unit_id) {
-					ok = true;
-					break;
-				}
-				if (srv_store_check(
-					    c,
-					    dstore_unit_get(c->store,
-							    c->st->tenant_id,
-							    id, &u, &err),
-					    &err) != 0)
-					break;
-				id = u.parent_id;
-				dstore_unit_deinit(&u);
-			}
-		}
-	}
-	dstore_person_deinit(&p);
-	return ok;
+	return srv_store_check(c, dfeed_in_view(c->store, &v, guid, &err),
+			       &err) == 1;
 }
 
 static void item_status(struct srv_ctx *c, const struct sml_node *cmd,

@@ -1,9 +1,9 @@
 /* The engine's outbox (sync-shared.h): the server's items of package 4,
  * as many as fit each message (MaxMsgSize, MaxObjSize, large objects in
  * chunks with MoreData, OMA DS Protocol 1.2 §6.2), from the change feed
- * (fast), the directory walk (slow) and the resends a client's changes
- * asked for; an item taken back from a full reply, and the pending rows
- * of the items that stay.
+ * (dirfeed/feed.h: its changes for a fast sync, its listing for a slow
+ * one) and the resends a client's changes asked for; an item taken back
+ * from a full reply, and the pending rows of the items that stay.
  *
  * Promises: cards in the client's vCard version and dialect, without the
  * photo when it would pass MaxObjSize, with only its CTCap's properties
@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "dircard/dircard.h"
+#include "dirfeed/feed.h"
 #include "syncml/writer.h"
 #include "util/str.h"
 #include "vcard/vcard.h"
@@ -469,18 +470,16 @@ static int after_offer(struct fill *f, int ret, int64_t person_id)
 	return ret != OFFER_TAKEN;
 }
 
-static int fill_change(const struct dstore_change *ch, void *ctx)
+static int fill_change(const struct dfeed_entry *ch, void *ctx)
 {
 	struct fill *f = ctx;
 	char luid[DSTORE_DEVICE_MAX];
 	bool sent;
 	int ret = OFFER_TAKEN;
-
-	if (ch->person_id <= f->ds->cursor)
-		return 0;
 	int64_t before = f->ds->cursor;
+
 	device_has(f, ch->uid, luid, sizeof(luid), &sent);
-	if (ch->kind == DSTORE_CHANGE_REMOVE) {
+	if (ch->kind == DFEED_REMOVE) {
 		if (*luid != '\0')
 			ret = offer(f, SRV_ITEM_DELETE, ch->uid, luid, ch->rev,
 				    before, NULL);
@@ -494,8 +493,9 @@ static int fill_change(const struct dstore_change *ch, void *ctx)
 	return after_offer(f, ret, ch->person_id);
 }
 
-static int fill_person(const struct dstore_person *p, void *ctx)
+static int fill_person(const struct dfeed_entry *e, void *ctx)
 {
+	const struct dstore_person *p = e->person;
 	struct fill *f = ctx;
 	char luid[DSTORE_DEVICE_MAX];
 	bool sent;
@@ -560,6 +560,7 @@ static int fill_ds(struct fill *f)
 {
 	struct srv_ctx *c = f->c;
 	struct srv_ds *ds = f->ds;
+	struct dfeed_view view = {c->st->tenant_id, ds->unit_id};
 	struct dstore_sync_state ss;
 	struct ob_err err;
 	int ret;
@@ -601,16 +602,11 @@ static int fill_ds(struct fill *f)
 	if (ds->mode == SML_ALERT_SLOW ||
 	    ds->mode == SML_ALERT_REFRESH_SERVER) {
 		while (!f->full) {
-			struct dstore_iter_opts o = {
-				.unit_id = ds->unit_id,
-				.after_id = ds->cursor,
-				.limit = PAGE,
-				.with_photo = c->srv->cfg.max_photo > 0 &&
-					      !c->st->client.no_photo,
-			};
 			int64_t start = ds->cursor;
-			ret = dstore_person_iter(c->store, c->st->tenant_id, &o,
-						 fill_person, f, &err);
+			ret = dfeed_list(c->store, &view, ds->cursor, PAGE,
+					 c->srv->cfg.max_photo > 0 &&
+						 !c->st->client.no_photo,
+					 fill_person, f, &err);
 			if (ret < 0 && f->error == 0)
 				return ret;
 			if (f->error != 0)
@@ -620,9 +616,8 @@ static int fill_ds(struct fill *f)
 		}
 	} else {
 		int64_t upto;
-		ret = dstore_changes_since(c->store, c->st->tenant_id,
-					   ds->since_rev, ds->unit_id,
-					   fill_change, f, &upto, &err);
+		ret = dfeed_changes(c->store, &view, ds->since_rev, ds->cursor,
+				    fill_change, f, &upto, &err);
 		if (ret == OB_E_GONE) {
 			/* Pruned between the alert and now: too late for a
 			 * 508; finish and resync slowly next time. */
