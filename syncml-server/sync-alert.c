@@ -142,6 +142,60 @@ static const char *slow_reason(const struct srv_ctx *c,
 	return NULL;
 }
 
+/* The datastore slot for target, cleared: its own when alerted again (a
+ * retried package 1 after a challenge starts it afresh), else a new one;
+ * NULL when the session has no room for another. */
+static struct srv_ds *claim_ds(struct srv_ctx *c, const char *target)
+{
+	struct ob_err err;
+	int idx;
+	struct srv_ds *ds = srv_sync_find_ds(c, target, &idx);
+
+	if (ds == NULL) {
+		if (c->st->n_ds >= SRV_DS_MAX)
+			return NULL;
+		idx = c->st->n_ds++;
+		ds = &c->st->ds[idx];
+	} else {
+		(void)srv_store_check(c,
+				      dstore_pending_drop(c->store,
+							  c->st->tenant_id,
+							  c->token, idx, &err),
+				      &err);
+	}
+	memset(ds, 0, sizeof(*ds));
+	return ds;
+}
+
+/* The datastore's mode for the alerted code, and the Status for the
+ * Alert. No suspend/resume: a resume gets 509 and a normal two-way sync
+ * when its anchors allow one (a slow sync with 508 when not), as the
+ * Synthesis engine answers it: its clients then send every change since
+ * their last completed sync. (Our 508 once reached SyncEvolution's Get
+ * instead, after a challenge: see refuse_commands in session.c.) ss is
+ * the device's committed state, NULL when it has none. */
+static int decide_mode(struct srv_ctx *c, struct srv_ds *ds, int code,
+		       const struct dstore_sync_state *ss, const char *last)
+{
+	int status = code == SML_ALERT_RESUME ? SML_RESUME_REFUSED : SML_OK;
+	int mode = code == SML_ALERT_RESUME ? SML_ALERT_TWO_WAY : code;
+
+	if (mode == SML_ALERT_TWO_WAY || mode == SML_ALERT_ONE_WAY_SERVER) {
+		const char *why = slow_reason(c, ss, last);
+		if (why != NULL) {
+			ob_log(OB_LOG_INFO, &c->log,
+			       "datastore %s: %s, slow sync (508)", ds->key,
+			       why);
+			status = SML_REFRESH_REQUIRED;
+			mode = slow_variant(mode);
+		} else {
+			ds->since_rev = ss->rev;
+		}
+	}
+	ds->mode = mode;
+	return status;
+}
+
 void srv_sync_alert(struct srv_ctx *c, const struct sml_node *alert, int code)
 {
 	const struct sml_node *item = sml_node_child(alert, "Item");
@@ -153,7 +207,6 @@ void srv_sync_alert(struct srv_ctx *c, const struct sml_node *alert, int code)
 	struct dstore_sync_state ss;
 	struct ob_err err;
 	struct srv_ds *ds;
-	int idx;
 
 	if (*target == '\0')
 		target = source; /* Sony Ericsson C510 leaves Target empty */
@@ -186,25 +239,12 @@ void srv_sync_alert(struct srv_ctx *c, const struct sml_node *alert, int code)
 		alert_status(c, cmd_id, target, source, SML_NOT_ALLOWED, NULL);
 		return;
 	}
-	ds = srv_sync_find_ds(c, target, &idx);
+	ds = claim_ds(c, target);
 	if (ds == NULL) {
-		if (c->st->n_ds >= SRV_DS_MAX) {
-			alert_status(c, cmd_id, target, source,
-				     SML_NOT_SUPPORTED, NULL);
-			return;
-		}
-		idx = c->st->n_ds++;
-		ds = &c->st->ds[idx];
-	} else {
-		/* Alerted again (a retried package 1 after a challenge):
-		 * start the datastore afresh. */
-		(void)srv_store_check(c,
-				      dstore_pending_drop(c->store,
-							  c->st->tenant_id,
-							  c->token, idx, &err),
-				      &err);
+		alert_status(c, cmd_id, target, source, SML_NOT_SUPPORTED,
+			     NULL);
+		return;
 	}
-	memset(ds, 0, sizeof(*ds));
 	ob_strlcpy(ds->uri, target, sizeof(ds->uri));
 	ob_strlcpy(ds->client_uri, source, sizeof(ds->client_uri));
 	ob_strlcpy(ds->key, key, sizeof(ds->key));
@@ -224,32 +264,13 @@ void srv_sync_alert(struct srv_ctx *c, const struct sml_node *alert, int code)
 	if (have)
 		ob_strlcpy(ds->server_last, ss.server_last,
 			   sizeof(ds->server_last));
-	/* No suspend/resume. A resume gets 509 and a normal two-way sync
-	 * when its anchors allow one (a slow sync with 508 when not), as the
-	 * Synthesis engine answers it: its clients then send every change
-	 * since their last completed sync. (Its 508 once reached
-	 * SyncEvolution's Get instead, after a challenge: see
-	 * refuse_commands in session.c.) */
-	int status = code == SML_ALERT_RESUME ? SML_RESUME_REFUSED : SML_OK;
-	int mode = code == SML_ALERT_RESUME ? SML_ALERT_TWO_WAY : code;
-	if (mode == SML_ALERT_TWO_WAY || mode == SML_ALERT_ONE_WAY_SERVER) {
-		const char *why = slow_reason(c, have ? &ss : NULL, last);
-		if (why != NULL) {
-			ob_log(OB_LOG_INFO, &c->log,
-			       "datastore %s: %s, slow sync (508)", key, why);
-			status = SML_REFRESH_REQUIRED;
-			mode = slow_variant(mode);
-		} else {
-			ds->since_rev = ss.rev;
-		}
-	}
+	int status = decide_mode(c, ds, code, have ? &ss : NULL, last);
 	if (code == SML_ALERT_RESUME)
 		ob_log(OB_LOG_INFO, &c->log,
 		       "datastore %s: resume (225) not served: %d and a %s "
 		       "sync",
 		       key, status,
 		       status == SML_REFRESH_REQUIRED ? "slow" : "two-way");
-	ds->mode = mode;
 	alert_status(c, cmd_id, target, source, status, next);
 	server_alert(c, ds);
 }
