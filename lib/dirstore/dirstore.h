@@ -30,7 +30,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-#define DSTORE_SCHEMA_VERSION 13
+#define DSTORE_SCHEMA_VERSION 14
 #define DSTORE_NAME_MAX 256             /* bytes of a name, title, unit name */
 #define DSTORE_NOTE_MAX 4096            /* bytes of a note */
 #define DSTORE_PHOTO_MAX_DEFAULT 262144 /* photo bytes unless configured */

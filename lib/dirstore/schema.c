@@ -361,6 +361,38 @@ const char *const ds_migrations[] = {
 	"  old_name TEXT,"
 	"  path TEXT NOT NULL,"
 	"  UNIQUE (undo_id, unit_id));",
+	/* 13 -> 14: unit paths repaired. A rename or move rewrote the paths
+	 * of the sub-units by cutting the old prefix with a byte count
+	 * where substr() counts characters, so a Chinese path came out cut
+	 * in the middle ("研发中心/平台部/基础架构组" moved:
+	 * ".../研发中心构组"). Every path is computed again from the names;
+	 * the people of a repaired unit get a change in a new revision of
+	 * their enterprise, so devices receive their corrected ORG and
+	 * CATEGORIES at the next fast sync. */
+	"CREATE TEMP TABLE unit_fix AS WITH RECURSIVE t(id, path) AS ("
+	"  SELECT id, name FROM unit WHERE parent_id IS NULL OR parent_id = 0"
+	"  UNION ALL SELECT u.id, t.path || '/' || u.name FROM unit u "
+	"  JOIN t ON u.parent_id = t.id) "
+	"SELECT unit.id AS id, unit.tenant_id AS tenant_id, t.path AS path "
+	"FROM unit JOIN t ON t.id = unit.id WHERE unit.path <> t.path;"
+	"UPDATE unit SET path = (SELECT f.path FROM unit_fix f "
+	"  WHERE f.id = unit.id) WHERE id IN (SELECT id FROM unit_fix);"
+	"UPDATE tenant SET revision = revision + 1 "
+	"  WHERE id IN (SELECT tenant_id FROM unit_fix);"
+	"INSERT INTO change_log (tenant_id, rev, time, actor, what, op, "
+	"  person_id, uid, old_idpath, new_idpath, old_visible, "
+	"  new_visible, detail, name) "
+	"SELECT p.tenant_id, t.revision, CAST(strftime('%s', 'now') AS "
+	"  INTEGER), 'migration 14', 'person', 'modify', p.id, p.uid, "
+	"  u.idpath, u.idpath, NOT p.hidden, NOT p.hidden, "
+	"  'unit path repaired: ' || u.path, p.display "
+	"FROM person p JOIN unit u ON u.id = p.unit_id "
+	"JOIN tenant t ON t.id = p.tenant_id "
+	"WHERE p.unit_id IN (SELECT id FROM unit_fix) ORDER BY p.id;"
+	"UPDATE person SET rev = (SELECT revision FROM tenant "
+	"  WHERE tenant.id = person.tenant_id) "
+	"  WHERE unit_id IN (SELECT id FROM unit_fix);"
+	"DROP TABLE unit_fix;",
 };
 
 const int ds_migration_count =

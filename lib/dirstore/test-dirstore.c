@@ -1393,6 +1393,117 @@ static void test_file_modes(void)
 	test_end();
 }
 
+/* The path of a unit to compare with (freed by the caller's buffer). */
+static void unit_path_of(struct dstore *s, int64_t t, int64_t id, char *out,
+			 size_t size)
+{
+	struct dstore_unit u;
+	struct ob_err err;
+
+	out[0] = '\0';
+	if (dstore_unit_get(s, t, id, &u, &err) == 0) {
+		snprintf(out, size, "%s", u.path);
+		dstore_unit_deinit(&u);
+	}
+}
+
+static int collect_kind_uid(const struct dstore_change *c, void *ctx)
+{
+	struct collect *col = ctx;
+	size_t n = strlen(col->text);
+
+	snprintf(col->text + n, sizeof(col->text) - n, "%s%d:%s", n ? " " : "",
+		 (int)c->kind, c->uid);
+	return 0;
+}
+
+/* Chinese unit names with sub-units: a rename or a move rewrites every
+ * path below by characters, not bytes; a store whose paths an older
+ * version cut so is repaired by migration 14, and the people of the
+ * repaired units reach devices as changes. */
+static void test_unit_paths_cjk(void)
+{
+	struct dstore *s = open_new();
+	struct ob_err err;
+	struct collect got = {""};
+	char path[1024];
+	int64_t t = tenant(s, "acme"), top = 0, deep = 0, other = 0, rev = 0;
+
+	test_begin("unit paths: a Chinese subtree renamed and moved keeps "
+		   "every path below whole; a cut path is repaired by "
+		   "migration 14 and its people are sent again");
+	dstore_begin(s, t, "admin", &err);
+	test_assert_int(dstore_unit_ensure_path(s, t,
+						"研发中心/平台部/基础架构组",
+						true, &deep, &err),
+			0);
+	test_assert_int(dstore_unit_ensure_path(s, t, "深层/一级/二级", true,
+						&other, &err),
+			0);
+	test_assert_int(
+		dstore_unit_ensure_path(s, t, "研发中心", false, &top, &err),
+		0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	dstore_begin(s, t, "admin", &err);
+	test_assert_int(put(s, t, "p-deep", "王伟", deep, false), 0);
+	test_assert_int(put(s, t, "p-top", "李娜", top, false), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	dstore_begin(s, t, "admin", &err);
+	test_assert_int(dstore_unit_move(s, t, top, other, &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	unit_path_of(s, t, deep, path, sizeof(path));
+	test_assert_str(path, "深层/一级/二级/研发中心/平台部/基础架构组");
+	dstore_begin(s, t, "admin", &err);
+	test_assert_int(dstore_unit_rename(s, t, other, "第二级", &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	unit_path_of(s, t, deep, path, sizeof(path));
+	test_assert_str(path, "深层/一级/第二级/研发中心/平台部/基础架构组");
+
+	/* a store as an older version left it: paths cut, schema 13 */
+	struct dstore_tenant before;
+	dstore_tenant_get(s, t, &before, &err);
+	dstore_close(&s);
+	sqlite3 *db;
+	sqlite3_open(dbpath, &db);
+	test_assert_int(sqlite3_exec(db,
+				     "UPDATE unit SET path = '深层/一级/第二级/"
+				     "研发中心构组' WHERE name = '基础架构组';"
+				     "DELETE FROM schema_version WHERE "
+				     "version > 13;",
+				     NULL, NULL, NULL),
+			SQLITE_OK);
+	sqlite3_close(db);
+	struct dstore_options o = {0};
+	o.path = dbpath;
+	o.sync_normal = true;
+	test_assert_int(dstore_open(&o, &s, &err), 0);
+	test_assert_int(dstore_schema_version(s), DSTORE_SCHEMA_VERSION);
+	unit_path_of(s, t, deep, path, sizeof(path));
+	test_assert_str(path, "深层/一级/第二级/研发中心/平台部/基础架构组");
+	struct dstore_tenant after;
+	dstore_tenant_get(s, t, &after, &err);
+	test_assert_int(after.revision, before.revision + 1);
+	/* a device at the revision before gets the repaired unit's people
+	 * only, as changes */
+	test_assert_int(dstore_changes_since(s, t, before.revision, 0,
+					     collect_kind_uid, &got, &rev,
+					     &err),
+			0);
+	test_assert_str(got.text, "2:p-deep");
+	test_assert_int(rev, after.revision);
+	/* nothing to repair: the migration changes nothing */
+	dstore_close(&s);
+	sqlite3_open(dbpath, &db);
+	sqlite3_exec(db, "DELETE FROM schema_version WHERE version > 13;", NULL,
+		     NULL, NULL);
+	sqlite3_close(db);
+	test_assert_int(dstore_open(&o, &s, &err), 0);
+	dstore_tenant_get(s, t, &before, &err);
+	test_assert_int(before.revision, after.revision);
+	dstore_close(&s);
+	test_end();
+}
+
 static void test_migrations(void)
 {
 	struct dstore_options o = {0};
@@ -2521,6 +2632,7 @@ int main(void)
 	test_undo_refused();
 	test_sessions();
 	test_migrations();
+	test_unit_paths_cjk();
 	test_file_modes();
 	test_concurrent_writers();
 	return test_done();

@@ -402,29 +402,31 @@ static int log_subtree_people(struct dstore *s, int64_t tenant_id,
 	return ret;
 }
 
-/* Rewrite idpath and path prefixes of a whole subtree. */
+/* Rewrite idpath and path prefixes of a whole subtree. The prefix is cut
+ * off by its length in characters, as substr() counts them in TEXT (a
+ * byte count cut Chinese paths in the middle: "研发中心/平台部/基础架构组"
+ * moved came out as "...研发中心构组"). */
 static int rewrite_subtree(struct dstore *s, int64_t tenant_id,
 			   const char *old_idpath, const char *new_idpath,
 			   const char *old_path, const char *new_path,
 			   struct ob_err *err)
 {
 	static const char sql[] =
-		"UPDATE unit SET idpath = ?1 || substr(idpath, ?2), "
+		"UPDATE unit SET idpath = ?1 || substr(idpath, length(?2) + "
+		"1), "
 		"path = CASE WHEN path = ?3 THEN ?4 "
-		"ELSE ?4 || substr(path, ?5) END "
-		"WHERE tenant_id = ?6 AND idpath >= ?7 AND idpath < ?7 || "
+		"ELSE ?4 || substr(path, length(?3) + 1) END "
+		"WHERE tenant_id = ?5 AND idpath >= ?2 AND idpath < ?2 || "
 		"x'7f'";
 	sqlite3_stmt *st = ds_stmt(s, sql, err);
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
 	sqlite3_bind_text(st, 1, new_idpath, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (int64_t)strlen(old_idpath) + 1);
+	sqlite3_bind_text(st, 2, old_idpath, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, old_path, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, new_path, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, (int64_t)strlen(old_path) + 1);
-	sqlite3_bind_int64(st, 6, tenant_id);
-	sqlite3_bind_text(st, 7, old_idpath, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, tenant_id);
 	return ds_exec_stmt(s, st, "rewrite subtree", err);
 }
 
