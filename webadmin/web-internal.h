@@ -1,5 +1,5 @@
-/* Private to the admin pages (web.c, pages-directory.c, pages-manage.c):
- * the request context and the helpers every page uses. */
+/* Private to the admin pages (web.c, pages-directory.c, pages-person.c,
+ * pages-manage.c): the request context and the helpers every page uses. */
 #ifndef WA_WEB_INTERNAL_H
 #define WA_WEB_INTERNAL_H
 
