@@ -163,6 +163,25 @@ int dstore_log_recent(struct dstore *s, int64_t tenant_id, int64_t before_id,
 	return log_rows(s, st, fn, ctx, err);
 }
 
+int dstore_log_person(struct dstore *s, int64_t tenant_id, const char *uid,
+		      int64_t before_id, size_t limit,
+		      int (*fn)(const struct dstore_log_entry *e, void *ctx),
+		      void *ctx, struct ob_err *err)
+{
+	static const char sql[] = "SELECT " LOG_COLS " WHERE c.tenant_id = ? "
+				  "AND c.what = 'person' AND c.uid = ? AND "
+				  "c.id < ? ORDER BY c.id DESC LIMIT ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, uid ? uid : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, before_id > 0 ? before_id : INT64_MAX);
+	sqlite3_bind_int64(st, 4, limit ? (int64_t)limit : -1);
+	return log_rows(s, st, fn, ctx, err);
+}
+
 static int log_rows(struct dstore *s, sqlite3_stmt *st,
 		    int (*fn)(const struct dstore_log_entry *e, void *ctx),
 		    void *ctx, struct ob_err *err)

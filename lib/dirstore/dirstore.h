@@ -529,6 +529,18 @@ int dstore_log_recent(struct dstore *store, int64_t tenant_id,
 		      int (*fn)(const struct dstore_log_entry *e, void *ctx),
 		      void *ctx, struct ob_err *err);
 
+/* The audit rows of one person (what "person", that uid: adds, changes,
+ * moves, hides and the delete, imports' and undos' writes of it included),
+ * newest first, rows with id below before_id (0 = from the newest), at
+ * most limit (0 = all); as dstore_log_recent, borrowed strings, fn returns
+ * non-zero to stop (that value is returned). Only the tenant's rows: a uid
+ * of another enterprise lists nothing. The cost follows the tenant's
+ * change log (no index by uid), not the directory. */
+int dstore_log_person(struct dstore *store, int64_t tenant_id, const char *uid,
+		      int64_t before_id, size_t limit,
+		      int (*fn)(const struct dstore_log_entry *e, void *ctx),
+		      void *ctx, struct ob_err *err);
+
 /* ---- undo of the last import ----------------------------------------- */
 
 /* The last import of an enterprise that changed something. */

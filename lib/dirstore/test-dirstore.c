@@ -2338,6 +2338,63 @@ static void test_audit_names_and_fields(void)
 	test_end();
 }
 
+static const char *log_person(struct dstore *s, int64_t t, const char *uid,
+			      int64_t before, size_t limit, struct log_text *l)
+{
+	struct ob_err err;
+
+	ob_buf_reset(&l->b);
+	if (dstore_log_person(s, t, uid, before, limit, collect_log, l, &err) <
+	    0)
+		printf("# log: %s\n", err.msg);
+	return ob_buf_str(&l->b);
+}
+
+static int last_id(const struct dstore_log_entry *e, void *ctx)
+{
+	*(int64_t *)ctx = e->id;
+	return 0;
+}
+
+static void test_audit_of_a_person(void)
+{
+	struct dstore *s = open_new();
+	struct log_text l;
+	struct ob_err err;
+	int64_t t = tenant(s, "acme"), t2 = tenant(s, "other"), id = 0;
+
+	test_begin("audit log of one person: newest first, only that uid of "
+		   "that enterprise, paged by id");
+	ob_buf_init(&l.b, 1 << 20);
+	dstore_begin(s, t, "cli", &err);
+	put(s, t, "p1", "One", 0, false);
+	put(s, t, "p2", "Two", 0, false);
+	dstore_commit(s, NULL, &err);
+	dstore_begin(s, t, "web:alice", &err);
+	put(s, t, "p1", "One Again", 0, false);
+	dstore_commit(s, NULL, &err);
+	dstore_begin(s, t2, "cli", &err);
+	put(s, t2, "p1", "Foreign", 0, false);
+	dstore_commit(s, NULL, &err);
+	test_assert_str(log_person(s, t, "p1", 0, 0, &l),
+			"person modify p1 [One Again] display_name: \"One\" "
+			"-> \"One Again\"\n"
+			"person add p1 [One] \n");
+	test_assert_str(log_person(s, t, "p2", 0, 0, &l),
+			"person add p2 [Two] \n");
+	test_assert_str(log_person(s, t, "nobody", 0, 0, &l), "");
+	test_assert_str(log_person(s, t2, "p1", 0, 0, &l),
+			"person add p1 [Foreign] \n");
+	/* one at a time: the newest, then the one before it */
+	test_assert_int(dstore_log_person(s, t, "p1", 0, 1, last_id, &id, &err),
+			0);
+	test_assert_str(log_person(s, t, "p1", id, 1, &l),
+			"person add p1 [One] \n");
+	ob_buf_deinit(&l.b);
+	dstore_close(&s);
+	test_end();
+}
+
 /* An import's transaction as webadmin/import.c runs it. */
 static int import_begin(struct dstore *s, int64_t t, const char *mode)
 {
@@ -2628,6 +2685,7 @@ int main(void)
 	test_map_history();
 	test_person_past();
 	test_audit_names_and_fields();
+	test_audit_of_a_person();
 	test_undo_import();
 	test_undo_refused();
 	test_sessions();
