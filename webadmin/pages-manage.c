@@ -570,25 +570,60 @@ void wa_audit_page(struct wa_ctx *c)
 {
 	struct ob_buf *b = &c->rs->body;
 	struct audit_ctx a = {.b = b};
+	const char *uid = wa_arg(c, "uid");
 	struct ob_err err;
 
-	wa_open(c, "Audit log", "audit");
-	wa_rawf(b,
-		"<h1>Audit log</h1><p>Every change to the directory, "
-		"newest first, kept for %d days.</p><table class=\"audit\">"
-		"<thead><tr><th>When</th><th>Who</th><th>What</th>"
-		"<th>Person / unit</th><th>Detail</th><th>Revision</th>"
-		"</tr></thead><tbody>",
-		c->tenant.retention_days);
-	(void)dstore_log_recent(c->store, c->ses.tenant_id,
-				wa_arg_int(c, "before", 0), AUDIT_PAGE,
-				audit_row, &a, &err);
+	if (uid != NULL && *uid == '\0')
+		uid = NULL;
+	wa_open(c, uid ? "History" : "Audit log", "audit");
+	if (uid != NULL) {
+		/* one person's history (the person page links here); the
+		 * uid alone once they are deleted */
+		struct dstore_person p;
+		wa_raw(b, "<h1>History of ");
+		if (dstore_person_get(c->store, c->ses.tenant_id, uid, false,
+				      &p, &err) == 0) {
+			wa_h(b, p.display);
+			wa_raw(b, " <small>");
+			wa_h(b, uid);
+			wa_raw(b, "</small>");
+			dstore_person_deinit(&p);
+		} else {
+			wa_h(b, uid);
+		}
+		wa_raw(b, "</h1><p class=\"filter\"><a href=\"/person?uid=");
+		wa_u(b, uid);
+		wa_raw(b, "\">The person</a> · <a href=\"/audit\">Every "
+			  "change</a></p>");
+	} else
+		wa_rawf(b,
+			"<h1>Audit log</h1><p>Every change to the directory, "
+			"newest first, kept for %d days.</p>",
+			c->tenant.retention_days);
+	wa_raw(b, "<table class=\"audit\">"
+		  "<thead><tr><th>When</th><th>Who</th><th>What</th>"
+		  "<th>Person / unit</th><th>Detail</th><th>Revision</th>"
+		  "</tr></thead><tbody>");
+	if (uid == NULL)
+		(void)dstore_log_recent(c->store, c->ses.tenant_id,
+					wa_arg_int(c, "before", 0), AUDIT_PAGE,
+					audit_row, &a, &err);
+	else
+		(void)dstore_log_person(c->store, c->ses.tenant_id, uid,
+					wa_arg_int(c, "before", 0), AUDIT_PAGE,
+					audit_row, &a, &err);
 	wa_raw(b, "</tbody></table>");
 	if (a.n == 0)
 		wa_raw(b, "<p class=\"empty\">No changes.</p>");
-	if (a.n == AUDIT_PAGE)
-		wa_rawf(b, "<p><a href=\"/audit?before=%lld\">Older</a></p>",
+	if (a.n == AUDIT_PAGE) {
+		wa_rawf(b, "<p><a href=\"/audit?before=%lld",
 			(long long)a.last_id);
+		if (uid != NULL) {
+			wa_raw(b, "&amp;uid=");
+			wa_u(b, uid);
+		}
+		wa_raw(b, "\">Older</a></p>");
+	}
 	wa_close(c);
 }
 
