@@ -58,6 +58,13 @@ webadmin_test_web_undo_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a \
 	lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 LINT_FILES += webadmin/test-web-undo.c
 
+check_PROGRAMS += webadmin/test-web-person
+TESTS += webadmin/test-web-person
+webadmin_test_web_person_SOURCES = webadmin/test-web-person.c
+webadmin_test_web_person_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a \
+	lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
+LINT_FILES += webadmin/test-web-person.c
+
 # The form parser on outside input (admin page bodies).
 OB_FUZZERS += tests/fuzz/fuzz-form
 check_PROGRAMS += tests/fuzz/fuzz-form

@@ -1,10 +1,28 @@
 /* The person page of the admin pages: the form that shows, adds and
  * edits one person (/person, /person/new), its save (/person/save) and
- * its delete (/person/delete). See web.h for the routes.
+ * its confirmed delete (/person/delete). See web.h for the routes.
+ *
+ * The form: names, phonetic names, unit and title on the left; phones,
+ * e-mails, address, note and photo on the right (one column on a phone,
+ * admin.css). Phones and e-mails are rows named phone_type[i], phone[i]
+ * and email[i] (i from 0, below PERSON_ROW_INDEX_MAX); the older
+ * repeated names phone_type, phone and email are still read, in order.
+ * Without JavaScript, "Add a phone" / "Add an e-mail" (name=add) and each
+ * row's "Remove" (name=remove, value phone[i] or email[i]) post the form
+ * back and get it again with that row added or removed, everything typed
+ * kept and nothing written. An existing person shows its uid read-only,
+ * its last change (when, who: the newest row of dstore_log_person) and a
+ * link to its history (/audit?uid=).
  *
  * Promises: a save or a delete is one store transaction with the
  * administrator as actor; a refused save changes nothing and shows the
- * form again with what was typed and the error next to its field.
+ * form again with what was typed and the error next to its field; more
+ * rows than the store keeps (DSTORE_MULTI_MAX) are refused naming the
+ * field, never cut. A form a browser cannot send (a one-valued field
+ * twice, a row number given twice, malformed or out of range, old and
+ * new row names mixed) is a 400 naming the field. Delete is a separate
+ * form: the first POST shows a page that names the person, only its
+ * confirm=1 POST deletes; a GET never deletes (web.c answers 405).
  * Never does: lists, searches or bulk work (pages-directory.c), the
  * photo bytes (wa_photo), or any SQL (lib/dirstore). */
 #include "config.h"
@@ -92,6 +110,166 @@ static char *dup0(const char *s)
 }
 
 static const char *const phone_types[] = {"work", "cell", "home", "fax"};
+static const char *const phone_labels[] = {"Work", "Mobile", "Home", "Fax"};
+
+/* Row numbers a form may use: room for every value the store keeps and
+ * as many empty rows again. */
+#define PERSON_ROW_INDEX_MAX (4 * DSTORE_MULTI_MAX)
+/* Empty rows shown after the filled ones. */
+#define PERSON_ROWS_SPARE 2
+
+/* The phone and e-mail rows of the form, in row order; the strings are
+ * borrowed from the request's form or the person shown. */
+struct rows {
+	const char *ptype[PERSON_ROW_INDEX_MAX];
+	const char *phone[PERSON_ROW_INDEX_MAX];
+	size_t nphone;
+	const char *email[PERSON_ROW_INDEX_MAX];
+	size_t nemail;
+};
+
+static bool blank(const char *s)
+{
+	if (s == NULL)
+		return true;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return *s == '\0';
+}
+
+static size_t filled(const char *const *v, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += !blank(v[i]);
+	return k;
+}
+
+static void rows_of_person(struct rows *r, const struct dstore_person *p)
+{
+	memset(r, 0, sizeof(*r));
+	for (size_t i = 0; i < p->n_phones && i < PERSON_ROW_INDEX_MAX; i++) {
+		r->ptype[i] = p->phones[i].type;
+		r->phone[i] = p->phones[i].number;
+	}
+	r->nphone = p->n_phones < PERSON_ROW_INDEX_MAX ? p->n_phones
+						       : PERSON_ROW_INDEX_MAX;
+	for (size_t i = 0; i < p->n_emails && i < PERSON_ROW_INDEX_MAX; i++)
+		r->email[i] = p->emails[i];
+	r->nemail = p->n_emails < PERSON_ROW_INDEX_MAX ? p->n_emails
+						       : PERSON_ROW_INDEX_MAX;
+}
+
+/* "phone[12]" with prefix "phone": 12; -1 when name is not prefix[...],
+ * -2 when it is but the number is missing, malformed or out of range. */
+static long row_index(const char *name, const char *prefix)
+{
+	size_t n = strlen(prefix), d = 0;
+	long v = 0;
+
+	if (strncmp(name, prefix, n) != 0 || name[n] != '[')
+		return -1;
+	for (name += n + 1; name[d] >= '0' && name[d] <= '9' && d < 4; d++)
+		v = v * 10 + (name[d] - '0');
+	if (d == 0 || d == 4 || name[d] != ']' || name[d + 1] != '\0' ||
+	    (d > 1 && name[0] == '0') || v >= PERSON_ROW_INDEX_MAX)
+		return -2;
+	return v;
+}
+
+/* The fields a form gives once at most. */
+static const char *const single_fields[] = {
+	"uid",
+	"new",
+	"family_name",
+	"given_name",
+	"display_name",
+	"phonetic_family",
+	"phonetic_given",
+	"title",
+	"unit",
+	"street",
+	"city",
+	"region",
+	"postcode",
+	"country",
+	"note",
+	"hidden",
+	"photo_remove",
+	"photo",
+	"add",
+	"remove",
+	"confirm",
+};
+
+/* The rows of a posted form into r; OB_E_PARSE (the caller answers 400)
+ * with err naming the field for what a browser never sends. */
+static int rows_of_form(const struct wa_ctx *c, struct rows *r,
+			struct ob_err *err)
+{
+	static const char *const kinds[] = {"phone_type", "phone", "email"};
+	bool seen[3][PERSON_ROW_INDEX_MAX] = {{false}};
+	const char **slot[3] = {r->ptype, r->phone, r->email};
+	size_t top[3] = {0, 0, 0}, legacy[3] = {0, 0, 0};
+	const struct wa_form *f = &c->form;
+
+	memset(r, 0, sizeof(*r));
+	for (size_t i = 0; i < f->n; i++) {
+		const char *name = f->fields[i].name;
+
+		for (size_t s = 0;
+		     s < sizeof(single_fields) / sizeof(*single_fields); s++)
+			if (strcmp(name, single_fields[s]) == 0 &&
+			    wa_form_get_nth(f, name, 1) != NULL)
+				return ob_err_set_at(err, OB_E_PARSE, 0, 0,
+						     name,
+						     "%s is given more than "
+						     "once",
+						     name);
+		for (size_t k = 0; k < 3; k++) {
+			long v = row_index(name, kinds[k]);
+			if (strcmp(name, kinds[k]) == 0) {
+				if (legacy[k] == PERSON_ROW_INDEX_MAX)
+					return ob_err_set_at(
+						err, OB_E_PARSE, 0, 0, name,
+						"%s: more than %d rows", name,
+						PERSON_ROW_INDEX_MAX);
+				slot[k][legacy[k]++] = f->fields[i].value;
+				continue;
+			}
+			if (v == -1)
+				continue;
+			if (v == -2)
+				return ob_err_set_at(
+					err, OB_E_PARSE, 0, 0, kinds[k],
+					"%.40s: not a row number from 0 to %d",
+					name, PERSON_ROW_INDEX_MAX - 1);
+			if (seen[k][v])
+				return ob_err_set_at(err, OB_E_PARSE, 0, 0,
+						     kinds[k],
+						     "%s[%ld] is given more "
+						     "than once",
+						     kinds[k], v);
+			seen[k][v] = true;
+			slot[k][v] = f->fields[i].value;
+			if ((size_t)v + 1 > top[k])
+				top[k] = (size_t)v + 1;
+		}
+	}
+	if ((legacy[0] || legacy[1] || legacy[2]) &&
+	    (top[0] || top[1] || top[2]))
+		return ob_err_set_at(err, OB_E_PARSE, 0, 0, "phone",
+				     "rows named phone, phone_type or email "
+				     "and rows named with [i] are mixed");
+	/* a row number not given (a row a script removed) is an empty
+	 * row: "Remove" of row i removes exactly that row */
+	r->nphone = legacy[0] || legacy[1]
+			    ? (legacy[0] > legacy[1] ? legacy[0] : legacy[1])
+			    : (top[0] > top[1] ? top[0] : top[1]);
+	r->nemail = legacy[2] ? legacy[2] : top[2];
+	return 0;
+}
 
 /* The error of a field for the form, NULL when it is not that field's. */
 static const char *err_for(const struct ob_err *e, const char *field)
@@ -102,6 +280,25 @@ static const char *err_for(const struct ob_err *e, const char *field)
 	    (e->field[n] != '\0' && e->field[n] != '['))
 		return NULL;
 	return e->msg;
+}
+
+/* The error of the k-th filled value (the store's "phone[k]", from 1). */
+static const char *err_at(const struct ob_err *e, const char *field, size_t k)
+{
+	char want[48];
+
+	snprintf(want, sizeof(want), "%s[%zu]", field, k);
+	return e != NULL && e->code != 0 && strcmp(e->field, want) == 0 ? e->msg
+									: NULL;
+}
+
+static void field_error(struct ob_buf *b, const char *msg)
+{
+	if (msg == NULL)
+		return;
+	wa_raw(b, "<span class=\"field-error\">");
+	wa_h(b, msg);
+	wa_raw(b, "</span>");
 }
 
 static void text_input(struct ob_buf *b, const char *label, const char *name,
@@ -116,19 +313,180 @@ static void text_input(struct ob_buf *b, const char *label, const char *name,
 	wa_h(b, value);
 	wa_rawf(b, "\"%s%s>", extra ? extra : "",
 		msg ? " aria-invalid=\"true\"" : "");
-	if (msg) {
-		wa_raw(b, "<span class=\"field-error\">");
-		wa_h(b, msg);
-		wa_raw(b, "</span>");
-	}
+	field_error(b, msg);
 	wa_raw(b, "</label>");
 }
 
+/* How many rows to show: every row given (exact), else the rows and a
+ * few empty ones up to what the store keeps; never none. */
+static size_t rows_shown(size_t n, bool exact)
+{
+	size_t k = exact ? n : n + PERSON_ROWS_SPARE;
+
+	if (!exact && k > DSTORE_MULTI_MAX)
+		k = n > DSTORE_MULTI_MAX ? n : DSTORE_MULTI_MAX;
+	if (k == 0)
+		k = 1;
+	return k > PERSON_ROW_INDEX_MAX ? PERSON_ROW_INDEX_MAX : k;
+}
+
+/* Drop the empty rows (after a refused save: the filled ones keep their
+ * order, the empty ones come after them). */
+static void rows_compact(struct rows *r)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < r->nphone; i++)
+		if (!blank(r->phone[i])) {
+			r->ptype[k] = r->ptype[i];
+			r->phone[k++] = r->phone[i];
+		}
+	r->nphone = k;
+	k = 0;
+	for (size_t i = 0; i < r->nemail; i++)
+		if (!blank(r->email[i]))
+			r->email[k++] = r->email[i];
+	r->nemail = k;
+}
+
+static void phone_rows(struct ob_buf *b, const struct rows *r, bool exact,
+		       const struct ob_err *e)
+{
+	size_t n = rows_shown(r->nphone, exact), k = 0;
+	const char *all = err_for(e, "phone");
+
+	wa_rawf(b,
+		"<fieldset class=\"multi phones\"><legend>Phones "
+		"<small class=\"count\">at most %d</small></legend>",
+		DSTORE_MULTI_MAX);
+	/* an error of the whole list ("phone"), not of one row */
+	if (all != NULL && strchr(e->field, '[') == NULL)
+		field_error(b, all);
+	for (size_t i = 0; i < n; i++) {
+		const char *num = i < r->nphone ? r->phone[i] : NULL;
+		const char *type = i < r->nphone ? r->ptype[i] : NULL;
+		const char *msg = NULL;
+
+		if (!blank(num))
+			msg = err_at(e, "phone", ++k);
+		wa_rawf(b,
+			"<div class=\"row%s\"><select name=\"phone_type[%zu]\" "
+			"aria-label=\"Type of phone %zu\">",
+			msg ? " invalid" : "", i, i + 1);
+		for (size_t t = 0; t < 4; t++)
+			wa_rawf(b, "<option value=\"%s\"%s>%s</option>",
+				phone_types[t],
+				type && strcmp(type, phone_types[t]) == 0
+					? " selected"
+					: "",
+				phone_labels[t]);
+		wa_rawf(b,
+			"</select><input name=\"phone[%zu]\" type=\"tel\" "
+			"aria-label=\"Phone %zu\"%s value=\"",
+			i, i + 1, msg ? " aria-invalid=\"true\"" : "");
+		wa_h(b, num);
+		wa_rawf(b,
+			"\"><button type=\"submit\" class=\"remove\" "
+			"name=\"remove\" value=\"phone[%zu]\" formnovalidate "
+			"aria-label=\"Remove phone %zu\">Remove</button>",
+			i, i + 1);
+		field_error(b, msg);
+		wa_raw(b, "</div>");
+	}
+	if (n < DSTORE_MULTI_MAX)
+		wa_raw(b, "<button type=\"submit\" class=\"add\" name=\"add\" "
+			  "value=\"phone\" formnovalidate>Add a phone"
+			  "</button>");
+	wa_raw(b, "</fieldset>");
+}
+
+static void email_rows(struct ob_buf *b, const struct rows *r, bool exact,
+		       const struct ob_err *e)
+{
+	size_t n = rows_shown(r->nemail, exact), k = 0;
+	const char *all = err_for(e, "email");
+
+	wa_rawf(b,
+		"<fieldset class=\"multi emails\"><legend>Email "
+		"<small class=\"count\">at most %d</small></legend>",
+		DSTORE_MULTI_MAX);
+	if (all != NULL && strchr(e->field, '[') == NULL)
+		field_error(b, all);
+	for (size_t i = 0; i < n; i++) {
+		const char *v = i < r->nemail ? r->email[i] : NULL;
+		const char *msg = blank(v) ? NULL : err_at(e, "email", ++k);
+
+		wa_rawf(b,
+			"<div class=\"row%s\"><input name=\"email[%zu]\" "
+			"type=\"email\" aria-label=\"Email address %zu\"%s "
+			"value=\"",
+			msg ? " invalid" : "", i, i + 1,
+			msg ? " aria-invalid=\"true\"" : "");
+		wa_h(b, v);
+		wa_rawf(b,
+			"\"><button type=\"submit\" class=\"remove\" "
+			"name=\"remove\" value=\"email[%zu]\" formnovalidate "
+			"aria-label=\"Remove email address %zu\">Remove"
+			"</button>",
+			i, i + 1);
+		field_error(b, msg);
+		wa_raw(b, "</div>");
+	}
+	if (n < DSTORE_MULTI_MAX)
+		wa_raw(b, "<button type=\"submit\" class=\"add\" name=\"add\" "
+			  "value=\"email\" formnovalidate>Add an e-mail"
+			  "</button>");
+	wa_raw(b, "</fieldset>");
+}
+
+static int newest(const struct dstore_log_entry *e, void *ctx)
+{
+	struct ob_buf *b = ctx;
+
+	wa_raw(b, "<dd class=\"last-change\">");
+	wa_time(b, e->time);
+	wa_raw(b, " by <span class=\"actor\">");
+	wa_h(b, e->actor);
+	wa_raw(b, "</span> <span class=\"count\">(");
+	wa_h(b, e->op);
+	wa_rawf(b, ", revision %lld)</span></dd>", (long long)e->rev);
+	return 1;
+}
+
+/* uid, last change and the history link of an existing person. */
+static void person_meta(struct wa_ctx *c, const struct dstore_person *p)
+{
+	struct ob_buf *b = &c->rs->body;
+	struct ob_err err;
+	int ret;
+
+	wa_raw(b, "<dl class=\"meta\"><dt>Last change</dt>");
+	ret = dstore_log_person(c->store, c->ses.tenant_id, p->uid, 0, 1,
+				newest, b, &err);
+	if (ret != 1) {
+		/* older than the audit log keeps */
+		wa_raw(b, "<dd class=\"last-change\">");
+		if (p->mtime > 0)
+			wa_time(b, p->mtime);
+		wa_raw(b, " <span class=\"count\">(who: no longer in the "
+			  "audit log)</span></dd>");
+	}
+	wa_raw(b, "<dt>History</dt><dd><a class=\"history\" "
+		  "href=\"/audit?uid=");
+	wa_u(b, p->uid);
+	wa_raw(b, "\">Every change of this person</a></dd></dl>");
+}
+
+/* The form. rows: what to show in the phone and e-mail rows (exact: as
+ * many as given, after an add or a remove). */
 static void person_form(struct wa_ctx *c, const struct dstore_person *p,
+			const struct rows *rows, bool exact, bool is_new,
 			bool has_photo, const struct ob_err *e)
 {
 	struct ob_buf *b = &c->rs->body;
-	bool is_new = p->uid == NULL || *p->uid == '\0';
+	const char *title = is_new               ? "New person"
+			    : !blank(p->display) ? p->display
+						 : p->uid;
 	struct units t;
 
 	if (units_load(c, &t) != 0) {
@@ -136,8 +494,9 @@ static void person_form(struct wa_ctx *c, const struct dstore_person *p,
 		wa_fail(c, 503, "The directory is unavailable.");
 		return;
 	}
-	wa_open(c, is_new ? "New person" : p->display, "units");
+	wa_open(c, title, "units");
 	wa_notice(c);
+	wa_raw(b, "<div class=\"person-page\">");
 	if (!is_new) {
 		const char *up = units_path(&t, p->unit_id);
 		wa_raw(b, "<nav class=\"crumbs\"><a href=\"/units\">");
@@ -152,19 +511,29 @@ static void person_form(struct wa_ctx *c, const struct dstore_person *p,
 		wa_raw(b, "</nav>");
 	}
 	wa_raw(b, "<h1>");
-	wa_h(b, is_new ? "New person" : p->display);
+	wa_h(b, title);
 	wa_raw(b, "</h1>");
 	if (e != NULL && e->code != 0) {
 		wa_raw(b, "<p class=\"error\" role=\"alert\">Not saved: ");
 		wa_h(b, e->msg);
 		wa_raw(b, "</p>");
 	}
+	/* Save comes first in the form: Enter in a field saves, it never
+	 * presses a row's Remove */
 	wa_raw(b, "<form class=\"person\" method=\"post\" "
 		  "action=\"/person/save\" enctype=\"multipart/form-data\">");
 	wa_csrf_input(b, c->ses.csrf);
-	wa_raw(b, "<input type=\"hidden\" name=\"uid\" value=\"");
-	wa_h(b, p->uid);
-	wa_raw(b, "\"><fieldset><legend>Name</legend>");
+	if (is_new)
+		wa_raw(b, "<input type=\"hidden\" name=\"new\" value=\"1\">");
+	wa_raw(b, "<p class=\"actions top\"><button type=\"submit\">Save"
+		  "</button>");
+	if (!is_new) {
+		wa_raw(b, " <a href=\"/person?uid=");
+		wa_u(b, p->uid);
+		wa_raw(b, "\">Discard changes</a>");
+	}
+	wa_raw(b, "</p><div class=\"cols\"><div class=\"col\">"
+		  "<fieldset><legend>Name</legend>");
 	text_input(b, "Family name", "family_name", p->family, e, NULL);
 	text_input(b, "Given name", "given_name", p->given, e, NULL);
 	text_input(b, "Display name", "display_name", p->display, e,
@@ -175,50 +544,33 @@ static void person_form(struct wa_ctx *c, const struct dstore_person *p,
 	text_input(b, "Phonetic given name", "phonetic_given",
 		   p->phonetic_given, e, NULL);
 	wa_raw(b, "</fieldset><fieldset><legend>Work</legend>");
-	text_input(b, "Title", "title", p->title, e, NULL);
 	wa_rawf(b, "<label%s>Unit <select name=\"unit\">",
 		err_for(e, "unit") ? " class=\"invalid\"" : "");
 	unit_options(b, &t, p->unit_id);
-	wa_raw(b, "</select></label>");
-	wa_raw(b, "</fieldset><fieldset class=\"multi\"><legend>Phones"
+	wa_raw(b, "</select>");
+	field_error(b, err_for(e, "unit"));
+	wa_raw(b, "</label>");
+	text_input(b, "Title", "title", p->title, e, NULL);
+	wa_raw(b, "</fieldset><fieldset class=\"ident\"><legend>Identity"
 		  "</legend>");
-	if (err_for(e, "phone")) {
-		wa_raw(b, "<span class=\"field-error\">");
-		wa_h(b, e->msg);
-		wa_raw(b, "</span>");
-	}
-	for (size_t i = 0; i < p->n_phones + 2 && i < DSTORE_MULTI_MAX; i++) {
-		const struct dstore_phone *ph =
-			i < p->n_phones ? &p->phones[i] : NULL;
-		wa_raw(b, "<div class=\"row\"><select name=\"phone_type\" "
-			  "aria-label=\"Phone type\">");
-		for (size_t k = 0; k < 4; k++)
-			wa_rawf(b, "<option%s>%s</option>",
-				ph && ph->type &&
-						strcmp(ph->type,
-						       phone_types[k]) == 0
-					? " selected"
-					: "",
-				phone_types[k]);
-		wa_raw(b, "</select><input name=\"phone\" type=\"tel\" "
-			  "aria-label=\"Phone number\" value=\"");
-		wa_h(b, ph ? ph->number : NULL);
-		wa_raw(b, "\"></div>");
-	}
-	wa_raw(b, "</fieldset><fieldset class=\"multi\"><legend>Email"
-		  "</legend>");
-	if (err_for(e, "email")) {
-		wa_raw(b, "<span class=\"field-error\">");
-		wa_h(b, e->msg);
-		wa_raw(b, "</span>");
-	}
-	for (size_t i = 0; i < p->n_emails + 1 && i < DSTORE_MULTI_MAX; i++) {
-		wa_raw(b, "<input name=\"email\" type=\"email\" "
-			  "aria-label=\"Email address\" value=\"");
-		wa_h(b, i < p->n_emails ? p->emails[i] : NULL);
-		wa_raw(b, "\">");
-	}
-	wa_raw(b, "</fieldset><fieldset><legend>Address</legend>");
+	if (is_new)
+		text_input(b, "UID", "uid", p->uid, e,
+			   " placeholder=\"generated when empty\" "
+			   "autocomplete=\"off\"");
+	else
+		text_input(b, "UID", "uid", p->uid, e,
+			   " readonly class=\"readonly\"");
+	if (!is_new)
+		person_meta(c, p);
+	wa_rawf(b,
+		"<label class=\"check\"><input type=\"checkbox\" "
+		"name=\"hidden\" value=\"1\"%s> Hidden (kept in the "
+		"directory, never sent to devices)</label>",
+		p->hidden ? " checked" : "");
+	wa_raw(b, "</fieldset></div><div class=\"col\">");
+	phone_rows(b, rows, exact, e);
+	email_rows(b, rows, exact, e);
+	wa_raw(b, "<fieldset><legend>Address</legend>");
 	text_input(b, "Street", "street", p->street, e, NULL);
 	text_input(b, "City", "city", p->locality, e, NULL);
 	text_input(b, "Region", "region", p->region, e, NULL);
@@ -228,12 +580,9 @@ static void person_form(struct wa_ctx *c, const struct dstore_person *p,
 	wa_rawf(b, "<label%s>Note <textarea name=\"note\" rows=\"3\">",
 		err_for(e, "note") ? " class=\"invalid\"" : "");
 	wa_h(b, p->note);
-	wa_raw(b, "</textarea></label>");
-	wa_rawf(b,
-		"<label class=\"check\"><input type=\"checkbox\" "
-		"name=\"hidden\" value=\"1\"%s> Hidden (kept in the "
-		"directory, never sent to devices)</label>",
-		p->hidden ? " checked" : "");
+	wa_raw(b, "</textarea>");
+	field_error(b, err_for(e, "note"));
+	wa_raw(b, "</label>");
 	if (has_photo && !is_new) {
 		wa_raw(b, "<figure class=\"photo\"><img alt=\"Photo\" "
 			  "src=\"/photo?uid=");
@@ -248,22 +597,23 @@ static void person_form(struct wa_ctx *c, const struct dstore_person *p,
 		"accept=\"image/jpeg,image/png\" data-max-bytes=\"%zu\">",
 		err_for(e, "photo") ? " class=\"invalid\"" : "",
 		c->cfg->max_photo);
-	if (err_for(e, "photo")) {
-		wa_raw(b, "<span class=\"field-error\">");
-		wa_h(b, e->msg);
-		wa_raw(b, "</span>");
-	}
-	wa_raw(b, "</label></fieldset><p class=\"actions\"><button "
+	field_error(b, err_for(e, "photo"));
+	wa_raw(b, "</label></fieldset></div></div><p class=\"actions\"><button "
 		  "type=\"submit\">Save</button></p></form>");
 	if (!is_new) {
-		wa_raw(b, "<form method=\"post\" action=\"/person/delete\" "
-			  "data-confirm=\"Delete this person?\">");
+		/* apart from Save: its own form, and a page that asks */
+		wa_raw(b,
+		       "<section class=\"danger-zone\" aria-label=\"Delete\">"
+		       "<h2>Delete</h2><p>The person leaves the directory "
+		       "and every device at its next sync.</p>"
+		       "<form method=\"post\" action=\"/person/delete\">");
 		wa_csrf_input(b, c->ses.csrf);
 		wa_raw(b, "<input type=\"hidden\" name=\"uid\" value=\"");
 		wa_h(b, p->uid);
 		wa_raw(b, "\"><button type=\"submit\" class=\"danger\">Delete "
-			  "person</button></form>");
+			  "person…</button></form></section>");
 	}
+	wa_raw(b, "</div>");
 	wa_close(c);
 	units_free(&t);
 }
@@ -271,12 +621,13 @@ static void person_form(struct wa_ctx *c, const struct dstore_person *p,
 void wa_person_page(struct wa_ctx *c, bool is_new)
 {
 	struct dstore_person p = {0};
+	struct rows rows;
 	struct ob_err err;
-	bool photo;
 
 	if (is_new) {
 		p.unit_id = wa_arg_int(c, "unit", 0);
-		person_form(c, &p, false, NULL);
+		rows_of_person(&rows, &p);
+		person_form(c, &p, &rows, false, true, false, NULL);
 		return;
 	}
 	const char *uid = wa_arg(c, "uid");
@@ -285,8 +636,8 @@ void wa_person_page(struct wa_ctx *c, bool is_new)
 		wa_fail(c, 404, "No such person.");
 		return;
 	}
-	photo = p.photo_len > 0;
-	person_form(c, &p, photo, NULL);
+	rows_of_person(&rows, &p);
+	person_form(c, &p, &rows, false, false, p.photo_len > 0, NULL);
 	dstore_person_deinit(&p);
 }
 
@@ -300,29 +651,97 @@ static char *field_dup(const struct wa_ctx *c, const char *name)
 	return n ? ob_strndup(v, n) : NULL;
 }
 
+static char *trim_dup(const char *v)
+{
+	size_t n = v ? strlen(v) : 0;
+
+	v = v ? ob_str_trim(v, &n) : NULL;
+	return n ? ob_strndup(v, n) : NULL;
+}
+
 struct save_ctx {
 	int64_t tenant_id;
 	struct dstore_person *p;
+	bool is_new;
 };
 
 static int person_save_txn(struct dstore *s, void *ctx, struct ob_err *err)
 {
 	struct save_ctx *x = ctx;
+
+	/* a new person with a uid of its own must not take over another:
+	 * checked in the transaction that writes it */
+	if (x->is_new && x->p->uid != NULL) {
+		struct dstore_person o;
+		int ret = dstore_person_get(s, x->tenant_id, x->p->uid, false,
+					    &o, err);
+		if (ret == 0) {
+			dstore_person_deinit(&o);
+			return ob_err_set_at(err, OB_E_EXISTS, 0, 0, "uid",
+					     "uid: another person already has "
+					     "this uid");
+		}
+		if (ret != OB_E_NOTFOUND)
+			return ret;
+	}
 	return dstore_person_put(s, x->tenant_id, x->p, NULL, err);
+}
+
+/* The rows after an "Add" or a "Remove" button: false when the button
+ * names no row of the form (a 400). */
+static bool rows_edit(struct rows *r, const char *add, const char *remove)
+{
+	long k;
+
+	if (add != NULL) {
+		if (strcmp(add, "phone") == 0 &&
+		    r->nphone < PERSON_ROW_INDEX_MAX) {
+			r->ptype[r->nphone] = NULL;
+			r->phone[r->nphone++] = NULL;
+			return true;
+		}
+		if (strcmp(add, "email") == 0 &&
+		    r->nemail < PERSON_ROW_INDEX_MAX) {
+			r->email[r->nemail++] = NULL;
+			return true;
+		}
+		return false;
+	}
+	if ((k = row_index(remove, "phone")) >= 0 && (size_t)k < r->nphone) {
+		memmove(&r->ptype[k], &r->ptype[k + 1],
+			(r->nphone - (size_t)k - 1) * sizeof(*r->ptype));
+		memmove(&r->phone[k], &r->phone[k + 1],
+			(r->nphone - (size_t)k - 1) * sizeof(*r->phone));
+		r->nphone--;
+		return true;
+	}
+	if ((k = row_index(remove, "email")) >= 0 && (size_t)k < r->nemail) {
+		memmove(&r->email[k], &r->email[k + 1],
+			(r->nemail - (size_t)k - 1) * sizeof(*r->email));
+		r->nemail--;
+		return true;
+	}
+	return false;
 }
 
 void wa_person_save(struct wa_ctx *c)
 {
 	struct dstore_person p = {0}, old = {0};
 	const struct wa_form_field *photo = wa_form_field(&c->form, "photo");
-	struct save_ctx x = {c->ses.tenant_id, &p};
+	const char *add = wa_field(c, "add"), *remove = wa_field(c, "remove");
+	bool is_new = wa_field(c, "new") != NULL;
+	struct save_ctx x = {c->ses.tenant_id, &p, is_new};
 	struct ob_err err = {0};
-	size_t np = 0, ne = 0;
 	bool have_old = false;
+	struct rows rows;
 	int ret = 0;
 
+	if (rows_of_form(c, &rows, &err) != 0) {
+		wa_fail(c, 400, err.msg);
+		return;
+	}
 	p.uid = field_dup(c, "uid");
-	if (p.uid != NULL) {
+	if (p.uid != NULL && !is_new) {
 		if (dstore_person_get(c->store, c->ses.tenant_id, p.uid, true,
 				      &old, &err) != 0) {
 			free(p.uid);
@@ -331,6 +750,7 @@ void wa_person_save(struct wa_ctx *c)
 		}
 		have_old = true;
 	}
+	is_new = is_new || p.uid == NULL;
 	p.family = field_dup(c, "family_name");
 	p.given = field_dup(c, "given_name");
 	p.display = field_dup(c, "display_name");
@@ -345,46 +765,45 @@ void wa_person_save(struct wa_ctx *c)
 	p.note = field_dup(c, "note");
 	p.hidden = wa_field(c, "hidden") != NULL;
 	p.unit_id = wa_field_int(c, "unit", 0);
-	p.phones = calloc(DSTORE_MULTI_MAX + 1, sizeof(*p.phones));
-	p.emails = calloc(DSTORE_MULTI_MAX + 1, sizeof(*p.emails));
-	if (p.phones == NULL || p.emails == NULL)
-		ret = ob_err_set(&err, OB_E_NOMEM, "out of memory");
-	for (size_t i = 0; ret == 0; i++) {
-		const char *num = wa_form_get_nth(&c->form, "phone", i);
-		const char *type = wa_form_get_nth(&c->form, "phone_type", i);
-		if (num == NULL)
-			break;
-		while (*num == ' ')
-			num++;
-		if (*num == '\0')
-			continue;
-		if (np == DSTORE_MULTI_MAX) {
-			ret = ob_err_set_at(&err, OB_E_LIMIT, 0, 0, "phone",
-					    "at most %d phone numbers",
-					    DSTORE_MULTI_MAX);
-			break;
+	if (add != NULL || remove != NULL) {
+		/* a row added or removed: the same form again, nothing
+		 * written (a photo chosen must be chosen again) */
+		if (!rows_edit(&rows, add, remove ? remove : "")) {
+			wa_fail(c, 400,
+				"The button names no row of this form.");
+			goto out;
 		}
-		p.phones[np].type = dup0(type ? type : "work");
-		p.phones[np].number = dup0(num);
-		p.n_phones = ++np;
+		person_form(c, &p, &rows, true, is_new,
+			    have_old && old.photo_len > 0, NULL);
+		goto out;
 	}
-	for (size_t i = 0; ret == 0; i++) {
-		const char *m = wa_form_get_nth(&c->form, "email", i);
-		if (m == NULL)
-			break;
-		while (*m == ' ')
-			m++;
-		if (*m == '\0')
+	size_t np = filled(rows.phone, rows.nphone);
+	size_t ne = filled(rows.email, rows.nemail);
+	if (np > DSTORE_MULTI_MAX || ne > DSTORE_MULTI_MAX) {
+		bool ph = np > DSTORE_MULTI_MAX;
+		ret = ob_err_set_at(
+			&err, OB_E_LIMIT, 0, 0, ph ? "phone" : "email",
+			"%s: %zu given, a person has at most %d; "
+			"remove %zu and save again",
+			ph ? "Phones" : "Email addresses", ph ? np : ne,
+			DSTORE_MULTI_MAX, (ph ? np : ne) - DSTORE_MULTI_MAX);
+	}
+	if (ret == 0) {
+		p.phones = calloc(np + 1, sizeof(*p.phones));
+		p.emails = calloc(ne + 1, sizeof(*p.emails));
+		if (p.phones == NULL || p.emails == NULL)
+			ret = ob_err_set(&err, OB_E_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; ret == 0 && i < rows.nphone; i++) {
+		if (blank(rows.phone[i]))
 			continue;
-		if (ne == DSTORE_MULTI_MAX) {
-			ret = ob_err_set_at(&err, OB_E_LIMIT, 0, 0, "email",
-					    "at most %d email addresses",
-					    DSTORE_MULTI_MAX);
-			break;
-		}
-		p.emails[ne] = dup0(m);
-		p.n_emails = ++ne;
+		p.phones[p.n_phones].type =
+			dup0(blank(rows.ptype[i]) ? "work" : rows.ptype[i]);
+		p.phones[p.n_phones++].number = trim_dup(rows.phone[i]);
 	}
+	for (size_t i = 0; ret == 0 && i < rows.nemail; i++)
+		if (!blank(rows.email[i]))
+			p.emails[p.n_emails++] = trim_dup(rows.email[i]);
 	/* the photo: a new upload, the old one kept, or removed */
 	if (ret == 0 && photo != NULL && photo->len > 0) {
 		if (photo->len > c->cfg->max_photo)
@@ -411,13 +830,21 @@ void wa_person_save(struct wa_ctx *c)
 	}
 	if (ret == 0)
 		ret = wa_txn(c, person_save_txn, &x, &err);
-	if (ret == OB_E_INVAL || ret == OB_E_LIMIT || ret == OB_E_NOTFOUND) {
-		c->rs->status = 422;
+	if (ret == OB_E_INVAL || ret == OB_E_LIMIT || ret == OB_E_NOTFOUND ||
+	    ret == OB_E_EXISTS) {
 		if (*err.field == '\0' && ret == OB_E_NOTFOUND)
 			ob_strlcpy(err.field, "unit", sizeof(err.field));
-		person_form(c, &p, old.photo_len > 0 || p.photo_len > 0, &err);
+		/* the form as typed; a generated uid is not kept */
+		if (is_new && wa_field(c, "uid") != NULL &&
+		    blank(wa_field(c, "uid"))) {
+			free(p.uid);
+			p.uid = NULL;
+		}
+		rows_compact(&rows);
+		person_form(c, &p, &rows, false, is_new,
+			    old.photo_len > 0 || p.photo_len > 0, &err);
 		if (c->rs->status == 200)
-			c->rs->status = 422;
+			c->rs->status = ret == OB_E_EXISTS ? 409 : 422;
 	} else if (ret != 0) {
 		wa_fail(c, 503, err.msg);
 	} else {
@@ -430,6 +857,7 @@ void wa_person_save(struct wa_ctx *c)
 			 "admin saved person tenant=%lld",
 			 (long long)c->ses.tenant_id);
 	}
+out:
 	dstore_person_deinit(&p);
 	if (have_old)
 		dstore_person_deinit(&old);
@@ -446,6 +874,39 @@ static int person_delete_txn(struct dstore *s, void *ctx, struct ob_err *err)
 	return dstore_person_delete(s, x->tenant_id, x->uid, err);
 }
 
+/* "Delete NAME?": the page that names whom, and the POST that does it. */
+static void delete_confirm(struct wa_ctx *c, const struct dstore_person *p)
+{
+	struct ob_buf *b = &c->rs->body;
+
+	wa_open(c, "Delete a person", "units");
+	wa_raw(b, "<div class=\"person-page\"><h1>Delete ");
+	wa_h(b, p->display);
+	wa_raw(b, "?</h1><p class=\"confirm-what\">");
+	wa_h(b, p->display);
+	wa_raw(b, " <span class=\"count\">");
+	wa_h(b, p->uid);
+	if (p->unit_path != NULL && *p->unit_path != '\0') {
+		wa_raw(b, " · ");
+		wa_h(b, p->unit_path);
+	}
+	wa_raw(b, "</span></p><p>They leave the directory, and every device "
+		  "loses them at its next sync. The audit log keeps what they "
+		  "were.</p><form class=\"confirm-delete\" method=\"post\" "
+		  "action=\"/person/delete\">");
+	wa_csrf_input(b, c->ses.csrf);
+	wa_raw(b, "<input type=\"hidden\" name=\"confirm\" value=\"1\">"
+		  "<input type=\"hidden\" name=\"uid\" value=\"");
+	wa_h(b, p->uid);
+	wa_raw(b, "\"><p class=\"actions\"><button type=\"submit\" "
+		  "class=\"danger\">Delete ");
+	wa_h(b, p->display);
+	wa_raw(b, "</button> <a href=\"/person?uid=");
+	wa_u(b, p->uid);
+	wa_raw(b, "\">Cancel</a></p></form></div>");
+	wa_close(c);
+}
+
 void wa_person_delete(struct wa_ctx *c)
 {
 	struct del_ctx x = {c->ses.tenant_id, wa_field(c, "uid")};
@@ -459,6 +920,12 @@ void wa_person_delete(struct wa_ctx *c)
 		wa_fail(c, 404, "No such person.");
 		return;
 	}
+	if (wa_field(c, "confirm") == NULL ||
+	    strcmp(wa_field(c, "confirm"), "1") != 0) {
+		delete_confirm(c, &p);
+		dstore_person_deinit(&p);
+		return;
+	}
 	unit = p.unit_id;
 	dstore_person_deinit(&p);
 	ret = wa_txn(c, person_delete_txn, &x, &err);
@@ -466,5 +933,8 @@ void wa_person_delete(struct wa_ctx *c)
 		wa_fail(c, ret == OB_E_NOTFOUND ? 404 : 503, err.msg);
 		return;
 	}
+	snprintf(c->rs->log, sizeof(c->rs->log),
+		 "admin deleted person tenant=%lld",
+		 (long long)c->ses.tenant_id);
 	wa_redirect(c, "/units?id=%lld&done=deleted", (long long)unit);
 }
