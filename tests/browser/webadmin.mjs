@@ -121,9 +121,9 @@ async function phaseEdit(browser) {
   await page.fill('input[name=family_name]', '欧阳');
   await page.fill('input[name=given_name]', '娜娜');
   await page.fill('input[name=title]', '测试工程师');
-  await page.locator('select[name=phone_type]').first().selectOption('cell');
-  await page.locator('input[name=phone]').first().fill('+86 139 0000 7777');
-  await page.locator('input[name=email]').first().fill('ouyang.nana@acme.example');
+  await page.selectOption('select[name="phone_type[0]"]', 'cell');
+  await page.fill('input[name="phone[0]"]', '+86 139 0000 7777');
+  await page.fill('input[name="email[0]"]', 'ouyang.nana@acme.example');
   await page.setInputFiles('input[name=photo]', path.join(FIX, 'big-photo.png'));
   // the page shrinks the picture before it can be submitted
   await page.waitForFunction(() => document.querySelector('input[name=photo]').dataset.shrunk);
@@ -151,8 +151,61 @@ async function phaseEdit(browser) {
         photo.headers()['content-type']);
   await shot(page, '04-person');
 
+  // the person form: the uid read-only, the last change and the history
+  check('the person form shows the uid read-only',
+        (await page.inputValue('input[name=uid]')) === st.uid &&
+        (await page.getAttribute('input[name=uid]', 'readonly')) !== null);
+  check('the last change names the administrator',
+        (await page.textContent('.last-change')).includes(`web:${env('ADMIN_USER')}`),
+        await page.textContent('.last-change'));
+  // two phone rows more, added with the form's own buttons (no script
+  // needed: each posts the form back with one row more, typed text kept)
+  await submit(page, 'form.person button.add[value=phone]');
+  await submit(page, 'form.person button.add[value=phone]');
+  const rows = await page.locator('form.person fieldset.phones .row').count();
+  check('"Add a phone" twice gives two rows more, the typed number kept',
+        rows === 5 && (await page.inputValue('input[name="phone[0]"]')) === '+86 139 0000 7777', rows);
+  await page.selectOption('select[name="phone_type[1]"]', 'work');
+  await page.fill('input[name="phone[1]"]', '+86 10 6555 0101');
+  await page.selectOption('select[name="phone_type[2]"]', 'fax');
+  await page.fill('input[name="phone[2]"]', '+86 10 6555 0102');
+  await submit(page, 'form.person button[type=submit]');
+  await page.reload();
+  const phones = await page.$$eval('form.person fieldset.phones .row', (els) => els.map((r) =>
+    `${r.querySelector('select').value} ${r.querySelector('input').value}`).filter((s) => !/ $/.test(s)));
+  check('after save and reload the three phones are there, in order, with their types',
+        phones.join('|') === 'cell +86 139 0000 7777|work +86 10 6555 0101|fax +86 10 6555 0102',
+        phones.join('|'));
+  // Remove drops exactly that row (then the save keeps the other two)
+  await submit(page, 'form.person button.remove[value="phone[1]"]');
+  await submit(page, 'form.person button[type=submit]');
+  const left = await page.$$eval('form.person fieldset.phones input[type=tel]', (els) =>
+    els.map((e) => e.value).filter((v) => v));
+  check('Remove then Save drops exactly that phone',
+        left.join('|') === '+86 139 0000 7777|+86 10 6555 0102', left.join('|'));
+  const hist = await page.getAttribute('a.history', 'href');
+  const h = await page.request.get(`${BASE}${hist}`);
+  const htext = await h.text();
+  check('the history link lists this person\'s changes only',
+        h.status() === 200 && htext.includes('History of') && htext.includes('person modify') &&
+        !htext.includes('unit add'), h.status());
+  // two columns on a desktop, one on a phone, no sideways scroll
+  for (const [w, ht] of [[1366, 900], [390, 844]]) {
+    await page.setViewportSize({ width: w, height: ht });
+    const cols = await page.$$eval('form.person .cols > .col', (els) => els.map((e) => {
+      const r = e.getBoundingClientRect();
+      return [r.left, r.top];
+    }));
+    const side = cols.length === 2 && cols[1][0] > cols[0][0] && Math.abs(cols[1][1] - cols[0][1]) < 2;
+    check(`the person form at ${w} px: ${w > 720 ? 'two columns' : 'one column'}`,
+          w > 720 ? side : cols.length === 2 && cols[1][1] > cols[0][1], JSON.stringify(cols));
+    await fits(page, 'the person form');
+    await shot(page, `04b-person-form-${w}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 720 });
+
   // a validation error shows next to the field, nothing saved
-  await page.locator('input[name=email]').first().fill('not-an-email');
+  await page.fill('input[name="email[0]"]', 'not-an-email');
   await page.evaluate(() => { document.querySelector('form.person').noValidate = true; });
   const bad = await submit(page, 'form.person button[type=submit]');
   check('a bad email is refused with 422', bad.status() === 422, bad.status());
@@ -345,9 +398,15 @@ async function phaseFinish(browser) {
   page.on('dialog', (d) => d.accept());
   await login(page, env('ADMIN_USER'), env('ADMIN_PASSWORD'));
 
-  // delete the person (the page asks first)
+  // delete the person: apart from Save, and a page that asks first
   await page.goto(st.personUrl);
-  await submit(page, 'form[action="/person/delete"] button');
+  await submit(page, 'section.danger-zone form[action="/person/delete"] button');
+  check('Delete asks first on a page naming the person',
+        (await page.textContent('main h1')) === 'Delete 欧阳娜娜?' &&
+        (await page.request.get(st.personUrl)).status() === 200,
+        await page.textContent('main h1'));
+  await bothWidths(page, null, '05b-person-delete-confirm');
+  await submit(page, 'form.confirm-delete button.danger');
   check('person deleted', (await page.textContent('.notice')).includes('Deleted'));
   const gone = await page.request.get(st.personUrl);
   check('their page is gone', gone.status() === 404, gone.status());
