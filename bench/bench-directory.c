@@ -6,8 +6,9 @@
  * page requests through wa_web_handle (the server's time for a page: the
  * store's queries and the HTML, without the network): the root's first
  * page, deep units, page 2,000 of the root, searches by pinyin initials
- * and by phone digits, sorts. Each page is asked for 7 times; the table
- * shows the median and the slowest, and the page's "of N" total.
+ * and by phone digits, sorts; a person's form and history. Each page is
+ * asked for 7 times; the table shows the median and the slowest, and the
+ * page's "of N" total.
  * Asserts nothing about time (see README); exits 1 when a page fails.
  *   bench-directory [PEOPLE]      (default 100000) */
 #include "config.h"
@@ -106,8 +107,9 @@ static struct dstore *store;
 static struct wa_web_config cfg;
 static char cookie[128];
 static int failed;
+static const char *page_path = "/units";
 
-/* Time one page RUNS times; print a table row. */
+/* Time one page (of page_path) RUNS times; print a table row. */
 static void page(const char *label, const char *query)
 {
 	uint64_t t[RUNS];
@@ -123,7 +125,7 @@ static void page(const char *label, const char *query)
 
 		(void)wa_form_parse_urlencoded(&q, query, strlen(query), &err);
 		rq.method = "GET";
-		rq.path = "/units";
+		rq.path = page_path;
 		rq.query = &q;
 		rq.cookie = cookie;
 		rq.host = "bench";
@@ -304,6 +306,15 @@ int main(int argc, char **argv)
 	page("root sorted by title, descending, page 500",
 	     "id=0&sort=title&desc=1&page=500");
 	page("root, 200 per page", "id=0&per=200");
+	/* a person's form: its last change is found in the change log (the
+	 * first person imported is the farthest back), and its history */
+	page_path = "/person";
+	page("person form, the first imported", "uid=demo-000001");
+	snprintf(q, sizeof(q), "uid=demo-%06d", people);
+	page("person form, the last imported", q);
+	page_path = "/audit";
+	page("history of the first imported", "uid=demo-000001");
+	page_path = "/units";
 	printf("%-44s %8s %8s %9s\n", "store calls alone", "", "", "");
 	store_part(t, "all units, dstore_unit_tree (the pages)", NULL, true);
 	store_part(t, "all units, dstore_unit_list (before)", NULL, false);
