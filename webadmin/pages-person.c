@@ -240,11 +240,22 @@ static int rows_of_form(const struct wa_ctx *c, struct rows *r,
 			}
 			if (v == -1)
 				continue;
-			if (v == -2)
+			if (v == -2) {
+				/* the name as sent, cut and in plain ASCII:
+				 * never half a UTF-8 sequence on the page */
+				char shown[41];
+				size_t j = 0;
+				for (; j < 40 && name[j] != '\0'; j++)
+					shown[j] =
+						name[j] > 0x20 && name[j] < 0x7f
+							? name[j]
+							: '?';
+				shown[j] = '\0';
 				return ob_err_set_at(
 					err, OB_E_PARSE, 0, 0, kinds[k],
-					"%.40s: not a row number from 0 to %d",
-					name, PERSON_ROW_INDEX_MAX - 1);
+					"%s: not a row number from 0 to %d",
+					shown, PERSON_ROW_INDEX_MAX - 1);
+			}
 			if (seen[k][v])
 				return ob_err_set_at(err, OB_E_PARSE, 0, 0,
 						     kinds[k],

@@ -392,6 +392,7 @@ static void test_hostile(void)
 		{"&email%5B99999999999999999999%5D=a%40b.cn", "not a row"},
 		{"&phone_type%5B18446744073709551617%5D=cell", "not a row"},
 		{"&phone%5B1%5Dx=123", "not a row number"},
+		{"&phone%5B%E5%BC%A0%5D=123", "phone[???]: not a row"},
 		{"&phone=123&phone%5B0%5D=456", "are mixed"},
 		{"&email=a%40b.cn&phone%5B0%5D=456", "are mixed"},
 	};
