@@ -90,3 +90,14 @@ document.addEventListener('change', (ev) => {
   }
   countPicked(el.form);
 });
+
+// The browser's UTC offset in minutes (east positive) for the server to
+// show times in the administrator's zone (webadmin/i18n.h: an offset, not
+// a zone name). Pages before the first one that sets it show UTC.
+(() => {
+  const off = -new Date().getTimezoneOffset();
+  if (!document.cookie.split('; ').includes('ob_tz=' + off)) {
+    document.cookie = 'ob_tz=' + off + '; Path=/; Max-Age=31536000; SameSite=Strict' +
+      (location.protocol === 'https:' ? '; Secure' : '');
+  }
+})();
