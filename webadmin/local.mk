@@ -89,6 +89,18 @@ tests_fuzz_fuzz_web_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 EXTRA_DIST += tests/fuzz/fuzz-web.in
 LINT_FILES += tests/fuzz/fuzz-web.c
 
+# The two languages: parsers, patterns, times, and every page of the
+# layout, sign-in, errors, import, export, audit and devices in each.
+check_PROGRAMS += webadmin/test-web-i18n
+TESTS += webadmin/test-web-i18n
+webadmin_test_web_i18n_SOURCES = webadmin/test-web-i18n.c
+webadmin_test_web_i18n_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a \
+	lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
+LINT_FILES += webadmin/test-web-i18n.c
+# Every WA_T/WA_N text of the sources has a translation; msgfmt --check.
+TESTS += webadmin/test-i18n-catalogue.sh
+EXTRA_DIST += webadmin/test-i18n-catalogue.sh
+
 # The language and time-zone headers and the message patterns on outside
 # input (i18n.h).
 OB_FUZZERS += tests/fuzz/fuzz-i18n
