@@ -23,17 +23,6 @@
 
 static void report_lines(struct wa_ctx *c, const char *text, const char *cls);
 
-/* A failure page with a message of another module, translated. */
-static void fail_msg(struct wa_ctx *c, int status, const char *msg)
-{
-	struct ob_buf t;
-
-	ob_buf_init(&t, 1u << 16);
-	wa_tr_msg(c->lang, msg, &t);
-	wa_fail(c, status, t.data != NULL ? ob_buf_str(&t) : msg);
-	ob_buf_deinit(&t);
-}
-
 /* The enterprise's last import: what it did, and the button that undoes
  * it, or why it cannot be undone (only the check runs here: its cost
  * follows the changes since the import, not the import's size). */
@@ -278,7 +267,7 @@ void wa_import_preview(struct wa_ctx *c)
 		ret = OB_E_FAIL;
 	if (ret != 0 && ret != OB_E_PARSE && ret != OB_E_LIMIT) {
 		wa_import_report_deinit(&rep);
-		fail_msg(c, ret == OB_E_INVAL ? 422 : 503, err.msg);
+		wa_fail_msg(c, ret == OB_E_INVAL ? 422 : 503, err.msg);
 		return;
 	}
 	wa_open(c, WA_T(c, "Import preview"), "import");
@@ -841,7 +830,7 @@ void wa_device_slow(struct wa_ctx *c)
 		return;
 	}
 	if (wa_txn(c, slow_txn, &x, &err) != 0) {
-		fail_msg(c, 503, err.msg);
+		wa_fail_msg(c, 503, err.msg);
 		return;
 	}
 	wa_redirect(c, "/devices?done=slow");

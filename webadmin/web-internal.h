@@ -47,6 +47,9 @@ void wa_close(struct wa_ctx *c);
 /* A whole page with one message: 4xx/5xx answers (msg as given: pass
  * WA_T(c, "...") or a text of wa_tr_msg). */
 void wa_fail(struct wa_ctx *c, int status, const char *msg);
+/* wa_fail with a message built by another module (an err.msg),
+ * translated by the catalogue's patterns (wa_tr_msg). */
+void wa_fail_msg(struct wa_ctx *c, int status, const char *msg);
 /* 303 See Other to a path of this site (built from literals and
  * percent-encoded values). */
 void wa_redirect(struct wa_ctx *c, const char *fmt, ...)

@@ -202,6 +202,16 @@ void wa_fail(struct wa_ctx *c, int status, const char *msg)
 	wa_page_close(&c->rs->body);
 }
 
+void wa_fail_msg(struct wa_ctx *c, int status, const char *msg)
+{
+	struct ob_buf t;
+
+	ob_buf_init(&t, 1u << 16);
+	wa_tr_msg(c->lang, msg, &t);
+	wa_fail(c, status, t.data != NULL ? ob_buf_str(&t) : msg);
+	ob_buf_deinit(&t);
+}
+
 void wa_redirect(struct wa_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -569,11 +579,7 @@ static void route(struct wa_ctx *c)
 		}
 		if (wa_form_parse(&c->form, rq->content_type, rq->body,
 				  rq->body_len, &err) != 0) {
-			struct ob_buf t;
-			ob_buf_init(&t, sizeof(err.msg) * 4);
-			wa_tr_msg(c->lang, err.msg, &t);
-			wa_fail(c, 400, t.data ? ob_buf_str(&t) : err.msg);
-			ob_buf_deinit(&t);
+			wa_fail_msg(c, 400, err.msg);
 			return;
 		}
 	}
