@@ -6,7 +6,10 @@
                                       of the C sources SRC has a translation
                                       in PO, with the same printf directives
                                       and pattern placeholders
-  gen-catalogue.py --pot SRC...       print a .pot template of those msgids
+  gen-catalogue.py --pot PO SRC...    print a .pot template: the msgids of
+                                      SRC, then PO's entries that no source
+                                      names (patterns, messages of other
+                                      modules), so msgmerge keeps them
 
 A small reader of the PO format (gettext manual, "The Format of PO
 Files"): comments, flags, msgctxt, msgid, msgstr and continued strings.
@@ -195,21 +198,29 @@ def check(po, srcs):
     return 1 if bad else 0
 
 
-def pot(srcs):
+def pot(po, srcs):
     print('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n')
-    for msgid, where in sorted(extract(srcs).items(), key=lambda x: x[1]):
+    used = extract(srcs)
+    for msgid, where in sorted(used.items(), key=lambda x: x[1]):
         print("#: %s" % where)
         if directives(msgid):
             print("#, c-format")
         print("msgid %s\nmsgstr \"\"\n" % po_str(msgid))
+    for e in parse_po(po):
+        if "ctxt" not in e and e["id"] in used:
+            continue
+        print("#. built at run time by another module (wa_tr_msg)")
+        if "ctxt" in e:
+            print("msgctxt %s" % po_str(e["ctxt"]))
+        print("msgid %s\nmsgstr \"\"\n" % po_str(e["id"]))
 
 
 if __name__ == "__main__":
     a = sys.argv[1:]
     if a and a[0] == "--check":
         sys.exit(check(a[1], a[2:]))
-    elif a and a[0] == "--pot":
-        pot(a[1:])
+    elif a and a[0] == "--pot" and len(a) > 1:
+        pot(a[1], a[2:])
     elif len(a) == 1:
         generate(a[0])
     else:

@@ -112,3 +112,16 @@ tests_fuzz_fuzz_i18n_LDADD = $(FUZZ_MAIN) webadmin/libwebadmin.a \
 tests_fuzz_fuzz_i18n_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 EXTRA_DIST += tests/fuzz/fuzz-i18n.in tests/fuzz/fuzz-i18n.repro
 LINT_FILES += tests/fuzz/fuzz-i18n.c
+
+# Translators: `make update-po` writes webadmin/po/orgbook.pot (build
+# tree) from the sources and merges it into zh_CN.po with msgmerge
+# (gettext); then fill in the empty msgstr and run make check.
+update-po:
+	@$(MKDIR_P) webadmin/po
+	$(PYTHON3) $(srcdir)/webadmin/gen-catalogue.py --pot $(WA_PO) \
+		$(srcdir)/webadmin/*.c > webadmin/po/orgbook.pot
+	msgmerge --quiet --update --backup=none --no-location \
+		$(WA_PO) webadmin/po/orgbook.pot
+	msgfmt --check --statistics -o /dev/null $(WA_PO)
+.PHONY: update-po
+CLEANFILES += webadmin/po/orgbook.pot
