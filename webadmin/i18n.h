@@ -47,9 +47,11 @@
  * in [-720, 840]. An offset, not an IANA zone name: turning a zone name
  * into an offset thread-safely would need our own TZif reader (TZ and
  * tzset are process-wide), so a time on the other side of a daylight
- * saving change than today shows one hour off in such zones. The UTC
- * time is always in the <time> element's datetime and title; without
- * the cookie the page shows UTC, labelled UTC.
+ * saving change than today would show one hour off in such zones; where
+ * script runs, admin.js rewrites each <time> in the browser's zone at
+ * that date, which is exact. The UTC time is always in the <time>
+ * element's datetime and title; without the cookie (and without script)
+ * the page shows UTC, labelled UTC.
  *
  * Not here: plural rules (Chinese has none; English plurals are chosen
  * by the caller), other languages, locale-specific number or date

@@ -547,6 +547,14 @@ async function phaseLanguages(browser) {
   const localMin = m ? Date.UTC(m[1], m[2] - 1, m[3], m[4], m[5]) / 60000 : NaN;
   check('the shown time is the UTC one plus eight hours', localMin - utcMin === 480,
         `${shown} vs ${dt}`);
+  // the server renders in the offset it was told (here 0: UTC); the
+  // page's script shows each time in the browser's zone at its date
+  await ctx.addCookies([{ name: 'ob_tz', value: '0', url: BASE }]);
+  const raw = await (await page.request.get(`${BASE}/audit`)).text();
+  await page.goto(`${BASE}/audit`);
+  const shown2 = await page.locator('main time').first().textContent();
+  check('the script shows times in the browser zone whatever the server assumed',
+        / UTC<\/time>/.test(raw) && / UTC\+08:00$/.test(shown2), shown2);
   await bothWidths(page, `${BASE}/audit`, '21-audit-zh');
   await bothWidths(page, `${BASE}/import`, '22-import-zh');
   await page.setViewportSize({ width: 1366, height: 900 });
