@@ -684,6 +684,16 @@ static void test_switch(void)
 	req(&r, "POST", "/lang", NULL, NULL, NULL, NULL, "to=zh", 0);
 	test_assert_int(r.r.status, 405);
 	done(&r);
+	/* a query too long to come back to is left out whole */
+	{
+		char q[700];
+		memcpy(q, "before=", 7);
+		memset(q + 7, '9', sizeof(q) - 8);
+		q[sizeof(q) - 1] = '\0';
+		req(&r, "GET", "/audit", q, session, NULL, NULL, NULL, 0);
+		test_assert(strstr(r.body, "back=%2Faudit\"") != NULL);
+		done(&r);
+	}
 	/* a POST answer's switch goes back to its section's page */
 	snprintf(cookie, sizeof(cookie), "ob_lang=zh; %s", session);
 	req(&r, "POST", "/import/apply", NULL, cookie, NULL, NULL, "csrf=stale",

@@ -110,7 +110,7 @@ static void here(const struct wa_ctx *c, const char *section, char *out)
 		snprintf(out, HERE_MAX, "/%s", section ? section : "units");
 		return;
 	}
-	ob_buf_init(&b, HERE_MAX - 1);
+	ob_buf_init(&b, HERE_MAX * 4);
 	(void)ob_buf_add_str(&b, rq->path);
 	for (size_t i = 0; rq->query != NULL && i < rq->query->n; i++) {
 		(void)ob_buf_add_char(&b, i == 0 ? '?' : '&');
@@ -118,7 +118,10 @@ static void here(const struct wa_ctx *c, const char *section, char *out)
 		(void)ob_buf_add_char(&b, '=');
 		wa_u(&b, rq->query->fields[i].value);
 	}
-	if (b.data == NULL || b.len >= HERE_MAX)
+	/* the buffer's cap is far above HERE_MAX, so nothing it refused is
+	 * missing from a result that fits: a query too long for out is left
+	 * out whole, never cut */
+	if (b.data == NULL || b.len >= HERE_MAX - 2)
 		ob_strlcpy(out, rq->path, HERE_MAX);
 	else
 		ob_strlcpy(out, ob_buf_str(&b), HERE_MAX);
