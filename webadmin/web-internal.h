@@ -1,9 +1,14 @@
 /* Private to the admin pages (web.c, pages-directory.c, pages-manage.c):
- * the request context and the helpers every page uses. */
+ * the request context and the helpers every page uses.
+ *
+ * Languages (i18n.h): c->lang is chosen once per request before routing;
+ * a page writes WA_T(c, "English text") for each label and message, and
+ * wa_h_msg(c, text) for an English message built by another module. */
 #ifndef WA_WEB_INTERNAL_H
 #define WA_WEB_INTERNAL_H
 
 #include "webadmin/html.h"
+#include "webadmin/i18n.h"
 #include "webadmin/web.h"
 
 #define WA_BODY_MAX (64u << 20)
@@ -16,6 +21,8 @@ struct wa_ctx {
 	struct dstore_web_session ses; /* the administrator's session */
 	struct dstore_tenant tenant;   /* and enterprise */
 	struct wa_form form;           /* a POST's fields */
+	enum wa_lang lang;             /* of this answer (i18n.h) */
+	struct wa_tz tz;               /* the administrator's, when known */
 };
 
 /* A query argument / a POST field, NULL when absent. */
@@ -25,16 +32,30 @@ const char *wa_field(const struct wa_ctx *c, const char *name);
 int64_t wa_arg_int(const struct wa_ctx *c, const char *name, int64_t def);
 int64_t wa_field_int(const struct wa_ctx *c, const char *name, int64_t def);
 
-/* Start an HTML page of this session (status 200 unless set). */
+/* A time in the administrator's zone with UTC in the tooltip
+ * (wa_time_in), and as a table cell. */
+void wa_when(struct wa_ctx *c, int64_t t);
+void wa_when_cell(struct wa_ctx *c, int64_t t);
+/* Append a message built at run time by another module (an error, a
+ * plan line) translated by the catalogue's patterns, escaped. */
+void wa_h_msg(struct wa_ctx *c, const char *text);
+
+/* Start an HTML page of this session (status 200 unless set). Title,
+ * like every text, is shown as given: pass WA_T(c, "..."). */
 void wa_open(struct wa_ctx *c, const char *title, const char *section);
 void wa_close(struct wa_ctx *c);
-/* A whole page with one message: 4xx/5xx answers. */
+/* A whole page with one message: 4xx/5xx answers (msg as given: pass
+ * WA_T(c, "...") or a text of wa_tr_msg). */
 void wa_fail(struct wa_ctx *c, int status, const char *msg);
+/* wa_fail with a message built by another module (an err.msg),
+ * translated by the catalogue's patterns (wa_tr_msg). */
+void wa_fail_msg(struct wa_ctx *c, int status, const char *msg);
 /* 303 See Other to a path of this site (built from literals and
  * percent-encoded values). */
 void wa_redirect(struct wa_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* The notice for ?done=KEY after a redirect (fixed texts only). */
+/* The notice for ?done=KEY after a redirect (fixed texts only, in
+ * c->lang). */
 void wa_notice(struct wa_ctx *c);
 /* Run fn as one store transaction of the session's enterprise with the
  * administrator as actor (retried while the database is busy). */

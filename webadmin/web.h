@@ -4,6 +4,7 @@
  * into struct wa_web_request and sends back struct wa_web_response; this
  * module never sees libmicrohttpd. Routes (GET pages, POST actions):
  *   /login /logout            sign in and out (throttled; cookie session)
+ *   /lang?to=zh|en&back=P     remember the language (cookie), back to P
  *   /units?id=N               the org tree, a unit and the people of its
  *                             subtree (&direct=1: only those directly in
  *                             it), &q= a search inside it, &sort=name|
@@ -25,7 +26,8 @@
  * comes from this host; every outside text is escaped (html.h); each
  * change is one store transaction with the administrator as actor, so it
  * is in the audit log and the next fast sync. Passwords are never logged
- * or echoed. */
+ * or echoed. Every page speaks English or Simplified Chinese (i18n.h),
+ * chosen per request. */
 #ifndef WA_WEB_H
 #define WA_WEB_H
 
@@ -49,9 +51,10 @@ struct wa_web_request {
 	const char *method; /* "GET", "POST", "HEAD" */
 	const char *path;   /* without the query */
 	const struct wa_form *query;
-	const char *cookie; /* Cookie header or NULL */
-	const char *origin; /* Origin header or NULL */
-	const char *host;   /* Host header or NULL */
+	const char *cookie;          /* Cookie header or NULL */
+	const char *origin;          /* Origin header or NULL */
+	const char *host;            /* Host header or NULL */
+	const char *accept_language; /* Accept-Language header or NULL */
 	const char *remote_addr;
 	const char *content_type;
 	const char *body;

@@ -9,6 +9,9 @@
 // horizontal scroll of the page.
 // PHASE "finish": delete that person, import a CSV with one bad row
 // (nothing applied), import a good one, screenshots of the main pages.
+// PHASE "languages": a zh-CN browser gets the pages in Chinese, times in
+// its zone (UTC in the tooltip), the switch to English is remembered over
+// Accept-Language, Chinese pages at both widths.
 // PHASE "security": another enterprise sees nothing of this one, a forged
 // POST is refused, a stored <script> renders as text, wrong passwords are
 // throttled, cookie flags.
@@ -515,6 +518,61 @@ async function phaseSecurity(browser) {
   await ctx.close();
 }
 
+async function phaseLanguages(browser) {
+  const ctx = await browser.newContext({
+    ignoreHTTPSErrors: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
+  });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${BASE}/login`);
+  check('a zh-CN browser gets the sign-in page in Chinese',
+        (await page.getAttribute('html', 'lang')) === 'zh-CN' &&
+        (await page.textContent('main h1')) === '登录',
+        `${await page.getAttribute('html', 'lang')} ${await page.textContent('main h1')}`);
+  await shot(page, '20-login-zh');
+  await login(page, env('ADMIN_USER'), env('ADMIN_PASSWORD'));
+  const nav = await page.textContent('header nav');
+  check('the navigation is in Chinese', nav.includes('通讯录') && nav.includes('审计日志') &&
+        !nav.includes('Audit log'), nav);
+  await page.goto(`${BASE}/audit`);
+  const t = page.locator('main time').first();
+  const title = await t.getAttribute('title');
+  const shown = await t.textContent();
+  check("times show in the browser's zone, UTC in the tooltip",
+        / UTC$/.test(title) && / UTC\+08:00$/.test(shown), `${shown} / ${title}`);
+  const dt = await t.getAttribute('datetime');
+  const utcMin = Math.floor(Date.parse(dt) / 60000);
+  const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d)/.exec(shown);
+  const localMin = m ? Date.UTC(m[1], m[2] - 1, m[3], m[4], m[5]) / 60000 : NaN;
+  check('the shown time is the UTC one plus eight hours', localMin - utcMin === 480,
+        `${shown} vs ${dt}`);
+  // the server renders in the offset it was told (here 0: UTC); the
+  // page's script shows each time in the browser's zone at its date
+  await ctx.addCookies([{ name: 'ob_tz', value: '0', url: BASE }]);
+  const raw = await (await page.request.get(`${BASE}/audit`)).text();
+  await page.goto(`${BASE}/audit`);
+  const shown2 = await page.locator('main time').first().textContent();
+  check('the script shows times in the browser zone whatever the server assumed',
+        / UTC<\/time>/.test(raw) && / UTC\+08:00$/.test(shown2), shown2);
+  await bothWidths(page, `${BASE}/audit`, '21-audit-zh');
+  await bothWidths(page, `${BASE}/import`, '22-import-zh');
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await submitLink(page, 'nav.lang a[hreflang=en]');
+  check('the switch to English comes back to the same page in English',
+        page.url().endsWith('/import') && (await page.getAttribute('html', 'lang')) === 'en' &&
+        (await page.textContent('main h1')) === 'Import people',
+        `${page.url()} ${await page.textContent('main h1')}`);
+  await page.goto(`${BASE}/audit`);
+  check('the choice is remembered over the Accept-Language', (await page.textContent('main h1')) === 'Audit log',
+        await page.textContent('main h1'));
+  await submitLink(page, 'nav.lang a[hreflang=zh-CN]');
+  check('and switching back to 中文 works', (await page.textContent('main h1')) === '审计日志',
+        await page.textContent('main h1'));
+  check('no script errors on the Chinese pages', errors.length === 0, errors.join(' | '));
+  await ctx.close();
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -523,6 +581,7 @@ try {
   if (phase === 'edit') await phaseEdit(browser);
   else if (phase === 'directory') await phaseDirectory(browser);
   else if (phase === 'finish') await phaseFinish(browser);
+  else if (phase === 'languages') await phaseLanguages(browser);
   else if (phase === 'security') await phaseSecurity(browser);
   else throw new Error(`unknown phase ${phase}`);
 } catch (e) {
