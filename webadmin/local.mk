@@ -10,7 +10,8 @@ webadmin_libwebadmin_a_SOURCES = \
 	webadmin/form.c webadmin/form.h \
 	webadmin/html.c webadmin/html.h \
 	webadmin/web.c webadmin/web.h webadmin/web-internal.h \
-	webadmin/pages-directory.c webadmin/pages-manage.c
+	webadmin/pages-directory.c webadmin/pages-manage.c \
+	webadmin/pages-accounts.c
 nodist_webadmin_libwebadmin_a_SOURCES = webadmin/assets.c
 BUILT_SOURCES += webadmin/assets.c
 CLEANFILES += webadmin/assets.c

@@ -1,0 +1,657 @@
+/* The accounts pages: the list (search, sort, pages in SQL), creating,
+ * disabling and re-passwording an account, accounts from a CSV.
+ *
+ * Promises: every call is scoped to the signed-in administrator's
+ * enterprise; a password is never logged, stored in clear or shown
+ * except the generated ones, once, on the page that created them.
+ * What it never does: write SQL (lib/dirstore does) or keep state
+ * between requests. See web.h for the routes. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "util/str.h"
+#include "webadmin/csv.h"
+#include "webadmin/web-internal.h"
+
+#define ACTIVITY_ROWS 50
+
+/* ---- accounts ------------------------------------------------------------ */
+
+static int activity_row(const struct dstore_account_event *e, void *ctx)
+{
+	struct ob_buf *b = ctx;
+
+	wa_raw(b, "<tr>");
+	wa_time_cell(b, e->time);
+	wa_cell(b, e->actor);
+	wa_cell(b, e->op);
+	wa_cell(b, e->login);
+	wa_cell(b, e->detail);
+	wa_raw(b, "</tr>");
+	return 0;
+}
+
+#define ACCOUNTS_PER_PAGE 50
+
+/* The accounts page's view: search text, sort, direction, page. */
+struct acct_view {
+	const char *q;
+	enum dstore_account_sort sort;
+	bool desc;
+	int64_t page;
+};
+
+static void acct_num(struct ob_buf *b, int64_t n)
+{
+	char d[32], out[48];
+	int len = snprintf(d, sizeof(d), "%lld", (long long)(n < 0 ? 0 : n));
+	size_t k = 0;
+
+	for (int i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			out[k++] = ',';
+		out[k++] = d[i];
+	}
+	out[k] = '\0';
+	wa_raw(b, out);
+}
+
+static const char *const acct_sort_name[] = {"login", "role", "created"};
+
+static void acct_href(struct ob_buf *b, const struct acct_view *v,
+		      enum dstore_account_sort sort, bool desc, int64_t page)
+{
+	wa_rawf(b, " href=\"/accounts?sort=%s%s&amp;page=%lld",
+		acct_sort_name[sort], desc ? "&amp;desc=1" : "",
+		(long long)page);
+	if (v->q[0]) {
+		wa_raw(b, "&amp;q=");
+		wa_u(b, v->q);
+	}
+	wa_raw(b, "\"");
+}
+
+static void acct_th(struct ob_buf *b, const struct acct_view *v,
+		    enum dstore_account_sort s, const char *label)
+{
+	bool desc = v->sort == s ? !v->desc : false;
+
+	wa_raw(b, "<th");
+	if (v->sort == s)
+		wa_raw(b, v->desc ? " aria-sort=\"descending\""
+				  : " aria-sort=\"ascending\"");
+	wa_raw(b, "><a class=\"sort\"");
+	acct_href(b, v, s, desc, 1);
+	wa_raw(b, ">");
+	wa_raw(b, label);
+	if (v->sort == s)
+		wa_raw(b, v->desc ? " ▼" : " ▲");
+	wa_raw(b, "</a></th>");
+}
+
+static void acct_page_href(struct ob_buf *b, const void *ctx, int64_t n)
+{
+	const struct acct_view *v = ctx;
+
+	acct_href(b, v, v->sort, v->desc, n);
+}
+
+static void acct_pager(struct ob_buf *b, const struct acct_view *v,
+		       int64_t pages)
+{
+	if (pages <= 1)
+		return;
+	wa_raw(b, "<nav class=\"pager\" aria-label=\"Pages\">");
+	wa_page_links(b, v->page, pages, acct_page_href, v);
+	wa_raw(b, "</nav>");
+}
+
+struct acct_rows {
+	struct wa_ctx *c;
+	size_t n;
+};
+
+static int acct_row(const struct dstore_account *a, void *ctx)
+{
+	struct acct_rows *r = ctx;
+	struct wa_ctx *c = r->c;
+	struct ob_buf *b = &c->rs->body;
+	bool self = a->id == c->ses.account_id;
+
+	r->n++;
+	wa_raw(b, "<tr><td data-label=\"Login\">");
+	wa_h(b, a->login);
+	wa_rawf(b,
+		"</td><td data-label=\"Role\">%s</td><td "
+		"data-label=\"Status\">%s</td><td data-label=\"Created\">",
+		a->role == DSTORE_ROLE_ADMIN ? "administrator" : "user",
+		a->disabled ? "disabled" : "active");
+	wa_time(b, a->created);
+	wa_raw(b, "</td><td>");
+	if (!self) {
+		wa_raw(b, "<form method=\"post\" "
+			  "action=\"/account/disable\">");
+		wa_csrf_input(b, c->ses.csrf);
+		wa_rawf(b,
+			"<input type=\"hidden\" name=\"id\" "
+			"value=\"%lld\"><input type=\"hidden\" "
+			"name=\"disabled\" value=\"%d\"><button "
+			"type=\"submit\">%s</button></form>",
+			(long long)a->id, a->disabled ? 0 : 1,
+			a->disabled ? "Enable" : "Disable");
+	}
+	wa_raw(b, "</td><td><form class=\"inline\" method=\"post\" "
+		  "action=\"/account/password\">");
+	wa_csrf_input(b, c->ses.csrf);
+	wa_rawf(b,
+		"<input type=\"hidden\" name=\"id\" value=\"%lld\">"
+		"<input name=\"password\" type=\"password\" "
+		"autocomplete=\"new-password\" minlength=\"8\" "
+		"required aria-label=\"New password\" "
+		"placeholder=\"new password\"><button "
+		"type=\"submit\">Set password</button></form></td>"
+		"</tr>",
+		(long long)a->id);
+	return 0;
+}
+
+void wa_accounts_page(struct wa_ctx *c)
+{
+	struct ob_buf *b = &c->rs->body;
+	struct acct_view v = {0};
+	struct dstore_account_query q = {0};
+	struct acct_rows rows = {c, 0};
+	const char *sort = wa_arg(c, "sort");
+	int64_t total = 0, pages;
+	struct ob_err err = {0};
+	int ret;
+
+	v.q = wa_arg(c, "q") ? wa_arg(c, "q") : "";
+	if (strlen(v.q) >= DSTORE_LOGIN_MAX)
+		v.q = "";
+	v.sort = DSTORE_ACCOUNT_SORT_LOGIN;
+	for (int i = 0; sort && i < 3; i++)
+		if (strcmp(sort, acct_sort_name[i]) == 0)
+			v.sort = (enum dstore_account_sort)i;
+	v.desc = wa_arg_int(c, "desc", 0) != 0;
+	v.page = wa_arg_int(c, "page", 1);
+	if (v.page < 1 || v.page > INT64_MAX / ACCOUNTS_PER_PAGE)
+		v.page = 1;
+	q.search = v.q;
+	q.sort = v.sort;
+	q.descending = v.desc;
+	q.limit = ACCOUNTS_PER_PAGE;
+	q.offset = (v.page - 1) * ACCOUNTS_PER_PAGE;
+
+	wa_open(c, "Accounts", "accounts");
+	wa_notice(c);
+	wa_raw(b, "<h1>Accounts</h1><form class=\"search\" method=\"get\" "
+		  "action=\"/accounts\" role=\"search\"><label>Search "
+		  "<input type=\"search\" name=\"q\" value=\"");
+	wa_h(b, v.q);
+	wa_rawf(b,
+		"\" placeholder=\"login or role\"></label><input "
+		"type=\"hidden\" name=\"sort\" value=\"%s\"><button "
+		"type=\"submit\">Search</button></form>",
+		acct_sort_name[v.sort]);
+	wa_raw(b, "<div class=\"table-scroll\"><table class=\"accounts\">"
+		  "<thead><tr>");
+	acct_th(b, &v, DSTORE_ACCOUNT_SORT_LOGIN, "Login");
+	acct_th(b, &v, DSTORE_ACCOUNT_SORT_ROLE, "Role");
+	wa_raw(b, "<th>Status</th>");
+	acct_th(b, &v, DSTORE_ACCOUNT_SORT_CREATED, "Created");
+	wa_raw(b, "<th></th><th></th></tr></thead><tbody>");
+	ret = dstore_account_page(c->store, c->ses.tenant_id, &q, acct_row,
+				  &rows, &total, &err);
+	wa_raw(b, "</tbody></table></div>");
+	if (ret != 0) {
+		wa_raw(b, "<p class=\"error\" role=\"alert\">The accounts are "
+			  "unavailable.</p>");
+	} else {
+		pages = (total + ACCOUNTS_PER_PAGE - 1) / ACCOUNTS_PER_PAGE;
+		wa_raw(b, "<p class=\"counts showing\" role=\"status\">");
+		if (total == 0) {
+			wa_raw(b, "No accounts match.");
+		} else if (rows.n == 0) {
+			wa_rawf(b, "Page %lld is past the end: ",
+				(long long)v.page);
+			acct_num(b, total);
+			wa_raw(b, " accounts.");
+		} else {
+			wa_raw(b, "Showing ");
+			acct_num(b, q.offset + 1);
+			wa_raw(b, "–");
+			acct_num(b, q.offset + (int64_t)rows.n);
+			wa_raw(b, " of ");
+			acct_num(b, total);
+		}
+		wa_raw(b, "</p>");
+		acct_pager(b, &v, pages);
+	}
+	wa_raw(b, "<h2>New account</h2><form method=\"post\" "
+		  "action=\"/account/add\">");
+	wa_csrf_input(b, c->ses.csrf);
+	wa_raw(b,
+	       "<label>Login <input name=\"login\" required "
+	       "autocomplete=\"off\"></label><label>Password <input "
+	       "name=\"password\" type=\"password\" minlength=\"8\" required "
+	       "autocomplete=\"new-password\"></label><label>Role <select "
+	       "name=\"role\"><option value=\"user\">user (syncs the "
+	       "directory)</option><option value=\"admin\">administrator"
+	       "</option></select></label><button type=\"submit\">Create"
+	       "</button></form>");
+	wa_raw(b, "<h2>Create accounts from a CSV</h2><p>Columns "
+		  "<code>login,role,uid</code> (header required; role "
+		  "<code>user</code> or <code>admin</code>; uid of the "
+		  "person, may be empty). Every line is checked first; "
+		  "nothing is created unless all are good. Initial "
+		  "passwords are generated and shown once.</p><form "
+		  "method=\"post\" enctype=\"multipart/form-data\" "
+		  "action=\"/accounts/import\">");
+	wa_csrf_input(b, c->ses.csrf);
+	wa_raw(b, "<label>CSV file <input type=\"file\" name=\"file\" "
+		  "accept=\".csv,text/csv\" required></label><button "
+		  "type=\"submit\">Create accounts</button></form>");
+	wa_raw(b, "<h2>Recent account activity</h2><table class=\"activity\">"
+		  "<thead><tr><th>When</th><th>Who</th><th>What</th>"
+		  "<th>Account</th><th>Detail</th></tr></thead><tbody>");
+	(void)dstore_account_log_recent(c->store, c->ses.tenant_id,
+					ACTIVITY_ROWS, activity_row, b, &err);
+	wa_raw(b, "</tbody></table>");
+	wa_close(c);
+}
+
+/* The account activity row of an action (its login looked up by id). */
+static void log_account(struct wa_ctx *c, const char *what, int64_t id)
+{
+	struct dstore_account a;
+	const char *op = what, *detail = "";
+	char actor[DSTORE_LOGIN_MAX + 8];
+	const char *role = wa_field(c, "role");
+	struct ob_err err;
+
+	if (dstore_account_get(c->store, c->ses.tenant_id, id, &a, &err) != 0)
+		return;
+	if (strcmp(what, "add") == 0) {
+		op = "create";
+		detail = role && strcmp(role, "admin") == 0 ? "administrator"
+							    : "user";
+	} else if (strcmp(what, "disable") == 0) {
+		op = wa_field_int(c, "disabled", 1) != 0 ? "disable" : "enable";
+	}
+	snprintf(actor, sizeof(actor), "web:%s", c->ses.login);
+	(void)dstore_account_log_add(c->store, c->ses.tenant_id, c->rq->now,
+				     actor, op, a.login, detail, &err);
+}
+
+void wa_account_action(struct wa_ctx *c, const char *what)
+{
+	int64_t id = wa_field_int(c, "id", 0), new_id;
+	const char *pw = wa_field(c, "password");
+	struct ob_err err = {0};
+	int ret;
+
+	if (strcmp(what, "add") == 0) {
+		const char *login = wa_field(c, "login");
+		const char *role = wa_field(c, "role");
+		if (login == NULL || pw == NULL) {
+			wa_fail(c, 400,
+				"A new account needs a login and a "
+				"password.");
+			return;
+		}
+		ret = dstore_account_create(
+			c->store, c->ses.tenant_id, login, pw,
+			role && strcmp(role, "admin") == 0 ? DSTORE_ROLE_ADMIN
+							   : DSTORE_ROLE_USER,
+			&new_id, &err);
+		if (ret == OB_E_EXISTS) {
+			wa_fail(c, 409, "That login is taken.");
+			return;
+		}
+	} else if (strcmp(what, "disable") == 0) {
+		if (id == c->ses.account_id) {
+			wa_fail(c, 409, "You cannot disable your own account.");
+			return;
+		}
+		ret = dstore_account_set_disabled(
+			c->store, c->ses.tenant_id, id,
+			wa_field_int(c, "disabled", 1) != 0, &err);
+		if (ret == 0)
+			ret = dstore_web_session_end_account(c->store, id,
+							     &err);
+	} else {
+		if (pw == NULL) {
+			wa_fail(c, 400, "Enter the new password.");
+			return;
+		}
+		ret = dstore_account_set_password(c->store, c->ses.tenant_id,
+						  id, pw, &err);
+	}
+	if (ret == OB_E_NOTFOUND) {
+		wa_fail(c, 404, "No such account.");
+		return;
+	}
+	if (ret != 0) {
+		wa_fail(c, ret == OB_E_INVAL ? 422 : 503, err.msg);
+		return;
+	}
+	snprintf(c->rs->log, sizeof(c->rs->log),
+		 "admin account %s tenant=%lld account=%lld", what,
+		 (long long)c->ses.tenant_id,
+		 (long long)(strcmp(what, "add") == 0 ? new_id : id));
+	log_account(c, what, strcmp(what, "add") == 0 ? new_id : id);
+	wa_redirect(c, "/accounts?done=%s",
+		    strcmp(what, "add") == 0        ? "account-added"
+		    : strcmp(what, "password") == 0 ? "password"
+						    : "account-changed");
+}
+
+/* ---- accounts from a CSV ------------------------------------------------- */
+
+#define ACCT_IMPORT_MAX 5000 /* accounts per file */
+#define ACCT_PW_LEN 16
+
+#define acct_new wa_account_new
+
+struct acct_import {
+	int64_t tenant;
+	struct acct_new *a;
+	size_t n;
+};
+
+/* A strong initial password from the OS random source: 16 characters of
+ * an unambiguous 57-letter alphabet (about 93 bits), rejection sampled so
+ * that every letter is equally likely. */
+static int gen_password(char out[ACCT_PW_LEN + 1])
+{
+	static const char alpha[] = "abcdefghijkmnopqrstuvwxyz"
+				    "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+	const size_t na = sizeof(alpha) - 1;
+	size_t k = 0;
+
+	while (k < ACCT_PW_LEN) {
+		unsigned char r[32];
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			return OB_E_FAIL;
+		for (size_t i = 0; i < sizeof(r) && k < ACCT_PW_LEN; i++)
+			if (r[i] < 256 - 256 % na)
+				out[k++] = alpha[r[i] % na];
+		explicit_bzero(r, sizeof(r));
+	}
+	out[k] = '\0';
+	return 0;
+}
+
+static bool login_ok(const char *l)
+{
+	if (l[0] == '\0' || strlen(l) >= DSTORE_LOGIN_MAX)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)l; *p; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return false;
+	return true;
+}
+
+/* Read and check every line; nothing is created here. Returns 0, or an
+ * error with err naming the line and field. */
+static int acct_import_read(struct dstore *store, const char *data, size_t len,
+			    struct acct_import *im, struct ob_err *err)
+{
+	struct wa_csv *csv = NULL;
+	char **f;
+	size_t n, col_login = SIZE_MAX, col_role = SIZE_MAX, col_uid = SIZE_MAX;
+	long line;
+	int ret, r;
+
+	ret = wa_csv_open(data, len, WA_ENC_UTF8, NULL, &csv, err);
+	if (ret != 0)
+		goto out;
+	r = wa_csv_next(csv, &f, &n, &line, err);
+	if (r <= 0) {
+		ret = r < 0 ? r
+			    : ob_err_set(err, OB_E_PARSE, "the file is empty");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(f[i], "login") == 0) {
+			col_login = i;
+		} else if (strcmp(f[i], "role") == 0) {
+			col_role = i;
+		} else if (strcmp(f[i], "uid") == 0 ||
+			   strcmp(f[i], "person uid") == 0) {
+			col_uid = i;
+		} else {
+			ret = ob_err_set(err, OB_E_PARSE,
+					 "line 1: unknown column \"%.64s\" "
+					 "(the header is login,role,uid)",
+					 f[i]);
+			goto out;
+		}
+	}
+	if (col_login == SIZE_MAX || col_role == SIZE_MAX) {
+		ret = ob_err_set(err, OB_E_PARSE,
+				 "line 1: the header needs the columns login "
+				 "and role (and optionally uid)");
+		goto out;
+	}
+	while ((r = wa_csv_next(csv, &f, &n, &line, err)) == 1) {
+		const char *login = col_login < n ? f[col_login] : "";
+		const char *role = col_role < n ? f[col_role] : "";
+		const char *uid = col_uid < n ? f[col_uid] : "";
+		struct dstore_account old;
+		struct acct_new *a;
+
+		if (n == 1 && f[0][0] == '\0')
+			continue; /* a blank line */
+		if (im->n == ACCT_IMPORT_MAX) {
+			ret = ob_err_set(err, OB_E_LIMIT,
+					 "line %ld: more than %d accounts in "
+					 "one file",
+					 line, ACCT_IMPORT_MAX);
+			goto out;
+		}
+		if (!login_ok(login)) {
+			ret = ob_err_set(err, OB_E_INVAL,
+					 "line %ld, field login: empty, too "
+					 "long, or with a space or control "
+					 "character",
+					 line);
+			goto out;
+		}
+		for (size_t i = 0; i < im->n; i++)
+			if (strcasecmp(im->a[i].login, login) == 0) {
+				ret = ob_err_set(err, OB_E_EXISTS,
+						 "line %ld, field login: "
+						 "\"%.128s\" is also on an "
+						 "earlier line",
+						 line, login);
+				goto out;
+			}
+		if (dstore_account_find(store, login, &old, NULL) == 0) {
+			ret = ob_err_set(err, OB_E_EXISTS,
+					 "line %ld, field login: \"%.128s\" is "
+					 "taken",
+					 line, login);
+			goto out;
+		}
+		if (strcmp(role, "user") != 0 && strcmp(role, "admin") != 0 &&
+		    strcmp(role, "administrator") != 0) {
+			ret = ob_err_set(err, OB_E_INVAL,
+					 "line %ld, field role: \"%.32s\" is "
+					 "not user or admin",
+					 line, role);
+			goto out;
+		}
+		if (uid[0] != '\0') {
+			struct dstore_person p = {0};
+			int g = dstore_person_get(store, im->tenant, uid, false,
+						  &p, NULL);
+			dstore_person_deinit(&p);
+			if (g != 0) {
+				ret = ob_err_set(err, OB_E_NOTFOUND,
+						 "line %ld, field uid: no "
+						 "person \"%.64s\"",
+						 line, uid);
+				goto out;
+			}
+		}
+		a = realloc(im->a, (im->n + 1) * sizeof(*a));
+		if (a == NULL) {
+			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
+			goto out;
+		}
+		im->a = a;
+		a = &im->a[im->n++];
+		memset(a, 0, sizeof(*a));
+		ob_strlcpy(a->login, login, sizeof(a->login));
+		a->role = strcmp(role, "user") == 0 ? DSTORE_ROLE_USER
+						    : DSTORE_ROLE_ADMIN;
+		ret = gen_password(a->pw);
+		if (ret != 0) {
+			ret = ob_err_set(err, ret, "no random bytes");
+			goto out;
+		}
+	}
+	if (r < 0)
+		ret = r;
+	else if (im->n == 0)
+		ret = ob_err_set(err, OB_E_PARSE,
+				 "no accounts after the header");
+out:
+	wa_csv_free(&csv);
+	return ret;
+}
+
+static int acct_import_txn(struct dstore *s, void *ctx, struct ob_err *err)
+{
+	struct acct_import *im = ctx;
+	int64_t id;
+	int ret = 0;
+
+	for (size_t i = 0; i < im->n && ret == 0; i++)
+		ret = dstore_account_create(s, im->tenant, im->a[i].login,
+					    im->a[i].pw, im->a[i].role, &id,
+					    err);
+	return ret;
+}
+
+static void acct_import_free(struct acct_import *im)
+{
+	if (im->a != NULL)
+		explicit_bzero(im->a, im->n * sizeof(*im->a));
+	free(im->a);
+	im->a = NULL;
+	im->n = 0;
+}
+
+int wa_accounts_import_csv(struct dstore *s, int64_t tenant, const char *actor,
+			   const char *data, size_t len,
+			   struct wa_account_new **a_r, size_t *n_r,
+			   struct ob_err *err)
+{
+	struct acct_import im = {tenant, NULL, 0};
+	int ret = acct_import_read(s, data, len, &im, err);
+
+	if (ret == 0)
+		ret = dstore_retry(s, tenant, actor, 5, acct_import_txn, &im,
+				   NULL, err);
+	if (ret != 0) {
+		acct_import_free(&im);
+		return ret;
+	}
+	for (size_t i = 0; i < im.n; i++)
+		(void)dstore_account_log_add(s, tenant, (int64_t)time(NULL),
+					     actor, "create", im.a[i].login,
+					     im.a[i].role == DSTORE_ROLE_ADMIN
+						     ? "administrator"
+						     : "user",
+					     NULL);
+	*a_r = im.a;
+	*n_r = im.n;
+	return 0;
+}
+
+/* POST /accounts/import: every line checked first, then all accounts in
+ * one transaction; the generated passwords are shown on this page only
+ * (and as a CSV download built into it), never stored in clear. */
+void wa_accounts_import(struct wa_ctx *c)
+{
+	const struct wa_form_field *f = wa_form_field(&c->form, "file");
+	struct ob_buf *b = &c->rs->body, csvb;
+	struct acct_import im = {c->ses.tenant_id, NULL, 0};
+	struct ob_err err = {0};
+	char actor[DSTORE_LOGIN_MAX + 8];
+	int ret;
+
+	if (f == NULL || f->len == 0) {
+		wa_fail(c, 400, "Choose a CSV file of accounts.");
+		return;
+	}
+	ret = acct_import_read(c->store, f->value, f->len, &im, &err);
+	if (ret == 0)
+		ret = wa_txn(c, acct_import_txn, &im, &err);
+	if (ret != 0) {
+		acct_import_free(&im);
+		wa_fail(c, ret == OB_E_BUSY || ret == OB_E_FAIL ? 503 : 422,
+			err.msg[0] ? err.msg
+				   : "The accounts were not created.");
+		return;
+	}
+	snprintf(actor, sizeof(actor), "web:%s", c->ses.login);
+	for (size_t i = 0; i < im.n; i++)
+		(void)dstore_account_log_add(
+			c->store, c->ses.tenant_id, c->rq->now, actor, "create",
+			im.a[i].login,
+			im.a[i].role == DSTORE_ROLE_ADMIN ? "administrator"
+							  : "user",
+			&err);
+	snprintf(c->rs->log, sizeof(c->rs->log),
+		 "admin account import tenant=%lld accounts=%zu",
+		 (long long)c->ses.tenant_id, im.n);
+	wa_open(c, "Accounts created", "accounts");
+	wa_rawf(b,
+		"<h1>%zu accounts created</h1><p class=\"notice\" "
+		"role=\"status\">These initial passwords are shown once: "
+		"they are stored only as hashes and cannot be shown again. "
+		"Hand them over now, or download them.</p>",
+		im.n);
+	ob_buf_init(&csvb, 1u << 22);
+	(void)ob_buf_add_str(&csvb, "login,password\r\n");
+	for (size_t i = 0; i < im.n; i++) {
+		(void)ob_buf_add_str(&csvb, im.a[i].login);
+		(void)ob_buf_add_char(&csvb, ',');
+		(void)ob_buf_add_str(&csvb, im.a[i].pw);
+		(void)ob_buf_add_str(&csvb, "\r\n");
+	}
+	wa_raw(b, "<p><a class=\"button\" download=\"accounts-passwords.csv\" "
+		  "href=\"data:text/csv;charset=utf-8,");
+	wa_u(b, ob_buf_str(&csvb));
+	wa_raw(b, "\">Download login,password CSV</a></p>");
+	if (csvb.data != NULL)
+		explicit_bzero(csvb.data, csvb.len);
+	ob_buf_deinit(&csvb);
+	wa_raw(b, "<div class=\"table-scroll\"><table class=\"passwords\">"
+		  "<thead><tr><th>Login</th><th>Role</th><th>Initial "
+		  "password</th></tr></thead><tbody>");
+	for (size_t i = 0; i < im.n; i++) {
+		wa_raw(b, "<tr><td>");
+		wa_h(b, im.a[i].login);
+		wa_rawf(b,
+			"</td><td>%s</td><td><code class=\"pw\">%s</code>"
+			"</td></tr>",
+			im.a[i].role == DSTORE_ROLE_ADMIN ? "administrator"
+							  : "user",
+			im.a[i].pw);
+	}
+	wa_raw(b, "</tbody></table></div><p><a href=\"/accounts\">Back to "
+		  "the accounts</a></p>");
+	wa_close(c);
+	acct_import_free(&im);
+}
