@@ -677,6 +677,11 @@ int dstore_account_link(struct dstore *s, int64_t tenant_id, int64_t account_id,
 	bool own;
 	int ret = 0;
 
+	struct dstore_account a;
+
+	ret = dstore_account_get(s, tenant_id, account_id, &a, err);
+	if (ret < 0)
+		return ret;
 	if (uid != NULL && uid[0] != '\0') {
 		if (strlen(uid) >= DSTORE_UID_MAX)
 			return ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "uid",
@@ -751,4 +756,29 @@ int ds_account_person_gone(struct dstore *s, int64_t tenant_id,
 	return dstore_account_log_add(s, tenant_id, s->txn_time,
 				      s->txn_actor[0] ? s->txn_actor : "store",
 				      "unlink", login, detail, err);
+}
+
+int dstore_account_of_person(struct dstore *s, int64_t tenant_id,
+			     const char *uid, struct dstore_account *a_r,
+			     struct ob_err *err)
+{
+	static const char sql[] = "SELECT " ACCOUNT_COLS FROM_ACCOUNT
+				  "WHERE a.tenant_id = ? AND p.uid = ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		account_from_row(st, a_r);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return ob_err_set(err, OB_E_NOTFOUND,
+				  "no account linked to %.200s", uid);
+	return ds_sql_err(s, rc, "account of person", err);
 }

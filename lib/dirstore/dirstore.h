@@ -227,6 +227,11 @@ int dstore_account_create_prepared(struct dstore *store, int64_t tenant_id,
 int dstore_account_link(struct dstore *store, int64_t tenant_id,
 			int64_t account_id, const char *uid,
 			struct ob_err *err);
+/* The account linked to the tenant's person uid. OB_E_NOTFOUND when
+ * none (or no such person). */
+int dstore_account_of_person(struct dstore *store, int64_t tenant_id,
+			     const char *uid, struct dstore_account *a_r,
+			     struct ob_err *err);
 
 /* A page of accounts (account-page.c). */
 #define DSTORE_ACCOUNT_PAGE_MAX 500 /* accounts per page at most */
