@@ -62,7 +62,9 @@ static void acct_num(struct ob_buf *b, int64_t n)
 	wa_raw(b, out);
 }
 
-static const char *const acct_sort_name[] = {"login", "role", "created"};
+static const char *const acct_sort_name[] = {"login", "role", "created",
+					     "last-login"};
+#define ACCT_SORTS (sizeof(acct_sort_name) / sizeof(acct_sort_name[0]))
 
 static void acct_href(struct ob_buf *b, const struct acct_view *v,
 		      enum dstore_account_sort sort, bool desc, int64_t page)
@@ -117,6 +119,39 @@ struct acct_rows {
 	size_t n;
 };
 
+/* The linked person (a link to the person page and an Unlink button), or
+ * a form to link one by uid. */
+static void acct_person_cell(struct wa_ctx *c, const struct dstore_account *a)
+{
+	struct ob_buf *b = &c->rs->body;
+
+	wa_raw(b, "<td data-label=\"Person\">");
+	if (a->person_uid[0] != '\0') {
+		wa_raw(b, "<a href=\"/person?uid=");
+		wa_u(b, a->person_uid);
+		wa_raw(b, "\">");
+		wa_h(b, a->person_name[0] ? a->person_name : a->person_uid);
+		wa_raw(b, "</a> <form class=\"inline\" method=\"post\" "
+			  "action=\"/account/unlink\">");
+		wa_csrf_input(b, c->ses.csrf);
+		wa_rawf(b,
+			"<input type=\"hidden\" name=\"id\" value=\"%lld\">"
+			"<button type=\"submit\">Unlink</button></form>",
+			(long long)a->id);
+	} else {
+		wa_raw(b, "<form class=\"inline\" method=\"post\" "
+			  "action=\"/account/link\">");
+		wa_csrf_input(b, c->ses.csrf);
+		wa_rawf(b,
+			"<input type=\"hidden\" name=\"id\" value=\"%lld\">"
+			"<input name=\"uid\" required maxlength=\"200\" "
+			"aria-label=\"Person uid\" placeholder=\"person uid\">"
+			"<button type=\"submit\">Link</button></form>",
+			(long long)a->id);
+	}
+	wa_raw(b, "</td>");
+}
+
 static int acct_row(const struct dstore_account *a, void *ctx)
 {
 	struct acct_rows *r = ctx;
@@ -129,9 +164,16 @@ static int acct_row(const struct dstore_account *a, void *ctx)
 	wa_h(b, a->login);
 	wa_rawf(b,
 		"</td><td data-label=\"Role\">%s</td><td "
-		"data-label=\"Status\">%s</td><td data-label=\"Created\">",
+		"data-label=\"Status\">%s</td>",
 		a->role == DSTORE_ROLE_ADMIN ? "administrator" : "user",
 		a->disabled ? "disabled" : "active");
+	acct_person_cell(c, a);
+	wa_raw(b, "<td data-label=\"Last sign-in\">");
+	if (a->last_login != 0)
+		wa_time(b, a->last_login);
+	else
+		wa_raw(b, "never");
+	wa_raw(b, "</td><td data-label=\"Created\">");
 	wa_time(b, a->created);
 	wa_raw(b, "</td><td>");
 	if (!self) {
@@ -155,9 +197,18 @@ static int acct_row(const struct dstore_account *a, void *ctx)
 		"autocomplete=\"new-password\" minlength=\"8\" "
 		"required aria-label=\"New password\" "
 		"placeholder=\"new password\"><button "
-		"type=\"submit\">Set password</button></form></td>"
-		"</tr>",
+		"type=\"submit\">Set password</button></form>",
 		(long long)a->id);
+	if (!a->disabled) {
+		wa_raw(b, "<form class=\"inline\" method=\"post\" "
+			  "action=\"/account/reset-link\">");
+		wa_csrf_input(b, c->ses.csrf);
+		wa_rawf(b,
+			"<input type=\"hidden\" name=\"id\" value=\"%lld\">"
+			"<button type=\"submit\">Reset link</button></form>",
+			(long long)a->id);
+	}
+	wa_raw(b, "</td></tr>");
 	return 0;
 }
 
@@ -176,7 +227,7 @@ void wa_accounts_page(struct wa_ctx *c)
 	if (strlen(v.q) >= DSTORE_LOGIN_MAX)
 		v.q = "";
 	v.sort = DSTORE_ACCOUNT_SORT_LOGIN;
-	for (int i = 0; sort && i < 3; i++)
+	for (size_t i = 0; sort && i < ACCT_SORTS; i++)
 		if (strcmp(sort, acct_sort_name[i]) == 0)
 			v.sort = (enum dstore_account_sort)i;
 	v.desc = wa_arg_int(c, "desc", 0) != 0;
@@ -196,7 +247,7 @@ void wa_accounts_page(struct wa_ctx *c)
 		  "<input type=\"search\" name=\"q\" value=\"");
 	wa_h(b, v.q);
 	wa_rawf(b,
-		"\" placeholder=\"login or role\"></label><input "
+		"\" placeholder=\"login, person or role\"></label><input "
 		"type=\"hidden\" name=\"sort\" value=\"%s\"><button "
 		"type=\"submit\">Search</button></form>",
 		acct_sort_name[v.sort]);
@@ -204,7 +255,8 @@ void wa_accounts_page(struct wa_ctx *c)
 		  "<thead><tr>");
 	acct_th(b, &v, DSTORE_ACCOUNT_SORT_LOGIN, "Login");
 	acct_th(b, &v, DSTORE_ACCOUNT_SORT_ROLE, "Role");
-	wa_raw(b, "<th>Status</th>");
+	wa_raw(b, "<th>Status</th><th>Person</th>");
+	acct_th(b, &v, DSTORE_ACCOUNT_SORT_LAST_LOGIN, "Last sign-in");
 	acct_th(b, &v, DSTORE_ACCOUNT_SORT_CREATED, "Created");
 	wa_raw(b, "<th></th><th></th></tr></thead><tbody>");
 	ret = dstore_account_page(c->store, c->ses.tenant_id, &q, acct_row,
@@ -249,7 +301,8 @@ void wa_accounts_page(struct wa_ctx *c)
 	wa_raw(b, "<h2>Create accounts from a CSV</h2><p>Columns "
 		  "<code>login,role,uid</code> (header required; role "
 		  "<code>user</code> or <code>admin</code>; uid of the "
-		  "person, may be empty). Every line is checked first; "
+		  "person the account is linked to, may be empty; one "
+		  "account per person). Every line is checked first; "
 		  "nothing is created unless all are good. Initial "
 		  "passwords are generated and shown once.</p><form "
 		  "method=\"post\" enctype=\"multipart/form-data\" "
@@ -284,6 +337,8 @@ static void log_account(struct wa_ctx *c, const char *what, int64_t id)
 							    : "user";
 	} else if (strcmp(what, "disable") == 0) {
 		op = wa_field_int(c, "disabled", 1) != 0 ? "disable" : "enable";
+	} else if (strcmp(what, "link") == 0) {
+		detail = a.person_uid;
 	}
 	snprintf(actor, sizeof(actor), "web:%s", c->ses.login);
 	(void)dstore_account_log_add(c->store, c->ses.tenant_id, c->rq->now,
@@ -326,6 +381,23 @@ void wa_account_action(struct wa_ctx *c, const char *what)
 		if (ret == 0)
 			ret = dstore_web_session_end_account(c->store, id,
 							     &err);
+	} else if (strcmp(what, "link") == 0 || strcmp(what, "unlink") == 0) {
+		const char *uid =
+			strcmp(what, "link") == 0 ? wa_field(c, "uid") : "";
+		if (uid == NULL || (strcmp(what, "link") == 0 && *uid == 0)) {
+			wa_fail(c, 400, "Enter the uid of the person.");
+			return;
+		}
+		ret = dstore_account_link(c->store, c->ses.tenant_id, id, uid,
+					  &err);
+		if (ret == OB_E_NOTFOUND && strcmp(err.field, "uid") == 0) {
+			wa_fail(c, 422, err.msg);
+			return;
+		}
+		if (ret == OB_E_EXISTS) {
+			wa_fail(c, 409, err.msg);
+			return;
+		}
 	} else {
 		if (pw == NULL) {
 			wa_fail(c, 400, "Enter the new password.");
@@ -350,6 +422,8 @@ void wa_account_action(struct wa_ctx *c, const char *what)
 	wa_redirect(c, "/accounts?done=%s",
 		    strcmp(what, "add") == 0        ? "account-added"
 		    : strcmp(what, "password") == 0 ? "password"
+		    : strcmp(what, "link") == 0     ? "account-linked"
+		    : strcmp(what, "unlink") == 0   ? "account-unlinked"
 						    : "account-changed");
 }
 
@@ -364,6 +438,7 @@ struct acct_import {
 	int64_t tenant;
 	struct acct_new *a;
 	size_t n;
+	struct dstore_password *prep; /* a[i]'s hashed password */
 };
 
 /* A strong initial password from the OS random source: 16 characters of
@@ -397,6 +472,46 @@ static bool login_ok(const char *l)
 		if (*p <= ' ' || *p == 0x7f)
 			return false;
 	return true;
+}
+
+static bool person_linked(struct dstore *store, int64_t tenant, const char *uid)
+{
+	struct dstore_account a;
+
+	return dstore_account_of_person(store, tenant, uid, &a, NULL) == 0;
+}
+
+/* A uid of the file: a person of the enterprise, not linked to an
+ * account already, not on an earlier line. */
+static int check_uid(struct dstore *store, const struct acct_import *im,
+		     const char *uid, long line, struct ob_err *err)
+{
+	struct dstore_person p = {0};
+	int g;
+
+	if (strlen(uid) >= DSTORE_UID_MAX)
+		return ob_err_set(err, OB_E_NOTFOUND,
+				  "line %ld, field uid: no person \"%.64s…\"",
+				  line, uid);
+	g = dstore_person_get(store, im->tenant, uid, false, &p, NULL);
+	dstore_person_deinit(&p);
+	if (g != 0)
+		return ob_err_set(err, OB_E_NOTFOUND,
+				  "line %ld, field uid: no person \"%.64s\"",
+				  line, uid);
+	for (size_t i = 0; i < im->n; i++)
+		if (strcmp(im->a[i].uid, uid) == 0)
+			return ob_err_set(err, OB_E_EXISTS,
+					  "line %ld, field uid: \"%.64s\" is "
+					  "also on an earlier line (one "
+					  "account per person)",
+					  line, uid);
+	if (person_linked(store, im->tenant, uid))
+		return ob_err_set(err, OB_E_EXISTS,
+				  "line %ld, field uid: \"%.64s\" is already "
+				  "linked to an account",
+				  line, uid);
+	return 0;
 }
 
 /* Read and check every line; nothing is created here. Returns 0, or an
@@ -490,17 +605,9 @@ static int acct_import_read(struct dstore *store, const char *data, size_t len,
 			goto out;
 		}
 		if (uid[0] != '\0') {
-			struct dstore_person p = {0};
-			int g = dstore_person_get(store, im->tenant, uid, false,
-						  &p, NULL);
-			dstore_person_deinit(&p);
-			if (g != 0) {
-				ret = ob_err_set(err, OB_E_NOTFOUND,
-						 "line %ld, field uid: no "
-						 "person \"%.64s\"",
-						 line, uid);
+			ret = check_uid(store, im, uid, line, err);
+			if (ret != 0)
 				goto out;
-			}
 		}
 		a = realloc(im->a, (im->n + 1) * sizeof(*a));
 		if (a == NULL) {
@@ -511,6 +618,7 @@ static int acct_import_read(struct dstore *store, const char *data, size_t len,
 		a = &im->a[im->n++];
 		memset(a, 0, sizeof(*a));
 		ob_strlcpy(a->login, login, sizeof(a->login));
+		ob_strlcpy(a->uid, uid, sizeof(a->uid));
 		a->role = strcmp(role, "user") == 0 ? DSTORE_ROLE_USER
 						    : DSTORE_ROLE_ADMIN;
 		ret = gen_password(a->pw);
@@ -529,21 +637,48 @@ out:
 	return ret;
 }
 
+/* Every password hashed before the write transaction: yescrypt is slow
+ * by design, and a file of thousands of accounts would otherwise hold
+ * the store's write lock for minutes. */
+static int acct_import_prepare(struct dstore *s, struct acct_import *im,
+			       struct ob_err *err)
+{
+	int ret = 0;
+
+	im->prep = calloc(im->n, sizeof(*im->prep));
+	if (im->prep == NULL)
+		return ob_err_set(err, OB_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < im->n && ret == 0; i++)
+		ret = dstore_password_prepare(s, im->tenant, im->a[i].login,
+					      im->a[i].pw, &im->prep[i], err);
+	return ret;
+}
+
 static int acct_import_txn(struct dstore *s, void *ctx, struct ob_err *err)
 {
 	struct acct_import *im = ctx;
 	int64_t id;
 	int ret = 0;
 
-	for (size_t i = 0; i < im->n && ret == 0; i++)
-		ret = dstore_account_create(s, im->tenant, im->a[i].login,
-					    im->a[i].pw, im->a[i].role, &id,
-					    err);
+	for (size_t i = 0; i < im->n && ret == 0; i++) {
+		ret = dstore_account_create_prepared(
+			s, im->tenant, im->a[i].login, &im->prep[i],
+			im->a[i].role, &id, err);
+		if (ret == 0 && im->a[i].uid[0] != '\0')
+			ret = dstore_account_link(s, im->tenant, id,
+						  im->a[i].uid, err);
+		if (ret != 0)
+			ob_err_prefix(err, "account %.128s: ", im->a[i].login);
+	}
 	return ret;
 }
 
 static void acct_import_free(struct acct_import *im)
 {
+	for (size_t i = 0; im->prep != NULL && i < im->n; i++)
+		dstore_password_deinit(&im->prep[i]);
+	free(im->prep);
+	im->prep = NULL;
 	if (im->a != NULL)
 		explicit_bzero(im->a, im->n * sizeof(*im->a));
 	free(im->a);
@@ -551,14 +686,35 @@ static void acct_import_free(struct acct_import *im)
 	im->n = 0;
 }
 
+/* The import's activity rows: the creation, and the link when made. */
+static void acct_import_log(struct dstore *s, int64_t tenant, int64_t now,
+			    const char *actor, const struct acct_import *im)
+{
+	struct ob_err err;
+
+	for (size_t i = 0; i < im->n; i++) {
+		(void)dstore_account_log_add(
+			s, tenant, now, actor, "create", im->a[i].login,
+			im->a[i].role == DSTORE_ROLE_ADMIN ? "administrator"
+							   : "user",
+			&err);
+		if (im->a[i].uid[0] != '\0')
+			(void)dstore_account_log_add(s, tenant, now, actor,
+						     "link", im->a[i].login,
+						     im->a[i].uid, &err);
+	}
+}
+
 int wa_accounts_import_csv(struct dstore *s, int64_t tenant, const char *actor,
 			   const char *data, size_t len,
 			   struct wa_account_new **a_r, size_t *n_r,
 			   struct ob_err *err)
 {
-	struct acct_import im = {tenant, NULL, 0};
+	struct acct_import im = {tenant, NULL, 0, NULL};
 	int ret = acct_import_read(s, data, len, &im, err);
 
+	if (ret == 0)
+		ret = acct_import_prepare(s, &im, err);
 	if (ret == 0)
 		ret = dstore_retry(s, tenant, actor, 5, acct_import_txn, &im,
 				   NULL, err);
@@ -566,13 +722,10 @@ int wa_accounts_import_csv(struct dstore *s, int64_t tenant, const char *actor,
 		acct_import_free(&im);
 		return ret;
 	}
+	acct_import_log(s, tenant, (int64_t)time(NULL), actor, &im);
 	for (size_t i = 0; i < im.n; i++)
-		(void)dstore_account_log_add(s, tenant, (int64_t)time(NULL),
-					     actor, "create", im.a[i].login,
-					     im.a[i].role == DSTORE_ROLE_ADMIN
-						     ? "administrator"
-						     : "user",
-					     NULL);
+		dstore_password_deinit(&im.prep[i]);
+	free(im.prep);
 	*a_r = im.a;
 	*n_r = im.n;
 	return 0;
@@ -585,7 +738,7 @@ void wa_accounts_import(struct wa_ctx *c)
 {
 	const struct wa_form_field *f = wa_form_field(&c->form, "file");
 	struct ob_buf *b = &c->rs->body, csvb;
-	struct acct_import im = {c->ses.tenant_id, NULL, 0};
+	struct acct_import im = {c->ses.tenant_id, NULL, 0, NULL};
 	struct ob_err err = {0};
 	char actor[DSTORE_LOGIN_MAX + 8];
 	int ret;
@@ -596,6 +749,8 @@ void wa_accounts_import(struct wa_ctx *c)
 	}
 	ret = acct_import_read(c->store, f->value, f->len, &im, &err);
 	if (ret == 0)
+		ret = acct_import_prepare(c->store, &im, &err);
+	if (ret == 0)
 		ret = wa_txn(c, acct_import_txn, &im, &err);
 	if (ret != 0) {
 		acct_import_free(&im);
@@ -605,13 +760,7 @@ void wa_accounts_import(struct wa_ctx *c)
 		return;
 	}
 	snprintf(actor, sizeof(actor), "web:%s", c->ses.login);
-	for (size_t i = 0; i < im.n; i++)
-		(void)dstore_account_log_add(
-			c->store, c->ses.tenant_id, c->rq->now, actor, "create",
-			im.a[i].login,
-			im.a[i].role == DSTORE_ROLE_ADMIN ? "administrator"
-							  : "user",
-			&err);
+	acct_import_log(c->store, c->ses.tenant_id, c->rq->now, actor, &im);
 	snprintf(c->rs->log, sizeof(c->rs->log),
 		 "admin account import tenant=%lld accounts=%zu",
 		 (long long)c->ses.tenant_id, im.n);
@@ -638,20 +787,210 @@ void wa_accounts_import(struct wa_ctx *c)
 		explicit_bzero(csvb.data, csvb.len);
 	ob_buf_deinit(&csvb);
 	wa_raw(b, "<div class=\"table-scroll\"><table class=\"passwords\">"
-		  "<thead><tr><th>Login</th><th>Role</th><th>Initial "
-		  "password</th></tr></thead><tbody>");
+		  "<thead><tr><th>Login</th><th>Role</th><th>Person</th>"
+		  "<th>Initial password</th></tr></thead><tbody>");
 	for (size_t i = 0; i < im.n; i++) {
 		wa_raw(b, "<tr><td>");
 		wa_h(b, im.a[i].login);
-		wa_rawf(b,
-			"</td><td>%s</td><td><code class=\"pw\">%s</code>"
-			"</td></tr>",
+		wa_rawf(b, "</td><td>%s</td><td>",
 			im.a[i].role == DSTORE_ROLE_ADMIN ? "administrator"
-							  : "user",
+							  : "user");
+		wa_h(b, im.a[i].uid);
+		wa_rawf(b, "</td><td><code class=\"pw\">%s</code></td></tr>",
 			im.a[i].pw);
 	}
 	wa_raw(b, "</tbody></table></div><p><a href=\"/accounts\">Back to "
 		  "the accounts</a></p>");
 	wa_close(c);
 	acct_import_free(&im);
+}
+
+/* ---- password-reset links ------------------------------------------------ */
+
+/* POST /account/reset-link (id, hours): a new link for the account,
+ * replacing its previous one, shown on this page once (only its hash is
+ * stored). */
+void wa_account_reset_link(struct wa_ctx *c)
+{
+	int64_t id = wa_field_int(c, "id", 0);
+	int64_t hours = wa_field_int(c, "hours", DSTORE_RESET_HOURS_DEFAULT);
+	struct ob_buf *b = &c->rs->body;
+	char tok[DSTORE_RESET_TOKEN_MAX], actor[DSTORE_LOGIN_MAX + 8];
+	char detail[64];
+	struct dstore_account a;
+	struct ob_err err = {0};
+	int64_t expires = 0;
+	int ret;
+
+	snprintf(actor, sizeof(actor), "web:%s", c->ses.login);
+	ret = dstore_account_get(c->store, c->ses.tenant_id, id, &a, &err);
+	if (ret == 0 && a.disabled)
+		ret = ob_err_set(&err, OB_E_INVAL,
+				 "The account is disabled: enable it first.");
+	if (ret == 0)
+		ret = dstore_reset_create(
+			c->store, c->ses.tenant_id, id, c->rq->now,
+			hours > DSTORE_RESET_HOURS_MAX ? 0 : (int)hours, actor,
+			tok, &expires, &err);
+	if (ret == OB_E_NOTFOUND) {
+		wa_fail(c, 404, "No such account.");
+		return;
+	}
+	if (ret != 0) {
+		wa_fail(c, ret == OB_E_INVAL ? 422 : 503, err.msg);
+		return;
+	}
+	snprintf(detail, sizeof(detail), "valid %lld hours", (long long)hours);
+	(void)dstore_account_log_add(c->store, c->ses.tenant_id, c->rq->now,
+				     actor, "reset-link", a.login, detail,
+				     &err);
+	snprintf(c->rs->log, sizeof(c->rs->log),
+		 "admin account reset-link tenant=%lld account=%lld",
+		 (long long)c->ses.tenant_id, (long long)id);
+	wa_open(c, "Reset link", "accounts");
+	wa_raw(b, "<h1>Reset link for ");
+	wa_h(b, a.login);
+	wa_raw(b, "</h1><p class=\"notice\" role=\"status\">This link is "
+		  "shown once: only its hash is stored. Hand it to the "
+		  "account's owner now. It sets a new password once, until ");
+	wa_time(b, expires);
+	wa_raw(b,
+	       "; a new link replaces it.</p><p><code class=\"reset-link\">");
+	wa_h(b, c->cfg->secure_cookie ? "https://" : "http://");
+	wa_h(b, c->rq->host ? c->rq->host : "");
+	wa_raw(b, "/reset?token=");
+	wa_raw(b, tok);
+	wa_raw(b, "</code></p><p><a href=\"/accounts\">Back to the "
+		  "accounts</a></p>");
+	explicit_bzero(tok, sizeof(tok));
+	wa_close(c);
+}
+
+/* The one answer to every refused token: it never tells an unknown token
+ * from a used, expired or disabled one. */
+static void reset_refused(struct wa_ctx *c, const struct ob_err *err)
+{
+	snprintf(c->rs->log, sizeof(c->rs->log),
+		 "reset link refused (%s) addr=%s",
+		 err && err->field[0] ? err->field : "token",
+		 c->rq->remote_addr ? c->rq->remote_addr : "");
+	if (c->rq->remote_addr != NULL)
+		dstore_login_failed(c->store, "", c->rq->remote_addr,
+				    c->rq->now);
+	wa_fail(c, 404,
+		"This reset link is invalid or has expired. Ask an "
+		"administrator for a new one.");
+}
+
+/* A page without a session: no navigation, no logout. */
+static void reset_open(struct wa_ctx *c, const char *title)
+{
+	struct wa_page p = {.title = title};
+
+	ob_strlcpy(c->rs->content_type, "text/html; charset=utf-8",
+		   sizeof(c->rs->content_type));
+	ob_buf_reset(&c->rs->body);
+	wa_page_open(&c->rs->body, &p);
+}
+
+static void reset_form(struct wa_ctx *c, const struct dstore_account *a,
+		       const char *token, const char *msg)
+{
+	struct ob_buf *b = &c->rs->body;
+
+	reset_open(c, "Set a password");
+	wa_raw(b, "<h1>Set a password</h1>");
+	if (msg != NULL) {
+		wa_raw(b, "<p class=\"error\" role=\"alert\">");
+		wa_h(b, msg);
+		wa_raw(b, "</p>");
+	}
+	wa_raw(b, "<p>A new password for <b>");
+	wa_h(b, a->login);
+	wa_raw(b, "</b>, at least 8 characters. This link works once.</p>"
+		  "<form class=\"login\" method=\"post\" "
+		  "action=\"/reset\"><input type=\"hidden\" name=\"token\" "
+		  "value=\"");
+	wa_h(b, token);
+	wa_raw(b, "\"><input type=\"hidden\" name=\"login\" "
+		  "autocomplete=\"username\" value=\"");
+	wa_h(b, a->login);
+	wa_rawf(b,
+		"\"><label>New password <input name=\"password\" "
+		"type=\"password\" minlength=\"8\" maxlength=\"%d\" "
+		"autocomplete=\"new-password\" required autofocus></label>"
+		"<label>Again <input name=\"password2\" type=\"password\" "
+		"minlength=\"8\" autocomplete=\"new-password\" required>"
+		"</label><button type=\"submit\">Set password</button>"
+		"</form>",
+		DSTORE_PASSWORD_MAX);
+	wa_close(c);
+}
+
+void wa_reset_page(struct wa_ctx *c)
+{
+	bool post = strcmp(c->rq->method, "POST") == 0;
+	const char *token = post ? wa_field(c, "token") : wa_arg(c, "token");
+	const char *pw = wa_field(c, "password"),
+		   *pw2 = wa_field(c, "password2");
+	struct dstore_account a;
+	struct ob_err err = {0};
+	char detail[96];
+	int ret;
+
+	if (c->rq->remote_addr != NULL &&
+	    dstore_login_throttled(c->store, "", c->rq->remote_addr,
+				   c->rq->now) != 0) {
+		c->rs->retry_after = 60;
+		wa_fail(c, 429, "Too many attempts. Try again later.");
+		return;
+	}
+	ret = dstore_reset_check(c->store, token, c->rq->now, &a, &err);
+	if (ret == OB_E_NOTFOUND) {
+		reset_refused(c, &err);
+		return;
+	}
+	if (ret != 0) {
+		wa_fail(c, 503, "The directory is unavailable.");
+		return;
+	}
+	if (!post) {
+		reset_form(c, &a, token, NULL);
+		return;
+	}
+	if (pw == NULL || pw2 == NULL || strcmp(pw, pw2) != 0) {
+		c->rs->status = 422;
+		reset_form(c, &a, token, "The two passwords differ.");
+		return;
+	}
+	ret = dstore_reset_use(c->store, token, pw, c->rq->now, &a, &err);
+	if (ret == OB_E_NOTFOUND) {
+		reset_refused(c, &err);
+		return;
+	}
+	if (ret == OB_E_INVAL) {
+		c->rs->status = 422;
+		reset_form(c, &a, token, err.msg);
+		return;
+	}
+	if (ret != 0) {
+		wa_fail(c, 503, "The directory is unavailable.");
+		return;
+	}
+	snprintf(detail, sizeof(detail), "by reset link, from %s",
+		 c->rq->remote_addr ? c->rq->remote_addr : "?");
+	(void)dstore_account_log_add(c->store, a.tenant_id, c->rq->now, "web",
+				     "password", a.login, detail, &err);
+	snprintf(c->rs->log, sizeof(c->rs->log),
+		 "reset link used tenant=%lld account=%lld",
+		 (long long)a.tenant_id, (long long)a.id);
+	reset_open(c, "Password set");
+	wa_raw(&c->rs->body, "<h1>Password set</h1><p class=\"notice\" "
+			     "role=\"status\">The new password of <b>");
+	wa_h(&c->rs->body, a.login);
+	wa_raw(&c->rs->body, "</b> works now, on your phone's sync "
+			     "settings too. The link is used up.</p>");
+	if (a.role == DSTORE_ROLE_ADMIN)
+		wa_raw(&c->rs->body, "<p><a href=\"/login\">Sign in</a></p>");
+	wa_close(c);
 }
