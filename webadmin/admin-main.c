@@ -451,7 +451,8 @@ static int account_reset_link(struct dstore *s, const struct args *a,
 static int cmd_account(struct dstore *s, const struct args *a)
 {
 	static const char *const allowed[] = {
-		"tenant", "admin", "password-stdin", "hours", "url", NULL};
+		"tenant",      "admin", "password-stdin", "hours", "url",
+		"reset-links", NULL};
 	const char *sub = a->npos > 1 ? a->pos[1] : "";
 	char pw[DSTORE_PASSWORD_MAX + 2];
 	struct dstore_account acc;
@@ -508,7 +509,8 @@ static int cmd_account(struct dstore *s, const struct args *a)
 
 		if (a->npos != 3)
 			return usage_error("usage: account import --tenant T "
-					   "FILE.csv",
+					   "FILE.csv [--reset-links [--url "
+					   "BASE]]",
 					   NULL);
 		ret = need_tenant(s, a, &t);
 		if (ret != 0)
@@ -519,14 +521,23 @@ static int cmd_account(struct dstore *s, const struct args *a)
 			return fail(&err);
 		}
 		ret = wa_accounts_import_csv(s, t, "cli", ob_buf_str(&data),
-					     data.len, &na, &n, &err);
+					     data.len, flag(a, "reset-links"),
+					     &na, &n, &err);
 		ob_buf_deinit(&data);
 		if (ret < 0)
 			return fail(&err);
 		/* shown this once: only the hashes are stored */
-		printf("login,password\n");
-		for (size_t i = 0; i < n; i++)
-			printf("%s,%s\n", na[i].login, na[i].pw);
+		if (flag(a, "reset-links")) {
+			const char *url = opt(a, "url");
+			printf("login,reset_link\n");
+			for (size_t i = 0; i < n; i++)
+				printf("%s,%s/reset?token=%s\n", na[i].login,
+				       url ? url : "", na[i].token);
+		} else {
+			printf("login,password\n");
+			for (size_t i = 0; i < n; i++)
+				printf("%s,%s\n", na[i].login, na[i].pw);
+		}
 		explicit_bzero(na, n * sizeof(*na));
 		free(na);
 		fprintf(stderr, "%zu accounts created\n", n);
@@ -1313,8 +1324,10 @@ static void help(void)
 	       "  enterprise list\n"
 	       "  account create --tenant T LOGIN [--admin] "
 	       "[--password-stdin]\n"
-	       "  account import --tenant T FILE.csv   (login,role[,uid]; "
-	       "prints the generated passwords once)\n"
+	       "  account import --tenant T FILE.csv [--reset-links [--url "
+	       "BASE]]\n"
+	       "         (login,role[,uid]; prints the generated passwords, "
+	       "or reset links, once)\n"
 	       "  account list|log --tenant T   (list: login, role, status, "
 	       "last sign-in, person)\n"
 	       "  account passwd|disable|enable LOGIN [--password-stdin]\n"

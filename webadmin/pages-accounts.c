@@ -309,7 +309,10 @@ void wa_accounts_page(struct wa_ctx *c)
 		  "action=\"/accounts/import\">");
 	wa_csrf_input(b, c->ses.csrf);
 	wa_raw(b, "<label>CSV file <input type=\"file\" name=\"file\" "
-		  "accept=\".csv,text/csv\" required></label><button "
+		  "accept=\".csv,text/csv\" required></label><label "
+		  "class=\"check\"><input type=\"checkbox\" name=\"links\" "
+		  "value=\"1\"> Reset links instead of passwords (each "
+		  "user sets a password, within 72 hours)</label><button "
 		  "type=\"submit\">Create accounts</button></form>");
 	wa_raw(b, "<h2>Recent account activity</h2><table class=\"activity\">"
 		  "<thead><tr><th>When</th><th>Who</th><th>What</th>"
@@ -427,6 +430,16 @@ void wa_account_action(struct wa_ctx *c, const char *what)
 						    : "account-changed");
 }
 
+/* The whole reset link of a token, escaped, for this admin listener as
+ * the administrator reached it. */
+static void reset_url(struct wa_ctx *c, struct ob_buf *b, const char *token)
+{
+	wa_h(b, c->cfg->secure_cookie ? "https://" : "http://");
+	wa_h(b, c->rq->host ? c->rq->host : "");
+	wa_raw(b, "/reset?token=");
+	wa_raw(b, token);
+}
+
 /* ---- accounts from a CSV ------------------------------------------------- */
 
 #define ACCT_IMPORT_MAX 5000 /* accounts per file */
@@ -439,6 +452,9 @@ struct acct_import {
 	struct acct_new *a;
 	size_t n;
 	struct dstore_password *prep; /* a[i]'s hashed password */
+	bool links;                   /* a reset link each, not a password */
+	int64_t now;
+	const char *actor;
 };
 
 /* A strong initial password from the OS random source: 16 characters of
@@ -648,9 +664,12 @@ static int acct_import_prepare(struct dstore *s, struct acct_import *im,
 	im->prep = calloc(im->n, sizeof(*im->prep));
 	if (im->prep == NULL)
 		return ob_err_set(err, OB_E_NOMEM, "out of memory");
-	for (size_t i = 0; i < im->n && ret == 0; i++)
+	for (size_t i = 0; i < im->n && ret == 0; i++) {
 		ret = dstore_password_prepare(s, im->tenant, im->a[i].login,
 					      im->a[i].pw, &im->prep[i], err);
+		if (im->links) /* nobody is ever told it */
+			explicit_bzero(im->a[i].pw, sizeof(im->a[i].pw));
+	}
 	return ret;
 }
 
@@ -667,6 +686,11 @@ static int acct_import_txn(struct dstore *s, void *ctx, struct ob_err *err)
 		if (ret == 0 && im->a[i].uid[0] != '\0')
 			ret = dstore_account_link(s, im->tenant, id,
 						  im->a[i].uid, err);
+		if (ret == 0 && im->links)
+			ret = dstore_reset_create(s, im->tenant, id, im->now,
+						  DSTORE_RESET_HOURS_DEFAULT,
+						  im->actor, im->a[i].token,
+						  NULL, err);
 		if (ret != 0)
 			ob_err_prefix(err, "account %.128s: ", im->a[i].login);
 	}
@@ -702,15 +726,20 @@ static void acct_import_log(struct dstore *s, int64_t tenant, int64_t now,
 			(void)dstore_account_log_add(s, tenant, now, actor,
 						     "link", im->a[i].login,
 						     im->a[i].uid, &err);
+		if (im->links)
+			(void)dstore_account_log_add(
+				s, tenant, now, actor, "reset-link",
+				im->a[i].login, "valid 72 hours", &err);
 	}
 }
 
 int wa_accounts_import_csv(struct dstore *s, int64_t tenant, const char *actor,
-			   const char *data, size_t len,
+			   const char *data, size_t len, bool reset_links,
 			   struct wa_account_new **a_r, size_t *n_r,
 			   struct ob_err *err)
 {
-	struct acct_import im = {tenant, NULL, 0, NULL};
+	struct acct_import im = {
+		tenant, NULL, 0, NULL, reset_links, (int64_t)time(NULL), actor};
 	int ret = acct_import_read(s, data, len, &im, err);
 
 	if (ret == 0)
@@ -722,7 +751,7 @@ int wa_accounts_import_csv(struct dstore *s, int64_t tenant, const char *actor,
 		acct_import_free(&im);
 		return ret;
 	}
-	acct_import_log(s, tenant, (int64_t)time(NULL), actor, &im);
+	acct_import_log(s, tenant, im.now, actor, &im);
 	for (size_t i = 0; i < im.n; i++)
 		dstore_password_deinit(&im.prep[i]);
 	free(im.prep);
@@ -738,11 +767,18 @@ void wa_accounts_import(struct wa_ctx *c)
 {
 	const struct wa_form_field *f = wa_form_field(&c->form, "file");
 	struct ob_buf *b = &c->rs->body, csvb;
-	struct acct_import im = {c->ses.tenant_id, NULL, 0, NULL};
-	struct ob_err err = {0};
 	char actor[DSTORE_LOGIN_MAX + 8];
+	struct acct_import im = {c->ses.tenant_id,
+				 NULL,
+				 0,
+				 NULL,
+				 wa_field_int(c, "links", 0) == 1,
+				 c->rq->now,
+				 actor};
+	struct ob_err err = {0};
 	int ret;
 
+	snprintf(actor, sizeof(actor), "web:%s", c->ses.login);
 	if (f == NULL || f->len == 0) {
 		wa_fail(c, 400, "Choose a CSV file of accounts.");
 		return;
@@ -759,36 +795,50 @@ void wa_accounts_import(struct wa_ctx *c)
 				   : "The accounts were not created.");
 		return;
 	}
-	snprintf(actor, sizeof(actor), "web:%s", c->ses.login);
 	acct_import_log(c->store, c->ses.tenant_id, c->rq->now, actor, &im);
 	snprintf(c->rs->log, sizeof(c->rs->log),
 		 "admin account import tenant=%lld accounts=%zu",
 		 (long long)c->ses.tenant_id, im.n);
 	wa_open(c, "Accounts created", "accounts");
-	wa_rawf(b,
-		"<h1>%zu accounts created</h1><p class=\"notice\" "
-		"role=\"status\">These initial passwords are shown once: "
-		"they are stored only as hashes and cannot be shown again. "
-		"Hand them over now, or download them.</p>",
-		im.n);
+	wa_rawf(b, "<h1>%zu accounts created</h1>", im.n);
+	if (im.links)
+		wa_raw(b, "<p class=\"notice\" role=\"status\">These reset "
+			  "links are shown once: they are stored only as "
+			  "hashes. Each sets its account's password once, "
+			  "within 72 hours. Hand them over now, or download "
+			  "them.</p>");
+	else
+		wa_raw(b, "<p class=\"notice\" role=\"status\">These initial "
+			  "passwords are shown once: they are stored only as "
+			  "hashes and cannot be shown again. Hand them over "
+			  "now, or download them.</p>");
 	ob_buf_init(&csvb, 1u << 22);
-	(void)ob_buf_add_str(&csvb, "login,password\r\n");
+	(void)ob_buf_add_str(&csvb, im.links ? "login,reset_link\r\n"
+					     : "login,password\r\n");
 	for (size_t i = 0; i < im.n; i++) {
 		(void)ob_buf_add_str(&csvb, im.a[i].login);
 		(void)ob_buf_add_char(&csvb, ',');
-		(void)ob_buf_add_str(&csvb, im.a[i].pw);
+		if (im.links)
+			reset_url(c, &csvb, im.a[i].token);
+		else
+			(void)ob_buf_add_str(&csvb, im.a[i].pw);
 		(void)ob_buf_add_str(&csvb, "\r\n");
 	}
-	wa_raw(b, "<p><a class=\"button\" download=\"accounts-passwords.csv\" "
-		  "href=\"data:text/csv;charset=utf-8,");
+	wa_rawf(b,
+		"<p><a class=\"button\" download=\"accounts-%s.csv\" "
+		"href=\"data:text/csv;charset=utf-8,",
+		im.links ? "reset-links" : "passwords");
 	wa_u(b, ob_buf_str(&csvb));
-	wa_raw(b, "\">Download login,password CSV</a></p>");
+	wa_rawf(b, "\">Download login,%s CSV</a></p>",
+		im.links ? "reset_link" : "password");
 	if (csvb.data != NULL)
 		explicit_bzero(csvb.data, csvb.len);
 	ob_buf_deinit(&csvb);
-	wa_raw(b, "<div class=\"table-scroll\"><table class=\"passwords\">"
-		  "<thead><tr><th>Login</th><th>Role</th><th>Person</th>"
-		  "<th>Initial password</th></tr></thead><tbody>");
+	wa_rawf(b,
+		"<div class=\"table-scroll\"><table class=\"passwords\">"
+		"<thead><tr><th>Login</th><th>Role</th><th>Person</th>"
+		"<th>%s</th></tr></thead><tbody>",
+		im.links ? "Reset link" : "Initial password");
 	for (size_t i = 0; i < im.n; i++) {
 		wa_raw(b, "<tr><td>");
 		wa_h(b, im.a[i].login);
@@ -796,8 +846,16 @@ void wa_accounts_import(struct wa_ctx *c)
 			im.a[i].role == DSTORE_ROLE_ADMIN ? "administrator"
 							  : "user");
 		wa_h(b, im.a[i].uid);
-		wa_rawf(b, "</td><td><code class=\"pw\">%s</code></td></tr>",
-			im.a[i].pw);
+		if (im.links) {
+			wa_raw(b, "</td><td><code class=\"reset-link\">");
+			reset_url(c, b, im.a[i].token);
+			wa_raw(b, "</code></td></tr>");
+		} else {
+			wa_rawf(b,
+				"</td><td><code class=\"pw\">%s</code></td>"
+				"</tr>",
+				im.a[i].pw);
+		}
 	}
 	wa_raw(b, "</tbody></table></div><p><a href=\"/accounts\">Back to "
 		  "the accounts</a></p>");
@@ -856,10 +914,7 @@ void wa_account_reset_link(struct wa_ctx *c)
 	wa_time(b, expires);
 	wa_raw(b,
 	       "; a new link replaces it.</p><p><code class=\"reset-link\">");
-	wa_h(b, c->cfg->secure_cookie ? "https://" : "http://");
-	wa_h(b, c->rq->host ? c->rq->host : "");
-	wa_raw(b, "/reset?token=");
-	wa_raw(b, tok);
+	reset_url(c, b, tok);
 	wa_raw(b, "</code></p><p><a href=\"/accounts\">Back to the "
 		  "accounts</a></p>");
 	explicit_bzero(tok, sizeof(tok));

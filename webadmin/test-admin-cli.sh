@@ -111,6 +111,11 @@ check "reset link: --hours 721 refused" 1 ob account reset-link imp1@acme --hour
 check "reset link: unknown login" 3 ob account reset-link nobody@acme
 check "account log lists the reset link" 0 ob account log --tenant acme
 has "reset link logged" "reset-link imp1@acme                valid 72 hours"
+printf 'login,role\nrl1@acme,user\n' > "$tmp/acc-rl.csv"
+check "account import with reset links" 0 ob account import --tenant acme --reset-links --url https://a.example "$tmp/acc-rl.csv"
+has "the import prints the reset links" "login,reset_link"
+has "one link per account" "rl1@acme,https://a.example/reset?token="
+lacks "no password printed" "login,password"
 r1=$(rev acme)
 
 # a merge with some columns leaves the others as they are (IMPORT.md):

@@ -1430,15 +1430,16 @@ static void test_account_import_links(void)
 	test_begin("account CSV import: the uid column links each account to "
 		   "its person, one account per person, checked first");
 	test_assert_int(wa_accounts_import_csv(store, acme, "cli", twice,
-					       sizeof(twice) - 1, &na, &n,
-					       &err),
+					       sizeof(twice) - 1, false, &na,
+					       &n, &err),
 			OB_E_EXISTS);
 	test_assert_str(err.msg, "line 3, field uid: \"a-1\" is also on an "
 				 "earlier line (one account per person)");
 	test_assert_int(dstore_account_find(store, "l1@acme", &a, &err),
 			OB_E_NOTFOUND);
 	test_assert_int(wa_accounts_import_csv(store, acme, "cli", good,
-					       sizeof(good) - 1, &na, &n, &err),
+					       sizeof(good) - 1, false, &na, &n,
+					       &err),
 			0);
 	test_assert_int(n, 2);
 	test_assert_str(na[0].uid, "a-1");
@@ -1452,13 +1453,61 @@ static void test_account_import_links(void)
 	test_assert_int(
 		wa_accounts_import_csv(store, acme, "cli",
 				       "login,role,uid\nl3@acme,user,a-1\n", 32,
-				       &na, &n, &err),
+				       false, &na, &n, &err),
 		OB_E_EXISTS);
 	test_assert_str(err.msg, "line 2, field uid: \"a-1\" is already "
 				 "linked to an account");
 	/* free the person for the tests after this one */
 	test_assert_int(dstore_account_find(store, "l1@acme", &a, &err), 0);
 	test_assert_int(dstore_account_link(store, acme, a.id, NULL, &err), 0);
+	test_end();
+}
+
+static void test_account_import_reset_links(void)
+{
+	static const char csv[] = "login,role\nrl1@acme,user\nrl2@acme,user\n";
+	char cookie[128], csrf[65], tok[65], body[512];
+	struct wa_account_new *na = NULL;
+	struct dstore_account a;
+	struct ob_err err;
+	struct resp r;
+	size_t n = 0;
+
+	test_begin("account CSV import with reset links: each account gets a "
+		   "one-time link instead of a shown password");
+	test_assert_int(wa_accounts_import_csv(store, acme, "cli", csv,
+					       sizeof(csv) - 1, true, &na, &n,
+					       &err),
+			0);
+	test_assert_int(n, 2);
+	test_assert_str(na[0].pw, "");
+	test_assert_int(strlen(na[0].token), 64);
+	test_assert_int(dstore_reset_check(store, na[1].token, now, &a, &err),
+			0);
+	test_assert_str(a.login, "rl2@acme");
+	explicit_bzero(na, n * sizeof(*na));
+	free(na);
+	/* on the web: the "links" field of the form */
+	test_assert_int(sign_in("boss@acme", "boss-password", cookie, csrf),
+			303);
+	upload_at(&r, "/accounts/import", cookie, csrf, "a.csv",
+		  "login,role\nrl3@acme,admin\n", 26,
+		  "utf-8\r\n--B\r\nContent-Disposition: form-data; "
+		  "name=\"links\"\r\n\r\n1");
+	test_assert_int(r.r.status, 200);
+	test_assert(strstr(r.body, "1 accounts created") != NULL);
+	test_assert(strstr(r.body, "These reset links are shown once") != NULL);
+	test_assert(strstr(r.body, "class=\"pw\"") == NULL);
+	test_assert(strstr(r.body, "download=\"accounts-reset-links.csv\"") !=
+		    NULL);
+	test_assert(page_token(r.body, tok));
+	done(&r);
+	snprintf(body, sizeof(body),
+		 "token=%s&password=rl3-password&password2=rl3-password", tok);
+	req(&r, "POST", "/reset", NULL, NULL, body, NULL);
+	test_assert_int(r.r.status, 200);
+	done(&r);
+	test_assert_int(sign_in("rl3@acme", "rl3-password", cookie, csrf), 303);
 	test_end();
 }
 
@@ -2466,6 +2515,7 @@ int main(void)
 	test_account_pages();
 	test_account_import();
 	test_account_import_links();
+	test_account_import_reset_links();
 	test_account_link_pages();
 	test_last_sign_in();
 	test_reset_pages();

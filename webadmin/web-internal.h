@@ -78,9 +78,13 @@ struct wa_account_new {
 	enum dstore_role role;
 	char pw[17];
 	char uid[DSTORE_UID_MAX]; /* "" when not linked */
+	/* with reset_links: the account's one-time reset link token (valid
+	 * DSTORE_RESET_HOURS_DEFAULT hours) instead of a password ("" in pw:
+	 * the generated one is never shown) */
+	char token[DSTORE_RESET_TOKEN_MAX];
 };
 int wa_accounts_import_csv(struct dstore *s, int64_t tenant, const char *actor,
-			   const char *data, size_t len,
+			   const char *data, size_t len, bool reset_links,
 			   struct wa_account_new **a_r, size_t *n_r,
 			   struct ob_err *err);
 
