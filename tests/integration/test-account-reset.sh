@@ -69,6 +69,18 @@ t1=$(last $u)
 case "$t1" in 20*Z) ok "the sync set the last sign-in ($t1)" ;;
 *) notok "the sync set the last sign-in ($t1)" ;; esac
 
+# one write per session, not per message: count the UPDATEs of
+# last_login with a trigger of the test's own, over a sync of many
+# small messages
+$PY -c "import sqlite3; d=sqlite3.connect('$db'); d.executescript('CREATE TABLE ll_writes (n); CREATE TRIGGER ll_count AFTER UPDATE OF last_login ON account BEGIN INSERT INTO ll_writes VALUES (1); END;'); d.close()"
+sync m $u orgbook-demo --mode slow --max-msg 4000
+msgs=$(field messages)
+writes=$($PY -c "import sqlite3; print(sqlite3.connect('$db').execute('SELECT count(*) FROM ll_writes').fetchone()[0])")
+[ "$(field mode)" = 201 ] && [ "${msgs:-0}" -gt 5 ] && [ "$writes" = 1 ] &&
+	ok "a sync of $msgs messages writes the last sign-in once" ||
+	notok "a sync of $msgs messages writes the last sign-in once ($writes writes; $res)"
+$PY -c "import sqlite3; d=sqlite3.connect('$db'); d.executescript('DROP TRIGGER ll_count; DROP TABLE ll_writes;'); d.close()"
+
 # the web: a refused sign-in leaves the administrator's never
 http POST /login "login=admin@acme&password=wrong-password"
 [ "$code" = 401 ] && ok "a wrong web password is refused" ||
