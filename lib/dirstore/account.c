@@ -328,27 +328,26 @@ int dstore_account_set_disabled(struct dstore *s, int64_t tenant_id,
 				  "WHERE id = ? AND tenant_id = ?";
 	static const char cancel[] =
 		"DELETE FROM account_reset WHERE account_id = ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
-	int ret;
+	sqlite3_stmt *st;
+	bool own;
+	int ret = ds_own_stmt(s, sql, &own, &st, err);
 
-	if (st == NULL)
-		return err ? err->code : OB_E_FAIL;
+	if (ret != 0)
+		return ret;
 	sqlite3_bind_int(st, 1, disabled);
 	sqlite3_bind_int64(st, 2, account_id);
 	sqlite3_bind_int64(st, 3, tenant_id);
 	ret = ds_exec_stmt(s, st, "disable account", err);
 	if (ret == 0 && sqlite3_changes(s->db) == 0)
 		ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
+	/* a disabled account's reset link is void, also once enabled again */
+	if (ret == 0 && disabled && (st = ds_stmt(s, cancel, err)) == NULL)
+		ret = err ? err->code : OB_E_FAIL;
 	if (ret == 0 && disabled) {
-		/* a disabled account's reset link is void, also once enabled
-		 * again */
-		st = ds_stmt(s, cancel, err);
-		if (st == NULL)
-			return err ? err->code : OB_E_FAIL;
 		sqlite3_bind_int64(st, 1, account_id);
 		ret = ds_exec_stmt(s, st, "cancel reset link", err);
 	}
-	return ret;
+	return ds_own_end(s, own, ret, err);
 }
 
 void ds_account_from_row(sqlite3_stmt *st, struct dstore_account *a)
@@ -673,11 +672,10 @@ int dstore_account_link(struct dstore *s, int64_t tenant_id, int64_t account_id,
 				  "id = ? AND tenant_id = ?";
 	char holder[DSTORE_LOGIN_MAX];
 	int64_t person = 0, holder_id = 0;
+	struct dstore_account a;
 	sqlite3_stmt *st;
 	bool own;
-	int ret = 0;
-
-	struct dstore_account a;
+	int ret;
 
 	ret = dstore_account_get(s, tenant_id, account_id, &a, err);
 	if (ret < 0)
