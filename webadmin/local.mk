@@ -11,7 +11,8 @@ webadmin_libwebadmin_a_SOURCES = \
 	webadmin/html.c webadmin/html.h \
 	webadmin/i18n.c webadmin/i18n.h webadmin/i18n-catalogue.h \
 	webadmin/web.c webadmin/web.h webadmin/web-internal.h \
-	webadmin/pages-directory.c webadmin/pages-manage.c
+	webadmin/pages-directory.c webadmin/pages-manage.c \
+	webadmin/pages-accounts.c
 nodist_webadmin_libwebadmin_a_SOURCES = webadmin/assets.c \
 	webadmin/catalogue.c
 BUILT_SOURCES += webadmin/assets.c webadmin/catalogue.c

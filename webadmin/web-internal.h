@@ -83,18 +83,29 @@ void wa_device_slow(struct wa_ctx *c);
 void wa_accounts_page(struct wa_ctx *c);
 void wa_account_action(struct wa_ctx *c, const char *what);
 void wa_accounts_import(struct wa_ctx *c);
+void wa_account_reset_link(struct wa_ctx *c);
+/* GET and POST /reset?token=: no session needed (web.c routes it before
+ * the session check). */
+void wa_reset_page(struct wa_ctx *c);
 
-/* Accounts from a CSV (header login,role[,uid]): every line checked, then
- * all created in one transaction with generated passwords, or none. On
- * success *a_r (n_r entries, free after explicit_bzero) holds each login,
- * role and its once-shown password. err names the line and field. */
+/* Accounts from a CSV (header login,role[,uid]): every line checked (a
+ * uid must be a person of the enterprise not linked to another account,
+ * and on one line only), the generated passwords hashed, then all created
+ * and linked to their people in one transaction, or none. On success
+ * *a_r (n_r entries, free after explicit_bzero) holds each login, role,
+ * uid and its once-shown password. err names the line and field. */
 struct wa_account_new {
 	char login[DSTORE_LOGIN_MAX];
 	enum dstore_role role;
 	char pw[17];
+	char uid[DSTORE_UID_MAX]; /* "" when not linked */
+	/* with reset_links: the account's one-time reset link token (valid
+	 * DSTORE_RESET_HOURS_DEFAULT hours) instead of a password ("" in pw:
+	 * the generated one is never shown) */
+	char token[DSTORE_RESET_TOKEN_MAX];
 };
 int wa_accounts_import_csv(struct dstore *s, int64_t tenant, const char *actor,
-			   const char *data, size_t len,
+			   const char *data, size_t len, bool reset_links,
 			   struct wa_account_new **a_r, size_t *n_r,
 			   struct ob_err *err);
 

@@ -237,6 +237,8 @@ static const char *const notices[][2] = {
 	{"account-added", WA_N("Account created.")},
 	{"account-changed", WA_N("Account changed.")},
 	{"password", WA_N("Password changed; the account's sessions ended.")},
+	{"account-linked", WA_N("Account linked to its person.")},
+	{"account-unlinked", WA_N("Account unlinked from its person.")},
 };
 
 void wa_notice(struct wa_ctx *c)
@@ -369,6 +371,8 @@ static void do_login(struct wa_ctx *c)
 		 "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", cookie_name(c),
 		 tok, c->cfg->secure_cookie ? "; Secure" : "");
 	explicit_bzero(tok, sizeof(tok));
+	(void)dstore_login_record(c->store, a.tenant_id, a.id, c->rq->now,
+				  &err);
 	snprintf(c->rs->log, sizeof(c->rs->log), "admin login tenant=%lld",
 		 (long long)a.tenant_id);
 	{
@@ -537,6 +541,9 @@ static const struct route routes[] = {
 	{"/account/add", true, NULL, wa_account_action, "add"},
 	{"/account/disable", true, NULL, wa_account_action, "disable"},
 	{"/account/password", true, NULL, wa_account_action, "password"},
+	{"/account/link", true, NULL, wa_account_action, "link"},
+	{"/account/unlink", true, NULL, wa_account_action, "unlink"},
+	{"/account/reset-link", true, wa_account_reset_link, NULL, NULL},
 	{"/logout", true, do_logout, NULL, NULL},
 };
 
@@ -600,6 +607,10 @@ static void route(struct wa_ctx *c)
 			wa_redirect(c, "/units");
 		else
 			login_page(c, 200, NULL, NULL);
+		return;
+	}
+	if (strcmp(rq->path, "/reset") == 0) {
+		wa_reset_page(c); /* the token is the credential */
 		return;
 	}
 	if (!load_session(c)) {

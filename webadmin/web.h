@@ -17,9 +17,13 @@
  *                             export (.vcf) the checked people (uid=...)
  *   /import, /import/preview, /import/apply   CSV or vCard, preview first
  *   /export, /export/file?format=vcf21|vcf30|vcf40|csv&unit=N
- *   /audit, /devices, /device/slow, /accounts, /account/add|disable|password
+ *   /audit, /devices, /device/slow, /accounts?sort=login|role|created|
+ *                             last-login, /account/add|disable|password|
+ *                             link|unlink|reset-link, /accounts/import
+ *   /reset?token=T            set a password by a one-time reset link
+ *                             (no session: the token is the credential)
  *   /static/admin.css /static/admin.js
- * Promises: every page and action but /login and /static needs a live
+ * Promises: every page and action but /login, /reset and /static needs a live
  * session of an administrator (a cookie naming a session row); every data
  * call is scoped to that session's enterprise; every POST but /login
  * carries the session's CSRF token and, when the browser sends an Origin,

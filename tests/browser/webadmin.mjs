@@ -8,7 +8,9 @@
 // them into a sub-unit; every page at 390 and 1366 px without a
 // horizontal scroll of the page.
 // PHASE "finish": delete that person, import a CSV with one bad row
-// (nothing applied), import a good one, screenshots of the main pages.
+// (nothing applied), import a good one, accounts from a CSV, an account
+// linked to its person, a reset link used once, screenshots of the main
+// pages.
 // PHASE "languages": a zh-CN browser gets the pages in Chinese, times in
 // its zone (UTC in the tooltip), the switch to English is remembered over
 // Accept-Language, Chinese pages at both widths.
@@ -417,6 +419,39 @@ async function phaseFinish(browser) {
   check('the accounts search finds the imported accounts', showing.includes('Showing 1–2 of 2'), showing);
   check('the accounts list shows no password', !(await page.content()).includes(pws[0]));
   await bothWidths(page, null, '11-accounts-search');
+  await page.setViewportSize(vp);
+  // link an account to its person by uid; a bad uid is named
+  await page.fill('tr:has-text("browser1@acme") input[name=uid]', 'demo-000010');
+  await Promise.all([page.waitForNavigation(), page.click('tr:has-text("browser1@acme") button:text("Link")')]);
+  const linked = await page.getAttribute('tr:has-text("browser1@acme") td[data-label=Person] a', 'href').catch(() => '');
+  check('the accounts list links the account to its person', linked === '/person?uid=demo-000010', linked);
+  await page.goto(`${BASE}/accounts?q=browser`);
+  await page.fill('tr:has-text("browser2@acme") input[name=uid]', 'no-such-uid');
+  await Promise.all([page.waitForNavigation(), page.click('tr:has-text("browser2@acme") button:text("Link")')]);
+  const linkErr = await page.textContent('main');
+  check('a bad uid is refused and named', linkErr.includes('no person with uid "no-such-uid"'), linkErr.slice(0, 200));
+  // a reset link, shown once, opened without a session, used once
+  await page.goto(`${BASE}/accounts?q=browser`);
+  await Promise.all([page.waitForNavigation(), page.click('tr:has-text("browser2@acme") button:text("Reset link")')]);
+  const resetUrl = (await page.textContent('code.reset-link')).trim();
+  check('the reset link is shown once', /\/reset\?token=[0-9a-f]{64}$/.test(resetUrl), resetUrl);
+  const anon = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
+  await anon.goto(resetUrl);
+  check('the reset link opens the form without a session', (await anon.textContent('h1')) === 'Set a password');
+  await bothWidths(anon, null, '11-reset-form');
+  await anon.fill('input[name=password]', 'browser2-new-pw');
+  await anon.fill('input[name=password2]', 'browser2-new-pw');
+  await Promise.all([anon.waitForNavigation(), anon.click('button:text("Set password")')]);
+  check('the reset form sets the password', (await anon.textContent('h1')) === 'Password set');
+  await anon.goto(resetUrl);
+  const usedText = await anon.textContent('main');
+  check('a used reset link is refused', usedText.includes('invalid or has expired'), usedText.slice(0, 200));
+  await login(anon, 'browser2@acme', 'browser2-new-pw');
+  check('the new password signs in', anon.url().endsWith('/units'), anon.url());
+  await page.goto(`${BASE}/accounts?q=browser&sort=last-login&desc=1`);
+  const firstRow = await page.textContent('table.accounts tbody tr');
+  check('the accounts list sorts by last sign-in', firstRow.includes('browser2@acme') && !firstRow.includes('never'), firstRow.slice(0, 200));
+  await bothWidths(page, null, '11-accounts-linked');
   await page.setViewportSize(vp);
   await page.goto(`${BASE}/export`);
   await shot(page, '12-export');
