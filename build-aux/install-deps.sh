@@ -12,7 +12,7 @@ libxml2-dev libwbxml2-dev libwbxml2-utils libcurl4-gnutls-dev
 libsqlite3-dev sqlite3 libgnutls28-dev gnutls-bin libmicrohttpd-dev
 libcrypt-dev
 clang libclang-rt-14-dev valgrind cppcheck clang-format
-python3 python3-vobject unicode-data curl
+python3 python3-vobject unicode-data curl gettext
 syncevolution syncevolution-http python3-twisted dbus procps
 chromium fonts-wqy-microhei"
 # Node.js runs the browser tests (Playwright); Debian's when none is there.

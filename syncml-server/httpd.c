@@ -570,6 +570,8 @@ static enum MHD_Result handle_web(struct srv_httpd *h,
 	wr.origin =
 		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
 	wr.host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+	wr.accept_language = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							 "Accept-Language");
 	wr.remote_addr = addr;
 	wr.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						      "Content-Type");

@@ -408,6 +408,10 @@ struct handler {
 	bool txn;
 	bool unstored; /* not authenticated: the reply is not kept */
 	bool fresh;    /* a new session, stored for the first time */
+	/* its credentials were accepted for the session's first time: the
+	 * account's last sign-in is written in this message's transaction
+	 * (once per session, never per message) */
+	bool signed_in;
 };
 
 /* FNV-1a of a request's body */
@@ -985,6 +989,7 @@ static bool sign_in(struct handler *h, const struct srv_auth *a,
 			return false;
 		}
 		h->st.authed = true;
+		h->signed_in = true;
 		h->st.tenant_id = a->tenant_id;
 		h->st.account_id = a->account_id;
 		ob_strlcpy(h->st.login, a->login, sizeof(h->st.login));
@@ -1025,6 +1030,11 @@ static void run_message(struct handler *h)
 		return;
 	}
 	h->txn = true;
+	if (h->signed_in &&
+	    dstore_login_record(h->store, h->st.tenant_id, h->st.account_id,
+				ob_wall_s(), &err) != 0)
+		ob_log(OB_LOG_WARN, &h->c.log, "last sign-in not recorded: %s",
+		       err.msg);
 	ret = process(h, &err);
 	if (ret == OB_E_IO) {
 		srv_health_note(h->srv, ret);

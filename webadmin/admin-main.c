@@ -114,7 +114,7 @@ static bool takes_value(const char *name)
 		"db",       "tenant",   "display",    "format",
 		"mode",     "encoding", "since",      "retention-days",
 		"md5-auth", "sort",     "max-delete", "output",
-		"now",      NULL};
+		"now",      "hours",    "url",        NULL};
 
 	return in_list(person_fields, name) || in_list(other, name);
 }
@@ -389,19 +389,70 @@ static int print_account_event(const struct dstore_account_event *e, void *ctx)
 	return 0;
 }
 
+/* login, role, status, last sign-in (UTC, "never"), linked person (uid
+ * and name, "-" when none) */
 static int print_account(const struct dstore_account *acc, void *ctx)
 {
+	char when[32] = "never";
+
 	(void)ctx;
-	printf("%-24s %-5s %s\n", acc->login,
+	if (acc->last_login != 0) {
+		time_t t = (time_t)acc->last_login;
+		struct tm tm;
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+			 gmtime_r(&t, &tm));
+	}
+	printf("%-24s %-5s %-8s %-20s %s%s%s\n", acc->login,
 	       acc->role == DSTORE_ROLE_ADMIN ? "admin" : "user",
-	       acc->disabled ? "disabled" : "active");
+	       acc->disabled ? "disabled" : "active", when,
+	       acc->person_uid[0] ? acc->person_uid : "-",
+	       acc->person_uid[0] ? " " : "", acc->person_name);
+	return 0;
+}
+
+static void utc_time(int64_t t, char out[32]);
+
+/* account reset-link LOGIN [--hours N] [--url BASE] */
+static int account_reset_link(struct dstore *s, const struct args *a,
+			      const struct dstore_account *acc)
+{
+	const char *h = opt(a, "hours"), *url = opt(a, "url");
+	char tok[DSTORE_RESET_TOKEN_MAX], when[32], detail[64];
+	int64_t expires = 0;
+	uint64_t hours = DSTORE_RESET_HOURS_DEFAULT;
+	struct ob_err err;
+
+	if (h != NULL &&
+	    (ob_parse_u64(h, strlen(h), DSTORE_RESET_HOURS_MAX, &hours) != 0 ||
+	     hours == 0))
+		return usage_error("--hours takes 1 to 720", NULL);
+	if (acc->disabled) {
+		fprintf(stderr, "%s: the account %s is disabled\n", prog,
+			acc->login);
+		return EXIT_REFUSED;
+	}
+	if (dstore_reset_create(s, acc->tenant_id, acc->id, (int64_t)time(NULL),
+				(int)hours, "cli", tok, &expires, &err) < 0)
+		return fail(&err);
+	snprintf(detail, sizeof(detail), "valid %llu hours",
+		 (unsigned long long)hours);
+	(void)dstore_account_log_add(s, acc->tenant_id, (int64_t)time(NULL),
+				     "cli", "reset-link", acc->login, detail,
+				     &err);
+	utc_time(expires, when);
+	/* shown this once: only its hash is stored */
+	printf("%s/reset?token=%s\n", url ? url : "", tok);
+	explicit_bzero(tok, sizeof(tok));
+	fprintf(stderr, "reset link for %s, valid until %s (once)\n",
+		acc->login, when);
 	return 0;
 }
 
 static int cmd_account(struct dstore *s, const struct args *a)
 {
-	static const char *const allowed[] = {"tenant", "admin",
-					      "password-stdin", NULL};
+	static const char *const allowed[] = {
+		"tenant",      "admin", "password-stdin", "hours", "url",
+		"reset-links", NULL};
 	const char *sub = a->npos > 1 ? a->pos[1] : "";
 	char pw[DSTORE_PASSWORD_MAX + 2];
 	struct dstore_account acc;
@@ -458,7 +509,8 @@ static int cmd_account(struct dstore *s, const struct args *a)
 
 		if (a->npos != 3)
 			return usage_error("usage: account import --tenant T "
-					   "FILE.csv",
+					   "FILE.csv [--reset-links [--url "
+					   "BASE]]",
 					   NULL);
 		ret = need_tenant(s, a, &t);
 		if (ret != 0)
@@ -469,18 +521,59 @@ static int cmd_account(struct dstore *s, const struct args *a)
 			return fail(&err);
 		}
 		ret = wa_accounts_import_csv(s, t, "cli", ob_buf_str(&data),
-					     data.len, &na, &n, &err);
+					     data.len, flag(a, "reset-links"),
+					     &na, &n, &err);
 		ob_buf_deinit(&data);
 		if (ret < 0)
 			return fail(&err);
 		/* shown this once: only the hashes are stored */
-		printf("login,password\n");
-		for (size_t i = 0; i < n; i++)
-			printf("%s,%s\n", na[i].login, na[i].pw);
+		if (flag(a, "reset-links")) {
+			const char *url = opt(a, "url");
+			printf("login,reset_link\n");
+			for (size_t i = 0; i < n; i++)
+				printf("%s,%s/reset?token=%s\n", na[i].login,
+				       url ? url : "", na[i].token);
+		} else {
+			printf("login,password\n");
+			for (size_t i = 0; i < n; i++)
+				printf("%s,%s\n", na[i].login, na[i].pw);
+		}
 		explicit_bzero(na, n * sizeof(*na));
 		free(na);
 		fprintf(stderr, "%zu accounts created\n", n);
 		return 0;
+	}
+	if (strcmp(sub, "link") == 0 || strcmp(sub, "unlink") == 0) {
+		bool link = strcmp(sub, "link") == 0;
+
+		if (a->npos != (link ? 4 : 3))
+			return usage_error(link ? "usage: account link LOGIN "
+						  "UID"
+						: "usage: account unlink LOGIN",
+					   NULL);
+		if (dstore_account_find(s, a->pos[2], &acc, &err) < 0)
+			return fail(&err);
+		if (dstore_account_link(s, acc.tenant_id, acc.id,
+					link ? a->pos[3] : NULL, &err) < 0)
+			return fail(&err);
+		(void)dstore_account_log_add(
+			s, acc.tenant_id, (int64_t)time(NULL), "cli", sub,
+			acc.login, link ? a->pos[3] : acc.person_uid, &err);
+		if (link)
+			printf("account %s linked to %s\n", acc.login,
+			       a->pos[3]);
+		else
+			printf("account %s unlinked\n", acc.login);
+		return 0;
+	}
+	if (strcmp(sub, "reset-link") == 0) {
+		if (a->npos != 3)
+			return usage_error("usage: account reset-link LOGIN "
+					   "[--hours N] [--url BASE]",
+					   NULL);
+		if (dstore_account_find(s, a->pos[2], &acc, &err) < 0)
+			return fail(&err);
+		return account_reset_link(s, a, &acc);
 	}
 	if (strcmp(sub, "passwd") == 0 || strcmp(sub, "disable") == 0 ||
 	    strcmp(sub, "enable") == 0) {
@@ -510,7 +603,8 @@ static int cmd_account(struct dstore *s, const struct args *a)
 		return 0;
 	}
 	return usage_error(
-		"usage: account create|import|list|log|passwd|disable|enable",
+		"usage: account create|import|list|log|passwd|disable|enable|"
+		"link|unlink|reset-link",
 		NULL);
 }
 
@@ -1230,10 +1324,18 @@ static void help(void)
 	       "  enterprise list\n"
 	       "  account create --tenant T LOGIN [--admin] "
 	       "[--password-stdin]\n"
-	       "  account import --tenant T FILE.csv   (login,role[,uid]; "
-	       "prints the generated passwords once)\n"
-	       "  account list|log --tenant T\n"
+	       "  account import --tenant T FILE.csv [--reset-links [--url "
+	       "BASE]]\n"
+	       "         (login,role[,uid]; prints the generated passwords, "
+	       "or reset links, once)\n"
+	       "  account list|log --tenant T   (list: login, role, status, "
+	       "last sign-in, person)\n"
 	       "  account passwd|disable|enable LOGIN [--password-stdin]\n"
+	       "  account link LOGIN UID | unlink LOGIN   the account's "
+	       "person\n"
+	       "  account reset-link LOGIN [--hours N] [--url BASE]   a "
+	       "one-time\n"
+	       "         password link (default 72 hours), printed once\n"
 	       "  import --tenant T [--format csv|json|vcf] [--mode "
 	       "merge|replace]\n"
 	       "         [--dry-run] [--force] [--max-delete PCT]\n"

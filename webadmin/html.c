@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -98,6 +99,32 @@ void wa_time(struct ob_buf *b, int64_t t)
 	wa_raw(b, s);
 }
 
+void wa_time_in(struct ob_buf *b, enum wa_lang lang, const struct wa_tz *tz,
+		int64_t t)
+{
+	char iso[32], utc[32], local[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+	int off = tz != NULL && tz->known ? tz->minutes : 0;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
+		wa_raw(b, wa_tr(lang, "never"));
+		return;
+	}
+	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strftime(utc, sizeof(utc), "%Y-%m-%d %H:%M UTC", &tm);
+	tt = (time_t)(t + (int64_t)off * 60);
+	if (gmtime_r(&tt, &tm) == NULL)
+		tm = (struct tm){0};
+	strftime(local, sizeof(local), "%Y-%m-%d %H:%M", &tm);
+	wa_rawf(b, "<time datetime=\"%s\" title=\"%s\">%s UTC", iso, utc,
+		local);
+	if (off != 0)
+		wa_rawf(b, "%c%02d:%02d", off < 0 ? '-' : '+', abs(off) / 60,
+			abs(off) % 60);
+	wa_raw(b, "</time>");
+}
+
 void wa_csrf_input(struct ob_buf *b, const char *csrf)
 {
 	wa_raw(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
@@ -106,16 +133,49 @@ void wa_csrf_input(struct ob_buf *b, const char *csrf)
 }
 
 static const char *const nav[][2] = {
-	{"units", "Directory"},   {"search", "Search"},
-	{"import", "Import"},     {"export", "Export"},
-	{"audit", "Audit log"},   {"devices", "Devices"},
-	{"accounts", "Accounts"},
+	{"units", WA_N("Directory")},   {"search", WA_N("Search")},
+	{"import", WA_N("Import")},     {"export", WA_N("Export")},
+	{"audit", WA_N("Audit log")},   {"devices", WA_N("Devices")},
+	{"accounts", WA_N("Accounts")},
 };
+
+/* The switch "中文 | English": each name in its own language, a link to
+ * GET /lang that remembers the choice and comes back here. */
+static void lang_switch(struct ob_buf *b, const struct wa_page *p)
+{
+	static const struct {
+		enum wa_lang lang;
+		const char *name;
+	} langs[] = {{WA_LANG_ZH, "中文"}, {WA_LANG_EN, "English"}};
+
+	wa_rawf(b, "<nav class=\"lang\" aria-label=\"%s\">",
+		WA_T(p, "Language"));
+	for (size_t i = 0; i < sizeof(langs) / sizeof(langs[0]); i++) {
+		const char *tag = wa_lang_tag(langs[i].lang);
+		if (i > 0)
+			wa_raw(b, " | ");
+		if (langs[i].lang == p->lang) {
+			wa_rawf(b,
+				"<span lang=\"%s\" aria-current=\"true\">%s"
+				"</span>",
+				tag, langs[i].name);
+			continue;
+		}
+		wa_rawf(b,
+			"<a lang=\"%s\" hreflang=\"%s\" href=\"/lang?to=%s"
+			"&amp;back=",
+			tag, tag, wa_lang_code(langs[i].lang));
+		wa_u(b, p->here ? p->here : "/units");
+		wa_rawf(b, "\">%s</a>", langs[i].name);
+	}
+	wa_raw(b, "</nav>");
+}
 
 void wa_page_open(struct ob_buf *b, const struct wa_page *p)
 {
-	wa_raw(b, "<!doctype html>\n<html lang=\"en\"><head>"
-		  "<meta charset=\"utf-8\">"
+	wa_rawf(b, "<!doctype html>\n<html lang=\"%s\"><head>",
+		wa_lang_tag(p->lang));
+	wa_raw(b, "<meta charset=\"utf-8\">"
 		  "<meta name=\"viewport\" content=\"width=device-width, "
 		  "initial-scale=1\"><title>");
 	wa_h(b, p->title);
@@ -134,15 +194,16 @@ void wa_page_open(struct ob_buf *b, const struct wa_page *p)
 				p->section && strcmp(p->section, nav[i][0]) == 0
 					? " aria-current=\"page\""
 					: "",
-				nav[i][1]);
+				wa_tr(p->lang, nav[i][1]));
 		}
 		wa_raw(b, "</nav><form class=\"logout\" method=\"post\" "
 			  "action=\"/logout\">");
 		wa_csrf_input(b, p->csrf);
-		wa_raw(b, "<button type=\"submit\">Log out ");
+		wa_rawf(b, "<button type=\"submit\">%s ", WA_T(p, "Log out"));
 		wa_h(b, p->login);
 		wa_raw(b, "</button></form>");
 	}
+	lang_switch(b, p);
 	wa_raw(b, "</header><main>");
 }
 
@@ -155,6 +216,15 @@ void wa_page_links(struct ob_buf *b, int64_t page, int64_t pages,
 		   void (*href)(struct ob_buf *b, const void *ctx, int64_t n),
 		   const void *ctx)
 {
+	wa_page_links_in(b, WA_LANG_EN, page, pages, href, ctx);
+}
+
+void wa_page_links_in(struct ob_buf *b, enum wa_lang lang, int64_t page,
+		      int64_t pages,
+		      void (*href)(struct ob_buf *b, const void *ctx,
+				   int64_t n),
+		      const void *ctx)
+{
 	int64_t last = 0;
 
 	if (pages <= 1)
@@ -162,7 +232,7 @@ void wa_page_links(struct ob_buf *b, int64_t page, int64_t pages,
 	if (page > 1) {
 		wa_raw(b, "<a rel=\"prev\"");
 		href(b, ctx, page - 1);
-		wa_raw(b, ">‹ Previous</a>");
+		wa_rawf(b, ">‹ %s</a>", wa_tr(lang, "Previous"));
 	}
 	for (int64_t i = 1; i <= pages; i++) {
 		if (i != 1 && i != pages && (i < page - 2 || i > page + 2))
@@ -182,6 +252,6 @@ void wa_page_links(struct ob_buf *b, int64_t page, int64_t pages,
 	if (page < pages) {
 		wa_raw(b, "<a rel=\"next\"");
 		href(b, ctx, page + 1);
-		wa_raw(b, ">Next ›</a>");
+		wa_rawf(b, ">%s ›</a>", wa_tr(lang, "Next"));
 	}
 }

@@ -8,9 +8,11 @@
 #ifndef WA_HTML_H
 #define WA_HTML_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "util/buf.h"
+#include "webadmin/i18n.h"
 
 /* Append literal markup (a string of this program's own). */
 void wa_raw(struct ob_buf *b, const char *markup);
@@ -33,8 +35,26 @@ void wa_u(struct ob_buf *b, const char *text);
 void wa_page_links(struct ob_buf *b, int64_t page, int64_t pages,
 		   void (*href)(struct ob_buf *b, const void *ctx, int64_t n),
 		   const void *ctx);
-/* A unix time as "2026-11-28 16:40" (UTC). */
+/* wa_page_links with its labels in lang (wa_page_links: English). */
+void wa_page_links_in(struct ob_buf *b, enum wa_lang lang, int64_t page,
+		      int64_t pages,
+		      void (*href)(struct ob_buf *b, const void *ctx,
+				   int64_t n),
+		      const void *ctx);
+/* A unix time as "2026-11-28 16:40 UTC" (plain text, English). */
 void wa_time(struct ob_buf *b, int64_t t);
+
+/* The administrator's time zone: an offset from UTC when known. */
+struct wa_tz {
+	bool known;
+	int minutes; /* east of UTC, WA_TZ_MIN..WA_TZ_MAX */
+};
+
+/* A unix time as <time datetime="2026-11-28T16:40:00Z" title="2026-11-28
+ * 16:40 UTC">2026-11-29 00:40 UTC+08:00</time>: in the zone tz when
+ * known, else UTC labelled UTC; "never" in lang for t <= 0. */
+void wa_time_in(struct ob_buf *b, enum wa_lang lang, const struct wa_tz *tz,
+		int64_t t);
 
 struct wa_page {
 	const char *title;   /* outside text allowed (escaped) */
@@ -42,6 +62,10 @@ struct wa_page {
 	const char *login;   /* the administrator */
 	const char *csrf;    /* the session's form token */
 	const char *section; /* nav entry to mark: "units", "search", ... */
+	enum wa_lang lang;   /* of the labels and <html lang> */
+	const char *here;    /* where the language switch comes back to (a
+				path and query of this site, unescaped);
+				NULL: "/units" */
 };
 
 /* The page head, header with navigation and logout, and <main>. */

@@ -1,5 +1,5 @@
-/* The management pages: import with preview, export, the audit log,
- * devices and accounts. See web.h for the routes. */
+/* The management pages: import with preview, export, the audit log and
+ * devices (accounts are pages-accounts.c). See web.h for the routes. */
 #include "config.h"
 
 #include <stdio.h>
@@ -17,11 +17,10 @@
 
 #define PLAN_LINES_MAX 500
 #define AUDIT_PAGE 200
-#define ACTIVITY_ROWS 50
 
 /* ---- import -------------------------------------------------------------- */
 
-static void report_lines(struct ob_buf *b, const char *text, const char *cls);
+static void report_lines(struct wa_ctx *c, const char *text, const char *cls);
 
 /* The enterprise's last import: what it did, and the button that undoes
  * it, or why it cannot be undone (only the check runs here: its cost
@@ -40,42 +39,52 @@ static void last_import(struct wa_ctx *c)
 		dstore_undo_report_deinit(&r);
 		return;
 	}
-	wa_raw(b, "<section class=\"last-import\"><h2>Last import</h2><p>");
-	wa_h(b, im->mode);
-	wa_rawf(b, " import of revision %lld by ", (long long)im->rev);
-	wa_h(b, im->actor);
-	wa_raw(b, ", ");
-	wa_time(b, im->time);
+	wa_rawf(b, "<section class=\"last-import\"><h2>%s</h2><p>",
+		WA_T(c, "Last import"));
 	wa_rawf(b,
-		": %lld added, %lld changed, %lld deleted, %lld new units."
-		"</p>",
+		strcmp(im->mode, "replace") == 0
+			? WA_T(c, "replace import of revision %lld by ")
+			: WA_T(c, "merge import of revision %lld by "),
+		(long long)im->rev);
+	wa_h(b, im->actor);
+	wa_raw(b, WA_T(c, ", "));
+	wa_when(c, im->time);
+	wa_rawf(b,
+		WA_T(c, ": %lld added, %lld changed, %lld deleted, %lld new "
+			"units."),
 		(long long)im->adds, (long long)im->changes,
 		(long long)im->deletes, (long long)im->units_created);
+	wa_raw(b, "</p>");
 	if (im->undone_rev != 0) {
-		wa_rawf(b, "<p class=\"undone\">Undone in revision %lld by ",
+		wa_raw(b, "<p class=\"undone\">");
+		wa_rawf(b, WA_T(c, "Undone in revision %lld by "),
 			(long long)im->undone_rev);
 		wa_h(b, im->undone_by);
-		wa_raw(b, ", ");
-		wa_time(b, im->undone_time);
-		wa_raw(b, ". An undo is not undone: import the file again to "
-			  "redo it.</p>");
+		wa_raw(b, WA_T(c, ", "));
+		wa_when(c, im->undone_time);
+		wa_raw(b, WA_T(c, ". An undo is not undone: import the file "
+				  "again to redo it."));
+		wa_raw(b, "</p>");
 	} else if (ret == 0) {
 		wa_raw(b, "<form method=\"post\" action=\"/import/apply\">");
 		wa_csrf_input(b, c->ses.csrf);
 		wa_rawf(b,
 			"<input type=\"hidden\" name=\"undo\" value=\"%lld\">"
-			"<button type=\"submit\">Undo this import</button> "
-			"Puts the directory back as it was before it (the "
-			"people it added are deleted, the ones it changed or "
-			"deleted come back as they were), as one new revision "
-			"that devices get at their next sync.</form>",
-			(long long)im->id);
+			"<button type=\"submit\">%s</button> %s</form>",
+			(long long)im->id, WA_T(c, "Undo this import"),
+			WA_T(c,
+			     "Puts the directory back as it was before it "
+			     "(the people it added are deleted, the ones it "
+			     "changed or deleted come back as they were), as "
+			     "one new revision that devices get at their next "
+			     "sync."));
 	} else {
-		wa_raw(b, "<p class=\"error\">It cannot be undone: ");
-		wa_h(b, err.msg);
+		wa_rawf(b, "<p class=\"error\">%s",
+			WA_T(c, "It cannot be undone: "));
+		wa_h_msg(c, err.msg);
 		wa_raw(b, "</p>");
 		if (r.blockers.len > 0)
-			report_lines(b, ob_buf_str(&r.blockers),
+			report_lines(c, ob_buf_str(&r.blockers),
 				     "undo-blockers");
 	}
 	wa_raw(b, "</section>");
@@ -86,33 +95,42 @@ void wa_import_page(struct wa_ctx *c)
 {
 	struct ob_buf *b = &c->rs->body;
 
-	wa_open(c, "Import", "import");
-	wa_raw(b,
-	       "<h1>Import people</h1><p>A CSV file (columns as in "
-	       "the import guide: uid, family_name, given_name, unit, "
-	       "title, phone_cell, email …) or a .vcf file. You see what "
-	       "would change before anything is applied; a file with a bad "
-	       "row changes nothing.</p>"
-	       "<form class=\"import\" method=\"post\" "
-	       "action=\"/import/preview\" enctype=\"multipart/form-data\">");
+	wa_open(c, WA_T(c, "Import"), "import");
+	wa_rawf(b, "<h1>%s</h1><p>%s</p>", WA_T(c, "Import people"),
+		WA_T(c, "A CSV file (columns as in the import guide: uid, "
+			"family_name, given_name, unit, title, phone_cell, "
+			"email …) or a .vcf file. You see what would change "
+			"before anything is applied; a file with a bad row "
+			"changes nothing."));
+	wa_raw(b, "<form class=\"import\" method=\"post\" "
+		  "action=\"/import/preview\" "
+		  "enctype=\"multipart/form-data\">");
 	wa_csrf_input(b, c->ses.csrf);
-	wa_raw(b, "<label>File <input type=\"file\" name=\"file\" required "
-		  "accept=\".csv,.vcf,text/csv,text/vcard\"></label>"
-		  "<label>Format <select name=\"format\"><option "
-		  "value=\"auto\">from the file</option><option value=\"csv\">"
-		  "CSV</option><option value=\"vcf\">vCard (.vcf)</option>"
-		  "</select></label>"
-		  "<label>Encoding <select name=\"encoding\"><option "
-		  "value=\"auto\">detect (UTF-8 or GB18030)</option><option "
-		  "value=\"utf-8\">UTF-8</option><option value=\"gb18030\">"
-		  "GB18030 / GBK</option></select></label>"
-		  "<fieldset><legend>Mode</legend><label class=\"check\">"
-		  "<input type=\"radio\" name=\"mode\" value=\"merge\" checked>"
-		  " Merge: add and update the people in the file</label>"
-		  "<label class=\"check\"><input type=\"radio\" name=\"mode\" "
-		  "value=\"replace\"> Replace: also delete everyone not in the "
-		  "file</label></fieldset>"
-		  "<button type=\"submit\">Preview</button></form>");
+	wa_rawf(b,
+		"<label>%s <input type=\"file\" name=\"file\" required "
+		"accept=\".csv,.vcf,text/csv,text/vcard\"></label>"
+		"<label>%s <select name=\"format\"><option "
+		"value=\"auto\">%s</option><option value=\"csv\">"
+		"CSV</option><option value=\"vcf\">vCard (.vcf)</option>"
+		"</select></label>",
+		WA_T(c, "File"), WA_T(c, "Format"), WA_T(c, "from the file"));
+	wa_rawf(b,
+		"<label>%s <select name=\"encoding\"><option "
+		"value=\"auto\">%s</option><option "
+		"value=\"utf-8\">UTF-8</option><option value=\"gb18030\">"
+		"GB18030 / GBK</option></select></label>",
+		WA_T(c, "Encoding"), WA_T(c, "detect (UTF-8 or GB18030)"));
+	wa_rawf(b,
+		"<fieldset><legend>%s</legend><label class=\"check\">"
+		"<input type=\"radio\" name=\"mode\" value=\"merge\" checked>"
+		" %s</label>"
+		"<label class=\"check\"><input type=\"radio\" name=\"mode\" "
+		"value=\"replace\"> %s</label></fieldset>"
+		"<button type=\"submit\">%s</button></form>",
+		WA_T(c, "Mode"),
+		WA_T(c, "Merge: add and update the people in the file"),
+		WA_T(c, "Replace: also delete everyone not in the file"),
+		WA_T(c, "Preview"));
 	last_import(c);
 	wa_close(c);
 }
@@ -159,23 +177,32 @@ static int run_import(struct wa_ctx *c, const struct import_meta *m,
 		c->store, c->ses.tenant_id, data, len, &o, rep, err);
 }
 
-static void report_counts(struct ob_buf *b, const struct wa_import_report *r,
+/* One count of a list: "<li><b>12</b> added</li>", label in c->lang. */
+static void count_item(struct wa_ctx *c, size_t n, const char *label)
+{
+	wa_rawf(&c->rs->body, "<li><b>%zu</b> %s</li>", n, label);
+}
+
+static void report_counts(struct wa_ctx *c, const struct wa_import_report *r,
 			  bool done)
 {
-	wa_rawf(b,
-		"<ul class=\"plan-counts\"><li><b>%zu</b> rows read</li>"
-		"<li><b>%zu</b> %s</li><li><b>%zu</b> %s</li>"
-		"<li><b>%zu</b> %s</li><li><b>%zu</b> unchanged</li>"
-		"<li><b>%zu</b> new units</li></ul>",
-		r->rows, r->adds, done ? "added" : "to add", r->changes,
-		done ? "changed" : "to change", r->deletes,
-		done ? "deleted" : "to delete", r->unchanged, r->units_created);
+	wa_raw(&c->rs->body, "<ul class=\"plan-counts\">");
+	count_item(c, r->rows, WA_T(c, "rows read"));
+	count_item(c, r->adds, done ? WA_T(c, "added") : WA_T(c, "to add"));
+	count_item(c, r->changes,
+		   done ? WA_T(c, "changed") : WA_T(c, "to change"));
+	count_item(c, r->deletes,
+		   done ? WA_T(c, "deleted") : WA_T(c, "to delete"));
+	count_item(c, r->unchanged, WA_T(c, "unchanged"));
+	count_item(c, r->units_created, WA_T(c, "new units"));
+	wa_raw(&c->rs->body, "</ul>");
 }
 
 /* The plan's lines ("add <uid> <name> in <unit>"), at most a few
- * hundred. */
-static void report_lines(struct ob_buf *b, const char *text, const char *cls)
+ * hundred, each translated by the catalogue's patterns. */
+static void report_lines(struct wa_ctx *c, const char *text, const char *cls)
 {
+	struct ob_buf *b = &c->rs->body;
 	size_t n = 0;
 
 	wa_rawf(b, "<ul class=\"%s\">", cls);
@@ -183,7 +210,7 @@ static void report_lines(struct ob_buf *b, const char *text, const char *cls)
 		size_t len = strcspn(text, "\n");
 		char *line = ob_strndup(text, len);
 		wa_raw(b, "<li>");
-		wa_h(b, line);
+		wa_h_msg(c, line);
 		wa_raw(b, "</li>");
 		free(line);
 		n++;
@@ -209,7 +236,7 @@ void wa_import_preview(struct wa_ctx *c)
 	int ret;
 
 	if (f == NULL || f->len == 0) {
-		wa_fail(c, 400, "Choose a file to import.");
+		wa_fail(c, 400, WA_T(c, "Choose a file to import."));
 		return;
 	}
 	if (fmt != NULL && (strcmp(fmt, "csv") == 0 || strcmp(fmt, "vcf") == 0))
@@ -239,12 +266,12 @@ void wa_import_preview(struct wa_ctx *c)
 		ret = OB_E_FAIL;
 	if (ret != 0 && ret != OB_E_PARSE && ret != OB_E_LIMIT) {
 		wa_import_report_deinit(&rep);
-		wa_fail(c, ret == OB_E_INVAL ? 422 : 503, err.msg);
+		wa_fail_msg(c, ret == OB_E_INVAL ? 422 : 503, err.msg);
 		return;
 	}
-	wa_open(c, "Import preview", "import");
-	wa_raw(b, "<h1>Import preview: ");
-	wa_h(b, f->filename ? f->filename : "upload");
+	wa_open(c, WA_T(c, "Import preview"), "import");
+	wa_rawf(b, "<h1>%s", WA_T(c, "Import preview: "));
+	wa_h(b, f->filename ? f->filename : WA_T(c, "upload"));
 	wa_raw(b, "</h1>");
 	if (ret == OB_E_PARSE && rep.bad_rows == 0) {
 		/* the file as a whole (empty, no vCard in it): the reason as
@@ -252,31 +279,37 @@ void wa_import_preview(struct wa_ctx *c)
 		char why[OB_ERR_MSG_MAX + 96];
 
 		c->rs->status = 422;
-		wa_raw(b, "<p class=\"error\" role=\"alert\">Nothing was "
-			  "applied: ");
-		wa_h(b, ob_err_describe(&err, why, sizeof(why)));
-		wa_raw(b, ". Fix the file and import it again.</p>");
+		wa_rawf(b, "<p class=\"error\" role=\"alert\">%s",
+			WA_T(c, "Nothing was applied: "));
+		wa_h_msg(c, ob_err_describe(&err, why, sizeof(why)));
+		wa_rawf(b, "%s</p>",
+			WA_T(c, ". Fix the file and import it again."));
 	} else if (ret == OB_E_PARSE) {
 		c->rs->status = 422;
+		wa_raw(b, "<p class=\"error\" role=\"alert\">");
 		wa_rawf(b,
-			"<p class=\"error\" role=\"alert\">%zu bad row%s: "
-			"nothing was applied. Fix the file and import it "
-			"again.</p>",
-			rep.bad_rows, rep.bad_rows == 1 ? "" : "s");
-		report_lines(b, ob_buf_str(&rep.errors), "import-errors");
+			rep.bad_rows == 1
+				? WA_T(c, "%zu bad row: nothing was applied. "
+					  "Fix the file and import it again.")
+				: WA_T(c, "%zu bad rows: nothing was applied. "
+					  "Fix the file and import it again."),
+			rep.bad_rows);
+		wa_raw(b, "</p>");
+		report_lines(c, ob_buf_str(&rep.errors), "import-errors");
 	} else {
-		report_counts(b, &rep, false);
+		report_counts(c, &rep, false);
 		if (ret == OB_E_LIMIT)
-			wa_raw(b,
-			       "<p class=\"error\" role=\"alert\">This "
-			       "replace would delete a large share of the "
-			       "directory. Check the plan; to go ahead, tick "
-			       "the confirmation below.</p>");
-		report_lines(b, ob_buf_str(&rep.plan), "plan");
+			wa_rawf(b, "<p class=\"error\" role=\"alert\">%s</p>",
+				WA_T(c, "This replace would delete a large "
+					"share of the directory. Check the "
+					"plan; to go ahead, tick the "
+					"confirmation below."));
+		report_lines(c, ob_buf_str(&rep.plan), "plan");
 		if (rep.unkept.len > 0) {
-			wa_raw(b, "<p>Not kept (Orgbook has no field for "
-				  "it):</p>");
-			report_lines(b, ob_buf_str(&rep.unkept), "unkept");
+			wa_rawf(b, "<p>%s</p>",
+				WA_T(c, "Not kept (Orgbook has no field for "
+					"it):"));
+			report_lines(c, ob_buf_str(&rep.unkept), "unkept");
 		}
 		wa_raw(b, "<form method=\"post\" action=\"/import/apply\">");
 		wa_csrf_input(b, c->ses.csrf);
@@ -284,14 +317,18 @@ void wa_import_preview(struct wa_ctx *c)
 			"<input type=\"hidden\" name=\"upload\" "
 			"value=\"%lld\">",
 			(long long)id);
-		if (ret == OB_E_LIMIT)
-			wa_rawf(b,
-				"<label class=\"check\"><input "
-				"type=\"checkbox\" name=\"force\" value=\"1\" "
-				"required> Yes, delete %zu people</label>",
+		if (ret == OB_E_LIMIT) {
+			wa_raw(b, "<label class=\"check\"><input "
+				  "type=\"checkbox\" name=\"force\" "
+				  "value=\"1\" required> ");
+			wa_rawf(b, WA_T(c, "Yes, delete %zu people"),
 				rep.deletes);
-		wa_raw(b, "<button type=\"submit\">Apply</button> <a "
-			  "href=\"/import\">Cancel</a></form>");
+			wa_raw(b, "</label>");
+		}
+		wa_rawf(b,
+			"<button type=\"submit\">%s</button> <a "
+			"href=\"/import\">%s</a></form>",
+			WA_T(c, "Apply"), WA_T(c, "Cancel"));
 	}
 	wa_close(c);
 	wa_import_report_deinit(&rep);
@@ -320,24 +357,27 @@ static void import_undo(struct wa_ctx *c)
 	int ret;
 
 	if (x.import_id <= 0) {
-		wa_fail(c, 400, "No import given.");
+		wa_fail(c, 400, WA_T(c, "No import given."));
 		return;
 	}
 	dstore_undo_report_init(&r);
 	ret = wa_txn(c, undo_txn, &x, &err);
-	wa_open(c, "Import", "import");
+	wa_open(c, WA_T(c, "Import"), "import");
 	if (ret == 0) {
-		wa_raw(b, "<h1>Import undone</h1>");
+		wa_rawf(b, "<h1>%s</h1><ul class=\"plan-counts\">",
+			WA_T(c, "Import undone"));
+		count_item(c, r.deletes, WA_T(c, "added by it, deleted"));
+		count_item(c, r.restores, WA_T(c, "changed by it, restored"));
+		count_item(c, r.returns, WA_T(c, "deleted by it, back"));
+		count_item(c, r.units_removed, WA_T(c, "of its units removed"));
+		count_item(c, r.units_kept,
+			   WA_T(c, "of its units kept (not empty)"));
+		wa_raw(b, "</ul><p>");
 		wa_rawf(b,
-			"<ul class=\"plan-counts\"><li><b>%zu</b> added by it, "
-			"deleted</li><li><b>%zu</b> changed by it, restored"
-			"</li><li><b>%zu</b> deleted by it, back</li>"
-			"<li><b>%zu</b> of its units removed</li>"
-			"<li><b>%zu</b> of its units kept (not empty)</li>"
-			"</ul><p>Directory revision %lld. Devices get these "
-			"changes at their next sync.</p>",
-			r.deletes, r.restores, r.returns, r.units_removed,
-			r.units_kept, (long long)r.import.undone_rev);
+			WA_T(c, "Directory revision %lld. Devices get these "
+				"changes at their next sync."),
+			(long long)r.import.undone_rev);
+		wa_raw(b, "</p>");
 		snprintf(c->rs->log, sizeof(c->rs->log),
 			 "admin import undo tenant=%lld import_rev=%lld "
 			 "rev=%lld",
@@ -348,15 +388,17 @@ static void import_undo(struct wa_ctx *c)
 						ret == OB_E_GONE
 					? 409
 					: 503;
-		wa_raw(b, "<h1>Import not undone</h1><p class=\"error\" "
-			  "role=\"alert\">Nothing was changed: ");
-		wa_h(b, err.msg);
+		wa_rawf(b, "<h1>%s</h1><p class=\"error\" role=\"alert\">%s",
+			WA_T(c, "Import not undone"),
+			WA_T(c, "Nothing was changed: "));
+		wa_h_msg(c, err.msg);
 		wa_raw(b, "</p>");
 		if (r.blockers.len > 0)
-			report_lines(b, ob_buf_str(&r.blockers),
+			report_lines(c, ob_buf_str(&r.blockers),
 				     "undo-blockers");
 	}
-	wa_raw(b, "<p><a href=\"/import\">Back to the import page</a></p>");
+	wa_rawf(b, "<p><a href=\"/import\">%s</a></p>",
+		WA_T(c, "Back to the import page"));
 	wa_close(c);
 	dstore_undo_report_deinit(&r);
 }
@@ -381,8 +423,8 @@ void wa_import_apply(struct wa_ctx *c)
 	    !meta_parse(meta, &m)) {
 		free(data);
 		wa_fail(c, 410,
-			"This preview has expired; import the file "
-			"again.");
+			WA_T(c, "This preview has expired; import the file "
+				"again."));
 		return;
 	}
 	wa_import_report_init(&rep);
@@ -392,19 +434,29 @@ void wa_import_apply(struct wa_ctx *c)
 	if (ret == 0)
 		(void)dstore_web_upload_delete(c->store, c->ses.tenant_id,
 					       c->ses.account_id, id, &err);
-	wa_open(c, "Import", "import");
+	wa_open(c, WA_T(c, "Import"), "import");
 	if (ret == 0) {
-		wa_raw(b, "<h1>Import applied</h1>");
-		report_counts(b, &rep, true);
+		wa_rawf(b, "<h1>%s</h1>", WA_T(c, "Import applied"));
+		report_counts(c, &rep, true);
+		wa_raw(b, "<p>");
 		wa_rawf(b,
-			"<p>Directory revision %lld. Devices get these "
-			"changes at their next sync.</p>",
+			WA_T(c, "Directory revision %lld. Devices get these "
+				"changes at their next sync."),
 			(long long)rep.revision);
+		wa_raw(b, "</p>");
 		if (rep.adds + rep.changes + rep.deletes + rep.units_created >
-		    0)
-			wa_raw(b, "<p>Until someone changes the same people, "
-				  "it can be undone on the <a "
-				  "href=\"/import\">Import page</a>.</p>");
+		    0) {
+			char link[160];
+			snprintf(link, sizeof(link),
+				 "<a href=\"/import\">%s</a>",
+				 WA_T(c, "Import page"));
+			wa_raw(b, "<p>");
+			wa_rawf(b,
+				WA_T(c, "Until someone changes the same "
+					"people, it can be undone on the %s."),
+				link);
+			wa_raw(b, "</p>");
+		}
 		snprintf(c->rs->log, sizeof(c->rs->log),
 			 "admin import tenant=%lld adds=%zu changes=%zu "
 			 "deletes=%zu",
@@ -413,13 +465,15 @@ void wa_import_apply(struct wa_ctx *c)
 	} else {
 		c->rs->status =
 			ret == OB_E_PARSE || ret == OB_E_LIMIT ? 422 : 503;
-		wa_raw(b, "<h1>Import not applied</h1><p class=\"error\" "
-			  "role=\"alert\">Nothing was changed: ");
-		wa_h(b, err.msg);
+		wa_rawf(b, "<h1>%s</h1><p class=\"error\" role=\"alert\">%s",
+			WA_T(c, "Import not applied"),
+			WA_T(c, "Nothing was changed: "));
+		wa_h_msg(c, err.msg);
 		wa_raw(b, "</p>");
-		report_lines(b, ob_buf_str(&rep.errors), "import-errors");
+		report_lines(c, ob_buf_str(&rep.errors), "import-errors");
 	}
-	wa_raw(b, "<p><a href=\"/units\">Back to the directory</a></p>");
+	wa_rawf(b, "<p><a href=\"/units\">%s</a></p>",
+		WA_T(c, "Back to the directory"));
 	wa_close(c);
 	wa_import_report_deinit(&rep);
 }
@@ -441,25 +495,32 @@ void wa_export_page(struct wa_ctx *c)
 	struct ob_buf *b = &c->rs->body;
 	struct ob_err err;
 
-	wa_open(c, "Export", "export");
-	wa_raw(b,
-	       "<h1>Export</h1><p>The whole directory or one unit with "
-	       "its sub-units. vCard files import into phones, Outlook, "
-	       "Gmail and iOS (hidden people are left out); CSV imports back "
-	       "here and includes hidden people.</p>"
-	       "<form method=\"get\" action=\"/export/file\">"
-	       "<label>Unit <select name=\"unit\"><option value=\"0\">"
-	       "(everyone)</option>");
+	wa_open(c, WA_T(c, "Export"), "export");
+	wa_rawf(b,
+		"<h1>%s</h1><p>%s</p>"
+		"<form method=\"get\" action=\"/export/file\">"
+		"<label>%s <select name=\"unit\"><option value=\"0\">"
+		"%s</option>",
+		WA_T(c, "Export"),
+		WA_T(c, "The whole directory or one unit with its sub-units. "
+			"vCard files import into phones, Outlook, Gmail and "
+			"iOS (hidden people are left out); CSV imports back "
+			"here and includes hidden people."),
+		WA_T(c, "Unit"), WA_T(c, "(everyone)"));
 	(void)dstore_unit_list(c->store, c->ses.tenant_id, add_unit_option, b,
 			       &err);
-	wa_raw(b, "</select></label><label>Format <select name=\"format\">"
-		  "<option value=\"vcf30\">vCard 3.0 (most programs)</option>"
-		  "<option value=\"vcf21\">vCard 2.1 (older phones)</option>"
-		  "<option value=\"vcf40\">vCard 4.0</option>"
-		  "<option value=\"csv\">CSV</option></select></label>"
-		  "<label class=\"check\"><input type=\"checkbox\" "
-		  "name=\"photos\" value=\"1\" checked> With photos (vCard)"
-		  "</label><button type=\"submit\">Download</button></form>");
+	wa_rawf(b,
+		"</select></label><label>%s <select name=\"format\">"
+		"<option value=\"vcf30\">%s</option>"
+		"<option value=\"vcf21\">%s</option>"
+		"<option value=\"vcf40\">vCard 4.0</option>"
+		"<option value=\"csv\">CSV</option></select></label>"
+		"<label class=\"check\"><input type=\"checkbox\" "
+		"name=\"photos\" value=\"1\" checked> %s"
+		"</label><button type=\"submit\">%s</button></form>",
+		WA_T(c, "Format"), WA_T(c, "vCard 3.0 (most programs)"),
+		WA_T(c, "vCard 2.1 (older phones)"),
+		WA_T(c, "With photos (vCard)"), WA_T(c, "Download"));
 	wa_close(c);
 }
 
@@ -476,7 +537,7 @@ void wa_export_file(struct wa_ctx *c)
 	if (unit != 0) {
 		if (dstore_unit_get(c->store, c->ses.tenant_id, unit, &u,
 				    &err) != 0) {
-			wa_fail(c, 404, "No such unit.");
+			wa_fail(c, 404, WA_T(c, "No such unit."));
 			return;
 		}
 		dstore_unit_deinit(&u);
@@ -500,7 +561,7 @@ void wa_export_file(struct wa_ctx *c)
 	else if (strcmp(fmt, "vcf30") == 0)
 		rs->version = VCARD_V30;
 	else {
-		wa_fail(c, 400, "Format: vcf21, vcf30, vcf40 or csv.");
+		wa_fail(c, 400, WA_T(c, "Format: vcf21, vcf30, vcf40 or csv."));
 		return;
 	}
 	rs->stream = WA_STREAM_VCF;
@@ -513,23 +574,46 @@ void wa_export_file(struct wa_ctx *c)
 /* ---- audit log ----------------------------------------------------------- */
 
 struct audit_ctx {
-	struct ob_buf *b;
+	struct wa_ctx *c;
 	int64_t last_id;
 	size_t n;
 };
 
+/* The store's change kinds (what, op), as the audit log names them. */
+static const char *const audit_ops[] = {
+	WA_N("person add"),    WA_N("person modify"), WA_N("person move"),
+	WA_N("person delete"), WA_N("unit add"),      WA_N("unit modify"),
+	WA_N("unit move"),     WA_N("unit delete"),   WA_N("import import"),
+	WA_N("import undo"),
+};
+
+static void audit_op(struct wa_ctx *c, const char *what, const char *op)
+{
+	struct ob_buf *b = &c->rs->body;
+	char k[64];
+
+	snprintf(k, sizeof(k), "%s %s", what, op);
+	for (size_t i = 0; i < sizeof(audit_ops) / sizeof(audit_ops[0]); i++)
+		if (strcmp(k, audit_ops[i]) == 0) {
+			wa_raw(b, wa_tr(c->lang, audit_ops[i]));
+			return;
+		}
+	wa_h(b, what);
+	wa_raw(b, " ");
+	wa_h(b, op);
+}
+
 static int audit_row(const struct dstore_log_entry *e, void *ctx)
 {
 	struct audit_ctx *a = ctx;
-	struct ob_buf *b = a->b;
+	struct wa_ctx *c = a->c;
+	struct ob_buf *b = &c->rs->body;
 
 	wa_raw(b, "<tr>");
-	wa_time_cell(b, e->time);
+	wa_when_cell(c, e->time);
 	wa_cell(b, e->actor);
 	wa_raw(b, "<td>");
-	wa_h(b, e->what);
-	wa_raw(b, " ");
-	wa_h(b, e->op);
+	audit_op(c, e->what, e->op);
 	wa_raw(b, "</td><td>");
 	if (strcmp(e->what, "person") == 0 && strcmp(e->op, "delete") != 0) {
 		wa_raw(b, "<a href=\"/person?uid=");
@@ -552,14 +636,14 @@ static int audit_row(const struct dstore_log_entry *e, void *ctx)
 		char *one = ob_strndup(d, len);
 
 		wa_raw(b, "<div>");
-		wa_h(b, one ? one : "");
+		wa_h_msg(c, one ? one : "");
 		wa_raw(b, "</div>");
 		free(one);
 		d += len + (d[len] == '\n');
 	}
 	if (strcmp(e->what, "import") == 0 && strcmp(e->op, "import") == 0)
-		wa_raw(b, "<div><a href=\"/import\">Undo on the Import "
-			  "page</a></div>");
+		wa_rawf(b, "<div><a href=\"/import\">%s</a></div>",
+			WA_T(c, "Undo on the Import page"));
 	wa_rawf(b, "</td><td>%lld</td></tr>", (long long)e->rev);
 	a->last_id = e->id;
 	a->n++;
@@ -569,18 +653,18 @@ static int audit_row(const struct dstore_log_entry *e, void *ctx)
 void wa_audit_page(struct wa_ctx *c)
 {
 	struct ob_buf *b = &c->rs->body;
-	struct audit_ctx a = {.b = b};
+	struct audit_ctx a = {.c = c};
 	const char *uid = wa_arg(c, "uid");
 	struct ob_err err;
 
 	if (uid != NULL && *uid == '\0')
 		uid = NULL;
-	wa_open(c, uid ? "History" : "Audit log", "audit");
+	wa_open(c, uid ? WA_T(c, "History") : WA_T(c, "Audit log"), "audit");
 	if (uid != NULL) {
 		/* one person's history (the person page links here); the
 		 * uid alone once they are deleted */
 		struct dstore_person p;
-		wa_raw(b, "<h1>History of ");
+		wa_rawf(b, "<h1>%s: ", WA_T(c, "History"));
 		if (dstore_person_get(c->store, c->ses.tenant_id, uid, false,
 				      &p, &err) == 0) {
 			wa_h(b, p.display);
@@ -593,17 +677,23 @@ void wa_audit_page(struct wa_ctx *c)
 		}
 		wa_raw(b, "</h1><p class=\"filter\"><a href=\"/person?uid=");
 		wa_u(b, uid);
-		wa_raw(b, "\">The person</a> · <a href=\"/audit\">Every "
-			  "change</a></p>");
-	} else
+		wa_rawf(b, "\">%s</a> · <a href=\"/audit\">%s</a></p>",
+			WA_T(c, "The person"), WA_T(c, "Every change"));
+	} else {
+		wa_rawf(b, "<h1>%s</h1><p>", WA_T(c, "Audit log"));
 		wa_rawf(b,
-			"<h1>Audit log</h1><p>Every change to the directory, "
-			"newest first, kept for %d days.</p>",
+			WA_T(c, "Every change to the directory, newest first, "
+				"kept for %d days."),
 			c->tenant.retention_days);
-	wa_raw(b, "<table class=\"audit\">"
-		  "<thead><tr><th>When</th><th>Who</th><th>What</th>"
-		  "<th>Person / unit</th><th>Detail</th><th>Revision</th>"
-		  "</tr></thead><tbody>");
+		wa_raw(b, "</p>");
+	}
+	wa_rawf(b,
+		"<table class=\"audit\"><thead><tr><th>%s</th><th>%s"
+		"</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+		"</tr></thead><tbody>",
+		WA_T(c, "When"), WA_T(c, "Who"), WA_T(c, "What"),
+		WA_T(c, "Person / unit"), WA_T(c, "Detail"),
+		WA_T(c, "Revision"));
 	if (uid == NULL)
 		(void)dstore_log_recent(c->store, c->ses.tenant_id,
 					wa_arg_int(c, "before", 0), AUDIT_PAGE,
@@ -614,7 +704,7 @@ void wa_audit_page(struct wa_ctx *c)
 					audit_row, &a, &err);
 	wa_raw(b, "</tbody></table>");
 	if (a.n == 0)
-		wa_raw(b, "<p class=\"empty\">No changes.</p>");
+		wa_rawf(b, "<p class=\"empty\">%s</p>", WA_T(c, "No changes."));
 	if (a.n == AUDIT_PAGE) {
 		wa_rawf(b, "<p><a href=\"/audit?before=%lld",
 			(long long)a.last_id);
@@ -622,7 +712,7 @@ void wa_audit_page(struct wa_ctx *c)
 			wa_raw(b, "&amp;uid=");
 			wa_u(b, uid);
 		}
-		wa_raw(b, "\">Older</a></p>");
+		wa_rawf(b, "\">%s</a></p>", WA_T(c, "Older"));
 	}
 	wa_close(c);
 }
@@ -688,16 +778,19 @@ static int device_row(const struct dstore_sync_state *st, void *ctx)
 	wa_cell(b, st->device);
 	wa_cell(b, st->client_info);
 	wa_cell(b, st->datastore);
-	wa_time_cell(b, st->last_sync);
+	wa_when_cell(d->c, st->last_sync);
 	wa_rawf(b, "<td>%lld", (long long)st->rev);
-	if (st->rev < d->c->tenant.revision)
-		wa_rawf(b, " <small>(%lld behind)</small>",
+	if (st->rev < d->c->tenant.revision) {
+		wa_raw(b, " <small>");
+		wa_rawf(b, WA_T(d->c, "(%lld behind)"),
 			(long long)(d->c->tenant.revision - st->rev));
+		wa_raw(b, "</small>");
+	}
 	wa_raw(b, "</td>");
 	wa_cell(b, st->server_last);
 	wa_raw(b, "<td>");
 	if (st->force_slow) {
-		wa_raw(b, "slow sync requested");
+		wa_raw(b, WA_T(d->c, "slow sync requested"));
 	} else {
 		wa_raw(b, "<form method=\"post\" action=\"/device/slow\">");
 		wa_csrf_input(b, d->c->ses.csrf);
@@ -707,8 +800,8 @@ static int device_row(const struct dstore_sync_state *st, void *ctx)
 			"name=\"device\" value=\"",
 			(long long)st->account_id);
 		wa_h(b, st->device);
-		wa_raw(b, "\"><button type=\"submit\">Force slow sync</button>"
-			  "</form>");
+		wa_rawf(b, "\"><button type=\"submit\">%s</button></form>",
+			WA_T(d->c, "Force slow sync"));
 	}
 	wa_raw(b, "</td></tr>");
 	d->n++;
@@ -723,24 +816,29 @@ void wa_devices_page(struct wa_ctx *c)
 	struct ob_err err;
 
 	if (!load_accounts(c, &l)) {
-		wa_fail(c, 503, "The directory is unavailable.");
+		wa_fail(c, 503, WA_T(c, "The directory is unavailable."));
 		return;
 	}
-	wa_open(c, "Devices", "devices");
+	wa_open(c, WA_T(c, "Devices"), "devices");
 	wa_notice(c);
+	wa_rawf(b, "<h1>%s</h1><p>", WA_T(c, "Devices"));
 	wa_rawf(b,
-		"<h1>Devices</h1><p>Every device that completed a sync, "
-		"per datastore. The directory is at revision %lld.</p>"
-		"<table class=\"devices\"><thead><tr><th>Account</th>"
-		"<th>Device</th><th>Client</th><th>Datastore</th>"
-		"<th>Last sync</th><th>Revision</th><th>Anchor</th><th>"
-		"</th></tr></thead><tbody>",
+		WA_T(c, "Every device that completed a sync, per datastore. "
+			"The directory is at revision %lld."),
 		(long long)c->tenant.revision);
+	wa_rawf(b,
+		"</p><table class=\"devices\"><thead><tr><th>%s</th>"
+		"<th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+		"<th>%s</th><th></th></tr></thead><tbody>",
+		WA_T(c, "Account"), WA_T(c, "Device"), WA_T(c, "Client"),
+		WA_T(c, "Datastore"), WA_T(c, "Last sync"), WA_T(c, "Revision"),
+		WA_T(c, "Anchor"));
 	(void)dstore_sync_list(c->store, c->ses.tenant_id, device_row, &d,
 			       &err);
 	wa_raw(b, "</tbody></table>");
 	if (d.n == 0)
-		wa_raw(b, "<p class=\"empty\">No device has synced yet.</p>");
+		wa_rawf(b, "<p class=\"empty\">%s</p>",
+			WA_T(c, "No device has synced yet."));
 	wa_close(c);
 	free(l.a);
 }
@@ -763,649 +861,12 @@ void wa_device_slow(struct wa_ctx *c)
 	struct ob_err err;
 
 	if (x.account == 0 || x.device == NULL) {
-		wa_fail(c, 400, "No device given.");
+		wa_fail(c, 400, WA_T(c, "No device given."));
 		return;
 	}
 	if (wa_txn(c, slow_txn, &x, &err) != 0) {
-		wa_fail(c, 503, err.msg);
+		wa_fail_msg(c, 503, err.msg);
 		return;
 	}
 	wa_redirect(c, "/devices?done=slow");
-}
-
-/* ---- accounts ------------------------------------------------------------ */
-
-static int activity_row(const struct dstore_account_event *e, void *ctx)
-{
-	struct ob_buf *b = ctx;
-
-	wa_raw(b, "<tr>");
-	wa_time_cell(b, e->time);
-	wa_cell(b, e->actor);
-	wa_cell(b, e->op);
-	wa_cell(b, e->login);
-	wa_cell(b, e->detail);
-	wa_raw(b, "</tr>");
-	return 0;
-}
-
-#define ACCOUNTS_PER_PAGE 50
-
-/* The accounts page's view: search text, sort, direction, page. */
-struct acct_view {
-	const char *q;
-	enum dstore_account_sort sort;
-	bool desc;
-	int64_t page;
-};
-
-static void acct_num(struct ob_buf *b, int64_t n)
-{
-	char d[32], out[48];
-	int len = snprintf(d, sizeof(d), "%lld", (long long)(n < 0 ? 0 : n));
-	size_t k = 0;
-
-	for (int i = 0; i < len; i++) {
-		if (i > 0 && (len - i) % 3 == 0)
-			out[k++] = ',';
-		out[k++] = d[i];
-	}
-	out[k] = '\0';
-	wa_raw(b, out);
-}
-
-static const char *const acct_sort_name[] = {"login", "role", "created"};
-
-static void acct_href(struct ob_buf *b, const struct acct_view *v,
-		      enum dstore_account_sort sort, bool desc, int64_t page)
-{
-	wa_rawf(b, " href=\"/accounts?sort=%s%s&amp;page=%lld",
-		acct_sort_name[sort], desc ? "&amp;desc=1" : "",
-		(long long)page);
-	if (v->q[0]) {
-		wa_raw(b, "&amp;q=");
-		wa_u(b, v->q);
-	}
-	wa_raw(b, "\"");
-}
-
-static void acct_th(struct ob_buf *b, const struct acct_view *v,
-		    enum dstore_account_sort s, const char *label)
-{
-	bool desc = v->sort == s ? !v->desc : false;
-
-	wa_raw(b, "<th");
-	if (v->sort == s)
-		wa_raw(b, v->desc ? " aria-sort=\"descending\""
-				  : " aria-sort=\"ascending\"");
-	wa_raw(b, "><a class=\"sort\"");
-	acct_href(b, v, s, desc, 1);
-	wa_raw(b, ">");
-	wa_raw(b, label);
-	if (v->sort == s)
-		wa_raw(b, v->desc ? " ▼" : " ▲");
-	wa_raw(b, "</a></th>");
-}
-
-static void acct_page_href(struct ob_buf *b, const void *ctx, int64_t n)
-{
-	const struct acct_view *v = ctx;
-
-	acct_href(b, v, v->sort, v->desc, n);
-}
-
-static void acct_pager(struct ob_buf *b, const struct acct_view *v,
-		       int64_t pages)
-{
-	if (pages <= 1)
-		return;
-	wa_raw(b, "<nav class=\"pager\" aria-label=\"Pages\">");
-	wa_page_links(b, v->page, pages, acct_page_href, v);
-	wa_raw(b, "</nav>");
-}
-
-struct acct_rows {
-	struct wa_ctx *c;
-	size_t n;
-};
-
-static int acct_row(const struct dstore_account *a, void *ctx)
-{
-	struct acct_rows *r = ctx;
-	struct wa_ctx *c = r->c;
-	struct ob_buf *b = &c->rs->body;
-	bool self = a->id == c->ses.account_id;
-
-	r->n++;
-	wa_raw(b, "<tr><td data-label=\"Login\">");
-	wa_h(b, a->login);
-	wa_rawf(b,
-		"</td><td data-label=\"Role\">%s</td><td "
-		"data-label=\"Status\">%s</td><td data-label=\"Created\">",
-		a->role == DSTORE_ROLE_ADMIN ? "administrator" : "user",
-		a->disabled ? "disabled" : "active");
-	wa_time(b, a->created);
-	wa_raw(b, "</td><td>");
-	if (!self) {
-		wa_raw(b, "<form method=\"post\" "
-			  "action=\"/account/disable\">");
-		wa_csrf_input(b, c->ses.csrf);
-		wa_rawf(b,
-			"<input type=\"hidden\" name=\"id\" "
-			"value=\"%lld\"><input type=\"hidden\" "
-			"name=\"disabled\" value=\"%d\"><button "
-			"type=\"submit\">%s</button></form>",
-			(long long)a->id, a->disabled ? 0 : 1,
-			a->disabled ? "Enable" : "Disable");
-	}
-	wa_raw(b, "</td><td><form class=\"inline\" method=\"post\" "
-		  "action=\"/account/password\">");
-	wa_csrf_input(b, c->ses.csrf);
-	wa_rawf(b,
-		"<input type=\"hidden\" name=\"id\" value=\"%lld\">"
-		"<input name=\"password\" type=\"password\" "
-		"autocomplete=\"new-password\" minlength=\"8\" "
-		"required aria-label=\"New password\" "
-		"placeholder=\"new password\"><button "
-		"type=\"submit\">Set password</button></form></td>"
-		"</tr>",
-		(long long)a->id);
-	return 0;
-}
-
-void wa_accounts_page(struct wa_ctx *c)
-{
-	struct ob_buf *b = &c->rs->body;
-	struct acct_view v = {0};
-	struct dstore_account_query q = {0};
-	struct acct_rows rows = {c, 0};
-	const char *sort = wa_arg(c, "sort");
-	int64_t total = 0, pages;
-	struct ob_err err = {0};
-	int ret;
-
-	v.q = wa_arg(c, "q") ? wa_arg(c, "q") : "";
-	if (strlen(v.q) >= DSTORE_LOGIN_MAX)
-		v.q = "";
-	v.sort = DSTORE_ACCOUNT_SORT_LOGIN;
-	for (int i = 0; sort && i < 3; i++)
-		if (strcmp(sort, acct_sort_name[i]) == 0)
-			v.sort = (enum dstore_account_sort)i;
-	v.desc = wa_arg_int(c, "desc", 0) != 0;
-	v.page = wa_arg_int(c, "page", 1);
-	if (v.page < 1 || v.page > INT64_MAX / ACCOUNTS_PER_PAGE)
-		v.page = 1;
-	q.search = v.q;
-	q.sort = v.sort;
-	q.descending = v.desc;
-	q.limit = ACCOUNTS_PER_PAGE;
-	q.offset = (v.page - 1) * ACCOUNTS_PER_PAGE;
-
-	wa_open(c, "Accounts", "accounts");
-	wa_notice(c);
-	wa_raw(b, "<h1>Accounts</h1><form class=\"search\" method=\"get\" "
-		  "action=\"/accounts\" role=\"search\"><label>Search "
-		  "<input type=\"search\" name=\"q\" value=\"");
-	wa_h(b, v.q);
-	wa_rawf(b,
-		"\" placeholder=\"login or role\"></label><input "
-		"type=\"hidden\" name=\"sort\" value=\"%s\"><button "
-		"type=\"submit\">Search</button></form>",
-		acct_sort_name[v.sort]);
-	wa_raw(b, "<div class=\"table-scroll\"><table class=\"accounts\">"
-		  "<thead><tr>");
-	acct_th(b, &v, DSTORE_ACCOUNT_SORT_LOGIN, "Login");
-	acct_th(b, &v, DSTORE_ACCOUNT_SORT_ROLE, "Role");
-	wa_raw(b, "<th>Status</th>");
-	acct_th(b, &v, DSTORE_ACCOUNT_SORT_CREATED, "Created");
-	wa_raw(b, "<th></th><th></th></tr></thead><tbody>");
-	ret = dstore_account_page(c->store, c->ses.tenant_id, &q, acct_row,
-				  &rows, &total, &err);
-	wa_raw(b, "</tbody></table></div>");
-	if (ret != 0) {
-		wa_raw(b, "<p class=\"error\" role=\"alert\">The accounts are "
-			  "unavailable.</p>");
-	} else {
-		pages = (total + ACCOUNTS_PER_PAGE - 1) / ACCOUNTS_PER_PAGE;
-		wa_raw(b, "<p class=\"counts showing\" role=\"status\">");
-		if (total == 0) {
-			wa_raw(b, "No accounts match.");
-		} else if (rows.n == 0) {
-			wa_rawf(b, "Page %lld is past the end: ",
-				(long long)v.page);
-			acct_num(b, total);
-			wa_raw(b, " accounts.");
-		} else {
-			wa_raw(b, "Showing ");
-			acct_num(b, q.offset + 1);
-			wa_raw(b, "–");
-			acct_num(b, q.offset + (int64_t)rows.n);
-			wa_raw(b, " of ");
-			acct_num(b, total);
-		}
-		wa_raw(b, "</p>");
-		acct_pager(b, &v, pages);
-	}
-	wa_raw(b, "<h2>New account</h2><form method=\"post\" "
-		  "action=\"/account/add\">");
-	wa_csrf_input(b, c->ses.csrf);
-	wa_raw(b,
-	       "<label>Login <input name=\"login\" required "
-	       "autocomplete=\"off\"></label><label>Password <input "
-	       "name=\"password\" type=\"password\" minlength=\"8\" required "
-	       "autocomplete=\"new-password\"></label><label>Role <select "
-	       "name=\"role\"><option value=\"user\">user (syncs the "
-	       "directory)</option><option value=\"admin\">administrator"
-	       "</option></select></label><button type=\"submit\">Create"
-	       "</button></form>");
-	wa_raw(b, "<h2>Create accounts from a CSV</h2><p>Columns "
-		  "<code>login,role,uid</code> (header required; role "
-		  "<code>user</code> or <code>admin</code>; uid of the "
-		  "person, may be empty). Every line is checked first; "
-		  "nothing is created unless all are good. Initial "
-		  "passwords are generated and shown once.</p><form "
-		  "method=\"post\" enctype=\"multipart/form-data\" "
-		  "action=\"/accounts/import\">");
-	wa_csrf_input(b, c->ses.csrf);
-	wa_raw(b, "<label>CSV file <input type=\"file\" name=\"file\" "
-		  "accept=\".csv,text/csv\" required></label><button "
-		  "type=\"submit\">Create accounts</button></form>");
-	wa_raw(b, "<h2>Recent account activity</h2><table class=\"activity\">"
-		  "<thead><tr><th>When</th><th>Who</th><th>What</th>"
-		  "<th>Account</th><th>Detail</th></tr></thead><tbody>");
-	(void)dstore_account_log_recent(c->store, c->ses.tenant_id,
-					ACTIVITY_ROWS, activity_row, b, &err);
-	wa_raw(b, "</tbody></table>");
-	wa_close(c);
-}
-
-/* The account activity row of an action (its login looked up by id). */
-static void log_account(struct wa_ctx *c, const char *what, int64_t id)
-{
-	struct acct_list l = {0};
-	const char *op = what, *detail = "";
-	char actor[DSTORE_LOGIN_MAX + 8];
-	const char *role = wa_field(c, "role");
-	struct ob_err err;
-
-	if (!load_accounts(c, &l))
-		return;
-	if (strcmp(what, "add") == 0) {
-		op = "create";
-		detail = role && strcmp(role, "admin") == 0 ? "administrator"
-							    : "user";
-	} else if (strcmp(what, "disable") == 0) {
-		op = wa_field_int(c, "disabled", 1) != 0 ? "disable" : "enable";
-	}
-	snprintf(actor, sizeof(actor), "web:%s", c->ses.login);
-	(void)dstore_account_log_add(c->store, c->ses.tenant_id, c->rq->now,
-				     actor, op, acct_login(&l, id), detail,
-				     &err);
-	free(l.a);
-}
-
-void wa_account_action(struct wa_ctx *c, const char *what)
-{
-	int64_t id = wa_field_int(c, "id", 0), new_id;
-	const char *pw = wa_field(c, "password");
-	struct ob_err err = {0};
-	int ret;
-
-	if (strcmp(what, "add") == 0) {
-		const char *login = wa_field(c, "login");
-		const char *role = wa_field(c, "role");
-		if (login == NULL || pw == NULL) {
-			wa_fail(c, 400,
-				"A new account needs a login and a "
-				"password.");
-			return;
-		}
-		ret = dstore_account_create(
-			c->store, c->ses.tenant_id, login, pw,
-			role && strcmp(role, "admin") == 0 ? DSTORE_ROLE_ADMIN
-							   : DSTORE_ROLE_USER,
-			&new_id, &err);
-		if (ret == OB_E_EXISTS) {
-			wa_fail(c, 409, "That login is taken.");
-			return;
-		}
-	} else if (strcmp(what, "disable") == 0) {
-		if (id == c->ses.account_id) {
-			wa_fail(c, 409, "You cannot disable your own account.");
-			return;
-		}
-		ret = dstore_account_set_disabled(
-			c->store, c->ses.tenant_id, id,
-			wa_field_int(c, "disabled", 1) != 0, &err);
-		if (ret == 0)
-			ret = dstore_web_session_end_account(c->store, id,
-							     &err);
-	} else {
-		if (pw == NULL) {
-			wa_fail(c, 400, "Enter the new password.");
-			return;
-		}
-		ret = dstore_account_set_password(c->store, c->ses.tenant_id,
-						  id, pw, &err);
-	}
-	if (ret == OB_E_NOTFOUND) {
-		wa_fail(c, 404, "No such account.");
-		return;
-	}
-	if (ret != 0) {
-		wa_fail(c, ret == OB_E_INVAL ? 422 : 503, err.msg);
-		return;
-	}
-	snprintf(c->rs->log, sizeof(c->rs->log),
-		 "admin account %s tenant=%lld account=%lld", what,
-		 (long long)c->ses.tenant_id,
-		 (long long)(strcmp(what, "add") == 0 ? new_id : id));
-	log_account(c, what, strcmp(what, "add") == 0 ? new_id : id);
-	wa_redirect(c, "/accounts?done=%s",
-		    strcmp(what, "add") == 0        ? "account-added"
-		    : strcmp(what, "password") == 0 ? "password"
-						    : "account-changed");
-}
-
-/* ---- accounts from a CSV ------------------------------------------------- */
-
-#define ACCT_IMPORT_MAX 5000 /* accounts per file */
-#define ACCT_PW_LEN 16
-
-#define acct_new wa_account_new
-
-struct acct_import {
-	int64_t tenant;
-	struct acct_new *a;
-	size_t n;
-};
-
-/* A strong initial password from the OS random source: 16 characters of
- * an unambiguous 57-letter alphabet (about 93 bits), rejection sampled so
- * that every letter is equally likely. */
-static int gen_password(char out[ACCT_PW_LEN + 1])
-{
-	static const char alpha[] = "abcdefghijkmnopqrstuvwxyz"
-				    "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-	const size_t na = sizeof(alpha) - 1;
-	size_t k = 0;
-
-	while (k < ACCT_PW_LEN) {
-		unsigned char r[32];
-		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-			return OB_E_FAIL;
-		for (size_t i = 0; i < sizeof(r) && k < ACCT_PW_LEN; i++)
-			if (r[i] < 256 - 256 % na)
-				out[k++] = alpha[r[i] % na];
-		explicit_bzero(r, sizeof(r));
-	}
-	out[k] = '\0';
-	return 0;
-}
-
-static bool login_ok(const char *l)
-{
-	if (l[0] == '\0' || strlen(l) >= DSTORE_LOGIN_MAX)
-		return false;
-	for (const unsigned char *p = (const unsigned char *)l; *p; p++)
-		if (*p <= ' ' || *p == 0x7f)
-			return false;
-	return true;
-}
-
-/* Read and check every line; nothing is created here. Returns 0, or an
- * error with err naming the line and field. */
-static int acct_import_read(struct dstore *store, const char *data, size_t len,
-			    struct acct_import *im, struct ob_err *err)
-{
-	struct wa_csv *csv = NULL;
-	char **f;
-	size_t n, col_login = SIZE_MAX, col_role = SIZE_MAX, col_uid = SIZE_MAX;
-	long line;
-	int ret, r;
-
-	ret = wa_csv_open(data, len, WA_ENC_UTF8, NULL, &csv, err);
-	if (ret != 0)
-		goto out;
-	r = wa_csv_next(csv, &f, &n, &line, err);
-	if (r <= 0) {
-		ret = r < 0 ? r
-			    : ob_err_set(err, OB_E_PARSE, "the file is empty");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(f[i], "login") == 0) {
-			col_login = i;
-		} else if (strcmp(f[i], "role") == 0) {
-			col_role = i;
-		} else if (strcmp(f[i], "uid") == 0 ||
-			   strcmp(f[i], "person uid") == 0) {
-			col_uid = i;
-		} else {
-			ret = ob_err_set(err, OB_E_PARSE,
-					 "line 1: unknown column \"%.64s\" "
-					 "(the header is login,role,uid)",
-					 f[i]);
-			goto out;
-		}
-	}
-	if (col_login == SIZE_MAX || col_role == SIZE_MAX) {
-		ret = ob_err_set(err, OB_E_PARSE,
-				 "line 1: the header needs the columns login "
-				 "and role (and optionally uid)");
-		goto out;
-	}
-	while ((r = wa_csv_next(csv, &f, &n, &line, err)) == 1) {
-		const char *login = col_login < n ? f[col_login] : "";
-		const char *role = col_role < n ? f[col_role] : "";
-		const char *uid = col_uid < n ? f[col_uid] : "";
-		struct dstore_account old;
-		struct acct_new *a;
-
-		if (n == 1 && f[0][0] == '\0')
-			continue; /* a blank line */
-		if (im->n == ACCT_IMPORT_MAX) {
-			ret = ob_err_set(err, OB_E_LIMIT,
-					 "line %ld: more than %d accounts in "
-					 "one file",
-					 line, ACCT_IMPORT_MAX);
-			goto out;
-		}
-		if (!login_ok(login)) {
-			ret = ob_err_set(err, OB_E_INVAL,
-					 "line %ld, field login: empty, too "
-					 "long, or with a space or control "
-					 "character",
-					 line);
-			goto out;
-		}
-		for (size_t i = 0; i < im->n; i++)
-			if (strcasecmp(im->a[i].login, login) == 0) {
-				ret = ob_err_set(err, OB_E_EXISTS,
-						 "line %ld, field login: "
-						 "\"%.128s\" is also on an "
-						 "earlier line",
-						 line, login);
-				goto out;
-			}
-		if (dstore_account_find(store, login, &old, NULL) == 0) {
-			ret = ob_err_set(err, OB_E_EXISTS,
-					 "line %ld, field login: \"%.128s\" is "
-					 "taken",
-					 line, login);
-			goto out;
-		}
-		if (strcmp(role, "user") != 0 && strcmp(role, "admin") != 0 &&
-		    strcmp(role, "administrator") != 0) {
-			ret = ob_err_set(err, OB_E_INVAL,
-					 "line %ld, field role: \"%.32s\" is "
-					 "not user or admin",
-					 line, role);
-			goto out;
-		}
-		if (uid[0] != '\0') {
-			struct dstore_person p = {0};
-			int g = dstore_person_get(store, im->tenant, uid, false,
-						  &p, NULL);
-			dstore_person_deinit(&p);
-			if (g != 0) {
-				ret = ob_err_set(err, OB_E_NOTFOUND,
-						 "line %ld, field uid: no "
-						 "person \"%.64s\"",
-						 line, uid);
-				goto out;
-			}
-		}
-		a = realloc(im->a, (im->n + 1) * sizeof(*a));
-		if (a == NULL) {
-			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
-			goto out;
-		}
-		im->a = a;
-		a = &im->a[im->n++];
-		memset(a, 0, sizeof(*a));
-		ob_strlcpy(a->login, login, sizeof(a->login));
-		a->role = strcmp(role, "user") == 0 ? DSTORE_ROLE_USER
-						    : DSTORE_ROLE_ADMIN;
-		ret = gen_password(a->pw);
-		if (ret != 0) {
-			ret = ob_err_set(err, ret, "no random bytes");
-			goto out;
-		}
-	}
-	if (r < 0)
-		ret = r;
-	else if (im->n == 0)
-		ret = ob_err_set(err, OB_E_PARSE,
-				 "no accounts after the header");
-out:
-	wa_csv_free(&csv);
-	return ret;
-}
-
-static int acct_import_txn(struct dstore *s, void *ctx, struct ob_err *err)
-{
-	struct acct_import *im = ctx;
-	int64_t id;
-	int ret = 0;
-
-	for (size_t i = 0; i < im->n && ret == 0; i++)
-		ret = dstore_account_create(s, im->tenant, im->a[i].login,
-					    im->a[i].pw, im->a[i].role, &id,
-					    err);
-	return ret;
-}
-
-static void acct_import_free(struct acct_import *im)
-{
-	if (im->a != NULL)
-		explicit_bzero(im->a, im->n * sizeof(*im->a));
-	free(im->a);
-	im->a = NULL;
-	im->n = 0;
-}
-
-int wa_accounts_import_csv(struct dstore *s, int64_t tenant, const char *actor,
-			   const char *data, size_t len,
-			   struct wa_account_new **a_r, size_t *n_r,
-			   struct ob_err *err)
-{
-	struct acct_import im = {tenant, NULL, 0};
-	int ret = acct_import_read(s, data, len, &im, err);
-
-	if (ret == 0)
-		ret = dstore_retry(s, tenant, actor, 5, acct_import_txn, &im,
-				   NULL, err);
-	if (ret != 0) {
-		acct_import_free(&im);
-		return ret;
-	}
-	for (size_t i = 0; i < im.n; i++)
-		(void)dstore_account_log_add(s, tenant, (int64_t)time(NULL),
-					     actor, "create", im.a[i].login,
-					     im.a[i].role == DSTORE_ROLE_ADMIN
-						     ? "administrator"
-						     : "user",
-					     NULL);
-	*a_r = im.a;
-	*n_r = im.n;
-	return 0;
-}
-
-/* POST /accounts/import: every line checked first, then all accounts in
- * one transaction; the generated passwords are shown on this page only
- * (and as a CSV download built into it), never stored in clear. */
-void wa_accounts_import(struct wa_ctx *c)
-{
-	const struct wa_form_field *f = wa_form_field(&c->form, "file");
-	struct ob_buf *b = &c->rs->body, csvb;
-	struct acct_import im = {c->ses.tenant_id, NULL, 0};
-	struct ob_err err = {0};
-	char actor[DSTORE_LOGIN_MAX + 8];
-	int ret;
-
-	if (f == NULL || f->len == 0) {
-		wa_fail(c, 400, "Choose a CSV file of accounts.");
-		return;
-	}
-	ret = acct_import_read(c->store, f->value, f->len, &im, &err);
-	if (ret == 0)
-		ret = wa_txn(c, acct_import_txn, &im, &err);
-	if (ret != 0) {
-		acct_import_free(&im);
-		wa_fail(c, ret == OB_E_BUSY || ret == OB_E_FAIL ? 503 : 422,
-			err.msg[0] ? err.msg
-				   : "The accounts were not created.");
-		return;
-	}
-	snprintf(actor, sizeof(actor), "web:%s", c->ses.login);
-	for (size_t i = 0; i < im.n; i++)
-		(void)dstore_account_log_add(
-			c->store, c->ses.tenant_id, c->rq->now, actor, "create",
-			im.a[i].login,
-			im.a[i].role == DSTORE_ROLE_ADMIN ? "administrator"
-							  : "user",
-			&err);
-	snprintf(c->rs->log, sizeof(c->rs->log),
-		 "admin account import tenant=%lld accounts=%zu",
-		 (long long)c->ses.tenant_id, im.n);
-	wa_open(c, "Accounts created", "accounts");
-	wa_rawf(b,
-		"<h1>%zu accounts created</h1><p class=\"notice\" "
-		"role=\"status\">These initial passwords are shown once: "
-		"they are stored only as hashes and cannot be shown again. "
-		"Hand them over now, or download them.</p>",
-		im.n);
-	ob_buf_init(&csvb, 1u << 22);
-	(void)ob_buf_add_str(&csvb, "login,password\r\n");
-	for (size_t i = 0; i < im.n; i++) {
-		(void)ob_buf_add_str(&csvb, im.a[i].login);
-		(void)ob_buf_add_char(&csvb, ',');
-		(void)ob_buf_add_str(&csvb, im.a[i].pw);
-		(void)ob_buf_add_str(&csvb, "\r\n");
-	}
-	wa_raw(b, "<p><a class=\"button\" download=\"accounts-passwords.csv\" "
-		  "href=\"data:text/csv;charset=utf-8,");
-	wa_u(b, ob_buf_str(&csvb));
-	wa_raw(b, "\">Download login,password CSV</a></p>");
-	if (csvb.data != NULL)
-		explicit_bzero(csvb.data, csvb.len);
-	ob_buf_deinit(&csvb);
-	wa_raw(b, "<div class=\"table-scroll\"><table class=\"passwords\">"
-		  "<thead><tr><th>Login</th><th>Role</th><th>Initial "
-		  "password</th></tr></thead><tbody>");
-	for (size_t i = 0; i < im.n; i++) {
-		wa_raw(b, "<tr><td>");
-		wa_h(b, im.a[i].login);
-		wa_rawf(b,
-			"</td><td>%s</td><td><code class=\"pw\">%s</code>"
-			"</td></tr>",
-			im.a[i].role == DSTORE_ROLE_ADMIN ? "administrator"
-							  : "user",
-			im.a[i].pw);
-	}
-	wa_raw(b, "</tbody></table></div><p><a href=\"/accounts\">Back to "
-		  "the accounts</a></p>");
-	wa_close(c);
-	acct_import_free(&im);
 }

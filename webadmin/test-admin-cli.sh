@@ -16,7 +16,7 @@ ob() { "$ADMIN" --db "$db" "$@"; }
 rev() { ob enterprise list | awk -v t="$1" '$1 == t { print $3 }'; }
 
 check "init creates the database" 0 ob init
-has "init reports the schema" "schema version 14"
+has "init reports the schema" "schema version 15"
 check "enterprise create" 0 ob enterprise create acme --display "Acme 集团"
 check "duplicate enterprise refused" 4 ob enterprise create acme
 has "duplicate enterprise named" "an enterprise named acme already exists"
@@ -78,6 +78,44 @@ check "import the demo directory" 0 ob import --tenant acme "$DEMO/acme/people.c
 has "import counts every unit created" "320 rows: 320 added, 0 changed, 0 unchanged, 0 deleted, 34 units created"
 check "same import again changes nothing" 0 ob import --tenant acme "$DEMO/acme/people.csv"
 has "idempotent import" "0 added, 0 changed, 320 unchanged, 0 deleted"
+
+# accounts linked to their people, reset links
+check "a person to link" 0 ob person add --tenant acme --name "Link Test" --uid link-test-1
+check "account link" 0 ob account link alice link-test-1
+has "account link says so" "account alice linked to link-test-1"
+check "account list shows the person" 0 ob account list --tenant acme
+has "account list: person uid and name" "link-test-1 Link Test"
+has "account list: never signed in" "never"
+check "a person has one account" 4 ob account link imp1@acme link-test-1
+has "the holder is named" "link-test-1 is already linked to the account alice"
+check "an unknown uid" 3 ob account link imp1@acme no-such-uid
+has "the unknown uid is named" "no person with uid \"no-such-uid\" in this enterprise"
+check "a uid of another enterprise is unknown here" 3 ob account link keyuser demo-000301
+printf 'login,role,uid\nlinked1@acme,user,demo-000301\n' > "$tmp/acc-link.csv"
+check "account import links the uid" 0 ob account import --tenant acme "$tmp/acc-link.csv"
+check "account list after the linking import" 0 ob account list --tenant acme
+has "the imported account has its person" "demo-000301"
+check "account import: a person already linked" 4 ob account import --tenant acme "$tmp/acc-link.csv"
+check "account unlink" 0 ob account unlink linked1@acme
+check "person delete clears the link" 0 ob person delete --tenant acme link-test-1
+check "account list after the delete" 0 ob account list --tenant acme
+lacks "no link to the deleted person" "link-test-1"
+check "account log after the delete" 0 ob account log --tenant acme
+has "the account log names the deleted person" "unlink    alice                    person link-test-1 (Link Test) deleted"
+check "reset link" 0 ob account reset-link imp1@acme --url https://admin.example
+tok=$(printf '%s\n' "$out" | sed -n 's|^https://admin.example/reset?token=\([0-9a-f]*\)$|\1|p')
+check "reset link: a 64-hex token" 0 test "${#tok}" -eq 64
+check "reset link: the token is not stored" 1 grep -q -a -F "$tok" "$db"
+check "reset link: --hours 0 refused" 1 ob account reset-link imp1@acme --hours 0
+check "reset link: --hours 721 refused" 1 ob account reset-link imp1@acme --hours 721
+check "reset link: unknown login" 3 ob account reset-link nobody@acme
+check "account log lists the reset link" 0 ob account log --tenant acme
+has "reset link logged" "reset-link imp1@acme                valid 72 hours"
+printf 'login,role\nrl1@acme,user\n' > "$tmp/acc-rl.csv"
+check "account import with reset links" 0 ob account import --tenant acme --reset-links --url https://a.example "$tmp/acc-rl.csv"
+has "the import prints the reset links" "login,reset_link"
+has "one link per account" "rl1@acme,https://a.example/reset?token="
+lacks "no password printed" "login,password"
 r1=$(rev acme)
 
 # a merge with some columns leaves the others as they are (IMPORT.md):

@@ -627,7 +627,7 @@ static void test_last_change(void)
 	/* the history: this person only, newest first */
 	req(&r, "GET", "/audit", "uid=rows-1", cookie, NULL);
 	test_assert_int(r.r.status, 200);
-	test_assert(strstr(r.body, "<h1>History of Renamed Rows <small>rows-1"
+	test_assert(strstr(r.body, "<h1>History: Renamed Rows <small>rows-1"
 				   "</small></h1>") != NULL);
 	const char *cli = strstr(r.body, "<td>cli</td>");
 	const char *web = strstr(r.body, "<td>web:boss@acme</td>");

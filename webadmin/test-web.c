@@ -20,7 +20,7 @@
 #include "webadmin/export.h"
 #include "webadmin/form.h"
 #include "webadmin/import.h"
-#include "webadmin/web.h"
+#include "webadmin/web-internal.h"
 
 /* ---- the form parser ----------------------------------------------------- */
 
@@ -133,6 +133,7 @@ static void test_multipart(void)
 static struct dstore *store;
 static struct wa_web_config cfg;
 static int64_t acme, other, now = 1000000;
+static const char *remote = "192.0.2.7";
 
 struct resp {
 	struct wa_web_response r;
@@ -156,7 +157,7 @@ static void req(struct resp *out, const char *method, const char *path,
 	rq.cookie = cookie;
 	rq.origin = origin;
 	rq.host = "admin.example:8081";
-	rq.remote_addr = "192.0.2.7";
+	rq.remote_addr = remote;
 	rq.content_type = "application/x-www-form-urlencoded";
 	rq.body = body ? body : "";
 	rq.body_len = body ? strlen(body) : 0;
@@ -463,7 +464,7 @@ static void test_actions(void)
 	rq.path = "/import/preview";
 	rq.query = &q;
 	rq.cookie = cookie;
-	rq.remote_addr = "192.0.2.7";
+	rq.remote_addr = remote;
 	rq.content_type = "multipart/form-data; boundary=B";
 	rq.now = now;
 	char upload[32] = "";
@@ -580,7 +581,7 @@ static void upload_at(struct resp *r, const char *path, const char *cookie,
 	rq.path = path;
 	rq.query = &q;
 	rq.cookie = cookie;
-	rq.remote_addr = "192.0.2.7";
+	rq.remote_addr = remote;
 	rq.content_type = "multipart/form-data; boundary=B";
 	rq.body = mp;
 	rq.body_len = k;
@@ -1090,6 +1091,426 @@ static void test_account_activity(void)
 	test_end();
 }
 
+/* ---- account links, last sign-in, reset links ---------------------------- */
+
+static void test_account_link_pages(void)
+{
+	char cookie[128], csrf[65], body[512], events[1024] = "";
+	struct dstore_account a;
+	struct dstore_person p = {0};
+	struct ob_err err;
+	struct resp r;
+	int64_t uid_acct;
+
+	test_begin("account links on the web: the list names the person "
+		   "(a link to it), link by uid with errors naming it, "
+		   "unlink, cleared when the person is deleted");
+	dstore_begin(store, other, "test", &err);
+	p.uid = strdup("o-1");
+	p.display = "Other Person";
+	dstore_person_put(store, other, &p, NULL, &err);
+	free(p.uid);
+	dstore_commit(store, NULL, &err);
+	test_assert_int(dstore_account_find(store, "user@acme", &a, &err), 0);
+	uid_acct = a.id;
+	test_assert_int(sign_in("boss@acme", "boss-password", cookie, csrf),
+			303);
+	snprintf(body, sizeof(body), "csrf=%s&id=%lld&uid=o-1", csrf,
+		 (long long)uid_acct);
+	req(&r, "POST", "/account/link", NULL, cookie, body, NULL);
+	test_assert_int(r.r.status, 422);
+	test_assert(strstr(r.body, "no person with uid &quot;o-1&quot; in "
+				   "this enterprise") != NULL);
+	done(&r);
+	snprintf(body, sizeof(body), "csrf=%s&id=%lld&uid=", csrf,
+		 (long long)uid_acct);
+	req(&r, "POST", "/account/link", NULL, cookie, body, NULL);
+	test_assert_int(r.r.status, 400);
+	done(&r);
+	/* without the CSRF token nothing happens */
+	snprintf(body, sizeof(body), "csrf=x&id=%lld&uid=a-1",
+		 (long long)uid_acct);
+	req(&r, "POST", "/account/link", NULL, cookie, body, NULL);
+	test_assert_int(r.r.status, 403);
+	done(&r);
+	snprintf(body, sizeof(body), "csrf=%s&id=%lld&uid=a-1", csrf,
+		 (long long)uid_acct);
+	req(&r, "POST", "/account/link", NULL, cookie, body, NULL);
+	test_assert_int(r.r.status, 303);
+	test_assert_str(r.r.location, "/accounts?done=account-linked");
+	done(&r);
+	test_assert_int(dstore_account_get(store, acme, uid_acct, &a, &err), 0);
+	test_assert_str(a.person_uid, "a-1");
+	req(&r, "GET", "/accounts", "q=user", cookie, NULL, NULL);
+	test_assert(strstr(r.body, "<a href=\"/person?uid=a-1\">Ann "
+				   "&lt;b&gt;Bold&lt;/b&gt;</a>") != NULL);
+	test_assert(strstr(r.body, "action=\"/account/unlink\"") != NULL);
+	test_assert(strstr(r.body, "Last sign-in") != NULL);
+	done(&r);
+	/* the boss cannot take the same person */
+	test_assert_int(dstore_account_find(store, "boss@acme", &a, &err), 0);
+	snprintf(body, sizeof(body), "csrf=%s&id=%lld&uid=a-1", csrf,
+		 (long long)a.id);
+	req(&r, "POST", "/account/link", NULL, cookie, body, NULL);
+	test_assert_int(r.r.status, 409);
+	test_assert(strstr(r.body, "a-1 is already linked to the account "
+				   "user@acme") != NULL);
+	done(&r);
+	/* another enterprise's account is not found from here */
+	test_assert_int(dstore_account_find(store, "boss@other", &a, &err), 0);
+	snprintf(body, sizeof(body), "csrf=%s&id=%lld&uid=a-1", csrf,
+		 (long long)a.id);
+	req(&r, "POST", "/account/link", NULL, cookie, body, NULL);
+	test_assert_int(r.r.status, 404);
+	done(&r);
+	snprintf(body, sizeof(body), "csrf=%s&id=%lld", csrf,
+		 (long long)uid_acct);
+	req(&r, "POST", "/account/unlink", NULL, cookie, body, NULL);
+	test_assert_int(r.r.status, 303);
+	done(&r);
+	test_assert_int(dstore_account_get(store, acme, uid_acct, &a, &err), 0);
+	test_assert_str(a.person_uid, "");
+	dstore_account_log_recent(store, acme, 2, count_event, events, &err);
+	test_assert_str(events, "web:boss@acme:unlink:user@acme "
+				"web:boss@acme:link:user@acme");
+	/* linked again, then the person deleted on the web */
+	snprintf(body, sizeof(body), "csrf=%s&id=%lld&uid=a-1", csrf,
+		 (long long)uid_acct);
+	req(&r, "POST", "/account/link", NULL, cookie, body, NULL);
+	done(&r);
+	dstore_begin(store, acme, "web:boss@acme", &err);
+	test_assert_int(dstore_person_delete(store, acme, "a-1", &err), 0);
+	dstore_commit(store, NULL, &err);
+	test_assert_int(dstore_account_get(store, acme, uid_acct, &a, &err), 0);
+	test_assert_str(a.person_uid, "");
+	req(&r, "GET", "/accounts", NULL, cookie, NULL, NULL);
+	test_assert(strstr(r.body, "person a-1 (Ann &lt;b&gt;Bold&lt;/b&gt;) "
+				   "deleted") != NULL);
+	done(&r);
+	/* put the person back for the tests after this one */
+	dstore_begin(store, acme, "test", &err);
+	memset(&p, 0, sizeof(p));
+	p.uid = strdup("a-1");
+	p.display = "Ann <b>Bold</b>";
+	dstore_person_put(store, acme, &p, NULL, &err);
+	free(p.uid);
+	dstore_commit(store, NULL, &err);
+	test_end();
+}
+
+static void test_last_sign_in(void)
+{
+	char cookie[128], csrf[65];
+	struct dstore_account a;
+	struct ob_err err;
+	struct resp r;
+
+	test_begin("last sign-in: set by a web sign-in, unchanged by a "
+		   "refused one, shown and sortable");
+	test_assert_int(dstore_account_find(store, "boss@acme", &a, &err), 0);
+	int64_t before = a.last_login;
+	now += 100;
+	test_assert_int(sign_in("boss@acme", "wrong-password", cookie, csrf),
+			401);
+	test_assert_int(dstore_account_find(store, "boss@acme", &a, &err), 0);
+	test_assert_int(a.last_login, before);
+	/* the right password of a user who is no administrator: refused */
+	test_assert_int(dstore_account_find(store, "user@acme", &a, &err), 0);
+	test_assert_int(a.last_login, 0);
+	test_assert_int(sign_in("user@acme", "user-password", cookie, csrf),
+			401);
+	test_assert_int(dstore_account_find(store, "user@acme", &a, &err), 0);
+	test_assert_int(a.last_login, 0);
+	test_assert_int(sign_in("boss@acme", "boss-password", cookie, csrf),
+			303);
+	test_assert_int(dstore_account_find(store, "boss@acme", &a, &err), 0);
+	test_assert_int(a.last_login, now);
+	req(&r, "GET", "/accounts", "sort=last-login&desc=1", cookie, NULL,
+	    NULL);
+	test_assert(strstr(r.body, "aria-sort=\"descending\"><a class=\"sort\" "
+				   "href=\"/accounts?sort=last-login") != NULL);
+	/* newest sign-in first: boss before user (never) */
+	const char *boss = strstr(r.body, ">boss@acme<");
+	const char *user = strstr(r.body, ">user@acme<");
+	test_assert(boss != NULL && user != NULL && boss < user);
+	test_assert(user != NULL && strstr(user, ">never<") != NULL);
+	done(&r);
+	test_end();
+}
+
+/* The token of the reset link on a page. */
+static bool page_token(const char *body, char tok[65])
+{
+	const char *t = strstr(body, "/reset?token=");
+
+	if (t == NULL)
+		return false;
+	t += strlen("/reset?token=");
+	if (strspn(t, "0123456789abcdef") != 64)
+		return false;
+	memcpy(tok, t, 64);
+	tok[64] = '\0';
+	return true;
+}
+
+static void test_reset_pages(void)
+{
+	char cookie[128], csrf[65], body[1024], tok[65] = "", tok2[65] = "";
+	char q[256], big[12000];
+	struct dstore_account a;
+	struct ob_err err;
+	struct resp r;
+	int64_t id;
+
+	test_begin(
+		"reset links on the web: shown once, works once, refused "
+		"used, expired, replaced, disabled, garbled or huge with one "
+		"message; old password gone, new one signs in");
+	test_assert_int(dstore_account_create(store, acme, "reset@acme",
+					      "first-password",
+					      DSTORE_ROLE_ADMIN, &id, &err),
+			0);
+	test_assert_int(sign_in("boss@acme", "boss-password", cookie, csrf),
+			303);
+	req(&r, "GET", "/accounts", "q=reset", cookie, NULL, NULL);
+	test_assert(strstr(r.body, "action=\"/account/reset-link\"") != NULL);
+	done(&r);
+	snprintf(body, sizeof(body), "csrf=%s&id=%lld", csrf, (long long)id);
+	req(&r, "POST", "/account/reset-link", NULL, cookie, body, NULL);
+	test_assert_int(r.r.status, 200);
+	test_assert(strstr(r.body, "http://admin.example:8081/reset?token=") !=
+		    NULL);
+	test_assert(strstr(r.body, "shown once") != NULL);
+	test_assert(page_token(r.body, tok));
+	done(&r);
+	/* the list never shows it again */
+	req(&r, "GET", "/accounts", NULL, cookie, NULL, NULL);
+	test_assert(strstr(r.body, tok) == NULL);
+	test_assert(strstr(r.body, "reset-link") != NULL);
+	done(&r);
+	/* another enterprise's account: not found */
+	test_assert_int(dstore_account_find(store, "boss@other", &a, &err), 0);
+	snprintf(body, sizeof(body), "csrf=%s&id=%lld", csrf, (long long)a.id);
+	req(&r, "POST", "/account/reset-link", NULL, cookie, body, NULL);
+	test_assert_int(r.r.status, 404);
+	done(&r);
+	/* the form, with no session */
+	snprintf(q, sizeof(q), "token=%s", tok);
+	req(&r, "GET", "/reset", q, NULL, NULL, NULL);
+	test_assert_int(r.r.status, 200);
+	test_assert(strstr(r.body, "Set a password") != NULL);
+	test_assert(strstr(r.body, "reset@acme") != NULL);
+	test_assert(strstr(r.body, "Log out") == NULL);
+	done(&r);
+	/* passwords that differ, a short one: the token stays */
+	snprintf(body, sizeof(body),
+		 "token=%s&password=second-password&password2=other-one", tok);
+	req(&r, "POST", "/reset", NULL, NULL, body, NULL);
+	test_assert_int(r.r.status, 422);
+	test_assert(strstr(r.body, "The two passwords differ.") != NULL);
+	done(&r);
+	snprintf(body, sizeof(body), "token=%s&password=short&password2=short",
+		 tok);
+	req(&r, "POST", "/reset", NULL, NULL, body, NULL);
+	test_assert_int(r.r.status, 422);
+	test_assert(strstr(r.body, "at least 8 characters") != NULL);
+	done(&r);
+	/* a cross-site form is refused before anything */
+	snprintf(body, sizeof(body),
+		 "token=%s&password=second-password&password2=second-password",
+		 tok);
+	req(&r, "POST", "/reset", NULL, NULL, body, "https://evil.example");
+	test_assert_int(r.r.status, 403);
+	done(&r);
+	req(&r, "POST", "/reset", NULL, NULL, body, NULL);
+	test_assert_int(r.r.status, 200);
+	test_assert(strstr(r.body, "Password set") != NULL);
+	done(&r);
+	test_assert_int(sign_in("reset@acme", "first-password", cookie, csrf),
+			401);
+	test_assert_int(sign_in("reset@acme", "second-password", cookie, csrf),
+			303);
+	/* used: refused, with the one message */
+	req(&r, "POST", "/reset", NULL, NULL, body, NULL);
+	test_assert_int(r.r.status, 404);
+	test_assert(strstr(r.body, "This reset link is invalid or has "
+				   "expired.") != NULL);
+	test_assert(strstr(r.r.log, "reset link refused (token)") != NULL);
+	done(&r);
+	req(&r, "GET", "/reset", q, NULL, NULL, NULL);
+	test_assert_int(r.r.status, 404);
+	done(&r);
+	test_assert_int(sign_in("reset@acme", "second-password", cookie, csrf),
+			303);
+	/* expired: made by the store 2 hours ago for 1 hour */
+	test_assert_int(dstore_reset_create(store, acme, id, now - 7200, 1,
+					    "test", tok, NULL, &err),
+			0);
+	snprintf(q, sizeof(q), "token=%s", tok);
+	req(&r, "GET", "/reset", q, NULL, NULL, NULL);
+	test_assert_int(r.r.status, 404);
+	test_assert(strstr(r.body, "This reset link is invalid or has "
+				   "expired.") != NULL);
+	test_assert(strstr(r.r.log, "(expired)") != NULL);
+	done(&r);
+	/* replaced by a newer one */
+	test_assert_int(dstore_reset_create(store, acme, id, now, 1, "test",
+					    tok, NULL, &err),
+			0);
+	test_assert_int(dstore_reset_create(store, acme, id, now, 1, "test",
+					    tok2, NULL, &err),
+			0);
+	snprintf(q, sizeof(q), "token=%s", tok);
+	req(&r, "GET", "/reset", q, NULL, NULL, NULL);
+	test_assert_int(r.r.status, 404);
+	done(&r);
+	/* disabled account: the same message */
+	test_assert_int(
+		dstore_account_set_disabled(store, acme, id, true, &err), 0);
+	snprintf(body, sizeof(body),
+		 "token=%s&password=third-password&password2=third-password",
+		 tok2);
+	req(&r, "POST", "/reset", NULL, NULL, body, NULL);
+	test_assert_int(r.r.status, 404);
+	test_assert(strstr(r.body, "This reset link is invalid or has "
+				   "expired.") != NULL);
+	done(&r);
+	test_assert_int(
+		dstore_account_set_disabled(store, acme, id, false, &err), 0);
+	/* garbled, empty, missing and huge tokens */
+	static const char *const bad[] = {
+		"token=",
+		"token=%00%01",
+		"token=%3Cscript%3E",
+		"x=1",
+		"token=ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"
+		"0123456789",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		req(&r, "GET", "/reset", bad[i], NULL, NULL, NULL);
+		test_assert_int(r.r.status, 404);
+		test_assert(strstr(r.body, "invalid or has expired") != NULL);
+		test_assert(strstr(r.body, "<script>") == NULL);
+		done(&r);
+	}
+	memcpy(big, "token=", 6);
+	memset(big + 6, 'a', sizeof(big) - 7);
+	big[sizeof(big) - 1] = '\0';
+	req(&r, "GET", "/reset", big, NULL, NULL, NULL);
+	test_assert_int(r.r.status, 404);
+	done(&r);
+	/* guesses are throttled per address, even with a good token */
+	remote = "192.0.2.99";
+	int status = 0;
+	for (int i = 0; i < 40 && status != 429; i++) {
+		req(&r, "GET", "/reset", "token=00", NULL, NULL, NULL);
+		status = r.r.status;
+		done(&r);
+	}
+	test_assert_int(status, 429);
+	snprintf(q, sizeof(q), "token=%s", tok2);
+	req(&r, "GET", "/reset", q, NULL, NULL, NULL);
+	test_assert_int(r.r.status, 429);
+	done(&r);
+	remote = "192.0.2.7";
+	test_end();
+}
+
+static void test_account_import_links(void)
+{
+	static const char twice[] = "login,role,uid\nl1@acme,user,a-1\n"
+				    "l2@acme,user,a-1\n";
+	static const char good[] = "login,role,uid\nl1@acme,user,a-1\n"
+				   "l2@acme,user,\n";
+	struct wa_account_new *na = NULL;
+	struct dstore_account a;
+	struct ob_err err;
+	size_t n = 0;
+
+	test_begin("account CSV import: the uid column links each account to "
+		   "its person, one account per person, checked first");
+	test_assert_int(wa_accounts_import_csv(store, acme, "cli", twice,
+					       sizeof(twice) - 1, false, &na,
+					       &n, &err),
+			OB_E_EXISTS);
+	test_assert_str(err.msg, "line 3, field uid: \"a-1\" is also on an "
+				 "earlier line (one account per person)");
+	test_assert_int(dstore_account_find(store, "l1@acme", &a, &err),
+			OB_E_NOTFOUND);
+	test_assert_int(wa_accounts_import_csv(store, acme, "cli", good,
+					       sizeof(good) - 1, false, &na, &n,
+					       &err),
+			0);
+	test_assert_int(n, 2);
+	test_assert_str(na[0].uid, "a-1");
+	explicit_bzero(na, n * sizeof(*na));
+	free(na);
+	test_assert_int(dstore_account_find(store, "l1@acme", &a, &err), 0);
+	test_assert_str(a.person_uid, "a-1");
+	test_assert_int(dstore_account_find(store, "l2@acme", &a, &err), 0);
+	test_assert_str(a.person_uid, "");
+	/* a-1 has its account now: another file cannot take it */
+	test_assert_int(
+		wa_accounts_import_csv(store, acme, "cli",
+				       "login,role,uid\nl3@acme,user,a-1\n", 32,
+				       false, &na, &n, &err),
+		OB_E_EXISTS);
+	test_assert_str(err.msg, "line 2, field uid: \"a-1\" is already "
+				 "linked to an account");
+	/* free the person for the tests after this one */
+	test_assert_int(dstore_account_find(store, "l1@acme", &a, &err), 0);
+	test_assert_int(dstore_account_link(store, acme, a.id, NULL, &err), 0);
+	test_end();
+}
+
+static void test_account_import_reset_links(void)
+{
+	static const char csv[] = "login,role\nrl1@acme,user\nrl2@acme,user\n";
+	char cookie[128], csrf[65], tok[65], body[512];
+	struct wa_account_new *na = NULL;
+	struct dstore_account a;
+	struct ob_err err;
+	struct resp r;
+	size_t n = 0;
+
+	test_begin("account CSV import with reset links: each account gets a "
+		   "one-time link instead of a shown password");
+	test_assert_int(wa_accounts_import_csv(store, acme, "cli", csv,
+					       sizeof(csv) - 1, true, &na, &n,
+					       &err),
+			0);
+	test_assert_int(n, 2);
+	test_assert_str(na[0].pw, "");
+	test_assert_int(strlen(na[0].token), 64);
+	test_assert_int(dstore_reset_check(store, na[1].token, now, &a, &err),
+			0);
+	test_assert_str(a.login, "rl2@acme");
+	explicit_bzero(na, n * sizeof(*na));
+	free(na);
+	/* on the web: the "links" field of the form */
+	test_assert_int(sign_in("boss@acme", "boss-password", cookie, csrf),
+			303);
+	upload_at(&r, "/accounts/import", cookie, csrf, "a.csv",
+		  "login,role\nrl3@acme,admin\n", 26,
+		  "utf-8\r\n--B\r\nContent-Disposition: form-data; "
+		  "name=\"links\"\r\n\r\n1");
+	test_assert_int(r.r.status, 200);
+	test_assert(strstr(r.body, "1 accounts created") != NULL);
+	test_assert(strstr(r.body, "These reset links are shown once") != NULL);
+	test_assert(strstr(r.body, "class=\"pw\"") == NULL);
+	test_assert(strstr(r.body, "download=\"accounts-reset-links.csv\"") !=
+		    NULL);
+	test_assert(page_token(r.body, tok));
+	done(&r);
+	snprintf(body, sizeof(body),
+		 "token=%s&password=rl3-password&password2=rl3-password", tok);
+	req(&r, "POST", "/reset", NULL, NULL, body, NULL);
+	test_assert_int(r.r.status, 200);
+	done(&r);
+	test_assert_int(sign_in("rl3@acme", "rl3-password", cookie, csrf), 303);
+	test_end();
+}
+
 /* The file's bytes contain needle. */
 static bool file_has(const char *path, const char *needle)
 {
@@ -1271,7 +1692,7 @@ static void test_account_pages(void)
 
 	asc.ids = calloc(MANY_ACCOUNTS + 1, sizeof(int64_t));
 	desc.ids = calloc(MANY_ACCOUNTS + 1, sizeof(int64_t));
-	for (int s = 0; s < 3; s++) {
+	for (int s = 0; s <= DSTORE_ACCOUNT_SORT_LAST_LOGIN; s++) {
 		q.sort = (enum dstore_account_sort)s;
 		q.limit = 50;
 		asc.n = desc.n = 0;
@@ -2093,6 +2514,11 @@ int main(void)
 	test_account_activity();
 	test_account_pages();
 	test_account_import();
+	test_account_import_links();
+	test_account_import_reset_links();
+	test_account_link_pages();
+	test_last_sign_in();
+	test_reset_pages();
 	big_setup();
 	test_pages();
 	test_page_search();

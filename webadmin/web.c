@@ -88,6 +88,70 @@ int64_t wa_field_int(const struct wa_ctx *c, const char *name, int64_t def)
 	return to_int(wa_field(c, name), def);
 }
 
+/* The language switch's cookie: __Host- like the session's. */
+static const char *lang_cookie_name(const struct wa_ctx *c)
+{
+	return c->cfg->secure_cookie ? "__Host-" WA_LANG_COOKIE
+				     : WA_LANG_COOKIE;
+}
+
+#define HERE_MAX 400
+
+/* Where the language switch of this answer comes back to: this GET's
+ * path and query, else the section's page (a POST cannot be repeated by
+ * a link), into out (HERE_MAX bytes). */
+static void here(const struct wa_ctx *c, const char *section, char *out)
+{
+	const struct wa_web_request *rq = c->rq;
+	struct ob_buf b;
+
+	if (rq->method == NULL || strcmp(rq->method, "POST") == 0 ||
+	    rq->path == NULL || rq->path[0] != '/') {
+		snprintf(out, HERE_MAX, "/%s", section ? section : "units");
+		return;
+	}
+	ob_buf_init(&b, HERE_MAX * 4);
+	(void)ob_buf_add_str(&b, rq->path);
+	for (size_t i = 0; rq->query != NULL && i < rq->query->n; i++) {
+		(void)ob_buf_add_char(&b, i == 0 ? '?' : '&');
+		wa_u(&b, rq->query->fields[i].name);
+		(void)ob_buf_add_char(&b, '=');
+		wa_u(&b, rq->query->fields[i].value);
+	}
+	/* the buffer's cap is far above HERE_MAX, so nothing it refused is
+	 * missing from a result that fits: a query too long for out is left
+	 * out whole, never cut */
+	if (b.data == NULL || b.len >= HERE_MAX - 2)
+		ob_strlcpy(out, rq->path, HERE_MAX);
+	else
+		ob_strlcpy(out, ob_buf_str(&b), HERE_MAX);
+	if (strlen(rq->path) >= HERE_MAX)
+		ob_strlcpy(out, "/units", HERE_MAX);
+	ob_buf_deinit(&b);
+}
+
+void wa_when(struct wa_ctx *c, int64_t t)
+{
+	wa_time_in(&c->rs->body, c->lang, &c->tz, t);
+}
+
+void wa_when_cell(struct wa_ctx *c, int64_t t)
+{
+	wa_raw(&c->rs->body, "<td>");
+	wa_when(c, t);
+	wa_raw(&c->rs->body, "</td>");
+}
+
+void wa_h_msg(struct wa_ctx *c, const char *text)
+{
+	struct ob_buf t;
+
+	ob_buf_init(&t, 1u << 20);
+	wa_tr_msg(c->lang, text, &t);
+	wa_h(&c->rs->body, t.data != NULL ? ob_buf_str(&t) : text);
+	ob_buf_deinit(&t);
+}
+
 static void html(struct wa_ctx *c)
 {
 	ob_strlcpy(c->rs->content_type, "text/html; charset=utf-8",
@@ -96,13 +160,17 @@ static void html(struct wa_ctx *c)
 
 void wa_open(struct wa_ctx *c, const char *title, const char *section)
 {
+	char back[HERE_MAX];
 	struct wa_page p = {
 		.title = title,
 		.tenant = c->tenant.display,
 		.login = c->ses.login,
 		.csrf = c->ses.csrf,
 		.section = section,
+		.lang = c->lang,
+		.here = back,
 	};
+	here(c, section, back);
 	html(c);
 	ob_buf_reset(&c->rs->body);
 	wa_page_open(&c->rs->body, &p);
@@ -115,8 +183,11 @@ void wa_close(struct wa_ctx *c)
 
 void wa_fail(struct wa_ctx *c, int status, const char *msg)
 {
-	struct wa_page p = {.title = "Error"};
+	char back[HERE_MAX];
+	struct wa_page p = {
+		.title = WA_T(c, "Error"), .lang = c->lang, .here = back};
 
+	here(c, NULL, back);
 	if (c->ses.account_id != 0) {
 		p.tenant = c->tenant.display;
 		p.login = c->ses.login;
@@ -129,9 +200,19 @@ void wa_fail(struct wa_ctx *c, int status, const char *msg)
 	wa_page_open(&c->rs->body, &p);
 	wa_raw(&c->rs->body, "<p class=\"error\" role=\"alert\">");
 	wa_h(&c->rs->body, msg);
-	wa_raw(&c->rs->body, "</p><p><a href=\"/units\">Back to the "
-			     "directory</a></p>");
+	wa_rawf(&c->rs->body, "</p><p><a href=\"/units\">%s</a></p>",
+		WA_T(c, "Back to the directory"));
 	wa_page_close(&c->rs->body);
+}
+
+void wa_fail_msg(struct wa_ctx *c, int status, const char *msg)
+{
+	struct ob_buf t;
+
+	ob_buf_init(&t, 1u << 16);
+	wa_tr_msg(c->lang, msg, &t);
+	wa_fail(c, status, t.data != NULL ? ob_buf_str(&t) : msg);
+	ob_buf_deinit(&t);
 }
 
 void wa_redirect(struct wa_ctx *c, const char *fmt, ...)
@@ -146,16 +227,18 @@ void wa_redirect(struct wa_ctx *c, const char *fmt, ...)
 }
 
 static const char *const notices[][2] = {
-	{"saved", "Saved."},
-	{"deleted", "Deleted."},
-	{"unit-added", "Unit added."},
-	{"unit-renamed", "Unit renamed."},
-	{"unit-moved", "Unit moved."},
-	{"unit-deleted", "Unit deleted."},
-	{"slow", "The device will slow-sync next time."},
-	{"account-added", "Account created."},
-	{"account-changed", "Account changed."},
-	{"password", "Password changed; the account's sessions ended."},
+	{"saved", WA_N("Saved.")},
+	{"deleted", WA_N("Deleted.")},
+	{"unit-added", WA_N("Unit added.")},
+	{"unit-renamed", WA_N("Unit renamed.")},
+	{"unit-moved", WA_N("Unit moved.")},
+	{"unit-deleted", WA_N("Unit deleted.")},
+	{"slow", WA_N("The device will slow-sync next time.")},
+	{"account-added", WA_N("Account created.")},
+	{"account-changed", WA_N("Account changed.")},
+	{"password", WA_N("Password changed; the account's sessions ended.")},
+	{"account-linked", WA_N("Account linked to its person.")},
+	{"account-unlinked", WA_N("Account unlinked from its person.")},
 };
 
 void wa_notice(struct wa_ctx *c)
@@ -166,7 +249,7 @@ void wa_notice(struct wa_ctx *c)
 		if (strcmp(k, notices[i][0]) == 0) {
 			wa_raw(&c->rs->body,
 			       "<p class=\"notice\" role=\"status\">");
-			wa_raw(&c->rs->body, notices[i][1]);
+			wa_raw(&c->rs->body, wa_tr(c->lang, notices[i][1]));
 			wa_raw(&c->rs->body, "</p>");
 		}
 }
@@ -188,26 +271,31 @@ static void login_page(struct wa_ctx *c, int status, const char *msg,
 		       const char *login)
 {
 	struct ob_buf *b = &c->rs->body;
-	struct wa_page p = {.title = "Sign in"};
+	struct wa_page p = {
+		.title = WA_T(c, "Sign in"), .lang = c->lang, .here = "/login"};
 
 	html(c);
 	c->rs->status = status;
 	ob_buf_reset(b);
 	wa_page_open(b, &p);
-	wa_raw(b, "<h1>Sign in</h1>");
+	wa_rawf(b, "<h1>%s</h1>", WA_T(c, "Sign in"));
 	if (msg != NULL) {
 		wa_raw(b, "<p class=\"error\" role=\"alert\">");
 		wa_h(b, msg);
 		wa_raw(b, "</p>");
 	}
-	wa_raw(b, "<form class=\"login\" method=\"post\" action=\"/login\">"
-		  "<label>Login <input name=\"login\" autocomplete=\"username\""
-		  " required autofocus value=\"");
+	wa_rawf(b,
+		"<form class=\"login\" method=\"post\" action=\"/login\">"
+		"<label>%s <input name=\"login\" autocomplete=\"username\""
+		" required autofocus value=\"",
+		WA_T(c, "Login"));
 	wa_h(b, login);
-	wa_raw(b, "\"></label><label>Password <input name=\"password\" "
-		  "type=\"password\" autocomplete=\"current-password\" "
-		  "required></label><button type=\"submit\">Sign in</button>"
-		  "</form>");
+	wa_rawf(b,
+		"\"></label><label>%s <input name=\"password\" "
+		"type=\"password\" autocomplete=\"current-password\" "
+		"required></label><button type=\"submit\">%s</button>"
+		"</form>",
+		WA_T(c, "Password"), WA_T(c, "Sign in"));
 	wa_page_close(b);
 }
 
@@ -222,7 +310,8 @@ static void do_login(struct wa_ctx *c)
 	if (login == NULL || pw == NULL || *login == '\0' ||
 	    strlen(login) >= DSTORE_LOGIN_MAX ||
 	    strlen(pw) > DSTORE_PASSWORD_MAX) {
-		login_page(c, 400, "Enter a login and a password.", NULL);
+		login_page(c, 400, WA_T(c, "Enter a login and a password."),
+			   NULL);
 		return;
 	}
 	ret = dstore_login(c->store, login, pw, c->rq->remote_addr, c->rq->now,
@@ -232,16 +321,22 @@ static void do_login(struct wa_ctx *c)
 			dstore_login_throttled(c->store, login,
 					       c->rq->remote_addr, c->rq->now) -
 			c->rq->now;
-		char msg[96];
+		char msg[160];
 		if (wait < 1)
 			wait = 1;
 		snprintf(c->rs->log, sizeof(c->rs->log),
 			 "admin login throttled addr=%s", c->rq->remote_addr);
 		bool mins = wait >= 90;
-		snprintf(msg, sizeof(msg),
-			 "Too many failed sign-ins. Try again in %lld %s.",
-			 (long long)(mins ? (wait + 59) / 60 : wait),
-			 mins ? "minutes" : "seconds");
+		if (mins)
+			snprintf(msg, sizeof(msg),
+				 WA_T(c, "Too many failed sign-ins. Try again "
+					 "in %lld minutes."),
+				 (long long)((wait + 59) / 60));
+		else
+			snprintf(msg, sizeof(msg),
+				 WA_T(c, "Too many failed sign-ins. Try again "
+					 "in %lld seconds."),
+				 (long long)wait);
 		c->rs->retry_after = wait;
 		login_page(c, 429, msg, login);
 		return;
@@ -258,8 +353,9 @@ static void do_login(struct wa_ctx *c)
 				c->store, known.tenant_id, c->rq->now, "web",
 				"sign-in", known.login, detail, &err);
 		login_page(c, 401,
-			   ret == 0 ? "This account is not an administrator."
-				    : "Wrong login or password.",
+			   ret == 0 ? WA_T(c, "This account is not an "
+					      "administrator.")
+				    : WA_T(c, "Wrong login or password."),
 			   login);
 		return;
 	}
@@ -267,13 +363,16 @@ static void do_login(struct wa_ctx *c)
 		ret = dstore_web_session_create(c->store, a.id, c->rq->now, tok,
 						&c->ses, &err);
 	if (ret != 0) {
-		login_page(c, 503, "The directory is unavailable.", login);
+		login_page(c, 503, WA_T(c, "The directory is unavailable."),
+			   login);
 		return;
 	}
 	snprintf(c->rs->set_cookie, sizeof(c->rs->set_cookie),
 		 "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", cookie_name(c),
 		 tok, c->cfg->secure_cookie ? "; Secure" : "");
 	explicit_bzero(tok, sizeof(tok));
+	(void)dstore_login_record(c->store, a.tenant_id, a.id, c->rq->now,
+				  &err);
 	snprintf(c->rs->log, sizeof(c->rs->log), "admin login tenant=%lld",
 		 (long long)a.tenant_id);
 	{
@@ -297,6 +396,40 @@ static void do_logout(struct wa_ctx *c)
 		 "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",
 		 cookie_name(c), c->cfg->secure_cookie ? "; Secure" : "");
 	wa_redirect(c, "/login");
+}
+
+/* ---- the language switch ------------------------------------------------- */
+
+/* A path of this site to come back to: "/" then no second "/" or "\\",
+ * visible ASCII only (no header splitting, no other host). */
+static bool local_path(const char *p)
+{
+	if (p == NULL || p[0] != '/' || p[1] == '/' || p[1] == '\\' ||
+	    strlen(p) >= HERE_MAX)
+		return false;
+	for (const char *q = p; *q; q++)
+		if (*q <= ' ' || *q > '~' || *q == '\\')
+			return false;
+	return true;
+}
+
+/* GET /lang?to=zh|en&back=PATH: remember the choice for a year, and go
+ * back (no session needed: the sign-in page has the switch too). */
+static void set_lang(struct wa_ctx *c)
+{
+	const char *back = wa_arg(c, "back");
+	enum wa_lang lang;
+
+	if (!wa_lang_parse(wa_arg(c, "to"), &lang)) {
+		wa_fail(c, 400, WA_T(c, "Unknown language."));
+		return;
+	}
+	c->lang = lang;
+	snprintf(c->rs->set_cookie, sizeof(c->rs->set_cookie),
+		 "%s=%s; Path=/; Max-Age=31536000; SameSite=Lax%s",
+		 lang_cookie_name(c), wa_lang_code(lang),
+		 c->cfg->secure_cookie ? "; Secure" : "");
+	wa_redirect(c, "%s", local_path(back) ? back : "/units");
 }
 
 /* ---- request checks ------------------------------------------------------ */
@@ -408,6 +541,9 @@ static const struct route routes[] = {
 	{"/account/add", true, NULL, wa_account_action, "add"},
 	{"/account/disable", true, NULL, wa_account_action, "disable"},
 	{"/account/password", true, NULL, wa_account_action, "password"},
+	{"/account/link", true, NULL, wa_account_action, "link"},
+	{"/account/unlink", true, NULL, wa_account_action, "unlink"},
+	{"/account/reset-link", true, wa_account_reset_link, NULL, NULL},
 	{"/logout", true, do_logout, NULL, NULL},
 };
 
@@ -433,12 +569,12 @@ static void route(struct wa_ctx *c)
 	struct ob_err err;
 
 	if (!post && !get) {
-		wa_fail(c, 405, "Method not allowed.");
+		wa_fail(c, 405, WA_T(c, "Method not allowed."));
 		return;
 	}
 	if (get && strncmp(rq->path, "/static/", 8) == 0) {
 		if (!serve_asset(c))
-			wa_fail(c, 404, "No such page.");
+			wa_fail(c, 404, WA_T(c, "No such page."));
 		return;
 	}
 	if (post) {
@@ -447,15 +583,22 @@ static void route(struct wa_ctx *c)
 				 "admin POST %.80s refused: cross-origin",
 				 rq->path);
 			wa_fail(c, 403,
-				"Refused: the form came from another "
-				"site.");
+				WA_T(c, "Refused: the form came from another "
+					"site."));
 			return;
 		}
 		if (wa_form_parse(&c->form, rq->content_type, rq->body,
 				  rq->body_len, &err) != 0) {
-			wa_fail(c, 400, err.msg);
+			wa_fail_msg(c, 400, err.msg);
 			return;
 		}
+	}
+	if (strcmp(rq->path, "/lang") == 0) {
+		if (post)
+			wa_fail(c, 405, WA_T(c, "Use GET."));
+		else
+			set_lang(c);
+		return;
 	}
 	if (strcmp(rq->path, "/login") == 0) {
 		if (post)
@@ -466,11 +609,15 @@ static void route(struct wa_ctx *c)
 			login_page(c, 200, NULL, NULL);
 		return;
 	}
+	if (strcmp(rq->path, "/reset") == 0) {
+		wa_reset_page(c); /* the token is the credential */
+		return;
+	}
 	if (!load_session(c)) {
 		if (post) {
 			wa_fail(c, 403,
-				"Your session has ended; sign in "
-				"again.");
+				WA_T(c, "Your session has ended; sign in "
+					"again."));
 			return;
 		}
 		wa_redirect(c, "/login");
@@ -480,7 +627,9 @@ static void route(struct wa_ctx *c)
 		if (strcmp(rq->path, routes[i].path) != 0)
 			continue;
 		if (routes[i].post != post) {
-			wa_fail(c, 405, post ? "Use GET." : "Use POST.");
+			wa_fail(c, 405,
+				post ? WA_T(c, "Use GET.")
+				     : WA_T(c, "Use POST."));
 			return;
 		}
 		if (post && !csrf_ok(c)) {
@@ -489,9 +638,9 @@ static void route(struct wa_ctx *c)
 				 "tenant=%lld",
 				 rq->path, (long long)c->ses.tenant_id);
 			wa_fail(c, 403,
-				"Refused: the form's security token "
-				"is missing or stale. Reload the page "
-				"and try again.");
+				WA_T(c, "Refused: the form's security token "
+					"is missing or stale. Reload the page "
+					"and try again."));
 			return;
 		}
 		if (routes[i].act != NULL)
@@ -500,7 +649,7 @@ static void route(struct wa_ctx *c)
 			routes[i].fn(c);
 		return;
 	}
-	wa_fail(c, 404, "No such page.");
+	wa_fail(c, 404, WA_T(c, "No such page."));
 }
 
 void wa_web_handle(struct dstore *store, const struct wa_web_config *cfg,
@@ -508,6 +657,9 @@ void wa_web_handle(struct dstore *store, const struct wa_web_config *cfg,
 {
 	struct wa_ctx c = {.store = store, .cfg = cfg, .rq = rq, .rs = rs};
 
+	c.lang = wa_lang_choose(rq->cookie, lang_cookie_name(&c),
+				rq->accept_language);
+	c.tz.known = wa_tz_from_cookie(rq->cookie, &c.tz.minutes);
 	memset(rs, 0, sizeof(*rs));
 	ob_buf_init(&rs->body, WA_BODY_MAX);
 	rs->status = 200;

@@ -4,6 +4,7 @@
  * into struct wa_web_request and sends back struct wa_web_response; this
  * module never sees libmicrohttpd. Routes (GET pages, POST actions):
  *   /login /logout            sign in and out (throttled; cookie session)
+ *   /lang?to=zh|en&back=P     remember the language (cookie), back to P
  *   /units?id=N               the org tree, a unit and the people of its
  *                             subtree (&direct=1: only those directly in
  *                             it), &q= a search inside it, &sort=name|
@@ -16,16 +17,21 @@
  *                             export (.vcf) the checked people (uid=...)
  *   /import, /import/preview, /import/apply   CSV or vCard, preview first
  *   /export, /export/file?format=vcf21|vcf30|vcf40|csv&unit=N
- *   /audit, /devices, /device/slow, /accounts, /account/add|disable|password
+ *   /audit, /devices, /device/slow, /accounts?sort=login|role|created|
+ *                             last-login, /account/add|disable|password|
+ *                             link|unlink|reset-link, /accounts/import
+ *   /reset?token=T            set a password by a one-time reset link
+ *                             (no session: the token is the credential)
  *   /static/admin.css /static/admin.js
- * Promises: every page and action but /login and /static needs a live
+ * Promises: every page and action but /login, /reset and /static needs a live
  * session of an administrator (a cookie naming a session row); every data
  * call is scoped to that session's enterprise; every POST but /login
  * carries the session's CSRF token and, when the browser sends an Origin,
  * comes from this host; every outside text is escaped (html.h); each
  * change is one store transaction with the administrator as actor, so it
  * is in the audit log and the next fast sync. Passwords are never logged
- * or echoed. */
+ * or echoed. Every page speaks English or Simplified Chinese (i18n.h),
+ * chosen per request. */
 #ifndef WA_WEB_H
 #define WA_WEB_H
 
@@ -49,9 +55,10 @@ struct wa_web_request {
 	const char *method; /* "GET", "POST", "HEAD" */
 	const char *path;   /* without the query */
 	const struct wa_form *query;
-	const char *cookie; /* Cookie header or NULL */
-	const char *origin; /* Origin header or NULL */
-	const char *host;   /* Host header or NULL */
+	const char *cookie;          /* Cookie header or NULL */
+	const char *origin;          /* Origin header or NULL */
+	const char *host;            /* Host header or NULL */
+	const char *accept_language; /* Accept-Language header or NULL */
 	const char *remote_addr;
 	const char *content_type;
 	const char *body;

@@ -1,12 +1,13 @@
 /* Pages of an enterprise's accounts for the administrators' accounts page:
- * the accounts matching a search (part of the login, or a role name),
- * sorted by login, role or creation time, counted and paged in SQL, so
- * that an enterprise with thousands of accounts is never read whole.
+ * the accounts matching a search (part of the login or of the linked
+ * person's name, or a role name), sorted by login, role, creation or
+ * last sign-in time, counted and paged in SQL, so that an enterprise
+ * with thousands of accounts is never read whole.
  *
  * Like page.c, the count comes from the same scan (count(*) OVER ()); the
  * ORDER BY always ends in the account id so that pages never overlap. The
  * statements are fixed strings (one per sort and direction), cached by
- * ds_stmt. No schema change. */
+ * ds_stmt. */
 #include "config.h"
 
 #include <stdint.h>
@@ -17,24 +18,27 @@
 #include "util/str.h"
 
 #define WHERE_MATCH                                                            \
-	"WHERE tenant_id = ?1 AND (?2 = '' OR instr(lower(login), lower(?2)) " \
-	"> 0 OR (role = 1 AND lower(?2) IN ('admin', 'administrator')) OR "    \
-	"(role = 0 AND lower(?2) = 'user')) "
+	"WHERE a.tenant_id = ?1 AND (?2 = '' OR instr(lower(a.login), "        \
+	"lower(?2)) > 0 OR instr(lower(p.display), lower(?2)) > 0 OR "         \
+	"(a.role = 1 AND lower(?2) IN ('admin', 'administrator')) OR "         \
+	"(a.role = 0 AND lower(?2) = 'user')) "
 #define SELECT_PAGE                                                            \
-	"SELECT id, tenant_id, login, role, disabled, created, "               \
-	"count(*) OVER () FROM account " WHERE_MATCH "ORDER BY "
+	"SELECT " DS_ACCOUNT_COLS                                              \
+	", count(*) OVER () " DS_ACCOUNT_FROM WHERE_MATCH "ORDER BY "
 #define LIMIT " LIMIT ?3 OFFSET ?4"
 
-static const char *const page_sql[3][2] = {
-	{SELECT_PAGE "login COLLATE NOCASE, id" LIMIT,
-	 SELECT_PAGE "login COLLATE NOCASE DESC, id DESC" LIMIT},
-	{SELECT_PAGE "role, login COLLATE NOCASE, id" LIMIT,
-	 SELECT_PAGE "role DESC, login COLLATE NOCASE, id" LIMIT},
-	{SELECT_PAGE "created, id" LIMIT,
-	 SELECT_PAGE "created DESC, id DESC" LIMIT},
+static const char *const page_sql[4][2] = {
+	{SELECT_PAGE "a.login COLLATE NOCASE, a.id" LIMIT,
+	 SELECT_PAGE "a.login COLLATE NOCASE DESC, a.id DESC" LIMIT},
+	{SELECT_PAGE "a.role, a.login COLLATE NOCASE, a.id" LIMIT,
+	 SELECT_PAGE "a.role DESC, a.login COLLATE NOCASE, a.id" LIMIT},
+	{SELECT_PAGE "a.created, a.id" LIMIT,
+	 SELECT_PAGE "a.created DESC, a.id DESC" LIMIT},
+	{SELECT_PAGE "a.last_login, a.id" LIMIT,
+	 SELECT_PAGE "a.last_login DESC, a.id DESC" LIMIT},
 };
 
-static const char count_sql[] = "SELECT count(*) FROM account " WHERE_MATCH;
+static const char count_sql[] = "SELECT count(*) " DS_ACCOUNT_FROM WHERE_MATCH;
 
 int dstore_account_page(struct dstore *s, int64_t tenant_id,
 			const struct dstore_account_query *q,
@@ -49,7 +53,7 @@ int dstore_account_page(struct dstore *s, int64_t tenant_id,
 	*total_r = 0;
 	if (q->limit == 0 || q->limit > DSTORE_ACCOUNT_PAGE_MAX ||
 	    q->offset < 0 || strlen(text) >= DSTORE_LOGIN_MAX ||
-	    (unsigned)q->sort > DSTORE_ACCOUNT_SORT_CREATED)
+	    (unsigned)q->sort > DSTORE_ACCOUNT_SORT_LAST_LOGIN)
 		return ob_err_set(err, OB_E_INVAL, "bad account page query");
 	st = ds_stmt(s, page_sql[q->sort][q->descending ? 1 : 0], err);
 	if (st == NULL)
@@ -61,17 +65,8 @@ int dstore_account_page(struct dstore *s, int64_t tenant_id,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dstore_account a;
 
-		memset(&a, 0, sizeof(a));
-		a.id = sqlite3_column_int64(st, 0);
-		a.tenant_id = sqlite3_column_int64(st, 1);
-		ob_strlcpy(a.login, (const char *)sqlite3_column_text(st, 2),
-			   sizeof(a.login));
-		a.role = sqlite3_column_int(st, 3) == DSTORE_ROLE_ADMIN
-				 ? DSTORE_ROLE_ADMIN
-				 : DSTORE_ROLE_USER;
-		a.disabled = sqlite3_column_int(st, 4) != 0;
-		a.created = sqlite3_column_int64(st, 5);
-		*total_r = sqlite3_column_int64(st, 6);
+		ds_account_from_row(st, &a);
+		*total_r = sqlite3_column_int64(st, 10);
 		any = true;
 		ret = fn(&a, ctx);
 		if (ret != 0)

@@ -176,43 +176,59 @@ static int seal_md5_secret(struct dstore *s, const char *login, const char *pw,
 	return 0;
 }
 
-int dstore_account_create(struct dstore *s, int64_t tenant_id,
-			  const char *login, const char *password,
-			  enum dstore_role role, int64_t *id_r,
-			  struct ob_err *err)
+int dstore_password_prepare(struct dstore *s, int64_t tenant_id,
+			    const char *login, const char *password,
+			    struct dstore_password *pw_r, struct ob_err *err)
+{
+	struct dstore_tenant t;
+	int ret;
+
+	memset(pw_r, 0, sizeof(*pw_r));
+	ret = check_password(password, err);
+	if (ret == 0)
+		ret = dstore_tenant_get(s, tenant_id, &t, err);
+	if (ret == 0 && t.md5_auth)
+		ret = seal_md5_secret(s, login, password, pw_r->sealed,
+				      &pw_r->sealed_len, err);
+	if (ret == 0)
+		ret = hash_password(password, &pw_r->hash, err);
+	if (ret < 0)
+		dstore_password_deinit(pw_r);
+	return ret;
+}
+
+void dstore_password_deinit(struct dstore_password *pw)
+{
+	if (pw->hash != NULL)
+		explicit_bzero(pw->hash, strlen(pw->hash));
+	free(pw->hash);
+	explicit_bzero(pw, sizeof(*pw));
+}
+
+int dstore_account_create_prepared(struct dstore *s, int64_t tenant_id,
+				   const char *login,
+				   const struct dstore_password *pw,
+				   enum dstore_role role, int64_t *id_r,
+				   struct ob_err *err)
 {
 	static const char sql[] =
 		"INSERT INTO account (tenant_id, login, pwhash, md5_secret, "
 		"role, created) VALUES (?, ?, ?, ?, ?, ?)";
-	unsigned char sealed[GCM_NONCE + MD5_SECRET_LEN + GCM_TAG];
-	size_t sealed_len = 0;
-	struct dstore_tenant t;
 	sqlite3_stmt *st;
-	char *hash = NULL;
+	bool own;
 	int ret;
 
+	OB_ASSERT(pw->hash != NULL);
 	ret = check_login(login, err);
 	if (ret == 0)
-		ret = check_password(password, err);
-	if (ret == 0)
-		ret = dstore_tenant_get(s, tenant_id, &t, err);
-	if (ret == 0 && t.md5_auth)
-		ret = seal_md5_secret(s, login, password, sealed, &sealed_len,
-				      err);
-	if (ret == 0)
-		ret = hash_password(password, &hash, err);
+		ret = ds_own_stmt(s, sql, &own, &st, err);
 	if (ret < 0)
 		return ret;
-	st = ds_stmt(s, sql, err);
-	if (st == NULL) {
-		ret = err ? err->code : OB_E_FAIL;
-		goto out;
-	}
 	sqlite3_bind_int64(st, 1, tenant_id);
 	sqlite3_bind_text(st, 2, login, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
-	if (sealed_len > 0)
-		sqlite3_bind_blob(st, 4, sealed, (int)sealed_len,
+	sqlite3_bind_text(st, 3, pw->hash, -1, SQLITE_STATIC);
+	if (pw->sealed_len > 0)
+		sqlite3_bind_blob(st, 4, pw->sealed, (int)pw->sealed_len,
 				  SQLITE_STATIC);
 	sqlite3_bind_int(st, 5, role);
 	sqlite3_bind_int64(st, 6, ob_wall_s());
@@ -222,8 +238,25 @@ int dstore_account_create(struct dstore *s, int64_t tenant_id,
 				    "the login %s is taken", login);
 	if (ret == 0 && id_r != NULL)
 		*id_r = sqlite3_last_insert_rowid(s->db);
-out:
-	free(hash);
+	return ds_own_end(s, own, ret, err);
+}
+
+int dstore_account_create(struct dstore *s, int64_t tenant_id,
+			  const char *login, const char *password,
+			  enum dstore_role role, int64_t *id_r,
+			  struct ob_err *err)
+{
+	struct dstore_password pw;
+	int ret = check_login(login, err);
+
+	if (ret == 0)
+		ret = dstore_password_prepare(s, tenant_id, login, password,
+					      &pw, err);
+	if (ret < 0)
+		return ret;
+	ret = dstore_account_create_prepared(s, tenant_id, login, &pw, role,
+					     id_r, err);
+	dstore_password_deinit(&pw);
 	return ret;
 }
 
@@ -231,59 +264,60 @@ int dstore_account_set_password(struct dstore *s, int64_t tenant_id,
 				int64_t account_id, const char *password,
 				struct ob_err *err)
 {
-	static const char sql[] = "UPDATE account SET pwhash = ?, "
-				  "md5_secret = ? WHERE id = ? AND "
-				  "tenant_id = ?";
-	static const char sql_login[] =
-		"SELECT login FROM account WHERE id = ? AND tenant_id = ?";
-	unsigned char sealed[GCM_NONCE + MD5_SECRET_LEN + GCM_TAG];
-	size_t sealed_len = 0;
-	struct dstore_tenant t;
-	char login[DSTORE_LOGIN_MAX] = "";
-	sqlite3_stmt *st;
-	char *hash = NULL;
+	struct dstore_account a;
+	struct dstore_password pw;
 	int ret;
 
 	ret = check_password(password, err);
 	if (ret == 0)
-		ret = dstore_tenant_get(s, tenant_id, &t, err);
-	if (ret < 0)
-		return ret;
-	st = ds_stmt(s, sql_login, err);
-	if (st == NULL)
-		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		ob_strlcpy(login, (const char *)sqlite3_column_text(st, 0),
-			   sizeof(login));
-	sqlite3_reset(st);
-	if (login[0] == '\0')
-		return ob_err_set(err, OB_E_NOTFOUND, "no such account");
-	if (t.md5_auth)
-		ret = seal_md5_secret(s, login, password, sealed, &sealed_len,
-				      err);
+		ret = dstore_account_get(s, tenant_id, account_id, &a, err);
+	if (ret == OB_E_NOTFOUND)
+		ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
 	if (ret == 0)
-		ret = hash_password(password, &hash, err);
+		ret = dstore_password_prepare(s, tenant_id, a.login, password,
+					      &pw, err);
 	if (ret < 0)
 		return ret;
-	st = ds_stmt(s, sql, err);
-	if (st == NULL) {
-		ret = err ? err->code : OB_E_FAIL;
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	if (sealed_len > 0)
-		sqlite3_bind_blob(st, 2, sealed, (int)sealed_len,
+	ret = ds_account_store_password(s, tenant_id, account_id, &pw, err);
+	dstore_password_deinit(&pw);
+	return ret;
+}
+
+int ds_account_store_password(struct dstore *s, int64_t tenant_id,
+			      int64_t account_id,
+			      const struct dstore_password *pw,
+			      struct ob_err *err)
+{
+	static const char sql[] = "UPDATE account SET pwhash = ?, "
+				  "md5_secret = ? WHERE id = ? AND "
+				  "tenant_id = ?";
+	static const char cancel[] =
+		"DELETE FROM account_reset WHERE account_id = ?";
+	sqlite3_stmt *st;
+	bool own;
+	int ret = ds_own_stmt(s, sql, &own, &st, err);
+
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_text(st, 1, pw->hash, -1, SQLITE_STATIC);
+	if (pw->sealed_len > 0)
+		sqlite3_bind_blob(st, 2, pw->sealed, (int)pw->sealed_len,
 				  SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, account_id);
 	sqlite3_bind_int64(st, 4, tenant_id);
 	ret = ds_exec_stmt(s, st, "set password", err);
+	if (ret == 0 && sqlite3_changes(s->db) == 0)
+		ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
+	/* a new password ends any reset link of the account */
+	if (ret == 0 && (st = ds_stmt(s, cancel, err)) == NULL)
+		ret = err ? err->code : OB_E_FAIL;
+	if (ret == 0) {
+		sqlite3_bind_int64(st, 1, account_id);
+		ret = ds_exec_stmt(s, st, "cancel reset link", err);
+	}
 	if (ret == 0) /* a new password signs the account out everywhere */
 		ret = dstore_web_session_end_account(s, account_id, err);
-out:
-	free(hash);
-	return ret;
+	return ds_own_end(s, own, ret, err);
 }
 
 int dstore_account_set_disabled(struct dstore *s, int64_t tenant_id,
@@ -292,24 +326,35 @@ int dstore_account_set_disabled(struct dstore *s, int64_t tenant_id,
 {
 	static const char sql[] = "UPDATE account SET disabled = ? "
 				  "WHERE id = ? AND tenant_id = ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
-	int ret;
+	static const char cancel[] =
+		"DELETE FROM account_reset WHERE account_id = ?";
+	sqlite3_stmt *st;
+	bool own;
+	int ret = ds_own_stmt(s, sql, &own, &st, err);
 
-	if (st == NULL)
-		return err ? err->code : OB_E_FAIL;
+	if (ret != 0)
+		return ret;
 	sqlite3_bind_int(st, 1, disabled);
 	sqlite3_bind_int64(st, 2, account_id);
 	sqlite3_bind_int64(st, 3, tenant_id);
 	ret = ds_exec_stmt(s, st, "disable account", err);
 	if (ret == 0 && sqlite3_changes(s->db) == 0)
 		ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
-	return ret;
+	/* a disabled account's reset link is void, also once enabled again */
+	if (ret == 0 && disabled && (st = ds_stmt(s, cancel, err)) == NULL)
+		ret = err ? err->code : OB_E_FAIL;
+	if (ret == 0 && disabled) {
+		sqlite3_bind_int64(st, 1, account_id);
+		ret = ds_exec_stmt(s, st, "cancel reset link", err);
+	}
+	return ds_own_end(s, own, ret, err);
 }
 
-#define ACCOUNT_COLS "id, tenant_id, login, role, disabled, created, pwhash"
-
-static void account_from_row(sqlite3_stmt *st, struct dstore_account *a)
+void ds_account_from_row(sqlite3_stmt *st, struct dstore_account *a)
 {
+	const char *uid = (const char *)sqlite3_column_text(st, 8);
+	const char *name = (const char *)sqlite3_column_text(st, 9);
+
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(st, 0);
 	a->tenant_id = sqlite3_column_int64(st, 1);
@@ -320,13 +365,20 @@ static void account_from_row(sqlite3_stmt *st, struct dstore_account *a)
 			  : DSTORE_ROLE_USER;
 	a->disabled = sqlite3_column_int(st, 4) != 0;
 	a->created = sqlite3_column_int64(st, 5);
+	a->last_login = sqlite3_column_int64(st, 7);
+	ob_strlcpy(a->person_uid, uid ? uid : "", sizeof(a->person_uid));
+	ob_strlcpy(a->person_name, name ? name : "", sizeof(a->person_name));
 }
+
+#define account_from_row ds_account_from_row
+#define ACCOUNT_COLS DS_ACCOUNT_COLS
+#define FROM_ACCOUNT DS_ACCOUNT_FROM
 
 int dstore_account_find(struct dstore *s, const char *login,
 			struct dstore_account *a_r, struct ob_err *err)
 {
 	static const char sql[] =
-		"SELECT " ACCOUNT_COLS " FROM account WHERE login = ?";
+		"SELECT " ACCOUNT_COLS FROM_ACCOUNT "WHERE a.login = ?";
 	sqlite3_stmt *st = ds_stmt(s, sql, err);
 	int rc;
 
@@ -427,7 +479,7 @@ int dstore_account_verify(struct dstore *s, const char *login,
 			  struct ob_err *err)
 {
 	static const char sql[] =
-		"SELECT " ACCOUNT_COLS " FROM account WHERE login = ?";
+		"SELECT " ACCOUNT_COLS FROM_ACCOUNT "WHERE a.login = ?";
 	sqlite3_stmt *st = ds_stmt(s, sql, err);
 	struct dstore_account a;
 	char hash[256] = "";
@@ -529,8 +581,8 @@ int dstore_account_list(struct dstore *s, int64_t tenant_id,
 			int (*fn)(const struct dstore_account *a, void *ctx),
 			void *ctx, struct ob_err *err)
 {
-	static const char sql[] = "SELECT " ACCOUNT_COLS " FROM account "
-				  "WHERE tenant_id = ? ORDER BY login";
+	static const char sql[] = "SELECT " ACCOUNT_COLS FROM_ACCOUNT
+				  "WHERE a.tenant_id = ? ORDER BY a.login";
 	sqlite3_stmt *st = ds_stmt(s, sql, err);
 	int rc, ret = 0;
 
@@ -549,4 +601,182 @@ int dstore_account_list(struct dstore *s, int64_t tenant_id,
 		ret = ds_sql_err(s, rc, "list accounts", err);
 	sqlite3_reset(st);
 	return ret;
+}
+
+int dstore_account_get(struct dstore *s, int64_t tenant_id, int64_t account_id,
+		       struct dstore_account *a_r, struct ob_err *err)
+{
+	static const char sql[] = "SELECT " ACCOUNT_COLS FROM_ACCOUNT
+				  "WHERE a.id = ? AND a.tenant_id = ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, account_id);
+	sqlite3_bind_int64(st, 2, tenant_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		account_from_row(st, a_r);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return ob_err_set(err, OB_E_NOTFOUND, "no such account");
+	return ds_sql_err(s, rc, "get account", err);
+}
+
+/* The id of the tenant's person with this uid and the login of the
+ * account linked to it ("" when none). */
+static int find_link_target(struct dstore *s, int64_t tenant_id,
+			    const char *uid, int64_t *person_r,
+			    int64_t *holder_r, char holder[DSTORE_LOGIN_MAX],
+			    struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT p.id, a.id, a.login FROM person p LEFT JOIN account a "
+		"ON a.person_id = p.id WHERE p.tenant_id = ? AND p.uid = ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc;
+
+	holder[0] = '\0';
+	*holder_r = 0;
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*person_r = sqlite3_column_int64(st, 0);
+		*holder_r = sqlite3_column_int64(st, 1);
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			ob_strlcpy(holder,
+				   (const char *)sqlite3_column_text(st, 2),
+				   DSTORE_LOGIN_MAX);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "uid",
+				     "no person with uid \"%.200s\" in this "
+				     "enterprise",
+				     uid);
+	return ds_sql_err(s, rc, "find person", err);
+}
+
+int dstore_account_link(struct dstore *s, int64_t tenant_id, int64_t account_id,
+			const char *uid, struct ob_err *err)
+{
+	static const char sql[] = "UPDATE account SET person_id = ? WHERE "
+				  "id = ? AND tenant_id = ?";
+	char holder[DSTORE_LOGIN_MAX];
+	int64_t person = 0, holder_id = 0;
+	struct dstore_account a;
+	sqlite3_stmt *st;
+	bool own;
+	int ret;
+
+	ret = dstore_account_get(s, tenant_id, account_id, &a, err);
+	if (ret < 0)
+		return ret;
+	if (uid != NULL && uid[0] != '\0') {
+		if (strlen(uid) >= DSTORE_UID_MAX)
+			return ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "uid",
+					     "no person with uid \"%.64s…\" in "
+					     "this enterprise",
+					     uid);
+		ret = find_link_target(s, tenant_id, uid, &person, &holder_id,
+				       holder, err);
+		if (ret == 0 && holder_id != 0 && holder_id != account_id)
+			ret = ob_err_set_at(err, OB_E_EXISTS, 0, 0, "uid",
+					    "%.200s is already linked to the "
+					    "account %.128s",
+					    uid, holder);
+		if (ret < 0)
+			return ret;
+	}
+	ret = ds_own_stmt(s, sql, &own, &st, err);
+	if (ret < 0)
+		return ret;
+	if (person != 0)
+		sqlite3_bind_int64(st, 1, person);
+	sqlite3_bind_int64(st, 2, account_id);
+	sqlite3_bind_int64(st, 3, tenant_id);
+	ret = ds_exec_stmt(s, st, "link account", err);
+	if (ret == OB_E_EXISTS) /* linked by another writer meanwhile */
+		ret = ob_err_set_at(err, OB_E_EXISTS, 0, 0, "uid",
+				    "%.200s is already linked to another "
+				    "account",
+				    uid);
+	else if (ret == 0 && sqlite3_changes(s->db) == 0)
+		ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
+	return ds_own_end(s, own, ret, err);
+}
+
+int ds_account_person_gone(struct dstore *s, int64_t tenant_id,
+			   int64_t person_id, const char *uid, const char *name,
+			   struct ob_err *err)
+{
+	static const char find[] = "SELECT id, login FROM account WHERE "
+				   "person_id = ? AND tenant_id = ?";
+	static const char clear[] =
+		"UPDATE account SET person_id = NULL WHERE id = ?";
+	char login[DSTORE_LOGIN_MAX] = "", detail[600];
+	sqlite3_stmt *st = ds_stmt(s, find, err);
+	int64_t id = 0;
+	int rc, ret;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, person_id);
+	sqlite3_bind_int64(st, 2, tenant_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		ob_strlcpy(login, (const char *)sqlite3_column_text(st, 1),
+			   sizeof(login));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE
+			       ? 0
+			       : ds_sql_err(s, rc, "linked account", err);
+	st = ds_stmt(s, clear, err);
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, id);
+	ret = ds_exec_stmt(s, st, "unlink account", err);
+	if (ret < 0)
+		return ret;
+	snprintf(detail, sizeof(detail), "person %.200s (%.256s) deleted", uid,
+		 name ? name : "");
+	return dstore_account_log_add(s, tenant_id, s->txn_time,
+				      s->txn_actor[0] ? s->txn_actor : "store",
+				      "unlink", login, detail, err);
+}
+
+int dstore_account_of_person(struct dstore *s, int64_t tenant_id,
+			     const char *uid, struct dstore_account *a_r,
+			     struct ob_err *err)
+{
+	static const char sql[] = "SELECT " ACCOUNT_COLS FROM_ACCOUNT
+				  "WHERE a.tenant_id = ? AND p.uid = ?";
+	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		account_from_row(st, a_r);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return ob_err_set(err, OB_E_NOTFOUND,
+				  "no account linked to %.200s", uid);
+	return ds_sql_err(s, rc, "account of person", err);
 }

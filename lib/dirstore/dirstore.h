@@ -30,7 +30,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-#define DSTORE_SCHEMA_VERSION 14
+#define DSTORE_SCHEMA_VERSION 15
 #define DSTORE_NAME_MAX 256             /* bytes of a name, title, unit name */
 #define DSTORE_NOTE_MAX 4096            /* bytes of a note */
 #define DSTORE_PHOTO_MAX_DEFAULT 262144 /* photo bytes unless configured */
@@ -136,13 +136,20 @@ enum dstore_role {
 #define DSTORE_LOGIN_MAX 128
 #define DSTORE_PASSWORD_MAX 1024
 
+#define DSTORE_UID_MAX 201 /* bytes of a person's uid, NUL included */
+
 struct dstore_account {
 	int64_t id;
 	int64_t tenant_id;
 	char login[DSTORE_LOGIN_MAX];
 	enum dstore_role role;
 	bool disabled;
-	int64_t created; /* unix time */
+	int64_t created;    /* unix time */
+	int64_t last_login; /* unix time of the last sign-in, 0: never */
+	/* the person the account is linked to ("" when none): its uid and
+	 * display name, at the time of the read */
+	char person_uid[DSTORE_UID_MAX];
+	char person_name[DSTORE_NAME_MAX + 1];
 };
 
 /* Create an account (own transaction). The login is unique in the whole
@@ -179,6 +186,52 @@ int dstore_account_md5_secret(struct dstore *store, int64_t tenant_id,
 int dstore_account_list(struct dstore *store, int64_t tenant_id,
 			int (*fn)(const struct dstore_account *a, void *ctx),
 			void *ctx, struct ob_err *err);
+/* An account of the tenant by id. OB_E_NOTFOUND for none (or another
+ * tenant's). */
+int dstore_account_get(struct dstore *store, int64_t tenant_id,
+		       int64_t account_id, struct dstore_account *a_r,
+		       struct ob_err *err);
+
+/* A password made ready before a write transaction: its yescrypt hash
+ * and, when the tenant allows MD5 auth, the sealed MD5 equivalent for
+ * that login. Hashing is deliberately slow (tens of milliseconds): do it
+ * before dstore_begin so that the write lock is held briefly. The checks
+ * and errors are dstore_account_create's (OB_E_INVAL, field
+ * "password"). Free with dstore_password_deinit (wipes it). */
+struct dstore_password {
+	char *hash;
+	unsigned char sealed[52];
+	size_t sealed_len; /* 0: no MD5 equivalent */
+};
+int dstore_password_prepare(struct dstore *store, int64_t tenant_id,
+			    const char *login, const char *password,
+			    struct dstore_password *pw_r, struct ob_err *err);
+void dstore_password_deinit(struct dstore_password *pw);
+/* dstore_account_create with a prepared password (for that login):
+ * inside the open transaction when there is one. */
+int dstore_account_create_prepared(struct dstore *store, int64_t tenant_id,
+				   const char *login,
+				   const struct dstore_password *pw,
+				   enum dstore_role role, int64_t *id_r,
+				   struct ob_err *err);
+
+/* Link an account to the person of its own enterprise with this uid, or
+ * clear the link (uid NULL or ""). At most one account per person.
+ * Inside the open transaction when there is one, else its own.
+ * OB_E_NOTFOUND: no such account in the tenant, or (field "uid") no
+ * person with that uid in the tenant: a uid of another enterprise is not
+ * told apart from an unknown one. OB_E_EXISTS (field "uid"): another
+ * account is linked to that person (the message names its login).
+ * Linking the person the account already has is not an error. The
+ * caller writes the account_log row. */
+int dstore_account_link(struct dstore *store, int64_t tenant_id,
+			int64_t account_id, const char *uid,
+			struct ob_err *err);
+/* The account linked to the tenant's person uid. OB_E_NOTFOUND when
+ * none (or no such person). */
+int dstore_account_of_person(struct dstore *store, int64_t tenant_id,
+			     const char *uid, struct dstore_account *a_r,
+			     struct ob_err *err);
 
 /* A page of accounts (account-page.c). */
 #define DSTORE_ACCOUNT_PAGE_MAX 500 /* accounts per page at most */
@@ -186,10 +239,12 @@ enum dstore_account_sort {
 	DSTORE_ACCOUNT_SORT_LOGIN = 0,
 	DSTORE_ACCOUNT_SORT_ROLE = 1,
 	DSTORE_ACCOUNT_SORT_CREATED = 2,
+	DSTORE_ACCOUNT_SORT_LAST_LOGIN = 3, /* never signed in first */
 };
 struct dstore_account_query {
-	const char *search; /* NULL or "": all; else part of the login (no
-			     * ASCII case) or a role ("admin", "user") */
+	const char *search; /* NULL or "": all; else part of the login or
+			     * of the linked person's name (no ASCII
+			     * case) or a role ("admin", "user") */
 	enum dstore_account_sort sort;
 	bool descending;
 	size_t limit;   /* 1..DSTORE_ACCOUNT_PAGE_MAX */
@@ -923,6 +978,51 @@ int64_t dstore_login_throttled(struct dstore *store, const char *login,
 void dstore_login_failed(struct dstore *store, const char *login,
 			 const char *addr, int64_t now);
 void dstore_login_succeeded(struct dstore *store, const char *login);
+/* Record a successful sign-in of an account at `now` (its last_login):
+ * one UPDATE, in the open transaction when there is one, else its own.
+ * Call it once per sign-in (a web login, the first authenticated message
+ * of a SyncML session), never for a refused attempt. */
+int dstore_login_record(struct dstore *store, int64_t tenant_id,
+			int64_t account_id, int64_t now, struct ob_err *err);
+
+/* ---- password-reset links ------------------------------------------ */
+
+/* A one-time link an administrator hands to a user to set a password
+ * (account-reset.c). The token is 32 bytes from getrandom as 64 hex
+ * characters; only its SHA-256 is stored, so it is shown once. An
+ * account has at most one: a new link replaces the previous one;
+ * disabling the account or setting its password cancels it. */
+#define DSTORE_RESET_TOKEN_MAX 65
+#define DSTORE_RESET_HOURS_DEFAULT 72
+#define DSTORE_RESET_HOURS_MAX (24 * 30)
+
+/* Make the link of an account of the tenant, valid `hours` (1 ..
+ * DSTORE_RESET_HOURS_MAX) from now; token_r gets its token, *expires_r
+ * (may be NULL) its end. Own transaction unless one is open.
+ * OB_E_NOTFOUND (account), OB_E_INVAL (hours), OB_E_IO (no
+ * randomness). */
+int dstore_reset_create(struct dstore *store, int64_t tenant_id,
+			int64_t account_id, int64_t now, int hours,
+			const char *actor, char token_r[DSTORE_RESET_TOKEN_MAX],
+			int64_t *expires_r, struct ob_err *err);
+/* The account a token resets, without using it. OB_E_NOTFOUND with the
+ * one message "invalid or expired reset link" for a token that is
+ * malformed, unknown, used, expired at `now`, or whose account is
+ * disabled (the callers must not tell these apart to the holder; err's
+ * field says which, for the server log: "token", "expired",
+ * "disabled"). */
+int dstore_reset_check(struct dstore *store, const char *token, int64_t now,
+		       struct dstore_account *a_r, struct ob_err *err);
+/* Use a token: the account's password set as dstore_account_set_password
+ * does (its rules; the MD5 equivalent when the tenant allows MD5), the
+ * token deleted, the account's web sessions ended, in one transaction
+ * (the hash computed before it). OB_E_NOTFOUND as dstore_reset_check
+ * (nothing changed); OB_E_INVAL (field "password") for a password the
+ * rules refuse (the token stays usable). *a_r (may be NULL) gets the
+ * account. */
+int dstore_reset_use(struct dstore *store, const char *token,
+		     const char *password, int64_t now,
+		     struct dstore_account *a_r, struct ob_err *err);
 
 /* ---- administrators' browser sessions --------------------------------- */
 

@@ -168,6 +168,31 @@ int ds_register_functions(sqlite3 *db);
 	"lower(replace(replace(replace(" col ", ' ', ''), char(9), ''), "      \
 	"char(12288), ''))"
 
+/* account.c: an account row with its linked person, as every account
+ * query reads it (columns 0..9: id, tenant_id, login, role, disabled,
+ * created, pwhash, last_login, the person's uid and display name); the
+ * FROM clause names the account "a" and the person "p". */
+#define DS_ACCOUNT_COLS                                                        \
+	"a.id, a.tenant_id, a.login, a.role, a.disabled, a.created, "          \
+	"a.pwhash, a.last_login, p.uid, p.display "
+#define DS_ACCOUNT_FROM                                                        \
+	"FROM account a LEFT JOIN person p ON p.id = a.person_id AND "         \
+	"p.tenant_id = a.tenant_id "
+void ds_account_from_row(sqlite3_stmt *st, struct dstore_account *a);
+/* A prepared password into the account's row; the account's reset link
+ * cancelled and its web sessions ended (own transaction unless one is
+ * open). OB_E_NOTFOUND when no such account of the tenant. */
+int ds_account_store_password(struct dstore *s, int64_t tenant_id,
+			      int64_t account_id,
+			      const struct dstore_password *pw,
+			      struct ob_err *err);
+/* person.c, before a person is deleted (open transaction): the account
+ * linked to it, if any, loses the link, with an account_log row by the
+ * transaction's actor naming the person. */
+int ds_account_person_gone(struct dstore *s, int64_t tenant_id,
+			   int64_t person_id, const char *uid, const char *name,
+			   struct ob_err *err);
+
 /* Migration steps, oldest first; defined in schema.c. */
 extern const char *const ds_migrations[];
 extern const int ds_migration_count;

@@ -7,7 +7,8 @@ lib_dirstore_libdirstore_a_SOURCES = \
 	lib/dirstore/syncstate.c lib/dirstore/session.c \
 	lib/dirstore/websession.c lib/dirstore/login.c \
 	lib/dirstore/person-diff.c lib/dirstore/undo.c \
-	lib/dirstore/page.c lib/dirstore/account-page.c
+	lib/dirstore/page.c lib/dirstore/account-page.c \
+	lib/dirstore/account-reset.c
 lib_dirstore_libdirstore_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(CRYPT_CFLAGS)
 DSTORE_LIBS = lib/dirstore/libdirstore.a lib/pinyin/libpinyin.a \

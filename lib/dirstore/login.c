@@ -59,6 +59,23 @@ void dstore_login_succeeded(struct dstore *s, const char *login)
 	(void)dstore_throttle_clear(s, key, &err);
 }
 
+int dstore_login_record(struct dstore *s, int64_t tenant_id, int64_t account_id,
+			int64_t now, struct ob_err *err)
+{
+	static const char sql[] = "UPDATE account SET last_login = ? WHERE "
+				  "id = ? AND tenant_id = ?";
+	sqlite3_stmt *st;
+	bool own;
+	int ret = ds_own_stmt(s, sql, &own, &st, err);
+
+	if (ret != 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, account_id);
+	sqlite3_bind_int64(st, 3, tenant_id);
+	return ds_own_end(s, own, ds_exec_stmt(s, st, "last login", err), err);
+}
+
 int dstore_login(struct dstore *s, const char *login, const char *password,
 		 const char *addr, int64_t now, struct dstore_account *a_r,
 		 struct ob_err *err)

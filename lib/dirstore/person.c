@@ -937,6 +937,9 @@ int dstore_person_delete(struct dstore *s, int64_t tenant_id, const char *uid,
 	if (ret == 0)
 		ret = ds_log_change(s, &row, err);
 	if (ret == 0)
+		ret = ds_account_person_gone(s, tenant_id, ex.id, uid,
+					     ex.display, err);
+	if (ret == 0)
 		ret = keep_departed(s, ex.id, sqlite3_last_insert_rowid(s->db),
 				    err);
 	if (ret < 0)

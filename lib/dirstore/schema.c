@@ -393,6 +393,25 @@ const char *const ds_migrations[] = {
 	"  WHERE tenant.id = person.tenant_id) "
 	"  WHERE unit_id IN (SELECT id FROM unit_fix);"
 	"DROP TABLE unit_fix;",
+	/* 14 -> 15: an account linked to its person (at most one account
+	 * per person: the partial unique index; dstore_person_delete, the
+	 * one way a person goes, clears the link with an account_log row;
+	 * person ids are never given twice, so no foreign key is needed),
+	 * the time of its last sign-in (0: never), and one password-reset
+	 * link per account, kept only as the SHA-256 of its token */
+	"ALTER TABLE account ADD COLUMN person_id INTEGER;"
+	"ALTER TABLE account ADD COLUMN last_login INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"CREATE UNIQUE INDEX account_person ON account(person_id) "
+	"  WHERE person_id IS NOT NULL;"
+	"CREATE TABLE account_reset ("
+	"  account_id INTEGER PRIMARY KEY REFERENCES account(id) "
+	"    ON DELETE CASCADE,"
+	"  tenant_id INTEGER NOT NULL REFERENCES tenant(id),"
+	"  token_hash TEXT NOT NULL UNIQUE,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL);",
 };
 
 const int ds_migration_count =

@@ -83,7 +83,8 @@ int ds_exec_stmt(struct dstore *s, sqlite3_stmt *st, const char *what,
 
 int ds_own_begin(struct dstore *s, bool *own_r, struct ob_err *err)
 {
-	*own_r = !s->in_txn;
+	/* nested: inside dstore_begin's transaction or another own one */
+	*own_r = !s->in_txn && sqlite3_get_autocommit(s->db);
 	return *own_r ? ds_exec(s, "BEGIN IMMEDIATE", err) : 0;
 }
 

@@ -68,6 +68,13 @@ struct collect {
 	char text[4096];
 };
 
+/* SQL that takes a store back from schema 15 to 14 (a test then sets
+ * the version it wants the migrations to start from) */
+#define UNDO_15                                                                \
+	"DROP TABLE account_reset; DROP INDEX account_person;"                 \
+	"ALTER TABLE account DROP COLUMN person_id;"                           \
+	"ALTER TABLE account DROP COLUMN last_login;"
+
 static int collect_change(const struct dstore_change *c, void *ctx)
 {
 	struct collect *col = ctx;
@@ -596,6 +603,403 @@ static void test_accounts(void)
 	test_end();
 }
 
+static int count_accounts(const struct dstore_account *a, void *ctx)
+{
+	(void)a;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int last_event(const struct dstore_account_event *e, void *ctx)
+{
+	struct collect *c = ctx;
+
+	if (c->text[0] == '\0')
+		snprintf(c->text, sizeof(c->text), "%s|%s|%s|%s", e->actor,
+			 e->op, e->login, e->detail);
+	return 0;
+}
+
+static int del_person(struct dstore *s, int64_t t, const char *uid)
+{
+	struct ob_err err;
+	int ret;
+
+	dstore_begin(s, t, "web:boss", &err);
+	ret = dstore_person_delete(s, t, uid, &err);
+	if (ret == 0)
+		ret = dstore_commit(s, NULL, &err);
+	else
+		dstore_rollback(s);
+	return ret;
+}
+
+static void test_account_links(void)
+{
+	struct dstore *s = open_new();
+	struct dstore_account a;
+	struct collect c = {""};
+	struct ob_err err;
+	int64_t t = tenant(s, "acme"), t2 = tenant(s, "other"), id, id2, id3;
+
+	test_begin("account links: a person of the account's own enterprise, "
+		   "one account per person, cleared and logged when the "
+		   "person is deleted");
+	dstore_begin(s, t, "test", &err);
+	put(s, t, "p-1", "Li Ming", 0, false);
+	put(s, t, "p-2", "Wang Fang", 0, false);
+	dstore_commit(s, NULL, &err);
+	dstore_begin(s, t2, "test", &err);
+	put(s, t2, "q-1", "Other Person", 0, false);
+	dstore_commit(s, NULL, &err);
+	test_assert_int(dstore_account_create(s, t, "li", "li-password",
+					      DSTORE_ROLE_USER, &id, &err),
+			0);
+	test_assert_int(dstore_account_create(s, t, "wang", "wang-password",
+					      DSTORE_ROLE_USER, &id2, &err),
+			0);
+	test_assert_int(dstore_account_create(s, t2, "q", "q-password",
+					      DSTORE_ROLE_USER, &id3, &err),
+			0);
+	test_assert_int(dstore_account_get(s, t, id, &a, &err), 0);
+	test_assert_str(a.person_uid, "");
+	test_assert_int(a.last_login, 0);
+	test_assert_int(dstore_account_link(s, t, id, "p-1", &err), 0);
+	test_assert_int(dstore_account_get(s, t, id, &a, &err), 0);
+	test_assert_str(a.person_uid, "p-1");
+	test_assert_str(a.person_name, "Li Ming");
+	/* the same link again is no error */
+	test_assert_int(dstore_account_link(s, t, id, "p-1", &err), 0);
+	/* a uid of another enterprise is an unknown uid */
+	test_assert_int(dstore_account_link(s, t, id2, "q-1", &err),
+			OB_E_NOTFOUND);
+	test_assert_str(err.field, "uid");
+	test_assert_str(err.msg,
+			"no person with uid \"q-1\" in this enterprise");
+	test_assert_int(dstore_account_link(s, t, id2, "nobody", &err),
+			OB_E_NOTFOUND);
+	test_assert_str(err.msg,
+			"no person with uid \"nobody\" in this enterprise");
+	/* another enterprise's account cannot be linked from here */
+	test_assert_int(dstore_account_link(s, t, id3, "p-2", &err),
+			OB_E_NOTFOUND);
+	test_assert_str(err.msg, "no such account");
+	test_assert_int(dstore_account_link(s, t2, id3, "p-2", &err),
+			OB_E_NOTFOUND);
+	test_assert_str(err.field, "uid");
+	/* one account per person */
+	test_assert_int(dstore_account_link(s, t, id2, "p-1", &err),
+			OB_E_EXISTS);
+	test_assert_str(err.msg, "p-1 is already linked to the account li");
+	test_assert_int(dstore_account_get(s, t, id2, &a, &err), 0);
+	test_assert_str(a.person_uid, "");
+	/* a huge uid is refused without a crash */
+	{
+		char big[5000];
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		test_assert_int(dstore_account_link(s, t, id2, big, &err),
+				OB_E_NOTFOUND);
+	}
+	/* the list and the pages show the person; a search finds it */
+	{
+		struct dstore_account_query q = {.search = "ming", .limit = 10};
+		int64_t total = 0;
+		int n = 0;
+		test_assert_int(dstore_account_page(s, t, &q, count_accounts,
+						    &n, &total, &err),
+				0);
+		test_assert_int(total, 1);
+	}
+	/* unlink, link again */
+	test_assert_int(dstore_account_link(s, t, id, NULL, &err), 0);
+	test_assert_int(dstore_account_get(s, t, id, &a, &err), 0);
+	test_assert_str(a.person_uid, "");
+	test_assert_int(dstore_account_link(s, t, id2, "p-1", &err), 0);
+	/* the person deleted: the link goes, the account log says so */
+	test_assert_int(del_person(s, t, "p-1"), 0);
+	test_assert_int(dstore_account_get(s, t, id2, &a, &err), 0);
+	test_assert_str(a.person_uid, "");
+	test_assert_str(a.person_name, "");
+	dstore_account_log_recent(s, t, 1, last_event, &c, &err);
+	test_assert_str(c.text,
+			"web:boss|unlink|wang|person p-1 (Li Ming) deleted");
+	/* a person without an account deletes as before, no log row */
+	c.text[0] = '\0';
+	test_assert_int(del_person(s, t, "p-2"), 0);
+	dstore_account_log_recent(s, t, 1, last_event, &c, &err);
+	test_assert_str(c.text,
+			"web:boss|unlink|wang|person p-1 (Li Ming) deleted");
+	/* a new person that takes the deleted one's uid is not linked */
+	dstore_begin(s, t, "test", &err);
+	put(s, t, "p-1", "Li Ming II", 0, false);
+	dstore_commit(s, NULL, &err);
+	test_assert_int(dstore_account_get(s, t, id2, &a, &err), 0);
+	test_assert_str(a.person_uid, "");
+	dstore_close(&s);
+	test_end();
+}
+
+static void test_last_login(void)
+{
+	struct dstore *s = open_new();
+	struct dstore_account a;
+	struct ob_err err;
+	int64_t t = tenant(s, "acme"), id;
+
+	test_begin("last sign-in: recorded by dstore_login_record, never by "
+		   "a refused login; sorted on");
+	test_assert_int(dstore_account_create(s, t, "li", "li-password",
+					      DSTORE_ROLE_USER, &id, &err),
+			0);
+	test_assert_int(dstore_login(s, "li", "wrong-password", "192.0.2.1",
+				     5000, &a, &err),
+			OB_E_AUTH);
+	test_assert_int(dstore_account_get(s, t, id, &a, &err), 0);
+	test_assert_int(a.last_login, 0);
+	test_assert_int(dstore_login_record(s, t, id, 7000, &err), 0);
+	test_assert_int(dstore_account_get(s, t, id, &a, &err), 0);
+	test_assert_int(a.last_login, 7000);
+	/* inside an open transaction: written with it, rolled back with it */
+	dstore_begin(s, t, "sync", &err);
+	test_assert_int(dstore_login_record(s, t, id, 8000, &err), 0);
+	dstore_rollback(s);
+	test_assert_int(dstore_account_get(s, t, id, &a, &err), 0);
+	test_assert_int(a.last_login, 7000);
+	/* another enterprise's id writes nothing */
+	test_assert_int(dstore_login_record(s, t + 1, id, 9000, &err), 0);
+	test_assert_int(dstore_account_get(s, t, id, &a, &err), 0);
+	test_assert_int(a.last_login, 7000);
+	dstore_close(&s);
+	test_end();
+}
+
+static void test_reset_links(void)
+{
+	struct dstore *s = open_new();
+	struct dstore_account a;
+	char tok[DSTORE_RESET_TOKEN_MAX], tok2[DSTORE_RESET_TOKEN_MAX];
+	char secret[25];
+	struct ob_err err;
+	struct ob_buf raw;
+	int64_t t = tenant(s, "acme"), t2 = tenant(s, "other"), id, id2, exp;
+	int64_t now = 1000000;
+
+	test_begin("reset links: hashed token, once, expiry, replaced, "
+		   "refused for a disabled account, bad tokens");
+	test_assert_int(dstore_tenant_configure(s, t, true, 30, &err), 0);
+	test_assert_int(dstore_account_create(s, t, "li", "old-password",
+					      DSTORE_ROLE_USER, &id, &err),
+			0);
+	test_assert_int(dstore_account_create(s, t2, "q", "q-password",
+					      DSTORE_ROLE_USER, &id2, &err),
+			0);
+	test_assert_int(
+		dstore_reset_create(s, t, id, now, 0, "cli", tok, &exp, &err),
+		OB_E_INVAL);
+	test_assert_int(dstore_reset_create(s, t, id, now,
+					    DSTORE_RESET_HOURS_MAX + 1, "cli",
+					    tok, &exp, &err),
+			OB_E_INVAL);
+	test_assert_int(
+		dstore_reset_create(s, t, id2, now, 72, "cli", tok, &exp, &err),
+		OB_E_NOTFOUND); /* another enterprise's account */
+	test_assert_int(
+		dstore_reset_create(s, t, id, now, 72, "cli", tok, &exp, &err),
+		0);
+	test_assert_int(strlen(tok), 64);
+	test_assert_int(exp, now + 72 * 3600);
+	test_assert_int(dstore_reset_check(s, tok, now, &a, &err), 0);
+	test_assert_int(a.id, id);
+	/* a short password is refused and the token stays usable */
+	test_assert_int(dstore_reset_use(s, tok, "short", now, &a, &err),
+			OB_E_INVAL);
+	test_assert_str(err.field, "password");
+	test_assert_int(dstore_reset_check(s, tok, now, &a, &err), 0);
+	/* expired: one second before the end works, at the end not */
+	test_assert_int(dstore_reset_check(s, tok, exp - 1, &a, &err), 0);
+	test_assert_int(dstore_reset_use(s, tok, "new-password", exp, &a, &err),
+			OB_E_NOTFOUND);
+	test_assert_str(err.msg, "invalid or expired reset link");
+	test_assert_str(err.field, "expired");
+	test_assert_int(
+		dstore_account_verify(s, "li", "old-password", &a, &err), 0);
+	/* used once */
+	test_assert_int(
+		dstore_reset_use(s, tok, "new-password", now + 60, &a, &err),
+		0);
+	test_assert_int(a.id, id);
+	test_assert_int(
+		dstore_account_verify(s, "li", "old-password", &a, &err),
+		OB_E_AUTH);
+	test_assert_int(
+		dstore_account_verify(s, "li", "new-password", &a, &err), 0);
+	/* the MD5 equivalent follows the new password:
+	 * base64(md5("li:new-password")) */
+	test_assert_int(dstore_account_md5_secret(s, t, id, secret, &err), 0);
+	test_assert_str(secret, "ernfkQXLPIsKgbcVpy3nEw==");
+	test_assert_int(
+		dstore_reset_use(s, tok, "newer-password", now + 61, &a, &err),
+		OB_E_NOTFOUND);
+	test_assert_str(err.msg, "invalid or expired reset link");
+	test_assert_str(err.field, "token");
+	/* a new link replaces the previous one */
+	test_assert_int(
+		dstore_reset_create(s, t, id, now, 1, "cli", tok, NULL, &err),
+		0);
+	test_assert_int(
+		dstore_reset_create(s, t, id, now, 1, "cli", tok2, NULL, &err),
+		0);
+	test_assert(strcmp(tok, tok2) != 0);
+	test_assert_int(dstore_reset_check(s, tok, now, &a, &err),
+			OB_E_NOTFOUND);
+	test_assert_int(dstore_reset_check(s, tok2, now, &a, &err), 0);
+	/* disabled: refused with the same message; disabling cancels it,
+	 * so enabling again does not bring it back */
+	test_assert_int(dstore_account_set_disabled(s, t, id, true, &err), 0);
+	test_assert_int(
+		dstore_reset_use(s, tok2, "third-password", now, &a, &err),
+		OB_E_NOTFOUND);
+	test_assert_str(err.msg, "invalid or expired reset link");
+	test_assert_int(dstore_account_set_disabled(s, t, id, false, &err), 0);
+	test_assert_int(dstore_reset_check(s, tok2, now, &a, &err),
+			OB_E_NOTFOUND);
+	/* a disabled account with a live token (disabled by hand) */
+	test_assert_int(
+		dstore_reset_create(s, t, id, now, 1, "cli", tok, NULL, &err),
+		0);
+	{
+		sqlite3 *db;
+		sqlite3_open(dbpath, &db);
+		sqlite3_busy_timeout(db, 5000);
+		sqlite3_exec(db, "UPDATE account SET disabled = 1", NULL, NULL,
+			     NULL);
+		sqlite3_close(db);
+	}
+	test_assert_int(
+		dstore_reset_use(s, tok, "third-password", now, &a, &err),
+		OB_E_NOTFOUND);
+	test_assert_str(err.field, "disabled");
+	test_assert_str(err.msg, "invalid or expired reset link");
+	test_assert_int(dstore_account_set_disabled(s, t, id, false, &err), 0);
+	/* setting the password by hand cancels a link */
+	test_assert_int(
+		dstore_reset_create(s, t, id, now, 1, "cli", tok, NULL, &err),
+		0);
+	test_assert_int(
+		dstore_account_set_password(s, t, id, "admin-set-pw", &err), 0);
+	test_assert_int(dstore_reset_check(s, tok, now, &a, &err),
+			OB_E_NOTFOUND);
+	/* garbled, huge, empty, upper-case, NULL tokens */
+	{
+		static const char *const bad[] = {
+			"",
+			"abc",
+			"zz3456789012345678901234567890123456789012345678901234"
+			"5678901234",
+			"' OR 1=1 --",
+		};
+		char big[100000], upper[DSTORE_RESET_TOKEN_MAX];
+
+		test_assert_int(dstore_reset_create(s, t, id, now, 1, "cli",
+						    tok, NULL, &err),
+				0);
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			test_assert_int(
+				dstore_reset_check(s, bad[i], now, &a, &err),
+				OB_E_NOTFOUND);
+			test_assert_str(err.msg,
+					"invalid or expired reset link");
+		}
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		test_assert_int(
+			dstore_reset_use(s, big, "x-password-1", now, &a, &err),
+			OB_E_NOTFOUND);
+		memcpy(big, tok, 64); /* the token with more after it */
+		test_assert_int(dstore_reset_check(s, big, now, &a, &err),
+				OB_E_NOTFOUND);
+		for (size_t i = 0; i < sizeof(upper); i++)
+			upper[i] = (char)(tok[i] >= 'a' && tok[i] <= 'f'
+						  ? tok[i] - 32
+						  : tok[i]);
+		test_assert_int(dstore_reset_check(s, upper, now, &a, &err),
+				OB_E_NOTFOUND);
+		test_assert_int(dstore_reset_check(s, NULL, now, &a, &err),
+				OB_E_NOTFOUND);
+		test_assert_int(dstore_reset_check(s, tok, now, &a, &err), 0);
+	}
+	dstore_close(&s);
+	/* the token is not in the file, only its hash */
+	ob_buf_init(&raw, 64 << 20);
+	test_assert_int(ob_file_read(dbpath, &raw, &err), 0);
+	test_assert(memmem(raw.data, raw.len, tok, 64) == NULL);
+	ob_buf_deinit(&raw);
+	test_end();
+}
+
+static void test_migration_accounts(void)
+{
+	struct dstore_options o = {0};
+	struct dstore *s = open_new();
+	struct dstore_account a;
+	struct ob_err err;
+	char secret[25];
+	sqlite3 *db;
+	int64_t t = tenant(s, "acme"), t2 = tenant(s, "other"), id;
+	int n = 0;
+
+	test_begin("schema 14 -> 15 on a populated database keeps every "
+		   "account, its password, role and MD5 secret");
+	dstore_tenant_configure(s, t, true, 30, &err);
+	for (int i = 0; i < 20; i++) {
+		char login[32], pw[32];
+		snprintf(login, sizeof(login), "u%02d", i);
+		snprintf(pw, sizeof(pw), "password-%02d", i);
+		test_assert_int(dstore_account_create(s, i % 2 ? t2 : t, login,
+						      pw,
+						      i % 5 ? DSTORE_ROLE_USER
+							    : DSTORE_ROLE_ADMIN,
+						      &id, &err),
+				0);
+	}
+	dstore_begin(s, t, "test", &err);
+	put(s, t, "p-1", "Li Ming", 0, false);
+	dstore_commit(s, NULL, &err);
+	dstore_close(&s);
+	/* back to version 14 */
+	test_assert_int(sqlite3_open(dbpath, &db), SQLITE_OK);
+	test_assert_int(sqlite3_exec(db,
+				     UNDO_15 "DELETE FROM schema_version "
+					     "WHERE version > 14;",
+				     NULL, NULL, NULL),
+			SQLITE_OK);
+	sqlite3_close(db);
+	o.path = dbpath;
+	test_assert_int(dstore_open(&o, &s, &err), 0);
+	test_assert_int(dstore_schema_version(s), 15);
+	dstore_account_list(s, t, count_accounts, &n, &err);
+	dstore_account_list(s, t2, count_accounts, &n, &err);
+	test_assert_int(n, 20);
+	for (int i = 0; i < 20; i++) {
+		char login[32], pw[32];
+		snprintf(login, sizeof(login), "u%02d", i);
+		snprintf(pw, sizeof(pw), "password-%02d", i);
+		test_assert_int(dstore_account_verify(s, login, pw, &a, &err),
+				0);
+		test_assert_int(a.tenant_id, i % 2 ? t2 : t);
+		test_assert_int(a.role,
+				i % 5 ? DSTORE_ROLE_USER : DSTORE_ROLE_ADMIN);
+		test_assert_int(a.last_login, 0);
+		test_assert_str(a.person_uid, "");
+	}
+	test_assert_int(dstore_account_find(s, "u00", &a, &err), 0);
+	test_assert_int(dstore_account_md5_secret(s, t, a.id, secret, &err), 0);
+	test_assert_int(dstore_account_link(s, t, a.id, "p-1", &err), 0);
+	dstore_close(&s);
+	test_end();
+}
+
 static void test_prune(void)
 {
 	struct dstore *s = open_new();
@@ -790,6 +1194,10 @@ static void test_sync_state(void)
 				"DROP TABLE import_undo;"
 				"ALTER TABLE change_log DROP COLUMN name;"
 				"ALTER TABLE change_log DROP COLUMN unit_id;"
+				"DROP TABLE account_reset;"
+				"DROP INDEX account_person;"
+				"ALTER TABLE account DROP COLUMN person_id;"
+				"ALTER TABLE account DROP COLUMN last_login;"
 				"DELETE FROM schema_version WHERE version > 5;",
 				NULL, NULL, NULL),
 			SQLITE_OK);
@@ -1465,13 +1873,14 @@ static void test_unit_paths_cjk(void)
 	dstore_close(&s);
 	sqlite3 *db;
 	sqlite3_open(dbpath, &db);
-	test_assert_int(sqlite3_exec(db,
-				     "UPDATE unit SET path = '深层/一级/第二级/"
-				     "研发中心构组' WHERE name = '基础架构组';"
-				     "DELETE FROM schema_version WHERE "
-				     "version > 13;",
-				     NULL, NULL, NULL),
-			SQLITE_OK);
+	test_assert_int(
+		sqlite3_exec(db,
+			     "UPDATE unit SET path = '深层/一级/第二级/"
+			     "研发中心构组' WHERE name = '基础架构组';" UNDO_15
+			     "DELETE FROM schema_version WHERE "
+			     "version > 13;",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
 	sqlite3_close(db);
 	struct dstore_options o = {0};
 	o.path = dbpath;
@@ -1494,8 +1903,9 @@ static void test_unit_paths_cjk(void)
 	/* nothing to repair: the migration changes nothing */
 	dstore_close(&s);
 	sqlite3_open(dbpath, &db);
-	sqlite3_exec(db, "DELETE FROM schema_version WHERE version > 13;", NULL,
-		     NULL, NULL);
+	sqlite3_exec(db,
+		     UNDO_15 "DELETE FROM schema_version WHERE version > 13;",
+		     NULL, NULL, NULL);
 	sqlite3_close(db);
 	test_assert_int(dstore_open(&o, &s, &err), 0);
 	dstore_tenant_get(s, t, &before, &err);
@@ -2676,6 +3086,10 @@ int main(void)
 	test_validation();
 	test_tenant_isolation();
 	test_accounts();
+	test_account_links();
+	test_last_login();
+	test_reset_links();
+	test_migration_accounts();
 	test_search();
 	test_iterate();
 	test_web_sessions();

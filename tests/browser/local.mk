@@ -1,7 +1,9 @@
 # tests/browser: the admin pages in Debian's headless Chromium, driven by
 # Playwright (playwright-core from npm, pinned in package-lock.json).
-TESTS += tests/browser/test-webadmin.sh
+TESTS += tests/browser/test-webadmin.sh tests/browser/test-webadmin-scale.sh
 EXTRA_DIST += tests/browser/test-webadmin.sh tests/browser/webadmin.mjs \
+	tests/browser/test-webadmin-scale.sh tests/browser/scale.mjs \
+	tests/browser/lib.sh tests/browser/lib.mjs \
 	tests/browser/package.json tests/browser/package-lock.json \
 	tests/browser/import-bad.csv tests/browser/import-good.csv
 # What the test installs (tests/browser/npm) and leaves for review
@@ -9,5 +11,6 @@ EXTRA_DIST += tests/browser/test-webadmin.sh tests/browser/webadmin.mjs \
 # removes it.
 clean-local: clean-browser
 clean-browser:
-	rm -rf tests/browser/npm tests/browser/screenshots
+	rm -rf tests/browser/npm tests/browser/screenshots \
+		tests/browser/screenshots-scale
 .PHONY: clean-browser

@@ -4,8 +4,10 @@
 # directory and 2,000 generated people, with the agent
 # syncing over HTTPS (CA file, then a pinned key) before and after the
 # administrator's changes: the device must see exactly what was done in
-# the browser. Screenshots of the main pages are left in
-# $top_builddir/tests/browser/screenshots for review. Prints TAP.
+# the browser; then both languages (Chinese by Accept-Language, the
+# remembered switch, times in the browser's zone). Screenshots of the
+# main pages are left in $top_builddir/tests/browser/screenshots for
+# review. Prints TAP.
 # Needs chromium, node and npm (build-aux/install-deps.sh); playwright-core
 # is installed from npm into $top_builddir/tests/browser/npm/node_modules.
 set -u
@@ -16,13 +18,10 @@ ADMIN="$top_builddir/webadmin/orgbook-admin"
 SERVER="$top_builddir/syncml-server/orgbook-server"
 AGENT="$top_builddir/agent/orgbook-agent"
 CMP="$top_srcdir/tests/interop/cardcompare.py"
-here="$top_srcdir/tests/browser"
-# npm works in a folder of its own: copies of the package files beside the
-# sources' names would shadow them for make (VPATH) in a separate build
-nodedir="$top_builddir/tests/browser/npm"
 tmp=$(mktemp -d)
 db="$tmp/orgbook.db"
 . "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/browser/lib.sh"
 spid=""
 cleanup() {
 	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
@@ -68,32 +67,8 @@ browser() { # PHASE: run webadmin.mjs, one TAP line per check
 }
 
 # -- tools: chromium, node, playwright-core ------------------------------------
-for t in node npm /usr/bin/chromium; do
-	if ! command -v "$t" >/dev/null 2>&1; then
-		echo "1..1"
-		echo "not ok 1 - $t is missing (run build-aux/install-deps.sh)"
-		exit 1
-	fi
-done
-mkdir -p "$nodedir"
-want=$(sed -n 's/.*"playwright-core": "\(.*\)".*/\1/p' "$here/package.json")
-have=$(sed -n 's/^  "version": "\(.*\)",/\1/p' \
-	"$nodedir/node_modules/playwright-core/package.json" 2>/dev/null)
-if [ "$have" != "$want" ]; then
-	cp "$here/package.json" "$here/package-lock.json" "$nodedir/" 2>/dev/null
-	chmod u+w "$nodedir/package.json" "$nodedir/package-lock.json"
-	rm -rf "$nodedir/node_modules"
-	if ! (cd "$nodedir" && npm ci --no-audit --no-fund --loglevel=error) \
-		>"$tmp/npm.log" 2>&1; then
-		echo "1..1"
-		echo "not ok 1 - npm ci playwright-core@$want failed"
-		sed 's/^/# /' "$tmp/npm.log" | tail -10
-		exit 1
-	fi
-fi
-# Node resolves imports next to the script: run a copy beside node_modules
-cp "$here/webadmin.mjs" "$tmp/webadmin.mjs"
-ln -s "$(cd "$nodedir" && pwd)/node_modules" "$tmp/node_modules"
+browser_tools
+browser_script webadmin.mjs
 shots="$top_builddir/tests/browser/screenshots"
 rm -rf "$shots"
 mkdir -p "$shots" "$tmp/fix"
@@ -201,6 +176,9 @@ check "a wrong pin is refused" 5 sh -c \
 orgbook-demo
 EOF"
 
+# -- both languages: Chinese by Accept-Language, the remembered switch ----------
+browser languages
+
 # -- security ---------------------------------------------------------------------
 browser security
 out=$(cat "$tmp/server.log")
@@ -209,8 +187,8 @@ lacks "nor the throttled attempts' passwords" "wrong-password-"
 has "refused forged POSTs are logged" "refused: bad CSRF token"
 has "throttled sign-ins are logged" "admin login throttled"
 count=$(ls "$shots" | grep -c '\.png$')
-if [ "$count" -ge 40 ]; then ok "$count screenshots saved in tests/browser/screenshots"; else
-	notok "screenshots: $count of 40"
+if [ "$count" -ge 45 ]; then ok "$count screenshots saved in tests/browser/screenshots"; else
+	notok "screenshots: $count of 45"
 fi
 
 kill "$spid"

@@ -8,7 +8,12 @@
 // them into a sub-unit; every page at 390 and 1366 px without a
 // horizontal scroll of the page.
 // PHASE "finish": delete that person, import a CSV with one bad row
-// (nothing applied), import a good one, screenshots of the main pages.
+// (nothing applied), import a good one, accounts from a CSV, an account
+// linked to its person, a reset link used once, screenshots of the main
+// pages.
+// PHASE "languages": a zh-CN browser gets the pages in Chinese, times in
+// its zone (UTC in the tooltip), the switch to English is remembered over
+// Accept-Language, Chinese pages at both widths.
 // PHASE "security": another enterprise sees nothing of this one, a forged
 // POST is refused, a stored <script> renders as text, wrong passwords are
 // throttled, cookie flags.
@@ -187,7 +192,7 @@ async function phaseEdit(browser) {
   const h = await page.request.get(`${BASE}${hist}`);
   const htext = await h.text();
   check('the history link lists this person\'s changes only',
-        h.status() === 200 && htext.includes('History of') && htext.includes('person modify') &&
+        h.status() === 200 && htext.includes('<h1>History: ') && htext.includes('person modify') &&
         !htext.includes('unit add'), h.status());
   // two columns on a desktop, one on a phone, no sideways scroll
   for (const [w, ht] of [[1366, 900], [390, 844]]) {
@@ -474,6 +479,39 @@ async function phaseFinish(browser) {
   check('the accounts list shows no password', !(await page.content()).includes(pws[0]));
   await bothWidths(page, null, '11-accounts-search');
   await page.setViewportSize(vp);
+  // link an account to its person by uid; a bad uid is named
+  await page.fill('tr:has-text("browser1@acme") input[name=uid]', 'demo-000010');
+  await Promise.all([page.waitForNavigation(), page.click('tr:has-text("browser1@acme") button:text("Link")')]);
+  const linked = await page.getAttribute('tr:has-text("browser1@acme") td[data-label=Person] a', 'href').catch(() => '');
+  check('the accounts list links the account to its person', linked === '/person?uid=demo-000010', linked);
+  await page.goto(`${BASE}/accounts?q=browser`);
+  await page.fill('tr:has-text("browser2@acme") input[name=uid]', 'no-such-uid');
+  await Promise.all([page.waitForNavigation(), page.click('tr:has-text("browser2@acme") button:text("Link")')]);
+  const linkErr = await page.textContent('main');
+  check('a bad uid is refused and named', linkErr.includes('no person with uid "no-such-uid"'), linkErr.slice(0, 200));
+  // a reset link, shown once, opened without a session, used once
+  await page.goto(`${BASE}/accounts?q=browser`);
+  await Promise.all([page.waitForNavigation(), page.click('tr:has-text("browser2@acme") button:text("Reset link")')]);
+  const resetUrl = (await page.textContent('code.reset-link')).trim();
+  check('the reset link is shown once', /\/reset\?token=[0-9a-f]{64}$/.test(resetUrl), resetUrl);
+  const anon = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
+  await anon.goto(resetUrl);
+  check('the reset link opens the form without a session', (await anon.textContent('h1')) === 'Set a password');
+  await bothWidths(anon, null, '11-reset-form');
+  await anon.fill('input[name=password]', 'browser2-new-pw');
+  await anon.fill('input[name=password2]', 'browser2-new-pw');
+  await Promise.all([anon.waitForNavigation(), anon.click('button:text("Set password")')]);
+  check('the reset form sets the password', (await anon.textContent('h1')) === 'Password set');
+  await anon.goto(resetUrl);
+  const usedText = await anon.textContent('main');
+  check('a used reset link is refused', usedText.includes('invalid or has expired'), usedText.slice(0, 200));
+  await login(anon, 'browser2@acme', 'browser2-new-pw');
+  check('the new password signs in', anon.url().endsWith('/units'), anon.url());
+  await page.goto(`${BASE}/accounts?q=browser&sort=last-login&desc=1`);
+  const firstRow = await page.textContent('table.accounts tbody tr');
+  check('the accounts list sorts by last sign-in', firstRow.includes('browser2@acme') && !firstRow.includes('never'), firstRow.slice(0, 200));
+  await bothWidths(page, null, '11-accounts-linked');
+  await page.setViewportSize(vp);
   await page.goto(`${BASE}/export`);
   await shot(page, '12-export');
   const dl = await page.request.get(`${BASE}/export/file?format=vcf30`);
@@ -574,6 +612,61 @@ async function phaseSecurity(browser) {
   await ctx.close();
 }
 
+async function phaseLanguages(browser) {
+  const ctx = await browser.newContext({
+    ignoreHTTPSErrors: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
+  });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${BASE}/login`);
+  check('a zh-CN browser gets the sign-in page in Chinese',
+        (await page.getAttribute('html', 'lang')) === 'zh-CN' &&
+        (await page.textContent('main h1')) === '登录',
+        `${await page.getAttribute('html', 'lang')} ${await page.textContent('main h1')}`);
+  await shot(page, '20-login-zh');
+  await login(page, env('ADMIN_USER'), env('ADMIN_PASSWORD'));
+  const nav = await page.textContent('header nav');
+  check('the navigation is in Chinese', nav.includes('通讯录') && nav.includes('审计日志') &&
+        !nav.includes('Audit log'), nav);
+  await page.goto(`${BASE}/audit`);
+  const t = page.locator('main time').first();
+  const title = await t.getAttribute('title');
+  const shown = await t.textContent();
+  check("times show in the browser's zone, UTC in the tooltip",
+        / UTC$/.test(title) && / UTC\+08:00$/.test(shown), `${shown} / ${title}`);
+  const dt = await t.getAttribute('datetime');
+  const utcMin = Math.floor(Date.parse(dt) / 60000);
+  const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d)/.exec(shown);
+  const localMin = m ? Date.UTC(m[1], m[2] - 1, m[3], m[4], m[5]) / 60000 : NaN;
+  check('the shown time is the UTC one plus eight hours', localMin - utcMin === 480,
+        `${shown} vs ${dt}`);
+  // the server renders in the offset it was told (here 0: UTC); the
+  // page's script shows each time in the browser's zone at its date
+  await ctx.addCookies([{ name: 'ob_tz', value: '0', url: BASE }]);
+  const raw = await (await page.request.get(`${BASE}/audit`)).text();
+  await page.goto(`${BASE}/audit`);
+  const shown2 = await page.locator('main time').first().textContent();
+  check('the script shows times in the browser zone whatever the server assumed',
+        / UTC<\/time>/.test(raw) && / UTC\+08:00$/.test(shown2), shown2);
+  await bothWidths(page, `${BASE}/audit`, '21-audit-zh');
+  await bothWidths(page, `${BASE}/import`, '22-import-zh');
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await submitLink(page, 'nav.lang a[hreflang=en]');
+  check('the switch to English comes back to the same page in English',
+        page.url().endsWith('/import') && (await page.getAttribute('html', 'lang')) === 'en' &&
+        (await page.textContent('main h1')) === 'Import people',
+        `${page.url()} ${await page.textContent('main h1')}`);
+  await page.goto(`${BASE}/audit`);
+  check('the choice is remembered over the Accept-Language', (await page.textContent('main h1')) === 'Audit log',
+        await page.textContent('main h1'));
+  await submitLink(page, 'nav.lang a[hreflang=zh-CN]');
+  check('and switching back to 中文 works', (await page.textContent('main h1')) === '审计日志',
+        await page.textContent('main h1'));
+  check('no script errors on the Chinese pages', errors.length === 0, errors.join(' | '));
+  await ctx.close();
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -582,6 +675,7 @@ try {
   if (phase === 'edit') await phaseEdit(browser);
   else if (phase === 'directory') await phaseDirectory(browser);
   else if (phase === 'finish') await phaseFinish(browser);
+  else if (phase === 'languages') await phaseLanguages(browser);
   else if (phase === 'security') await phaseSecurity(browser);
   else throw new Error(`unknown phase ${phase}`);
 } catch (e) {

@@ -1,7 +1,8 @@
 /* Fuzz target: the admin pages (wa_web_handle) on a real store, signed in
  * as enterprise A's administrator. The input is five lines — method, path,
  * query string, Content-Type, and cookies sent before the session's — then
- * the body. "@CSRF@" in the body becomes the session's CSRF token, which is
+ * the body (the cookie line is also sent as Accept-Language). "@CSRF@"
+ * in the body becomes the session's CSRF token, which is
  * also put in front of the body of every other input, so actions get past
  * the check and run. Oracles beyond "no crash": every answer has a status,
  * an export to stream names the enterprise, and nothing of enterprise B
@@ -61,6 +62,7 @@ static void call(const char *method, const char *path, const char *query,
 	snprintf(jar, sizeof(jar), "%s%s%s", cookies ? cookies : "",
 		 cookies && *cookies ? "; " : "", cookie);
 	rq.cookie = jar;
+	rq.accept_language = cookies; /* the same hostile line, parsed twice */
 	rq.host = "h";
 	rq.remote_addr = "192.0.2.1";
 	rq.content_type = ctype;

@@ -90,3 +90,31 @@ document.addEventListener('change', (ev) => {
   }
   countPicked(el.form);
 });
+
+// The browser's UTC offset in minutes (east positive) for the server to
+// show times in the administrator's zone (webadmin/i18n.h: an offset, not
+// a zone name). Pages before the first one that sets it show UTC.
+(() => {
+  const off = -new Date().getTimezoneOffset();
+  if (!document.cookie.split('; ').includes('ob_tz=' + off)) {
+    document.cookie = 'ob_tz=' + off + '; Path=/; Max-Age=31536000; SameSite=Strict' +
+      (location.protocol === 'https:' ? '; Secure' : '');
+  }
+})();
+
+// Each <time datetime="...Z"> in the browser's zone at that date (so a
+// date across a daylight-saving change is right, which the server's one
+// offset cannot be), in the server's format: "2026-12-03 00:40 UTC+08:00".
+function localTime(el) {
+  const d = new Date(el.dateTime);
+  if (Number.isNaN(d.getTime())) return;
+  const off = -d.getTimezoneOffset();
+  const local = new Date(d.getTime() + off * 60000).toISOString();
+  const a = Math.abs(off);
+  const zone = off === 0 ? '' : (off < 0 ? '-' : '+') +
+    String(Math.floor(a / 60)).padStart(2, '0') + ':' + String(a % 60).padStart(2, '0');
+  el.textContent = `${local.slice(0, 10)} ${local.slice(11, 16)} UTC${zone}`;
+}
+document.addEventListener('DOMContentLoaded', () => {
+  document.querySelectorAll('time[datetime]').forEach(localTime);
+});
