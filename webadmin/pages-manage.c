@@ -587,7 +587,7 @@ static const char *const audit_ops[] = {
 	WA_N("import undo"),
 };
 
-static void audit_op(struct wa_ctx *c, const char *what, const char *op)
+void wa_audit_op(struct wa_ctx *c, const char *what, const char *op)
 {
 	struct ob_buf *b = &c->rs->body;
 	char k[64];
@@ -613,7 +613,7 @@ static int audit_row(const struct dstore_log_entry *e, void *ctx)
 	wa_when_cell(c, e->time);
 	wa_cell(b, e->actor);
 	wa_raw(b, "<td>");
-	audit_op(c, e->what, e->op);
+	wa_audit_op(c, e->what, e->op);
 	wa_raw(b, "</td><td>");
 	if (strcmp(e->what, "person") == 0 && strcmp(e->op, "delete") != 0) {
 		wa_raw(b, "<a href=\"/person?uid=");

@@ -91,11 +91,13 @@ static const char *units_path(const struct units *l, int64_t id)
 	return NULL;
 }
 
-static void unit_options(struct ob_buf *b, const struct units *l,
+static void unit_options(struct wa_ctx *c, const struct units *l,
 			 int64_t selected)
 {
-	wa_rawf(b, "<option value=\"0\"%s>(no unit)</option>",
-		selected == 0 ? " selected" : "");
+	struct ob_buf *b = &c->rs->body;
+
+	wa_rawf(b, "<option value=\"0\"%s>%s</option>",
+		selected == 0 ? " selected" : "", WA_T(c, "(no unit)"));
 	for (size_t i = 0; i < l->n; i++) {
 		wa_rawf(b, "<option value=\"%lld\"%s>", (long long)l->id[i],
 			l->id[i] == selected ? " selected" : "");
@@ -110,7 +112,8 @@ static char *dup0(const char *s)
 }
 
 static const char *const phone_types[] = {"work", "cell", "home", "fax"};
-static const char *const phone_labels[] = {"Work", "Mobile", "Home", "Fax"};
+static const char *const phone_labels[] = {WA_N("Work"), WA_N("Mobile"),
+					   WA_N("Home"), WA_N("Fax")};
 
 /* Row numbers a form may use: room for every value the store keeps and
  * as many empty rows again. */
@@ -303,28 +306,40 @@ static const char *err_at(const struct ob_err *e, const char *field, size_t k)
 									: NULL;
 }
 
-static void field_error(struct ob_buf *b, const char *msg)
+/* An error next to its field, in the page's language. */
+static void field_error(struct wa_ctx *c, const char *msg)
 {
+	struct ob_buf *b = &c->rs->body;
+
 	if (msg == NULL)
 		return;
 	wa_raw(b, "<span class=\"field-error\">");
-	wa_h(b, msg);
+	wa_h_msg(c, msg);
 	wa_raw(b, "</span>");
 }
 
-static void text_input(struct ob_buf *b, const char *label, const char *name,
+/* A labelled text field; placeholder (translated already) and extra
+ * attributes may be NULL. */
+static void text_input(struct wa_ctx *c, const char *label, const char *name,
 		       const char *value, const struct ob_err *e,
-		       const char *extra)
+		       const char *placeholder, const char *extra)
 {
+	struct ob_buf *b = &c->rs->body;
 	const char *msg = err_for(e, name);
 
 	wa_rawf(b, "<label%s>", msg ? " class=\"invalid\"" : "");
 	wa_raw(b, label);
 	wa_rawf(b, " <input name=\"%s\" value=\"", name);
 	wa_h(b, value);
-	wa_rawf(b, "\"%s%s>", extra ? extra : "",
+	wa_raw(b, "\"");
+	if (placeholder != NULL) {
+		wa_raw(b, " placeholder=\"");
+		wa_h(b, placeholder);
+		wa_raw(b, "\"");
+	}
+	wa_rawf(b, "%s%s>", extra ? extra : "",
 		msg ? " aria-invalid=\"true\"" : "");
-	field_error(b, msg);
+	field_error(c, msg);
 	wa_raw(b, "</label>");
 }
 
@@ -360,19 +375,21 @@ static void rows_compact(struct rows *r)
 	r->nemail = k;
 }
 
-static void phone_rows(struct ob_buf *b, const struct rows *r, bool exact,
+static void phone_rows(struct wa_ctx *c, const struct rows *r, bool exact,
 		       const struct ob_err *e)
 {
+	struct ob_buf *b = &c->rs->body;
 	size_t n = rows_shown(r->nphone, exact), k = 0;
 	const char *all = err_for(e, "phone");
 
-	wa_rawf(b,
-		"<fieldset class=\"multi phones\"><legend>Phones "
-		"<small class=\"count\">at most %d</small></legend>",
-		DSTORE_MULTI_MAX);
+	wa_rawf(b, "<fieldset class=\"multi phones\"><legend>%s ",
+		WA_T(c, "Phones"));
+	wa_raw(b, "<small class=\"count\">");
+	wa_rawf(b, WA_T(c, "at most %d"), DSTORE_MULTI_MAX);
+	wa_raw(b, "</small></legend>");
 	/* an error of the whole list ("phone"), not of one row */
 	if (all != NULL && strchr(e->field, '[') == NULL)
-		field_error(b, all);
+		field_error(c, all);
 	for (size_t i = 0; i < n; i++) {
 		const char *num = i < r->nphone ? r->phone[i] : NULL;
 		const char *type = i < r->nphone ? r->ptype[i] : NULL;
@@ -382,85 +399,101 @@ static void phone_rows(struct ob_buf *b, const struct rows *r, bool exact,
 			msg = err_at(e, "phone", ++k);
 		wa_rawf(b,
 			"<div class=\"row%s\"><select name=\"phone_type[%zu]\" "
-			"aria-label=\"Type of phone %zu\">",
-			msg ? " invalid" : "", i, i + 1);
+			"aria-label=\"",
+			msg ? " invalid" : "", i);
+		wa_rawf(b, WA_T(c, "Type of phone %zu"), i + 1);
+		wa_raw(b, "\">");
 		for (size_t t = 0; t < 4; t++)
 			wa_rawf(b, "<option value=\"%s\"%s>%s</option>",
 				phone_types[t],
 				type && strcmp(type, phone_types[t]) == 0
 					? " selected"
 					: "",
-				phone_labels[t]);
+				wa_tr(c->lang, phone_labels[t]));
 		wa_rawf(b,
 			"</select><input name=\"phone[%zu]\" type=\"tel\" "
-			"aria-label=\"Phone %zu\"%s value=\"",
-			i, i + 1, msg ? " aria-invalid=\"true\"" : "");
+			"aria-label=\"",
+			i);
+		wa_rawf(b, WA_T(c, "Phone %zu"), i + 1);
+		wa_rawf(b, "\"%s value=\"",
+			msg ? " aria-invalid=\"true\"" : "");
 		wa_h(b, num);
 		wa_rawf(b,
 			"\"><button type=\"submit\" class=\"remove\" "
 			"name=\"remove\" value=\"phone[%zu]\" formnovalidate "
-			"aria-label=\"Remove phone %zu\">Remove</button>",
-			i, i + 1);
-		field_error(b, msg);
+			"aria-label=\"",
+			i);
+		wa_rawf(b, WA_T(c, "Remove phone %zu"), i + 1);
+		wa_rawf(b, "\">%s</button>", WA_T(c, "Remove"));
+		field_error(c, msg);
 		wa_raw(b, "</div>");
 	}
 	if (n < DSTORE_MULTI_MAX)
-		wa_raw(b, "<button type=\"submit\" class=\"add\" name=\"add\" "
-			  "value=\"phone\" formnovalidate>Add a phone"
-			  "</button>");
+		wa_rawf(b,
+			"<button type=\"submit\" class=\"add\" name=\"add\" "
+			"value=\"phone\" formnovalidate>%s</button>",
+			WA_T(c, "Add a phone"));
 	wa_raw(b, "</fieldset>");
 }
 
-static void email_rows(struct ob_buf *b, const struct rows *r, bool exact,
+static void email_rows(struct wa_ctx *c, const struct rows *r, bool exact,
 		       const struct ob_err *e)
 {
+	struct ob_buf *b = &c->rs->body;
 	size_t n = rows_shown(r->nemail, exact), k = 0;
 	const char *all = err_for(e, "email");
 
-	wa_rawf(b,
-		"<fieldset class=\"multi emails\"><legend>Email "
-		"<small class=\"count\">at most %d</small></legend>",
-		DSTORE_MULTI_MAX);
+	wa_rawf(b, "<fieldset class=\"multi emails\"><legend>%s ",
+		WA_T(c, "Email"));
+	wa_raw(b, "<small class=\"count\">");
+	wa_rawf(b, WA_T(c, "at most %d"), DSTORE_MULTI_MAX);
+	wa_raw(b, "</small></legend>");
 	if (all != NULL && strchr(e->field, '[') == NULL)
-		field_error(b, all);
+		field_error(c, all);
 	for (size_t i = 0; i < n; i++) {
 		const char *v = i < r->nemail ? r->email[i] : NULL;
 		const char *msg = blank(v) ? NULL : err_at(e, "email", ++k);
 
 		wa_rawf(b,
 			"<div class=\"row%s\"><input name=\"email[%zu]\" "
-			"type=\"email\" aria-label=\"Email address %zu\"%s "
-			"value=\"",
-			msg ? " invalid" : "", i, i + 1,
+			"type=\"email\" aria-label=\"",
+			msg ? " invalid" : "", i);
+		wa_rawf(b, WA_T(c, "Email address %zu"), i + 1);
+		wa_rawf(b, "\"%s value=\"",
 			msg ? " aria-invalid=\"true\"" : "");
 		wa_h(b, v);
 		wa_rawf(b,
 			"\"><button type=\"submit\" class=\"remove\" "
 			"name=\"remove\" value=\"email[%zu]\" formnovalidate "
-			"aria-label=\"Remove email address %zu\">Remove"
-			"</button>",
-			i, i + 1);
-		field_error(b, msg);
+			"aria-label=\"",
+			i);
+		wa_rawf(b, WA_T(c, "Remove email address %zu"), i + 1);
+		wa_rawf(b, "\">%s</button>", WA_T(c, "Remove"));
+		field_error(c, msg);
 		wa_raw(b, "</div>");
 	}
 	if (n < DSTORE_MULTI_MAX)
-		wa_raw(b, "<button type=\"submit\" class=\"add\" name=\"add\" "
-			  "value=\"email\" formnovalidate>Add an e-mail"
-			  "</button>");
+		wa_rawf(b,
+			"<button type=\"submit\" class=\"add\" name=\"add\" "
+			"value=\"email\" formnovalidate>%s</button>",
+			WA_T(c, "Add an e-mail"));
 	wa_raw(b, "</fieldset>");
 }
 
 static int newest(const struct dstore_log_entry *e, void *ctx)
 {
-	struct ob_buf *b = ctx;
+	struct wa_ctx *c = ctx;
+	struct ob_buf *b = &c->rs->body;
 
 	wa_raw(b, "<dd class=\"last-change\">");
-	wa_time(b, e->time);
-	wa_raw(b, " by <span class=\"actor\">");
+	wa_when(c, e->time);
+	wa_rawf(b, " %s <span class=\"actor\">", WA_T(c, "by"));
 	wa_h(b, e->actor);
 	wa_raw(b, "</span> <span class=\"count\">(");
-	wa_h(b, e->op);
-	wa_rawf(b, ", revision %lld)</span></dd>", (long long)e->rev);
+	wa_audit_op(c, e->what, e->op);
+	wa_raw(b, ", ");
+	wa_rawf(b, WA_T(c, "revision %lld"), (long long)e->rev);
+	wa_raw(b, ")</span></dd>");
 	return 1;
 }
 
@@ -471,21 +504,22 @@ static void person_meta(struct wa_ctx *c, const struct dstore_person *p)
 	struct ob_err err;
 	int ret;
 
-	wa_raw(b, "<dl class=\"meta\"><dt>Last change</dt>");
+	wa_rawf(b, "<dl class=\"meta\"><dt>%s</dt>", WA_T(c, "Last change"));
 	ret = dstore_log_person(c->store, c->ses.tenant_id, p->uid, 0, 1,
-				newest, b, &err);
+				newest, c, &err);
 	if (ret != 1) {
 		/* older than the audit log keeps */
 		wa_raw(b, "<dd class=\"last-change\">");
 		if (p->mtime > 0)
-			wa_time(b, p->mtime);
-		wa_raw(b, " <span class=\"count\">(who: no longer in the "
-			  "audit log)</span></dd>");
+			wa_when(c, p->mtime);
+		wa_rawf(b, " <span class=\"count\">(%s)</span></dd>",
+			WA_T(c, "who: no longer in the audit log"));
 	}
-	wa_raw(b, "<dt>History</dt><dd><a class=\"history\" "
-		  "href=\"/audit?uid=");
+	wa_rawf(b, "<dt>%s</dt><dd><a class=\"history\" href=\"/audit?uid=",
+		WA_T(c, "History"));
 	wa_u(b, p->uid);
-	wa_raw(b, "\">Every change of this person</a></dd></dl>");
+	wa_rawf(b, "\">%s</a></dd></dl>",
+		WA_T(c, "Every change of this person"));
 }
 
 /* The form. rows: what to show in the phone and e-mail rows (exact: as
@@ -495,14 +529,14 @@ static void person_form(struct wa_ctx *c, const struct dstore_person *p,
 			bool has_photo, const struct ob_err *e)
 {
 	struct ob_buf *b = &c->rs->body;
-	const char *title = is_new               ? "New person"
+	const char *title = is_new               ? WA_T(c, "New person")
 			    : !blank(p->display) ? p->display
 						 : p->uid;
 	struct units t;
 
 	if (units_load(c, &t) != 0) {
 		units_free(&t);
-		wa_fail(c, 503, "The directory is unavailable.");
+		wa_fail(c, 503, WA_T(c, "The directory is unavailable."));
 		return;
 	}
 	wa_open(c, title, "units");
@@ -525,8 +559,9 @@ static void person_form(struct wa_ctx *c, const struct dstore_person *p,
 	wa_h(b, title);
 	wa_raw(b, "</h1>");
 	if (e != NULL && e->code != 0) {
-		wa_raw(b, "<p class=\"error\" role=\"alert\">Not saved: ");
-		wa_h(b, e->msg);
+		wa_rawf(b, "<p class=\"error\" role=\"alert\">%s ",
+			WA_T(c, "Not saved:"));
+		wa_h_msg(c, e->msg);
 		wa_raw(b, "</p>");
 	}
 	/* Save comes first in the form: Enter in a field saves, it never
@@ -536,93 +571,114 @@ static void person_form(struct wa_ctx *c, const struct dstore_person *p,
 	wa_csrf_input(b, c->ses.csrf);
 	if (is_new)
 		wa_raw(b, "<input type=\"hidden\" name=\"new\" value=\"1\">");
-	wa_raw(b, "<p class=\"actions top\"><button type=\"submit\">Save"
-		  "</button>");
+	wa_rawf(b,
+		"<p class=\"actions top\"><button type=\"submit\">%s"
+		"</button>",
+		WA_T(c, "Save"));
 	if (!is_new) {
 		wa_raw(b, " <a href=\"/person?uid=");
 		wa_u(b, p->uid);
-		wa_raw(b, "\">Discard changes</a>");
+		wa_rawf(b, "\">%s</a>", WA_T(c, "Discard changes"));
 	}
-	wa_raw(b, "</p><div class=\"cols\"><div class=\"col\">"
-		  "<fieldset><legend>Name</legend>");
-	text_input(b, "Family name", "family_name", p->family, e, NULL);
-	text_input(b, "Given name", "given_name", p->given, e, NULL);
-	text_input(b, "Display name", "display_name", p->display, e,
-		   " placeholder=\"from family and given name\"");
-	text_input(b, "Phonetic family name", "phonetic_family",
+	wa_rawf(b,
+		"</p><div class=\"cols\"><div class=\"col\">"
+		"<fieldset><legend>%s</legend>",
+		WA_T(c, "Name"));
+	text_input(c, WA_T(c, "Family name"), "family_name", p->family, e, NULL,
+		   NULL);
+	text_input(c, WA_T(c, "Given name"), "given_name", p->given, e, NULL,
+		   NULL);
+	text_input(c, WA_T(c, "Display name"), "display_name", p->display, e,
+		   WA_T(c, "from family and given name"), NULL);
+	text_input(c, WA_T(c, "Phonetic family name"), "phonetic_family",
 		   p->phonetic_family, e,
-		   " placeholder=\"pinyin, filled in for Chinese names\"");
-	text_input(b, "Phonetic given name", "phonetic_given",
-		   p->phonetic_given, e, NULL);
-	wa_raw(b, "</fieldset><fieldset><legend>Work</legend>");
-	wa_rawf(b, "<label%s>Unit <select name=\"unit\">",
-		err_for(e, "unit") ? " class=\"invalid\"" : "");
-	unit_options(b, &t, p->unit_id);
+		   WA_T(c, "pinyin, filled in for Chinese names"), NULL);
+	text_input(c, WA_T(c, "Phonetic given name"), "phonetic_given",
+		   p->phonetic_given, e, NULL, NULL);
+	wa_rawf(b, "</fieldset><fieldset><legend>%s</legend>", WA_T(c, "Work"));
+	wa_rawf(b, "<label%s>%s <select name=\"unit\">",
+		err_for(e, "unit") ? " class=\"invalid\"" : "",
+		WA_T(c, "Unit"));
+	unit_options(c, &t, p->unit_id);
 	wa_raw(b, "</select>");
-	field_error(b, err_for(e, "unit"));
+	field_error(c, err_for(e, "unit"));
 	wa_raw(b, "</label>");
-	text_input(b, "Title", "title", p->title, e, NULL);
-	wa_raw(b, "</fieldset><fieldset class=\"ident\"><legend>Identity"
-		  "</legend>");
+	text_input(c, WA_T(c, "Title"), "title", p->title, e, NULL, NULL);
+	wa_rawf(b, "</fieldset><fieldset class=\"ident\"><legend>%s</legend>",
+		WA_T(c, "Identity"));
 	if (is_new)
-		text_input(b, "UID", "uid", p->uid, e,
-			   " placeholder=\"generated when empty\" "
-			   "autocomplete=\"off\"");
+		text_input(c, WA_T(c, "UID"), "uid", p->uid, e,
+			   WA_T(c, "generated when empty"),
+			   " autocomplete=\"off\"");
 	else
-		text_input(b, "UID", "uid", p->uid, e,
+		text_input(c, WA_T(c, "UID"), "uid", p->uid, e, NULL,
 			   " readonly class=\"readonly\"");
 	if (!is_new)
 		person_meta(c, p);
 	wa_rawf(b,
 		"<label class=\"check\"><input type=\"checkbox\" "
-		"name=\"hidden\" value=\"1\"%s> Hidden (kept in the "
-		"directory, never sent to devices)</label>",
-		p->hidden ? " checked" : "");
+		"name=\"hidden\" value=\"1\"%s> %s</label>",
+		p->hidden ? " checked" : "",
+		WA_T(c, "Hidden (kept in the directory, never sent to "
+			"devices)"));
 	wa_raw(b, "</fieldset></div><div class=\"col\">");
-	phone_rows(b, rows, exact, e);
-	email_rows(b, rows, exact, e);
-	wa_raw(b, "<fieldset><legend>Address</legend>");
-	text_input(b, "Street", "street", p->street, e, NULL);
-	text_input(b, "City", "city", p->locality, e, NULL);
-	text_input(b, "Region", "region", p->region, e, NULL);
-	text_input(b, "Postcode", "postcode", p->postcode, e, NULL);
-	text_input(b, "Country", "country", p->country, e, NULL);
-	wa_raw(b, "</fieldset><fieldset><legend>More</legend>");
-	wa_rawf(b, "<label%s>Note <textarea name=\"note\" rows=\"3\">",
-		err_for(e, "note") ? " class=\"invalid\"" : "");
+	phone_rows(c, rows, exact, e);
+	email_rows(c, rows, exact, e);
+	wa_rawf(b, "<fieldset><legend>%s</legend>", WA_T(c, "Address"));
+	text_input(c, WA_T(c, "Street"), "street", p->street, e, NULL, NULL);
+	text_input(c, WA_T(c, "City"), "city", p->locality, e, NULL, NULL);
+	text_input(c, WA_T(c, "Region"), "region", p->region, e, NULL, NULL);
+	text_input(c, WA_T(c, "Postcode"), "postcode", p->postcode, e, NULL,
+		   NULL);
+	text_input(c, WA_T(c, "Country"), "country", p->country, e, NULL, NULL);
+	wa_rawf(b, "</fieldset><fieldset><legend>%s</legend>", WA_T(c, "More"));
+	wa_rawf(b, "<label%s>%s <textarea name=\"note\" rows=\"3\">",
+		err_for(e, "note") ? " class=\"invalid\"" : "",
+		WA_T(c, "Note"));
 	wa_h(b, p->note);
 	wa_raw(b, "</textarea>");
-	field_error(b, err_for(e, "note"));
+	field_error(c, err_for(e, "note"));
 	wa_raw(b, "</label>");
 	if (has_photo && !is_new) {
-		wa_raw(b, "<figure class=\"photo\"><img alt=\"Photo\" "
-			  "src=\"/photo?uid=");
+		wa_rawf(b,
+			"<figure class=\"photo\"><img alt=\"%s\" "
+			"src=\"/photo?uid=",
+			WA_T(c, "Photo"));
 		wa_u(b, p->uid);
-		wa_raw(b, "\"><label class=\"check\"><input type=\"checkbox\" "
-			  "name=\"photo_remove\" value=\"1\"> Remove the "
-			  "photo</label></figure>");
+		wa_rawf(b,
+			"\"><label class=\"check\"><input type=\"checkbox\" "
+			"name=\"photo_remove\" value=\"1\"> %s</label>"
+			"</figure>",
+			WA_T(c, "Remove the photo"));
 	}
 	wa_rawf(b,
-		"<label%s>Photo (JPEG or PNG; large pictures are "
-		"shrunk before upload) <input type=\"file\" name=\"photo\" "
+		"<label%s>%s <input type=\"file\" name=\"photo\" "
 		"accept=\"image/jpeg,image/png\" data-max-bytes=\"%zu\">",
 		err_for(e, "photo") ? " class=\"invalid\"" : "",
+		WA_T(c, "Photo (JPEG or PNG; large pictures are shrunk before "
+			"upload)"),
 		c->cfg->max_photo);
-	field_error(b, err_for(e, "photo"));
-	wa_raw(b, "</label></fieldset></div></div><p class=\"actions\"><button "
-		  "type=\"submit\">Save</button></p></form>");
+	field_error(c, err_for(e, "photo"));
+	wa_rawf(b,
+		"</label></fieldset></div></div><p class=\"actions\"><button "
+		"type=\"submit\">%s</button></p></form>",
+		WA_T(c, "Save"));
 	if (!is_new) {
 		/* apart from Save: its own form, and a page that asks */
-		wa_raw(b,
-		       "<section class=\"danger-zone\" aria-label=\"Delete\">"
-		       "<h2>Delete</h2><p>The person leaves the directory "
-		       "and every device at its next sync.</p>"
-		       "<form method=\"post\" action=\"/person/delete\">");
+		wa_rawf(b,
+			"<section class=\"danger-zone\" aria-label=\"%s\">"
+			"<h2>%s</h2><p>%s</p>"
+			"<form method=\"post\" action=\"/person/delete\">",
+			WA_T(c, "Delete"), WA_T(c, "Delete"),
+			WA_T(c, "The person leaves the directory and every "
+				"device at its next sync."));
 		wa_csrf_input(b, c->ses.csrf);
 		wa_raw(b, "<input type=\"hidden\" name=\"uid\" value=\"");
 		wa_h(b, p->uid);
-		wa_raw(b, "\"><button type=\"submit\" class=\"danger\">Delete "
-			  "person…</button></form></section>");
+		wa_rawf(b,
+			"\"><button type=\"submit\" class=\"danger\">%s"
+			"</button></form></section>",
+			WA_T(c, "Delete person…"));
 	}
 	wa_raw(b, "</div>");
 	wa_close(c);
@@ -644,7 +700,7 @@ void wa_person_page(struct wa_ctx *c, bool is_new)
 	const char *uid = wa_arg(c, "uid");
 	if (uid == NULL || dstore_person_get(c->store, c->ses.tenant_id, uid,
 					     true, &p, &err) != 0) {
-		wa_fail(c, 404, "No such person.");
+		wa_fail(c, 404, WA_T(c, "No such person."));
 		return;
 	}
 	rows_of_person(&rows, &p);
@@ -748,7 +804,7 @@ void wa_person_save(struct wa_ctx *c)
 	int ret = 0;
 
 	if (rows_of_form(c, &rows, &err) != 0) {
-		wa_fail(c, 400, err.msg);
+		wa_fail_msg(c, 400, err.msg);
 		return;
 	}
 	p.uid = field_dup(c, "uid");
@@ -756,7 +812,7 @@ void wa_person_save(struct wa_ctx *c)
 		if (dstore_person_get(c->store, c->ses.tenant_id, p.uid, true,
 				      &old, &err) != 0) {
 			free(p.uid);
-			wa_fail(c, 404, "No such person.");
+			wa_fail(c, 404, WA_T(c, "No such person."));
 			return;
 		}
 		have_old = true;
@@ -781,7 +837,8 @@ void wa_person_save(struct wa_ctx *c)
 		 * written (a photo chosen must be chosen again) */
 		if (!rows_edit(&rows, add, remove ? remove : "")) {
 			wa_fail(c, 400,
-				"The button names no row of this form.");
+				WA_T(c, "The button names no row of "
+					"this form."));
 			goto out;
 		}
 		person_form(c, &p, &rows, true, is_new,
@@ -890,10 +947,14 @@ static void delete_confirm(struct wa_ctx *c, const struct dstore_person *p)
 {
 	struct ob_buf *b = &c->rs->body;
 
-	wa_open(c, "Delete a person", "units");
-	wa_raw(b, "<div class=\"person-page\"><h1>Delete ");
-	wa_h(b, p->display);
-	wa_raw(b, "?</h1><p class=\"confirm-what\">");
+	struct ob_buf name;
+
+	ob_buf_init(&name, 6 * DSTORE_NAME_MAX);
+	wa_h(&name, p->display);
+	wa_open(c, WA_T(c, "Delete a person"), "units");
+	wa_raw(b, "<div class=\"person-page\"><h1>");
+	wa_rawf(b, WA_T(c, "Delete %s?"), ob_buf_str(&name));
+	wa_raw(b, "</h1><p class=\"confirm-what\">");
 	wa_h(b, p->display);
 	wa_raw(b, " <span class=\"count\">");
 	wa_h(b, p->uid);
@@ -901,20 +962,23 @@ static void delete_confirm(struct wa_ctx *c, const struct dstore_person *p)
 		wa_raw(b, " · ");
 		wa_h(b, p->unit_path);
 	}
-	wa_raw(b, "</span></p><p>They leave the directory, and every device "
-		  "loses them at its next sync. The audit log keeps what they "
-		  "were.</p><form class=\"confirm-delete\" method=\"post\" "
-		  "action=\"/person/delete\">");
+	wa_rawf(b,
+		"</span></p><p>%s</p><form class=\"confirm-delete\" "
+		"method=\"post\" action=\"/person/delete\">",
+		WA_T(c,
+		     "They leave the directory, and every device loses them "
+		     "at its next sync. The audit log keeps what they were."));
 	wa_csrf_input(b, c->ses.csrf);
 	wa_raw(b, "<input type=\"hidden\" name=\"confirm\" value=\"1\">"
 		  "<input type=\"hidden\" name=\"uid\" value=\"");
 	wa_h(b, p->uid);
 	wa_raw(b, "\"><p class=\"actions\"><button type=\"submit\" "
-		  "class=\"danger\">Delete ");
-	wa_h(b, p->display);
+		  "class=\"danger\">");
+	wa_rawf(b, WA_T(c, "Delete %s"), ob_buf_str(&name));
 	wa_raw(b, "</button> <a href=\"/person?uid=");
 	wa_u(b, p->uid);
-	wa_raw(b, "\">Cancel</a></p></form></div>");
+	wa_rawf(b, "\">%s</a></p></form></div>", WA_T(c, "Cancel"));
+	ob_buf_deinit(&name);
 	wa_close(c);
 }
 
@@ -928,7 +992,7 @@ void wa_person_delete(struct wa_ctx *c)
 
 	if (x.uid == NULL || dstore_person_get(c->store, c->ses.tenant_id,
 					       x.uid, false, &p, &err) != 0) {
-		wa_fail(c, 404, "No such person.");
+		wa_fail(c, 404, WA_T(c, "No such person."));
 		return;
 	}
 	if (wa_field(c, "confirm") == NULL ||
@@ -941,7 +1005,7 @@ void wa_person_delete(struct wa_ctx *c)
 	dstore_person_deinit(&p);
 	ret = wa_txn(c, person_delete_txn, &x, &err);
 	if (ret != 0) {
-		wa_fail(c, ret == OB_E_NOTFOUND ? 404 : 503, err.msg);
+		wa_fail_msg(c, ret == OB_E_NOTFOUND ? 404 : 503, err.msg);
 		return;
 	}
 	snprintf(c->rs->log, sizeof(c->rs->log),

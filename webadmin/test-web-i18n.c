@@ -616,6 +616,81 @@ static void all_pages(enum wa_lang lang, enum how how)
 	done(&r);
 }
 
+/* The person page (pages-person.c) in lang, by cookie: the new-person
+ * form, a save, the form of a person with phones, a refused save (more
+ * phones than the store keeps: the field's error), a row added, the
+ * delete confirmation. */
+static void person_pages(enum wa_lang lang)
+{
+	char cookie[256], body[4096];
+	struct resp r;
+	size_t n;
+
+	snprintf(cookie, sizeof(cookie), "ob_lang=%s; %s", wa_lang_code(lang),
+		 session);
+	req(&r, "GET", "/person/new", NULL, cookie, NULL, NULL, NULL, 0);
+	test_assert_int(r.r.status, 200);
+	check_page("new person form", &r, lang);
+	done(&r);
+	snprintf(body, sizeof(body),
+		 "csrf=%s&new=1&uid=900%d&family_name=Lee&given_name=Ann"
+		 "&title=Engineer&phone_type[0]=cell&phone[0]=%%2B86+138+0000+"
+		 "0001"
+		 "&phone_type[1]=work&phone[1]=%%2B86+10+6552+0000"
+		 "&email[0]=ann%%40example.com",
+		 csrf, (int)lang);
+	req(&r, "POST", "/person/save", NULL, cookie, NULL, NULL, body, 0);
+	test_assert_int(r.r.status, 303);
+	done(&r);
+	char q[64];
+	snprintf(q, sizeof(q), "uid=900%d&done=saved", (int)lang);
+	req(&r, "GET", "/person", q, cookie, NULL, NULL, NULL, 0);
+	test_assert_int(r.r.status, 200);
+	check_page("person form", &r, lang);
+	done(&r);
+	n = (size_t)snprintf(
+		body, sizeof(body),
+		"csrf=%s&uid=900%d&family_name=Lee&display_name=Ann+Lee", csrf,
+		(int)lang);
+	for (int i = 0; i <= DSTORE_MULTI_MAX; i++)
+		n += (size_t)snprintf(body + n, sizeof(body) - n,
+				      "&phone_type[%d]=work&phone[%d]=10%06d",
+				      i, i, i);
+	req(&r, "POST", "/person/save", NULL, cookie, NULL, NULL, body, 0);
+	test_assert_int(r.r.status, 422);
+	check_page("person form, too many phones", &r, lang);
+	done(&r);
+	snprintf(body, sizeof(body),
+		 "csrf=%s&uid=900%d&family_name=Lee&display_name=Ann+Lee&"
+		 "add=email",
+		 csrf, (int)lang);
+	req(&r, "POST", "/person/save", NULL, cookie, NULL, NULL, body, 0);
+	test_assert_int(r.r.status, 200);
+	check_page("person form, a row added", &r, lang);
+	done(&r);
+	snprintf(body, sizeof(body), "csrf=%s&uid=900%d", csrf, (int)lang);
+	req(&r, "POST", "/person/delete", NULL, cookie, NULL, NULL, body, 0);
+	test_assert_int(r.r.status, 200);
+	check_page("delete a person?", &r, lang);
+	done(&r);
+	req(&r, "GET", "/person", "uid=nobody", cookie, NULL, NULL, NULL, 0);
+	test_assert_int(r.r.status, 404);
+	check_page("no such person", &r, lang);
+	done(&r);
+}
+
+static void test_person_pages(void)
+{
+	unsigned long misses = wa_tr_misses();
+
+	test_begin("the person page in Chinese and in English: the form, its "
+		   "rows, a refused save, the delete confirmation");
+	person_pages(WA_LANG_ZH);
+	test_assert_int(wa_tr_misses() - misses, 0);
+	person_pages(WA_LANG_EN);
+	test_end();
+}
+
 static void test_pages_zh(void)
 {
 	unsigned long misses = wa_tr_misses();
@@ -792,6 +867,7 @@ int main(void)
 	setup();
 	test_pages_zh();
 	test_pages_en();
+	test_person_pages();
 	test_switch();
 	test_times_on_pages();
 	dstore_close(&store);

@@ -609,7 +609,8 @@ static void test_last_change(void)
 	req(&r, "GET", "/person", "uid=rows-1", cookie, NULL);
 	test_assert(strstr(r.body,
 			   " by <span class=\"actor\">web:boss@acme"
-			   "</span> <span class=\"count\">(modify") != NULL);
+			   "</span> <span class=\"count\">(person modify") !=
+		    NULL);
 	done(&r);
 	/* someone else, elsewhere */
 	dstore_begin(store, acme, "cli", &err);

@@ -51,6 +51,9 @@ void wa_fail(struct wa_ctx *c, int status, const char *msg);
 /* wa_fail with a message built by another module (an err.msg),
  * translated by the catalogue's patterns (wa_tr_msg). */
 void wa_fail_msg(struct wa_ctx *c, int status, const char *msg);
+/* A change kind of the audit log (what, op: "person", "add") as the
+ * audit page names it, in the request's language (pages-manage.c). */
+void wa_audit_op(struct wa_ctx *c, const char *what, const char *op);
 /* 303 See Other to a path of this site (built from literals and
  * percent-encoded values). */
 void wa_redirect(struct wa_ctx *c, const char *fmt, ...)
