@@ -668,6 +668,10 @@ static void directory_and_accounts(enum wa_lang lang, const char *cookie,
 		  404, cookie, accept, lang);
 	post_page("move, no unit given", "/unit/move", "parent=0", 400, cookie,
 		  accept, lang);
+	snprintf(q, sizeof(q), "id=%lld&parent=%lld", (long long)sales,
+		 (long long)east);
+	post_page("move into its own subtree", "/unit/move", q, 422, cookie,
+		  accept, lang);
 
 	get_page("accounts", "/accounts", "done=account-linked", 200, cookie,
 		 accept, lang);
@@ -925,8 +929,9 @@ static void test_pages_zh(void)
 	unsigned long misses = wa_tr_misses();
 
 	test_begin("every page of the layout, sign-in, errors, import, "
-		   "export, audit log and devices in Chinese: no English word "
-		   "but data and names, no catalogue miss");
+		   "export, audit log, devices, directory, accounts and /reset "
+		   "in Chinese: no English word but data and names, no "
+		   "catalogue miss");
 	all_pages(WA_LANG_ZH, BY_COOKIE);
 	all_pages(WA_LANG_ZH, BY_ACCEPT);
 	test_assert_int(wa_tr_misses() - misses, 0);
