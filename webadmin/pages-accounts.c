@@ -23,18 +23,45 @@
 
 /* ---- accounts ------------------------------------------------------------ */
 
+/* The activity's operation words (dstore_account_log_add callers) as
+ * shown; an unknown one is shown as it is. */
+static const char *const ops[][2] = {
+	{"create", WA_N("create")},
+	{"disable", WA_N("disable")},
+	{"enable", WA_N("enable")},
+	{"password", WA_N("password")},
+	{"link", WA_N("link")},
+	{"unlink", WA_N("unlink")},
+	{"reset-link", WA_N("reset link")},
+	{"sign-in", WA_N("sign-in")},
+};
+
 static int activity_row(const struct dstore_account_event *e, void *ctx)
 {
-	struct ob_buf *b = ctx;
+	struct wa_ctx *c = ctx;
+	struct ob_buf *b = &c->rs->body;
+	const char *op = e->op;
 
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(e->op, ops[i][0]) == 0)
+			op = wa_tr(c->lang, ops[i][1]);
 	wa_raw(b, "<tr>");
-	wa_time_cell(b, e->time);
+	wa_when_cell(c, e->time);
 	wa_cell(b, e->actor);
-	wa_cell(b, e->op);
+	wa_cell(b, op);
 	wa_cell(b, e->login);
-	wa_cell(b, e->detail);
-	wa_raw(b, "</tr>");
+	/* "administrator", "valid 72 hours", "from 192.0.2.9", a uid */
+	wa_raw(b, "<td>");
+	wa_h_msg(c, e->detail);
+	wa_raw(b, "</td></tr>");
 	return 0;
+}
+
+/* A role as shown. */
+static const char *role_word(const struct wa_ctx *c, enum dstore_role r)
+{
+	return r == DSTORE_ROLE_ADMIN ? WA_T(c, "administrator")
+				      : WA_T(c, "user");
 }
 
 #define ACCOUNTS_PER_PAGE 50
@@ -60,6 +87,18 @@ static void acct_num(struct ob_buf *b, int64_t n)
 	}
 	out[k] = '\0';
 	wa_raw(b, out);
+}
+
+/* n as acct_num() writes it, into out (for a translated format). */
+static const char *acct_num_str(int64_t n, char out[48])
+{
+	struct ob_buf t;
+
+	ob_buf_init(&t, 48);
+	acct_num(&t, n);
+	ob_strlcpy(out, t.data != NULL ? ob_buf_str(&t) : "?", 48);
+	ob_buf_deinit(&t);
+	return out;
 }
 
 static const char *const acct_sort_name[] = {"login", "role", "created",
@@ -104,13 +143,15 @@ static void acct_page_href(struct ob_buf *b, const void *ctx, int64_t n)
 	acct_href(b, v, v->sort, v->desc, n);
 }
 
-static void acct_pager(struct ob_buf *b, const struct acct_view *v,
+static void acct_pager(struct wa_ctx *c, const struct acct_view *v,
 		       int64_t pages)
 {
+	struct ob_buf *b = &c->rs->body;
+
 	if (pages <= 1)
 		return;
-	wa_raw(b, "<nav class=\"pager\" aria-label=\"Pages\">");
-	wa_page_links(b, v->page, pages, acct_page_href, v);
+	wa_rawf(b, "<nav class=\"pager\" aria-label=\"%s\">", WA_T(c, "Pages"));
+	wa_page_links_in(b, c->lang, v->page, pages, acct_page_href, v);
 	wa_raw(b, "</nav>");
 }
 
@@ -125,7 +166,7 @@ static void acct_person_cell(struct wa_ctx *c, const struct dstore_account *a)
 {
 	struct ob_buf *b = &c->rs->body;
 
-	wa_raw(b, "<td data-label=\"Person\">");
+	wa_rawf(b, "<td data-label=\"%s\">", WA_T(c, "Person"));
 	if (a->person_uid[0] != '\0') {
 		wa_raw(b, "<a href=\"/person?uid=");
 		wa_u(b, a->person_uid);
@@ -136,8 +177,8 @@ static void acct_person_cell(struct wa_ctx *c, const struct dstore_account *a)
 		wa_csrf_input(b, c->ses.csrf);
 		wa_rawf(b,
 			"<input type=\"hidden\" name=\"id\" value=\"%lld\">"
-			"<button type=\"submit\">Unlink</button></form>",
-			(long long)a->id);
+			"<button type=\"submit\">%s</button></form>",
+			(long long)a->id, WA_T(c, "Unlink"));
 	} else {
 		wa_raw(b, "<form class=\"inline\" method=\"post\" "
 			  "action=\"/account/link\">");
@@ -145,9 +186,10 @@ static void acct_person_cell(struct wa_ctx *c, const struct dstore_account *a)
 		wa_rawf(b,
 			"<input type=\"hidden\" name=\"id\" value=\"%lld\">"
 			"<input name=\"uid\" required maxlength=\"200\" "
-			"aria-label=\"Person uid\" placeholder=\"person uid\">"
-			"<button type=\"submit\">Link</button></form>",
-			(long long)a->id);
+			"aria-label=\"%s\" placeholder=\"%s\">"
+			"<button type=\"submit\">%s</button></form>",
+			(long long)a->id, WA_T(c, "Person uid"),
+			WA_T(c, "person uid"), WA_T(c, "Link"));
 	}
 	wa_raw(b, "</td>");
 }
@@ -160,21 +202,18 @@ static int acct_row(const struct dstore_account *a, void *ctx)
 	bool self = a->id == c->ses.account_id;
 
 	r->n++;
-	wa_raw(b, "<tr><td data-label=\"Login\">");
+	wa_rawf(b, "<tr><td data-label=\"%s\">", WA_T(c, "Login"));
 	wa_h(b, a->login);
 	wa_rawf(b,
-		"</td><td data-label=\"Role\">%s</td><td "
-		"data-label=\"Status\">%s</td>",
-		a->role == DSTORE_ROLE_ADMIN ? "administrator" : "user",
-		a->disabled ? "disabled" : "active");
+		"</td><td data-label=\"%s\">%s</td><td "
+		"data-label=\"%s\">%s</td>",
+		WA_T(c, "Role"), role_word(c, a->role), WA_T(c, "Status"),
+		a->disabled ? WA_T(c, "disabled") : WA_T(c, "active"));
 	acct_person_cell(c, a);
-	wa_raw(b, "<td data-label=\"Last sign-in\">");
-	if (a->last_login != 0)
-		wa_time(b, a->last_login);
-	else
-		wa_raw(b, "never");
-	wa_raw(b, "</td><td data-label=\"Created\">");
-	wa_time(b, a->created);
+	wa_rawf(b, "<td data-label=\"%s\">", WA_T(c, "Last sign-in"));
+	wa_when(c, a->last_login); /* "never" when 0 */
+	wa_rawf(b, "</td><td data-label=\"%s\">", WA_T(c, "Created"));
+	wa_when(c, a->created);
 	wa_raw(b, "</td><td>");
 	if (!self) {
 		wa_raw(b, "<form method=\"post\" "
@@ -186,7 +225,7 @@ static int acct_row(const struct dstore_account *a, void *ctx)
 			"name=\"disabled\" value=\"%d\"><button "
 			"type=\"submit\">%s</button></form>",
 			(long long)a->id, a->disabled ? 0 : 1,
-			a->disabled ? "Enable" : "Disable");
+			a->disabled ? WA_T(c, "Enable") : WA_T(c, "Disable"));
 	}
 	wa_raw(b, "</td><td><form class=\"inline\" method=\"post\" "
 		  "action=\"/account/password\">");
@@ -195,18 +234,19 @@ static int acct_row(const struct dstore_account *a, void *ctx)
 		"<input type=\"hidden\" name=\"id\" value=\"%lld\">"
 		"<input name=\"password\" type=\"password\" "
 		"autocomplete=\"new-password\" minlength=\"8\" "
-		"required aria-label=\"New password\" "
-		"placeholder=\"new password\"><button "
-		"type=\"submit\">Set password</button></form>",
-		(long long)a->id);
+		"required aria-label=\"%s\" "
+		"placeholder=\"%s\"><button "
+		"type=\"submit\">%s</button></form>",
+		(long long)a->id, WA_T(c, "New password"),
+		WA_T(c, "new password"), WA_T(c, "Set password"));
 	if (!a->disabled) {
 		wa_raw(b, "<form class=\"inline\" method=\"post\" "
 			  "action=\"/account/reset-link\">");
 		wa_csrf_input(b, c->ses.csrf);
 		wa_rawf(b,
 			"<input type=\"hidden\" name=\"id\" value=\"%lld\">"
-			"<button type=\"submit\">Reset link</button></form>",
-			(long long)a->id);
+			"<button type=\"submit\">%s</button></form>",
+			(long long)a->id, WA_T(c, "Reset link"));
 	}
 	wa_raw(b, "</td></tr>");
 	return 0;
@@ -221,6 +261,7 @@ void wa_accounts_page(struct wa_ctx *c)
 	const char *sort = wa_arg(c, "sort");
 	int64_t total = 0, pages;
 	struct ob_err err = {0};
+	char n1[48], n2[48], n3[48];
 	int ret;
 
 	v.q = wa_arg(c, "q") ? wa_arg(c, "q") : "";
@@ -240,85 +281,101 @@ void wa_accounts_page(struct wa_ctx *c)
 	q.limit = ACCOUNTS_PER_PAGE;
 	q.offset = (v.page - 1) * ACCOUNTS_PER_PAGE;
 
-	wa_open(c, "Accounts", "accounts");
+	wa_open(c, WA_T(c, "Accounts"), "accounts");
 	wa_notice(c);
-	wa_raw(b, "<h1>Accounts</h1><form class=\"search\" method=\"get\" "
-		  "action=\"/accounts\" role=\"search\"><label>Search "
-		  "<input type=\"search\" name=\"q\" value=\"");
+	wa_rawf(b,
+		"<h1>%s</h1><form class=\"search\" method=\"get\" "
+		"action=\"/accounts\" role=\"search\"><label>%s "
+		"<input type=\"search\" name=\"q\" value=\"",
+		WA_T(c, "Accounts"), WA_T(c, "Search"));
 	wa_h(b, v.q);
 	wa_rawf(b,
-		"\" placeholder=\"login, person or role\"></label><input "
+		"\" placeholder=\"%s\"></label><input "
 		"type=\"hidden\" name=\"sort\" value=\"%s\"><button "
-		"type=\"submit\">Search</button></form>",
-		acct_sort_name[v.sort]);
+		"type=\"submit\">%s</button></form>",
+		WA_T(c, "login, person or role"), acct_sort_name[v.sort],
+		WA_T(c, "Search"));
 	wa_raw(b, "<div class=\"table-scroll\"><table class=\"accounts\">"
 		  "<thead><tr>");
-	acct_th(b, &v, DSTORE_ACCOUNT_SORT_LOGIN, "Login");
-	acct_th(b, &v, DSTORE_ACCOUNT_SORT_ROLE, "Role");
-	wa_raw(b, "<th>Status</th><th>Person</th>");
-	acct_th(b, &v, DSTORE_ACCOUNT_SORT_LAST_LOGIN, "Last sign-in");
-	acct_th(b, &v, DSTORE_ACCOUNT_SORT_CREATED, "Created");
+	acct_th(b, &v, DSTORE_ACCOUNT_SORT_LOGIN, WA_T(c, "Login"));
+	acct_th(b, &v, DSTORE_ACCOUNT_SORT_ROLE, WA_T(c, "Role"));
+	wa_rawf(b, "<th>%s</th><th>%s</th>", WA_T(c, "Status"),
+		WA_T(c, "Person"));
+	acct_th(b, &v, DSTORE_ACCOUNT_SORT_LAST_LOGIN, WA_T(c, "Last sign-in"));
+	acct_th(b, &v, DSTORE_ACCOUNT_SORT_CREATED, WA_T(c, "Created"));
 	wa_raw(b, "<th></th><th></th></tr></thead><tbody>");
 	ret = dstore_account_page(c->store, c->ses.tenant_id, &q, acct_row,
 				  &rows, &total, &err);
 	wa_raw(b, "</tbody></table></div>");
 	if (ret != 0) {
-		wa_raw(b, "<p class=\"error\" role=\"alert\">The accounts are "
-			  "unavailable.</p>");
+		wa_rawf(b, "<p class=\"error\" role=\"alert\">%s</p>",
+			WA_T(c, "The accounts are unavailable."));
 	} else {
 		pages = (total + ACCOUNTS_PER_PAGE - 1) / ACCOUNTS_PER_PAGE;
 		wa_raw(b, "<p class=\"counts showing\" role=\"status\">");
 		if (total == 0) {
-			wa_raw(b, "No accounts match.");
+			wa_raw(b, WA_T(c, "No accounts match."));
 		} else if (rows.n == 0) {
-			wa_rawf(b, "Page %lld is past the end: ",
-				(long long)v.page);
-			acct_num(b, total);
-			wa_raw(b, " accounts.");
+			wa_rawf(b,
+				WA_T(c, "Page %lld is past the end: %s "
+					"accounts."),
+				(long long)v.page, acct_num_str(total, n1));
 		} else {
-			wa_raw(b, "Showing ");
-			acct_num(b, q.offset + 1);
-			wa_raw(b, "–");
-			acct_num(b, q.offset + (int64_t)rows.n);
-			wa_raw(b, " of ");
-			acct_num(b, total);
+			wa_rawf(b, WA_T(c, "Showing %s–%s of %s"),
+				acct_num_str(q.offset + 1, n1),
+				acct_num_str(q.offset + (int64_t)rows.n, n2),
+				acct_num_str(total, n3));
 		}
 		wa_raw(b, "</p>");
-		acct_pager(b, &v, pages);
+		acct_pager(c, &v, pages);
 	}
-	wa_raw(b, "<h2>New account</h2><form method=\"post\" "
-		  "action=\"/account/add\">");
+	wa_rawf(b,
+		"<h2>%s</h2><form method=\"post\" "
+		"action=\"/account/add\">",
+		WA_T(c, "New account"));
 	wa_csrf_input(b, c->ses.csrf);
-	wa_raw(b,
-	       "<label>Login <input name=\"login\" required "
-	       "autocomplete=\"off\"></label><label>Password <input "
-	       "name=\"password\" type=\"password\" minlength=\"8\" required "
-	       "autocomplete=\"new-password\"></label><label>Role <select "
-	       "name=\"role\"><option value=\"user\">user (syncs the "
-	       "directory)</option><option value=\"admin\">administrator"
-	       "</option></select></label><button type=\"submit\">Create"
-	       "</button></form>");
-	wa_raw(b, "<h2>Create accounts from a CSV</h2><p>Columns "
-		  "<code>login,role,uid</code> (header required; role "
-		  "<code>user</code> or <code>admin</code>; uid of the "
-		  "person the account is linked to, may be empty; one "
-		  "account per person). Every line is checked first; "
-		  "nothing is created unless all are good. Initial "
-		  "passwords are generated and shown once.</p><form "
-		  "method=\"post\" enctype=\"multipart/form-data\" "
+	wa_rawf(b,
+		"<label>%s <input name=\"login\" required "
+		"autocomplete=\"off\"></label><label>%s <input "
+		"name=\"password\" type=\"password\" minlength=\"8\" "
+		"required autocomplete=\"new-password\"></label><label>%s "
+		"<select name=\"role\"><option value=\"user\">%s</option>"
+		"<option value=\"admin\">%s</option></select></label>"
+		"<button type=\"submit\">%s</button></form>",
+		WA_T(c, "Login"), WA_T(c, "Password"), WA_T(c, "Role"),
+		WA_T(c, "user (syncs the directory)"), WA_T(c, "administrator"),
+		WA_T(c, "Create"));
+	wa_rawf(b, "<h2>%s</h2><p>", WA_T(c, "Create accounts from a CSV"));
+	wa_raw(b, WA_T(c, "Columns <code>login,role,uid</code> (header "
+			  "required; role <code>user</code> or "
+			  "<code>admin</code>; uid of the person the account "
+			  "is linked to, may be empty; one account per "
+			  "person). Every line is checked first; nothing is "
+			  "created unless all are good. Initial passwords are "
+			  "generated and shown once."));
+	wa_raw(b, "</p><form method=\"post\" "
+		  "enctype=\"multipart/form-data\" "
 		  "action=\"/accounts/import\">");
 	wa_csrf_input(b, c->ses.csrf);
-	wa_raw(b, "<label>CSV file <input type=\"file\" name=\"file\" "
-		  "accept=\".csv,text/csv\" required></label><label "
-		  "class=\"check\"><input type=\"checkbox\" name=\"links\" "
-		  "value=\"1\"> Reset links instead of passwords (each "
-		  "user sets a password, within 72 hours)</label><button "
-		  "type=\"submit\">Create accounts</button></form>");
-	wa_raw(b, "<h2>Recent account activity</h2><table class=\"activity\">"
-		  "<thead><tr><th>When</th><th>Who</th><th>What</th>"
-		  "<th>Account</th><th>Detail</th></tr></thead><tbody>");
+	wa_rawf(b,
+		"<label>%s <input type=\"file\" name=\"file\" "
+		"accept=\".csv,text/csv\" required></label><label "
+		"class=\"check\"><input type=\"checkbox\" name=\"links\" "
+		"value=\"1\"> %s</label><button "
+		"type=\"submit\">%s</button></form>",
+		WA_T(c, "CSV file"),
+		WA_T(c, "Reset links instead of passwords (each user sets a "
+			"password, within 72 hours)"),
+		WA_T(c, "Create accounts"));
+	wa_rawf(b,
+		"<h2>%s</h2><table class=\"activity\">"
+		"<thead><tr><th>%s</th><th>%s</th><th>%s</th>"
+		"<th>%s</th><th>%s</th></tr></thead><tbody>",
+		WA_T(c, "Recent account activity"), WA_T(c, "When"),
+		WA_T(c, "Who"), WA_T(c, "What"), WA_T(c, "Account"),
+		WA_T(c, "Detail"));
 	(void)dstore_account_log_recent(c->store, c->ses.tenant_id,
-					ACTIVITY_ROWS, activity_row, b, &err);
+					ACTIVITY_ROWS, activity_row, c, &err);
 	wa_raw(b, "</tbody></table>");
 	wa_close(c);
 }
@@ -360,8 +417,8 @@ void wa_account_action(struct wa_ctx *c, const char *what)
 		const char *role = wa_field(c, "role");
 		if (login == NULL || pw == NULL) {
 			wa_fail(c, 400,
-				"A new account needs a login and a "
-				"password.");
+				WA_T(c, "A new account needs a login and a "
+					"password."));
 			return;
 		}
 		ret = dstore_account_create(
@@ -370,12 +427,14 @@ void wa_account_action(struct wa_ctx *c, const char *what)
 							   : DSTORE_ROLE_USER,
 			&new_id, &err);
 		if (ret == OB_E_EXISTS) {
-			wa_fail(c, 409, "That login is taken.");
+			wa_fail(c, 409, WA_T(c, "That login is taken."));
 			return;
 		}
 	} else if (strcmp(what, "disable") == 0) {
 		if (id == c->ses.account_id) {
-			wa_fail(c, 409, "You cannot disable your own account.");
+			wa_fail(c, 409,
+				WA_T(c,
+				     "You cannot disable your own account."));
 			return;
 		}
 		ret = dstore_account_set_disabled(
@@ -388,33 +447,34 @@ void wa_account_action(struct wa_ctx *c, const char *what)
 		const char *uid =
 			strcmp(what, "link") == 0 ? wa_field(c, "uid") : "";
 		if (uid == NULL || (strcmp(what, "link") == 0 && *uid == 0)) {
-			wa_fail(c, 400, "Enter the uid of the person.");
+			wa_fail(c, 400,
+				WA_T(c, "Enter the uid of the person."));
 			return;
 		}
 		ret = dstore_account_link(c->store, c->ses.tenant_id, id, uid,
 					  &err);
 		if (ret == OB_E_NOTFOUND && strcmp(err.field, "uid") == 0) {
-			wa_fail(c, 422, err.msg);
+			wa_fail_msg(c, 422, err.msg);
 			return;
 		}
 		if (ret == OB_E_EXISTS) {
-			wa_fail(c, 409, err.msg);
+			wa_fail_msg(c, 409, err.msg);
 			return;
 		}
 	} else {
 		if (pw == NULL) {
-			wa_fail(c, 400, "Enter the new password.");
+			wa_fail(c, 400, WA_T(c, "Enter the new password."));
 			return;
 		}
 		ret = dstore_account_set_password(c->store, c->ses.tenant_id,
 						  id, pw, &err);
 	}
 	if (ret == OB_E_NOTFOUND) {
-		wa_fail(c, 404, "No such account.");
+		wa_fail(c, 404, WA_T(c, "No such account."));
 		return;
 	}
 	if (ret != 0) {
-		wa_fail(c, ret == OB_E_INVAL ? 422 : 503, err.msg);
+		wa_fail_msg(c, ret == OB_E_INVAL ? 422 : 503, err.msg);
 		return;
 	}
 	snprintf(c->rs->log, sizeof(c->rs->log),
@@ -780,7 +840,7 @@ void wa_accounts_import(struct wa_ctx *c)
 
 	snprintf(actor, sizeof(actor), "web:%s", c->ses.login);
 	if (f == NULL || f->len == 0) {
-		wa_fail(c, 400, "Choose a CSV file of accounts.");
+		wa_fail(c, 400, WA_T(c, "Choose a CSV file of accounts."));
 		return;
 	}
 	ret = acct_import_read(c->store, f->value, f->len, &im, &err);
@@ -790,28 +850,34 @@ void wa_accounts_import(struct wa_ctx *c)
 		ret = wa_txn(c, acct_import_txn, &im, &err);
 	if (ret != 0) {
 		acct_import_free(&im);
-		wa_fail(c, ret == OB_E_BUSY || ret == OB_E_FAIL ? 503 : 422,
-			err.msg[0] ? err.msg
-				   : "The accounts were not created.");
+		if (err.msg[0])
+			wa_fail_msg(c,
+				    ret == OB_E_BUSY || ret == OB_E_FAIL ? 503
+									 : 422,
+				    err.msg);
+		else
+			wa_fail(c,
+				ret == OB_E_BUSY || ret == OB_E_FAIL ? 503
+								     : 422,
+				WA_T(c, "The accounts were not created."));
 		return;
 	}
 	acct_import_log(c->store, c->ses.tenant_id, c->rq->now, actor, &im);
 	snprintf(c->rs->log, sizeof(c->rs->log),
 		 "admin account import tenant=%lld accounts=%zu",
 		 (long long)c->ses.tenant_id, im.n);
-	wa_open(c, "Accounts created", "accounts");
-	wa_rawf(b, "<h1>%zu accounts created</h1>", im.n);
-	if (im.links)
-		wa_raw(b, "<p class=\"notice\" role=\"status\">These reset "
-			  "links are shown once: they are stored only as "
-			  "hashes. Each sets its account's password once, "
-			  "within 72 hours. Hand them over now, or download "
-			  "them.</p>");
-	else
-		wa_raw(b, "<p class=\"notice\" role=\"status\">These initial "
-			  "passwords are shown once: they are stored only as "
-			  "hashes and cannot be shown again. Hand them over "
-			  "now, or download them.</p>");
+	wa_open(c, WA_T(c, "Accounts created"), "accounts");
+	wa_raw(b, "<h1>");
+	wa_rawf(b, WA_T(c, "%zu accounts created"), im.n);
+	wa_rawf(b, "</h1><p class=\"notice\" role=\"status\">%s</p>",
+		im.links ? WA_T(c, "These reset links are shown once: they are "
+				   "stored only as hashes. Each sets its "
+				   "account's password once, within 72 hours. "
+				   "Hand them over now, or download them.")
+			 : WA_T(c, "These initial passwords are shown once: "
+				   "they are stored only as hashes and cannot "
+				   "be shown again. Hand them over now, or "
+				   "download them."));
 	ob_buf_init(&csvb, 1u << 22);
 	(void)ob_buf_add_str(&csvb, im.links ? "login,reset_link\r\n"
 					     : "login,password\r\n");
@@ -829,22 +895,22 @@ void wa_accounts_import(struct wa_ctx *c)
 		"href=\"data:text/csv;charset=utf-8,",
 		im.links ? "reset-links" : "passwords");
 	wa_u(b, ob_buf_str(&csvb));
-	wa_rawf(b, "\">Download login,%s CSV</a></p>",
-		im.links ? "reset_link" : "password");
+	wa_rawf(b, "\">%s</a></p>",
+		im.links ? WA_T(c, "Download login,reset_link CSV")
+			 : WA_T(c, "Download login,password CSV"));
 	if (csvb.data != NULL)
 		explicit_bzero(csvb.data, csvb.len);
 	ob_buf_deinit(&csvb);
 	wa_rawf(b,
 		"<div class=\"table-scroll\"><table class=\"passwords\">"
-		"<thead><tr><th>Login</th><th>Role</th><th>Person</th>"
+		"<thead><tr><th>%s</th><th>%s</th><th>%s</th>"
 		"<th>%s</th></tr></thead><tbody>",
-		im.links ? "Reset link" : "Initial password");
+		WA_T(c, "Login"), WA_T(c, "Role"), WA_T(c, "Person"),
+		im.links ? WA_T(c, "Reset link") : WA_T(c, "Initial password"));
 	for (size_t i = 0; i < im.n; i++) {
 		wa_raw(b, "<tr><td>");
 		wa_h(b, im.a[i].login);
-		wa_rawf(b, "</td><td>%s</td><td>",
-			im.a[i].role == DSTORE_ROLE_ADMIN ? "administrator"
-							  : "user");
+		wa_rawf(b, "</td><td>%s</td><td>", role_word(c, im.a[i].role));
 		wa_h(b, im.a[i].uid);
 		if (im.links) {
 			wa_raw(b, "</td><td><code class=\"reset-link\">");
@@ -857,8 +923,8 @@ void wa_accounts_import(struct wa_ctx *c)
 				im.a[i].pw);
 		}
 	}
-	wa_raw(b, "</tbody></table></div><p><a href=\"/accounts\">Back to "
-		  "the accounts</a></p>");
+	wa_rawf(b, "</tbody></table></div><p><a href=\"/accounts\">%s</a></p>",
+		WA_T(c, "Back to the accounts"));
 	wa_close(c);
 	acct_import_free(&im);
 }
@@ -891,11 +957,11 @@ void wa_account_reset_link(struct wa_ctx *c)
 			hours > DSTORE_RESET_HOURS_MAX ? 0 : (int)hours, actor,
 			tok, &expires, &err);
 	if (ret == OB_E_NOTFOUND) {
-		wa_fail(c, 404, "No such account.");
+		wa_fail(c, 404, WA_T(c, "No such account."));
 		return;
 	}
 	if (ret != 0) {
-		wa_fail(c, ret == OB_E_INVAL ? 422 : 503, err.msg);
+		wa_fail_msg(c, ret == OB_E_INVAL ? 422 : 503, err.msg);
 		return;
 	}
 	snprintf(detail, sizeof(detail), "valid %lld hours", (long long)hours);
@@ -905,18 +971,20 @@ void wa_account_reset_link(struct wa_ctx *c)
 	snprintf(c->rs->log, sizeof(c->rs->log),
 		 "admin account reset-link tenant=%lld account=%lld",
 		 (long long)c->ses.tenant_id, (long long)id);
-	wa_open(c, "Reset link", "accounts");
-	wa_raw(b, "<h1>Reset link for ");
+	wa_open(c, WA_T(c, "Reset link"), "accounts");
+	wa_raw(b, "<h1>");
+	wa_raw(b, WA_T(c, "Reset link for "));
 	wa_h(b, a.login);
-	wa_raw(b, "</h1><p class=\"notice\" role=\"status\">This link is "
-		  "shown once: only its hash is stored. Hand it to the "
-		  "account's owner now. It sets a new password once, until ");
-	wa_time(b, expires);
-	wa_raw(b,
-	       "; a new link replaces it.</p><p><code class=\"reset-link\">");
+	wa_rawf(b, "</h1><p class=\"notice\" role=\"status\">%s",
+		WA_T(c, "This link is shown once: only its hash is stored. "
+			"Hand it to the account's owner now. It sets a new "
+			"password once, until "));
+	wa_when(c, expires);
+	wa_rawf(b, "%s</p><p><code class=\"reset-link\">",
+		WA_T(c, "; a new link replaces it."));
 	reset_url(c, b, tok);
-	wa_raw(b, "</code></p><p><a href=\"/accounts\">Back to the "
-		  "accounts</a></p>");
+	wa_rawf(b, "</code></p><p><a href=\"/accounts\">%s</a></p>",
+		WA_T(c, "Back to the accounts"));
 	explicit_bzero(tok, sizeof(tok));
 	wa_close(c);
 }
@@ -933,19 +1001,31 @@ static void reset_refused(struct wa_ctx *c, const struct ob_err *err)
 		dstore_login_failed(c->store, "", c->rq->remote_addr,
 				    c->rq->now);
 	wa_fail(c, 404,
-		"This reset link is invalid or has expired. Ask an "
-		"administrator for a new one.");
+		WA_T(c, "This reset link is invalid or has expired. Ask an "
+			"administrator for a new one."));
 }
 
-/* A page without a session: no navigation, no logout. */
-static void reset_open(struct wa_ctx *c, const char *title)
+/* A page without a session: no navigation, no logout; in the language
+ * wa_web_handle chose from the cookie or Accept-Language, as the sign-in
+ * page is. Its language switch comes back to this GET (the token is in
+ * its URL already), a POST's to the sign-in page. */
+static void reset_open(struct wa_ctx *c, const char *title, const char *token)
 {
-	struct wa_page p = {.title = title};
+	struct wa_page p = {.title = title, .lang = c->lang, .here = "/login"};
+	struct ob_buf back;
 
+	ob_buf_init(&back, 512);
+	if (strcmp(c->rq->method, "POST") != 0 && token != NULL) {
+		(void)ob_buf_add_str(&back, "/reset?token=");
+		wa_u(&back, token);
+		if (back.data != NULL && back.len < 400)
+			p.here = ob_buf_str(&back);
+	}
 	ob_strlcpy(c->rs->content_type, "text/html; charset=utf-8",
 		   sizeof(c->rs->content_type));
 	ob_buf_reset(&c->rs->body);
 	wa_page_open(&c->rs->body, &p);
+	ob_buf_deinit(&back);
 }
 
 static void reset_form(struct wa_ctx *c, const struct dstore_account *a,
@@ -953,16 +1033,20 @@ static void reset_form(struct wa_ctx *c, const struct dstore_account *a,
 {
 	struct ob_buf *b = &c->rs->body;
 
-	reset_open(c, "Set a password");
-	wa_raw(b, "<h1>Set a password</h1>");
+	reset_open(c, WA_T(c, "Set a password"), token);
+	wa_rawf(b, "<h1>%s</h1>", WA_T(c, "Set a password"));
 	if (msg != NULL) {
 		wa_raw(b, "<p class=\"error\" role=\"alert\">");
 		wa_h(b, msg);
 		wa_raw(b, "</p>");
 	}
-	wa_raw(b, "<p>A new password for <b>");
+	wa_raw(b, "<p>");
+	wa_raw(b, WA_T(c, "A new password for "));
+	wa_raw(b, "<b>");
 	wa_h(b, a->login);
-	wa_raw(b, "</b>, at least 8 characters. This link works once.</p>"
+	wa_raw(b, "</b>");
+	wa_raw(b, WA_T(c, ", at least 8 characters. This link works once."));
+	wa_raw(b, "</p>"
 		  "<form class=\"login\" method=\"post\" "
 		  "action=\"/reset\"><input type=\"hidden\" name=\"token\" "
 		  "value=\"");
@@ -971,14 +1055,15 @@ static void reset_form(struct wa_ctx *c, const struct dstore_account *a,
 		  "autocomplete=\"username\" value=\"");
 	wa_h(b, a->login);
 	wa_rawf(b,
-		"\"><label>New password <input name=\"password\" "
+		"\"><label>%s <input name=\"password\" "
 		"type=\"password\" minlength=\"8\" maxlength=\"%d\" "
 		"autocomplete=\"new-password\" required autofocus></label>"
-		"<label>Again <input name=\"password2\" type=\"password\" "
+		"<label>%s <input name=\"password2\" type=\"password\" "
 		"minlength=\"8\" autocomplete=\"new-password\" required>"
-		"</label><button type=\"submit\">Set password</button>"
+		"</label><button type=\"submit\">%s</button>"
 		"</form>",
-		DSTORE_PASSWORD_MAX);
+		WA_T(c, "New password"), DSTORE_PASSWORD_MAX, WA_T(c, "Again"),
+		WA_T(c, "Set password"));
 	wa_close(c);
 }
 
@@ -997,7 +1082,7 @@ void wa_reset_page(struct wa_ctx *c)
 	    dstore_login_throttled(c->store, "", c->rq->remote_addr,
 				   c->rq->now) != 0) {
 		c->rs->retry_after = 60;
-		wa_fail(c, 429, "Too many attempts. Try again later.");
+		wa_fail(c, 429, WA_T(c, "Too many attempts. Try again later."));
 		return;
 	}
 	ret = dstore_reset_check(c->store, token, c->rq->now, &a, &err);
@@ -1006,7 +1091,7 @@ void wa_reset_page(struct wa_ctx *c)
 		return;
 	}
 	if (ret != 0) {
-		wa_fail(c, 503, "The directory is unavailable.");
+		wa_fail(c, 503, WA_T(c, "The directory is unavailable."));
 		return;
 	}
 	if (!post) {
@@ -1015,7 +1100,7 @@ void wa_reset_page(struct wa_ctx *c)
 	}
 	if (pw == NULL || pw2 == NULL || strcmp(pw, pw2) != 0) {
 		c->rs->status = 422;
-		reset_form(c, &a, token, "The two passwords differ.");
+		reset_form(c, &a, token, WA_T(c, "The two passwords differ."));
 		return;
 	}
 	ret = dstore_reset_use(c->store, token, pw, c->rq->now, &a, &err);
@@ -1024,12 +1109,16 @@ void wa_reset_page(struct wa_ctx *c)
 		return;
 	}
 	if (ret == OB_E_INVAL) {
+		struct ob_buf m;
+		ob_buf_init(&m, 1024);
+		wa_tr_msg(c->lang, err.msg, &m);
 		c->rs->status = 422;
-		reset_form(c, &a, token, err.msg);
+		reset_form(c, &a, token, m.data ? ob_buf_str(&m) : err.msg);
+		ob_buf_deinit(&m);
 		return;
 	}
 	if (ret != 0) {
-		wa_fail(c, 503, "The directory is unavailable.");
+		wa_fail(c, 503, WA_T(c, "The directory is unavailable."));
 		return;
 	}
 	snprintf(detail, sizeof(detail), "by reset link, from %s",
@@ -1039,13 +1128,16 @@ void wa_reset_page(struct wa_ctx *c)
 	snprintf(c->rs->log, sizeof(c->rs->log),
 		 "reset link used tenant=%lld account=%lld",
 		 (long long)a.tenant_id, (long long)a.id);
-	reset_open(c, "Password set");
-	wa_raw(&c->rs->body, "<h1>Password set</h1><p class=\"notice\" "
-			     "role=\"status\">The new password of <b>");
+	reset_open(c, WA_T(c, "Password set"), NULL);
+	wa_rawf(&c->rs->body,
+		"<h1>%s</h1><p class=\"notice\" role=\"status\">%s<b>",
+		WA_T(c, "Password set"), WA_T(c, "The new password of "));
 	wa_h(&c->rs->body, a.login);
-	wa_raw(&c->rs->body, "</b> works now, on your phone's sync "
-			     "settings too. The link is used up.</p>");
+	wa_rawf(&c->rs->body, "</b>%s</p>",
+		WA_T(c, " works now, on your phone's sync settings too. The "
+			"link is used up."));
 	if (a.role == DSTORE_ROLE_ADMIN)
-		wa_raw(&c->rs->body, "<p><a href=\"/login\">Sign in</a></p>");
+		wa_rawf(&c->rs->body, "<p><a href=\"/login\">%s</a></p>",
+			WA_T(c, "Sign in"));
 	wa_close(c);
 }

@@ -182,6 +182,9 @@ static void unit_options(struct ob_buf *b, struct tree *t, int64_t selected,
 
 static const int per_choices[] = {50, 100, 200};
 static const char *const sort_names[] = {"name", "title", "unit"};
+/* their labels in the sort bar (translated where shown) */
+static const char *const sort_labels[] = {WA_N("name"), WA_N("title"),
+					  WA_N("unit")};
 
 struct view {
 	int64_t unit; /* 0 = the enterprise */
@@ -266,26 +269,46 @@ static void num(struct ob_buf *b, int64_t n)
 	wa_raw(b, out);
 }
 
+/* n as num() writes it, into out (for a translated format). */
+static const char *num_str(int64_t n, char out[48])
+{
+	struct ob_buf t;
+
+	ob_buf_init(&t, 48);
+	num(&t, n);
+	ob_strlcpy(out, t.data != NULL ? ob_buf_str(&t) : "?", 48);
+	ob_buf_deinit(&t);
+	return out;
+}
+
+/* text escaped into t (reset first), for a translated format. */
+static const char *esc(struct ob_buf *t, const char *text)
+{
+	ob_buf_reset(t);
+	wa_h(t, text);
+	return t->data != NULL ? ob_buf_str(t) : "";
+}
+
 static const char *match_label(const struct dstore_page_match *m)
 {
 	const char *t = m->phone_type ? m->phone_type : "";
 
 	switch (m->field) {
 	case DSTORE_MATCH_NAME:
-		return "name";
+		return WA_N("name");
 	case DSTORE_MATCH_PINYIN:
-		return "pinyin";
+		return WA_N("pinyin");
 	case DSTORE_MATCH_INITIALS:
-		return "pinyin initials";
+		return WA_N("pinyin initials");
 	case DSTORE_MATCH_PHONE:
-		return strcmp(t, "cell") == 0   ? "mobile"
-		       : strcmp(t, "home") == 0 ? "home phone"
-		       : strcmp(t, "fax") == 0  ? "fax"
-						: "work phone";
+		return strcmp(t, "cell") == 0   ? WA_N("mobile")
+		       : strcmp(t, "home") == 0 ? WA_N("home phone")
+		       : strcmp(t, "fax") == 0  ? WA_N("fax")
+						: WA_N("work phone");
 	case DSTORE_MATCH_EMAIL:
-		return "e-mail";
+		return WA_N("e-mail");
 	case DSTORE_MATCH_TITLE:
-		return "title";
+		return WA_N("title");
 	case DSTORE_MATCH_NONE:
 		break;
 	}
@@ -293,6 +316,7 @@ static const char *match_label(const struct dstore_page_match *m)
 }
 
 struct rows_ctx {
+	struct wa_ctx *c; /* for the labels' language */
 	struct ob_buf rows;
 	bool search;
 	size_t n;
@@ -304,42 +328,47 @@ static int row_html(const struct dstore_person *p,
 {
 	struct rows_ctx *x = ctx;
 	struct ob_buf *b = &x->rows;
+	struct wa_ctx *c = x->c;
 
 	x->n++;
 	wa_raw(b, "<tr><td class=\"pick\"><input type=\"checkbox\" "
 		  "name=\"uid\" value=\"");
 	wa_h(b, p->uid);
-	wa_raw(b, "\" aria-label=\"Select ");
+	wa_raw(b, "\" aria-label=\"");
+	wa_raw(b, WA_T(c, "Select "));
 	wa_h(b, p->display);
-	wa_raw(b, "\"></td><td class=\"name\" data-label=\"Name\"><a "
-		  "href=\"/person?uid=");
+	wa_rawf(b,
+		"\"></td><td class=\"name\" data-label=\"%s\"><a "
+		"href=\"/person?uid=",
+		WA_T(c, "Name"));
 	wa_u(b, p->uid);
 	wa_raw(b, "\">");
 	wa_h(b, p->display);
 	wa_raw(b, "</a>");
 	if (p->hidden)
-		wa_raw(b, " <span class=\"tag\">hidden</span>");
-	wa_raw(b, "</td><td data-label=\"Title\">");
+		wa_rawf(b, " <span class=\"tag\">%s</span>", WA_T(c, "hidden"));
+	wa_rawf(b, "</td><td data-label=\"%s\">", WA_T(c, "Title"));
 	wa_h(b, p->title);
-	wa_raw(b, "</td><td data-label=\"Unit\">");
+	wa_rawf(b, "</td><td data-label=\"%s\">", WA_T(c, "Unit"));
 	if (p->unit_id != 0) {
 		wa_rawf(b, "<a href=\"/units?id=%lld\">",
 			(long long)p->unit_id);
 		wa_h(b, p->unit_path);
 		wa_raw(b, "</a>");
 	}
-	wa_raw(b, "</td><td data-label=\"Phone\">");
+	wa_rawf(b, "</td><td data-label=\"%s\">", WA_T(c, "Phone"));
 	if (p->n_phones > 0)
 		wa_h(b, p->phones[0].number);
-	wa_raw(b, "</td><td data-label=\"Email\">");
+	wa_rawf(b, "</td><td data-label=\"%s\">", WA_T(c, "Email"));
 	if (p->n_emails > 0)
 		wa_h(b, p->emails[0]);
 	wa_raw(b, "</td>");
 	if (x->search) {
-		wa_raw(b, "<td class=\"match\" data-label=\"Matched\">");
+		wa_rawf(b, "<td class=\"match\" data-label=\"%s\">",
+			WA_T(c, "Matched"));
 		if (m->field != DSTORE_MATCH_NONE) {
 			wa_rawf(b, "<span class=\"field\">%s</span> ",
-				match_label(m));
+				wa_tr(c->lang, match_label(m)));
 			if (m->field != DSTORE_MATCH_NAME) {
 				wa_raw(b, "<mark>");
 				wa_h(b, m->value);
@@ -379,12 +408,14 @@ static void view_page_href(struct ob_buf *b, const void *v, int64_t n)
 }
 
 /* The page links (html.h) and a page number box. */
-static void pager(struct ob_buf *b, const struct view *v, int64_t pages)
+static void pager(struct wa_ctx *c, const struct view *v, int64_t pages)
 {
+	struct ob_buf *b = &c->rs->body;
+
 	if (pages <= 1)
 		return;
-	wa_raw(b, "<nav class=\"pager\" aria-label=\"Pages\">");
-	wa_page_links(b, v->page, pages, view_page_href, v);
+	wa_rawf(b, "<nav class=\"pager\" aria-label=\"%s\">", WA_T(c, "Pages"));
+	wa_page_links_in(b, c->lang, v->page, pages, view_page_href, v);
 	/* any page of a long view, without following links */
 	wa_rawf(b,
 		"<form class=\"goto\" method=\"get\" action=\"/units\">"
@@ -408,19 +439,23 @@ static void pager(struct ob_buf *b, const struct view *v, int64_t pages)
 			"<input type=\"hidden\" name=\"per\" value=\"%lld\">",
 			(long long)v->per);
 	wa_rawf(b,
-		"<label>Page <input name=\"page\" type=\"number\" min=\"1\" "
-		"max=\"%lld\" value=\"%lld\"></label> of %lld "
-		"<button type=\"submit\">Go</button></form></nav>",
-		(long long)pages, (long long)v->page, (long long)pages);
+		"<label>%s <input name=\"page\" type=\"number\" min=\"1\" "
+		"max=\"%lld\" value=\"%lld\"></label> ",
+		WA_T(c, "Page"), (long long)pages, (long long)v->page);
+	wa_rawf(b, WA_T(c, "of %lld"), (long long)pages);
+	wa_rawf(b, " <button type=\"submit\">%s</button></form></nav>",
+		WA_T(c, "Go"));
 }
 
-static void export_links(struct ob_buf *b, int64_t unit)
+static void export_links(struct wa_ctx *c, int64_t unit)
 {
+	struct ob_buf *b = &c->rs->body;
+
 	static const char *const f[][2] = {{"vcf30", "vCard 3.0"},
 					   {"vcf21", "vCard 2.1"},
 					   {"vcf40", "vCard 4.0"},
 					   {"csv", "CSV"}};
-	wa_raw(b, "<p class=\"export\">Export: ");
+	wa_rawf(b, "<p class=\"export\">%s", WA_T(c, "Export: "));
 	for (size_t i = 0; i < 4; i++)
 		wa_rawf(b,
 			"<a href=\"/export/file?format=%s&amp;unit=%lld\">"
@@ -432,23 +467,29 @@ static void export_links(struct ob_buf *b, int64_t unit)
 /* The notice after a bulk action (?done=bulk-...&n=N). */
 static void bulk_notice(struct wa_ctx *c)
 {
-	static const char *const done[][2] = {
-		{"bulk-moved", "Moved"},
-		{"bulk-hidden", "Hid"},
-		{"bulk-unhidden", "Unhid"},
-		{"bulk-deleted", "Deleted"},
-	};
+	static const char *const done[] = {"bulk-moved", "bulk-hidden",
+					   "bulk-unhidden", "bulk-deleted"};
 	const char *k = wa_arg(c, "done");
 	int64_t n = wa_arg_int(c, "n", 0);
+	char ns[48];
 
 	for (size_t i = 0; k && i < sizeof(done) / sizeof(done[0]); i++)
-		if (strcmp(k, done[i][0]) == 0) {
-			wa_rawf(&c->rs->body,
-				"<p class=\"notice\" role=\"status\">%s ",
-				done[i][1]);
-			num(&c->rs->body, n);
+		if (strcmp(k, done[i]) == 0) {
+			bool one = n == 1;
 			wa_raw(&c->rs->body,
-			       n == 1 ? " person.</p>" : " people.</p>");
+			       "<p class=\"notice\" role=\"status\">");
+			wa_rawf(&c->rs->body,
+				i == 0   ? (one ? WA_T(c, "Moved %s person.")
+						: WA_T(c, "Moved %s people."))
+				: i == 1 ? (one ? WA_T(c, "Hid %s person.")
+						: WA_T(c, "Hid %s people."))
+				: i == 2
+					? (one ? WA_T(c, "Unhid %s person.")
+					       : WA_T(c, "Unhid %s people."))
+					: (one ? WA_T(c, "Deleted %s person.")
+					       : WA_T(c, "Deleted %s people.")),
+				num_str(n, ns));
+			wa_raw(&c->rs->body, "</p>");
 		}
 }
 
@@ -464,86 +505,94 @@ static void people_view(struct wa_ctx *c, struct tree *t,
 	int64_t sub_n = sel ? sel->total : all;
 	int64_t pages = (total + v->per - 1) / v->per;
 	struct view o = *v;
+	char n1[48], n2[48], n3[48];
+	struct ob_buf qb;
 
 	if (sel == NULL)
 		for (size_t i = 0; i < t->n; i++)
 			if (t->u[i].depth == 0)
 				direct_n -= t->u[i].total;
-	wa_raw(b, "<h2 id=\"people\">People</h2><form class=\"search\" "
-		  "method=\"get\" action=\"/units\" role=\"search\">");
+	wa_rawf(b,
+		"<h2 id=\"people\">%s</h2><form class=\"search\" "
+		"method=\"get\" action=\"/units\" role=\"search\">",
+		WA_T(c, "People"));
 	wa_rawf(b, "<input type=\"hidden\" name=\"id\" value=\"%lld\">",
 		(long long)v->unit);
 	if (v->direct)
 		wa_raw(b,
 		       "<input type=\"hidden\" name=\"direct\" value=\"1\">");
-	wa_raw(b,
-	       "<input name=\"q\" type=\"search\" "
-	       "aria-label=\"Search by name, pinyin, phone, email or title\" "
-	       "placeholder=\"Name, pinyin (zs, zhangsan), phone, email, "
-	       "title\" value=\"");
+	wa_rawf(b,
+		"<input name=\"q\" type=\"search\" aria-label=\"%s\" "
+		"placeholder=\"%s\" value=\"",
+		WA_T(c, "Search by name, pinyin, phone, email or title"),
+		WA_T(c, "Name, pinyin (zs, zhangsan), phone, email, title"));
 	wa_h(b, v->q);
-	wa_raw(b, "\"><button type=\"submit\">Search</button>");
+	wa_rawf(b, "\"><button type=\"submit\">%s</button>", WA_T(c, "Search"));
 	if (v->q[0] != '\0') {
 		o = *v;
 		o.q[0] = '\0';
 		wa_raw(b, "<a class=\"clear\"");
 		view_href(b, &o, 1);
-		wa_raw(b, ">Clear</a>");
+		wa_rawf(b, ">%s</a>", WA_T(c, "Clear"));
 	}
-	wa_raw(b, "</form><p class=\"filter\">Show: ");
+	wa_rawf(b, "</form><p class=\"filter\">%s", WA_T(c, "Show: "));
 	o = *v;
 	o.direct = false;
 	wa_raw(b, "<a");
 	view_href(b, &o, 1);
 	wa_raw(b, v->direct ? ">" : " aria-current=\"true\">");
-	wa_raw(b, sel ? "Whole subtree" : "Everyone");
+	wa_raw(b, sel ? WA_T(c, "Whole subtree") : WA_T(c, "Everyone"));
 	wa_raw(b, " <span class=\"count\">");
 	num(b, sub_n);
 	wa_raw(b, "</span></a> · <a");
 	o.direct = true;
 	view_href(b, &o, 1);
 	wa_raw(b, v->direct ? " aria-current=\"true\">" : ">");
-	wa_raw(b, sel ? "Directly here" : "In no unit");
+	wa_raw(b, sel ? WA_T(c, "Directly here") : WA_T(c, "In no unit"));
 	wa_raw(b, " <span class=\"count\">");
 	num(b, direct_n);
 	wa_raw(b, "</span></a></p>");
 	if (ret == OB_E_INVAL) {
 		wa_raw(b, "<p class=\"error\" role=\"alert\">");
-		wa_h(b, err->msg);
+		wa_h_msg(c, err->msg);
 		wa_raw(b, "</p>");
 		return;
 	}
+	ob_buf_init(&qb, sizeof(v->q) * 6 + 16);
 	wa_raw(b, "<p class=\"counts showing\" role=\"status\">");
 	if (total == 0) {
-		wa_raw(b, v->q[0] ? "No one matches “" : "No people here.");
-		if (v->q[0]) {
-			wa_h(b, v->q);
-			wa_raw(b, "”.");
-		}
+		if (v->q[0])
+			wa_rawf(b, WA_T(c, "No one matches “%s”."),
+				esc(&qb, v->q));
+		else
+			wa_raw(b, WA_T(c, "No people here."));
 		wa_raw(b, "</p>");
+		ob_buf_deinit(&qb);
 		return;
 	}
 	if (x->n == 0) {
-		wa_rawf(b, "Page %lld is past the end: ", (long long)v->page);
-		num(b, total);
-		wa_raw(b, " people, <a");
+		wa_rawf(b, WA_T(c, "Page %lld is past the end: %s people, "),
+			(long long)v->page, num_str(total, n1));
+		wa_raw(b, "<a");
 		view_href(b, v, pages);
-		wa_rawf(b, ">page %lld</a> is the last.</p>", (long long)pages);
+		wa_raw(b, ">");
+		wa_rawf(b, WA_T(c, "page %lld"), (long long)pages);
+		wa_rawf(b, "</a>%s</p>", WA_T(c, " is the last."));
+		ob_buf_deinit(&qb);
 		return;
 	}
-	wa_raw(b, "Showing ");
-	num(b, (v->page - 1) * v->per + 1);
-	wa_raw(b, "–");
-	num(b, (v->page - 1) * v->per + (int64_t)x->n);
-	wa_raw(b, " of <span class=\"total\">");
-	num(b, total);
-	wa_raw(b, "</span>");
-	if (v->q[0]) {
-		wa_raw(b, total == 1 ? " match for “" : " matches for “");
-		wa_h(b, v->q);
-		wa_raw(b, "”");
-	}
-	wa_raw(b, "</p><p class=\"per\">Per page:");
+	snprintf(n3, sizeof(n3), "<span class=\"total\">%s</span>",
+		 num_str(total, n1));
+	wa_rawf(b, WA_T(c, "Showing %s–%s of %s"),
+		num_str((v->page - 1) * v->per + 1, n1),
+		num_str((v->page - 1) * v->per + (int64_t)x->n, n2), n3);
+	if (v->q[0])
+		wa_rawf(b,
+			total == 1 ? WA_T(c, " match for “%s”")
+				   : WA_T(c, " matches for “%s”"),
+			esc(&qb, v->q));
+	ob_buf_deinit(&qb);
+	wa_rawf(b, "</p><p class=\"per\">%s", WA_T(c, "Per page:"));
 	for (size_t i = 0; i < sizeof(per_choices) / sizeof(*per_choices);
 	     i++) {
 		o = *v;
@@ -559,18 +608,18 @@ static void people_view(struct wa_ctx *c, struct tree *t,
 	}
 	wa_raw(b, "</p>");
 	/* on a phone the table is cards without its head: sort links here */
-	wa_raw(b, "<p class=\"sortbar\">Sort:");
+	wa_rawf(b, "<p class=\"sortbar\">%s", WA_T(c, "Sort:"));
 	for (int s = 0; s < 3; s++) {
 		o = *v;
 		o.sort = (enum dstore_page_sort)s;
 		o.desc = v->sort == o.sort && !v->desc;
 		wa_raw(b, " <a");
 		view_href(b, &o, 1);
-		wa_rawf(b, ">%s%s</a>", sort_names[s],
+		wa_rawf(b, ">%s%s</a>", wa_tr(c->lang, sort_labels[s]),
 			v->sort == o.sort ? (v->desc ? " ▼" : " ▲") : "");
 	}
 	wa_raw(b, "</p>");
-	pager(b, v, pages);
+	pager(c, v, pages);
 	/* the bulk form holds the table's checkboxes */
 	wa_raw(b, "<form id=\"bulk\" class=\"bulk\" method=\"post\" "
 		  "action=\"/people/bulk\">");
@@ -578,33 +627,41 @@ static void people_view(struct wa_ctx *c, struct tree *t,
 	wa_raw(b, "<input type=\"hidden\" name=\"back\" value=\"");
 	view_query(b, v, "&amp;");
 	wa_rawf(b, "&amp;page=%lld\">", (long long)v->page);
-	wa_raw(b, "<div class=\"bulkbar\"><label class=\"check\"><input "
-		  "type=\"checkbox\" class=\"pick-all\"> All on this page"
-		  "</label> <span class=\"picked\" aria-live=\"polite\">"
-		  "</span><span class=\"group\"><button type=\"submit\" "
-		  "name=\"action\" value=\"move\">Move to</button> <select "
-		  "name=\"unit\" aria-label=\"Move the checked people to\">");
-	unit_options(b, t, v->unit, NULL, "(no unit)");
-	wa_raw(b,
-	       "</select></span><span class=\"group\"><button "
-	       "type=\"submit\" name=\"action\" value=\"hide\">Hide</button> "
-	       "<button type=\"submit\" name=\"action\" value=\"unhide\">"
-	       "Unhide</button> <button type=\"submit\" name=\"action\" "
-	       "value=\"export\">Export .vcf</button> <button "
-	       "type=\"submit\" name=\"action\" value=\"delete\" "
-	       "class=\"danger\">Delete…</button></span></div>");
-	wa_raw(b, "<div class=\"tablebox\"><table class=\"people\"><thead><tr>"
-		  "<th class=\"pick\"><span class=\"sr\">Select</span></th>");
-	sort_head(b, v, DSTORE_SORT_NAME, "Name");
-	sort_head(b, v, DSTORE_SORT_TITLE, "Title");
-	sort_head(b, v, DSTORE_SORT_UNIT, "Unit");
-	wa_raw(b, "<th>Phone</th><th>Email</th>");
+	wa_rawf(b,
+		"<div class=\"bulkbar\"><label class=\"check\"><input "
+		"type=\"checkbox\" class=\"pick-all\"> %s"
+		"</label> <span class=\"picked\" aria-live=\"polite\">"
+		"</span><span class=\"group\"><button type=\"submit\" "
+		"name=\"action\" value=\"move\">%s</button> <select "
+		"name=\"unit\" aria-label=\"%s\">",
+		WA_T(c, "All on this page"), WA_T(c, "Move to"),
+		WA_T(c, "Move the checked people to"));
+	unit_options(b, t, v->unit, NULL, WA_T(c, "(no unit)"));
+	wa_rawf(b,
+		"</select></span><span class=\"group\"><button "
+		"type=\"submit\" name=\"action\" value=\"hide\">%s</button> "
+		"<button type=\"submit\" name=\"action\" value=\"unhide\">"
+		"%s</button> <button type=\"submit\" name=\"action\" "
+		"value=\"export\">%s</button> <button "
+		"type=\"submit\" name=\"action\" value=\"delete\" "
+		"class=\"danger\">%s</button></span></div>",
+		WA_T(c, "Hide"), WA_T(c, "Unhide"), WA_T(c, "Export .vcf"),
+		WA_T(c, "Delete…"));
+	wa_rawf(b,
+		"<div class=\"tablebox\"><table class=\"people\"><thead><tr>"
+		"<th class=\"pick\"><span class=\"sr\">%s</span></th>",
+		WA_T(c, "Select"));
+	sort_head(b, v, DSTORE_SORT_NAME, WA_T(c, "Name"));
+	sort_head(b, v, DSTORE_SORT_TITLE, WA_T(c, "Title"));
+	sort_head(b, v, DSTORE_SORT_UNIT, WA_T(c, "Unit"));
+	wa_rawf(b, "<th>%s</th><th>%s</th>", WA_T(c, "Phone"),
+		WA_T(c, "Email"));
 	if (x->search)
-		wa_raw(b, "<th>Matched</th>");
+		wa_rawf(b, "<th>%s</th>", WA_T(c, "Matched"));
 	wa_raw(b, "</tr></thead><tbody>");
 	(void)ob_buf_add(b, x->rows.data, x->rows.len);
 	wa_raw(b, "</tbody></table></div></form>");
-	pager(b, v, pages);
+	pager(c, v, pages);
 }
 
 void wa_units_page(struct wa_ctx *c)
@@ -617,18 +674,19 @@ void wa_units_page(struct wa_ctx *c)
 	struct view v;
 	struct tree t;
 	int64_t id, total = 0, all = 0;
+	char n1[48], n2[48];
 	int ret;
 
 	view_from_args(c, &v);
 	id = v.unit;
 	if (tree_load(c, &t) != 0) {
 		tree_free(&t);
-		wa_fail(c, 503, "The directory is unavailable.");
+		wa_fail(c, 503, WA_T(c, "The directory is unavailable."));
 		return;
 	}
 	if (id != 0 && (sel = tree_find(&t, id)) == NULL) {
 		tree_free(&t);
-		wa_fail(c, 404, "No such unit.");
+		wa_fail(c, 404, WA_T(c, "No such unit."));
 		return;
 	}
 	pq.unit_id = id;
@@ -640,6 +698,7 @@ void wa_units_page(struct wa_ctx *c)
 	pq.offset = (v.page - 1) * v.per;
 	if (v.page > INT64_MAX / v.per)
 		pq.offset = INT64_MAX - v.per;
+	x.c = c;
 	x.search = v.q[0] != '\0';
 	ob_buf_init(&x.rows, WA_BODY_MAX);
 	ret = dstore_person_page(c->store, c->ses.tenant_id, &pq, &total,
@@ -652,10 +711,10 @@ void wa_units_page(struct wa_ctx *c)
 	if (ret != 0 && ret != OB_E_INVAL) {
 		ob_buf_deinit(&x.rows);
 		tree_free(&t);
-		wa_fail(c, 503, "The directory is unavailable.");
+		wa_fail(c, 503, WA_T(c, "The directory is unavailable."));
 		return;
 	}
-	wa_open(c, sel ? sel->name : "Directory", "units");
+	wa_open(c, sel ? sel->name : WA_T(c, "Directory"), "units");
 	wa_notice(c);
 	bulk_notice(c);
 	wa_raw(b, "<div class=\"split\"><aside class=\"treebox\">"
@@ -666,8 +725,10 @@ void wa_units_page(struct wa_ctx *c)
 	tree_html(b, &t, sel);
 	wa_raw(b, "</aside><section class=\"unit\">");
 	if (sel) {
-		wa_raw(b, "<nav class=\"crumbs\" aria-label=\"Unit path\">"
-			  "<a href=\"/units\">");
+		wa_rawf(b,
+			"<nav class=\"crumbs\" aria-label=\"%s\">"
+			"<a href=\"/units\">",
+			WA_T(c, "Unit path"));
 		wa_h(b, c->tenant.display);
 		wa_raw(b, "</a>");
 		for (size_t i = 0; i < t.n; i++)
@@ -680,74 +741,88 @@ void wa_units_page(struct wa_ctx *c)
 		wa_raw(b, "</nav><h1>");
 		wa_h(b, sel->name);
 		wa_raw(b, "</h1><p class=\"counts\">");
-		num(b, sel->total);
-		wa_raw(b, " in this unit and its sub-units, ");
-		num(b, sel->people);
-		wa_raw(b, " directly in it.</p>");
+		wa_rawf(b,
+			WA_T(c, "%s in this unit and its sub-units, %s "
+				"directly in it."),
+			num_str(sel->total, n1), num_str(sel->people, n2));
+		wa_raw(b, "</p>");
 	} else {
 		wa_raw(b, "<h1>");
 		wa_h(b, c->tenant.display);
 		wa_raw(b, "</h1><p class=\"counts\">");
-		num(b, all);
-		wa_rawf(b, " people in %zu units.</p>", t.n);
+		wa_rawf(b, WA_T(c, "%s people in %zu units."), num_str(all, n1),
+			t.n);
+		wa_raw(b, "</p>");
 	}
 	/* actions */
 	wa_rawf(b,
 		"<p class=\"actions\"><a class=\"button\" "
-		"href=\"/person/new?unit=%lld\">Add a person</a></p>",
-		(long long)id);
-	wa_raw(b, "<details class=\"panel\"><summary>Add a sub-unit</summary>"
-		  "<form method=\"post\" action=\"/unit/add\">");
+		"href=\"/person/new?unit=%lld\">%s</a></p>",
+		(long long)id, WA_T(c, "Add a person"));
+	wa_rawf(b,
+		"<details class=\"panel\"><summary>%s</summary>"
+		"<form method=\"post\" action=\"/unit/add\">",
+		WA_T(c, "Add a sub-unit"));
 	wa_csrf_input(b, c->ses.csrf);
 	wa_rawf(b,
 		"<input type=\"hidden\" name=\"parent\" value=\"%lld\">"
-		"<label>Name <input name=\"name\" required "
-		"maxlength=\"255\"></label><button type=\"submit\">Add "
-		"unit</button></form></details>",
-		(long long)id);
+		"<label>%s <input name=\"name\" required "
+		"maxlength=\"255\"></label><button type=\"submit\">%s"
+		"</button></form></details>",
+		(long long)id, WA_T(c, "Unit name"), WA_T(c, "Add unit"));
 	if (sel) {
-		wa_raw(b, "<details class=\"panel\"><summary>Rename</summary>"
-			  "<form method=\"post\" action=\"/unit/rename\">");
+		wa_rawf(b,
+			"<details class=\"panel\"><summary>%s</summary>"
+			"<form method=\"post\" action=\"/unit/rename\">",
+			WA_T(c, "Rename"));
 		wa_csrf_input(b, c->ses.csrf);
 		wa_rawf(b,
 			"<input type=\"hidden\" name=\"id\" value=\"%lld\">"
-			"<label>New name <input name=\"name\" required "
+			"<label>%s <input name=\"name\" required "
 			"maxlength=\"255\" value=\"",
-			(long long)id);
+			(long long)id, WA_T(c, "New name"));
 		wa_h(b, sel->name);
-		wa_raw(b, "\"></label><button type=\"submit\">Rename"
-			  "</button></form></details>"
-			  "<details class=\"panel\"><summary>Move</summary>"
-			  "<form method=\"post\" action=\"/unit/move\">");
+		wa_rawf(b,
+			"\"></label><button type=\"submit\">%s"
+			"</button></form></details>"
+			"<details class=\"panel\"><summary>%s</summary>"
+			"<form method=\"post\" action=\"/unit/move\">",
+			WA_T(c, "Rename"), WA_T(c, "Move"));
 		wa_csrf_input(b, c->ses.csrf);
 		wa_rawf(b,
 			"<input type=\"hidden\" name=\"id\" value=\"%lld\">"
-			"<label>Under <select name=\"parent\">",
-			(long long)id);
-		unit_options(b, &t, sel->parent, sel, "(top level)");
-		wa_raw(b, "</select></label><button type=\"submit\">Move"
-			  "</button></form></details>");
-		wa_raw(b, "<form class=\"inline\" method=\"post\" "
-			  "action=\"/unit/delete\" data-confirm=\"Delete this "
-			  "unit?\">");
+			"<label>%s <select name=\"parent\">",
+			(long long)id, WA_T(c, "Under"));
+		unit_options(b, &t, sel->parent, sel, WA_T(c, "(top level)"));
+		wa_rawf(b,
+			"</select></label><button type=\"submit\">%s"
+			"</button></form></details>",
+			WA_T(c, "Move"));
+		wa_rawf(b,
+			"<form class=\"inline\" method=\"post\" "
+			"action=\"/unit/delete\" data-confirm=\"%s\">",
+			WA_T(c, "Delete this unit?"));
 		wa_csrf_input(b, c->ses.csrf);
 		wa_rawf(b,
 			"<input type=\"hidden\" name=\"id\" value=\"%lld\">"
-			"<button type=\"submit\" class=\"danger\"%s>Delete "
-			"unit</button>%s</form>",
+			"<button type=\"submit\" class=\"danger\"%s>%s"
+			"</button>",
 			(long long)id, sel->total > 0 ? " disabled" : "",
-			sel->total > 0 ? " <small>Only an empty unit can be "
-					 "deleted.</small>"
-				       : "");
+			WA_T(c, "Delete unit"));
+		if (sel->total > 0)
+			wa_rawf(b, " <small>%s</small>",
+				WA_T(c, "Only an empty unit can be deleted."));
+		wa_raw(b, "</form>");
 	}
-	export_links(b, id);
+	export_links(c, id);
 	/* sub-units */
 	bool any = false;
 	for (size_t i = 0; i < t.n; i++) {
 		if (t.u[i].parent != id)
 			continue;
 		if (!any)
-			wa_raw(b, "<h2>Sub-units</h2><ul class=\"subunits\">");
+			wa_rawf(b, "<h2>%s</h2><ul class=\"subunits\">",
+				WA_T(c, "Sub-units"));
 		any = true;
 		wa_rawf(b, "<li><a href=\"/units?id=%lld\">",
 			(long long)t.u[i].id);
@@ -800,31 +875,33 @@ void wa_unit_action(struct wa_ctx *c, const char *what)
 
 	if ((strcmp(what, "add") == 0 || strcmp(what, "rename") == 0) &&
 	    u.name == NULL) {
-		wa_fail(c, 400, "A unit needs a name.");
+		wa_fail(c, 400, WA_T(c, "A unit needs a name."));
 		return;
 	}
 	if (strcmp(what, "add") != 0 && u.id == 0) {
-		wa_fail(c, 400, "No unit given.");
+		wa_fail(c, 400, WA_T(c, "No unit given."));
 		return;
 	}
 	ret = wa_txn(c, unit_txn, &u, &err);
 	if (ret == OB_E_NOTFOUND) {
-		wa_fail(c, 404, "No such unit.");
+		wa_fail(c, 404, WA_T(c, "No such unit."));
 		return;
 	}
 	if (ret == OB_E_EXISTS && strcmp(what, "delete") == 0) {
 		wa_fail(c, 409,
-			"Only an empty unit can be deleted: move or "
-			"delete its people and sub-units first.");
+			WA_T(c, "Only an empty unit can be deleted: move or "
+				"delete its people and sub-units first."));
 		return;
 	}
 	if (ret == OB_E_EXISTS) {
-		wa_fail(c, 409, "A unit of that name is already there.");
+		wa_fail(c, 409,
+			WA_T(c, "A unit of that name is already there."));
 		return;
 	}
 	if (ret != 0) {
-		wa_fail(c, ret == OB_E_INVAL || ret == OB_E_LIMIT ? 422 : 503,
-			err.msg);
+		wa_fail_msg(c,
+			    ret == OB_E_INVAL || ret == OB_E_LIMIT ? 422 : 503,
+			    err.msg);
 		return;
 	}
 	if (strcmp(what, "delete") == 0)
@@ -932,25 +1009,27 @@ static void delete_confirm(struct wa_ctx *c, const char **uids, size_t n,
 	struct ob_buf *b = &c->rs->body;
 	const char *back = back_of(c);
 	struct ob_err err;
+	char ns[48], es[48];
 
-	wa_open(c, "Delete people", "units");
+	wa_open(c, WA_T(c, "Delete people"), "units");
 	if (guard)
 		c->rs->status = 409;
-	wa_raw(b, "<h1>Delete ");
-	num(b, (int64_t)n);
-	wa_raw(b, n == 1 ? " person?</h1>" : " people?</h1>");
-	wa_raw(b, "<p>They leave the directory, and every device loses them "
-		  "at its next sync.</p>");
+	wa_raw(b, "<h1>");
+	wa_rawf(b,
+		n == 1 ? WA_T(c, "Delete %s person?")
+		       : WA_T(c, "Delete %s people?"),
+		num_str((int64_t)n, ns));
+	wa_rawf(b, "</h1><p>%s</p>",
+		WA_T(c, "They leave the directory, and every device loses "
+			"them at its next sync."));
 	if (guard) {
-		wa_raw(b,
-		       "<p class=\"error\" role=\"alert\">This would delete ");
-		num(b, (int64_t)n);
-		wa_raw(b, " of ");
-		num(b, existing);
+		wa_raw(b, "<p class=\"error\" role=\"alert\">");
 		wa_rawf(b,
-			" people (more than %d%%): tick the confirmation to "
-			"go ahead.</p>",
+			WA_T(c, "This would delete %s of %s people (more than "
+				"%d%%): tick the confirmation to go ahead."),
+			num_str((int64_t)n, ns), num_str(existing, es),
 			existing > 50 ? 20 : 80);
+		wa_raw(b, "</p>");
 	}
 	wa_raw(b, "<ul class=\"confirm-list\">");
 	for (size_t i = 0; i < n; i++) {
@@ -967,7 +1046,8 @@ static void delete_confirm(struct wa_ctx *c, const char **uids, size_t n,
 			dstore_person_deinit(&p);
 		} else {
 			wa_h(b, uids[i]);
-			wa_raw(b, " <span class=\"tag\">gone</span>");
+			wa_rawf(b, " <span class=\"tag\">%s</span>",
+				WA_T(c, "gone"));
 		}
 		wa_raw(b, "</li>");
 	}
@@ -984,17 +1064,20 @@ static void delete_confirm(struct wa_ctx *c, const char **uids, size_t n,
 	}
 	if (guard) {
 		wa_raw(b, "<label class=\"check\"><input type=\"checkbox\" "
-			  "name=\"force\" value=\"1\" required> Yes, delete ");
-		num(b, (int64_t)n);
-		wa_raw(b, " people</label>");
+			  "name=\"force\" value=\"1\" required> ");
+		wa_rawf(b, WA_T(c, "Yes, delete %s people"),
+			num_str((int64_t)n, ns));
+		wa_raw(b, "</label>");
 	}
 	wa_raw(b, "<p class=\"actions\"><button type=\"submit\" "
-		  "name=\"action\" value=\"delete\" class=\"danger\">Delete ");
-	num(b, (int64_t)n);
-	wa_raw(b, n == 1 ? " person" : " people");
+		  "name=\"action\" value=\"delete\" class=\"danger\">");
+	wa_rawf(b,
+		n == 1 ? WA_T(c, "Delete %s person")
+		       : WA_T(c, "Delete %s people"),
+		num_str((int64_t)n, ns));
 	wa_raw(b, "</button> <a href=\"/units?");
 	wa_h(b, back);
-	wa_raw(b, "\">Cancel</a></p></form>");
+	wa_rawf(b, "\">%s</a></p></form>", WA_T(c, "Cancel"));
 	wa_close(c);
 }
 
@@ -1026,18 +1109,18 @@ static void export_selection(struct wa_ctx *c, const char **uids, size_t n)
 	free(buf.data);
 	if (ret == OB_E_NOTFOUND) {
 		wa_fail(c, 404,
-			"One of the checked people is gone; reload the "
-			"page and check again.");
+			WA_T(c, "One of the checked people is gone; reload the "
+				"page and check again."));
 		return;
 	}
 	if (ret == OB_E_LIMIT) {
 		wa_fail(c, 413,
-			"The selection is too large to export at "
-			"once; check fewer people.");
+			WA_T(c, "The selection is too large to export at "
+				"once; check fewer people."));
 		return;
 	}
 	if (ret != 0) {
-		wa_fail(c, 503, "The directory is unavailable.");
+		wa_fail(c, 503, WA_T(c, "The directory is unavailable."));
 		return;
 	}
 	ob_strlcpy(c->rs->content_type, "text/vcard; charset=utf-8",
@@ -1068,7 +1151,8 @@ void wa_people_bulk(struct wa_ctx *c)
 		if (strcmp(action, done[i][0]) == 0)
 			key = done[i][1];
 	if (key == NULL) {
-		wa_fail(c, 400, "Choose what to do with the checked people.");
+		wa_fail(c, 400,
+			WA_T(c, "Choose what to do with the checked people."));
 		return;
 	}
 	for (size_t i = 0;; i++) {
@@ -1081,13 +1165,13 @@ void wa_people_bulk(struct wa_ctx *c)
 		if (dup || *u == '\0')
 			continue;
 		if (n == BULK_MAX) {
-			wa_fail(c, 413, "At most 500 people at once.");
+			wa_fail(c, 413, WA_T(c, "At most 500 people at once."));
 			return;
 		}
 		uids[n++] = u;
 	}
 	if (n == 0) {
-		wa_fail(c, 422, "Check at least one person first.");
+		wa_fail(c, 422, WA_T(c, "Check at least one person first."));
 		return;
 	}
 	if (strcmp(action, "export") == 0) {
@@ -1102,7 +1186,7 @@ void wa_people_bulk(struct wa_ctx *c)
 		struct dstore_unit u;
 		if (dstore_unit_get(c->store, c->ses.tenant_id, o.unit, &u,
 				    &err) != 0) {
-			wa_fail(c, 404, "No such unit.");
+			wa_fail(c, 404, WA_T(c, "No such unit."));
 			return;
 		}
 		dstore_unit_deinit(&u);
@@ -1112,7 +1196,8 @@ void wa_people_bulk(struct wa_ctx *c)
 		bool guard;
 		if (dstore_person_count(c->store, c->ses.tenant_id, 0, true,
 					&existing, &err) != 0) {
-			wa_fail(c, 503, "The directory is unavailable.");
+			wa_fail(c, 503,
+				WA_T(c, "The directory is unavailable."));
 			return;
 		}
 		guard = over_guard(n, existing);
@@ -1125,13 +1210,15 @@ void wa_people_bulk(struct wa_ctx *c)
 	ret = wa_txn(c, bulk_txn, &o, &err);
 	if (ret == OB_E_NOTFOUND) {
 		wa_fail(c, 404,
-			"One of the checked people is gone; nothing "
-			"was changed. Reload the page and check again.");
+			WA_T(c, "One of the checked people is gone; nothing "
+				"was changed. Reload the page and check "
+				"again."));
 		return;
 	}
 	if (ret != 0) {
-		wa_fail(c, ret == OB_E_INVAL || ret == OB_E_LIMIT ? 422 : 503,
-			err.msg);
+		wa_fail_msg(c,
+			    ret == OB_E_INVAL || ret == OB_E_LIMIT ? 422 : 503,
+			    err.msg);
 		return;
 	}
 	snprintf(c->rs->log, sizeof(c->rs->log),

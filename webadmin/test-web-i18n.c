@@ -2,7 +2,9 @@
  * cookie parsing on good and hostile input, the patterns that translate
  * other modules' messages, times in the administrator's zone, and every
  * page of the layout, sign-in, errors, import (preview, apply, undo),
- * export, audit log and devices rendered through wa_web_handle in
+ * export, audit log, devices, the directory (units, views, bulk actions
+ * and their confirmations), accounts (list, actions, CSV import, reset
+ * links) and the public /reset page rendered through wa_web_handle in
  * Chinese (no English word left in its visible text but data and a short
  * list of names such as CSV and vCard; no catalogue miss) and in English
  * (no Chinese but the language switch). */
@@ -211,7 +213,9 @@ static void test_times(void)
 
 static struct dstore *store;
 static struct wa_web_config cfg;
-static int64_t acme, boss, now = 1796229600; /* 2026-12-02 16:40 */
+static int64_t acme, boss, now = 1796229600;  /* 2026-12-02 16:40 */
+static int64_t sales, east, linked, disabled; /* units and accounts */
+static int run; /* all_pages() calls so far: unique logins per call */
 static char session[128], csrf[65];
 
 struct resp {
@@ -277,6 +281,43 @@ static void setup(void)
 	    dstore_sync_put(store, acme, &st, &err) != 0 ||
 	    dstore_commit(store, NULL, &err) != 0)
 		exit(99);
+	/* the directory pages: two units, more people than a page, an
+	 * account linked to its person (signed in once), a disabled one */
+	if (dstore_begin(store, acme, "web:boss@acme", &err) != 0 ||
+	    dstore_unit_add(store, acme, 0, "Sales", 0, &sales, &err) != 0 ||
+	    dstore_unit_add(store, acme, sales, "East", 0, &east, &err) != 0)
+		exit(99);
+	for (int i = 1; i <= 55; i++) {
+		char uid[32], num[32];
+		struct dstore_phone ph = {.type = "cell", .number = num};
+		struct dstore_person pp = {.uid = uid,
+					   .unit_id = i <= 30 ? sales : east,
+					   .family = i % 2 ? "Lee" : "Wu",
+					   .given = i % 2 ? "Ann" : "Bo",
+					   .display =
+						   i % 2 ? "Ann Lee" : "Bo Wu",
+					   .phones = &ph,
+					   .n_phones = 1,
+					   .hidden = i == 55};
+		snprintf(uid, sizeof(uid), "i18n-p%02d", i);
+		snprintf(num, sizeof(num), "139000000%02d", i);
+		if (dstore_person_put(store, acme, &pp, NULL, &err) != 0)
+			exit(99);
+	}
+	if (dstore_commit(store, NULL, &err) != 0 ||
+	    dstore_account_create(store, acme, "7@acme", "seven-password",
+				  DSTORE_ROLE_USER, &linked, &err) != 0 ||
+	    dstore_account_link(store, acme, linked, "i18n-p01", &err) != 0 ||
+	    dstore_login_record(store, acme, linked, now - 3600, &err) != 0 ||
+	    dstore_account_create(store, acme, "8@acme", "eight-password",
+				  DSTORE_ROLE_USER, &disabled, &err) != 0 ||
+	    dstore_account_set_disabled(store, acme, disabled, true, &err) != 0)
+		exit(99);
+	(void)dstore_account_log_add(store, acme, now, "web:boss@acme", "link",
+				     "7@acme", "i18n-p01", &err);
+	(void)dstore_account_log_add(store, acme, now, "web:boss@acme",
+				     "reset-link", "7@acme", "valid 72 hours",
+				     &err);
 	req(&r, "POST", "/login", NULL, NULL, NULL, NULL,
 	    "login=boss@acme&password=boss-password", 0);
 	size_t n = strcspn(r.r.set_cookie, ";");
@@ -311,16 +352,25 @@ static const char *const data[] = {
 	"./contacts",
 	"x@",
 	"orgbook-admin import --undo",
+	"@acme",
+	"i18n-p",
+	"i18n-gone",
+	"i18n-nobody",
+	"East",
+	"Lee",
+	"web",
+	"group",
 	NULL,
 };
 static const char *const names[] = {
-	"Orgbook",      "CSV",        "vCard", "vcf",     "UTF",
-	"GB",           "GBK",        "UTC",   "English", "Outlook",
-	"Gmail",        "iOS",        "GET",   "POST",    "uid",
-	"family_name",  "given_name", "unit",  "title",   "phone_cell",
-	"email",        "vcf21",      "vcf30", "vcf40",   "csv",
-	"display_name", "JPEG",       "PNG",   "GB18030", "orgbook",
-	"admin",        NULL,
+	"Orgbook",      "CSV",        "vCard",    "vcf",     "UTF",
+	"GB",           "GBK",        "UTC",      "English", "Outlook",
+	"Gmail",        "iOS",        "GET",      "POST",    "uid",
+	"family_name",  "given_name", "unit",     "title",   "phone_cell",
+	"email",        "vcf21",      "vcf30",    "vcf40",   "csv",
+	"display_name", "JPEG",       "PNG",      "GB18030", "orgbook",
+	"admin",        "login",      "role",     "user",    "password",
+	"reset_link",   "zs",         "zhangsan", NULL,
 };
 
 static bool is_name(const char *w, size_t n)
@@ -419,9 +469,30 @@ static const char *chinese(const char *text)
 	return NULL;
 }
 
+/* The contents of <code class="pw"> and <code class="reset-link">
+ * (generated passwords and links) blanked in a copy of html. */
+static char *without_secrets(const char *html)
+{
+	char *out = strdup(html);
+	static const char *const tags[] = {"<code class=\"pw\">",
+					   "<code class=\"reset-link\">", NULL};
+
+	for (size_t i = 0; out != NULL && tags[i]; i++)
+		for (char *p = strstr(out, tags[i]); p;
+		     p = strstr(p, tags[i])) {
+			char *e = strstr(p, "</code>");
+			p += strlen(tags[i]);
+			if (e == NULL)
+				break;
+			memset(p, ' ', (size_t)(e - p));
+		}
+	return out;
+}
+
 static void check_page(const char *what, struct resp *r, enum wa_lang lang)
 {
-	char *text = visible(r->body);
+	char *plain = without_secrets(r->body);
+	char *text = visible(plain);
 	char want[64];
 	size_t n = 0;
 	const char *w;
@@ -439,6 +510,7 @@ static void check_page(const char *what, struct resp *r, enum wa_lang lang)
 		test_fail(__FILE__, __LINE__, "%s (en): Chinese in: %.60s",
 			  what, w);
 	free(text);
+	free(plain);
 }
 
 static const char good_csv[] = "uid,family_name,given_name,unit,title,"
@@ -469,6 +541,240 @@ static void preview(struct resp *r, const char *cookie, const char *accept,
 	    "multipart/form-data; boundary=B", body, (size_t)n);
 	const char *u = strstr(r->body, "name=\"upload\" value=\"");
 	*upload_r = u ? strtoll(u + 21, NULL, 10) : 0;
+}
+
+/* POST a CSV of accounts to /accounts/import (links: reset links). */
+static void accounts_import(struct resp *r, const char *cookie,
+			    const char *accept, const char *csv, bool links)
+{
+	char body[2048];
+	int n = snprintf(body, sizeof(body),
+			 "--B\r\nContent-Disposition: form-data; "
+			 "name=\"csrf\"\r\n\r\n%s\r\n"
+			 "--B\r\nContent-Disposition: form-data; "
+			 "name=\"links\"\r\n\r\n%d\r\n"
+			 "--B\r\nContent-Disposition: form-data; "
+			 "name=\"file\"; filename=\"a.csv\"\r\n"
+			 "Content-Type: text/csv\r\n\r\n%s\r\n--B--\r\n",
+			 csrf, links ? 1 : 0, csv);
+	req(r, "POST", "/accounts/import", NULL, cookie, accept,
+	    "multipart/form-data; boundary=B", body, (size_t)n);
+}
+
+/* A POST of body (after "csrf=...&") to path: its status must be want,
+ * its page in lang (not checked for a redirect). */
+static void post_page(const char *what, const char *path, const char *form,
+		      int want, const char *cookie, const char *accept,
+		      enum wa_lang lang)
+{
+	char body[1024];
+	struct resp r;
+
+	snprintf(body, sizeof(body), "csrf=%s&%s", csrf, form);
+	req(&r, "POST", path, NULL, cookie, accept, NULL, body, 0);
+	if (r.r.status != want)
+		test_fail(__FILE__, __LINE__, "%s: status %d, want %d", what,
+			  r.r.status, want);
+	if (want != 303)
+		check_page(what, &r, lang);
+	done(&r);
+}
+
+/* A GET of path?query in lang. */
+static void get_page(const char *what, const char *path, const char *query,
+		     int want, const char *cookie, const char *accept,
+		     enum wa_lang lang)
+{
+	struct resp r;
+
+	req(&r, "GET", path, query, cookie, accept, NULL, NULL, 0);
+	if (r.r.status != want)
+		test_fail(__FILE__, __LINE__, "%s: status %d, want %d", what,
+			  r.r.status, want);
+	check_page(what, &r, lang);
+	done(&r);
+}
+
+/* The directory view, unit and bulk actions, the accounts pages and a
+ * reset link used on /reset, in lang. */
+static void directory_and_accounts(enum wa_lang lang, const char *cookie,
+				   const char *anon, const char *accept)
+{
+	char q[256], csv[256];
+	struct resp r;
+
+	run++;
+	get_page("directory", "/units", NULL, 200, cookie, accept, lang);
+	get_page("directory, sorted", "/units", "sort=title&desc=1", 200,
+		 cookie, accept, lang);
+	get_page("directory, past the last page", "/units", "page=9", 200,
+		 cookie, accept, lang);
+	snprintf(q, sizeof(q), "id=%lld", (long long)sales);
+	get_page("a unit with a sub-unit", "/units", q, 200, cookie, accept,
+		 lang);
+	snprintf(q, sizeof(q), "id=%lld&direct=1&done=unit-renamed",
+		 (long long)east);
+	get_page("a unit, directly here", "/units", q, 200, cookie, accept,
+		 lang);
+	get_page("no such unit", "/units", "id=999999", 404, cookie, accept,
+		 lang);
+	get_page("search by name", "/units", "q=Lee", 200, cookie, accept,
+		 lang);
+	get_page("search by phone", "/units", "q=13900000", 200, cookie, accept,
+		 lang);
+	get_page("search, no match", "/search", "q=9999999", 200, cookie,
+		 accept, lang);
+	get_page("moved one", "/units", "done=bulk-moved&n=1", 200, cookie,
+		 accept, lang);
+	get_page("hid two", "/units", "done=bulk-hidden&n=2", 200, cookie,
+		 accept, lang);
+	get_page("unhid one", "/units", "done=bulk-unhidden&n=1", 200, cookie,
+		 accept, lang);
+	get_page("deleted three", "/units", "done=bulk-deleted&n=3", 200,
+		 cookie, accept, lang);
+
+	post_page("bulk, no action", "/people/bulk", "uid=i18n-p01", 400,
+		  cookie, accept, lang);
+	post_page("bulk, nobody checked", "/people/bulk", "action=hide", 422,
+		  cookie, accept, lang);
+	post_page("bulk move, no such unit", "/people/bulk",
+		  "action=move&unit=999999&uid=i18n-p01", 404, cookie, accept,
+		  lang);
+	post_page("bulk export, one gone", "/people/bulk",
+		  "action=export&uid=i18n-gone", 404, cookie, accept, lang);
+	post_page("bulk delete, the confirmation", "/people/bulk",
+		  "action=delete&uid=i18n-p01&uid=i18n-p02&uid=i18n-gone", 200,
+		  cookie, accept, lang);
+	post_page("bulk delete, one person", "/people/bulk",
+		  "action=delete&uid=i18n-p03", 200, cookie, accept, lang);
+	post_page("bulk delete, past the guard", "/people/bulk",
+		  "action=delete&uid=i18n-p01&uid=i18n-p02&uid=i18n-p03&"
+		  "uid=i18n-p04&uid=i18n-p05&uid=i18n-p06&uid=i18n-p07&"
+		  "uid=i18n-p08&uid=i18n-p09&uid=i18n-p10&uid=i18n-p11&"
+		  "uid=i18n-p12&confirm=1",
+		  409, cookie, accept, lang);
+	get_page("a hidden person", "/units", "q=13900000055", 200, cookie,
+		 accept, lang);
+	post_page("unit without a name", "/unit/add", "parent=0", 400, cookie,
+		  accept, lang);
+	post_page("unit name taken", "/unit/add", "parent=0&name=Sales", 409,
+		  cookie, accept, lang);
+	post_page("bad unit name", "/unit/add", "parent=0&name=..", 422, cookie,
+		  accept, lang);
+	snprintf(q, sizeof(q), "id=%lld", (long long)sales);
+	post_page("unit not empty", "/unit/delete", q, 409, cookie, accept,
+		  lang);
+	post_page("rename, no such unit", "/unit/rename", "id=999999&name=x",
+		  404, cookie, accept, lang);
+	post_page("move, no unit given", "/unit/move", "parent=0", 400, cookie,
+		  accept, lang);
+	snprintf(q, sizeof(q), "id=%lld&parent=%lld", (long long)sales,
+		 (long long)east);
+	post_page("move into its own subtree", "/unit/move", q, 422, cookie,
+		  accept, lang);
+
+	get_page("accounts", "/accounts", "done=account-linked", 200, cookie,
+		 accept, lang);
+	get_page("accounts, by last sign-in", "/accounts",
+		 "sort=last-login&desc=1", 200, cookie, accept, lang);
+	get_page("accounts, past the last page", "/accounts", "page=9", 200,
+		 cookie, accept, lang);
+	get_page("accounts, no match", "/accounts", "q=9999", 200, cookie,
+		 accept, lang);
+	post_page("account without a password", "/account/add", "login=3@acme",
+		  400, cookie, accept, lang);
+	post_page("account login taken", "/account/add",
+		  "login=boss@acme&password=12345678&role=user", 409, cookie,
+		  accept, lang);
+	post_page("account password too short", "/account/add",
+		  "login=3@acme&password=short", 422, cookie, accept, lang);
+	snprintf(q, sizeof(q), "id=%lld&uid=i18n-nobody", (long long)disabled);
+	post_page("link, no such person", "/account/link", q, 422, cookie,
+		  accept, lang);
+	snprintf(q, sizeof(q), "id=%lld&uid=i18n-p01", (long long)disabled);
+	post_page("link, person taken", "/account/link", q, 409, cookie, accept,
+		  lang);
+	snprintf(q, sizeof(q), "id=%lld", (long long)disabled);
+	post_page("link, no uid", "/account/link", q, 400, cookie, accept,
+		  lang);
+	post_page("reset link of a disabled account", "/account/reset-link", q,
+		  422, cookie, accept, lang);
+	snprintf(q, sizeof(q), "id=%lld&disabled=1", (long long)boss);
+	post_page("disable oneself", "/account/disable", q, 409, cookie, accept,
+		  lang);
+	post_page("password, none given", "/account/password", "id=1", 400,
+		  cookie, accept, lang);
+	post_page("password, no such account", "/account/password",
+		  "id=999999&password=long-enough", 404, cookie, accept, lang);
+
+	accounts_import(&r, cookie, accept, "", false);
+	test_assert_int(r.r.status, 400);
+	check_page("accounts import, no file", &r, lang);
+	done(&r);
+	accounts_import(&r, cookie, accept, "login,role\r\nboss@acme,user\r\n",
+			false);
+	test_assert_int(r.r.status, 422);
+	check_page("accounts import, login taken", &r, lang);
+	done(&r);
+	accounts_import(&r, cookie, accept,
+			"login,role,uid\r\n5@acme,user,i18n-nobody\r\n", false);
+	test_assert_int(r.r.status, 422);
+	check_page("accounts import, no such person", &r, lang);
+	done(&r);
+	accounts_import(&r, cookie, accept, "login,role,group\r\n", false);
+	test_assert_int(r.r.status, 422);
+	check_page("accounts import, unknown column", &r, lang);
+	done(&r);
+	snprintf(csv, sizeof(csv), "login,role\r\n%d1@acme,user\r\n", run);
+	accounts_import(&r, cookie, accept, csv, true);
+	test_assert_int(r.r.status, 200);
+	check_page("accounts import, reset links", &r, lang);
+	done(&r);
+	snprintf(csv, sizeof(csv), "login,role\r\n%d2@acme,admin\r\n", run);
+	accounts_import(&r, cookie, accept, csv, false);
+	test_assert_int(r.r.status, 200);
+	check_page("accounts import, passwords", &r, lang);
+	done(&r);
+
+	/* a reset link, used on /reset without a session */
+	char tok[DSTORE_RESET_TOKEN_MAX + 1] = "";
+	snprintf(q, sizeof(q), "csrf=%s&id=%lld", csrf, (long long)linked);
+	req(&r, "POST", "/account/reset-link", NULL, cookie, accept, NULL, q,
+	    0);
+	test_assert_int(r.r.status, 200);
+	check_page("reset link", &r, lang);
+	const char *t = strstr(r.body, "/reset?token=");
+	if (t != NULL)
+		snprintf(tok, sizeof(tok), "%.*s", (int)strcspn(t + 13, "<"),
+			 t + 13);
+	done(&r);
+	test_assert(tok[0] != '\0');
+	snprintf(q, sizeof(q), "token=%s", tok);
+	get_page("reset form", "/reset", q, 200, anon, accept, lang);
+	char body[512];
+	snprintf(body, sizeof(body),
+		 "token=%s&password=new-password-1&password2=other", tok);
+	req(&r, "POST", "/reset", NULL, anon, accept, NULL, body, 0);
+	test_assert_int(r.r.status, 422);
+	check_page("reset, passwords differ", &r, lang);
+	done(&r);
+	snprintf(body, sizeof(body), "token=%s&password=short&password2=short",
+		 tok);
+	req(&r, "POST", "/reset", NULL, anon, accept, NULL, body, 0);
+	test_assert_int(r.r.status, 422);
+	check_page("reset, password too short", &r, lang);
+	done(&r);
+	snprintf(body, sizeof(body),
+		 "token=%s&password=new-password-1&password2=new-password-1",
+		 tok);
+	req(&r, "POST", "/reset", NULL, anon, accept, NULL, body, 0);
+	test_assert_int(r.r.status, 200);
+	check_page("reset, password set", &r, lang);
+	done(&r);
+	req(&r, "POST", "/reset", NULL, anon, accept, NULL, body, 0);
+	test_assert_int(r.r.status, 404);
+	check_page("reset, link used up", &r, lang);
+	done(&r);
 }
 
 enum how {
@@ -614,6 +920,8 @@ static void all_pages(enum wa_lang lang, enum how how)
 	test_assert_int(r.r.status, 403);
 	check_page("session ended", &r, lang);
 	done(&r);
+
+	directory_and_accounts(lang, cookie, anon, accept);
 }
 
 /* The person page (pages-person.c) in lang, by cookie: the new-person
@@ -696,8 +1004,9 @@ static void test_pages_zh(void)
 	unsigned long misses = wa_tr_misses();
 
 	test_begin("every page of the layout, sign-in, errors, import, "
-		   "export, audit log and devices in Chinese: no English word "
-		   "but data and names, no catalogue miss");
+		   "export, audit log, devices, directory, accounts and /reset "
+		   "in Chinese: no English word but data and names, no "
+		   "catalogue miss");
 	all_pages(WA_LANG_ZH, BY_COOKIE);
 	all_pages(WA_LANG_ZH, BY_ACCEPT);
 	test_assert_int(wa_tr_misses() - misses, 0);
