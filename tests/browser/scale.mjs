@@ -4,7 +4,8 @@
 // of hundreds (every page walked: each person once), a bulk move of 200
 // people from a middle page of the root, 1,000 accounts from a CSV (each
 // password shown once, the list pages them), a web import changing 1,000
-// people and its undo, every page at 390 and 1366 px. Prints one line per
+// people and its undo, the pages in Chinese, every page at 390 and
+// 1366 px. Prints one line per
 // check ("PASS name" / "FAIL name: detail") and the server-side time of
 // each page as a comment line; the moved people go to $STATE for the
 // shell's own checks.
@@ -73,6 +74,28 @@ async function paging(page) {
   }
   check('walking every page of the unit reaches each person once', seen.size === total, `${seen.size} of ${total}`);
   await bothWidths(page, unitUrl, SHOTS, 'scale-unit');
+}
+
+// The same pages in Chinese (the switch, remembered): the true total in
+// the Chinese wording, the middle page, the unit, both widths.
+async function chinese(page) {
+  const pages = Math.ceil(EVERYONE / 50);
+  const mid = Math.floor(pages / 2);
+  await page.goto(`${BASE}/units?id=0&page=${mid}`);
+  await submit(page, 'nav.lang a[lang=zh-CN]');
+  const t = (await page.textContent('p.showing')) || '';
+  const m = t.match(/第 ([\d,]+)–([\d,]+) 条，共 ([\d,]+) 条/);
+  const n = m ? m.slice(1, 4).map((x) => Number(x.replace(/,/g, ''))) : [];
+  check('in Chinese the middle page names the same rows and the true total',
+        n[0] === (mid - 1) * 50 + 1 && n[2] === EVERYONE, t);
+  check('the page is in Chinese', (await page.getAttribute('html', 'lang')) === 'zh-CN');
+  await bothWidths(page, null, SHOTS, 'scale-root-zh');
+  await page.goto(`${BASE}/accounts?q=scale-`);
+  check('the accounts list in Chinese pages the 1,000', /共 1,000 条/.test((await page.textContent('p.showing')) || ''));
+  await bothWidths(page, null, SHOTS, 'scale-accounts-zh');
+  await page.goto(`${BASE}/units?id=0`);
+  await submit(page, 'nav.lang a[lang=en]');
+  check('and back in English', (await page.getAttribute('html', 'lang')) === 'en');
 }
 
 async function bulkMove(page) {
@@ -161,6 +184,7 @@ try {
   fs.writeFileSync(env('STATE'), JSON.stringify({ moved }));
   await accounts(page);
   await importUndo(page);
+  await chinese(page);
   check('no script errors', errors.length === 0, errors.join(' | '));
   await shot(page, SHOTS, 'scale-last');
   await ctx.close();
