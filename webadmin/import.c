@@ -12,7 +12,6 @@
 #include "dircard/dircard.h"
 #include "webadmin/import.h"
 #include "webadmin/json.h"
-#include "pinyin/pinyin.h"
 #include "vcard/vcard.h"
 #include "util/file.h"
 #include "util/str.h"
@@ -402,16 +401,8 @@ static int load_photo(struct import *im, struct rec *r, const char *rel,
 char *wa_phonetic_of(const char *part, bool family)
 {
 	char buf[512];
-	bool han = false;
 
-	if (part == NULL)
-		return NULL;
-	for (const unsigned char *q = (const unsigned char *)part; *q; q++)
-		han |= *q >= 0xE3 && *q <= 0xE9; /* U+3000..U+9FFF lead bytes */
-	if (!han ||
-	    pinyin_text(part, strlen(part), family, buf, sizeof(buf), NULL, 0) <
-		    0 ||
-	    buf[0] == '\0')
+	if (!dstore_phonetic_of(part, family, buf, sizeof(buf)))
 		return NULL;
 	return ob_strndup(buf, strlen(buf));
 }

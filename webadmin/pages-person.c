@@ -892,10 +892,6 @@ void wa_person_save(struct wa_ctx *c)
 		old.photo = NULL;
 		old.photo_len = 0;
 	}
-	if (ret == 0 && p.phonetic_family == NULL && p.phonetic_given == NULL) {
-		p.phonetic_family = wa_phonetic_of(p.family, true);
-		p.phonetic_given = wa_phonetic_of(p.given, false);
-	}
 	if (ret == 0)
 		ret = wa_txn(c, person_save_txn, &x, &err);
 	if (ret == OB_E_INVAL || ret == OB_E_LIMIT || ret == OB_E_NOTFOUND ||

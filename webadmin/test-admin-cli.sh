@@ -387,6 +387,10 @@ has "photo named" "(photo): photo of 300008 bytes is over the cap of 262144 byte
 r3=$(rev acme)
 check "person add" 0 ob person add --tenant acme --uid p-new --family 李 --given 雷 --phonetic-family li --phonetic-given lei --unit 销售部/华东区/上海 --title 经理 --cell "+86 139 1234 5678" --email li.lei@demo.orgbook.cn
 check "person add duplicate uid" 4 ob person add --tenant acme --uid p-new --name X
+check "person add of a Chinese name without pinyin" 0 ob person add --tenant acme --uid p-py --family 单 --given 雄信
+check "its pinyin is filled in by the store" 0 ob person show --tenant acme p-py
+has "the family name read as one (shan, not dan)" "phonetic:     shan xiongxin"
+check "person delete p-py" 0 ob person delete --tenant acme p-py
 r4=$(rev acme)
 check "person update" 0 ob person update --tenant acme p-new --title 总监
 has "update reported" "updated p-new"

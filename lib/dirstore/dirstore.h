@@ -340,10 +340,18 @@ enum dstore_put_result {
  * unknown unit, bad phone type, more than DSTORE_MULTI_MAX values, photo
  * neither JPEG nor PNG or over the configured cap. A put that changes
  * nothing logs nothing. p->uid is filled in when generated (owned by p).
- * *result_r (may be NULL) says what happened. */
+ * A person put with neither phonetic name gets the pinyin of its Chinese
+ * family and given names (dstore_phonetic_of) stored, whoever writes it
+ * (command line, web, import), unless it is stored with the same names
+ * and no reading: then it keeps none. *result_r (may be NULL) says what
+ * happened. */
 int dstore_person_put(struct dstore *store, int64_t tenant_id,
 		      struct dstore_person *p, enum dstore_put_result *result_r,
 		      struct ob_err *err);
+/* The pinyin of part of a Chinese name (family: read as a family name)
+ * into out; false when it has no Han character or no reading. */
+bool dstore_phonetic_of(const char *part, bool family, char *out,
+			size_t size);
 /* The display name put stores: p->display, else the name parts (family
  * first for Chinese, Japanese and Korean names, else "given family"),
  * written into buf when composed. */

@@ -389,6 +389,78 @@ static int keep_past(struct dstore *s, int64_t person_id, int64_t log_id,
 	return ds_exec_stmt(s, st, "keep past", err);
 }
 
+/* The pinyin reading of a part of a Chinese name (family or given, which
+ * the reading of a family name's characters depends on) into out; false
+ * when the part is no Chinese name (no Han character) or has no reading. */
+bool dstore_phonetic_of(const char *part, bool family, char *out, size_t size)
+{
+	bool han = false;
+
+	if (size > 0)
+		out[0] = '\0';
+	if (part == NULL || size == 0)
+		return false;
+	for (const unsigned char *q = (const unsigned char *)part; *q; q++)
+		han |= *q >= 0xE3 && *q <= 0xE9; /* U+3000..U+9FFF lead bytes */
+	return han &&
+	       pinyin_text(part, strlen(part), family, out, size, NULL, 0) >=
+		       0 &&
+	       out[0] != '\0';
+}
+
+static bool empty_str(const char *x)
+{
+	return x == NULL || *x == '\0';
+}
+
+static bool equal_str(const unsigned char *a, const char *b)
+{
+	return strcmp(a ? (const char *)a : "", b ? b : "") == 0;
+}
+
+/* A put with neither phonetic name gets the readings of its Chinese
+ * names, into fam and giv (*set_r), unless the person is stored with the
+ * same names and no reading: then it keeps none, so that a person kept
+ * without pinyin (an export read back) stays so. */
+static int default_phonetic(struct dstore *s, int64_t tenant_id,
+			    const struct dstore_person *p, char *fam, char *giv,
+			    size_t size, bool *set_r, struct ob_err *err)
+{
+	static const char sql[] =
+		"SELECT family, given, phonetic_family, phonetic_given FROM "
+		"person WHERE tenant_id = ? AND uid = ?";
+	int rc;
+
+	*set_r = false;
+	if (!empty_str(p->phonetic_family) || !empty_str(p->phonetic_given))
+		return 0;
+	bool f = dstore_phonetic_of(p->family, true, fam, size);
+	bool g = dstore_phonetic_of(p->given, false, giv, size);
+	if (!f && !g)
+		return 0;
+	if (p->uid != NULL && *p->uid != '\0') {
+		sqlite3_stmt *st = ds_stmt(s, sql, err);
+		if (st == NULL)
+			return err ? err->code : OB_E_FAIL;
+		sqlite3_bind_int64(st, 1, tenant_id);
+		sqlite3_bind_text(st, 2, p->uid, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		bool keep_none =
+			rc == SQLITE_ROW &&
+			equal_str(sqlite3_column_text(st, 0), p->family) &&
+			equal_str(sqlite3_column_text(st, 1), p->given) &&
+			sqlite3_column_type(st, 2) == SQLITE_NULL &&
+			sqlite3_column_type(st, 3) == SQLITE_NULL;
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return ds_sql_err(s, rc, "person's reading", err);
+		if (keep_none)
+			return 0;
+	}
+	*set_r = true;
+	return 0;
+}
+
 int dstore_person_put(struct dstore *s, int64_t tenant_id,
 		      struct dstore_person *p, enum dstore_put_result *result_r,
 		      struct ob_err *err)
@@ -421,7 +493,10 @@ int ds_person_put_at(struct dstore *s, int64_t tenant_id,
 	struct ob_buf phones, emails;
 	struct existing ex = {0};
 	char etag[65], uidbuf[32], dispbuf[2 * DSTORE_NAME_MAX + 2];
+	char fam[DSTORE_NAME_MAX], giv[DSTORE_NAME_MAX];
 	char *new_idpath = NULL, *detail = NULL;
+	char *had_fam = p->phonetic_family, *had_giv = p->phonetic_given;
+	bool reading = false;
 	sqlite3_stmt *st;
 	int found, ret;
 
@@ -430,8 +505,16 @@ int ds_person_put_at(struct dstore *s, int64_t tenant_id,
 	ret = ds_need_txn(s, tenant_id, err);
 	if (ret == 0)
 		ret = validate(s, p, err);
+	if (ret == 0)
+		ret = default_phonetic(s, tenant_id, p, fam, giv, sizeof(fam),
+				       &reading, err);
 	if (ret < 0)
 		goto out;
+	if (reading) {
+		/* lent for this put only: the caller's pointers come back */
+		p->phonetic_family = fam[0] ? fam : NULL;
+		p->phonetic_given = giv[0] ? giv : NULL;
+	}
 	if (p->unit_id != 0) {
 		ret = ds_unit_idpath(s, tenant_id, p->unit_id, &new_idpath,
 				     err);
@@ -536,6 +619,8 @@ int ds_person_put_at(struct dstore *s, int64_t tenant_id,
 	if (ret == 0 && result_r != NULL)
 		*result_r = found ? DSTORE_PUT_MODIFIED : DSTORE_PUT_ADDED;
 out:
+	p->phonetic_family = had_fam;
+	p->phonetic_given = had_giv;
 	free(ex.idpath);
 	free(ex.display);
 	free(detail);

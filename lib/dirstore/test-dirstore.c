@@ -1914,6 +1914,84 @@ static void test_unit_paths_cjk(void)
 	test_end();
 }
 
+/* The store fills in the pinyin of a Chinese name for every writer. */
+static void test_default_phonetic(void)
+{
+	struct dstore *s = open_new();
+	struct ob_err err;
+	struct dstore_person p = {0}, got;
+	int64_t t = tenant(s, "acme");
+
+	test_begin("a person put with no reading gets the pinyin of its "
+		   "Chinese names; one stored without and not renamed keeps "
+		   "none; a reading given is kept");
+	p.uid = "py-1";
+	p.family = "单";
+	p.given = "雄信";
+	p.display = "单雄信";
+	dstore_begin(s, t, "cli", &err);
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	test_assert(p.phonetic_family == NULL && p.phonetic_given == NULL);
+	dstore_person_get(s, t, "py-1", false, &got, &err);
+	test_assert_str(got.phonetic_family, "shan");
+	test_assert_str(got.phonetic_given, "xiongxin");
+	dstore_person_deinit(&got);
+	/* stored without a reading (an older version, an import that kept
+	 * none): a put that keeps the names keeps none */
+	dstore_close(&s);
+	sqlite3 *db;
+	sqlite3_open(dbpath, &db);
+	test_assert_int(sqlite3_exec(db,
+				     "UPDATE person SET phonetic_family = "
+				     "NULL, phonetic_given = NULL WHERE "
+				     "uid = 'py-1'",
+				     NULL, NULL, NULL),
+			SQLITE_OK);
+	sqlite3_close(db);
+	struct dstore_options o = {0};
+	o.path = dbpath;
+	o.sync_normal = true;
+	test_assert_int(dstore_open(&o, &s, &err), 0);
+	p.title = "经理";
+	dstore_begin(s, t, "cli", &err);
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	dstore_person_get(s, t, "py-1", false, &got, &err);
+	test_assert(got.phonetic_family == NULL && got.phonetic_given == NULL);
+	test_assert_str(got.title, "经理");
+	dstore_person_deinit(&got);
+	/* renamed: the new name's reading */
+	p.given = "伟";
+	p.display = "单伟";
+	dstore_begin(s, t, "cli", &err);
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	dstore_person_get(s, t, "py-1", false, &got, &err);
+	test_assert_str(got.phonetic_family, "shan");
+	test_assert_str(got.phonetic_given, "wei");
+	dstore_person_deinit(&got);
+	/* given: kept as it is; a Latin name gets none */
+	p.phonetic_family = "Shan";
+	p.phonetic_given = "W.";
+	dstore_begin(s, t, "cli", &err);
+	test_assert_int(dstore_person_put(s, t, &p, NULL, &err), 0);
+	struct dstore_person q = {0};
+	q.uid = "py-2";
+	q.family = "Lee";
+	q.given = "Ann";
+	test_assert_int(dstore_person_put(s, t, &q, NULL, &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	dstore_person_get(s, t, "py-1", false, &got, &err);
+	test_assert_str(got.phonetic_given, "W.");
+	dstore_person_deinit(&got);
+	dstore_person_get(s, t, "py-2", false, &got, &err);
+	test_assert(got.phonetic_family == NULL && got.phonetic_given == NULL);
+	dstore_person_deinit(&got);
+	dstore_close(&s);
+	test_end();
+}
+
 static void test_migrations(void)
 {
 	struct dstore_options o = {0};
@@ -3105,6 +3183,7 @@ int main(void)
 	test_sessions();
 	test_migrations();
 	test_unit_paths_cjk();
+	test_default_phonetic();
 	test_file_modes();
 	test_concurrent_writers();
 	return test_done();
