@@ -70,6 +70,30 @@ void wa_time_cell(struct ob_buf *b, int64_t t)
 	wa_raw(b, "</td>");
 }
 
+const char *wa_num_str(int64_t n, char out[48])
+{
+	char d[32];
+	int len = snprintf(d, sizeof(d), "%lld", (long long)(n < 0 ? -n : n));
+	size_t k = 0;
+
+	if (n < 0)
+		out[k++] = '-';
+	for (int i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			out[k++] = ',';
+		out[k++] = d[i];
+	}
+	out[k] = '\0';
+	return out;
+}
+
+void wa_num(struct ob_buf *b, int64_t n)
+{
+	char out[48];
+
+	wa_raw(b, wa_num_str(n, out));
+}
+
 void wa_u(struct ob_buf *b, const char *t)
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -28,6 +28,10 @@ void wa_cell(struct ob_buf *b, const char *text);
 void wa_time_cell(struct ob_buf *b, int64_t t);
 /* Escape for a URL query value (percent-encoding), then for HTML. */
 void wa_u(struct ob_buf *b, const char *text);
+/* 1234567 as "1,234,567" into out (returned), for a translated format;
+ * wa_num appends it to b. */
+const char *wa_num_str(int64_t n, char out[48]);
+void wa_num(struct ob_buf *b, int64_t n);
 /* The page links of a paged list: Previous, the first and last page, the
  * two either side of this one (gaps shown), Next. href(b, ctx, n) appends
  * the ' href="..."' attribute of page n. Nothing when pages <= 1; the

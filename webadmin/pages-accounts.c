@@ -74,33 +74,6 @@ struct acct_view {
 	int64_t page;
 };
 
-static void acct_num(struct ob_buf *b, int64_t n)
-{
-	char d[32], out[48];
-	int len = snprintf(d, sizeof(d), "%lld", (long long)(n < 0 ? 0 : n));
-	size_t k = 0;
-
-	for (int i = 0; i < len; i++) {
-		if (i > 0 && (len - i) % 3 == 0)
-			out[k++] = ',';
-		out[k++] = d[i];
-	}
-	out[k] = '\0';
-	wa_raw(b, out);
-}
-
-/* n as acct_num() writes it, into out (for a translated format). */
-static const char *acct_num_str(int64_t n, char out[48])
-{
-	struct ob_buf t;
-
-	ob_buf_init(&t, 48);
-	acct_num(&t, n);
-	ob_strlcpy(out, t.data != NULL ? ob_buf_str(&t) : "?", 48);
-	ob_buf_deinit(&t);
-	return out;
-}
-
 static const char *const acct_sort_name[] = {"login", "role", "created",
 					     "last-login"};
 #define ACCT_SORTS (sizeof(acct_sort_name) / sizeof(acct_sort_name[0]))
@@ -319,12 +292,12 @@ void wa_accounts_page(struct wa_ctx *c)
 			wa_rawf(b,
 				WA_T(c, "Page %lld is past the end: %s "
 					"accounts."),
-				(long long)v.page, acct_num_str(total, n1));
+				(long long)v.page, wa_num_str(total, n1));
 		} else {
 			wa_rawf(b, WA_T(c, "Showing %s–%s of %s"),
-				acct_num_str(q.offset + 1, n1),
-				acct_num_str(q.offset + (int64_t)rows.n, n2),
-				acct_num_str(total, n3));
+				wa_num_str(q.offset + 1, n1),
+				wa_num_str(q.offset + (int64_t)rows.n, n2),
+				wa_num_str(total, n3));
 		}
 		wa_raw(b, "</p>");
 		acct_pager(c, &v, pages);

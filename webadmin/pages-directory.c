@@ -251,36 +251,6 @@ static void view_href(struct ob_buf *b, const struct view *v, int64_t page)
 	wa_raw(b, "\"");
 }
 
-/* 1234567 as "1,234,567". */
-static void num(struct ob_buf *b, int64_t n)
-{
-	char d[32], out[48];
-	int len = snprintf(d, sizeof(d), "%lld", (long long)(n < 0 ? -n : n));
-	size_t k = 0;
-
-	if (n < 0)
-		out[k++] = '-';
-	for (int i = 0; i < len; i++) {
-		if (i > 0 && (len - i) % 3 == 0)
-			out[k++] = ',';
-		out[k++] = d[i];
-	}
-	out[k] = '\0';
-	wa_raw(b, out);
-}
-
-/* n as num() writes it, into out (for a translated format). */
-static const char *num_str(int64_t n, char out[48])
-{
-	struct ob_buf t;
-
-	ob_buf_init(&t, 48);
-	num(&t, n);
-	ob_strlcpy(out, t.data != NULL ? ob_buf_str(&t) : "?", 48);
-	ob_buf_deinit(&t);
-	return out;
-}
-
 /* text escaped into t (reset first), for a translated format. */
 static const char *esc(struct ob_buf *t, const char *text)
 {
@@ -488,7 +458,7 @@ static void bulk_notice(struct wa_ctx *c)
 					       : WA_T(c, "Unhid %s people."))
 					: (one ? WA_T(c, "Deleted %s person.")
 					       : WA_T(c, "Deleted %s people.")),
-				num_str(n, ns));
+				wa_num_str(n, ns));
 			wa_raw(&c->rs->body, "</p>");
 		}
 }
@@ -543,14 +513,14 @@ static void people_view(struct wa_ctx *c, struct tree *t,
 	wa_raw(b, v->direct ? ">" : " aria-current=\"true\">");
 	wa_raw(b, sel ? WA_T(c, "Whole subtree") : WA_T(c, "Everyone"));
 	wa_raw(b, " <span class=\"count\">");
-	num(b, sub_n);
+	wa_num(b, sub_n);
 	wa_raw(b, "</span></a> · <a");
 	o.direct = true;
 	view_href(b, &o, 1);
 	wa_raw(b, v->direct ? " aria-current=\"true\">" : ">");
 	wa_raw(b, sel ? WA_T(c, "Directly here") : WA_T(c, "In no unit"));
 	wa_raw(b, " <span class=\"count\">");
-	num(b, direct_n);
+	wa_num(b, direct_n);
 	wa_raw(b, "</span></a></p>");
 	if (ret == OB_E_INVAL) {
 		wa_raw(b, "<p class=\"error\" role=\"alert\">");
@@ -572,7 +542,7 @@ static void people_view(struct wa_ctx *c, struct tree *t,
 	}
 	if (x->n == 0) {
 		wa_rawf(b, WA_T(c, "Page %lld is past the end: %s people, "),
-			(long long)v->page, num_str(total, n1));
+			(long long)v->page, wa_num_str(total, n1));
 		wa_raw(b, "<a");
 		view_href(b, v, pages);
 		wa_raw(b, ">");
@@ -582,10 +552,10 @@ static void people_view(struct wa_ctx *c, struct tree *t,
 		return;
 	}
 	snprintf(n3, sizeof(n3), "<span class=\"total\">%s</span>",
-		 num_str(total, n1));
+		 wa_num_str(total, n1));
 	wa_rawf(b, WA_T(c, "Showing %s–%s of %s"),
-		num_str((v->page - 1) * v->per + 1, n1),
-		num_str((v->page - 1) * v->per + (int64_t)x->n, n2), n3);
+		wa_num_str((v->page - 1) * v->per + 1, n1),
+		wa_num_str((v->page - 1) * v->per + (int64_t)x->n, n2), n3);
 	if (v->q[0])
 		wa_rawf(b,
 			total == 1 ? WA_T(c, " match for “%s”")
@@ -744,14 +714,15 @@ void wa_units_page(struct wa_ctx *c)
 		wa_rawf(b,
 			WA_T(c, "%s in this unit and its sub-units, %s "
 				"directly in it."),
-			num_str(sel->total, n1), num_str(sel->people, n2));
+			wa_num_str(sel->total, n1),
+			wa_num_str(sel->people, n2));
 		wa_raw(b, "</p>");
 	} else {
 		wa_raw(b, "<h1>");
 		wa_h(b, c->tenant.display);
 		wa_raw(b, "</h1><p class=\"counts\">");
-		wa_rawf(b, WA_T(c, "%s people in %zu units."), num_str(all, n1),
-			t.n);
+		wa_rawf(b, WA_T(c, "%s people in %zu units."),
+			wa_num_str(all, n1), t.n);
 		wa_raw(b, "</p>");
 	}
 	/* actions */
@@ -828,7 +799,7 @@ void wa_units_page(struct wa_ctx *c)
 			(long long)t.u[i].id);
 		wa_h(b, t.u[i].name);
 		wa_raw(b, "</a> <span class=\"count\">");
-		num(b, t.u[i].total);
+		wa_num(b, t.u[i].total);
 		wa_raw(b, "</span></li>");
 	}
 	if (any)
@@ -1018,7 +989,7 @@ static void delete_confirm(struct wa_ctx *c, const char **uids, size_t n,
 	wa_rawf(b,
 		n == 1 ? WA_T(c, "Delete %s person?")
 		       : WA_T(c, "Delete %s people?"),
-		num_str((int64_t)n, ns));
+		wa_num_str((int64_t)n, ns));
 	wa_rawf(b, "</h1><p>%s</p>",
 		WA_T(c, "They leave the directory, and every device loses "
 			"them at its next sync."));
@@ -1027,7 +998,7 @@ static void delete_confirm(struct wa_ctx *c, const char **uids, size_t n,
 		wa_rawf(b,
 			WA_T(c, "This would delete %s of %s people (more than "
 				"%d%%): tick the confirmation to go ahead."),
-			num_str((int64_t)n, ns), num_str(existing, es),
+			wa_num_str((int64_t)n, ns), wa_num_str(existing, es),
 			existing > 50 ? 20 : 80);
 		wa_raw(b, "</p>");
 	}
@@ -1066,7 +1037,7 @@ static void delete_confirm(struct wa_ctx *c, const char **uids, size_t n,
 		wa_raw(b, "<label class=\"check\"><input type=\"checkbox\" "
 			  "name=\"force\" value=\"1\" required> ");
 		wa_rawf(b, WA_T(c, "Yes, delete %s people"),
-			num_str((int64_t)n, ns));
+			wa_num_str((int64_t)n, ns));
 		wa_raw(b, "</label>");
 	}
 	wa_raw(b, "<p class=\"actions\"><button type=\"submit\" "
@@ -1074,7 +1045,7 @@ static void delete_confirm(struct wa_ctx *c, const char **uids, size_t n,
 	wa_rawf(b,
 		n == 1 ? WA_T(c, "Delete %s person")
 		       : WA_T(c, "Delete %s people"),
-		num_str((int64_t)n, ns));
+		wa_num_str((int64_t)n, ns));
 	wa_raw(b, "</button> <a href=\"/units?");
 	wa_h(b, back);
 	wa_rawf(b, "\">%s</a></p></form>", WA_T(c, "Cancel"));
