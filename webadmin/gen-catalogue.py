@@ -144,7 +144,7 @@ CALL = re.compile(r'\b(?:(?:WA_T|wa_tr)\s*\(\s*[^,()"]+,|WA_N\s*\()\s*'
                   r'((?:%s\s*)+)\)' % LIT)
 DIRECTIVE = re.compile(r"%(?:\d+\$)?[-+ #0']*\d*(?:\.\d+)?"
                        r"(?:hh|h|ll|l|z|j|t|L)?[diouxXeEfgGcsp%]")
-PLACEHOLDER = re.compile(r"\{(?:\d|m)\}")
+PLACEHOLDER = re.compile(r"\{(?:\d|m|t)\}")
 
 
 def strip_comments(src):

@@ -39,20 +39,25 @@ unsigned long wa_tr_misses(void)
 /* ---- patterns ------------------------------------------------------------ */
 
 #define PATTERN_ARGS 9
+#define ARG_MSG PATTERN_ARGS        /* {m}: a message, translated again */
+#define ARG_TERM (PATTERN_ARGS + 1) /* {t}: a term, looked up exactly */
+#define ARG_SLOTS (PATTERN_ARGS + 2)
 
 struct capture {
 	const char *p;
 	size_t len;
 };
 
-/* The placeholder at p ("{1}".."{9}" or "{m}"): its index (0-based, 9 for
- * {m}) and length 3; -1 when p is not one. */
+/* The placeholder at p ("{1}".."{9}", "{m}" or "{t}"): its index (0-based,
+ * ARG_MSG for {m}, ARG_TERM for {t}) and length 3; -1 when p is not one. */
 static int placeholder(const char *p)
 {
 	if (p[0] != '{' || p[1] == '\0' || p[2] != '}')
 		return -1;
 	if (p[1] == 'm')
-		return PATTERN_ARGS;
+		return ARG_MSG;
+	if (p[1] == 't')
+		return ARG_TERM;
 	if (p[1] >= '1' && p[1] <= '0' + PATTERN_ARGS)
 		return p[1] - '1';
 	return -1;
@@ -62,11 +67,11 @@ static int placeholder(const char *p)
  * order, each placeholder takes the shortest non-empty run up to the next
  * literal (the last one, everything to the end). Fills cap[] by index. */
 static bool match(const char *pat, const char *text,
-		  struct capture cap[PATTERN_ARGS + 1])
+		  struct capture cap[ARG_SLOTS])
 {
 	const char *t = text;
 
-	memset(cap, 0, sizeof(struct capture) * (PATTERN_ARGS + 1));
+	memset(cap, 0, sizeof(struct capture) * ARG_SLOTS);
 	while (*pat) {
 		int k = placeholder(pat);
 		if (k < 0) {
@@ -125,7 +130,7 @@ static const char *tr_exact(const char *msgid)
 static void tr_msg(enum wa_lang lang, const char *text, struct ob_buf *out,
 		   int depth)
 {
-	struct capture cap[PATTERN_ARGS + 1];
+	struct capture cap[ARG_SLOTS];
 	const char *tr;
 
 	tr = lang == WA_LANG_ZH ? tr_exact(text) : NULL;
@@ -146,10 +151,18 @@ static void tr_msg(enum wa_lang lang, const char *text, struct ob_buf *out,
 			p += 3;
 			if (cap[k].p == NULL)
 				continue;
-			if (k == PATTERN_ARGS && depth == 0) {
+			if ((k == ARG_MSG && depth == 0) || k == ARG_TERM) {
 				char *sub = ob_strndup(cap[k].p, cap[k].len);
-				if (sub != NULL)
+				const char *term = NULL;
+				if (sub != NULL && k == ARG_TERM)
+					term = tr_exact(sub);
+				if (term != NULL)
+					(void)ob_buf_add_str(out, term);
+				else if (sub != NULL && k == ARG_MSG)
 					tr_msg(lang, sub, out, depth + 1);
+				else
+					(void)ob_buf_add(out, cap[k].p,
+							 cap[k].len);
 				free(sub);
 			} else {
 				(void)ob_buf_add(out, cap[k].p, cap[k].len);

@@ -26,8 +26,11 @@
  * at run time; wa_tr_msg() translates them at the page boundary by the
  * PO entries of context "pattern", whose msgids hold placeholders: {1},
  * {2}, ... stand for text copied as it is (numbers, uids, names), {m}
- * for a message that is itself translated again (once). Unknown texts
- * stay English; they are never dropped.
+ * for a message that is itself translated again (once), {t} for a term
+ * looked up whole in the catalogue and never matched against patterns
+ * (a field name such as "family_name" in "family_name: ... -> ..."; the
+ * values beside it are copied, so a value that happens to be a msgid is
+ * never translated). Unknown texts stay English; they are never dropped.
  *
  * Language. A remembered choice (the cookie WA_LANG_COOKIE, "zh" or "en",
  * set by the switch in every page's header through GET /lang) wins;

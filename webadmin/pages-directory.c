@@ -891,15 +891,21 @@ void wa_photo(struct wa_ctx *c)
 	const char *uid = wa_arg(c, "uid");
 	struct dstore_person p;
 	struct ob_err err;
+	int ret = uid == NULL ? OB_E_NOTFOUND
+			      : dstore_person_get(c->store, c->ses.tenant_id,
+						  uid, true, &p, &err);
 
-	if (uid == NULL || dstore_person_get(c->store, c->ses.tenant_id, uid,
-					     true, &p, &err) != 0) {
-		wa_fail(c, 404, "No such person.");
+	if (ret == OB_E_NOTFOUND) {
+		wa_fail(c, 404, WA_T(c, "No such person."));
+		return;
+	}
+	if (ret != 0) {
+		wa_fail(c, 503, WA_T(c, "The directory is unavailable."));
 		return;
 	}
 	if (p.photo_len < 4) {
 		dstore_person_deinit(&p);
-		wa_fail(c, 404, "No photo.");
+		wa_fail(c, 404, WA_T(c, "No photo."));
 		return;
 	}
 	ob_strlcpy(c->rs->content_type,

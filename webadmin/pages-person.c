@@ -910,7 +910,7 @@ void wa_person_save(struct wa_ctx *c)
 		if (c->rs->status == 200)
 			c->rs->status = ret == OB_E_EXISTS ? 409 : 422;
 	} else if (ret != 0) {
-		wa_fail(c, 503, err.msg);
+		wa_fail_msg(c, 503, err.msg);
 	} else {
 		struct ob_buf u;
 		ob_buf_init(&u, 1024);

@@ -165,7 +165,13 @@ static void test_patterns(void)
 	tr(WA_LANG_ZH, "add u-1 Ann Lee in Sales/East",
 	   "添加 u-1 Ann Lee，部门 Sales/East");
 	tr(WA_LANG_ZH, "add u-1 Ann Lee", "添加 u-1 Ann Lee");
-	tr(WA_LANG_ZH, "    title: \"a\" -> \"b\"", "    title：\"a\" → \"b\"");
+	tr(WA_LANG_ZH, "    title: \"a\" -> \"b\"", "    职务：\"a\" → \"b\"");
+	/* a field name is a term: looked up whole, never as a pattern, and
+	 * an unknown one is copied */
+	tr(WA_LANG_ZH, "nickname: \"a\" -> \"b\"", "nickname：\"a\" → \"b\"");
+	/* values are copied even when one is a msgid */
+	tr(WA_LANG_ZH, "note: \"Import\" -> (empty)",
+	   "备注：\"Import\" →（空）");
 	tr(WA_LANG_ZH, "line 4 (photo): some new message",
 	   "第 4 行（photo）：some new message");
 	tr(WA_LANG_ZH, "something else entirely", "something else entirely");
@@ -174,6 +180,116 @@ static void test_patterns(void)
 	   "line 3: no vCard in the file");
 	test_assert_str(wa_tr(WA_LANG_ZH, "Import"), "导入");
 	test_assert_str(wa_tr(WA_LANG_EN, "Import"), "Import");
+	test_end();
+}
+
+/* Every line dstore_person_diff writes, in Chinese, holds no English word
+ * outside the quoted values: two people differing in every field (values
+ * without ASCII letters, so any letter left is an untranslated word),
+ * then the photo, hidden and phone-order cases, both indents. */
+static void diff_lines_zh(const struct dstore_person *a,
+			  const struct dstore_person *z, const char *indent)
+{
+	struct ob_buf d;
+
+	ob_buf_init(&d, 1 << 20);
+	test_assert(dstore_person_diff(a, z, indent, &d) > 0);
+	for (const char *l = ob_buf_str(&d); *l;) {
+		size_t len = strcspn(l, "\n");
+		char *one = strndup(l, len);
+		struct ob_buf t;
+		bool quoted = false, english = false;
+
+		ob_buf_init(&t, 1 << 16);
+		wa_tr_msg(WA_LANG_ZH, one, &t);
+		for (const char *q = ob_buf_str(&t); *q; q++) {
+			if (*q == '"')
+				quoted = !quoted;
+			else if (!quoted && ((*q >= 'a' && *q <= 'z') ||
+					     (*q >= 'A' && *q <= 'Z')))
+				english = true;
+		}
+		if (english)
+			fprintf(stderr, "# untranslated: %s -> %s\n", one,
+				ob_buf_str(&t));
+		test_assert(!english);
+		ob_buf_deinit(&t);
+		free(one);
+		l += len + (l[len] == '\n');
+	}
+	ob_buf_deinit(&d);
+}
+
+static void test_diff_zh(void)
+{
+	struct dstore_phone ph_a[] = {
+		{"work", "1"}, {"cell", "2"}, {"home", "3"}, {"fax", "4"}};
+	struct dstore_phone ph_z[] = {
+		{"work", "5"}, {"cell", "6"}, {"home", "7"}, {"fax", "8"}};
+	struct dstore_phone ph_r[] = {{"work", "1"}, {"cell", "9"}};
+	struct dstore_phone ph_r2[] = {{"cell", "9"}, {"work", "1"}};
+	char *em_a[] = {"甲@例.中国"}, *em_z[] = {"乙@例.中国"};
+	unsigned char img1[] = {0x89, 'P', 'N', 'G', 1};
+	unsigned char img2[] = {0x89, 'P', 'N', 'G', 2, 3};
+	struct dstore_person a = {.unit_id = 1,
+				  .unit_path = "研发",
+				  .family = "张",
+				  .given = "三",
+				  .phonetic_family = "一",
+				  .phonetic_given = "二",
+				  .title = "工程师",
+				  .phones = ph_a,
+				  .n_phones = 4,
+				  .emails = em_a,
+				  .n_emails = 1,
+				  .street = "路",
+				  .locality = "京",
+				  .region = "京",
+				  .postcode = "1",
+				  .country = "中",
+				  .note = "甲",
+				  .photo = img1,
+				  .photo_len = sizeof(img1)};
+	struct dstore_person z = {.unit_id = 2,
+				  .unit_path = "销售",
+				  .family = "李",
+				  .given = "四",
+				  .phonetic_family = "三",
+				  .phonetic_given = "四",
+				  .title = "经理",
+				  .phones = ph_z,
+				  .n_phones = 4,
+				  .emails = em_z,
+				  .n_emails = 1,
+				  .street = "街",
+				  .locality = "沪",
+				  .region = "沪",
+				  .postcode = "2",
+				  .country = "华",
+				  .note = "乙",
+				  .photo = img2,
+				  .photo_len = sizeof(img2),
+				  .hidden = true};
+	struct dstore_person e = {.unit_id = 1,
+				  .unit_path = "研发",
+				  .family = "张",
+				  .given = "三"};
+	struct dstore_person r1 = e, r2 = e;
+
+	test_begin("every field's change line of the audit log and the import "
+		   "preview reads in Chinese");
+	r1.phones = ph_r;
+	r1.n_phones = 2;
+	r2.phones = ph_r2;
+	r2.n_phones = 2;
+	for (int i = 0; i < 2; i++) {
+		const char *in = i ? "    " : "";
+		diff_lines_zh(&a, &z, in);   /* every field, photo changed */
+		diff_lines_zh(&z, &a, in);   /* hidden yes -> no */
+		diff_lines_zh(&e, &a, in);   /* (empty) -> x, photo added */
+		diff_lines_zh(&a, &e, in);   /* x -> (empty), photo removed */
+		diff_lines_zh(&r1, &r2, in); /* the same numbers reordered */
+	}
 	test_end();
 }
 
@@ -1172,6 +1288,7 @@ int main(void)
 	test_accept_language();
 	test_cookies();
 	test_patterns();
+	test_diff_zh();
 	test_times();
 	setup();
 	test_pages_zh();
