@@ -1,8 +1,8 @@
 /* libmicrohttpd listeners and routes (see httpd.h).
  *
  * Includes webadmin/web.h for one reason: this listener mounts the web
- * admin (wa_web_handle answers its requests, wa_web_stream_csv writes
- * the CSV a page asks for). Cards and the .vcf export come from
+ * admin (wa_web_handle answers its requests, wa_web_stream writes the
+ * CSV or JSON a page asks for). Cards and the .vcf export come from
  * lib/dircard, never from webadmin/. */
 #include "config.h"
 #include "syncml-server/httpd.h"
@@ -179,7 +179,7 @@ struct export_job {
 	int64_t tenant_id, unit_id;
 	enum vcard_version version;
 	bool photos;
-	bool csv;
+	enum wa_stream kind; /* WA_STREAM_VCF, _CSV or _JSON */
 };
 
 static int write_all(const char *data, size_t len, void *ctx)
@@ -211,10 +211,11 @@ static void *export_thread(void *arg)
 	size_t count = 0;
 
 	if (store != NULL &&
-	    (j->csv ? wa_web_stream_csv(store, j->tenant_id, j->unit_id,
-					write_all, j, &count, &err)
-		    : dcard_export_vcf(store, j->tenant_id, &o, write_all, j,
-				       &count, &err)) != 0)
+	    (j->kind != WA_STREAM_VCF
+		     ? wa_web_stream(store, j->kind, j->tenant_id, j->unit_id,
+				     write_all, j, &count, &err)
+		     : dcard_export_vcf(store, j->tenant_id, &o, write_all, j,
+					&count, &err)) != 0)
 		ob_log(OB_LOG_WARN, NULL, "export stopped: %s", err.msg);
 	close(j->fd);
 	srv_store_release();
@@ -287,6 +288,7 @@ static enum MHD_Result handle_export(struct srv_httpd *h,
 		.unit_id = unit_id,
 		.version = v,
 		.photos = photos == NULL || strcmp(photos, "0") != 0,
+		.kind = WA_STREAM_VCF,
 	};
 	return stream_export(h, conn, &job, "text/vcard; charset=utf-8",
 			     "attachment; filename=\"directory.vcf\"", NULL);
@@ -588,7 +590,7 @@ static enum MHD_Result handle_web(struct srv_httpd *h,
 			.unit_id = rs.unit_id,
 			.version = rs.version,
 			.photos = rs.photos,
-			.csv = rs.stream == WA_STREAM_CSV,
+			.kind = rs.stream,
 		};
 		ret = stream_export(h, conn, &job, rs.content_type,
 				    rs.disposition, wa_web_headers);

@@ -24,11 +24,18 @@ int wa_export_vcf(struct dstore *s, int64_t tenant_id,
 	return dcard_export_vcf(s, tenant_id, &d, out, ctx, count_r, err);
 }
 
-int wa_web_stream_csv(struct dstore *s, int64_t tenant_id, int64_t unit_id,
-		      int (*out)(const char *data, size_t len, void *ctx),
-		      void *ctx, size_t *count_r, struct ob_err *err)
+int wa_web_stream(struct dstore *s, enum wa_stream kind, int64_t tenant_id,
+		  int64_t unit_id,
+		  int (*out)(const char *data, size_t len, void *ctx),
+		  void *ctx, size_t *count_r, struct ob_err *err)
 {
-	return wa_export_csv(s, tenant_id, unit_id, out, ctx, count_r, err);
+	if (kind == WA_STREAM_CSV)
+		return wa_export_csv(s, tenant_id, unit_id, out, ctx, count_r,
+				     err);
+	if (kind == WA_STREAM_JSON)
+		return wa_export_json(s, tenant_id, unit_id, out, ctx, count_r,
+				      err);
+	return ob_err_set(err, OB_E_INVAL, "not a CSV or JSON export");
 }
 
 /* ---- CSV ----------------------------------------------------------------- */

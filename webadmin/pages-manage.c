@@ -99,19 +99,21 @@ void wa_import_page(struct wa_ctx *c)
 	wa_rawf(b, "<h1>%s</h1><p>%s</p>", WA_T(c, "Import people"),
 		WA_T(c, "A CSV file (columns as in the import guide: uid, "
 			"family_name, given_name, unit, title, phone_cell, "
-			"email …) or a .vcf file. You see what would change "
-			"before anything is applied; a file with a bad row "
-			"changes nothing."));
+			"email …), a JSON file (as the JSON export) or a .vcf "
+			"file. You see what would change before anything is "
+			"applied; a file with a bad row changes nothing."));
 	wa_raw(b, "<form class=\"import\" method=\"post\" "
 		  "action=\"/import/preview\" "
 		  "enctype=\"multipart/form-data\">");
 	wa_csrf_input(b, c->ses.csrf);
 	wa_rawf(b,
 		"<label>%s <input type=\"file\" name=\"file\" required "
-		"accept=\".csv,.vcf,text/csv,text/vcard\"></label>"
+		"accept=\".csv,.json,.vcf,text/csv,application/json,"
+		"text/vcard\"></label>"
 		"<label>%s <select name=\"format\"><option "
 		"value=\"auto\">%s</option><option value=\"csv\">"
-		"CSV</option><option value=\"vcf\">vCard (.vcf)</option>"
+		"CSV</option><option value=\"json\">JSON</option>"
+		"<option value=\"vcf\">vCard (.vcf)</option>"
 		"</select></label>",
 		WA_T(c, "File"), WA_T(c, "Format"), WA_T(c, "from the file"));
 	wa_rawf(b,
@@ -136,7 +138,7 @@ void wa_import_page(struct wa_ctx *c)
 }
 
 struct import_meta {
-	char format[8]; /* "csv" or "vcf" */
+	char format[8]; /* "csv", "json" or "vcf" */
 	char encoding[16];
 	bool replace;
 };
@@ -147,12 +149,29 @@ static void meta_text(const struct import_meta *m, char out[256])
 		 m->replace ? "replace" : "merge");
 }
 
+/* The next space-separated word of *t into out (size bytes); false when
+ * there is none or it does not fit. */
+static bool meta_word(const char **t, char *out, size_t size)
+{
+	size_t n = strcspn(*t, " ");
+
+	if (n == 0 || n >= size)
+		return false;
+	memcpy(out, *t, n);
+	out[n] = '\0';
+	*t += n + ((*t)[n] == ' ');
+	return true;
+}
+
+/* meta_text's "FORMAT ENCODING MODE" read back (the stored upload's). */
 static bool meta_parse(const char *t, struct import_meta *m)
 {
 	char mode[16];
 
 	memset(m, 0, sizeof(*m));
-	if (sscanf(t, "%7s %15s %15s", m->format, m->encoding, mode) != 3)
+	if (!meta_word(&t, m->format, sizeof(m->format)) ||
+	    !meta_word(&t, m->encoding, sizeof(m->encoding)) ||
+	    !meta_word(&t, mode, sizeof(mode)) || *t != '\0')
 		return false;
 	m->replace = strcmp(mode, "replace") == 0;
 	return true;
@@ -173,8 +192,45 @@ static int run_import(struct wa_ctx *c, const struct import_meta *m,
 	o.force = force;
 	o.actor = actor;
 	o.no_photo_files = true; /* an upload has no files beside it */
+	if (strcmp(m->format, "json") == 0)
+		return wa_import_json(c->store, c->ses.tenant_id, data, len, &o,
+				      rep, err);
 	return (strcmp(m->format, "vcf") == 0 ? wa_import_vcf : wa_import_csv)(
 		c->store, c->ses.tenant_id, data, len, &o, rep, err);
+}
+
+static bool ends_with(const char *name, const char *ext)
+{
+	size_t n = name ? strlen(name) : 0, e = strlen(ext);
+
+	return n > e && ob_str_ieq(name + n - e, ext);
+}
+
+/* The format of an upload the form leaves to "from the file": its name's
+ * extension, else its first bytes (after a UTF-8 byte order mark and
+ * white space): "BEGIN:VCARD" a .vcf, '{' JSON, anything else CSV. */
+static const char *sniff_format(const struct wa_form_field *f)
+{
+	const char *v = f->value;
+	size_t n = f->len;
+
+	if (ends_with(f->filename, ".vcf") || ends_with(f->filename, ".vcard"))
+		return "vcf";
+	if (ends_with(f->filename, ".json"))
+		return "json";
+	if (ends_with(f->filename, ".csv"))
+		return "csv";
+	if (n >= 3 && memcmp(v, "\xEF\xBB\xBF", 3) == 0) {
+		v += 3;
+		n -= 3;
+	}
+	while (n > 0 && (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')) {
+		v++;
+		n--;
+	}
+	if (n >= 11 && strncasecmp(v, "BEGIN:VCARD", 11) == 0)
+		return "vcf";
+	return n > 0 && *v == '{' ? "json" : "csv";
 }
 
 /* One count of a list: "<li><b>12</b> added</li>", label in c->lang. */
@@ -239,15 +295,12 @@ void wa_import_preview(struct wa_ctx *c)
 		wa_fail(c, 400, WA_T(c, "Choose a file to import."));
 		return;
 	}
-	if (fmt != NULL && (strcmp(fmt, "csv") == 0 || strcmp(fmt, "vcf") == 0))
+	if (fmt != NULL &&
+	    (strcmp(fmt, "csv") == 0 || strcmp(fmt, "json") == 0 ||
+	     strcmp(fmt, "vcf") == 0))
 		ob_strlcpy(m.format, fmt, sizeof(m.format));
-	else if ((f->filename && strlen(f->filename) > 4 &&
-		  ob_str_ieq(f->filename + strlen(f->filename) - 4, ".vcf")) ||
-		 (f->len >= 11 &&
-		  strncasecmp(f->value, "BEGIN:VCARD", 11) == 0))
-		ob_strlcpy(m.format, "vcf", sizeof(m.format));
 	else
-		ob_strlcpy(m.format, "csv", sizeof(m.format));
+		ob_strlcpy(m.format, sniff_format(f), sizeof(m.format));
 	ob_strlcpy(m.encoding,
 		   enc && (strcmp(enc, "utf-8") == 0 ||
 			   strcmp(enc, "gb18030") == 0)
@@ -504,8 +557,9 @@ void wa_export_page(struct wa_ctx *c)
 		WA_T(c, "Export"),
 		WA_T(c, "The whole directory or one unit with its sub-units. "
 			"vCard files import into phones, Outlook, Gmail and "
-			"iOS (hidden people are left out); CSV imports back "
-			"here and includes hidden people."),
+			"iOS (hidden people are left out); CSV and JSON import "
+			"back here, include hidden people and leave photos "
+			"out (a re-import keeps the stored photos)."),
 		WA_T(c, "Unit"), WA_T(c, "(everyone)"));
 	(void)dstore_unit_list(c->store, c->ses.tenant_id, add_unit_option, b,
 			       &err);
@@ -514,7 +568,8 @@ void wa_export_page(struct wa_ctx *c)
 		"<option value=\"vcf30\">%s</option>"
 		"<option value=\"vcf21\">%s</option>"
 		"<option value=\"vcf40\">vCard 4.0</option>"
-		"<option value=\"csv\">CSV</option></select></label>"
+		"<option value=\"csv\">CSV</option>"
+		"<option value=\"json\">JSON</option></select></label>"
 		"<label class=\"check\"><input type=\"checkbox\" "
 		"name=\"photos\" value=\"1\" checked> %s"
 		"</label><button type=\"submit\">%s</button></form>",
@@ -546,12 +601,16 @@ void wa_export_file(struct wa_ctx *c)
 	rs->unit_id = unit;
 	rs->photos = wa_arg(c, "photos") == NULL ||
 		     strcmp(wa_arg(c, "photos"), "0") != 0;
-	if (strcmp(fmt, "csv") == 0) {
-		rs->stream = WA_STREAM_CSV;
-		ob_strlcpy(rs->content_type, "text/csv; charset=utf-8",
+	if (strcmp(fmt, "csv") == 0 || strcmp(fmt, "json") == 0) {
+		bool csv = fmt[0] == 'c';
+
+		rs->stream = csv ? WA_STREAM_CSV : WA_STREAM_JSON;
+		ob_strlcpy(rs->content_type,
+			   csv ? "text/csv; charset=utf-8"
+			       : "application/json; charset=utf-8",
 			   sizeof(rs->content_type));
 		snprintf(rs->disposition, sizeof(rs->disposition),
-			 "attachment; filename=\"%s.csv\"", c->tenant.name);
+			 "attachment; filename=\"%s.%s\"", c->tenant.name, fmt);
 		return;
 	}
 	if (strcmp(fmt, "vcf21") == 0)
@@ -561,7 +620,8 @@ void wa_export_file(struct wa_ctx *c)
 	else if (strcmp(fmt, "vcf30") == 0)
 		rs->version = VCARD_V30;
 	else {
-		wa_fail(c, 400, WA_T(c, "Format: vcf21, vcf30, vcf40 or csv."));
+		wa_fail(c, 400,
+			WA_T(c, "Format: vcf21, vcf30, vcf40, csv or json."));
 		return;
 	}
 	rs->stream = WA_STREAM_VCF;

@@ -486,7 +486,8 @@ static const char *const names[] = {
 	"email",        "vcf21",      "vcf30",    "vcf40",   "csv",
 	"display_name", "JPEG",       "PNG",      "GB18030", "orgbook",
 	"admin",        "login",      "role",     "user",    "password",
-	"reset_link",   "zs",         "zhangsan", NULL,
+	"reset_link",   "zs",         "zhangsan", "JSON",    "json",
+	NULL,
 };
 
 static bool is_name(const char *w, size_t n)

@@ -70,6 +70,7 @@ enum wa_stream {
 	WA_STREAM_NONE = 0,
 	WA_STREAM_VCF = 1,
 	WA_STREAM_CSV = 2,
+	WA_STREAM_JSON = 3,
 };
 
 struct wa_web_response {
@@ -89,12 +90,14 @@ struct wa_web_response {
 	char log[256];
 };
 
-/* The CSV a WA_STREAM_CSV response asks for (export.h's wa_export_csv),
- * for the HTTP layer to stream: out(data, len, ctx) as wa_export_csv.
- * (A WA_STREAM_VCF response is lib/dircard's dcard_export_vcf.) */
-int wa_web_stream_csv(struct dstore *store, int64_t tenant_id, int64_t unit_id,
-		      int (*out)(const char *data, size_t len, void *ctx),
-		      void *ctx, size_t *count_r, struct ob_err *err);
+/* The CSV or JSON a WA_STREAM_CSV or WA_STREAM_JSON response asks for
+ * (export.h's wa_export_csv, wa_export_json), for the HTTP layer to
+ * stream: out(data, len, ctx) as those. OB_E_INVAL for another kind (a
+ * WA_STREAM_VCF response is lib/dircard's dcard_export_vcf). */
+int wa_web_stream(struct dstore *store, enum wa_stream kind, int64_t tenant_id,
+		  int64_t unit_id,
+		  int (*out)(const char *data, size_t len, void *ctx),
+		  void *ctx, size_t *count_r, struct ob_err *err);
 
 /* Headers every admin response carries (CSP without inline script,
  * nosniff, no framing, same-origin referrers), NULL-terminated pairs. */

@@ -23,59 +23,26 @@
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
+import * as lib from './lib.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (v === undefined) throw new Error(`${k} not set`);
-  return v;
-};
+const { env, check, submit, showing, rowUids, fits } = lib;
+
 const BASE = env('ADMIN_URL');
 const SHOTS = env('SHOT_DIR');
 const STATE = env('STATE');
 const FIX = env('FIXTURES');
 const phase = process.argv[2];
 
-let failures = 0;
-function check(name, cond, detail = '') {
-  if (cond) {
-    console.log(`PASS ${name}`);
-  } else {
-    failures++;
-    console.log(`FAIL ${name}${detail ? ': ' + String(detail).slice(0, 300) : ''}`);
-  }
-}
-
 function loadState() {
   try { return JSON.parse(fs.readFileSync(STATE, 'utf8')); } catch { return {}; }
 }
 function saveState(s) { fs.writeFileSync(STATE, JSON.stringify(s)); }
 
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function login(page, user, password) {
-  await page.goto(`${BASE}/login`);
-  await page.fill('input[name=login]', user);
-  await page.fill('input[name=password]', password);
-  const [resp] = await Promise.all([
-    page.waitForNavigation(),
-    page.click('form.login button[type=submit]'),
-  ]);
-  return resp;
-}
-
-// Submit a form by clicking its button and wait for the next page.
-async function submit(page, buttonSelector) {
-  const [resp] = await Promise.all([page.waitForNavigation(), page.click(buttonSelector)]);
-  return resp;
-}
-
-// Follow a link and wait for the next page.
-async function submitLink(page, selector) {
-  const [resp] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
-  return resp;
-}
+// lib.mjs's helpers with this test's address and screenshot folder
+const shot = (page, name) => lib.shot(page, SHOTS, name);
+const login = (page, user, password) => lib.login(page, BASE, user, password);
+const submitLink = submit; // follow a link and wait for the next page
+const bothWidths = (page, url, name) => lib.bothWidths(page, url, SHOTS, name);
 
 async function unitLink(page, name) {
   return page.locator('.treebox a', { hasText: name }).first();
@@ -234,32 +201,6 @@ async function phaseEdit(browser) {
   await ctx.close();
 }
 
-
-// "Showing 1–50 of 1,234" as [first, last, total]
-async function showing(page) {
-  const t = (await page.textContent('p.showing')) || '';
-  const m = t.match(/Showing ([\d,]+)–([\d,]+) of ([\d,]+)/);
-  return m ? m.slice(1, 4).map((x) => Number(x.replace(/,/g, ''))) : [0, 0, 0, t];
-}
-
-async function rowUids(page) {
-  return page.$$eval('table.people input[name=uid]', (els) => els.map((e) => e.value));
-}
-
-// The page fits the width: nothing scrolls sideways but inside tables.
-async function fits(page, name) {
-  const w = await page.evaluate(() => [document.scrollingElement.scrollWidth, window.innerWidth]);
-  check(`${name} at ${w[1]} px: no horizontal scroll of the page`, w[0] <= w[1], `${w[0]} > ${w[1]}`);
-}
-
-async function bothWidths(page, url, name) {
-  for (const [w, h] of [[390, 844], [1366, 900]]) {
-    await page.setViewportSize({ width: w, height: h });
-    if (url) await page.goto(url);
-    await fits(page, name);
-    await shot(page, `${name}-${w}`);
-  }
-}
 
 async function phaseDirectory(browser) {
   const st = loadState();
@@ -517,6 +458,28 @@ async function phaseFinish(browser) {
   const dl = await page.request.get(`${BASE}/export/file?format=vcf30`);
   const vcf = await dl.text();
   check('the .vcf export has the imported people', dl.status() === 200 && vcf.includes('FN:张三丰'), dl.status());
+  // the JSON export chosen in the page's form, imported back in replace
+  // mode: it has everyone (hidden people too), so nothing changes
+  await page.selectOption('select[name=format]', 'json');
+  const [jdl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('form[action="/export/file"] button[type=submit]'),
+  ]);
+  const jpath = path.join(SHOTS, 'export.json');
+  await jdl.saveAs(jpath);
+  const doc = JSON.parse(fs.readFileSync(jpath, 'utf8'));
+  check('the Export page downloads JSON with the imported people and the units',
+        jdl.suggestedFilename().endsWith('.json') && Array.isArray(doc.units) && doc.units.length > 0 &&
+        doc.people.some((x) => x.uid === 'web-imp-1' && x.family_name === '张'),
+        `${jdl.suggestedFilename()} ${JSON.stringify(doc).slice(0, 200)}`);
+  await page.goto(`${BASE}/import`);
+  await page.setInputFiles('input[name=file]', jpath);
+  await page.check('input[name=mode][value=replace]');
+  r = await submit(page, 'form.import button[type=submit]');
+  const back = (await page.$$eval('ul.plan-counts li', (li) => li.map((x) => x.textContent))).join(' ');
+  check('that JSON imports back in replace mode changing nothing',
+        r.status() === 200 && ['to add', 'to change', 'to delete'].every((w) => new RegExp(`(^|\\D)0 ${w}`).test(back)),
+        `${r.status()} ${back}`);
   // a phone-sized screen still shows the directory
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${BASE}/units`);
@@ -679,9 +642,8 @@ try {
   else if (phase === 'security') await phaseSecurity(browser);
   else throw new Error(`unknown phase ${phase}`);
 } catch (e) {
-  failures++;
-  console.log(`FAIL ${phase} phase stopped: ${String(e.stack || e).split('\n').slice(0, 3).join(' / ')}`);
+  check(`${phase} phase stopped`, false, String(e.stack || e).split('\n').slice(0, 3).join(' / '));
 } finally {
   await browser.close();
 }
-process.exit(failures ? 1 : 0);
+process.exit(lib.failed() ? 1 : 0);
