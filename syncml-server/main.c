@@ -120,21 +120,19 @@ static void usage(FILE *f)
 		   "orgbook-server(8)\n");
 }
 
-int main(int argc, char **argv)
+/* The configuration: defaults, the config file (--config FILE), then
+ * every --KEY=VALUE or --KEY VALUE over it. -1 to go on, else the exit
+ * status (0 after --help or --version, 1 for a bad flag, 2 for a bad
+ * config file). */
+static int parse_args(struct srv_config *cfg, int argc, char **argv)
 {
-	struct srv *srv = &the_srv;
-	struct srv_httpd *h = NULL;
 	struct ob_err err;
-	sigset_t set;
-	int port = 0, admin_port = -1, sig = 0;
 
-	tune_malloc();
-	srv_config_defaults(&srv->cfg);
+	srv_config_defaults(cfg);
 	/* The config file first, then flags over it. */
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-			if (srv_config_load(&srv->cfg, argv[i + 1], &err) !=
-			    0) {
+			if (srv_config_load(cfg, argv[i + 1], &err) != 0) {
 				fprintf(stderr, "orgbook-server: %s\n",
 					err.msg);
 				return 2;
@@ -181,11 +179,26 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(key, "config") == 0)
 			continue;
-		if (srv_config_set(&srv->cfg, key, val, &err) != 0) {
+		if (srv_config_set(cfg, key, val, &err) != 0) {
 			fprintf(stderr, "orgbook-server: %s\n", err.msg);
 			return 1;
 		}
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct srv *srv = &the_srv;
+	struct srv_httpd *h = NULL;
+	struct ob_err err;
+	sigset_t set;
+	int port = 0, admin_port = -1, sig = 0;
+
+	tune_malloc();
+	int rc = parse_args(&srv->cfg, argc, argv);
+	if (rc >= 0)
+		return rc;
 	if ((*srv->cfg.cert != '\0') != (*srv->cfg.key != '\0')) {
 		fprintf(stderr, "orgbook-server: give both cert and key\n");
 		return 1;

@@ -568,6 +568,49 @@ static int process(struct handler *h, struct ob_err *err)
 
 static void unavailable(struct handler *h);
 
+/* The session row after a reply: the message id, the request's hash for
+ * a resend, the expiry (idle, never past the session's lifetime), the
+ * serialized state; then the bound on an account's live sessions (a new
+ * session ends its oldest beyond the limit). Inside the message's
+ * transaction. */
+static int save_session(struct handler *h, struct ob_err *err)
+{
+	int ret;
+
+	h->sess.last_msg_id = (int64_t)h->msg.hdr.msg_id;
+	h->st.last_req_hash = body_hash(h->rq);
+	h->sess.tenant_id = h->st.tenant_id;
+	h->sess.account_id = h->st.account_id;
+	h->sess.completed = h->st.phase == SRV_PHASE_DONE;
+	/* idle expiry, never past the session's whole lifetime */
+	int64_t now = ob_wall_s();
+	int64_t end = h->sess.created + (int64_t)h->srv->cfg.session_max_age;
+	h->sess.expires = now + (h->st.phase == SRV_PHASE_DONE
+					 ? RETRY_KEEP
+					 : (int64_t)h->srv->cfg.session_ttl);
+	if (h->sess.expires > end)
+		h->sess.expires = end;
+	free(h->sess.state);
+	h->sess.state = NULL;
+	h->sess.state_len = 0;
+	ret = srv_state_encode(&h->st, &h->sess.state, &h->sess.state_len, err);
+	if (ret == 0)
+		ret = dstore_session_save(h->store, &h->sess, err);
+	/* An account's live sessions are bounded: a new one ends
+	 * its oldest beyond the limit. */
+	int gone = 0;
+	if (ret == 0 && h->fresh)
+		ret = dstore_session_limit(
+			h->store, h->sess.account_id, h->sess.token,
+			(int)h->srv->cfg.sessions_per_account, &gone, err);
+	if (gone > 0)
+		ob_log(OB_LOG_WARN, &h->c.log,
+		       "account '%s' has over %u sessions: ended the "
+		       "%d oldest",
+		       h->st.login, h->srv->cfg.sessions_per_account, gone);
+	return ret;
+}
+
 static void finish_reply(struct handler *h, struct ob_err *err)
 {
 	struct srv_ctx *c = &h->c;
@@ -601,44 +644,8 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 			   sizeof(h->sess.reply_type));
 	}
 	/* Unauthenticated: the reply is the response, no row is written. */
-	if (ret == 0 && !h->unstored) {
-		h->sess.last_msg_id = (int64_t)h->msg.hdr.msg_id;
-		h->st.last_req_hash = body_hash(h->rq);
-		h->sess.tenant_id = h->st.tenant_id;
-		h->sess.account_id = h->st.account_id;
-		h->sess.completed = h->st.phase == SRV_PHASE_DONE;
-		/* idle expiry, never past the session's whole lifetime */
-		int64_t now = ob_wall_s();
-		int64_t end =
-			h->sess.created + (int64_t)h->srv->cfg.session_max_age;
-		h->sess.expires =
-			now + (h->st.phase == SRV_PHASE_DONE
-				       ? RETRY_KEEP
-				       : (int64_t)h->srv->cfg.session_ttl);
-		if (h->sess.expires > end)
-			h->sess.expires = end;
-		free(h->sess.state);
-		h->sess.state = NULL;
-		h->sess.state_len = 0;
-		ret = srv_state_encode(&h->st, &h->sess.state,
-				       &h->sess.state_len, err);
-		if (ret == 0)
-			ret = dstore_session_save(h->store, &h->sess, err);
-		/* An account's live sessions are bounded: a new one ends
-		 * its oldest beyond the limit. */
-		int gone = 0;
-		if (ret == 0 && h->fresh)
-			ret = dstore_session_limit(
-				h->store, h->sess.account_id, h->sess.token,
-				(int)h->srv->cfg.sessions_per_account, &gone,
-				err);
-		if (gone > 0)
-			ob_log(OB_LOG_WARN, &c->log,
-			       "account '%s' has over %u sessions: ended the "
-			       "%d oldest",
-			       h->st.login, h->srv->cfg.sessions_per_account,
-			       gone);
-	}
+	if (ret == 0 && !h->unstored)
+		ret = save_session(h, err);
 	if (ret == 0 && h->txn) {
 		ret = dstore_commit(h->store, NULL, err);
 		h->txn = false;
