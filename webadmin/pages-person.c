@@ -375,21 +375,60 @@ static void rows_compact(struct rows *r)
 	r->nemail = k;
 }
 
+/* The parts phone_rows and email_rows share. The list's fieldset: its
+ * legend with the store's cap, and an error of the whole list (field
+ * "phone", not "phone[2]"). */
+static void multi_open(struct wa_ctx *c, const char *cls, const char *legend,
+		       const struct ob_err *e, const char *field)
+{
+	struct ob_buf *b = &c->rs->body;
+	const char *all = err_for(e, field);
+
+	wa_rawf(b, "<fieldset class=\"multi %s\"><legend>%s ", cls, legend);
+	wa_raw(b, "<small class=\"count\">");
+	wa_rawf(b, WA_T(c, "at most %d"), DSTORE_MULTI_MAX);
+	wa_raw(b, "</small></legend>");
+	if (all != NULL && strchr(e->field, '[') == NULL)
+		field_error(c, all);
+}
+
+/* After a row's input: its Remove button up to the opening of its
+ * aria-label, which the caller writes ("Remove phone 3"). */
+static void row_remove(struct wa_ctx *c, const char *field, size_t i)
+{
+	wa_rawf(&c->rs->body,
+		"\"><button type=\"submit\" class=\"remove\" name=\"remove\" "
+		"value=\"%s[%zu]\" formnovalidate aria-label=\"",
+		field, i);
+}
+
+/* The end of a row: the button's text, the row's error, and the list's
+ * end with an Add button while there is room for another row. */
+static void row_end(struct wa_ctx *c, const char *msg)
+{
+	wa_rawf(&c->rs->body, "\">%s</button>", WA_T(c, "Remove"));
+	field_error(c, msg);
+	wa_raw(&c->rs->body, "</div>");
+}
+
+static void multi_close(struct wa_ctx *c, size_t n, const char *field,
+			const char *add)
+{
+	if (n < DSTORE_MULTI_MAX)
+		wa_rawf(&c->rs->body,
+			"<button type=\"submit\" class=\"add\" name=\"add\" "
+			"value=\"%s\" formnovalidate>%s</button>",
+			field, add);
+	wa_raw(&c->rs->body, "</fieldset>");
+}
+
 static void phone_rows(struct wa_ctx *c, const struct rows *r, bool exact,
 		       const struct ob_err *e)
 {
 	struct ob_buf *b = &c->rs->body;
 	size_t n = rows_shown(r->nphone, exact), k = 0;
-	const char *all = err_for(e, "phone");
 
-	wa_rawf(b, "<fieldset class=\"multi phones\"><legend>%s ",
-		WA_T(c, "Phones"));
-	wa_raw(b, "<small class=\"count\">");
-	wa_rawf(b, WA_T(c, "at most %d"), DSTORE_MULTI_MAX);
-	wa_raw(b, "</small></legend>");
-	/* an error of the whole list ("phone"), not of one row */
-	if (all != NULL && strchr(e->field, '[') == NULL)
-		field_error(c, all);
+	multi_open(c, "phones", WA_T(c, "Phones"), e, "phone");
 	for (size_t i = 0; i < n; i++) {
 		const char *num = i < r->nphone ? r->phone[i] : NULL;
 		const char *type = i < r->nphone ? r->ptype[i] : NULL;
@@ -418,22 +457,11 @@ static void phone_rows(struct wa_ctx *c, const struct rows *r, bool exact,
 		wa_rawf(b, "\"%s value=\"",
 			msg ? " aria-invalid=\"true\"" : "");
 		wa_h(b, num);
-		wa_rawf(b,
-			"\"><button type=\"submit\" class=\"remove\" "
-			"name=\"remove\" value=\"phone[%zu]\" formnovalidate "
-			"aria-label=\"",
-			i);
+		row_remove(c, "phone", i);
 		wa_rawf(b, WA_T(c, "Remove phone %zu"), i + 1);
-		wa_rawf(b, "\">%s</button>", WA_T(c, "Remove"));
-		field_error(c, msg);
-		wa_raw(b, "</div>");
+		row_end(c, msg);
 	}
-	if (n < DSTORE_MULTI_MAX)
-		wa_rawf(b,
-			"<button type=\"submit\" class=\"add\" name=\"add\" "
-			"value=\"phone\" formnovalidate>%s</button>",
-			WA_T(c, "Add a phone"));
-	wa_raw(b, "</fieldset>");
+	multi_close(c, n, "phone", WA_T(c, "Add a phone"));
 }
 
 static void email_rows(struct wa_ctx *c, const struct rows *r, bool exact,
@@ -441,15 +469,8 @@ static void email_rows(struct wa_ctx *c, const struct rows *r, bool exact,
 {
 	struct ob_buf *b = &c->rs->body;
 	size_t n = rows_shown(r->nemail, exact), k = 0;
-	const char *all = err_for(e, "email");
 
-	wa_rawf(b, "<fieldset class=\"multi emails\"><legend>%s ",
-		WA_T(c, "Email"));
-	wa_raw(b, "<small class=\"count\">");
-	wa_rawf(b, WA_T(c, "at most %d"), DSTORE_MULTI_MAX);
-	wa_raw(b, "</small></legend>");
-	if (all != NULL && strchr(e->field, '[') == NULL)
-		field_error(c, all);
+	multi_open(c, "emails", WA_T(c, "Email"), e, "email");
 	for (size_t i = 0; i < n; i++) {
 		const char *v = i < r->nemail ? r->email[i] : NULL;
 		const char *msg = blank(v) ? NULL : err_at(e, "email", ++k);
@@ -462,22 +483,11 @@ static void email_rows(struct wa_ctx *c, const struct rows *r, bool exact,
 		wa_rawf(b, "\"%s value=\"",
 			msg ? " aria-invalid=\"true\"" : "");
 		wa_h(b, v);
-		wa_rawf(b,
-			"\"><button type=\"submit\" class=\"remove\" "
-			"name=\"remove\" value=\"email[%zu]\" formnovalidate "
-			"aria-label=\"",
-			i);
+		row_remove(c, "email", i);
 		wa_rawf(b, WA_T(c, "Remove email address %zu"), i + 1);
-		wa_rawf(b, "\">%s</button>", WA_T(c, "Remove"));
-		field_error(c, msg);
-		wa_raw(b, "</div>");
+		row_end(c, msg);
 	}
-	if (n < DSTORE_MULTI_MAX)
-		wa_rawf(b,
-			"<button type=\"submit\" class=\"add\" name=\"add\" "
-			"value=\"email\" formnovalidate>%s</button>",
-			WA_T(c, "Add an e-mail"));
-	wa_raw(b, "</fieldset>");
+	multi_close(c, n, "email", WA_T(c, "Add an e-mail"));
 }
 
 static int newest(const struct dstore_log_entry *e, void *ctx)
