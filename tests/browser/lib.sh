@@ -6,6 +6,13 @@
 #   browser_script F     a copy of tests/browser/F in $tmp beside a link
 #                        to node_modules (Node resolves imports next to
 #                        the script), with lib.mjs
+#   browser_vg           VG: the valgrind command the server runs under
+#                        when OB_VALGRIND is set, else empty
+#   browser_same T NAME  one TAP line: orgbook-agent's copy equals
+#                        enterprise T's vCard 3.0 export, field by field
+#                        (uses the caller's ob and agent functions)
+#   browser_vg_clean     one TAP line when VG is set: the server's
+#                        valgrind logs are empty
 # Needs $top_srcdir, $top_builddir and $tmp.
 here="$top_srcdir/tests/browser"
 # npm works in a folder of its own: copies of the package files beside the
@@ -55,4 +62,34 @@ browser_script() {
 	cp "$here/$1" "$here/lib.mjs" "$tmp/"
 	[ -e "$tmp/node_modules" ] ||
 		ln -s "$(cd "$nodedir" && pwd)/node_modules" "$tmp/node_modules"
+}
+
+browser_vg() {
+	VG=""
+	[ -z "${OB_VALGRIND:-}" ] ||
+		VG="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --log-file=$tmp/vg.%p"
+}
+
+browser_same() {
+	mkdir -p "$tmp/cmp"
+	rm -f "$tmp/cmp"/*
+	agent export --format vcf30 >"$tmp/cmp/agent.vcf"
+	ob export --tenant "$1" --format vcf30 >"$tmp/server.vcf" 2>/dev/null
+	if o=$($PY "$top_srcdir/tests/interop/cardcompare.py" "$tmp/cmp" \
+		"$tmp/server.vcf"); then
+		ok "$2"
+	else
+		notok "$2"
+		echo "$o" | tail -5 | sed 's/^/# /'
+	fi
+}
+
+browser_vg_clean() {
+	[ -n "$VG" ] || return 0
+	if cat "$tmp"/vg.* 2>/dev/null | grep -q .; then
+		notok "server valgrind-clean"
+		cat "$tmp"/vg.* | head -30 | sed 's/^/# /'
+	else
+		ok "server valgrind-clean"
+	fi
 }

@@ -16,7 +16,6 @@ PY=/usr/bin/python3
 ADMIN="$top_builddir/webadmin/orgbook-admin"
 SERVER="$top_builddir/syncml-server/orgbook-server"
 AGENT="$top_builddir/agent/orgbook-agent"
-CMP="$top_srcdir/tests/interop/cardcompare.py"
 tmp=$(mktemp -d)
 db="$tmp/orgbook.db"
 . "$top_srcdir/tests/lib/tap.sh"
@@ -28,27 +27,17 @@ cleanup() {
 }
 trap cleanup EXIT
 ob() { "$ADMIN" --db "$db" "$@"; }
-VG=""
+browser_vg
 people=${OB_SCALE_PEOPLE:-100000}
 accounts=1000
 step=120000
 if [ -n "${OB_VALGRIND:-}" ]; then
 	accounts=20 # each password is hashed (yescrypt): slow under valgrind
 	step=600000
-	VG="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --log-file=$tmp/vg.%p"
 	people=${OB_SCALE_PEOPLE:-3000}
 fi
 agent() { "$AGENT" --dir "$tmp/agent" "$@"; }
-same() { # NAME: the agent's copy == the directory's view, field by field
-	mkdir -p "$tmp/cmp"
-	rm -f "$tmp/cmp"/*
-	agent export --format vcf30 >"$tmp/cmp/agent.vcf"
-	ob export --tenant big --format vcf30 >"$tmp/server.vcf" 2>/dev/null
-	if o=$($PY "$CMP" "$tmp/cmp" "$tmp/server.vcf"); then ok "$1"; else
-		notok "$1"
-		echo "$o" | tail -5 | sed 's/^/# /'
-	fi
-}
+same() { browser_same big "$1"; } # NAME: agent copy == directory view
 secs() { $PY -c 'import time; print("%.1f" % time.time())'; }
 since() { $PY -c 'import sys, time; print("%.1f" % (time.time() - float(sys.argv[1])))' "$1"; }
 
@@ -170,12 +159,7 @@ wait "$spid"
 rc=$?
 spid=""
 if [ "$rc" = 0 ]; then ok "server exits cleanly on SIGTERM"; else notok "server exit $rc"; fi
-if [ -n "$VG" ]; then
-	if cat "$tmp"/vg.* 2>/dev/null | grep -q .; then
-		notok "server valgrind-clean"
-		cat "$tmp"/vg.* | head -30 | sed 's/^/# /'
-	else ok "server valgrind-clean"; fi
-fi
+browser_vg_clean
 out=$(cat "$tmp/server.log")
 lacks "server log free of sanitizer reports" "runtime error"
 echo "1..$n"

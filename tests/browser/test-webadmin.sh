@@ -17,7 +17,6 @@ PY=/usr/bin/python3
 ADMIN="$top_builddir/webadmin/orgbook-admin"
 SERVER="$top_builddir/syncml-server/orgbook-server"
 AGENT="$top_builddir/agent/orgbook-agent"
-CMP="$top_srcdir/tests/interop/cardcompare.py"
 tmp=$(mktemp -d)
 db="$tmp/orgbook.db"
 . "$top_srcdir/tests/lib/tap.sh"
@@ -29,21 +28,9 @@ cleanup() {
 }
 trap cleanup EXIT
 ob() { "$ADMIN" --db "$db" "$@"; }
-VG=""
-if [ -n "${OB_VALGRIND:-}" ]; then
-	VG="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --log-file=$tmp/vg.%p"
-fi
+browser_vg
 agent() { "$AGENT" --dir "$tmp/agent" "$@"; }
-same() { # NAME: the agent's copy == the directory's view, field by field
-	mkdir -p "$tmp/cmp"
-	rm -f "$tmp/cmp"/*
-	agent export --format vcf30 >"$tmp/cmp/agent.vcf"
-	ob export --tenant acme --format vcf30 >"$tmp/server.vcf" 2>/dev/null
-	if o=$($PY "$CMP" "$tmp/cmp" "$tmp/server.vcf"); then ok "$1"; else
-		notok "$1"
-		echo "$o" | tail -5 | sed 's/^/# /'
-	fi
-}
+same() { browser_same acme "$1"; } # NAME: agent copy == directory view
 browser() { # PHASE: run webadmin.mjs, one TAP line per check
 	ADMIN_URL="$admin_url" SHOT_DIR="$shots" STATE="$tmp/state.json" \
 		FIXTURES="$tmp/fix" ADMIN_USER=admin@acme \
@@ -196,12 +183,7 @@ wait "$spid"
 rc=$?
 spid=""
 if [ "$rc" = 0 ]; then ok "server exits cleanly on SIGTERM"; else notok "server exit $rc"; fi
-if [ -n "$VG" ]; then
-	if cat "$tmp"/vg.* 2>/dev/null | grep -q .; then
-		notok "server valgrind-clean"
-		cat "$tmp"/vg.* | head -30 | sed 's/^/# /'
-	else ok "server valgrind-clean"; fi
-fi
+browser_vg_clean
 out=$(cat "$tmp/server.log")
 lacks "server log free of sanitizer reports" "runtime error"
 echo "1..$n"
