@@ -332,6 +332,7 @@ int main(int argc, char **argv)
 		pq.unit_id = unit_id(t, "研发中心/一部/平台组/华东/A队/一班");
 		store_part(t, "unit 6 levels deep", &pq, false);
 	}
+	wa_import_report_deinit(&rep);
 	dstore_close(&store);
 	free(csv);
 	ob_buf_deinit(&units);
