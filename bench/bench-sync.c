@@ -14,6 +14,19 @@
  * Prints a table; asserts nothing about time (see README). With a
  * second argument "slow", runs only the slow syncs of N, one device each
  * (for profiling).
+ *
+ * With OB_BENCH_DUMP=DIR (an existing directory) it plays a fixed,
+ * sequential set instead, for tests/wire/test-wire.sh: the slow syncs of
+ * N people (default 400), one device each, then the fast runs at N (a
+ * slow sync, five fast syncs with ten changes each, five with none); no
+ * concurrent run. Every reply body the server sends back is written, as
+ * received and in order, to DIR/SSS-DEVICE-MM.xml or .wbxml (SSS the
+ * session, MM the message within it). The directory holds no random
+ * state (bench_make_store: names, units and numbers from each person's
+ * index, no photos) and is imported in one transaction, so every card has
+ * the same REV and the WBXML string table the same layout; the replies
+ * differ between runs only in ports, session tokens, anchor times and REV
+ * (the normalisation test-wire.sh applies).
  * Needs
  * ORGBOOK_SERVER (default ./syncml-server/orgbook-server). */
 #include "config.h"
@@ -60,7 +73,34 @@ struct client {
 	/* Map items of the last message's Adds, sent with the next one */
 	struct ob_buf maps;
 	int n_maps, next_luid;
+	int dump_session; /* its number in the dump, when dumping */
 };
+
+/* OB_BENCH_DUMP: where each reply goes, NULL when not dumping; the
+ * sessions played so far (dump mode plays one session at a time). */
+static const char *dump_dir;
+static int dump_sessions;
+
+/* Write the reply just received to dump_dir (see the header). */
+static int dump_reply(const struct client *c)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%03d-%s-%02d.%s", dump_dir,
+		 c->dump_session, c->device, c->messages,
+		 c->wbxml ? "wbxml" : "xml");
+	FILE *f = fopen(path, "wb");
+	if (f == NULL) {
+		perror(path);
+		return -1;
+	}
+	size_t w = fwrite(c->reply.data, 1, c->reply.len, f);
+	if (fclose(f) != 0 || w != c->reply.len) {
+		perror(path);
+		return -1;
+	}
+	return 0;
+}
 
 static size_t on_data(char *p, size_t size, size_t n, void *ctx)
 {
@@ -108,6 +148,8 @@ static int post(struct client *c, const char *xml, size_t len)
 		fprintf(stderr, "post: curl %d http %ld\n", (int)rc, code);
 		return -1;
 	}
+	if (dump_dir != NULL && dump_reply(c) != 0)
+		return -1;
 	if (c->reply.len > c->max_msg) {
 		fprintf(stderr, "reply of %zu bytes over %zu\n", c->reply.len,
 			c->max_msg);
@@ -310,6 +352,8 @@ static int session(struct client *c, int alert)
 
 	c->msg_id = 0;
 	c->adds = c->replaces = c->deletes = c->messages = 0;
+	if (dump_dir != NULL)
+		c->dump_session = ++dump_sessions;
 	c->bytes_in = c->bytes_out = c->card_bytes = 0;
 	ob_strlcpy(c->post_url, bench_url, sizeof(c->post_url));
 	snprintf(c->next, sizeof(c->next), "%d", ++c->anchor);
@@ -401,8 +445,11 @@ static void row(const char *what, double wall, double cpu, long rss,
 	       extra);
 }
 
-/* Devices per slow-sync row: three, one when profiling ("slow"). */
+/* Devices per slow-sync row: three, one when profiling ("slow") or
+ * dumping. */
 static int slow_tries = 3;
+/* Set by any run printed as FAILED (the exit status when dumping). */
+static bool any_failed;
 
 static void slow_runs(const char *dir, int people)
 {
@@ -437,6 +484,7 @@ static void slow_runs(const char *dir, int people)
 			double cpu = bench_server_cpu() - cpu0;
 			long kb = bench_server_kb("VmHWM:");
 			failed[run] |= ret != 0 || c.adds != people;
+			any_failed |= failed[run];
 			if (k == 0 || cpu < best_cpu[run]) {
 				best_cpu[run] = cpu;
 				best_wall[run] = wall;
@@ -480,8 +528,10 @@ static void fast_runs(const char *dir, int people)
 	s = bench_make_store(db, people, &t);
 	bench_start_server(db, dir);
 	client_init(&c, "fast", false);
-	if (session(&c, 201) != 0)
+	if (session(&c, 201) != 0) {
 		printf("slow sync before the fast runs FAILED\n");
+		any_failed = true;
+	}
 	for (int round = 1; round <= 2; round++) {
 		bool changes = round == 1;
 		if (changes)
@@ -508,6 +558,7 @@ static void fast_runs(const char *dir, int people)
 			 changes ? "10 changes" : "no change", people);
 		snprintf(extra, sizeof(extra), "%s%d items (best of 5)",
 			 ret ? "FAILED " : "", items);
+		any_failed |= ret != 0;
 		row(what, best_wall, best_cpu, bench_server_kb("VmHWM:"),
 		    extra);
 	}
@@ -578,6 +629,10 @@ int main(int argc, char **argv)
 	char dir[] = "/tmp/orgbook-bench-sync-XXXXXX";
 	int big = argc > 1 ? atoi(argv[1]) : 100000;
 
+	dump_dir = getenv("OB_BENCH_DUMP");
+	if (dump_dir != NULL && *dump_dir == '\0')
+		dump_dir = NULL;
+
 	signal(SIGPIPE, SIG_IGN);
 	if (mkdtemp(dir) == NULL)
 		return 1;
@@ -586,7 +641,12 @@ int main(int argc, char **argv)
 	printf("orgbook-server over loopback (client: bench/bench-sync.c)\n");
 	printf("%-44s %9s %9s %8s  %s\n", "run", "wall s", "srv CPU s",
 	       "RSS MB", "");
-	if (argc > 2 && strcmp(argv[2], "slow") == 0) {
+	if (dump_dir != NULL) {
+		/* sequential and fixed, for the wire test (see the header) */
+		slow_tries = 1;
+		slow_runs(dir, argc > 1 ? big : 400);
+		fast_runs(dir, argc > 1 ? big : 400);
+	} else if (argc > 2 && strcmp(argv[2], "slow") == 0) {
 		slow_tries = 1;
 		slow_runs(dir, big); /* for profiling: only these, once */
 	} else {
@@ -601,5 +661,5 @@ int main(int argc, char **argv)
 	if (system(cmd) != 0)
 		return 1;
 	curl_global_cleanup();
-	return 0;
+	return dump_dir != NULL && any_failed ? 1 : 0;
 }

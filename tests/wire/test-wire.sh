@@ -13,14 +13,29 @@
 #   phones                  the phone families (phones.py: Nokia 6630, SE
 #                           C510, Motorola V3 at MaxMsgSize 2048) through
 #                           slow -> fast -> stale -> slow -> fast
+#   bench-sync-400          bench/bench-sync's own client (OB_BENCH_DUMP)
+#                           on its own server and generated directory of
+#                           400 people: slow XML, slow WBXML with and
+#                           without a string table, then a slow and ten
+#                           fast syncs in XML (five of ten changes, five of
+#                           none); its replies named SSS-DEVICE-MM. The
+#                           only sequence with a WBXML string table (an
+#                           Orgbook client); its 400 people are imported in
+#                           one transaction, so one REV for all and a
+#                           string table laid out the same in every run
 # The clients are not changed: record.py wraps their urlopen and keeps each
 # reply body as received (WBXML as bytes, never decoded). Every reply is
 # also checked against the SyncML DTD's element order (dtdorder.py, WBXML
-# decoded by libwbxml2's wbxml2xml).
+# decoded by libwbxml2's wbxml2xml; all but bench-sync's string-table
+# replies, which wbxml2xml misreads: see there).
+#
+# bench-sync is built for this test by tests/wire/local.mk; its server
+# runs without OB_VALGRIND (bench-sync waits 4 s for it to start).
 #
 # Normalisation, the only difference allowed between runs (normalise()
 # below, applied to the received bytes and to nothing else; WBXML too,
-# since its strings are inline and the patterns are ASCII):
+# since its strings are inline and the patterns are ASCII; in a string
+# table too, where every pattern has a fixed length and moves no offset):
 #   127.0.0.1:<port>         -> %HOST%     the kernel's port
 #   ?s=<32 hex>              -> ?s=%SESSION%  the session token in RespURI
 #   <NextNonce ...>b64<      -> %NONCE%   the MD5 nonce (XML); in WBXML the
@@ -40,6 +55,7 @@ top_builddir=${top_builddir:-.}
 PY=/usr/bin/python3
 ADMIN="$top_builddir/webadmin/orgbook-admin"
 SERVER="$top_builddir/syncml-server/orgbook-server"
+BENCH="$top_builddir/bench/bench-sync"
 REC="$top_srcdir/tests/wire/record.py"
 CLIENT="$top_srcdir/tests/integration/smlclient.py"
 GOLDEN="$top_srcdir/tests/wire/golden"
@@ -131,6 +147,22 @@ $PY "$REC" "$tmp/got/phones" "$top_srcdir/tests/convergence/phones.py" \
 	--password orgbook-demo --log "$tmp/phones.log" $fams \
 	>"$tmp/phones.out" 2>&1 || notok "phones: phones.py passed ($(grep '^not ok' "$tmp/phones.out" | head -1))"
 
+# -- bench-sync's client, its own server and directory ---------------------------
+# bench-sync sends its server's stderr to /dev/null: a wrapper keeps it
+cat >"$tmp/bench-server" <<WRAPEOF
+#!/bin/sh
+exec "$SERVER" "\$@" 2>>"$tmp/bench-server.log"
+WRAPEOF
+chmod +x "$tmp/bench-server"
+mkdir "$tmp/got/bench-sync-400"
+if [ ! -x "$BENCH" ]; then
+	notok "bench-sync: $BENCH built (make bench/bench-sync)"
+elif ! OB_BENCH_DUMP="$tmp/got/bench-sync-400" \
+	ORGBOOK_SERVER="$tmp/bench-server" "$BENCH" 400 >"$tmp/bench.out" 2>&1; then
+	why=$(grep -m1 'FAILED\|ERROR' "$tmp/bench.out" || tail -1 "$tmp/bench.out")
+	notok "bench-sync: dump ran ($why)"
+fi
+
 # -- normalise and compare -------------------------------------------------------
 $PY - "$tmp/got" "$GOLDEN" "${OB_WIRE_UPDATE:-}" >"$tmp/compare.tap" <<'PYEOF'
 import gzip, os, re, sys
@@ -219,7 +251,19 @@ done <"$tmp/compare.tap"
 [ $rc -gt 1 ] && notok "comparison ran (exit $rc)"
 
 # -- the DTD's element order, on the bytes as received (dtdorder.py) ----------
-$PY "$top_srcdir/tests/wire/dtdorder.py" "$tmp/got"/* >"$tmp/dtd.tap"
+# wbxml2xml (libwbxml2) misreads a Data made of string-table references
+# (a CDATA opened twice, an Add's end lost), though the tokens nest as they
+# should: bench-sync's string-table replies (device slow-1-0, Man Orgbook)
+# are left out of this check only; their bytes are compared above.
+mkdir "$tmp/dtd"
+cp -R "$tmp/got/bench-sync-400" "$tmp/dtd/"
+rm -f "$tmp/dtd/bench-sync-400"/*-slow-1-0-*
+set --
+for d in "$tmp/got"/*; do
+	[ "$d" = "$tmp/got/bench-sync-400" ] && d="$tmp/dtd/bench-sync-400"
+	set -- "$@" "$d"
+done
+$PY "$top_srcdir/tests/wire/dtdorder.py" "$@" >"$tmp/dtd.tap"
 rc=$?
 while IFS= read -r line; do
 	case $line in
@@ -232,12 +276,18 @@ done <"$tmp/dtd.tap"
 [ $rc -gt 1 ] && notok "DTD order check ran (exit $rc)"
 
 san="runtime error\|AddressSanitizer\|LeakSanitizer"
-if grep -qi "$san" "$tmp/server.log"; then
-	notok "server log free of sanitizer reports"
-	grep -i -A5 "$san" "$tmp/server.log" | head -30 | sed 's/^/# /'
-else
-	ok "server log free of sanitizer reports"
-fi
+# clean LOG WHAT: no sanitizer report in $tmp/LOG
+clean() {
+	if [ -f "$tmp/$1" ] && grep -qi "$san" "$tmp/$1"; then
+		notok "$2 free of sanitizer reports"
+		grep -i -A5 "$san" "$tmp/$1" | head -30 | sed 's/^/# /'
+	else
+		ok "$2 free of sanitizer reports"
+	fi
+}
+clean server.log "server log"
+clean bench-server.log "bench-sync's server log"
+clean bench.out "bench-sync's own output"
 if [ -n "$VG" ]; then
 	kill "$spid" && wait "$spid"
 	spid=""
