@@ -31,7 +31,13 @@ account per client. Every round:
   3. after every completed sync the invariant: the client's cards equal
      the directory's export for the tenant (tests/interop/cardcompare.py,
      every property the client stores), each person exactly once, and the
-     user's own cards present exactly once with the content last given.
+     user's own cards present exactly once with the content last given;
+     and the directory's export against the test's own model, so a store
+     defect that both sides carry cannot pass: every visible person
+     exactly once, each with the ORG and CATEGORIES that the person's unit
+     path in the model gives (the path follows every unit rename and move
+     the test made), checked with every client check and, in a round
+     whose client is not in the run, after the directory operations;
 
 The only exceptions are the rows of the comparator's one table (CLIENTS in
 tests/interop/cardcompare.py), each with the client's own log line or
@@ -62,6 +68,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # the source tree may be read-only (distcheck)
 TENANT = "conv"
+COMPANY = "收敛测试集团"  # the enterprise's display name: ORG's first component
 
 # The clients. kind "se": SyncEvolution 2.0 (Synthesis engine, file
 # backend); kind "agent": orgbook-agent. Each has its own account and
@@ -183,6 +190,12 @@ def load_comparator(srcdir):
 
 class Failure(Exception):
     pass
+
+
+class ModelFailure(Failure):
+    """The directory's export differs from the model: the store is wrong,
+    so no client refresh can recover; the run stops even with
+    --keep-going."""
 
 
 class Proxy:
@@ -312,7 +325,7 @@ class Run:
         self.skip = set(a.skip_events.split(",")) if a.skip_events else set()
         self.people = {}       # uid -> unit path (model of the directory)
         self.hidden = set()
-        self.units = []
+        self.units = []        # every unit path, sorted (model)
         self.nuid = 0
         self.own = {c: {} for c in ALL}      # client -> FN -> card text
         self.snaps = {c: [] for c in ALL}
@@ -320,7 +333,7 @@ class Run:
         self.dead = set()      # --keep-going: clients that could not recover
         self.msgs = {}
         self.nsync = {}        # client -> completed syncs
-        self.stats = dict(rounds=0, syncs=0, checks=0, events={})
+        self.stats = dict(rounds=0, syncs=0, checks=0, model=0, events={})
         self.env = dict(os.environ)
         home = os.path.join(self.tmp, "home")
         self.env.update(HOME=home, XDG_CONFIG_HOME=home + "/.config",
@@ -443,7 +456,7 @@ class Run:
 
     def setup_directory(self):
         self.ob("init")
-        self.ob("enterprise", "create", TENANT, "--display", "收敛测试集团",
+        self.ob("enterprise", "create", TENANT, "--display", COMPANY,
                 "--md5-auth", "yes")
         for c in ALL:
             self.ob("account", "create", "--tenant", TENANT, c + "@conv",
@@ -563,6 +576,80 @@ class Run:
         self.units = sorted(mv(u) for u in self.units)
         for k in self.people:
             self.people[k] = mv(self.people[k])
+
+    # -- the model invariant -------------------------------------------
+    @staticmethod
+    def unit_props(unit):
+        """ORG and CATEGORIES of a person in unit, as lib/dircard/card.c
+        (dcard_person_to_contact) derives them from the unit path: ORG is
+        the company, then one component per level of the path; CATEGORIES
+        one item, the whole path with its slashes. A person in no unit has
+        ORG the company alone and no CATEGORIES."""
+        if not unit:
+            return (COMPANY,), None
+        return (COMPANY,) + tuple(unit.split("/")), (unit,)
+
+    def model_diffs(self, export):
+        """Differences between the directory's export (read as the
+        comparator reads a card: unfolded, quoted-printable and charset
+        decoded, unescaped, split into components) and the model: every
+        visible person's card exactly once, by UID, with the ORG and
+        CATEGORIES of the person's unit path in the model; no other card.
+        The client comparison cannot see a wrong path the store hands to
+        both the client and the export; this can."""
+        try:
+            cards = self.cmp_mod.read_all(export)
+        except ValueError as e:
+            return ["the export does not parse: %s" % e]
+        out, seen = [], {}
+        for card in cards:
+            props = {}
+            for p in card:
+                props.setdefault(p.name, []).append(p.value)
+            uid = (props.get("UID") or [("(no UID)",)])[0][0]
+            seen[uid] = seen.get(uid, 0) + 1
+            if uid not in self.people or uid in self.hidden:
+                continue  # reported below
+            unit = self.people[uid]
+            for name, want in zip(("ORG", "CATEGORIES"),
+                                  self.unit_props(unit)):
+                have = props.get(name, [])
+                if have != ([want] if want else []):
+                    out.append("%s: %s %s, the model has %s (unit %s)" % (
+                        uid, name,
+                        " | ".join(";".join(v) for v in have) or "absent",
+                        ";".join(want) if want else "none", unit or "none"))
+        for uid in sorted(seen):
+            if uid not in self.people:
+                out.append("%s: in the export %d times, not in the model"
+                           % (uid, seen[uid]))
+            elif uid in self.hidden:
+                out.append("%s: in the export, hidden in the model" % uid)
+            elif seen[uid] > 1:
+                out.append("%s: in the export %d times" % (uid, seen[uid]))
+        for uid in sorted(set(self.people) - self.hidden - set(seen)):
+            out.append("%s: visible in the model (unit %s), not in the "
+                       "export" % (uid, self.people[uid] or "none"))
+        return out
+
+    def check_model(self, export, who, what):
+        """The model invariant on one export; raises ModelFailure naming
+        who (a client, so that the replay is its one-client run, or
+        "directory")."""
+        diffs = self.model_diffs(export)
+        self.stats["model"] += 1
+        self.log("%s: model check after %s: %d people in %d units, %d "
+                 "differences" % (who, what, len(self.people) -
+                                  len(self.hidden), len(self.units),
+                                  len(diffs)))
+        if diffs:
+            for d in diffs[:20]:
+                self.log("  " + d)
+            raise ModelFailure(
+                "%s: after %s the directory's export differs from the model "
+                "(%d differences):\n  %s" % (
+                    who, what, len(diffs),
+                    "\n  ".join(d[:400] for d in diffs[:12])))
 
     # -- clients --------------------------------------------------------
     def cdir(self, c):
@@ -702,6 +789,7 @@ class Run:
     def check(self, c, what):
         self.stats["checks"] += 1
         want = self.ob("export", "--tenant", TENANT, "--format", "vcf30")
+        self.check_model(want, c, what)
         have = self.client_cards(c)
         own = self.own[c]
         mine = [t for t in have if re.search(r"^FN[^:\n]*:OWN-", t, re.M)]
@@ -875,6 +963,11 @@ class Run:
                         self.event(c, rnd)
                     else:
                         self.event_or_recover(c, rnd, clients)
+                else:
+                    # no client check this round: the model one alone
+                    self.check_model(self.ob(
+                        "export", "--tenant", TENANT, "--format", "vcf30"),
+                        "directory", "round %d" % rnd)
                 self.stats["rounds"] = rnd
                 if self.dead and self.dead >= set(clients):
                     self.log("no client left in the run")
@@ -925,6 +1018,8 @@ class Run:
         try:
             self.event(c, rnd)
             return
+        except ModelFailure:
+            raise
         except Failure as e:
             first = str(e).splitlines()[0]
             self.failures.append((rnd, c, first))
@@ -944,6 +1039,8 @@ class Run:
         try:
             self.sync(c, "refresh")
             self.check(c, "recovery refresh")
+        except ModelFailure:
+            raise
         except Failure as e:
             # e.g. a login the server throttled: the client is out of the
             # run, the others go on
@@ -957,10 +1054,11 @@ class Run:
         s = self.stats
         bad = {f[1] for f in self.failures}
         passed = [c for c in clients if c not in bad]
-        print("%s: %d rounds, %d syncs, %d checks (%d failed), %d of %d "
-              "clients passed (%s), %.0f s; events %s" % (
+        print("%s: %d rounds, %d syncs, %d checks (%d failed), %d model "
+              "checks, %d of %d clients passed (%s), %.0f s; events %s" % (
                   res, s["rounds"], s["syncs"], s["checks"],
-                  len(self.failures), len(passed), len(clients),
+                  len(self.failures), s["model"], len(passed),
+                  len(clients),
                   ",".join(passed) or "none", time.time() - self.t0,
                   " ".join("%s=%d" % kv for kv in sorted(s["events"].items()))))
         if bad:
