@@ -73,8 +73,11 @@ static bool given(int argc, char **argv, const char *opt)
 static void help(const struct adm_command *only)
 {
 	printf("Usage: %s [--db PATH] %s ...\n"
-	       "The database is --db PATH or $ORGBOOK_DB.\n\n",
-	       ADM_PROG, only ? only->name : "COMMAND");
+	       "The database is --db PATH or $ORGBOOK_DB. Options take "
+	       "--opt VALUE or\n--opt=VALUE; %s --help shows %s, "
+	       "--version the version.\n\n",
+	       ADM_PROG, only ? only->name : "COMMAND",
+	       only ? only->name : "COMMAND", only ? "this" : "one command");
 	for (size_t i = 0; i < N_COMMANDS; i++) {
 		if (only == NULL || only == commands[i])
 			fputs(commands[i]->help, stdout);
