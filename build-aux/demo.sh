@@ -24,13 +24,13 @@ chmod 700 "$run"
 db="$run/orgbook.db"
 if [ ! -f "$db" ]; then
 	echo "demo: loading the demo directory into $db"
-	ORGBOOK_ADMIN="$top/build/webadmin/orgbook-admin" \
+	ORGBOOK_ADMIN="$top/build/admin/orgbook-admin" \
 		sh testdata/load-demo.sh "$db"
 fi
 
 acct() { sed -n "s/^$1=//p" testdata/demo/accounts.txt; }
 server="$top/build/syncml-server/orgbook-server"
-admin="$top/build/webadmin/orgbook-admin --db $db"
+admin="$top/build/admin/orgbook-admin --db $db"
 if [ ! -x "$server" ]; then
 	# The SyncML server is not part of this build yet: show the directory
 	# and how to work with it.

@@ -7,7 +7,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 db=${1:?usage: load-demo.sh DB}
-admin=${ORGBOOK_ADMIN:-$here/../build/webadmin/orgbook-admin}
+admin=${ORGBOOK_ADMIN:-$here/../build/admin/orgbook-admin}
 val() { sed -n "s/^$1=//p" "$here/demo/accounts.txt"; }
 ob() { "$admin" --db "$db" "$@"; }
 

@@ -1,6 +1,6 @@
-# webadmin: directory administration — import and export, the web pages
-# (libwebadmin.a; served by orgbook-server's admin listener) and
-# orgbook-admin (command line). webadmin/assets.c embeds webadmin/static/.
+# webadmin: directory administration — import and export and the web pages
+# (libwebadmin.a; served by orgbook-server's admin listener; the command
+# line, orgbook-admin, is admin/). webadmin/assets.c embeds webadmin/static/.
 noinst_LIBRARIES += webadmin/libwebadmin.a
 webadmin_libwebadmin_a_SOURCES = \
 	webadmin/csv.c webadmin/csv.h \
@@ -34,16 +34,8 @@ webadmin/catalogue.c: $(srcdir)/webadmin/gen-catalogue.py $(WA_PO)
 webadmin_libwebadmin_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
 LINT_FILES += $(filter %.c,$(webadmin_libwebadmin_a_SOURCES))
 
-bin_PROGRAMS += webadmin/orgbook-admin
-webadmin_orgbook_admin_SOURCES = webadmin/admin-main.c
-webadmin_orgbook_admin_LDADD = webadmin/libwebadmin.a lib/dircard/libdircard.a vcard/libvcard.a \
-	lib/pinyin/libpinyin.a $(DSTORE_LIBS)
-LINT_FILES += webadmin/admin-main.c
 EXTRA_DIST += webadmin/IMPORT.md
 
-TESTS += webadmin/test-admin-cli.sh
-EXTRA_DIST += webadmin/test-admin-cli.sh
-dist_man_MANS += webadmin/orgbook-admin.1
 TESTS += webadmin/test-import-kill.sh
 EXTRA_DIST += webadmin/test-import-kill.sh
 # Every export imports back changing nothing (OB_ROUNDTRIP_PEOPLE sets

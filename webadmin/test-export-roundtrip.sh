@@ -13,7 +13,7 @@
 set -u
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
-ADMIN="$top_builddir/webadmin/orgbook-admin"
+ADMIN="$top_builddir/admin/orgbook-admin"
 DEMO="$top_srcdir/testdata"
 PEOPLE=${OB_ROUNDTRIP_PEOPLE:-5000}
 . "$top_srcdir/tests/lib/tap.sh"

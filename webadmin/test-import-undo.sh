@@ -8,7 +8,7 @@
 set -u
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
-ADMIN="$top_builddir/webadmin/orgbook-admin"
+ADMIN="$top_builddir/admin/orgbook-admin"
 SERVER="$top_builddir/syncml-server/orgbook-server"
 CLIENT="$top_srcdir/tests/integration/smlclient.py"
 VIEW="$top_srcdir/tests/integration/viewcheck.py"

@@ -310,7 +310,7 @@ class Run:
         self.a = a
         self.b = os.path.abspath(a.build)
         self.src = os.path.abspath(a.srcdir)
-        self.admin = os.path.join(self.b, "webadmin", "orgbook-admin")
+        self.admin = os.path.join(self.b, "admin", "orgbook-admin")
         self.server = os.path.join(self.b, "syncml-server", "orgbook-server")
         self.agent = os.path.join(self.b, "agent", "orgbook-agent")
         self.shim = os.path.join(self.b, "tests", "interop", "curl-shim.so")

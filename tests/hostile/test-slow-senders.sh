@@ -20,7 +20,7 @@ top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/lib/tap.sh"
 PY=/usr/bin/python3
-ADMIN="$top_builddir/webadmin/orgbook-admin"
+ADMIN="$top_builddir/admin/orgbook-admin"
 SERVER="$top_builddir/syncml-server/orgbook-server"
 CLIENT="$top_srcdir/tests/integration/smlclient.py"
 PROBE="$top_srcdir/tests/hostile/probe.py"

@@ -11,7 +11,7 @@ set -u
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 PY=/usr/bin/python3
-ADMIN="$top_builddir/webadmin/orgbook-admin"
+ADMIN="$top_builddir/admin/orgbook-admin"
 SERVER="$top_builddir/syncml-server/orgbook-server"
 SHIM="$top_builddir/tests/interop/curl-shim.so"
 CMP="$top_srcdir/tests/interop/cardcompare.py"

@@ -53,7 +53,7 @@ set -u
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 PY=/usr/bin/python3
-ADMIN="$top_builddir/webadmin/orgbook-admin"
+ADMIN="$top_builddir/admin/orgbook-admin"
 SERVER="$top_builddir/syncml-server/orgbook-server"
 BENCH="$top_builddir/bench/bench-sync"
 REC="$top_srcdir/tests/wire/record.py"

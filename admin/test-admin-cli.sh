@@ -1,11 +1,12 @@
 #!/bin/sh
 # orgbook-admin end to end: every command against a temporary database,
-# exact exit codes and messages for bad input, and nothing written when an
-# import is refused. Prints TAP.
+# exact exit codes and messages for bad input, nothing written when an
+# import is refused, and the option parser of every command group.
+# Prints TAP.
 set -u
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
-ADMIN="$top_builddir/webadmin/orgbook-admin"
+ADMIN="$top_builddir/admin/orgbook-admin"
 DEMO="$top_srcdir/testdata/demo"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -428,8 +429,127 @@ check "changes since the horizon answer" 0 ob changes --tenant acme --since "$r5
 
 check "unknown command" 1 ob frobnicate
 check "unknown option" 1 ob person list --tenant acme --colour
+has "the unknown option named with its command" "orgbook-admin: person: unknown option --colour
+Try 'orgbook-admin person --help'."
 check "help" 0 "$ADMIN" --help
 has "help lists import" "import --tenant T"
+has "help names --version" "--version"
+
+# the option parser (getopt_long): --opt=value and --opt value, --help
+# and --version everywhere, an unknown option or a missing value named
+# with the command (exit 1), per command group
+version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$top_builddir/config.h")
+check "--version" 0 "$ADMIN" --version
+has "--version prints the package version" "orgbook-admin $version"
+check "--version after a command" 0 ob person --version
+has "the same version" "orgbook-admin $version"
+check "--help of one command" 0 "$ADMIN" unit --help
+has "the command's usage" "unit rename --tenant T PATH NEW-NAME"
+lacks "no other command's" "person add"
+check "--help=x refused" 1 "$ADMIN" unit --help=x
+has "--help takes no value" "orgbook-admin: unit: option --help takes no value"
+check "a usage error opens no database" 1 "$ADMIN" --db "$tmp/none.db" unit list --tenant acme --bogus
+check "no database file was made" 1 test -e "$tmp/none.db"
+check "no command but --db" 1 ob
+has "the usage is shown" "Usage: orgbook-admin [--db PATH] COMMAND ..."
+check "--db=PATH" 0 "$ADMIN" --db="$db" enterprise list
+check "options before the command word" 0 "$ADMIN" --tenant acme --db "$db" unit list
+has "the units listed" "销售部"
+check "-- ends the options" 0 ob person show --tenant acme -- demo-000002
+has "the word after -- is the uid" "uid:          demo-000002"
+check "an ambiguous prefix refused" 1 ob person list --tenant acme --ph x
+has "the ambiguous option named" "orgbook-admin: person: ambiguous option --ph"
+check "an unambiguous prefix taken" 0 ob person list --ten acme --unit=销售部/华东区
+check "a flag given a value refused" 1 ob person list --tenant acme --all=yes
+has "the flag named" "orgbook-admin: person: option --all takes no value"
+check "a short option refused" 1 ob person list --tenant acme -a
+has "the short option named" "orgbook-admin: person: unknown option -a"
+
+# init
+check "init: unknown option" 1 ob init --force
+has "init: named" "orgbook-admin: init: unknown option --force"
+check "init: --db missing its value" 1 "$ADMIN" init --db
+has "init: the missing value named" "orgbook-admin: init: option --db needs a value"
+# enterprise
+check "enterprise: --opt=value" 0 ob enterprise create gamma --display="Gamma Ltd" --retention-days=45 --md5-auth=no
+check "enterprise: the values stored" 0 ob enterprise list
+has "enterprise: retention and display" "retention 45d  Gamma Ltd"
+check "enterprise: --opt value" 0 ob enterprise set gamma --retention-days 46
+check "enterprise list after set" 0 ob enterprise list
+has "enterprise: set by --opt value" "retention 46d  Gamma Ltd"
+check "enterprise: unknown option" 1 ob enterprise list --tenant acme
+has "enterprise: named" "orgbook-admin: enterprise: unknown option --tenant"
+check "enterprise: missing value" 1 ob enterprise create delta --display
+has "enterprise: the missing value named" "orgbook-admin: enterprise: option --display needs a value"
+check "enterprise: nothing created" 0 ob enterprise list
+lacks "enterprise: no delta" "delta"
+# account
+check "account: --tenant=T" 0 ob account list --tenant=acme
+has "account: listed" "alice"
+check "account: --hours=N" 0 ob account reset-link imp1@acme --hours=2 --url=https://x.example
+has "account: the link" "https://x.example/reset?token="
+check "account: the log after --hours=2" 0 ob account log --tenant acme
+has "account: valid 2 hours" "reset-link imp1@acme                valid 2 hours"
+check "account: unknown option" 1 ob account list --tenant acme --role admin
+has "account: named" "orgbook-admin: account: unknown option --role"
+check "account: missing value" 1 ob account reset-link imp1@acme --hours
+has "account: the missing value named" "orgbook-admin: account: option --hours needs a value"
+check "account: a flag given a value" 1 ob account create --tenant acme zed --admin=yes --password-stdin
+has "account: the flag named" "orgbook-admin: account: option --admin takes no value"
+# import
+check "import: --opt=value" 0 ob import --tenant=acme --format=csv --mode=merge --encoding=utf-8 --max-delete=10 --dry-run "$DEMO/acme/people.csv"
+has "import: the dry run" "dry run, nothing written: 320 rows: 0 added"
+check "import: unknown option" 1 ob import --tenant acme --merge "$DEMO/acme/people.csv"
+has "import: named" "orgbook-admin: import: unknown option --merge"
+check "import: missing value" 1 ob import --tenant acme "$DEMO/acme/people.csv" --format
+has "import: the missing value named" "orgbook-admin: import: option --format needs a value"
+check "import --undo: a flag given a value" 1 ob import --tenant acme --undo=last
+has "import --undo: named" "orgbook-admin: import: option --undo takes no value"
+# person
+check "person: --opt=value" 0 ob person add --tenant=acme --uid=eq-1 --name=等号 --cell=+86-1 --cell +86-2 --email=eq@example.com --unit=销售部
+check "person: shown" 0 ob person show --tenant acme eq-1
+has "person: both forms of a repeated option" "phone:        cell +86-1
+phone:        cell +86-2
+email:        eq@example.com"
+has "person: the unit" "unit:         销售部"
+check "person: a value beginning with a dash" 0 ob person update --tenant acme eq-1 --title -dash-
+check "person: the dash value shown" 0 ob person show --tenant acme eq-1
+has "person: title -dash-" "title:        -dash-"
+check "person: an unknown unit is not found" 3 ob person add --tenant acme --name X --unit Nowhere
+has "person: the unit named" 'no unit "Nowhere"'
+check "person: unknown option" 1 ob person update --tenant acme eq-1 --mobile 1
+has "person: named" "orgbook-admin: person: unknown option --mobile"
+check "person: missing value" 1 ob person update --tenant acme eq-1 --title
+has "person: the missing value named" "orgbook-admin: person: option --title needs a value"
+check "person: delete eq-1" 0 ob person delete --tenant=acme eq-1
+# unit
+check "unit: --tenant=T" 0 ob unit add --tenant=acme 等号部
+check "unit: delete it" 0 ob unit delete --tenant=acme 等号部
+check "unit: unknown option" 1 ob unit list --tenant acme --depth 2
+has "unit: named" "orgbook-admin: unit: unknown option --depth"
+check "unit: missing value" 1 ob unit list --tenant
+has "unit: the missing value named" "orgbook-admin: unit: option --tenant needs a value"
+# changes
+check "changes: --opt=value" 0 ob changes --tenant=acme --since="$r5" --unit=销售部
+has "changes: answered" "up to revision"
+check "changes: unknown option" 1 ob changes --tenant acme --until 3
+has "changes: named" "orgbook-admin: changes: unknown option --until"
+check "changes: missing value" 1 ob changes --tenant acme --since
+has "changes: the missing value named" "orgbook-admin: changes: option --since needs a value"
+# prune
+check "prune: --opt=value" 0 ob prune --tenant=acme --now=$(date +%s)
+has "prune: answered" "history kept after revision"
+check "prune: unknown option" 1 ob prune --tenant acme --days 3
+has "prune: named" "orgbook-admin: prune: unknown option --days"
+check "prune: missing value" 1 ob prune --tenant acme --now
+has "prune: the missing value named" "orgbook-admin: prune: option --now needs a value"
+# export
+check "export: --opt=value" 0 ob export --tenant=acme --format=csv --unit=销售部/华东区 --output="$tmp/eq.csv"
+has "export: written" "people written to $tmp/eq.csv"
+check "export: unknown option" 1 ob export --tenant acme --photos
+has "export: named" "orgbook-admin: export: unknown option --photos"
+check "export: missing value" 1 ob export --tenant acme --output
+has "export: the missing value named" "orgbook-admin: export: option --output needs a value"
 
 echo "1..$n"
 exit $failed
