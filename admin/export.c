@@ -5,6 +5,7 @@
  * Never: writes FILE readable by group or others, changes the store. */
 #include "config.h"
 #include "admin/admin.h"
+#include "dircard/export.h"
 #include "util/file.h"
 #include "webadmin/export.h"
 
@@ -22,7 +23,7 @@ static int write_out(const char *data, size_t len, void *ctx)
 
 /* --format into *f and o->version; 0 or usage */
 static int parse_format(const char *fmt, enum format *f,
-			struct wa_export_opts *o)
+			struct dcard_export_opts *o)
 {
 	*f = VCF;
 	if (fmt == NULL || strcmp(fmt, "vcf30") == 0)
@@ -60,7 +61,7 @@ static int open_output(const char *path, FILE **f_r, struct ob_err *err)
 
 static int run_export(struct dstore *s, const struct adm_args *a)
 {
-	struct wa_export_opts o = {0};
+	struct dcard_export_opts o = {0};
 	const char *u = adm_arg(a, "unit"), *path = adm_arg(a, "output");
 	enum format fmt;
 	struct ob_err err;
@@ -86,7 +87,7 @@ static int run_export(struct dstore *s, const struct adm_args *a)
 		ret = wa_export_json(s, t, o.unit_id, write_out, f, &count,
 				     &err);
 	else
-		ret = wa_export_vcf(s, t, &o, write_out, f, &count, &err);
+		ret = dcard_export_vcf(s, t, &o, write_out, f, &count, &err);
 	if (ret == OB_E_IO)
 		ob_err_set(&err, OB_E_IO, "write failed: %s", strerror(errno));
 	if (path != NULL && fclose(f) != 0 && ret == 0)

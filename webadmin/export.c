@@ -1,28 +1,12 @@
 /* The CSV and JSON exports (export.h); the .vcf export is lib/dircard's
- * (dircard/export.h), wrapped here for the admin CLI. */
+ * (dircard/export.h). */
 #include "config.h"
-#include "dircard/export.h"
 #include "webadmin/csv.h"
 #include "webadmin/export.h"
 #include "webadmin/web.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-int wa_export_vcf(struct dstore *s, int64_t tenant_id,
-		  const struct wa_export_opts *o,
-		  int (*out)(const char *data, size_t len, void *ctx),
-		  void *ctx, size_t *count_r, struct ob_err *err)
-{
-	struct dcard_export_opts d = {
-		.version = o->version,
-		.unit_id = o->unit_id,
-		.photos = o->photos,
-		.max_photo_bytes = o->max_photo_bytes,
-	};
-
-	return dcard_export_vcf(s, tenant_id, &d, out, ctx, count_r, err);
-}
 
 int wa_web_stream(struct dstore *s, enum wa_stream kind, int64_t tenant_id,
 		  int64_t unit_id,

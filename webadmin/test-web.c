@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 
+#include "dircard/export.h"
 #include "dirstore/dirstore.h"
 #include "tests/lib/test.h"
 #include "webadmin/csv.h"
@@ -1048,7 +1049,7 @@ static void test_csv_formula_guard(void)
 static void export_import(int64_t t, const char *fmt,
 			  struct wa_import_report *rep)
 {
-	struct wa_export_opts eo = {.version = VCARD_V30, .photos = true};
+	struct dcard_export_opts eo = {.version = VCARD_V30, .photos = true};
 	struct wa_import_opts o = {.actor = "test"};
 	struct ob_buf out;
 	struct ob_err err;
@@ -1061,7 +1062,8 @@ static void export_import(int64_t t, const char *fmt,
 	else if (strcmp(fmt, "json") == 0)
 		ret = wa_export_json(store, t, 0, to_buf, &out, &count, &err);
 	else
-		ret = wa_export_vcf(store, t, &eo, to_buf, &out, &count, &err);
+		ret = dcard_export_vcf(store, t, &eo, to_buf, &out, &count,
+				       &err);
 	test_assert_int(ret, 0);
 	test_assert_int(count, 1);
 	wa_import_report_init(rep);
