@@ -5,6 +5,7 @@
  * not reveal it. */
 #include "config.h"
 #include "dirstore/internal.h"
+#include "dirstore/websession.h"
 #include "util/str.h"
 
 #include <crypt.h>

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dirstore/internal.h"
+#include "dirstore/syncml-state.h"
 #include "util/buf.h"
 #include "util/str.h"
 

@@ -5,6 +5,7 @@
  * a completed session (an interrupted session leaves the old state). */
 #include "config.h"
 #include "dirstore/internal.h"
+#include "dirstore/syncml-state.h"
 #include "util/str.h"
 
 #include <stdlib.h>

@@ -3,6 +3,8 @@
  * validation, sync state, migrations and concurrent writers. */
 #include "config.h"
 #include "dirstore/dirstore.h"
+#include "dirstore/syncml-state.h"
+#include "dirstore/websession.h"
 #include "tests/lib/test.h"
 #include "util/buf.h"
 #include "util/file.h"

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dirstore/internal.h"
+#include "dirstore/websession.h"
 #include "util/str.h"
 
 #define TOUCH_EVERY 60     /* seconds between last_seen writes */
