@@ -37,7 +37,7 @@ int dstore_web_session_create(struct dstore *s, int64_t account_id, int64_t now,
 		"INSERT INTO web_session (token_hash, tenant_id, account_id, "
 		"csrf, created, last_seen) VALUES (?,?,?,?,?,?)";
 	char hash[65];
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	bool own;
 	int rc, ret;
 
@@ -49,35 +49,33 @@ int dstore_web_session_create(struct dstore *s, int64_t account_id, int64_t now,
 		ret = ds_own_stmt(s, sweep, &own, &st, err);
 	if (ret != 0)
 		return ret;
-	sqlite3_bind_int64(st, 1, now - KEEP_AT_MOST);
+	db_bind_int64(st, 1, now - KEEP_AT_MOST);
 	ret = ds_exec_stmt(s, st, "sweep web sessions", err);
 	if (ret == 0 && (st = ds_stmt(s, acct, err)) == NULL)
 		ret = err ? err->code : OB_E_FAIL;
 	if (ret == 0) {
-		sqlite3_bind_int64(st, 1, account_id);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			r->tenant_id = sqlite3_column_int64(st, 0);
-			ob_strlcpy(r->login,
-				   (const char *)sqlite3_column_text(st, 1),
+		db_bind_int64(st, 1, account_id);
+		rc = db_step(st);
+		if (rc == DB_ROW) {
+			r->tenant_id = db_column_int64(st, 0);
+			ob_strlcpy(r->login, db_column_text(st, 1),
 				   sizeof(r->login));
 		} else {
-			ret = rc == SQLITE_DONE
-				      ? ob_err_set(err, OB_E_NOTFOUND,
-						   "no such account")
-				      : ds_sql_err(s, rc, "account", err);
+			ret = rc == DB_DONE ? ob_err_set(err, OB_E_NOTFOUND,
+							 "no such account")
+					    : ds_sql_err(s, rc, "account", err);
 		}
-		sqlite3_reset(st);
+		db_reset(st);
 	}
 	if (ret == 0 && (st = ds_stmt(s, ins, err)) == NULL)
 		ret = err ? err->code : OB_E_FAIL;
 	if (ret == 0) {
-		sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, r->tenant_id);
-		sqlite3_bind_int64(st, 3, account_id);
-		sqlite3_bind_text(st, 4, r->csrf, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 5, now);
-		sqlite3_bind_int64(st, 6, now);
+		db_bind_text(st, 1, hash);
+		db_bind_int64(st, 2, r->tenant_id);
+		db_bind_int64(st, 3, account_id);
+		db_bind_text(st, 4, r->csrf);
+		db_bind_int64(st, 5, now);
+		db_bind_int64(st, 6, now);
 		ret = ds_exec_stmt(s, st, "create web session", err);
 	}
 	r->account_id = account_id;
@@ -102,7 +100,7 @@ int dstore_web_session_load(struct dstore *s, const char *token, int64_t now,
 	static const char touch[] =
 		"UPDATE web_session SET last_seen = ? WHERE token_hash = ?";
 	char hash[65];
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc, ret;
 
 	memset(r, 0, sizeof(*r));
@@ -114,23 +112,21 @@ int dstore_web_session_load(struct dstore *s, const char *token, int64_t now,
 	st = ds_stmt(s, get, err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, DSTORE_ROLE_ADMIN);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		r->tenant_id = sqlite3_column_int64(st, 0);
-		r->account_id = sqlite3_column_int64(st, 1);
-		ob_strlcpy(r->login, (const char *)sqlite3_column_text(st, 2),
-			   sizeof(r->login));
-		ob_strlcpy(r->csrf, (const char *)sqlite3_column_text(st, 3),
-			   sizeof(r->csrf));
-		r->created = sqlite3_column_int64(st, 4);
-		r->last_seen = sqlite3_column_int64(st, 5);
+	db_bind_text(st, 1, hash);
+	db_bind_int(st, 2, DSTORE_ROLE_ADMIN);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		r->tenant_id = db_column_int64(st, 0);
+		r->account_id = db_column_int64(st, 1);
+		ob_strlcpy(r->login, db_column_text(st, 2), sizeof(r->login));
+		ob_strlcpy(r->csrf, db_column_text(st, 3), sizeof(r->csrf));
+		r->created = db_column_int64(st, 4);
+		r->last_seen = db_column_int64(st, 5);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return ds_sql_err(s, rc, "web session", err);
-	if (rc == SQLITE_DONE || now - r->last_seen > idle_s ||
+	if (rc == DB_DONE || now - r->last_seen > idle_s ||
 	    now - r->created > max_s) {
 		memset(r, 0, sizeof(*r));
 		return ob_err_set(err, OB_E_NOTFOUND, "no such session");
@@ -140,8 +136,8 @@ int dstore_web_session_load(struct dstore *s, const char *token, int64_t now,
 		ret = ds_own_stmt(s, touch, &own, &st, err);
 		if (ret != 0)
 			return ret;
-		sqlite3_bind_int64(st, 1, now);
-		sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+		db_bind_int64(st, 1, now);
+		db_bind_text(st, 2, hash);
 		ret = ds_own_end(s, own,
 				 ds_exec_stmt(s, st, "touch web session", err),
 				 err);
@@ -153,7 +149,7 @@ int dstore_web_session_load(struct dstore *s, const char *token, int64_t now,
 static int delete_where(struct dstore *s, const char *sql, const char *text,
 			int64_t id, struct ob_err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	bool own;
 	int ret;
 
@@ -161,9 +157,9 @@ static int delete_where(struct dstore *s, const char *sql, const char *text,
 	if (ret != 0)
 		return ret;
 	if (text != NULL)
-		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+		db_bind_text(st, 1, text);
 	else
-		sqlite3_bind_int64(st, 1, id);
+		db_bind_int64(st, 1, id);
 	return ds_own_end(s, own, ds_exec_stmt(s, st, "end web session", err),
 			  err);
 }
@@ -200,7 +196,7 @@ int dstore_web_upload_put(struct dstore *s, int64_t tenant_id,
 	static const char ins[] =
 		"INSERT INTO web_upload (tenant_id, account_id, created, meta, "
 		"data) VALUES (?,?,?,?,?)";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	bool own;
 	int ret;
 
@@ -209,18 +205,18 @@ int dstore_web_upload_put(struct dstore *s, int64_t tenant_id,
 	ret = ds_own_stmt(s, sweep, &own, &st, err);
 	if (ret != 0)
 		return ret;
-	sqlite3_bind_int64(st, 1, now - UPLOAD_TTL);
+	db_bind_int64(st, 1, now - UPLOAD_TTL);
 	ret = ds_exec_stmt(s, st, "sweep uploads", err);
 	if (ret == 0 && (st = ds_stmt(s, ins, err)) == NULL)
 		ret = err ? err->code : OB_E_FAIL;
 	if (ret == 0) {
-		sqlite3_bind_int64(st, 1, tenant_id);
-		sqlite3_bind_int64(st, 2, account_id);
-		sqlite3_bind_int64(st, 3, now);
-		sqlite3_bind_text(st, 4, meta, -1, SQLITE_STATIC);
-		sqlite3_bind_blob64(st, 5, len ? data : "", len, SQLITE_STATIC);
+		db_bind_int64(st, 1, tenant_id);
+		db_bind_int64(st, 2, account_id);
+		db_bind_int64(st, 3, now);
+		db_bind_text(st, 4, meta);
+		db_bind_blob(st, 5, len ? data : "", len);
 		ret = ds_exec_stmt(s, st, "store upload", err);
-		*id_r = sqlite3_last_insert_rowid(s->db);
+		*id_r = db_last_insert_id(s->db);
 	}
 	return ds_own_end(s, own, ret, err);
 }
@@ -232,22 +228,21 @@ int dstore_web_upload_get(struct dstore *s, int64_t tenant_id,
 	static const char sql[] =
 		"SELECT meta, data FROM web_upload WHERE id = ? AND "
 		"tenant_id = ? AND account_id = ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc, ret = 0;
 
 	*data_r = NULL;
 	*len_r = 0;
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	sqlite3_bind_int64(st, 3, account_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		size_t n = (size_t)sqlite3_column_bytes(st, 1);
-		const void *b = sqlite3_column_blob(st, 1);
-		ob_strlcpy(meta_r, (const char *)sqlite3_column_text(st, 0),
-			   256);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, tenant_id);
+	db_bind_int64(st, 3, account_id);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		size_t n = (size_t)db_column_bytes(st, 1);
+		const void *b = db_column_blob(st, 1);
+		ob_strlcpy(meta_r, db_column_text(st, 0), 256);
 		*data_r = malloc(n + 1);
 		if (*data_r == NULL) {
 			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
@@ -258,11 +253,11 @@ int dstore_web_upload_get(struct dstore *s, int64_t tenant_id,
 			*len_r = n;
 		}
 	} else {
-		ret = rc == SQLITE_DONE ? ob_err_set(err, OB_E_NOTFOUND,
-						     "the upload has expired")
-					: ds_sql_err(s, rc, "upload", err);
+		ret = rc == DB_DONE ? ob_err_set(err, OB_E_NOTFOUND,
+						 "the upload has expired")
+				    : ds_sql_err(s, rc, "upload", err);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return ret;
 }
 
@@ -271,16 +266,16 @@ int dstore_web_upload_delete(struct dstore *s, int64_t tenant_id,
 {
 	static const char sql[] = "DELETE FROM web_upload WHERE id = ? AND "
 				  "tenant_id = ? AND account_id = ?";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	bool own;
 	int ret;
 
 	ret = ds_own_stmt(s, sql, &own, &st, err);
 	if (ret != 0)
 		return ret;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	sqlite3_bind_int64(st, 3, account_id);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, tenant_id);
+	db_bind_int64(st, 3, account_id);
 	return ds_own_end(s, own, ds_exec_stmt(s, st, "delete upload", err),
 			  err);
 }
