@@ -215,30 +215,30 @@ int dstore_account_create_prepared(struct dstore *s, int64_t tenant_id,
 	static const char sql[] =
 		"INSERT INTO account (tenant_id, login, pwhash, md5_secret, "
 		"role, created) VALUES (?, ?, ?, ?, ?, ?)";
+	struct ds_txn t = DS_TXN_OWN;
 	struct db_stmt *st;
-	bool own;
 	int ret;
 
 	OB_ASSERT(pw->hash != NULL);
 	ret = check_login(login, err);
-	if (ret == 0)
-		ret = ds_own_stmt(s, sql, &own, &st, err);
 	if (ret < 0)
 		return ret;
-	db_bind_int64(st, 1, tenant_id);
-	db_bind_text(st, 2, login);
-	db_bind_text(st, 3, pw->hash);
-	if (pw->sealed_len > 0)
-		db_bind_blob(st, 4, pw->sealed, (int)pw->sealed_len);
-	db_bind_int(st, 5, role);
-	db_bind_int64(st, 6, ob_wall_s());
-	ret = ds_exec_stmt(s, st, "create account", err);
-	if (ret == OB_E_EXISTS)
-		ret = ob_err_set_at(err, OB_E_EXISTS, 0, 0, "login",
-				    "the login %s is taken", login);
-	if (ret == 0 && id_r != NULL)
-		*id_r = db_last_insert_id(s->db);
-	return ds_own_end(s, own, ret, err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_int64(st, 1, tenant_id);
+		db_bind_text(st, 2, login);
+		db_bind_text(st, 3, pw->hash);
+		if (pw->sealed_len > 0)
+			db_bind_blob(st, 4, pw->sealed, pw->sealed_len);
+		db_bind_int(st, 5, role);
+		db_bind_int64(st, 6, ob_wall_s());
+		ret = ds_exec_stmt(s, st, "create account", err);
+		if (ret == OB_E_EXISTS)
+			ret = ob_err_set_at(err, OB_E_EXISTS, 0, 0, "login",
+					    "the login %s is taken", login);
+		if (ret == 0 && id_r != NULL)
+			*id_r = db_last_insert_id(s->db);
+	}
+	return ret;
 }
 
 int dstore_account_create(struct dstore *s, int64_t tenant_id,
@@ -293,30 +293,32 @@ int ds_account_store_password(struct dstore *s, int64_t tenant_id,
 				  "tenant_id = ?";
 	static const char cancel[] =
 		"DELETE FROM account_reset WHERE account_id = ?";
+	struct ds_txn t = DS_TXN_OWN;
 	struct db_stmt *st;
-	bool own;
-	int ret = ds_own_stmt(s, sql, &own, &st, err);
+	int ret;
 
-	if (ret < 0)
-		return ret;
-	db_bind_text(st, 1, pw->hash);
-	if (pw->sealed_len > 0)
-		db_bind_blob(st, 2, pw->sealed, (int)pw->sealed_len);
-	db_bind_int64(st, 3, account_id);
-	db_bind_int64(st, 4, tenant_id);
-	ret = ds_exec_stmt(s, st, "set password", err);
-	if (ret == 0 && db_changes(s->db) == 0)
-		ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
-	/* a new password ends any reset link of the account */
-	if (ret == 0 && (st = ds_stmt(s, cancel, err)) == NULL)
-		ret = err ? err->code : OB_E_FAIL;
-	if (ret == 0) {
-		db_bind_int64(st, 1, account_id);
-		ret = ds_exec_stmt(s, st, "cancel reset link", err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_text(st, 1, pw->hash);
+		if (pw->sealed_len > 0)
+			db_bind_blob(st, 2, pw->sealed, pw->sealed_len);
+		db_bind_int64(st, 3, account_id);
+		db_bind_int64(st, 4, tenant_id);
+		ret = ds_exec_stmt(s, st, "set password", err);
+		if (ret == 0 && db_changes(s->db) == 0)
+			ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
+		/* a new password ends any reset link of the account */
+		if (ret == 0 && (st = ds_stmt(s, cancel, err)) == NULL)
+			ret = err ? err->code : OB_E_FAIL;
+		if (ret == 0) {
+			db_bind_int64(st, 1, account_id);
+			ret = ds_exec_stmt(s, st, "cancel reset link", err);
+		}
+		/* a new password signs the account out everywhere */
+		if (ret == 0)
+			ret = dstore_web_session_end_account(s, account_id,
+							     err);
 	}
-	if (ret == 0) /* a new password signs the account out everywhere */
-		ret = dstore_web_session_end_account(s, account_id, err);
-	return ds_own_end(s, own, ret, err);
+	return ret;
 }
 
 int dstore_account_set_disabled(struct dstore *s, int64_t tenant_id,
@@ -327,26 +329,28 @@ int dstore_account_set_disabled(struct dstore *s, int64_t tenant_id,
 				  "WHERE id = ? AND tenant_id = ?";
 	static const char cancel[] =
 		"DELETE FROM account_reset WHERE account_id = ?";
+	struct ds_txn t = DS_TXN_OWN;
 	struct db_stmt *st;
-	bool own;
-	int ret = ds_own_stmt(s, sql, &own, &st, err);
+	int ret;
 
-	if (ret != 0)
-		return ret;
-	db_bind_int(st, 1, disabled);
-	db_bind_int64(st, 2, account_id);
-	db_bind_int64(st, 3, tenant_id);
-	ret = ds_exec_stmt(s, st, "disable account", err);
-	if (ret == 0 && db_changes(s->db) == 0)
-		ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
-	/* a disabled account's reset link is void, also once enabled again */
-	if (ret == 0 && disabled && (st = ds_stmt(s, cancel, err)) == NULL)
-		ret = err ? err->code : OB_E_FAIL;
-	if (ret == 0 && disabled) {
-		db_bind_int64(st, 1, account_id);
-		ret = ds_exec_stmt(s, st, "cancel reset link", err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_int(st, 1, disabled);
+		db_bind_int64(st, 2, account_id);
+		db_bind_int64(st, 3, tenant_id);
+		ret = ds_exec_stmt(s, st, "disable account", err);
+		if (ret == 0 && db_changes(s->db) == 0)
+			ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
+		/* a disabled account's reset link is void, also once
+		 * enabled again */
+		if (ret == 0 && disabled &&
+		    (st = ds_stmt(s, cancel, err)) == NULL)
+			ret = err ? err->code : OB_E_FAIL;
+		if (ret == 0 && disabled) {
+			db_bind_int64(st, 1, account_id);
+			ret = ds_exec_stmt(s, st, "cancel reset link", err);
+		}
 	}
-	return ds_own_end(s, own, ret, err);
+	return ret;
 }
 
 void ds_account_from_row(struct db_stmt *st, struct dstore_account *a)
@@ -668,7 +672,7 @@ int dstore_account_link(struct dstore *s, int64_t tenant_id, int64_t account_id,
 	int64_t person = 0, holder_id = 0;
 	struct dstore_account a;
 	struct db_stmt *st;
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 
 	ret = dstore_account_get(s, tenant_id, account_id, &a, err);
@@ -690,22 +694,21 @@ int dstore_account_link(struct dstore *s, int64_t tenant_id, int64_t account_id,
 		if (ret < 0)
 			return ret;
 	}
-	ret = ds_own_stmt(s, sql, &own, &st, err);
-	if (ret < 0)
-		return ret;
-	if (person != 0)
-		db_bind_int64(st, 1, person);
-	db_bind_int64(st, 2, account_id);
-	db_bind_int64(st, 3, tenant_id);
-	ret = ds_exec_stmt(s, st, "link account", err);
-	if (ret == OB_E_EXISTS) /* linked by another writer meanwhile */
-		ret = ob_err_set_at(err, OB_E_EXISTS, 0, 0, "uid",
-				    "%.200s is already linked to another "
-				    "account",
-				    uid);
-	else if (ret == 0 && db_changes(s->db) == 0)
-		ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
-	return ds_own_end(s, own, ret, err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		if (person != 0)
+			db_bind_int64(st, 1, person);
+		db_bind_int64(st, 2, account_id);
+		db_bind_int64(st, 3, tenant_id);
+		ret = ds_exec_stmt(s, st, "link account", err);
+		if (ret == OB_E_EXISTS) /* linked by another writer meanwhile */
+			ret = ob_err_set_at(err, OB_E_EXISTS, 0, 0, "uid",
+					    "%.200s is already linked to "
+					    "another account",
+					    uid);
+		else if (ret == 0 && db_changes(s->db) == 0)
+			ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
+	}
+	return ret;
 }
 
 int ds_account_person_gone(struct dstore *s, int64_t tenant_id,

@@ -90,9 +90,13 @@ int dstore_commit(struct dstore *store, int64_t *rev_r, struct ob_err *err);
 /* Roll back the open transaction, if any. */
 void dstore_rollback(struct dstore *store);
 
-/* Run fn inside dstore_begin/commit, retrying the whole transaction up to
- * `tries` times while it fails with OB_E_BUSY. fn returns 0 or an OB_E_*;
- * on error the transaction is rolled back and the code returned. */
+/* Run fn inside dstore_begin/commit, running the whole transaction again
+ * (fn included), up to `tries` times in all, while beginning, fn or the
+ * commit fails with OB_E_BUSY (busy at COMMIT is how PostgreSQL reports a
+ * serialization failure). fn returns 0 or an OB_E_*; on error the
+ * transaction is rolled back and the code returned. The store's own
+ * writes (sessions, nonces, accounts outside a tenant transaction) retry
+ * the same way, through the same helper. */
 int dstore_retry(struct dstore *store, int64_t tenant_id, const char *actor,
 		 int tries,
 		 int (*fn)(struct dstore *store, void *ctx, struct ob_err *err),

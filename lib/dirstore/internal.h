@@ -71,16 +71,43 @@ int ds_exec(struct dstore *s, const char *sql, struct ob_err *err);
 int ds_db_begin(struct dstore *s, struct ob_err *err);
 int ds_db_commit(struct dstore *s, struct ob_err *err);
 
-/* A write outside tenant data (sessions, nonces, throttling): inside the
- * open transaction when there is one, else in its own BEGIN IMMEDIATE ...
- * COMMIT. ds_own_end commits (or rolls back when ret != 0) only what
- * ds_own_begin opened, and returns ret or the commit's error. */
-int ds_own_begin(struct dstore *s, bool *own_r, struct ob_err *err);
-int ds_own_end(struct dstore *s, bool own, int ret, struct ob_err *err);
-/* ds_own_begin, then the cached statement for sql into *st_r. Returns 0
- * or the error code, with the own transaction already ended. */
-int ds_own_stmt(struct dstore *s, const char *sql, bool *own_r,
-		struct db_stmt **st_r, struct ob_err *err);
+/* The one retry helper of the store's writers: a write transaction whose
+ * body runs again, whole, when beginning, the body or the commit fails
+ * with OB_E_BUSY (SQLite's lock still held after the busy timeout, a
+ * PostgreSQL serialization failure, which comes at COMMIT):
+ *
+ *	struct ds_txn t = DS_TXN_OWN;
+ *	int ret;
+ *
+ *	while (ds_txn_next(s, &t, &ret, err)) {
+ *		... the body: ret = 0 or an OB_E_*; `continue` ends it ...
+ *	}
+ *	return ret;
+ *
+ * ds_txn_next begins, and after the body ends: commit when ret is 0, else
+ * roll back; it returns false when done, ret the result. A tenant
+ * transaction (ds_txn_tenant) is dstore_begin ... dstore_commit. An own
+ * one (DS_TXN_OWN: a write outside tenant data, such as sessions, nonces,
+ * throttling) joins the transaction already open instead, and then runs
+ * its body once (the opener retries). At most `tries` runs in all;
+ * ds_txn_stmt also fetches the cached statement for sql into *st_r at
+ * each run. */
+struct ds_txn {
+	int tries;
+	bool tenant; /* dstore_begin/commit, else an own transaction */
+	int64_t tenant_id;
+	const char *actor;
+	int64_t *rev_r;
+	int runs;  /* private: bodies begun */
+	bool open; /* private: a body is running */
+	bool own;  /* private: this run opened the transaction */
+};
+#define DS_OWN_TRIES 4
+#define DS_TXN_OWN ((struct ds_txn){.tries = DS_OWN_TRIES, .tenant = false})
+bool ds_txn_next(struct dstore *s, struct ds_txn *t, int *ret,
+		 struct ob_err *err);
+bool ds_txn_stmt(struct dstore *s, struct ds_txn *t, const char *sql,
+		 struct db_stmt **st_r, int *ret, struct ob_err *err);
 
 /* Check that a write transaction for tenant_id is open. */
 int ds_need_txn(struct dstore *s, int64_t tenant_id, struct ob_err *err);

@@ -65,15 +65,16 @@ int dstore_login_record(struct dstore *s, int64_t tenant_id, int64_t account_id,
 	static const char sql[] = "UPDATE account SET last_login = ? WHERE "
 				  "id = ? AND tenant_id = ?";
 	struct db_stmt *st;
-	bool own;
-	int ret = ds_own_stmt(s, sql, &own, &st, err);
+	struct ds_txn t = DS_TXN_OWN;
+	int ret;
 
-	if (ret != 0)
-		return ret;
-	db_bind_int64(st, 1, now);
-	db_bind_int64(st, 2, account_id);
-	db_bind_int64(st, 3, tenant_id);
-	return ds_own_end(s, own, ds_exec_stmt(s, st, "last login", err), err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_int64(st, 1, now);
+		db_bind_int64(st, 2, account_id);
+		db_bind_int64(st, 3, tenant_id);
+		ret = ds_exec_stmt(s, st, "last login", err);
+	}
+	return ret;
 }
 
 int dstore_login(struct dstore *s, const char *login, const char *password,
@@ -101,19 +102,19 @@ int dstore_account_log_add(struct dstore *s, int64_t tenant_id, int64_t now,
 		"INSERT INTO account_log (tenant_id, time, actor, op, login, "
 		"detail) VALUES (?,?,?,?,?,?)";
 	struct db_stmt *st;
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 
-	ret = ds_own_stmt(s, sql, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	db_bind_int64(st, 1, tenant_id);
-	db_bind_int64(st, 2, now);
-	db_bind_text(st, 3, actor);
-	db_bind_text(st, 4, op);
-	db_bind_text(st, 5, login);
-	db_bind_text(st, 6, detail ? detail : "");
-	return ds_own_end(s, own, ds_exec_stmt(s, st, "account log", err), err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_int64(st, 1, tenant_id);
+		db_bind_int64(st, 2, now);
+		db_bind_text(st, 3, actor);
+		db_bind_text(st, 4, op);
+		db_bind_text(st, 5, login);
+		db_bind_text(st, 6, detail ? detail : "");
+		ret = ds_exec_stmt(s, st, "account log", err);
+	}
+	return ret;
 }
 
 int dstore_account_log_recent(struct dstore *s, int64_t tenant_id, size_t limit,

@@ -93,29 +93,28 @@ int dstore_session_save(struct dstore *s, const struct dstore_session *r,
 		"session_id, tenant_id, account_id, last_msg_id, reply, "
 		"reply_type, state, created, expires, completed) "
 		"VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 	struct db_stmt *st;
 
-	ret = ds_own_stmt(s, sql, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	db_bind_text(st, 1, r->token);
-	db_bind_text(st, 2, r->device);
-	db_bind_text(st, 3, r->session_id);
-	db_bind_int64(st, 4, r->tenant_id);
-	db_bind_int64(st, 5, r->account_id);
-	db_bind_int64(st, 6, r->last_msg_id);
-	if (r->reply != NULL)
-		db_bind_blob(st, 7, r->reply, r->reply_len);
-	db_bind_text(st, 8, r->reply_type);
-	if (r->state != NULL)
-		db_bind_blob(st, 9, r->state, r->state_len);
-	db_bind_int64(st, 10, r->created);
-	db_bind_int64(st, 11, r->expires);
-	db_bind_int(st, 12, r->completed);
-	ret = ds_exec_stmt(s, st, "session save", err);
-	return ds_own_end(s, own, ret, err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_text(st, 1, r->token);
+		db_bind_text(st, 2, r->device);
+		db_bind_text(st, 3, r->session_id);
+		db_bind_int64(st, 4, r->tenant_id);
+		db_bind_int64(st, 5, r->account_id);
+		db_bind_int64(st, 6, r->last_msg_id);
+		if (r->reply != NULL)
+			db_bind_blob(st, 7, r->reply, r->reply_len);
+		db_bind_text(st, 8, r->reply_type);
+		if (r->state != NULL)
+			db_bind_blob(st, 9, r->state, r->state_len);
+		db_bind_int64(st, 10, r->created);
+		db_bind_int64(st, 11, r->expires);
+		db_bind_int(st, 12, r->completed);
+		ret = ds_exec_stmt(s, st, "session save", err);
+	}
+	return ret;
 }
 
 /* A session's rows, inside the caller's transaction. */
@@ -141,12 +140,12 @@ static int delete_rows(struct dstore *s, const char *token, struct ob_err *err)
 int dstore_session_delete(struct dstore *s, const char *token,
 			  struct ob_err *err)
 {
-	bool own;
-	int ret = ds_own_begin(s, &own, err);
+	struct ds_txn t = DS_TXN_OWN;
+	int ret;
 
-	if (ret == 0)
+	while (ds_txn_next(s, &t, &ret, err))
 		ret = delete_rows(s, token, err);
-	return ds_own_end(s, own, ret, err);
+	return ret;
 }
 
 /* The expiring sessions that never completed, to the caller's function. */
@@ -199,24 +198,27 @@ int dstore_session_expire(struct dstore *s, int64_t now,
 	static const char del_s[] =
 		"DELETE FROM sml_session WHERE expires <= ?";
 	const char *steps[4] = {del_p, del_c, del_m, del_s};
-	bool own;
-	int ret = ds_own_begin(s, &own, err);
+	struct ds_txn t = DS_TXN_OWN;
+	int ret;
 	int count = 0;
 
-	if (ret == 0 && incomplete != NULL)
-		ret = list_incomplete(s, now, incomplete, ctx, err);
-	for (int i = 0; i < 4 && ret == 0; i++) {
-		struct db_stmt *st = ds_stmt(s, steps[i], err);
-		if (st == NULL) {
-			ret = err ? err->code : OB_E_FAIL;
-			break;
+	/* a run again after a busy commit calls incomplete again: the
+	 * first run's sessions were not deleted */
+	while (ds_txn_next(s, &t, &ret, err)) {
+		if (incomplete != NULL)
+			ret = list_incomplete(s, now, incomplete, ctx, err);
+		for (int i = 0; i < 4 && ret == 0; i++) {
+			struct db_stmt *st = ds_stmt(s, steps[i], err);
+			if (st == NULL) {
+				ret = err ? err->code : OB_E_FAIL;
+				break;
+			}
+			db_bind_int64(st, 1, now);
+			ret = ds_exec_stmt(s, st, "session expire", err);
+			if (i == 3)
+				count = db_changes(s->db);
 		}
-		db_bind_int64(st, 1, now);
-		ret = ds_exec_stmt(s, st, "session expire", err);
-		if (i == 3)
-			count = db_changes(s->db);
 	}
-	ret = ds_own_end(s, own, ret, err);
 	if (ret == 0 && count_r != NULL)
 		*count_r = count;
 	return ret;
@@ -233,12 +235,14 @@ int dstore_session_limit(struct dstore *s, int64_t account_id,
 		"OFFSET ?3";
 	char(*tokens)[DSTORE_TOKEN_MAX] = NULL;
 	size_t n = 0, cap = 0;
-	bool own;
-	int ret = ds_own_begin(s, &own, err);
+	struct ds_txn t = DS_TXN_OWN;
+	int ret;
 	int rc = DB_DONE;
 
-	if (ret == 0) {
+	while (ds_txn_next(s, &t, &ret, err)) {
 		struct db_stmt *st = ds_stmt(s, sql, err);
+
+		n = 0;
 		if (st == NULL) {
 			ret = err ? err->code : OB_E_FAIL;
 		} else {
@@ -267,11 +271,10 @@ int dstore_session_limit(struct dstore *s, int64_t account_id,
 				ret = ds_sql_err(s, rc, "session limit", err);
 			db_reset(st);
 		}
+		for (size_t i = 0; i < n && ret == 0; i++)
+			ret = delete_rows(s, tokens[i], err);
 	}
-	for (size_t i = 0; i < n && ret == 0; i++)
-		ret = delete_rows(s, tokens[i], err);
 	free(tokens);
-	ret = ds_own_end(s, own, ret, err);
 	if (ret == 0 && count_r != NULL)
 		*count_r = (int)n;
 	return ret;
@@ -698,35 +701,36 @@ int dstore_chunk_append(struct dstore *s, const char *token, int ds,
 		"INSERT INTO sml_chunk (token, ds, luid, size, data) VALUES "
 		"(?1, ?2, ?3, ?4, ?5) ON CONFLICT (token, ds) DO UPDATE SET "
 		"data = data || excluded.data";
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 	struct db_stmt *st;
 	int64_t have = 0;
 
-	ret = ds_own_stmt(s, get, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	db_bind_text(st, 1, token);
-	db_bind_int(st, 2, ds);
-	if (db_step(st) == DB_ROW)
-		have = db_column_int64(st, 0);
-	db_reset(st);
-	if ((size_t)have + len > max)
-		return ds_own_end(s, own,
-				  ob_err_set(err, OB_E_LIMIT,
-					     "large object over %zu bytes",
-					     max),
-				  err);
-	st = ds_stmt(s, put, err);
-	if (st == NULL)
-		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
-	db_bind_text(st, 1, token);
-	db_bind_int(st, 2, ds);
-	db_bind_text(st, 3, luid);
-	db_bind_int64(st, 4, size);
-	db_bind_blob(st, 5, len ? data : "", len);
-	ret = ds_exec_stmt(s, st, "chunk", err);
-	return ds_own_end(s, own, ret, err);
+	while (ds_txn_stmt(s, &t, get, &st, &ret, err)) {
+		have = 0;
+		db_bind_text(st, 1, token);
+		db_bind_int(st, 2, ds);
+		if (db_step(st) == DB_ROW)
+			have = db_column_int64(st, 0);
+		db_reset(st);
+		if ((size_t)have + len > max) {
+			ret = ob_err_set(err, OB_E_LIMIT,
+					 "large object over %zu bytes", max);
+			continue;
+		}
+		st = ds_stmt(s, put, err);
+		if (st == NULL) {
+			ret = err ? err->code : OB_E_FAIL;
+			continue;
+		}
+		db_bind_text(st, 1, token);
+		db_bind_int(st, 2, ds);
+		db_bind_text(st, 3, luid);
+		db_bind_int64(st, 4, size);
+		db_bind_blob(st, 5, len ? data : "", len);
+		ret = ds_exec_stmt(s, st, "chunk", err);
+	}
+	return ret;
 }
 
 int dstore_chunk_take(struct dstore *s, const char *token, int ds,
@@ -764,17 +768,16 @@ int dstore_chunk_drop(struct dstore *s, const char *token, int ds,
 {
 	static const char del[] = "DELETE FROM sml_chunk WHERE token = ? AND "
 				  "ds = ?";
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 	struct db_stmt *st;
 
-	ret = ds_own_stmt(s, del, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	db_bind_text(st, 1, token);
-	db_bind_int(st, 2, ds);
-	ret = ds_exec_stmt(s, st, "chunk drop", err);
-	return ds_own_end(s, own, ret, err);
+	while (ds_txn_stmt(s, &t, del, &st, &ret, err)) {
+		db_bind_text(st, 1, token);
+		db_bind_int(st, 2, ds);
+		ret = ds_exec_stmt(s, st, "chunk drop", err);
+	}
+	return ret;
 }
 
 /* ---- nonces ----------------------------------------------------------- */
@@ -865,34 +868,36 @@ int dstore_nonce_set(struct dstore *s, const char *device, const char *login,
 		"(SELECT device FROM sml_nonce WHERE login = ?1 "
 		"ORDER BY updated DESC, rowid DESC LIMIT ?2)";
 	int cap = per_login < 1 ? 1 : per_login;
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 	struct db_stmt *st;
 
-	ret = ds_own_begin(s, &own, err);
-	if (ret != 0)
-		return ret;
-	ret = nonce_step(s, keep, device, 0, "nonce keep", err);
-	if (ret == 0)
-		ret = nonce_step(s, keep_trim, device, DSTORE_NONCE_KEEP - 1,
-				 "nonce keep", err);
-	if (ret == 0) {
-		st = ds_stmt(s, sql, err);
-		if (st == NULL) {
-			ret = err ? err->code : OB_E_FAIL;
-		} else {
-			db_bind_text(st, 1, device);
-			db_bind_text(st, 2, nonce);
-			db_bind_int64(st, 3, now);
-			db_bind_text(st, 4, login);
-			ret = ds_exec_stmt(s, st, "nonce", err);
+	while (ds_txn_next(s, &t, &ret, err)) {
+		ret = nonce_step(s, keep, device, 0, "nonce keep", err);
+		if (ret == 0)
+			ret = nonce_step(s, keep_trim, device,
+					 DSTORE_NONCE_KEEP - 1, "nonce keep",
+					 err);
+		if (ret == 0) {
+			st = ds_stmt(s, sql, err);
+			if (st == NULL) {
+				ret = err ? err->code : OB_E_FAIL;
+			} else {
+				db_bind_text(st, 1, device);
+				db_bind_text(st, 2, nonce);
+				db_bind_int64(st, 3, now);
+				db_bind_text(st, 4, login);
+				ret = ds_exec_stmt(s, st, "nonce", err);
+			}
 		}
+		if (ret == 0)
+			ret = nonce_step(s, trim_old, login, cap, "nonce trim",
+					 err);
+		if (ret == 0)
+			ret = nonce_step(s, trim, login, cap, "nonce trim",
+					 err);
 	}
-	if (ret == 0)
-		ret = nonce_step(s, trim_old, login, cap, "nonce trim", err);
-	if (ret == 0)
-		ret = nonce_step(s, trim, login, cap, "nonce trim", err);
-	return ds_own_end(s, own, ret, err);
+	return ret;
 }
 
 int dstore_nonce_expire(struct dstore *s, int64_t before, int *count_r,
@@ -900,28 +905,27 @@ int dstore_nonce_expire(struct dstore *s, int64_t before, int *count_r,
 {
 	static const char sql[] = "DELETE FROM sml_nonce WHERE updated < ?";
 	static const char old[] = "DELETE FROM sml_nonce_old WHERE issued < ?";
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret, n = 0;
 	struct db_stmt *st;
 
-	ret = ds_own_stmt(s, sql, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	db_bind_int64(st, 1, before);
-	ret = ds_exec_stmt(s, st, "nonce expire", err);
-	if (ret == 0) {
-		n = db_changes(s->db);
-		st = ds_stmt(s, old, err);
-		if (st == NULL) {
-			ret = err ? err->code : OB_E_FAIL;
-		} else {
-			db_bind_int64(st, 1, before);
-			ret = ds_exec_stmt(s, st, "nonce expire", err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_int64(st, 1, before);
+		ret = ds_exec_stmt(s, st, "nonce expire", err);
+		if (ret == 0) {
+			n = db_changes(s->db);
+			st = ds_stmt(s, old, err);
+			if (st == NULL) {
+				ret = err ? err->code : OB_E_FAIL;
+			} else {
+				db_bind_int64(st, 1, before);
+				ret = ds_exec_stmt(s, st, "nonce expire", err);
+			}
 		}
+		if (ret == 0 && count_r != NULL)
+			*count_r = n;
 	}
-	if (ret == 0 && count_r != NULL)
-		*count_r = n;
-	return ds_own_end(s, own, ret, err);
+	return ret;
 }
 
 /* ---- throttling ------------------------------------------------------- */
@@ -955,55 +959,57 @@ int dstore_throttle_fail(struct dstore *s, const char *key, int64_t now,
 				  "WHERE key = ?";
 	static const char put[] = "INSERT OR REPLACE INTO auth_throttle (key, "
 				  "failures, first, until) VALUES (?,?,?,?)";
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 	int64_t failures = 0, first = now, until = 0;
 	struct db_stmt *st;
 	int rc;
 
-	ret = ds_own_stmt(s, get, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	db_bind_text(st, 1, key);
-	rc = db_step(st);
-	if (rc == DB_ROW && now - db_column_int64(st, 1) < window) {
-		failures = db_column_int64(st, 0);
-		first = db_column_int64(st, 1);
+	while (ds_txn_stmt(s, &t, get, &st, &ret, err)) {
+		failures = 0, first = now, until = 0;
+		db_bind_text(st, 1, key);
+		rc = db_step(st);
+		if (rc == DB_ROW && now - db_column_int64(st, 1) < window) {
+			failures = db_column_int64(st, 0);
+			first = db_column_int64(st, 1);
+		}
+		db_reset(st);
+		if (rc != DB_ROW && rc != DB_DONE) {
+			ret = ds_sql_err(s, rc, "throttle", err);
+			continue;
+		}
+		failures++;
+		if (failures > free_tries) {
+			int64_t delay = first_delay;
+			for (int64_t i = free_tries + 1;
+			     i < failures && delay < max_delay; i++)
+				delay *= 2;
+			until = now + (delay < max_delay ? delay : max_delay);
+		}
+		st = ds_stmt(s, put, err);
+		if (st == NULL) {
+			ret = err ? err->code : OB_E_FAIL;
+			continue;
+		}
+		db_bind_text(st, 1, key);
+		db_bind_int64(st, 2, failures);
+		db_bind_int64(st, 3, first);
+		db_bind_int64(st, 4, until);
+		ret = ds_exec_stmt(s, st, "throttle", err);
 	}
-	db_reset(st);
-	if (rc != DB_ROW && rc != DB_DONE)
-		return ds_own_end(s, own, ds_sql_err(s, rc, "throttle", err),
-				  err);
-	failures++;
-	if (failures > free_tries) {
-		int64_t delay = first_delay;
-		for (int64_t i = free_tries + 1;
-		     i < failures && delay < max_delay; i++)
-			delay *= 2;
-		until = now + (delay < max_delay ? delay : max_delay);
-	}
-	st = ds_stmt(s, put, err);
-	if (st == NULL)
-		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
-	db_bind_text(st, 1, key);
-	db_bind_int64(st, 2, failures);
-	db_bind_int64(st, 3, first);
-	db_bind_int64(st, 4, until);
-	ret = ds_exec_stmt(s, st, "throttle", err);
-	return ds_own_end(s, own, ret, err);
+	return ret;
 }
 
 int dstore_throttle_clear(struct dstore *s, const char *key, struct ob_err *err)
 {
 	static const char sql[] = "DELETE FROM auth_throttle WHERE key = ?";
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 	struct db_stmt *st;
 
-	ret = ds_own_stmt(s, sql, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	db_bind_text(st, 1, key);
-	ret = ds_exec_stmt(s, st, "throttle", err);
-	return ds_own_end(s, own, ret, err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_text(st, 1, key);
+		ret = ds_exec_stmt(s, st, "throttle", err);
+	}
+	return ret;
 }

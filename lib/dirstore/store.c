@@ -69,16 +69,25 @@ int ds_exec_stmt(struct dstore *s, struct db_stmt *st, const char *what,
 	return 0;
 }
 
-int ds_own_begin(struct dstore *s, bool *own_r, struct ob_err *err)
+static int txn_begin(struct dstore *s, struct ds_txn *t, struct ob_err *err)
 {
+	if (t->tenant)
+		return dstore_begin(s, t->tenant_id, t->actor, err);
 	/* nested: inside dstore_begin's transaction or another own one */
-	*own_r = !s->in_txn && !db_in_txn(s->db);
-	return *own_r ? ds_db_begin(s, err) : 0;
+	t->own = !s->in_txn && !db_in_txn(s->db);
+	return t->own ? ds_db_begin(s, err) : 0;
 }
 
-int ds_own_end(struct dstore *s, bool own, int ret, struct ob_err *err)
+static int txn_end(struct dstore *s, struct ds_txn *t, int ret,
+		   struct ob_err *err)
 {
-	if (!own)
+	if (t->tenant) {
+		if (ret >= 0) /* as dstore_retry's fn: 0 or an OB_E_* */
+			return dstore_commit(s, t->rev_r, err);
+		dstore_rollback(s);
+		return ret;
+	}
+	if (!t->own)
 		return ret;
 	if (ret == 0)
 		ret = ds_db_commit(s, err);
@@ -87,17 +96,41 @@ int ds_own_end(struct dstore *s, bool own, int ret, struct ob_err *err)
 	return ret;
 }
 
-int ds_own_stmt(struct dstore *s, const char *sql, bool *own_r,
-		struct db_stmt **st_r, struct ob_err *err)
+bool ds_txn_next(struct dstore *s, struct ds_txn *t, int *ret,
+		 struct ob_err *err)
 {
-	int ret = ds_own_begin(s, own_r, err);
+	if (t->open) {
+		t->open = false;
+		*ret = txn_end(s, t, *ret, err);
+		/* a body in someone else's transaction is theirs to retry */
+		if (*ret != OB_E_BUSY || (!t->tenant && !t->own))
+			return false;
+	} else if (t->runs == 0) {
+		*ret = OB_E_BUSY; /* the result when no run may begin */
+	}
+	while (t->runs < t->tries) {
+		t->runs++;
+		*ret = txn_begin(s, t, err);
+		if (*ret == 0) {
+			t->open = true;
+			return true;
+		}
+		if (*ret != OB_E_BUSY)
+			return false;
+	}
+	return false;
+}
 
-	if (ret != 0)
-		return ret;
-	*st_r = ds_stmt(s, sql, err);
-	if (*st_r == NULL)
-		return ds_own_end(s, *own_r, err ? err->code : OB_E_FAIL, err);
-	return 0;
+bool ds_txn_stmt(struct dstore *s, struct ds_txn *t, const char *sql,
+		 struct db_stmt **st_r, int *ret, struct ob_err *err)
+{
+	while (ds_txn_next(s, t, ret, err)) {
+		*st_r = ds_stmt(s, sql, err);
+		if (*st_r != NULL)
+			return true;
+		*ret = err ? err->code : OB_E_FAIL; /* ended by the next call */
+	}
+	return false;
 }
 
 /* A failure of exec, begin or commit: busy and I/O keep their codes, the
@@ -287,53 +320,56 @@ int ds_key(struct dstore *s, const unsigned char **key_r, struct ob_err *err)
 	return 0;
 }
 
-static int migrate(struct dstore *s, struct ob_err *err)
+/* The body of migrate's transaction: the steps from the stored version. */
+static int migrate_steps(struct dstore *s, struct ob_err *err)
 {
 	struct db_stmt *st;
 	int version = 0, rc, ret;
 
-	ret = ds_db_begin(s, err);
-	if (ret < 0)
-		return ret;
 	ret = ds_exec(s,
 		      "CREATE TABLE IF NOT EXISTS schema_version "
 		      "(version INTEGER NOT NULL)",
 		      err);
 	if (ret < 0)
-		goto fail;
+		return ret;
 	rc = db_prepare(s->db, "SELECT max(version) FROM schema_version", 0,
 			&st);
-	if (rc != 0) {
-		ret = ds_sql_err(s, rc, "schema version", err);
-		goto fail;
-	}
+	if (rc != 0)
+		return ds_sql_err(s, rc, "schema version", err);
 	if (db_step(st) == DB_ROW)
 		version = db_column_int(st, 0);
 	db_finalize(st);
-	if (version > ds_migration_count) {
-		ret = ob_err_set(err, OB_E_VERSION,
-				 "database schema version %d is newer than "
-				 "this program knows (%d); upgrade Orgbook",
-				 version, ds_migration_count);
-		goto fail;
-	}
+	if (version > ds_migration_count)
+		return ob_err_set(err, OB_E_VERSION,
+				  "database schema version %d is newer than "
+				  "this program knows (%d); upgrade Orgbook",
+				  version, ds_migration_count);
 	for (int v = version; v < ds_migration_count; v++) {
 		char sql[64];
 
 		ret = ds_exec(s, ds_migrations[v], err);
 		if (ret < 0) {
 			ob_err_prefix(err, "migration to version %d: ", v + 1);
-			goto fail;
+			return ret;
 		}
 		snprintf(sql, sizeof(sql),
 			 "INSERT INTO schema_version VALUES (%d)", v + 1);
 		ret = ds_exec(s, sql, err);
 		if (ret < 0)
-			goto fail;
+			return ret;
 	}
-	return ds_db_commit(s, err);
-fail:
-	db_rollback(s->db);
+	return 0;
+}
+
+/* Another process opening the same database may be migrating it: the
+ * steps run in one transaction, retried whole while busy. */
+static int migrate(struct dstore *s, struct ob_err *err)
+{
+	struct ds_txn t = DS_TXN_OWN;
+	int ret;
+
+	while (ds_txn_next(s, &t, &ret, err))
+		ret = migrate_steps(s, err);
 	return ret;
 }
 
@@ -546,19 +582,15 @@ int dstore_retry(struct dstore *s, int64_t tenant_id, const char *actor,
 		 int (*fn)(struct dstore *store, void *ctx, struct ob_err *err),
 		 void *ctx, int64_t *rev_r, struct ob_err *err)
 {
-	int ret = OB_E_BUSY;
+	struct ds_txn t = {.tries = tries,
+			   .tenant = true,
+			   .tenant_id = tenant_id,
+			   .actor = actor,
+			   .rev_r = rev_r};
+	int ret;
 
-	for (int i = 0; i < tries && ret == OB_E_BUSY; i++) {
-		ret = dstore_begin(s, tenant_id, actor, err);
-		if (ret < 0)
-			continue;
+	while (ds_txn_next(s, &t, &ret, err))
 		ret = fn(s, ctx, err);
-		if (ret < 0) {
-			dstore_rollback(s);
-			continue;
-		}
-		ret = dstore_commit(s, rev_r, err);
-	}
 	return ret;
 }
 
@@ -588,6 +620,7 @@ int dstore_tenant_create(struct dstore *s, const char *name,
 {
 	static const char sql[] = "INSERT INTO tenant (name, display, created) "
 				  "VALUES (?, ?, ?)";
+	struct ds_txn t = DS_TXN_OWN;
 	struct db_stmt *st;
 	int ret;
 
@@ -600,28 +633,19 @@ int dstore_tenant_create(struct dstore *s, const char *name,
 	if (s->in_txn)
 		return ob_err_set(err, OB_E_INVAL,
 				  "a write transaction is already open");
-	ret = ds_db_begin(s, err);
-	if (ret < 0)
-		return ret;
-	st = ds_stmt(s, sql, err);
-	if (st == NULL) {
-		ret = err ? err->code : OB_E_FAIL;
-		goto fail;
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_text(st, 1, name);
+		db_bind_text(st, 2, display ? display : name);
+		db_bind_int64(st, 3, ob_wall_s());
+		ret = ds_exec_stmt(s, st, "create enterprise", err);
+		if (ret == OB_E_EXISTS)
+			ret = ob_err_set(err, OB_E_EXISTS,
+					 "an enterprise named %s already "
+					 "exists",
+					 name);
+		if (ret == 0 && id_r != NULL)
+			*id_r = db_last_insert_id(s->db);
 	}
-	db_bind_text(st, 1, name);
-	db_bind_text(st, 2, display ? display : name);
-	db_bind_int64(st, 3, ob_wall_s());
-	ret = ds_exec_stmt(s, st, "create enterprise", err);
-	if (ret == OB_E_EXISTS)
-		ret = ob_err_set(err, OB_E_EXISTS,
-				 "an enterprise named %s already exists", name);
-	if (ret < 0)
-		goto fail;
-	if (id_r != NULL)
-		*id_r = db_last_insert_id(s->db);
-	return ds_db_commit(s, err);
-fail:
-	db_rollback(s->db);
 	return ret;
 }
 
@@ -741,13 +765,13 @@ int dstore_write_probe(struct dstore *s, int64_t now, struct ob_err *err)
 {
 	static const char sql[] =
 		"INSERT OR REPLACE INTO health (id, at) VALUES (1, ?)";
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	struct db_stmt *st;
-	int ret = ds_own_stmt(s, sql, &own, &st, err);
+	int ret;
 
-	if (ret != 0)
-		return ret;
-	db_bind_int64(st, 1, now);
-	ret = ds_exec_stmt(s, st, "write probe", err);
-	return ds_own_end(s, own, ret, err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_int64(st, 1, now);
+		ret = ds_exec_stmt(s, st, "write probe", err);
+	}
+	return ret;
 }

@@ -38,49 +38,50 @@ int dstore_web_session_create(struct dstore *s, int64_t account_id, int64_t now,
 		"csrf, created, last_seen) VALUES (?,?,?,?,?,?)";
 	char hash[65];
 	struct db_stmt *st;
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int rc, ret;
 
 	memset(r, 0, sizeof(*r));
 	if (ob_random_hex(token_r, 32) != 0 || ob_random_hex(r->csrf, 32) != 0)
 		return ob_err_set(err, OB_E_IO, "no randomness");
 	ret = token_hash(token_r, hash, err);
-	if (ret == 0)
-		ret = ds_own_stmt(s, sweep, &own, &st, err);
 	if (ret != 0)
 		return ret;
-	db_bind_int64(st, 1, now - KEEP_AT_MOST);
-	ret = ds_exec_stmt(s, st, "sweep web sessions", err);
-	if (ret == 0 && (st = ds_stmt(s, acct, err)) == NULL)
-		ret = err ? err->code : OB_E_FAIL;
-	if (ret == 0) {
-		db_bind_int64(st, 1, account_id);
-		rc = db_step(st);
-		if (rc == DB_ROW) {
-			r->tenant_id = db_column_int64(st, 0);
-			ob_strlcpy(r->login, db_column_text(st, 1),
-				   sizeof(r->login));
-		} else {
-			ret = rc == DB_DONE ? ob_err_set(err, OB_E_NOTFOUND,
-							 "no such account")
-					    : ds_sql_err(s, rc, "account", err);
+	while (ds_txn_stmt(s, &t, sweep, &st, &ret, err)) {
+		db_bind_int64(st, 1, now - KEEP_AT_MOST);
+		ret = ds_exec_stmt(s, st, "sweep web sessions", err);
+		if (ret == 0 && (st = ds_stmt(s, acct, err)) == NULL)
+			ret = err ? err->code : OB_E_FAIL;
+		if (ret == 0) {
+			db_bind_int64(st, 1, account_id);
+			rc = db_step(st);
+			if (rc == DB_ROW) {
+				r->tenant_id = db_column_int64(st, 0);
+				ob_strlcpy(r->login, db_column_text(st, 1),
+					   sizeof(r->login));
+			} else {
+				ret = rc == DB_DONE
+					      ? ob_err_set(err, OB_E_NOTFOUND,
+							   "no such account")
+					      : ds_sql_err(s, rc, "account",
+							   err);
+			}
+			db_reset(st);
 		}
-		db_reset(st);
-	}
-	if (ret == 0 && (st = ds_stmt(s, ins, err)) == NULL)
-		ret = err ? err->code : OB_E_FAIL;
-	if (ret == 0) {
-		db_bind_text(st, 1, hash);
-		db_bind_int64(st, 2, r->tenant_id);
-		db_bind_int64(st, 3, account_id);
-		db_bind_text(st, 4, r->csrf);
-		db_bind_int64(st, 5, now);
-		db_bind_int64(st, 6, now);
-		ret = ds_exec_stmt(s, st, "create web session", err);
+		if (ret == 0 && (st = ds_stmt(s, ins, err)) == NULL)
+			ret = err ? err->code : OB_E_FAIL;
+		if (ret == 0) {
+			db_bind_text(st, 1, hash);
+			db_bind_int64(st, 2, r->tenant_id);
+			db_bind_int64(st, 3, account_id);
+			db_bind_text(st, 4, r->csrf);
+			db_bind_int64(st, 5, now);
+			db_bind_int64(st, 6, now);
+			ret = ds_exec_stmt(s, st, "create web session", err);
+		}
 	}
 	r->account_id = account_id;
 	r->created = r->last_seen = now;
-	ret = ds_own_end(s, own, ret, err);
 	if (ret != 0) {
 		explicit_bzero(token_r, DSTORE_WEB_TOKEN_MAX);
 		memset(r, 0, sizeof(*r));
@@ -132,15 +133,13 @@ int dstore_web_session_load(struct dstore *s, const char *token, int64_t now,
 		return ob_err_set(err, OB_E_NOTFOUND, "no such session");
 	}
 	if (now - r->last_seen >= TOUCH_EVERY) {
-		bool own;
-		ret = ds_own_stmt(s, touch, &own, &st, err);
-		if (ret != 0)
-			return ret;
-		db_bind_int64(st, 1, now);
-		db_bind_text(st, 2, hash);
-		ret = ds_own_end(s, own,
-				 ds_exec_stmt(s, st, "touch web session", err),
-				 err);
+		struct ds_txn t = DS_TXN_OWN;
+
+		while (ds_txn_stmt(s, &t, touch, &st, &ret, err)) {
+			db_bind_int64(st, 1, now);
+			db_bind_text(st, 2, hash);
+			ret = ds_exec_stmt(s, st, "touch web session", err);
+		}
 		r->last_seen = now;
 	}
 	return ret;
@@ -150,18 +149,17 @@ static int delete_where(struct dstore *s, const char *sql, const char *text,
 			int64_t id, struct ob_err *err)
 {
 	struct db_stmt *st;
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 
-	ret = ds_own_stmt(s, sql, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	if (text != NULL)
-		db_bind_text(st, 1, text);
-	else
-		db_bind_int64(st, 1, id);
-	return ds_own_end(s, own, ds_exec_stmt(s, st, "end web session", err),
-			  err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		if (text != NULL)
+			db_bind_text(st, 1, text);
+		else
+			db_bind_int64(st, 1, id);
+		ret = ds_exec_stmt(s, st, "end web session", err);
+	}
+	return ret;
 }
 
 int dstore_web_session_delete(struct dstore *s, const char *token,
@@ -197,28 +195,27 @@ int dstore_web_upload_put(struct dstore *s, int64_t tenant_id,
 		"INSERT INTO web_upload (tenant_id, account_id, created, meta, "
 		"data) VALUES (?,?,?,?,?)";
 	struct db_stmt *st;
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 
 	if (strlen(meta) > 255)
 		return ob_err_set(err, OB_E_INVAL, "upload meta too long");
-	ret = ds_own_stmt(s, sweep, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	db_bind_int64(st, 1, now - UPLOAD_TTL);
-	ret = ds_exec_stmt(s, st, "sweep uploads", err);
-	if (ret == 0 && (st = ds_stmt(s, ins, err)) == NULL)
-		ret = err ? err->code : OB_E_FAIL;
-	if (ret == 0) {
-		db_bind_int64(st, 1, tenant_id);
-		db_bind_int64(st, 2, account_id);
-		db_bind_int64(st, 3, now);
-		db_bind_text(st, 4, meta);
-		db_bind_blob(st, 5, len ? data : "", len);
-		ret = ds_exec_stmt(s, st, "store upload", err);
-		*id_r = db_last_insert_id(s->db);
+	while (ds_txn_stmt(s, &t, sweep, &st, &ret, err)) {
+		db_bind_int64(st, 1, now - UPLOAD_TTL);
+		ret = ds_exec_stmt(s, st, "sweep uploads", err);
+		if (ret == 0 && (st = ds_stmt(s, ins, err)) == NULL)
+			ret = err ? err->code : OB_E_FAIL;
+		if (ret == 0) {
+			db_bind_int64(st, 1, tenant_id);
+			db_bind_int64(st, 2, account_id);
+			db_bind_int64(st, 3, now);
+			db_bind_text(st, 4, meta);
+			db_bind_blob(st, 5, len ? data : "", len);
+			ret = ds_exec_stmt(s, st, "store upload", err);
+			*id_r = db_last_insert_id(s->db);
+		}
 	}
-	return ds_own_end(s, own, ret, err);
+	return ret;
 }
 
 int dstore_web_upload_get(struct dstore *s, int64_t tenant_id,
@@ -267,15 +264,14 @@ int dstore_web_upload_delete(struct dstore *s, int64_t tenant_id,
 	static const char sql[] = "DELETE FROM web_upload WHERE id = ? AND "
 				  "tenant_id = ? AND account_id = ?";
 	struct db_stmt *st;
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 
-	ret = ds_own_stmt(s, sql, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	db_bind_int64(st, 1, id);
-	db_bind_int64(st, 2, tenant_id);
-	db_bind_int64(st, 3, account_id);
-	return ds_own_end(s, own, ds_exec_stmt(s, st, "delete upload", err),
-			  err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_int64(st, 1, id);
+		db_bind_int64(st, 2, tenant_id);
+		db_bind_int64(st, 3, account_id);
+		ret = ds_exec_stmt(s, st, "delete upload", err);
+	}
+	return ret;
 }
