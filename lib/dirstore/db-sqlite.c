@@ -10,6 +10,7 @@
  * retry the whole transaction. */
 #include "config.h"
 #include "dirstore/db.h"
+#include "util/file.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -113,6 +114,33 @@ static int register_functions(sqlite3 *h)
 
 /* ---- connection ------------------------------------------------------- */
 
+/* The database and the files SQLite keeps beside it are the owner's alone.
+ * SQLite's unix VFS creates -wal, -shm and -journal with the database
+ * file's permission bits (fchmod'ed past the umask), so a 0600 database
+ * gives 0600 companions; companions left by a crash keep the mode they
+ * had, so they are tightened too. */
+static int private_files(const char *path, char *notice, size_t size,
+			 struct ob_err *err)
+{
+	static const char *const beside[] = {"", "-wal", "-shm", "-journal"};
+	char name[4200], one[1024];
+	size_t n = 0;
+	int ret;
+
+	for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
+		if (snprintf(name, sizeof(name), "%s%s", path, beside[i]) >=
+		    (int)sizeof(name))
+			return ob_err_set(err, OB_E_LIMIT, "path too long");
+		ret = ob_file_private(name, i == 0, one, sizeof(one), err);
+		if (ret < 0)
+			return ret;
+		if (one[0] != '\0' && n + 1 < size)
+			n += (size_t)snprintf(notice + n, size - n, "%s%s",
+					      n ? "; " : "", one);
+	}
+	return 0;
+}
+
 static void sq_close(struct db *db)
 {
 	struct sq_db *d = (struct sq_db *)db;
@@ -146,6 +174,8 @@ static int sq_open(const struct db_settings *set, struct db **db_r,
 	if (d == NULL)
 		return ob_err_set(err, OB_E_NOMEM, "out of memory");
 	d->base.drv = &db_sqlite_driver;
+	if (private_files(set->path, set->notice, set->notice_size, err) < 0)
+		goto fail;
 	rc = sqlite3_open_v2(set->path, &d->h,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				     SQLITE_OPEN_NOMUTEX,

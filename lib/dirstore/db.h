@@ -14,7 +14,9 @@
  * whole transactions, store.c ds_txn_run), or log.
  *
  * What a driver must provide (struct db_driver below):
- * - open: connect, set what the engine needs for the store's rules
+ * - open: keep the database private to its owner (SQLite: the file and
+ *   its -wal, -shm and -journal 0600, tightened when found open, said in
+ *   the notice), connect, set what the engine needs for the store's rules
  *   (SQLite: WAL, foreign_keys=ON, busy_timeout, synchronous; extended
  *   result codes) and register the SQL functions of DB_SQL_FUNCTIONS;
  *   close frees the connection and every statement still prepared.
@@ -103,6 +105,10 @@ struct db_settings {
 	const char *path; /* SQLite: the file; PostgreSQL: a conninfo */
 	bool sync_normal; /* weaker durability (SQLite synchronous=NORMAL) */
 	int busy_timeout_ms;
+	/* what opening had to tell the operator (SQLite: files group or
+	 * others could access and were tightened), "" when nothing */
+	char *notice;
+	size_t notice_size;
 };
 
 struct db_driver {

@@ -7,7 +7,6 @@
  * takes the write lock at once or detects conflicts by commit. */
 #include "config.h"
 #include "dirstore/internal.h"
-#include "util/file.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -373,33 +372,6 @@ static int migrate(struct dstore *s, struct ob_err *err)
 	return ret;
 }
 
-/* The database and the files SQLite keeps beside it are the owner's alone.
- * SQLite's unix VFS creates -wal, -shm and -journal with the database
- * file's permission bits (fchmod'ed past the umask), so a 0600 database
- * gives 0600 companions; companions left by a crash keep the mode they
- * had, so they are tightened too. */
-static int private_files(struct dstore *s, const char *path, struct ob_err *err)
-{
-	static const char *const beside[] = {"", "-wal", "-shm", "-journal"};
-	char name[4200], one[sizeof(s->notice)];
-	size_t n = 0;
-	int ret;
-
-	for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
-		if (snprintf(name, sizeof(name), "%s%s", path, beside[i]) >=
-		    (int)sizeof(name))
-			return ob_err_set(err, OB_E_LIMIT, "path too long");
-		ret = ob_file_private(name, i == 0, one, sizeof(one), err);
-		if (ret < 0)
-			return ret;
-		if (one[0] != '\0' && n < sizeof(s->notice) - 1)
-			n += (size_t)snprintf(s->notice + n,
-					      sizeof(s->notice) - n, "%s%s",
-					      n ? "; " : "", one);
-	}
-	return 0;
-}
-
 const char *dstore_open_notice(const struct dstore *s)
 {
 	return s->notice;
@@ -431,12 +403,11 @@ int dstore_open(const struct dstore_options *opt, struct dstore **store_r,
 		ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
 		goto fail;
 	}
-	ret = private_files(s, opt->path, err);
-	if (ret < 0)
-		goto fail;
 	set.path = opt->path;
 	set.sync_normal = opt->sync_normal;
 	set.busy_timeout_ms = opt->busy_timeout_ms;
+	set.notice = s->notice;
+	set.notice_size = sizeof(s->notice);
 	ret = db_sqlite_driver.open(&set, &s->db, err);
 	if (ret < 0)
 		goto fail;
