@@ -49,9 +49,13 @@ int dstore_reset_create(struct dstore *s, int64_t tenant_id, int64_t account_id,
 			int64_t *expires_r, struct ob_err *err)
 {
 	static const char sql[] =
-		"INSERT OR REPLACE INTO account_reset (account_id, tenant_id, "
+		"INSERT INTO account_reset (account_id, tenant_id, "
 		"token_hash, created, expires, actor) SELECT id, tenant_id, "
-		"?3, ?4, ?5, ?6 FROM account WHERE id = ?1 AND tenant_id = ?2";
+		"?3, ?4, ?5, ?6 FROM account WHERE id = ?1 AND tenant_id = ?2 "
+		"ON CONFLICT (account_id) DO UPDATE SET "
+		"tenant_id = excluded.tenant_id, "
+		"token_hash = excluded.token_hash, created = excluded.created, "
+		"expires = excluded.expires, actor = excluded.actor";
 	char hash[65];
 	struct db_stmt *st;
 	struct ds_txn t = DS_TXN_OWN;

@@ -7,19 +7,20 @@
  * db-sqlite.c, and no caller tests which engine runs. A retryable
  * failure - SQLite's BUSY or LOCKED, PostgreSQL's serialization failure
  * (40001) or deadlock (40P01) - is OB_E_BUSY wherever it happens (BEGIN,
- * a statement, COMMIT); the disk full or an I/O error is OB_E_IO; a
+ * a statement, COMMIT); a full disk or an I/O error is OB_E_IO; a
  * unique or primary-key violation OB_E_EXISTS; out of memory OB_E_NOMEM;
  * anything else OB_E_FAIL.
  * What it never does: know the store's tables, retry (the store retries
- * whole transactions, store.c ds_txn_run), or log.
+ * whole transactions, internal.h ds_txn_next), or log.
  *
  * What a driver must provide (struct db_driver below):
  * - open: keep the database private to its owner (SQLite: the file and
  *   its -wal, -shm and -journal 0600, tightened when found open, said in
  *   the notice), connect, set what the engine needs for the store's rules
  *   (SQLite: WAL, foreign_keys=ON, busy_timeout, synchronous; extended
- *   result codes) and register the SQL functions of DB_SQL_FUNCTIONS;
- *   close frees the connection and every statement still prepared.
+ *   result codes) and register the SQL functions below (ds_fn_*);
+ *   close frees the connection (the store finalizes its statements
+ *   first).
  * - errmsg: the engine's text of the last failure on the connection, for
  *   the store's messages ("database: <what>: <errmsg>").
  * - exec: SQL text without results and without parameters, possibly
@@ -47,7 +48,6 @@
  *   BEGIN IMMEDIATE; PostgreSQL: BEGIN ISOLATION LEVEL SERIALIZABLE);
  *   in_txn says whether one is open on the connection. rollback of none
  *   is a no-op.
- *
  * - dialect: which SQL spelling the engine takes (enum db_dialect).
  *
  * SQL the store writes is portable where that is free (INSERT ... ON
@@ -86,7 +86,7 @@ enum db_dialect { DB_DIALECT_SQLITE = 0, DB_DIALECT_COUNT };
  * ds_page_match(q, letters, digits, display, family, given, title,
  *               emails, phonetic_family, phonetic_given, phones) -> int:
  * what a page search matched (enum dstore_match), 0 when nothing. */
-int ds_fn_initials(const char *text, char *out, size_t size);
+void ds_fn_initials(const char *text, char *out, size_t size);
 size_t ds_fn_digits(const char *text, size_t len, char *out);
 int ds_fn_page_match(const char *const args[11]);
 

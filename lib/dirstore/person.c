@@ -1171,11 +1171,10 @@ int dstore_person_count(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 
 /* ds_initials(display) (db.h): pinyin initials of a name ("zs" for 张三),
  * lowercased letters for Latin names' words. */
-int ds_fn_initials(const char *text, char *out, size_t size)
+void ds_fn_initials(const char *text, char *out, size_t size)
 {
 	if (pinyin_text(text, strlen(text), true, NULL, 0, out, size) == -1)
 		out[0] = '\0';
-	return 0;
 }
 
 /* ds_digits(text) (db.h): the digits of a text, in order ("+86 10 1234" ->

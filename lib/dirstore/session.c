@@ -957,8 +957,11 @@ int dstore_throttle_fail(struct dstore *s, const char *key, int64_t now,
 {
 	static const char get[] = "SELECT failures, first FROM auth_throttle "
 				  "WHERE key = ?";
-	static const char put[] = "INSERT OR REPLACE INTO auth_throttle (key, "
-				  "failures, first, until) VALUES (?,?,?,?)";
+	static const char put[] =
+		"INSERT INTO auth_throttle (key, failures, first, until) "
+		"VALUES (?,?,?,?) ON CONFLICT (key) DO UPDATE SET "
+		"failures = excluded.failures, first = excluded.first, "
+		"until = excluded.until";
 	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 	int64_t failures = 0, first = now, until = 0;

@@ -735,7 +735,8 @@ int dstore_tenant_list(struct dstore *s,
 int dstore_write_probe(struct dstore *s, int64_t now, struct ob_err *err)
 {
 	static const char sql[] =
-		"INSERT OR REPLACE INTO health (id, at) VALUES (1, ?)";
+		"INSERT INTO health (id, at) VALUES (1, ?) "
+		"ON CONFLICT (id) DO UPDATE SET at = excluded.at";
 	struct ds_txn t = DS_TXN_OWN;
 	struct db_stmt *st;
 	int ret;
