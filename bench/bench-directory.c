@@ -13,6 +13,7 @@
  *   bench-directory [PEOPLE]      (default 100000) */
 #include "config.h"
 #include "dirstore/dirstore.h"
+#include "dirstore/websession.h"
 #include "util/buf.h"
 #include "util/str.h"
 #include "webadmin/form.h"

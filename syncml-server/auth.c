@@ -1,5 +1,6 @@
 /* SyncML authentication (see auth.h). */
 #include "config.h"
+#include "dirstore/syncml-state.h"
 #include "syncml-server/auth.h"
 
 #include <gnutls/crypto.h>

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 
 #include "dirstore/dirstore.h"
+#include "dirstore/syncml-state.h"
 #include "syncml/msg.h"
 #include "syncml/writer.h"
 #include "syncml-server/server.h"

@@ -1,5 +1,6 @@
 /* Expiry of sessions and nonces (see housekeep.h). */
 #include "config.h"
+#include "dirstore/syncml-state.h"
 #include "syncml-server/housekeep.h"
 
 #include <errno.h>

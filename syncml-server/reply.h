@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "dirstore/dirstore.h"
+#include "dirstore/syncml-state.h"
 #include "syncml/writer.h"
 #include "util/buf.h"
 

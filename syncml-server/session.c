@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dirstore/syncml-state.h"
 #include "syncml-server/auth.h"
 #include "syncml-server/devinf.h"
 #include "syncml-server/health.h"

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "dirstore/dirstore.h"
+#include "dirstore/syncml-state.h"
 #include "syncml-server/devinf.h"
 #include "syncml-server/phase.h"
 

@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 
+#include "dirstore/syncml-state.h"
 #include "syncml-server/session.h"
 #include "util/err.h"
 

@@ -9,6 +9,7 @@
  * gets its status and no sync. Never: sends items, changes the directory,
  * stores anchors (sync-commit.c does, at the end). */
 #include "config.h"
+#include "dirstore/syncml-state.h"
 #include "syncml-server/sync-shared.h"
 
 #include <inttypes.h>

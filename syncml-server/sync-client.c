@@ -9,6 +9,7 @@
  * the outbox sends. Never: writes the reply's items (sync-outbox.c), or
  * the map and anchors (sync-commit.c). */
 #include "config.h"
+#include "dirstore/syncml-state.h"
 #include "syncml-server/sync-shared.h"
 
 #include <stdlib.h>

@@ -8,6 +8,7 @@
  * MAP_UNKNOWN_LISTED. Never: sends items; the caller (session.c) decides
  * when a session is complete enough to commit. */
 #include "config.h"
+#include "dirstore/syncml-state.h"
 #include "syncml-server/sync-shared.h"
 
 #include <stdio.h>

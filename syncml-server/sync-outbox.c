@@ -11,6 +11,7 @@
  * warning and the datastore marked failed, never cut. Never: commits
  * anchors or maps (sync-commit.c), reads client items. */
 #include "config.h"
+#include "dirstore/syncml-state.h"
 #include "syncml-server/sync-shared.h"
 
 #include <stdio.h>

@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "dirstore/websession.h"
 #include "util/str.h"
 #include "webadmin/csv.h"
 #include "webadmin/web-internal.h"

@@ -9,6 +9,8 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "dirstore/syncml-state.h"
+#include "dirstore/websession.h"
 #include "util/str.h"
 #include "webadmin/csv.h"
 #include "webadmin/export.h"

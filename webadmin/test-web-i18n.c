@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "dirstore/dirstore.h"
+#include "dirstore/syncml-state.h"
 #include "tests/lib/test.h"
 #include "webadmin/form.h"
 #include "webadmin/html.h"

@@ -8,6 +8,7 @@
 #ifndef WA_WEB_INTERNAL_H
 #define WA_WEB_INTERNAL_H
 
+#include "dirstore/websession.h"
 #include "webadmin/html.h"
 #include "webadmin/i18n.h"
 #include "webadmin/web.h"

@@ -1,6 +1,7 @@
 /* The admin pages' front door (see web.h): sessions, CSRF and origin
  * checks, login and logout, routing, and the helpers of web-internal.h. */
 #include "config.h"
+#include "dirstore/websession.h"
 #include "webadmin/web-internal.h"
 
 #include <stdarg.h>

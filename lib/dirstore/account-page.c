@@ -46,7 +46,7 @@ int dstore_account_page(struct dstore *s, int64_t tenant_id,
 			void *ctx, int64_t *total_r, struct ob_err *err)
 {
 	const char *text = q->search ? q->search : "";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc, ret = 0;
 	bool any = false;
 
@@ -58,36 +58,36 @@ int dstore_account_page(struct dstore *s, int64_t tenant_id,
 	st = ds_stmt(s, page_sql[q->sort][q->descending ? 1 : 0], err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)q->limit);
-	sqlite3_bind_int64(st, 4, q->offset);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_text(st, 2, text);
+	db_bind_int64(st, 3, (int64_t)q->limit);
+	db_bind_int64(st, 4, q->offset);
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct dstore_account a;
 
 		ds_account_from_row(st, &a);
-		*total_r = sqlite3_column_int64(st, 10);
+		*total_r = db_column_int64(st, 10);
 		any = true;
 		ret = fn(&a, ctx);
 		if (ret != 0)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
+	if (ret == 0 && rc != DB_DONE)
 		ret = ds_sql_err(s, rc, "page accounts", err);
-	sqlite3_reset(st);
+	db_reset(st);
 	if (ret != 0 || any || q->offset == 0)
 		return ret;
 	/* A page past the end has no rows to carry the count. */
 	st = ds_stmt(s, count_sql, err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*total_r = sqlite3_column_int64(st, 0);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_text(st, 2, text);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*total_r = db_column_int64(st, 0);
 	else
 		ret = ds_sql_err(s, rc, "count accounts", err);
-	sqlite3_reset(st);
+	db_reset(st);
 	return ret;
 }

@@ -49,12 +49,16 @@ int dstore_reset_create(struct dstore *s, int64_t tenant_id, int64_t account_id,
 			int64_t *expires_r, struct ob_err *err)
 {
 	static const char sql[] =
-		"INSERT OR REPLACE INTO account_reset (account_id, tenant_id, "
+		"INSERT INTO account_reset (account_id, tenant_id, "
 		"token_hash, created, expires, actor) SELECT id, tenant_id, "
-		"?3, ?4, ?5, ?6 FROM account WHERE id = ?1 AND tenant_id = ?2";
+		"?3, ?4, ?5, ?6 FROM account WHERE id = ?1 AND tenant_id = ?2 "
+		"ON CONFLICT (account_id) DO UPDATE SET "
+		"tenant_id = excluded.tenant_id, "
+		"token_hash = excluded.token_hash, created = excluded.created, "
+		"expires = excluded.expires, actor = excluded.actor";
 	char hash[65];
-	sqlite3_stmt *st;
-	bool own;
+	struct db_stmt *st;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 
 	token_r[0] = '\0';
@@ -65,22 +69,21 @@ int dstore_reset_create(struct dstore *s, int64_t tenant_id, int64_t account_id,
 	if (ob_random_hex(token_r, 32) != 0)
 		return ob_err_set(err, OB_E_IO, "no randomness");
 	ret = hash_token(token_r, hash, err);
-	if (ret == 0)
-		ret = ds_own_stmt(s, sql, &own, &st, err);
 	if (ret != 0) {
 		explicit_bzero(token_r, DSTORE_RESET_TOKEN_MAX);
 		return ret;
 	}
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, now + (int64_t)hours * 3600);
-	sqlite3_bind_text(st, 6, actor ? actor : "", -1, SQLITE_STATIC);
-	ret = ds_exec_stmt(s, st, "create reset link", err);
-	if (ret == 0 && sqlite3_changes(s->db) == 0)
-		ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
-	ret = ds_own_end(s, own, ret, err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_int64(st, 1, account_id);
+		db_bind_int64(st, 2, tenant_id);
+		db_bind_text(st, 3, hash);
+		db_bind_int64(st, 4, now);
+		db_bind_int64(st, 5, now + (int64_t)hours * 3600);
+		db_bind_text(st, 6, actor ? actor : "");
+		ret = ds_exec_stmt(s, st, "create reset link", err);
+		if (ret == 0 && db_changes(s->db) == 0)
+			ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
+	}
 	if (ret != 0)
 		explicit_bzero(token_r, DSTORE_RESET_TOKEN_MAX);
 	else if (expires_r != NULL)
@@ -98,7 +101,7 @@ static int find_token(struct dstore *s, const char *token, int64_t now,
 		"JOIN account a ON a.id = r.account_id AND a.tenant_id = "
 		"r.tenant_id LEFT JOIN person p ON p.id = a.person_id AND "
 		"p.tenant_id = a.tenant_id WHERE r.token_hash = ?";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t expires = 0;
 	int rc, ret;
 
@@ -111,17 +114,17 @@ static int find_token(struct dstore *s, const char *token, int64_t now,
 	st = ds_stmt(s, sql, err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(st, 1, hash);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		ds_account_from_row(st, a_r);
-		expires = sqlite3_column_int64(st, 10);
+		expires = db_column_int64(st, 10);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	db_reset(st);
+	if (rc == DB_DONE)
 		return ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "token",
 				     INVALID);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return ds_sql_err(s, rc, "reset link", err);
 	if (expires <= now)
 		return ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "expired",
@@ -154,8 +157,8 @@ int dstore_reset_use(struct dstore *s, const char *token, const char *password,
 	struct dstore_password pw = {0};
 	struct dstore_account a, again;
 	char hash[65];
-	sqlite3_stmt *st;
-	bool own = false;
+	struct db_stmt *st;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 
 	ret = find_token(s, token, now, &a, hash, err);
@@ -165,30 +168,29 @@ int dstore_reset_use(struct dstore *s, const char *token, const char *password,
 					      &pw, err);
 	if (ret != 0)
 		return ret;
-	ret = ds_own_begin(s, &own, err);
-	if (ret != 0)
-		goto out;
-	/* used, replaced or the account disabled meanwhile? */
-	ret = find_token(s, token, now, &again, hash, err);
-	if (ret == 0 && again.id != a.id)
-		ret = ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "token", INVALID);
-	if (ret == 0 && (st = ds_stmt(s, take, err)) == NULL)
-		ret = err ? err->code : OB_E_FAIL;
-	if (ret == 0) {
-		sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, a.id);
-		sqlite3_bind_int64(st, 3, now);
-		ret = ds_exec_stmt(s, st, "use reset link", err);
-		if (ret == 0 && sqlite3_changes(s->db) != 1)
+	while (ds_txn_next(s, &t, &ret, err)) {
+		/* used, replaced or the account disabled meanwhile? */
+		ret = find_token(s, token, now, &again, hash, err);
+		if (ret == 0 && again.id != a.id)
 			ret = ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "token",
 					    INVALID);
+		if (ret == 0 && (st = ds_stmt(s, take, err)) == NULL)
+			ret = err ? err->code : OB_E_FAIL;
+		if (ret == 0) {
+			db_bind_text(st, 1, hash);
+			db_bind_int64(st, 2, a.id);
+			db_bind_int64(st, 3, now);
+			ret = ds_exec_stmt(s, st, "use reset link", err);
+			if (ret == 0 && db_changes(s->db) != 1)
+				ret = ob_err_set_at(err, OB_E_NOTFOUND, 0, 0,
+						    "token", INVALID);
+		}
+		if (ret == 0)
+			ret = ds_account_store_password(s, a.tenant_id, a.id,
+							&pw, err);
 	}
-	if (ret == 0)
-		ret = ds_account_store_password(s, a.tenant_id, a.id, &pw, err);
-	ret = ds_own_end(s, own, ret, err);
 	if (ret == 0 && a_r != NULL)
 		*a_r = a;
-out:
 	dstore_password_deinit(&pw);
 	return ret;
 }

@@ -5,6 +5,7 @@
  * not reveal it. */
 #include "config.h"
 #include "dirstore/internal.h"
+#include "dirstore/websession.h"
 #include "util/str.h"
 
 #include <crypt.h>
@@ -214,31 +215,30 @@ int dstore_account_create_prepared(struct dstore *s, int64_t tenant_id,
 	static const char sql[] =
 		"INSERT INTO account (tenant_id, login, pwhash, md5_secret, "
 		"role, created) VALUES (?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *st;
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
+	struct db_stmt *st;
 	int ret;
 
 	OB_ASSERT(pw->hash != NULL);
 	ret = check_login(login, err);
-	if (ret == 0)
-		ret = ds_own_stmt(s, sql, &own, &st, err);
 	if (ret < 0)
 		return ret;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_text(st, 2, login, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, pw->hash, -1, SQLITE_STATIC);
-	if (pw->sealed_len > 0)
-		sqlite3_bind_blob(st, 4, pw->sealed, (int)pw->sealed_len,
-				  SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, role);
-	sqlite3_bind_int64(st, 6, ob_wall_s());
-	ret = ds_exec_stmt(s, st, "create account", err);
-	if (ret == OB_E_EXISTS)
-		ret = ob_err_set_at(err, OB_E_EXISTS, 0, 0, "login",
-				    "the login %s is taken", login);
-	if (ret == 0 && id_r != NULL)
-		*id_r = sqlite3_last_insert_rowid(s->db);
-	return ds_own_end(s, own, ret, err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_int64(st, 1, tenant_id);
+		db_bind_text(st, 2, login);
+		db_bind_text(st, 3, pw->hash);
+		if (pw->sealed_len > 0)
+			db_bind_blob(st, 4, pw->sealed, pw->sealed_len);
+		db_bind_int(st, 5, role);
+		db_bind_int64(st, 6, ob_wall_s());
+		ret = ds_exec_stmt(s, st, "create account", err);
+		if (ret == OB_E_EXISTS)
+			ret = ob_err_set_at(err, OB_E_EXISTS, 0, 0, "login",
+					    "the login %s is taken", login);
+		if (ret == 0 && id_r != NULL)
+			*id_r = db_last_insert_id(s->db);
+	}
+	return ret;
 }
 
 int dstore_account_create(struct dstore *s, int64_t tenant_id,
@@ -293,31 +293,32 @@ int ds_account_store_password(struct dstore *s, int64_t tenant_id,
 				  "tenant_id = ?";
 	static const char cancel[] =
 		"DELETE FROM account_reset WHERE account_id = ?";
-	sqlite3_stmt *st;
-	bool own;
-	int ret = ds_own_stmt(s, sql, &own, &st, err);
+	struct ds_txn t = DS_TXN_OWN;
+	struct db_stmt *st;
+	int ret;
 
-	if (ret < 0)
-		return ret;
-	sqlite3_bind_text(st, 1, pw->hash, -1, SQLITE_STATIC);
-	if (pw->sealed_len > 0)
-		sqlite3_bind_blob(st, 2, pw->sealed, (int)pw->sealed_len,
-				  SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, account_id);
-	sqlite3_bind_int64(st, 4, tenant_id);
-	ret = ds_exec_stmt(s, st, "set password", err);
-	if (ret == 0 && sqlite3_changes(s->db) == 0)
-		ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
-	/* a new password ends any reset link of the account */
-	if (ret == 0 && (st = ds_stmt(s, cancel, err)) == NULL)
-		ret = err ? err->code : OB_E_FAIL;
-	if (ret == 0) {
-		sqlite3_bind_int64(st, 1, account_id);
-		ret = ds_exec_stmt(s, st, "cancel reset link", err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_text(st, 1, pw->hash);
+		if (pw->sealed_len > 0)
+			db_bind_blob(st, 2, pw->sealed, pw->sealed_len);
+		db_bind_int64(st, 3, account_id);
+		db_bind_int64(st, 4, tenant_id);
+		ret = ds_exec_stmt(s, st, "set password", err);
+		if (ret == 0 && db_changes(s->db) == 0)
+			ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
+		/* a new password ends any reset link of the account */
+		if (ret == 0 && (st = ds_stmt(s, cancel, err)) == NULL)
+			ret = err ? err->code : OB_E_FAIL;
+		if (ret == 0) {
+			db_bind_int64(st, 1, account_id);
+			ret = ds_exec_stmt(s, st, "cancel reset link", err);
+		}
+		/* a new password signs the account out everywhere */
+		if (ret == 0)
+			ret = dstore_web_session_end_account(s, account_id,
+							     err);
 	}
-	if (ret == 0) /* a new password signs the account out everywhere */
-		ret = dstore_web_session_end_account(s, account_id, err);
-	return ds_own_end(s, own, ret, err);
+	return ret;
 }
 
 int dstore_account_set_disabled(struct dstore *s, int64_t tenant_id,
@@ -328,44 +329,44 @@ int dstore_account_set_disabled(struct dstore *s, int64_t tenant_id,
 				  "WHERE id = ? AND tenant_id = ?";
 	static const char cancel[] =
 		"DELETE FROM account_reset WHERE account_id = ?";
-	sqlite3_stmt *st;
-	bool own;
-	int ret = ds_own_stmt(s, sql, &own, &st, err);
+	struct ds_txn t = DS_TXN_OWN;
+	struct db_stmt *st;
+	int ret;
 
-	if (ret != 0)
-		return ret;
-	sqlite3_bind_int(st, 1, disabled);
-	sqlite3_bind_int64(st, 2, account_id);
-	sqlite3_bind_int64(st, 3, tenant_id);
-	ret = ds_exec_stmt(s, st, "disable account", err);
-	if (ret == 0 && sqlite3_changes(s->db) == 0)
-		ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
-	/* a disabled account's reset link is void, also once enabled again */
-	if (ret == 0 && disabled && (st = ds_stmt(s, cancel, err)) == NULL)
-		ret = err ? err->code : OB_E_FAIL;
-	if (ret == 0 && disabled) {
-		sqlite3_bind_int64(st, 1, account_id);
-		ret = ds_exec_stmt(s, st, "cancel reset link", err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_int(st, 1, disabled);
+		db_bind_int64(st, 2, account_id);
+		db_bind_int64(st, 3, tenant_id);
+		ret = ds_exec_stmt(s, st, "disable account", err);
+		if (ret == 0 && db_changes(s->db) == 0)
+			ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
+		/* a disabled account's reset link is void, also once
+		 * enabled again */
+		if (ret == 0 && disabled &&
+		    (st = ds_stmt(s, cancel, err)) == NULL)
+			ret = err ? err->code : OB_E_FAIL;
+		if (ret == 0 && disabled) {
+			db_bind_int64(st, 1, account_id);
+			ret = ds_exec_stmt(s, st, "cancel reset link", err);
+		}
 	}
-	return ds_own_end(s, own, ret, err);
+	return ret;
 }
 
-void ds_account_from_row(sqlite3_stmt *st, struct dstore_account *a)
+void ds_account_from_row(struct db_stmt *st, struct dstore_account *a)
 {
-	const char *uid = (const char *)sqlite3_column_text(st, 8);
-	const char *name = (const char *)sqlite3_column_text(st, 9);
+	const char *uid = db_column_text(st, 8);
+	const char *name = db_column_text(st, 9);
 
 	memset(a, 0, sizeof(*a));
-	a->id = sqlite3_column_int64(st, 0);
-	a->tenant_id = sqlite3_column_int64(st, 1);
-	ob_strlcpy(a->login, (const char *)sqlite3_column_text(st, 2),
-		   sizeof(a->login));
-	a->role = sqlite3_column_int(st, 3) == DSTORE_ROLE_ADMIN
-			  ? DSTORE_ROLE_ADMIN
-			  : DSTORE_ROLE_USER;
-	a->disabled = sqlite3_column_int(st, 4) != 0;
-	a->created = sqlite3_column_int64(st, 5);
-	a->last_login = sqlite3_column_int64(st, 7);
+	a->id = db_column_int64(st, 0);
+	a->tenant_id = db_column_int64(st, 1);
+	ob_strlcpy(a->login, db_column_text(st, 2), sizeof(a->login));
+	a->role = db_column_int(st, 3) == DSTORE_ROLE_ADMIN ? DSTORE_ROLE_ADMIN
+							    : DSTORE_ROLE_USER;
+	a->disabled = db_column_int(st, 4) != 0;
+	a->created = db_column_int64(st, 5);
+	a->last_login = db_column_int64(st, 7);
 	ob_strlcpy(a->person_uid, uid ? uid : "", sizeof(a->person_uid));
 	ob_strlcpy(a->person_name, name ? name : "", sizeof(a->person_name));
 }
@@ -379,20 +380,20 @@ int dstore_account_find(struct dstore *s, const char *login,
 {
 	static const char sql[] =
 		"SELECT " ACCOUNT_COLS FROM_ACCOUNT "WHERE a.login = ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(st, 1, login);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		account_from_row(st, a_r);
-		sqlite3_reset(st);
+		db_reset(st);
 		return 0;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	db_reset(st);
+	if (rc == DB_DONE)
 		return ob_err_set(err, OB_E_NOTFOUND, "no account %.128s",
 				  login);
 	return ds_sql_err(s, rc, "find account", err);
@@ -480,7 +481,7 @@ int dstore_account_verify(struct dstore *s, const char *login,
 {
 	static const char sql[] =
 		"SELECT " ACCOUNT_COLS FROM_ACCOUNT "WHERE a.login = ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	struct dstore_account a;
 	char hash[256] = "";
 	bool found = false, ok;
@@ -490,16 +491,15 @@ int dstore_account_verify(struct dstore *s, const char *login,
 		return err ? err->code : OB_E_FAIL;
 	if (strlen(password) > DSTORE_PASSWORD_MAX)
 		return ob_err_set(err, OB_E_AUTH, "invalid login or password");
-	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(st, 1, login);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		account_from_row(st, &a);
-		ob_strlcpy(hash, (const char *)sqlite3_column_text(st, 6),
-			   sizeof(hash));
+		ob_strlcpy(hash, db_column_text(st, 6), sizeof(hash));
 		found = true;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return ds_sql_err(s, rc, "verify account", err);
 	unsigned char mac[32];
 	bool have_mac = false;
@@ -537,20 +537,19 @@ int dstore_account_md5_secret(struct dstore *s, int64_t tenant_id,
 	gnutls_aead_cipher_hd_t h;
 	gnutls_datum_t key;
 	const unsigned char *k;
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	size_t n = 0, plen;
 	int ret;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_bytes(st, 0) == (int)sizeof(sealed)) {
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, tenant_id);
+	if (db_step(st) == DB_ROW && db_column_bytes(st, 0) == sizeof(sealed)) {
 		n = sizeof(sealed);
-		memcpy(sealed, sqlite3_column_blob(st, 0), n);
+		memcpy(sealed, db_column_blob(st, 0), n);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (n == 0)
 		return ob_err_set(err, OB_E_NOTFOUND,
 				  "the account has no MD5 secret (MD5 auth off "
@@ -583,13 +582,13 @@ int dstore_account_list(struct dstore *s, int64_t tenant_id,
 {
 	static const char sql[] = "SELECT " ACCOUNT_COLS FROM_ACCOUNT
 				  "WHERE a.tenant_id = ? ORDER BY a.login";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc, ret = 0;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, tenant_id);
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct dstore_account a;
 
 		account_from_row(st, &a);
@@ -597,9 +596,9 @@ int dstore_account_list(struct dstore *s, int64_t tenant_id,
 		if (ret != 0)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
+	if (ret == 0 && rc != DB_DONE)
 		ret = ds_sql_err(s, rc, "list accounts", err);
-	sqlite3_reset(st);
+	db_reset(st);
 	return ret;
 }
 
@@ -608,20 +607,20 @@ int dstore_account_get(struct dstore *s, int64_t tenant_id, int64_t account_id,
 {
 	static const char sql[] = "SELECT " ACCOUNT_COLS FROM_ACCOUNT
 				  "WHERE a.id = ? AND a.tenant_id = ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, account_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(st, 1, account_id);
+	db_bind_int64(st, 2, tenant_id);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		account_from_row(st, a_r);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	db_reset(st);
+	if (rc == DB_ROW)
 		return 0;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return ob_err_set(err, OB_E_NOTFOUND, "no such account");
 	return ds_sql_err(s, rc, "get account", err);
 }
@@ -636,28 +635,27 @@ static int find_link_target(struct dstore *s, int64_t tenant_id,
 	static const char sql[] =
 		"SELECT p.id, a.id, a.login FROM person p LEFT JOIN account a "
 		"ON a.person_id = p.id WHERE p.tenant_id = ? AND p.uid = ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc;
 
 	holder[0] = '\0';
 	*holder_r = 0;
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*person_r = sqlite3_column_int64(st, 0);
-		*holder_r = sqlite3_column_int64(st, 1);
-		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-			ob_strlcpy(holder,
-				   (const char *)sqlite3_column_text(st, 2),
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_text(st, 2, uid);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		*person_r = db_column_int64(st, 0);
+		*holder_r = db_column_int64(st, 1);
+		if (!db_column_null(st, 2))
+			ob_strlcpy(holder, db_column_text(st, 2),
 				   DSTORE_LOGIN_MAX);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	db_reset(st);
+	if (rc == DB_ROW)
 		return 0;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "uid",
 				     "no person with uid \"%.200s\" in this "
 				     "enterprise",
@@ -673,8 +671,8 @@ int dstore_account_link(struct dstore *s, int64_t tenant_id, int64_t account_id,
 	char holder[DSTORE_LOGIN_MAX];
 	int64_t person = 0, holder_id = 0;
 	struct dstore_account a;
-	sqlite3_stmt *st;
-	bool own;
+	struct db_stmt *st;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 
 	ret = dstore_account_get(s, tenant_id, account_id, &a, err);
@@ -696,22 +694,21 @@ int dstore_account_link(struct dstore *s, int64_t tenant_id, int64_t account_id,
 		if (ret < 0)
 			return ret;
 	}
-	ret = ds_own_stmt(s, sql, &own, &st, err);
-	if (ret < 0)
-		return ret;
-	if (person != 0)
-		sqlite3_bind_int64(st, 1, person);
-	sqlite3_bind_int64(st, 2, account_id);
-	sqlite3_bind_int64(st, 3, tenant_id);
-	ret = ds_exec_stmt(s, st, "link account", err);
-	if (ret == OB_E_EXISTS) /* linked by another writer meanwhile */
-		ret = ob_err_set_at(err, OB_E_EXISTS, 0, 0, "uid",
-				    "%.200s is already linked to another "
-				    "account",
-				    uid);
-	else if (ret == 0 && sqlite3_changes(s->db) == 0)
-		ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
-	return ds_own_end(s, own, ret, err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		if (person != 0)
+			db_bind_int64(st, 1, person);
+		db_bind_int64(st, 2, account_id);
+		db_bind_int64(st, 3, tenant_id);
+		ret = ds_exec_stmt(s, st, "link account", err);
+		if (ret == OB_E_EXISTS) /* linked by another writer meanwhile */
+			ret = ob_err_set_at(err, OB_E_EXISTS, 0, 0, "uid",
+					    "%.200s is already linked to "
+					    "another account",
+					    uid);
+		else if (ret == 0 && db_changes(s->db) == 0)
+			ret = ob_err_set(err, OB_E_NOTFOUND, "no such account");
+	}
+	return ret;
 }
 
 int ds_account_person_gone(struct dstore *s, int64_t tenant_id,
@@ -723,29 +720,27 @@ int ds_account_person_gone(struct dstore *s, int64_t tenant_id,
 	static const char clear[] =
 		"UPDATE account SET person_id = NULL WHERE id = ?";
 	char login[DSTORE_LOGIN_MAX] = "", detail[600];
-	sqlite3_stmt *st = ds_stmt(s, find, err);
+	struct db_stmt *st = ds_stmt(s, find, err);
 	int64_t id = 0;
 	int rc, ret;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, person_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		ob_strlcpy(login, (const char *)sqlite3_column_text(st, 1),
-			   sizeof(login));
+	db_bind_int64(st, 1, person_id);
+	db_bind_int64(st, 2, tenant_id);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		id = db_column_int64(st, 0);
+		ob_strlcpy(login, db_column_text(st, 1), sizeof(login));
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE
-			       ? 0
-			       : ds_sql_err(s, rc, "linked account", err);
+	db_reset(st);
+	if (rc != DB_ROW)
+		return rc == DB_DONE ? 0
+				     : ds_sql_err(s, rc, "linked account", err);
 	st = ds_stmt(s, clear, err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	ret = ds_exec_stmt(s, st, "unlink account", err);
 	if (ret < 0)
 		return ret;
@@ -762,20 +757,20 @@ int dstore_account_of_person(struct dstore *s, int64_t tenant_id,
 {
 	static const char sql[] = "SELECT " ACCOUNT_COLS FROM_ACCOUNT
 				  "WHERE a.tenant_id = ? AND p.uid = ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_text(st, 2, uid);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		account_from_row(st, a_r);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	db_reset(st);
+	if (rc == DB_ROW)
 		return 0;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return ob_err_set(err, OB_E_NOTFOUND,
 				  "no account linked to %.200s", uid);
 	return ds_sql_err(s, rc, "account of person", err);

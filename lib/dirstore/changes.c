@@ -14,12 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool in_view(const char *view, const unsigned char *idpath, bool visible)
+static bool in_view(const char *view, const char *idpath, bool visible)
 {
 	if (!visible || idpath == NULL)
 		return false;
-	return view == NULL ||
-	       strncmp((const char *)idpath, view, strlen(view)) == 0;
+	return view == NULL || strncmp(idpath, view, strlen(view)) == 0;
 }
 
 int dstore_changes_since(struct dstore *s, int64_t tenant_id, int64_t since_rev,
@@ -34,7 +33,7 @@ int dstore_changes_since(struct dstore *s, int64_t tenant_id, int64_t since_rev,
 		"what = 'person' ORDER BY person_id, id";
 	struct dstore_tenant t;
 	char *view = NULL;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t cur = -1, last_rev = 0;
 	char *cur_uid = NULL;
 	bool was = false, now = false;
@@ -63,16 +62,16 @@ int dstore_changes_since(struct dstore *s, int64_t tenant_id, int64_t since_rev,
 		free(view);
 		return err ? err->code : OB_E_FAIL;
 	}
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, since_rev);
-	sqlite3_bind_int64(st, 3, t.revision);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_int64(st, 2, since_rev);
+	db_bind_int64(st, 3, t.revision);
 	for (;;) {
 		int64_t pid = -2;
 
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			pid = sqlite3_column_int64(st, 0);
-		else if (rc != SQLITE_DONE)
+		rc = db_step(st);
+		if (rc == DB_ROW)
+			pid = db_column_int64(st, 0);
+		else if (rc != DB_DONE)
 			break;
 		if (pid != cur && cur != -1) {
 			struct dstore_change c = {0};
@@ -90,7 +89,7 @@ int dstore_changes_since(struct dstore *s, int64_t tenant_id, int64_t since_rev,
 					break;
 			}
 		}
-		if (rc == SQLITE_DONE)
+		if (rc == DB_DONE)
 			break;
 		if (pid != cur) {
 			bool oom = false;
@@ -102,16 +101,16 @@ int dstore_changes_since(struct dstore *s, int64_t tenant_id, int64_t since_rev,
 				break;
 			}
 			cur = pid;
-			was = in_view(view, sqlite3_column_text(st, 3),
-				      sqlite3_column_int(st, 5) != 0);
+			was = in_view(view, db_column_text(st, 3),
+				      db_column_int(st, 5) != 0);
 		}
-		now = in_view(view, sqlite3_column_text(st, 4),
-			      sqlite3_column_int(st, 6) != 0);
-		last_rev = sqlite3_column_int64(st, 2);
+		now = in_view(view, db_column_text(st, 4),
+			      db_column_int(st, 6) != 0);
+		last_rev = db_column_int64(st, 2);
 	}
-	if (ret == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (ret == 0 && rc != DB_DONE && rc != DB_ROW)
 		ret = ds_sql_err(s, rc, "changes", err);
-	sqlite3_reset(st);
+	db_reset(st);
 	free(cur_uid);
 	free(view);
 	if (ret == 0 && upto_rev_r != NULL)
@@ -119,7 +118,7 @@ int dstore_changes_since(struct dstore *s, int64_t tenant_id, int64_t since_rev,
 	return ret;
 }
 
-static int log_rows(struct dstore *s, sqlite3_stmt *st,
+static int log_rows(struct dstore *s, struct db_stmt *st,
 		    int (*fn)(const struct dstore_log_entry *e, void *ctx),
 		    void *ctx, struct ob_err *err);
 
@@ -137,12 +136,12 @@ int dstore_log_since(struct dstore *s, int64_t tenant_id, int64_t since_rev,
 {
 	static const char sql[] = "SELECT " LOG_COLS " WHERE c.tenant_id = ? "
 				  "AND c.rev > ? ORDER BY c.id";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, since_rev);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_int64(st, 2, since_rev);
 	return log_rows(s, st, fn, ctx, err);
 }
 
@@ -153,13 +152,13 @@ int dstore_log_recent(struct dstore *s, int64_t tenant_id, int64_t before_id,
 {
 	static const char sql[] = "SELECT " LOG_COLS " WHERE c.tenant_id = ? "
 				  "AND c.id < ? ORDER BY c.id DESC LIMIT ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, before_id > 0 ? before_id : INT64_MAX);
-	sqlite3_bind_int64(st, 3, limit ? (int64_t)limit : -1);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_int64(st, 2, before_id > 0 ? before_id : INT64_MAX);
+	db_bind_int64(st, 3, limit ? (int64_t)limit : -1);
 	return log_rows(s, st, fn, ctx, err);
 }
 
@@ -171,42 +170,42 @@ int dstore_log_person(struct dstore *s, int64_t tenant_id, const char *uid,
 	static const char sql[] = "SELECT " LOG_COLS " WHERE c.tenant_id = ? "
 				  "AND c.what = 'person' AND c.uid = ? AND "
 				  "c.id < ? ORDER BY c.id DESC LIMIT ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_text(st, 2, uid ? uid : "", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, before_id > 0 ? before_id : INT64_MAX);
-	sqlite3_bind_int64(st, 4, limit ? (int64_t)limit : -1);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_text_copy(st, 2, uid ? uid : "");
+	db_bind_int64(st, 3, before_id > 0 ? before_id : INT64_MAX);
+	db_bind_int64(st, 4, limit ? (int64_t)limit : -1);
 	return log_rows(s, st, fn, ctx, err);
 }
 
-static int log_rows(struct dstore *s, sqlite3_stmt *st,
+static int log_rows(struct dstore *s, struct db_stmt *st,
 		    int (*fn)(const struct dstore_log_entry *e, void *ctx),
 		    void *ctx, struct ob_err *err)
 {
 	int rc, ret = 0;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct dstore_log_entry e;
 
-		e.rev = sqlite3_column_int64(st, 0);
-		e.time = sqlite3_column_int64(st, 1);
-		e.actor = (const char *)sqlite3_column_text(st, 2);
-		e.what = (const char *)sqlite3_column_text(st, 3);
-		e.op = (const char *)sqlite3_column_text(st, 4);
-		e.uid = (const char *)sqlite3_column_text(st, 5);
-		e.detail = (const char *)sqlite3_column_text(st, 6);
-		e.id = sqlite3_column_int64(st, 7);
-		e.name = (const char *)sqlite3_column_text(st, 8);
+		e.rev = db_column_int64(st, 0);
+		e.time = db_column_int64(st, 1);
+		e.actor = db_column_text(st, 2);
+		e.what = db_column_text(st, 3);
+		e.op = db_column_text(st, 4);
+		e.uid = db_column_text(st, 5);
+		e.detail = db_column_text(st, 6);
+		e.id = db_column_int64(st, 7);
+		e.name = db_column_text(st, 8);
 		ret = fn(&e, ctx);
 		if (ret != 0)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
+	if (ret == 0 && rc != DB_DONE)
 		ret = ds_sql_err(s, rc, "change log", err);
-	sqlite3_reset(st);
+	db_reset(st);
 	return ret;
 }
 
@@ -230,7 +229,7 @@ int dstore_prune(struct dstore *s, int64_t tenant_id, int64_t now,
 	static const char undo_sql[] =
 		"DELETE FROM import_undo WHERE tenant_id = ? AND rev < ?";
 	struct dstore_tenant t;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t horizon_time, h = 0;
 	int ret;
 
@@ -243,27 +242,26 @@ int dstore_prune(struct dstore *s, int64_t tenant_id, int64_t now,
 	st = ds_stmt(s, old_sql, err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, horizon_time);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		h = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_int64(st, 2, horizon_time);
+	if (db_step(st) == DB_ROW)
+		h = db_column_int64(st, 0);
+	db_reset(st);
 	/* never past what a device seen inside the window still needs */
 	st = ds_stmt(s, dev_sql, err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, horizon_time);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL &&
-	    sqlite3_column_int64(st, 0) < h)
-		h = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_int64(st, 2, horizon_time);
+	if (db_step(st) == DB_ROW && !db_column_null(st, 0) &&
+	    db_column_int64(st, 0) < h)
+		h = db_column_int64(st, 0);
+	db_reset(st);
 	st = ds_stmt(s, gone_sql, err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, horizon_time);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_int64(st, 2, horizon_time);
 	ret = ds_exec_stmt(s, st, "prune map history", err);
 	if (ret < 0)
 		return ret;
@@ -271,24 +269,24 @@ int dstore_prune(struct dstore *s, int64_t tenant_id, int64_t now,
 		st = ds_stmt(s, del_sql, err);
 		if (st == NULL)
 			return err ? err->code : OB_E_FAIL;
-		sqlite3_bind_int64(st, 1, tenant_id);
-		sqlite3_bind_int64(st, 2, h);
+		db_bind_int64(st, 1, tenant_id);
+		db_bind_int64(st, 2, h);
 		ret = ds_exec_stmt(s, st, "prune", err);
 		if (ret < 0)
 			return ret;
 		st = ds_stmt(s, set_sql, err);
 		if (st == NULL)
 			return err ? err->code : OB_E_FAIL;
-		sqlite3_bind_int64(st, 1, h);
-		sqlite3_bind_int64(st, 2, tenant_id);
+		db_bind_int64(st, 1, h);
+		db_bind_int64(st, 2, tenant_id);
 		ret = ds_exec_stmt(s, st, "prune", err);
 		if (ret < 0)
 			return ret;
 		st = ds_stmt(s, undo_sql, err);
 		if (st == NULL)
 			return err ? err->code : OB_E_FAIL;
-		sqlite3_bind_int64(st, 1, tenant_id);
-		sqlite3_bind_int64(st, 2, h);
+		db_bind_int64(st, 1, tenant_id);
+		db_bind_int64(st, 2, h);
 		ret = ds_exec_stmt(s, st, "prune undo", err);
 		if (ret < 0)
 			return ret;

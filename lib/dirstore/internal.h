@@ -3,8 +3,7 @@
 #ifndef DSTORE_INTERNAL_H
 #define DSTORE_INTERNAL_H
 
-#include <sqlite3.h>
-
+#include "dirstore/db.h"
 #include "dirstore/dirstore.h"
 
 /* distinct statements one store handle may prepare: a server process
@@ -13,7 +12,7 @@
 
 struct stmt_slot {
 	const char *sql; /* the literal's address is the key */
-	sqlite3_stmt *stmt;
+	struct db_stmt *stmt;
 };
 
 /* A password verified recently (account.c keeps them for the process):
@@ -29,7 +28,7 @@ struct verified {
 };
 
 struct dstore {
-	sqlite3 *db;
+	struct db *db; /* the connection, through its driver */
 	char *key_path;
 	char notice[1024]; /* files tightened at open (dstore_open_notice) */
 	unsigned char key[32];
@@ -53,28 +52,62 @@ struct dstore {
 
 /* A cached prepared statement for a string literal, reset and with its
  * bindings cleared. NULL on failure (err filled). */
-sqlite3_stmt *ds_stmt(struct dstore *s, const char *sql, struct ob_err *err);
+struct db_stmt *ds_stmt(struct dstore *s, const char *sql, struct ob_err *err);
 
-/* Map an SQLite result code to OB_E_* and fill err. */
-int ds_sql_err(struct dstore *s, int rc, const char *what, struct ob_err *err);
+/* Fill err for a failed statement: code is the driver's OB_E_* (a
+ * non-negative one, a step's unexpected row or end, is OB_E_FAIL), the
+ * message "database: <what>: <the driver's text>". Returns the code. */
+int ds_sql_err(struct dstore *s, int code, const char *what,
+	       struct ob_err *err);
 
 /* Step a statement expected to finish (DONE). */
-int ds_exec_stmt(struct dstore *s, sqlite3_stmt *st, const char *what,
+int ds_exec_stmt(struct dstore *s, struct db_stmt *st, const char *what,
 		 struct ob_err *err);
 
-/* Run SQL text without results (schema, pragmas, BEGIN/COMMIT). */
+/* Run SQL text without results (schema steps, savepoints). */
 int ds_exec(struct dstore *s, const char *sql, struct ob_err *err);
+/* The driver's begin and commit of a write transaction, err filled on
+ * failure (OB_E_BUSY, OB_E_IO or OB_E_FAIL). */
+int ds_db_begin(struct dstore *s, struct ob_err *err);
+int ds_db_commit(struct dstore *s, struct ob_err *err);
 
-/* A write outside tenant data (sessions, nonces, throttling): inside the
- * open transaction when there is one, else in its own BEGIN IMMEDIATE ...
- * COMMIT. ds_own_end commits (or rolls back when ret != 0) only what
- * ds_own_begin opened, and returns ret or the commit's error. */
-int ds_own_begin(struct dstore *s, bool *own_r, struct ob_err *err);
-int ds_own_end(struct dstore *s, bool own, int ret, struct ob_err *err);
-/* ds_own_begin, then the cached statement for sql into *st_r. Returns 0
- * or the error code, with the own transaction already ended. */
-int ds_own_stmt(struct dstore *s, const char *sql, bool *own_r,
-		sqlite3_stmt **st_r, struct ob_err *err);
+/* The one retry helper of the store's writers: a write transaction whose
+ * body runs again, whole, when beginning, the body or the commit fails
+ * with OB_E_BUSY (SQLite's lock still held after the busy timeout, a
+ * PostgreSQL serialization failure, which comes at COMMIT):
+ *
+ *	struct ds_txn t = DS_TXN_OWN;
+ *	int ret;
+ *
+ *	while (ds_txn_next(s, &t, &ret, err)) {
+ *		... the body: ret = 0 or an OB_E_*; `continue` ends it ...
+ *	}
+ *	return ret;
+ *
+ * ds_txn_next begins, and after the body ends: commit when ret is 0, else
+ * roll back; it returns false when done, ret the result. A tenant
+ * transaction (ds_txn_tenant) is dstore_begin ... dstore_commit. An own
+ * one (DS_TXN_OWN: a write outside tenant data, such as sessions, nonces,
+ * throttling) joins the transaction already open instead, and then runs
+ * its body once (the opener retries). At most `tries` runs in all;
+ * ds_txn_stmt also fetches the cached statement for sql into *st_r at
+ * each run. */
+struct ds_txn {
+	int tries;
+	bool tenant; /* dstore_begin/commit, else an own transaction */
+	int64_t tenant_id;
+	const char *actor;
+	int64_t *rev_r;
+	int runs;  /* private: bodies begun */
+	bool open; /* private: a body is running */
+	bool own;  /* private: this run opened the transaction */
+};
+#define DS_OWN_TRIES 4
+#define DS_TXN_OWN ((struct ds_txn){.tries = DS_OWN_TRIES, .tenant = false})
+bool ds_txn_next(struct dstore *s, struct ds_txn *t, int *ret,
+		 struct ob_err *err);
+bool ds_txn_stmt(struct dstore *s, struct ds_txn *t, const char *sql,
+		 struct db_stmt **st_r, int *ret, struct ob_err *err);
 
 /* Check that a write transaction for tenant_id is open. */
 int ds_need_txn(struct dstore *s, int64_t tenant_id, struct ob_err *err);
@@ -91,13 +124,13 @@ bool ds_map_rev_on(struct dstore *s, int64_t tenant_id, int64_t state_id);
 /* For a write statement: ds_need_txn, then the cached statement into
  * *st_r. Returns 0 or the error code. */
 int ds_write_stmt(struct dstore *s, int64_t tenant_id, const char *sql,
-		  sqlite3_stmt **st_r, struct ob_err *err);
+		  struct db_stmt **st_r, struct ob_err *err);
 
 /* Bind a C string or NULL (empty string binds as NULL when null_empty). */
-void ds_bind_text(sqlite3_stmt *st, int idx, const char *v);
+void ds_bind_text(struct db_stmt *st, int idx, const char *v);
 
 /* strdup of a column (NULL stays NULL); *oom set on allocation failure. */
-char *ds_col_dup(sqlite3_stmt *st, int col, bool *oom);
+char *ds_col_dup(struct db_stmt *st, int col, bool *oom);
 
 /* Record one change-log row in the open transaction and mark it changed. */
 struct ds_change_row {
@@ -139,7 +172,7 @@ int ds_person_put_at(struct dstore *s, int64_t tenant_id,
  * phonetic_family, phonetic_given, title, phones, emails, street,
  * locality, region, postcode, country, note, hidden, mtime, rev,
  * unit_path, has_photo), as a person of the caller's, without photo. */
-int ds_person_from_stmt(struct dstore *s, sqlite3_stmt *st,
+int ds_person_from_stmt(struct dstore *s, struct db_stmt *st,
 			struct dstore_person *p_r, struct ob_err *err);
 
 /* path of a unit ("" for none), malloc'd. */
@@ -156,9 +189,6 @@ int ds_check_text(const char *v, size_t max, bool multiline, const char *field,
 
 /* The store key (loading or creating the key file on first use). */
 int ds_key(struct dstore *s, const unsigned char **key_r, struct ob_err *err);
-
-/* The SQL functions the store's queries use (ds_initials, ds_digits). */
-int ds_register_functions(sqlite3 *db);
 
 /* SQL of a name's match key: without spaces, tabs and ideographic
  * spaces, ASCII letters lowercased ("Anna  Li" and "annali", "张 伟" and
@@ -178,7 +208,7 @@ int ds_register_functions(sqlite3 *db);
 #define DS_ACCOUNT_FROM                                                        \
 	"FROM account a LEFT JOIN person p ON p.id = a.person_id AND "         \
 	"p.tenant_id = a.tenant_id "
-void ds_account_from_row(sqlite3_stmt *st, struct dstore_account *a);
+void ds_account_from_row(struct db_stmt *st, struct dstore_account *a);
 /* A prepared password into the account's row; the account's reset link
  * cancelled and its web sessions ended (own transaction unless one is
  * open). OB_E_NOTFOUND when no such account of the tenant. */

@@ -64,16 +64,17 @@ int dstore_login_record(struct dstore *s, int64_t tenant_id, int64_t account_id,
 {
 	static const char sql[] = "UPDATE account SET last_login = ? WHERE "
 				  "id = ? AND tenant_id = ?";
-	sqlite3_stmt *st;
-	bool own;
-	int ret = ds_own_stmt(s, sql, &own, &st, err);
+	struct db_stmt *st;
+	struct ds_txn t = DS_TXN_OWN;
+	int ret;
 
-	if (ret != 0)
-		return ret;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, account_id);
-	sqlite3_bind_int64(st, 3, tenant_id);
-	return ds_own_end(s, own, ds_exec_stmt(s, st, "last login", err), err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_int64(st, 1, now);
+		db_bind_int64(st, 2, account_id);
+		db_bind_int64(st, 3, tenant_id);
+		ret = ds_exec_stmt(s, st, "last login", err);
+	}
+	return ret;
 }
 
 int dstore_login(struct dstore *s, const char *login, const char *password,
@@ -100,20 +101,20 @@ int dstore_account_log_add(struct dstore *s, int64_t tenant_id, int64_t now,
 	static const char sql[] =
 		"INSERT INTO account_log (tenant_id, time, actor, op, login, "
 		"detail) VALUES (?,?,?,?,?,?)";
-	sqlite3_stmt *st;
-	bool own;
+	struct db_stmt *st;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 
-	ret = ds_own_stmt(s, sql, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_text(st, 3, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, op, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, login, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, detail ? detail : "", -1, SQLITE_STATIC);
-	return ds_own_end(s, own, ds_exec_stmt(s, st, "account log", err), err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_int64(st, 1, tenant_id);
+		db_bind_int64(st, 2, now);
+		db_bind_text(st, 3, actor);
+		db_bind_text(st, 4, op);
+		db_bind_text(st, 5, login);
+		db_bind_text(st, 6, detail ? detail : "");
+		ret = ds_exec_stmt(s, st, "account log", err);
+	}
+	return ret;
 }
 
 int dstore_account_log_recent(struct dstore *s, int64_t tenant_id, size_t limit,
@@ -124,28 +125,28 @@ int dstore_account_log_recent(struct dstore *s, int64_t tenant_id, size_t limit,
 	static const char sql[] =
 		"SELECT id, time, actor, op, login, detail FROM account_log "
 		"WHERE tenant_id = ? ORDER BY id DESC LIMIT ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc, ret = 0;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct dstore_account_event e = {
-			.id = sqlite3_column_int64(st, 0),
-			.time = sqlite3_column_int64(st, 1),
-			.actor = (const char *)sqlite3_column_text(st, 2),
-			.op = (const char *)sqlite3_column_text(st, 3),
-			.login = (const char *)sqlite3_column_text(st, 4),
-			.detail = (const char *)sqlite3_column_text(st, 5),
+			.id = db_column_int64(st, 0),
+			.time = db_column_int64(st, 1),
+			.actor = db_column_text(st, 2),
+			.op = db_column_text(st, 3),
+			.login = db_column_text(st, 4),
+			.detail = db_column_text(st, 5),
 		};
 		ret = fn(&e, ctx);
 		if (ret != 0)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
+	if (ret == 0 && rc != DB_DONE)
 		ret = ds_sql_err(s, rc, "account log", err);
-	sqlite3_reset(st);
+	db_reset(st);
 	return ret;
 }

@@ -182,44 +182,16 @@ static int match_code(const char *q, const char *letters, const char *digits,
 }
 
 /* ds_page_match(q, letters, digits, display, family, given, title,
- * emails, phonetic_family, phonetic_given, phones): match_code. */
-static void sql_page_match(sqlite3_context *ctx, int argc, sqlite3_value **v)
+ * emails, phonetic_family, phonetic_given, phones) (db.h): match_code. */
+int ds_fn_page_match(const char *const a[11])
 {
-	const char *a[11];
 	const char *line = NULL;
 	char ini[128];
 
-	for (int i = 0; i < argc && i < 11; i++)
-		a[i] = (const char *)sqlite3_value_text(v[i]);
-	if (argc != 11 || a[0] == NULL || a[1] == NULL || a[2] == NULL) {
-		sqlite3_result_int(ctx, 0);
-		return;
-	}
-	struct fields f = {a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]};
-	sqlite3_result_int(
-		ctx, match_code(a[0], a[1], a[2], &f, &line, ini, sizeof(ini)));
-}
-
-/* ds_page_match on this connection (each connection of the store is one
- * thread's; a function cannot be added while a statement runs, so only
- * when it is missing). */
-static int ensure_match_fn(struct dstore *s, struct ob_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(
-		s->db,
-		"SELECT ds_page_match('', '', '', '', '', '', '', '', "
-		"'', '', '')",
-		-1, &st, NULL);
-
-	sqlite3_finalize(st);
-	if (rc == SQLITE_OK)
+	if (a[0] == NULL || a[1] == NULL || a[2] == NULL)
 		return 0;
-	rc = sqlite3_create_function(s->db, "ds_page_match", 11,
-				     SQLITE_UTF8 | SQLITE_DETERMINISTIC |
-					     SQLITE_INNOCUOUS,
-				     NULL, sql_page_match, NULL, NULL);
-	return rc == SQLITE_OK ? 0 : ds_sql_err(s, rc, "search", err);
+	struct fields f = {a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]};
+	return match_code(a[0], a[1], a[2], &f, &line, ini, sizeof(ini));
 }
 
 /* What a page's person matched, for the view (lent from p or scratch). */
@@ -326,7 +298,7 @@ static void build_sql(struct ob_buf *b, const struct dstore_page_query *q,
 static int prepare(struct dstore *s, int64_t tenant_id,
 		   const struct dstore_page_query *q, const char *idpath,
 		   const struct needle *n, bool count, bool rev,
-		   sqlite3_stmt **st_r, struct ob_err *err)
+		   struct db_stmt **st_r, struct ob_err *err)
 {
 	struct ob_buf sql;
 	int rc;
@@ -338,20 +310,20 @@ static int prepare(struct dstore *s, int64_t tenant_id,
 		ob_buf_deinit(&sql);
 		return ob_err_set(err, OB_E_NOMEM, "out of memory");
 	}
-	rc = sqlite3_prepare_v2(s->db, ob_buf_str(&sql), -1, st_r, NULL);
+	rc = db_prepare(s->db, ob_buf_str(&sql), 0, st_r);
 	ob_buf_deinit(&sql);
-	if (rc != SQLITE_OK)
+	if (rc != 0)
 		return ds_sql_err(s, rc, "page of people", err);
-	sqlite3_bind_int64(*st_r, 1, tenant_id);
+	db_bind_int64(*st_r, 1, tenant_id);
 	if (n != NULL) {
-		sqlite3_bind_text(*st_r, 2, n->text, -1, SQLITE_STATIC);
-		sqlite3_bind_text(*st_r, 3, n->letters, -1, SQLITE_STATIC);
-		sqlite3_bind_text(*st_r, 4, n->digits, -1, SQLITE_STATIC);
+		db_bind_text(*st_r, 2, n->text);
+		db_bind_text(*st_r, 3, n->letters);
+		db_bind_text(*st_r, 4, n->digits);
 	}
 	if (idpath != NULL && !q->direct)
-		sqlite3_bind_text(*st_r, 5, idpath, -1, SQLITE_STATIC);
+		db_bind_text(*st_r, 5, idpath);
 	if (q->direct)
-		sqlite3_bind_int64(*st_r, 6, q->unit_id);
+		db_bind_int64(*st_r, 6, q->unit_id);
 	return 0;
 }
 
@@ -408,7 +380,7 @@ static int read_row(struct dstore *s, int64_t tenant_id, int64_t id,
 	char **strs[] = {&p->uid,     &p->family,          &p->given,
 			 &p->display, &p->phonetic_family, &p->phonetic_given,
 			 &p->title};
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	bool oom = false;
 	int rc;
 
@@ -416,18 +388,18 @@ static int read_row(struct dstore *s, int64_t tenant_id, int64_t id,
 	*phones_r = *emails_r = NULL;
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, tenant_id);
+	rc = db_step(st);
+	if (rc != DB_ROW) {
+		db_reset(st);
+		return rc == DB_DONE
 			       ? ob_err_set(err, OB_E_NOTFOUND,
 					    "no person %lld", (long long)id)
 			       : ds_sql_err(s, rc, "page of people", err);
 	}
-	p->id = sqlite3_column_int64(st, 0);
-	p->unit_id = sqlite3_column_int64(st, 2);
+	p->id = db_column_int64(st, 0);
+	p->unit_id = db_column_int64(st, 2);
 	for (int i = 0; i < 7; i++)
 		*strs[i] = ds_col_dup(st, i == 0 ? 1 : i + 2, &oom);
 	*phones_r = ds_col_dup(st, 9, &oom);
@@ -435,11 +407,11 @@ static int read_row(struct dstore *s, int64_t tenant_id, int64_t id,
 	if (!oom && (split_lines(*phones_r, true, p) != 0 ||
 		     split_lines(*emails_r, false, p) != 0))
 		oom = true;
-	p->hidden = sqlite3_column_int(st, 11) != 0;
-	p->mtime = sqlite3_column_int64(st, 12);
-	p->rev = sqlite3_column_int64(st, 13);
+	p->hidden = db_column_int(st, 11) != 0;
+	p->mtime = db_column_int64(st, 12);
+	p->rev = db_column_int64(st, 13);
 	p->unit_path = ds_col_dup(st, 14, &oom);
-	sqlite3_reset(st);
+	db_reset(st);
 	if (oom) {
 		dstore_person_deinit(p);
 		free(*phones_r);
@@ -456,18 +428,18 @@ static int count_view(struct dstore *s, int64_t tenant_id,
 		      const struct needle *n, int64_t *total_r,
 		      struct ob_err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc, ret = prepare(s, tenant_id, q, idpath, n, true, false, &st,
 			      err);
 
 	if (ret != 0)
 		return ret;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*total_r = sqlite3_column_int64(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*total_r = db_column_int64(st, 0);
 	else
 		ret = ds_sql_err(s, rc, "count a page's view", err);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return ret;
 }
 
@@ -482,7 +454,7 @@ static int unit_block_ids(struct dstore *s, int64_t tenant_id,
 {
 	const char *d = q->desc ? " DESC" : "";
 	int64_t skip = q->offset, limit = (int64_t)q->limit;
-	sqlite3_stmt *blocks = NULL, *st = NULL;
+	struct db_stmt *blocks = NULL, *st = NULL;
 	struct ob_buf sql;
 	int rc, ret = 0;
 
@@ -499,54 +471,55 @@ static int unit_block_ids(struct dstore *s, int64_t tenant_id,
 	ob_buf_addf(&sql,
 		    " GROUP BY p.unit_id ORDER BY coalesce(max(u.path), '')%s",
 		    d);
-	rc = sql.data ? sqlite3_prepare_v2(s->db, ob_buf_str(&sql), -1, &blocks,
-					   NULL)
-		      : SQLITE_NOMEM;
+	rc = sql.data ? db_prepare(s->db, ob_buf_str(&sql), 0, &blocks)
+		      : OB_E_NOMEM;
 	ob_buf_reset(&sql);
 	ob_buf_addf(&sql,
 		    "SELECT p.id FROM person p WHERE p.tenant_id = ?1 AND "
 		    "p.unit_id IS ?2 ORDER BY " NAME_KEY
 		    ", p.id%s LIMIT ?3 OFFSET ?4",
 		    d, d, d);
-	if (rc == SQLITE_OK)
-		rc = sql.data ? sqlite3_prepare_v2(s->db, ob_buf_str(&sql), -1,
-						   &st, NULL)
-			      : SQLITE_NOMEM;
+	if (rc == 0)
+		rc = sql.data ? db_prepare(s->db, ob_buf_str(&sql), 0, &st)
+			      : OB_E_NOMEM;
 	ob_buf_deinit(&sql);
-	if (rc != SQLITE_OK) {
+	if (rc != 0) {
 		ret = ds_sql_err(s, rc, "page of people by unit", err);
 		goto out;
 	}
-	sqlite3_bind_int64(blocks, 1, tenant_id);
+	db_bind_int64(blocks, 1, tenant_id);
 	if (idpath != NULL)
-		sqlite3_bind_text(blocks, 2, idpath, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(blocks)) == SQLITE_ROW) {
-		int64_t n = sqlite3_column_int64(blocks, 1);
+		db_bind_text(blocks, 2, idpath);
+	while ((rc = db_step(blocks)) == DB_ROW) {
+		int64_t n = db_column_int64(blocks, 1);
 		*total_r += n;
 		if (skip >= n || (int64_t)*nids_r == limit) {
 			skip -= skip >= n ? n : 0;
 			continue;
 		}
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, tenant_id);
-		sqlite3_bind_value(st, 2, sqlite3_column_value(blocks, 0));
-		sqlite3_bind_int64(st, 3, limit - (int64_t)*nids_r);
-		sqlite3_bind_int64(st, 4, skip);
+		db_reset(st);
+		db_bind_int64(st, 1, tenant_id);
+		if (db_column_null(blocks, 0))
+			db_bind_null(st, 2);
+		else
+			db_bind_int64(st, 2, db_column_int64(blocks, 0));
+		db_bind_int64(st, 3, limit - (int64_t)*nids_r);
+		db_bind_int64(st, 4, skip);
 		skip = 0;
 		int rc2;
-		while ((rc2 = sqlite3_step(st)) == SQLITE_ROW &&
+		while ((rc2 = db_step(st)) == DB_ROW &&
 		       (int64_t)*nids_r < limit)
-			ids[(*nids_r)++] = sqlite3_column_int64(st, 0);
-		if (rc2 != SQLITE_ROW && rc2 != SQLITE_DONE) {
+			ids[(*nids_r)++] = db_column_int64(st, 0);
+		if (rc2 != DB_ROW && rc2 != DB_DONE) {
 			ret = ds_sql_err(s, rc2, "page of people by unit", err);
 			goto out;
 		}
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		ret = ds_sql_err(s, rc, "units of a page", err);
 out:
-	sqlite3_finalize(blocks);
-	sqlite3_finalize(st);
+	db_finalize(blocks);
+	db_finalize(st);
 	return ret;
 }
 
@@ -560,7 +533,7 @@ int dstore_person_page(struct dstore *s, int64_t tenant_id,
 	bool search = q.search != NULL && q.search[0] != '\0';
 	struct needle n = {0};
 	int64_t ids[DSTORE_PAGE_MAX], offset = q.offset, limit;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	char *idpath = NULL;
 	bool rev = false;
 	size_t nids = 0;
@@ -573,8 +546,7 @@ int dstore_person_page(struct dstore *s, int64_t tenant_id,
 				  "a page is 1 to %d people from offset 0 on",
 				  DSTORE_PAGE_MAX);
 	limit = (int64_t)q.limit;
-	if (search && ((ret = needle_init(&n, q.search, err)) != 0 ||
-		       (ret = ensure_match_fn(s, err)) != 0))
+	if (search && (ret = needle_init(&n, q.search, err)) != 0)
 		goto out;
 	if (q.unit_id != 0 &&
 	    (ret = ds_unit_idpath(s, tenant_id, q.unit_id, &idpath, err)) != 0)
@@ -606,18 +578,18 @@ int dstore_person_page(struct dstore *s, int64_t tenant_id,
 		      &st, err);
 	if (ret != 0)
 		goto out;
-	sqlite3_bind_int64(st, 7, limit);
-	sqlite3_bind_int64(st, 8, offset);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && nids < q.limit) {
-		ids[nids++] = sqlite3_column_int64(st, 0);
+	db_bind_int64(st, 7, limit);
+	db_bind_int64(st, 8, offset);
+	while ((rc = db_step(st)) == DB_ROW && nids < q.limit) {
+		ids[nids++] = db_column_int64(st, 0);
 		if (search)
-			*total_r = sqlite3_column_int64(st, 1);
+			*total_r = db_column_int64(st, 1);
 	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+	if (rc != DB_DONE && rc != DB_ROW) {
 		ret = ds_sql_err(s, rc, "page of people", err);
 		goto out;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	st = NULL;
 	/* a search page past its end: the matches are counted apart */
 	if (search && nids == 0 && offset > 0 &&
@@ -646,7 +618,7 @@ rows:
 		free(emails);
 	}
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	free(idpath);
 	return ret;
 }
@@ -729,14 +701,14 @@ int dstore_unit_tree(struct dstore *s, int64_t tenant_id,
 	size_t n = 0, cap = 0, top = SIZE_MAX;
 	size_t stack[DSTORE_UNIT_DEPTH_MAX + 2];
 	bool oom = false;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc, ret = 0;
 
 	st = ds_stmt(s, units_sql, err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, tenant_id);
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (n == cap) {
 			size_t nc = cap ? 2 * cap : 64;
 			struct tnode *nv = realloc(v, nc * sizeof(*nv));
@@ -749,21 +721,21 @@ int dstore_unit_tree(struct dstore *s, int64_t tenant_id,
 		}
 		struct tnode *t = &v[n++];
 		memset(t, 0, sizeof(*t));
-		t->u.id = sqlite3_column_int64(st, 0);
-		t->u.parent_id = sqlite3_column_int64(st, 1);
+		t->u.id = db_column_int64(st, 0);
+		t->u.parent_id = db_column_int64(st, 1);
 		t->u.name = ds_col_dup(st, 2, &oom);
 		t->u.path = ds_col_dup(st, 3, &oom);
-		t->u.sort = sqlite3_column_int(st, 4);
+		t->u.sort = db_column_int(st, 4);
 		t->first_child = t->next_sibling = SIZE_MAX;
 		if (oom)
 			break;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (oom) {
 		ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		ret = ds_sql_err(s, rc, "list units", err);
 		goto out;
 	}
@@ -775,14 +747,14 @@ int dstore_unit_tree(struct dstore *s, int64_t tenant_id,
 		ret = err ? err->code : OB_E_FAIL;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, tenant_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct tnode *t = find_node(v, n, sqlite3_column_int64(st, 0));
+	db_bind_int64(st, 1, tenant_id);
+	while ((rc = db_step(st)) == DB_ROW) {
+		struct tnode *t = find_node(v, n, db_column_int64(st, 0));
 		if (t != NULL)
-			t->u.people = sqlite3_column_int64(st, 1);
+			t->u.people = db_column_int64(st, 1);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	db_reset(st);
+	if (rc != DB_DONE) {
 		ret = ds_sql_err(s, rc, "count people per unit", err);
 		goto out;
 	}

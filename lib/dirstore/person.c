@@ -234,31 +234,30 @@ static int find_existing(struct dstore *s, int64_t tenant_id, const char *uid,
 		"coalesce(u.idpath, '/'), p.display FROM person p LEFT JOIN "
 		"unit u ON "
 		"u.id = p.unit_id WHERE p.tenant_id = ? AND p.uid = ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	bool oom = false;
 	int rc;
 
 	memset(ex, 0, sizeof(*ex));
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		ex->id = sqlite3_column_int64(st, 0);
-		ex->unit_id = sqlite3_column_int64(st, 1);
-		ex->hidden = sqlite3_column_int(st, 2) != 0;
-		ob_strlcpy(ex->etag, (const char *)sqlite3_column_text(st, 3),
-			   sizeof(ex->etag));
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_text(st, 2, uid);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		ex->id = db_column_int64(st, 0);
+		ex->unit_id = db_column_int64(st, 1);
+		ex->hidden = db_column_int(st, 2) != 0;
+		ob_strlcpy(ex->etag, db_column_text(st, 3), sizeof(ex->etag));
 		ex->idpath = ds_col_dup(st, 4, &oom);
 		ex->display = ds_col_dup(st, 5, &oom);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (oom)
 		return ob_err_set(err, OB_E_NOMEM, "out of memory");
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != DB_ROW && rc != DB_DONE)
 		return ds_sql_err(s, rc, "find person", err);
-	return rc == SQLITE_ROW ? 1 : 0;
+	return rc == DB_ROW ? 1 : 0;
 }
 
 static int write_photo(struct dstore *s, int64_t person_id,
@@ -267,20 +266,20 @@ static int write_photo(struct dstore *s, int64_t person_id,
 	static const char del[] = "DELETE FROM photo WHERE person_id = ?";
 	static const char ins[] = "INSERT INTO photo (person_id, data) "
 				  "VALUES (?, ?)";
-	sqlite3_stmt *st = ds_stmt(s, del, err);
+	struct db_stmt *st = ds_stmt(s, del, err);
 	int ret;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, person_id);
+	db_bind_int64(st, 1, person_id);
 	ret = ds_exec_stmt(s, st, "photo", err);
 	if (ret < 0 || p->photo == NULL || p->photo_len == 0)
 		return ret;
 	st = ds_stmt(s, ins, err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, person_id);
-	sqlite3_bind_blob(st, 2, p->photo, (int)p->photo_len, SQLITE_STATIC);
+	db_bind_int64(st, 1, person_id);
+	db_bind_blob(st, 2, p->photo, (int)p->photo_len);
 	return ds_exec_stmt(s, st, "photo", err);
 }
 
@@ -375,12 +374,12 @@ static int keep_past(struct dstore *s, int64_t person_id, int64_t log_id,
 		"?3 OR given IS NOT ?4 OR display IS NOT ?5 OR phones IS NOT "
 		"?6 "
 		"OR emails IS NOT ?7))";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, person_id);
-	sqlite3_bind_int64(st, 2, log_id);
+	db_bind_int64(st, 1, person_id);
+	db_bind_int64(st, 2, log_id);
 	ds_bind_text(st, 3, p->family);
 	ds_bind_text(st, 4, p->given);
 	ds_bind_text(st, 5, display);
@@ -413,9 +412,9 @@ static bool empty_str(const char *x)
 	return x == NULL || *x == '\0';
 }
 
-static bool equal_str(const unsigned char *a, const char *b)
+static bool equal_str(const char *a, const char *b)
 {
-	return strcmp(a ? (const char *)a : "", b ? b : "") == 0;
+	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
 /* A put with neither phonetic name gets the readings of its Chinese
@@ -439,20 +438,18 @@ static int default_phonetic(struct dstore *s, int64_t tenant_id,
 	if (!f && !g)
 		return 0;
 	if (p->uid != NULL && *p->uid != '\0') {
-		sqlite3_stmt *st = ds_stmt(s, sql, err);
+		struct db_stmt *st = ds_stmt(s, sql, err);
 		if (st == NULL)
 			return err ? err->code : OB_E_FAIL;
-		sqlite3_bind_int64(st, 1, tenant_id);
-		sqlite3_bind_text(st, 2, p->uid, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		bool keep_none =
-			rc == SQLITE_ROW &&
-			equal_str(sqlite3_column_text(st, 0), p->family) &&
-			equal_str(sqlite3_column_text(st, 1), p->given) &&
-			sqlite3_column_type(st, 2) == SQLITE_NULL &&
-			sqlite3_column_type(st, 3) == SQLITE_NULL;
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		db_bind_int64(st, 1, tenant_id);
+		db_bind_text(st, 2, p->uid);
+		rc = db_step(st);
+		bool keep_none = rc == DB_ROW &&
+				 equal_str(db_column_text(st, 0), p->family) &&
+				 equal_str(db_column_text(st, 1), p->given) &&
+				 db_column_null(st, 2) && db_column_null(st, 3);
+		db_reset(st);
+		if (rc != DB_ROW && rc != DB_DONE)
 			return ds_sql_err(s, rc, "person's reading", err);
 		if (keep_none)
 			return 0;
@@ -497,7 +494,7 @@ int ds_person_put_at(struct dstore *s, int64_t tenant_id,
 	char *new_idpath = NULL, *detail = NULL;
 	char *had_fam = p->phonetic_family, *had_giv = p->phonetic_given;
 	bool reading = false;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int found, ret;
 
 	ob_buf_init(&phones, 1 << 16);
@@ -566,8 +563,7 @@ int ds_person_put_at(struct dstore *s, int64_t tenant_id,
 			ret = log_put(s, p, &ex, new_idpath, display, detail,
 				      err);
 		if (ret == 0)
-			ret = keep_past(s, ex.id,
-					sqlite3_last_insert_rowid(s->db), p,
+			ret = keep_past(s, ex.id, db_last_insert_id(s->db), p,
 					display, ob_buf_str(&phones),
 					ob_buf_str(&emails), err);
 		if (ret < 0)
@@ -578,13 +574,13 @@ int ds_person_put_at(struct dstore *s, int64_t tenant_id,
 		ret = err ? err->code : OB_E_FAIL;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_text(st, 2, p->uid, -1, SQLITE_STATIC);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_text(st, 2, p->uid);
 	if (p->unit_id != 0)
-		sqlite3_bind_int64(st, 3, p->unit_id);
+		db_bind_int64(st, 3, p->unit_id);
 	ds_bind_text(st, 4, p->family);
 	ds_bind_text(st, 5, p->given);
-	sqlite3_bind_text(st, 6, display, -1, SQLITE_STATIC);
+	db_bind_text(st, 6, display);
 	ds_bind_text(st, 7, p->phonetic_family);
 	ds_bind_text(st, 8, p->phonetic_given);
 	ds_bind_text(st, 9, p->title);
@@ -596,17 +592,17 @@ int ds_person_put_at(struct dstore *s, int64_t tenant_id,
 	ds_bind_text(st, 15, p->postcode);
 	ds_bind_text(st, 16, p->country);
 	ds_bind_text(st, 17, p->note);
-	sqlite3_bind_int(st, 18, p->photo != NULL && p->photo_len > 0);
-	sqlite3_bind_int(st, 19, p->hidden);
-	sqlite3_bind_text(st, 20, etag, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 21, s->txn_time);
-	sqlite3_bind_int64(st, 22, s->txn_rev);
+	db_bind_int(st, 18, p->photo != NULL && p->photo_len > 0);
+	db_bind_int(st, 19, p->hidden);
+	db_bind_text(st, 20, etag);
+	db_bind_int64(st, 21, s->txn_time);
+	db_bind_int64(st, 22, s->txn_rev);
 	if (!found && want_id > 0)
-		sqlite3_bind_int64(st, 23, want_id);
+		db_bind_int64(st, 23, want_id);
 	ret = ds_exec_stmt(s, st, found ? "update person" : "add person", err);
 	if (ret < 0)
 		goto out;
-	p->id = found ? ex.id : sqlite3_last_insert_rowid(s->db);
+	p->id = found ? ex.id : db_last_insert_id(s->db);
 	p->rev = s->txn_rev;
 	p->mtime = s->txn_time;
 	ret = write_photo(s, p->id, p, err);
@@ -669,7 +665,7 @@ static size_t count_lines(const char *t, size_t len)
 /* A row of PERSON_COLS into b: p borrows b (and is not to be deinit'ed).
  * phones and emails hold one "type<TAB>number" or address per line; a
  * damaged line ends the list. */
-static int person_from_row_lent(struct dstore *s, sqlite3_stmt *st,
+static int person_from_row_lent(struct dstore *s, struct db_stmt *st,
 				bool with_photo, struct row_block *b,
 				struct dstore_person *p, struct ob_err *err)
 {
@@ -681,39 +677,39 @@ static int person_from_row_lent(struct dstore *s, sqlite3_stmt *st,
 	char **fields[N_COLS] = PERSON_STRS(p);
 	const char *text[N_COLS];
 	size_t len[N_COLS];
-	const char *ph_text = (const char *)sqlite3_column_text(st, 9);
-	size_t ph_len = (size_t)sqlite3_column_bytes(st, 9);
-	const char *em_text = (const char *)sqlite3_column_text(st, 10);
-	size_t em_len = (size_t)sqlite3_column_bytes(st, 10);
+	const char *ph_text = db_column_text(st, 9);
+	size_t ph_len = (size_t)db_column_bytes(st, 9);
+	const char *em_text = db_column_text(st, 10);
+	size_t em_len = (size_t)db_column_bytes(st, 10);
 	size_t n_ph = ph_text ? count_lines(ph_text, ph_len) : 0;
 	size_t n_em = em_text ? count_lines(em_text, em_len) : 0;
-	sqlite3_stmt *ph = NULL;
+	struct db_stmt *ph = NULL;
 	const void *photo = NULL;
 	bool has_photo = false;
 	size_t photo_len = 0, need, off;
 
 	memset(p, 0, sizeof(*p));
-	p->id = sqlite3_column_int64(st, 0);
-	p->unit_id = sqlite3_column_int64(st, 2);
-	p->hidden = sqlite3_column_int(st, 17) != 0;
-	p->mtime = sqlite3_column_int64(st, 18);
-	p->rev = sqlite3_column_int64(st, 19);
+	p->id = db_column_int64(st, 0);
+	p->unit_id = db_column_int64(st, 2);
+	p->hidden = db_column_int(st, 17) != 0;
+	p->mtime = db_column_int64(st, 18);
+	p->rev = db_column_int64(st, 19);
 	need = n_ph * sizeof(*p->phones) + n_em * sizeof(*p->emails) + ph_len +
 	       1 + em_len + 1;
 	for (int i = 0; i < N_COLS; i++) {
-		text[i] = (const char *)sqlite3_column_text(st, cols[i]);
-		len[i] = (size_t)sqlite3_column_bytes(st, cols[i]);
+		text[i] = db_column_text(st, cols[i]);
+		len[i] = (size_t)db_column_bytes(st, cols[i]);
 		need += text[i] != NULL ? len[i] + 1 : 0;
 	}
-	if (with_photo && sqlite3_column_int(st, 21)) {
+	if (with_photo && db_column_int(st, 21)) {
 		ph = ds_stmt(s, photo_sql, err);
 		if (ph == NULL)
 			return err ? err->code : OB_E_FAIL;
-		sqlite3_bind_int64(ph, 1, p->id);
-		if (sqlite3_step(ph) == SQLITE_ROW) {
+		db_bind_int64(ph, 1, p->id);
+		if (db_step(ph) == DB_ROW) {
 			has_photo = true;
-			photo = sqlite3_column_blob(ph, 0);
-			photo_len = (size_t)sqlite3_column_bytes(ph, 0);
+			photo = db_column_blob(ph, 0);
+			photo_len = (size_t)db_column_bytes(ph, 0);
 			need += photo_len + 1;
 		}
 	}
@@ -722,7 +718,7 @@ static int person_from_row_lent(struct dstore *s, sqlite3_stmt *st,
 		char *m = realloc(b->mem, n);
 		if (m == NULL) {
 			if (ph != NULL)
-				sqlite3_reset(ph);
+				db_reset(ph);
 			return ob_err_set(err, OB_E_NOMEM, "out of memory");
 		}
 		b->mem = m;
@@ -741,7 +737,7 @@ static int person_from_row_lent(struct dstore *s, sqlite3_stmt *st,
 		off += photo_len + 1;
 	}
 	if (ph != NULL)
-		sqlite3_reset(ph);
+		db_reset(ph);
 	for (int i = 0; i < N_COLS; i++) {
 		if (text[i] == NULL)
 			continue;
@@ -832,7 +828,7 @@ static int person_own(const struct dstore_person *l, struct dstore_person *p,
 	return 0;
 }
 
-int ds_person_from_stmt(struct dstore *s, sqlite3_stmt *st,
+int ds_person_from_stmt(struct dstore *s, struct db_stmt *st,
 			struct dstore_person *p_r, struct ob_err *err)
 {
 	struct row_block b = {0};
@@ -867,20 +863,20 @@ void dstore_person_deinit(struct dstore_person *p)
 static int exists(struct dstore *s, const char *sql, int64_t tenant_id,
 		  const char *uid, int64_t since, struct ob_err *err)
 {
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc, ret;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_text(st, 2, uid);
 	if (since >= 0)
-		sqlite3_bind_int64(st, 3, since);
-	rc = sqlite3_step(st);
-	ret = rc == SQLITE_ROW    ? 1
-	      : rc == SQLITE_DONE ? 0
-				  : ds_sql_err(s, rc, "person lookup", err);
-	sqlite3_reset(st);
+		db_bind_int64(st, 3, since);
+	rc = db_step(st);
+	ret = rc == DB_ROW    ? 1
+	      : rc == DB_DONE ? 0
+			      : ds_sql_err(s, rc, "person lookup", err);
+	db_reset(st);
 	return ret;
 }
 
@@ -907,25 +903,25 @@ static int one_person(struct dstore *s, const char *sql, int64_t tenant_id,
 		      const char *uid, bool with_photo,
 		      struct dstore_person *p_r, struct ob_err *err)
 {
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	struct row_block b = {0};
 	struct dstore_person lent;
 	int rc, ret;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? OB_E_NOTFOUND
-					 : ds_sql_err(s, rc, "get person", err);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_text(st, 2, uid);
+	rc = db_step(st);
+	if (rc != DB_ROW) {
+		db_reset(st);
+		return rc == DB_DONE ? OB_E_NOTFOUND
+				     : ds_sql_err(s, rc, "get person", err);
 	}
 	ret = person_from_row_lent(s, st, with_photo, &b, &lent, err);
 	if (ret == 0)
 		ret = person_own(&lent, p_r, err);
-	sqlite3_reset(st);
+	db_reset(st);
 	free(b.mem);
 	return ret;
 }
@@ -955,12 +951,12 @@ static int keep_departed(struct dstore *s, int64_t person_id, int64_t log_id,
 		"UPDATE change_log SET (gone_family, gone_given, gone_display, "
 		"gone_phones, gone_emails) = (SELECT family, given, display, "
 		"phones, emails FROM person WHERE id = ?1) WHERE id = ?2";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, person_id);
-	sqlite3_bind_int64(st, 2, log_id);
+	db_bind_int64(st, 1, person_id);
+	db_bind_int64(st, 2, log_id);
 	return ds_exec_stmt(s, st, "keep departed", err);
 }
 
@@ -994,7 +990,7 @@ int dstore_person_delete(struct dstore *s, int64_t tenant_id, const char *uid,
 				  "AND id = ?";
 	struct ds_change_row row = {0};
 	struct existing ex;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int found, ret;
 
 	ret = ds_need_txn(s, tenant_id, err);
@@ -1025,8 +1021,7 @@ int dstore_person_delete(struct dstore *s, int64_t tenant_id, const char *uid,
 		ret = ds_account_person_gone(s, tenant_id, ex.id, uid,
 					     ex.display, err);
 	if (ret == 0)
-		ret = keep_departed(s, ex.id, sqlite3_last_insert_rowid(s->db),
-				    err);
+		ret = keep_departed(s, ex.id, db_last_insert_id(s->db), err);
 	if (ret < 0)
 		goto out;
 	st = ds_stmt(s, del, err);
@@ -1034,8 +1029,8 @@ int dstore_person_delete(struct dstore *s, int64_t tenant_id, const char *uid,
 		ret = err ? err->code : OB_E_FAIL;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, ex.id);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_int64(st, 2, ex.id);
 	ret = ds_exec_stmt(s, st, "delete person", err);
 out:
 	free(ex.idpath);
@@ -1061,14 +1056,14 @@ int dstore_person_move(struct dstore *s, int64_t tenant_id, const char *uid,
 
 /* Step a bound query of PERSON_COLS, handing each person to fn (borrowed
  * for the call); fn's non-zero return stops and is returned. Resets st. */
-static int visit_rows(struct dstore *s, sqlite3_stmt *st, bool with_photo,
+static int visit_rows(struct dstore *s, struct db_stmt *st, bool with_photo,
 		      int (*fn)(const struct dstore_person *p, void *ctx),
 		      void *ctx, const char *what, struct ob_err *err)
 {
 	struct row_block b = {0};
 	int rc, ret = 0;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct dstore_person p;
 
 		ret = person_from_row_lent(s, st, with_photo, &b, &p, err);
@@ -1078,9 +1073,9 @@ static int visit_rows(struct dstore *s, sqlite3_stmt *st, bool with_photo,
 		if (ret != 0)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
+	if (ret == 0 && rc != DB_DONE)
 		ret = ds_sql_err(s, rc, what, err);
-	sqlite3_reset(st);
+	db_reset(st);
 	free(b.mem);
 	return ret;
 }
@@ -1108,7 +1103,7 @@ int dstore_person_iter(struct dstore *s, int64_t tenant_id,
 		"p.unit_id IS nullif(?6, 0) AND p.id > ?2 AND "
 		"(?3 OR p.hidden = 0) ORDER BY p.id LIMIT ?4";
 	char *idpath = NULL;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int ret = 0;
 
 	if (o->unit_id != 0 && !o->direct) {
@@ -1121,14 +1116,14 @@ int dstore_person_iter(struct dstore *s, int64_t tenant_id,
 		free(idpath);
 		return err ? err->code : OB_E_FAIL;
 	}
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, o->after_id);
-	sqlite3_bind_int(st, 3, o->include_hidden);
-	sqlite3_bind_int64(st, 4, o->limit ? (int64_t)o->limit : -1);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_int64(st, 2, o->after_id);
+	db_bind_int(st, 3, o->include_hidden);
+	db_bind_int64(st, 4, o->limit ? (int64_t)o->limit : -1);
 	if (idpath != NULL)
-		sqlite3_bind_text(st, 5, idpath, -1, SQLITE_STATIC);
+		db_bind_text(st, 5, idpath);
 	if (o->direct)
-		sqlite3_bind_int64(st, 6, o->unit_id);
+		db_bind_int64(st, 6, o->unit_id);
 	ret = visit_rows(s, st, o->with_photo, fn, ctx, "iterate people", err);
 	free(idpath);
 	return ret;
@@ -1146,7 +1141,7 @@ int dstore_person_count(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 		"u.tenant_id = ?1 AND u.idpath >= ?3 AND u.idpath < ?3 || "
 		"x'7f'";
 	char *idpath = NULL;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc, ret;
 
 	if (unit_id != 0) {
@@ -1159,70 +1154,40 @@ int dstore_person_count(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 		free(idpath);
 		return err ? err->code : OB_E_FAIL;
 	}
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int(st, 2, include_hidden);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_int(st, 2, include_hidden);
 	if (idpath != NULL)
-		sqlite3_bind_text(st, 3, idpath, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	ret = rc == SQLITE_ROW ? 0 : ds_sql_err(s, rc, "count people", err);
-	if (rc == SQLITE_ROW)
-		*count_r = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+		db_bind_text(st, 3, idpath);
+	rc = db_step(st);
+	ret = rc == DB_ROW ? 0 : ds_sql_err(s, rc, "count people", err);
+	if (rc == DB_ROW)
+		*count_r = db_column_int64(st, 0);
+	db_reset(st);
 	free(idpath);
 	return ret;
 }
 
 /* ---- search (the admin pages' people search) --------------------------- */
 
-/* ds_initials(display): pinyin initials of a name ("zs" for 张三), lowercased
- * letters for Latin names' words; NULL for NULL. */
-static void sql_initials(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+/* ds_initials(display) (db.h): pinyin initials of a name ("zs" for 张三),
+ * lowercased letters for Latin names' words. */
+void ds_fn_initials(const char *text, char *out, size_t size)
 {
-	const unsigned char *t = sqlite3_value_text(argv[0]);
-	char ini[128];
-	(void)argc;
-	if (t == NULL) {
-		sqlite3_result_null(ctx);
-		return;
-	}
-	if (pinyin_text((const char *)t, strlen((const char *)t), true, NULL, 0,
-			ini, sizeof(ini)) == -1)
-		ini[0] = '\0';
-	sqlite3_result_text(ctx, ini, -1, SQLITE_TRANSIENT);
+	if (pinyin_text(text, strlen(text), true, NULL, 0, out, size) == -1)
+		out[0] = '\0';
 }
 
-/* ds_digits(text): the digits of a text, in order ("+86 10 1234" ->
- * "86101234"); line breaks kept so numbers stay apart. */
-static void sql_digits(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+/* ds_digits(text) (db.h): the digits of a text, in order ("+86 10 1234" ->
+ * "86101234"); line breaks kept so numbers stay apart. out has room for
+ * len bytes; returns how many were written. */
+size_t ds_fn_digits(const char *text, size_t len, char *out)
 {
-	const unsigned char *t = sqlite3_value_text(argv[0]);
-	int n = sqlite3_value_bytes(argv[0]), k = 0;
-	char *out;
-	(void)argc;
-	if (t == NULL) {
-		sqlite3_result_null(ctx);
-		return;
-	}
-	out = sqlite3_malloc(n + 1);
-	if (out == NULL) {
-		sqlite3_result_error_nomem(ctx);
-		return;
-	}
-	for (int i = 0; i < n; i++)
-		if ((t[i] >= '0' && t[i] <= '9') || t[i] == '\n')
-			out[k++] = (char)t[i];
-	sqlite3_result_text(ctx, out, k, sqlite3_free);
-}
+	size_t k = 0;
 
-int ds_register_functions(sqlite3 *db)
-{
-	int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
-	int rc = sqlite3_create_function(db, "ds_initials", 1, flags, NULL,
-					 sql_initials, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_create_function(db, "ds_digits", 1, flags, NULL,
-					     sql_digits, NULL, NULL);
-	return rc;
+	for (size_t i = 0; i < len; i++)
+		if ((text[i] >= '0' && text[i] <= '9') || text[i] == '\n')
+			out[k++] = text[i];
+	return k;
 }
 
 /* LIKE pattern "%q%" (or "q%") with the wildcards of q escaped by '\'. */
@@ -1271,7 +1236,7 @@ int dstore_person_search(struct dstore *s, int64_t tenant_id, const char *query,
 	size_t nl = 0, nd = 0, qlen = strlen(query);
 	bool only_letters = qlen > 0, phone_like = qlen > 0;
 	char *any = NULL, *pfx = NULL, *dig = NULL;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int ret = 0;
 
 	if (qlen == 0 || qlen >= DSTORE_NAME_MAX)
@@ -1300,11 +1265,11 @@ int dstore_person_search(struct dstore *s, int64_t tenant_id, const char *query,
 				 : ob_err_set(err, OB_E_NOMEM, "out of memory");
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_text(st, 2, any, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, letters[0] ? pfx : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, digits[0] ? dig : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, limit ? (int64_t)limit : -1);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_text(st, 2, any);
+	db_bind_text(st, 3, letters[0] ? pfx : "");
+	db_bind_text(st, 4, digits[0] ? dig : "");
+	db_bind_int64(st, 5, limit ? (int64_t)limit : -1);
 	ret = visit_rows(s, st, false, fn, ctx, "search people", err);
 out:
 	free(any);
@@ -1328,13 +1293,13 @@ int dstore_person_by_name(struct dstore *s, int64_t tenant_id, const char *name,
 		DEPARTED_COLS DEPARTED_DELETE "tenant_id = ?1 AND " DS_NAME_KEY(
 			"gone_display") " = " DS_NAME_KEY("?2") " ORDER BY id "
 								"DESC LIMIT ?3";
-	sqlite3_stmt *st = ds_stmt(s, departed ? gone : live, err);
+	struct db_stmt *st = ds_stmt(s, departed ? gone : live, err);
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, DSTORE_BY_NAME_MAX);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_text(st, 2, name);
+	db_bind_int64(st, 3, DSTORE_BY_NAME_MAX);
 	return visit_rows(s, st, false, fn, ctx, "people by name", err);
 }
 
@@ -1344,11 +1309,11 @@ int dstore_person_past(struct dstore *s, int64_t tenant_id, const char *uid,
 {
 	static const char sql[] =
 		DEPARTED_COLS "tenant_id = ?1 AND uid = ?2 ORDER BY id DESC";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_text(st, 2, uid, -1, SQLITE_STATIC);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_text(st, 2, uid);
 	return visit_rows(s, st, false, fn, ctx, "past of a person", err);
 }

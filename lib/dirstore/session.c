@@ -7,14 +7,15 @@
 #include <string.h>
 
 #include "dirstore/internal.h"
+#include "dirstore/syncml-state.h"
 #include "util/buf.h"
 #include "util/str.h"
 
-static int blob_dup(sqlite3_stmt *st, int col, unsigned char **p_r,
+static int blob_dup(struct db_stmt *st, int col, unsigned char **p_r,
 		    size_t *len_r, struct ob_err *err)
 {
-	const void *b = sqlite3_column_blob(st, col);
-	size_t n = (size_t)sqlite3_column_bytes(st, col);
+	const void *b = db_column_blob(st, col);
+	size_t n = (size_t)db_column_bytes(st, col);
 
 	*p_r = NULL;
 	*len_r = 0;
@@ -42,7 +43,7 @@ int dstore_session_load(struct dstore *s, const char *token, const char *device,
 		"completed FROM sml_session WHERE device = ?1 AND session_id = "
 		"?2 "
 		"AND expires > ?3 ORDER BY created DESC, rowid DESC LIMIT 1";
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 		ds_stmt(s, token != NULL ? by_token : by_device, err);
 	int rc, ret = 0;
 
@@ -50,39 +51,35 @@ int dstore_session_load(struct dstore *s, const char *token, const char *device,
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
 	if (token != NULL) {
-		sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+		db_bind_text(st, 1, token);
 	} else {
-		sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, session_id, -1, SQLITE_STATIC);
+		db_bind_text(st, 1, device);
+		db_bind_text(st, 2, session_id);
 	}
-	sqlite3_bind_int64(st, 3, now);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		ob_strlcpy(r->token, (const char *)sqlite3_column_text(st, 0),
-			   sizeof(r->token));
-		ob_strlcpy(r->device, (const char *)sqlite3_column_text(st, 1),
-			   sizeof(r->device));
-		ob_strlcpy(r->session_id,
-			   (const char *)sqlite3_column_text(st, 2),
+	db_bind_int64(st, 3, now);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		ob_strlcpy(r->token, db_column_text(st, 0), sizeof(r->token));
+		ob_strlcpy(r->device, db_column_text(st, 1), sizeof(r->device));
+		ob_strlcpy(r->session_id, db_column_text(st, 2),
 			   sizeof(r->session_id));
-		r->tenant_id = sqlite3_column_int64(st, 3);
-		r->account_id = sqlite3_column_int64(st, 4);
-		r->last_msg_id = sqlite3_column_int64(st, 5);
+		r->tenant_id = db_column_int64(st, 3);
+		r->account_id = db_column_int64(st, 4);
+		r->last_msg_id = db_column_int64(st, 5);
 		ret = blob_dup(st, 6, &r->reply, &r->reply_len, err);
-		ob_strlcpy(r->reply_type,
-			   (const char *)sqlite3_column_text(st, 7),
+		ob_strlcpy(r->reply_type, db_column_text(st, 7),
 			   sizeof(r->reply_type));
 		if (ret == 0)
 			ret = blob_dup(st, 8, &r->state, &r->state_len, err);
-		r->created = sqlite3_column_int64(st, 9);
-		r->expires = sqlite3_column_int64(st, 10);
-		r->completed = sqlite3_column_int(st, 11) != 0;
-	} else if (rc == SQLITE_DONE) {
+		r->created = db_column_int64(st, 9);
+		r->expires = db_column_int64(st, 10);
+		r->completed = db_column_int(st, 11) != 0;
+	} else if (rc == DB_DONE) {
 		ret = ob_err_set(err, OB_E_NOTFOUND, "no such session");
 	} else {
 		ret = ds_sql_err(s, rc, "session load", err);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (ret != 0)
 		dstore_session_deinit(r);
 	return ret;
@@ -96,31 +93,28 @@ int dstore_session_save(struct dstore *s, const struct dstore_session *r,
 		"session_id, tenant_id, account_id, last_msg_id, reply, "
 		"reply_type, state, created, expires, completed) "
 		"VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
-	ret = ds_own_stmt(s, sql, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	sqlite3_bind_text(st, 1, r->token, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->device, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, r->session_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, r->tenant_id);
-	sqlite3_bind_int64(st, 5, r->account_id);
-	sqlite3_bind_int64(st, 6, r->last_msg_id);
-	if (r->reply != NULL)
-		sqlite3_bind_blob64(st, 7, r->reply, r->reply_len,
-				    SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, r->reply_type, -1, SQLITE_STATIC);
-	if (r->state != NULL)
-		sqlite3_bind_blob64(st, 9, r->state, r->state_len,
-				    SQLITE_STATIC);
-	sqlite3_bind_int64(st, 10, r->created);
-	sqlite3_bind_int64(st, 11, r->expires);
-	sqlite3_bind_int(st, 12, r->completed);
-	ret = ds_exec_stmt(s, st, "session save", err);
-	return ds_own_end(s, own, ret, err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_text(st, 1, r->token);
+		db_bind_text(st, 2, r->device);
+		db_bind_text(st, 3, r->session_id);
+		db_bind_int64(st, 4, r->tenant_id);
+		db_bind_int64(st, 5, r->account_id);
+		db_bind_int64(st, 6, r->last_msg_id);
+		if (r->reply != NULL)
+			db_bind_blob(st, 7, r->reply, r->reply_len);
+		db_bind_text(st, 8, r->reply_type);
+		if (r->state != NULL)
+			db_bind_blob(st, 9, r->state, r->state_len);
+		db_bind_int64(st, 10, r->created);
+		db_bind_int64(st, 11, r->expires);
+		db_bind_int(st, 12, r->completed);
+		ret = ds_exec_stmt(s, st, "session save", err);
+	}
+	return ret;
 }
 
 /* A session's rows, inside the caller's transaction. */
@@ -134,10 +128,10 @@ static int delete_rows(struct dstore *s, const char *token, struct ob_err *err)
 	int ret = 0;
 
 	for (int i = 0; i < 4 && ret == 0; i++) {
-		sqlite3_stmt *st = ds_stmt(s, steps[i], err);
+		struct db_stmt *st = ds_stmt(s, steps[i], err);
 		if (st == NULL)
 			return err ? err->code : OB_E_FAIL;
-		sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+		db_bind_text(st, 1, token);
 		ret = ds_exec_stmt(s, st, "session delete", err);
 	}
 	return ret;
@@ -146,12 +140,12 @@ static int delete_rows(struct dstore *s, const char *token, struct ob_err *err)
 int dstore_session_delete(struct dstore *s, const char *token,
 			  struct ob_err *err)
 {
-	bool own;
-	int ret = ds_own_begin(s, &own, err);
+	struct ds_txn t = DS_TXN_OWN;
+	int ret;
 
-	if (ret == 0)
+	while (ds_txn_next(s, &t, &ret, err))
 		ret = delete_rows(s, token, err);
-	return ds_own_end(s, own, ret, err);
+	return ret;
 }
 
 /* The expiring sessions that never completed, to the caller's function. */
@@ -164,30 +158,27 @@ static int list_incomplete(struct dstore *s, int64_t now,
 		"SELECT token, device, session_id, tenant_id, account_id, "
 		"last_msg_id, created, expires FROM sml_session "
 		"WHERE expires <= ? AND completed = 0";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, now);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, now);
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct dstore_session r = {0};
-		ob_strlcpy(r.token, (const char *)sqlite3_column_text(st, 0),
-			   sizeof(r.token));
-		ob_strlcpy(r.device, (const char *)sqlite3_column_text(st, 1),
-			   sizeof(r.device));
-		ob_strlcpy(r.session_id,
-			   (const char *)sqlite3_column_text(st, 2),
+		ob_strlcpy(r.token, db_column_text(st, 0), sizeof(r.token));
+		ob_strlcpy(r.device, db_column_text(st, 1), sizeof(r.device));
+		ob_strlcpy(r.session_id, db_column_text(st, 2),
 			   sizeof(r.session_id));
-		r.tenant_id = sqlite3_column_int64(st, 3);
-		r.account_id = sqlite3_column_int64(st, 4);
-		r.last_msg_id = sqlite3_column_int64(st, 5);
-		r.created = sqlite3_column_int64(st, 6);
-		r.expires = sqlite3_column_int64(st, 7);
+		r.tenant_id = db_column_int64(st, 3);
+		r.account_id = db_column_int64(st, 4);
+		r.last_msg_id = db_column_int64(st, 5);
+		r.created = db_column_int64(st, 6);
+		r.expires = db_column_int64(st, 7);
 		fn(&r, ctx);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : ds_sql_err(s, rc, "session expire", err);
+	db_reset(st);
+	return rc == DB_DONE ? 0 : ds_sql_err(s, rc, "session expire", err);
 }
 
 int dstore_session_expire(struct dstore *s, int64_t now,
@@ -207,24 +198,27 @@ int dstore_session_expire(struct dstore *s, int64_t now,
 	static const char del_s[] =
 		"DELETE FROM sml_session WHERE expires <= ?";
 	const char *steps[4] = {del_p, del_c, del_m, del_s};
-	bool own;
-	int ret = ds_own_begin(s, &own, err);
+	struct ds_txn t = DS_TXN_OWN;
+	int ret;
 	int count = 0;
 
-	if (ret == 0 && incomplete != NULL)
-		ret = list_incomplete(s, now, incomplete, ctx, err);
-	for (int i = 0; i < 4 && ret == 0; i++) {
-		sqlite3_stmt *st = ds_stmt(s, steps[i], err);
-		if (st == NULL) {
-			ret = err ? err->code : OB_E_FAIL;
-			break;
+	/* a run again after a busy commit calls incomplete again: the
+	 * first run's sessions were not deleted */
+	while (ds_txn_next(s, &t, &ret, err)) {
+		if (incomplete != NULL)
+			ret = list_incomplete(s, now, incomplete, ctx, err);
+		for (int i = 0; i < 4 && ret == 0; i++) {
+			struct db_stmt *st = ds_stmt(s, steps[i], err);
+			if (st == NULL) {
+				ret = err ? err->code : OB_E_FAIL;
+				break;
+			}
+			db_bind_int64(st, 1, now);
+			ret = ds_exec_stmt(s, st, "session expire", err);
+			if (i == 3)
+				count = db_changes(s->db);
 		}
-		sqlite3_bind_int64(st, 1, now);
-		ret = ds_exec_stmt(s, st, "session expire", err);
-		if (i == 3)
-			count = sqlite3_changes(s->db);
 	}
-	ret = ds_own_end(s, own, ret, err);
 	if (ret == 0 && count_r != NULL)
 		*count_r = count;
 	return ret;
@@ -241,19 +235,21 @@ int dstore_session_limit(struct dstore *s, int64_t account_id,
 		"OFFSET ?3";
 	char(*tokens)[DSTORE_TOKEN_MAX] = NULL;
 	size_t n = 0, cap = 0;
-	bool own;
-	int ret = ds_own_begin(s, &own, err);
-	int rc = SQLITE_DONE;
+	struct ds_txn t = DS_TXN_OWN;
+	int ret;
+	int rc = DB_DONE;
 
-	if (ret == 0) {
-		sqlite3_stmt *st = ds_stmt(s, sql, err);
+	while (ds_txn_next(s, &t, &ret, err)) {
+		struct db_stmt *st = ds_stmt(s, sql, err);
+
+		n = 0;
 		if (st == NULL) {
 			ret = err ? err->code : OB_E_FAIL;
 		} else {
-			sqlite3_bind_int64(st, 1, account_id);
-			sqlite3_bind_text(st, 2, keep_token, -1, SQLITE_STATIC);
-			sqlite3_bind_int(st, 3, max > 1 ? max - 1 : 0);
-			while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			db_bind_int64(st, 1, account_id);
+			db_bind_text(st, 2, keep_token);
+			db_bind_int(st, 3, max > 1 ? max - 1 : 0);
+			while ((rc = db_step(st)) == DB_ROW) {
 				if (n == cap) {
 					size_t nc = cap ? cap * 2 : 16;
 					void *p = realloc(tokens,
@@ -268,20 +264,17 @@ int dstore_session_limit(struct dstore *s, int64_t account_id,
 					tokens = p;
 					cap = nc;
 				}
-				ob_strlcpy(tokens[n++],
-					   (const char *)sqlite3_column_text(st,
-									     0),
+				ob_strlcpy(tokens[n++], db_column_text(st, 0),
 					   DSTORE_TOKEN_MAX);
 			}
-			if (ret == 0 && rc != SQLITE_DONE)
+			if (ret == 0 && rc != DB_DONE)
 				ret = ds_sql_err(s, rc, "session limit", err);
-			sqlite3_reset(st);
+			db_reset(st);
 		}
+		for (size_t i = 0; i < n && ret == 0; i++)
+			ret = delete_rows(s, tokens[i], err);
 	}
-	for (size_t i = 0; i < n && ret == 0; i++)
-		ret = delete_rows(s, tokens[i], err);
 	free(tokens);
-	ret = ds_own_end(s, own, ret, err);
 	if (ret == 0 && count_r != NULL)
 		*count_r = (int)n;
 	return ret;
@@ -308,34 +301,32 @@ int dstore_pending_put(struct dstore *s, int64_t tenant_id, const char *token,
 		"ON CONFLICT (token, ds, guid) DO UPDATE SET "
 		"luid = coalesce(excluded.luid, luid), rev = excluded.rev, "
 		"op = excluded.op, resend = excluded.resend OR resend";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int ret = ds_write_stmt(s, tenant_id, sql, &st, err);
 
 	if (ret < 0)
 		return ret;
-	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, ds);
-	sqlite3_bind_int64(st, 3, tenant_id);
-	sqlite3_bind_text(st, 4, guid, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, token);
+	db_bind_int(st, 2, ds);
+	db_bind_int64(st, 3, tenant_id);
+	db_bind_text(st, 4, guid);
 	if (luid != NULL && *luid != '\0')
-		sqlite3_bind_text(st, 5, luid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, rev);
-	sqlite3_bind_int(st, 7, (int)op);
-	sqlite3_bind_int(st, 8, resend ? 1 : 0);
+		db_bind_text(st, 5, luid);
+	db_bind_int64(st, 6, rev);
+	db_bind_int(st, 7, (int)op);
+	db_bind_int(st, 8, resend ? 1 : 0);
 	return ds_exec_stmt(s, st, "pending", err);
 }
 
-static void pending_from_row(sqlite3_stmt *st, struct dstore_pending *p)
+static void pending_from_row(struct db_stmt *st, struct dstore_pending *p)
 {
-	const unsigned char *luid = sqlite3_column_text(st, 1);
+	const char *luid = db_column_text(st, 1);
 
-	ob_strlcpy(p->guid, (const char *)sqlite3_column_text(st, 0),
-		   sizeof(p->guid));
-	ob_strlcpy(p->luid, luid != NULL ? (const char *)luid : "",
-		   sizeof(p->luid));
-	p->rev = sqlite3_column_int64(st, 2);
-	p->op = (enum dstore_pending_op)sqlite3_column_int(st, 3);
-	p->resend = sqlite3_column_int(st, 4) != 0;
+	ob_strlcpy(p->guid, db_column_text(st, 0), sizeof(p->guid));
+	ob_strlcpy(p->luid, luid != NULL ? luid : "", sizeof(p->luid));
+	p->rev = db_column_int64(st, 2);
+	p->op = (enum dstore_pending_op)db_column_int(st, 3);
+	p->resend = db_column_int(st, 4) != 0;
 }
 
 int dstore_pending_find(struct dstore *s, int64_t tenant_id, const char *token,
@@ -349,7 +340,7 @@ int dstore_pending_find(struct dstore *s, int64_t tenant_id, const char *token,
 		"SELECT guid, luid, rev, op, resend FROM sml_pending WHERE "
 		"token = ? AND ds = ? AND tenant_id = ? AND luid = ? "
 		"AND op = 1";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc, ret;
 
 	if ((guid == NULL) == (luid == NULL))
@@ -357,20 +348,20 @@ int dstore_pending_find(struct dstore *s, int64_t tenant_id, const char *token,
 	st = ds_stmt(s, guid != NULL ? by_guid : by_luid, err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, ds);
-	sqlite3_bind_int64(st, 3, tenant_id);
-	sqlite3_bind_text(st, 4, guid != NULL ? guid : luid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(st, 1, token);
+	db_bind_int(st, 2, ds);
+	db_bind_int64(st, 3, tenant_id);
+	db_bind_text(st, 4, guid != NULL ? guid : luid);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		pending_from_row(st, p_r);
 		ret = 0;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		ret = ob_err_set(err, OB_E_NOTFOUND, "nothing pending");
 	} else {
 		ret = ds_sql_err(s, rc, "pending find", err);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return ret;
 }
 
@@ -384,26 +375,26 @@ int dstore_pending_resends(struct dstore *s, int64_t tenant_id,
 		"SELECT guid, luid, rev, op, resend FROM sml_pending WHERE "
 		"token = ? AND ds = ? AND tenant_id = ? AND resend = 1 AND "
 		"guid > ? ORDER BY guid LIMIT ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc, ret = 0;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, ds);
-	sqlite3_bind_int64(st, 3, tenant_id);
-	sqlite3_bind_text(st, 4, after, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, limit > 0 ? (int64_t)limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_text(st, 1, token);
+	db_bind_int(st, 2, ds);
+	db_bind_int64(st, 3, tenant_id);
+	db_bind_text(st, 4, after);
+	db_bind_int64(st, 5, limit > 0 ? (int64_t)limit : -1);
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct dstore_pending p;
 		pending_from_row(st, &p);
 		ret = fn(&p, ctx);
 		if (ret != 0)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (ret == 0 && rc != DB_DONE && rc != DB_ROW)
 		ret = ds_sql_err(s, rc, "pending resends", err);
-	sqlite3_reset(st);
+	db_reset(st);
 	return ret;
 }
 
@@ -416,7 +407,7 @@ int dstore_pending_maps(struct dstore *s, int64_t tenant_id, const char *token,
 		"INSERT INTO sml_mapbatch (token, ds, tenant_id, rev, data) "
 		"VALUES (?,?,?,?,?)";
 	struct ob_buf data;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int ret = 0;
 
 	if (n == 0)
@@ -437,11 +428,11 @@ int dstore_pending_maps(struct dstore *s, int64_t tenant_id, const char *token,
 	if (ret == 0)
 		ret = ds_write_stmt(s, tenant_id, sql, &st, err);
 	if (ret == 0) {
-		sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, ds);
-		sqlite3_bind_int64(st, 3, tenant_id);
-		sqlite3_bind_int64(st, 4, rev);
-		sqlite3_bind_blob64(st, 5, data.data, data.len, SQLITE_STATIC);
+		db_bind_text(st, 1, token);
+		db_bind_int(st, 2, ds);
+		db_bind_int64(st, 3, tenant_id);
+		db_bind_int64(st, 4, rev);
+		db_bind_blob(st, 5, data.data, data.len);
 		ret = ds_exec_stmt(s, st, "map items", err);
 	} else if (ret == OB_E_NOMEM) {
 		ob_err_set(err, ret, "out of memory");
@@ -481,19 +472,19 @@ static int gather_map_batches(struct dstore *s, int64_t tenant_id,
 		"ds = ? AND tenant_id = ? ORDER BY id";
 	struct map_item *items = NULL;
 	size_t n = 0, cap = 0;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int ret = ds_write_stmt(s, tenant_id, rows, &st, err);
 	int rc;
 
 	if (ret < 0)
 		return ret;
-	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, ds);
-	sqlite3_bind_int64(st, 3, tenant_id);
-	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t rev = sqlite3_column_int64(st, 0);
-		const char *p = sqlite3_column_blob(st, 1);
-		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+	db_bind_text(st, 1, token);
+	db_bind_int(st, 2, ds);
+	db_bind_int64(st, 3, tenant_id);
+	while (ret == 0 && (rc = db_step(st)) == DB_ROW) {
+		int64_t rev = db_column_int64(st, 0);
+		const char *p = db_column_blob(st, 1);
+		size_t len = (size_t)db_column_bytes(st, 1);
 		size_t base = data->len, off = 0;
 
 		if (len == 0)
@@ -534,9 +525,9 @@ static int gather_map_batches(struct dstore *s, int64_t tenant_id,
 			n++;
 		}
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
+	if (ret == 0 && rc != DB_DONE)
 		ret = ds_sql_err(s, rc, "map items", err);
-	sqlite3_reset(st);
+	db_reset(st);
 	if (ret != 0) {
 		free(items);
 		return ret;
@@ -567,17 +558,17 @@ static int put_maps(struct dstore *s, const char *sql, int64_t state_id,
 		    int64_t tenant_id, const struct map_item *const *rows,
 		    size_t n, struct ob_err *err)
 {
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, state_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
+	db_bind_int64(st, 1, state_id);
+	db_bind_int64(st, 2, tenant_id);
 	for (size_t i = 0; i < n; i++) {
 		int k = 3 + 3 * (int)i;
-		sqlite3_bind_text(st, k, rows[i]->guid, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, k + 1, rows[i]->luid, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, k + 2, rows[i]->rev);
+		db_bind_text(st, k, rows[i]->guid);
+		db_bind_text(st, k + 1, rows[i]->luid);
+		db_bind_int64(st, k + 2, rows[i]->rev);
 	}
 	return ds_exec_stmt(s, st, "map items commit", err);
 }
@@ -642,11 +633,12 @@ int dstore_pending_commit(struct dstore *s, int64_t tenant_id,
 		"luid = excluded.luid, rev = excluded.rev";
 	/* the same into the state's LUID index, when it has one */
 	static const char maps_rev[] =
-		"INSERT OR IGNORE INTO id_map_rev (state_id, luid, guid) "
+		"INSERT INTO id_map_rev (state_id, luid, guid) "
 		"SELECT ?4, luid, guid FROM sml_pending WHERE token = ?1 AND "
 		"ds = ?2 AND tenant_id = ?3 AND op = 1 AND luid IS NOT NULL "
 		"AND EXISTS (SELECT 1 FROM sync_state WHERE id = ?4 AND "
-		"tenant_id = ?3 AND luid_lookup = 1)";
+		"tenant_id = ?3 AND luid_lookup = 1) "
+		"ON CONFLICT DO NOTHING";
 	static const char dels[] =
 		"DELETE FROM id_map WHERE state_id = ?4 AND tenant_id = ?3 "
 		"AND guid IN (SELECT guid FROM sml_pending WHERE token = ?1 "
@@ -655,14 +647,14 @@ int dstore_pending_commit(struct dstore *s, int64_t tenant_id,
 	int ret = 0;
 
 	for (int i = replace ? 0 : 1; i < 4 && ret == 0; i++) {
-		sqlite3_stmt *st;
+		struct db_stmt *st;
 		ret = ds_write_stmt(s, tenant_id, steps[i], &st, err);
 		if (ret < 0)
 			break;
-		sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, ds);
-		sqlite3_bind_int64(st, 3, tenant_id);
-		sqlite3_bind_int64(st, 4, state_id);
+		db_bind_text(st, 1, token);
+		db_bind_int(st, 2, ds);
+		db_bind_int64(st, 3, tenant_id);
+		db_bind_int64(st, 4, state_id);
 		ret = ds_exec_stmt(s, st, "pending commit", err);
 		if (ret == 0 && i == 0)
 			ret = ds_map_rev_clear(s, tenant_id, state_id, err);
@@ -685,13 +677,13 @@ int dstore_pending_drop(struct dstore *s, int64_t tenant_id, const char *token,
 	int ret = 0;
 
 	for (int i = 0; i < 2 && ret == 0; i++) {
-		sqlite3_stmt *st;
+		struct db_stmt *st;
 		ret = ds_write_stmt(s, tenant_id, steps[i], &st, err);
 		if (ret < 0)
 			break;
-		sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, ds);
-		sqlite3_bind_int64(st, 3, tenant_id);
+		db_bind_text(st, 1, token);
+		db_bind_int(st, 2, ds);
+		db_bind_int64(st, 3, tenant_id);
 		ret = ds_exec_stmt(s, st, "pending drop", err);
 	}
 	return ret;
@@ -709,35 +701,36 @@ int dstore_chunk_append(struct dstore *s, const char *token, int ds,
 		"INSERT INTO sml_chunk (token, ds, luid, size, data) VALUES "
 		"(?1, ?2, ?3, ?4, ?5) ON CONFLICT (token, ds) DO UPDATE SET "
 		"data = data || excluded.data";
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t have = 0;
 
-	ret = ds_own_stmt(s, get, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, ds);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		have = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if ((size_t)have + len > max)
-		return ds_own_end(s, own,
-				  ob_err_set(err, OB_E_LIMIT,
-					     "large object over %zu bytes",
-					     max),
-				  err);
-	st = ds_stmt(s, put, err);
-	if (st == NULL)
-		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
-	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, ds);
-	sqlite3_bind_text(st, 3, luid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, size);
-	sqlite3_bind_blob64(st, 5, len ? data : "", len, SQLITE_STATIC);
-	ret = ds_exec_stmt(s, st, "chunk", err);
-	return ds_own_end(s, own, ret, err);
+	while (ds_txn_stmt(s, &t, get, &st, &ret, err)) {
+		have = 0;
+		db_bind_text(st, 1, token);
+		db_bind_int(st, 2, ds);
+		if (db_step(st) == DB_ROW)
+			have = db_column_int64(st, 0);
+		db_reset(st);
+		if ((size_t)have + len > max) {
+			ret = ob_err_set(err, OB_E_LIMIT,
+					 "large object over %zu bytes", max);
+			continue;
+		}
+		st = ds_stmt(s, put, err);
+		if (st == NULL) {
+			ret = err ? err->code : OB_E_FAIL;
+			continue;
+		}
+		db_bind_text(st, 1, token);
+		db_bind_int(st, 2, ds);
+		db_bind_text(st, 3, luid);
+		db_bind_int64(st, 4, size);
+		db_bind_blob(st, 5, len ? data : "", len);
+		ret = ds_exec_stmt(s, st, "chunk", err);
+	}
+	return ret;
 }
 
 int dstore_chunk_take(struct dstore *s, const char *token, int ds,
@@ -746,27 +739,25 @@ int dstore_chunk_take(struct dstore *s, const char *token, int ds,
 {
 	static const char get[] = "SELECT luid, size, data FROM sml_chunk "
 				  "WHERE token = ? AND ds = ?";
-	sqlite3_stmt *st = ds_stmt(s, get, err);
+	struct db_stmt *st = ds_stmt(s, get, err);
 	int rc, ret = 0;
 
 	*data_r = NULL;
 	*len_r = 0;
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, ds);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		ob_strlcpy(luid_r, (const char *)sqlite3_column_text(st, 0),
-			   DSTORE_DEVICE_MAX);
-		*size_r = sqlite3_column_int64(st, 1);
+	db_bind_text(st, 1, token);
+	db_bind_int(st, 2, ds);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		ob_strlcpy(luid_r, db_column_text(st, 0), DSTORE_DEVICE_MAX);
+		*size_r = db_column_int64(st, 1);
 		ret = blob_dup(st, 2, data_r, len_r, err);
 	} else {
-		ret = rc == SQLITE_DONE
-			      ? ob_err_set(err, OB_E_NOTFOUND, "no chunk")
-			      : ds_sql_err(s, rc, "chunk", err);
+		ret = rc == DB_DONE ? ob_err_set(err, OB_E_NOTFOUND, "no chunk")
+				    : ds_sql_err(s, rc, "chunk", err);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (ret == 0)
 		ret = dstore_chunk_drop(s, token, ds, err);
 	return ret;
@@ -777,17 +768,16 @@ int dstore_chunk_drop(struct dstore *s, const char *token, int ds,
 {
 	static const char del[] = "DELETE FROM sml_chunk WHERE token = ? AND "
 				  "ds = ?";
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
-	ret = ds_own_stmt(s, del, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, ds);
-	ret = ds_exec_stmt(s, st, "chunk drop", err);
-	return ds_own_end(s, own, ret, err);
+	while (ds_txn_stmt(s, &t, del, &st, &ret, err)) {
+		db_bind_text(st, 1, token);
+		db_bind_int(st, 2, ds);
+		ret = ds_exec_stmt(s, st, "chunk drop", err);
+	}
+	return ret;
 }
 
 /* ---- nonces ----------------------------------------------------------- */
@@ -797,21 +787,19 @@ int dstore_nonce_get(struct dstore *s, const char *device,
 {
 	static const char sql[] =
 		"SELECT nonce FROM sml_nonce WHERE device = ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc;
 
 	nonce_r[0] = '\0';
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		ob_strlcpy(nonce_r, (const char *)sqlite3_column_text(st, 0),
-			   DSTORE_NONCE_MAX);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE
-		       ? 0
-		       : ds_sql_err(s, rc, "nonce", err);
+	db_bind_text(st, 1, device);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		ob_strlcpy(nonce_r, db_column_text(st, 0), DSTORE_NONCE_MAX);
+	db_reset(st);
+	return rc == DB_ROW || rc == DB_DONE ? 0
+					     : ds_sql_err(s, rc, "nonce", err);
 }
 
 int dstore_nonce_old(struct dstore *s, const char *device,
@@ -821,20 +809,18 @@ int dstore_nonce_old(struct dstore *s, const char *device,
 	static const char sql[] =
 		"SELECT nonce FROM sml_nonce_old WHERE device = ? "
 		"ORDER BY issued DESC, rowid DESC LIMIT ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc, n = 0;
 
 	*count_r = 0;
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, DSTORE_NONCE_KEEP - 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	       n < DSTORE_NONCE_KEEP - 1)
-		ob_strlcpy(old_r[n++], (const char *)sqlite3_column_text(st, 0),
-			   DSTORE_NONCE_MAX);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	db_bind_text(st, 1, device);
+	db_bind_int(st, 2, DSTORE_NONCE_KEEP - 1);
+	while ((rc = db_step(st)) == DB_ROW && n < DSTORE_NONCE_KEEP - 1)
+		ob_strlcpy(old_r[n++], db_column_text(st, 0), DSTORE_NONCE_MAX);
+	db_reset(st);
+	if (rc != DB_DONE && rc != DB_ROW)
 		return ds_sql_err(s, rc, "old nonces", err);
 	*count_r = n;
 	return 0;
@@ -845,12 +831,12 @@ int dstore_nonce_old(struct dstore *s, const char *device,
 static int nonce_step(struct dstore *s, const char *sql, const char *text,
 		      int num, const char *what, struct ob_err *err)
 {
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, num);
+	db_bind_text(st, 1, text);
+	db_bind_int(st, 2, num);
 	return ds_exec_stmt(s, st, what, err);
 }
 
@@ -882,34 +868,36 @@ int dstore_nonce_set(struct dstore *s, const char *device, const char *login,
 		"(SELECT device FROM sml_nonce WHERE login = ?1 "
 		"ORDER BY updated DESC, rowid DESC LIMIT ?2)";
 	int cap = per_login < 1 ? 1 : per_login;
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
-	ret = ds_own_begin(s, &own, err);
-	if (ret != 0)
-		return ret;
-	ret = nonce_step(s, keep, device, 0, "nonce keep", err);
-	if (ret == 0)
-		ret = nonce_step(s, keep_trim, device, DSTORE_NONCE_KEEP - 1,
-				 "nonce keep", err);
-	if (ret == 0) {
-		st = ds_stmt(s, sql, err);
-		if (st == NULL) {
-			ret = err ? err->code : OB_E_FAIL;
-		} else {
-			sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, nonce, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 3, now);
-			sqlite3_bind_text(st, 4, login, -1, SQLITE_STATIC);
-			ret = ds_exec_stmt(s, st, "nonce", err);
+	while (ds_txn_next(s, &t, &ret, err)) {
+		ret = nonce_step(s, keep, device, 0, "nonce keep", err);
+		if (ret == 0)
+			ret = nonce_step(s, keep_trim, device,
+					 DSTORE_NONCE_KEEP - 1, "nonce keep",
+					 err);
+		if (ret == 0) {
+			st = ds_stmt(s, sql, err);
+			if (st == NULL) {
+				ret = err ? err->code : OB_E_FAIL;
+			} else {
+				db_bind_text(st, 1, device);
+				db_bind_text(st, 2, nonce);
+				db_bind_int64(st, 3, now);
+				db_bind_text(st, 4, login);
+				ret = ds_exec_stmt(s, st, "nonce", err);
+			}
 		}
+		if (ret == 0)
+			ret = nonce_step(s, trim_old, login, cap, "nonce trim",
+					 err);
+		if (ret == 0)
+			ret = nonce_step(s, trim, login, cap, "nonce trim",
+					 err);
 	}
-	if (ret == 0)
-		ret = nonce_step(s, trim_old, login, cap, "nonce trim", err);
-	if (ret == 0)
-		ret = nonce_step(s, trim, login, cap, "nonce trim", err);
-	return ds_own_end(s, own, ret, err);
+	return ret;
 }
 
 int dstore_nonce_expire(struct dstore *s, int64_t before, int *count_r,
@@ -917,28 +905,27 @@ int dstore_nonce_expire(struct dstore *s, int64_t before, int *count_r,
 {
 	static const char sql[] = "DELETE FROM sml_nonce WHERE updated < ?";
 	static const char old[] = "DELETE FROM sml_nonce_old WHERE issued < ?";
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret, n = 0;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
-	ret = ds_own_stmt(s, sql, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	sqlite3_bind_int64(st, 1, before);
-	ret = ds_exec_stmt(s, st, "nonce expire", err);
-	if (ret == 0) {
-		n = sqlite3_changes(s->db);
-		st = ds_stmt(s, old, err);
-		if (st == NULL) {
-			ret = err ? err->code : OB_E_FAIL;
-		} else {
-			sqlite3_bind_int64(st, 1, before);
-			ret = ds_exec_stmt(s, st, "nonce expire", err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_int64(st, 1, before);
+		ret = ds_exec_stmt(s, st, "nonce expire", err);
+		if (ret == 0) {
+			n = db_changes(s->db);
+			st = ds_stmt(s, old, err);
+			if (st == NULL) {
+				ret = err ? err->code : OB_E_FAIL;
+			} else {
+				db_bind_int64(st, 1, before);
+				ret = ds_exec_stmt(s, st, "nonce expire", err);
+			}
 		}
+		if (ret == 0 && count_r != NULL)
+			*count_r = n;
 	}
-	if (ret == 0 && count_r != NULL)
-		*count_r = n;
-	return ds_own_end(s, own, ret, err);
+	return ret;
 }
 
 /* ---- throttling ------------------------------------------------------- */
@@ -948,18 +935,18 @@ int dstore_throttle_check(struct dstore *s, const char *key, int64_t now,
 {
 	static const char sql[] = "SELECT until FROM auth_throttle WHERE "
 				  "key = ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc;
 
 	*until_r = 0;
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > now)
-		*until_r = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE
+	db_bind_text(st, 1, key);
+	rc = db_step(st);
+	if (rc == DB_ROW && db_column_int64(st, 0) > now)
+		*until_r = db_column_int64(st, 0);
+	db_reset(st);
+	return rc == DB_ROW || rc == DB_DONE
 		       ? 0
 		       : ds_sql_err(s, rc, "throttle", err);
 }
@@ -970,57 +957,62 @@ int dstore_throttle_fail(struct dstore *s, const char *key, int64_t now,
 {
 	static const char get[] = "SELECT failures, first FROM auth_throttle "
 				  "WHERE key = ?";
-	static const char put[] = "INSERT OR REPLACE INTO auth_throttle (key, "
-				  "failures, first, until) VALUES (?,?,?,?)";
-	bool own;
+	static const char put[] =
+		"INSERT INTO auth_throttle (key, failures, first, until) "
+		"VALUES (?,?,?,?) ON CONFLICT (key) DO UPDATE SET "
+		"failures = excluded.failures, first = excluded.first, "
+		"until = excluded.until";
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 	int64_t failures = 0, first = now, until = 0;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
-	ret = ds_own_stmt(s, get, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && now - sqlite3_column_int64(st, 1) < window) {
-		failures = sqlite3_column_int64(st, 0);
-		first = sqlite3_column_int64(st, 1);
+	while (ds_txn_stmt(s, &t, get, &st, &ret, err)) {
+		failures = 0, first = now, until = 0;
+		db_bind_text(st, 1, key);
+		rc = db_step(st);
+		if (rc == DB_ROW && now - db_column_int64(st, 1) < window) {
+			failures = db_column_int64(st, 0);
+			first = db_column_int64(st, 1);
+		}
+		db_reset(st);
+		if (rc != DB_ROW && rc != DB_DONE) {
+			ret = ds_sql_err(s, rc, "throttle", err);
+			continue;
+		}
+		failures++;
+		if (failures > free_tries) {
+			int64_t delay = first_delay;
+			for (int64_t i = free_tries + 1;
+			     i < failures && delay < max_delay; i++)
+				delay *= 2;
+			until = now + (delay < max_delay ? delay : max_delay);
+		}
+		st = ds_stmt(s, put, err);
+		if (st == NULL) {
+			ret = err ? err->code : OB_E_FAIL;
+			continue;
+		}
+		db_bind_text(st, 1, key);
+		db_bind_int64(st, 2, failures);
+		db_bind_int64(st, 3, first);
+		db_bind_int64(st, 4, until);
+		ret = ds_exec_stmt(s, st, "throttle", err);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return ds_own_end(s, own, ds_sql_err(s, rc, "throttle", err),
-				  err);
-	failures++;
-	if (failures > free_tries) {
-		int64_t delay = first_delay;
-		for (int64_t i = free_tries + 1;
-		     i < failures && delay < max_delay; i++)
-			delay *= 2;
-		until = now + (delay < max_delay ? delay : max_delay);
-	}
-	st = ds_stmt(s, put, err);
-	if (st == NULL)
-		return ds_own_end(s, own, err ? err->code : OB_E_FAIL, err);
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, failures);
-	sqlite3_bind_int64(st, 3, first);
-	sqlite3_bind_int64(st, 4, until);
-	ret = ds_exec_stmt(s, st, "throttle", err);
-	return ds_own_end(s, own, ret, err);
+	return ret;
 }
 
 int dstore_throttle_clear(struct dstore *s, const char *key, struct ob_err *err)
 {
 	static const char sql[] = "DELETE FROM auth_throttle WHERE key = ?";
-	bool own;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
-	ret = ds_own_stmt(s, sql, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	ret = ds_exec_stmt(s, st, "throttle", err);
-	return ds_own_end(s, own, ret, err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_text(st, 1, key);
+		ret = ds_exec_stmt(s, st, "throttle", err);
+	}
+	return ret;
 }

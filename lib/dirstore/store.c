@@ -1,13 +1,12 @@
 /* Store lifecycle, schema migration, transactions, the statement cache,
  * enterprises and the helpers shared by the other dirstore files.
  *
- * SQLite rules (../shared reliability notes): WAL, foreign_keys=ON on every
- * connection, busy_timeout, synchronous=FULL unless asked otherwise, and
- * BEGIN IMMEDIATE for every write transaction, because a deferred read
- * transaction that later writes gets SQLITE_BUSY_SNAPSHOT at once. */
+ * The database is reached through the driver interface (db.h); the
+ * engine's own rules (SQLite's WAL, busy timeout, BEGIN IMMEDIATE) are the
+ * driver's. Every write transaction begins with the driver's begin, which
+ * takes the write lock at once or detects conflicts by commit. */
 #include "config.h"
 #include "dirstore/internal.h"
-#include "util/file.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -18,25 +17,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int ds_sql_err(struct dstore *s, int rc, const char *what, struct ob_err *err)
+int ds_sql_err(struct dstore *s, int code, const char *what, struct ob_err *err)
 {
-	int prim = rc & 0xff;
-	int code = OB_E_FAIL;
-
-	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
-		code = OB_E_BUSY;
-	else if (prim == SQLITE_FULL || prim == SQLITE_IOERR)
-		code = OB_E_IO;
-	else if (prim == SQLITE_NOMEM)
-		code = OB_E_NOMEM;
-	else if (rc == SQLITE_CONSTRAINT_UNIQUE ||
-		 rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-		code = OB_E_EXISTS;
+	if (code >= 0)
+		code = OB_E_FAIL; /* a step that gave a row or none unasked */
 	return ob_err_set(err, code, "database: %s: %s", what,
-			  s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+			  db_errmsg(s->db));
 }
 
-sqlite3_stmt *ds_stmt(struct dstore *s, const char *sql, struct ob_err *err)
+struct db_stmt *ds_stmt(struct dstore *s, const char *sql, struct ob_err *err)
 {
 	size_t h = ((uintptr_t)sql >> 3) % STMT_CACHE_SIZE;
 
@@ -44,15 +33,14 @@ sqlite3_stmt *ds_stmt(struct dstore *s, const char *sql, struct ob_err *err)
 		struct stmt_slot *slot = &s->stmts[(h + i) % STMT_CACHE_SIZE];
 
 		if (slot->sql == sql) {
-			sqlite3_reset(slot->stmt);
-			sqlite3_clear_bindings(slot->stmt);
+			db_reset(slot->stmt);
+			db_clear_bindings(slot->stmt);
 			return slot->stmt;
 		}
 		if (slot->sql == NULL) {
-			int rc = sqlite3_prepare_v3(s->db, sql, -1,
-						    SQLITE_PREPARE_PERSISTENT,
-						    &slot->stmt, NULL);
-			if (rc != SQLITE_OK) {
+			int rc = db_prepare(s->db, sql, DB_PREPARE_KEEP,
+					    &slot->stmt);
+			if (rc != 0) {
 				ds_sql_err(s, rc, "prepare", err);
 				slot->stmt = NULL;
 				return NULL;
@@ -66,85 +54,130 @@ sqlite3_stmt *ds_stmt(struct dstore *s, const char *sql, struct ob_err *err)
 	return NULL;
 }
 
-int ds_exec_stmt(struct dstore *s, sqlite3_stmt *st, const char *what,
+int ds_exec_stmt(struct dstore *s, struct db_stmt *st, const char *what,
 		 struct ob_err *err)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		int ret = ds_sql_err(s, sqlite3_extended_errcode(s->db), what,
-				     err);
-		sqlite3_reset(st);
+	if (rc < 0) {
+		int ret = ds_sql_err(s, rc, what, err);
+		db_reset(st);
 		return ret;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 }
 
-int ds_own_begin(struct dstore *s, bool *own_r, struct ob_err *err)
+static int txn_begin(struct dstore *s, struct ds_txn *t, struct ob_err *err)
 {
+	if (t->tenant)
+		return dstore_begin(s, t->tenant_id, t->actor, err);
 	/* nested: inside dstore_begin's transaction or another own one */
-	*own_r = !s->in_txn && sqlite3_get_autocommit(s->db);
-	return *own_r ? ds_exec(s, "BEGIN IMMEDIATE", err) : 0;
+	t->own = !s->in_txn && !db_in_txn(s->db);
+	return t->own ? ds_db_begin(s, err) : 0;
 }
 
-int ds_own_end(struct dstore *s, bool own, int ret, struct ob_err *err)
+static int txn_end(struct dstore *s, struct ds_txn *t, int ret,
+		   struct ob_err *err)
 {
-	if (!own)
+	if (t->tenant) {
+		if (ret >= 0) /* as dstore_retry's fn: 0 or an OB_E_* */
+			return dstore_commit(s, t->rev_r, err);
+		dstore_rollback(s);
+		return ret;
+	}
+	if (!t->own)
 		return ret;
 	if (ret == 0)
-		ret = ds_exec(s, "COMMIT", err);
+		ret = ds_db_commit(s, err);
 	if (ret != 0)
-		(void)ds_exec(s, "ROLLBACK", NULL);
+		db_rollback(s->db);
 	return ret;
 }
 
-int ds_own_stmt(struct dstore *s, const char *sql, bool *own_r,
-		sqlite3_stmt **st_r, struct ob_err *err)
+bool ds_txn_next(struct dstore *s, struct ds_txn *t, int *ret,
+		 struct ob_err *err)
 {
-	int ret = ds_own_begin(s, own_r, err);
+	if (t->open) {
+		t->open = false;
+		*ret = txn_end(s, t, *ret, err);
+		/* a body in someone else's transaction is theirs to retry */
+		if (*ret != OB_E_BUSY || (!t->tenant && !t->own))
+			return false;
+	} else if (t->runs == 0) {
+		*ret = OB_E_BUSY; /* the result when no run may begin */
+	}
+	while (t->runs < t->tries) {
+		t->runs++;
+		*ret = txn_begin(s, t, err);
+		if (*ret == 0) {
+			t->open = true;
+			return true;
+		}
+		if (*ret != OB_E_BUSY)
+			return false;
+	}
+	return false;
+}
 
-	if (ret != 0)
-		return ret;
-	*st_r = ds_stmt(s, sql, err);
-	if (*st_r == NULL)
-		return ds_own_end(s, *own_r, err ? err->code : OB_E_FAIL, err);
-	return 0;
+bool ds_txn_stmt(struct dstore *s, struct ds_txn *t, const char *sql,
+		 struct db_stmt **st_r, int *ret, struct ob_err *err)
+{
+	while (ds_txn_next(s, t, ret, err)) {
+		*st_r = ds_stmt(s, sql, err);
+		if (*st_r != NULL)
+			return true;
+		*ret = err ? err->code : OB_E_FAIL; /* ended by the next call */
+	}
+	return false;
+}
+
+/* A failure of exec, begin or commit: busy and I/O keep their codes, the
+ * rest is OB_E_FAIL (a schema step's constraint is not "exists"). */
+static int exec_err(struct dstore *s, int code, struct ob_err *err)
+{
+	if (code != OB_E_BUSY && code != OB_E_IO)
+		code = OB_E_FAIL;
+	return ob_err_set(err, code, "database: %s", db_errmsg(s->db));
 }
 
 int ds_exec(struct dstore *s, const char *sql, struct ob_err *err)
 {
-	char *msg = NULL;
-	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+	int rc = db_exec(s->db, sql);
 
-	if (rc != SQLITE_OK) {
-		int ret = ob_err_set(
-			err, (rc & 0xff) == SQLITE_BUSY ? OB_E_BUSY : OB_E_FAIL,
-			"database: %s", msg ? msg : "error");
-		if ((rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR)
-			ret = err ? (err->code = OB_E_IO) : OB_E_IO;
-		sqlite3_free(msg);
-		return ret;
-	}
-	return 0;
+	return rc == 0 ? 0 : exec_err(s, rc, err);
 }
 
-void ds_bind_text(sqlite3_stmt *st, int idx, const char *v)
+int ds_db_begin(struct dstore *s, struct ob_err *err)
+{
+	int rc = db_begin(s->db);
+
+	return rc == 0 ? 0 : exec_err(s, rc, err);
+}
+
+int ds_db_commit(struct dstore *s, struct ob_err *err)
+{
+	int rc = db_commit(s->db);
+
+	return rc == 0 ? 0 : exec_err(s, rc, err);
+}
+
+void ds_bind_text(struct db_stmt *st, int idx, const char *v)
 {
 	if (v == NULL || v[0] == '\0')
-		sqlite3_bind_null(st, idx);
+		db_bind_null(st, idx);
 	else
-		sqlite3_bind_text(st, idx, v, -1, SQLITE_STATIC);
+		db_bind_text(st, idx, v);
 }
 
-char *ds_col_dup(sqlite3_stmt *st, int col, bool *oom)
+char *ds_col_dup(struct db_stmt *st, int col, bool *oom)
 {
-	const unsigned char *t = sqlite3_column_text(st, col);
+	const char *t = db_column_text(st, col);
 	char *p;
 
 	if (t == NULL)
 		return NULL;
-	p = ob_strndup((const char *)t, (size_t)sqlite3_column_bytes(st, col));
+	p = ob_strndup(t, db_column_bytes(st, col));
 	if (p == NULL)
 		*oom = true;
 	return p;
@@ -190,7 +223,7 @@ int ds_need_txn(struct dstore *s, int64_t tenant_id, struct ob_err *err)
 }
 
 int ds_write_stmt(struct dstore *s, int64_t tenant_id, const char *sql,
-		  sqlite3_stmt **st_r, struct ob_err *err)
+		  struct db_stmt **st_r, struct ob_err *err)
 {
 	int ret = ds_need_txn(s, tenant_id, err);
 
@@ -208,27 +241,27 @@ int ds_log_change(struct dstore *s, const struct ds_change_row *row,
 		"op, person_id, uid, old_idpath, new_idpath, old_visible, "
 		"new_visible, detail, name, unit_id) VALUES "
 		"(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, s->txn_tenant);
-	sqlite3_bind_int64(st, 2, s->txn_rev);
-	sqlite3_bind_int64(st, 3, s->txn_time);
-	sqlite3_bind_text(st, 4, s->txn_actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, row->what, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, row->op, -1, SQLITE_STATIC);
+	db_bind_int64(st, 1, s->txn_tenant);
+	db_bind_int64(st, 2, s->txn_rev);
+	db_bind_int64(st, 3, s->txn_time);
+	db_bind_text(st, 4, s->txn_actor);
+	db_bind_text(st, 5, row->what);
+	db_bind_text(st, 6, row->op);
 	if (row->person_id > 0)
-		sqlite3_bind_int64(st, 7, row->person_id);
+		db_bind_int64(st, 7, row->person_id);
 	ds_bind_text(st, 8, row->uid);
 	ds_bind_text(st, 9, row->old_idpath);
 	ds_bind_text(st, 10, row->new_idpath);
-	sqlite3_bind_int(st, 11, row->old_visible);
-	sqlite3_bind_int(st, 12, row->new_visible);
+	db_bind_int(st, 11, row->old_visible);
+	db_bind_int(st, 12, row->new_visible);
 	ds_bind_text(st, 13, row->detail);
 	ds_bind_text(st, 14, row->name);
 	if (row->unit_id > 0)
-		sqlite3_bind_int64(st, 15, row->unit_id);
+		db_bind_int64(st, 15, row->unit_id);
 	s->txn_changed = true;
 	return ds_exec_stmt(s, st, "change log", err);
 }
@@ -286,82 +319,57 @@ int ds_key(struct dstore *s, const unsigned char **key_r, struct ob_err *err)
 	return 0;
 }
 
-static int migrate(struct dstore *s, struct ob_err *err)
+/* The body of migrate's transaction: the steps from the stored version. */
+static int migrate_steps(struct dstore *s, struct ob_err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int version = 0, rc, ret;
 
-	ret = ds_exec(s, "BEGIN IMMEDIATE", err);
-	if (ret < 0)
-		return ret;
 	ret = ds_exec(s,
 		      "CREATE TABLE IF NOT EXISTS schema_version "
 		      "(version INTEGER NOT NULL)",
 		      err);
 	if (ret < 0)
-		goto fail;
-	rc = sqlite3_prepare_v2(s->db,
-				"SELECT max(version) FROM schema_version", -1,
-				&st, NULL);
-	if (rc != SQLITE_OK) {
-		ret = ds_sql_err(s, rc, "schema version", err);
-		goto fail;
-	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (version > ds_migration_count) {
-		ret = ob_err_set(err, OB_E_VERSION,
-				 "database schema version %d is newer than "
-				 "this program knows (%d); upgrade Orgbook",
-				 version, ds_migration_count);
-		goto fail;
-	}
+		return ret;
+	rc = db_prepare(s->db, "SELECT max(version) FROM schema_version", 0,
+			&st);
+	if (rc != 0)
+		return ds_sql_err(s, rc, "schema version", err);
+	if (db_step(st) == DB_ROW)
+		version = db_column_int(st, 0);
+	db_finalize(st);
+	if (version > ds_migration_count)
+		return ob_err_set(err, OB_E_VERSION,
+				  "database schema version %d is newer than "
+				  "this program knows (%d); upgrade Orgbook",
+				  version, ds_migration_count);
 	for (int v = version; v < ds_migration_count; v++) {
 		char sql[64];
 
 		ret = ds_exec(s, ds_migrations[v], err);
 		if (ret < 0) {
 			ob_err_prefix(err, "migration to version %d: ", v + 1);
-			goto fail;
+			return ret;
 		}
 		snprintf(sql, sizeof(sql),
 			 "INSERT INTO schema_version VALUES (%d)", v + 1);
 		ret = ds_exec(s, sql, err);
 		if (ret < 0)
-			goto fail;
-	}
-	return ds_exec(s, "COMMIT", err);
-fail:
-	ds_exec(s, "ROLLBACK", NULL);
-	return ret;
-}
-
-/* The database and the files SQLite keeps beside it are the owner's alone.
- * SQLite's unix VFS creates -wal, -shm and -journal with the database
- * file's permission bits (fchmod'ed past the umask), so a 0600 database
- * gives 0600 companions; companions left by a crash keep the mode they
- * had, so they are tightened too. */
-static int private_files(struct dstore *s, const char *path, struct ob_err *err)
-{
-	static const char *const beside[] = {"", "-wal", "-shm", "-journal"};
-	char name[4200], one[sizeof(s->notice)];
-	size_t n = 0;
-	int ret;
-
-	for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
-		if (snprintf(name, sizeof(name), "%s%s", path, beside[i]) >=
-		    (int)sizeof(name))
-			return ob_err_set(err, OB_E_LIMIT, "path too long");
-		ret = ob_file_private(name, i == 0, one, sizeof(one), err);
-		if (ret < 0)
 			return ret;
-		if (one[0] != '\0' && n < sizeof(s->notice) - 1)
-			n += (size_t)snprintf(s->notice + n,
-					      sizeof(s->notice) - n, "%s%s",
-					      n ? "; " : "", one);
 	}
 	return 0;
+}
+
+/* Another process opening the same database may be migrating it: the
+ * steps run in one transaction, retried whole while busy. */
+static int migrate(struct dstore *s, struct ob_err *err)
+{
+	struct ds_txn t = DS_TXN_OWN;
+	int ret;
+
+	while (ds_txn_next(s, &t, &ret, err))
+		ret = migrate_steps(s, err);
+	return ret;
 }
 
 const char *dstore_open_notice(const struct dstore *s)
@@ -373,8 +381,8 @@ int dstore_open(const struct dstore_options *opt, struct dstore **store_r,
 		struct ob_err *err)
 {
 	struct dstore *s;
-	char pragmas[256];
-	int rc, ret;
+	struct db_settings set;
+	int ret;
 
 	*store_r = NULL;
 	s = calloc(1, sizeof(*s));
@@ -395,33 +403,12 @@ int dstore_open(const struct dstore_options *opt, struct dstore **store_r,
 		ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
 		goto fail;
 	}
-	ret = private_files(s, opt->path, err);
-	if (ret < 0)
-		goto fail;
-	rc = sqlite3_open_v2(opt->path, &s->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				     SQLITE_OPEN_NOMUTEX,
-			     NULL);
-	if (rc != SQLITE_OK) {
-		ret = ob_err_set(err, OB_E_IO, "%s: %s", opt->path,
-				 s->db ? sqlite3_errmsg(s->db)
-				       : sqlite3_errstr(rc));
-		goto fail;
-	}
-	sqlite3_extended_result_codes(s->db, 1);
-	rc = ds_register_functions(s->db);
-	if (rc != SQLITE_OK) {
-		ret = ob_err_set(err, OB_E_FAIL, "%s: %s", opt->path,
-				 sqlite3_errstr(rc));
-		goto fail;
-	}
-	sqlite3_busy_timeout(
-		s->db, opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000);
-	snprintf(pragmas, sizeof(pragmas),
-		 "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
-		 "PRAGMA synchronous=%s; PRAGMA temp_store=MEMORY;",
-		 opt->sync_normal ? "NORMAL" : "FULL");
-	ret = ds_exec(s, pragmas, err);
+	set.path = opt->path;
+	set.sync_normal = opt->sync_normal;
+	set.busy_timeout_ms = opt->busy_timeout_ms;
+	set.notice = s->notice;
+	set.notice_size = sizeof(s->notice);
+	ret = db_sqlite_driver.open(&set, &s->db, err);
 	if (ret < 0)
 		goto fail;
 	ret = migrate(s, err);
@@ -444,8 +431,9 @@ void dstore_close(struct dstore **store)
 	if (s->in_txn)
 		dstore_rollback(s);
 	for (size_t i = 0; i < STMT_CACHE_SIZE; i++)
-		sqlite3_finalize(s->stmts[i].stmt);
-	sqlite3_close(s->db);
+		db_finalize(s->stmts[i].stmt);
+	if (s->db != NULL)
+		s->db->drv->close(s->db);
 	explicit_bzero(s->key, sizeof(s->key));
 	free(s->key_path);
 	free(s);
@@ -454,14 +442,14 @@ void dstore_close(struct dstore **store)
 
 int dstore_schema_version(struct dstore *s)
 {
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 		ds_stmt(s, "SELECT max(version) FROM schema_version", NULL);
 	int v = -1;
 
-	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
+	if (st != NULL && db_step(st) == DB_ROW)
+		v = db_column_int(st, 0);
 	if (st != NULL)
-		sqlite3_reset(st);
+		db_reset(st);
 	return v;
 }
 
@@ -471,13 +459,13 @@ int dstore_begin(struct dstore *s, int64_t tenant_id, const char *actor,
 		 struct ob_err *err)
 {
 	static const char sql[] = "SELECT revision FROM tenant WHERE id = ?";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int ret, rc;
 
 	if (s->in_txn)
 		return ob_err_set(err, OB_E_INVAL,
 				  "a write transaction is already open");
-	ret = ds_exec(s, "BEGIN IMMEDIATE", err);
+	ret = ds_db_begin(s, err);
 	if (ret < 0)
 		return ret;
 	st = ds_stmt(s, sql, err);
@@ -485,19 +473,18 @@ int dstore_begin(struct dstore *s, int64_t tenant_id, const char *actor,
 		ret = err ? err->code : OB_E_FAIL;
 		goto fail;
 	}
-	sqlite3_bind_int64(st, 1, tenant_id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		ret = rc == SQLITE_DONE
-			      ? ob_err_set(err, OB_E_NOTFOUND,
-					   "no enterprise with id %lld",
-					   (long long)tenant_id)
-			      : ds_sql_err(s, rc, "begin", err);
-		sqlite3_reset(st);
+	db_bind_int64(st, 1, tenant_id);
+	rc = db_step(st);
+	if (rc != DB_ROW) {
+		ret = rc == DB_DONE ? ob_err_set(err, OB_E_NOTFOUND,
+						 "no enterprise with id %lld",
+						 (long long)tenant_id)
+				    : ds_sql_err(s, rc, "begin", err);
+		db_reset(st);
 		goto fail;
 	}
-	s->txn_rev = sqlite3_column_int64(st, 0) + 1;
-	sqlite3_reset(st);
+	s->txn_rev = db_column_int64(st, 0) + 1;
+	db_reset(st);
 	s->in_txn = true;
 	s->txn_tenant = tenant_id;
 	s->txn_changed = false;
@@ -507,7 +494,7 @@ int dstore_begin(struct dstore *s, int64_t tenant_id, const char *actor,
 	s->txn_import_id = 0;
 	return 0;
 fail:
-	ds_exec(s, "ROLLBACK", NULL);
+	db_rollback(s->db);
 	return ret;
 }
 
@@ -525,20 +512,20 @@ int dstore_commit(struct dstore *s, int64_t *rev_r, struct ob_err *err)
 			goto fail;
 	}
 	if (s->txn_changed) {
-		sqlite3_stmt *st = ds_stmt(s, sql, err);
+		struct db_stmt *st = ds_stmt(s, sql, err);
 
 		if (st == NULL) {
 			ret = err ? err->code : OB_E_FAIL;
 			goto fail;
 		}
-		sqlite3_bind_int64(st, 1, s->txn_rev);
-		sqlite3_bind_int64(st, 2, s->txn_tenant);
+		db_bind_int64(st, 1, s->txn_rev);
+		db_bind_int64(st, 2, s->txn_tenant);
 		ret = ds_exec_stmt(s, st, "revision", err);
 		if (ret < 0)
 			goto fail;
 		rev = s->txn_rev;
 	}
-	ret = ds_exec(s, "COMMIT", err);
+	ret = ds_db_commit(s, err);
 	if (ret < 0)
 		goto fail;
 	s->in_txn = false;
@@ -554,8 +541,7 @@ fail:
 
 void dstore_rollback(struct dstore *s)
 {
-	if (sqlite3_get_autocommit(s->db) == 0)
-		ds_exec(s, "ROLLBACK", NULL);
+	db_rollback(s->db);
 	s->in_txn = false;
 	s->txn_changed = false;
 	s->txn_import = false;
@@ -567,19 +553,15 @@ int dstore_retry(struct dstore *s, int64_t tenant_id, const char *actor,
 		 int (*fn)(struct dstore *store, void *ctx, struct ob_err *err),
 		 void *ctx, int64_t *rev_r, struct ob_err *err)
 {
-	int ret = OB_E_BUSY;
+	struct ds_txn t = {.tries = tries,
+			   .tenant = true,
+			   .tenant_id = tenant_id,
+			   .actor = actor,
+			   .rev_r = rev_r};
+	int ret;
 
-	for (int i = 0; i < tries && ret == OB_E_BUSY; i++) {
-		ret = dstore_begin(s, tenant_id, actor, err);
-		if (ret < 0)
-			continue;
+	while (ds_txn_next(s, &t, &ret, err))
 		ret = fn(s, ctx, err);
-		if (ret < 0) {
-			dstore_rollback(s);
-			continue;
-		}
-		ret = dstore_commit(s, rev_r, err);
-	}
 	return ret;
 }
 
@@ -609,7 +591,8 @@ int dstore_tenant_create(struct dstore *s, const char *name,
 {
 	static const char sql[] = "INSERT INTO tenant (name, display, created) "
 				  "VALUES (?, ?, ?)";
-	sqlite3_stmt *st;
+	struct ds_txn t = DS_TXN_OWN;
+	struct db_stmt *st;
 	int ret;
 
 	ret = check_tenant_name(name, err);
@@ -621,61 +604,50 @@ int dstore_tenant_create(struct dstore *s, const char *name,
 	if (s->in_txn)
 		return ob_err_set(err, OB_E_INVAL,
 				  "a write transaction is already open");
-	ret = ds_exec(s, "BEGIN IMMEDIATE", err);
-	if (ret < 0)
-		return ret;
-	st = ds_stmt(s, sql, err);
-	if (st == NULL) {
-		ret = err ? err->code : OB_E_FAIL;
-		goto fail;
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_text(st, 1, name);
+		db_bind_text(st, 2, display ? display : name);
+		db_bind_int64(st, 3, ob_wall_s());
+		ret = ds_exec_stmt(s, st, "create enterprise", err);
+		if (ret == OB_E_EXISTS)
+			ret = ob_err_set(err, OB_E_EXISTS,
+					 "an enterprise named %s already "
+					 "exists",
+					 name);
+		if (ret == 0 && id_r != NULL)
+			*id_r = db_last_insert_id(s->db);
 	}
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, display ? display : name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, ob_wall_s());
-	ret = ds_exec_stmt(s, st, "create enterprise", err);
-	if (ret == OB_E_EXISTS)
-		ret = ob_err_set(err, OB_E_EXISTS,
-				 "an enterprise named %s already exists", name);
-	if (ret < 0)
-		goto fail;
-	if (id_r != NULL)
-		*id_r = sqlite3_last_insert_rowid(s->db);
-	return ds_exec(s, "COMMIT", err);
-fail:
-	ds_exec(s, "ROLLBACK", NULL);
 	return ret;
 }
 
 #define TENANT_COLS                                                            \
 	"id, name, display, md5_auth, retention_days, revision, pruned_rev"
 
-static void tenant_from_row(sqlite3_stmt *st, struct dstore_tenant *t)
+static void tenant_from_row(struct db_stmt *st, struct dstore_tenant *t)
 {
 	memset(t, 0, sizeof(*t));
-	t->id = sqlite3_column_int64(st, 0);
-	ob_strlcpy(t->name, (const char *)sqlite3_column_text(st, 1),
-		   sizeof(t->name));
-	ob_strlcpy(t->display, (const char *)sqlite3_column_text(st, 2),
-		   sizeof(t->display));
-	t->md5_auth = sqlite3_column_int(st, 3) != 0;
-	t->retention_days = sqlite3_column_int(st, 4);
-	t->revision = sqlite3_column_int64(st, 5);
-	t->pruned_rev = sqlite3_column_int64(st, 6);
+	t->id = db_column_int64(st, 0);
+	ob_strlcpy(t->name, db_column_text(st, 1), sizeof(t->name));
+	ob_strlcpy(t->display, db_column_text(st, 2), sizeof(t->display));
+	t->md5_auth = db_column_int(st, 3) != 0;
+	t->retention_days = db_column_int(st, 4);
+	t->revision = db_column_int64(st, 5);
+	t->pruned_rev = db_column_int64(st, 6);
 }
 
-static int tenant_one(struct dstore *s, sqlite3_stmt *st,
+static int tenant_one(struct dstore *s, struct db_stmt *st,
 		      struct dstore_tenant *t_r, const char *what,
 		      struct ob_err *err)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
-	if (rc == SQLITE_ROW) {
+	if (rc == DB_ROW) {
 		tenant_from_row(st, t_r);
-		sqlite3_reset(st);
+		db_reset(st);
 		return 0;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	db_reset(st);
+	if (rc == DB_DONE)
 		return ob_err_set(err, OB_E_NOTFOUND, "no enterprise %s", what);
 	return ds_sql_err(s, rc, "enterprise", err);
 }
@@ -685,12 +657,12 @@ int dstore_tenant_get(struct dstore *s, int64_t tenant_id,
 {
 	static const char sql[] =
 		"SELECT " TENANT_COLS " FROM tenant WHERE id = ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	char what[32];
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
+	db_bind_int64(st, 1, tenant_id);
 	snprintf(what, sizeof(what), "with id %lld", (long long)tenant_id);
 	return tenant_one(s, st, t_r, what, err);
 }
@@ -700,12 +672,12 @@ int dstore_tenant_find(struct dstore *s, const char *name,
 {
 	static const char sql[] =
 		"SELECT " TENANT_COLS " FROM tenant WHERE name = ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	char what[96];
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, name);
 	snprintf(what, sizeof(what), "named %.64s", name);
 	return tenant_one(s, st, t_r, what, err);
 }
@@ -715,7 +687,7 @@ int dstore_tenant_configure(struct dstore *s, int64_t tenant_id, bool md5_auth,
 {
 	static const char sql[] = "UPDATE tenant SET md5_auth = ?, "
 				  "retention_days = ? WHERE id = ?";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int ret;
 
 	if (retention_days < 1 || retention_days > 3650)
@@ -724,11 +696,11 @@ int dstore_tenant_configure(struct dstore *s, int64_t tenant_id, bool md5_auth,
 	st = ds_stmt(s, sql, err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int(st, 1, md5_auth);
-	sqlite3_bind_int(st, 2, retention_days);
-	sqlite3_bind_int64(st, 3, tenant_id);
+	db_bind_int(st, 1, md5_auth);
+	db_bind_int(st, 2, retention_days);
+	db_bind_int64(st, 3, tenant_id);
 	ret = ds_exec_stmt(s, st, "configure enterprise", err);
-	if (ret == 0 && sqlite3_changes(s->db) == 0)
+	if (ret == 0 && db_changes(s->db) == 0)
 		ret = ob_err_set(err, OB_E_NOTFOUND,
 				 "no enterprise with id %lld",
 				 (long long)tenant_id);
@@ -741,12 +713,12 @@ int dstore_tenant_list(struct dstore *s,
 {
 	static const char sql[] =
 		"SELECT " TENANT_COLS " FROM tenant ORDER BY name";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc, ret = 0;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct dstore_tenant t;
 
 		tenant_from_row(st, &t);
@@ -754,23 +726,24 @@ int dstore_tenant_list(struct dstore *s,
 		if (ret != 0)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
+	if (ret == 0 && rc != DB_DONE)
 		ret = ds_sql_err(s, rc, "list enterprises", err);
-	sqlite3_reset(st);
+	db_reset(st);
 	return ret;
 }
 
 int dstore_write_probe(struct dstore *s, int64_t now, struct ob_err *err)
 {
 	static const char sql[] =
-		"INSERT OR REPLACE INTO health (id, at) VALUES (1, ?)";
-	bool own;
-	sqlite3_stmt *st;
-	int ret = ds_own_stmt(s, sql, &own, &st, err);
+		"INSERT INTO health (id, at) VALUES (1, ?) "
+		"ON CONFLICT (id) DO UPDATE SET at = excluded.at";
+	struct ds_txn t = DS_TXN_OWN;
+	struct db_stmt *st;
+	int ret;
 
-	if (ret != 0)
-		return ret;
-	sqlite3_bind_int64(st, 1, now);
-	ret = ds_exec_stmt(s, st, "write probe", err);
-	return ds_own_end(s, own, ret, err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_int64(st, 1, now);
+		ret = ds_exec_stmt(s, st, "write probe", err);
+	}
+	return ret;
 }

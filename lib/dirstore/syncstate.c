@@ -5,6 +5,7 @@
  * a completed session (an interrupted session leaves the old state). */
 #include "config.h"
 #include "dirstore/internal.h"
+#include "dirstore/syncml-state.h"
 #include "util/str.h"
 
 #include <stdlib.h>
@@ -14,23 +15,21 @@
 	"id, account_id, device, datastore, client_last, server_last, rev, "   \
 	"force_slow, last_sync, client_info"
 
-static void state_from_row(sqlite3_stmt *st, struct dstore_sync_state *s)
+static void state_from_row(struct db_stmt *st, struct dstore_sync_state *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->id = sqlite3_column_int64(st, 0);
-	s->account_id = sqlite3_column_int64(st, 1);
-	ob_strlcpy(s->device, (const char *)sqlite3_column_text(st, 2),
-		   sizeof(s->device));
-	ob_strlcpy(s->datastore, (const char *)sqlite3_column_text(st, 3),
-		   sizeof(s->datastore));
-	ob_strlcpy(s->client_last, (const char *)sqlite3_column_text(st, 4),
+	s->id = db_column_int64(st, 0);
+	s->account_id = db_column_int64(st, 1);
+	ob_strlcpy(s->device, db_column_text(st, 2), sizeof(s->device));
+	ob_strlcpy(s->datastore, db_column_text(st, 3), sizeof(s->datastore));
+	ob_strlcpy(s->client_last, db_column_text(st, 4),
 		   sizeof(s->client_last));
-	ob_strlcpy(s->server_last, (const char *)sqlite3_column_text(st, 5),
+	ob_strlcpy(s->server_last, db_column_text(st, 5),
 		   sizeof(s->server_last));
-	s->rev = sqlite3_column_int64(st, 6);
-	s->force_slow = sqlite3_column_int(st, 7) != 0;
-	s->last_sync = sqlite3_column_int64(st, 8);
-	ob_strlcpy(s->client_info, (const char *)sqlite3_column_text(st, 9),
+	s->rev = db_column_int64(st, 6);
+	s->force_slow = db_column_int(st, 7) != 0;
+	s->last_sync = db_column_int64(st, 8);
+	ob_strlcpy(s->client_info, db_column_text(st, 9),
 		   sizeof(s->client_info));
 }
 
@@ -41,23 +40,23 @@ int dstore_sync_get(struct dstore *s, int64_t tenant_id, int64_t account_id,
 	static const char sql[] =
 		"SELECT " STATE_COLS " FROM sync_state WHERE tenant_id = ? AND "
 		"account_id = ? AND device = ? AND datastore = ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, account_id);
-	sqlite3_bind_text(st, 3, device, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, datastore, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_int64(st, 2, account_id);
+	db_bind_text(st, 3, device);
+	db_bind_text(st, 4, datastore);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		state_from_row(st, st_r);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	db_reset(st);
+	if (rc == DB_DONE)
 		return ob_err_set(err, OB_E_NOTFOUND,
 				  "no sync state for that device");
-	return rc == SQLITE_ROW ? 0 : ds_sql_err(s, rc, "sync state", err);
+	return rc == DB_ROW ? 0 : ds_sql_err(s, rc, "sync state", err);
 }
 
 int dstore_sync_put(struct dstore *s, int64_t tenant_id,
@@ -73,29 +72,28 @@ int dstore_sync_put(struct dstore *s, int64_t tenant_id,
 		"force_slow = excluded.force_slow, "
 		"last_sync = excluded.last_sync, "
 		"client_info = excluded.client_info RETURNING id";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc, ret;
 
 	ret = ds_write_stmt(s, tenant_id, sql, &st, err);
 	if (ret < 0)
 		return ret;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, state->account_id);
-	sqlite3_bind_text(st, 3, state->device, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, state->datastore, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, state->client_last, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, state->server_last, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, state->rev);
-	sqlite3_bind_int(st, 8, state->force_slow);
-	sqlite3_bind_int64(st, 9, state->last_sync);
-	sqlite3_bind_text(st, 10, state->client_info, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		state->id = sqlite3_column_int64(st, 0);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_int64(st, 2, state->account_id);
+	db_bind_text(st, 3, state->device);
+	db_bind_text(st, 4, state->datastore);
+	db_bind_text(st, 5, state->client_last);
+	db_bind_text(st, 6, state->server_last);
+	db_bind_int64(st, 7, state->rev);
+	db_bind_int(st, 8, state->force_slow);
+	db_bind_int64(st, 9, state->last_sync);
+	db_bind_text(st, 10, state->client_info);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		state->id = db_column_int64(st, 0);
 	else
-		ret = ds_sql_err(s, sqlite3_extended_errcode(s->db),
-				 "store sync state", err);
-	sqlite3_reset(st);
+		ret = ds_sql_err(s, rc, "store sync state", err);
+	db_reset(st);
 	return ret;
 }
 
@@ -106,19 +104,19 @@ int dstore_sync_force_slow(struct dstore *s, int64_t tenant_id,
 	static const char sql[] =
 		"UPDATE sync_state SET force_slow = 1 WHERE tenant_id = ? AND "
 		"account_id = ? AND (? IS NULL OR device = ?)";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int ret = ds_write_stmt(s, tenant_id, sql, &st, err);
 
 	if (ret < 0)
 		return ret;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, account_id);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_int64(st, 2, account_id);
 	if (device != NULL) {
-		sqlite3_bind_text(st, 3, device, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, device, -1, SQLITE_STATIC);
+		db_bind_text(st, 3, device);
+		db_bind_text(st, 4, device);
 	}
 	ret = ds_exec_stmt(s, st, "force slow sync", err);
-	if (ret == 0 && sqlite3_changes(s->db) == 0)
+	if (ret == 0 && db_changes(s->db) == 0)
 		ret = ob_err_set(err, OB_E_NOTFOUND,
 				 "no synced device matches");
 	return ret;
@@ -131,13 +129,13 @@ int dstore_sync_list(struct dstore *s, int64_t tenant_id,
 	static const char sql[] =
 		"SELECT " STATE_COLS " FROM sync_state WHERE tenant_id = ? "
 		"ORDER BY last_sync DESC, id";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc, ret = 0;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, tenant_id);
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct dstore_sync_state state;
 
 		state_from_row(st, &state);
@@ -145,9 +143,9 @@ int dstore_sync_list(struct dstore *s, int64_t tenant_id,
 		if (ret != 0)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
+	if (ret == 0 && rc != DB_DONE)
 		ret = ds_sql_err(s, rc, "list devices", err);
-	sqlite3_reset(st);
+	db_reset(st);
 	return ret;
 }
 
@@ -161,18 +159,18 @@ int dstore_map_put(struct dstore *s, int64_t tenant_id, int64_t state_id,
 		"sync_state WHERE id = ?1 AND tenant_id = ?2) "
 		"ON CONFLICT (state_id, guid) DO UPDATE SET "
 		"luid = excluded.luid, rev = excluded.rev";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int ret = ds_write_stmt(s, tenant_id, sql, &st, err);
 
 	if (ret < 0)
 		return ret;
-	sqlite3_bind_int64(st, 1, state_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	sqlite3_bind_text(st, 3, guid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, luid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, rev);
+	db_bind_int64(st, 1, state_id);
+	db_bind_int64(st, 2, tenant_id);
+	db_bind_text(st, 3, guid);
+	db_bind_text(st, 4, luid);
+	db_bind_int64(st, 5, rev);
 	ret = ds_exec_stmt(s, st, "map", err);
-	if (ret == 0 && sqlite3_changes(s->db) == 0)
+	if (ret == 0 && db_changes(s->db) == 0)
 		ret = ob_err_set(err, OB_E_NOTFOUND, "no such sync state");
 	if (ret == 0)
 		ret = ds_map_rev_put(s, tenant_id, state_id, guid, luid, err);
@@ -183,18 +181,19 @@ int ds_map_rev_put(struct dstore *s, int64_t tenant_id, int64_t state_id,
 		   const char *guid, const char *luid, struct ob_err *err)
 {
 	static const char sql[] =
-		"INSERT OR IGNORE INTO id_map_rev (state_id, luid, guid) "
+		"INSERT INTO id_map_rev (state_id, luid, guid) "
 		"SELECT ?1, ?3, ?4 FROM sync_state WHERE id = ?1 AND "
-		"tenant_id = ?2 AND luid_lookup = 1";
-	sqlite3_stmt *st;
+		"tenant_id = ?2 AND luid_lookup = 1 "
+		"ON CONFLICT DO NOTHING";
+	struct db_stmt *st;
 	int ret = ds_write_stmt(s, tenant_id, sql, &st, err);
 
 	if (ret < 0)
 		return ret;
-	sqlite3_bind_int64(st, 1, state_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	sqlite3_bind_text(st, 3, luid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, guid, -1, SQLITE_STATIC);
+	db_bind_int64(st, 1, state_id);
+	db_bind_int64(st, 2, tenant_id);
+	db_bind_text(st, 3, luid);
+	db_bind_text(st, 4, guid);
 	return ds_exec_stmt(s, st, "map index", err);
 }
 
@@ -211,12 +210,12 @@ int ds_map_rev_clear(struct dstore *s, int64_t tenant_id, int64_t state_id,
 	int ret = 0;
 
 	for (int i = 0; i < 2 && ret == 0; i++) {
-		sqlite3_stmt *st;
+		struct db_stmt *st;
 		ret = ds_write_stmt(s, tenant_id, steps[i], &st, err);
 		if (ret < 0)
 			break;
-		sqlite3_bind_int64(st, 1, state_id);
-		sqlite3_bind_int64(st, 2, tenant_id);
+		db_bind_int64(st, 1, state_id);
+		db_bind_int64(st, 2, tenant_id);
 		ret = ds_exec_stmt(s, st, "map index clear", err);
 	}
 	return ret;
@@ -226,16 +225,16 @@ bool ds_map_rev_on(struct dstore *s, int64_t tenant_id, int64_t state_id)
 {
 	static const char get[] = "SELECT luid_lookup FROM sync_state WHERE "
 				  "id = ? AND tenant_id = ?";
-	sqlite3_stmt *st = ds_stmt(s, get, NULL);
+	struct db_stmt *st = ds_stmt(s, get, NULL);
 	bool on = false;
 
 	if (st == NULL)
 		return false;
-	sqlite3_bind_int64(st, 1, state_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		on = sqlite3_column_int(st, 0) != 0;
-	sqlite3_reset(st);
+	db_bind_int64(st, 1, state_id);
+	db_bind_int64(st, 2, tenant_id);
+	if (db_step(st) == DB_ROW)
+		on = db_column_int(st, 0) != 0;
+	db_reset(st);
 	return on;
 }
 
@@ -244,32 +243,33 @@ bool ds_map_rev_on(struct dstore *s, int64_t tenant_id, int64_t state_id)
 static bool luid_index(struct dstore *s, int64_t tenant_id, int64_t state_id)
 {
 	static const char fill[] =
-		"INSERT OR IGNORE INTO id_map_rev (state_id, luid, guid) "
+		"INSERT INTO id_map_rev (state_id, luid, guid) "
 		"SELECT state_id, luid, guid FROM id_map WHERE state_id = ?1 "
-		"AND tenant_id = ?2";
+		"AND tenant_id = ?2 "
+		"ON CONFLICT DO NOTHING";
 	static const char set[] = "UPDATE sync_state SET luid_lookup = 1 "
 				  "WHERE id = ?1 AND tenant_id = ?2";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	bool built = ds_map_rev_on(s, tenant_id, state_id);
 
 	if (built || !s->in_txn || s->txn_tenant != tenant_id)
 		return built;
-	sqlite3_exec(s->db, "SAVEPOINT luid_index", NULL, NULL, NULL);
+	(void)ds_exec(s, "SAVEPOINT luid_index", NULL);
 	for (int i = 0; i < 2; i++) {
 		st = ds_stmt(s, i == 0 ? fill : set, NULL);
 		if (st == NULL)
 			break;
-		sqlite3_bind_int64(st, 1, state_id);
-		sqlite3_bind_int64(st, 2, tenant_id);
+		db_bind_int64(st, 1, state_id);
+		db_bind_int64(st, 2, tenant_id);
 		if (ds_exec_stmt(s, st, "map index", NULL) != 0)
 			break;
 		built = i == 1;
 	}
 	/* all or nothing: a failed build leaves the lookups reading through */
-	sqlite3_exec(s->db,
-		     built ? "RELEASE luid_index"
-			   : "ROLLBACK TO luid_index; RELEASE luid_index",
-		     NULL, NULL, NULL);
+	(void)ds_exec(s,
+		      built ? "RELEASE luid_index"
+			    : "ROLLBACK TO luid_index; RELEASE luid_index",
+		      NULL);
 	return built;
 }
 
@@ -278,14 +278,14 @@ int dstore_map_delete(struct dstore *s, int64_t tenant_id, int64_t state_id,
 {
 	static const char sql[] = "DELETE FROM id_map WHERE state_id = ? AND "
 				  "tenant_id = ? AND guid = ?";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int ret = ds_write_stmt(s, tenant_id, sql, &st, err);
 
 	if (ret < 0)
 		return ret;
-	sqlite3_bind_int64(st, 1, state_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	sqlite3_bind_text(st, 3, guid, -1, SQLITE_STATIC);
+	db_bind_int64(st, 1, state_id);
+	db_bind_int64(st, 2, tenant_id);
+	db_bind_text(st, 3, guid);
 	return ds_exec_stmt(s, st, "map delete", err);
 }
 
@@ -294,13 +294,13 @@ int dstore_map_clear(struct dstore *s, int64_t tenant_id, int64_t state_id,
 {
 	static const char sql[] = "DELETE FROM id_map WHERE state_id = ? AND "
 				  "tenant_id = ?";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int ret = ds_write_stmt(s, tenant_id, sql, &st, err);
 
 	if (ret < 0)
 		return ret;
-	sqlite3_bind_int64(st, 1, state_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
+	db_bind_int64(st, 1, state_id);
+	db_bind_int64(st, 2, tenant_id);
 	ret = ds_exec_stmt(s, st, "map clear", err);
 	if (ret == 0)
 		ret = ds_map_rev_clear(s, tenant_id, state_id, err);
@@ -325,7 +325,7 @@ int dstore_map_find(struct dstore *s, int64_t tenant_id, int64_t state_id,
 	static const char by_luid_scan[] =
 		"SELECT guid, luid, rev FROM id_map WHERE state_id = ? AND "
 		"tenant_id = ? AND luid = ? ORDER BY guid LIMIT 1";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if ((guid == NULL) == (luid == NULL))
@@ -337,26 +337,22 @@ int dstore_map_find(struct dstore *s, int64_t tenant_id, int64_t state_id,
 		     err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, state_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	sqlite3_bind_text(st, 3, guid ? guid : luid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(st, 1, state_id);
+	db_bind_int64(st, 2, tenant_id);
+	db_bind_text(st, 3, guid ? guid : luid);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		if (guid_r != NULL)
-			ob_strlcpy(guid_r,
-				   (const char *)sqlite3_column_text(st, 0),
-				   guid_size);
+			ob_strlcpy(guid_r, db_column_text(st, 0), guid_size);
 		if (luid_r != NULL)
-			ob_strlcpy(luid_r,
-				   (const char *)sqlite3_column_text(st, 1),
-				   luid_size);
+			ob_strlcpy(luid_r, db_column_text(st, 1), luid_size);
 		if (rev_r != NULL)
-			*rev_r = sqlite3_column_int64(st, 2);
+			*rev_r = db_column_int64(st, 2);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	db_reset(st);
+	if (rc == DB_DONE)
 		return ob_err_set(err, OB_E_NOTFOUND, "not mapped");
-	return rc == SQLITE_ROW ? 0 : ds_sql_err(s, rc, "map find", err);
+	return rc == DB_ROW ? 0 : ds_sql_err(s, rc, "map find", err);
 }
 
 int dstore_map_iter(struct dstore *s, int64_t tenant_id, int64_t state_id,
@@ -367,23 +363,22 @@ int dstore_map_iter(struct dstore *s, int64_t tenant_id, int64_t state_id,
 	static const char sql[] =
 		"SELECT guid, luid, rev FROM id_map WHERE state_id = ? AND "
 		"tenant_id = ? ORDER BY guid";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc, ret = 0;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, state_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ret = fn((const char *)sqlite3_column_text(st, 0),
-			 (const char *)sqlite3_column_text(st, 1),
-			 sqlite3_column_int64(st, 2), ctx);
+	db_bind_int64(st, 1, state_id);
+	db_bind_int64(st, 2, tenant_id);
+	while ((rc = db_step(st)) == DB_ROW) {
+		ret = fn(db_column_text(st, 0), db_column_text(st, 1),
+			 db_column_int64(st, 2), ctx);
 		if (ret != 0)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
+	if (ret == 0 && rc != DB_DONE)
 		ret = ds_sql_err(s, rc, "map", err);
-	sqlite3_reset(st);
+	db_reset(st);
 	return ret;
 }
 
@@ -394,7 +389,7 @@ int dstore_map_history(struct dstore *s, int64_t tenant_id, int64_t state_id,
 	static const char sql[] =
 		"SELECT guid FROM id_map_gone WHERE state_id = ? AND "
 		"tenant_id = ? AND luid = ? ORDER BY at DESC, guid";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	char(*guids)[DSTORE_DEVICE_MAX] = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
@@ -403,16 +398,16 @@ int dstore_map_history(struct dstore *s, int64_t tenant_id, int64_t state_id,
 	*n_r = 0;
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, state_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	sqlite3_bind_text(st, 3, luid, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, state_id);
+	db_bind_int64(st, 2, tenant_id);
+	db_bind_text(st, 3, luid);
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 8;
 			void *g = realloc(guids, ncap * sizeof(*guids));
 
 			if (g == NULL) {
-				sqlite3_reset(st);
+				db_reset(st);
 				free(guids);
 				return ob_err_set(err, OB_E_NOMEM,
 						  "map history: out of memory");
@@ -420,11 +415,11 @@ int dstore_map_history(struct dstore *s, int64_t tenant_id, int64_t state_id,
 			guids = g;
 			cap = ncap;
 		}
-		ob_strlcpy(guids[n++], (const char *)sqlite3_column_text(st, 0),
+		ob_strlcpy(guids[n++], db_column_text(st, 0),
 			   DSTORE_DEVICE_MAX);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	db_reset(st);
+	if (rc != DB_DONE) {
 		free(guids);
 		return ds_sql_err(s, rc, "map history", err);
 	}
@@ -444,18 +439,18 @@ int dstore_map_ever(struct dstore *s, int64_t tenant_id, int64_t state_id,
 		"AND tenant_id = ?2 AND guid = ?3) OR EXISTS (SELECT 1 FROM "
 		"id_map_gone WHERE state_id = ?1 AND tenant_id = ?2 AND "
 		"guid = ?3)";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc, ret;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, state_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	sqlite3_bind_text(st, 3, guid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	ret = rc == SQLITE_ROW    ? 1
-	      : rc == SQLITE_DONE ? 0
-				  : ds_sql_err(s, rc, "map history", err);
-	sqlite3_reset(st);
+	db_bind_int64(st, 1, state_id);
+	db_bind_int64(st, 2, tenant_id);
+	db_bind_text(st, 3, guid);
+	rc = db_step(st);
+	ret = rc == DB_ROW    ? 1
+	      : rc == DB_DONE ? 0
+			      : ds_sql_err(s, rc, "map history", err);
+	db_reset(st);
 	return ret;
 }

@@ -3,6 +3,9 @@
  * validation, sync state, migrations and concurrent writers. */
 #include "config.h"
 #include "dirstore/dirstore.h"
+#include "dirstore/internal.h"
+#include "dirstore/syncml-state.h"
+#include "dirstore/websession.h"
 #include "tests/lib/test.h"
 #include "util/buf.h"
 #include "util/file.h"
@@ -2092,6 +2095,79 @@ static void test_concurrent_writers(void)
 	test_end();
 }
 
+/* A driver whose COMMIT fails as busy the next busy_commits times (as
+ * PostgreSQL's serialization failure comes at COMMIT); the transaction
+ * is left open, for the store to roll back. */
+static int busy_commits;
+static int bodies;
+
+static int commit_maybe_busy(struct db *db)
+{
+	if (busy_commits > 0) {
+		busy_commits--;
+		return OB_E_BUSY;
+	}
+	return db_sqlite_driver.commit(db);
+}
+
+static int add_counted(struct dstore *s, void *ctx, struct ob_err *err)
+{
+	bodies++;
+	return add_one(s, ctx, err);
+}
+
+static int count_event(const struct dstore_account_event *e, void *ctx)
+{
+	(void)e;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void test_busy_commit(void)
+{
+	struct dstore *s = open_new();
+	struct db_driver faulty = db_sqlite_driver;
+	struct add_ctx one = {"after-busy"}, two = {"never"};
+	struct ob_err err;
+	int64_t t = tenant(s, "acme"), rev = 0;
+	int events = 0, ret;
+
+	test_begin("busy at COMMIT: the whole transaction rolled back and run "
+		   "again, at most as often as allowed, for tenant and own "
+		   "writes");
+	faulty.commit = commit_maybe_busy;
+	s->db->drv = &faulty;
+	busy_commits = 1;
+	bodies = 0;
+	test_assert_int(
+		dstore_retry(s, t, "x", 3, add_counted, &one, &rev, &err), 0);
+	test_assert_int(bodies, 2);
+	test_assert_int(rev, 1);
+	busy_commits = 3;
+	bodies = 0;
+	test_assert_int(
+		dstore_retry(s, t, "x", 3, add_counted, &two, &rev, &err),
+		OB_E_BUSY);
+	test_assert_int(bodies, 3);
+	test_assert_str(changes(s, t, 0, 0, &ret), "add:after-busy");
+	/* an own transaction (no tenant transaction open) */
+	busy_commits = 1;
+	test_assert_int(dstore_account_log_add(s, t, 1, "x", "create", "l1",
+					       NULL, &err),
+			0);
+	busy_commits = DS_OWN_TRIES;
+	test_assert_int(dstore_account_log_add(s, t, 2, "x", "create", "l2",
+					       NULL, &err),
+			OB_E_BUSY);
+	test_assert_int(
+		dstore_account_log_recent(s, t, 0, count_event, &events, &err),
+		0);
+	test_assert_int(events, 1);
+	s->db->drv = &db_sqlite_driver;
+	dstore_close(&s);
+	test_end();
+}
+
 static int collect_name(const struct dstore_person *p, void *ctx)
 {
 	struct collect *col = ctx;
@@ -3186,5 +3262,6 @@ int main(void)
 	test_default_phonetic();
 	test_file_modes();
 	test_concurrent_writers();
+	test_busy_commit();
 	return test_done();
 }

@@ -92,26 +92,26 @@ static int undo_row(struct dstore *s, struct ob_err *err)
 	static const char ins[] =
 		"INSERT INTO import_undo (tenant_id, rev, time, actor, mode) "
 		"VALUES (?, ?, ?, ?, ?)";
-	sqlite3_stmt *st = ds_stmt(s, drop, err);
+	struct db_stmt *st = ds_stmt(s, drop, err);
 	int ret;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, s->txn_tenant);
+	db_bind_int64(st, 1, s->txn_tenant);
 	ret = ds_exec_stmt(s, st, "undo record", err);
 	if (ret < 0)
 		return ret;
 	st = ds_stmt(s, ins, err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, s->txn_tenant);
-	sqlite3_bind_int64(st, 2, s->txn_rev);
-	sqlite3_bind_int64(st, 3, s->txn_time);
-	sqlite3_bind_text(st, 4, s->txn_actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, s->txn_import_mode, -1, SQLITE_STATIC);
+	db_bind_int64(st, 1, s->txn_tenant);
+	db_bind_int64(st, 2, s->txn_rev);
+	db_bind_int64(st, 3, s->txn_time);
+	db_bind_text(st, 4, s->txn_actor);
+	db_bind_text(st, 5, s->txn_import_mode);
 	ret = ds_exec_stmt(s, st, "undo record", err);
 	if (ret == 0)
-		s->txn_import_id = sqlite3_last_insert_rowid(s->db);
+		s->txn_import_id = db_last_insert_id(s->db);
 	return ret;
 }
 
@@ -119,7 +119,7 @@ int ds_undo_person(struct dstore *s, int64_t tenant_id, const char *uid,
 		   int64_t person_id, bool existed, struct ob_err *err)
 {
 	static const char was[] =
-		"INSERT OR IGNORE INTO import_undo_person (undo_id, uid, "
+		"INSERT INTO import_undo_person (undo_id, uid, "
 		"person_id, existed, unit_id, unit_idpath, unit_path, family, "
 		"given, display, phonetic_family, phonetic_given, title, "
 		"phones, emails, street, locality, region, postcode, country, "
@@ -130,11 +130,13 @@ int ds_undo_person(struct dstore *s, int64_t tenant_id, const char *uid,
 		"p.country, p.note, p.hidden, p.mtime, p.rev, (SELECT data "
 		"FROM photo WHERE person_id = p.id) FROM person p LEFT JOIN "
 		"unit u ON u.id = p.unit_id WHERE p.tenant_id = ?2 AND "
-		"p.id = ?3";
+		"p.id = ?3 "
+		"ON CONFLICT DO NOTHING";
 	static const char added[] =
-		"INSERT OR IGNORE INTO import_undo_person (undo_id, uid, "
-		"person_id, existed) VALUES (?1, ?4, ?3, 0)";
-	sqlite3_stmt *st;
+		"INSERT INTO import_undo_person (undo_id, uid, "
+		"person_id, existed) VALUES (?1, ?4, ?3, 0) "
+		"ON CONFLICT DO NOTHING";
+	struct db_stmt *st;
 	int ret;
 
 	if (!s->txn_import || s->txn_tenant != tenant_id)
@@ -147,12 +149,12 @@ int ds_undo_person(struct dstore *s, int64_t tenant_id, const char *uid,
 	st = ds_stmt(s, existed ? was : added, err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, s->txn_import_id);
-	sqlite3_bind_int64(st, 3, person_id);
+	db_bind_int64(st, 1, s->txn_import_id);
+	db_bind_int64(st, 3, person_id);
 	if (existed)
-		sqlite3_bind_int64(st, 2, tenant_id);
+		db_bind_int64(st, 2, tenant_id);
 	else
-		sqlite3_bind_text(st, 4, uid, -1, SQLITE_STATIC);
+		db_bind_text(st, 4, uid);
 	return ds_exec_stmt(s, st, "undo record", err);
 }
 
@@ -160,10 +162,11 @@ int ds_undo_unit(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 		 const char *op, const char *path, struct ob_err *err)
 {
 	static const char sql[] =
-		"INSERT OR IGNORE INTO import_undo_unit (undo_id, unit_id, op, "
+		"INSERT INTO import_undo_unit (undo_id, unit_id, op, "
 		"old_parent, old_name, path) SELECT ?1, id, ?2, parent_id, "
-		"name, ?3 FROM unit WHERE id = ?4 AND tenant_id = ?5";
-	sqlite3_stmt *st;
+		"name, ?3 FROM unit WHERE id = ?4 AND tenant_id = ?5 "
+		"ON CONFLICT DO NOTHING";
+	struct db_stmt *st;
 	int ret;
 
 	if (!s->txn_import || s->txn_tenant != tenant_id)
@@ -176,11 +179,11 @@ int ds_undo_unit(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 	st = ds_stmt(s, sql, err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, s->txn_import_id);
-	sqlite3_bind_text(st, 2, op, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, unit_id);
-	sqlite3_bind_int64(st, 5, tenant_id);
+	db_bind_int64(st, 1, s->txn_import_id);
+	db_bind_text(st, 2, op);
+	db_bind_text(st, 3, path);
+	db_bind_int64(st, 4, unit_id);
+	db_bind_int64(st, 5, tenant_id);
 	return ds_exec_stmt(s, st, "undo record", err);
 }
 
@@ -204,21 +207,21 @@ int ds_undo_finish(struct dstore *s, struct ob_err *err)
 	struct ds_change_row row = {0};
 	long long n[4] = {0, 0, 0, 0};
 	char detail[512];
-	sqlite3_stmt *st = ds_stmt(s, counts, err);
+	struct db_stmt *st = ds_stmt(s, counts, err);
 	int rc;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, s->txn_import_id);
-	sqlite3_bind_int64(st, 2, s->txn_tenant);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(st, 1, s->txn_import_id);
+	db_bind_int64(st, 2, s->txn_tenant);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		for (int i = 0; i < 4; i++)
-			n[i] = sqlite3_column_int64(st, i);
-		rc = sqlite3_step(st);
+			n[i] = db_column_int64(st, i);
+		rc = db_step(st);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_DONE)
 		return ds_sql_err(s, rc, "undo record", err);
 	snprintf(detail, sizeof(detail),
 		 "%s import: %lld added, %lld changed, %lld deleted, %lld "
@@ -240,39 +243,37 @@ int dstore_import_last(struct dstore *s, int64_t tenant_id,
 		"SELECT id, rev, time, actor, mode, adds, changes, deletes, "
 		"units_created, undone_rev, undone_time, undone_by FROM "
 		"import_undo WHERE tenant_id = ? ORDER BY id DESC LIMIT 1";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc;
 
 	memset(i_r, 0, sizeof(*i_r));
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		i_r->id = sqlite3_column_int64(st, 0);
-		i_r->rev = sqlite3_column_int64(st, 1);
-		i_r->time = sqlite3_column_int64(st, 2);
-		ob_strlcpy(i_r->actor, (const char *)sqlite3_column_text(st, 3),
+	db_bind_int64(st, 1, tenant_id);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		i_r->id = db_column_int64(st, 0);
+		i_r->rev = db_column_int64(st, 1);
+		i_r->time = db_column_int64(st, 2);
+		ob_strlcpy(i_r->actor, db_column_text(st, 3),
 			   sizeof(i_r->actor));
-		ob_strlcpy(i_r->mode, (const char *)sqlite3_column_text(st, 4),
-			   sizeof(i_r->mode));
-		i_r->adds = sqlite3_column_int64(st, 5);
-		i_r->changes = sqlite3_column_int64(st, 6);
-		i_r->deletes = sqlite3_column_int64(st, 7);
-		i_r->units_created = sqlite3_column_int64(st, 8);
-		i_r->undone_rev = sqlite3_column_int64(st, 9);
-		i_r->undone_time = sqlite3_column_int64(st, 10);
-		ob_strlcpy(i_r->undone_by,
-			   (const char *)sqlite3_column_text(st, 11),
+		ob_strlcpy(i_r->mode, db_column_text(st, 4), sizeof(i_r->mode));
+		i_r->adds = db_column_int64(st, 5);
+		i_r->changes = db_column_int64(st, 6);
+		i_r->deletes = db_column_int64(st, 7);
+		i_r->units_created = db_column_int64(st, 8);
+		i_r->undone_rev = db_column_int64(st, 9);
+		i_r->undone_time = db_column_int64(st, 10);
+		ob_strlcpy(i_r->undone_by, db_column_text(st, 11),
 			   sizeof(i_r->undone_by));
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	db_reset(st);
+	if (rc == DB_DONE)
 		return ob_err_set(err, OB_E_NOTFOUND,
 				  "nothing to undo: no import is kept for "
 				  "this enterprise (only the last import "
 				  "can be undone, while its history is kept)");
-	return rc == SQLITE_ROW ? 0 : ds_sql_err(s, rc, "last import", err);
+	return rc == DB_ROW ? 0 : ds_sql_err(s, rc, "last import", err);
 }
 
 static void blocker(struct dstore_undo_report *r, const char *fmt, ...)
@@ -314,30 +315,28 @@ static int person_blockers(struct dstore *s, int64_t tenant_id,
 		"x.undo_id = ?1 AND x.uid = c.uid WHERE c.tenant_id = ?2 AND "
 		"c.rev > ?3 AND c.what = 'person' GROUP BY c.uid) ORDER BY "
 		"last";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, r->import.id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	sqlite3_bind_int64(st, 3, r->import.rev);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, r->import.id);
+	db_bind_int64(st, 2, tenant_id);
+	db_bind_int64(st, 3, r->import.rev);
+	while ((rc = db_step(st)) == DB_ROW) {
 		char when[32];
 
-		utc(sqlite3_column_int64(st, 3), when);
+		utc(db_column_int64(st, 3), when);
 		blocker(r,
 			"person %s %s: %s since the import by %s at %s "
 			"(revision %lld)",
-			(const char *)sqlite3_column_text(st, 0),
-			(const char *)sqlite3_column_text(st, 1),
-			op_word("person",
-				(const char *)sqlite3_column_text(st, 5)),
-			(const char *)sqlite3_column_text(st, 2), when,
-			(long long)sqlite3_column_int64(st, 4));
+			db_column_text(st, 0), db_column_text(st, 1),
+			op_word("person", db_column_text(st, 5)),
+			db_column_text(st, 2), when,
+			(long long)db_column_int64(st, 4));
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : ds_sql_err(s, rc, "undo check", err);
+	db_reset(st);
+	return rc == DB_DONE ? 0 : ds_sql_err(s, rc, "undo check", err);
 }
 
 /* Later renames, moves and deletions of units: of a unit the import
@@ -359,77 +358,74 @@ static int unit_blockers(struct dstore *s, int64_t tenant_id,
 		"AND existed = 1 AND instr(unit_idpath, ?2) > 0) FROM "
 		"import_undo_person WHERE undo_id = ?1 AND existed = 1 AND "
 		"instr(unit_idpath, ?2) > 0 ORDER BY rowid LIMIT 1";
-	sqlite3_stmt *st = ds_stmt(s, later, err);
+	struct db_stmt *st = ds_stmt(s, later, err);
 	int rc, ret = 0;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, r->import.rev);
-	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t unit_id = sqlite3_column_int64(st, 0);
-		const char *op = (const char *)sqlite3_column_text(st, 2);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_int64(st, 2, r->import.rev);
+	while (ret == 0 && (rc = db_step(st)) == DB_ROW) {
+		int64_t unit_id = db_column_int64(st, 0);
+		const char *op = db_column_text(st, 2);
 		char when[32], change[DSTORE_LOGIN_MAX + 1400], key[32];
-		const char *detail = (const char *)sqlite3_column_text(st, 6);
-		sqlite3_stmt *q;
+		const char *detail = db_column_text(st, 6);
+		struct db_stmt *q;
 
-		utc(sqlite3_column_int64(st, 4), when);
+		utc(db_column_int64(st, 4), when);
 		snprintf(change, sizeof(change),
 			 "%s since the import by %s at %s (revision "
 			 "%lld%s%.1200s)",
-			 op_word("unit", op),
-			 (const char *)sqlite3_column_text(st, 3), when,
-			 (long long)sqlite3_column_int64(st, 5),
+			 op_word("unit", op), db_column_text(st, 3), when,
+			 (long long)db_column_int64(st, 5),
 			 detail[0] ? ": " : "", detail);
 		q = ds_stmt(s, own, err);
 		if (q == NULL) {
 			ret = err ? err->code : OB_E_FAIL;
 			break;
 		}
-		sqlite3_bind_int64(q, 1, r->import.id);
-		sqlite3_bind_int64(q, 2, unit_id);
-		if (sqlite3_step(q) == SQLITE_ROW) {
-			const char *iop =
-				(const char *)sqlite3_column_text(q, 0);
+		db_bind_int64(q, 1, r->import.id);
+		db_bind_int64(q, 2, unit_id);
+		if (db_step(q) == DB_ROW) {
+			const char *iop = db_column_text(q, 0);
 			bool created = strcmp(iop, "add") == 0;
 
 			/* a unit the import created and someone deleted
 			 * since is gone either way */
 			if (!created || strcmp(op, "delete") != 0)
 				blocker(r, "unit %s (%s by the import): %s",
-					(const char *)sqlite3_column_text(q, 1),
+					db_column_text(q, 1),
 					created                    ? "created"
 					: strcmp(iop, "move") == 0 ? "moved"
 								   : "renamed",
 					change);
 		}
-		sqlite3_reset(q);
+		db_reset(q);
 		q = ds_stmt(s, needed, err);
 		if (q == NULL) {
 			ret = err ? err->code : OB_E_FAIL;
 			break;
 		}
 		snprintf(key, sizeof(key), "/%lld/", (long long)unit_id);
-		sqlite3_bind_int64(q, 1, r->import.id);
-		sqlite3_bind_text(q, 2, key, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(q) == SQLITE_ROW) {
-			long long more = sqlite3_column_int64(q, 3) - 1;
+		db_bind_int64(q, 1, r->import.id);
+		db_bind_text_copy(q, 2, key);
+		if (db_step(q) == DB_ROW) {
+			long long more = db_column_int64(q, 3) - 1;
 
 			blocker(r, "unit %s (needed by %s %s%s%.0lld%s): %s",
-				(const char *)sqlite3_column_text(q, 2),
-				(const char *)sqlite3_column_text(q, 0),
-				(const char *)sqlite3_column_text(q, 1),
-				more > 0 ? " and " : "", more > 0 ? more : 0,
+				db_column_text(q, 2), db_column_text(q, 0),
+				db_column_text(q, 1), more > 0 ? " and " : "",
+				more > 0 ? more : 0,
 				more > 1   ? " others"
 				: more > 0 ? " other"
 					   : "",
 				change);
 		}
-		sqlite3_reset(q);
+		db_reset(q);
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
+	if (ret == 0 && rc != DB_DONE)
 		ret = ds_sql_err(s, rc, "undo check", err);
-	sqlite3_reset(st);
+	db_reset(st);
 	return ret;
 }
 
@@ -509,14 +505,14 @@ static int restore_units(struct dstore *s, int64_t tenant_id,
 		char *name;
 	} *v = NULL;
 	size_t n = 0, alloc = 0;
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc, ret = 0;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, r->import.id);
+	db_bind_int64(st, 1, r->import.id);
 	/* collected first: the unit writes rewrite the unit table */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		bool oom = false;
 
 		if (n == alloc) {
@@ -528,8 +524,8 @@ static int restore_units(struct dstore *s, int64_t tenant_id,
 			}
 			v = nv;
 		}
-		v[n].id = sqlite3_column_int64(st, 0);
-		v[n].parent = sqlite3_column_int64(st, 1);
+		v[n].id = db_column_int64(st, 0);
+		v[n].parent = db_column_int64(st, 1);
 		v[n].name = ds_col_dup(st, 2, &oom);
 		n++;
 		if (oom) {
@@ -537,9 +533,9 @@ static int restore_units(struct dstore *s, int64_t tenant_id,
 			break;
 		}
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
+	if (ret == 0 && rc != DB_DONE)
 		ret = ds_sql_err(s, rc, "undo units", err);
-	sqlite3_reset(st);
+	db_reset(st);
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		struct dstore_unit u;
 		char *was = NULL;
@@ -586,17 +582,17 @@ static int restore_people(struct dstore *s, int64_t tenant_id,
 		"NULL, existed, photo FROM import_undo_person WHERE undo_id = "
 		"? "
 		"ORDER BY rowid";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	char nm[2 * DSTORE_NAME_MAX + 2];
 	int rc, ret = 0;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, r->import.id);
-	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *uid = (const char *)sqlite3_column_text(st, 1);
+	db_bind_int64(st, 1, r->import.id);
+	while (ret == 0 && (rc = db_step(st)) == DB_ROW) {
+		const char *uid = db_column_text(st, 1);
 		struct dstore_person was = {0}, cur = {0};
-		int64_t old_id = sqlite3_column_int64(st, 0);
+		int64_t old_id = db_column_int64(st, 0);
 		int found;
 
 		found = dstore_person_get(s, tenant_id, uid, plan, &cur, err);
@@ -608,7 +604,7 @@ static int restore_people(struct dstore *s, int64_t tenant_id,
 			ret = found;
 			break;
 		}
-		if (sqlite3_column_int(st, 22) == 0) { /* the import added it */
+		if (db_column_int(st, 22) == 0) { /* the import added it */
 			if (found) {
 				if (plan)
 					(void)ob_buf_addf(
@@ -622,15 +618,14 @@ static int restore_people(struct dstore *s, int64_t tenant_id,
 			continue;
 		}
 		ret = ds_person_from_stmt(s, st, &was, err);
-		if (ret == 0 && sqlite3_column_type(st, 23) == SQLITE_BLOB) {
-			size_t len = (size_t)sqlite3_column_bytes(st, 23);
+		if (ret == 0 && !db_column_null(st, 23)) {
+			size_t len = (size_t)db_column_bytes(st, 23);
 
 			was.photo = malloc(len ? len : 1);
 			if (was.photo == NULL)
 				ret = ob_err_set(err, OB_E_NOMEM, "oom");
 			else if (len > 0)
-				memcpy(was.photo, sqlite3_column_blob(st, 23),
-				       len);
+				memcpy(was.photo, db_column_blob(st, 23), len);
 			was.photo_len = was.photo ? len : 0;
 		}
 		if (ret == 0 && plan && found) {
@@ -656,9 +651,9 @@ static int restore_people(struct dstore *s, int64_t tenant_id,
 		dstore_person_deinit(&was);
 		dstore_person_deinit(&cur);
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
+	if (ret == 0 && rc != DB_DONE)
 		ret = ds_sql_err(s, rc, "undo people", err);
-	sqlite3_reset(st);
+	db_reset(st);
 	return ret;
 }
 
@@ -674,13 +669,13 @@ static int remove_units(struct dstore *s, int64_t tenant_id,
 				  "unit_id DESC";
 	int64_t *ids = NULL;
 	size_t n = 0, alloc = 0;
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc, ret = 0;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, r->import.id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, r->import.id);
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (n == alloc) {
 			int64_t *ni =
 				realloc(ids, (alloc = alloc ? 2 * alloc : 16) *
@@ -691,11 +686,11 @@ static int remove_units(struct dstore *s, int64_t tenant_id,
 			}
 			ids = ni;
 		}
-		ids[n++] = sqlite3_column_int64(st, 0);
+		ids[n++] = db_column_int64(st, 0);
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
+	if (ret == 0 && rc != DB_DONE)
 		ret = ds_sql_err(s, rc, "undo units", err);
-	sqlite3_reset(st);
+	db_reset(st);
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		struct dstore_unit u;
 		struct ob_err e;
@@ -744,7 +739,7 @@ int dstore_import_undo(struct dstore *s, int64_t tenant_id, int64_t expect_id,
 	const char *const drops[] = {drop_people, drop_units};
 	struct ds_change_row row = {0};
 	char when[32], detail[512];
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int ret;
 
 	report_reset(r);
@@ -768,17 +763,17 @@ int dstore_import_undo(struct dstore *s, int64_t tenant_id, int64_t expect_id,
 	st = ds_stmt(s, done, err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, s->txn_rev);
-	sqlite3_bind_int64(st, 2, s->txn_time);
-	sqlite3_bind_text(st, 3, s->txn_actor, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, r->import.id);
+	db_bind_int64(st, 1, s->txn_rev);
+	db_bind_int64(st, 2, s->txn_time);
+	db_bind_text(st, 3, s->txn_actor);
+	db_bind_int64(st, 4, r->import.id);
 	ret = ds_exec_stmt(s, st, "undo record", err);
 	/* what the import kept is of no use any more */
 	for (size_t i = 0; i < 2 && ret == 0; i++) {
 		st = ds_stmt(s, drops[i], err);
 		if (st == NULL)
 			return err ? err->code : OB_E_FAIL;
-		sqlite3_bind_int64(st, 1, r->import.id);
+		db_bind_int64(st, 1, r->import.id);
 		ret = ds_exec_stmt(s, st, "undo record", err);
 	}
 	if (ret < 0)

@@ -33,7 +33,7 @@ static int unit_paths(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 {
 	static const char sql[] = "SELECT idpath, path FROM unit "
 				  "WHERE id = ? AND tenant_id = ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	bool oom = false;
 	int rc;
 
@@ -42,12 +42,12 @@ static int unit_paths(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 		*path_r = NULL;
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, unit_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
+	db_bind_int64(st, 1, unit_id);
+	db_bind_int64(st, 2, tenant_id);
+	rc = db_step(st);
+	if (rc != DB_ROW) {
+		db_reset(st);
+		if (rc == DB_DONE)
 			return ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "unit",
 					     "no unit with id %lld",
 					     (long long)unit_id);
@@ -56,7 +56,7 @@ static int unit_paths(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 	*idpath_r = ds_col_dup(st, 0, &oom);
 	if (path_r != NULL)
 		*path_r = ds_col_dup(st, 1, &oom);
-	sqlite3_reset(st);
+	db_reset(st);
 	if (oom) {
 		free(*idpath_r);
 		*idpath_r = NULL;
@@ -105,7 +105,7 @@ int dstore_unit_add(struct dstore *s, int64_t tenant_id, int64_t parent_id,
 		"UPDATE unit SET idpath = ?, path = ? WHERE id = ?";
 	char *pidpath = NULL, *ppath = NULL, idpath[4096], path[8192];
 	struct ds_change_row row = {0};
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t id;
 	int ret;
 
@@ -134,11 +134,11 @@ int dstore_unit_add(struct dstore *s, int64_t tenant_id, int64_t parent_id,
 		ret = err ? err->code : OB_E_FAIL;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, tenant_id);
+	db_bind_int64(st, 1, tenant_id);
 	if (parent_id != 0)
-		sqlite3_bind_int64(st, 2, parent_id);
-	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, sort);
+		db_bind_int64(st, 2, parent_id);
+	db_bind_text(st, 3, name);
+	db_bind_int(st, 4, sort);
 	ret = ds_exec_stmt(s, st, "add unit", err);
 	if (ret == OB_E_EXISTS)
 		ret = ob_err_set_at(err, OB_E_EXISTS, 0, 0, "unit",
@@ -146,7 +146,7 @@ int dstore_unit_add(struct dstore *s, int64_t tenant_id, int64_t parent_id,
 				    ppath ? ppath : "", ppath ? "/" : "", name);
 	if (ret < 0)
 		goto out;
-	id = sqlite3_last_insert_rowid(s->db);
+	id = db_last_insert_id(s->db);
 	snprintf(idpath, sizeof(idpath), "%s%lld/", pidpath ? pidpath : "/",
 		 (long long)id);
 	snprintf(path, sizeof(path), "%s%s%s", ppath ? ppath : "",
@@ -156,9 +156,9 @@ int dstore_unit_add(struct dstore *s, int64_t tenant_id, int64_t parent_id,
 		ret = err ? err->code : OB_E_FAIL;
 		goto out;
 	}
-	sqlite3_bind_text(st, 1, idpath, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, id);
+	db_bind_text(st, 1, idpath);
+	db_bind_text(st, 2, path);
+	db_bind_int64(st, 3, id);
 	ret = ds_exec_stmt(s, st, "add unit", err);
 	if (ret < 0)
 		goto out;
@@ -193,7 +193,7 @@ int dstore_unit_ensure_path(struct dstore *s, int64_t tenant_id,
 		const char *slash = strchr(p, '/');
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
 		char name[DSTORE_NAME_MAX + 1];
-		sqlite3_stmt *st;
+		struct db_stmt *st;
 		int rc, ret;
 
 		if (n == 0 || n > DSTORE_NAME_MAX)
@@ -209,16 +209,16 @@ int dstore_unit_ensure_path(struct dstore *s, int64_t tenant_id,
 		st = ds_stmt(s, sql, err);
 		if (st == NULL)
 			return err ? err->code : OB_E_FAIL;
-		sqlite3_bind_int64(st, 1, tenant_id);
-		sqlite3_bind_int64(st, 2, parent);
-		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			parent = sqlite3_column_int64(st, 0);
-			sqlite3_reset(st);
+		db_bind_int64(st, 1, tenant_id);
+		db_bind_int64(st, 2, parent);
+		db_bind_text(st, 3, name);
+		rc = db_step(st);
+		if (rc == DB_ROW) {
+			parent = db_column_int64(st, 0);
+			db_reset(st);
 		} else {
-			sqlite3_reset(st);
-			if (rc != SQLITE_DONE)
+			db_reset(st);
+			if (rc != DB_DONE)
 				return ds_sql_err(s, rc, "unit path", err);
 			if (!create)
 				return ob_err_set_at(
@@ -249,17 +249,17 @@ int dstore_unit_ensure_path(struct dstore *s, int64_t tenant_id,
 	"(SELECT count(*) FROM person p WHERE p.tenant_id = u.tenant_id "      \
 	"AND p.unit_id = u.id)"
 
-static int unit_from_row(sqlite3_stmt *st, struct dstore_unit *u)
+static int unit_from_row(struct db_stmt *st, struct dstore_unit *u)
 {
 	bool oom = false;
 
 	memset(u, 0, sizeof(*u));
-	u->id = sqlite3_column_int64(st, 0);
-	u->parent_id = sqlite3_column_int64(st, 1);
+	u->id = db_column_int64(st, 0);
+	u->parent_id = db_column_int64(st, 1);
 	u->name = ds_col_dup(st, 2, &oom);
 	u->path = ds_col_dup(st, 3, &oom);
-	u->sort = sqlite3_column_int(st, 4);
-	u->people = sqlite3_column_int64(st, 5);
+	u->sort = db_column_int(st, 4);
+	u->people = db_column_int64(st, 5);
 	if (oom) {
 		dstore_unit_deinit(u);
 		return OB_E_NOMEM;
@@ -280,24 +280,24 @@ int dstore_unit_get(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 {
 	static const char sql[] = "SELECT " UNIT_COLS " FROM unit u "
 				  "WHERE u.id = ? AND u.tenant_id = ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc, ret;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, unit_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
+	db_bind_int64(st, 1, unit_id);
+	db_bind_int64(st, 2, tenant_id);
+	rc = db_step(st);
+	if (rc != DB_ROW) {
+		db_reset(st);
+		if (rc == DB_DONE)
 			return ob_err_set_at(err, OB_E_NOTFOUND, 0, 0, "unit",
 					     "no unit with id %lld",
 					     (long long)unit_id);
 		return ds_sql_err(s, rc, "unit", err);
 	}
 	ret = unit_from_row(st, u_r);
-	sqlite3_reset(st);
+	db_reset(st);
 	return ret < 0 ? ob_err_set(err, ret, "out of memory") : 0;
 }
 
@@ -320,16 +320,16 @@ static int log_subtree_people(struct dstore *s, int64_t tenant_id,
 		bool hidden;
 	} *list = NULL;
 	size_t n = 0, alloc = 0;
-	sqlite3_stmt *st = ds_stmt(s, sel, err);
+	struct db_stmt *st = ds_stmt(s, sel, err);
 	int rc, ret = 0;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	sqlite3_bind_text(st, 3, old_prefix, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, old_prefix, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_int64(st, 2, tenant_id);
+	db_bind_text(st, 3, old_prefix);
+	db_bind_text(st, 4, old_prefix);
+	while ((rc = db_step(st)) == DB_ROW) {
 		bool oom = false;
 
 		if (n == alloc) {
@@ -343,10 +343,10 @@ static int log_subtree_people(struct dstore *s, int64_t tenant_id,
 			}
 			list = p;
 		}
-		list[n].id = sqlite3_column_int64(st, 0);
+		list[n].id = db_column_int64(st, 0);
 		list[n].uid = ds_col_dup(st, 1, &oom);
 		list[n].idpath = ds_col_dup(st, 2, &oom);
-		list[n].hidden = sqlite3_column_int(st, 3) != 0;
+		list[n].hidden = db_column_int(st, 3) != 0;
 		list[n].name = ds_col_dup(st, 4, &oom);
 		n++;
 		if (oom) {
@@ -354,9 +354,9 @@ static int log_subtree_people(struct dstore *s, int64_t tenant_id,
 			break;
 		}
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
+	if (ret == 0 && rc != DB_DONE)
 		ret = ds_sql_err(s, rc, "subtree people", err);
-	sqlite3_reset(st);
+	db_reset(st);
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		struct ob_buf np;
 		struct ds_change_row row = {0};
@@ -387,10 +387,10 @@ static int log_subtree_people(struct dstore *s, int64_t tenant_id,
 			ret = err ? err->code : OB_E_FAIL;
 			break;
 		}
-		sqlite3_bind_int64(st, 1, s->txn_rev);
-		sqlite3_bind_int64(st, 2, s->txn_time);
-		sqlite3_bind_int64(st, 3, tenant_id);
-		sqlite3_bind_int64(st, 4, list[i].id);
+		db_bind_int64(st, 1, s->txn_rev);
+		db_bind_int64(st, 2, s->txn_time);
+		db_bind_int64(st, 3, tenant_id);
+		db_bind_int64(st, 4, list[i].id);
 		ret = ds_exec_stmt(s, st, "subtree people", err);
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -418,15 +418,15 @@ static int rewrite_subtree(struct dstore *s, int64_t tenant_id,
 		"ELSE ?4 || substr(path, length(?3) + 1) END "
 		"WHERE tenant_id = ?5 AND idpath >= ?2 AND idpath < ?2 || "
 		"x'7f'";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_text(st, 1, new_idpath, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, old_idpath, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, old_path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, new_path, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, tenant_id);
+	db_bind_text(st, 1, new_idpath);
+	db_bind_text(st, 2, old_idpath);
+	db_bind_text(st, 3, old_path);
+	db_bind_text(st, 4, new_path);
+	db_bind_int64(st, 5, tenant_id);
 	return ds_exec_stmt(s, st, "rewrite subtree", err);
 }
 
@@ -437,7 +437,7 @@ int dstore_unit_rename(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 				  "AND tenant_id = ?";
 	char *idpath = NULL, *path = NULL, newpath[8192], detail[8400];
 	struct ds_change_row row = {0};
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	const char *slash;
 	int ret;
 
@@ -459,9 +459,9 @@ int dstore_unit_rename(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 		ret = err ? err->code : OB_E_FAIL;
 		goto out;
 	}
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, unit_id);
-	sqlite3_bind_int64(st, 3, tenant_id);
+	db_bind_text(st, 1, name);
+	db_bind_int64(st, 2, unit_id);
+	db_bind_int64(st, 3, tenant_id);
 	ret = ds_exec_stmt(s, st, "rename unit", err);
 	if (ret == OB_E_EXISTS)
 		ret = ob_err_set_at(err, OB_E_EXISTS, 0, 0, "unit",
@@ -495,7 +495,7 @@ int dstore_unit_move(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 	char *idpath = NULL, *path = NULL, *pidpath = NULL, *ppath = NULL;
 	char newidpath[4096], newpath[8192], detail[16800];
 	struct ds_change_row row = {0};
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	const char *name;
 	int ret;
 
@@ -528,9 +528,9 @@ int dstore_unit_move(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 		goto out;
 	}
 	if (new_parent_id != 0)
-		sqlite3_bind_int64(st, 1, new_parent_id);
-	sqlite3_bind_int64(st, 2, unit_id);
-	sqlite3_bind_int64(st, 3, tenant_id);
+		db_bind_int64(st, 1, new_parent_id);
+	db_bind_int64(st, 2, unit_id);
+	db_bind_int64(st, 3, tenant_id);
 	ret = ds_exec_stmt(s, st, "move unit", err);
 	if (ret == OB_E_EXISTS)
 		ret = ob_err_set_at(err, OB_E_EXISTS, 0, 0, "unit",
@@ -569,7 +569,7 @@ int dstore_unit_delete(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 				  "tenant_id = ?";
 	struct ds_change_row row = {0};
 	char *idpath = NULL, *path = NULL;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t n = 0;
 	int ret;
 
@@ -588,11 +588,11 @@ int dstore_unit_delete(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 		ret = err ? err->code : OB_E_FAIL;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, tenant_id);
-	sqlite3_bind_int64(st, 2, unit_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_int64(st, 2, unit_id);
+	if (db_step(st) == DB_ROW)
+		n = db_column_int64(st, 0);
+	db_reset(st);
 	if (n > 0) {
 		ret = ob_err_set_at(err, OB_E_EXISTS, 0, 0, "unit",
 				    "unit %s is not empty (%lld people or "
@@ -605,8 +605,8 @@ int dstore_unit_delete(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 		ret = err ? err->code : OB_E_FAIL;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, unit_id);
-	sqlite3_bind_int64(st, 2, tenant_id);
+	db_bind_int64(st, 1, unit_id);
+	db_bind_int64(st, 2, tenant_id);
 	ret = ds_exec_stmt(s, st, "delete unit", err);
 	if (ret == 0) {
 		row.what = "unit";
@@ -625,25 +625,31 @@ int dstore_unit_list(struct dstore *s, int64_t tenant_id,
 		     int (*fn)(const struct dstore_unit *u, void *ctx),
 		     void *ctx, struct ob_err *err)
 {
-	/* depth-first order: siblings by sort, then name */
-	static const char sql[] =
-		"WITH RECURSIVE t(id, k) AS ("
-		" SELECT id, printf('%012d', sort + 100000000) || name "
-		" FROM unit WHERE tenant_id = ?1 AND parent_id IS NULL "
-		" UNION ALL "
-		" SELECT u.id, t.k || x'01' || printf('%012d', u.sort + "
-		" 100000000) || u.name FROM unit u JOIN t ON u.parent_id = "
-		"t.id "
-		" WHERE u.tenant_id = ?1) "
-		"SELECT " UNIT_COLS " FROM t JOIN unit u ON u.id = t.id "
-		"ORDER BY t.k";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	/* depth-first order: siblings by sort, then name; the key pads sort
+	 * numbers to 12 digits, which each engine spells its own way */
+	static const char *const sql_of[DB_DIALECT_COUNT] = {
+		[DB_DIALECT_SQLITE] =
+			"WITH RECURSIVE t(id, k) AS ("
+			" SELECT id, printf('%012d', sort + 100000000) || name "
+			" FROM unit WHERE tenant_id = ?1 AND parent_id IS NULL "
+			" UNION ALL "
+			" SELECT u.id, t.k || x'01' || printf('%012d', u.sort "
+			"+ "
+			" 100000000) || u.name FROM unit u JOIN t ON "
+			"u.parent_id = "
+			"t.id "
+			" WHERE u.tenant_id = ?1) "
+			"SELECT " UNIT_COLS
+			" FROM t JOIN unit u ON u.id = t.id "
+			"ORDER BY t.k",
+	};
+	struct db_stmt *st = ds_stmt(s, sql_of[db_dialect(s->db)], err);
 	int rc, ret = 0;
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, tenant_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, tenant_id);
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct dstore_unit u;
 
 		if (unit_from_row(st, &u) < 0) {
@@ -655,8 +661,8 @@ int dstore_unit_list(struct dstore *s, int64_t tenant_id,
 		if (ret != 0)
 			break;
 	}
-	if (ret == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (ret == 0 && rc != DB_DONE && rc != DB_ROW)
 		ret = ds_sql_err(s, rc, "list units", err);
-	sqlite3_reset(st);
+	db_reset(st);
 	return ret;
 }

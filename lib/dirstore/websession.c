@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dirstore/internal.h"
+#include "dirstore/websession.h"
 #include "util/str.h"
 
 #define TOUCH_EVERY 60     /* seconds between last_seen writes */
@@ -36,52 +37,51 @@ int dstore_web_session_create(struct dstore *s, int64_t account_id, int64_t now,
 		"INSERT INTO web_session (token_hash, tenant_id, account_id, "
 		"csrf, created, last_seen) VALUES (?,?,?,?,?,?)";
 	char hash[65];
-	sqlite3_stmt *st;
-	bool own;
+	struct db_stmt *st;
+	struct ds_txn t = DS_TXN_OWN;
 	int rc, ret;
 
 	memset(r, 0, sizeof(*r));
 	if (ob_random_hex(token_r, 32) != 0 || ob_random_hex(r->csrf, 32) != 0)
 		return ob_err_set(err, OB_E_IO, "no randomness");
 	ret = token_hash(token_r, hash, err);
-	if (ret == 0)
-		ret = ds_own_stmt(s, sweep, &own, &st, err);
 	if (ret != 0)
 		return ret;
-	sqlite3_bind_int64(st, 1, now - KEEP_AT_MOST);
-	ret = ds_exec_stmt(s, st, "sweep web sessions", err);
-	if (ret == 0 && (st = ds_stmt(s, acct, err)) == NULL)
-		ret = err ? err->code : OB_E_FAIL;
-	if (ret == 0) {
-		sqlite3_bind_int64(st, 1, account_id);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			r->tenant_id = sqlite3_column_int64(st, 0);
-			ob_strlcpy(r->login,
-				   (const char *)sqlite3_column_text(st, 1),
-				   sizeof(r->login));
-		} else {
-			ret = rc == SQLITE_DONE
-				      ? ob_err_set(err, OB_E_NOTFOUND,
-						   "no such account")
-				      : ds_sql_err(s, rc, "account", err);
+	while (ds_txn_stmt(s, &t, sweep, &st, &ret, err)) {
+		db_bind_int64(st, 1, now - KEEP_AT_MOST);
+		ret = ds_exec_stmt(s, st, "sweep web sessions", err);
+		if (ret == 0 && (st = ds_stmt(s, acct, err)) == NULL)
+			ret = err ? err->code : OB_E_FAIL;
+		if (ret == 0) {
+			db_bind_int64(st, 1, account_id);
+			rc = db_step(st);
+			if (rc == DB_ROW) {
+				r->tenant_id = db_column_int64(st, 0);
+				ob_strlcpy(r->login, db_column_text(st, 1),
+					   sizeof(r->login));
+			} else {
+				ret = rc == DB_DONE
+					      ? ob_err_set(err, OB_E_NOTFOUND,
+							   "no such account")
+					      : ds_sql_err(s, rc, "account",
+							   err);
+			}
+			db_reset(st);
 		}
-		sqlite3_reset(st);
-	}
-	if (ret == 0 && (st = ds_stmt(s, ins, err)) == NULL)
-		ret = err ? err->code : OB_E_FAIL;
-	if (ret == 0) {
-		sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, r->tenant_id);
-		sqlite3_bind_int64(st, 3, account_id);
-		sqlite3_bind_text(st, 4, r->csrf, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 5, now);
-		sqlite3_bind_int64(st, 6, now);
-		ret = ds_exec_stmt(s, st, "create web session", err);
+		if (ret == 0 && (st = ds_stmt(s, ins, err)) == NULL)
+			ret = err ? err->code : OB_E_FAIL;
+		if (ret == 0) {
+			db_bind_text(st, 1, hash);
+			db_bind_int64(st, 2, r->tenant_id);
+			db_bind_int64(st, 3, account_id);
+			db_bind_text(st, 4, r->csrf);
+			db_bind_int64(st, 5, now);
+			db_bind_int64(st, 6, now);
+			ret = ds_exec_stmt(s, st, "create web session", err);
+		}
 	}
 	r->account_id = account_id;
 	r->created = r->last_seen = now;
-	ret = ds_own_end(s, own, ret, err);
 	if (ret != 0) {
 		explicit_bzero(token_r, DSTORE_WEB_TOKEN_MAX);
 		memset(r, 0, sizeof(*r));
@@ -101,7 +101,7 @@ int dstore_web_session_load(struct dstore *s, const char *token, int64_t now,
 	static const char touch[] =
 		"UPDATE web_session SET last_seen = ? WHERE token_hash = ?";
 	char hash[65];
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc, ret;
 
 	memset(r, 0, sizeof(*r));
@@ -113,37 +113,33 @@ int dstore_web_session_load(struct dstore *s, const char *token, int64_t now,
 	st = ds_stmt(s, get, err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, DSTORE_ROLE_ADMIN);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		r->tenant_id = sqlite3_column_int64(st, 0);
-		r->account_id = sqlite3_column_int64(st, 1);
-		ob_strlcpy(r->login, (const char *)sqlite3_column_text(st, 2),
-			   sizeof(r->login));
-		ob_strlcpy(r->csrf, (const char *)sqlite3_column_text(st, 3),
-			   sizeof(r->csrf));
-		r->created = sqlite3_column_int64(st, 4);
-		r->last_seen = sqlite3_column_int64(st, 5);
+	db_bind_text(st, 1, hash);
+	db_bind_int(st, 2, DSTORE_ROLE_ADMIN);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		r->tenant_id = db_column_int64(st, 0);
+		r->account_id = db_column_int64(st, 1);
+		ob_strlcpy(r->login, db_column_text(st, 2), sizeof(r->login));
+		ob_strlcpy(r->csrf, db_column_text(st, 3), sizeof(r->csrf));
+		r->created = db_column_int64(st, 4);
+		r->last_seen = db_column_int64(st, 5);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return ds_sql_err(s, rc, "web session", err);
-	if (rc == SQLITE_DONE || now - r->last_seen > idle_s ||
+	if (rc == DB_DONE || now - r->last_seen > idle_s ||
 	    now - r->created > max_s) {
 		memset(r, 0, sizeof(*r));
 		return ob_err_set(err, OB_E_NOTFOUND, "no such session");
 	}
 	if (now - r->last_seen >= TOUCH_EVERY) {
-		bool own;
-		ret = ds_own_stmt(s, touch, &own, &st, err);
-		if (ret != 0)
-			return ret;
-		sqlite3_bind_int64(st, 1, now);
-		sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
-		ret = ds_own_end(s, own,
-				 ds_exec_stmt(s, st, "touch web session", err),
-				 err);
+		struct ds_txn t = DS_TXN_OWN;
+
+		while (ds_txn_stmt(s, &t, touch, &st, &ret, err)) {
+			db_bind_int64(st, 1, now);
+			db_bind_text(st, 2, hash);
+			ret = ds_exec_stmt(s, st, "touch web session", err);
+		}
 		r->last_seen = now;
 	}
 	return ret;
@@ -152,19 +148,18 @@ int dstore_web_session_load(struct dstore *s, const char *token, int64_t now,
 static int delete_where(struct dstore *s, const char *sql, const char *text,
 			int64_t id, struct ob_err *err)
 {
-	sqlite3_stmt *st;
-	bool own;
+	struct db_stmt *st;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 
-	ret = ds_own_stmt(s, sql, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	if (text != NULL)
-		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(st, 1, id);
-	return ds_own_end(s, own, ds_exec_stmt(s, st, "end web session", err),
-			  err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		if (text != NULL)
+			db_bind_text(st, 1, text);
+		else
+			db_bind_int64(st, 1, id);
+		ret = ds_exec_stmt(s, st, "end web session", err);
+	}
+	return ret;
 }
 
 int dstore_web_session_delete(struct dstore *s, const char *token,
@@ -199,29 +194,28 @@ int dstore_web_upload_put(struct dstore *s, int64_t tenant_id,
 	static const char ins[] =
 		"INSERT INTO web_upload (tenant_id, account_id, created, meta, "
 		"data) VALUES (?,?,?,?,?)";
-	sqlite3_stmt *st;
-	bool own;
+	struct db_stmt *st;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 
 	if (strlen(meta) > 255)
 		return ob_err_set(err, OB_E_INVAL, "upload meta too long");
-	ret = ds_own_stmt(s, sweep, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	sqlite3_bind_int64(st, 1, now - UPLOAD_TTL);
-	ret = ds_exec_stmt(s, st, "sweep uploads", err);
-	if (ret == 0 && (st = ds_stmt(s, ins, err)) == NULL)
-		ret = err ? err->code : OB_E_FAIL;
-	if (ret == 0) {
-		sqlite3_bind_int64(st, 1, tenant_id);
-		sqlite3_bind_int64(st, 2, account_id);
-		sqlite3_bind_int64(st, 3, now);
-		sqlite3_bind_text(st, 4, meta, -1, SQLITE_STATIC);
-		sqlite3_bind_blob64(st, 5, len ? data : "", len, SQLITE_STATIC);
-		ret = ds_exec_stmt(s, st, "store upload", err);
-		*id_r = sqlite3_last_insert_rowid(s->db);
+	while (ds_txn_stmt(s, &t, sweep, &st, &ret, err)) {
+		db_bind_int64(st, 1, now - UPLOAD_TTL);
+		ret = ds_exec_stmt(s, st, "sweep uploads", err);
+		if (ret == 0 && (st = ds_stmt(s, ins, err)) == NULL)
+			ret = err ? err->code : OB_E_FAIL;
+		if (ret == 0) {
+			db_bind_int64(st, 1, tenant_id);
+			db_bind_int64(st, 2, account_id);
+			db_bind_int64(st, 3, now);
+			db_bind_text(st, 4, meta);
+			db_bind_blob(st, 5, len ? data : "", len);
+			ret = ds_exec_stmt(s, st, "store upload", err);
+			*id_r = db_last_insert_id(s->db);
+		}
 	}
-	return ds_own_end(s, own, ret, err);
+	return ret;
 }
 
 int dstore_web_upload_get(struct dstore *s, int64_t tenant_id,
@@ -231,22 +225,21 @@ int dstore_web_upload_get(struct dstore *s, int64_t tenant_id,
 	static const char sql[] =
 		"SELECT meta, data FROM web_upload WHERE id = ? AND "
 		"tenant_id = ? AND account_id = ?";
-	sqlite3_stmt *st = ds_stmt(s, sql, err);
+	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc, ret = 0;
 
 	*data_r = NULL;
 	*len_r = 0;
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	sqlite3_bind_int64(st, 3, account_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		size_t n = (size_t)sqlite3_column_bytes(st, 1);
-		const void *b = sqlite3_column_blob(st, 1);
-		ob_strlcpy(meta_r, (const char *)sqlite3_column_text(st, 0),
-			   256);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, tenant_id);
+	db_bind_int64(st, 3, account_id);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		size_t n = (size_t)db_column_bytes(st, 1);
+		const void *b = db_column_blob(st, 1);
+		ob_strlcpy(meta_r, db_column_text(st, 0), 256);
 		*data_r = malloc(n + 1);
 		if (*data_r == NULL) {
 			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
@@ -257,11 +250,11 @@ int dstore_web_upload_get(struct dstore *s, int64_t tenant_id,
 			*len_r = n;
 		}
 	} else {
-		ret = rc == SQLITE_DONE ? ob_err_set(err, OB_E_NOTFOUND,
-						     "the upload has expired")
-					: ds_sql_err(s, rc, "upload", err);
+		ret = rc == DB_DONE ? ob_err_set(err, OB_E_NOTFOUND,
+						 "the upload has expired")
+				    : ds_sql_err(s, rc, "upload", err);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return ret;
 }
 
@@ -270,16 +263,15 @@ int dstore_web_upload_delete(struct dstore *s, int64_t tenant_id,
 {
 	static const char sql[] = "DELETE FROM web_upload WHERE id = ? AND "
 				  "tenant_id = ? AND account_id = ?";
-	sqlite3_stmt *st;
-	bool own;
+	struct db_stmt *st;
+	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 
-	ret = ds_own_stmt(s, sql, &own, &st, err);
-	if (ret != 0)
-		return ret;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, tenant_id);
-	sqlite3_bind_int64(st, 3, account_id);
-	return ds_own_end(s, own, ds_exec_stmt(s, st, "delete upload", err),
-			  err);
+	while (ds_txn_stmt(s, &t, sql, &st, &ret, err)) {
+		db_bind_int64(st, 1, id);
+		db_bind_int64(st, 2, tenant_id);
+		db_bind_int64(st, 3, account_id);
+		ret = ds_exec_stmt(s, st, "delete upload", err);
+	}
+	return ret;
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dirstore/syncml-state.h"
 #include "syncml/wbxml.h"
 #include "syncml/xml.h"
 #include "tests/fuzz/syncml-fixture.h"
