@@ -44,6 +44,9 @@ enum adm_exit {
 	ADM_EXIT_STORE = 5,
 };
 
+/* Tries of a write transaction busy at BEGIN, in its body or at COMMIT
+ * (dstore_retry: the whole transaction runs again). */
+#define ADM_TRIES 5
 #define ADM_MAX_POS 16   /* words that are not options */
 #define ADM_MAX_OPTS 48  /* options given on one command line */
 #define ADM_MAX_MULTI 16 /* values of one repeatable option kept */

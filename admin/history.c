@@ -86,6 +86,17 @@ static int run_changes(struct dstore *s, const struct adm_args *a)
 	return 0;
 }
 
+struct prune_ctx {
+	int64_t tenant, now, pruned;
+};
+
+static int prune_txn(struct dstore *s, void *ctx, struct ob_err *err)
+{
+	struct prune_ctx *x = ctx;
+
+	return dstore_prune(s, x->tenant, x->now, &x->pruned, err);
+}
+
 /* prune --tenant T [--now UNIXTIME] */
 static int run_prune(struct dstore *s, const struct adm_args *a)
 {
@@ -101,13 +112,9 @@ static int run_prune(struct dstore *s, const struct adm_args *a)
 	if (now_s != NULL &&
 	    ob_parse_u64(now_s, strlen(now_s), INT64_MAX, &now) < 0)
 		return adm_usage("--now takes a Unix time in seconds", NULL);
-	ret = dstore_begin(s, id, "cli", &err);
-	if (ret == 0)
-		ret = dstore_prune(s, id, (int64_t)now, &pruned, &err);
-	if (ret == 0)
-		ret = dstore_commit(s, NULL, &err);
-	else
-		dstore_rollback(s);
+	struct prune_ctx x = {id, (int64_t)now, 0};
+	ret = dstore_retry(s, id, "cli", ADM_TRIES, prune_txn, &x, NULL, &err);
+	pruned = x.pruned;
 	if (ret == 0)
 		ret = dstore_tenant_get(s, id, &t, &err);
 	if (ret < 0)
@@ -116,6 +123,21 @@ static int run_prune(struct dstore *s, const struct adm_args *a)
 	       "older than that sync fully\n",
 	       (long long)pruned, t.retention_days);
 	return 0;
+}
+
+struct undo_ctx {
+	int64_t tenant;
+	struct dstore_undo_report *r;
+};
+
+/* The undo as one transaction; a rerun starts from an empty report. */
+static int undo_txn(struct dstore *s, void *ctx, struct ob_err *err)
+{
+	struct undo_ctx *x = ctx;
+
+	dstore_undo_report_deinit(x->r);
+	dstore_undo_report_init(x->r);
+	return dstore_import_undo(s, x->tenant, 0, false, x->r, err);
 }
 
 int adm_import_undo(struct dstore *s, const struct adm_args *a, int64_t t)
@@ -128,14 +150,18 @@ int adm_import_undo(struct dstore *s, const struct adm_args *a, int64_t t)
 	int ret;
 
 	dstore_undo_report_init(&r);
-	ret = dstore_begin(s, t, "cli", &err);
-	if (ret == 0)
-		ret = dstore_import_undo(s, t, 0, dry, &r, &err);
-	if (ret == 0 && !dry) {
-		ret = dstore_commit(s, &rev, &err);
+	if (!dry) {
+		struct undo_ctx x = {t, &r};
+
+		ret = dstore_retry(s, t, "cli", ADM_TRIES, undo_txn, &x, &rev,
+				   &err);
 	} else {
+		/* a dry run writes nothing: its transaction is rolled back */
 		struct dstore_tenant tn;
 
+		ret = dstore_begin(s, t, "cli", &err);
+		if (ret == 0)
+			ret = dstore_import_undo(s, t, 0, true, &r, &err);
 		dstore_rollback(s);
 		if (ret == 0 && dstore_tenant_get(s, t, &tn, &err) == 0)
 			rev = tn.revision;

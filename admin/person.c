@@ -244,6 +244,19 @@ static int new_person(struct dstore *s, int64_t t, const struct adm_args *a,
 	return 0;
 }
 
+struct put_ctx {
+	int64_t tenant;
+	struct dstore_person *p;
+	enum dstore_put_result res;
+};
+
+static int put_txn(struct dstore *s, void *ctx, struct ob_err *err)
+{
+	struct put_ctx *x = ctx;
+
+	return dstore_person_put(s, x->tenant, x->p, &x->res, err);
+}
+
 /* person add --tenant T --name NAME [fields]; person update --tenant T
  * UID [fields] */
 static int put(struct dstore *s, int64_t t, const struct adm_args *a, bool add)
@@ -266,19 +279,17 @@ static int put(struct dstore *s, int64_t t, const struct adm_args *a, bool add)
 		ret = dstore_person_get(s, t, a->pos[2], true, &p, &err) < 0
 			      ? adm_fail(&err)
 			      : 0;
-	if (ret == 0 && dstore_begin(s, t, "cli", &err) < 0)
-		ret = adm_fail(&err);
-	else if (ret == 0 && (ret = from_options(s, t, a, &p)) != 0)
-		dstore_rollback(s);
+	/* the options only read the store (the unit's id): before the
+	 * transaction, which then is the put alone and can run again */
+	if (ret == 0)
+		ret = from_options(s, t, a, &p);
 	if (ret != 0) {
 		dstore_person_deinit(&p);
 		return ret;
 	}
-	ret = dstore_person_put(s, t, &p, &res, &err);
-	if (ret == 0)
-		ret = dstore_commit(s, &rev, &err);
-	else
-		dstore_rollback(s);
+	struct put_ctx x = {t, &p, DSTORE_PUT_UNCHANGED};
+	ret = dstore_retry(s, t, "cli", ADM_TRIES, put_txn, &x, &rev, &err);
+	res = x.res;
 	if (ret == 0)
 		printf("%s %s (revision %lld)\n",
 		       res == DSTORE_PUT_ADDED      ? "added"
@@ -287,6 +298,21 @@ static int put(struct dstore *s, int64_t t, const struct adm_args *a, bool add)
 		       p.uid, (long long)rev);
 	dstore_person_deinit(&p);
 	return ret < 0 ? adm_fail(&err) : 0;
+}
+
+struct dm_ctx {
+	int64_t tenant;
+	const char *uid;
+	int64_t unit;
+	bool del;
+};
+
+static int delete_or_move_txn(struct dstore *s, void *ctx, struct ob_err *err)
+{
+	const struct dm_ctx *x = ctx;
+
+	return x->del ? dstore_person_delete(s, x->tenant, x->uid, err)
+		      : dstore_person_move(s, x->tenant, x->uid, x->unit, err);
 }
 
 /* person delete --tenant T UID; person move --tenant T UID UNIT-PATH|/ */
@@ -305,14 +331,9 @@ static int delete_or_move(struct dstore *s, int64_t t, const struct adm_args *a,
 	if (!del && strcmp(a->pos[3], "/") != 0 &&
 	    dstore_unit_ensure_path(s, t, a->pos[3], false, &unit, &err) < 0)
 		return adm_fail(&err);
-	ret = dstore_begin(s, t, "cli", &err);
-	if (ret == 0)
-		ret = del ? dstore_person_delete(s, t, a->pos[2], &err)
-			  : dstore_person_move(s, t, a->pos[2], unit, &err);
-	if (ret == 0)
-		ret = dstore_commit(s, &rev, &err);
-	else
-		dstore_rollback(s);
+	struct dm_ctx x = {t, a->pos[2], unit, del};
+	ret = dstore_retry(s, t, "cli", ADM_TRIES, delete_or_move_txn, &x, &rev,
+			   &err);
 	if (ret < 0)
 		return adm_fail(&err);
 	printf("%s %s (revision %lld)\n", del ? "deleted" : "moved", a->pos[2],

@@ -39,6 +39,22 @@ static int add(struct dstore *s, int64_t t, const char *path,
 /* rename PATH NAME, move PATH PARENT|/, delete PATH, inside a
  * transaction */
 static int change(struct dstore *s, int64_t t, const struct adm_args *a,
+		  const char *sub, struct ob_err *err);
+
+struct change_ctx {
+	int64_t tenant;
+	const struct adm_args *a;
+	const char *sub;
+};
+
+static int change_txn(struct dstore *s, void *ctx, struct ob_err *err)
+{
+	const struct change_ctx *x = ctx;
+
+	return change(s, x->tenant, x->a, x->sub, err);
+}
+
+static int change(struct dstore *s, int64_t t, const struct adm_args *a,
 		  const char *sub, struct ob_err *err)
 {
 	int64_t id = 0, parent = 0;
@@ -83,13 +99,8 @@ static int run_unit(struct dstore *s, const struct adm_args *a)
 		return adm_usage("usage: unit add PATH | rename PATH NAME | "
 				 "move PATH NEW-PARENT|/ | delete PATH",
 				 NULL);
-	ret = dstore_begin(s, t, "cli", &err);
-	if (ret == 0)
-		ret = change(s, t, a, sub, &err);
-	if (ret == 0)
-		ret = dstore_commit(s, &rev, &err);
-	else
-		dstore_rollback(s);
+	struct change_ctx x = {t, a, sub};
+	ret = dstore_retry(s, t, "cli", ADM_TRIES, change_txn, &x, &rev, &err);
 	if (ret < 0)
 		return adm_fail(&err);
 	printf("unit %s: %s done (revision %lld)\n", a->pos[2], sub,
