@@ -7,7 +7,7 @@
  *   3. search latency over 1,000 queries (names, pinyin, initials, phone
  *      digits) and caller-ID lookups, p50 and p99, on the synced store.
  * Prints a table; asserts nothing about time. Needs ORGBOOK_SERVER and
- * ORGBOOK_AGENT (defaults: ./syncml-server/orgbook-server,
+ * ORGBOOK_AGENT (defaults: ./server/orgbook-server,
  * ./agent/orgbook-agent). */
 #include "config.h"
 

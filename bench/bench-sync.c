@@ -28,7 +28,7 @@
  * differ between runs only in ports, session tokens, anchor times and REV
  * (the normalisation test-wire.sh applies).
  * Needs
- * ORGBOOK_SERVER (default ./syncml-server/orgbook-server). */
+ * ORGBOOK_SERVER (default ./server/orgbook-server). */
 #include "config.h"
 
 #include <curl/curl.h>

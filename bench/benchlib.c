@@ -104,11 +104,11 @@ void bench_start_server(const char *db, const char *dir)
 	if (bench_server_pid == 0) {
 		if (freopen("/dev/null", "w", stderr) == NULL)
 			_exit(126);
-		execl(bin ? bin : "./syncml-server/orgbook-server",
-		      "orgbook-server", "--db", db, "--listen", "127.0.0.1",
-		      "--port", "0", "--admin-port", "off", "--port-file",
-		      ports, "--threads", "4", "--max-connections-per-ip",
-		      "1000", "--log-level", "warn", (char *)NULL);
+		execl(bin ? bin : "./server/orgbook-server", "orgbook-server",
+		      "--db", db, "--listen", "127.0.0.1", "--port", "0",
+		      "--admin-port", "off", "--port-file", ports, "--threads",
+		      "4", "--max-connections-per-ip", "1000", "--log-level",
+		      "warn", (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 200; i++) {

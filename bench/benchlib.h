@@ -21,7 +21,7 @@ extern pid_t bench_server_pid;
 struct dstore *bench_make_store(const char *path, int people, int64_t *t_r);
 /* Change the title of ten people (a different ten for each round). */
 void bench_change_ten(struct dstore *s, int64_t t, int people, int round);
-/* Start orgbook-server ($ORGBOOK_SERVER or ./syncml-server/orgbook-server)
+/* Start orgbook-server ($ORGBOOK_SERVER or ./server/orgbook-server)
  * on db, with its port file in dir; stop it (SIGTERM, wait). */
 void bench_start_server(const char *db, const char *dir);
 void bench_stop_server(void);

@@ -29,7 +29,7 @@ if [ ! -f "$db" ]; then
 fi
 
 acct() { sed -n "s/^$1=//p" testdata/demo/accounts.txt; }
-server="$top/build/syncml-server/orgbook-server"
+server="$top/build/server/orgbook-server"
 admin="$top/build/admin/orgbook-admin --db $db"
 if [ ! -x "$server" ]; then
 	# The SyncML server is not part of this build yet: show the directory

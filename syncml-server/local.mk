@@ -1,13 +1,11 @@
-# syncml-server: orgbook-server, the SyncML DS server (libmicrohttpd).
-# Everything but main.c is in libsrv.a, so the session fuzz target can
-# drive the engine without the listeners.
+# syncml-server: the SyncML DS engine (libsrv.a): sessions,
+# authentication, the sync itself, replies, the store's health; no
+# listener and no web admin (server/ is the process that serves it), so
+# the fuzz targets and tests drive it without either.
 noinst_LIBRARIES += syncml-server/libsrv.a
 syncml_server_libsrv_a_SOURCES = \
 	syncml-server/server.h syncml-server/config.c \
-	syncml-server/httpd.h syncml-server/httpd.c \
-	syncml-server/housekeep.h syncml-server/housekeep.c \
 	syncml-server/health.h syncml-server/health.c \
-	syncml-server/connguard.h syncml-server/connguard.c \
 	syncml-server/auth.h syncml-server/auth.c \
 	syncml-server/devinf.h syncml-server/devinf.c \
 	syncml-server/session.h syncml-server/session.c \
@@ -21,17 +19,12 @@ syncml_server_libsrv_a_SOURCES = \
 	syncml-server/status.h syncml-server/status.c
 syncml_server_libsrv_a_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(XML_CFLAGS) $(SQLITE_CFLAGS)
-SRV_LIBS = syncml-server/libsrv.a webadmin/libwebadmin.a lib/dirfeed/libdirfeed.a \
+SRV_LIBS = syncml-server/libsrv.a lib/dirfeed/libdirfeed.a \
 	lib/syncml/libsml.a lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a \
 	$(DSTORE_LIBS) $(XML_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) \
 	-lpthread
 LINT_FILES += $(filter %.c,$(syncml_server_libsrv_a_SOURCES))
 
-bin_PROGRAMS += syncml-server/orgbook-server
-syncml_server_orgbook_server_SOURCES = syncml-server/main.c
-syncml_server_orgbook_server_CPPFLAGS = $(syncml_server_libsrv_a_CPPFLAGS)
-syncml_server_orgbook_server_LDADD = $(SRV_LIBS)
-LINT_FILES += syncml-server/main.c
 
 # The whole engine on outside input: session lookup, authentication,
 # every command, reply assembly (our reply must always decode again).
@@ -58,11 +51,6 @@ tests_fuzz_fuzz_syncml_sequence_LDADD = $(FUZZ_MAIN) $(SRV_LIBS)
 tests_fuzz_fuzz_syncml_sequence_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 EXTRA_DIST += tests/fuzz/fuzz-syncml-sequence.in
 LINT_FILES += tests/fuzz/fuzz-syncml-sequence.c
-dist_man_MANS += syncml-server/orgbook-server.8
-orgbookconfdir = $(sysconfdir)/orgbook
-dist_orgbookconf_DATA = syncml-server/orgbook-server.conf.example
-systemdunitdir = $(prefix)/lib/systemd/system
-dist_systemdunit_DATA = syncml-server/orgbook-server.service
 
 # The slow sync's matching keys, alone.
 check_PROGRAMS += syncml-server/test-match

@@ -53,7 +53,7 @@ struct srv_config {
 		SRV_STRTBL_YES,
 		SRV_STRTBL_NO
 	} strtbl;
-	/* slow senders (connguard.h) */
+	/* slow senders (server/connguard.h) */
 	unsigned header_timeout; /* seconds for a request's whole headers */
 	size_t min_body_rate;    /* body bytes/s at least; 0 = no rule */
 	/* body bytes held by all requests not (yet) authenticated */
@@ -78,7 +78,7 @@ struct srv_metrics {
 	uint64_t slow_syncs, fast_syncs, items_sent;
 	uint64_t bytes_in, bytes_out;
 	/* connections cut: headers late, body too slow, evicted for a
-	 * newcomer (connguard.h); bodies refused before being read */
+	 * newcomer (server/connguard.h); bodies refused before being read */
 	uint64_t conns_cut_headers, conns_cut_body, conns_evicted;
 	uint64_t bodies_too_large, bodies_busy;
 };

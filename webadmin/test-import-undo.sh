@@ -9,7 +9,7 @@ set -u
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 ADMIN="$top_builddir/admin/orgbook-admin"
-SERVER="$top_builddir/syncml-server/orgbook-server"
+SERVER="$top_builddir/server/orgbook-server"
 CLIENT="$top_srcdir/tests/integration/smlclient.py"
 VIEW="$top_srcdir/tests/integration/viewcheck.py"
 DEMO="$top_srcdir/testdata/demo"

@@ -1,6 +1,6 @@
 /* The administrators' web pages: one request in, one response out.
  *
- * The HTTP layer (syncml-server/httpd.c, admin listener) turns a request
+ * The HTTP layer (server/httpd.c, admin listener) turns a request
  * into struct wa_web_request and sends back struct wa_web_response; this
  * module never sees libmicrohttpd. Routes (GET pages, POST actions):
  *   /login /logout            sign in and out (throttled; cookie session)

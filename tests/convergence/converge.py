@@ -311,7 +311,7 @@ class Run:
         self.b = os.path.abspath(a.build)
         self.src = os.path.abspath(a.srcdir)
         self.admin = os.path.join(self.b, "admin", "orgbook-admin")
-        self.server = os.path.join(self.b, "syncml-server", "orgbook-server")
+        self.server = os.path.join(self.b, "server", "orgbook-server")
         self.agent = os.path.join(self.b, "agent", "orgbook-agent")
         self.shim = os.path.join(self.b, "tests", "interop", "curl-shim.so")
         self.tmp = tempfile.mkdtemp(prefix="converge.")

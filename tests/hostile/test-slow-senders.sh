@@ -21,7 +21,7 @@ top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/lib/tap.sh"
 PY=/usr/bin/python3
 ADMIN="$top_builddir/admin/orgbook-admin"
-SERVER="$top_builddir/syncml-server/orgbook-server"
+SERVER="$top_builddir/server/orgbook-server"
 CLIENT="$top_srcdir/tests/integration/smlclient.py"
 PROBE="$top_srcdir/tests/hostile/probe.py"
 tmp=$(mktemp -d)

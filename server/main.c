@@ -1,5 +1,6 @@
 /* orgbook-server: serves the enterprise directory over SyncML DS 1.1/1.2
- * (HTTP or HTTPS), with /healthz and /metrics on the admin listener.
+ * (HTTP or HTTPS; the engine is syncml-server/), with the web admin,
+ * /healthz and /metrics on the admin listener.
  * Reads its config file, lets flags override it, opens the store, starts
  * the listeners and, on SIGTERM or SIGINT, lets requests in flight finish
  * before exiting. Nothing of a session is kept in this process. */
@@ -14,8 +15,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "syncml-server/housekeep.h"
-#include "syncml-server/httpd.h"
+#include "server/housekeep.h"
+#include "server/httpd.h"
 #include "syncml-server/server.h"
 #include "syncml/xml.h"
 #include "util/file.h"

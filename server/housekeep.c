@@ -1,7 +1,7 @@
 /* Expiry of sessions and nonces (see housekeep.h). */
 #include "config.h"
 #include "dirstore/syncml-state.h"
-#include "syncml-server/housekeep.h"
+#include "server/housekeep.h"
 
 #include <errno.h>
 #include <inttypes.h>

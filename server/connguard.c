@@ -1,6 +1,6 @@
 /* Connection deadlines and the reserve of slots (see connguard.h). */
 #include "config.h"
-#include "syncml-server/connguard.h"
+#include "server/connguard.h"
 
 #include <errno.h>
 #include <pthread.h>

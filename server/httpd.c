@@ -1,11 +1,13 @@
 /* libmicrohttpd listeners and routes (see httpd.h).
  *
- * Includes webadmin/web.h for one reason: this listener mounts the web
- * admin (wa_web_handle answers its requests, wa_web_stream writes the
- * CSV or JSON a page asks for). Cards and the .vcf export come from
- * lib/dircard, never from webadmin/. */
+ * The process's one meeting point of the SyncML engine (syncml-server/,
+ * which knows nothing of the web admin) and the web admin (webadmin/,
+ * which knows nothing of SyncML): /sync goes to the engine, the admin
+ * listener's pages to wa_web_handle, and a page's CSV or JSON export is
+ * streamed by wa_web_stream. Cards and the .vcf export come from
+ * lib/dircard. */
 #include "config.h"
-#include "syncml-server/httpd.h"
+#include "server/httpd.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,7 +25,7 @@
 
 #include "dircard/export.h"
 #include "syncml-server/auth.h"
-#include "syncml-server/connguard.h"
+#include "server/connguard.h"
 #include "syncml-server/health.h"
 #include "util/buf.h"
 #include "util/file.h"
