@@ -21,7 +21,7 @@ syncml_server_libsrv_a_SOURCES = \
 	syncml-server/status.h syncml-server/status.c
 syncml_server_libsrv_a_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(XML_CFLAGS) $(SQLITE_CFLAGS)
-SRV_LIBS = syncml-server/libsrv.a webadmin/libwebadmin.a lib/dirfeed/libdirfeed.a \
+SRV_LIBS = syncml-server/libsrv.a webadmin/libwebadmin.a import/libimport.a lib/dirfeed/libdirfeed.a \
 	lib/syncml/libsml.a lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a \
 	$(DSTORE_LIBS) $(XML_LIBS) $(MHD_LIBS) $(GNUTLS_LIBS) \
 	-lpthread

@@ -10,7 +10,7 @@
 #include "util/file.h"
 #include "util/str.h"
 #include "webadmin/export.h"
-#include "webadmin/import.h"
+#include "import/import.h"
 #include "webadmin/web-internal.h"
 
 #include <errno.h>
@@ -665,8 +665,8 @@ static int cmd_import(struct dstore *s, const struct args *a)
 	static const char *const allowed[] = {"tenant",   "format",     "mode",
 					      "dry-run",  "force",      "undo",
 					      "encoding", "max-delete", NULL};
-	struct wa_import_opts o = {0};
-	struct wa_import_report rep;
+	struct imp_opts o = {0};
+	struct imp_report rep;
 	const char *fmt = opt(a, "format"), *mode = opt(a, "mode");
 	const char *enc = opt(a, "encoding"), *maxdel = opt(a, "max-delete");
 	struct ob_buf data;
@@ -699,7 +699,7 @@ static int cmd_import(struct dstore *s, const struct args *a)
 	if (mode != NULL && strcmp(mode, "merge") != 0 &&
 	    strcmp(mode, "replace") != 0)
 		return usage_error("--mode takes merge or replace", NULL);
-	if (enc != NULL && wa_encoding_parse(enc, &o.encoding) < 0)
+	if (enc != NULL && imp_encoding_parse(enc, &o.encoding) < 0)
 		return usage_error("--encoding takes auto, utf-8 or gb18030",
 				   NULL);
 	if (maxdel != NULL) {
@@ -736,7 +736,7 @@ static int cmd_import(struct dstore *s, const struct args *a)
 		ob_buf_deinit(&data);
 		return fail(&err);
 	}
-	wa_import_report_init(&rep);
+	imp_report_init(&rep);
 	if (fmt == NULL) { /* by file name, CSV by default */
 		size_t n = strlen(a->pos[1]);
 
@@ -744,21 +744,21 @@ static int cmd_import(struct dstore *s, const struct args *a)
 		      : n > 4 && ob_str_ieq(a->pos[1] + n - 4, ".vcf") ? "vcf"
 								       : "csv";
 	}
-	ret = (strcmp(fmt, "json") == 0 ? wa_import_json
+	ret = (strcmp(fmt, "json") == 0 ? imp_json_import
 	       : strcmp(fmt, "vcf") == 0
-		       ? wa_import_vcf
-		       : wa_import_csv)(s, t, text, text_len, &o, &rep, &err);
+		       ? imp_vcf_import
+		       : imp_csv_import)(s, t, text, text_len, &o, &rep, &err);
 	if (mapped)
 		ob_file_unmap(text, text_len);
 	ob_buf_deinit(&data);
 	if (ret == OB_E_PARSE && rep.bad_rows > 0) {
 		fputs(ob_buf_str(&rep.errors), stderr);
 		fprintf(stderr, "%s: %s: %s\n", prog, a->pos[1], err.msg);
-		wa_import_report_deinit(&rep);
+		imp_report_deinit(&rep);
 		return EXIT_INPUT;
 	}
 	if (ret < 0) {
-		wa_import_report_deinit(&rep);
+		imp_report_deinit(&rep);
 		ob_err_prefix(&err, "%s: ", a->pos[1]);
 		return fail(&err);
 	}
@@ -776,7 +776,7 @@ static int cmd_import(struct dstore *s, const struct args *a)
 	    rep.adds + rep.changes + rep.deletes + rep.units_created > 0)
 		printf("undo it with: %s import --tenant %s --undo\n", prog,
 		       opt(a, "tenant"));
-	wa_import_report_deinit(&rep);
+	imp_report_deinit(&rep);
 	return 0;
 }
 

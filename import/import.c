@@ -10,8 +10,8 @@
  * writes nothing whatever the order of its columns or phone types. */
 #include "config.h"
 #include "dircard/dircard.h"
-#include "webadmin/import.h"
-#include "webadmin/json.h"
+#include "import/import.h"
+#include "import/json.h"
 #include "vcard/vcard.h"
 #include "util/file.h"
 #include "util/str.h"
@@ -93,20 +93,20 @@ struct ex_list;
 struct import {
 	struct dstore *s;
 	int64_t tenant;
-	const struct wa_import_opts *o;
-	struct wa_import_report *rep;
+	const struct imp_opts *o;
+	struct imp_report *rep;
 	int colmap[C_COUNT]; /* csv column index per field, -1 absent */
 	size_t ncols;
 	int pass;       /* 1: check every row, 2: apply (in the transaction) */
 	struct rec cur; /* the row being read */
 	struct uid_line *uids; /* pass 1: every uid with its line */
 	size_t n_uids, uids_alloc;
-	bool need_keys;     /* some rows have no uid */
-	struct ex_list *ex; /* pass 2: existing people (may be empty) */
-	bool no_columns;    /* JSON and vCard rows have no column numbers */
-	bool guarded;       /* CSV: cells may carry the formula guard */
-	struct wa_csv *csv; /* CSV: the reader, for what was quoted */
-	char **units;       /* unit paths to create even when empty (JSON) */
+	bool need_keys;      /* some rows have no uid */
+	struct ex_list *ex;  /* pass 2: existing people (may be empty) */
+	bool no_columns;     /* JSON and vCard rows have no column numbers */
+	bool guarded;        /* CSV: cells may carry the formula guard */
+	struct imp_csv *csv; /* CSV: the reader, for what was quoted */
+	char **units;        /* unit paths to create even when empty (JSON) */
 	size_t n_units;
 	struct unkept {
 		char what[96];
@@ -115,7 +115,7 @@ struct import {
 	size_t n_unkept;
 };
 
-void wa_import_report_init(struct wa_import_report *r)
+void imp_report_init(struct imp_report *r)
 {
 	memset(r, 0, sizeof(*r));
 	ob_buf_init(&r->errors, 1 << 20);
@@ -123,7 +123,7 @@ void wa_import_report_init(struct wa_import_report *r)
 	ob_buf_init(&r->unkept, 1 << 20);
 }
 
-void wa_import_report_deinit(struct wa_import_report *r)
+void imp_report_deinit(struct imp_report *r)
 {
 	ob_buf_deinit(&r->errors);
 	ob_buf_deinit(&r->plan);
@@ -224,7 +224,7 @@ static char *cell_value(const char *v, bool guarded)
 	char *t = dup_trim(v);
 
 	if (t != NULL && guarded)
-		(void)wa_csv_formula_unguard(t);
+		(void)imp_csv_formula_unguard(t);
 	return t;
 }
 
@@ -239,7 +239,7 @@ static char *text(struct import *im, char **f, size_t n, enum col c)
 	bool keep =
 		im->csv != NULL
 			? im->colmap[c] >= 0 &&
-				  wa_csv_quoted(im->csv, (size_t)im->colmap[c])
+				  imp_csv_quoted(im->csv, (size_t)im->colmap[c])
 			: !im->guarded;
 	char *t;
 
@@ -251,7 +251,7 @@ static char *text(struct import *im, char **f, size_t n, enum col c)
 	free(t);
 	t = ob_strndup(v, strlen(v));
 	if (t != NULL && im->guarded)
-		(void)wa_csv_formula_unguard(t);
+		(void)imp_csv_formula_unguard(t);
 	return t;
 }
 
@@ -398,7 +398,7 @@ static int load_photo(struct import *im, struct rec *r, const char *rel,
 	return r->p.photo ? 0 : OB_E_NOMEM;
 }
 
-char *wa_phonetic_of(const char *part, bool family)
+char *imp_phonetic_of(const char *part, bool family)
 {
 	char buf[512];
 
@@ -843,8 +843,8 @@ static int merge_row(const struct rec *r, const struct dstore_person *old,
 		keep = true;
 	if (ret == 0 && !keep && m->phonetic_family == NULL &&
 	    m->phonetic_given == NULL) {
-		m->phonetic_family = wa_phonetic_of(m->family, true);
-		m->phonetic_given = wa_phonetic_of(m->given, false);
+		m->phonetic_family = imp_phonetic_of(m->family, true);
+		m->phonetic_given = imp_phonetic_of(m->given, false);
 	}
 	if (ret == 0)
 		ret = merge_phones(m, r, old);
@@ -1098,7 +1098,7 @@ out:
  * names; a row that changes no field is not written at all. */
 static int apply_row(struct import *im, struct rec *r, struct ob_err *err)
 {
-	struct wa_import_report *rep = im->rep;
+	struct imp_report *rep = im->rep;
 	struct ex_list *ex = im->ex;
 	enum dstore_put_result res = DSTORE_PUT_UNCHANGED;
 	struct dstore_person old, m;
@@ -1236,8 +1236,8 @@ typedef int row_source(struct import *im, void *ctx, struct ob_err *err);
 static int run(struct import *im, row_source *rows, void *ctx,
 	       struct ob_err *err)
 {
-	const struct wa_import_opts *o = im->o;
-	struct wa_import_report *rep = im->rep;
+	const struct imp_opts *o = im->o;
+	struct imp_report *rep = im->rep;
 	struct ex_list *ex = calloc(1, sizeof(*ex));
 	struct dstore_iter_opts it = {.include_hidden = true};
 	size_t units_before = 0;
@@ -1377,18 +1377,18 @@ struct csv_src {
 static int csv_rows(struct import *im, void *ctx, struct ob_err *err)
 {
 	struct csv_src *src = ctx;
-	struct wa_csv *csv = NULL;
+	struct imp_csv *csv = NULL;
 	char **f;
 	bool header = false;
 	size_t n;
 	long line;
 	int ret, r;
 
-	ret = wa_csv_open(src->data, src->len, im->o->encoding, NULL, &csv,
-			  err);
+	ret = imp_csv_open(src->data, src->len, im->o->encoding, NULL, &csv,
+			   err);
 	if (ret < 0)
 		return ret;
-	r = wa_csv_next(csv, &f, &n, &line, err);
+	r = imp_csv_next(csv, &f, &n, &line, err);
 	if (r == 0) {
 		ret = ob_err_set(err, OB_E_PARSE,
 				 "the file is empty (no header line)");
@@ -1400,7 +1400,7 @@ static int csv_rows(struct import *im, void *ctx, struct ob_err *err)
 		header = true;
 	}
 	im->csv = csv;
-	while (r > 0 && (r = wa_csv_next(csv, &f, &n, &line, err)) > 0) {
+	while (r > 0 && (r = imp_csv_next(csv, &f, &n, &line, err)) > 0) {
 		ret = read_row(im, f, n, line, columns_present(im));
 		if (ret == 1)
 			ret = emit(im, err);
@@ -1425,13 +1425,13 @@ static int csv_rows(struct import *im, void *ctx, struct ob_err *err)
 	}
 out:
 	im->csv = NULL;
-	wa_csv_free(&csv);
+	imp_csv_free(&csv);
 	return ret;
 }
 
-int wa_import_csv(struct dstore *s, int64_t tenant_id, const char *data,
-		  size_t len, const struct wa_import_opts *o,
-		  struct wa_import_report *rep, struct ob_err *err)
+int imp_csv_import(struct dstore *s, int64_t tenant_id, const char *data,
+		   size_t len, const struct imp_opts *o, struct imp_report *rep,
+		   struct ob_err *err)
 {
 	struct import im = {.s = s,
 			    .tenant = tenant_id,
@@ -1448,21 +1448,21 @@ int wa_import_csv(struct dstore *s, int64_t tenant_id, const char *data,
 
 /* A JSON member as a cell: strings as they are, arrays of strings joined
  * with '|', booleans as yes/no. NULL (and a bad row) for anything else. */
-static char *json_cell(struct import *im, const struct wa_json_value *v,
+static char *json_cell(struct import *im, const struct imp_json_value *v,
 		       const char *name, int col)
 {
 	struct ob_buf b;
 
 	ob_buf_init(&b, 1 << 20);
-	if (v->type == WA_JSON_STRING) {
+	if (v->type == IMP_JSON_STRING) {
 		ob_buf_add_str(&b, v->str);
-	} else if (v->type == WA_JSON_BOOL) {
+	} else if (v->type == IMP_JSON_BOOL) {
 		ob_buf_add_str(&b, v->b ? "yes" : "no");
-	} else if (v->type == WA_JSON_NULL) {
+	} else if (v->type == IMP_JSON_NULL) {
 		/* empty */
-	} else if (v->type == WA_JSON_ARRAY) {
+	} else if (v->type == IMP_JSON_ARRAY) {
 		for (size_t i = 0; i < v->n; i++) {
-			if (v->items[i]->type != WA_JSON_STRING ||
+			if (v->items[i]->type != IMP_JSON_STRING ||
 			    strchr(v->items[i]->str, '|') != NULL) {
 				bad_row(im, v->line, col, name,
 					"must be a list of strings without "
@@ -1482,16 +1482,16 @@ static char *json_cell(struct import *im, const struct wa_json_value *v,
 
 static int json_rows(struct import *im, void *ctx, struct ob_err *err)
 {
-	const struct wa_json_value *people = ctx;
+	const struct imp_json_value *people = ctx;
 	int ret = 0;
 
 	for (size_t i = 0; i < people->n && ret >= 0; i++) {
-		const struct wa_json_value *pv = people->items[i];
+		const struct imp_json_value *pv = people->items[i];
 		char *cells[C_COUNT] = {0};
 		uint32_t present = 0;
 		bool ok = true;
 
-		if (pv->type != WA_JSON_OBJECT) {
+		if (pv->type != IMP_JSON_OBJECT) {
 			bad_row(im, pv->line, -1, "people",
 				"each person must be an object");
 			continue;
@@ -1537,23 +1537,23 @@ static int json_rows(struct import *im, void *ctx, struct ob_err *err)
 	return ret < 0 ? ret : 0;
 }
 
-int wa_import_json(struct dstore *s, int64_t tenant_id, const char *data,
-		   size_t len, const struct wa_import_opts *o,
-		   struct wa_import_report *rep, struct ob_err *err)
+int imp_json_import(struct dstore *s, int64_t tenant_id, const char *data,
+		    size_t len, const struct imp_opts *o,
+		    struct imp_report *rep, struct ob_err *err)
 {
 	struct import im = {.s = s, .tenant = tenant_id, .o = o, .rep = rep};
-	const struct wa_json_value *root, *people, *units;
-	struct wa_json *json = NULL;
+	const struct imp_json_value *root, *people, *units;
+	struct imp_json *json = NULL;
 	int ret;
 
-	ret = wa_json_parse(data, len, NULL, &json, err);
+	ret = imp_json_parse(data, len, NULL, &json, err);
 	if (ret < 0)
 		return ret;
-	root = wa_json_root(json);
-	people = wa_json_get(root, "people");
-	units = wa_json_get(root, "units");
-	if (root->type != WA_JSON_OBJECT || people == NULL ||
-	    people->type != WA_JSON_ARRAY) {
+	root = imp_json_root(json);
+	people = imp_json_get(root, "people");
+	units = imp_json_get(root, "units");
+	if (root->type != IMP_JSON_OBJECT || people == NULL ||
+	    people->type != IMP_JSON_ARRAY) {
 		ret = ob_err_set_at(err, OB_E_PARSE, root->line, 0, NULL,
 				    "expected an object with a \"people\" "
 				    "array (see IMPORT.md)");
@@ -1566,16 +1566,17 @@ int wa_import_json(struct dstore *s, int64_t tenant_id, const char *data,
 				"unknown member (people, units)");
 	}
 	if (units != NULL) {
-		if (units->type != WA_JSON_ARRAY) {
+		if (units->type != IMP_JSON_ARRAY) {
 			bad_row(&im, units->line, -1, "units",
 				"must be an array of unit paths");
 		} else {
 			im.units = calloc(units->n ? units->n : 1,
 					  sizeof(*im.units));
 			for (size_t i = 0; im.units && i < units->n; i++) {
-				const struct wa_json_value *u = units->items[i];
+				const struct imp_json_value *u =
+					units->items[i];
 
-				if (u->type != WA_JSON_STRING ||
+				if (u->type != IMP_JSON_STRING ||
 				    !unit_path_ok(u->str)) {
 					bad_row(&im, u->line, -1, "units",
 						"not a valid unit path");
@@ -1594,7 +1595,7 @@ int wa_import_json(struct dstore *s, int64_t tenant_id, const char *data,
 	ret = run(&im, json_rows, (void *)people, err);
 out:
 	import_free(&im);
-	wa_json_free(&json);
+	imp_json_free(&json);
 	return ret;
 }
 
@@ -1964,9 +1965,9 @@ static int vcf_rows(struct import *im, void *ctx, struct ob_err *err)
 	return ret;
 }
 
-int wa_import_vcf(struct dstore *s, int64_t tenant_id, const char *data,
-		  size_t len, const struct wa_import_opts *o,
-		  struct wa_import_report *rep, struct ob_err *err)
+int imp_vcf_import(struct dstore *s, int64_t tenant_id, const char *data,
+		   size_t len, const struct imp_opts *o, struct imp_report *rep,
+		   struct ob_err *err)
 {
 	struct import im = {.s = s, .tenant = tenant_id, .o = o, .rep = rep};
 	struct vcf_src src = {data, len, NULL, 0};
