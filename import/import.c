@@ -6,7 +6,7 @@
  * the report can name every bad row; unit paths are created as needed
  * inside the transaction. Each row is merged over the stored person it
  * names (merge_row: the fields the file has, the rest as stored) and
- * compared field by field (diff_person), so a file that changes nothing
+ * compared field by field (dstore_person_diff), so a file that changes nothing
  * writes nothing whatever the order of its columns or phone types. */
 #include "config.h"
 #include "dircard/dircard.h"
@@ -879,177 +879,6 @@ static int merge_row(const struct rec *r, const struct dstore_person *old,
 	return ret;
 }
 
-/* A field's value as the plan shows it: quoted, at most 60 bytes of it. */
-static void show_value(struct ob_buf *b, const char *v)
-{
-	size_t n = v ? strlen(v) : 0, start = b->len;
-
-	if (n == 0) {
-		ob_buf_add_str(b, "(empty)");
-		return;
-	}
-	if (n > 60) {
-		n = 60;
-		while (n > 0 && ((unsigned char)v[n] & 0xC0) == 0x80)
-			n--; /* not inside a UTF-8 sequence */
-	}
-	ob_buf_addf(b, "\"%.*s%s\"", (int)n, v, n < strlen(v) ? "…" : "");
-	for (size_t i = start; b->data != NULL && i < b->len; i++) {
-		if (b->data[i] == '\n' || b->data[i] == '\r')
-			b->data[i] = ' ';
-	}
-}
-
-static void diff_line(struct ob_buf *b, const char *field, const char *was,
-		      const char *now)
-{
-	ob_buf_addf(b, "    %s: ", field);
-	show_value(b, was);
-	ob_buf_add_str(b, " -> ");
-	show_value(b, now);
-	ob_buf_add_char(b, '\n');
-}
-
-/* phone numbers of type t joined by '|' (or all emails when t < 0) */
-static char *joined_values(const struct dstore_person *p, int t)
-{
-	struct ob_buf b;
-
-	ob_buf_init(&b, 1 << 16);
-	for (size_t i = 0; t >= 0 && i < p->n_phones; i++) {
-		if (type_index(p->phones[i].type) == t)
-			ob_buf_addf(&b, "%s%s", b.len ? "|" : "",
-				    p->phones[i].number);
-	}
-	for (size_t i = 0; t < 0 && i < p->n_emails; i++)
-		ob_buf_addf(&b, "%s%s", i ? "|" : "", p->emails[i]);
-	return ob_buf_steal(&b, NULL);
-}
-
-static bool same_emails(const struct dstore_person *a,
-			const struct dstore_person *z)
-{
-	for (size_t i = 0; i < a->n_emails && i < z->n_emails; i++) {
-		if (strcmp(a->emails[i], z->emails[i]) != 0)
-			return false;
-	}
-	return a->n_emails == z->n_emails;
-}
-
-/* The fields that differ between old (stored) and m (to be stored), one
- * "    field: old -> new" line each into b (NULL: count only). Returns the
- * number of differing fields. unit_path is m's unit as the file names it. */
-static size_t diff_person(const struct dstore_person *old,
-			  const struct dstore_person *m, const char *unit_path,
-			  struct ob_buf *b)
-{
-	static const struct {
-		const char *name;
-		size_t off;
-	} strs[] = {
-		{"family_name", offsetof(struct dstore_person, family)},
-		{"given_name", offsetof(struct dstore_person, given)},
-		{"phonetic_family",
-		 offsetof(struct dstore_person, phonetic_family)},
-		{"phonetic_given",
-		 offsetof(struct dstore_person, phonetic_given)},
-		{"title", offsetof(struct dstore_person, title)},
-		{"street", offsetof(struct dstore_person, street)},
-		{"city", offsetof(struct dstore_person, locality)},
-		{"region", offsetof(struct dstore_person, region)},
-		{"postcode", offsetof(struct dstore_person, postcode)},
-		{"country", offsetof(struct dstore_person, country)},
-		{"note", offsetof(struct dstore_person, note)},
-	};
-	char buf[2 * DSTORE_NAME_MAX + 2];
-	const char *disp = dstore_display_name(m, buf, sizeof(buf));
-	size_t n = 0;
-	bool phones_same = old->n_phones == m->n_phones;
-
-	if (!same_str(old->display, disp)) {
-		n++;
-		if (b)
-			diff_line(b, "display_name", old->display, disp);
-	}
-	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-		const char *a =
-			*(char *const *)((const char *)old + strs[i].off);
-		const char *z = *(char *const *)((const char *)m + strs[i].off);
-
-		if (!same_str(a, z)) {
-			n++;
-			if (b)
-				diff_line(b, strs[i].name, a, z);
-		}
-	}
-	if (old->unit_id != m->unit_id) {
-		n++;
-		if (b)
-			diff_line(b, "unit", old->unit_path,
-				  m->unit_id ? unit_path : NULL);
-	}
-	for (size_t i = 0; phones_same && i < m->n_phones; i++)
-		phones_same =
-			strcmp(old->phones[i].type, m->phones[i].type) == 0 &&
-			strcmp(old->phones[i].number, m->phones[i].number) == 0;
-	if (!phones_same) {
-		size_t before = n;
-
-		for (int t = 0; t < 4; t++) {
-			char *was = joined_values(old, t);
-			char *now = joined_values(m, t);
-
-			if (!same_str(was, now)) {
-				n++;
-				if (b)
-					diff_line(b, col_names[type_cols[t]][0],
-						  was, now);
-			}
-			free(was);
-			free(now);
-		}
-		if (n == before) {
-			n++;
-			if (b)
-				ob_buf_add_str(b, "    phones: the same "
-						  "numbers in another order\n");
-		}
-	}
-	if (old->n_emails != m->n_emails ||
-	    (m->n_emails > 0 && !same_emails(old, m))) {
-		char *was = joined_values(old, -1), *now = joined_values(m, -1);
-
-		n++;
-		if (b)
-			diff_line(b, "email", was, now);
-		free(was);
-		free(now);
-	}
-	if (old->hidden != m->hidden) {
-		n++;
-		if (b)
-			diff_line(b, "hidden", old->hidden ? "yes" : "no",
-				  m->hidden ? "yes" : "no");
-	}
-	if (old->photo_len != m->photo_len ||
-	    (m->photo_len > 0 &&
-	     memcmp(old->photo, m->photo, m->photo_len) != 0)) {
-		char was[32] = "", now[32] = "";
-
-		if (old->photo_len)
-			snprintf(was, sizeof(was), "%zu bytes", old->photo_len);
-		if (m->photo_len)
-			snprintf(now, sizeof(now), "%zu bytes", m->photo_len);
-		n++;
-		if (b) {
-			ob_buf_addf(b, "    photo: %s -> %s\n",
-				    was[0] ? was : "(none)",
-				    now[0] ? now : "(none)");
-		}
-	}
-	return n;
-}
-
 /* The stored person of uid into *old (with its photo when with_photo):
  * 1 found, 0 not, or a store error. */
 static int stored(struct import *im, const char *uid, bool with_photo,
@@ -1131,9 +960,15 @@ static int apply_row(struct import *im, struct rec *r, struct ob_err *err)
 	ret = found < 0 ? found : merge_row(r, found ? &old : NULL, &m);
 	if (ret == OB_E_NOMEM)
 		ret = ob_err_set(err, ret, "out of memory");
+	/* the unit as the file names it, for the plan's unit line */
+	if (ret == 0 && m.unit_id != 0 && r->unit_path != NULL) {
+		m.unit_path = ob_strndup(r->unit_path, strlen(r->unit_path));
+		if (m.unit_path == NULL)
+			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
+	}
 	if (ret < 0)
 		goto out;
-	if (!found || diff_person(&old, &m, r->unit_path, NULL) > 0) {
+	if (!found || dstore_person_diff(&old, &m, NULL, NULL) > 0) {
 		ret = dstore_person_put(im->s, im->tenant, &m, &res, err);
 		if (ret < 0)
 			goto out;
@@ -1152,7 +987,7 @@ static int apply_row(struct import *im, struct rec *r, struct ob_err *err)
 		rep->changes++;
 		ob_buf_addf(&rep->plan, "change %s %s\n", m.uid,
 			    old.display ? old.display : "");
-		(void)diff_person(&old, &m, r->unit_path, &rep->plan);
+		(void)dstore_person_diff(&old, &m, "    ", &rep->plan);
 	} else {
 		rep->unchanged++;
 	}
