@@ -1,9 +1,15 @@
-/* Directory import: read a whole file of people (CSV now), validate every
- * row, then apply it to one enterprise in a single store transaction.
+/* Directory import (libimport.a): read a whole file of people (CSV, JSON
+ * or .vcf), validate every row, match it to the stored people, and apply
+ * it to one enterprise in a single store transaction. Used by
+ * orgbook-admin, the web admin and the benches.
  *
- * Formats: CSV (columns in import/IMPORT.md) and JSON (the same names).
- * The input is read twice (check every row, then apply), so memory does
- * not grow with the number of rows.
+ * Formats and merge rules: import/IMPORT.md. The input is read twice
+ * (check every row, then apply), so memory does not grow with the number
+ * of rows. Inside: plan.c (the two passes, the transaction), row.c,
+ * match.c, merge.c, apply.c, guard.c (the mass-delete guard), one
+ * read-<format>.c per format, and the csv.c and json.c parsers (core.h
+ * tells how they fit).
+ *
  * Promises: a file with any bad row writes nothing, and the report lists
  * every bad row by line, column and field; a dry run computes the exact
  * plan (adds, changes, deletes, units created) inside the transaction and
@@ -11,9 +17,14 @@
  * of the people is refused unless forced. A row changes only the fields
  * the file has (a CSV column, a JSON member, a vCard property; absent ones
  * keep the stored value, empty ones clear it) and a row that changes no
- * field is not written. Never: a partial write, a field the file does not
- * name changed. The CSV columns and the merge rules are documented in
- * import/IMPORT.md. */
+ * field is not written. The plan's change lines are the store's
+ * (dstore_person_diff), as the audit log and the undo show them.
+ *
+ * Never: a write outside the one transaction of the call, a partial
+ * write, a field the file does not name changed, a file read but a photo
+ * path relative to base_dir (and none at all with no_photo_files). It
+ * knows nothing of HTTP, HTML or the command line, does not log, and
+ * reaches the store only through dirstore.h. */
 #ifndef IMP_IMPORT_H
 #define IMP_IMPORT_H
 

@@ -4,7 +4,10 @@
 # orgbook-admin, the web admin and the benches. Formats: import/IMPORT.md.
 noinst_LIBRARIES += import/libimport.a
 import_libimport_a_SOURCES = \
-	import/import.c import/import.h \
+	import/import.h import/core.h \
+	import/plan.c import/row.c import/match.c import/merge.c \
+	import/apply.c import/guard.c \
+	import/read-csv.c import/read-json.c import/read-vcf.c \
 	import/csv.c import/csv.h \
 	import/json.c import/json.h
 import_libimport_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
