@@ -247,6 +247,28 @@ static int bad_byte(const struct imp_csv *c, long col, struct ob_err *err)
 	return ob_err_set_at(err, OB_E_PARSE, c->line, col, NULL, "%s", c->bad);
 }
 
+/* Blank lines between records. */
+static void skip_blank_lines(struct imp_csv *c)
+{
+	while (c->pos < c->len &&
+	       (c->text[c->pos] == '\n' || c->text[c->pos] == '\r')) {
+		if (c->text[c->pos] == '\n')
+			c->line++;
+		c->pos++;
+	}
+}
+
+/* The line end after a record (CR LF, LF or CR). */
+static void end_line(struct imp_csv *c)
+{
+	if (c->pos < c->len && c->text[c->pos] == '\r')
+		c->pos++;
+	if (c->pos < c->len && c->text[c->pos] == '\n') {
+		c->pos++;
+		c->line++;
+	}
+}
+
 int imp_csv_next(struct imp_csv *c, char ***fields_r, size_t *n_r, long *line_r,
 		 struct ob_err *err)
 {
@@ -255,13 +277,7 @@ int imp_csv_next(struct imp_csv *c, char ***fields_r, size_t *n_r, long *line_r,
 	bool quoted = false, after_quote = false, any = false;
 	int ret;
 
-	/* skip blank lines between records */
-	while (c->pos < c->len &&
-	       (c->text[c->pos] == '\n' || c->text[c->pos] == '\r')) {
-		if (c->text[c->pos] == '\n')
-			c->line++;
-		c->pos++;
-	}
+	skip_blank_lines(c);
 	if (c->pos >= c->len)
 		return c->bad[0] != '\0' ? bad_byte(c, 1, err) : 0;
 	if (++c->rows > c->lim.max_rows)
@@ -333,13 +349,7 @@ int imp_csv_next(struct imp_csv *c, char ***fields_r, size_t *n_r, long *line_r,
 	ret = end_field(c, &n, start, after_quote, line, col, err);
 	if (ret < 0)
 		return ret;
-	/* consume the line end */
-	if (c->pos < c->len && c->text[c->pos] == '\r')
-		c->pos++;
-	if (c->pos < c->len && c->text[c->pos] == '\n') {
-		c->pos++;
-		c->line++;
-	}
+	end_line(c);
 	for (size_t i = 0; i < n; i++)
 		c->fields[i] = c->fieldbuf.data + c->offsets[i];
 	*fields_r = c->fields;

@@ -9,7 +9,8 @@
  * the line they start on. Limits bound field size, fields per record and
  * records. No I/O: the caller passes bytes, which must outlive the reader
  * (valid UTF-8 input is read in place). Also here: the formula guard the
- * CSV export writes and the import removes. */
+ * CSV export writes and the import removes. Used by the import and by the
+ * web admin (the account import, the CSV export's formula guard). */
 #ifndef IMP_CSV_H
 #define IMP_CSV_H
 

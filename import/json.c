@@ -127,6 +127,73 @@ static int put_utf8(struct ob_buf *b, unsigned cp)
 	return ob_buf_add(b, t, n);
 }
 
+/* A \u escape (ps->p after the "u"), a surrogate pair joined, into b. */
+static int unicode_escape(struct parser *ps, struct ob_buf *b)
+{
+	unsigned cp, lo;
+	int ret = hex4(ps, &cp);
+
+	if (ret < 0)
+		return ret;
+	if (cp >= 0xD800 && cp <= 0xDBFF) {
+		if (ps->end - ps->p < 6 || ps->p[0] != '\\' || ps->p[1] != 'u')
+			return perr(ps, OB_E_PARSE, "unpaired surrogate");
+		ps->p += 2;
+		ret = hex4(ps, &lo);
+		if (ret < 0)
+			return ret;
+		if (lo < 0xDC00 || lo > 0xDFFF)
+			return perr(ps, OB_E_PARSE, "unpaired surrogate");
+		cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+	} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+		return perr(ps, OB_E_PARSE, "unpaired surrogate");
+	} else if (cp == 0) {
+		return perr(ps, OB_E_PARSE, "NUL in a string");
+	}
+	return put_utf8(b, cp);
+}
+
+/* One escape (ps->p at the backslash) into b. */
+static int escape(struct parser *ps, struct ob_buf *b)
+{
+	char e;
+	int ret;
+
+	ps->p++;
+	if (ps->p >= ps->end)
+		return perr(ps, OB_E_PARSE, "truncated escape");
+	e = *ps->p++;
+	switch (e) {
+	case '"':
+	case '\\':
+	case '/':
+		ret = ob_buf_add_char(b, e);
+		break;
+	case 'b':
+		ret = ob_buf_add_char(b, '\b');
+		break;
+	case 'f':
+		ret = ob_buf_add_char(b, '\f');
+		break;
+	case 'n':
+		ret = ob_buf_add_char(b, '\n');
+		break;
+	case 'r':
+		ret = ob_buf_add_char(b, '\r');
+		break;
+	case 't':
+		ret = ob_buf_add_char(b, '\t');
+		break;
+	case 'u':
+		ret = unicode_escape(ps, b);
+		break;
+	default:
+		ret = perr(ps, OB_E_PARSE, "unknown escape");
+	}
+	return ret == OB_E_LIMIT ? perr(ps, OB_E_LIMIT, "string too long")
+				 : ret;
+}
+
 static int parse_string(struct parser *ps, char **out)
 {
 	struct ob_buf b;
@@ -152,77 +219,7 @@ static int parse_string(struct parser *ps, char **out)
 			break;
 		}
 		if (c == '\\') {
-			char e;
-			unsigned cp, lo;
-
-			ps->p++;
-			if (ps->p >= ps->end) {
-				ret = perr(ps, OB_E_PARSE, "truncated escape");
-				break;
-			}
-			e = *ps->p++;
-			switch (e) {
-			case '"':
-			case '\\':
-			case '/':
-				ret = ob_buf_add_char(&b, e);
-				break;
-			case 'b':
-				ret = ob_buf_add_char(&b, '\b');
-				break;
-			case 'f':
-				ret = ob_buf_add_char(&b, '\f');
-				break;
-			case 'n':
-				ret = ob_buf_add_char(&b, '\n');
-				break;
-			case 'r':
-				ret = ob_buf_add_char(&b, '\r');
-				break;
-			case 't':
-				ret = ob_buf_add_char(&b, '\t');
-				break;
-			case 'u':
-				ret = hex4(ps, &cp);
-				if (ret < 0)
-					break;
-				if (cp >= 0xD800 && cp <= 0xDBFF) {
-					if (ps->end - ps->p < 6 ||
-					    ps->p[0] != '\\' ||
-					    ps->p[1] != 'u') {
-						ret = perr(
-							ps, OB_E_PARSE,
-							"unpaired surrogate");
-						break;
-					}
-					ps->p += 2;
-					ret = hex4(ps, &lo);
-					if (ret < 0)
-						break;
-					if (lo < 0xDC00 || lo > 0xDFFF) {
-						ret = perr(
-							ps, OB_E_PARSE,
-							"unpaired surrogate");
-						break;
-					}
-					cp = 0x10000 + ((cp - 0xD800) << 10) +
-					     (lo - 0xDC00);
-				} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-					ret = perr(ps, OB_E_PARSE,
-						   "unpaired surrogate");
-					break;
-				} else if (cp == 0) {
-					ret = perr(ps, OB_E_PARSE,
-						   "NUL in a string");
-					break;
-				}
-				ret = put_utf8(&b, cp);
-				break;
-			default:
-				ret = perr(ps, OB_E_PARSE, "unknown escape");
-			}
-			if (ret == OB_E_LIMIT)
-				ret = perr(ps, OB_E_LIMIT, "string too long");
+			ret = escape(ps, &b);
 			continue;
 		}
 		if (c >= 0x80) {
