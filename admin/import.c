@@ -1,6 +1,6 @@
 /* admin/import.c: import --tenant T FILE: people from CSV, JSON or .vcf
  * (by --format or the file name, CSV by default; "-" is standard input)
- * through the import of webadmin/import.h: all or nothing, every bad row
+ * through the import of import/import.h: all or nothing, every bad row
  * listed, --dry-run prints the plan. import --undo is history.c's.
  *
  * Never: writes a row itself (the import does, in one transaction),
@@ -11,7 +11,7 @@
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/str.h"
-#include "webadmin/import.h"
+#include "import/import.h"
 
 #include <libgen.h>
 #include <stdio.h>
@@ -28,7 +28,7 @@ struct input {
 };
 
 /* --format, --mode, --encoding, --max-delete into o; 0 or usage */
-static int parse_options(const struct adm_args *a, struct wa_import_opts *o)
+static int parse_options(const struct adm_args *a, struct imp_opts *o)
 {
 	const char *fmt = adm_arg(a, "format"), *mode = adm_arg(a, "mode");
 	const char *enc = adm_arg(a, "encoding");
@@ -42,7 +42,7 @@ static int parse_options(const struct adm_args *a, struct wa_import_opts *o)
 	if (mode != NULL && strcmp(mode, "merge") != 0 &&
 	    strcmp(mode, "replace") != 0)
 		return adm_usage("--mode takes merge or replace", NULL);
-	if (enc != NULL && wa_encoding_parse(enc, &o->encoding) < 0)
+	if (enc != NULL && imp_encoding_parse(enc, &o->encoding) < 0)
 		return adm_usage("--encoding takes auto, utf-8 or gb18030",
 				 NULL);
 	if (maxdel != NULL) {
@@ -87,8 +87,8 @@ static void input_close(struct input *in)
 /* the reader for --format, or by the file's name */
 static int import_as(const char *fmt, const char *path, struct dstore *s,
 		     int64_t t, const struct input *in,
-		     const struct wa_import_opts *o,
-		     struct wa_import_report *rep, struct ob_err *err)
+		     const struct imp_opts *o, struct imp_report *rep,
+		     struct ob_err *err)
 {
 	size_t n = strlen(path);
 
@@ -97,14 +97,14 @@ static int import_as(const char *fmt, const char *path, struct dstore *s,
 		      : n > 4 && ob_str_ieq(path + n - 4, ".vcf") ? "vcf"
 								  : "csv";
 	if (strcmp(fmt, "json") == 0)
-		return wa_import_json(s, t, in->text, in->len, o, rep, err);
+		return imp_json_import(s, t, in->text, in->len, o, rep, err);
 	if (strcmp(fmt, "vcf") == 0)
-		return wa_import_vcf(s, t, in->text, in->len, o, rep, err);
-	return wa_import_csv(s, t, in->text, in->len, o, rep, err);
+		return imp_vcf_import(s, t, in->text, in->len, o, rep, err);
+	return imp_csv_import(s, t, in->text, in->len, o, rep, err);
 }
 
-static void report(const struct adm_args *a, const struct wa_import_opts *o,
-		   const struct wa_import_report *rep)
+static void report(const struct adm_args *a, const struct imp_opts *o,
+		   const struct imp_report *rep)
 {
 	if (o->dry_run)
 		fputs(ob_buf_str(&rep->plan), stdout);
@@ -124,10 +124,10 @@ static void report(const struct adm_args *a, const struct wa_import_opts *o,
 
 /* import --tenant T FILE, the options checked, the tenant found */
 static int import_file(struct dstore *s, int64_t t, const struct adm_args *a,
-		       struct wa_import_opts *o)
+		       struct imp_opts *o)
 {
 	const char *path = a->pos[1];
-	struct wa_import_report rep;
+	struct imp_report rep;
 	struct input in;
 	struct ob_err err;
 	char dir[4096];
@@ -139,7 +139,7 @@ static int import_file(struct dstore *s, int64_t t, const struct adm_args *a,
 		input_close(&in);
 		return adm_fail(&err);
 	}
-	wa_import_report_init(&rep);
+	imp_report_init(&rep);
 	ret = import_as(adm_arg(a, "format"), path, s, t, &in, o, &rep, &err);
 	input_close(&in);
 	if (ret == OB_E_PARSE && rep.bad_rows > 0) {
@@ -152,13 +152,13 @@ static int import_file(struct dstore *s, int64_t t, const struct adm_args *a,
 	} else {
 		report(a, o, &rep);
 	}
-	wa_import_report_deinit(&rep);
+	imp_report_deinit(&rep);
 	return ret;
 }
 
 static int run_import(struct dstore *s, const struct adm_args *a)
 {
-	struct wa_import_opts o = {0};
+	struct imp_opts o = {0};
 	int64_t t;
 	int ret;
 

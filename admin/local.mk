@@ -6,7 +6,8 @@ admin_orgbook_admin_SOURCES = admin/admin.h admin/main.c admin/args.c \
 	admin/common.c admin/password.c admin/tenant.c admin/account.c \
 	admin/unit.c admin/person.c admin/import.c admin/export.c \
 	admin/history.c
-admin_orgbook_admin_LDADD = webadmin/libwebadmin.a lib/dircard/libdircard.a \
+admin_orgbook_admin_LDADD = webadmin/libwebadmin.a import/libimport.a \
+	lib/dircard/libdircard.a \
 	vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 LINT_FILES += $(filter %.c,$(admin_orgbook_admin_SOURCES))
 dist_man_MANS += admin/orgbook-admin.1

@@ -17,7 +17,7 @@
 #include "util/buf.h"
 #include "util/str.h"
 #include "webadmin/form.h"
-#include "webadmin/import.h"
+#include "import/import.h"
 #include "webadmin/web.h"
 
 #include <stdio.h>
@@ -221,8 +221,8 @@ int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/ob-bench-dir.XXXXXX", path[4200], q[256];
 	struct dstore_options o = {0};
-	struct wa_import_opts io = {0};
-	struct wa_import_report rep;
+	struct imp_opts io = {0};
+	struct imp_report rep;
 	struct dstore_web_session ses;
 	char tok[DSTORE_WEB_TOKEN_MAX];
 	struct ob_buf units, cmd;
@@ -261,9 +261,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t1 = ob_now_us();
-	wa_import_report_init(&rep);
+	imp_report_init(&rep);
 	io.actor = "bench";
-	if (wa_import_csv(store, t, csv, len, &io, &rep, &err) < 0) {
+	if (imp_csv_import(store, t, csv, len, &io, &rep, &err) < 0) {
 		fprintf(stderr, "import: %s\n", err.msg);
 		return 1;
 	}
@@ -333,7 +333,7 @@ int main(int argc, char **argv)
 		pq.unit_id = unit_id(t, "研发中心/一部/平台组/华东/A队/一班");
 		store_part(t, "unit 6 levels deep", &pq, false);
 	}
-	wa_import_report_deinit(&rep);
+	imp_report_deinit(&rep);
 	dstore_close(&store);
 	free(csv);
 	ob_buf_deinit(&units);

@@ -10,7 +10,7 @@
 #include "dirstore/dirstore.h"
 #include "util/buf.h"
 #include "util/str.h"
-#include "webadmin/import.h"
+#include "import/import.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,8 +98,8 @@ static struct dstore *open_store(const char *dir, const char *name, char *path,
 static void changes_bench(const char *dir, int n, double *median_us,
 			  double *p99_us, int *found)
 {
-	struct wa_import_opts o = {0};
-	struct wa_import_report rep;
+	struct imp_opts o = {0};
+	struct imp_report rep;
 	struct ob_buf csv;
 	struct ob_err err;
 	struct dstore *s;
@@ -112,13 +112,13 @@ static void changes_bench(const char *dir, int n, double *median_us,
 	dstore_tenant_create(s, "bench", "Bench", &t, &err);
 	ob_buf_init(&csv, 1u << 30);
 	make_csv(&csv, n, 7);
-	wa_import_report_init(&rep);
+	imp_report_init(&rep);
 	o.actor = "bench";
-	if (wa_import_csv(s, t, csv.data, csv.len, &o, &rep, &err) < 0) {
+	if (imp_csv_import(s, t, csv.data, csv.len, &o, &rep, &err) < 0) {
 		fprintf(stderr, "import: %s\n", err.msg);
 		exit(1);
 	}
-	wa_import_report_deinit(&rep);
+	imp_report_deinit(&rep);
 	ob_buf_deinit(&csv);
 	r = rep.revision;
 	for (int i = 0; i < 10; i++) {
@@ -152,8 +152,8 @@ static void changes_bench(const char *dir, int n, double *median_us,
 int main(void)
 {
 	char dir[] = "/tmp/ob-bench.XXXXXX", path[4200], cmd[4300];
-	struct wa_import_opts o = {0};
-	struct wa_import_report rep;
+	struct imp_opts o = {0};
+	struct imp_report rep;
 	struct ob_buf csv;
 	struct ob_err err;
 	struct dstore *s;
@@ -173,10 +173,10 @@ int main(void)
 	s = open_store(dir, "import.db", path, sizeof(path));
 	dstore_tenant_create(s, "bench", "Bench", &t, &err);
 	rss_before = peak_rss_kb();
-	wa_import_report_init(&rep);
+	imp_report_init(&rep);
 	o.actor = "bench";
 	t0 = ob_now_us();
-	if (wa_import_csv(s, t, csv.data, csv.len, &o, &rep, &err) < 0) {
+	if (imp_csv_import(s, t, csv.data, csv.len, &o, &rep, &err) < 0) {
 		fprintf(stderr, "import: %s\n", err.msg);
 		return 1;
 	}
@@ -215,7 +215,7 @@ int main(void)
 	       search_ms[2]);
 	printf("%-44s %12.1f\n", "admin search, email user77 (ms)",
 	       search_ms[3]);
-	wa_import_report_deinit(&rep);
+	imp_report_deinit(&rep);
 	ob_buf_deinit(&csv);
 	/* 2. changes since R */
 	changes_bench(dir, 1000, &m1, &p1, &f1);

@@ -12,7 +12,7 @@
 
 #include "util/buf.h"
 #include "util/str.h"
-#include "webadmin/import.h"
+#include "import/import.h"
 
 char bench_url[256];
 pid_t bench_server_pid;
@@ -46,8 +46,8 @@ struct dstore *bench_make_store(const char *path, int people, int64_t *t_r)
 	struct dstore *s = NULL;
 	struct ob_err err;
 	struct ob_buf csv;
-	struct wa_import_opts io = {.actor = "bench"};
-	struct wa_import_report rep;
+	struct imp_opts io = {.actor = "bench"};
+	struct imp_report rep;
 	int64_t acc;
 
 	unlink(path);
@@ -60,12 +60,12 @@ struct dstore *bench_make_store(const char *path, int people, int64_t *t_r)
 			      DSTORE_ROLE_USER, &acc, &err);
 	ob_buf_init(&csv, 1u << 30);
 	make_csv(&csv, people);
-	wa_import_report_init(&rep);
-	if (wa_import_csv(s, *t_r, csv.data, csv.len, &io, &rep, &err) != 0) {
+	imp_report_init(&rep);
+	if (imp_csv_import(s, *t_r, csv.data, csv.len, &io, &rep, &err) != 0) {
 		fprintf(stderr, "import: %s\n", err.msg);
 		exit(1);
 	}
-	wa_import_report_deinit(&rep);
+	imp_report_deinit(&rep);
 	ob_buf_deinit(&csv);
 	return s;
 }

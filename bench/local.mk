@@ -2,14 +2,14 @@
 EXTRA_PROGRAMS += bench/bench-dirstore
 OB_BENCHES += bench/bench-dirstore
 bench_bench_dirstore_SOURCES = bench/bench-dirstore.c
-bench_bench_dirstore_LDADD = webadmin/libwebadmin.a lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
+bench_bench_dirstore_LDADD = webadmin/libwebadmin.a import/libimport.a lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 LINT_FILES += bench/bench-dirstore.c
 
 EXTRA_PROGRAMS += bench/bench-sync
 OB_BENCHES += bench/bench-sync
 bench_bench_sync_SOURCES = bench/bench-sync.c bench/benchlib.c bench/benchlib.h
 bench_bench_sync_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(XML_CFLAGS)
-bench_bench_sync_LDADD = webadmin/libwebadmin.a lib/syncml/libsml.a \
+bench_bench_sync_LDADD = webadmin/libwebadmin.a import/libimport.a lib/syncml/libsml.a \
 	lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS) $(XML_LIBS) \
 	$(CURL_LIBS) -lpthread
 LINT_FILES += bench/bench-sync.c bench/benchlib.c
@@ -18,7 +18,7 @@ EXTRA_PROGRAMS += bench/bench-agent
 OB_BENCHES += bench/bench-agent
 bench_bench_agent_SOURCES = bench/bench-agent.c bench/benchlib.c
 bench_bench_agent_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
-bench_bench_agent_LDADD = agent/libagent.a webadmin/libwebadmin.a \
+bench_bench_agent_LDADD = agent/libagent.a webadmin/libwebadmin.a import/libimport.a \
 	lib/syncml/libsml.a lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a \
 	$(DSTORE_LIBS) $(SQLITE_LIBS) $(CURL_LIBS) $(GNUTLS_LIBS) \
 	$(XML_LIBS)
@@ -29,6 +29,6 @@ OB_BENCHES += bench/bench-directory
 bench_bench_directory_SOURCES = bench/bench-directory.c
 bench_bench_directory_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DOB_TOP_SRCDIR='"$(abs_top_srcdir)"'
-bench_bench_directory_LDADD = webadmin/libwebadmin.a lib/dircard/libdircard.a vcard/libvcard.a \
+bench_bench_directory_LDADD = webadmin/libwebadmin.a import/libimport.a lib/dircard/libdircard.a vcard/libvcard.a \
 	lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 LINT_FILES += bench/bench-directory.c

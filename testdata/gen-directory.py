@@ -4,7 +4,7 @@
     gen-directory.py --people N [--seed S] [--photos K] [--company NAME]
                      [--latin-share F] --out DIR
 
-Writes DIR/people.csv (columns as in webadmin/IMPORT.md) and, when
+Writes DIR/people.csv (columns as in import/IMPORT.md) and, when
 --photos K > 0, K small PNG photos under DIR/photos/. Names are Chinese
 (family + given, with pinyin) or Latin; the org tree is four to five
 levels deep; people have one to three phones, one or two emails; about 2%

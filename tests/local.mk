@@ -30,7 +30,7 @@ OB_FUZZERS += tests/fuzz/fuzz-csv
 check_PROGRAMS += tests/fuzz/fuzz-csv
 TESTS += tests/fuzz/fuzz-csv
 tests_fuzz_fuzz_csv_SOURCES = tests/fuzz/fuzz-csv.c
-tests_fuzz_fuzz_csv_LDADD = $(FUZZ_MAIN) webadmin/libwebadmin.a lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a \
+tests_fuzz_fuzz_csv_LDADD = $(FUZZ_MAIN) import/libimport.a lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a \
 	$(DSTORE_LIBS)
 tests_fuzz_fuzz_csv_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 EXTRA_DIST += tests/fuzz/fuzz-csv.in
@@ -40,7 +40,7 @@ OB_FUZZERS += tests/fuzz/fuzz-json
 check_PROGRAMS += tests/fuzz/fuzz-json
 TESTS += tests/fuzz/fuzz-json
 tests_fuzz_fuzz_json_SOURCES = tests/fuzz/fuzz-json.c
-tests_fuzz_fuzz_json_LDADD = $(FUZZ_MAIN) webadmin/libwebadmin.a lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a \
+tests_fuzz_fuzz_json_LDADD = $(FUZZ_MAIN) import/libimport.a lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a \
 	$(DSTORE_LIBS)
 tests_fuzz_fuzz_json_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 EXTRA_DIST += tests/fuzz/fuzz-json.in

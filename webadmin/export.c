@@ -1,7 +1,7 @@
 /* The CSV and JSON exports (export.h); the .vcf export is lib/dircard's
  * (dircard/export.h). */
 #include "config.h"
-#include "webadmin/csv.h"
+#include "import/csv.h"
 #include "webadmin/export.h"
 #include "webadmin/web.h"
 
@@ -36,7 +36,7 @@ static const char *const csv_header =
  * nothing but phone characters cannot call a function. */
 static void csv_field(struct ob_buf *b, const char *v, bool last)
 {
-	bool guard = v != NULL && wa_csv_formula_guarded(v);
+	bool guard = v != NULL && imp_csv_formula_guarded(v);
 	size_t n = v != NULL ? strlen(v) : 0;
 
 	/* quoted too when the cell starts or ends with a space or TAB, which

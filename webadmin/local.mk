@@ -1,11 +1,9 @@
-# webadmin: directory administration — import and export and the web pages
-# (libwebadmin.a; served by orgbook-server's admin listener; the command
-# line, orgbook-admin, is admin/). webadmin/assets.c embeds webadmin/static/.
+# webadmin: directory administration — export and the web pages
+# (libwebadmin.a; served by orgbook-server's admin listener; the import is
+# import/, the command line, orgbook-admin, is admin/). webadmin/assets.c
+# embeds webadmin/static/.
 noinst_LIBRARIES += webadmin/libwebadmin.a
 webadmin_libwebadmin_a_SOURCES = \
-	webadmin/csv.c webadmin/csv.h \
-	webadmin/import.c webadmin/import.h \
-	webadmin/json.c webadmin/json.h \
 	webadmin/export.c webadmin/export.h \
 	webadmin/form.c webadmin/form.h \
 	webadmin/html.c webadmin/html.h \
@@ -34,7 +32,6 @@ webadmin/catalogue.c: $(srcdir)/webadmin/gen-catalogue.py $(WA_PO)
 webadmin_libwebadmin_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
 LINT_FILES += $(filter %.c,$(webadmin_libwebadmin_a_SOURCES))
 
-EXTRA_DIST += webadmin/IMPORT.md
 
 TESTS += webadmin/test-import-kill.sh
 EXTRA_DIST += webadmin/test-import-kill.sh
@@ -48,21 +45,21 @@ EXTRA_DIST += webadmin/test-import-undo.sh
 check_PROGRAMS += webadmin/test-web
 TESTS += webadmin/test-web
 webadmin_test_web_SOURCES = webadmin/test-web.c
-webadmin_test_web_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a \
+webadmin_test_web_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a import/libimport.a \
 	lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 LINT_FILES += webadmin/test-web.c
 
 check_PROGRAMS += webadmin/test-web-undo
 TESTS += webadmin/test-web-undo
 webadmin_test_web_undo_SOURCES = webadmin/test-web-undo.c
-webadmin_test_web_undo_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a \
+webadmin_test_web_undo_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a import/libimport.a \
 	lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 LINT_FILES += webadmin/test-web-undo.c
 
 check_PROGRAMS += webadmin/test-web-person
 TESTS += webadmin/test-web-person
 webadmin_test_web_person_SOURCES = webadmin/test-web-person.c
-webadmin_test_web_person_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a \
+webadmin_test_web_person_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a import/libimport.a \
 	lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 LINT_FILES += webadmin/test-web-person.c
 
@@ -83,7 +80,7 @@ OB_FUZZERS += tests/fuzz/fuzz-web
 check_PROGRAMS += tests/fuzz/fuzz-web
 TESTS += tests/fuzz/fuzz-web
 tests_fuzz_fuzz_web_SOURCES = tests/fuzz/fuzz-web.c
-tests_fuzz_fuzz_web_LDADD = $(FUZZ_MAIN) webadmin/libwebadmin.a \
+tests_fuzz_fuzz_web_LDADD = $(FUZZ_MAIN) webadmin/libwebadmin.a import/libimport.a \
 	lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 tests_fuzz_fuzz_web_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 EXTRA_DIST += tests/fuzz/fuzz-web.in
@@ -94,7 +91,7 @@ LINT_FILES += tests/fuzz/fuzz-web.c
 check_PROGRAMS += webadmin/test-web-i18n
 TESTS += webadmin/test-web-i18n
 webadmin_test_web_i18n_SOURCES = webadmin/test-web-i18n.c
-webadmin_test_web_i18n_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a \
+webadmin_test_web_i18n_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a import/libimport.a \
 	lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 LINT_FILES += webadmin/test-web-i18n.c
 # Every WA_T/WA_N text of the sources has a translation; msgfmt --check.

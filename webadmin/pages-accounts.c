@@ -17,7 +17,7 @@
 
 #include "dirstore/websession.h"
 #include "util/str.h"
-#include "webadmin/csv.h"
+#include "import/csv.h"
 #include "webadmin/web-internal.h"
 
 #define ACTIVITY_ROWS 50
@@ -569,16 +569,16 @@ static int check_uid(struct dstore *store, const struct acct_import *im,
 static int acct_import_read(struct dstore *store, const char *data, size_t len,
 			    struct acct_import *im, struct ob_err *err)
 {
-	struct wa_csv *csv = NULL;
+	struct imp_csv *csv = NULL;
 	char **f;
 	size_t n, col_login = SIZE_MAX, col_role = SIZE_MAX, col_uid = SIZE_MAX;
 	long line;
 	int ret, r;
 
-	ret = wa_csv_open(data, len, WA_ENC_UTF8, NULL, &csv, err);
+	ret = imp_csv_open(data, len, IMP_ENC_UTF8, NULL, &csv, err);
 	if (ret != 0)
 		goto out;
-	r = wa_csv_next(csv, &f, &n, &line, err);
+	r = imp_csv_next(csv, &f, &n, &line, err);
 	if (r <= 0) {
 		ret = r < 0 ? r
 			    : ob_err_set(err, OB_E_PARSE, "the file is empty");
@@ -606,7 +606,7 @@ static int acct_import_read(struct dstore *store, const char *data, size_t len,
 				 "and role (and optionally uid)");
 		goto out;
 	}
-	while ((r = wa_csv_next(csv, &f, &n, &line, err)) == 1) {
+	while ((r = imp_csv_next(csv, &f, &n, &line, err)) == 1) {
 		const char *login = col_login < n ? f[col_login] : "";
 		const char *role = col_role < n ? f[col_role] : "";
 		const char *uid = col_uid < n ? f[col_uid] : "";
@@ -683,7 +683,7 @@ static int acct_import_read(struct dstore *store, const char *data, size_t len,
 		ret = ob_err_set(err, OB_E_PARSE,
 				 "no accounts after the header");
 out:
-	wa_csv_free(&csv);
+	imp_csv_free(&csv);
 	return ret;
 }
 

@@ -11,7 +11,7 @@
 #include "dircard/dircard.h"
 #include "util/str.h"
 #include "vcard/vcard.h"
-#include "webadmin/import.h"
+#include "import/import.h"
 #include "webadmin/web-internal.h"
 
 /* ---- the unit tree ------------------------------------------------------- */
@@ -970,7 +970,7 @@ static const char *back_of(const struct wa_ctx *c)
 }
 
 /* The share of the enterprise a bulk delete may take without a second
- * confirmation: the import's mass-delete guard (webadmin/IMPORT.md). */
+ * confirmation: the import's mass-delete guard (import/IMPORT.md). */
 static bool over_guard(size_t n, int64_t existing)
 {
 	double share = existing > 50 ? 0.2 : 0.8;

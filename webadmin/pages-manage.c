@@ -12,9 +12,9 @@
 #include "dirstore/syncml-state.h"
 #include "dirstore/websession.h"
 #include "util/str.h"
-#include "webadmin/csv.h"
+#include "import/csv.h"
 #include "webadmin/export.h"
-#include "webadmin/import.h"
+#include "import/import.h"
 #include "webadmin/web-internal.h"
 
 #define PLAN_LINES_MAX 500
@@ -181,23 +181,24 @@ static bool meta_parse(const char *t, struct import_meta *m)
 
 static int run_import(struct wa_ctx *c, const struct import_meta *m,
 		      const char *data, size_t len, bool dry, bool force,
-		      struct wa_import_report *rep, struct ob_err *err)
+		      struct imp_report *rep, struct ob_err *err)
 {
 	char actor[DSTORE_LOGIN_MAX + 8];
-	struct wa_import_opts o = {0};
+	struct imp_opts o = {0};
 
 	snprintf(actor, sizeof(actor), "web:%s", c->ses.login);
-	if (wa_encoding_parse(m->encoding, &o.encoding) != 0)
-		o.encoding = WA_ENC_AUTO;
+	if (imp_encoding_parse(m->encoding, &o.encoding) != 0)
+		o.encoding = IMP_ENC_AUTO;
 	o.replace = m->replace;
 	o.dry_run = dry;
 	o.force = force;
 	o.actor = actor;
 	o.no_photo_files = true; /* an upload has no files beside it */
 	if (strcmp(m->format, "json") == 0)
-		return wa_import_json(c->store, c->ses.tenant_id, data, len, &o,
-				      rep, err);
-	return (strcmp(m->format, "vcf") == 0 ? wa_import_vcf : wa_import_csv)(
+		return imp_json_import(c->store, c->ses.tenant_id, data, len,
+				       &o, rep, err);
+	return (strcmp(m->format, "vcf") == 0 ? imp_vcf_import
+					      : imp_csv_import)(
 		c->store, c->ses.tenant_id, data, len, &o, rep, err);
 }
 
@@ -241,7 +242,7 @@ static void count_item(struct wa_ctx *c, size_t n, const char *label)
 	wa_rawf(&c->rs->body, "<li><b>%zu</b> %s</li>", n, label);
 }
 
-static void report_counts(struct wa_ctx *c, const struct wa_import_report *r,
+static void report_counts(struct wa_ctx *c, const struct imp_report *r,
 			  bool done)
 {
 	wa_raw(&c->rs->body, "<ul class=\"plan-counts\">");
@@ -286,7 +287,7 @@ void wa_import_preview(struct wa_ctx *c)
 	const struct wa_form_field *f = wa_form_field(&c->form, "file");
 	const char *fmt = wa_field(c, "format"), *enc = wa_field(c, "encoding");
 	struct ob_buf *b = &c->rs->body;
-	struct wa_import_report rep;
+	struct imp_report rep;
 	struct import_meta m = {0};
 	char meta[256];
 	struct ob_err err = {0};
@@ -311,7 +312,7 @@ void wa_import_preview(struct wa_ctx *c)
 		   sizeof(m.encoding));
 	m.replace = ob_str_ieq(wa_field(c, "mode") ? wa_field(c, "mode") : "",
 			       "replace");
-	wa_import_report_init(&rep);
+	imp_report_init(&rep);
 	ret = run_import(c, &m, f->value, f->len, true, false, &rep, &err);
 	meta_text(&m, meta);
 	if ((ret == 0 || ret == OB_E_LIMIT) &&
@@ -320,7 +321,7 @@ void wa_import_preview(struct wa_ctx *c)
 				  &err) != 0)
 		ret = OB_E_FAIL;
 	if (ret != 0 && ret != OB_E_PARSE && ret != OB_E_LIMIT) {
-		wa_import_report_deinit(&rep);
+		imp_report_deinit(&rep);
 		wa_fail_msg(c, ret == OB_E_INVAL ? 422 : 503, err.msg);
 		return;
 	}
@@ -386,7 +387,7 @@ void wa_import_preview(struct wa_ctx *c)
 			WA_T(c, "Apply"), WA_T(c, "Cancel"));
 	}
 	wa_close(c);
-	wa_import_report_deinit(&rep);
+	imp_report_deinit(&rep);
 }
 
 struct undo_ctx {
@@ -462,7 +463,7 @@ void wa_import_apply(struct wa_ctx *c)
 {
 	int64_t id = wa_field_int(c, "upload", 0);
 	struct ob_buf *b = &c->rs->body;
-	struct wa_import_report rep;
+	struct imp_report rep;
 	struct import_meta m;
 	char meta[256], *data = NULL;
 	size_t len = 0;
@@ -482,7 +483,7 @@ void wa_import_apply(struct wa_ctx *c)
 				"again."));
 		return;
 	}
-	wa_import_report_init(&rep);
+	imp_report_init(&rep);
 	ret = run_import(c, &m, data, len, false, wa_field(c, "force") != NULL,
 			 &rep, &err);
 	free(data);
@@ -530,7 +531,7 @@ void wa_import_apply(struct wa_ctx *c)
 	wa_rawf(b, "<p><a href=\"/units\">%s</a></p>",
 		WA_T(c, "Back to the directory"));
 	wa_close(c);
-	wa_import_report_deinit(&rep);
+	imp_report_deinit(&rep);
 }
 
 /* ---- export -------------------------------------------------------------- */

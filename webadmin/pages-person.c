@@ -33,7 +33,7 @@
 #include <string.h>
 
 #include "util/str.h"
-#include "webadmin/import.h"
+#include "import/import.h"
 #include "webadmin/web-internal.h"
 
 /* The enterprise's units in path order, for the unit choice. */

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Every export imports back changing nothing (webadmin/IMPORT.md): for the
+# Every export imports back changing nothing (import/IMPORT.md): for the
 # demo directory, a directory of awkward values and a generated one with a
 # photo for everyone, each format orgbook-admin exports (csv, json, vcf21,
 # vcf30, vcf40) is re-imported with --dry-run (nothing to do, nothing "not

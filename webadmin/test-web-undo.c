@@ -12,7 +12,7 @@
 
 #include "dirstore/dirstore.h"
 #include "tests/lib/test.h"
-#include "webadmin/import.h"
+#include "import/import.h"
 #include "webadmin/web.h"
 
 static struct dstore *store;
@@ -87,18 +87,18 @@ static int64_t revision(int64_t t)
 
 static int import_csv(int64_t t, const char *csv, const char *actor)
 {
-	struct wa_import_opts o = {0};
-	struct wa_import_report rep;
+	struct imp_opts o = {0};
+	struct imp_report rep;
 	struct ob_err err;
 	int ret;
 
 	o.actor = actor;
 	o.no_photo_files = true;
-	wa_import_report_init(&rep);
-	ret = wa_import_csv(store, t, csv, strlen(csv), &o, &rep, &err);
+	imp_report_init(&rep);
+	ret = imp_csv_import(store, t, csv, strlen(csv), &o, &rep, &err);
 	if (ret != 0)
 		printf("# import: %s\n", err.msg);
-	wa_import_report_deinit(&rep);
+	imp_report_deinit(&rep);
 	return ret;
 }
 

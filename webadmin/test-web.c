@@ -17,10 +17,10 @@
 #include "dircard/export.h"
 #include "dirstore/dirstore.h"
 #include "tests/lib/test.h"
-#include "webadmin/csv.h"
+#include "import/csv.h"
 #include "webadmin/export.h"
 #include "webadmin/form.h"
-#include "webadmin/import.h"
+#include "import/import.h"
 #include "webadmin/web-internal.h"
 
 /* ---- the form parser ----------------------------------------------------- */
@@ -818,13 +818,13 @@ static void test_formula_guard_pairs(void)
 				v[i] = alphabet[c % k];
 			v[len] = '\0';
 			snprintf(cell, sizeof(cell), "%s%s",
-				 wa_csv_formula_guarded(v) ? "'" : "", v);
+				 imp_csv_formula_guarded(v) ? "'" : "", v);
 			if (!cell_start_ok(cell))
 				test_fail(__FILE__, __LINE__,
 					  "cell starts with a formula "
 					  "character: [%s]",
 					  cell);
-			(void)wa_csv_formula_unguard(cell);
+			(void)imp_csv_formula_unguard(cell);
 			if (strcmp(cell, v) != 0)
 				test_fail(__FILE__, __LINE__,
 					  "[%s] read back as [%s]", v, cell);
@@ -834,37 +834,37 @@ static void test_formula_guard_pairs(void)
 	test_assert_int(tried, 1 + 8 + 64 + 512 + 4096 + 32768);
 	/* the issue's rule: '=' and '@' always, '+' and '-' before anything
 	 * but a digit; a sign and a digit stay only in a number or phone */
-	test_assert(wa_csv_formula_guarded("=HYPERLINK(\"http://x\",\"y\")"));
-	test_assert(wa_csv_formula_guarded("@SUM(1)"));
-	test_assert(wa_csv_formula_guarded("+x"));
-	test_assert(wa_csv_formula_guarded("-cmd"));
-	test_assert(wa_csv_formula_guarded("+"));
-	test_assert(wa_csv_formula_guarded("- 5"));
-	test_assert(!wa_csv_formula_guarded("+86 139 1234 5678"));
-	test_assert(!wa_csv_formula_guarded("+8613912345678"));
-	test_assert(!wa_csv_formula_guarded("+86 21 6879 2181 ext 396"));
-	test_assert(!wa_csv_formula_guarded("+1-202-555-0100|+1 (202) 555"));
-	test_assert(!wa_csv_formula_guarded("-5"));
-	test_assert(wa_csv_formula_guarded("-1+HYPERLINK(\"http://x\")"));
-	test_assert(wa_csv_formula_guarded("+1+T(1)"));
-	test_assert(wa_csv_formula_guarded("'+86 139"));
+	test_assert(imp_csv_formula_guarded("=HYPERLINK(\"http://x\",\"y\")"));
+	test_assert(imp_csv_formula_guarded("@SUM(1)"));
+	test_assert(imp_csv_formula_guarded("+x"));
+	test_assert(imp_csv_formula_guarded("-cmd"));
+	test_assert(imp_csv_formula_guarded("+"));
+	test_assert(imp_csv_formula_guarded("- 5"));
+	test_assert(!imp_csv_formula_guarded("+86 139 1234 5678"));
+	test_assert(!imp_csv_formula_guarded("+8613912345678"));
+	test_assert(!imp_csv_formula_guarded("+86 21 6879 2181 ext 396"));
+	test_assert(!imp_csv_formula_guarded("+1-202-555-0100|+1 (202) 555"));
+	test_assert(!imp_csv_formula_guarded("-5"));
+	test_assert(imp_csv_formula_guarded("-1+HYPERLINK(\"http://x\")"));
+	test_assert(imp_csv_formula_guarded("+1+T(1)"));
+	test_assert(imp_csv_formula_guarded("'+86 139"));
 	/* an export written before the rule ("'+86 ...") reads as before */
 	snprintf(cell, sizeof(cell), "'+86 139");
-	test_assert(wa_csv_formula_unguard(cell));
+	test_assert(imp_csv_formula_unguard(cell));
 	test_assert_str(cell, "+86 139");
 	/* exactly one apostrophe comes off, and only before a formula
 	 * character */
 	snprintf(cell, sizeof(cell), "''=x");
-	test_assert(wa_csv_formula_unguard(cell));
+	test_assert(imp_csv_formula_unguard(cell));
 	test_assert_str(cell, "'=x");
 	snprintf(cell, sizeof(cell), "'x");
-	test_assert(!wa_csv_formula_unguard(cell));
+	test_assert(!imp_csv_formula_unguard(cell));
 	test_assert_str(cell, "'x");
 	snprintf(cell, sizeof(cell), "'");
-	test_assert(!wa_csv_formula_unguard(cell));
+	test_assert(!imp_csv_formula_unguard(cell));
 	test_assert_str(cell, "'");
-	test_assert(!wa_csv_formula_guarded("x=1"));
-	test_assert(wa_csv_formula_guarded("\rx"));
+	test_assert(!imp_csv_formula_guarded("x=1"));
+	test_assert(imp_csv_formula_guarded("\rx"));
 	test_end();
 }
 
@@ -876,9 +876,9 @@ static void test_csv_formula_guard(void)
 					   "=g-uid"};
 	const size_t n_people = sizeof(uids) / sizeof(uids[0]);
 	struct dstore_person p;
-	struct wa_import_opts o = {0};
-	struct wa_import_report rep;
-	struct wa_csv *csv = NULL;
+	struct imp_opts o = {0};
+	struct imp_report rep;
+	struct imp_csv *csv = NULL;
 	struct ob_buf out;
 	struct ob_err err;
 	int64_t g = 0, copy = 0, unit;
@@ -969,10 +969,10 @@ static void test_csv_formula_guard(void)
 	test_assert_int(count, n_people);
 	/* every cell as a spreadsheet reads it */
 	test_assert_int(
-		wa_csv_open(out.data, out.len, WA_ENC_UTF8, NULL, &csv, &err),
+		imp_csv_open(out.data, out.len, IMP_ENC_UTF8, NULL, &csv, &err),
 		0);
-	test_assert_int(wa_csv_next(csv, &f, &nf, &line, &err), 1);
-	while ((r = wa_csv_next(csv, &f, &nf, &line, &err)) == 1) {
+	test_assert_int(imp_csv_next(csv, &f, &nf, &line, &err), 1);
+	while ((r = imp_csv_next(csv, &f, &nf, &line, &err)) == 1) {
 		for (size_t i = 0; i < nf; i++) {
 			cells++;
 			guarded += f[i][0] == '\'';
@@ -986,7 +986,7 @@ static void test_csv_formula_guard(void)
 	test_assert_int(r, 0);
 	test_assert_int(cells, n_people * 20);
 	test_assert(guarded > 50);
-	wa_csv_free(&csv);
+	imp_csv_free(&csv);
 	/* the guard as written: quoted fields keep it inside the quotes */
 	test_assert(strstr(ob_buf_str(&out),
 			   ",\"'=HYPERLINK(\"\"http://evil.example/\"\","
@@ -1006,15 +1006,15 @@ static void test_csv_formula_guard(void)
 
 	/* imported elsewhere: the same people, field for field */
 	o.actor = "test";
-	wa_import_report_init(&rep);
+	imp_report_init(&rep);
 	test_assert_int(
-		wa_import_csv(store, copy, out.data, out.len, &o, &rep, &err),
+		imp_csv_import(store, copy, out.data, out.len, &o, &rep, &err),
 		0);
 	test_assert_int(rep.adds, n_people);
 	test_assert_int(rep.bad_rows, 0);
 	if (rep.bad_rows)
 		printf("# %s", ob_buf_str(&rep.errors));
-	wa_import_report_deinit(&rep);
+	imp_report_deinit(&rep);
 	for (size_t i = 0; i < n_people; i++) {
 		struct dstore_person q;
 
@@ -1034,23 +1034,22 @@ static void test_csv_formula_guard(void)
 	test_assert_str(p.note, "''+1 and 'quoted'");
 	dstore_person_deinit(&p);
 	/* and once more changes nothing */
-	wa_import_report_init(&rep);
+	imp_report_init(&rep);
 	test_assert_int(
-		wa_import_csv(store, copy, out.data, out.len, &o, &rep, &err),
+		imp_csv_import(store, copy, out.data, out.len, &o, &rep, &err),
 		0);
 	test_assert_int(rep.unchanged, n_people);
-	wa_import_report_deinit(&rep);
+	imp_report_deinit(&rep);
 	ob_buf_deinit(&out);
 	test_end();
 }
 
 /* Export fmt ("csv", "json" or a vCard version) of tenant t and import
  * it back; the report's counts. */
-static void export_import(int64_t t, const char *fmt,
-			  struct wa_import_report *rep)
+static void export_import(int64_t t, const char *fmt, struct imp_report *rep)
 {
 	struct dcard_export_opts eo = {.version = VCARD_V30, .photos = true};
-	struct wa_import_opts o = {.actor = "test"};
+	struct imp_opts o = {.actor = "test"};
 	struct ob_buf out;
 	struct ob_err err;
 	size_t count = 0;
@@ -1066,14 +1065,14 @@ static void export_import(int64_t t, const char *fmt,
 				       &err);
 	test_assert_int(ret, 0);
 	test_assert_int(count, 1);
-	wa_import_report_init(rep);
-	ret = strcmp(fmt, "csv") == 0 ? wa_import_csv(store, t, out.data,
-						      out.len, &o, rep, &err)
+	imp_report_init(rep);
+	ret = strcmp(fmt, "csv") == 0 ? imp_csv_import(store, t, out.data,
+						       out.len, &o, rep, &err)
 	      : strcmp(fmt, "json") == 0
-		      ? wa_import_json(store, t, out.data, out.len, &o, rep,
-				       &err)
-		      : wa_import_vcf(store, t, out.data, out.len, &o, rep,
-				      &err);
+		      ? imp_json_import(store, t, out.data, out.len, &o, rep,
+					&err)
+		      : imp_vcf_import(store, t, out.data, out.len, &o, rep,
+				       &err);
 	test_assert_int(ret, 0);
 	if (rep->changes)
 		printf("# %s:\n%s", fmt, ob_buf_str(&rep->plan));
@@ -1091,7 +1090,7 @@ static void test_export_roundtrip_phones(void)
 		{"cell", "+86 150 0000 0002"},
 	};
 	struct dstore_person p = {0}, q;
-	struct wa_import_report rep;
+	struct imp_report rep;
 	struct ob_err err;
 	int64_t t = 0, rev;
 
@@ -1115,7 +1114,7 @@ static void test_export_roundtrip_phones(void)
 		export_import(t, fmts[f], &rep);
 		test_assert_int(rep.changes, 0);
 		test_assert_int(rep.unchanged, 1);
-		wa_import_report_deinit(&rep);
+		imp_report_deinit(&rep);
 	}
 	test_assert_int(dstore_person_get(store, t, "ph-1", false, &q, &err),
 			0);

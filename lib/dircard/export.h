@@ -2,7 +2,7 @@
  * from the store person by person (dstore_person_iter), each rendered
  * with dcard_render (dircard.h) and handed to a caller callback, never
  * the whole directory in memory. Hidden people are left out. It imports
- * back unchanged (webadmin/IMPORT.md).
+ * back unchanged (import/IMPORT.md).
  *
  * Unlike dircard.h this reads the store; it still never does I/O itself
  * (the callback writes) and never logs. The CSV and JSON exports, which

@@ -1,8 +1,9 @@
 /* What differs between two versions of a person, field by field, as the
  * audit log and the undo of an import show it: one "field: old -> new"
- * line per changed field, with the import's column names (IMPORT.md), so
- * that the log, the import preview and the undo read alike. Values are
- * quoted and cut; a photo is described by its size, never by its bytes.
+ * line per changed field, with the import's column names
+ * (import/IMPORT.md), so that the log, the import preview and the undo
+ * read alike. Values are quoted and cut; a photo is described by its
+ * size, never by its bytes.
  * It does not decide what counts as a change of the stored row (that is
  * the etag in person.c): it only describes one. */
 #include "config.h"

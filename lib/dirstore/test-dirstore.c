@@ -2959,7 +2959,7 @@ static void test_audit_of_a_person(void)
 	test_end();
 }
 
-/* An import's transaction as webadmin/import.c runs it. */
+/* An import's transaction as import/ runs it. */
 static int import_begin(struct dstore *s, int64_t t, const char *mode)
 {
 	struct ob_err err;

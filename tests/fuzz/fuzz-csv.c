@@ -5,8 +5,8 @@
 #include "config.h"
 #include "dirstore/dirstore.h"
 #include "util/err.h"
-#include "webadmin/csv.h"
-#include "webadmin/import.h"
+#include "import/csv.h"
+#include "import/import.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -58,11 +58,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct wa_csv_limits lim = {256, 32, 64};
-	struct wa_import_opts o = {0};
-	struct wa_import_report rep;
+	struct imp_csv_limits lim = {256, 32, 64};
+	struct imp_opts o = {0};
+	struct imp_report rep;
 	struct dstore_tenant before, after;
-	struct wa_csv *csv = NULL;
+	struct imp_csv *csv = NULL;
 	struct ob_err err, err2;
 	char **f;
 	size_t n;
@@ -72,14 +72,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 16384)
 		return 0;
 	/* the reader alone, with tight limits */
-	if (wa_csv_open((const char *)data, size, WA_ENC_AUTO, &lim, &csv,
-			&err) == 0) {
-		while (wa_csv_next(csv, &f, &n, &line, &err) > 0) {
+	if (imp_csv_open((const char *)data, size, IMP_ENC_AUTO, &lim, &csv,
+			 &err) == 0) {
+		while (imp_csv_next(csv, &f, &n, &line, &err) > 0) {
 			for (size_t i = 0; i < n; i++)
 				if (strlen(f[i]) > lim.max_field)
 					abort();
 		}
-		wa_csv_free(&csv);
+		imp_csv_free(&csv);
 	}
 	/* a whole import; half of the inputs as a dry run */
 	o.dry_run = size > 0 && (data[0] & 1);
@@ -96,9 +96,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		dstore_tenant_get(store, tenant, &before, &err);
 	}
-	wa_import_report_init(&rep);
-	ret = wa_import_csv(store, tenant, (const char *)data, size, &o, &rep,
-			    &err);
+	imp_report_init(&rep);
+	ret = imp_csv_import(store, tenant, (const char *)data, size, &o, &rep,
+			     &err);
 	dstore_tenant_get(store, tenant, &after, &err2);
 	if ((ret < 0 || o.dry_run) && after.revision != before.revision)
 		abort();
@@ -107,6 +107,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ret == OB_E_PARSE && rep.bad_rows == 0 &&
 	    strcmp(err.msg, "the file is empty (no header line)") != 0)
 		abort();
-	wa_import_report_deinit(&rep);
+	imp_report_deinit(&rep);
 	return 0;
 }

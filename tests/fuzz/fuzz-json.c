@@ -2,7 +2,7 @@
  * the tree is valid UTF-8 without NUL, and the tree is walkable. */
 #include "config.h"
 #include "util/str.h"
-#include "webadmin/json.h"
+#include "import/json.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,15 +10,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void walk(const struct wa_json_value *v, int depth)
+static void walk(const struct imp_json_value *v, int depth)
 {
 	if (depth > 64)
 		abort(); /* the parser's depth limit must hold */
-	if (v->type == WA_JSON_STRING &&
+	if (v->type == IMP_JSON_STRING &&
 	    !ob_utf8_valid(v->str, strlen(v->str), false))
 		abort();
 	for (size_t i = 0; i < v->n; i++) {
-		if (v->type == WA_JSON_OBJECT &&
+		if (v->type == IMP_JSON_OBJECT &&
 		    !ob_utf8_valid(v->keys[i], strlen(v->keys[i]), false))
 			abort();
 		walk(v->items[i], depth + 1);
@@ -27,14 +27,14 @@ static void walk(const struct wa_json_value *v, int depth)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct wa_json_limits lim = {16, 10000, 4096};
-	struct wa_json *j = NULL;
+	struct imp_json_limits lim = {16, 10000, 4096};
+	struct imp_json *j = NULL;
 	struct ob_err err;
 
-	if (wa_json_parse((const char *)data, size, &lim, &j, &err) == 0) {
-		walk(wa_json_root(j), 0);
-		(void)wa_json_get(wa_json_root(j), "people");
-		wa_json_free(&j);
+	if (imp_json_parse((const char *)data, size, &lim, &j, &err) == 0) {
+		walk(imp_json_root(j), 0);
+		(void)imp_json_get(imp_json_root(j), "people");
+		imp_json_free(&j);
 	}
 	return 0;
 }

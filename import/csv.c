@@ -2,7 +2,7 @@
  * small state machine per record. Fields are NUL-terminated copies in one
  * growing buffer, so a record costs no per-field allocation. */
 #include "config.h"
-#include "webadmin/csv.h"
+#include "import/csv.h"
 #include "util/buf.h"
 #include "util/str.h"
 
@@ -12,14 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct wa_csv {
+struct imp_csv {
 	const char *text; /* UTF-8 input: the caller's bytes or owned */
 	char *owned;      /* converted text, when conversion was needed */
 	size_t len, pos;  /* len: up to the first unreadable byte, if any */
 	char bad[160];    /* why the text ends at len before the input does */
 	long line;
 	char delim;
-	struct wa_csv_limits lim;
+	struct imp_csv_limits lim;
 	size_t rows;
 	struct ob_buf fieldbuf;
 	size_t *offsets;
@@ -28,15 +28,15 @@ struct wa_csv {
 	size_t fields_alloc;
 };
 
-int wa_encoding_parse(const char *name, enum wa_encoding *enc_r)
+int imp_encoding_parse(const char *name, enum imp_encoding *enc_r)
 {
 	if (ob_str_ieq(name, "auto"))
-		*enc_r = WA_ENC_AUTO;
+		*enc_r = IMP_ENC_AUTO;
 	else if (ob_str_ieq(name, "utf-8") || ob_str_ieq(name, "utf8"))
-		*enc_r = WA_ENC_UTF8;
+		*enc_r = IMP_ENC_UTF8;
 	else if (ob_str_ieq(name, "gb18030") || ob_str_ieq(name, "gbk") ||
 		 ob_str_ieq(name, "gb2312"))
-		*enc_r = WA_ENC_GB18030;
+		*enc_r = IMP_ENC_GB18030;
 	else
 		return OB_E_INVAL;
 	return 0;
@@ -86,11 +86,11 @@ static char detect_delim(const char *t, size_t len)
 	return semis > commas ? ';' : ',';
 }
 
-int wa_csv_open(const char *data, size_t len, enum wa_encoding enc,
-		const struct wa_csv_limits *lim, struct wa_csv **csv_r,
-		struct ob_err *err)
+int imp_csv_open(const char *data, size_t len, enum imp_encoding enc,
+		 const struct imp_csv_limits *lim, struct imp_csv **csv_r,
+		 struct ob_err *err)
 {
-	struct wa_csv *c;
+	struct imp_csv *c;
 	const char *nul;
 	size_t bad;
 	int ret;
@@ -103,7 +103,7 @@ int wa_csv_open(const char *data, size_t len, enum wa_encoding enc,
 	c->lim.max_fields = lim && lim->max_fields ? lim->max_fields : 64;
 	c->lim.max_rows = lim && lim->max_rows ? lim->max_rows : 1000000;
 	bad = ob_utf8_invalid_at(data, len, true);
-	if (enc == WA_ENC_GB18030 || (enc == WA_ENC_AUTO && bad != len)) {
+	if (enc == IMP_ENC_GB18030 || (enc == IMP_ENC_AUTO && bad != len)) {
 		ret = from_gb18030(data, len, &c->owned, &c->len, c->bad,
 				   sizeof(c->bad), err);
 		if (ret < 0)
@@ -131,7 +131,7 @@ int wa_csv_open(const char *data, size_t len, enum wa_encoding enc,
 	*csv_r = c;
 	return 0;
 fail:
-	wa_csv_free(&c);
+	imp_csv_free(&c);
 	return ret;
 }
 
@@ -164,7 +164,7 @@ static bool number_like(const char *v)
 	return true;
 }
 
-bool wa_csv_formula_guarded(const char *v)
+bool imp_csv_formula_guarded(const char *v)
 {
 	const char *w = v;
 
@@ -182,7 +182,7 @@ bool wa_csv_formula_guarded(const char *v)
 	return !(w[1] >= '0' && w[1] <= '9') || !number_like(w + 1);
 }
 
-bool wa_csv_formula_unguard(char *cell)
+bool imp_csv_formula_unguard(char *cell)
 {
 	const char *w = cell;
 
@@ -196,18 +196,18 @@ bool wa_csv_formula_unguard(char *cell)
 	return true;
 }
 
-bool wa_csv_quoted(const struct wa_csv *c, size_t i)
+bool imp_csv_quoted(const struct imp_csv *c, size_t i)
 {
 	return c->quoted != NULL && i < c->fields_alloc && c->quoted[i];
 }
 
-char wa_csv_delimiter(const struct wa_csv *c)
+char imp_csv_delimiter(const struct imp_csv *c)
 {
 	return c->delim;
 }
 
-static int end_field(struct wa_csv *c, size_t *n, size_t start, bool was_quoted,
-		     long line, long col, struct ob_err *err)
+static int end_field(struct imp_csv *c, size_t *n, size_t start,
+		     bool was_quoted, long line, long col, struct ob_err *err)
 {
 	if (*n >= c->lim.max_fields)
 		return ob_err_set_at(err, OB_E_LIMIT, line, col, NULL,
@@ -242,26 +242,42 @@ static int end_field(struct wa_csv *c, size_t *n, size_t start, bool was_quoted,
 }
 
 /* The reader reached the byte it cannot read, in column col. */
-static int bad_byte(const struct wa_csv *c, long col, struct ob_err *err)
+static int bad_byte(const struct imp_csv *c, long col, struct ob_err *err)
 {
 	return ob_err_set_at(err, OB_E_PARSE, c->line, col, NULL, "%s", c->bad);
 }
 
-int wa_csv_next(struct wa_csv *c, char ***fields_r, size_t *n_r, long *line_r,
-		struct ob_err *err)
+/* Blank lines between records. */
+static void skip_blank_lines(struct imp_csv *c)
 {
-	size_t n = 0, start;
-	long line, col = 1;
-	bool quoted = false, after_quote = false, any = false;
-	int ret;
-
-	/* skip blank lines between records */
 	while (c->pos < c->len &&
 	       (c->text[c->pos] == '\n' || c->text[c->pos] == '\r')) {
 		if (c->text[c->pos] == '\n')
 			c->line++;
 		c->pos++;
 	}
+}
+
+/* The line end after a record (CR LF, LF or CR). */
+static void end_line(struct imp_csv *c)
+{
+	if (c->pos < c->len && c->text[c->pos] == '\r')
+		c->pos++;
+	if (c->pos < c->len && c->text[c->pos] == '\n') {
+		c->pos++;
+		c->line++;
+	}
+}
+
+int imp_csv_next(struct imp_csv *c, char ***fields_r, size_t *n_r, long *line_r,
+		 struct ob_err *err)
+{
+	size_t n = 0, start;
+	long line, col = 1;
+	bool quoted = false, after_quote = false, any = false;
+	int ret;
+
+	skip_blank_lines(c);
 	if (c->pos >= c->len)
 		return c->bad[0] != '\0' ? bad_byte(c, 1, err) : 0;
 	if (++c->rows > c->lim.max_rows)
@@ -333,13 +349,7 @@ int wa_csv_next(struct wa_csv *c, char ***fields_r, size_t *n_r, long *line_r,
 	ret = end_field(c, &n, start, after_quote, line, col, err);
 	if (ret < 0)
 		return ret;
-	/* consume the line end */
-	if (c->pos < c->len && c->text[c->pos] == '\r')
-		c->pos++;
-	if (c->pos < c->len && c->text[c->pos] == '\n') {
-		c->pos++;
-		c->line++;
-	}
+	end_line(c);
 	for (size_t i = 0; i < n; i++)
 		c->fields[i] = c->fieldbuf.data + c->offsets[i];
 	*fields_r = c->fields;
@@ -348,9 +358,9 @@ int wa_csv_next(struct wa_csv *c, char ***fields_r, size_t *n_r, long *line_r,
 	return 1;
 }
 
-void wa_csv_free(struct wa_csv **csvp)
+void imp_csv_free(struct imp_csv **csvp)
 {
-	struct wa_csv *c = *csvp;
+	struct imp_csv *c = *csvp;
 
 	if (c == NULL)
 		return;

@@ -1,9 +1,15 @@
-/* Directory import: read a whole file of people (CSV now), validate every
- * row, then apply it to one enterprise in a single store transaction.
+/* Directory import (libimport.a): read a whole file of people (CSV, JSON
+ * or .vcf), validate every row, match it to the stored people, and apply
+ * it to one enterprise in a single store transaction. Used by
+ * orgbook-admin, the web admin and the benches.
  *
- * Formats: CSV (columns in webadmin/IMPORT.md) and JSON (the same names).
- * The input is read twice (check every row, then apply), so memory does
- * not grow with the number of rows.
+ * Formats and merge rules: import/IMPORT.md. The input is read twice
+ * (check every row, then apply), so memory does not grow with the number
+ * of rows. Inside: plan.c (the two passes, the transaction), row.c,
+ * match.c, merge.c, apply.c, guard.c (the mass-delete guard), one
+ * read-<format>.c per format, and the csv.c and json.c parsers (core.h
+ * tells how they fit).
+ *
  * Promises: a file with any bad row writes nothing, and the report lists
  * every bad row by line, column and field; a dry run computes the exact
  * plan (adds, changes, deletes, units created) inside the transaction and
@@ -11,11 +17,16 @@
  * of the people is refused unless forced. A row changes only the fields
  * the file has (a CSV column, a JSON member, a vCard property; absent ones
  * keep the stored value, empty ones clear it) and a row that changes no
- * field is not written. Never: a partial write, a field the file does not
- * name changed. The CSV columns and the merge rules are documented in
- * webadmin/IMPORT.md. */
-#ifndef WA_IMPORT_H
-#define WA_IMPORT_H
+ * field is not written. The plan's change lines are the store's
+ * (dstore_person_diff), as the audit log and the undo show them.
+ *
+ * Never: a write outside the one transaction of the call, a partial
+ * write, a field the file does not name changed, a file read but a photo
+ * path relative to base_dir (and none at all with no_photo_files). It
+ * knows nothing of HTTP, HTML or the command line, does not log, and
+ * reaches the store only through dirstore.h. */
+#ifndef IMP_IMPORT_H
+#define IMP_IMPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,10 +35,10 @@
 #include "dirstore/dirstore.h"
 #include "util/buf.h"
 #include "util/err.h"
-#include "webadmin/csv.h"
+#include "import/csv.h"
 
-struct wa_import_opts {
-	enum wa_encoding encoding;
+struct imp_opts {
+	enum imp_encoding encoding;
 	bool replace;         /* delete people who are not in the file */
 	bool dry_run;         /* compute the plan, write nothing */
 	bool force;           /* pass the mass-delete guard */
@@ -39,7 +50,7 @@ struct wa_import_opts {
 	size_t max_errors;    /* bad rows listed at most (0 = 100) */
 };
 
-struct wa_import_report {
+struct imp_report {
 	size_t rows; /* data rows read */
 	size_t adds, changes, unchanged, deletes, units_created;
 	size_t bad_rows;
@@ -52,35 +63,35 @@ struct wa_import_report {
 	int64_t revision;     /* after commit (unchanged on dry run) */
 };
 
-void wa_import_report_init(struct wa_import_report *r);
-void wa_import_report_deinit(struct wa_import_report *r);
+void imp_report_init(struct imp_report *r);
+void imp_report_deinit(struct imp_report *r);
 
 /* Import CSV bytes into tenant_id. Returns 0; OB_E_PARSE when rows are bad
  * (report->errors lists them, nothing written); OB_E_LIMIT when the guard
  * refuses a replace; store errors as they come. */
-int wa_import_csv(struct dstore *store, int64_t tenant_id, const char *data,
-		  size_t len, const struct wa_import_opts *opts,
-		  struct wa_import_report *report, struct ob_err *err);
+int imp_csv_import(struct dstore *store, int64_t tenant_id, const char *data,
+		   size_t len, const struct imp_opts *opts,
+		   struct imp_report *report, struct ob_err *err);
 
 /* The same for a JSON document: {"units": ["A/B", ...], "people": [{...}]}
  * where each person has the CSV column names as members (strings; phone
  * and email members may be arrays of strings; hidden may be a boolean).
  * Errors name the line of the offending value. */
-int wa_import_json(struct dstore *store, int64_t tenant_id, const char *data,
-		   size_t len, const struct wa_import_opts *opts,
-		   struct wa_import_report *report, struct ob_err *err);
+int imp_json_import(struct dstore *store, int64_t tenant_id, const char *data,
+		    size_t len, const struct imp_opts *opts,
+		    struct imp_report *report, struct ob_err *err);
 
 /* The same for a .vcf file (vCard 2.1, 3.0 or 4.0, any number of cards):
  * ORG's units after the company name become the unit path; a card that
  * cannot be parsed is a bad row named by its line and property. */
-int wa_import_vcf(struct dstore *store, int64_t tenant_id, const char *data,
-		  size_t len, const struct wa_import_opts *opts,
-		  struct wa_import_report *report, struct ob_err *err);
+int imp_vcf_import(struct dstore *store, int64_t tenant_id, const char *data,
+		   size_t len, const struct imp_opts *opts,
+		   struct imp_report *report, struct ob_err *err);
 
 /* The pinyin reading of a Chinese name part ("ouyang" for 欧阳 as a family
  * name), malloc'd; NULL for names without Chinese characters or when
  * nothing could be read. Imports and the admin pages fill in phonetic
  * names with it when none are given. */
-char *wa_phonetic_of(const char *part, bool family);
+char *imp_phonetic_of(const char *part, bool family);
 
 #endif

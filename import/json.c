@@ -1,16 +1,16 @@
 /* Recursive-descent JSON parser with explicit limits. Every value is one
  * allocation tracked in a list, so freeing never recurses. */
 #include "config.h"
-#include "webadmin/json.h"
+#include "import/json.h"
 #include "util/buf.h"
 #include "util/str.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-struct wa_json {
-	struct wa_json_value *root;
-	struct wa_json_value **all; /* every value, for freeing */
+struct imp_json {
+	struct imp_json_value *root;
+	struct imp_json_value **all; /* every value, for freeing */
 	size_t nall, allocated;
 };
 
@@ -18,8 +18,8 @@ struct parser {
 	const char *p, *end, *line_start;
 	long line;
 	size_t depth;
-	struct wa_json_limits lim;
-	struct wa_json *j;
+	struct imp_json_limits lim;
+	struct imp_json *j;
 	struct ob_err *err;
 };
 
@@ -45,11 +45,11 @@ static void skip_ws(struct parser *ps)
 	}
 }
 
-static struct wa_json_value *new_value(struct parser *ps,
-				       enum wa_json_type type)
+static struct imp_json_value *new_value(struct parser *ps,
+					enum imp_json_type type)
 {
-	struct wa_json *j = ps->j;
-	struct wa_json_value *v;
+	struct imp_json *j = ps->j;
+	struct imp_json_value *v;
 
 	if (j->nall >= ps->lim.max_values) {
 		perr(ps, OB_E_LIMIT, "too many values");
@@ -57,7 +57,7 @@ static struct wa_json_value *new_value(struct parser *ps,
 	}
 	if (j->nall == j->allocated) {
 		size_t na = j->allocated ? j->allocated * 2 : 64;
-		struct wa_json_value **a = realloc(j->all, na * sizeof(*a));
+		struct imp_json_value **a = realloc(j->all, na * sizeof(*a));
 
 		if (a == NULL) {
 			perr(ps, OB_E_NOMEM, "out of memory");
@@ -127,6 +127,73 @@ static int put_utf8(struct ob_buf *b, unsigned cp)
 	return ob_buf_add(b, t, n);
 }
 
+/* A \u escape (ps->p after the "u"), a surrogate pair joined, into b. */
+static int unicode_escape(struct parser *ps, struct ob_buf *b)
+{
+	unsigned cp, lo;
+	int ret = hex4(ps, &cp);
+
+	if (ret < 0)
+		return ret;
+	if (cp >= 0xD800 && cp <= 0xDBFF) {
+		if (ps->end - ps->p < 6 || ps->p[0] != '\\' || ps->p[1] != 'u')
+			return perr(ps, OB_E_PARSE, "unpaired surrogate");
+		ps->p += 2;
+		ret = hex4(ps, &lo);
+		if (ret < 0)
+			return ret;
+		if (lo < 0xDC00 || lo > 0xDFFF)
+			return perr(ps, OB_E_PARSE, "unpaired surrogate");
+		cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+	} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+		return perr(ps, OB_E_PARSE, "unpaired surrogate");
+	} else if (cp == 0) {
+		return perr(ps, OB_E_PARSE, "NUL in a string");
+	}
+	return put_utf8(b, cp);
+}
+
+/* One escape (ps->p at the backslash) into b. */
+static int escape(struct parser *ps, struct ob_buf *b)
+{
+	char e;
+	int ret;
+
+	ps->p++;
+	if (ps->p >= ps->end)
+		return perr(ps, OB_E_PARSE, "truncated escape");
+	e = *ps->p++;
+	switch (e) {
+	case '"':
+	case '\\':
+	case '/':
+		ret = ob_buf_add_char(b, e);
+		break;
+	case 'b':
+		ret = ob_buf_add_char(b, '\b');
+		break;
+	case 'f':
+		ret = ob_buf_add_char(b, '\f');
+		break;
+	case 'n':
+		ret = ob_buf_add_char(b, '\n');
+		break;
+	case 'r':
+		ret = ob_buf_add_char(b, '\r');
+		break;
+	case 't':
+		ret = ob_buf_add_char(b, '\t');
+		break;
+	case 'u':
+		ret = unicode_escape(ps, b);
+		break;
+	default:
+		ret = perr(ps, OB_E_PARSE, "unknown escape");
+	}
+	return ret == OB_E_LIMIT ? perr(ps, OB_E_LIMIT, "string too long")
+				 : ret;
+}
+
 static int parse_string(struct parser *ps, char **out)
 {
 	struct ob_buf b;
@@ -152,77 +219,7 @@ static int parse_string(struct parser *ps, char **out)
 			break;
 		}
 		if (c == '\\') {
-			char e;
-			unsigned cp, lo;
-
-			ps->p++;
-			if (ps->p >= ps->end) {
-				ret = perr(ps, OB_E_PARSE, "truncated escape");
-				break;
-			}
-			e = *ps->p++;
-			switch (e) {
-			case '"':
-			case '\\':
-			case '/':
-				ret = ob_buf_add_char(&b, e);
-				break;
-			case 'b':
-				ret = ob_buf_add_char(&b, '\b');
-				break;
-			case 'f':
-				ret = ob_buf_add_char(&b, '\f');
-				break;
-			case 'n':
-				ret = ob_buf_add_char(&b, '\n');
-				break;
-			case 'r':
-				ret = ob_buf_add_char(&b, '\r');
-				break;
-			case 't':
-				ret = ob_buf_add_char(&b, '\t');
-				break;
-			case 'u':
-				ret = hex4(ps, &cp);
-				if (ret < 0)
-					break;
-				if (cp >= 0xD800 && cp <= 0xDBFF) {
-					if (ps->end - ps->p < 6 ||
-					    ps->p[0] != '\\' ||
-					    ps->p[1] != 'u') {
-						ret = perr(
-							ps, OB_E_PARSE,
-							"unpaired surrogate");
-						break;
-					}
-					ps->p += 2;
-					ret = hex4(ps, &lo);
-					if (ret < 0)
-						break;
-					if (lo < 0xDC00 || lo > 0xDFFF) {
-						ret = perr(
-							ps, OB_E_PARSE,
-							"unpaired surrogate");
-						break;
-					}
-					cp = 0x10000 + ((cp - 0xD800) << 10) +
-					     (lo - 0xDC00);
-				} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-					ret = perr(ps, OB_E_PARSE,
-						   "unpaired surrogate");
-					break;
-				} else if (cp == 0) {
-					ret = perr(ps, OB_E_PARSE,
-						   "NUL in a string");
-					break;
-				}
-				ret = put_utf8(&b, cp);
-				break;
-			default:
-				ret = perr(ps, OB_E_PARSE, "unknown escape");
-			}
-			if (ret == OB_E_LIMIT)
-				ret = perr(ps, OB_E_LIMIT, "string too long");
+			ret = escape(ps, &b);
 			continue;
 		}
 		if (c >= 0x80) {
@@ -251,19 +248,20 @@ static int parse_string(struct parser *ps, char **out)
 	return *out ? 0 : perr(ps, OB_E_NOMEM, "out of memory");
 }
 
-static int parse_value(struct parser *ps, struct wa_json_value **out);
+static int parse_value(struct parser *ps, struct imp_json_value **out);
 
-static int add_item(struct parser *ps, struct wa_json_value *v,
-		    struct wa_json_value *item, char *key, size_t *alloc)
+static int add_item(struct parser *ps, struct imp_json_value *v,
+		    struct imp_json_value *item, char *key, size_t *alloc)
 {
 	if (v->n == *alloc) {
 		size_t na = *alloc ? *alloc * 2 : 8;
-		struct wa_json_value **it = realloc(v->items, na * sizeof(*it));
+		struct imp_json_value **it =
+			realloc(v->items, na * sizeof(*it));
 
 		if (it == NULL)
 			return perr(ps, OB_E_NOMEM, "out of memory");
 		v->items = it;
-		if (v->type == WA_JSON_OBJECT) {
+		if (v->type == IMP_JSON_OBJECT) {
 			char **k = realloc(v->keys, na * sizeof(*k));
 
 			if (k == NULL)
@@ -273,13 +271,13 @@ static int add_item(struct parser *ps, struct wa_json_value *v,
 		*alloc = na;
 	}
 	v->items[v->n] = item;
-	if (v->type == WA_JSON_OBJECT)
+	if (v->type == IMP_JSON_OBJECT)
 		v->keys[v->n] = key;
 	v->n++;
 	return 0;
 }
 
-static int parse_container(struct parser *ps, struct wa_json_value *v,
+static int parse_container(struct parser *ps, struct imp_json_value *v,
 			   char close)
 {
 	size_t alloc = 0;
@@ -295,7 +293,7 @@ static int parse_container(struct parser *ps, struct wa_json_value *v,
 		return 0;
 	}
 	for (;;) {
-		struct wa_json_value *item;
+		struct imp_json_value *item;
 		char *key = NULL;
 
 		skip_ws(ps);
@@ -336,7 +334,7 @@ static int parse_container(struct parser *ps, struct wa_json_value *v,
 	}
 }
 
-static int parse_number(struct parser *ps, struct wa_json_value *v)
+static int parse_number(struct parser *ps, struct imp_json_value *v)
 {
 	const char *s = ps->p;
 	char buf[64];
@@ -387,49 +385,49 @@ static int literal(struct parser *ps, const char *word)
 	return 0;
 }
 
-static int parse_value(struct parser *ps, struct wa_json_value **out)
+static int parse_value(struct parser *ps, struct imp_json_value **out)
 {
-	struct wa_json_value *v;
-	enum wa_json_type t;
+	struct imp_json_value *v;
+	enum imp_json_type t;
 	char c;
 
 	skip_ws(ps);
 	if (ps->p >= ps->end)
 		return perr(ps, OB_E_PARSE, "unexpected end of input");
 	c = *ps->p;
-	t = c == '{'               ? WA_JSON_OBJECT
-	    : c == '['             ? WA_JSON_ARRAY
-	    : c == '"'             ? WA_JSON_STRING
-	    : c == 't' || c == 'f' ? WA_JSON_BOOL
-	    : c == 'n'             ? WA_JSON_NULL
-				   : WA_JSON_NUMBER;
+	t = c == '{'               ? IMP_JSON_OBJECT
+	    : c == '['             ? IMP_JSON_ARRAY
+	    : c == '"'             ? IMP_JSON_STRING
+	    : c == 't' || c == 'f' ? IMP_JSON_BOOL
+	    : c == 'n'             ? IMP_JSON_NULL
+				   : IMP_JSON_NUMBER;
 	v = new_value(ps, t);
 	if (v == NULL)
 		return ps->err ? ps->err->code : OB_E_NOMEM;
 	*out = v;
 	switch (t) {
-	case WA_JSON_OBJECT:
+	case IMP_JSON_OBJECT:
 		return parse_container(ps, v, '}');
-	case WA_JSON_ARRAY:
+	case IMP_JSON_ARRAY:
 		return parse_container(ps, v, ']');
-	case WA_JSON_STRING:
+	case IMP_JSON_STRING:
 		return parse_string(ps, &v->str);
-	case WA_JSON_BOOL:
+	case IMP_JSON_BOOL:
 		v->b = c == 't';
 		return literal(ps, v->b ? "true" : "false");
-	case WA_JSON_NULL:
+	case IMP_JSON_NULL:
 		return literal(ps, "null");
 	default:
 		return parse_number(ps, v);
 	}
 }
 
-int wa_json_parse(const char *data, size_t len,
-		  const struct wa_json_limits *lim, struct wa_json **json_r,
-		  struct ob_err *err)
+int imp_json_parse(const char *data, size_t len,
+		   const struct imp_json_limits *lim, struct imp_json **json_r,
+		   struct ob_err *err)
 {
 	struct parser ps = {0};
-	struct wa_json *j = calloc(1, sizeof(*j));
+	struct imp_json *j = calloc(1, sizeof(*j));
 	int ret;
 
 	*json_r = NULL;
@@ -454,22 +452,22 @@ int wa_json_parse(const char *data, size_t len,
 				   "text after the JSON document");
 	}
 	if (ret < 0) {
-		wa_json_free(&j);
+		imp_json_free(&j);
 		return ret;
 	}
 	*json_r = j;
 	return 0;
 }
 
-const struct wa_json_value *wa_json_root(const struct wa_json *j)
+const struct imp_json_value *imp_json_root(const struct imp_json *j)
 {
 	return j->root;
 }
 
-const struct wa_json_value *wa_json_get(const struct wa_json_value *obj,
-					const char *name)
+const struct imp_json_value *imp_json_get(const struct imp_json_value *obj,
+					  const char *name)
 {
-	if (obj == NULL || obj->type != WA_JSON_OBJECT)
+	if (obj == NULL || obj->type != IMP_JSON_OBJECT)
 		return NULL;
 	for (size_t i = 0; i < obj->n; i++) {
 		if (obj->keys[i] != NULL && strcmp(obj->keys[i], name) == 0)
@@ -478,14 +476,14 @@ const struct wa_json_value *wa_json_get(const struct wa_json_value *obj,
 	return NULL;
 }
 
-void wa_json_free(struct wa_json **jp)
+void imp_json_free(struct imp_json **jp)
 {
-	struct wa_json *j = *jp;
+	struct imp_json *j = *jp;
 
 	if (j == NULL)
 		return;
 	for (size_t i = 0; i < j->nall; i++) {
-		struct wa_json_value *v = j->all[i];
+		struct imp_json_value *v = j->all[i];
 
 		free(v->str);
 		if (v->keys != NULL) {
