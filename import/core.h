@@ -16,8 +16,9 @@
  *   plan.c runs the two passes and owns the one transaction.
  *
  * A reader calls imp_run with its row source, which imp_run calls twice
- * (pass 1 checks every row, pass 2 applies inside the transaction), so
- * rows are never all held in memory. */
+ * (pass 1 checks every row, pass 2 applies inside the transaction; again
+ * when the store is busy, up to IMP_TRIES passes 2 in all), so rows are
+ * never all held in memory. */
 #ifndef IMP_CORE_H
 #define IMP_CORE_H
 
@@ -28,6 +29,8 @@
 #include "dirstore/dirstore.h"
 #include "import/import.h"
 #include "util/err.h"
+
+#define IMP_TRIES 5
 
 /* The columns of IMPORT.md, in the order of imp_col_names. */
 enum col {

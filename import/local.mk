@@ -13,3 +13,12 @@ import_libimport_a_SOURCES = \
 import_libimport_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
 LINT_FILES += $(filter %.c,$(import_libimport_a_SOURCES))
 EXTRA_DIST += import/IMPORT.md
+
+check_PROGRAMS += import/test-import
+TESTS += import/test-import
+import_test_import_SOURCES = import/test-import.c
+import_test_import_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
+import_test_import_LDADD = tests/lib/libobtest.a import/libimport.a \
+	lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a \
+	$(DSTORE_LIBS)
+LINT_FILES += import/test-import.c

@@ -109,11 +109,60 @@ static int pass2(struct import *im, imp_row_source *rows, void *ctx,
 	return ret;
 }
 
-int imp_run(struct import *im, imp_row_source *rows, void *ctx,
-	    struct ob_err *err)
+/* What pass 2 wrote into the report and the list of existing people,
+ * forgotten before the transaction runs again. */
+static int pass2_reset(struct import *im, struct ob_err *err)
+{
+	struct imp_report *rep = im->rep;
+
+	rep->adds = rep->changes = rep->unchanged = rep->deletes = 0;
+	rep->units_created = 0;
+	ob_buf_reset(&rep->plan);
+	imp_ex_free(&im->ex);
+	im->ex = calloc(1, sizeof(*im->ex));
+	return im->ex ? 0 : ob_err_set(err, OB_E_NOMEM, "out of memory");
+}
+
+/* Pass 2 as one transaction, run again from its start (up to
+ * IMP_TRIES times in all) while the store is busy at BEGIN, inside it or
+ * at COMMIT, which is how PostgreSQL reports a serialization failure. A
+ * dry run rolls back and reports the revision it saw. */
+static int pass2_txn(struct import *im, imp_row_source *rows, void *ctx,
+		     struct ob_err *err)
 {
 	struct imp_report *rep = im->rep;
 	size_t units_before = 0;
+	int ret = 0;
+
+	for (int tries = 1;; tries++) {
+		if (tries > 1)
+			ret = pass2_reset(im, err);
+		if (ret == 0)
+			ret = begin(im, &units_before, err);
+		if (ret < 0 && ret != OB_E_BUSY)
+			return ret;
+		if (ret == 0)
+			ret = pass2(im, rows, ctx, units_before, err);
+		if (ret < 0 || im->o->dry_run) {
+			dstore_rollback(im->s);
+			if (ret == 0) {
+				struct dstore_tenant t;
+
+				if (dstore_tenant_get(im->s, im->tenant, &t,
+						      err) == 0)
+					rep->revision = t.revision;
+			}
+		} else {
+			ret = dstore_commit(im->s, &rep->revision, err);
+		}
+		if (ret != OB_E_BUSY || tries >= IMP_TRIES)
+			return ret;
+	}
+}
+
+int imp_run(struct import *im, imp_row_source *rows, void *ctx,
+	    struct ob_err *err)
+{
 	int ret;
 
 	im->ex = calloc(1, sizeof(*im->ex));
@@ -124,22 +173,7 @@ int imp_run(struct import *im, imp_row_source *rows, void *ctx,
 	if (ret == 0)
 		ret = verdict(im, err);
 	if (ret == 0)
-		ret = begin(im, &units_before, err);
-	if (ret < 0)
-		goto out;
-	ret = pass2(im, rows, ctx, units_before, err);
-	if (ret < 0 || im->o->dry_run) {
-		dstore_rollback(im->s);
-		if (ret == 0) {
-			struct dstore_tenant t;
-
-			if (dstore_tenant_get(im->s, im->tenant, &t, err) == 0)
-				rep->revision = t.revision;
-		}
-	} else {
-		ret = dstore_commit(im->s, &rep->revision, err);
-	}
-out:
+		ret = pass2_txn(im, rows, ctx, err);
 	imp_ex_free(&im->ex);
 	return ret;
 }
