@@ -9,7 +9,10 @@ does not serve resumes: it answers 509 and a normal two-way sync when the
 anchors allow one, as the Synthesis engine does, and the client then sends
 what changed since its last completed sync. Each scenario ends with the
 strict check of converge.py (every card as the directory has it, each
-person once).
+person once). SyncEvolution does not always resume a cut sync (on a
+loaded machine it has started a plain one instead): a scenario cuts
+again, up to TRIES times, and fails when the client never resumed; every
+attempt is checked strictly.
 
 Scenarios: the resume as it comes; the resume after a 401 (the server's
 nonce for the device replaced, so the client is re-challenged first);
@@ -33,6 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import converge as cv  # noqa: E402
 
 C = "se-xml-30-md5"
+TRIES = 3  # cuts tried before a client that never resumes fails
 
 
 def replace_nonce(r):
@@ -68,29 +72,39 @@ def scenario(b, src, name, rechallenge, n, restored=False):
             r.dir_ops(3)
             r.sync(C, "sync")
             r.check(C, "second sync")
-            r.dir_ops(4)
-            r.restore(C, 0)
-            cut = (3, "drop-request")
         else:
             r.dir_ops(1)
             r.sync(C, "sync")
             r.check(C, "second sync")
-            r.dir_ops(2)
-            cut = (1, "drop-request")
-        rc = r.sync(C, "sync", cut=cut)
-        if rc == 0:
-            raise cv.Failure("the cut sync did not fail")
-        if rechallenge:
-            replace_nonce(r)
-        r.sync(C, "sync")
-        slog = r.last_slog
-        if rechallenge and "re-challenged" not in slog:
-            raise cv.Failure("the client was not re-challenged")
         want = "resume (225) not served: %d" % (508 if restored else 509)
-        if want not in slog:
+        # Whether SyncEvolution resumes is its choice, made from when the
+        # cut reached it; on a loaded machine it sometimes starts a plain
+        # sync instead. Each attempt is checked strictly whatever the
+        # client chose; the scenario fails when no attempt resumed.
+        for attempt in range(1, TRIES + 1):
+            r.dir_ops(2 + 10 * (attempt - 1))
+            if restored:
+                r.dir_ops(4 + 10 * (attempt - 1))
+                r.restore(C, 0)
+            cut = (3, "drop-request") if restored else (1, "drop-request")
+            rc = r.sync(C, "sync", cut=cut)
+            if rc == 0:
+                raise cv.Failure("the cut sync did not fail")
+            if rechallenge:
+                replace_nonce(r)
+            r.sync(C, "sync")
+            slog = r.last_slog
+            if rechallenge and "re-challenged" not in slog:
+                raise cv.Failure("the client was not re-challenged")
+            r.check(C, "the sync after the cut (attempt %d)" % attempt)
+            if want in slog:
+                break
+            print("# attempt %d: the client did not resume (no \"%s\" "
+                  "in the server log); cut again" % (attempt, want))
+        else:
             raise cv.Failure("the client did not resume as the scenario "
-                             "needs (no \"%s\" in the server log)" % want)
-        r.check(C, "the sync after the cut")
+                             "needs in %d attempts (no \"%s\" in the "
+                             "server log)" % (TRIES, want))
     except cv.Failure as e:
         ok, why = False, str(e)
     finally:
