@@ -632,11 +632,32 @@ class Run:
                        "export" % (uid, self.people[uid] or "none"))
         return out
 
+    def unit_diffs(self):
+        """The store's unit tree (orgbook-admin unit list: one unit a
+        line, two spaces of indent a level, "NAME (N)") against the
+        model's unit paths: a unit renamed or moved wrongly with nobody
+        visible in or below it shows in no card, but shows here."""
+        out = self.ob("unit", "list", "--tenant", TENANT)
+        stack, have = [], set()
+        for line in out.splitlines():
+            if not line.strip():
+                continue
+            depth = (len(line) - len(line.lstrip(" "))) // 2
+            name = re.sub(r" \(\d+\)$", "", line.strip())
+            del stack[depth:]
+            stack.append(name)
+            have.add("/".join(stack))
+        want = set(self.units)
+        return (["unit %s: in the store, not in the model" % u
+                 for u in sorted(have - want)] +
+                ["unit %s: in the model, not in the store" % u
+                 for u in sorted(want - have)])
+
     def check_model(self, export, who, what):
-        """The model invariant on one export; raises ModelFailure naming
-        who (a client, so that the replay is its one-client run, or
-        "directory")."""
-        diffs = self.model_diffs(export)
+        """The model invariant on one export and on the unit tree; raises
+        ModelFailure naming who (a client, so that the replay is its
+        one-client run, or "directory")."""
+        diffs = self.model_diffs(export) + self.unit_diffs()
         self.stats["model"] += 1
         self.log("%s: model check after %s: %d people in %d units, %d "
                  "differences" % (who, what, len(self.people) -
@@ -646,8 +667,8 @@ class Run:
             for d in diffs[:20]:
                 self.log("  " + d)
             raise ModelFailure(
-                "%s: after %s the directory's export differs from the model "
-                "(%d differences):\n  %s" % (
+                "%s: after %s the directory's export or unit tree "
+                "differs from the model (%d differences):\n  %s" % (
                     who, what, len(diffs),
                     "\n  ".join(d[:400] for d in diffs[:12])))
 
