@@ -59,7 +59,7 @@
 #define PG_OID_INT8 20
 #define PG_OID_TEXT 25
 
-#define PG_MAX_PARAMS 64
+#define PG_MAX_PARAMS 1000
 
 struct pg_db {
 	struct db base;
@@ -85,7 +85,8 @@ struct pg_stmt {
 	int nparams;
 	bool returning_id; /* "RETURNING id" added: rows are not the caller's */
 	bool write;        /* INSERT or UPDATE: may fail alone (savepoint) */
-	struct pg_param p[PG_MAX_PARAMS];
+	bool *used;        /* the parameters the text names ($n: used[n - 1]) */
+	struct pg_param *p; /* nparams of them */
 	PGresult *res;
 	int row, nrows;
 	bool ran;
@@ -294,10 +295,10 @@ static void pg_rollback(struct db *db)
 /* SQL with ?, ?NNN rewritten to $N (outside quotes); *n_r the highest
  * parameter number. A bare ? is one more than the highest so far, as in
  * SQLite. */
-static char *rewrite(const char *sql, int *n_r)
+static char *rewrite(const char *sql, int *n_r, bool *used)
 {
 	size_t len = strlen(sql);
-	char *out = malloc(len * 3 + 1);
+	char *out = malloc(len * 5 + 1); /* "?" becomes at most "$1000" */
 	size_t k = 0;
 	int max = 0;
 	char quote = 0;
@@ -330,6 +331,8 @@ static char *rewrite(const char *sql, int *n_r)
 			num = max + 1;
 		if (num > max)
 			max = num;
+		if (num >= 1 && num <= PG_MAX_PARAMS)
+			used[num - 1] = true;
 		k += (size_t)snprintf(out + k, 8, "$%d", num);
 		i = j - 1;
 	}
@@ -395,16 +398,21 @@ static int pg_prepare(struct db *db, const char *sql, unsigned flags,
 	s->base.drv = &db_pg_driver;
 	s->db = d;
 	s->blob_col = -1;
-	text = rewrite(sql, &s->nparams);
-	if (text == NULL) {
-		free(s);
-		return OB_E_NOMEM;
-	}
-	if (s->nparams > PG_MAX_PARAMS) {
+	s->used = calloc(PG_MAX_PARAMS + 1, sizeof(bool));
+	text = s->used ? rewrite(sql, &s->nparams, s->used) : NULL;
+	if (text != NULL && s->nparams > PG_MAX_PARAMS) {
 		set_err(d, "too many parameters");
 		free(text);
+		free(s->used);
 		free(s);
 		return OB_E_FAIL;
+	}
+	s->p = text ? calloc((size_t)s->nparams + 1, sizeof(*s->p)) : NULL;
+	if (s->p == NULL) {
+		free(text);
+		free(s->used);
+		free(s);
+		return OB_E_NOMEM;
 	}
 	while (*sql == ' ')
 		sql++;
@@ -417,6 +425,8 @@ static int pg_prepare(struct db *db, const char *sql, unsigned flags,
 
 		if (more == NULL) {
 			free(text);
+			free(s->p);
+			free(s->used);
 			free(s);
 			return OB_E_NOMEM;
 		}
@@ -466,6 +476,8 @@ static void pg_finalize(struct db_stmt *st)
 	drop_result(s);
 	pg_clear_bindings(st);
 	free(s->sql);
+	free(s->p);
+	free(s->used);
 	free(s);
 }
 
@@ -576,11 +588,16 @@ static int run_one(struct pg_stmt *s)
 	ExecStatusType st;
 	const char *n;
 
+	/* the statements' parameter counts are bounded at prepare */
 	for (int i = 0; i < s->nparams; i++) {
 		vals[i] = s->p[i].val;
 		lens[i] = s->p[i].len;
 		fmts[i] = s->p[i].fmt;
 		types[i] = s->p[i].type;
+		/* a number the text skips ("?1 ... ?3") has no context to
+		 * take a type from */
+		if (!s->used[i])
+			types[i] = PG_OID_TEXT;
 	}
 	s->res = PQexecParams(s->db->c, s->sql, s->nparams, types, vals, lens,
 			      fmts, 0);
