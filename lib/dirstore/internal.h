@@ -233,5 +233,8 @@ int ds_account_person_gone(struct dstore *s, int64_t tenant_id,
 extern const char *const ds_migrations[];
 extern const char *const ds_migrations_pg[];
 extern const int ds_migration_count;
+/* What PostgreSQL's step (from 0) needs from the store's C after its SQL
+ * (step 0: the pinyin tables of its ds_initials). */
+int ds_migration_fill_pg(struct dstore *s, int step, struct ob_err *err);
 
 #endif

@@ -28,6 +28,7 @@ lib_dirstore_test_dirstore_SOURCES = lib/dirstore/test-dirstore.c
 lib_dirstore_test_dirstore_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS)
 lib_dirstore_test_dirstore_LDADD = tests/lib/libobtest.a $(DSTORE_LIBS)
 
-# the same suite against a private PostgreSQL server (skips without one);
-# not in TESTS until every test that applies passes
+# the same suite against a private PostgreSQL server (SKIP without libpq
+# or a server)
+TESTS += lib/dirstore/test-dirstore-pg.sh
 EXTRA_DIST += lib/dirstore/test-dirstore-pg.sh tests/lib/pg.sh

@@ -350,6 +350,8 @@ static int migrate_steps(struct dstore *s, struct ob_err *err)
 		char sql[64];
 
 		ret = step != NULL ? ds_exec(s, step, err) : 0;
+		if (ret == 0 && db_dialect(s->db) == DB_DIALECT_PGSQL)
+			ret = ds_migration_fill_pg(s, v, err);
 		if (ret < 0) {
 			ob_err_prefix(err, "migration to version %d: ", v + 1);
 			return ret;

@@ -119,7 +119,7 @@ static int store_bytes(struct ob_buf *raw, struct ob_err *err)
 
 	if (!on_pg())
 		return ob_file_read(dbpath, raw, err);
-	snprintf(cmd, sizeof(cmd), "%s/pg_dump --data-only -d '%s'",
+	snprintf(cmd, sizeof(cmd), "%s/pg_dump --data-only -d '%s' 2>/dev/null",
 		 getenv("PG_BIN") ? getenv("PG_BIN")
 				  : "/usr/lib/postgresql/15/bin",
 		 dbpath);
@@ -3393,6 +3393,86 @@ static void test_undo_refused(void)
 	test_end();
 }
 
+/* The SQL functions the store's queries call give, through whichever
+ * driver runs, what the store's C computes (db.h ds_fn_*): on SQLite the
+ * C itself, on PostgreSQL its SQL and PL/pgSQL twins. */
+static void test_sql_functions(void)
+{
+	static const char *const texts[] = {
+		"张三",
+		"单雄信",
+		"长孙无忌",
+		"长江",
+		"欧阳修",
+		"Anna Li",
+		"Müller Anna",
+		"李 明",
+		"x1y2 z",
+		"曾",
+		"Dr. 单田芳",
+		"𠀀𠀁 a",
+		"",
+		"+86 10 1234\nmobile\t138-0013",
+		"ÀÉ李b",
+	};
+	static const char *const page[][11] = {
+		{"li", "li", "", "李明", "李", "明", NULL, NULL, "li", "ming",
+		 NULL},
+		{"zs", "zs", "", "张三", "张", "三", NULL, NULL, NULL, NULL,
+		 NULL},
+		{"1380", "", "1380", "X", NULL, NULL, NULL, NULL, NULL, NULL,
+		 "cell\t+86 138 0013\nwork\t010"},
+		{"Eng", "eng", "", "Y", NULL, NULL, "Engineer", NULL, NULL,
+		 NULL, NULL},
+		{"@EX", "", "", "Z", NULL, NULL, NULL, "a@ex.com", NULL, NULL,
+		 NULL},
+		{"nobody", "nobody", "", "Q", "Q", NULL, "t", "e", "p", NULL,
+		 "1"},
+		{"Li M", "", "", "Other", "M", "Li", NULL, NULL, NULL, NULL,
+		 NULL},
+	};
+	struct dstore *s = open_new();
+	struct ob_err err;
+	struct db_stmt *st;
+
+	test_begin("ds_initials, ds_digits and ds_page_match in SQL equal "
+		   "the store's C");
+	st = ds_stmt(s, "SELECT ds_initials(?1), ds_digits(?1)", &err);
+	test_assert(st != NULL);
+	for (size_t i = 0; st && i < sizeof(texts) / sizeof(texts[0]); i++) {
+		char ini[128], dig[256];
+		size_t n = ds_fn_digits(texts[i], strlen(texts[i]), dig);
+
+		dig[n] = '\0';
+		ds_fn_initials(texts[i], ini, sizeof(ini));
+		db_reset(st);
+		db_bind_text(st, 1, texts[i]);
+		test_assert_int(db_step(st), DB_ROW);
+		test_assert_str(db_column_text(st, 0), ini);
+		test_assert_str(db_column_text(st, 1), dig);
+	}
+	if (st)
+		db_reset(st);
+	st = ds_stmt(s,
+		     "SELECT ds_page_match(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+		     "?10, ?11)",
+		     &err);
+	test_assert(st != NULL);
+	for (size_t i = 0; st && i < sizeof(page) / sizeof(page[0]); i++) {
+		for (int k = 0; k < 11; k++)
+			if (page[i][k] != NULL)
+				db_bind_text(st, k + 1, page[i][k]);
+			else
+				db_bind_null(st, k + 1);
+		test_assert_int(db_step(st), DB_ROW);
+		test_assert_int(db_column_int(st, 0),
+				ds_fn_page_match(page[i]));
+		db_reset(st);
+	}
+	dstore_close(&s);
+	test_end();
+}
+
 int main(void)
 {
 #ifndef HAVE_LIBPQ
@@ -3413,6 +3493,7 @@ int main(void)
 	test_reset_links();
 	test_migration_accounts();
 	test_search();
+	test_sql_functions();
 	test_iterate();
 	test_web_sessions();
 	test_prune();
