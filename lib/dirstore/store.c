@@ -395,8 +395,9 @@ static int pick_driver(const struct dstore_options *opt,
 #ifdef HAVE_LIBPQ
 	if (opt->key_path == NULL || opt->key_path[0] == '\0')
 		return ob_err_set(err, OB_E_INVAL,
-				  "a PostgreSQL store needs a key file "
-				  "(--key-file or key_file in the config)");
+				  "a PostgreSQL store needs its key file named "
+				  "(an SQLite store keeps it beside the "
+				  "database; a URI has no file)");
 	*drv_r = &db_pg_driver;
 	return 0;
 #else
