@@ -32,7 +32,11 @@
  * makes every such overlap a serialization failure (40001, also for a
  * unique violation caused by a concurrent serializable transaction),
  * which is OB_E_BUSY, and the store runs the whole transaction again.
- * Statements outside a transaction run in autocommit.
+ * Statements outside a transaction run in autocommit. Inside one, an
+ * INSERT or UPDATE runs under a savepoint, so that a failed statement
+ * fails alone as in SQLite (the store goes on after a unique violation)
+ * instead of aborting the transaction: three round trips per write for
+ * now (pipeline mode could send them as one).
  *
  * Error map: 40001 and 40P01 (and 55P03, a lock_timeout from the busy
  * timeout) OB_E_BUSY; 23505 OB_E_EXISTS; a lost connection, class 08,

@@ -3473,6 +3473,41 @@ static void test_sql_functions(void)
 	test_end();
 }
 
+/* A store whose connection is gone answers OB_E_IO (the server's 503),
+ * whatever the call: the server's own backend ended under it. */
+static void test_connection_lost(void)
+{
+	struct dstore_tenant tn;
+	struct ob_err err;
+	struct dstore *s;
+	struct db_stmt *st;
+	char sql[64];
+	int64_t pid = 0;
+
+	if (!on_pg()) {
+		test_skip("a lost connection is OB_E_IO",
+			  "PostgreSQL only (SQLite has no connection)");
+		return;
+	}
+	s = open_new();
+	test_begin("a lost connection is OB_E_IO, for reads and writes");
+	tenant(s, "acme");
+	st = ds_stmt(s, "SELECT pg_backend_pid()", &err);
+	if (st != NULL && db_step(st) == DB_ROW)
+		pid = db_column_int64(st, 0);
+	if (st != NULL)
+		db_reset(st);
+	test_assert(pid > 0);
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%lld, 5000)",
+		 (long long)pid);
+	test_assert_int(raw_exec(sql), 0);
+	test_assert_int(dstore_tenant_find(s, "acme", &tn, &err), OB_E_IO);
+	test_assert_int(dstore_tenant_create(s, "other", NULL, NULL, &err),
+			OB_E_IO);
+	dstore_close(&s);
+	test_end();
+}
+
 int main(void)
 {
 #ifndef HAVE_LIBPQ
@@ -3512,5 +3547,6 @@ int main(void)
 	test_file_modes();
 	test_concurrent_writers();
 	test_busy_commit();
+	test_connection_lost();
 	return test_done();
 }
