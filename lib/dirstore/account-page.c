@@ -27,15 +27,23 @@
 	", count(*) OVER () " DS_ACCOUNT_FROM WHERE_MATCH "ORDER BY "
 #define LIMIT " LIMIT ?3 OFFSET ?4"
 
-static const char *const page_sql[4][2] = {
-	{SELECT_PAGE "a.login COLLATE NOCASE, a.id" LIMIT,
-	 SELECT_PAGE "a.login COLLATE NOCASE DESC, a.id DESC" LIMIT},
-	{SELECT_PAGE "a.role, a.login COLLATE NOCASE, a.id" LIMIT,
-	 SELECT_PAGE "a.role DESC, a.login COLLATE NOCASE, a.id" LIMIT},
-	{SELECT_PAGE "a.created, a.id" LIMIT,
-	 SELECT_PAGE "a.created DESC, a.id DESC" LIMIT},
-	{SELECT_PAGE "a.last_login, a.id" LIMIT,
-	 SELECT_PAGE "a.last_login DESC, a.id DESC" LIMIT},
+/* NOCASE: SQLite's collation, PostgreSQL's lower() (in a C database it
+ * folds ASCII letters only, as NOCASE does) */
+#define PAGES(LOGIN)                                                           \
+	{                                                                      \
+		{SELECT_PAGE LOGIN ", a.id" LIMIT,                             \
+		 SELECT_PAGE LOGIN " DESC, a.id DESC" LIMIT},                  \
+			{SELECT_PAGE "a.role, " LOGIN ", a.id" LIMIT,          \
+			 SELECT_PAGE "a.role DESC, " LOGIN ", a.id" LIMIT},    \
+			{SELECT_PAGE "a.created, a.id" LIMIT,                  \
+			 SELECT_PAGE "a.created DESC, a.id DESC" LIMIT},       \
+			{SELECT_PAGE "a.last_login, a.id" LIMIT,               \
+			 SELECT_PAGE "a.last_login DESC, a.id DESC" LIMIT},    \
+	}
+
+static const char *const page_sql[DB_DIALECT_COUNT][4][2] = {
+	[DB_DIALECT_SQLITE] = PAGES("a.login COLLATE NOCASE"),
+	[DB_DIALECT_PGSQL] = PAGES("lower(a.login)"),
 };
 
 static const char count_sql[] = "SELECT count(*) " DS_ACCOUNT_FROM WHERE_MATCH;
@@ -55,7 +63,9 @@ int dstore_account_page(struct dstore *s, int64_t tenant_id,
 	    q->offset < 0 || strlen(text) >= DSTORE_LOGIN_MAX ||
 	    (unsigned)q->sort > DSTORE_ACCOUNT_SORT_LAST_LOGIN)
 		return ob_err_set(err, OB_E_INVAL, "bad account page query");
-	st = ds_stmt(s, page_sql[q->sort][q->descending ? 1 : 0], err);
+	st = ds_stmt(
+		s, page_sql[db_dialect(s->db)][q->sort][q->descending ? 1 : 0],
+		err);
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
 	db_bind_int64(st, 1, tenant_id);

@@ -158,7 +158,7 @@ int dstore_log_recent(struct dstore *s, int64_t tenant_id, int64_t before_id,
 		return err ? err->code : OB_E_FAIL;
 	db_bind_int64(st, 1, tenant_id);
 	db_bind_int64(st, 2, before_id > 0 ? before_id : INT64_MAX);
-	db_bind_int64(st, 3, limit ? (int64_t)limit : -1);
+	db_bind_int64(st, 3, limit ? (int64_t)limit : INT64_MAX);
 	return log_rows(s, st, fn, ctx, err);
 }
 
@@ -177,7 +177,7 @@ int dstore_log_person(struct dstore *s, int64_t tenant_id, const char *uid,
 	db_bind_int64(st, 1, tenant_id);
 	db_bind_text_copy(st, 2, uid ? uid : "");
 	db_bind_int64(st, 3, before_id > 0 ? before_id : INT64_MAX);
-	db_bind_int64(st, 4, limit ? (int64_t)limit : -1);
+	db_bind_int64(st, 4, limit ? (int64_t)limit : INT64_MAX);
 	return log_rows(s, st, fn, ctx, err);
 }
 

@@ -74,9 +74,13 @@ enum db_prepare_flags {
 	DB_PREPARE_KEEP = 1, /* cached by the store for the connection's life */
 };
 
-/* SQL spellings, for the few statements that differ per engine (a
- * PostgreSQL driver adds DB_DIALECT_PGSQL and its text of each). */
-enum db_dialect { DB_DIALECT_SQLITE = 0, DB_DIALECT_COUNT };
+/* SQL spellings, for the few statements that differ per engine. Both
+ * texts exist whether or not the PostgreSQL driver is built. */
+enum db_dialect {
+	DB_DIALECT_SQLITE = 0,
+	DB_DIALECT_PGSQL = 1,
+	DB_DIALECT_COUNT
+};
 
 /* The SQL functions the store's queries call, computed in the store's C
  * (a driver registers them at open; one that cannot call back into the
@@ -149,6 +153,13 @@ struct db_driver {
 
 /* The SQLite driver (db-sqlite.c). */
 extern const struct db_driver db_sqlite_driver;
+/* The PostgreSQL driver (db-pg.c), when built with libpq. */
+#ifdef HAVE_LIBPQ
+extern const struct db_driver db_pg_driver;
+#endif
+
+/* Is path a PostgreSQL conninfo URI (postgresql:// or postgres://)? */
+bool db_path_is_pg(const char *path);
 
 /* The calls the store makes: each forwards to the statement's or the
  * connection's driver. */

@@ -197,6 +197,10 @@ int ds_key(struct dstore *s, const unsigned char **key_r, struct ob_err *err);
 #define DS_NAME_KEY(col)                                                       \
 	"lower(replace(replace(replace(" col ", ' ', ''), char(9), ''), "      \
 	"char(12288), ''))"
+/* The same key in PostgreSQL's spelling (chr for char). */
+#define DS_NAME_KEY_PG(col)                                                    \
+	"lower(replace(replace(replace(" col ", ' ', ''), chr(9), ''), "       \
+	"chr(12288), ''))"
 
 /* account.c: an account row with its linked person, as every account
  * query reads it (columns 0..9: id, tenant_id, login, role, disabled,
@@ -223,8 +227,14 @@ int ds_account_person_gone(struct dstore *s, int64_t tenant_id,
 			   int64_t person_id, const char *uid, const char *name,
 			   struct ob_err *err);
 
-/* Migration steps, oldest first; defined in schema.c. */
+/* Migration steps, oldest first; defined in schema.c. ds_migrations_pg
+ * has as many, NULL where PostgreSQL has nothing to do (its first step
+ * makes the schema of every step SQLite had then). */
 extern const char *const ds_migrations[];
+extern const char *const ds_migrations_pg[];
 extern const int ds_migration_count;
+/* What PostgreSQL's step (from 0) needs from the store's C after its SQL
+ * (step 0: the pinyin tables of its ds_initials). */
+int ds_migration_fill_pg(struct dstore *s, int step, struct ob_err *err);
 
 #endif

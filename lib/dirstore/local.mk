@@ -1,4 +1,5 @@
-# lib/dirstore: libdirstore.a, the directory store (drivers: db-sqlite.c).
+# lib/dirstore: libdirstore.a, the directory store (drivers: db-sqlite.c,
+# db-pg.c when configure found libpq).
 noinst_LIBRARIES += lib/dirstore/libdirstore.a
 lib_dirstore_libdirstore_a_SOURCES = \
 	lib/dirstore/dirstore.h lib/dirstore/syncml-state.h \
@@ -11,15 +12,23 @@ lib_dirstore_libdirstore_a_SOURCES = \
 	lib/dirstore/person-diff.c lib/dirstore/undo.c \
 	lib/dirstore/page.c lib/dirstore/account-page.c \
 	lib/dirstore/account-reset.c
+if HAVE_LIBPQ
+lib_dirstore_libdirstore_a_SOURCES += lib/dirstore/db-pg.c
+endif
 lib_dirstore_libdirstore_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS) \
-	$(GNUTLS_CFLAGS) $(CRYPT_CFLAGS)
+	$(PQ_CFLAGS) $(GNUTLS_CFLAGS) $(CRYPT_CFLAGS)
 DSTORE_LIBS = lib/dirstore/libdirstore.a lib/pinyin/libpinyin.a \
 	lib/util/libobutil.a \
-	$(SQLITE_LIBS) $(GNUTLS_LIBS) $(CRYPT_LIBS)
+	$(SQLITE_LIBS) $(PQ_LIBS) $(GNUTLS_LIBS) $(CRYPT_LIBS)
 LINT_FILES += $(filter %.c,$(lib_dirstore_libdirstore_a_SOURCES))
 
 check_PROGRAMS += lib/dirstore/test-dirstore
 TESTS += lib/dirstore/test-dirstore
 lib_dirstore_test_dirstore_SOURCES = lib/dirstore/test-dirstore.c
-lib_dirstore_test_dirstore_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
+lib_dirstore_test_dirstore_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS)
 lib_dirstore_test_dirstore_LDADD = tests/lib/libobtest.a $(DSTORE_LIBS)
+
+# the same suite against a private PostgreSQL server (SKIP without libpq
+# or a server)
+TESTS += lib/dirstore/test-dirstore-pg.sh
+EXTRA_DIST += lib/dirstore/test-dirstore-pg.sh tests/lib/pg.sh

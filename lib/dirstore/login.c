@@ -131,7 +131,7 @@ int dstore_account_log_recent(struct dstore *s, int64_t tenant_id, size_t limit,
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;
 	db_bind_int64(st, 1, tenant_id);
-	db_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+	db_bind_int64(st, 2, limit ? (int64_t)limit : INT64_MAX);
 	while ((rc = db_step(st)) == DB_ROW) {
 		struct dstore_account_event e = {
 			.id = db_column_int64(st, 0),

@@ -31,10 +31,34 @@
  * parts, family first ("zhang", "wei"; "Müller", "Anna"); the display name
  * when there are no parts. Two plain keys compared without ASCII case,
  * so that sorting 100,000 people costs little more than reading them. */
-#define NAME_KEY                                                               \
-	"coalesce(nullif(p.phonetic_family, ''), p.family, p.display) "        \
-	"COLLATE NOCASE%s, coalesce(nullif(p.phonetic_given, ''), p.given, "   \
-	"'') COLLATE NOCASE%s"
+/* A text compared without ASCII case in ORDER BY: SQLite's NOCASE
+ * collation, PostgreSQL's lower() (in a C database it folds ASCII letters
+ * only, as NOCASE does): what goes before and after the expression. */
+static const char *const nocase_of[DB_DIALECT_COUNT][2] = {
+	[DB_DIALECT_SQLITE] = {"", " COLLATE NOCASE"},
+	[DB_DIALECT_PGSQL] = {"lower(", ")"},
+};
+
+static void add_nocase(struct ob_buf *b, enum db_dialect dl, const char *expr,
+		       const char *dir)
+{
+	ob_buf_add_str(b, nocase_of[dl][0]);
+	ob_buf_add_str(b, expr);
+	ob_buf_add_str(b, nocase_of[dl][1]);
+	ob_buf_add_str(b, dir);
+}
+
+/* The name key above, each part in direction dir ("" or " DESC"). */
+static void add_name_key(struct ob_buf *b, enum db_dialect dl, const char *dir)
+{
+	add_nocase(b, dl,
+		   "coalesce(nullif(p.phonetic_family, ''), p.family, "
+		   "p.display)",
+		   dir);
+	ob_buf_add_str(b, ", ");
+	add_nocase(b, dl, "coalesce(nullif(p.phonetic_given, ''), p.given, '')",
+		   dir);
+}
 
 /* Every person of the view matching the search text: ds_page_match (the
  * rules of dstore_person_search in one C function, so that a scan of
@@ -256,8 +280,9 @@ static void match_of(const struct needle *n, const struct dstore_person *p,
 
 /* The SQL of a page's ids (with the search's count of matches: one scan)
  * or of the view's count, in the query's order or (rev) the reverse. */
-static void build_sql(struct ob_buf *b, const struct dstore_page_query *q,
-		      bool scoped, bool search, bool count, bool rev)
+static void build_sql(struct ob_buf *b, enum db_dialect dl,
+		      const struct dstore_page_query *q, bool scoped,
+		      bool search, bool count, bool rev)
 {
 	const char *d = q->desc != rev ? " DESC" : "";
 
@@ -273,12 +298,14 @@ static void build_sql(struct ob_buf *b, const struct dstore_page_query *q,
 	/* the whole enterprise is read in table order ("+": not through an
 	 * index and a lookup per person); a unit through its people */
 	if (q->direct)
-		ob_buf_add_str(b, " WHERE p.tenant_id = ?1 AND "
-				  "p.unit_id IS nullif(?6, 0)");
+		ob_buf_add_str(b,
+			       " WHERE p.tenant_id = ?1 AND "
+			       "p.unit_id IS NOT DISTINCT FROM nullif(?6, 0)");
 	else if (scoped)
-		ob_buf_add_str(b, " WHERE p.tenant_id = ?1 AND p.unit_id IN "
-				  "(SELECT id FROM unit WHERE tenant_id = ?1 "
-				  "AND idpath >= ?5 AND idpath < ?5 || x'7f')");
+		ob_buf_add_str(b,
+			       " WHERE p.tenant_id = ?1 AND p.unit_id IN "
+			       "(SELECT id FROM unit WHERE tenant_id = ?1 "
+			       "AND idpath >= ?5 AND idpath < ?5 || '\177')");
 	else
 		ob_buf_add_str(b, count ? " WHERE p.tenant_id = ?1"
 					: " WHERE +p.tenant_id = ?1");
@@ -287,12 +314,14 @@ static void build_sql(struct ob_buf *b, const struct dstore_page_query *q,
 	if (count)
 		return;
 	ob_buf_add_str(b, " ORDER BY ");
-	if (q->sort == DSTORE_SORT_TITLE)
-		ob_buf_addf(b, "p.title IS NULL%s, p.title COLLATE NOCASE%s, ",
-			    d, d);
-	else if (q->sort == DSTORE_SORT_UNIT)
+	if (q->sort == DSTORE_SORT_TITLE) {
+		ob_buf_addf(b, "p.title IS NULL%s, ", d);
+		add_nocase(b, dl, "p.title", d);
+		ob_buf_add_str(b, ", ");
+	} else if (q->sort == DSTORE_SORT_UNIT)
 		ob_buf_addf(b, "coalesce(u.path, '')%s, ", d);
-	ob_buf_addf(b, NAME_KEY ", p.id%s LIMIT ?7 OFFSET ?8", d, d, d);
+	add_name_key(b, dl, d);
+	ob_buf_addf(b, ", p.id%s LIMIT ?7 OFFSET ?8", d);
 }
 
 static int prepare(struct dstore *s, int64_t tenant_id,
@@ -305,7 +334,8 @@ static int prepare(struct dstore *s, int64_t tenant_id,
 
 	*st_r = NULL;
 	ob_buf_init(&sql, 1u << 16);
-	build_sql(&sql, q, idpath != NULL, n != NULL, count, rev);
+	build_sql(&sql, db_dialect(s->db), q, idpath != NULL, n != NULL, count,
+		  rev);
 	if (sql.data == NULL) {
 		ob_buf_deinit(&sql);
 		return ob_err_set(err, OB_E_NOMEM, "out of memory");
@@ -467,18 +497,18 @@ static int unit_block_ids(struct dstore *s, int64_t tenant_id,
 		ob_buf_add_str(&sql,
 			       " AND p.unit_id IN (SELECT id FROM unit "
 			       "WHERE tenant_id = ?1 AND idpath >= ?2 AND "
-			       "idpath < ?2 || x'7f')");
+			       "idpath < ?2 || '\177')");
 	ob_buf_addf(&sql,
 		    " GROUP BY p.unit_id ORDER BY coalesce(max(u.path), '')%s",
 		    d);
 	rc = sql.data ? db_prepare(s->db, ob_buf_str(&sql), 0, &blocks)
 		      : OB_E_NOMEM;
 	ob_buf_reset(&sql);
-	ob_buf_addf(&sql,
-		    "SELECT p.id FROM person p WHERE p.tenant_id = ?1 AND "
-		    "p.unit_id IS ?2 ORDER BY " NAME_KEY
-		    ", p.id%s LIMIT ?3 OFFSET ?4",
-		    d, d, d);
+	ob_buf_add_str(&sql,
+		       "SELECT p.id FROM person p WHERE p.tenant_id = ?1 AND "
+		       "p.unit_id IS NOT DISTINCT FROM ?2 ORDER BY ");
+	add_name_key(&sql, db_dialect(s->db), d);
+	ob_buf_addf(&sql, ", p.id%s LIMIT ?3 OFFSET ?4", d);
 	if (rc == 0)
 		rc = sql.data ? db_prepare(s->db, ob_buf_str(&sql), 0, &st)
 			      : OB_E_NOMEM;

@@ -370,10 +370,12 @@ static int keep_past(struct dstore *s, int64_t person_id, int64_t log_id,
 		"UPDATE change_log SET (gone_family, gone_given, gone_display, "
 		"gone_phones, gone_emails) = (SELECT family, given, display, "
 		"phones, emails FROM person WHERE id = ?1) WHERE id = ?2 AND "
-		"EXISTS (SELECT 1 FROM person WHERE id = ?1 AND (family IS NOT "
-		"?3 OR given IS NOT ?4 OR display IS NOT ?5 OR phones IS NOT "
+		"EXISTS (SELECT 1 FROM person WHERE id = ?1 AND (family IS "
+		"DISTINCT FROM "
+		"?3 OR given IS DISTINCT FROM ?4 OR display IS DISTINCT FROM "
+		"?5 OR phones IS DISTINCT FROM "
 		"?6 "
-		"OR emails IS NOT ?7))";
+		"OR emails IS DISTINCT FROM ?7))";
 	struct db_stmt *st = ds_stmt(s, sql, err);
 
 	if (st == NULL)
@@ -1091,17 +1093,18 @@ int dstore_person_iter(struct dstore *s, int64_t tenant_id,
 	static const char all[] =
 		"SELECT " PERSON_COLS " FROM person p LEFT JOIN unit u ON "
 		"u.id = p.unit_id WHERE +p.tenant_id = ?1 AND p.id > ?2 AND "
-		"(?3 OR p.hidden = 0) ORDER BY p.id LIMIT ?4";
+		"(?3 <> 0 OR p.hidden = 0) ORDER BY p.id LIMIT ?4";
 	static const char sub[] =
 		"SELECT " PERSON_COLS " FROM person p JOIN unit u ON "
 		"u.id = p.unit_id WHERE +p.tenant_id = ?1 AND p.id > ?2 AND "
-		"(?3 OR p.hidden = 0) AND u.tenant_id = ?1 AND u.idpath >= ?5 "
-		"AND u.idpath < ?5 || x'7f' ORDER BY p.id LIMIT ?4";
+		"(?3 <> 0 OR p.hidden = 0) AND u.tenant_id = ?1 AND u.idpath "
+		">= ?5 "
+		"AND u.idpath < ?5 || '\177' ORDER BY p.id LIMIT ?4";
 	static const char direct[] =
 		"SELECT " PERSON_COLS " FROM person p LEFT JOIN unit u ON "
 		"u.id = p.unit_id WHERE p.tenant_id = ?1 AND "
 		"p.unit_id IS nullif(?6, 0) AND p.id > ?2 AND "
-		"(?3 OR p.hidden = 0) ORDER BY p.id LIMIT ?4";
+		"(?3 <> 0 OR p.hidden = 0) ORDER BY p.id LIMIT ?4";
 	char *idpath = NULL;
 	struct db_stmt *st;
 	int ret = 0;
@@ -1119,7 +1122,7 @@ int dstore_person_iter(struct dstore *s, int64_t tenant_id,
 	db_bind_int64(st, 1, tenant_id);
 	db_bind_int64(st, 2, o->after_id);
 	db_bind_int(st, 3, o->include_hidden);
-	db_bind_int64(st, 4, o->limit ? (int64_t)o->limit : -1);
+	db_bind_int64(st, 4, o->limit ? (int64_t)o->limit : INT64_MAX);
 	if (idpath != NULL)
 		db_bind_text(st, 5, idpath);
 	if (o->direct)
@@ -1134,12 +1137,12 @@ int dstore_person_count(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 			struct ob_err *err)
 {
 	static const char all[] = "SELECT count(*) FROM person WHERE "
-				  "tenant_id = ?1 AND (?2 OR hidden = 0)";
+				  "tenant_id = ?1 AND (?2 <> 0 OR hidden = 0)";
 	static const char sub[] =
 		"SELECT count(*) FROM person p JOIN unit u ON u.id = p.unit_id "
-		"WHERE p.tenant_id = ?1 AND (?2 OR p.hidden = 0) AND "
+		"WHERE p.tenant_id = ?1 AND (?2 <> 0 OR p.hidden = 0) AND "
 		"u.tenant_id = ?1 AND u.idpath >= ?3 AND u.idpath < ?3 || "
-		"x'7f'";
+		"'\177'";
 	char *idpath = NULL;
 	struct db_stmt *st;
 	int rc, ret;
@@ -1218,20 +1221,28 @@ int dstore_person_search(struct dstore *s, int64_t tenant_id, const char *query,
 	/* Every match is a scan of the tenant's people: fine for the
 	 * administrators' pages (tens of ms at 100,000), and it needs no
 	 * index kept in step with every write. */
-	static const char sql[] =
-		"SELECT " PERSON_COLS " FROM person p LEFT JOIN unit u ON "
-		"u.id = p.unit_id WHERE p.tenant_id = ?1 AND ("
-		"p.display LIKE ?2 ESCAPE '\\' OR "
-		"coalesce(p.family, '') || coalesce(p.given, '') LIKE ?2 "
-		"ESCAPE '\\' OR coalesce(p.given, '') || ' ' || "
-		"coalesce(p.family, '') LIKE ?2 ESCAPE '\\' OR "
-		"p.title LIKE ?2 ESCAPE '\\' OR p.emails LIKE ?2 ESCAPE '\\' "
-		"OR "
-		"(?3 != '' AND (replace(lower(coalesce(p.phonetic_family, '') "
-		"|| coalesce(p.phonetic_given, '')), ' ', '') LIKE ?3 OR "
-		"ds_initials(p.display) LIKE ?3)) OR "
-		"(?4 != '' AND ds_digits(p.phones) LIKE ?4)) "
-		"ORDER BY p.display COLLATE BINARY, p.id LIMIT ?5";
+	/* SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE does so (in
+	 * a C database, for ASCII letters only). The display name sorts
+	 * as bytes in both (BINARY, and the C collation). */
+#define SEARCH_SQL(LIKE)                                                       \
+	"SELECT " PERSON_COLS " FROM person p LEFT JOIN unit u ON "            \
+	"u.id = p.unit_id WHERE p.tenant_id = ?1 AND ("                        \
+	"p.display " LIKE " ?2 ESCAPE '\\' OR "                                \
+	"coalesce(p.family, '') || coalesce(p.given, '') " LIKE " ?2 "         \
+	"ESCAPE '\\' OR coalesce(p.given, '') || ' ' || "                      \
+	"coalesce(p.family, '') " LIKE " ?2 ESCAPE '\\' OR "                   \
+	"p.title " LIKE " ?2 ESCAPE '\\' OR p.emails " LIKE " ?2 ESCAPE '\\' " \
+	"OR "                                                                  \
+	"(?3 != '' AND (replace(lower(coalesce(p.phonetic_family, '') "        \
+	"|| coalesce(p.phonetic_given, '')), ' ', '') " LIKE " ?3 OR "         \
+	"ds_initials(p.display) " LIKE " ?3)) OR "                             \
+	"(?4 != '' AND ds_digits(p.phones) " LIKE " ?4)) "                     \
+	"ORDER BY p.display, p.id LIMIT ?5"
+	static const char *const sql_of[DB_DIALECT_COUNT] = {
+		[DB_DIALECT_SQLITE] = SEARCH_SQL("LIKE"),
+		[DB_DIALECT_PGSQL] = SEARCH_SQL("ILIKE"),
+	};
+	const char *sql = sql_of[db_dialect(s->db)];
 	char letters[DSTORE_NAME_MAX] = "", digits[64] = "";
 	size_t nl = 0, nd = 0, qlen = strlen(query);
 	bool only_letters = qlen > 0, phone_like = qlen > 0;
@@ -1269,7 +1280,7 @@ int dstore_person_search(struct dstore *s, int64_t tenant_id, const char *query,
 	db_bind_text(st, 2, any);
 	db_bind_text(st, 3, letters[0] ? pfx : "");
 	db_bind_text(st, 4, digits[0] ? dig : "");
-	db_bind_int64(st, 5, limit ? (int64_t)limit : -1);
+	db_bind_int64(st, 5, limit ? (int64_t)limit : INT64_MAX);
 	ret = visit_rows(s, st, false, fn, ctx, "search people", err);
 out:
 	free(any);
@@ -1283,17 +1294,25 @@ int dstore_person_by_name(struct dstore *s, int64_t tenant_id, const char *name,
 			  int (*fn)(const struct dstore_person *p, void *ctx),
 			  void *ctx, struct ob_err *err)
 {
-	static const char live[] =
-		"SELECT " PERSON_COLS
-		" FROM person p LEFT JOIN unit u ON u.id = "
-		"p.unit_id WHERE p.tenant_id = ?1 AND " DS_NAME_KEY(
-			"p.display") " = " DS_NAME_KEY("?2") " ORDER BY p.id "
-							     "LIMIT ?3";
-	static const char gone[] =
-		DEPARTED_COLS DEPARTED_DELETE "tenant_id = ?1 AND " DS_NAME_KEY(
-			"gone_display") " = " DS_NAME_KEY("?2") " ORDER BY id "
-								"DESC LIMIT ?3";
-	struct db_stmt *st = ds_stmt(s, departed ? gone : live, err);
+	/* one text per dialect: the name key is spelt per engine (internal.h) */
+#define BY_NAME_LIVE(KEY)                                                      \
+	"SELECT " PERSON_COLS " FROM person p LEFT JOIN unit u ON u.id = "     \
+	"p.unit_id WHERE p.tenant_id = ?1 AND " KEY("p.display") " = " KEY(    \
+		"?2") " ORDER BY p.id LIMIT ?3"
+#define BY_NAME_GONE(KEY)                                                      \
+	DEPARTED_COLS DEPARTED_DELETE "tenant_id = ?1 AND " KEY(               \
+		"gone_display") " = " KEY("?2") " ORDER BY id DESC LIMIT ?3"
+	static const char *const live_of[DB_DIALECT_COUNT] = {
+		[DB_DIALECT_SQLITE] = BY_NAME_LIVE(DS_NAME_KEY),
+		[DB_DIALECT_PGSQL] = BY_NAME_LIVE(DS_NAME_KEY_PG),
+	};
+	static const char *const gone_of[DB_DIALECT_COUNT] = {
+		[DB_DIALECT_SQLITE] = BY_NAME_GONE(DS_NAME_KEY),
+		[DB_DIALECT_PGSQL] = BY_NAME_GONE(DS_NAME_KEY_PG),
+	};
+	enum db_dialect dl = db_dialect(s->db);
+	struct db_stmt *st =
+		ds_stmt(s, departed ? gone_of[dl] : live_of[dl], err);
 
 	if (st == NULL)
 		return err ? err->code : OB_E_FAIL;

@@ -88,11 +88,25 @@ int dstore_session_load(struct dstore *s, const char *token, const char *device,
 int dstore_session_save(struct dstore *s, const struct dstore_session *r,
 			struct ob_err *err)
 {
-	static const char sql[] =
-		"INSERT OR REPLACE INTO sml_session (token, device, "
-		"session_id, tenant_id, account_id, last_msg_id, reply, "
-		"reply_type, state, created, expires, completed) "
-		"VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
+	/* a replaced row takes a new rowid (ties of created broken by it) */
+#define SESSION_INS                                                            \
+	"INTO sml_session (token, device, session_id, tenant_id, account_id, " \
+	"last_msg_id, reply, reply_type, state, created, expires, completed) " \
+	"VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+	static const char *const sql_of[DB_DIALECT_COUNT] = {
+		[DB_DIALECT_SQLITE] = "INSERT OR REPLACE " SESSION_INS,
+		[DB_DIALECT_PGSQL] =
+			"INSERT " SESSION_INS " ON CONFLICT (token) DO UPDATE "
+			"SET device = excluded.device, session_id = "
+			"excluded.session_id, tenant_id = excluded.tenant_id, "
+			"account_id = excluded.account_id, last_msg_id = "
+			"excluded.last_msg_id, reply = excluded.reply, "
+			"reply_type = excluded.reply_type, state = "
+			"excluded.state, created = excluded.created, expires = "
+			"excluded.expires, completed = excluded.completed, "
+			"rowid = DEFAULT",
+	};
+	const char *sql = sql_of[db_dialect(s->db)];
 	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 	struct db_stmt *st;
@@ -231,8 +245,8 @@ int dstore_session_limit(struct dstore *s, int64_t account_id,
 	/* the account's sessions past the newest max - 1 besides keep */
 	static const char sql[] =
 		"SELECT token FROM sml_session WHERE account_id = ?1 AND "
-		"token <> ?2 ORDER BY created DESC, rowid DESC LIMIT -1 "
-		"OFFSET ?3";
+		"token <> ?2 ORDER BY created DESC, rowid DESC LIMIT "
+		"9223372036854775807 OFFSET ?3";
 	char(*tokens)[DSTORE_TOKEN_MAX] = NULL;
 	size_t n = 0, cap = 0;
 	struct ds_txn t = DS_TXN_OWN;
@@ -299,8 +313,10 @@ int dstore_pending_put(struct dstore *s, int64_t tenant_id, const char *token,
 		"INSERT INTO sml_pending (token, ds, tenant_id, guid, luid, "
 		"rev, op, resend) VALUES (?1,?2,?3,?4,?5,?6,?7,?8) "
 		"ON CONFLICT (token, ds, guid) DO UPDATE SET "
-		"luid = coalesce(excluded.luid, luid), rev = excluded.rev, "
-		"op = excluded.op, resend = excluded.resend OR resend";
+		"luid = coalesce(excluded.luid, sml_pending.luid), rev = "
+		"excluded.rev, "
+		"op = excluded.op, resend = CASE WHEN excluded.resend <> 0 OR "
+		"sml_pending.resend <> 0 THEN 1 ELSE 0 END";
 	struct db_stmt *st;
 	int ret = ds_write_stmt(s, tenant_id, sql, &st, err);
 
@@ -384,7 +400,7 @@ int dstore_pending_resends(struct dstore *s, int64_t tenant_id,
 	db_bind_int(st, 2, ds);
 	db_bind_int64(st, 3, tenant_id);
 	db_bind_text(st, 4, after);
-	db_bind_int64(st, 5, limit > 0 ? (int64_t)limit : -1);
+	db_bind_int64(st, 5, limit > 0 ? (int64_t)limit : INT64_MAX);
 	while ((rc = db_step(st)) == DB_ROW) {
 		struct dstore_pending p;
 		pending_from_row(st, &p);
@@ -700,7 +716,7 @@ int dstore_chunk_append(struct dstore *s, const char *token, int ds,
 	static const char put[] =
 		"INSERT INTO sml_chunk (token, ds, luid, size, data) VALUES "
 		"(?1, ?2, ?3, ?4, ?5) ON CONFLICT (token, ds) DO UPDATE SET "
-		"data = data || excluded.data";
+		"data = sml_chunk.data || excluded.data";
 	struct ds_txn t = DS_TXN_OWN;
 	int ret;
 	struct db_stmt *st;
@@ -846,23 +862,42 @@ int dstore_nonce_set(struct dstore *s, const char *device, const char *login,
 {
 	/* the nonce being replaced joins the superseded ones, of which the
 	 * device keeps the newest DSTORE_NONCE_KEEP - 1 */
-	static const char keep[] =
-		"INSERT OR REPLACE INTO sml_nonce_old (device, nonce, issued) "
-		"SELECT device, nonce, updated FROM sml_nonce "
-		"WHERE device = ?1";
+	/* a replaced row takes a new rowid (ties of issued broken by it) */
+	static const char *const keep_of[DB_DIALECT_COUNT] = {
+		[DB_DIALECT_SQLITE] =
+			"INSERT OR REPLACE INTO sml_nonce_old (device, nonce, "
+			"issued) SELECT device, nonce, updated FROM sml_nonce "
+			"WHERE device = ?1",
+		[DB_DIALECT_PGSQL] =
+			"INSERT INTO sml_nonce_old (device, nonce, issued) "
+			"SELECT device, nonce, updated FROM sml_nonce "
+			"WHERE device = ?1 ON CONFLICT (device, nonce) DO "
+			"UPDATE SET issued = excluded.issued, rowid = DEFAULT",
+	};
+	const char *keep = keep_of[db_dialect(s->db)];
 	static const char keep_trim[] =
 		"DELETE FROM sml_nonce_old WHERE device = ?1 AND rowid NOT IN "
 		"(SELECT rowid FROM sml_nonce_old WHERE device = ?1 "
 		"ORDER BY issued DESC, rowid DESC LIMIT ?2)";
-	static const char sql[] =
-		"INSERT OR REPLACE INTO sml_nonce (device, nonce, updated, "
-		"login) VALUES (?, ?, ?, ?)";
+	static const char *const sql_of[DB_DIALECT_COUNT] = {
+		[DB_DIALECT_SQLITE] =
+			"INSERT OR REPLACE INTO sml_nonce (device, nonce, "
+			"updated, login) VALUES (?, ?, ?, ?)",
+		[DB_DIALECT_PGSQL] =
+			"INSERT INTO sml_nonce (device, nonce, updated, login) "
+			"VALUES (?, ?, ?, ?) ON CONFLICT (device) DO UPDATE "
+			"SET nonce = excluded.nonce, updated = "
+			"excluded.updated, login = excluded.login, rowid = "
+			"DEFAULT",
+	};
+	const char *sql = sql_of[db_dialect(s->db)];
 	/* the login's devices beyond the newest per_login, current and
 	 * superseded nonces */
 	static const char trim_old[] =
 		"DELETE FROM sml_nonce_old WHERE device IN "
 		"(SELECT device FROM sml_nonce WHERE login = ?1 "
-		"ORDER BY updated DESC, rowid DESC LIMIT -1 OFFSET ?2)";
+		"ORDER BY updated DESC, rowid DESC LIMIT 9223372036854775807 "
+		"OFFSET ?2)";
 	static const char trim[] =
 		"DELETE FROM sml_nonce WHERE login = ?1 AND device NOT IN "
 		"(SELECT device FROM sml_nonce WHERE login = ?1 "

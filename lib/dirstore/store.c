@@ -344,9 +344,14 @@ static int migrate_steps(struct dstore *s, struct ob_err *err)
 				  "this program knows (%d); upgrade Orgbook",
 				  version, ds_migration_count);
 	for (int v = version; v < ds_migration_count; v++) {
+		const char *step = db_dialect(s->db) == DB_DIALECT_PGSQL
+					   ? ds_migrations_pg[v]
+					   : ds_migrations[v];
 		char sql[64];
 
-		ret = ds_exec(s, ds_migrations[v], err);
+		ret = step != NULL ? ds_exec(s, step, err) : 0;
+		if (ret == 0 && db_dialect(s->db) == DB_DIALECT_PGSQL)
+			ret = ds_migration_fill_pg(s, v, err);
 		if (ret < 0) {
 			ob_err_prefix(err, "migration to version %d: ", v + 1);
 			return ret;
@@ -372,6 +377,36 @@ static int migrate(struct dstore *s, struct ob_err *err)
 	return ret;
 }
 
+bool db_path_is_pg(const char *path)
+{
+	return strncmp(path, "postgresql://", 13) == 0 ||
+	       strncmp(path, "postgres://", 11) == 0;
+}
+
+/* The driver for a path: a libpq URI is PostgreSQL, anything else an
+ * SQLite file. A PostgreSQL store has no file to keep its key beside, so
+ * its key file must be named (dstore_options.key_path). */
+static int pick_driver(const struct dstore_options *opt,
+		       const struct db_driver **drv_r, struct ob_err *err)
+{
+	*drv_r = &db_sqlite_driver;
+	if (!db_path_is_pg(opt->path))
+		return 0;
+#ifdef HAVE_LIBPQ
+	if (opt->key_path == NULL || opt->key_path[0] == '\0')
+		return ob_err_set(err, OB_E_INVAL,
+				  "a PostgreSQL store needs its key file named "
+				  "(an SQLite store keeps it beside the "
+				  "database; a URI has no file)");
+	*drv_r = &db_pg_driver;
+	return 0;
+#else
+	return ob_err_set(err, OB_E_INVAL,
+			  "this Orgbook was built without PostgreSQL support "
+			  "(configure --with-postgresql, libpq-dev)");
+#endif
+}
+
 const char *dstore_open_notice(const struct dstore *s)
 {
 	return s->notice;
@@ -380,11 +415,17 @@ const char *dstore_open_notice(const struct dstore *s)
 int dstore_open(const struct dstore_options *opt, struct dstore **store_r,
 		struct ob_err *err)
 {
+	const struct db_driver *drv;
 	struct dstore *s;
 	struct db_settings set;
 	int ret;
 
 	*store_r = NULL;
+	ret = pick_driver(opt, &drv, err);
+	if (ret < 0) {
+		ob_err_prefix(err, "opening %s: ", opt->path);
+		return ret;
+	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return ob_err_set(err, OB_E_NOMEM, "out of memory");
@@ -408,7 +449,7 @@ int dstore_open(const struct dstore_options *opt, struct dstore **store_r,
 	set.busy_timeout_ms = opt->busy_timeout_ms;
 	set.notice = s->notice;
 	set.notice_size = sizeof(s->notice);
-	ret = db_sqlite_driver.open(&set, &s->db, err);
+	ret = drv->open(&set, &s->db, err);
 	if (ret < 0)
 		goto fail;
 	ret = migrate(s, err);

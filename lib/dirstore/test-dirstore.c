@@ -19,7 +19,120 @@
 #include <time.h>
 
 static char dbpath[4200];
+static char keypath[4200];
 static int db_counter;
+
+/* The store under test: SQLite files in the test's temp dir, or, when
+ * OB_TEST_DB_URL names a PostgreSQL server (tests/lib/pg.sh), a fresh
+ * database there for each store the tests open. */
+static const char *db_url(void)
+{
+	const char *u = getenv("OB_TEST_DB_URL");
+
+	return u != NULL && u[0] != '\0' ? u : NULL;
+}
+
+static bool on_pg(void)
+{
+	return db_url() != NULL;
+}
+
+/* TAP lines for a test that does not apply to this back end. */
+static bool skip_on_pg(const char *name, const char *why)
+{
+	if (!on_pg())
+		return false;
+	test_skip(name, why);
+	return true;
+}
+
+/* A store's options for dbpath (and its key file). */
+static void options_of(struct dstore_options *o)
+{
+	o->path = dbpath;
+	o->key_path = on_pg() ? keypath : NULL;
+}
+
+#ifdef HAVE_LIBPQ
+/* dbpath := db_url() with database d<N>, created on the server. */
+static void pg_new_database(int n)
+{
+	const char *url = db_url(), *q = strchr(url, '?');
+	size_t slash = q ? (size_t)(q - url) : strlen(url);
+	struct db_settings set = {.path = url};
+	struct ob_err err;
+	struct db *db;
+	char sql[64];
+
+	while (slash > 0 && url[slash - 1] != '/')
+		slash--;
+	snprintf(dbpath, sizeof(dbpath), "%.*sd%d%s", (int)slash, url, n,
+		 q ? q : "");
+	if (db_pg_driver.open(&set, &db, &err) < 0) {
+		printf("# %s: %s\n", url, err.msg);
+		exit(99);
+	}
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS d%d", n);
+	(void)db_exec(db, sql);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE d%d", n);
+	if (db_exec(db, sql) < 0) {
+		printf("# %s: %s\n", sql, db_errmsg(db));
+		exit(99);
+	}
+	db->drv->close(db);
+}
+#endif
+
+/* Run SQL on the store's database through a connection of its own. */
+static int raw_exec(const char *sql)
+{
+	struct db_settings set = {.path = dbpath};
+	const struct db_driver *drv = &db_sqlite_driver;
+	char notice[256];
+	struct ob_err err;
+	struct db *db;
+	int ret;
+
+#ifdef HAVE_LIBPQ
+	if (on_pg())
+		drv = &db_pg_driver;
+#endif
+	set.notice = notice;
+	set.notice_size = sizeof(notice);
+	if (drv->open(&set, &db, &err) < 0)
+		return err.code;
+	ret = db_exec(db, sql);
+	if (ret < 0)
+		printf("# %s: %s\n", sql, db_errmsg(db));
+	db->drv->close(db);
+	return ret;
+}
+
+/* Everything the store keeps, as bytes (the SQLite file, or a dump of
+ * the PostgreSQL database), for tests that a secret is not among it. */
+static int store_bytes(struct ob_buf *raw, struct ob_err *err)
+{
+	char cmd[4600];
+	FILE *f;
+	size_t n;
+	char chunk[8192];
+
+	if (!on_pg())
+		return ob_file_read(dbpath, raw, err);
+	snprintf(cmd, sizeof(cmd), "%s/pg_dump --data-only -d '%s' 2>/dev/null",
+		 getenv("PG_BIN") ? getenv("PG_BIN")
+				  : "/usr/lib/postgresql/15/bin",
+		 dbpath);
+	f = popen(cmd, "r");
+	if (f == NULL)
+		return ob_err_set(err, OB_E_IO, "pg_dump");
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (ob_buf_add(raw, chunk, n) < 0)
+			break;
+	return pclose(f) == 0 && raw->len > 0
+		       ? 0
+		       : ob_err_set(err, OB_E_IO, "pg_dump failed");
+}
 
 static struct dstore *open_new(void)
 {
@@ -27,9 +140,16 @@ static struct dstore *open_new(void)
 	struct dstore *s = NULL;
 	struct ob_err err;
 
+	++db_counter;
 	snprintf(dbpath, sizeof(dbpath), "%s/d%d.db", test_tmpdir(),
-		 ++db_counter);
-	o.path = dbpath;
+		 db_counter);
+	snprintf(keypath, sizeof(keypath), "%s/d%d.key", test_tmpdir(),
+		 db_counter);
+#ifdef HAVE_LIBPQ
+	if (on_pg())
+		pg_new_database(db_counter);
+#endif
+	options_of(&o);
 	o.sync_normal = true;
 	if (dstore_open(&o, &s, &err) < 0) {
 		printf("# open: %s\n", err.msg);
@@ -598,7 +718,7 @@ static void test_accounts(void)
 	dstore_close(&s);
 	/* neither the password nor its MD5 equivalent is in the file */
 	ob_buf_init(&raw, 64 << 20);
-	test_assert_int(ob_file_read(dbpath, &raw, &err), 0);
+	test_assert_int(store_bytes(&raw, &err), 0);
 	test_assert(memmem(raw.data, raw.len, "new-secret", 10) == NULL);
 	test_assert(memmem(raw.data, raw.len, "newer-secret", 12) == NULL);
 	test_assert(memmem(raw.data, raw.len, "$y$", 3) != NULL);
@@ -871,14 +991,7 @@ static void test_reset_links(void)
 	test_assert_int(
 		dstore_reset_create(s, t, id, now, 1, "cli", tok, NULL, &err),
 		0);
-	{
-		sqlite3 *db;
-		sqlite3_open(dbpath, &db);
-		sqlite3_busy_timeout(db, 5000);
-		sqlite3_exec(db, "UPDATE account SET disabled = 1", NULL, NULL,
-			     NULL);
-		sqlite3_close(db);
-	}
+	raw_exec("UPDATE account SET disabled = 1");
 	test_assert_int(
 		dstore_reset_use(s, tok, "third-password", now, &a, &err),
 		OB_E_NOTFOUND);
@@ -935,7 +1048,7 @@ static void test_reset_links(void)
 	dstore_close(&s);
 	/* the token is not in the file, only its hash */
 	ob_buf_init(&raw, 64 << 20);
-	test_assert_int(ob_file_read(dbpath, &raw, &err), 0);
+	test_assert_int(store_bytes(&raw, &err), 0);
 	test_assert(memmem(raw.data, raw.len, tok, 64) == NULL);
 	ob_buf_deinit(&raw);
 	test_end();
@@ -952,6 +1065,13 @@ static void test_migration_accounts(void)
 	int64_t t = tenant(s, "acme"), t2 = tenant(s, "other"), id;
 	int n = 0;
 
+	if (on_pg()) {
+		dstore_close(&s);
+		test_skip("schema 14 -> 15 on a populated database",
+			  "SQLite migrations (a PostgreSQL store starts at "
+			  "15)");
+		return;
+	}
 	test_begin("schema 14 -> 15 on a populated database keeps every "
 		   "account, its password, role and MD5 secret");
 	dstore_tenant_configure(s, t, true, 30, &err);
@@ -1138,6 +1258,9 @@ static void test_sync_state(void)
 	dstore_close(&s);
 	test_end();
 
+	if (skip_on_pg("schema 5 -> 10: the id map rebuilt",
+		       "SQLite migrations (a PostgreSQL store starts at 15)"))
+		return;
 	test_begin("schema 5 -> ... -> 10: the id map is rebuilt without "
 		   "rowids and without its LUID index, every row kept and "
 		   "found both ways");
@@ -1246,6 +1369,26 @@ static long peek(const char *sql, int64_t id)
 	sqlite3 *db;
 	sqlite3_stmt *q;
 	long v = -1;
+
+#ifdef HAVE_LIBPQ
+	if (on_pg()) {
+		struct db_settings set = {.path = dbpath};
+		struct db_stmt *st;
+		struct ob_err err;
+		struct db *pg;
+
+		if (db_pg_driver.open(&set, &pg, &err) < 0)
+			return -1;
+		if (db_prepare(pg, sql, 0, &st) == 0) {
+			db_bind_int64(st, 1, id);
+			if (db_step(st) == DB_ROW)
+				v = (long)db_column_int64(st, 0);
+			db_finalize(st);
+		}
+		pg->drv->close(pg);
+		return v;
+	}
+#endif
 
 	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) ==
 		    SQLITE_OK &&
@@ -1755,6 +1898,12 @@ static void test_file_modes(void)
 	mode_t old = umask(022);
 	int64_t t = 0, acc;
 
+	if (skip_on_pg("file modes of the database and its companions",
+		       "SQLite's files (PostgreSQL keeps no file of ours "
+		       "but the key)")) {
+		umask(old);
+		return;
+	}
 	test_begin("file modes: the database, its -wal and -shm (as SQLite "
 		   "creates them) and the key file are 0600 under umask 022; "
 		   "looser ones tightened at open and reported");
@@ -1869,6 +2018,12 @@ static void test_unit_paths_cjk(void)
 	test_assert_int(dstore_commit(s, NULL, &err), 0);
 	unit_path_of(s, t, deep, path, sizeof(path));
 	test_assert_str(path, "深层/一级/第二级/研发中心/平台部/基础架构组");
+	if (on_pg()) {
+		/* the repair below is SQLite's migration 13 -> 14 */
+		dstore_close(&s);
+		test_end();
+		return;
+	}
 
 	/* a store as an older version left it: paths cut, schema 13 */
 	struct dstore_tenant before;
@@ -1943,17 +2098,12 @@ static void test_default_phonetic(void)
 	/* stored without a reading (an older version, an import that kept
 	 * none): a put that keeps the names keeps none */
 	dstore_close(&s);
-	sqlite3 *db;
-	sqlite3_open(dbpath, &db);
-	test_assert_int(sqlite3_exec(db,
-				     "UPDATE person SET phonetic_family = "
-				     "NULL, phonetic_given = NULL WHERE "
-				     "uid = 'py-1'",
-				     NULL, NULL, NULL),
-			SQLITE_OK);
-	sqlite3_close(db);
+	test_assert_int(raw_exec("UPDATE person SET phonetic_family = "
+				 "NULL, phonetic_given = NULL WHERE "
+				 "uid = 'py-1'"),
+			0);
 	struct dstore_options o = {0};
-	o.path = dbpath;
+	options_of(&o);
 	o.sync_normal = true;
 	test_assert_int(dstore_open(&o, &s, &err), 0);
 	p.title = "经理";
@@ -2003,6 +2153,9 @@ static void test_migrations(void)
 	sqlite3 *db;
 	char path[4300];
 
+	if (skip_on_pg("schema: old database upgraded, newer one refused",
+		       "SQLite files made by hand"))
+		return;
 	test_begin(
 		"schema: old database upgraded, newer one refused untouched");
 	snprintf(path, sizeof(path), "%s/old.db", test_tmpdir());
@@ -2068,9 +2221,16 @@ static void test_concurrent_writers(void)
 	struct add_ctx ctx = {"from-b"};
 	int64_t t = tenant(a, "acme"), rev;
 
+	if (on_pg()) {
+		dstore_close(&a);
+		test_skip("two writers: the second waits or gets OB_E_BUSY",
+			  "SQLite's write lock at BEGIN (PostgreSQL's "
+			  "serializable transactions conflict at COMMIT)");
+		return;
+	}
 	test_begin("two writers: the second waits or gets OB_E_BUSY, then "
 		   "retries");
-	o.path = dbpath;
+	options_of(&o);
 	o.busy_timeout_ms = 50;
 	test_assert_int(dstore_open(&o, &b, &err), 0);
 	test_assert_int(dstore_begin(a, t, "a", &err), 0);
@@ -2100,6 +2260,7 @@ static void test_concurrent_writers(void)
  * is left open, for the store to roll back. */
 static int busy_commits;
 static int bodies;
+static const struct db_driver *real_driver;
 
 static int commit_maybe_busy(struct db *db)
 {
@@ -2107,7 +2268,7 @@ static int commit_maybe_busy(struct db *db)
 		busy_commits--;
 		return OB_E_BUSY;
 	}
-	return db_sqlite_driver.commit(db);
+	return real_driver->commit(db);
 }
 
 static int add_counted(struct dstore *s, void *ctx, struct ob_err *err)
@@ -2126,7 +2287,7 @@ static int count_event(const struct dstore_account_event *e, void *ctx)
 static void test_busy_commit(void)
 {
 	struct dstore *s = open_new();
-	struct db_driver faulty = db_sqlite_driver;
+	struct db_driver faulty = *s->db->drv;
 	struct add_ctx one = {"after-busy"}, two = {"never"};
 	struct ob_err err;
 	int64_t t = tenant(s, "acme"), rev = 0;
@@ -2135,6 +2296,7 @@ static void test_busy_commit(void)
 	test_begin("busy at COMMIT: the whole transaction rolled back and run "
 		   "again, at most as often as allowed, for tenant and own "
 		   "writes");
+	real_driver = s->db->drv;
 	faulty.commit = commit_maybe_busy;
 	s->db->drv = &faulty;
 	busy_commits = 1;
@@ -2163,7 +2325,7 @@ static void test_busy_commit(void)
 		dstore_account_log_recent(s, t, 0, count_event, &events, &err),
 		0);
 	test_assert_int(events, 1);
-	s->db->drv = &db_sqlite_driver;
+	s->db->drv = real_driver;
 	dstore_close(&s);
 	test_end();
 }
@@ -2329,7 +2491,7 @@ static void test_web_sessions(void)
 	dstore_close(&s);
 	/* the cookie token is not in the file */
 	ob_buf_init(&raw, 64 << 20);
-	test_assert_int(ob_file_read(dbpath, &raw, &err), 0);
+	test_assert_int(store_bytes(&raw, &err), 0);
 	test_assert(memmem(raw.data, raw.len, tok, 64) == NULL);
 	ob_buf_deinit(&raw);
 	test_end();
@@ -3231,8 +3393,129 @@ static void test_undo_refused(void)
 	test_end();
 }
 
+/* The SQL functions the store's queries call give, through whichever
+ * driver runs, what the store's C computes (db.h ds_fn_*): on SQLite the
+ * C itself, on PostgreSQL its SQL and PL/pgSQL twins. */
+static void test_sql_functions(void)
+{
+	static const char *const texts[] = {
+		"张三",
+		"单雄信",
+		"长孙无忌",
+		"长江",
+		"欧阳修",
+		"Anna Li",
+		"Müller Anna",
+		"李 明",
+		"x1y2 z",
+		"曾",
+		"Dr. 单田芳",
+		"𠀀𠀁 a",
+		"",
+		"+86 10 1234\nmobile\t138-0013",
+		"ÀÉ李b",
+	};
+	static const char *const page[][11] = {
+		{"li", "li", "", "李明", "李", "明", NULL, NULL, "li", "ming",
+		 NULL},
+		{"zs", "zs", "", "张三", "张", "三", NULL, NULL, NULL, NULL,
+		 NULL},
+		{"1380", "", "1380", "X", NULL, NULL, NULL, NULL, NULL, NULL,
+		 "cell\t+86 138 0013\nwork\t010"},
+		{"Eng", "eng", "", "Y", NULL, NULL, "Engineer", NULL, NULL,
+		 NULL, NULL},
+		{"@EX", "", "", "Z", NULL, NULL, NULL, "a@ex.com", NULL, NULL,
+		 NULL},
+		{"nobody", "nobody", "", "Q", "Q", NULL, "t", "e", "p", NULL,
+		 "1"},
+		{"Li M", "", "", "Other", "M", "Li", NULL, NULL, NULL, NULL,
+		 NULL},
+	};
+	struct dstore *s = open_new();
+	struct ob_err err;
+	struct db_stmt *st;
+
+	test_begin("ds_initials, ds_digits and ds_page_match in SQL equal "
+		   "the store's C");
+	st = ds_stmt(s, "SELECT ds_initials(?1), ds_digits(?1)", &err);
+	test_assert(st != NULL);
+	for (size_t i = 0; st && i < sizeof(texts) / sizeof(texts[0]); i++) {
+		char ini[128], dig[256];
+		size_t n = ds_fn_digits(texts[i], strlen(texts[i]), dig);
+
+		dig[n] = '\0';
+		ds_fn_initials(texts[i], ini, sizeof(ini));
+		db_reset(st);
+		db_bind_text(st, 1, texts[i]);
+		test_assert_int(db_step(st), DB_ROW);
+		test_assert_str(db_column_text(st, 0), ini);
+		test_assert_str(db_column_text(st, 1), dig);
+	}
+	if (st)
+		db_reset(st);
+	st = ds_stmt(s,
+		     "SELECT ds_page_match(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+		     "?10, ?11)",
+		     &err);
+	test_assert(st != NULL);
+	for (size_t i = 0; st && i < sizeof(page) / sizeof(page[0]); i++) {
+		for (int k = 0; k < 11; k++)
+			if (page[i][k] != NULL)
+				db_bind_text(st, k + 1, page[i][k]);
+			else
+				db_bind_null(st, k + 1);
+		test_assert_int(db_step(st), DB_ROW);
+		test_assert_int(db_column_int(st, 0),
+				ds_fn_page_match(page[i]));
+		db_reset(st);
+	}
+	dstore_close(&s);
+	test_end();
+}
+
+/* A store whose connection is gone answers OB_E_IO (the server's 503),
+ * whatever the call: the server's own backend ended under it. */
+static void test_connection_lost(void)
+{
+	struct dstore_tenant tn;
+	struct ob_err err;
+	struct dstore *s;
+	struct db_stmt *st;
+	char sql[64];
+	int64_t pid = 0;
+
+	if (!on_pg()) {
+		test_skip("a lost connection is OB_E_IO",
+			  "PostgreSQL only (SQLite has no connection)");
+		return;
+	}
+	s = open_new();
+	test_begin("a lost connection is OB_E_IO, for reads and writes");
+	tenant(s, "acme");
+	st = ds_stmt(s, "SELECT pg_backend_pid()", &err);
+	if (st != NULL && db_step(st) == DB_ROW)
+		pid = db_column_int64(st, 0);
+	if (st != NULL)
+		db_reset(st);
+	test_assert(pid > 0);
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%lld, 5000)",
+		 (long long)pid);
+	test_assert_int(raw_exec(sql), 0);
+	test_assert_int(dstore_tenant_find(s, "acme", &tn, &err), OB_E_IO);
+	test_assert_int(dstore_tenant_create(s, "other", NULL, NULL, &err),
+			OB_E_IO);
+	dstore_close(&s);
+	test_end();
+}
+
 int main(void)
 {
+#ifndef HAVE_LIBPQ
+	if (on_pg()) {
+		printf("1..0 # SKIP built without libpq (PostgreSQL)\n");
+		return 0;
+	}
+#endif
 	test_revisions();
 	test_views();
 	test_unit_moves();
@@ -3245,6 +3528,7 @@ int main(void)
 	test_reset_links();
 	test_migration_accounts();
 	test_search();
+	test_sql_functions();
 	test_iterate();
 	test_web_sessions();
 	test_prune();
@@ -3263,5 +3547,6 @@ int main(void)
 	test_file_modes();
 	test_concurrent_writers();
 	test_busy_commit();
+	test_connection_lost();
 	return test_done();
 }

@@ -307,15 +307,28 @@ static const char *op_word(const char *what, const char *op)
 static int person_blockers(struct dstore *s, int64_t tenant_id,
 			   struct dstore_undo_report *r, struct ob_err *err)
 {
-	static const char sql[] =
-		"SELECT uid, name, actor, time, rev, op FROM (SELECT c.uid AS "
-		"uid, coalesce(c.name, x.display, '') AS name, c.actor AS "
-		"actor, c.time AS time, c.rev AS rev, c.op AS op, max(c.id) "
-		"AS last FROM change_log c JOIN import_undo_person x ON "
-		"x.undo_id = ?1 AND x.uid = c.uid WHERE c.tenant_id = ?2 AND "
-		"c.rev > ?3 AND c.what = 'person' GROUP BY c.uid) ORDER BY "
-		"last";
-	struct db_stmt *st = ds_stmt(s, sql, err);
+	/* SQLite takes the other columns from the row of max(c.id);
+	 * PostgreSQL says so with DISTINCT ON */
+	static const char *const sql_of[DB_DIALECT_COUNT] = {
+		[DB_DIALECT_SQLITE] =
+			"SELECT uid, name, actor, time, rev, op FROM (SELECT "
+			"c.uid AS uid, coalesce(c.name, x.display, '') AS "
+			"name, c.actor AS actor, c.time AS time, c.rev AS rev, "
+			"c.op AS op, max(c.id) AS last FROM change_log c JOIN "
+			"import_undo_person x ON x.undo_id = ?1 AND x.uid = "
+			"c.uid WHERE c.tenant_id = ?2 AND c.rev > ?3 AND "
+			"c.what = 'person' GROUP BY c.uid) ORDER BY last",
+		[DB_DIALECT_PGSQL] =
+			"SELECT uid, name, actor, time, rev, op FROM (SELECT "
+			"DISTINCT ON (c.uid) c.uid AS uid, coalesce(c.name, "
+			"x.display, '') AS name, c.actor AS actor, c.time AS "
+			"time, c.rev AS rev, c.op AS op, c.id AS last FROM "
+			"change_log c JOIN import_undo_person x ON x.undo_id = "
+			"?1 AND x.uid = c.uid WHERE c.tenant_id = ?2 AND c.rev "
+			"> ?3 AND c.what = 'person' ORDER BY c.uid, c.id DESC) "
+			"AS b ORDER BY last",
+	};
+	struct db_stmt *st = ds_stmt(s, sql_of[db_dialect(s->db)], err);
 	int rc;
 
 	if (st == NULL)

@@ -311,7 +311,7 @@ static int log_subtree_people(struct dstore *s, int64_t tenant_id,
 		"SELECT p.id, p.uid, u.idpath, p.hidden, p.display FROM person "
 		"p "
 		"JOIN unit u ON u.id = p.unit_id WHERE p.tenant_id = ? AND "
-		"u.tenant_id = ? AND u.idpath >= ? AND u.idpath < ? || x'7f'";
+		"u.tenant_id = ? AND u.idpath >= ? AND u.idpath < ? || '\177'";
 	static const char bump[] = "UPDATE person SET rev = ?, mtime = ? "
 				   "WHERE tenant_id = ? AND id = ?";
 	struct people {
@@ -417,7 +417,7 @@ static int rewrite_subtree(struct dstore *s, int64_t tenant_id,
 		"path = CASE WHEN path = ?3 THEN ?4 "
 		"ELSE ?4 || substr(path, length(?3) + 1) END "
 		"WHERE tenant_id = ?5 AND idpath >= ?2 AND idpath < ?2 || "
-		"x'7f'";
+		"'\177'";
 	struct db_stmt *st = ds_stmt(s, sql, err);
 
 	if (st == NULL)
@@ -639,6 +639,18 @@ int dstore_unit_list(struct dstore *s, int64_t tenant_id,
 			"u.parent_id = "
 			"t.id "
 			" WHERE u.tenant_id = ?1) "
+			"SELECT " UNIT_COLS
+			" FROM t JOIN unit u ON u.id = t.id "
+			"ORDER BY t.k",
+		[DB_DIALECT_PGSQL] =
+			"WITH RECURSIVE t(id, k) AS ("
+			" SELECT id, lpad(CAST(sort + 100000000 AS TEXT), 12, "
+			"'0') || name FROM unit WHERE tenant_id = ?1 AND "
+			"parent_id IS NULL "
+			" UNION ALL "
+			" SELECT u.id, t.k || chr(1) || lpad(CAST(u.sort + "
+			"100000000 AS TEXT), 12, '0') || u.name FROM unit u "
+			"JOIN t ON u.parent_id = t.id WHERE u.tenant_id = ?1) "
 			"SELECT " UNIT_COLS
 			" FROM t JOIN unit u ON u.id = t.id "
 			"ORDER BY t.k",

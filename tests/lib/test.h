@@ -18,6 +18,9 @@ void test_begin(const char *name);
 void test_end(void);
 int test_done(void);
 
+/* One test that does not apply here: "ok N - name # SKIP why". */
+void test_skip(const char *name, const char *why);
+
 /* Record a failure of the current test with a message. */
 void test_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
