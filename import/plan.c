@@ -53,19 +53,17 @@ static int verdict(struct import *im, struct ob_err *err)
 			  rep->bad_rows == 1 ? "" : "s");
 }
 
-/* Opens the transaction: the audit's actor, the undo record (not for a
- * dry run), the units there were, and the units the file lists. On error
- * the transaction is rolled back. */
-static int begin(struct import *im, size_t *units_before_r, struct ob_err *err)
+/* The start of pass 2's transaction: the undo record (not for a dry run),
+ * the units there were, and the units the file lists. */
+static int prepare(struct import *im, size_t *units_before_r,
+		   struct ob_err *err)
 {
 	const struct imp_opts *o = im->o;
 	int64_t id;
-	int ret;
+	int ret = 0;
 
-	ret = dstore_begin(im->s, im->tenant, o->actor ? o->actor : "import",
-			   err);
 	/* what the import writes is kept for its undo, in its transaction */
-	if (ret == 0 && !o->dry_run)
+	if (!o->dry_run)
 		ret = dstore_import_begin(im->s, im->tenant,
 					  o->replace ? "replace" : "merge",
 					  err);
@@ -74,8 +72,6 @@ static int begin(struct import *im, size_t *units_before_r, struct ob_err *err)
 				       units_before_r, err);
 	for (size_t i = 0; i < im->n_units && ret == 0; i++)
 		ret = imp_unit_ensure(im, im->units[i], &id, err);
-	if (ret < 0)
-		dstore_rollback(im->s);
 	return ret;
 }
 
@@ -123,41 +119,52 @@ static int pass2_reset(struct import *im, struct ob_err *err)
 	return im->ex ? 0 : ob_err_set(err, OB_E_NOMEM, "out of memory");
 }
 
-/* Pass 2 as one transaction, run again from its start (up to
- * IMP_TRIES times in all) while the store is busy at BEGIN, inside it or
- * at COMMIT, which is how PostgreSQL reports a serialization failure. A
- * dry run rolls back and reports the revision it saw. */
-static int pass2_txn(struct import *im, imp_row_source *rows, void *ctx,
-		     struct ob_err *err)
+struct pass2_ctx {
+	struct import *im;
+	imp_row_source *rows;
+	void *ctx;
+	int runs;
+};
+
+/* The body of pass 2's transaction, which dstore_retry runs again from
+ * its start while the store is busy (at BEGIN, inside, or at COMMIT,
+ * which is how PostgreSQL reports a serialization failure). */
+static int pass2_body(struct dstore *s, void *vx, struct ob_err *err)
 {
-	struct imp_report *rep = im->rep;
+	struct pass2_ctx *x = vx;
 	size_t units_before = 0;
 	int ret = 0;
 
-	for (int tries = 1;; tries++) {
-		if (tries > 1)
-			ret = pass2_reset(im, err);
-		if (ret == 0)
-			ret = begin(im, &units_before, err);
-		if (ret < 0 && ret != OB_E_BUSY)
-			return ret;
-		if (ret == 0)
-			ret = pass2(im, rows, ctx, units_before, err);
-		if (ret < 0 || im->o->dry_run) {
-			dstore_rollback(im->s);
-			if (ret == 0) {
-				struct dstore_tenant t;
+	(void)s;
+	if (x->runs++ > 0)
+		ret = pass2_reset(x->im, err);
+	if (ret == 0)
+		ret = prepare(x->im, &units_before, err);
+	if (ret == 0)
+		ret = pass2(x->im, x->rows, x->ctx, units_before, err);
+	return ret;
+}
 
-				if (dstore_tenant_get(im->s, im->tenant, &t,
-						      err) == 0)
-					rep->revision = t.revision;
-			}
-		} else {
-			ret = dstore_commit(im->s, &rep->revision, err);
-		}
-		if (ret != OB_E_BUSY || tries >= IMP_TRIES)
-			return ret;
-	}
+/* Pass 2 as one transaction, up to IMP_TRIES runs in all; a dry run
+ * runs it once, rolls back and reports the revision it saw. */
+static int pass2_txn(struct import *im, imp_row_source *rows, void *ctx,
+		     struct ob_err *err)
+{
+	struct pass2_ctx x = {im, rows, ctx, 0};
+	const char *actor = im->o->actor ? im->o->actor : "import";
+	struct dstore_tenant t;
+	int ret;
+
+	if (!im->o->dry_run)
+		return dstore_retry(im->s, im->tenant, actor, IMP_TRIES,
+				    pass2_body, &x, &im->rep->revision, err);
+	ret = dstore_begin(im->s, im->tenant, actor, err);
+	if (ret == 0)
+		ret = pass2_body(im->s, &x, err);
+	dstore_rollback(im->s);
+	if (ret == 0 && dstore_tenant_get(im->s, im->tenant, &t, err) == 0)
+		im->rep->revision = t.revision;
+	return ret;
 }
 
 int imp_run(struct import *im, imp_row_source *rows, void *ctx,
