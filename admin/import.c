@@ -90,17 +90,10 @@ static int import_as(const char *fmt, const char *path, struct dstore *s,
 		     const struct imp_opts *o, struct imp_report *rep,
 		     struct ob_err *err)
 {
-	size_t n = strlen(path);
-
 	if (fmt == NULL) /* by file name, CSV by default */
-		fmt = n > 5 && ob_str_ieq(path + n - 5, ".json")  ? "json"
-		      : n > 4 && ob_str_ieq(path + n - 4, ".vcf") ? "vcf"
-								  : "csv";
-	if (strcmp(fmt, "json") == 0)
-		return imp_json_import(s, t, in->text, in->len, o, rep, err);
-	if (strcmp(fmt, "vcf") == 0)
-		return imp_vcf_import(s, t, in->text, in->len, o, rep, err);
-	return imp_csv_import(s, t, in->text, in->len, o, rep, err);
+		fmt = imp_format_of_name(path);
+	return imp_import(s, t, fmt ? fmt : "csv", in->text, in->len, o, rep,
+			  err);
 }
 
 static void report(const struct adm_args *a, const struct imp_opts *o,

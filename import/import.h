@@ -88,6 +88,20 @@ int imp_vcf_import(struct dstore *store, int64_t tenant_id, const char *data,
 		   size_t len, const struct imp_opts *opts,
 		   struct imp_report *report, struct ob_err *err);
 
+/* The format a file's name gives, case aside: "json" (.json), "vcf"
+ * (.vcf), "csv" (.csv); NULL for another name or none. */
+const char *imp_format_of_name(const char *name);
+
+/* The format a file's first bytes give, after a UTF-8 byte order mark and
+ * white space: "vcf" for BEGIN:VCARD, "json" for '{', else "csv". */
+const char *imp_format_of_data(const char *data, size_t len);
+
+/* imp_csv_import, imp_json_import or imp_vcf_import by format ("csv",
+ * "json" or "vcf"); OB_E_INVAL for another. */
+int imp_import(struct dstore *store, int64_t tenant_id, const char *format,
+	       const char *data, size_t len, const struct imp_opts *opts,
+	       struct imp_report *report, struct ob_err *err);
+
 /* The pinyin reading of a Chinese name part ("ouyang" for 欧阳 as a family
  * name), malloc'd; NULL for names without Chinese characters or when
  * nothing could be read. Imports and the admin pages fill in phonetic

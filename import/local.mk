@@ -8,6 +8,7 @@ import_libimport_a_SOURCES = \
 	import/plan.c import/row.c import/match.c import/merge.c \
 	import/apply.c import/guard.c \
 	import/read-csv.c import/read-json.c import/read-vcf.c \
+	import/format.c \
 	import/csv.c import/csv.h \
 	import/json.c import/json.h
 import_libimport_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)

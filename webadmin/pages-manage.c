@@ -194,46 +194,17 @@ static int run_import(struct wa_ctx *c, const struct import_meta *m,
 	o.force = force;
 	o.actor = actor;
 	o.no_photo_files = true; /* an upload has no files beside it */
-	if (strcmp(m->format, "json") == 0)
-		return imp_json_import(c->store, c->ses.tenant_id, data, len,
-				       &o, rep, err);
-	return (strcmp(m->format, "vcf") == 0 ? imp_vcf_import
-					      : imp_csv_import)(
-		c->store, c->ses.tenant_id, data, len, &o, rep, err);
-}
-
-static bool ends_with(const char *name, const char *ext)
-{
-	size_t n = name ? strlen(name) : 0, e = strlen(ext);
-
-	return n > e && ob_str_ieq(name + n - e, ext);
+	return imp_import(c->store, c->ses.tenant_id, m->format, data, len, &o,
+			  rep, err);
 }
 
 /* The format of an upload the form leaves to "from the file": its name's
- * extension, else its first bytes (after a UTF-8 byte order mark and
- * white space): "BEGIN:VCARD" a .vcf, '{' JSON, anything else CSV. */
+ * extension, else its first bytes (import.h). */
 static const char *sniff_format(const struct wa_form_field *f)
 {
-	const char *v = f->value;
-	size_t n = f->len;
+	const char *by_name = imp_format_of_name(f->filename);
 
-	if (ends_with(f->filename, ".vcf") || ends_with(f->filename, ".vcard"))
-		return "vcf";
-	if (ends_with(f->filename, ".json"))
-		return "json";
-	if (ends_with(f->filename, ".csv"))
-		return "csv";
-	if (n >= 3 && memcmp(v, "\xEF\xBB\xBF", 3) == 0) {
-		v += 3;
-		n -= 3;
-	}
-	while (n > 0 && (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')) {
-		v++;
-		n--;
-	}
-	if (n >= 11 && strncasecmp(v, "BEGIN:VCARD", 11) == 0)
-		return "vcf";
-	return n > 0 && *v == '{' ? "json" : "csv";
+	return by_name ? by_name : imp_format_of_data(f->value, f->len);
 }
 
 /* One count of a list: "<li><b>12</b> added</li>", label in c->lang. */
