@@ -78,6 +78,11 @@ int adm_store_open(const struct adm_args *a, struct dstore **s_r)
 		return adm_usage("no database: give --db PATH or set "
 				 "ORGBOOK_DB",
 				 NULL);
+	o.key_path = adm_arg(a, "key-file");
+	if (o.key_path == NULL)
+		o.key_path = getenv("ORGBOOK_KEY_FILE");
+	if (o.key_path != NULL && o.key_path[0] == '\0')
+		o.key_path = NULL;
 	if (dstore_open(&o, s_r, &err) < 0)
 		return adm_fail(&err);
 	if (dstore_open_notice(*s_r)[0] != '\0')

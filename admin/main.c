@@ -27,10 +27,10 @@ static const struct adm_command *command_find(const char *name)
 	return NULL;
 }
 
-/* Whether --name takes a value in any command (or is --db). */
+/* Whether --name takes a value in any command (or is --db, --key-file). */
 static bool takes_value(const char *name)
 {
-	if (strcmp(name, "db") == 0)
+	if (strcmp(name, "db") == 0 || strcmp(name, "key-file") == 0)
 		return true;
 	for (size_t i = 0; i < N_COMMANDS; i++) {
 		for (const struct option *o = commands[i]->options; o->name;
@@ -72,8 +72,10 @@ static bool given(int argc, char **argv, const char *opt)
 
 static void help(const struct adm_command *only)
 {
-	printf("Usage: %s [--db PATH] %s ...\n"
-	       "The database is --db PATH or $ORGBOOK_DB. Options take "
+	printf("Usage: %s [--db PATH|URI] [--key-file PATH] %s ...\n"
+	       "The database is --db PATH or $ORGBOOK_DB: an SQLite file, or a "
+	       "postgresql://\nURI with --key-file PATH or $ORGBOOK_KEY_FILE "
+	       "naming its key file.\nOptions take "
 	       "--opt VALUE or\n--opt=VALUE; %s --help shows %s, "
 	       "--version the version.\n\n",
 	       ADM_PROG, only ? only->name : "COMMAND",

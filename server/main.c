@@ -85,6 +85,8 @@ struct dstore *srv_store(struct srv *srv)
 	if (s != NULL)
 		return s;
 	o.path = srv->cfg.db;
+	if (srv->cfg.key_file[0] != '\0')
+		o.key_path = srv->cfg.key_file;
 	if (dstore_open(&o, &s, &err) != 0) {
 		ob_log(OB_LOG_ERROR, NULL, "cannot open %s: %s", srv->cfg.db,
 		       err.msg);

@@ -83,6 +83,8 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 
 	if (strcmp(key, "db") == 0)
 		return text(key, v, c->db, sizeof(c->db), err);
+	if (strcmp(key, "key-file") == 0)
+		return text(key, v, c->key_file, sizeof(c->key_file), err);
 	if (strcmp(key, "listen") == 0)
 		return text(key, v, c->listen, sizeof(c->listen), err);
 	if (strcmp(key, "admin-listen") == 0)

@@ -20,6 +20,7 @@
 
 struct srv_config {
 	char db[SRV_PATH_MAX];
+	char key_file[SRV_PATH_MAX]; /* "" = beside an SQLite db */
 	char listen[64];
 	int port; /* 0 = any free port (see port_file) */
 	char admin_listen[64];
