@@ -1,0 +1,56 @@
+# The database of a test script, on the back end the run asks for
+# (sourced; POSIX sh).
+#   db_setup DIR   OB_TEST_BACKEND=sqlite (the default): db=DIR/orgbook.db.
+#                  OB_TEST_BACKEND=pg: a private PostgreSQL server
+#                  (tests/lib/pg.sh, stopped when the script exits) and
+#                  db=its libpq URI. Either way sets DBARGS, the flags
+#                  that give orgbook-server and orgbook-admin the store
+#                  (--db and --key-file), exports ORGBOOK_DB and
+#                  ORGBOOK_KEY_FILE for orgbook-admin and scripts, and
+#                  sets db_backend. Returns 77 (and says why in $db_why)
+#                  when the back end cannot run here.
+#   db_sql SQL     run SQL on the store (sqlite3 or psql), rows on stdout
+#                  with | between columns.
+db_backend=${OB_TEST_BACKEND:-sqlite}
+db_why=""
+
+db_setup() {
+	key="$1/orgbook.key"
+	case "$db_backend" in
+	sqlite)
+		db="$1/orgbook.db"
+		;;
+	pg)
+		if ! grep -q '^#define HAVE_LIBPQ 1' \
+			"${top_builddir:-.}/config.h" 2>/dev/null; then
+			db_why="built without libpq (configure --with-postgresql)"
+			return 77
+		fi
+		. "${top_srcdir:-.}/tests/lib/pg.sh"
+		pg_start
+		rc=$?
+		if [ "$rc" != 0 ]; then
+			db_why=$pg_why
+			return "$rc"
+		fi
+		db=$OB_TEST_DB_URL
+		;;
+	*)
+		db_why="OB_TEST_BACKEND=$db_backend: expected sqlite or pg"
+		return 1
+		;;
+	esac
+	DBARGS="--db $db --key-file $key"
+	ORGBOOK_DB=$db
+	ORGBOOK_KEY_FILE=$key
+	export ORGBOOK_DB ORGBOOK_KEY_FILE
+	return 0
+}
+
+db_sql() {
+	if [ "$db_backend" = pg ]; then
+		psql -X -q -A -t -v ON_ERROR_STOP=1 "$db" -c "$1"
+	else
+		sqlite3 "$db" "$1"
+	fi
+}
