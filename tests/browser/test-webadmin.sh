@@ -18,7 +18,6 @@ ADMIN="$top_builddir/admin/orgbook-admin"
 SERVER="$top_builddir/server/orgbook-server"
 AGENT="$top_builddir/agent/orgbook-agent"
 tmp=$(mktemp -d)
-db="$tmp/orgbook.db"
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/browser/lib.sh"
 spid=""
@@ -27,6 +26,13 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+. "$top_srcdir/tests/lib/db.sh"
+db_setup "$tmp"
+case $? in
+0) ;;
+77) echo "1..0 # SKIP $db_why"; exit 0 ;;
+*) echo "Bail out! $db_why"; exit 1 ;;
+esac
 ob() { "$ADMIN" --db "$db" "$@"; }
 browser_vg
 agent() { "$AGENT" --dir "$tmp/agent" "$@"; }
@@ -106,7 +112,7 @@ certtool --generate-self-signed --load-privkey "$tmp/key.pem" \
 	--template "$tmp/cert.tmpl" --outfile "$tmp/cert.pem" 2>/dev/null
 pin=$(certtool --pubkey-info --load-privkey "$tmp/key.pem" 2>/dev/null |
 	sed -n 's/.*pin-sha256:\(.*\)$/\1/p' | head -1)
-$VG "$SERVER" --db "$db" --listen 127.0.0.1 --port 0 --admin-listen 127.0.0.1 \
+$VG "$SERVER" $DBARGS --listen 127.0.0.1 --port 0 --admin-listen 127.0.0.1 \
 	--admin-port 0 --cert "$tmp/cert.pem" --key "$tmp/key.pem" \
 	--port-file "$tmp/ports" 2>"$tmp/server.log" &
 spid=$!

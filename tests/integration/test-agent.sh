@@ -17,7 +17,6 @@ SERVER="$top_builddir/server/orgbook-server"
 AGENT="$top_builddir/agent/orgbook-agent"
 CMP="$top_srcdir/tests/interop/cardcompare.py"
 tmp=$(mktemp -d)
-db="$tmp/orgbook.db"
 . "$top_srcdir/tests/lib/tap.sh"
 spid=""
 mpid=""
@@ -27,6 +26,13 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+. "$top_srcdir/tests/lib/db.sh"
+db_setup "$tmp"
+case $? in
+0) ;;
+77) echo "1..0 # SKIP $db_why"; exit 0 ;;
+*) echo "Bail out! $db_why"; exit 1 ;;
+esac
 ob() { "$ADMIN" --db "$db" "$@"; }
 VG=""
 if [ -n "${OB_VALGRIND:-}" ]; then
@@ -50,7 +56,7 @@ same() {
 ORGBOOK_ADMIN="$ADMIN" sh "$top_srcdir/testdata/load-demo.sh" "$db" >/dev/null
 start_server() {
 	rm -f "$tmp/ports"
-	"$SERVER" --db "$db" --listen 127.0.0.1 --port "${1:-0}" --admin-port off \
+	"$SERVER" $DBARGS --listen 127.0.0.1 --port "${1:-0}" --admin-port off \
 		--port-file "$tmp/ports" 2>>"$tmp/server.log" &
 	spid=$!
 	i=0
@@ -111,7 +117,7 @@ check "status" 0 agent a status
 has "status counts the people" "people:     310"
 
 # -- anchors, refresh ----------------------------------------------------------
-sqlite3 "$db" "UPDATE sync_state SET client_last = 'restored' WHERE device LIKE 'orgbook-agent-%'"
+db_sql "UPDATE sync_state SET client_last = 'restored' WHERE device LIKE 'orgbook-agent-%'"
 check "sync after an anchor mismatch" 0 agent a sync
 has "508 turns into a slow sync" "slow sync"
 same "no duplicates after the slow sync" a acme

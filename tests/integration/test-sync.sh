@@ -14,7 +14,6 @@ SERVER="$top_builddir/server/orgbook-server"
 CLIENT="$top_srcdir/tests/integration/smlclient.py"
 VIEW="$top_srcdir/tests/integration/viewcheck.py"
 tmp=$(mktemp -d)
-db="$tmp/orgbook.db"
 n=0
 failed=0
 spid=""
@@ -23,6 +22,13 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+. "$top_srcdir/tests/lib/db.sh"
+db_setup "$tmp"
+case $? in
+0) ;;
+77) echo "1..0 # SKIP $db_why"; exit 0 ;;
+*) echo "Bail out! $db_why"; exit 1 ;;
+esac
 
 ok() {
 	n=$((n + 1))
@@ -49,7 +55,7 @@ if [ -n "${OB_VALGRIND:-}" ]; then
 fi
 start_server() {
 	rm -f "$tmp/ports"
-	$VG "$SERVER" --db "$db" --listen 127.0.0.1 --port "${1:-0}" --admin-port 0 \
+	$VG "$SERVER" $DBARGS --listen 127.0.0.1 --port "${1:-0}" --admin-port 0 \
 		--port-file "$tmp/ports" --max-photo 65536 2>>"$tmp/server.log" &
 	spid=$!
 	i=0
@@ -231,7 +237,7 @@ ob person update --tenant acme demo-000010 --photo "$tmp/big.png" >/dev/null
 stop_server -TERM
 start_server_photo() {
 	rm -f "$tmp/ports"
-	$VG "$SERVER" --db "$db" --listen 127.0.0.1 --port 0 --admin-port 0 \
+	$VG "$SERVER" $DBARGS --listen 127.0.0.1 --port 0 --admin-port 0 \
 		--port-file "$tmp/ports" --max-photo 262144 2>>"$tmp/server.log" &
 	spid=$!
 	i=0
@@ -454,7 +460,7 @@ certtool --generate-privkey --key-type ecdsa --outfile "$tmp/key.pem" >/dev/null
 printf 'cn = localhost\nexpiration_days = 2\ntls_www_server\nip_address = 127.0.0.1\n' >"$tmp/cert.tmpl"
 certtool --generate-self-signed --load-privkey "$tmp/key.pem" --template "$tmp/cert.tmpl" \
 	--outfile "$tmp/cert.pem" >/dev/null 2>&1
-$VG "$SERVER" --db "$db" --listen 127.0.0.1 --port 0 --admin-port off \
+$VG "$SERVER" $DBARGS --listen 127.0.0.1 --port 0 --admin-port off \
 	--cert "$tmp/cert.pem" --key "$tmp/key.pem" --port-file "$tmp/tports" 2>>"$tmp/server.log" &
 tpid=$!
 i=0

@@ -9,6 +9,9 @@
 #                  ORGBOOK_KEY_FILE for orgbook-admin and scripts, and
 #                  sets db_backend. Returns 77 (and says why in $db_why)
 #                  when the back end cannot run here.
+#                  Call it after the script's "trap cleanup EXIT": on
+#                  PostgreSQL the exit trap runs cleanup, then stops the
+#                  server.
 #   db_sql SQL     run SQL on the store (sqlite3 or psql), rows on stdout
 #                  with | between columns.
 db_backend=${OB_TEST_BACKEND:-sqlite}
@@ -34,6 +37,9 @@ db_setup() {
 			return "$rc"
 		fi
 		db=$OB_TEST_DB_URL
+		# pg_start's exit trap replaced the script's: run both
+		trap db_exit EXIT
+		trap 'db_exit; exit 1' INT TERM
 		;;
 	*)
 		db_why="OB_TEST_BACKEND=$db_backend: expected sqlite or pg"
@@ -41,9 +47,17 @@ db_setup() {
 		;;
 	esac
 	DBARGS="--db $db --key-file $key"
+	echo "# store: $db_backend $db"
 	ORGBOOK_DB=$db
 	ORGBOOK_KEY_FILE=$key
 	export ORGBOOK_DB ORGBOOK_KEY_FILE
+	return 0
+}
+
+# the script's cleanup (when it has one), then the server's
+db_exit() {
+	command -v cleanup >/dev/null 2>&1 && cleanup
+	[ "$db_backend" = pg ] && pg_stop
 	return 0
 }
 

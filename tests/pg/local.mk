@@ -1,0 +1,7 @@
+# tests/pg: end-to-end suites run again with their store on PostgreSQL
+# (each wrapper sets OB_TEST_BACKEND=pg for a script of another suite;
+# tests/lib/db.sh starts the private server).
+PG_SUITES = tests/pg/test-sync-pg.sh tests/pg/test-agent-pg.sh \
+	tests/pg/test-webadmin-pg.sh
+TESTS += $(PG_SUITES)
+EXTRA_DIST += $(PG_SUITES) tests/lib/db.sh
