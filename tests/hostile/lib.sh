@@ -8,13 +8,19 @@ PY=/usr/bin/python3
 ADMIN="$top_builddir/admin/orgbook-admin"
 SERVER="$top_builddir/server/orgbook-server"
 tmp=$(mktemp -d)
-db="$tmp/orgbook.db"
 spid=""
 cleanup() {
 	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+. "$top_srcdir/tests/lib/db.sh"
+db_setup "$tmp"
+case $? in
+0) ;;
+77) echo "1..0 # SKIP $db_why"; exit 0 ;;
+*) echo "Bail out! $db_why"; exit 1 ;;
+esac
 VG=""
 if [ -n "${OB_VALGRIND:-}" ]; then
 	VG="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --log-file=$tmp/vg.%p"
@@ -24,7 +30,7 @@ ORGBOOK_ADMIN="$ADMIN" sh "$top_srcdir/testdata/load-demo.sh" "$db" >/dev/null
 # start_server [flags]: exits the test (TAP) when the server does not start
 start_server() {
 	rm -f "$tmp/ports"
-	$VG "$SERVER" --db "$db" --listen 127.0.0.1 --port 0 --admin-port 0 \
+	$VG "$SERVER" $DBARGS --listen 127.0.0.1 --port 0 --admin-port 0 \
 		--port-file "$tmp/ports" "$@" 2>>"$tmp/server.log" &
 	spid=$!
 	i=0

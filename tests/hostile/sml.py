@@ -4,6 +4,7 @@ expressions (deliberately not our decoder), and reading the store."""
 import base64
 import re
 import sqlite3
+import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -99,8 +100,39 @@ def final(body):
     return b"<Final" in body
 
 
+def pg_literal(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, (int, float)):
+        return str(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def pg_q(db, sql, args):
+    """q on PostgreSQL through psql: ? placeholders become literals."""
+    parts = sql.split("?")
+    if len(parts) != len(args) + 1:
+        raise ValueError("placeholders and arguments differ")
+    text = parts[0]
+    for a, rest in zip(args, parts[1:]):
+        text += pg_literal(a) + rest
+    out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\x1f",
+                          "-v", "ON_ERROR_STOP=1", db, "-c", text],
+                         check=True, capture_output=True, text=True).stdout
+    rows = []
+    for line in out.splitlines():
+        row = []
+        for f in line.split("\x1f"):
+            row.append(int(f) if f.lstrip("-").isdigit() else f)
+        rows.append(tuple(row))
+    return rows
+
+
 def q(db, sql, *args):
-    """The rows of one query on the server's database."""
+    """The rows of one query on the server's database (an SQLite file
+    or a PostgreSQL URI)."""
+    if db.startswith(("postgresql://", "postgres://")):
+        return pg_q(db, sql, args)
     con = sqlite3.connect(db, timeout=10)
     try:
         return con.execute(sql, args).fetchall()

@@ -2,6 +2,8 @@
 # (each wrapper sets OB_TEST_BACKEND=pg for a script of another suite;
 # tests/lib/db.sh starts the private server).
 PG_SUITES = tests/pg/test-sync-pg.sh tests/pg/test-agent-pg.sh \
-	tests/pg/test-webadmin-pg.sh
+	tests/pg/test-webadmin-pg.sh tests/pg/test-session-takeover-pg.sh \
+	tests/pg/test-session-expiry-pg.sh tests/pg/test-stale-nonce-pg.sh \
+	tests/pg/test-map-flood-pg.sh
 TESTS += $(PG_SUITES)
 EXTRA_DIST += $(PG_SUITES) tests/lib/db.sh
