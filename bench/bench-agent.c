@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (mkdtemp(dir) == NULL)
 		return 1;
-	snprintf(db, sizeof(db), "%s/server.db", dir);
+	bench_db(db, sizeof(db), dir, "server");
 	snprintf(adir, sizeof(adir), "%s/agent", dir);
 	struct dstore *s = bench_make_store(db, people, &t);
 	bench_start_server(db, dir);

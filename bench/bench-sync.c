@@ -457,7 +457,8 @@ static void slow_runs(const char *dir, int people)
 	int64_t t;
 	struct dstore *s;
 
-	snprintf(db, sizeof(db), "%s/slow-%d.db", dir, people);
+	snprintf(what, sizeof(what), "slow-%d", people);
+	bench_db(db, sizeof(db), dir, what);
 	s = bench_make_store(db, people, &t);
 	dstore_close(&s);
 	bench_start_server(db, dir);
@@ -524,7 +525,8 @@ static void fast_runs(const char *dir, int people)
 	struct dstore *s;
 	struct client c;
 
-	snprintf(db, sizeof(db), "%s/fast-%d.db", dir, people);
+	snprintf(what, sizeof(what), "fast-%d", people);
+	bench_db(db, sizeof(db), dir, what);
 	s = bench_make_store(db, people, &t);
 	bench_start_server(db, dir);
 	client_init(&c, "fast", false);
@@ -587,7 +589,7 @@ static void concurrent_run(const char *dir, int people, int devices)
 	struct conc *x = calloc((size_t)devices, sizeof(*x));
 	pthread_t *th = calloc((size_t)devices, sizeof(*th));
 
-	snprintf(db, sizeof(db), "%s/conc.db", dir);
+	bench_db(db, sizeof(db), dir, "conc");
 	s = bench_make_store(db, people, &t);
 	bench_start_server(db, dir);
 	for (int i = 0; i < devices; i++) {
@@ -646,6 +648,11 @@ int main(int argc, char **argv)
 		slow_tries = 1;
 		slow_runs(dir, argc > 1 ? big : 400);
 		fast_runs(dir, argc > 1 ? big : 400);
+	} else if (argc > 2 && strcmp(argv[2], "store") == 0) {
+		/* the back-end comparison (bench/bench-pg.sh): once each */
+		slow_tries = 1;
+		slow_runs(dir, big);
+		fast_runs(dir, big);
 	} else if (argc > 2 && strcmp(argv[2], "slow") == 0) {
 		slow_tries = 1;
 		slow_runs(dir, big); /* for profiling: only these, once */

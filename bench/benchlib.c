@@ -15,7 +15,48 @@
 #include "import/import.h"
 
 char bench_url[256];
+char bench_key[512];
 pid_t bench_server_pid;
+
+/* ---- the store: SQLite file or PostgreSQL database -------------------- */
+
+/* uri with its database (the path after the authority) replaced by name */
+static void uri_with_db(char *out, size_t size, const char *uri,
+			const char *name)
+{
+	const char *auth = strstr(uri, "://");
+	const char *path = auth ? strchr(auth + 3, '/') : NULL;
+	const char *rest = path ? path + 1 + strcspn(path + 1, "?") : "";
+
+	if (path == NULL) {
+		fprintf(stderr, "OB_BENCH_PG: no database in %s\n", uri);
+		exit(1);
+	}
+	snprintf(out, size, "%.*s/%s%s", (int)(path - uri), uri, name, rest);
+}
+
+void bench_db(char *db, size_t size, const char *dir, const char *name)
+{
+	const char *pg = getenv("OB_BENCH_PG");
+	char cmd[2048];
+
+	snprintf(bench_key, sizeof(bench_key), "%s/bench.key", dir);
+	if (pg == NULL || pg[0] == '\0') {
+		snprintf(db, size, "%s/%s.db", dir, name);
+		return;
+	}
+	/* name is ours: letters, digits and '-', quoted for SQL */
+	snprintf(cmd, sizeof(cmd),
+		 "psql -X -q -v ON_ERROR_STOP=1 -c 'SET client_min_messages = "
+		 "warning' '%s' -c 'DROP DATABASE IF "
+		 "EXISTS \"%s\"' -c 'CREATE DATABASE \"%s\"' >/dev/null",
+		 pg, name, name);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "cannot create database %s on %s\n", name, pg);
+		exit(1);
+	}
+	uri_with_db(db, size, pg, name);
+}
 
 /* ---- directory -------------------------------------------------------- */
 
@@ -42,7 +83,8 @@ static void make_csv(struct ob_buf *b, int n)
 
 struct dstore *bench_make_store(const char *path, int people, int64_t *t_r)
 {
-	struct dstore_options o = {.path = path, .sync_normal = true};
+	struct dstore_options o = {
+		.path = path, .key_path = bench_key, .sync_normal = true};
 	struct dstore *s = NULL;
 	struct ob_err err;
 	struct ob_buf csv;
@@ -50,7 +92,8 @@ struct dstore *bench_make_store(const char *path, int people, int64_t *t_r)
 	struct imp_report rep;
 	int64_t acc;
 
-	unlink(path);
+	if (strstr(path, "://") == NULL)
+		unlink(path);
 	if (dstore_open(&o, &s, &err) != 0) {
 		fprintf(stderr, "open: %s\n", err.msg);
 		exit(1);
@@ -105,10 +148,11 @@ void bench_start_server(const char *db, const char *dir)
 		if (freopen("/dev/null", "w", stderr) == NULL)
 			_exit(126);
 		execl(bin ? bin : "./server/orgbook-server", "orgbook-server",
-		      "--db", db, "--listen", "127.0.0.1", "--port", "0",
-		      "--admin-port", "off", "--port-file", ports, "--threads",
-		      "4", "--max-connections-per-ip", "1000", "--log-level",
-		      "warn", (char *)NULL);
+		      "--db", db, "--key-file", bench_key, "--listen",
+		      "127.0.0.1", "--port", "0", "--admin-port", "off",
+		      "--port-file", ports, "--threads", "4",
+		      "--max-connections-per-ip", "1000", "--log-level", "warn",
+		      (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 200; i++) {

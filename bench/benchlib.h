@@ -4,6 +4,7 @@
 #ifndef BENCH_BENCHLIB_H
 #define BENCH_BENCHLIB_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -16,6 +17,12 @@
 extern char bench_url[256];
 extern pid_t bench_server_pid;
 
+/* The store named name for a run: dir/name.db, or with $OB_BENCH_PG (a
+ * libpq URI naming a database, e.g. tests/lib/pg.sh's) a fresh database
+ * name on that server (dropped and created with psql). Its key file is
+ * dir/bench.key either way (bench_key). */
+void bench_db(char *db, size_t size, const char *dir, const char *name);
+extern char bench_key[512];
 /* A fresh store at path with an enterprise, the bench account and
  * `people` generated people (the caller closes it). */
 struct dstore *bench_make_store(const char *path, int people, int64_t *t_r);

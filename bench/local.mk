@@ -32,3 +32,4 @@ bench_bench_directory_CPPFLAGS = $(AM_CPPFLAGS) \
 bench_bench_directory_LDADD = webadmin/libwebadmin.a import/libimport.a lib/dircard/libdircard.a vcard/libvcard.a \
 	lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 LINT_FILES += bench/bench-directory.c
+EXTRA_DIST += bench/bench-pg.sh

@@ -6,6 +6,8 @@
 #                 and stops and removes it all when the script exits.
 #                 Returns 77 (and says why in $pg_why) when there is no
 #                 PostgreSQL server to start.
+#                 PG_DURABLE=1 keeps fsync and synchronous commit on
+#                 (benchmarks: the cost a deployment pays).
 #   pg_stop       stop it now (the exit trap does it otherwise)
 # As root (CI on a fresh Debian 12) the server runs as "nobody": postgres
 # refuses to run as root.
@@ -48,10 +50,11 @@ pg_start() {
 	fi
 	# any port: with no TCP listener it only names the socket file
 	port=$((20000 + $$ % 20000))
+	pg_fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	[ -n "${PG_DURABLE:-}" ] && pg_fast=""
 	if ! pg_as "$PG_BIN/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" \
 		-w -t 30 -s -o "-k $pg_dir -p $port -c listen_addresses= \
-		-c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-		-c max_connections=40 -c max_pred_locks_per_transaction=256" \
+		$pg_fast -c max_connections=40 -c max_pred_locks_per_transaction=256" \
 		start >/dev/null 2>&1; then
 		pg_why="PostgreSQL did not start: $(tail -3 "$pg_dir/server.log")"
 		return 1
