@@ -34,6 +34,7 @@
 #define MSG_MIN 2048           /* smallest MaxMsgSize we try to honour */
 #define DEVINF_CTCAP_MIN 16384 /* MaxMsgSize that has room for CTCap */
 #define RETRY_KEEP 600         /* seconds a finished session answers retries */
+#define DEVICE_WAIT_MS 5000    /* longest wait for the same device's request */
 
 void srv_response_deinit(struct srv_response *rs)
 {
@@ -1094,6 +1095,17 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 		http_error(rs, 503, "database unavailable\n");
 		goto out;
 	}
+	/* The same device's messages one at a time, on every instance:
+	 * its session is read before the message's transaction. */
+	int locked = dstore_device_lock(h->store, h->msg.hdr.source_uri,
+					DEVICE_WAIT_MS, &err);
+	if (locked != 0) {
+		ob_log(OB_LOG_WARN, &h->c.log, "answered 503: %s", err.msg);
+		http_error(rs, 503,
+			   locked == OB_E_BUSY ? "device busy, retry\n"
+					       : "database unavailable\n");
+		goto out;
+	}
 	found = find_session(h, &a, &ar, &auth_done);
 	if (ar == SRV_AUTH_ERROR) {
 		ob_log(OB_LOG_ERROR, &h->c.log, "authentication: %s", a.why);
@@ -1145,6 +1157,7 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 out:
 	if (h->txn)
 		dstore_rollback(h->store);
+	dstore_device_unlock(h->store);
 	srv_reply_deinit(&h->reply);
 	dstore_session_deinit(&h->sess);
 	sml_msg_deinit(&h->msg);

@@ -48,6 +48,9 @@ struct dstore {
 	bool txn_import;
 	char txn_import_mode[16];
 	int64_t txn_import_id;
+	/* the device this connection holds (dstore_device_lock) */
+	bool dev_locked;
+	int64_t dev_key;
 };
 
 /* A cached prepared statement for a string literal, reset and with its

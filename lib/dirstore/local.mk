@@ -8,7 +8,7 @@ lib_dirstore_libdirstore_a_SOURCES = \
 	lib/dirstore/schema.c lib/dirstore/store.c lib/dirstore/account.c \
 	lib/dirstore/unit.c lib/dirstore/person.c lib/dirstore/changes.c \
 	lib/dirstore/syncstate.c lib/dirstore/session.c \
-	lib/dirstore/websession.c lib/dirstore/login.c \
+	lib/dirstore/websession.c lib/dirstore/devlock.c lib/dirstore/login.c \
 	lib/dirstore/person-diff.c lib/dirstore/undo.c \
 	lib/dirstore/page.c lib/dirstore/account-page.c \
 	lib/dirstore/account-reset.c

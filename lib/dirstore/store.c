@@ -7,6 +7,7 @@
  * takes the write lock at once or detects conflicts by commit. */
 #include "config.h"
 #include "dirstore/internal.h"
+#include "dirstore/syncml-state.h"
 #include "util/str.h"
 
 #include <errno.h>
@@ -471,6 +472,7 @@ void dstore_close(struct dstore **store)
 		return;
 	if (s->in_txn)
 		dstore_rollback(s);
+	dstore_device_unlock(s);
 	for (size_t i = 0; i < STMT_CACHE_SIZE; i++)
 		db_finalize(s->stmts[i].stmt);
 	if (s->db != NULL)

@@ -151,6 +151,16 @@ int dstore_session_limit(struct dstore *store, int64_t account_id,
 			 struct ob_err *err);
 void dstore_session_deinit(struct dstore_session *s);
 
+/* One device's requests one at a time: every thread and, on
+ * PostgreSQL, every server process sharing the database waits for the
+ * connection holding device (an advisory lock there; a connection that
+ * dies gives it back). Waits up to wait_ms, then OB_E_BUSY. A connection
+ * holds one device at a time; unlock releases it (a no-op when none is
+ * held), and so does dstore_close. */
+int dstore_device_lock(struct dstore *s, const char *device, unsigned wait_ms,
+		       struct ob_err *err);
+void dstore_device_unlock(struct dstore *s);
+
 /* Map changes of a session not yet committed, per datastore index `ds`
  * and server id (guid); the latest operation for a guid wins. */
 enum dstore_pending_op {

@@ -3508,6 +3508,55 @@ static void test_connection_lost(void)
 	test_end();
 }
 
+/* advisory locks held on the server (PostgreSQL), seen from s */
+static int64_t pg_advisory_held(struct dstore *s)
+{
+	struct ob_err err;
+	struct db_stmt *st = ds_stmt(
+		s, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
+		&err);
+	int64_t n = -1;
+
+	if (st != NULL && db_step(st) == DB_ROW)
+		n = db_column_int64(st, 0);
+	if (st != NULL)
+		db_reset(st);
+	return n;
+}
+
+static void test_device_lock(void)
+{
+	struct dstore_options o = {0};
+	struct dstore *a = open_new(), *b = NULL;
+	struct ob_err err;
+	uint64_t t0;
+
+	test_begin("one device's requests one at a time, others not blocked");
+	options_of(&o);
+	test_assert_int(dstore_open(&o, &b, &err), 0);
+	test_assert_int(dstore_device_lock(a, "IMEI:1", 100, &err), 0);
+	test_assert_int(dstore_device_lock(a, "IMEI:2", 100, &err), OB_E_INVAL);
+	t0 = ob_now_ms();
+	test_assert_int(dstore_device_lock(b, "IMEI:1", 150, &err), OB_E_BUSY);
+	test_assert(ob_now_ms() - t0 >= 140);
+	test_assert(strstr(err.msg, "IMEI:1") != NULL);
+	if (on_pg())
+		test_assert_int(pg_advisory_held(b), 1);
+	test_assert_int(dstore_device_lock(b, "IMEI:2", 100, &err), 0);
+	dstore_device_unlock(b);
+	dstore_device_unlock(a);
+	dstore_device_unlock(a); /* none held: a no-op */
+	if (on_pg())
+		test_assert_int(pg_advisory_held(b), 0);
+	test_assert_int(dstore_device_lock(b, "IMEI:1", 100, &err), 0);
+	/* closing the store gives the device back */
+	dstore_close(&b);
+	test_assert_int(dstore_device_lock(a, "IMEI:1", 100, &err), 0);
+	dstore_device_unlock(a);
+	dstore_close(&a);
+	test_end();
+}
+
 int main(void)
 {
 #ifndef HAVE_LIBPQ
@@ -3548,5 +3597,6 @@ int main(void)
 	test_concurrent_writers();
 	test_busy_commit();
 	test_connection_lost();
+	test_device_lock();
 	return test_done();
 }
