@@ -653,6 +653,7 @@ int main(int argc, char **argv)
 		slow_tries = 1;
 		slow_runs(dir, big);
 		fast_runs(dir, big);
+		concurrent_run(dir, 1000, 200);
 	} else if (argc > 2 && strcmp(argv[2], "slow") == 0) {
 		slow_tries = 1;
 		slow_runs(dir, big); /* for profiling: only these, once */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "dirstore/syncml-state.h"
 #include "syncml-server/auth.h"
@@ -34,6 +35,7 @@
 #define MSG_MIN 2048           /* smallest MaxMsgSize we try to honour */
 #define DEVINF_CTCAP_MIN 16384 /* MaxMsgSize that has room for CTCap */
 #define RETRY_KEEP 600         /* seconds a finished session answers retries */
+#define MSG_TRIES 4            /* runs of a message that lost a conflict */
 #define DEVICE_WAIT_MS 5000    /* longest wait for the same device's request */
 
 void srv_response_deinit(struct srv_response *rs)
@@ -397,6 +399,12 @@ static uint64_t reply_budget(const struct srv_state *st)
 
 /* ---- the handler ------------------------------------------------------- */
 
+struct prior_auth {
+	bool done;
+	enum srv_auth_result ar;
+	struct srv_auth a;
+};
+
 struct handler {
 	struct srv *srv;
 	const struct srv_request *rq;
@@ -414,6 +422,12 @@ struct handler {
 	 * account's last sign-in is written in this message's transaction
 	 * (once per session, never per message) */
 	bool signed_in;
+	/* a retryable conflict (OB_E_BUSY: a serialization failure or
+	 * deadlock) ended the message: nothing of it was committed */
+	bool busy;
+	/* on a rerun, the first try's authentication: its nonce was
+	 * consumed, so the credentials are not checked again */
+	const struct prior_auth *prior;
 };
 
 /* FNV-1a of a request's body */
@@ -665,6 +679,7 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 		unavailable(h);
 		return;
 	}
+	h->busy = ret == OB_E_BUSY;
 	if (ret != 0) {
 		ob_log(OB_LOG_ERROR, &c->log, "cannot finish the reply: %s",
 		       err->msg);
@@ -855,6 +870,20 @@ static bool read_message(struct handler *h, bool *wbxml_r, int *ret_r)
  * id and a SessionID proves nothing: both are guessable, and device ids
  * are shown to administrators. Credentials checked here are left in *a,
  * *ar_r and *auth_done_r. */
+/* The credentials' verdict: checked on the first try, the first try's
+ * on a rerun. */
+static void authenticate(struct handler *h, struct srv_auth *a,
+			 enum srv_auth_result *ar_r)
+{
+	if (h->prior != NULL && h->prior->done) {
+		*a = h->prior->a;
+		*ar_r = h->prior->ar;
+		return;
+	}
+	*ar_r = srv_auth_check(h->srv, h->store, &h->msg, h->rq->http_auth,
+			       h->rq->remote_addr, a);
+}
+
 static int find_session(struct handler *h, struct srv_auth *a,
 			enum srv_auth_result *ar_r, bool *auth_done_r)
 {
@@ -882,8 +911,7 @@ static int find_session(struct handler *h, struct srv_auth *a,
 	if (found != 0)
 		return found;
 	/* Not proven by a token: the credentials decide. */
-	*ar_r = srv_auth_check(h->srv, h->store, &h->msg, rq->http_auth,
-			       rq->remote_addr, a);
+	authenticate(h, a, ar_r);
 	*auth_done_r = true;
 	if (*ar_r == SRV_AUTH_ERROR)
 		return found; /* answered 503 by the caller */
@@ -1034,6 +1062,7 @@ static void run_message(struct handler *h)
 		return;
 	}
 	if (ret != 0) {
+		h->busy = ret == OB_E_BUSY;
 		http_error(h->rs, srv_http_status_of(ret),
 			   "database unavailable\n");
 		return;
@@ -1057,16 +1086,20 @@ static void run_message(struct handler *h)
 		       err.msg);
 		dstore_rollback(h->store);
 		h->txn = false;
+		h->busy = ret == OB_E_BUSY;
 		http_error(h->rs, srv_http_status_of(ret), "server error\n");
 		return;
 	}
 	finish_reply(h, &err);
 }
 
-void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
-		     struct srv_response *rs)
+/* One try at a message; true when a retryable conflict ended it (rs
+ * then holds the error answer, prior the try's authentication). */
+static bool handle_once(struct srv *srv, const struct srv_request *rq,
+			struct srv_response *rs, struct prior_auth *prior)
 {
 	struct handler *h = calloc(1, sizeof(*h));
+	bool busy;
 	struct srv_auth a;
 	enum srv_auth_result ar = SRV_AUTH_MISSING;
 	struct ob_err err;
@@ -1076,8 +1109,9 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 	memset(rs, 0, sizeof(*rs));
 	if (h == NULL) {
 		http_error(rs, 503, "out of memory\n");
-		return;
+		return false;
 	}
+	h->prior = prior;
 	h->srv = srv;
 	h->rq = rq;
 	h->rs = rs;
@@ -1130,8 +1164,7 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 	/* Authenticate before anything is written: a message that is not
 	 * authenticated gets no session token and leaves no stored session. */
 	if (ret != OB_E_VERSION && !h->st.authed && !auth_done) {
-		ar = srv_auth_check(srv, h->store, &h->msg, rq->http_auth,
-				    rq->remote_addr, &a);
+		authenticate(h, &a, &ar);
 		auth_done = true;
 	}
 	if (ar == SRV_AUTH_ERROR) {
@@ -1155,13 +1188,49 @@ void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
 	if (sign_in(h, &a, ar, auth_done))
 		run_message(h);
 out:
+	if (auth_done && !prior->done) {
+		prior->done = true;
+		prior->ar = ar;
+		prior->a = a;
+	}
 	if (h->txn)
 		dstore_rollback(h->store);
 	dstore_device_unlock(h->store);
+	busy = h->busy;
 	srv_reply_deinit(&h->reply);
 	dstore_session_deinit(&h->sess);
 	sml_msg_deinit(&h->msg);
 	free(h);
+	return busy;
+}
+
+/* A message whose transaction lost a conflict to another (PostgreSQL's
+ * serialization failures and deadlocks, at any statement or at COMMIT)
+ * is run again from the start: nothing of it was committed. The reruns
+ * take the first try's authentication, whose nonce is spent. */
+void srv_sync_handle(struct srv *srv, const struct srv_request *rq,
+		     struct srv_response *rs)
+{
+	struct prior_auth prior;
+
+	memset(&prior, 0, sizeof(prior));
+	for (unsigned tries = 1;; tries++) {
+		bool busy = handle_once(srv, rq, rs, &prior);
+
+		if (!busy || tries >= MSG_TRIES)
+			break;
+		ob_log(OB_LOG_WARN, NULL,
+		       "a conflict with another transaction ended a message "
+		       "(try %u of %d): running it again",
+		       tries, MSG_TRIES);
+		free(rs->body);
+		memset(rs, 0, sizeof(*rs));
+		/* 10-40 ms, doubling: the other transaction finishes */
+		long ms = (long)(10 + ob_now_ms() % 30) << (tries - 1);
+		struct timespec nap = {0, ms * 1000000L};
+		nanosleep(&nap, NULL);
+	}
+	explicit_bzero(&prior, sizeof(prior));
 	if (rs->http_status != 200)
 		__atomic_add_fetch(&srv->metrics.errors, 1, __ATOMIC_RELAXED);
 }
