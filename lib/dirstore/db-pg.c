@@ -213,8 +213,11 @@ static bool pg_alive(struct db *db)
 
 	if (PQstatus(d->c) != CONNECTION_OK)
 		return false;
-	if (PQtransactionStatus(d->c) == PQTRANS_IDLE)
-		(void)PQconsumeInput(d->c);
+	/* twice: the first read may take the FATAL message, the second
+	 * then meets the closed socket */
+	for (int i = 0; i < 2 && PQtransactionStatus(d->c) == PQTRANS_IDLE; i++)
+		if (!PQconsumeInput(d->c))
+			break;
 	return PQstatus(d->c) == CONNECTION_OK;
 }
 
