@@ -77,10 +77,15 @@ static enum MHD_Result send_text_retry(struct MHD_Connection *conn, int status,
 	return ret;
 }
 
+/* Every 503 says when to come back: the database or the server is
+ * expected back within seconds. */
+#define RETRY_SECS "5"
+
 static enum MHD_Result send_text(struct MHD_Connection *conn, int status,
 				 const char *t)
 {
-	return send_text_retry(conn, status, t, NULL);
+	return send_text_retry(conn, status, t,
+			       status == 503 ? RETRY_SECS : NULL);
 }
 
 static void addr_of(struct MHD_Connection *conn, char *buf, size_t size)
@@ -166,6 +171,8 @@ static enum MHD_Result handle_sync(struct srv_httpd *h,
 	rs.body = NULL;
 	MHD_add_response_header(r, "Content-Type", rs.content_type);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (rs.http_status == 503)
+		MHD_add_response_header(r, "Retry-After", RETRY_SECS);
 	enum MHD_Result ret =
 		MHD_queue_response(conn, (unsigned)rs.http_status, r);
 	MHD_destroy_response(r);
@@ -619,6 +626,8 @@ static enum MHD_Result handle_web(struct srv_httpd *h,
 		char secs[24];
 		snprintf(secs, sizeof(secs), "%lld", (long long)rs.retry_after);
 		MHD_add_response_header(r, "Retry-After", secs);
+	} else if (rs.status == 503) {
+		MHD_add_response_header(r, "Retry-After", RETRY_SECS);
 	}
 	ret = MHD_queue_response(conn, (unsigned)rs.status, r);
 	MHD_destroy_response(r);

@@ -18,3 +18,7 @@ orgbookconfdir = $(sysconfdir)/orgbook
 dist_orgbookconf_DATA = server/orgbook-server.conf.example
 systemdunitdir = $(prefix)/lib/systemd/system
 dist_systemdunit_DATA = server/orgbook-server.service
+
+# PostgreSQL restarted under a running server (SKIP without libpq)
+TESTS += server/test-db-outage.sh
+EXTRA_DIST += server/test-db-outage.sh

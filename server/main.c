@@ -74,6 +74,10 @@ static void make_key(void)
 	(void)pthread_key_create(&store_key, close_store);
 }
 
+/* 1 while the database is unreachable: the outage is logged when it
+ * starts and when it ends, not once per request. */
+static int db_down;
+
 struct dstore *srv_store(struct srv *srv)
 {
 	struct dstore *s;
@@ -82,16 +86,27 @@ struct dstore *srv_store(struct srv *srv)
 
 	(void)pthread_once(&store_once, make_key);
 	s = pthread_getspecific(store_key);
-	if (s != NULL)
+	if (s != NULL && dstore_alive(s))
 		return s;
+	if (s != NULL) {
+		/* the server restarted or failed over: a new connection */
+		ob_log(OB_LOG_WARN, NULL,
+		       "database connection lost; "
+		       "reconnecting");
+		(void)pthread_setspecific(store_key, NULL);
+		dstore_close(&s);
+	}
 	o.path = srv->cfg.db;
 	if (srv->cfg.key_file[0] != '\0')
 		o.key_path = srv->cfg.key_file;
 	if (dstore_open(&o, &s, &err) != 0) {
-		ob_log(OB_LOG_ERROR, NULL, "cannot open %s: %s", srv->cfg.db,
-		       err.msg);
+		if (!__atomic_exchange_n(&db_down, 1, __ATOMIC_RELAXED))
+			ob_log(OB_LOG_ERROR, NULL, "cannot open %s: %s",
+			       srv->cfg.db, err.msg);
 		return NULL;
 	}
+	if (__atomic_exchange_n(&db_down, 0, __ATOMIC_RELAXED))
+		ob_log(OB_LOG_INFO, NULL, "database reachable again");
 	if (dstore_open_notice(s)[0] != '\0')
 		ob_log(OB_LOG_WARN, NULL, "%s", dstore_open_notice(s));
 	(void)pthread_setspecific(store_key, s);

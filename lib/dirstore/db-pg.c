@@ -204,6 +204,23 @@ static int check_database(struct pg_db *d, struct ob_err *err)
 	return ret;
 }
 
+/* A server that restarted or failed over closes our socket (after a
+ * FATAL 57P01 at most): reading what is pending, without waiting, shows
+ * that while the connection is idle. */
+static bool pg_alive(struct db *db)
+{
+	struct pg_db *d = (struct pg_db *)db;
+
+	if (PQstatus(d->c) != CONNECTION_OK)
+		return false;
+	/* twice: the first read may take the FATAL message, the second
+	 * then meets the closed socket */
+	for (int i = 0; i < 2 && PQtransactionStatus(d->c) == PQTRANS_IDLE; i++)
+		if (!PQconsumeInput(d->c))
+			break;
+	return PQstatus(d->c) == CONNECTION_OK;
+}
+
 static int pg_open(const struct db_settings *set, struct db **db_r,
 		   struct ob_err *err)
 {
@@ -215,7 +232,11 @@ static int pg_open(const struct db_settings *set, struct db **db_r,
 	if (d == NULL)
 		return ob_err_set(err, OB_E_NOMEM, "out of memory");
 	d->base.drv = &db_pg_driver;
-	d->c = PQconnectdb(set->path);
+	/* a bounded attempt: a server that is down never holds a caller
+	 * for long (the conninfo's own connect_timeout wins) */
+	static const char *const keys[] = {"connect_timeout", "dbname", NULL};
+	const char *vals[] = {"2", set->path, NULL};
+	d->c = PQconnectdbParams(keys, vals, 1);
 	if (d->c == NULL || PQstatus(d->c) != CONNECTION_OK) {
 		set_err(d, d->c ? PQerrorMessage(d->c) : "out of memory");
 		ret = ob_err_set(err, OB_E_IO, "%s", d->err);
@@ -749,6 +770,7 @@ const struct db_driver db_pg_driver = {
 	.changes = pg_changes,
 	.last_insert_id = pg_last_insert_id,
 	.in_txn = pg_in_txn,
+	.alive = pg_alive,
 	.begin = pg_begin,
 	.commit = pg_commit,
 	.rollback = pg_rollback,

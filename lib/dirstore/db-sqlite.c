@@ -225,6 +225,12 @@ static int64_t sq_last_insert_id(struct db *db)
 	return sqlite3_last_insert_rowid(SQ(db));
 }
 
+static bool sq_alive(struct db *db)
+{
+	(void)db;
+	return true; /* a file does not go away under an open handle */
+}
+
 static bool sq_in_txn(struct db *db)
 {
 	return sqlite3_get_autocommit(SQ(db)) == 0;
@@ -373,6 +379,7 @@ const struct db_driver db_sqlite_driver = {
 	.changes = sq_changes,
 	.last_insert_id = sq_last_insert_id,
 	.in_txn = sq_in_txn,
+	.alive = sq_alive,
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,

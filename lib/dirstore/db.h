@@ -148,6 +148,10 @@ struct db_driver {
 	int (*begin)(struct db *db);
 	int (*commit)(struct db *db);
 	void (*rollback)(struct db *db);
+	/* false once the connection is known lost (a server restart or
+	 * failover): the caller drops it and opens a new one. Cheap, never
+	 * blocks, never reconnects itself. */
+	bool (*alive)(struct db *db);
 	enum db_dialect dialect;
 };
 
@@ -259,6 +263,10 @@ static inline int64_t db_last_insert_id(struct db *db)
 static inline bool db_in_txn(struct db *db)
 {
 	return db->drv->in_txn(db);
+}
+static inline bool db_alive(struct db *db)
+{
+	return db->drv->alive(db);
 }
 static inline int db_begin(struct db *db)
 {

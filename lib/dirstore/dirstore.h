@@ -68,6 +68,10 @@ int dstore_open(const struct dstore_options *opt, struct dstore **store_r,
  * when nothing. Borrowed, lives as long as the store. Programs log it as
  * a warning. */
 const char *dstore_open_notice(const struct dstore *store);
+/* false once the store's database connection is known lost (PostgreSQL
+ * restarted or failed over; SQLite: never): close it and open anew.
+ * Never blocks and never reconnects. */
+bool dstore_alive(const struct dstore *store);
 void dstore_close(struct dstore **store);
 
 /* Schema version of the open database (after migration). */

@@ -413,6 +413,11 @@ const char *dstore_open_notice(const struct dstore *s)
 	return s->notice;
 }
 
+bool dstore_alive(const struct dstore *s)
+{
+	return db_alive(s->db);
+}
+
 int dstore_open(const struct dstore_options *opt, struct dstore **store_r,
 		struct ob_err *err)
 {

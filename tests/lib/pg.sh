@@ -65,3 +65,20 @@ pg_start() {
 	export OB_TEST_DB_URL
 	return 0
 }
+
+# pg_pause: stop the server (fast), keeping its data, socket dir and port.
+# pg_resume: start it again there. For outage tests.
+pg_pause() {
+	pg_as "$PG_BIN/pg_ctl" -D "$pg_dir/data" -m fast -w -s stop \
+		>/dev/null 2>&1
+}
+
+pg_resume() {
+	# the port pg_start chose (a caller may have reused $port)
+	pg_port=${OB_TEST_DB_URL##*port=}
+	pg_port=${pg_port%%&*}
+	pg_as "$PG_BIN/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" \
+		-w -t 30 -s -o "-k $pg_dir -p $pg_port -c listen_addresses= \
+		$pg_fast -c max_connections=40 -c max_pred_locks_per_transaction=256" \
+		start >/dev/null 2>&1
+}
