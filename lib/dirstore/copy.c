@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dirstore/dirstore.h"
 #include "dirstore/internal.h"
@@ -110,15 +111,12 @@ static bool plain_name(const char *s)
 
 static bool has_word(const char *type, const char *w)
 {
-	char up[64];
-	size_t i;
+	size_t n = strlen(w);
 
-	for (i = 0; type[i] != '\0' && i < sizeof(up) - 1; i++)
-		up[i] = (char)((type[i] >= 'a' && type[i] <= 'z')
-				       ? type[i] - 'a' + 'A'
-				       : type[i]);
-	up[i] = '\0';
-	return strstr(up, w) != NULL;
+	for (; *type != '\0'; type++)
+		if (strncasecmp(type, w, n) == 0)
+			return true;
+	return false;
 }
 
 static int schema_complete(struct dstore *s, struct ob_err *err)
@@ -346,10 +344,10 @@ static int copy_all(struct dstore *from, struct dstore *to,
 	int ret = 0;
 	bool differ = false;
 
-	for (size_t i = NTABLES; ret == 0 && i-- > 0;)
-		if (tables[i].seeded) {
+	for (size_t j = 0; ret == 0 && j < NTABLES; j++)
+		if (tables[NTABLES - 1 - j].seeded) {
 			snprintf(sql, sizeof(sql), "DELETE FROM %s",
-				 tables[i].name);
+				 tables[NTABLES - 1 - j].name);
 			ret = db_exec(to->db, sql);
 			if (ret < 0)
 				return ds_sql_err(to, ret, "copy: seed", err);
