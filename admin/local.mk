@@ -15,3 +15,6 @@ dist_man_MANS += admin/orgbook-admin.1
 # Every command end to end: exit codes, messages, the option parser.
 TESTS += admin/test-admin-cli.sh
 EXTRA_DIST += admin/test-admin-cli.sh
+# migrate: SQLite into PostgreSQL, devices fast-sync after (needs libpq).
+TESTS += admin/test-migrate.sh
+EXTRA_DIST += admin/test-migrate.sh
