@@ -77,7 +77,7 @@ struct adm_command {
 
 extern const struct adm_command adm_cmd_init, adm_cmd_enterprise,
 	adm_cmd_account, adm_cmd_import, adm_cmd_person, adm_cmd_unit,
-	adm_cmd_changes, adm_cmd_prune, adm_cmd_export;
+	adm_cmd_changes, adm_cmd_prune, adm_cmd_export, adm_cmd_migrate;
 
 /* ---- args.c: the option parser ---- */
 

@@ -5,7 +5,7 @@ bin_PROGRAMS += admin/orgbook-admin
 admin_orgbook_admin_SOURCES = admin/admin.h admin/main.c admin/args.c \
 	admin/common.c admin/password.c admin/tenant.c admin/account.c \
 	admin/unit.c admin/person.c admin/import.c admin/export.c \
-	admin/history.c
+	admin/history.c admin/migrate.c
 admin_orgbook_admin_LDADD = webadmin/libwebadmin.a import/libimport.a \
 	lib/dircard/libdircard.a \
 	vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)
@@ -15,3 +15,6 @@ dist_man_MANS += admin/orgbook-admin.1
 # Every command end to end: exit codes, messages, the option parser.
 TESTS += admin/test-admin-cli.sh
 EXTRA_DIST += admin/test-admin-cli.sh
+# migrate: SQLite into PostgreSQL, devices fast-sync after (needs libpq).
+TESTS += admin/test-migrate.sh
+EXTRA_DIST += admin/test-migrate.sh

@@ -12,9 +12,9 @@
 
 /* in the order of --help */
 static const struct adm_command *const commands[] = {
-	&adm_cmd_init,    &adm_cmd_enterprise, &adm_cmd_account,
-	&adm_cmd_import,  &adm_cmd_person,     &adm_cmd_unit,
-	&adm_cmd_changes, &adm_cmd_prune,      &adm_cmd_export,
+	&adm_cmd_init,   &adm_cmd_enterprise, &adm_cmd_account, &adm_cmd_import,
+	&adm_cmd_person, &adm_cmd_unit,       &adm_cmd_changes, &adm_cmd_prune,
+	&adm_cmd_export, &adm_cmd_migrate,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -117,7 +117,8 @@ static int run(const struct adm_command *cmd, int argc, char **argv, int at)
 		version();
 		return 0;
 	}
-	ret = adm_store_open(&a, &s);
+	/* migrate opens its own two stores */
+	ret = cmd == &adm_cmd_migrate ? 0 : adm_store_open(&a, &s);
 	if (ret != 0)
 		return ret;
 	ret = cmd->run(s, &a);

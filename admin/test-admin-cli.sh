@@ -451,7 +451,7 @@ has "--help takes no value" "orgbook-admin: unit: option --help takes no value"
 check "a usage error opens no database" 1 "$ADMIN" --db "$tmp/none.db" unit list --tenant acme --bogus
 check "no database file was made" 1 test -e "$tmp/none.db"
 check "no command but --db" 1 ob
-has "the usage is shown" "Usage: orgbook-admin [--db PATH] COMMAND ..."
+has "the usage is shown" "Usage: orgbook-admin [--db PATH|URI] [--key-file PATH] COMMAND ..."
 check "--db=PATH" 0 "$ADMIN" --db="$db" enterprise list
 check "options before the command word" 0 "$ADMIN" --tenant acme --db "$db" unit list
 has "the units listed" "销售部"

@@ -72,6 +72,16 @@ const char *dstore_open_notice(const struct dstore *store);
  * restarted or failed over; SQLite: never): close it and open anew.
  * Never blocks and never reconnects. */
 bool dstore_alive(const struct dstore *store);
+
+/* Copy every table of from into to, an empty store (OB_E_EXISTS when it
+ * holds anything), in one transaction of to: rolled back unless every
+ * table copied and its row counts match (OB_E_FAIL). report, when not
+ * NULL, gets each table's rows in from and in to. The key file is the
+ * caller's to copy (lib/dirstore/copy.c). */
+typedef void (*dstore_copy_report_fn)(void *arg, const char *table,
+				      int64_t rows_from, int64_t rows_to);
+int dstore_copy(struct dstore *from, struct dstore *to,
+		dstore_copy_report_fn report, void *arg, struct ob_err *err);
 void dstore_close(struct dstore **store);
 
 /* Schema version of the open database (after migration). */

@@ -5,7 +5,7 @@ lib_dirstore_libdirstore_a_SOURCES = \
 	lib/dirstore/dirstore.h lib/dirstore/syncml-state.h \
 	lib/dirstore/websession.h lib/dirstore/internal.h \
 	lib/dirstore/db.h lib/dirstore/db-sqlite.c \
-	lib/dirstore/schema.c lib/dirstore/store.c lib/dirstore/account.c \
+	lib/dirstore/schema.c lib/dirstore/store.c lib/dirstore/copy.c lib/dirstore/account.c \
 	lib/dirstore/unit.c lib/dirstore/person.c lib/dirstore/changes.c \
 	lib/dirstore/syncstate.c lib/dirstore/session.c \
 	lib/dirstore/websession.c lib/dirstore/devlock.c lib/dirstore/login.c \
