@@ -75,8 +75,8 @@ static void help(const struct adm_command *only)
 	printf("Usage: %s [--db PATH|URI] [--key-file PATH] %s ...\n"
 	       "The database is --db PATH or $ORGBOOK_DB: an SQLite file, or a "
 	       "postgresql://\nURI with --key-file PATH or $ORGBOOK_KEY_FILE "
-	       "naming its key file.\nOptions take "
-	       "--opt VALUE or\n--opt=VALUE; %s --help shows %s, "
+	       "naming its key file.\nOptions take --opt VALUE or "
+	       "--opt=VALUE; %s --help shows %s,\n"
 	       "--version the version.\n\n",
 	       ADM_PROG, only ? only->name : "COMMAND",
 	       only ? only->name : "COMMAND", only ? "this" : "one command");

@@ -25,11 +25,18 @@ start() {
 }
 stop() { kill "$spid"; wait "$spid"; }
 sync() { python3 "$top/tests/integration/smlclient.py" --url "$url" --user zhang.wei@acme --password orgbook-demo --state "$tmp/S" --device D1; }
-echo "1..8"
+# northwind signs in with basic authentication
+sync2() { python3 "$top/tests/integration/smlclient.py" --url "$url" --user anna@northwind --password northwind-demo --state "$tmp/S2" --device D2; }
+echo "1..12"
 ORGBOOK_ADMIN=$A sh "$top/testdata/load-demo.sh" "$tmp/o.db" >/dev/null 2>&1
+# a unit moved under one created after it: its parent's id is higher
+"$A" --db "$tmp/o.db" unit add --tenant acme 后来部门 >/dev/null
+"$A" --db "$tmp/o.db" unit move --tenant acme 人力资源部 后来部门 >/dev/null
+"$A" --db "$tmp/o.db" unit list --tenant acme >"$tmp/u1"
 "$A" --db "$tmp/o.db" export --tenant acme --format json >"$tmp/e1"
 start --db "$tmp/o.db"
 sync >"$tmp/r1"
+sync2 >"$tmp/q1"
 stop
 "$A" migrate --to "$OB_TEST_DB_URL" --key-file "$tmp/k" >/dev/null 2>&1
 ok $([ $? = 1 ]; echo $?) "no --from: usage error"
@@ -48,9 +55,25 @@ ok $([ $? = 4 ] && grep -q "not empty" "$tmp/err2"; echo $?) "a non-empty destin
 "$A" --db "$OB_TEST_DB_URL" --key-file "$tmp/k" export --tenant acme --format json >"$tmp/e2"
 cmp -s "$tmp/e1" "$tmp/e2"
 ok $? "the export is the same"
+"$A" --db "$OB_TEST_DB_URL" --key-file "$tmp/k" unit list --tenant acme >"$tmp/u2"
+cmp -s "$tmp/u1" "$tmp/u2"
+ok $? "the unit tree is the same (a unit moved under a newer one)"
 start --db "$OB_TEST_DB_URL" --key-file "$tmp/k"
 sync >"$tmp/r2"
 stop
 grep -q '"alert_status": 200, "mode": 200,.*"adds": 0,' "$tmp/r2"
 ok $? "the device fast-syncs on PostgreSQL (MD5 login, no adds)"
+start --db "$OB_TEST_DB_URL" --key-file "$tmp/k"
+sync2 >"$tmp/q2"
+grep -q '"alert_status": 200, "mode": 200,.*"adds": 0,' "$tmp/q2"
+ok $? "northwind's device fast-syncs too (basic login)"
+"$A" --db "$OB_TEST_DB_URL" --key-file "$tmp/k" person update --tenant acme \
+	demo-000001 --title "迁移后的职位" >/dev/null
+sync >"$tmp/r3"
+grep -q '"alert_status": 200, "mode": 200,.*"adds": 0, "replaces": 1, "deletes": 0,' "$tmp/r3"
+ok $? "an edit on PostgreSQL reaches the device as exactly one Replace"
+# ids made on PostgreSQL after the copy do not collide with copied ones
+"$A" --db "$OB_TEST_DB_URL" --key-file "$tmp/k" unit add --tenant acme 新部门/新组 >/dev/null
+ok $? "new units get fresh ids after the copy"
+stop
 rm -rf "$tmp"

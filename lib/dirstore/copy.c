@@ -198,16 +198,30 @@ static int count_rows(struct dstore *s, const char *table, int64_t *n_r,
 static void build_sql(const char *table, const struct cols *c,
 		      enum db_dialect from, char *sel, char *ins)
 {
-	size_t a = (size_t)snprintf(sel, SQL_MAX, "SELECT ");
+	/* a unit may have been moved under one created after it: units
+	 * go parents first, by depth, not in creation order */
+	bool tree = strcmp(table, "unit") == 0;
+	size_t a = (size_t)snprintf(
+		sel, SQL_MAX, "%sSELECT ",
+		tree ? "WITH RECURSIVE d(id, depth) AS (SELECT id, 0 FROM unit "
+		       "WHERE parent_id IS NULL UNION ALL SELECT u.id, "
+		       "d.depth + 1 FROM unit u JOIN d ON u.parent_id = d.id) "
+		     : "");
 	size_t b = (size_t)snprintf(ins, SQL_MAX, "INSERT INTO %s (", table);
 
 	for (int i = 0; i < c->n; i++) {
-		a += (size_t)snprintf(sel + a, SQL_MAX - a, "%s%s",
-				      i ? ", " : "", c->name[i]);
+		a += (size_t)snprintf(sel + a, SQL_MAX - a, "%s%s.%s",
+				      i ? ", " : "", table, c->name[i]);
 		b += (size_t)snprintf(ins + b, SQL_MAX - b, "%s%s",
 				      i ? ", " : "", c->name[i]);
 	}
-	snprintf(sel + a, SQL_MAX - a, " FROM %s%s", table, row_order[from]);
+	if (tree)
+		snprintf(sel + a, SQL_MAX - a,
+			 " FROM unit JOIN d ON d.id = unit.id ORDER BY "
+			 "d.depth, unit.id");
+	else
+		snprintf(sel + a, SQL_MAX - a, " FROM %s%s", table,
+			 row_order[from]);
 	b += (size_t)snprintf(ins + b, SQL_MAX - b, ") VALUES (");
 	for (int i = 0; i < c->n; i++)
 		b += (size_t)snprintf(ins + b, SQL_MAX - b, "%s?",
