@@ -30,7 +30,7 @@ ORGBOOK_ADMIN="$ADMIN" sh "$top_srcdir/testdata/load-demo.sh" "$db" >/dev/null
 # start_server [flags]: exits the test (TAP) when the server does not start
 start_server() {
 	rm -f "$tmp/ports"
-	$VG "$SERVER" $DBARGS --listen 127.0.0.1 --port 0 --admin-port 0 \
+	$VG "$SERVER" --db "$db" $DBKEYARGS --listen 127.0.0.1 --port 0 --admin-port 0 \
 		--port-file "$tmp/ports" "$@" 2>>"$tmp/server.log" &
 	spid=$!
 	i=0

@@ -5,9 +5,10 @@
 #                  (tests/lib/pg.sh, stopped when the script exits) and
 #                  db=its libpq URI. Either way sets DBARGS, the flags
 #                  that give orgbook-server and orgbook-admin the store
-#                  (--db and --key-file), exports ORGBOOK_DB and
-#                  ORGBOOK_KEY_FILE for orgbook-admin and scripts, and
-#                  sets db_backend. Returns 77 (and says why in $db_why)
+#                  (--db, and on PostgreSQL --key-file: DBKEYARGS, for a
+#                  script that moves $db), exports ORGBOOK_DB (and on
+#                  PostgreSQL ORGBOOK_KEY_FILE) for orgbook-admin and
+#                  scripts, and sets db_backend. Returns 77 (and says why in $db_why)
 #                  when the back end cannot run here.
 #                  Call it after the script's "trap cleanup EXIT": on
 #                  PostgreSQL the exit trap runs cleanup, then stops the
@@ -18,7 +19,7 @@ db_backend=${OB_TEST_BACKEND:-sqlite}
 db_why=""
 
 db_setup() {
-	key="$1/orgbook.key"
+	key="$1/orgbook.key" # PostgreSQL only
 	case "$db_backend" in
 	sqlite)
 		db="$1/orgbook.db"
@@ -46,11 +47,17 @@ db_setup() {
 		return 1
 		;;
 	esac
-	DBARGS="--db $db --key-file $key"
+	# SQLite keeps its key beside the file (DB.key), as it always did
+	DBKEYARGS=""
+	if [ "$db_backend" = pg ]; then
+		DBKEYARGS="--key-file $key"
+		ORGBOOK_KEY_FILE=$key
+		export ORGBOOK_KEY_FILE
+	fi
+	DBARGS="--db $db $DBKEYARGS"
 	echo "# store: $db_backend $db"
 	ORGBOOK_DB=$db
-	ORGBOOK_KEY_FILE=$key
-	export ORGBOOK_DB ORGBOOK_KEY_FILE
+	export ORGBOOK_DB
 	return 0
 }
 
