@@ -9,7 +9,11 @@ top_builddir=${top_builddir:-.}
 SERVER="$top_builddir/server/orgbook-server"
 CLIENT="$top_srcdir/tests/integration/smlclient.py"
 PY=${PYTHON:-python3}
-VG=${OB_VALGRIND:-}
+# In the valgrind build the server runs under valgrind too.
+VG=""
+if [ -n "${OB_VALGRIND:-}" ]; then
+	VG="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --log-file=$(mktemp -u /tmp/vg-outage.XXXXXX).%p"
+fi
 OB_TEST_BACKEND=pg
 tmp=$(mktemp -d)
 n=0 failed=0 spid=""
@@ -109,5 +113,11 @@ echo "$res" | sed "s/^/# /" | tail -2
 check "slow sync converges after the outage (want $want: $(echo "$res" | grep -o "\"count\": [0-9]*"))" \
 	'[ $rc = 0 ] && echo "$res" | grep -q "\"count\": $want,"'
 check "server still running at the end" 'kill -0 $spid'
+kill "$spid"
+wait "$spid"
+st=$?
+spid=""
+# under valgrind, 99 is a memory error or a definite leak
+check "SIGTERM stops the server cleanly (exit $st)" '[ "$st" = 0 ]'
 echo "1..$n"
 [ "$failed" = 0 ]
