@@ -6,4 +6,4 @@ PG_SUITES = tests/pg/test-sync-pg.sh tests/pg/test-agent-pg.sh \
 	tests/pg/test-session-expiry-pg.sh tests/pg/test-stale-nonce-pg.sh \
 	tests/pg/test-map-flood-pg.sh tests/pg/test-pg-conflict.sh
 TESTS += $(PG_SUITES)
-EXTRA_DIST += $(PG_SUITES) tests/lib/db.sh
+EXTRA_DIST += $(PG_SUITES) tests/pg/on-pg.sh tests/lib/db.sh
