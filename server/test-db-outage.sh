@@ -23,13 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 . "$top_srcdir/tests/lib/db.sh"
-db_setup "$tmp"
-rc=$?
-if [ "$rc" = 77 ]; then
-	echo "1..0 # SKIP $db_why"
-	exit 0
-fi
-[ "$rc" = 0 ] || { echo "Bail out! $db_why"; exit 1; }
+db_setup_tap "$tmp"
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
 check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }

@@ -15,12 +15,7 @@ cleanup() {
 }
 trap cleanup EXIT
 . "$top_srcdir/tests/lib/db.sh"
-db_setup "$tmp"
-case $? in
-0) ;;
-77) echo "1..0 # SKIP $db_why"; exit 0 ;;
-*) echo "Bail out! $db_why"; exit 1 ;;
-esac
+db_setup_tap "$tmp"
 VG=""
 if [ -n "${OB_VALGRIND:-}" ]; then
 	VG="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --log-file=$tmp/vg.%p"

@@ -13,6 +13,7 @@
 #                  Call it after the script's "trap cleanup EXIT": on
 #                  PostgreSQL the exit trap runs cleanup, then stops the
 #                  server.
+#   db_setup_tap DIR   the same, for a TAP script: SKIP (77) or bail out.
 #   db_sql SQL     run SQL on the store (sqlite3 or psql), rows on stdout
 #                  with | between columns.
 db_backend=${OB_TEST_BACKEND:-sqlite}
@@ -59,6 +60,17 @@ db_setup() {
 	ORGBOOK_DB=$db
 	export ORGBOOK_DB
 	return 0
+}
+
+# db_setup for a TAP script: on 77 a plan of 0 with the reason, on any
+# other failure a bail-out, the script ending either way
+db_setup_tap() {
+	db_setup "$1"
+	case $? in
+	0) ;;
+	77) echo "1..0 # SKIP $db_why"; exit 0 ;;
+	*) echo "Bail out! $db_why"; exit 1 ;;
+	esac
 }
 
 # the script's cleanup (when it has one), then the server's

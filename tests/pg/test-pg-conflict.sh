@@ -26,12 +26,7 @@ if [ -n "${OB_TEST_SKIP_PG:-}" ]; then
 fi
 OB_TEST_BACKEND=pg
 . "$top_srcdir/tests/lib/db.sh"
-db_setup "$tmp"
-case $? in
-0) ;;
-77) echo "1..0 # SKIP $db_why"; exit 0 ;;
-*) echo "Bail out! $db_why"; exit 1 ;;
-esac
+db_setup_tap "$tmp"
 . "$top_srcdir/tests/lib/tap.sh"
 ORGBOOK_ADMIN="$ADMIN" sh "$top_srcdir/testdata/load-demo.sh" "$db" >/dev/null
 "$SERVER" $DBARGS --listen 127.0.0.1 --port 0 --admin-port off \
