@@ -5,7 +5,7 @@ whose HTTP exchange fails (connection refused or reset, no reply, 502/503/
 to --retries times (default 8) a quarter second apart. Every other option
 is smlclient.py's; the result JSON gains "retries" (how many resends).
 
-  retryclient.py [--retries N] SMLCLIENT-OPTIONS...
+  retryclient.py SMLCLIENT-OPTIONS... [--retries N]  (anywhere)
 """
 import http.client
 import io
@@ -48,9 +48,10 @@ def urlopen(req, *a, **kw):
 def main():
     global RETRIES
     args = sys.argv[1:]
-    if args[:1] == ["--retries"]:
-        RETRIES = int(args[1])
-        args = args[2:]
+    if "--retries" in args:
+        i = args.index("--retries")
+        RETRIES = int(args[i + 1])
+        del args[i:i + 2]
     urllib.request.urlopen = urlopen
     sys.argv = [sys.argv[0]] + args
     out = sys.stdout
