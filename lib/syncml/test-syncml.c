@@ -772,6 +772,108 @@ static void test_string_table(void)
 	test_end();
 }
 
+/* "{uri}name" for elements, "@{uri}name=value" for attributes. */
+static void dump_doc(const struct sml_node *n, struct ob_buf *out)
+{
+	for (; n != NULL; n = n->next) {
+		ob_buf_addf(out, "%s{%s}%s", n->attr ? "@" : "<", n->ns_uri,
+			    n->name);
+		if (n->len > 0)
+			ob_buf_addf(out, "=%s", (const char *)n->data);
+		dump_doc(n->first, out);
+		if (!n->attr)
+			ob_buf_add_char(out, '>');
+	}
+}
+
+static void test_xml_doc(void)
+{
+	struct sml_tree *t = NULL, *t2 = NULL;
+	struct ob_err err;
+	struct ob_buf out;
+
+	ob_buf_init(&out, 1u << 16);
+	test_begin("XML doc mode: namespace URIs interned, attributes kept");
+	const char *doc =
+		"<?xml version='1.0'?>\n<C:q xmlns:C='urn:c' xmlns='DAV:'>"
+		"<prop><getetag/><C:address-data content-type=\"text/vcard\" "
+		"version='4.0' C:x='a &amp; b&#x41;&#38;&lt;'/></prop>"
+		"<C:t a='1'>  </C:t><D:href xmlns:D='DAV:'> /a </D:href>"
+		"<plain xmlns=''/></C:q>";
+	test_assert_int(sml_xml_parse_doc(doc, strlen(doc), NULL,
+					  SML_XML_NS_URI | SML_XML_ATTRS, &t,
+					  &err),
+			0);
+	dump_doc(sml_tree_root(t), &out);
+	test_assert_str(ob_buf_str(&out),
+			"<{urn:c}q<{DAV:}prop<{DAV:}getetag>"
+			"<{urn:c}address-data@{}content-type=text/vcard"
+			"@{}version=4.0@{urn:c}x=a & bA&<>>"
+			"<{urn:c}t=  @{}a=1><{DAV:}href= /a ><{}plain>>");
+	const struct sml_node *r = sml_tree_root(t);
+	/* one copy of each URI: the two DAV: elements share the pointer */
+	test_assert(r->first->ns_uri == r->first->next->next->ns_uri);
+	test_assert_str(sml_node_attr(r->first->last, "", "version"), "4.0");
+	test_assert_str(sml_node_attr(r->first->last, "urn:c", "x"),
+			"a & bA&<");
+	test_assert(sml_node_attr(r->first->last, "", "x") == NULL);
+	test_assert(sml_node_attr(r->first->first, "", "version") == NULL);
+	/* flags 0 (the SyncML reader): no attributes, no URIs */
+	test_assert_int(sml_xml_parse_doc(doc, strlen(doc), NULL, 0, &t2, &err),
+			0);
+	ob_buf_reset(&out);
+	dump_doc(sml_tree_root(t2), &out);
+	test_assert_str(ob_buf_str(&out),
+			"<{}q<{}prop<{}getetag><{}address-data>>"
+			"<{}t=  ><{}href= /a ><{}plain>>");
+	if (sizeof(void *) == 8)
+		test_assert_int(sizeof(struct sml_node), 72);
+	test_end();
+
+	test_begin("XML doc mode: many namespaces, attribute and entity caps");
+	sml_tree_free(&t);
+	ob_buf_reset(&out);
+	ob_buf_add_str(&out, "<r>");
+	for (int i = 0; i < 500; i++)
+		ob_buf_addf(&out,
+			    "<a xmlns='urn:%d' b='%d'/><a xmlns='urn:%d'/>", i,
+			    i, i);
+	ob_buf_add_str(&out, "</r>");
+	test_assert_int(sml_xml_parse_doc(out.data, out.len, NULL,
+					  SML_XML_NS_URI | SML_XML_ATTRS, &t,
+					  &err),
+			0);
+	r = sml_tree_root(t);
+	size_t n = 0;
+	const char *prev = NULL;
+	for (const struct sml_node *c = r->first; c != NULL;
+	     c = c->next->next) {
+		n += c->ns_uri == c->next->ns_uri && c->ns_uri != prev;
+		prev = c->ns_uri;
+	}
+	test_assert_int(n, 500);
+	test_assert_str(r->last->ns_uri, "urn:499");
+	struct sml_limits few = {.nodes = 1001};
+	sml_tree_free(&t);
+	test_assert_int(sml_xml_parse_doc(out.data, out.len, &few,
+					  SML_XML_NS_URI | SML_XML_ATTRS, &t,
+					  &err),
+			OB_E_LIMIT);
+	test_assert_str(err.msg, "more than 1001 elements");
+	test_assert_int(sml_xml_parse_doc(out.data, out.len, &few, 0, &t, &err),
+			0);
+	sml_tree_free(&t);
+	const char *lol = "<!DOCTYPE a [<!ENTITY x \"y\">]><a b='&x;'/>";
+	test_assert_int(sml_xml_parse_doc(lol, strlen(lol), NULL, SML_XML_ATTRS,
+					  &t, &err),
+			OB_E_PARSE);
+	test_assert_str(err.msg, "entity declarations are not allowed");
+	test_end();
+	ob_buf_deinit(&out);
+	sml_tree_free(&t);
+	sml_tree_free(&t2);
+}
+
 int main(void)
 {
 	sml_xml_init();
@@ -780,5 +882,6 @@ int main(void)
 	test_writer_and_encoder();
 	test_encoder_matches_libwbxml();
 	test_string_table();
+	test_xml_doc();
 	return test_done();
 }

@@ -13,8 +13,17 @@ struct chunk {
 	unsigned char mem[];
 };
 
+/* One interned string (sml_tree_intern), in the arena. */
+struct intern {
+	struct intern *next;
+	size_t len;
+	char s[];
+};
+
 struct sml_tree {
 	struct sml_limits lim;
+	struct intern **itab; /* malloc'd hash buckets, icap a power of 2 */
+	size_t icap, icount;
 	struct chunk *chunks;
 	size_t bytes; /* arena bytes handed out */
 	size_t nodes;
@@ -80,8 +89,43 @@ void sml_tree_free(struct sml_tree **tree)
 		free(c);
 		c = next;
 	}
+	free((*tree)->itab);
 	free(*tree);
 	*tree = NULL;
+}
+
+static int add_node(struct sml_tree *t, struct sml_node *parent,
+		    const char *name, size_t name_len, enum sml_ns ns,
+		    bool attr, struct sml_node **node_r, struct ob_err *err)
+{
+	if (t->nodes >= t->lim.nodes)
+		return ob_err_set(err, OB_E_LIMIT, "more than %zu elements",
+				  t->lim.nodes);
+	/* the node and its name in one allocation */
+	struct sml_node *n = arena_alloc(t, sizeof(*n) + name_len + 1, err);
+	if (n == NULL)
+		return err != NULL ? err->code : OB_E_LIMIT;
+	char *nm = (char *)(n + 1);
+	memcpy(nm, name, name_len);
+	nm[name_len] = '\0';
+	memset(n, 0, sizeof(*n));
+	n->name = nm;
+	n->ns = ns;
+	n->attr = attr;
+	n->data = (const unsigned char *)"";
+	n->ns_uri = "";
+	n->parent = parent;
+	if (parent == NULL) {
+		t->root = n;
+	} else if (parent->last == NULL) {
+		parent->first = parent->last = n;
+	} else {
+		parent->last->next = n;
+		parent->last = n;
+	}
+	t->nodes++;
+	*node_r = n;
+	return 0;
 }
 
 int sml_tree_add(struct sml_tree *t, struct sml_node *parent, const char *name,
@@ -98,32 +142,72 @@ int sml_tree_add(struct sml_tree *t, struct sml_node *parent, const char *name,
 		return ob_err_set(err, OB_E_LIMIT,
 				  "elements nested deeper than %u",
 				  t->lim.depth);
-	if (t->nodes >= t->lim.nodes)
-		return ob_err_set(err, OB_E_LIMIT, "more than %zu elements",
-				  t->lim.nodes);
-	/* the node and its name in one allocation */
-	struct sml_node *n = arena_alloc(t, sizeof(*n) + name_len + 1, err);
-	if (n == NULL)
-		return err != NULL ? err->code : OB_E_LIMIT;
-	char *nm = (char *)(n + 1);
-	memcpy(nm, name, name_len);
-	nm[name_len] = '\0';
-	memset(n, 0, sizeof(*n));
-	n->name = nm;
-	n->ns = ns;
-	n->data = (const unsigned char *)"";
-	n->parent = parent;
-	if (parent == NULL) {
-		t->root = n;
-	} else if (parent->last == NULL) {
-		parent->first = parent->last = n;
-	} else {
-		parent->last->next = n;
-		parent->last = n;
+	return add_node(t, parent, name, name_len, ns, false, node_r, err);
+}
+
+int sml_tree_add_attr(struct sml_tree *t, struct sml_node *elem,
+		      const char *name, size_t name_len, const char *ns_uri,
+		      const void *value, size_t value_len, struct ob_err *err)
+{
+	struct sml_node *n;
+	int ret = add_node(t, elem, name, name_len, elem->ns, true, &n, err);
+	if (ret != 0)
+		return ret;
+	n->ns_uri = ns_uri;
+	return sml_tree_append(t, n, value, value_len, false, err);
+}
+
+static size_t str_hash(const char *s, size_t len)
+{
+	size_t h = 5381;
+	for (size_t i = 0; i < len; i++)
+		h = h * 33 + (unsigned char)s[i];
+	return h;
+}
+
+const char *sml_tree_intern(struct sml_tree *t, const char *s, size_t len,
+			    struct ob_err *err)
+{
+	size_t h = str_hash(s, len);
+	if (t->icap > 0)
+		for (struct intern *e = t->itab[h & (t->icap - 1)]; e != NULL;
+		     e = e->next)
+			if (e->len == len && memcmp(e->s, s, len) == 0)
+				return e->s;
+	if (t->icount >= t->icap / 2) {
+		/* grow (or create) the table: the strings stay in the
+		 * arena, only the buckets move */
+		size_t ncap = t->icap > 0 ? t->icap * 2 : 16;
+		struct intern **nt = calloc(ncap, sizeof(*nt));
+		if (nt == NULL) {
+			ob_err_set(err, OB_E_NOMEM, "out of memory");
+			return NULL;
+		}
+		for (size_t i = 0; i < t->icap; i++) {
+			struct intern *e = t->itab[i];
+			while (e != NULL) {
+				struct intern *next = e->next;
+				size_t b = str_hash(e->s, e->len) & (ncap - 1);
+				e->next = nt[b];
+				nt[b] = e;
+				e = next;
+			}
+		}
+		free(t->itab);
+		t->itab = nt;
+		t->icap = ncap;
 	}
-	t->nodes++;
-	*node_r = n;
-	return 0;
+	struct intern *e = arena_alloc(t, sizeof(*e) + len + 1, err);
+	if (e == NULL)
+		return NULL;
+	e->len = len;
+	memcpy(e->s, s, len);
+	e->s[len] = '\0';
+	size_t b = h & (t->icap - 1);
+	e->next = t->itab[b];
+	t->itab[b] = e;
+	t->icount++;
+	return e->s;
 }
 
 int sml_tree_append(struct sml_tree *t, struct sml_node *node, const void *data,
@@ -231,6 +315,22 @@ struct sml_node *sml_node_path(const struct sml_node *node, const char *path)
 			path++;
 	}
 	return (struct sml_node *)cur;
+}
+
+const char *sml_node_attr(const struct sml_node *node, const char *ns_uri,
+			  const char *name)
+{
+	if (node == NULL)
+		return NULL;
+	/* attributes come first: stop at the first element child */
+	for (const struct sml_node *c = node->first; c != NULL && c->attr;
+	     c = c->next)
+		if (strcmp(c->name, name) == 0 &&
+		    strcmp(c->ns_uri, ns_uri) == 0)
+			return memchr(c->data, '\0', c->len) != NULL
+				       ? ""
+				       : (const char *)c->data;
+	return NULL;
 }
 
 const char *sml_node_text(const struct sml_node *node, const char *path)

@@ -92,6 +92,8 @@ struct sax {
 	bool text_blank;         /* text holds only whitespace */
 	const xmlChar *last_uri; /* the parser's dictionary string */
 	enum sml_ns last_ns;     /* what last_uri names */
+	const char *last_ns_uri; /* its interned copy (SML_XML_NS_URI) */
+	unsigned flags;
 	int ret;
 	struct ob_err *err;
 	struct reader_err re;
@@ -109,8 +111,11 @@ static void stop(struct sax *x, int ret)
  * node has element children. */
 static void flush(struct sax *x, bool child_follows)
 {
+	/* attribute nodes come first: the node has an element child when
+	 * its last child is not an attribute */
 	if (x->text.len > 0 && x->cur != NULL &&
-	    !(x->text_blank && (child_follows || x->cur->first != NULL))) {
+	    !(x->text_blank && (child_follows || (x->cur->last != NULL &&
+						  !x->cur->last->attr)))) {
 		int ret = sml_tree_append(x->tree, x->cur, x->text.data,
 					  x->text.len, false, x->err);
 		if (ret != 0)
@@ -120,6 +125,49 @@ static void flush(struct sax *x, bool child_follows)
 	x->text_blank = true;
 }
 
+static const char *intern(struct sax *x, const xmlChar *uri)
+{
+	const char *u = (const char *)uri;
+	const char *r = sml_tree_intern(x->tree, u, strlen(u), x->err);
+	if (r == NULL)
+		stop(x, x->err != NULL ? x->err->code : OB_E_NOMEM);
+	return r;
+}
+
+/* Without entity substitution libxml2 hands an attribute's "&amp;" (and
+ * "&#38;") over as the five bytes "&#38;", the other predefined entities
+ * and character references decoded. A bare '&' cannot reach us
+ * otherwise (it is not well-formed), so each "&#38;" is one '&'. */
+static int add_attr(struct sax *x, struct sml_node *n, const xmlChar *name,
+		    const char *uri, const char *v, size_t len)
+{
+	static const char amp[] = "&#38;";
+	const char *p = len > 0 ? memchr(v, '&', len) : NULL;
+	int ret = sml_tree_add_attr(x->tree, n, (const char *)name,
+				    strlen((const char *)name), uri, v,
+				    p != NULL ? (size_t)(p - v) : len, x->err);
+	if (ret != 0 || p == NULL)
+		return ret;
+	struct sml_node *a = n->last;
+	const char *end = v + len;
+	while (p != NULL) {
+		size_t skip = (size_t)(end - p) >= 5 && memcmp(p, amp, 5) == 0
+				      ? 5
+				      : 1;
+		ret = sml_tree_append(x->tree, a, "&", 1, false, x->err);
+		if (ret != 0)
+			return ret;
+		const char *q = p + skip;
+		p = q < end ? memchr(q, '&', (size_t)(end - q)) : NULL;
+		ret = sml_tree_append(x->tree, a, q,
+				      (size_t)((p != NULL ? p : end) - q),
+				      false, x->err);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
 static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
 		     const xmlChar *uri, int n_ns, const xmlChar **nss,
 		     int n_attrs, int n_defaulted, const xmlChar **attrs)
@@ -127,8 +175,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
 	struct sax *x = ctx;
 	struct sml_node *n;
 
-	(void)prefix, (void)n_ns, (void)nss, (void)n_attrs, (void)n_defaulted;
-	(void)attrs;
+	(void)prefix, (void)n_ns, (void)nss, (void)n_defaulted;
 	if (x->ret != 0)
 		return;
 	flush(x, true);
@@ -139,6 +186,14 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
 	if (uri != x->last_uri || x->last_uri == NULL) {
 		x->last_uri = uri;
 		x->last_ns = ns_of(uri);
+		x->last_ns_uri = "";
+		if ((x->flags & SML_XML_NS_URI) && uri != NULL) {
+			x->last_ns_uri = intern(x, uri);
+			if (x->last_ns_uri == NULL) {
+				x->last_uri = NULL;
+				return;
+			}
+		}
 	}
 	int ret = sml_tree_add(x->tree, x->cur, (const char *)name,
 			       strlen((const char *)name), x->last_ns, &n,
@@ -147,7 +202,27 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
 		stop(x, ret);
 		return;
 	}
+	n->ns_uri = x->last_ns_uri;
 	x->cur = n;
+	if (!(x->flags & SML_XML_ATTRS))
+		return;
+	/* SAX2 hands each attribute as five pointers: local name, prefix,
+	 * URI, value start and value end (entities already decoded) */
+	for (int i = 0; i < n_attrs; i++) {
+		const xmlChar **a = attrs + 5 * i;
+		const char *auri = "";
+		if ((x->flags & SML_XML_NS_URI) && a[2] != NULL) {
+			auri = intern(x, a[2]);
+			if (auri == NULL)
+				return;
+		}
+		ret = add_attr(x, n, a[0], auri, (const char *)a[3],
+			       (size_t)(a[4] - a[3]));
+		if (ret != 0) {
+			stop(x, ret);
+			return;
+		}
+	}
 }
 
 static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix,
@@ -209,7 +284,18 @@ static void on_serror(void *ctx, xmlErrorPtr e)
 int sml_xml_parse(const char *buf, size_t len, const struct sml_limits *lim,
 		  struct sml_tree **tree_r, struct ob_err *err)
 {
-	struct sax x = {.err = err, .re = {.err = err}, .text_blank = true};
+	return sml_xml_parse_doc(buf, len, lim, 0, tree_r, err);
+}
+
+int sml_xml_parse_doc(const char *buf, size_t len, const struct sml_limits *lim,
+		      unsigned flags, struct sml_tree **tree_r,
+		      struct ob_err *err)
+{
+	struct sax x = {.err = err,
+			.re = {.err = err},
+			.text_blank = true,
+			.last_ns_uri = "",
+			.flags = flags};
 	xmlSAXHandler sax;
 	int ret;
 

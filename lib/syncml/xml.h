@@ -24,6 +24,24 @@
 int sml_xml_parse(const char *buf, size_t len, const struct sml_limits *lim,
 		  struct sml_tree **tree_r, struct ob_err *err);
 
+/* Flags of sml_xml_parse_doc. */
+enum sml_xml_flags {
+	SML_XML_NS_URI = 1u << 0, /* node->ns_uri: each element's (and
+				     attribute's) namespace URI, interned */
+	SML_XML_ATTRS = 1u << 1,  /* attributes kept as attr child nodes
+				     (tree.h) */
+};
+
+/* Parse any XML document buf[0..len) into a tree, with the same reader,
+ * refusals, caps and errors as sml_xml_parse (which is this with flags 0:
+ * `ns` still classifies the SyncML namespaces, the version is still read
+ * from the root namespace). flags (enum sml_xml_flags) keep what a
+ * non-SyncML reader needs: namespace URIs (so names are matched by URI,
+ * never by prefix) and attributes. */
+int sml_xml_parse_doc(const char *buf, size_t len, const struct sml_limits *lim,
+		      unsigned flags, struct sml_tree **tree_r,
+		      struct ob_err *err);
+
 /* Call once in the program's main thread before any parse (libxml2's global
  * initialisation); safe to call more than once. */
 void sml_xml_init(void);
