@@ -358,15 +358,19 @@ static int propfind(struct ctx *c, const struct sml_node *root)
 	return 0;
 }
 
-/* DAV:limit (RFC 5323 5.17): nresults, a positive number. */
+/* DAV:limit (RFC 5323 5.17, in sync-collection) or CARDDAV:limit (RFC
+ * 6352 10.6, in addressbook-query): nresults of the same namespace, a
+ * positive number. */
 static int limit(struct ctx *c, const struct sml_node *n)
 {
 	struct sml_node *nr = NULL;
 	size_t len;
 	int ret;
+	enum dav_ns ns =
+		is(n, DAV_NS_CARDDAV, "limit") ? DAV_NS_CARDDAV : DAV_NS_DAV;
 
 	for (struct sml_node *e = first_elem(n); e != NULL; e = next_elem(e)) {
-		if (is(e, DAV_NS_DAV, "nresults")) {
+		if (is(e, ns, "nresults")) {
 			if ((ret = once(c, n, e, nr)) != 0)
 				return ret;
 			nr = e;
@@ -375,7 +379,9 @@ static int limit(struct ctx *c, const struct sml_node *n)
 		}
 	}
 	if (nr == NULL)
-		return fail(c, n, OB_E_PARSE, "DAV:nresults missing");
+		return fail(c, n, OB_E_PARSE,
+			    ns == DAV_NS_DAV ? "DAV:nresults missing"
+					     : "CARDDAV:nresults missing");
 	const char *s = trimmed(nr, &len);
 	uint64_t v = 0;
 	if (first_elem(nr) != NULL ||
@@ -621,7 +627,10 @@ static int query(struct ctx *c, const struct sml_node *root)
 			filt = e;
 			if ((ret = filter(c, e)) != 0)
 				return ret;
-		} else if (is(e, DAV_NS_DAV, "limit")) {
+		} else if (is(e, DAV_NS_CARDDAV, "limit") ||
+			   is(e, DAV_NS_DAV, "limit")) {
+			/* RFC 6352 8.6 names CARDDAV:limit; DAV:limit as
+			 * in sync-collection is taken too */
 			if ((ret = once(c, root, e, lim)) != 0)
 				return ret;
 			lim = e;
