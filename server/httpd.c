@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "carddav/dav.h"
 #include "dircard/export.h"
 #include "syncml-server/auth.h"
 #include "server/connguard.h"
@@ -672,6 +673,111 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *conn,
 
 /* ---- sync listener ------------------------------------------------------ */
 
+/* CardDAV (carddav/dav.h): HTTPS or loopback like the export, every
+ * request but the well-known redirect authenticated with HTTP Basic. */
+static enum MHD_Result handle_dav(struct srv_httpd *h,
+				  struct MHD_Connection *conn, const char *url,
+				  const char *method, struct req *rq)
+{
+	char addr[64];
+	struct dstore *store;
+	struct srv_auth a;
+	enum MHD_Result ret;
+
+	addr_of(conn, addr, sizeof(addr));
+	if (!h->tls && !loopback(addr))
+		return send_text(conn, 403, "CardDAV needs HTTPS\n");
+	if (strncmp(url, "/.well-known/", 13) == 0) {
+		struct MHD_Response *r = text("moved to /dav/\n");
+		MHD_add_response_header(r, "Location", "/dav/");
+		ret = MHD_queue_response(conn, 301, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	store = srv_store(h->srv);
+	if (store == NULL)
+		return send_text_retry(conn, 503, "database unavailable\n",
+				       RETRY_SECS);
+	enum srv_auth_result ar = srv_auth_http_basic(
+		store,
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					    "Authorization"),
+		addr, &a);
+	if (ar == SRV_AUTH_ERROR)
+		return send_text_retry(conn, 503, "database unavailable\n",
+				       RETRY_SECS);
+	if (ar != SRV_AUTH_OK) {
+		struct MHD_Response *r = text("login required\n");
+		MHD_add_response_header(
+			r, "WWW-Authenticate",
+			"Basic realm=\"Orgbook\", charset=\"UTF-8\"");
+		MHD_add_response_header(r, "DAV", "1, 3, addressbook");
+		ret = MHD_queue_response(conn, 401, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	struct dav_config cfg = {
+		.max_photo = h->srv->cfg.carddav_photo,
+		.unit_depth = (int)h->srv->cfg.carddav_depth,
+		.max_response = h->srv->cfg.carddav_max_bytes,
+		.max_results = h->srv->cfg.carddav_max_results,
+	};
+	struct dav_http_request dr = {
+		.method = method,
+		.path = url,
+		.depth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     "Depth"),
+		.user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							  "User-Agent"),
+		.if_none_match = MHD_lookup_connection_value(
+			conn, MHD_HEADER_KIND, "If-None-Match"),
+		.accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						      "Accept"),
+		.body = rq->body.data != NULL ? rq->body.data : "",
+		.body_len = rq->body.len,
+		.tenant_id = a.tenant_id,
+		.login = a.login,
+	};
+	struct dav_http_response rs;
+	dav_handle(store, &cfg, &dr, &rs);
+	ob_log(rs.status >= 500 ? OB_LOG_WARN : OB_LOG_INFO, NULL,
+	       "%s addr=%s login=%s agent=\"%.60s\"", rs.log, addr, a.login,
+	       dr.user_agent != NULL ? dr.user_agent : "");
+	if (rs.stream_vcf && strcmp(method, "GET") == 0) {
+		struct export_job job = {
+			.tenant_id = a.tenant_id,
+			.unit_id = rs.stream_unit_id,
+			.version = VCARD_V30,
+			.photos = h->srv->cfg.carddav_photo > 0,
+			.kind = WA_STREAM_VCF,
+		};
+		dav_http_response_deinit(&rs);
+		return stream_export(h, conn, &job, "text/vcard; charset=utf-8",
+				     "inline; filename=\"directory.vcf\"",
+				     NULL);
+	}
+	size_t len = rs.body.len;
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		len, len ? ob_buf_steal(&rs.body, NULL) : (void *)"",
+		len ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (*rs.content_type != '\0' && len > 0)
+		MHD_add_response_header(r, "Content-Type", rs.content_type);
+	if (*rs.etag != '\0')
+		MHD_add_response_header(r, "ETag", rs.etag);
+	if (*rs.location != '\0')
+		MHD_add_response_header(r, "Location", rs.location);
+	if (*rs.dav != '\0')
+		MHD_add_response_header(r, "DAV", rs.dav);
+	if (*rs.allow != '\0')
+		MHD_add_response_header(r, "Allow", rs.allow);
+	if (rs.status == 503)
+		MHD_add_response_header(r, "Retry-After", RETRY_SECS);
+	ret = MHD_queue_response(conn, (unsigned)rs.status, r);
+	MHD_destroy_response(r);
+	dav_http_response_deinit(&rs);
+	return ret;
+}
+
 static enum MHD_Result on_sync(void *cls, struct MHD_Connection *conn,
 			       const char *url, const char *method,
 			       const char *version, const char *upload_data,
@@ -688,6 +794,8 @@ static enum MHD_Result on_sync(void *cls, struct MHD_Connection *conn,
 	if (rq->cut)
 		return MHD_NO;
 	srv_guard_busy(conn);
+	if (h->srv->cfg.carddav && dav_path_is_ours(url))
+		return handle_dav(h, conn, url, method, rq);
 	if (strcmp(url, "/sync") == 0) {
 		if (strcmp(method, "POST") != 0)
 			return send_text(conn, 405, "use POST\n");

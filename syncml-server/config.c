@@ -39,6 +39,10 @@ void srv_config_defaults(struct srv_config *c)
 	c->admin_max_body = 32u << 20;
 	c->admin_idle = 1800;
 	c->admin_session_max = 12 * 3600;
+	c->carddav = true;
+	c->carddav_depth = 1;
+	c->carddav_photo = 64 * 1024;
+	c->carddav_max_bytes = 256u << 20;
 }
 
 static int num(const char *key, const char *v, uint64_t min, uint64_t max,
@@ -102,6 +106,8 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 		return boolean(key, v, &c->tls_legacy, err);
 	if (strcmp(key, "debug-sync") == 0)
 		return boolean(key, v, &c->debug_sync, err);
+	if (strcmp(key, "carddav") == 0)
+		return boolean(key, v, &c->carddav, err);
 	if (strcmp(key, "port") == 0) {
 		ret = num(key, v, 0, 65535, &n, err);
 		c->port = (int)n;
@@ -164,6 +170,12 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 		{"admin-idle", 60, 86400, NULL, &c->admin_idle},
 		{"admin-session-max", 300, 30 * 86400, NULL,
 		 &c->admin_session_max},
+		{"carddav-unit-depth", 0, 64, NULL, &c->carddav_depth},
+		{"carddav-max-photo", 0, 16u << 20, &c->carddav_photo, NULL},
+		{"carddav-max-bytes", 65536, (uint64_t)1 << 32,
+		 &c->carddav_max_bytes, NULL},
+		{"carddav-max-results", 0, 10000000, NULL,
+		 &c->carddav_max_results},
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		if (strcmp(key, nums[i].name) != 0)

@@ -59,6 +59,12 @@ struct srv_config {
 	size_t min_body_rate;    /* body bytes/s at least; 0 = no rule */
 	/* body bytes held by all requests not (yet) authenticated */
 	size_t unauth_body_total;
+	/* CardDAV (carddav/dav.h) on the sync listener */
+	bool carddav;             /* serve /dav/ and /.well-known/carddav */
+	unsigned carddav_depth;   /* units this deep get a book of their own */
+	size_t carddav_photo;     /* photo bytes in a CardDAV card; 0 = none */
+	size_t carddav_max_bytes; /* one answer's body cap */
+	unsigned carddav_max_results; /* members per answer; 0 = no cap */
 };
 
 /* Defaults for every field. */
