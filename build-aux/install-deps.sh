@@ -14,6 +14,7 @@ libcrypt-dev libpq-dev postgresql haproxy
 clang libclang-rt-14-dev valgrind cppcheck clang-format
 python3 python3-vobject unicode-data curl gettext
 syncevolution syncevolution-http python3-twisted dbus procps
+vdirsyncer litmus
 chromium fonts-wqy-microhei"
 # Node.js runs the browser tests (Playwright); Debian's when none is there.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||

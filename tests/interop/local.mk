@@ -1,5 +1,6 @@
 # tests/interop: third-party software against our code — SyncEvolution
-# against orgbook-server, python3-vobject reading our vCards (vcard/).
+# against orgbook-server, vdirsyncer and SyncEvolution's CardDAV backend
+# against its CardDAV books, python3-vobject reading our vCards (vcard/).
 # curl-shim.so is preloaded into SyncEvolution, which is not instrumented,
 # so it is built with the plain CFLAGS (no sanitizers).
 check_DATA = tests/interop/curl-shim.so
@@ -11,10 +12,11 @@ CLEANFILES += tests/interop/curl-shim.so
 TESTS += tests/interop/test-cardcompare.py \
 	tests/interop/test-syncevolution.sh \
 	tests/interop/test-syncevolution-restore.sh \
-	tests/interop/test-agent-syncevolution.sh
+	tests/interop/test-agent-syncevolution.sh \
+	tests/interop/test-carddav.sh
 EXTRA_DIST += tests/interop/curl-shim.c tests/interop/test-syncevolution.sh \
 	tests/interop/test-syncevolution-restore.sh \
 	tests/interop/cardcompare.py tests/interop/test-cardcompare.py \
 	tests/interop/test-agent-syncevolution.sh \
-	tests/interop/syncevo-server.py
+	tests/interop/syncevo-server.py tests/interop/test-carddav.sh
 LINT_FILES += tests/interop/curl-shim.c
