@@ -45,4 +45,4 @@ tests_fuzz_fuzz_json_LDADD = $(FUZZ_MAIN) import/libimport.a lib/dircard/libdirc
 tests_fuzz_fuzz_json_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 EXTRA_DIST += tests/fuzz/fuzz-json.in
 LINT_FILES += tests/fuzz/fuzz-json.c
-EXTRA_DIST += tests/lib/tap.sh
+EXTRA_DIST += tests/lib/tap.sh tests/lib/slow.sh

@@ -12,6 +12,7 @@
 # is installed from npm into $top_builddir/tests/browser/npm/node_modules.
 set -u
 top_srcdir=${top_srcdir:-.}
+. "$top_srcdir/tests/lib/slow.sh"
 top_builddir=${top_builddir:-.}
 PY=/usr/bin/python3
 ADMIN="$top_builddir/admin/orgbook-admin"

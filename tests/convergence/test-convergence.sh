@@ -9,6 +9,7 @@
 # prints the operations that led to it and the command that replays it.
 set -u
 top_srcdir=${top_srcdir:-.}
+. "$top_srcdir/tests/lib/slow.sh"
 top_builddir=${top_builddir:-.}
 PY=/usr/bin/python3
 rounds=96

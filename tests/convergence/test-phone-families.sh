@@ -6,6 +6,7 @@
 # Prints TAP.
 set -u
 top_srcdir=${top_srcdir:-.}
+. "$top_srcdir/tests/lib/slow.sh"
 top_builddir=${top_builddir:-.}
 PY=/usr/bin/python3
 ADMIN="$top_builddir/admin/orgbook-admin"

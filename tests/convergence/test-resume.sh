@@ -4,6 +4,7 @@
 # also when it was re-challenged before the resume. Prints TAP.
 set -u
 top_srcdir=${top_srcdir:-.}
+. "$top_srcdir/tests/lib/slow.sh"
 top_builddir=${top_builddir:-.}
 if ! command -v syncevolution >/dev/null; then
 	echo "1..1"

@@ -17,6 +17,7 @@
 # TAP.
 set -u
 top_srcdir=${top_srcdir:-.}
+. "$top_srcdir/tests/lib/slow.sh"
 top_builddir=${top_builddir:-.}
 . "$top_srcdir/tests/lib/tap.sh"
 PY=/usr/bin/python3

@@ -11,6 +11,7 @@
 # is `make soak` (OB_PEOPLE=100000). Prints TAP.
 set -u
 top_srcdir=${top_srcdir:-.}
+. "$top_srcdir/tests/lib/slow.sh"
 top_builddir=${top_builddir:-.}
 PY=/usr/bin/python3
 ADMIN="$top_builddir/admin/orgbook-admin"

@@ -6,6 +6,7 @@
 # server's side, and finds people in its copy. Prints TAP.
 set -u
 top_srcdir=${top_srcdir:-.}
+. "$top_srcdir/tests/lib/slow.sh"
 top_builddir=${top_builddir:-.}
 AGENT="$top_builddir/agent/orgbook-agent"
 tmp=$(mktemp -d)

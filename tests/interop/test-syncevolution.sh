@@ -9,6 +9,7 @@
 # what SyncEvolution cannot store). Prints TAP.
 set -u
 top_srcdir=${top_srcdir:-.}
+. "$top_srcdir/tests/lib/slow.sh"
 top_builddir=${top_builddir:-.}
 PY=/usr/bin/python3
 ADMIN="$top_builddir/admin/orgbook-admin"
