@@ -45,4 +45,13 @@ tests_fuzz_fuzz_json_LDADD = $(FUZZ_MAIN) import/libimport.a lib/dircard/libdirc
 tests_fuzz_fuzz_json_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
 EXTRA_DIST += tests/fuzz/fuzz-json.in
 LINT_FILES += tests/fuzz/fuzz-json.c
+
+OB_FUZZERS += tests/fuzz/fuzz-dav-request
+check_PROGRAMS += tests/fuzz/fuzz-dav-request
+TESTS += tests/fuzz/fuzz-dav-request
+tests_fuzz_fuzz_dav_request_SOURCES = tests/fuzz/fuzz-dav-request.c
+tests_fuzz_fuzz_dav_request_LDADD = $(FUZZ_MAIN) $(CARDDAV_LIBS)
+tests_fuzz_fuzz_dav_request_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+EXTRA_DIST += tests/fuzz/fuzz-dav-request.in
+LINT_FILES += tests/fuzz/fuzz-dav-request.c
 EXTRA_DIST += tests/lib/tap.sh
