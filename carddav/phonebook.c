@@ -256,6 +256,10 @@ struct render {
 	bool menu_open;     /* yealink-menu: a Menu is open */
 	char *menu_path;    /* and this is its name */
 	size_t view_prefix; /* bytes of the view's unit path and '/' */
+	/* a whole view read in id order, sorted here (see walk_all) */
+	bool collect;
+	struct item *items;
+	size_t n_items, alloc_items;
 };
 
 static const char *type_label(const char *type)
@@ -380,11 +384,10 @@ static const char *menu_name(const struct render *r,
 	return path;
 }
 
-static int entry_yealink_menu(struct render *r, const struct dstore_person *p,
-			      const char *name, const struct nums *ns)
+/* Open the Menu named m unless it is the open one. */
+static int open_menu(struct render *r, const char *m)
 {
 	struct ob_buf *out = r->out;
-	const char *m = menu_name(r, p);
 	int ret = 0;
 
 	if (!r->menu_open || strcmp(r->menu_path, m) != 0) {
@@ -402,6 +405,15 @@ static int entry_yealink_menu(struct render *r, const struct dstore_person *p,
 		if (ret == 0)
 			ret = ob_buf_add_str(out, "\">\n");
 	}
+	return ret;
+}
+
+static int entry_yealink_menu(struct render *r, const struct dstore_person *p,
+			      const char *name, const struct nums *ns)
+{
+	struct ob_buf *out = r->out;
+	int ret = r->collect ? 0 : open_menu(r, menu_name(r, p));
+
 	if (ret == 0)
 		ret = ob_buf_add_str(out, " <Unit Name=\"");
 	if (ret == 0)
@@ -412,6 +424,99 @@ static int entry_yealink_menu(struct render *r, const struct dstore_person *p,
 	if (ret == 0)
 		ret = ob_buf_add_str(out, "\"/>\n");
 	return ret;
+}
+
+/* One rendered entry of a whole view and what it sorts by: the keys of
+ * dstore_person_page (DSTORE_SORT_NAME: the reading of the family name,
+ * then of the given name, ASCII case ignored, then the id; by unit path
+ * first for DSTORE_SORT_UNIT), so that a whole document lists people in
+ * the order its pages would. */
+struct item {
+	char *unit; /* the unit path ("" for none); yealink-menu only */
+	char *menu; /* its Menu name */
+	char *k1, *k2;
+	int64_t id;
+	size_t off, len; /* of the entry in the body */
+};
+
+static char *dup_or_empty(const char *s)
+{
+	return ob_strndup(s != NULL ? s : "", s != NULL ? strlen(s) : 0);
+}
+
+static int add_item(struct render *r, const struct dstore_person *p)
+{
+	struct item *it;
+
+	if (r->n_items == r->alloc_items) {
+		size_t n = r->alloc_items ? r->alloc_items * 2 : 256;
+		it = realloc(r->items, n * sizeof(*it));
+		if (it == NULL)
+			return OB_E_NOMEM;
+		r->items = it;
+		r->alloc_items = n;
+	}
+	it = &r->items[r->n_items];
+	memset(it, 0, sizeof(*it));
+	it->id = p->id;
+	it->k1 = dup_or_empty(!empty(p->phonetic_family) ? p->phonetic_family
+			      : p->family != NULL        ? p->family
+							 : p->display);
+	it->k2 = dup_or_empty(!empty(p->phonetic_given) ? p->phonetic_given
+							: p->given);
+	if (r->v == DAV_PB_YEALINK_MENU) {
+		it->unit = dup_or_empty(p->unit_path);
+		it->menu = dup_or_empty(menu_name(r, p));
+	}
+	r->n_items++;
+	if (it->k1 == NULL || it->k2 == NULL ||
+	    (r->v == DAV_PB_YEALINK_MENU &&
+	     (it->unit == NULL || it->menu == NULL)))
+		return OB_E_NOMEM;
+	return 0;
+}
+
+static void free_items(struct render *r)
+{
+	for (size_t i = 0; i < r->n_items; i++) {
+		free(r->items[i].unit);
+		free(r->items[i].menu);
+		free(r->items[i].k1);
+		free(r->items[i].k2);
+	}
+	free(r->items);
+	r->items = NULL;
+	r->n_items = r->alloc_items = 0;
+}
+
+/* SQLite's NOCASE: ASCII letters folded, other bytes as they are. */
+static int nocase_cmp(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+		if (x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x | 0x20);
+		if (y >= 'A' && y <= 'Z')
+			y = (unsigned char)(y | 0x20);
+		if (x != y || x == 0)
+			return (int)x - (int)y;
+	}
+}
+
+static int item_cmp(const void *pa, const void *pb)
+{
+	const struct item *a = pa, *b = pb;
+	int c = 0;
+
+	if (a->unit != NULL && b->unit != NULL)
+		c = strcmp(a->unit, b->unit);
+	if (c == 0)
+		c = nocase_cmp(a->k1, b->k1);
+	if (c == 0)
+		c = nocase_cmp(a->k2, b->k2);
+	if (c == 0)
+		c = a->id < b->id ? -1 : a->id > b->id;
+	return c;
 }
 
 static int on_person(const struct dstore_person *p,
@@ -427,6 +532,9 @@ static int on_person(const struct dstore_person *p,
 	if (ns.n == 0)
 		return 0;
 	const char *name = shown_name(p, buf, sizeof(buf));
+	size_t off = r->out->len;
+	if (r->collect && (ret = add_item(r, p)) != 0)
+		return ret;
 	switch (r->v) {
 	case DAV_PB_GRANDSTREAM:
 		ret = entry_grandstream(r, p, name, &ns);
@@ -438,9 +546,18 @@ static int on_person(const struct dstore_person *p,
 		ret = entry_simple(r, p, name, &ns);
 		break;
 	}
+	if (ret == 0 && r->collect) {
+		r->items[r->n_items - 1].off = off;
+		r->items[r->n_items - 1].len = r->out->len - off;
+	}
 	if (ret == 0)
 		r->count++;
 	return ret;
+}
+
+static int on_listed(const struct dstore_person *p, void *ctx)
+{
+	return on_person(p, NULL, ctx);
 }
 
 /* Prev/Next links of a paging vendor (none past the ends). */
@@ -535,6 +652,44 @@ static int walk(struct dstore *store, struct render *r,
 	return ret;
 }
 
+/* The whole view without a search: read in id order (dstore_person_iter,
+ * one pass over the view in batches, no sort in SQL), each entry rendered
+ * into a side buffer with its sort keys, then sorted here and copied out
+ * in order: one sort instead of one per DSTORE_PAGE_MAX people. Memory:
+ * the document twice. */
+static int walk_all(struct dstore *store, struct render *r, int64_t *total_r,
+		    struct ob_err *err)
+{
+	struct dstore_iter_opts io = {.unit_id = r->o->unit_id};
+	struct ob_buf body, *out = r->out;
+	int64_t total = 0;
+	int ret;
+
+	ob_buf_init(&body, out->cap);
+	r->out = &body;
+	r->collect = true;
+	ret = dstore_person_count(store, r->o->tenant_id, r->o->unit_id, false,
+				  &total, err);
+	if (ret == 0)
+		ret = dstore_person_iter(store, r->o->tenant_id, &io, on_listed,
+					 r, err);
+	r->out = out;
+	r->collect = false;
+	if (ret == 0 && r->n_items > 1)
+		qsort(r->items, r->n_items, sizeof(r->items[0]), item_cmp);
+	for (size_t i = 0; i < r->n_items && ret == 0; i++) {
+		if (r->v == DAV_PB_YEALINK_MENU)
+			ret = open_menu(r, r->items[i].menu);
+		if (ret == 0)
+			ret = ob_buf_add(out, body.data + r->items[i].off,
+					 r->items[i].len);
+	}
+	*total_r = total;
+	free_items(r);
+	ob_buf_deinit(&body);
+	return ret;
+}
+
 int dav_pb_render(struct dstore *store, enum dav_pb_vendor v,
 		  const struct dav_pb_opts *o, struct ob_buf *out,
 		  size_t *count_r, int64_t *total_r, struct ob_err *err)
@@ -601,7 +756,8 @@ int dav_pb_render(struct dstore *store, enum dav_pb_vendor v,
 			goto out;
 	}
 	if (per_page == 0) {
-		ret = walk(store, &r, &q, &total, err);
+		ret = empty(o->search) ? walk_all(store, &r, &total, err)
+				       : walk(store, &r, &q, &total, err);
 		if (ret == 0 && r.menu_open)
 			ret = ob_buf_add_str(out, "</Menu>\n");
 		if (ret != 0)
@@ -648,6 +804,7 @@ out:
 		ob_err_set(err, ret, "the phonebook outgrew %zu bytes",
 			   out->cap);
 	free(r.menu_path);
+	free_items(&r);
 	if (have_unit)
 		dstore_unit_deinit(&u);
 	if (count_r != NULL)

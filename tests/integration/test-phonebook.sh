@@ -227,7 +227,14 @@ else
 	diff "$tmp/want.sorted" "$tmp/got.sorted" | head -5 | sed 's/^/# /'
 fi
 curl -s -o "$tmp/body" -u "$BIG" -w '# yealink, %{size_download} bytes in %{time_total} s\n' "$base/yealink.xml"
-entries "$tmp/body" | sort >"$tmp/y.sorted"
+entries "$tmp/body" >"$tmp/y"
+sort "$tmp/y" >"$tmp/y.sorted"
+if cmp -s "$tmp/got" "$tmp/y"; then
+	ok "yealink lists people in the order of the cisco pages"
+else
+	notok "yealink lists people in the order of the cisco pages"
+	diff "$tmp/got" "$tmp/y" | head -5 | sed 's/^/# /'
+fi
 if cmp -s "$tmp/want.sorted" "$tmp/y.sorted"; then
 	ok "yealink, one document: every person exactly once"
 else
