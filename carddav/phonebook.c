@@ -289,7 +289,14 @@ static int entry_simple(struct render *r, const struct dstore_person *p,
 	if (r->v == DAV_PB_SNOM) {
 		for (size_t i = 0; i < ns->n && ret == 0; i++) {
 			char label[DSTORE_NAME_MAX * 2 + 32];
-			if (ns->n > 1)
+			/* the second work number is "(Work 2)" */
+			size_t same = 1;
+			for (size_t j = 0; j < i; j++)
+				same += ns->type[j] == ns->type[i];
+			if (ns->n > 1 && same > 1)
+				snprintf(label, sizeof(label), "%s (%s %zu)",
+					 name, type_label(ns->type[i]), same);
+			else if (ns->n > 1)
 				snprintf(label, sizeof(label), "%s (%s)", name,
 					 type_label(ns->type[i]));
 			else

@@ -15,8 +15,9 @@
  *            and Prev/Next SoftKeyItem (Name, URL, Position) links;
  * - Snom     SnomIPPhoneDirectory/Title,Prompt,DirectoryEntry/Name,
  *            Telephone, one entry per number (the type after the name
- *            when a person has several), DAV_PB_SNOM_PAGE people a page,
- *            SoftKeyItem (Name F1..F4, Label, URL) links;
+ *            when a person has several, "Work 2" for a second one),
+ *            DAV_PB_SNOM_PAGE people a page, SoftKeyItem (Name F1..F4,
+ *            Label, URL) links;
  * - Grandstream  AddressBook/pbgroup(id,name),Contact/LastName,FirstName,
  *            Phone[@type Work|Cell|Home]/phonenumber,accountindex,
  *            Groups/groupid (the person's unit), the whole view; the

@@ -177,7 +177,14 @@ get "search by pinyin initials" 200 "$ZW" "yealink.xml?q=wp"
 body_has "search finds 吴萍" "<Name>吴萍</Name>"
 cnt=$(grep -c "<DirectoryEntry>" "$tmp/body")
 [ "$cnt" -lt 20 ] && ok "search narrows ($cnt)" || notok "search narrows ($cnt)"
-get "the phone's #SEARCH placeholder lists everyone" 200 "$ZW" "yealink.xml?q=%23SEARCH"
+# an incoming call's lookup: the caller's number as the phone shows it
+get "search by a caller's number" 200 "$ZW" "yealink.xml?q=%2B8613187791542"
+body_has "the caller is found" "<Name>吴萍</Name>"
+get "the phone's #SEARCH placeholder: 200" 200 "$ZW" "yealink.xml?q=%23SEARCH"
+entries "$tmp/body" | sort >"$tmp/got.sorted"
+if cmp -s "$tmp/want.sorted" "$tmp/got.sorted"; then
+	ok "the #SEARCH placeholder lists everyone"
+else notok "the #SEARCH placeholder lists everyone"; fi
 get "search for a hidden person finds nobody" 200 "$ZW" "yealink.xml?q=Hilda"
 body_lacks "hidden person not found" "Hilda"
 get "a unit" 200 "$ZW" "cisco.xml?unit=%E6%80%BB%E9%83%A8"
