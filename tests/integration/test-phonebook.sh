@@ -3,10 +3,11 @@
 # curl: every vendor's document for the demo directory (well-formed, of
 # the vendor sample's structure), 401 without or with a wrong login, each
 # enterprise's account seeing only its own people, hidden people absent,
-# search, unknown vendors and units 404, bad pages 400; then a generated
-# directory of 10,000 people (testdata/gen-directory.py) paged through
-# Cisco's 32-entry pages and read whole as Yealink: every person with a
-# number exactly once. Prints TAP.
+# search, unknown vendors and units 404, bad pages 400, HTTPS with https
+# paging links; then a generated directory of 10,000 people
+# (testdata/gen-directory.py) paged through Cisco's 32-entry pages and
+# read whole as Yealink: every person with a number exactly once, in the
+# same order. Prints TAP.
 set -u
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
@@ -196,6 +197,28 @@ get "page abc: 400" 400 "$ZW" "cisco.xml?page=abc"
 get "an over-long search: 400" 400 "$ZW" "yealink.xml?q=$($PY -c 'print("a"*200)')"
 st=$(curl -s -o /dev/null -w '%{http_code}' -u "$ZW" -X POST "$base/yealink.xml")
 [ "$st" = 405 ] && ok "POST: 405" || notok "POST: 405 (got $st)"
+stop_server
+
+# -- HTTPS: what phones use; the paging links say https ---------------------------
+certtool --generate-privkey --key-type ecdsa --outfile "$tmp/key.pem" >/dev/null 2>&1
+printf 'cn = localhost\nexpiration_days = 2\ntls_www_server\nip_address = 127.0.0.1\n' >"$tmp/cert.tmpl"
+certtool --generate-self-signed --load-privkey "$tmp/key.pem" --template "$tmp/cert.tmpl" \
+	--outfile "$tmp/cert.pem" >/dev/null 2>&1
+rm -f "$tmp/ports"
+$VG "$SERVER" $DBARGS --listen 127.0.0.1 --port 0 --admin-port off \
+	--cert "$tmp/cert.pem" --key "$tmp/key.pem" --port-file "$tmp/ports" 2>>"$tmp/server.log" &
+spid=$!
+i=0
+while [ ! -s "$tmp/ports" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+tport=$(cut -d' ' -f1 "$tmp/ports")
+code=$(curl -s --cacert "$tmp/cert.pem" -o "$tmp/body" -w '%{http_code}' -u "$ZW" \
+	"https://127.0.0.1:$tport/phonebook/cisco.xml?q=z")
+[ "$code" = 200 ] && ok "HTTPS: 200" || notok "HTTPS: 200 ($code)"
+body_has "HTTPS: the Next link is https, with the search" \
+	"<URL>https://127.0.0.1:$tport/phonebook/cisco.xml?q=z&amp;page=2</URL>"
+code=$(curl -s --cacert "$tmp/cert.pem" -o /dev/null -w '%{http_code}' \
+	"https://127.0.0.1:$tport/phonebook/cisco.xml")
+[ "$code" = 401 ] && ok "HTTPS without a login: 401" || notok "HTTPS without a login: 401 ($code)"
 stop_server
 
 # -- 10,000 people -----------------------------------------------------------
