@@ -5,7 +5,7 @@
  * which knows nothing of SyncML): /sync goes to the engine, the admin
  * listener's pages to wa_web_handle, and a page's CSV or JSON export is
  * streamed by wa_web_stream. Cards and the .vcf export come from
- * lib/dircard. */
+ * lib/dircard, the desk-phone phonebooks from carddav/phonebook. */
 #include "config.h"
 #include "server/httpd.h"
 
