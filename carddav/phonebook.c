@@ -706,7 +706,7 @@ int dav_pb_render(struct dstore *store, enum dav_pb_vendor v,
 	struct dstore_unit u = {0};
 	char prefix[DSTORE_NAME_MAX * 8];
 	size_t per_page = dav_pb_page_size(v);
-	const char *root = roots[v];
+	const char *root;
 	int64_t total = 0, pages = 0;
 	bool have_unit = false;
 	int ret = 0;
@@ -716,6 +716,7 @@ int dav_pb_render(struct dstore *store, enum dav_pb_vendor v,
 	if (total_r != NULL)
 		*total_r = 0;
 	OB_ASSERT((unsigned)v < DAV_PB_VENDOR_COUNT);
+	root = roots[v];
 	if (per_page > 0 && o->page < 1)
 		return ob_err_set_at(err, OB_E_INVAL, 0, 0, "page",
 				     "page: 1 or more");
