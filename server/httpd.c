@@ -5,7 +5,7 @@
  * which knows nothing of SyncML): /sync goes to the engine, the admin
  * listener's pages to wa_web_handle, and a page's CSV or JSON export is
  * streamed by wa_web_stream. Cards and the .vcf export come from
- * lib/dircard. */
+ * lib/dircard, the desk-phone phonebooks from carddav/phonebook. */
 #include "config.h"
 #include "server/httpd.h"
 
@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "carddav/dav.h"
+#include "carddav/phonebook.h"
 #include "dircard/export.h"
 #include "syncml-server/auth.h"
 #include "server/connguard.h"
@@ -671,6 +672,70 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *conn,
 	return handle_web(h, conn, url, method, rq);
 }
 
+/* ---- desk-phone phonebooks (carddav/phonebook.h) ------------------------ */
+
+#define PHONEBOOK_MAX (64u << 20) /* bytes of one phonebook document */
+
+/* GET /phonebook/<vendor>.xml: HTTPS or loopback and an account, as the
+ * export; the account's enterprise is the directory shown. */
+static enum MHD_Result handle_phonebook(struct srv_httpd *h,
+					struct MHD_Connection *conn,
+					const char *url)
+{
+	char addr[64];
+	struct dstore *store = srv_store(h->srv);
+	struct srv_auth a;
+	struct ob_buf out;
+	bool xml = false;
+
+	addr_of(conn, addr, sizeof(addr));
+	if (!h->tls && !loopback(addr))
+		return send_text(conn, 403, "the phonebook needs HTTPS\n");
+	if (store == NULL)
+		return send_text(conn, 503, "database unavailable\n");
+	enum srv_auth_result ar = srv_auth_http_basic(
+		store,
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					    "Authorization"),
+		addr, &a);
+	if (ar == SRV_AUTH_ERROR)
+		return send_text(conn, 503, "database unavailable\n");
+	if (ar != SRV_AUTH_OK) {
+		struct MHD_Response *r = text("login required\n");
+		MHD_add_response_header(
+			r, "WWW-Authenticate",
+			"Basic realm=\"Orgbook\", charset=\"UTF-8\"");
+		enum MHD_Result ret = MHD_queue_response(conn, 401, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	ob_buf_init(&out, PHONEBOOK_MAX);
+	int status = dav_pb_serve(
+		store, a.tenant_id, url,
+		MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+					    "unit"),
+		MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "q"),
+		MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+					    "page"),
+		h->tls ? "https" : "http",
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host"),
+		&out, &xml);
+	size_t len = out.len;
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		len, len ? ob_buf_steal(&out, NULL) : (void *)"",
+		len ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	MHD_add_response_header(r, "Content-Type",
+				xml ? "text/xml; charset=utf-8"
+				    : "text/plain; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (status == 503)
+		MHD_add_response_header(r, "Retry-After", RETRY_SECS);
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
+	MHD_destroy_response(r);
+	ob_buf_deinit(&out);
+	return ret;
+}
+
 /* ---- sync listener ------------------------------------------------------ */
 
 /* CardDAV (carddav/dav.h): HTTPS or loopback like the export, every
@@ -805,6 +870,11 @@ static enum MHD_Result on_sync(void *cls, struct MHD_Connection *conn,
 		if (strcmp(method, "GET") != 0)
 			return send_text(conn, 405, "use GET\n");
 		return handle_export(h, conn);
+	}
+	if (strncmp(url, "/phonebook/", 11) == 0) {
+		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+			return send_text(conn, 405, "use GET\n");
+		return handle_phonebook(h, conn, url);
 	}
 	return send_text(conn, 404, "not found\n");
 }

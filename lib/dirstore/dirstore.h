@@ -480,7 +480,7 @@ int dstore_person_search(struct dstore *store, int64_t tenant_id,
  * sorting happen in SQL (LIMIT/OFFSET over an order that ends with the
  * person id, so pages neither skip nor repeat anyone while the directory
  * stands still); only the page's rows are read. Hidden people are
- * included (the view is the administrators'). */
+ * included (the view is the administrators') unless visible_only. */
 #define DSTORE_PAGE_MAX 500 /* people per page at most */
 
 enum dstore_page_sort {
@@ -501,9 +501,11 @@ struct dstore_page_query {
 	const char *search; /* NULL or "" = everyone of the view; else the
 				matching rules of dstore_person_search */
 	enum dstore_page_sort sort;
-	bool desc;      /* reverse the whole order */
-	int64_t offset; /* people skipped (page * limit) */
-	size_t limit;   /* 1..DSTORE_PAGE_MAX */
+	bool visible_only; /* leave hidden people out (counted and paged
+			      without them): views shown to users */
+	bool desc;         /* reverse the whole order */
+	int64_t offset;    /* people skipped (page * limit) */
+	size_t limit;      /* 1..DSTORE_PAGE_MAX */
 };
 
 /* Which field of a person a search text matched, first match in this

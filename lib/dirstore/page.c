@@ -309,6 +309,8 @@ static void build_sql(struct ob_buf *b, enum db_dialect dl,
 	else
 		ob_buf_add_str(b, count ? " WHERE p.tenant_id = ?1"
 					: " WHERE +p.tenant_id = ?1");
+	if (q->visible_only)
+		ob_buf_add_str(b, " AND p.hidden = 0");
 	if (search)
 		ob_buf_add_str(b, SEARCH_WHERE);
 	if (count)
@@ -498,6 +500,8 @@ static int unit_block_ids(struct dstore *s, int64_t tenant_id,
 			       " AND p.unit_id IN (SELECT id FROM unit "
 			       "WHERE tenant_id = ?1 AND idpath >= ?2 AND "
 			       "idpath < ?2 || '\177')");
+	if (q->visible_only)
+		ob_buf_add_str(&sql, " AND p.hidden = 0");
 	ob_buf_addf(&sql,
 		    " GROUP BY p.unit_id ORDER BY coalesce(max(u.path), '')%s",
 		    d);
@@ -506,7 +510,10 @@ static int unit_block_ids(struct dstore *s, int64_t tenant_id,
 	ob_buf_reset(&sql);
 	ob_buf_add_str(&sql,
 		       "SELECT p.id FROM person p WHERE p.tenant_id = ?1 AND "
-		       "p.unit_id IS NOT DISTINCT FROM ?2 ORDER BY ");
+		       "p.unit_id IS NOT DISTINCT FROM ?2");
+	if (q->visible_only)
+		ob_buf_add_str(&sql, " AND p.hidden = 0");
+	ob_buf_add_str(&sql, " ORDER BY ");
 	add_name_key(&sql, db_dialect(s->db), d);
 	ob_buf_addf(&sql, ", p.id%s LIMIT ?3 OFFSET ?4", d);
 	if (rc == 0)
