@@ -50,6 +50,7 @@ struct srv_httpd {
 	char *cert, *key;
 	bool tls;       /* the sync listener's */
 	bool admin_tls; /* the admin listener's (same certificate) */
+	int sync_port;  /* the sync listener's bound port */
 };
 
 /* Per-request state, hung on libmicrohttpd's req_cls. */
@@ -351,6 +352,12 @@ static void web_config(struct srv_httpd *h, struct wa_web_config *cfg)
 	cfg->max_s = h->srv->cfg.admin_session_max;
 	cfg->secure_cookie = h->admin_tls;
 	cfg->max_photo = DSTORE_PHOTO_MAX_DEFAULT;
+	ob_strlcpy(cfg->public_url, h->srv->cfg.public_url,
+		   sizeof(cfg->public_url));
+	cfg->sync_tls = h->tls;
+	cfg->sync_port = h->sync_port;
+	cfg->carddav_depth =
+		h->srv->cfg.carddav ? (int)h->srv->cfg.carddav_depth : -1;
 }
 
 /* Count n more body bytes of an unauthenticated request against the
@@ -1047,6 +1054,7 @@ int srv_httpd_start(struct srv *srv, struct srv_httpd **h_r, int *port_r,
 		srv_httpd_stop(&h, 0);
 		return fd;
 	}
+	h->sync_port = *port_r;
 	if ((ret = start_guard(h, &h->sync_guard, err)) != 0) {
 		close(fd);
 		srv_httpd_stop(&h, 0);

@@ -157,10 +157,10 @@ void wa_csrf_input(struct ob_buf *b, const char *csrf)
 }
 
 static const char *const nav[][2] = {
-	{"units", WA_N("Directory")},   {"search", WA_N("Search")},
-	{"import", WA_N("Import")},     {"export", WA_N("Export")},
-	{"audit", WA_N("Audit log")},   {"devices", WA_N("Devices")},
-	{"accounts", WA_N("Accounts")},
+	{"units", WA_N("Directory")},         {"search", WA_N("Search")},
+	{"import", WA_N("Import")},           {"export", WA_N("Export")},
+	{"audit", WA_N("Audit log")},         {"devices", WA_N("Devices")},
+	{"connect", WA_N("Connect devices")}, {"accounts", WA_N("Accounts")},
 };
 
 /* The switch "中文 | English": each name in its own language, a link to

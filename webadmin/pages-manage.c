@@ -904,3 +904,147 @@ void wa_device_slow(struct wa_ctx *c)
 	}
 	wa_redirect(c, "/devices?done=slow");
 }
+
+/* ---- /connect: the addresses devices are given ------------------------- */
+
+/* The base devices reach the sync listener at, into out: the operator's
+ * public URL, else the scheme, the host the browser used (its name only:
+ * the admin listener's port is not the devices') and the sync port. */
+static void device_base(const struct wa_ctx *c, char *out, size_t size)
+{
+	const struct wa_web_config *cfg = c->cfg;
+	char host[256] = "HOST";
+	const char *h = c->rq->host;
+
+	if (*cfg->public_url != '\0') {
+		snprintf(out, size, "%s", cfg->public_url);
+		size_t n = strlen(out);
+		while (n > 0 && out[n - 1] == '/')
+			out[--n] = '\0';
+		return;
+	}
+	if (h != NULL && *h != '\0' && strlen(h) < sizeof(host)) {
+		size_t n = *h == '[' ? strcspn(h, "]") + 1 : strcspn(h, ":");
+		bool ok = n > 0 && n <= strlen(h);
+		for (size_t i = 0; ok && i < n; i++)
+			ok = (h[i] >= 'a' && h[i] <= 'z') ||
+			     (h[i] >= 'A' && h[i] <= 'Z') ||
+			     (h[i] >= '0' && h[i] <= '9') ||
+			     strchr(".-:[]", h[i]) != NULL;
+		if (ok) {
+			memcpy(host, h, n);
+			host[n] = '\0';
+		}
+	}
+	if (cfg->sync_port > 0)
+		snprintf(out, size, "%s://%s:%d",
+			 cfg->sync_tls ? "https" : "http", host,
+			 cfg->sync_port);
+	else
+		snprintf(out, size, "%s://%s", cfg->sync_tls ? "https" : "http",
+			 host);
+}
+
+static void connect_row(struct ob_buf *b, const char *what, const char *base,
+			const char *path, const char *where)
+{
+	wa_raw(b, "<tr><th scope=\"row\">");
+	wa_h(b, what);
+	wa_raw(b, "</th><td><code>");
+	wa_h(b, base);
+	wa_h(b, path);
+	wa_raw(b, "</code></td><td>");
+	wa_h(b, where);
+	wa_raw(b, "</td></tr>");
+}
+
+struct book_rows {
+	const struct wa_ctx *c;
+	const char *base;
+};
+
+static int connect_book(const struct dstore_unit *u, void *ctx)
+{
+	struct book_rows *r = ctx;
+	const struct wa_ctx *c = r->c;
+	int depth = 1;
+	char path[64];
+
+	for (const char *p = u->path; *p != '\0'; p++)
+		depth += *p == '/';
+	if (depth > c->cfg->carddav_depth)
+		return 0;
+	snprintf(path, sizeof(path), "/dav/books/u%lld/", (long long)u->id);
+	connect_row(&c->rs->body, u->path, r->base, path,
+		    WA_T(c, "CardDAV book of this unit and its sub-units"));
+	return 0;
+}
+
+void wa_connect_page(struct wa_ctx *c)
+{
+	struct ob_buf *b = &c->rs->body;
+	char base[300];
+	struct ob_err err;
+
+	device_base(c, base, sizeof(base));
+	wa_open(c, WA_T(c, "Connect devices"), "connect");
+	wa_rawf(b, "<h1>%s</h1><p>%s</p>", WA_T(c, "Connect devices"),
+		WA_T(c, "Every device signs in with an account of this "
+			"enterprise (its login and password); the account "
+			"decides what it sees. Nothing here can change the "
+			"directory: every address is read-only."));
+	wa_rawf(b,
+		"<table><thead><tr><th scope=\"col\">%s</th>"
+		"<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>"
+		"</thead><tbody>",
+		WA_T(c, "Device"), WA_T(c, "Address"),
+		WA_T(c, "Where it goes"));
+	connect_row(b, WA_T(c, "SyncML phones, SyncEvolution"), base, "/sync",
+		    WA_T(c, "Server URL of the contacts sync; the datastore is "
+			    "contacts, or contacts/UNIT for one unit"));
+	connect_row(b, "orgbook-agent", base, "/sync",
+		    WA_T(c, "orgbook-agent init --server ADDRESS"));
+	if (c->cfg->carddav_depth >= 0) {
+		connect_row(b,
+			    WA_T(c, "iPhone, iPad, Mac, Android (DAVx5), "
+				    "Thunderbird"),
+			    base, "/",
+			    WA_T(c, "A CardDAV account with this server: the "
+				    "books are found by themselves"));
+		connect_row(b, WA_T(c, "(everyone)"), base, "/dav/books/all/",
+			    WA_T(c, "CardDAV book of the whole directory"));
+		struct book_rows r = {c, base};
+		(void)dstore_unit_list(c->store, c->ses.tenant_id, connect_book,
+				       &r, &err);
+	}
+	static const struct {
+		const char *vendor, *path, *where;
+	} phones[] = {
+		{"Yealink", "/phonebook/yealink.xml",
+		 WA_N("remote_phonebook.data.1.url; for a search on the "
+		      "server add ?q=#SEARCH")},
+		{"Yealink", "/phonebook/yealink-menu.xml",
+		 WA_N("remote_phonebook.data.N.url: one menu per unit")},
+		{"Cisco", "/phonebook/cisco.xml",
+		 WA_N("XML Directory Service URL, or directoryURL in "
+		      "SEP<MAC>.cnf.xml")},
+		{"Snom", "/phonebook/snom.xml",
+		 WA_N("dkey_directory: url ADDRESS")},
+		{"Grandstream", "/phonebook/grandstream",
+		 WA_N("Phonebook XML server path (P331); the phone adds "
+		      "/phonebook.xml")},
+		{"Fanvil", "/phonebook/fanvil.xml",
+		 WA_N("Phonebook, cloud phonebook: the address, login and "
+		      "password")},
+	};
+	for (size_t i = 0; i < sizeof(phones) / sizeof(phones[0]); i++)
+		connect_row(b, phones[i].vendor, base, phones[i].path,
+			    WA_T(c, phones[i].where));
+	wa_rawf(b, "</tbody></table><p>%s</p>",
+		WA_T(c, "Desk phones without login fields take the account in "
+			"the address: https://LOGIN:PASSWORD@HOST/... Add "
+			"?unit=PATH to a phonebook address for one unit. Over "
+			"plain HTTP only clients on this machine are served: "
+			"set cert and key for HTTPS."));
+	wa_close(c);
+}

@@ -331,6 +331,56 @@ static void test_signed_in(void)
 	test_end();
 }
 
+static void test_connect_page(void)
+{
+	char cookie[128], csrf[65];
+	struct resp r;
+
+	test_begin("connect devices: the sync listener's addresses for "
+		   "SyncML, CardDAV books and each phone family, from the "
+		   "browser's host name or the public URL");
+	test_assert_int(sign_in("boss@acme", "boss-password", cookie, csrf),
+			303);
+	cfg.sync_port = 8443;
+	cfg.sync_tls = true;
+	req(&r, "GET", "/connect", NULL, cookie, NULL, NULL);
+	test_assert_int(r.r.status, 200);
+	/* the admin page's host, the devices' port and scheme */
+	test_assert(strstr(r.body, "<code>https://admin.example:8443/sync"
+				   "</code>") != NULL);
+	test_assert(
+		strstr(r.body, "https://admin.example:8443/dav/books/all/") !=
+		NULL);
+	test_assert(strstr(r.body, "https://admin.example:8443/phonebook/"
+				   "yealink.xml") != NULL);
+	test_assert(strstr(r.body, "https://admin.example:8443/phonebook/"
+				   "grandstream</code>") != NULL);
+	/* the top unit's book, escaped path shown, no deeper ones */
+	test_assert(strstr(r.body, "/dav/books/u") != NULL);
+	test_assert(strstr(r.body, ">Sales</th>") != NULL);
+	test_assert(strstr(r.body, "SEP&lt;MAC&gt;.cnf.xml") != NULL);
+	done(&r);
+	snprintf(cfg.public_url, sizeof(cfg.public_url), "%s",
+		 "https://dir.example.com/");
+	req(&r, "GET", "/connect", NULL, cookie, NULL, NULL);
+	test_assert(
+		strstr(r.body, "<code>https://dir.example.com/sync</code>") !=
+		NULL);
+	test_assert(strstr(r.body, "admin.example") == NULL);
+	done(&r);
+	cfg.carddav_depth = -1;
+	req(&r, "GET", "/connect", NULL, cookie, NULL, NULL);
+	test_assert(strstr(r.body, "/dav/") == NULL);
+	done(&r);
+	wa_web_config_defaults(&cfg);
+	/* only for a signed-in administrator */
+	req(&r, "GET", "/connect", NULL, NULL, NULL, NULL);
+	test_assert(r.r.status == 303 || r.r.status == 401 ||
+		    r.r.status == 403);
+	done(&r);
+	test_end();
+}
+
 static void test_csrf_and_isolation(void)
 {
 	char cookie[128], csrf[65], ocookie[128], ocsrf[65], body[512];
@@ -2585,6 +2635,7 @@ int main(void)
 	setup();
 	test_sign_in();
 	test_signed_in();
+	test_connect_page();
 	test_csrf_and_isolation();
 	test_actions();
 	test_import_reasons();

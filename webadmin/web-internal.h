@@ -84,6 +84,7 @@ void wa_export_page(struct wa_ctx *c);
 void wa_export_file(struct wa_ctx *c);
 void wa_audit_page(struct wa_ctx *c);
 void wa_devices_page(struct wa_ctx *c);
+void wa_connect_page(struct wa_ctx *c);
 void wa_device_slow(struct wa_ctx *c);
 void wa_accounts_page(struct wa_ctx *c);
 void wa_account_action(struct wa_ctx *c, const char *what);

@@ -29,6 +29,10 @@ void wa_web_config_defaults(struct wa_web_config *c)
 	c->max_s = 12 * 3600;
 	c->secure_cookie = false;
 	c->max_photo = DSTORE_PHOTO_MAX_DEFAULT;
+	c->public_url[0] = '\0';
+	c->sync_tls = false;
+	c->sync_port = 0;
+	c->carddav_depth = 1;
 }
 
 static const char *cookie_name(const struct wa_ctx *c)
@@ -536,6 +540,7 @@ static const struct route routes[] = {
 	{"/export/file", false, wa_export_file, NULL, NULL},
 	{"/audit", false, wa_audit_page, NULL, NULL},
 	{"/devices", false, wa_devices_page, NULL, NULL},
+	{"/connect", false, wa_connect_page, NULL, NULL},
 	{"/device/slow", true, wa_device_slow, NULL, NULL},
 	{"/accounts", false, wa_accounts_page, NULL, NULL},
 	{"/accounts/import", true, wa_accounts_import, NULL, NULL},

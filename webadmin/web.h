@@ -17,6 +17,8 @@
  *                             export (.vcf) the checked people (uid=...)
  *   /import, /import/preview, /import/apply   CSV or vCard, preview first
  *   /export, /export/file?format=vcf21|vcf30|vcf40|csv&unit=N
+ *   /connect                  the addresses to give phones, desktops and
+ *                             desk phones (SyncML, CardDAV, phonebooks)
  *   /audit, /devices, /device/slow, /accounts?sort=login|role|created|
  *                             last-login, /account/add|disable|password|
  *                             link|unlink|reset-link, /accounts/import
@@ -49,6 +51,14 @@ struct wa_web_config {
 	int64_t max_s;      /* session lifetime, seconds */
 	bool secure_cookie; /* served over HTTPS: Secure, __Host- cookie */
 	size_t max_photo;   /* photo upload cap, bytes */
+	/* where devices reach the sync listener, for /connect: public_url
+	 * when the operator set one, else the scheme (sync_tls), the host
+	 * the browser used and sync_port */
+	char public_url[256];
+	bool sync_tls;
+	int sync_port;     /* 0: unknown (no port in the addresses) */
+	int carddav_depth; /* units this deep get a CardDAV book; -1: no
+			       CardDAV */
 };
 
 struct wa_web_request {
