@@ -675,20 +675,33 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *conn,
 
 /* CardDAV (carddav/dav.h): HTTPS or loopback like the export, every
  * request but the well-known redirect authenticated with HTTP Basic. */
-/* Does the request carry Prefer: return=minimal (RFC 7240, RFC 8144 2.1)?
- * Prefer holds comma-separated preferences, each maybe with parameters. */
+/* Does the request carry Prefer: return=minimal (RFC 7240 2, RFC 8144
+ * 2.1)? Prefer is a comma-separated list of preferences, each
+ * token [BWS "=" BWS word] with parameters after ';'; the word may be
+ * quoted. */
 static bool prefer_minimal(struct MHD_Connection *conn)
 {
 	const char *v =
 		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Prefer");
 	while (v != NULL && *v != '\0') {
-		while (*v == ' ' || *v == '\t' || *v == ',')
-			v++;
-		size_t n = strcspn(v, ",;");
-		while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-			n--;
-		if (n == 14 && strncasecmp(v, "return=minimal", 14) == 0)
-			return true;
+		v += strspn(v, " \t,");
+		if (strncasecmp(v, "return", 6) == 0) {
+			const char *p = v + 6;
+			p += strspn(p, " \t");
+			if (*p == '=') {
+				p++;
+				p += strspn(p, " \t");
+				bool quoted = *p == '"';
+				p += quoted;
+				if (strncasecmp(p, "minimal", 7) == 0) {
+					p += 7;
+					if (quoted && *p == '"')
+						p++;
+					if (*p == '\0' || strchr(" \t,;", *p))
+						return true;
+				}
+			}
+		}
 		v = strchr(v, ',');
 	}
 	return false;
