@@ -9,7 +9,8 @@
 # Management, DAVx5 Operations, Thunderbird Sales); the directory changes
 # between the three phases as the sessions' README says. Cards in the
 # answers must equal the directory's own export byte for byte. Under
-# valgrind (OB_VALGRIND=1) the server runs there. Prints TAP.
+# valgrind (OB_VALGRIND=1) the server runs there. Then the forms of
+# Prefer: return=minimal (RFC 7240) with curl. Prints TAP.
 set -u
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
@@ -115,6 +116,32 @@ export_cards || notok "export the directory's cards"
 replay ios 14-15
 replay davx5 15-16
 replay thunderbird 10-13
+
+# -- the forms of Prefer (RFC 7240 2): BWS, a quoted word, other preferences
+minimal() { # PREFER-HEADER: "applied" when the 404 propstat was left out
+	curl -s -D "$tmp/h" -o "$tmp/b" -u anna@northwind:northwind-demo -X PROPFIND \
+		-H "Depth: 0" -H "$1" --data '<propfind xmlns="DAV:"><prop><displayname/><quota-used-bytes/></prop></propfind>' \
+		"$base/dav/books/"
+	if grep -qi "^Preference-Applied: return=minimal" "$tmp/h" && ! grep -q "404 Not Found" "$tmp/b"; then
+		echo applied
+	elif ! grep -qi "^Preference-Applied" "$tmp/h" && grep -q "404 Not Found" "$tmp/b"; then
+		echo full
+	else
+		echo inconsistent
+	fi
+}
+for pref in "return = minimal" 'return="minimal"' "respond-async, return=minimal; x=y"; do
+	got=$(minimal "Prefer: $pref")
+	if [ "$got" = applied ]; then ok "Prefer: $pref is honoured"; else
+		notok "Prefer: $pref is honoured ($got)"
+	fi
+done
+for pref in "return=minimalist" "return=representation"; do
+	got=$(minimal "Prefer: $pref")
+	if [ "$got" = full ]; then ok "Prefer: $pref gets every propstat"; else
+		notok "Prefer: $pref gets every propstat ($got)"
+	fi
+done
 
 if [ -n "$VG" ]; then
 	kill "$spid" 2>/dev/null
