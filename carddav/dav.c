@@ -593,7 +593,7 @@ static void card_props(struct ctx *x, const struct dstore_person *p)
 	put(x, "</D:prop>");
 	status_line(x, 200);
 	put(x, "</D:propstat>");
-	if (missing.len > 0) {
+	if (missing.len > 0 && !x->rq->minimal) {
 		put(x, "<D:propstat><D:prop>");
 		put(x, ob_buf_str(&missing));
 		put(x, "</D:prop>");
@@ -804,7 +804,7 @@ static void coll_response(struct ctx *x, enum target_kind kind,
 	put(x, "</D:prop>");
 	status_line(x, 200);
 	put(x, "</D:propstat>");
-	if (missing.len > 0) {
+	if (missing.len > 0 && !x->rq->minimal) {
 		put(x, "<D:propstat><D:prop>");
 		put(x, ob_buf_str(&missing));
 		put(x, "</D:prop>");
@@ -1672,6 +1672,7 @@ void dav_handle(struct dstore *store, const struct dav_config *cfg,
 		do_propfind(&x);
 	else
 		do_report(&x);
+	rs->minimal_applied = rq->prefer_minimal && rs->status == 207;
 out:
 	if (x.store_failed) {
 		text(rs, 503, "database unavailable\n");

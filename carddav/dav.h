@@ -72,6 +72,11 @@ struct dav_http_request {
 	const char *user_agent;    /* or NULL */
 	const char *if_none_match; /* or NULL */
 	const char *accept;        /* or NULL */
+	/* Prefer: return=minimal or Brief: t (RFC 8144 2.1, which iOS
+	 * sends with every PROPFIND and REPORT): leave out the propstat of
+	 * the properties a resource does not have (404) */
+	bool minimal;
+	bool prefer_minimal; /* it was Prefer (Preference-Applied is due) */
 	const char *body;
 	size_t body_len;
 	/* the authenticated account */
@@ -87,6 +92,9 @@ struct dav_http_response {
 	char location[128]; /* Location header (a redirect), "" for none */
 	char dav[64];       /* DAV header, "" for none */
 	char allow[128];    /* Allow header, "" for none */
+	/* the request's Prefer: return=minimal was honoured: the HTTP
+	 * layer sends Preference-Applied: return=minimal (RFC 7240 3) */
+	bool minimal_applied;
 	/* GET of a book: the HTTP layer streams the .vcf export of this
 	 * view instead of sending body */
 	bool stream_vcf;

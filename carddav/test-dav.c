@@ -611,6 +611,29 @@ int main(void)
 	has("<D:quota-available-bytes/>");
 	has("<X:color xmlns:X=\"http://apple.com/ns/ical/\"/>");
 	has("HTTP/1.1 404 Not Found");
+	/* Prefer: return=minimal (iOS): the same answer without the 404
+	 * propstat (RFC 8144 2.1), and Preference-Applied */
+	{
+		struct dav_http_request mq = {
+			.method = "PROPFIND",
+			.path = "/dav/books/",
+			.depth = "1",
+			.body = propfind_body,
+			.body_len = strlen(propfind_body),
+			.minimal = true,
+			.prefer_minimal = true,
+			.tenant_id = acme,
+			.login = "zhang@acme",
+		};
+		dav_http_response_deinit(&rs);
+		dav_handle(store, &cfg, &mq, &rs);
+		test_assert_int(rs.status, 207);
+		test_assert(rs.minimal_applied);
+		has(home_book);
+		has("<CS:getctag>urn:x-orgbook:sync:");
+		lacks("<D:quota-available-bytes/>");
+		lacks("HTTP/1.1 404 Not Found");
+	}
 	test_end();
 
 	test_begin("PROPFIND Depth 1 on a book lists its members, no hidden "

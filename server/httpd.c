@@ -747,6 +747,38 @@ static enum MHD_Result handle_phonebook(struct srv_httpd *h,
 
 /* CardDAV (carddav/dav.h): HTTPS or loopback like the export, every
  * request but the well-known redirect authenticated with HTTP Basic. */
+/* Does the request carry Prefer: return=minimal (RFC 7240 2, RFC 8144
+ * 2.1)? Prefer is a comma-separated list of preferences, each
+ * token [BWS "=" BWS word] with parameters after ';'; the word may be
+ * quoted. */
+static bool prefer_minimal(struct MHD_Connection *conn)
+{
+	const char *v =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Prefer");
+	while (v != NULL && *v != '\0') {
+		v += strspn(v, " \t,");
+		if (strncasecmp(v, "return", 6) == 0) {
+			const char *p = v + 6;
+			p += strspn(p, " \t");
+			if (*p == '=') {
+				p++;
+				p += strspn(p, " \t");
+				bool quoted = *p == '"';
+				p += quoted;
+				if (strncasecmp(p, "minimal", 7) == 0) {
+					p += 7;
+					if (quoted && *p == '"')
+						p++;
+					if (*p == '\0' || strchr(" \t,;", *p))
+						return true;
+				}
+			}
+		}
+		v = strchr(v, ',');
+	}
+	return false;
+}
+
 static enum MHD_Result handle_dav(struct srv_httpd *h,
 				  struct MHD_Connection *conn, const char *url,
 				  const char *method, struct req *rq)
@@ -807,9 +839,14 @@ static enum MHD_Result handle_dav(struct srv_httpd *h,
 						      "Accept"),
 		.body = rq->body.data != NULL ? rq->body.data : "",
 		.body_len = rq->body.len,
+		.prefer_minimal = prefer_minimal(conn),
 		.tenant_id = a.tenant_id,
 		.login = a.login,
 	};
+	const char *brief =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Brief");
+	dr.minimal =
+		dr.prefer_minimal || (brief != NULL && ob_str_ieq(brief, "t"));
 	struct dav_http_response rs;
 	dav_handle(store, &cfg, &dr, &rs);
 	ob_log(rs.status >= 500 ? OB_LOG_WARN : OB_LOG_INFO, NULL,
@@ -842,6 +879,9 @@ static enum MHD_Result handle_dav(struct srv_httpd *h,
 		MHD_add_response_header(r, "DAV", rs.dav);
 	if (*rs.allow != '\0')
 		MHD_add_response_header(r, "Allow", rs.allow);
+	if (rs.minimal_applied)
+		MHD_add_response_header(r, "Preference-Applied",
+					"return=minimal");
 	if (rs.status == 503)
 		MHD_add_response_header(r, "Retry-After", RETRY_SECS);
 	ret = MHD_queue_response(conn, (unsigned)rs.status, r);
