@@ -1,7 +1,8 @@
 #!/bin/sh
 # The model-based convergence test (converge.py) in CI size: SyncEvolution
 # (XML and WBXML, vCard 2.1 and 3.0, basic and MD5, 10,240-byte and large
-# messages) and orgbook-agent (XML, WBXML) against the real orgbook-server,
+# messages), orgbook-agent (XML, WBXML) and two CardDAV clients (vdirsyncer
+# and SyncEvolution's CardDAV backend) against the real orgbook-server,
 # 96 rounds (about 16 per client, ~3 minutes in the ASan build) with a
 # fixed seed; under valgrind (OB_VALGRIND=1: the server and the agent run
 # under it) 18 rounds.
@@ -17,10 +18,12 @@ rounds=96
 rounds=${OB_CONVERGE_ROUNDS:-$rounds}
 seed=${OB_CONVERGE_SEED:-2026}
 echo "1..1"
-if ! command -v syncevolution >/dev/null; then
-	echo "not ok 1 - syncevolution is not installed (apt-get install syncevolution)"
-	exit 1
-fi
+for tool in syncevolution vdirsyncer; do
+	if ! command -v $tool >/dev/null; then
+		echo "not ok 1 - $tool is not installed (build-aux/install-deps.sh)"
+		exit 1
+	fi
+done
 out=$($PY "$top_srcdir/tests/convergence/converge.py" --seed "$seed" \
 	--rounds "$rounds" --build "$top_builddir" --srcdir "$top_srcdir" 2>&1)
 rc=$?
