@@ -643,6 +643,8 @@ static void finish_reply(struct handler *h, struct ob_err *err)
 			  c->client_final;
 	if (completing)
 		ret = srv_sync_commit(c);
+	if (ret != 0 && c->store_failed == ret)
+		*err = c->store_err;
 	if (ret == 0 && c->store_failed != 0) {
 		*err = c->store_err;
 		ret = c->store_failed;

@@ -164,9 +164,11 @@ int srv_sync_commit(struct srv_ctx *c)
 						    c->token, i, ss.id, replace,
 						    &err);
 		if (ret != 0) {
-			ob_log(OB_LOG_ERROR, &c->log,
-			       "cannot store sync state: %s", err.msg);
-			return ret;
+			/* the caller's log line and answer need the cause
+			 * (OB_E_BUSY reruns the message) */
+			ob_log(ret == OB_E_BUSY ? OB_LOG_WARN : OB_LOG_ERROR,
+			       &c->log, "cannot store sync state: %s", err.msg);
+			return srv_store_check(c, ret, &err);
 		}
 	}
 	return 0;
