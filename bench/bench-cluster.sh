@@ -7,7 +7,9 @@
 # prints the table. PostgreSQL logs lock waits over 200 ms; their count
 # is printed after the table.
 #   bench-cluster.sh [DEVICES [PEOPLE]]
-# (default $BENCH_DEVICES or 1000 devices, $BENCH_PEOPLE or 1000 people)
+# (default $BENCH_DEVICES or 1000 devices, $BENCH_PEOPLE or 1000 people;
+# $OB_BENCH_HAPROXY_CFG: another haproxy template than
+# bench/haproxy-bench.cfg.in, with the same placeholders)
 devices=${1:-${BENCH_DEVICES:-1000}}
 people=${2:-${BENCH_PEOPLE:-1000}}
 top=${top_srcdir:-.}
@@ -31,7 +33,7 @@ psql -X -q "$OB_TEST_DB_URL" -c "ALTER SYSTEM SET log_lock_waits = on" \
 	-c "ALTER SYSTEM SET deadlock_timeout = '200ms'" \
 	-c "SELECT pg_reload_conf()" >/dev/null || exit 1
 OB_BENCH_PG=$OB_TEST_DB_URL ./bench/bench-sync "$people" storm "$devices" \
-	"$top/bench/haproxy-bench.cfg.in"
+	"${OB_BENCH_HAPROXY_CFG:-$top/bench/haproxy-bench.cfg.in}"
 rc=$?
 waits=$(grep -c "still waiting for" "$pg_dir/server.log")
 echo "PostgreSQL: $waits lock waits over 200 ms logged"
