@@ -883,6 +883,8 @@ static void storm_run(struct storm *st, const char *dir, const char *tpl,
 		if (pthread_create(&th[i], &attr, storm_thread, &args[i]) !=
 		    0) {
 			fprintf(stderr, "cannot start device thread %d\n", i);
+			bench_stop_pid(hap);
+			bench_stop_servers(srv, n);
 			exit(1);
 		}
 	}
