@@ -15,6 +15,26 @@
  * second argument "slow", runs only the slow syncs of N, one device each
  * (for profiling).
  *
+ * `bench-sync PEOPLE storm DEVICES HAPROXY-TEMPLATE` (make bench-cluster,
+ * bench/bench-cluster.sh) plays the sync storm instead: DEVICES devices,
+ * each with its own account (bench_make_accounts), are slow-synced four
+ * at a time through haproxy to three instances (not timed; a failed one
+ * is tried again), then for 1, 2 and 3 instances behind haproxy (fresh
+ * instances for every row, so every row starts with empty password
+ * caches) all of them fast-sync at once, one thread each, released
+ * together: once with no change, once while the ten changes of a round
+ * are committed one by one through the store over 0.8 of the first
+ * storm's wall time. After that one every device syncs again (eight at a
+ * time) and must have received each of the ten changed people at least
+ * once across the two syncs ("lost" counts the devices that did not;
+ * "dups" the Replace items received twice). A message answered 503 is
+ * sent again after its Retry-After, as a phone does ("retries"); a sync
+ * that still ends without 200 or with a transport error is "failed".
+ * "reruns" counts the instances' logged reruns of a message after a
+ * serialization conflict. Client CPU is this process's, changes thread
+ * included. With OB_BENCH_DEBUG set, the devices that failed the check
+ * are listed and the instances' logs copied to /tmp/storm-debug-*.log.
+ *
  * With OB_BENCH_DUMP=DIR (an existing directory) it plays a fixed,
  * sequential set instead, for tests/wire/test-wire.sh: the slow syncs of
  * N people (default 400), one device each, then the fast runs at N (a
@@ -39,6 +59,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,6 +79,7 @@
 
 struct client {
 	char device[64];
+	char user[64]; /* its account (BENCH_USER unless a storm's own) */
 	bool wbxml;
 	const char *man; /* DevInf Man: Orgbook's own clients get WBXML
 			    string tables, a phone of another make none */
@@ -74,6 +97,10 @@ struct client {
 	struct ob_buf maps;
 	int n_maps, next_luid;
 	int dump_session; /* its number in the dump, when dumping */
+	int retries;      /* messages sent again after a 503 */
+	/* the LUIDs (Target) of the last session's Replace items, one a
+	 * line */
+	struct ob_buf replaced;
 };
 
 /* OB_BENCH_DUMP: where each reply goes, NULL when not dumping; the
@@ -102,6 +129,9 @@ static int dump_reply(const struct client *c)
 	return 0;
 }
 
+/* Tries of one message that is answered 503 (its first and resends). */
+#define POST_TRIES 5
+
 static size_t on_data(char *p, size_t size, size_t n, void *ctx)
 {
 	struct ob_buf *b = ctx;
@@ -129,23 +159,36 @@ static int post(struct client *c, const char *xml, size_t len)
 					    "application/vnd.syncml+wbxml"
 					  : "Content-Type: "
 					    "application/vnd.syncml+xml");
-	ob_buf_reset(&c->reply);
 	curl_easy_setopt(c->curl, CURLOPT_URL, c->post_url);
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, data);
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)dlen);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &c->reply);
-	CURLcode rc = curl_easy_perform(c->curl);
+	/* A 503 says when to come back (Retry-After): a phone waits that
+	 * long and sends the message again, a few times. */
+	CURLcode rc;
 	long code = 0;
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &code);
+	for (int tries = 1;; tries++) {
+		ob_buf_reset(&c->reply);
+		rc = curl_easy_perform(c->curl);
+		code = 0;
+		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &code);
+		c->bytes_out += dlen;
+		if (rc != CURLE_OK || code != 503 || tries >= POST_TRIES)
+			break;
+		curl_off_t after = 0;
+		curl_easy_getinfo(c->curl, CURLINFO_RETRY_AFTER, &after);
+		c->retries++;
+		sleep(after > 0 && after < 30 ? (unsigned)after : 1);
+	}
 	curl_slist_free_all(h);
-	c->bytes_out += dlen;
 	c->bytes_in += c->reply.len;
 	c->messages++;
 	ob_buf_deinit(&wb);
 	if (rc != CURLE_OK || code != 200) {
-		fprintf(stderr, "post: curl %d http %ld\n", (int)rc, code);
+		fprintf(stderr, "post: %s: curl %d http %ld\n", c->device,
+			(int)rc, code);
 		return -1;
 	}
 	if (dump_dir != NULL && dump_reply(c) != 0)
@@ -196,7 +239,7 @@ static void begin(struct client *c, struct sml_writer *w, bool cred)
 	sml_writer_text(w, "LocURI", c->device);
 	sml_writer_close(w);
 	if (cred) {
-		snprintf(raw, sizeof(raw), "%s:%s", BENCH_USER, BENCH_PASSWORD);
+		snprintf(raw, sizeof(raw), "%s:%s", c->user, BENCH_PASSWORD);
 		ob_b64_encode((unsigned char *)raw, strlen(raw), b64,
 			      sizeof(b64));
 		sml_writer_open(w, "Cred", NULL);
@@ -280,6 +323,9 @@ static void answer_items(struct client *c, struct sml_writer *w)
 				c->n_maps++;
 			} else if (strcmp(i->name, "Replace") == 0) {
 				c->replaces++;
+				ob_buf_addf(&c->replaced, "%s\n",
+					    sml_node_text(i, "Item/Target/"
+							     "LocURI"));
 				status(c, w, sml_node_text(i, "CmdID"),
 				       "Replace", 200, NULL);
 			} else if (strcmp(i->name, "Delete") == 0) {
@@ -352,6 +398,7 @@ static int session(struct client *c, int alert)
 
 	c->msg_id = 0;
 	c->adds = c->replaces = c->deletes = c->messages = 0;
+	ob_buf_reset(&c->replaced);
 	if (dump_dir != NULL)
 		c->dump_session = ++dump_sessions;
 	c->bytes_in = c->bytes_out = c->card_bytes = 0;
@@ -418,13 +465,16 @@ static void client_init(struct client *c, const char *device, bool wbxml)
 {
 	memset(c, 0, sizeof(*c));
 	ob_strlcpy(c->device, device, sizeof(c->device));
+	ob_strlcpy(c->user, BENCH_USER, sizeof(c->user));
 	c->wbxml = wbxml;
 	c->man = "Orgbook";
 	c->max_msg = 150000; /* SyncEvolution's default */
 	c->curl = curl_easy_init();
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	ob_buf_init(&c->body, 64u << 20);
 	ob_buf_init(&c->reply, 64u << 20);
 	ob_buf_init(&c->maps, 64u << 20);
+	ob_buf_init(&c->replaced, 1u << 20);
 }
 
 static void client_deinit(struct client *c)
@@ -433,6 +483,7 @@ static void client_deinit(struct client *c)
 	ob_buf_deinit(&c->body);
 	ob_buf_deinit(&c->reply);
 	ob_buf_deinit(&c->maps);
+	ob_buf_deinit(&c->replaced);
 	sml_msg_deinit(&c->m);
 }
 
@@ -626,6 +677,446 @@ static void concurrent_run(const char *dir, int people, int devices)
 	dstore_close(&s);
 }
 
+/* ---- the storm: devices with their own accounts through haproxy ------- */
+
+/* Instances of the storm rows: 1, 2, then 3 (2 cores here). */
+#define STORM_MAX_INSTANCES 3
+
+struct storm_dev {
+	struct client c;
+	int ret;
+	uint64_t us; /* the session's wall time */
+	int items;   /* adds, replaces, deletes received in it */
+};
+
+struct storm {
+	struct storm_dev *d;
+	int devices, alert, next; /* next: the pool's next device */
+	pthread_barrier_t go;     /* the storm's threads and the bench */
+};
+
+static void storm_one(struct storm_dev *x, int alert)
+{
+	uint64_t t0 = ob_now_us();
+	x->ret = session(&x->c, alert);
+	x->us = ob_now_us() - t0;
+	x->items = x->c.adds + x->c.replaces + x->c.deletes;
+}
+
+/* A pool thread: the next device not yet synced, until none is left. */
+static void *storm_pool(void *arg)
+{
+	struct storm *st = arg;
+	for (int i; (i = __atomic_fetch_add(&st->next, 1, __ATOMIC_RELAXED)) <
+		    st->devices;)
+		storm_one(&st->d[i], st->alert);
+	return NULL;
+}
+
+/* Every device once, on `threads` threads (not timed). */
+static void storm_pass(struct storm *st, int alert, int threads)
+{
+	pthread_t th[16];
+
+	st->alert = alert;
+	st->next = 0;
+	for (int k = 0; k < threads; k++)
+		pthread_create(&th[k], NULL, storm_pool, st);
+	for (int k = 0; k < threads; k++)
+		pthread_join(th[k], NULL);
+}
+
+struct storm_arg {
+	struct storm *st;
+	int i;
+};
+
+static void *storm_thread(void *arg)
+{
+	struct storm_arg *a = arg;
+	pthread_barrier_wait(&a->st->go);
+	storm_one(&a->st->d[a->i], 200);
+	return NULL;
+}
+
+/* The ten changes of one storm, committed one by one through the store
+ * over `spread` seconds from the start. */
+struct changer {
+	struct storm *st;
+	struct dstore *s;
+	int64_t t;
+	int people, round;
+	double spread;
+	uint64_t start_us, last_us; /* the storm's start, the last commit */
+	int failed;
+};
+
+static void *change_thread(void *arg)
+{
+	struct changer *ch = arg;
+	pthread_barrier_wait(&ch->st->go);
+	ch->start_us = ob_now_us();
+	for (int i = 0; i < 10; i++) {
+		uint64_t at = ch->start_us +
+			      (uint64_t)(ch->spread * 1e6 * (i + 0.5) / 10);
+		uint64_t now = ob_now_us();
+		if (at > now)
+			usleep((useconds_t)(at - now));
+		ch->failed += bench_change_one(ch->s, ch->t, ch->people,
+					       ch->round, i) != 0;
+	}
+	ch->last_us = ob_now_us();
+	return NULL;
+}
+
+/* The LUID lines of a and b together; with u, the distinct ones (u is
+ * then rewritten to hold them). */
+static int count_luids(struct ob_buf *a, const struct ob_buf *b,
+		       struct ob_buf *u)
+{
+	struct ob_buf all, out;
+	int n = 0;
+
+	ob_buf_init(&all, 2u << 20);
+	ob_buf_init(&out, 2u << 20);
+	ob_buf_add(&all, a->data, a->len);
+	ob_buf_add(&all, b->data, b->len);
+	for (size_t at = 0; at < all.len;) {
+		const char *line = all.data + at;
+		size_t len = strcspn(line, "\n");
+		bool seen = false;
+		if (u != NULL)
+			for (size_t o = 0; o < out.len && !seen;) {
+				size_t ol = strcspn(out.data + o, "\n");
+				seen = ol == len &&
+				       memcmp(out.data + o, line, len) == 0;
+				o += ol + 1;
+			}
+		if (!seen) {
+			n++;
+			ob_buf_add(&out, line, len + 1);
+		}
+		at += len + 1;
+	}
+	if (u != NULL) {
+		ob_buf_reset(u);
+		ob_buf_add(u, out.data, out.len);
+	}
+	ob_buf_deinit(&all);
+	ob_buf_deinit(&out);
+	return n;
+}
+
+/* Lines of path containing what (the instances' warnings). */
+static int count_lines(const char *path, const char *what)
+{
+	char line[2048];
+	int n = 0;
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, what) != NULL;
+	fclose(f);
+	return n;
+}
+
+static double cpu_self(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+struct storm_row {
+	double wall, srv_cpu, client_cpu, hap_cpu;
+	double p50, p99; /* ms */
+	int failed, retries, bad, dups, during, conflicts;
+};
+
+/* One storm over n instances: every device fast-syncs at once through
+ * haproxy; with changes, the ten changes of `round` are committed over
+ * `spread` seconds of it, and a sync of every device afterwards must
+ * bring each device's items of the two to exactly ten. */
+static void storm_run(struct storm *st, const char *dir, const char *tpl,
+		      const char *db, struct dstore *s, int64_t t, int people,
+		      int n, bool changes, int round, double spread,
+		      struct storm_row *r)
+{
+	struct bench_server srv[STORM_MAX_INSTANCES];
+	pthread_t *th = calloc((size_t)st->devices, sizeof(*th));
+	struct storm_arg *args = calloc((size_t)st->devices, sizeof(*args));
+	uint64_t *us = calloc((size_t)st->devices, sizeof(*us));
+	pthread_attr_t attr;
+	pthread_t cth;
+	struct changer ch = {.st = st,
+			     .s = s,
+			     .t = t,
+			     .people = people,
+			     .round = round,
+			     .spread = spread};
+	int retries0 = 0, ok = 0;
+
+	memset(r, 0, sizeof(*r));
+	bench_start_servers(db, dir, n, srv);
+	pid_t hap = bench_start_haproxy(tpl, dir, srv, n, bench_url,
+					sizeof(bench_url));
+	if (hap < 0) {
+		bench_stop_servers(srv, n);
+		exit(1);
+	}
+	for (int i = 0; i < st->devices; i++)
+		retries0 += st->d[i].c.retries;
+	pthread_barrier_init(&st->go, NULL,
+			     (unsigned)st->devices + 1 + (changes ? 1 : 0));
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 512u << 10);
+	for (int i = 0; i < st->devices; i++) {
+		args[i] = (struct storm_arg){st, i};
+		if (pthread_create(&th[i], &attr, storm_thread, &args[i]) !=
+		    0) {
+			fprintf(stderr, "cannot start device thread %d\n", i);
+			bench_stop_pid(hap);
+			bench_stop_servers(srv, n);
+			exit(1);
+		}
+	}
+	if (changes)
+		pthread_create(&cth, &attr, change_thread, &ch);
+	double cpu0 = bench_servers_cpu(srv, n), hcpu0 = bench_pid_cpu(hap);
+	double ccpu0 = cpu_self();
+	pthread_barrier_wait(&st->go);
+	uint64_t t0 = ob_now_us();
+	for (int i = 0; i < st->devices; i++)
+		pthread_join(th[i], NULL);
+	uint64_t t1 = ob_now_us();
+	r->wall = (double)(t1 - t0) / 1e6;
+	r->srv_cpu = bench_servers_cpu(srv, n) - cpu0;
+	r->hap_cpu = bench_pid_cpu(hap) - hcpu0;
+	r->client_cpu = cpu_self() - ccpu0;
+	if (changes)
+		pthread_join(cth, NULL);
+	pthread_barrier_destroy(&st->go);
+	pthread_attr_destroy(&attr);
+	for (int i = 0; i < st->devices; i++) {
+		struct storm_dev *x = &st->d[i];
+		r->retries += x->c.retries;
+		if (x->ret != 0) {
+			r->failed++;
+			continue;
+		}
+		us[ok++] = x->us;
+	}
+	r->retries -= retries0;
+	qsort(us, (size_t)ok, sizeof(*us), cmp_u64);
+	if (ok > 0) {
+		r->p50 = (double)us[(ok - 1) / 2] / 1e3;
+		r->p99 = (double)us[(size_t)((ok - 1) * 0.99)] / 1e3;
+	}
+	/* the changes committed before the storm's last sync ended */
+	if (changes) {
+		r->during = ch.last_us <= t1 ? 10 - ch.failed : 0;
+		if (ch.last_us > t1)
+			for (int i = 0; i < 10; i++)
+				r->during +=
+					ch.start_us +
+						(uint64_t)(spread * 1e6 *
+							   (i + 0.5) / 10) <
+					t1;
+	}
+	/* what each device received in the storm; with changes, the next
+	 * sync of each device brings the rest */
+	struct ob_buf *got = calloc((size_t)st->devices, sizeof(*got));
+	for (int i = 0; i < st->devices; i++) {
+		ob_buf_init(&got[i], 1u << 20);
+		ob_buf_add(&got[i], st->d[i].c.replaced.data,
+			   st->d[i].c.replaced.len);
+		r->bad += !changes && st->d[i].items != 0;
+	}
+	if (changes) {
+		storm_pass(st, 200, 8);
+		for (int i = 0; i < st->devices; i++) {
+			struct storm_dev *x = &st->d[i];
+			int all = count_luids(&got[i], &x->c.replaced, NULL);
+			int distinct =
+				count_luids(&got[i], &x->c.replaced, &got[i]);
+			bool bad = x->ret != 0 || distinct != 10 ||
+				   x->c.adds + x->c.deletes != 0;
+			if (bad && getenv("OB_BENCH_DEBUG"))
+				fprintf(stderr,
+					"%s: %d + %d items, %d people\n",
+					x->c.device, x->items, distinct,
+					x->ret);
+			r->bad += bad;
+			r->dups += all - distinct;
+		}
+	}
+	for (int i = 0; i < st->devices; i++)
+		ob_buf_deinit(&got[i]);
+	free(got);
+	bench_stop_pid(hap);
+	bench_stop_servers(srv, n);
+	for (int k = 0; k < n; k++) {
+		char log[512], cmd[1200];
+		snprintf(log, sizeof(log), "%s/server%d.log", dir, k + 1);
+		snprintf(cmd, sizeof(cmd),
+			 "cp '%s' /tmp/storm-debug-%d-%d-s%d.log", log, n,
+			 changes, k + 1);
+		if (getenv("OB_BENCH_DEBUG") && system(cmd) != 0)
+			fprintf(stderr, "%s failed\n", cmd);
+		r->conflicts += count_lines(log, "a conflict with another");
+	}
+	free(us);
+	free(args);
+	free(th);
+}
+
+/* The CPU time of one login the password cache does not know: the
+ * bench's own dstore_account_verify of a fresh account (a yescrypt
+ * check), the least of five (this thread's CPU clock: a busy machine
+ * stretches the wall time, not this). */
+static double thread_cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static double yescrypt_ms(struct dstore *s, int devices)
+{
+	struct ob_err err;
+	struct dstore_account a;
+	char login[64];
+	double best = 1e9;
+
+	for (int i = 0; i < 5 && i < devices; i++) {
+		bench_login(login, sizeof(login), i);
+		double c0 = thread_cpu_ms();
+		if (dstore_account_verify(s, login, BENCH_PASSWORD, &a, &err) !=
+		    0) {
+			fprintf(stderr, "verify %s: %s\n", login, err.msg);
+			exit(1);
+		}
+		double ms = thread_cpu_ms() - c0;
+		if (ms < best)
+			best = ms;
+	}
+	return best;
+}
+
+static void storm_runs(const char *dir, int people, int devices,
+		       const char *tpl)
+{
+	char db[512], dev[32];
+	int64_t t;
+	struct storm st = {.devices = devices};
+	struct storm_row r;
+
+	bench_db(db, sizeof(db), dir, "storm");
+	struct dstore *s = bench_make_store(db, people, &t);
+	uint64_t t0 = ob_now_ms();
+	bench_make_accounts(s, t, devices);
+	double yms = yescrypt_ms(s, devices);
+	fprintf(stderr, "storm: %d accounts in %.1f s, a login %.1f ms\n",
+		devices, (double)(ob_now_ms() - t0) / 1e3, yms);
+	st.d = calloc((size_t)devices, sizeof(*st.d));
+	for (int i = 0; i < devices; i++) {
+		snprintf(dev, sizeof(dev), "storm-%05d", i);
+		client_init(&st.d[i].c, dev, true);
+		bench_login(st.d[i].c.user, sizeof(st.d[i].c.user), i);
+	}
+	/* the slow syncs, four at a time over three instances (not timed) */
+	{
+		struct bench_server srv[STORM_MAX_INSTANCES];
+		bench_start_servers(db, dir, STORM_MAX_INSTANCES, srv);
+		pid_t hap =
+			bench_start_haproxy(tpl, dir, srv, STORM_MAX_INSTANCES,
+					    bench_url, sizeof(bench_url));
+		if (hap < 0) {
+			bench_stop_servers(srv, STORM_MAX_INSTANCES);
+			exit(1);
+		}
+		t0 = ob_now_ms();
+		storm_pass(&st, 201, 4);
+		/* a slow sync that failed is tried again, at most twice,
+		 * one device at a time */
+		int bad = 0, again = 0;
+		for (int i = 0; i < devices; i++) {
+			struct storm_dev *x = &st.d[i];
+			for (int k = 0;
+			     k < 2 && (x->ret != 0 || x->items != people);
+			     k++) {
+				again++;
+				storm_one(x, 201);
+			}
+			bad += x->ret != 0 || x->items != people;
+		}
+		fprintf(stderr,
+			"storm: %d slow syncs in %.1f s, %d failed and were "
+			"tried again, %d failed for good\n",
+			devices, (double)(ob_now_ms() - t0) / 1e3, again, bad);
+		bench_stop_pid(hap);
+		bench_stop_servers(srv, STORM_MAX_INSTANCES);
+		if (bad > 0) {
+			any_failed = true;
+			printf("slow syncs before the storm FAILED (%d)\n",
+			       bad);
+			return;
+		}
+	}
+	printf("%d devices, each its own account, fast-syncing at once through "
+	       "haproxy (round robin) to 1-%d orgbook-server instances on one "
+	       "PostgreSQL;\n%d people; this machine's %ld cores are shared by "
+	       "the instances, haproxy, PostgreSQL and the client. A login "
+	       "not in an instance's\npassword cache (128 entries) is one "
+	       "yescrypt check, %.1f ms here; \"auth %%\" = logins x that / "
+	       "server CPU.\n",
+	       devices, STORM_MAX_INSTANCES, people,
+	       sysconf(_SC_NPROCESSORS_ONLN), yms);
+	printf("%9s %10s %7s %7s %7s %7s %7s %6s %7s %7s %7s %7s %6s %6s "
+	       "%5s %5s\n",
+	       "instances", "changes", "devices", "wall s", "syncs/s", "p50 ms",
+	       "p99 ms", "failed", "retries", "srv CPU", "cli CPU", "hap CPU",
+	       "auth %", "reruns", "lost", "dups");
+	for (int n = 1; n <= STORM_MAX_INSTANCES; n++) {
+		double quiet_wall = 0;
+		for (int changes = 0; changes <= 1; changes++) {
+			storm_run(&st, dir, tpl, db, s, t, people, n, changes,
+				  1000 + n, quiet_wall * 0.8, &r);
+			if (!changes)
+				quiet_wall = r.wall;
+			char ch[16];
+			snprintf(ch, sizeof(ch), "%s", changes ? "10" : "0");
+			if (changes && r.during < 10)
+				snprintf(ch, sizeof(ch), "10 (%d in)",
+					 r.during);
+			printf("%9d %10s %7d %7.2f %7.1f %7.1f %7.1f %6d %7d "
+			       "%7.2f %7.2f %7.2f %6.0f %6d %5d %5d\n",
+			       n, ch, devices, r.wall,
+			       (devices - r.failed) / r.wall, r.p50, r.p99,
+			       r.failed, r.retries, r.srv_cpu, r.client_cpu,
+			       r.hap_cpu,
+			       r.srv_cpu > 0
+				       ? 100.0 * devices * yms / 1e3 / r.srv_cpu
+				       : 0,
+			       r.conflicts, r.bad, r.dups);
+			fflush(stdout);
+			any_failed |= r.failed > 0 || r.bad > 0;
+		}
+	}
+	for (int i = 0; i < devices; i++)
+		client_deinit(&st.d[i].c);
+	free(st.d);
+	dstore_close(&s);
+}
+
 int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/orgbook-bench-sync-XXXXXX";
@@ -640,9 +1131,13 @@ int main(int argc, char **argv)
 		return 1;
 	sml_xml_init();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	printf("orgbook-server over loopback (client: bench/bench-sync.c)\n");
-	printf("%-44s %9s %9s %8s  %s\n", "run", "wall s", "srv CPU s",
-	       "RSS MB", "");
+	bool storm = argc > 4 && strcmp(argv[2], "storm") == 0;
+	if (!storm) {
+		printf("orgbook-server over loopback (client: "
+		       "bench/bench-sync.c)\n");
+		printf("%-44s %9s %9s %8s  %s\n", "run", "wall s", "srv CPU s",
+		       "RSS MB", "");
+	}
 	if (dump_dir != NULL) {
 		/* sequential and fixed, for the wire test (see the header) */
 		slow_tries = 1;
@@ -654,6 +1149,19 @@ int main(int argc, char **argv)
 		slow_runs(dir, big);
 		fast_runs(dir, big);
 		concurrent_run(dir, 1000, 200);
+	} else if (storm) {
+		/* make bench-cluster (bench/bench-cluster.sh) */
+		char *end;
+		long devices = strtol(argv[3], &end, 10);
+		if (*end != '\0' || devices < 1 || devices > 10000 ||
+		    big < 10) {
+			fprintf(stderr, "usage: bench-sync PEOPLE (10 or more) "
+					"storm DEVICES (1-10000) "
+					"HAPROXY-TEMPLATE\n");
+			rmdir(dir);
+			return 2;
+		}
+		storm_runs(dir, big, (int)devices, argv[4]);
 	} else if (argc > 2 && strcmp(argv[2], "slow") == 0) {
 		slow_tries = 1;
 		slow_runs(dir, big); /* for profiling: only these, once */

@@ -32,4 +32,12 @@ bench_bench_directory_CPPFLAGS = $(AM_CPPFLAGS) \
 bench_bench_directory_LDADD = webadmin/libwebadmin.a import/libimport.a lib/dircard/libdircard.a vcard/libvcard.a \
 	lib/pinyin/libpinyin.a $(DSTORE_LIBS)
 LINT_FILES += bench/bench-directory.c
-EXTRA_DIST += bench/bench-pg.sh
+EXTRA_DIST += bench/bench-pg.sh bench/bench-cluster.sh bench/haproxy-bench.cfg.in
+
+# make bench-cluster: 1,000 devices (BENCH_DEVICES) fast-syncing at once
+# through haproxy to 1, 2 and 3 instances on one PostgreSQL, 10,000
+# people (BENCH_PEOPLE); needs libpq, PostgreSQL 15 and haproxy.
+bench-cluster: bench/bench-sync server/orgbook-server
+	top_srcdir=$(top_srcdir) BENCH_DEVICES='$(BENCH_DEVICES)' \
+	  BENCH_PEOPLE='$(BENCH_PEOPLE)' $(SHELL) $(top_srcdir)/bench/bench-cluster.sh
+.PHONY: bench-cluster
