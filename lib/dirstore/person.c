@@ -1087,19 +1087,31 @@ int dstore_person_iter(struct dstore *s, int64_t tenant_id,
 		       int (*fn)(const struct dstore_person *p, void *ctx),
 		       void *ctx, struct ob_err *err)
 {
-	/* "+p.tenant_id" keeps the planner on the rowid range (id > ?2,
-	 * in id order): through the tenant index every page would scan and
-	 * sort the whole tenant. */
-	static const char all[] =
-		"SELECT " PERSON_COLS " FROM person p LEFT JOIN unit u ON "
-		"u.id = p.unit_id WHERE +p.tenant_id = ?1 AND p.id > ?2 AND "
-		"(?3 <> 0 OR p.hidden = 0) ORDER BY p.id LIMIT ?4";
-	static const char sub[] =
-		"SELECT " PERSON_COLS " FROM person p JOIN unit u ON "
-		"u.id = p.unit_id WHERE +p.tenant_id = ?1 AND p.id > ?2 AND "
-		"(?3 <> 0 OR p.hidden = 0) AND u.tenant_id = ?1 AND u.idpath "
-		">= ?5 "
-		"AND u.idpath < ?5 || '\177' ORDER BY p.id LIMIT ?4";
+	/* "+p.tenant_id" keeps SQLite's planner on the rowid range (id >
+	 * ?2, in id order): through the tenant index every page would scan
+	 * and sort the whole tenant. PostgreSQL's planner has no such habit
+	 * and cannot estimate an expression, so "+" would have it sort the
+	 * whole rest of the tenant for every page: one text per dialect. */
+#define ITER_ALL(T)                                                            \
+	"SELECT " PERSON_COLS " FROM person p LEFT JOIN unit u ON "            \
+	"u.id = p.unit_id WHERE " T "p.tenant_id = ?1 AND p.id > ?2 AND "      \
+	"(?3 <> 0 OR p.hidden = 0) ORDER BY p.id LIMIT ?4"
+#define ITER_SUB(T)                                                            \
+	"SELECT " PERSON_COLS " FROM person p JOIN unit u ON "                 \
+	"u.id = p.unit_id WHERE " T "p.tenant_id = ?1 AND p.id > ?2 AND "      \
+	"(?3 <> 0 OR p.hidden = 0) AND u.tenant_id = ?1 AND u.idpath "         \
+	">= ?5 "                                                               \
+	"AND u.idpath < ?5 || '\177' ORDER BY p.id LIMIT ?4"
+	static const char *const all_of[DB_DIALECT_COUNT] = {
+		[DB_DIALECT_SQLITE] = ITER_ALL("+"),
+		[DB_DIALECT_PGSQL] = ITER_ALL(""),
+	};
+	static const char *const sub_of[DB_DIALECT_COUNT] = {
+		[DB_DIALECT_SQLITE] = ITER_SUB("+"),
+		[DB_DIALECT_PGSQL] = ITER_SUB(""),
+	};
+	const char *all = all_of[db_dialect(s->db)];
+	const char *sub = sub_of[db_dialect(s->db)];
 	static const char direct[] =
 		"SELECT " PERSON_COLS " FROM person p LEFT JOIN unit u ON "
 		"u.id = p.unit_id WHERE p.tenant_id = ?1 AND "
