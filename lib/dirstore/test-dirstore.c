@@ -641,6 +641,37 @@ static void test_tenant_isolation(void)
 			0);
 		test_assert_int(dstore_person_known(s, a, "beta-gone", 0, &err),
 				0);
+		/* the same answers for many at once, across a batch */
+		enum { NU = DSTORE_KNOWN_BATCH + 6 };
+		const char *uids[NU];
+		int known[NU];
+		for (size_t i = 0; i < NU; i++)
+			uids[i] = "no-such";
+		uids[0] = "beta-only";
+		uids[1] = "beta-gone";
+		uids[DSTORE_KNOWN_BATCH - 1] = "beta-only";
+		uids[DSTORE_KNOWN_BATCH] = "beta-only";
+		uids[NU - 1] = "beta-gone";
+		test_assert_int(dstore_person_known_many(s, b, uids, NU, rb2,
+							 known, &err),
+				0);
+		for (size_t i = 0; i < NU; i++)
+			test_assert_int(known[i],
+					strcmp(uids[i], "no-such") != 0);
+		test_assert_int(dstore_person_known_many(s, b, uids, NU,
+							 rb2 + 1, known, &err),
+				0);
+		for (size_t i = 0; i < NU; i++)
+			test_assert_int(known[i],
+					strcmp(uids[i], "beta-only") == 0);
+		/* another enterprise's are none of a's */
+		test_assert_int(
+			dstore_person_known_many(s, a, uids, 3, 0, known, &err),
+			0);
+		test_assert_int(known[0] + known[1] + known[2], 0);
+		test_assert_int(
+			dstore_person_known_many(s, a, uids, 0, 0, known, &err),
+			0);
 	}
 	dstore_close(&s);
 	test_end();
