@@ -55,7 +55,7 @@
  * after its commit. Without it the first queries after a bulk import
  * were planned on an empty table until autovacuum came by: a slow
  * sync's pages of people by id sorted the whole rest of the tenant for
- * each page (49.6 s instead of about 2 s for 100,000 people).
+ * each page (the first slow sync of 100,000 people took 40 to 50 s).
  *
  * Error map: 40001 and 40P01 (and 55P03, a lock_timeout from the busy
  * timeout) OB_E_BUSY; 23505 OB_E_EXISTS; a lost connection, class 08,
