@@ -44,9 +44,21 @@ void srv_sync_map(struct srv_ctx *c, const struct sml_node *map)
 	 * item, which the walk looks up. */
 	bool early = !ds->sent_sync;
 	struct sml_writer *w = &c->reply->statuses;
-	size_t unknown = 0;
+	size_t unknown = 0, n_items = 0;
+	const char **guids = NULL, **luids = NULL;
+	int *known = NULL;
 	for (const struct sml_node *mi = sml_node_child(map, "MapItem");
-	     mi != NULL; mi = sml_node_next_same(mi)) {
+	     mi != NULL; mi = sml_node_next_same(mi))
+		n_items++;
+	guids = calloc(n_items + 1, sizeof(*guids));
+	luids = calloc(n_items + 1, sizeof(*luids));
+	known = calloc(n_items + 1, sizeof(*known));
+	if (guids == NULL || luids == NULL || known == NULL)
+		code = SML_COMMAND_FAILED;
+	n_items = 0;
+	for (const struct sml_node *mi = sml_node_child(map, "MapItem");
+	     code != SML_COMMAND_FAILED && mi != NULL;
+	     mi = sml_node_next_same(mi)) {
 		const char *guid = sml_node_text(mi, "Target/LocURI");
 		const char *luid = sml_node_text(mi, "Source/LocURI");
 		if (*guid == '\0' || *luid == '\0' ||
@@ -55,15 +67,23 @@ void srv_sync_map(struct srv_ctx *c, const struct sml_node *map)
 			code = SML_INCOMPLETE;
 			continue;
 		}
-		/* Only ids we can have sent are mapped: a Map of made-up
-		 * ids, or another enterprise's, writes nothing. */
-		int known = dstore_person_known(c->store, c->st->tenant_id,
-						guid, ds->snap_rev, &err);
-		if (known < 0) {
-			code = SML_COMMAND_FAILED;
-			break;
-		}
-		if (known == 0) {
+		guids[n_items] = guid;
+		luids[n_items] = luid;
+		n_items++;
+	}
+	/* Only ids we can have sent are mapped: a Map of made-up ids, or
+	 * another enterprise's, writes nothing. Asked for all the items at
+	 * once (one statement per DSTORE_KNOWN_BATCH of them). */
+	if (n_items > 0 &&
+	    dstore_person_known_many(c->store, c->st->tenant_id, guids, n_items,
+				     ds->snap_rev, known, &err) < 0) {
+		code = SML_COMMAND_FAILED;
+		n_items = 0;
+	}
+	for (size_t j = 0; j < n_items; j++) {
+		const char *guid = guids[j];
+		const char *luid = luids[j];
+		if (!known[j]) {
 			if (unknown++ == 0 && !c->msg->hdr.no_resp) {
 				w = srv_status_open(c, sml_cmd_id(map), "Map",
 						    NULL, NULL);
@@ -98,6 +118,9 @@ void srv_sync_map(struct srv_ctx *c, const struct sml_node *map)
 		pairs[n].luid = luid;
 		n++;
 	}
+	free(guids);
+	free(luids);
+	free(known);
 	if (unknown > 0 && !c->msg->hdr.no_resp) {
 		sml_writer_uint(w, "Data", SML_NOT_FOUND);
 		sml_writer_close(w);

@@ -4,14 +4,25 @@
  * URI (postgresql://... or postgres://...).
  *
  * Statements: the store's ? and ?NNN placeholders are rewritten to $N
- * once, at prepare. Each execution sends the statement text with its
- * parameters (PQexecParams: unnamed statement, text parameters typed
+ * once, at prepare. A DB_PREPARE_KEEP statement (the store's cache) is
+ * prepared on the server as a named statement at its first run and run
+ * with PQexecPrepared-style Bind/Execute after; a one-off statement goes
+ * unnamed, text and parameters each time. Parameters are text typed
  * int8, text or bytea - bytea in binary - as they were bound, NULL left
- * for the server to infer) and fetches the whole result at the first
- * step; later steps walk its rows. Not single-row mode: the store steps
- * one statement while it runs others on the same connection (a list
- * whose callback reads more), which a connection in single-row mode
- * cannot do until the first result is drained.
+ * for the server to infer. A named statement keeps the types it was
+ * prepared with: a run that binds a value of another type (a NULL fits
+ * any) prepares it again under a new name, at most PG_MAX_PREPARES
+ * times, then runs unnamed, so a value is never read as the wrong type
+ * ("9" > "10" as text). A connection is a store's: a new one (after a
+ * server restart) starts with no named statement and prepares them
+ * again; they go when the connection closes. The planner plans each run
+ * for its values (plan_cache_mode = force_custom_plan), as for unnamed
+ * statements: a generic plan made while a table was nearly empty would
+ * stay. The whole result is fetched at the first step; later steps walk
+ * its rows. Not single-row mode: the store steps one statement while it
+ * runs others on the same connection (a list whose callback reads more),
+ * which a connection in single-row mode cannot do until the first
+ * result is drained.
  *
  * Results are text; column_int64 reads "t"/"f" (a boolean expression) as
  * 1/0 like SQLite's integers, and a bytea column is decoded (column_blob,
@@ -35,15 +46,24 @@
  * Statements outside a transaction run in autocommit. Inside one, an
  * INSERT or UPDATE runs under a savepoint, so that a failed statement
  * fails alone as in SQLite (the store goes on after a unique violation)
- * instead of aborting the transaction: three round trips per write for
- * now (pipeline mode could send them as one).
+ * instead of aborting the transaction. Every run is one round trip in
+ * pipeline mode: [SAVEPOINT] [Parse] Bind/Execute [RELEASE] Sync; only a
+ * failed write costs a second (ROLLBACK TO and RELEASE the savepoint).
+ *
+ * Planner statistics: a transaction that wrote PG_ANALYZE_ROWS rows or
+ * more to a table (an import, a copy from SQLite) ANALYZEs that table
+ * after its commit. Without it the first queries after a bulk import
+ * were planned on an empty table until autovacuum came by: a slow
+ * sync's pages of people by id sorted the whole rest of the tenant for
+ * each page (the first slow sync of 100,000 people took 40 to 50 s).
  *
  * Error map: 40001 and 40P01 (and 55P03, a lock_timeout from the busy
  * timeout) OB_E_BUSY; 23505 OB_E_EXISTS; a lost connection, class 08,
  * 57P01..57P03 (shutdown) and 53100 (disk full) OB_E_IO, so the server
  * answers 503; 53200 OB_E_NOMEM; the rest OB_E_FAIL. It does not
  * reconnect, retry or pool (later steps of the PostgreSQL work), and it
- * never logs: the server's notices are dropped. */
+ * never logs: the server's notices are dropped, and a failed ANALYZE is
+ * left to autovacuum. */
 #include "config.h"
 
 #ifdef HAVE_LIBPQ
@@ -65,11 +85,29 @@
 
 #define PG_MAX_PARAMS 1000
 
+/* The rows a write transaction wrote to one table (ANALYZE after it). */
+struct pg_written {
+	char table[64];
+	int64_t rows;
+};
+
+#define PG_WRITTEN_MAX 16
+/* A transaction that wrote at least this many rows to a table refreshes
+ * the table's planner statistics after its commit. */
+#define PG_ANALYZE_ROWS 1000
+/* Re-prepares of one statement with other parameter types (each under a
+ * new name, the old one kept until the connection closes) before its
+ * later runs go unnamed. */
+#define PG_MAX_PREPARES 3
+
 struct pg_db {
 	struct db base;
 	PGconn *c;
 	int64_t changes;
 	int64_t last_id;
+	unsigned long next_name; /* of server-side prepared statements */
+	struct pg_written written[PG_WRITTEN_MAX];
+	int n_written;
 	char err[512];
 };
 
@@ -89,7 +127,12 @@ struct pg_stmt {
 	int nparams;
 	bool returning_id; /* "RETURNING id" added: rows are not the caller's */
 	bool write;        /* INSERT or UPDATE: may fail alone (savepoint) */
-	bool *used;        /* the parameters the text names ($n: used[n - 1]) */
+	bool keep;         /* DB_PREPARE_KEEP: prepared on the server */
+	char table[64]; /* INSERT, UPDATE, DELETE: the table written, or "" */
+	char name[24];  /* its server-side name once prepared, else "" */
+	int prepares;   /* how often it was prepared */
+	Oid *ptypes;    /* the parameter types it was prepared with */
+	bool *used;     /* the parameters the text names ($n: used[n - 1]) */
 	struct pg_param *p; /* nparams of them */
 	PGresult *res;
 	int row, nrows;
@@ -252,10 +295,14 @@ static int pg_open(const struct db_settings *set, struct db **db_r,
 	if (ret < 0)
 		goto fail;
 	/* the busy timeout bounds waits for row locks (55P03: busy);
-	 * weaker durability is an asynchronous commit */
+	 * weaker durability is an asynchronous commit; prepared statements
+	 * are planned for each run's values, as unnamed ones are (a generic
+	 * plan made while a table was empty, during an import, would scan
+	 * the whole table for each lookup by key from then on) */
 	snprintf(sql, sizeof(sql),
 		 "SET lock_timeout = %d; SET synchronous_commit = %s; "
-		 "SET client_min_messages = warning",
+		 "SET client_min_messages = warning; "
+		 "SET plan_cache_mode = force_custom_plan",
 		 set->busy_timeout_ms > 0 ? set->busy_timeout_ms : 5000,
 		 set->sync_normal ? "off" : "on");
 	ret = pg_exec(&d->base, sql);
@@ -289,7 +336,30 @@ static bool pg_in_txn(struct db *db)
 
 static int pg_begin(struct db *db)
 {
+	PGD(db)->n_written = 0;
 	return pg_exec(db, "BEGIN ISOLATION LEVEL SERIALIZABLE");
+}
+
+/* After a commit that wrote many rows to a table (an import, a copy from
+ * SQLite): ANALYZE it, so that the next queries are planned on its real
+ * size and not on the empty table autovacuum last saw (the store's pages
+ * of people by id would sort the whole rest of the tenant for each page).
+ * Best effort: a failure leaves it to autovacuum. */
+static void analyze_written(struct pg_db *d)
+{
+	char sql[96];
+
+	for (int i = 0; i < d->n_written; i++) {
+		PGresult *res;
+
+		if (d->written[i].rows < PG_ANALYZE_ROWS)
+			continue;
+		/* the name is letters, digits and '_' (written_table) */
+		snprintf(sql, sizeof(sql), "ANALYZE %s", d->written[i].table);
+		res = PQexec(d->c, sql);
+		PQclear(res);
+	}
+	d->n_written = 0;
 }
 
 static int pg_commit(struct db *db)
@@ -306,11 +376,15 @@ static int pg_commit(struct db *db)
 		ret = OB_E_FAIL;
 	}
 	PQclear(res);
+	if (ret == 0)
+		analyze_written(d);
+	d->n_written = 0;
 	return ret;
 }
 
 static void pg_rollback(struct db *db)
 {
+	PGD(db)->n_written = 0;
 	if (pg_in_txn(db))
 		(void)pg_exec(db, "ROLLBACK");
 }
@@ -409,6 +483,32 @@ static bool has_word(const char *sql, const char *word)
 	return false;
 }
 
+/* The table an INSERT INTO, UPDATE or DELETE FROM writes, into out ("" for
+ * any other statement or a name too long to keep). */
+static void written_table(const char *sql, char *out, size_t size)
+{
+	static const char *const verbs[] = {"INSERT INTO ", "UPDATE ",
+					    "DELETE FROM "};
+	const char *t = NULL, *e;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strncasecmp(sql, verbs[i], strlen(verbs[i])) == 0)
+			t = sql + strlen(verbs[i]);
+	if (t == NULL)
+		return;
+	while (*t == ' ')
+		t++;
+	for (e = t; (*e >= 'a' && *e <= 'z') || (*e >= 'A' && *e <= 'Z') ||
+		    (*e >= '0' && *e <= '9') || *e == '_';
+	     e++)
+		;
+	if (e == t || (size_t)(e - t) >= size)
+		return;
+	memcpy(out, t, (size_t)(e - t));
+	out[e - t] = '\0';
+}
+
 static int pg_prepare(struct db *db, const char *sql, unsigned flags,
 		      struct db_stmt **st_r)
 {
@@ -416,7 +516,6 @@ static int pg_prepare(struct db *db, const char *sql, unsigned flags,
 	struct pg_stmt *s = calloc(1, sizeof(*s));
 	char *text;
 
-	(void)flags;
 	*st_r = NULL;
 	if (s == NULL)
 		return OB_E_NOMEM;
@@ -443,6 +542,16 @@ static int pg_prepare(struct db *db, const char *sql, unsigned flags,
 		sql++;
 	s->write = strncasecmp(sql, "INSERT", 6) == 0 ||
 		   strncasecmp(sql, "UPDATE", 6) == 0;
+	s->keep = (flags & DB_PREPARE_KEEP) != 0;
+	written_table(sql, s->table, sizeof(s->table));
+	s->ptypes = calloc((size_t)s->nparams + 1, sizeof(*s->ptypes));
+	if (s->ptypes == NULL) {
+		free(text);
+		free(s->p);
+		free(s->used);
+		free(s);
+		return OB_E_NOMEM;
+	}
 	if (strncasecmp(sql, "INSERT", 6) == 0 && !has_word(sql, "RETURNING") &&
 	    insert_has_id(d, sql)) {
 		size_t n = strlen(text);
@@ -450,6 +559,7 @@ static int pg_prepare(struct db *db, const char *sql, unsigned flags,
 
 		if (more == NULL) {
 			free(text);
+			free(s->ptypes);
 			free(s->p);
 			free(s->used);
 			free(s);
@@ -502,6 +612,7 @@ static void pg_finalize(struct db_stmt *st)
 	pg_clear_bindings(st);
 	free(s->sql);
 	free(s->p);
+	free(s->ptypes);
 	free(s->used);
 	free(s);
 }
@@ -566,52 +677,71 @@ static void pg_bind_blob(struct db_stmt *st, int idx, const void *v, size_t len)
 	p->type = PG_OID_BYTEA;
 }
 
-/* A statement that fails inside a transaction fails alone, as in SQLite
+/* The rows a write in a transaction wrote, counted per table for the
+ * ANALYZE after its commit (a transaction writing more tables than
+ * PG_WRITTEN_MAX counts the first ones). */
+static void count_written(struct pg_stmt *s, int64_t rows)
+{
+	struct pg_db *d = s->db;
+	int i;
+
+	if (s->table[0] == '\0' || rows <= 0 ||
+	    PQtransactionStatus(d->c) != PQTRANS_INTRANS)
+		return;
+	for (i = 0; i < d->n_written; i++)
+		if (strcmp(d->written[i].table, s->table) == 0)
+			break;
+	if (i == d->n_written) {
+		if (i == PG_WRITTEN_MAX)
+			return;
+		ob_strlcpy(d->written[i].table, s->table,
+			   sizeof(d->written[i].table));
+		d->written[i].rows = 0;
+		d->n_written++;
+	}
+	d->written[i].rows += rows;
+}
+
+/* One run of a statement as one round trip, in pipeline mode:
+ *   [SAVEPOINT] [Parse of the named statement] Bind/Execute [RELEASE] Sync
+ * A statement that fails inside a transaction fails alone, as in SQLite
  * (the store goes on after a unique violation, OB_E_EXISTS, in the same
  * transaction), where PostgreSQL would abort the transaction: a write in
- * a transaction runs under a savepoint, rolled back to when it fails. */
-static int savepoint(struct pg_db *d, const char *sql)
-{
-	PGresult *res = PQexec(d->c, sql);
-	int ret = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
+ * a transaction runs under a savepoint, rolled back to (a second round
+ * trip, only then) when it fails. The statement's result is kept in
+ * s->res; the others are dropped. */
+enum { Q_SAVEPOINT, Q_PREPARE, Q_STMT, Q_RELEASE, Q_COUNT };
 
-	if (ret < 0)
-		ret = pg_code(d, res);
-	PQclear(res);
-	return ret;
+static bool send_one(PGconn *c, const char *sql)
+{
+	return PQsendQueryParams(c, sql, 0, NULL, NULL, NULL, NULL, 0) == 1;
 }
 
-static int run_one(struct pg_stmt *s);
+/* Are the parameter types of this run those the statement was prepared
+ * with? A NULL fits any type. */
+static bool types_fit(const struct pg_stmt *s, const char *const *vals,
+		      const Oid *types)
+{
+	for (int i = 0; i < s->nparams; i++)
+		if (vals[i] != NULL && types[i] != s->ptypes[i])
+			return false;
+	return true;
+}
 
 static int run(struct pg_stmt *s)
-{
-	char keep[sizeof(s->db->err)];
-	int ret;
-
-	if (!s->write || PQtransactionStatus(s->db->c) != PQTRANS_INTRANS)
-		return run_one(s);
-	ret = savepoint(s->db, "SAVEPOINT ds_stmt");
-	if (ret < 0)
-		return ret;
-	ret = run_one(s);
-	if (ret == 0)
-		return savepoint(s->db, "RELEASE SAVEPOINT ds_stmt");
-	memcpy(keep, s->db->err, sizeof(keep));
-	if (ret != OB_E_IO &&
-	    savepoint(s->db, "ROLLBACK TO SAVEPOINT ds_stmt") == 0)
-		(void)savepoint(s->db, "RELEASE SAVEPOINT ds_stmt");
-	memcpy(s->db->err, keep, sizeof(keep));
-	return ret;
-}
-
-/* Run the statement: the whole result at once. */
-static int run_one(struct pg_stmt *s)
 {
 	const char *vals[PG_MAX_PARAMS];
 	int lens[PG_MAX_PARAMS], fmts[PG_MAX_PARAMS];
 	Oid types[PG_MAX_PARAMS];
+	struct pg_db *d = s->db;
+	PGconn *c = d->c;
+	bool sent[Q_COUNT] = {false};
+	PGresult *res[Q_COUNT] = {NULL};
+	bool named, prepare = false, ok = true;
+	char keep[sizeof(d->err)];
 	ExecStatusType st;
 	const char *n;
+	int ret = 0, fail = -1;
 
 	/* the statements' parameter counts are bounded at prepare */
 	for (int i = 0; i < s->nparams; i++) {
@@ -624,15 +754,99 @@ static int run_one(struct pg_stmt *s)
 		if (!s->used[i])
 			types[i] = PG_OID_TEXT;
 	}
-	s->res = PQexecParams(s->db->c, s->sql, s->nparams, types, vals, lens,
-			      fmts, 0);
+	named = s->keep && s->name[0] != '\0' && types_fit(s, vals, types);
+	if (s->keep && !named && s->prepares < PG_MAX_PREPARES) {
+		/* a type once bound stays declared where this run binds
+		 * NULL (NULL fits it): re-prepares are few */
+		for (int i = 0; i < s->nparams; i++)
+			if (vals[i] != NULL || s->name[0] == '\0')
+				s->ptypes[i] = types[i];
+		snprintf(s->name, sizeof(s->name), "ds%lu", ++d->next_name);
+		s->prepares++;
+		prepare = named = true;
+	}
+	if (PQenterPipelineMode(c) != 1) {
+		set_err(d, PQerrorMessage(c));
+		return OB_E_IO;
+	}
+	if (s->write && PQtransactionStatus(c) == PQTRANS_INTRANS)
+		ok = sent[Q_SAVEPOINT] = send_one(c, "SAVEPOINT ds_stmt");
+	if (ok && prepare)
+		ok = sent[Q_PREPARE] =
+			PQsendPrepare(c, s->name, s->sql, s->nparams,
+				      s->ptypes) == 1;
+	if (ok)
+		ok = sent[Q_STMT] =
+			(named ? PQsendQueryPrepared(c, s->name, s->nparams,
+						     vals, lens, fmts, 0)
+			       : PQsendQueryParams(c, s->sql, s->nparams, types,
+						   vals, lens, fmts, 0)) == 1;
+	if (ok && sent[Q_SAVEPOINT])
+		ok = sent[Q_RELEASE] = send_one(c, "RELEASE SAVEPOINT ds_stmt");
+	if (ok)
+		ok = PQpipelineSync(c) == 1;
+	if (!ok) {
+		set_err(d, PQerrorMessage(c));
+		if (prepare)
+			s->name[0] = '\0';
+		/* a connection that cannot send is lost: the store drops it */
+		(void)PQexitPipelineMode(c);
+		return OB_E_IO;
+	}
+	/* each query's results end with a NULL; then the Sync's */
+	for (int q = 0; q < Q_COUNT; q++) {
+		PGresult *r;
+
+		if (!sent[q])
+			continue;
+		while ((r = PQgetResult(c)) != NULL) {
+			if (res[q] == NULL)
+				res[q] = r;
+			else
+				PQclear(r);
+		}
+		st = PQresultStatus(res[q]);
+		if (fail < 0 && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+			fail = q;
+	}
+	for (;;) {
+		PGresult *r = PQgetResult(c);
+
+		if (r == NULL)
+			break; /* a lost connection: no Sync to wait for */
+		st = PQresultStatus(r);
+		PQclear(r);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	(void)PQexitPipelineMode(c);
 	s->ran = true;
+	if (fail >= 0) {
+		/* the first failure says why; the rest were skipped */
+		ret = pg_code(d, res[fail]);
+		if (prepare && fail <= Q_PREPARE)
+			s->name[0] = '\0';
+		memcpy(keep, d->err, sizeof(keep));
+		if (sent[Q_SAVEPOINT] && fail > Q_SAVEPOINT && ret != OB_E_IO &&
+		    PQstatus(c) == CONNECTION_OK)
+			(void)pg_exec(&d->base,
+				      "ROLLBACK TO SAVEPOINT ds_stmt; "
+				      "RELEASE SAVEPOINT ds_stmt");
+		memcpy(d->err, keep, sizeof(keep));
+		for (int q = 0; q < Q_COUNT; q++)
+			PQclear(res[q]);
+		return ret;
+	}
+	PQclear(res[Q_SAVEPOINT]);
+	PQclear(res[Q_PREPARE]);
+	PQclear(res[Q_RELEASE]);
+	s->res = res[Q_STMT];
 	st = PQresultStatus(s->res);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		return pg_code(s->db, s->res);
 	n = PQcmdTuples(s->res);
-	if (n[0] != '\0')
+	if (n[0] != '\0') {
 		s->db->changes = strtoll(n, NULL, 10);
+		count_written(s, s->db->changes);
+	}
 	s->nrows = st == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
 	if (s->returning_id) {
 		if (s->nrows > 0)

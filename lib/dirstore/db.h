@@ -28,7 +28,8 @@
  * - prepare: one statement with positional parameters written ?, ?NNN
  *   (numbered from 1; a driver whose engine spells them otherwise, $1,
  *   rewrites them). DB_PREPARE_KEEP marks a statement the store caches
- *   for the connection's life.
+ *   for the connection's life (a driver may prepare it on the server
+ *   once and run it by name after; PostgreSQL does).
  * - bind_*: set parameter idx (from 1) until the next reset; text and
  *   blob pointers stay the caller's and must live until the statement is
  *   reset, except bind_text_copy, which copies. A parameter never bound
@@ -47,7 +48,9 @@
  *   lock at begin or detects conflicts by commit at the latest (SQLite:
  *   BEGIN IMMEDIATE; PostgreSQL: BEGIN ISOLATION LEVEL SERIALIZABLE);
  *   in_txn says whether one is open on the connection. rollback of none
- *   is a no-op.
+ *   is a no-op. After a commit that wrote many rows to a table a driver
+ *   may refresh the engine's planner statistics of it (PostgreSQL:
+ *   ANALYZE), so that callers never need to know the engine has them.
  * - dialect: which SQL spelling the engine takes (enum db_dialect).
  *
  * SQL the store writes is portable where that is free (INSERT ... ON

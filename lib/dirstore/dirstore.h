@@ -427,6 +427,14 @@ int dstore_person_by_name(struct dstore *store, int64_t tenant_id,
 			  void *ctx, struct ob_err *err);
 int dstore_person_known(struct dstore *store, int64_t tenant_id,
 			const char *uid, int64_t since, struct ob_err *err);
+/* dstore_person_known of n uids at once into known[i] (1 or 0): the live
+ * people found DSTORE_KNOWN_BATCH at a time in one statement (a Map of a
+ * slow sync names hundreds, each one round trip to a database server
+ * otherwise), the change log asked only for the rest. 0 or OB_E_*. */
+#define DSTORE_KNOWN_BATCH 64
+int dstore_person_known_many(struct dstore *store, int64_t tenant_id,
+			     const char *const *uids, size_t n, int64_t since,
+			     int *known, struct ob_err *err);
 /* Fetch by uid into *p_r (free with dstore_person_deinit). */
 int dstore_person_get(struct dstore *store, int64_t tenant_id, const char *uid,
 		      bool with_photo, struct dstore_person *p_r,

@@ -899,6 +899,65 @@ int dstore_person_known(struct dstore *s, int64_t tenant_id, const char *uid,
 	return ret;
 }
 
+#define KNOWN_UID "?,"
+#define KNOWN_UID8                                                             \
+	KNOWN_UID KNOWN_UID KNOWN_UID KNOWN_UID KNOWN_UID KNOWN_UID KNOWN_UID  \
+		KNOWN_UID
+#define KNOWN_UID64                                                            \
+	KNOWN_UID8 KNOWN_UID8 KNOWN_UID8 KNOWN_UID8 KNOWN_UID8 KNOWN_UID8      \
+		KNOWN_UID8 KNOWN_UID8
+
+int dstore_person_known_many(struct dstore *s, int64_t tenant_id,
+			     const char *const *uids, size_t n, int64_t since,
+			     int *known, struct ob_err *err)
+{
+	/* ?2 .. ?65 the uids of one batch, NULL where the batch is short
+	 * (uid IN (..., NULL) matches no row for it); the "?," list ends
+	 * in a NULL that takes the last comma */
+	_Static_assert(DSTORE_KNOWN_BATCH == 64, "KNOWN_UID64");
+	static const char sql[] = "SELECT uid FROM person WHERE tenant_id = ?1 "
+				  "AND uid IN (" KNOWN_UID64 "NULL)";
+	static const char logged[] =
+		"SELECT 1 FROM change_log WHERE tenant_id = ?1 AND rev > ?3 "
+		"AND uid = ?2 LIMIT 1";
+	int ret = 0, rc;
+
+	for (size_t at = 0; at < n && ret == 0; at += DSTORE_KNOWN_BATCH) {
+		size_t m = n - at < DSTORE_KNOWN_BATCH ? n - at
+						       : DSTORE_KNOWN_BATCH;
+		struct db_stmt *st = ds_stmt(s, sql, err);
+
+		if (st == NULL)
+			return err ? err->code : OB_E_FAIL;
+		db_bind_int64(st, 1, tenant_id);
+		for (size_t i = 0; i < m; i++) {
+			known[at + i] = 0;
+			db_bind_text(st, 2 + (int)i, uids[at + i]);
+		}
+		while ((rc = db_step(st)) == DB_ROW) {
+			const char *uid = db_column_text(st, 0);
+
+			for (size_t i = 0; uid != NULL && i < m; i++)
+				if (strcmp(uids[at + i], uid) == 0)
+					known[at + i] = 1;
+		}
+		if (rc != DB_DONE)
+			ret = ds_sql_err(s, rc, "person lookup", err);
+		db_reset(st);
+		for (size_t i = 0; i < m && ret == 0; i++) {
+			if (known[at + i])
+				continue;
+			ret = exists(s, logged, tenant_id, uids[at + i],
+				     since < 0 ? 0 : since, err);
+			if (ret > 0) {
+				known[at + i] = 1;
+				ret = 0;
+			}
+		}
+	}
+	return ret < 0 ? ret : 0;
+}
+
 /* The one row of sql (PERSON_COLS, bound to tenant_id and uid) as a
  * person of the caller's; OB_E_NOTFOUND (err not set) when none. */
 static int one_person(struct dstore *s, const char *sql, int64_t tenant_id,
@@ -1087,19 +1146,31 @@ int dstore_person_iter(struct dstore *s, int64_t tenant_id,
 		       int (*fn)(const struct dstore_person *p, void *ctx),
 		       void *ctx, struct ob_err *err)
 {
-	/* "+p.tenant_id" keeps the planner on the rowid range (id > ?2,
-	 * in id order): through the tenant index every page would scan and
-	 * sort the whole tenant. */
-	static const char all[] =
-		"SELECT " PERSON_COLS " FROM person p LEFT JOIN unit u ON "
-		"u.id = p.unit_id WHERE +p.tenant_id = ?1 AND p.id > ?2 AND "
-		"(?3 <> 0 OR p.hidden = 0) ORDER BY p.id LIMIT ?4";
-	static const char sub[] =
-		"SELECT " PERSON_COLS " FROM person p JOIN unit u ON "
-		"u.id = p.unit_id WHERE +p.tenant_id = ?1 AND p.id > ?2 AND "
-		"(?3 <> 0 OR p.hidden = 0) AND u.tenant_id = ?1 AND u.idpath "
-		">= ?5 "
-		"AND u.idpath < ?5 || '\177' ORDER BY p.id LIMIT ?4";
+	/* "+p.tenant_id" keeps SQLite's planner on the rowid range (id >
+	 * ?2, in id order): through the tenant index every page would scan
+	 * and sort the whole tenant. PostgreSQL's planner has no such habit
+	 * and cannot estimate an expression, so "+" would have it sort the
+	 * whole rest of the tenant for every page: one text per dialect. */
+#define ITER_ALL(T)                                                            \
+	"SELECT " PERSON_COLS " FROM person p LEFT JOIN unit u ON "            \
+	"u.id = p.unit_id WHERE " T "p.tenant_id = ?1 AND p.id > ?2 AND "      \
+	"(?3 <> 0 OR p.hidden = 0) ORDER BY p.id LIMIT ?4"
+#define ITER_SUB(T)                                                            \
+	"SELECT " PERSON_COLS " FROM person p JOIN unit u ON "                 \
+	"u.id = p.unit_id WHERE " T "p.tenant_id = ?1 AND p.id > ?2 AND "      \
+	"(?3 <> 0 OR p.hidden = 0) AND u.tenant_id = ?1 AND u.idpath "         \
+	">= ?5 "                                                               \
+	"AND u.idpath < ?5 || '\177' ORDER BY p.id LIMIT ?4"
+	static const char *const all_of[DB_DIALECT_COUNT] = {
+		[DB_DIALECT_SQLITE] = ITER_ALL("+"),
+		[DB_DIALECT_PGSQL] = ITER_ALL(""),
+	};
+	static const char *const sub_of[DB_DIALECT_COUNT] = {
+		[DB_DIALECT_SQLITE] = ITER_SUB("+"),
+		[DB_DIALECT_PGSQL] = ITER_SUB(""),
+	};
+	const char *all = all_of[db_dialect(s->db)];
+	const char *sub = sub_of[db_dialect(s->db)];
 	static const char direct[] =
 		"SELECT " PERSON_COLS " FROM person p LEFT JOIN unit u ON "
 		"u.id = p.unit_id WHERE p.tenant_id = ?1 AND "

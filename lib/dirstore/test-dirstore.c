@@ -641,6 +641,37 @@ static void test_tenant_isolation(void)
 			0);
 		test_assert_int(dstore_person_known(s, a, "beta-gone", 0, &err),
 				0);
+		/* the same answers for many at once, across a batch */
+		enum { NU = DSTORE_KNOWN_BATCH + 6 };
+		const char *uids[NU];
+		int known[NU];
+		for (size_t i = 0; i < NU; i++)
+			uids[i] = "no-such";
+		uids[0] = "beta-only";
+		uids[1] = "beta-gone";
+		uids[DSTORE_KNOWN_BATCH - 1] = "beta-only";
+		uids[DSTORE_KNOWN_BATCH] = "beta-only";
+		uids[NU - 1] = "beta-gone";
+		test_assert_int(dstore_person_known_many(s, b, uids, NU, rb2,
+							 known, &err),
+				0);
+		for (size_t i = 0; i < NU; i++)
+			test_assert_int(known[i],
+					strcmp(uids[i], "no-such") != 0);
+		test_assert_int(dstore_person_known_many(s, b, uids, NU,
+							 rb2 + 1, known, &err),
+				0);
+		for (size_t i = 0; i < NU; i++)
+			test_assert_int(known[i],
+					strcmp(uids[i], "beta-only") == 0);
+		/* another enterprise's are none of a's */
+		test_assert_int(
+			dstore_person_known_many(s, a, uids, 3, 0, known, &err),
+			0);
+		test_assert_int(known[0] + known[1] + known[2], 0);
+		test_assert_int(
+			dstore_person_known_many(s, a, uids, 0, 0, known, &err),
+			0);
 	}
 	dstore_close(&s);
 	test_end();
@@ -3508,6 +3539,124 @@ static void test_connection_lost(void)
 	test_end();
 }
 
+/* The driver itself, on a connection of its own beside the store's. */
+static void test_driver_statements(void)
+{
+	struct dstore *s = open_new();
+	struct db_settings set = {.path = dbpath};
+	const struct db_driver *drv = &db_sqlite_driver;
+	struct db_stmt *st = NULL, *ins = NULL;
+	char notice[256];
+	struct ob_err err;
+	struct db *db = NULL;
+
+#ifdef HAVE_LIBPQ
+	if (on_pg())
+		drv = &db_pg_driver;
+#endif
+	set.notice = notice;
+	set.notice_size = sizeof(notice);
+	test_begin("driver: a kept statement bound NULL, then numbers, "
+		   "compares numbers");
+	test_assert_int(drv->open(&set, &db, &err), 0);
+	test_assert_int(db_prepare(db, "SELECT ?1 > ?2", DB_PREPARE_KEEP, &st),
+			0);
+	/* NULLs first: the server could only guess the types (text) */
+	test_assert_int(db_step(st), DB_ROW);
+	test_assert(db_column_null(st, 0));
+	for (int i = 0; i < 3; i++) {
+		db_reset(st);
+		db_bind_int64(st, 1, 9);
+		db_bind_int64(st, 2, 10);
+		test_assert_int(db_step(st), DB_ROW);
+		test_assert_int(db_column_int64(st, 0), 0); /* not "9" > "10" */
+		db_reset(st);
+		db_bind_int64(st, 1, 11);
+		test_assert_int(db_step(st), DB_ROW);
+		test_assert_int(db_column_int64(st, 0), 1);
+		db_reset(st);
+		db_clear_bindings(st);
+		db_bind_int64(st, 2, 1);
+		test_assert_int(db_step(st), DB_ROW);
+		test_assert(db_column_null(st, 0));
+	}
+	db_finalize(st);
+	test_end();
+
+	test_begin("driver: a failed write in a transaction fails alone");
+	test_assert_int(
+		db_exec(db,
+			"CREATE TABLE drv_t (k BIGINT PRIMARY KEY, v TEXT)"),
+		0);
+	test_assert_int(db_prepare(db, "INSERT INTO drv_t (k, v) VALUES (?, ?)",
+				   DB_PREPARE_KEEP, &ins),
+			0);
+	test_assert_int(db_begin(db), 0);
+	for (int k = 1; k <= 3; k++) {
+		db_reset(ins);
+		db_bind_int64(ins, 1, k == 2 ? 1 : k);
+		db_bind_text(ins, 2, "v");
+		test_assert_int(db_step(ins), k == 2 ? OB_E_EXISTS : DB_DONE);
+		test_assert(db_in_txn(db));
+	}
+	test_assert_int(db_commit(db), 0);
+	test_assert_int(
+		db_prepare(db, "SELECT count(*), sum(k) FROM drv_t", 0, &st),
+		0);
+	test_assert_int(db_step(st), DB_ROW);
+	test_assert_int(db_column_int64(st, 0), 2);
+	test_assert_int(db_column_int64(st, 1), 4);
+	db_finalize(st);
+	test_end();
+
+	if (!on_pg()) {
+		test_skip("driver: a transaction that wrote many rows "
+			  "analyzes the table",
+			  "PostgreSQL's planner statistics");
+	} else {
+		test_begin("driver: a transaction that wrote many rows "
+			   "analyzes the table");
+		test_assert_int(db_exec(db, "CREATE TABLE drv_u (k BIGINT)"),
+				0);
+		/* a small one does not (reltuples -1: never analyzed) */
+		test_assert_int(db_begin(db), 0);
+		for (int k = 0; k < 10; k++) {
+			db_reset(ins);
+			db_bind_int64(ins, 1, 100 + k);
+			test_assert_int(db_step(ins), DB_DONE);
+		}
+		test_assert_int(db_commit(db), 0);
+		test_assert_int(db_prepare(db,
+					   "INSERT INTO drv_u (k) SELECT "
+					   "generate_series(1, ?)",
+					   0, &st),
+				0);
+		test_assert_int(db_begin(db), 0);
+		db_bind_int64(st, 1, 1500);
+		test_assert_int(db_step(st), DB_DONE);
+		test_assert_int(db_commit(db), 0);
+		db_finalize(st);
+		test_assert_int(db_prepare(db,
+					   "SELECT CAST(reltuples AS BIGINT) "
+					   "FROM pg_class WHERE relname = ?",
+					   0, &st),
+				0);
+		db_bind_text(st, 1, "drv_u");
+		test_assert_int(db_step(st), DB_ROW);
+		test_assert_int(db_column_int64(st, 0), 1500);
+		db_reset(st);
+		db_bind_text(st, 1, "drv_t");
+		test_assert_int(db_step(st), DB_ROW);
+		test_assert_int(db_column_int64(st, 0), -1);
+		db_finalize(st);
+		test_end();
+	}
+	db_finalize(ins);
+	if (db != NULL)
+		db->drv->close(db);
+	dstore_close(&s);
+}
+
 /* advisory locks held on the server (PostgreSQL), seen from s */
 static int64_t pg_advisory_held(struct dstore *s)
 {
@@ -3598,5 +3747,6 @@ int main(void)
 	test_busy_commit();
 	test_connection_lost();
 	test_device_lock();
+	test_driver_statements();
 	return test_done();
 }
