@@ -51,6 +51,6 @@ TESTS += tests/fuzz/fuzz-dav-request
 tests_fuzz_fuzz_dav_request_SOURCES = tests/fuzz/fuzz-dav-request.c
 tests_fuzz_fuzz_dav_request_LDADD = $(FUZZ_MAIN) $(CARDDAV_LIBS)
 tests_fuzz_fuzz_dav_request_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
-EXTRA_DIST += tests/fuzz/fuzz-dav-request.in
+EXTRA_DIST += tests/fuzz/fuzz-dav-request.in tests/fuzz/fuzz-dav-request.repro
 LINT_FILES += tests/fuzz/fuzz-dav-request.c
 EXTRA_DIST += tests/lib/tap.sh tests/lib/slow.sh

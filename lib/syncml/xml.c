@@ -179,6 +179,10 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
 	if (x->ret != 0)
 		return;
 	flush(x, true);
+	/* a full tree stopped the parser in flush: xmlStopParser has freed
+	 * the input, and attrs point into it */
+	if (x->ret != 0)
+		return;
 	if (x->cur == NULL && sml_tree_root(x->tree) == NULL)
 		sml_tree_set_version(x->tree, version_of(uri));
 	/* libxml2 hands every element of one namespace the same interned
