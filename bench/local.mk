@@ -41,3 +41,17 @@ bench-cluster: bench/bench-sync server/orgbook-server
 	top_srcdir=$(top_srcdir) BENCH_DEVICES='$(BENCH_DEVICES)' \
 	  BENCH_PEOPLE='$(BENCH_PEOPLE)' $(SHELL) $(top_srcdir)/bench/bench-cluster.sh
 .PHONY: bench-cluster
+
+# bench-carddav: CardDAV first syncs, deltas and polls, against Radicale
+# (make bench-carddav; not part of make bench: it runs Radicale).
+EXTRA_PROGRAMS += bench/bench-carddav
+bench_bench_carddav_SOURCES = bench/bench-carddav.c bench/benchlib.c bench/benchlib.h
+bench_bench_carddav_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS)
+bench_bench_carddav_LDADD = webadmin/libwebadmin.a import/libimport.a \
+	lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS) \
+	$(CURL_LIBS)
+LINT_FILES += bench/bench-carddav.c
+EXTRA_DIST += bench/bench-carddav.sh
+bench-carddav: bench/bench-carddav server/orgbook-server
+	$(SHELL) $(top_srcdir)/bench/bench-carddav.sh $(BENCH_PEOPLE)
+.PHONY: bench-carddav
