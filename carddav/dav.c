@@ -509,6 +509,26 @@ static int render(struct ctx *x, const struct dstore_person *p,
 				   &err);
 }
 
+/* Close a member's response: its found properties (200), the ones it has
+ * not (404, gathered in missing, left out under Prefer: return=minimal,
+ * RFC 8144 2.1), and count it. Frees missing. */
+static void end_response(struct ctx *x, struct ob_buf *missing)
+{
+	put(x, "</D:prop>");
+	status_line(x, 200);
+	put(x, "</D:propstat>");
+	if (missing->len > 0 && !x->rq->minimal) {
+		put(x, "<D:propstat><D:prop>");
+		put(x, ob_buf_str(missing));
+		put(x, "</D:prop>");
+		status_line(x, 404);
+		put(x, "</D:propstat>");
+	}
+	put(x, "</D:response>\n");
+	ob_buf_deinit(missing);
+	x->members++;
+}
+
 /* The props of one card member into two buffers (found, missing). */
 static void card_props(struct ctx *x, const struct dstore_person *p)
 {
@@ -590,19 +610,7 @@ static void card_props(struct ctx *x, const struct dstore_person *p)
 			x->b = saved;
 		}
 	}
-	put(x, "</D:prop>");
-	status_line(x, 200);
-	put(x, "</D:propstat>");
-	if (missing.len > 0 && !x->rq->minimal) {
-		put(x, "<D:propstat><D:prop>");
-		put(x, ob_buf_str(&missing));
-		put(x, "</D:prop>");
-		status_line(x, 404);
-		put(x, "</D:propstat>");
-	}
-	put(x, "</D:response>\n");
-	ob_buf_deinit(&missing);
-	x->members++;
+	end_response(x, &missing);
 }
 
 static void gone_member(struct ctx *x, const char *uid)
@@ -801,19 +809,7 @@ static void coll_response(struct ctx *x, enum target_kind kind,
 			x->b = saved;
 		}
 	}
-	put(x, "</D:prop>");
-	status_line(x, 200);
-	put(x, "</D:propstat>");
-	if (missing.len > 0 && !x->rq->minimal) {
-		put(x, "<D:propstat><D:prop>");
-		put(x, ob_buf_str(&missing));
-		put(x, "</D:prop>");
-		status_line(x, 404);
-		put(x, "</D:propstat>");
-	}
-	put(x, "</D:response>\n");
-	ob_buf_deinit(&missing);
-	x->members++;
+	end_response(x, &missing);
 }
 
 /* ---- walking a book -------------------------------------------------------- */

@@ -247,6 +247,36 @@ static enum MHD_Result stream_export(struct srv_httpd *h,
 				     const char *type, const char *disposition,
 				     const char *const (*extra)[2]);
 
+/* The account of an HTTP Basic request (the .vcf export, CardDAV, the
+ * phonebooks): the same password check and throttling as SyncML logins.
+ * true with *a filled; false when *ret_r is already the answer (503 when
+ * the store fails, 401 with the Basic challenge, and dav's DAV header
+ * when given). */
+static bool basic_account(struct MHD_Connection *conn, struct dstore *store,
+			  const char *addr, const char *dav, struct srv_auth *a,
+			  enum MHD_Result *ret_r)
+{
+	enum srv_auth_result ar = srv_auth_http_basic(
+		store,
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					    "Authorization"),
+		addr, a);
+	if (ar == SRV_AUTH_OK)
+		return true;
+	if (ar == SRV_AUTH_ERROR) {
+		*ret_r = send_text(conn, 503, "database unavailable\n");
+		return false;
+	}
+	struct MHD_Response *r = text("login required\n");
+	MHD_add_response_header(r, "WWW-Authenticate",
+				"Basic realm=\"Orgbook\", charset=\"UTF-8\"");
+	if (dav != NULL)
+		MHD_add_response_header(r, "DAV", dav);
+	*ret_r = MHD_queue_response(conn, 401, r);
+	MHD_destroy_response(r);
+	return false;
+}
+
 static enum MHD_Result handle_export(struct srv_httpd *h,
 				     struct MHD_Connection *conn)
 {
@@ -260,23 +290,9 @@ static enum MHD_Result handle_export(struct srv_httpd *h,
 		return send_text(conn, 403, "the export needs HTTPS\n");
 	if (store == NULL)
 		return send_text(conn, 503, "database unavailable\n");
-	enum srv_auth_result ar = srv_auth_http_basic(
-		store,
-		MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-					    "Authorization"),
-		addr, &a);
-	if (ar == SRV_AUTH_ERROR)
-		return send_text(conn, 503, "database unavailable\n");
-	bool ok = ar == SRV_AUTH_OK;
-	if (!ok) {
-		struct MHD_Response *r = text("login required\n");
-		MHD_add_response_header(
-			r, "WWW-Authenticate",
-			"Basic realm=\"Orgbook\", charset=\"UTF-8\"");
-		enum MHD_Result ret = MHD_queue_response(conn, 401, r);
-		MHD_destroy_response(r);
+	enum MHD_Result ret;
+	if (!basic_account(conn, store, addr, NULL, &a, &ret))
 		return ret;
-	}
 	const char *unit = MHD_lookup_connection_value(
 		conn, MHD_GET_ARGUMENT_KIND, "unit");
 	const char *fmt = MHD_lookup_connection_value(
@@ -700,22 +716,9 @@ static enum MHD_Result handle_phonebook(struct srv_httpd *h,
 		return send_text(conn, 403, "the phonebook needs HTTPS\n");
 	if (store == NULL)
 		return send_text(conn, 503, "database unavailable\n");
-	enum srv_auth_result ar = srv_auth_http_basic(
-		store,
-		MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-					    "Authorization"),
-		addr, &a);
-	if (ar == SRV_AUTH_ERROR)
-		return send_text(conn, 503, "database unavailable\n");
-	if (ar != SRV_AUTH_OK) {
-		struct MHD_Response *r = text("login required\n");
-		MHD_add_response_header(
-			r, "WWW-Authenticate",
-			"Basic realm=\"Orgbook\", charset=\"UTF-8\"");
-		enum MHD_Result ret = MHD_queue_response(conn, 401, r);
-		MHD_destroy_response(r);
-		return ret;
-	}
+	enum MHD_Result aret;
+	if (!basic_account(conn, store, addr, NULL, &a, &aret))
+		return aret;
 	ob_buf_init(&out, PHONEBOOK_MAX);
 	int status = dav_pb_serve(
 		store, a.tenant_id, url,
@@ -802,24 +805,8 @@ static enum MHD_Result handle_dav(struct srv_httpd *h,
 	if (store == NULL)
 		return send_text_retry(conn, 503, "database unavailable\n",
 				       RETRY_SECS);
-	enum srv_auth_result ar = srv_auth_http_basic(
-		store,
-		MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-					    "Authorization"),
-		addr, &a);
-	if (ar == SRV_AUTH_ERROR)
-		return send_text_retry(conn, 503, "database unavailable\n",
-				       RETRY_SECS);
-	if (ar != SRV_AUTH_OK) {
-		struct MHD_Response *r = text("login required\n");
-		MHD_add_response_header(
-			r, "WWW-Authenticate",
-			"Basic realm=\"Orgbook\", charset=\"UTF-8\"");
-		MHD_add_response_header(r, "DAV", "1, 3, addressbook");
-		ret = MHD_queue_response(conn, 401, r);
-		MHD_destroy_response(r);
+	if (!basic_account(conn, store, addr, "1, 3, addressbook", &a, &ret))
 		return ret;
-	}
 	struct dav_config cfg = {
 		.max_photo = h->srv->cfg.carddav_photo,
 		.unit_depth = (int)h->srv->cfg.carddav_depth,
