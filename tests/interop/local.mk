@@ -16,11 +16,15 @@ TESTS += tests/interop/test-cardcompare.py \
 	tests/interop/test-syncevolution-restore.sh \
 	tests/interop/test-agent-syncevolution.sh \
 	tests/interop/test-carddav.sh \
-	tests/interop/test-carddav-replay.sh
+	tests/interop/test-carddav-replay.sh \
+	tests/interop/test-ldap.sh
 EXTRA_DIST += tests/interop/curl-shim.c tests/interop/test-syncevolution.sh \
 	tests/interop/test-syncevolution-restore.sh \
 	tests/interop/cardcompare.py tests/interop/test-cardcompare.py \
 	tests/interop/test-agent-syncevolution.sh \
 	tests/interop/syncevo-server.py tests/interop/test-carddav.sh \
-	tests/interop/test-carddav-replay.sh tests/interop/replay-carddav.py
+	tests/interop/test-carddav-replay.sh tests/interop/replay-carddav.py \
+	tests/interop/test-ldap.sh tests/interop/ldapcompare.py \
+	tests/interop/ldif.py tests/interop/slapd.sh \
+	ldap/orgbook.schema ldap/orgbook.ldif
 LINT_FILES += tests/interop/curl-shim.c
