@@ -23,16 +23,24 @@ static int print_tenant(const struct dstore_tenant *t, void *ctx)
 	printf("%-20s revision %-8lld md5-auth %-3s retention %dd  %s\n",
 	       t->name, (long long)t->revision, t->md5_auth ? "yes" : "no",
 	       t->retention_days, t->display);
+	if (*t->ldap_base != '\0' || t->ldap_anonymous)
+		printf("%-20s ldap-base %s%s  ldap-anonymous %s\n", "",
+		       *t->ldap_base ? t->ldap_base : "dc=",
+		       *t->ldap_base ? "" : t->name,
+		       t->ldap_anonymous ? "yes" : "no");
 	return 0;
 }
 
-/* enterprise create|set NAME [--display] [--md5-auth] [--retention-days] */
+/* enterprise create|set NAME [--display] [--md5-auth] [--retention-days]
+ * [--ldap-base] [--ldap-anonymous] */
 static int create_or_set(struct dstore *s, const struct adm_args *a,
 			 const char *sub)
 {
 	struct dstore_tenant t;
 	const char *md5 = adm_arg(a, "md5-auth");
 	const char *days = adm_arg(a, "retention-days");
+	const char *base = adm_arg(a, "ldap-base");
+	const char *anon = adm_arg(a, "ldap-anonymous");
 	bool create = strcmp(sub, "create") == 0;
 	struct ob_err err;
 	uint64_t d = 0;
@@ -49,6 +57,14 @@ static int create_or_set(struct dstore *s, const struct adm_args *a,
 		return adm_usage("--md5-auth takes yes or no", NULL);
 	if (days != NULL && ob_parse_u64(days, strlen(days), 3650, &d) < 0)
 		return adm_usage("--retention-days takes 1 to 3650", NULL);
+	if (anon != NULL && strcmp(anon, "yes") != 0 && strcmp(anon, "no") != 0)
+		return adm_usage("--ldap-anonymous takes yes or no", NULL);
+	if ((base != NULL || anon != NULL) &&
+	    dstore_tenant_set_ldap(s, t.id, base ? base : t.ldap_base,
+				   anon ? strcmp(anon, "yes") == 0
+					: t.ldap_anonymous,
+				   &err) < 0)
+		return adm_fail(&err);
 	if ((md5 != NULL || days != NULL) &&
 	    dstore_tenant_configure(s, t.id,
 				    md5 ? strcmp(md5, "yes") == 0 : t.md5_auth,
@@ -85,13 +101,17 @@ static const struct option enterprise_options[] = {
 	{"display", required_argument, NULL, 0},
 	{"md5-auth", required_argument, NULL, 0},
 	{"retention-days", required_argument, NULL, 0},
+	{"ldap-base", required_argument, NULL, 0},
+	{"ldap-anonymous", required_argument, NULL, 0},
 	{NULL, 0, NULL, 0},
 };
 
 const struct adm_command adm_cmd_enterprise = {
 	"enterprise", enterprise_options,
 	"  enterprise create NAME [--display TEXT] [--md5-auth yes|no]\n"
-	"             [--retention-days N]\n"
+	"             [--retention-days N] [--ldap-base DN]\n"
+	"             [--ldap-anonymous yes|no]\n"
 	"  enterprise set NAME [--md5-auth yes|no] [--retention-days N]\n"
+	"             [--ldap-base DN] [--ldap-anonymous yes|no]\n"
 	"  enterprise list\n",
 	run_enterprise};

@@ -17,7 +17,7 @@ ob() { "$ADMIN" --db "$db" "$@"; }
 rev() { ob enterprise list | awk -v t="$1" '$1 == t { print $3 }'; }
 
 check "init creates the database" 0 ob init
-has "init reports the schema" "schema version 15"
+has "init reports the schema" "schema version 16"
 check "enterprise create" 0 ob enterprise create acme --display "Acme 集团"
 check "duplicate enterprise refused" 4 ob enterprise create acme
 has "duplicate enterprise named" "an enterprise named acme already exists"
@@ -477,6 +477,14 @@ has "enterprise: retention and display" "retention 45d  Gamma Ltd"
 check "enterprise: --opt value" 0 ob enterprise set gamma --retention-days 46
 check "enterprise list after set" 0 ob enterprise list
 has "enterprise: set by --opt value" "retention 46d  Gamma Ltd"
+check "enterprise: LDAP base and anonymous" 0 ob enterprise set gamma --ldap-base "o=Gamma Ltd,c=CN" --ldap-anonymous yes
+check "enterprise list shows LDAP" 0 ob enterprise list
+has "enterprise: LDAP settings listed" "ldap-base o=Gamma Ltd,c=CN  ldap-anonymous yes"
+check "enterprise: another's base refused" 4 ob enterprise set acme --ldap-base "O=GAMMA LTD,C=cn"
+has "enterprise: the clash named" "O=GAMMA LTD,C=cn is another enterprise's base"
+check "enterprise: a base that is no DN" 2 ob enterprise set acme --ldap-base "gamma"
+has "enterprise: the field named" "ldap_base: is not a DN"
+check "enterprise: --ldap-anonymous value" 1 ob enterprise set acme --ldap-anonymous maybe
 check "enterprise: unknown option" 1 ob enterprise list --tenant acme
 has "enterprise: named" "orgbook-admin: enterprise: unknown option --tenant"
 check "enterprise: missing value" 1 ob enterprise create delta --display

@@ -32,7 +32,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-#define DSTORE_SCHEMA_VERSION 15
+#define DSTORE_SCHEMA_VERSION 16
 #define DSTORE_NAME_MAX 256             /* bytes of a name, title, unit name */
 #define DSTORE_NOTE_MAX 4096            /* bytes of a note */
 #define DSTORE_PHOTO_MAX_DEFAULT 262144 /* photo bytes unless configured */
@@ -118,6 +118,8 @@ int dstore_retry(struct dstore *store, int64_t tenant_id, const char *actor,
 
 /* ---- enterprises ------------------------------------------------------ */
 
+#define DSTORE_LDAP_BASE_MAX 256
+
 struct dstore_tenant {
 	int64_t id;
 	char name[64]; /* short unique name: [a-z0-9-], e.g. "acme" */
@@ -126,6 +128,10 @@ struct dstore_tenant {
 	int retention_days; /* tombstone retention window */
 	int64_t revision;   /* last committed revision */
 	int64_t pruned_rev; /* changes at or below this are gone */
+	/* LDAP (ldap/dir.h): the base DN, "" for dc=<name>; anonymous
+	 * binds may search this enterprise */
+	char ldap_base[DSTORE_LDAP_BASE_MAX];
+	bool ldap_anonymous;
 };
 
 /* Create an enterprise (own transaction). OB_E_EXISTS, OB_E_INVAL. */
@@ -140,6 +146,15 @@ int dstore_tenant_find(struct dstore *store, const char *name,
 int dstore_tenant_configure(struct dstore *store, int64_t tenant_id,
 			    bool md5_auth, int retention_days,
 			    struct ob_err *err);
+/* Set the LDAP base DN ("" for dc=<name>) and whether anonymous binds
+ * may search the enterprise (own transaction). OB_E_INVAL (field
+ * "ldap_base") for a base that is not a DN of attr=value parts, too
+ * long or with control characters; OB_E_EXISTS when another
+ * enterprise's base (its own or its dc=<name>) is the same ignoring
+ * case. */
+int dstore_tenant_set_ldap(struct dstore *store, int64_t tenant_id,
+			   const char *base, bool anonymous,
+			   struct ob_err *err);
 /* Call fn for every enterprise ordered by name; a non-zero return of fn
  * stops and is returned. */
 int dstore_tenant_list(struct dstore *store,

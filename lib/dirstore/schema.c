@@ -416,6 +416,11 @@ const char *const ds_migrations[] = {
 	"  created INTEGER NOT NULL,"
 	"  expires INTEGER NOT NULL,"
 	"  actor TEXT NOT NULL);",
+	/* 15 -> 16: the enterprise's LDAP tree: its base DN ("" for
+	 * dc=<name>) and whether anonymous binds may search it */
+	"ALTER TABLE tenant ADD COLUMN ldap_base TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE tenant ADD COLUMN ldap_anonymous INTEGER NOT NULL "
+	"  DEFAULT 0;",
 };
 
 const int ds_migration_count =
@@ -991,9 +996,14 @@ static const char pg_schema_15[] =
 	"IMMUTABLE STRICT AS $$ SELECT regexp_replace(t, '[^0-9\n]', '', "
 	"'g') $$;" PG_NAME_INDEXES;
 
+static const char pg_step_16[] =
+	"ALTER TABLE tenant ADD COLUMN ldap_base TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE tenant ADD COLUMN ldap_anonymous BIGINT NOT NULL "
+	"  DEFAULT 0;";
+
 const char *const ds_migrations_pg[] = {
 	pg_schema_15, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-	NULL,         NULL, NULL, NULL, NULL, NULL, NULL,
+	NULL,         NULL, NULL, NULL, NULL, NULL, NULL, pg_step_16,
 };
 
 _Static_assert(sizeof(ds_migrations_pg) / sizeof(ds_migrations_pg[0]) ==

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -669,7 +670,8 @@ int dstore_tenant_create(struct dstore *s, const char *name,
 }
 
 #define TENANT_COLS                                                            \
-	"id, name, display, md5_auth, retention_days, revision, pruned_rev"
+	"id, name, display, md5_auth, retention_days, revision, pruned_rev, "  \
+	"ldap_base, ldap_anonymous"
 
 static void tenant_from_row(struct db_stmt *st, struct dstore_tenant *t)
 {
@@ -681,6 +683,8 @@ static void tenant_from_row(struct db_stmt *st, struct dstore_tenant *t)
 	t->retention_days = db_column_int(st, 4);
 	t->revision = db_column_int64(st, 5);
 	t->pruned_rev = db_column_int64(st, 6);
+	ob_strlcpy(t->ldap_base, db_column_text(st, 7), sizeof(t->ldap_base));
+	t->ldap_anonymous = db_column_int(st, 8) != 0;
 }
 
 static int tenant_one(struct dstore *s, struct db_stmt *st,
@@ -753,6 +757,106 @@ int dstore_tenant_configure(struct dstore *s, int64_t tenant_id, bool md5_auth,
 				 "no enterprise with id %lld",
 				 (long long)tenant_id);
 	return ret;
+}
+
+/* A DN as an operator types one: attr=value parts split by commas, the
+ * attribute a letter then letters, digits or '-', values non-empty
+ * (escapes allowed), no control characters. */
+static bool dn_ok(const char *dn)
+{
+	const char *p = dn;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+			return false;
+		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		       (*p >= '0' && *p <= '9') || *p == '-')
+			p++;
+		while (*p == ' ')
+			p++;
+		if (*p++ != '=')
+			return false;
+		const char *v = p;
+		while (*p != '\0' && *p != ',') {
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return false;
+			if (*p == '\\' && *++p == '\0')
+				return false;
+			p++;
+		}
+		if (p == v)
+			return false;
+		if (*p == ',' && *++p == '\0')
+			return false;
+	}
+	return p != dn;
+}
+
+struct base_clash {
+	int64_t id;
+	const char *base;
+	bool clash;
+};
+
+static int check_base(const struct dstore_tenant *t, void *ctx)
+{
+	struct base_clash *c = ctx;
+	char own[DSTORE_LDAP_BASE_MAX];
+
+	if (t->id == c->id)
+		return 0;
+	if (*t->ldap_base != '\0')
+		ob_strlcpy(own, t->ldap_base, sizeof(own));
+	else
+		snprintf(own, sizeof(own), "dc=%s", t->name);
+	if (strcasecmp(own, c->base) == 0)
+		c->clash = true;
+	return 0;
+}
+
+int dstore_tenant_set_ldap(struct dstore *s, int64_t tenant_id,
+			   const char *base, bool anonymous, struct ob_err *err)
+{
+	static const char sql[] = "UPDATE tenant SET ldap_base = ?, "
+				  "ldap_anonymous = ? WHERE id = ?";
+	struct dstore_tenant t;
+	struct base_clash c;
+	struct db_stmt *st;
+	char eff[DSTORE_LDAP_BASE_MAX];
+	int ret;
+
+	if (strlen(base) >= DSTORE_LDAP_BASE_MAX)
+		return ob_err_set_at(err, OB_E_INVAL, 0, 0, "ldap_base",
+				     "is longer than %d bytes",
+				     DSTORE_LDAP_BASE_MAX - 1);
+	if (*base != '\0' && !dn_ok(base))
+		return ob_err_set_at(err, OB_E_INVAL, 0, 0, "ldap_base",
+				     "is not a DN such as dc=example,dc=com");
+	ret = dstore_tenant_get(s, tenant_id, &t, err);
+	if (ret < 0)
+		return ret;
+	if (*base != '\0')
+		ob_strlcpy(eff, base, sizeof(eff));
+	else
+		snprintf(eff, sizeof(eff), "dc=%s", t.name);
+	c.id = tenant_id;
+	c.base = eff;
+	c.clash = false;
+	ret = dstore_tenant_list(s, check_base, &c, err);
+	if (ret < 0)
+		return ret;
+	if (c.clash)
+		return ob_err_set_at(err, OB_E_EXISTS, 0, 0, "ldap_base",
+				     "%s is another enterprise's base", eff);
+	st = ds_stmt(s, sql, err);
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	db_bind_text(st, 1, base);
+	db_bind_int(st, 2, anonymous);
+	db_bind_int64(st, 3, tenant_id);
+	return ds_exec_stmt(s, st, "configure enterprise", err);
 }
 
 int dstore_tenant_list(struct dstore *s,

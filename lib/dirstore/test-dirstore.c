@@ -191,9 +191,11 @@ struct collect {
 	char text[4096];
 };
 
-/* SQL that takes a store back from schema 15 to 14 (a test then sets
+/* SQL that takes a store back from schema 16 to 14 (a test then sets
  * the version it wants the migrations to start from) */
 #define UNDO_15                                                                \
+	"ALTER TABLE tenant DROP COLUMN ldap_base;"                            \
+	"ALTER TABLE tenant DROP COLUMN ldap_anonymous;"                       \
 	"DROP TABLE account_reset; DROP INDEX account_person;"                 \
 	"ALTER TABLE account DROP COLUMN person_id;"                           \
 	"ALTER TABLE account DROP COLUMN last_login;"
@@ -677,6 +679,59 @@ static void test_tenant_isolation(void)
 	test_end();
 }
 
+static void test_tenant_ldap(void)
+{
+	struct dstore *s = open_new();
+	struct dstore_tenant t;
+	struct ob_err err;
+	int64_t a = tenant(s, "alpha"), b = tenant(s, "beta");
+
+	test_begin("an enterprise's LDAP base and anonymous flag");
+	test_assert_int(dstore_tenant_get(s, a, &t, &err), 0);
+	test_assert_str(t.ldap_base, "");
+	test_assert(!t.ldap_anonymous);
+	test_assert_int(
+		dstore_tenant_set_ldap(s, a, "o=Alpha Corp,c=CN", true, &err),
+		0);
+	test_assert_int(dstore_tenant_get(s, a, &t, &err), 0);
+	test_assert_str(t.ldap_base, "o=Alpha Corp,c=CN");
+	test_assert(t.ldap_anonymous);
+	/* another's base, its own or its dc=<name>, ignoring case */
+	test_assert_int(
+		dstore_tenant_set_ldap(s, b, "O=ALPHA CORP,C=cn", false, &err),
+		OB_E_EXISTS);
+	test_assert_int(dstore_tenant_set_ldap(s, a, "DC=beta", false, &err),
+			OB_E_EXISTS);
+	/* its own default is fine */
+	test_assert_int(dstore_tenant_set_ldap(s, b, "dc=beta", false, &err),
+			0);
+	static const char *const bad[] = {
+		"dc",         "=x",    "dc=",      "dc=a,",
+		"dc=a,,dc=b", "1dc=a", "dc=a\x01", "dc=a\\"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		test_assert_int(
+			dstore_tenant_set_ldap(s, b, bad[i], false, &err),
+			OB_E_INVAL);
+		test_assert_str(err.field, "ldap_base");
+	}
+	char lng[DSTORE_LDAP_BASE_MAX + 8];
+	memset(lng, 'a', sizeof(lng) - 1);
+	lng[0] = 'o';
+	lng[1] = '=';
+	lng[sizeof(lng) - 1] = '\0';
+	test_assert_int(dstore_tenant_set_ldap(s, b, lng, false, &err),
+			OB_E_INVAL);
+	/* "" brings back dc=<name> and the flag goes off */
+	test_assert_int(dstore_tenant_set_ldap(s, a, "", false, &err), 0);
+	test_assert_int(dstore_tenant_get(s, a, &t, &err), 0);
+	test_assert_str(t.ldap_base, "");
+	test_assert(!t.ldap_anonymous);
+	test_assert_int(dstore_tenant_set_ldap(s, 999, "", false, &err),
+			OB_E_NOTFOUND);
+	dstore_close(&s);
+	test_end();
+}
+
 static void test_accounts(void)
 {
 	struct dstore *s = open_new();
@@ -1131,7 +1186,7 @@ static void test_migration_accounts(void)
 	sqlite3_close(db);
 	o.path = dbpath;
 	test_assert_int(dstore_open(&o, &s, &err), 0);
-	test_assert_int(dstore_schema_version(s), 15);
+	test_assert_int(dstore_schema_version(s), DSTORE_SCHEMA_VERSION);
 	dstore_account_list(s, t, count_accounts, &n, &err);
 	dstore_account_list(s, t2, count_accounts, &n, &err);
 	test_assert_int(n, 20);
@@ -1355,6 +1410,8 @@ static void test_sync_state(void)
 				"DROP INDEX account_person;"
 				"ALTER TABLE account DROP COLUMN person_id;"
 				"ALTER TABLE account DROP COLUMN last_login;"
+				"ALTER TABLE tenant DROP COLUMN ldap_base;"
+				"ALTER TABLE tenant DROP COLUMN ldap_anonymous;"
 				"DELETE FROM schema_version WHERE version > 5;",
 				NULL, NULL, NULL),
 			SQLITE_OK);
@@ -3720,6 +3777,7 @@ int main(void)
 	test_unit_list();
 	test_validation();
 	test_tenant_isolation();
+	test_tenant_ldap();
 	test_accounts();
 	test_account_links();
 	test_last_login();
