@@ -55,3 +55,16 @@ EXTRA_DIST += bench/bench-carddav.sh
 bench-carddav: bench/bench-carddav server/orgbook-server
 	$(SHELL) $(top_srcdir)/bench/bench-carddav.sh $(BENCH_PEOPLE)
 .PHONY: bench-carddav
+
+# bench-ldap: desk-phone LDAP searches on 100,000 people, orgbook-server
+# side by side with slapd on the same data (make bench-ldap; not part of
+# make bench: it runs slapd). BENCH_PEOPLE, BENCH_SEARCHES.
+EXTRA_PROGRAMS += bench/bench-ldap
+bench_bench_ldap_SOURCES = bench/bench-ldap.c
+bench_bench_ldap_LDADD = -lpthread
+LINT_FILES += bench/bench-ldap.c
+EXTRA_DIST += bench/bench-ldap.sh
+bench-ldap: bench/bench-ldap server/orgbook-server admin/orgbook-admin
+	top_srcdir=$(top_srcdir) BENCH_PEOPLE='$(BENCH_PEOPLE)' \
+	  BENCH_SEARCHES='$(BENCH_SEARCHES)' $(SHELL) $(top_srcdir)/bench/bench-ldap.sh
+.PHONY: bench-ldap
