@@ -39,6 +39,14 @@ account per client. Every round:
      the test made), checked with every client check and, in a round
      whose client is not in the run, after the directory operations;
 
+  4. after every round, when orgbook-server has the LDAP listener (it
+     knows the "ldap" setting), an LDAP search of the whole tenant (its
+     base, subtree, (objectClass=inetOrgPerson), every user attribute)
+     equals the directory's view: its JSON export as the LDAP entries
+     tests/interop/ldif.py writes (ldap/dir.h's tree), every attribute
+     value, and the model's visible people each at the DN of its unit
+     path. A server without the setting runs without this check (logged).
+
 The only exceptions are the rows of the comparator's one table (CLIENTS in
 tests/interop/cardcompare.py), each with the client's own log line or
 stored card as evidence; they are logged at the start of every run.
@@ -55,6 +63,7 @@ client run has a timeout.
 import argparse
 import hashlib
 import importlib.util
+import json
 import os
 import random
 import re
@@ -366,7 +375,10 @@ class Run:
         self.dead = set()      # --keep-going: clients that could not recover
         self.msgs = {}
         self.nsync = {}        # client -> completed syncs
-        self.stats = dict(rounds=0, syncs=0, checks=0, model=0, events={})
+        self.stats = dict(rounds=0, syncs=0, checks=0, model=0, events={},
+                          ldap=0)
+        self.ldap_port = None
+        self.ldap_on = self.server_has_ldap()
         self.env = dict(os.environ)
         home = os.path.join(self.tmp, "home")
         self.env.update(HOME=home, XDG_CONFIG_HOME=home + "/.config",
@@ -392,12 +404,23 @@ class Run:
                 r.stderr.decode(errors="replace").strip()))
         return r.stdout.decode()
 
+    def server_has_ldap(self):
+        """Does this orgbook-server have the LDAP listener? Only a server
+        that does not know the "ldap" setting lacks it: any other
+        failure to start with LDAP on fails the run later."""
+        r = subprocess.run([self.server, "--ldap", "on", "--port", "bogus"],
+                           capture_output=True, timeout=30)
+        return b"unknown setting 'ldap'" not in r.stderr
+
     def start_server(self):
         ports = os.path.join(self.tmp, "ports")
         cmd = [self.server, "--db", self.db, "--listen", "127.0.0.1",
                "--port", "0", "--admin-port", "off", "--port-file", ports,
                "--max-photo", "262144", "--carddav-max-photo", "262144"] + \
             self.a.server_arg
+        if self.ldap_on:
+            cmd += ["--ldap", "on", "--ldap-listen", "127.0.0.1",
+                    "--ldap-port", "0"]
         if self.vg:
             cmd = ["valgrind", "--quiet", "--error-exitcode=99",
                    "--leak-check=full", "--errors-for-leak-kinds=definite",
@@ -412,7 +435,13 @@ class Run:
             time.sleep(0.1)
         else:
             raise Failure("the server did not start")
-        port = int(open(ports).read().split()[0])
+        words = open(ports).read().split()
+        port = int(words[0])
+        if self.ldap_on:
+            if len(words) < 3:
+                raise Failure("LDAP is on but the port file has no LDAP "
+                              "port: %r" % " ".join(words))
+            self.ldap_port = int(words[2])
         dump = None
         if self.a.dump:
             dump = os.path.join(self.tmp, "wire")
@@ -435,6 +464,62 @@ class Run:
             self.spid = None
             return rc
         return None
+
+    # -- the LDAP view ------------------------------------------------------
+    def check_ldap(self, what):
+        """Invariant 4: the whole tenant over LDAP equals the directory's
+        export as ldif.py's entries and the model's visible people."""
+        if not self.ldap_port:
+            return
+        if getattr(self, "lcmp", None) is None:
+            sys.path.insert(0, os.path.join(self.src, "tests", "interop"))
+            import ldapcompare  # noqa: E402 (ldap3 and ldif.py)
+            self.lcmp = ldapcompare
+        lc = self.lcmp
+        export = json.loads(self.ob("export", "--tenant", TENANT, "--format",
+                                    "json", "--no-photos"))
+        base = "dc=" + TENANT
+        want = {}
+        for dn, a in lc.ldif.entries(export, TENANT, base, COMPANY):
+            if "inetOrgPerson" in a["objectClass"]:
+                want[lc.dn_key(dn)] = lc.shape(dn, a, ["*"], False)
+        try:
+            conn = lc.connect("ldap://127.0.0.1:%d" % self.ldap_port,
+                              "ldap-check@conv", "pw-ldap-check")
+            rc, got, _ = lc.server_search(conn, base, "sub",
+                                          "(objectClass=inetOrgPerson)",
+                                          ["*"], False, 0)
+            conn.unbind()
+        except Exception as e:  # the ldap3 client's errors
+            raise Failure("ldap: after %s: %s" % (what, e))
+        why = [] if rc == 0 else ["result code %d" % rc]
+        why += lc.diff(want, got, limit=6)
+        visible = {u: p for u, p in self.people.items()
+                   if u not in self.hidden}
+        seen = {}
+        for k, e in got.items():
+            uid = (e["attrs"].get("uid") or [""])[0]
+            seen[uid] = e["dn"]
+        for uid in sorted(set(visible) - set(seen))[:6]:
+            why.append("model: %s (unit %s) not over LDAP" % (
+                uid, visible[uid] or "none"))
+        for uid in sorted(set(seen) - set(visible))[:6]:
+            why.append("model: %s over LDAP but %s in the model" % (
+                uid, "hidden" if uid in self.hidden else "absent"))
+        for uid in sorted(set(seen) & set(visible)):
+            units = [x for x in (visible[uid] or "").split("/") if x]
+            want_dn = ",".join(["uid=" + lc.ldif.dn_escape(uid)] +
+                               ["ou=" + lc.ldif.dn_escape(u)
+                                for u in reversed(units)] + [base])
+            if lc.dn_key(want_dn) != lc.dn_key(seen[uid]) and len(why) < 20:
+                why.append("model: %s at %s, the model's unit path gives "
+                           "%s" % (uid, seen[uid], want_dn))
+        self.stats["ldap"] += 1
+        if why:
+            raise Failure("ldap: after %s the tenant over LDAP is not the "
+                          "directory:\n  " % what + "\n  ".join(why))
+        self.log("ldap: %s: %d people equal the export and the model" % (
+            what, len(got)))
 
     # -- the directory ------------------------------------------------------
     def new_uid(self):
@@ -496,6 +581,8 @@ class Run:
         for c in ALL:
             self.ob("account", "create", "--tenant", TENANT, c + "@conv",
                     "--password-stdin", stdin=b"pw-" + c.encode() + b"\n")
+        self.ob("account", "create", "--tenant", TENANT, "ldap-check@conv",
+                "--password-stdin", stdin=b"pw-ldap-check\n")
         r = rng(self.a.seed, "setup")
         for u in UNITS:
             self.ob("unit", "add", "--tenant", TENANT, u)
@@ -1091,6 +1178,9 @@ class Run:
         self.log("converge.py --seed %d --rounds %d --clients %s, "
                  "comparator %s" % (a.seed, a.rounds, ",".join(clients),
                                    self.cmp_name))
+        if not self.ldap_on:
+            self.log("orgbook-server has no LDAP listener (no 'ldap' "
+                     "setting): the LDAP check is off")
         rnd = 0
         try:
             self.setup_directory()
@@ -1114,6 +1204,7 @@ class Run:
                         "export", "--tenant", TENANT, "--format", "vcf30"),
                         "directory", "round %d" % rnd)
                 self.stats["rounds"] = rnd
+                self.check_ldap("round %d" % rnd)
                 if self.dead and self.dead >= set(clients):
                     self.log("no client left in the run")
                     print("# round %d: no client left in the run" % rnd)
@@ -1200,9 +1291,11 @@ class Run:
         bad = {f[1] for f in self.failures}
         passed = [c for c in clients if c not in bad]
         print("%s: %d rounds, %d syncs, %d checks (%d failed), %d model "
-              "checks, %d of %d clients passed (%s), %.0f s; events %s" % (
+              "checks, %s, %d of %d clients passed (%s), %.0f s; events %s" % (
                   res, s["rounds"], s["syncs"], s["checks"],
-                  len(self.failures), s["model"], len(passed),
+                  len(self.failures), s["model"],
+                  "%d LDAP checks" % s["ldap"] if self.ldap_on else
+                  "no LDAP listener", len(passed),
                   len(clients),
                   ",".join(passed) or "none", time.time() - self.t0,
                   " ".join("%s=%d" % kv for kv in sorted(s["events"].items()))))
