@@ -246,7 +246,7 @@ static int next_message(struct conn *c, int *tag_r, int *code_r)
 {
 	for (;;) {
 		unsigned char *p = c->buf + c->off;
-		size_t avail = c->have - c->off, len;
+		size_t avail = c->have - c->off, len = 0;
 		if (avail >= 2) {
 			if (p[0] != 0x30)
 				return -1;
@@ -255,7 +255,7 @@ static int next_message(struct conn *c, int *tag_r, int *code_r)
 				return -1;
 			if (k > 0 && avail >= 1 + (size_t)k + len) {
 				unsigned char *q = p + 1 + k, *end = q + len;
-				size_t l2;
+				size_t l2 = 0;
 				/* messageID */
 				if (q + 2 > end || q[0] != 0x02)
 					return -1;
@@ -325,7 +325,7 @@ static void *client_main(void *arg)
 	struct client *cl = arg;
 	struct conn c = {.fd = dial(), .buf = malloc(MSG_MAX)};
 	struct ber m;
-	int tag, code, id = 1;
+	int tag = 0, code = -1, id = 1;
 	bool up = c.fd >= 0 && c.buf != NULL;
 
 	if (up) {
