@@ -167,6 +167,43 @@ else
 fi
 oracle=ldap://127.0.0.1:$slapd_port
 oracle_pid=$slapd_pid
+# ldap/orgbook.ldif, the schema for a slapd configured by cn=config
+mkdir -p "$tmp/cfg/slapd.d" "$tmp/cfg/db"
+cat >"$tmp/cfg/config.ldif" <<EOF
+dn: cn=config
+objectClass: olcGlobal
+cn: config
+
+dn: cn=module{0},cn=config
+objectClass: olcModuleList
+cn: module{0}
+olcModulePath: /usr/lib/ldap
+olcModuleLoad: back_mdb
+
+dn: cn=schema,cn=config
+objectClass: olcSchemaConfig
+cn: schema
+
+include: file:///etc/ldap/schema/core.ldif
+include: file:///etc/ldap/schema/cosine.ldif
+include: file:///etc/ldap/schema/inetorgperson.ldif
+include: file://$(cd "$top_srcdir" && pwd)/ldap/orgbook.ldif
+
+dn: olcDatabase={1}mdb,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcMdbConfig
+olcDatabase: {1}mdb
+olcSuffix: dc=acme
+olcDbDirectory: $tmp/cfg/db
+EOF
+if /usr/sbin/slapadd -n0 -F "$tmp/cfg/slapd.d" -l "$tmp/cfg/config.ldif" >"$tmp/cfg/log" 2>&1 &&
+	/usr/sbin/slapadd -q -F "$tmp/cfg/slapd.d" -b dc=acme -l "$tmp/acme.ldif" >>"$tmp/cfg/log" 2>&1 &&
+	[ "$(/usr/sbin/slapcat -F "$tmp/cfg/slapd.d" -b dc=acme -a "(orgbookPinyin=oymy)" | grep -c '^dn')" = 1 ]; then
+	ok "ldap/orgbook.ldif: a cn=config slapd takes the schema and the LDIF"
+else
+	notok "ldap/orgbook.ldif: a cn=config slapd takes the schema and the LDIF"
+	tail -3 "$tmp/cfg/log" | sed 's/^/# /'
+fi
 
 # -- the subject ----------------------------------------------------------------
 if [ -n "$have_ldap" ]; then
