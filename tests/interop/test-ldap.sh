@@ -12,7 +12,8 @@
 #     attribute selection, typesOnly, size limits): Orgbook's entries and
 #     every attribute value equal slapd's, except in the rows of its ONE
 #     table of deliberate differences (pinyin in names, digit-only and
-#     national/international number matching, approximate, Undefined),
+#     national/international number matching, approximate, ordering,
+#     extensible matches),
 #     where they equal a Python model of ldap/dir.h's rules that slapd
 #     must disagree with;
 #   - ldapsearch over ldap://, ldaps:// and StartTLS (-ZZ); a wrong
