@@ -4,3 +4,11 @@ noinst_LIBRARIES += ldap/libldapfe.a
 ldap_libldapfe_a_SOURCES = ldap/ber.h ldap/ber.c
 ldap_libldapfe_a_SOURCES += ldap/proto.h ldap/proto.c
 LINT_FILES += ldap/ber.c ldap/proto.c
+
+check_PROGRAMS += ldap/test-ldap-proto
+TESTS += ldap/test-ldap-proto
+ldap_test_ldap_proto_SOURCES = ldap/test-ldap-proto.c
+ldap_test_ldap_proto_LDADD = tests/lib/libobtest.a ldap/libldapfe.a \
+	lib/util/libobutil.a
+LINT_FILES += ldap/test-ldap-proto.c
+EXTRA_DIST += testdata/ldap
