@@ -124,7 +124,7 @@ int ber_enter(struct ber_reader *parent, const struct ber_elem *e,
 	return 0;
 }
 
-int ber_count(const struct ber_reader *r, size_t *n_r)
+int ber_count(struct ber_reader *r, size_t *n_r)
 {
 	struct ber_reader c = *r;
 	struct ber_elem e;
@@ -135,8 +135,7 @@ int ber_count(const struct ber_reader *r, size_t *n_r)
 		int ret = ber_next(&c, &e);
 
 		if (ret < 0) {
-			/* the caller's reader carries the reason */
-			((struct ber_reader *)r)->why = c.why;
+			r->why = c.why; /* the caller's reader says why */
 			return ret;
 		}
 		n++;

@@ -77,9 +77,10 @@ int ber_expect(struct ber_reader *r, unsigned char tag, struct ber_elem *e);
 int ber_enter(struct ber_reader *parent, const struct ber_elem *e,
 	      struct ber_reader *sub);
 
-/* The number of elements left in r (headers only, r unchanged), so that
- * an array can be sized before it is filled. OB_E_PARSE as ber_next. */
-int ber_count(const struct ber_reader *r, size_t *n_r);
+/* The number of elements left in r (headers only; r does not move, only
+ * r->why is set on failure), so that an array can be sized before it is
+ * filled. OB_E_PARSE as ber_next. */
+int ber_count(struct ber_reader *r, size_t *n_r);
 
 /* Content readers: e must be primitive (the tag itself is the caller's
  * business). INTEGER/ENUMERATED: 1 to 4 octets, two's complement.

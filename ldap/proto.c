@@ -2,8 +2,10 @@
  * string into a per-message arena so that the message outlives the PDU
  * and is freed at once; arrays are sized by counting the elements of a
  * SEQUENCE before filling it, so nothing is reallocated. Memory per
- * message: the box, each string once (at most twice the PDU with
- * alignment) and at most LDAP_MSG_ITEMS nodes or array slots. */
+ * message: the box, each string once (rounded up to 16 bytes) and at
+ * most LDAP_MSG_ITEMS nodes or array slots, in chunks that double up to
+ * 64 KiB (measured: 4094 empty presence filters, an 8 KiB PDU, take
+ * 0.6 MiB, about the worst per byte). */
 #include "config.h"
 #include "ldap/proto.h"
 #include "ldap/ber.h"
@@ -417,7 +419,7 @@ static int op_search(struct dec *d, struct ber_reader *s, struct ldap_search *q)
 	if (ber_expect(s, BER_BOOLEAN, &e) < 0 ||
 	    ber_bool(s, &e, &q->types_only) < 0)
 		return bad(d, "typesOnly", s);
-	if ((ret = filter(d, s, 1, &q->filter)) < 0)
+	if ((ret = items(d, 1)) < 0 || (ret = filter(d, s, 1, &q->filter)) < 0)
 		return ret;
 	if (ber_expect(s, BER_SEQUENCE, &e) < 0)
 		return bad(d, "search attributes", s);

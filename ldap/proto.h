@@ -13,7 +13,10 @@
  *   message holds at most LDAP_MSG_ITEMS filter nodes, attributes,
  *   values and controls in all; malformed input is OB_E_PARSE with the
  *   message id when it could be read (for the protocolError answer), never
- *   a crash, a read past the PDU or memory beyond a small multiple of it;
+ *   a crash or a read past the PDU; a message takes at most 4 times the
+ *   PDU plus about 400 bytes per item (under 2 MiB beyond the PDU: each
+ *   item is a node of ~150 bytes with its strings, and the arena may
+ *   leave half of what it allocated unused);
  * - the writers append one complete response PDU with minimal definite
  *   lengths to an ob_buf (OB_E_LIMIT at its cap, the buffer left as it
  *   was).
