@@ -12,3 +12,13 @@ ldap_test_ldap_proto_LDADD = tests/lib/libobtest.a ldap/libldapfe.a \
 	lib/util/libobutil.a
 LINT_FILES += ldap/test-ldap-proto.c
 EXTRA_DIST += testdata/ldap
+
+OB_FUZZERS += tests/fuzz/fuzz-ldap-pdu
+check_PROGRAMS += tests/fuzz/fuzz-ldap-pdu
+TESTS += tests/fuzz/fuzz-ldap-pdu
+tests_fuzz_fuzz_ldap_pdu_SOURCES = tests/fuzz/fuzz-ldap-pdu.c
+tests_fuzz_fuzz_ldap_pdu_LDADD = $(FUZZ_MAIN) ldap/libldapfe.a \
+	lib/util/libobutil.a
+tests_fuzz_fuzz_ldap_pdu_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+EXTRA_DIST += tests/fuzz/fuzz-ldap-pdu.in
+LINT_FILES += tests/fuzz/fuzz-ldap-pdu.c
