@@ -1034,7 +1034,20 @@ static int dir_index(struct ldap_dir *d)
 				uint32_t c = d->child[d->cstart[top] +
 						      fill[top]++];
 				struct dent *e = &d->ents[c];
+				const char *rdn =
+					e->kind == E_UNIT
+						? d->units[e->idx].name
+						: ps(d->people[e->idx],
+						     d->people[e->idx]->uid);
 				e->in = counter++;
+				/* room first: the parent's DN is copied from
+				 * this buffer */
+				rc = ob_buf_reserve(
+					&dns, 8 + 3 * strlen(rdn) +
+						      strlen(dns.data +
+							     d->ents[top].dn));
+				if (rc)
+					goto out_dns;
 				e->dn = dns.len;
 				if (e->kind == E_UNIT) {
 					rc = ob_buf_add_str(&dns, "ou=");
