@@ -332,7 +332,8 @@ static void pb_val(struct pb *pb, int attr, unsigned flags, const char *s)
 	size_t len, fl;
 	char *tmp;
 
-	if (s == NULL || *s == '\0' || pb->n == sizeof(pb->v) / sizeof(pb->v[0]))
+	if (s == NULL || *s == '\0' ||
+	    pb->n == sizeof(pb->v) / sizeof(pb->v[0]))
 		return;
 	len = strlen(s);
 	if ((tmp = malloc(len + 1)) == NULL) {
@@ -369,7 +370,8 @@ static void part_pinyin(const char *part, const char *phonetic, bool family,
 
 	full[0] = ini[0] = '\0';
 	if (part && has_han(part))
-		pinyin_text(part, strlen(part), family, full, fsize, ini, isize);
+		pinyin_text(part, strlen(part), family, full, fsize, ini,
+			    isize);
 	if (phonetic && *phonetic) {
 		/* the stored reading wins for the full form; initials of
 		 * its words when the Han reading gave none */
@@ -450,8 +452,8 @@ static struct prec *prec_make(const struct dstore_person *p, int *err_r)
 	if (ff[0] == '\0' && gf[0] == '\0' && display && has_han(display))
 		pinyin_text(display, strlen(display), true, ff, sizeof(ff), fi,
 			    sizeof(fi));
-	snprintf(spaced, sizeof(spaced), "%s%s%s", ff, ff[0] && gf[0] ? " " : "",
-		 gf);
+	snprintf(spaced, sizeof(spaced), "%s%s%s", ff,
+		 ff[0] && gf[0] ? " " : "", gf);
 	snprintf(joined, sizeof(joined), "%s%s", ff, gf);
 	snprintf(ini, sizeof(ini), "%s%s", fi, gi);
 
@@ -524,7 +526,8 @@ static struct prec *prec_make(const struct dstore_person *p, int *err_r)
 	pb_val(&pb, A_POSTALCODE, 0, p->postcode);
 	pb_val(&pb, A_DESC, 0, p->note);
 	pb_val(&pb, A_UID, 0, p->uid);
-	size_t uid_off = pb_str(&pb, p->uid ? p->uid : "", strlen(p->uid ? p->uid : ""));
+	size_t uid_off =
+		pb_str(&pb, p->uid ? p->uid : "", strlen(p->uid ? p->uid : ""));
 
 	hdr = sizeof(struct prec) + pb.n * sizeof(struct pval);
 	if (pb.err || pb.b.len + hdr > UINT32_MAX ||
@@ -573,6 +576,7 @@ struct dunit {
 struct ixent {
 	const char *s;
 	uint32_t pos;
+	uint32_t pfx; /* the first four bytes, big-endian: sorts cheaply */
 };
 
 struct ix {
@@ -730,12 +734,11 @@ static int dn_parse(const char *dn, size_t len, struct rdn **r_r, size_t *n_r)
 			while (i < len && dn[i] == ' ')
 				i++;
 			t0 = i;
-			while (i < len && (dn[i] == '-' || dn[i] == '.' ||
-					   (dn[i] >= '0' && dn[i] <= '9') ||
-					   (ascii_lower((unsigned char)dn[i]) >=
-						    'a' &&
-					    ascii_lower((unsigned char)dn[i]) <=
-						    'z')))
+			while (i < len &&
+			       (dn[i] == '-' || dn[i] == '.' ||
+				(dn[i] >= '0' && dn[i] <= '9') ||
+				(ascii_lower((unsigned char)dn[i]) >= 'a' &&
+				 ascii_lower((unsigned char)dn[i]) <= 'z')))
 				i++;
 			t1 = i;
 			while (i < len && dn[i] == ' ')
@@ -754,12 +757,17 @@ static int dn_parse(const char *dn, size_t len, struct rdn **r_r, size_t *n_r)
 				if (dn[i] == '\\') {
 					if (i + 1 >= len)
 						goto fail;
-					int h1 = hexval((unsigned char)dn[i + 1]);
-					int h2 = i + 2 < len ? hexval((
-							unsigned char)dn[i + 2])
-							     : -1;
+					int h1 = hexval(
+						(unsigned char)dn[i + 1]);
+					int h2 =
+						i + 2 < len
+							? hexval((unsigned char)
+									 dn[i +
+									    2])
+							: -1;
 					if (h1 >= 0 && h2 >= 0) {
-						val[vl++] = (char)(h1 * 16 + h2);
+						val[vl++] =
+							(char)(h1 * 16 + h2);
 						i += 3;
 					} else if (strchr(" \"#+,;<=>\\",
 							  dn[i + 1]) &&
@@ -828,7 +836,11 @@ fail:
 static int ix_cmp(const void *a, const void *b)
 {
 	const struct ixent *x = a, *y = b;
-	int c = strcmp(x->s, y->s);
+	int c;
+
+	if (x->pfx != y->pfx)
+		return x->pfx < y->pfx ? -1 : 1;
+	c = strcmp(x->s, y->s);
 
 	return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
 }
@@ -894,8 +906,8 @@ static long dn_lookup(const struct ldap_dir *d, const struct rdn *r, size_t n,
 		if (r[i].multi)
 			return -1;
 		if (r[i].attr == A_OU) {
-			for (uint32_t k = d->cstart[cur]; k < d->cstart[cur + 1];
-			     k++) {
+			for (uint32_t k = d->cstart[cur];
+			     k < d->cstart[cur + 1]; k++) {
 				const struct dent *e = &d->ents[d->child[k]];
 				if (e->kind == E_UNIT &&
 				    strcmp(d->units[e->idx].fold, r[i].val) ==
@@ -959,6 +971,22 @@ static int ix_add(struct ix *ix, size_t *cap, const char *s, uint32_t pos)
 	ix->e[ix->n].s = s;
 	ix->e[ix->n++].pos = pos;
 	return 0;
+}
+
+static void ix_sort(struct ix *ix)
+{
+	for (size_t i = 0; i < ix->n; i++) {
+		const unsigned char *p = (const unsigned char *)ix->e[i].s;
+		uint32_t v = 0;
+		for (int k = 0; k < 4; k++) {
+			v = v << 8 | *p;
+			if (*p)
+				p++;
+		}
+		ix->e[i].pfx = v;
+	}
+	if (ix->n > 1)
+		qsort(ix->e, ix->n, sizeof(struct ixent), ix_cmp);
 }
 
 static long pos_of_key(const struct ldap_dir *d, int64_t key)
@@ -1031,8 +1059,8 @@ static int dir_index(struct ldap_dir *d)
 		while (sp > 0) {
 			uint32_t top = stack[sp - 1];
 			if (fill[top] < d->ents[top].n_child) {
-				uint32_t c = d->child[d->cstart[top] +
-						      fill[top]++];
+				uint32_t c =
+					d->child[d->cstart[top] + fill[top]++];
 				struct dent *e = &d->ents[c];
 				const char *rdn =
 					e->kind == E_UNIT
@@ -1058,15 +1086,17 @@ static int dir_index(struct ldap_dir *d)
 				} else {
 					rc = ob_buf_add_str(&dns, "uid=");
 					rc = rc ? rc
-						: dn_escape(&dns,
-							    ps(d->people[e->idx],
-							       d->people[e->idx]
-								       ->uid));
+						: dn_escape(
+							  &dns,
+							  ps(d->people[e->idx],
+							     d->people[e->idx]
+								     ->uid));
 				}
 				rc = rc ? rc : ob_buf_add_char(&dns, ',');
 				rc = rc ? rc
-					: ob_buf_add_str(&dns,
-							 dns.data + d->ents[top].dn);
+					: ob_buf_add_str(
+						  &dns,
+						  dns.data + d->ents[top].dn);
 				rc = rc ? rc : ob_buf_add_char(&dns, 0);
 				if (rc)
 					goto out_dns;
@@ -1107,7 +1137,7 @@ static int dir_index(struct ldap_dir *d)
 		if (d->uids.e[d->uids.n - 1].s == NULL)
 			d->uids.e[d->uids.n - 1].s = "";
 	}
-	qsort(d->uids.e, d->uids.n, sizeof(struct ixent), ix_cmp);
+	ix_sort(&d->uids);
 	d->bytes = n * (sizeof(struct dent) + 3 * sizeof(uint32_t)) +
 		   (d->dns ? strlen(d->dns) : 0) +
 		   d->uids.n * sizeof(struct ixent);
@@ -1115,14 +1145,9 @@ static int dir_index(struct ldap_dir *d)
 		if (d->ents[i].kind != E_BASE)
 			d->bytes += strlen(d->dns + d->ents[i].dn) + 1;
 	for (int a = 0; a < A_N; a++) {
-		if (d->fwd[a].n)
-			qsort(d->fwd[a].e, d->fwd[a].n, sizeof(struct ixent),
-			      ix_cmp);
-		if (d->rvx[a].n)
-			qsort(d->rvx[a].e, d->rvx[a].n, sizeof(struct ixent),
-			      ix_cmp);
-		d->bytes +=
-			(d->fwd[a].n + d->rvx[a].n) * sizeof(struct ixent);
+		ix_sort(&d->fwd[a]);
+		ix_sort(&d->rvx[a]);
+		d->bytes += (d->fwd[a].n + d->rvx[a].n) * sizeof(struct ixent);
 	}
 	for (size_t i = 0; i < d->n_people; i++) {
 		const struct prec *p = d->people[i];
@@ -1158,17 +1183,15 @@ static void fmt_time(int64_t t, char *out, size_t size)
 	strftime(out, size, "%Y%m%d%H%M%SZ", &tm);
 }
 
-static const char *const oc_person[] = {"top", "person",
-					"organizationalPerson",
+static const char *const oc_person[] = {"top", "person", "organizationalPerson",
 					"inetOrgPerson", "orgbookPerson"};
 static const char *const oc_unit[] = {"top", "organizationalUnit"};
 static const char *const oc_base[] = {"top", "dcObject", "organization"};
-static const char *const oc_fold_person[] = {
-	"top", "person", "organizationalperson", "inetorgperson",
-	"orgbookperson"};
+static const char *const oc_fold_person[] = {"top", "person",
+					     "organizationalperson",
+					     "inetorgperson", "orgbookperson"};
 static const char *const oc_fold_unit[] = {"top", "organizationalunit"};
-static const char *const oc_fold_base[] = {"top", "dcobject",
-					   "organization"};
+static const char *const oc_fold_base[] = {"top", "dcobject", "organization"};
 
 /* The values of attribute a of the entry at pos into v (at most VMAX);
  * scratch (64 bytes at least) holds a formatted one. Match-only values
@@ -1182,10 +1205,10 @@ static size_t entry_vals(const struct ldap_dir *d, uint32_t pos, int a,
 	switch (a) {
 	case A_OBJECTCLASS: {
 		const char *const *r = e->kind == E_PERSON ? oc_person
-				      : e->kind == E_UNIT  ? oc_unit
+				       : e->kind == E_UNIT ? oc_unit
 							   : oc_base;
 		const char *const *f = e->kind == E_PERSON ? oc_fold_person
-				      : e->kind == E_UNIT  ? oc_fold_unit
+				       : e->kind == E_UNIT ? oc_fold_unit
 							   : oc_fold_base;
 		n = e->kind == E_PERSON ? 5 : e->kind == E_UNIT ? 2 : 3;
 		for (size_t i = 0; i < n; i++)
@@ -1195,8 +1218,9 @@ static size_t entry_vals(const struct ldap_dir *d, uint32_t pos, int a,
 	case A_O:
 		if (e->kind == E_UNIT || d->display[0] == '\0')
 			return 0;
-		v[0] = (struct vref){d->display, d->display + strlen(d->display) + 1,
-				     NULL, false};
+		v[0] = (struct vref){d->display,
+				     d->display + strlen(d->display) + 1, NULL,
+				     false};
 		return 1;
 	case A_DC:
 		if (e->kind != E_BASE || d->dc == NULL)
@@ -1225,8 +1249,9 @@ static size_t entry_vals(const struct ldap_dir *d, uint32_t pos, int a,
 		v[0] = (struct vref){d->dns + e->dn, NULL, NULL, false};
 		return 1;
 	case A_HASSUB:
-		v[0] = e->n_child ? (struct vref){"TRUE", "true", NULL, false}
-				  : (struct vref){"FALSE", "false", NULL, false};
+		v[0] = e->n_child
+			       ? (struct vref){"TRUE", "true", NULL, false}
+			       : (struct vref){"FALSE", "false", NULL, false};
 		return 1;
 	case A_STRUCTOC:
 		v[0].raw = e->kind == E_PERSON ? "inetOrgPerson"
@@ -1265,7 +1290,7 @@ enum tv { TV_FALSE, TV_TRUE, TV_UNDEF };
  * assertions folded. */
 struct cf {
 	enum ldap_filter_kind kind;
-	int attr; /* -1: unknown */
+	int attr;   /* -1: unknown */
 	bool never; /* an assertion that cannot hold (no digits) */
 	char *val;
 	size_t vlen;
@@ -1357,8 +1382,8 @@ static int cf_compile(const struct ldap_filter *f, struct cf *c, int depth)
 				pv = &f->any[i - 1];
 			if (pv == NULL)
 				continue;
-			c->piece[np] = fold_for(c->attr, pv, false,
-						&c->plen[np]);
+			c->piece[np] =
+				fold_for(c->attr, pv, false, &c->plen[np]);
 			np++;
 			c->n_piece = np;
 			if (c->piece[np - 1] == NULL)
@@ -1403,20 +1428,64 @@ static bool substr_ok(const struct cf *c, const char *v)
 		if (at > vl)
 			return false;
 		/* search within v[at..vl) */
-		char save_end = 0;
-		(void)save_end;
+		const char *from = v + at, *lim = v + vl;
 		hit = NULL;
-		for (size_t k = at; k + c->plen[i] <= vl; k++)
-			if (v[k] == c->piece[i][0] &&
-			    memcmp(v + k, c->piece[i], c->plen[i]) == 0) {
-				hit = v + k;
+		while (from + c->plen[i] <= lim) {
+			const char *q =
+				memchr(from, c->piece[i][0],
+				       (size_t)(lim - from) - c->plen[i] + 1);
+			if (q == NULL)
+				break;
+			if (memcmp(q, c->piece[i], c->plen[i]) == 0) {
+				hit = q;
 				break;
 			}
+			from = q + 1;
+		}
 		if (hit == NULL)
 			return false;
 		at = (size_t)(hit - v) + c->plen[i];
 	}
 	return true;
+}
+
+/* Is attribute a held in the person's block (not made up per entry)? */
+static bool stored(int a)
+{
+	switch (a) {
+	case A_OBJECTCLASS:
+	case A_O:
+	case A_DC:
+	case A_OU:
+	case A_MODTS:
+	case A_ENTRYDN:
+	case A_HASSUB:
+	case A_STRUCTOC:
+	case A_JPEG:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* Does the folded value f match the leaf c? */
+static bool leaf_match(const struct cf *c, const char *f, bool num)
+{
+	switch (c->kind) {
+	case LDAP_F_EQ:
+		return num ? number_eq(f, strlen(f), c->val, c->vlen)
+			   : strcmp(f, c->val) == 0;
+	case LDAP_F_SUBSTR:
+		return substr_ok(c, f);
+	case LDAP_F_GE:
+		return strcmp(f, c->val) >= 0;
+	case LDAP_F_LE:
+		return strcmp(f, c->val) <= 0;
+	case LDAP_F_APPROX:
+		return strstr(f, c->val) != NULL;
+	default:
+		return false;
+	}
 }
 
 static enum tv eval(const struct ldap_dir *d, uint32_t pos, const struct cf *c)
@@ -1459,12 +1528,29 @@ static enum tv eval(const struct ldap_dir *d, uint32_t pos, const struct cf *c)
 	}
 	if (c->attr < 0)
 		return c->kind == LDAP_F_PRESENT ? TV_FALSE : TV_UNDEF;
+	bool num = (attrs[c->attr].flags & AF_NUM) != 0;
+	const struct dent *e = &d->ents[pos];
+	if (e->kind == E_PERSON && stored(c->attr)) {
+		/* the tight loop: the person's values in place */
+		const struct prec *p = d->people[e->idx];
+		for (uint32_t i = 0; i < p->n_val; i++) {
+			const struct pval *pv = &p->val[i];
+			if (pv->attr != c->attr || (pv->flags & VF_SORT))
+				continue;
+			if (c->kind == LDAP_F_PRESENT)
+				return TV_TRUE;
+			if (c->never)
+				return TV_FALSE;
+			if (leaf_match(c, ps(p, pv->fold), num))
+				return TV_TRUE;
+		}
+		return TV_FALSE;
+	}
 	n = entry_vals(d, pos, c->attr, v, scratch, sizeof(scratch));
 	if (c->kind == LDAP_F_PRESENT)
 		return n > 0 ? TV_TRUE : TV_FALSE;
 	if (c->never)
 		return TV_FALSE;
-	bool num = (attrs[c->attr].flags & AF_NUM) != 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *f = v[i].fold;
 		char tmp[DSTORE_NAME_MAX * 4];
@@ -1475,31 +1561,8 @@ static enum tv eval(const struct ldap_dir *d, uint32_t pos, const struct cf *c)
 			fold_text(v[i].raw, l, tmp);
 			f = tmp;
 		}
-		switch (c->kind) {
-		case LDAP_F_EQ:
-			if (num ? number_eq(f, strlen(f), c->val, c->vlen)
-				: strcmp(f, c->val) == 0)
-				return TV_TRUE;
-			break;
-		case LDAP_F_SUBSTR:
-			if (substr_ok(c, f))
-				return TV_TRUE;
-			break;
-		case LDAP_F_GE:
-			if (strcmp(f, c->val) >= 0)
-				return TV_TRUE;
-			break;
-		case LDAP_F_LE:
-			if (strcmp(f, c->val) <= 0)
-				return TV_TRUE;
-			break;
-		case LDAP_F_APPROX:
-			if (strstr(f, c->val))
-				return TV_TRUE;
-			break;
-		default:
-			break;
-		}
+		if (leaf_match(c, f, num))
+			return TV_TRUE;
 	}
 	return TV_FALSE;
 }
@@ -1511,8 +1574,7 @@ static enum tv eval(const struct ldap_dir *d, uint32_t pos, const struct cf *c)
 /* Call mark for each index position range that covers the hits of c
  * (a superset), or return NO_PLAN when the indexes cannot; returns the
  * size of the ranges. mark may be NULL (count only). */
-static size_t plan(const struct ldap_dir *d, const struct cf *c,
-		   uint64_t *bits)
+static size_t plan(const struct ldap_dir *d, const struct cf *c, uint64_t *bits)
 {
 	size_t lo, hi, total = 0;
 
@@ -1547,8 +1609,9 @@ static size_t plan(const struct ldap_dir *d, const struct cf *c,
 		return NO_PLAN;
 	}
 	if (c->attr < 0)
-		return c->kind == LDAP_F_EQ || c->kind == LDAP_F_SUBSTR ? 0
-									: NO_PLAN;
+		return c->kind == LDAP_F_EQ || c->kind == LDAP_F_SUBSTR
+			       ? 0
+			       : NO_PLAN;
 	unsigned fl = attrs[c->attr].flags;
 	const struct ix *fw = &d->fwd[c->attr], *rv = &d->rvx[c->attr];
 	if (!(fl & (AF_NAME | AF_NUM)))
@@ -1655,7 +1718,8 @@ static const char *sort_key(const struct ldap_dir *d, uint32_t pos, int a,
 		const struct prec *p = d->people[d->ents[pos].idx];
 		for (uint32_t i = 0; i < p->n_val; i++)
 			if (p->val[i].attr == a && (p->val[i].flags & VF_SORT))
-				if (!best || strcmp(ps(p, p->val[i].fold), best) < 0)
+				if (!best ||
+				    strcmp(ps(p, p->val[i].fold), best) < 0)
 					best = ps(p, p->val[i].fold);
 		return best;
 	}
@@ -1727,8 +1791,8 @@ static int sort_hits(const struct ldap_dir *d, const struct ldap_sort *sort,
 		r[i].pos = h->pos[i];
 		r[i].s = &s;
 		for (size_t k = 0; k < s.n; k++)
-			r[i].k[k] = sort_key(d, h->pos[i], s.attr[k],
-					     r[i].ts, sizeof(r[i].ts));
+			r[i].k[k] = sort_key(d, h->pos[i], s.attr[k], r[i].ts,
+					     sizeof(r[i].ts));
 	}
 	qsort(r, h->n, sizeof(*r), srec_cmp);
 	for (size_t i = 0; i < h->n; i++)
@@ -1786,8 +1850,8 @@ int ldap_dir_search(const struct ldap_dir *d, const struct ldap_search *q,
 		c.kind = LDAP_F_AND; /* absolute true */
 	} else if ((rc = cf_compile(q->filter, &c, 0)) != 0) {
 		cf_free(&c);
-		return ob_err_set(err, rc, rc == OB_E_NOMEM
-						   ? "out of memory"
+		return ob_err_set(err, rc,
+				  rc == OB_E_NOMEM ? "out of memory"
 						   : "filter nested too deep");
 	}
 	/* the first position after after_key */
@@ -1821,8 +1885,9 @@ int ldap_dir_search(const struct ldap_dir *d, const struct ldap_search *q,
 			if (w == start / 64)
 				m &= ~0ull << (start % 64);
 			while (m) {
-				uint32_t pos = (uint32_t)(w * 64 +
-							  (size_t)__builtin_ctzll(m));
+				uint32_t pos =
+					(uint32_t)(w * 64 +
+						   (size_t)__builtin_ctzll(m));
 				m &= m - 1;
 				if (!in_scope(d, (uint32_t)b, q->scope, pos) ||
 				    eval(d, pos, &c) != TV_TRUE)
@@ -1882,8 +1947,8 @@ size_t ldap_dir_seek(const struct ldap_dir *d, const struct ldap_hits *h,
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		char scratch[32];
-		const char *k = sort_key(d, h->pos[mid], a, scratch,
-					 sizeof(scratch));
+		const char *k =
+			sort_key(d, h->pos[mid], a, scratch, sizeof(scratch));
 		bool at_or_after = k == NULL || (rev ? strcmp(k, v) <= 0
 						     : strcmp(k, v) >= 0);
 		if (at_or_after)
@@ -2000,9 +2065,8 @@ enum ldap_rc ldap_dir_compare(const struct ldap_dir *d, const char *dn,
 		cf_free(&c);
 		return LDAP_RC_OTHER;
 	}
-	if (c.attr < 0 ||
-	    entry_vals(d, (uint32_t)pos, c.attr, v, scratch, sizeof(scratch)) ==
-		    0) {
+	if (c.attr < 0 || entry_vals(d, (uint32_t)pos, c.attr, v, scratch,
+				     sizeof(scratch)) == 0) {
 		cf_free(&c);
 		return LDAP_RC_NO_SUCH_ATTRIBUTE;
 	}
@@ -2153,7 +2217,8 @@ static int dir_build(const struct ldap_dir_config *cfg, struct dstore *store,
 				if (j == l.n_ch ||
 				    (i < old->n_people &&
 				     old->people[i]->id < l.ch[j].id)) {
-					atomic_fetch_add(&old->people[i]->ref, 1);
+					atomic_fetch_add(&old->people[i]->ref,
+							 1);
 					rc = load_push(&l, old->people[i]);
 					if (rc)
 						prec_unref(old->people[i]);
@@ -2215,7 +2280,7 @@ static int dir_build(const struct ldap_dir_config *cfg, struct dstore *store,
 			goto fail;
 		qsort(l.p, l.n, sizeof(*l.p), prec_cmp);
 	}
-	if ((rc = dstore_unit_list(store, t->id, on_unit, &l, err)) != 0 ||
+	if ((rc = dstore_unit_tree(store, t->id, on_unit, &l, err)) != 0 ||
 	    l.err) {
 		rc = rc ? rc : ob_err_set(err, l.err, "out of memory");
 		goto fail;
@@ -2252,8 +2317,7 @@ static int dir_build(const struct ldap_dir_config *cfg, struct dstore *store,
 				"base DN \"%s\" does not parse", d->base);
 		goto fail;
 	}
-	if (d->n_base_rdn > 0 &&
-	    d->base_rdn[d->n_base_rdn - 1].attr == A_DC) {
+	if (d->n_base_rdn > 0 && d->base_rdn[d->n_base_rdn - 1].attr == A_DC) {
 		/* the value as written: the first RDN's, raw */
 		const char *eq = strchr(d->base, '=');
 		const char *end = strchr(eq, ',');

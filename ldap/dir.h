@@ -59,8 +59,8 @@ struct ldap_dircache;
 struct ldap_dir;
 
 struct ldap_dir_config {
-	size_t max_photo;     /* jpegPhoto bytes at most; 0: never sent */
-	unsigned idle_evict;  /* seconds an unused snapshot is kept */
+	size_t max_photo;    /* jpegPhoto bytes at most; 0: never sent */
+	unsigned idle_evict; /* seconds an unused snapshot is kept */
 };
 
 int ldap_dircache_new(const struct ldap_dir_config *cfg,
@@ -78,6 +78,10 @@ void ldap_dir_release(struct ldap_dir **d);
  * snapshot is at. */
 const char *ldap_dir_base(const struct ldap_dir *d);
 int64_t ldap_dir_revision(const struct ldap_dir *d);
+/* The entries of the snapshot (base, units, people) and the bytes it
+ * holds (people shared with an older snapshot counted in full). */
+size_t ldap_dir_entries(const struct ldap_dir *d);
+size_t ldap_dir_bytes(const struct ldap_dir *d);
 
 /* Does dn lie in this tree (the base or below it)? Compared normalised
  * (case, spaces around '=' and ',', RFC 4514 escapes). */

@@ -69,18 +69,22 @@ struct mtenant {
 
 static const struct {
 	const char *han, *py, *ini;
-} surnames[] = {
-	{"张", "zhang", "z"},   {"王", "wang", "w"},   {"李", "li", "l"},
-	{"欧阳", "ouyang", "oy"}, {"司马", "sima", "sm"}, {"诸葛", "zhuge", "zg"},
-	{"赵", "zhao", "z"},    {"陈", "chen", "c"},   {"黄", "huang", "h"},
-}, givens[] = {
-	{"三", "san", "s"},  {"伟", "wei", "w"},  {"明", "ming", "m"},
-	{"小", "xiao", "x"}, {"华", "hua", "h"},  {"强", "qiang", "q"},
-	{"军", "jun", "j"},  {"芳", "fang", "f"}, {"杰", "jie", "j"},
+} surnames[] =
+	{
+		{"张", "zhang", "z"},   {"王", "wang", "w"},
+		{"李", "li", "l"},      {"欧阳", "ouyang", "oy"},
+		{"司马", "sima", "sm"}, {"诸葛", "zhuge", "zg"},
+		{"赵", "zhao", "z"},    {"陈", "chen", "c"},
+		{"黄", "huang", "h"},
+},
+  givens[] = {
+	  {"三", "san", "s"},  {"伟", "wei", "w"},  {"明", "ming", "m"},
+	  {"小", "xiao", "x"}, {"华", "hua", "h"},  {"强", "qiang", "q"},
+	  {"军", "jun", "j"},  {"芳", "fang", "f"}, {"杰", "jie", "j"},
 };
 
 static const char *const western[][2] = {
-	{"Smith", "John"},    {"Müller", "Jürgen"}, {"O'Brien", "Zoë"},
+	{"Smith", "John"},     {"Müller", "Jürgen"}, {"O'Brien", "Zoë"},
 	{"Lee", "Ann  Marie"}, {"Zhang", "Wei"},     {"Ng", "😀Bob"},
 	{"Éclair", "Ça"},
 };
@@ -357,13 +361,37 @@ static void mv_text(struct mvals *m, const char *raw)
 	}
 }
 
-static const char *const known[] = {
-	"objectclass", "cn", "commonname", "sn", "surname", "givenname",
-	"displayname", "telephonenumber", "mobile", "homephone",
-	"facsimiletelephonenumber", "ipphone", "mail", "o", "ou", "title",
-	"uid", "orgbookpinyin", "dc", "l", "street", "st", "postalcode",
-	"description", "postaladdress", "entrydn", "modifytimestamp",
-	"hassubordinates", "structuralobjectclass", "gn", "jpegphoto"};
+static const char *const known[] = {"objectclass",
+				    "cn",
+				    "commonname",
+				    "sn",
+				    "surname",
+				    "givenname",
+				    "displayname",
+				    "telephonenumber",
+				    "mobile",
+				    "homephone",
+				    "facsimiletelephonenumber",
+				    "ipphone",
+				    "mail",
+				    "o",
+				    "ou",
+				    "title",
+				    "uid",
+				    "orgbookpinyin",
+				    "dc",
+				    "l",
+				    "street",
+				    "st",
+				    "postalcode",
+				    "description",
+				    "postaladdress",
+				    "entrydn",
+				    "modifytimestamp",
+				    "hassubordinates",
+				    "structuralobjectclass",
+				    "gn",
+				    "jpegphoto"};
 
 /* -1: unknown; else whether the model has values (into m) */
 static int mvalues(const struct mtenant *t, const struct ment *e,
@@ -416,8 +444,8 @@ static int mvalues(const struct mtenant *t, const struct ment *e,
 		return 0;
 	const struct mperson *p = &t->p[e->idx];
 	char sp[200], jn[200], d[64];
-	snprintf(sp, sizeof(sp), "%s%s%s", p->pf, p->pf[0] && p->pg[0] ? " " : "",
-		 p->pg);
+	snprintf(sp, sizeof(sp), "%s%s%s", p->pf,
+		 p->pf[0] && p->pg[0] ? " " : "", p->pg);
 	snprintf(jn, sizeof(jn), "%s%s", p->pf, p->pg);
 	if (!strcmp(attr, "cn") || !strcmp(attr, "commonname") ||
 	    !strcmp(attr, "displayname")) {
@@ -729,11 +757,27 @@ static void fa_free(struct farena *a)
 	a->ns = 0;
 }
 
-static const char *const pool[] = {
-	"cn", "CN", "commonName", "sn", "givenName", "displayName",
-	"telephoneNumber", "mobile", "homePhone", "ipPhone",
-	"facsimileTelephoneNumber", "mail", "title", "ou", "o", "uid",
-	"objectClass", "orgbookPinyin", "fooBar", "dc", "TelephoneNumber"};
+static const char *const pool[] = {"cn",
+				   "CN",
+				   "commonName",
+				   "sn",
+				   "givenName",
+				   "displayName",
+				   "telephoneNumber",
+				   "mobile",
+				   "homePhone",
+				   "ipPhone",
+				   "facsimileTelephoneNumber",
+				   "mail",
+				   "title",
+				   "ou",
+				   "o",
+				   "uid",
+				   "objectClass",
+				   "orgbookPinyin",
+				   "fooBar",
+				   "dc",
+				   "TelephoneNumber"};
 
 /* An assertion value: from a random entry's values (raw or folded, cut),
  * or made up. */
@@ -742,8 +786,9 @@ static void gen_value(const struct mtenant *t, const struct ment *all,
 {
 	const struct ment *e = &all[rnd((unsigned)n_all)];
 	struct mvals m;
-	static const char *const junk[] = {"zh", "a b", "ZHANG  S", "王", "欧",
-					   "é", "zz", "  ", "OU", "139"};
+	static const char *const junk[] = {"zh", "a b", "ZHANG  S", "王",
+					   "欧", "é",   "zz",       "  ",
+					   "OU", "139"};
 
 	if (rnd(6) == 0 || mvalues(t, e, attr, &m) < 0 || m.n == 0) {
 		snprintf(out, size, "%s", junk[rnd(10)]);
@@ -949,8 +994,8 @@ static bool check_search(const struct ldap_dir *d, const struct mtenant *t,
 		if (!dn_of(d, h.pos[i], dn, sizeof(dn)))
 			ok = false;
 		got[i] = strdup(dn);
-		if (i > 0 && ldap_dir_key(d, h.pos[i]) <=
-				     ldap_dir_key(d, h.pos[i - 1]))
+		if (i > 0 &&
+		    ldap_dir_key(d, h.pos[i]) <= ldap_dir_key(d, h.pos[i - 1]))
 			ok = false;
 	}
 	n_searches++;
@@ -1167,7 +1212,8 @@ static bool model_run(unsigned long seed, int steps)
 		for (int k = 0; ok && k < 2; k++) {
 			struct ldap_dir *d = NULL;
 			struct dstore_tenant tt;
-			if (ldap_dircache_get(c, s, t[k].id, "", &d, &err) != 0) {
+			if (ldap_dircache_get(c, s, t[k].id, "", &d, &err) !=
+			    0) {
 				printf("# get: %s\n", err.msg);
 				ok = false;
 				break;
@@ -1205,8 +1251,7 @@ static struct ldap_filter F_eq(const char *a, const char *v)
 	return f;
 }
 
-static struct ldap_filter F_sub(const char *a, const char *ini,
-				const char *fin)
+static struct ldap_filter F_sub(const char *a, const char *ini, const char *fin)
 {
 	struct ldap_filter f = {.kind = LDAP_F_SUBSTR};
 
@@ -1294,21 +1339,30 @@ static void fixed(void)
 	struct dstore_phone ph1[] = {{"work", "+86 21 6807 3439 ext 196"},
 				     {"cell", "+86 139-1234 5678"}};
 	struct dstore_phone ph2[] = {{"work", "021 6807 1111"}};
-	unsigned char jpeg[] = {0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 'J', 'F',
+	unsigned char jpeg[] = {0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 'J',  'F',
 				'I',  'F',  0,    1,    1, 0,    0xFF, 0xD9};
 	unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n',
 			       0,    0,   0,   13,  'I',  'H',  'D',  'R'};
-	struct dstore_person p1 = {.uid = "zs", .family = "张", .given = "三",
-				   .phones = ph1, .n_phones = 2,
-				   .photo = jpeg, .photo_len = sizeof(jpeg)};
-	struct dstore_person p2 = {.uid = "oy, 1", .family = "欧阳",
-				   .given = "小明", .phones = ph2,
-				   .n_phones = 1, .photo = png,
+	struct dstore_person p1 = {.uid = "zs",
+				   .family = "张",
+				   .given = "三",
+				   .phones = ph1,
+				   .n_phones = 2,
+				   .photo = jpeg,
+				   .photo_len = sizeof(jpeg)};
+	struct dstore_person p2 = {.uid = "oy, 1",
+				   .family = "欧阳",
+				   .given = "小明",
+				   .phones = ph2,
+				   .n_phones = 1,
+				   .photo = png,
 				   .photo_len = sizeof(png)};
-	struct dstore_person p3 = {.uid = "js", .family = "Smith",
-				   .given = "John", .title = "Boss"};
-	struct dstore_person p4 = {.uid = "hid", .family = "张", .given = "四",
-				   .hidden = true};
+	struct dstore_person p3 = {.uid = "js",
+				   .family = "Smith",
+				   .given = "John",
+				   .title = "Boss"};
+	struct dstore_person p4 = {
+		.uid = "hid", .family = "张", .given = "四", .hidden = true};
 
 	dstore_tenant_create(s, "acme", "Acme Inc", &t, &err);
 	dstore_begin(s, t, "test", &err);
@@ -1342,8 +1396,9 @@ static void fixed(void)
 
 	test_begin("bases: normalised, escaped in hex, unknown below, invalid");
 	f = (struct ldap_filter){.kind = LDAP_F_AND};
-	test_assert_str(find(d, "uid=zs,ou=\\E7\\A0\\94\\E5\\8F\\91\\E9\\83\\A8,"
-				"OU=r&d\\2C sales\\2b, dc=acme",
+	test_assert_str(find(d,
+			     "uid=zs,ou=\\E7\\A0\\94\\E5\\8F\\91\\E9\\83\\A8,"
+			     "OU=r&d\\2C sales\\2b, dc=acme",
 			     &f, NULL),
 			"uid=zs,ou=研发部,ou=R&D\\, Sales\\+,dc=acme");
 	test_assert_str(find(d, "ou=nope,ou=Ops,dc=acme", &f, NULL),
@@ -1452,8 +1507,9 @@ static void fixed(void)
 
 	test_begin("entries: attributes asked, operational, photo JPEG only");
 	const char *none[1] = {NULL};
-	const char *t1 = entry_text(d, s, "uid=zs,ou=研发部,ou=R&D\\, Sales\\+,"
-					  "dc=acme",
+	const char *t1 = entry_text(d, s,
+				    "uid=zs,ou=研发部,ou=R&D\\, Sales\\+,"
+				    "dc=acme",
 				    none, 0, false);
 	test_assert(strstr(t1, "cn: 张三\n") != NULL);
 	test_assert(strstr(t1, "telephoneNumber: +86 21 6807 3439 ext 196\n"));
@@ -1520,9 +1576,8 @@ static void fixed(void)
 	test_assert_str(find(d, "dc=acme", &f, NULL),
 			"uid=zs,ou=研发部,ou=R&D\\, Sales\\+,dc=acme");
 	ldap_dir_release(&d2);
-	test_assert_int(ldap_dircache_get(c, s, t, "o=Acme Inc,c=CN", &d2,
-					  &err),
-			0);
+	test_assert_int(
+		ldap_dircache_get(c, s, t, "o=Acme Inc,c=CN", &d2, &err), 0);
 	test_assert_str(find(d2, "O=acme inc, C=cn", &f, NULL),
 			"uid=zs,ou=Dev,ou=R&D\\, Sales\\+,o=Acme Inc,c=CN");
 	ldap_dir_release(&d2);
@@ -1555,8 +1610,8 @@ int main(void)
 			break;
 		}
 	}
-	printf("# %ld searches compared, %ld with hits, %ld hits\n",
-	       n_searches, n_nonempty, n_hits);
+	printf("# %ld searches compared, %ld with hits, %ld hits\n", n_searches,
+	       n_nonempty, n_hits);
 	test_end();
 	return test_done();
 }
