@@ -1004,8 +1004,51 @@ static long pos_of_key(const struct ldap_dir *d, int64_t key)
 }
 
 /* Entries, tree, DNs and indexes of d from its people and units. */
-static int dir_index(struct ldap_dir *d)
+/* Merge into fresh (sorted) the entries of old that map to a position
+ * of the new snapshot (map[old pos], UINT32_MAX: dropped): the mapping
+ * keeps the order, so this is one pass. */
+static int ix_merge(struct ix *fresh, const struct ix *old, const uint32_t *map)
 {
+	size_t n_old = 0, i = 0, j = 0, o = 0;
+	struct ixent *out;
+
+	for (size_t k = 0; k < old->n; k++)
+		n_old += map[old->e[k].pos] != UINT32_MAX;
+	if (n_old == 0)
+		return 0;
+	if ((out = malloc((fresh->n + n_old) * sizeof(*out))) == NULL)
+		return OB_E_NOMEM;
+	while (i < old->n || j < fresh->n) {
+		struct ixent x;
+		if (i < old->n && map[old->e[i].pos] == UINT32_MAX) {
+			i++;
+			continue;
+		}
+		if (i < old->n) {
+			x = old->e[i];
+			x.pos = map[x.pos];
+		}
+		if (j == fresh->n ||
+		    (i < old->n && ix_cmp(&x, &fresh->e[j]) < 0)) {
+			out[o++] = x;
+			i++;
+		} else {
+			out[o++] = fresh->e[j++];
+		}
+	}
+	free(fresh->e);
+	fresh->e = out;
+	fresh->n = o;
+	return 0;
+}
+
+/* Entries, tree, DNs and indexes of d from its people and units; the
+ * indexes of old (a snapshot the people blocks are shared with, may be
+ * NULL) are reused for the people whose block did not change. */
+static int dir_index(struct ldap_dir *d, const struct ldap_dir *old)
+{
+	uint32_t *map = NULL;
+	bool *fresh = NULL;
 	size_t n = 1 + d->n_units + d->n_people, k = 0;
 	struct ob_buf dns;
 	uint32_t *stack = NULL, *fill = NULL;
@@ -1110,10 +1153,32 @@ static int dir_index(struct ldap_dir *d)
 	}
 	d->dns = dns.data;
 	dns.data = NULL;
-	/* indexes */
+	/* indexes: with old, only the people whose block changed are
+	 * indexed here, the others come from old's arrays */
+	if (old) {
+		map = malloc((old->n_ents + 1) * sizeof(uint32_t));
+		fresh = malloc(n * sizeof(bool));
+		if (map == NULL || fresh == NULL)
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			fresh[i] = true;
+		for (size_t i = 0, j = 0; i < old->n_ents; i++) {
+			const struct dent *oe = &old->ents[i];
+			map[i] = UINT32_MAX;
+			while (j < n && d->ents[j].key < oe->key)
+				j++;
+			if (j < n && d->ents[j].key == oe->key &&
+			    oe->kind == E_PERSON &&
+			    d->ents[j].kind == E_PERSON &&
+			    old->people[oe->idx] == d->people[d->ents[j].idx]) {
+				map[i] = (uint32_t)j;
+				fresh[j] = false;
+			}
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct dent *e = &d->ents[i];
-		if (e->kind != E_PERSON)
+		if (e->kind != E_PERSON || (fresh && !fresh[i]))
 			continue;
 		const struct prec *p = d->people[e->idx];
 		if (ix_add(&d->uids, &ucap, NULL, (uint32_t)i))
@@ -1138,6 +1203,8 @@ static int dir_index(struct ldap_dir *d)
 			d->uids.e[d->uids.n - 1].s = "";
 	}
 	ix_sort(&d->uids);
+	if (old && ix_merge(&d->uids, &old->uids, map) != 0)
+		goto out;
 	d->bytes = n * (sizeof(struct dent) + 3 * sizeof(uint32_t)) +
 		   (d->dns ? strlen(d->dns) : 0) +
 		   d->uids.n * sizeof(struct ixent);
@@ -1147,6 +1214,9 @@ static int dir_index(struct ldap_dir *d)
 	for (int a = 0; a < A_N; a++) {
 		ix_sort(&d->fwd[a]);
 		ix_sort(&d->rvx[a]);
+		if (old && (ix_merge(&d->fwd[a], &old->fwd[a], map) != 0 ||
+			    ix_merge(&d->rvx[a], &old->rvx[a], map) != 0))
+			goto out;
 		d->bytes += (d->fwd[a].n + d->rvx[a].n) * sizeof(struct ixent);
 	}
 	for (size_t i = 0; i < d->n_people; i++) {
@@ -1160,6 +1230,8 @@ out_dns:
 	ob_buf_deinit(&dns);
 	rc = OB_E_NOMEM;
 out:
+	free(map);
+	free(fresh);
 	free(stack);
 	free(fill);
 	return rc;
@@ -2328,7 +2400,7 @@ static int dir_build(const struct ldap_dir_config *cfg, struct dstore *store,
 			fold_text(d->dc, vl, d->dc + vl + 1);
 		}
 	}
-	if ((rc = dir_index(d)) != 0) {
+	if ((rc = dir_index(d, old)) != 0) {
 		rc = ob_err_set(err, rc, "out of memory");
 		goto fail;
 	}
