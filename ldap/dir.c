@@ -610,6 +610,7 @@ struct ldap_dir {
 	struct ix fwd[A_N], rvx[A_N];
 	struct ix uids;
 	size_t bytes;
+	bool from_old; /* built from an older snapshot and the feed */
 };
 
 static void rdns_free(struct rdn *r, size_t n)
@@ -2322,7 +2323,8 @@ static int dir_build(const struct ldap_dir_config *cfg, struct dstore *store,
 				}
 				j++;
 			}
-			qsort(l.p, l.n, sizeof(*l.p), prec_cmp);
+			if (l.n > 1)
+				qsort(l.p, l.n, sizeof(*l.p), prec_cmp);
 			/* a person moved between the ids: keep the last */
 		}
 		for (size_t k = 0; k < l.n_ch; k++)
@@ -2350,7 +2352,8 @@ static int dir_build(const struct ldap_dir_config *cfg, struct dstore *store,
 			rc = ob_err_set(err, l.err, "out of memory");
 		if (rc)
 			goto fail;
-		qsort(l.p, l.n, sizeof(*l.p), prec_cmp);
+		if (l.n > 1)
+			qsort(l.p, l.n, sizeof(*l.p), prec_cmp);
 	}
 	if ((rc = dstore_unit_tree(store, t->id, on_unit, &l, err)) != 0 ||
 	    l.err) {
@@ -2400,6 +2403,7 @@ static int dir_build(const struct ldap_dir_config *cfg, struct dstore *store,
 			fold_text(d->dc, vl, d->dc + vl + 1);
 		}
 	}
+	d->from_old = old != NULL;
 	if ((rc = dir_index(d, old)) != 0) {
 		rc = ob_err_set(err, rc, "out of memory");
 		goto fail;
@@ -2435,7 +2439,20 @@ struct ldap_dircache {
 	pthread_cond_t cv;
 	struct ldap_dir_config cfg;
 	struct slot *slots;
+	uint64_t full, delta;
 };
+
+void ldap_dircache_stats(struct ldap_dircache *c,
+			 struct ldap_dircache_stats *st)
+{
+	pthread_mutex_lock(&c->mu);
+	st->held = 0;
+	for (const struct slot *s = c->slots; s; s = s->next)
+		st->held += s->d != NULL;
+	st->full = c->full;
+	st->delta = c->delta;
+	pthread_mutex_unlock(&c->mu);
+}
 
 int ldap_dircache_new(const struct ldap_dir_config *cfg,
 		      struct ldap_dircache **c_r, struct ob_err *err)
@@ -2535,6 +2552,10 @@ int ldap_dircache_get(struct ldap_dircache *c, struct dstore *store,
 	pthread_mutex_lock(&c->mu);
 	s->building = false;
 	if (rc == 0) {
+		if (d->from_old)
+			c->delta++;
+		else
+			c->full++;
 		char *nb = strdup(base_dn);
 		if (nb) {
 			free(s->base_dn);

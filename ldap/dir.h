@@ -67,6 +67,15 @@ int ldap_dircache_new(const struct ldap_dir_config *cfg,
 		      struct ldap_dircache **c_r, struct ob_err *err);
 void ldap_dircache_free(struct ldap_dircache **c);
 
+/* What the cache did: snapshots held now, and the builds so far (full
+ * loads of a view, refreshes from the change feed). */
+struct ldap_dircache_stats {
+	size_t held;
+	uint64_t full, delta;
+};
+void ldap_dircache_stats(struct ldap_dircache *c,
+			 struct ldap_dircache_stats *st);
+
 /* The enterprise's snapshot as of now (a reference: ldap_dir_release).
  * base_dn: the enterprise's base DN, "" for dc=<tenant name>. */
 int ldap_dircache_get(struct ldap_dircache *c, struct dstore *store,

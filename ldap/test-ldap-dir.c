@@ -13,9 +13,12 @@
  *    OB_TEST_STEPS sets the batches per run; under OB_VALGRIND fewer. */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "dirfeed/feed.h"
 #include "ldap/dir.h"
@@ -1328,6 +1331,112 @@ static const char *entry_text(const struct ldap_dir *d, struct dstore *s,
 	return out;
 }
 
+/* Threads asking the cache for the same enterprise at once, each on a
+ * store connection of its own. */
+struct racer {
+	pthread_barrier_t *bar;
+	struct ldap_dircache *c;
+	const char *path;
+	int64_t t;
+	struct ldap_dir *d;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	struct dstore_options o = {.path = r->path, .sync_normal = true};
+	struct dstore *s = NULL;
+	struct ob_err err;
+
+	if (dstore_open(&o, &s, &err) != 0)
+		return NULL;
+	pthread_barrier_wait(r->bar);
+	if (ldap_dircache_get(r->c, s, r->t, "", &r->d, &err) != 0)
+		r->d = NULL;
+	dstore_close(&s);
+	return NULL;
+}
+
+static void cache_cases(struct dstore *s, const char *path, int64_t t,
+			struct ldap_dircache *c)
+{
+	struct ldap_dircache_stats st0, st;
+	struct ob_err err;
+	struct ldap_dir *d = NULL;
+	int64_t u;
+
+	test_begin("cache: threads at once after a change share one rebuild");
+	test_assert_int(ldap_dircache_get(c, s, t, "", &d, &err), 0);
+	ldap_dir_release(&d);
+	ldap_dircache_stats(c, &st0);
+	dstore_begin(s, t, "test", &err);
+	dstore_unit_add(s, t, 0, "Race", 0, &u, &err);
+	dstore_commit(s, NULL, &err);
+	{
+		pthread_barrier_t bar;
+		pthread_t th[4];
+		struct racer r[4];
+		pthread_barrier_init(&bar, NULL, 4);
+		for (int i = 0; i < 4; i++) {
+			r[i] = (struct racer){&bar, c, path, t, NULL};
+			pthread_create(&th[i], NULL, race, &r[i]);
+		}
+		for (int i = 0; i < 4; i++)
+			pthread_join(th[i], NULL);
+		pthread_barrier_destroy(&bar);
+		for (int i = 0; i < 4; i++) {
+			test_assert(r[i].d != NULL);
+			test_assert(r[i].d == r[0].d);
+		}
+		for (int i = 0; i < 4; i++)
+			ldap_dir_release(&r[i].d);
+	}
+	ldap_dircache_stats(c, &st);
+	test_assert_int((long long)(st.delta - st0.delta), 1);
+	test_assert_int((long long)(st.full - st0.full), 0);
+	test_end();
+
+	test_begin("cache: history pruned below the snapshot: a full load");
+	dstore_begin(s, t, "test", &err);
+	dstore_unit_rename(s, t, u, "Race 2", &err);
+	dstore_commit(s, NULL, &err);
+	dstore_begin(s, t, "prune", &err);
+	test_assert_int(dstore_prune(s, t, (int64_t)time(NULL) + 400 * 86400,
+				     NULL, &err),
+			0);
+	dstore_commit(s, NULL, &err);
+	test_assert_int(ldap_dircache_get(c, s, t, "", &d, &err), 0);
+	ldap_dircache_stats(c, &st0);
+	test_assert_int((long long)(st0.full - st.full), 1);
+	test_assert_int((long long)(st0.delta - st.delta), 0);
+	struct ldap_filter f = F_eq("ou", "race 2");
+	test_assert_str(find(d, "dc=acme", &f, NULL), "ou=Race 2,dc=acme");
+	ldap_dir_release(&d);
+	test_end();
+
+	test_begin("cache: an idle snapshot is evicted");
+	struct ldap_dir_config cfg = {.max_photo = 0, .idle_evict = 1};
+	struct ldap_dircache *c2;
+	int64_t t2;
+	ldap_dircache_new(&cfg, &c2, &err);
+	dstore_tenant_create(s, "beta", "Beta", &t2, &err);
+	test_assert_int(ldap_dircache_get(c2, s, t, "", &d, &err), 0);
+	ldap_dir_release(&d);
+	ldap_dircache_stats(c2, &st);
+	test_assert_int((long long)st.held, 1);
+	sleep(2);
+	test_assert_int(ldap_dircache_get(c2, s, t2, "", &d, &err), 0);
+	ldap_dircache_stats(c2, &st);
+	test_assert_int((long long)st.held, 1); /* acme's went */
+	/* and beta's snapshot never answers for acme */
+	f = F_eq("uid", "zs");
+	test_assert_str(find(d, "dc=acme", &f, NULL), "rc 32 matched ");
+	test_assert_str(ldap_dir_base(d), "dc=beta");
+	ldap_dir_release(&d);
+	ldap_dircache_free(&c2);
+	test_end();
+}
+
 static void fixed(void)
 {
 	struct dstore *s = open_store("fixed");
@@ -1584,6 +1693,11 @@ static void fixed(void)
 	test_end();
 
 	ldap_dir_release(&d);
+	{
+		char path[512];
+		snprintf(path, sizeof(path), "%s/fixed.db", test_tmpdir());
+		cache_cases(s, path, t, c);
+	}
 	ldap_dircache_free(&c);
 	dstore_close(&s);
 }
