@@ -342,8 +342,24 @@ static void pb_val(struct pb *pb, int attr, unsigned flags, const char *s)
 	}
 	pb->v[pb->n].attr = (uint8_t)attr;
 	pb->v[pb->n].flags = (uint8_t)flags;
-	pb->v[pb->n].raw = pb_str(pb, s, len);
 	pb->v[pb->n].rev = SIZE_MAX;
+	if (attrs[attr].flags & (AF_NAME | AF_NUM) || attr == A_PINYIN) {
+		/* cn and displayName, orgbookPinyin and the pinyin of cn
+		 * hold the same strings: keep them once */
+		for (size_t k = 0; k < pb->n; k++)
+			if ((pb->v[k].flags & VF_SORT) == (flags & VF_SORT) &&
+			    strcmp(pb->b.data + pb->v[k].raw, s) == 0 &&
+			    (attrs[pb->v[k].attr].flags & AF_NUM) ==
+				    (attrs[attr].flags & AF_NUM)) {
+				pb->v[pb->n].raw = pb->v[k].raw;
+				pb->v[pb->n].fold = pb->v[k].fold;
+				pb->v[pb->n].rev = pb->v[k].rev;
+				pb->n++;
+				free(tmp);
+				return;
+			}
+	}
+	pb->v[pb->n].raw = pb_str(pb, s, len);
 	if (attrs[attr].flags & AF_NUM) {
 		fl = attr == A_IPPHONE ? digits_of(s, len, tmp)
 				       : number_digits(s, len, tmp);
@@ -354,7 +370,9 @@ static void pb_val(struct pb *pb, int attr, unsigned flags, const char *s)
 		pb->v[pb->n].fold = pb->v[pb->n].raw;
 	} else {
 		fl = fold_text(s, len, tmp);
-		pb->v[pb->n].fold = pb_str(pb, tmp, fl);
+		pb->v[pb->n].fold = fl == len && memcmp(tmp, s, len) == 0
+					    ? pb->v[pb->n].raw
+					    : pb_str(pb, tmp, fl);
 	}
 	free(tmp);
 	pb->n++;
