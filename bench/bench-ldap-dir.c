@@ -152,6 +152,13 @@ static void make_scan(int i, struct ldap_filter *root, void *p)
 	root->n_any = 1;
 }
 
+static int no_unit(const struct dstore_unit *u, void *ctx)
+{
+	(void)u;
+	++*(int *)ctx;
+	return 0;
+}
+
 static long rss_kb(void)
 {
 	FILE *f = fopen("/proc/self/statm", "r");
@@ -227,10 +234,15 @@ int main(void)
 		       people, build, (double)ldap_dir_bytes(d) / 1048576.0,
 		       check, delta, p50[0], p99[0], p50[1], p99[1], p50[2],
 		       p99[2], p50[3], p99[3]);
-		printf("# %zu entries; RSS grew %.1f MB at the build; last "
-		       "hits: name %zu, suffix %zu, call %zu, scan %zu\n",
+		int units = 0;
+		t0 = now_us();
+		dstore_unit_tree(s, t, no_unit, &units, &err);
+		double ut = (now_us() - t0) / 1e3;
+		printf("# %zu entries; RSS grew %.1f MB at the build; the "
+		       "store's unit tree (%d units) %.1f ms of each build; "
+		       "last hits: name %zu, suffix %zu, call %zu, scan %zu\n",
 		       ldap_dir_entries(d), (double)(rss1 - rss0) / 1024.0,
-		       hits[0], hits[1], hits[2], hits[3]);
+		       units, ut, hits[0], hits[1], hits[2], hits[3]);
 		fflush(stdout);
 		ldap_dir_release(&d);
 		ldap_dircache_free(&c);

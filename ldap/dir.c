@@ -2141,9 +2141,10 @@ enum ldap_rc ldap_dir_compare(const struct ldap_dir *d, const char *dn,
 	enum tv t;
 	struct vref v[VMAX];
 	char scratch[64];
+	int rc;
 
-	if (dn_parse(dn, dn_len, &r, &nr) != 0)
-		return LDAP_RC_NO_SUCH_OBJECT;
+	if ((rc = dn_parse(dn, dn_len, &r, &nr)) != 0)
+		return rc == OB_E_PARSE ? LDAP_RC_INVALID_DN : LDAP_RC_OTHER;
 	pos = dn_lookup(d, r, nr, &deep);
 	rdns_free(r, nr);
 	if (pos < 0)

@@ -140,7 +140,8 @@ int ldap_dir_put_entry(const struct ldap_dir *d, uint32_t pos, int32_t msgid,
 		       struct ob_buf *out, struct ob_err *err);
 
 /* Compare: LDAP_RC_COMPARE_TRUE/FALSE, NO_SUCH_OBJECT, or
- * UNDEFINED-attribute as LDAP_RC_NO_SUCH_ATTRIBUTE. */
+ * UNDEFINED-attribute as LDAP_RC_NO_SUCH_ATTRIBUTE (also an attribute
+ * the entry does not have); INVALID_DN for a DN that does not parse. */
 enum ldap_rc ldap_dir_compare(const struct ldap_dir *d, const char *dn,
 			      size_t dn_len, const char *attr,
 			      const char *value, size_t value_len);

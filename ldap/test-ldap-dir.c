@@ -1655,6 +1655,55 @@ static void fixed(void)
 			    "o: Acme Inc\ndc: acme\n");
 	test_end();
 
+	test_begin("hostile: random DNs, filters nested past the cap");
+	{
+		char junk[64];
+		struct ldap_filter all = {.kind = LDAP_F_AND};
+		struct ldap_search q = {.scope = LDAP_SCOPE_SUB,
+					.filter = &all};
+		struct ldap_hits h;
+		enum ldap_rc rc;
+		const char *m;
+		static const char alpha[] = "dcou=uid,+\\#\" ;<>=0aF";
+		int odd = 0;
+		rng = 99;
+		for (int i = 0; i < 3000; i++) {
+			size_t n = rnd(sizeof(junk));
+			for (size_t k = 0; k < n; k++)
+				junk[k] = rnd(4) ? alpha[rnd(sizeof(alpha) - 1)]
+						 : (char)rnd(256);
+			odd += ldap_dir_holds_dn(d, junk, n);
+			q.base = (struct ldap_val){junk, n};
+			if (ldap_dir_search(d, &q, NULL, 0, 0, &h, &rc, &m,
+					    &err) != 0 ||
+			    (rc != LDAP_RC_SUCCESS && h.n != 0))
+				odd += 1000;
+			ldap_hits_free(&h);
+		}
+		test_assert(odd < 1000);
+		static struct ldap_filter deep[300];
+		static struct ldap_filter *dp[300];
+		for (int i = 0; i < 300; i++) {
+			deep[i] = (struct ldap_filter){.kind = LDAP_F_NOT};
+			dp[i] = &deep[i + 1 < 300 ? i + 1 : i];
+			deep[i].sub = &dp[i];
+			deep[i].n_sub = i + 1 < 300 ? 1 : 0;
+		}
+		q.base = (struct ldap_val){"dc=acme", 7};
+		q.filter = &deep[0];
+		test_assert_int(
+			ldap_dir_search(d, &q, NULL, 0, 0, &h, &rc, &m, &err),
+			OB_E_INVAL);
+		q.filter = &deep[200];
+		test_assert_int(
+			ldap_dir_search(d, &q, NULL, 0, 0, &h, &rc, &m, &err),
+			0);
+		test_assert_int(h.n,
+				0); /* NOT ... of an empty NOT: Undefined */
+		ldap_hits_free(&h);
+	}
+	test_end();
+
 	test_begin("compare");
 	const char *zs = "uid=zs,ou=研发部,ou=R&D\\, Sales\\+,dc=acme";
 	test_assert_int(ldap_dir_compare(d, zs, strlen(zs), "sn", "ZHANG", 5),
@@ -1665,6 +1714,14 @@ static void fixed(void)
 			LDAP_RC_NO_SUCH_ATTRIBUTE);
 	test_assert_int(ldap_dir_compare(d, "uid=x,dc=acme", 13, "sn", "li", 2),
 			LDAP_RC_NO_SUCH_OBJECT);
+	test_assert_int(
+		ldap_dir_compare(d, "uid=x,,dc=acme", 14, "sn", "li", 2),
+		LDAP_RC_INVALID_DN);
+	test_assert_int(ldap_dir_compare(d, zs, strlen(zs), "mobile",
+					 "+8613912345678", 14),
+			LDAP_RC_COMPARE_TRUE);
+	test_assert_int(ldap_dir_compare(d, zs, strlen(zs), "title", "x", 1),
+			LDAP_RC_NO_SUCH_ATTRIBUTE);
 	test_end();
 
 	test_begin("cache: the same snapshot while nothing changed, the next "
