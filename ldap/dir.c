@@ -1132,10 +1132,14 @@ static int dir_index(struct ldap_dir *d, const struct ldap_dir *old)
 				e->in = counter++;
 				/* room first: the parent's DN is copied from
 				 * this buffer */
-				rc = ob_buf_reserve(
-					&dns, 8 + 3 * strlen(rdn) +
-						      strlen(dns.data +
-							     d->ents[top].dn));
+				size_t need =
+					8 + 3 * strlen(rdn) +
+					strlen(dns.data + d->ents[top].dn);
+				rc = 0;
+				if (dns.alloc - dns.len < need + 1)
+					rc = ob_buf_reserve(
+						&dns, need > dns.len ? need
+								     : dns.len);
 				if (rc)
 					goto out_dns;
 				e->dn = dns.len;
