@@ -2044,8 +2044,16 @@ size_t ldap_dir_seek(const struct ldap_dir *d, const struct ldap_hits *h,
 		char scratch[32];
 		const char *k =
 			sort_key(d, h->pos[mid], a, scratch, sizeof(scratch));
-		bool at_or_after = k == NULL || (rev ? strcmp(k, v) <= 0
-						     : strcmp(k, v) >= 0);
+		/* a name's key is "pinyin\x01text": the value is matched
+		 * against the part before the mark */
+		int cmp = 0;
+		if (k) {
+			size_t kl = strcspn(k, "\x01"), vl = strlen(v);
+			cmp = memcmp(k, v, kl < vl ? kl : vl);
+			if (cmp == 0)
+				cmp = (kl > vl) - (kl < vl);
+		}
+		bool at_or_after = k == NULL || (rev ? cmp <= 0 : cmp >= 0);
 		if (at_or_after)
 			hi = mid;
 		else

@@ -926,7 +926,109 @@ static int strp_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static long n_searches, n_nonempty, n_hits;
+static long n_searches, n_nonempty, n_hits, n_sorted;
+
+/* The model's sort key of attribute a (a name: its pinyin when Chinese,
+ * else its folded text; else the least value), "" when absent. */
+static void mkey(const struct mtenant *t, const struct ment *e, const char *a,
+		 char *out, size_t size)
+{
+	struct mvals m;
+
+	out[0] = '\0';
+	if (e->kind == 2 &&
+	    (!strcmp(a, "cn") || !strcmp(a, "sn") || !strcmp(a, "givenName"))) {
+		const struct mperson *p = &t->p[e->idx];
+		char f[200];
+		if (a[0] == 'c') {
+			if (p->pf[0])
+				snprintf(out, size, "%s %s", p->pf, p->pg);
+			else
+				mfold(p->display, out);
+			return;
+		}
+		const char *py = a[0] == 's' ? p->pf : p->pg;
+		mfold(a[0] == 's' ? p->family : p->given, f);
+		snprintf(out, size, "%s", py[0] ? py : f);
+		return;
+	}
+	if (mvalues(t, e, a, &m) < 0)
+		return;
+	for (int i = 0; i < m.n; i++)
+		if (out[0] == '\0' || strcmp(m.v[i], out) < 0)
+			snprintf(out, size, "%s", m.v[i]);
+}
+
+/* A sorted search: the same hits, ordered by the model's keys, absent
+ * last; a seek lands where the keys say. */
+static bool check_sorted(const struct ldap_dir *d, const struct mtenant *t,
+			 const struct ldap_search *q, const struct ldap_hits *h,
+			 const struct ment *all, char (*dns)[1200],
+			 size_t n_all)
+{
+	static const char *const sk[] = {"cn",   "sn",    "givenName",
+					 "mail", "ou",    "telephoneNumber",
+					 "uid",  "fooBar"};
+	const char *ka = sk[rnd(8)];
+	struct ldap_sort_key key = {.attr = {(char *)ka, strlen(ka)},
+				    .reverse = rnd(2) != 0};
+	struct ldap_sort sort = {.present = true, .keys = &key, .n_keys = 1};
+	struct ldap_hits hs;
+	enum ldap_rc rc;
+	const char *m;
+	struct ob_err err;
+	char dn[1200], (*keys)[200];
+	bool ok = true;
+
+	if (ldap_dir_search(d, q, &sort, 0, 0, &hs, &rc, &m, &err) != 0 ||
+	    hs.n != h->n)
+		return false;
+	keys = calloc(hs.n, sizeof(*keys));
+	for (size_t i = 0; i < hs.n; i++) {
+		size_t k;
+		dn_of(d, hs.pos[i], dn, sizeof(dn));
+		for (k = 0; k < n_all && strcmp(dns[k], dn) != 0; k++)
+			;
+		if (k == n_all) {
+			ok = false;
+			break;
+		}
+		mkey(t, &all[k], ka, keys[i], sizeof(keys[i]));
+		if (i == 0)
+			continue;
+		const char *a = keys[i - 1], *b = keys[i];
+		if (!*a && *b)
+			ok = false; /* absent before present */
+		else if (*a && *b &&
+			 (key.reverse ? strcmp(a, b) < 0 : strcmp(a, b) > 0))
+			ok = false;
+		if (!ok) {
+			printf("# sort by %s%s: \"%s\" before \"%s\"\n", ka,
+			       key.reverse ? " reverse" : "", a, b);
+			break;
+		}
+	}
+	if (ok && hs.n > 0) {
+		const char *v = keys[rnd((unsigned)hs.n)];
+		size_t at = ldap_dir_seek(d, &hs, &sort, v, strlen(v));
+		for (size_t i = 0; i < hs.n; i++) {
+			int c = keys[i][0] ? strcmp(keys[i], v) : 1;
+			bool after =
+				!keys[i][0] || (key.reverse ? c <= 0 : c >= 0);
+			if (after != (i >= at)) {
+				printf("# seek %s \"%s\": %zu of %zu, "
+				       "\"%s\" at %zu\n",
+				       ka, v, at, hs.n, keys[i], i);
+				ok = false;
+				break;
+			}
+		}
+	}
+	n_sorted++;
+	free(keys);
+	ldap_hits_free(&hs);
+	return ok;
+}
 
 static bool check_search(const struct ldap_dir *d, const struct mtenant *t,
 			 const struct mtenant *other, unsigned long seed,
@@ -1021,6 +1123,16 @@ static bool check_search(const struct ldap_dir *d, const struct mtenant *t,
 			printf("#   want %s\n", want[i]);
 		for (size_t i = 0; i < h.n && i < 5; i++)
 			printf("#   got  %s\n", got[i]);
+	}
+	if (ok && rnd(3) == 0) {
+		static char dns[MU + MP + 1][1200];
+		for (size_t i = 0; i < n_all; i++)
+			ment_dn(t, &all[i], dns[i], sizeof(dns[i]));
+		if (!check_sorted(d, t, &q, &h, all, dns, n_all)) {
+			printf("# seed %lu step %d: sorted search\n", seed,
+			       step);
+			ok = false;
+		}
 	}
 	/* limits and paging: a prefix of the whole answer */
 	if (ok && h.n > 0) {
@@ -1781,8 +1893,9 @@ int main(void)
 			break;
 		}
 	}
-	printf("# %ld searches compared, %ld with hits, %ld hits\n", n_searches,
-	       n_nonempty, n_hits);
+	printf("# %ld searches compared, %ld with hits, %ld hits, %ld "
+	       "sorted\n",
+	       n_searches, n_nonempty, n_hits, n_sorted);
 	test_end();
 	return test_done();
 }
