@@ -1484,6 +1484,15 @@ static int cf_compile(const struct ldap_filter *f, struct cf *c, int depth)
 			if (c->piece[np - 1] == NULL)
 				return OB_E_NOMEM;
 		}
+		/* a number's substrings without a digit ("(telephoneNumber=
+		 * zh*)" from a phone's name-or-number template) match no
+		 * number, rather than every one */
+		if (attrs[c->attr].flags & AF_NUM) {
+			c->never = true;
+			for (size_t i = 0; i < np; i++)
+				if (c->plen[i] > 0)
+					c->never = false;
+		}
 		return 0;
 		return 0;
 	}
@@ -1743,6 +1752,8 @@ static size_t plan(const struct ldap_dir *d, const struct cf *c, uint64_t *bits)
 		}
 		return total;
 	}
+	if (c->never)
+		return 0;
 	/* substrings: the initial on the forward index, the final of a
 	 * number on the reversed one, whichever is narrower */
 	size_t best = NO_PLAN;

@@ -26,7 +26,8 @@
  * - telephoneNumber, mobile, homePhone, facsimileTelephoneNumber, ipPhone:
  *   digits only ("+86 139-1234 5678" is 8613912345678), substrings on the
  *   digits; equality also holds between a national and an international
- *   form (one digit string a suffix of the other, at least 7 digits);
+ *   form (one digit string a suffix of the other, at least 7 digits,
+ *   leading zeros dropped); an assertion without a digit matches none;
  * - approximate as substring anywhere; ordering by the folded text;
  *   unknown attributes and extensible matches are Undefined (RFC 4511
  *   §4.5.1.7: NOT of Undefined is Undefined).

@@ -602,6 +602,7 @@ static int meval(const struct mtenant *t, const struct ment *e,
 			snprintf(pcs[n++], 200, "%s", f->any[i].p);
 		if (f->final.p)
 			snprintf(pcs[n++], 200, "%s", f->final.p);
+		bool digit = false;
 		for (size_t i = 0; i < n; i++) {
 			char tmp[200];
 			if (m.num)
@@ -610,7 +611,10 @@ static int meval(const struct mtenant *t, const struct ment *e,
 				mfold(pcs[i], tmp);
 			strcpy(pcs[i], tmp);
 			pp[i] = pcs[i];
+			digit |= tmp[0] != '\0';
 		}
+		if (m.num && !digit)
+			return MT_F;
 		for (int i = 0; i < m.n; i++)
 			if (msubstr(m.v[i], pp, n, f->initial.p != NULL,
 				    f->final.p != NULL))
@@ -1677,6 +1681,8 @@ static void fixed(void)
 	f = F_eq("mobile", "2345678");
 	test_assert_str(find(d, "dc=acme", &f, NULL),
 			"uid=zs,ou=研发部,ou=R&D\\, Sales\\+,dc=acme");
+	f = F_sub("telephoneNumber", "zh", NULL); /* Grandstream's template */
+	test_assert_str(find(d, "dc=acme", &f, NULL), "");
 	f = F_eq("ipPhone", "196");
 	test_assert_str(find(d, "dc=acme", &f, NULL),
 			"uid=zs,ou=研发部,ou=R&D\\, Sales\\+,dc=acme");
