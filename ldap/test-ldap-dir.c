@@ -1585,7 +1585,10 @@ static void fixed(void)
 	struct dstore_person p3 = {.uid = "js",
 				   .family = "Smith",
 				   .given = "John",
-				   .title = "Boss"};
+				   .title = "Boss",
+				   .street = "1 Main St, Room $2 \\ B",
+				   .locality = "Shanghai",
+				   .country = "CN"};
 	struct dstore_person p4 = {
 		.uid = "hid", .family = "张", .given = "四", .hidden = true};
 
@@ -1758,6 +1761,12 @@ static void fixed(void)
 			true);
 	test_assert_str(t1, "dn: uid=oy\\, 1,ou=R&D\\, Sales\\+,dc=acme\n"
 			    "cn:\n");
+	const char *w5[] = {"postalAddress", "street", "l"};
+	t1 = entry_text(d, s, "uid=js,dc=acme", w5, 3, false);
+	test_assert_str(t1, "dn: uid=js,dc=acme\n"
+			    "postalAddress: 1 Main St, Room \\242 \\5C "
+			    "B$Shanghai$CN\n"
+			    "street: 1 Main St, Room $2 \\ B\nl: Shanghai\n");
 	const char *w2[] = {"+"};
 	t1 = entry_text(d, s, "ou=Ops,dc=acme", w2, 1, false);
 	test_assert_str(t1, "dn: ou=Ops,dc=acme\nentryDN: ou=Ops,dc=acme\n"
