@@ -2472,6 +2472,7 @@ struct slot {
 	char *base_dn;
 	struct ldap_dir *d;
 	bool building;
+	int users; /* threads holding the slot across an unlock */
 	time_t used;
 	struct slot *next;
 };
@@ -2547,7 +2548,7 @@ int ldap_dircache_get(struct ldap_dircache *c, struct dstore *store,
 	pthread_mutex_lock(&c->mu);
 	for (sp = &c->slots; (s = *sp) != NULL;) {
 		if (s->tenant_id != tenant_id && !s->building &&
-		    c->cfg.idle_evict > 0 &&
+		    s->users == 0 && c->cfg.idle_evict > 0 &&
 		    now - s->used > (time_t)c->cfg.idle_evict) {
 			*sp = s->next;
 			s->next = evicted;
@@ -2570,8 +2571,10 @@ int ldap_dircache_get(struct ldap_dircache *c, struct dstore *store,
 		s->next = c->slots;
 		c->slots = s;
 	}
+	s->users++;
 	while (s->building)
 		pthread_cond_wait(&c->cv, &c->mu);
+	s->users--;
 	s->used = now;
 	if (s->d && s->d->rev >= t.revision &&
 	    strcmp(s->base_dn, base_dn) == 0 &&
@@ -2582,7 +2585,7 @@ int ldap_dircache_get(struct ldap_dircache *c, struct dstore *store,
 		rc = 0;
 		goto out;
 	}
-	s->building = true;
+	s->building = true; /* not evicted while building */
 	if (s->d && strcmp(s->base_dn, base_dn) == 0) {
 		old = s->d;
 		atomic_fetch_add(&old->ref, 1);
@@ -2593,6 +2596,7 @@ int ldap_dircache_get(struct ldap_dircache *c, struct dstore *store,
 
 	pthread_mutex_lock(&c->mu);
 	s->building = false;
+	s->used = time(NULL);
 	if (rc == 0) {
 		if (d->from_old)
 			c->delta++;
