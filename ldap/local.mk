@@ -1,13 +1,14 @@
 # ldap: the read-only LDAP front end (libldapfe.a), mounted by
 # server/ldapd.c: ber.c is our BER codec, proto.c the LDAPv3 messages over
 # it, dir.c an enterprise's directory as an LDAP tree in memory and its
-# search.
+# search, session.c one connection's protocol (bind, search, controls).
 noinst_LIBRARIES += ldap/libldapfe.a
 ldap_libldapfe_a_SOURCES = ldap/ber.h ldap/ber.c \
 	ldap/proto.h ldap/proto.c \
-	ldap/dir.h ldap/dir.c
+	ldap/dir.h ldap/dir.c \
+	ldap/session.h ldap/session.c
 ldap_libldapfe_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
-LINT_FILES += ldap/ber.c ldap/proto.c ldap/dir.c
+LINT_FILES += ldap/ber.c ldap/proto.c ldap/dir.c ldap/session.c
 LDAPFE_LIBS = ldap/libldapfe.a lib/dirfeed/libdirfeed.a lib/pinyin/libpinyin.a
 
 check_PROGRAMS += ldap/test-ldap-proto
@@ -45,3 +46,11 @@ bench_bench_ldap_dir_LDADD = $(LDAPFE_LIBS) \
 	vcard/libvcard.a $(DSTORE_LIBS) $(CURL_LIBS) -lpthread
 LINT_FILES += bench/bench-ldap-dir.c
 
+
+check_PROGRAMS += ldap/test-ldap-session
+TESTS += ldap/test-ldap-session
+ldap_test_ldap_session_SOURCES = ldap/test-ldap-session.c
+ldap_test_ldap_session_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
+ldap_test_ldap_session_LDADD = tests/lib/libobtest.a $(LDAPFE_LIBS) \
+	$(DSTORE_LIBS) -lpthread
+LINT_FILES += ldap/test-ldap-session.c
