@@ -185,6 +185,41 @@ bool dav_pb_dial_number(const char *number, char *buf, size_t size)
 	return digits > 0;
 }
 
+bool dav_pb_extension(const char *number, char *buf, size_t size)
+{
+	size_t n = 0, digits = 0;
+	const char *s = number;
+
+	if (size == 0)
+		return false;
+	buf[0] = '\0';
+	for (; s != NULL && *s != '\0'; s++) {
+		if (*s >= '0' && *s <= '9')
+			digits++;
+		else if (digits > 0 && extension_at(s))
+			break;
+	}
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (*s >= '0' && *s <= '9' && n + 1 < size)
+			buf[n++] = *s;
+	buf[n] = '\0';
+	return n > 0;
+}
+
+int dav_pb_ext_of(const char *name, enum dav_pb_ext *e_r)
+{
+	static const char *const names[] = {"first", "main", "only"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (name != NULL && strcmp(name, names[i]) == 0) {
+			*e_r = (enum dav_pb_ext)i;
+			return 0;
+		}
+	return OB_E_INVAL;
+}
+
 /* Is the first character of s Han, kana or hangul (a name written
  * family first without a space)? */
 static bool cjk_start(const char *s)
@@ -221,28 +256,51 @@ static const char *shown_name(const struct dstore_person *p, char *buf,
 	return buf;
 }
 
-/* The dialable numbers of a person, work first, then mobile, home. */
-#define MAX_NUMS DSTORE_MULTI_MAX
+/* The dialable numbers of a person in the order a phone should offer
+ * them: work numbers (for one with an extension, the extension in its
+ * place unless the policy is "main"), mobile, then the main numbers of
+ * the extensions (policy "first": the switchboard, least direct), home. */
+#define MAX_NUMS (DSTORE_MULTI_MAX * 2)
 struct nums {
 	size_t n;
-	const char *type[MAX_NUMS]; /* "work", "cell", "home" */
+	/* "ext", "work", "cell", "main" (of an extension), "home" */
+	const char *type[MAX_NUMS];
 	char num[MAX_NUMS][64];
 };
 
-static void numbers_of(const struct dstore_person *p, struct nums *ns)
+static void numbers_of(const struct dstore_person *p, enum dav_pb_ext ext,
+		       struct nums *ns)
 {
-	static const char *const order[] = {"work", "cell", "home"};
+	static const char *const pass[] = {"work", "cell", "main", "home"};
+	char e[64];
 
 	ns->n = 0;
-	for (size_t t = 0; t < sizeof(order) / sizeof(order[0]); t++)
+	for (size_t t = 0; t < sizeof(pass) / sizeof(pass[0]); t++)
 		for (size_t i = 0; i < p->n_phones && ns->n < MAX_NUMS; i++) {
-			if (p->phones[i].type == NULL ||
-			    strcmp(p->phones[i].type, order[t]) != 0)
+			const char *number = p->phones[i].number;
+			const char *type = p->phones[i].type;
+			bool work = type != NULL && strcmp(type, "work") == 0;
+			bool has_ext = work && ext != DAV_PB_EXT_MAIN &&
+				       dav_pb_extension(number, e, sizeof(e));
+			if (type == NULL)
 				continue;
-			if (dav_pb_dial_number(p->phones[i].number,
-					       ns->num[ns->n],
+			if (t == 0 && has_ext) {
+				ob_strlcpy(ns->num[ns->n], e,
+					   sizeof(ns->num[0]));
+				ns->type[ns->n++] = "ext";
+				continue;
+			}
+			if (t == 2 && has_ext && ext == DAV_PB_EXT_FIRST &&
+			    dav_pb_dial_number(number, ns->num[ns->n],
+					       sizeof(ns->num[0]))) {
+				ns->type[ns->n++] = "main";
+				continue;
+			}
+			if (t == 2 || has_ext || strcmp(type, pass[t]) != 0)
+				continue;
+			if (dav_pb_dial_number(number, ns->num[ns->n],
 					       sizeof(ns->num[0])))
-				ns->type[ns->n++] = order[t];
+				ns->type[ns->n++] = pass[t];
 		}
 }
 
@@ -264,7 +322,9 @@ struct render {
 
 static const char *type_label(const char *type)
 {
-	return strcmp(type, "work") == 0   ? "Work"
+	return strcmp(type, "ext") == 0    ? "Ext"
+	       : strcmp(type, "work") == 0 ? "Work"
+	       : strcmp(type, "main") == 0 ? "Work"
 	       : strcmp(type, "cell") == 0 ? "Mobile"
 					   : "Home";
 }
@@ -292,7 +352,8 @@ static int entry_simple(struct render *r, const struct dstore_person *p,
 			/* the second work number is "(Work 2)" */
 			size_t same = 1;
 			for (size_t j = 0; j < i; j++)
-				same += ns->type[j] == ns->type[i];
+				same += strcmp(type_label(ns->type[j]),
+					       type_label(ns->type[i])) == 0;
 			if (ns->n > 1 && same > 1)
 				snprintf(label, sizeof(label), "%s (%s %zu)",
 					 name, type_label(ns->type[i]), same);
@@ -329,7 +390,9 @@ static int entry_simple(struct render *r, const struct dstore_person *p,
 		ret = element(out, " ", "Name", name);
 	for (size_t i = 0; i < ns->n && ret == 0; i++)
 		ret = element(out, " ",
-			      strcmp(ns->type[i], "work") == 0   ? "Telephone"
+			      strcmp(ns->type[i], "ext") == 0 ||
+					      strcmp(ns->type[i], "work") == 0
+				      ? "Telephone"
 			      : strcmp(ns->type[i], "cell") == 0 ? "Mobile"
 								 : "Other",
 			      ns->num[i]);
@@ -354,9 +417,9 @@ static int entry_grandstream(struct render *r, const struct dstore_person *p,
 	if (ret == 0)
 		ret = element(out, " ", "FirstName", parts ? p->given : name);
 	for (size_t i = 0; i < ns->n && ret == 0; i++) {
-		const char *t = strcmp(ns->type[i], "work") == 0   ? "Work"
-				: strcmp(ns->type[i], "cell") == 0 ? "Cell"
-								   : "Home";
+		const char *t = strcmp(ns->type[i], "cell") == 0   ? "Cell"
+				: strcmp(ns->type[i], "home") == 0 ? "Home"
+								   : "Work";
 		ret = ob_buf_addf(out, " <Phone type=\"%s\">\n", t);
 		if (ret == 0)
 			ret = element(out, "  ", "phonenumber", ns->num[i]);
@@ -535,7 +598,7 @@ static int on_person(const struct dstore_person *p,
 	int ret;
 
 	(void)m;
-	numbers_of(p, &ns);
+	numbers_of(p, r->o->ext, &ns);
 	if (ns.n == 0)
 		return 0;
 	const char *name = shown_name(p, buf, sizeof(buf));
@@ -886,11 +949,13 @@ static int status_text(struct ob_buf *out, int status, const char *msg)
 	return status;
 }
 
-int dav_pb_serve(struct dstore *store, int64_t tenant_id, const char *path,
-		 const char *unit, const char *q, const char *page,
-		 const char *scheme, const char *host, struct ob_buf *out,
+int dav_pb_serve(struct dstore *store, int64_t tenant_id,
+		 const struct dav_pb_request *rq, struct ob_buf *out,
 		 bool *xml_r)
 {
+	const char *path = rq->path, *unit = rq->unit, *q = rq->q;
+	const char *host = rq->host;
+	enum dav_pb_ext ext = rq->ext_default;
 	static const char pfx[] = "/phonebook/";
 	char vname[32], title[DSTORE_NAME_MAX * 2 + 8];
 	struct dstore_tenant t;
@@ -919,8 +984,10 @@ int dav_pb_serve(struct dstore *store, int64_t tenant_id, const char *path,
 		return status_text(out, 404,
 				   "no such phonebook: yealink, yealink-menu, "
 				   "cisco, snom, grandstream or fanvil");
-	if (!page_of(page, &pg))
+	if (!page_of(rq->page, &pg))
 		return status_text(out, 400, "page: 1 to 999999999");
+	if (rq->ext != NULL && dav_pb_ext_of(rq->ext, &ext) != 0)
+		return status_text(out, 400, "ext: first, main or only");
 	if (q != NULL && strcmp(q, "#SEARCH") == 0)
 		q = NULL; /* the phone's placeholder, not replaced */
 	if (q != NULL && strlen(q) >= DAV_PB_QUERY_MAX)
@@ -943,7 +1010,9 @@ int dav_pb_serve(struct dstore *store, int64_t tenant_id, const char *path,
 	ob_buf_init(&base, DAV_PB_BASE_MAX * 2);
 	ob_buf_init(&link, DAV_PB_BASE_MAX * 2);
 	ob_buf_addf(&base, "%s://%s/phonebook/%s.xml",
-		    strcmp(scheme, "https") == 0 ? "https" : "http",
+		    rq->scheme != NULL && strcmp(rq->scheme, "https") == 0
+			    ? "https"
+			    : "http",
 		    host_ok(host) ? host : "localhost", vname);
 	if (unit_id != 0) {
 		ob_buf_add_str(&link, "unit=");
@@ -953,6 +1022,10 @@ int dav_pb_serve(struct dstore *store, int64_t tenant_id, const char *path,
 		ob_buf_add_str(&link, link.len ? "&q=" : "q=");
 		url_enc(&link, q);
 	}
+	if (rq->ext != NULL) {
+		ob_buf_add_str(&link, link.len ? "&ext=" : "ext=");
+		url_enc(&link, rq->ext);
+	}
 	struct dav_pb_opts o = {
 		.tenant_id = tenant_id,
 		.unit_id = unit_id,
@@ -961,6 +1034,7 @@ int dav_pb_serve(struct dstore *store, int64_t tenant_id, const char *path,
 		.page = pg,
 		.base_url = ob_buf_str(&base),
 		.link_query = ob_buf_str(&link),
+		.ext = ext,
 	};
 	ret = dav_pb_render(store, v, &o, out, NULL, NULL, &err);
 	if (ret == 0)

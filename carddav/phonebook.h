@@ -38,10 +38,18 @@
  * - names: Chinese, Japanese and Korean names family+given without a
  *   space, others "Given Family", else the display name;
  * - numbers: what a phone can dial: a leading '+' and the digits; spaces,
- *   dashes, dots, slashes and parentheses dropped; an extension ("ext 12",
- *   "x12", "ext. 12", ";ext=12", "#12") is cut off, because no phone
- *   family dials a post-answer extension from a directory the same way;
- *   a number without digits is left out;
+ *   dashes, dots, slashes and parentheses dropped; a number without
+ *   digits is left out. An extension ("ext 12", "x12", "ext. 12",
+ *   ";ext=12", "#12") is never dialled after the main number (no phone
+ *   family dials a post-answer extension from a directory the same way);
+ *   what the phone gets instead is the extension policy
+ *   (enum dav_pb_ext): by default the extension alone as the person's
+ *   first number (what reaches them from a desk phone on the company's
+ *   PBX), then the main number (the switchboard, for phones outside);
+ *   or only the main number; or only the extension. The extension counts
+ *   as a work number: Yealink Telephone/Phone1, Cisco's one number, Snom
+ *   "(Ext)", Grandstream Phone type="Work", Fanvil Telephone (the main
+ *   number then goes into Other);
  * - search: dstore_person_search's rules (a substring of the name, title
  *   or e-mail; a prefix of the full pinyin or of its initials for a text
  *   of letters; a run of 3 or more digits of a number for a text that
@@ -84,6 +92,15 @@ const char *dav_pb_vendor_name(enum dav_pb_vendor v);
 /* People a page of v holds, 0 for the vendors that get the whole view. */
 size_t dav_pb_page_size(enum dav_pb_vendor v);
 
+/* What a work number with an extension becomes (see the policy above). */
+enum dav_pb_ext {
+	DAV_PB_EXT_FIRST = 0, /* the extension, then the main number */
+	DAV_PB_EXT_MAIN,      /* the main number only */
+	DAV_PB_EXT_ONLY,      /* the extension only */
+};
+/* "first", "main", "only": 0 and *e_r, or OB_E_INVAL. */
+int dav_pb_ext_of(const char *name, enum dav_pb_ext *e_r);
+
 struct dav_pb_opts {
 	int64_t tenant_id;
 	int64_t unit_id;    /* 0: the whole directory, else this subtree */
@@ -97,6 +114,7 @@ struct dav_pb_opts {
 	 * and page=N. */
 	const char *base_url;
 	const char *link_query;
+	enum dav_pb_ext ext;
 };
 
 /* Render the phonebook of vendor v for the view in o into out (appended;
@@ -121,22 +139,34 @@ int dav_pb_xml_text(struct ob_buf *out, const char *s, size_t len);
 /* The dialable form of a stored number into buf (see the policy above);
  * false when it has no digit (buf is then ""). */
 bool dav_pb_dial_number(const char *number, char *buf, size_t size);
+/* The digits of the number's extension into buf; false when it has none
+ * (or no main number before it). */
+bool dav_pb_extension(const char *number, char *buf, size_t size);
+
+/* One phonebook request (the decoded query values). */
+struct dav_pb_request {
+	const char *path;   /* "/phonebook/<vendor>.xml" */
+	const char *unit;   /* a unit path; NULL or "": the whole directory */
+	const char *q;      /* NULL, "" or "#SEARCH": no search */
+	const char *page;   /* NULL: 1; else 1 to 999999999 in decimal */
+	const char *ext;    /* NULL: ext_default; else "first", "main",
+			       "only" */
+	const char *scheme; /* "http" or "https", for the paging links */
+	const char *host;   /* the Host header, for the paging links */
+	enum dav_pb_ext ext_default; /* the operator's phonebook-extension */
+};
 
 /* One GET of the phonebook route, the request already authenticated as
- * an account of tenant_id: path "/phonebook/<vendor>.xml" (Grandstream
- * also "/phonebook/grandstream/phonebook.xml", the name its phones append
- * to the configured path), the decoded query values unit (a unit path,
- * NULL or "": the whole directory), q (NULL, "" or "#SEARCH": no search)
- * and page (NULL: 1; else 1 to 999999999 in decimal), and the request's
- * scheme ("http" or "https") and Host header for the paging links. The
- * answer: the HTTP status (200, 400 for a bad page, search text or Host,
- * 404 for an unknown vendor or unit, 503 when the store failed, 500
- * when the document outgrew out's cap) as the return value, the body
- * appended to out (the document, or a line of text saying what was
- * wrong), *xml_r true when the body is the XML document. */
-int dav_pb_serve(struct dstore *store, int64_t tenant_id, const char *path,
-		 const char *unit, const char *q, const char *page,
-		 const char *scheme, const char *host, struct ob_buf *out,
+ * an account of tenant_id (path: Grandstream also
+ * "/phonebook/grandstream/phonebook.xml", the name its phones append to
+ * the configured path). The answer: the HTTP status (200, 400 for a bad
+ * page, search text, ext or Host, 404 for an unknown vendor or unit, 503
+ * when the store failed, 500 when the document outgrew out's cap) as the
+ * return value, the body appended to out (the document, or a line of
+ * text saying what was wrong), *xml_r true when the body is the XML
+ * document. */
+int dav_pb_serve(struct dstore *store, int64_t tenant_id,
+		 const struct dav_pb_request *rq, struct ob_buf *out,
 		 bool *xml_r);
 
 #endif

@@ -215,6 +215,14 @@ int main(void)
 				0);
 		snprintf(path, sizeof(path), "testdata/phonebook/expect/%s.xml",
 			 dav_pb_vendor_name((enum dav_pb_vendor)v));
+		if (getenv("OB_TEST_REGEN") != NULL) {
+			/* rewrite the expected document (review the diff) */
+			FILE *f = fopen(test_srcpath(path), "w");
+			if (f != NULL) {
+				fputs(ob_buf_str(&out), f);
+				fclose(f);
+			}
+		}
 		want = slurp(test_srcpath(path));
 		test_assert_str(ob_buf_str(&out), want);
 		free(want);
@@ -416,9 +424,10 @@ int main(void)
 	for (size_t i = 0; i < sizeof(rq) / sizeof(rq[0]); i++) {
 		bool xml = false;
 		ob_buf_reset(&out);
-		int st = dav_pb_serve(s, t, rq[i].path, rq[i].unit, rq[i].q,
-				      rq[i].page, "https", rq[i].host, &out,
-				      &xml);
+		struct dav_pb_request r = {
+			rq[i].path, rq[i].unit, rq[i].q,    rq[i].page,
+			NULL,       "https",    rq[i].host, DAV_PB_EXT_FIRST};
+		int st = dav_pb_serve(s, t, &r, &out, &xml);
 		if (st != rq[i].status)
 			printf("# %s page=%s: %d\n", rq[i].path,
 			       rq[i].page ? rq[i].page : "-", st);
@@ -427,15 +436,29 @@ int main(void)
 	}
 	bool xml = false;
 	ob_buf_reset(&out);
-	dav_pb_serve(s, t, "/phonebook/snom.xml", "Bulk", "a b", NULL, "https",
-		     "pb.example", &out, &xml);
+	struct dav_pb_request r1 = {"/phonebook/snom.xml",
+				    "Bulk",
+				    "a b",
+				    NULL,
+				    NULL,
+				    "https",
+				    "pb.example",
+				    DAV_PB_EXT_FIRST};
+	dav_pb_serve(s, t, &r1, &out, &xml);
 	test_assert(
 		strstr(ob_buf_str(&out),
 		       "https://pb.example/phonebook/snom.xml?unit=Bulk&amp;"
 		       "q=a%20b&amp;page=2") == NULL); /* one page only */
 	ob_buf_reset(&out);
-	dav_pb_serve(s, t, "/phonebook/cisco.xml", "Bulk", NULL, NULL, "https",
-		     "pb.example", &out, &xml);
+	struct dav_pb_request r2 = {"/phonebook/cisco.xml",
+				    "Bulk",
+				    NULL,
+				    NULL,
+				    NULL,
+				    "https",
+				    "pb.example",
+				    DAV_PB_EXT_FIRST};
+	dav_pb_serve(s, t, &r2, &out, &xml);
 	test_assert(strstr(ob_buf_str(&out),
 			   "<URL>https://pb.example/phonebook/cisco.xml?"
 			   "unit=Bulk&amp;page=2</URL>") != NULL);
@@ -478,6 +501,92 @@ int main(void)
 		bool ok = dav_pb_dial_number(nums[i].in, buf, sizeof(buf));
 		test_assert_str(buf, nums[i].out);
 		test_assert_int(ok, nums[i].out[0] != '\0');
+	}
+	test_end();
+
+	test_begin("numbers: the extension alone");
+	static const struct {
+		const char *in, *ext;
+	} exts[] = {
+		{"+86 21 5555-0101 ext 12", "12"},
+		{"+86 21 6807 3439 ext. 196", "196"},
+		{"+1 (555) 010-0199 x7", "7"},
+		{"+49 30 2222;ext=9", "9"},
+		{"12 #3", "3"},
+		{"+1 555 0100 EXT 1-2", "12"},
+		{"ext 12", ""},          /* no main number before it */
+		{"+1 555 0100 ext", ""}, /* no digits after it */
+		{"(030) 1234-5678", ""},
+		{"", ""},
+	};
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		char buf[64];
+		bool ok = dav_pb_extension(exts[i].in, buf, sizeof(buf));
+		test_assert_str(buf, exts[i].ext);
+		test_assert_int(ok, exts[i].ext[0] != '\0');
+	}
+	test_end();
+
+	test_begin("extensions: first (default), main, only; ext= of the URL");
+	o.tenant_id = t;
+	o.unit_id = desk;
+	o.link_query = "";
+	o.ext = DAV_PB_EXT_MAIN; /* the main number only, as before */
+	test_assert_int(render(s, DAV_PB_YEALINK, &o, &out, NULL, NULL), 0);
+	test_assert(strstr(ob_buf_str(&out), " <Name>张伟</Name>\n"
+					     " <Telephone>+862155550101"
+					     "</Telephone>\n"
+					     " <Telephone>02155550102"
+					     "</Telephone>\n") != NULL);
+	test_assert(strstr(ob_buf_str(&out), "<Telephone>12<") == NULL);
+	o.ext = DAV_PB_EXT_ONLY; /* the extension in the number's place */
+	test_assert_int(render(s, DAV_PB_YEALINK, &o, &out, NULL, NULL), 0);
+	test_assert(strstr(ob_buf_str(&out), " <Name>张伟</Name>\n"
+					     " <Telephone>12</Telephone>\n"
+					     " <Telephone>02155550102"
+					     "</Telephone>\n") != NULL);
+	test_assert(strstr(ob_buf_str(&out), "+862155550101") == NULL);
+	test_assert_int(render(s, DAV_PB_FANVIL, &o, &out, NULL, NULL), 0);
+	test_assert(strstr(ob_buf_str(&out),
+			   "<Telephone>12</Telephone>\n"
+			   " <Other>02155550102</Other>\n") != NULL);
+	o.ext = DAV_PB_EXT_FIRST;
+	static const char *const bad_ext[] = {"", "both", "FIRST", "main "};
+	for (size_t i = 0; i < sizeof(bad_ext) / sizeof(bad_ext[0]); i++) {
+		struct dav_pb_request r = {"/phonebook/yealink.xml",
+					   NULL,
+					   NULL,
+					   NULL,
+					   bad_ext[i],
+					   "https",
+					   "pb.example",
+					   DAV_PB_EXT_FIRST};
+		ob_buf_reset(&out);
+		test_assert_int(dav_pb_serve(s, t, &r, &out, &xml), 400);
+		test_assert_str(ob_buf_str(&out), "ext: first, main or only\n");
+	}
+	{
+		/* the URL's choice over the operator's, and kept by paging */
+		struct dav_pb_request r = {"/phonebook/cisco.xml",
+					   "Bulk",
+					   NULL,
+					   NULL,
+					   "main",
+					   "https",
+					   "pb.example",
+					   DAV_PB_EXT_ONLY};
+		ob_buf_reset(&out);
+		test_assert_int(dav_pb_serve(s, t, &r, &out, &xml), 200);
+		test_assert(strstr(ob_buf_str(&out),
+				   "cisco.xml?unit=Bulk&amp;ext=main&amp;"
+				   "page=2</URL>") != NULL);
+		r.unit = "Sales/East";
+		r.ext = NULL; /* the operator's: only the extension */
+		ob_buf_reset(&out);
+		test_assert_int(dav_pb_serve(s, t, &r, &out, &xml), 200);
+		test_assert(strstr(ob_buf_str(&out),
+				   "<Telephone>12</Telephone>") != NULL);
+		test_assert(strstr(ob_buf_str(&out), "+862155550101") == NULL);
 	}
 	test_end();
 

@@ -26,7 +26,8 @@
  * - telephoneNumber, mobile, homePhone, facsimileTelephoneNumber, ipPhone:
  *   digits only ("+86 139-1234 5678" is 8613912345678), substrings on the
  *   digits; equality also holds between a national and an international
- *   form (one digit string a suffix of the other, at least 7 digits);
+ *   form (one digit string a suffix of the other, at least 7 digits,
+ *   leading zeros dropped); an assertion without a digit matches none;
  * - approximate as substring anywhere; ordering by the folded text;
  *   unknown attributes and extensible matches are Undefined (RFC 4511
  *   §4.5.1.7: NOT of Undefined is Undefined).
@@ -59,13 +60,22 @@ struct ldap_dircache;
 struct ldap_dir;
 
 struct ldap_dir_config {
-	size_t max_photo;     /* jpegPhoto bytes at most; 0: never sent */
-	unsigned idle_evict;  /* seconds an unused snapshot is kept */
+	size_t max_photo;    /* jpegPhoto bytes at most; 0: never sent */
+	unsigned idle_evict; /* seconds an unused snapshot is kept */
 };
 
 int ldap_dircache_new(const struct ldap_dir_config *cfg,
 		      struct ldap_dircache **c_r, struct ob_err *err);
 void ldap_dircache_free(struct ldap_dircache **c);
+
+/* What the cache did: snapshots held now, and the builds so far (full
+ * loads of a view, refreshes from the change feed). */
+struct ldap_dircache_stats {
+	size_t held;
+	uint64_t full, delta;
+};
+void ldap_dircache_stats(struct ldap_dircache *c,
+			 struct ldap_dircache_stats *st);
 
 /* The enterprise's snapshot as of now (a reference: ldap_dir_release).
  * base_dn: the enterprise's base DN, "" for dc=<tenant name>. */
@@ -78,6 +88,10 @@ void ldap_dir_release(struct ldap_dir **d);
  * snapshot is at. */
 const char *ldap_dir_base(const struct ldap_dir *d);
 int64_t ldap_dir_revision(const struct ldap_dir *d);
+/* The entries of the snapshot (base, units, people) and the bytes it
+ * holds (people shared with an older snapshot counted in full). */
+size_t ldap_dir_entries(const struct ldap_dir *d);
+size_t ldap_dir_bytes(const struct ldap_dir *d);
 
 /* Does dn lie in this tree (the base or below it)? Compared normalised
  * (case, spaces around '=' and ',', RFC 4514 escapes). */
@@ -127,7 +141,8 @@ int ldap_dir_put_entry(const struct ldap_dir *d, uint32_t pos, int32_t msgid,
 		       struct ob_buf *out, struct ob_err *err);
 
 /* Compare: LDAP_RC_COMPARE_TRUE/FALSE, NO_SUCH_OBJECT, or
- * UNDEFINED-attribute as LDAP_RC_NO_SUCH_ATTRIBUTE. */
+ * UNDEFINED-attribute as LDAP_RC_NO_SUCH_ATTRIBUTE (also an attribute
+ * the entry does not have); INVALID_DN for a DN that does not parse. */
 enum ldap_rc ldap_dir_compare(const struct ldap_dir *d, const char *dn,
 			      size_t dn_len, const char *attr,
 			      const char *value, size_t value_len);

@@ -13,7 +13,10 @@
  *   message holds at most LDAP_MSG_ITEMS filter nodes, attributes,
  *   values and controls in all; malformed input is OB_E_PARSE with the
  *   message id when it could be read (for the protocolError answer), never
- *   a crash, a read past the PDU or memory beyond a small multiple of it;
+ *   a crash or a read past the PDU; a message takes at most 4 times the
+ *   PDU plus about 400 bytes per item (under 2 MiB beyond the PDU: each
+ *   item is a node of ~150 bytes with its strings, and the arena may
+ *   leave half of what it allocated unused);
  * - the writers append one complete response PDU with minimal definite
  *   lengths to an ob_buf (OB_E_LIMIT at its cap, the buffer left as it
  *   was).
@@ -91,6 +94,7 @@ enum ldap_rc {
 #define LDAP_OID_SORT_RESP "1.2.840.113556.1.4.474"
 #define LDAP_OID_VLV_REQ "2.16.840.1.113730.3.4.9"
 #define LDAP_OID_VLV_RESP "2.16.840.1.113730.3.4.10"
+#define LDAP_OID_DISCONNECT "1.3.6.1.4.1.1466.20036"
 
 /* An octet string of the message: a NUL-terminated copy (the NUL not
  * counted; the bytes may hold NULs of their own). p == NULL: absent. */
@@ -151,6 +155,7 @@ struct ldap_bind {
 	bool simple;              /* else SASL */
 	struct ldap_val password; /* simple */
 	struct ldap_val mech;     /* SASL mechanism */
+	struct ldap_val creds;    /* SASL credentials, may be absent */
 };
 
 struct ldap_control {
@@ -216,15 +221,25 @@ long ldap_pdu_length(const unsigned char *buf, size_t len, size_t max);
 
 /* Decode one whole PDU. On OB_E_PARSE *id_r (may be NULL) gets the
  * message id when it could be read, else 0; err->msg says what is wrong.
- * OB_E_NOMEM. */
+ * Passing LDAP_FILTER_DEPTH or LDAP_MSG_ITEMS, a messageID of 0 or
+ * below, a known control sent twice or with a malformed value are
+ * OB_E_PARSE too. OB_E_NOMEM. */
 int ldap_msg_decode(const unsigned char *pdu, size_t len,
 		    struct ldap_msg **m_r, int32_t *id_r, struct ob_err *err);
 void ldap_msg_free(struct ldap_msg **m);
 
+/* The first critical control that is none of paged results, sort and
+ * VLV (answer unavailableCriticalExtension), or NULL. Borrowed from m. */
+const struct ldap_control *
+ldap_msg_unknown_critical(const struct ldap_msg *m);
+
 /* An LDAPResult-shaped response (BindResponse, SearchResultDone,
  * ModifyResponse, ..., CompareResponse) with op its application tag;
  * matched and diag may be NULL (empty). ctrls: n_ctrls response controls
- * already encoded as Control SEQUENCEs (ldap_put_ctrl_*), may be NULL. */
+ * already encoded as Control SEQUENCEs (ldap_put_ctrl_*), may be NULL.
+ * Every writer returns 0, OB_E_LIMIT (out's cap) or OB_E_NOMEM, out as
+ * it was on failure; OB_E_INVAL for a negative id or, here, an op that
+ * is not LDAPResult-shaped. */
 int ldap_put_result(struct ob_buf *out, int32_t id, enum ldap_op op,
 		    enum ldap_rc rc, const char *matched, const char *diag,
 		    const struct ob_buf *ctrls);
@@ -245,6 +260,7 @@ int ldap_put_disconnect(struct ob_buf *out, enum ldap_rc rc,
 struct ldap_entry_w {
 	struct ob_buf *out;
 	size_t mark;  /* out->len at begin */
+	size_t op;    /* where the SearchResultEntry tag is */
 	size_t attrs; /* where the attribute list starts */
 	int err;      /* first error; the later steps do nothing */
 };

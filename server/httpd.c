@@ -28,17 +28,12 @@
 #include "dircard/export.h"
 #include "syncml-server/auth.h"
 #include "server/connguard.h"
+#include "server/tls.h"
 #include "syncml-server/health.h"
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/str.h"
 #include "webadmin/web.h"
-
-#define TLS_STRICT                                                             \
-	"NONE:+VERS-TLS1.3:+VERS-TLS1.2:+AES-256-GCM:+AES-128-GCM:"            \
-	"+CHACHA20-POLY1305:+AEAD:+ECDHE-RSA:+ECDHE-ECDSA:+SIGN-ALL:"          \
-	"+GROUP-ALL:+COMP-NULL:+CTYPE-X509:%SAFE_RENEGOTIATION"
-#define TLS_LEGACY "NORMAL:-VERS-SSL3.0"
 
 struct srv_httpd {
 	struct srv *srv;
@@ -720,16 +715,22 @@ static enum MHD_Result handle_phonebook(struct srv_httpd *h,
 	if (!basic_account(conn, store, addr, NULL, &a, &aret))
 		return aret;
 	ob_buf_init(&out, PHONEBOOK_MAX);
-	int status = dav_pb_serve(
-		store, a.tenant_id, url,
-		MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-					    "unit"),
-		MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "q"),
-		MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-					    "page"),
-		h->tls ? "https" : "http",
-		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host"),
-		&out, &xml);
+	struct dav_pb_request rq = {
+		.path = url,
+		.unit = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+						    "unit"),
+		.q = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+						 "q"),
+		.page = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+						    "page"),
+		.ext = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+						   "ext"),
+		.scheme = h->tls ? "https" : "http",
+		.host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						    "Host"),
+		.ext_default = (enum dav_pb_ext)h->srv->cfg.phonebook_ext,
+	};
+	int status = dav_pb_serve(store, a.tenant_id, &rq, &out, &xml);
 	size_t len = out.len;
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 		len, len ? ob_buf_steal(&out, NULL) : (void *)"",
@@ -1029,7 +1030,8 @@ static struct MHD_Daemon *start(struct srv_httpd *h, int fd,
 						    0, h->cert};
 		opts[n++] = (struct MHD_OptionItem){
 			MHD_OPTION_HTTPS_PRIORITIES, 0,
-			(void *)(c->tls_legacy ? TLS_LEGACY : TLS_STRICT)};
+			(void *)(c->tls_legacy ? SRV_TLS_LEGACY
+					       : SRV_TLS_STRICT)};
 	}
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	return MHD_start_daemon(flags, 0, NULL, NULL, cb, h, MHD_OPTION_ARRAY,

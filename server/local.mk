@@ -8,9 +8,10 @@ bin_PROGRAMS += server/orgbook-server
 server_orgbook_server_SOURCES = server/main.c \
 	server/httpd.h server/httpd.c \
 	server/housekeep.h server/housekeep.c \
-	server/connguard.h server/connguard.c
+	server/connguard.h server/connguard.c \
+	server/ldapd.h server/ldapd.c server/tls.h
 server_orgbook_server_CPPFLAGS = $(syncml_server_libsrv_a_CPPFLAGS)
-server_orgbook_server_LDADD = carddav/libcarddav.a webadmin/libwebadmin.a import/libimport.a \
+server_orgbook_server_LDADD = $(LDAPFE_LIBS) carddav/libcarddav.a webadmin/libwebadmin.a import/libimport.a \
 	$(SRV_LIBS)
 LINT_FILES += $(filter %.c,$(server_orgbook_server_SOURCES))
 dist_man_MANS += server/orgbook-server.8

@@ -17,6 +17,7 @@
 
 #include "server/housekeep.h"
 #include "server/httpd.h"
+#include "server/ldapd.h"
 #include "syncml-server/server.h"
 #include "syncml/xml.h"
 #include "util/file.h"
@@ -47,7 +48,10 @@ static void tune_malloc(void)
 static void raise_fd_limit(const struct srv_config *c)
 {
 	struct rlimit rl;
-	rlim_t need = (rlim_t)c->conn_limit * (c->admin_port >= 0 ? 2 : 1) + 64;
+	rlim_t need =
+		(rlim_t)c->conn_limit * (c->admin_port >= 0 ? 2 : 1) +
+		(c->ldap ? (rlim_t)c->ldap_conn_limit + c->ldap_stores : 0) +
+		64;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return;
@@ -237,6 +241,14 @@ int main(int argc, char **argv)
 		srv_store_release();
 		return 5;
 	}
+	struct srv_ldapd *ld = NULL;
+	int ldap_port = -1, ldaps_port = -1;
+	if (srv_ldapd_start(srv, &ld, &ldap_port, &ldaps_port, &err) != 0) {
+		fprintf(stderr, "orgbook-server: %s\n", err.msg);
+		srv_httpd_stop(&h, 0);
+		srv_store_release();
+		return 5;
+	}
 	struct srv_housekeep *hk = srv_housekeep_start(srv);
 	ob_log(OB_LOG_INFO, NULL,
 	       "orgbook-server %s listening on %s:%d (%s), admin %s:%d, "
@@ -244,9 +256,18 @@ int main(int argc, char **argv)
 	       PACKAGE_VERSION, srv->cfg.listen, port,
 	       *srv->cfg.cert ? "https" : "http", srv->cfg.admin_listen,
 	       admin_port, srv->cfg.db);
+	if (ld != NULL)
+		ob_log(OB_LOG_INFO, NULL, "LDAP on %s:%d%s, LDAPS %d",
+		       srv->cfg.ldap_listen, ldap_port,
+		       *srv->cfg.cert ? " (StartTLS)" : "", ldaps_port);
 	if (*srv->cfg.port_file != '\0') {
 		char buf[64];
-		snprintf(buf, sizeof(buf), "%d %d\n", port, admin_port);
+		/* "port admin_port": the LDAP ports follow when LDAP is on */
+		if (ld != NULL)
+			snprintf(buf, sizeof(buf), "%d %d %d %d\n", port,
+				 admin_port, ldap_port, ldaps_port);
+		else
+			snprintf(buf, sizeof(buf), "%d %d\n", port, admin_port);
 		if (ob_file_write_atomic(srv->cfg.port_file, buf, strlen(buf),
 					 0600, &err) != 0)
 			ob_log(OB_LOG_ERROR, NULL, "port file: %s", err.msg);
@@ -261,6 +282,7 @@ int main(int argc, char **argv)
 	ob_log(OB_LOG_INFO, NULL, "signal %d: finishing requests in flight",
 	       sig);
 	srv_housekeep_stop(&hk);
+	srv_ldapd_stop(&ld, 30);
 	srv_httpd_stop(&h, 30);
 	srv_store_release();
 	ob_log(OB_LOG_INFO, NULL, "stopped");

@@ -43,6 +43,17 @@ void srv_config_defaults(struct srv_config *c)
 	c->carddav_depth = 1;
 	c->carddav_photo = 64 * 1024;
 	c->carddav_max_bytes = 256u << 20;
+	ob_strlcpy(c->ldap_listen, "0.0.0.0", sizeof(c->ldap_listen));
+	c->ldap_port = 389;
+	c->ldaps_port = -1;
+	c->ldap_conn_limit = 1000;
+	c->ldap_per_ip_limit = 64;
+	c->ldap_idle = 300;
+	c->ldap_request_timeout = 10;
+	c->ldap_max_request = 64 * 1024;
+	c->ldap_time_limit = 30;
+	c->ldap_max_photo = 64 * 1024;
+	c->ldap_stores = 8;
 }
 
 static int num(const char *key, const char *v, uint64_t min, uint64_t max,
@@ -108,6 +119,34 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 		return boolean(key, v, &c->debug_sync, err);
 	if (strcmp(key, "carddav") == 0)
 		return boolean(key, v, &c->carddav, err);
+	if (strcmp(key, "phonebook-extension") == 0) {
+		static const char *const names[] = {"first", "main", "only"};
+		for (int i = 0; i < 3; i++)
+			if (strcmp(v, names[i]) == 0) {
+				c->phonebook_ext = i;
+				return 0;
+			}
+		return ob_err_set(err, OB_E_INVAL,
+				  "%s: expected first, main or only", key);
+	}
+	if (strcmp(key, "ldap") == 0)
+		return boolean(key, v, &c->ldap, err);
+	if (strcmp(key, "ldap-require-tls") == 0)
+		return boolean(key, v, &c->ldap_require_tls, err);
+	if (strcmp(key, "ldap-listen") == 0)
+		return text(key, v, c->ldap_listen, sizeof(c->ldap_listen),
+			    err);
+	if (strcmp(key, "ldap-port") == 0 || strcmp(key, "ldaps-port") == 0) {
+		int *dst = key[4] == 's' ? &c->ldaps_port : &c->ldap_port;
+		if (key[4] == 's' && strcmp(v, "off") == 0) {
+			*dst = -1;
+			return 0;
+		}
+		ret = num(key, v, 0, 65535, &n, err);
+		if (ret == 0)
+			*dst = (int)n;
+		return ret;
+	}
 	if (strcmp(key, "port") == 0) {
 		ret = num(key, v, 0, 65535, &n, err);
 		c->port = (int)n;
@@ -176,6 +215,18 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 		 &c->carddav_max_bytes, NULL},
 		{"carddav-max-results", 0, 10000000, NULL,
 		 &c->carddav_max_results},
+		{"ldap-max-connections", 1, 100000, NULL, &c->ldap_conn_limit},
+		{"ldap-max-connections-per-ip", 1, 100000, NULL,
+		 &c->ldap_per_ip_limit},
+		{"ldap-idle-timeout", 1, 86400, NULL, &c->ldap_idle},
+		{"ldap-request-timeout", 1, 3600, NULL,
+		 &c->ldap_request_timeout},
+		{"ldap-max-request", 1024, 16u << 20, &c->ldap_max_request,
+		 NULL},
+		{"ldap-size-limit", 0, 10000000, NULL, &c->ldap_size_limit},
+		{"ldap-time-limit", 0, 3600, NULL, &c->ldap_time_limit},
+		{"ldap-max-photo", 0, 16u << 20, &c->ldap_max_photo, NULL},
+		{"ldap-store-connections", 1, 256, NULL, &c->ldap_stores},
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		if (strcmp(key, nums[i].name) != 0)

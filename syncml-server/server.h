@@ -65,6 +65,24 @@ struct srv_config {
 	size_t carddav_photo;     /* photo bytes in a CardDAV card; 0 = none */
 	size_t carddav_max_bytes; /* one answer's body cap */
 	unsigned carddav_max_results; /* members per answer; 0 = no cap */
+	/* phonebooks: a work number's extension (carddav/phonebook.h enum
+	 * dav_pb_ext: 0 first, 1 main, 2 only) */
+	int phonebook_ext;
+	/* LDAP (server/ldapd.h): its own listener, off by default */
+	bool ldap;
+	char ldap_listen[64];
+	int ldap_port;                 /* 0 = any free port */
+	int ldaps_port;                /* -1 = no LDAPS listener */
+	bool ldap_require_tls;         /* plain binds/searches off loopback */
+	unsigned ldap_conn_limit;      /* concurrent LDAP connections */
+	unsigned ldap_per_ip_limit;    /* ... from one address */
+	unsigned ldap_idle;            /* seconds a connection may sit idle */
+	unsigned ldap_request_timeout; /* seconds for one whole request */
+	size_t ldap_max_request;       /* bytes of one request */
+	unsigned ldap_size_limit;      /* entries per search; 0 = no cap */
+	unsigned ldap_time_limit;      /* seconds per search; 0 = no cap */
+	size_t ldap_max_photo;         /* jpegPhoto bytes; 0 = none */
+	unsigned ldap_stores;          /* store connections LDAP shares */
 };
 
 /* Defaults for every field. */

@@ -113,12 +113,28 @@ def dial(n):
         elif digits and (c in "#;,xX" or n[i:i+3].lower() == "ext"):
             break
     return out if digits else ""
+def ext(n):
+    # the digits after the extension marker, if a main number precedes it
+    digits = 0
+    for i, c in enumerate(n):
+        if c.isdigit():
+            digits += 1
+        elif digits and (c in "#;,xX" or n[i:i+3].lower() == "ext"):
+            return "".join(x for x in n[i:] if x.isdigit())
+    return ""
 def esc(s):
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&apos;")
 for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
     if r["hidden"].strip().lower() in ("yes", "1", "true"):
         continue
-    nums = [dial(r[k]) for k in ("phone_work", "phone_cell", "phone_home")]
+    # the default extension policy (first): the extension in the work
+    # number's place, mobile, the extension's main number, home
+    # (values of a field are split by "|")
+    w = [x for x in r["phone_work"].split("|") if x.strip()]
+    nums = [ext(x) or dial(x) for x in w]
+    nums += [dial(x) for x in r["phone_cell"].split("|")]
+    nums += [dial(x) for x in w if ext(x)]
+    nums += [dial(x) for x in r["phone_home"].split("|")]
     nums = [x for x in nums if x]
     if not nums:
         continue
