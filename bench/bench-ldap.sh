@@ -110,11 +110,12 @@ say "slapd: searching"
 run slapd "$slapd_port" "$slapd_pid" "$tmp/slapd-accounts" --pinyin
 slapd_stop
 
-if timeout 5 "$SERVER" --ldap on --port bogus 2>&1 | grep -q "unknown setting 'ldap'"; then
+if timeout 5 "$SERVER" --ldap yes --port bogus 2>&1 | grep -q "unknown setting 'ldap'"; then
 	say "orgbook-server has no LDAP listener: slapd's rows only"
 else
 	"$SERVER" --db "$tmp/ob.db" --listen 127.0.0.1 --port 0 --admin-port off \
-		--ldap on --ldap-listen 127.0.0.1 --ldap-port 0 \
+		--ldap yes --ldap-listen 127.0.0.1 --ldap-port 0 \
+		--ldap-max-connections-per-ip 1000 \
 		--log-level warn --port-file "$tmp/ports" 2>"$tmp/server.log" &
 	spid=$!
 	i=0

@@ -408,7 +408,7 @@ class Run:
         """Does this orgbook-server have the LDAP listener? Only a server
         that does not know the "ldap" setting lacks it: any other
         failure to start with LDAP on fails the run later."""
-        r = subprocess.run([self.server, "--ldap", "on", "--port", "bogus"],
+        r = subprocess.run([self.server, "--ldap", "yes", "--port", "bogus"],
                            capture_output=True, timeout=30)
         return b"unknown setting 'ldap'" not in r.stderr
 
@@ -419,7 +419,7 @@ class Run:
                "--max-photo", "262144", "--carddav-max-photo", "262144"] + \
             self.a.server_arg
         if self.ldap_on:
-            cmd += ["--ldap", "on", "--ldap-listen", "127.0.0.1",
+            cmd += ["--ldap", "yes", "--ldap-listen", "127.0.0.1",
                     "--ldap-port", "0"]
         if self.vg:
             cmd = ["valgrind", "--quiet", "--error-exitcode=99",

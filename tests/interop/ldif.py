@@ -19,10 +19,12 @@ Hidden people are left out. Person attributes (empty values left out):
   cn, displayName  display_name
   sn             family_name, else the display name (person needs an sn)
   givenName      given_name
-  telephoneNumber  each work number without its extension
+  telephoneNumber  each work number as stored, its extension included
+                 (what a person reads; matching uses the digits before it)
   ipPhone        each work number's extension ("ext 12", "x12", "#12",
                  ";ext=12", ",12"), digits only
-  mobile, homePhone, facsimileTelephoneNumber  cell, home, fax numbers
+  mobile, homePhone, facsimileTelephoneNumber  cell, home, fax numbers,
+                 as stored
   mail           every e-mail
   o              as the base's o;  ou  the name of the person's unit
   title, street, l (city), st (region), postalCode, description (note)
@@ -208,17 +210,11 @@ def entries(export, tenant, base=None, org=None):
         put("sn", [fam or disp])
         put("givenName", [giv])
         put("displayName", [disp])
-        mains, exts = [], []
-        for w in p.get("phone_work", []):
-            m, e = split_phone(w)
-            mains.append(m)
-            exts.append(e)
-        put("telephoneNumber", mains)
-        put("ipPhone", exts)
-        put("mobile", [split_phone(x)[0] for x in p.get("phone_cell", [])])
-        put("homePhone", [split_phone(x)[0] for x in p.get("phone_home", [])])
-        put("facsimileTelephoneNumber",
-            [split_phone(x)[0] for x in p.get("phone_fax", [])])
+        put("telephoneNumber", p.get("phone_work", []))
+        put("ipPhone", [split_phone(w)[1] for w in p.get("phone_work", [])])
+        put("mobile", p.get("phone_cell", []))
+        put("homePhone", p.get("phone_home", []))
+        put("facsimileTelephoneNumber", p.get("phone_fax", []))
         put("mail", p.get("email", []))
         put("o", [org])
         put("ou", [unit.rpartition("/")[2]])

@@ -24,7 +24,7 @@
 #     VLV (as Poly phones browse) equal slapd's; the Root DSE; a client
 #     that sends half a request does not hold up others; an edit is seen
 #     by the next search.
-# Until orgbook-server has an LDAP listener (it refuses "--ldap on") the
+# Until orgbook-server has an LDAP listener (it refuses "--ldap yes") the
 # subject is a second slapd, a self-test of the harness, and the checks
 # only Orgbook can pass (accounts, throttling, tenants) are skipped.
 # Prints TAP.
@@ -76,7 +76,7 @@ if [ -n "${OB_VALGRIND:-}" ]; then
 fi
 # Does this orgbook-server have the LDAP listener?
 have_ldap=yes
-if timeout 5 "$SERVER" --ldap on --port bogus 2>&1 | grep -q "unknown setting 'ldap'"; then
+if timeout 5 "$SERVER" --ldap yes --port bogus 2>&1 | grep -q "unknown setting 'ldap'"; then
 	have_ldap=""
 fi
 
@@ -208,17 +208,17 @@ fi
 
 # -- the subject ----------------------------------------------------------------
 if [ -n "$have_ldap" ]; then
-	ldaps_port=$(slapd_free_port)
 	# shellcheck disable=SC2086 # DBARGS is two options
 	$VG "$SERVER" $DBARGS --listen 127.0.0.1 --port 0 --admin-port off \
 		--cert "$tmp/cert.pem" --key "$tmp/key.pem" \
-		--ldap on --ldap-listen 127.0.0.1 --ldap-port 0 \
-		--ldaps-port "$ldaps_port" \
+		--ldap yes --ldap-listen 127.0.0.1 --ldap-port 0 \
+		--ldaps-port 0 \
 		--port-file "$tmp/ports" 2>"$tmp/server.log" &
 	spid=$!
 	i=0
 	while [ ! -s "$tmp/ports" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 	lport=$(cut -d' ' -f3 "$tmp/ports")
+	ldaps_port=$(cut -d' ' -f4 "$tmp/ports")
 	subject=ldap://127.0.0.1:$lport
 	subject_s=ldaps://127.0.0.1:$ldaps_port
 	bind=true is_slapd=false
@@ -275,20 +275,22 @@ run_table
 # S URL-OR-"" ldapsearch-args...: ldapsearch on the subject as zhang.wei
 # (anonymous on a slapd subject), LDIF unwrapped into $out, exit in $rc
 ACME_AUTH="-D zhang.wei@acme -w orgbook-demo"
+BIG_AUTH="-D reader@big -w big-secret"
 ssr="" # a sort key's ordering rule: Orgbook sorts cn, sn, uid without one
 if [ "$bind" != true ]; then
-	ACME_AUTH="" ssr=":2.5.13.3"
+	ACME_AUTH="" BIG_AUTH="" ssr=":2.5.13.3"
 fi
+auth=$ACME_AUTH # S binds with it: acme's account unless a check says
 S() {
 	url=${1:-$subject}
 	shift
-	# shellcheck disable=SC2086 # ACME_AUTH is options
-	out=$(ldapsearch -x -LLL -o ldif-wrap=no -o nettimeout=20 -H "$url" \
-		$ACME_AUTH "$@" 2>&1)
+	# shellcheck disable=SC2086 # auth is options
+	out=$(timeout 60 ldapsearch -x -LLL -o ldif-wrap=no -o nettimeout=20 \
+		-H "$url" $auth "$@" 2>&1)
 	rc=$?
 }
 O() { # the same on the oracle, anonymously, into $oout
-	oout=$(ldapsearch -x -LLL -o ldif-wrap=no -H "$oracle" "$@" 2>&1)
+	oout=$(timeout 60 ldapsearch -x -LLL -o ldif-wrap=no -H "$oracle" "$@" 2>&1)
 	orc=$?
 }
 dns() { echo "$1" | grep '^dn:' | sort; }
@@ -336,7 +338,8 @@ done
 echo "$out" | grep -q "^supportedExtension: 1.3.6.1.4.1.1466.20037" &&
 	ok "Root DSE: StartTLS" || notok "Root DSE: StartTLS"
 
-# paged results, server-side sort, VLV
+# paged results, server-side sort, VLV (big's as its account)
+auth=$BIG_AUTH
 same_dns "paged results (pr=50): every person, once" -E pr=50/noprompt \
 	-b "$BIG" "$people" 1.1
 S "" -E pr=50/noprompt -b "$BIG" "$people" 1.1
@@ -344,24 +347,28 @@ S "" -E pr=50/noprompt -b "$BIG" "$people" 1.1
 	ok "... no entry twice" || notok "... no entry twice"
 # sorted_vals ATTR TEXT: the values of ATTR in the order sent
 sorted_vals() { echo "$2" | sed -n "s/^$1:: *//p; s/^$1: //p"; }
+auth=$ACME_AUTH
 S "" -E "sss=uid$ssr" -b "ou=财务部,dc=acme" "$people" uid
 # slapd's cn, sn and uid have no ORDERING rule: it is named for slapd
 O -E sss=uid:2.5.13.3 -b "ou=财务部,dc=acme" "$people" uid
 [ $rc = 0 ] && [ "$(echo "$out" | grep '^dn:')" = "$(echo "$oout" | grep '^dn:')" ] &&
 	ok "sort by uid: slapd's order" ||
 	{ notok "sort by uid: slapd's order (exit $rc)"; tap_show 4; }
+auth=$BIG_AUTH
 S "" -E "sss=-sn$ssr" -b "$BIG" "(title=*engineer*)" sn
 O -E sss=-sn:2.5.13.3 -b "$BIG" "(title=*engineer*)" sn
 [ $rc = 0 ] && [ "$(sorted_vals sn "$out")" = "$(sorted_vals sn "$oout")" ] &&
 	ok "sort by sn, reversed, Latin names: slapd's order" ||
 	{ notok "sort by sn reversed (exit $rc)"; sorted_vals sn "$out" >"$tmp/a"; sorted_vals sn "$oout" >"$tmp/b"; diff "$tmp/a" "$tmp/b" | head -6 | sed 's/^/# /'; }
 # Poly: sss + VLV, a window of 32 from the start, at an offset, by value
-# (ldapsearch asks for the next window on standard input: /dev/null ends it)
+# (ldapsearch asks for the next window on standard input, again and again
+# at its end: a "q" ends it)
+printf 'q\n' >"$tmp/q"
 O -b "$BIG" "(title=*engineer*)" 1.1
 vn=$(dns "$oout" | wc -l)
 for vlv in "0/31/1/$vn" "5/26/100/$vn" "0/31:Moreau" "3/3:zzzz"; do
-	S "" -E "sss=sn$ssr" -E "vlv=$vlv" -b "$BIG" "(title=*engineer*)" sn </dev/null
-	O -E sss=sn:2.5.13.3 -E "vlv=$vlv" -b "$BIG" "(title=*engineer*)" sn </dev/null
+	S "" -E "sss=sn$ssr" -E "vlv=$vlv" -b "$BIG" "(title=*engineer*)" sn <"$tmp/q"
+	O -E sss=sn:2.5.13.3 -E "vlv=$vlv" -b "$BIG" "(title=*engineer*)" sn <"$tmp/q"
 	# the first window only: ldapsearch may ask again after it
 	out=$(echo "$out" | sed '/^# sortResult/,$d')
 	oout=$(echo "$oout" | sed '/^# sortResult/,$d')
@@ -370,6 +377,8 @@ for vlv in "0/31/1/$vn" "5/26/100/$vn" "0/31:Moreau" "3/3:zzzz"; do
 		ok "VLV $vlv sorted by sn: slapd's window" ||
 		{ notok "VLV $vlv sorted by sn: slapd's window (exit $rc)"; tap_show 2; sorted_vals sn "$out" | head -3 | sed 's/^/# got /'; sorted_vals sn "$oout" | head -3 | sed 's/^/# want /'; }
 done
+
+auth=$ACME_AUTH
 
 # a client sending half a request holds up nobody
 hp=${subject#ldap://}
