@@ -386,6 +386,8 @@ TABLE = [
      "(|(cn=zh*)(sn=zh*))", PHONE_ATTRS, False, 0, "pinyin"),
     ("Yealink name, initials", "acme", "", "sub",
      "(|(cn=zw*)(sn=zw*))", PHONE_ATTRS, False, 0, "pinyin"),
+    ("Yealink name, initials of the stored reading", "acme", "", "sub",
+     "(|(cn=zy*)(sn=zy*))", PHONE_ATTRS, False, 0, "pinyin"),
     ("Yealink name, characters", "acme", "", "sub",
      "(|(cn=张*)(sn=张*))", PHONE_ATTRS, False, 0, "slapd"),
     ("Yealink name, Latin with diacritics", "big", "", "sub",

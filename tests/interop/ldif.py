@@ -33,7 +33,9 @@ Hidden people are left out. Person attributes (empty values left out):
   uid            uid
   orgbookPinyin  for a name with a reading: spaced ("ouyang mingyue"),
                  joined ("ouyangmingyue") and initials, one a syllable
-                 ("oymy")
+                 ("oymy"), all of the stored reading (an administrator's
+                 reading of a polyphonic name, 张乐 "zhang yue": "zy");
+                 a reading that is not pinyin has its words' initials
 No jpegPhoto (a search gets it only by name), no operational attributes.
 
 As a module: entries(export, tenant, base, org) gives the same tree as a
@@ -135,13 +137,17 @@ def syllables(reading, count):
 
 
 def initials(text, reading):
-    """The initials of a Han text read as reading ("" when they do not
-    fit: a reading that is not one syllable a character)."""
+    """The initials of a Han text read as reading: one a syllable when the
+    reading is pinyin of one syllable a character, else one a word of the
+    reading (a reading that is not pinyin still has initials)."""
     han = sum(1 for ch in text if is_han(ch))
     if han == 0 or not reading:
         return ""
     s = syllables(reading, han)
-    return "".join(x[0] for x in s) if s else ""
+    if s:
+        return "".join(x[0] for x in s)
+    words = reading.replace("-", " ").replace("'", " ").split()
+    return "".join(w[0].lower() for w in words if w)
 
 
 def pinyin_forms(text, parts):

@@ -96,6 +96,10 @@ ob person add --tenant acme --uid "dav odd/uid&1" --name "Jean-Luc Dubois" \
 	--family Dubois --given Jean-Luc --unit "${deep%/*}" \
 	--title "Staff Engineer" --cell "+33 6 12 34 56 78" \
 	--email jl.dubois@example.fr >/dev/null
+# a polyphonic given name read as the person reads it: 乐 as yue, not le
+ob person add --tenant acme --uid ldap-yue-1 --name 张乐 --family 张 \
+	--given 乐 --phonetic-family zhang --phonetic-given yue --unit 行政部 \
+	--work "+86 21 5555 0303" --email yue.zhang@demo.orgbook.cn >/dev/null
 ob person add --tenant acme --uid ldap-hidden-1 --name 隐藏人 --family 隐 \
 	--given 藏人 --unit 财务部 --work "+86 21 5555 0909" \
 	--email hidden@demo.orgbook.cn --hidden yes >/dev/null
