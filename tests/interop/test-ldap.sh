@@ -364,6 +364,55 @@ O -E sss=-sn:2.5.13.3 -b "$BIG" "(title=*engineer*)" sn
 [ $rc = 0 ] && [ "$(sorted_vals sn "$out")" = "$(sorted_vals sn "$oout")" ] &&
 	ok "sort by sn, reversed, Latin names: slapd's order" ||
 	{ notok "sort by sn reversed (exit $rc)"; sorted_vals sn "$out" >"$tmp/a"; sorted_vals sn "$oout" >"$tmp/b"; diff "$tmp/a" "$tmp/b" | head -6 | sed 's/^/# /'; }
+# Names sort by their pinyin (a phone browsing with VLV from "zhang" lands
+# on 张), the one sort slapd cannot referee: the order of the uids sent
+# must follow the model's key (the spaced reading of a Chinese name, family
+# then given name, so all 胡 hu come before 黄 huang; else the folded
+# name), every person of the unit once
+sort_by_pinyin() { # NAME UNIT-DN: sss=cn over the people of a unit
+	S "" -E "sss=cn$ssr" -b "$2" "$people" uid
+	echo "$out" | sed -n 's/^uid: //p' >"$tmp/sorted"
+	if r=$($PY - "$tmp/acme.json" "$tmp/sorted" "$2" <<'PYEOF'
+import json, sys, unicodedata
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+got = open(sys.argv[2], encoding="utf-8").read().split()
+unit = [x.split("=", 1)[1] for x in sys.argv[3].split(",")[:-1]][::-1]
+path = "/".join(unit)
+def key(p):
+    han = any(0x3400 <= ord(c) <= 0x9FFF for c in p["display_name"])
+    if han and (p["phonetic_family"] or p["phonetic_given"]):
+        return " ".join(x for x in (p["phonetic_family"].lower(), p["phonetic_given"].lower()) if x)
+    return " ".join(unicodedata.normalize("NFKC", p["display_name"]).casefold().split())
+want = {p["uid"]: key(p) for p in d["people"] if not p["hidden"] and
+        (p["unit"] == path or p["unit"].startswith(path + "/"))}
+keys = [want.get(u) for u in got]
+if sorted(got) != sorted(want):
+    print("the people differ: %d sent, %d in the unit" % (len(got), len(want)))
+elif keys != sorted(keys):
+    i = next(i for i in range(len(keys) - 1) if keys[i] > keys[i + 1])
+    print("out of order at %d: %s (%s) before %s (%s)" % (i, got[i], keys[i], got[i + 1], keys[i + 1]))
+else:
+    print("%d people" % len(got))
+    sys.exit(0)
+sys.exit(1)
+PYEOF
+	); then ok "$1 ($r)"; else notok "$1: $r"; fi
+}
+if [ "$bind" = true ]; then
+	auth=$ACME_AUTH
+	sort_by_pinyin "sort by cn: Chinese names in pinyin order" "ou=财务部,dc=acme"
+	sort_by_pinyin "... in a larger unit" "ou=销售部,dc=acme"
+	printf 'q\n' >"$tmp/q"
+	S "" -E "sss=cn" -E "vlv=0/3:zhang" -b dc=acme "$people" orgbookPinyin <"$tmp/q"
+	first=$(echo "$out" | sed -n 's/^orgbookPinyin: \([a-z]*\) \([a-z]*\)$/\1\2/p' | head -1)
+	case $first in
+	zhang*) ok "VLV by the value zhang lands on the first 张 ($first)" ;;
+	*) notok "VLV by the value zhang lands on $first, not on the first 张"; tap_show 4 ;;
+	esac
+	auth=$BIG_AUTH
+else
+	ok "sort by cn in pinyin order # SKIP slapd sorts by the characters"
+fi
 # Poly: sss + VLV, a window of 32 from the start, at an offset, by value
 # (ldapsearch asks for the next window on standard input, again and again
 # at its end: a "q" ends it)
