@@ -28,6 +28,7 @@
 #include "dircard/export.h"
 #include "syncml-server/auth.h"
 #include "server/connguard.h"
+#include "server/ldapd.h"
 #include "server/tls.h"
 #include "syncml-server/health.h"
 #include "util/buf.h"
@@ -552,7 +553,17 @@ static enum MHD_Result handle_metrics(struct srv_httpd *h,
 		 __atomic_load_n(&m->conns_evicted, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->bodies_too_large, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->bodies_busy, __ATOMIC_RELAXED));
-	struct MHD_Response *r = text(buf);
+	struct srv_ldapd *ld =
+		__atomic_load_n(&h->srv->ldapd, __ATOMIC_RELAXED);
+	struct ob_buf all;
+	ob_buf_init(&all, 65536);
+	ob_buf_add_str(&all, buf);
+	if (ld != NULL)
+		srv_ldapd_metrics(ld, &all);
+	size_t len = 0;
+	char *body = ob_buf_steal(&all, &len);
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		len, body, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
 	enum MHD_Result ret = MHD_queue_response(conn, 200, r);
 	MHD_destroy_response(r);

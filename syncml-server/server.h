@@ -108,12 +108,16 @@ struct srv_metrics {
 	uint64_t bodies_too_large, bodies_busy;
 };
 
+struct srv_ldapd;
+
 struct srv {
 	struct srv_config cfg;
 	struct srv_metrics metrics;
 	/* unix time of the last store write that failed with an I/O error,
 	 * and of the last that worked (health.h) */
 	int64_t io_error_at, io_ok_at;
+	/* the LDAP listener when it runs (server/ldapd.h), for /metrics */
+	struct srv_ldapd *ldapd;
 	/* Each worker thread opens its own store connection (srv_store). */
 };
 
