@@ -18,7 +18,7 @@ endif
 lib_dirstore_libdirstore_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS) \
 	$(PQ_CFLAGS) $(GNUTLS_CFLAGS) $(CRYPT_CFLAGS)
 DSTORE_LIBS = lib/dirstore/libdirstore.a lib/pinyin/libpinyin.a \
-	lib/util/libobutil.a \
+	$(IMAGE_LIBS) lib/util/libobutil.a \
 	$(SQLITE_LIBS) $(PQ_LIBS) $(GNUTLS_LIBS) $(CRYPT_LIBS)
 LINT_FILES += $(filter %.c,$(lib_dirstore_libdirstore_a_SOURCES))
 
