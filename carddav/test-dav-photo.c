@@ -40,21 +40,22 @@ static void get(const char *path)
 	dav_handle(store, &cfg, &rq, &rs);
 }
 
-/* The PHOTO of the card in rs.body, unfolded and decoded into *out_r
- * (malloc'd); 0 bytes when the card has none. */
-static size_t photo_of(unsigned char **out_r)
+/* The PHOTO of the card in rs.body, unfolded and decoded (malloc'd),
+ * *len_r bytes; NULL and 0 when the card has none. */
+static unsigned char *photo_of(size_t *len_r)
 {
+	unsigned char *out = NULL;
 	const char *b = ob_buf_str(&rs.body), *p = strstr(b, "\r\nPHOTO");
 	const char *v, *e;
 	char *text;
 	size_t n = 0, cap, len = 0;
 
-	*out_r = NULL;
+	*len_r = 0;
 	if (p == NULL)
-		return 0;
+		return NULL;
 	v = strchr(p + 2, ':');
 	if (v == NULL)
-		return 0;
+		return NULL;
 	v++;
 	/* the value runs to the first line break not followed by a space */
 	for (e = v; *e != '\0'; e++)
@@ -66,11 +67,12 @@ static size_t photo_of(unsigned char **out_r)
 			text[n++] = *s;
 	text[n] = '\0';
 	cap = n;
-	*out_r = malloc(cap);
-	if (ob_b64_decode(text, n, *out_r, cap, &len) != 0)
+	out = malloc(cap + 1);
+	if (ob_b64_decode(text, n, out, cap + 1, &len) != 0)
 		len = 0;
 	free(text);
-	return len;
+	*len_r = len;
+	return out;
 }
 
 /* A width x height JPEG of quality q with fine detail (noise over a
@@ -141,7 +143,7 @@ int main(void)
 	test_assert(big_len > 2u << 20);
 	get("/dav/books/all/big.vcf");
 	test_assert_int(rs.status, 200);
-	ph_len = photo_of(&ph);
+	ph = photo_of(&ph_len);
 	test_assert(ph_len > 0 && ph_len <= 65536);
 	if (strstr(ob_buf_str(&rs.body), "\r\nPHOTO;TYPE=JPEG;ENCODING=b:") ==
 	    NULL)
@@ -162,10 +164,11 @@ int main(void)
 			0);
 	test_assert_mem(kept, kept_len, ph, ph_len);
 	free(kept);
+	kept = NULL;
 	/* the second card is the same bytes, from the store */
 	get("/dav/books/all/big.vcf");
 	free(ph);
-	ph_len = photo_of(&ph);
+	ph = photo_of(&ph_len);
 	test_assert_int(dstore_thumb_get(store, acme, key, 256, 65536, &kept,
 					 &kept_len, &err),
 			0);
@@ -179,7 +182,7 @@ int main(void)
 	cfg.photo_edge = 96;
 	get("/dav/books/all/big.vcf");
 	test_assert_int(rs.status, 200);
-	ph_len = photo_of(&ph);
+	ph = photo_of(&ph_len);
 	test_assert_int(img_probe(ph, ph_len, NULL, &info, &err), 0);
 	test_assert_int(info.width, 96);
 	test_assert_int(info.height, 72);
@@ -190,7 +193,7 @@ int main(void)
 
 	test_begin("a small upright JPEG within the edge goes as stored");
 	get("/dav/books/all/small.vcf");
-	ph_len = photo_of(&ph);
+	ph = photo_of(&ph_len);
 	test_assert_mem(ph, ph_len, small, small_len);
 	free(ph);
 	test_end();
@@ -199,7 +202,8 @@ int main(void)
 	cfg.max_photo = 200;
 	get("/dav/books/all/big.vcf");
 	test_assert_int(rs.status, 200);
-	test_assert_int(photo_of(&ph), 0);
+	ph = photo_of(&ph_len);
+	test_assert_int(ph_len, 0);
 	test_assert(strstr(ob_buf_str(&rs.body), "FN:big\r\n") != NULL);
 	free(ph);
 	cfg.max_photo = 65536;
@@ -209,10 +213,11 @@ int main(void)
 		   "out");
 	cfg.photo_edge = 0;
 	get("/dav/books/all/big.vcf");
-	test_assert_int(photo_of(&ph), 0);
+	ph = photo_of(&ph_len);
+	test_assert_int(ph_len, 0);
 	free(ph);
 	get("/dav/books/all/small.vcf");
-	ph_len = photo_of(&ph);
+	ph = photo_of(&ph_len);
 	test_assert_mem(ph, ph_len, small, small_len);
 	free(ph);
 	test_end();
