@@ -220,8 +220,10 @@ static void *export_thread(void *arg)
 		.photos = j->photos,
 		.max_photo_bytes = j->carddav ? j->srv->cfg.carddav_photo
 					      : j->srv->cfg.max_photo,
-		.photo_edge = j->carddav ? j->srv->cfg.carddav_photo_edge
-					 : j->srv->cfg.photo_edge,
+		/* a download is a copy of the directory: photos as stored
+		 * (as the CLI's export), except CardDAV's book GET, whose
+		 * cards must be those of its REPORTs */
+		.photo_edge = j->carddav ? j->srv->cfg.carddav_photo_edge : 0,
 	};
 	struct ob_err err;
 	size_t count = 0;
