@@ -4,8 +4,8 @@
  * filter with fractional edges, on the 8-bit values as stored) to fit
  * a square of edge pixels keeping its aspect, puts PNG transparency on
  * white, and writes a baseline JPEG with no metadata (only the JFIF
- * header). Grayscale, CMYK/YCCK (Adobe inverted or not), progressive and
- * arithmetic-coded JPEG; palette, gray, 16-bit and interlaced PNG.
+ * header). Grayscale, CMYK/YCCK (Adobe inverted or not) and progressive
+ * JPEG; palette, gray, 16-bit and interlaced PNG.
  *
  * Promises: hostile input is an error, never a crash, a hang or
  * unbounded memory. Limits (struct img_limits): input bytes, source

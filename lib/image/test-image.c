@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <png.h>
+
 static uint8_t *slurp(const char *name, size_t *len_r)
 {
 	char rel[256];
@@ -236,6 +238,98 @@ static void test_formats(void)
 	test_end();
 }
 
+struct membuf {
+	uint8_t *d;
+	size_t len, cap;
+};
+
+static void mem_write(png_structp png, png_bytep data, size_t n)
+{
+	struct membuf *m = png_get_io_ptr(png);
+	if (m->len + n > m->cap) {
+		size_t cap = (m->len + n) * 2;
+		uint8_t *d = realloc(m->d, cap);
+		if (d == NULL)
+			png_error(png, "out of memory");
+		m->d = d;
+		m->cap = cap;
+	}
+	memcpy(m->d + m->len, data, n);
+	m->len += n;
+}
+
+static void mem_flush(png_structp png)
+{
+	(void)png;
+}
+
+/* A 16-bit RGB PNG of w x h quadrants, Adam7-interlaced or not, by
+ * libpng's writer (make-photos.py's Pillow writes neither). */
+static uint8_t *png16(uint32_t w, uint32_t h, bool interlaced, size_t *len_r)
+{
+	static const uint16_t q[4][3] = {
+		{65535, 0, 0}, {0, 65535, 0}, {0, 0, 65535}, {65535, 65535, 0}};
+	struct membuf m = {NULL, 0, 0};
+	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL,
+						  NULL, NULL);
+	png_infop info = png_create_info_struct(png);
+	uint8_t *rows = malloc((size_t)w * h * 6);
+	png_bytep *rp = malloc(h * sizeof(*rp));
+
+	*len_r = 0;
+	if (setjmp(png_jmpbuf(png))) {
+		free(m.d);
+		m.d = NULL;
+		goto out;
+	}
+	for (uint32_t y = 0; y < h; y++) {
+		rp[y] = rows + (size_t)y * w * 6;
+		for (uint32_t x = 0; x < w; x++) {
+			const uint16_t *c = q[(y >= h / 2) * 2 + (x >= w / 2)];
+			for (int k = 0; k < 3; k++) {
+				rp[y][x * 6 + k * 2] = (uint8_t)(c[k] >> 8);
+				rp[y][x * 6 + k * 2 + 1] = (uint8_t)c[k];
+			}
+		}
+	}
+	png_set_write_fn(png, &m, mem_write, mem_flush);
+	png_set_IHDR(png, info, w, h, 16, PNG_COLOR_TYPE_RGB,
+		     interlaced ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_write_info(png, info);
+	png_write_image(png, rp);
+	png_write_end(png, NULL);
+	*len_r = m.len;
+out:
+	png_destroy_write_struct(&png, &info);
+	free(rows);
+	free(rp);
+	return m.d;
+}
+
+static void test_png16(void)
+{
+	for (int il = 0; il < 2; il++) {
+		struct img_pixels px;
+		struct img_info info;
+		struct ob_err err;
+		size_t len;
+		uint8_t *d = png16(90, 60, il, &len);
+
+		test_begin(il ? "16-bit Adam7-interlaced PNG" : "16-bit PNG");
+		test_assert(d != NULL);
+		test_assert_int(img_decode(d, len, NULL, 45, &px, &info, &err),
+				0);
+		test_assert_int(px.width, 45);
+		test_assert_int(px.height, 30);
+		corners(&px, RED, GREEN, BLUE, YELLOW);
+		test_assert_int(px.rgb[0], 255);
+		img_pixels_free(&px);
+		free(d);
+		test_end();
+	}
+}
+
 static void test_box_filter(void)
 {
 	struct img_pixels px;
@@ -374,6 +468,7 @@ int main(void)
 {
 	test_orientation();
 	test_formats();
+	test_png16();
 	test_box_filter();
 	test_hostile();
 	test_big();
