@@ -335,7 +335,15 @@ struct jerr {
 static void j_error_exit(j_common_ptr c)
 {
 	struct jerr *e = (struct jerr *)c->err;
-	if (e->code == 0) {
+	int m = c->err->msg_code;
+	if (e->code == 0 &&
+	    (m == JERR_NO_BACKING_STORE || m == JERR_OUT_OF_MEMORY)) {
+		/* over the pool cap (IMG_JPEG_MEMORY), not out of memory */
+		e->code = OB_E_LIMIT;
+		snprintf(e->msg, sizeof(e->msg),
+			 "JPEG needs more than %ld MB to decode",
+			 IMG_JPEG_MEMORY >> 20);
+	} else if (e->code == 0) {
 		e->code = OB_E_PARSE;
 		c->err->format_message(c, e->msg);
 	}
@@ -396,7 +404,7 @@ static void jdec_setup(struct jdec *d)
 	d->ci.progress = &d->prog;
 	/* libjpeg's own pool cap: a bomb that passes the pixel limit
 	 * still cannot take more than this */
-	d->ci.mem->max_memory_to_use = 512L << 20;
+	d->ci.mem->max_memory_to_use = IMG_JPEG_MEMORY;
 }
 
 static int jdec_header(struct jdec *d, const uint8_t *data, size_t len,
@@ -634,6 +642,13 @@ static int png_decode(const uint8_t *data, size_t len, const struct lims *l,
 	if (png_get_rowbytes(d->png, d->info) != (size_t)w * 4) {
 		ret = ob_err_set(err, OB_E_PARSE, "PNG rows of %zu bytes",
 				 (size_t)png_get_rowbytes(d->png, d->info));
+		goto out;
+	}
+	if (passes > 1 && (uint64_t)w * h > IMG_MAX_INTERLACED) {
+		ret = ob_err_set(err, OB_E_LIMIT,
+				 "interlaced PNG of %ux%u pixels is over the "
+				 "limit of %u pixels",
+				 (unsigned)w, (unsigned)h, IMG_MAX_INTERLACED);
 		goto out;
 	}
 	fit(w, h, edge, &dw, &dh);

@@ -13,7 +13,9 @@
  * pixel is decoded), either side, JPEG progressive scans (the CPU bomb of
  * many tiny scans), PNG chunk sizes. Memory is the scaled picture (at
  * most IMG_EDGE_MAX squared, in floats) plus one source row; only an
- * interlaced PNG is held whole (bounded by max_pixels). libjpeg and
+ * interlaced PNG is held whole (at most IMG_MAX_INTERLACED pixels, 64
+ * MB) and a progressive JPEG's coefficients (libjpeg's pool, at most
+ * IMG_JPEG_MEMORY: a 40-megapixel 4:2:0 photo fits). libjpeg and
  * libpng errors return through setjmp/longjmp inside this module and
  * never reach the caller; they print nothing.
  *
@@ -32,7 +34,9 @@
 #define IMG_MAX_PIXELS_DEFAULT 50000000ull /* source width * height */
 #define IMG_MAX_SIDE_DEFAULT 30000u        /* source width or height */
 #define IMG_MAX_SCANS 200                  /* progressive JPEG scans */
-#define IMG_EDGE_MAX 2048u                 /* largest thumbnail edge */
+#define IMG_MAX_INTERLACED 16000000u /* interlaced PNG pixels (held whole) */
+#define IMG_JPEG_MEMORY (192L << 20) /* libjpeg's pool (progressive) */
+#define IMG_EDGE_MAX 2048u           /* largest thumbnail edge */
 #define IMG_QUALITY_DEFAULT 80
 
 /* 0 in a field means its default. */

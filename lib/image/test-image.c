@@ -379,6 +379,15 @@ static void test_hostile(void)
 	test_assert_int(img_thumb(d, len, NULL, 256, 80, &t, &tlen, NULL, &err),
 			OB_E_LIMIT);
 	test_assert(t == NULL && tlen == 0);
+	free(d);
+	d = slurp("bomb-progressive.jpg", &len);
+	test_assert_int(img_probe(d, len, NULL, &info, &err), 0);
+	test_assert_int(info.width, 6000);
+	test_assert_int(info.progressive, 1);
+	test_assert_int(img_decode(d, len, NULL, 256, &px, NULL, &err),
+			OB_E_LIMIT);
+	test_assert_str(err.msg, "JPEG needs more than 192 MB to decode");
+	test_assert(px.rgb == NULL);
 	lim.max_side = 1000;
 	test_assert_int(img_probe(d, len, &lim, &info, &err), OB_E_LIMIT);
 	test_assert(strstr(err.msg, "a side is over the limit of 1000") !=

@@ -76,6 +76,15 @@ i = j.index(b"\xff\xc0")
 j[i + 5:i + 9] = struct.pack(">HH", 20000, 20000)
 open("bomb.jpg", "wb").write(bytes(j))
 
+# a progressive 4:4:4 JPEG whose frame claims 6000x6000: 36 Mpixel, under
+# the pixel limit, but its coefficients (216 MB) are over libjpeg's pool
+buf = io.BytesIO()
+quads(16, 16).save(buf, "JPEG", quality=50, progressive=True, subsampling=0)
+j = bytearray(buf.getvalue())
+i = j.index(b"\xff\xc2")
+j[i + 5:i + 9] = struct.pack(">HH", 6000, 6000)
+open("bomb-progressive.jpg", "wb").write(bytes(j))
+
 p = open("progressive.jpg", "rb").read()
 open("truncated.jpg", "wb").write(p[: len(p) // 2])
 q = open("alpha.png", "rb").read()
