@@ -387,6 +387,10 @@ static void test_hostile(void)
 	test_assert_int(img_decode(d, len, NULL, 256, &px, NULL, &err),
 			OB_E_LIMIT);
 	test_assert_str(err.msg, "JPEG needs more than 192 MB to decode");
+	test_assert_int(decode_file("interlaced-big.png", 256, &px, NULL, &err),
+			OB_E_LIMIT);
+	test_assert_str(err.msg, "interlaced PNG of 5000x4000 pixels is over "
+				 "the limit of 16000000 pixels");
 	test_assert(px.rgb == NULL);
 	lim.max_side = 1000;
 	test_assert_int(img_probe(d, len, &lim, &info, &err), OB_E_LIMIT);

@@ -67,6 +67,14 @@ with open("bomb.png", "wb") as f:
     f.write(chunk(b"IDAT", bytes(body)))
     f.write(chunk(b"IEND", b""))
 
+# an interlaced PNG claiming 5000x4000 (20 Mpixel: under the pixel limit,
+# over what an interlaced one may hold whole); its data is a few bytes
+with open("interlaced-big.png", "wb") as f:
+    f.write(b"\x89PNG\r\n\x1a\n")
+    f.write(chunk(b"IHDR", struct.pack(">IIBBBBB", 5000, 4000, 8, 2, 0, 0, 1)))
+    f.write(chunk(b"IDAT", zlib.compress(b"\0" * 64)))
+    f.write(chunk(b"IEND", b""))
+
 # a JPEG whose frame header claims 20000x20000: the SOF0 of a small one
 # rewritten (height, then width, after the precision byte)
 buf = io.BytesIO()
