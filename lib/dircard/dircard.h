@@ -103,7 +103,7 @@ int dcard_render(const struct vcard_contact *c,
 /* The photo a card of p carries under o, the one photo policy:
  * - none when !o->photo or p has none;
  * - photo_edge 0: the stored photo, or none when over max_photo_bytes;
- * - else the stored photo when it is a JPEG within photo_edge x
+ * - else the stored photo when it is a JPEG or PNG within photo_edge x
  *   photo_edge pixels and max_photo_bytes, without an EXIF turn;
  * - else its thumbnail (lib/image: upright, fit within the edge, PNG
  *   alpha on white, baseline JPEG at quality 80, then 60, then 40 until

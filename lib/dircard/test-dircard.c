@@ -216,12 +216,17 @@ static void test_thumbnails(void)
 	/* stored bottom-left (blue) is now the top-left */
 	test_assert(px.rgb != NULL && px.rgb[2] > 190 && px.rgb[0] < 70);
 	img_pixels_free(&px);
+	/* a PNG within the edge and the cap goes as stored */
 	p.photo = alpha;
 	p.photo_len = alpha_len;
 	test_assert_int(dcard_render_person(&p, "Acme", &o, &b, &len, &err), 0);
+	test_assert(has(&b, len, "PHOTO;TYPE=PNG;ENCODING=BASE64"));
+	/* over the edge: a JPEG, transparency on white */
+	o.photo_edge = 48;
+	test_assert_int(dcard_render_person(&p, "Acme", &o, &b, &len, &err), 0);
 	test_assert(card_photo(&b, len, &px, type, sizeof(type)));
 	test_assert_str(type, "PHOTO;TYPE=JPEG;ENCODING=BASE64");
-	test_assert_int(px.width, 64);
+	test_assert_int(px.width, 48);
 	test_assert(px.rgb != NULL && px.rgb[0] > 245 && px.rgb[1] > 245 &&
 		    px.rgb[2] > 245);
 	img_pixels_free(&px);
