@@ -10,7 +10,7 @@ fi
 PKGS="build-essential autoconf automake pkg-config
 libxml2-dev libwbxml2-dev libwbxml2-utils libcurl4-gnutls-dev
 libsqlite3-dev sqlite3 libgnutls28-dev gnutls-bin libmicrohttpd-dev
-libcrypt-dev libpq-dev postgresql haproxy
+libcrypt-dev libpq-dev postgresql haproxy libjpeg62-turbo-dev libpng-dev
 clang libclang-rt-14-dev valgrind cppcheck clang-format
 python3 python3-vobject unicode-data curl gettext
 syncevolution syncevolution-http python3-twisted dbus procps

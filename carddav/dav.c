@@ -275,8 +275,8 @@ static void quirk_of(struct ctx *x)
 }
 
 /* The hash in every ETag and token: what shapes the cards besides the
- * people (the company in ORG, the photo cap, the client's dialect), so
- * a change of any of them refetches everything. */
+ * people (the company in ORG, the photo cap and thumbnail edge, the
+ * client's dialect), so a change of any of them refetches everything. */
 static void make_hash(struct ctx *x)
 {
 	char cap[64];
@@ -284,6 +284,14 @@ static void make_hash(struct ctx *x)
 	h = fnv(h, x->tenant.display, strlen(x->tenant.display) + 1);
 	snprintf(cap, sizeof(cap), "%zu/%u", x->cfg->max_photo,
 		 x->dialect.org_max);
+	h = fnv(h, cap, strlen(cap));
+	/* the thumbnail edge shapes the photos (a separate field so the
+	 * hashes of servers without thumbnails stay as they were) */
+	if (x->cfg->photo_edge > 0)
+		snprintf(cap, sizeof(cap), "/e%u",
+			 (unsigned)x->cfg->photo_edge);
+	else
+		cap[0] = '\0';
 	h = fnv(h, cap, strlen(cap));
 	x->hash = h;
 }
@@ -485,6 +493,9 @@ static int render(struct ctx *x, const struct dstore_person *p,
 		.version = version == 40 ? VCARD_V40 : VCARD_V30,
 		.photo = x->cfg->max_photo > 0,
 		.max_photo_bytes = x->cfg->max_photo,
+		.photo_edge = x->cfg->photo_edge,
+		.thumbs = x->store,
+		.thumb_tenant = x->tenant.id,
 		.dialect = x->has_dialect ? &x->dialect : NULL,
 	};
 	struct ob_err err;

@@ -53,8 +53,11 @@
 #include "util/buf.h"
 
 struct dav_config {
-	size_t max_photo;     /* photo bytes in a card; larger ones and all
-				when 0 are left out */
+	size_t max_photo;     /* photo bytes in a card; 0: no photos */
+	uint32_t photo_edge;  /* thumbnail edge in pixels: a photo larger
+				(or over max_photo) goes as a thumbnail
+				(dcard_photo_fit); 0: as stored, left out
+				over max_photo */
 	int unit_depth;       /* units at depth 1..unit_depth get a book of
 				their own (0: only the whole directory) */
 	size_t max_response;  /* body cap of one answer; a bigger one is

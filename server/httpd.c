@@ -187,6 +187,7 @@ struct export_job {
 	int64_t tenant_id, unit_id;
 	enum vcard_version version;
 	bool photos;
+	bool carddav; /* CardDAV's photo cap and thumbnail edge, else SyncML's */
 	enum wa_stream kind; /* WA_STREAM_VCF, _CSV or _JSON */
 };
 
@@ -213,7 +214,12 @@ static void *export_thread(void *arg)
 		.version = j->version,
 		.unit_id = j->unit_id,
 		.photos = j->photos,
-		.max_photo_bytes = j->srv->cfg.max_photo,
+		.max_photo_bytes = j->carddav ? j->srv->cfg.carddav_photo
+					      : j->srv->cfg.max_photo,
+		/* a download is a copy of the directory: photos as stored
+		 * (as the CLI's export), except CardDAV's book GET, whose
+		 * cards must be those of its REPORTs */
+		.photo_edge = j->carddav ? j->srv->cfg.carddav_photo_edge : 0,
 	};
 	struct ob_err err;
 	size_t count = 0;
@@ -821,6 +827,7 @@ static enum MHD_Result handle_dav(struct srv_httpd *h,
 		return ret;
 	struct dav_config cfg = {
 		.max_photo = h->srv->cfg.carddav_photo,
+		.photo_edge = h->srv->cfg.carddav_photo_edge,
 		.unit_depth = (int)h->srv->cfg.carddav_depth,
 		.max_response = h->srv->cfg.carddav_max_bytes,
 		.max_results = h->srv->cfg.carddav_max_results,
@@ -857,6 +864,7 @@ static enum MHD_Result handle_dav(struct srv_httpd *h,
 			.unit_id = rs.stream_unit_id,
 			.version = VCARD_V30,
 			.photos = h->srv->cfg.carddav_photo > 0,
+			.carddav = true,
 			.kind = WA_STREAM_VCF,
 		};
 		dav_http_response_deinit(&rs);

@@ -40,8 +40,10 @@ struct srv_config {
 	unsigned nonce_ttl;            /* seconds an unused MD5 nonce is kept */
 	unsigned nonces_per_login;     /* devices' nonces kept per login */
 	unsigned housekeeping;         /* seconds between expiry sweeps */
-	size_t min_free;  /* bytes free for the database, else unhealthy */
-	size_t max_photo; /* photo bytes sent in a vCard; 0 = none */
+	size_t min_free;     /* bytes free for the database, else unhealthy */
+	size_t max_photo;    /* photo bytes sent in a vCard; 0 = none */
+	unsigned photo_edge; /* thumbnail edge, pixels (dcard_photo_fit); 0:
+				photos as stored, dropped over max_photo */
 	char port_file[SRV_PATH_MAX]; /* write "port admin_port\n" here */
 	bool debug_sync;              /* log message bodies (redacted) */
 	size_t admin_max_body;        /* admin pages' upload cap, bytes */
@@ -60,10 +62,11 @@ struct srv_config {
 	/* body bytes held by all requests not (yet) authenticated */
 	size_t unauth_body_total;
 	/* CardDAV (carddav/dav.h) on the sync listener */
-	bool carddav;             /* serve /dav/ and /.well-known/carddav */
-	unsigned carddav_depth;   /* units this deep get a book of their own */
-	size_t carddav_photo;     /* photo bytes in a CardDAV card; 0 = none */
-	size_t carddav_max_bytes; /* one answer's body cap */
+	bool carddav;           /* serve /dav/ and /.well-known/carddav */
+	unsigned carddav_depth; /* units this deep get a book of their own */
+	size_t carddav_photo;   /* photo bytes in a CardDAV card; 0 = none */
+	unsigned carddav_photo_edge;  /* thumbnail edge there, as photo_edge */
+	size_t carddav_max_bytes;     /* one answer's body cap */
 	unsigned carddav_max_results; /* members per answer; 0 = no cap */
 	/* phonebooks: a work number's extension (carddav/phonebook.h enum
 	 * dav_pb_ext: 0 first, 1 main, 2 only) */

@@ -191,14 +191,16 @@ struct collect {
 	char text[4096];
 };
 
-/* SQL that takes a store back from schema 16 to 14 (a test then sets
+/* SQL that takes a store back from schema 17 to 14 (a test then sets
  * the version it wants the migrations to start from) */
-#define UNDO_15                                                                \
+#define UNDO_17 "DROP TRIGGER photo_thumb_gone; DROP TABLE photo_thumb;"
+#define UNDO_16                                                                \
 	"ALTER TABLE tenant DROP COLUMN ldap_base;"                            \
-	"ALTER TABLE tenant DROP COLUMN ldap_anonymous;"                       \
-	"DROP TABLE account_reset; DROP INDEX account_person;"                 \
-	"ALTER TABLE account DROP COLUMN person_id;"                           \
-	"ALTER TABLE account DROP COLUMN last_login;"
+	"ALTER TABLE tenant DROP COLUMN ldap_anonymous;"
+#define UNDO_15                                                                \
+	UNDO_17 UNDO_16 "DROP TABLE account_reset; DROP INDEX account_person;" \
+			"ALTER TABLE account DROP COLUMN person_id;"           \
+			"ALTER TABLE account DROP COLUMN last_login;"
 
 static int collect_change(const struct dstore_change *c, void *ctx)
 {
@@ -1409,9 +1411,8 @@ static void test_sync_state(void)
 				"DROP TABLE account_reset;"
 				"DROP INDEX account_person;"
 				"ALTER TABLE account DROP COLUMN person_id;"
-				"ALTER TABLE account DROP COLUMN last_login;"
-				"ALTER TABLE tenant DROP COLUMN ldap_base;"
-				"ALTER TABLE tenant DROP COLUMN ldap_anonymous;"
+				"ALTER TABLE account DROP COLUMN "
+				"last_login;" UNDO_17 UNDO_16
 				"DELETE FROM schema_version WHERE version > 5;",
 				NULL, NULL, NULL),
 			SQLITE_OK);
@@ -3763,6 +3764,115 @@ static void test_device_lock(void)
 	test_end();
 }
 
+/* a person with a photo (PNG magic and some bytes); returns the id */
+static int64_t put_photo(struct dstore *s, int64_t t, const char *uid,
+			 unsigned char last)
+{
+	unsigned char png[] = {0x89, 'P',  'N',  'G', 0x0d,
+			       0x0a, 0x1a, 0x0a, 1,   last};
+	struct dstore_person p = {0}, got;
+	struct ob_err err;
+	int64_t id = 0;
+
+	p.uid = strdup(uid);
+	p.display = (char *)uid;
+	p.photo = png;
+	p.photo_len = sizeof(png);
+	dstore_begin(s, t, "test", &err);
+	if (dstore_person_put(s, t, &p, NULL, &err) < 0)
+		printf("# put %s: %s\n", uid, err.msg);
+	dstore_commit(s, NULL, &err);
+	free(p.uid);
+	if (dstore_person_get(s, t, uid, false, &got, &err) == 0)
+		id = got.id;
+	dstore_person_deinit(&got);
+	return id;
+}
+
+static void test_thumbnails(void)
+{
+	struct dstore *s = open_new();
+	int64_t t = tenant(s, "acme"), t2 = tenant(s, "other"), a, b, n = -1;
+	struct dstore_thumb_size keep[1] = {{256, 65536}};
+	char key[DSTORE_THUMB_KEY_LEN];
+	unsigned char *d = NULL;
+	size_t len = 99;
+	struct ob_err err;
+
+	test_begin("thumbnails: kept per tenant, hash, edge and cap; gone "
+		   "with the photo or the person");
+	a = put_photo(s, t, "a", 1);
+	b = put_photo(s, t, "b", 2);
+	test_assert(a > 0 && b > 0);
+	test_assert_int(
+		dstore_thumb_key((const unsigned char *)"abc", 3, key, &err),
+		0);
+	test_assert_str(key, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9c"
+			     "b410ff61f20015ad");
+	test_assert_int(
+		dstore_thumb_get(s, t, "k1", 256, 65536, &d, &len, &err),
+		OB_E_NOTFOUND);
+	test_assert(d == NULL && len == 0);
+	test_assert_int(dstore_thumb_put(s, t, a, "k1", 256, 65536,
+					 (const unsigned char *)"JPEG1", 5, 100,
+					 &err),
+			0);
+	/* a second fill (another instance) keeps the first */
+	test_assert_int(dstore_thumb_put(s, t, a, "k1", 256, 65536,
+					 (const unsigned char *)"JPEG2", 5, 101,
+					 &err),
+			0);
+	test_assert_int(
+		dstore_thumb_get(s, t, "k1", 256, 65536, &d, &len, &err), 0);
+	test_assert_mem(d, len, "JPEG1", 5);
+	free(d);
+	/* other sizes, another tenant: other rows */
+	test_assert_int(
+		dstore_thumb_get(s, t, "k1", 128, 65536, &d, &len, &err),
+		OB_E_NOTFOUND);
+	test_assert_int(
+		dstore_thumb_get(s, t, "k1", 256, 32768, &d, &len, &err),
+		OB_E_NOTFOUND);
+	test_assert_int(
+		dstore_thumb_get(s, t2, "k1", 256, 65536, &d, &len, &err),
+		OB_E_NOTFOUND);
+	/* "none can be made" is kept too */
+	test_assert_int(
+		dstore_thumb_put(s, t, b, "k2", 256, 65536, NULL, 0, 100, &err),
+		0);
+	len = 99;
+	test_assert_int(
+		dstore_thumb_get(s, t, "k2", 256, 65536, &d, &len, &err), 0);
+	test_assert(d == NULL && len == 0);
+	test_assert_int(dstore_thumb_put(s, t, b, "k3", 128, 1000,
+					 (const unsigned char *)"J", 1, 100,
+					 &err),
+			0);
+	/* a's photo changes: its row goes, b's stay */
+	put_photo(s, t, "a", 3);
+	test_assert_int(
+		dstore_thumb_get(s, t, "k1", 256, 65536, &d, &len, &err),
+		OB_E_NOTFOUND);
+	test_assert_int(
+		dstore_thumb_get(s, t, "k2", 256, 65536, &d, &len, &err), 0);
+	/* housekeeping: sizes no longer configured */
+	test_assert_int(dstore_thumb_prune(s, keep, 1, &n, &err), 0);
+	test_assert_int(n, 1);
+	test_assert_int(dstore_thumb_get(s, t, "k3", 128, 1000, &d, &len, &err),
+			OB_E_NOTFOUND);
+	/* b deleted: its rows go with its photo */
+	dstore_begin(s, t, "test", &err);
+	test_assert_int(dstore_person_delete(s, t, "b", &err), 0);
+	dstore_commit(s, NULL, &err);
+	test_assert_int(
+		dstore_thumb_get(s, t, "k2", 256, 65536, &d, &len, &err),
+		OB_E_NOTFOUND);
+	test_assert_int(dstore_thumb_prune(s, NULL, 0, &n, &err), 0);
+	test_assert_int(n, 0);
+	dstore_close(&s);
+	test_end();
+}
+
 int main(void)
 {
 #ifndef HAVE_LIBPQ
@@ -3806,5 +3916,6 @@ int main(void)
 	test_connection_lost();
 	test_device_lock();
 	test_driver_statements();
+	test_thumbnails();
 	return test_done();
 }
