@@ -296,7 +296,7 @@ static void person(int64_t t, const char *uid, const char *family,
 static void setup(void)
 {
 	struct dstore_options o = {0};
-	struct ldap_dir_config dc = {65536, 600};
+	struct ldap_dir_config dc = {65536, 600, 256};
 	struct ob_err err;
 	static char path[512];
 	int64_t u;

@@ -639,7 +639,8 @@ int srv_ldapd_start(struct srv *srv, struct srv_ldapd **l_r, int *port_r,
 		    int *ldaps_port_r, struct ob_err *err)
 {
 	const struct srv_config *cfg = &srv->cfg;
-	struct ldap_dir_config dcfg = {cfg->ldap_max_photo, 600};
+	struct ldap_dir_config dcfg = {cfg->ldap_max_photo, 600,
+				       cfg->ldap_photo_edge};
 	struct srv_ldapd *l;
 	int ret;
 

@@ -55,6 +55,7 @@ void srv_config_defaults(struct srv_config *c)
 	c->ldap_max_request = 64 * 1024;
 	c->ldap_time_limit = 30;
 	c->ldap_max_photo = 64 * 1024;
+	c->ldap_photo_edge = 256;
 	c->ldap_stores = 8;
 }
 
@@ -230,6 +231,7 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 		{"ldap-size-limit", 0, 10000000, NULL, &c->ldap_size_limit},
 		{"ldap-time-limit", 0, 3600, NULL, &c->ldap_time_limit},
 		{"ldap-max-photo", 0, 16u << 20, &c->ldap_max_photo, NULL},
+		{"ldap-photo-size", 0, 2048, NULL, &c->ldap_photo_edge},
 		{"ldap-store-connections", 1, 256, NULL, &c->ldap_stores},
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {

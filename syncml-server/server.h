@@ -85,6 +85,7 @@ struct srv_config {
 	unsigned ldap_size_limit;      /* entries per search; 0 = no cap */
 	unsigned ldap_time_limit;      /* seconds per search; 0 = no cap */
 	size_t ldap_max_photo;         /* jpegPhoto bytes; 0 = none */
+	unsigned ldap_photo_edge;      /* its thumbnail edge, pixels */
 	unsigned ldap_stores;          /* store connections LDAP shares */
 };
 
