@@ -42,7 +42,9 @@ void srv_config_defaults(struct srv_config *c)
 	c->carddav = true;
 	c->carddav_depth = 1;
 	c->carddav_photo = 64 * 1024;
-	c->carddav_max_bytes = 256u << 20;
+	c->carddav_max_bytes = 1u << 20;
+	c->carddav_max_body = 64u << 20;
+	c->stream_timeout = 3600;
 }
 
 static int num(const char *key, const char *v, uint64_t min, uint64_t max,
@@ -176,6 +178,9 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 		 &c->carddav_max_bytes, NULL},
 		{"carddav-max-results", 0, 10000000, NULL,
 		 &c->carddav_max_results},
+		{"carddav-max-body", 4096, 1u << 30, &c->carddav_max_body,
+		 NULL},
+		{"stream-timeout", 1, 7 * 86400, NULL, &c->stream_timeout},
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		if (strcmp(key, nums[i].name) != 0)

@@ -60,11 +60,20 @@ struct srv_config {
 	/* body bytes held by all requests not (yet) authenticated */
 	size_t unauth_body_total;
 	/* CardDAV (carddav/dav.h) on the sync listener */
-	bool carddav;             /* serve /dav/ and /.well-known/carddav */
-	unsigned carddav_depth;   /* units this deep get a book of their own */
-	size_t carddav_photo;     /* photo bytes in a CardDAV card; 0 = none */
-	size_t carddav_max_bytes; /* one answer's body cap */
+	bool carddav;           /* serve /dav/ and /.well-known/carddav */
+	unsigned carddav_depth; /* units this deep get a book of their own */
+	size_t carddav_photo;   /* photo bytes in a CardDAV card; 0 = none */
+	/* the most of one answer held in memory: a bigger multistatus is
+	 * streamed (chunked) in pieces of about this size */
+	size_t carddav_max_bytes;
 	unsigned carddav_max_results; /* members per answer; 0 = no cap */
+	/* request body cap of a CardDAV request whose Basic login was
+	 * checked before its body was read (a multiget of every href);
+	 * others keep max_body */
+	size_t carddav_max_body;
+	/* seconds a streamed answer (an export, a CardDAV answer) may take
+	 * in all; then the connection is cut and the store let go */
+	unsigned stream_timeout;
 };
 
 /* Defaults for every field. */
