@@ -1756,7 +1756,15 @@ void dav_handle_stream(struct dstore *store, const struct dav_config *cfg,
 		text(rs, 405, "method not allowed\n");
 		goto out;
 	}
-	ret = dav_request_parse(rq->body, rq->body_len, NULL, &x.req, &err);
+	/* The body is capped by the HTTP layer (max-body, or
+	 * carddav-max-body once the login is checked); its tree and its
+	 * hrefs grow with it: a multiget of a big book's every href */
+	struct dav_limits lim = {
+		.hrefs = DAV_MAX_HREFS,
+		.tree_bytes =
+			rq->body_len > ((size_t)4 << 20) ? rq->body_len * 4 : 0,
+	};
+	ret = dav_request_parse(rq->body, rq->body_len, &lim, &x.req, &err);
 	if (ret == OB_E_NOMEM) {
 		store_error(&x, ret);
 		goto out;

@@ -52,6 +52,10 @@
 #include "dirstore/dirstore.h"
 #include "util/buf.h"
 
+/* The most hrefs one multiget may name (the body cap comes first: ~40
+ * bytes an href); its parsed tree may take up to 4 times the body. */
+#define DAV_MAX_HREFS 1000000
+
 struct dav_config {
 	size_t max_photo;     /* photo bytes in a card; larger ones and all
 				when 0 are left out */

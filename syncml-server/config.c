@@ -43,7 +43,7 @@ void srv_config_defaults(struct srv_config *c)
 	c->carddav_depth = 1;
 	c->carddav_photo = 64 * 1024;
 	c->carddav_max_bytes = 1u << 20;
-	c->carddav_max_body = 64u << 20;
+	c->carddav_max_body = 16u << 20;
 	c->stream_timeout = 3600;
 }
 
