@@ -314,6 +314,74 @@ static struct MHD_Response *chan_response(struct chan *ch)
 	return r;
 }
 
+/* ---- stream workers ------------------------------------------------------ */
+
+/* The writer of a streamed answer runs on one of these: a thread that
+ * has finished one waits for the next instead of exiting, so that it
+ * keeps its store connection (no new connection per answer, the read
+ * snapshot ended) and its CPU time stays with a live thread (what
+ * /proc's per-thread figures show). There are as many as answers were
+ * ever written at once, which the connection limits bound. */
+struct worker {
+	struct worker *next; /* the idle list */
+	pthread_cond_t cv;
+	void *(*fn)(void *arg); /* the job; NULL: idle */
+	void *arg;
+};
+
+static pthread_mutex_t workers_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct worker *idle_workers;
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	pthread_mutex_lock(&workers_mu);
+	for (;;) {
+		while (w->fn == NULL)
+			pthread_cond_wait(&w->cv, &workers_mu);
+		void *(*fn)(void *) = w->fn;
+		void *a = w->arg;
+		pthread_mutex_unlock(&workers_mu);
+		fn(a);
+		pthread_mutex_lock(&workers_mu);
+		w->fn = NULL;
+		w->next = idle_workers;
+		idle_workers = w;
+	}
+	return NULL;
+}
+
+/* Run fn(arg) on an idle worker or a new one; 0, or -1 when no thread
+ * can be started. */
+static int worker_run(void *(*fn)(void *), void *arg)
+{
+	pthread_mutex_lock(&workers_mu);
+	struct worker *w = idle_workers;
+	if (w != NULL) {
+		idle_workers = w->next;
+		w->fn = fn;
+		w->arg = arg;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&workers_mu);
+		return 0;
+	}
+	pthread_mutex_unlock(&workers_mu);
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return -1;
+	pthread_cond_init(&w->cv, NULL);
+	w->fn = fn;
+	w->arg = arg;
+	pthread_t th;
+	if (pthread_create(&th, NULL, worker_main, w) != 0) {
+		pthread_cond_destroy(&w->cv);
+		free(w);
+		return -1;
+	}
+	pthread_detach(th);
+	return 0;
+}
+
 /* ---- export ------------------------------------------------------------- */
 
 struct export_job {
@@ -360,7 +428,6 @@ static void *export_thread(void *arg)
 	if (ret != 0)
 		ob_log(OB_LOG_WARN, NULL, "export stopped: %s",
 		       store == NULL ? "database unavailable" : err.msg);
-	srv_store_release();
 	chan_end(&j->ch, ret == 0);
 	return NULL;
 }
@@ -461,7 +528,6 @@ static enum MHD_Result stream_export(struct srv_httpd *h,
 				     const char *const (*extra)[2])
 {
 	struct export_job *j = calloc(1, sizeof(*j));
-	pthread_t th;
 	if (j == NULL)
 		return send_text(conn, 503, "out of memory\n");
 	*j = *job;
@@ -470,13 +536,12 @@ static enum MHD_Result stream_export(struct srv_httpd *h,
 		free(j);
 		return send_text(conn, 503, "cannot start the export\n");
 	}
-	if (pthread_create(&th, NULL, export_thread, j) != 0) {
+	if (worker_run(export_thread, j) != 0) {
 		close(j->ch.rfd);
 		close(j->ch.wfd);
 		free(j);
 		return send_text(conn, 503, "cannot start the export\n");
 	}
-	pthread_detach(th);
 	struct MHD_Response *r = chan_response(&j->ch);
 	if (r == NULL)
 		return MHD_NO;
@@ -966,10 +1031,10 @@ static enum MHD_Result dav_send(struct MHD_Connection *conn,
 	return ret;
 }
 
-/* A CardDAV answer over carddav-max-bytes, made again by a thread of its
- * own with its own store connection and read snapshot and streamed
- * through a chan as it is written. The request is copied: the thread
- * may outlive the connection. */
+/* A CardDAV answer over carddav-max-bytes, made again by a stream worker
+ * on its store connection, in one read snapshot, and streamed through a
+ * chan as it is written. The request is copied: the job may outlive the
+ * connection. */
 struct dav_job {
 	struct chan ch; /* first: the job is freed through it */
 	struct srv *srv;
@@ -1041,8 +1106,6 @@ static void *dav_thread(void *arg)
 	ob_log(j->rs.status >= 500 || j->rs.cut ? OB_LOG_WARN : OB_LOG_INFO,
 	       NULL, "%s addr=%s login=%s agent=\"%.60s\"", j->rs.log, j->addr,
 	       j->dr.login, j->dr.user_agent != NULL ? j->dr.user_agent : "");
-	/* the snapshot ends before the client sees the end of the body */
-	srv_store_release();
 	if (!j->rs.streamed) {
 		close(j->ch.wfd);
 		j->ch.wfd = -1;
@@ -1071,7 +1134,6 @@ static enum MHD_Result dav_stream(struct srv_httpd *h,
 				  const char *addr)
 {
 	struct dav_job *j = calloc(1, sizeof(*j));
-	pthread_t th;
 	enum MHD_Result ret;
 
 	if (j == NULL)
@@ -1104,13 +1166,12 @@ static enum MHD_Result dav_stream(struct srv_httpd *h,
 		dav_job_free(&j->ch);
 		return send_text(conn, 503, "out of memory\n");
 	}
-	if (pthread_create(&th, NULL, dav_thread, j) != 0) {
+	if (worker_run(dav_thread, j) != 0) {
 		close(j->ch.rfd);
 		close(j->ch.wfd);
 		dav_job_free(&j->ch);
 		return send_text(conn, 503, "cannot start the answer\n");
 	}
-	pthread_detach(th);
 	pthread_mutex_lock(&j->mu);
 	while (j->phase == 0)
 		pthread_cond_wait(&j->cv, &j->mu);
@@ -1185,7 +1246,8 @@ static enum MHD_Result handle_dav(struct srv_httpd *h,
 	struct dav_http_response rs;
 	/* on this thread first, within carddav-max-bytes: most answers fit
 	 * and go out as before, with their length; a bigger one is made
-	 * again and streamed (the first try cost at most that much) */
+	 * again by a stream worker and streamed (the first try cost at most
+	 * that much) */
 	struct ob_err err;
 	if (dstore_read_begin(store, &err) != 0)
 		return send_text(conn, 503, "database unavailable\n");
