@@ -857,6 +857,47 @@ static void coll_response(struct ctx *x, enum target_kind kind,
 
 /* ---- walking a book -------------------------------------------------------- */
 
+/* dfeed_list in pages of LIST_PAGE people (keyset on the person id):
+ * inside the caller's read snapshot the pages are one consistent walk,
+ * and a store that fetches a statement's whole result at once
+ * (PostgreSQL's driver) holds one page, not the book. */
+#define LIST_PAGE 1000
+
+struct paged {
+	int (*fn)(const struct dfeed_entry *e, void *arg);
+	void *arg;
+	int64_t last_id;
+	size_t rows;
+};
+
+static int paged_one(const struct dfeed_entry *e, void *arg)
+{
+	struct paged *pg = arg;
+	pg->last_id = e->person_id;
+	pg->rows++;
+	return pg->fn(e, pg->arg);
+}
+
+static int list_paged(struct ctx *x, const struct dfeed_view *v,
+		      int64_t after_id, size_t limit, bool with_photo,
+		      int (*fn)(const struct dfeed_entry *e, void *arg),
+		      void *arg, struct ob_err *err)
+{
+	struct paged pg = {fn, arg, after_id, 0};
+	size_t left = limit;
+
+	for (;;) {
+		size_t page = left > 0 && left < LIST_PAGE ? left : LIST_PAGE;
+		pg.rows = 0;
+		int ret = dfeed_list(x->store, v, pg.last_id, page, with_photo,
+				     paged_one, &pg, err);
+		if (ret != 0 || pg.rows < page)
+			return ret;
+		if (limit > 0 && (left -= page) == 0)
+			return 0;
+	}
+}
+
 static bool wants_photo(const struct ctx *x)
 {
 	return x->req.address_data.asked && x->cfg->max_photo > 0;
@@ -1024,7 +1065,7 @@ static void do_propfind(struct ctx *x)
 			}
 		} else if (x->kind == T_BOOK) {
 			struct dfeed_view v = {x->tenant.id, x->book.unit_id};
-			int ret = dfeed_list(x->store, &v, 0, 0, wants_photo(x),
+			int ret = list_paged(x, &v, 0, 0, wants_photo(x),
 					     list_member, x, &err);
 			if (ret < 0) {
 				store_error(x, ret);
@@ -1155,7 +1196,7 @@ static void do_sync(struct ctx *x)
 	w.limit = limit > 0 ? w.sent + limit : 0;
 	w.last_id = t.c;
 	if (t.r == 0)
-		ret = dfeed_list(x->store, &v, t.c, limit > 0 ? limit + 1 : 0,
+		ret = list_paged(x, &v, t.c, limit > 0 ? limit + 1 : 0,
 				 wants_photo(x), sync_pass2, &w, &err);
 	else if (t.r == now && t.c == 0)
 		ret = 0; /* nothing changed: no walk at all */
@@ -1555,7 +1596,7 @@ static void do_query(struct ctx *x)
 		.x = x,
 		.limit = min_limit(x->req.nresults, x->cfg->max_results),
 	};
-	int ret = dfeed_list(x->store, &v, 0, 0, false, query_member, &w, &err);
+	int ret = list_paged(x, &v, 0, 0, false, query_member, &w, &err);
 	if (ret < 0 || w.error != 0) {
 		store_error(x, w.error != 0 ? w.error : ret);
 		return;
