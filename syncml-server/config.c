@@ -44,7 +44,6 @@ void srv_config_defaults(struct srv_config *c)
 	c->carddav_depth = 1;
 	c->carddav_photo = 64 * 1024;
 	c->carddav_photo_edge = 256;
-	c->carddav_max_bytes = 256u << 20;
 	ob_strlcpy(c->ldap_listen, "0.0.0.0", sizeof(c->ldap_listen));
 	c->ldap_port = 389;
 	c->ldaps_port = -1;
@@ -57,6 +56,9 @@ void srv_config_defaults(struct srv_config *c)
 	c->ldap_max_photo = 64 * 1024;
 	c->ldap_photo_edge = 256;
 	c->ldap_stores = 8;
+	c->carddav_max_bytes = 1u << 20;
+	c->carddav_max_body = 16u << 20;
+	c->stream_timeout = 3600;
 }
 
 static int num(const char *key, const char *v, uint64_t min, uint64_t max,
@@ -233,6 +235,9 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 		{"ldap-max-photo", 0, 16u << 20, &c->ldap_max_photo, NULL},
 		{"ldap-photo-size", 0, 2048, NULL, &c->ldap_photo_edge},
 		{"ldap-store-connections", 1, 256, NULL, &c->ldap_stores},
+		{"carddav-max-body", 4096, 1u << 30, &c->carddav_max_body,
+		 NULL},
+		{"stream-timeout", 1, 7 * 86400, NULL, &c->stream_timeout},
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		if (strcmp(key, nums[i].name) != 0)

@@ -65,9 +65,18 @@ struct srv_config {
 	bool carddav;           /* serve /dav/ and /.well-known/carddav */
 	unsigned carddav_depth; /* units this deep get a book of their own */
 	size_t carddav_photo;   /* photo bytes in a CardDAV card; 0 = none */
-	unsigned carddav_photo_edge;  /* thumbnail edge there, as photo_edge */
-	size_t carddav_max_bytes;     /* one answer's body cap */
+	/* the most of one answer held in memory: a bigger multistatus is
+	 * streamed (chunked) in pieces of about this size */
+	size_t carddav_max_bytes;
 	unsigned carddav_max_results; /* members per answer; 0 = no cap */
+	/* request body cap of a CardDAV request whose Basic login was
+	 * checked before its body was read (a multiget of every href);
+	 * others keep max_body */
+	size_t carddav_max_body;
+	/* seconds a streamed answer (an export, a CardDAV answer) may take
+	 * in all; then the connection is cut and the store let go */
+	unsigned stream_timeout;
+	unsigned carddav_photo_edge; /* thumbnail edge there, as photo_edge */
 	/* phonebooks: a work number's extension (carddav/phonebook.h enum
 	 * dav_pb_ext: 0 first, 1 main, 2 only) */
 	int phonebook_ext;

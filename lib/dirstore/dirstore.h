@@ -103,6 +103,14 @@ int dstore_begin(struct dstore *store, int64_t tenant_id, const char *actor,
 int dstore_commit(struct dstore *store, int64_t *rev_r, struct ob_err *err);
 /* Roll back the open transaction, if any. */
 void dstore_rollback(struct dstore *store);
+/* A read transaction: every read until dstore_read_end sees one
+ * snapshot of the store (SQLite: a deferred BEGIN, the snapshot taken at
+ * the first read; PostgreSQL: REPEATABLE READ READ ONLY), so that an
+ * answer built from many statements mixes no writes committed meanwhile.
+ * While it is open SQLite's WAL cannot be checkpointed past it: keep it
+ * short, and always end it. Not inside a write transaction. */
+int dstore_read_begin(struct dstore *store, struct ob_err *err);
+void dstore_read_end(struct dstore *store);
 
 /* Run fn inside dstore_begin/commit, running the whole transaction again
  * (fn included), up to `tries` times in all, while beginning, fn or the
@@ -479,6 +487,19 @@ int dstore_person_iter(struct dstore *store, int64_t tenant_id,
 		       const struct dstore_iter_opts *opts,
 		       int (*fn)(const struct dstore_person *p, void *ctx),
 		       void *ctx, struct ob_err *err);
+/* The people of uids[0..n) in a view (opts: unit_id and include_hidden
+ * as for dstore_person_iter, with_photo; after_id, limit and direct
+ * unused), DSTORE_KNOWN_BATCH uids to a statement: fn(i, p, ctx) for
+ * each uids[i] found, p borrowed for the call, in the store's order
+ * within a batch and batch after batch (a uid given twice: fn for each
+ * index). Uids not found or not in the view get no call. fn's non-zero
+ * return stops and is returned; else 0 or OB_E_*. */
+int dstore_person_get_many(struct dstore *store, int64_t tenant_id,
+			   const char *const *uids, size_t n,
+			   const struct dstore_iter_opts *opts,
+			   int (*fn)(size_t i, const struct dstore_person *p,
+				     void *ctx),
+			   void *ctx, struct ob_err *err);
 /* Count people in a view (same filters as iter, no pagination). */
 int dstore_person_count(struct dstore *store, int64_t tenant_id,
 			int64_t unit_id, bool include_hidden, int64_t *count_r,

@@ -547,6 +547,128 @@ static void test_validation(void)
 	test_end();
 }
 
+struct many_seen {
+	int calls[200];
+	char first_name[64];
+	int stop_after; /* stop at this call (0: never) */
+	int n;
+};
+
+static int many_fn(size_t i, const struct dstore_person *p, void *ctx)
+{
+	struct many_seen *m = ctx;
+	m->calls[i]++;
+	if (m->n++ == 0)
+		snprintf(m->first_name, sizeof(m->first_name), "%s",
+			 p->display);
+	return m->stop_after > 0 && m->n >= m->stop_after ? 7 : 0;
+}
+
+/* dstore_person_get_many (a CardDAV multiget's batches) and a read
+ * snapshot over several statements */
+static void test_get_many(void)
+{
+	struct dstore *s = open_new(), *w = NULL;
+	struct dstore_options o = {0};
+	struct ob_err err;
+	int64_t a = tenant(s, "acme"), b = tenant(s, "beta"), top, sub, other;
+
+	options_of(&o); /* the store open_new made: a second connection */
+
+	test_begin("get_many: found in batches of 64, each index of a uid "
+		   "given twice, unknown, hidden, another enterprise's and "
+		   "outside the unit left out");
+	dstore_begin(s, a, "test", &err);
+	dstore_unit_ensure_path(s, a, "Top/Sub", true, &sub, &err);
+	dstore_unit_ensure_path(s, a, "Top", true, &top, &err);
+	dstore_unit_ensure_path(s, a, "Else", true, &other, &err);
+	char uid[32], name[32];
+	for (int i = 0; i < 150; i++) {
+		snprintf(uid, sizeof(uid), "m-%03d", i);
+		snprintf(name, sizeof(name), "Many %03d", i);
+		put(s, a, uid, name,
+		    i % 3 == 0   ? sub
+		    : i % 3 == 1 ? top
+				 : other,
+		    i % 25 == 24);
+	}
+	dstore_commit(s, NULL, &err);
+	dstore_begin(s, b, "test", &err);
+	put(s, b, "beta-1", "Beta One", 0, false);
+	dstore_commit(s, NULL, &err);
+	enum { N = 160 };
+	static char names[N][32];
+	const char *uids[N];
+	for (int i = 0; i < N; i++) {
+		if (i >= 150)
+			snprintf(names[i], sizeof(names[i]), "%s",
+				 i == 150 ? "beta-1" : "no-such");
+		else
+			snprintf(names[i], sizeof(names[i]), "m-%03d",
+				 i == 70 ? 3 : i);
+		uids[i] = names[i];
+	}
+	struct dstore_iter_opts all = {0};
+	struct many_seen m = {0};
+	test_assert_int(
+		dstore_person_get_many(s, a, uids, N, &all, many_fn, &m, &err),
+		0);
+	int bad = 0;
+	for (int i = 0; i < N; i++) {
+		int want = i < 150 && (i == 70 || i % 25 != 24);
+		if (m.calls[i] != want) {
+			printf("# %s (%d): %d calls, want %d\n", uids[i], i,
+			       m.calls[i], want);
+			bad++;
+		}
+	}
+	test_assert_int(bad, 0);
+	/* the subtree of Top: Top and Top/Sub, not Else */
+	struct dstore_iter_opts unit = {.unit_id = top, .include_hidden = true};
+	memset(&m, 0, sizeof(m));
+	test_assert_int(
+		dstore_person_get_many(s, a, uids, N, &unit, many_fn, &m, &err),
+		0);
+	bad = 0;
+	for (int i = 0; i < N; i++) {
+		int who = i == 70 ? 3 : i;
+		int want = i < 150 && who % 3 != 2;
+		bad += m.calls[i] != want;
+	}
+	test_assert_int(bad, 0);
+	/* fn's non-zero return stops and is returned */
+	memset(&m, 0, sizeof(m));
+	m.stop_after = 5;
+	test_assert_int(
+		dstore_person_get_many(s, a, uids, N, &all, many_fn, &m, &err),
+		7);
+	test_assert_int(m.n, 5);
+	test_end();
+
+	test_begin("read snapshot: a write committed meanwhile is not seen "
+		   "until it ends");
+	test_assert_int(dstore_open(&o, &w, &err), 0);
+	test_assert_int(dstore_read_begin(s, &err), 0);
+	const char *one[] = {"m-001"};
+	memset(&m, 0, sizeof(m));
+	dstore_person_get_many(s, a, one, 1, &all, many_fn, &m, &err);
+	test_assert_str(m.first_name, "Many 001");
+	dstore_begin(w, a, "test", &err);
+	put(w, a, "m-001", "Changed", top, false);
+	test_assert_int(dstore_commit(w, NULL, &err), 0);
+	memset(&m, 0, sizeof(m));
+	dstore_person_get_many(s, a, one, 1, &all, many_fn, &m, &err);
+	test_assert_str(m.first_name, "Many 001");
+	test_assert_int(dstore_read_begin(s, &err), OB_E_INVAL);
+	dstore_read_end(s);
+	memset(&m, 0, sizeof(m));
+	dstore_person_get_many(s, a, one, 1, &all, many_fn, &m, &err);
+	test_assert_str(m.first_name, "Changed");
+	dstore_close(&w);
+	dstore_close(&s);
+	test_end();
+}
+
 static void test_tenant_isolation(void)
 {
 	struct dstore *s = open_new();
@@ -679,6 +801,7 @@ static void test_tenant_isolation(void)
 	}
 	dstore_close(&s);
 	test_end();
+	test_get_many();
 }
 
 static void test_tenant_ldap(void)
