@@ -17,7 +17,7 @@ ob() { "$ADMIN" --db "$db" "$@"; }
 rev() { ob enterprise list | awk -v t="$1" '$1 == t { print $3 }'; }
 
 check "init creates the database" 0 ob init
-has "init reports the schema" "schema version 16"
+has "init reports the schema" "schema version 17"
 check "enterprise create" 0 ob enterprise create acme --display "Acme 集团"
 check "duplicate enterprise refused" 4 ob enterprise create acme
 has "duplicate enterprise named" "an enterprise named acme already exists"

@@ -10,12 +10,13 @@ fi
 PKGS="build-essential autoconf automake pkg-config
 libxml2-dev libwbxml2-dev libwbxml2-utils libcurl4-gnutls-dev
 libsqlite3-dev sqlite3 libgnutls28-dev gnutls-bin libmicrohttpd-dev
-libcrypt-dev libpq-dev postgresql haproxy
+libcrypt-dev libpq-dev postgresql haproxy libjpeg62-turbo-dev libpng-dev
 clang libclang-rt-14-dev valgrind cppcheck clang-format
 python3 python3-vobject unicode-data curl gettext
 syncevolution syncevolution-http python3-twisted dbus procps
 vdirsyncer litmus
 slapd ldap-utils python3-ldap3 libjpeg62-turbo-dev libpng-dev python3-pil
+radicale
 chromium fonts-wqy-microhei"
 # Node.js runs the browser tests (Playwright); Debian's when none is there.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||

@@ -65,12 +65,55 @@ struct ctx {
 	struct vcard_dialect dialect; /* the client's quirks (quirk_of) */
 	bool has_dialect;
 	struct dav_request req;
-	struct ob_buf *b; /* rs->body */
+	struct ob_buf *b; /* rs->body, or a multiget slot for a while */
 	size_t members;
 	bool store_failed; /* a store error: 503 */
 	bool too_big;      /* the body cap was reached: 507 */
 	struct dcard_buf card;
+	/* dav_handle_stream: the body goes out in pieces of about
+	 * cfg->max_response, between members */
+	const struct dav_stream *st;
+	bool started; /* st->start was called: the status is sent */
+	bool gone;    /* st->start or st->out failed: stop */
+	size_t sent;  /* body bytes handed to st->out */
 };
+
+/* Stop walking: the answer cannot grow (cap) or nobody takes it. */
+static bool halted(const struct ctx *x)
+{
+	return x->too_big || x->gone;
+}
+
+/* Hand what is buffered to the stream, starting it first. */
+static void stream_out(struct ctx *x)
+{
+	if (x->gone)
+		return;
+	if (!x->started) {
+		x->started = true;
+		x->rs->minimal_applied = x->rq->prefer_minimal;
+		if (x->st->start(x->rs, x->st->ctx) != 0) {
+			x->gone = true;
+			return;
+		}
+	}
+	if (x->b->len > 0 && x->st->out(x->b->data, x->b->len, x->st->ctx) != 0)
+		x->gone = true;
+	x->sent += x->b->len;
+	ob_buf_reset(x->b);
+}
+
+/* A member of a multistatus is complete: when streaming and enough is
+ * buffered, send it. Only between members, so that every decision that
+ * changes the status (a bad token, a store error before the first
+ * member, ...) is still made while nothing is sent. */
+static void member_done(struct ctx *x)
+{
+	x->members++;
+	if (x->st != NULL && x->b == &x->rs->body &&
+	    x->b->len >= x->cfg->max_response)
+		stream_out(x);
+}
 
 /* ---- output -------------------------------------------------------------- */
 
@@ -275,8 +318,8 @@ static void quirk_of(struct ctx *x)
 }
 
 /* The hash in every ETag and token: what shapes the cards besides the
- * people (the company in ORG, the photo cap, the client's dialect), so
- * a change of any of them refetches everything. */
+ * people (the company in ORG, the photo cap and thumbnail edge, the
+ * client's dialect), so a change of any of them refetches everything. */
 static void make_hash(struct ctx *x)
 {
 	char cap[64];
@@ -284,6 +327,14 @@ static void make_hash(struct ctx *x)
 	h = fnv(h, x->tenant.display, strlen(x->tenant.display) + 1);
 	snprintf(cap, sizeof(cap), "%zu/%u", x->cfg->max_photo,
 		 x->dialect.org_max);
+	h = fnv(h, cap, strlen(cap));
+	/* the thumbnail edge shapes the photos (a separate field so the
+	 * hashes of servers without thumbnails stay as they were) */
+	if (x->cfg->photo_edge > 0)
+		snprintf(cap, sizeof(cap), "/e%u",
+			 (unsigned)x->cfg->photo_edge);
+	else
+		cap[0] = '\0';
 	h = fnv(h, cap, strlen(cap));
 	x->hash = h;
 }
@@ -485,6 +536,9 @@ static int render(struct ctx *x, const struct dstore_person *p,
 		.version = version == 40 ? VCARD_V40 : VCARD_V30,
 		.photo = x->cfg->max_photo > 0,
 		.max_photo_bytes = x->cfg->max_photo,
+		.photo_edge = x->cfg->photo_edge,
+		.thumbs = x->store,
+		.thumb_tenant = x->tenant.id,
 		.dialect = x->has_dialect ? &x->dialect : NULL,
 	};
 	struct ob_err err;
@@ -526,7 +580,7 @@ static void end_response(struct ctx *x, struct ob_buf *missing)
 	}
 	put(x, "</D:response>\n");
 	ob_buf_deinit(missing);
-	x->members++;
+	member_done(x);
 }
 
 /* The props of one card member into two buffers (found, missing). */
@@ -620,7 +674,7 @@ static void gone_member(struct ctx *x, const char *uid)
 	put(x, "</D:href>");
 	status_line(x, 404);
 	put(x, "</D:response>\n");
-	x->members++;
+	member_done(x);
 }
 
 /* ---- collection properties ----------------------------------------------- */
@@ -814,6 +868,47 @@ static void coll_response(struct ctx *x, enum target_kind kind,
 
 /* ---- walking a book -------------------------------------------------------- */
 
+/* dfeed_list in pages of LIST_PAGE people (keyset on the person id):
+ * inside the caller's read snapshot the pages are one consistent walk,
+ * and a store that fetches a statement's whole result at once
+ * (PostgreSQL's driver) holds one page, not the book. */
+#define LIST_PAGE 1000
+
+struct paged {
+	int (*fn)(const struct dfeed_entry *e, void *arg);
+	void *arg;
+	int64_t last_id;
+	size_t rows;
+};
+
+static int paged_one(const struct dfeed_entry *e, void *arg)
+{
+	struct paged *pg = arg;
+	pg->last_id = e->person_id;
+	pg->rows++;
+	return pg->fn(e, pg->arg);
+}
+
+static int list_paged(struct ctx *x, const struct dfeed_view *v,
+		      int64_t after_id, size_t limit, bool with_photo,
+		      int (*fn)(const struct dfeed_entry *e, void *arg),
+		      void *arg, struct ob_err *err)
+{
+	struct paged pg = {fn, arg, after_id, 0};
+	size_t left = limit;
+
+	for (;;) {
+		size_t page = left > 0 && left < LIST_PAGE ? left : LIST_PAGE;
+		pg.rows = 0;
+		int ret = dfeed_list(x->store, v, pg.last_id, page, with_photo,
+				     paged_one, &pg, err);
+		if (ret != 0 || pg.rows < page)
+			return ret;
+		if (limit > 0 && (left -= page) == 0)
+			return 0;
+	}
+}
+
 static bool wants_photo(const struct ctx *x)
 {
 	return x->req.address_data.asked && x->cfg->max_photo > 0;
@@ -823,7 +918,7 @@ static int list_member(const struct dfeed_entry *e, void *arg)
 {
 	struct ctx *x = arg;
 	card_props(x, e->person);
-	return x->too_big ? 1 : 0;
+	return halted(x) ? 1 : 0;
 }
 
 struct book_list {
@@ -848,7 +943,7 @@ static int list_book(const struct dstore_unit *u, void *arg)
 	snprintf(bk.display, dl, "%s - %s", x->tenant.display, u->path);
 	coll_response(x, T_BOOK, &bk, x->tenant.revision);
 	free(bk.display);
-	return x->too_big ? 1 : 0;
+	return halted(x) ? 1 : 0;
 }
 
 /* ---- methods -------------------------------------------------------------- */
@@ -975,13 +1070,13 @@ static void do_propfind(struct ctx *x)
 			struct book_list l = {x, 0};
 			int ret = dstore_unit_list(x->store, x->tenant.id,
 						   list_book, &l, &err);
-			if (l.fail != 0 || (ret < 0 && !x->too_big)) {
+			if (l.fail != 0 || (ret < 0 && !halted(x))) {
 				store_error(x, l.fail ? l.fail : ret);
 				return;
 			}
 		} else if (x->kind == T_BOOK) {
 			struct dfeed_view v = {x->tenant.id, x->book.unit_id};
-			int ret = dfeed_list(x->store, &v, 0, 0, wants_photo(x),
+			int ret = list_paged(x, &v, 0, 0, wants_photo(x),
 					     list_member, x, &err);
 			if (ret < 0) {
 				store_error(x, ret);
@@ -1033,7 +1128,7 @@ static int sync_member(struct sync_walk *w, const struct dfeed_entry *e)
 	}
 	w->sent++;
 	w->last_id = e->person_id;
-	return x->too_big ? 1 : 0;
+	return halted(x) ? 1 : 0;
 }
 
 static int sync_pass1(const struct dfeed_entry *e, void *arg)
@@ -1112,7 +1207,7 @@ static void do_sync(struct ctx *x)
 	w.limit = limit > 0 ? w.sent + limit : 0;
 	w.last_id = t.c;
 	if (t.r == 0)
-		ret = dfeed_list(x->store, &v, t.c, limit > 0 ? limit + 1 : 0,
+		ret = list_paged(x, &v, t.c, limit > 0 ? limit + 1 : 0,
 				 wants_photo(x), sync_pass2, &w, &err);
 	else if (t.r == now && t.c == 0)
 		ret = 0; /* nothing changed: no walk at all */
@@ -1203,52 +1298,98 @@ static bool href_uid(const struct ctx *x, const char *href, char *out,
 	return true;
 }
 
+/* One batch of a multiget: the cards found, rendered into a buffer per
+ * href (reused from batch to batch), then sent in the order asked. */
+struct mg_batch {
+	struct ctx *x;
+	struct ob_buf slot[DSTORE_KNOWN_BATCH];
+	bool found[DSTORE_KNOWN_BATCH];
+	size_t slot_of[DSTORE_KNOWN_BATCH]; /* uids[k] is href slot_of[k] */
+	char uid[DSTORE_KNOWN_BATCH][DSTORE_UID_MAX + 8];
+	const char *uids[DSTORE_KNOWN_BATCH];
+};
+
+static int mg_found(size_t k, const struct dstore_person *p, void *arg)
+{
+	struct mg_batch *g = arg;
+	struct ctx *x = g->x;
+	size_t i = g->slot_of[k];
+	struct ob_buf *saved = x->b;
+
+	x->b = &g->slot[i];
+	ob_buf_reset(x->b);
+	card_props(x, p);
+	x->b = saved;
+	x->members--; /* counted when the slot is sent */
+	g->found[i] = true;
+	return halted(x) ? 1 : 0;
+}
+
 static void do_multiget(struct ctx *x)
 {
-	struct dfeed_view v = {x->tenant.id, x->book.unit_id};
+	struct dstore_iter_opts o = {
+		.unit_id = x->book.unit_id,
+		.with_photo = wants_photo(x),
+	};
 	struct ob_err err;
-	char uid[DSTORE_UID_MAX + 8];
 
 	if (x->kind != T_BOOK) {
 		precondition(x, 403, "<D:supported-report/>");
 		return;
 	}
+	struct mg_batch *g = calloc(1, sizeof(*g));
+	if (g == NULL) {
+		store_error(x, OB_E_NOMEM);
+		return;
+	}
+	g->x = x;
+	for (size_t i = 0; i < DSTORE_KNOWN_BATCH; i++)
+		ob_buf_init(&g->slot[i], x->b->cap);
 	x->rs->status = 207;
 	ms_open(x);
-	for (size_t i = 0; i < x->req.n_hrefs && !x->too_big; i++) {
-		const char *href = x->req.hrefs[i];
-		bool found = false;
-		if (href_uid(x, href, uid, sizeof(uid))) {
-			int in = dfeed_in_view(x->store, &v, uid, &err);
-			if (in < 0) {
-				store_error(x, in);
-				return;
-			}
-			struct dstore_person p;
-			int ret = in == 0 ? OB_E_NOTFOUND
-					  : dstore_person_get(
-						    x->store, x->tenant.id, uid,
-						    wants_photo(x), &p, &err);
-			if (ret == 0) {
-				card_props(x, &p);
-				dstore_person_deinit(&p);
-				found = true;
-			} else if (ret != OB_E_NOTFOUND) {
-				store_error(x, ret);
-				return;
-			}
+	for (size_t at = 0; at < x->req.n_hrefs && !halted(x);
+	     at += DSTORE_KNOWN_BATCH) {
+		size_t m = x->req.n_hrefs - at;
+		size_t k = 0;
+		if (m > DSTORE_KNOWN_BATCH)
+			m = DSTORE_KNOWN_BATCH;
+		for (size_t i = 0; i < m; i++) {
+			g->found[i] = false;
+			if (!href_uid(x, x->req.hrefs[at + i], g->uid[k],
+				      sizeof(g->uid[k])))
+				continue;
+			g->uids[k] = g->uid[k];
+			g->slot_of[k++] = i;
 		}
-		if (!found) {
+		int ret =
+			dstore_person_get_many(x->store, x->tenant.id, g->uids,
+					       k, &o, mg_found, g, &err);
+		if (ret < 0) {
+			store_error(x, ret);
+			break;
+		}
+		for (size_t i = 0; i < m && !halted(x); i++) {
+			if (g->found[i]) {
+				if (ob_buf_add(x->b, g->slot[i].data,
+					       g->slot[i].len) != 0)
+					x->too_big = true;
+				member_done(x);
+				continue;
+			}
 			/* the href as the client sent it (RFC 6352 8.7) */
 			put(x, "<D:response><D:href>");
-			esc(x, href);
+			esc(x, x->req.hrefs[at + i]);
 			put(x, "</D:href>");
 			status_line(x, 404);
 			put(x, "</D:response>\n");
-			x->members++;
+			member_done(x);
 		}
 	}
-	ms_close(x);
+	for (size_t i = 0; i < DSTORE_KNOWN_BATCH; i++)
+		ob_buf_deinit(&g->slot[i]);
+	free(g);
+	if (!x->store_failed)
+		ms_close(x);
 }
 
 /* ---- addressbook-query ---------------------------------------------------- */
@@ -1434,7 +1575,7 @@ static int query_member(const struct dfeed_entry *e, void *arg)
 		card_props(x, e->person);
 	}
 	w->sent++;
-	return x->too_big ? 1 : 0;
+	return halted(x) ? 1 : 0;
 }
 
 static void do_query(struct ctx *x)
@@ -1466,7 +1607,7 @@ static void do_query(struct ctx *x)
 		.x = x,
 		.limit = min_limit(x->req.nresults, x->cfg->max_results),
 	};
-	int ret = dfeed_list(x->store, &v, 0, 0, false, query_member, &w, &err);
+	int ret = list_paged(x, &v, 0, 0, false, query_member, &w, &err);
 	if (ret < 0 || w.error != 0) {
 		store_error(x, w.error != 0 ? w.error : ret);
 		return;
@@ -1597,16 +1738,30 @@ static bool is_write(const char *m)
 	return false;
 }
 
+/* Over the piece size a streamed answer may buffer: one member (a card
+ * with the biggest photo, escaped) past it. */
+#define STREAM_SLACK ((size_t)64 << 20)
+
 void dav_handle(struct dstore *store, const struct dav_config *cfg,
 		const struct dav_http_request *rq, struct dav_http_response *rs)
 {
-	struct ctx x = {.store = store, .cfg = cfg, .rq = rq, .rs = rs};
+	dav_handle_stream(store, cfg, rq, rs, NULL);
+}
+
+void dav_handle_stream(struct dstore *store, const struct dav_config *cfg,
+		       const struct dav_http_request *rq,
+		       struct dav_http_response *rs,
+		       const struct dav_stream *st)
+{
+	struct ctx x = {
+		.store = store, .cfg = cfg, .rq = rq, .rs = rs, .st = st};
 	struct ob_err err;
 	int ret;
 
 	memset(rs, 0, sizeof(*rs));
-	ob_buf_init(&rs->body, cfg->max_response > 0 ? cfg->max_response
-						     : (size_t)256 << 20);
+	size_t cap =
+		cfg->max_response > 0 ? cfg->max_response : (size_t)256 << 20;
+	ob_buf_init(&rs->body, st != NULL ? cap + STREAM_SLACK : cap);
 	x.b = &rs->body;
 	ob_strlcpy(rs->dav, "1, 3, addressbook", sizeof(rs->dav));
 	ob_strlcpy(rs->allow, ALLOW, sizeof(rs->allow));
@@ -1653,7 +1808,15 @@ void dav_handle(struct dstore *store, const struct dav_config *cfg,
 		text(rs, 405, "method not allowed\n");
 		goto out;
 	}
-	ret = dav_request_parse(rq->body, rq->body_len, NULL, &x.req, &err);
+	/* The body is capped by the HTTP layer (max-body, or
+	 * carddav-max-body once the login is checked); its tree and its
+	 * hrefs grow with it: a multiget of a big book's every href */
+	struct dav_limits lim = {
+		.hrefs = DAV_MAX_HREFS,
+		.tree_bytes =
+			rq->body_len > ((size_t)4 << 20) ? rq->body_len * 4 : 0,
+	};
+	ret = dav_request_parse(rq->body, rq->body_len, &lim, &x.req, &err);
 	if (ret == OB_E_NOMEM) {
 		store_error(&x, ret);
 		goto out;
@@ -1670,18 +1833,31 @@ void dav_handle(struct dstore *store, const struct dav_config *cfg,
 		do_report(&x);
 	rs->minimal_applied = rq->prefer_minimal && rs->status == 207;
 out:
-	if (x.store_failed) {
+	if (x.started) {
+		/* the status went out: an answer that cannot be finished is
+		 * cut, never passed off as complete */
+		rs->cut = x.store_failed || x.too_big || x.gone ||
+			  rs->status != 207;
+		if (!rs->cut)
+			stream_out(&x);
+		rs->cut = rs->cut || x.gone;
+		rs->streamed = true;
+	} else if (x.store_failed) {
 		text(rs, 503, "database unavailable\n");
 	} else if (x.too_big) {
+		rs->too_big = true;
 		text(rs, 507,
 		     "the answer is larger than the server sends at once; "
 		     "ask with DAV:limit\n");
 	}
 	snprintf(rs->log, sizeof(rs->log),
 		 "carddav %s %s depth=%s status=%d "
-		 "members=%zu bytes=%zu",
+		 "members=%zu bytes=%zu%s",
 		 rq->method, rq->path, rq->depth != NULL ? rq->depth : "-",
-		 rs->status, x.members, rs->body.len);
+		 rs->status, x.members, x.sent + rs->body.len,
+		 rs->cut     ? " cut"
+		 : x.started ? " streamed"
+			     : "");
 	dav_request_deinit(&x.req);
 	free(x.book.display);
 	free(x.uid);

@@ -52,13 +52,22 @@
 #include "dirstore/dirstore.h"
 #include "util/buf.h"
 
+/* The most hrefs one multiget may name (the body cap comes first: ~40
+ * bytes an href); its parsed tree may take up to 4 times the body. */
+#define DAV_MAX_HREFS 1000000
+
 struct dav_config {
-	size_t max_photo;     /* photo bytes in a card; larger ones and all
-				when 0 are left out */
+	size_t max_photo;     /* photo bytes in a card; 0: no photos */
+	uint32_t photo_edge;  /* thumbnail edge in pixels: a photo larger
+				(or over max_photo) goes as a thumbnail
+				(dcard_photo_fit); 0: as stored, left out
+				over max_photo */
 	int unit_depth;       /* units at depth 1..unit_depth get a book of
 				their own (0: only the whole directory) */
-	size_t max_response;  /* body cap of one answer; a bigger one is
-				507 (clients then use DAV:limit) */
+	size_t max_response;  /* body cap of one answer built in memory; a
+				bigger one is 507 (clients then use
+				DAV:limit), or, with dav_handle_stream,
+				sent in pieces of about this size */
 	uint64_t max_results; /* a sync-collection or query answer holds at
 				 most this many members, then truncates
 				 (507 within the multistatus) and gives a
@@ -99,8 +108,28 @@ struct dav_http_response {
 	 * view instead of sending body */
 	bool stream_vcf;
 	int64_t stream_unit_id;
+	/* dav_handle: the answer went over max_response (the 507 in
+	 * body); dav_handle_stream would send it */
+	bool too_big;
+	/* dav_handle_stream: the status and headers went to start, the
+	 * body to out, nothing is left in body */
+	bool streamed;
+	/* ... and the answer could not be finished (the store failed, the
+	 * client went away): what was sent is incomplete, the HTTP layer
+	 * must close the connection instead of ending the body */
+	bool cut;
 	/* for the caller's log: what was asked and how much was sent */
-	char log[160];
+	char log[176];
+};
+
+/* Where dav_handle_stream sends an answer as it is written. start gets
+ * the response (status 207, headers final) once, before the first out;
+ * out gets the body piece by piece. Either returns non-zero when the
+ * client is gone: the walk stops. */
+struct dav_stream {
+	int (*start)(const struct dav_http_response *rs, void *ctx);
+	int (*out)(const char *data, size_t len, void *ctx);
+	void *ctx;
 };
 
 /* Answer rq into rs (initialised here; dav_http_response_deinit it).
@@ -111,6 +140,19 @@ struct dav_http_response {
 void dav_handle(struct dstore *store, const struct dav_config *cfg,
 		const struct dav_http_request *rq,
 		struct dav_http_response *rs);
+/* dav_handle, but a multistatus bigger than cfg->max_response is not
+ * refused: it goes to st in pieces of about that size, cut only between
+ * members, so memory stays flat in the size of the book. Everything that
+ * decides the status (the token, the Depth, the body, a store error
+ * before the first member) is decided while nothing is sent: once
+ * started, a failure sets rs->cut. Reads done for one answer should be
+ * inside one dstore_read_begin (the caller's) for a consistent answer.
+ * A small answer never reaches st: it is in rs->body as with
+ * dav_handle. st NULL: dav_handle. */
+void dav_handle_stream(struct dstore *store, const struct dav_config *cfg,
+		       const struct dav_http_request *rq,
+		       struct dav_http_response *rs,
+		       const struct dav_stream *st);
 void dav_http_response_deinit(struct dav_http_response *rs);
 
 /* Does the HTTP layer route path to dav_handle? /dav, /dav/... and

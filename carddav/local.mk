@@ -29,6 +29,14 @@ carddav_test_dav_LDADD = tests/lib/libobtest.a carddav/libcarddav.a \
 	lib/pinyin/libpinyin.a $(DSTORE_LIBS) $(SML_LIBS)
 LINT_FILES += carddav/test-dav.c
 
+check_PROGRAMS += carddav/test-dav-photo
+TESTS += carddav/test-dav-photo
+carddav_test_dav_photo_SOURCES = carddav/test-dav-photo.c
+carddav_test_dav_photo_LDADD = tests/lib/libobtest.a carddav/libcarddav.a \
+	lib/dirfeed/libdirfeed.a lib/dircard/libdircard.a vcard/libvcard.a \
+	lib/pinyin/libpinyin.a $(DSTORE_LIBS) $(SML_LIBS)
+LINT_FILES += carddav/test-dav-photo.c
+
 # -- desk-phone phonebooks
 LINT_FILES += carddav/test-phonebook.c
 check_PROGRAMS += carddav/test-phonebook

@@ -533,6 +533,53 @@ static bool model_fresh(unsigned long seed, int steps, bool unit_book)
 	return ok;
 }
 
+/* ---- streaming ------------------------------------------------------------ */
+
+struct sink {
+	struct ob_buf got;
+	int starts, outs, fail_at; /* out number fail_at fails (0: none) */
+	int start_status;
+	bool out_before_start;
+};
+
+static int sink_start(const struct dav_http_response *r, void *ctx)
+{
+	struct sink *k = ctx;
+	k->starts++;
+	k->start_status = r->status;
+	return 0;
+}
+
+static int sink_out(const char *data, size_t len, void *ctx)
+{
+	struct sink *k = ctx;
+	if (k->starts == 0)
+		k->out_before_start = true;
+	if (++k->outs == k->fail_at)
+		return 1;
+	return ob_buf_add(&k->got, data, len) != 0;
+}
+
+/* call, streamed through k in pieces of about piece bytes */
+static void call_stream(const char *path, const char *body_text, size_t piece,
+			struct sink *k)
+{
+	struct dav_config c = cfg;
+	struct dav_stream st = {sink_start, sink_out, k};
+	struct dav_http_request rq = {
+		.method = "REPORT",
+		.path = path,
+		.depth = "1",
+		.body = body_text,
+		.body_len = strlen(body_text),
+		.tenant_id = acme,
+		.login = "zhang@acme",
+	};
+	c.max_response = piece;
+	dav_http_response_deinit(&rs);
+	dav_handle_stream(store, &c, &rq, &rs, &st);
+}
+
 static const char *propfind_body =
 	"<?xml version=\"1.0\" encoding=\"utf-8\"?><d:propfind "
 	"xmlns:d=\"DAV:\" xmlns:card=\"urn:ietf:params:xml:ns:carddav\" "
@@ -939,6 +986,134 @@ int main(void)
 	     "</D:prop></D:propfind>");
 	test_assert_int(rs.status, 403);
 	has("<C:supported-address-data/>");
+	test_end();
+
+	test_begin("streamed: a big answer in pieces between members, the "
+		   "same bytes; a client gone mid-answer cuts it; a multiget "
+		   "over several batches keeps the order asked");
+	{
+		char uid[32], name[32];
+		for (int i = 0; i < 300; i++) {
+			snprintf(uid, sizeof(uid), "st-%03d", i);
+			snprintf(name, sizeof(name), "Stream Person %03d", i);
+			person_in(acme, uid, name, top_unit, NULL,
+				  "+86 21 5555 0000", i % 50 == 7);
+		}
+		char sb[1024];
+		ob_strlcpy(sb, sync_body("", 0, true), sizeof(sb));
+		call("REPORT", "/dav/books/all/", "1", sb);
+		test_assert_int(rs.status, 207);
+		test_assert(!rs.streamed);
+		struct ob_buf whole;
+		ob_buf_init(&whole, 64u << 20);
+		ob_buf_add(&whole, rs.body.data, rs.body.len);
+		struct sink k = {0};
+		ob_buf_init(&k.got, 64u << 20);
+		call_stream("/dav/books/all/", sb, 4096, &k);
+		test_assert_int(rs.status, 207);
+		test_assert(rs.streamed);
+		test_assert(!rs.cut);
+		test_assert_int(k.starts, 1);
+		test_assert_int(k.start_status, 207);
+		test_assert(!k.out_before_start);
+		test_assert(k.outs > 10);
+		test_assert_int(rs.body.len, 0);
+		test_assert(k.got.len == whole.len &&
+			    memcmp(k.got.data, whole.data, whole.len) == 0);
+		/* a small answer never reaches the sink */
+		struct sink small = {0};
+		ob_buf_init(&small.got, 1u << 20);
+		call_stream("/dav/books/all/", sb, 64u << 20, &small);
+		test_assert_int(small.starts, 0);
+		test_assert(!rs.streamed);
+		test_assert(rs.body.len == whole.len);
+		/* the client goes away at the third piece: stop there, cut */
+		struct sink gone = {.fail_at = 3};
+		ob_buf_init(&gone.got, 64u << 20);
+		call_stream("/dav/books/all/", sb, 4096, &gone);
+		test_assert(rs.streamed);
+		test_assert(rs.cut);
+		test_assert_int(gone.outs, 3);
+		/* a bad token is decided before anything is sent */
+		ob_strlcpy(sb,
+			   sync_body("urn:x-orgbook:sync:999:all:0:1", 0, true),
+			   sizeof(sb));
+		struct sink badtok = {0};
+		ob_buf_init(&badtok.got, 1u << 20);
+		call_stream("/dav/books/all/", sb, 4096, &badtok);
+		test_assert_int(badtok.starts, 0);
+		test_assert_int(rs.status, 403);
+		/* a multiget over three batches: known, unknown, duplicate,
+		 * hidden, in the order asked; streamed, the same bytes */
+		struct ob_buf mg;
+		char want[200][48];
+		int nwant = 0;
+		ob_buf_init(&mg, 1u << 20);
+		ob_buf_add_str(&mg, "<C:addressbook-multiget xmlns:D=\"DAV:\" "
+				    "xmlns:C=\"urn:ietf:params:xml:ns:"
+				    "carddav\"><D:prop><D:getetag/></D:prop>");
+		for (int i = 0; i < 170; i++) {
+			int who = (i * 37) % 300;
+			char h[64];
+			if (i % 9 == 4)
+				snprintf(h, sizeof(h),
+					 "/dav/books/all/none-%d.vcf", i);
+			else if (i % 9 == 5)
+				snprintf(h, sizeof(h),
+					 "/dav/books/all/st-%03d.vcf",
+					 (((i - 1) * 37) % 300));
+			else
+				snprintf(h, sizeof(h),
+					 "/dav/books/all/st-%03d.vcf", who);
+			ob_buf_addf(&mg, "<D:href>%s</D:href>", h);
+			bool hidden = strncmp(h + 15, "st-", 3) == 0 &&
+				      atoi(h + 18) % 50 == 7;
+			snprintf(want[nwant++], sizeof(want[0]), "%s %s", h,
+				 strncmp(h + 15, "none", 4) == 0 || hidden
+					 ? "404"
+					 : "200");
+		}
+		ob_buf_add_str(&mg, "</C:addressbook-multiget>");
+		call("REPORT", "/dav/books/all/", "1", ob_buf_str(&mg));
+		test_assert_int(rs.status, 207);
+		const char *at = body();
+		int n = 0;
+		bool order = true;
+		while ((at = strstr(at, "<D:response><D:href>")) != NULL) {
+			char h[64], st[4];
+			at += 20;
+			const char *e = strchr(at, '<');
+			snprintf(h, sizeof(h), "%.*s", (int)(e - at), at);
+			const char *s3 = strstr(at, "HTTP/1.1 ");
+			snprintf(st, sizeof(st), "%.3s", s3 + 9);
+			char line[80];
+			snprintf(line, sizeof(line), "%s %s", h, st);
+			if (n >= nwant || strcmp(line, want[n]) != 0) {
+				printf("# answer %d: %s, want %s\n", n, line,
+				       n < nwant ? want[n] : "none");
+				order = false;
+				break;
+			}
+			n++;
+		}
+		test_assert(order);
+		test_assert_int(n, nwant);
+		ob_buf_reset(&whole);
+		ob_buf_add(&whole, rs.body.data, rs.body.len);
+		struct sink km = {0};
+		ob_buf_init(&km.got, 64u << 20);
+		call_stream("/dav/books/all/", ob_buf_str(&mg), 2048, &km);
+		test_assert(rs.streamed && !rs.cut && km.outs > 3);
+		test_assert(km.got.len == whole.len &&
+			    memcmp(km.got.data, whole.data, whole.len) == 0);
+		ob_buf_deinit(&mg);
+		ob_buf_deinit(&km.got);
+		ob_buf_deinit(&badtok.got);
+		ob_buf_deinit(&gone.got);
+		ob_buf_deinit(&small.got);
+		ob_buf_deinit(&k.got);
+		ob_buf_deinit(&whole);
+	}
 	test_end();
 
 	/* the model runs: each on a store of its own, so that a seed

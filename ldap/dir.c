@@ -40,7 +40,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "dircard/dircard.h"
 #include "dirfeed/feed.h"
+#include "image/image.h"
 #include "ldap/dir.h"
 #include "pinyin/pinyin.h"
 
@@ -613,6 +615,7 @@ struct ldap_dir {
 	atomic_int ref;
 	int64_t tenant_id, rev;
 	size_t max_photo;
+	uint32_t photo_edge;
 	char *base, *display, *dc;
 	struct rdn *base_rdn;
 	size_t n_base_rdn;
@@ -2128,13 +2131,52 @@ int ldap_dir_put_entry(const struct ldap_dir *d, uint32_t pos, int32_t msgid,
 					      ps(pr, pr->uid), true, &p,
 					      &e2) != 0)
 				continue;
-			if (p.photo && p.photo_len <= d->max_photo &&
-			    is_jpeg(p.photo, p.photo_len)) {
-				lv[0].p = (char *)p.photo;
-				lv[0].len = p.photo_len;
+			const unsigned char *ph = NULL;
+			unsigned char *own = NULL;
+			size_t pl = 0;
+			if (d->photo_edge == 0) {
+				if (p.photo && p.photo_len <= d->max_photo &&
+				    is_jpeg(p.photo, p.photo_len)) {
+					ph = p.photo;
+					pl = p.photo_len;
+				}
+			} else {
+				struct dcard_render_opts o = {
+					.photo = true,
+					.max_photo_bytes = d->max_photo,
+					.photo_edge = d->photo_edge,
+					.thumbs = store,
+					.thumb_tenant = d->tenant_id,
+				};
+				if (dcard_photo_fit(&p, &o, &ph, &pl, &own,
+						    &e2) != 0)
+					ph = NULL;
+				if (ph != NULL && !is_jpeg(ph, pl)) {
+					/* a small PNG kept as stored: the
+					 * attribute is JPEG by definition */
+					uint8_t *j = NULL;
+					size_t jl = 0;
+					if (img_thumb(ph, pl, NULL,
+						      d->photo_edge, 80, &j,
+						      &jl, NULL, &e2) == 0 &&
+					    jl <= d->max_photo) {
+						free(own);
+						own = j;
+						ph = j;
+						pl = jl;
+					} else {
+						free(j);
+						ph = NULL;
+					}
+				}
+			}
+			if (ph != NULL) {
+				lv[0].p = (char *)ph;
+				lv[0].len = pl;
 				ldap_entry_attr(&w, attrs[a].name, lv, 1,
 						types_only);
 			}
+			free(own);
 			dstore_person_deinit(&p);
 			continue;
 		}
@@ -2320,6 +2362,7 @@ static int dir_build(const struct ldap_dir_config *cfg, struct dstore *store,
 	atomic_init(&d->ref, 1);
 	d->tenant_id = t->id;
 	d->max_photo = cfg->max_photo;
+	d->photo_edge = cfg->photo_edge;
 	if (old) {
 		l.max_ch = 1000 + old->n_people / 4;
 		rc = dfeed_changes(store, &view, old->rev, 0, on_change, &l,

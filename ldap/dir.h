@@ -14,7 +14,7 @@
  * mobile, homePhone, facsimileTelephoneNumber, ipPhone (the extension),
  * mail, o, ou, title, postalAddress, street, l, st, postalCode,
  * description, uid, orgbookPinyin, jpegPhoto (only when asked by name,
- * capped). Operational ones only when asked ("+" or by name):
+ * capped: a thumbnail, always JPEG, by lib/dircard's photo policy). Operational ones only when asked ("+" or by name):
  * entryUUID-like ids are not invented; modifyTimestamp, entryDN,
  * hasSubordinates, structuralObjectClass.
  *
@@ -62,6 +62,11 @@ struct ldap_dir;
 struct ldap_dir_config {
 	size_t max_photo;    /* jpegPhoto bytes at most; 0: never sent */
 	unsigned idle_evict; /* seconds an unused snapshot is kept */
+	/* jpegPhoto: a photo over max_photo, over this edge in pixels or
+	 * not a JPEG goes as its thumbnail (lib/dircard's photo policy,
+	 * the thumbnails kept in the store); 0: only stored JPEGs within
+	 * max_photo */
+	uint32_t photo_edge;
 };
 
 int ldap_dircache_new(const struct ldap_dir_config *cfg,

@@ -9,7 +9,8 @@ ldap_libldapfe_a_SOURCES = ldap/ber.h ldap/ber.c \
 	ldap/session.h ldap/session.c
 ldap_libldapfe_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
 LINT_FILES += ldap/ber.c ldap/proto.c ldap/dir.c ldap/session.c
-LDAPFE_LIBS = ldap/libldapfe.a lib/dirfeed/libdirfeed.a lib/pinyin/libpinyin.a
+LDAPFE_LIBS = ldap/libldapfe.a lib/dirfeed/libdirfeed.a lib/dircard/libdircard.a \
+	vcard/libvcard.a lib/pinyin/libpinyin.a
 
 check_PROGRAMS += ldap/test-ldap-proto
 TESTS += ldap/test-ldap-proto

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,14 @@ const char *ldap_session_note(const struct ldap_session *s, bool *warn_r)
 	if (warn_r != NULL)
 		*warn_r = s->warn;
 	return s->note;
+}
+
+static void count(struct ldap_session *s, size_t field, uint64_t n)
+{
+	if (s->cfg.counters != NULL)
+		__atomic_add_fetch(
+			(uint64_t *)((char *)s->cfg.counters + field), n,
+			__ATOMIC_RELAXED);
 }
 
 static void note(struct ldap_session *s, bool warn, const char *fmt, ...)
@@ -183,6 +192,7 @@ static void do_bind(struct ldap_session *s, struct dstore *store,
 	const char *diag = NULL;
 	int ret;
 
+	count(s, offsetof(struct ldap_counters, binds), 1);
 	/* a bind, even a failed one, drops the earlier identity */
 	s->bound = false;
 	s->anonymous = true;
@@ -235,6 +245,8 @@ static void do_bind(struct ldap_session *s, struct dstore *store,
 			ob_strlcpy(s->base_setting, t.ldap_base,
 				   sizeof(s->base_setting));
 		} else if (ret == OB_E_AUTH || ret == OB_E_LIMIT) {
+			count(s, offsetof(struct ldap_counters, bind_failures),
+			      1);
 			rc = LDAP_RC_INVALID_CREDENTIALS;
 			diag = "wrong login or password";
 			note(s, true, "bind login=%s rc=49 (%s)", login,
@@ -868,6 +880,8 @@ static void do_search(struct ldap_session *s, struct dstore *store,
 		return;
 	}
 	done(&r, rc, matched, diag, &ctrls);
+	count(s, offsetof(struct ldap_counters, searches), 1);
+	count(s, offsetof(struct ldap_counters, entries), r.sent);
 	if (!s->warn)
 		note(s, false,
 		     "search base=\"%s\" scope=%d entries=%zu rc=%d %.1f ms",

@@ -39,12 +39,19 @@
 
 #define LDAP_SESSION_FLUSH (64u * 1024)
 
+/* Counters a listener may give its sessions (updated atomically; each
+ * session adds what it did). */
+struct ldap_counters {
+	uint64_t binds, bind_failures, searches, entries;
+};
+
 struct ldap_session_config {
 	size_t size_limit;   /* entries a search returns at most; 0: none */
 	unsigned time_limit; /* seconds a search may run; 0: none */
 	bool require_tls;    /* refuse plain binds/searches off loopback */
 	bool starttls;       /* the listener can start TLS */
 	struct ldap_dircache *cache;
+	struct ldap_counters *counters; /* may be NULL */
 };
 
 struct ldap_session;

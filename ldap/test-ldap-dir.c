@@ -23,6 +23,7 @@
 #include "dirfeed/feed.h"
 #include "ldap/ber.h"
 #include "ldap/dir.h"
+#include "image/image.h"
 #include "tests/lib/test.h"
 
 /* ---- random ------------------------------------------------------------ */
@@ -1615,6 +1616,130 @@ static void cache_cases(struct dstore *s, const char *path, int64_t t,
 	test_end();
 }
 
+static unsigned char *slurp_file(const char *rel, size_t *len_r)
+{
+	FILE *f = fopen(test_srcpath(rel), "rb");
+	unsigned char *b = malloc(1 << 20);
+	size_t n = 0;
+
+	if (f != NULL && b != NULL)
+		n = fread(b, 1, 1 << 20, f);
+	if (f != NULL)
+		fclose(f);
+	*len_r = n;
+	return b;
+}
+
+/* jpegPhoto under a thumbnail edge: a PNG (stored, small) and a JPEG
+ * turned by EXIF both come as upright JPEGs within the edge; with the
+ * edge 0 only a stored JPEG within the cap goes. */
+static void photos(void)
+{
+	struct dstore *s = open_store("photos");
+	struct ldap_dircache *c;
+	struct ldap_dir_config cfg = {
+		.max_photo = 65536, .idle_evict = 60, .photo_edge = 8};
+	struct ldap_dir *d = NULL;
+	struct ob_err err;
+	int64_t t;
+	size_t plen = 0, jlen = 0;
+	unsigned char *png = slurp_file("testdata/photos/alpha.png", &plen);
+	unsigned char *jpg =
+		slurp_file("testdata/photos/portrait-exif6.jpg", &jlen);
+	struct dstore_person p1 = {.uid = "png",
+				   .family = "Png",
+				   .given = "A",
+				   .photo = png,
+				   .photo_len = plen};
+	struct dstore_person p2 = {.uid = "jpg",
+				   .family = "Jpg",
+				   .given = "B",
+				   .photo = jpg,
+				   .photo_len = jlen};
+
+	test_begin("jpegPhoto: a thumbnail, always JPEG, upright, in the edge");
+	dstore_tenant_create(s, "acme", "Acme Inc", &t, &err);
+	dstore_begin(s, t, "test", &err);
+	test_assert_int(dstore_person_put(s, t, &p1, NULL, &err), 0);
+	test_assert_int(dstore_person_put(s, t, &p2, NULL, &err), 0);
+	dstore_commit(s, NULL, &err);
+	for (int edge = 8; edge >= 0; edge -= 8) {
+		cfg.photo_edge = (uint32_t)edge;
+		test_assert_int(ldap_dircache_new(&cfg, &c, &err), 0);
+		test_assert_int(ldap_dircache_get(c, s, t, "", &d, &err), 0);
+		const char *uids[] = {"png", "jpg"};
+		for (int i = 0; i < 2; i++) {
+			struct ldap_search q = {0};
+			struct ldap_filter all = {.kind = LDAP_F_PRESENT,
+						  .attr = {"objectClass", 11}};
+			struct ldap_val want = {"jpegPhoto", 9};
+			struct ldap_hits h = {0};
+			enum ldap_rc rc;
+			const char *m;
+			char dn[64];
+			struct ob_buf b;
+			struct ber_reader top, msg, e, attrs, a, vals;
+			struct ber_elem x;
+			struct img_info info = {0};
+			bool found = false;
+
+			snprintf(dn, sizeof(dn), "uid=%s,dc=acme", uids[i]);
+			q.base = (struct ldap_val){dn, strlen(dn)};
+			q.scope = LDAP_SCOPE_BASE;
+			q.filter = &all;
+			test_assert_int(ldap_dir_search(d, &q, NULL, 0, 0, &h,
+							&rc, &m, &err),
+					0);
+			test_assert_int(h.n, 1);
+			ob_buf_init(&b, 1 << 20);
+			test_assert_int(ldap_dir_put_entry(d, h.pos[0], 2,
+							   &want, 1, false, s,
+							   &b, &err),
+					0);
+			ldap_hits_free(&h);
+			ber_reader_init(&top, b.data, b.len);
+			if (ber_expect(&top, BER_SEQUENCE, &x) == 0 &&
+			    ber_enter(&top, &x, &msg) == 0 &&
+			    ber_expect(&msg, BER_INTEGER, &x) == 0 &&
+			    ber_expect(&msg, BER_APP(4) | BER_CONSTRUCTED,
+				       &x) == 0 &&
+			    ber_enter(&msg, &x, &e) == 0 &&
+			    ber_expect(&e, BER_OCTETS, &x) == 0 &&
+			    ber_expect(&e, BER_SEQUENCE, &x) == 0 &&
+			    ber_enter(&e, &x, &attrs) == 0 &&
+			    ber_expect(&attrs, BER_SEQUENCE, &x) == 0 &&
+			    ber_enter(&attrs, &x, &a) == 0 &&
+			    ber_expect(&a, BER_OCTETS, &x) == 0 &&
+			    ber_expect(&a, BER_SET, &x) == 0 &&
+			    ber_enter(&a, &x, &vals) == 0 &&
+			    ber_expect(&vals, BER_OCTETS, &x) == 0) {
+				found = true;
+				test_assert_int(img_probe(x.p, x.len, NULL,
+							  &info, &err),
+						0);
+			}
+			if (edge == 0) {
+				/* as stored: the JPEG within the cap, no PNG */
+				test_assert_int(found, i == 1);
+				test_assert(!found || x.len == jlen);
+			} else {
+				test_assert(found);
+				test_assert_int(info.format, IMG_JPEG);
+				test_assert(info.width <= 8 &&
+					    info.height <= 8);
+				test_assert_int(info.orientation, 1);
+			}
+			ob_buf_deinit(&b);
+		}
+		ldap_dir_release(&d);
+		ldap_dircache_free(&c);
+	}
+	test_end();
+	free(png);
+	free(jpg);
+	dstore_close(&s);
+}
+
 static void fixed(void)
 {
 	struct dstore *s = open_store("fixed");
@@ -1958,6 +2083,7 @@ int main(void)
 	int runs = seed_env ? 1 : vg ? 1 : 4;
 
 	fixed();
+	photos();
 	test_begin("model: random directories and edits, every search as the "
 		   "brute-force evaluator says");
 	for (int r = 0; r < runs; r++) {

@@ -296,7 +296,7 @@ static void person(int64_t t, const char *uid, const char *family,
 static void setup(void)
 {
 	struct dstore_options o = {0};
-	struct ldap_dir_config dc = {65536, 600};
+	struct ldap_dir_config dc = {65536, 600, 256};
 	struct ob_err err;
 	static char path[512];
 	int64_t u;
@@ -329,9 +329,11 @@ static void setup(void)
 	dstore_commit(store, NULL, &err);
 }
 
+static struct ldap_counters counters;
+
 static struct ldap_session *session(bool tls, bool loopback, bool require)
 {
-	struct ldap_session_config c = {0, 0, require, true, cache};
+	struct ldap_session_config c = {0, 0, require, true, cache, &counters};
 	struct ldap_session *s = NULL;
 
 	if (ldap_session_new(&c, "192.0.2.7", tls, loopback, &s) != 0)
@@ -386,6 +388,9 @@ int main(void)
 	run(s, NULL, &a); /* the store is down */
 	test_assert_int(a.rc, 52);
 	ldap_session_free(&s);
+
+	test_assert_int(counters.binds, 11);
+	test_assert_int(counters.bind_failures, 1); /* wrong passwords only */
 	test_end();
 
 	test_begin("bind: throttled after repeated failures, right or not");
@@ -650,6 +655,10 @@ int main(void)
 		test_assert(flushes >= 2);
 		test_assert_int(a.entries, 64 + 3000);
 		test_assert_int(a.rc, 0);
+		uint64_t before = counters.entries;
+		search_req(112, "dc=acme", 2, 0, NULL, NULL, 0);
+		run(s, store, &a);
+		test_assert_int(counters.entries - before, 64 + 3000);
 		flushes = 0;
 		flush_fail = 1;
 		search_req(111, "dc=acme", 2, 0, NULL, NULL, 0);

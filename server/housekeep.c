@@ -1,4 +1,5 @@
-/* Expiry of sessions and nonces (see housekeep.h). */
+/* Expiry of sessions and nonces, and the photo thumbnails of sizes no
+ * longer configured (see housekeep.h). */
 #include "config.h"
 #include "dirstore/syncml-state.h"
 #include "server/housekeep.h"
@@ -40,14 +41,28 @@ int srv_housekeep_sweep(struct srv *srv, struct dstore *store, int64_t now)
 {
 	struct ob_err err;
 	int sessions = 0, nonces = 0;
+	/* the thumbnail sizes in use (SyncML and the export, CardDAV);
+	 * edge 0 is never stored, so {0, 0} alone removes every row */
+	struct dstore_thumb_size keep[2] = {{0, 0}, {0, 0}};
+	size_t n_keep = 0;
+	int64_t thumbs = 0;
 	int ret;
 
+	if (srv->cfg.photo_edge > 0)
+		keep[n_keep++] = (struct dstore_thumb_size){srv->cfg.photo_edge,
+							    srv->cfg.max_photo};
+	if (srv->cfg.carddav_photo_edge > 0)
+		keep[n_keep++] = (struct dstore_thumb_size){
+			srv->cfg.carddav_photo_edge, srv->cfg.carddav_photo};
 	ret = dstore_session_expire(store, now, incomplete, srv, &sessions,
 				    &err);
 	if (ret == 0)
 		ret = dstore_nonce_expire(store,
 					  now - (int64_t)srv->cfg.nonce_ttl,
 					  &nonces, &err);
+	if (ret == 0)
+		ret = dstore_thumb_prune(store, keep, n_keep > 0 ? n_keep : 1,
+					 &thumbs, &err);
 	if (ret != 0) {
 		/* BUSY is another instance sweeping: the next round tries */
 		ob_log(ret == OB_E_BUSY ? OB_LOG_DEBUG : OB_LOG_ERROR, NULL,
@@ -59,6 +74,11 @@ int srv_housekeep_sweep(struct srv *srv, struct dstore *store, int64_t now)
 		       "housekeeping: %d expired sessions, %d unused nonces "
 		       "deleted",
 		       sessions, nonces);
+	if (thumbs > 0)
+		ob_log(OB_LOG_INFO, NULL,
+		       "housekeeping: %" PRId64 " photo thumbnails of sizes "
+		       "no longer configured deleted",
+		       thumbs);
 	return 0;
 }
 

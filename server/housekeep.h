@@ -1,10 +1,14 @@
 /* The server's housekeeping thread: every housekeeping-interval seconds it
  * deletes the SyncML sessions past their idle expiry or whole lifetime
  * (with their pending map changes, chunks and Map batches) and the MD5
- * nonces unused for nonce-ttl seconds, through its own store connection.
- * It never touches a live session, the directory or the change log (the
- * retention window is orgbook-admin prune's). Several instances on one
- * database may each run it: the deletes are idempotent. */
+ * nonces unused for nonce-ttl seconds, and the photo thumbnails of sizes
+ * other than photo-size/max-photo and carddav-photo-size/carddav-max-photo
+ * (dstore_thumb_prune), through its own store connection. It never
+ * touches a live session, the directory or the change log (the retention
+ * window is orgbook-admin prune's). Several instances on one database may
+ * each run it: the deletes are idempotent (instances configured with
+ * other photo sizes remove each other's thumbnails, which are then made
+ * again: give them the same). */
 #ifndef SRV_HOUSEKEEP_H
 #define SRV_HOUSEKEEP_H
 

@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "dircard/export.h"
 #include "syncml-server/auth.h"
 #include "server/connguard.h"
+#include "server/ldapd.h"
 #include "server/tls.h"
 #include "syncml-server/health.h"
 #include "util/buf.h"
@@ -178,30 +180,225 @@ static enum MHD_Result handle_sync(struct srv_httpd *h,
 	return ret;
 }
 
-/* ---- export: a writer thread feeding a pipe ---------------------------- */
+/* ---- streamed answers: a writer thread feeding a pipe ------------------ */
+
+/* The pipe between a writer thread (which holds the store, and a read
+ * snapshot, while it writes) and libmicrohttpd, which reads it as the
+ * client takes the bytes. Both ends give up at the deadline, so that a
+ * client that takes the answer slowly, or stops taking it, lets the
+ * writer go in the end; a client that goes away closes the read end and
+ * the writer's next write fails. The body ends normally only when the
+ * writer says it is complete (ok); otherwise the connection is cut
+ * (libmicrohttpd sends no last chunk), so that a client never takes a
+ * truncated answer for a whole one. Freed by the last of the two. */
+struct chan {
+	int rfd, wfd;
+	int refs;
+	bool ok;
+	uint64_t deadline_ms; /* ob_now_ms() */
+	void (*free_fn)(struct chan *ch);
+};
+
+static int chan_open(struct chan *ch, struct srv *srv,
+		     void (*free_fn)(struct chan *ch))
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -1;
+	(void)fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
+	ch->rfd = fds[0];
+	ch->wfd = fds[1];
+	ch->refs = 2; /* the writer and the reader */
+	ch->ok = false;
+	ch->deadline_ms =
+		ob_now_ms() + (uint64_t)srv->cfg.stream_timeout * 1000;
+	ch->free_fn = free_fn;
+	return 0;
+}
+
+static void chan_unref(struct chan *ch)
+{
+	if (__atomic_sub_fetch(&ch->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		ch->free_fn(ch);
+}
+
+/* Milliseconds to the deadline for poll, 0 when it passed. */
+static int chan_left(const struct chan *ch)
+{
+	uint64_t now = ob_now_ms();
+	if (now >= ch->deadline_ms)
+		return 0;
+	uint64_t left = ch->deadline_ms - now;
+	return left > 60000 ? 60000 : (int)left;
+}
+
+static int chan_write(struct chan *ch, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(ch->wfd, data, len);
+		if (n > 0) {
+			data += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd pf = {.fd = ch->wfd, .events = POLLOUT};
+			int left = chan_left(ch);
+			if (left == 0)
+				return OB_E_IO; /* the deadline: give up */
+			if (poll(&pf, 1, left) < 0 && errno != EINTR)
+				return OB_E_IO;
+			continue;
+		}
+		return OB_E_IO; /* EPIPE: the client went away */
+	}
+	return 0;
+}
+
+/* The writer is done: complete says the body is whole. */
+static void chan_end(struct chan *ch, bool complete)
+{
+	__atomic_store_n(&ch->ok, complete, __ATOMIC_RELEASE);
+	close(ch->wfd);
+	ch->wfd = -1;
+	chan_unref(ch);
+}
+
+static ssize_t chan_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct chan *ch = cls;
+	(void)pos;
+	for (;;) {
+		struct pollfd pf = {.fd = ch->rfd, .events = POLLIN};
+		int left = chan_left(ch);
+		if (left == 0)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		int pr = poll(&pf, 1, left);
+		if (pr < 0 && errno != EINTR)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		if (pr <= 0)
+			continue;
+		ssize_t n = read(ch->rfd, buf, max);
+		if (n > 0)
+			return n;
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == 0 && __atomic_load_n(&ch->ok, __ATOMIC_ACQUIRE))
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
+}
+
+static void chan_read_done(void *cls)
+{
+	struct chan *ch = cls;
+	close(ch->rfd);
+	ch->rfd = -1;
+	chan_unref(ch);
+}
+
+/* A response reading ch (taking the reader's reference); NULL (the
+ * reference given back, the read end closed) when it cannot be made. */
+static struct MHD_Response *chan_response(struct chan *ch)
+{
+	struct MHD_Response *r = MHD_create_response_from_callback(
+		MHD_SIZE_UNKNOWN, 64 * 1024, chan_read, ch, chan_read_done);
+	if (r == NULL)
+		chan_read_done(ch);
+	return r;
+}
+
+/* ---- stream workers ------------------------------------------------------ */
+
+/* The writer of a streamed answer runs on one of these: a thread that
+ * has finished one waits for the next instead of exiting, so that it
+ * keeps its store connection (no new connection per answer, the read
+ * snapshot ended) and its CPU time stays with a live thread (what
+ * /proc's per-thread figures show). There are as many as answers were
+ * ever written at once, which the connection limits bound. */
+struct worker {
+	struct worker *next; /* the idle list */
+	pthread_cond_t cv;
+	void *(*fn)(void *arg); /* the job; NULL: idle */
+	void *arg;
+};
+
+static pthread_mutex_t workers_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct worker *idle_workers;
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	pthread_mutex_lock(&workers_mu);
+	for (;;) {
+		while (w->fn == NULL)
+			pthread_cond_wait(&w->cv, &workers_mu);
+		void *(*fn)(void *) = w->fn;
+		void *a = w->arg;
+		pthread_mutex_unlock(&workers_mu);
+		fn(a);
+		pthread_mutex_lock(&workers_mu);
+		w->fn = NULL;
+		w->next = idle_workers;
+		idle_workers = w;
+	}
+	return NULL;
+}
+
+/* Run fn(arg) on an idle worker or a new one; 0, or -1 when no thread
+ * can be started. */
+static int worker_run(void *(*fn)(void *), void *arg)
+{
+	pthread_mutex_lock(&workers_mu);
+	struct worker *w = idle_workers;
+	if (w != NULL) {
+		idle_workers = w->next;
+		w->fn = fn;
+		w->arg = arg;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&workers_mu);
+		return 0;
+	}
+	pthread_mutex_unlock(&workers_mu);
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return -1;
+	pthread_cond_init(&w->cv, NULL);
+	w->fn = fn;
+	w->arg = arg;
+	pthread_t th;
+	if (pthread_create(&th, NULL, worker_main, w) != 0) {
+		pthread_cond_destroy(&w->cv);
+		free(w);
+		return -1;
+	}
+	pthread_detach(th);
+	return 0;
+}
+
+/* ---- export ------------------------------------------------------------- */
 
 struct export_job {
+	struct chan ch; /* first: the job is freed through it */
 	struct srv *srv;
-	int fd;
 	int64_t tenant_id, unit_id;
 	enum vcard_version version;
 	bool photos;
+	bool carddav; /* CardDAV's photo cap and thumbnail edge, else SyncML's */
 	enum wa_stream kind; /* WA_STREAM_VCF, _CSV or _JSON */
 };
 
 static int write_all(const char *data, size_t len, void *ctx)
 {
 	struct export_job *j = ctx;
-	while (len > 0) {
-		ssize_t n = write(j->fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return OB_E_IO; /* the client went away */
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return chan_write(&j->ch, data, len);
+}
+
+static void export_free(struct chan *ch)
+{
+	free(ch);
 }
 
 static void *export_thread(void *arg)
@@ -212,21 +409,28 @@ static void *export_thread(void *arg)
 		.version = j->version,
 		.unit_id = j->unit_id,
 		.photos = j->photos,
-		.max_photo_bytes = j->srv->cfg.max_photo,
+		.max_photo_bytes = j->carddav ? j->srv->cfg.carddav_photo
+					      : j->srv->cfg.max_photo,
+		/* a download is a copy of the directory: photos as stored
+		 * (as the CLI's export), except CardDAV's book GET, whose
+		 * cards must be those of its REPORTs */
+		.photo_edge = j->carddav ? j->srv->cfg.carddav_photo_edge : 0,
 	};
 	struct ob_err err;
 	size_t count = 0;
+	int ret = store == NULL ? OB_E_IO : 0;
 
-	if (store != NULL &&
-	    (j->kind != WA_STREAM_VCF
-		     ? wa_web_stream(store, j->kind, j->tenant_id, j->unit_id,
-				     write_all, j, &count, &err)
-		     : dcard_export_vcf(store, j->tenant_id, &o, write_all, j,
-					&count, &err)) != 0)
-		ob_log(OB_LOG_WARN, NULL, "export stopped: %s", err.msg);
-	close(j->fd);
-	srv_store_release();
-	free(j);
+	if (ret == 0)
+		ret = j->kind != WA_STREAM_VCF
+			      ? wa_web_stream(store, j->kind, j->tenant_id,
+					      j->unit_id, write_all, j, &count,
+					      &err)
+			      : dcard_export_vcf(store, j->tenant_id, &o,
+						 write_all, j, &count, &err);
+	if (ret != 0)
+		ob_log(OB_LOG_WARN, NULL, "export stopped: %s",
+		       store == NULL ? "database unavailable" : err.msg);
+	chan_end(&j->ch, ret == 0);
 	return NULL;
 }
 
@@ -325,27 +529,24 @@ static enum MHD_Result stream_export(struct srv_httpd *h,
 				     const char *type, const char *disposition,
 				     const char *const (*extra)[2])
 {
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) != 0)
-		return send_text(conn, 503, "cannot start the export\n");
 	struct export_job *j = calloc(1, sizeof(*j));
-	pthread_t th;
-	if (j == NULL) {
-		close(fds[0]);
-		close(fds[1]);
+	if (j == NULL)
 		return send_text(conn, 503, "out of memory\n");
-	}
 	*j = *job;
 	j->srv = h->srv;
-	j->fd = fds[1];
-	if (pthread_create(&th, NULL, export_thread, j) != 0) {
-		close(fds[0]);
-		close(fds[1]);
+	if (chan_open(&j->ch, h->srv, export_free) != 0) {
 		free(j);
 		return send_text(conn, 503, "cannot start the export\n");
 	}
-	pthread_detach(th);
-	struct MHD_Response *r = MHD_create_response_from_pipe(fds[0]);
+	if (worker_run(export_thread, j) != 0) {
+		close(j->ch.rfd);
+		close(j->ch.wfd);
+		free(j);
+		return send_text(conn, 503, "cannot start the export\n");
+	}
+	struct MHD_Response *r = chan_response(&j->ch);
+	if (r == NULL)
+		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", type);
 	MHD_add_response_header(r, "Content-Disposition", disposition);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
@@ -393,7 +594,7 @@ static bool reserve(struct srv_httpd *h, struct req *rq, size_t n)
  * WA_WEB_ANON_BODY_MAX), a body the unauthenticated budget cannot take
  * (503, Retry-After). A chunked body is counted while it is read. */
 static enum MHD_Result begin(struct srv_httpd *h, struct MHD_Connection *conn,
-			     bool admin, void **req_cls)
+			     bool admin, const char *url, void **req_cls)
 {
 	struct hdr_count hc = {0};
 	struct req *rq = calloc(1, sizeof(*rq));
@@ -429,6 +630,26 @@ static enum MHD_Result begin(struct srv_httpd *h, struct MHD_Connection *conn,
 	}
 	if (admin && !signed_in && cap > WA_WEB_ANON_BODY_MAX)
 		cap = WA_WEB_ANON_BODY_MAX;
+	/* A CardDAV body over max-body (Thunderbird's multiget of every
+	 * href of a big book: ~40 bytes an href) gets carddav-max-body once
+	 * its Basic login is checked, before a byte of it is read; without
+	 * a valid login it is 401 now. */
+	if (!admin && url != NULL && h->srv->cfg.carddav &&
+	    dav_path_is_ours(url) && (hc.chunked || cl > cap) &&
+	    h->srv->cfg.carddav_max_body > cap) {
+		struct dstore *store = srv_store(h->srv);
+		struct srv_auth a;
+		enum MHD_Result ret;
+		char addr[64];
+		addr_of(conn, addr, sizeof(addr));
+		if (store == NULL)
+			return send_text(conn, 503, "database unavailable\n");
+		if (!basic_account(conn, store, addr, "1, 3, addressbook", &a,
+				   &ret))
+			return ret;
+		cap = h->srv->cfg.carddav_max_body;
+		signed_in = true;
+	}
 	if (cl > cap) {
 		__atomic_add_fetch(&h->srv->metrics.bodies_too_large, 1,
 				   __ATOMIC_RELAXED);
@@ -438,7 +659,7 @@ static enum MHD_Result begin(struct srv_httpd *h, struct MHD_Connection *conn,
 					   "before uploading)\n"
 					 : "request body too large\n");
 	}
-	rq->unauth = !admin || !signed_in;
+	rq->unauth = !signed_in;
 	if (rq->unauth && cl > 0 && !reserve(h, rq, (size_t)cl)) {
 		__atomic_add_fetch(&h->srv->metrics.bodies_busy, 1,
 				   __ATOMIC_RELAXED);
@@ -552,7 +773,17 @@ static enum MHD_Result handle_metrics(struct srv_httpd *h,
 		 __atomic_load_n(&m->conns_evicted, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->bodies_too_large, __ATOMIC_RELAXED),
 		 __atomic_load_n(&m->bodies_busy, __ATOMIC_RELAXED));
-	struct MHD_Response *r = text(buf);
+	struct srv_ldapd *ld =
+		__atomic_load_n(&h->srv->ldapd, __ATOMIC_RELAXED);
+	struct ob_buf all;
+	ob_buf_init(&all, 65536);
+	ob_buf_add_str(&all, buf);
+	if (ld != NULL)
+		srv_ldapd_metrics(ld, &all);
+	size_t len = 0;
+	char *body = ob_buf_steal(&all, &len);
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		len, body, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
 	enum MHD_Result ret = MHD_queue_response(conn, 200, r);
 	MHD_destroy_response(r);
@@ -666,7 +897,7 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *conn,
 	(void)version;
 
 	if (rq == NULL)
-		return begin(h, conn, true, req_cls);
+		return begin(h, conn, true, NULL, req_cls);
 	if (*upload_data_size != 0)
 		return read_body(h, conn, rq, upload_data, upload_data_size);
 	if (rq->cut)
@@ -783,6 +1014,201 @@ static bool prefer_minimal(struct MHD_Connection *conn)
 	return false;
 }
 
+/* The headers of a CardDAV answer. */
+static void dav_headers(struct MHD_Response *r,
+			const struct dav_http_response *rs, bool has_body)
+{
+	if (*rs->content_type != '\0' && has_body)
+		MHD_add_response_header(r, "Content-Type", rs->content_type);
+	if (*rs->etag != '\0')
+		MHD_add_response_header(r, "ETag", rs->etag);
+	if (*rs->location != '\0')
+		MHD_add_response_header(r, "Location", rs->location);
+	if (*rs->dav != '\0')
+		MHD_add_response_header(r, "DAV", rs->dav);
+	if (*rs->allow != '\0')
+		MHD_add_response_header(r, "Allow", rs->allow);
+	if (rs->minimal_applied)
+		MHD_add_response_header(r, "Preference-Applied",
+					"return=minimal");
+	if (rs->status == 503)
+		MHD_add_response_header(r, "Retry-After", RETRY_SECS);
+}
+
+/* An answer built in memory, sent with its length. */
+static enum MHD_Result dav_send(struct MHD_Connection *conn,
+				struct dav_http_response *rs)
+{
+	size_t len = rs->body.len;
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		len, len ? ob_buf_steal(&rs->body, NULL) : (void *)"",
+		len ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	dav_headers(r, rs, len > 0);
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)rs->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* A CardDAV answer over carddav-max-bytes, made again by a stream worker
+ * on its store connection, in one read snapshot, and streamed through a
+ * chan as it is written. The request is copied: the job may outlive the
+ * connection. */
+struct dav_job {
+	struct chan ch; /* first: the job is freed through it */
+	struct srv *srv;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int phase; /* 0 running, 1 streaming (head), 2 done (rs) */
+	struct dav_http_response head, rs;
+	struct dav_config cfg;
+	struct dav_http_request dr;
+	char addr[64];
+	char *strs[8];
+};
+
+static void dav_job_free(struct chan *ch)
+{
+	struct dav_job *j = (struct dav_job *)ch;
+	dav_http_response_deinit(&j->rs);
+	for (size_t i = 0; i < sizeof(j->strs) / sizeof(j->strs[0]); i++)
+		free(j->strs[i]);
+	free(j->dr.body ? (void *)j->dr.body : NULL);
+	pthread_mutex_destroy(&j->mu);
+	pthread_cond_destroy(&j->cv);
+	free(j);
+}
+
+static void dav_job_phase(struct dav_job *j, int phase)
+{
+	pthread_mutex_lock(&j->mu);
+	j->phase = phase;
+	pthread_cond_signal(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+}
+
+static int dav_job_start(const struct dav_http_response *rs, void *ctx)
+{
+	struct dav_job *j = ctx;
+	j->head = *rs;
+	ob_buf_init(&j->head.body, 0); /* the body is not the head's */
+	dav_job_phase(j, 1);
+	return 0;
+}
+
+static int dav_job_out(const char *data, size_t len, void *ctx)
+{
+	struct dav_job *j = ctx;
+	return chan_write(&j->ch, data, len);
+}
+
+static void *dav_thread(void *arg)
+{
+	struct dav_job *j = arg;
+	struct dstore *store = srv_store(j->srv);
+	struct dav_stream st = {dav_job_start, dav_job_out, j};
+	struct ob_err err;
+
+	if (store == NULL || dstore_read_begin(store, &err) != 0) {
+		memset(&j->rs, 0, sizeof(j->rs));
+		j->rs.status = 503;
+		ob_buf_init(&j->rs.body, 64);
+		ob_buf_add_str(&j->rs.body, "database unavailable\n");
+		ob_strlcpy(j->rs.content_type, "text/plain; charset=utf-8",
+			   sizeof(j->rs.content_type));
+		snprintf(j->rs.log, sizeof(j->rs.log),
+			 "carddav %s %s status=503", j->dr.method, j->dr.path);
+	} else {
+		dav_handle_stream(store, &j->cfg, &j->dr, &j->rs, &st);
+		dstore_read_end(store);
+	}
+	ob_log(j->rs.status >= 500 || j->rs.cut ? OB_LOG_WARN : OB_LOG_INFO,
+	       NULL, "%s addr=%s login=%s agent=\"%.60s\"", j->rs.log, j->addr,
+	       j->dr.login, j->dr.user_agent != NULL ? j->dr.user_agent : "");
+	if (!j->rs.streamed) {
+		close(j->ch.wfd);
+		j->ch.wfd = -1;
+		dav_job_phase(j, 2); /* the MHD side sends j->rs */
+		chan_unref(&j->ch);
+		return NULL;
+	}
+	chan_end(&j->ch, !j->rs.cut);
+	return NULL;
+}
+
+static char *dup_or_null(struct dav_job *j, size_t slot, const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	j->strs[slot] = strdup(s);
+	return j->strs[slot];
+}
+
+/* Run the request again in a dav_job and answer with its stream (or, if
+ * it came out small after all, its whole answer). */
+static enum MHD_Result dav_stream(struct srv_httpd *h,
+				  struct MHD_Connection *conn,
+				  const struct dav_config *cfg,
+				  const struct dav_http_request *dr,
+				  const char *addr)
+{
+	struct dav_job *j = calloc(1, sizeof(*j));
+	enum MHD_Result ret;
+
+	if (j == NULL)
+		return send_text(conn, 503, "out of memory\n");
+	j->srv = h->srv;
+	j->cfg = *cfg;
+	j->dr = *dr;
+	ob_strlcpy(j->addr, addr, sizeof(j->addr));
+	j->dr.method = dup_or_null(j, 0, dr->method);
+	j->dr.path = dup_or_null(j, 1, dr->path);
+	j->dr.depth = dup_or_null(j, 2, dr->depth);
+	j->dr.user_agent = dup_or_null(j, 3, dr->user_agent);
+	j->dr.if_none_match = dup_or_null(j, 4, dr->if_none_match);
+	j->dr.accept = dup_or_null(j, 5, dr->accept);
+	j->dr.login = dup_or_null(j, 6, dr->login);
+	char *body = malloc(dr->body_len + 1);
+	bool ok = body != NULL && j->dr.method != NULL && j->dr.path != NULL &&
+		  j->dr.login != NULL && (dr->depth == NULL || j->dr.depth) &&
+		  (dr->user_agent == NULL || j->dr.user_agent) &&
+		  (dr->if_none_match == NULL || j->dr.if_none_match) &&
+		  (dr->accept == NULL || j->dr.accept);
+	if (body != NULL) {
+		memcpy(body, dr->body, dr->body_len);
+		body[dr->body_len] = '\0';
+	}
+	j->dr.body = body;
+	pthread_mutex_init(&j->mu, NULL);
+	pthread_cond_init(&j->cv, NULL);
+	if (!ok || chan_open(&j->ch, h->srv, dav_job_free) != 0) {
+		dav_job_free(&j->ch);
+		return send_text(conn, 503, "out of memory\n");
+	}
+	if (worker_run(dav_thread, j) != 0) {
+		close(j->ch.rfd);
+		close(j->ch.wfd);
+		dav_job_free(&j->ch);
+		return send_text(conn, 503, "cannot start the answer\n");
+	}
+	pthread_mutex_lock(&j->mu);
+	while (j->phase == 0)
+		pthread_cond_wait(&j->cv, &j->mu);
+	int phase = j->phase;
+	pthread_mutex_unlock(&j->mu);
+	if (phase == 2) {
+		ret = dav_send(conn, &j->rs);
+		chan_read_done(&j->ch);
+		return ret;
+	}
+	struct MHD_Response *r = chan_response(&j->ch);
+	if (r == NULL)
+		return MHD_NO;
+	dav_headers(r, &j->head, true);
+	ret = MHD_queue_response(conn, (unsigned)j->head.status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result handle_dav(struct srv_httpd *h,
 				  struct MHD_Connection *conn, const char *url,
 				  const char *method, struct req *rq)
@@ -810,6 +1236,7 @@ static enum MHD_Result handle_dav(struct srv_httpd *h,
 		return ret;
 	struct dav_config cfg = {
 		.max_photo = h->srv->cfg.carddav_photo,
+		.photo_edge = h->srv->cfg.carddav_photo_edge,
 		.unit_depth = (int)h->srv->cfg.carddav_depth,
 		.max_response = h->srv->cfg.carddav_max_bytes,
 		.max_results = h->srv->cfg.carddav_max_results,
@@ -836,7 +1263,20 @@ static enum MHD_Result handle_dav(struct srv_httpd *h,
 	dr.minimal =
 		dr.prefer_minimal || (brief != NULL && ob_str_ieq(brief, "t"));
 	struct dav_http_response rs;
+	/* on this thread first, within carddav-max-bytes: most answers fit
+	 * and go out as before, with their length; a bigger one is made
+	 * again by a stream worker and streamed (the first try cost at most
+	 * that much) */
+	struct ob_err err;
+	if (dstore_read_begin(store, &err) != 0)
+		return send_text(conn, 503, "database unavailable\n");
 	dav_handle(store, &cfg, &dr, &rs);
+	dstore_read_end(store);
+	if (rs.too_big && (strcmp(method, "PROPFIND") == 0 ||
+			   strcmp(method, "REPORT") == 0)) {
+		dav_http_response_deinit(&rs);
+		return dav_stream(h, conn, &cfg, &dr, addr);
+	}
 	ob_log(rs.status >= 500 ? OB_LOG_WARN : OB_LOG_INFO, NULL,
 	       "%s addr=%s login=%s agent=\"%.60s\"", rs.log, addr, a.login,
 	       dr.user_agent != NULL ? dr.user_agent : "");
@@ -846,6 +1286,7 @@ static enum MHD_Result handle_dav(struct srv_httpd *h,
 			.unit_id = rs.stream_unit_id,
 			.version = VCARD_V30,
 			.photos = h->srv->cfg.carddav_photo > 0,
+			.carddav = true,
 			.kind = WA_STREAM_VCF,
 		};
 		dav_http_response_deinit(&rs);
@@ -853,27 +1294,7 @@ static enum MHD_Result handle_dav(struct srv_httpd *h,
 				     "inline; filename=\"directory.vcf\"",
 				     NULL);
 	}
-	size_t len = rs.body.len;
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		len, len ? ob_buf_steal(&rs.body, NULL) : (void *)"",
-		len ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-	if (*rs.content_type != '\0' && len > 0)
-		MHD_add_response_header(r, "Content-Type", rs.content_type);
-	if (*rs.etag != '\0')
-		MHD_add_response_header(r, "ETag", rs.etag);
-	if (*rs.location != '\0')
-		MHD_add_response_header(r, "Location", rs.location);
-	if (*rs.dav != '\0')
-		MHD_add_response_header(r, "DAV", rs.dav);
-	if (*rs.allow != '\0')
-		MHD_add_response_header(r, "Allow", rs.allow);
-	if (rs.minimal_applied)
-		MHD_add_response_header(r, "Preference-Applied",
-					"return=minimal");
-	if (rs.status == 503)
-		MHD_add_response_header(r, "Retry-After", RETRY_SECS);
-	ret = MHD_queue_response(conn, (unsigned)rs.status, r);
-	MHD_destroy_response(r);
+	ret = dav_send(conn, &rs);
 	dav_http_response_deinit(&rs);
 	return ret;
 }
@@ -888,7 +1309,7 @@ static enum MHD_Result on_sync(void *cls, struct MHD_Connection *conn,
 	(void)version;
 
 	if (rq == NULL)
-		return begin(h, conn, false, req_cls);
+		return begin(h, conn, false, url, req_cls);
 	if (*upload_data_size != 0)
 		return read_body(h, conn, rq, upload_data, upload_data_size);
 	if (rq->cut)

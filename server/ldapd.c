@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <gnutls/gnutls.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -52,7 +53,9 @@ struct srv_ldapd {
 	gnutls_priority_t prio;
 	pthread_t acceptor;
 	bool acceptor_running;
-	int stop; /* atomic */
+	struct ldap_counters counters;
+	uint64_t accepted, refused, cut; /* connections */
+	int stop;                        /* atomic */
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	unsigned n_conns;
@@ -325,6 +328,7 @@ static void serve(struct conn *c)
 		.require_tls = cfg->ldap_require_tls,
 		.starttls = l->have_tls,
 		.cache = l->cache,
+		.counters = &l->counters,
 	};
 	struct ldap_session *sess = NULL;
 	struct ob_log_ctx lctx = {{0}};
@@ -358,6 +362,7 @@ static void serve(struct conn *c)
 						     "slowly"
 				    : g == GOT_BIG ? "the request is too large"
 						   : "not an LDAP message");
+			__atomic_add_fetch(&l->cut, 1, __ATOMIC_RELAXED);
 			ob_log(OB_LOG_WARN, &lctx, "ldap: %s; closed",
 			       g == GOT_LATE  ? "request too slow"
 			       : g == GOT_BIG ? "request over the size limit"
@@ -520,6 +525,8 @@ static void accept_one(struct srv_ldapd *l, int lfd, bool ldaps)
 		l->conns = c;
 	}
 	pthread_mutex_unlock(&l->mu);
+	__atomic_add_fetch(ok ? &l->accepted : &l->refused, 1,
+			   __ATOMIC_RELAXED);
 	if (!ok) {
 		ob_log(OB_LOG_WARN, NULL,
 		       "ldap peer=%s: connection limit reached; refused", addr);
@@ -632,11 +639,13 @@ int srv_ldapd_start(struct srv *srv, struct srv_ldapd **l_r, int *port_r,
 		    int *ldaps_port_r, struct ob_err *err)
 {
 	const struct srv_config *cfg = &srv->cfg;
-	struct ldap_dir_config dcfg = {cfg->ldap_max_photo, 600};
+	struct ldap_dir_config dcfg = {cfg->ldap_max_photo, 600,
+				       cfg->ldap_photo_edge};
 	struct srv_ldapd *l;
 	int ret;
 
 	*l_r = NULL;
+	srv->ldapd = NULL;
 	*port_r = -1;
 	*ldaps_port_r = -1;
 	if (!cfg->ldap)
@@ -700,6 +709,7 @@ int srv_ldapd_start(struct srv *srv, struct srv_ldapd **l_r, int *port_r,
 	}
 	l->acceptor_running = true;
 	*l_r = l;
+	srv->ldapd = l;
 	return 0;
 }
 
@@ -710,6 +720,7 @@ void srv_ldapd_stop(struct srv_ldapd **lp, int timeout_s)
 
 	if (l == NULL)
 		return;
+	__atomic_store_n(&l->srv->ldapd, NULL, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->stop, 1, __ATOMIC_RELAXED);
 	if (l->acceptor_running)
 		pthread_join(l->acceptor, NULL);
@@ -727,4 +738,29 @@ void srv_ldapd_stop(struct srv_ldapd **lp, int timeout_s)
 	pthread_mutex_unlock(&l->mu);
 	free_ldapd(l);
 	*lp = NULL;
+}
+
+void srv_ldapd_metrics(const struct srv_ldapd *l, struct ob_buf *out)
+{
+#define LD(x) __atomic_load_n(&l->x, __ATOMIC_RELAXED)
+	ob_buf_addf(out,
+		    "# TYPE orgbook_ldap_connections_total counter\n"
+		    "orgbook_ldap_connections_total{result=\"accepted\"} "
+		    "%" PRIu64 "\n"
+		    "orgbook_ldap_connections_total{result=\"refused\"} "
+		    "%" PRIu64 "\n"
+		    "orgbook_ldap_connections_total{result=\"cut\"} %" PRIu64
+		    "\n"
+		    "# TYPE orgbook_ldap_binds_total counter\n"
+		    "orgbook_ldap_binds_total %" PRIu64 "\n"
+		    "# TYPE orgbook_ldap_bind_failures_total counter\n"
+		    "orgbook_ldap_bind_failures_total %" PRIu64 "\n"
+		    "# TYPE orgbook_ldap_searches_total counter\n"
+		    "orgbook_ldap_searches_total %" PRIu64 "\n"
+		    "# TYPE orgbook_ldap_entries_total counter\n"
+		    "orgbook_ldap_entries_total %" PRIu64 "\n",
+		    LD(accepted), LD(refused), LD(cut), LD(counters.binds),
+		    LD(counters.bind_failures), LD(counters.searches),
+		    LD(counters.entries));
+#undef LD
 }

@@ -22,6 +22,7 @@
 #define SRV_LDAPD_H
 
 #include "syncml-server/server.h"
+#include "util/buf.h"
 
 struct srv_ldapd;
 
@@ -30,5 +31,7 @@ struct srv_ldapd;
 int srv_ldapd_start(struct srv *srv, struct srv_ldapd **l_r, int *port_r,
 		    int *ldaps_port_r, struct ob_err *err);
 void srv_ldapd_stop(struct srv_ldapd **l, int timeout_s);
+/* Append the listener's counters to out in Prometheus text. */
+void srv_ldapd_metrics(const struct srv_ldapd *l, struct ob_buf *out);
 
 #endif

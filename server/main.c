@@ -282,8 +282,9 @@ int main(int argc, char **argv)
 	ob_log(OB_LOG_INFO, NULL, "signal %d: finishing requests in flight",
 	       sig);
 	srv_housekeep_stop(&hk);
-	srv_ldapd_stop(&ld, 30);
+	/* HTTP first: its /metrics reads the LDAP listener's counters */
 	srv_httpd_stop(&h, 30);
+	srv_ldapd_stop(&ld, 30);
 	srv_store_release();
 	ob_log(OB_LOG_INFO, NULL, "stopped");
 	return 0;

@@ -36,13 +36,14 @@ void srv_config_defaults(struct srv_config *c)
 	c->housekeeping = 60;
 	c->min_free = 16u << 20;
 	c->max_photo = 64 * 1024;
+	c->photo_edge = 256;
 	c->admin_max_body = 32u << 20;
 	c->admin_idle = 1800;
 	c->admin_session_max = 12 * 3600;
 	c->carddav = true;
 	c->carddav_depth = 1;
 	c->carddav_photo = 64 * 1024;
-	c->carddav_max_bytes = 256u << 20;
+	c->carddav_photo_edge = 256;
 	ob_strlcpy(c->ldap_listen, "0.0.0.0", sizeof(c->ldap_listen));
 	c->ldap_port = 389;
 	c->ldaps_port = -1;
@@ -53,7 +54,11 @@ void srv_config_defaults(struct srv_config *c)
 	c->ldap_max_request = 64 * 1024;
 	c->ldap_time_limit = 30;
 	c->ldap_max_photo = 64 * 1024;
+	c->ldap_photo_edge = 256;
 	c->ldap_stores = 8;
+	c->carddav_max_bytes = 1u << 20;
+	c->carddav_max_body = 16u << 20;
+	c->stream_timeout = 3600;
 }
 
 static int num(const char *key, const char *v, uint64_t min, uint64_t max,
@@ -189,6 +194,7 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 		{"max-body", 4096, 1u << 30, &c->max_body, NULL},
 		{"max-message", 2048, 1u << 30, &c->max_msg, NULL},
 		{"max-photo", 0, 16u << 20, &c->max_photo, NULL},
+		{"photo-size", 0, 2048, NULL, &c->photo_edge},
 		{"max-connections", 1, 100000, NULL, &c->conn_limit},
 		{"max-connections-per-ip", 1, 100000, NULL, &c->per_ip_limit},
 		{"connection-timeout", 1, 3600, NULL, &c->conn_timeout},
@@ -211,6 +217,7 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 		 &c->admin_session_max},
 		{"carddav-unit-depth", 0, 64, NULL, &c->carddav_depth},
 		{"carddav-max-photo", 0, 16u << 20, &c->carddav_photo, NULL},
+		{"carddav-photo-size", 0, 2048, NULL, &c->carddav_photo_edge},
 		{"carddav-max-bytes", 65536, (uint64_t)1 << 32,
 		 &c->carddav_max_bytes, NULL},
 		{"carddav-max-results", 0, 10000000, NULL,
@@ -226,7 +233,11 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 		{"ldap-size-limit", 0, 10000000, NULL, &c->ldap_size_limit},
 		{"ldap-time-limit", 0, 3600, NULL, &c->ldap_time_limit},
 		{"ldap-max-photo", 0, 16u << 20, &c->ldap_max_photo, NULL},
+		{"ldap-photo-size", 0, 2048, NULL, &c->ldap_photo_edge},
 		{"ldap-store-connections", 1, 256, NULL, &c->ldap_stores},
+		{"carddav-max-body", 4096, 1u << 30, &c->carddav_max_body,
+		 NULL},
+		{"stream-timeout", 1, 7 * 86400, NULL, &c->stream_timeout},
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		if (strcmp(key, nums[i].name) != 0)

@@ -40,8 +40,10 @@ struct srv_config {
 	unsigned nonce_ttl;            /* seconds an unused MD5 nonce is kept */
 	unsigned nonces_per_login;     /* devices' nonces kept per login */
 	unsigned housekeeping;         /* seconds between expiry sweeps */
-	size_t min_free;  /* bytes free for the database, else unhealthy */
-	size_t max_photo; /* photo bytes sent in a vCard; 0 = none */
+	size_t min_free;     /* bytes free for the database, else unhealthy */
+	size_t max_photo;    /* photo bytes sent in a vCard; 0 = none */
+	unsigned photo_edge; /* thumbnail edge, pixels (dcard_photo_fit); 0:
+				photos as stored, dropped over max_photo */
 	char port_file[SRV_PATH_MAX]; /* write "port admin_port\n" here */
 	bool debug_sync;              /* log message bodies (redacted) */
 	size_t admin_max_body;        /* admin pages' upload cap, bytes */
@@ -60,11 +62,21 @@ struct srv_config {
 	/* body bytes held by all requests not (yet) authenticated */
 	size_t unauth_body_total;
 	/* CardDAV (carddav/dav.h) on the sync listener */
-	bool carddav;             /* serve /dav/ and /.well-known/carddav */
-	unsigned carddav_depth;   /* units this deep get a book of their own */
-	size_t carddav_photo;     /* photo bytes in a CardDAV card; 0 = none */
-	size_t carddav_max_bytes; /* one answer's body cap */
+	bool carddav;           /* serve /dav/ and /.well-known/carddav */
+	unsigned carddav_depth; /* units this deep get a book of their own */
+	size_t carddav_photo;   /* photo bytes in a CardDAV card; 0 = none */
+	/* the most of one answer held in memory: a bigger multistatus is
+	 * streamed (chunked) in pieces of about this size */
+	size_t carddav_max_bytes;
 	unsigned carddav_max_results; /* members per answer; 0 = no cap */
+	/* request body cap of a CardDAV request whose Basic login was
+	 * checked before its body was read (a multiget of every href);
+	 * others keep max_body */
+	size_t carddav_max_body;
+	/* seconds a streamed answer (an export, a CardDAV answer) may take
+	 * in all; then the connection is cut and the store let go */
+	unsigned stream_timeout;
+	unsigned carddav_photo_edge; /* thumbnail edge there, as photo_edge */
 	/* phonebooks: a work number's extension (carddav/phonebook.h enum
 	 * dav_pb_ext: 0 first, 1 main, 2 only) */
 	int phonebook_ext;
@@ -82,6 +94,7 @@ struct srv_config {
 	unsigned ldap_size_limit;      /* entries per search; 0 = no cap */
 	unsigned ldap_time_limit;      /* seconds per search; 0 = no cap */
 	size_t ldap_max_photo;         /* jpegPhoto bytes; 0 = none */
+	unsigned ldap_photo_edge;      /* its thumbnail edge, pixels */
 	unsigned ldap_stores;          /* store connections LDAP shares */
 };
 
@@ -108,12 +121,16 @@ struct srv_metrics {
 	uint64_t bodies_too_large, bodies_busy;
 };
 
+struct srv_ldapd;
+
 struct srv {
 	struct srv_config cfg;
 	struct srv_metrics metrics;
 	/* unix time of the last store write that failed with an I/O error,
 	 * and of the last that worked (health.h) */
 	int64_t io_error_at, io_ok_at;
+	/* the LDAP listener when it runs (server/ldapd.h), for /metrics */
+	struct srv_ldapd *ldapd;
 	/* Each worker thread opens its own store connection (srv_store). */
 };
 

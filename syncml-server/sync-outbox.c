@@ -104,6 +104,9 @@ static int render_card(struct fill *f, const struct dstore_person *p,
 	o.photo = photo && f->c->srv->cfg.max_photo > 0 &&
 		  !f->c->st->client.no_photo;
 	o.max_photo_bytes = f->c->srv->cfg.max_photo;
+	o.photo_edge = f->c->srv->cfg.photo_edge;
+	o.thumbs = f->c->store;
+	o.thumb_tenant = f->c->st->tenant_id;
 	o.dialect = &f->c->st->client.dialect;
 	ret = dcard_render_person(p, f->c->tenant.display, &o, &b, len_r, &err);
 	f->vbuf = b.data;

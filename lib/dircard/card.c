@@ -98,15 +98,30 @@ int dcard_render_person(const struct dstore_person *p, const char *company,
 			const struct dcard_render_opts *o, struct dcard_buf *b,
 			size_t *len_r, struct ob_err *err)
 {
+	struct dcard_render_opts ro = *o;
 	struct dcard_scratch sc;
 	struct vcard_contact c;
+	const unsigned char *ph = NULL;
+	unsigned char *own = NULL;
+	size_t ph_len = 0;
 	int ret;
 
 	ret = dcard_person_to_contact(p, company, &sc, &c);
 	if (ret < 0)
 		ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
-	else
-		ret = dcard_render(&c, o, b, len_r, err);
+	if (ret == 0)
+		ret = dcard_photo_fit(p, o, &ph, &ph_len, &own, err);
+	if (ret == 0) {
+		c.photo = ph;
+		c.photo_len = ph_len;
+		if (own != NULL)
+			c.photo_type = "image/jpeg";
+		/* fitted already: the writer's own cap must not drop it */
+		ro.photo = ph != NULL;
+		ro.max_photo_bytes = 0;
+		ret = dcard_render(&c, &ro, b, len_r, err);
+	}
+	free(own);
 	dcard_scratch_deinit(&sc);
 	if (ret == OB_E_FAIL && err != NULL) {
 		char msg[sizeof(err->msg)];

@@ -10,10 +10,12 @@
  * keeps of a card.
  *
  * Render (dcard_render): the vCard version, the client's dialect and
- * property trim, the photo policy (with or without, size cap) and the
- * growth of the caller's buffer live here and nowhere else.
+ * property trim, the photo policy (with or without, size cap, thumbnail
+ * edge: dcard_photo_fit) and the growth of the caller's buffer live here
+ * and nowhere else.
  *
- * Never: touches the store (only its struct types), does I/O, logs. The
+ * Never: touches the store (only its struct types) except the thumbnail
+ * cache the caller hands over (dstore_thumb_*), does I/O, logs. The
  * streaming export, which does read the store, is dircard/export.h. */
 #ifndef DCARD_DIRCARD_H
 #define DCARD_DIRCARD_H
@@ -71,7 +73,12 @@ enum dcard_prop {
 struct dcard_render_opts {
 	enum vcard_version version;
 	bool photo;             /* include the photo */
-	size_t max_photo_bytes; /* photo dropped when larger; 0 = no cap */
+	size_t max_photo_bytes; /* byte cap of the photo sent; 0 = no cap */
+	/* thumbnail edge in pixels (dcard_photo_fit); 0: the photo as
+	 * stored, dropped when over max_photo_bytes */
+	uint32_t photo_edge;
+	struct dstore *thumbs; /* where thumbnails are kept; NULL: made */
+	int64_t thumb_tenant;  /* for each card (the store is not read) */
 	const struct vcard_dialect *dialect; /* NULL = the standard */
 	bool trim;      /* render only the optional properties in props */
 	uint32_t props; /* dcard_prop bits, when trim */
@@ -93,8 +100,28 @@ int dcard_render(const struct vcard_contact *c,
 		 const struct dcard_render_opts *o, struct dcard_buf *b,
 		 size_t *len_r, struct ob_err *err);
 
+/* The photo a card of p carries under o, the one photo policy:
+ * - none when !o->photo or p has none;
+ * - photo_edge 0: the stored photo, or none when over max_photo_bytes;
+ * - else the stored photo when it is a JPEG or PNG within photo_edge x
+ *   photo_edge pixels and max_photo_bytes, without an EXIF turn;
+ * - else its thumbnail (lib/image: upright, fit within the edge, PNG
+ *   alpha on white, baseline JPEG at quality 80, then 60, then 40 until
+ *   it fits max_photo_bytes), kept in o->thumbs (when not NULL) for the
+ *   next card; none when even quality 40 is over the cap or the photo
+ *   cannot be decoded (damaged, over lib/image's limits).
+ * *photo_r, *len_r: the bytes (NULL, 0 for none), borrowed from p or
+ * owned through *own_r (free it after use; NULL when borrowed). A store
+ * failure only costs the next card another decode. Returns 0, OB_E_NOMEM
+ * or OB_E_FAIL (no hash). */
+int dcard_photo_fit(const struct dstore_person *p,
+		    const struct dcard_render_opts *o,
+		    const unsigned char **photo_r, size_t *len_r,
+		    unsigned char **own_r, struct ob_err *err);
+
 /* dcard_person_to_contact then dcard_render, company the enterprise's
- * display name; errors name the person's uid. */
+ * display name, the photo by dcard_photo_fit; errors name the
+ * person's uid. */
 int dcard_render_person(const struct dstore_person *p, const char *company,
 			const struct dcard_render_opts *o, struct dcard_buf *b,
 			size_t *len_r, struct ob_err *err);

@@ -9,6 +9,8 @@
 struct export_ctx {
 	const struct dcard_export_opts *o;
 	const char *company;
+	struct dstore *store;
+	int64_t tenant_id;
 	int (*out)(const char *data, size_t len, void *ctx);
 	void *out_ctx;
 	struct dcard_buf buf;
@@ -26,6 +28,9 @@ static int export_one(const struct dstore_person *p, void *vctx)
 	opt.version = x->o->version;
 	opt.photo = x->o->photos;
 	opt.max_photo_bytes = x->o->max_photo_bytes;
+	opt.photo_edge = x->o->photo_edge;
+	opt.thumbs = x->store;
+	opt.thumb_tenant = x->tenant_id;
 	ret = dcard_render_person(p, x->company, &opt, &x->buf, &len, x->err);
 	if (ret != 0)
 		return ret;
@@ -47,6 +52,8 @@ int dcard_export_vcf(struct dstore *s, int64_t tenant_id,
 	if (ret < 0)
 		return ret;
 	x.o = o;
+	x.store = s;
+	x.tenant_id = tenant_id;
 	x.company = t.display;
 	x.out = out;
 	x.out_ctx = ctx;

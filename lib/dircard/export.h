@@ -22,7 +22,10 @@ struct dcard_export_opts {
 	enum vcard_version version;
 	int64_t unit_id; /* 0 = the whole enterprise */
 	bool photos;
-	size_t max_photo_bytes; /* photos over it are dropped; 0 = no cap */
+	size_t max_photo_bytes; /* byte cap of a photo sent; 0 = no cap */
+	uint32_t photo_edge;    /* thumbnail edge (dcard_photo_fit; the
+				   store keeps them); 0: photos as stored,
+				   dropped over max_photo_bytes */
 };
 
 /* Write every visible person of the view as a vCard to out(data, len,

@@ -5,8 +5,12 @@
 #include "dircard/dircard.h"
 #include "tests/lib/test.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "image/image.h"
+#include "util/b64.h"
 
 static const unsigned char png[] = {0x89, 'P',  'N',  'G',  0x0d, 0x0a,
 				    0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d,
@@ -117,6 +121,160 @@ static bool has(const struct dcard_buf *b, size_t len, const char *s)
 		if (memcmp(b->data + i, s, n) == 0)
 			return true;
 	return false;
+}
+
+/* ---- the photo policy with thumbnails (dcard_photo_fit) ---- */
+
+static unsigned char *slurp(const char *rel, size_t *len_r)
+{
+	FILE *f = fopen(test_srcpath(rel), "rb");
+	unsigned char *d = NULL;
+	long n;
+
+	*len_r = 0;
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
+	    fseek(f, 0, SEEK_SET) == 0) {
+		d = malloc((size_t)n);
+		if (d != NULL && fread(d, 1, (size_t)n, f) == (size_t)n)
+			*len_r = (size_t)n;
+	}
+	fclose(f);
+	return d;
+}
+
+/* The photo in a 2.1 card (folded base64 after "ENCODING=BASE64:"),
+ * decoded into px; false when the card has none that decodes. */
+static bool card_photo(const struct dcard_buf *b, size_t len,
+		       struct img_pixels *px, char *type, size_t tsize)
+{
+	char *t = malloc(len + 1), *p, *v;
+	unsigned char *bin = NULL;
+	size_t n = 0, blen = 0;
+	struct ob_err err;
+	bool ok = false;
+
+	memset(px, 0, sizeof(*px));
+	type[0] = '\0';
+	if (t == NULL)
+		return false;
+	memcpy(t, b->data, len);
+	t[len] = '\0';
+	p = strstr(t, "\r\nPHOTO");
+	v = p != NULL ? strchr(p + 2, ':') : NULL;
+	if (v != NULL) {
+		size_t plen = (size_t)(v - (p + 2));
+		snprintf(type, tsize, "%.*s", (int)plen, p + 2);
+		/* 2.1 ends the value with an empty line */
+		for (char *s = v + 1; *s != '\0'; s++) {
+			if (s[0] == '\r' && s[1] == '\n' && s[2] == '\r')
+				break;
+			if (*s != '\r' && *s != '\n' && *s != ' ')
+				t[n++] = *s;
+		}
+		bin = malloc(n + 1);
+		if (bin != NULL && ob_b64_decode(t, n, bin, n + 1, &blen) == 0)
+			ok = img_decode(bin, blen, NULL, 0, px, NULL, &err) ==
+			     0;
+	}
+	free(bin);
+	free(t);
+	return ok;
+}
+
+static void test_thumbnails(void)
+{
+	struct dcard_render_opts o = {.version = VCARD_V21, .photo = true};
+	struct dcard_buf b = {NULL, 0};
+	struct dstore_person p;
+	struct dstore_options so = {0};
+	struct dstore *s = NULL;
+	struct img_pixels px;
+	struct ob_err err;
+	char type[80], path[512], key[DSTORE_THUMB_KEY_LEN];
+	unsigned char *exif6, *alpha, *kept = NULL;
+	size_t exif6_len, alpha_len, len = 0, kept_len = 0;
+	int64_t t = 0;
+
+	exif6 = slurp("testdata/photos/portrait-exif6.jpg", &exif6_len);
+	alpha = slurp("testdata/photos/alpha.png", &alpha_len);
+	sample(&p);
+	p.id = 1;
+
+	test_begin("SyncML's render: a turned JPEG goes as an upright "
+		   "thumbnail, a PNG with alpha as a JPEG on white");
+	o.max_photo_bytes = 65536;
+	o.photo_edge = 256;
+	p.photo = exif6;
+	p.photo_len = exif6_len;
+	test_assert_int(dcard_render_person(&p, "Acme", &o, &b, &len, &err), 0);
+	test_assert(card_photo(&b, len, &px, type, sizeof(type)));
+	test_assert_str(type, "PHOTO;TYPE=JPEG;ENCODING=BASE64");
+	test_assert_int(px.width, 60);
+	test_assert_int(px.height, 80);
+	/* stored bottom-left (blue) is now the top-left */
+	test_assert(px.rgb != NULL && px.rgb[2] > 190 && px.rgb[0] < 70);
+	img_pixels_free(&px);
+	/* a PNG within the edge and the cap goes as stored */
+	p.photo = alpha;
+	p.photo_len = alpha_len;
+	test_assert_int(dcard_render_person(&p, "Acme", &o, &b, &len, &err), 0);
+	test_assert(has(&b, len, "PHOTO;TYPE=PNG;ENCODING=BASE64"));
+	/* over the edge: a JPEG, transparency on white */
+	o.photo_edge = 48;
+	test_assert_int(dcard_render_person(&p, "Acme", &o, &b, &len, &err), 0);
+	test_assert(card_photo(&b, len, &px, type, sizeof(type)));
+	test_assert_str(type, "PHOTO;TYPE=JPEG;ENCODING=BASE64");
+	test_assert_int(px.width, 48);
+	test_assert(px.rgb != NULL && px.rgb[0] > 245 && px.rgb[1] > 245 &&
+		    px.rgb[2] > 245);
+	img_pixels_free(&px);
+	/* photo-size 0: the PNG as stored */
+	o.photo_edge = 0;
+	test_assert_int(dcard_render_person(&p, "Acme", &o, &b, &len, &err), 0);
+	test_assert(has(&b, len, "PHOTO;TYPE=PNG;ENCODING=BASE64"));
+	test_end();
+
+	test_begin("the store keeps a thumbnail made once; an undecodable "
+		   "photo is kept as none");
+	snprintf(path, sizeof(path), "%s/thumbs.db", test_tmpdir());
+	so.path = path;
+	test_assert_int(dstore_open(&so, &s, &err), 0);
+	test_assert_int(dstore_tenant_create(s, "acme", "Acme", &t, &err), 0);
+	o.photo_edge = 32;
+	o.thumbs = s;
+	o.thumb_tenant = t;
+	p.photo = exif6;
+	p.photo_len = exif6_len;
+	test_assert_int(dcard_render_person(&p, "Acme", &o, &b, &len, &err), 0);
+	test_assert(card_photo(&b, len, &px, type, sizeof(type)));
+	test_assert_int(px.width, 24);
+	test_assert_int(px.height, 32);
+	img_pixels_free(&px);
+	test_assert_int(dstore_thumb_key(exif6, exif6_len, key, &err), 0);
+	test_assert_int(
+		dstore_thumb_get(s, t, key, 32, 65536, &kept, &kept_len, &err),
+		0);
+	test_assert(kept_len > 0 && kept != NULL && kept[0] == 0xff);
+	free(kept);
+	/* the PNG fixture of the other tests is only a header */
+	p.photo = (unsigned char *)png;
+	p.photo_len = sizeof(png);
+	test_assert_int(dcard_render_person(&p, "Acme", &o, &b, &len, &err), 0);
+	test_assert(!has(&b, len, "PHOTO"));
+	test_assert_int(dstore_thumb_key(png, sizeof(png), key, &err), 0);
+	kept_len = 99;
+	test_assert_int(
+		dstore_thumb_get(s, t, key, 32, 65536, &kept, &kept_len, &err),
+		0);
+	test_assert(kept == NULL && kept_len == 0);
+	dstore_close(&s);
+	test_end();
+
+	free(b.data);
+	free(exif6);
+	free(alpha);
 }
 
 int main(void)
@@ -274,5 +432,6 @@ int main(void)
 	free(long_note);
 	free(b.data);
 	free(big.data);
+	test_thumbnails();
 	return test_done();
 }

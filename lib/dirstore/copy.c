@@ -56,9 +56,10 @@ static const struct {
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
-/* what each schema writes itself: its version, PostgreSQL's pinyin */
+/* what each schema writes itself: its version, PostgreSQL's pinyin; and
+ * the thumbnail cache (thumb.c), made again on first use */
 static const char *const not_copied[] = {"ds_pinyin", "ds_pinyin_double",
-					 "schema_version"};
+					 "photo_thumb", "schema_version"};
 
 #define MAX_COLS 64
 #define SQL_MAX 4096

@@ -32,7 +32,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-#define DSTORE_SCHEMA_VERSION 16
+#define DSTORE_SCHEMA_VERSION 17
 #define DSTORE_NAME_MAX 256             /* bytes of a name, title, unit name */
 #define DSTORE_NOTE_MAX 4096            /* bytes of a note */
 #define DSTORE_PHOTO_MAX_DEFAULT 262144 /* photo bytes unless configured */
@@ -103,6 +103,14 @@ int dstore_begin(struct dstore *store, int64_t tenant_id, const char *actor,
 int dstore_commit(struct dstore *store, int64_t *rev_r, struct ob_err *err);
 /* Roll back the open transaction, if any. */
 void dstore_rollback(struct dstore *store);
+/* A read transaction: every read until dstore_read_end sees one
+ * snapshot of the store (SQLite: a deferred BEGIN, the snapshot taken at
+ * the first read; PostgreSQL: REPEATABLE READ READ ONLY), so that an
+ * answer built from many statements mixes no writes committed meanwhile.
+ * While it is open SQLite's WAL cannot be checkpointed past it: keep it
+ * short, and always end it. Not inside a write transaction. */
+int dstore_read_begin(struct dstore *store, struct ob_err *err);
+void dstore_read_end(struct dstore *store);
 
 /* Run fn inside dstore_begin/commit, running the whole transaction again
  * (fn included), up to `tries` times in all, while beginning, fn or the
@@ -479,6 +487,19 @@ int dstore_person_iter(struct dstore *store, int64_t tenant_id,
 		       const struct dstore_iter_opts *opts,
 		       int (*fn)(const struct dstore_person *p, void *ctx),
 		       void *ctx, struct ob_err *err);
+/* The people of uids[0..n) in a view (opts: unit_id and include_hidden
+ * as for dstore_person_iter, with_photo; after_id, limit and direct
+ * unused), DSTORE_KNOWN_BATCH uids to a statement: fn(i, p, ctx) for
+ * each uids[i] found, p borrowed for the call, in the store's order
+ * within a batch and batch after batch (a uid given twice: fn for each
+ * index). Uids not found or not in the view get no call. fn's non-zero
+ * return stops and is returned; else 0 or OB_E_*. */
+int dstore_person_get_many(struct dstore *store, int64_t tenant_id,
+			   const char *const *uids, size_t n,
+			   const struct dstore_iter_opts *opts,
+			   int (*fn)(size_t i, const struct dstore_person *p,
+				     void *ctx),
+			   void *ctx, struct ob_err *err);
 /* Count people in a view (same filters as iter, no pagination). */
 int dstore_person_count(struct dstore *store, int64_t tenant_id,
 			int64_t unit_id, bool include_hidden, int64_t *count_r,
@@ -746,6 +767,52 @@ int dstore_import_undo(struct dstore *store, int64_t tenant_id,
  * is gone (it could not be checked any more). now = unix time (tests pass their own). */
 int dstore_prune(struct dstore *store, int64_t tenant_id, int64_t now,
 		 int64_t *pruned_rev_r, struct ob_err *err);
+
+/* ---- photo thumbnails (thumb.c) -------------------------------------- */
+
+/* Made once and kept (schema 16 -> 17), so a card never decodes a photo
+ * twice: the JPEG bytes of a person's photo scaled for one edge and one
+ * byte cap, keyed by the tenant, the photo's hash, the edge and the cap.
+ * Any instance fills a missing row (two filling at once is harmless: the
+ * same bytes, the first kept). The row of a photo goes when that photo
+ * is changed or removed, or its person deleted; dstore_thumb_prune
+ * removes the rest. The store never makes thumbnails (lib/dircard). */
+#define DSTORE_THUMB_KEY_LEN 65 /* hex SHA-256 and its NUL */
+
+/* The key of a photo's bytes: its SHA-256 in hex. Returns 0 or OB_E_FAIL
+ * (no hash). */
+int dstore_thumb_key(const unsigned char *photo, size_t len,
+		     char key_r[DSTORE_THUMB_KEY_LEN], struct ob_err *err);
+
+/* The stored thumbnail of key at edge and max_bytes into *data_r
+ * (malloc'd, the caller's; NULL when *len_r is 0: the photo could not be
+ * made into one, and that was stored). Returns 0, OB_E_NOTFOUND (none
+ * stored), OB_E_NOMEM or a database error. */
+int dstore_thumb_get(struct dstore *store, int64_t tenant_id, const char *key,
+		     uint32_t edge, size_t max_bytes, unsigned char **data_r,
+		     size_t *len_r, struct ob_err *err);
+
+/* Store a thumbnail (len 0: none can be made) of the photo of person_id
+ * whose key it is; an existing row stays. Runs in its own transaction, or
+ * in the caller's when one is open. Returns 0 or a database error
+ * (callers serving a card go on without storing). */
+int dstore_thumb_put(struct dstore *store, int64_t tenant_id, int64_t person_id,
+		     const char *key, uint32_t edge, size_t max_bytes,
+		     const unsigned char *data, size_t len, int64_t now,
+		     struct ob_err *err);
+
+/* Remove the thumbnails of people without a photo (the photo's removal
+ * takes them already; this catches any left), and those of sizes
+ * not in keep[0..n_keep) ({edge, max_bytes} pairs: what the server is
+ * configured for; n_keep 0 keeps every size), of every tenant.
+ * *removed_r (may be NULL) counts them. Returns 0 or a database error. */
+struct dstore_thumb_size {
+	uint32_t edge;
+	size_t max_bytes;
+};
+int dstore_thumb_prune(struct dstore *store,
+		       const struct dstore_thumb_size *keep, size_t n_keep,
+		       int64_t *removed_r, struct ob_err *err);
 
 /* ---- login throttling ------------------------------------------------ */
 

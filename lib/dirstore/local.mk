@@ -11,14 +11,14 @@ lib_dirstore_libdirstore_a_SOURCES = \
 	lib/dirstore/websession.c lib/dirstore/devlock.c lib/dirstore/login.c \
 	lib/dirstore/person-diff.c lib/dirstore/undo.c \
 	lib/dirstore/page.c lib/dirstore/account-page.c \
-	lib/dirstore/account-reset.c
+	lib/dirstore/account-reset.c lib/dirstore/thumb.c
 if HAVE_LIBPQ
 lib_dirstore_libdirstore_a_SOURCES += lib/dirstore/db-pg.c
 endif
 lib_dirstore_libdirstore_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS) \
 	$(PQ_CFLAGS) $(GNUTLS_CFLAGS) $(CRYPT_CFLAGS)
 DSTORE_LIBS = lib/dirstore/libdirstore.a lib/pinyin/libpinyin.a \
-	lib/util/libobutil.a \
+	$(IMAGE_LIBS) lib/util/libobutil.a \
 	$(SQLITE_LIBS) $(PQ_LIBS) $(GNUTLS_LIBS) $(CRYPT_LIBS)
 LINT_FILES += $(filter %.c,$(lib_dirstore_libdirstore_a_SOURCES))
 

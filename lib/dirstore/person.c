@@ -1203,6 +1203,74 @@ int dstore_person_iter(struct dstore *s, int64_t tenant_id,
 	return ret;
 }
 
+int dstore_person_get_many(struct dstore *s, int64_t tenant_id,
+			   const char *const *uids, size_t n,
+			   const struct dstore_iter_opts *o,
+			   int (*fn)(size_t i, const struct dstore_person *p,
+				     void *ctx),
+			   void *ctx, struct ob_err *err)
+{
+	/* the uids of one batch after the other parameters (?3 .. ?66, or
+	 * ?4 .. ?67 after the view's unit idpath), NULL where the batch is
+	 * short, as in dstore_person_known_many */
+	_Static_assert(DSTORE_KNOWN_BATCH == 64, "KNOWN_UID64");
+	static const char all[] =
+		"SELECT " PERSON_COLS " FROM person p LEFT JOIN unit u ON "
+		"u.id = p.unit_id WHERE p.tenant_id = ?1 AND "
+		"(?2 <> 0 OR p.hidden = 0) AND p.uid IN (" KNOWN_UID64 "NULL)";
+	static const char sub[] =
+		"SELECT " PERSON_COLS " FROM person p JOIN unit u ON "
+		"u.id = p.unit_id WHERE p.tenant_id = ?1 AND "
+		"(?2 <> 0 OR p.hidden = 0) AND u.tenant_id = ?1 AND "
+		"u.idpath >= ?3 AND u.idpath < ?3 || '\177' AND "
+		"p.uid IN (" KNOWN_UID64 "NULL)";
+	struct row_block b = {0};
+	char *idpath = NULL;
+	int ret = 0, rc = DB_DONE;
+
+	if (o->unit_id != 0) {
+		ret = ds_unit_idpath(s, tenant_id, o->unit_id, &idpath, err);
+		if (ret < 0)
+			return ret;
+	}
+	for (size_t at = 0; at < n && ret == 0; at += DSTORE_KNOWN_BATCH) {
+		size_t m = n - at < DSTORE_KNOWN_BATCH ? n - at
+						       : DSTORE_KNOWN_BATCH;
+		struct db_stmt *st = ds_stmt(s, idpath ? sub : all, err);
+
+		if (st == NULL) {
+			ret = err ? err->code : OB_E_FAIL;
+			break;
+		}
+		db_bind_int64(st, 1, tenant_id);
+		db_bind_int(st, 2, o->include_hidden);
+		if (idpath != NULL)
+			db_bind_text(st, 3, idpath);
+		int first = idpath != NULL ? 4 : 3;
+		for (size_t i = 0; i < DSTORE_KNOWN_BATCH; i++) {
+			if (i < m)
+				db_bind_text(st, first + (int)i, uids[at + i]);
+			else
+				db_bind_null(st, first + (int)i);
+		}
+		while (ret == 0 && (rc = db_step(st)) == DB_ROW) {
+			struct dstore_person p;
+
+			ret = person_from_row_lent(s, st, o->with_photo, &b, &p,
+						   err);
+			for (size_t i = 0; ret == 0 && i < m; i++)
+				if (strcmp(uids[at + i], p.uid) == 0)
+					ret = fn(at + i, &p, ctx);
+		}
+		if (ret == 0 && rc != DB_DONE)
+			ret = ds_sql_err(s, rc, "get people", err);
+		db_reset(st);
+	}
+	free(b.mem);
+	free(idpath);
+	return ret;
+}
+
 int dstore_person_count(struct dstore *s, int64_t tenant_id, int64_t unit_id,
 			bool include_hidden, int64_t *count_r,
 			struct ob_err *err)

@@ -421,6 +421,27 @@ const char *const ds_migrations[] = {
 	"ALTER TABLE tenant ADD COLUMN ldap_base TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE tenant ADD COLUMN ldap_anonymous INTEGER NOT NULL "
 	"  DEFAULT 0;",
+	/* 16 -> 17: photo thumbnails (thumb.c), made once and kept: keyed
+	 * by the tenant, the SHA-256 of the photo's bytes (hex), the edge
+	 * in pixels and the byte cap they were made for; data empty when
+	 * the photo could not be made into one (so it is not tried again).
+	 * person_id is the person whose photo filled the row: a change or
+	 * removal of that photo (write_photo deletes the row, a deleted
+	 * person's photo goes by the cascade) removes it. Another person
+	 * with the same photo then fills it again. */
+	"CREATE TABLE photo_thumb ("
+	"  tenant_id INTEGER NOT NULL REFERENCES tenant(id),"
+	"  hash TEXT NOT NULL,"
+	"  edge INTEGER NOT NULL,"
+	"  max_bytes INTEGER NOT NULL,"
+	"  person_id INTEGER NOT NULL,"
+	"  data BLOB NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  PRIMARY KEY (tenant_id, hash, edge, max_bytes));"
+	"CREATE INDEX photo_thumb_person ON photo_thumb(person_id);"
+	"CREATE TRIGGER photo_thumb_gone AFTER DELETE ON photo "
+	"BEGIN DELETE FROM photo_thumb WHERE person_id = OLD.person_id; "
+	"END;",
 };
 
 const int ds_migration_count =
@@ -1000,10 +1021,28 @@ static const char pg_step_16[] =
 	"ALTER TABLE tenant ADD COLUMN ldap_base TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE tenant ADD COLUMN ldap_anonymous BIGINT NOT NULL "
 	"  DEFAULT 0;";
+/* 16 -> 17: SQLite's step beside it */
+static const char pg_step_17[] =
+	"CREATE TABLE photo_thumb ("
+	"  tenant_id BIGINT NOT NULL REFERENCES tenant(id),"
+	"  hash TEXT NOT NULL,"
+	"  edge BIGINT NOT NULL,"
+	"  max_bytes BIGINT NOT NULL,"
+	"  person_id BIGINT NOT NULL,"
+	"  data BYTEA NOT NULL,"
+	"  created BIGINT NOT NULL,"
+	"  PRIMARY KEY (tenant_id, hash, edge, max_bytes));"
+	"CREATE INDEX photo_thumb_person ON photo_thumb(person_id);"
+	"CREATE FUNCTION photo_thumb_gone() RETURNS trigger LANGUAGE plpgsql "
+	"AS $$ BEGIN DELETE FROM photo_thumb WHERE person_id = "
+	"OLD.person_id; RETURN NULL; END $$;"
+	"CREATE TRIGGER photo_thumb_gone AFTER DELETE ON photo "
+	"  FOR EACH ROW EXECUTE FUNCTION photo_thumb_gone();";
 
 const char *const ds_migrations_pg[] = {
-	pg_schema_15, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-	NULL,         NULL, NULL, NULL, NULL, NULL, NULL, pg_step_16,
+	pg_schema_15, NULL, NULL, NULL,       NULL,       NULL,
+	NULL,         NULL, NULL, NULL,       NULL,       NULL,
+	NULL,         NULL, NULL, pg_step_16, pg_step_17,
 };
 
 _Static_assert(sizeof(ds_migrations_pg) / sizeof(ds_migrations_pg[0]) ==

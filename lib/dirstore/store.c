@@ -597,6 +597,26 @@ void dstore_rollback(struct dstore *s)
 	s->txn_import_id = 0;
 }
 
+int dstore_read_begin(struct dstore *s, struct ob_err *err)
+{
+	static const char *const sql[DB_DIALECT_COUNT] = {
+		[DB_DIALECT_SQLITE] = "BEGIN",
+		[DB_DIALECT_PGSQL] = "BEGIN ISOLATION LEVEL REPEATABLE READ "
+				     "READ ONLY",
+	};
+
+	if (s->in_txn || db_in_txn(s->db))
+		return ob_err_set(err, OB_E_INVAL,
+				  "a transaction is already open");
+	return ds_exec(s, sql[db_dialect(s->db)], err);
+}
+
+void dstore_read_end(struct dstore *s)
+{
+	if (!s->in_txn)
+		db_rollback(s->db); /* nothing was written: ends the snapshot */
+}
+
 int dstore_retry(struct dstore *s, int64_t tenant_id, const char *actor,
 		 int tries,
 		 int (*fn)(struct dstore *store, void *ctx, struct ob_err *err),

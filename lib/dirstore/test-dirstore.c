@@ -191,14 +191,16 @@ struct collect {
 	char text[4096];
 };
 
-/* SQL that takes a store back from schema 16 to 14 (a test then sets
+/* SQL that takes a store back from schema 17 to 14 (a test then sets
  * the version it wants the migrations to start from) */
-#define UNDO_15                                                                \
+#define UNDO_17 "DROP TRIGGER photo_thumb_gone; DROP TABLE photo_thumb;"
+#define UNDO_16                                                                \
 	"ALTER TABLE tenant DROP COLUMN ldap_base;"                            \
-	"ALTER TABLE tenant DROP COLUMN ldap_anonymous;"                       \
-	"DROP TABLE account_reset; DROP INDEX account_person;"                 \
-	"ALTER TABLE account DROP COLUMN person_id;"                           \
-	"ALTER TABLE account DROP COLUMN last_login;"
+	"ALTER TABLE tenant DROP COLUMN ldap_anonymous;"
+#define UNDO_15                                                                \
+	UNDO_17 UNDO_16 "DROP TABLE account_reset; DROP INDEX account_person;" \
+			"ALTER TABLE account DROP COLUMN person_id;"           \
+			"ALTER TABLE account DROP COLUMN last_login;"
 
 static int collect_change(const struct dstore_change *c, void *ctx)
 {
@@ -545,6 +547,128 @@ static void test_validation(void)
 	test_end();
 }
 
+struct many_seen {
+	int calls[200];
+	char first_name[64];
+	int stop_after; /* stop at this call (0: never) */
+	int n;
+};
+
+static int many_fn(size_t i, const struct dstore_person *p, void *ctx)
+{
+	struct many_seen *m = ctx;
+	m->calls[i]++;
+	if (m->n++ == 0)
+		snprintf(m->first_name, sizeof(m->first_name), "%s",
+			 p->display);
+	return m->stop_after > 0 && m->n >= m->stop_after ? 7 : 0;
+}
+
+/* dstore_person_get_many (a CardDAV multiget's batches) and a read
+ * snapshot over several statements */
+static void test_get_many(void)
+{
+	struct dstore *s = open_new(), *w = NULL;
+	struct dstore_options o = {0};
+	struct ob_err err;
+	int64_t a = tenant(s, "acme"), b = tenant(s, "beta"), top, sub, other;
+
+	options_of(&o); /* the store open_new made: a second connection */
+
+	test_begin("get_many: found in batches of 64, each index of a uid "
+		   "given twice, unknown, hidden, another enterprise's and "
+		   "outside the unit left out");
+	dstore_begin(s, a, "test", &err);
+	dstore_unit_ensure_path(s, a, "Top/Sub", true, &sub, &err);
+	dstore_unit_ensure_path(s, a, "Top", true, &top, &err);
+	dstore_unit_ensure_path(s, a, "Else", true, &other, &err);
+	char uid[32], name[32];
+	for (int i = 0; i < 150; i++) {
+		snprintf(uid, sizeof(uid), "m-%03d", i);
+		snprintf(name, sizeof(name), "Many %03d", i);
+		put(s, a, uid, name,
+		    i % 3 == 0   ? sub
+		    : i % 3 == 1 ? top
+				 : other,
+		    i % 25 == 24);
+	}
+	dstore_commit(s, NULL, &err);
+	dstore_begin(s, b, "test", &err);
+	put(s, b, "beta-1", "Beta One", 0, false);
+	dstore_commit(s, NULL, &err);
+	enum { N = 160 };
+	static char names[N][32];
+	const char *uids[N];
+	for (int i = 0; i < N; i++) {
+		if (i >= 150)
+			snprintf(names[i], sizeof(names[i]), "%s",
+				 i == 150 ? "beta-1" : "no-such");
+		else
+			snprintf(names[i], sizeof(names[i]), "m-%03d",
+				 i == 70 ? 3 : i);
+		uids[i] = names[i];
+	}
+	struct dstore_iter_opts all = {0};
+	struct many_seen m = {0};
+	test_assert_int(
+		dstore_person_get_many(s, a, uids, N, &all, many_fn, &m, &err),
+		0);
+	int bad = 0;
+	for (int i = 0; i < N; i++) {
+		int want = i < 150 && (i == 70 || i % 25 != 24);
+		if (m.calls[i] != want) {
+			printf("# %s (%d): %d calls, want %d\n", uids[i], i,
+			       m.calls[i], want);
+			bad++;
+		}
+	}
+	test_assert_int(bad, 0);
+	/* the subtree of Top: Top and Top/Sub, not Else */
+	struct dstore_iter_opts unit = {.unit_id = top, .include_hidden = true};
+	memset(&m, 0, sizeof(m));
+	test_assert_int(
+		dstore_person_get_many(s, a, uids, N, &unit, many_fn, &m, &err),
+		0);
+	bad = 0;
+	for (int i = 0; i < N; i++) {
+		int who = i == 70 ? 3 : i;
+		int want = i < 150 && who % 3 != 2;
+		bad += m.calls[i] != want;
+	}
+	test_assert_int(bad, 0);
+	/* fn's non-zero return stops and is returned */
+	memset(&m, 0, sizeof(m));
+	m.stop_after = 5;
+	test_assert_int(
+		dstore_person_get_many(s, a, uids, N, &all, many_fn, &m, &err),
+		7);
+	test_assert_int(m.n, 5);
+	test_end();
+
+	test_begin("read snapshot: a write committed meanwhile is not seen "
+		   "until it ends");
+	test_assert_int(dstore_open(&o, &w, &err), 0);
+	test_assert_int(dstore_read_begin(s, &err), 0);
+	const char *one[] = {"m-001"};
+	memset(&m, 0, sizeof(m));
+	dstore_person_get_many(s, a, one, 1, &all, many_fn, &m, &err);
+	test_assert_str(m.first_name, "Many 001");
+	dstore_begin(w, a, "test", &err);
+	put(w, a, "m-001", "Changed", top, false);
+	test_assert_int(dstore_commit(w, NULL, &err), 0);
+	memset(&m, 0, sizeof(m));
+	dstore_person_get_many(s, a, one, 1, &all, many_fn, &m, &err);
+	test_assert_str(m.first_name, "Many 001");
+	test_assert_int(dstore_read_begin(s, &err), OB_E_INVAL);
+	dstore_read_end(s);
+	memset(&m, 0, sizeof(m));
+	dstore_person_get_many(s, a, one, 1, &all, many_fn, &m, &err);
+	test_assert_str(m.first_name, "Changed");
+	dstore_close(&w);
+	dstore_close(&s);
+	test_end();
+}
+
 static void test_tenant_isolation(void)
 {
 	struct dstore *s = open_new();
@@ -677,6 +801,7 @@ static void test_tenant_isolation(void)
 	}
 	dstore_close(&s);
 	test_end();
+	test_get_many();
 }
 
 static void test_tenant_ldap(void)
@@ -1409,9 +1534,8 @@ static void test_sync_state(void)
 				"DROP TABLE account_reset;"
 				"DROP INDEX account_person;"
 				"ALTER TABLE account DROP COLUMN person_id;"
-				"ALTER TABLE account DROP COLUMN last_login;"
-				"ALTER TABLE tenant DROP COLUMN ldap_base;"
-				"ALTER TABLE tenant DROP COLUMN ldap_anonymous;"
+				"ALTER TABLE account DROP COLUMN "
+				"last_login;" UNDO_17 UNDO_16
 				"DELETE FROM schema_version WHERE version > 5;",
 				NULL, NULL, NULL),
 			SQLITE_OK);
@@ -3763,6 +3887,115 @@ static void test_device_lock(void)
 	test_end();
 }
 
+/* a person with a photo (PNG magic and some bytes); returns the id */
+static int64_t put_photo(struct dstore *s, int64_t t, const char *uid,
+			 unsigned char last)
+{
+	unsigned char png[] = {0x89, 'P',  'N',  'G', 0x0d,
+			       0x0a, 0x1a, 0x0a, 1,   last};
+	struct dstore_person p = {0}, got;
+	struct ob_err err;
+	int64_t id = 0;
+
+	p.uid = strdup(uid);
+	p.display = (char *)uid;
+	p.photo = png;
+	p.photo_len = sizeof(png);
+	dstore_begin(s, t, "test", &err);
+	if (dstore_person_put(s, t, &p, NULL, &err) < 0)
+		printf("# put %s: %s\n", uid, err.msg);
+	dstore_commit(s, NULL, &err);
+	free(p.uid);
+	if (dstore_person_get(s, t, uid, false, &got, &err) == 0)
+		id = got.id;
+	dstore_person_deinit(&got);
+	return id;
+}
+
+static void test_thumbnails(void)
+{
+	struct dstore *s = open_new();
+	int64_t t = tenant(s, "acme"), t2 = tenant(s, "other"), a, b, n = -1;
+	struct dstore_thumb_size keep[1] = {{256, 65536}};
+	char key[DSTORE_THUMB_KEY_LEN];
+	unsigned char *d = NULL;
+	size_t len = 99;
+	struct ob_err err;
+
+	test_begin("thumbnails: kept per tenant, hash, edge and cap; gone "
+		   "with the photo or the person");
+	a = put_photo(s, t, "a", 1);
+	b = put_photo(s, t, "b", 2);
+	test_assert(a > 0 && b > 0);
+	test_assert_int(
+		dstore_thumb_key((const unsigned char *)"abc", 3, key, &err),
+		0);
+	test_assert_str(key, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9c"
+			     "b410ff61f20015ad");
+	test_assert_int(
+		dstore_thumb_get(s, t, "k1", 256, 65536, &d, &len, &err),
+		OB_E_NOTFOUND);
+	test_assert(d == NULL && len == 0);
+	test_assert_int(dstore_thumb_put(s, t, a, "k1", 256, 65536,
+					 (const unsigned char *)"JPEG1", 5, 100,
+					 &err),
+			0);
+	/* a second fill (another instance) keeps the first */
+	test_assert_int(dstore_thumb_put(s, t, a, "k1", 256, 65536,
+					 (const unsigned char *)"JPEG2", 5, 101,
+					 &err),
+			0);
+	test_assert_int(
+		dstore_thumb_get(s, t, "k1", 256, 65536, &d, &len, &err), 0);
+	test_assert_mem(d, len, "JPEG1", 5);
+	free(d);
+	/* other sizes, another tenant: other rows */
+	test_assert_int(
+		dstore_thumb_get(s, t, "k1", 128, 65536, &d, &len, &err),
+		OB_E_NOTFOUND);
+	test_assert_int(
+		dstore_thumb_get(s, t, "k1", 256, 32768, &d, &len, &err),
+		OB_E_NOTFOUND);
+	test_assert_int(
+		dstore_thumb_get(s, t2, "k1", 256, 65536, &d, &len, &err),
+		OB_E_NOTFOUND);
+	/* "none can be made" is kept too */
+	test_assert_int(
+		dstore_thumb_put(s, t, b, "k2", 256, 65536, NULL, 0, 100, &err),
+		0);
+	len = 99;
+	test_assert_int(
+		dstore_thumb_get(s, t, "k2", 256, 65536, &d, &len, &err), 0);
+	test_assert(d == NULL && len == 0);
+	test_assert_int(dstore_thumb_put(s, t, b, "k3", 128, 1000,
+					 (const unsigned char *)"J", 1, 100,
+					 &err),
+			0);
+	/* a's photo changes: its row goes, b's stay */
+	put_photo(s, t, "a", 3);
+	test_assert_int(
+		dstore_thumb_get(s, t, "k1", 256, 65536, &d, &len, &err),
+		OB_E_NOTFOUND);
+	test_assert_int(
+		dstore_thumb_get(s, t, "k2", 256, 65536, &d, &len, &err), 0);
+	/* housekeeping: sizes no longer configured */
+	test_assert_int(dstore_thumb_prune(s, keep, 1, &n, &err), 0);
+	test_assert_int(n, 1);
+	test_assert_int(dstore_thumb_get(s, t, "k3", 128, 1000, &d, &len, &err),
+			OB_E_NOTFOUND);
+	/* b deleted: its rows go with its photo */
+	dstore_begin(s, t, "test", &err);
+	test_assert_int(dstore_person_delete(s, t, "b", &err), 0);
+	dstore_commit(s, NULL, &err);
+	test_assert_int(
+		dstore_thumb_get(s, t, "k2", 256, 65536, &d, &len, &err),
+		OB_E_NOTFOUND);
+	test_assert_int(dstore_thumb_prune(s, NULL, 0, &n, &err), 0);
+	test_assert_int(n, 0);
+	dstore_close(&s);
+	test_end();
+}
+
 int main(void)
 {
 #ifndef HAVE_LIBPQ
@@ -3806,5 +4039,6 @@ int main(void)
 	test_connection_lost();
 	test_device_lock();
 	test_driver_statements();
+	test_thumbnails();
 	return test_done();
 }

@@ -2,12 +2,15 @@
 # client (smlclient.py), its copy compared with the directory's export.
 TESTS += tests/integration/test-sync.sh tests/integration/test-agent.sh \
 	tests/integration/test-agent-scale.sh tests/integration/test-slow-match.sh \
-	tests/integration/test-account-reset.sh
+	tests/integration/test-account-reset.sh \
+	tests/integration/test-carddav-stream.sh
 EXTRA_DIST += tests/integration/test-sync.sh tests/integration/test-agent.sh \
 	tests/integration/test-agent-scale.sh tests/integration/smlclient.py \
 	tests/integration/test-slow-match.sh \
 	tests/integration/test-account-reset.sh \
-	tests/integration/viewcheck.py tests/integration/replay.py
+	tests/integration/viewcheck.py tests/integration/replay.py \
+	tests/integration/test-carddav-stream.sh \
+	tests/integration/dav-client.py
 
 # 100,000 people over WBXML and XML: too slow for make check.
 soak: all

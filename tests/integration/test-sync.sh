@@ -233,7 +233,8 @@ stop_server -TERM
 start_server_photo() {
 	rm -f "$tmp/ports"
 	$VG "$SERVER" $DBARGS --listen 127.0.0.1 --port 0 --admin-port 0 \
-		--port-file "$tmp/ports" --max-photo 262144 2>>"$tmp/server.log" &
+		--port-file "$tmp/ports" --max-photo 262144 $PHOTO_ARGS \
+		2>>"$tmp/server.log" &
 	spid=$!
 	i=0
 	while [ ! -s "$tmp/ports" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
@@ -241,6 +242,9 @@ start_server_photo() {
 	aport=$(cut -d' ' -f2 "$tmp/ports")
 	url="http://127.0.0.1:$port/sync"
 }
+# the photo as stored (photo-size 0): the large-object path must carry
+# its 97 KB whole
+PHOTO_ARGS="--photo-size 0"
 start_server_photo
 for enc in "" --wbxml; do
 	rm -f "$tmp/big.json"
@@ -272,6 +276,40 @@ expect "reassembled cards matched by UID: no adds" adds 0
 sync big --mode slow --chunk-client 200 --bad-size
 codes=$(printf '%s' "$res" | $PY -c "import json,sys; print(424 in json.load(sys.stdin)['client_statuses'])")
 [ "$codes" = True ] && ok "a wrong Size is answered 424" || notok "a wrong Size is answered 424 ($codes)"
+stop_server -TERM
+
+# -- photos as thumbnails: the 97 KB PNG over max-photo 65536 arrives as
+# a JPEG of photo-size pixels under the cap (it was left out before)
+PHOTO_ARGS="--max-photo 65536 --photo-size 96"
+start_server_photo
+sync th --mode slow
+thumb=$($PY - "$tmp/th.json" <<'PYEOF'
+import base64, json, re, struct, sys
+st = json.load(open(sys.argv[1]))
+for c in st["items"].values():
+    if "UID:demo-000010" not in c:
+        continue
+    t = re.sub(r"\r?\n[ \t]", "", c)
+    m = re.search(r"^PHOTO([^:]*):(.*)$", t, re.M)
+    if not m:
+        print("no photo")
+        break
+    d = base64.b64decode(m.group(2))
+    i, size = 2, None
+    while d[:2] == b"\xff\xd8" and i + 9 < len(d):
+        mk, ln = d[i + 1], struct.unpack(">H", d[i + 2:i + 4])[0]
+        if mk in (0xC0, 0xC1, 0xC2):
+            h, w = struct.unpack(">HH", d[i + 5:i + 9])
+            size = "%dx%d" % (w, h)
+            break
+        i += 2 + ln
+    print(m.group(1), len(d) <= 65536, size)
+PYEOF
+)
+case "$thumb" in ";TYPE=JPEG;ENCODING="*" True 96x96") thumb=yes ;; esac
+[ "$thumb" = yes ] &&
+	ok "a photo over max-photo arrives as a 96x96 JPEG thumbnail" ||
+	notok "a photo over max-photo arrives as a 96x96 JPEG thumbnail ($thumb)"
 stop_server -TERM
 start_server
 
