@@ -29,7 +29,6 @@ import sys
 import unicodedata
 
 import ldap3
-from ldap3.utils.conv import escape_filter_chars  # noqa: F401 (for rows)
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 import ldif  # noqa: E402
