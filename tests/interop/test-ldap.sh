@@ -217,6 +217,7 @@ if [ -n "$have_ldap" ]; then
 		--cert "$tmp/cert.pem" --key "$tmp/key.pem" \
 		--ldap yes --ldap-listen 127.0.0.1 --ldap-port 0 \
 		--ldaps-port 0 \
+		--ldap-max-connections-per-ip 300 \
 		--port-file "$tmp/ports" 2>"$tmp/server.log" &
 	spid=$!
 	i=0
@@ -503,6 +504,40 @@ O -b dc=northwind "(objectClass=*)" 1.1
 [ -n "$(dns "$out")" ] && [ "$(dns "$out")" = "$(dns "$oout")" ] &&
 	ok "anonymous: all of northwind, which allows it" ||
 	{ notok "anonymous: all of northwind, which allows it"; tap_show 3; }
+# a burst of binds (phones after a power cut, all behind one NAT: the
+# server runs with ldap-max-connections-per-ip 300): every one succeeds
+{
+	echo login,role
+	i=0
+	while [ $i -lt 200 ]; do echo "burst$i@big,user"; i=$((i + 1)); done
+} >"$tmp/burst.csv"
+ob account import --tenant big "$tmp/burst.csv" 2>/dev/null |
+	sed -n 's/^\(burst[0-9]*@big\),\(.*\)$/\1 \2/p' >"$tmp/burst"
+r=$($PY - "$subject" "$tmp/burst" <<'PYEOF'
+import sys, threading, ldap3
+url, rows = sys.argv[1], [l.split() for l in open(sys.argv[2])]
+codes, go = [], threading.Barrier(len(rows))
+def one(login, pw):
+    c = ldap3.Connection(ldap3.Server(url, get_info=ldap3.NONE), login, pw,
+                         raise_exceptions=False, receive_timeout=60)
+    c.open()
+    go.wait()
+    c.bind()
+    codes.append(c.result["result"])
+    c.unbind()
+ts = [threading.Thread(target=one, args=r) for r in rows]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+bad = sorted(set(codes) - {0})
+print("%d of %d bound%s" % (codes.count(0), len(rows),
+      "; result codes %s" % bad if bad else ""))
+sys.exit(0 if codes.count(0) == len(rows) else 1)
+PYEOF
+)
+[ $? = 0 ] && ok "200 binds at once: every one succeeds ($r)" ||
+	notok "200 binds at once: every one succeeds ($r)"
 # writes
 wr() { # NAME LDIF: ldapmodify as zhang.wei, want 53
 	printf '%s\n' "$2" >"$tmp/w.ldif"
