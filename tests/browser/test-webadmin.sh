@@ -108,9 +108,12 @@ certtool --generate-self-signed --load-privkey "$tmp/key.pem" \
 	--template "$tmp/cert.tmpl" --outfile "$tmp/cert.pem" 2>/dev/null
 pin=$(certtool --pubkey-info --load-privkey "$tmp/key.pem" 2>/dev/null |
 	sed -n 's/.*pin-sha256:\(.*\)$/\1/p' | head -1)
+# photos as stored (photo-size 0): the agent's copy is compared with the
+# export byte for byte, and the browser uploads a photo wider than the
+# default thumbnail (thumbnails have their own tests: test-sync.sh)
 $VG "$SERVER" $DBARGS --listen 127.0.0.1 --port 0 --admin-listen 127.0.0.1 \
 	--admin-port 0 --cert "$tmp/cert.pem" --key "$tmp/key.pem" \
-	--port-file "$tmp/ports" 2>"$tmp/server.log" &
+	--photo-size 0 --port-file "$tmp/ports" 2>"$tmp/server.log" &
 spid=$!
 i=0
 while [ ! -s "$tmp/ports" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
