@@ -382,6 +382,147 @@ static void pb_val(struct pb *pb, int attr, unsigned flags, const char *s)
 
 /* The pinyin of a name part: full (joined) and initials; from the stored
  * reading when there is one, else read from the Han characters. */
+/* ---- initials of a stored reading ------------------------------------ */
+
+/* The Mandarin syllables lib/pinyin knows, sorted, made once. */
+static char (*syl)[8];
+static size_t n_syl;
+static pthread_once_t syl_once = PTHREAD_ONCE_INIT;
+
+static int syl_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static void syl_make(void)
+{
+	static const uint32_t ranges[][2] = {
+		{0x3400, 0x9FFF}, {0xF900, 0xFAFF}, {0x20000, 0x2FFFF}};
+	size_t cap = 0, n = 0;
+
+	for (size_t r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++)
+		cap += ranges[r][1] - ranges[r][0] + 1;
+	syl = calloc(cap, sizeof(*syl));
+	if (syl == NULL)
+		return;
+	for (size_t r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++)
+		for (uint32_t cp = ranges[r][0]; cp <= ranges[r][1]; cp++) {
+			const char *y = pinyin_of(cp);
+			if (y != NULL && strlen(y) < sizeof(syl[0]))
+				snprintf(syl[n++], sizeof(syl[0]), "%s", y);
+		}
+	qsort(syl, n, sizeof(syl[0]), syl_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (n_syl == 0 || strcmp(syl[n_syl - 1], syl[i]) != 0)
+			memmove(syl[n_syl++], syl[i], sizeof(syl[0]));
+	void *small = realloc(syl, (n_syl ? n_syl : 1) * sizeof(*syl));
+	if (small != NULL)
+		syl = small;
+}
+
+static bool is_syllable(const char *s, size_t n)
+{
+	char key[8];
+
+	if (n == 0 || n >= sizeof(key) || syl == NULL)
+		return false;
+	memcpy(key, s, n);
+	key[n] = '\0';
+	return bsearch(key, syl, n_syl, sizeof(syl[0]), syl_cmp) != NULL;
+}
+
+/* Han characters in s (U+3400..U+9FFF, U+F900..U+FAFF, U+20000 up). */
+static size_t han_count(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+
+	while (*p) {
+		uint32_t cp = *p;
+		int len = 1;
+		if (*p >= 0xF0 && p[1] && p[2] && p[3]) {
+			cp = (uint32_t)(p[0] & 7) << 18 |
+			     (uint32_t)(p[1] & 63) << 12 |
+			     (uint32_t)(p[2] & 63) << 6 | (p[3] & 63);
+			len = 4;
+		} else if (*p >= 0xE0 && p[1] && p[2]) {
+			cp = (uint32_t)(p[0] & 15) << 12 |
+			     (uint32_t)(p[1] & 63) << 6 | (p[2] & 63);
+			len = 3;
+		} else if (*p >= 0xC0 && p[1]) {
+			len = 2;
+		}
+		if ((cp >= 0x3400 && cp <= 0x9FFF) ||
+		    (cp >= 0xF900 && cp <= 0xFAFF) || cp >= 0x20000)
+			n++;
+		p += len;
+	}
+	return n;
+}
+
+#define CUT_MAX 64 /* letters and syllables a cut looks at */
+
+/* Cut r[i..len) into exactly k syllables, longest first: their initials
+ * go to ini (at least k + 1 bytes). failed[i][k] remembers dead ends, so
+ * a hostile reading costs at most len * k tries. */
+static bool cut(const char *r, size_t len, size_t i, size_t k, char *ini,
+		bool (*failed)[CUT_MAX + 1])
+{
+	if (k == 0)
+		return i == len;
+	if (failed[i][k])
+		return false;
+	for (size_t j = i + 6 < len ? i + 6 : len; j > i; j--)
+		if (is_syllable(r + i, j - i) &&
+		    cut(r, len, j, k - 1, ini + 1, failed)) {
+			ini[0] = r[i];
+			return true;
+		}
+	failed[i][k] = true;
+	return false;
+}
+
+/* The initials of a name part with Han characters read as phonetic (an
+ * administrator's reading wins over the characters': 张乐 read "zhang
+ * yue" is "zy", not "zl"): one a syllable when the reading cuts into one
+ * syllable a character, else one a word of the reading. */
+static void reading_initials(const char *part, const char *phonetic, char *ini,
+			     size_t isize)
+{
+	char r[CUT_MAX + 1];
+	size_t len = 0, k = han_count(part), io = 0;
+	bool word = true, ok = false;
+
+	ini[0] = '\0';
+	for (const char *p = phonetic; *p && len < CUT_MAX; p++)
+		if (*p != ' ' && *p != '-' && *p != '\'')
+			r[len++] = (char)ascii_lower((unsigned char)*p);
+	r[len] = '\0';
+	(void)pthread_once(&syl_once, syl_make);
+	if (k > 0 && k <= CUT_MAX && k < isize && phonetic[len] == '\0') {
+		bool(*failed)[CUT_MAX + 1] =
+			calloc(CUT_MAX + 1, sizeof(*failed));
+		if (failed != NULL && cut(r, len, 0, k, ini, failed)) {
+			ini[k] = '\0';
+			ok = true;
+		}
+		free(failed);
+	}
+	if (ok)
+		return;
+	for (const char *p = phonetic; *p && io + 1 < isize; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == ' ' || c == '-' || c == '\'') {
+			word = true;
+			continue;
+		}
+		if (word)
+			ini[io++] = (char)ascii_lower(c);
+		word = false;
+	}
+	ini[io] = '\0';
+}
+
 static void part_pinyin(const char *part, const char *phonetic, bool family,
 			char *full, size_t fsize, char *ini, size_t isize)
 {
@@ -404,7 +545,9 @@ static void part_pinyin(const char *part, const char *phonetic, bool family,
 			tmp[o++] = (char)ascii_lower(c);
 		}
 		tmp[o] = '\0';
-		if (ini[0] == '\0') {
+		if (part && has_han(part))
+			reading_initials(part, phonetic, ini, isize);
+		else if (ini[0] == '\0') {
 			word = true;
 			for (const char *p = phonetic; *p && io + 1 < isize;
 			     p++) {

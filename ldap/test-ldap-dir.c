@@ -25,6 +25,7 @@
 #include "ldap/dir.h"
 #include "image/image.h"
 #include "tests/lib/test.h"
+#include "util/str.h"
 
 /* ---- random ------------------------------------------------------------ */
 
@@ -1740,6 +1741,99 @@ static void photos(void)
 	dstore_close(&s);
 }
 
+/* Initials follow an administrator's reading: 张乐 read "zhang yue" is
+ * "zy" (the characters alone say "zl"), a joined reading is cut into
+ * syllables, a reading that is no pinyin gives its words' initials, and
+ * a hostile reading costs bounded work. */
+static void readings(void)
+{
+	struct dstore *s = open_store("readings");
+	struct ldap_dircache *c;
+	struct ldap_dir_config cfg = {.max_photo = 0, .idle_evict = 60};
+	struct ldap_dir *d = NULL;
+	struct ob_err err;
+	int64_t t;
+	char hostile[200];
+	struct dstore_person p[] = {
+		{.uid = "zy",
+		 .family = "张",
+		 .given = "乐",
+		 .phonetic_family = "zhang",
+		 .phonetic_given = "yue"},
+		{.uid = "oy",
+		 .family = "欧阳",
+		 .given = "明月",
+		 .phonetic_family = "ouyang",
+		 .phonetic_given = "ming yue"},
+		{.uid = "en",
+		 .family = "王",
+		 .given = "小明",
+		 .phonetic_family = "Wong",
+		 .phonetic_given = "Siu Ming"},
+		{.uid = "hx",
+		 .family = "张",
+		 .given = "三三三三三三三三三三三三三三",
+		 .phonetic_family = "zhang",
+		 .phonetic_given = hostile},
+	};
+	static const struct {
+		const char *filter_init, *uid;
+		bool found;
+	} want[] = {
+		{"zy", "zy", true},       {"zl", "zy", false},
+		{"oymy", "oy", true},     {"oym", "oy", true},
+		{"wsm", "en", true},      {"wxm", "en", false},
+		{"zhangyue", "zy", true},
+	};
+
+	memset(hostile, 'a', sizeof(hostile) - 1);
+	hostile[sizeof(hostile) - 1] = '\0';
+	test_begin("initials of the stored reading, cut into syllables");
+	dstore_tenant_create(s, "acme", "Acme Inc", &t, &err);
+	dstore_begin(s, t, "test", &err);
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		test_assert_int(dstore_person_put(s, t, &p[i], NULL, &err), 0);
+	dstore_commit(s, NULL, &err);
+	test_assert_int(ldap_dircache_new(&cfg, &c, &err), 0);
+	uint64_t t0 = ob_now_us();
+	test_assert_int(ldap_dircache_get(c, s, t, "", &d, &err), 0);
+	test_assert(ob_now_us() - t0 < 2000000); /* the hostile reading */
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct ldap_val init = {(char *)want[i].filter_init,
+					strlen(want[i].filter_init)};
+		struct ldap_filter f = {.kind = LDAP_F_SUBSTR,
+					.attr = {"cn", 2},
+					.initial = init};
+		struct ldap_search q = {.base = {"dc=acme", 7},
+					.scope = LDAP_SCOPE_SUB,
+					.filter = &f};
+		struct ldap_hits h = {0};
+		enum ldap_rc rc;
+		const char *m;
+		char dn[64];
+		bool found = false;
+		test_assert_int(
+			ldap_dir_search(d, &q, NULL, 0, 0, &h, &rc, &m, &err),
+			0);
+		for (size_t j = 0; j < h.n; j++) {
+			char got[128];
+			snprintf(dn, sizeof(dn), "uid=%s,dc=acme", want[i].uid);
+			if (dn_of(d, h.pos[j], got, sizeof(got)) &&
+			    strcmp(got, dn) == 0)
+				found = true;
+		}
+		if (found != want[i].found)
+			printf("# (cn=%s*): %s %s\n", want[i].filter_init,
+			       want[i].uid, found ? "found" : "missing");
+		test_assert_int(found, want[i].found);
+		ldap_hits_free(&h);
+	}
+	ldap_dir_release(&d);
+	ldap_dircache_free(&c);
+	dstore_close(&s);
+	test_end();
+}
+
 static void fixed(void)
 {
 	struct dstore *s = open_store("fixed");
@@ -2084,6 +2178,7 @@ int main(void)
 
 	fixed();
 	photos();
+	readings();
 	test_begin("model: random directories and edits, every search as the "
 		   "brute-force evaluator says");
 	for (int r = 0; r < runs; r++) {

@@ -26,8 +26,8 @@
 #define PREBIND_MAX (16u * 1024)
 #define OUT_CAP (32u << 20)
 #define STACK_SIZE (512u * 1024)
-#define SLICE_MS 1000 /* waits wake this often to see a stop */
-#define STORE_WAIT_MS 5000
+#define SLICE_MS 1000       /* waits wake this often to see a stop */
+#define STORE_WAIT_MS 30000 /* then unavailable (52): a burst of binds queues */
 
 struct peer_count {
 	char addr[64];
@@ -57,7 +57,8 @@ struct srv_ldapd {
 	uint64_t accepted, refused, cut; /* connections */
 	int stop;                        /* atomic */
 	pthread_mutex_t mu;
-	pthread_cond_t cond;
+	pthread_cond_t cond;      /* a connection ended */
+	pthread_cond_t pool_cond; /* a store connection came back */
 	unsigned n_conns;
 	struct conn *conns;
 	struct peer_count *peers; /* ldap_conn_limit slots */
@@ -88,7 +89,8 @@ static struct dstore *store_borrow(struct srv_ldapd *l)
 			;
 		if (i < l->n_stores)
 			break;
-		if (pthread_cond_timedwait(&l->cond, &l->mu, &until) != 0) {
+		if (pthread_cond_timedwait(&l->pool_cond, &l->mu, &until) !=
+		    0) {
 			pthread_mutex_unlock(&l->mu);
 			return NULL;
 		}
@@ -117,7 +119,7 @@ static struct dstore *store_borrow(struct srv_ldapd *l)
 	pthread_mutex_lock(&l->mu);
 	if (s == NULL) {
 		l->store_busy[i] = false;
-		pthread_cond_broadcast(&l->cond);
+		pthread_cond_signal(&l->pool_cond);
 	} else {
 		/* remember the slot in the store's place until it returns */
 		l->stores[i] = s;
@@ -136,7 +138,8 @@ static void store_return(struct srv_ldapd *l, struct dstore *s)
 			l->store_busy[i] = false;
 			break;
 		}
-	pthread_cond_broadcast(&l->cond);
+	/* one slot came back: wake one waiter, not the whole queue */
+	pthread_cond_signal(&l->pool_cond);
 	pthread_mutex_unlock(&l->mu);
 }
 
@@ -632,6 +635,7 @@ static void free_ldapd(struct srv_ldapd *l)
 	ldap_dircache_free(&l->cache);
 	pthread_mutex_destroy(&l->mu);
 	pthread_cond_destroy(&l->cond);
+	pthread_cond_destroy(&l->pool_cond);
 	free(l);
 }
 
@@ -657,6 +661,7 @@ int srv_ldapd_start(struct srv *srv, struct srv_ldapd **l_r, int *port_r,
 	l->fd[0] = l->fd[1] = -1;
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cond, NULL);
+	pthread_cond_init(&l->pool_cond, NULL);
 	l->n_stores = cfg->ldap_stores;
 	l->stores = calloc(l->n_stores, sizeof(*l->stores));
 	l->store_busy = calloc(l->n_stores, sizeof(*l->store_busy));
