@@ -7,7 +7,10 @@
  * "gamma" (neither, never to be seen). Each input is a stream of PDUs,
  * framed by ldap_pdu_length (at most FZ_MAX_PDUS), fed to one session.
  * Throttling is reset before each input so that the bind of alice stays
- * reachable from the seeds.
+ * reachable from the seeds. The first PDU's message id less one picks the
+ * connection (KNOB_*: TLS required, LDAPS, loopback, no store, a small
+ * output buffer, a client that leaves on the second flush); the seeds'
+ * id 1 is a plain connection.
  * Oracles beyond ASan/UBSan:
  * - every answer PDU is well-formed BER (framed whole, every constructed
  *   element walked to the bottom, LDAPMessage shape: id, protocolOp,
@@ -16,7 +19,8 @@
  *   (acme after alice's bind, beta otherwise) or is the root DSE, and
  *   none names a hidden person or another enterprise's people;
  * - a search never answers more entries than its sizeLimit, the server's
- *   limit, a page's size or a VLV window asks. */
+ *   limit, a page's size or a VLV window asks;
+ * - a compare never answers true or false on a hidden person. */
 #include "config.h"
 
 #include <stdint.h>
@@ -35,6 +39,15 @@
 #define FZ_PDU_MAX (64u * 1024)
 #define FZ_SIZE_LIMIT 250 /* the server's limit: below the people */
 #define FZ_PEER "192.0.2.9"
+
+enum {
+	KNOB_REQUIRE_TLS = 1,
+	KNOB_LDAPS = 2,
+	KNOB_LOOPBACK = 4,
+	KNOB_NO_STORE = 8,
+	KNOB_SMALL_OUT = 16,
+	KNOB_CLIENT_GONE = 32,
+};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -75,6 +88,13 @@ static void put(int64_t t, const char *uid, const char *fam, const char *giv,
 	p.emails = mails;
 	p.n_emails = 1;
 	p.hidden = hidden;
+	if (i % 50 == 1) { /* a few photos: jpegPhoto, read from the store */
+		static const unsigned char png[] = {
+			0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0,
+			0,    0,   13,  'I', 'H',  'D',  'R',  0,    0};
+		p.photo = (unsigned char *)png;
+		p.photo_len = sizeof(png);
+	}
 	if (dstore_person_put(store, t, &p, NULL, &err) != 0) {
 		fprintf(stderr, "fuzz-ldap-session: put %s: %s\n", uid,
 			err.msg);
@@ -165,7 +185,11 @@ struct check {
 	size_t entries;  /* SearchResultEntry PDUs of this request */
 	int32_t bind_rc; /* resultCode of a BindResponse, -1: none */
 	const char *const *forbidden; /* markers no entry may hold */
-	const char *base; /* every entry's DN ends with it (or is "") */
+	const char *base;   /* every entry's DN ends with it (or is "") */
+	int32_t compare_rc; /* resultCode of a CompareResponse, -1: none */
+	unsigned flushes;
+	bool gone; /* KNOB_CLIENT_GONE: the flush that failed came */
+	unsigned knobs;
 };
 
 static const char *const not_acme[] = {"zz-hidden", "Hiddenmark", "Betamark",
@@ -278,6 +302,11 @@ static void check_pdu(struct check *c, const unsigned char *p, size_t len)
 		if (ber_expect(&op, BER_ENUM, &rc) != 0 ||
 		    ber_int(&op, &rc, &c->bind_rc) != 0)
 			abort();
+	} else if (o.tag == (BER_APP(LDAP_OP_COMPARE_RESP) | BER_CONSTRUCTED)) {
+		struct ber_elem rc;
+		if (ber_expect(&op, BER_ENUM, &rc) != 0 ||
+		    ber_int(&op, &rc, &c->compare_rc) != 0)
+			abort();
 	}
 }
 
@@ -299,9 +328,25 @@ static void check_out(struct check *c, const struct ob_buf *out)
 
 static int flush_cb(void *ctx, struct ob_buf *out)
 {
-	check_out(ctx, out);
+	struct check *c = ctx;
+
+	check_out(c, out);
 	ob_buf_reset(out);
+	if ((c->knobs & KNOB_CLIENT_GONE) && ++c->flushes >= 2) {
+		c->gone = true;
+		return -1;
+	}
 	return 0;
+}
+
+static bool names_hidden(const struct ldap_val *dn)
+{
+	static const char h[] = "zz-hidden";
+
+	for (size_t i = 0; dn->p != NULL && i + sizeof(h) - 1 <= dn->len; i++)
+		if (strncasecmp(dn->p + i, h, sizeof(h) - 1) == 0)
+			return true;
+	return false;
 }
 
 /* ---- one input -------------------------------------------------------- */
@@ -323,6 +368,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ob_buf out;
 	struct ob_err err;
 	size_t off = 0;
+	struct dstore *st;
 	static int trace = -1;
 
 	if (trace < 0) /* FZ_TRACE=1: say what each PDU did */
@@ -331,10 +377,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	(void)dstore_throttle_clear(store, "login:alice@acme", &err);
 	(void)dstore_throttle_clear(store, "addr:" FZ_PEER, &err);
+	{
+		long n = ldap_pdu_length(data, size, FZ_PDU_MAX);
+		int32_t id = 0;
+		struct ldap_msg *m = NULL;
+		if (n > 0 && (size_t)n <= size &&
+		    ldap_msg_decode(data, (size_t)n, &m, &id, &err) == 0)
+			ldap_msg_free(&m);
+		c.knobs = id > 0 ? (unsigned)(id - 1) : 0;
+	}
 	cfg.cache = cache;
-	if (ldap_session_new(&cfg, FZ_PEER, false, false, &s) != 0)
+	cfg.require_tls = c.knobs & KNOB_REQUIRE_TLS;
+	if (ldap_session_new(&cfg, FZ_PEER, c.knobs & KNOB_LDAPS,
+			     c.knobs & KNOB_LOOPBACK, &s) != 0)
 		abort();
-	ob_buf_init(&out, 8u << 20);
+	st = c.knobs & KNOB_NO_STORE ? NULL : store;
+	ob_buf_init(&out, c.knobs & KNOB_SMALL_OUT ? 1024 : 8u << 20);
 	for (int i = 0; i < FZ_MAX_PDUS && off < size; i++) {
 		long n = ldap_pdu_length(data + off, size - off, FZ_PDU_MAX);
 		struct ldap_msg *m = NULL;
@@ -363,15 +421,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		c.entries = 0;
 		c.bind_rc = -1;
+		c.compare_rc = -1;
 		c.base = c.acme ? "dc=acme" : "o=Beta Corp";
 		c.forbidden = c.acme ? not_acme : not_beta;
-		act = ldap_session_pdu(s, store, data + off, (size_t)n, &out,
+		act = ldap_session_pdu(s, st, data + off, (size_t)n, &out,
 				       flush_cb, &c);
 		check_out(&c, &out);
 		ob_buf_reset(&out);
 		if (cap > 0 && c.entries > cap)
 			abort();
 		if (m != NULL && m->op != LDAP_OP_SEARCH && c.entries > 0)
+			abort();
+		if (m != NULL && m->op == LDAP_OP_COMPARE &&
+		    (c.compare_rc == LDAP_RC_COMPARE_TRUE ||
+		     c.compare_rc == LDAP_RC_COMPARE_FALSE) &&
+		    names_hidden(&m->compare_dn))
 			abort();
 		if (c.bind_rc >= 0) /* any bind drops the earlier identity */
 			c.acme = c.bind_rc == 0 && bind_named;
@@ -384,7 +448,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		ldap_msg_free(&m);
 		off += (size_t)n;
-		if (act == LDAP_CLOSE)
+		if (act == LDAP_CLOSE || c.gone)
 			break;
 		if (act == LDAP_STARTTLS)
 			ldap_session_tls_started(s);

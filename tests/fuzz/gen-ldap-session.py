@@ -409,6 +409,21 @@ def seeds():
         search(12, "dc=gamma", 2, oc),
         extended(13, "1.3.6.1.4.1.4203.1.11.3"),
     ])
+    # the connection knobs of the target: the first message id less one
+    for knob in (1, 2, 3, 4, 5, 8, 16, 32, 48):
+        first = 1 + knob
+        s["knob-%d" % knob] = b"".join([
+            bind(first, "alice@acme", "alice-password"),
+            search(first + 1, "", 0, oc, ["*", "+"]),
+            search(first + 2, "dc=acme", 2, oc, ["*"]),
+            search(first + 3, "dc=acme", 2, oc, ["cn", "jpegPhoto"],
+                   controls=[srt, paged(100)]),
+            compare(first + 4, "uid=a001,ou=平台,ou=研发,dc=acme", "cn",
+                    "张伟"),
+            extended(first + 5, "1.3.6.1.4.1.1466.20037"),
+            bind(first + 6, "", ""),
+            search(first + 7, "o=Beta Corp", 2, oc, ["*"]),
+        ])
     return s
 
 
