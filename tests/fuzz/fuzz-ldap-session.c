@@ -9,8 +9,10 @@
  * Throttling is reset before each input so that the bind of alice stays
  * reachable from the seeds. The first PDU's message id less one picks the
  * connection (KNOB_*: TLS required, LDAPS, loopback, no store, a small
- * output buffer, a client that leaves on the second flush); the seeds'
- * id 1 is a plain connection.
+ * output buffer, a client that leaves on the second flush, edits of acme
+ * before the session: the snapshot is then refreshed from the change
+ * feed, a hidden person edited among the others); the seeds' id 1 is a
+ * plain connection.
  * Oracles beyond ASan/UBSan:
  * - every answer PDU is well-formed BER (framed whole, every constructed
  *   element walked to the bottom, LDAPMessage shape: id, protocolOp,
@@ -47,12 +49,14 @@ enum {
 	KNOB_NO_STORE = 8,
 	KNOB_SMALL_OUT = 16,
 	KNOB_CLIENT_GONE = 32,
+	KNOB_EDIT = 64,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct dstore *store;
 static struct ldap_dircache *cache;
+static int64_t acme_id, units[8];
 
 /* ---- the directory, once per process ---------------------------------- */
 
@@ -119,7 +123,7 @@ static void setup(void)
 	struct ldap_dir_config dc = {65536, 600};
 	struct dstore_options o = {0};
 	struct ob_err err;
-	int64_t acme, beta, gamma, units[8];
+	int64_t acme, beta, gamma;
 	char uid[32];
 
 	if (mkdtemp(dir) == NULL)
@@ -142,6 +146,7 @@ static void setup(void)
 		fprintf(stderr, "fuzz-ldap-session: setup: %s\n", err.msg);
 		abort();
 	}
+	acme_id = acme;
 	if (dstore_begin(store, acme, "fuzz", &err) != 0)
 		abort();
 	for (size_t i = 0; i < 8; i++)
@@ -174,6 +179,32 @@ static void setup(void)
 		put(gamma, uid, "Gammamark", given[i], "Gammamark", 0, false,
 		    i);
 	}
+	if (dstore_commit(store, NULL, &err) != 0)
+		abort();
+}
+
+/* KNOB_EDIT: a few changes to acme, different each time. */
+static void edit(void)
+{
+	static unsigned n;
+	char title[32], giv[16], uid[16];
+	struct ob_err err;
+
+	n++;
+	if (dstore_begin(store, acme_id, "fuzz", &err) != 0)
+		abort();
+	snprintf(title, sizeof(title), "Acmemark v%u", n);
+	put(acme_id, "zz-hidden-a", "隐藏", "Hiddenmark", title, units[n % 8],
+	    true, 999);
+	snprintf(giv, sizeof(giv), "E%u", n);
+	if (n % 3 == 0)
+		(void)dstore_person_delete(store, acme_id, "a-edit", &err);
+	else
+		put(acme_id, "a-edit", "钱", giv, NULL, units[n % 8], false,
+		    (int)n);
+	snprintf(uid, sizeof(uid), "a%03u", n % 300);
+	if (dstore_person_set_hidden(store, acme_id, uid, n % 2, &err) != 0)
+		abort();
 	if (dstore_commit(store, NULL, &err) != 0)
 		abort();
 }
@@ -386,6 +417,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ldap_msg_free(&m);
 		c.knobs = id > 0 ? (unsigned)(id - 1) : 0;
 	}
+	if (c.knobs & KNOB_EDIT)
+		edit();
 	cfg.cache = cache;
 	cfg.require_tls = c.knobs & KNOB_REQUIRE_TLS;
 	if (ldap_session_new(&cfg, FZ_PEER, c.knobs & KNOB_LDAPS,

@@ -410,7 +410,7 @@ def seeds():
         extended(13, "1.3.6.1.4.1.4203.1.11.3"),
     ])
     # the connection knobs of the target: the first message id less one
-    for knob in (1, 2, 3, 4, 5, 8, 16, 32, 48):
+    for knob in (1, 2, 3, 4, 5, 8, 16, 32, 48, 64):
         first = 1 + knob
         s["knob-%d" % knob] = b"".join([
             bind(first, "alice@acme", "alice-password"),
