@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "dirstore/dirstore.h"
 #include "ldap/ber.h"
@@ -108,9 +109,27 @@ static void put(int64_t t, const char *uid, const char *fam, const char *giv,
 		free(p.uid);
 }
 
+static char dir[] = "/tmp/fuzz-ldap-session-XXXXXX";
+
+/* At exit: the store closed and its folder gone (valgrind's leak check
+ * and /tmp both stay clean). */
+static void teardown(void)
+{
+	static const char *const files[] = {"f.db", "f.db-wal", "f.db-shm",
+					    "f.db-journal"};
+	char path[128];
+
+	ldap_dircache_free(&cache);
+	dstore_close(&store);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		(void)unlink(path);
+	}
+	(void)rmdir(dir);
+}
+
 static void setup(void)
 {
-	static char dir[] = "/tmp/fuzz-ldap-session-XXXXXX";
 	static char path[128];
 	static const char *const paths[] = {"研发",
 					    "研发/平台",
@@ -128,6 +147,7 @@ static void setup(void)
 
 	if (mkdtemp(dir) == NULL)
 		abort();
+	atexit(teardown);
 	snprintf(path, sizeof(path), "%s/f.db", dir);
 	o.path = path;
 	o.sync_normal = true;
