@@ -93,12 +93,16 @@ static void put(int64_t t, const char *uid, const char *fam, const char *giv,
 	p.emails = mails;
 	p.n_emails = 1;
 	p.hidden = hidden;
-	if (i % 50 == 1) { /* a few photos: jpegPhoto, read from the store */
+	if (i % 50 == 1) { /* a few photos: jpegPhoto, read from the store
+			      (a JPEG is sent, a PNG is not) */
 		static const unsigned char png[] = {
 			0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0,
 			0,    0,   13,  'I', 'H',  'D',  'R',  0,    0};
-		p.photo = (unsigned char *)png;
-		p.photo_len = sizeof(png);
+		static const unsigned char jpeg[] = {
+			0xff, 0xd8, 0xff, 0xe0, 0,    16,  'J',
+			'F',  'I',  'F',  0,    0xff, 0xd9};
+		p.photo = (unsigned char *)(i % 100 == 1 ? png : jpeg);
+		p.photo_len = i % 100 == 1 ? sizeof(png) : sizeof(jpeg);
 	}
 	if (dstore_person_put(store, t, &p, NULL, &err) != 0) {
 		fprintf(stderr, "fuzz-ldap-session: put %s: %s\n", uid,
