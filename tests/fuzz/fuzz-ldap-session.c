@@ -93,6 +93,16 @@ static void put(int64_t t, const char *uid, const char *fam, const char *giv,
 	p.emails = mails;
 	p.n_emails = 1;
 	p.hidden = hidden;
+	if (i % 11 == 0) { /* an address: postalAddress, street, l */
+		p.street = (char *)"中关村大街 1 号";
+		p.locality = (char *)"北京";
+		p.postcode = (char *)"100080";
+		p.country = (char *)"CN";
+	}
+	if (i % 13 == 0) { /* a reading given, not derived */
+		p.phonetic_family = (char *)"Zhāng";
+		p.phonetic_given = (char *)"Wei-Ming";
+	}
 	if (i % 50 == 1) { /* a few photos: jpegPhoto, read from the store
 			      (a JPEG is sent, a PNG is not) */
 		static const unsigned char png[] = {

@@ -409,6 +409,37 @@ def seeds():
         search(12, "dc=gamma", 2, oc),
         extended(13, "1.3.6.1.4.1.4203.1.11.3"),
     ])
+    s["alice-numbers"] = alice + b"".join([
+        search(2, "dc=acme", 2, f_ava(3, "telephoneNumber",
+                                      "+86 10 6552 0007"), ["cn"]),
+        search(3, "dc=acme", 2, f_ava(3, "telephoneNumber", "010 6552 0007"),
+               ["telephoneNumber"]),
+        search(4, "dc=acme", 2, f_ava(3, "telephoneNumber", "65520007"),
+               ["cn"]),
+        search(5, "dc=acme", 2, f_ava(3, "telephoneNumber",
+                                      "+86 10 6552 0007 ext. 107"), ["cn"]),
+        search(6, "dc=acme", 2, f_ava(3, "mobile", "+86 139 0012 0084"),
+               ["mobile"]),
+        search(7, "dc=acme", 2, f_ava(3, "mobile", "00861390012"), ["cn"]),
+        search(8, "dc=acme", 2, f_or(f_ava(3, "telephoneNumber", "0000"),
+                                     f_ava(3, "mobile", "zh")), ["cn"]),
+        search(9, "dc=acme", 2, f_sub("telephoneNumber", "+86", ["6552"],
+                                      "7"), ["cn"]),
+        search(10, "dc=acme", 2, f_ava(3, "postalAddress", "中关村大街 1 号"),
+               ["postalAddress", "l", "street"]),
+        search(11, "dc=acme", 2, f_sub("cn", "zh", [], None), ["cn"]),
+        search(12, "dc=acme", 2, f_ava(8, "cn", "zhangwei"), ["cn"]),
+        search(13, "dc=acme", 2, f_ava(3, "cn", "zw"), ["cn"]),
+        search(14, "dc=acme", 2, oc, ["*"], size=3,
+               controls=[sort("modifyTimestamp", "-sn")]),
+    ])
+    s["binds-escaped"] = b"".join([
+        bind(1, "uid=alice\\40acme,dc=acme", "alice-password"),
+        search(2, "", 2, f_ava(3, "uid", "a001"), ["*"]),
+        bind(3, "cn=alice\\@acme , dc=acme", "alice-password"),
+        bind(4, "UID = alice@acme+cn=x,dc=acme", "alice-password"),
+        bind(5, "uid=al\\69ce@acme\\", "alice-password"),
+    ])
     # the connection knobs of the target: the first message id less one
     for knob in (1, 2, 3, 4, 5, 8, 16, 32, 48, 64):
         first = 1 + knob
