@@ -749,7 +749,7 @@ struct ix {
 
 /* A DN parsed: its RDNs from the top, each one type=value (folded). */
 struct rdn {
-	int attr; /* -1: a type we do not know */
+	int attr; /* -1: a type we do not know; RDN_NONE: names nothing */
 	char *val;
 	bool multi; /* a multi-valued RDN */
 };
@@ -872,8 +872,13 @@ static int dn_escape(struct ob_buf *b, const char *v)
 	return rc;
 }
 
+#define RDN_NONE (-3) /* equal to no entry's or base's type */
+
 /* Parse dn (RFC 4514) into RDNs from the top, values unescaped and
- * folded. Returns 0, OB_E_PARSE or OB_E_NOMEM. */
+ * folded. A value holding an escaped NUL (\\00) is kept as RDN_NONE:
+ * no name holds one (the store refuses control characters), and cut at
+ * the NUL it would name another entry. Returns 0, OB_E_PARSE or
+ * OB_E_NOMEM. */
 static int dn_parse(const char *dn, size_t len, struct rdn **r_r, size_t *n_r)
 {
 	struct rdn *r = NULL;
@@ -955,7 +960,9 @@ static int dn_parse(const char *dn, size_t len, struct rdn **r_r, size_t *n_r)
 			vl = last_sig;
 			if (attr != -2)
 				multi = true;
-			attr = attr_of(dn + t0, t1 - t0);
+			attr = memchr(val, '\0', vl) != NULL
+				       ? RDN_NONE
+				       : attr_of(dn + t0, t1 - t0);
 			if (i < len && dn[i] == '+') {
 				i++;
 				continue;
@@ -1061,7 +1068,8 @@ static long dn_lookup(const struct ldap_dir *d, const struct rdn *r, size_t n,
 	if (n < d->n_base_rdn)
 		return -1;
 	for (size_t i = 0; i < d->n_base_rdn; i++)
-		if (r[i].multi || r[i].attr != d->base_rdn[i].attr ||
+		if (r[i].multi || r[i].attr == RDN_NONE ||
+		    r[i].attr != d->base_rdn[i].attr ||
 		    strcmp(r[i].val, d->base_rdn[i].val) != 0)
 			return -1;
 	cur = 0;
@@ -1107,7 +1115,8 @@ bool ldap_dir_holds_dn(const struct ldap_dir *d, const char *dn, size_t len)
 	if (n < d->n_base_rdn)
 		ok = false;
 	for (size_t i = 0; ok && i < d->n_base_rdn; i++)
-		if (r[i].multi || r[i].attr != d->base_rdn[i].attr ||
+		if (r[i].multi || r[i].attr == RDN_NONE ||
+		    r[i].attr != d->base_rdn[i].attr ||
 		    strcmp(r[i].val, d->base_rdn[i].val) != 0)
 			ok = false;
 	rdns_free(r, n);

@@ -55,3 +55,14 @@ ldap_test_ldap_session_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
 ldap_test_ldap_session_LDADD = tests/lib/libobtest.a $(LDAPFE_LIBS) \
 	$(DSTORE_LIBS) -lpthread
 LINT_FILES += ldap/test-ldap-session.c
+
+OB_FUZZERS += tests/fuzz/fuzz-ldap-session
+check_PROGRAMS += tests/fuzz/fuzz-ldap-session
+TESTS += tests/fuzz/fuzz-ldap-session
+tests_fuzz_fuzz_ldap_session_SOURCES = tests/fuzz/fuzz-ldap-session.c
+tests_fuzz_fuzz_ldap_session_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
+tests_fuzz_fuzz_ldap_session_LDADD = $(FUZZ_MAIN) $(LDAPFE_LIBS) \
+	$(DSTORE_LIBS) -lpthread
+tests_fuzz_fuzz_ldap_session_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_FLAGS)
+EXTRA_DIST += tests/fuzz/fuzz-ldap-session.in tests/fuzz/gen-ldap-session.py
+LINT_FILES += tests/fuzz/fuzz-ldap-session.c

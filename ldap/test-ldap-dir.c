@@ -1914,6 +1914,23 @@ static void fixed(void)
 			"rc 32 matched ou=Ops,dc=acme");
 	test_assert_str(find(d, "ou=Ops,dc=beta", &f, NULL), "rc 32 matched ");
 	test_assert_str(find(d, "ou=Ops,,dc=acme", &f, NULL), "rc 34 matched ");
+	/* a value escaping a NUL names nothing here (no name holds one):
+	 * not the name before the NUL */
+	test_assert_str(find(d,
+			     "uid=zs\\00x,ou=研发部,ou=R&D\\, Sales\\+,"
+			     "dc=acme",
+			     &f, NULL),
+			"rc 32 matched ou=研发部,ou=R&D\\, Sales\\+,dc=acme");
+	test_assert(!ldap_dir_holds_dn(d, "dc=acme\\00", 10));
+	test_assert(!ldap_dir_holds_dn(d, "ou=x,dc=acme\\00.beta", 17));
+	test_assert_int(
+		ldap_dir_compare(d,
+				 "uid=zs\\00,ou=研发部,ou=R&D\\, "
+				 "Sales\\+,dc=acme",
+				 strlen("uid=zs\\00,ou=研发部,ou=R&D\\, "
+					"Sales\\+,dc=acme"),
+				 "sn", "ZHANG", 5),
+		LDAP_RC_NO_SUCH_OBJECT);
 	test_end();
 
 	test_begin("names: pinyin spaced, joined, initials; case; spaces");
