@@ -550,7 +550,7 @@ static void cookie_make(const struct cookie *c, unsigned char out[COOKIE_LEN])
 	out[12] = (unsigned char)(c->sent >> 8);
 	out[13] = (unsigned char)c->sent;
 	put_u64(out + 14, (uint64_t)c->tenant);
-	/* 8 bytes of the search's hash (the last two octets hold nothing) */
+	/* the search's hash fills the last 8 of the 30 octets */
 	put_u64(out + 22, c->hash);
 }
 
