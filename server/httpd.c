@@ -320,21 +320,26 @@ static struct MHD_Response *chan_response(struct chan *ch)
  * ever written at once, which the connection limits bound. */
 struct worker {
 	struct worker *next; /* the idle list */
+	struct worker *all;  /* every worker, for workers_stop */
+	pthread_t th;
 	pthread_cond_t cv;
 	void *(*fn)(void *arg); /* the job; NULL: idle */
 	void *arg;
 };
 
 static pthread_mutex_t workers_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct worker *idle_workers;
+static struct worker *idle_workers, *all_workers;
+static bool workers_quit;
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	pthread_mutex_lock(&workers_mu);
 	for (;;) {
-		while (w->fn == NULL)
+		while (w->fn == NULL && !workers_quit)
 			pthread_cond_wait(&w->cv, &workers_mu);
+		if (w->fn == NULL)
+			break; /* stopping, and no job */
 		void *(*fn)(void *) = w->fn;
 		void *a = w->arg;
 		pthread_mutex_unlock(&workers_mu);
@@ -344,14 +349,20 @@ static void *worker_main(void *arg)
 		w->next = idle_workers;
 		idle_workers = w;
 	}
+	pthread_mutex_unlock(&workers_mu);
+	srv_store_release(); /* the thread's store connection */
 	return NULL;
 }
 
 /* Run fn(arg) on an idle worker or a new one; 0, or -1 when no thread
- * can be started. */
+ * can be started (or the server is stopping). */
 static int worker_run(void *(*fn)(void *), void *arg)
 {
 	pthread_mutex_lock(&workers_mu);
+	if (workers_quit) {
+		pthread_mutex_unlock(&workers_mu);
+		return -1;
+	}
 	struct worker *w = idle_workers;
 	if (w != NULL) {
 		idle_workers = w->next;
@@ -361,21 +372,45 @@ static int worker_run(void *(*fn)(void *), void *arg)
 		pthread_mutex_unlock(&workers_mu);
 		return 0;
 	}
-	pthread_mutex_unlock(&workers_mu);
 	w = calloc(1, sizeof(*w));
-	if (w == NULL)
+	if (w == NULL) {
+		pthread_mutex_unlock(&workers_mu);
 		return -1;
+	}
 	pthread_cond_init(&w->cv, NULL);
 	w->fn = fn;
 	w->arg = arg;
-	pthread_t th;
-	if (pthread_create(&th, NULL, worker_main, w) != 0) {
+	if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+		pthread_mutex_unlock(&workers_mu);
 		pthread_cond_destroy(&w->cv);
 		free(w);
 		return -1;
 	}
-	pthread_detach(th);
+	w->all = all_workers;
+	all_workers = w;
+	pthread_mutex_unlock(&workers_mu);
 	return 0;
+}
+
+/* At shutdown, after the listeners stopped: every worker finishes its
+ * job (their readers are gone, so a streamed answer ends at its next
+ * write), closes its store connection and is joined. */
+static void workers_stop(void)
+{
+	pthread_mutex_lock(&workers_mu);
+	workers_quit = true;
+	for (struct worker *w = all_workers; w != NULL; w = w->all)
+		pthread_cond_signal(&w->cv);
+	struct worker *all = all_workers;
+	all_workers = idle_workers = NULL;
+	pthread_mutex_unlock(&workers_mu);
+	while (all != NULL) {
+		struct worker *next = all->all;
+		pthread_join(all->th, NULL);
+		pthread_cond_destroy(&all->cv);
+		free(all);
+		all = next;
+	}
 }
 
 /* ---- export ------------------------------------------------------------- */
@@ -1564,6 +1599,7 @@ void srv_httpd_stop(struct srv_httpd **hp, int timeout_s)
 	}
 	if (h->admin != NULL)
 		MHD_stop_daemon(h->admin);
+	workers_stop();
 	srv_guard_free(&h->sync_guard);
 	srv_guard_free(&h->admin_guard);
 	if (h->key != NULL)

@@ -153,7 +153,7 @@ static void setup(void)
 					    "销售",
 					    "销售/华东",
 					    "Sales/West"};
-	struct ldap_dir_config dc = {65536, 600};
+	struct ldap_dir_config dc = {65536, 600, 256};
 	struct dstore_options o = {0};
 	struct ob_err err;
 	int64_t acme, beta, gamma;
@@ -427,7 +427,8 @@ static size_t min_nz(size_t a, size_t b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ldap_session_config cfg = {FZ_SIZE_LIMIT, 0, false, true, NULL};
+	struct ldap_session_config cfg = {FZ_SIZE_LIMIT, 0,    false,
+					  true,          NULL, NULL};
 	struct ldap_session *s = NULL;
 	struct check c = {0};
 	struct ob_buf out;
