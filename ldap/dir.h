@@ -10,25 +10,35 @@
  *   uid=<uid>,<unit DN>    objectClass top, person, organizationalPerson,
  *                          inetOrgPerson, orgbookPerson; people without a
  *                          unit directly under the base
- * Person attributes: cn, sn, givenName, displayName, telephoneNumber,
- * mobile, homePhone, facsimileTelephoneNumber, ipPhone (the extension),
- * mail, o, ou, title, postalAddress, street, l, st, postalCode,
- * description, uid, orgbookPinyin, jpegPhoto (only when asked by name,
- * capped: a thumbnail, always JPEG, by lib/dircard's photo policy). Operational ones only when asked ("+" or by name):
- * entryUUID-like ids are not invented; modifyTimestamp, entryDN,
- * hasSubordinates, structuralObjectClass.
+ * Person attributes: cn, sn, givenName, displayName, telephoneNumber
+ * (the work number as stored, its extension included), mobile,
+ * homePhone, facsimileTelephoneNumber, ipPhone (the work number's
+ * extension alone), mail, o, ou, title, postalAddress, street, l, st,
+ * postalCode, description, uid, orgbookPinyin (the name's reading,
+ * spaced, joined and as initials), jpegPhoto (only when asked by name,
+ * capped: a thumbnail, always JPEG, by lib/dircard's photo policy).
+ * Operational ones only when asked ("+" or by name): entryUUID-like ids
+ * are not invented; modifyTimestamp, entryDN, hasSubordinates,
+ * structuralObjectClass.
  *
  * Matching (what makes a phone find someone):
  * - names and other text: case-insensitive, insignificant spaces as RFC
  *   4518; cn, sn, givenName and displayName also match the pinyin of a
  *   Chinese name, spaced, joined and as initials, so (cn=zs*) and
- *   (cn=zhang*) find 张三 and (sn=zh*) finds 张;
+ *   (cn=zhang*) find 张三 and (sn=zh*) finds 张; a stored reading wins
+ *   over the characters' (张乐 read "zhang yue": zy), its initials one a
+ *   syllable, else one a word;
  * - telephoneNumber, mobile, homePhone, facsimileTelephoneNumber, ipPhone:
- *   digits only ("+86 139-1234 5678" is 8613912345678), substrings on the
- *   digits; equality also holds between a national and an international
- *   form (one digit string a suffix of the other, at least 7 digits,
- *   leading zeros dropped); an assertion without a digit matches none;
- * - approximate as substring anywhere; ordering by the folded text;
+ *   digits only ("+86 139-1234 5678" is 8613912345678), those before an
+ *   extension for a number that has one, substrings on the digits;
+ *   equality drops leading zeros (trunk 0, international 00) and also
+ *   holds between a national and an international form (one digit
+ *   string a suffix of the other, at least 7 digits); an assertion
+ *   without a digit matches none (a phone's name template sent against
+ *   a number attribute);
+ * - approximate as substring anywhere; ordering and server-side sort by
+ *   the folded text, a Chinese name by its spaced reading (family name
+ *   first);
  *   unknown attributes and extensible matches are Undefined (RFC 4511
  *   §4.5.1.7: NOT of Undefined is Undefined).
  *
