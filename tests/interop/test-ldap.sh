@@ -70,9 +70,14 @@ db_setup_tap "$tmp"
 ob() { "$ADMIN" "$@"; }
 VG=""
 big=${OB_PEOPLE:-3000}
+burst=200
 if [ -n "${OB_VALGRIND:-}" ]; then
 	VG="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --log-file=$tmp/vg.%p"
 	big=${OB_PEOPLE:-1000}
+	# a bind's password check runs some 50 times slower under valgrind:
+	# 200 of them queued on the server's 8 store connections would wait
+	# past its 30 s (then 52); 20 hold the same burst
+	burst=20
 fi
 # Does this orgbook-server have the LDAP listener?
 have_ldap=yes
@@ -509,7 +514,7 @@ O -b dc=northwind "(objectClass=*)" 1.1
 {
 	echo login,role
 	i=0
-	while [ $i -lt 200 ]; do echo "burst$i@big,user"; i=$((i + 1)); done
+	while [ $i -lt "$burst" ]; do echo "burst$i@big,user"; i=$((i + 1)); done
 } >"$tmp/burst.csv"
 ob account import --tenant big "$tmp/burst.csv" 2>/dev/null |
 	sed -n 's/^\(burst[0-9]*@big\),\(.*\)$/\1 \2/p' >"$tmp/burst"
@@ -536,8 +541,8 @@ print("%d of %d bound%s" % (codes.count(0), len(rows),
 sys.exit(0 if codes.count(0) == len(rows) else 1)
 PYEOF
 )
-[ $? = 0 ] && ok "200 binds at once: every one succeeds ($r)" ||
-	notok "200 binds at once: every one succeeds ($r)"
+[ $? = 0 ] && ok "$burst binds at once: every one succeeds ($r)" ||
+	notok "$burst binds at once: every one succeeds ($r)"
 # writes
 wr() { # NAME LDIF: ldapmodify as zhang.wei, want 53
 	printf '%s\n' "$2" >"$tmp/w.ldif"
