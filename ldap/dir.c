@@ -482,6 +482,25 @@ static bool cut(const char *r, size_t len, size_t i, size_t k, char *ini,
 	return false;
 }
 
+/* The first letter of each word of a reading, lowercased. */
+static void word_initials(const char *phonetic, char *ini, size_t isize)
+{
+	bool word = true;
+	size_t io = 0;
+
+	for (const char *p = phonetic; *p && io + 1 < isize; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == ' ' || c == '-' || c == '\'') {
+			word = true;
+			continue;
+		}
+		if (word)
+			ini[io++] = (char)ascii_lower(c);
+		word = false;
+	}
+	ini[io] = '\0';
+}
+
 /* The initials of a name part with Han characters read as phonetic (an
  * administrator's reading wins over the characters': 张乐 read "zhang
  * yue" is "zy", not "zl"): one a syllable when the reading cuts into one
@@ -490,8 +509,8 @@ static void reading_initials(const char *part, const char *phonetic, char *ini,
 			     size_t isize)
 {
 	char r[CUT_MAX + 1];
-	size_t len = 0, k = han_count(part), io = 0;
-	bool word = true, ok = false;
+	size_t len = 0, k = han_count(part);
+	bool ok = false;
 
 	ini[0] = '\0';
 	for (const char *p = phonetic; *p && len < CUT_MAX; p++)
@@ -508,19 +527,8 @@ static void reading_initials(const char *part, const char *phonetic, char *ini,
 		}
 		free(failed);
 	}
-	if (ok)
-		return;
-	for (const char *p = phonetic; *p && io + 1 < isize; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == ' ' || c == '-' || c == '\'') {
-			word = true;
-			continue;
-		}
-		if (word)
-			ini[io++] = (char)ascii_lower(c);
-		word = false;
-	}
-	ini[io] = '\0';
+	if (!ok)
+		word_initials(phonetic, ini, isize);
 }
 
 static void part_pinyin(const char *part, const char *phonetic, bool family,
@@ -534,10 +542,9 @@ static void part_pinyin(const char *part, const char *phonetic, bool family,
 		pinyin_text(part, strlen(part), family, full, fsize, ini,
 			    isize);
 	if (phonetic && *phonetic) {
-		/* the stored reading wins for the full form; initials of
-		 * its words when the Han reading gave none */
-		bool word = true;
-		size_t io = 0;
+		/* the stored reading wins, for the full form and (for a
+		 * Han part) the initials; else initials of its words when
+		 * the characters gave none */
 		for (const char *p = phonetic; *p && o + 1 < fsize; p++) {
 			unsigned char c = (unsigned char)*p;
 			if (c == ' ' || c == '-' || c == '\'')
@@ -547,21 +554,8 @@ static void part_pinyin(const char *part, const char *phonetic, bool family,
 		tmp[o] = '\0';
 		if (part && has_han(part))
 			reading_initials(part, phonetic, ini, isize);
-		else if (ini[0] == '\0') {
-			word = true;
-			for (const char *p = phonetic; *p && io + 1 < isize;
-			     p++) {
-				unsigned char c = (unsigned char)*p;
-				if (c == ' ' || c == '-' || c == '\'') {
-					word = true;
-					continue;
-				}
-				if (word)
-					ini[io++] = (char)ascii_lower(c);
-				word = false;
-			}
-			ini[io] = '\0';
-		}
+		else if (ini[0] == '\0')
+			word_initials(phonetic, ini, isize);
 		snprintf(full, fsize, "%s", tmp);
 	}
 }

@@ -635,20 +635,6 @@ static size_t min_limit(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
-static bool control_unknown_critical(const struct ldap_msg *m)
-{
-	for (size_t i = 0; i < m->n_controls; i++) {
-		const struct ldap_control *c = &m->controls[i];
-		if (!c->critical || c->oid.p == NULL)
-			continue;
-		if (strcmp(c->oid.p, LDAP_OID_PAGED) != 0 &&
-		    strcmp(c->oid.p, LDAP_OID_SORT_REQ) != 0 &&
-		    strcmp(c->oid.p, LDAP_OID_VLV_REQ) != 0)
-			return true;
-	}
-	return false;
-}
-
 static void done(struct search_run *r, enum ldap_rc rc, const char *matched,
 		 const char *diag, const struct ob_buf *ctrls)
 {
@@ -849,7 +835,7 @@ static void do_search(struct ldap_session *s, struct dstore *store,
 		tl = s->cfg.time_limit;
 	if (tl != 0)
 		r.deadline_us = t0 + (uint64_t)tl * 1000000u;
-	if (control_unknown_critical(m)) {
+	if (ldap_msg_unknown_critical(m) != NULL) {
 		rc = LDAP_RC_UNAVAILABLE_CRITICAL;
 		diag = "a critical control is not supported";
 	} else if (q->base.len == 0 && q->scope == LDAP_SCOPE_BASE) {
