@@ -48,6 +48,13 @@ run_check() { # build-dir, configure args...
 		cat "$dir/test-suite.log" >&2 || true
 	fi
 	count "$dir"
+	slowest "$dir"
+}
+slowest() { # build-dir: the suites that took longest (build-aux/test-wrap.sh)
+	[ -f "$1/test-times.txt" ] || return 0
+	echo "slowest tests in $1 (seconds):"
+	sort -rn "$1/test-times.txt" | head -15 | sed 's/^/  /'
+	awk '{ s += $1 } END { printf "  %.0f s in all, %d tests\n", s, NR }' "$1/test-times.txt"
 }
 
 t0=$(date +%s)
