@@ -7,6 +7,7 @@
  * a generated password or token twice (only hashes are stored). */
 #include "config.h"
 #include "admin/admin.h"
+#include "util/textout.h"
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/str.h"
@@ -23,10 +24,25 @@ static int print_event(const struct dstore_account_event *e, void *ctx)
 	time_t t = (time_t)e->time;
 	struct tm tm;
 
-	(void)ctx;
+	if (ctx != NULL) {
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+			 gmtime_r(&t, &tm));
+		ob_jw_obj(ctx);
+		ob_jw_kint(ctx, "time", e->time);
+		ob_jw_kstr(ctx, "when", when);
+		ob_jw_kstr(ctx, "actor", e->actor);
+		ob_jw_kstr(ctx, "op", e->op);
+		ob_jw_kstr(ctx, "login", e->login);
+		ob_jw_kstr(ctx, "detail", e->detail);
+		ob_jw_end(ctx);
+		return 0;
+	}
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tm));
-	printf("%s  %-20s %-9s %-24s %s\n", when, e->actor, e->op, e->login,
-	       e->detail);
+	printf("%s  ", when);
+	ob_fput_cell(stdout, e->actor, 20);
+	printf(" %-9s ", e->op);
+	ob_fput_cell(stdout, e->login, 24);
+	printf(" %s\n", e->detail);
 	return 0;
 }
 
@@ -36,14 +52,33 @@ static int print_account(const struct dstore_account *acc, void *ctx)
 {
 	char when[32] = "never";
 
-	(void)ctx;
 	if (acc->last_login != 0) {
 		time_t t = (time_t)acc->last_login;
 		struct tm tm;
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
 			 gmtime_r(&t, &tm));
 	}
-	printf("%-24s %-5s %-8s %-20s %s%s%s\n", acc->login,
+	if (ctx != NULL) {
+		ob_jw_obj(ctx);
+		ob_jw_kstr(ctx, "login", acc->login);
+		ob_jw_kstr(ctx, "role",
+			   acc->role == DSTORE_ROLE_ADMIN ? "admin" : "user");
+		ob_jw_kbool(ctx, "disabled", acc->disabled);
+		ob_jw_kint(ctx, "created", acc->created);
+		ob_jw_key(ctx, "last_login");
+		if (acc->last_login != 0)
+			ob_jw_str(ctx, when);
+		else
+			ob_jw_str(ctx, NULL);
+		ob_jw_kstr(ctx, "person_uid",
+			   acc->person_uid[0] ? acc->person_uid : NULL);
+		ob_jw_kstr(ctx, "person_name",
+			   acc->person_uid[0] ? acc->person_name : NULL);
+		ob_jw_end(ctx);
+		return 0;
+	}
+	ob_fput_cell(stdout, acc->login, 24);
+	printf(" %-5s %-8s %-20s %s%s%s\n",
 	       acc->role == DSTORE_ROLE_ADMIN ? "admin" : "user",
 	       acc->disabled ? "disabled" : "active", when,
 	       acc->person_uid[0] ? acc->person_uid : "-",
@@ -69,10 +104,23 @@ static int list_or_log(struct dstore *s, const struct adm_args *a, bool log)
 
 	if (ret != 0)
 		return ret;
-	ret = log ? dstore_account_log_recent(s, t, 100, print_event, NULL,
-					      &err)
-		  : dstore_account_list(s, t, print_account, NULL, &err);
-	return ret < 0 ? adm_fail(&err) : 0;
+	struct ob_jw w;
+	bool json = adm_flag(a, "json");
+
+	ob_jw_init(&w, stdout);
+	if (json)
+		ob_jw_arr(&w);
+	ret = log ? dstore_account_log_recent(s, t, 100, print_event,
+					      json ? &w : NULL, &err)
+		  : dstore_account_list(s, t, print_account, json ? &w : NULL,
+					&err);
+	if (ret < 0) {
+		fflush(stdout);
+		return adm_fail(&err);
+	}
+	if (json)
+		ob_jw_end(&w);
+	return 0;
 }
 
 /* account create --tenant T LOGIN [--admin] [--password-stdin] */
@@ -275,6 +323,7 @@ static const struct option account_options[] = {
 	{"hours", required_argument, NULL, 0},
 	{"url", required_argument, NULL, 0},
 	{"reset-links", no_argument, NULL, 0},
+	{"json", no_argument, NULL, 0},
 	{NULL, 0, NULL, 0},
 };
 
@@ -284,8 +333,8 @@ const struct adm_command adm_cmd_account = {
 	"  account import --tenant T FILE.csv [--reset-links [--url BASE]]\n"
 	"         (login,role[,uid]; prints the generated passwords, or "
 	"reset links, once)\n"
-	"  account list|log --tenant T   (list: login, role, status, last "
-	"sign-in, person)\n"
+	"  account list|log --tenant T [--json]   (list: login, role, "
+	"status,\n         last sign-in, person)\n"
 	"  account passwd|disable|enable LOGIN [--password-stdin]\n"
 	"  account link LOGIN UID | unlink LOGIN   the account's person\n"
 	"  account reset-link LOGIN [--hours N] [--url BASE]   a one-time\n"

@@ -7,6 +7,7 @@
  * a device seen inside the window still needs. */
 #include "config.h"
 #include "admin/admin.h"
+#include "util/textout.h"
 #include "util/buf.h"
 #include "util/str.h"
 
@@ -18,7 +19,14 @@ static int print_change(const struct dstore_change *c, void *ctx)
 {
 	static const char *const k[] = {"?", "add", "modify", "remove"};
 
-	(void)ctx;
+	if (ctx != NULL) {
+		ob_jw_obj(ctx);
+		ob_jw_kstr(ctx, "kind", k[c->kind]);
+		ob_jw_kstr(ctx, "uid", c->uid);
+		ob_jw_kint(ctx, "revision", c->rev);
+		ob_jw_end(ctx);
+		return 0;
+	}
 	printf("%-7s %s (revision %lld)\n", k[c->kind], c->uid,
 	       (long long)c->rev);
 	return 0;
@@ -30,9 +38,22 @@ static int print_log(const struct dstore_log_entry *e, void *ctx)
 	time_t tt = (time_t)e->time;
 	struct tm tm;
 
-	(void)ctx;
 	gmtime_r(&tt, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (ctx != NULL) {
+		ob_jw_obj(ctx);
+		ob_jw_kint(ctx, "revision", e->rev);
+		ob_jw_kint(ctx, "time", e->time);
+		ob_jw_kstr(ctx, "when", when);
+		ob_jw_kstr(ctx, "actor", e->actor);
+		ob_jw_kstr(ctx, "what", e->what);
+		ob_jw_kstr(ctx, "op", e->op);
+		ob_jw_kstr(ctx, "uid", e->uid);
+		ob_jw_kstr(ctx, "name", e->name);
+		ob_jw_kstr(ctx, "detail", e->detail);
+		ob_jw_end(ctx);
+		return 0;
+	}
 	printf("%lld %s %-8s %-6s %-7s %s%s%s", (long long)e->rev, when,
 	       e->actor, e->what, e->op, e->uid,
 	       e->name[0] && e->uid[0] ? " " : "", e->name);
@@ -73,16 +94,39 @@ static int run_changes(struct dstore *s, const struct adm_args *a)
 	if (u != NULL &&
 	    dstore_unit_ensure_path(s, t, u, false, &unit, &err) < 0)
 		return adm_fail(&err);
+	struct ob_jw w;
+	bool json = adm_flag(a, "json");
+
+	ob_jw_init(&w, stdout);
 	if (adm_flag(a, "log")) {
-		if (dstore_log_since(s, t, (int64_t)rev, print_log, NULL,
-				     &err) < 0)
+		if (json)
+			ob_jw_arr(&w);
+		if (dstore_log_since(s, t, (int64_t)rev, print_log,
+				     json ? &w : NULL, &err) < 0) {
+			fflush(stdout);
 			return adm_fail(&err);
+		}
+		if (json)
+			ob_jw_end(&w);
 		return 0;
 	}
-	if (dstore_changes_since(s, t, (int64_t)rev, unit, print_change, NULL,
-				 &upto, &err) < 0)
+	if (json) {
+		ob_jw_obj(&w);
+		ob_jw_key(&w, "changes");
+		ob_jw_arr(&w);
+	}
+	if (dstore_changes_since(s, t, (int64_t)rev, unit, print_change,
+				 json ? &w : NULL, &upto, &err) < 0) {
+		fflush(stdout);
 		return adm_fail(&err);
-	printf("up to revision %lld\n", (long long)upto);
+	}
+	if (json) {
+		ob_jw_end(&w);
+		ob_jw_kint(&w, "upto_revision", upto);
+		ob_jw_end(&w);
+	} else {
+		printf("up to revision %lld\n", (long long)upto);
+	}
 	return 0;
 }
 
@@ -190,12 +234,13 @@ static const struct option changes_options[] = {
 	{"since", required_argument, NULL, 0},
 	{"unit", required_argument, NULL, 0},
 	{"log", no_argument, NULL, 0},
+	{"json", no_argument, NULL, 0},
 	{NULL, 0, NULL, 0},
 };
 
 const struct adm_command adm_cmd_changes = {
 	"changes", changes_options,
-	"  changes --tenant T [--since REV] [--unit PATH] [--log]\n",
+	"  changes --tenant T [--since REV] [--unit PATH] [--log] [--json]\n",
 	run_changes};
 
 static const struct option prune_options[] = {

@@ -11,6 +11,7 @@
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/str.h"
+#include "util/textout.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,11 +181,64 @@ static void print_person(const struct dstore_person *p)
 	printf("revision:     %lld\n", (long long)p->rev);
 }
 
+/* The person as JSON (the shape in orgbook-admin(1)); full adds the
+ * fields person show prints beyond person list. */
+static void person_json(struct ob_jw *w, const struct dstore_person *p,
+			bool full)
+{
+	ob_jw_obj(w);
+	ob_jw_kstr(w, "uid", p->uid);
+	ob_jw_kstr(w, "name", p->display);
+	ob_jw_kstr(w, "family", p->family);
+	ob_jw_kstr(w, "given", p->given);
+	ob_jw_kstr(w, "title", p->title);
+	ob_jw_kstr(w, "unit", p->unit_path ? p->unit_path : "");
+	ob_jw_key(w, "phones");
+	ob_jw_arr(w);
+	for (size_t i = 0; i < p->n_phones; i++) {
+		ob_jw_obj(w);
+		ob_jw_kstr(w, "type", p->phones[i].type);
+		ob_jw_kstr(w, "number", p->phones[i].number);
+		ob_jw_end(w);
+	}
+	ob_jw_end(w);
+	ob_jw_key(w, "emails");
+	ob_jw_arr(w);
+	for (size_t i = 0; i < p->n_emails; i++)
+		ob_jw_str(w, p->emails[i]);
+	ob_jw_end(w);
+	ob_jw_kbool(w, "hidden", p->hidden);
+	ob_jw_kint(w, "revision", p->rev);
+	if (full) {
+		ob_jw_kstr(w, "phonetic_family", p->phonetic_family);
+		ob_jw_kstr(w, "phonetic_given", p->phonetic_given);
+		ob_jw_key(w, "address");
+		ob_jw_obj(w);
+		ob_jw_kstr(w, "street", p->street);
+		ob_jw_kstr(w, "postcode", p->postcode);
+		ob_jw_kstr(w, "city", p->locality);
+		ob_jw_kstr(w, "region", p->region);
+		ob_jw_kstr(w, "country", p->country);
+		ob_jw_end(w);
+		ob_jw_kstr(w, "note", p->note);
+		ob_jw_kint(w, "photo_bytes", (long long)p->photo_len);
+		ob_jw_kint(w, "mtime", p->mtime);
+	}
+	ob_jw_end(w);
+}
+
+/* uid, name and unit in columns by display width (a CJK name takes two
+ * columns a character); ctx is the JSON writer with --json */
 static int print_person_line(const struct dstore_person *p, void *ctx)
 {
-	(void)ctx;
-	printf("%-28s %-24s %s%s\n", p->uid, p->display,
-	       p->unit_path && p->unit_path[0] ? p->unit_path : "-",
+	if (ctx != NULL) {
+		person_json(ctx, p, false);
+		return 0;
+	}
+	ob_fput_cell(stdout, p->uid, 28);
+	putchar(' ');
+	ob_fput_cell(stdout, p->display, 24);
+	printf(" %s%s\n", p->unit_path && p->unit_path[0] ? p->unit_path : "-",
 	       p->hidden ? "  (hidden)" : "");
 	return 0;
 }
@@ -202,8 +256,19 @@ static int list(struct dstore *s, int64_t t, const struct adm_args *a)
 		return adm_fail(&err);
 	it.unit_id = unit;
 	it.include_hidden = adm_flag(a, "all");
-	if (dstore_person_iter(s, t, &it, print_person_line, NULL, &err) < 0)
+	struct ob_jw w;
+	bool json = adm_flag(a, "json");
+
+	ob_jw_init(&w, stdout);
+	if (json)
+		ob_jw_arr(&w);
+	if (dstore_person_iter(s, t, &it, print_person_line, json ? &w : NULL,
+			       &err) < 0) {
+		fflush(stdout);
 		return adm_fail(&err);
+	}
+	if (json)
+		ob_jw_end(&w);
 	return 0;
 }
 
@@ -217,7 +282,14 @@ static int show(struct dstore *s, int64_t t, const struct adm_args *a)
 		return adm_usage("usage: person show --tenant T UID", NULL);
 	if (dstore_person_get(s, t, a->pos[2], true, &p, &err) < 0)
 		return adm_fail(&err);
-	print_person(&p);
+	if (adm_flag(a, "json")) {
+		struct ob_jw w;
+
+		ob_jw_init(&w, stdout);
+		person_json(&w, &p, true);
+	} else {
+		print_person(&p);
+	}
 	dstore_person_deinit(&p);
 	return 0;
 }
@@ -368,6 +440,7 @@ static int run_person(struct dstore *s, const struct adm_args *a)
 static const struct option person_options[] = {
 	{"tenant", required_argument, NULL, 0},
 	{"all", no_argument, NULL, 0},
+	{"json", no_argument, NULL, 0},
 	FIELD("name"),
 	FIELD("family"),
 	FIELD("given"),
@@ -404,6 +477,6 @@ const struct adm_command adm_cmd_person = {
 	"  person update --tenant T UID [same fields]\n"
 	"  person delete --tenant T UID\n"
 	"  person move --tenant T UID UNIT-PATH|/\n"
-	"  person show --tenant T UID\n"
-	"  person list --tenant T [--unit PATH] [--all]\n",
+	"  person show --tenant T UID [--json]\n"
+	"  person list --tenant T [--unit PATH] [--all] [--json]\n",
 	run_person};

@@ -4,6 +4,7 @@
  * Never: deletes an enterprise (no command does), touches its people. */
 #include "config.h"
 #include "admin/admin.h"
+#include "util/textout.h"
 #include "util/str.h"
 
 #include <stdio.h>
@@ -19,7 +20,19 @@ static int run_init(struct dstore *s, const struct adm_args *a)
 
 static int print_tenant(const struct dstore_tenant *t, void *ctx)
 {
-	(void)ctx;
+	if (ctx != NULL) {
+		ob_jw_obj(ctx);
+		ob_jw_kstr(ctx, "name", t->name);
+		ob_jw_kstr(ctx, "display", t->display);
+		ob_jw_kint(ctx, "revision", t->revision);
+		ob_jw_kint(ctx, "pruned_revision", t->pruned_rev);
+		ob_jw_kbool(ctx, "md5_auth", t->md5_auth);
+		ob_jw_kint(ctx, "retention_days", t->retention_days);
+		ob_jw_kstr(ctx, "ldap_base", t->ldap_base);
+		ob_jw_kbool(ctx, "ldap_anonymous", t->ldap_anonymous);
+		ob_jw_end(ctx);
+		return 0;
+	}
 	printf("%-20s revision %-8lld md5-auth %-3s retention %dd  %s\n",
 	       t->name, (long long)t->revision, t->md5_auth ? "yes" : "no",
 	       t->retention_days, t->display);
@@ -80,8 +93,19 @@ static int run_enterprise(struct dstore *s, const struct adm_args *a)
 	struct ob_err err;
 
 	if (strcmp(sub, "list") == 0) {
-		if (dstore_tenant_list(s, print_tenant, NULL, &err) < 0)
+		struct ob_jw w;
+		bool json = adm_flag(a, "json");
+
+		ob_jw_init(&w, stdout);
+		if (json)
+			ob_jw_arr(&w);
+		if (dstore_tenant_list(s, print_tenant, json ? &w : NULL,
+				       &err) < 0) {
+			fflush(stdout);
 			return adm_fail(&err);
+		}
+		if (json)
+			ob_jw_end(&w);
 		return 0;
 	}
 	if (strcmp(sub, "create") == 0 || strcmp(sub, "set") == 0)
@@ -103,6 +127,7 @@ static const struct option enterprise_options[] = {
 	{"retention-days", required_argument, NULL, 0},
 	{"ldap-base", required_argument, NULL, 0},
 	{"ldap-anonymous", required_argument, NULL, 0},
+	{"json", no_argument, NULL, 0},
 	{NULL, 0, NULL, 0},
 };
 
@@ -113,5 +138,5 @@ const struct adm_command adm_cmd_enterprise = {
 	"             [--ldap-anonymous yes|no]\n"
 	"  enterprise set NAME [--md5-auth yes|no] [--retention-days N]\n"
 	"             [--ldap-base DN] [--ldap-anonymous yes|no]\n"
-	"  enterprise list\n",
+	"  enterprise list [--json]\n",
 	run_enterprise};

@@ -6,6 +6,7 @@
  * creates the parents of a unit it moves or renames. */
 #include "config.h"
 #include "admin/admin.h"
+#include "util/textout.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -14,7 +15,15 @@ static int print_unit(const struct dstore_unit *u, void *ctx)
 {
 	int depth = 0;
 
-	(void)ctx;
+	if (ctx != NULL) {
+		ob_jw_obj(ctx);
+		ob_jw_kstr(ctx, "path", u->path);
+		ob_jw_kstr(ctx, "name", u->name);
+		ob_jw_kint(ctx, "people", u->people);
+		ob_jw_kint(ctx, "sort", u->sort);
+		ob_jw_end(ctx);
+		return 0;
+	}
 	for (const char *p = u->path; *p; p++)
 		depth += *p == '/';
 	printf("%*s%s (%lld)\n", depth * 2, "", u->name, (long long)u->people);
@@ -86,8 +95,19 @@ static int run_unit(struct dstore *s, const struct adm_args *a)
 	if (ret != 0)
 		return ret;
 	if (strcmp(sub, "list") == 0) {
-		if (dstore_unit_list(s, t, print_unit, NULL, &err) < 0)
+		struct ob_jw w;
+		bool json = adm_flag(a, "json");
+
+		ob_jw_init(&w, stdout);
+		if (json)
+			ob_jw_arr(&w);
+		if (dstore_unit_list(s, t, print_unit, json ? &w : NULL, &err) <
+		    0) {
+			fflush(stdout);
 			return adm_fail(&err);
+		}
+		if (json)
+			ob_jw_end(&w);
 		return 0;
 	}
 	if (strcmp(sub, "add") != 0 && strcmp(sub, "rename") != 0 &&
@@ -113,6 +133,7 @@ static int run_unit(struct dstore *s, const struct adm_args *a)
 static const struct option unit_options[] = {
 	{"tenant", required_argument, NULL, 0},
 	{"sort", required_argument, NULL, 0},
+	{"json", no_argument, NULL, 0},
 	{NULL, 0, NULL, 0},
 };
 
@@ -121,5 +142,5 @@ const struct adm_command adm_cmd_unit = {
 	"  unit add|delete --tenant T PATH\n"
 	"  unit rename --tenant T PATH NEW-NAME\n"
 	"  unit move --tenant T PATH NEW-PARENT|/\n"
-	"  unit list --tenant T\n",
+	"  unit list --tenant T [--json]\n",
 	run_unit};

@@ -21,6 +21,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/str.h"
+#include "util/textout.h"
 #include "vcard/vcard.h"
 
 enum {
@@ -58,35 +60,221 @@ struct conf {
 };
 
 static char dir[2048];
+static bool opt_quiet;
+
+/* ---- the command line (getopt_long) -------------------------------------- */
+
+#define MAX_POS 8
+#define MAX_OPTS 32
+
+/* A parsed command line: the words after the command and its options in
+ * the order given; every pointer borrows from argv. */
+struct args {
+	const char *pos[MAX_POS];
+	int npos;
+	struct {
+		const char *name, *value; /* value NULL: a flag */
+	} opt[MAX_OPTS];
+	int nopt;
+};
+
+struct command {
+	const char *name;
+	const struct option *options;
+	const char *synopsis; /* after the name, for --help */
+	int min_pos, max_pos;
+	int (*run)(const struct args *a);
+};
+
+/* Options every command takes; --list-options is for the bash
+ * completion (contrib/bash-completion), not in --help. */
+static const struct option global_opts[] = {
+	{"dir", required_argument, NULL, 0},
+	{"quiet", no_argument, NULL, 0},
+	{"help", no_argument, NULL, 0},
+	{"version", no_argument, NULL, 0},
+	{"list-options", no_argument, NULL, 0},
+	{NULL, 0, NULL, 0},
+};
+
+static const struct option init_opts[] = {
+	{"server", required_argument, NULL, 0},
+	{"user", required_argument, NULL, 0},
+	{"password-stdin", no_argument, NULL, 0},
+	{"wbxml", no_argument, NULL, 0},
+	{"md5", no_argument, NULL, 0},
+	{"unit", required_argument, NULL, 0},
+	{"ca-file", required_argument, NULL, 0},
+	{"pin", required_argument, NULL, 0},
+	{"syncml", required_argument, NULL, 0},
+	{"max-msg", required_argument, NULL, 0},
+	{"device", required_argument, NULL, 0},
+	{NULL, 0, NULL, 0},
+};
+static const struct option sync_opts[] = {
+	{"slow", no_argument, NULL, 0},
+	{"refresh", no_argument, NULL, 0},
+	{"json", no_argument, NULL, 0},
+	{NULL, 0, NULL, 0},
+};
+static const struct option search_opts[] = {
+	{"limit", required_argument, NULL, 0},
+	{"json", no_argument, NULL, 0},
+	{NULL, 0, NULL, 0},
+};
+static const struct option json_opts[] = {
+	{"json", no_argument, NULL, 0},
+	{NULL, 0, NULL, 0},
+};
+static const struct option export_opts[] = {
+	{"format", required_argument, NULL, 0},
+	{"unit", required_argument, NULL, 0},
+	{NULL, 0, NULL, 0},
+};
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: orgbook-agent [--dir DIR] COMMAND\n"
+		"usage: orgbook-agent [--dir DIR] [--quiet] COMMAND "
+		"[OPTION]...\n"
 		"  init --server URL --user NAME [--password-stdin] [--wbxml]"
 		" [--md5]\n"
 		"       [--unit PATH] [--ca-file FILE] [--pin sha256//...]"
 		" [--syncml 1.1]\n"
 		"       [--max-msg BYTES] [--device ID]\n"
-		"  sync [--slow | --refresh]\n"
+		"  sync [--slow | --refresh] [--json]\n"
 		"  search QUERY [--limit N] [--json]\n"
 		"  lookup-number NUMBER [--json]\n"
 		"  units [PATH] [--json]\n"
-		"  show ID\n"
+		"  show ID [--json]\n"
 		"  export [--format vcf21|vcf30] [--unit PATH]\n"
-		"  status\n"
+		"  status [--json]\n"
+		"options take --opt VALUE or --opt=VALUE, anywhere after the\n"
+		"command; --dir DIR (else $ORGBOOK_AGENT_DIR, else\n"
+		"$XDG_DATA_HOME/orgbook) holds agent.conf and directory.db;\n"
+		"--quiet: no progress bar; COMMAND --help, --version.\n"
 		"exit status: 0 ok, 1 usage, 2 bad input (also an\n"
 		"  agent.conf others can read), 3 not found, 4 login\n"
 		"  refused, 5 network or server error (also a RespURI to\n"
 		"  another scheme, host or port), 6 local store error,\n"
 		"  7 sync finished with refused items (the summary counts\n"
-		"  them by reason)\n");
+		"  them by reason)\n"
+		"see orgbook-agent(1)\n");
 }
 
-static void die_usage(void)
+/* A usage error: the message, a hint, exit status 1. fmt has one %s. */
+static int bad_usage(const char *fmt, const char *arg)
+	__attribute__((format(printf, 1, 0)));
+static int bad_usage(const char *fmt, const char *arg)
 {
-	usage(stderr);
-	exit(EX_USAGE);
+	fputs("orgbook-agent: ", stderr);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	fprintf(stderr, fmt, arg);
+#pragma GCC diagnostic pop
+	fputs("\nTry 'orgbook-agent --help' for more information.\n", stderr);
+	return EX_USAGE;
+}
+
+/* Options of t then the global ones into out, each val its index. */
+static size_t build_table(const struct option *t, struct option *out,
+			  size_t max)
+{
+	size_t n = 0;
+
+	for (int part = 0; part < 2; part++) {
+		for (const struct option *o = part ? global_opts : t;
+		     o && o->name && n + 1 < max; o++) {
+			out[n] = *o;
+			out[n].flag = NULL;
+			out[n].val = (int)n + 0x100;
+			n++;
+		}
+	}
+	memset(&out[n], 0, sizeof(out[n]));
+	return n;
+}
+
+/* Parse argv[1..argc) against t and the global options: GNU long options,
+ * --opt=value or --opt value, unambiguous prefixes, words anywhere, "--"
+ * ends the options. Returns 0 or EX_USAGE after naming the option. */
+static int parse(const char *cmd, const struct option *t, int argc, char **argv,
+		 struct args *a)
+{
+	struct option tab[MAX_OPTS + 8];
+	char what[160];
+	int c;
+
+	char pre[48];
+
+	snprintf(pre, sizeof(pre), "%s%s", cmd ? cmd : "", cmd ? ": " : "");
+	memset(a, 0, sizeof(*a));
+	build_table(t, tab, sizeof(tab) / sizeof(tab[0]));
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "-:hq", tab, NULL)) != -1) {
+		const char *w =
+			optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+		if (c == 1) {
+			if (a->npos >= MAX_POS)
+				return bad_usage("%stoo many arguments", pre);
+			a->pos[a->npos++] = optarg;
+			continue;
+		}
+		if (c == 'h' || c == 'q') {
+			if (a->nopt >= MAX_OPTS)
+				return bad_usage("%stoo many options", pre);
+			a->opt[a->nopt].name = c == 'h' ? "help" : "quiet";
+			a->opt[a->nopt++].value = NULL;
+			continue;
+		}
+		if (c == ':') {
+			snprintf(what, sizeof(what),
+				 "%soption %.64s needs a value", pre, w);
+			return bad_usage("%s", what);
+		}
+		if (c == '?') {
+			size_t len = strcspn(w, "=");
+			if (optopt >= 0x100)
+				snprintf(what, sizeof(what),
+					 "%soption --%s takes no value", pre,
+					 tab[optopt - 0x100].name);
+			else if (optopt != 0)
+				snprintf(what, sizeof(what),
+					 "%sunknown option -%c", pre, optopt);
+			else
+				snprintf(what, sizeof(what),
+					 "%sunknown option %.*s", pre,
+					 (int)(len > 64 ? 64 : len), w);
+			return bad_usage("%s", what);
+		}
+		if (a->nopt >= MAX_OPTS)
+			return bad_usage("%stoo many options", pre);
+		a->opt[a->nopt].name = tab[c - 0x100].name;
+		a->opt[a->nopt].value = optarg;
+		a->nopt++;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (a->npos >= MAX_POS)
+			return bad_usage("%stoo many arguments", pre);
+		a->pos[a->npos++] = argv[i];
+	}
+	return 0;
+}
+
+/* The last value of --name ("" for a flag), NULL when not given. */
+static const char *arg(const struct args *a, const char *name)
+{
+	for (int i = a->nopt - 1; i >= 0; i--) {
+		if (strcmp(a->opt[i].name, name) == 0)
+			return a->opt[i].value ? a->opt[i].value : "";
+	}
+	return NULL;
+}
+
+static bool flag(const struct args *a, const char *name)
+{
+	return arg(a, name) != NULL;
 }
 
 static void path_of(char *buf, size_t size, const char *name)
@@ -267,45 +455,26 @@ static int read_password(char *pw, size_t size, bool from_stdin)
 
 /* ---- commands ------------------------------------------------------------ */
 
-static int cmd_init(int argc, char **argv)
+static int cmd_init(const struct args *a)
 {
+	static const char *const keys[] = {"server",  "user",  "unit",
+					   "ca-file", "pin",   "syncml",
+					   "max-msg", "device"};
 	struct conf c;
-	bool pw_stdin = false;
+	bool pw_stdin = flag(a, "password-stdin");
 
 	memset(&c, 0, sizeof(c));
 	c.version = 12;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(a, "--password-stdin") == 0)
-			pw_stdin = true;
-		else if (strcmp(a, "--wbxml") == 0)
-			c.wbxml = true;
-		else if (strcmp(a, "--md5") == 0)
-			c.md5 = true;
-		else if (v == NULL)
-			die_usage();
-		else if (strcmp(a, "--server") == 0)
-			conf_set(&c, "server", argv[++i]);
-		else if (strcmp(a, "--user") == 0)
-			conf_set(&c, "user", argv[++i]);
-		else if (strcmp(a, "--unit") == 0)
-			conf_set(&c, "unit", argv[++i]);
-		else if (strcmp(a, "--ca-file") == 0)
-			conf_set(&c, "ca-file", argv[++i]);
-		else if (strcmp(a, "--pin") == 0)
-			conf_set(&c, "pin", argv[++i]);
-		else if (strcmp(a, "--syncml") == 0)
-			conf_set(&c, "syncml", argv[++i]);
-		else if (strcmp(a, "--max-msg") == 0)
-			conf_set(&c, "max-msg", argv[++i]);
-		else if (strcmp(a, "--device") == 0)
-			conf_set(&c, "device", argv[++i]);
-		else
-			die_usage();
+	c.wbxml = flag(a, "wbxml");
+	c.md5 = flag(a, "md5");
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		const char *v = arg(a, keys[k]);
+		if (v != NULL)
+			conf_set(&c, keys[k], v);
 	}
 	if (*c.server == '\0' || *c.user == '\0')
-		die_usage();
+		return bad_usage("%s",
+				 "init needs --server URL and --user NAME");
 	if (strncmp(c.server, "http://", 7) != 0 &&
 	    strncmp(c.server, "https://", 8) != 0) {
 		fprintf(stderr, "orgbook-agent: the server URL must start "
@@ -337,26 +506,12 @@ static int cmd_init(int argc, char **argv)
 	return 0;
 }
 
-struct progress {
-	bool tty;
-	uint64_t start;
-};
-
 static void on_progress(long done, long total, void *ctx)
 {
-	struct progress *p = ctx;
-	if (!p->tty)
-		return;
-	double secs = (double)(ob_now_ms() - p->start) / 1000.0;
-	double rate = secs > 0 ? (double)done / secs : 0;
-	if (total > 0)
-		fprintf(stderr, "\rsyncing: %ld of %ld (%.0f/s)   ", done,
-			total, rate);
-	else
-		fprintf(stderr, "\rsyncing: %ld (%.0f/s)   ", done, rate);
+	ob_progress_update(ctx, done, total);
 }
 
-static int cmd_sync(int argc, char **argv)
+static int cmd_sync(const struct args *a)
 {
 	struct conf c;
 	struct agent_store *s;
@@ -368,19 +523,18 @@ static int cmd_sync(int argc, char **argv)
 
 	if ((ret = conf_load(&c)) != 0)
 		return ret;
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--slow") == 0)
-			o.mode = AGENT_SYNC_SLOW;
-		else if (strcmp(argv[i], "--refresh") == 0)
-			o.mode = AGENT_SYNC_REFRESH;
-		else
-			die_usage();
-	}
+	if (flag(a, "slow") && flag(a, "refresh"))
+		return bad_usage("%s",
+				 "sync: give --slow or --refresh, not both");
+	if (flag(a, "slow"))
+		o.mode = AGENT_SYNC_SLOW;
+	else if (flag(a, "refresh"))
+		o.mode = AGENT_SYNC_REFRESH;
 	if ((ret = open_store(&s)) != 0)
 		return ret;
 	snprintf(ds, sizeof(ds), "contacts%s%s", *c.unit ? "/" : "", c.unit);
-	struct progress pr = {.tty = isatty(STDERR_FILENO),
-			      .start = ob_now_ms()};
+	struct ob_progress pr;
+	ob_progress_start(&pr, STDERR_FILENO, "syncing", 0, opt_quiet);
 	o.url = c.server;
 	o.user = c.user;
 	o.password = c.password;
@@ -398,8 +552,7 @@ static int cmd_sync(int argc, char **argv)
 	o.progress_ctx = &pr;
 	ret = agent_sync(s, &o, &r, &err);
 	explicit_bzero(c.password, sizeof(c.password));
-	if (pr.tty)
-		fprintf(stderr, "\r%60s\r", "");
+	ob_progress_end(&pr);
 	if (ret != 0) {
 		fprintf(stderr, "orgbook-agent: sync failed: %s\n", err.msg);
 		agent_store_close(&s);
@@ -408,22 +561,47 @@ static int cmd_sync(int argc, char **argv)
 	int64_t n = 0;
 	agent_store_count(s, &n, &err);
 	agent_store_close(&s);
-	printf("%s sync: %ld added, %ld updated, %ld deleted%s; %lld people "
-	       "(%lu bytes in %ld messages)\n",
-	       r.alert == 201   ? "slow"
-	       : r.alert == 205 ? "refresh"
-				: "two-way",
-	       r.adds, r.replaces, r.deletes + r.removed,
-	       r.removed ? " (after a full sync)" : "", (long long)n,
-	       (unsigned long)r.bytes_in, r.messages);
-	if (r.refused_total == 0)
-		return 0;
 	static const char *const reason[AGENT_REFUSED_N] = {
 		[AGENT_REFUSED_MALFORMED] = "malformed vCard",
 		[AGENT_REFUSED_TOO_LARGE] = "over the size cap",
 		[AGENT_REFUSED_LIMIT] = "over a vCard limit",
 		[AGENT_REFUSED_NO_ID] = "without a usable id",
 	};
+	static const char *const reason_key[AGENT_REFUSED_N] = {
+		[AGENT_REFUSED_MALFORMED] = "malformed",
+		[AGENT_REFUSED_TOO_LARGE] = "too_large",
+		[AGENT_REFUSED_LIMIT] = "limit",
+		[AGENT_REFUSED_NO_ID] = "no_id",
+	};
+	const char *mode = r.alert == 201   ? "slow"
+			   : r.alert == 205 ? "refresh"
+					    : "two-way";
+	if (flag(a, "json")) {
+		printf("{\"mode\":\"%s\",\"added\":%ld,\"updated\":%ld,"
+		       "\"deleted\":%ld,\"full_sync_removed\":%ld,"
+		       "\"people\":%lld,\"bytes_in\":%lu,\"messages\":%ld,"
+		       "\"refused\":{",
+		       mode, r.adds, r.replaces, r.deletes + r.removed,
+		       r.removed, (long long)n, (unsigned long)r.bytes_in,
+		       r.messages);
+		for (int i = 0; i < AGENT_REFUSED_N; i++) {
+			printf("%s\"%s\":{\"count\":%ld,\"first\":",
+			       i ? "," : "", reason_key[i], r.refused[i].count);
+			ob_json_fput(stdout, r.refused[i].count
+						     ? r.refused[i].first
+						     : "");
+			putchar('}');
+		}
+		printf("}}\n");
+		return r.refused_total == 0 ? 0 : EX_REFUSED;
+	}
+	printf("%s sync: %ld added, %ld updated, %ld deleted%s; %lld people "
+	       "(%lu bytes in %ld messages)\n",
+	       mode, r.adds, r.replaces, r.deletes + r.removed,
+	       r.removed ? " (after a full sync)" : "", (long long)n,
+	       (unsigned long)r.bytes_in, r.messages);
+	if (r.refused_total == 0)
+		return 0;
 	printf("%ld item%s refused:", r.refused_total,
 	       r.refused_total == 1 ? "" : "s");
 	const char *sep = " ";
@@ -442,21 +620,6 @@ static int cmd_sync(int argc, char **argv)
 	return EX_REFUSED;
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
 struct out {
 	bool json;
 	int n;
@@ -468,21 +631,28 @@ static int print_person(const struct agent_person *p, void *ctx)
 	if (o->json) {
 		printf("%s{\"id\":%lld,\"uid\":", o->n ? "," : "[",
 		       (long long)p->luid);
-		json_str(p->guid);
+		ob_json_fput(stdout, p->guid);
 		printf(",\"name\":");
-		json_str(p->name);
+		ob_json_fput(stdout, p->name);
 		printf(",\"title\":");
-		json_str(p->title);
+		ob_json_fput(stdout, p->title);
 		printf(",\"unit\":");
-		json_str(p->unit);
+		ob_json_fput(stdout, p->unit);
 		printf(",\"phones\":");
-		json_str(p->phones);
+		ob_json_fput(stdout, p->phones);
 		printf(",\"emails\":");
-		json_str(p->emails);
+		ob_json_fput(stdout, p->emails);
 		printf("}");
 	} else {
-		printf("%-6lld %-20s %-24s %-30s %s\n", (long long)p->luid,
-		       p->name, p->title, p->unit, p->phones);
+		/* columns by display width: a CJK name takes two a
+		 * character */
+		printf("%-6lld ", (long long)p->luid);
+		ob_fput_cell(stdout, p->name, 20);
+		putchar(' ');
+		ob_fput_cell(stdout, p->title, 24);
+		putchar(' ');
+		ob_fput_cell(stdout, p->unit, 30);
+		printf(" %s\n", p->phones);
 	}
 	o->n++;
 	return 0;
@@ -499,32 +669,39 @@ static int end_list(struct out *o, int ret, struct ob_err *err)
 	return o->n > 0 ? 0 : EX_NOTFOUND;
 }
 
-static int cmd_search(int argc, char **argv, bool number)
+static int cmd_search_as(const struct args *a, bool number)
 {
 	struct out o = {0};
 	struct agent_store *s;
 	struct ob_err err;
-	const char *q = NULL;
-	int limit = 20, ret;
+	const char *q = a->pos[0];
+	const char *l = arg(a, "limit");
+	uint64_t limit = 20;
+	int ret;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			o.json = true;
-		else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
-			limit = atoi(argv[++i]);
-		else if (q == NULL)
-			q = argv[i];
-		else
-			die_usage();
-	}
-	if (q == NULL)
-		die_usage();
+	o.json = flag(a, "json");
+	if (l != NULL &&
+	    (ob_parse_u64(l, strlen(l), 100000, &limit) != 0 || limit == 0))
+		return bad_usage("search: --limit: expected a number from 1 "
+				 "to 100000, not '%s'",
+				 l);
 	if ((ret = open_store(&s)) != 0)
 		return ret;
 	ret = number ? agent_store_lookup_number(s, q, print_person, &o, &err)
-		     : agent_store_search(s, q, limit, print_person, &o, &err);
+		     : agent_store_search(s, q, (int)limit, print_person, &o,
+					  &err);
 	agent_store_close(&s);
 	return end_list(&o, ret, &err);
+}
+
+static int cmd_search(const struct args *a)
+{
+	return cmd_search_as(a, false);
+}
+
+static int cmd_lookup(const struct args *a)
+{
+	return cmd_search_as(a, true);
 }
 
 static int print_unit(const char *name, int64_t count, void *ctx)
@@ -532,7 +709,7 @@ static int print_unit(const char *name, int64_t count, void *ctx)
 	struct out *o = ctx;
 	if (o->json) {
 		printf("%s{\"unit\":", o->n ? "," : "[");
-		json_str(name);
+		ob_json_fput(stdout, name);
 		printf(",\"people\":%lld}", (long long)count);
 	} else {
 		printf("%s/  (%lld)\n", name, (long long)count);
@@ -541,20 +718,14 @@ static int print_unit(const char *name, int64_t count, void *ctx)
 	return 0;
 }
 
-static int cmd_units(int argc, char **argv)
+static int cmd_units(const struct args *a)
 {
-	struct out o = {0};
+	struct out o = {.json = flag(a, "json")};
 	struct agent_store *s;
 	struct ob_err err;
-	const char *path = "";
+	const char *path = a->npos > 0 ? a->pos[0] : "";
 	int ret;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			o.json = true;
-		else
-			path = argv[i];
-	}
 	while (*path == '/')
 		path++;
 	if ((ret = open_store(&s)) != 0)
@@ -564,26 +735,90 @@ static int cmd_units(int argc, char **argv)
 	return end_list(&o, ret, &err);
 }
 
-static int cmd_show(int argc, char **argv)
+static void json_member(const char *name, const char *v, bool first)
+{
+	printf("%s\"%s\":", first ? "" : ",", name);
+	ob_json_fput(stdout, v);
+}
+
+static void json_list(const char *name, const char *const *v, size_t n)
+{
+	printf(",\"%s\":[", name);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			putchar(',');
+		ob_json_fput(stdout, v[i]);
+	}
+	putchar(']');
+}
+
+/* show --json: the card's fields and the card itself. */
+static int show_json(const char *id, const char *card)
+{
+	static const char *const ptype[] = {"work", "cell", "home", "fax",
+					    "other"};
+	struct vcard_limits lim = vcard_limits_default();
+	struct vcard *vc = NULL;
+	struct vcard_contact c;
+	struct vcard_error verr;
+
+	if (vcard_parse(card, strlen(card), &lim, &vc, &verr) != 0 ||
+	    vcard_contact_from_card(vc, &c, &verr) != 0) {
+		vcard_free(&vc);
+		fprintf(stderr,
+			"orgbook-agent: show: the stored card of %s "
+			"does not parse\n",
+			id);
+		return EX_STORE;
+	}
+	json_member("id", id, true);
+	json_member("uid", c.uid, false);
+	json_member("name", c.display, false);
+	json_member("family", c.family, false);
+	json_member("given", c.given, false);
+	json_member("title", c.title, false);
+	json_list("org", c.org, c.n_org);
+	printf(",\"phones\":[");
+	for (size_t i = 0; i < c.n_phones; i++) {
+		printf("%s{\"type\":\"%s\",\"number\":", i ? "," : "",
+		       ptype[c.phones[i].type <= VCARD_PHONE_OTHER
+				     ? c.phones[i].type
+				     : VCARD_PHONE_OTHER]);
+		ob_json_fput(stdout, c.phones[i].number);
+		putchar('}');
+	}
+	putchar(']');
+	json_list("emails", c.emails, c.n_emails);
+	json_member("note", c.note, false);
+	json_member("vcard", card, false);
+	printf("}\n");
+	vcard_free(&vc);
+	return 0;
+}
+
+static int cmd_show(const struct args *a)
 {
 	struct agent_store *s;
 	struct ob_err err;
 	char *card = NULL;
 	int ret;
 
-	if (argc != 1)
-		die_usage();
 	if ((ret = open_store(&s)) != 0)
 		return ret;
-	ret = agent_store_card(s, argv[0], &card, &err);
+	ret = agent_store_card(s, a->pos[0], &card, &err);
 	agent_store_close(&s);
 	if (ret != 0) {
 		fprintf(stderr, "orgbook-agent: %s\n", err.msg);
 		return exit_of(ret);
 	}
-	fputs(card, stdout);
+	if (flag(a, "json")) {
+		putchar('{');
+		ret = show_json(a->pos[0], card);
+	} else {
+		fputs(card, stdout);
+	}
 	free(card);
-	return 0;
+	return ret;
 }
 
 struct exp {
@@ -617,27 +852,21 @@ static int export_card(const char *card, void *ctx)
 	return 0;
 }
 
-static int cmd_export(int argc, char **argv)
+static int cmd_export(const struct args *a)
 {
 	struct exp x = {.v = VCARD_V30};
 	struct agent_store *s;
 	struct ob_err err;
-	const char *unit = NULL;
+	const char *unit = arg(a, "unit");
+	const char *f = arg(a, "format");
 	int ret;
 
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
-			const char *f = argv[++i];
-			if (strcmp(f, "vcf21") == 0)
-				x.v = VCARD_V21;
-			else if (strcmp(f, "vcf30") != 0)
-				die_usage();
-		} else if (strcmp(argv[i], "--unit") == 0 && i + 1 < argc) {
-			unit = argv[++i];
-		} else {
-			die_usage();
-		}
-	}
+	if (f != NULL && strcmp(f, "vcf21") == 0)
+		x.v = VCARD_V21;
+	else if (f != NULL && strcmp(f, "vcf30") != 0)
+		return bad_usage("export: --format: expected vcf21 or vcf30, "
+				 "not '%s'",
+				 f);
 	if ((ret = open_store(&s)) != 0)
 		return ret;
 	ret = agent_store_cards(s, unit, export_card, &x, &err);
@@ -650,7 +879,7 @@ static int cmd_export(int argc, char **argv)
 	return x.bad ? EX_INPUT : 0;
 }
 
-static int cmd_status(void)
+static int cmd_status(const struct args *a)
 {
 	struct conf c;
 	struct agent_store *s;
@@ -674,11 +903,26 @@ static int cmd_status(void)
 		return exit_of(ret);
 	}
 	agent_store_close(&s);
+	if (flag(a, "json"))
+		putchar('{');
 	if (*last_sync) {
 		time_t t = (time_t)strtoll(last_sync, NULL, 10);
 		struct tm tm;
 		strftime(last_sync, sizeof(last_sync), "%Y-%m-%d %H:%M:%S UTC",
 			 gmtime_r(&t, &tm));
+	}
+	if (flag(a, "json")) {
+		char ds[600];
+		snprintf(ds, sizeof(ds), "contacts%s%s", *c.unit ? "/" : "",
+			 c.unit);
+		json_member("server", c.server, true);
+		json_member("user", c.user, false);
+		json_member("datastore", ds, false);
+		json_member("device", c.device, false);
+		json_member("last_sync", *last_sync ? last_sync : NULL, false);
+		json_member("revision", server_last, false);
+		printf(",\"people\":%lld}\n", (long long)n);
+		return 0;
 	}
 	printf("server:     %s\nuser:       %s\ndatastore:  contacts%s%s\n"
 	       "device:     %s\nlast sync:  %s\nrevision:   %s\n"
@@ -688,61 +932,141 @@ static int cmd_status(void)
 	return 0;
 }
 
-int main(int argc, char **argv)
-{
-	int i = 1;
-	const char *d = getenv("ORGBOOK_AGENT_DIR");
+static const struct command commands[] = {
+	{"init", init_opts, "--server URL --user NAME [OPTION]...", 0, 0,
+	 cmd_init},
+	{"sync", sync_opts, "[--slow | --refresh] [--json]", 0, 0, cmd_sync},
+	{"search", search_opts, "QUERY [--limit N] [--json]", 1, 1, cmd_search},
+	{"lookup-number", json_opts, "NUMBER [--json]", 1, 1, cmd_lookup},
+	{"units", json_opts, "[PATH] [--json]", 0, 1, cmd_units},
+	{"show", json_opts, "ID [--json]", 1, 1, cmd_show},
+	{"export", export_opts, "[--format vcf21|vcf30] [--unit PATH]", 0, 0,
+	 cmd_export},
+	{"status", json_opts, "[--json]", 0, 0, cmd_status},
+};
+static const size_t n_commands = sizeof(commands) / sizeof(commands[0]);
 
-	if (argc == 2 &&
-	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		usage(stdout);
-		return 0;
+/* --list-options: the commands, or one command's options, one a line
+ * ("--name=" when it takes a value), for the bash completion. */
+static void list_options(const struct command *c)
+{
+	const struct option *t = c ? c->options : NULL;
+
+	if (c == NULL) {
+		for (size_t i = 0; i < n_commands; i++)
+			printf("%s\n", commands[i].name);
 	}
-	if (argc > 2 && strcmp(argv[1], "--dir") == 0) {
-		d = argv[2];
-		i = 3;
+	for (int part = 0; part < 2; part++) {
+		for (const struct option *o = part ? global_opts : t;
+		     o && o->name; o++) {
+			if (strcmp(o->name, "list-options") != 0)
+				printf("--%s%s\n", o->name,
+				       o->has_arg == required_argument ? "="
+								       : "");
+		}
 	}
-	if (d != NULL) {
+}
+
+static const struct command *command_find(const char *name)
+{
+	for (size_t i = 0; i < n_commands; i++) {
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	}
+	return NULL;
+}
+
+/* The data directory: --dir, $ORGBOOK_AGENT_DIR, $XDG_DATA_HOME/orgbook,
+ * ~/.local/share/orgbook. */
+static int dir_set(const char *d)
+{
+	if (d == NULL)
+		d = getenv("ORGBOOK_AGENT_DIR");
+	if (d != NULL)
 		ob_strlcpy(dir, d, sizeof(dir));
-	} else if (getenv("XDG_DATA_HOME") != NULL) {
+	else if (getenv("XDG_DATA_HOME") != NULL)
 		snprintf(dir, sizeof(dir), "%s/orgbook",
 			 getenv("XDG_DATA_HOME"));
-	} else if (getenv("HOME") != NULL) {
+	else if (getenv("HOME") != NULL)
 		snprintf(dir, sizeof(dir), "%s/.local/share/orgbook",
 			 getenv("HOME"));
-	} else {
-		die_usage();
+	else
+		return bad_usage("%s", "no --dir, $ORGBOOK_AGENT_DIR or $HOME");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	const struct command *cmd = NULL;
+	int at = 0, ret;
+
+	/* the global options before the command */
+	for (int i = 1; i < argc && at == 0; i++) {
+		const char *w = argv[i];
+		if (strcmp(w, "--") == 0)
+			at = i + 1 < argc ? i + 1 : -1;
+		else if (w[0] != '-' || w[1] == '\0')
+			at = i;
+		else if (strcmp(w, "--dir") == 0)
+			i++;
 	}
-	if (i >= argc)
-		die_usage();
-	const char *cmd = argv[i];
-	int rest = argc - i - 1;
-	char **args = argv + i + 1;
+	if (at > 0) {
+		cmd = command_find(argv[at]);
+		if (cmd == NULL && strcmp(argv[at], "help") != 0)
+			return bad_usage("unknown command '%s'", argv[at]);
+		/* the command word first, the options before it after it */
+		char *word = argv[at];
+		memmove(argv + 2, argv + 1, (size_t)(at - 1) * sizeof(*argv));
+		argv[1] = word;
+		ret = parse(word, cmd ? cmd->options : NULL, argc - 1, argv + 1,
+			    &a);
+	} else {
+		ret = parse(NULL, NULL, argc, argv, &a);
+	}
+	if (ret != 0)
+		return ret;
+	if (flag(&a, "list-options")) {
+		list_options(cmd);
+		return 0;
+	}
+	if (flag(&a, "help") || (at > 0 && cmd == NULL)) {
+		if (cmd != NULL)
+			printf("usage: orgbook-agent [--dir DIR] [--quiet] "
+			       "%s %s\n(all commands: orgbook-agent --help; "
+			       "orgbook-agent(1))\n",
+			       cmd->name, cmd->synopsis);
+		else
+			usage(stdout);
+		return 0;
+	}
+	if (flag(&a, "version")) {
+		printf("orgbook-agent %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (cmd == NULL)
+		return bad_usage("%s", "no command given");
+	if (a.npos < cmd->min_pos)
+		return bad_usage(cmd->min_pos == 1 && cmd->max_pos == 1
+					 ? "%s needs one argument"
+					 : "%s needs an argument",
+				 cmd->name);
+	if (a.npos > cmd->max_pos) {
+		char what[160];
+		snprintf(what, sizeof(what), "%s: unexpected argument '%.64s'",
+			 cmd->name, a.pos[cmd->max_pos]);
+		return bad_usage("%s", what);
+	}
+	opt_quiet = flag(&a, "quiet");
+	if ((ret = dir_set(arg(&a, "dir"))) != 0)
+		return ret;
 	/* Whatever the caller's umask: the data directory 0700, agent.conf,
 	 * directory.db and its -wal and -shm 0600 (they hold the password
 	 * and the directory). */
 	umask(077);
 	sml_xml_init();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	int ret;
-	if (strcmp(cmd, "init") == 0)
-		ret = cmd_init(rest, args);
-	else if (strcmp(cmd, "sync") == 0)
-		ret = cmd_sync(rest, args);
-	else if (strcmp(cmd, "search") == 0)
-		ret = cmd_search(rest, args, false);
-	else if (strcmp(cmd, "lookup-number") == 0)
-		ret = cmd_search(rest, args, true);
-	else if (strcmp(cmd, "units") == 0)
-		ret = cmd_units(rest, args);
-	else if (strcmp(cmd, "show") == 0)
-		ret = cmd_show(rest, args);
-	else if (strcmp(cmd, "export") == 0)
-		ret = cmd_export(rest, args);
-	else if (strcmp(cmd, "status") == 0)
-		ret = cmd_status();
-	else
-		die_usage();
+	ret = cmd->run(&a);
 	curl_global_cleanup();
 	return ret;
 }
