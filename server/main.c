@@ -6,6 +6,7 @@
  * before exiting. Nothing of a session is kept in this process. */
 #include "config.h"
 
+#include <getopt.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -138,72 +139,162 @@ static void usage(FILE *f)
 		   "/metrics\n"
 		   "  --cert FILE --key FILE  serve HTTPS\n"
 		   "  --port-file FILE        write the bound ports there\n"
+		   "  --help, --version\n"
 		   "  every setting of the config file is also a flag; see "
 		   "orgbook-server(8)\n");
 }
 
+static int bad_flag(const char *what, const char *name, int len)
+{
+	fprintf(stderr,
+		"orgbook-server: %s --%.*s\n"
+		"Try 'orgbook-server --help' for more information.\n",
+		what, len, name);
+	return 1;
+}
+
+/* Keys that are flags: --debug-sync alone is --debug-sync=yes. */
+static bool bare_flag(const char *key)
+{
+	return strcmp(key, "debug-sync") == 0 || strcmp(key, "tls-legacy") == 0;
+}
+
+#define OPT_HELP 0x100
+#define OPT_VERSION 0x101
+#define OPT_CONFIG 0x102
+#define OPT_LIST 0x103
+#define OPT_KEY 0x200 /* + the index in srv_config_keys */
+
+/* --list-options (for the bash completion): one option a line, "=" after
+ * those that take a value. */
+static void list_options(void)
+{
+	printf("--help\n--version\n--config=\n");
+	for (size_t i = 0; srv_config_keys[i] != NULL; i++)
+		printf("--%s%s\n", srv_config_keys[i],
+		       bare_flag(srv_config_keys[i]) ? "" : "=");
+}
+
+static int set_key(struct srv_config *cfg, const char *key, const char *val)
+{
+	struct ob_err err;
+
+	if (srv_config_set(cfg, key, val, &err) != 0) {
+		fprintf(stderr, "orgbook-server: --%s\n", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
 /* The configuration: defaults, the config file (--config FILE), then
- * every --KEY=VALUE or --KEY VALUE over it. -1 to go on, else the exit
+ * every --KEY=VALUE or --KEY VALUE over it, parsed by getopt_long from
+ * srv_config_keys (unambiguous prefixes too). -1 to go on, else the exit
  * status (0 after --help or --version, 1 for a bad flag, 2 for a bad
  * config file). */
 static int parse_args(struct srv_config *cfg, int argc, char **argv)
 {
+	static struct option t[160];
+	size_t n = 0;
 	struct ob_err err;
+	const char *config = NULL;
+	int c;
 
+	t[n++] = (struct option){"help", no_argument, NULL, OPT_HELP};
+	t[n++] = (struct option){"version", no_argument, NULL, OPT_VERSION};
+	t[n++] = (struct option){"config", required_argument, NULL, OPT_CONFIG};
+	t[n++] = (struct option){"list-options", no_argument, NULL, OPT_LIST};
+	for (size_t i = 0; srv_config_keys[i] != NULL && n + 1 < 160; i++)
+		t[n++] = (struct option){srv_config_keys[i],
+					 bare_flag(srv_config_keys[i])
+						 ? optional_argument
+						 : required_argument,
+					 NULL, OPT_KEY + (int)i};
+	memset(&t[n], 0, sizeof(t[n]));
 	srv_config_defaults(cfg);
-	/* The config file first, then flags over it. */
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-			if (srv_config_load(cfg, argv[i + 1], &err) != 0) {
-				fprintf(stderr, "orgbook-server: %s\n",
-					err.msg);
-				return 2;
+	/* two passes: the config file first, then the flags over it */
+	for (int pass = 0; pass < 2; pass++) {
+		optind = 0;
+		opterr = 0;
+		while ((c = getopt_long(argc, argv, "-:h", t, NULL)) != -1) {
+			const char *w = argv[optind - 1];
+			if (c == 'h' || c == OPT_HELP) {
+				usage(stdout);
+				return 0;
 			}
-		}
-	}
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		char key[64];
-		const char *val;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			usage(stdout);
-			return 0;
-		}
-		if (strcmp(a, "--version") == 0) {
-			printf("orgbook-server %s\n", PACKAGE_VERSION);
-			return 0;
-		}
-		if (strncmp(a, "--", 2) != 0) {
-			usage(stderr);
-			return 1;
-		}
-		const char *eq = strchr(a, '=');
-		if (eq != NULL) {
-			size_t n = (size_t)(eq - a - 2);
-			if (n >= sizeof(key)) {
-				usage(stderr);
+			if (c == OPT_VERSION) {
+				printf("orgbook-server %s\n", PACKAGE_VERSION);
+				return 0;
+			}
+			if (c == OPT_LIST) {
+				list_options();
+				return 0;
+			}
+			if (c == 1) {
+				fprintf(stderr,
+					"orgbook-server: unexpected argument "
+					"'%.64s'\nTry 'orgbook-server --help' "
+					"for more information.\n",
+					optarg);
 				return 1;
 			}
-			memcpy(key, a + 2, n);
-			key[n] = '\0';
-			val = eq + 1;
-		} else {
-			ob_strlcpy(key, a + 2, sizeof(key));
-			if (strcmp(key, "debug-sync") == 0 ||
-			    strcmp(key, "tls-legacy") == 0) {
-				val = "yes";
-			} else if (i + 1 < argc) {
-				val = argv[++i];
-			} else {
-				usage(stderr);
-				return 1;
+			if (c == ':')
+				return bad_flag("a value is needed for", w + 2,
+						(int)strcspn(w + 2, "="));
+			if (c == '?') {
+				if (strncmp(w, "--", 2) != 0)
+					return bad_flag("unknown option", w + 1,
+							1);
+				/* ambiguous, or a key srv_config_keys
+				 * lacks: srv_config_set decides */
+				char key[64];
+				size_t kl = strcspn(w + 2, "=");
+				const char *val =
+					w[2 + kl] == '=' ? w + 3 + kl : NULL;
+				struct srv_config probe;
+				if (kl >= sizeof(key))
+					return bad_flag("unknown option", w + 2,
+							64);
+				memcpy(key, w + 2, kl);
+				key[kl] = '\0';
+				srv_config_defaults(&probe);
+				if (srv_config_set(&probe, key, val ? val : "x",
+						   &err) != 0 &&
+				    strncmp(err.msg, "unknown setting", 15) ==
+					    0) {
+					int m = 0;
+					for (size_t k = 0; t[k].name; k++)
+						m += strncmp(t[k].name, key,
+							     kl) == 0;
+					return bad_flag(
+						m > 1 ? "ambiguous "
+							"option"
+						      : "unknown option",
+						key, (int)kl);
+				}
+				if (val == NULL && optind < argc)
+					val = argv[optind++];
+				if (val == NULL)
+					return bad_flag("a value is needed for",
+							key, (int)kl);
+				if (pass == 1 && set_key(cfg, key, val) != 0)
+					return 1;
+				continue;
 			}
+			if (c == OPT_CONFIG) {
+				if (pass == 0)
+					config = optarg;
+				continue;
+			}
+			if (pass == 0)
+				continue;
+			const char *key = srv_config_keys[c - OPT_KEY];
+			if (set_key(cfg, key, optarg ? optarg : "yes") != 0)
+				return 1;
 		}
-		if (strcmp(key, "config") == 0)
-			continue;
-		if (srv_config_set(cfg, key, val, &err) != 0) {
+		if (pass == 0 && config != NULL &&
+		    srv_config_load(cfg, config, &err) != 0) {
 			fprintf(stderr, "orgbook-server: %s\n", err.msg);
-			return 1;
+			return 2;
 		}
 	}
 	return -1;

@@ -107,6 +107,12 @@ int srv_config_load(struct srv_config *c, const char *path, struct ob_err *err);
 int srv_config_set(struct srv_config *c, const char *key, const char *value,
 		   struct ob_err *err);
 
+/* Every key srv_config_set takes, NULL-terminated: the command line's
+ * option table and the bash completion come from it (a key missing here
+ * still works as --KEY=VALUE; test-cli.sh checks the list against the
+ * example config). */
+extern const char *const srv_config_keys[];
+
 /* Counters for /metrics (updated atomically from any thread). */
 struct srv_metrics {
 	uint64_t requests, errors, auth_failures, sessions_done;
