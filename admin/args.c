@@ -1,6 +1,6 @@
 /* admin/args.c: the command line of one command, parsed with
  * getopt_long against the command's option table and the common options
- * (--db, --key-file, --help, --version). GNU conventions: --opt=value and --opt value,
+ * (--db, --key-file, --help, --version, --quiet). GNU conventions: --opt=value and --opt value,
  * an unambiguous prefix of a long option, options and words in any order,
  * "--" ends the options. Errors name the option and the command.
  *
@@ -20,6 +20,8 @@ static const struct option common[] = {
 	{"key-file", required_argument, NULL, 0},
 	{"help", no_argument, NULL, 0},
 	{"version", no_argument, NULL, 0},
+	{"quiet", no_argument, NULL, 0},
+	{"list-options", no_argument, NULL, 0}, /* for the completion */
 	{NULL, 0, NULL, 0},
 };
 

@@ -5,6 +5,7 @@
  * Never: writes FILE readable by group or others, changes the store. */
 #include "config.h"
 #include "admin/admin.h"
+#include "util/textout.h"
 #include "dircard/export.h"
 #include "util/file.h"
 #include "webadmin/export.h"
@@ -16,9 +17,30 @@
 
 enum format { VCF, CSV, JSON };
 
+/* the output and, on a terminal, the bar (a call of write_out is one
+ * person, and a header) */
+struct out {
+	FILE *f;
+	struct ob_progress pr;
+	long n, total;
+};
+
 static int write_out(const char *data, size_t len, void *ctx)
 {
-	return fwrite(data, 1, len, ctx) == len ? 0 : OB_E_IO;
+	struct out *o = ctx;
+
+	ob_progress_update(&o->pr, ++o->n, o->total);
+	return fwrite(data, 1, len, o->f) == len ? 0 : OB_E_IO;
+}
+
+/* the people of the view, for the bar's time left: those in its units
+ * (the top level's own people are not counted, so an estimate) */
+static int count_unit(const struct dstore_unit *u, void *ctx)
+{
+	long *n = ctx;
+
+	*n += (long)u->people;
+	return 0;
 }
 
 /* --format into *f and o->version; 0 or usage */
@@ -80,14 +102,22 @@ static int run_export(struct dstore *s, const struct adm_args *a)
 	o.photos = !adm_flag(a, "no-photos");
 	if (path != NULL && open_output(path, &f, &err) < 0)
 		return adm_fail(&err);
+	struct out x = {.f = f};
+
+	/* no bar over the export itself on the same terminal */
+	ob_progress_start(&x.pr, 2, "exporting", 0,
+			  adm_flag(a, "quiet") || (path == NULL && isatty(1)));
+	if (x.pr.on && o.unit_id == 0)
+		(void)dstore_unit_list(s, t, count_unit, &x.total, &err);
 	if (fmt == CSV)
-		ret = wa_export_csv(s, t, o.unit_id, write_out, f, &count,
+		ret = wa_export_csv(s, t, o.unit_id, write_out, &x, &count,
 				    &err);
 	else if (fmt == JSON)
-		ret = wa_export_json(s, t, o.unit_id, write_out, f, &count,
+		ret = wa_export_json(s, t, o.unit_id, write_out, &x, &count,
 				     &err);
 	else
-		ret = dcard_export_vcf(s, t, &o, write_out, f, &count, &err);
+		ret = dcard_export_vcf(s, t, &o, write_out, &x, &count, &err);
+	ob_progress_end(&x.pr);
 	if (ret == OB_E_IO)
 		ob_err_set(&err, OB_E_IO, "write failed: %s", strerror(errno));
 	if (path != NULL && fclose(f) != 0 && ret == 0)

@@ -12,6 +12,7 @@
 #include "util/file.h"
 #include "util/str.h"
 #include "import/import.h"
+#include "util/textout.h"
 
 #include <libgen.h>
 #include <stdio.h>
@@ -115,6 +116,29 @@ static void report(const struct adm_args *a, const struct imp_opts *o,
 		       adm_arg(a, "tenant"));
 }
 
+/* The bar on a terminal: "reading" through pass 1, "importing" through
+ * pass 2 (ob_progress: at most 10 redraws a second, none when quiet or
+ * standard error is no terminal). */
+struct bar {
+	struct ob_progress pr;
+	int pass;
+	bool quiet;
+};
+
+static void on_progress(int pass, size_t done, size_t total, void *ctx)
+{
+	struct bar *b = ctx;
+
+	if (pass != b->pass) {
+		ob_progress_end(&b->pr);
+		ob_progress_start(&b->pr, 2,
+				  pass == 1 ? "reading" : "importing",
+				  (long)total, b->quiet);
+		b->pass = pass;
+	}
+	ob_progress_update(&b->pr, (long)done, (long)total);
+}
+
 /* import --tenant T FILE, the options checked, the tenant found */
 static int import_file(struct dstore *s, int64_t t, const struct adm_args *a,
 		       struct imp_opts *o)
@@ -133,7 +157,17 @@ static int import_file(struct dstore *s, int64_t t, const struct adm_args *a,
 		return adm_fail(&err);
 	}
 	imp_report_init(&rep);
-	ret = import_as(adm_arg(a, "format"), path, s, t, &in, o, &rep, &err);
+	struct bar bar = {.quiet = adm_flag(a, "quiet")};
+
+	ob_progress_start(&bar.pr, 2, "", 0, true);
+	/* o with the bar, for this import only */
+	struct imp_opts with_bar = *o;
+
+	with_bar.progress = on_progress;
+	with_bar.progress_ctx = &bar;
+	ret = import_as(adm_arg(a, "format"), path, s, t, &in, &with_bar, &rep,
+			&err);
+	ob_progress_end(&bar.pr);
 	input_close(&in);
 	if (ret == OB_E_PARSE && rep.bad_rows > 0) {
 		fputs(ob_buf_str(&rep.errors), stderr);
@@ -191,5 +225,6 @@ const struct adm_command adm_cmd_import = {
 	"  import --tenant T [--format csv|json|vcf] [--mode merge|replace]\n"
 	"         [--dry-run] [--force] [--max-delete PCT]\n"
 	"         [--encoding auto|utf-8|gb18030] FILE\n"
-	"  import --tenant T --undo [--dry-run]   undo the last import\n",
+	"  import --tenant T --undo [--dry-run]   undo the last import\n"
+	"         (a progress bar on a terminal unless --quiet)\n",
 	run_import};

@@ -42,6 +42,28 @@ static bool takes_value(const char *name)
 	return false;
 }
 
+/* Whether --name[0..len) is an option of some command or a common one. */
+static bool known_option(const char *name, size_t len)
+{
+	static const char *const common[] = {
+		"db", "key-file", "help", "version", "quiet", "list-options"};
+
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
+		if (strlen(common[i]) == len &&
+		    strncmp(common[i], name, len) == 0)
+			return true;
+	}
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		for (const struct option *o = commands[i]->options; o->name;
+		     o++) {
+			if (strlen(o->name) == len &&
+			    strncmp(o->name, name, len) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* The index of the command word: the first word that is neither an
  * option nor an option's value (options may come before it, as
  * "--db PATH" does); -1 when there is none. */
@@ -89,6 +111,24 @@ static void help(const struct adm_command *only)
 	       "IMPORT.md.\n");
 }
 
+/* --list-options (hidden; contrib/bash-completion reads it): without a
+ * command the commands, then the options (of cmd and the common ones),
+ * one a line, "--name=" when it takes a value. */
+static void list_options(const struct adm_command *cmd)
+{
+	static const char *const common[] = {"--db=", "--key-file=", "--help",
+					     "--version", "--quiet"};
+
+	for (size_t i = 0; cmd == NULL && i < N_COMMANDS; i++)
+		printf("%s\n", commands[i]->name);
+	for (const struct option *o = cmd ? cmd->options : NULL; o && o->name;
+	     o++)
+		printf("--%s%s\n", o->name,
+		       o->has_arg == required_argument ? "=" : "");
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		printf("%s\n", common[i]);
+}
+
 static void version(void)
 {
 	printf("%s %s\n", ADM_PROG, PACKAGE_VERSION);
@@ -109,6 +149,10 @@ static int run(const struct adm_command *cmd, int argc, char **argv, int at)
 	ret = adm_args_parse(cmd, argc - 1, argv + 1, &a);
 	if (ret != 0)
 		return ret;
+	if (adm_flag(&a, "list-options")) {
+		list_options(cmd);
+		return 0;
+	}
 	if (adm_flag(&a, "help")) {
 		help(cmd);
 		return 0;
@@ -138,9 +182,35 @@ int main(int argc, char **argv)
 		help(NULL);
 		return 0;
 	}
+	if (given(argc, argv, "--list-options")) {
+		list_options(NULL);
+		return 0;
+	}
 	if (given(argc, argv, "--version")) {
 		version();
 		return 0;
+	}
+	/* an option no command knows, before any command word */
+	for (int i = 1; i < argc && (at < 0 || i < at); i++) {
+		const char *w = argv[i];
+		size_t len = strcspn(w, "=");
+
+		if (strcmp(w, "--") == 0)
+			break;
+		if (w[0] != '-' || w[1] == '\0')
+			continue;
+		if (w[1] == '-' && strchr(w, '=') == NULL &&
+		    takes_value(w + 2)) {
+			i++;
+			continue;
+		}
+		if (w[1] != '-' || !known_option(w + 2, len - 2)) {
+			char what[96];
+
+			snprintf(what, sizeof(what), "unknown option %.*s",
+				 (int)(len > 64 ? 64 : len), w);
+			return adm_usage("%s", what);
+		}
 	}
 	if (at < 0) {
 		help(NULL);

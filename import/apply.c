@@ -158,8 +158,13 @@ int imp_emit(struct import *im, struct ob_err *err)
 			ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
 	} else {
 		ret = apply_row(im, &im->cur, err);
+		im->applied++;
 	}
 	imp_rec_free(&im->cur);
+	if (im->o->progress != NULL)
+		im->o->progress(
+			im->pass, im->pass == 1 ? im->rep->rows : im->applied,
+			im->pass == 1 ? 0 : im->rep->rows, im->o->progress_ctx);
 	return ret;
 }
 

@@ -115,6 +115,7 @@ struct import {
 		size_t n;
 	} * unkept; /* vCard: what no field keeps, pass 1 */
 	size_t n_unkept;
+	size_t applied; /* rows of pass 2 so far, for o->progress */
 };
 
 /* Reads every row of the input, calling imp_read_row and imp_emit for

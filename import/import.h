@@ -48,6 +48,11 @@ struct imp_opts {
 	bool no_photo_files;  /* a photo path is a bad row (web uploads) */
 	const char *actor;    /* audit name, e.g. "cli" */
 	size_t max_errors;    /* bad rows listed at most (0 = 100) */
+	/* Called after every row: pass 1 (reading and checking, total 0:
+	 * not known yet), pass 2 (writing, total the rows of pass 1). For
+	 * a progress bar; NULL for none. */
+	void (*progress)(int pass, size_t done, size_t total, void *ctx);
+	void *progress_ctx;
 };
 
 struct imp_report {

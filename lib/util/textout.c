@@ -353,6 +353,9 @@ void ob_progress_update(struct ob_progress *p, long done, long total)
 	if (!p->on)
 		return;
 	now = ob_now_ms();
+	/* work done in a quarter second gets no bar */
+	if (!p->drawn && now - p->start_ms < 250)
+		return;
 	if (p->drawn && now - p->last_ms < 100 && !(total > 0 && done >= total))
 		return;
 	p->last_ms = now;

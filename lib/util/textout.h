@@ -7,7 +7,8 @@
  * passed through as UTF-8); widths do not depend on the locale (an own
  * table of the East Asian Wide and Fullwidth ranges and of the combining
  * marks, Unicode 15); the progress bar is drawn only when asked and when
- * standard error is a terminal, at most 10 times a second.
+ * standard error is a terminal, at most 10 times a second, and not for
+ * work done within a quarter second.
  *
  * Never: reads the locale, allocates except through the ob_buf given,
  * writes to standard output on its own. */
