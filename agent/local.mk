@@ -27,3 +27,4 @@ agent_test_agent_respuri_SOURCES = agent/test-agent-respuri.c
 agent_test_agent_respuri_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS)
 agent_test_agent_respuri_LDADD = tests/lib/libobtest.a $(AGENT_LIBS)
 LINT_FILES += agent/test-agent-respuri.c
+dist_man_MANS += agent/orgbook-agent.1
