@@ -13,7 +13,8 @@ import_libimport_a_SOURCES = \
 	import/json.c import/json.h
 import_libimport_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
 LINT_FILES += $(filter %.c,$(import_libimport_a_SOURCES))
-EXTRA_DIST += import/IMPORT.md
+# Installed with the docs: orgbook-admin(1) cites it.
+dist_doc_DATA = import/IMPORT.md
 
 check_PROGRAMS += import/test-import
 TESTS += import/test-import
