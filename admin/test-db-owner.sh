@@ -12,6 +12,7 @@ top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 ADMIN="$top_builddir/admin/orgbook-admin"
 SERVER="$top_builddir/server/orgbook-server"
+AGENT="$top_builddir/agent/orgbook-agent"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP needs root (chown to another user)"
 	exit 0
@@ -81,6 +82,31 @@ wait "$pid"
 pid=""
 out=$(find "$tmp/state" -user 0)
 check "nothing in the folder is root's" 0 test -z "$out"
+
+# What older versions left: the key root's. The service (nobody) refuses
+# MD5 logins, and its log names the key file and the fix.
+chown root:root "$db2.key"
+cp "$SERVER" "$tmp/orgbook-server"
+chmod 755 "$tmp/orgbook-server"
+rm -f "$tmp/ports"
+as_nobody "$tmp/orgbook-server" --db "$db2" --listen 127.0.0.1 --port 0 \
+	--admin-port off --port-file "$tmp/state/ports" >"$tmp/server2.log" 2>&1 &
+pid=$!
+i=0
+while [ ! -s "$tmp/state/ports" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+port=$(cut -d' ' -f1 "$tmp/state/ports")
+check "an MD5 login with the key unreadable is refused" 4 sh -c \
+	"echo long-password-1 | '$AGENT' --dir '$tmp/agent' init --server http://127.0.0.1:$port/sync --user carol --password-stdin --md5 && '$AGENT' --dir '$tmp/agent' sync"
+kill "$pid"
+wait "$pid"
+pid=""
+out=$(cat "$tmp/server2.log")
+has "the log names the key file" "no MD5 secret for the account: $db2.key: Permission denied"
+has "the log gives the fix" "chown --reference=$db2 $db2.key"
+chown nobody:"$ngid" "$db2.key"
 
 # A key nobody cannot read (what older versions left): the error names
 # the key and the fix.
