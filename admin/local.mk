@@ -18,3 +18,7 @@ EXTRA_DIST += admin/test-admin-cli.sh
 # migrate: SQLite into PostgreSQL, devices fast-sync after (needs libpq).
 TESTS += admin/test-migrate.sh
 EXTRA_DIST += admin/test-migrate.sh
+# One owner for the database: root's files beside another user's database
+# (key, -wal, -shm) are that user's (SKIP when not root).
+TESTS += admin/test-db-owner.sh
+EXTRA_DIST += admin/test-db-owner.sh

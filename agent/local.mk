@@ -28,3 +28,12 @@ agent_test_agent_respuri_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS)
 agent_test_agent_respuri_LDADD = tests/lib/libobtest.a $(AGENT_LIBS)
 LINT_FILES += agent/test-agent-respuri.c
 dist_man_MANS += agent/orgbook-agent.1
+
+# The user service and timer: orgbook-agent sync every 15 minutes.
+systemduserunitdir = $(prefix)/lib/systemd/user
+systemduserunit_DATA = agent/orgbook-agent.service
+dist_systemduserunit_DATA = agent/orgbook-agent.timer
+EXTRA_DIST += agent/orgbook-agent.service.in
+CLEANFILES += agent/orgbook-agent.service
+agent/orgbook-agent.service: $(top_srcdir)/agent/orgbook-agent.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) agent && $(OB_EDIT) $(top_srcdir)/agent/orgbook-agent.service.in >$@.tmp && mv $@.tmp $@

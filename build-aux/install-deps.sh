@@ -16,7 +16,8 @@ python3 python3-vobject unicode-data curl gettext
 syncevolution syncevolution-http python3-twisted dbus procps
 vdirsyncer litmus
 slapd ldap-utils python3-ldap3 libjpeg62-turbo-dev libpng-dev python3-pil
-radicale
+radicale strace
+debhelper lintian debootstrap fakeroot systemd
 chromium fonts-wqy-microhei"
 # Node.js runs the browser tests (Playwright); Debian's when none is there.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||

@@ -13,7 +13,7 @@ import_libimport_a_SOURCES = \
 	import/json.c import/json.h
 import_libimport_a_CPPFLAGS = $(AM_CPPFLAGS) $(SQLITE_CFLAGS)
 LINT_FILES += $(filter %.c,$(import_libimport_a_SOURCES))
-# the file formats, cited by orgbook-admin(1): installed with the docs
+# Installed with the docs: orgbook-admin(1) cites it.
 dist_doc_DATA = import/IMPORT.md
 
 check_PROGRAMS += import/test-import

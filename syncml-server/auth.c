@@ -187,8 +187,9 @@ static enum srv_auth_result check_md5(struct dstore *store,
 	}
 	if (dstore_account_md5_secret(store, acc.tenant_id, acc.id, secret,
 				      &err) != 0) {
-		ob_strlcpy(a->why, "no MD5 secret for the account",
-			   sizeof(a->why));
+		/* err names the key file when it is the key that failed */
+		snprintf(a->why, sizeof(a->why),
+			 "no MD5 secret for the account: %s", err.msg);
 		return SRV_AUTH_BAD;
 	}
 	/* Data = b64(MD5(b64(MD5(user:pw)) ":" nonce)) */

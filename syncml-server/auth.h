@@ -48,7 +48,7 @@ struct srv_auth {
 	bool md5;                          /* the challenge to send */
 	bool throttled;                    /* refused unchecked: no nonce */
 	char next_nonce[DSTORE_NONCE_MAX]; /* b64, "" when none */
-	char why[128];                     /* for the log on failure */
+	char why[384];                     /* for the log on failure */
 };
 
 /* Check the credentials of msg for its device. Fills a->md5/next_nonce

@@ -1,5 +1,5 @@
 /* orgbook-server configuration: defaults, the config file, flags (see
- * server.h and orgbook-server.conf.example). */
+ * server.h and orgbook-server.conf). */
 #include "config.h"
 
 #include <stdio.h>

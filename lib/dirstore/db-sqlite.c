@@ -12,10 +12,15 @@
 #include "dirstore/db.h"
 #include "util/file.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct sq_db {
 	struct db base;
@@ -141,6 +146,37 @@ static int private_files(const char *path, char *notice, size_t size,
 	return 0;
 }
 
+/* A database root has just created in a folder another user owns (the
+ * service's state folder, /var/lib/orgbook) is given to that folder's
+ * owner and group, so the service can open what orgbook-admin made
+ * before its first start. Through the descriptor, never following a
+ * link: the folder's owner could have swapped the name meanwhile. */
+static int give_to_folder_owner(const char *path, struct ob_err *err)
+{
+	char copy[4200];
+	struct stat dst, fst;
+	int fd, ret = 0;
+
+	if (geteuid() != 0 || strlen(path) >= sizeof(copy))
+		return 0;
+	memcpy(copy, path, strlen(path) + 1);
+	if (stat(dirname(copy), &dst) < 0 || dst.st_uid == 0)
+		return 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return ob_err_set(err, OB_E_IO, "%s: %s", path,
+				  strerror(errno));
+	if (fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode) ||
+	    fchown(fd, dst.st_uid, dst.st_gid) < 0)
+		ret = ob_err_set(err, OB_E_IO,
+				 "%s: could not give it to the folder's owner "
+				 "(uid %lu): %s",
+				 path, (unsigned long)dst.st_uid,
+				 strerror(errno));
+	close(fd);
+	return ret;
+}
+
 static void sq_close(struct db *db)
 {
 	struct sq_db *d = (struct sq_db *)db;
@@ -174,7 +210,12 @@ static int sq_open(const struct db_settings *set, struct db **db_r,
 	if (d == NULL)
 		return ob_err_set(err, OB_E_NOMEM, "out of memory");
 	d->base.drv = &db_sqlite_driver;
+	struct stat st;
+	bool fresh = stat(set->path, &st) < 0 && errno == ENOENT;
+
 	if (private_files(set->path, set->notice, set->notice_size, err) < 0)
+		goto fail;
+	if (fresh && give_to_folder_owner(set->path, err) < 0)
 		goto fail;
 	rc = sqlite3_open_v2(set->path, &d->h,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |

@@ -60,7 +60,14 @@ struct dstore_options {
  * created 0600 (SQLite gives -wal and -shm the database's mode); an
  * existing one, or a -wal, -shm or -journal left beside it, that group or
  * others can access is chmod'ed to its owner's bits (0644 -> 0600) and
- * dstore_open_notice says so. path is a file name, not a URI. */
+ * dstore_open_notice says so. path is a file name, not a URI.
+ * One owner for an SQLite database and the files beside it: the key file
+ * takes the database's owner and group when root creates it (fchown);
+ * any other user whose uid is not the database's is refused with the fix
+ * (run as the owner, or as root) rather than leave a key the owner cannot
+ * read. A database root creates in a folder another user owns (the
+ * service's state folder) takes that folder's owner and group. SQLite
+ * itself gives -wal and -shm the database's owner when run as root. */
 int dstore_open(const struct dstore_options *opt, struct dstore **store_r,
 		struct ob_err *err);
 /* What opening had to tell the operator: which files group or others

@@ -30,6 +30,8 @@ struct verified {
 struct dstore {
 	struct db *db; /* the connection, through its driver */
 	char *key_path;
+	char *db_file;     /* the SQLite file (its owner owns the key); NULL
+			      for PostgreSQL */
 	char notice[1024]; /* files tightened at open (dstore_open_notice) */
 	unsigned char key[32];
 	bool key_loaded;

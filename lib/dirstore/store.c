@@ -268,10 +268,72 @@ int ds_log_change(struct dstore *s, const struct ds_change_row *row,
 	return ds_exec_stmt(s, st, "change log", err);
 }
 
+/* Who will own a key file created now: the SQLite database's owner and
+ * group. Root creating it gives it to them (*chown_r); another user than
+ * the database's owner is refused with the fix, since the owner (the
+ * service) could not read a key that user created. A PostgreSQL store's
+ * key file (no database file beside it) stays its creator's. */
+static int key_owner(const struct dstore *s, bool *chown_r, uid_t *uid_r,
+		     gid_t *gid_r, struct ob_err *err)
+{
+	struct stat st;
+	uid_t me = geteuid();
+
+	*chown_r = false;
+	if (s->db_file == NULL || stat(s->db_file, &st) < 0)
+		return 0;
+	if (me == 0) {
+		*chown_r = st.st_uid != 0 || st.st_gid != 0;
+		*uid_r = st.st_uid;
+		*gid_r = st.st_gid;
+		return 0;
+	}
+	if (st.st_uid == me)
+		return 0;
+	return ob_err_set(err, OB_E_INVAL,
+			  "%s: not creating the key file as uid %lu: the "
+			  "database %s belongs to uid %lu, which could not "
+			  "read it; run this as the database's owner (e.g. "
+			  "runuser -u orgbook -- ...) or as root",
+			  s->key_path, (unsigned long)me, s->db_file,
+			  (unsigned long)st.st_uid);
+}
+
+static int key_create(struct dstore *s, struct ob_err *err)
+{
+	bool give = false;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	int fd, ret;
+
+	ret = key_owner(s, &give, &uid, &gid, err);
+	if (ret < 0)
+		return ret;
+	if (ob_random_bytes(s->key, sizeof(s->key)) < 0)
+		return ob_err_set(err, OB_E_IO, "no randomness");
+	/* O_EXCL: never through a link someone else put there */
+	fd = open(s->key_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return ob_err_set(err, OB_E_IO, "%s: %s", s->key_path,
+				  strerror(errno));
+	/* 0600 whatever the umask (it can only take bits away) */
+	if (fchmod(fd, 0600) < 0 || (give && fchown(fd, uid, gid) < 0) ||
+	    write(fd, s->key, sizeof(s->key)) != sizeof(s->key) ||
+	    fsync(fd) < 0) {
+		ret = ob_err_set(err, OB_E_IO, "%s: %s", s->key_path,
+				 strerror(errno));
+		close(fd);
+		unlink(s->key_path);
+		return ret;
+	}
+	close(fd);
+	return 0;
+}
+
 int ds_key(struct dstore *s, const unsigned char **key_r, struct ob_err *err)
 {
 	struct stat stt;
-	int fd;
+	int fd, ret;
 
 	if (s->key_loaded) {
 		*key_r = s->key;
@@ -279,27 +341,19 @@ int ds_key(struct dstore *s, const unsigned char **key_r, struct ob_err *err)
 	}
 	fd = open(s->key_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
-		if (ob_random_bytes(s->key, sizeof(s->key)) < 0)
-			return ob_err_set(err, OB_E_IO, "no randomness");
-		fd = open(s->key_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			  0600);
-		if (fd < 0)
-			return ob_err_set(err, OB_E_IO, "%s: %s", s->key_path,
-					  strerror(errno));
-		/* 0600 whatever the umask (it can only take bits away) */
-		if (fchmod(fd, 0600) < 0 ||
-		    write(fd, s->key, sizeof(s->key)) != sizeof(s->key) ||
-		    fsync(fd) < 0) {
-			close(fd);
-			unlink(s->key_path);
-			return ob_err_set(err, OB_E_IO, "%s: %s", s->key_path,
-					  strerror(errno));
-		}
-		close(fd);
+		ret = key_create(s, err);
+		if (ret < 0)
+			return ret;
 		s->key_loaded = true;
 		*key_r = s->key;
 		return 0;
 	}
+	if (fd < 0 && errno == EACCES && s->db_file != NULL)
+		return ob_err_set(err, OB_E_IO,
+				  "%s: %s (it must belong to the database's "
+				  "owner: chown --reference=%s %s)",
+				  s->key_path, strerror(EACCES), s->db_file,
+				  s->key_path);
 	if (fd < 0)
 		return ob_err_set(err, OB_E_IO, "%s: %s", s->key_path,
 				  strerror(errno));
@@ -447,7 +501,10 @@ int dstore_open(const struct dstore_options *opt, struct dstore **store_r,
 		if (s->key_path != NULL)
 			snprintf(s->key_path, n, "%s.key", opt->path);
 	}
-	if (s->key_path == NULL) {
+	if (!db_path_is_pg(opt->path))
+		s->db_file = ob_strndup(opt->path, strlen(opt->path));
+	if (s->key_path == NULL ||
+	    (s->db_file == NULL && !db_path_is_pg(opt->path))) {
 		ret = ob_err_set(err, OB_E_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -485,6 +542,7 @@ void dstore_close(struct dstore **store)
 		s->db->drv->close(s->db);
 	explicit_bzero(s->key, sizeof(s->key));
 	free(s->key_path);
+	free(s->db_file);
 	free(s);
 	*store = NULL;
 }

@@ -88,7 +88,7 @@ run "orgbook-server stray: an argument is refused" 1 "$SERVER" stray
 # every key of the example config is an option of the server
 run "orgbook-server --list-options" 0 "$SERVER" --list-options
 missing=""
-for k in $(sed -n 's/^#\{0,1\} *\([a-z][a-z0-9-]*\) *=.*/\1/p' "$top_srcdir/server/orgbook-server.conf.example" | sort -u); do
+for k in $(sed -n 's/^#\{0,1\} *\([a-z][a-z0-9-]*\) *=.*/\1/p' "$top_srcdir/server/orgbook-server.conf" | sort -u); do
 	grep -qx -- "--$k=\\{0,1\\}" "$tmp/o" || missing="$missing $k"
 done
 [ -z "$missing" ] && ok "every key of the example config is an option" ||
