@@ -22,6 +22,13 @@
 # Prints TAP.
 set -u
 top_srcdir=${top_srcdir:-.}
+# -O0 without valgrind would only repeat the ASan build's run: 100,000
+# people are too many for valgrind, and the streamed path runs under it in
+# tests/interop/test-carddav.sh (its 2,000-person book is streamed)
+if [ -n "${OB_VALGRIND:-}" ]; then
+	echo "1..0 # SKIP under valgrind: see tests/interop/test-carddav.sh"
+	exit 0
+fi
 top_builddir=${top_builddir:-.}
 PY=/usr/bin/python3
 ADMIN="$top_builddir/admin/orgbook-admin"

@@ -125,6 +125,9 @@ def qp_head(line):
 
 def split_head(line):
     """NAME;PARAMS : VALUE, the colon being the first one outside quotes."""
+    i = line.find(":")
+    if i >= 0 and '"' not in line[:i]:
+        return line[:i], line[i + 1:]  # no quote before it: outside
     q = False
     for i, ch in enumerate(line):
         if ch == '"':
@@ -135,6 +138,8 @@ def split_head(line):
 
 
 def parse_params(parts):
+    if not parts:
+        return {}
     params = collections.defaultdict(list)
     for p in parts:
         if "=" in p:
@@ -147,6 +152,8 @@ def parse_params(parts):
 
 
 def split_unescaped(s, sep):
+    if "\\" not in s:
+        return s.split(sep)
     out, cur, i = [], [], 0
     while i < len(s):
         ch = s[i]
@@ -165,13 +172,18 @@ def split_unescaped(s, sep):
 
 
 def unescape(s):
+    if "\\" not in s:
+        return s
     return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) in "nN"
                   else m.group(1), s)
 
 
 def decode_value(name, params, value):
-    enc = [e.upper() for e in params.get("ENCODING", [])]
-    charset = (params.get("CHARSET") or ["UTF-8"])[0]
+    if not params and name != "PHOTO":
+        enc, charset = (), "UTF-8"
+    else:
+        enc = [e.upper() for e in params.get("ENCODING", [])]
+        charset = (params.get("CHARSET") or ["UTF-8"])[0]
     if name == "PHOTO":
         if "B" in enc or "BASE64" in enc:
             try:
@@ -225,19 +237,31 @@ def parse_cards(text):
     return cards
 
 
+NO_TYPES = frozenset()
+
+
+def prop_key(p):
+    # frozensets order by inclusion, not totally: sort by their members
+    return (p.name, sorted(p.types), p.value)
+
+
 def normalise(card):
     props = []
     for name, params, value in card:
         if name == "VERSION":
             continue
-        types = set(t.upper() for t in params.get("TYPE", []))
-        for k, vs in params.items():
-            if k not in TRANSPORT_PARAMS and k != "TYPE":
-                types.update("%s=%s" % (k, v) for v in vs)
+        if not params:
+            types = NO_TYPES
+        else:
+            types = set(t.upper() for t in params.get("TYPE", ()))
+            for k, vs in params.items():
+                if k not in TRANSPORT_PARAMS and k != "TYPE":
+                    types.update("%s=%s" % (k, v) for v in vs)
+            types = frozenset(types)
         if name == "REV":
             value = (re.sub(r"[-:]", "", value[0]),)
-        props.append(Prop(name, frozenset(types), value))
-    return tuple(sorted(props))
+        props.append(Prop(name, types, value))
+    return tuple(sorted(props, key=prop_key))
 
 
 def read_all(text):
@@ -282,7 +306,7 @@ def transform(cards, rows, side):
                     p = org_fold(int(rule[4:]))(p)
             if keep:
                 props.append(p)
-        out.append(tuple(sorted(props)))
+        out.append(tuple(sorted(props, key=prop_key)))
     return out
 
 
@@ -301,11 +325,12 @@ def diff_card(who, want, have):
     return out
 
 
-def compare(want_text, have_texts, client, ignore_fn=()):
+def compare(want_text, have_texts, client, ignore_fn=(), counts=None):
     """Differences between the directory's export (want_text) and the
     client's cards (have_texts, a list of file texts) for client "raw",
     "agent" or "syncevolution"; [] when equal. Each person must be on the
-    client exactly once; cards whose FN is in ignore_fn are the user's."""
+    client exactly once; cards whose FN is in ignore_fn are the user's.
+    counts, a dict, gets "want" and "have": the cards read on each side."""
     if client not in CLIENTS:
         raise ValueError("unknown client %r (one of %s)"
                          % (client, ", ".join(sorted(CLIENTS))))
@@ -314,6 +339,8 @@ def compare(want_text, have_texts, client, ignore_fn=()):
     have = []
     for t in have_texts:
         have.extend(read_all(t))
+    if counts is not None:
+        counts["want"], counts["have"] = len(want), len(have)
     have = [c for c in transform(have, rows, "have")
             if fn_of(c) not in set(ignore_fn)]
     wby, hby = collections.defaultdict(list), collections.defaultdict(list)
@@ -389,13 +416,12 @@ def main(argv):
             texts.append(fh.read())
     with open(exp, encoding="utf-8") as fh:
         want_text = fh.read()
-    bad = compare(want_text, texts, client, ignore)
+    counts = {}
+    bad = compare(want_text, texts, client, ignore, counts)
     for line in bad:
         print(line)
-    nwant = len(read_all(want_text))
-    nhave = sum(len(read_all(t)) for t in texts)
     print("%d cards in the directory, %d on the client, %d differences"
-          % (nwant, nhave, len(bad)))
+          % (counts["want"], counts["have"], len(bad)))
     return 1 if bad else 0
 
 
