@@ -334,7 +334,7 @@ static void serve(struct conn *c)
 		.counters = &l->counters,
 	};
 	struct ldap_session *sess = NULL;
-	struct ob_log_ctx lctx = {{0}};
+	struct ob_log_ctx lctx = {.len = 0};
 	size_t cap = cfg->ldap_max_request + 64, len = 0;
 	unsigned char *in = malloc(cap);
 	struct ob_buf out;

@@ -71,3 +71,10 @@ TESTS += syncml-server/test-state
 syncml_server_test_state_SOURCES = syncml-server/test-state.c
 syncml_server_test_state_LDADD = tests/lib/libobtest.a $(SRV_LIBS)
 LINT_FILES += syncml-server/test-state.c
+
+# The configuration's address blocks (metrics-allow) and log keys.
+check_PROGRAMS += syncml-server/test-config
+TESTS += syncml-server/test-config
+syncml_server_test_config_SOURCES = syncml-server/test-config.c
+syncml_server_test_config_LDADD = tests/lib/libobtest.a $(SRV_LIBS)
+LINT_FILES += syncml-server/test-config.c

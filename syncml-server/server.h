@@ -17,6 +17,7 @@
 #include "util/log.h"
 
 #define SRV_PATH_MAX 1024
+#define SRV_CIDR_MAX 32 /* address blocks in metrics-allow */
 
 struct srv_config {
 	char db[SRV_PATH_MAX];
@@ -96,6 +97,13 @@ struct srv_config {
 	size_t ldap_max_photo;         /* jpegPhoto bytes; 0 = none */
 	unsigned ldap_photo_edge;      /* its thumbnail edge, pixels */
 	unsigned ldap_stores;          /* store connections LDAP shares */
+	/* who may read /metrics (metrics-allow): address blocks */
+	struct srv_cidr {
+		int family; /* AF_INET or AF_INET6 */
+		unsigned prefix;
+		unsigned char addr[16];
+	} metrics_allow[SRV_CIDR_MAX];
+	unsigned n_metrics_allow;
 };
 
 /* Defaults for every field. */
@@ -106,6 +114,14 @@ int srv_config_load(struct srv_config *c, const char *path, struct ob_err *err);
 /* Set one key (from a file line or a --key=value flag). */
 int srv_config_set(struct srv_config *c, const char *key, const char *value,
 		   struct ob_err *err);
+
+/* Parse a list of address blocks ("10.0.0.0/8 ::1, 192.0.2.7") into
+ * out; 0 or OB_E_INVAL naming the bad one. */
+int srv_cidr_parse_list(const char *key, const char *v, struct srv_cidr *out,
+			unsigned *n_r, struct ob_err *err);
+/* Is the textual address (inet_ntop's) inside one of the blocks? An
+ * IPv4-mapped IPv6 address counts as its IPv4 address. */
+bool srv_cidr_match(const struct srv_cidr *list, unsigned n, const char *addr);
 
 /* Counters for /metrics (updated atomically from any thread). */
 struct srv_metrics {
