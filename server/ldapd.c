@@ -748,24 +748,31 @@ void srv_ldapd_stop(struct srv_ldapd **lp, int timeout_s)
 void srv_ldapd_metrics(const struct srv_ldapd *l, struct ob_buf *out)
 {
 #define LD(x) __atomic_load_n(&l->x, __ATOMIC_RELAXED)
-	ob_buf_addf(out,
-		    "# TYPE orgbook_ldap_connections_total counter\n"
-		    "orgbook_ldap_connections_total{result=\"accepted\"} "
-		    "%" PRIu64 "\n"
-		    "orgbook_ldap_connections_total{result=\"refused\"} "
-		    "%" PRIu64 "\n"
-		    "orgbook_ldap_connections_total{result=\"cut\"} %" PRIu64
-		    "\n"
-		    "# TYPE orgbook_ldap_binds_total counter\n"
-		    "orgbook_ldap_binds_total %" PRIu64 "\n"
-		    "# TYPE orgbook_ldap_bind_failures_total counter\n"
-		    "orgbook_ldap_bind_failures_total %" PRIu64 "\n"
-		    "# TYPE orgbook_ldap_searches_total counter\n"
-		    "orgbook_ldap_searches_total %" PRIu64 "\n"
-		    "# TYPE orgbook_ldap_entries_total counter\n"
-		    "orgbook_ldap_entries_total %" PRIu64 "\n",
-		    LD(accepted), LD(refused), LD(cut), LD(counters.binds),
-		    LD(counters.bind_failures), LD(counters.searches),
-		    LD(counters.entries));
+	ob_buf_addf(
+		out,
+		"# HELP orgbook_ldap_connections_total LDAP connections: "
+		"accepted, refused at a limit, cut.\n"
+		"# TYPE orgbook_ldap_connections_total counter\n"
+		"orgbook_ldap_connections_total{result=\"accepted\"} "
+		"%" PRIu64 "\n"
+		"orgbook_ldap_connections_total{result=\"refused\"} "
+		"%" PRIu64 "\n"
+		"orgbook_ldap_connections_total{result=\"cut\"} %" PRIu64 "\n"
+		"# HELP orgbook_ldap_binds_total LDAP binds that succeeded.\n"
+		"# TYPE orgbook_ldap_binds_total counter\n"
+		"orgbook_ldap_binds_total %" PRIu64 "\n"
+		"# HELP orgbook_ldap_bind_failures_total LDAP binds refused.\n"
+		"# TYPE orgbook_ldap_bind_failures_total counter\n"
+		"orgbook_ldap_bind_failures_total %" PRIu64 "\n"
+		"# HELP orgbook_ldap_searches_total LDAP searches answered.\n"
+		"# TYPE orgbook_ldap_searches_total counter\n"
+		"orgbook_ldap_searches_total %" PRIu64 "\n"
+		"# HELP orgbook_ldap_entries_total Entries sent in LDAP search "
+		"results.\n"
+		"# TYPE orgbook_ldap_entries_total counter\n"
+		"orgbook_ldap_entries_total %" PRIu64 "\n",
+		LD(accepted), LD(refused), LD(cut), LD(counters.binds),
+		LD(counters.bind_failures), LD(counters.searches),
+		LD(counters.entries));
 #undef LD
 }

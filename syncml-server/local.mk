@@ -16,7 +16,8 @@ syncml_server_libsrv_a_SOURCES = \
 	syncml-server/sync-outbox.c syncml-server/sync-commit.c \
 	syncml-server/match.h syncml-server/match.c \
 	syncml-server/reply.h syncml-server/reply.c \
-	syncml-server/status.h syncml-server/status.c
+	syncml-server/status.h syncml-server/status.c \
+	syncml-server/metrics.c
 syncml_server_libsrv_a_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(XML_CFLAGS) $(SQLITE_CFLAGS)
 SRV_LIBS = syncml-server/libsrv.a lib/dirfeed/libdirfeed.a \
