@@ -238,6 +238,17 @@ else
 	echo "$out"
 fi
 
+# -- a device whose last sync is older than the retention window ----------------
+db_sql "UPDATE sync_state SET last_sync = 1000 WHERE device = 'dev-a'" >/dev/null
+start_server "$tmp/server3.log"
+http "http://127.0.0.1:$aport/metrics" >/dev/null
+stop_server
+cp "$tmp/body" "$tmp/m3.txt"
+v=$($PY "$PROMCHECK" "$tmp/m3.txt" --get orgbook_devices_outside_retention | tail -1)
+check "a device last synced in 1970 is outside the retention window ($v)" [ "$v" = 1 ]
+v=$($PY "$PROMCHECK" "$tmp/m3.txt" --get orgbook_devices_seen_24h | tail -1)
+check "... and not seen in 24 h ($v)" [ "$v" = 0 ]
+
 # -- the dashboard and the alerts -------------------------------------------------
 check "the dashboard is JSON" $PY -m json.tool "$DASH" /dev/null
 $PY "$PROMCHECK" "$tmp/m1.txt" --names | grep -v '^#' >"$tmp/names"
@@ -294,7 +305,7 @@ else
 	ok "# SKIP promtool not installed"
 fi
 
-if grep -qi "runtime error\|AddressSanitizer\|LeakSanitizer" "$L1" "$L2"; then
+if grep -qi "runtime error\|AddressSanitizer\|LeakSanitizer" "$L1" "$L2" "$tmp/server3.log"; then
 	notok "no sanitizer reports"
 	grep -i -A5 "runtime error\|Sanitizer" "$L1" "$L2" | head -30 | sed 's/^/# /'
 fi
