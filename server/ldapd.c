@@ -339,6 +339,12 @@ static void serve(struct conn *c)
 	unsigned char *in = malloc(cap);
 	struct ob_buf out;
 
+	char rid[OB_LOG_REQ_MAX];
+
+	/* one id for the connection's lines (req=, as HTTP requests) */
+	if (ob_random_hex(rid, 8) != 0)
+		rid[0] = '\0';
+	ob_log_set_request(rid);
 	ob_log_ctx_add(&lctx, "ldap-peer", c->peer);
 	ob_buf_init(&out, OUT_CAP);
 	if (in == NULL ||
@@ -408,6 +414,7 @@ out:
 	ldap_session_free(&sess);
 	ob_buf_deinit(&out);
 	free(in);
+	ob_log_set_request(NULL);
 }
 
 static void peer_release(struct srv_ldapd *l, const char *addr)
