@@ -22,19 +22,32 @@ struct srv_housekeep {
 };
 
 /* A session that expired before its sync completed: the device gave up,
- * was killed or lost its network mid-sync (it repeats the sync later). */
+ * was killed or lost its network mid-sync (it repeats the sync later),
+ * or it was still going at session-max-age. The line carries the
+ * session= tag its messages' lines had. */
 static void incomplete(const struct dstore_session *s, void *ctx)
 {
 	struct srv *srv = ctx;
+	char tag[17];
+	bool old = s->expires - s->created >= (int64_t)srv->cfg.session_max_age;
+	struct ob_log_ctx lc = {.len = 0};
 
-	__atomic_add_fetch(&srv->metrics.sessions_incomplete, 1,
-			   __ATOMIC_RELAXED);
-	ob_log(OB_LOG_WARN, NULL,
+	srv_session_tag(s->token, tag);
+	ob_log_ctx_add(&lc, "device", s->device);
+	ob_log_ctx_add(&lc, "session", tag);
+	__atomic_add_fetch(
+		&srv->metrics.sessions_incomplete[old ? SRV_END_MAX_AGE
+						      : SRV_END_ABANDONED],
+		1, __ATOMIC_RELAXED);
+	ob_log(OB_LOG_WARN, &lc,
 	       "session of device '%s' (enterprise %" PRId64
 	       ", account %" PRId64 ") ended without completing: %" PRId64
-	       " messages in %" PRId64 " s, then nothing",
+	       " messages in %" PRId64 " s, then %s (reason=%s)",
 	       s->device, s->tenant_id, s->account_id, s->last_msg_id,
-	       s->expires - s->created);
+	       s->expires - s->created,
+	       old ? "session-max-age reached"
+		   : "nothing for session-ttl: abandoned by the client",
+	       old ? "max_age" : "abandoned");
 }
 
 int srv_housekeep_sweep(struct srv *srv, struct dstore *store, int64_t now)

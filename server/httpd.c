@@ -56,7 +56,37 @@ struct req {
 	size_t reserved; /* of h->unauth_bytes, given back when done */
 	bool unauth;     /* counts against unauth_body_total */
 	bool cut;        /* over a cap or the budget: connection closed */
+	char id[OB_LOG_REQ_MAX]; /* X-Request-Id, req= of its log lines */
 };
+
+/* Every response goes out through here: it carries the request's id
+ * (the calling thread's, set by on_sync and on_admin). */
+static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status,
+			     struct MHD_Response *r)
+{
+	if (*ob_log_request() != '\0')
+		MHD_add_response_header(r, "X-Request-Id", ob_log_request());
+	return MHD_queue_response(conn, status, r);
+}
+
+/* The request's id: the client's X-Request-Id when it is a plain token
+ * (a proxy's, to follow one request through both logs), else 16 random
+ * hex digits. */
+static void request_id(struct MHD_Connection *conn, char *out, size_t size)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						    "X-Request-Id");
+	size_t n = v != NULL ? strlen(v) : 0;
+
+	if (n > 0 && n < size &&
+	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		      "0123456789-_.:") == n) {
+		memcpy(out, v, n + 1);
+		return;
+	}
+	if (ob_random_hex(out, 8) != 0)
+		snprintf(out, size, "%016" PRIx64, ob_now_ms());
+}
 
 static struct MHD_Response *text(const char *t)
 {
@@ -72,7 +102,7 @@ static enum MHD_Result send_text_retry(struct MHD_Connection *conn, int status,
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	if (retry_after != NULL)
 		MHD_add_response_header(r, "Retry-After", retry_after);
-	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
+	enum MHD_Result ret = queue(conn, (unsigned)status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -166,6 +196,8 @@ static enum MHD_Result handle_sync(struct srv_httpd *h,
 	srv_sync_handle(h->srv, &sr, &rs);
 	__atomic_add_fetch(&h->srv->metrics.bytes_out, rs.len,
 			   __ATOMIC_RELAXED);
+	if (rs.http_status == 200)
+		srv_metrics_reply(h->srv, rs.len);
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 		rs.len, rs.body, MHD_RESPMEM_MUST_FREE);
 	rs.body = NULL;
@@ -173,8 +205,7 @@ static enum MHD_Result handle_sync(struct srv_httpd *h,
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	if (rs.http_status == 503)
 		MHD_add_response_header(r, "Retry-After", RETRY_SECS);
-	enum MHD_Result ret =
-		MHD_queue_response(conn, (unsigned)rs.http_status, r);
+	enum MHD_Result ret = queue(conn, (unsigned)rs.http_status, r);
 	MHD_destroy_response(r);
 	srv_response_deinit(&rs);
 	return ret;
@@ -422,7 +453,8 @@ struct export_job {
 	enum vcard_version version;
 	bool photos;
 	bool carddav; /* CardDAV's photo cap and thumbnail edge, else SyncML's */
-	enum wa_stream kind; /* WA_STREAM_VCF, _CSV or _JSON */
+	enum wa_stream kind;      /* WA_STREAM_VCF, _CSV or _JSON */
+	char req[OB_LOG_REQ_MAX]; /* the request's id, for the thread's log */
 };
 
 static int write_all(const char *data, size_t len, void *ctx)
@@ -439,6 +471,7 @@ static void export_free(struct chan *ch)
 static void *export_thread(void *arg)
 {
 	struct export_job *j = arg;
+	ob_log_set_request(j->req);
 	struct dstore *store = srv_store(j->srv);
 	struct dcard_export_opts o = {
 		.version = j->version,
@@ -486,8 +519,9 @@ static enum MHD_Result stream_export(struct srv_httpd *h,
  * true with *a filled; false when *ret_r is already the answer (503 when
  * the store fails, 401 with the Basic challenge, and dav's DAV header
  * when given). */
-static bool basic_account(struct MHD_Connection *conn, struct dstore *store,
-			  const char *addr, const char *dav, struct srv_auth *a,
+static bool basic_account(struct srv *srv, struct MHD_Connection *conn,
+			  struct dstore *store, const char *addr,
+			  const char *dav, struct srv_auth *a,
 			  enum MHD_Result *ret_r)
 {
 	enum srv_auth_result ar = srv_auth_http_basic(
@@ -501,12 +535,19 @@ static bool basic_account(struct MHD_Connection *conn, struct dstore *store,
 		*ret_r = send_text(conn, 503, "database unavailable\n");
 		return false;
 	}
+	/* no Authorization is the challenge's first half, not a failure */
+	if (ar == SRV_AUTH_BAD) {
+		srv_metrics_login_failed(srv, a->reason);
+		ob_log(OB_LOG_WARN, NULL,
+		       "http: Basic login of '%s' from %s refused (reason=%s)",
+		       a->login, addr, srv_login_reason_name(a->reason));
+	}
 	struct MHD_Response *r = text("login required\n");
 	MHD_add_response_header(r, "WWW-Authenticate",
 				"Basic realm=\"Orgbook\", charset=\"UTF-8\"");
 	if (dav != NULL)
 		MHD_add_response_header(r, "DAV", dav);
-	*ret_r = MHD_queue_response(conn, 401, r);
+	*ret_r = queue(conn, 401, r);
 	MHD_destroy_response(r);
 	return false;
 }
@@ -525,7 +566,7 @@ static enum MHD_Result handle_export(struct srv_httpd *h,
 	if (store == NULL)
 		return send_text(conn, 503, "database unavailable\n");
 	enum MHD_Result ret;
-	if (!basic_account(conn, store, addr, NULL, &a, &ret))
+	if (!basic_account(h->srv, conn, store, addr, NULL, &a, &ret))
 		return ret;
 	const char *unit = MHD_lookup_connection_value(
 		conn, MHD_GET_ARGUMENT_KIND, "unit");
@@ -569,6 +610,7 @@ static enum MHD_Result stream_export(struct srv_httpd *h,
 		return send_text(conn, 503, "out of memory\n");
 	*j = *job;
 	j->srv = h->srv;
+	ob_strlcpy(j->req, ob_log_request(), sizeof(j->req));
 	if (chan_open(&j->ch, h->srv, export_free) != 0) {
 		free(j);
 		return send_text(conn, 503, "cannot start the export\n");
@@ -587,7 +629,7 @@ static enum MHD_Result stream_export(struct srv_httpd *h,
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	for (size_t i = 0; extra != NULL && extra[i][0] != NULL; i++)
 		MHD_add_response_header(r, extra[i][0], extra[i][1]);
-	enum MHD_Result ret = MHD_queue_response(conn, 200, r);
+	enum MHD_Result ret = queue(conn, 200, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -640,6 +682,8 @@ static enum MHD_Result begin(struct srv_httpd *h, struct MHD_Connection *conn,
 	if (rq == NULL)
 		return MHD_NO;
 	*req_cls = rq;
+	request_id(conn, rq->id, sizeof(rq->id));
+	ob_log_set_request(rq->id);
 	__atomic_add_fetch(&h->srv->metrics.requests, 1, __ATOMIC_RELAXED);
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &hc);
 	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -679,8 +723,8 @@ static enum MHD_Result begin(struct srv_httpd *h, struct MHD_Connection *conn,
 		addr_of(conn, addr, sizeof(addr));
 		if (store == NULL)
 			return send_text(conn, 503, "database unavailable\n");
-		if (!basic_account(conn, store, addr, "1, 3, addressbook", &a,
-				   &ret))
+		if (!basic_account(h->srv, conn, store, addr,
+				   "1, 3, addressbook", &a, &ret))
 			return ret;
 		cap = h->srv->cfg.carddav_max_body;
 		signed_in = true;
@@ -751,68 +795,45 @@ static enum MHD_Result read_body(struct srv_httpd *h,
 
 /* ---- admin listener ----------------------------------------------------- */
 
+/* A listener's open connections (0 when it does not run). */
+static unsigned open_conns(struct MHD_Daemon *d)
+{
+	const union MHD_DaemonInfo *di =
+		d != NULL ? MHD_get_daemon_info(
+				    d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS)
+			  : NULL;
+	return di != NULL ? di->num_connections : 0;
+}
+
+/* /metrics, to the addresses metrics-allow names (403 for others). */
 static enum MHD_Result handle_metrics(struct srv_httpd *h,
 				      struct MHD_Connection *conn)
 {
-	const struct srv_metrics *m = &h->srv->metrics;
-	char buf[4096];
+	const struct srv_config *cfg = &h->srv->cfg;
+	char addr[64];
 
-	snprintf(buf, sizeof(buf),
-		 "# TYPE orgbook_requests_total counter\n"
-		 "orgbook_requests_total %" PRIu64 "\n"
-		 "# TYPE orgbook_request_errors_total counter\n"
-		 "orgbook_request_errors_total %" PRIu64 "\n"
-		 "# TYPE orgbook_auth_failures_total counter\n"
-		 "orgbook_auth_failures_total %" PRIu64 "\n"
-		 "# TYPE orgbook_sessions_refused_total counter\n"
-		 "orgbook_sessions_refused_total %" PRIu64 "\n"
-		 "# TYPE orgbook_store_unavailable_total counter\n"
-		 "orgbook_store_unavailable_total %" PRIu64 "\n"
-		 "# TYPE orgbook_sessions_completed_total counter\n"
-		 "orgbook_sessions_completed_total %" PRIu64 "\n"
-		 "# TYPE orgbook_sessions_incomplete_total counter\n"
-		 "orgbook_sessions_incomplete_total %" PRIu64 "\n"
-		 "# TYPE orgbook_syncs_total counter\n"
-		 "orgbook_syncs_total{mode=\"slow\"} %" PRIu64 "\n"
-		 "orgbook_syncs_total{mode=\"fast\"} %" PRIu64 "\n"
-		 "# TYPE orgbook_items_sent_total counter\n"
-		 "orgbook_items_sent_total %" PRIu64 "\n"
-		 "# TYPE orgbook_bytes_total counter\n"
-		 "orgbook_bytes_total{direction=\"in\"} %" PRIu64 "\n"
-		 "orgbook_bytes_total{direction=\"out\"} %" PRIu64 "\n"
-		 "# TYPE orgbook_connections_cut_total counter\n"
-		 "orgbook_connections_cut_total{reason=\"headers\"} %" PRIu64
-		 "\n"
-		 "orgbook_connections_cut_total{reason=\"slow_body\"} %" PRIu64
-		 "\n"
-		 "orgbook_connections_cut_total{reason=\"evicted\"} %" PRIu64
-		 "\n"
-		 "# TYPE orgbook_bodies_refused_total counter\n"
-		 "orgbook_bodies_refused_total{reason=\"too_large\"} %" PRIu64
-		 "\n"
-		 "orgbook_bodies_refused_total{reason=\"busy\"} %" PRIu64 "\n",
-		 __atomic_load_n(&m->requests, __ATOMIC_RELAXED),
-		 __atomic_load_n(&m->errors, __ATOMIC_RELAXED),
-		 __atomic_load_n(&m->auth_failures, __ATOMIC_RELAXED),
-		 __atomic_load_n(&m->sessions_refused, __ATOMIC_RELAXED),
-		 __atomic_load_n(&m->store_unavailable, __ATOMIC_RELAXED),
-		 __atomic_load_n(&m->sessions_done, __ATOMIC_RELAXED),
-		 __atomic_load_n(&m->sessions_incomplete, __ATOMIC_RELAXED),
-		 __atomic_load_n(&m->slow_syncs, __ATOMIC_RELAXED),
-		 __atomic_load_n(&m->fast_syncs, __ATOMIC_RELAXED),
-		 __atomic_load_n(&m->items_sent, __ATOMIC_RELAXED),
-		 __atomic_load_n(&m->bytes_in, __ATOMIC_RELAXED),
-		 __atomic_load_n(&m->bytes_out, __ATOMIC_RELAXED),
-		 __atomic_load_n(&m->conns_cut_headers, __ATOMIC_RELAXED),
-		 __atomic_load_n(&m->conns_cut_body, __ATOMIC_RELAXED),
-		 __atomic_load_n(&m->conns_evicted, __ATOMIC_RELAXED),
-		 __atomic_load_n(&m->bodies_too_large, __ATOMIC_RELAXED),
-		 __atomic_load_n(&m->bodies_busy, __ATOMIC_RELAXED));
+	addr_of(conn, addr, sizeof(addr));
+	if (!srv_cidr_match(cfg->metrics_allow, cfg->n_metrics_allow, addr)) {
+		__atomic_add_fetch(&h->srv->metrics.metrics_forbidden, 1,
+				   __ATOMIC_RELAXED);
+		ob_log(OB_LOG_WARN, NULL,
+		       "http: /metrics refused to %s (not in metrics-allow)",
+		       addr);
+		return send_text(conn, 403,
+				 "forbidden: not in metrics-allow\n");
+	}
 	struct srv_ldapd *ld =
 		__atomic_load_n(&h->srv->ldapd, __ATOMIC_RELAXED);
 	struct ob_buf all;
-	ob_buf_init(&all, 65536);
-	ob_buf_add_str(&all, buf);
+	ob_buf_init(&all, 1u << 20);
+	srv_metrics_write(h->srv, srv_store(h->srv), &all);
+	ob_buf_addf(&all,
+		    "# HELP orgbook_connections_open Connections open now, "
+		    "by listener.\n"
+		    "# TYPE orgbook_connections_open gauge\n"
+		    "orgbook_connections_open{listener=\"sync\"} %u\n"
+		    "orgbook_connections_open{listener=\"admin\"} %u\n",
+		    open_conns(h->sync), open_conns(h->admin));
 	if (ld != NULL)
 		srv_ldapd_metrics(ld, &all);
 	size_t len = 0;
@@ -820,7 +841,8 @@ static enum MHD_Result handle_metrics(struct srv_httpd *h,
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 		len, body, MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4");
-	enum MHD_Result ret = MHD_queue_response(conn, 200, r);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	enum MHD_Result ret = queue(conn, 200, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -915,17 +937,17 @@ static enum MHD_Result handle_web(struct srv_httpd *h,
 	} else if (rs.status == 503) {
 		MHD_add_response_header(r, "Retry-After", RETRY_SECS);
 	}
-	ret = MHD_queue_response(conn, (unsigned)rs.status, r);
+	ret = queue(conn, (unsigned)rs.status, r);
 	MHD_destroy_response(r);
 	explicit_bzero(rs.set_cookie, sizeof(rs.set_cookie));
 	wa_web_response_deinit(&rs);
 	return ret;
 }
 
-static enum MHD_Result on_admin(void *cls, struct MHD_Connection *conn,
-				const char *url, const char *method,
-				const char *version, const char *upload_data,
-				size_t *upload_data_size, void **req_cls)
+static enum MHD_Result route_admin(void *cls, struct MHD_Connection *conn,
+				   const char *url, const char *method,
+				   const char *version, const char *upload_data,
+				   size_t *upload_data_size, void **req_cls)
 {
 	struct srv_httpd *h = cls;
 	struct req *rq = *req_cls;
@@ -956,6 +978,22 @@ static enum MHD_Result on_admin(void *cls, struct MHD_Connection *conn,
 	return handle_web(h, conn, url, method, rq);
 }
 
+/* The request's id on every log line of its thread, and on its answer. */
+static enum MHD_Result on_admin(void *cls, struct MHD_Connection *conn,
+				const char *url, const char *method,
+				const char *version, const char *upload_data,
+				size_t *upload_data_size, void **req_cls)
+{
+	const struct req *rq = *req_cls;
+
+	ob_log_set_request(rq != NULL ? rq->id : NULL);
+	enum MHD_Result ret =
+		route_admin(cls, conn, url, method, version, upload_data,
+			    upload_data_size, req_cls);
+	ob_log_set_request(NULL);
+	return ret;
+}
+
 /* ---- desk-phone phonebooks (carddav/phonebook.h) ------------------------ */
 
 #define PHONEBOOK_MAX (64u << 20) /* bytes of one phonebook document */
@@ -978,7 +1016,7 @@ static enum MHD_Result handle_phonebook(struct srv_httpd *h,
 	if (store == NULL)
 		return send_text(conn, 503, "database unavailable\n");
 	enum MHD_Result aret;
-	if (!basic_account(conn, store, addr, NULL, &a, &aret))
+	if (!basic_account(h->srv, conn, store, addr, NULL, &a, &aret))
 		return aret;
 	ob_buf_init(&out, PHONEBOOK_MAX);
 	struct dav_pb_request rq = {
@@ -1007,7 +1045,7 @@ static enum MHD_Result handle_phonebook(struct srv_httpd *h,
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	if (status == 503)
 		MHD_add_response_header(r, "Retry-After", RETRY_SECS);
-	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
+	enum MHD_Result ret = queue(conn, (unsigned)status, r);
 	MHD_destroy_response(r);
 	ob_buf_deinit(&out);
 	return ret;
@@ -1079,7 +1117,7 @@ static enum MHD_Result dav_send(struct MHD_Connection *conn,
 		len, len ? ob_buf_steal(&rs->body, NULL) : (void *)"",
 		len ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	dav_headers(r, rs, len > 0);
-	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)rs->status, r);
+	enum MHD_Result ret = queue(conn, (unsigned)rs->status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -1099,6 +1137,7 @@ struct dav_job {
 	struct dav_http_request dr;
 	char addr[64];
 	char *strs[8];
+	char req[OB_LOG_REQ_MAX]; /* the request's id, for the thread's log */
 };
 
 static void dav_job_free(struct chan *ch)
@@ -1139,6 +1178,7 @@ static int dav_job_out(const char *data, size_t len, void *ctx)
 static void *dav_thread(void *arg)
 {
 	struct dav_job *j = arg;
+	ob_log_set_request(j->req);
 	struct dstore *store = srv_store(j->srv);
 	struct dav_stream st = {dav_job_start, dav_job_out, j};
 	struct ob_err err;
@@ -1195,6 +1235,7 @@ static enum MHD_Result dav_stream(struct srv_httpd *h,
 	j->cfg = *cfg;
 	j->dr = *dr;
 	ob_strlcpy(j->addr, addr, sizeof(j->addr));
+	ob_strlcpy(j->req, ob_log_request(), sizeof(j->req));
 	j->dr.method = dup_or_null(j, 0, dr->method);
 	j->dr.path = dup_or_null(j, 1, dr->path);
 	j->dr.depth = dup_or_null(j, 2, dr->depth);
@@ -1239,7 +1280,7 @@ static enum MHD_Result dav_stream(struct srv_httpd *h,
 	if (r == NULL)
 		return MHD_NO;
 	dav_headers(r, &j->head, true);
-	ret = MHD_queue_response(conn, (unsigned)j->head.status, r);
+	ret = queue(conn, (unsigned)j->head.status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -1259,7 +1300,7 @@ static enum MHD_Result handle_dav(struct srv_httpd *h,
 	if (strncmp(url, "/.well-known/", 13) == 0) {
 		struct MHD_Response *r = text("moved to /dav/\n");
 		MHD_add_response_header(r, "Location", "/dav/");
-		ret = MHD_queue_response(conn, 301, r);
+		ret = queue(conn, 301, r);
 		MHD_destroy_response(r);
 		return ret;
 	}
@@ -1267,7 +1308,8 @@ static enum MHD_Result handle_dav(struct srv_httpd *h,
 	if (store == NULL)
 		return send_text_retry(conn, 503, "database unavailable\n",
 				       RETRY_SECS);
-	if (!basic_account(conn, store, addr, "1, 3, addressbook", &a, &ret))
+	if (!basic_account(h->srv, conn, store, addr, "1, 3, addressbook", &a,
+			   &ret))
 		return ret;
 	struct dav_config cfg = {
 		.max_photo = h->srv->cfg.carddav_photo,
@@ -1334,10 +1376,10 @@ static enum MHD_Result handle_dav(struct srv_httpd *h,
 	return ret;
 }
 
-static enum MHD_Result on_sync(void *cls, struct MHD_Connection *conn,
-			       const char *url, const char *method,
-			       const char *version, const char *upload_data,
-			       size_t *upload_data_size, void **req_cls)
+static enum MHD_Result route_sync(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **req_cls)
 {
 	struct srv_httpd *h = cls;
 	struct req *rq = *req_cls;
@@ -1368,6 +1410,22 @@ static enum MHD_Result on_sync(void *cls, struct MHD_Connection *conn,
 		return handle_phonebook(h, conn, url);
 	}
 	return send_text(conn, 404, "not found\n");
+}
+
+/* The request's id on every log line of its thread, and on its answer. */
+static enum MHD_Result on_sync(void *cls, struct MHD_Connection *conn,
+			       const char *url, const char *method,
+			       const char *version, const char *upload_data,
+			       size_t *upload_data_size, void **req_cls)
+{
+	const struct req *rq = *req_cls;
+
+	ob_log_set_request(rq != NULL ? rq->id : NULL);
+	enum MHD_Result ret =
+		route_sync(cls, conn, url, method, version, upload_data,
+			   upload_data_size, req_cls);
+	ob_log_set_request(NULL);
+	return ret;
 }
 
 static void on_done(void *cls, struct MHD_Connection *conn, void **req_cls,

@@ -334,11 +334,17 @@ static void serve(struct conn *c)
 		.counters = &l->counters,
 	};
 	struct ldap_session *sess = NULL;
-	struct ob_log_ctx lctx = {{0}};
+	struct ob_log_ctx lctx = {.len = 0};
 	size_t cap = cfg->ldap_max_request + 64, len = 0;
 	unsigned char *in = malloc(cap);
 	struct ob_buf out;
 
+	char rid[OB_LOG_REQ_MAX];
+
+	/* one id for the connection's lines (req=, as HTTP requests) */
+	if (ob_random_hex(rid, 8) != 0)
+		rid[0] = '\0';
+	ob_log_set_request(rid);
 	ob_log_ctx_add(&lctx, "ldap-peer", c->peer);
 	ob_buf_init(&out, OUT_CAP);
 	if (in == NULL ||
@@ -408,6 +414,7 @@ out:
 	ldap_session_free(&sess);
 	ob_buf_deinit(&out);
 	free(in);
+	ob_log_set_request(NULL);
 }
 
 static void peer_release(struct srv_ldapd *l, const char *addr)
@@ -748,24 +755,31 @@ void srv_ldapd_stop(struct srv_ldapd **lp, int timeout_s)
 void srv_ldapd_metrics(const struct srv_ldapd *l, struct ob_buf *out)
 {
 #define LD(x) __atomic_load_n(&l->x, __ATOMIC_RELAXED)
-	ob_buf_addf(out,
-		    "# TYPE orgbook_ldap_connections_total counter\n"
-		    "orgbook_ldap_connections_total{result=\"accepted\"} "
-		    "%" PRIu64 "\n"
-		    "orgbook_ldap_connections_total{result=\"refused\"} "
-		    "%" PRIu64 "\n"
-		    "orgbook_ldap_connections_total{result=\"cut\"} %" PRIu64
-		    "\n"
-		    "# TYPE orgbook_ldap_binds_total counter\n"
-		    "orgbook_ldap_binds_total %" PRIu64 "\n"
-		    "# TYPE orgbook_ldap_bind_failures_total counter\n"
-		    "orgbook_ldap_bind_failures_total %" PRIu64 "\n"
-		    "# TYPE orgbook_ldap_searches_total counter\n"
-		    "orgbook_ldap_searches_total %" PRIu64 "\n"
-		    "# TYPE orgbook_ldap_entries_total counter\n"
-		    "orgbook_ldap_entries_total %" PRIu64 "\n",
-		    LD(accepted), LD(refused), LD(cut), LD(counters.binds),
-		    LD(counters.bind_failures), LD(counters.searches),
-		    LD(counters.entries));
+	ob_buf_addf(
+		out,
+		"# HELP orgbook_ldap_connections_total LDAP connections: "
+		"accepted, refused at a limit, cut.\n"
+		"# TYPE orgbook_ldap_connections_total counter\n"
+		"orgbook_ldap_connections_total{result=\"accepted\"} "
+		"%" PRIu64 "\n"
+		"orgbook_ldap_connections_total{result=\"refused\"} "
+		"%" PRIu64 "\n"
+		"orgbook_ldap_connections_total{result=\"cut\"} %" PRIu64 "\n"
+		"# HELP orgbook_ldap_binds_total LDAP binds that succeeded.\n"
+		"# TYPE orgbook_ldap_binds_total counter\n"
+		"orgbook_ldap_binds_total %" PRIu64 "\n"
+		"# HELP orgbook_ldap_bind_failures_total LDAP binds refused.\n"
+		"# TYPE orgbook_ldap_bind_failures_total counter\n"
+		"orgbook_ldap_bind_failures_total %" PRIu64 "\n"
+		"# HELP orgbook_ldap_searches_total LDAP searches answered.\n"
+		"# TYPE orgbook_ldap_searches_total counter\n"
+		"orgbook_ldap_searches_total %" PRIu64 "\n"
+		"# HELP orgbook_ldap_entries_total Entries sent in LDAP search "
+		"results.\n"
+		"# TYPE orgbook_ldap_entries_total counter\n"
+		"orgbook_ldap_entries_total %" PRIu64 "\n",
+		LD(accepted), LD(refused), LD(cut), LD(counters.binds),
+		LD(counters.bind_failures), LD(counters.searches),
+		LD(counters.entries));
 #undef LD
 }

@@ -71,10 +71,16 @@ static enum srv_auth_result check_password(struct dstore *store,
 {
 	struct dstore_account acc;
 	struct ob_err err;
-	int ret = dstore_login(store, login, pw, addr, ob_wall_s(), &acc, &err);
+	int ret;
 
+	memset(&acc, 0, sizeof(acc));
+	ret = dstore_login(store, login, pw, addr, ob_wall_s(), &acc, &err);
 	ob_strlcpy(a->login, login, sizeof(a->login));
 	if (ret == OB_E_LIMIT || ret == OB_E_AUTH) {
+		a->reason = ret == OB_E_LIMIT ? SRV_LOGIN_THROTTLED
+			    : acc.id == 0     ? SRV_LOGIN_UNKNOWN_ACCOUNT
+			    : acc.disabled    ? SRV_LOGIN_DISABLED
+					      : SRV_LOGIN_BAD_PASSWORD;
 		ob_strlcpy(a->why,
 			   ret == OB_E_LIMIT ? "throttled"
 					     : "wrong login or password",
@@ -170,12 +176,14 @@ static enum srv_auth_result check_md5(struct dstore *store,
 		/* Unknown login, disabled, or MD5 off for its enterprise. */
 		a->md5 = false;
 		dstore_login_failed(store, login, addr, ob_wall_s());
+		a->reason = SRV_LOGIN_MD5_REFUSED;
 		ob_strlcpy(a->why, "MD5 credentials not usable for this login",
 			   sizeof(a->why));
 		return SRV_AUTH_BAD;
 	}
 	if (dstore_login_throttled(store, login, addr, ob_wall_s()) != 0) {
 		ob_strlcpy(a->why, "throttled", sizeof(a->why));
+		a->reason = SRV_LOGIN_THROTTLED;
 		a->throttled = true;
 		return SRV_AUTH_BAD;
 	}
@@ -183,10 +191,12 @@ static enum srv_auth_result check_md5(struct dstore *store,
 		return SRV_AUTH_ERROR;
 	if (*nonce == '\0') {
 		ob_strlcpy(a->why, "no nonce issued yet", sizeof(a->why));
+		a->reason = SRV_LOGIN_RECHALLENGED;
 		return SRV_AUTH_BAD; /* not a failure: the client retries */
 	}
 	if (dstore_account_md5_secret(store, acc.tenant_id, acc.id, secret,
 				      &err) != 0) {
+		a->reason = SRV_LOGIN_MD5_REFUSED;
 		/* err names the key file when it is the key that failed */
 		snprintf(a->why, sizeof(a->why),
 			 "no MD5 secret for the account: %s", err.msg);
@@ -220,6 +230,7 @@ static enum srv_auth_result check_md5(struct dstore *store,
 		/* The right password with a nonce we superseded: a retry or
 		 * a lost challenge, not a guess. Re-challenged, not counted;
 		 * never accepted, so a captured message cannot be replayed. */
+		a->reason = SRV_LOGIN_RECHALLENGED;
 		ob_strlcpy(a->why, "MD5 digest for a superseded nonce",
 			   sizeof(a->why));
 		goto out;
@@ -231,6 +242,7 @@ static enum srv_auth_result check_md5(struct dstore *store,
 		 * longer know. Re-challenged, not counted: the next digest
 		 * must use the challenge's nonce, and a wrong one counts
 		 * (one free try per good login of the device's owner). */
+		a->reason = SRV_LOGIN_RECHALLENGED;
 		ob_strlcpy(a->why,
 			   "MD5 digest for a nonce the device may not "
 			   "have had: re-challenged",
@@ -239,6 +251,7 @@ static enum srv_auth_result check_md5(struct dstore *store,
 	}
 	dstore_login_failed(store, login, addr, ob_wall_s());
 	ob_strlcpy(a->why, "wrong MD5 digest", sizeof(a->why));
+	a->reason = SRV_LOGIN_BAD_DIGEST;
 out:
 	explicit_bzero(secret, sizeof(secret));
 	return r;
@@ -252,11 +265,15 @@ enum srv_auth_result srv_auth_http_basic(struct dstore *store,
 	enum srv_auth_result r;
 
 	memset(a, 0, sizeof(*a));
-	if (header == NULL || strncasecmp(header, "Basic ", 6) != 0)
+	if (header == NULL || strncasecmp(header, "Basic ", 6) != 0) {
+		a->reason = SRV_LOGIN_NO_CREDENTIALS;
 		return SRV_AUTH_MISSING;
+	}
 	if (!split_basic(header + 6, strlen(header + 6), login, sizeof(login),
-			 pw, sizeof(pw)))
+			 pw, sizeof(pw))) {
+		a->reason = SRV_LOGIN_MALFORMED;
 		return SRV_AUTH_BAD;
+	}
 	r = check_password(store, login, pw, addr, a);
 	explicit_bzero(pw, sizeof(pw));
 	return r;
@@ -282,6 +299,7 @@ enum srv_auth_result srv_auth_check(struct srv *srv, struct dstore *store,
 	if (cred != NULL &&
 	    (data == NULL || data->len == 0 || data->len >= CRED_MAX)) {
 		ob_strlcpy(a->why, "empty credentials", sizeof(a->why));
+		a->reason = SRV_LOGIN_MALFORMED;
 		r = SRV_AUTH_BAD;
 	} else if (cred != NULL && a->md5) {
 		r = check_md5(store, m, data, format, addr, a);
@@ -289,11 +307,13 @@ enum srv_auth_result srv_auth_check(struct srv *srv, struct dstore *store,
 		if (*type != '\0' && !ob_str_ieq(type, "syncml:auth-basic")) {
 			ob_strlcpy(a->why, "unknown credential type",
 				   sizeof(a->why));
+			a->reason = SRV_LOGIN_MALFORMED;
 			r = SRV_AUTH_BAD;
 		} else if (!split_basic((const char *)data->data, data->len,
 					login, sizeof(login), pw, sizeof(pw))) {
 			ob_strlcpy(a->why, "malformed basic credentials",
 				   sizeof(a->why));
+			a->reason = SRV_LOGIN_MALFORMED;
 			r = SRV_AUTH_BAD;
 		} else {
 			r = check_password(store, login, pw, addr, a);
@@ -308,6 +328,7 @@ enum srv_auth_result srv_auth_check(struct srv *srv, struct dstore *store,
 				   sizeof(a->why));
 	} else {
 		ob_strlcpy(a->why, "no credentials", sizeof(a->why));
+		a->reason = SRV_LOGIN_NO_CREDENTIALS;
 		r = SRV_AUTH_MISSING;
 	}
 	explicit_bzero(pw, sizeof(pw));

@@ -49,6 +49,7 @@ struct srv_auth {
 	bool throttled;                    /* refused unchecked: no nonce */
 	char next_nonce[DSTORE_NONCE_MAX]; /* b64, "" when none */
 	char why[384];                     /* for the log on failure */
+	enum srv_login_reason reason;      /* for /metrics on failure */
 };
 
 /* Check the credentials of msg for its device. Fills a->md5/next_nonce

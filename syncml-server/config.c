@@ -2,6 +2,7 @@
  * server.h and orgbook-server.conf). */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,8 @@ const char *const srv_config_keys[] = {
 	"ldap-store-connections",
 	"carddav-max-body",
 	"stream-timeout",
+	"log-format",
+	"metrics-allow",
 	NULL,
 };
 
@@ -122,6 +125,103 @@ void srv_config_defaults(struct srv_config *c)
 	c->carddav_max_bytes = 1u << 20;
 	c->carddav_max_body = 16u << 20;
 	c->stream_timeout = 3600;
+	(void)srv_cidr_parse_list("metrics-allow", "127.0.0.0/8 ::1",
+				  c->metrics_allow, &c->n_metrics_allow, NULL);
+}
+
+/* One "ADDR" or "ADDR/PREFIX" of len bytes. */
+static bool cidr_one(const char *s, size_t len, struct srv_cidr *c)
+{
+	char buf[64];
+	const char *slash;
+	uint64_t p;
+
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	slash = strchr(buf, '/');
+	if (slash != NULL)
+		buf[slash - buf] = '\0';
+	memset(c, 0, sizeof(*c));
+	if (inet_pton(AF_INET, buf, c->addr) == 1) {
+		c->family = AF_INET;
+		c->prefix = 32;
+	} else if (inet_pton(AF_INET6, buf, c->addr) == 1) {
+		c->family = AF_INET6;
+		c->prefix = 128;
+	} else {
+		return false;
+	}
+	if (slash != NULL) {
+		const char *d = slash + 1;
+		if (ob_parse_u64(d, strlen(d), c->prefix, &p) != 0)
+			return false;
+		c->prefix = (unsigned)p;
+	}
+	/* no host bits past the prefix: "10.1.2.3/8" is a typo */
+	for (unsigned b = c->prefix; b < (c->family == AF_INET ? 32u : 128u);
+	     b++)
+		if (c->addr[b / 8] & (0x80 >> (b % 8)))
+			return false;
+	return true;
+}
+
+int srv_cidr_parse_list(const char *key, const char *v, struct srv_cidr *out,
+			unsigned *n_r, struct ob_err *err)
+{
+	unsigned n = 0;
+
+	for (const char *p = v; *p != '\0';) {
+		size_t len;
+		p += strspn(p, " \t,");
+		len = strcspn(p, " \t,");
+		if (len == 0)
+			break;
+		if (n >= SRV_CIDR_MAX)
+			return ob_err_set(err, OB_E_INVAL,
+					  "%s: more than %d address blocks",
+					  key, SRV_CIDR_MAX);
+		if (!cidr_one(p, len, &out[n]))
+			return ob_err_set(err, OB_E_INVAL,
+					  "%s: '%.*s' is no address or "
+					  "address/prefix (host bits zero)",
+					  key, (int)(len > 64 ? 64 : len), p);
+		n++;
+		p += len;
+	}
+	*n_r = n;
+	return 0;
+}
+
+bool srv_cidr_match(const struct srv_cidr *list, unsigned n, const char *addr)
+{
+	unsigned char a[16];
+	int family;
+
+	if (inet_pton(AF_INET, addr, a) == 1) {
+		family = AF_INET;
+	} else if (inet_pton(AF_INET6, addr, a) == 1) {
+		static const unsigned char mapped[12] = {
+			0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		family = AF_INET6;
+		if (memcmp(a, mapped, 12) == 0) {
+			memmove(a, a + 12, 4);
+			family = AF_INET;
+		}
+	} else {
+		return false;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct srv_cidr *c = &list[i];
+		unsigned full = c->prefix / 8, rest = c->prefix % 8;
+		if (c->family != family || memcmp(a, c->addr, full) != 0)
+			continue;
+		if (rest == 0 ||
+		    ((a[full] ^ c->addr[full]) & (0xff00 >> rest) & 0xff) == 0)
+			return true;
+	}
+	return false;
 }
 
 static int num(const char *key, const char *v, uint64_t min, uint64_t max,
@@ -247,6 +347,24 @@ int srv_config_set(struct srv_config *c, const char *key, const char *v,
 					  "error");
 		ob_log_set_level(l);
 		return 0;
+	}
+	if (strcmp(key, "log-format") == 0) {
+		enum ob_log_format f;
+		if (ob_log_format_parse(v, &f) != 0)
+			return ob_err_set(err, OB_E_INVAL,
+					  "log-format: text or json");
+		ob_log_set_format(f);
+		return 0;
+	}
+	if (strcmp(key, "metrics-allow") == 0) {
+		struct srv_cidr list[SRV_CIDR_MAX];
+		unsigned count = 0;
+		ret = srv_cidr_parse_list(key, v, list, &count, err);
+		if (ret == 0) {
+			memcpy(c->metrics_allow, list, sizeof(list));
+			c->n_metrics_allow = count;
+		}
+		return ret;
 	}
 	struct {
 		const char *name;

@@ -16,7 +16,8 @@ syncml_server_libsrv_a_SOURCES = \
 	syncml-server/sync-outbox.c syncml-server/sync-commit.c \
 	syncml-server/match.h syncml-server/match.c \
 	syncml-server/reply.h syncml-server/reply.c \
-	syncml-server/status.h syncml-server/status.c
+	syncml-server/status.h syncml-server/status.c \
+	syncml-server/metrics.c
 syncml_server_libsrv_a_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(XML_CFLAGS) $(SQLITE_CFLAGS)
 SRV_LIBS = syncml-server/libsrv.a lib/dirfeed/libdirfeed.a \
@@ -71,3 +72,10 @@ TESTS += syncml-server/test-state
 syncml_server_test_state_SOURCES = syncml-server/test-state.c
 syncml_server_test_state_LDADD = tests/lib/libobtest.a $(SRV_LIBS)
 LINT_FILES += syncml-server/test-state.c
+
+# The configuration's address blocks (metrics-allow) and log keys.
+check_PROGRAMS += syncml-server/test-config
+TESTS += syncml-server/test-config
+syncml_server_test_config_SOURCES = syncml-server/test-config.c
+syncml_server_test_config_LDADD = tests/lib/libobtest.a $(SRV_LIBS)
+LINT_FILES += syncml-server/test-config.c

@@ -14,9 +14,14 @@
 #include <stdint.h>
 
 #include "dirstore/dirstore.h"
+#include "dirstore/syncml-state.h"
+#include "util/buf.h"
 #include "util/log.h"
 
+struct srv;
+
 #define SRV_PATH_MAX 1024
+#define SRV_CIDR_MAX 32 /* address blocks in metrics-allow */
 
 struct srv_config {
 	char db[SRV_PATH_MAX];
@@ -96,6 +101,13 @@ struct srv_config {
 	size_t ldap_max_photo;         /* jpegPhoto bytes; 0 = none */
 	unsigned ldap_photo_edge;      /* its thumbnail edge, pixels */
 	unsigned ldap_stores;          /* store connections LDAP shares */
+	/* who may read /metrics (metrics-allow): address blocks */
+	struct srv_cidr {
+		int family; /* AF_INET or AF_INET6 */
+		unsigned prefix;
+		unsigned char addr[16];
+	} metrics_allow[SRV_CIDR_MAX];
+	unsigned n_metrics_allow;
 };
 
 /* Defaults for every field. */
@@ -113,19 +125,105 @@ int srv_config_set(struct srv_config *c, const char *key, const char *value,
  * example config). */
 extern const char *const srv_config_keys[];
 
+/* Parse a list of address blocks ("10.0.0.0/8 ::1, 192.0.2.7") into
+ * out; 0 or OB_E_INVAL naming the bad one. */
+int srv_cidr_parse_list(const char *key, const char *v, struct srv_cidr *out,
+			unsigned *n_r, struct ob_err *err);
+/* Is the textual address (inet_ntop's) inside one of the blocks? An
+ * IPv4-mapped IPv6 address counts as its IPv4 address. */
+bool srv_cidr_match(const struct srv_cidr *list, unsigned n, const char *addr);
+
+/* Sync modes as /metrics tells them apart (label mode). */
+enum srv_sync_mode {
+	SRV_MODE_SLOW,    /* slow: every card compared */
+	SRV_MODE_FAST,    /* two-way from the anchors */
+	SRV_MODE_REFRESH, /* refresh from the server */
+	SRV_MODE_ONE_WAY, /* one way from the server */
+	SRV_MODES
+};
+
+/* Why a login failed (label reason of orgbook_login_failures_total). */
+enum srv_login_reason {
+	SRV_LOGIN_BAD_PASSWORD,    /* known account, wrong password */
+	SRV_LOGIN_UNKNOWN_ACCOUNT, /* no such login */
+	SRV_LOGIN_DISABLED,        /* the account is disabled */
+	SRV_LOGIN_THROTTLED,       /* refused unchecked: too many failures */
+	SRV_LOGIN_NO_CREDENTIALS,  /* none sent where one was needed */
+	SRV_LOGIN_MALFORMED,       /* undecodable or unknown type */
+	SRV_LOGIN_MD5_REFUSED,     /* MD5 not usable for that login */
+	SRV_LOGIN_BAD_DIGEST,      /* wrong MD5 digest */
+	SRV_LOGIN_RECHALLENGED,    /* stale or unknown nonce: asked again */
+	SRV_LOGIN_REASONS
+};
+
+/* Why a sync was made slow (label reason of orgbook_slow_syncs_total). */
+enum srv_slow_reason {
+	SRV_SLOW_CLIENT,         /* the client asked for it */
+	SRV_SLOW_FIRST,          /* no completed sync yet */
+	SRV_SLOW_ANCHOR,         /* the client's anchor is not ours */
+	SRV_SLOW_RESYNC,         /* an administrator asked for it */
+	SRV_SLOW_HISTORY_PRUNED, /* last sync outside the retention window */
+	SRV_SLOW_REASONS
+};
+
+/* Why a session ended without completing. */
+enum srv_end_reason {
+	SRV_END_ABANDONED, /* no message for session-ttl: the client gave up */
+	SRV_END_MAX_AGE,   /* still going at session-max-age */
+	SRV_END_EVICTED,   /* the account's newest sessions-per-account won */
+	SRV_END_REASONS
+};
+
+#define SRV_HISTO_MAX 16
+
+/* A histogram: bucket[i] counts values up to bound i (not cumulated),
+ * bucket[n] the values above the last bound. */
+struct srv_histo {
+	uint64_t bucket[SRV_HISTO_MAX + 1];
+	uint64_t count, sum;
+};
+
 /* Counters for /metrics (updated atomically from any thread). */
 struct srv_metrics {
 	uint64_t requests, errors, auth_failures, sessions_done;
-	uint64_t sessions_refused;    /* continuations without token or creds */
-	uint64_t store_unavailable;   /* messages answered 503: store failed */
-	uint64_t sessions_incomplete; /* expired before their sync ended */
+	uint64_t sessions_refused;  /* continuations without token or creds */
+	uint64_t store_unavailable; /* messages answered 503: store failed */
+	uint64_t device_busy;       /* 503: the device's lock not had in time */
+	uint64_t sessions_incomplete[SRV_END_REASONS];
 	uint64_t slow_syncs, fast_syncs, items_sent;
 	uint64_t bytes_in, bytes_out;
 	/* connections cut: headers late, body too slow, evicted for a
 	 * newcomer (server/connguard.h); bodies refused before being read */
 	uint64_t conns_cut_headers, conns_cut_body, conns_evicted;
 	uint64_t bodies_too_large, bodies_busy;
+	uint64_t metrics_forbidden; /* /metrics asked from outside */
+	uint64_t login_failures[SRV_LOGIN_REASONS];
+	uint64_t slow_forced[SRV_SLOW_REASONS];
+	struct srv_histo sync_ms[SRV_MODES]; /* a session's sync, ms */
+	struct srv_histo reply_bytes;        /* a SyncML reply's size */
+	/* the store's figures (dstore_stats_get), read at most every
+	 * SRV_STATS_EVERY_MS by /metrics */
+	uint64_t stats_at_ms;
+	bool stats_ok;
+	struct dstore_stats stats;
 };
+
+/* Count a login failure, a forced slow sync, a sync's duration and a
+ * reply's size (metrics.c). */
+void srv_metrics_login_failed(struct srv *srv, enum srv_login_reason r);
+void srv_metrics_slow(struct srv *srv, enum srv_slow_reason r);
+void srv_metrics_sync(struct srv *srv, enum srv_sync_mode mode, uint64_t ms);
+void srv_metrics_reply(struct srv *srv, uint64_t bytes);
+/* Append every family of the engine's metrics, each with HELP and TYPE,
+ * in the Prometheus text format; store (NULL when unavailable) gives the
+ * database's figures, read again when older than 30 s. */
+void srv_metrics_write(struct srv *srv, struct dstore *store,
+		       struct ob_buf *out);
+/* The label of a login failure reason ("bad_password", ...). */
+const char *srv_login_reason_name(enum srv_login_reason r);
+/* A non-secret tag of a session token for the logs (16 hex digits and a
+ * NUL): the token itself lets whoever has it continue the session. */
+void srv_session_tag(const char *token, char out[17]);
 
 struct srv_ldapd;
 

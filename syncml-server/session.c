@@ -504,6 +504,14 @@ static void log_done(struct handler *h)
 					     : "wbxml",
 		       ds->vcard == 30 ? "3.0" : "2.1",
 		       ob_now_ms() - h->st.started_ms);
+		srv_metrics_sync(h->srv,
+				 ds->mode == SML_ALERT_SLOW ? SRV_MODE_SLOW
+				 : ds->mode == SML_ALERT_REFRESH_SERVER
+					 ? SRV_MODE_REFRESH
+				 : ds->mode == SML_ALERT_ONE_WAY_SERVER
+					 ? SRV_MODE_ONE_WAY
+					 : SRV_MODE_FAST,
+				 ob_now_ms() - h->st.started_ms);
 		__atomic_add_fetch(
 			ds->mode == SML_ALERT_SLOW ||
 					ds->mode == SML_ALERT_REFRESH_SERVER
@@ -619,11 +627,15 @@ static int save_session(struct handler *h, struct ob_err *err)
 		ret = dstore_session_limit(
 			h->store, h->sess.account_id, h->sess.token,
 			(int)h->srv->cfg.sessions_per_account, &gone, err);
-	if (gone > 0)
+	if (gone > 0) {
+		__atomic_add_fetch(
+			&h->srv->metrics.sessions_incomplete[SRV_END_EVICTED],
+			(uint64_t)gone, __ATOMIC_RELAXED);
 		ob_log(OB_LOG_WARN, &h->c.log,
 		       "account '%s' has over %u sessions: ended the "
-		       "%d oldest",
+		       "%d oldest without completing (reason=evicted)",
 		       h->st.login, h->srv->cfg.sessions_per_account, gone);
+	}
 	return ret;
 }
 
@@ -948,7 +960,9 @@ static void start_message(struct handler *h, bool wbxml)
 {
 	struct srv_ctx *c = &h->c;
 
-	ob_log_ctx_add(&h->c.log, "session", h->sess.token);
+	char tag[17];
+	srv_session_tag(h->sess.token, tag);
+	ob_log_ctx_add(&h->c.log, "session", tag);
 	h->st.wbxml = wbxml;
 	h->st.version = h->msg.hdr.version == SML_VER_11 ? 11 : 12;
 	if (h->msg.hdr.max_msg_size > 0)
@@ -1016,9 +1030,12 @@ static bool sign_in(struct handler *h, const struct srv_auth *a,
 		if (ar != SRV_AUTH_OK) {
 			__atomic_add_fetch(&h->srv->metrics.auth_failures, 1,
 					   __ATOMIC_RELAXED);
+			srv_metrics_login_failed(h->srv, a->reason);
 			ob_log(OB_LOG_WARN, &h->c.log,
-			       "authentication failed for '%s': %s", a->login,
-			       a->why);
+			       "authentication failed for '%s': %s; session "
+			       "refused (reason=%s)",
+			       a->login, a->why,
+			       srv_login_reason_name(a->reason));
 			int code = ar == SRV_AUTH_MISSING ? SML_MISSING_CRED
 							  : SML_INVALID_CRED;
 			header_status(c, code, a);
@@ -1136,6 +1153,9 @@ static bool handle_once(struct srv *srv, const struct srv_request *rq,
 	int locked = dstore_device_lock(h->store, h->msg.hdr.source_uri,
 					DEVICE_WAIT_MS, &err);
 	if (locked != 0) {
+		if (locked == OB_E_BUSY)
+			__atomic_add_fetch(&srv->metrics.device_busy, 1,
+					   __ATOMIC_RELAXED);
 		ob_log(OB_LOG_WARN, &h->c.log, "answered 503: %s", err.msg);
 		http_error(rs, 503,
 			   locked == OB_E_BUSY ? "device busy, retry\n"

@@ -126,20 +126,29 @@ static int slow_variant(int code)
 }
 
 /* The anchor rule (sync.h): why a two-way or one-way sync must be slow,
- * NULL when it may be fast. ss is the device's state, NULL when none. */
+ * NULL when it may be fast (*r says it for /metrics). ss is the device's
+ * state, NULL when none. */
 static const char *slow_reason(const struct srv_ctx *c,
 			       const struct dstore_sync_state *ss,
-			       const char *last)
+			       const char *last, enum srv_slow_reason *r)
 {
-	if (ss == NULL || *ss->client_last == '\0')
+	if (ss == NULL || *ss->client_last == '\0') {
+		*r = SRV_SLOW_FIRST;
 		return "no completed sync";
-	if (strcmp(ss->client_last, last) != 0)
+	}
+	if (strcmp(ss->client_last, last) != 0) {
+		*r = SRV_SLOW_ANCHOR;
 		return "anchor mismatch";
-	if (ss->force_slow)
+	}
+	if (ss->force_slow) {
+		*r = SRV_SLOW_RESYNC;
 		return "resync requested";
+	}
 	if (ss->rev <= c->tenant.pruned_rev && ss->rev != 0 &&
-	    c->tenant.pruned_rev > 0)
+	    c->tenant.pruned_rev > 0) {
+		*r = SRV_SLOW_HISTORY_PRUNED;
 		return "change history pruned";
+	}
 	return NULL;
 }
 
@@ -182,8 +191,10 @@ static int decide_mode(struct srv_ctx *c, struct srv_ds *ds, int code,
 	int mode = code == SML_ALERT_RESUME ? SML_ALERT_TWO_WAY : code;
 
 	if (mode == SML_ALERT_TWO_WAY || mode == SML_ALERT_ONE_WAY_SERVER) {
-		const char *why = slow_reason(c, ss, last);
+		enum srv_slow_reason r;
+		const char *why = slow_reason(c, ss, last, &r);
 		if (why != NULL) {
+			srv_metrics_slow(c->srv, r);
 			ob_log(OB_LOG_INFO, &c->log,
 			       "datastore %s: %s, slow sync (508)", ds->key,
 			       why);
@@ -193,6 +204,8 @@ static int decide_mode(struct srv_ctx *c, struct srv_ds *ds, int code,
 			ds->since_rev = ss->rev;
 		}
 	}
+	if (code == SML_ALERT_SLOW)
+		srv_metrics_slow(c->srv, SRV_SLOW_CLIENT);
 	ds->mode = mode;
 	return status;
 }

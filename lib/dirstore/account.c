@@ -520,8 +520,17 @@ int dstore_account_verify(struct dstore *s, const char *login,
 		free(h);
 		ok = false;
 	}
-	if (!found || !ok || a.disabled)
+	if (!found || !ok || a.disabled) {
+		if (a_r != NULL) {
+			memset(a_r, 0, sizeof(*a_r));
+			if (found) {
+				a_r->id = a.id;
+				a_r->tenant_id = a.tenant_id;
+				a_r->disabled = ok && a.disabled;
+			}
+		}
 		return ob_err_set(err, OB_E_AUTH, "invalid login or password");
+	}
 	if (a_r != NULL)
 		*a_r = a;
 	return 0;

@@ -223,7 +223,10 @@ int dstore_account_find(struct dstore *store, const char *login,
 			struct dstore_account *a_r, struct ob_err *err);
 /* Check a password. OB_E_AUTH (same message) for an unknown login, a wrong
  * password or a disabled account; the hash is computed in every case so
- * timing does not tell which. */
+ * timing does not tell which. On OB_E_AUTH, a_r (when not NULL) tells the
+ * caller's counters which it was, never the client: id 0 for an unknown
+ * login, disabled set for a right password of a disabled account, else
+ * the account's id and tenant. */
 int dstore_account_verify(struct dstore *store, const char *login,
 			  const char *password, struct dstore_account *a_r,
 			  struct ob_err *err);

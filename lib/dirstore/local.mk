@@ -11,7 +11,8 @@ lib_dirstore_libdirstore_a_SOURCES = \
 	lib/dirstore/websession.c lib/dirstore/devlock.c lib/dirstore/login.c \
 	lib/dirstore/person-diff.c lib/dirstore/undo.c \
 	lib/dirstore/page.c lib/dirstore/account-page.c \
-	lib/dirstore/account-reset.c lib/dirstore/thumb.c
+	lib/dirstore/account-reset.c lib/dirstore/thumb.c \
+	lib/dirstore/stats.c
 if HAVE_LIBPQ
 lib_dirstore_libdirstore_a_SOURCES += lib/dirstore/db-pg.c
 endif

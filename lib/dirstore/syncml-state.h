@@ -264,4 +264,19 @@ int dstore_nonce_set(struct dstore *store, const char *device,
 int dstore_nonce_expire(struct dstore *store, int64_t before, int *count_r,
 			struct ob_err *err);
 
+/* ---- figures for /metrics (stats.c) ---------------------------------- */
+
+struct dstore_stats {
+	int64_t live_sessions; /* not completed, not expired */
+	int64_t devices_24h;   /* devices with a sync completed in 24 h */
+	/* devices whose last completed sync is older than their
+	 * enterprise's retention window: slow next time */
+	int64_t devices_outside_retention;
+	int64_t db_bytes; /* the database's size as the engine counts it */
+};
+
+/* The figures at unix time now; a few indexed counts, no transaction. */
+int dstore_stats_get(struct dstore *store, int64_t now, struct dstore_stats *r,
+		     struct ob_err *err);
+
 #endif

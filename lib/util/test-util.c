@@ -5,9 +5,12 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/file.h"
+#include "util/log.h"
 #include "util/str.h"
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -277,6 +280,155 @@ static void test_file_private(void)
 	test_end();
 }
 
+/* ---- the logger: stderr goes to a file of ours, read back ------------- */
+
+static int log_fd = -1, saved_stderr = -1;
+
+static void log_capture(void)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/log.txt", test_tmpdir());
+	log_fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	saved_stderr = dup(STDERR_FILENO);
+	dup2(log_fd, STDERR_FILENO);
+}
+
+/* What was logged since the last call, into buf; stderr stays captured. */
+static const char *log_take(char *buf, size_t size)
+{
+	off_t end = lseek(log_fd, 0, SEEK_END);
+	ssize_t n = pread(log_fd, buf, size - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	(void)end;
+	if (ftruncate(log_fd, 0) != 0)
+		buf[0] = '\0';
+	lseek(log_fd, 0, SEEK_SET);
+	return buf;
+}
+
+static void log_release(void)
+{
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	close(log_fd);
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ" at s */
+static bool is_rfc3339_ms(const char *s)
+{
+	static const char pat[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+
+	for (size_t i = 0; pat[i] != '\0'; i++) {
+		if (pat[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pat[i])
+			return false;
+	}
+	return true;
+}
+
+static void test_log_text(void)
+{
+	char buf[8192], js[64];
+	struct stat st;
+	struct ob_log_ctx ctx = {.len = 0};
+
+	test_begin("log lines: RFC 3339 time off the journal, <N> on it");
+	unsetenv("JOURNAL_STREAM");
+	log_capture();
+	test_assert(!ob_log_detect_sink());
+	ob_log_ctx_add(&ctx, "tenant", "acme");
+	ob_log_ctx_add(&ctx, "device", "IMEI 1");
+	ob_log(OB_LOG_WARN, &ctx, "two\nlines");
+	log_take(buf, sizeof(buf));
+	test_assert(is_rfc3339_ms(buf));
+	test_assert_str(buf + 24,
+			" warn: tenant=acme device=\"IMEI 1\" two lines\n");
+	ob_log(OB_LOG_DEBUG, NULL, "dropped below info");
+	test_assert_str(log_take(buf, sizeof(buf)), "");
+
+	/* the journal: JOURNAL_STREAM names stderr's device and inode */
+	test_assert_int(fstat(STDERR_FILENO, &st), 0);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", js, 1);
+	test_assert(ob_log_detect_sink());
+	ob_log_set_level(OB_LOG_DEBUG);
+	ob_log(OB_LOG_DEBUG, NULL, "d");
+	ob_log(OB_LOG_INFO, NULL, "i");
+	ob_log(OB_LOG_WARN, NULL, "w");
+	ob_log(OB_LOG_ERROR, &ctx, "e");
+	test_assert_str(log_take(buf, sizeof(buf)),
+			"<7>debug: d\n<6>info: i\n<4>warn: w\n"
+			"<3>error: tenant=acme device=\"IMEI 1\" e\n");
+	ob_log_set_level(OB_LOG_INFO);
+
+	/* another stream's (stderr redirected after systemd set it) */
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino + 1);
+	setenv("JOURNAL_STREAM", js, 1);
+	test_assert(!ob_log_detect_sink());
+	setenv("JOURNAL_STREAM", "garbage", 1);
+	test_assert(!ob_log_detect_sink());
+	ob_log_set_request("r-42");
+	ob_log(OB_LOG_INFO, NULL, "x");
+	log_take(buf, sizeof(buf));
+	test_assert(is_rfc3339_ms(buf));
+	test_assert_str(buf + 24, " info: req=r-42 x\n");
+	ob_log_set_request(NULL);
+	test_assert_str(ob_log_request(), "");
+	unsetenv("JOURNAL_STREAM");
+	ob_log_detect_sink();
+	log_release();
+	test_end();
+}
+
+static void test_log_json(void)
+{
+	char buf[8192], out[16], big[6000];
+	struct ob_log_ctx ctx = {.len = 0};
+	enum ob_log_format f;
+
+	test_begin("JSON log lines escape every byte");
+	test_assert_int(ob_log_format_parse("json", &f), 0);
+	test_assert_int(f, OB_LOG_JSON);
+	test_assert_int(ob_log_format_parse("xml", &f), OB_E_INVAL);
+	log_capture();
+	ob_log_detect_sink();
+	ob_log_set_format(OB_LOG_JSON);
+	ob_log_set_request("abc");
+	ob_log_ctx_add(&ctx, "device", "a\"b\\c\x01\x1f\x7f");
+	ob_log_ctx_add(&ctx, "tenant", "caf\xC3\xA9 \xFF\xC3(\xED\xA0\x80");
+	ob_log(OB_LOG_ERROR, &ctx, "line\none\ttab \xE2\x82\xAC");
+	log_take(buf, sizeof(buf));
+	test_assert_mem(buf, 7, "{\"ts\":\"", 7);
+	test_assert(is_rfc3339_ms(buf + 7));
+	test_assert_str(buf + 31,
+			"\",\"level\":\"error\",\"req\":\"abc\","
+			"\"device\":\"a\\\"b\\\\c\\u0001\\u001f\\u007f\","
+			"\"tenant\":\"caf\xC3\xA9 \xEF\xBF\xBD\xEF\xBF\xBD("
+			"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\","
+			"\"msg\":\"line\\none\\ttab \xE2\x82\xAC\"}\n");
+	/* a message over the line's size is cut, the object still closed */
+	memset(big, '"', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ob_log(OB_LOG_INFO, NULL, "%s", big);
+	size_t n = strlen(log_take(buf, sizeof(buf)));
+	test_assert(n <= 4096 && n > 4000);
+	test_assert_str(buf + n - 5, "\\\"\"}\n");
+	ob_log_set_format(OB_LOG_TEXT);
+	ob_log_set_request(NULL);
+	log_release();
+	/* never a cut escape or character */
+	test_assert_int(ob_log_json_escape(out, 3, "a\"", 2), 1);
+	test_assert_str(out, "a");
+	test_assert_int(ob_log_json_escape(out, 7, "\x01", 1), 6);
+	test_assert_int(ob_log_json_escape(out, 6, "\x01", 1), 0);
+	test_assert_int(ob_log_json_escape(out, 3, "\xE2\x82\xAC", 3), 0);
+	test_assert_int(ob_log_json_escape(out, 4, "\xE2\x82\xAC", 3), 3);
+	test_end();
+}
+
 int main(void)
 {
 	test_b64();
@@ -288,5 +440,7 @@ int main(void)
 	test_file();
 	test_file_private();
 	test_random();
+	test_log_text();
+	test_log_json();
 	return test_done();
 }

@@ -3,14 +3,18 @@
 TESTS += tests/integration/test-sync.sh tests/integration/test-agent.sh \
 	tests/integration/test-agent-scale.sh tests/integration/test-slow-match.sh \
 	tests/integration/test-account-reset.sh \
-	tests/integration/test-carddav-stream.sh
+	tests/integration/test-carddav-stream.sh \
+	tests/integration/test-watch.sh
 EXTRA_DIST += tests/integration/test-sync.sh tests/integration/test-agent.sh \
 	tests/integration/test-agent-scale.sh tests/integration/smlclient.py \
 	tests/integration/test-slow-match.sh \
 	tests/integration/test-account-reset.sh \
 	tests/integration/viewcheck.py tests/integration/replay.py \
 	tests/integration/test-carddav-stream.sh \
-	tests/integration/dav-client.py
+	tests/integration/dav-client.py \
+	tests/integration/test-watch.sh tests/integration/promcheck.py \
+	contrib/grafana/orgbook-dashboard.json \
+	contrib/prometheus/orgbook-alerts.yml
 
 # 100,000 people over WBXML and XML: too slow for make check.
 soak: all
