@@ -151,11 +151,11 @@ int dstore_sync_list(struct dstore *s, int64_t tenant_id,
 
 /* the sync_state columns prefixed by "s." for the join below */
 #define STATE_COLS_S                                                           \
-	"s.id, s.account_id, s.device, s.datastore, s.client_last, "          \
+	"s.id, s.account_id, s.device, s.datastore, s.client_last, "           \
 	"s.server_last, s.rev, s.force_slow, s.last_sync, s.client_info"
 
-int dstore_device_list(struct dstore *s, int64_t tenant_id,
-		       int64_t account_id, const char *device, int64_t now,
+int dstore_device_list(struct dstore *s, int64_t tenant_id, int64_t account_id,
+		       const char *device, int64_t now,
 		       int (*fn)(const struct dstore_device_info *d, void *ctx),
 		       void *ctx, struct ob_err *err)
 {
@@ -170,7 +170,7 @@ int dstore_device_list(struct dstore *s, int64_t tenant_id,
 		"FROM sync_state s JOIN account a ON a.id = s.account_id "
 		"JOIN tenant t ON t.id = s.tenant_id "
 		"WHERE s.tenant_id = ?2 AND (?3 = 0 OR s.account_id = ?3) "
-		"AND (?4 IS NULL OR s.device = ?4) "
+		"AND (CAST(?4 AS TEXT) IS NULL OR s.device = ?4) "
 		"ORDER BY s.device, s.datastore, a.login";
 	struct db_stmt *st = ds_stmt(s, sql, err);
 	int rc, ret = 0;
