@@ -311,8 +311,11 @@ cis "server --max-conn" "--max-connections --max-connections-per-ip" "$SERVER" -
 cis "server --log-level" "debug error info warn" "$SERVER" --log-level ""
 cis "server --ldap-require" "--ldap-require-tls" "$SERVER" --ldap-require
 cis "admin pe" "person prune" "$ADMIN" p
+cis "admin de" "device" "$ADMIN" de
 cis "admin person subcommands" "add delete list move show update" "$ADMIN" person ""
 cis "admin unit subcommands" "add delete list move rename" "$ADMIN" unit ""
+cis "admin device subcommands" "forget list show" "$ADMIN" device ""
+cis "admin device list --a" "--account" "$ADMIN" device list --a
 cis "admin person list --j" "--json" "$ADMIN" person list --j
 cis "admin --tenant from the database" "acme big northwind" "$ADMIN" --db "$db" person list --tenant ""
 cis "admin export --format" "csv json vcf21 vcf30 vcf40" "$ADMIN" export --format ""
