@@ -78,7 +78,8 @@ struct adm_command {
 
 extern const struct adm_command adm_cmd_init, adm_cmd_enterprise,
 	adm_cmd_account, adm_cmd_import, adm_cmd_person, adm_cmd_unit,
-	adm_cmd_changes, adm_cmd_prune, adm_cmd_export, adm_cmd_migrate, adm_cmd_device;
+	adm_cmd_changes, adm_cmd_prune, adm_cmd_export, adm_cmd_migrate,
+	adm_cmd_device;
 
 /* ---- args.c: the option parser ---- */
 
