@@ -1,7 +1,8 @@
 /* admin: orgbook-admin, the operator's command line for the directory
  * store (lib/dirstore): enterprises, accounts, org units, people, imports
  * and exports, the change log and its pruning. One file per command group
- * (tenant.c, account.c, unit.c, person.c, import.c, export.c, history.c);
+ * (tenant.c, account.c, unit.c, person.c, import.c, export.c, history.c,
+ * device.c);
  * main.c only finds the command and hands it its arguments.
  *
  * Promises:
@@ -77,7 +78,8 @@ struct adm_command {
 
 extern const struct adm_command adm_cmd_init, adm_cmd_enterprise,
 	adm_cmd_account, adm_cmd_import, adm_cmd_person, adm_cmd_unit,
-	adm_cmd_changes, adm_cmd_prune, adm_cmd_export, adm_cmd_migrate;
+	adm_cmd_changes, adm_cmd_prune, adm_cmd_export, adm_cmd_migrate,
+	adm_cmd_device;
 
 /* ---- args.c: the option parser ---- */
 

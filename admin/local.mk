@@ -5,7 +5,7 @@ bin_PROGRAMS += admin/orgbook-admin
 admin_orgbook_admin_SOURCES = admin/admin.h admin/main.c admin/args.c \
 	admin/common.c admin/password.c admin/tenant.c admin/account.c \
 	admin/unit.c admin/person.c admin/import.c admin/export.c \
-	admin/history.c admin/migrate.c
+	admin/history.c admin/migrate.c admin/device.c
 admin_orgbook_admin_LDADD = webadmin/libwebadmin.a import/libimport.a \
 	lib/dircard/libdircard.a \
 	vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)

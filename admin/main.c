@@ -14,7 +14,7 @@
 static const struct adm_command *const commands[] = {
 	&adm_cmd_init,   &adm_cmd_enterprise, &adm_cmd_account, &adm_cmd_import,
 	&adm_cmd_person, &adm_cmd_unit,       &adm_cmd_changes, &adm_cmd_prune,
-	&adm_cmd_export, &adm_cmd_migrate,
+	&adm_cmd_export, &adm_cmd_device,     &adm_cmd_migrate,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -59,6 +59,34 @@ int dstore_sync_list(struct dstore *store, int64_t tenant_id,
 		     int (*fn)(const struct dstore_sync_state *st, void *ctx),
 		     void *ctx, struct ob_err *err);
 
+/* One datastore of one device as an operator sees it: its sync state,
+ * the account's login, how many items its id map holds, whether a
+ * session of the device is under way (unexpired and not completed at
+ * `now`), and whether its revision is past the change-log retention
+ * (at or below the tenant's pruned_rev, the rule the SyncML server
+ * applies: its next two-way sync is a slow one). */
+struct dstore_device_info {
+	struct dstore_sync_state st;
+	char login[DSTORE_LOGIN_MAX];
+	int64_t items;
+	bool live_session;
+	bool too_old;
+};
+/* Visit the tenant's device datastores ordered by device, datastore and
+ * account: of one account only when account_id is not 0, of one device
+ * only when device is not NULL (none visited is not an error). fn's
+ * non-zero return stops the walk and is returned. Reads only. */
+int dstore_device_list(struct dstore *store, int64_t tenant_id,
+		       int64_t account_id, const char *device, int64_t now,
+		       int (*fn)(const struct dstore_device_info *d, void *ctx),
+		       void *ctx, struct ob_err *err);
+/* Forget a device's sync state in the tenant (every datastore and
+ * account, with their id maps), so that its next sync is a slow one;
+ * *count_r (may be NULL) gets how many datastores went. OB_E_NOTFOUND
+ * when the tenant has no state for it. Transaction needed. */
+int dstore_device_forget(struct dstore *store, int64_t tenant_id,
+			 const char *device, int *count_r, struct ob_err *err);
+
 /* The id map of one sync state: server id (person uid) <-> client LUID,
  * with the revision of the version the client confirmed. Writes need a
  * transaction. */

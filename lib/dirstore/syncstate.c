@@ -149,6 +149,101 @@ int dstore_sync_list(struct dstore *s, int64_t tenant_id,
 	return ret;
 }
 
+/* the sync_state columns prefixed by "s." for the join below */
+#define STATE_COLS_S                                                           \
+	"s.id, s.account_id, s.device, s.datastore, s.client_last, "           \
+	"s.server_last, s.rev, s.force_slow, s.last_sync, s.client_info"
+
+int dstore_device_list(struct dstore *s, int64_t tenant_id, int64_t account_id,
+		       const char *device, int64_t now,
+		       int (*fn)(const struct dstore_device_info *d, void *ctx),
+		       void *ctx, struct ob_err *err)
+{
+	/* CASE rather than a bare EXISTS: PostgreSQL returns a boolean */
+	static const char sql[] =
+		"SELECT " STATE_COLS_S ", a.login, "
+		"(SELECT COUNT(*) FROM id_map m WHERE m.state_id = s.id), "
+		"CASE WHEN EXISTS (SELECT 1 FROM sml_session x WHERE "
+		"x.device = s.device AND x.tenant_id = s.tenant_id AND "
+		"x.expires > ?1 AND x.completed = 0) THEN 1 ELSE 0 END, "
+		"t.pruned_rev "
+		"FROM sync_state s JOIN account a ON a.id = s.account_id "
+		"JOIN tenant t ON t.id = s.tenant_id "
+		"WHERE s.tenant_id = ?2 AND (?3 = 0 OR s.account_id = ?3) "
+		"AND (CAST(?4 AS TEXT) IS NULL OR s.device = ?4) "
+		"ORDER BY s.device, s.datastore, a.login";
+	struct db_stmt *st = ds_stmt(s, sql, err);
+	int rc, ret = 0;
+
+	if (st == NULL)
+		return err ? err->code : OB_E_FAIL;
+	db_bind_int64(st, 1, now);
+	db_bind_int64(st, 2, tenant_id);
+	db_bind_int64(st, 3, account_id);
+	if (device != NULL)
+		db_bind_text(st, 4, device);
+	while ((rc = db_step(st)) == DB_ROW) {
+		struct dstore_device_info d;
+		int64_t pruned;
+
+		memset(&d, 0, sizeof(d));
+		state_from_row(st, &d.st);
+		ob_strlcpy(d.login, db_column_text(st, 10), sizeof(d.login));
+		d.items = db_column_int64(st, 11);
+		d.live_session = db_column_int(st, 12) != 0;
+		pruned = db_column_int64(st, 13);
+		/* sync-alert.c's slow_reason: rev 0 is a device that had
+		 * nothing yet, never too old */
+		d.too_old = pruned > 0 && d.st.rev != 0 && d.st.rev <= pruned;
+		ret = fn(&d, ctx);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != DB_DONE)
+		ret = ds_sql_err(s, rc, "list devices", err);
+	db_reset(st);
+	return ret;
+}
+
+int dstore_device_forget(struct dstore *s, int64_t tenant_id,
+			 const char *device, int *count_r, struct ob_err *err)
+{
+	/* the id-map history first: PostgreSQL's has no trigger dropping
+	 * it with its state; id_map and id_map_rev go by cascade */
+	static const char gone_sql[] =
+		"DELETE FROM id_map_gone WHERE state_id IN (SELECT id FROM "
+		"sync_state WHERE tenant_id = ? AND device = ?)";
+	static const char sql[] =
+		"DELETE FROM sync_state WHERE tenant_id = ? AND device = ?";
+	struct db_stmt *st;
+	int n, ret = ds_write_stmt(s, tenant_id, gone_sql, &st, err);
+
+	if (count_r != NULL)
+		*count_r = 0;
+	if (ret < 0)
+		return ret;
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_text(st, 2, device);
+	ret = ds_exec_stmt(s, st, "forget device", err);
+	if (ret < 0)
+		return ret;
+	ret = ds_write_stmt(s, tenant_id, sql, &st, err);
+	if (ret < 0)
+		return ret;
+	db_bind_int64(st, 1, tenant_id);
+	db_bind_text(st, 2, device);
+	ret = ds_exec_stmt(s, st, "forget device", err);
+	if (ret < 0)
+		return ret;
+	n = (int)db_changes(s->db);
+	if (n == 0)
+		return ob_err_set(err, OB_E_NOTFOUND,
+				  "no sync state for that device");
+	if (count_r != NULL)
+		*count_r = n;
+	return 0;
+}
+
 int dstore_map_put(struct dstore *s, int64_t tenant_id, int64_t state_id,
 		   const char *guid, const char *luid, int64_t rev,
 		   struct ob_err *err)

@@ -1369,6 +1369,138 @@ static void test_prune(void)
 	test_end();
 }
 
+static int collect_device(const struct dstore_device_info *d, void *ctx)
+{
+	struct collect *c = ctx;
+	size_t n = strlen(c->text);
+
+	snprintf(c->text + n, sizeof(c->text) - n,
+		 "%s%s/%s:%s rev=%lld items=%lld%s%s", n ? " " : "",
+		 d->st.device, d->st.datastore, d->login, (long long)d->st.rev,
+		 (long long)d->items, d->live_session ? " live" : "",
+		 d->too_old ? " old" : "");
+	return 0;
+}
+
+static void put_state(struct dstore *s, int64_t t, int64_t acc,
+		      const char *device, int64_t rev, int64_t *id_r)
+{
+	struct dstore_sync_state st = {0};
+	struct ob_err err;
+
+	st.account_id = acc;
+	snprintf(st.device, sizeof(st.device), "%s", device);
+	snprintf(st.datastore, sizeof(st.datastore), "contacts");
+	snprintf(st.client_last, sizeof(st.client_last), "a1");
+	st.rev = rev;
+	st.last_sync = 1000;
+	test_assert_int(dstore_sync_put(s, t, &st, &err), 0);
+	*id_r = st.id;
+}
+
+static void test_device_list(void)
+{
+	struct dstore *s = open_new();
+	struct ob_err err;
+	struct dstore_session ss = {0};
+	struct collect c = {""};
+	int64_t t = tenant(s, "acme"), o = tenant(s, "other"), u1, u2, o1;
+	int64_t id1, id2, ido, r1, pruned, now = (int64_t)time(NULL);
+	int n = -1;
+
+	test_begin("device list: per datastore its login, items, live "
+		   "session, past retention; filters; forget; tenants apart");
+	dstore_account_create(s, t, "u1", "user-pw-1", DSTORE_ROLE_USER, &u1,
+			      &err);
+	dstore_account_create(s, t, "u2", "user-pw-2", DSTORE_ROLE_USER, &u2,
+			      &err);
+	dstore_account_create(s, o, "o1", "user-pw-3", DSTORE_ROLE_USER, &o1,
+			      &err);
+	dstore_begin(s, t, "test", &err);
+	put(s, t, "a", "A", 0, false);
+	dstore_commit(s, &r1, &err);
+	dstore_begin(s, t, "test", &err);
+	put(s, t, "b", "B", 0, false);
+	dstore_commit(s, NULL, &err);
+	dstore_begin(s, t, "sync", &err);
+	put_state(s, t, u2, "IMEI:2", 0, &id2);
+	put_state(s, t, u1, "IMEI:1", r1, &id1);
+	test_assert_int(dstore_map_put(s, t, id1, "g1", "11", 1, &err), 0);
+	test_assert_int(dstore_map_put(s, t, id1, "g2", "12", 1, &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	dstore_begin(s, o, "sync", &err);
+	put_state(s, o, o1, "IMEI:1", 0, &ido);
+	test_assert_int(dstore_map_put(s, o, ido, "g9", "19", 1, &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	/* a live session of IMEI:1 in acme, a completed one of IMEI:2 */
+	snprintf(ss.token, sizeof(ss.token), "tok-live");
+	snprintf(ss.device, sizeof(ss.device), "IMEI:1");
+	snprintf(ss.session_id, sizeof(ss.session_id), "1");
+	ss.tenant_id = t;
+	ss.account_id = u1;
+	ss.created = now;
+	ss.expires = now + 300;
+	test_assert_int(dstore_session_save(s, &ss, &err), 0);
+	snprintf(ss.token, sizeof(ss.token), "tok-done");
+	snprintf(ss.device, sizeof(ss.device), "IMEI:2");
+	ss.account_id = u2;
+	ss.completed = true;
+	test_assert_int(dstore_session_save(s, &ss, &err), 0);
+
+	test_assert_int(dstore_device_list(s, t, 0, NULL, now, collect_device,
+					   &c, &err),
+			0);
+	test_assert_str(c.text, "IMEI:1/contacts:u1 rev=1 items=2 live "
+				"IMEI:2/contacts:u2 rev=0 items=0");
+	/* the session has expired by then */
+	c.text[0] = '\0';
+	dstore_device_list(s, t, 0, NULL, now + 301, collect_device, &c, &err);
+	test_assert_str(c.text, "IMEI:1/contacts:u1 rev=1 items=2 "
+				"IMEI:2/contacts:u2 rev=0 items=0");
+	c.text[0] = '\0';
+	dstore_device_list(s, t, u2, NULL, now, collect_device, &c, &err);
+	test_assert_str(c.text, "IMEI:2/contacts:u2 rev=0 items=0");
+	c.text[0] = '\0';
+	dstore_device_list(s, t, 0, "IMEI:1", now, collect_device, &c, &err);
+	test_assert_str(c.text, "IMEI:1/contacts:u1 rev=1 items=2 live");
+	c.text[0] = '\0';
+	test_assert_int(dstore_device_list(s, t, 0, "IMEI:9", now,
+					   collect_device, &c, &err),
+			0);
+	test_assert_str(c.text, "");
+	/* the other tenant sees its own IMEI:1 only */
+	dstore_device_list(s, o, 0, NULL, now, collect_device, &c, &err);
+	test_assert_str(c.text, "IMEI:1/contacts:o1 rev=0 items=1");
+	/* past retention: the changes after revision 1 are pruned (the
+	 * devices were last seen long ago); rev 0 is never too old */
+	dstore_begin(s, t, "test", &err);
+	test_assert_int(dstore_prune(s, t, now + 31 * 86400, &pruned, &err), 0);
+	dstore_commit(s, NULL, &err);
+	test_assert(pruned >= r1);
+	c.text[0] = '\0';
+	dstore_device_list(s, t, 0, NULL, now + 301, collect_device, &c, &err);
+	test_assert_str(c.text, "IMEI:1/contacts:u1 rev=1 items=2 old "
+				"IMEI:2/contacts:u2 rev=0 items=0");
+	/* forget: acme's IMEI:1 goes with its map, other's stays */
+	dstore_begin(s, t, "admin", &err);
+	test_assert_int(dstore_device_forget(s, t, "IMEI:1", &n, &err), 0);
+	test_assert_int(dstore_commit(s, NULL, &err), 0);
+	test_assert_int(n, 1);
+	c.text[0] = '\0';
+	dstore_device_list(s, t, 0, NULL, now + 301, collect_device, &c, &err);
+	test_assert_str(c.text, "IMEI:2/contacts:u2 rev=0 items=0");
+	c.text[0] = '\0';
+	dstore_device_list(s, o, 0, NULL, now, collect_device, &c, &err);
+	test_assert_str(c.text, "IMEI:1/contacts:o1 rev=0 items=1");
+	dstore_begin(s, t, "admin", &err);
+	test_assert_int(dstore_device_forget(s, t, "IMEI:1", &n, &err),
+			OB_E_NOTFOUND);
+	test_assert_int(n, 0);
+	dstore_rollback(s);
+	dstore_close(&s);
+	test_end();
+}
+
 static void test_prune_keeps_live_devices(void)
 {
 	struct dstore *s = open_new();
@@ -4023,6 +4155,7 @@ int main(void)
 	test_prune();
 	test_prune_keeps_live_devices();
 	test_sync_state();
+	test_device_list();
 	test_map_history();
 	test_person_past();
 	test_audit_names_and_fields();

@@ -128,6 +128,45 @@ def agent_show(s):
     return s["vcard"].replace("\r\n", "\n").rstrip("\n").split("\n")
 
 
+def next_sync(d):
+    if d["force_slow"]:
+        return "slow (requested)"
+    return "slow (past retention)" if d["past_retention"] else "normal"
+
+
+def device_list(j):
+    out = ["%-32s %-24s %-16s %-20s %7s %s" % (
+        "DEVICE", "ACCOUNT", "DATASTORE", "LAST SYNC", "ITEMS", "STATE")]
+    for d in j:
+        out.append(cell(d["device"], 32) + " " + cell(d["account"], 24) +
+                   " " + cell(d["datastore"], 16) + " " +
+                   "%-20s %7d %s%s" % (d["last_sync"] or "never", d["items"],
+                                       next_sync(d),
+                                       ", syncing" if d["live_session"]
+                                       else ""))
+    return out
+
+
+def device_show(j):
+    out = []
+    for d in j["datastores"]:
+        if d["device"] != j["device"]:
+            return ["device %r under %r" % (d["device"], j["device"])]
+        if out:
+            out.append("")
+        for k, v in (("device", d["device"]), ("account", d["account"]),
+                     ("datastore", d["datastore"]),
+                     ("last sync", d["last_sync"] or "never"),
+                     ("client anchor", d["client_anchor"]),
+                     ("server anchor", d["server_anchor"]),
+                     ("revision", d["revision"]), ("items", d["items"]),
+                     ("next sync", next_sync(d)),
+                     ("live session", "yes" if d["live_session"] else "no"),
+                     ("client", d["client_info"])):
+            out.append("%-16s %s" % (k + ":", v))
+    return out
+
+
 kinds = {k: v for k, v in globals().items() if callable(v) and k not in
          ("width", "cell", "main")}
 

@@ -241,6 +241,54 @@ assert s["phones"] == [{"type": "work", "number": "+86 21 1"}], s
 PYEOF
 run "agent search nobody --json: [] and exit 3" 3 agent search zzzzqqq --json
 file_is "an empty array" "$tmp/o" "[]"
+# -- orgbook-admin device: the devices that synced above ---------------------
+run "admin device list --tenant acme" 0 ob device list --tenant acme
+grep_ok "the demo agent under its account" "$tmp/o" " zhang\.wei@acme  *[^ ]* *20[0-9-]*T[0-9:]*Z  *[0-9][0-9]* normal$"
+jc "admin device list --json = the table" device_list ob device list --tenant acme
+$PY - "$tmp/j" big <<'PYEOF' && ok "device list --json: account, recent last sync, items" || notok "device list --json: account, recent last sync, items"
+import calendar, json, sys, time
+j = json.load(open(sys.argv[1], encoding="utf-8"))
+assert len(j) == 1, j
+d = j[0]
+assert d["account"] == "zhang.wei@acme" and d["device"], d
+t = calendar.timegm(time.strptime(d["last_sync"], "%Y-%m-%dT%H:%M:%SZ"))
+assert abs(time.time() - t) < 600, d["last_sync"]
+assert d["items"] > 300 and d["client_anchor"] and d["server_anchor"], d
+assert not d["live_session"] and not d["past_retention"], d
+assert not d["force_slow"] and d["revision"] > 0, d
+PYEOF
+dev=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["device"])' "$tmp/j")
+ob device list --tenant big --json >"$tmp/jb" 2>/dev/null
+$PY - "$tmp/jb" "$dev" <<'PYEOF' && ok "big sees its own device only" || notok "big sees its own device only"
+import json, sys
+j = json.load(open(sys.argv[1], encoding="utf-8"))
+assert [d["account"] for d in j] == ["big@big"], j
+assert sys.argv[2] not in [d["device"] for d in j], j
+PYEOF
+jc "admin device show --json = the text" device_show ob device show --tenant acme "$dev"
+grep_ok "show: the device's account" "$tmp/t" "^account: *zhang\.wei@acme$"
+run "admin device list --account zhang.wei@acme" 0 ob device list --tenant acme --account zhang.wei@acme
+grep_ok "its device" "$tmp/o" "^$dev "
+run "admin device list --account of another enterprise: exit 3" 3 ob device list --tenant acme --account big@big
+file_is "named" "$tmp/e" "orgbook-admin: no account 'big@big' in acme"
+run "admin device show of an unknown id: exit 3" 3 ob device show --tenant acme no-such-device
+file_is "a clear message" "$tmp/e" "orgbook-admin: no device 'no-such-device' has synced in acme"
+empty "nothing on stdout" "$tmp/o"
+run "admin device show of acme's device in big: exit 3" 3 ob device show --tenant big "$dev"
+run "admin device forget in another enterprise: exit 3" 3 ob device forget --tenant big "$dev"
+run "admin device show without an id: exit 1" 1 ob device show --tenant acme
+run "admin device list without --tenant: exit 1" 1 ob device list
+run "admin device forget" 0 ob device forget --tenant acme "$dev"
+grep_ok "says so" "$tmp/o" "next sync is a slow sync"
+run "admin device list after forget" 0 ob device list --tenant acme
+file_is "nothing synced" "$tmp/o" "no device has synced"
+run "admin device list --json after forget" 0 ob device list --tenant acme --json
+file_is "an empty array" "$tmp/o" "[]"
+run "agent sync after forget" 0 agent sync --json
+$PY -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["mode"] == "slow", s' "$tmp/o" &&
+	ok "the forgotten device's next sync is slow" || notok "the forgotten device's next sync is slow"
+run "admin device list: back after its sync" 0 ob device list --tenant acme
+grep_ok "listed again" "$tmp/o" "^$dev "
 kill "$spid" && wait "$spid" 2>/dev/null
 spid=""
 
@@ -263,8 +311,11 @@ cis "server --max-conn" "--max-connections --max-connections-per-ip" "$SERVER" -
 cis "server --log-level" "debug error info warn" "$SERVER" --log-level ""
 cis "server --ldap-require" "--ldap-require-tls" "$SERVER" --ldap-require
 cis "admin pe" "person prune" "$ADMIN" p
+cis "admin de" "device" "$ADMIN" de
 cis "admin person subcommands" "add delete list move show update" "$ADMIN" person ""
 cis "admin unit subcommands" "add delete list move rename" "$ADMIN" unit ""
+cis "admin device subcommands" "forget list show" "$ADMIN" device ""
+cis "admin device list --a" "--account" "$ADMIN" device list --a
 cis "admin person list --j" "--json" "$ADMIN" person list --j
 cis "admin --tenant from the database" "acme big northwind" "$ADMIN" --db "$db" person list --tenant ""
 cis "admin export --format" "csv json vcf21 vcf30 vcf40" "$ADMIN" export --format ""
