@@ -194,7 +194,7 @@ int dstore_device_list(struct dstore *s, int64_t tenant_id, int64_t account_id,
 		pruned = db_column_int64(st, 13);
 		/* sync-alert.c's slow_reason: rev 0 is a device that had
 		 * nothing yet, never too old */
-		d.too_old = pruned > 0 && d.st.rev != 0 && d.st.rev <= pruned;
+		d.too_old = pruned > 0 && d.st.rev != 0 && d.st.rev < pruned;
 		ret = fn(&d, ctx);
 		if (ret != 0)
 			break;

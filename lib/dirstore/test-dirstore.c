@@ -1531,6 +1531,12 @@ static void test_prune_keeps_live_devices(void)
 	test_assert_int(pruned, r1);
 	test_assert_str(changes(s, t, r1, 0, &ret), "add:b");
 	test_assert_int(ret, 0);
+	/* and so it is not past retention: its next sync is a fast one */
+	struct collect c = {{0}};
+	test_assert_int(dstore_device_list(s, t, 0, NULL, now + 30 * 86400 + 1,
+					   collect_device, &c, &err),
+			0);
+	test_assert_str(c.text, "dev-1/contacts:dev rev=1 items=0");
 	dstore_close(&s);
 	test_end();
 }

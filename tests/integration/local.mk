@@ -4,7 +4,7 @@ TESTS += tests/integration/test-sync.sh tests/integration/test-agent.sh \
 	tests/integration/test-agent-scale.sh tests/integration/test-slow-match.sh \
 	tests/integration/test-account-reset.sh \
 	tests/integration/test-carddav-stream.sh \
-	tests/integration/test-watch.sh
+	tests/integration/test-watch.sh tests/integration/test-prune-edge.sh
 EXTRA_DIST += tests/integration/test-sync.sh tests/integration/test-agent.sh \
 	tests/integration/test-agent-scale.sh tests/integration/smlclient.py \
 	tests/integration/test-slow-match.sh \
@@ -13,6 +13,7 @@ EXTRA_DIST += tests/integration/test-sync.sh tests/integration/test-agent.sh \
 	tests/integration/test-carddav-stream.sh \
 	tests/integration/dav-client.py \
 	tests/integration/test-watch.sh tests/integration/promcheck.py \
+	tests/integration/test-prune-edge.sh \
 	contrib/grafana/orgbook-dashboard.json \
 	contrib/prometheus/orgbook-alerts.yml
 
