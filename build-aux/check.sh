@@ -6,14 +6,15 @@
 #   4. make lint (cppcheck + clang-format)
 #   5. make distcheck (the tarball builds and passes its tests; the suites
 #      that drive real clients for minutes ran in 2 and 3 and skip there,
-#      tests/lib/slow.sh), and beside it the libFuzzer build (clang): each
-#      fuzz target for a short run
+#      tests/lib/slow.sh), then make check-packages (the Debian packages
+#      installed into a fresh Debian 12); beside them the libFuzzer build
+#      (clang): each fuzz target for a short run
 # Ends with one line "N passed, N failed"; each phase says when it began.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=$(nproc 2>/dev/null || echo 2)
-fuzz_secs=${OB_FUZZ_SECONDS:-20}
+fuzz_secs=${OB_FUZZ_SECONDS:-15}
 
 sh build-aux/install-deps.sh
 autoreconf -fi >/dev/null
@@ -75,8 +76,13 @@ fi
 phase "distcheck and fuzzing, side by side"
 # distcheck waits on servers and clients much of the time; the fuzzers
 # are one process each: together they fill the two cores
+# then the Debian packages, built from the tarball and installed into a
+# fresh Debian 12 (tests/install/test-packages.sh: TAP in packages.log)
 (cd build-valgrind && OB_TEST_SKIP_PG=1 OB_TEST_SKIP_SLOW=1 make -s distcheck \
-	DISTCHECK_CONFIGURE_FLAGS=--enable-werror >distcheck.log 2>&1) &
+	DISTCHECK_CONFIGURE_FLAGS=--enable-werror >distcheck.log 2>&1
+rc=$?
+make -s check-packages >packages.log 2>&1
+exit $rc) &
 dpid=$!
 
 rm -rf build-fuzz
@@ -110,6 +116,20 @@ else
 	tail -40 build-valgrind/distcheck.log >&2
 	failed=$((failed + 1))
 fi
+# every check of the packages' test counts; none at all (a skip) fails
+pk=build-valgrind/packages.log
+p=$(grep -c '^ok ' "$pk" 2>/dev/null || true)
+f=$(grep -c '^not ok ' "$pk" 2>/dev/null || true)
+grep '^# .* s$' "$pk" 2>/dev/null | sed 's/^#/packages:/' || true
+if [ "${p:-0}" -gt 0 ] && [ "${f:-0}" -eq 0 ]; then
+	echo "packages: ok ($p checks)"
+else
+	echo "check: packages failed ($p passed, $f failed)" >&2
+	grep -v '^ok ' "$pk" 2>/dev/null | tail -40 >&2
+	[ "${f:-0}" -gt 0 ] || f=1
+fi
+passed=$((passed + ${p:-0}))
+failed=$((failed + ${f:-0}))
 phase "done"
 
 [ "$xfailed" -eq 0 ] ||

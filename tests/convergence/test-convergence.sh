@@ -3,7 +3,7 @@
 # (XML and WBXML, vCard 2.1 and 3.0, basic and MD5, 10,240-byte and large
 # messages), orgbook-agent (XML, WBXML) and two CardDAV clients (vdirsyncer
 # and SyncEvolution's CardDAV backend) against the real orgbook-server,
-# 96 rounds (about 16 per client, ~3 minutes in the ASan build) with a
+# 72 rounds (about 9 per client, ~2 minutes in the ASan build) with a
 # fixed seed; under valgrind (OB_VALGRIND=1: the server and the agent run
 # under it) 18 rounds.
 # OB_CONVERGE_SEED / OB_CONVERGE_ROUNDS override. Prints TAP; a failure
@@ -13,7 +13,7 @@ top_srcdir=${top_srcdir:-.}
 . "$top_srcdir/tests/lib/slow.sh"
 top_builddir=${top_builddir:-.}
 PY=/usr/bin/python3
-rounds=96
+rounds=72
 [ -n "${OB_VALGRIND:-}" ] && rounds=18
 rounds=${OB_CONVERGE_ROUNDS:-$rounds}
 seed=${OB_CONVERGE_SEED:-2026}
