@@ -336,7 +336,8 @@ const struct adm_command adm_cmd_account = {
 	"  account list|log --tenant T [--json]   (list: login, role, "
 	"status,\n         last sign-in, person)\n"
 	"  account passwd|disable|enable LOGIN [--password-stdin]\n"
-	"  account link LOGIN UID | unlink LOGIN   the account's person\n"
+	"  account link LOGIN UID   link the account to its person\n"
+	"  account unlink LOGIN     and undo it\n"
 	"  account reset-link LOGIN [--hours N] [--url BASE]   a one-time\n"
 	"         password link (default 72 hours), printed once\n",
 	run_account};

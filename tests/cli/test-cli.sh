@@ -313,6 +313,7 @@ cis "server --ldap-require" "--ldap-require-tls" "$SERVER" --ldap-require
 cis "admin pe" "person prune" "$ADMIN" p
 cis "admin de" "device" "$ADMIN" de
 cis "admin person subcommands" "add delete list move show update" "$ADMIN" person ""
+cis "admin account subcommands" "create disable enable import link list log passwd reset-link unlink" "$ADMIN" account ""
 cis "admin unit subcommands" "add delete list move rename" "$ADMIN" unit ""
 cis "admin device subcommands" "forget list show" "$ADMIN" device ""
 cis "admin device list --a" "--account" "$ADMIN" device list --a
