@@ -3,6 +3,7 @@
 #include "config.h"
 #include "util/textout.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -277,6 +278,15 @@ void ob_progress_start(struct ob_progress *p, int fd, const char *label,
 	p->fd = fd;
 	p->on = !quiet && isatty(fd);
 	p->start_ms = ob_now_ms();
+	p->delay_ms = 250;
+	const char *d = getenv("ORGBOOK_PROGRESS_DELAY_MS");
+	if (d != NULL && *d != '\0') {
+		char *end;
+		unsigned long v = strtoul(d, &end, 10);
+
+		if (*end == '\0' && v <= 600000)
+			p->delay_ms = v;
+	}
 }
 
 /* h:mm:ss or m:ss */
@@ -353,8 +363,8 @@ void ob_progress_update(struct ob_progress *p, long done, long total)
 	if (!p->on)
 		return;
 	now = ob_now_ms();
-	/* work done in a quarter second gets no bar */
-	if (!p->drawn && now - p->start_ms < 250)
+	/* quick work (a quarter second by default) gets no bar */
+	if (!p->drawn && now - p->start_ms < p->delay_ms)
 		return;
 	if (p->drawn && now - p->last_ms < 100 && !(total > 0 && done >= total))
 		return;

@@ -66,9 +66,12 @@ struct ob_progress {
 	bool on;    /* drawing (a terminal and not --quiet) */
 	bool drawn; /* something is on the line */
 	uint64_t start_ms, last_ms;
+	uint64_t delay_ms; /* work done sooner gets no bar */
 	int fd;
 };
-/* Start a bar: drawn only when quiet is false and fd is a terminal. */
+/* Start a bar: drawn only when quiet is false and fd is a terminal, and
+ * only once the work has lasted ORGBOOK_PROGRESS_DELAY_MS milliseconds
+ * (environment; default 250, 0 to 600000). */
 void ob_progress_start(struct ob_progress *p, int fd, const char *label,
 		       long total, bool quiet);
 /* done of total so far (total may change, 0 when unknown); redrawn at
