@@ -43,7 +43,6 @@ TESTS += webadmin/test-import-undo.sh
 EXTRA_DIST += webadmin/test-import-undo.sh
 
 check_PROGRAMS += webadmin/test-web
-TESTS += webadmin/test-web
 webadmin_test_web_SOURCES = webadmin/test-web.c
 webadmin_test_web_LDADD = tests/lib/libobtest.a webadmin/libwebadmin.a import/libimport.a \
 	lib/dircard/libdircard.a vcard/libvcard.a lib/pinyin/libpinyin.a $(DSTORE_LIBS)

@@ -1,6 +1,6 @@
 # tests/browser: the admin pages in Debian's headless Chromium, driven by
 # Playwright (playwright-core from npm, pinned in package-lock.json).
-TESTS += tests/browser/test-webadmin.sh tests/browser/test-webadmin-scale.sh
+TESTS += tests/browser/test-webadmin.sh
 EXTRA_DIST += tests/browser/test-webadmin.sh tests/browser/webadmin.mjs \
 	tests/browser/test-webadmin-scale.sh tests/browser/scale.mjs \
 	tests/browser/lib.sh tests/browser/lib.mjs \
