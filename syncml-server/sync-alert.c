@@ -144,8 +144,7 @@ static const char *slow_reason(const struct srv_ctx *c,
 		*r = SRV_SLOW_RESYNC;
 		return "resync requested";
 	}
-	if (ss->rev < c->tenant.pruned_rev && ss->rev != 0 &&
-	    c->tenant.pruned_rev > 0) {
+	if (dstore_rev_pruned(ss->rev, c->tenant.pruned_rev)) {
 		*r = SRV_SLOW_HISTORY_PRUNED;
 		return "change history pruned";
 	}

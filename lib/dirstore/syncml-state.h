@@ -59,12 +59,21 @@ int dstore_sync_list(struct dstore *store, int64_t tenant_id,
 		     int (*fn)(const struct dstore_sync_state *st, void *ctx),
 		     void *ctx, struct ob_err *err);
 
+/* Whether a device that last synced at revision rev must slow-sync
+ * because the changes after it are no longer all kept: pruning deleted
+ * every change up to pruned_rev, so a device at pruned_rev or later still
+ * gets exactly its changes. Revision 0 (a device that got nothing yet) is
+ * never too old. The one rule of the SyncML alert and dstore_device_list. */
+static inline bool dstore_rev_pruned(int64_t rev, int64_t pruned_rev)
+{
+	return pruned_rev > 0 && rev != 0 && rev < pruned_rev;
+}
+
 /* One datastore of one device as an operator sees it: its sync state,
  * the account's login, how many items its id map holds, whether a
  * session of the device is under way (unexpired and not completed at
  * `now`), and whether its revision is past the change-log retention
- * (at or below the tenant's pruned_rev, the rule the SyncML server
- * applies: its next two-way sync is a slow one). */
+ * (dstore_rev_pruned: its next two-way sync is a slow one). */
 struct dstore_device_info {
 	struct dstore_sync_state st;
 	char login[DSTORE_LOGIN_MAX];

@@ -184,17 +184,13 @@ int dstore_device_list(struct dstore *s, int64_t tenant_id, int64_t account_id,
 		db_bind_text(st, 4, device);
 	while ((rc = db_step(st)) == DB_ROW) {
 		struct dstore_device_info d;
-		int64_t pruned;
-
 		memset(&d, 0, sizeof(d));
 		state_from_row(st, &d.st);
 		ob_strlcpy(d.login, db_column_text(st, 10), sizeof(d.login));
 		d.items = db_column_int64(st, 11);
 		d.live_session = db_column_int(st, 12) != 0;
-		pruned = db_column_int64(st, 13);
-		/* sync-alert.c's slow_reason: rev 0 is a device that had
-		 * nothing yet, never too old */
-		d.too_old = pruned > 0 && d.st.rev != 0 && d.st.rev < pruned;
+		d.too_old =
+			dstore_rev_pruned(d.st.rev, db_column_int64(st, 13));
 		ret = fn(&d, ctx);
 		if (ret != 0)
 			break;
